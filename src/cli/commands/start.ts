@@ -1,0 +1,91 @@
+import type { Command } from 'commander';
+import { heartbeatJob, HEARTBEAT_QUEUE } from '../../db/system-jobs.ts';
+import { startJobQueue, startWorkers } from '../../db/job-queue.ts';
+import { buildServer } from '../../server/app.ts';
+import { ensureAdminUser } from '../../server/auth/users.ts';
+import type { AppContext } from '../../server/context.ts';
+import { configFrom, type CliEnv } from '../cli-context.ts';
+import { type StartedService, systemParts } from '../parts.ts';
+import { openRuntime } from '../runtime.ts';
+import { onShutdown } from '../shutdown.ts';
+
+interface StartOptions {
+  port?: string;
+  crmPort?: string;
+  dataDir?: string;
+  crmEmulator?: boolean;
+  demo?: boolean;
+  workers?: boolean;
+}
+
+/** `kobling start`: database, migrations, job workers, CRM emulator, HTTP server, demo data. */
+export function registerStart(program: Command, cli: CliEnv): void {
+  program
+    .command('start')
+    .description('Start everything: database (embedded unless DATABASE_URL), migrations, workers, CRM emulator, server')
+    .option('--port <port>', 'HTTP port of the server (env PORT, default 8080)')
+    .option('--crm-port <port>', 'port of the CRM emulator (env KOBLING_CRM_PORT, default 8081)')
+    .option('--data-dir <dir>', 'where the embedded database keeps its data (env KOBLING_DATA_DIR)')
+    .option('--no-crm-emulator', 'do not start the CRM emulator')
+    .option('--no-demo', 'do not load demo data into a new database')
+    .option('--no-workers', 'do not run job workers in this process (run `kobling worker` instead)')
+    .action(async (opts: StartOptions) => {
+      const config = configFrom(cli, {
+        PORT: opts.port,
+        KOBLING_CRM_PORT: opts.crmPort,
+        KOBLING_DATA_DIR: opts.dataDir,
+        KOBLING_CRM_EMULATOR: opts.crmEmulator === false ? 'false' : undefined,
+        KOBLING_DEMO_DATA: opts.demo === false ? 'false' : undefined,
+      });
+      cli.out(`Kobling is starting (data folder ${config.dataDir})…`);
+      const runtime = await openRuntime(config);
+      const stops: (() => Promise<void>)[] = [() => runtime.close()];
+      const shutdown = onShutdown(async () => {
+        for (const stop of stops.reverse()) await stop().catch((err) => runtime.ctx.logger.error({ err }, 'stop failed'));
+      });
+      try {
+        const { ctx } = runtime;
+        const lines: string[] = [`Database      ${runtime.databaseLabel}${runtime.embedded ? ' (embedded)' : ''}`];
+        const admin = await ensureAdminUser(ctx.db, config.adminPassword);
+        if (admin.generatedPassword) {
+          lines.push(`Admin login   admin / ${admin.generatedPassword}   (generated now and shown only this once)`);
+        }
+        const boss = await startJobQueue(ctx.db, ctx.logger);
+        stops.push(() => boss.stop({ graceful: true, wait: true, timeout: 10_000 }));
+        const full: AppContext = { ...ctx, boss };
+        if (opts.workers !== false) {
+          const jobs = [heartbeatJob(ctx.db, `start:${process.pid}`), ...systemParts.flatMap((p) => p.jobs?.(full) ?? [])];
+          await startWorkers(boss, jobs, { concurrency: config.workerConcurrency, logger: ctx.logger });
+          lines.push(`Workers       ${jobs.length} queue(s), concurrency ${config.workerConcurrency}`);
+        }
+        await boss.createQueue(HEARTBEAT_QUEUE).catch(() => {});
+        await boss.schedule(HEARTBEAT_QUEUE, '* * * * *', { sentAt: 'schedule' }).catch(() => {});
+        for (const part of systemParts) {
+          if (!part.startService) continue;
+          if (part.name === 'crm-emulator' && !config.crmEmulator.enabled) continue;
+          const service: StartedService = await part.startService(full);
+          stops.push(() => service.stop());
+          lines.push(...service.lines);
+        }
+        if (config.demoData) {
+          for (const part of systemParts) {
+            const summary = await part.seedDemo?.(full);
+            if (summary) lines.push(`Demo data     ${summary}`);
+          }
+        }
+        const app = await buildServer(full);
+        stops.push(() => app.close());
+        await app.listen({ host: config.server.host, port: config.server.port });
+        const address = app.server.address();
+        const port = typeof address === 'object' && address ? address.port : config.server.port;
+        const base = `http://${config.server.host}:${port}`;
+        lines.push(`Server        ${base}/   (health ${base}/health, ready ${base}/ready, API docs ${base}/docs)`);
+        cli.out('Kobling is running.');
+        for (const line of lines) cli.out(`  ${line}`);
+        cli.out('Press Ctrl+C to stop.');
+      } catch (err) {
+        await shutdown();
+        throw err;
+      }
+    });
+}

@@ -1,0 +1,37 @@
+import { hostname } from 'node:os';
+import type { Command } from 'commander';
+import { startJobQueue, startWorkers } from '../../db/job-queue.ts';
+import { heartbeatJob } from '../../db/system-jobs.ts';
+import type { AppContext } from '../../server/context.ts';
+import { type CliEnv, configFrom } from '../cli-context.ts';
+import { systemParts } from '../parts.ts';
+import { openRuntime } from '../runtime.ts';
+import { onShutdown } from '../shutdown.ts';
+
+/** `kobling worker`: a process that only runs background jobs; start as many as you like. */
+export function registerWorker(program: Command, cli: CliEnv): void {
+  program
+    .command('worker')
+    .description('Run background jobs only (scale out: any number of workers can share one database)')
+    .option('--concurrency <n>', 'jobs run at once per queue (env KOBLING_WORKER_CONCURRENCY)')
+    .action(async (opts: { concurrency?: string }) => {
+      const config = configFrom(cli, { KOBLING_WORKER_CONCURRENCY: opts.concurrency });
+      const runtime = await openRuntime(config, { applicationName: 'kobling-worker' });
+      const stops: (() => Promise<void>)[] = [() => runtime.close()];
+      const shutdown = onShutdown(async () => {
+        for (const stop of stops.reverse()) await stop();
+      });
+      try {
+        const boss = await startJobQueue(runtime.ctx.db, runtime.ctx.logger);
+        stops.push(() => boss.stop({ graceful: true, wait: true, timeout: 10_000 }));
+        const ctx: AppContext = { ...runtime.ctx, boss };
+        const name = `worker:${hostname()}:${process.pid}`;
+        const jobs = [heartbeatJob(ctx.db, name), ...systemParts.flatMap((p) => p.jobs?.(ctx) ?? [])];
+        await startWorkers(boss, jobs, { concurrency: config.workerConcurrency, logger: ctx.logger });
+        cli.out(`Kobling worker ${name} is running ${jobs.length} queue(s) on ${runtime.databaseLabel}. Ctrl+C stops it.`);
+      } catch (err) {
+        await shutdown();
+        throw err;
+      }
+    });
+}

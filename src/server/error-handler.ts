@@ -1,0 +1,52 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { AppError } from '../shared/errors.ts';
+
+/** The body of every error answer: `{"error":{"code","message"}}`, plus details when useful. */
+export const errorBody = (code: string, message: string, details?: unknown) => ({
+  error: details === undefined ? { code, message } : { code, message, details },
+});
+
+const FASTIFY_CODES: Record<string, { status: number; code: string; message?: string }> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, code: 'invalid_json', message: 'The request body is not valid JSON' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, code: 'invalid_json', message: 'The request body is empty but the content type is JSON' },
+  FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, code: 'payload_too_large', message: 'The request body is too large' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, code: 'unsupported_media_type', message: 'Unsupported content type; send application/json' },
+  FST_ERR_VALIDATION: { status: 400, code: 'validation_failed' },
+};
+
+/**
+ * The one place where exceptions become HTTP answers: AppErrors keep their code and status,
+ * framework errors get clear codes, anything else is a 500 whose details go to the log only.
+ */
+export function installErrorHandler(app: FastifyInstance): void {
+  app.setErrorHandler((err: FastifyError, request, reply) => {
+    if (err instanceof AppError) {
+      if (err.headers) reply.headers(err.headers);
+      if (err.status >= 500) request.log.error({ err }, err.message);
+      return reply.status(err.status).send(errorBody(err.code, err.message, err.details));
+    }
+    if (hasZodFastifySchemaValidationErrors(err)) {
+      const issues = err.validation.map((v) => ({
+        path: `${err.validationContext ?? 'body'}${v.instancePath.replaceAll('/', '.')}`,
+        message: v.message,
+        ...(v.params?.issue && typeof v.params.issue === 'object' && 'keys' in v.params.issue
+          ? { keys: (v.params.issue as { keys: unknown }).keys }
+          : {}),
+      }));
+      const unknown = err.validation.some((v) => (v.params?.issue as { code?: string })?.code === 'unrecognized_keys');
+      const message = issues.map((i) => `${i.path}: ${i.message}`).join('; ');
+      return reply.status(400).send(errorBody(unknown ? 'unknown_field' : 'validation_failed', message, issues));
+    }
+    const known = err.code ? FASTIFY_CODES[err.code] : undefined;
+    if (known) return reply.status(known.status).send(errorBody(known.code, known.message ?? err.message));
+    if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
+      return reply.status(err.statusCode).send(errorBody('bad_request', err.message));
+    }
+    request.log.error({ err }, 'unhandled error');
+    return reply.status(500).send(errorBody('internal_error', 'Something went wrong on our side; the details are in the server log'));
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply.status(404).send(errorBody('not_found', `No route for ${request.method} ${request.url.split('?')[0]}`)),
+  );
+}

@@ -1,0 +1,13 @@
+import type { FastifyInstance } from 'fastify';
+import { registerAuthRoutes } from './auth/routes.ts';
+import type { AppContext } from './context.ts';
+import { registerHealthRoutes } from './health-routes.ts';
+
+/** A part's HTTP surface: registers its routes on the main server. */
+export type RouteModule = (app: FastifyInstance, ctx: AppContext) => void | Promise<void>;
+
+/**
+ * Every part's routes, in registration order. Parts add one line here (ERP API, integration API,
+ * web UI…); the server itself knows nothing else about them.
+ */
+export const routeModules: readonly RouteModule[] = [registerHealthRoutes, registerAuthRoutes];

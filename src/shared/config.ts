@@ -1,0 +1,103 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(0).max(65535);
+const flag = z
+  .enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off'])
+  .transform((v) => ['1', 'true', 'yes', 'on'].includes(v));
+
+/**
+ * Every setting Kobling reads, with the environment variable that sets it. Defaults make the whole
+ * system run locally with no configuration at all. Only entry points call `loadConfig`.
+ */
+const envSchema = z.object({
+  PORT: port.default(8080),
+  KOBLING_HOST: z.string().min(1).default('127.0.0.1'),
+  KOBLING_CRM_PORT: port.default(8081),
+  KOBLING_CRM_HOST: z.string().min(1).default('127.0.0.1'),
+  KOBLING_CRM_CLIENT_ID: z.string().uuid().optional(),
+  KOBLING_CRM_CLIENT_SECRET: z.string().min(16).optional(),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+    .optional(),
+  KOBLING_DATA_DIR: z.string().min(1).default('./.kobling'),
+  KOBLING_PG_PORT: port.default(54329),
+  KOBLING_ADMIN_PASSWORD: z.string().min(8, 'must be at least 8 characters').optional(),
+  KOBLING_SECRET_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
+  KOBLING_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  KOBLING_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
+  KOBLING_DEMO_DATA: flag.default(true),
+  KOBLING_CRM_EMULATOR: flag.default(true),
+  KOBLING_DB_POOL_SIZE: z.coerce.number().int().min(2).max(200).default(10),
+});
+
+export interface Config {
+  readonly server: { readonly host: string; readonly port: number };
+  readonly crmEmulator: {
+    readonly enabled: boolean;
+    readonly host: string;
+    readonly port: number;
+    readonly clientId?: string;
+    readonly clientSecret?: string;
+  };
+  readonly database: {
+    /** Set when an external server is used; otherwise an embedded PostgreSQL is started. */
+    readonly url?: string;
+    readonly embeddedPort: number;
+    readonly poolSize: number;
+  };
+  readonly dataDir: string;
+  readonly adminPassword?: string;
+  readonly secretKey?: string;
+  readonly logLevel: string;
+  readonly workerConcurrency: number;
+  readonly demoData: boolean;
+}
+
+export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
+
+/** Parses and checks the environment (plus flag overrides) once; returns every problem at once. */
+export function loadConfig(
+  env: Record<string, string | undefined>,
+  overrides: Record<string, string | undefined> = {},
+  cwd = '.',
+): ConfigResult {
+  const merged: Record<string, string> = {};
+  for (const source of [env, overrides]) {
+    for (const [k, v] of Object.entries(source)) {
+      if (v !== undefined && v !== '' && k in envSchema.shape) merged[k] = v;
+    }
+  }
+  const parsed = envSchema.safeParse(merged);
+  if (!parsed.success) {
+    return {
+      ok: false,
+      problems: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`),
+    };
+  }
+  const e = parsed.data;
+  return {
+    ok: true,
+    config: {
+      server: { host: e.KOBLING_HOST, port: e.PORT },
+      crmEmulator: {
+        enabled: e.KOBLING_CRM_EMULATOR,
+        host: e.KOBLING_CRM_HOST,
+        port: e.KOBLING_CRM_PORT,
+        clientId: e.KOBLING_CRM_CLIENT_ID,
+        clientSecret: e.KOBLING_CRM_CLIENT_SECRET,
+      },
+      database: { url: e.DATABASE_URL, embeddedPort: e.KOBLING_PG_PORT, poolSize: e.KOBLING_DB_POOL_SIZE },
+      dataDir: path.resolve(cwd, e.KOBLING_DATA_DIR),
+      adminPassword: e.KOBLING_ADMIN_PASSWORD,
+      secretKey: e.KOBLING_SECRET_KEY,
+      logLevel: e.KOBLING_LOG_LEVEL,
+      workerConcurrency: e.KOBLING_WORKER_CONCURRENCY,
+      demoData: e.KOBLING_DEMO_DATA,
+    },
+  };
+}
+
+/** The names of all environment variables Kobling understands (for `--help` and docs). */
+export const configVariables = Object.keys(envSchema.shape);

@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, test } from 'node:test';
+import { freePort, spawnKobling } from '../helpers/cli.ts';
+
+const dataDir = mkdtempSync(path.join(tmpdir(), 'kobling-start-'));
+after(() => rmSync(dataDir, { recursive: true, force: true }));
+
+async function waitReady(base: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const res = await fetch(`${base}/ready`).catch(() => undefined);
+    if (res?.status === 200) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${base}/ready did not answer 200 within ${timeoutMs} ms`);
+}
+
+test('`kobling start` on the embedded database answers /health within 30 s, and a second start reuses the data', async () => {
+  const [port, pgPort, crmPort] = [await freePort(), await freePort(), await freePort()];
+  const env = {
+    PORT: String(port),
+    KOBLING_PG_PORT: String(pgPort),
+    KOBLING_CRM_PORT: String(crmPort),
+    KOBLING_DATA_DIR: dataDir,
+  };
+  const base = `http://127.0.0.1:${port}`;
+
+  const started = Date.now();
+  const first = spawnKobling(['start'], env);
+  const [, password] = (await first.waitFor(/admin \/ (\S+)/, 30_000)) as RegExpMatchArray;
+  await first.waitFor(/Kobling is running/, 30_000);
+  assert.equal((await fetch(`${base}/health`)).status, 200);
+  assert.ok(Date.now() - started < 30_000);
+  await waitReady(base, 10_000);
+  const tokenRes = await fetch(`${base}/api/auth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'admin', password }),
+  });
+  assert.equal(tokenRes.status, 200, 'the printed admin password works');
+  assert.equal(await first.stop(), 0, first.output());
+
+  const second = spawnKobling(['start'], env);
+  await second.waitFor(/Kobling is running/, 30_000);
+  assert.doesNotMatch(second.output(), /admin \//, 'no new admin password: the data was reused');
+  const again = await fetch(`${base}/api/auth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'admin', password }),
+  });
+  assert.equal(again.status, 200, 'the same admin password still works');
+  assert.equal(await second.stop(), 0, second.output());
+});

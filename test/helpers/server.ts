@@ -1,0 +1,50 @@
+import type { FastifyInstance } from 'fastify';
+import type { Db } from '../../src/db/db.ts';
+import { buildServer } from '../../src/server/app.ts';
+import { createApiToken } from '../../src/server/auth/credentials.ts';
+import { createUser, type Role } from '../../src/server/auth/users.ts';
+import type { AppContext } from '../../src/server/context.ts';
+import type { RouteModule } from '../../src/server/route-modules.ts';
+import { systemClock } from '../../src/shared/clock.ts';
+import { loadConfig } from '../../src/shared/config.ts';
+import { createLogger } from '../../src/shared/logger.ts';
+
+/** A listening server on a random port over a test database, with helpers to call it. */
+export interface TestServer {
+  readonly app: FastifyInstance;
+  readonly baseUrl: string;
+  readonly ctx: AppContext;
+  /** Creates a user with the role and returns a bearer token for it. */
+  tokenFor(role: Role, username?: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** Test configuration: the defaults, with the environment given. */
+export function testConfig(env: Record<string, string> = {}) {
+  const result = loadConfig({ KOBLING_LOG_LEVEL: 'silent', ...env });
+  if (!result.ok) throw new Error(result.problems.join('; '));
+  return result.config;
+}
+
+/** Starts the real HTTP server (all route modules unless given) on a random loopback port. */
+export async function startTestServer(db: Db, modules?: readonly RouteModule[]): Promise<TestServer> {
+  const config = testConfig();
+  const ctx: AppContext = { config, db, logger: createLogger('silent'), clock: systemClock };
+  const app = await buildServer(ctx, modules);
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  let n = 0;
+  return {
+    app,
+    ctx,
+    baseUrl: `http://127.0.0.1:${port}`,
+    async tokenFor(role, username) {
+      const name = username ?? `${role}-${process.pid}-${++n}`;
+      const user = await createUser(db, { username: name, password: 'correct horse battery', role });
+      if (!user.ok) throw new Error(user.error.message);
+      return createApiToken(db, user.value.id);
+    },
+    close: () => app.close(),
+  };
+}
