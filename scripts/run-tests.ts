@@ -49,10 +49,22 @@ if (!unitOnly && !adminUrl) {
 const concurrency = process.env.KOBLING_TEST_CONCURRENCY ?? '2';
 const child = spawn(
   process.execPath,
-  ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...selected],
-  { stdio: 'inherit', env: { ...process.env, ...(adminUrl ? { KOBLING_TEST_ADMIN_URL: adminUrl } : {}) } },
+  [
+    '--import',
+    'tsx',
+    '--test',
+    `--test-concurrency=${concurrency}`,
+    '--test-reporter=spec',
+    ...selected,
+  ],
+  {
+    stdio: 'inherit',
+    env: { ...process.env, ...(adminUrl ? { KOBLING_TEST_ADMIN_URL: adminUrl } : {}) },
+  },
 );
-const code: number = await new Promise((resolve) => child.on('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0))));
+const code: number = await new Promise((resolve) =>
+  child.on('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0))),
+);
 await stop?.();
 if (dataDir && existsSync(dataDir)) rmSync(dataDir, { recursive: true, force: true });
 process.exit(code);

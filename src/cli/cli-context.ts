@@ -1,5 +1,5 @@
-import { AppError } from '../shared/errors.ts';
 import { type Config, loadConfig } from '../shared/config.ts';
+import { AppError } from '../shared/errors.ts';
 
 /** What the entry point hands every command: the environment, once, and output streams. */
 export interface CliEnv {
@@ -10,16 +10,27 @@ export interface CliEnv {
 }
 
 /** Loads the configuration with flag overrides, or fails with every problem listed. */
-export function configFrom(cli: CliEnv, overrides: Record<string, string | undefined> = {}): Config {
+export function configFrom(
+  cli: CliEnv,
+  overrides: Record<string, string | undefined> = {},
+): Config {
   const result = loadConfig(cli.env, overrides, cli.cwd);
   if (!result.ok) {
-    throw new AppError('invalid_config', `Invalid configuration:\n  ${result.problems.join('\n  ')}`);
+    throw new AppError(
+      'invalid_config',
+      `Invalid configuration:\n  ${result.problems.join('\n  ')}`,
+    );
   }
   return result.config;
 }
 
 /** Prints a value as JSON (for `--json`) or with the given text renderer. */
-export function printResult<T>(cli: CliEnv, json: boolean | undefined, value: T, render: (v: T) => string[]): void {
+export function printResult<T>(
+  cli: CliEnv,
+  json: boolean | undefined,
+  value: T,
+  render: (v: T) => string[],
+): void {
   if (json) cli.out(JSON.stringify(value, null, 2));
   else for (const line of render(value)) cli.out(line);
 }

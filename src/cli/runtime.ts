@@ -35,15 +35,22 @@ export async function openRuntime(
     });
     url = server.url;
     stopEmbedded = server.stop;
-    logger.info({ dataDir: config.dataDir, created: server.created }, 'embedded PostgreSQL started');
+    logger.info(
+      { dataDir: config.dataDir, created: server.created },
+      'embedded PostgreSQL started',
+    );
   }
   let db: Db | undefined;
   try {
-    db = openDb(url, { max: config.database.poolSize, applicationName: options.applicationName ?? 'kobling' });
+    db = openDb(url, {
+      max: config.database.poolSize,
+      applicationName: options.applicationName ?? 'kobling',
+    });
     await db.query('SELECT 1');
     if (options.migrate !== false) {
       const report = await migrate(db);
-      if (report.applied.length > 0) logger.info({ applied: report.applied.length }, 'migrations applied');
+      if (report.applied.length > 0)
+        logger.info({ applied: report.applied.length }, 'migrations applied');
     }
   } catch (err) {
     await db?.close().catch(() => {});

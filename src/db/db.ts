@@ -16,7 +16,10 @@ export interface Queryable {
 /** The database as every part sees it: parameterized queries and transactions. */
 export interface Db extends Queryable {
   /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */
-  transaction<T>(fn: (tx: Queryable) => Promise<T>, options?: { isolation?: 'serializable' | 'repeatable read' }): Promise<T>;
+  transaction<T>(
+    fn: (tx: Queryable) => Promise<T>,
+    options?: { isolation?: 'serializable' | 'repeatable read' },
+  ): Promise<T>;
   /** The connection string the pool uses (for pg-boss and child processes; holds the password). */
   readonly url: string;
   readonly pool: pg.Pool;
@@ -39,8 +42,12 @@ export function openDb(url: string, options: { max?: number; applicationName?: s
     async transaction(fn, opts) {
       const client = await pool.connect();
       try {
-        await client.query(opts?.isolation ? `BEGIN ISOLATION LEVEL ${opts.isolation.toUpperCase()}` : 'BEGIN');
-        const result = await fn({ query: (text, params) => client.query(text, params as unknown[]) });
+        await client.query(
+          opts?.isolation ? `BEGIN ISOLATION LEVEL ${opts.isolation.toUpperCase()}` : 'BEGIN',
+        );
+        const result = await fn({
+          query: (text, params) => client.query(text, params as unknown[]),
+        });
         await client.query('COMMIT');
         return result;
       } catch (err) {

@@ -41,11 +41,22 @@ export async function startEmbeddedPostgres(options: {
   const databaseDir = path.join(options.dataDir, 'postgres');
   const password = await readOrCreatePassword(path.join(options.dataDir, 'postgres-password'));
   const created = !existsSync(path.join(databaseDir, 'PG_VERSION'));
-  const url = (db: string) => `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${options.port}/${db}`;
+  const url = (db: string) =>
+    `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${options.port}/${db}`;
   // Another Kobling process (the server, while this is `kobling worker` or `kobling migrate`) may
   // already run this data folder's server: share it instead of failing on the lock.
-  if (!created && existsSync(path.join(databaseDir, 'postmaster.pid')) && (await answers(url(database)))) {
-    return { url: url(database), adminUrl: url('postgres'), created: false, owned: false, stop: async () => {} };
+  if (
+    !created &&
+    existsSync(path.join(databaseDir, 'postmaster.pid')) &&
+    (await answers(url(database)))
+  ) {
+    return {
+      url: url(database),
+      adminUrl: url('postgres'),
+      created: false,
+      owned: false,
+      stop: async () => {},
+    };
   }
   const pg = new EmbeddedPostgres({
     databaseDir,
@@ -72,11 +83,18 @@ export async function startEmbeddedPostgres(options: {
   await client.connect();
   try {
     const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
-    if (exists.rowCount === 0) await client.query(`CREATE DATABASE "${database.replaceAll('"', '')}"`);
+    if (exists.rowCount === 0)
+      await client.query(`CREATE DATABASE "${database.replaceAll('"', '')}"`);
   } finally {
     await client.end();
   }
-  return { url: url(database), adminUrl: url('postgres'), created, owned: true, stop: () => pg.stop() };
+  return {
+    url: url(database),
+    adminUrl: url('postgres'),
+    created,
+    owned: true,
+    stop: () => pg.stop(),
+  };
 }
 
 async function answers(url: string): Promise<boolean> {

@@ -28,7 +28,10 @@ export async function startJobQueue(db: Db, logger: Logger): Promise<PgBoss> {
 }
 
 /** Creates the queues of `definitions` (idempotent); needed before sending to them. */
-export async function createQueues(boss: PgBoss, definitions: readonly JobDefinition[]): Promise<void> {
+export async function createQueues(
+  boss: PgBoss,
+  definitions: readonly JobDefinition[],
+): Promise<void> {
   for (const d of definitions) {
     const options = {
       name: d.queue,
@@ -57,13 +60,23 @@ export async function startWorkers(
     for (let i = 0; i < options.concurrency; i++) {
       await boss.work<object>(
         d.queue,
-        { batchSize: 1, pollingIntervalSeconds: options.pollingIntervalSeconds ?? 2, includeMetadata: true },
+        {
+          batchSize: 1,
+          pollingIntervalSeconds: options.pollingIntervalSeconds ?? 2,
+          includeMetadata: true,
+        },
         async (jobs) => {
           for (const job of jobs) {
             const started = Date.now();
             try {
-              await d.handler(job.data as never, { id: job.id, retryCount: (job as { retryCount?: number }).retryCount });
-              options.logger.debug({ queue: d.queue, jobId: job.id, ms: Date.now() - started }, 'job done');
+              await d.handler(job.data as never, {
+                id: job.id,
+                retryCount: (job as { retryCount?: number }).retryCount,
+              });
+              options.logger.debug(
+                { queue: d.queue, jobId: job.id, ms: Date.now() - started },
+                'job done',
+              );
             } catch (err) {
               options.logger.warn({ queue: d.queue, jobId: job.id, err }, 'job failed');
               throw err;

@@ -32,7 +32,9 @@ export function loadMigrations(srcDir = SRC): Migration[] {
   for (const module of MIGRATION_MODULES) {
     const dir = path.join(srcDir, module, 'migrations');
     if (!existsSync(dir)) continue;
-    const files = readdirSync(dir).filter((f) => f.endsWith('.sql')).sort();
+    const files = readdirSync(dir)
+      .filter((f) => f.endsWith('.sql'))
+      .sort();
     for (const file of files) {
       const m = FILE.exec(file);
       if (!m) throw new Error(`Migration file name must look like 001_name.sql: ${module}/${file}`);
@@ -46,7 +48,8 @@ export function loadMigrations(srcDir = SRC): Migration[] {
       });
     }
     const versions = all.filter((x) => x.module === module).map((x) => x.version);
-    if (new Set(versions).size !== versions.length) throw new Error(`Duplicate migration number in ${module}`);
+    if (new Set(versions).size !== versions.length)
+      throw new Error(`Duplicate migration number in ${module}`);
   }
   return all;
 }
@@ -101,9 +104,12 @@ export async function migrate(db: Db, migrations = loadMigrations()): Promise<Mi
         await client.query('COMMIT');
       } catch (err) {
         await client.query('ROLLBACK').catch(() => {});
-        throw new Error(`Migration ${m.module}/${m.version}_${m.name} failed: ${(err as Error).message}`, {
-          cause: err,
-        });
+        throw new Error(
+          `Migration ${m.module}/${m.version}_${m.name} failed: ${(err as Error).message}`,
+          {
+            cause: err,
+          },
+        );
       }
       applied.push({ module: m.module, version: m.version, name: m.name });
     }
@@ -115,8 +121,13 @@ export async function migrate(db: Db, migrations = loadMigrations()): Promise<Mi
 }
 
 /** Migrations present on disk but not yet applied (empty when the database is up to date). */
-export async function pendingMigrations(db: Db, migrations = loadMigrations()): Promise<Migration[]> {
-  const exists = await db.query<{ t: string | null }>("SELECT to_regclass('public.kobling_migrations') AS t");
+export async function pendingMigrations(
+  db: Db,
+  migrations = loadMigrations(),
+): Promise<Migration[]> {
+  const exists = await db.query<{ t: string | null }>(
+    "SELECT to_regclass('public.kobling_migrations') AS t",
+  );
   if (!exists.rows[0]?.t) return migrations;
   const done = await db.query<{ module: string; version: number }>(
     'SELECT module, version FROM public.kobling_migrations',

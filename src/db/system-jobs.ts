@@ -16,7 +16,13 @@ export function heartbeatJob(db: Db, workerName: string): JobDefinition<{ sentAt
       await db.query(
         `INSERT INTO app.settings (key, value, updated_at) VALUES ('workerHeartbeat', $1, now())
          ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`,
-        [JSON.stringify({ worker: workerName, sentAt: data.sentAt ?? null, handledAt: new Date().toISOString() })],
+        [
+          JSON.stringify({
+            worker: workerName,
+            sentAt: data.sentAt ?? null,
+            handledAt: new Date().toISOString(),
+          }),
+        ],
       );
     },
   };

@@ -2,14 +2,21 @@ import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+} from 'fastify-type-provider-zod';
 import { installAuthGuard } from './auth/guard.ts';
 import type { AppContext } from './context.ts';
 import { installErrorHandler } from './error-handler.ts';
 import { type RouteModule, routeModules } from './route-modules.ts';
 
 /** Builds the HTTP server (not listening yet): docs, auth, error handling and every part's routes. */
-export async function buildServer(ctx: AppContext, modules: readonly RouteModule[] = routeModules): Promise<FastifyInstance> {
+export async function buildServer(
+  ctx: AppContext,
+  modules: readonly RouteModule[] = routeModules,
+): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: ctx.logger as unknown as FastifyBaseLogger,
     bodyLimit: 4 * 1024 * 1024,

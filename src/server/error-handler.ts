@@ -8,10 +8,26 @@ export const errorBody = (code: string, message: string, details?: unknown) => (
 });
 
 const FASTIFY_CODES: Record<string, { status: number; code: string; message?: string }> = {
-  FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, code: 'invalid_json', message: 'The request body is not valid JSON' },
-  FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, code: 'invalid_json', message: 'The request body is empty but the content type is JSON' },
-  FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, code: 'payload_too_large', message: 'The request body is too large' },
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, code: 'unsupported_media_type', message: 'Unsupported content type; send application/json' },
+  FST_ERR_CTP_INVALID_JSON_BODY: {
+    status: 400,
+    code: 'invalid_json',
+    message: 'The request body is not valid JSON',
+  },
+  FST_ERR_CTP_EMPTY_JSON_BODY: {
+    status: 400,
+    code: 'invalid_json',
+    message: 'The request body is empty but the content type is JSON',
+  },
+  FST_ERR_CTP_BODY_TOO_LARGE: {
+    status: 413,
+    code: 'payload_too_large',
+    message: 'The request body is too large',
+  },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: {
+    status: 415,
+    code: 'unsupported_media_type',
+    message: 'Unsupported content type; send application/json',
+  },
   FST_ERR_VALIDATION: { status: 400, code: 'validation_failed' },
 };
 
@@ -27,26 +43,43 @@ export function installErrorHandler(app: FastifyInstance): void {
       return reply.status(err.status).send(errorBody(err.code, err.message, err.details));
     }
     if (hasZodFastifySchemaValidationErrors(err)) {
-      const issues = err.validation.map((v) => ({
-        path: `${err.validationContext ?? 'body'}${v.instancePath.replaceAll('/', '.')}`,
-        message: v.message,
-        ...(v.params?.issue && typeof v.params.issue === 'object' && 'keys' in v.params.issue
-          ? { keys: (v.params.issue as { keys: unknown }).keys }
-          : {}),
-      }));
-      const unknown = err.validation.some((v) => (v.params?.issue as { code?: string })?.code === 'unrecognized_keys');
+      const where = err.validationContext ?? 'body';
+      const issues = err.validation.map((v) => {
+        const field = v.instancePath.split('/').filter(Boolean).join('.');
+        const keys =
+          v.keyword === 'unrecognized_keys' ? (v.params as { keys?: string[] }).keys : undefined;
+        return {
+          path: field ? `${where}.${field}` : where,
+          code: v.keyword,
+          message: v.message,
+          ...(keys ? { keys } : {}),
+        };
+      });
+      const unknown = issues.some((i) => i.code === 'unrecognized_keys');
       const message = issues.map((i) => `${i.path}: ${i.message}`).join('; ');
-      return reply.status(400).send(errorBody(unknown ? 'unknown_field' : 'validation_failed', message, issues));
+      return reply
+        .status(400)
+        .send(errorBody(unknown ? 'unknown_field' : 'validation_failed', message, issues));
     }
     const known = err.code ? FASTIFY_CODES[err.code] : undefined;
-    if (known) return reply.status(known.status).send(errorBody(known.code, known.message ?? err.message));
+    if (known)
+      return reply.status(known.status).send(errorBody(known.code, known.message ?? err.message));
     if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
       return reply.status(err.statusCode).send(errorBody('bad_request', err.message));
     }
     request.log.error({ err }, 'unhandled error');
-    return reply.status(500).send(errorBody('internal_error', 'Something went wrong on our side; the details are in the server log'));
+    return reply
+      .status(500)
+      .send(
+        errorBody(
+          'internal_error',
+          'Something went wrong on our side; the details are in the server log',
+        ),
+      );
   });
   app.setNotFoundHandler((request, reply) =>
-    reply.status(404).send(errorBody('not_found', `No route for ${request.method} ${request.url.split('?')[0]}`)),
+    reply
+      .status(404)
+      .send(errorBody('not_found', `No route for ${request.method} ${request.url.split('?')[0]}`)),
   );
 }

@@ -25,7 +25,9 @@ const envSchema = z.object({
   KOBLING_PG_PORT: port.default(54329),
   KOBLING_ADMIN_PASSWORD: z.string().min(8, 'must be at least 8 characters').optional(),
   KOBLING_SECRET_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
-  KOBLING_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  KOBLING_LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+    .default('info'),
   KOBLING_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
   KOBLING_DEMO_DATA: flag.default(true),
   KOBLING_CRM_EMULATOR: flag.default(true),
@@ -88,7 +90,11 @@ export function loadConfig(
         clientId: e.KOBLING_CRM_CLIENT_ID,
         clientSecret: e.KOBLING_CRM_CLIENT_SECRET,
       },
-      database: { url: e.DATABASE_URL, embeddedPort: e.KOBLING_PG_PORT, poolSize: e.KOBLING_DB_POOL_SIZE },
+      database: {
+        url: e.DATABASE_URL,
+        embeddedPort: e.KOBLING_PG_PORT,
+        poolSize: e.KOBLING_DB_POOL_SIZE,
+      },
       dataDir: path.resolve(cwd, e.KOBLING_DATA_DIR),
       adminPassword: e.KOBLING_ADMIN_PASSWORD,
       secretKey: e.KOBLING_SECRET_KEY,

@@ -49,7 +49,12 @@ export class AppError extends Error implements AppFailure {
   constructor(
     code: string,
     message: string,
-    options: { details?: unknown; cause?: unknown; status?: number; headers?: Record<string, string> } = {},
+    options: {
+      details?: unknown;
+      cause?: unknown;
+      status?: number;
+      headers?: Record<string, string>;
+    } = {},
   ) {
     super(message, { cause: options.cause });
     this.name = 'AppError';

@@ -10,7 +10,11 @@ let server: TestServer;
 before(async () => {
   db = await createMigratedDb('auth');
   server = await startTestServer(db);
-  const u = await createUser(db, { username: 'olga', password: 'right password', role: 'orderProcessor' });
+  const u = await createUser(db, {
+    username: 'olga',
+    password: 'right password',
+    role: 'orderProcessor',
+  });
   assert.ok(u.ok);
 });
 after(async () => {
@@ -19,7 +23,11 @@ after(async () => {
 });
 
 const post = (path: string, body: string, headers: Record<string, string> = {}) =>
-  fetch(`${server.baseUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+  fetch(`${server.baseUrl}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body,
+  });
 
 test('health and readiness answer without login', async () => {
   assert.deepEqual(await (await fetch(`${server.baseUrl}/health`)).json(), { status: 'ok' });
@@ -33,24 +41,37 @@ test('unauthenticated requests get 401 with the error body', async () => {
   assert.equal(res.status, 401);
   const body = (await res.json()) as { error: { code: string; message: string } };
   assert.equal(body.error.code, 'unauthenticated');
-  const bogus = await fetch(`${server.baseUrl}/api/auth/me`, { headers: { authorization: 'Bearer kbl_nonsense' } });
+  const bogus = await fetch(`${server.baseUrl}/api/auth/me`, {
+    headers: { authorization: 'Bearer kbl_nonsense' },
+  });
   assert.equal(bogus.status, 401);
 });
 
 test('a wrong password and an unknown user get the same 401, with no hint which part was wrong', async () => {
-  const wrong = await post('/api/auth/token', JSON.stringify({ username: 'olga', password: 'wrong password' }));
-  const unknown = await post('/api/auth/token', JSON.stringify({ username: 'nobody', password: 'right password' }));
+  const wrong = await post(
+    '/api/auth/token',
+    JSON.stringify({ username: 'olga', password: 'wrong password' }),
+  );
+  const unknown = await post(
+    '/api/auth/token',
+    JSON.stringify({ username: 'nobody', password: 'right password' }),
+  );
   assert.equal(wrong.status, 401);
   assert.equal(unknown.status, 401);
   assert.deepEqual(await wrong.json(), await unknown.json());
 });
 
 test('a token from /api/auth/token authenticates API calls', async () => {
-  const res = await post('/api/auth/token', JSON.stringify({ username: 'OLGA', password: 'right password' }));
+  const res = await post(
+    '/api/auth/token',
+    JSON.stringify({ username: 'OLGA', password: 'right password' }),
+  );
   assert.equal(res.status, 200);
   const { token } = (await res.json()) as { token: string };
   assert.match(token, /^kbl_/);
-  const me = await fetch(`${server.baseUrl}/api/auth/me`, { headers: { authorization: `Bearer ${token}` } });
+  const me = await fetch(`${server.baseUrl}/api/auth/me`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
   assert.equal(me.status, 200);
   const user = (await me.json()) as { username: string; role: string };
   assert.equal(user.username, 'olga');
@@ -59,14 +80,20 @@ test('a token from /api/auth/token authenticates API calls', async () => {
 });
 
 test('login sets a session cookie that authenticates, and logout ends it', async () => {
-  const res = await post('/api/auth/login', JSON.stringify({ username: 'olga', password: 'right password' }));
+  const res = await post(
+    '/api/auth/login',
+    JSON.stringify({ username: 'olga', password: 'right password' }),
+  );
   assert.equal(res.status, 200);
   const cookie = res.headers.get('set-cookie') ?? '';
   assert.match(cookie, /kobling_session=[^;]+; .*HttpOnly/i);
   const session = cookie.split(';')[0]!;
   const me = await fetch(`${server.baseUrl}/api/auth/me`, { headers: { cookie: session } });
   assert.equal(me.status, 200);
-  const out = await fetch(`${server.baseUrl}/api/auth/logout`, { method: 'POST', headers: { cookie: session } });
+  const out = await fetch(`${server.baseUrl}/api/auth/logout`, {
+    method: 'POST',
+    headers: { cookie: session },
+  });
   assert.equal(out.status, 204);
   const after = await fetch(`${server.baseUrl}/api/auth/me`, { headers: { cookie: session } });
   assert.equal(after.status, 401);
@@ -76,14 +103,20 @@ test('malformed JSON gets 400 invalid_json, unknown fields 400 unknown_field', a
   const bad = await post('/api/auth/token', '{"username": "olga", ');
   assert.equal(bad.status, 400);
   assert.equal(((await bad.json()) as { error: { code: string } }).error.code, 'invalid_json');
-  const extra = await post('/api/auth/token', JSON.stringify({ username: 'olga', password: 'x', admin: true }));
+  const extra = await post(
+    '/api/auth/token',
+    JSON.stringify({ username: 'olga', password: 'x', admin: true }),
+  );
   assert.equal(extra.status, 400);
   const body = (await extra.json()) as { error: { code: string; message: string } };
   assert.equal(body.error.code, 'unknown_field');
   assert.match(body.error.message, /admin/);
   const missing = await post('/api/auth/token', JSON.stringify({ username: 'olga' }));
   assert.equal(missing.status, 400);
-  assert.equal(((await missing.json()) as { error: { code: string } }).error.code, 'validation_failed');
+  assert.equal(
+    ((await missing.json()) as { error: { code: string } }).error.code,
+    'validation_failed',
+  );
 });
 
 test('roles: only admins create users; read-only users cannot write', async () => {
@@ -103,19 +136,27 @@ test('login attempts are rate-limited per username', async () => {
   await createUser(db, { username: 'target', password: 'the real one', role: 'readOnly' });
   const statuses: number[] = [];
   for (let i = 0; i < 11; i++) {
-    const r = await post('/api/auth/token', JSON.stringify({ username: 'target', password: `guess ${i}` }));
+    const r = await post(
+      '/api/auth/token',
+      JSON.stringify({ username: 'target', password: `guess ${i}` }),
+    );
     statuses.push(r.status);
   }
   assert.deepEqual(statuses.slice(0, 10), Array(10).fill(401));
   assert.equal(statuses[10], 429);
-  const right = await post('/api/auth/token', JSON.stringify({ username: 'target', password: 'the real one' }));
+  const right = await post(
+    '/api/auth/token',
+    JSON.stringify({ username: 'target', password: 'the real one' }),
+  );
   assert.equal(right.status, 429, 'even the right password waits out the lock');
   assert.ok(Number(right.headers.get('retry-after')) > 0);
 });
 
 test('unknown routes answer 404 in the error format; OpenAPI is served at /docs', async () => {
   const token = await server.tokenFor('readOnly');
-  const res = await fetch(`${server.baseUrl}/api/nothing-here`, { headers: { authorization: `Bearer ${token}` } });
+  const res = await fetch(`${server.baseUrl}/api/nothing-here`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
   assert.equal(res.status, 404);
   assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'not_found');
   const docs = await fetch(`${server.baseUrl}/docs/json`);

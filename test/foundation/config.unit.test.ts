@@ -25,7 +25,11 @@ test('environment and flag overrides are applied, flags winning', () => {
 });
 
 test('every invalid setting is reported at once', () => {
-  const r = loadConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://x', KOBLING_ADMIN_PASSWORD: 'short' });
+  const r = loadConfig({
+    PORT: 'eighty',
+    DATABASE_URL: 'mysql://x',
+    KOBLING_ADMIN_PASSWORD: 'short',
+  });
   assert.equal(r.ok, false);
   if (r.ok) return;
   assert.equal(r.problems.length, 3);

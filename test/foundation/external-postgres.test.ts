@@ -20,18 +20,38 @@ function run(cmd: string, args: string[]): string {
 }
 
 after(() => {
-  if (started) run(path.join(BIN, 'pg_ctl'), ['-D', path.join(dir, 'data'), '-m', 'fast', '-w', 'stop']);
+  if (started)
+    run(path.join(BIN, 'pg_ctl'), ['-D', path.join(dir, 'data'), '-m', 'fast', '-w', 'stop']);
   rmSync(dir, { recursive: true, force: true });
 });
 
-test('`kobling start` with DATABASE_URL on a PostgreSQL 15 server', { skip: !available && 'PostgreSQL 15 is not installed' }, async () => {
+test('`kobling start` with DATABASE_URL on a PostgreSQL 15 server', {
+  skip: !available && 'PostgreSQL 15 is not installed',
+}, async () => {
   if (asRoot) chownSync(dir, Number(execFileSync('id', ['-u', 'postgres']).toString()), 0);
   const pgPort = await freePort();
   const data = path.join(dir, 'data');
   run(path.join(BIN, 'initdb'), ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync']);
-  run(path.join(BIN, 'pg_ctl'), ['-D', data, '-w', '-l', path.join(dir, 'log'), '-o', `-p ${pgPort} -k ${dir} -c listen_addresses=127.0.0.1`, 'start']);
+  run(path.join(BIN, 'pg_ctl'), [
+    '-D',
+    data,
+    '-w',
+    '-l',
+    path.join(dir, 'log'),
+    '-o',
+    `-p ${pgPort} -k ${dir} -c listen_addresses=127.0.0.1`,
+    'start',
+  ]);
   started = true;
-  run(path.join(BIN, 'createdb'), ['-h', '127.0.0.1', '-p', String(pgPort), '-U', 'postgres', 'kobling']);
+  run(path.join(BIN, 'createdb'), [
+    '-h',
+    '127.0.0.1',
+    '-p',
+    String(pgPort),
+    '-U',
+    'postgres',
+    'kobling',
+  ]);
 
   const port = await freePort();
   const kobling = spawnKobling(['start', '--no-crm-emulator'], {
@@ -42,13 +62,28 @@ test('`kobling start` with DATABASE_URL on a PostgreSQL 15 server', { skip: !ava
     KOBLING_DATA_DIR: path.join(dir, 'unused'),
   });
   try {
-    await kobling.waitFor(/Kobling is running/, 60_000);
+    await kobling.waitFor(/Press Ctrl\+C to stop/, 60_000);
     assert.match(kobling.output(), /Database\s+postgres:\/\/postgres@127\.0\.0\.1:\d+\/kobling\n/);
     const ready = await fetch(`http://127.0.0.1:${port}/ready`);
     assert.equal(ready.status, 200);
-    const version = run(path.join(BIN, 'psql'), ['-h', '127.0.0.1', '-p', String(pgPort), '-U', 'postgres', '-d', 'kobling', '-Atc', 'SHOW server_version']);
+    const version = run(path.join(BIN, 'psql'), [
+      '-h',
+      '127.0.0.1',
+      '-p',
+      String(pgPort),
+      '-U',
+      'postgres',
+      '-d',
+      'kobling',
+      '-Atc',
+      'SHOW server_version',
+    ]);
     assert.match(version, /^15\./);
-    assert.equal(existsSync(path.join(dir, 'unused', 'postgres')), false, 'no embedded server was started');
+    assert.equal(
+      existsSync(path.join(dir, 'unused', 'postgres')),
+      false,
+      'no embedded server was started',
+    );
   } finally {
     assert.equal(await kobling.stop(), 0, kobling.output());
   }

@@ -24,7 +24,10 @@ test('two processes migrating at once apply each migration exactly once', async 
   const reports = [JSON.parse(a.output), JSON.parse(b.output)] as { applied: unknown[] }[];
   const total = loadMigrations().length;
   assert.equal(reports[0]!.applied.length + reports[1]!.applied.length, total);
-  assert.ok(reports.some((r) => r.applied.length === 0), 'one of them found everything applied');
+  assert.ok(
+    reports.some((r) => r.applied.length === 0),
+    'one of them found everything applied',
+  );
 
   const db = openDb(database.url, { max: 1 });
   try {
@@ -35,7 +38,10 @@ test('two processes migrating at once apply each migration exactly once', async 
     const schemas = await db.query<{ nspname: string }>(
       "SELECT nspname FROM pg_namespace WHERE nspname IN ('app', 'erp', 'integration', 'crm') ORDER BY 1",
     );
-    assert.deepEqual(schemas.rows.map((r) => r.nspname), ['app', 'crm', 'erp', 'integration']);
+    assert.deepEqual(
+      schemas.rows.map((r) => r.nspname),
+      ['app', 'crm', 'erp', 'integration'],
+    );
   } finally {
     await db.close();
   }

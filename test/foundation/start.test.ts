@@ -31,7 +31,7 @@ test('`kobling start` on the embedded database answers /health within 30 s, and 
   const started = Date.now();
   const first = spawnKobling(['start'], env);
   const [, password] = (await first.waitFor(/admin \/ (\S+)/, 30_000)) as RegExpMatchArray;
-  await first.waitFor(/Kobling is running/, 30_000);
+  await first.waitFor(/Press Ctrl\+C to stop/, 30_000);
   assert.equal((await fetch(`${base}/health`)).status, 200);
   assert.ok(Date.now() - started < 30_000);
   await waitReady(base, 10_000);
@@ -44,7 +44,7 @@ test('`kobling start` on the embedded database answers /health within 30 s, and 
   assert.equal(await first.stop(), 0, first.output());
 
   const second = spawnKobling(['start'], env);
-  await second.waitFor(/Kobling is running/, 30_000);
+  await second.waitFor(/Press Ctrl\+C to stop/, 30_000);
   assert.doesNotMatch(second.output(), /admin \//, 'no new admin password: the data was reused');
   const again = await fetch(`${base}/api/auth/token`, {
     method: 'POST',

@@ -17,7 +17,10 @@ after(async () => {
 test('`kobling worker` takes jobs sent through pg-boss on the shared database', async () => {
   const worker = spawnKobling(['worker'], { DATABASE_URL: db.url });
   try {
-    const [, name] = (await worker.waitFor(/Kobling worker (\S+) is running/, 30_000)) as RegExpMatchArray;
+    const [, name] = (await worker.waitFor(
+      /Kobling worker (\S+) is running/,
+      30_000,
+    )) as RegExpMatchArray;
     const boss = await startJobQueue(db, createLogger('silent'));
     try {
       await boss.send(HEARTBEAT_QUEUE, { sentAt: 'from-test' });

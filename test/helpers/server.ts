@@ -27,7 +27,10 @@ export function testConfig(env: Record<string, string> = {}) {
 }
 
 /** Starts the real HTTP server (all route modules unless given) on a random loopback port. */
-export async function startTestServer(db: Db, modules?: readonly RouteModule[]): Promise<TestServer> {
+export async function startTestServer(
+  db: Db,
+  modules?: readonly RouteModule[],
+): Promise<TestServer> {
   const config = testConfig();
   const ctx: AppContext = { config, db, logger: createLogger('silent'), clock: systemClock };
   const app = await buildServer(ctx, modules);
@@ -41,7 +44,11 @@ export async function startTestServer(db: Db, modules?: readonly RouteModule[]):
     baseUrl: `http://127.0.0.1:${port}`,
     async tokenFor(role, username) {
       const name = username ?? `${role}-${process.pid}-${++n}`;
-      const user = await createUser(db, { username: name, password: 'correct horse battery', role });
+      const user = await createUser(db, {
+        username: name,
+        password: 'correct horse battery',
+        role,
+      });
       if (!user.ok) throw new Error(user.error.message);
       return createApiToken(db, user.value.id);
     },

@@ -14,7 +14,9 @@ export function registerMigrate(program: Command, cli: CliEnv): void {
       try {
         const report = await migrate(runtime.ctx.db);
         printResult(cli, opts.json, report, (r) => [
-          ...r.applied.map((m) => `applied ${m.module}/${String(m.version).padStart(3, '0')}_${m.name}`),
+          ...r.applied.map(
+            (m) => `applied ${m.module}/${String(m.version).padStart(3, '0')}_${m.name}`,
+          ),
           `${r.applied.length} applied, ${r.alreadyApplied} already up to date`,
         ]);
       } finally {

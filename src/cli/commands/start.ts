@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
-import { heartbeatJob, HEARTBEAT_QUEUE } from '../../db/system-jobs.ts';
 import { startJobQueue, startWorkers } from '../../db/job-queue.ts';
+import { HEARTBEAT_QUEUE, heartbeatJob } from '../../db/system-jobs.ts';
 import { buildServer } from '../../server/app.ts';
 import { ensureAdminUser } from '../../server/auth/users.ts';
 import type { AppContext } from '../../server/context.ts';
-import { configFrom, type CliEnv } from '../cli-context.ts';
+import { type CliEnv, configFrom } from '../cli-context.ts';
 import { type StartedService, systemParts } from '../parts.ts';
 import { openRuntime } from '../runtime.ts';
 import { onShutdown } from '../shutdown.ts';
@@ -22,7 +22,9 @@ interface StartOptions {
 export function registerStart(program: Command, cli: CliEnv): void {
   program
     .command('start')
-    .description('Start everything: database (embedded unless DATABASE_URL), migrations, workers, CRM emulator, server')
+    .description(
+      'Start everything: database (embedded unless DATABASE_URL), migrations, workers, CRM emulator, server',
+    )
     .option('--port <port>', 'HTTP port of the server (env PORT, default 8080)')
     .option('--crm-port <port>', 'port of the CRM emulator (env KOBLING_CRM_PORT, default 8081)')
     .option('--data-dir <dir>', 'where the embedded database keeps its data (env KOBLING_DATA_DIR)')
@@ -37,26 +39,43 @@ export function registerStart(program: Command, cli: CliEnv): void {
         KOBLING_CRM_EMULATOR: opts.crmEmulator === false ? 'false' : undefined,
         KOBLING_DEMO_DATA: opts.demo === false ? 'false' : undefined,
       });
-      cli.out(`Kobling is starting (data folder ${config.dataDir})…`);
+      cli.out(
+        config.database.url
+          ? 'Kobling is starting…'
+          : `Kobling is starting (data folder ${config.dataDir})…`,
+      );
       const runtime = await openRuntime(config);
       const stops: (() => Promise<void>)[] = [() => runtime.close()];
       const shutdown = onShutdown(async () => {
-        for (const stop of stops.reverse()) await stop().catch((err) => runtime.ctx.logger.error({ err }, 'stop failed'));
+        for (const stop of stops.reverse())
+          await stop().catch((err) => runtime.ctx.logger.error({ err }, 'stop failed'));
       });
       try {
         const { ctx } = runtime;
-        const lines: string[] = [`Database      ${runtime.databaseLabel}${runtime.embedded ? ' (embedded)' : ''}`];
+        const lines: string[] = [
+          `Database      ${runtime.databaseLabel}${runtime.embedded ? ' (embedded)' : ''}`,
+        ];
         const admin = await ensureAdminUser(ctx.db, config.adminPassword);
         if (admin.generatedPassword) {
-          lines.push(`Admin login   admin / ${admin.generatedPassword}   (generated now and shown only this once)`);
+          lines.push(
+            `Admin login   admin / ${admin.generatedPassword}   (generated now and shown only this once)`,
+          );
         }
         const boss = await startJobQueue(ctx.db, ctx.logger);
         stops.push(() => boss.stop({ graceful: true, wait: true, timeout: 10_000 }));
         const full: AppContext = { ...ctx, boss };
         if (opts.workers !== false) {
-          const jobs = [heartbeatJob(ctx.db, `start:${process.pid}`), ...systemParts.flatMap((p) => p.jobs?.(full) ?? [])];
-          await startWorkers(boss, jobs, { concurrency: config.workerConcurrency, logger: ctx.logger });
-          lines.push(`Workers       ${jobs.length} queue(s), concurrency ${config.workerConcurrency}`);
+          const jobs = [
+            heartbeatJob(ctx.db, `start:${process.pid}`),
+            ...systemParts.flatMap((p) => p.jobs?.(full) ?? []),
+          ];
+          await startWorkers(boss, jobs, {
+            concurrency: config.workerConcurrency,
+            logger: ctx.logger,
+          });
+          lines.push(
+            `Workers       ${jobs.length} queue(s), concurrency ${config.workerConcurrency}`,
+          );
         }
         await boss.createQueue(HEARTBEAT_QUEUE).catch(() => {});
         await boss.schedule(HEARTBEAT_QUEUE, '* * * * *', { sentAt: 'schedule' }).catch(() => {});
@@ -79,7 +98,9 @@ export function registerStart(program: Command, cli: CliEnv): void {
         const address = app.server.address();
         const port = typeof address === 'object' && address ? address.port : config.server.port;
         const base = `http://${config.server.host}:${port}`;
-        lines.push(`Server        ${base}/   (health ${base}/health, ready ${base}/ready, API docs ${base}/docs)`);
+        lines.push(
+          `Server        ${base}/   (health ${base}/health, ready ${base}/ready, API docs ${base}/docs)`,
+        );
         cli.out('Kobling is running.');
         for (const line of lines) cli.out(`  ${line}`);
         cli.out('Press Ctrl+C to stop.');

@@ -12,7 +12,9 @@ import { onShutdown } from '../shutdown.ts';
 export function registerWorker(program: Command, cli: CliEnv): void {
   program
     .command('worker')
-    .description('Run background jobs only (scale out: any number of workers can share one database)')
+    .description(
+      'Run background jobs only (scale out: any number of workers can share one database)',
+    )
     .option('--concurrency <n>', 'jobs run at once per queue (env KOBLING_WORKER_CONCURRENCY)')
     .action(async (opts: { concurrency?: string }) => {
       const config = configFrom(cli, { KOBLING_WORKER_CONCURRENCY: opts.concurrency });
@@ -26,9 +28,17 @@ export function registerWorker(program: Command, cli: CliEnv): void {
         stops.push(() => boss.stop({ graceful: true, wait: true, timeout: 10_000 }));
         const ctx: AppContext = { ...runtime.ctx, boss };
         const name = `worker:${hostname()}:${process.pid}`;
-        const jobs = [heartbeatJob(ctx.db, name), ...systemParts.flatMap((p) => p.jobs?.(ctx) ?? [])];
-        await startWorkers(boss, jobs, { concurrency: config.workerConcurrency, logger: ctx.logger });
-        cli.out(`Kobling worker ${name} is running ${jobs.length} queue(s) on ${runtime.databaseLabel}. Ctrl+C stops it.`);
+        const jobs = [
+          heartbeatJob(ctx.db, name),
+          ...systemParts.flatMap((p) => p.jobs?.(ctx) ?? []),
+        ];
+        await startWorkers(boss, jobs, {
+          concurrency: config.workerConcurrency,
+          logger: ctx.logger,
+        });
+        cli.out(
+          `Kobling worker ${name} is running ${jobs.length} queue(s) on ${runtime.databaseLabel}. Ctrl+C stops it.`,
+        );
       } catch (err) {
         await shutdown();
         throw err;

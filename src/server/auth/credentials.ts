@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Queryable } from '../../db/db.ts';
 import { newId, randomSecret } from '../../shared/ids.ts';
-import { type User, type UserRow, toUser } from './users.ts';
+import { toUser, type User, type UserRow } from './users.ts';
 
 /** Session lifetime for the UI cookie. */
 export const SESSION_TTL_MS = 12 * 60 * 60 * 1000;

@@ -51,7 +51,10 @@ export function installAuthGuard(app: FastifyInstance, ctx: AppContext): void {
     request.user = user;
     const allowed = config?.roles ?? (READ_METHODS.has(request.method) ? undefined : WRITERS);
     if (allowed && !allowed.includes(user.role)) {
-      throw new AppError('forbidden', `Your role (${user.role}) may not do this; it needs ${allowed.join(' or ')}`);
+      throw new AppError(
+        'forbidden',
+        `Your role (${user.role}) may not do this; it needs ${allowed.join(' or ')}`,
+      );
     }
   });
 }

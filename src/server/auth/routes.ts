@@ -26,56 +26,90 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: AppContext): void 
     const result = await checkLogin(ctx.db, body.username, body.password, address);
     if (!result.ok && result.error.code === 'too_many_requests') {
       const retry = (result.error.details as { retryAfterSeconds: number }).retryAfterSeconds;
-      throw new AppError(result.error.code, result.error.message, { headers: { 'retry-after': String(retry) } });
+      throw new AppError(result.error.code, result.error.message, {
+        headers: { 'retry-after': String(retry) },
+      });
     }
     return unwrap(result);
   };
 
-  r.post('/api/auth/login', {
-    config: { public: true },
-    schema: { tags: ['auth'], summary: 'Log in; sets the session cookie', body: credentials, response: { 200: userOut } },
-  }, async (request, reply) => {
-    const user = await login(request.body, request.ip);
-    const session = await createSession(ctx.db, user.id);
-    reply.setCookie(SESSION_COOKIE, session, {
-      path: '/',
-      httpOnly: true,
-      sameSite: 'lax',
-      secure: request.protocol === 'https',
-      maxAge: SESSION_TTL_MS / 1000,
-    });
-    return user;
-  });
-
-  r.post('/api/auth/logout', {
-    config: { public: true },
-    schema: { tags: ['auth'], summary: 'Log out; ends the session' },
-  }, async (request, reply) => {
-    const session = request.cookies[SESSION_COOKIE];
-    if (session) await deleteSession(ctx.db, session);
-    reply.clearCookie(SESSION_COOKIE, { path: '/' });
-    return reply.status(204).send();
-  });
-
-  r.post('/api/auth/token', {
-    config: { public: true },
-    schema: {
-      tags: ['auth'],
-      summary: 'Exchange a username and password for an API token (send it as "Authorization: Bearer <token>")',
-      body: credentials,
-      response: { 200: z.object({ token: z.string() }) },
+  r.post(
+    '/api/auth/login',
+    {
+      config: { public: true },
+      schema: {
+        tags: ['auth'],
+        summary: 'Log in; sets the session cookie',
+        body: credentials,
+        response: { 200: userOut },
+      },
     },
-  }, async (request) => {
-    const user = await login(request.body, request.ip);
-    return { token: await createApiToken(ctx.db, user.id, { name: 'api' }) };
-  });
+    async (request, reply) => {
+      const user = await login(request.body, request.ip);
+      const session = await createSession(ctx.db, user.id);
+      reply.setCookie(SESSION_COOKIE, session, {
+        path: '/',
+        httpOnly: true,
+        sameSite: 'lax',
+        secure: request.protocol === 'https',
+        maxAge: SESSION_TTL_MS / 1000,
+      });
+      return user;
+    },
+  );
 
-  r.get('/api/auth/me', {
-    schema: { tags: ['auth'], summary: 'The logged-in user', response: { 200: userOut } },
-  }, async (request) => currentUser(request));
+  r.post(
+    '/api/auth/logout',
+    {
+      config: { public: true },
+      schema: { tags: ['auth'], summary: 'Log out; ends the session' },
+    },
+    async (request, reply) => {
+      const session = request.cookies[SESSION_COOKIE];
+      if (session) await deleteSession(ctx.db, session);
+      reply.clearCookie(SESSION_COOKIE, { path: '/' });
+      return reply.status(204).send();
+    },
+  );
 
-  r.post('/api/auth/users', {
-    config: { roles: ['admin'] },
-    schema: { tags: ['auth'], summary: 'Create a user (admin only)', body: newUserSchema, response: { 201: userOut } },
-  }, async (request, reply) => reply.status(201).send(unwrap(await createUser(ctx.db, request.body))));
+  r.post(
+    '/api/auth/token',
+    {
+      config: { public: true },
+      schema: {
+        tags: ['auth'],
+        summary:
+          'Exchange a username and password for an API token (send it as "Authorization: Bearer <token>")',
+        body: credentials,
+        response: { 200: z.object({ token: z.string() }) },
+      },
+    },
+    async (request) => {
+      const user = await login(request.body, request.ip);
+      return { token: await createApiToken(ctx.db, user.id, { name: 'api' }) };
+    },
+  );
+
+  r.get(
+    '/api/auth/me',
+    {
+      schema: { tags: ['auth'], summary: 'The logged-in user', response: { 200: userOut } },
+    },
+    async (request) => currentUser(request),
+  );
+
+  r.post(
+    '/api/auth/users',
+    {
+      config: { roles: ['admin'] },
+      schema: {
+        tags: ['auth'],
+        summary: 'Create a user (admin only)',
+        body: newUserSchema,
+        response: { 201: userOut },
+      },
+    },
+    async (request, reply) =>
+      reply.status(201).send(unwrap(await createUser(ctx.db, request.body))),
+  );
 }

@@ -46,7 +46,9 @@ export type NewUser = z.input<typeof newUserSchema>;
 
 /** Finds a user by username (case-insensitive), with the password hash. */
 export async function findUserRow(db: Queryable, username: string): Promise<UserRow | undefined> {
-  const r = await db.query<UserRow>('SELECT * FROM app.users WHERE lower(username) = lower($1)', [username]);
+  const r = await db.query<UserRow>('SELECT * FROM app.users WHERE lower(username) = lower($1)', [
+    username,
+  ]);
   return r.rows[0];
 }
 
@@ -54,7 +56,10 @@ export async function findUserRow(db: Queryable, username: string): Promise<User
 export async function createUser(db: Queryable, input: NewUser): Promise<Result<User>> {
   const parsed = newUserSchema.safeParse(input);
   if (!parsed.success) {
-    return failure('validation_failed', parsed.error.issues.map((i) => `${i.path.join('.') || 'user'}: ${i.message}`).join('; '));
+    return failure(
+      'validation_failed',
+      parsed.error.issues.map((i) => `${i.path.join('.') || 'user'}: ${i.message}`).join('; '),
+    );
   }
   const u = parsed.data;
   const hash = await hashPassword(u.password);
@@ -79,7 +84,12 @@ export async function ensureAdminUser(
   const existing = await findUserRow(db, 'admin');
   if (existing) return { created: false };
   const password = configuredPassword ?? randomSecret(12);
-  const created = await createUser(db, { username: 'admin', password, role: 'admin', displayName: 'Administrator' });
+  const created = await createUser(db, {
+    username: 'admin',
+    password,
+    role: 'admin',
+    displayName: 'Administrator',
+  });
   // Another process may have created it at the same moment; that is fine.
   if (!created.ok) return { created: false };
   return configuredPassword ? { created: true } : { created: true, generatedPassword: password };
