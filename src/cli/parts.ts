@@ -5,6 +5,8 @@ import type { AppContext } from '../server/context.ts';
 export interface StartedService {
   /** Lines printed after start, e.g. "CRM emulator  http://127.0.0.1:8081/api/data/v9.2/". */
   readonly lines: readonly string[];
+  /** Facts other parts may need in-process (e.g. the emulator's generated demo credentials). */
+  readonly details?: Readonly<Record<string, unknown>>;
   stop(): Promise<void>;
 }
 
