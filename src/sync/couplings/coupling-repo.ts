@@ -1,0 +1,166 @@
+import type { Queryable } from '../../db/db.ts';
+import { newId } from '../../shared/ids.ts';
+import type { Coupling, PassDirection, SyncResult } from '../model.ts';
+
+interface CouplingRow {
+  id: string;
+  mapping_name: string;
+  erp_table: string;
+  erp_id: string;
+  crm_entity: string;
+  crm_id: string;
+  state: 'pending' | 'coupled';
+  last_synced_erp_seq: number | null;
+  last_synced_crm_version: number | null;
+  last_result_to_erp: SyncResult | null;
+  last_result_to_crm: SyncResult | null;
+  last_error_to_erp: string | null;
+  last_error_to_crm: string | null;
+  last_job_to_erp: string | null;
+  last_job_to_crm: string | null;
+  skipped: boolean;
+}
+
+const toCoupling = (r: CouplingRow): Coupling => ({
+  id: r.id,
+  mappingName: r.mapping_name,
+  erpTable: r.erp_table,
+  erpId: r.erp_id,
+  crmEntity: r.crm_entity,
+  crmId: r.crm_id,
+  state: r.state,
+  lastSyncedErpSeq: r.last_synced_erp_seq,
+  lastSyncedCrmVersion: r.last_synced_crm_version,
+  lastResultToErp: r.last_result_to_erp,
+  lastResultToCrm: r.last_result_to_crm,
+  lastErrorToErp: r.last_error_to_erp,
+  lastErrorToCrm: r.last_error_to_crm,
+  lastJobToErp: r.last_job_to_erp,
+  lastJobToCrm: r.last_job_to_crm,
+  skipped: r.skipped,
+});
+
+/** Couplings of ERP records of a table, keyed by ERP id. */
+export async function couplingsByErpIds(
+  db: Queryable,
+  erpTable: string,
+  ids: readonly string[],
+): Promise<Map<string, Coupling>> {
+  if (ids.length === 0) return new Map();
+  const r = await db.query<CouplingRow>(
+    'SELECT * FROM integration.couplings WHERE erp_table = $1 AND erp_id = ANY($2::uuid[])',
+    [erpTable, ids],
+  );
+  return new Map(r.rows.map((row) => [row.erp_id, toCoupling(row)]));
+}
+
+/** Couplings of CRM rows of an entity, keyed by CRM id. */
+export async function couplingsByCrmIds(
+  db: Queryable,
+  crmEntity: string,
+  ids: readonly string[],
+): Promise<Map<string, Coupling>> {
+  if (ids.length === 0) return new Map();
+  const r = await db.query<CouplingRow>(
+    'SELECT * FROM integration.couplings WHERE crm_entity = $1 AND crm_id = ANY($2::uuid[])',
+    [crmEntity, ids],
+  );
+  return new Map(r.rows.map((row) => [row.crm_id, toCoupling(row)]));
+}
+
+/** Couplings of a mapping that failed in a direction and are not skipped: the retry set. */
+export async function retrySet(
+  db: Queryable,
+  mappingName: string,
+  pass: PassDirection,
+): Promise<Coupling[]> {
+  const column = pass === 'ToIntegrationTable' ? 'last_result_to_crm' : 'last_result_to_erp';
+  const r = await db.query<CouplingRow>(
+    `SELECT * FROM integration.couplings WHERE mapping_name = $1 AND NOT skipped AND ${column} = 'Failure'`,
+    [mappingName],
+  );
+  return r.rows.map(toCoupling);
+}
+
+/** Creates a coupling (state `pending` when the CRM record is yet to be created with that id). */
+export async function insertCoupling(
+  db: Queryable,
+  c: {
+    mappingName: string;
+    erpTable: string;
+    erpId: string;
+    crmEntity: string;
+    crmId: string;
+    state?: 'pending' | 'coupled';
+  },
+): Promise<Coupling> {
+  const r = await db.query<CouplingRow>(
+    `INSERT INTO integration.couplings (id, mapping_name, erp_table, erp_id, crm_entity, crm_id, state)
+     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
+    [newId(), c.mappingName, c.erpTable, c.erpId, c.crmEntity, c.crmId, c.state ?? 'coupled'],
+  );
+  return toCoupling(r.rows[0]!);
+}
+
+/** Records a successful synchronization of a coupling in one direction, with both sides' versions. */
+export async function markSynced(
+  db: Queryable,
+  id: string,
+  pass: PassDirection,
+  jobId: string,
+  versions: { erpSeq: number | null; crmVersion: number | null },
+): Promise<void> {
+  const [result, job, error] =
+    pass === 'ToIntegrationTable'
+      ? ['last_result_to_crm', 'last_job_to_crm', 'last_error_to_crm']
+      : ['last_result_to_erp', 'last_job_to_erp', 'last_error_to_erp'];
+  await db.query(
+    `UPDATE integration.couplings SET state = 'coupled', ${result} = 'Success', ${job} = $2, ${error} = NULL,
+       last_synced_erp_seq = greatest(coalesce(last_synced_erp_seq, 0), coalesce($3, 0)),
+       last_synced_crm_version = greatest(coalesce(last_synced_crm_version, 0), coalesce($4, 0)),
+       updated_at = now()
+     WHERE id = $1`,
+    [id, jobId, versions.erpSeq, versions.crmVersion],
+  );
+}
+
+/**
+ * Records a failure in one direction. When the coupling had already failed in that direction with
+ * the same message, it becomes skipped (BC's "same error twice" rule). Returns whether it did.
+ */
+export async function markFailed(
+  db: Queryable,
+  id: string,
+  pass: PassDirection,
+  jobId: string,
+  message: string,
+): Promise<boolean> {
+  const [result, job, error] =
+    pass === 'ToIntegrationTable'
+      ? ['last_result_to_crm', 'last_job_to_crm', 'last_error_to_crm']
+      : ['last_result_to_erp', 'last_job_to_erp', 'last_error_to_erp'];
+  const r = await db.query<{ skipped: boolean }>(
+    `UPDATE integration.couplings SET
+       skipped = skipped OR (${result} = 'Failure' AND ${error} = $3),
+       ${result} = 'Failure', ${job} = $2, ${error} = $3, updated_at = now()
+     WHERE id = $1 RETURNING skipped`,
+    [id, jobId, message],
+  );
+  return r.rows[0]?.skipped ?? false;
+}
+
+/** Removes a coupling; returns whether there was one. */
+export async function deleteCoupling(db: Queryable, id: string): Promise<boolean> {
+  const r = await db.query('DELETE FROM integration.couplings WHERE id = $1', [id]);
+  return (r.rowCount ?? 0) > 0;
+}
+
+/** Clears the skipped mark (and the failures) so the records take part in synchronization again. */
+export async function restoreSkipped(db: Queryable, ids: readonly string[]): Promise<number> {
+  const r = await db.query(
+    `UPDATE integration.couplings SET skipped = false, statistics_uploaded = false, updated_at = now()
+     WHERE id = ANY($1::uuid[]) AND skipped`,
+    [ids],
+  );
+  return r.rowCount ?? 0;
+}

@@ -1,0 +1,42 @@
+import type { Queryable } from '../../db/db.ts';
+import type { Logger } from '../../shared/logger.ts';
+import type { JobCounters, TableMapping } from '../model.ts';
+import type { CrmPort, ErpPort } from '../ports.ts';
+
+/** What a synchronization run works with. */
+export interface EngineContext {
+  readonly db: Queryable;
+  readonly erp: ErpPort;
+  readonly crm: CrmPort;
+  readonly logger: Logger;
+  /** Every mapping by name (for lookups through related mappings). */
+  readonly mappings: ReadonlyMap<string, TableMapping>;
+  /** Records per chunk: one CRM `$batch` and one round of coupling queries per chunk. */
+  readonly chunkSize?: number;
+  /** Called after each chunk with the counters so far (progress bars, live job counters). */
+  readonly onProgress?: (counters: JobCounters, done: number, total: number | undefined) => void;
+}
+
+/** Options of one run: scheduled runs use none; Synchronize now / Create in X target records. */
+export interface RunOptions {
+  /** Only these records (ERP ids for the To pass, CRM ids for the From pass); no retry set. */
+  readonly erpIds?: readonly string[];
+  readonly crmIds?: readonly string[];
+  /** Create and couple uncoupled records even when the mapping syncs only coupled ones. */
+  readonly ignoreOnlyCoupled?: boolean;
+  /** Write even when the source did not change since the last synchronization. */
+  readonly force?: boolean;
+  /** How the run was started, for the job log. */
+  readonly trigger?: string;
+}
+
+/** The BC message for a bidirectional update conflict, naming the field pair. */
+export const conflictMessage = (
+  m: TableMapping,
+  pair: { erpField: string; crmField: string },
+): string =>
+  `Cannot update a record in ${m.erpTable} (mapping ${m.name}): the mapping between field ${pair.erpField} and ` +
+  `column ${pair.crmField} is bidirectional and one or both values changed since the last synchronization`;
+
+export const DELETED_MESSAGE =
+  'The record cannot be updated because it is coupled to a deleted record';

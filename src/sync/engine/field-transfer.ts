@@ -1,0 +1,80 @@
+import type { FieldMapping, PassDirection, TableMapping } from '../model.ts';
+import { fieldCovers } from '../model.ts';
+import { constantValue, isEmpty, sameValue, transform } from './values.ts';
+
+/** Translates lookup values through couplings; a failure names what must be coupled first. */
+export interface LookupTranslator {
+  translate(
+    field: FieldMapping,
+    value: unknown,
+    pass: PassDirection,
+  ): Promise<{ ok: true; value: unknown } | { ok: false; message: string }>;
+}
+
+export interface TransferOutcome {
+  /** Destination fields to write (all mapped fields on insert; only differing ones on update). */
+  readonly changes: Record<string, unknown>;
+  /** The first bidirectional field pair whose values differ, for conflict detection and messages. */
+  readonly bidirectionalDifference?: { readonly erpField: string; readonly crmField: string };
+  /** A field that could not be transferred (lookup not coupled, …): the record fails. */
+  readonly failure?: string;
+}
+
+/**
+ * Computes what a pass would write to the destination: the source values of every enabled field
+ * mapping that covers the pass, transformed, translated and compared with the destination's
+ * current values (compare-before-write). Pure apart from lookup translation.
+ */
+export async function transferFields(
+  mapping: TableMapping,
+  pass: PassDirection,
+  source: Readonly<Record<string, unknown>>,
+  destination: Readonly<Record<string, unknown>> | undefined,
+  lookups: LookupTranslator,
+): Promise<TransferOutcome> {
+  const toCrm = pass === 'ToIntegrationTable';
+  const changes: Record<string, unknown> = {};
+  let bidirectionalDifference: TransferOutcome['bidirectionalDifference'];
+  for (const field of mapping.fields) {
+    if (!field.enabled || !fieldCovers(field.direction, pass)) continue;
+    const srcName = toCrm ? field.erpField : field.crmField;
+    const dstName = toCrm ? field.crmField : field.erpField;
+    if (!dstName) continue;
+    let value: unknown;
+    if (!srcName) {
+      if (field.constantValue === undefined) continue;
+      value = toCrm ? constantValue(field.constantValue) : field.constantValue;
+    } else {
+      value = transform(source[srcName], field.transformation);
+      if (field.lookup) {
+        const translated = isEmpty(value)
+          ? { ok: true as const, value: null }
+          : await lookups.translate(field, value, pass);
+        if (!translated.ok) {
+          if (field.clearOnFailedSync) value = null;
+          else return { changes, failure: translated.message };
+        } else {
+          value = translated.value;
+        }
+      }
+    }
+    if (field.notNull && isEmpty(value)) continue;
+    if (isLookupValue(value) && field.notNull && value.id === null) continue;
+    const current = destination?.[dstName];
+    if (destination && sameValue(value, current)) continue;
+    changes[dstName] = value;
+    if (
+      destination &&
+      field.direction === 'Bidirectional' &&
+      field.erpField &&
+      field.crmField &&
+      !bidirectionalDifference
+    ) {
+      bidirectionalDifference = { erpField: field.erpField, crmField: field.crmField };
+    }
+  }
+  return bidirectionalDifference ? { changes, bidirectionalDifference } : { changes };
+}
+
+const isLookupValue = (v: unknown): v is { id: string | null } =>
+  typeof v === 'object' && v !== null && 'lookupEntity' in v;

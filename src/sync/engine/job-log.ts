@@ -1,0 +1,127 @@
+import type { Queryable } from '../../db/db.ts';
+import { newId } from '../../shared/ids.ts';
+import type { JobCounters, PassDirection } from '../model.ts';
+
+/** Opens a synchronization job (BC: Integration Synch. Job) for one pass of a mapping. */
+export async function beginJob(
+  db: Queryable,
+  mappingName: string,
+  direction: PassDirection,
+  trigger: string,
+  type: 'Synchronization' | 'Coupling' | 'Uncoupling' = 'Synchronization',
+): Promise<string> {
+  const id = newId();
+  await db.query(
+    'INSERT INTO integration.sync_jobs (id, mapping_name, direction, type, trigger) VALUES ($1, $2, $3, $4, $5)',
+    [id, mappingName, direction, type, trigger],
+  );
+  return id;
+}
+
+/** Closes a job with its counters; a job with failed records is still 'succeeded' as a run. */
+export async function finishJob(
+  db: Queryable,
+  id: string,
+  counters: JobCounters,
+  outcome: { status: 'succeeded' | 'failed'; message?: string },
+): Promise<void> {
+  await db.query(
+    `UPDATE integration.sync_jobs SET status = $2, finished_at = now(), message = $3,
+       inserted = $4, modified = $5, unchanged = $6, skipped = $7, failed = $8, deleted = $9, uncoupled = $10, coupled = $11
+     WHERE id = $1`,
+    [
+      id,
+      outcome.status,
+      outcome.message ?? null,
+      counters.inserted,
+      counters.modified,
+      counters.unchanged,
+      counters.skipped,
+      counters.failed,
+      counters.deleted,
+      counters.uncoupled,
+      counters.coupled,
+    ],
+  );
+}
+
+/** Stores counters while a job runs, so progress is visible. */
+export async function saveProgress(db: Queryable, id: string, c: JobCounters): Promise<void> {
+  await db.query(
+    `UPDATE integration.sync_jobs SET inserted = $2, modified = $3, unchanged = $4, skipped = $5, failed = $6,
+       deleted = $7, uncoupled = $8, coupled = $9 WHERE id = $1`,
+    [
+      id,
+      c.inserted,
+      c.modified,
+      c.unchanged,
+      c.skipped,
+      c.failed,
+      c.deleted,
+      c.uncoupled,
+      c.coupled,
+    ],
+  );
+}
+
+export interface RecordError {
+  readonly erpTable: string;
+  readonly erpId: string | null;
+  readonly crmEntity: string;
+  readonly crmId: string | null;
+  readonly message: string;
+  readonly detail?: string;
+}
+
+/** Logs one record's failure with both identities (BC: Integration Synch. Job Errors). */
+export async function logRecordError(
+  db: Queryable,
+  jobId: string,
+  mappingName: string,
+  direction: PassDirection,
+  e: RecordError,
+): Promise<void> {
+  await db.query(
+    `INSERT INTO integration.sync_errors (job_id, mapping_name, direction, erp_table, erp_id, crm_entity, crm_id, message, detail)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+    [
+      jobId,
+      mappingName,
+      direction,
+      e.erpTable,
+      e.erpId,
+      e.crmEntity,
+      e.crmId,
+      e.message.slice(0, 2048),
+      e.detail ?? null,
+    ],
+  );
+}
+
+/** Records a value the engine wrote (history for audit and undo). */
+export async function recordWrite(
+  db: Queryable,
+  w: {
+    jobId: string;
+    mappingName: string;
+    side: 'erp' | 'crm';
+    recordId: string;
+    action: 'insert' | 'modify';
+    before?: unknown;
+    after: unknown;
+  },
+): Promise<void> {
+  await db.query(
+    `INSERT INTO integration.write_history (job_id, mapping_name, side, record_id, action, before, after)
+     VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+    [
+      w.jobId,
+      w.mappingName,
+      w.side,
+      w.recordId,
+      w.action,
+      w.before === undefined ? null : JSON.stringify(w.before),
+      JSON.stringify(w.after),
+    ],
+  );
+}

@@ -1,0 +1,110 @@
+import type { Queryable } from '../../db/db.ts';
+import type { FieldMapping, PassDirection, TableMapping } from '../model.ts';
+import type { CrmPort, ErpPort } from '../ports.ts';
+import type { LookupTranslator } from './field-transfer.ts';
+
+/**
+ * Translates lookup fields through the couplings of the related mapping, with a cache per run:
+ * ERP code → ERP record → coupling → CRM id (and back). An uncoupled target fails the record with a
+ * message naming the record to couple first — this is how dependency order shows to users.
+ */
+export function couplingLookups(
+  db: Queryable,
+  erp: ErpPort,
+  _crm: CrmPort,
+  mappings: ReadonlyMap<string, TableMapping>,
+): LookupTranslator {
+  const cache = new Map<string, { ok: true; value: unknown } | { ok: false; message: string }>();
+  return {
+    async translate(field: FieldMapping, value: unknown, pass: PassDirection) {
+      const spec = field.lookup!;
+      const key = `${pass}|${spec.mapping}|${spec.erpKey}|${String(value)}`;
+      const hit = cache.get(key);
+      if (hit) return hit;
+      const related = mappings.get(spec.mapping);
+      const result = !related
+        ? ({
+            ok: false,
+            message: `Lookup of ${field.erpField ?? field.crmField} needs mapping ${spec.mapping}, which does not exist`,
+          } as const)
+        : pass === 'ToIntegrationTable'
+          ? await toCrm(db, erp, related, spec.erpKey, value)
+          : await toErp(db, erp, related, spec.erpKey, value);
+      cache.set(key, result);
+      return result;
+    },
+  };
+}
+
+const label = (m: TableMapping) => `${m.erpTable} (mapping ${m.name})`;
+
+async function toCrm(
+  db: Queryable,
+  erp: ErpPort,
+  related: TableMapping,
+  erpKey: string,
+  value: unknown,
+) {
+  const records = await erp.findBy(related.erpTable, erpKey, value, true);
+  const record = records[0];
+  if (!record)
+    return {
+      ok: false as const,
+      message: `${label(related)} '${String(value)}' does not exist in the ERP`,
+    };
+  if (related.isOptionMapping) {
+    const r = await db.query<{ option_value: number }>(
+      'SELECT option_value FROM integration.option_couplings WHERE mapping_name = $1 AND erp_id = $2',
+      [related.name, record.id],
+    );
+    if (!r.rows[0]) return notCoupled(related, value);
+    return { ok: true as const, value: r.rows[0].option_value };
+  }
+  const r = await db.query<{ crm_id: string }>(
+    "SELECT crm_id FROM integration.couplings WHERE erp_table = $1 AND erp_id = $2 AND state = 'coupled'",
+    [related.erpTable, record.id],
+  );
+  if (!r.rows[0]) return notCoupled(related, value);
+  return { ok: true as const, value: { lookupEntity: related.crmEntity, id: r.rows[0].crm_id } };
+}
+
+async function toErp(
+  db: Queryable,
+  erp: ErpPort,
+  related: TableMapping,
+  erpKey: string,
+  value: unknown,
+) {
+  let erpId: string | undefined;
+  if (related.isOptionMapping) {
+    const r = await db.query<{ erp_id: string }>(
+      'SELECT erp_id FROM integration.option_couplings WHERE mapping_name = $1 AND option_value = $2',
+      [related.name, Number(value)],
+    );
+    erpId = r.rows[0]?.erp_id;
+  } else {
+    const r = await db.query<{ erp_id: string }>(
+      "SELECT erp_id FROM integration.couplings WHERE crm_entity = $1 AND crm_id = $2 AND state = 'coupled'",
+      [related.crmEntity, String(value)],
+    );
+    erpId = r.rows[0]?.erp_id;
+  }
+  if (!erpId) {
+    return {
+      ok: false as const,
+      message: `The ${related.crmEntity} ${String(value)} must be coupled to a record of ${label(related)} first`,
+    };
+  }
+  const found = (await erp.get(related.erpTable, [erpId])).get(erpId);
+  if (!found)
+    return {
+      ok: false as const,
+      message: `The coupled ${related.erpTable} record ${erpId} no longer exists in the ERP`,
+    };
+  return { ok: true as const, value: found.values[erpKey] ?? null };
+}
+
+const notCoupled = (related: TableMapping, value: unknown) => ({
+  ok: false as const,
+  message: `${label(related)} '${String(value)}' must be coupled to a record in Dynamics 365 Sales first`,
+});

@@ -1,0 +1,71 @@
+import {
+  type JobCounters,
+  mappingCovers,
+  type PassDirection,
+  type TableMapping,
+} from '../model.ts';
+import type { EngineContext, RunOptions } from './context.ts';
+import { beginJob, finishJob } from './job-log.ts';
+import { runToCrmPass } from './to-crm-pass.ts';
+import { runToErpPass } from './to-erp-pass.ts';
+
+export interface PassReport {
+  readonly jobId: string;
+  readonly direction: PassDirection;
+  readonly status: 'succeeded' | 'failed';
+  readonly counters: JobCounters;
+  readonly message?: string;
+}
+
+/**
+ * Runs a mapping (reference §3.1): the ERP → CRM pass first, then CRM → ERP, each as its own job
+ * with counters. `only` restricts the run to one direction (Synchronize now: send / get).
+ */
+export async function runMapping(
+  ctx: EngineContext,
+  m: TableMapping,
+  opts: RunOptions & { only?: PassDirection } = {},
+): Promise<PassReport[]> {
+  if (m.isOptionMapping) {
+    throw new Error(
+      `Mapping ${m.name} is an option mapping; option mappings are synchronized by coupling their values`,
+    );
+  }
+  const passes: PassDirection[] = (['ToIntegrationTable', 'FromIntegrationTable'] as const).filter(
+    (p) => mappingCovers(m.direction, p) && (!opts.only || opts.only === p),
+  );
+  const reports: PassReport[] = [];
+  for (const pass of passes) {
+    const jobId = await beginJob(ctx.db, m.name, pass, opts.trigger ?? 'schedule');
+    try {
+      const counters =
+        pass === 'ToIntegrationTable'
+          ? await runToCrmPass(ctx, m, jobId, opts)
+          : await runToErpPass(ctx, m, jobId, opts);
+      const message = summary(counters);
+      await finishJob(ctx.db, jobId, counters, { status: 'succeeded', message });
+      reports.push({ jobId, direction: pass, status: 'succeeded', counters, message });
+    } catch (err) {
+      const message = (err as Error).message;
+      ctx.logger.error({ err, mapping: m.name, pass }, 'synchronization pass failed');
+      const counters = await countersOf(ctx, jobId);
+      await finishJob(ctx.db, jobId, counters, { status: 'failed', message });
+      reports.push({ jobId, direction: pass, status: 'failed', counters, message });
+    }
+  }
+  return reports;
+}
+
+async function countersOf(ctx: EngineContext, jobId: string): Promise<JobCounters> {
+  const r = await ctx.db.query<JobCounters>(
+    'SELECT inserted, modified, unchanged, skipped, failed, deleted, uncoupled, coupled FROM integration.sync_jobs WHERE id = $1',
+    [jobId],
+  );
+  return r.rows[0]!;
+}
+
+const summary = (c: JobCounters): string =>
+  (Object.entries(c) as [string, number][])
+    .filter(([, n]) => n > 0)
+    .map(([k, n]) => `${n} ${k}`)
+    .join(', ') || 'nothing to do';

@@ -1,0 +1,257 @@
+import { newId } from '../../shared/ids.ts';
+import {
+  couplingsByErpIds,
+  deleteCoupling,
+  insertCoupling,
+  markFailed,
+  markSynced,
+  retrySet,
+} from '../couplings/coupling-repo.ts';
+import { getWatermarks, setWatermark } from '../mappings/mapping-repo.ts';
+import { type Coupling, emptyCounters, type JobCounters, type TableMapping } from '../model.ts';
+import type { CrmRecord, CrmWrite, ErpRecord } from '../ports.ts';
+import {
+  conflictMessage,
+  DELETED_MESSAGE,
+  type EngineContext,
+  type RunOptions,
+} from './context.ts';
+import { transferFields } from './field-transfer.ts';
+import { logRecordError, recordWrite, saveProgress } from './job-log.ts';
+import { couplingLookups } from './lookups.ts';
+import { matchesFilter } from './values.ts';
+
+const ERP_ACTOR = 'integration';
+
+interface PlannedWrite {
+  readonly row: ErpRecord;
+  readonly coupling: Coupling;
+  readonly write: CrmWrite;
+  readonly before?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * One ERP → CRM pass of a mapping (reference §3.2–3.6): the retry set, then rows changed since the
+ * ERP watermark; per row find the coupling, detect changes and conflicts, transfer fields, and write
+ * all CRM changes of a chunk in one `$batch`. A failing record is logged and never blocks others.
+ */
+export async function runToCrmPass(
+  ctx: EngineContext,
+  m: TableMapping,
+  jobId: string,
+  opts: RunOptions,
+): Promise<JobCounters> {
+  const counters = emptyCounters();
+  const size = ctx.chunkSize ?? 500;
+  const lookups = couplingLookups(ctx.db, ctx.erp, ctx.crm, ctx.mappings);
+  const seen = new Set<string>();
+  const process = async (rows: ErpRecord[]) => {
+    const fresh = rows.filter((r) => !seen.has(r.id));
+    for (const r of fresh) seen.add(r.id);
+    if (fresh.length > 0) await processChunk(ctx, m, jobId, opts, fresh, counters, lookups);
+    await saveProgress(ctx.db, jobId, counters);
+    ctx.onProgress?.(counters, seen.size, undefined);
+  };
+
+  if (opts.erpIds) {
+    for (let i = 0; i < opts.erpIds.length; i += size) {
+      const found = await ctx.erp.get(m.erpTable, opts.erpIds.slice(i, i + size));
+      await process([...found.values()]);
+    }
+    return counters;
+  }
+  const cap = await ctx.erp.currentSeq();
+  const retry = await retrySet(ctx.db, m.name, 'ToIntegrationTable');
+  for (let i = 0; i < retry.length; i += size) {
+    const found = await ctx.erp.get(
+      m.erpTable,
+      retry.slice(i, i + size).map((c) => c.erpId),
+    );
+    await process([...found.values()]);
+  }
+  let after = (await getWatermarks(ctx.db, m.name)).erp;
+  for (;;) {
+    const page = (await ctx.erp.changedSince(m.erpTable, after, size)).filter(
+      (r) => r.changeSeq <= cap,
+    );
+    if (page.length === 0) break;
+    await process(page.filter((r) => r.modifiedBy !== ERP_ACTOR || opts.force));
+    after = page[page.length - 1]!.changeSeq;
+    await setWatermark(ctx.db, m.name, 'erp', after);
+  }
+  await setWatermark(ctx.db, m.name, 'erp', after ?? cap);
+  return counters;
+}
+
+async function processChunk(
+  ctx: EngineContext,
+  m: TableMapping,
+  jobId: string,
+  opts: RunOptions,
+  rows: ErpRecord[],
+  counters: JobCounters,
+  lookups: ReturnType<typeof couplingLookups>,
+): Promise<void> {
+  const inFilter = rows.filter((r) => matchesFilter(r.values, m.erpFilter));
+  const couplings = await couplingsByErpIds(
+    ctx.db,
+    m.erpTable,
+    inFilter.map((r) => r.id),
+  );
+  const coupledIds = [...couplings.values()]
+    .filter((c) => c.state === 'coupled')
+    .map((c) => c.crmId);
+  const current = await ctx.crm.get(m.crmEntity, coupledIds);
+  if (!current.ok)
+    throw new Error(`Reading ${m.crmEntity} from the CRM failed: ${current.error.message}`);
+  const crmRows = current.value;
+  const planned: PlannedWrite[] = [];
+  const fail = async (row: ErpRecord, coupling: Coupling | undefined, message: string) => {
+    counters.failed++;
+    await logRecordError(ctx.db, jobId, m.name, 'ToIntegrationTable', {
+      erpTable: m.erpTable,
+      erpId: row.id,
+      crmEntity: m.crmEntity,
+      crmId: coupling?.crmId ?? null,
+      message,
+    });
+    if (coupling) await markFailed(ctx.db, coupling.id, 'ToIntegrationTable', jobId, message);
+  };
+
+  for (const row of inFilter) {
+    let coupling = couplings.get(row.id);
+    if (coupling?.skipped && !opts.erpIds) {
+      counters.skipped++;
+      continue;
+    }
+    let destination: CrmRecord | undefined;
+    if (coupling?.state === 'coupled') {
+      destination = crmRows.get(coupling.crmId);
+      if (!destination) {
+        // Deletion conflict (§3.5): the coupled CRM row is gone.
+        if (m.deletionConflict === 'RemoveCoupling') {
+          await deleteCoupling(ctx.db, coupling.id);
+          counters.uncoupled++;
+          continue;
+        }
+        if (m.deletionConflict === 'None' && !opts.force) {
+          await fail(row, coupling, DELETED_MESSAGE);
+          continue;
+        }
+        await deleteCoupling(ctx.db, coupling.id);
+        coupling = undefined;
+      }
+    }
+    if (!coupling || coupling.state === 'pending') {
+      if (!coupling && m.syncOnlyCoupled && !opts.ignoreOnlyCoupled && !opts.erpIds) continue;
+      const t = await transferFields(m, 'ToIntegrationTable', row.values, undefined, lookups);
+      if (t.failure) {
+        await fail(row, coupling, t.failure);
+        continue;
+      }
+      // Exactly-once create (B3): the CRM id is chosen and recorded before the create is sent, so
+      // a retried run re-sends the same create instead of making a duplicate.
+      const c =
+        coupling ??
+        (await insertCoupling(ctx.db, {
+          mappingName: m.name,
+          erpTable: m.erpTable,
+          erpId: row.id,
+          crmEntity: m.crmEntity,
+          crmId: newId(),
+          state: 'pending',
+        }));
+      planned.push({
+        row,
+        coupling: c,
+        write: { kind: 'create', entity: m.crmEntity, id: c.crmId, values: t.changes },
+      });
+      continue;
+    }
+    const sourceChanged =
+      opts.force ||
+      coupling.lastResultToCrm === 'Failure' ||
+      row.changeSeq > (coupling.lastSyncedErpSeq ?? 0);
+    if (!sourceChanged) {
+      counters.unchanged++;
+      continue;
+    }
+    const t = await transferFields(
+      m,
+      'ToIntegrationTable',
+      row.values,
+      destination!.values,
+      lookups,
+    );
+    if (t.failure) {
+      await fail(row, coupling, t.failure);
+      continue;
+    }
+    const destinationChanged =
+      m.direction === 'Bidirectional' &&
+      destination!.version > (coupling.lastSyncedCrmVersion ?? 0) &&
+      !opts.force;
+    if (destinationChanged && t.bidirectionalDifference) {
+      if (m.updateConflict === 'GetUpdate') {
+        counters.skipped++; // the CRM → ERP pass brings the CRM values over
+        continue;
+      }
+      if (m.updateConflict === 'None') {
+        await fail(row, coupling, conflictMessage(m, t.bidirectionalDifference));
+        continue;
+      }
+    }
+    if (Object.keys(t.changes).length === 0) {
+      counters.unchanged++;
+      await markSynced(ctx.db, coupling.id, 'ToIntegrationTable', jobId, {
+        erpSeq: row.changeSeq,
+        crmVersion: destination!.version,
+      });
+      continue;
+    }
+    planned.push({
+      row,
+      coupling,
+      before: destination!.values,
+      write: { kind: 'update', entity: m.crmEntity, id: coupling.crmId, values: t.changes },
+    });
+  }
+  if (planned.length === 0) return;
+
+  const results = await ctx.crm.write(planned.map((p) => p.write));
+  if (!results.ok) {
+    for (const p of planned)
+      await fail(p.row, p.coupling, `Writing to the CRM failed: ${results.error.message}`);
+    return;
+  }
+  for (const [i, p] of planned.entries()) {
+    const r = results.value[i]!;
+    if (!r.ok) {
+      const verb = p.write.kind === 'create' ? 'Creating' : 'Modifying';
+      await fail(
+        p.row,
+        p.coupling,
+        `${verb} ${m.crmEntity} failed because of the following error: ${r.message.replace(/\.+$/, '')}`,
+      );
+      continue;
+    }
+    await markSynced(ctx.db, p.coupling.id, 'ToIntegrationTable', jobId, {
+      erpSeq: p.row.changeSeq,
+      crmVersion: r.version,
+    });
+    if (p.write.kind === 'create') counters.inserted++;
+    else counters.modified++;
+    await recordWrite(ctx.db, {
+      jobId,
+      mappingName: m.name,
+      side: 'crm',
+      recordId: p.coupling.crmId,
+      action: p.write.kind === 'create' ? 'insert' : 'modify',
+      before: p.before ? pick(p.before, Object.keys(p.write.values)) : undefined,
+      after: p.write.values,
+    });
+  }
+}
+
+const pick = (values: Readonly<Record<string, unknown>>, keys: string[]) =>
+  Object.fromEntries(keys.map((k) => [k, values[k] ?? null]));

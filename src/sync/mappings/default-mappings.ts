@@ -1,0 +1,443 @@
+import type {
+  Direction,
+  FieldMapping,
+  FilterCondition,
+  LookupSpec,
+  TableMapping,
+} from '../model.ts';
+
+/**
+ * The default integration table mappings of the reference (bc-sales-integration-behavior.md §2.3),
+ * as data. ERP tables and fields use the ERP API names; CRM entities and columns Dataverse's
+ * logical names. `⇄` bidirectional, `→` ERP to CRM, `←` CRM to ERP.
+ */
+
+type Arrow = '⇄' | '→' | '←';
+const DIR: Record<Arrow, Direction> = {
+  '⇄': 'Bidirectional',
+  '→': 'ToIntegrationTable',
+  '←': 'FromIntegrationTable',
+};
+
+interface FieldOptions {
+  lookup?: LookupSpec;
+  constant?: string;
+  validate?: boolean;
+  clearOnFailedSync?: boolean;
+  notNull?: boolean;
+  match?: { priority?: number; caseSensitive?: boolean };
+}
+
+type FieldDef = Omit<FieldMapping, 'position'>;
+
+/** One field pair. */
+function f(
+  erpField: string | null,
+  arrow: Arrow,
+  crmField: string | null,
+  o: FieldOptions = {},
+): FieldDef {
+  return {
+    ...(erpField ? { erpField } : {}),
+    ...(crmField ? { crmField } : {}),
+    direction: DIR[arrow],
+    ...(o.constant !== undefined ? { constantValue: o.constant } : {}),
+    ...(o.lookup ? { lookup: o.lookup } : {}),
+    validateField: o.validate ?? true,
+    validateCrmField: false,
+    clearOnFailedSync: o.clearOnFailedSync ?? false,
+    notNull: o.notNull ?? false,
+    enabled: true,
+    useForMatching: o.match !== undefined,
+    caseSensitiveMatching: o.match?.caseSensitive ?? false,
+    matchPriority: o.match?.priority ?? 0,
+  };
+}
+
+const active: FilterCondition = { field: 'statecode', op: 'eq', value: 0 };
+const lookup = (mapping: string, erpKey = 'code'): { lookup: LookupSpec } => ({
+  lookup: { mapping, erpKey },
+});
+
+/** The owner pair of the Person ownership model (omitted in the Team model). */
+const ownerFields = (personModel: boolean): FieldDef[] =>
+  personModel
+    ? [
+        f(null, '→', 'owneridtype', { constant: 'systemuser' }),
+        f('salespersonCode', '→', 'ownerid', { ...lookup('SALESPEOPLE'), notNull: true }),
+      ]
+    : [];
+
+interface MappingDef
+  extends Omit<TableMapping, 'fields' | 'userDefined' | 'jobEnabled' | 'jobIntervalMinutes'> {
+  readonly fields: readonly FieldDef[];
+  readonly jobEnabled?: boolean;
+}
+
+function mapping(
+  def: Partial<MappingDef> &
+    Pick<MappingDef, 'name' | 'erpTable' | 'crmEntity' | 'direction' | 'fields'>,
+): MappingDef {
+  return {
+    erpFilter: [],
+    crmFilter: [],
+    syncOnlyCoupled: true,
+    updateConflict: 'None',
+    deletionConflict: 'None',
+    dependencyFilter: '',
+    isOptionMapping: false,
+    syncAfterCoupling: false,
+    createNewOnNoMatch: false,
+    inactivityTimeoutMinutes: 720,
+    ...def,
+  };
+}
+
+/** Switches of the connection setup that shape the defaults. */
+export interface DefaultsOptions {
+  readonly ownershipModel: 'Person' | 'Team';
+  readonly unitGroupMapping: boolean;
+  readonly salesOrderIntegration: boolean;
+}
+
+const optionMapping = (name: string, erpTable: string, column: string): MappingDef =>
+  mapping({
+    name,
+    erpTable,
+    crmEntity: `account.${column}`,
+    direction: 'ToIntegrationTable',
+    isOptionMapping: true,
+    syncAfterCoupling: true,
+    createNewOnNoMatch: true,
+    inactivityTimeoutMinutes: 1440,
+    fields: [f('code', '→', column, { match: {} })],
+  });
+
+/** Builds the default mapping set for the given setup switches, in dependency order. */
+export function defaultMappings(o: DefaultsOptions): TableMapping[] {
+  const person = o.ownershipModel === 'Person';
+  const withSales = (deps: string) => (person ? `SALESPEOPLE|${deps}` : deps);
+  const unitDep = o.unitGroupMapping;
+  const defs: MappingDef[] = [];
+  if (person) {
+    defs.push(
+      mapping({
+        name: 'SALESPEOPLE',
+        erpTable: 'salespeople',
+        crmEntity: 'systemuser',
+        direction: 'FromIntegrationTable',
+        crmFilter: [
+          { field: 'isdisabled', op: 'eq', value: false },
+          { field: 'islicensed', op: 'eq', value: true },
+          { field: 'isintegrationuser', op: 'eq', value: false },
+        ],
+        inactivityTimeoutMinutes: 1440,
+        fields: [
+          f('email', '←', 'internalemailaddress'),
+          f('displayName', '←', 'fullname'),
+          f('phoneNumber', '←', 'mobilephone'),
+        ],
+      }),
+    );
+  }
+  defs.push(
+    mapping({
+      name: 'CURRENCY',
+      erpTable: 'currencies',
+      crmEntity: 'transactioncurrency',
+      direction: 'ToIntegrationTable',
+      syncAfterCoupling: true,
+      createNewOnNoMatch: true,
+      fields: [
+        f('code', '→', 'isocurrencycode', { match: {} }),
+        f('symbol', '→', 'currencysymbol'),
+        f('displayName', '→', 'currencyname'),
+      ],
+    }),
+    optionMapping('PAYMENT TERMS', 'paymentTerms', 'paymenttermscode'),
+    optionMapping('SHIPMENT METHOD', 'shipmentMethods', 'address1_freighttermscode'),
+    optionMapping('SHIPPING AGENT', 'shippingAgents', 'address1_shippingmethodcode'),
+  );
+  if (unitDep) {
+    defs.push(
+      mapping({
+        name: 'UNIT GROUP',
+        erpTable: 'unitGroups',
+        crmEntity: 'uomschedule',
+        direction: 'ToIntegrationTable',
+        syncAfterCoupling: true,
+        createNewOnNoMatch: true,
+        fields: [f('code', '→', 'name', { match: {} }), f('baseUnitCode', '→', 'baseuomname')],
+      }),
+      mapping({
+        name: 'ITEM UOM',
+        erpTable: 'itemUnitsOfMeasure',
+        crmEntity: 'uom',
+        direction: 'ToIntegrationTable',
+        dependencyFilter: 'UNIT GROUP',
+        syncAfterCoupling: true,
+        createNewOnNoMatch: true,
+        fields: [
+          f('code', '→', 'name', { match: {} }),
+          f('qtyPerUnitOfMeasure', '→', 'quantity'),
+          f('unitGroupCode', '→', 'uomscheduleid', lookup('UNIT GROUP')),
+        ],
+      }),
+      mapping({
+        name: 'RESOURCE UOM',
+        erpTable: 'resourceUnitsOfMeasure',
+        crmEntity: 'uom',
+        direction: 'ToIntegrationTable',
+        dependencyFilter: 'UNIT GROUP',
+        syncAfterCoupling: true,
+        createNewOnNoMatch: true,
+        fields: [
+          f('code', '→', 'name', { match: {} }),
+          f('qtyPerUnitOfMeasure', '→', 'quantity'),
+          f('unitGroupCode', '→', 'uomscheduleid', lookup('UNIT GROUP')),
+        ],
+      }),
+    );
+  } else {
+    defs.push(
+      mapping({
+        name: 'UNIT OF MEASURE',
+        erpTable: 'unitsOfMeasure',
+        crmEntity: 'uomschedule',
+        direction: 'ToIntegrationTable',
+        fields: [f('code', '→', 'name', { match: {} }), f('code', '→', 'baseuomname')],
+      }),
+    );
+  }
+  defs.push(
+    mapping({
+      name: 'CUSTOMER',
+      erpTable: 'customers',
+      crmEntity: 'account',
+      direction: 'Bidirectional',
+      erpFilter: [{ field: 'blocked', op: 'empty' }],
+      crmFilter: [active, { field: 'customertypecode', op: 'eq', value: 3 }],
+      dependencyFilter: withSales('CURRENCY|PAYMENT TERMS|SHIPMENT METHOD|SHIPPING AGENT'),
+      fields: [
+        ...ownerFields(person),
+        f('displayName', '⇄', 'name', { match: { priority: 1 } }),
+        f('contactName', '⇄', 'address1_primarycontactname', { validate: false }),
+        f('addressLine1', '⇄', 'address1_line1'),
+        f('addressLine2', '⇄', 'address1_line2'),
+        f('postalCode', '⇄', 'address1_postalcode'),
+        f('city', '⇄', 'address1_city'),
+        f('country', '⇄', 'address1_country', { validate: false }),
+        f('state', '⇄', 'address1_stateorprovince'),
+        f('currencyCode', '⇄', 'transactioncurrencyid', lookup('CURRENCY')),
+        f('email', '⇄', 'emailaddress1'),
+        f('website', '⇄', 'websiteurl'),
+        f('phoneNumber', '⇄', 'telephone1'),
+        f('shipmentMethodCode', '⇄', 'address1_freighttermscode', lookup('SHIPMENT METHOD')),
+        f('shippingAgentCode', '⇄', 'address1_shippingmethodcode', lookup('SHIPPING AGENT')),
+        f('paymentTermsCode', '⇄', 'paymenttermscode', lookup('PAYMENT TERMS')),
+        f('creditLimit', '→', 'creditlimit'),
+        f('primaryContactNumber', '⇄', 'primarycontactid', {
+          ...lookup('CONTACT', 'number'),
+          clearOnFailedSync: true,
+        }),
+        f(null, '→', 'customertypecode', { constant: '3' }),
+      ],
+    }),
+    mapping({
+      name: 'CONTACT',
+      erpTable: 'contacts',
+      crmEntity: 'contact',
+      direction: 'Bidirectional',
+      erpFilter: [
+        { field: 'type', op: 'eq', value: 'Person' },
+        { field: 'companyNumber', op: 'notEmpty' },
+      ],
+      crmFilter: [active, { field: 'parentcustomerid', op: 'notEmpty' }],
+      dependencyFilter: 'CUSTOMER',
+      fields: [
+        ...ownerFields(person),
+        f('companyNumber', '⇄', 'parentcustomerid', lookup('CUSTOMER', 'number')),
+        f('addressLine1', '⇄', 'address1_line1'),
+        f('addressLine2', '⇄', 'address1_line2'),
+        f('postalCode', '⇄', 'address1_postalcode'),
+        f('city', '⇄', 'address1_city'),
+        f('country', '⇄', 'address1_country', { validate: false }),
+        f('state', '⇄', 'address1_stateorprovince'),
+        f('email', '⇄', 'emailaddress1', { match: { priority: 1 } }),
+        f('firstName', '⇄', 'firstname'),
+        f('middleName', '⇄', 'middlename'),
+        f('surname', '⇄', 'lastname'),
+        f('website', '⇄', 'websiteurl'),
+        f('mobilePhoneNumber', '⇄', 'mobilephone'),
+        f('phoneNumber', '⇄', 'telephone1'),
+        f('type', '←', null, { constant: 'Person' }),
+      ],
+    }),
+    mapping({
+      name: 'ITEM-PRODUCT',
+      erpTable: 'items',
+      crmEntity: 'product',
+      direction: 'Bidirectional',
+      erpFilter: [{ field: 'blocked', op: 'eq', value: false }],
+      crmFilter: [active, { field: 'producttypecode', op: 'eq', value: 1 }],
+      dependencyFilter: unitDep ? 'ITEM UOM' : 'UNIT OF MEASURE',
+      inactivityTimeoutMinutes: 1440,
+      fields: [
+        f('number', '→', 'productnumber', { match: {} }),
+        f('displayName', '⇄', 'name'),
+        f('unitPrice', '→', 'price'),
+        f('unitCost', '→', 'standardcost'),
+        f('unitCost', '→', 'currentcost'),
+        f('inventory', '→', 'quantityonhand'),
+        f('vendorNumber', '→', 'vendorpartnumber'),
+        unitDep
+          ? f(
+              'baseUnitOfMeasureCode',
+              '⇄',
+              'defaultuomscheduleid',
+              lookup('UNIT GROUP', 'baseUnitCode'),
+            )
+          : f('baseUnitOfMeasureCode', '⇄', 'defaultuomscheduleid', lookup('UNIT OF MEASURE')),
+        f(null, '→', 'producttypecode', { constant: '1' }),
+      ],
+    }),
+    mapping({
+      name: 'RESOURCE-PRODUCT',
+      erpTable: 'resources',
+      crmEntity: 'product',
+      direction: 'Bidirectional',
+      erpFilter: [{ field: 'blocked', op: 'eq', value: false }],
+      crmFilter: [active, { field: 'producttypecode', op: 'eq', value: 4 }],
+      dependencyFilter: unitDep ? 'RESOURCE UOM' : 'UNIT OF MEASURE',
+      fields: [
+        f('number', '→', 'productnumber', { match: {} }),
+        f('displayName', '⇄', 'name'),
+        f('unitPrice', '→', 'price'),
+        f('unitCost', '→', 'standardcost'),
+        f('unitCost', '→', 'currentcost'),
+        f('capacity', '→', 'quantityonhand'),
+        f(null, '→', 'producttypecode', { constant: '4' }),
+      ],
+    }),
+    mapping({
+      name: 'CUSTPRCGRP-PRICE',
+      erpTable: 'customerPriceGroups',
+      crmEntity: 'pricelevel',
+      direction: 'ToIntegrationTable',
+      dependencyFilter: 'CURRENCY|ITEM-PRODUCT',
+      inactivityTimeoutMinutes: 1440,
+      fields: [f('code', '→', 'name', { match: {} })],
+    }),
+    mapping({
+      name: 'SALESPRC-PRODPRICE',
+      erpTable: 'salesPrices',
+      crmEntity: 'productpricelevel',
+      direction: 'ToIntegrationTable',
+      erpFilter: [
+        { field: 'salesType', op: 'eq', value: 'CustomerPriceGroup' },
+        { field: 'salesCode', op: 'notEmpty' },
+      ],
+      dependencyFilter: 'CUSTPRCGRP-PRICE|ITEM-PRODUCT',
+      syncOnlyCoupled: false,
+      inactivityTimeoutMinutes: 1440,
+      fields: [
+        f('salesCode', '→', 'pricelevelid', lookup('CUSTPRCGRP-PRICE')),
+        f('itemNumber', '→', 'productid', lookup('ITEM-PRODUCT', 'number')),
+        f('itemNumber', '→', 'productnumber'),
+        f('currencyCode', '→', 'transactioncurrencyid', lookup('CURRENCY')),
+        f(null, '→', 'pricingmethodcode', { constant: '1' }),
+        f('unitPrice', '→', 'amount'),
+      ],
+    }),
+    mapping({
+      name: 'OPPORTUNITY',
+      erpTable: 'opportunities',
+      crmEntity: 'opportunity',
+      direction: 'Bidirectional',
+      dependencyFilter: 'CONTACT',
+      syncOnlyCoupled: false,
+      jobEnabled: false,
+      fields: [
+        f('description', '⇄', 'name'),
+        f('contactNumber', '→', 'parentcontactid', lookup('CONTACT', 'number')),
+        f('contactCompanyNumber', '→', 'parentaccountid', lookup('CUSTOMER', 'number')),
+        ...ownerFields(person),
+        f('estimatedValue', '→', 'estimatedvalue'),
+        f('estimatedClosingDate', '→', 'estimatedclosedate'),
+      ],
+    }),
+    mapping({
+      name: 'POSTEDSALESINV-INV',
+      erpTable: 'salesInvoices',
+      crmEntity: 'invoice',
+      direction: 'ToIntegrationTable',
+      dependencyFilter: 'ITEM-PRODUCT|RESOURCE-PRODUCT|OPPORTUNITY',
+      inactivityTimeoutMinutes: 1440,
+      fields: [
+        f('number', '→', 'invoicenumber'),
+        ...ownerFields(person),
+        f('currencyCode', '→', 'transactioncurrencyid', lookup('CURRENCY')),
+        f('dueDate', '→', 'duedate'),
+        ...addressFields('→'),
+        f('shipmentDate', '→', 'datedelivered'),
+        f('totalAmountExcludingTax', '→', 'totalamountlessfreight'),
+        f('totalAmountIncludingTax', '→', 'totalamount'),
+        f('discountAmount', '→', 'discountamount'),
+        f('shippingAgentCode', '→', 'shippingmethodcode', lookup('SHIPPING AGENT')),
+        f('paymentTermsCode', '→', 'paymenttermscode', lookup('PAYMENT TERMS')),
+      ],
+    }),
+  );
+  if (o.salesOrderIntegration) {
+    defs.push(
+      mapping({
+        name: 'SALESORDER-ORDER',
+        erpTable: 'salesOrders',
+        crmEntity: 'salesorder',
+        direction: 'ToIntegrationTable',
+        erpFilter: [{ field: 'status', op: 'eq', value: 'Released' }],
+        dependencyFilter: 'ITEM-PRODUCT|RESOURCE-PRODUCT|OPPORTUNITY',
+        fields: [
+          f('number', '→', 'ordernumber'),
+          ...ownerFields(person),
+          f('currencyCode', '→', 'transactioncurrencyid', lookup('CURRENCY')),
+          ...addressFields('→'),
+          f('lastShipmentDate', '→', 'datefulfilled'),
+          f('totalAmountExcludingTax', '→', 'totalamountlessfreight'),
+          f('totalAmountIncludingTax', '→', 'totalamount'),
+          f('discountAmount', '→', 'discountamount'),
+          f('shippingAgentCode', '→', 'shippingmethodcode', lookup('SHIPPING AGENT')),
+          f('paymentTermsCode', '→', 'paymenttermscode', lookup('PAYMENT TERMS')),
+          f('requestedDeliveryDate', '→', 'requestdeliveryby'),
+        ],
+      }),
+    );
+  }
+  return defs.map((d) => ({
+    ...d,
+    jobEnabled: d.jobEnabled ?? true,
+    jobIntervalMinutes: 30,
+    userDefined: false,
+    fields: d.fields.map((field, i) => ({ ...field, position: i + 1 })),
+  }));
+}
+
+function addressFields(arrow: Arrow): FieldDef[] {
+  const pairs: [string, string][] = [
+    ['shipToName', 'shipto_name'],
+    ['shipToAddressLine1', 'shipto_line1'],
+    ['shipToAddressLine2', 'shipto_line2'],
+    ['shipToCity', 'shipto_city'],
+    ['shipToCountry', 'shipto_country'],
+    ['shipToPostalCode', 'shipto_postalcode'],
+    ['shipToState', 'shipto_stateorprovince'],
+    ['billToName', 'billto_name'],
+    ['billToAddressLine1', 'billto_line1'],
+    ['billToAddressLine2', 'billto_line2'],
+    ['billToCity', 'billto_city'],
+    ['billToCountry', 'billto_country'],
+    ['billToPostalCode', 'billto_postalcode'],
+    ['billToState', 'billto_stateorprovince'],
+  ];
+  return pairs.map(([erp, crm]) => f(erp, arrow, crm));
+}

@@ -1,0 +1,133 @@
+/**
+ * The sync engine's vocabulary (see docs/glossary.md). ERP fields are named as the ERP API names
+ * them (camelCase, Business Central v2.0 style); CRM columns by their Dataverse logical names.
+ */
+
+export const DIRECTIONS = ['Bidirectional', 'ToIntegrationTable', 'FromIntegrationTable'] as const;
+export type Direction = (typeof DIRECTIONS)[number];
+/** The direction of one pass: ERP → CRM (To) or CRM → ERP (From). */
+export type PassDirection = Exclude<Direction, 'Bidirectional'>;
+
+export const UPDATE_CONFLICT_POLICIES = ['None', 'SendUpdate', 'GetUpdate'] as const;
+export type UpdateConflictPolicy = (typeof UPDATE_CONFLICT_POLICIES)[number];
+export const DELETION_CONFLICT_POLICIES = ['None', 'RestoreRecords', 'RemoveCoupling'] as const;
+export type DeletionConflictPolicy = (typeof DELETION_CONFLICT_POLICIES)[number];
+
+export const FILTER_OPS = ['eq', 'ne', 'empty', 'notEmpty', 'in'] as const;
+/** One condition of a mapping filter; all conditions of a filter must hold. */
+export interface FilterCondition {
+  readonly field: string;
+  readonly op: (typeof FILTER_OPS)[number];
+  readonly value?: unknown;
+}
+
+/** A lookup field: the ERP value is the `erpKey` of a record of `mapping`'s ERP table. */
+export interface LookupSpec {
+  readonly mapping: string;
+  /** ERP field of the related record that the value holds (e.g. `code`, `number`). */
+  readonly erpKey: string;
+}
+
+export interface FieldMapping {
+  readonly position: number;
+  /** ERP field; absent when the CRM column gets the constant. */
+  readonly erpField?: string;
+  /** CRM column; absent when the ERP field gets the constant. */
+  readonly crmField?: string;
+  readonly direction: Direction;
+  readonly constantValue?: string;
+  readonly lookup?: LookupSpec;
+  readonly transformation?: Transformation;
+  readonly validateField: boolean;
+  readonly validateCrmField: boolean;
+  readonly clearOnFailedSync: boolean;
+  readonly notNull: boolean;
+  readonly enabled: boolean;
+  readonly useForMatching: boolean;
+  readonly caseSensitiveMatching: boolean;
+  readonly matchPriority: number;
+}
+
+export const TRANSFORMATIONS = ['uppercase', 'lowercase', 'trim'] as const;
+export type Transformation = (typeof TRANSFORMATIONS)[number];
+
+export interface TableMapping {
+  readonly name: string;
+  readonly erpTable: string;
+  readonly crmEntity: string;
+  readonly direction: Direction;
+  readonly erpFilter: readonly FilterCondition[];
+  readonly crmFilter: readonly FilterCondition[];
+  readonly syncOnlyCoupled: boolean;
+  readonly updateConflict: UpdateConflictPolicy;
+  readonly deletionConflict: DeletionConflictPolicy;
+  /** Mappings that must be synchronized (coupled) before this one, `|`-separated as in BC. */
+  readonly dependencyFilter: string;
+  readonly isOptionMapping: boolean;
+  readonly syncAfterCoupling: boolean;
+  readonly createNewOnNoMatch: boolean;
+  readonly jobEnabled: boolean;
+  readonly jobIntervalMinutes: number;
+  readonly inactivityTimeoutMinutes: number;
+  readonly userDefined: boolean;
+  readonly fields: readonly FieldMapping[];
+}
+
+export type SyncResult = 'Success' | 'Failure';
+
+/** The 1:1 link between an ERP record and a CRM record (BC: CRM Integration Record). */
+export interface Coupling {
+  readonly id: string;
+  readonly mappingName: string;
+  readonly erpTable: string;
+  readonly erpId: string;
+  readonly crmEntity: string;
+  readonly crmId: string;
+  readonly state: 'pending' | 'coupled';
+  readonly lastSyncedErpSeq: number | null;
+  readonly lastSyncedCrmVersion: number | null;
+  readonly lastResultToErp: SyncResult | null;
+  readonly lastResultToCrm: SyncResult | null;
+  readonly lastErrorToErp: string | null;
+  readonly lastErrorToCrm: string | null;
+  readonly lastJobToErp: string | null;
+  readonly lastJobToCrm: string | null;
+  readonly skipped: boolean;
+}
+
+/** Counters of one synchronization job, as BC's Integration Synch. Job. */
+export interface JobCounters {
+  inserted: number;
+  modified: number;
+  unchanged: number;
+  skipped: number;
+  failed: number;
+  deleted: number;
+  uncoupled: number;
+  coupled: number;
+}
+
+export const emptyCounters = (): JobCounters => ({
+  inserted: 0,
+  modified: 0,
+  unchanged: 0,
+  skipped: 0,
+  failed: 0,
+  deleted: 0,
+  uncoupled: 0,
+  coupled: 0,
+});
+
+/** True when a field mapping's direction carries values in the pass direction. */
+export const fieldCovers = (field: Direction, pass: PassDirection): boolean =>
+  field === 'Bidirectional' || field === pass;
+
+/** True when a mapping's direction includes the pass direction. */
+export const mappingCovers = fieldCovers;
+
+/** Mapping names of a `|`-separated dependency filter. */
+export const dependenciesOf = (m: Pick<TableMapping, 'dependencyFilter'>): string[] =>
+  m.dependencyFilter
+    .split('|')
+    .map((s) => s.trim())
+    .filter(Boolean);

@@ -1,0 +1,97 @@
+import type { Result } from '../shared/result.ts';
+import type { FilterCondition } from './model.ts';
+
+/**
+ * The two interfaces through which the engine sees the systems it couples. The engine holds no
+ * ERP or Dataverse specifics: adapters (src/flows/adapters) implement these over the ERP service
+ * layer and the Dataverse connector.
+ */
+
+/** One ERP row as the engine sees it: id, change capture, and field values by API name. */
+export interface ErpRecord {
+  readonly id: string;
+  /** The global change sequence of the row's last change. */
+  readonly changeSeq: number;
+  /** Who made the last change: 'integration' for the engine's own writes. */
+  readonly modifiedBy: string;
+  readonly values: Readonly<Record<string, unknown>>;
+}
+
+export interface ErpPort {
+  /** Rows of `table` changed after `afterSeq` (all rows when null), in change order, at most `limit`. */
+  changedSince(table: string, afterSeq: number | null, limit: number): Promise<ErpRecord[]>;
+  /** The highest change sequence now (a pass caps its watermark at this value). */
+  currentSeq(): Promise<number>;
+  get(table: string, ids: readonly string[]): Promise<Map<string, ErpRecord>>;
+  /** Rows whose `field` equals `value` (case-insensitive for text unless told otherwise). */
+  findBy(
+    table: string,
+    field: string,
+    value: unknown,
+    caseSensitive?: boolean,
+  ): Promise<ErpRecord[]>;
+  /** Inserts a row as the integration user; the result carries the stored row. */
+  insert(table: string, values: Record<string, unknown>): Promise<Result<ErpRecord>>;
+  /** Updates fields of a row as the integration user. */
+  update(table: string, id: string, values: Record<string, unknown>): Promise<Result<ErpRecord>>;
+  /** Field names the table has (for mapping validation). */
+  fields(table: string): readonly string[] | undefined;
+}
+
+/** One CRM row: id, version (Dataverse `versionnumber`), who modified it, and column values. */
+export interface CrmRecord {
+  readonly id: string;
+  readonly version: number;
+  readonly modifiedBy: string | null;
+  /** Column values by logical name; lookups as the target GUID under the lookup's logical name. */
+  readonly values: Readonly<Record<string, unknown>>;
+}
+
+/** A lookup value to write: the engine gives the target entity and id, the adapter binds it. */
+export interface CrmLookupValue {
+  readonly lookupEntity: string;
+  readonly id: string | null;
+}
+
+export type CrmWrite =
+  | {
+      readonly kind: 'create';
+      readonly entity: string;
+      readonly id: string;
+      readonly values: Record<string, unknown>;
+    }
+  | {
+      readonly kind: 'update';
+      readonly entity: string;
+      readonly id: string;
+      readonly values: Record<string, unknown>;
+    };
+
+export type CrmWriteResult =
+  | { ok: true; version: number | null }
+  | { ok: false; message: string; notFound: boolean };
+
+export interface CrmChanges {
+  readonly rows: readonly CrmRecord[];
+  readonly deletedIds: readonly string[];
+  /** Where the next run continues (a delta link); store it as the mapping's CRM watermark. */
+  readonly nextWatermark: string;
+}
+
+export interface CrmPort {
+  /** Changes of an entity since `watermark` (everything when null), following all pages. */
+  changes(entity: string, watermark: string | null): Promise<Result<CrmChanges>>;
+  get(entity: string, ids: readonly string[]): Promise<Result<Map<string, CrmRecord>>>;
+  /** Rows matching every condition (for match-based coupling and name lookups). */
+  find(
+    entity: string,
+    conditions: readonly FilterCondition[],
+    top?: number,
+  ): Promise<Result<CrmRecord[]>>;
+  /** Writes many rows in as few requests as possible; one result per write, in order. */
+  write(writes: readonly CrmWrite[]): Promise<Result<CrmWriteResult[]>>;
+  /** The CRM user the integration acts as (its writes are echoes). */
+  integrationUserId(): Promise<Result<string>>;
+  /** Column names of the entity (for mapping validation), when known. */
+  columns(entity: string): readonly string[] | undefined;
+}
