@@ -1,3 +1,4 @@
+import { assertUnreachable } from '../../shared/assert-unreachable.ts';
 import { Dec } from '../../shared/money.ts';
 import type { FilterCondition, Transformation } from '../model.ts';
 import type { CrmLookupValue } from '../ports.ts';
@@ -63,6 +64,8 @@ export function matchesFilter(
         return !isEmpty(v) && v !== false;
       case 'in':
         return Array.isArray(c.value) && c.value.some((x) => sameValue(v, x));
+      default:
+        return assertUnreachable(c.op, 'filter operator');
     }
   });
 }
