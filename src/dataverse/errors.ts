@@ -1,0 +1,154 @@
+import type { AppFailure } from '../shared/result.ts';
+
+/**
+ * Terminology for the connector:
+ * - *attempt*: one HTTP exchange; a *request* is one logical call that may take several attempts.
+ * - *throttle*: the client-wide pause after the server said "wait" (429 + Retry-After).
+ * - *change set*: an atomic group of write operations inside one `$batch`.
+ */
+
+/** Every failure the connector reports, as a string-literal code. */
+export type DataverseErrorCode =
+  /** The token endpoint refused the credentials, or the API answered 401. Never retried. */
+  | 'authentication_failed'
+  /** 403: the application user lacks a privilege. */
+  | 'access_denied'
+  /** 404 / 0x80040217: the record (or the resource) does not exist. */
+  | 'not_found'
+  /** 412 with an ETag: somebody changed the record since it was read. */
+  | 'concurrency_conflict'
+  /** A record with that key already exists (0x80040237, or 412 with If-None-Match). */
+  | 'duplicate_record'
+  /** 429 still answered after every retry. */
+  | 'throttled'
+  /** No answer within the per-request timeout. */
+  | 'timeout'
+  /** Connection refused or reset, DNS failure and the like. */
+  | 'network_error'
+  /** Any other HTTP error status (400 validation, 5xx after retries, …). */
+  | 'http_error'
+  /** The server answered something the client cannot read. */
+  | 'invalid_response'
+  /** The client refused to send the request (bad arguments). */
+  | 'invalid_request'
+  /** A `$batch` operation that was never executed because an earlier one failed (stop on error). */
+  | 'not_executed';
+
+/** An expected failure of a Dataverse call. Never carries a token or a secret. */
+export interface DataverseError extends AppFailure {
+  readonly code: DataverseErrorCode;
+  readonly message: string;
+  /** HTTP status of the answer, when there was one. */
+  readonly status?: number;
+  /** The Dataverse error code from the body, e.g. `0x80040217`. */
+  readonly dataverseCode?: string;
+  /** The server's request id (`x-ms-service-request-id` / `REQ_ID`), for support tickets. */
+  readonly requestId?: string;
+  /** How long the server asked us to wait (429/503 with Retry-After), in milliseconds. */
+  readonly retryAfterMs?: number;
+}
+
+/** Builds an error value (drops undefined fields so errors compare cleanly in tests). */
+export function dataverseError(
+  code: DataverseErrorCode,
+  message: string,
+  extra: Omit<Partial<DataverseError>, 'code' | 'message'> = {},
+): DataverseError {
+  const error: Record<string, unknown> = { code, message };
+  for (const [k, v] of Object.entries(extra)) if (v !== undefined) error[k] = v;
+  return error as unknown as DataverseError;
+}
+
+/** Dataverse codes the client gives a meaning to. */
+export const DATAVERSE_CODES = {
+  objectDoesNotExist: '0x80040217',
+  duplicateRecord: '0x80040237',
+  concurrencyVersionMismatch: '0x80060882',
+  tooManyRequests: '0x80072322',
+  executionTimeExceeded: '0x80072321',
+  tooManyConcurrentRequests: '0x80072326',
+} as const;
+
+/** Reads `{"error":{"code","message"}}`; tolerates empty or non-JSON bodies. */
+export function parseErrorBody(body: string): { code?: string; message?: string } {
+  if (!body) return {};
+  try {
+    const parsed = JSON.parse(body) as { error?: { code?: unknown; message?: unknown } };
+    const e = parsed?.error;
+    if (!e || typeof e !== 'object') return {};
+    return {
+      code: typeof e.code === 'string' && e.code !== '' ? e.code : undefined,
+      message: typeof e.message === 'string' ? e.message : undefined,
+    };
+  } catch {
+    return { message: body.length > 300 ? `${body.slice(0, 300)}…` : body };
+  }
+}
+
+const DUPLICATE_TEXT = /duplicate key|already exists|matching key values/i;
+const CONCURRENCY_TEXT = /version of the existing record|rowversion|etag|does not match/i;
+
+/**
+ * Maps an HTTP error answer to an error value: the Dataverse code and message from the body, the
+ * status and the request id from the headers.
+ */
+export function errorFromResponse(
+  status: number,
+  body: string,
+  headers: { get(name: string): string | null },
+  context: { method: string; path: string; ifMatch?: string },
+): DataverseError {
+  const parsed = parseErrorBody(body);
+  const requestId = requestIdOf(headers);
+  const text = parsed.message ?? `HTTP ${status}`;
+  const message = `${context.method} ${context.path}: ${text}`;
+  const extra = { status, dataverseCode: parsed.code, requestId };
+  return dataverseError(classify(status, parsed.code, text, context.ifMatch), message, extra);
+}
+
+function classify(
+  status: number,
+  code: string | undefined,
+  text: string,
+  ifMatch: string | undefined,
+): DataverseErrorCode {
+  if (code === DATAVERSE_CODES.duplicateRecord) return 'duplicate_record';
+  if (code === DATAVERSE_CODES.objectDoesNotExist) return 'not_found';
+  if (code === DATAVERSE_CODES.concurrencyVersionMismatch) return 'concurrency_conflict';
+  switch (status) {
+    case 401:
+      return 'authentication_failed';
+    case 403:
+      return code === DATAVERSE_CODES.tooManyRequests ? 'throttled' : 'access_denied';
+    case 404:
+      return 'not_found';
+    case 409:
+      return DUPLICATE_TEXT.test(text) ? 'duplicate_record' : 'http_error';
+    case 412:
+      if (DUPLICATE_TEXT.test(text)) return 'duplicate_record';
+      if (ifMatch && ifMatch !== '*') return 'concurrency_conflict';
+      return CONCURRENCY_TEXT.test(text) ? 'concurrency_conflict' : 'http_error';
+    case 429:
+      return 'throttled';
+    default:
+      return status === 400 && DUPLICATE_TEXT.test(text) ? 'duplicate_record' : 'http_error';
+  }
+}
+
+/** The request id Dataverse puts on every answer (several header names are in use). */
+export function requestIdOf(headers: { get(name: string): string | null }): string | undefined {
+  return (
+    headers.get('x-ms-service-request-id') ??
+    headers.get('req_id') ??
+    headers.get('x-ms-request-id') ??
+    headers.get('request-id') ??
+    undefined
+  );
+}
+
+/** Removes every occurrence of the given secrets from a text (defence in depth for messages). */
+export function redact(text: string, secrets: readonly (string | undefined)[]): string {
+  let out = text;
+  for (const s of secrets) if (s && s.length >= 4) out = out.split(s).join('[redacted]');
+  return out;
+}
