@@ -32,11 +32,11 @@ export type RecordKey = string | AlternateKey;
 
 /**
  * Percent-encodes a query value but keeps the characters that are legal in a query component and
- * make URLs readable in logs (`,` `$` `/` `:` `@` `'` `(` `)` `=`). `+` is always encoded because
+ * make URLs readable in logs (`,` `$` `/` `:` `;` `@` `'` `(` `)` `=`). `+` is always encoded because
  * form-style parsers read it as a space.
  */
 export function encodeQueryValue(value: string): string {
-  return encodeURIComponent(value).replace(/%(2C|24|2F|3A|40|3D)/g, (_m, hex: string) =>
+  return encodeURIComponent(value).replace(/%(2C|24|2F|3A|3B|40|3D)/g, (_m, hex: string) =>
     String.fromCharCode(Number.parseInt(hex, 16)),
   );
 }
