@@ -13,7 +13,7 @@ export type UpdateConflictPolicy = (typeof UPDATE_CONFLICT_POLICIES)[number];
 export const DELETION_CONFLICT_POLICIES = ['None', 'RestoreRecords', 'RemoveCoupling'] as const;
 export type DeletionConflictPolicy = (typeof DELETION_CONFLICT_POLICIES)[number];
 
-export const FILTER_OPS = ['eq', 'ne', 'empty', 'notEmpty', 'in'] as const;
+export const FILTER_OPS = ['eq', 'ne', 'empty', 'notEmpty', 'in', 'startsWith'] as const;
 /** One condition of a mapping filter; all conditions of a filter must hold. */
 export interface FilterCondition {
   readonly field: string;

@@ -64,6 +64,8 @@ export function matchesFilter(
         return !isEmpty(v) && v !== false;
       case 'in':
         return Array.isArray(c.value) && c.value.some((x) => sameValue(v, x));
+      case 'startsWith':
+        return typeof v === 'string' && v.toLowerCase().startsWith(String(c.value).toLowerCase());
       default:
         return assertUnreachable(c.op, 'filter operator');
     }

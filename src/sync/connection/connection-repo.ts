@@ -1,0 +1,153 @@
+import { z } from 'zod';
+import type { Queryable } from '../../db/db.ts';
+
+/** The connection setup as users see it: the secret itself is never part of it. */
+export interface ConnectionSetup {
+  readonly crmUrl: string | null;
+  readonly authorityUrl: string | null;
+  readonly tenantId: string | null;
+  readonly clientId: string | null;
+  readonly hasClientSecret: boolean;
+  readonly enabled: boolean;
+  readonly salesOrderIntegration: boolean;
+  readonly autoCreateSalesOrders: boolean;
+  readonly autoProcessQuotes: boolean;
+  readonly unitGroupMapping: boolean;
+  readonly ownershipModel: 'Person' | 'Team';
+  readonly integrationUserId: string | null;
+  readonly crmVersion: string | null;
+  readonly lastTest: unknown;
+}
+
+/** What PATCH /connection accepts; unknown fields are refused. */
+export const connectionPatchSchema = z.strictObject({
+  crmUrl: z.url({ protocol: /^https?$/ }).optional(),
+  authorityUrl: z
+    .url({ protocol: /^https?$/ })
+    .nullable()
+    .optional(),
+  tenantId: z.string().min(1).max(100).optional(),
+  clientId: z.string().min(1).max(100).optional(),
+  clientSecret: z.string().min(1).max(500).optional(),
+  salesOrderIntegration: z.boolean().optional(),
+  autoCreateSalesOrders: z.boolean().optional(),
+  autoProcessQuotes: z.boolean().optional(),
+  unitGroupMapping: z.boolean().optional(),
+  ownershipModel: z.enum(['Person', 'Team']).optional(),
+});
+export type ConnectionPatch = z.infer<typeof connectionPatchSchema>;
+
+interface Row {
+  crm_url: string | null;
+  authority_url: string | null;
+  tenant_id: string | null;
+  client_id: string | null;
+  client_secret_enc: string | null;
+  enabled: boolean;
+  sales_order_integration: boolean;
+  auto_create_sales_orders: boolean;
+  auto_process_quotes: boolean;
+  unit_group_mapping: boolean;
+  ownership_model: 'Person' | 'Team';
+  integration_user_id: string | null;
+  crm_version: string | null;
+  last_test: unknown;
+}
+
+/** The stored setup, including the sealed secret (for the engine only; never returned by the API). */
+export async function readConnection(
+  db: Queryable,
+): Promise<ConnectionSetup & { sealedSecret: string | null }> {
+  await db.query('INSERT INTO integration.connection (id) VALUES (1) ON CONFLICT DO NOTHING');
+  const r = await db.query<Row>('SELECT * FROM integration.connection WHERE id = 1');
+  const row = r.rows[0]!;
+  return {
+    crmUrl: row.crm_url,
+    authorityUrl: row.authority_url,
+    tenantId: row.tenant_id,
+    clientId: row.client_id,
+    hasClientSecret: row.client_secret_enc !== null,
+    sealedSecret: row.client_secret_enc,
+    enabled: row.enabled,
+    salesOrderIntegration: row.sales_order_integration,
+    autoCreateSalesOrders: row.auto_create_sales_orders,
+    autoProcessQuotes: row.auto_process_quotes,
+    unitGroupMapping: row.unit_group_mapping,
+    ownershipModel: row.ownership_model,
+    integrationUserId: row.integration_user_id,
+    crmVersion: row.crm_version,
+    lastTest: row.last_test,
+  };
+}
+
+/** The setup without any secret material, for APIs and the CLI. */
+export async function publicConnection(db: Queryable): Promise<ConnectionSetup> {
+  const { sealedSecret: _omit, ...rest } = await readConnection(db);
+  return rest;
+}
+
+const COLUMNS: Record<keyof Omit<ConnectionPatch, 'clientSecret'>, string> = {
+  crmUrl: 'crm_url',
+  authorityUrl: 'authority_url',
+  tenantId: 'tenant_id',
+  clientId: 'client_id',
+  salesOrderIntegration: 'sales_order_integration',
+  autoCreateSalesOrders: 'auto_create_sales_orders',
+  autoProcessQuotes: 'auto_process_quotes',
+  unitGroupMapping: 'unit_group_mapping',
+  ownershipModel: 'ownership_model',
+};
+
+/** Applies a validated patch; the secret arrives already sealed. */
+export async function updateConnection(
+  db: Queryable,
+  patch: ConnectionPatch,
+  sealedSecret?: string,
+): Promise<void> {
+  await db.query('INSERT INTO integration.connection (id) VALUES (1) ON CONFLICT DO NOTHING');
+  const sets: string[] = [];
+  const values: unknown[] = [];
+  for (const [key, column] of Object.entries(COLUMNS) as [keyof typeof COLUMNS, string][]) {
+    if (patch[key] === undefined) continue;
+    values.push(patch[key]);
+    sets.push(`${column} = $${values.length}`);
+  }
+  if (sealedSecret !== undefined) {
+    values.push(sealedSecret);
+    sets.push(`client_secret_enc = $${values.length}`);
+  }
+  if (sets.length === 0) return;
+  await db.query(
+    `UPDATE integration.connection SET ${sets.join(', ')}, updated_at = now() WHERE id = 1`,
+    values,
+  );
+}
+
+/** Marks the connection enabled/disabled and stores what the last test found. */
+export async function setConnectionState(
+  db: Queryable,
+  state: {
+    enabled?: boolean;
+    lastTest?: unknown;
+    integrationUserId?: string | null;
+    crmVersion?: string | null;
+  },
+): Promise<void> {
+  await db.query(
+    `UPDATE integration.connection SET
+       enabled = coalesce($1, enabled),
+       last_test = coalesce($2, last_test),
+       integration_user_id = CASE WHEN $3::boolean THEN $4::uuid ELSE integration_user_id END,
+       crm_version = CASE WHEN $5::boolean THEN $6 ELSE crm_version END,
+       updated_at = now()
+     WHERE id = 1`,
+    [
+      state.enabled ?? null,
+      state.lastTest === undefined ? null : JSON.stringify(state.lastTest),
+      state.integrationUserId !== undefined,
+      state.integrationUserId ?? null,
+      state.crmVersion !== undefined,
+      state.crmVersion ?? null,
+    ],
+  );
+}

@@ -1,0 +1,196 @@
+import {
+  couplingsByCrmIds,
+  couplingsByErpIds,
+  insertCoupling,
+} from '../couplings/coupling-repo.ts';
+import type { EngineContext } from '../engine/context.ts';
+import { beginJob, finishJob, logRecordError } from '../engine/job-log.ts';
+import { type PassReport, runMapping } from '../engine/run-mapping.ts';
+import { isEmpty, matchesFilter } from '../engine/values.ts';
+import {
+  emptyCounters,
+  type FieldMapping,
+  type FilterCondition,
+  type TableMapping,
+} from '../model.ts';
+import type { ErpRecord } from '../ports.ts';
+import { createInCrm } from './create-in.ts';
+
+export interface MatchReport {
+  readonly jobId: string;
+  readonly coupled: number;
+  readonly created: number;
+  readonly unmatched: number;
+  readonly syncJobs: readonly PassReport[];
+}
+
+/**
+ * Match-based coupling (reference §1.6): every uncoupled ERP record in the mapping's filter is
+ * matched on the fields flagged for matching, priority group by priority group; exactly one
+ * uncoupled CRM match couples it. Unmatched records are created in the CRM when the mapping says
+ * so, otherwise reported. Newly coupled pairs are then synchronized when the mapping asks for it.
+ */
+export async function matchBasedCoupling(
+  ctx: EngineContext,
+  m: TableMapping,
+  erpIds?: readonly string[],
+): Promise<MatchReport> {
+  const criteria = m.fields.filter(
+    (f) => f.enabled && f.useForMatching && f.erpField && f.crmField,
+  );
+  if (criteria.length === 0)
+    throw new Error(`Specify which fields of mapping ${m.name} are used for match-based coupling`);
+  const groups = [...new Set(criteria.map((f) => f.matchPriority))]
+    .sort((a, b) => a - b)
+    .map((p) => criteria.filter((f) => f.matchPriority === p));
+  const jobId = await beginJob(
+    ctx.db,
+    m.name,
+    'ToIntegrationTable',
+    'matchBasedCoupling',
+    'Coupling',
+  );
+  const counters = emptyCounters();
+  const newlyCoupled: string[] = [];
+  const unmatched: ErpRecord[] = [];
+  for await (const chunk of erpRecords(ctx, m, erpIds)) {
+    const candidates = chunk.filter((r) => matchesFilter(r.values, m.erpFilter));
+    const coupled = await couplingsByErpIds(
+      ctx.db,
+      m.erpTable,
+      candidates.map((r) => r.id),
+    );
+    for (const row of candidates) {
+      if (coupled.has(row.id)) continue;
+      const crmId = await findUniqueMatch(ctx, m, groups, row);
+      if (!crmId) {
+        unmatched.push(row);
+        continue;
+      }
+      await insertCoupling(ctx.db, {
+        mappingName: m.name,
+        erpTable: m.erpTable,
+        erpId: row.id,
+        crmEntity: m.crmEntity,
+        crmId,
+      });
+      counters.coupled++;
+      newlyCoupled.push(row.id);
+    }
+  }
+  let created = 0;
+  if (unmatched.length > 0 && m.createNewOnNoMatch) {
+    const report = await createInCrm(
+      ctx,
+      m,
+      unmatched.map((r) => r.id),
+    );
+    created = report.created.length;
+    counters.inserted += created;
+    counters.failed += report.failed.length;
+  } else if (unmatched.length > 0) {
+    counters.failed += unmatched.length;
+    for (const row of unmatched) {
+      await logRecordError(ctx.db, jobId, m.name, 'ToIntegrationTable', {
+        erpTable: m.erpTable,
+        erpId: row.id,
+        crmEntity: m.crmEntity,
+        crmId: null,
+        message:
+          'Failed to couple the record because no unique uncoupled matching record was found in Dynamics 365 Sales',
+      });
+    }
+  }
+  await finishJob(ctx.db, jobId, counters, {
+    status: 'succeeded',
+    message: `${counters.coupled} coupled, ${created} created, ${unmatched.length - created} unmatched`,
+  });
+  let syncJobs: PassReport[] = [];
+  if (m.syncAfterCoupling && newlyCoupled.length > 0) {
+    // BC resolves a bidirectional mapping's direction by its update-conflict policy.
+    const only =
+      m.direction !== 'Bidirectional'
+        ? m.direction
+        : (
+            {
+              GetUpdate: 'FromIntegrationTable',
+              SendUpdate: 'ToIntegrationTable',
+              None: undefined,
+            } as const
+          )[m.updateConflict];
+    const trigger = 'matchBasedCoupling';
+    if (only === 'FromIntegrationTable') {
+      const pairs = await couplingsByErpIds(ctx.db, m.erpTable, newlyCoupled);
+      syncJobs = await runMapping(ctx, m, {
+        only,
+        crmIds: [...pairs.values()].map((c) => c.crmId),
+        force: true,
+        trigger,
+      });
+    } else {
+      syncJobs = await runMapping(ctx, m, {
+        ...(only ? { only } : {}),
+        erpIds: newlyCoupled,
+        force: true,
+        trigger,
+      });
+    }
+  }
+  return {
+    jobId,
+    coupled: counters.coupled,
+    created,
+    unmatched: unmatched.length - created,
+    syncJobs,
+  };
+}
+
+async function* erpRecords(
+  ctx: EngineContext,
+  m: TableMapping,
+  ids?: readonly string[],
+): AsyncGenerator<ErpRecord[]> {
+  const size = ctx.chunkSize ?? 500;
+  if (ids) {
+    for (let i = 0; i < ids.length; i += size)
+      yield [...(await ctx.erp.get(m.erpTable, ids.slice(i, i + size))).values()];
+    return;
+  }
+  let after: number | null = null;
+  for (;;) {
+    const page = await ctx.erp.changedSince(m.erpTable, after, size);
+    if (page.length === 0) return;
+    yield page;
+    after = page[page.length - 1]!.changeSeq;
+  }
+}
+
+async function findUniqueMatch(
+  ctx: EngineContext,
+  m: TableMapping,
+  groups: FieldMapping[][],
+  row: ErpRecord,
+): Promise<string | undefined> {
+  for (const group of groups) {
+    const conditions: FilterCondition[] = [];
+    for (const f of group) {
+      const value = row.values[f.erpField!];
+      if (isEmpty(value)) continue;
+      conditions.push({ field: f.crmField!, op: 'eq', value });
+    }
+    if (conditions.length === 0) continue;
+    const found = await ctx.crm.find(m.crmEntity, [...conditions, ...m.crmFilter], 2);
+    if (!found.ok || found.value.length !== 1) continue;
+    const match = found.value[0]!;
+    if (
+      group.some(
+        (f) => f.caseSensitiveMatching && match.values[f.crmField!] !== row.values[f.erpField!],
+      )
+    )
+      continue;
+    const taken = await couplingsByCrmIds(ctx.db, m.crmEntity, [match.id]);
+    if (taken.size > 0) continue;
+    return match.id;
+  }
+  return undefined;
+}
