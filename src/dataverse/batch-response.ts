@@ -42,12 +42,16 @@ export function splitMultipart(body: string, boundary: string): string[] {
 }
 
 /** Splits "headers, blank line, rest" and reads the headers into a lower-cased map. */
-function splitHeaders(text: string): { headers: Map<string, string>; rest: string } {
+function splitHeaders(
+  text: string,
+  skipBlankLines = true,
+): { headers: Map<string, string>; rest: string } {
   const headers = new Map<string, string>();
   const lines = text.split('\n');
   let i = 0;
-  // Tolerate blank lines before the headers (a preamble CRLF after the delimiter).
-  while (i < lines.length && lines[i]!.trim() === '') i++;
+  // Tolerate blank lines before MIME part headers; after an HTTP status line a blank line means
+  // "no headers".
+  while (skipBlankLines && i < lines.length && lines[i]!.trim() === '') i++;
   for (; i < lines.length; i++) {
     const line = lines[i]!;
     if (line.trim() === '') {
@@ -68,7 +72,7 @@ function parseHttpPart(raw: string): BatchPartResponse | string {
   while (first < lines.length && lines[first]!.trim() === '') first++;
   const statusLine = /^HTTP\/\d(?:\.\d)?\s+(\d{3})/.exec(lines[first] ?? '');
   if (!statusLine) return `part without an HTTP status line: ${(lines[first] ?? '').slice(0, 80)}`;
-  const inner = splitHeaders(lines.slice(first + 1).join('\n'));
+  const inner = splitHeaders(lines.slice(first + 1).join('\n'), false);
   const headers = new Map([...mime.headers, ...inner.headers]);
   const contentId = mime.headers.get('content-id') ?? inner.headers.get('content-id');
   return {
