@@ -105,6 +105,8 @@ async function processChunk(
   if (!current.ok)
     throw new Error(`Reading ${m.crmEntity} from the CRM failed: ${current.error.message}`);
   const crmRows = current.value;
+  const who = m.direction === 'Bidirectional' ? await ctx.crm.integrationUserId() : undefined;
+  const integrationUser = who?.ok ? who.value : undefined;
   const planned: PlannedWrite[] = [];
   const fail = async (row: ErpRecord, coupling: Coupling | undefined, message: string) => {
     counters.failed++;

@@ -1,0 +1,162 @@
+import type {
+  DataverseClient,
+  DataverseOperation,
+  DataverseRecord,
+} from '../../dataverse/index.ts';
+import { odataString } from '../../dataverse/index.ts';
+import { ok } from '../../shared/result.ts';
+import type { FilterCondition } from '../../sync/model.ts';
+import type { CrmLookupValue, CrmPort, CrmRecord, CrmWriteResult } from '../../sync/ports.ts';
+import { CRM_ENTITIES, type CrmEntityInfo, TYPE_COLUMNS } from './crm-catalogue.ts';
+
+const LOOKUP_VALUE = /^_(.+)_value$/;
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const ID_CHUNK = 200;
+
+/**
+ * The sync engine's view of Dynamics 365 Sales, over the Dataverse connector. Reads normalise
+ * lookups (`_x_value` → `x`); writes bind them (`nav@odata.bind`) and go out in `$batch` requests
+ * of up to 1,000 operations, each operation on its own so one failure never drags others along.
+ */
+export function crmPort(client: DataverseClient): CrmPort {
+  let whoAmI: string | undefined;
+  const info = (entity: string): CrmEntityInfo => {
+    const i = CRM_ENTITIES[entity];
+    if (!i) throw new Error(`The CRM adapter does not know the table '${entity}'`);
+    return i;
+  };
+  const toRecord = (e: CrmEntityInfo, row: DataverseRecord): CrmRecord => {
+    const values: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(row)) {
+      if (k.includes('@')) continue;
+      const lookup = LOOKUP_VALUE.exec(k);
+      values[lookup ? lookup[1]! : k] = v;
+    }
+    return {
+      id: String(row[e.key]).toLowerCase(),
+      version: Number(row.versionnumber ?? 0),
+      modifiedBy: typeof row._modifiedby_value === 'string' ? row._modifiedby_value : null,
+      values,
+    };
+  };
+
+  return {
+    async changes(entity, watermark) {
+      const e = info(entity);
+      const r = await client.trackChanges(e.set, watermark ? { deltaLink: watermark } : {});
+      if (!r.ok) return r;
+      return ok({
+        rows: r.value.changed.map((row) => toRecord(e, row)),
+        deletedIds: r.value.deleted,
+        nextWatermark: r.value.deltaLink,
+      });
+    },
+    async get(entity, ids) {
+      const e = info(entity);
+      const out = new Map<string, CrmRecord>();
+      const valid = ids.filter((id) => GUID.test(id));
+      for (let i = 0; i < valid.length; i += ID_CHUNK) {
+        const chunk = valid.slice(i, i + ID_CHUNK);
+        const filter = `Microsoft.Dynamics.CRM.In(PropertyName='${e.key}',PropertyValues=[${chunk.map((id) => `'${id}'`).join(',')}])`;
+        const rows = await client.collectAll(e.set, { filter }, { pageSize: 5000 });
+        if (!rows.ok) return rows;
+        for (const row of rows.value) {
+          const rec = toRecord(e, row);
+          out.set(rec.id, rec);
+        }
+      }
+      return ok(out);
+    },
+    async find(entity, conditions, top = 50) {
+      const e = info(entity);
+      const filter = conditions.map((c) => odataCondition(e, c)).join(' and ');
+      const r = await client.retrieveMultiple(e.set, { ...(filter ? { filter } : {}), top });
+      if (!r.ok) return r;
+      return ok(r.value.value.map((row) => toRecord(e, row)));
+    },
+    async write(writes) {
+      const ops: DataverseOperation[] = writes.map((w) => {
+        const e = info(w.entity);
+        const record = toPayload(e, w.values);
+        return w.kind === 'create'
+          ? { kind: 'create', entitySet: e.set, record: { ...record, [e.key]: w.id }, id: w.id }
+          : { kind: 'update', entitySet: e.set, id: w.id, patch: record };
+      });
+      // The representation carries the new versionnumber (ETag), which the coupling records.
+      const results = await client.executeBatch(ops, { returnRepresentation: true });
+      return ok(
+        results.map(
+          (r): CrmWriteResult =>
+            r.ok
+              ? { ok: true, version: versionOf(r.value.etag) }
+              : { ok: false, message: r.error.message, notFound: r.error.status === 404 },
+        ),
+      );
+    },
+    async integrationUserId() {
+      if (whoAmI) return ok(whoAmI);
+      const r = await client.whoAmI();
+      if (!r.ok) return r;
+      whoAmI = r.value.UserId.toLowerCase();
+      return ok(whoAmI);
+    },
+    columns: () => undefined,
+  };
+}
+
+/** Dataverse ETags are `W/"<versionnumber>"`. */
+const versionOf = (etag: string | undefined): number | null => {
+  const m = etag ? /"(\d+)"/.exec(etag) : null;
+  return m ? Number(m[1]) : null;
+};
+
+const isLookup = (v: unknown): v is CrmLookupValue =>
+  typeof v === 'object' && v !== null && 'lookupEntity' in v;
+
+function toPayload(e: CrmEntityInfo, values: Record<string, unknown>): DataverseRecord {
+  const out: DataverseRecord = {};
+  for (const [column, value] of Object.entries(values)) {
+    if (TYPE_COLUMNS.has(column)) continue;
+    const lookup = e.lookups[column];
+    if (lookup || isLookup(value)) {
+      const target = isLookup(value) ? value : undefined;
+      if (!target?.id) continue; // clearing a lookup needs a $ref delete; left as is
+      const targetInfo = CRM_ENTITIES[target.lookupEntity];
+      if (!targetInfo) continue;
+      out[`${lookup?.nav ?? column}@odata.bind`] = `/${targetInfo.set}(${target.id})`;
+      continue;
+    }
+    out[column] = value;
+  }
+  return out;
+}
+
+function odataCondition(e: CrmEntityInfo, c: FilterCondition): string {
+  const column = e.lookups[c.field] ? `_${c.field}_value` : c.field;
+  const literal = (v: unknown): string =>
+    typeof v === 'number' || typeof v === 'boolean'
+      ? String(v)
+      : GUID.test(String(v)) && e.lookups[c.field]
+        ? String(v)
+        : odataString(String(v));
+  switch (c.op) {
+    case 'eq':
+      return `${column} eq ${literal(c.value)}`;
+    case 'ne':
+      return `${column} ne ${literal(c.value)}`;
+    case 'empty':
+      return `${column} eq null`;
+    case 'notEmpty':
+      return `${column} ne null`;
+    case 'in':
+      return `(${(c.value as unknown[]).map((v) => `${column} eq ${literal(v)}`).join(' or ')})`;
+    case 'startsWith':
+      return `startswith(${column},${literal(c.value)})`;
+    default:
+      return failureLiteral(c.op);
+  }
+}
+
+const failureLiteral = (op: never): never => {
+  throw new Error(`Unsupported filter operator ${String(op)}`);
+};
