@@ -90,6 +90,8 @@ export interface CrmPort {
   ): Promise<Result<CrmRecord[]>>;
   /** Writes many rows in as few requests as possible; one result per write, in order. */
   write(writes: readonly CrmWrite[]): Promise<Result<CrmWriteResult[]>>;
+  /** The organization's base currency: the CRM side of the ERP's local (blank) currency code. */
+  baseCurrencyId(): Promise<Result<string | null>>;
   /** The CRM user the integration acts as (its writes are echoes). */
   integrationUserId(): Promise<Result<string>>;
   /** Column names of the entity (for mapping validation), when known. */

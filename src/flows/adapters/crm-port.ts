@@ -20,6 +20,7 @@ const ID_CHUNK = 200;
  */
 export function crmPort(client: DataverseClient): CrmPort {
   let whoAmI: string | undefined;
+  let baseCurrency: string | null | undefined;
   const info = (entity: string): CrmEntityInfo => {
     const i = CRM_ENTITIES[entity];
     if (!i) throw new Error(`The CRM adapter does not know the table '${entity}'`);
@@ -92,6 +93,17 @@ export function crmPort(client: DataverseClient): CrmPort {
               : { ok: false, message: r.error.message, notFound: r.error.status === 404 },
         ),
       );
+    },
+    async baseCurrencyId() {
+      if (baseCurrency !== undefined) return ok(baseCurrency);
+      const r = await client.retrieveMultiple('organizations', {
+        select: ['_basecurrencyid_value'],
+        top: 1,
+      });
+      if (!r.ok) return r;
+      const id = r.value.value[0]?._basecurrencyid_value;
+      baseCurrency = typeof id === 'string' ? id.toLowerCase() : null;
+      return ok(baseCurrency);
     },
     async integrationUserId() {
       if (whoAmI) return ok(whoAmI);

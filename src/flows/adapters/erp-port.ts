@@ -37,7 +37,7 @@ export function erpPort(db: Db): ErpPort {
     id: r.id,
     changeSeq: Number(r.change_seq),
     modifiedBy: r.modified_by,
-    values: Object.fromEntries(readable(e).map((f, i) => [f.name, r[`f${i}`] ?? null])),
+    values: Object.fromEntries(readable(e).map((f, i) => [f.name, fromDb(f, r[`f${i}`])])),
   });
   const where = (e: EntityDef, cond: string) => (e.where ? `(${e.where}) AND ${cond}` : cond);
 
@@ -161,6 +161,13 @@ async function numberFor(tx: Queryable, seriesColumn: string): Promise<Result<st
   const code = r.rows[0]?.code;
   if (!code) return failure('invalid_reference', `No number series is set up for ${seriesColumn}`);
   return nextNumber(tx, code);
+}
+
+/** Numbers travel as JSON numbers (as Dataverse expects them); the database keeps them exact. */
+function fromDb(f: FieldDef, v: unknown): unknown {
+  if (v === null || v === undefined) return null;
+  if ((f.type === 'decimal' || f.type === 'integer') && typeof v === 'string') return Number(v);
+  return v;
 }
 
 function toDb(f: FieldDef, v: unknown): unknown {

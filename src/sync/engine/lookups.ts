@@ -11,7 +11,7 @@ import type { LookupTranslator } from './field-transfer.ts';
 export function couplingLookups(
   db: Queryable,
   erp: ErpPort,
-  _crm: CrmPort,
+  crm: CrmPort,
   mappings: ReadonlyMap<string, TableMapping>,
 ): LookupTranslator {
   const cache = new Map<string, { ok: true; value: unknown } | { ok: false; message: string }>();
@@ -22,7 +22,14 @@ export function couplingLookups(
       const hit = cache.get(key);
       if (hit) return hit;
       const related = mappings.get(spec.mapping);
-      const result = !related
+      const result =
+        related?.crmEntity === 'transactioncurrency' ? await localCurrency(pass, value) : undefined;
+      if (result) {
+        cache.set(key, result);
+        return result;
+      }
+      if (value === null) return { ok: true as const, value: null };
+      const translated = !related
         ? ({
             ok: false,
             message: `Lookup of ${field.erpField ?? field.crmField} needs mapping ${spec.mapping}, which does not exist`,
@@ -30,10 +37,25 @@ export function couplingLookups(
         : pass === 'ToIntegrationTable'
           ? await toCrm(db, erp, related, spec.erpKey, value)
           : await toErp(db, erp, related, spec.erpKey, value);
-      cache.set(key, result);
-      return result;
+      cache.set(key, translated);
+      return translated;
     },
   };
+
+  /**
+   * The ERP's local currency has a blank code; in the CRM it is the organization's base currency
+   * (reference §2.3 CURRENCY). Returns undefined when the value is an ordinary currency.
+   */
+  async function localCurrency(pass: PassDirection, value: unknown) {
+    const base = await crm.baseCurrencyId();
+    if (!base.ok || !base.value) return undefined;
+    if (pass === 'ToIntegrationTable' && value === null) {
+      return { ok: true as const, value: { lookupEntity: 'transactioncurrency', id: base.value } };
+    }
+    if (pass === 'FromIntegrationTable' && String(value).toLowerCase() === base.value)
+      return { ok: true as const, value: null };
+    return undefined;
+  }
 }
 
 const label = (m: TableMapping) => `${m.erpTable} (mapping ${m.name})`;

@@ -1,0 +1,79 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { startCrmEmulator } from '../../src/crm-emulator/server.ts';
+import { clientCredentialsProvider, DataverseClient } from '../../src/dataverse/index.ts';
+import { crmPort } from '../../src/flows/adapters/crm-port.ts';
+import { erpPort } from '../../src/flows/adapters/erp-port.ts';
+import { createLogger } from '../../src/shared/logger.ts';
+import type { EngineContext } from '../../src/sync/engine/context.ts';
+import { defaultMappings } from '../../src/sync/mappings/default-mappings.ts';
+import { listMappings, saveMapping } from '../../src/sync/mappings/mapping-repo.ts';
+import type { TableMapping } from '../../src/sync/model.ts';
+import { createMigratedDb } from '../helpers/database.ts';
+
+/**
+ * The whole integration over real parts: a migrated database (ERP, CRM emulator and integration
+ * schemas), the CRM emulator on a loopback port, the Dataverse connector as the integration user,
+ * and a second CRM client playing a salesperson who edits records in Dynamics 365 Sales.
+ */
+export async function startSyncFixture() {
+  const db = await createMigratedDb('sync');
+  const integration = {
+    clientId: randomUUID(),
+    clientSecret: randomBytes(24).toString('base64url'),
+    name: 'Kobling integration',
+  };
+  const salesperson = {
+    clientId: randomUUID(),
+    clientSecret: randomBytes(24).toString('base64url'),
+    name: 'Sales app',
+  };
+  const logger = createLogger('silent');
+  const emulator = await startCrmEmulator({
+    db,
+    port: 0,
+    logger,
+    clients: [integration, salesperson],
+  });
+  const clientFor = (c: typeof integration) =>
+    new DataverseClient({
+      orgUrl: emulator.baseUrl,
+      tokenProvider: clientCredentialsProvider({
+        tokenUrl: emulator.tokenUrl,
+        clientId: c.clientId,
+        clientSecret: c.clientSecret,
+        scope: `${emulator.baseUrl}/.default`,
+      }),
+      retry: { baseDelayMs: 10, maxDelayMs: 100 },
+    });
+  const client = clientFor(integration);
+  const user = clientFor(salesperson);
+  for (const [i, m] of defaultMappings({
+    ownershipModel: 'Person',
+    unitGroupMapping: true,
+    salesOrderIntegration: true,
+  }).entries()) {
+    await saveMapping(db, m, i + 1);
+  }
+  const mappings = new Map((await listMappings(db)).map((m) => [m.name, m]));
+  const ctx: EngineContext = { db, erp: erpPort(db), crm: crmPort(client), logger, mappings };
+  return {
+    db,
+    emulator,
+    client,
+    /** A CRM client acting as a salesperson (not the integration user). */
+    user,
+    ctx,
+    mapping: (name: string): TableMapping => mappings.get(name)!,
+    /** Replaces a mapping's settings (as an admin editing it) and refreshes the context. */
+    async setMapping(m: TableMapping) {
+      await saveMapping(db, m);
+      mappings.set(m.name, m);
+    },
+    async close() {
+      await emulator.stop();
+      await db.drop();
+    },
+  };
+}
+
+export type SyncFixture = Awaited<ReturnType<typeof startSyncFixture>>;
