@@ -1,0 +1,227 @@
+import type { EntityDef } from '../catalogue/index.ts';
+import { queryError } from '../errors.ts';
+import { columnSql } from '../odata/columns-sql.ts';
+import { filterToSql, Params } from '../odata/filter-sql.ts';
+import { parseQueryOptions, type QueryOptions } from '../odata/query-options.ts';
+import {
+  changesSince,
+  countRecords,
+  currentVersion,
+  type StoredRecord,
+  selectRecords,
+} from '../store/records.ts';
+import { serializeRecords } from './serialize.ts';
+import { type ApiRequest, type ApiResponse, jsonResponse, type RequestContext } from './types.ts';
+
+export const MAX_PAGE_SIZE = 5000;
+
+/** `@odata.context` of a collection, with the selected columns as Dataverse writes them. */
+export const collectionContext = (ctx: RequestContext, entity: EntityDef, select?: string[]) =>
+  `${ctx.apiUrl}$metadata#${entity.entitySet}${select ? `(${select.join(',')})` : ''}`;
+
+interface Cookie {
+  page: number;
+  /** The delta token fixed when a change-tracking read started. */
+  delta?: number;
+  /** Last id of the previous page (change-tracking reads page by id, stable under writes). */
+  last?: string;
+}
+
+const cookieText = (c: Cookie) =>
+  `<cookie pagenumber="${c.page}" pagingcookie="%3ccookie%20page%3d%22${c.page - 1}%22%3e%3c%2fcookie%3e" istracking="${c.delta !== undefined ? 'True' : 'False'}"${c.delta !== undefined ? ` deltatoken="${c.delta}" last="${c.last}"` : ''} />`;
+
+function parseCookie(text: string | undefined): Cookie {
+  if (!text) return { page: 1 };
+  const page = /pagenumber="(\d+)"/.exec(text);
+  if (!page) throw queryError(`The $skiptoken '${text}' is not valid.`);
+  const delta = /deltatoken="(\d+)"/.exec(text);
+  const last = /last="([0-9a-f-]{36})"/.exec(text);
+  return { page: Number(page[1]), delta: delta ? Number(delta[1]) : undefined, last: last?.[1] };
+}
+
+/** The request URL with one option replaced; the other options keep their original spelling. */
+const linkWith = (req: ApiRequest, name: string, value: string, drop: string[] = []) => {
+  const removed = new Set([name, ...drop]);
+  const kept = req.url.search
+    .replace(/^\?/, '')
+    .split('&')
+    .filter((p) => p && !removed.has(decodeURIComponent(p.split('=')[0]!)));
+  kept.push(`${name}=${encodeURIComponent(value)}`);
+  return `${req.url.origin}${req.url.pathname}?${kept.join('&')}`;
+};
+
+const deltaTokenText = (version: number, now: Date) =>
+  `${version}!${now.toISOString().slice(0, 19).replace('T', ' ')}`;
+
+function whereOf(ctx: RequestContext, entity: EntityDef, opts: QueryOptions, params: Params) {
+  if (!opts.filter) return 'true';
+  return filterToSql(
+    { entity, params, userId: ctx.caller.systemUserId, now: ctx.now },
+    opts.filter,
+  );
+}
+
+function orderOf(entity: EntityDef, opts: QueryOptions): string {
+  const parts = opts.orderBy.map(({ wire, desc }) => {
+    const col = columnSql(entity, wire);
+    // SQL Server (and so Dataverse) sorts nulls first ascending, last descending.
+    return `${col.text ? `lower(${col.sql})` : col.sql} ${desc ? 'DESC NULLS LAST' : 'ASC NULLS FIRST'}`;
+  });
+  return [...parts, 'r.id'].join(', ');
+}
+
+/** `GET <set>`: a page of records, a change-tracking read, or a delta. */
+export async function retrieveMultiple(
+  ctx: RequestContext,
+  entity: EntityDef,
+  req: ApiRequest,
+): Promise<ApiResponse> {
+  const opts = parseQueryOptions(entity, req.url.searchParams);
+  if (opts.deltaToken !== undefined || ctx.prefs.trackChanges) {
+    return trackedRead(ctx, entity, req, opts);
+  }
+  const params = new Params(1);
+  const where = whereOf(ctx, entity, opts, params);
+  const cookie = parseCookie(opts.skipToken);
+  const maxPage = ctx.prefs.maxPageSize;
+  const pageSize = Math.min(maxPage ?? opts.top ?? MAX_PAGE_SIZE, MAX_PAGE_SIZE);
+  // $top is ignored when odata.maxpagesize is sent; with $top alone there is no next page.
+  const paging = maxPage !== undefined || opts.top === undefined;
+  const q = ctx.tx ?? ctx.db;
+  const rows = await selectRecords(
+    q,
+    entity.logicalName,
+    where,
+    orderOf(entity, opts),
+    params.values,
+    pageSize + 1,
+    (cookie.page - 1) * pageSize,
+  );
+  const more = paging && rows.length > pageSize;
+  const page = rows.slice(0, pageSize);
+  const body: Record<string, unknown> = {
+    '@odata.context': collectionContext(ctx, entity, opts.select),
+  };
+  if (opts.count) {
+    const n = await countRecords(q, entity.logicalName, where, params.values, MAX_PAGE_SIZE);
+    body['@odata.count'] = Math.min(n, MAX_PAGE_SIZE);
+  }
+  body.value = await serializeRecords(q, entity, page, ctx.prefs, opts.select, opts.expand);
+  if (more) {
+    body['@odata.nextLink'] = linkWith(req, '$skiptoken', cookieText({ page: cookie.page + 1 }));
+  }
+  const applied: Record<string, string> =
+    maxPage !== undefined ? { 'Preference-Applied': `odata.maxpagesize=${maxPage}` } : {};
+  return jsonResponse(200, body, applied);
+}
+
+/** Change tracking: the first read (all rows plus a delta link) or the changes since a token. */
+async function trackedRead(
+  ctx: RequestContext,
+  entity: EntityDef,
+  req: ApiRequest,
+  opts: QueryOptions,
+): Promise<ApiResponse> {
+  if (!entity.changeTracking) {
+    throw queryError(`Entity '${entity.logicalName}' is not enabled for change tracking.`);
+  }
+  for (const [name, used] of [
+    ['$filter', opts.filter],
+    ['$orderby', opts.orderBy.length > 0],
+    ['$expand', opts.expand.length > 0],
+    ['$top', opts.top !== undefined],
+  ] as const) {
+    if (used) {
+      throw queryError(`The query parameter ${name} is not supported with change tracking.`);
+    }
+  }
+  const pageSize = Math.min(ctx.prefs.maxPageSize ?? MAX_PAGE_SIZE, MAX_PAGE_SIZE);
+  const select = opts.select;
+  const headers = { 'Preference-Applied': 'odata.track-changes' };
+  return ctx.db.transaction(async (q) => {
+    if (opts.deltaToken !== undefined) {
+      const since = /^(\d+)/.exec(opts.deltaToken);
+      if (!since) throw queryError(`The delta token '${opts.deltaToken}' is not valid.`);
+      const upTo = await currentVersion(q);
+      const { changed, deleted } = await changesSince(
+        q,
+        entity.logicalName,
+        Number(since[1]),
+        upTo,
+      );
+      const value: Record<string, unknown>[] = await serializeRecords(
+        q,
+        entity,
+        changed,
+        ctx.prefs,
+        select,
+      );
+      for (const id of deleted) {
+        value.push({
+          '@odata.context': `${ctx.apiUrl}$metadata#${entity.entitySet}/$deletedEntity`,
+          id,
+          reason: 'deleted',
+        });
+      }
+      return jsonResponse(
+        200,
+        {
+          '@odata.context': `${collectionContext(ctx, entity, select)}/$delta`,
+          value,
+          '@odata.deltaLink': linkWith(req, '$deltatoken', deltaTokenText(upTo, ctx.now)),
+        },
+        headers,
+      );
+    }
+    const cookie = parseCookie(opts.skipToken);
+    const token = cookie.delta ?? (await currentVersion(q));
+    const rows: StoredRecord[] = await selectRecords(
+      q,
+      entity.logicalName,
+      cookie.last ? 'r.version_number <= $2 AND r.id > $3::uuid' : 'r.version_number <= $2',
+      'r.id',
+      cookie.last ? [token, cookie.last] : [token],
+      pageSize + 1,
+      0,
+    );
+    const body: Record<string, unknown> = {
+      '@odata.context': collectionContext(ctx, entity, select),
+      value: await serializeRecords(q, entity, rows.slice(0, pageSize), ctx.prefs, select),
+    };
+    if (rows.length > pageSize) {
+      body['@odata.nextLink'] = linkWith(
+        req,
+        '$skiptoken',
+        cookieText({ page: cookie.page + 1, delta: token, last: rows[pageSize - 1]!.id }),
+      );
+    } else {
+      body['@odata.deltaLink'] = linkWith(req, '$deltatoken', deltaTokenText(token, ctx.now), [
+        '$skiptoken',
+      ]);
+    }
+    return jsonResponse(200, body, headers);
+  });
+}
+
+/** `GET <set>/$count`: the number of rows as plain text (capped at 5,000 as Dataverse does). */
+export async function countCollection(
+  ctx: RequestContext,
+  entity: EntityDef,
+  req: ApiRequest,
+): Promise<ApiResponse> {
+  const opts = parseQueryOptions(entity, req.url.searchParams);
+  const params = new Params(1);
+  const where = whereOf(ctx, entity, opts, params);
+  const n = await countRecords(
+    ctx.tx ?? ctx.db,
+    entity.logicalName,
+    where,
+    params.values,
+    MAX_PAGE_SIZE,
+  );
+  return {
+    status: 200,
+    headers: { 'Content-Type': 'text/plain', 'OData-Version': '4.0' },
+    body: String(Math.min(n, MAX_PAGE_SIZE)),
+  };
+}

@@ -1,0 +1,137 @@
+import { isGuid } from '../../shared/ids.ts';
+import { ENTITIES, type EntityDef, entityBySet } from '../catalogue/index.ts';
+import { CODES, CrmError, errorBody, queryError, segmentNotFound } from '../errors.ts';
+import {
+  createHandler,
+  deleteHandler,
+  propertyHandler,
+  refHandler,
+  retrieveHandler,
+  upsertHandler,
+} from './crud.ts';
+import { countCollection, retrieveMultiple } from './query.ts';
+import { type ApiRequest, type ApiResponse, jsonResponse, type RequestContext } from './types.ts';
+
+/** An unbound function or action (`WhoAmI`, `WinQuote`, …). */
+export type OperationHandler = (ctx: RequestContext, req: ApiRequest) => Promise<ApiResponse>;
+
+const operations = new Map<string, { method: 'GET' | 'POST'; handler: OperationHandler }>();
+
+/** Registers unbound functions (GET) and actions (POST) by name. */
+export function registerOperation(
+  name: string,
+  method: 'GET' | 'POST',
+  handler: OperationHandler,
+): void {
+  operations.set(name, { method, handler });
+}
+
+export const operationNames = () => [...operations.entries()];
+
+const API_PATH = /^\/api\/data\/v9\.[0-2]\/?(.*)$/;
+
+/** Turns any failure into Dataverse's error response. */
+export function errorResponse(err: unknown): ApiResponse {
+  if (err instanceof CrmError) {
+    return jsonResponse(err.status, errorBody(err.code, err.message), err.headers ?? {});
+  }
+  return jsonResponse(500, errorBody(CODES.unexpected, 'An unexpected error occurred.'));
+}
+
+const methodNotAllowed = (method: string, what: string) =>
+  new CrmError(405, CODES.notSupported, `The HTTP method '${method}' is not allowed on ${what}.`);
+
+function parseKey(entity: EntityDef, key: string): string {
+  let k = key.trim();
+  const eq = k.indexOf('=');
+  if (eq >= 0) {
+    const name = k.slice(0, eq).trim();
+    if (name !== entity.primaryKey) {
+      throw queryError(
+        `The key '${name}' is not defined as an alternate key of '${entity.logicalName}'.`,
+      );
+    }
+    k = k.slice(eq + 1).trim();
+  }
+  if (!isGuid(k)) throw queryError('Bad Request - Error in query syntax.');
+  return k.toLowerCase();
+}
+
+function serviceDocument(ctx: RequestContext): ApiResponse {
+  return jsonResponse(200, {
+    '@odata.context': `${ctx.apiUrl}$metadata`,
+    value: ENTITIES.map((e) => ({ name: e.entitySet, kind: 'EntitySet', url: e.entitySet })),
+  });
+}
+
+/**
+ * Routes one request below `/api/data/v9.2/`. `resolve` maps `$n` Content-ID references (inside a
+ * change set) to entity URLs.
+ */
+export async function route(
+  ctx: RequestContext,
+  req: ApiRequest,
+  resolve: (ref: string) => string | undefined = () => undefined,
+): Promise<ApiResponse> {
+  const m = API_PATH.exec(req.url.pathname);
+  if (!m) throw segmentNotFound(req.url.pathname);
+  const path = decodeURIComponent(m[1] ?? '');
+  if (path === '') return serviceDocument(ctx);
+  const segments = path.split('/');
+  const head = /^([A-Za-z_$][A-Za-z0-9_.$]*?)(\(\s*\))?(\((.*)\))?$/.exec(segments[0]!);
+  if (!head) throw segmentNotFound(segments[0]!);
+  const name = head[1]!.replace(/^Microsoft\.Dynamics\.CRM\./, '');
+  const op = operations.get(name);
+  if (op && segments.length === 1) {
+    if (req.method !== op.method) throw methodNotAllowed(req.method, name);
+    return op.handler(ctx, req);
+  }
+  const entity = entityBySet(name);
+  if (!entity) throw segmentNotFound(name);
+  const key = head[4];
+  const rest = segments.slice(1);
+  if (key === undefined) {
+    if (rest.length === 1 && rest[0] === '$count' && req.method === 'GET') {
+      return countCollection(ctx, entity, req);
+    }
+    if (rest.length > 0) throw segmentNotFound(rest[0]!);
+    if (req.method === 'GET') return retrieveMultiple(ctx, entity, req);
+    if (req.method === 'POST') return createHandler(ctx, entity, req, resolve);
+    throw methodNotAllowed(req.method, entity.entitySet);
+  }
+  const id = parseKey(entity, key);
+  if (rest.length === 0) {
+    switch (req.method) {
+      case 'GET':
+        return retrieveHandler(ctx, entity, id, req);
+      case 'PATCH':
+        return upsertHandler(ctx, entity, id, req, resolve);
+      case 'DELETE':
+        return deleteHandler(ctx, entity, id, req);
+      default:
+        throw methodNotAllowed(req.method, `${entity.entitySet}(${id})`);
+    }
+  }
+  if (rest.length === 1 && ['GET', 'PUT', 'DELETE'].includes(req.method)) {
+    return propertyHandler(ctx, entity, id, rest[0]!, req, resolve);
+  }
+  if (rest.length === 2 && rest[1] === '$ref' && ['PUT', 'DELETE'].includes(req.method)) {
+    return refHandler(ctx, entity, id, rest[0]!, req, resolve);
+  }
+  throw segmentNotFound(rest.join('/'));
+}
+
+/** Routes a request and answers failures as Dataverse does. */
+export async function dispatch(
+  ctx: RequestContext,
+  req: ApiRequest,
+  resolve?: (ref: string) => string | undefined,
+  onError?: (err: unknown) => void,
+): Promise<ApiResponse> {
+  try {
+    return await route(ctx, req, resolve);
+  } catch (err) {
+    if (!(err instanceof CrmError)) onError?.(err);
+    return errorResponse(err);
+  }
+}

@@ -1,0 +1,184 @@
+import type { Queryable } from '../../db/db.ts';
+import {
+  type ColumnDef,
+  type EntityDef,
+  entityByName,
+  mustEntity,
+  navigations,
+  wireName,
+} from '../catalogue/index.ts';
+import { type Preferences, wantsAnnotation } from '../odata/prefer.ts';
+import type { ExpandOption } from '../odata/query-options.ts';
+import { getRecords, type StoredRecord } from '../store/records.ts';
+
+const FORMATTED = 'OData.Community.Display.V1.FormattedValue';
+const LOOKUP_NAME = 'Microsoft.Dynamics.CRM.lookuplogicalname';
+const NAV_NAME = 'Microsoft.Dynamics.CRM.associatednavigationproperty';
+
+export const etagOf = (version: number) => `W/"${version}"`;
+export const instant = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+/** The value of a column of a stored record (system columns come from the row). */
+export function columnValue(entity: EntityDef, r: StoredRecord, column: string): unknown {
+  if (column === entity.primaryKey) return r.id;
+  if (column === 'createdon') return instant(r.createdOn);
+  if (column === 'modifiedon') return instant(r.modifiedOn);
+  if (column === 'versionnumber') return r.version;
+  const def = entity.columns[column];
+  return r.data[def ? wireName(column, def) : column] ?? null;
+}
+
+/** The columns to write out for a `$select` (all of them without one). */
+export function selectedColumns(entity: EntityDef, select: readonly string[] | undefined) {
+  const all = Object.entries(entity.columns);
+  if (!select) return all;
+  const wanted = new Set(select);
+  wanted.add(wireName(entity.primaryKey, entity.columns[entity.primaryKey]!));
+  // Selecting a money column brings back the currency, as Dataverse does.
+  if (all.some(([c, d]) => d.type === 'money' && wanted.has(c)) && entity.columns.exchangerate) {
+    wanted.add('_transactioncurrencyid_value');
+  }
+  return all.filter(([c, d]) => wanted.has(wireName(c, d)));
+}
+
+const money = (n: number, symbol: string) =>
+  `${n < 0 ? '-' : ''}${symbol}${Math.abs(n).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+
+const dateText = (iso: string, withTime: boolean) => {
+  const d = new Date(withTime ? iso : `${iso}T00:00:00Z`);
+  const date = `${d.getUTCMonth() + 1}/${d.getUTCDate()}/${d.getUTCFullYear()}`;
+  if (!withTime) return date;
+  const h = d.getUTCHours();
+  const m = String(d.getUTCMinutes()).padStart(2, '0');
+  return `${date} ${h % 12 === 0 ? 12 : h % 12}:${m} ${h < 12 ? 'AM' : 'PM'}`;
+};
+
+/** Related records by logical name and id: lookup names and currency symbols for annotations. */
+type Related = Map<string, StoredRecord>;
+
+function formatted(
+  entity: EntityDef,
+  r: StoredRecord,
+  column: string,
+  def: ColumnDef,
+  value: unknown,
+  related: Related,
+): string | undefined {
+  if (value === null || value === undefined) return undefined;
+  switch (def.type) {
+    case 'picklist':
+      return def.options?.find((o) => o.value === value)?.label;
+    case 'state':
+      return entity.states?.find((s) => s.value === value)?.label;
+    case 'status':
+      return entity.states?.flatMap((s) => s.statuses).find((s) => s.value === value)?.label;
+    case 'boolean':
+      return value ? 'Yes' : 'No';
+    case 'money': {
+      const currency = related.get(String(r.data._transactioncurrencyid_value));
+      return money(value as number, String(currency?.data.currencysymbol ?? '$'));
+    }
+    case 'integer':
+    case 'bigint':
+    case 'decimal':
+      return (value as number).toLocaleString('en-US', { maximumFractionDigits: 10 });
+    case 'datetime':
+      return dateText(String(value), true);
+    case 'dateonly':
+      return dateText(String(value), false);
+    case 'lookup': {
+      const target = related.get(String(value));
+      const targetDef = target && entityByName(target.entity);
+      return targetDef ? String(target.data[targetDef.primaryName] ?? '') : undefined;
+    }
+    default:
+      void column;
+      return undefined;
+  }
+}
+
+/** Loads the records lookups point at (for names, currency symbols and `$expand`). */
+async function loadRelated(
+  q: Queryable,
+  entity: EntityDef,
+  records: readonly StoredRecord[],
+  columns: readonly string[],
+): Promise<Related> {
+  const ids = new Map<string, Set<string>>();
+  for (const r of records) {
+    for (const column of columns) {
+      const id = r.data[`_${column}_value`];
+      if (typeof id !== 'string') continue;
+      const def = entity.columns[column]!;
+      const target = (r.data[`_${column}_type`] as string | undefined) ?? def.targets![0]!;
+      if (!ids.has(target)) ids.set(target, new Set());
+      ids.get(target)!.add(id);
+    }
+  }
+  const related: Related = new Map();
+  for (const [target, set] of ids) {
+    for (const rec of await getRecords(q, target, [...set])) related.set(rec.id, rec);
+  }
+  return related;
+}
+
+/** Turns stored records into Web API JSON objects (ETag, selected columns, annotations, expands). */
+export async function serializeRecords(
+  q: Queryable,
+  entity: EntityDef,
+  records: readonly StoredRecord[],
+  prefs: Preferences,
+  select?: readonly string[],
+  expand: readonly ExpandOption[] = [],
+): Promise<Record<string, unknown>[]> {
+  const columns = selectedColumns(entity, select);
+  const wantFormatted = wantsAnnotation(prefs, FORMATTED);
+  const wantLookupName = wantsAnnotation(prefs, LOOKUP_NAME);
+  const wantNavName = wantsAnnotation(prefs, NAV_NAME);
+  const navs = navigations(entity);
+  const expandColumns = expand.map((e) => navs.get(e.navigation)![0]!.column);
+  const relatedColumns = new Set(expandColumns);
+  if (wantFormatted) {
+    for (const [c, d] of columns) if (d.type === 'lookup') relatedColumns.add(c);
+    if (entity.columns.transactioncurrencyid) relatedColumns.add('transactioncurrencyid');
+  }
+  const related =
+    relatedColumns.size > 0
+      ? await loadRelated(q, entity, records, [...relatedColumns])
+      : new Map();
+  const out: Record<string, unknown>[] = [];
+  for (const r of records) {
+    const o: Record<string, unknown> = { '@odata.etag': etagOf(r.version) };
+    for (const [column, def] of columns) {
+      const wire = wireName(column, def);
+      const value = columnValue(entity, r, column);
+      if (wantFormatted) {
+        const f = formatted(entity, r, column, def, value, related);
+        if (f !== undefined) o[`${wire}@${FORMATTED}`] = f;
+      }
+      if (def.type === 'lookup' && value !== null) {
+        const target = (r.data[`_${column}_type`] as string | undefined) ?? def.targets![0]!;
+        if (wantNavName) {
+          const nav = navs.get(column) ?? navs.get(`${column}_${target}`);
+          o[`${wire}@${NAV_NAME}`] = nav ? nav[0]!.name : column;
+        }
+        if (wantLookupName) o[`${wire}@${LOOKUP_NAME}`] = target;
+      }
+      o[wire] = value;
+    }
+    for (const [i, e] of expand.entries()) {
+      const column = expandColumns[i]!;
+      const id = r.data[`_${column}_value`];
+      const target = typeof id === 'string' ? related.get(id) : undefined;
+      const wantedTarget = navs.get(e.navigation)!.map((n) => n.target);
+      if (!target || !wantedTarget.includes(target.entity)) {
+        o[e.navigation] = null;
+        continue;
+      }
+      const [one] = await serializeRecords(q, mustEntity(target.entity), [target], prefs, e.select);
+      o[e.navigation] = one;
+    }
+    out.push(o);
+  }
+  return out;
+}

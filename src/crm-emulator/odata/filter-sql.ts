@@ -1,0 +1,171 @@
+import type { EntityDef } from '../catalogue/index.ts';
+import { queryError } from '../errors.ts';
+import { type ColumnSql, columnSql } from './columns-sql.ts';
+import type { FilterNode, Literal, Operand } from './filter-parser.ts';
+
+/** Collects bound parameters; `$n` numbering continues after the ones already taken. */
+export class Params {
+  readonly values: unknown[] = [];
+  constructor(private readonly offset: number) {}
+  add(value: unknown, cast = ''): string {
+    this.values.push(value);
+    return `$${this.offset + this.values.length}${cast ? `::${cast}` : ''}`;
+  }
+}
+
+export interface FilterContext {
+  readonly entity: EntityDef;
+  readonly params: Params;
+  readonly userId: string;
+  readonly now: Date;
+}
+
+const SQL_OP = { eq: '=', ne: '<>', gt: '>', ge: '>=', lt: '<', le: '<=' } as const;
+
+function prop(ctx: FilterContext, path: string[]): ColumnSql {
+  if (path.length !== 1) {
+    throw queryError(
+      `Navigation in $filter ('${path.join('/')}') is not supported by the emulator.`,
+    );
+  }
+  return columnSql(ctx.entity, path[0]!);
+}
+
+function literalValue(col: ColumnSql, lit: Literal): unknown {
+  if (lit.type === 'null') return null;
+  const v = lit.value;
+  switch (col.cast) {
+    case 'numeric':
+      if (lit.type !== 'number') break;
+      return v;
+    case 'boolean':
+      if (lit.type !== 'boolean') break;
+      return v;
+    case 'timestamptz':
+    case 'date':
+      if (lit.type !== 'datetime' && lit.type !== 'date' && lit.type !== 'string') break;
+      if (Number.isNaN(Date.parse(String(v)))) break;
+      return v;
+    case 'uuid':
+      if (lit.type !== 'guid') break;
+      return v;
+    case '':
+      if (col.def.type === 'guid' || col.def.type === 'lookup') {
+        if (lit.type !== 'guid' && lit.type !== 'string') break;
+        return String(v).toLowerCase();
+      }
+      if (lit.type === 'string') return v;
+      break;
+  }
+  throw queryError(
+    `A binary operator with incompatible types was detected. Found operand types '${col.def.type}' and '${lit.type}' for property '${col.wire}'.`,
+  );
+}
+
+function compare(ctx: FilterContext, op: keyof typeof SQL_OP, l: Operand, r: Operand): string {
+  if (l.kind === 'lit' && r.kind === 'prop') {
+    const flipped = { eq: 'eq', ne: 'ne', gt: 'lt', ge: 'le', lt: 'gt', le: 'ge' } as const;
+    return compare(ctx, flipped[op], r, l);
+  }
+  if (l.kind !== 'prop') throw queryError('A comparison needs a property on one side.');
+  const col = prop(ctx, l.path);
+  if (r.kind === 'prop') {
+    const other = prop(ctx, r.path);
+    return `${col.text ? `lower(${col.sql})` : col.sql} ${SQL_OP[op]} ${other.text ? `lower(${other.sql})` : other.sql}`;
+  }
+  const value = literalValue(col, r);
+  if (value === null) {
+    if (op === 'eq') return `${col.sql} IS NULL`;
+    if (op === 'ne') return `${col.sql} IS NOT NULL`;
+    throw queryError(`The operator '${op}' cannot compare with null.`);
+  }
+  const param = ctx.params.add(value, col.cast);
+  // Dataverse string comparisons are case-insensitive.
+  const left = col.text ? `lower(${col.sql})` : col.sql;
+  const right = col.text ? `lower(${param})` : param;
+  return `${left} ${SQL_OP[op]} ${right}`;
+}
+
+function textFunction(ctx: FilterContext, node: Extract<FilterNode, { kind: 'text' }>): string {
+  const col = prop(ctx, node.prop);
+  if (!col.text || node.value.type !== 'string') {
+    throw queryError(`The function '${node.fn}' needs a string property and a string value.`);
+  }
+  // SQL-style wildcards in the value are honoured, as Dataverse does.
+  const v = node.value.value;
+  const pattern = node.fn === 'contains' ? `%${v}%` : node.fn === 'startswith' ? `${v}%` : `%${v}`;
+  return `lower(${col.sql}) LIKE lower(${ctx.params.add(pattern)})`;
+}
+
+const dayStart = (d: Date, plusDays = 0) => {
+  const x = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()));
+  x.setUTCDate(x.getUTCDate() + plusDays);
+  return x.toISOString();
+};
+
+function crmFunction(ctx: FilterContext, node: Extract<FilterNode, { kind: 'crm' }>): string {
+  const col = columnSql(ctx.entity, node.prop);
+  const value = (i: number): unknown => {
+    const raw = node.values[i];
+    if (raw === undefined) throw queryError(`The function '${node.fn}' needs more values.`);
+    if (col.cast === 'numeric' && Number.isNaN(Number(raw)))
+      throw queryError(`'${raw}' is not a valid value for '${col.wire}'.`);
+    return col.def.type === 'lookup' || col.def.type === 'guid' ? raw.toLowerCase() : raw;
+  };
+  const p = (i: number) => ctx.params.add(value(i), col.cast);
+  const c = col.text ? `lower(${col.sql})` : col.sql;
+  const list = () => {
+    if (node.values.length === 0) throw queryError(`The function '${node.fn}' needs values.`);
+    return node.values.map((_, i) => (col.text ? `lower(${p(i)})` : p(i))).join(', ');
+  };
+  const days = () => Number(value(0));
+  switch (node.fn) {
+    case 'In':
+      return `${c} IN (${list()})`;
+    case 'NotIn':
+      return `(${col.sql} IS NULL OR ${c} NOT IN (${list()}))`;
+    case 'Between':
+      return `${col.sql} BETWEEN ${p(0)} AND ${p(1)}`;
+    case 'NotBetween':
+      return `${col.sql} NOT BETWEEN ${p(0)} AND ${p(1)}`;
+    case 'Null':
+      return `${col.sql} IS NULL`;
+    case 'NotNull':
+      return `${col.sql} IS NOT NULL`;
+    case 'On':
+      return `${col.sql}::date = ${ctx.params.add(value(0), 'date')}`;
+    case 'OnOrAfter':
+      return `${col.sql}::date >= ${ctx.params.add(value(0), 'date')}`;
+    case 'OnOrBefore':
+      return `${col.sql}::date <= ${ctx.params.add(value(0), 'date')}`;
+    case 'Today':
+      return `${col.sql} >= ${ctx.params.add(dayStart(ctx.now), 'timestamptz')} AND ${col.sql} < ${ctx.params.add(dayStart(ctx.now, 1), 'timestamptz')}`;
+    case 'LastXDays':
+      return `${col.sql} >= ${ctx.params.add(dayStart(ctx.now, -days()), 'timestamptz')} AND ${col.sql} <= ${ctx.params.add(ctx.now.toISOString(), 'timestamptz')}`;
+    case 'NextXDays':
+      return `${col.sql} >= ${ctx.params.add(ctx.now.toISOString(), 'timestamptz')} AND ${col.sql} < ${ctx.params.add(dayStart(ctx.now, days() + 1), 'timestamptz')}`;
+    case 'EqualUserId':
+      return `${col.sql} = ${ctx.params.add(ctx.userId)}`;
+    case 'NotEqualUserId':
+      return `(${col.sql} IS NULL OR ${col.sql} <> ${ctx.params.add(ctx.userId)})`;
+    default:
+      throw queryError(`The query function 'Microsoft.Dynamics.CRM.${node.fn}' is not supported.`);
+  }
+}
+
+/** Translates a `$filter` AST into a SQL condition over `crm.records r`. */
+export function filterToSql(ctx: FilterContext, node: FilterNode): string {
+  switch (node.kind) {
+    case 'and':
+    case 'or':
+      return `(${filterToSql(ctx, node.left)} ${node.kind.toUpperCase()} ${filterToSql(ctx, node.right)})`;
+    case 'not':
+      return `NOT COALESCE(${filterToSql(ctx, node.expr)}, false)`;
+    case 'cmp':
+      return `(${compare(ctx, node.op, node.left, node.right)})`;
+    case 'text':
+      return `(${textFunction(ctx, node)})`;
+    case 'crm':
+      return `(${crmFunction(ctx, node)})`;
+  }
+}

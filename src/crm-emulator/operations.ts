@@ -1,0 +1,12 @@
+import { registerOperation } from './api/router.ts';
+import { jsonResponse } from './api/types.ts';
+
+/** `GET WhoAmI`: the calling user, its business unit and the organization. */
+registerOperation('WhoAmI', 'GET', async (ctx) =>
+  jsonResponse(200, {
+    '@odata.context': `${ctx.apiUrl}$metadata#Microsoft.Dynamics.CRM.WhoAmIResponse`,
+    BusinessUnitId: ctx.org.businessUnitId,
+    UserId: ctx.caller.systemUserId,
+    OrganizationId: ctx.org.organizationId,
+  }),
+);

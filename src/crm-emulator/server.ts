@@ -1,0 +1,217 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Db } from '../db/db.ts';
+import type { Logger } from '../shared/logger.ts';
+import { executeBatch } from './api/batch.ts';
+import { dispatch, errorResponse } from './api/router.ts';
+import type { ApiRequest, ApiResponse, Caller, OrgFacts, RequestContext } from './api/types.ts';
+import { registerClient } from './auth/clients.ts';
+import { issueToken, openIdConfiguration, type TokenIssuer } from './auth/token-endpoint.ts';
+import { verifyToken } from './auth/tokens.ts';
+import { CODES, CrmError, errorBody } from './errors.ts';
+import { parsePrefer } from './odata/prefer.ts';
+import './operations.ts';
+import {
+  type FaultSettings,
+  injectedFault,
+  type LimitSettings,
+  ServiceLimits,
+} from './protection.ts';
+import { type BaseCurrency, seedBaseData } from './seed.ts';
+
+export type { FaultSettings, LimitSettings } from './protection.ts';
+
+export interface CrmEmulatorOptions {
+  db: Db;
+  host?: string;
+  port: number;
+  logger: Logger;
+  /** Application users allowed to get tokens (each becomes a systemuser with applicationid). */
+  clients: { clientId: string; clientSecret: string; name?: string }[];
+  tenantId?: string;
+  tokenLifetimeSeconds?: number;
+  faults?: FaultSettings;
+  limits?: LimitSettings;
+  baseCurrency?: BaseCurrency;
+}
+
+export interface RunningCrmEmulator {
+  baseUrl: string;
+  apiUrl: string;
+  tokenUrl: string;
+  authority: string;
+  tenantId: string;
+  setFaults(f: FaultSettings | undefined): void;
+  stats(): { requests: number; faults: number; batchOperations: number };
+  stop(): Promise<void>;
+}
+
+export const DEFAULT_TENANT_ID = '4b1d0000-c0de-4e1a-9b1e-000000000001';
+const MAX_BODY = 256 * 1024 * 1024;
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY) {
+        reject(new CrmError(413, CODES.invalidArgument, 'The request body is too large.'));
+        req.destroy();
+      } else chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function send(res: ServerResponse, r: ApiResponse): void {
+  res.writeHead(r.status, r.headers);
+  res.end(r.body);
+}
+
+const unauthorized = (issuer: TokenIssuer): ApiResponse => ({
+  status: 401,
+  headers: {
+    'WWW-Authenticate': `Bearer authorization_uri=${issuer.baseUrl}/${issuer.tenantId}/oauth2/authorize, resource_id=${issuer.baseUrl}/`,
+    'OData-Version': '4.0',
+  },
+});
+
+/**
+ * Starts the CRM emulator: a Dataverse Web API v9.2 server for the Dynamics 365 Sales tables over
+ * the `crm` schema, with an Entra-ID-shaped token endpoint for its application users.
+ */
+export async function startCrmEmulator(options: CrmEmulatorOptions): Promise<RunningCrmEmulator> {
+  const { db, logger } = options;
+  const tenantId = options.tenantId ?? DEFAULT_TENANT_ID;
+  const seeded = await seedBaseData(db, options.baseCurrency);
+  const org: OrgFacts = seeded;
+  for (const c of options.clients) await registerClient(db, org, c, seeded.systemUserId);
+  let faults = options.faults;
+  const limits = options.limits ? new ServiceLimits(options.limits) : undefined;
+  const counters = { requests: 0, faults: 0, batchOperations: 0 };
+  const issuer: { -readonly [K in keyof TokenIssuer]: TokenIssuer[K] } = {
+    key: randomBytes(32),
+    baseUrl: '',
+    tenantId,
+    lifetimeSeconds: options.tokenLifetimeSeconds ?? 3600,
+  };
+  const onError = (err: unknown) => logger.error({ err }, 'CRM emulator request failed');
+
+  async function api(req: ApiRequest): Promise<ApiResponse> {
+    counters.requests++;
+    // A faulted request is rejected before anything else, so it has no effect.
+    const fault = injectedFault(faults);
+    if (fault) {
+      counters.faults++;
+      return fault;
+    }
+    const auth = req.headers.authorization ?? '';
+    const claims = auth.startsWith('Bearer ')
+      ? verifyToken(issuer.key, auth.slice(7).trim(), Math.floor(Date.now() / 1000))
+      : undefined;
+    if (!claims) return unauthorized(issuer);
+    const caller: Caller = { clientId: claims.appid, systemUserId: claims.oid };
+    const admitted = limits?.admit(caller.clientId);
+    if (admitted && !('done' in admitted)) return admitted;
+    try {
+      if (faults?.latencyMs) await new Promise((r) => setTimeout(r, faults?.latencyMs));
+      const ctx: RequestContext = {
+        db,
+        caller,
+        org,
+        apiUrl: `${issuer.baseUrl}/api/data/v9.2/`,
+        now: new Date(),
+        prefs: parsePrefer(req.headers.prefer),
+      };
+      if (/^\/api\/data\/v9\.[0-2]\/\$batch$/.test(req.url.pathname)) {
+        if (req.method !== 'POST') {
+          throw new CrmError(405, CODES.notSupported, 'A $batch request must be a POST.');
+        }
+        return await executeBatch(ctx, req, {
+          onOperations: (n) => {
+            counters.batchOperations += n;
+          },
+          onError,
+        });
+      }
+      return await dispatch(ctx, req, undefined, onError);
+    } catch (err) {
+      if (!(err instanceof CrmError)) onError(err);
+      return errorResponse(err);
+    } finally {
+      admitted?.done();
+    }
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', issuer.baseUrl);
+    const headers: Record<string, string | undefined> = {};
+    for (const [k, v] of Object.entries(req.headers)) {
+      headers[k] = Array.isArray(v) ? v.join(', ') : v;
+    }
+    const body = await readBody(req);
+    const path = url.pathname;
+    if (path.startsWith('/api/data/')) {
+      return send(res, await api({ method: req.method ?? 'GET', url, headers, body }));
+    }
+    if (req.method === 'POST' && path === `/${tenantId}/oauth2/v2.0/token`) {
+      return send(res, await issueToken(db, issuer, body, headers.authorization));
+    }
+    if (
+      req.method === 'GET' &&
+      (path === `/${tenantId}/v2.0/.well-known/openid-configuration` ||
+        path === `/${tenantId}/.well-known/openid-configuration`)
+    ) {
+      return send(res, openIdConfiguration(issuer));
+    }
+    if (req.method === 'GET' && path === `/${tenantId}/discovery/v2.0/keys`) {
+      return send(res, {
+        status: 200,
+        headers: { 'Content-Type': 'application/json' },
+        body: '{"keys":[]}',
+      });
+    }
+    send(res, {
+      status: 404,
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(errorBody(CODES.resourceNotFound, `No resource at '${path}'.`)),
+    });
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err) => {
+      if (!(err instanceof CrmError)) onError(err);
+      if (!res.headersSent) send(res, errorResponse(err));
+      else res.destroy();
+    });
+  });
+  server.keepAliveTimeout = 65_000;
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, host, () => resolve());
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : options.port;
+  const baseUrl = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  issuer.baseUrl = baseUrl;
+  logger.info({ baseUrl }, 'CRM emulator listening');
+  return {
+    baseUrl,
+    apiUrl: `${baseUrl}/api/data/v9.2/`,
+    tokenUrl: `${baseUrl}/${tenantId}/oauth2/v2.0/token`,
+    authority: `${baseUrl}/${tenantId}`,
+    tenantId,
+    setFaults(f) {
+      faults = f;
+    },
+    stats: () => ({ ...counters }),
+    stop: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}

@@ -1,0 +1,217 @@
+import type { Db, Queryable } from '../../db/db.ts';
+import { duplicateKey } from '../errors.ts';
+
+/** A stored record: the columns in `data` by wire name; system columns kept apart. */
+export interface StoredRecord {
+  readonly entity: string;
+  readonly id: string;
+  readonly data: Record<string, unknown>;
+  readonly version: number;
+  readonly createdOn: Date;
+  readonly modifiedOn: Date;
+}
+
+interface Row {
+  id: string;
+  data: Record<string, unknown>;
+  version_number: number;
+  created_on: Date;
+  modified_on: Date;
+}
+
+const toRecord = (entity: string, r: Row): StoredRecord => ({
+  entity,
+  id: r.id,
+  data: r.data,
+  version: r.version_number,
+  createdOn: r.created_on,
+  modifiedOn: r.modified_on,
+});
+
+// Every write transaction takes this lock exclusively, and readers that hand out a delta token take
+// it shared: versions then commit in the order they were drawn, so a delta token (the highest
+// version seen) never skips a change that was still in flight.
+const WRITE_LOCK = '7741542357924653157';
+
+/** Runs `fn` in a write transaction (or the open one of a change set). */
+export async function inWriteTransaction<T>(
+  db: Db,
+  tx: Queryable | undefined,
+  fn: (tx: Queryable) => Promise<T>,
+): Promise<T> {
+  if (tx) return fn(tx);
+  return db.transaction(async (t) => {
+    await lockForWrite(t);
+    return fn(t);
+  });
+}
+
+export async function lockForWrite(tx: Queryable): Promise<void> {
+  await tx.query('SELECT pg_advisory_xact_lock($1::bigint)', [WRITE_LOCK]);
+}
+
+/** Waits for in-flight writes, then returns the current version (a delta token). */
+export async function currentVersion(tx: Queryable): Promise<number> {
+  await tx.query('SELECT pg_advisory_xact_lock_shared($1::bigint)', [WRITE_LOCK]);
+  const r = await tx.query<{ v: number }>(
+    'SELECT CASE WHEN is_called THEN last_value ELSE 0 END AS v FROM crm.version_seq',
+  );
+  return Number(r.rows[0]?.v ?? 0);
+}
+
+const COLUMNS = 'id, data, version_number, created_on, modified_on';
+
+export async function getRecord(
+  q: Queryable,
+  entity: string,
+  id: string,
+  forUpdate = false,
+): Promise<StoredRecord | undefined> {
+  const r = await q.query<Row>(
+    `SELECT ${COLUMNS} FROM crm.records WHERE entity = $1 AND id = $2${forUpdate ? ' FOR UPDATE' : ''}`,
+    [entity, id],
+  );
+  return r.rows[0] ? toRecord(entity, r.rows[0]) : undefined;
+}
+
+/** Records of one table by id (missing ids are left out). */
+export async function getRecords(
+  q: Queryable,
+  entity: string,
+  ids: readonly string[],
+): Promise<StoredRecord[]> {
+  if (ids.length === 0) return [];
+  const r = await q.query<Row>(
+    `SELECT ${COLUMNS} FROM crm.records WHERE entity = $1 AND id = ANY($2::uuid[])`,
+    [entity, ids],
+  );
+  return r.rows.map((row) => toRecord(entity, row));
+}
+
+/** Which of the ids exist in the table. */
+export async function existingIds(
+  q: Queryable,
+  entity: string,
+  ids: readonly string[],
+): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const r = await q.query<{ id: string }>(
+    'SELECT id FROM crm.records WHERE entity = $1 AND id = ANY($2::uuid[])',
+    [entity, ids],
+  );
+  return new Set(r.rows.map((x) => x.id));
+}
+
+const isUniqueViolation = (err: unknown) => (err as { code?: string }).code === '23505';
+
+/** Inserts records of one table with one statement; a taken id is a duplicate-key failure. */
+export async function insertRecords(
+  q: Queryable,
+  entity: string,
+  rows: readonly { id: string; data: Record<string, unknown> }[],
+  now: Date,
+): Promise<StoredRecord[]> {
+  try {
+    const r = await q.query<Row>(
+      `INSERT INTO crm.records (entity, id, data, version_number, created_on, modified_on)
+       SELECT $1, x.id, x.data, nextval('crm.version_seq'), $4, $4
+       FROM unnest($2::uuid[], $3::jsonb[]) WITH ORDINALITY AS x(id, data, n)
+       ORDER BY x.n
+       RETURNING ${COLUMNS}`,
+      [entity, rows.map((x) => x.id), rows.map((x) => JSON.stringify(x.data)), now],
+    );
+    return r.rows.map((row) => toRecord(entity, row));
+  } catch (err) {
+    if (isUniqueViolation(err)) throw duplicateKey();
+    throw err;
+  }
+}
+
+/** Replaces the data of a record, drawing a new version. */
+export async function updateRecord(
+  q: Queryable,
+  entity: string,
+  id: string,
+  data: Record<string, unknown>,
+  now: Date,
+): Promise<StoredRecord> {
+  const r = await q.query<Row>(
+    `UPDATE crm.records SET data = $3, version_number = nextval('crm.version_seq'), modified_on = $4
+     WHERE entity = $1 AND id = $2 RETURNING ${COLUMNS}`,
+    [entity, id, JSON.stringify(data), now],
+  );
+  return toRecord(entity, r.rows[0]!);
+}
+
+/** Deletes a record and leaves a tombstone for change tracking. */
+export async function deleteRecord(
+  q: Queryable,
+  entity: string,
+  id: string,
+  now: Date,
+): Promise<boolean> {
+  const r = await q.query('DELETE FROM crm.records WHERE entity = $1 AND id = $2', [entity, id]);
+  if (!r.rowCount) return false;
+  await q.query(
+    `INSERT INTO crm.deleted_records (entity, id, version_number, deleted_on)
+     VALUES ($1, $2, nextval('crm.version_seq'), $3)`,
+    [entity, id, now],
+  );
+  return true;
+}
+
+/** Runs a SELECT over records built by the query translator. */
+export async function selectRecords(
+  q: Queryable,
+  entity: string,
+  where: string,
+  orderBy: string,
+  params: unknown[],
+  limit: number,
+  offset: number,
+): Promise<StoredRecord[]> {
+  const r = await q.query<Row>(
+    `SELECT ${COLUMNS} FROM crm.records r WHERE r.entity = $1 AND (${where})
+     ORDER BY ${orderBy} LIMIT ${Math.trunc(limit)} OFFSET ${Math.trunc(offset)}`,
+    [entity, ...params],
+  );
+  return r.rows.map((row) => toRecord(entity, row));
+}
+
+export async function countRecords(
+  q: Queryable,
+  entity: string,
+  where: string,
+  params: unknown[],
+  cap: number,
+): Promise<number> {
+  const r = await q.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM (SELECT 1 FROM crm.records r WHERE r.entity = $1 AND (${where}) LIMIT ${Math.trunc(cap) + 1}) x`,
+    [entity, ...params],
+  );
+  return r.rows[0]?.n ?? 0;
+}
+
+/** Changes after a version: current rows and tombstones. */
+export async function changesSince(
+  q: Queryable,
+  entity: string,
+  since: number,
+  upTo: number,
+): Promise<{ changed: StoredRecord[]; deleted: string[] }> {
+  const changed = await q.query<Row>(
+    `SELECT ${COLUMNS} FROM crm.records WHERE entity = $1 AND version_number > $2 AND version_number <= $3
+     ORDER BY version_number`,
+    [entity, since, upTo],
+  );
+  const deleted = await q.query<{ id: string }>(
+    `SELECT DISTINCT d.id FROM crm.deleted_records d WHERE d.entity = $1 AND d.version_number > $2
+       AND d.version_number <= $3
+       AND NOT EXISTS (SELECT 1 FROM crm.records r WHERE r.entity = d.entity AND r.id = d.id)`,
+    [entity, since, upTo],
+  );
+  return {
+    changed: changed.rows.map((row) => toRecord(entity, row)),
+    deleted: deleted.rows.map((x) => x.id),
+  };
+}

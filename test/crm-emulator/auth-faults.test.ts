@@ -1,0 +1,108 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { crmToken, startTestCrmEmulator } from '../helpers/crm-emulator.ts';
+import { createMigratedDb } from '../helpers/database.ts';
+import { type ApiClient, apiClient } from './api-client.ts';
+
+let db: Awaited<ReturnType<typeof createMigratedDb>>;
+let emulator: Awaited<ReturnType<typeof startTestCrmEmulator>>;
+let api: ApiClient;
+
+before(async () => {
+  db = await createMigratedDb('crm');
+  emulator = await startTestCrmEmulator(db, { tokenLifetimeSeconds: 2 });
+  api = await apiClient(emulator);
+});
+after(async () => {
+  await emulator.stop();
+  await db.drop();
+});
+
+const tokenRequest = (fields: Record<string, string>) =>
+  fetch(emulator.tokenUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(fields),
+  });
+
+test('token endpoint: client credentials as Entra ID answers them', async () => {
+  const ok = await tokenRequest({
+    grant_type: 'client_credentials',
+    client_id: emulator.clientId,
+    client_secret: emulator.clientSecret,
+    scope: `${emulator.baseUrl}/.default`,
+  });
+  assert.equal(ok.status, 200);
+  const body = (await ok.json()) as Record<string, unknown>;
+  assert.equal(body.token_type, 'Bearer');
+  assert.equal(body.expires_in, 1);
+  assert.equal(typeof body.access_token, 'string');
+  const wrong = await tokenRequest({
+    grant_type: 'client_credentials',
+    client_id: emulator.clientId,
+    client_secret: 'wrong',
+    scope: `${emulator.baseUrl}/.default`,
+  });
+  assert.equal(wrong.status, 401);
+  const err = (await wrong.json()) as { error: string; error_description: string };
+  assert.equal(err.error, 'invalid_client');
+  assert.match(err.error_description, /^AADSTS7000215: Invalid client secret provided\./);
+  const discovery = await fetch(`${emulator.authority}/v2.0/.well-known/openid-configuration`);
+  assert.equal(
+    ((await discovery.json()) as { token_endpoint: string }).token_endpoint,
+    emulator.tokenUrl,
+  );
+});
+
+test('every API call needs a valid, unexpired token', async () => {
+  assert.equal((await fetch(`${emulator.apiUrl}accounts`)).status, 401);
+  const forged = await fetch(`${emulator.apiUrl}accounts`, {
+    headers: { authorization: `Bearer ${api.token.slice(0, -2)}xx` },
+  });
+  assert.equal(forged.status, 401);
+  const token = await crmToken(emulator, emulator.clientId, emulator.clientSecret);
+  assert.equal(
+    (await fetch(`${emulator.apiUrl}WhoAmI`, { headers: { authorization: `Bearer ${token}` } }))
+      .status,
+    200,
+  );
+  await new Promise((r) => setTimeout(r, 2100));
+  assert.equal(
+    (await fetch(`${emulator.apiUrl}WhoAmI`, { headers: { authorization: `Bearer ${token}` } }))
+      .status,
+    401,
+  );
+});
+
+test('fault injection answers 429/503 with Retry-After and does nothing', async () => {
+  const fresh = await apiClient(emulator);
+  emulator.setFaults({ rate: 1, statuses: [429], retryAfterSeconds: 3 });
+  const before = emulator.stats();
+  const r = await fresh.post('accounts', { name: 'Faulted' });
+  assert.equal(r.status, 429);
+  assert.equal(r.headers.get('retry-after'), '3');
+  assert.equal(r.json.error.code, '0x80072322');
+  emulator.setFaults({ rate: 1, statuses: [503] });
+  assert.equal((await fresh.post('accounts', { name: 'Faulted' })).status, 503);
+  emulator.setFaults(undefined);
+  assert.equal(emulator.stats().faults, before.faults + 2);
+  const count = await fresh.get(`accounts/$count?$filter=name eq 'Faulted'`);
+  assert.equal(count.text, '0');
+});
+
+test('service protection limits: requests per window', async () => {
+  const limited = await startTestCrmEmulator(db, {
+    limits: { requestsPerWindow: 3, windowSeconds: 60 },
+  });
+  try {
+    const c = await apiClient(limited);
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) statuses.push((await c.get('WhoAmI')).status);
+    assert.deepEqual(statuses, [200, 200, 200, 429]);
+    const r = await c.get('WhoAmI');
+    assert.ok(Number(r.headers.get('retry-after')) >= 1);
+    assert.equal(r.json.error.code, '0x80072322');
+  } finally {
+    await limited.stop();
+  }
+});

@@ -1,0 +1,185 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { startTestCrmEmulator } from '../helpers/crm-emulator.ts';
+import { createMigratedDb } from '../helpers/database.ts';
+import { type ApiClient, apiClient } from './api-client.ts';
+
+let db: Awaited<ReturnType<typeof createMigratedDb>>;
+let emulator: Awaited<ReturnType<typeof startTestCrmEmulator>>;
+let api: ApiClient;
+
+before(async () => {
+  db = await createMigratedDb('crm');
+  emulator = await startTestCrmEmulator(db);
+  api = await apiClient(emulator);
+});
+after(async () => {
+  await emulator.stop();
+  await db.drop();
+});
+
+interface Op {
+  method: string;
+  url: string;
+  body?: unknown;
+  contentId?: string;
+  headers?: Record<string, string>;
+}
+
+/** Writes a $batch body (LF line ends, as dynamics-web-api does; CRLF when asked). */
+function batchBody(items: (Op | Op[])[], eol = '\n'): { body: string; contentType: string } {
+  const b = 'batch_abc123';
+  const lines: string[] = [];
+  const request = (op: Op) => [
+    'Content-Type: application/http',
+    'Content-Transfer-Encoding: binary',
+    ...(op.contentId ? [`Content-ID: ${op.contentId}`] : []),
+    '',
+    `${op.method} ${op.url} HTTP/1.1`,
+    ...(op.body !== undefined ? ['Content-Type: application/json'] : []),
+    ...Object.entries(op.headers ?? {}).map(([k, v]) => `${k}: ${v}`),
+    '',
+    ...(op.body !== undefined ? [JSON.stringify(op.body)] : []),
+  ];
+  for (const [i, item] of items.entries()) {
+    lines.push(`--${b}`);
+    if (Array.isArray(item)) {
+      const cs = `changeset_${i}`;
+      lines.push(`Content-Type: multipart/mixed; boundary=${cs}`, '');
+      for (const op of item) lines.push(`--${cs}`, ...request(op));
+      lines.push(`--${cs}--`);
+    } else lines.push(...request(item));
+  }
+  lines.push(`--${b}--`, '');
+  return { body: lines.join(eol), contentType: `multipart/mixed; boundary=${b}` };
+}
+
+async function runBatch(items: (Op | Op[])[], headers: Record<string, string> = {}, eol = '\n') {
+  const { body, contentType } = batchBody(items, eol);
+  return api.call('POST', '$batch', body, { 'content-type': contentType, ...headers });
+}
+
+const statuses = (text: string) =>
+  [...text.matchAll(/HTTP\/1\.1 (\d{3})/g)].map((m) => Number(m[1]));
+const count = async (filter: string) =>
+  Number((await api.get(`accounts/$count?$filter=${encodeURIComponent(filter)}`)).text);
+
+test('a change set is atomic, echoes Content-IDs and resolves $n references', async () => {
+  const r = await runBatch(
+    [
+      [
+        {
+          method: 'POST',
+          url: `${emulator.apiUrl}contacts`,
+          body: { lastname: 'Batch Contact' },
+          contentId: '1',
+        },
+        {
+          method: 'POST',
+          url: '/api/data/v9.2/accounts',
+          body: { name: 'Batch A', 'primarycontactid@odata.bind': '$1' },
+          contentId: '2',
+        },
+        { method: 'PATCH', url: '$2', body: { telephone1: '42' }, contentId: '3' },
+      ],
+      {
+        method: 'GET',
+        url: `accounts?$select=name,telephone1,_primarycontactid_value&$filter=name eq 'Batch A'`,
+      },
+    ],
+    {},
+    '\r\n',
+  );
+  assert.equal(r.status, 200, r.text);
+  assert.match(r.headers.get('content-type')!, /^multipart\/mixed; boundary=batchresponse_/);
+  assert.deepEqual(statuses(r.text), [204, 204, 204, 200]);
+  assert.match(r.text, /changesetresponse_/);
+  assert.match(r.text, /Content-ID: 2/);
+  const got = JSON.parse(
+    r.text.slice(r.text.indexOf('{"@odata.context"'), r.text.lastIndexOf('}') + 1),
+  );
+  assert.equal(got.value[0].telephone1, '42');
+  assert.ok(got.value[0]._primarycontactid_value);
+});
+
+test('a failing change set writes nothing and answers the failing operation', async () => {
+  const before = await count("startswith(name,'Atomic')");
+  const r = await runBatch([
+    [
+      { method: 'POST', url: 'accounts', body: { name: 'Atomic 1' }, contentId: '1' },
+      { method: 'POST', url: 'accounts', body: { name: 'Atomic 2' }, contentId: '2' },
+      {
+        method: 'POST',
+        url: 'accounts',
+        body: { name: 'Atomic 3', nosuchcolumn: 1 },
+        contentId: '3',
+      },
+    ],
+  ]);
+  assert.equal(r.status, 400, r.text);
+  assert.deepEqual(statuses(r.text), [400]);
+  assert.match(r.text, /0x80048d19/);
+  assert.equal(await count("startswith(name,'Atomic')"), before);
+});
+
+test('outside change sets: stop at the first error, or go on with odata.continue-on-error', async () => {
+  const ops: Op[] = [
+    { method: 'POST', url: 'accounts', body: { name: 'Loose 1' } },
+    { method: 'POST', url: 'accounts', body: { name: 'Loose 2', bad: true } },
+    { method: 'POST', url: 'accounts', body: { name: 'Loose 3' } },
+  ];
+  const stopped = await runBatch(ops);
+  assert.equal(stopped.status, 400);
+  assert.deepEqual(statuses(stopped.text), [204, 400]);
+  assert.equal(await count("startswith(name,'Loose')"), 1);
+  const goOn = await runBatch(ops, { prefer: 'odata.continue-on-error' });
+  assert.equal(goOn.status, 200);
+  assert.deepEqual(statuses(goOn.text), [204, 400, 204]);
+  assert.equal(await count("startswith(name,'Loose')"), 3);
+});
+
+test('a large change set of creates is written at once', async () => {
+  const ops: Op[] = Array.from({ length: 300 }, (_, i) => ({
+    method: 'POST',
+    url: `${emulator.apiUrl}accounts`,
+    body: { name: `Bulk ${i}`, accountnumber: `B${i}` },
+    contentId: String(i + 1),
+  }));
+  const r = await runBatch([ops]);
+  assert.equal(r.status, 200);
+  assert.equal(statuses(r.text).filter((s) => s === 204).length, 300);
+  assert.equal(await count("startswith(name,'Bulk ')"), 300);
+  const dup = await runBatch([[ops[0]!, { ...ops[0]!, body: { name: 'Bulk dup' } }]]);
+  assert.equal(dup.status, 200);
+  const id = /accounts\(([0-9a-f-]{36})\)/.exec(dup.text)![1];
+  const conflict = await runBatch([
+    [
+      { method: 'POST', url: 'accounts', body: { name: 'Bulk x1' } },
+      { method: 'POST', url: 'accounts', body: { name: 'Bulk x2', accountid: id } },
+    ],
+  ]);
+  assert.equal(conflict.status, 400);
+  assert.deepEqual(statuses(conflict.text), [412]);
+  assert.equal(await count("startswith(name,'Bulk x')"), 0);
+});
+
+test('broken multipart and too many requests are rejected with nothing written', async () => {
+  const before = await count("name eq 'Broken'");
+  const { body, contentType } = batchBody([
+    [{ method: 'POST', url: 'accounts', body: { name: 'Broken' } }],
+  ]);
+  const truncated = await api.call('POST', '$batch', body.slice(0, body.lastIndexOf('--batch')), {
+    'content-type': contentType,
+  });
+  assert.equal(truncated.status, 400, truncated.text);
+  assert.ok(truncated.json.error.message);
+  const noBoundary = await api.call('POST', '$batch', body, { 'content-type': 'multipart/mixed' });
+  assert.equal(noBoundary.status, 400);
+  const getInChangeSet = await runBatch([[{ method: 'GET', url: 'accounts' }]]);
+  assert.equal(getInChangeSet.status, 400);
+  const tooMany = await runBatch(
+    Array.from({ length: 1001 }, () => ({ method: 'GET', url: 'accounts?$top=1' })),
+  );
+  assert.equal(tooMany.status, 400);
+  assert.equal(await count("name eq 'Broken'"), before);
+});

@@ -1,0 +1,132 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { startTestCrmEmulator } from '../helpers/crm-emulator.ts';
+import { createMigratedDb } from '../helpers/database.ts';
+import { type ApiClient, apiClient } from './api-client.ts';
+
+let db: Awaited<ReturnType<typeof createMigratedDb>>;
+let emulator: Awaited<ReturnType<typeof startTestCrmEmulator>>;
+let api: ApiClient;
+
+before(async () => {
+  db = await createMigratedDb('crm');
+  emulator = await startTestCrmEmulator(db);
+  api = await apiClient(emulator);
+  for (let i = 1; i <= 12; i++) {
+    await api.create('contacts', {
+      firstname: i % 2 ? 'Odd' : 'Even',
+      lastname: `Person ${String(i).padStart(2, '0')}`,
+      jobtitle: i <= 3 ? 'Buyer' : null,
+      emailaddress1: `p${i}@example.com`,
+    });
+  }
+});
+after(async () => {
+  await emulator.stop();
+  await db.drop();
+});
+
+const names = (r: { json: { value: { lastname: string }[] } }) =>
+  r.json.value.map((x) => x.lastname);
+
+test('$select, $filter, $orderby and $top', async () => {
+  const r = await api.get(
+    `contacts?$select=lastname,firstname&$filter=firstname eq 'odd' and contains(lastname,'person')&$orderby=lastname desc&$top=3`,
+  );
+  assert.equal(r.status, 200, r.text);
+  assert.deepEqual(names(r), ['Person 11', 'Person 09', 'Person 07']);
+  assert.deepEqual(Object.keys(r.json.value[0]).sort(), [
+    '@odata.etag',
+    'contactid',
+    'firstname',
+    'lastname',
+  ]);
+  assert.match(r.json['@odata.context'], /\$metadata#contacts\(lastname,firstname\)$/);
+  assert.equal(r.json['@odata.nextLink'], undefined);
+});
+
+test('filter operators: or/not, startswith/endswith, null, In, Between, dates', async () => {
+  const q = async (filter: string) =>
+    names(
+      await api.get(
+        `contacts?$select=lastname&$orderby=lastname&$filter=${encodeURIComponent(filter)}`,
+      ),
+    );
+  assert.deepEqual(await q("lastname eq 'Person 01' or lastname eq 'Person 02'"), [
+    'Person 01',
+    'Person 02',
+  ]);
+  assert.equal((await q("not startswith(lastname,'Person 1')")).length, 9);
+  assert.deepEqual(await q("endswith(emailaddress1,'12@example.com')"), ['Person 12']);
+  assert.equal((await q('jobtitle ne null')).length, 3);
+  assert.equal((await q('jobtitle eq null')).length, 9);
+  assert.deepEqual(
+    await q(
+      `Microsoft.Dynamics.CRM.In(PropertyName='lastname',PropertyValues=['Person 03','Person 04'])`,
+    ),
+    ['Person 03', 'Person 04'],
+  );
+  assert.equal((await q(`statecode eq 0 and (firstname eq 'Even')`)).length, 6);
+  assert.equal((await q('modifiedon gt 2000-01-01T00:00:00Z')).length, 12);
+  assert.equal((await q('modifiedon lt 2000-01-01')).length, 0);
+  assert.equal(
+    (
+      await q(
+        `Microsoft.Dynamics.CRM.Between(PropertyName='versionnumber',PropertyValues=["0","999999999"])`,
+      )
+    ).length,
+    12,
+  );
+});
+
+test('paging with odata.maxpagesize and @odata.nextLink; $count', async () => {
+  const seen: string[] = [];
+  let url = 'contacts?$select=lastname&$orderby=lastname&$count=true';
+  let pages = 0;
+  for (;;) {
+    const r = await api.get(url, { prefer: 'odata.maxpagesize=5' });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.headers.get('preference-applied'), 'odata.maxpagesize=5');
+    if (pages === 0) assert.equal(r.json['@odata.count'], 12);
+    seen.push(...names(r));
+    pages++;
+    if (!r.json['@odata.nextLink']) break;
+    assert.match(r.json['@odata.nextLink'], /\$skiptoken=/);
+    url = r.json['@odata.nextLink'];
+  }
+  assert.equal(pages, 3);
+  assert.equal(seen.length, 12);
+  assert.deepEqual(seen, [...seen].sort());
+  const count = await api.get('contacts/$count');
+  assert.equal(count.text, '12');
+});
+
+test('option-set formatted values', async () => {
+  const r = await api.get('contacts?$select=statecode,statuscode&$top=1', {
+    prefer: 'odata.include-annotations="OData.Community.Display.V1.FormattedValue"',
+  });
+  const row = r.json.value[0];
+  assert.equal(row['statecode@OData.Community.Display.V1.FormattedValue'], 'Active');
+  assert.equal(row['statuscode@OData.Community.Display.V1.FormattedValue'], 'Active');
+});
+
+test('bad queries answer 400 with the Dataverse error body', async () => {
+  for (const path of [
+    'contacts?$filter=nosuchcolumn eq 1',
+    "contacts?$filter=lastname eq 'unterminated",
+    'contacts?$filter=lastname eq',
+    'contacts?$select=nosuch',
+    'contacts?$orderby=nosuch',
+    'contacts?$skip=5',
+    "contacts?$filter=statecode eq 'x'",
+    'contacts(not-a-guid)',
+  ]) {
+    const r = await api.get(path);
+    assert.equal(r.status, 400, `${path}: ${r.text}`);
+    assert.match(r.json.error.code, /^0x[0-9a-f]{8}$/);
+    assert.ok(r.json.error.message);
+  }
+  const unknown = await api.get('nosuchthings');
+  assert.equal(unknown.status, 404);
+  assert.equal(unknown.json.error.message, "Resource not found for the segment 'nosuchthings'.");
+});

@@ -1,0 +1,49 @@
+import { randomUUID } from 'node:crypto';
+import {
+  type CrmEmulatorOptions,
+  type RunningCrmEmulator,
+  startCrmEmulator,
+} from '../../src/crm-emulator/server.ts';
+import type { Db } from '../../src/db/db.ts';
+import { createLogger } from '../../src/shared/logger.ts';
+
+/**
+ * Starts the CRM emulator on a random loopback port over a migrated test database, with one
+ * application user whose credentials are returned.
+ */
+export async function startTestCrmEmulator(
+  db: Db,
+  options: Partial<CrmEmulatorOptions> = {},
+): Promise<RunningCrmEmulator & { clientId: string; clientSecret: string }> {
+  const clientId = randomUUID();
+  const clientSecret = `secret-${randomUUID()}`;
+  const emulator = await startCrmEmulator({
+    db,
+    port: 0,
+    logger: createLogger('silent'),
+    ...options,
+    clients: [{ clientId, clientSecret, name: 'Kobling Test' }, ...(options.clients ?? [])],
+  });
+  return Object.assign(emulator, { clientId, clientSecret });
+}
+
+/** Gets a token from the emulator's token endpoint (client credentials). */
+export async function crmToken(
+  emulator: RunningCrmEmulator,
+  clientId: string,
+  clientSecret: string,
+): Promise<string> {
+  const res = await fetch(emulator.tokenUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: clientId,
+      client_secret: clientSecret,
+      scope: `${emulator.baseUrl}/.default`,
+    }),
+  });
+  if (res.status !== 200)
+    throw new Error(`token request failed: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { access_token: string }).access_token;
+}
