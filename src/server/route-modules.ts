@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { registerErpRoutes } from '../erp/api/routes.ts';
 import { registerAuthRoutes } from './auth/routes.ts';
 import type { AppContext } from './context.ts';
 import { registerHealthRoutes } from './health-routes.ts';
@@ -10,4 +11,8 @@ export type RouteModule = (app: FastifyInstance, ctx: AppContext) => void | Prom
  * Every part's routes, in registration order. Parts add one line here (ERP API, integration API,
  * web UI…); the server itself knows nothing else about them.
  */
-export const routeModules: readonly RouteModule[] = [registerHealthRoutes, registerAuthRoutes];
+export const routeModules: readonly RouteModule[] = [
+  registerHealthRoutes,
+  registerAuthRoutes,
+  registerErpRoutes,
+];
