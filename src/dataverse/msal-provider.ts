@@ -1,5 +1,6 @@
 import {
   AuthError,
+  ClientConfigurationError,
   ConfidentialClientApplication,
   type Configuration,
   type INetworkModule,
@@ -72,6 +73,11 @@ export function msalProvider(options: MsalProviderOptions): TokenProvider {
 }
 
 function msalError(err: unknown, secrets: (string | undefined)[]) {
+  if (err instanceof ClientConfigurationError) {
+    // e.g. authority_uri_insecure: MSAL accepts HTTPS authorities only.
+    const text = redact(`${err.errorCode}: ${err.errorMessage || err.message}`, secrets);
+    return dataverseError('invalid_request', `MSAL configuration: ${text}`);
+  }
   if (err instanceof ServerError || err instanceof AuthError) {
     const text = redact(`${err.errorCode}: ${err.errorMessage || err.message}`, secrets);
     const network = /network|endpoints_resolution|timeout/i.test(err.errorCode);
