@@ -1,0 +1,156 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { DataverseOperation } from '../../src/dataverse/operations.ts';
+import { odataString } from '../../src/dataverse/query.ts';
+import { newId } from '../../src/shared/ids.ts';
+import { type Fixture, startFixture } from './emulator-fixture.ts';
+
+let f: Fixture;
+before(async () => {
+  f = await startFixture();
+});
+after(async () => {
+  await f?.stop();
+});
+
+const countByPrefix = async (prefix: string) => {
+  const rows = await f.client.collectAll<{ accountid: string }>(
+    'accounts',
+    { select: ['accountid'], filter: `startswith(name,${odataString(prefix)})` },
+    { pageSize: 5000 },
+  );
+  assert.ok(rows.ok, JSON.stringify(rows));
+  return rows.value;
+};
+
+test('$batch of 2,500 operations goes out as exactly 3 HTTP requests', async () => {
+  const prefix = `b2500-${newId().slice(0, 8)}-`;
+  const ops: DataverseOperation[] = Array.from({ length: 2500 }, (_, i) => ({
+    kind: 'create',
+    entitySet: 'accounts',
+    record: { name: `${prefix}${i}` },
+    id: newId(),
+  }));
+  const before = f.crm.stats();
+  const clientBefore = f.client.metrics();
+  const results = await f.client.executeBatch(ops, { changeSetSize: 100 });
+  const after = f.crm.stats();
+  assert.equal(results.length, 2500);
+  const failures = results.filter((r) => !r.ok);
+  assert.equal(failures.length, 0, JSON.stringify(failures[0]));
+  results.forEach((r, i) => {
+    assert.ok(r.ok);
+    assert.equal(r.value.id, (ops[i] as { id: string }).id);
+  });
+  assert.equal(after.requests - before.requests, 3);
+  assert.equal(after.batchOperations - before.batchOperations, 2500);
+  assert.equal(f.client.metrics().batchRequests - clientBefore.batchRequests, 3);
+  assert.equal((await countByPrefix(prefix)).length, 2500);
+});
+
+test('a failing operation rolls back its whole change set; the rest of the batch proceeds', async () => {
+  const prefix = `cs-${newId().slice(0, 8)}-`;
+  const existing = newId();
+  assert.ok(
+    (await f.client.create('accounts', { name: `${prefix}existing` }, { id: existing })).ok,
+  );
+  const ops: DataverseOperation[] = [
+    {
+      kind: 'create',
+      entitySet: 'accounts',
+      record: { name: `${prefix}a` },
+      id: newId(),
+      changeSet: 'x',
+    },
+    {
+      kind: 'create',
+      entitySet: 'accounts',
+      record: { name: `${prefix}dup` },
+      id: existing,
+      changeSet: 'x',
+    },
+    {
+      kind: 'update',
+      entitySet: 'accounts',
+      id: existing,
+      patch: { name: `${prefix}renamed` },
+      changeSet: 'x',
+    },
+    { kind: 'create', entitySet: 'accounts', record: { name: `${prefix}alone` }, id: newId() },
+    { kind: 'update', entitySet: 'accounts', id: newId(), patch: { name: 'nobody' } },
+    { kind: 'retrieve', entitySet: 'accounts', id: existing, select: ['name'] },
+  ];
+  const results = await f.client.executeBatch(ops);
+  for (const r of results.slice(0, 3)) {
+    assert.ok(!r.ok);
+    assert.equal(r.error.code, 'duplicate_record', JSON.stringify(r.error));
+  }
+  assert.ok(results[3]!.ok, JSON.stringify(results[3]));
+  assert.ok(!results[4]!.ok);
+  assert.equal(results[4]!.error.code, 'not_found');
+  assert.ok(results[5]!.ok);
+  assert.equal(results[5]!.value.body?.name, `${prefix}existing`);
+  const names = await f.client.collectAll<{ name: string }>('accounts', {
+    select: ['name'],
+    filter: `startswith(name,${odataString(prefix)})`,
+  });
+  assert.ok(names.ok);
+  assert.deepEqual(names.value.map((r) => r.name).sort(), [`${prefix}alone`, `${prefix}existing`]);
+});
+
+test('stop on error leaves later operations unexecuted', async () => {
+  const prefix = `stop-${newId().slice(0, 8)}-`;
+  const ops: DataverseOperation[] = [
+    { kind: 'create', entitySet: 'accounts', record: { name: `${prefix}1` }, id: newId() },
+    { kind: 'update', entitySet: 'accounts', id: newId(), patch: { name: 'nobody' } },
+    { kind: 'create', entitySet: 'accounts', record: { name: `${prefix}3` }, id: newId() },
+  ];
+  const results = await f.client.executeBatch(ops, { continueOnError: false });
+  assert.ok(results[0]!.ok, JSON.stringify(results[0]));
+  assert.ok(!results[1]!.ok);
+  assert.equal(results[1]!.error.code, 'not_found');
+  assert.ok(!results[2]!.ok);
+  assert.equal(results[2]!.error.code, 'not_executed');
+  assert.equal((await countByPrefix(prefix)).length, 1);
+});
+
+test('change tracking: snapshot across pages, then updates, creates and deletes', async () => {
+  const { client } = f;
+  const initial = await client.trackChanges<{ accountid: string; name: string }>('accounts', {
+    select: ['name'],
+    pageSize: 1000,
+  });
+  assert.ok(initial.ok, JSON.stringify(initial));
+  assert.ok(initial.value.changed.length > 1000, `snapshot of ${initial.value.changed.length}`);
+  assert.equal(
+    new Set(initial.value.changed.map((r) => r.accountid)).size,
+    initial.value.changed.length,
+  );
+  assert.deepEqual(initial.value.deleted, []);
+  const [a, b, c] = initial.value.changed;
+
+  assert.ok((await client.update('accounts', a!.accountid, { name: 'tracked-update-a' })).ok);
+  assert.ok((await client.update('accounts', b!.accountid, { name: 'tracked-update-b' })).ok);
+  assert.ok((await client.delete('accounts', c!.accountid)).ok);
+  const fresh = newId();
+  assert.ok((await client.create('accounts', { name: 'tracked-new' }, { id: fresh })).ok);
+
+  const delta = await client.trackChanges<{ accountid: string; name: string }>('accounts', {
+    deltaLink: initial.value.deltaLink,
+  });
+  assert.ok(delta.ok, JSON.stringify(delta));
+  assert.deepEqual(
+    delta.value.changed.map((r) => r.accountid).sort(),
+    [a!.accountid, b!.accountid, fresh].sort(),
+  );
+  assert.equal(
+    delta.value.changed.find((r) => r.accountid === a!.accountid)?.name,
+    'tracked-update-a',
+  );
+  assert.deepEqual(delta.value.deleted, [c!.accountid]);
+  assert.notEqual(delta.value.deltaLink, initial.value.deltaLink);
+
+  const quiet = await client.trackChanges('accounts', { deltaLink: delta.value.deltaLink });
+  assert.ok(quiet.ok);
+  assert.deepEqual(quiet.value, { changed: [], deleted: [], deltaLink: quiet.value.deltaLink });
+});
