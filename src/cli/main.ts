@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { configVariables } from '../shared/config.ts';
 import { AppError, coerceError } from '../shared/errors.ts';
 import type { CliEnv } from './cli-context.ts';
+import { registerCrmEmulator } from './commands/crm-emulator.ts';
 import { registerMigrate } from './commands/migrate.ts';
 import { registerStart } from './commands/start.ts';
 import { registerUserCommands } from './commands/users.ts';
@@ -22,6 +23,7 @@ export function buildProgram(cli: CliEnv): Command {
   registerWorker(program, cli);
   registerMigrate(program, cli);
   registerUserCommands(program, cli);
+  registerCrmEmulator(program, cli);
   return program;
 }
 

@@ -1,3 +1,4 @@
+import { startCrmEmulatorService } from '../crm-emulator/service.ts';
 import type { JobDefinition } from '../db/job-queue.ts';
 import type { AppContext } from '../server/context.ts';
 
@@ -25,4 +26,6 @@ export interface SystemPart {
 }
 
 /** The parts of this build, in start order. */
-export const systemParts: readonly SystemPart[] = [];
+export const systemParts: readonly SystemPart[] = [
+  { name: 'crm-emulator', startService: startCrmEmulatorService },
+];

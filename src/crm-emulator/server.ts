@@ -27,7 +27,7 @@ export interface CrmEmulatorOptions {
   port: number;
   logger: Logger;
   /** Application users allowed to get tokens (each becomes a systemuser with applicationid). */
-  clients: { clientId: string; clientSecret: string; name?: string }[];
+  clients: { clientId: string; clientSecret: string; name?: string; generated?: boolean }[];
   tenantId?: string;
   tokenLifetimeSeconds?: number;
   faults?: FaultSettings;

@@ -17,6 +17,15 @@ const envSchema = z.object({
   KOBLING_CRM_HOST: z.string().min(1).default('127.0.0.1'),
   KOBLING_CRM_CLIENT_ID: z.string().uuid().optional(),
   KOBLING_CRM_CLIENT_SECRET: z.string().min(16).optional(),
+  KOBLING_CRM_FAULT_RATE: z.coerce.number().min(0).max(1).default(0),
+  KOBLING_CRM_LATENCY_MS: z.coerce.number().int().min(0).max(60_000).default(0),
+  KOBLING_CRM_LIMITS: z
+    .string()
+    .regex(
+      /^(off|dataverse|((requests|concurrent|executionMs|windowSeconds)=\d+)(,(requests|concurrent|executionMs|windowSeconds)=\d+)*)$/,
+      'must be off, dataverse, or e.g. requests=6000,concurrent=52,executionMs=1200000,windowSeconds=300',
+    )
+    .default('off'),
   DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
@@ -42,6 +51,16 @@ export interface Config {
     readonly port: number;
     readonly clientId?: string;
     readonly clientSecret?: string;
+    /** Share of API requests answered 429/503 (fault injection); 0 = off. */
+    readonly faultRate: number;
+    readonly latencyMs: number;
+    /** Service protection limits; undefined = off. */
+    readonly limits?: {
+      readonly requestsPerWindow?: number;
+      readonly maxConcurrent?: number;
+      readonly executionMsPerWindow?: number;
+      readonly windowSeconds?: number;
+    };
   };
   readonly database: {
     /** Set when an external server is used; otherwise an embedded PostgreSQL is started. */
@@ -55,6 +74,27 @@ export interface Config {
   readonly logLevel: string;
   readonly workerConcurrency: number;
   readonly demoData: boolean;
+}
+
+/** `KOBLING_CRM_LIMITS`: off, Dataverse's defaults, or `name=value` pairs. */
+function crmLimits(text: string): Config['crmEmulator']['limits'] {
+  if (text === 'off') return undefined;
+  if (text === 'dataverse') {
+    return {
+      requestsPerWindow: 6000,
+      maxConcurrent: 52,
+      executionMsPerWindow: 1_200_000,
+      windowSeconds: 300,
+    };
+  }
+  const v = Object.fromEntries(text.split(',').map((p) => p.split('=') as [string, string]));
+  const n = (x: string | undefined) => (x === undefined ? undefined : Number(x));
+  return {
+    requestsPerWindow: n(v.requests),
+    maxConcurrent: n(v.concurrent),
+    executionMsPerWindow: n(v.executionMs),
+    windowSeconds: n(v.windowSeconds),
+  };
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
@@ -89,6 +129,9 @@ export function loadConfig(
         port: e.KOBLING_CRM_PORT,
         clientId: e.KOBLING_CRM_CLIENT_ID,
         clientSecret: e.KOBLING_CRM_CLIENT_SECRET,
+        faultRate: e.KOBLING_CRM_FAULT_RATE,
+        latencyMs: e.KOBLING_CRM_LATENCY_MS,
+        limits: crmLimits(e.KOBLING_CRM_LIMITS),
       },
       database: {
         url: e.DATABASE_URL,
