@@ -1,0 +1,178 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { createMigratedDb } from '../helpers/database.ts';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { erpClient } from './api-client.ts';
+import { basicCompany } from './fixtures.ts';
+
+let db: Awaited<ReturnType<typeof createMigratedDb>>;
+let server: TestServer;
+let api: ReturnType<typeof erpClient>;
+let readOnly: ReturnType<typeof erpClient>;
+let ids: Awaited<ReturnType<typeof basicCompany>>;
+
+before(async () => {
+  db = await createMigratedDb('erp');
+  ids = await basicCompany(db);
+  server = await startTestServer(db);
+  api = erpClient(server, await server.tokenFor('orderProcessor'), ids.companyId);
+  readOnly = erpClient(server, await server.tokenFor('readOnly'), ids.companyId);
+});
+after(async () => {
+  await server.close();
+  await db.drop();
+});
+
+const code = (r: { body: { error?: { code: string } } }) => r.body?.error?.code;
+
+describe('ERP API input errors', () => {
+  test('unknown field → 400 unknown_field', async () => {
+    const r = await api.post('customers', { displayName: 'X', colour: 'red' });
+    assert.equal(r.status, 400);
+    assert.equal(code(r), 'unknown_field');
+    assert.match(r.body.error.message, /colour/);
+    const line = await api.post('salesOrders', {
+      customerNumber: 'C-EUR',
+      salesOrderLines: [{ lineObjectNumber: 'I-1', quantity: 1, size: 'XL' }],
+    });
+    assert.equal(code(line), 'unknown_field');
+  });
+
+  test('wrong type → 400 validation_failed; read-only field → 400', async () => {
+    const r = await api.post('customers', { displayName: 'X', creditLimit: 'lots' });
+    assert.equal(r.status, 400);
+    assert.equal(code(r), 'validation_failed');
+    const b = await api.post('customers', { displayName: 'X', blocked: 'Sometimes' });
+    assert.equal(code(b), 'validation_failed');
+    const ro = await api.post('items', { displayName: 'X', inventory: 5 });
+    assert.equal(ro.status, 400);
+    assert.equal(code(ro), 'read_only_field');
+    const action = await api.post(`salesOrders(${ids.eur.id})/Microsoft.NAV.ship`, { when: 1 });
+    assert.equal(action.status, 400);
+    assert.equal(code(action), 'unknown_field');
+    const qty = await api.post(`salesOrders(${ids.eur.id})/Microsoft.NAV.ship`, {
+      lines: [{ sequence: 10000, shipQuantity: -1 }],
+    });
+    assert.equal(code(qty), 'validation_failed');
+    const notAnOrder = await api.post(`salesOrders(${ids.eur.id})/Microsoft.NAV.ship`, {});
+    assert.equal(notAnOrder.status, 404); // a customer id is not an order
+  });
+
+  test('bad GUID → 400 invalid_id; unknown id → 404; unknown entity set → 404', async () => {
+    const bad = await api.get('customers(12345)');
+    assert.equal(bad.status, 400);
+    assert.equal(code(bad), 'invalid_id');
+    const missing = await api.get('customers(00000000-0000-0000-0000-000000000001)');
+    assert.equal(missing.status, 404);
+    assert.equal(code(missing), 'not_found');
+    assert.equal((await api.get('spaceships')).status, 404);
+    const company = await api.get(
+      `${server.baseUrl}/api/v2.0/companies(00000000-0000-0000-0000-000000000002)/customers`,
+    );
+    assert.equal(company.status, 404);
+  });
+
+  test('bad $filter → 400 invalid_filter; unknown $orderby → 400', async () => {
+    for (const f of [
+      "displayName eq 'x",
+      'displayName eq 5',
+      "colour eq 'red'",
+      "displayName eq 'a' and",
+      "displayName eq 'a'; DROP TABLE erp.customers",
+      'creditLimit gt 5 or (number eq',
+    ]) {
+      const r = await api.get(`customers?$filter=${encodeURIComponent(f)}`);
+      assert.equal(r.status, 400, f);
+      assert.equal(code(r), 'invalid_filter', f);
+    }
+    const o = await api.get('customers?$orderby=colour');
+    assert.equal(code(o), 'invalid_query');
+    const t = await api.get('customers?$top=-1');
+    assert.equal(code(t), 'invalid_query');
+  });
+
+  test('lists filter, order, page and select', async () => {
+    const r = await api.get(
+      `customers?$filter=${encodeURIComponent("(startswith(number,'C-') and creditLimit ge 0) or city eq 'Nowhere'")}&$orderby=number desc&$top=1&$skip=1&$select=number,displayName`,
+    );
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.deepEqual(r.body.value, [
+      {
+        '@odata.etag': r.body.value[0]['@odata.etag'],
+        id: ids.eur.id,
+        number: 'C-EUR',
+        displayName: 'Adatum GmbH',
+      },
+    ]);
+    const c = await api.get(
+      `customers?$filter=${encodeURIComponent("contains(displayName,'abrik')")}`,
+    );
+    assert.deepEqual(
+      c.body.value.map((x: { number: string }) => x.number),
+      ['C-USD'],
+    );
+    const companies = await api.get(`${server.baseUrl}/api/v2.0/companies`);
+    assert.equal(companies.body.value[0].id, ids.companyId);
+  });
+
+  test('PATCH and DELETE need a current ETag: stale → 412, missing → 428', async () => {
+    const created = await api.post('customers', { displayName: 'Tailspin Toys' });
+    assert.equal(created.status, 201);
+    assert.match(created.body.number, /^C\d{5}$/);
+    const etag = created.body['@odata.etag'];
+    const missing = await api.patch(`customers(${created.body.id})`, { city: 'Oslo' });
+    assert.equal(missing.status, 428);
+    const ok = await api.patch(`customers(${created.body.id})`, { city: 'Oslo' }, etag);
+    assert.equal(ok.status, 200);
+    assert.equal(ok.body.city, 'Oslo');
+    assert.notEqual(ok.body['@odata.etag'], etag);
+    assert.equal(ok.headers.get('etag'), ok.body['@odata.etag']);
+    const stale = await api.patch(`customers(${created.body.id})`, { city: 'Bergen' }, etag);
+    assert.equal(stale.status, 412);
+    assert.equal(code(stale), 'precondition_failed');
+    const staleDelete = await api.delete(`customers(${created.body.id})`, etag);
+    assert.equal(staleDelete.status, 412);
+    const del = await api.delete(`customers(${created.body.id})`, ok.body['@odata.etag']);
+    assert.equal(del.status, 204);
+    assert.equal((await api.get(`customers(${created.body.id})`)).status, 404);
+  });
+
+  test('references must exist; records in use cannot be deleted', async () => {
+    const r = await api.post('customers', { displayName: 'X', currencyCode: 'XYZ' });
+    assert.equal(r.status, 422);
+    assert.equal(code(r), 'invalid_reference');
+    const terms = await api.get("paymentTerms?$filter=code eq '30D'");
+    const del = await api.delete(`paymentTerms(${terms.body.value[0].id})`, '*');
+    assert.equal(del.status, 409);
+    assert.equal(code(del), 'in_use');
+  });
+
+  test('read-only users can read but not write', async () => {
+    assert.equal((await readOnly.get('customers')).status, 200);
+    const w = await readOnly.post('customers', { displayName: 'Nope' });
+    assert.equal(w.status, 403);
+  });
+
+  test('a released order refuses line changes until reopened', async () => {
+    const o = await api.post('salesOrders', {
+      customerNumber: 'C-EUR',
+      salesOrderLines: [{ lineObjectNumber: 'I-1', quantity: 2 }],
+    });
+    await api.post(`salesOrders(${o.body.id})/Microsoft.NAV.release`);
+    const add = await api.post(`salesOrders(${o.body.id})/salesOrderLines`, {
+      lineObjectNumber: 'I-1',
+      quantity: 1,
+    });
+    assert.equal(add.status, 409);
+    assert.equal(code(add), 'document_released');
+    await api.post(`salesOrders(${o.body.id})/Microsoft.NAV.reopen`);
+    const added = await api.post(`salesOrders(${o.body.id})/salesOrderLines`, {
+      lineObjectNumber: 'I-1',
+      unitOfMeasureCode: 'BOX',
+      quantity: 1,
+    });
+    assert.equal(added.status, 201, JSON.stringify(added.body));
+    assert.equal(added.body.unitPrice, 74.04); // 6 × 12.34
+    assert.equal(added.body.sequence, 20000);
+  });
+});
