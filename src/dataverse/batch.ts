@@ -30,6 +30,8 @@ export interface BatchOptions {
   readonly parallelism?: number;
   /** Ask for the records back on writes (bigger answers; gives ETags). */
   readonly returnRepresentation?: boolean;
+  /** Columns of those representations (e.g. just the primary key, to get ETags cheaply). */
+  readonly select?: readonly string[];
 }
 
 export type OperationResult = Result<OperationSuccess, DataverseError>;
@@ -108,7 +110,10 @@ export async function executeBatch(
   const results: OperationResult[] = new Array(operations.length);
   const requests: OperationRequest[] = [];
   for (const [i, op] of operations.entries()) {
-    const r = toRequest(op, { returnRepresentation: options.returnRepresentation });
+    const r = toRequest(op, {
+      returnRepresentation: options.returnRepresentation,
+      select: options.select,
+    });
     if (!r.ok)
       return operations.map((_, j) => (j === i ? r : fail(notExecuted('an invalid operation'))));
     requests.push(r.value);

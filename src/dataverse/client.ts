@@ -96,7 +96,7 @@ export class DataverseClient {
   }
 
   /** Counters since the client was built (for `/metrics`). */
-  metrics(): MetricsSnapshot {
+  snapshot(): MetricsSnapshot {
     return this.#counters.snapshot();
   }
 

@@ -37,7 +37,7 @@ export interface MetricsSnapshot {
   readonly batchOperations: number;
 }
 
-/** Mutable counters behind `DataverseClient.metrics()`. */
+/** Mutable counters behind `DataverseClient.snapshot()`. */
 export class MetricsCounters {
   #requests = 0;
   #attempts = 0;

@@ -152,8 +152,8 @@ test('a whole $batch refused with 503 is retried; one answered 502 is not', asyn
   const first = await client.executeBatch(creates(1));
   assert.ok(first[0]!.ok);
   assert.equal(server.seen.length, 2);
-  assert.equal(client.metrics().batchRequests, 1);
-  assert.equal(client.metrics().batchOperations, 1);
+  assert.equal(client.snapshot().batchRequests, 1);
+  assert.equal(client.snapshot().batchOperations, 1);
 
   status = 502;
   const { server: s2, client: c2 } = await scripted((_req, res) =>

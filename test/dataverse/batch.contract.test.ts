@@ -32,7 +32,7 @@ test('$batch of 2,500 operations goes out as exactly 3 HTTP requests', async () 
     id: newId(),
   }));
   const before = f.crm.stats();
-  const clientBefore = f.client.metrics();
+  const clientBefore = f.client.snapshot();
   const results = await f.client.executeBatch(ops, { changeSetSize: 100 });
   const after = f.crm.stats();
   assert.equal(results.length, 2500);
@@ -44,7 +44,7 @@ test('$batch of 2,500 operations goes out as exactly 3 HTTP requests', async () 
   });
   assert.equal(after.requests - before.requests, 3);
   assert.equal(after.batchOperations - before.batchOperations, 2500);
-  assert.equal(f.client.metrics().batchRequests - clientBefore.batchRequests, 3);
+  assert.equal(f.client.snapshot().batchRequests - clientBefore.batchRequests, 3);
   assert.equal((await countByPrefix(prefix)).length, 2500);
 });
 
@@ -153,4 +153,25 @@ test('change tracking: snapshot across pages, then updates, creates and deletes'
   const quiet = await client.trackChanges('accounts', { deltaLink: delta.value.deltaLink });
   assert.ok(quiet.ok);
   assert.deepEqual(quiet.value, { changed: [], deleted: [], deltaLink: quiet.value.deltaLink });
+});
+
+test('batch writes can return representations with ETags', async () => {
+  const id = newId();
+  const ops: DataverseOperation[] = [
+    { kind: 'create', entitySet: 'accounts', record: { name: 'rep-1' }, id },
+    { kind: 'update', entitySet: 'accounts', id, patch: { name: 'rep-2' } },
+    { kind: 'upsert', entitySet: 'accounts', id: newId(), record: { name: 'rep-3' } },
+  ];
+  const results = await f.client.executeBatch(ops, {
+    returnRepresentation: true,
+    select: ['name'],
+  });
+  const versions = results.map((r) => {
+    assert.ok(r.ok, JSON.stringify(r));
+    assert.match(r.value.etag ?? '', /^W\/"\d+"$/);
+    return r.value;
+  });
+  assert.equal(versions[0]!.id, id);
+  assert.equal(versions[1]!.body?.name, 'rep-2');
+  assert.notEqual(versions[0]!.etag, versions[1]!.etag);
 });

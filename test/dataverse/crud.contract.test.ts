@@ -81,6 +81,18 @@ test('create with a client GUID, retrieve, update, upsert and delete', async () 
   assert.equal(again.error.code, 'not_found');
 });
 
+test('a create without a client GUID gets the server-chosen id; annotations come on request', async () => {
+  const created = await f.client.create('accounts', { name: 'Server id', statecode: 0 });
+  assert.ok(created.ok, JSON.stringify(created));
+  assert.match(created.value.id, /^[0-9a-f-]{36}$/);
+  const read = await f.client.retrieve<Record<string, unknown>>('accounts', created.value.id, {
+    select: ['name', 'statecode'],
+    annotations: 'OData.Community.Display.V1.FormattedValue',
+  });
+  assert.ok(read.ok, JSON.stringify(read));
+  assert.equal(read.value['statecode@OData.Community.Display.V1.FormattedValue'], 'Active');
+});
+
 test('creating the same GUID twice is a typed duplicate', async () => {
   const id = newId();
   assert.ok((await f.client.create('accounts', { name: 'Once' }, { id })).ok);
@@ -228,7 +240,7 @@ test('a wrong client secret is a quick, typed authentication error without retri
   assert.match(me.error.message, /invalid_client/);
   assert.ok(!me.error.message.includes('definitely-not-the-secret'));
   assert.ok(elapsed < 2000, `took ${elapsed} ms`);
-  const m = client.metrics();
+  const m = client.snapshot();
   assert.equal(m.attempts, 0);
   assert.equal(m.retries, 0);
   assert.equal(m.errors, 1);

@@ -46,7 +46,7 @@ test('10,000 creates through 20 % injected 429/503 land exactly once', async () 
   assert.deepEqual(new Set(rows.value.map((r) => r.accountid)), new Set(ids));
 
   const stats = f.crm.stats();
-  const m = f.client.metrics();
+  const m = f.client.snapshot();
   assert.ok(stats.faults > 0, 'the emulator injected faults');
   assert.equal(m.batchRequests, 40);
   assert.ok(m.retries >= 1);

@@ -47,7 +47,7 @@ test('a 429 is retried after Retry-After, and the metrics count it', async () =>
   assert.equal(r.value.name, 'A');
   const gap = server.seen[1]!.at - server.seen[0]!.at;
   assert.ok(gap >= 290, `waited ${gap} ms`);
-  const m = client.metrics();
+  const m = client.snapshot();
   assert.equal(m.requests, 1);
   assert.equal(m.attempts, 2);
   assert.equal(m.retries, 1);
@@ -234,4 +234,36 @@ test('no token appears in logs or errors', async () => {
   assert.equal(lines.length, 2);
   assert.ok(!lines.join('').includes(secret));
   assert.ok(!JSON.stringify(r.error).includes(secret));
+});
+
+test('associate, disassociate and functions build the documented requests', async () => {
+  const other = '11111111-2222-4333-8444-555555555555';
+  const { server, client } = await scripted((req, res) =>
+    req.method === 'GET' ? json(res, 200, { Count: 3 }) : json(res, 204),
+  );
+  assert.ok(
+    (await client.associate('accounts', ID, 'contact_customer_accounts', 'contacts', other)).ok,
+  );
+  assert.ok((await client.disassociate('accounts', ID, 'contact_customer_accounts', other)).ok);
+  const fn = await client.callFunction<{ Count: number }>('RetrieveTotalRecordCount', {
+    EntityNames: ['account'],
+    Name: "O'Neil",
+  });
+  assert.ok(fn.ok);
+  assert.equal(fn.value.Count, 3);
+  const [assoc, disassoc, func] = server.seen;
+  assert.equal(assoc!.method, 'POST');
+  assert.equal(assoc!.url, `/api/data/v9.2/accounts(${ID})/contact_customer_accounts/$ref`);
+  assert.deepEqual(JSON.parse(assoc!.body), {
+    '@odata.id': `${server.baseUrl}/api/data/v9.2/contacts(${other})`,
+  });
+  assert.equal(disassoc!.method, 'DELETE');
+  assert.equal(
+    disassoc!.url,
+    `/api/data/v9.2/accounts(${ID})/contact_customer_accounts(${other})/$ref`,
+  );
+  const url = new URL(func!.url, server.baseUrl);
+  assert.equal(url.pathname, '/api/data/v9.2/RetrieveTotalRecordCount(EntityNames=@p1,Name=@p2)');
+  assert.equal(url.searchParams.get('@p1'), '["account"]');
+  assert.equal(url.searchParams.get('@p2'), "'O''Neil'");
 });
