@@ -23,7 +23,7 @@ after(async () => {
 });
 
 test('the dynamics-web-api client creates, reads, updates and deletes', async () => {
-  const created = await client.create<{ accountid: string; name: string }>({
+  const created: { accountid: string; name: string } = await client.create({
     collection: 'accounts',
     data: { name: 'DWA Account', accountnumber: 'DWA-1' },
     returnRepresentation: true,
