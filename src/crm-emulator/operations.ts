@@ -10,3 +10,11 @@ registerOperation('WhoAmI', 'GET', async (ctx) =>
     OrganizationId: ctx.org.organizationId,
   }),
 );
+
+/** `GET RetrieveVersion`: the server version (Business Central refuses 6.x and 7.1). */
+registerOperation('RetrieveVersion', 'GET', async (ctx) =>
+  jsonResponse(200, {
+    '@odata.context': `${ctx.apiUrl}$metadata#Microsoft.Dynamics.CRM.RetrieveVersionResponse`,
+    Version: '9.2.25093.00190',
+  }),
+);
