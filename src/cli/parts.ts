@@ -1,5 +1,6 @@
 import { startCrmEmulatorService } from '../crm-emulator/service.ts';
 import type { JobDefinition } from '../db/job-queue.ts';
+import { syncPart } from '../flows/system-part.ts';
 import type { AppContext } from '../server/context.ts';
 
 /** A running service a part started (e.g. the CRM emulator on its own port). */
@@ -19,8 +20,14 @@ export interface SystemPart {
   readonly name: string;
   /** Background jobs this part's workers handle. */
   jobs?(ctx: AppContext): readonly JobDefinition[];
-  /** A service started by `kobling start` (after migrations, before the HTTP server). */
-  startService?(ctx: AppContext): Promise<StartedService>;
+  /**
+   * A service started by `kobling start` (after migrations, before the HTTP server). `started`
+   * holds the services of the parts listed before it, by part name.
+   */
+  startService?(
+    ctx: AppContext,
+    started: ReadonlyMap<string, StartedService>,
+  ): Promise<StartedService>;
   /** Loads demo data when the database is new; returns a one-line summary, or undefined when skipped. */
   seedDemo?(ctx: AppContext): Promise<string | undefined>;
 }
@@ -28,4 +35,5 @@ export interface SystemPart {
 /** The parts of this build, in start order. */
 export const systemParts: readonly SystemPart[] = [
   { name: 'crm-emulator', startService: startCrmEmulatorService },
+  syncPart,
 ];

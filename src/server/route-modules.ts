@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { registerErpRoutes } from '../erp/api/routes.ts';
+import { registerIntegrationRoutes } from '../flows/api/routes.ts';
 import { registerAuthRoutes } from './auth/routes.ts';
 import type { AppContext } from './context.ts';
 import { registerHealthRoutes } from './health-routes.ts';
@@ -15,4 +16,5 @@ export const routeModules: readonly RouteModule[] = [
   registerHealthRoutes,
   registerAuthRoutes,
   registerErpRoutes,
+  registerIntegrationRoutes,
 ];

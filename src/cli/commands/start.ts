@@ -79,10 +79,12 @@ export function registerStart(program: Command, cli: CliEnv): void {
         }
         await boss.createQueue(HEARTBEAT_QUEUE).catch(() => {});
         await boss.schedule(HEARTBEAT_QUEUE, '* * * * *', { sentAt: 'schedule' }).catch(() => {});
+        const started = new Map<string, StartedService>();
         for (const part of systemParts) {
           if (!part.startService) continue;
           if (part.name === 'crm-emulator' && !config.crmEmulator.enabled) continue;
-          const service: StartedService = await part.startService(full);
+          const service: StartedService = await part.startService(full, started);
+          started.set(part.name, service);
           stops.push(() => service.stop());
           lines.push(...service.lines);
         }

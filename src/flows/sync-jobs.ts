@@ -1,0 +1,112 @@
+import type { JobDefinition, PgBoss } from '../db/job-queue.ts';
+import { readConnection } from '../sync/connection/connection-repo.ts';
+import { runMapping } from '../sync/engine/run-mapping.ts';
+import { getMapping, listMappings } from '../sync/mappings/mapping-repo.ts';
+import { openEngine, type SyncDeps } from './sync-runtime.ts';
+
+export const SYNC_MAPPING_QUEUE = 'sync.mapping';
+export const SYNC_SCHEDULER_QUEUE = 'sync.scheduler';
+
+interface MappingJobData {
+  readonly mapping: string;
+  readonly trigger?: string;
+}
+
+/**
+ * Runs one mapping while holding a PostgreSQL advisory lock named after it, so a mapping never
+ * runs twice at once, whichever worker process picked the job up. A run that finds the lock taken
+ * ends at once: the running one covers its changes.
+ */
+export async function runMappingJob(
+  deps: SyncDeps,
+  data: MappingJobData,
+): Promise<{ ran: boolean; reason?: string }> {
+  const client = await deps.db.pool.connect();
+  try {
+    const lock = await client.query<{ got: boolean }>(
+      "SELECT pg_try_advisory_lock(hashtext('kobling.sync:' || $1)) AS got",
+      [data.mapping],
+    );
+    if (!lock.rows[0]?.got) return { ran: false, reason: 'already running' };
+    try {
+      const engine = await openEngine(deps);
+      if (!engine.ok) return { ran: false, reason: engine.error.message };
+      const m = await getMapping(deps.db, data.mapping);
+      if (!m) return { ran: false, reason: `no mapping ${data.mapping}` };
+      if (m.isOptionMapping)
+        return { ran: false, reason: 'option mappings are synchronized by coupling' };
+      await runMapping(engine.value, m, { trigger: data.trigger ?? 'schedule' });
+      return { ran: true };
+    } finally {
+      await client.query("SELECT pg_advisory_unlock(hashtext('kobling.sync:' || $1))", [
+        data.mapping,
+      ]);
+    }
+  } finally {
+    client.release();
+  }
+}
+
+/** Queues a run of a mapping (at most one waiting per mapping: pg-boss's stately policy). */
+export async function queueMappingRun(
+  boss: PgBoss,
+  mapping: string,
+  trigger = 'manual',
+): Promise<string | null> {
+  return boss.send(
+    SYNC_MAPPING_QUEUE,
+    { mapping, trigger },
+    { singletonKey: mapping, retryLimit: 10, retryDelay: 30 },
+  );
+}
+
+/**
+ * Every minute: queues each enabled mapping whose interval has passed since its last run (the
+ * reference's 30-minute default, editable per mapping). Nothing runs while the connection is off.
+ */
+export async function scheduleDueMappings(deps: SyncDeps, boss: PgBoss): Promise<string[]> {
+  const c = await readConnection(deps.db);
+  if (!c.enabled) return [];
+  const last = await deps.db.query<{ mapping_name: string; started_at: Date }>(
+    'SELECT mapping_name, max(started_at) AS started_at FROM integration.sync_jobs GROUP BY mapping_name',
+  );
+  const lastRun = new Map(last.rows.map((r) => [r.mapping_name, new Date(r.started_at).getTime()]));
+  const due: string[] = [];
+  for (const m of await listMappings(deps.db)) {
+    if (!m.jobEnabled || m.isOptionMapping) continue;
+    const previous = lastRun.get(m.name);
+    if (previous !== undefined && Date.now() - previous < m.jobIntervalMinutes * 60_000) continue;
+    await queueMappingRun(boss, m.name, 'schedule');
+    due.push(m.name);
+  }
+  return due;
+}
+
+/** The sync part's background jobs. */
+export function syncJobs(deps: SyncDeps, boss: PgBoss | undefined): JobDefinition[] {
+  return [
+    {
+      queue: SYNC_MAPPING_QUEUE,
+      policy: 'stately',
+      retryLimit: 10,
+      retryDelaySeconds: 30,
+      expireInSeconds: 60 * 60,
+      handler: async (data) => {
+        const r = await runMappingJob(deps, data as MappingJobData);
+        if (!r.ran)
+          deps.logger.debug(
+            { mapping: (data as MappingJobData).mapping, reason: r.reason },
+            'mapping run skipped',
+          );
+      },
+    },
+    {
+      queue: SYNC_SCHEDULER_QUEUE,
+      policy: 'singleton',
+      retryLimit: 0,
+      handler: async () => {
+        if (boss) await scheduleDueMappings(deps, boss);
+      },
+    },
+  ];
+}
