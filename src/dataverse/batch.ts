@@ -9,6 +9,7 @@ import { type DataverseError, dataverseError, errorFromResponse } from './errors
 import type { HttpPipeline } from './http-pipeline.ts';
 import { type DataverseOperation, type OperationRequest, toRequest } from './operations.ts';
 import { type OperationSuccess, operationSuccess } from './responses.ts';
+import { parseRetryAfter, retryDelay } from './retry-policy.ts';
 
 /** Dataverse refuses a `$batch` with more than 1,000 requests. */
 export const MAX_BATCH_OPERATIONS = 1000;
@@ -125,9 +126,28 @@ export async function executeBatch(
   if (!plan.ok) return operations.map(() => plan);
 
   const runOne = async (items: BatchItem[]) => {
-    const outcome = await sendBatch(pipeline, items, requests, continueOnError);
-    for (const [index, result] of outcome) results[index] = result;
-    return [...outcome.values()].every((r) => r.ok);
+    let pending = items;
+    for (let round = 1; ; round++) {
+      const outcome = await sendBatch(pipeline, pending, requests, continueOnError);
+      for (const [index, result] of outcome) {
+        results[index] = round > 1 ? landedCreate(requests[index]!, result) : result;
+      }
+      // Operations the server throttled inside an accepted batch did not run: send them again
+      // (after the shared pause) when repeating them is safe.
+      const throttled = continueOnError
+        ? pending.filter((item) => wasThrottled(item, outcome, requests))
+        : [];
+      if (throttled.length === 0 || round >= pipeline.retryOptions.maxAttempts) break;
+      const waits = throttled.flatMap((item) =>
+        indicesOf(item).map((i) => retryAfterOf(outcome.get(i))),
+      );
+      pipeline.pause(
+        Math.max(...waits.map((w) => w ?? 0)) ||
+          retryDelay(round, undefined, pipeline.retryOptions),
+      );
+      pending = throttled;
+    }
+    return indicesOfAll(items).every((i) => results[i]?.ok);
   };
 
   if (continueOnError) {
@@ -148,6 +168,33 @@ export async function executeBatch(
     }
   }
   return results;
+}
+
+const indicesOfAll = (items: readonly BatchItem[]) => items.flatMap((item) => indicesOf(item));
+
+const retryAfterOf = (r: OperationResult | undefined) =>
+  r && !r.ok ? r.error.retryAfterMs : undefined;
+
+/** Every operation of the item was answered 429 and each one is safe to repeat. */
+function wasThrottled(
+  item: BatchItem,
+  outcome: ReadonlyMap<number, OperationResult>,
+  requests: readonly OperationRequest[],
+): boolean {
+  return indicesOf(item).every((i) => {
+    const r = outcome.get(i);
+    return r && !r.ok && r.error.status === 429 && requests[i]!.retryClass === 'idempotent';
+  });
+}
+
+/** On a repeat, a create that meets "duplicate key" had landed the first time. */
+function landedCreate(request: OperationRequest, result: OperationResult): OperationResult {
+  if (result.ok || result.error.code !== 'duplicate_record' || !request.duplicateMeansDone)
+    return result;
+  return {
+    ok: true,
+    value: { status: result.error.status ?? 412, ...(request.id ? { id: request.id } : {}) },
+  };
 }
 
 const indicesOf = (item: BatchItem): readonly number[] =>
@@ -267,13 +314,13 @@ const headerGetter = (part: BatchPartResponse) => ({
 
 function partResult(request: OperationRequest, part: BatchPartResponse): OperationResult {
   if (part.status >= 400) {
-    return fail(
-      errorFromResponse(part.status, part.body, headerGetter(part), {
-        method: request.method,
-        path: request.path.split('?')[0]!,
-        ifMatch: request.headers['If-Match'],
-      }),
-    );
+    const error = errorFromResponse(part.status, part.body, headerGetter(part), {
+      method: request.method,
+      path: request.path.split('?')[0]!,
+      ifMatch: request.headers['If-Match'],
+    });
+    const retryAfterMs = parseRetryAfter(part.headers.get('retry-after'));
+    return fail(retryAfterMs === undefined ? error : { ...error, retryAfterMs });
   }
   return operationSuccess(request, part.status, (n) => part.headers.get(n), part.body);
 }

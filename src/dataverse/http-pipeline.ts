@@ -77,6 +77,15 @@ export class HttpPipeline {
     return this.#o.apiUrl;
   }
 
+  get retryOptions(): RetryOptions {
+    return this.#o.retry;
+  }
+
+  /** Pauses every caller of the client for `ms` (the server said to wait). */
+  pause(ms: number): void {
+    this.#o.gate.pause(ms);
+  }
+
   /** Sends one logical request, retrying as its class allows. */
   async send(request: HttpRequest): Promise<Result<HttpResponse, DataverseError>> {
     const o = this.#o;

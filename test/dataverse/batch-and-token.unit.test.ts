@@ -229,3 +229,36 @@ test('the token endpoint failing with 5xx is retried a little; the client report
   assert.ok(t.ok);
   assert.equal(server.seen.length, 3);
 });
+
+test('operations throttled inside an accepted batch are sent again after the pause', async () => {
+  const { server, client } = await scripted((_req, res, n) => {
+    res.writeHead(200, { 'content-type': 'multipart/mixed; boundary=b' });
+    const created = (i: number) =>
+      part('204 No Content', undefined, [
+        `OData-EntityId: http://h/api/data/v9.2/accounts(${guid(i)})`,
+      ]);
+    const throttled = part(
+      '429 Too Many Requests',
+      { error: { code: '0x80072322', message: 'slow down' } },
+      ['Retry-After: 0.2'],
+    );
+    const parts = n === 1 ? [created(1), throttled, throttled] : [created(2)];
+    res.end([...parts.flatMap((p) => ['--b', p]), '--b--'].join('\r\n'));
+  });
+  const ops: DataverseOperation[] = [
+    ...creates(2),
+    { kind: 'action', name: 'WinQuote', params: {} }, // never repeated: not idempotent
+  ];
+  const results = await client.executeBatch(ops);
+  assert.equal(server.seen.length, 2);
+  assert.ok(server.seen[1]!.at - server.seen[0]!.at >= 190);
+  assert.deepEqual(
+    requestLines(String(server.seen[1]!.headers['content-type']), server.seen[1]!.body),
+    [[`POST ${server.baseUrl}/api/data/v9.2/accounts`]],
+  );
+  assert.ok(results[0]!.ok && results[1]!.ok);
+  assert.equal(results[1]!.value.id, guid(2));
+  assert.ok(!results[2]!.ok);
+  assert.equal(results[2]!.error.code, 'throttled');
+  assert.equal(results[2]!.error.retryAfterMs, 200);
+});
