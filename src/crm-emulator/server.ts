@@ -11,6 +11,7 @@ import { verifyToken } from './auth/tokens.ts';
 import { CODES, CrmError, errorBody } from './errors.ts';
 import { parsePrefer } from './odata/prefer.ts';
 import './operations.ts';
+import './rules/index.ts';
 import {
   type FaultSettings,
   injectedFault,

@@ -1,0 +1,3 @@
+// Importing this module registers every business rule and action of the emulator.
+import './sales.ts';
+import './actions.ts';
