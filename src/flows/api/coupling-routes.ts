@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { AppContext } from '../../server/context.ts';
 import { AppError } from '../../shared/errors.ts';
 import { runMapping } from '../../sync/engine/run-mapping.ts';
+import { listCouplings } from '../../sync/queries.ts';
 import { couple, findCrmByName, uncouple } from '../../sync/service/couplings.ts';
 import { createInCrm, createInErp } from '../../sync/service/create-in.ts';
 import { matchBasedCoupling } from '../../sync/service/match-based-coupling.ts';
@@ -11,38 +12,6 @@ import { synchronizeNow } from '../../sync/service/synchronize-now.ts';
 import { engineOrThrow, guid, guids, mappingName, mappingOr404, must, PREFIX } from './shared.ts';
 
 const tags = ['integration: couplings'];
-
-interface CouplingRow {
-  id: string;
-  mapping_name: string;
-  erp_table: string;
-  erp_id: string;
-  crm_entity: string;
-  crm_id: string;
-  state: string;
-  last_result_to_crm: string | null;
-  last_result_to_erp: string | null;
-  last_error_to_crm: string | null;
-  last_error_to_erp: string | null;
-  skipped: boolean;
-  updated_at: Date;
-}
-
-export const couplingOut = (c: CouplingRow) => ({
-  id: c.id,
-  mapping: c.mapping_name,
-  erpTable: c.erp_table,
-  erpId: c.erp_id,
-  crmEntity: c.crm_entity,
-  crmId: c.crm_id,
-  state: c.state,
-  lastResultToCrm: c.last_result_to_crm,
-  lastResultToErp: c.last_result_to_erp,
-  lastErrorToCrm: c.last_error_to_crm,
-  lastErrorToErp: c.last_error_to_erp,
-  skipped: c.skipped,
-  updatedAt: c.updated_at,
-});
 
 const listQuery = z.strictObject({
   mapping: mappingName.optional(),
@@ -66,22 +35,13 @@ export function registerCouplingRoutes(app: FastifyInstance, ctx: AppContext): v
       },
     },
     async (req) => {
-      const q = req.query;
-      const rows = await ctx.db.query<CouplingRow>(
-        `SELECT * FROM integration.couplings
-       WHERE ($1::text IS NULL OR mapping_name = $1) AND ($2::uuid IS NULL OR erp_id = $2) AND ($3::uuid IS NULL OR crm_id = $3)
-         AND ($4::boolean IS NULL OR skipped = $4)
-       ORDER BY mapping_name, created_at LIMIT $5 OFFSET $6`,
-        [
-          q.mapping ?? null,
-          q.erpId ?? null,
-          q.crmId ?? null,
-          q.skipped === undefined ? null : q.skipped === 'true',
-          q.top,
-          q.skip,
-        ],
-      );
-      return { value: rows.rows.map(couplingOut) };
+      const { skipped, ...q } = req.query;
+      return {
+        value: await listCouplings(ctx.db, {
+          ...q,
+          ...(skipped ? { skipped: skipped === 'true' } : {}),
+        }),
+      };
     },
   );
 

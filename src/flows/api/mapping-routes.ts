@@ -13,6 +13,7 @@ import {
   TRANSFORMATIONS,
   UPDATE_CONFLICT_POLICIES,
 } from '../../sync/model.ts';
+import { mappingStats } from '../../sync/queries.ts';
 import { erpPort } from '../adapters/erp-port.ts';
 import { restoreDefaultMapping } from '../connection-service.ts';
 import { queueMappingRun } from '../sync-jobs.ts';
@@ -96,25 +97,13 @@ export function registerMappingRoutes(app: FastifyInstance, ctx: AppContext): vo
       },
     },
     async () => {
-      const stats = await ctx.db.query<{
-        name: string;
-        errors: number;
-        skipped: number;
-        last_run: Date | null;
-      }>(
-        `SELECT m.name,
-         (SELECT coalesce(sum(j.failed), 0)::int FROM integration.sync_jobs j WHERE j.mapping_name = m.name) AS errors,
-         (SELECT count(*)::int FROM integration.couplings c WHERE c.mapping_name = m.name AND c.skipped) AS skipped,
-         (SELECT max(j.started_at) FROM integration.sync_jobs j WHERE j.mapping_name = m.name) AS last_run
-       FROM integration.table_mappings m`,
-      );
-      const byMapping = new Map(stats.rows.map((s) => [s.name, s]));
+      const stats = await mappingStats(ctx.db);
       return {
         value: (await listMappings(ctx.db)).map((m) => ({
           ...m,
-          numberOfErrors: byMapping.get(m.name)?.errors ?? 0,
-          numberOfSkipped: byMapping.get(m.name)?.skipped ?? 0,
-          lastRunAt: byMapping.get(m.name)?.last_run ?? null,
+          numberOfErrors: stats.get(m.name)?.errors ?? 0,
+          numberOfSkipped: stats.get(m.name)?.skipped ?? 0,
+          lastRunAt: stats.get(m.name)?.lastRunAt ?? null,
         })),
       };
     },

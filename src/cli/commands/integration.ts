@@ -1,0 +1,171 @@
+import type { Command } from 'commander';
+import { openEngine } from '../../flows/sync-runtime.ts';
+import { AppError } from '../../shared/errors.ts';
+import { runMapping } from '../../sync/engine/run-mapping.ts';
+import { getMapping, listMappings } from '../../sync/mappings/mapping-repo.ts';
+import { listCouplings, listErrors, listJobs, mappingStats } from '../../sync/queries.ts';
+import { type CliEnv, configFrom, printResult } from '../cli-context.ts';
+import { openRuntime, type Runtime } from '../runtime.ts';
+
+const COUNTERS = [
+  'inserted',
+  'modified',
+  'unchanged',
+  'skipped',
+  'failed',
+  'deleted',
+  'uncoupled',
+  'coupled',
+] as const;
+
+async function withRuntime<T>(cli: CliEnv, fn: (rt: Runtime) => Promise<T>): Promise<T> {
+  const rt = await openRuntime(
+    configFrom(cli, { KOBLING_LOG_LEVEL: cli.env.KOBLING_LOG_LEVEL ?? 'warn' }),
+  );
+  try {
+    return await fn(rt);
+  } finally {
+    await rt.close();
+  }
+}
+
+const top = (v: string | undefined, fallback: number) => {
+  const n = v === undefined ? fallback : Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 1000)
+    throw new AppError('validation_failed', '--top must be a whole number from 1 to 1000');
+  return n;
+};
+
+/** `kobling mappings|couplings|sync|jobs|errors`: inspect and run the integration. */
+export function registerIntegrationCommands(program: Command, cli: CliEnv): void {
+  program
+    .command('mappings')
+    .description(
+      'List the integration table mappings with their direction, schedule, errors and skipped records',
+    )
+    .option('--json', 'print as JSON')
+    .action((opts: { json?: boolean }) =>
+      withRuntime(cli, async ({ ctx }) => {
+        const stats = await mappingStats(ctx.db);
+        const rows = (await listMappings(ctx.db)).map((m) => ({ ...m, ...stats.get(m.name) }));
+        printResult(cli, opts.json, rows, (list) =>
+          list.length === 0
+            ? [
+                'No mappings yet: enable the connection (POST /api/integration/v1/connection/enable) to create the defaults.',
+              ]
+            : [
+                `${'NAME'.padEnd(20)} ${'ERP TABLE'.padEnd(24)} ${'CRM TABLE'.padEnd(30)} ${'DIRECTION'.padEnd(21)} JOB       ERRORS SKIPPED`,
+                ...list.map(
+                  (m) =>
+                    `${m.name.padEnd(20)} ${m.erpTable.padEnd(24)} ${m.crmEntity.padEnd(30)} ${m.direction.padEnd(21)} ${(m.jobEnabled ? `${m.jobIntervalMinutes} min` : 'off').padEnd(9)} ${String(m.errors ?? 0).padStart(6)} ${String(m.skipped ?? 0).padStart(7)}`,
+                ),
+              ],
+        );
+      }),
+    );
+
+  program
+    .command('couplings')
+    .description('List couplings (ERP record ⇄ CRM record)')
+    .option('--mapping <name>', 'only this mapping')
+    .option('--skipped', 'only skipped records')
+    .option('--top <n>', 'how many (default 100)')
+    .option('--json', 'print as JSON')
+    .action((opts: { mapping?: string; skipped?: boolean; top?: string; json?: boolean }) =>
+      withRuntime(cli, async ({ ctx }) => {
+        const rows = await listCouplings(ctx.db, {
+          mapping: opts.mapping,
+          ...(opts.skipped ? { skipped: true } : {}),
+          top: top(opts.top, 100),
+          skip: 0,
+        });
+        printResult(cli, opts.json, rows, (list) =>
+          list.map(
+            (c) =>
+              `${c.mapping.padEnd(20)} ${c.erpTable}/${c.erpId} ⇄ ${c.crmEntity}/${c.crmId}  to CRM: ${c.lastResultToCrm ?? '-'}  to ERP: ${c.lastResultToErp ?? '-'}${c.skipped ? '  SKIPPED' : ''}`,
+          ),
+        );
+      }),
+    );
+
+  program
+    .command('sync <mapping>')
+    .description(
+      'Synchronize the modified records of a mapping now, in this process, with progress',
+    )
+    .option('--json', 'print the job reports as JSON')
+    .action((name: string, opts: { json?: boolean }) =>
+      withRuntime(cli, async ({ ctx }) => {
+        const engine = await openEngine({ db: ctx.db, config: ctx.config, logger: ctx.logger });
+        if (!engine.ok) throw AppError.from(engine.error);
+        const m = await getMapping(ctx.db, name.toUpperCase());
+        if (!m)
+          throw new AppError('not_found', `No mapping named '${name}'; see \`kobling mappings\``);
+        const reports = await runMapping(
+          {
+            ...engine.value,
+            onProgress: (c, done, total) =>
+              process.stderr.write(
+                `\r${m.name}: ${done}${total ? `/${total}` : ''} records  ${COUNTERS.map((k) => `${k} ${c[k]}`).join('  ')}   `,
+              ),
+          },
+          m,
+          { trigger: 'cli' },
+        );
+        process.stderr.write('\n');
+        printResult(cli, opts.json, reports, (list) =>
+          list.map((r) => `${r.direction.padEnd(21)} ${r.status.padEnd(9)} ${r.message ?? ''}`),
+        );
+        if (reports.some((r) => r.status === 'failed'))
+          throw new AppError('sync_failed', 'A synchronization pass failed; see `kobling errors`');
+      }),
+    );
+
+  program
+    .command('jobs')
+    .description('Synchronization jobs with their counters, newest first')
+    .option('--mapping <name>', 'only this mapping')
+    .option('--top <n>', 'how many (default 20)')
+    .option('--json', 'print as JSON')
+    .action((opts: { mapping?: string; top?: string; json?: boolean }) =>
+      withRuntime(cli, async ({ ctx }) => {
+        const rows = await listJobs(ctx.db, {
+          mapping: opts.mapping,
+          top: top(opts.top, 20),
+          skip: 0,
+        });
+        printResult(cli, opts.json, rows, (list) =>
+          list.map(
+            (j) =>
+              `${new Date(j.startedAt).toISOString()} ${j.mapping.padEnd(20)} ${j.direction.padEnd(21)} ${j.status.padEnd(9)} ${
+                COUNTERS.filter((k) => j[k] > 0)
+                  .map((k) => `${k} ${j[k]}`)
+                  .join(', ') || 'nothing to do'
+              }`,
+          ),
+        );
+      }),
+    );
+
+  program
+    .command('errors')
+    .description('Per-record synchronization errors, newest first')
+    .option('--mapping <name>', 'only this mapping')
+    .option('--top <n>', 'how many (default 20)')
+    .option('--json', 'print as JSON')
+    .action((opts: { mapping?: string; top?: string; json?: boolean }) =>
+      withRuntime(cli, async ({ ctx }) => {
+        const rows = await listErrors(ctx.db, {
+          mapping: opts.mapping,
+          top: top(opts.top, 20),
+          skip: 0,
+        });
+        printResult(cli, opts.json, rows, (list) =>
+          list.map(
+            (e) =>
+              `${new Date(e.createdAt).toISOString()} ${e.mapping} ${e.erpTable}/${e.erpId ?? '-'} ⇄ ${e.crmEntity}/${e.crmId ?? '-'}: ${e.message}`,
+          ),
+        );
+      }),
+    );
+}

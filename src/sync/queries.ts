@@ -1,0 +1,126 @@
+import type { Queryable } from '../db/db.ts';
+
+/** Read models of the integration log, shared by the API and the CLI. */
+
+export interface Paging {
+  readonly top: number;
+  readonly skip: number;
+}
+
+export interface CouplingView {
+  id: string;
+  mapping: string;
+  erpTable: string;
+  erpId: string;
+  crmEntity: string;
+  crmId: string;
+  state: string;
+  lastResultToCrm: string | null;
+  lastResultToErp: string | null;
+  lastErrorToCrm: string | null;
+  lastErrorToErp: string | null;
+  skipped: boolean;
+  updatedAt: Date;
+}
+
+/** Couplings by mapping / record / skipped. */
+export async function listCouplings(
+  db: Queryable,
+  f: { mapping?: string; erpId?: string; crmId?: string; skipped?: boolean } & Paging,
+): Promise<CouplingView[]> {
+  const r = await db.query<CouplingView>(
+    `SELECT id, mapping_name AS mapping, erp_table AS "erpTable", erp_id AS "erpId", crm_entity AS "crmEntity",
+       crm_id AS "crmId", state, last_result_to_crm AS "lastResultToCrm", last_result_to_erp AS "lastResultToErp",
+       last_error_to_crm AS "lastErrorToCrm", last_error_to_erp AS "lastErrorToErp", skipped, updated_at AS "updatedAt"
+     FROM integration.couplings
+     WHERE ($1::text IS NULL OR mapping_name = $1) AND ($2::uuid IS NULL OR erp_id = $2) AND ($3::uuid IS NULL OR crm_id = $3)
+       AND ($4::boolean IS NULL OR skipped = $4)
+     ORDER BY mapping_name, created_at LIMIT $5 OFFSET $6`,
+    [f.mapping ?? null, f.erpId ?? null, f.crmId ?? null, f.skipped ?? null, f.top, f.skip],
+  );
+  return r.rows;
+}
+
+export interface JobView {
+  id: string;
+  mapping: string;
+  direction: string;
+  type: string;
+  trigger: string;
+  status: string;
+  startedAt: Date;
+  finishedAt: Date | null;
+  inserted: number;
+  modified: number;
+  unchanged: number;
+  skipped: number;
+  failed: number;
+  deleted: number;
+  uncoupled: number;
+  coupled: number;
+  message: string | null;
+}
+
+/** Synchronization jobs, newest first. */
+export async function listJobs(
+  db: Queryable,
+  f: { mapping?: string; id?: string } & Paging,
+): Promise<JobView[]> {
+  const r = await db.query<JobView>(
+    `SELECT id, mapping_name AS mapping, direction, type, trigger, status, started_at AS "startedAt", finished_at AS "finishedAt",
+       inserted, modified, unchanged, skipped, failed, deleted, uncoupled, coupled, message
+     FROM integration.sync_jobs WHERE ($1::text IS NULL OR mapping_name = $1) AND ($2::uuid IS NULL OR id = $2)
+     ORDER BY started_at DESC LIMIT $3 OFFSET $4`,
+    [f.mapping ?? null, f.id ?? null, f.top, f.skip],
+  );
+  return r.rows;
+}
+
+export interface ErrorView {
+  id: number;
+  jobId: string;
+  mapping: string;
+  direction: string;
+  erpTable: string;
+  erpId: string | null;
+  crmEntity: string;
+  crmId: string | null;
+  message: string;
+  createdAt: Date;
+}
+
+/** Per-record errors, newest first. */
+export async function listErrors(
+  db: Queryable,
+  f: { mapping?: string; jobId?: string } & Paging,
+): Promise<ErrorView[]> {
+  const r = await db.query<ErrorView>(
+    `SELECT id, job_id AS "jobId", mapping_name AS mapping, direction, erp_table AS "erpTable", erp_id AS "erpId",
+       crm_entity AS "crmEntity", crm_id AS "crmId", message, created_at AS "createdAt"
+     FROM integration.sync_errors WHERE ($1::text IS NULL OR mapping_name = $1) AND ($2::uuid IS NULL OR job_id = $2)
+     ORDER BY id DESC LIMIT $3 OFFSET $4`,
+    [f.mapping ?? null, f.jobId ?? null, f.top, f.skip],
+  );
+  return r.rows;
+}
+
+/** Per mapping: failed records over its jobs, skipped couplings, and the last run. */
+export async function mappingStats(
+  db: Queryable,
+): Promise<Map<string, { errors: number; skipped: number; lastRunAt: Date | null }>> {
+  const r = await db.query<{
+    name: string;
+    errors: number;
+    skipped: number;
+    last_run: Date | null;
+  }>(
+    `SELECT m.name,
+       (SELECT coalesce(sum(j.failed), 0)::int FROM integration.sync_jobs j WHERE j.mapping_name = m.name) AS errors,
+       (SELECT count(*)::int FROM integration.couplings c WHERE c.mapping_name = m.name AND c.skipped) AS skipped,
+       (SELECT max(j.started_at) FROM integration.sync_jobs j WHERE j.mapping_name = m.name) AS last_run
+     FROM integration.table_mappings m`,
+  );
+  return new Map(
+    r.rows.map((s) => [s.name, { errors: s.errors, skipped: s.skipped, lastRunAt: s.last_run }]),
+  );
+}
