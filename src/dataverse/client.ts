@@ -7,10 +7,19 @@ import { HttpPipeline } from './http-pipeline.ts';
 import { type DataverseMetricsHooks, MetricsCounters, type MetricsSnapshot } from './metrics.ts';
 import { type DataverseOperation, type DataverseRecord, toRequest } from './operations.ts';
 import {
+  annotationsPreference,
+  mergePrefer,
+  type Page,
+  type PagedQuery,
+  preferHeader,
+  type ReadOptions,
+  readPage,
+} from './paging.ts';
+import {
   buildQueryString,
-  encodeQueryValue,
   entityPath,
-  odataString,
+  type FunctionParameter,
+  functionPath,
   type QueryOptions,
   type RecordKey,
 } from './query.ts';
@@ -34,25 +43,6 @@ export interface DataverseClientOptions {
   readonly metrics?: DataverseMetricsHooks;
   /** Random source for jitter (tests). */
   readonly random?: () => number;
-}
-
-/** One page of a query. */
-export interface Page<T> {
-  readonly value: T[];
-  /** Absent on the last page. */
-  readonly nextLink?: string;
-  /** With `count: true` (capped at 5,000 by Dataverse). */
-  readonly count?: number;
-}
-
-export interface ReadOptions {
-  /** `odata.include-annotations` value, e.g. `"*"` or `"OData.Community.Display.V1.FormattedValue"`. */
-  readonly annotations?: string;
-}
-
-export interface PagedQuery extends QueryOptions, ReadOptions {
-  /** `Prefer: odata.maxpagesize` (≤ 5,000). */
-  readonly pageSize?: number;
 }
 
 export interface WhoAmI {
@@ -116,7 +106,7 @@ export class DataverseClient {
     const r = await this.#run(
       op,
       {},
-      prefer(options.annotations && annotationsPref(options.annotations)),
+      preferHeader(options.annotations && annotationsPreference(options.annotations)),
     );
     return r.ok ? ok((r.value.body ?? {}) as T) : r;
   }
@@ -126,7 +116,7 @@ export class DataverseClient {
     entitySet: string,
     query: PagedQuery = {},
   ): Res<Page<T>> {
-    return this.#page<T>(entitySet + buildQueryString(query), query);
+    return readPage<T>(this.#pipeline, entitySet + buildQueryString(query), query);
   }
 
   /** The page behind an `@odata.nextLink`. */
@@ -134,7 +124,7 @@ export class DataverseClient {
     nextLink: string,
     options: Omit<PagedQuery, keyof QueryOptions> = {},
   ): Res<Page<T>> {
-    return this.#page<T>(nextLink, options);
+    return readPage<T>(this.#pipeline, nextLink, options);
   }
 
   /**
@@ -333,30 +323,19 @@ export class DataverseClient {
    */
   async callFunction<T = DataverseRecord>(
     name: string,
-    params: Record<
-      string,
-      string | number | boolean | null | readonly unknown[] | DataverseRecord
-    > = {},
+    params: Readonly<Record<string, FunctionParameter>> = {},
     options: { bound?: { entitySet: string; id: RecordKey } } = {},
   ): Res<T> {
-    const entries = Object.entries(params);
-    const signature = entries.map(([k], i) => `${k}=@p${i + 1}`).join(',');
-    const aliases = entries
-      .map(([, v], i) => `@p${i + 1}=${encodeQueryValue(functionLiteral(v))}`)
-      .join('&');
-    let path = `${name}(${signature})`;
-    if (options.bound) {
-      const bound = entityPath(options.bound.entitySet, options.bound.id);
-      if (!bound)
-        return fail(
-          dataverseError('invalid_request', 'a bound function needs a GUID or an alternate key'),
-        );
-      path = `${bound}/Microsoft.Dynamics.CRM.${path}`;
+    const path = functionPath(name, params, options.bound);
+    if (!path) {
+      return fail(
+        dataverseError('invalid_request', 'a bound function needs a GUID or an alternate key'),
+      );
     }
     const r = await this.#pipeline.send({
       operation: 'function',
       method: 'GET',
-      path: aliases ? `${path}?${aliases}` : path,
+      path,
       retryClass: 'idempotent',
     });
     if (!r.ok) return r;
@@ -417,52 +396,4 @@ export class DataverseClient {
     if (r.value.duplicateAfterRetry) return ok({ status: r.value.status, id: req.id });
     return operationSuccess(req, r.value.status, (n) => r.value.headers.get(n), r.value.body);
   }
-
-  async #page<T>(
-    path: string,
-    options: PagedQuery | Omit<PagedQuery, keyof QueryOptions>,
-  ): Res<Page<T>> {
-    const prefs: string[] = [];
-    if (options.pageSize) prefs.push(`odata.maxpagesize=${options.pageSize}`);
-    if (options.annotations) prefs.push(annotationsPref(options.annotations));
-    const r = await this.#pipeline.send({
-      operation: 'retrieveMultiple',
-      method: 'GET',
-      path,
-      headers: prefer(...prefs),
-      retryClass: 'idempotent',
-    });
-    if (!r.ok) return r;
-    const json = parseJson(r.value.body);
-    if (!json.ok) return json;
-    const body = json.value ?? {};
-    if (!Array.isArray(body.value))
-      return fail(dataverseError('invalid_response', 'a collection answer without value'));
-    const next = body['@odata.nextLink'];
-    const count = body['@odata.count'];
-    return ok({
-      value: body.value as T[],
-      ...(typeof next === 'string' ? { nextLink: next } : {}),
-      ...(typeof count === 'number' ? { count } : {}),
-    });
-  }
-}
-
-const annotationsPref = (annotations: string) =>
-  `odata.include-annotations=${annotations.startsWith('"') ? annotations : `"${annotations}"`}`;
-
-function prefer(...prefs: (string | undefined | false | '')[]): Record<string, string> {
-  const list = prefs.filter((p): p is string => Boolean(p));
-  return list.length ? { Prefer: list.join(',') } : {};
-}
-
-function mergePrefer(a: Record<string, string>, b: Record<string, string>): Record<string, string> {
-  const merged = { ...a, ...b };
-  if (a.Prefer && b.Prefer) merged.Prefer = `${a.Prefer},${b.Prefer}`;
-  return merged;
-}
-
-function functionLiteral(value: unknown): string {
-  if (typeof value === 'string') return odataString(value);
-  return JSON.stringify(value);
 }

@@ -1,7 +1,7 @@
 export type { BatchOptions, OperationResult } from './batch.ts';
 export { MAX_BATCH_OPERATIONS, planBatches } from './batch.ts';
 export type { ChangeSet, TrackChangesOptions } from './change-tracking.ts';
-export type { DataverseClientOptions, Page, PagedQuery, ReadOptions, WhoAmI } from './client.ts';
+export type { DataverseClientOptions, WhoAmI } from './client.ts';
 export { DataverseClient } from './client.ts';
 export { primaryKeyOf } from './entity-keys.ts';
 export type { DataverseError, DataverseErrorCode } from './errors.ts';
@@ -10,7 +10,14 @@ export type { DataverseMetricsHooks, MetricsSnapshot, RequestInfo } from './metr
 export type { MsalCertificate, MsalProviderOptions } from './msal-provider.ts';
 export { msalProvider } from './msal-provider.ts';
 export type { DataverseOperation, DataverseRecord } from './operations.ts';
-export type { AlternateKey, ExpandOptions, QueryOptions, RecordKey } from './query.ts';
+export type { Page, PagedQuery, ReadOptions } from './paging.ts';
+export type {
+  AlternateKey,
+  ExpandOptions,
+  FunctionParameter,
+  QueryOptions,
+  RecordKey,
+} from './query.ts';
 export { bindPath, lookup, odataGuid, odataString } from './query.ts';
 export type { OperationSuccess } from './responses.ts';
 export type { RetryOptions } from './retry-policy.ts';

@@ -135,3 +135,32 @@ export function idFromEntityUrl(url: string | null | undefined): string | undefi
     );
   return match?.[1]?.toLowerCase();
 }
+
+/** A value passed to a function parameter alias. */
+export type FunctionParameter = string | number | boolean | null | readonly unknown[] | object;
+
+/**
+ * `Name(A=@p1,B=@p2)?@p1=…&@p2=…` (aliases keep literals out of the path), bound to a record when
+ * `bound` is given. Undefined when the bound key is invalid.
+ */
+export function functionPath(
+  name: string,
+  params: Readonly<Record<string, FunctionParameter>>,
+  bound?: { entitySet: string; id: RecordKey },
+): string | undefined {
+  const entries = Object.entries(params);
+  const signature = entries.map(([k], i) => `${k}=@p${i + 1}`).join(',');
+  const aliases = entries
+    .map(
+      ([, v], i) =>
+        `@p${i + 1}=${encodeQueryValue(typeof v === 'string' ? odataString(v) : JSON.stringify(v))}`,
+    )
+    .join('&');
+  let path = `${name}(${signature})`;
+  if (bound) {
+    const target = entityPath(bound.entitySet, bound.id);
+    if (!target) return undefined;
+    path = `${target}/Microsoft.Dynamics.CRM.${path}`;
+  }
+  return aliases ? `${path}?${aliases}` : path;
+}
