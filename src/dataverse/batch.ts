@@ -128,15 +128,18 @@ export async function executeBatch(
   const runOne = async (items: BatchItem[]) => {
     let pending = items;
     for (let round = 1; ; round++) {
-      const outcome = await sendBatch(pipeline, pending, requests, continueOnError);
+      const sent = await sendBatch(pipeline, pending, requests, continueOnError);
+      const outcome = sent.results;
       for (const [index, result] of outcome) {
         results[index] = round > 1 ? landedCreate(requests[index]!, result) : result;
       }
       // Operations the server throttled inside an accepted batch did not run: send them again
-      // (after the shared pause) when repeating them is safe.
-      const throttled = continueOnError
-        ? pending.filter((item) => wasThrottled(item, outcome, requests))
-        : [];
+      // (after the shared pause) when repeating them is safe. A refused batch was already retried
+      // by the pipeline.
+      const throttled =
+        continueOnError && sent.accepted
+          ? pending.filter((item) => wasThrottled(item, outcome, requests))
+          : [];
       if (throttled.length === 0 || round >= pipeline.retryOptions.maxAttempts) break;
       const waits = throttled.flatMap((item) =>
         indicesOf(item).map((i) => retryAfterOf(outcome.get(i))),
@@ -208,7 +211,7 @@ async function sendBatch(
   items: BatchItem[],
   requests: readonly OperationRequest[],
   continueOnError: boolean,
-): Promise<Map<number, OperationResult>> {
+): Promise<{ results: Map<number, OperationResult>; accepted: boolean }> {
   const { body, contentType } = buildBatchBody(items, requests, pipeline.apiUrl);
   const operationCount = items.reduce((n, item) => n + itemSize(item), 0);
   const sent = await pipeline.send({
@@ -229,7 +232,7 @@ async function sendBatch(
   const out = new Map<number, OperationResult>();
   const failAll = (error: DataverseError) => {
     for (const item of items) for (const i of indicesOf(item)) out.set(i, fail(error));
-    return out;
+    return { results: out, accepted: false };
   };
   if (!sent.ok) return failAll(sent.error);
   const res = sent.value;
@@ -243,7 +246,7 @@ async function sendBatch(
     return failAll(dataverseError('invalid_response', parsed, { status: res.status }));
   }
   mapResponses(items, parsed, requests, out);
-  return out;
+  return { results: out, accepted: true };
 }
 
 /** Pairs request items with response items in order; missing answers mean "not executed". */

@@ -160,11 +160,13 @@ export class HttpPipeline {
         retryAfterMs = parseRetryAfter(headers.get('retry-after'));
         if (status === 429) o.counters.throttledResponse();
       } else if (outcome.kind === 'timeout') {
+        lastStatus = 0;
         error = dataverseError(
           'timeout',
           `${request.method} ${logPath}: no answer within ${o.timeoutMs} ms`,
         );
       } else {
+        lastStatus = 0;
         error = dataverseError('network_error', `${request.method} ${logPath}: ${outcome.cause}`);
       }
 

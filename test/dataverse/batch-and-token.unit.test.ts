@@ -262,3 +262,12 @@ test('operations throttled inside an accepted batch are sent again after the pau
   assert.equal(results[2]!.error.code, 'throttled');
   assert.equal(results[2]!.error.retryAfterMs, 200);
 });
+
+test('a $batch refused with 429 on every attempt gives up after the pipeline retries', async () => {
+  const { server, client } = await scripted((_req, res) =>
+    json(res, 429, { error: { code: '0x80072322', message: 'slow down' } }, { 'retry-after': '0' }),
+  );
+  const results = await client.executeBatch(creates(2));
+  assert.equal(server.seen.length, 4);
+  assert.ok(results.every((r) => !r.ok && r.error.code === 'throttled'));
+});
