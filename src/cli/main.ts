@@ -4,6 +4,7 @@ import { AppError, coerceError } from '../shared/errors.ts';
 import type { CliEnv } from './cli-context.ts';
 import { registerCrmEmulator } from './commands/crm-emulator.ts';
 import { registerMigrate } from './commands/migrate.ts';
+import { registerSeed } from './commands/seed.ts';
 import { registerStart } from './commands/start.ts';
 import { registerUserCommands } from './commands/users.ts';
 import { registerWorker } from './commands/worker.ts';
@@ -22,6 +23,7 @@ export function buildProgram(cli: CliEnv): Command {
   registerStart(program, cli);
   registerWorker(program, cli);
   registerMigrate(program, cli);
+  registerSeed(program, cli);
   registerUserCommands(program, cli);
   registerCrmEmulator(program, cli);
   return program;

@@ -1,5 +1,6 @@
 import { startCrmEmulatorService } from '../crm-emulator/service.ts';
 import type { JobDefinition } from '../db/job-queue.ts';
+import { erpPart } from '../erp/part.ts';
 import { syncPart } from '../flows/system-part.ts';
 import type { AppContext } from '../server/context.ts';
 
@@ -34,6 +35,7 @@ export interface SystemPart {
 
 /** The parts of this build, in start order. */
 export const systemParts: readonly SystemPart[] = [
+  erpPart,
   { name: 'crm-emulator', startService: startCrmEmulatorService },
   syncPart,
 ];

@@ -187,3 +187,40 @@ export async function deleteRecord(
     return ok(undefined);
   });
 }
+
+/**
+ * Bulk insert for seeding and imports, in the caller's transaction: every body is validated like a
+ * create, then one multi-row INSERT is run (missing fields take their defaults). Numbers must be
+ * given (no number series); change capture applies as for any insert.
+ */
+export async function insertMany(
+  tx: Queryable,
+  def: EntityDef,
+  bodies: readonly Record<string, unknown>[],
+): Promise<Result<number>> {
+  if (bodies.length === 0) return ok(0);
+  const rows: Record<string, unknown>[] = [];
+  for (const body of bodies) {
+    const checked = checkInput(def, body, 'create');
+    if (!checked.ok) return checked;
+    const { cols, params } = columnsOf(def, checked.value);
+    rows.push(Object.fromEntries(cols.map((c, i) => [c, params[i]])));
+  }
+  const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+  const params: unknown[] = [];
+  const values = rows.map(
+    (r) =>
+      `(${columns
+        .map((c) => {
+          if (!(c in r)) return 'DEFAULT';
+          params.push(r[c]);
+          return `$${params.length}`;
+        })
+        .join(', ')})`,
+  );
+  await tx.query(
+    `INSERT INTO ${def.table} (${columns.join(', ')}) VALUES ${values.join(', ')}`,
+    params,
+  );
+  return ok(rows.length);
+}

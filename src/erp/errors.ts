@@ -23,6 +23,7 @@ export const ERP_ERROR_CODES = {
   invalid_date_formula: 422,
   write_in_product_missing: 422,
   unit_of_measure_missing: 422,
+  seed_failed: 500,
 } as const;
 
 export type ErpErrorCode = keyof typeof ERP_ERROR_CODES;

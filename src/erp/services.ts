@@ -1,3 +1,4 @@
+import './errors.ts';
 /**
  * The ERP service layer other parts call directly (sync engine, flows, CLI). Every function takes
  * the pool or an open transaction first and returns a Result; see docs/erp.md.

@@ -15,7 +15,9 @@ after(() => db.drop());
 
 /** Counts of everything posting writes, to prove a failure left no trace. */
 async function footprint() {
-  const r = await db.query<Record<string, number>>(
+  const r = await db.query<
+    { invoices: number; shipments: number; inventory: number } & Record<string, unknown>
+  >(
     `SELECT (SELECT count(*) FROM erp.sales_invoice_headers)::int AS invoices,
             (SELECT count(*) FROM erp.sales_shipment_headers)::int AS shipments,
             (SELECT count(*) FROM erp.customer_ledger_entries)::int AS cle,
@@ -26,7 +28,7 @@ async function footprint() {
             (SELECT inventory::float FROM erp.items WHERE number = 'I-1') AS inventory,
             (SELECT string_agg(status, ',') FROM erp.sales_headers) AS statuses`,
   );
-  return r.rows[0];
+  return r.rows[0]!;
 }
 
 async function order(
