@@ -60,6 +60,8 @@ export async function startSyncFixture() {
     db,
     emulator,
     client,
+    /** The integration's application user credentials. */
+    credentials: integration,
     /** A CRM client acting as a salesperson (not the integration user). */
     user,
     ctx,

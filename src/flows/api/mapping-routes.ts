@@ -47,6 +47,8 @@ const mappingPatch = z.strictObject({
 });
 
 const fieldMapping = z.strictObject({
+  /** Ignored: the order of the list is the order of the fields. */
+  position: z.number().int().optional(),
   erpField: z.string().min(1).max(100).optional(),
   crmField: z.string().min(1).max(100).optional(),
   direction: z.enum(DIRECTIONS),
@@ -147,7 +149,7 @@ export function registerMappingRoutes(app: FastifyInstance, ctx: AppContext): vo
       },
     },
     async (req) => {
-      const fields = req.body.map((f, i) => ({ ...f, position: i + 1 }));
+      const fields = req.body.map(({ position: _ignored, ...f }, i) => ({ ...f, position: i + 1 }));
       const m = await checked(ctx, { ...(await mappingOr404(ctx, req.params.name)), fields });
       await saveMapping(ctx.db, m);
       return { value: m.fields };

@@ -58,7 +58,8 @@ export function couplingLookups(
   }
 }
 
-const label = (m: TableMapping) => `${m.erpTable} (mapping ${m.name})`;
+const label = (m: TableMapping, value: unknown) =>
+  `${m.erpTable} '${String(value)}' (mapping ${m.name})`;
 
 async function toCrm(
   db: Queryable,
@@ -72,7 +73,7 @@ async function toCrm(
   if (!record)
     return {
       ok: false as const,
-      message: `${label(related)} '${String(value)}' does not exist in the ERP`,
+      message: `${label(related, value)} does not exist in the ERP`,
     };
   if (related.isOptionMapping) {
     const r = await db.query<{ option_value: number }>(
@@ -114,7 +115,7 @@ async function toErp(
   if (!erpId) {
     return {
       ok: false as const,
-      message: `The ${related.crmEntity} ${String(value)} must be coupled to a record of ${label(related)} first`,
+      message: `The ${related.crmEntity} ${String(value)} must be coupled to a record of ${related.erpTable} (mapping ${related.name}) first`,
     };
   }
   const found = (await erp.get(related.erpTable, [erpId])).get(erpId);
@@ -128,5 +129,5 @@ async function toErp(
 
 const notCoupled = (related: TableMapping, value: unknown) => ({
   ok: false as const,
-  message: `${label(related)} '${String(value)}' must be coupled to a record in Dynamics 365 Sales first`,
+  message: `${label(related, value)} must be coupled to a record in Dynamics 365 Sales first`,
 });

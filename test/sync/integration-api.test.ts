@@ -1,0 +1,195 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { type SyncFixture, startSyncFixture } from './sync-fixture.ts';
+
+let fx: SyncFixture;
+let server: TestServer;
+let admin: string;
+let processor: string;
+let reader: string;
+const SECRET = 'very-secret-value-1234567890';
+
+before(async () => {
+  fx = await startSyncFixture();
+  server = await startTestServer(fx.db, undefined, { KOBLING_SECRET_KEY: 'k'.repeat(40) });
+  admin = await server.tokenFor('admin');
+  processor = await server.tokenFor('orderProcessor');
+  reader = await server.tokenFor('readOnly');
+});
+after(async () => {
+  await server?.close();
+  await fx?.close();
+});
+
+async function call(method: string, path: string, token: string, body?: unknown) {
+  const res = await fetch(`${server.baseUrl}/api/integration/v1${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, text, json: text ? JSON.parse(text) : undefined };
+}
+
+test('connection setup: the secret is stored encrypted and never returned; only admins change it', async () => {
+  const integration = fx.ctx.crm;
+  assert.ok(integration);
+  const patch = {
+    crmUrl: fx.emulator.baseUrl,
+    authorityUrl: fx.emulator.authority,
+    tenantId: fx.emulator.tenantId,
+    clientId: fx.credentials.clientId,
+    clientSecret: fx.credentials.clientSecret,
+  };
+  const denied = await call('PATCH', '/connection', processor, patch);
+  assert.equal(denied.status, 403);
+  const saved = await call('PATCH', '/connection', admin, patch);
+  assert.equal(saved.status, 200, saved.text);
+  assert.equal(saved.json.hasClientSecret, true);
+  assert.equal(saved.text.includes(fx.credentials.clientSecret), false);
+  const read = await call('GET', '/connection', reader);
+  assert.equal(read.text.includes(fx.credentials.clientSecret), false);
+  const stored = await fx.db.query<{ client_secret_enc: string }>(
+    'SELECT client_secret_enc FROM integration.connection',
+  );
+  assert.equal(stored.rows[0]!.client_secret_enc.includes(fx.credentials.clientSecret), false);
+  const bad = await call('PATCH', '/connection', admin, {
+    crmUrl: 'ftp://nope',
+    clientSecret: SECRET,
+    extra: 1,
+  });
+  assert.equal(bad.status, 400);
+});
+
+test('test and enable: enabling creates the default mappings', async () => {
+  const tested = await call('POST', '/connection/test', admin);
+  assert.equal(tested.status, 200, tested.text);
+  assert.equal(tested.json.ok, true);
+  assert.equal(tested.json.authenticated, true);
+  assert.match(tested.json.version, /^9\./);
+  await fx.db.query('DELETE FROM integration.table_mappings');
+  const enabled = await call('POST', '/connection/enable', admin);
+  assert.equal(enabled.status, 200, enabled.text);
+  assert.equal(enabled.json.connection.enabled, true);
+  assert.equal(enabled.json.createdMappings, 17);
+  const list = await call('GET', '/tableMappings', reader);
+  const names = list.json.value.map((m: { name: string }) => m.name);
+  assert.ok(
+    names.includes('CUSTOMER') &&
+      names.includes('SALESORDER-ORDER') &&
+      names.includes('UNIT GROUP'),
+  );
+});
+
+test('mapping changes are validated with every problem reported; restore default undoes changes', async () => {
+  const invalid = await call('PATCH', '/tableMappings/CUSTOMER', admin, {
+    deletionConflict: 'RemoveCoupling',
+    syncOnlyCoupled: false,
+    dependencyFilter: 'NOPE',
+  });
+  assert.equal(invalid.status, 400);
+  assert.equal(invalid.json.error.code, 'mapping_invalid');
+  const codes = invalid.json.error.details.map((i: { code: string }) => i.code).sort();
+  assert.deepEqual(codes, ['remove_coupling_recreates', 'unknown_dependency']);
+  const unknown = await call('PATCH', '/tableMappings/CUSTOMER', admin, { colour: 'red' });
+  assert.equal(unknown.json.error.code, 'unknown_field');
+  const changed = await call('PATCH', '/tableMappings/CUSTOMER', admin, {
+    jobIntervalMinutes: 5,
+    updateConflict: 'SendUpdate',
+  });
+  assert.equal(changed.status, 200, changed.text);
+  assert.equal(changed.json.jobIntervalMinutes, 5);
+  const fields = await call('GET', '/tableMappings/CUSTOMER/fieldMappings', reader);
+  const badFields = [
+    ...fields.json.value,
+    { erpField: 'shoeSize', crmField: 'name', direction: 'Bidirectional' },
+  ];
+  const rejected = await call('PUT', '/tableMappings/CUSTOMER/fieldMappings', admin, badFields);
+  assert.equal(rejected.status, 400);
+  assert.match(rejected.json.error.message, /has no field 'shoeSize'/);
+  const restored = await call('POST', '/tableMappings/CUSTOMER/restoreDefault', admin);
+  assert.equal(restored.json.jobIntervalMinutes, 30);
+  assert.equal(restored.json.updateConflict, 'None');
+  assert.equal((await call('GET', '/tableMappings/NOPE', reader)).status, 404);
+});
+
+test('couple by CRM name, create in CRM, synchronize now, and read jobs and errors', async () => {
+  await fx.db.query(
+    `INSERT INTO erp.salespeople (code, display_name) VALUES ('LM', 'Linda Martin')`,
+  );
+  const lm = await fx.db.query<{ id: string }>("SELECT id FROM erp.salespeople WHERE code = 'LM'");
+  const c = await fx.db.query<{ id: string }>(
+    `INSERT INTO erp.customers (number, display_name, salesperson_code) VALUES ('C20000', 'Trey Research', 'LM') RETURNING id`,
+  );
+  const customerId = c.rows[0]!.id;
+  const early = await call('POST', '/createInCrm', processor, {
+    mapping: 'CUSTOMER',
+    erpIds: [customerId],
+  });
+  assert.equal(early.status, 200);
+  assert.match(
+    early.json.failed[0].message,
+    /salespeople 'LM' \(mapping SALESPEOPLE\) must be coupled/,
+  );
+
+  const coupled = await call('POST', '/couplings', processor, {
+    mapping: 'SALESPEOPLE',
+    erpId: lm.rows[0]!.id,
+    crmName: 'Linda',
+  });
+  assert.equal(coupled.status, 201, coupled.text);
+  const nobody = await call('POST', '/couplings', processor, {
+    mapping: 'SALESPEOPLE',
+    erpId: lm.rows[0]!.id,
+    crmName: 'Nobody Here',
+  });
+  assert.equal(nobody.status, 404);
+
+  const created = await call('POST', '/createInCrm', processor, {
+    mapping: 'CUSTOMER',
+    erpIds: [customerId],
+  });
+  assert.equal(created.json.created.length, 1, created.text);
+  const couplings = await call('GET', `/couplings?mapping=CUSTOMER&erpId=${customerId}`, reader);
+  assert.equal(couplings.json.value.length, 1);
+  assert.equal(couplings.json.value[0].crmId, created.json.created[0].crmId);
+
+  await fx.db.query("UPDATE erp.customers SET city = 'Lisbon' WHERE id = $1", [customerId]);
+  const now = await call('POST', '/synchronizeNow', processor, {
+    mapping: 'CUSTOMER',
+    erpIds: [customerId],
+    direction: 'send',
+  });
+  assert.equal(now.status, 200, now.text);
+  assert.equal(now.json.records[0].outcome, 'synchronized');
+  const account = await fx.client.retrieve<{ address1_city: string }>(
+    'accounts',
+    created.json.created[0].crmId,
+  );
+  assert.ok(account.ok);
+  assert.equal(account.value.address1_city, 'Lisbon');
+
+  const readerDenied = await call('POST', '/synchronizeNow', reader, {
+    mapping: 'CUSTOMER',
+    erpIds: [customerId],
+    direction: 'send',
+  });
+  assert.equal(readerDenied.status, 403);
+  const badDirection = await call('POST', '/synchronizeNow', processor, {
+    mapping: 'CURRENCY',
+    erpIds: [customerId],
+    direction: 'get',
+  });
+  assert.equal(badDirection.json.error.code, 'invalid_direction');
+
+  const jobs = await call('GET', '/jobs?mapping=CUSTOMER', reader);
+  assert.ok(jobs.json.value.length >= 2);
+  const errors = await call('GET', '/errors?mapping=CUSTOMER', reader);
+  assert.ok(errors.json.value.some((e: { message: string }) => /must be coupled/.test(e.message)));
+  const job = await call('GET', `/jobs/${errors.json.value[0].jobId}`, reader);
+  assert.equal(job.json.errors.length, 1);
+});
