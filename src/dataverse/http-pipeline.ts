@@ -112,6 +112,10 @@ export class HttpPipeline {
       if (request.batchOperations !== undefined && result.ok)
         o.counters.batch(request.batchOperations);
       o.metrics?.onRequest(info);
+      o.logger?.debug(
+        { ...info, path: logPath, ...(result.ok ? {} : { error: result.error.code }) },
+        'dataverse request',
+      );
       return result;
     };
 

@@ -231,7 +231,8 @@ test('no token appears in logs or errors', async () => {
   const r = await client.retrieve('accounts', ID);
   assert.ok(!r.ok);
   assert.equal(r.error.status, 503);
-  assert.equal(lines.length, 2);
+  assert.equal(lines.filter((l) => l.includes('retrying')).length, 2);
+  assert.equal(lines.length, 3); // two retries (warn) and the request summary (debug)
   assert.ok(!lines.join('').includes(secret));
   assert.ok(!JSON.stringify(r.error).includes(secret));
 });
