@@ -12,6 +12,7 @@ import { CODES, CrmError, errorBody } from './errors.ts';
 import { parsePrefer } from './odata/prefer.ts';
 import './operations.ts';
 import './rules/index.ts';
+import './metadata.ts';
 import {
   type FaultSettings,
   injectedFault,

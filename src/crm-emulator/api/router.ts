@@ -1,6 +1,7 @@
 import { isGuid } from '../../shared/ids.ts';
 import { ENTITIES, type EntityDef, entityBySet } from '../catalogue/index.ts';
 import { CODES, CrmError, errorBody, queryError, segmentNotFound } from '../errors.ts';
+import { BULK_MESSAGES, bulkHandler } from './bulk.ts';
 import {
   createHandler,
   deleteHandler,
@@ -93,6 +94,11 @@ export async function route(
   if (key === undefined) {
     if (rest.length === 1 && rest[0] === '$count' && req.method === 'GET') {
       return countCollection(ctx, entity, req);
+    }
+    const bulk = rest.length === 1 ? rest[0]!.replace(/^Microsoft\.Dynamics\.CRM\./, '') : '';
+    if (BULK_MESSAGES.has(bulk)) {
+      if (req.method !== 'POST') throw methodNotAllowed(req.method, bulk);
+      return bulkHandler(ctx, entity, bulk, req);
     }
     if (rest.length > 0) throw segmentNotFound(rest[0]!);
     if (req.method === 'GET') return retrieveMultiple(ctx, entity, req);

@@ -1,0 +1,181 @@
+import { registerOperation } from './api/router.ts';
+import { ENTITIES, type EntityDef, entityByName, navigations } from './catalogue/index.ts';
+import type { ColumnDef } from './catalogue/types.ts';
+
+const EDM: Record<ColumnDef['type'], string> = {
+  string: 'Edm.String',
+  memo: 'Edm.String',
+  integer: 'Edm.Int32',
+  bigint: 'Edm.Int64',
+  decimal: 'Edm.Decimal',
+  money: 'Edm.Decimal',
+  boolean: 'Edm.Boolean',
+  datetime: 'Edm.DateTimeOffset',
+  dateonly: 'Edm.Date',
+  guid: 'Edm.Guid',
+  picklist: 'Edm.Int32',
+  state: 'Edm.Int32',
+  status: 'Edm.Int32',
+  lookup: 'Edm.Guid',
+};
+
+/** Actions and functions the emulator serves: name → parameters and return type. */
+const OPERATIONS: {
+  name: string;
+  kind: 'Action' | 'Function';
+  params: [string, string][];
+  returns?: string;
+}[] = [
+  { name: 'WhoAmI', kind: 'Function', params: [], returns: 'mscrm.WhoAmIResponse' },
+  {
+    name: 'WinQuote',
+    kind: 'Action',
+    params: [
+      ['QuoteClose', 'mscrm.quoteclose'],
+      ['Status', 'Edm.Int32'],
+    ],
+  },
+  {
+    name: 'CloseQuote',
+    kind: 'Action',
+    params: [
+      ['QuoteClose', 'mscrm.quoteclose'],
+      ['Status', 'Edm.Int32'],
+    ],
+  },
+  {
+    name: 'ReviseQuote',
+    kind: 'Action',
+    params: [
+      ['QuoteId', 'Edm.Guid'],
+      ['ColumnSet', 'mscrm.ColumnSet'],
+    ],
+    returns: 'mscrm.quote',
+  },
+  {
+    name: 'ConvertQuoteToSalesOrder',
+    kind: 'Action',
+    params: [
+      ['QuoteId', 'Edm.Guid'],
+      ['ColumnSet', 'mscrm.ColumnSet'],
+    ],
+    returns: 'mscrm.salesorder',
+  },
+  {
+    name: 'FulfillSalesOrder',
+    kind: 'Action',
+    params: [
+      ['OrderClose', 'mscrm.orderclose'],
+      ['Status', 'Edm.Int32'],
+    ],
+  },
+  {
+    name: 'CancelSalesOrder',
+    kind: 'Action',
+    params: [
+      ['OrderClose', 'mscrm.orderclose'],
+      ['Status', 'Edm.Int32'],
+    ],
+  },
+  {
+    name: 'ConvertSalesOrderToInvoice',
+    kind: 'Action',
+    params: [
+      ['SalesOrderId', 'Edm.Guid'],
+      ['ColumnSet', 'mscrm.ColumnSet'],
+    ],
+    returns: 'mscrm.invoice',
+  },
+];
+
+function entityType(e: EntityDef, annotations: boolean): string[] {
+  const out = [`<EntityType Name="${e.logicalName}" BaseType="mscrm.crmbaseentity">`];
+  out.push(`<Key><PropertyRef Name="${e.primaryKey}"/></Key>`);
+  for (const [column, def] of Object.entries(e.columns)) {
+    const name = def.type === 'lookup' ? `_${column}_value` : column;
+    const facets =
+      def.type === 'string' || def.type === 'memo'
+        ? ` Unicode="false"${def.maxLength ? ` MaxLength="${def.maxLength}"` : ''}`
+        : def.type === 'decimal' || def.type === 'money'
+          ? ' Scale="Variable"'
+          : '';
+    const computed = annotations && (def.readOnly || def.type === 'lookup');
+    out.push(
+      computed
+        ? `<Property Name="${name}" Type="${EDM[def.type]}"${facets}><Annotation Term="Org.OData.Core.V1.Computed" Bool="true"/></Property>`
+        : `<Property Name="${name}" Type="${EDM[def.type]}"${facets}/>`,
+    );
+  }
+  for (const [name, navs] of navigations(e)) {
+    const target = navs.length === 1 ? `mscrm.${navs[0]!.target}` : 'mscrm.principal';
+    const key = navs.length === 1 ? entityByName(navs[0]!.target)!.primaryKey : 'ownerid';
+    out.push(
+      `<NavigationProperty Name="${name}" Type="${target}"><ReferentialConstraint Property="_${navs[0]!.column}_value" ReferencedProperty="${key}"/></NavigationProperty>`,
+    );
+  }
+  out.push('</EntityType>');
+  return out;
+}
+
+/** The CSDL of the tables and operations the emulator serves. */
+export function metadataDocument(annotations: boolean): string {
+  const lines = [
+    '<?xml version="1.0" encoding="utf-8"?>',
+    '<edmx:Edmx Version="4.0" xmlns:edmx="http://docs.oasis-open.org/odata/ns/edmx">',
+    '<edmx:DataServices>',
+    '<Schema Namespace="Microsoft.Dynamics.CRM" Alias="mscrm" xmlns="http://docs.oasis-open.org/odata/ns/edm">',
+    '<EntityType Name="crmbaseentity" Abstract="true"/>',
+    '<EntityType Name="principal" BaseType="mscrm.crmbaseentity" Abstract="true"><Property Name="ownerid" Type="Edm.Guid"/></EntityType>',
+    '<EntityType Name="quoteclose" BaseType="mscrm.crmbaseentity"><Key><PropertyRef Name="activityid"/></Key><Property Name="activityid" Type="Edm.Guid"/><Property Name="subject" Type="Edm.String"/><NavigationProperty Name="quoteid" Type="mscrm.quote"/></EntityType>',
+    '<EntityType Name="orderclose" BaseType="mscrm.crmbaseentity"><Key><PropertyRef Name="activityid"/></Key><Property Name="activityid" Type="Edm.Guid"/><Property Name="subject" Type="Edm.String"/><NavigationProperty Name="salesorderid" Type="mscrm.salesorder"/></EntityType>',
+    ...ENTITIES.flatMap((e) => entityType(e, annotations)),
+    '<ComplexType Name="WhoAmIResponse"><Property Name="BusinessUnitId" Type="Edm.Guid" Nullable="false"/><Property Name="UserId" Type="Edm.Guid" Nullable="false"/><Property Name="OrganizationId" Type="Edm.Guid" Nullable="false"/></ComplexType>',
+    '<ComplexType Name="ColumnSet"><Property Name="AllColumns" Type="Edm.Boolean" Nullable="false"/><Property Name="Columns" Type="Collection(Edm.String)"/></ComplexType>',
+  ];
+  for (const op of OPERATIONS) {
+    lines.push(`<${op.kind} Name="${op.name}">`);
+    for (const [n, t] of op.params)
+      lines.push(`<Parameter Name="${n}" Type="${t}" Nullable="false"/>`);
+    if (op.returns) lines.push(`<ReturnType Type="${op.returns}" Nullable="false"/>`);
+    lines.push(`</${op.kind}>`);
+  }
+  lines.push(
+    '<ComplexType Name="CreateMultipleResponse"><Property Name="Ids" Type="Collection(Edm.Guid)" Nullable="false"/></ComplexType>',
+  );
+  for (const bulk of ['CreateMultiple', 'UpdateMultiple', 'UpsertMultiple']) {
+    lines.push(
+      `<Action Name="${bulk}" IsBound="true"><Parameter Name="entityset" Type="Collection(mscrm.crmbaseentity)" Nullable="false"/><Parameter Name="Targets" Type="Collection(mscrm.crmbaseentity)" Nullable="false"/>${bulk === 'CreateMultiple' ? '<ReturnType Type="mscrm.CreateMultipleResponse" Nullable="false"/>' : ''}</Action>`,
+    );
+  }
+  lines.push('<EntityContainer Name="System">');
+  for (const e of ENTITIES) {
+    lines.push(`<EntitySet Name="${e.entitySet}" EntityType="mscrm.${e.logicalName}">`);
+    for (const [name, navs] of navigations(e)) {
+      if (navs.length !== 1) continue;
+      lines.push(
+        `<NavigationPropertyBinding Path="${name}" Target="${entityByName(navs[0]!.target)!.entitySet}"/>`,
+      );
+    }
+    if (annotations && e.changeTracking) {
+      lines.push(
+        '<Annotation Term="Org.OData.Capabilities.V1.ChangeTracking"><Record><PropertyValue Property="Supported" Bool="true"/></Record></Annotation>',
+      );
+    }
+    lines.push('</EntitySet>');
+  }
+  for (const op of OPERATIONS) {
+    lines.push(
+      op.kind === 'Function'
+        ? `<FunctionImport Name="${op.name}" Function="mscrm.${op.name}"/>`
+        : `<ActionImport Name="${op.name}" Action="mscrm.${op.name}"/>`,
+    );
+  }
+  lines.push('</EntityContainer>', '</Schema>', '</edmx:DataServices>', '</edmx:Edmx>');
+  return lines.join('\n');
+}
+
+registerOperation('$metadata', 'GET', async (_ctx, req) => ({
+  status: 200,
+  headers: { 'Content-Type': 'application/xml', 'OData-Version': '4.0' },
+  body: metadataDocument(req.url.searchParams.get('annotations') === 'true'),
+}));
