@@ -1,5 +1,6 @@
 import type { Queryable } from '../db/db.ts';
 import { failure, ok, type Result } from '../shared/result.ts';
+import { archiveInTx, archiveSwitch } from './archives.ts';
 import { salesOrderLines, salesOrders, salesQuoteLines, salesQuotes } from './catalog-documents.ts';
 import type { EntityDef } from './catalog-types.ts';
 import { getRecord, lockForWrite } from './crud.ts';
@@ -14,7 +15,7 @@ import {
 } from './lines.ts';
 import { nextNumber } from './number-series.ts';
 import type { ApiRecord } from './query.ts';
-import { atomic, type DbOrTx } from './tx.ts';
+import { atomic, type DbOrTx, emit } from './tx.ts';
 
 export type DocumentType = 'Quote' | 'Order';
 
@@ -215,7 +216,10 @@ export async function updateSalesDocument(
   });
 }
 
-/** Deletes an unposted quote/order (with its lines); orders emit `order.deleted`. */
+/**
+ * Deletes a quote/order (with its lines) as a user does: archived first when the sales setup says so,
+ * then `salesQuote.deleted`/`salesOrder.deleted` (reason `deleted`) is emitted.
+ */
 export async function deleteSalesDocument(
   db: DbOrTx,
   type: DocumentType,
@@ -225,7 +229,28 @@ export async function deleteSalesDocument(
   return atomic(db, async (tx) => {
     const locked = await lockForWrite(tx, headerDef(type), id, options.ifMatch);
     if (!locked.ok) return locked;
+    const header = await loadHeader(tx, id, type);
+    if (!header.ok) return header;
+    const shipped = await tx.query(
+      'SELECT 1 FROM erp.sales_lines WHERE document_id = $1 AND quantity_shipped > quantity_invoiced LIMIT 1',
+      [id],
+    );
+    if ((shipped.rowCount ?? 0) > 0)
+      return failure(
+        'conflict',
+        `${type} ${header.value.number} has shipped lines that are not invoiced`,
+      );
+    if (await archiveSwitch(tx, type)) {
+      const archived = await archiveInTx(tx, type, id);
+      if (!archived.ok) return archived;
+    }
     await tx.query('DELETE FROM erp.sales_headers WHERE id = $1', [id]);
+    const aggregate = type === 'Quote' ? 'salesQuote' : 'salesOrder';
+    await emit(tx, `${aggregate}.deleted`, aggregate, id, {
+      number: header.value.number,
+      reason: 'deleted',
+      customerNumber: header.value.customer_number,
+    });
     return ok(undefined);
   });
 }

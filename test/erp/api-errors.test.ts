@@ -174,5 +174,17 @@ describe('ERP API input errors', () => {
     assert.equal(added.status, 201, JSON.stringify(added.body));
     assert.equal(added.body.unitPrice, 74.04); // 6 × 12.34
     assert.equal(added.body.sequence, 20000);
+
+    const current = await api.get(`salesOrders(${o.body.id})`);
+    const del = await api.delete(`salesOrders(${o.body.id})`, current.body['@odata.etag']);
+    assert.equal(del.status, 204);
+    const event = await db.query<{ payload: { reason: string; number: string } }>(
+      "SELECT payload FROM erp.outbox WHERE event_type = 'salesOrder.deleted' AND aggregate_id = $1",
+      [o.body.id],
+    );
+    assert.equal(event.rows[0]?.payload.reason, 'deleted');
+    const archived = await api.get(`salesOrderArchives?$filter=documentId eq ${o.body.id}`);
+    assert.equal(archived.body.value.length, 1);
+    assert.equal(archived.body.value[0].lines.length, 2);
   });
 });
