@@ -141,7 +141,7 @@ test('update conflicts: policy none fails naming the field pair; send and get re
   };
   await bothEdit('Adatum (ERP)', 'Adatum (CRM)');
   const none = await runMapping(fx.ctx, base);
-  assert.equal(none[0]!.counters.failed, 1);
+  assert.equal(none[0]!.counters.failed, 1, JSON.stringify(none));
   const err = await fx.db.query<{ message: string; erp_id: string; crm_id: string }>(
     'SELECT message, erp_id, crm_id FROM integration.sync_errors WHERE job_id = $1',
     [none[0]!.jobId],
@@ -214,4 +214,43 @@ test('a record failing twice with the same error is skipped; restore brings it b
   const fourth = await runMapping(fx.ctx, m, { only: 'ToIntegrationTable' });
   assert.equal(fourth[0]!.counters.modified, 1);
   assert.equal((await account(accountId)).address1_city, 'Alta');
+});
+
+test('deletion conflicts: none fails, restore recreates the CRM record, remove coupling uncouples', async () => {
+  const base = fx.mapping('CUSTOMER');
+  const r = await fx.db.query<{ id: string }>(
+    `INSERT INTO erp.customers (number, display_name, salesperson_code) VALUES ('C30000', 'Litware Inc.', 'AH') RETURNING id`,
+  );
+  const id = r.rows[0]!.id;
+  const created = await createInCrm(fx.ctx, base, [id]);
+  const firstAccount = created.created[0]!.crmId;
+  assert.ok((await fx.user.delete('accounts', firstAccount)).ok);
+  await fx.db.query("UPDATE erp.customers SET city = 'Kyiv' WHERE id = $1", [id]);
+
+  const none = await runMapping(fx.ctx, base, { only: 'ToIntegrationTable' });
+  assert.equal(none[0]!.counters.failed, 1, JSON.stringify(none));
+  const msg = await fx.db.query<{ message: string }>(
+    'SELECT message FROM integration.sync_errors WHERE job_id = $1',
+    [none[0]!.jobId],
+  );
+  assert.match(msg.rows[0]!.message, /coupled to a deleted record/);
+
+  await fx.setMapping({ ...base, deletionConflict: 'RestoreRecords' });
+  const restored = await runMapping(fx.ctx, fx.mapping('CUSTOMER'), { only: 'ToIntegrationTable' });
+  assert.equal(restored[0]!.counters.inserted, 1);
+  const c = await fx.db.query<{ crm_id: string }>(
+    'SELECT crm_id FROM integration.couplings WHERE erp_id = $1',
+    [id],
+  );
+  assert.notEqual(c.rows[0]!.crm_id, firstAccount);
+  assert.equal((await account(c.rows[0]!.crm_id)).address1_city, 'Kyiv');
+
+  assert.ok((await fx.user.delete('accounts', c.rows[0]!.crm_id)).ok);
+  await fx.db.query("UPDATE erp.customers SET city = 'Lviv' WHERE id = $1", [id]);
+  await fx.setMapping({ ...base, deletionConflict: 'RemoveCoupling' });
+  const removed = await runMapping(fx.ctx, fx.mapping('CUSTOMER'), { only: 'ToIntegrationTable' });
+  assert.equal(removed[0]!.counters.uncoupled, 1);
+  const none2 = await fx.db.query('SELECT 1 FROM integration.couplings WHERE erp_id = $1', [id]);
+  assert.equal(none2.rowCount, 0);
+  await fx.setMapping(base);
 });

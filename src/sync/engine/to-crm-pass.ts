@@ -122,6 +122,7 @@ async function processChunk(
 
   for (const row of inFilter) {
     let coupling = couplings.get(row.id);
+    let restoring = false;
     if (coupling?.skipped && !opts.erpIds) {
       counters.skipped++;
       continue;
@@ -140,12 +141,15 @@ async function processChunk(
           await fail(row, coupling, DELETED_MESSAGE);
           continue;
         }
+        // Restore records: the stale coupling goes and the destination is created again.
         await deleteCoupling(ctx.db, coupling.id);
         coupling = undefined;
+        restoring = true;
       }
     }
     if (!coupling || coupling.state === 'pending') {
-      if (!coupling && m.syncOnlyCoupled && !opts.ignoreOnlyCoupled && !opts.erpIds) continue;
+      if (!coupling && !restoring && m.syncOnlyCoupled && !opts.ignoreOnlyCoupled && !opts.erpIds)
+        continue;
       const t = await transferFields(m, 'ToIntegrationTable', row.values, undefined, lookups);
       if (t.failure) {
         await fail(row, coupling, t.failure);

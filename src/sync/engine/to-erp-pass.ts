@@ -112,6 +112,7 @@ async function processChunk(
 
   for (const row of inFilter) {
     let coupling = couplings.get(row.id);
+    let restoring = false;
     if (coupling && coupling.mappingName !== m.name) continue; // coupled through another mapping (e.g. item vs resource)
     if (coupling?.skipped && !opts.crmIds) {
       counters.skipped++;
@@ -128,11 +129,13 @@ async function processChunk(
         await fail(row, coupling, DELETED_MESSAGE);
         continue;
       }
+      // Restore records: the stale coupling goes and the destination is created again.
       await deleteCoupling(ctx.db, coupling.id);
       coupling = undefined;
+      restoring = true;
     }
     if (!coupling) {
-      if (m.syncOnlyCoupled && !opts.ignoreOnlyCoupled && !opts.crmIds) continue;
+      if (!restoring && m.syncOnlyCoupled && !opts.ignoreOnlyCoupled && !opts.crmIds) continue;
       const t = await transferFields(m, 'FromIntegrationTable', row.values, undefined, lookups);
       if (t.failure) {
         await fail(row, undefined, t.failure);
