@@ -30,8 +30,9 @@ export function testConfig(env: Record<string, string> = {}) {
 export async function startTestServer(
   db: Db,
   modules?: readonly RouteModule[],
+  env: Record<string, string> = {},
 ): Promise<TestServer> {
-  const config = testConfig();
+  const config = testConfig(env);
   const ctx: AppContext = { config, db, logger: createLogger('silent'), clock: systemClock };
   const app = await buildServer(ctx, modules);
   await app.listen({ host: '127.0.0.1', port: 0 });
