@@ -7,7 +7,7 @@ export function toApi(
 ): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(row)) {
-    if (k === '@changeSeq') continue;
+    if (k.startsWith('@')) continue;
     const def = fields.get(k);
     if (v === null || v === undefined) out[k] = v ?? null;
     else if (def?.type === 'decimal' || def?.type === 'integer') out[k] = Number(v);

@@ -19,6 +19,7 @@ import type { ListQuery } from './query.ts';
 import { atomic, type DbOrTx } from './tx.ts';
 
 export { archiveDocument, getArchive, listArchives } from './archives.ts';
+export { type ChangedRecord, type ChangePage, readChanges } from './change-feed.ts';
 export { companyExists, defaultCompany, ensureCompany } from './companies.ts';
 export { applyDateFormula } from './date-formula.ts';
 export {
