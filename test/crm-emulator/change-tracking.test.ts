@@ -87,3 +87,31 @@ test('$filter on modifiedon finds what changed since an instant', async () => {
     ['After'],
   );
 });
+
+test('a large delta is paged too; deletions come on its last page', async () => {
+  const first = await api.get('teams?$select=name', { prefer: 'odata.track-changes' });
+  const ids: string[] = [];
+  for (let i = 0; i < 5; i++) ids.push(await api.create('teams', { name: `Team ${i}` }));
+  await api.del(`teams(${ids[0]})`);
+  let url: string = first.json['@odata.deltaLink'];
+  const rows: Record<string, unknown>[] = [];
+  let pages = 0;
+  for (;;) {
+    const r = await api.get(url, TRACK);
+    assert.equal(r.status, 200, r.text);
+    rows.push(...r.json.value);
+    pages++;
+    if (r.json['@odata.deltaLink']) break;
+    url = r.json['@odata.nextLink'];
+    assert.ok(url);
+  }
+  assert.equal(pages, 2);
+  assert.deepEqual(
+    rows.filter((v) => !v.id).map((v) => v.name),
+    ['Team 1', 'Team 2', 'Team 3', 'Team 4'],
+  );
+  assert.deepEqual(
+    rows.filter((v) => v.id).map((v) => v.id),
+    [ids[0]],
+  );
+});

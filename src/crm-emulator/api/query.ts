@@ -4,9 +4,10 @@ import { columnSql } from '../odata/columns-sql.ts';
 import { filterToSql, Params } from '../odata/filter-sql.ts';
 import { parseQueryOptions, type QueryOptions } from '../odata/query-options.ts';
 import {
-  changesSince,
+  changedSince,
   countRecords,
   currentVersion,
+  deletedSince,
   type StoredRecord,
   selectRecords,
 } from '../store/records.ts';
@@ -25,10 +26,12 @@ interface Cookie {
   delta?: number;
   /** Last id of the previous page (change-tracking reads page by id, stable under writes). */
   last?: string;
+  /** Last version of the previous page of a delta. */
+  after?: number;
 }
 
 const cookieText = (c: Cookie) =>
-  `<cookie pagenumber="${c.page}" pagingcookie="%3ccookie%20page%3d%22${c.page - 1}%22%3e%3c%2fcookie%3e" istracking="${c.delta !== undefined ? 'True' : 'False'}"${c.delta !== undefined ? ` deltatoken="${c.delta}" last="${c.last}"` : ''} />`;
+  `<cookie pagenumber="${c.page}" pagingcookie="%3ccookie%20page%3d%22${c.page - 1}%22%3e%3c%2fcookie%3e" istracking="${c.delta !== undefined ? 'True' : 'False'}"${c.delta !== undefined ? ` deltatoken="${c.delta}"` : ''}${c.last ? ` last="${c.last}"` : ''}${c.after !== undefined ? ` after="${c.after}"` : ''} />`;
 
 function parseCookie(text: string | undefined): Cookie {
   if (!text) return { page: 1 };
@@ -36,7 +39,13 @@ function parseCookie(text: string | undefined): Cookie {
   if (!page) throw queryError(`The $skiptoken '${text}' is not valid.`);
   const delta = /deltatoken="(\d+)"/.exec(text);
   const last = /last="([0-9a-f-]{36})"/.exec(text);
-  return { page: Number(page[1]), delta: delta ? Number(delta[1]) : undefined, last: last?.[1] };
+  const after = /after="(\d+)"/.exec(text);
+  return {
+    page: Number(page[1]),
+    delta: delta ? Number(delta[1]) : undefined,
+    last: last?.[1],
+    after: after ? Number(after[1]) : undefined,
+  };
 }
 
 /** The request URL with one option replaced; the other options keep their original spelling. */
@@ -142,36 +151,39 @@ async function trackedRead(
     if (opts.deltaToken !== undefined) {
       const since = /^(\d+)/.exec(opts.deltaToken);
       if (!since) throw queryError(`The delta token '${opts.deltaToken}' is not valid.`);
-      const upTo = await currentVersion(q);
-      const { changed, deleted } = await changesSince(
-        q,
-        entity.logicalName,
-        Number(since[1]),
-        upTo,
-      );
-      const value: Record<string, unknown>[] = await serializeRecords(
-        q,
-        entity,
-        changed,
-        ctx.prefs,
-        select,
-      );
-      for (const id of deleted) {
+      // Pages of a delta keep the version it was read up to, and continue after the last row.
+      const cookie = parseCookie(opts.skipToken);
+      const upTo = cookie.delta ?? (await currentVersion(q));
+      const from = Math.max(Number(since[1]), cookie.after ?? 0);
+      const changed = await changedSince(q, entity.logicalName, from, upTo, pageSize + 1);
+      const more = changed.length > pageSize;
+      const page = changed.slice(0, pageSize);
+      const value = await serializeRecords(q, entity, page, ctx.prefs, select);
+      const body: Record<string, unknown> = {
+        '@odata.context': `${collectionContext(ctx, entity, select)}/$delta`,
+        value,
+      };
+      if (more) {
+        const after = page[page.length - 1]!.version;
+        body['@odata.nextLink'] = linkWith(
+          req,
+          '$skiptoken',
+          cookieText({ page: cookie.page + 1, delta: upTo, after }),
+        );
+        return jsonResponse(200, body, headers);
+      }
+      // New and updated rows first, then deletions (as RetrieveEntityChanges orders them).
+      for (const id of await deletedSince(q, entity.logicalName, Number(since[1]), upTo)) {
         value.push({
           '@odata.context': `${ctx.apiUrl}$metadata#${entity.entitySet}/$deletedEntity`,
           id,
           reason: 'deleted',
         });
       }
-      return jsonResponse(
-        200,
-        {
-          '@odata.context': `${collectionContext(ctx, entity, select)}/$delta`,
-          value,
-          '@odata.deltaLink': linkWith(req, '$deltatoken', deltaTokenText(upTo, ctx.now)),
-        },
-        headers,
-      );
+      body['@odata.deltaLink'] = linkWith(req, '$deltatoken', deltaTokenText(upTo, ctx.now), [
+        '$skiptoken',
+      ]);
+      return jsonResponse(200, body, headers);
     }
     const cookie = parseCookie(opts.skipToken);
     const token = cookie.delta ?? (await currentVersion(q));

@@ -94,9 +94,12 @@ export async function linesOf(q: Queryable, kind: DocumentKind, headerId: string
     created_on: Date;
     modified_on: Date;
   }>(
+    // The parent expression matches the index of migration 002.
     `SELECT id, data, version_number, created_on, modified_on FROM crm.records
-     WHERE entity = $1 AND data->>$2 = $3 ORDER BY (data->>'sequencenumber')::int NULLS LAST, created_on`,
-    [kind.line, `_${kind.header}id_value`, headerId],
+     WHERE entity = $1
+       AND coalesce(data->>'_quoteid_value', data->>'_salesorderid_value', data->>'_invoiceid_value') = $2
+     ORDER BY (data->>'sequencenumber')::int NULLS LAST, created_on`,
+    [kind.line, headerId],
   );
   return r.rows.map(
     (row): StoredRecord => ({

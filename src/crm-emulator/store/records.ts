@@ -192,26 +192,34 @@ export async function countRecords(
   return r.rows[0]?.n ?? 0;
 }
 
-/** Changes after a version: current rows and tombstones. */
-export async function changesSince(
+/** Rows changed after `since` up to `upTo`, in version order (a page of at most `limit`). */
+export async function changedSince(
   q: Queryable,
   entity: string,
   since: number,
   upTo: number,
-): Promise<{ changed: StoredRecord[]; deleted: string[] }> {
-  const changed = await q.query<Row>(
+  limit: number,
+): Promise<StoredRecord[]> {
+  const r = await q.query<Row>(
     `SELECT ${COLUMNS} FROM crm.records WHERE entity = $1 AND version_number > $2 AND version_number <= $3
-     ORDER BY version_number`,
+     ORDER BY version_number LIMIT ${Math.trunc(limit)}`,
     [entity, since, upTo],
   );
-  const deleted = await q.query<{ id: string }>(
+  return r.rows.map((row) => toRecord(entity, row));
+}
+
+/** Ids deleted after `since` up to `upTo` (and not re-created since). */
+export async function deletedSince(
+  q: Queryable,
+  entity: string,
+  since: number,
+  upTo: number,
+): Promise<string[]> {
+  const r = await q.query<{ id: string }>(
     `SELECT DISTINCT d.id FROM crm.deleted_records d WHERE d.entity = $1 AND d.version_number > $2
        AND d.version_number <= $3
        AND NOT EXISTS (SELECT 1 FROM crm.records r WHERE r.entity = d.entity AND r.id = d.id)`,
     [entity, since, upTo],
   );
-  return {
-    changed: changed.rows.map((row) => toRecord(entity, row)),
-    deleted: deleted.rows.map((x) => x.id),
-  };
+  return r.rows.map((x) => x.id);
 }
