@@ -1,12 +1,16 @@
+import type { CrmEmulatorOptions } from '../../src/crm-emulator/server.ts';
 import { DataverseClient, type DataverseClientOptions } from '../../src/dataverse/client.ts';
 import { clientCredentialsProvider } from '../../src/dataverse/token-provider.ts';
 import { startTestCrmEmulator } from '../helpers/crm-emulator.ts';
 import { createMigratedDb } from '../helpers/database.ts';
 
 /** A fresh database, a running CRM emulator on loopback, and a client logged in to it. */
-export async function startFixture(options: Partial<DataverseClientOptions> = {}) {
+export async function startFixture(
+  options: Partial<DataverseClientOptions> = {},
+  emulator: Partial<CrmEmulatorOptions> = {},
+) {
   const db = await createMigratedDb('dv');
-  const crm = await startTestCrmEmulator(db);
+  const crm = await startTestCrmEmulator(db, emulator);
   const tokenProvider = clientCredentialsProvider({
     tokenUrl: crm.tokenUrl,
     clientId: crm.clientId,
