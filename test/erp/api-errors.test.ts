@@ -147,6 +147,20 @@ describe('ERP API input errors', () => {
     assert.equal(code(del), 'in_use');
   });
 
+  test('customer statistics are served as customerFinancialDetails', async () => {
+    const one = await api.get(`customerFinancialDetails(${ids.eur.id})`);
+    assert.equal(one.status, 200, JSON.stringify(one.body));
+    assert.equal(one.body.number, 'C-EUR');
+    assert.equal(one.body.creditLimit, '10000.00');
+    const nested = await api.get(`customers(${ids.eur.id})/customerFinancialDetails`);
+    assert.deepEqual(nested.body, one.body);
+    const list = await api.get("customerFinancialDetails?$filter=number eq 'C-USD'");
+    assert.deepEqual(
+      list.body.value.map((x: { number: string }) => x.number),
+      ['C-USD'],
+    );
+  });
+
   test('read-only users can read but not write', async () => {
     assert.equal((await readOnly.get('customers')).status, 200);
     const w = await readOnly.post('customers', { displayName: 'Nope' });
