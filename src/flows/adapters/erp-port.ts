@@ -1,9 +1,10 @@
 import type { Db, Queryable } from '../../db/db.ts';
-import { type EntityDef, entities, type FieldDef } from '../../erp/catalog.ts';
+import type { EntityDef, FieldDef } from '../../erp/catalog.ts';
 import { nextNumber } from '../../erp/number-series.ts';
 import { atomic } from '../../erp/tx.ts';
 import { failure, ok, type Result } from '../../shared/result.ts';
 import type { ErpPort, ErpRecord } from '../../sync/ports.ts';
+import { integrationEntities } from './erp-integration-entities.ts';
 
 /** The actor name stamped on rows the integration writes (its echoes are recognised by it). */
 export const INTEGRATION_ACTOR = 'integration';
@@ -22,7 +23,7 @@ interface Row {
  */
 export function erpPort(db: Db): ErpPort {
   const def = (table: string): EntityDef => {
-    const e = entities.get(table);
+    const e = integrationEntities.get(table);
     if (!e) throw new Error(`The ERP has no entity set '${table}'`);
     return e;
   };
@@ -80,7 +81,7 @@ export function erpPort(db: Db): ErpPort {
     insert: (table, values) => write(db, def(table), undefined, values),
     update: (table, id, values) => write(db, def(table), id, values),
     fields: (table) => {
-      const e = entities.get(table);
+      const e = integrationEntities.get(table);
       return e ? readable(e).map((f) => f.name) : undefined;
     },
   };

@@ -141,7 +141,7 @@ export async function markFailed(
       : ['last_result_to_erp', 'last_job_to_erp', 'last_error_to_erp'];
   const r = await db.query<{ skipped: boolean }>(
     `UPDATE integration.couplings SET
-       skipped = skipped OR (${result} = 'Failure' AND ${error} = $3),
+       skipped = skipped OR coalesce(${result} = 'Failure' AND ${error} = $3, false),
        ${result} = 'Failure', ${job} = $2, ${error} = $3, updated_at = now()
      WHERE id = $1 RETURNING skipped`,
     [id, jobId, message],

@@ -150,13 +150,9 @@ async function processChunk(
     if (!coupling || coupling.state === 'pending') {
       if (!coupling && !restoring && m.syncOnlyCoupled && !opts.ignoreOnlyCoupled && !opts.erpIds)
         continue;
-      const t = await transferFields(m, 'ToIntegrationTable', row.values, undefined, lookups);
-      if (t.failure) {
-        await fail(row, coupling, t.failure);
-        continue;
-      }
       // Exactly-once create (B3): the CRM id is chosen and recorded before the create is sent, so
-      // a retried run re-sends the same create instead of making a duplicate.
+      // a retried run re-sends the same create instead of making a duplicate. The pending coupling
+      // also carries a failure, so a record that cannot be created yet is retried, never dropped.
       const c =
         coupling ??
         (await insertCoupling(ctx.db, {
@@ -167,6 +163,11 @@ async function processChunk(
           crmId: newId(),
           state: 'pending',
         }));
+      const t = await transferFields(m, 'ToIntegrationTable', row.values, undefined, lookups);
+      if (t.failure) {
+        await fail(row, c, t.failure);
+        continue;
+      }
       planned.push({
         row,
         coupling: c,

@@ -152,6 +152,7 @@ export function defaultMappings(o: DefaultsOptions): TableMapping[] {
         f('code', '→', 'isocurrencycode', { match: {} }),
         f('symbol', '→', 'currencysymbol'),
         f('displayName', '→', 'currencyname'),
+        f('exchangeRate', '→', 'exchangerate'),
       ],
     }),
     optionMapping('PAYMENT TERMS', 'paymentTerms', 'paymenttermscode'),
@@ -290,14 +291,7 @@ export function defaultMappings(o: DefaultsOptions): TableMapping[] {
         f('unitCost', '→', 'currentcost'),
         f('inventory', '→', 'quantityonhand'),
         f('vendorNumber', '→', 'vendorpartnumber'),
-        unitDep
-          ? f(
-              'baseUnitOfMeasureCode',
-              '⇄',
-              'defaultuomscheduleid',
-              lookup('UNIT GROUP', 'baseUnitCode'),
-            )
-          : f('baseUnitOfMeasureCode', '⇄', 'defaultuomscheduleid', lookup('UNIT OF MEASURE')),
+        ...productUnitFields(unitDep, 'ITEM UOM'),
         f(null, '→', 'producttypecode', { constant: '1' }),
       ],
     }),
@@ -307,7 +301,7 @@ export function defaultMappings(o: DefaultsOptions): TableMapping[] {
       crmEntity: 'product',
       direction: 'Bidirectional',
       erpFilter: [{ field: 'blocked', op: 'eq', value: false }],
-      crmFilter: [active, { field: 'producttypecode', op: 'eq', value: 4 }],
+      crmFilter: [active, { field: 'producttypecode', op: 'eq', value: 3 }],
       dependencyFilter: unitDep ? 'RESOURCE UOM' : 'UNIT OF MEASURE',
       fields: [
         f('number', '→', 'productnumber', { match: {} }),
@@ -316,7 +310,8 @@ export function defaultMappings(o: DefaultsOptions): TableMapping[] {
         f('unitCost', '→', 'standardcost'),
         f('unitCost', '→', 'currentcost'),
         f('capacity', '→', 'quantityonhand'),
-        f(null, '→', 'producttypecode', { constant: '4' }),
+        ...productUnitFields(unitDep, 'RESOURCE UOM'),
+        f(null, '→', 'producttypecode', { constant: '3' }),
       ],
     }),
     mapping({
@@ -326,7 +321,10 @@ export function defaultMappings(o: DefaultsOptions): TableMapping[] {
       direction: 'ToIntegrationTable',
       dependencyFilter: 'CURRENCY|ITEM-PRODUCT',
       inactivityTimeoutMinutes: 1440,
-      fields: [f('code', '→', 'name', { match: {} })],
+      fields: [
+        f('code', '→', 'name', { match: {} }),
+        f('currencyCode', '→', 'transactioncurrencyid', lookup('CURRENCY')),
+      ],
     }),
     mapping({
       name: 'SALESPRC-PRODPRICE',
@@ -334,7 +332,7 @@ export function defaultMappings(o: DefaultsOptions): TableMapping[] {
       crmEntity: 'productpricelevel',
       direction: 'ToIntegrationTable',
       erpFilter: [
-        { field: 'salesType', op: 'eq', value: 'CustomerPriceGroup' },
+        { field: 'salesType', op: 'eq', value: 'Customer Price Group' },
         { field: 'salesCode', op: 'notEmpty' },
       ],
       dependencyFilter: 'CUSTPRCGRP-PRICE|ITEM-PRODUCT',
@@ -343,10 +341,10 @@ export function defaultMappings(o: DefaultsOptions): TableMapping[] {
       fields: [
         f('salesCode', '→', 'pricelevelid', lookup('CUSTPRCGRP-PRICE')),
         f('itemNumber', '→', 'productid', lookup('ITEM-PRODUCT', 'number')),
-        f('itemNumber', '→', 'productnumber'),
         f('currencyCode', '→', 'transactioncurrencyid', lookup('CURRENCY')),
         f(null, '→', 'pricingmethodcode', { constant: '1' }),
         f('unitPrice', '→', 'amount'),
+        ...(unitDep ? [f('unitKey', '→', 'uomid', lookup('ITEM UOM', 'key'))] : []),
       ],
     }),
     mapping({
@@ -420,6 +418,16 @@ export function defaultMappings(o: DefaultsOptions): TableMapping[] {
     userDefined: false,
     fields: d.fields.map((field, i) => ({ ...field, position: i + 1 })),
   }));
+}
+
+/** The product's unit group and default unit: per item/resource groups, or plain units (§2.3). */
+function productUnitFields(unitGroups: boolean, uomMapping: string): FieldDef[] {
+  return unitGroups
+    ? [
+        f('unitGroupCode', '→', 'defaultuomscheduleid', lookup('UNIT GROUP')),
+        f('baseUnitKey', '→', 'defaultuomid', lookup(uomMapping, 'key')),
+      ]
+    : [f('baseUnitOfMeasureCode', '⇄', 'defaultuomscheduleid', lookup('UNIT OF MEASURE'))];
 }
 
 function addressFields(arrow: Arrow): FieldDef[] {
