@@ -3,6 +3,7 @@ import { configVariables } from '../shared/config.ts';
 import { AppError, coerceError } from '../shared/errors.ts';
 import type { CliEnv } from './cli-context.ts';
 import { registerCrmEmulator } from './commands/crm-emulator.ts';
+import { registerIntegrationCommands } from './commands/integration.ts';
 import { registerMigrate } from './commands/migrate.ts';
 import { registerSeed } from './commands/seed.ts';
 import { registerStart } from './commands/start.ts';
@@ -25,6 +26,7 @@ export function buildProgram(cli: CliEnv): Command {
   registerMigrate(program, cli);
   registerSeed(program, cli);
   registerUserCommands(program, cli);
+  registerIntegrationCommands(program, cli);
   registerCrmEmulator(program, cli);
   return program;
 }
