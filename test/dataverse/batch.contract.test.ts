@@ -167,6 +167,28 @@ test('change tracking: snapshot across pages, then updates, creates and deletes'
   const quiet = await client.trackChanges('accounts', { deltaLink: delta.value.deltaLink });
   assert.ok(quiet.ok);
   assert.deepEqual(quiet.value, { changed: [], deleted: [], deltaLink: quiet.value.deltaLink });
+
+  // A delta bigger than a page is paged too.
+  const survivors = seeded.filter((id) => id !== c!.accountid);
+  const touched = await client.executeBatch(
+    survivors.map((id) => ({
+      kind: 'update',
+      entitySet: 'accounts',
+      id,
+      patch: { name: `again-${id}` },
+    })),
+    { changeSetSize: 60 },
+  );
+  assert.ok(touched.every((r) => r.ok));
+  const beforeBig = f.crm.stats().requests;
+  const big = await client.trackChanges<{ accountid: string }>('accounts', {
+    deltaLink: quiet.value.deltaLink,
+    pageSize: 50,
+  });
+  assert.ok(big.ok, JSON.stringify(big));
+  assert.deepEqual(new Set(big.value.changed.map((r) => r.accountid)), new Set(survivors));
+  assert.equal(big.value.changed.length, survivors.length);
+  assert.ok(f.crm.stats().requests - beforeBig >= 3, 'the delta came in pages of 50');
 });
 
 test('batch writes can return representations with ETags', async () => {
