@@ -39,7 +39,8 @@ const headerFields = [
   code('customerPriceGroupCode'),
   text('externalDocumentNumber', 35),
   text('yourReference', 35),
-  text('quoteNumber', 20, { readOnly: true }),
+  // Set by make order; writable so an order made from a CRM order can be linked to its quote.
+  text('quoteNumber', 20),
   text('workDescription', 2048),
   f('paymentDiscountPercent', 'decimal'),
   f('discountAmount', 'decimal', { column: 'invoice_discount_amount' }),

@@ -1,4 +1,5 @@
 import { code, computed, type EntityDef, f, idOf, systemFields, text } from './catalog-types.ts';
+import { checkSalesSetup } from './setup-checks.ts';
 
 const address = (prefix = '') => {
   const p = (s: string) => (prefix ? `${prefix}${s[0]!.toUpperCase()}${s.slice(1)}` : s);
@@ -260,6 +261,7 @@ export const masterEntities: readonly EntityDef[] = [
     defaultOrder: 't.id',
     writable: true,
     singleton: true,
+    check: checkSalesSetup,
   },
   {
     set: 'generalSetup',

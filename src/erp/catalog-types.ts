@@ -1,3 +1,6 @@
+import type { Queryable } from '../db/db.ts';
+import type { Result } from '../shared/result.ts';
+
 /** Wire types of API fields; each maps to a zod validator and a $filter literal check. */
 export type FieldType =
   | 'string'
@@ -42,6 +45,8 @@ export interface EntityDef {
   readonly writable: boolean;
   /** One row only (setup): update allowed, create and delete not. */
   readonly singleton?: boolean;
+  /** Extra consistency check run after a create/update, in the same transaction. */
+  readonly check?: (tx: Queryable, id: string) => Promise<Result<void>>;
 }
 
 const snake = (name: string) => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);

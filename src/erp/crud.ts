@@ -111,6 +111,10 @@ export async function createRecord(
       `INSERT INTO ${def.table} (${cols.join(', ')}) VALUES (${cols.map((_, i) => `$${i + 1}`).join(', ')}) RETURNING id`,
       params,
     );
+    if (def.check) {
+      const checked = await def.check(tx, r.rows[0]!.id);
+      if (!checked.ok) return checked;
+    }
     return getRecord(tx, def, r.rows[0]!.id);
   });
 }
@@ -166,6 +170,10 @@ export async function updateRecord(
         `UPDATE ${def.table} SET ${cols.map((c, i) => `${c} = $${i + 2}`).join(', ')} WHERE id = $1`,
         [id, ...params],
       );
+    }
+    if (def.check) {
+      const checked = await def.check(tx, id);
+      if (!checked.ok) return checked;
     }
     return getRecord(tx, def, id);
   });

@@ -158,6 +158,7 @@ async function addLineTo(
 
 /** Header fields a released document still accepts (BC lets these change after release). */
 const RELEASED_HEADER_FIELDS = new Set([
+  'quoteNumber',
   'externalDocumentNumber',
   'yourReference',
   'workDescription',
