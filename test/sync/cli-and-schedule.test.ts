@@ -1,0 +1,101 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { startJobQueue } from '../../src/db/job-queue.ts';
+import { saveConnection } from '../../src/flows/connection-service.ts';
+import { SYNC_MAPPING_QUEUE, scheduleDueMappings } from '../../src/flows/sync-jobs.ts';
+import { createLogger } from '../../src/shared/logger.ts';
+import { setConnectionState } from '../../src/sync/connection/connection-repo.ts';
+import { runKobling } from '../helpers/cli.ts';
+import { testConfig } from '../helpers/server.ts';
+import { type SyncFixture, startSyncFixture } from './sync-fixture.ts';
+
+const SECRET_KEY = 'c'.repeat(40);
+let fx: SyncFixture;
+let deps: {
+  db: SyncFixture['db'];
+  config: ReturnType<typeof testConfig>;
+  logger: ReturnType<typeof createLogger>;
+};
+
+before(async () => {
+  fx = await startSyncFixture();
+  deps = {
+    db: fx.db,
+    config: testConfig({ KOBLING_SECRET_KEY: SECRET_KEY }),
+    logger: createLogger('silent'),
+  };
+  await saveConnection(deps, {
+    crmUrl: fx.emulator.baseUrl,
+    authorityUrl: fx.emulator.authority,
+    tenantId: fx.emulator.tenantId,
+    clientId: fx.credentials.clientId,
+    clientSecret: fx.credentials.clientSecret,
+  });
+  await fx.setMapping({ ...fx.mapping('CUSTOMER'), syncOnlyCoupled: false });
+  await fx.db.query(
+    `INSERT INTO erp.customers (number, display_name) VALUES ('K1', 'Northwind'), ('K2', 'Tailspin')`,
+  );
+});
+after(async () => {
+  await fx?.close();
+});
+
+const env = () => ({ DATABASE_URL: fx.db.url, KOBLING_SECRET_KEY: SECRET_KEY });
+
+test('`kobling sync` refuses while the connection is disabled, then runs a mapping and reports counters', async () => {
+  const refused = await runKobling(['sync', 'CUSTOMER'], env());
+  assert.equal(refused.code, 1);
+  assert.match(refused.output, /error \[connection_disabled\]/);
+  await setConnectionState(fx.db, { enabled: true });
+  const ran = await runKobling(['sync', 'customer', '--json'], env());
+  assert.equal(ran.code, 0, ran.output);
+  const json = ran.output.slice(ran.output.indexOf('['));
+  const reports = JSON.parse(json) as { direction: string; counters: { inserted: number } }[];
+  assert.equal(reports[0]!.direction, 'ToIntegrationTable');
+  assert.equal(reports[0]!.counters.inserted, 2);
+  const unknown = await runKobling(['sync', 'NOPE'], env());
+  assert.equal(unknown.code, 1);
+  assert.match(unknown.output, /No mapping named 'NOPE'/);
+});
+
+test('`kobling mappings`, `jobs`, `couplings` and `errors` read the log, as text and JSON', async () => {
+  const mappings = await runKobling(['mappings', '--json'], env());
+  assert.equal(mappings.code, 0, mappings.output);
+  const list = JSON.parse(mappings.output) as { name: string }[];
+  assert.ok(list.some((m) => m.name === 'CUSTOMER'));
+  const text = await runKobling(['mappings'], env());
+  assert.match(text.output, /CUSTOMER\s+customers\s+account\s+Bidirectional/);
+  const jobs = JSON.parse(
+    (await runKobling(['jobs', '--json', '--mapping', 'CUSTOMER'], env())).output,
+  ) as { inserted: number }[];
+  assert.ok(jobs.some((j) => j.inserted === 2));
+  const couplings = JSON.parse(
+    (await runKobling(['couplings', '--json', '--mapping', 'CUSTOMER'], env())).output,
+  ) as unknown[];
+  assert.equal(couplings.length, 2);
+  const errors = await runKobling(['errors', '--json'], env());
+  assert.deepEqual(JSON.parse(errors.output), []);
+  const badTop = await runKobling(['jobs', '--top', 'lots'], env());
+  assert.equal(badTop.code, 2);
+});
+
+test('the scheduler queues each enabled mapping once its interval has passed, and nothing while disabled', async () => {
+  const boss = await startJobQueue(fx.db, createLogger('silent'));
+  try {
+    await boss.createQueue(SYNC_MAPPING_QUEUE, { name: SYNC_MAPPING_QUEUE, policy: 'stately' });
+    const due = await scheduleDueMappings(deps, boss);
+    assert.ok(!due.includes('CUSTOMER'), 'CUSTOMER ran moments ago (30-minute interval)');
+    assert.ok(due.includes('CONTACT'));
+    assert.ok(!due.includes('OPPORTUNITY'), 'OPPORTUNITY has no job, as in the reference');
+    assert.ok(!due.includes('PAYMENT TERMS'), 'option mappings are not run as record mappings');
+    await fx.setMapping({ ...fx.mapping('CUSTOMER'), jobIntervalMinutes: 1 });
+    await fx.db.query(
+      "UPDATE integration.sync_jobs SET started_at = started_at - interval '2 minutes' WHERE mapping_name = 'CUSTOMER'",
+    );
+    assert.ok((await scheduleDueMappings(deps, boss)).includes('CUSTOMER'));
+    await setConnectionState(fx.db, { enabled: false });
+    assert.deepEqual(await scheduleDueMappings(deps, boss), []);
+  } finally {
+    await boss.stop({ graceful: false, wait: true });
+  }
+});
