@@ -22,6 +22,7 @@ import {
   US_CITIES,
   VARIANTS,
 } from './demo-data.ts';
+import { referenceData, SALESPEOPLE } from './seed-reference.ts';
 
 /** A small deterministic pseudo-random generator (mulberry32), so every seed is the same. */
 function random(seed: number) {
@@ -88,82 +89,7 @@ async function seed(tx: Queryable): Promise<DemoSummary> {
     buffers.clear();
   };
   must(await ensureCompany(tx, 'CRONUS', 'CRONUS Trading Ltd.'));
-  for (const [code, displayName, symbol] of [
-    ['EUR', 'Euro', '€'],
-    ['USD', 'US dollar', '$'],
-    ['GBP', 'Pound sterling', '£'],
-  ]) {
-    await make('currencies', { code, displayName, symbol });
-  }
-  for (const [currencyCode, startingDate, rate] of [
-    ['USD', '2025-01-01', '1.0400'],
-    ['USD', '2026-01-01', '1.0800'],
-    ['GBP', '2025-01-01', '0.8300'],
-    ['GBP', '2026-01-01', '0.8500'],
-  ]) {
-    await make('currencyExchangeRates', {
-      currencyCode,
-      startingDate,
-      exchangeRateAmount: rate,
-      relationalExchangeRateAmount: 1,
-    });
-  }
-  for (const [code, displayName, vatPercent] of [
-    ['STANDARD', 'Standard rate', 25],
-    ['REDUCED', 'Reduced rate', 12],
-    ['ZERO', 'Exempt', 0],
-  ] as const) {
-    await make('taxGroups', { code, displayName, vatPercent });
-  }
-  for (const [code, displayName, dueDateCalculation] of [
-    ['COD', 'Cash on delivery', '0D'],
-    ['14D', 'Net 14 days', '14D'],
-    ['30D', 'Net 30 days', '30D'],
-    ['1M', 'One month', '1M'],
-    ['CM', 'Current month', 'CM'],
-  ]) {
-    await make('paymentTerms', { code, displayName, dueDateCalculation });
-  }
-  for (const [code, displayName] of [
-    ['EXW', 'Ex works'],
-    ['FOB', 'Free on board'],
-    ['CIF', 'Cost, insurance and freight'],
-    ['DAP', 'Delivered at place'],
-  ]) {
-    await make('shipmentMethods', { code, displayName });
-  }
-  for (const [code, displayName, internetAddress] of [
-    ['DHL', 'DHL Express', 'https://www.dhl.com'],
-    ['UPS', 'UPS', 'https://www.ups.com'],
-    ['OWN', 'Own fleet', ''],
-  ]) {
-    await make('shippingAgents', { code, displayName, internetAddress });
-  }
-  const salespeople = [
-    ['JO', 'Jim Olive', 'jim.olive@cronus.example'],
-    ['LT', 'Linda Torres', 'linda.torres@cronus.example'],
-    ['PS', 'Peter Saddow', 'peter.saddow@cronus.example'],
-  ];
-  for (const [code, displayName, email] of salespeople) {
-    await make('salespeople', { code, displayName, email });
-  }
-  for (const [code, displayName] of [
-    ['PCS', 'Piece'],
-    ['BOX', 'Box'],
-    ['PALLET', 'Pallet'],
-    ['HOUR', 'Hour'],
-    ['DAY', 'Day'],
-  ]) {
-    await make('unitsOfMeasure', { code, displayName });
-  }
-  for (const [code, displayName] of [
-    ['RETAIL', 'Retail'],
-    ['WHOLESALE', 'Wholesale'],
-    ['VIP', 'Key accounts'],
-  ]) {
-    await make('customerPriceGroups', { code, displayName });
-  }
-
+  await referenceData(make);
   const items: string[] = [];
   const stock: [string, number][] = [];
   const prices = new Map<string, string>();
@@ -269,7 +195,7 @@ async function seed(tx: Queryable): Promise<DemoSummary> {
       email: `info@${domain}`,
       website: `https://www.${domain}`,
       currencyCode: currency,
-      salespersonCode: salespeople[i % 3]![0],
+      salespersonCode: SALESPEOPLE[i % 3]![0],
       paymentTermsCode: rnd.pick(['14D', '30D', '30D', '1M', 'CM']),
       shipmentMethodCode: rnd.pick(['EXW', 'FOB', 'DAP']),
       shippingAgentCode: rnd.pick(['DHL', 'UPS', 'OWN']),
