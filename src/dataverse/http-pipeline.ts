@@ -91,7 +91,17 @@ export class HttpPipeline {
     const o = this.#o;
     const started = Date.now();
     const url = request.path.startsWith('http') ? request.path : o.apiUrl + request.path;
-    const logPath = new URL(url).pathname;
+    let parsedUrl: URL;
+    try {
+      parsedUrl = new URL(url);
+    } catch {
+      return fail(dataverseError('invalid_request', `not a URL: ${url.slice(0, 200)}`));
+    }
+    if (orgOrigin(parsedUrl) !== orgOrigin(new URL(o.apiUrl))) {
+      // A next/delta link pointing elsewhere never gets the org's bearer token.
+      return fail(dataverseError('invalid_request', `${parsedUrl.origin} is not the org's host`));
+    }
+    const logPath = parsedUrl.pathname;
     const ifMatch = request.headers?.['If-Match'];
     let retries = 0;
     let throttledMs = 0;
@@ -236,4 +246,9 @@ export class HttpPipeline {
       clearTimeout(timer);
     }
   }
+}
+
+/** The org's origin, treating `<org>.api.crm….dynamics.com` and `<org>.crm….dynamics.com` as one. */
+function orgOrigin(url: URL): string {
+  return `${url.protocol}//${url.host.toLowerCase().replace(/\.api\.(crm\d*\.dynamics\.com)$/, '.$1')}`;
 }

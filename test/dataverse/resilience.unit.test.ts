@@ -270,3 +270,13 @@ test('associate, disassociate and functions build the documented requests', asyn
   assert.equal(url.searchParams.get('@p1'), '["account"]');
   assert.equal(url.searchParams.get('@p2'), "'O''Neil'");
 });
+
+test('a link to another host never gets the token', async () => {
+  const { server, client } = await scripted((_req, res) => json(res, 200, { value: [] }));
+  const r = await client.retrieveNextPage(
+    'https://evil.example/api/data/v9.2/accounts?$skiptoken=2',
+  );
+  assert.ok(!r.ok);
+  assert.equal(r.error.code, 'invalid_request');
+  assert.equal(server.seen.length, 0);
+});
