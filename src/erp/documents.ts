@@ -335,6 +335,14 @@ export async function updateSalesLine(
         [lineId, ...Object.values(cols)],
       );
     }
+    if ('ship_quantity' in cols && !('invoice_quantity' in cols)) {
+      // As BC: a new quantity to ship makes everything shipped and not invoiced the quantity to invoice.
+      await tx.query(
+        `UPDATE erp.sales_lines SET invoice_quantity = quantity_shipped + ship_quantity - quantity_invoiced
+          WHERE id = $1`,
+        [lineId],
+      );
+    }
     const recalc = await recalcDocument(tx, header.value.id);
     if (!recalc.ok) return recalc;
     return getRecord(tx, def, lineId);

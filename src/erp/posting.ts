@@ -190,7 +190,13 @@ async function linesToPost(
     }
     const o = overrides.get(row.line_number);
     const ship = input.ship ? dec(o?.shipQuantity ?? row['ship_quantity']!) : dec(0);
-    const invoice = input.invoice ? dec(o?.invoiceQuantity ?? row['invoice_quantity']!) : dec(0);
+    // As BC: choosing a quantity to ship sets the quantity to invoice to all shipped, not invoiced.
+    const shipThenInvoice = o?.shipQuantity !== undefined && o.invoiceQuantity === undefined;
+    const invoice = !input.invoice
+      ? dec(0)
+      : shipThenInvoice
+        ? dec(row['quantity_shipped']!).plus(ship).minus(row['quantity_invoiced']!)
+        : dec(o?.invoiceQuantity ?? row['invoice_quantity']!);
     if (ship.lt(0) || invoice.lt(0))
       return failure(
         'validation_failed',

@@ -189,6 +189,21 @@ describe('ERP API input errors', () => {
     assert.equal(added.body.unitPrice, 74.04); // 6 × 12.34
     assert.equal(added.body.sequence, 20000);
 
+    await api.post(`salesOrders(${o.body.id})/Microsoft.NAV.release`);
+    const patched = await api.patch(
+      `salesOrders(${o.body.id})/salesOrderLines(${added.body.id})`,
+      { shipQuantity: 1 },
+      added.body['@odata.etag'],
+    );
+    assert.equal(patched.status, 200, JSON.stringify(patched.body));
+    assert.deepEqual([patched.body.shipQuantity, patched.body.invoiceQuantity], [1, 1]);
+    const price = await api.patch(
+      `salesOrderLines(${added.body.id})`,
+      { unitPrice: 1 },
+      patched.body['@odata.etag'],
+    );
+    assert.equal(code(price), 'document_released');
+    await api.post(`salesOrders(${o.body.id})/Microsoft.NAV.reopen`);
     const current = await api.get(`salesOrders(${o.body.id})`);
     const del = await api.delete(`salesOrders(${o.body.id})`, current.body['@odata.etag']);
     assert.equal(del.status, 204);

@@ -130,6 +130,33 @@ test('quantities over what remains are refused, also after a partial posting', a
   );
 });
 
+test('a quantity to ship alone also invoices what it ships (BC default)', async () => {
+  const o = await order();
+  const r = must(
+    await postSalesOrder(db, o.id, {
+      ship: true,
+      invoice: true,
+      lines: [{ sequence: 10000, shipQuantity: 2 }],
+    }),
+  );
+  const lines = await db.query<{
+    quantity_shipped: string;
+    quantity_invoiced: string;
+    ship_quantity: string;
+    invoice_quantity: string;
+  }>(
+    'SELECT quantity_shipped, quantity_invoiced, ship_quantity, invoice_quantity FROM erp.sales_lines WHERE document_id = $1',
+    [o.id],
+  );
+  assert.deepEqual(lines.rows[0], {
+    quantity_shipped: '2.00000',
+    quantity_invoiced: '2.00000',
+    ship_quantity: '3.00000',
+    invoice_quantity: '3.00000',
+  });
+  assert.equal(r.orderDeleted, false);
+});
+
 test('posting the same order twice at the same time: exactly one succeeds', async () => {
   const o = await order();
   const before = await footprint();
