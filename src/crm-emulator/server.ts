@@ -6,6 +6,7 @@ import { executeBatch } from './api/batch.ts';
 import { dispatch, errorResponse } from './api/router.ts';
 import type { ApiRequest, ApiResponse, Caller, OrgFacts, RequestContext } from './api/types.ts';
 import { registerClient } from './auth/clients.ts';
+import { impersonate } from './auth/impersonation.ts';
 import { issueToken, openIdConfiguration, type TokenIssuer } from './auth/token-endpoint.ts';
 import { verifyToken } from './auth/tokens.ts';
 import { CODES, CrmError, errorBody } from './errors.ts';
@@ -114,10 +115,11 @@ export async function startCrmEmulator(options: CrmEmulatorOptions): Promise<Run
       ? verifyToken(issuer.key, auth.slice(7).trim(), Math.floor(Date.now() / 1000))
       : undefined;
     if (!claims) return unauthorized(issuer);
-    const caller: Caller = { clientId: claims.appid, systemUserId: claims.oid };
-    const admitted = limits?.admit(caller.clientId);
+    const app: Caller = { clientId: claims.appid, systemUserId: claims.oid };
+    const admitted = limits?.admit(app.clientId);
     if (admitted && !('done' in admitted)) return admitted;
     try {
+      const caller = await impersonate(db, app, req.headers);
       if (faults?.latencyMs) await new Promise((r) => setTimeout(r, faults?.latencyMs));
       const ctx: RequestContext = {
         db,

@@ -165,3 +165,23 @@ test('single properties: GET, PUT and DELETE', async () => {
   assert.equal((await api.del(`accounts(${id})/telephone1`)).status, 204);
   assert.equal((await api.get(`accounts(${id})/telephone1`)).status, 204);
 });
+
+test('impersonation with MSCRMCallerID stamps and owns writes as that user', async () => {
+  const users = await api.get("systemusers?$select=fullname&$filter=fullname eq 'Annette Hill'");
+  const annette = users.json.value[0].systemuserid;
+  const r = await api.post(
+    'accounts?$select=_createdby_value,_modifiedby_value,_ownerid_value',
+    { name: 'Impersonated' },
+    { mscrmcallerid: annette, prefer: 'return=representation' },
+  );
+  assert.equal(r.status, 201, r.text);
+  assert.equal(r.json._createdby_value, annette);
+  assert.equal(r.json._modifiedby_value, annette);
+  assert.equal(r.json._ownerid_value, annette);
+  const unknown = await api.post(
+    'accounts',
+    { name: 'x' },
+    { mscrmcallerid: '00000000-0000-0000-0000-0000000000ff' },
+  );
+  assert.equal(unknown.status, 404);
+});
