@@ -1,4 +1,4 @@
-import type { StartedService, SystemPart } from '../cli/parts.ts';
+import type { SystemPart } from '../cli/parts.ts';
 import type { AppContext } from '../server/context.ts';
 import { readConnection } from '../sync/connection/connection-repo.ts';
 import { enableConnection, saveConnection } from './connection-service.ts';

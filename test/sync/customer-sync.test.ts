@@ -70,6 +70,13 @@ test('"Create account in Dynamics 365 Sales" creates and couples the account, ow
   const annette = await findCrmByName(ports(), fx.mapping('SALESPEOPLE'), 'Annette Hill');
   assert.ok(annette.ok);
   assert.equal(a._ownerid_value, annette.value);
+  const base = await fx.ctx.crm.baseCurrencyId();
+  assert.ok(base.ok && base.value);
+  assert.equal(
+    a._transactioncurrencyid_value,
+    base.value,
+    "the ERP's local currency is the CRM base currency",
+  );
   const again = await createInCrm(fx.ctx, fx.mapping('CUSTOMER'), [customerId]);
   assert.deepEqual(
     again.alreadyCoupled,

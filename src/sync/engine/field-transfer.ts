@@ -4,6 +4,7 @@ import { constantValue, isEmpty, sameValue, transform } from './values.ts';
 
 /** Translates lookup values through couplings; a failure names what must be coupled first. */
 export interface LookupTranslator {
+  /** `value` is null when the source is empty (the translator decides what empty means). */
   translate(
     field: FieldMapping,
     value: unknown,
@@ -47,9 +48,9 @@ export async function transferFields(
     } else {
       value = transform(source[srcName], field.transformation);
       if (field.lookup) {
-        const translated = isEmpty(value)
-          ? { ok: true as const, value: null }
-          : await lookups.translate(field, value, pass);
+        // Empty goes to the translator too: the local currency is blank in the ERP but the
+        // organization's base currency in the CRM.
+        const translated = await lookups.translate(field, isEmpty(value) ? null : value, pass);
         if (!translated.ok) {
           if (field.clearOnFailedSync) value = null;
           else return { changes, failure: translated.message };

@@ -194,10 +194,12 @@ async function processChunk(
       await fail(row, coupling, t.failure);
       continue;
     }
+    // A CRM row last written by the integration itself is not a CRM-side change (echo).
     const destinationChanged =
       m.direction === 'Bidirectional' &&
+      !opts.force &&
       destination!.version > (coupling.lastSyncedCrmVersion ?? 0) &&
-      !opts.force;
+      destination!.modifiedBy !== integrationUser;
     if (destinationChanged && t.bidirectionalDifference) {
       if (m.updateConflict === 'GetUpdate') {
         counters.skipped++; // the CRM → ERP pass brings the CRM values over

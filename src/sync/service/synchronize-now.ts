@@ -61,7 +61,7 @@ export async function synchronizeNow(
   const go: { erpId: string; crmId: string }[] = [];
   for (const erpId of erpIds) {
     const c = couplings.get(erpId);
-    if (!c || c.state !== 'coupled') {
+    if (c?.state !== 'coupled') {
       records.push({
         erpId,
         crmId: null,
