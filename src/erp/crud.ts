@@ -32,6 +32,19 @@ export async function listRecords(
   return ok(r.rows.map((row) => present(def, row)));
 }
 
+/** How many records match the OData `$filter` (for `$count=true`). */
+export async function countRecords(
+  db: DbOrTx,
+  def: EntityDef,
+  q: ListQuery = {},
+  extra?: { sql: string; params: unknown[] },
+): Promise<Result<number>> {
+  const sql = buildListSql(def, { filter: q.filter }, extra);
+  if (!sql.ok) return sql;
+  const r = await db.query<{ n: number }>(sql.value.countText, sql.value.countParams);
+  return ok(r.rows[0]!.n);
+}
+
 /** One record by id (`not_found` when missing or outside the entity's slice). */
 export async function getRecord(
   db: DbOrTx,

@@ -43,7 +43,7 @@ export function buildListSql(
   def: EntityDef,
   q: ListQuery,
   extra: { sql: string; params: unknown[] } = { sql: '', params: [] },
-): Result<{ text: string; params: unknown[] }> {
+): Result<{ text: string; params: unknown[]; countText: string; countParams: unknown[] }> {
   const fields = fieldMap(def);
   const params = [...extra.params];
   const conditions: string[] = [];
@@ -82,10 +82,16 @@ export function buildListSql(
   const skip = q.skip ?? 0;
   if (!Number.isInteger(skip) || skip < 0)
     return failure('invalid_query', '$skip must be a whole number ≥ 0');
+  const where = conditions.length ? ` WHERE ${conditions.join(' AND ')}` : '';
+  const countParams = [...params];
   params.push(top, skip);
   const text =
-    `SELECT ${selectList(def, select)} FROM ${def.table} t` +
-    (conditions.length ? ` WHERE ${conditions.join(' AND ')}` : '') +
+    `SELECT ${selectList(def, select)} FROM ${def.table} t${where}` +
     ` ORDER BY ${order.join(', ')} LIMIT $${params.length - 1} OFFSET $${params.length}`;
-  return ok({ text, params });
+  return ok({
+    text,
+    params,
+    countText: `SELECT count(*)::int AS n FROM ${def.table} t${where}`,
+    countParams,
+  });
 }

@@ -111,6 +111,9 @@ describe('ERP API input errors', () => {
       c.body.value.map((x: { number: string }) => x.number),
       ['C-USD'],
     );
+    const counted = await api.get("customers?$count=true&$top=1&$filter=startswith(number,'C-')");
+    assert.equal(counted.body['@odata.count'], 2);
+    assert.equal(counted.body.value.length, 1);
     const companies = await api.get(`${server.baseUrl}/api/v2.0/companies`);
     assert.equal(companies.body.value[0].id, ids.companyId);
   });

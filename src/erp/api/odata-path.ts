@@ -40,6 +40,7 @@ export function listOptions(query: Record<string, unknown>): Result<{
   orderby?: string;
   select?: string;
   expand?: string;
+  count?: boolean;
 }> {
   const text = (k: string) => {
     const v = query[k];
@@ -63,7 +64,11 @@ export function listOptions(query: Record<string, unknown>): Result<{
   if (!top.ok) return top;
   const skip = int('$skip');
   if (!skip.ok) return skip;
+  const count = text('$count');
+  if (count !== undefined && count !== 'true' && count !== 'false')
+    return failure('invalid_query', '$count must be true or false');
   return ok({
+    count: count === 'true',
     filter: text('$filter'),
     top: top.value,
     skip: skip.value,

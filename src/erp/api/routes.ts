@@ -3,7 +3,14 @@ import type { AppContext } from '../../server/context.ts';
 import { AppError, unwrap } from '../../shared/errors.ts';
 import { entities, entity } from '../catalog.ts';
 import { companyExists } from '../companies.ts';
-import { createRecord, deleteRecord, getRecord, listRecords, updateRecord } from '../crud.ts';
+import {
+  countRecords,
+  createRecord,
+  deleteRecord,
+  getRecord,
+  listRecords,
+  updateRecord,
+} from '../crud.ts';
 import {
   addSalesLine,
   createSalesDocument,
@@ -90,7 +97,14 @@ async function collection(
     const def = entities.get(set) ?? notFound(set);
     const extra = parent ? { sql: 't.document_id = $1', params: [parent.id] } : undefined;
     const rows = unwrap(await listRecords(ctx.db, def, q, extra));
-    return [200, { value: await withLines(ctx, set, rows, q.expand) }];
+    const count = q.count ? unwrap(await countRecords(ctx.db, def, q, extra)) : undefined;
+    return [
+      200,
+      {
+        ...(count === undefined ? {} : { '@odata.count': count }),
+        value: await withLines(ctx, set, rows, q.expand),
+      },
+    ];
   }
   if (method !== 'POST')
     throw new AppError('method_not_allowed', `${method} is not allowed on ${set}`);
