@@ -186,3 +186,32 @@ test('a customer in a foreign currency needs its currency coupled first', async 
     ),
   );
 });
+
+test('one record the CRM rejects never blocks the others written in the same $batch', async () => {
+  await fx.db.query(
+    `INSERT INTO erp.currencies (code, display_name, symbol) VALUES ('SEK', 'Swedish Krona', 'kr')`,
+  );
+  const sek = (
+    await fx.db.query<{ id: string }>("SELECT id FROM erp.currencies WHERE code = 'SEK'")
+  ).rows[0]!.id;
+  await createInCrm(fx.ctx, fx.mapping('CURRENCY'), [sek]);
+  const sekCrm = (await crmIdOf(sek, 'CURRENCY'))!;
+  assert.ok(
+    (await fx.user.delete('transactioncurrencies', sekCrm)).ok,
+    'the currency disappears in the CRM',
+  );
+  const rows = await fx.db.query<{ id: string; number: string }>(
+    `INSERT INTO erp.customers (number, display_name, currency_code)
+     VALUES ('B1', 'Batch one', NULL), ('B2', 'Batch two (SEK)', 'SEK'), ('B3', 'Batch three', NULL) RETURNING id, number`,
+  );
+  const report = await createInCrm(
+    fx.ctx,
+    fx.mapping('CUSTOMER'),
+    rows.rows.map((r) => r.id),
+  );
+  const byNumber = new Map(rows.rows.map((r) => [r.id, r.number]));
+  assert.deepEqual(report.created.map((c) => byNumber.get(c.erpId)).sort(), ['B1', 'B3']);
+  assert.equal(report.failed.length, 1);
+  assert.equal(byNumber.get(report.failed[0]!.id), 'B2');
+  assert.match(report.failed[0]!.message, /Creating account failed because of the following error/);
+});

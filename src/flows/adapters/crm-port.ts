@@ -12,6 +12,8 @@ import { CRM_ENTITIES, type CrmEntityInfo, TYPE_COLUMNS } from './crm-catalogue.
 const LOOKUP_VALUE = /^_(.+)_value$/;
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ID_CHUNK = 200;
+/** Writes per atomic change set in a `$batch`. */
+const CHANGE_SET_SIZE = 100;
 
 /**
  * The sync engine's view of Dynamics 365 Sales, over the Dataverse connector. Reads normalise
@@ -76,15 +78,34 @@ export function crmPort(client: DataverseClient): CrmPort {
       return ok(r.value.value.map((row) => toRecord(e, row)));
     },
     async write(writes) {
-      const ops: DataverseOperation[] = writes.map((w) => {
+      const ops: DataverseOperation[] = writes.map((w, i) => {
         const e = info(w.entity);
         const record = toPayload(e, w.values);
+        const changeSet = `cs${Math.floor(i / CHANGE_SET_SIZE)}`;
         return w.kind === 'create'
-          ? { kind: 'create', entitySet: e.set, record: { ...record, [e.key]: w.id }, id: w.id }
-          : { kind: 'update', entitySet: e.set, id: w.id, patch: record };
+          ? {
+              kind: 'create',
+              entitySet: e.set,
+              record: { ...record, [e.key]: w.id },
+              id: w.id,
+              changeSet,
+            }
+          : { kind: 'update', entitySet: e.set, id: w.id, patch: record, changeSet };
       });
+      // Change sets are much cheaper for the server than standalone operations; a change set that
+      // fails is sent again operation by operation, so one bad record never fails its neighbours.
       // The representation carries the new versionnumber (ETag), which the coupling records.
       const results = await client.executeBatch(ops, { returnRepresentation: true });
+      const again = results.flatMap((r, i) => (r.ok ? [] : [i]));
+      if (again.length > 0) {
+        const single = await client.executeBatch(
+          again.map((i) => ({ ...ops[i]!, changeSet: undefined })),
+          { returnRepresentation: true },
+        );
+        again.forEach((index, k) => {
+          results[index] = single[k]!;
+        });
+      }
       return ok(
         results.map(
           (r): CrmWriteResult =>
