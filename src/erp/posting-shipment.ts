@@ -32,6 +32,14 @@ export async function postShipmentInTx(
     ],
   );
   const id = h.rows[0]!.id;
+  // Lock the items in one order, so postings of orders sharing items never deadlock.
+  const itemNumbers = lines
+    .filter((l) => l.ship.gt(0) && l.row.line_type === 'Item')
+    .map((l) => l.row['number']);
+  await tx.query(
+    'SELECT 1 FROM erp.items WHERE number = ANY($1) ORDER BY number FOR NO KEY UPDATE',
+    [itemNumbers],
+  );
   for (const l of lines) {
     if (!l.ship.gt(0)) continue;
     const r = l.row;

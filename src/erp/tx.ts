@@ -63,6 +63,12 @@ export function pgFailure(err: unknown): AppFailure | undefined {
     case '22007':
     case '22008':
       return { code: 'validation_failed', message: `Invalid value: ${e.message ?? detail}` };
+    case '40P01':
+    case '40001':
+      return {
+        code: 'conflict',
+        message: 'Another transaction changed the same records at the same time; try again',
+      };
     default:
       return undefined;
   }
