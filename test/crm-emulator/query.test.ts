@@ -79,6 +79,32 @@ test('filter operators: or/not, startswith/endswith, null, In, Between, dates', 
   );
 });
 
+test('$filter through a single-valued navigation property', async () => {
+  const contact = (await api.get("contacts?$select=contactid&$filter=lastname eq 'Person 05'")).json
+    .value[0].contactid;
+  await api.create('accounts', {
+    name: 'Nav A',
+    'primarycontactid@odata.bind': `/contacts(${contact})`,
+  });
+  await api.create('accounts', { name: 'Nav B' });
+  const r = await api.get(
+    `accounts?$select=name&$filter=${encodeURIComponent("primarycontactid/lastname eq 'person 05' and startswith(name,'Nav')")}`,
+  );
+  assert.equal(r.status, 200, r.text);
+  assert.deepEqual(
+    r.json.value.map((v: { name: string }) => v.name),
+    ['Nav A'],
+  );
+  const c = await api.get(
+    `accounts?$select=name&$filter=${encodeURIComponent("contains(primarycontactid/emailaddress1,'p5@')")}`,
+  );
+  assert.deepEqual(
+    c.json.value.map((v: { name: string }) => v.name),
+    ['Nav A'],
+  );
+  assert.equal((await api.get('accounts?$filter=ownerid/fullname eq 1')).status, 400);
+});
+
 test('paging with odata.maxpagesize and @odata.nextLink; $count', async () => {
   const seen: string[] = [];
   let url = 'contacts?$select=lastname&$orderby=lastname&$count=true';

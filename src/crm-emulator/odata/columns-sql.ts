@@ -12,9 +12,9 @@ export interface ColumnSql {
 }
 
 const SYSTEM: Record<string, { sql: string; cast: ColumnSql['cast'] }> = {
-  createdon: { sql: 'r.created_on', cast: 'timestamptz' },
-  modifiedon: { sql: 'r.modified_on', cast: 'timestamptz' },
-  versionnumber: { sql: 'r.version_number', cast: 'numeric' },
+  createdon: { sql: 'created_on', cast: 'timestamptz' },
+  modifiedon: { sql: 'modified_on', cast: 'timestamptz' },
+  versionnumber: { sql: 'version_number', cast: 'numeric' },
 };
 
 const CAST: Record<ColumnDef['type'], ColumnSql['cast']> = {
@@ -35,7 +35,7 @@ const CAST: Record<ColumnDef['type'], ColumnSql['cast']> = {
 };
 
 /** The SQL of a column by its wire name; an unknown name is Dataverse's query error. */
-export function columnSql(entity: EntityDef, wire: string): ColumnSql {
+export function columnSql(entity: EntityDef, wire: string, alias = 'r'): ColumnSql {
   const found = columnByWireName(entity, wire);
   if (!found) {
     throw queryError(
@@ -43,11 +43,13 @@ export function columnSql(entity: EntityDef, wire: string): ColumnSql {
     );
   }
   const { column, def } = found;
-  if (column === entity.primaryKey) return { wire, def, sql: 'r.id', cast: 'uuid', text: false };
+  if (column === entity.primaryKey) {
+    return { wire, def, sql: `${alias}.id`, cast: 'uuid', text: false };
+  }
   const system = SYSTEM[column];
-  if (system) return { wire, def, ...system, text: false };
+  if (system) return { wire, def, sql: `${alias}.${system.sql}`, cast: system.cast, text: false };
   const key = def.type === 'lookup' ? `_${column}_value` : column;
-  const raw = `(r.data->>'${key}')`;
+  const raw = `(${alias}.data->>'${key}')`;
   const cast = CAST[def.type];
   const text = def.type === 'string' || def.type === 'memo';
   return { wire, def, sql: cast ? `${raw}::${cast}` : raw, cast, text };

@@ -1,4 +1,4 @@
-import type { EntityDef } from '../catalogue/index.ts';
+import { type EntityDef, mustEntity, navigations } from '../catalogue/index.ts';
 import { queryError } from '../errors.ts';
 import { type ColumnSql, columnSql } from './columns-sql.ts';
 import type { FilterNode, Literal, Operand } from './filter-parser.ts';
@@ -22,13 +22,27 @@ export interface FilterContext {
 
 const SQL_OP = { eq: '=', ne: '<>', gt: '>', ge: '>=', lt: '<', le: '<=' } as const;
 
-function prop(ctx: FilterContext, path: string[]): ColumnSql {
-  if (path.length !== 1) {
+/**
+ * A property of the row, or of the row a single-valued navigation property points at
+ * (`primarycontactid/fullname`): then `wrap` puts the condition in an EXISTS over the target.
+ */
+function prop(ctx: FilterContext, path: string[]): { col: ColumnSql; wrap: (c: string) => string } {
+  if (path.length === 1) return { col: columnSql(ctx.entity, path[0]!), wrap: (c) => c };
+  const navs = path.length === 2 ? navigations(ctx.entity).get(path[0]!) : undefined;
+  const nav = navs?.length === 1 ? navs[0] : undefined;
+  if (!nav) {
     throw queryError(
-      `Navigation in $filter ('${path.join('/')}') is not supported by the emulator.`,
+      `The navigation path '${path.join('/')}' is not supported in $filter on '${ctx.entity.logicalName}'.`,
     );
   }
-  return columnSql(ctx.entity, path[0]!);
+  const target = mustEntity(nav.target);
+  const col = columnSql(target, path[1]!, 't');
+  const entityParam = ctx.params.add(nav.target);
+  return {
+    col,
+    wrap: (c) =>
+      `EXISTS (SELECT 1 FROM crm.records t WHERE t.entity = ${entityParam} AND t.id::text = (r.data->>'_${nav.column}_value') AND ${c})`,
+  };
 }
 
 function literalValue(col: ColumnSql, lit: Literal): unknown {
@@ -68,33 +82,36 @@ function compare(ctx: FilterContext, op: keyof typeof SQL_OP, l: Operand, r: Ope
     return compare(ctx, flipped[op], r, l);
   }
   if (l.kind !== 'prop') throw queryError('A comparison needs a property on one side.');
-  const col = prop(ctx, l.path);
+  const { col, wrap } = prop(ctx, l.path);
   if (r.kind === 'prop') {
-    const other = prop(ctx, r.path);
+    if (l.path.length > 1 || r.path.length > 1) {
+      throw queryError('Comparing two columns works on columns of the same row only.');
+    }
+    const other = columnSql(ctx.entity, r.path[0]!);
     return `${col.text ? `lower(${col.sql})` : col.sql} ${SQL_OP[op]} ${other.text ? `lower(${other.sql})` : other.sql}`;
   }
   const value = literalValue(col, r);
   if (value === null) {
-    if (op === 'eq') return `${col.sql} IS NULL`;
-    if (op === 'ne') return `${col.sql} IS NOT NULL`;
+    if (op === 'eq') return wrap(`${col.sql} IS NULL`);
+    if (op === 'ne') return wrap(`${col.sql} IS NOT NULL`);
     throw queryError(`The operator '${op}' cannot compare with null.`);
   }
   const param = ctx.params.add(value, col.cast);
   // Dataverse string comparisons are case-insensitive.
   const left = col.text ? `lower(${col.sql})` : col.sql;
   const right = col.text ? `lower(${param})` : param;
-  return `${left} ${SQL_OP[op]} ${right}`;
+  return wrap(`${left} ${SQL_OP[op]} ${right}`);
 }
 
 function textFunction(ctx: FilterContext, node: Extract<FilterNode, { kind: 'text' }>): string {
-  const col = prop(ctx, node.prop);
+  const { col, wrap } = prop(ctx, node.prop);
   if (!col.text || node.value.type !== 'string') {
     throw queryError(`The function '${node.fn}' needs a string property and a string value.`);
   }
   // SQL-style wildcards in the value are honoured, as Dataverse does.
   const v = node.value.value;
   const pattern = node.fn === 'contains' ? `%${v}%` : node.fn === 'startswith' ? `${v}%` : `%${v}`;
-  return `lower(${col.sql}) LIKE lower(${ctx.params.add(pattern)})`;
+  return wrap(`lower(${col.sql}) LIKE lower(${ctx.params.add(pattern)})`);
 }
 
 const dayStart = (d: Date, plusDays = 0) => {
