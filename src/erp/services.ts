@@ -36,7 +36,11 @@ export type { LineInput } from './lines.ts';
 export { type PaymentInput, type PaymentResult, postCustomerPayment } from './payments.ts';
 export { type PostOrderInput, type PostOrderResult, postSalesOrder } from './posting.ts';
 export type { ApiRecord, ListQuery } from './query.ts';
-export { type CustomerStatistics, customerStatistics } from './statistics.ts';
+export {
+  type CustomerStatistics,
+  customerStatistics,
+  customersWithActivity,
+} from './statistics.ts';
 export { statusTransitions, validateTransition } from './status.ts';
 export type { DbOrTx } from './tx.ts';
 export { changeStatus, makeOrderFromQuote } from './workflow.ts';

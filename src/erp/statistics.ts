@@ -74,3 +74,33 @@ export async function customerStatistics(
     creditLimit: amountString(row['credit_limit']!),
   });
 }
+
+/**
+ * Customers whose statistics may have changed after `afterSeq` (ledger entries, order headers or
+ * lines changed), up to the commit-safe horizon: the input of a periodic "update account
+ * statistics" job. Orders deleted by users are not visible here (see the `salesOrder.deleted`
+ * outbox event, which carries the customer number). Returns the numbers and the next watermark.
+ */
+export async function customersWithActivity(
+  db: DbOrTx,
+  afterSeq: number,
+): Promise<Result<{ customerNumbers: string[]; nextSeq: number }>> {
+  const h = await db.query<{ h: number }>('SELECT erp.change_horizon() AS h');
+  const horizon = Number(h.rows[0]!.h);
+  const r = await db.query<{ n: string }>(
+    `SELECT customer_number AS n FROM erp.customer_ledger_entries
+      WHERE change_seq > $1 AND change_seq <= $2
+     UNION
+     SELECT bill_to_customer_number FROM erp.sales_headers
+      WHERE document_type = 'Order' AND change_seq > $1 AND change_seq <= $2
+     UNION
+     SELECT h.bill_to_customer_number FROM erp.sales_lines l
+       JOIN erp.sales_headers h ON h.id = l.document_id
+      WHERE h.document_type = 'Order' AND l.change_seq > $1 AND l.change_seq <= $2
+     UNION
+     SELECT number FROM erp.customers WHERE change_seq > $1 AND change_seq <= $2
+     ORDER BY 1`,
+    [afterSeq, horizon],
+  );
+  return ok({ customerNumbers: r.rows.map((x) => x.n), nextSeq: Math.max(afterSeq, horizon) });
+}

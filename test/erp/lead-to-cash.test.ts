@@ -4,6 +4,7 @@ import {
   changeStatus,
   createSalesDocument,
   customerStatistics,
+  customersWithActivity,
   findEntity,
   listEntities,
   postCustomerPayment,
@@ -227,6 +228,9 @@ describe('lead to cash in a foreign currency (USD, 1.1 per EUR), through the ser
     assert.equal(s.shippedNotInvoiced, '22.73'); // 125 × 1/5 = 25 USD
     assert.equal(s.totalSalesExcludingTax, '36.36');
 
+    const active = must(await customersWithActivity(db, 0));
+    assert.deepEqual(active.customerNumbers, ['C-EUR', 'C-USD']);
+    assert.deepEqual(must(await customersWithActivity(db, active.nextSeq)).customerNumbers, []);
     const wrong = await postCustomerPayment(db, {
       customerNumber: 'C-USD',
       amount: 20,
