@@ -111,6 +111,7 @@ export async function resolveLine(
             qtyPerUnitOfMeasure: qtyPer,
             quantity,
             date: header.document_date,
+            vatPercent: dec(obj.vat_percent ?? 0),
           })
         : dec(obj.unit_price).times(qtyPer).times(factor).toDecimalPlaces(2);
   const isOrder = header.document_type === 'Order';

@@ -12,12 +12,15 @@ export interface PriceContext {
   readonly qtyPerUnitOfMeasure: Dec;
   readonly quantity: Dec;
   readonly date: string;
+  /** VAT % of the line: an item price that includes VAT is divided by (1 + VAT %). */
+  readonly vatPercent: Dec;
 }
 
 /**
  * The best (lowest) unit price as BC's legacy price calculation: sales prices for the customer, its
  * price group or all customers, in the document currency, for the unit (or the base unit, scaled),
- * with minimum quantity and dates; otherwise the item's unit price converted to the currency.
+ * with minimum quantity and dates; otherwise the item's unit price (without VAT when the item's
+ * price includes it) converted to the currency.
  */
 export async function bestUnitPrice(tx: Queryable, c: PriceContext): Promise<Dec> {
   const r = await tx.query<{ unit_price: string; per_base: boolean }>(
@@ -47,12 +50,13 @@ export async function bestUnitPrice(tx: Queryable, c: PriceContext): Promise<Dec
   if (candidates.length > 0) {
     return candidates.reduce((a, b) => (b.lt(a) ? b : a)).toDecimalPlaces(2);
   }
-  const item = await tx.query<{ unit_price: string }>(
-    'SELECT unit_price FROM erp.items WHERE number = $1',
+  const item = await tx.query<{ unit_price: string; price_includes_tax: boolean }>(
+    'SELECT unit_price, price_includes_tax FROM erp.items WHERE number = $1',
     [c.itemNumber],
   );
-  return dec(item.rows[0]?.unit_price ?? 0)
-    .times(c.qtyPerUnitOfMeasure)
-    .times(c.currencyFactor)
-    .toDecimalPlaces(2);
+  const row = item.rows[0];
+  const base = row?.price_includes_tax
+    ? dec(row.unit_price).div(c.vatPercent.div(100).plus(1))
+    : dec(row?.unit_price ?? 0);
+  return base.times(c.qtyPerUnitOfMeasure).times(c.currencyFactor).toDecimalPlaces(2);
 }

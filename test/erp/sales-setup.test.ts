@@ -2,9 +2,11 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import {
   archiveDocument,
+  createEntity,
   createSalesDocument,
   getSalesSetup,
   listArchives,
+  listEntities,
   updateSalesDocument,
   updateSalesSetup,
 } from '../../src/erp/services.ts';
@@ -59,4 +61,63 @@ test('an order can be linked to a quote, and quotes are archived as numbered ver
     }),
   );
   assert.equal(order['quoteNumber'], quote['number']);
+});
+
+test('unit prices: best price of customer, price group and all customers; VAT-inclusive items', async () => {
+  must(await createEntity(db, 'customerPriceGroups', { code: 'WHOLESALE' }));
+  const customer = must(
+    await createEntity(db, 'customers', {
+      number: 'C-WS',
+      displayName: 'Wholesaler',
+      customerPriceGroupCode: 'WHOLESALE',
+    }),
+  );
+  for (const p of [
+    { salesType: 'Customer Price Group', salesCode: 'WHOLESALE', unitPrice: 11 },
+    {
+      salesType: 'Customer Price Group',
+      salesCode: 'WHOLESALE',
+      minimumQuantity: 10,
+      unitPrice: 10,
+    },
+    { salesType: 'Customer', salesCode: 'C-WS', unitPrice: 10.5, endingDate: '2020-12-31' },
+    { salesType: 'All Customers', unitPrice: 12, currencyCode: 'USD' },
+  ])
+    must(await createEntity(db, 'salesPrices', { itemNumber: 'I-1', ...p }));
+  must(
+    await createEntity(db, 'items', {
+      number: 'I-GROSS',
+      displayName: 'Gift card',
+      unitPrice: 125,
+      priceIncludesTax: true,
+      taxGroupCode: 'VAT25',
+    }),
+  );
+  const order = must(
+    await createSalesDocument(db, {
+      documentType: 'Order',
+      header: { customerNumber: customer['number'], documentDate: '2030-01-01' },
+      lines: [
+        { lineType: 'Item', lineObjectNumber: 'I-1', quantity: 2 },
+        { lineType: 'Item', lineObjectNumber: 'I-1', quantity: 10 },
+        { lineType: 'Item', lineObjectNumber: 'I-1', quantity: 1, unitOfMeasureCode: 'BOX' },
+        { lineType: 'Item', lineObjectNumber: 'I-GROSS', quantity: 1 },
+      ],
+    }),
+  );
+  const lines = must(
+    await listEntities(db, 'salesOrderLines', { filter: `documentId eq ${order.id}` }),
+  );
+  assert.deepEqual(
+    lines.map((l) => l['unitPrice']),
+    [11, 10, 66, 100],
+  );
+  const other = must(
+    await createSalesDocument(db, {
+      documentType: 'Order',
+      header: { customerNumber: 'C-USD', documentDate: '2030-01-01' },
+      lines: [{ lineType: 'Item', lineObjectNumber: 'I-1', quantity: 1 }],
+    }),
+  );
+  assert.equal(other['totalAmountExcludingTax'], 12);
 });
