@@ -1,5 +1,11 @@
 import { registerOperation } from './api/router.ts';
-import { ENTITIES, type EntityDef, entityByName, navigations } from './catalogue/index.ts';
+import {
+  collectionNavigations,
+  ENTITIES,
+  type EntityDef,
+  entityByName,
+  navigations,
+} from './catalogue/index.ts';
 import type { ColumnDef } from './catalogue/types.ts';
 
 const EDM: Record<ColumnDef['type'], string> = {
@@ -112,6 +118,9 @@ function entityType(e: EntityDef, annotations: boolean): string[] {
     out.push(
       `<NavigationProperty Name="${name}" Type="${target}"><ReferentialConstraint Property="_${navs[0]!.column}_value" ReferencedProperty="${key}"/></NavigationProperty>`,
     );
+  }
+  for (const many of collectionNavigations(e).values()) {
+    out.push(`<NavigationProperty Name="${many.name}" Type="Collection(mscrm.${many.target})"/>`);
   }
   out.push('</EntityType>');
   return out;

@@ -95,6 +95,18 @@ test('quote totals are recomputed from the lines (catalogue price from the price
       ['Assembly service', 50, 40, 2],
     ],
   );
+  const expanded = await api.get(
+    `quotes(${quoteId})?$select=name&$expand=quote_details($select=productidname,quantity;$filter=quantity gt 1;$orderby=sequencenumber)`,
+  );
+  assert.equal(expanded.status, 200, expanded.text);
+  assert.deepEqual(
+    expanded.json.quote_details.map((l: Record<string, unknown>) => [l.productidname, l.quantity]),
+    [['Bicycle', 2]],
+  );
+  const all = await api.get(
+    `quotes?$select=name&$filter=quoteid eq ${quoteId}&$expand=quote_details($select=sequencenumber;$top=1)`,
+  );
+  assert.equal(all.json.value[0].quote_details.length, 1);
   const badWriteIn = await api.post('quotedetails', {
     'quoteid@odata.bind': `/quotes(${quoteId})`,
     isproductoverridden: true,

@@ -1,6 +1,6 @@
 import type { EntityDef } from '../catalogue/index.ts';
 import { queryError } from '../errors.ts';
-import { columnSql } from '../odata/columns-sql.ts';
+import { orderSql } from '../odata/columns-sql.ts';
 import { filterToSql, Params } from '../odata/filter-sql.ts';
 import { parseQueryOptions, type QueryOptions } from '../odata/query-options.ts';
 import {
@@ -70,14 +70,7 @@ function whereOf(ctx: RequestContext, entity: EntityDef, opts: QueryOptions, par
   );
 }
 
-function orderOf(entity: EntityDef, opts: QueryOptions): string {
-  const parts = opts.orderBy.map(({ wire, desc }) => {
-    const col = columnSql(entity, wire);
-    // SQL Server (and so Dataverse) sorts nulls first ascending, last descending.
-    return `${col.text ? `lower(${col.sql})` : col.sql} ${desc ? 'DESC NULLS LAST' : 'ASC NULLS FIRST'}`;
-  });
-  return [...parts, 'r.id'].join(', ');
-}
+const orderOf = (entity: EntityDef, opts: QueryOptions) => orderSql(entity, opts.orderBy);
 
 /** `GET <set>`: a page of records, a change-tracking read, or a delta. */
 export async function retrieveMultiple(

@@ -7,9 +7,11 @@ import {
   navigations,
   wireName,
 } from '../catalogue/index.ts';
+import { orderSql } from '../odata/columns-sql.ts';
+import { filterToSql, Params } from '../odata/filter-sql.ts';
 import { type Preferences, wantsAnnotation } from '../odata/prefer.ts';
 import type { ExpandOption } from '../odata/query-options.ts';
-import { getRecords, type StoredRecord } from '../store/records.ts';
+import { getRecords, type StoredRecord, selectChildren } from '../store/records.ts';
 
 const FORMATTED = 'OData.Community.Display.V1.FormattedValue';
 const LOOKUP_NAME = 'Microsoft.Dynamics.CRM.lookuplogicalname';
@@ -136,7 +138,9 @@ export async function serializeRecords(
   const wantLookupName = wantsAnnotation(prefs, LOOKUP_NAME);
   const wantNavName = wantsAnnotation(prefs, NAV_NAME);
   const navs = navigations(entity);
-  const expandColumns = expand.map((e) => navs.get(e.navigation)![0]!.column);
+  const many = expand.filter((e) => e.collection);
+  const single = expand.filter((e) => !e.collection);
+  const expandColumns = single.map((e) => navs.get(e.navigation)![0]!.column);
   const relatedColumns = new Set(expandColumns);
   if (wantFormatted) {
     for (const [c, d] of columns) if (d.type === 'lookup') relatedColumns.add(c);
@@ -166,7 +170,7 @@ export async function serializeRecords(
       }
       o[wire] = value;
     }
-    for (const [i, e] of expand.entries()) {
+    for (const [i, e] of single.entries()) {
       const column = expandColumns[i]!;
       const id = r.data[`_${column}_value`];
       const target = typeof id === 'string' ? related.get(id) : undefined;
@@ -180,5 +184,46 @@ export async function serializeRecords(
     }
     out.push(o);
   }
+  for (const e of many) await attachCollection(q, records, out, e, prefs);
   return out;
+}
+
+/** Fills a collection-valued `$expand` for every record with one query. */
+async function attachCollection(
+  q: Queryable,
+  records: readonly StoredRecord[],
+  out: Record<string, unknown>[],
+  e: ExpandOption,
+  prefs: Preferences,
+): Promise<void> {
+  const c = e.collection!;
+  const params = new Params(2);
+  const where = c.filter
+    ? filterToSql({ entity: c.target, params, userId: '', now: new Date() }, c.filter)
+    : 'true';
+  const children = await selectChildren(
+    q,
+    c.target.logicalName,
+    c.column,
+    records.map((r) => r.id),
+    where,
+    orderSql(c.target, c.orderBy),
+    params.values,
+  );
+  const byParent = new Map<string, StoredRecord[]>();
+  for (const child of children) {
+    const parent = String(child.data[`_${c.column}_value`]);
+    const list = byParent.get(parent) ?? [];
+    if (c.top === undefined || list.length < c.top) list.push(child);
+    byParent.set(parent, list);
+  }
+  for (const [i, r] of records.entries()) {
+    out[i]![e.navigation] = await serializeRecords(
+      q,
+      c.target,
+      byParent.get(r.id) ?? [],
+      prefs,
+      e.select,
+    );
+  }
 }

@@ -68,3 +68,53 @@ export function columnByWireName(
   const def = entity.columns[name];
   return def && def.type !== 'lookup' ? { column: name, def } : undefined;
 }
+
+/** A collection-valued navigation property: the rows of `target` whose lookup `column` points here. */
+export interface CollectionNavigationDef {
+  readonly name: string;
+  readonly target: string;
+  readonly column: string;
+}
+
+/** One-to-many relationships clients expand (Dataverse's relationship names). */
+const ONE_TO_MANY: readonly (CollectionNavigationDef & { entity: string })[] = [
+  { entity: 'quote', name: 'quote_details', target: 'quotedetail', column: 'quoteid' },
+  {
+    entity: 'salesorder',
+    name: 'order_details',
+    target: 'salesorderdetail',
+    column: 'salesorderid',
+  },
+  { entity: 'invoice', name: 'invoice_details', target: 'invoicedetail', column: 'invoiceid' },
+  {
+    entity: 'account',
+    name: 'contact_customer_accounts',
+    target: 'contact',
+    column: 'parentcustomerid',
+  },
+  {
+    entity: 'pricelevel',
+    name: 'price_level_product_price_levels',
+    target: 'productpricelevel',
+    column: 'pricelevelid',
+  },
+  {
+    entity: 'product',
+    name: 'product_price_levels',
+    target: 'productpricelevel',
+    column: 'productid',
+  },
+  {
+    entity: 'uomschedule',
+    name: 'unit_of_measurement_schedule_conversions',
+    target: 'uom',
+    column: 'uomscheduleid',
+  },
+];
+
+/** Collection-valued navigation properties of a table, by name. */
+export function collectionNavigations(entity: EntityDef): Map<string, CollectionNavigationDef> {
+  return new Map(
+    ONE_TO_MANY.filter((r) => r.entity === entity.logicalName).map((r) => [r.name, r]),
+  );
+}

@@ -54,3 +54,17 @@ export function columnSql(entity: EntityDef, wire: string, alias = 'r'): ColumnS
   const text = def.type === 'string' || def.type === 'memo';
   return { wire, def, sql: cast ? `${raw}::${cast}` : raw, cast, text };
 }
+
+/** `ORDER BY` items for `$orderby`, with the id last so pages are stable. */
+export function orderSql(
+  entity: EntityDef,
+  orderBy: readonly { wire: string; desc: boolean }[],
+  alias = 'r',
+): string {
+  const parts = orderBy.map(({ wire, desc }) => {
+    const col = columnSql(entity, wire, alias);
+    // SQL Server (and so Dataverse) sorts nulls first ascending, last descending.
+    return `${col.text ? `lower(${col.sql})` : col.sql} ${desc ? 'DESC NULLS LAST' : 'ASC NULLS FIRST'}`;
+  });
+  return [...parts, `${alias}.id`].join(', ');
+}

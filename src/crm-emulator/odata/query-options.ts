@@ -1,4 +1,10 @@
-import { columnByWireName, type EntityDef, navigations } from '../catalogue/index.ts';
+import {
+  collectionNavigations,
+  columnByWireName,
+  type EntityDef,
+  mustEntity,
+  navigations,
+} from '../catalogue/index.ts';
 import { queryError } from '../errors.ts';
 import { columnSql } from './columns-sql.ts';
 import { type FilterNode, parseFilter } from './filter-parser.ts';
@@ -6,6 +12,34 @@ import { type FilterNode, parseFilter } from './filter-parser.ts';
 export interface ExpandOption {
   readonly navigation: string;
   readonly select?: string[];
+  /** Set for collection-valued navigation properties (one-to-many). */
+  readonly collection?: {
+    readonly target: EntityDef;
+    readonly column: string;
+    readonly filter?: FilterNode;
+    readonly orderBy: { wire: string; desc: boolean }[];
+    readonly top?: number;
+  };
+}
+
+/** Splits on a separator outside parentheses and quotes. */
+function splitTop(text: string, sep: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let quoted = false;
+  let cur = '';
+  for (const c of text) {
+    if (c === "'") quoted = !quoted;
+    else if (!quoted && c === '(') depth++;
+    else if (!quoted && c === ')') depth--;
+    if (c === sep && depth === 0 && !quoted) {
+      out.push(cur);
+      cur = '';
+    } else cur += c;
+  }
+  if (depth !== 0 || quoted) throw queryError(`Syntax error in $expand: '${text}'.`);
+  out.push(cur);
+  return out.map((x) => x.trim()).filter(Boolean);
 }
 
 /** The system query options of a request, checked against the table. */
@@ -50,32 +84,49 @@ export function parseSelect(entity: EntityDef, text: string): string[] {
 }
 
 function parseExpand(entity: EntityDef, text: string): ExpandOption[] {
-  const out: ExpandOption[] = [];
-  const re = /\s*([A-Za-z_][A-Za-z0-9_]*)\s*(\(([^)]*)\))?\s*(,|$)/y;
-  let i = 0;
-  while (i < text.length) {
-    re.lastIndex = i;
-    const m = re.exec(text);
-    if (!m || m[0] === '') throw queryError(`Syntax error in $expand at position ${i}.`);
-    i = re.lastIndex;
+  return splitTop(text, ',').map((item) => {
+    const m = /^([A-Za-z_][A-Za-z0-9_]*)\s*(?:\((.*)\))?$/s.exec(item);
+    if (!m) throw queryError(`Syntax error in $expand: '${item}'.`);
     const navName = m[1]!;
-    const nav = navigations(entity).get(navName);
-    if (!nav) {
+    const many = collectionNavigations(entity).get(navName);
+    if (!navigations(entity).get(navName) && !many) {
       throw queryError(
         `Could not find a property named '${navName}' on type 'Microsoft.Dynamics.CRM.${entity.logicalName}'.`,
       );
     }
-    let select: string[] | undefined;
-    for (const part of (m[3] ?? '').split(';').filter((s) => s.trim())) {
-      const [k, v] = part.split('=');
-      if (k?.trim() !== '$select' || !v) {
-        throw queryError(`The option '${k}' is not supported inside $expand by the emulator.`);
+    const target = many ? mustEntity(many.target) : undefined;
+    const nested = new URLSearchParams();
+    for (const part of splitTop(m[2] ?? '', ';')) {
+      const eq = part.indexOf('=');
+      const key = part.slice(0, eq).trim();
+      const allowed = many ? ['$select', '$filter', '$orderby', '$top'] : ['$select'];
+      if (eq < 0 || !allowed.includes(key)) {
+        throw queryError(
+          `The option '${key || part}' is not supported inside $expand of '${navName}'.`,
+        );
       }
-      select = v.split(',').map((s) => s.trim());
+      nested.set(key, part.slice(eq + 1));
     }
-    out.push({ navigation: navName, select });
-  }
-  return out;
+    if (!target || !many) {
+      const select = nested.get('$select');
+      return {
+        navigation: navName,
+        select: select ? select.split(',').map((x) => x.trim()) : undefined,
+      };
+    }
+    const inner = parseQueryOptions(target, nested);
+    return {
+      navigation: navName,
+      select: inner.select,
+      collection: {
+        target,
+        column: many.column,
+        filter: inner.filter,
+        orderBy: inner.orderBy,
+        top: inner.top,
+      },
+    };
+  });
 }
 
 /** Parses and validates the query options of a request on a table. */

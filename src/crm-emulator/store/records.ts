@@ -223,3 +223,22 @@ export async function deletedSince(
   );
   return r.rows.map((x) => x.id);
 }
+
+/** Rows of a table whose lookup `column` points at one of `parentIds` (collection `$expand`). */
+export async function selectChildren(
+  q: Queryable,
+  entity: string,
+  column: string,
+  parentIds: readonly string[],
+  where: string,
+  orderBy: string,
+  params: unknown[],
+): Promise<StoredRecord[]> {
+  if (parentIds.length === 0) return [];
+  const r = await q.query<Row>(
+    `SELECT ${COLUMNS} FROM crm.records r WHERE r.entity = $1 AND (r.data->>'_${column}_value') = ANY($2::text[])
+       AND (${where}) ORDER BY ${orderBy}`,
+    [entity, parentIds, ...params],
+  );
+  return r.rows.map((row) => toRecord(entity, row));
+}
