@@ -220,3 +220,22 @@ describe('ERP API input errors', () => {
     assert.equal(archived.body.value[0].lines.length, 2);
   });
 });
+
+test('lists without $top are paged with @odata.nextLink', async () => {
+  const bodies = Array.from({ length: 1001 }, (_, i) => ({
+    code: `U${String(i).padStart(4, '0')}`,
+  }));
+  await db.query(`INSERT INTO erp.units_of_measure (code) SELECT unnest($1::text[])`, [
+    bodies.map((b) => b.code),
+  ]);
+  const first = await api.get("unitsOfMeasure?$filter=startswith(code,'U')");
+  assert.equal(first.body.value.length, 1000);
+  assert.ok(first.body['@odata.nextLink']);
+  const second = await api.get(first.body['@odata.nextLink']);
+  assert.equal(second.status, 200, JSON.stringify(second.body));
+  assert.deepEqual(
+    second.body.value.map((u: { code: string }) => u.code),
+    ['U1000'],
+  );
+  assert.equal(second.body['@odata.nextLink'], undefined);
+});

@@ -41,6 +41,15 @@ const STATISTICS = 'customerFinancialDetails';
 
 type Reply = [number, unknown, string?];
 
+/** Rows per page when a list request has no $top. */
+export const PAGE_SIZE = 1000;
+
+function nextLink(request: FastifyRequest, skip: number): string {
+  const url = new URL(request.url, `${request.protocol}://${request.host}`);
+  url.searchParams.set('$skip', String(skip));
+  return url.toString();
+}
+
 function notFound(what: string): never {
   throw new AppError('not_found', `No resource ${what}`);
 }
@@ -96,13 +105,19 @@ async function collection(
     }
     const def = entities.get(set) ?? notFound(set);
     const extra = parent ? { sql: 't.document_id = $1', params: [parent.id] } : undefined;
-    const rows = unwrap(await listRecords(ctx.db, def, q, extra));
+    // Server-driven paging as BC: without $top at most PAGE_SIZE rows and an @odata.nextLink.
+    const paged = q.top === undefined;
+    const rows = unwrap(
+      await listRecords(ctx.db, def, paged ? { ...q, top: PAGE_SIZE + 1 } : q, extra),
+    );
+    const more = paged && rows.length > PAGE_SIZE;
     const count = q.count ? unwrap(await countRecords(ctx.db, def, q, extra)) : undefined;
     return [
       200,
       {
         ...(count === undefined ? {} : { '@odata.count': count }),
-        value: await withLines(ctx, set, rows, q.expand),
+        value: await withLines(ctx, set, more ? rows.slice(0, PAGE_SIZE) : rows, q.expand),
+        ...(more ? { '@odata.nextLink': nextLink(request, (q.skip ?? 0) + PAGE_SIZE) } : {}),
       },
     ];
   }
