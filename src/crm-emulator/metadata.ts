@@ -84,6 +84,23 @@ const OPERATIONS: {
     ],
   },
   {
+    name: 'WinOpportunity',
+    kind: 'Action',
+    params: [
+      ['OpportunityClose', 'mscrm.opportunityclose'],
+      ['Status', 'Edm.Int32'],
+    ],
+  },
+  {
+    name: 'LoseOpportunity',
+    kind: 'Action',
+    params: [
+      ['OpportunityClose', 'mscrm.opportunityclose'],
+      ['Status', 'Edm.Int32'],
+    ],
+  },
+  { name: 'CalculatePrice', kind: 'Action', params: [['Target', 'mscrm.crmbaseentity']] },
+  {
     name: 'ConvertSalesOrderToInvoice',
     kind: 'Action',
     params: [
@@ -136,6 +153,7 @@ export function metadataDocument(annotations: boolean): string {
     '<EntityType Name="crmbaseentity" Abstract="true"/>',
     '<EntityType Name="principal" BaseType="mscrm.crmbaseentity" Abstract="true"><Property Name="ownerid" Type="Edm.Guid"/></EntityType>',
     '<EntityType Name="quoteclose" BaseType="mscrm.crmbaseentity"><Key><PropertyRef Name="activityid"/></Key><Property Name="activityid" Type="Edm.Guid"/><Property Name="subject" Type="Edm.String"/><NavigationProperty Name="quoteid" Type="mscrm.quote"/></EntityType>',
+    '<EntityType Name="opportunityclose" BaseType="mscrm.crmbaseentity"><Key><PropertyRef Name="activityid"/></Key><Property Name="activityid" Type="Edm.Guid"/><Property Name="subject" Type="Edm.String"/><NavigationProperty Name="opportunityid" Type="mscrm.opportunity"/></EntityType>',
     '<EntityType Name="orderclose" BaseType="mscrm.crmbaseentity"><Key><PropertyRef Name="activityid"/></Key><Property Name="activityid" Type="Edm.Guid"/><Property Name="subject" Type="Edm.String"/><NavigationProperty Name="salesorderid" Type="mscrm.salesorder"/></EntityType>',
     ...ENTITIES.flatMap((e) => entityType(e, annotations)),
     '<ComplexType Name="WhoAmIResponse"><Property Name="BusinessUnitId" Type="Edm.Guid" Nullable="false"/><Property Name="UserId" Type="Edm.Guid" Nullable="false"/><Property Name="OrganizationId" Type="Edm.Guid" Nullable="false"/></ComplexType>',

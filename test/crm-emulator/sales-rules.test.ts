@@ -284,3 +284,32 @@ test('posts regarding a record (create only) and account statistics linked from 
   );
   assert.equal(a.json.nav_accountstatisticsid.nav_balance, 1234.5);
 });
+
+test('opportunities are won and lost through their actions; CalculatePrice recomputes totals', async () => {
+  const opp = await api.create('opportunities', {
+    name: 'Big deal',
+    estimatedvalue: 5000,
+    'customerid_account@odata.bind': `/accounts(${accountId})`,
+  });
+  const won = await api.post('WinOpportunity', {
+    OpportunityClose: { 'opportunityid@odata.bind': `/opportunities(${opp})`, subject: 'Won' },
+    Status: 3,
+  });
+  assert.equal(won.status, 204, won.text);
+  const read = await api.get(`opportunities(${opp})?$select=statecode,statuscode,actualvalue`);
+  assert.deepEqual(
+    [read.json.statecode, read.json.statuscode, read.json.actualvalue],
+    [1, 3, 5000],
+  );
+  const again = await api.post('LoseOpportunity', {
+    OpportunityClose: { 'opportunityid@odata.bind': `/opportunities(${opp})` },
+    Status: -1,
+  });
+  assert.equal(again.status, 400, 'a won opportunity cannot be lost');
+  const quoteId = await newQuote();
+  const calc = await api.post('CalculatePrice', {
+    Target: { '@odata.type': 'Microsoft.Dynamics.CRM.quote', quoteid: quoteId },
+  });
+  assert.equal(calc.status, 204, calc.text);
+  assert.equal((await api.get(`quotes(${quoteId})?$select=totalamount`)).json.totalamount, 797);
+});

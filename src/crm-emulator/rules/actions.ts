@@ -13,7 +13,7 @@ import { type EntityDef, mustEntity } from '../catalogue/index.ts';
 import { badRequest, CODES, CrmError, notFound } from '../errors.ts';
 import { getRecord, type StoredRecord, updateRecord } from '../store/records.ts';
 import { parseReference } from '../store/values.ts';
-import { documentByHeader, linesOf } from './documents.ts';
+import { documentByHeader, linesOf, refreshTotals } from './documents.ts';
 
 type Data = Record<string, unknown>;
 type Body = Record<string, unknown>;
@@ -203,4 +203,32 @@ action('ConvertSalesOrderToInvoice', async (w, body) => {
   });
   await setState(w, (await getRecord(w.q, 'salesorder', order.id))!, 4, 100003);
   return invoice;
+});
+
+action('WinOpportunity', async (w, body) => {
+  const opp = await target(w, 'opportunity', closeRef(body, 'OpportunityClose', 'opportunity'));
+  requireState(opp, [0], 'WinOpportunity');
+  await setState(w, opp, 1, statusOf(body, [3], 3), {
+    actualclosedate: today(w),
+    actualvalue: opp.data.actualvalue ?? opp.data.estimatedvalue ?? null,
+  });
+  return undefined;
+});
+
+action('LoseOpportunity', async (w, body) => {
+  const opp = await target(w, 'opportunity', closeRef(body, 'OpportunityClose', 'opportunity'));
+  requireState(opp, [0], 'LoseOpportunity');
+  await setState(w, opp, 2, statusOf(body, [4, 5], 4), { actualclosedate: today(w) });
+  return undefined;
+});
+
+/** `CalculatePrice` with `{"Target": {"@odata.type": "Microsoft.Dynamics.CRM.salesorder", "salesorderid": …}}`. */
+action('CalculatePrice', async (w, body) => {
+  const t = (body.Target ?? {}) as Body;
+  const name = String(t['@odata.type'] ?? '').replace(/^#?Microsoft\.Dynamics\.CRM\./, '');
+  const kind = documentByHeader(name);
+  if (!kind) throw badRequest('CalculatePrice needs a quote, salesorder or invoice Target.');
+  const doc = await target(w, name, t[`${name}id`]);
+  await refreshTotals(w, kind, doc.id);
+  return undefined;
 });
