@@ -248,6 +248,7 @@ export function registerErpRoutes(app: FastifyInstance, ctx: AppContext): void {
       tags: ['erp'],
       summary:
         'ERP API (Business Central v2.0 conventions): companies({id})/<entitySet>[({id})][/Microsoft.NAV.<action>]',
+      description: `Entity sets: ${[...entities.keys()].join(', ')}, ${STATISTICS}. Lists take $filter, $top, $skip, $orderby, $select, $count, $expand (document lines). PATCH/DELETE need If-Match. Actions (POST): salesOrders({id})/Microsoft.NAV.release|reopen|ship|invoice|shipAndInvoice|archive, salesQuotes({id})/Microsoft.NAV.makeOrder|release|reopen|archive. See docs/erp.md.`,
     },
     handler: async (request, reply) =>
       send(reply, `${request.protocol}://${request.host}${PREFIX}`, await dispatch(ctx, request)),
