@@ -102,6 +102,33 @@ test('a change set is atomic, echoes Content-IDs and resolves $n references', as
   assert.ok(got.value[0]._primarycontactid_value);
 });
 
+test('creates in one change set may bind to each other by Content-ID', async () => {
+  const r = await runBatch([
+    [
+      { method: 'POST', url: 'accounts', body: { name: 'Parent Co' }, contentId: '1' },
+      {
+        method: 'POST',
+        url: 'accounts',
+        body: { name: 'Child Co', 'parentaccountid@odata.bind': '$1' },
+        contentId: '2',
+      },
+      {
+        method: 'POST',
+        url: 'accounts',
+        body: { name: 'Grandchild Co', 'parentaccountid@odata.bind': '$2' },
+      },
+    ],
+  ]);
+  assert.equal(r.status, 200, r.text);
+  const rows = await api.get(
+    `accounts?$select=name&$filter=${encodeURIComponent("parentaccountid/name eq 'Child Co'")}`,
+  );
+  assert.deepEqual(
+    rows.json.value.map((v: { name: string }) => v.name),
+    ['Grandchild Co'],
+  );
+});
+
 test('a failing change set writes nothing and answers the failing operation', async () => {
   const before = await count("startswith(name,'Atomic')");
   const r = await runBatch([

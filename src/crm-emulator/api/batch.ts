@@ -105,9 +105,11 @@ async function fastCreates(
   out: string[],
 ): Promise<number> {
   const first = reqs[start]!;
+  // Creates that bind `$n` may point at a record of the same run: those go one by one.
   const target = (r: InnerRequest) =>
     r.method === 'POST' &&
     !r.url.includes('?') &&
+    !r.body.includes('"$') &&
     !parsePrefer(r.headers.prefer).returnRepresentation
       ? /\/api\/data\/v9\.[0-2]\/([a-z_]+)$|^([a-z_]+)$/.exec(r.url)
       : null;

@@ -1,5 +1,6 @@
 import { CORE_ENTITIES } from './core.ts';
-import { PRODUCT_ENTITIES, SALES_ENTITIES } from './sales.ts';
+import { PRODUCT_ENTITIES } from './products.ts';
+import { SALES_ENTITIES } from './sales.ts';
 import type { ColumnDef, EntityDef, NavigationDef } from './types.ts';
 
 export type { ColumnDef, EntityDef, NavigationDef } from './types.ts';
