@@ -11,6 +11,11 @@ export interface FaultSettings {
   retryAfterSeconds?: number;
   /** Latency added to every API request. */
   latencyMs?: number;
+  /**
+   * Share of the requests and change sets inside an accepted `$batch` answered with a fault part
+   * (not run), as service protection does per operation. Default 0.
+   */
+  batchOperationRate?: number;
 }
 
 /** Dataverse service protection limits, per application user (off by default). */

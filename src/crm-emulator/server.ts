@@ -138,6 +138,12 @@ export async function startCrmEmulator(options: CrmEmulatorOptions): Promise<Run
             counters.batchOperations += n;
           },
           onError,
+          fault: () => {
+            const rate = faults?.batchOperationRate ?? 0;
+            const f = rate > 0 ? injectedFault({ ...faults!, rate }) : undefined;
+            if (f) counters.faults++;
+            return f;
+          },
         });
       }
       return await dispatch(ctx, req, undefined, onError);

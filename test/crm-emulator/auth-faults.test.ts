@@ -90,6 +90,33 @@ test('fault injection answers 429/503 with Retry-After and does nothing', async 
   assert.equal(count.text, '0');
 });
 
+test('faults inside an accepted $batch answer single parts and run nothing', async () => {
+  const fresh = await apiClient(emulator);
+  emulator.setFaults({ rate: 0, batchOperationRate: 1, statuses: [429], retryAfterSeconds: 2 });
+  const b = 'batch_f';
+  const op = (name: string) => [
+    `--${b}`,
+    'Content-Type: application/http',
+    'Content-Transfer-Encoding: binary',
+    '',
+    'POST accounts HTTP/1.1',
+    'Content-Type: application/json',
+    '',
+    JSON.stringify({ name }),
+  ];
+  const body = [...op('In batch fault'), ...op('In batch fault'), `--${b}--`, ''].join('\r\n');
+  const r = await fresh.call('POST', '$batch', body, {
+    'content-type': `multipart/mixed; boundary=${b}`,
+    prefer: 'odata.continue-on-error',
+  });
+  emulator.setFaults(undefined);
+  assert.equal(r.status, 200, r.text);
+  assert.equal([...r.text.matchAll(/HTTP\/1\.1 429/g)].length, 2);
+  assert.match(r.text, /Retry-After: 2/);
+  const count = await fresh.get(`accounts/$count?$filter=name eq 'In batch fault'`);
+  assert.equal(count.text, '0');
+});
+
 test('service protection limits: requests per window', async () => {
   const limited = await startTestCrmEmulator(db, {
     limits: { requestsPerWindow: 3, windowSeconds: 60 },

@@ -26,6 +26,8 @@ export interface BatchHooks {
   /** Counts the operations of a batch (stats). */
   onOperations(n: number): void;
   onError(err: unknown): void;
+  /** An injected fault for one request or change set of an accepted batch (it is not run). */
+  fault?(): ApiResponse | undefined;
 }
 
 /** Parses the `$batch` body into requests and change sets (before anything runs). */
@@ -211,7 +213,12 @@ export async function executeBatch(
   const parts: string[] = [];
   let failed = false;
   for (const item of items) {
-    if (item.kind === 'changeset') {
+    const fault = hooks.fault?.();
+    if (fault) {
+      const contentId = item.kind === 'request' ? item.req.contentId : item.reqs[0]?.contentId;
+      parts.push(httpPart(fault, contentId));
+      failed = true;
+    } else if (item.kind === 'changeset') {
       const result = await runChangeSet(ctx, req, item.reqs, hooks);
       if (result.ok) {
         const cs = `changesetresponse_${randomUUID()}`;
