@@ -1,8 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, test } from 'node:test';
-import { createSalesDocument, postSalesOrder, updateEntity } from '../../src/erp/services.ts';
+import {
+  createSalesDocument,
+  type LineInput,
+  postSalesOrder,
+  updateEntity,
+} from '../../src/erp/services.ts';
 import { createMigratedDb } from '../helpers/database.ts';
-import { basicCompany, must } from './fixtures.ts';
+import { basicCompany, make, must } from './fixtures.ts';
 
 let db: Awaited<ReturnType<typeof createMigratedDb>>;
 let ids: Awaited<ReturnType<typeof basicCompany>>;
@@ -32,7 +37,7 @@ async function footprint() {
 }
 
 async function order(
-  lines = [{ lineType: 'Item' as const, lineObjectNumber: 'I-1', quantity: 5 }],
+  lines: LineInput[] = [{ lineType: 'Item', lineObjectNumber: 'I-1', quantity: 5 }],
 ) {
   return must(
     await createSalesDocument(db, {
@@ -172,4 +177,32 @@ test('posting the same order twice at the same time: exactly one succeeds', asyn
   assert.equal(after.invoices, before.invoices + 1);
   assert.equal(after.shipments, before.shipments + 1);
   assert.equal(after.inventory, before.inventory - 5);
+});
+
+test('orders sharing items post concurrently without deadlocks', async () => {
+  await make(db, 'items', {
+    number: 'I-2',
+    displayName: 'Gadget',
+    unitPrice: 5,
+    taxGroupCode: 'VAT25',
+  });
+  const pairs = [];
+  for (let i = 0; i < 4; i++) {
+    const a = await order([
+      { lineType: 'Item', lineObjectNumber: 'I-1', quantity: 1 },
+      { lineType: 'Item', lineObjectNumber: 'I-2', quantity: 1 },
+    ]);
+    const b = await order([
+      { lineType: 'Item', lineObjectNumber: 'I-2', quantity: 1 },
+      { lineType: 'Item', lineObjectNumber: 'I-1', quantity: 1 },
+    ]);
+    pairs.push(a, b);
+  }
+  const results = await Promise.all(
+    pairs.map((o) => postSalesOrder(db, o.id, { ship: true, invoice: true })),
+  );
+  assert.deepEqual(
+    results.map((r) => (r.ok ? 'ok' : r.error.code)),
+    pairs.map(() => 'ok'),
+  );
 });
