@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Db } from '../db/db.ts';
 import type { Logger } from '../shared/logger.ts';
+import type { AlternateKeys } from './api/alternate-keys.ts';
 import { executeBatch } from './api/batch.ts';
 import { dispatch, errorResponse } from './api/router.ts';
 import type { ApiRequest, ApiResponse, Caller, OrgFacts, RequestContext } from './api/types.ts';
@@ -9,6 +10,7 @@ import { registerClient } from './auth/clients.ts';
 import { impersonate } from './auth/impersonation.ts';
 import { issueToken, openIdConfiguration, type TokenIssuer } from './auth/token-endpoint.ts';
 import { verifyToken } from './auth/tokens.ts';
+import { entityByName } from './catalogue/index.ts';
 import { CODES, CrmError, errorBody } from './errors.ts';
 import { parsePrefer } from './odata/prefer.ts';
 import './operations.ts';
@@ -36,6 +38,8 @@ export interface CrmEmulatorOptions {
   faults?: FaultSettings;
   limits?: LimitSettings;
   baseCurrency?: BaseCurrency;
+  /** Alternate keys by table, e.g. `{ account: [['accountnumber']] }` (none by default). */
+  alternateKeys?: AlternateKeys;
 }
 
 export interface RunningCrmEmulator {
@@ -73,6 +77,23 @@ function send(res: ServerResponse, r: ApiResponse): void {
   res.end(r.body);
 }
 
+/** Declared alternate keys must name plain columns of known tables (they reach SQL as names). */
+function checkedAlternateKeys(keys: AlternateKeys | undefined): AlternateKeys | undefined {
+  for (const [table, list] of Object.entries(keys ?? {})) {
+    const entity = entityByName(table);
+    for (const key of list) {
+      const bad = key.find((c) => {
+        const def = entity?.columns[c];
+        return !def || def.type === 'lookup' || def.readOnly || !/^[a-z0-9_]+$/.test(c);
+      });
+      if (!entity || bad || key.length === 0) {
+        throw new Error(`Invalid alternate key ${table}(${key.join(',')})`);
+      }
+    }
+  }
+  return keys;
+}
+
 const unauthorized = (issuer: TokenIssuer): ApiResponse => ({
   status: 401,
   headers: {
@@ -88,6 +109,7 @@ const unauthorized = (issuer: TokenIssuer): ApiResponse => ({
 export async function startCrmEmulator(options: CrmEmulatorOptions): Promise<RunningCrmEmulator> {
   const { db, logger } = options;
   const tenantId = options.tenantId ?? DEFAULT_TENANT_ID;
+  const alternateKeys = checkedAlternateKeys(options.alternateKeys);
   const seeded = await seedBaseData(db, options.baseCurrency);
   const org: OrgFacts = seeded;
   for (const c of options.clients) await registerClient(db, org, c, seeded.systemUserId);
@@ -128,6 +150,7 @@ export async function startCrmEmulator(options: CrmEmulatorOptions): Promise<Run
         apiUrl: `${issuer.baseUrl}/api/data/v9.2/`,
         now: new Date(),
         prefs: parsePrefer(req.headers.prefer),
+        alternateKeys,
       };
       if (/^\/api\/data\/v9\.[0-2]\/\$batch$/.test(req.url.pathname)) {
         if (req.method !== 'POST') {

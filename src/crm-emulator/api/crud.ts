@@ -131,8 +131,11 @@ export async function upsertHandler(
   id: string,
   req: ApiRequest,
   resolve: (ref: string) => string | undefined,
+  keyValues?: Record<string, unknown>,
 ): Promise<ApiResponse> {
-  const payload = payloadOf(entity, jsonBody(req), resolve);
+  const body = payloadOf(entity, jsonBody(req), resolve);
+  // An upsert by alternate key that creates the row sets the key's columns.
+  const payload = keyValues ? { ...body, changes: { ...keyValues, ...body.changes } } : body;
   const { record, created } = await write(ctx, async (w) => {
     const existing = await getRecord(w.q, entity.logicalName, id, true);
     checkIfMatch(req, existing, entity, id);

@@ -1,6 +1,6 @@
-import { isGuid } from '../../shared/ids.ts';
-import { ENTITIES, type EntityDef, entityBySet } from '../catalogue/index.ts';
-import { CODES, CrmError, errorBody, queryError, segmentNotFound } from '../errors.ts';
+import { ENTITIES, entityBySet } from '../catalogue/index.ts';
+import { CODES, CrmError, errorBody, notFound, segmentNotFound } from '../errors.ts';
+import { parseKeySegment, resolveAlternateKey } from './alternate-keys.ts';
 import { BULK_MESSAGES, bulkHandler } from './bulk.ts';
 import {
   createHandler,
@@ -41,22 +41,6 @@ export function errorResponse(err: unknown): ApiResponse {
 
 const methodNotAllowed = (method: string, what: string) =>
   new CrmError(405, CODES.notSupported, `The HTTP method '${method}' is not allowed on ${what}.`);
-
-function parseKey(entity: EntityDef, key: string): string {
-  let k = key.trim();
-  const eq = k.indexOf('=');
-  if (eq >= 0) {
-    const name = k.slice(0, eq).trim();
-    if (name !== entity.primaryKey) {
-      throw queryError(
-        `The key '${name}' is not defined as an alternate key of '${entity.logicalName}'.`,
-      );
-    }
-    k = k.slice(eq + 1).trim();
-  }
-  if (!isGuid(k)) throw queryError('Bad Request - Error in query syntax.');
-  return k.toLowerCase();
-}
 
 function serviceDocument(ctx: RequestContext): ApiResponse {
   return jsonResponse(200, {
@@ -105,13 +89,24 @@ export async function route(
     if (req.method === 'POST') return createHandler(ctx, entity, req, resolve);
     throw methodNotAllowed(req.method, entity.entitySet);
   }
-  const id = parseKey(entity, key);
+  const segment = parseKeySegment(entity, key);
+  let id: string;
+  let keyValues: Record<string, unknown> | undefined;
+  if ('id' in segment) id = segment.id;
+  else {
+    const found = await resolveAlternateKey(ctx, entity, segment.values);
+    if (!found.found && !(req.method === 'PATCH' && rest.length === 0)) {
+      throw notFound(entity.logicalName, segment.text);
+    }
+    id = found.id;
+    if (!found.found) keyValues = found.columns;
+  }
   if (rest.length === 0) {
     switch (req.method) {
       case 'GET':
         return retrieveHandler(ctx, entity, id, req);
       case 'PATCH':
-        return upsertHandler(ctx, entity, id, req, resolve);
+        return upsertHandler(ctx, entity, id, req, resolve, keyValues);
       case 'DELETE':
         return deleteHandler(ctx, entity, id, req);
       default:

@@ -41,6 +41,8 @@ export interface RequestContext {
   readonly prefs: Preferences;
   /** The transaction of the change set this operation belongs to. */
   readonly tx?: Queryable;
+  /** Declared alternate keys by table (none by default, as in Dataverse). */
+  readonly alternateKeys?: Readonly<Record<string, readonly (readonly string[])[]>>;
 }
 
 /** What a write works with: the transaction plus the request context. */

@@ -11,6 +11,7 @@ import {
   updateRecord,
 } from '../store/records.ts';
 import type { Binding, Payload } from '../store/values.ts';
+import { checkAlternateKeys } from './alternate-keys.ts';
 import type { WriteContext } from './types.ts';
 
 type Data = Record<string, unknown>;
@@ -141,6 +142,7 @@ export async function createRecords(
     w,
     items.flatMap((i) => i.payload.bindings),
   );
+  for (const row of rows) await checkAlternateKeys(w, w.q, entity, row.id, row.data);
   const rules = rulesFor(entity.logicalName);
   if (!rules) return insertRecords(w.q, entity.logicalName, rows, w.now);
   const out: StoredRecord[] = [];
@@ -181,6 +183,7 @@ export async function updateExisting(
   const data: Data = { ...existing.data, ...changes, _modifiedby_value: w.caller.systemUserId };
   resolveState(entity, data, changes);
   derive(entity, data, w);
+  await checkAlternateKeys(w, w.q, entity, existing.id, data);
   const rules = rulesFor(entity.logicalName);
   await rules?.beforeUpdate?.(w, entity, existing, data, changes);
   const updated = await updateRecord(w.q, entity.logicalName, existing.id, data, w.now);

@@ -128,7 +128,7 @@ async function copyDocument(
 
 async function entityResponse(ctx: RequestContext, record: StoredRecord) {
   const entity = mustEntity(record.entity);
-  const [body] = await serializeRecords(ctx.db, entity, [record], ctx.prefs);
+  const [body] = await serializeRecords(ctx.tx ?? ctx.db, entity, [record], ctx.prefs);
   return jsonResponse(200, {
     '@odata.context': `${ctx.apiUrl}$metadata#${entity.entitySet}/$entity`,
     ...body,
