@@ -6,7 +6,13 @@ import type {
 import { odataString } from '../../dataverse/index.ts';
 import { ok } from '../../shared/result.ts';
 import type { FilterCondition } from '../../sync/model.ts';
-import type { CrmLookupValue, CrmPort, CrmRecord, CrmWriteResult } from '../../sync/ports.ts';
+import type {
+  CrmLookupValue,
+  CrmPort,
+  CrmRecord,
+  CrmWrite,
+  CrmWriteResult,
+} from '../../sync/ports.ts';
 import { CRM_ENTITIES, type CrmEntityInfo, TYPE_COLUMNS } from './crm-catalogue.ts';
 
 const LOOKUP_VALUE = /^_(.+)_value$/;
@@ -43,7 +49,26 @@ export function crmPort(client: DataverseClient): CrmPort {
     };
   };
 
-  return {
+  /**
+   * The versions the CRM gave our writes when its answers did not carry them, read back in one
+   * query per 200 rows (asking for the representation of every write costs the server far more). A row someone else changed since is
+   * left without a version, so that change is still seen as a change.
+   */
+  async function versionsAfterWrite(written: readonly CrmWrite[]): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    const me = await port.integrationUserId();
+    if (!me.ok) return out;
+    const byEntity = new Map<string, string[]>();
+    for (const w of written) byEntity.set(w.entity, [...(byEntity.get(w.entity) ?? []), w.id]);
+    for (const [entity, ids] of byEntity) {
+      const rows = await port.get(entity, ids);
+      if (!rows.ok) continue;
+      for (const r of rows.value.values()) if (r.modifiedBy === me.value) out.set(r.id, r.version);
+    }
+    return out;
+  }
+
+  const port: CrmPort = {
     async changes(entity, watermark) {
       const e = info(entity);
       const r = await client.trackChanges(e.set, watermark ? { deltaLink: watermark } : {});
@@ -94,23 +119,31 @@ export function crmPort(client: DataverseClient): CrmPort {
       });
       // Change sets are much cheaper for the server than standalone operations; a change set that
       // fails is sent again operation by operation, so one bad record never fails its neighbours.
-      // The representation carries the new versionnumber (ETag), which the coupling records.
-      const results = await client.executeBatch(ops, { returnRepresentation: true });
+      const results = await client.executeBatch(ops);
       const again = results.flatMap((r, i) => (r.ok ? [] : [i]));
       if (again.length > 0) {
         const single = await client.executeBatch(
           again.map((i) => ({ ...ops[i]!, changeSet: undefined })),
-          { returnRepresentation: true },
         );
         again.forEach((index, k) => {
           results[index] = single[k]!;
         });
       }
+      // A 204 usually carries the new ETag; only writes answered without one are read back.
+      const versions = await versionsAfterWrite(
+        writes.filter((_, i) => {
+          const r = results[i]!;
+          return r.ok && versionOf(r.value.etag) === null;
+        }),
+      );
       return ok(
         results.map(
-          (r): CrmWriteResult =>
+          (r, i): CrmWriteResult =>
             r.ok
-              ? { ok: true, version: versionOf(r.value.etag) }
+              ? {
+                  ok: true,
+                  version: versionOf(r.value.etag) ?? versions.get(writes[i]!.id) ?? null,
+                }
               : { ok: false, message: r.error.message, notFound: r.error.status === 404 },
         ),
       );
@@ -135,6 +168,7 @@ export function crmPort(client: DataverseClient): CrmPort {
     },
     columns: () => undefined,
   };
+  return port;
 }
 
 /** Dataverse ETags are `W/"<versionnumber>"`. */

@@ -52,7 +52,9 @@ export function erpPort(db: Db): ErpPort {
       return r.rows.map((row) => toRecord(e, row));
     },
     async currentSeq() {
-      const r = await db.query<{ v: number }>('SELECT last_value AS v FROM erp.change_seq');
+      // The horizon, not the sequence's last value: below it no change is still uncommitted, so
+      // a watermark capped there never steps over a change that commits late.
+      const r = await db.query<{ v: number }>('SELECT erp.change_horizon() AS v');
       return Number(r.rows[0]?.v ?? 0);
     },
     async get(table, ids) {

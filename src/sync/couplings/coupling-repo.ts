@@ -102,6 +102,46 @@ export async function insertCoupling(
   return toCoupling(r.rows[0]!);
 }
 
+/** Creates many pending couplings in one statement (the chosen CRM ids of a chunk's creates). */
+export async function insertPendingCouplings(
+  db: Queryable,
+  c: { mappingName: string; erpTable: string; crmEntity: string },
+  pairs: readonly { erpId: string; crmId: string }[],
+): Promise<Map<string, Coupling>> {
+  if (pairs.length === 0) return new Map();
+  const r = await db.query<CouplingRow>(
+    `INSERT INTO integration.couplings (id, mapping_name, erp_table, erp_id, crm_entity, crm_id, state)
+     SELECT gen_random_uuid(), $1, $2, p.erp_id, $3, p.crm_id, 'pending'
+     FROM unnest($4::uuid[], $5::uuid[]) AS p(erp_id, crm_id)
+     RETURNING *`,
+    [c.mappingName, c.erpTable, c.crmEntity, pairs.map((p) => p.erpId), pairs.map((p) => p.crmId)],
+  );
+  return new Map(r.rows.map((row) => [row.erp_id, toCoupling(row)]));
+}
+
+/** `markSynced` for many couplings of one pass in one statement. */
+export async function markSyncedMany(
+  db: Queryable,
+  pass: PassDirection,
+  jobId: string,
+  items: readonly { id: string; erpSeq: number | null; crmVersion: number | null }[],
+): Promise<void> {
+  if (items.length === 0) return;
+  const [result, job, error] =
+    pass === 'ToIntegrationTable'
+      ? ['last_result_to_crm', 'last_job_to_crm', 'last_error_to_crm']
+      : ['last_result_to_erp', 'last_job_to_erp', 'last_error_to_erp'];
+  await db.query(
+    `UPDATE integration.couplings c SET state = 'coupled', ${result} = 'Success', ${job} = $1, ${error} = NULL,
+       last_synced_erp_seq = greatest(coalesce(c.last_synced_erp_seq, 0), coalesce(v.erp_seq, 0)),
+       last_synced_crm_version = greatest(coalesce(c.last_synced_crm_version, 0), coalesce(v.crm_version, 0)),
+       updated_at = now()
+     FROM unnest($2::uuid[], $3::bigint[], $4::bigint[]) AS v(id, erp_seq, crm_version)
+     WHERE c.id = v.id`,
+    [jobId, items.map((i) => i.id), items.map((i) => i.erpSeq), items.map((i) => i.crmVersion)],
+  );
+}
+
 /** Records a successful synchronization of a coupling in one direction, with both sides' versions. */
 export async function markSynced(
   db: Queryable,

@@ -98,6 +98,39 @@ export async function logRecordError(
   );
 }
 
+export interface WriteRecord {
+  readonly jobId: string;
+  readonly mappingName: string;
+  readonly side: 'erp' | 'crm';
+  readonly recordId: string;
+  readonly action: 'insert' | 'modify';
+  readonly before?: unknown;
+  readonly after: unknown;
+}
+
+/** Records many written values in one statement. */
+export async function recordWrites(db: Queryable, writes: readonly WriteRecord[]): Promise<void> {
+  if (writes.length === 0) return;
+  await db.query(
+    `INSERT INTO integration.write_history (job_id, mapping_name, side, record_id, action, before, after)
+     SELECT w.job_id, w.mapping_name, w.side, w.record_id, w.action, w.before, w.after
+     FROM jsonb_to_recordset($1::jsonb) AS w(job_id uuid, mapping_name text, side text, record_id uuid, action text, before jsonb, after jsonb)`,
+    [
+      JSON.stringify(
+        writes.map((w) => ({
+          job_id: w.jobId,
+          mapping_name: w.mappingName,
+          side: w.side,
+          record_id: w.recordId,
+          action: w.action,
+          before: w.before ?? null,
+          after: w.after,
+        })),
+      ),
+    ],
+  );
+}
+
 /** Records a value the engine wrote (history for audit and undo). */
 export async function recordWrite(
   db: Queryable,

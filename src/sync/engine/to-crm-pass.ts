@@ -2,9 +2,9 @@ import { newId } from '../../shared/ids.ts';
 import {
   couplingsByErpIds,
   deleteCoupling,
-  insertCoupling,
+  insertPendingCouplings,
   markFailed,
-  markSynced,
+  markSyncedMany,
   retrySet,
 } from '../couplings/coupling-repo.ts';
 import { getWatermarks, setWatermark } from '../mappings/mapping-repo.ts';
@@ -17,7 +17,7 @@ import {
   type RunOptions,
 } from './context.ts';
 import { transferFields } from './field-transfer.ts';
-import { logRecordError, recordWrite, saveProgress } from './job-log.ts';
+import { logRecordError, recordWrites, saveProgress, type WriteRecord } from './job-log.ts';
 import { couplingLookups } from './lookups.ts';
 import { matchesFilter } from './values.ts';
 
@@ -42,7 +42,7 @@ export async function runToCrmPass(
   opts: RunOptions,
 ): Promise<JobCounters> {
   const counters = emptyCounters();
-  const size = ctx.chunkSize ?? 500;
+  const size = ctx.chunkSize ?? 1000;
   const lookups = couplingLookups(ctx.db, ctx.erp, ctx.crm, ctx.mappings);
   const seen = new Set<string>();
   const process = async (rows: ErpRecord[]) => {
@@ -108,6 +108,9 @@ async function processChunk(
   const who = m.direction === 'Bidirectional' ? await ctx.crm.integrationUserId() : undefined;
   const integrationUser = who?.ok ? who.value : undefined;
   const planned: PlannedWrite[] = [];
+  const creates: { row: ErpRecord; coupling: Coupling | undefined }[] = [];
+  const synced: { id: string; erpSeq: number | null; crmVersion: number | null }[] = [];
+  const history: WriteRecord[] = [];
   const fail = async (row: ErpRecord, coupling: Coupling | undefined, message: string) => {
     counters.failed++;
     await logRecordError(ctx.db, jobId, m.name, 'ToIntegrationTable', {
@@ -150,29 +153,7 @@ async function processChunk(
     if (!coupling || coupling.state === 'pending') {
       if (!coupling && !restoring && m.syncOnlyCoupled && !opts.ignoreOnlyCoupled && !opts.erpIds)
         continue;
-      // Exactly-once create (B3): the CRM id is chosen and recorded before the create is sent, so
-      // a retried run re-sends the same create instead of making a duplicate. The pending coupling
-      // also carries a failure, so a record that cannot be created yet is retried, never dropped.
-      const c =
-        coupling ??
-        (await insertCoupling(ctx.db, {
-          mappingName: m.name,
-          erpTable: m.erpTable,
-          erpId: row.id,
-          crmEntity: m.crmEntity,
-          crmId: newId(),
-          state: 'pending',
-        }));
-      const t = await transferFields(m, 'ToIntegrationTable', row.values, undefined, lookups);
-      if (t.failure) {
-        await fail(row, c, t.failure);
-        continue;
-      }
-      planned.push({
-        row,
-        coupling: c,
-        write: { kind: 'create', entity: m.crmEntity, id: c.crmId, values: t.changes },
-      });
+      creates.push({ row, coupling });
       continue;
     }
     const sourceChanged =
@@ -212,10 +193,7 @@ async function processChunk(
     }
     if (Object.keys(t.changes).length === 0) {
       counters.unchanged++;
-      await markSynced(ctx.db, coupling.id, 'ToIntegrationTable', jobId, {
-        erpSeq: row.changeSeq,
-        crmVersion: destination!.version,
-      });
+      synced.push({ id: coupling.id, erpSeq: row.changeSeq, crmVersion: destination!.version });
       continue;
     }
     planned.push({
@@ -225,7 +203,31 @@ async function processChunk(
       write: { kind: 'update', entity: m.crmEntity, id: coupling.crmId, values: t.changes },
     });
   }
-  if (planned.length === 0) return;
+  // Exactly-once create (B3): the CRM ids are chosen and recorded (as pending couplings) before the
+  // creates are sent, so a retried run re-sends the same creates instead of making duplicates. A
+  // pending coupling also carries a failure, so a record that cannot be created yet is retried.
+  const pending = await insertPendingCouplings(
+    ctx.db,
+    { mappingName: m.name, erpTable: m.erpTable, crmEntity: m.crmEntity },
+    creates.filter((c) => !c.coupling).map((c) => ({ erpId: c.row.id, crmId: newId() })),
+  );
+  for (const { row, coupling } of creates) {
+    const c = coupling ?? pending.get(row.id)!;
+    const t = await transferFields(m, 'ToIntegrationTable', row.values, undefined, lookups);
+    if (t.failure) {
+      await fail(row, c, t.failure);
+      continue;
+    }
+    planned.push({
+      row,
+      coupling: c,
+      write: { kind: 'create', entity: m.crmEntity, id: c.crmId, values: t.changes },
+    });
+  }
+  if (planned.length === 0) {
+    await markSyncedMany(ctx.db, 'ToIntegrationTable', jobId, synced);
+    return;
+  }
 
   const results = await ctx.crm.write(planned.map((p) => p.write));
   if (!results.ok) {
@@ -244,13 +246,10 @@ async function processChunk(
       );
       continue;
     }
-    await markSynced(ctx.db, p.coupling.id, 'ToIntegrationTable', jobId, {
-      erpSeq: p.row.changeSeq,
-      crmVersion: r.version,
-    });
+    synced.push({ id: p.coupling.id, erpSeq: p.row.changeSeq, crmVersion: r.version });
     if (p.write.kind === 'create') counters.inserted++;
     else counters.modified++;
-    await recordWrite(ctx.db, {
+    history.push({
       jobId,
       mappingName: m.name,
       side: 'crm',
@@ -260,6 +259,8 @@ async function processChunk(
       after: p.write.values,
     });
   }
+  await markSyncedMany(ctx.db, 'ToIntegrationTable', jobId, synced);
+  await recordWrites(ctx.db, history);
 }
 
 const pick = (values: Readonly<Record<string, unknown>>, keys: string[]) =>

@@ -32,7 +32,7 @@ export async function runToErpPass(
   opts: RunOptions,
 ): Promise<JobCounters> {
   const counters = emptyCounters();
-  const size = ctx.chunkSize ?? 500;
+  const size = ctx.chunkSize ?? 1000;
   const who = await ctx.crm.integrationUserId();
   if (!who.ok)
     throw new Error(`Cannot identify the integration user in the CRM: ${who.error.message}`);

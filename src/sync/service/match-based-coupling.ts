@@ -150,7 +150,7 @@ async function* erpRecords(
   m: TableMapping,
   ids?: readonly string[],
 ): AsyncGenerator<ErpRecord[]> {
-  const size = ctx.chunkSize ?? 500;
+  const size = ctx.chunkSize ?? 1000;
   if (ids) {
     for (let i = 0; i < ids.length; i += size)
       yield [...(await ctx.erp.get(m.erpTable, ids.slice(i, i + size))).values()];
