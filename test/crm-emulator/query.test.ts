@@ -123,6 +123,11 @@ test('paging with odata.maxpagesize and @odata.nextLink; $count', async () => {
   assert.equal(pages, 3);
   assert.equal(seen.length, 12);
   assert.deepEqual(seen, [...seen].sort());
+  const total = await api.get('contacts?$select=lastname&$count=true&$top=1', {
+    prefer: 'odata.include-annotations="Microsoft.Dynamics.CRM.*"',
+  });
+  assert.equal(total.json['@Microsoft.Dynamics.CRM.totalrecordcount'], 12);
+  assert.equal(total.json['@Microsoft.Dynamics.CRM.totalrecordcountlimitexceeded'], false);
   const count = await api.get('contacts/$count');
   assert.equal(count.text, '12');
 });
@@ -132,6 +137,7 @@ test('option-set formatted values', async () => {
     prefer: 'odata.include-annotations="OData.Community.Display.V1.FormattedValue"',
   });
   const row = r.json.value[0];
+  assert.match(r.headers.get('preference-applied') ?? '', /odata\.include-annotations=/);
   assert.equal(row['statecode@OData.Community.Display.V1.FormattedValue'], 'Active');
   assert.equal(row['statuscode@OData.Community.Display.V1.FormattedValue'], 'Active');
 });

@@ -2,6 +2,7 @@ import type { EntityDef } from '../catalogue/index.ts';
 import { queryError } from '../errors.ts';
 import { orderSql } from '../odata/columns-sql.ts';
 import { filterToSql, Params } from '../odata/filter-sql.ts';
+import { wantsAnnotation } from '../odata/prefer.ts';
 import { parseQueryOptions, type QueryOptions } from '../odata/query-options.ts';
 import {
   changedSince,
@@ -107,14 +108,25 @@ export async function retrieveMultiple(
   if (opts.count) {
     const n = await countRecords(q, entity.logicalName, where, params.values, MAX_PAGE_SIZE);
     body['@odata.count'] = Math.min(n, MAX_PAGE_SIZE);
+    if (wantsAnnotation(ctx.prefs, 'Microsoft.Dynamics.CRM.totalrecordcount')) {
+      body['@Microsoft.Dynamics.CRM.totalrecordcount'] = Math.min(n, MAX_PAGE_SIZE);
+      body['@Microsoft.Dynamics.CRM.totalrecordcountlimitexceeded'] = n > MAX_PAGE_SIZE;
+    }
+  } else if (wantsAnnotation(ctx.prefs, 'Microsoft.Dynamics.CRM.totalrecordcount')) {
+    body['@Microsoft.Dynamics.CRM.totalrecordcount'] = -1;
+    body['@Microsoft.Dynamics.CRM.totalrecordcountlimitexceeded'] = false;
   }
   body.value = await serializeRecords(q, entity, page, ctx.prefs, opts.select, opts.expand);
   if (more) {
     body['@odata.nextLink'] = linkWith(req, '$skiptoken', cookieText({ page: cookie.page + 1 }));
   }
-  const applied: Record<string, string> =
-    maxPage !== undefined ? { 'Preference-Applied': `odata.maxpagesize=${maxPage}` } : {};
-  return jsonResponse(200, body, applied);
+  const applied = [
+    ...(maxPage !== undefined ? [`odata.maxpagesize=${maxPage}`] : []),
+    ...(ctx.prefs.annotations.length
+      ? [`odata.include-annotations="${ctx.prefs.annotations.join(',')}"`]
+      : []),
+  ];
+  return jsonResponse(200, body, applied.length ? { 'Preference-Applied': applied.join(',') } : {});
 }
 
 /** Change tracking: the first read (all rows plus a delta link) or the changes since a token. */
