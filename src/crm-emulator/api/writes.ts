@@ -54,7 +54,7 @@ export function resolveState(entity: EntityDef, data: Data, changes: Data): void
   } else if (state) {
     data.statuscode = state.defaultStatus;
   }
-  data.statecode = state!.value;
+  if (state) data.statecode = state.value;
 }
 
 /** Server-kept columns derived from others (names, composite addresses, owner parts). */
