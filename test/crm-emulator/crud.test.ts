@@ -156,6 +156,25 @@ test('lookups: written with @odata.bind, read as _x_value with annotations; poly
   assert.equal(missing.status, 404);
 });
 
+test('overriddencreatedon sets createdon; team ownership', async () => {
+  const team = (await api.get('teams?$select=name')).json.value[0].teamid;
+  const r = await api.post(
+    'accounts?$select=createdon,_ownerid_value,_owningteam_value,_owninguser_value',
+    {
+      name: 'Migrated',
+      overriddencreatedon: '2020-02-03T04:05:06Z',
+      'ownerid@odata.bind': `/teams(${team})`,
+    },
+    { prefer: 'return=representation,odata.include-annotations="*"' },
+  );
+  assert.equal(r.status, 201, r.text);
+  assert.equal(r.json.createdon, '2020-02-03T04:05:06Z');
+  assert.equal(r.json._ownerid_value, team);
+  assert.equal(r.json['_ownerid_value@Microsoft.Dynamics.CRM.lookuplogicalname'], 'team');
+  assert.equal(r.json._owningteam_value, team);
+  assert.equal(r.json._owninguser_value, null);
+});
+
 test('single properties: GET, PUT and DELETE', async () => {
   const id = await api.create('accounts', { name: 'Props', telephone1: '1' });
   const p = await api.get(`accounts(${id})/name`);

@@ -104,7 +104,10 @@ export async function existingIds(
 
 const isUniqueViolation = (err: unknown) => (err as { code?: string }).code === '23505';
 
-/** Inserts records of one table with one statement; a taken id is a duplicate-key failure. */
+/**
+ * Inserts records of one table with one statement; a taken id is a duplicate-key failure.
+ * `overriddencreatedon` (data migration) becomes the record's createdon, as in Dataverse.
+ */
 export async function insertRecords(
   q: Queryable,
   entity: string,
@@ -114,7 +117,8 @@ export async function insertRecords(
   try {
     const r = await q.query<Row>(
       `INSERT INTO crm.records (entity, id, data, version_number, created_on, modified_on)
-       SELECT $1, x.id, x.data, nextval('crm.version_seq'), $4, $4
+       SELECT $1, x.id, x.data, nextval('crm.version_seq'),
+              coalesce((x.data->>'overriddencreatedon')::timestamptz, $4), $4
        FROM unnest($2::uuid[], $3::jsonb[]) WITH ORDINALITY AS x(id, data, n)
        ORDER BY x.n
        RETURNING ${COLUMNS}`,
