@@ -261,3 +261,22 @@ test('deletion conflicts: none fails, restore recreates the CRM record, remove c
   assert.equal(none2.rowCount, 0);
   await fx.setMapping(base);
 });
+
+test('a CRM value the ERP refuses fails that record with the ERP validation message; nothing is half written', async () => {
+  const m = fx.mapping('CUSTOMER');
+  const long = 'X'.repeat(150);
+  assert.ok(
+    (await fx.user.update('accounts', accountId, { name: long, address1_city: 'Narvik' })).ok,
+  );
+  const run = await runMapping(fx.ctx, m, { only: 'FromIntegrationTable' });
+  assert.equal(run[0]!.counters.failed, 1);
+  const e = await fx.db.query<{ message: string }>(
+    'SELECT message FROM integration.sync_errors WHERE job_id = $1',
+    [run[0]!.jobId],
+  );
+  assert.match(
+    e.rows[0]!.message,
+    /Modifying customers failed because of the following error: .*displayName/,
+  );
+  assert.notEqual((await erpCustomer(customerId)).city, 'Narvik', 'the whole record was refused');
+});

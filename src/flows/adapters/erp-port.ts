@@ -1,6 +1,6 @@
-import type { Db, Queryable } from '../../db/db.ts';
-import type { EntityDef, FieldDef } from '../../erp/catalog.ts';
-import { nextNumber } from '../../erp/number-series.ts';
+import type { Db } from '../../db/db.ts';
+import { type EntityDef, entities, type FieldDef } from '../../erp/catalog.ts';
+import { createRecord, updateRecord } from '../../erp/crud.ts';
 import { atomic } from '../../erp/tx.ts';
 import { failure, ok, type Result } from '../../shared/result.ts';
 import type { ErpPort, ErpRecord } from '../../sync/ports.ts';
@@ -80,74 +80,45 @@ export function erpPort(db: Db): ErpPort {
       );
       return r.rows.map((row) => toRecord(e, row));
     },
-    insert: (table, values) => write(db, def(table), undefined, values),
-    update: (table, id, values) => write(db, def(table), id, values),
+    insert: (table, values) => write(def(table), undefined, values),
+    update: (table, id, values) => write(def(table), id, values),
     fields: (table) => {
       const e = integrationEntities.get(table);
       return e ? readable(e).map((f) => f.name) : undefined;
     },
   };
 
+  /**
+   * Writes through the ERP's own create/update (its validation, number series and checks apply,
+   * as BC's "validate field"), as the integration actor, then reads the row back with its new
+   * change sequence.
+   */
   function write(
-    db: Db,
     e: EntityDef,
     id: string | undefined,
     values: Record<string, unknown>,
   ): Promise<Result<ErpRecord>> {
-    const writable = new Map(
-      e.fields.filter((f) => f.column && !f.readOnly && f.name !== 'id').map((f) => [f.name, f]),
+    const erpDef = entities.get(e.set);
+    if (!erpDef)
+      return Promise.resolve(failure('method_not_allowed', `${e.set} cannot be written`));
+    const body = Object.fromEntries(
+      Object.entries(values).map(([k, v]) => [
+        k,
+        forApi(
+          erpDef.fields.find((f) => f.name === k),
+          v,
+        ),
+      ]),
     );
-    const unknown = Object.keys(values).filter((k) => !writable.has(k));
-    if (unknown.length > 0)
-      return Promise.resolve(
-        failure('unknown_field', `${e.set} cannot take ${unknown.join(', ')}`),
-      );
     return atomic(db, async (tx) => {
       await tx.query("SELECT set_config('kobling.actor', $1, true)", [INTEGRATION_ACTOR]);
-      const row: Record<string, unknown> = { ...values };
-      if (!id && e.numberSeries && writable.has('number') && !row.number) {
-        const n = await numberFor(tx, e.numberSeries);
-        if (!n.ok) return n;
-        row.number = n.value;
-      }
-      for (const f of e.fields) {
-        if (f.required && !id && (row[f.name] === undefined || row[f.name] === null)) {
-          return failure('validation_failed', `${f.name} is required for ${e.set}`);
-        }
-        const v = row[f.name];
-        if (f.maxLength && typeof v === 'string' && v.length > f.maxLength) {
-          return failure(
-            'validation_failed',
-            `${f.name} is ${v.length} characters long; ${e.set} allows ${f.maxLength}`,
-          );
-        }
-      }
-      const entries = Object.entries(row).map(
-        ([k, v]) => [writable.get(k)!, toDb(writable.get(k)!, v)] as const,
-      );
-      let rowId = id;
-      if (rowId) {
-        if (entries.length > 0) {
-          const sets = entries.map(([f], i) => `${f.column} = $${i + 2}`).join(', ');
-          const r = await tx.query(
-            `UPDATE ${e.table} t SET ${sets} WHERE ${where(e, 't.id = $1')}`,
-            [rowId, ...entries.map(([, v]) => v)],
-          );
-          if (r.rowCount === 0) return failure('not_found', `No ${e.set} record ${rowId}`);
-        }
-      } else {
-        const fixed = Object.entries(e.fixed ?? {});
-        const cols = [...entries.map(([f]) => f.column), ...fixed.map(([c]) => c)];
-        const params = [...entries.map(([, v]) => v), ...fixed.map(([, v]) => v)];
-        const r = await tx.query<{ id: string }>(
-          `INSERT INTO ${e.table} (id, ${cols.join(', ')}) VALUES (gen_random_uuid(), ${params.map((_, i) => `$${i + 1}`).join(', ')}) RETURNING id`,
-          params,
-        );
-        rowId = r.rows[0]!.id;
-      }
+      const saved = id
+        ? await updateRecord(tx, erpDef, id, body)
+        : await createRecord(tx, erpDef, body);
+      if (!saved.ok) return saved;
       const back = await tx.query<Row>(
         `SELECT ${selectList(e)} FROM ${e.table} t WHERE t.id = $1`,
-        [rowId],
+        [saved.value.id],
       );
       return ok(toRecord(e, back.rows[0]!));
     });
@@ -157,15 +128,6 @@ export function erpPort(db: Db): ErpPort {
 const readable = (e: EntityDef): FieldDef[] =>
   e.fields.filter((f) => f.name !== 'id' && f.name !== 'lastModifiedDateTime');
 
-async function numberFor(tx: Queryable, seriesColumn: string): Promise<Result<string>> {
-  const r = await tx.query<Record<string, string | null>>(
-    `SELECT ${seriesColumn} AS code FROM erp.sales_setup LIMIT 1`,
-  );
-  const code = r.rows[0]?.code;
-  if (!code) return failure('invalid_reference', `No number series is set up for ${seriesColumn}`);
-  return nextNumber(tx, code);
-}
-
 /** Numbers travel as JSON numbers (as Dataverse expects them); the database keeps them exact. */
 function fromDb(f: FieldDef, v: unknown): unknown {
   if (v === null || v === undefined) return null;
@@ -173,9 +135,8 @@ function fromDb(f: FieldDef, v: unknown): unknown {
   return v;
 }
 
-function toDb(f: FieldDef, v: unknown): unknown {
-  if (v === null || v === undefined) return f.type === 'string' && !f.nullable ? '' : null;
-  if (f.type === 'decimal' || f.type === 'integer') return String(v);
-  if (f.type === 'boolean') return v === true || v === 'true';
+/** The CRM's empty text is null; the ERP keeps empty text as ''. */
+function forApi(f: FieldDef | undefined, v: unknown): unknown {
+  if ((v === null || v === undefined) && f?.type === 'string' && !f.nullable) return '';
   return v;
 }
