@@ -152,6 +152,9 @@ test('bad queries answer 400 with the Dataverse error body', async () => {
     'contacts?$skip=5',
     "contacts?$filter=statecode eq 'x'",
     'contacts(not-a-guid)',
+    'accounts?$expand=primarycontactid($select=nosuch)',
+    'accounts?$expand=nosuchnav',
+    'quotes?$expand=quote_details($filter=nosuch eq 1)',
   ]) {
     const r = await api.get(path);
     assert.equal(r.status, 400, `${path}: ${r.text}`);

@@ -109,9 +109,14 @@ function parseExpand(entity: EntityDef, text: string): ExpandOption[] {
     }
     if (!target || !many) {
       const select = nested.get('$select');
+      const targets = navigations(entity).get(navName)!;
       return {
         navigation: navName,
-        select: select ? select.split(',').map((x) => x.trim()) : undefined,
+        select: select
+          ? targets.length === 1
+            ? parseSelect(mustEntity(targets[0]!.target), select)
+            : select.split(',').map((x) => x.trim())
+          : undefined,
       };
     }
     const inner = parseQueryOptions(target, nested);
