@@ -65,11 +65,13 @@ export async function startWorkers(
           pollingIntervalSeconds: options.pollingIntervalSeconds ?? 2,
           includeMetadata: true,
         },
+        // With one job per fetch, what the handler returns becomes the job's output in pg-boss.
         async (jobs) => {
+          let output: unknown;
           for (const job of jobs) {
             const started = Date.now();
             try {
-              await d.handler(job.data as never, {
+              output = await d.handler(job.data as never, {
                 id: job.id,
                 retryCount: (job as { retryCount?: number }).retryCount,
               });
@@ -82,6 +84,7 @@ export async function startWorkers(
               throw err;
             }
           }
+          return output;
         },
       );
     }

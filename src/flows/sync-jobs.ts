@@ -2,6 +2,7 @@ import type { JobDefinition, PgBoss } from '../db/job-queue.ts';
 import { readConnection } from '../sync/connection/connection-repo.ts';
 import { runMapping } from '../sync/engine/run-mapping.ts';
 import { getMapping, listMappings } from '../sync/mappings/mapping-repo.ts';
+import { adhocJob } from './adhoc-jobs.ts';
 import { openEngine, type SyncDeps } from './sync-runtime.ts';
 
 export const SYNC_MAPPING_QUEUE = 'sync.mapping';
@@ -85,6 +86,7 @@ export async function scheduleDueMappings(deps: SyncDeps, boss: PgBoss): Promise
 /** The sync part's background jobs. */
 export function syncJobs(deps: SyncDeps, boss: PgBoss | undefined): JobDefinition[] {
   return [
+    adhocJob(deps),
     {
       queue: SYNC_MAPPING_QUEUE,
       policy: 'stately',

@@ -193,3 +193,71 @@ test('couple by CRM name, create in CRM, synchronize now, and read jobs and erro
   const job = await call('GET', `/jobs/${errors.json.value[0].jobId}`, reader);
   assert.equal(job.json.errors.length, 1);
 });
+
+test('background work: createInCrm queued as a job, followed to its result; skipped records retried', async () => {
+  const { buildServer } = await import('../../src/server/app.ts');
+  const { startJobQueue, startWorkers } = await import('../../src/db/job-queue.ts');
+  const { syncJobs } = await import('../../src/flows/sync-jobs.ts');
+  const boss = await startJobQueue(fx.db, server.ctx.logger);
+  const ctx = { ...server.ctx, boss };
+  await startWorkers(boss, syncJobs(ctx, boss), {
+    concurrency: 1,
+    logger: ctx.logger,
+    pollingIntervalSeconds: 0.5,
+  });
+  const app = await buildServer(ctx);
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.address();
+  const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/api/integration/v1`;
+  const post = (path: string, body: unknown) =>
+    fetch(`${base}${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${processor}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  try {
+    const c = await fx.db.query<{ id: string }>(
+      `INSERT INTO erp.customers (number, display_name) VALUES ('C40000', 'Alpine Ski House') RETURNING id`,
+    );
+    const queued = await post('/createInCrm', {
+      mapping: 'CUSTOMER',
+      erpIds: [c.rows[0]!.id],
+      background: true,
+    });
+    assert.equal(queued.status, 202);
+    const { jobId, status } = (await queued.json()) as { jobId: string; status: string };
+    assert.match(status, new RegExp(jobId));
+    let job: { state: string; result: { created: unknown[] } | null } | undefined;
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline) {
+      const res = await fetch(`${base}/backgroundJobs/${jobId}`, {
+        headers: { authorization: `Bearer ${reader}` },
+      });
+      job = (await res.json()) as typeof job;
+      if (job?.state === 'completed' || job?.state === 'failed') break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.equal(job?.state, 'completed');
+    assert.equal(job?.result?.created.length, 1);
+
+    const coupling = await fx.db.query<{ id: string }>(
+      'SELECT id FROM integration.couplings WHERE erp_id = $1',
+      [c.rows[0]!.id],
+    );
+    await fx.db.query(
+      "UPDATE integration.couplings SET skipped = true, last_result_to_crm = 'Failure' WHERE id = $1",
+      [coupling.rows[0]!.id],
+    );
+    await fx.db.query("UPDATE erp.customers SET city = 'Zermatt' WHERE id = $1", [c.rows[0]!.id]);
+    const retried = await post('/skipped/retry', { couplingIds: [coupling.rows[0]!.id] });
+    const body = (await retried.json()) as {
+      restored: number;
+      results: { records: { outcome: string }[] }[];
+    };
+    assert.equal(body.restored, 1);
+    assert.equal(body.results[0]!.records[0]!.outcome, 'synchronized');
+  } finally {
+    await app.close();
+    await boss.stop({ graceful: false, wait: true });
+  }
+});

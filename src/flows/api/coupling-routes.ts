@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../../server/context.ts';
@@ -6,9 +6,8 @@ import { AppError } from '../../shared/errors.ts';
 import { runMapping } from '../../sync/engine/run-mapping.ts';
 import { listCouplings } from '../../sync/queries.ts';
 import { couple, findCrmByName, uncouple } from '../../sync/service/couplings.ts';
-import { createInCrm, createInErp } from '../../sync/service/create-in.ts';
-import { matchBasedCoupling } from '../../sync/service/match-based-coupling.ts';
 import { synchronizeNow } from '../../sync/service/synchronize-now.ts';
+import { type AdhocWork, performAdhoc, queueAdhoc, SYNC_ADHOC_QUEUE } from '../adhoc-jobs.ts';
 import { engineOrThrow, guid, guids, mappingName, mappingOr404, must, PREFIX } from './shared.ts';
 
 const tags = ['integration: couplings'];
@@ -95,28 +94,36 @@ export function registerCouplingRoutes(app: FastifyInstance, ctx: AppContext): v
     }),
   );
 
+  /** Runs the work in the request, or queues it when `background` is set (202 with the job). */
+  const perform = async (reply: FastifyReply, work: AdhocWork, background: boolean) => {
+    const m = await mappingOr404(ctx, work.mapping);
+    const engine = await engineOrThrow(ctx);
+    if (background) {
+      if (!ctx.boss)
+        throw new AppError('not_ready', 'This process runs no job queue; run without "background"');
+      const jobId = await queueAdhoc(ctx.boss, work);
+      return reply.status(202).send({ jobId, status: `${PREFIX}/backgroundJobs/${jobId}` });
+    }
+    return reply.send(must(await performAdhoc(engine, m, work)));
+  };
+  const background = z.boolean().default(false);
+
   r.post(
     `${PREFIX}/couplings/matchBased`,
     {
       schema: {
         tags,
         summary: 'Match-based coupling of uncoupled ERP records (all, or the ones given)',
-        body: z.strictObject({ mapping: mappingName, erpIds: guids.optional() }),
+        body: z.strictObject({ mapping: mappingName, erpIds: guids.optional(), background }),
       },
     },
-    async (req) => {
-      const engine = await engineOrThrow(ctx);
-      const m = await mappingOr404(ctx, req.body.mapping);
-      if (!m.fields.some((f) => f.useForMatching)) {
-        throw new AppError(
-          'mapping_invalid',
-          `Specify which fields of mapping ${m.name} are used for match-based coupling`,
-        );
-      }
-      return matchBasedCoupling(engine, m, req.body.erpIds);
-    },
+    (req, reply) =>
+      perform(
+        reply,
+        { kind: 'matchBased', mapping: req.body.mapping, erpIds: req.body.erpIds },
+        req.body.background,
+      ),
   );
-
   r.post(
     `${PREFIX}/synchronizeNow`,
     {
@@ -129,38 +136,29 @@ export function registerCouplingRoutes(app: FastifyInstance, ctx: AppContext): v
           erpIds: guids,
           direction: z.enum(['send', 'get', 'merge']),
           confirmOverwrite: z.boolean().default(false),
+          background,
         }),
       },
     },
-    async (req) => {
-      const engine = await engineOrThrow(ctx);
-      const m = await mappingOr404(ctx, req.body.mapping);
-      return must(
-        await synchronizeNow(
-          engine,
-          m,
-          req.body.erpIds,
-          req.body.direction,
-          req.body.confirmOverwrite,
-        ),
-      );
+    (req, reply) => {
+      const { background: bg, ...b } = req.body;
+      return perform(reply, { kind: 'synchronizeNow', ...b }, bg);
     },
   );
-
   r.post(
     `${PREFIX}/createInCrm`,
     {
       schema: {
         tags,
         summary: 'Create the ERP records in Dynamics 365 Sales and couple them',
-        body: z.strictObject({ mapping: mappingName, erpIds: guids }),
+        body: z.strictObject({ mapping: mappingName, erpIds: guids, background }),
       },
     },
-    async (req) =>
-      createInCrm(
-        await engineOrThrow(ctx),
-        await mappingOr404(ctx, req.body.mapping),
-        req.body.erpIds,
+    (req, reply) =>
+      perform(
+        reply,
+        { kind: 'createInCrm', mapping: req.body.mapping, erpIds: req.body.erpIds },
+        req.body.background,
       ),
   );
   r.post(
@@ -169,15 +167,40 @@ export function registerCouplingRoutes(app: FastifyInstance, ctx: AppContext): v
       schema: {
         tags,
         summary: 'Create the CRM rows as ERP records and couple them',
-        body: z.strictObject({ mapping: mappingName, crmIds: guids }),
+        body: z.strictObject({ mapping: mappingName, crmIds: guids, background }),
       },
     },
-    async (req) =>
-      createInErp(
-        await engineOrThrow(ctx),
-        await mappingOr404(ctx, req.body.mapping),
-        req.body.crmIds,
+    (req, reply) =>
+      perform(
+        reply,
+        { kind: 'createInErp', mapping: req.body.mapping, crmIds: req.body.crmIds },
+        req.body.background,
       ),
+  );
+  r.get(
+    `${PREFIX}/backgroundJobs/:id`,
+    {
+      schema: {
+        tags,
+        summary: 'State and result of work queued with "background": true',
+        params: z.strictObject({ id: guid }),
+      },
+    },
+    async (req) => {
+      if (!ctx.boss) throw new AppError('not_ready', 'This process runs no job queue');
+      const job = await ctx.boss.getJobById(SYNC_ADHOC_QUEUE, req.params.id, {
+        includeArchive: true,
+      });
+      if (!job) throw new AppError('not_found', `No background job ${req.params.id}`);
+      return {
+        id: job.id,
+        state: job.state,
+        work: job.data,
+        result: job.output ?? null,
+        createdOn: job.createdOn,
+        completedOn: job.completedOn ?? null,
+      };
+    },
   );
 
   r.post(

@@ -1,0 +1,75 @@
+import type { JobDefinition, PgBoss } from '../db/job-queue.ts';
+import { failure, ok, type Result } from '../shared/result.ts';
+import type { EngineContext } from '../sync/engine/context.ts';
+import { getMapping } from '../sync/mappings/mapping-repo.ts';
+import type { TableMapping } from '../sync/model.ts';
+import { createInCrm, createInErp } from '../sync/service/create-in.ts';
+import { matchBasedCoupling } from '../sync/service/match-based-coupling.ts';
+import { synchronizeNow } from '../sync/service/synchronize-now.ts';
+import { openEngine, type SyncDeps } from './sync-runtime.ts';
+
+export const SYNC_ADHOC_QUEUE = 'sync.adhoc';
+
+/** Work a user asked for that runs in the background (BC's one-shot job queue entries, §5.3). */
+export type AdhocWork =
+  | {
+      kind: 'synchronizeNow';
+      mapping: string;
+      erpIds: string[];
+      direction: 'send' | 'get' | 'merge';
+      confirmOverwrite: boolean;
+    }
+  | { kind: 'createInCrm'; mapping: string; erpIds: string[] }
+  | { kind: 'createInErp'; mapping: string; crmIds: string[] }
+  | { kind: 'matchBased'; mapping: string; erpIds?: string[] };
+
+/** Does one piece of ad-hoc work with an open engine (in a request, or in a background job). */
+export async function performAdhoc(
+  engine: EngineContext,
+  m: TableMapping,
+  work: AdhocWork,
+): Promise<Result<unknown>> {
+  switch (work.kind) {
+    case 'synchronizeNow':
+      return synchronizeNow(engine, m, work.erpIds, work.direction, work.confirmOverwrite);
+    case 'createInCrm':
+      return ok(await createInCrm(engine, m, work.erpIds));
+    case 'createInErp':
+      return ok(await createInErp(engine, m, work.crmIds));
+    case 'matchBased':
+      if (!m.fields.some((f) => f.useForMatching)) {
+        return failure(
+          'mapping_invalid',
+          `Specify which fields of mapping ${m.name} are used for match-based coupling`,
+        );
+      }
+      return ok(await matchBasedCoupling(engine, m, work.erpIds));
+  }
+}
+
+/** Runs ad-hoc work as a job: what it returns becomes the pg-boss job's output. */
+export async function runAdhoc(deps: SyncDeps, work: AdhocWork): Promise<unknown> {
+  const engine = await openEngine(deps);
+  if (!engine.ok) throw new Error(engine.error.message);
+  const m = await getMapping(deps.db, work.mapping);
+  if (!m) throw new Error(`No mapping named '${work.mapping}'`);
+  const r = await performAdhoc(engine.value, m, work);
+  if (!r.ok) throw new Error(r.error.message);
+  return r.value;
+}
+
+/** Queues ad-hoc work; returns the job id to follow it with GET /backgroundJobs/{id}. */
+export async function queueAdhoc(boss: PgBoss, work: AdhocWork): Promise<string | null> {
+  return boss.send(SYNC_ADHOC_QUEUE, work, { retryLimit: 2, retryDelay: 30 });
+}
+
+/** The ad-hoc queue's definition: at most two attempts, 30 s apart, as BC's ad-hoc entries. */
+export function adhocJob(deps: SyncDeps): JobDefinition {
+  return {
+    queue: SYNC_ADHOC_QUEUE,
+    retryLimit: 2,
+    retryDelaySeconds: 30,
+    expireInSeconds: 60 * 60,
+    handler: (data) => runAdhoc(deps, data as AdhocWork),
+  };
+}
