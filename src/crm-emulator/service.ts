@@ -52,6 +52,7 @@ export async function startCrmEmulatorService(ctx: AppContext): Promise<CrmEmula
         ? { rate: c.faultRate, latencyMs: c.latencyMs }
         : undefined,
     limits: c.limits,
+    baseCurrency: baseCurrencyOf(c.baseCurrency),
   });
   const credentials = shownSecret
     ? `client id ${clientId}  secret ${shownSecret}  (shown once)`
@@ -70,4 +71,19 @@ export async function startCrmEmulatorService(ctx: AppContext): Promise<CrmEmula
     emulator,
     stop: () => emulator.stop(),
   };
+}
+
+const CURRENCY_NAMES: Record<string, [string, string]> = {
+  EUR: ['Euro', '€'],
+  USD: ['US Dollar', '$'],
+  GBP: ['Pound Sterling', '£'],
+  NOK: ['Norwegian Krone', 'kr'],
+  SEK: ['Swedish Krona', 'kr'],
+  DKK: ['Danish Krone', 'kr'],
+};
+
+/** The organization's base currency (it should be the ERP's local currency). */
+function baseCurrencyOf(code: string) {
+  const [name, symbol] = CURRENCY_NAMES[code] ?? [code, code];
+  return { code, name, symbol };
 }

@@ -1,3 +1,5 @@
+import type { DataverseClient } from '../dataverse/index.ts';
+import { localCurrency } from '../erp/currency.ts';
 import { failure, ok, type Result } from '../shared/result.ts';
 import {
   type ConnectionPatch,
@@ -87,6 +89,10 @@ export async function testConnection(deps: SyncDeps): Promise<Result<ConnectionT
   }
   if (version && !versionSupported(version))
     problems.push(`Dynamics 365 version ${version} is not supported`);
+  if (authenticated) {
+    const mismatch = await baseCurrencyMismatch(deps, client);
+    if (mismatch) problems.push(mismatch);
+  }
   const report: ConnectionTest = {
     ok: problems.length === 0,
     reachable,
@@ -99,6 +105,35 @@ export async function testConnection(deps: SyncDeps): Promise<Result<ConnectionT
   };
   await setConnectionState(deps.db, { lastTest: report, crmVersion: version, integrationUserId });
   return ok(report);
+}
+
+/**
+ * The ERP's local currency is represented by the organization's base currency, so they must be
+ * the same currency; otherwise every local amount would land in the CRM in the wrong currency.
+ */
+async function baseCurrencyMismatch(
+  deps: SyncDeps,
+  client: DataverseClient,
+): Promise<string | undefined> {
+  const org = await client.retrieveMultiple('organizations', {
+    select: ['_basecurrencyid_value'],
+    top: 1,
+  });
+  const baseId = org.ok ? org.value.value[0]?._basecurrencyid_value : undefined;
+  if (typeof baseId !== 'string') return "The organization's base currency could not be read";
+  const base = await client.retrieve<{ isocurrencycode?: string }>(
+    'transactioncurrencies',
+    baseId,
+    {
+      select: ['isocurrencycode'],
+    },
+  );
+  const local = await localCurrency(deps.db);
+  if (!base.ok || !local) return undefined;
+  const code = base.value.isocurrencycode?.toUpperCase();
+  return code && code !== local.code.toUpperCase()
+    ? `The base currency of Dynamics 365 Sales (${code}) is not the ERP's local currency (${local.code})`
+    : undefined;
 }
 
 /** Enables the integration: the test must pass; the default mappings are created when missing. */

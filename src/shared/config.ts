@@ -19,6 +19,10 @@ const envSchema = z.object({
   KOBLING_CRM_CLIENT_SECRET: z.string().min(16).optional(),
   KOBLING_CRM_FAULT_RATE: z.coerce.number().min(0).max(1).default(0),
   KOBLING_CRM_LATENCY_MS: z.coerce.number().int().min(0).max(60_000).default(0),
+  KOBLING_CRM_BASE_CURRENCY: z
+    .string()
+    .regex(/^[A-Z]{3}$/, 'must be an ISO currency code such as EUR')
+    .default('EUR'),
   KOBLING_CRM_LIMITS: z
     .string()
     .regex(
@@ -51,6 +55,8 @@ export interface Config {
     readonly port: number;
     readonly clientId?: string;
     readonly clientSecret?: string;
+    /** ISO code of the emulated organization's base currency (set on its first start). */
+    readonly baseCurrency: string;
     /** Share of API requests answered 429/503 (fault injection); 0 = off. */
     readonly faultRate: number;
     readonly latencyMs: number;
@@ -129,6 +135,7 @@ export function loadConfig(
         port: e.KOBLING_CRM_PORT,
         clientId: e.KOBLING_CRM_CLIENT_ID,
         clientSecret: e.KOBLING_CRM_CLIENT_SECRET,
+        baseCurrency: e.KOBLING_CRM_BASE_CURRENCY,
         faultRate: e.KOBLING_CRM_FAULT_RATE,
         latencyMs: e.KOBLING_CRM_LATENCY_MS,
         limits: crmLimits(e.KOBLING_CRM_LIMITS),

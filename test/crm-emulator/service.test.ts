@@ -45,7 +45,11 @@ test('the kobling start service generates credentials once, keeps only a hash, a
   const currency = await api.get(
     `transactioncurrencies(${org.json.value[0]._basecurrencyid_value})?$select=isocurrencycode`,
   );
-  assert.equal(currency.json.isocurrencycode, 'USD');
+  assert.equal(
+    currency.json.isocurrencycode,
+    'EUR',
+    'KOBLING_CRM_BASE_CURRENCY, EUR by default like the ERP',
+  );
   assert.equal((await api.get("uoms?$filter=name eq 'Primary Unit'")).json.value.length, 1);
   assert.equal((await api.get("uomschedules?$filter=name eq 'Default Unit'")).json.value.length, 1);
   assert.equal((await api.get('pricelevels')).json.value.length, 1);

@@ -71,11 +71,23 @@ test('test and enable: enabling creates the default mappings', async () => {
   assert.equal(tested.json.ok, true);
   assert.equal(tested.json.authenticated, true);
   assert.match(tested.json.version, /^9\./);
+  await fx.db.query("UPDATE erp.general_setup SET local_currency_code = 'NOK'");
+  const mismatch = await call('POST', '/connection/test', admin);
+  assert.equal(mismatch.json.ok, false);
+  assert.match(
+    mismatch.json.problems.join(),
+    /base currency of Dynamics 365 Sales \(EUR\) is not the ERP's local currency \(NOK\)/,
+  );
+  assert.equal(
+    (await call('POST', '/connection/enable', admin)).json.error.code,
+    'connection_test_failed',
+  );
+  await fx.db.query("UPDATE erp.general_setup SET local_currency_code = 'EUR'");
   await fx.db.query('DELETE FROM integration.table_mappings');
   const enabled = await call('POST', '/connection/enable', admin);
   assert.equal(enabled.status, 200, enabled.text);
   assert.equal(enabled.json.connection.enabled, true);
-  assert.equal(enabled.json.createdMappings, 17);
+  assert.equal(enabled.json.createdMappings, 16);
   const list = await call('GET', '/tableMappings', reader);
   const names = list.json.value.map((m: { name: string }) => m.name);
   assert.ok(

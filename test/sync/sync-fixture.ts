@@ -33,6 +33,8 @@ export async function startSyncFixture() {
     port: 0,
     logger,
     clients: [integration, salesperson],
+    // The ERP's local currency (general setup) is EUR; the organization's base currency matches it.
+    baseCurrency: { code: 'EUR', name: 'Euro', symbol: '€' },
   });
   const clientFor = (c: typeof integration) =>
     new DataverseClient({

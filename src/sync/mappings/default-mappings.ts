@@ -10,6 +10,9 @@ import type {
  * The default integration table mappings of the reference (bc-sales-integration-behavior.md §2.3),
  * as data. ERP tables and fields use the ERP API names; CRM entities and columns Dataverse's
  * logical names. `⇄` bidirectional, `→` ERP to CRM, `←` CRM to ERP.
+ *
+ * OPPORTUNITY is left out while the ERP has no opportunities table; the invoice and order
+ * mappings therefore depend on the product mappings only.
  */
 
 type Arrow = '⇄' | '→' | '←';
@@ -60,11 +63,11 @@ const lookup = (mapping: string, erpKey = 'code'): { lookup: LookupSpec } => ({
 });
 
 /** The owner pair of the Person ownership model (omitted in the Team model). */
-const ownerFields = (personModel: boolean): FieldDef[] =>
+const ownerFields = (personModel: boolean, salespersonField = 'salespersonCode'): FieldDef[] =>
   personModel
     ? [
         f(null, '→', 'owneridtype', { constant: 'systemuser' }),
-        f('salespersonCode', '→', 'ownerid', { ...lookup('SALESPEOPLE'), notNull: true }),
+        f(salespersonField, '→', 'ownerid', { ...lookup('SALESPEOPLE'), notNull: true }),
       ]
     : [];
 
@@ -348,32 +351,15 @@ export function defaultMappings(o: DefaultsOptions): TableMapping[] {
       ],
     }),
     mapping({
-      name: 'OPPORTUNITY',
-      erpTable: 'opportunities',
-      crmEntity: 'opportunity',
-      direction: 'Bidirectional',
-      dependencyFilter: 'CONTACT',
-      syncOnlyCoupled: false,
-      jobEnabled: false,
-      fields: [
-        f('description', '⇄', 'name'),
-        f('contactNumber', '→', 'parentcontactid', lookup('CONTACT', 'number')),
-        f('contactCompanyNumber', '→', 'parentaccountid', lookup('CUSTOMER', 'number')),
-        ...ownerFields(person),
-        f('estimatedValue', '→', 'estimatedvalue'),
-        f('estimatedClosingDate', '→', 'estimatedclosedate'),
-      ],
-    }),
-    mapping({
       name: 'POSTEDSALESINV-INV',
       erpTable: 'salesInvoices',
       crmEntity: 'invoice',
       direction: 'ToIntegrationTable',
-      dependencyFilter: 'ITEM-PRODUCT|RESOURCE-PRODUCT|OPPORTUNITY',
+      dependencyFilter: 'ITEM-PRODUCT|RESOURCE-PRODUCT',
       inactivityTimeoutMinutes: 1440,
       fields: [
         f('number', '→', 'invoicenumber'),
-        ...ownerFields(person),
+        ...ownerFields(person, 'salesperson'),
         f('currencyCode', '→', 'transactioncurrencyid', lookup('CURRENCY')),
         f('dueDate', '→', 'duedate'),
         ...addressFields('→'),
@@ -394,10 +380,10 @@ export function defaultMappings(o: DefaultsOptions): TableMapping[] {
         crmEntity: 'salesorder',
         direction: 'ToIntegrationTable',
         erpFilter: [{ field: 'status', op: 'eq', value: 'Released' }],
-        dependencyFilter: 'ITEM-PRODUCT|RESOURCE-PRODUCT|OPPORTUNITY',
+        dependencyFilter: 'ITEM-PRODUCT|RESOURCE-PRODUCT',
         fields: [
           f('number', '→', 'ordernumber'),
-          ...ownerFields(person),
+          ...ownerFields(person, 'salesperson'),
           f('currencyCode', '→', 'transactioncurrencyid', lookup('CURRENCY')),
           ...addressFields('→'),
           f('lastShipmentDate', '→', 'datefulfilled'),
