@@ -1,3 +1,4 @@
+import { insertOptionValue } from './api/option-metadata.ts';
 import { registerOperation } from './api/router.ts';
 import { jsonResponse } from './api/types.ts';
 
@@ -18,3 +19,5 @@ registerOperation('RetrieveVersion', 'GET', async (ctx) =>
     Version: '9.2.25093.00190',
   }),
 );
+
+registerOperation('InsertOptionValue', 'POST', insertOptionValue);

@@ -343,6 +343,22 @@ export class DataverseClient {
     return json.ok ? ok((json.value ?? {}) as T) : json;
   }
 
+  /**
+   * GETs any resource below the API that is neither a table nor a function, such as metadata:
+   * `get("EntityDefinitions(LogicalName='account')/Attributes(LogicalName='paymenttermscode')/Microsoft.Dynamics.CRM.PicklistAttributeMetadata", { expand: { OptionSet: true } })`.
+   */
+  async get<T = DataverseRecord>(path: string, query: QueryOptions = {}): Res<T> {
+    const r = await this.#pipeline.send({
+      operation: 'get',
+      method: 'GET',
+      path: path + buildQueryString(query),
+      retryClass: 'idempotent',
+    });
+    if (!r.ok) return r;
+    const json = parseJson(r.value.body);
+    return json.ok ? ok((json.value ?? {}) as T) : json;
+  }
+
   /** `WhoAmI`: the application user's id, business unit and organization (a connectivity check). */
   async whoAmI(): Res<WhoAmI> {
     return this.callFunction<WhoAmI>('WhoAmI');

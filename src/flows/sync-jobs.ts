@@ -34,8 +34,6 @@ export async function runMappingJob(
       if (!engine.ok) return { ran: false, reason: engine.error.message };
       const m = await getMapping(deps.db, data.mapping);
       if (!m) return { ran: false, reason: `no mapping ${data.mapping}` };
-      if (m.isOptionMapping)
-        return { ran: false, reason: 'option mappings are synchronized by coupling' };
       await runMapping(engine.value, m, { trigger: data.trigger ?? 'schedule' });
       return { ran: true };
     } finally {
@@ -74,7 +72,7 @@ export async function scheduleDueMappings(deps: SyncDeps, boss: PgBoss): Promise
   const lastRun = new Map(last.rows.map((r) => [r.mapping_name, new Date(r.started_at).getTime()]));
   const due: string[] = [];
   for (const m of await listMappings(deps.db)) {
-    if (!m.jobEnabled || m.isOptionMapping) continue;
+    if (!m.jobEnabled) continue;
     const previous = lastRun.get(m.name);
     if (previous !== undefined && Date.now() - previous < m.jobIntervalMinutes * 60_000) continue;
     await queueMappingRun(boss, m.name, 'schedule');

@@ -90,6 +90,10 @@ export interface CrmPort {
   ): Promise<Result<CrmRecord[]>>;
   /** Writes many rows in as few requests as possible; one result per write, in order. */
   write(writes: readonly CrmWrite[]): Promise<Result<CrmWriteResult[]>>;
+  /** The values of a choice column (option set) with their labels. */
+  optionSet(entity: string, column: string): Promise<Result<{ value: number; label: string }[]>>;
+  /** Adds a value to a choice column; returns the new value. */
+  addOption(entity: string, column: string, label: string): Promise<Result<number>>;
   /** The organization's base currency: the CRM side of the ERP's local (blank) currency code. */
   baseCurrencyId(): Promise<Result<string | null>>;
   /** The CRM user the integration acts as (its writes are echoes). */

@@ -87,7 +87,7 @@ test('the scheduler queues each enabled mapping once its interval has passed, an
     assert.ok(!due.includes('CUSTOMER'), 'CUSTOMER ran moments ago (30-minute interval)');
     assert.ok(due.includes('CONTACT'));
     assert.ok(!due.includes('OPPORTUNITY'), 'OPPORTUNITY has no job, as in the reference');
-    assert.ok(!due.includes('PAYMENT TERMS'), 'option mappings are not run as record mappings');
+    assert.ok(due.includes('PAYMENT TERMS'), 'option mappings have their job too');
     await fx.setMapping({ ...fx.mapping('CUSTOMER'), jobIntervalMinutes: 1 });
     await fx.db.query(
       "UPDATE integration.sync_jobs SET started_at = started_at - interval '2 minutes' WHERE mapping_name = 'CUSTOMER'",

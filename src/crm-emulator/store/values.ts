@@ -55,7 +55,12 @@ export function convertValue(
     case 'state':
     case 'status':
       if (typeof value !== 'number' || !Number.isInteger(value)) throw wrongType();
-      if (def.options && !def.options.some((o) => o.value === value)) {
+      // Values from 100,000,000 up were added at run time (InsertOptionValue, crm.custom_options).
+      if (
+        def.options &&
+        !def.options.some((o) => o.value === value) &&
+        !(def.type === 'picklist' && value >= 100_000_000)
+      ) {
         throw validation(
           `The value ${value} of '${column}' on record of type '${entity.logicalName}' is outside the valid range.`,
         );

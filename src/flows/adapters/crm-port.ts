@@ -4,7 +4,7 @@ import type {
   DataverseRecord,
 } from '../../dataverse/index.ts';
 import { odataString } from '../../dataverse/index.ts';
-import { ok } from '../../shared/result.ts';
+import { failure, ok } from '../../shared/result.ts';
 import type { FilterCondition } from '../../sync/model.ts';
 import type {
   CrmLookupValue,
@@ -147,6 +147,34 @@ export function crmPort(client: DataverseClient): CrmPort {
               : { ok: false, message: r.error.message, notFound: r.error.status === 404 },
         ),
       );
+    },
+    async optionSet(entity, column) {
+      const r = await client.get<{
+        OptionSet?: {
+          Options?: { Value: number; Label?: { UserLocalizedLabel?: { Label?: string } } }[];
+        };
+      }>(
+        `EntityDefinitions(LogicalName='${entity}')/Attributes(LogicalName='${column}')/Microsoft.Dynamics.CRM.PicklistAttributeMetadata`,
+        { select: ['LogicalName'], expand: { OptionSet: { select: ['Options'] } } },
+      );
+      if (!r.ok) return r;
+      return ok(
+        (r.value.OptionSet?.Options ?? []).map((o) => ({
+          value: o.Value,
+          label: o.Label?.UserLocalizedLabel?.Label ?? String(o.Value),
+        })),
+      );
+    },
+    async addOption(entity, column, label) {
+      const r = await client.callAction<{ NewOptionValue?: number }>('InsertOptionValue', {
+        EntityLogicalName: entity,
+        AttributeLogicalName: column,
+        Label: { LocalizedLabels: [{ Label: label, LanguageCode: 1033 }] },
+      });
+      if (!r.ok) return r;
+      if (typeof r.value?.NewOptionValue !== 'number')
+        return failure('invalid_response', 'InsertOptionValue answered without NewOptionValue');
+      return ok(r.value.NewOptionValue);
     },
     async baseCurrencyId() {
       if (baseCurrency !== undefined) return ok(baseCurrency);

@@ -6,6 +6,7 @@ import {
 } from '../model.ts';
 import type { EngineContext, RunOptions } from './context.ts';
 import { beginJob, finishJob } from './job-log.ts';
+import { runOptionPass } from './option-pass.ts';
 import { runToCrmPass } from './to-crm-pass.ts';
 import { runToErpPass } from './to-erp-pass.ts';
 
@@ -26,11 +27,6 @@ export async function runMapping(
   m: TableMapping,
   opts: RunOptions & { only?: PassDirection } = {},
 ): Promise<PassReport[]> {
-  if (m.isOptionMapping) {
-    throw new Error(
-      `Mapping ${m.name} is an option mapping; option mappings are synchronized by coupling their values`,
-    );
-  }
   const passes: PassDirection[] = (['ToIntegrationTable', 'FromIntegrationTable'] as const).filter(
     (p) => mappingCovers(m.direction, p) && (!opts.only || opts.only === p),
   );
@@ -38,8 +34,9 @@ export async function runMapping(
   for (const pass of passes) {
     const jobId = await beginJob(ctx.db, m.name, pass, opts.trigger ?? 'schedule');
     try {
-      const counters =
-        pass === 'ToIntegrationTable'
+      const counters = m.isOptionMapping
+        ? await runOptionPass(ctx, m, jobId, opts)
+        : pass === 'ToIntegrationTable'
           ? await runToCrmPass(ctx, m, jobId, opts)
           : await runToErpPass(ctx, m, jobId, opts);
       const message = summary(counters);

@@ -35,6 +35,21 @@ export async function matchBasedCoupling(
   m: TableMapping,
   erpIds?: readonly string[],
 ): Promise<MatchReport> {
+  if (m.isOptionMapping) {
+    // Option values are matched on their label by the option pass itself.
+    const [job] = await runMapping(ctx, m, {
+      ...(erpIds ? { erpIds } : {}),
+      trigger: 'matchBasedCoupling',
+    });
+    const c = job!.counters;
+    return {
+      jobId: job!.jobId,
+      coupled: c.coupled,
+      created: c.inserted,
+      unmatched: c.failed,
+      syncJobs: [],
+    };
+  }
   const criteria = m.fields.filter(
     (f) => f.enabled && f.useForMatching && f.erpField && f.crmField,
   );

@@ -1,0 +1,126 @@
+import { emptyCounters, type JobCounters, type TableMapping } from '../model.ts';
+import type { ErpRecord } from '../ports.ts';
+import type { EngineContext, RunOptions } from './context.ts';
+import { logRecordError, saveProgress } from './job-log.ts';
+import { matchesFilter } from './values.ts';
+
+/**
+ * An option mapping run (reference §3.8): ERP codes (payment terms, shipment methods, shipping
+ * agents) are coupled to the values of a CRM choice column by label; a code with no value yet gets
+ * one added to the option set (BC creates missing option values) unless the mapping forbids it.
+ */
+export async function runOptionPass(
+  ctx: EngineContext,
+  m: TableMapping,
+  jobId: string,
+  opts: RunOptions,
+): Promise<JobCounters> {
+  const counters = emptyCounters();
+  const [entity, column] = m.crmEntity.split('.') as [string, string];
+  const codeField = m.fields.find((f) => f.enabled && f.erpField && f.crmField)?.erpField;
+  if (!codeField || !column)
+    throw new Error(`Option mapping ${m.name} needs a code field and a CRM table.column`);
+  const set = await ctx.crm.optionSet(entity, column);
+  if (!set.ok)
+    throw new Error(`Reading the options of ${m.crmEntity} failed: ${set.error.message}`);
+  const options = [...set.value];
+  const coupled = await ctx.db.query<{ erp_id: string; option_value: number }>(
+    'SELECT erp_id, option_value FROM integration.option_couplings WHERE mapping_name = $1',
+    [m.name],
+  );
+  const byErp = new Map(coupled.rows.map((r) => [r.erp_id, r.option_value]));
+  const taken = new Set(coupled.rows.map((r) => r.option_value));
+  const mayCreate = m.createNewOnNoMatch || !m.syncOnlyCoupled || opts.ignoreOnlyCoupled;
+
+  for (const row of await allRows(ctx, m, opts)) {
+    if (!matchesFilter(row.values, m.erpFilter)) continue;
+    const code = String(row.values[codeField] ?? '');
+    const current = byErp.get(row.id);
+    if (current !== undefined && options.some((o) => o.value === current)) {
+      counters.unchanged++;
+      continue;
+    }
+    if (current !== undefined) {
+      // The coupled value was removed from the option set: couple again below.
+      await ctx.db.query(
+        'DELETE FROM integration.option_couplings WHERE mapping_name = $1 AND erp_id = $2',
+        [m.name, row.id],
+      );
+      taken.delete(current);
+      counters.uncoupled++;
+    }
+    let option = options.find(
+      (o) => o.label.toLowerCase() === code.toLowerCase() && !taken.has(o.value),
+    );
+    if (!option && mayCreate) {
+      const added = await ctx.crm.addOption(entity, column, code);
+      if (!added.ok) {
+        await fail(
+          ctx,
+          m,
+          jobId,
+          row,
+          `Adding the option '${code}' to ${m.crmEntity} failed: ${added.error.message}`,
+        );
+        counters.failed++;
+        continue;
+      }
+      option = { value: added.value, label: code };
+      options.push(option);
+      counters.inserted++;
+    } else if (!option) {
+      await fail(
+        ctx,
+        m,
+        jobId,
+        row,
+        `${m.crmEntity} has no option labelled '${code}'; add it in Dynamics 365 Sales or allow creating it`,
+      );
+      counters.failed++;
+      continue;
+    } else {
+      counters.coupled++;
+    }
+    await ctx.db.query(
+      `INSERT INTO integration.option_couplings (mapping_name, erp_id, option_value, option_label) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (mapping_name, erp_id) DO UPDATE SET option_value = EXCLUDED.option_value, option_label = EXCLUDED.option_label`,
+      [m.name, row.id, option.value, option.label],
+    );
+    taken.add(option.value);
+  }
+  await saveProgress(ctx.db, jobId, counters);
+  return counters;
+}
+
+/** Option tables are small: read all of them (or the given records). */
+async function allRows(
+  ctx: EngineContext,
+  m: TableMapping,
+  opts: RunOptions,
+): Promise<ErpRecord[]> {
+  if (opts.erpIds) return [...(await ctx.erp.get(m.erpTable, opts.erpIds)).values()];
+  const rows: ErpRecord[] = [];
+  let after: number | null = null;
+  for (;;) {
+    const page = await ctx.erp.changedSince(m.erpTable, after, ctx.chunkSize ?? 1000);
+    if (page.length === 0) return rows;
+    rows.push(...page);
+    after = page[page.length - 1]!.changeSeq;
+  }
+}
+
+async function fail(
+  ctx: EngineContext,
+  m: TableMapping,
+  jobId: string,
+  row: ErpRecord,
+  message: string,
+): Promise<void> {
+  await logRecordError(ctx.db, jobId, m.name, 'ToIntegrationTable', {
+    erpTable: m.erpTable,
+    erpId: row.id,
+    crmEntity: m.crmEntity,
+    crmId: null,
+    message,
+  });
+}
