@@ -40,9 +40,28 @@ export async function createQueues(
       retryDelay: d.retryDelaySeconds ?? 30,
       expireInSeconds: d.expireInSeconds ?? 15 * 60,
     };
-    const existing = await boss.getQueue(d.queue);
-    if (existing) await boss.updateQueue(d.queue, options);
-    else await boss.createQueue(d.queue, options);
+    await withRetryOnRace(async () => {
+      const existing = await boss.getQueue(d.queue);
+      if (existing) await boss.updateQueue(d.queue, options);
+      else await boss.createQueue(d.queue, options);
+    });
+  }
+}
+
+/**
+ * Several processes starting at once create the same queues: PostgreSQL may answer one of them
+ * with a deadlock or a duplicate key while pg-boss builds the queue's tables. Trying again (the
+ * queue then exists) settles it.
+ */
+async function withRetryOnRace(fn: () => Promise<void>, attempts = 5): Promise<void> {
+  for (let i = 1; ; i++) {
+    try {
+      return await fn();
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (i >= attempts || (code !== '40P01' && code !== '23505' && code !== '42P07')) throw err;
+      await new Promise((r) => setTimeout(r, 50 + Math.random() * 200 * i));
+    }
   }
 }
 
