@@ -10,12 +10,8 @@ import {
 import { getWatermarks, setWatermark } from '../mappings/mapping-repo.ts';
 import { type Coupling, emptyCounters, type JobCounters, type TableMapping } from '../model.ts';
 import type { CrmRecord, CrmWrite, ErpRecord } from '../ports.ts';
-import {
-  conflictMessage,
-  DELETED_MESSAGE,
-  type EngineContext,
-  type RunOptions,
-} from './context.ts';
+import { resolveDeletionConflict, resolveUpdateConflict } from './conflicts.ts';
+import type { EngineContext, RunOptions } from './context.ts';
 import { transferFields } from './field-transfer.ts';
 import { logRecordError, recordWrites, saveProgress, type WriteRecord } from './job-log.ts';
 import { couplingLookups } from './lookups.ts';
@@ -135,17 +131,17 @@ async function processChunk(
       destination = crmRows.get(coupling.crmId);
       if (!destination) {
         // Deletion conflict (§3.5): the coupled CRM row is gone.
-        if (m.deletionConflict === 'RemoveCoupling') {
-          await deleteCoupling(ctx.db, coupling.id);
+        const outcome = resolveDeletionConflict(m, opts.force);
+        if (outcome.action === 'fail') {
+          await fail(row, coupling, outcome.message);
+          continue;
+        }
+        // Remove coupling: the record is simply uncoupled. Restore: the destination is created again.
+        await deleteCoupling(ctx.db, coupling.id);
+        if (outcome.action === 'uncouple') {
           counters.uncoupled++;
           continue;
         }
-        if (m.deletionConflict === 'None' && !opts.force) {
-          await fail(row, coupling, DELETED_MESSAGE);
-          continue;
-        }
-        // Restore records: the stale coupling goes and the destination is created again.
-        await deleteCoupling(ctx.db, coupling.id);
         coupling = undefined;
         restoring = true;
       }
@@ -181,15 +177,19 @@ async function processChunk(
       !opts.force &&
       destination!.version > (coupling.lastSyncedCrmVersion ?? 0) &&
       destination!.modifiedBy !== integrationUser;
-    if (destinationChanged && t.bidirectionalDifference) {
-      if (m.updateConflict === 'GetUpdate') {
-        counters.skipped++; // the CRM → ERP pass brings the CRM values over
-        continue;
-      }
-      if (m.updateConflict === 'None') {
-        await fail(row, coupling, conflictMessage(m, t.bidirectionalDifference));
-        continue;
-      }
+    const conflict = resolveUpdateConflict(
+      m,
+      'ToIntegrationTable',
+      destinationChanged,
+      t.bidirectionalDifference,
+    );
+    if (conflict.action === 'skip') {
+      counters.skipped++; // the other pass brings the winning side's values
+      continue;
+    }
+    if (conflict.action === 'fail') {
+      await fail(row, coupling, conflict.message);
+      continue;
     }
     if (Object.keys(t.changes).length === 0) {
       counters.unchanged++;

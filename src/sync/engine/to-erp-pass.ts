@@ -9,12 +9,8 @@ import {
 import { getWatermarks, setWatermark } from '../mappings/mapping-repo.ts';
 import { type Coupling, emptyCounters, type JobCounters, type TableMapping } from '../model.ts';
 import type { CrmRecord } from '../ports.ts';
-import {
-  conflictMessage,
-  DELETED_MESSAGE,
-  type EngineContext,
-  type RunOptions,
-} from './context.ts';
+import { resolveDeletionConflict, resolveUpdateConflict } from './conflicts.ts';
+import type { EngineContext, RunOptions } from './context.ts';
 import { transferFields } from './field-transfer.ts';
 import { logRecordError, recordWrite, saveProgress } from './job-log.ts';
 import { couplingLookups } from './lookups.ts';
@@ -120,17 +116,17 @@ async function processChunk(
     }
     const destination = coupling ? erpRows.get(coupling.erpId) : undefined;
     if (coupling && !destination) {
-      if (m.deletionConflict === 'RemoveCoupling') {
-        await deleteCoupling(ctx.db, coupling.id);
+      const outcome = resolveDeletionConflict(m, opts.force);
+      if (outcome.action === 'fail') {
+        await fail(row, coupling, outcome.message);
+        continue;
+      }
+      // Remove coupling: the record is simply uncoupled. Restore: the destination is created again.
+      await deleteCoupling(ctx.db, coupling.id);
+      if (outcome.action === 'uncouple') {
         counters.uncoupled++;
         continue;
       }
-      if (m.deletionConflict === 'None' && !opts.force) {
-        await fail(row, coupling, DELETED_MESSAGE);
-        continue;
-      }
-      // Restore records: the stale coupling goes and the destination is created again.
-      await deleteCoupling(ctx.db, coupling.id);
       coupling = undefined;
       restoring = true;
     }
@@ -191,19 +187,25 @@ async function processChunk(
       await fail(row, coupling, t.failure);
       continue;
     }
+    // An ERP row last written by the integration itself is not an ERP-side change (echo).
     const destinationChanged =
       m.direction === 'Bidirectional' &&
+      !opts.force &&
       destination!.changeSeq > (coupling.lastSyncedErpSeq ?? 0) &&
-      !opts.force;
-    if (destinationChanged && t.bidirectionalDifference) {
-      if (m.updateConflict === 'SendUpdate') {
-        counters.skipped++; // the ERP → CRM pass already sent (or will send) the ERP values
-        continue;
-      }
-      if (m.updateConflict === 'None') {
-        await fail(row, coupling, conflictMessage(m, t.bidirectionalDifference));
-        continue;
-      }
+      destination!.modifiedBy !== 'integration';
+    const conflict = resolveUpdateConflict(
+      m,
+      'FromIntegrationTable',
+      destinationChanged,
+      t.bidirectionalDifference,
+    );
+    if (conflict.action === 'skip') {
+      counters.skipped++; // the other pass brings the winning side's values
+      continue;
+    }
+    if (conflict.action === 'fail') {
+      await fail(row, coupling, conflict.message);
+      continue;
     }
     if (Object.keys(t.changes).length === 0) {
       counters.unchanged++;

@@ -1,0 +1,45 @@
+import type { PassDirection, TableMapping } from '../model.ts';
+import { conflictMessage, DELETED_MESSAGE } from './context.ts';
+
+export type ConflictOutcome =
+  | { action: 'proceed' }
+  | { action: 'skip' }
+  | { action: 'fail'; message: string };
+
+/**
+ * An update conflict (reference §3.4 step 4): both sides changed since the last synchronization
+ * and a bidirectional field differs. The mapping's policy decides: the side that wins writes, the
+ * pass of the losing side skips the record (the other pass brings the winner's values), and with
+ * no policy the record fails with a message naming the field pair.
+ */
+export function resolveUpdateConflict(
+  m: TableMapping,
+  pass: PassDirection,
+  bothChanged: boolean,
+  difference: { erpField: string; crmField: string } | undefined,
+): ConflictOutcome {
+  if (!bothChanged || !difference) return { action: 'proceed' };
+  switch (m.updateConflict) {
+    case 'SendUpdate':
+      return pass === 'ToIntegrationTable' ? { action: 'proceed' } : { action: 'skip' };
+    case 'GetUpdate':
+      return pass === 'FromIntegrationTable' ? { action: 'proceed' } : { action: 'skip' };
+    case 'None':
+      return { action: 'fail', message: conflictMessage(m, difference) };
+  }
+}
+
+export type DeletionOutcome =
+  | { action: 'uncouple' }
+  | { action: 'restore' }
+  | { action: 'fail'; message: string };
+
+/** A deletion conflict (reference §3.5): the coupled destination record no longer exists. */
+export function resolveDeletionConflict(
+  m: TableMapping,
+  force: boolean | undefined,
+): DeletionOutcome {
+  if (m.deletionConflict === 'RemoveCoupling') return { action: 'uncouple' };
+  if (m.deletionConflict === 'None' && !force) return { action: 'fail', message: DELETED_MESSAGE };
+  return { action: 'restore' };
+}
