@@ -1,5 +1,16 @@
 import type { PassDirection, TableMapping } from '../model.ts';
-import { conflictMessage, DELETED_MESSAGE } from './context.ts';
+
+/** The BC message for a bidirectional update conflict, naming the field pair. */
+export const conflictMessage = (
+  m: TableMapping,
+  pair: { erpField: string; crmField: string },
+): string =>
+  `Cannot update a record in ${m.erpTable} (mapping ${m.name}): the mapping between field ${pair.erpField} and ` +
+  `column ${pair.crmField} is bidirectional and one or both values changed since the last synchronization`;
+
+/** The BC message when the coupled destination record was deleted. */
+export const DELETED_MESSAGE =
+  'The record cannot be updated because it is coupled to a deleted record';
 
 export type ConflictOutcome =
   | { action: 'proceed' }

@@ -29,14 +29,3 @@ export interface RunOptions {
   /** How the run was started, for the job log. */
   readonly trigger?: string;
 }
-
-/** The BC message for a bidirectional update conflict, naming the field pair. */
-export const conflictMessage = (
-  m: TableMapping,
-  pair: { erpField: string; crmField: string },
-): string =>
-  `Cannot update a record in ${m.erpTable} (mapping ${m.name}): the mapping between field ${pair.erpField} and ` +
-  `column ${pair.crmField} is bidirectional and one or both values changed since the last synchronization`;
-
-export const DELETED_MESSAGE =
-  'The record cannot be updated because it is coupled to a deleted record';
