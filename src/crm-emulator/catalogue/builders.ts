@@ -128,3 +128,24 @@ export function entity(
   }
   return { ...def, ownership, changeTracking: def.changeTracking ?? true, columns };
 }
+
+/** The option sets Dataverse ships for payment terms, shipping method and freight terms. */
+export const PAYMENT_TERMS = choice([
+  [1, 'Net 30'],
+  [2, '2% 10, Net 30'],
+  [3, 'Net 45'],
+  [4, 'Net 60'],
+]);
+export const SHIPPING_METHOD = choice([
+  [1, 'Airborne'],
+  [2, 'DHL'],
+  [3, 'FedEx'],
+  [4, 'UPS'],
+  [5, 'Postal Mail'],
+  [6, 'Full Load'],
+  [7, 'Will Call'],
+]);
+export const FREIGHT_TERMS = choice([
+  [1, 'FOB'],
+  [2, 'No Charge'],
+]);

@@ -8,21 +8,17 @@ import {
   dateonly,
   decimal,
   entity,
+  FREIGHT_TERMS,
   guid,
   int,
   lookup,
   memo,
   money,
+  PAYMENT_TERMS,
+  SHIPPING_METHOD,
   str,
 } from './builders.ts';
 import type { EntityDef } from './types.ts';
-
-const PAYMENT_TERMS = choice([
-  [1, 'Net 30'],
-  [2, '2% 10, Net 30'],
-  [3, 'Net 45'],
-  [4, 'Net 60'],
-]);
 
 /** Tables every Dataverse org has (platform tables) plus the BC account statistics table. */
 export const CORE_ENTITIES: EntityDef[] = [
@@ -50,19 +46,8 @@ export const CORE_ENTITIES: EntityDef[] = [
       paymenttermscode: PAYMENT_TERMS,
       // Columns of the Dynamics 365 account that the Business Central integration maps.
       address1_primarycontactname: str(100),
-      address1_freighttermscode: choice([
-        [1, 'FOB'],
-        [2, 'No Charge'],
-      ]),
-      address1_shippingmethodcode: choice([
-        [1, 'Airborne'],
-        [2, 'DHL'],
-        [3, 'FedEx'],
-        [4, 'UPS'],
-        [5, 'Postal Mail'],
-        [6, 'Full Load'],
-        [7, 'Will Call'],
-      ]),
+      address1_freighttermscode: FREIGHT_TERMS,
+      address1_shippingmethodcode: SHIPPING_METHOD,
       customertypecode: choice([
         [1, 'Competitor'],
         [2, 'Consultant'],

@@ -7,30 +7,17 @@ import {
   dateonly,
   decimal,
   entity,
+  FREIGHT_TERMS,
   int,
   lookup,
   memo,
   money,
+  PAYMENT_TERMS,
+  SHIPPING_METHOD,
   states,
   str,
 } from './builders.ts';
 import type { ColumnDef, EntityDef } from './types.ts';
-
-const PAYMENT_TERMS = choice([
-  [1, 'Net 30'],
-  [2, '2% 10, Net 30'],
-  [3, 'Net 45'],
-  [4, 'Net 60'],
-]);
-const SHIPPING_METHOD = choice([
-  [1, 'Airborne'],
-  [2, 'DHL'],
-  [3, 'FedEx'],
-  [4, 'UPS'],
-  [5, 'Postal Mail'],
-  [6, 'Full Load'],
-  [7, 'Will Call'],
-]);
 
 /** Totals the server recomputes from the detail lines. */
 export const DOCUMENT_TOTALS = [
@@ -55,10 +42,7 @@ const documentColumns = (): Record<string, ColumnDef> => ({
   freightamount: money(),
   paymenttermscode: PAYMENT_TERMS,
   shippingmethodcode: SHIPPING_METHOD,
-  freighttermscode: choice([
-    [1, 'FOB'],
-    [2, 'No Charge'],
-  ]),
+  freighttermscode: FREIGHT_TERMS,
   requestdeliveryby: dateonly(),
   ...BILLTO_SHIPTO,
   ...Object.fromEntries(DOCUMENT_TOTALS.map((c) => [c, computed(money())])),
