@@ -15,6 +15,7 @@ import {
   requireBoundary,
 } from './multipart.ts';
 import { dispatch, errorResponse } from './router.ts';
+import { etagOf } from './serialize.ts';
 import type { ApiRequest, ApiResponse, RequestContext } from './types.ts';
 import { createRecords } from './writes.ts';
 
@@ -148,7 +149,15 @@ async function fastCreates(
     if (contentId) ids.set(contentId, url);
     out.push(
       httpPart(
-        { status: 204, headers: { 'OData-Version': '4.0', Location: url, 'OData-EntityId': url } },
+        {
+          status: 204,
+          headers: {
+            'OData-Version': '4.0',
+            Location: url,
+            'OData-EntityId': url,
+            ETag: etagOf(r.version),
+          },
+        },
         contentId,
       ),
     );
