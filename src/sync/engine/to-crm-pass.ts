@@ -10,11 +10,12 @@ import {
 import { getWatermarks, setWatermark } from '../mappings/mapping-repo.ts';
 import { type Coupling, emptyCounters, type JobCounters, type TableMapping } from '../model.ts';
 import type { CrmRecord, CrmWrite, ErpRecord } from '../ports.ts';
-import { resolveDeletionConflict, resolveUpdateConflict } from './conflicts.ts';
+import { resolveDeletionConflict } from './conflicts.ts';
 import type { EngineContext, RunOptions } from './context.ts';
 import { transferFields } from './field-transfer.ts';
 import { logRecordError, recordWrites, saveProgress, type WriteRecord } from './job-log.ts';
 import { couplingLookups } from './lookups.ts';
+import { planUpdate } from './plan-update.ts';
 import { matchesFilter } from './values.ts';
 
 const ERP_ACTOR = 'integration';
@@ -152,55 +153,40 @@ async function processChunk(
       creates.push({ row, coupling });
       continue;
     }
-    const sourceChanged =
-      opts.force ||
-      coupling.lastResultToCrm === 'Failure' ||
-      row.changeSeq > (coupling.lastSyncedErpSeq ?? 0);
-    if (!sourceChanged) {
-      counters.unchanged++;
-      continue;
-    }
-    const t = await transferFields(
+    const plan = await planUpdate({
       m,
-      'ToIntegrationTable',
-      row.values,
-      destination!.values,
+      pass: 'ToIntegrationTable',
+      force: opts.force,
+      lastFailed: coupling.lastResultToCrm === 'Failure',
+      source: { version: row.changeSeq, synced: coupling.lastSyncedErpSeq, values: row.values },
+      destination: {
+        version: destination!.version,
+        synced: coupling.lastSyncedCrmVersion,
+        values: destination!.values,
+        // A CRM row last written by the integration itself is not a CRM-side change (echo).
+        isEcho: destination!.modifiedBy === integrationUser,
+      },
       lookups,
-    );
-    if (t.failure) {
-      await fail(row, coupling, t.failure);
-      continue;
-    }
-    // A CRM row last written by the integration itself is not a CRM-side change (echo).
-    const destinationChanged =
-      m.direction === 'Bidirectional' &&
-      !opts.force &&
-      destination!.version > (coupling.lastSyncedCrmVersion ?? 0) &&
-      destination!.modifiedBy !== integrationUser;
-    const conflict = resolveUpdateConflict(
-      m,
-      'ToIntegrationTable',
-      destinationChanged,
-      t.bidirectionalDifference,
-    );
-    if (conflict.action === 'skip') {
+    });
+    if (plan.kind === 'skip') {
       counters.skipped++; // the other pass brings the winning side's values
       continue;
     }
-    if (conflict.action === 'fail') {
-      await fail(row, coupling, conflict.message);
+    if (plan.kind === 'fail') {
+      await fail(row, coupling, plan.message);
       continue;
     }
-    if (Object.keys(t.changes).length === 0) {
+    if (plan.kind === 'unchanged') {
       counters.unchanged++;
-      synced.push({ id: coupling.id, erpSeq: row.changeSeq, crmVersion: destination!.version });
+      if (plan.synced)
+        synced.push({ id: coupling.id, erpSeq: row.changeSeq, crmVersion: destination!.version });
       continue;
     }
     planned.push({
       row,
       coupling,
       before: destination!.values,
-      write: { kind: 'update', entity: m.crmEntity, id: coupling.crmId, values: t.changes },
+      write: { kind: 'update', entity: m.crmEntity, id: coupling.crmId, values: plan.changes },
     });
   }
   // Exactly-once create (B3): the CRM ids are chosen and recorded (as pending couplings) before the

@@ -9,11 +9,12 @@ import {
 import { getWatermarks, setWatermark } from '../mappings/mapping-repo.ts';
 import { type Coupling, emptyCounters, type JobCounters, type TableMapping } from '../model.ts';
 import type { CrmRecord } from '../ports.ts';
-import { resolveDeletionConflict, resolveUpdateConflict } from './conflicts.ts';
+import { resolveDeletionConflict } from './conflicts.ts';
 import type { EngineContext, RunOptions } from './context.ts';
 import { transferFields } from './field-transfer.ts';
 import { logRecordError, recordWrite, saveProgress } from './job-log.ts';
 import { couplingLookups } from './lookups.ts';
+import { planUpdate } from './plan-update.ts';
 import { matchesFilter } from './values.ts';
 
 /**
@@ -168,54 +169,40 @@ async function processChunk(
       });
       continue;
     }
-    const sourceChanged =
-      opts.force ||
-      coupling.lastResultToErp === 'Failure' ||
-      row.version > (coupling.lastSyncedCrmVersion ?? 0);
-    if (!sourceChanged) {
-      counters.unchanged++;
-      continue;
-    }
-    const t = await transferFields(
+    const plan = await planUpdate({
       m,
-      'FromIntegrationTable',
-      row.values,
-      destination!.values,
+      pass: 'FromIntegrationTable',
+      force: opts.force,
+      lastFailed: coupling.lastResultToErp === 'Failure',
+      source: { version: row.version, synced: coupling.lastSyncedCrmVersion, values: row.values },
+      destination: {
+        version: destination!.changeSeq,
+        synced: coupling.lastSyncedErpSeq,
+        values: destination!.values,
+        // An ERP row last written by the integration itself is not an ERP-side change (echo).
+        isEcho: destination!.modifiedBy === 'integration',
+      },
       lookups,
-    );
-    if (t.failure) {
-      await fail(row, coupling, t.failure);
-      continue;
-    }
-    // An ERP row last written by the integration itself is not an ERP-side change (echo).
-    const destinationChanged =
-      m.direction === 'Bidirectional' &&
-      !opts.force &&
-      destination!.changeSeq > (coupling.lastSyncedErpSeq ?? 0) &&
-      destination!.modifiedBy !== 'integration';
-    const conflict = resolveUpdateConflict(
-      m,
-      'FromIntegrationTable',
-      destinationChanged,
-      t.bidirectionalDifference,
-    );
-    if (conflict.action === 'skip') {
+    });
+    if (plan.kind === 'skip') {
       counters.skipped++; // the other pass brings the winning side's values
       continue;
     }
-    if (conflict.action === 'fail') {
-      await fail(row, coupling, conflict.message);
+    if (plan.kind === 'fail') {
+      await fail(row, coupling, plan.message);
       continue;
     }
-    if (Object.keys(t.changes).length === 0) {
+    if (plan.kind === 'unchanged') {
       counters.unchanged++;
-      await markSynced(ctx.db, coupling.id, 'FromIntegrationTable', jobId, {
-        erpSeq: destination!.changeSeq,
-        crmVersion: row.version,
-      });
+      if (plan.synced) {
+        await markSynced(ctx.db, coupling.id, 'FromIntegrationTable', jobId, {
+          erpSeq: destination!.changeSeq,
+          crmVersion: row.version,
+        });
+      }
       continue;
     }
-    const updated = await ctx.erp.update(m.erpTable, coupling.erpId, t.changes);
+    const updated = await ctx.erp.update(m.erpTable, coupling.erpId, plan.changes);
     if (!updated.ok) {
       await fail(
         row,
@@ -236,9 +223,9 @@ async function processChunk(
       recordId: coupling.erpId,
       action: 'modify',
       before: Object.fromEntries(
-        Object.keys(t.changes).map((k) => [k, destination!.values[k] ?? null]),
+        Object.keys(plan.changes).map((k) => [k, destination!.values[k] ?? null]),
       ),
-      after: t.changes,
+      after: plan.changes,
     });
   }
 }

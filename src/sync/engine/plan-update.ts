@@ -1,0 +1,51 @@
+import type { PassDirection, TableMapping } from '../model.ts';
+import { resolveUpdateConflict } from './conflicts.ts';
+import { type LookupTranslator, transferFields } from './field-transfer.ts';
+
+/** One side of a coupled pair as a pass sees it: its version now and as last synchronized. */
+export interface SideState {
+  readonly version: number;
+  readonly synced: number | null;
+  readonly values: Readonly<Record<string, unknown>>;
+}
+
+export type UpdatePlan =
+  /** Nothing to write; `synced` when the coupling should record both versions as in step. */
+  | { readonly kind: 'unchanged'; readonly synced: boolean }
+  | { readonly kind: 'skip' }
+  | { readonly kind: 'fail'; readonly message: string }
+  | { readonly kind: 'write'; readonly changes: Record<string, unknown> };
+
+/**
+ * What a pass does with a coupled record whose destination exists (reference §3.4 steps 2–5), the
+ * same in both directions: did the source change since the last synchronization (or fail then),
+ * which fields differ, and is it an update conflict to settle by the mapping's policy.
+ * `destinationIsEcho`: the destination was last written by the integration, so it did not change.
+ */
+export async function planUpdate(input: {
+  readonly m: TableMapping;
+  readonly pass: PassDirection;
+  readonly force: boolean | undefined;
+  readonly lastFailed: boolean;
+  readonly source: SideState;
+  readonly destination: SideState & { readonly isEcho: boolean };
+  readonly lookups: LookupTranslator;
+}): Promise<UpdatePlan> {
+  const { m, pass, force, source, destination } = input;
+  const sourceChanged = force || input.lastFailed || source.version > (source.synced ?? 0);
+  if (!sourceChanged) return { kind: 'unchanged', synced: false };
+  const t = await transferFields(m, pass, source.values, destination.values, input.lookups);
+  if (t.failure) return { kind: 'fail', message: t.failure };
+  const destinationChanged =
+    m.direction === 'Bidirectional' &&
+    !force &&
+    destination.version > (destination.synced ?? 0) &&
+    !destination.isEcho;
+  const conflict = resolveUpdateConflict(m, pass, destinationChanged, t.bidirectionalDifference);
+  if (conflict.action !== 'proceed')
+    return conflict.action === 'skip'
+      ? { kind: 'skip' }
+      : { kind: 'fail', message: conflict.message };
+  if (Object.keys(t.changes).length === 0) return { kind: 'unchanged', synced: true };
+  return { kind: 'write', changes: t.changes };
+}
