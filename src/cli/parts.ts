@@ -1,37 +1,7 @@
+import type { SystemPart } from '../app/system-part.ts';
 import { startCrmEmulatorService } from '../crm-emulator/service.ts';
-import type { JobDefinition } from '../db/job-queue.ts';
-import { erpPart } from '../erp/part.ts';
-import { syncPart } from '../flows/system-part.ts';
-import type { AppContext } from '../server/context.ts';
-
-/** A running service a part started (e.g. the CRM emulator on its own port). */
-export interface StartedService {
-  /** Lines printed after start, e.g. "CRM emulator  http://127.0.0.1:8081/api/data/v9.2/". */
-  readonly lines: readonly string[];
-  /** Facts other parts may need in-process (e.g. the emulator's generated demo credentials). */
-  readonly details?: Readonly<Record<string, unknown>>;
-  stop(): Promise<void>;
-}
-
-/**
- * What a part contributes to the processes `kobling start` and `kobling worker` run. Parts are
- * listed in `systemParts`; the CLI wires them, so parts never import the CLI.
- */
-export interface SystemPart {
-  readonly name: string;
-  /** Background jobs this part's workers handle. */
-  jobs?(ctx: AppContext): readonly JobDefinition[];
-  /**
-   * A service started by `kobling start` (after migrations, before the HTTP server). `started`
-   * holds the services of the parts listed before it, by part name.
-   */
-  startService?(
-    ctx: AppContext,
-    started: ReadonlyMap<string, StartedService>,
-  ): Promise<StartedService>;
-  /** Loads demo data when the database is new; returns a one-line summary, or undefined when skipped. */
-  seedDemo?(ctx: AppContext): Promise<string | undefined>;
-}
+import { erpPart } from '../erp/system-part.ts';
+import { syncPart } from '../integration/system-part.ts';
 
 /** The parts of this build, in start order. */
 export const systemParts: readonly SystemPart[] = [

@@ -1,8 +1,8 @@
+import type { AppContext } from '../app/context.ts';
 import type { Db } from '../db/db.ts';
 import { openDb, redactUrl } from '../db/db.ts';
 import { startEmbeddedPostgres } from '../db/embedded-postgres.ts';
 import { migrate } from '../db/migrate.ts';
-import type { AppContext } from '../server/context.ts';
 import { systemClock } from '../shared/clock.ts';
 import type { Config } from '../shared/config.ts';
 import { createLogger, type Logger } from '../shared/logger.ts';

@@ -1,4 +1,4 @@
-import type { AppContext } from '../server/context.ts';
+import type { AppContext } from '../app/context.ts';
 import { newId, randomSecret } from '../shared/ids.ts';
 import { generatedClientId } from './auth/clients.ts';
 import { type RunningCrmEmulator, startCrmEmulator } from './server.ts';

@@ -7,8 +7,8 @@ import {
   serializerCompiler,
   validatorCompiler,
 } from 'fastify-type-provider-zod';
+import type { AppContext } from '../app/context.ts';
 import { installAuthGuard } from './auth/guard.ts';
-import type { AppContext } from './context.ts';
 import { installErrorHandler } from './error-handler.ts';
 import { type RouteModule, routeModules } from './route-modules.ts';
 

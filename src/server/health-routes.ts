@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
+import type { AppContext } from '../app/context.ts';
 import { pendingMigrations } from '../db/migrate.ts';
-import type { AppContext } from './context.ts';
 import { errorBody } from './error-handler.ts';
 
 /** `/health`: the process answers. `/ready`: the database answers and every migration is applied. */

@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
+import type { AppContext } from '../app/context.ts';
 import { registerErpRoutes } from '../erp/api/routes.ts';
-import { registerIntegrationRoutes } from '../flows/api/routes.ts';
+import { registerIntegrationRoutes } from '../integration/api/routes.ts';
 import { registerAuthRoutes } from './auth/routes.ts';
-import type { AppContext } from './context.ts';
 import { registerHealthRoutes } from './health-routes.ts';
 
 /** A part's HTTP surface: registers its routes on the main server. */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import type { AppContext } from '../../src/app/context.ts';
 import { startCrmEmulatorService } from '../../src/crm-emulator/service.ts';
-import type { AppContext } from '../../src/server/context.ts';
 import { systemClock } from '../../src/shared/clock.ts';
 import { createLogger } from '../../src/shared/logger.ts';
 import { crmToken } from '../helpers/crm-emulator.ts';

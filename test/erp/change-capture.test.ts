@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
-import { createEntity, deleteEntity, updateEntity } from '../../src/erp/services.ts';
+import { createEntity, deleteEntity, updateEntity } from '../../src/erp/public-api.ts';
 import { createMigratedDb } from '../helpers/database.ts';
 import { must } from './fixtures.ts';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { createEntity, deleteEntity, readChanges, updateEntity } from '../../src/erp/services.ts';
+import { createEntity, deleteEntity, readChanges, updateEntity } from '../../src/erp/public-api.ts';
 import { createMigratedDb } from '../helpers/database.ts';
 import { must } from './fixtures.ts';
 

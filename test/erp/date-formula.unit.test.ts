@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { applyDateFormula } from '../../src/erp/date-formula.ts';
+import { applyDateFormula } from '../../src/erp/master-data/date-formula.ts';
 
 const apply = (formula: string, date: string) => {
   const r = applyDateFormula(formula, date);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { seedDemoCompany } from '../../src/erp/demo/seed-demo.ts';
-import { customerStatistics, listEntities } from '../../src/erp/services.ts';
+import { customerStatistics, listEntities } from '../../src/erp/public-api.ts';
 import { createMigratedDb } from '../helpers/database.ts';
 import { must } from './fixtures.ts';
 

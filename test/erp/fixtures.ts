@@ -1,5 +1,5 @@
 import type { Db } from '../../src/db/db.ts';
-import { createEntity, ensureCompany } from '../../src/erp/services.ts';
+import { createEntity, ensureCompany } from '../../src/erp/public-api.ts';
 
 /** Creates a record through the service layer or fails the test with the error. */
 export async function make(db: Db, set: string, body: Record<string, unknown>) {

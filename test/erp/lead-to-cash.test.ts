@@ -9,7 +9,7 @@ import {
   listEntities,
   postCustomerPayment,
   postSalesOrder,
-} from '../../src/erp/services.ts';
+} from '../../src/erp/public-api.ts';
 import { createMigratedDb } from '../helpers/database.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { erpClient } from './api-client.ts';

@@ -5,7 +5,7 @@ import {
   type LineInput,
   postSalesOrder,
   updateEntity,
-} from '../../src/erp/services.ts';
+} from '../../src/erp/public-api.ts';
 import { createMigratedDb } from '../helpers/database.ts';
 import { basicCompany, make, must } from './fixtures.ts';
 

@@ -9,7 +9,7 @@ import {
   listEntities,
   updateSalesDocument,
   updateSalesSetup,
-} from '../../src/erp/services.ts';
+} from '../../src/erp/public-api.ts';
 import { createMigratedDb } from '../helpers/database.ts';
 import { basicCompany, must } from './fixtures.ts';
 

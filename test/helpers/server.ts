@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
+import type { AppContext } from '../../src/app/context.ts';
 import type { Db } from '../../src/db/db.ts';
 import { buildServer } from '../../src/server/app.ts';
 import { createApiToken } from '../../src/server/auth/credentials.ts';
 import { createUser, type Role } from '../../src/server/auth/users.ts';
-import type { AppContext } from '../../src/server/context.ts';
 import type { RouteModule } from '../../src/server/route-modules.ts';
 import { systemClock } from '../../src/shared/clock.ts';
 import { loadConfig } from '../../src/shared/config.ts';

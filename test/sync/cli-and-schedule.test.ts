@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startJobQueue } from '../../src/db/job-queue.ts';
-import { saveConnection } from '../../src/flows/connection-service.ts';
-import { SYNC_MAPPING_QUEUE, scheduleDueMappings } from '../../src/flows/sync-jobs.ts';
+import { saveConnection } from '../../src/integration/connection-service.ts';
+import { SYNC_MAPPING_QUEUE, scheduleDueMappings } from '../../src/integration/sync-jobs.ts';
 import { createLogger } from '../../src/shared/logger.ts';
 import { setConnectionState } from '../../src/sync/connection/connection-repo.ts';
 import { runKobling } from '../helpers/cli.ts';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Db } from '../../src/db/db.ts';
-import { erpPort } from '../../src/flows/adapters/erp-port.ts';
+import { erpPort } from '../../src/integration/adapters/erp-port.ts';
 import { defaultMappings } from '../../src/sync/mappings/default-mappings.ts';
 import { validateMapping } from '../../src/sync/mappings/validate-mapping.ts';
 import { dependenciesOf } from '../../src/sync/model.ts';

@@ -209,7 +209,7 @@ test('couple by CRM name, create in CRM, synchronize now, and read jobs and erro
 test('background work: createInCrm queued as a job, followed to its result; skipped records retried', async () => {
   const { buildServer } = await import('../../src/server/app.ts');
   const { startJobQueue, startWorkers } = await import('../../src/db/job-queue.ts');
-  const { syncJobs } = await import('../../src/flows/sync-jobs.ts');
+  const { syncJobs } = await import('../../src/integration/sync-jobs.ts');
   const boss = await startJobQueue(fx.db, server.ctx.logger);
   const ctx = { ...server.ctx, boss };
   await startWorkers(boss, syncJobs(ctx, boss), {

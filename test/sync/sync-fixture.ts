@@ -1,8 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { startCrmEmulator } from '../../src/crm-emulator/server.ts';
 import { clientCredentialsProvider, DataverseClient } from '../../src/dataverse/index.ts';
-import { crmPort } from '../../src/flows/adapters/crm-port.ts';
-import { erpPort } from '../../src/flows/adapters/erp-port.ts';
+import { crmPort } from '../../src/integration/adapters/crm-port.ts';
+import { erpPort } from '../../src/integration/adapters/erp-port.ts';
 import { createLogger } from '../../src/shared/logger.ts';
 import type { EngineContext } from '../../src/sync/engine/context.ts';
 import { defaultMappings } from '../../src/sync/mappings/default-mappings.ts';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { openEngine } from '../../flows/sync-runtime.ts';
+import { openEngine } from '../../integration/sync-runtime.ts';
 import { AppError } from '../../shared/errors.ts';
 import { runMapping } from '../../sync/engine/run-mapping.ts';
 import { getMapping, listMappings } from '../../sync/mappings/mapping-repo.ts';

@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
+import type { AppContext } from '../../app/context.ts';
+import type { StartedService } from '../../app/system-part.ts';
 import { startJobQueue, startWorkers } from '../../db/job-queue.ts';
 import { HEARTBEAT_QUEUE, heartbeatJob } from '../../db/system-jobs.ts';
 import { buildServer } from '../../server/app.ts';
 import { ensureAdminUser } from '../../server/auth/users.ts';
-import type { AppContext } from '../../server/context.ts';
 import { type CliEnv, configFrom } from '../cli-context.ts';
-import { type StartedService, systemParts } from '../parts.ts';
+import { systemParts } from '../parts.ts';
 import { openRuntime } from '../runtime.ts';
 import { onShutdown } from '../shutdown.ts';
 

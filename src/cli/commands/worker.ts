@@ -1,8 +1,8 @@
 import { hostname } from 'node:os';
 import type { Command } from 'commander';
+import type { AppContext } from '../../app/context.ts';
 import { startJobQueue, startWorkers } from '../../db/job-queue.ts';
 import { heartbeatJob } from '../../db/system-jobs.ts';
-import type { AppContext } from '../../server/context.ts';
 import { type CliEnv, configFrom } from '../cli-context.ts';
 import { systemParts } from '../parts.ts';
 import { openRuntime } from '../runtime.ts';

@@ -1,16 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { AppContext } from '../../server/context.ts';
+import type { AppContext } from '../../app/context.ts';
 import { AppError, unwrap } from '../../shared/errors.ts';
-import { entities, entity } from '../catalog.ts';
-import { companyExists } from '../companies.ts';
-import {
-  countRecords,
-  createRecord,
-  deleteRecord,
-  getRecord,
-  listRecords,
-  updateRecord,
-} from '../crud.ts';
+import { entities, entity } from '../catalog/catalog.ts';
 import {
   addSalesLine,
   createSalesDocument,
@@ -19,12 +10,21 @@ import {
   deleteSalesLine,
   updateSalesDocument,
   updateSalesLine,
-} from '../documents.ts';
+} from '../documents/sales-documents.ts';
+import { companyExists } from '../master-data/companies.ts';
+import {
+  countRecords,
+  createRecord,
+  deleteRecord,
+  getRecord,
+  listRecords,
+  updateRecord,
+} from '../records/record-store.ts';
 import '../errors.ts';
-import type { LineInput } from '../lines.ts';
-import type { ApiRecord } from '../query.ts';
-import { customerStatistics } from '../statistics.ts';
-import { postPayment, runAction } from './actions.ts';
+import type { LineInput } from '../documents/document-lines.ts';
+import { customerStatistics } from '../ledger/customer-statistics.ts';
+import type { ApiRecord } from '../query/list-query.ts';
+import { postPayment, runAction } from './bound-actions.ts';
 import { listOptions, parsePath, type Segment } from './odata-path.ts';
 
 const PREFIX = '/api/v2.0';

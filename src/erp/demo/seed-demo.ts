@@ -1,15 +1,15 @@
 import type { Db, Queryable } from '../../db/db.ts';
 import { dec } from '../../shared/money.ts';
 import { failure, ok, type Result } from '../../shared/result.ts';
-import { entity } from '../catalog.ts';
-import { ensureCompany } from '../companies.ts';
-import { insertMany } from '../crud.ts';
-import { createSalesDocument } from '../documents.ts';
-import type { LineInput } from '../lines.ts';
-import { postCustomerPayment } from '../payments.ts';
-import { postSalesOrder } from '../posting.ts';
-import { adjustInventory } from '../services.ts';
-import { changeStatus } from '../workflow.ts';
+import { entity } from '../catalog/catalog.ts';
+import type { LineInput } from '../documents/document-lines.ts';
+import { changeStatus } from '../documents/release-and-convert.ts';
+import { createSalesDocument } from '../documents/sales-documents.ts';
+import { postCustomerPayment } from '../ledger/customer-payments.ts';
+import { ensureCompany } from '../master-data/companies.ts';
+import { postSalesOrder } from '../posting/post-sales-order.ts';
+import { adjustInventory } from '../public-api.ts';
+import { insertMany } from '../records/record-store.ts';
 import {
   CITIES,
   COMPANY_SUFFIXES,

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { AppContext } from '../../app/context.ts';
 import { AppError } from '../../shared/errors.ts';
-import type { AppContext } from '../context.ts';
 import { userForSession, userForToken } from './credentials.ts';
 import type { Role, User } from './users.ts';
 

@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import type { AppContext } from '../../app/context.ts';
 import { AppError, unwrap } from '../../shared/errors.ts';
-import type { AppContext } from '../context.ts';
 import { createApiToken, createSession, deleteSession, SESSION_TTL_MS } from './credentials.ts';
 import { currentUser, SESSION_COOKIE } from './guard.ts';
 import { checkLogin } from './login.ts';

@@ -1,0 +1,105 @@
+import { z } from 'zod';
+import type { Db } from '../../db/db.ts';
+import { AppError, unwrap } from '../../shared/errors.ts';
+import { archiveDocument } from '../documents/archives.ts';
+import { changeStatus, makeOrderFromQuote } from '../documents/release-and-convert.ts';
+import type { DocumentType } from '../documents/sales-documents.ts';
+import { postCustomerPayment } from '../ledger/customer-payments.ts';
+import { postSalesOrder } from '../posting/post-sales-order.ts';
+
+const DATE = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date yyyy-mm-dd');
+const qty = z.union([z.number().finite().nonnegative(), z.string().regex(/^\d+(\.\d+)?$/)]);
+
+const postBody = z
+  .strictObject({
+    postingDate: DATE.optional(),
+    lines: z
+      .array(
+        z.strictObject({
+          sequence: z.number().int().positive(),
+          shipQuantity: qty.optional(),
+          invoiceQuantity: qty.optional(),
+        }),
+      )
+      .max(10_000)
+      .optional(),
+  })
+  .optional();
+
+export const paymentBody = z.strictObject({
+  customerNumber: z.string().min(1).max(20),
+  amount: z.union([z.number().finite().positive(), z.string().regex(/^\d+(\.\d+)?$/)]),
+  postingDate: DATE.optional(),
+  currencyCode: z.string().max(10).nullable().optional(),
+  appliesToInvoiceNumber: z.string().max(20).optional(),
+  appliesToInvoiceId: z.string().uuid().optional(),
+  externalDocumentNumber: z.string().max(35).optional(),
+  description: z.string().max(100).optional(),
+});
+
+/** Validates a body with a strict zod schema, answering 400 unknown_field / validation_failed. */
+export function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
+  const parsed = schema.safeParse(body ?? undefined);
+  if (parsed.success) return parsed.data;
+  const issues = parsed.error.issues.map((i) => ({
+    path: i.path.join('.'),
+    code: i.code,
+    message: i.message,
+  }));
+  const unknown = parsed.error.issues.find((i) => i.code === 'unrecognized_keys') as
+    | { keys: string[] }
+    | undefined;
+  if (unknown)
+    throw new AppError('unknown_field', `Unknown field(s): ${unknown.keys.join(', ')}`, {
+      details: issues,
+    });
+  throw new AppError(
+    'validation_failed',
+    issues.map((i) => `${i.path || 'body'}: ${i.message}`).join('; '),
+    { details: issues },
+  );
+}
+
+/** Runs a bound action `Microsoft.NAV.<name>` on a quote or order; returns [status, body]. */
+export async function runAction(
+  db: Db,
+  type: DocumentType,
+  id: string,
+  action: string,
+  body: unknown,
+): Promise<[number, unknown]> {
+  switch (`${type}:${action}`) {
+    case 'Quote:release':
+    case 'Order:release':
+      return [200, unwrap(await changeStatus(db, type, id, 'release'))];
+    case 'Quote:reopen':
+    case 'Order:reopen':
+      return [200, unwrap(await changeStatus(db, type, id, 'reopen'))];
+    case 'Quote:archive':
+    case 'Order:archive':
+      return [201, unwrap(await archiveDocument(db, type, id))];
+    case 'Quote:makeOrder':
+      return [201, unwrap(await makeOrderFromQuote(db, id))];
+    case 'Order:shipAndInvoice':
+    case 'Order:ship':
+    case 'Order:invoice': {
+      const input = parseBody(postBody, body) ?? {};
+      const result = await postSalesOrder(db, id, {
+        ship: action !== 'invoice',
+        invoice: action !== 'ship',
+        ...input,
+      });
+      return [200, unwrap(result)];
+    }
+    default:
+      throw new AppError(
+        'not_found',
+        `No action Microsoft.NAV.${action} on sales ${type.toLowerCase()}s`,
+      );
+  }
+}
+
+/** POST customerPayments: posts (and applies) a payment. */
+export async function postPayment(db: Db, body: unknown): Promise<unknown> {
+  return unwrap(await postCustomerPayment(db, parseBody(paymentBody, body)));
+}

@@ -1,0 +1,387 @@
+import type { Queryable } from '../../db/db.ts';
+import { failure, ok, type Result } from '../../shared/result.ts';
+import {
+  salesOrderLines,
+  salesOrders,
+  salesQuoteLines,
+  salesQuotes,
+} from '../catalog/document-entities.ts';
+import type { EntityDef } from '../catalog/field-types.ts';
+import { currencyFactor, normalizeCurrency } from '../master-data/currencies.ts';
+import type { ApiRecord } from '../query/list-query.ts';
+import { checkInput } from '../records/input-validation.ts';
+import { nextNumber } from '../records/number-series.ts';
+import { getRecord, lockForWrite } from '../records/record-store.ts';
+import { atomic, type DbOrTx, emit } from '../records/transactions.ts';
+import { archiveInTx, archiveSwitch } from './archives.ts';
+import {
+  type HeaderRow,
+  insertLine,
+  type LineInput,
+  recalcDocument,
+  resolveLine,
+} from './document-lines.ts';
+
+export type DocumentType = 'Quote' | 'Order';
+
+export const headerDef = (t: DocumentType): EntityDef =>
+  t === 'Quote' ? salesQuotes : salesOrders;
+export const lineDef = (t: DocumentType): EntityDef =>
+  t === 'Quote' ? salesQuoteLines : salesOrderLines;
+
+/** Reads a header row (optionally locked FOR UPDATE: posting and status changes serialize on it). */
+export async function loadHeader(
+  tx: Queryable,
+  id: string,
+  type?: DocumentType,
+  lock = false,
+): Promise<Result<HeaderRow>> {
+  const r = await tx.query<HeaderRow>(
+    `SELECT * FROM erp.sales_headers WHERE id = $1${type ? ' AND document_type = $2' : ''}${lock ? ' FOR UPDATE' : ''}`,
+    type ? [id, type] : [id],
+  );
+  const row = r.rows[0];
+  if (!row)
+    return failure('not_found', `No sales ${type?.toLowerCase() ?? 'document'} with id ${id}`);
+  return ok(row);
+}
+
+function toColumns(def: EntityDef, values: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(values)) {
+    const fd = def.fields.find((x) => x.name === name);
+    if (!fd?.column || name === 'id') continue;
+    out[fd.column] = fd.nullable && value === '' ? null : value;
+  }
+  return out;
+}
+
+/** What a new quote/order needs: header fields (API names), optional lines, optional id. */
+export interface NewSalesDocument {
+  readonly documentType: DocumentType;
+  readonly header: Record<string, unknown>;
+  readonly lines?: readonly LineInput[];
+}
+
+/**
+ * Creates a quote or order: number from the series, customer defaults (bill-to, addresses,
+ * currency, terms, salesperson, price group) unless given, currency factor, lines with prices.
+ */
+export async function createSalesDocument(
+  db: DbOrTx,
+  input: NewSalesDocument,
+): Promise<Result<ApiRecord>> {
+  const def = headerDef(input.documentType);
+  const checked = checkInput(def, input.header, 'create');
+  if (!checked.ok) return checked;
+  const lineChecks = (input.lines ?? []).map((l) =>
+    checkInput(lineDef(input.documentType), l, 'create'),
+  );
+  const badLine = lineChecks.find((c) => !c.ok);
+  if (badLine && !badLine.ok) return badLine;
+  return atomic(db, async (tx) => {
+    const values = checked.value;
+    const customer = (
+      await tx.query('SELECT * FROM erp.customers WHERE number = $1', [values['customerNumber']])
+    ).rows[0] as Record<string, string | null> | undefined;
+    if (!customer)
+      return failure('invalid_reference', `Customer ${values['customerNumber']} does not exist`);
+    if (customer['blocked'] === 'All')
+      return failure('customer_blocked', `Customer ${customer['number']} is blocked (All)`);
+    const series = await tx.query<{ s: string }>(
+      `SELECT ${input.documentType === 'Quote' ? 'quote_nos' : 'order_nos'} AS s FROM erp.sales_setup`,
+    );
+    const number = await nextNumber(tx, series.rows[0]!.s);
+    if (!number.ok) return number;
+    const c = (k: string) => customer[k] ?? '';
+    const defaults: Record<string, unknown> = {
+      customer_name: c('display_name'),
+      bill_to_customer_number: customer['number'],
+      bill_to_name: c('display_name'),
+      bill_to_address_line1: c('address_line1'),
+      bill_to_address_line2: c('address_line2'),
+      bill_to_city: c('city'),
+      bill_to_state: c('state'),
+      bill_to_country: c('country'),
+      bill_to_postal_code: c('postal_code'),
+      ship_to_name: c('display_name'),
+      ship_to_contact: c('contact_name'),
+      ship_to_address_line1: c('address_line1'),
+      ship_to_address_line2: c('address_line2'),
+      ship_to_city: c('city'),
+      ship_to_state: c('state'),
+      ship_to_country: c('country'),
+      ship_to_postal_code: c('postal_code'),
+      currency_code: customer['currency_code'],
+      payment_terms_code: customer['payment_terms_code'],
+      shipment_method_code: customer['shipment_method_code'],
+      shipping_agent_code: customer['shipping_agent_code'],
+      salesperson_code: customer['salesperson_code'],
+      customer_price_group_code: customer['customer_price_group_code'],
+    };
+    const cols: Record<string, unknown> = {
+      ...defaults,
+      ...toColumns(def, values),
+      document_type: input.documentType,
+      number: number.value,
+    };
+    if (typeof values['id'] === 'string') cols['id'] = values['id'];
+    cols['currency_code'] = await normalizeCurrency(tx, cols['currency_code'] as string | null);
+    const date =
+      (cols['document_date'] as string | undefined) ?? new Date().toISOString().slice(0, 10);
+    const factor = await currencyFactor(tx, cols['currency_code'] as string | null, date);
+    if (!factor.ok) return factor;
+    cols['currency_factor'] = factor.value.toString();
+    const names = Object.keys(cols);
+    const inserted = await tx.query<{ id: string }>(
+      `INSERT INTO erp.sales_headers (${names.join(', ')}) VALUES (${names.map((_, i) => `$${i + 1}`).join(', ')}) RETURNING id`,
+      Object.values(cols),
+    );
+    const id = inserted.rows[0]!.id;
+    const header = await loadHeader(tx, id);
+    if (!header.ok) return header;
+    for (const line of lineChecks) {
+      if (!line.ok) continue;
+      const added = await addLineTo(tx, header.value, line.value as LineInput);
+      if (!added.ok) return added;
+    }
+    const recalc = await recalcDocument(tx, id);
+    if (!recalc.ok) return recalc;
+    return getRecord(tx, def, id);
+  });
+}
+
+async function addLineTo(
+  tx: Queryable,
+  header: HeaderRow,
+  input: LineInput & { id?: string },
+): Promise<Result<string>> {
+  const cols = await resolveLine(tx, header, input);
+  if (!cols.ok) return cols;
+  return ok(await insertLine(tx, header.id, cols.value, input.sequence, input.id));
+}
+
+/** Header fields a released document still accepts (BC lets these change after release). */
+const RELEASED_HEADER_FIELDS = new Set([
+  'quoteNumber',
+  'externalDocumentNumber',
+  'yourReference',
+  'workDescription',
+  'requestedDeliveryDate',
+]);
+
+/** Updates header fields (ETag-checked); an Open status is required for most fields. */
+export async function updateSalesDocument(
+  db: DbOrTx,
+  type: DocumentType,
+  id: string,
+  body: unknown,
+  options: { ifMatch?: string } = {},
+): Promise<Result<ApiRecord>> {
+  const def = headerDef(type);
+  const checked = checkInput(def, body, 'update');
+  if (!checked.ok) return checked;
+  return atomic(db, async (tx) => {
+    const locked = await lockForWrite(tx, def, id, options.ifMatch);
+    if (!locked.ok) return locked;
+    const header = await loadHeader(tx, id, type);
+    if (!header.ok) return header;
+    const names = Object.keys(checked.value);
+    if (header.value.status === 'Released' && names.some((n) => !RELEASED_HEADER_FIELDS.has(n)))
+      return failure(
+        'document_released',
+        `${type} ${header.value.number} is released; reopen it first`,
+      );
+    const cols = toColumns(def, checked.value);
+    if ('currency_code' in cols || 'document_date' in cols) {
+      const currency = await normalizeCurrency(
+        tx,
+        ('currency_code' in cols ? cols['currency_code'] : header.value.currency_code) as
+          | string
+          | null,
+      );
+      const factor = await currencyFactor(
+        tx,
+        currency,
+        (cols['document_date'] as string | undefined) ?? header.value.document_date,
+      );
+      if (!factor.ok) return factor;
+      cols['currency_code'] = currency;
+      cols['currency_factor'] = factor.value.toString();
+    }
+    const keys = Object.keys(cols);
+    if (keys.length > 0) {
+      await tx.query(
+        `UPDATE erp.sales_headers SET ${keys.map((k, i) => `${k} = $${i + 2}`).join(', ')} WHERE id = $1`,
+        [id, ...Object.values(cols)],
+      );
+    }
+    const recalc = await recalcDocument(tx, id);
+    if (!recalc.ok) return recalc;
+    return getRecord(tx, def, id);
+  });
+}
+
+/**
+ * Deletes a quote/order (with its lines) as a user does: archived first when the sales setup says so,
+ * then `salesQuote.deleted`/`salesOrder.deleted` (reason `deleted`) is emitted.
+ */
+export async function deleteSalesDocument(
+  db: DbOrTx,
+  type: DocumentType,
+  id: string,
+  options: { ifMatch?: string } = {},
+): Promise<Result<void>> {
+  return atomic(db, async (tx) => {
+    const locked = await lockForWrite(tx, headerDef(type), id, options.ifMatch);
+    if (!locked.ok) return locked;
+    const header = await loadHeader(tx, id, type);
+    if (!header.ok) return header;
+    const shipped = await tx.query(
+      'SELECT 1 FROM erp.sales_lines WHERE document_id = $1 AND quantity_shipped > quantity_invoiced LIMIT 1',
+      [id],
+    );
+    if ((shipped.rowCount ?? 0) > 0)
+      return failure(
+        'conflict',
+        `${type} ${header.value.number} has shipped lines that are not invoiced`,
+      );
+    if (await archiveSwitch(tx, type)) {
+      const archived = await archiveInTx(tx, type, id);
+      if (!archived.ok) return archived;
+    }
+    await tx.query('DELETE FROM erp.sales_headers WHERE id = $1', [id]);
+    const aggregate = type === 'Quote' ? 'salesQuote' : 'salesOrder';
+    await emit(tx, `${aggregate}.deleted`, aggregate, id, {
+      number: header.value.number,
+      reason: 'deleted',
+      customerNumber: header.value.customer_number,
+    });
+    return ok(undefined);
+  });
+}
+
+/** Adds a line to an open quote/order. */
+export async function addSalesLine(
+  db: DbOrTx,
+  type: DocumentType,
+  documentId: string,
+  body: unknown,
+): Promise<Result<ApiRecord>> {
+  const checked = checkInput(lineDef(type), body, 'create');
+  if (!checked.ok) return checked;
+  return atomic(db, async (tx) => {
+    const header = await loadHeader(tx, documentId, type, true);
+    if (!header.ok) return header;
+    if (header.value.status === 'Released')
+      return failure(
+        'document_released',
+        `${type} ${header.value.number} is released; reopen it first`,
+      );
+    const added = await addLineTo(tx, header.value, checked.value as LineInput & { id?: string });
+    if (!added.ok) return added;
+    const recalc = await recalcDocument(tx, documentId);
+    if (!recalc.ok) return recalc;
+    return getRecord(tx, lineDef(type), added.value);
+  });
+}
+
+/** Line fields a released order still accepts. */
+const RELEASED_LINE_FIELDS = new Set(['shipQuantity', 'invoiceQuantity', 'requestedDeliveryDate']);
+
+/** Updates a line (ETag-checked); on a released document only quantities to post may change. */
+export async function updateSalesLine(
+  db: DbOrTx,
+  type: DocumentType,
+  lineId: string,
+  body: unknown,
+  options: { ifMatch?: string } = {},
+): Promise<Result<ApiRecord>> {
+  const def = lineDef(type);
+  const checked = checkInput(def, body, 'update');
+  if (!checked.ok) return checked;
+  return atomic(db, async (tx) => {
+    const line = await tx.query<{ document_id: string }>(
+      'SELECT document_id FROM erp.sales_lines WHERE id = $1',
+      [lineId],
+    );
+    if (!line.rows[0]) return failure('not_found', `No ${def.set} record with id ${lineId}`);
+    const header = await loadHeader(tx, line.rows[0].document_id, type, true);
+    if (!header.ok) return failure('not_found', `No ${def.set} record with id ${lineId}`);
+    const locked = await lockForWrite(tx, def, lineId, options.ifMatch);
+    if (!locked.ok) return locked;
+    const names = Object.keys(checked.value);
+    if (header.value.status === 'Released' && names.some((n) => !RELEASED_LINE_FIELDS.has(n)))
+      return failure(
+        'document_released',
+        `${type} ${header.value.number} is released; reopen it first`,
+      );
+    const repriced = ['lineObjectNumber', 'lineType', 'unitOfMeasureCode'].some(
+      (n) => n in checked.value,
+    );
+    let cols = toColumns(def, checked.value);
+    if (repriced) {
+      const current = await tx.query<Record<string, unknown>>(
+        `SELECT line_type AS "lineType", number AS "lineObjectNumber", description, quantity,
+                unit_of_measure_code AS "unitOfMeasureCode" FROM erp.sales_lines WHERE id = $1`,
+        [lineId],
+      );
+      const resolved = await resolveLine(tx, header.value, {
+        ...(current.rows[0] as LineInput),
+        ...(checked.value as LineInput),
+      });
+      if (!resolved.ok) return resolved;
+      cols = { ...resolved.value, ...cols };
+    }
+    const keys = Object.keys(cols);
+    if (keys.length > 0) {
+      await tx.query(
+        `UPDATE erp.sales_lines SET ${keys.map((k, i) => `${k} = $${i + 2}`).join(', ')} WHERE id = $1`,
+        [lineId, ...Object.values(cols)],
+      );
+    }
+    if ('ship_quantity' in cols && !('invoice_quantity' in cols)) {
+      // As BC: a new quantity to ship makes everything shipped and not invoiced the quantity to invoice.
+      await tx.query(
+        `UPDATE erp.sales_lines SET invoice_quantity = quantity_shipped + ship_quantity - quantity_invoiced
+          WHERE id = $1`,
+        [lineId],
+      );
+    }
+    const recalc = await recalcDocument(tx, header.value.id);
+    if (!recalc.ok) return recalc;
+    return getRecord(tx, def, lineId);
+  });
+}
+
+/** Deletes a line of an open quote/order. */
+export async function deleteSalesLine(
+  db: DbOrTx,
+  type: DocumentType,
+  lineId: string,
+  options: { ifMatch?: string } = {},
+): Promise<Result<void>> {
+  return atomic(db, async (tx) => {
+    const def = lineDef(type);
+    const line = await tx.query<{ document_id: string; quantity_shipped: string }>(
+      'SELECT document_id, quantity_shipped FROM erp.sales_lines WHERE id = $1',
+      [lineId],
+    );
+    if (!line.rows[0]) return failure('not_found', `No ${def.set} record with id ${lineId}`);
+    const header = await loadHeader(tx, line.rows[0].document_id, type, true);
+    if (!header.ok) return failure('not_found', `No ${def.set} record with id ${lineId}`);
+    if (header.value.status === 'Released')
+      return failure(
+        'document_released',
+        `${type} ${header.value.number} is released; reopen it first`,
+      );
+    if (Number(line.rows[0].quantity_shipped) > 0)
+      return failure('conflict', 'A line that was shipped cannot be deleted');
+    const locked = await lockForWrite(tx, def, lineId, options.ifMatch);
+    if (!locked.ok) return locked;
+    await tx.query('DELETE FROM erp.sales_lines WHERE id = $1', [lineId]);
+    const recalc = await recalcDocument(tx, header.value.id);
+    if (!recalc.ok) return recalc;
+    return ok(undefined);
+  });
+}

@@ -1,0 +1,121 @@
+import './errors.ts';
+/**
+ * The ERP service layer other parts call directly (sync engine, flows, CLI). Every function takes
+ * the pool or an open transaction first and returns a Result; see docs/erp.md.
+ */
+
+import { dec } from '../shared/money.ts';
+import { failure, ok } from '../shared/result.ts';
+import { entity } from './catalog/catalog.ts';
+import type { ListQuery } from './query/list-query.ts';
+import {
+  createRecord,
+  deleteRecord,
+  findRecord,
+  getRecord,
+  listRecords,
+  updateRecord,
+} from './records/record-store.ts';
+import { atomic, type DbOrTx } from './records/transactions.ts';
+
+export { type ChangedRecord, type ChangePage, readChanges } from './changes/change-feed.ts';
+export { archiveDocument, getArchive, listArchives } from './documents/archives.ts';
+export type { LineInput } from './documents/document-lines.ts';
+export { changeStatus, makeOrderFromQuote } from './documents/release-and-convert.ts';
+export {
+  addSalesLine,
+  createSalesDocument,
+  type DocumentType,
+  deleteSalesDocument,
+  deleteSalesLine,
+  type NewSalesDocument,
+  updateSalesDocument,
+  updateSalesLine,
+} from './documents/sales-documents.ts';
+export { statusTransitions, validateTransition } from './documents/status-transitions.ts';
+export {
+  type PaymentInput,
+  type PaymentResult,
+  postCustomerPayment,
+} from './ledger/customer-payments.ts';
+export {
+  type CustomerStatistics,
+  customerStatistics,
+  customersWithActivity,
+} from './ledger/customer-statistics.ts';
+export { companyExists, defaultCompany, ensureCompany } from './master-data/companies.ts';
+export { applyDateFormula } from './master-data/date-formula.ts';
+export {
+  type PostOrderInput,
+  type PostOrderResult,
+  postSalesOrder,
+} from './posting/post-sales-order.ts';
+export type { ApiRecord, ListQuery } from './query/list-query.ts';
+export type { DbOrTx } from './records/transactions.ts';
+
+/** Lists any entity set by its API name with OData options ($filter, $top, …). */
+export const listEntities = (db: DbOrTx, set: string, q: ListQuery = {}) =>
+  listRecords(db, entity(set), q);
+/** One record of an entity set by id. */
+export const getEntity = (db: DbOrTx, set: string, id: string) => getRecord(db, entity(set), id);
+/** One record by a unique field, e.g. `findEntity(db, 'customers', 'number', 'C00010')`. */
+export const findEntity = (db: DbOrTx, set: string, field: string, value: string) =>
+  findRecord(db, entity(set), field, value);
+/** Creates a master-data record (API field names; `number` from the series when omitted). */
+export const createEntity = (db: DbOrTx, set: string, body: Record<string, unknown>) =>
+  createRecord(db, entity(set), body);
+/** Updates a master-data record; `ifMatch` is an ETag (or '*') checked under a row lock. */
+export const updateEntity = (
+  db: DbOrTx,
+  set: string,
+  id: string,
+  body: Record<string, unknown>,
+  options: { ifMatch?: string } = {},
+) => updateRecord(db, entity(set), id, body, options);
+/** Deletes a master-data record. */
+export const deleteEntity = (
+  db: DbOrTx,
+  set: string,
+  id: string,
+  options: { ifMatch?: string } = {},
+) => deleteRecord(db, entity(set), id, options);
+
+/** The sales setup (write-in product, archive switches, number series). */
+export async function getSalesSetup(db: DbOrTx) {
+  const r = await listRecords(db, entity('salesSetup'), { top: 1 });
+  return r.ok ? { ok: true as const, value: r.value[0]! } : r;
+}
+
+/** Changes the sales setup. */
+export async function updateSalesSetup(db: DbOrTx, body: Record<string, unknown>) {
+  const current = await getSalesSetup(db);
+  if (!current.ok) return current;
+  return updateRecord(db, entity('salesSetup'), current.value.id, body);
+}
+
+/** Adds (or with a negative quantity removes) inventory with an adjustment item ledger entry. */
+export async function adjustInventory(
+  db: DbOrTx,
+  input: { itemNumber: string; quantity: string | number; postingDate?: string },
+) {
+  return atomic(db, async (tx) => {
+    const q = dec(input.quantity);
+    const r = await tx.query('UPDATE erp.items SET inventory = inventory + $2 WHERE number = $1', [
+      input.itemNumber,
+      q.toString(),
+    ]);
+    if (r.rowCount === 0)
+      return failure('invalid_reference', `Item ${input.itemNumber} does not exist`);
+    await tx.query(
+      `INSERT INTO erp.item_ledger_entries (item_number, posting_date, entry_type, quantity)
+       VALUES ($1, $2, $3, $4)`,
+      [
+        input.itemNumber,
+        input.postingDate ?? new Date().toISOString().slice(0, 10),
+        q.lt(0) ? 'Negative Adjmt.' : 'Positive Adjmt.',
+        q.toString(),
+      ],
+    );
+    return ok(undefined);
+  });
+}

@@ -1,0 +1,117 @@
+import { z } from 'zod';
+import { failure, ok, type Result } from '../../shared/result.ts';
+import type { EntityDef, FieldDef } from '../catalog/field-types.ts';
+
+const DECIMAL = /^-?\d{1,28}(\.\d{1,10})?$/;
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+function validator(def: FieldDef): z.ZodType {
+  let v: z.ZodType;
+  switch (def.type) {
+    case 'string':
+      v = def.values
+        ? z.enum(def.values as [string, ...string[]])
+        : z.string().max(def.maxLength ?? 250);
+      break;
+    case 'decimal':
+      v = z.union([
+        z
+          .number()
+          .finite()
+          .transform((n) => String(n)),
+        z.string().regex(DECIMAL, 'must be a decimal number'),
+      ]);
+      break;
+    case 'integer':
+      v = z.number().int().min(-2147483648).max(2147483647);
+      break;
+    case 'boolean':
+      v = z.boolean();
+      break;
+    case 'date':
+      v = z
+        .string()
+        .regex(DATE, 'must be a date yyyy-mm-dd')
+        .refine((s) => !Number.isNaN(Date.parse(s)), 'must be a valid date');
+      break;
+    case 'datetime':
+      v = z.string().datetime({ offset: true });
+      break;
+    case 'guid':
+      v = z.string().uuid();
+      break;
+    case 'json':
+      v = z.unknown();
+      break;
+  }
+  return def.nullable ? v.nullable() : v;
+}
+
+const schemas = new WeakMap<EntityDef, z.ZodType<Record<string, unknown>>>();
+
+/** The strict zod schema of what a client may write to an entity (every field optional). */
+export function writeSchema(def: EntityDef): z.ZodType<Record<string, unknown>> {
+  let s = schemas.get(def);
+  if (!s) {
+    const shape: Record<string, z.ZodType> = { id: z.string().uuid().optional() };
+    for (const field of def.fields) {
+      if (field.readOnly || !field.column) continue;
+      shape[field.name] = validator(field).optional();
+    }
+    s = z.strictObject(shape) as unknown as z.ZodType<Record<string, unknown>>;
+    schemas.set(def, s);
+  }
+  return s;
+}
+
+/**
+ * Checks a create/update body against the entity: unknown fields → `unknown_field`, read-only
+ * fields → `read_only_field`, wrong types → `validation_failed` (every issue listed, with paths).
+ * Returns the values by field name; `@odata.etag` is ignored as BC does.
+ */
+export function checkInput(
+  def: EntityDef,
+  body: unknown,
+  mode: 'create' | 'update',
+): Result<Record<string, unknown>> {
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    return failure('validation_failed', 'The body must be a JSON object');
+  const input = { ...(body as Record<string, unknown>) };
+  delete input['@odata.etag'];
+  const byName = new Map(def.fields.map((x) => [x.name, x]));
+  const readOnly = Object.keys(input).filter(
+    (k) => byName.get(k) && (byName.get(k)!.readOnly || !byName.get(k)!.column) && k !== 'id',
+  );
+  if (readOnly.length > 0)
+    return failure('read_only_field', `Read-only field(s): ${readOnly.join(', ')}`, {
+      fields: readOnly,
+    });
+  if (mode === 'update' && 'id' in input)
+    return failure('read_only_field', 'Read-only field(s): id', { fields: ['id'] });
+  const parsed = writeSchema(def).safeParse(input);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => ({
+      path: i.path.join('.'),
+      code: i.code,
+      message: i.message,
+      ...(i.code === 'unrecognized_keys' ? { keys: (i as { keys: string[] }).keys } : {}),
+    }));
+    const unknown = issues.find((i) => i.code === 'unrecognized_keys');
+    if (unknown)
+      return failure('unknown_field', `Unknown field(s): ${unknown.keys!.join(', ')}`, issues);
+    return failure(
+      'validation_failed',
+      issues.map((i) => `${i.path || 'body'}: ${i.message}`).join('; '),
+      issues,
+    );
+  }
+  if (mode === 'create') {
+    const missing = def.fields.filter((x) => x.required && parsed.data[x.name] == null);
+    if (missing.length > 0)
+      return failure(
+        'validation_failed',
+        `Required field(s) missing: ${missing.map((x) => x.name).join(', ')}`,
+      );
+  }
+  return ok(parsed.data);
+}

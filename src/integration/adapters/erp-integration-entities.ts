@@ -1,0 +1,80 @@
+import { type EntityDef, entities, type FieldDef } from '../../erp/catalog/catalog.ts';
+
+/**
+ * What the integration reads from the ERP beyond its API: BC's "unit group" per item and resource
+ * (reference §2.3 UNIT GROUP — a group named after the item, e.g. ITEM1000, whose base unit is the
+ * item's base unit), keys that tell one item's unit apart from another's, the CRM exchange rate of
+ * a currency, and the (local) currency of a price group. All read-only, computed by SQL.
+ */
+const computed = (name: string, type: FieldDef['type'], sql: string): FieldDef => ({
+  name,
+  type,
+  sql,
+  readOnly: true,
+});
+
+const extra: Record<string, FieldDef[]> = {
+  items: [
+    computed('unitGroupCode', 'string', `'ITEM' || t.number`),
+    computed(
+      'baseUnitKey',
+      'string',
+      `t.number || '|' || coalesce(t.base_unit_of_measure_code, '')`,
+    ),
+  ],
+  resources: [
+    computed('unitGroupCode', 'string', `'RESOURCE' || t.number`),
+    computed(
+      'baseUnitKey',
+      'string',
+      `t.number || '|' || coalesce(t.base_unit_of_measure_code, '')`,
+    ),
+  ],
+  itemUnitsOfMeasure: [
+    computed('unitGroupCode', 'string', `'ITEM' || t.item_number`),
+    computed('key', 'string', `t.item_number || '|' || t.code`),
+  ],
+  resourceUnitsOfMeasure: [
+    computed('unitGroupCode', 'string', `'RESOURCE' || t.resource_number`),
+    computed('key', 'string', `t.resource_number || '|' || t.code`),
+  ],
+  currencies: [
+    computed(
+      'exchangeRate',
+      'decimal',
+      `coalesce((SELECT r.exchange_rate_amount / r.relational_exchange_rate_amount FROM erp.currency_exchange_rates r
+         WHERE r.currency_code = t.code AND r.starting_date <= current_date ORDER BY r.starting_date DESC LIMIT 1), 1)`,
+    ),
+  ],
+  customerPriceGroups: [computed('currencyCode', 'string', 'NULL::text')],
+  salesPrices: [
+    computed('unitKey', 'string', `t.item_number || '|' || coalesce(t.unit_of_measure_code, '')`),
+  ],
+};
+
+const unitGroups: EntityDef = {
+  set: 'unitGroups',
+  table: `(SELECT id, change_seq, modified_by, last_modified_at, 'ITEM' || number AS code, 'Item' AS source_type,
+             number AS source_number, base_unit_of_measure_code AS base_unit_code FROM erp.items
+           UNION ALL
+           SELECT id, change_seq, modified_by, last_modified_at, 'RESOURCE' || number, 'Resource', number,
+             base_unit_of_measure_code FROM erp.resources)`,
+  fields: [
+    computed('id', 'guid', 't.id'),
+    computed('code', 'string', 't.code'),
+    computed('sourceType', 'string', 't.source_type'),
+    computed('sourceNumber', 'string', 't.source_number'),
+    computed('baseUnitCode', 'string', 't.base_unit_code'),
+  ],
+  defaultOrder: 't.code',
+  writable: false,
+};
+
+/** The ERP entity sets as the integration sees them. */
+export const integrationEntities: ReadonlyMap<string, EntityDef> = new Map([
+  ...[...entities.entries()].map(([set, e]): [string, EntityDef] => [
+    set,
+    extra[set] ? { ...e, fields: [...e.fields, ...extra[set]] } : e,
+  ]),
+  ['unitGroups', unitGroups],
+]);

@@ -1,0 +1,142 @@
+import type { Db } from '../../db/db.ts';
+import { type EntityDef, entities, type FieldDef } from '../../erp/catalog/catalog.ts';
+import { createRecord, updateRecord } from '../../erp/records/record-store.ts';
+import { atomic } from '../../erp/records/transactions.ts';
+import { failure, ok, type Result } from '../../shared/result.ts';
+import type { ErpPort, ErpRecord } from '../../sync/ports.ts';
+import { integrationEntities } from './erp-integration-entities.ts';
+
+/** The actor name stamped on rows the integration writes (its echoes are recognised by it). */
+export const INTEGRATION_ACTOR = 'integration';
+
+interface Row {
+  id: string;
+  change_seq: number;
+  modified_by: string;
+  [field: string]: unknown;
+}
+
+/**
+ * The sync engine's view of the ERP, over the ERP's entity catalogue: tables are the ERP API's
+ * entity sets, fields their API names. Writes run as the integration actor so the ERP stamps them
+ * (`modified_by`) and the engine can tell its own changes from users'.
+ */
+export function erpPort(db: Db): ErpPort {
+  const def = (table: string): EntityDef => {
+    const e = integrationEntities.get(table);
+    if (!e) throw new Error(`The ERP has no entity set '${table}'`);
+    return e;
+  };
+  const selectList = (e: EntityDef) =>
+    [
+      't.id',
+      't.change_seq',
+      't.modified_by',
+      ...readable(e).map((f, i) => `${f.sql} AS "f${i}"`),
+    ].join(', ');
+  const toRecord = (e: EntityDef, r: Row): ErpRecord => ({
+    id: r.id,
+    changeSeq: Number(r.change_seq),
+    modifiedBy: r.modified_by,
+    values: Object.fromEntries(readable(e).map((f, i) => [f.name, fromDb(f, r[`f${i}`])])),
+  });
+  const where = (e: EntityDef, cond: string) => (e.where ? `(${e.where}) AND ${cond}` : cond);
+
+  return {
+    async changedSince(table, afterSeq, limit) {
+      const e = def(table);
+      const r = await db.query<Row>(
+        `SELECT ${selectList(e)} FROM ${e.table} t WHERE ${where(e, 't.change_seq > $1')} ORDER BY t.change_seq LIMIT $2`,
+        [afterSeq ?? 0, limit],
+      );
+      return r.rows.map((row) => toRecord(e, row));
+    },
+    async currentSeq() {
+      // The horizon, not the sequence's last value: below it no change is still uncommitted, so
+      // a watermark capped there never steps over a change that commits late.
+      const r = await db.query<{ v: number }>('SELECT erp.change_horizon() AS v');
+      return Number(r.rows[0]?.v ?? 0);
+    },
+    async get(table, ids) {
+      const e = def(table);
+      if (ids.length === 0) return new Map();
+      const r = await db.query<Row>(
+        `SELECT ${selectList(e)} FROM ${e.table} t WHERE ${where(e, 't.id = ANY($1::uuid[])')}`,
+        [ids],
+      );
+      return new Map(r.rows.map((row) => [row.id, toRecord(e, row)]));
+    },
+    async findBy(table, field, value, caseSensitive = false) {
+      const e = def(table);
+      const f = readable(e).find((x) => x.name === field);
+      if (!f) return [];
+      const cond =
+        caseSensitive || typeof value !== 'string'
+          ? `${f.sql}::text = $1`
+          : `lower(${f.sql}::text) = lower($1)`;
+      const r = await db.query<Row>(
+        `SELECT ${selectList(e)} FROM ${e.table} t WHERE ${where(e, cond)} LIMIT 10`,
+        [String(value)],
+      );
+      return r.rows.map((row) => toRecord(e, row));
+    },
+    insert: (table, values) => write(def(table), undefined, values),
+    update: (table, id, values) => write(def(table), id, values),
+    fields: (table) => {
+      const e = integrationEntities.get(table);
+      return e ? readable(e).map((f) => f.name) : undefined;
+    },
+  };
+
+  /**
+   * Writes through the ERP's own create/update (its validation, number series and checks apply,
+   * as BC's "validate field"), as the integration actor, then reads the row back with its new
+   * change sequence.
+   */
+  function write(
+    e: EntityDef,
+    id: string | undefined,
+    values: Record<string, unknown>,
+  ): Promise<Result<ErpRecord>> {
+    const erpDef = entities.get(e.set);
+    if (!erpDef)
+      return Promise.resolve(failure('method_not_allowed', `${e.set} cannot be written`));
+    const body = Object.fromEntries(
+      Object.entries(values).map(([k, v]) => [
+        k,
+        forApi(
+          erpDef.fields.find((f) => f.name === k),
+          v,
+        ),
+      ]),
+    );
+    return atomic(db, async (tx) => {
+      await tx.query("SELECT set_config('kobling.actor', $1, true)", [INTEGRATION_ACTOR]);
+      const saved = id
+        ? await updateRecord(tx, erpDef, id, body)
+        : await createRecord(tx, erpDef, body);
+      if (!saved.ok) return saved;
+      const back = await tx.query<Row>(
+        `SELECT ${selectList(e)} FROM ${e.table} t WHERE t.id = $1`,
+        [saved.value.id],
+      );
+      return ok(toRecord(e, back.rows[0]!));
+    });
+  }
+}
+
+const readable = (e: EntityDef): FieldDef[] =>
+  e.fields.filter((f) => f.name !== 'id' && f.name !== 'lastModifiedDateTime');
+
+/** Numbers travel as JSON numbers (as Dataverse expects them); the database keeps them exact. */
+function fromDb(f: FieldDef, v: unknown): unknown {
+  if (v === null || v === undefined) return null;
+  if ((f.type === 'decimal' || f.type === 'integer') && typeof v === 'string') return Number(v);
+  return v;
+}
+
+/** The CRM's empty text is null; the ERP keeps empty text as ''. */
+function forApi(f: FieldDef | undefined, v: unknown): unknown {
+  if ((v === null || v === undefined) && f?.type === 'string' && !f.nullable) return '';
+  return v;
+}

@@ -1,0 +1,221 @@
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { AppContext } from '../../app/context.ts';
+import { AppError } from '../../shared/errors.ts';
+import { runMapping } from '../../sync/engine/run-mapping.ts';
+import { listCouplings } from '../../sync/queries.ts';
+import { couple, findCrmByName, uncouple } from '../../sync/service/couplings.ts';
+import { synchronizeNow } from '../../sync/service/synchronize-now.ts';
+import { type AdhocWork, performAdhoc, queueAdhoc, SYNC_ADHOC_QUEUE } from '../adhoc-jobs.ts';
+import { engineOrThrow, guid, guids, mappingName, mappingOr404, must, PREFIX } from './shared.ts';
+
+const tags = ['integration: couplings'];
+
+const listQuery = z.strictObject({
+  mapping: mappingName.optional(),
+  erpId: guid.optional(),
+  crmId: guid.optional(),
+  skipped: z.enum(['true', 'false']).optional(),
+  top: z.coerce.number().int().min(1).max(1000).default(100),
+  skip: z.coerce.number().int().min(0).default(0),
+});
+
+/** F4 coupling, F5 synchronize now, create in CRM / ERP, match-based coupling. */
+export function registerCouplingRoutes(app: FastifyInstance, ctx: AppContext): void {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  r.get(
+    `${PREFIX}/couplings`,
+    {
+      schema: {
+        tags,
+        summary: 'Couplings, filtered by mapping, record or skipped',
+        querystring: listQuery,
+      },
+    },
+    async (req) => {
+      const { skipped, ...q } = req.query;
+      return {
+        value: await listCouplings(ctx.db, {
+          ...q,
+          ...(skipped ? { skipped: skipped === 'true' } : {}),
+        }),
+      };
+    },
+  );
+
+  r.post(
+    `${PREFIX}/couplings`,
+    {
+      schema: {
+        tags,
+        summary:
+          'Couple an ERP record with a CRM record, given by id or looked up by name ("Set up coupling"), then optionally synchronize it',
+        body: z
+          .strictObject({
+            mapping: mappingName,
+            erpId: guid,
+            crmId: guid.optional(),
+            crmName: z.string().min(1).max(200).optional(),
+            synchronize: z.enum(['none', 'send', 'get']).default('none'),
+          })
+          .refine((b) => (b.crmId === undefined) !== (b.crmName === undefined), {
+            message: 'Give exactly one of crmId and crmName',
+          }),
+      },
+    },
+    async (req, reply) => {
+      const engine = await engineOrThrow(ctx);
+      const m = await mappingOr404(ctx, req.body.mapping);
+      const ports = { erp: engine.erp, crm: engine.crm };
+      const crmId = req.body.crmId ?? must(await findCrmByName(ports, m, req.body.crmName!));
+      const coupling = must(await couple(ctx.db, ports, m, req.body.erpId, crmId));
+      let synchronized: unknown;
+      if (req.body.synchronize !== 'none') {
+        synchronized = must(
+          await synchronizeNow(engine, m, [req.body.erpId], req.body.synchronize, true),
+        );
+      }
+      return reply.status(201).send({ coupling, ...(synchronized ? { synchronized } : {}) });
+    },
+  );
+
+  r.post(
+    `${PREFIX}/couplings/uncouple`,
+    {
+      schema: {
+        tags,
+        summary: 'Remove the couplings of ERP records',
+        body: z.strictObject({ mapping: mappingName, erpIds: guids }),
+      },
+    },
+    async (req) => ({
+      uncoupled: await uncouple(ctx.db, await mappingOr404(ctx, req.body.mapping), req.body.erpIds),
+    }),
+  );
+
+  /** Runs the work in the request, or queues it when `background` is set (202 with the job). */
+  const perform = async (reply: FastifyReply, work: AdhocWork, background: boolean) => {
+    const m = await mappingOr404(ctx, work.mapping);
+    const engine = await engineOrThrow(ctx);
+    if (background) {
+      if (!ctx.boss)
+        throw new AppError('not_ready', 'This process runs no job queue; run without "background"');
+      const jobId = await queueAdhoc(ctx.boss, work);
+      return reply.status(202).send({ jobId, status: `${PREFIX}/backgroundJobs/${jobId}` });
+    }
+    return reply.send(must(await performAdhoc(engine, m, work)));
+  };
+  const background = z.boolean().default(false);
+
+  r.post(
+    `${PREFIX}/couplings/matchBased`,
+    {
+      schema: {
+        tags,
+        summary: 'Match-based coupling of uncoupled ERP records (all, or the ones given)',
+        body: z.strictObject({ mapping: mappingName, erpIds: guids.optional(), background }),
+      },
+    },
+    (req, reply) =>
+      perform(
+        reply,
+        { kind: 'matchBased', mapping: req.body.mapping, erpIds: req.body.erpIds },
+        req.body.background,
+      ),
+  );
+  r.post(
+    `${PREFIX}/synchronizeNow`,
+    {
+      schema: {
+        tags,
+        summary:
+          'Synchronize coupled records now: send (ERP → CRM), get (CRM → ERP) or merge (both, by conflict policy)',
+        body: z.strictObject({
+          mapping: mappingName,
+          erpIds: guids,
+          direction: z.enum(['send', 'get', 'merge']),
+          confirmOverwrite: z.boolean().default(false),
+          background,
+        }),
+      },
+    },
+    (req, reply) => {
+      const { background: bg, ...b } = req.body;
+      return perform(reply, { kind: 'synchronizeNow', ...b }, bg);
+    },
+  );
+  r.post(
+    `${PREFIX}/createInCrm`,
+    {
+      schema: {
+        tags,
+        summary: 'Create the ERP records in Dynamics 365 Sales and couple them',
+        body: z.strictObject({ mapping: mappingName, erpIds: guids, background }),
+      },
+    },
+    (req, reply) =>
+      perform(
+        reply,
+        { kind: 'createInCrm', mapping: req.body.mapping, erpIds: req.body.erpIds },
+        req.body.background,
+      ),
+  );
+  r.post(
+    `${PREFIX}/createInErp`,
+    {
+      schema: {
+        tags,
+        summary: 'Create the CRM rows as ERP records and couple them',
+        body: z.strictObject({ mapping: mappingName, crmIds: guids, background }),
+      },
+    },
+    (req, reply) =>
+      perform(
+        reply,
+        { kind: 'createInErp', mapping: req.body.mapping, crmIds: req.body.crmIds },
+        req.body.background,
+      ),
+  );
+  r.get(
+    `${PREFIX}/backgroundJobs/:id`,
+    {
+      schema: {
+        tags,
+        summary: 'State and result of work queued with "background": true',
+        params: z.strictObject({ id: guid }),
+      },
+    },
+    async (req) => {
+      if (!ctx.boss) throw new AppError('not_ready', 'This process runs no job queue');
+      const job = await ctx.boss.getJobById(SYNC_ADHOC_QUEUE, req.params.id, {
+        includeArchive: true,
+      });
+      if (!job) throw new AppError('not_found', `No background job ${req.params.id}`);
+      return {
+        id: job.id,
+        state: job.state,
+        work: job.data,
+        result: job.output ?? null,
+        createdOn: job.createdOn,
+        completedOn: job.completedOn ?? null,
+      };
+    },
+  );
+
+  r.post(
+    `${PREFIX}/tableMappings/:name/runNow`,
+    {
+      schema: {
+        tags,
+        summary: 'Run a mapping in this request and return its job reports',
+        params: z.strictObject({ name: mappingName }),
+      },
+    },
+    async (req) => ({
+      jobs: await runMapping(await engineOrThrow(ctx), await mappingOr404(ctx, req.params.name), {
+        trigger: 'manual',
+      }),
+    }),
+  );
+}

@@ -1,0 +1,116 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { AppContext } from '../../app/context.ts';
+import { AppError } from '../../shared/errors.ts';
+import { restoreSkipped } from '../../sync/couplings/coupling-repo.ts';
+import { listCouplings, listErrors, listJobs } from '../../sync/queries.ts';
+import { synchronizeNow } from '../../sync/service/synchronize-now.ts';
+import { engineOrThrow, guid, guids, mappingName, mappingOr404, must, PREFIX } from './shared.ts';
+
+const tags = ['integration: log'];
+const filter = z.strictObject({
+  mapping: mappingName.optional(),
+  top: z.coerce.number().int().min(1).max(1000).default(50),
+  skip: z.coerce.number().int().min(0).default(0),
+});
+
+/** F14/F15: synchronization jobs with counters, per-record errors, skipped records. */
+export function registerLogRoutes(app: FastifyInstance, ctx: AppContext): void {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  r.get(
+    `${PREFIX}/jobs`,
+    {
+      schema: {
+        tags,
+        summary: 'Synchronization jobs, newest first, with counters',
+        querystring: filter,
+      },
+    },
+    async (req) => ({
+      value: await listJobs(ctx.db, req.query),
+    }),
+  );
+  r.get(
+    `${PREFIX}/jobs/:id`,
+    { schema: { tags, summary: 'One job with its errors', params: z.strictObject({ id: guid }) } },
+    async (req) => {
+      const [job] = await listJobs(ctx.db, { id: req.params.id, top: 1, skip: 0 });
+      if (!job) throw new AppError('not_found', `No synchronization job ${req.params.id}`);
+      return {
+        ...job,
+        errors: await listErrors(ctx.db, { jobId: req.params.id, top: 1000, skip: 0 }),
+      };
+    },
+  );
+  r.get(
+    `${PREFIX}/errors`,
+    {
+      schema: {
+        tags,
+        summary: 'Per-record synchronization errors with both record identities',
+        querystring: filter,
+      },
+    },
+    async (req) => ({ value: await listErrors(ctx.db, req.query) }),
+  );
+  r.get(
+    `${PREFIX}/skipped`,
+    {
+      schema: {
+        tags,
+        summary: 'Skipped records (failed twice with the same error)',
+        querystring: filter,
+      },
+    },
+    async (req) => ({
+      value: await listCouplings(ctx.db, { ...req.query, skipped: true }),
+    }),
+  );
+  r.post(
+    `${PREFIX}/skipped/restore`,
+    {
+      schema: {
+        tags,
+        summary: 'Restore skipped records so scheduled runs retry them',
+        body: z.strictObject({ couplingIds: guids }),
+      },
+    },
+    async (req) => ({ restored: await restoreSkipped(ctx.db, req.body.couplingIds) }),
+  );
+  r.post(
+    `${PREFIX}/skipped/retry`,
+    {
+      schema: {
+        tags,
+        summary:
+          'Restore skipped records and synchronize them now (send, get or merge by the mapping direction)',
+        body: z.strictObject({ couplingIds: guids }),
+      },
+    },
+    async (req) => {
+      const restored = await restoreSkipped(ctx.db, req.body.couplingIds);
+      const rows = await ctx.db.query<{ mapping_name: string; erp_id: string }>(
+        'SELECT mapping_name, erp_id FROM integration.couplings WHERE id = ANY($1::uuid[])',
+        [req.body.couplingIds],
+      );
+      const engine = await engineOrThrow(ctx);
+      const results = [];
+      for (const name of new Set(rows.rows.map((r) => r.mapping_name))) {
+        const m = await mappingOr404(ctx, name);
+        const direction =
+          m.direction === 'ToIntegrationTable'
+            ? 'send'
+            : m.direction === 'FromIntegrationTable'
+              ? 'get'
+              : 'merge';
+        const erpIds = rows.rows.filter((r) => r.mapping_name === name).map((r) => r.erp_id);
+        results.push({
+          mapping: name,
+          ...must(await synchronizeNow(engine, m, erpIds, direction, true)),
+        });
+      }
+      return { restored, results };
+    },
+  );
+}

@@ -1,0 +1,189 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { AppContext } from '../../app/context.ts';
+import { AppError } from '../../shared/errors.ts';
+import { listMappings, saveMapping } from '../../sync/mappings/mapping-repo.ts';
+import { validateMapping } from '../../sync/mappings/validate-mapping.ts';
+import {
+  DELETION_CONFLICT_POLICIES,
+  DIRECTIONS,
+  FILTER_OPS,
+  type TableMapping,
+  TRANSFORMATIONS,
+  UPDATE_CONFLICT_POLICIES,
+} from '../../sync/model.ts';
+import { mappingStats } from '../../sync/queries.ts';
+import { erpPort } from '../adapters/erp-port.ts';
+import { restoreDefaultMapping } from '../connection-service.ts';
+import { queueMappingRun } from '../sync-jobs.ts';
+import { depsOf, mappingName, mappingOr404, must, PREFIX } from './shared.ts';
+
+const tags = ['integration: mappings'];
+const admin = { roles: ['admin'] as const };
+const filter = z
+  .array(
+    z.strictObject({
+      field: z.string().min(1).max(100),
+      op: z.enum(FILTER_OPS),
+      value: z.unknown().optional(),
+    }),
+  )
+  .max(50);
+
+const mappingPatch = z.strictObject({
+  direction: z.enum(DIRECTIONS).optional(),
+  erpFilter: filter.optional(),
+  crmFilter: filter.optional(),
+  syncOnlyCoupled: z.boolean().optional(),
+  updateConflict: z.enum(UPDATE_CONFLICT_POLICIES).optional(),
+  deletionConflict: z.enum(DELETION_CONFLICT_POLICIES).optional(),
+  dependencyFilter: z.string().max(250).optional(),
+  syncAfterCoupling: z.boolean().optional(),
+  createNewOnNoMatch: z.boolean().optional(),
+  jobEnabled: z.boolean().optional(),
+  jobIntervalMinutes: z.number().int().min(1).max(10080).optional(),
+  inactivityTimeoutMinutes: z.number().int().min(0).max(100000).optional(),
+});
+
+const fieldMapping = z.strictObject({
+  /** Ignored: the order of the list is the order of the fields. */
+  position: z.number().int().optional(),
+  erpField: z.string().min(1).max(100).optional(),
+  crmField: z.string().min(1).max(100).optional(),
+  direction: z.enum(DIRECTIONS),
+  constantValue: z.string().max(100).optional(),
+  lookup: z.strictObject({ mapping: mappingName, erpKey: z.string().min(1).max(100) }).optional(),
+  transformation: z.enum(TRANSFORMATIONS).optional(),
+  validateField: z.boolean().default(true),
+  validateCrmField: z.boolean().default(false),
+  clearOnFailedSync: z.boolean().default(false),
+  notNull: z.boolean().default(false),
+  enabled: z.boolean().default(true),
+  useForMatching: z.boolean().default(false),
+  caseSensitiveMatching: z.boolean().default(false),
+  matchPriority: z.number().int().min(0).max(100).default(0),
+});
+
+/** Validates a changed mapping against the schemas; every problem in one 400. */
+async function checked(ctx: AppContext, m: TableMapping): Promise<TableMapping> {
+  const names = (await listMappings(ctx.db)).map((x) => x.name);
+  const erp = erpPort(ctx.db);
+  const issues = validateMapping(m, {
+    erpFields: (t) => erp.fields(t),
+    crmColumns: () => undefined,
+    mappingNames: names,
+  });
+  if (issues.length > 0) {
+    throw new AppError(
+      'mapping_invalid',
+      `Mapping ${m.name} has ${issues.length} problem(s): ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
+      {
+        details: issues,
+      },
+    );
+  }
+  return m;
+}
+
+/** F3: integration table and field mappings — view, edit (validated), restore default, run now. */
+export function registerMappingRoutes(app: FastifyInstance, ctx: AppContext): void {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const byName = z.strictObject({ name: mappingName });
+  r.get(
+    `${PREFIX}/tableMappings`,
+    {
+      schema: {
+        tags,
+        summary: 'Every table mapping with its counts of errors and skipped records',
+      },
+    },
+    async () => {
+      const stats = await mappingStats(ctx.db);
+      return {
+        value: (await listMappings(ctx.db)).map((m) => ({
+          ...m,
+          numberOfErrors: stats.get(m.name)?.errors ?? 0,
+          numberOfSkipped: stats.get(m.name)?.skipped ?? 0,
+          lastRunAt: stats.get(m.name)?.lastRunAt ?? null,
+        })),
+      };
+    },
+  );
+  r.get(`${PREFIX}/tableMappings/:name`, { schema: { tags, params: byName } }, (req) =>
+    mappingOr404(ctx, req.params.name),
+  );
+  r.patch(
+    `${PREFIX}/tableMappings/:name`,
+    {
+      config: admin,
+      schema: {
+        tags,
+        summary: 'Change a mapping (validated: every problem is reported)',
+        params: byName,
+        body: mappingPatch,
+      },
+    },
+    async (req) => {
+      const m = await checked(ctx, { ...(await mappingOr404(ctx, req.params.name)), ...req.body });
+      await saveMapping(ctx.db, m);
+      return m;
+    },
+  );
+  r.get(
+    `${PREFIX}/tableMappings/:name/fieldMappings`,
+    { schema: { tags, params: byName } },
+    async (req) => ({
+      value: (await mappingOr404(ctx, req.params.name)).fields,
+    }),
+  );
+  r.put(
+    `${PREFIX}/tableMappings/:name/fieldMappings`,
+    {
+      config: admin,
+      schema: {
+        tags,
+        summary: 'Replace the field mappings of a mapping',
+        params: byName,
+        body: z.array(fieldMapping).min(1).max(200),
+      },
+    },
+    async (req) => {
+      const fields = req.body.map(({ position: _ignored, ...f }, i) => ({ ...f, position: i + 1 }));
+      const m = await checked(ctx, { ...(await mappingOr404(ctx, req.params.name)), fields });
+      await saveMapping(ctx.db, m);
+      return { value: m.fields };
+    },
+  );
+  r.post(
+    `${PREFIX}/tableMappings/:name/restoreDefault`,
+    {
+      config: admin,
+      schema: {
+        tags,
+        summary: 'Restore the shipped settings and field mappings of a default mapping',
+        params: byName,
+      },
+    },
+    async (req) => {
+      must(await restoreDefaultMapping(depsOf(ctx), req.params.name));
+      return mappingOr404(ctx, req.params.name);
+    },
+  );
+  r.post(
+    `${PREFIX}/tableMappings/:name/run`,
+    {
+      schema: {
+        tags,
+        summary: 'Synchronize modified records of a mapping now (queued as a job)',
+        params: byName,
+      },
+    },
+    async (req, reply) => {
+      await mappingOr404(ctx, req.params.name);
+      if (!ctx.boss) throw new AppError('not_ready', 'This process runs no job queue');
+      const jobId = await queueMappingRun(ctx.boss, req.params.name, 'manual');
+      return reply.status(202).send({ queued: jobId !== null, jobId });
+    },
+  );
+}

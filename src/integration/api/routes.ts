@@ -1,0 +1,14 @@
+import type { FastifyInstance } from 'fastify';
+import type { AppContext } from '../../app/context.ts';
+import { registerConnectionRoutes } from './connection-routes.ts';
+import { registerCouplingRoutes } from './coupling-routes.ts';
+import { registerLogRoutes } from './log-routes.ts';
+import { registerMappingRoutes } from './mapping-routes.ts';
+
+/** The integration API under /api/integration/v1 (PRODUCT.md §2.3). */
+export function registerIntegrationRoutes(app: FastifyInstance, ctx: AppContext): void {
+  registerConnectionRoutes(app, ctx);
+  registerMappingRoutes(app, ctx);
+  registerCouplingRoutes(app, ctx);
+  registerLogRoutes(app, ctx);
+}

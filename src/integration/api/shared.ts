@@ -1,0 +1,47 @@
+import { z } from 'zod';
+import type { AppContext } from '../../app/context.ts';
+import { AppError, registerErrorCodes } from '../../shared/errors.ts';
+import type { Result } from '../../shared/result.ts';
+import type { EngineContext } from '../../sync/engine/context.ts';
+import { getMapping } from '../../sync/mappings/mapping-repo.ts';
+import type { TableMapping } from '../../sync/model.ts';
+import { openEngine } from '../sync-runtime.ts';
+
+registerErrorCodes({
+  dependency_not_coupled: 422,
+  already_coupled: 409,
+  ambiguous_name: 409,
+  connection_disabled: 409,
+  connection_incomplete: 409,
+  connection_test_failed: 422,
+  secret_unreadable: 409,
+  mapping_invalid: 400,
+  invalid_direction: 400,
+});
+
+export const PREFIX = '/api/integration/v1';
+export const guid = z.guid();
+export const guids = z.array(z.guid()).min(1).max(1000);
+export const mappingName = z.string().min(1).max(30);
+
+export const depsOf = (ctx: AppContext) => ({ db: ctx.db, config: ctx.config, logger: ctx.logger });
+
+/** The mapping or a 404 naming it. */
+export async function mappingOr404(ctx: AppContext, name: string): Promise<TableMapping> {
+  const m = await getMapping(ctx.db, name);
+  if (!m) throw new AppError('not_found', `No table mapping named '${name}'`);
+  return m;
+}
+
+/** The engine over the enabled connection, or a clear 409. */
+export async function engineOrThrow(ctx: AppContext): Promise<EngineContext> {
+  const e = await openEngine(depsOf(ctx));
+  if (!e.ok) throw AppError.from(e.error);
+  return e.value;
+}
+
+/** Unwraps a Result for a route. */
+export function must<T>(r: Result<T>): T {
+  if (!r.ok) throw AppError.from(r.error);
+  return r.value;
+}

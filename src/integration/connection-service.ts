@@ -1,0 +1,189 @@
+import type { DataverseClient } from '../dataverse/index.ts';
+import { localCurrency } from '../erp/master-data/currencies.ts';
+import { failure, ok, type Result } from '../shared/result.ts';
+import {
+  type ConnectionPatch,
+  type ConnectionSetup,
+  publicConnection,
+  readConnection,
+  setConnectionState,
+  updateConnection,
+} from '../sync/connection/connection-repo.ts';
+import { secretBox } from '../sync/connection/secret-box.ts';
+import { resolveSecretKey } from '../sync/connection/secret-key.ts';
+import { defaultMappings } from '../sync/mappings/default-mappings.ts';
+import { listMappings, saveMapping } from '../sync/mappings/mapping-repo.ts';
+import { clientSettings, dataverseClientFor, type SyncDeps } from './sync-runtime.ts';
+
+/** Stores connection settings; a new client secret is sealed before it touches the database. */
+export async function saveConnection(
+  deps: SyncDeps,
+  patch: ConnectionPatch,
+): Promise<ConnectionSetup> {
+  const sealed = patch.clientSecret
+    ? secretBox(resolveSecretKey(deps.config.secretKey, deps.config.dataDir)).seal(
+        patch.clientSecret,
+      )
+    : undefined;
+  await updateConnection(deps.db, patch, sealed);
+  return publicConnection(deps.db);
+}
+
+export interface ConnectionTest {
+  readonly ok: boolean;
+  readonly reachable: boolean;
+  readonly authenticated: boolean;
+  readonly version: string | null;
+  readonly versionSupported: boolean;
+  readonly integrationUserId: string | null;
+  readonly problems: readonly string[];
+  readonly testedAt: string;
+}
+
+/** BC accepts versions above 6, except 7.1 (reference §9.1). */
+export const versionSupported = (v: string | null): boolean => {
+  if (!v) return false;
+  const [major, minor] = v.split('.').map(Number);
+  return (major ?? 0) > 6 && !(major === 7 && minor === 1);
+};
+
+/**
+ * Tests the connection (F1): the server answers, the credentials give a token, WhoAmI names the
+ * integration user, that user exists, and the version is supported. Every problem is reported.
+ */
+export async function testConnection(deps: SyncDeps): Promise<Result<ConnectionTest>> {
+  const settings = await clientSettings(deps);
+  if (!settings.ok) return settings;
+  const client = dataverseClientFor(settings.value, deps.logger);
+  const problems: string[] = [];
+  let reachable = false;
+  let authenticated = false;
+  let integrationUserId: string | null = null;
+  let version: string | null = null;
+  const who = await client.whoAmI();
+  if (who.ok) {
+    reachable = authenticated = true;
+    integrationUserId = who.value.UserId.toLowerCase();
+  } else {
+    reachable = who.error.code !== 'network_error' && who.error.code !== 'timeout';
+    authenticated = reachable && who.error.code !== 'authentication_failed';
+    problems.push(
+      who.error.code === 'authentication_failed'
+        ? `Authentication failed: ${who.error.message}`
+        : who.error.message,
+    );
+  }
+  if (authenticated) {
+    const v = await client.callFunction<{ Version?: string }>('RetrieveVersion');
+    if (v.ok && v.value.Version) version = v.value.Version;
+    else problems.push('The server did not report its version (RetrieveVersion)');
+    if (integrationUserId) {
+      const user = await client.retrieve('systemusers', integrationUserId, {
+        select: ['fullname'],
+      });
+      if (!user.ok)
+        problems.push(
+          `The integration user ${integrationUserId} was not found among the system users`,
+        );
+    }
+  }
+  if (version && !versionSupported(version))
+    problems.push(`Dynamics 365 version ${version} is not supported`);
+  if (authenticated) {
+    const mismatch = await baseCurrencyMismatch(deps, client);
+    if (mismatch) problems.push(mismatch);
+  }
+  const report: ConnectionTest = {
+    ok: problems.length === 0,
+    reachable,
+    authenticated,
+    version,
+    versionSupported: versionSupported(version),
+    integrationUserId,
+    problems,
+    testedAt: new Date().toISOString(),
+  };
+  await setConnectionState(deps.db, { lastTest: report, crmVersion: version, integrationUserId });
+  return ok(report);
+}
+
+/**
+ * The ERP's local currency is represented by the organization's base currency, so they must be
+ * the same currency; otherwise every local amount would land in the CRM in the wrong currency.
+ */
+async function baseCurrencyMismatch(
+  deps: SyncDeps,
+  client: DataverseClient,
+): Promise<string | undefined> {
+  const org = await client.retrieveMultiple('organizations', {
+    select: ['_basecurrencyid_value'],
+    top: 1,
+  });
+  const baseId = org.ok ? org.value.value[0]?._basecurrencyid_value : undefined;
+  if (typeof baseId !== 'string') return "The organization's base currency could not be read";
+  const base = await client.retrieve<{ isocurrencycode?: string }>(
+    'transactioncurrencies',
+    baseId,
+    {
+      select: ['isocurrencycode'],
+    },
+  );
+  const local = await localCurrency(deps.db);
+  if (!base.ok || !local) return undefined;
+  const code = base.value.isocurrencycode?.toUpperCase();
+  return code && code !== local.code.toUpperCase()
+    ? `The base currency of Dynamics 365 Sales (${code}) is not the ERP's local currency (${local.code})`
+    : undefined;
+}
+
+/** Enables the integration: the test must pass; the default mappings are created when missing. */
+export async function enableConnection(
+  deps: SyncDeps,
+): Promise<Result<{ connection: ConnectionSetup; createdMappings: number }>> {
+  const test = await testConnection(deps);
+  if (!test.ok) return test;
+  if (!test.value.ok) {
+    return failure(
+      'connection_test_failed',
+      `The connection cannot be enabled: ${test.value.problems.join('; ')}`,
+      test.value,
+    );
+  }
+  let createdMappings = 0;
+  if ((await listMappings(deps.db)).length === 0)
+    createdMappings = await createDefaultMappings(deps);
+  await setConnectionState(deps.db, { enabled: true });
+  return ok({ connection: await publicConnection(deps.db), createdMappings });
+}
+
+/** Disables the integration; scheduled runs stop at once (the scheduler checks the switch). */
+export async function disableConnection(deps: SyncDeps): Promise<ConnectionSetup> {
+  await setConnectionState(deps.db, { enabled: false });
+  return publicConnection(deps.db);
+}
+
+/** Writes the default mapping set for the connection's switches; returns how many. */
+export async function createDefaultMappings(deps: SyncDeps): Promise<number> {
+  const c = await readConnection(deps.db);
+  const defaults = defaultMappings({
+    ownershipModel: c.ownershipModel,
+    unitGroupMapping: c.unitGroupMapping,
+    salesOrderIntegration: c.salesOrderIntegration,
+  });
+  for (const [i, m] of defaults.entries()) await saveMapping(deps.db, m, i + 1);
+  return defaults.length;
+}
+
+/** "Restore default" of one mapping: its settings and field mappings as shipped. */
+export async function restoreDefaultMapping(deps: SyncDeps, name: string): Promise<Result<true>> {
+  const c = await readConnection(deps.db);
+  const defaults = defaultMappings({
+    ownershipModel: c.ownershipModel,
+    unitGroupMapping: c.unitGroupMapping,
+    salesOrderIntegration: c.salesOrderIntegration,
+  });
+  const m = defaults.find((d) => d.name === name);
+  if (!m) return failure('not_found', `${name} is not one of the default mappings`);
+  await saveMapping(deps.db, m);
+  return ok(true);
+}
