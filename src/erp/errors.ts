@@ -6,6 +6,7 @@ export const ERP_ERROR_CODES = {
   invalid_query: 400,
   read_only_field: 400,
   document_not_found: 404,
+  resource_not_found: 404,
   company_not_found: 404,
   invalid_reference: 422,
   in_use: 409,

@@ -27,6 +27,9 @@ export function erpClient(server: TestServer, token: string, companyId: string) 
     base,
     get: (path: string) => call('GET', path),
     post: (path: string, body?: unknown) => call('POST', path, body ?? {}),
+    /** A bound action asking for its outcome (BC answers 204 without the preference). */
+    action: (path: string, body?: unknown) =>
+      call('POST', path, body ?? {}, { prefer: 'return=representation' }),
     patch: (path: string, body: unknown, etag?: string) =>
       call('PATCH', path, body, etag ? { 'if-match': etag } : {}),
     delete: (path: string, etag?: string) =>

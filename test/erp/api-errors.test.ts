@@ -23,7 +23,8 @@ after(async () => {
   await db.drop();
 });
 
-const code = (r: { body: { error?: { code: string } } }) => r.body?.error?.code;
+const code = (r: { body: { error?: { innererror?: { code: string } } } }) =>
+  r.body?.error?.innererror?.code;
 
 describe('ERP API input errors', () => {
   test('unknown field → 400 unknown_field', async () => {
@@ -47,14 +48,14 @@ describe('ERP API input errors', () => {
     const ro = await api.post('items', { displayName: 'X', inventory: 5 });
     assert.equal(ro.status, 400);
     assert.equal(code(ro), 'read_only_field');
-    const action = await api.post(`salesOrders(${ids.eur.id})/Microsoft.NAV.ship`, { when: 1 });
+    const action = await api.action(`salesOrders(${ids.eur.id})/Microsoft.NAV.ship`, { when: 1 });
     assert.equal(action.status, 400);
     assert.equal(code(action), 'unknown_field');
-    const qty = await api.post(`salesOrders(${ids.eur.id})/Microsoft.NAV.ship`, {
+    const qty = await api.action(`salesOrders(${ids.eur.id})/Microsoft.NAV.ship`, {
       lines: [{ sequence: 10000, shipQuantity: -1 }],
     });
     assert.equal(code(qty), 'validation_failed');
-    const notAnOrder = await api.post(`salesOrders(${ids.eur.id})/Microsoft.NAV.ship`, {});
+    const notAnOrder = await api.action(`salesOrders(${ids.eur.id})/Microsoft.NAV.ship`, {});
     assert.equal(notAnOrder.status, 404); // a customer id is not an order
   });
 
@@ -175,14 +176,14 @@ describe('ERP API input errors', () => {
       customerNumber: 'C-EUR',
       salesOrderLines: [{ lineObjectNumber: 'I-1', quantity: 2 }],
     });
-    await api.post(`salesOrders(${o.body.id})/Microsoft.NAV.release`);
+    await api.action(`salesOrders(${o.body.id})/Microsoft.NAV.release`);
     const add = await api.post(`salesOrders(${o.body.id})/salesOrderLines`, {
       lineObjectNumber: 'I-1',
       quantity: 1,
     });
     assert.equal(add.status, 409);
     assert.equal(code(add), 'document_released');
-    await api.post(`salesOrders(${o.body.id})/Microsoft.NAV.reopen`);
+    await api.action(`salesOrders(${o.body.id})/Microsoft.NAV.reopen`);
     const added = await api.post(`salesOrders(${o.body.id})/salesOrderLines`, {
       lineObjectNumber: 'I-1',
       unitOfMeasureCode: 'BOX',
@@ -192,7 +193,7 @@ describe('ERP API input errors', () => {
     assert.equal(added.body.unitPrice, 74.04); // 6 × 12.34
     assert.equal(added.body.sequence, 20000);
 
-    await api.post(`salesOrders(${o.body.id})/Microsoft.NAV.release`);
+    await api.action(`salesOrders(${o.body.id})/Microsoft.NAV.release`);
     const patched = await api.patch(
       `salesOrders(${o.body.id})/salesOrderLines(${added.body.id})`,
       { shipQuantity: 1 },
@@ -206,7 +207,7 @@ describe('ERP API input errors', () => {
       patched.body['@odata.etag'],
     );
     assert.equal(code(price), 'document_released');
-    await api.post(`salesOrders(${o.body.id})/Microsoft.NAV.reopen`);
+    await api.action(`salesOrders(${o.body.id})/Microsoft.NAV.reopen`);
     const current = await api.get(`salesOrders(${o.body.id})`);
     const del = await api.delete(`salesOrders(${o.body.id})`, current.body['@odata.etag']);
     assert.equal(del.status, 204);

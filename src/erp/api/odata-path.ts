@@ -7,7 +7,7 @@ export interface Segment {
   readonly key?: string;
 }
 
-const SEGMENT = /^([A-Za-z][A-Za-z0-9.]*)(?:\(([^()]*)\))?$/;
+const SEGMENT = /^(\$?[A-Za-z][A-Za-z0-9.]*)(?:\(([^()]*)\))?$/;
 
 /** Splits `companies(<id>)/salesOrders(<id>)/Microsoft.NAV.release` into checked segments. */
 export function parsePath(path: string): Result<Segment[]> {
@@ -21,7 +21,7 @@ export function parsePath(path: string): Result<Segment[]> {
   const segments: Segment[] = [];
   for (const part of parts) {
     const m = SEGMENT.exec(part);
-    if (!m) return failure('not_found', `No resource "${part}"`);
+    if (!m) return failure('resource_not_found', `No resource "${part}"`);
     const key = m[2];
     if (key !== undefined) {
       const bare = key.replace(/^guid'(.*)'$/i, '$1');

@@ -1,4 +1,13 @@
-import { code, computed, type EntityDef, f, idOf, systemFields, text } from './field-types.ts';
+import {
+  code,
+  computed,
+  type EntityDef,
+  f,
+  idOf,
+  refId,
+  systemFields,
+  text,
+} from './field-types.ts';
 
 const address = (prefix: string) =>
   ['AddressLine1', 'AddressLine2', 'City', 'State', 'Country', 'PostalCode'].map((s) =>
@@ -14,7 +23,7 @@ const headerFields = [
   text('number', 20, { readOnly: true }),
   f('status', 'string', { readOnly: true, values: ['Open', 'Released'] }),
   code('customerNumber', { required: true, nullable: false }),
-  idOf('customerId', 'erp.customers', 'customer_number', 'number'),
+  refId('customerId', 'erp.customers', 'customer_number', 'customerNumber', 'number'),
   text('customerName', 100),
   code('billToCustomerNumber', { nullable: false }),
   text('billToName', 100),
@@ -28,12 +37,12 @@ const headerFields = [
   f('requestedDeliveryDate', 'date', { nullable: true }),
   f('lastShipmentDate', 'date', { readOnly: true }),
   code('currencyCode', { maxLength: 10 }),
-  idOf('currencyId', 'erp.currencies', 'currency_code'),
+  refId('currencyId', 'erp.currencies', 'currency_code', 'currencyCode'),
   f('currencyFactor', 'decimal', { readOnly: true }),
   code('paymentTermsCode'),
-  idOf('paymentTermsId', 'erp.payment_terms', 'payment_terms_code'),
+  refId('paymentTermsId', 'erp.payment_terms', 'payment_terms_code', 'paymentTermsCode'),
   code('shipmentMethodCode'),
-  idOf('shipmentMethodId', 'erp.shipment_methods', 'shipment_method_code'),
+  refId('shipmentMethodId', 'erp.shipment_methods', 'shipment_method_code', 'shipmentMethodCode'),
   code('shippingAgentCode'),
   code('salesperson', { column: 'salesperson_code' }),
   code('customerPriceGroupCode'),

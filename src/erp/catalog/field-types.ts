@@ -27,7 +27,23 @@ export interface FieldDef {
   readonly nullable?: boolean;
   readonly values?: readonly string[];
   readonly maxLength?: number;
+  /**
+   * A GUID that names a row of another table by its id while the row stores that row's code or
+   * number: writing it sets `field` (BC lets clients send either `customerId` or `customerNumber`).
+   */
+  readonly writeVia?: { readonly field: string; readonly table: string; readonly key: string };
 }
+
+/** A navigation property: one related record (by an id field) or the records pointing here. */
+export type NavigationDef =
+  | { readonly name: string; readonly kind: 'one'; readonly target: string; readonly field: string }
+  | {
+      readonly name: string;
+      readonly kind: 'many';
+      readonly target: string;
+      /** The target's field that holds this record's id. */
+      readonly foreignKey: string;
+    };
 
 /** An API entity set over one table (optionally a fixed slice of it). */
 export interface EntityDef {
@@ -70,6 +86,14 @@ export const computed = (name: string, type: FieldType, sql: string) =>
 /** The id of the row of `table` whose `key` equals the column (read-only lookup). */
 export const idOf = (name: string, table: string, column: string, key = 'code') =>
   computed(name, 'guid', `(SELECT x.id FROM ${table} x WHERE x.${key} = t.${column})`);
+
+/** Like `idOf`, but writable: a written id is resolved to the row's `key` and stored in `field`. */
+export const refId = (name: string, table: string, column: string, field: string, key = 'code') =>
+  f(name, 'guid', {
+    sql: `(SELECT x.id FROM ${table} x WHERE x.${key} = t.${column})`,
+    nullable: true,
+    writeVia: { field, table, key },
+  });
 
 /** The fields every entity has. */
 export const systemFields: readonly FieldDef[] = [

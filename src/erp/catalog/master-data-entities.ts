@@ -1,5 +1,14 @@
 import { checkSalesSetup } from '../master-data/sales-setup-checks.ts';
-import { code, computed, type EntityDef, f, idOf, systemFields, text } from './field-types.ts';
+import {
+  code,
+  computed,
+  type EntityDef,
+  f,
+  idOf,
+  refId,
+  systemFields,
+  text,
+} from './field-types.ts';
 
 const address = (prefix = '') => {
   const p = (s: string) => (prefix ? `${prefix}${s[0]!.toUpperCase()}${s.slice(1)}` : s);
@@ -96,15 +105,21 @@ export const masterEntities: readonly EntityDef[] = [
       code('primaryContactNumber'),
       code('salespersonCode'),
       code('currencyCode', { maxLength: 10 }),
-      idOf('currencyId', 'erp.currencies', 'currency_code'),
+      refId('currencyId', 'erp.currencies', 'currency_code', 'currencyCode'),
       code('paymentTermsCode'),
-      idOf('paymentTermsId', 'erp.payment_terms', 'payment_terms_code'),
+      refId('paymentTermsId', 'erp.payment_terms', 'payment_terms_code', 'paymentTermsCode'),
       code('shipmentMethodCode'),
-      idOf('shipmentMethodId', 'erp.shipment_methods', 'shipment_method_code'),
+      refId(
+        'shipmentMethodId',
+        'erp.shipment_methods',
+        'shipment_method_code',
+        'shipmentMethodCode',
+      ),
       code('shippingAgentCode'),
       code('customerPriceGroupCode'),
       f('creditLimit', 'decimal'),
-      f('blocked', 'string', { values: ['', 'Ship', 'Invoice', 'All'] }),
+      // BC's blank option is a space: `blocked eq ' '` finds the customers that are not blocked.
+      f('blocked', 'string', { values: [' ', 'Ship', 'Invoice', 'All'] }),
     ],
     defaultOrder: 't.number',
     writable: true,

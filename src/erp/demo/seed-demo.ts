@@ -201,7 +201,7 @@ async function seed(tx: Queryable): Promise<DemoSummary> {
       shippingAgentCode: rnd.pick(['DHL', 'UPS', 'OWN']),
       customerPriceGroupCode: rnd.pick(['RETAIL', 'RETAIL', 'WHOLESALE', 'VIP']),
       creditLimit: rnd.pick([0, 5000, 10000, 25000]),
-      blocked: i === 49 ? 'All' : '',
+      blocked: i === 49 ? 'All' : ' ',
     });
     const company = `CT${String(100 + i * 10).padStart(6, '0')}`;
     await make('contacts', {

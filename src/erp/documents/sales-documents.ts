@@ -12,6 +12,7 @@ import type { ApiRecord } from '../query/list-query.ts';
 import { checkInput } from '../records/input-validation.ts';
 import { nextNumber } from '../records/number-series.ts';
 import { getRecord, lockForWrite } from '../records/record-store.ts';
+import { resolveReferenceIds } from '../records/reference-ids.ts';
 import { atomic, type DbOrTx, emit } from '../records/transactions.ts';
 import { archiveInTx, archiveSwitch } from './archives.ts';
 import {
@@ -72,7 +73,9 @@ export async function createSalesDocument(
   input: NewSalesDocument,
 ): Promise<Result<ApiRecord>> {
   const def = headerDef(input.documentType);
-  const checked = checkInput(def, input.header, 'create');
+  const resolved = await resolveReferenceIds(db, def, input.header);
+  if (!resolved.ok) return resolved;
+  const checked = checkInput(def, resolved.value, 'create');
   if (!checked.ok) return checked;
   const lineChecks = (input.lines ?? []).map((l) =>
     checkInput(lineDef(input.documentType), l, 'create'),
@@ -179,7 +182,9 @@ export async function updateSalesDocument(
   options: { ifMatch?: string } = {},
 ): Promise<Result<ApiRecord>> {
   const def = headerDef(type);
-  const checked = checkInput(def, body, 'update');
+  const resolved = await resolveReferenceIds(db, def, body);
+  if (!resolved.ok) return resolved;
+  const checked = checkInput(def, resolved.value, 'update');
   if (!checked.ok) return checked;
   return atomic(db, async (tx) => {
     const locked = await lockForWrite(tx, def, id, options.ifMatch);

@@ -5,13 +5,17 @@ import type { EntityDef, FieldDef } from '../catalog/field-types.ts';
 const DECIMAL = /^-?\d{1,28}(\.\d{1,10})?$/;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
+/** An option field; where BC's blank option is a space, '' is read as that blank too. */
+function blankOption(values: readonly string[]): z.ZodType {
+  const options = z.enum(values as [string, ...string[]]);
+  return values.includes(' ') ? z.preprocess((v) => (v === '' ? ' ' : v), options) : options;
+}
+
 function validator(def: FieldDef): z.ZodType {
   let v: z.ZodType;
   switch (def.type) {
     case 'string':
-      v = def.values
-        ? z.enum(def.values as [string, ...string[]])
-        : z.string().max(def.maxLength ?? 250);
+      v = def.values ? blankOption(def.values) : z.string().max(def.maxLength ?? 250);
       break;
     case 'decimal':
       v = z.union([

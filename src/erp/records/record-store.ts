@@ -11,6 +11,7 @@ import {
 import { etagOf, toApi } from './api-shape.ts';
 import { checkInput } from './input-validation.ts';
 import { nextNumber } from './number-series.ts';
+import { resolveReferenceIds } from './reference-ids.ts';
 import { atomic, type DbOrTx } from './transactions.ts';
 
 /**
@@ -105,7 +106,9 @@ export async function createRecord(
 ): Promise<Result<ApiRecord>> {
   if (!def.writable || def.singleton)
     return failure('method_not_allowed', `${def.set} cannot be created through this API`);
-  const input = checkInput(def, body, 'create');
+  const resolved = await resolveReferenceIds(db, def, body);
+  if (!resolved.ok) return resolved;
+  const input = checkInput(def, resolved.value, 'create');
   if (!input.ok) return input;
   return atomic(db, async (tx) => {
     const values = { ...input.value };
@@ -178,7 +181,9 @@ export async function updateRecord(
   options: { ifMatch?: string } = {},
 ): Promise<Result<ApiRecord>> {
   if (!def.writable) return failure('method_not_allowed', `${def.set} is read-only in this API`);
-  const input = checkInput(def, body, 'update');
+  const resolved = await resolveReferenceIds(db, def, body);
+  if (!resolved.ok) return resolved;
+  const input = checkInput(def, resolved.value, 'update');
   if (!input.ok) return input;
   return atomic(db, async (tx) => {
     const locked = await lockForWrite(tx, def, id, options.ifMatch);

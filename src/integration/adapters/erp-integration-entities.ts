@@ -47,6 +47,10 @@ const extra: Record<string, FieldDef[]> = {
     ),
   ],
   customerPriceGroups: [computed('currencyCode', 'string', 'NULL::text')],
+  // The engine's "empty" is '' while BC's blank Blocked option is a space.
+  customers: [
+    computed('blocked', 'string', `CASE WHEN t.blocked = ' ' THEN '' ELSE t.blocked END`),
+  ],
   salesPrices: [
     computed('unitKey', 'string', `t.item_number || '|' || coalesce(t.unit_of_measure_code, '')`),
   ],
@@ -70,11 +74,17 @@ const unitGroups: EntityDef = {
   writable: false,
 };
 
+/** The entity's fields with the extra ones added (an extra field replaces one of the same name). */
+function withExtra(fields: readonly FieldDef[], more: readonly FieldDef[]): FieldDef[] {
+  const names = new Set(more.map((x) => x.name));
+  return [...fields.filter((x) => !names.has(x.name)), ...more];
+}
+
 /** The ERP entity sets as the integration sees them. */
 export const integrationEntities: ReadonlyMap<string, EntityDef> = new Map([
   ...[...entities.entries()].map(([set, e]): [string, EntityDef] => [
     set,
-    extra[set] ? { ...e, fields: [...e.fields, ...extra[set]] } : e,
+    extra[set] ? { ...e, fields: withExtra(e.fields, extra[set]) } : e,
   ]),
   ['unitGroups', unitGroups],
 ]);
