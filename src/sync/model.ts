@@ -95,28 +95,31 @@ export interface Coupling {
   readonly skipped: boolean;
 }
 
-/** Counters of one synchronization job, as BC's Integration Synch. Job. */
-export interface JobCounters {
-  inserted: number;
-  modified: number;
-  unchanged: number;
-  skipped: number;
-  failed: number;
-  deleted: number;
-  uncoupled: number;
-  coupled: number;
-}
+/**
+ * Counters of one synchronization job, as BC's Integration Synch. Job, in display order. Each is
+ * also a column of `integration.sync_jobs`; everything that reads, writes or prints them uses this
+ * list.
+ */
+export const COUNTER_NAMES = [
+  'inserted',
+  'modified',
+  'unchanged',
+  'skipped',
+  'failed',
+  'deleted',
+  'uncoupled',
+  'coupled',
+] as const;
 
-export const emptyCounters = (): JobCounters => ({
-  inserted: 0,
-  modified: 0,
-  unchanged: 0,
-  skipped: 0,
-  failed: 0,
-  deleted: 0,
-  uncoupled: 0,
-  coupled: 0,
-});
+export type CounterName = (typeof COUNTER_NAMES)[number];
+
+export type JobCounters = Record<CounterName, number>;
+
+export const emptyCounters = (): JobCounters =>
+  Object.fromEntries(COUNTER_NAMES.map((k) => [k, 0])) as JobCounters;
+
+/** The counter columns as a SQL select list (names are the constant above, never input). */
+export const COUNTER_COLUMNS = COUNTER_NAMES.join(', ');
 
 /** True when a field mapping's direction carries values in the pass direction. */
 export const fieldCovers = (field: Direction, pass: PassDirection): boolean =>

@@ -1,4 +1,5 @@
 import type { Queryable } from '../db/db.ts';
+import { COUNTER_COLUMNS, type JobCounters } from './model.ts';
 
 /** Read models of the integration log, shared by the API and the CLI. */
 
@@ -41,7 +42,7 @@ export async function listCouplings(
   return r.rows;
 }
 
-export interface JobView {
+export interface JobView extends JobCounters {
   id: string;
   mapping: string;
   direction: string;
@@ -50,14 +51,6 @@ export interface JobView {
   status: string;
   startedAt: Date;
   finishedAt: Date | null;
-  inserted: number;
-  modified: number;
-  unchanged: number;
-  skipped: number;
-  failed: number;
-  deleted: number;
-  uncoupled: number;
-  coupled: number;
   message: string | null;
 }
 
@@ -68,7 +61,7 @@ export async function listJobs(
 ): Promise<JobView[]> {
   const r = await db.query<JobView>(
     `SELECT id, mapping_name AS mapping, direction, type, trigger, status, started_at AS "startedAt", finished_at AS "finishedAt",
-       inserted, modified, unchanged, skipped, failed, deleted, uncoupled, coupled, message
+       ${COUNTER_COLUMNS}, message
      FROM integration.sync_jobs WHERE ($1::text IS NULL OR mapping_name = $1) AND ($2::uuid IS NULL OR id = $2)
      ORDER BY started_at DESC LIMIT $3 OFFSET $4`,
     [f.mapping ?? null, f.id ?? null, f.top, f.skip],

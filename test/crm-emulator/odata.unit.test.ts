@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { mustEntity } from '../../src/crm-emulator/catalogue/index.ts';
 import { CrmError } from '../../src/crm-emulator/errors.ts';
-import { parseFilter } from '../../src/crm-emulator/odata/filter-parser.ts';
 import { filterToSql, Params } from '../../src/crm-emulator/odata/filter-sql.ts';
 import { parsePrefer, wantsAnnotation } from '../../src/crm-emulator/odata/prefer.ts';
+import { parseQueryOptions } from '../../src/crm-emulator/odata/query-options.ts';
 import { injectedFault, ServiceLimits } from '../../src/crm-emulator/protection.ts';
 
 const account = mustEntity('account');
@@ -17,7 +17,7 @@ const sql = (filter: string) => {
       userId: '00000000-0000-0000-0000-000000000001',
       now: new Date('2026-01-15T12:00:00Z'),
     },
-    parseFilter(filter),
+    parseQueryOptions(account, new URLSearchParams({ $filter: filter })).filter!,
   );
   return { text, values: params.values };
 };

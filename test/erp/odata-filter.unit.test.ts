@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { f } from '../../src/erp/catalog/field-types.ts';
-import { parseFilter } from '../../src/erp/query/filter-parser.ts';
-import { filterToSql } from '../../src/erp/query/filter-to-sql.ts';
+import { filterToSql, parseErpFilter as parseFilter } from '../../src/erp/query/filter-to-sql.ts';
 
 const fields = new Map(
   [

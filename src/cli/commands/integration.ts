@@ -3,20 +3,12 @@ import { openEngine } from '../../integration/sync-runtime.ts';
 import { AppError } from '../../shared/errors.ts';
 import { runMapping } from '../../sync/engine/run-mapping.ts';
 import { getMapping, listMappings } from '../../sync/mappings/mapping-repo.ts';
+import { COUNTER_NAMES } from '../../sync/model.ts';
 import { listCouplings, listErrors, listJobs, mappingStats } from '../../sync/queries.ts';
 import { type CliEnv, configFrom, printResult } from '../cli-context.ts';
 import { openRuntime, type Runtime } from '../runtime.ts';
 
-const COUNTERS = [
-  'inserted',
-  'modified',
-  'unchanged',
-  'skipped',
-  'failed',
-  'deleted',
-  'uncoupled',
-  'coupled',
-] as const;
+const COUNTERS = COUNTER_NAMES;
 
 async function withRuntime<T>(cli: CliEnv, fn: (rt: Runtime) => Promise<T>): Promise<T> {
   const rt = await openRuntime(

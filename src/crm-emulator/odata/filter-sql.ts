@@ -1,7 +1,8 @@
+import { isValidIsoDate, isValidIsoDateOrDateTime } from '../../shared/calendar.ts';
+import type { FilterNode, Literal, Operand } from '../../shared/odata-filter/ast.ts';
 import { type EntityDef, mustEntity, navigations } from '../catalogue/index.ts';
 import { queryError } from '../errors.ts';
 import { type ColumnSql, columnSql } from './columns-sql.ts';
-import type { FilterNode, Literal, Operand } from './filter-parser.ts';
 
 /** Collects bound parameters; `$n` numbering continues after the ones already taken. */
 export class Params {
@@ -26,7 +27,10 @@ const SQL_OP = { eq: '=', ne: '<>', gt: '>', ge: '>=', lt: '<', le: '<=' } as co
  * A property of the row, or of the row a single-valued navigation property points at
  * (`primarycontactid/fullname`): then `wrap` puts the condition in an EXISTS over the target.
  */
-function prop(ctx: FilterContext, path: string[]): { col: ColumnSql; wrap: (c: string) => string } {
+function prop(
+  ctx: FilterContext,
+  path: readonly string[],
+): { col: ColumnSql; wrap: (c: string) => string } {
   if (path.length === 1) return { col: columnSql(ctx.entity, path[0]!), wrap: (c) => c };
   const navs = path.length === 2 ? navigations(ctx.entity).get(path[0]!) : undefined;
   const nav = navs?.length === 1 ? navs[0] : undefined;
@@ -45,6 +49,18 @@ function prop(ctx: FilterContext, path: string[]): { col: ColumnSql; wrap: (c: s
   };
 }
 
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Longest span of the LastXDays/NextXDays functions: keeps every bound a storable date. */
+const MAX_DAYS = 100_000;
+
+const validTemporal = (col: ColumnSql, v: string): boolean =>
+  col.cast === 'date'
+    ? isValidIsoDate(v.slice(0, 10)) && isValidIsoDateOrDateTime(v)
+    : isValidIsoDateOrDateTime(v);
+
+const invalidValue = (v: string, col: ColumnSql) =>
+  queryError(`'${v}' is not a valid value for '${col.wire}' (${col.def.type}).`);
+
 function literalValue(col: ColumnSql, lit: Literal): unknown {
   if (lit.type === 'null') return null;
   const v = lit.value;
@@ -58,7 +74,7 @@ function literalValue(col: ColumnSql, lit: Literal): unknown {
     case 'timestamptz':
     case 'date':
       if (lit.type !== 'datetime' && lit.type !== 'date' && lit.type !== 'string') break;
-      if (Number.isNaN(Date.parse(String(v)))) break;
+      if (!validTemporal(col, String(v))) throw invalidValue(String(v), col);
       return v;
     case 'uuid':
       if (lit.type !== 'guid') break;
@@ -77,13 +93,13 @@ function literalValue(col: ColumnSql, lit: Literal): unknown {
 }
 
 function compare(ctx: FilterContext, op: keyof typeof SQL_OP, l: Operand, r: Operand): string {
-  if (l.kind === 'lit' && r.kind === 'prop') {
+  if (l.kind === 'literal' && r.kind === 'property') {
     const flipped = { eq: 'eq', ne: 'ne', gt: 'lt', ge: 'le', lt: 'gt', le: 'ge' } as const;
     return compare(ctx, flipped[op], r, l);
   }
-  if (l.kind !== 'prop') throw queryError('A comparison needs a property on one side.');
+  if (l.kind !== 'property') throw queryError('A comparison needs a property on one side.');
   const { col, wrap } = prop(ctx, l.path);
-  if (r.kind === 'prop') {
+  if (r.kind === 'property') {
     if (l.path.length > 1 || r.path.length > 1) {
       throw queryError('Comparing two columns works on columns of the same row only.');
     }
@@ -104,7 +120,7 @@ function compare(ctx: FilterContext, op: keyof typeof SQL_OP, l: Operand, r: Ope
 }
 
 function textFunction(ctx: FilterContext, node: Extract<FilterNode, { kind: 'text' }>): string {
-  const { col, wrap } = prop(ctx, node.prop);
+  const { col, wrap } = prop(ctx, node.property.path);
   if (!col.text || node.value.type !== 'string') {
     throw queryError(`The function '${node.fn}' needs a string property and a string value.`);
   }
@@ -120,23 +136,41 @@ const dayStart = (d: Date, plusDays = 0) => {
   return x.toISOString();
 };
 
-function crmFunction(ctx: FilterContext, node: Extract<FilterNode, { kind: 'crm' }>): string {
-  const col = columnSql(ctx.entity, node.prop);
+function crmFunction(
+  ctx: FilterContext,
+  node: Extract<FilterNode, { kind: 'queryFunction' }>,
+): string {
+  const col = columnSql(ctx.entity, node.property);
+  const fn = node.name;
   const value = (i: number): unknown => {
     const raw = node.values[i];
-    if (raw === undefined) throw queryError(`The function '${node.fn}' needs more values.`);
-    if (col.cast === 'numeric' && Number.isNaN(Number(raw)))
-      throw queryError(`'${raw}' is not a valid value for '${col.wire}'.`);
+    if (raw === undefined) throw queryError(`The function '${fn}' needs more values.`);
+    if (col.cast === 'numeric' && !Number.isFinite(Number(raw))) throw invalidValue(raw, col);
+    if ((col.cast === 'timestamptz' || col.cast === 'date') && !validTemporal(col, raw))
+      throw invalidValue(raw, col);
+    if (col.cast === 'uuid' && !GUID.test(raw)) throw invalidValue(raw, col);
     return col.def.type === 'lookup' || col.def.type === 'guid' ? raw.toLowerCase() : raw;
+  };
+  const dateValue = (i: number): string => {
+    const raw = node.values[i];
+    if (raw === undefined) throw queryError(`The function '${fn}' needs more values.`);
+    if (!isValidIsoDateOrDateTime(raw)) throw invalidValue(raw, col);
+    return raw;
   };
   const p = (i: number) => ctx.params.add(value(i), col.cast);
   const c = col.text ? `lower(${col.sql})` : col.sql;
   const list = () => {
-    if (node.values.length === 0) throw queryError(`The function '${node.fn}' needs values.`);
+    if (node.values.length === 0) throw queryError(`The function '${fn}' needs values.`);
     return node.values.map((_, i) => (col.text ? `lower(${p(i)})` : p(i))).join(', ');
   };
-  const days = () => Number(value(0));
-  switch (node.fn) {
+  const days = () => {
+    const raw = node.values[0] ?? '';
+    const n = Number(raw);
+    if (!/^\d+$/.test(raw) || n > MAX_DAYS)
+      throw queryError(`The function '${fn}' needs a whole number of days from 0 to ${MAX_DAYS}.`);
+    return n;
+  };
+  switch (fn) {
     case 'In':
       return `${c} IN (${list()})`;
     case 'NotIn':
@@ -150,11 +184,11 @@ function crmFunction(ctx: FilterContext, node: Extract<FilterNode, { kind: 'crm'
     case 'NotNull':
       return `${col.sql} IS NOT NULL`;
     case 'On':
-      return `${col.sql}::date = ${ctx.params.add(value(0), 'date')}`;
+      return `${col.sql}::date = ${ctx.params.add(dateValue(0), 'date')}`;
     case 'OnOrAfter':
-      return `${col.sql}::date >= ${ctx.params.add(value(0), 'date')}`;
+      return `${col.sql}::date >= ${ctx.params.add(dateValue(0), 'date')}`;
     case 'OnOrBefore':
-      return `${col.sql}::date <= ${ctx.params.add(value(0), 'date')}`;
+      return `${col.sql}::date <= ${ctx.params.add(dateValue(0), 'date')}`;
     case 'Today':
       return `${col.sql} >= ${ctx.params.add(dayStart(ctx.now), 'timestamptz')} AND ${col.sql} < ${ctx.params.add(dayStart(ctx.now, 1), 'timestamptz')}`;
     case 'LastXDays':
@@ -166,7 +200,7 @@ function crmFunction(ctx: FilterContext, node: Extract<FilterNode, { kind: 'crm'
     case 'NotEqualUserId':
       return `(${col.sql} IS NULL OR ${col.sql} <> ${ctx.params.add(ctx.userId)})`;
     default:
-      throw queryError(`The query function 'Microsoft.Dynamics.CRM.${node.fn}' is not supported.`);
+      throw queryError(`The query function 'Microsoft.Dynamics.CRM.${fn}' is not supported.`);
   }
 }
 
@@ -177,12 +211,14 @@ export function filterToSql(ctx: FilterContext, node: FilterNode): string {
     case 'or':
       return `(${filterToSql(ctx, node.left)} ${node.kind.toUpperCase()} ${filterToSql(ctx, node.right)})`;
     case 'not':
-      return `NOT COALESCE(${filterToSql(ctx, node.expr)}, false)`;
-    case 'cmp':
+      return `NOT COALESCE(${filterToSql(ctx, node.operand)}, false)`;
+    case 'compare':
       return `(${compare(ctx, node.op, node.left, node.right)})`;
     case 'text':
       return `(${textFunction(ctx, node)})`;
-    case 'crm':
+    case 'queryFunction':
       return `(${crmFunction(ctx, node)})`;
+    case 'lambda':
+      throw queryError(`The lambda operator '${node.op}' is not supported in $filter.`);
   }
 }

@@ -1,3 +1,5 @@
+import type { FilterNode } from '../../shared/odata-filter/ast.ts';
+import { parseFilter } from '../../shared/odata-filter/parse.ts';
 import {
   collectionNavigations,
   columnByWireName,
@@ -7,7 +9,6 @@ import {
 } from '../catalogue/index.ts';
 import { queryError } from '../errors.ts';
 import { columnSql } from './columns-sql.ts';
-import { type FilterNode, parseFilter } from './filter-parser.ts';
 
 export interface ExpandOption {
   readonly navigation: string;
@@ -54,6 +55,9 @@ export interface QueryOptions {
   skipToken?: string;
   deltaToken?: string;
 }
+
+/** Dataverse accepts URLs up to 32,768 characters; the `$filter` cannot be longer. */
+const MAX_FILTER_LENGTH = 32_768;
 
 const KNOWN = new Set([
   '$select',
@@ -152,7 +156,9 @@ export function parseQueryOptions(entity: EntityDef, query: URLSearchParams): Qu
   if (select !== null) opts.select = parseSelect(entity, select);
   const filter = query.get('$filter');
   if (filter !== null) {
-    opts.filter = parseFilter(filter, aliases);
+    const parsed = parseFilter(filter, { aliases, maxLength: MAX_FILTER_LENGTH });
+    if (!parsed.ok) throw queryError(parsed.error.message);
+    opts.filter = parsed.value;
     opts.filterText = filter;
   }
   const orderby = query.get('$orderby');

@@ -1,7 +1,6 @@
 import { failure, ok, type Result } from '../../shared/result.ts';
 import type { EntityDef, FieldDef } from '../catalog/field-types.ts';
-import { parseFilter } from './filter-parser.ts';
-import { filterToSql } from './filter-to-sql.ts';
+import { filterToSql, parseErpFilter } from './filter-to-sql.ts';
 
 /** List options as the API receives them (OData system query options). */
 export interface ListQuery {
@@ -50,7 +49,7 @@ export function buildListSql(
   if (def.where) conditions.push(def.where);
   if (extra.sql) conditions.push(extra.sql);
   if (q.filter !== undefined && q.filter.trim() !== '') {
-    const ast = parseFilter(q.filter);
+    const ast = parseErpFilter(q.filter);
     if (!ast.ok) return ast;
     const sql = filterToSql(ast.value, fields, params);
     if (!sql.ok) return sql;

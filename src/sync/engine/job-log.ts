@@ -1,6 +1,6 @@
 import type { Queryable } from '../../db/db.ts';
 import { newId } from '../../shared/ids.ts';
-import type { JobCounters, PassDirection } from '../model.ts';
+import { COUNTER_NAMES, type JobCounters, type PassDirection } from '../model.ts';
 
 /** Opens a synchronization job (BC: Integration Synch. Job) for one pass of a mapping. */
 export async function beginJob(
@@ -18,6 +18,12 @@ export async function beginJob(
   return id;
 }
 
+/** `inserted = $n, modified = $n+1, …` for the counters, numbered from `first`. */
+const counterAssignments = (first: number): string =>
+  COUNTER_NAMES.map((k, i) => `${k} = $${first + i}`).join(', ');
+
+const counterValues = (c: JobCounters): number[] => COUNTER_NAMES.map((k) => c[k]);
+
 /** Closes a job with its counters; a job with failed records is still 'succeeded' as a run. */
 export async function finishJob(
   db: Queryable,
@@ -26,42 +32,18 @@ export async function finishJob(
   outcome: { status: 'succeeded' | 'failed'; message?: string },
 ): Promise<void> {
   await db.query(
-    `UPDATE integration.sync_jobs SET status = $2, finished_at = now(), message = $3,
-       inserted = $4, modified = $5, unchanged = $6, skipped = $7, failed = $8, deleted = $9, uncoupled = $10, coupled = $11
+    `UPDATE integration.sync_jobs SET status = $2, finished_at = now(), message = $3, ${counterAssignments(4)}
      WHERE id = $1`,
-    [
-      id,
-      outcome.status,
-      outcome.message ?? null,
-      counters.inserted,
-      counters.modified,
-      counters.unchanged,
-      counters.skipped,
-      counters.failed,
-      counters.deleted,
-      counters.uncoupled,
-      counters.coupled,
-    ],
+    [id, outcome.status, outcome.message ?? null, ...counterValues(counters)],
   );
 }
 
 /** Stores counters while a job runs, so progress is visible. */
 export async function saveProgress(db: Queryable, id: string, c: JobCounters): Promise<void> {
-  await db.query(
-    `UPDATE integration.sync_jobs SET inserted = $2, modified = $3, unchanged = $4, skipped = $5, failed = $6,
-       deleted = $7, uncoupled = $8, coupled = $9 WHERE id = $1`,
-    [
-      id,
-      c.inserted,
-      c.modified,
-      c.unchanged,
-      c.skipped,
-      c.failed,
-      c.deleted,
-      c.uncoupled,
-      c.coupled,
-    ],
-  );
+  await db.query(`UPDATE integration.sync_jobs SET ${counterAssignments(2)} WHERE id = $1`, [
+    id,
+    ...counterValues(c),
+  ]);
 }
 
 export interface RecordError {

@@ -1,4 +1,5 @@
 import {
+  COUNTER_COLUMNS,
   type JobCounters,
   mappingCovers,
   type PassDirection,
@@ -55,7 +56,7 @@ export async function runMapping(
 
 async function countersOf(ctx: EngineContext, jobId: string): Promise<JobCounters> {
   const r = await ctx.db.query<JobCounters>(
-    'SELECT inserted, modified, unchanged, skipped, failed, deleted, uncoupled, coupled FROM integration.sync_jobs WHERE id = $1',
+    `SELECT ${COUNTER_COLUMNS} FROM integration.sync_jobs WHERE id = $1`,
     [jobId],
   );
   return r.rows[0]!;

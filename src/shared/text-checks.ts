@@ -1,0 +1,42 @@
+/**
+ * Characters PostgreSQL cannot store: NUL (text columns refuse it) and lone UTF-16 surrogates
+ * (not Unicode; `jsonb` refuses their `\ud800` escapes). Input containing them is refused as a
+ * client error before it reaches the database.
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding NUL is the point.
+const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** A description of the first unstorable character in `text`, or undefined when there is none. */
+export function unstorableCharacter(text: string): string | undefined {
+  const m = UNSTORABLE.exec(text);
+  if (!m) return undefined;
+  return m[0] === '\u0000'
+    ? `a NUL character at position ${m.index}`
+    : `a lone surrogate (U+${m[0].charCodeAt(0).toString(16).toUpperCase()}) at position ${m.index}`;
+}
+
+/**
+ * Walks a parsed JSON value (or query object) and names the first string, key included, holding an
+ * unstorable character, as `path: description`; undefined when all strings are fine.
+ */
+export function findUnstorable(value: unknown, path = '', depth = 0): string | undefined {
+  if (typeof value === 'string') {
+    const bad = unstorableCharacter(value);
+    return bad ? `${path || 'value'} contains ${bad}` : undefined;
+  }
+  if (value === null || typeof value !== 'object' || depth > 64) return undefined;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const bad = findUnstorable(value[i], `${path}[${i}]`, depth + 1);
+      if (bad) return bad;
+    }
+    return undefined;
+  }
+  for (const [k, v] of Object.entries(value)) {
+    const keyBad = unstorableCharacter(k);
+    if (keyBad) return `a property name contains ${keyBad}`;
+    const bad = findUnstorable(v, path ? `${path}.${k}` : k, depth + 1);
+    if (bad) return bad;
+  }
+  return undefined;
+}
