@@ -1,0 +1,1318 @@
+-- The database schema after every migration, for reading: generated, do not edit.
+-- Regenerate with `npm run schema:dump` after adding a migration (a test fails while stale).
+
+-- ----------------------------------------------------------------------
+-- Schema app
+-- ----------------------------------------------------------------------
+
+CREATE SCHEMA app;
+
+CREATE TABLE app.api_tokens (
+  id uuid NOT NULL,
+  token_hash text NOT NULL,
+  user_id uuid NOT NULL,
+  name text DEFAULT ''::text NOT NULL,
+  created_at timestamp with time zone DEFAULT now() NOT NULL,
+  expires_at timestamp with time zone,
+  last_used_at timestamp with time zone,
+  CONSTRAINT api_tokens_pkey PRIMARY KEY (id),
+  CONSTRAINT api_tokens_token_hash_key UNIQUE (token_hash),
+  CONSTRAINT api_tokens_user_id_fkey FOREIGN KEY (user_id) REFERENCES app.users(id) ON DELETE CASCADE
+);
+
+CREATE TABLE app.login_failures (
+  id bigint DEFAULT nextval('app.login_failures_id_seq'::regclass) NOT NULL,
+  username text NOT NULL,
+  address text NOT NULL,
+  at timestamp with time zone DEFAULT now() NOT NULL,
+  CONSTRAINT login_failures_pkey PRIMARY KEY (id)
+);
+
+CREATE TABLE app.sessions (
+  id_hash text NOT NULL,
+  user_id uuid NOT NULL,
+  created_at timestamp with time zone DEFAULT now() NOT NULL,
+  expires_at timestamp with time zone NOT NULL,
+  CONSTRAINT sessions_pkey PRIMARY KEY (id_hash),
+  CONSTRAINT sessions_user_id_fkey FOREIGN KEY (user_id) REFERENCES app.users(id) ON DELETE CASCADE
+);
+
+CREATE TABLE app.settings (
+  key text NOT NULL,
+  value jsonb NOT NULL,
+  updated_at timestamp with time zone DEFAULT now() NOT NULL,
+  CONSTRAINT settings_pkey PRIMARY KEY (key)
+);
+
+CREATE TABLE app.users (
+  id uuid NOT NULL,
+  username text NOT NULL,
+  display_name text DEFAULT ''::text NOT NULL,
+  role text NOT NULL,
+  password_hash text NOT NULL,
+  disabled boolean DEFAULT false NOT NULL,
+  created_at timestamp with time zone DEFAULT now() NOT NULL,
+  updated_at timestamp with time zone DEFAULT now() NOT NULL,
+  CONSTRAINT users_pkey PRIMARY KEY (id),
+  CONSTRAINT users_role_check CHECK (role = ANY (ARRAY['admin'::text, 'orderProcessor'::text, 'readOnly'::text]))
+);
+
+CREATE INDEX api_tokens_user_idx ON app.api_tokens USING btree (user_id);
+
+CREATE INDEX login_failures_address_idx ON app.login_failures USING btree (address, at);
+
+CREATE INDEX login_failures_username_idx ON app.login_failures USING btree (lower(username), at);
+
+CREATE INDEX sessions_user_idx ON app.sessions USING btree (user_id);
+
+CREATE UNIQUE INDEX users_username_key ON app.users USING btree (lower(username));
+
+-- ----------------------------------------------------------------------
+-- Schema crm
+-- ----------------------------------------------------------------------
+
+CREATE SCHEMA crm;
+
+CREATE SEQUENCE crm.version_seq AS bigint START 1 INCREMENT 1;
+
+CREATE TABLE crm.app_clients (
+  client_id text NOT NULL,
+  secret_hash text NOT NULL,
+  name text NOT NULL,
+  systemuser_id uuid NOT NULL,
+  generated boolean DEFAULT false NOT NULL,
+  created_on timestamp with time zone DEFAULT now() NOT NULL,
+  CONSTRAINT app_clients_pkey PRIMARY KEY (client_id)
+);
+
+CREATE TABLE crm.counters (
+  name text NOT NULL,
+  value bigint NOT NULL,
+  CONSTRAINT counters_pkey PRIMARY KEY (name)
+);
+
+CREATE TABLE crm.custom_options (
+  entity text NOT NULL,
+  attribute text NOT NULL,
+  value integer NOT NULL,
+  label text NOT NULL,
+  created_on timestamp with time zone DEFAULT now() NOT NULL,
+  CONSTRAINT custom_options_pkey PRIMARY KEY (entity, attribute, value),
+  CONSTRAINT custom_options_entity_attribute_label_key UNIQUE (entity, attribute, label),
+  CONSTRAINT custom_options_value_check CHECK (value >= 100000000)
+);
+
+CREATE TABLE crm.deleted_records (
+  entity text NOT NULL,
+  id uuid NOT NULL,
+  version_number bigint NOT NULL,
+  deleted_on timestamp with time zone DEFAULT now() NOT NULL
+);
+
+CREATE TABLE crm.records (
+  entity text NOT NULL,
+  id uuid NOT NULL,
+  data jsonb NOT NULL,
+  version_number bigint NOT NULL,
+  created_on timestamp with time zone NOT NULL,
+  modified_on timestamp with time zone NOT NULL,
+  CONSTRAINT records_pkey PRIMARY KEY (entity, id)
+);
+
+CREATE INDEX deleted_records_entity_version_idx ON crm.deleted_records USING btree (entity, version_number);
+
+CREATE INDEX records_entity_modified_idx ON crm.records USING btree (entity, modified_on);
+
+CREATE INDEX records_entity_version_idx ON crm.records USING btree (entity, version_number);
+
+CREATE INDEX records_parent_document_idx ON crm.records USING btree (entity, COALESCE((data ->> '_quoteid_value'::text), (data ->> '_salesorderid_value'::text), (data ->> '_invoiceid_value'::text))) WHERE (entity = ANY (ARRAY['quotedetail'::text, 'salesorderdetail'::text, 'invoicedetail'::text]));
+
+-- ----------------------------------------------------------------------
+-- Schema erp
+-- ----------------------------------------------------------------------
+
+CREATE SCHEMA erp;
+
+CREATE SEQUENCE erp.change_seq AS bigint START 1 INCREMENT 1;
+
+CREATE TABLE erp.companies (
+  id uuid DEFAULT gen_random_uuid() NOT NULL,
+  name text NOT NULL,
+  display_name text DEFAULT ''::text NOT NULL,
+  last_modified_at timestamp with time zone DEFAULT now() NOT NULL,
+  change_seq bigint DEFAULT 0 NOT NULL,
+  modified_by text DEFAULT 'user'::text NOT NULL,
+  change_xid xid8,
+  CONSTRAINT companies_pkey PRIMARY KEY (id),
+  CONSTRAINT companies_name_key UNIQUE (name)
+);
+
+CREATE TABLE erp.contacts (
+  id uuid DEFAULT gen_random_uuid() NOT NULL,
+  number text NOT NULL,
+  type text DEFAULT 'Person'::text NOT NULL,
+  display_name text DEFAULT ''::text NOT NULL,
+  first_name text DEFAULT ''::text NOT NULL,
+  middle_name text DEFAULT ''::text NOT NULL,
+  surname text DEFAULT ''::text NOT NULL,
+  job_title text DEFAULT ''::text NOT NULL,
+  company_number text,
+  customer_number text,
+  address_line1 text DEFAULT ''::text NOT NULL,
+  address_line2 text DEFAULT ''::text NOT NULL,
+  city text DEFAULT ''::text NOT NULL,
+  state text DEFAULT ''::text NOT NULL,
+  country text DEFAULT ''::text NOT NULL,
+  postal_code text DEFAULT ''::text NOT NULL,
+  phone_number text DEFAULT ''::text NOT NULL,
+  mobile_phone_number text DEFAULT ''::text NOT NULL,
+  fax_number text DEFAULT ''::text NOT NULL,
+  pager text DEFAULT ''::text NOT NULL,
+  email text DEFAULT ''::text NOT NULL,
+  website text DEFAULT ''::text NOT NULL,
+  salesperson_code text,
+  currency_code text,
+  last_modified_at timestamp with time zone DEFAULT now() NOT NULL,
+  change_seq bigint DEFAULT 0 NOT NULL,
+  modified_by text DEFAULT 'user'::text NOT NULL,
+  change_xid xid8,
+  CONSTRAINT contacts_pkey PRIMARY KEY (id),
+  CONSTRAINT contacts_number_key UNIQUE (number),
+  CONSTRAINT contacts_number_check CHECK (number <> ''::text),
+  CONSTRAINT contacts_type_check CHECK (type = ANY (ARRAY['Company'::text, 'Person'::text])),
+  CONSTRAINT contacts_company_number_fkey FOREIGN KEY (company_number) REFERENCES erp.contacts(number) ON UPDATE CASCADE,
+  CONSTRAINT contacts_currency_code_fkey FOREIGN KEY (currency_code) REFERENCES erp.currencies(code) ON UPDATE CASCADE,
+  CONSTRAINT contacts_customer_number_fkey FOREIGN KEY (customer_number) REFERENCES erp.customers(number) ON UPDATE CASCADE ON DELETE SET NULL,
+  CONSTRAINT contacts_salesperson_code_fkey FOREIGN KEY (salesperson_code) REFERENCES erp.salespeople(code) ON UPDATE CASCADE
+);
+
+CREATE TABLE erp.currencies (
+  id uuid DEFAULT gen_random_uuid() NOT NULL,
+  code text NOT NULL,
+  display_name text DEFAULT ''::text NOT NULL,
+  symbol text DEFAULT ''::text NOT NULL,
+  amount_decimal_places integer DEFAULT 2 NOT NULL,
+  last_modified_at timestamp with time zone DEFAULT now() NOT NULL,
+  change_seq bigint DEFAULT 0 NOT NULL,
+  modified_by text DEFAULT 'user'::text NOT NULL,
+  change_xid xid8,
+  CONSTRAINT currencies_pkey PRIMARY KEY (id),
+  CONSTRAINT currencies_code_key UNIQUE (code),
+  CONSTRAINT currencies_amount_decimal_places_check CHECK (amount_decimal_places >= 0 AND amount_decimal_places <= 5),
+  CONSTRAINT currencies_code_check CHECK (code <> ''::text)
+);
+
+CREATE TABLE erp.currency_exchange_rates (
+  id uuid DEFAULT gen_random_uuid() NOT NULL,
+  currency_code text NOT NULL,
+  starting_date date NOT NULL,
+  exchange_rate_amount numeric(38,10) DEFAULT 1 NOT NULL,
+  relational_exchange_rate_amount numeric(38,10) NOT NULL,
+  last_modified_at timestamp with time zone DEFAULT now() NOT NULL,
+  change_seq bigint DEFAULT 0 NOT NULL,
+  modified_by text DEFAULT 'user'::text NOT NULL,
+  change_xid xid8,
+  CONSTRAINT currency_exchange_rates_pkey PRIMARY KEY (id),
+  CONSTRAINT currency_exchange_rates_currency_code_starting_date_key UNIQUE (currency_code, starting_date),
+  CONSTRAINT currency_exchange_rates_exchange_rate_amount_check CHECK (exchange_rate_amount > 0::numeric),
+  CONSTRAINT currency_exchange_rates_relational_exchange_rate_amount_check CHECK (relational_exchange_rate_amount > 0::numeric),
+  CONSTRAINT currency_exchange_rates_currency_code_fkey FOREIGN KEY (currency_code) REFERENCES erp.currencies(code) ON UPDATE CASCADE ON DELETE CASCADE
+);
+
+CREATE TABLE erp.customer_ledger_entries (
+  id uuid DEFAULT gen_random_uuid() NOT NULL,
+  entry_number bigint DEFAULT nextval('erp.customer_ledger_entries_entry_number_seq'::regclass) NOT NULL,
+  customer_number text NOT NULL,
+  posting_date date NOT NULL,
+  document_type text NOT NULL,
+  document_number text NOT NULL,
+  description text DEFAULT ''::text NOT NULL,
+  external_document_number text DEFAULT ''::text NOT NULL,
+  currency_code text,
+  amount numeric(38,2) NOT NULL,
+  amount_lcy numeric(38,2) NOT NULL,
+  sales_lcy numeric(38,2) DEFAULT 0 NOT NULL,
+  remaining_amount numeric(38,2) NOT NULL,
+  remaining_amount_lcy numeric(38,2) NOT NULL,
+  due_date date NOT NULL,
+  open boolean DEFAULT true NOT NULL,
+  closed_at_date date,
+  last_modified_at timestamp with time zone DEFAULT now() NOT NULL,
+  change_seq bigint DEFAULT 0 NOT NULL,
+  modified_by text DEFAULT 'user'::text NOT NULL,
+  change_xid xid8,
+  CONSTRAINT customer_ledger_entries_pkey PRIMARY KEY (id),
+  CONSTRAINT customer_ledger_entries_entry_number_key UNIQUE (entry_number),
+  CONSTRAINT customer_ledger_entries_document_type_check CHECK (document_type = ANY (ARRAY['Invoice'::text, 'Payment'::text])),
+  CONSTRAINT customer_ledger_entries_customer_number_fkey FOREIGN KEY (customer_number) REFERENCES erp.customers(number) ON UPDATE CASCADE
+);
+
+CREATE TABLE erp.customer_price_groups (
+  id uuid DEFAULT gen_random_uuid() NOT NULL,
+  code text NOT NULL,
+  display_name text DEFAULT ''::text NOT NULL,
+  allow_invoice_discount boolean DEFAULT true NOT NULL,
+  last_modified_at timestamp with time zone DEFAULT now() NOT NULL,
+  change_seq bigint DEFAULT 0 NOT NULL,
+  modified_by text DEFAULT 'user'::text NOT NULL,
+  change_xid xid8,
+  CONSTRAINT customer_price_groups_pkey PRIMARY KEY (id),
+  CONSTRAINT customer_price_groups_code_key UNIQUE (code),
+  CONSTRAINT customer_price_groups_code_check CHECK (code <> ''::text)
+);
+
+CREATE TABLE erp.customers (
+  id uuid DEFAULT gen_random_uuid() NOT NULL,
+  number text NOT NULL,
+  display_name text DEFAULT ''::text NOT NULL,
+  address_line1 text DEFAULT ''::text NOT NULL,
+  address_line2 text DEFAULT ''::text NOT NULL,
+  city text DEFAULT ''::text NOT NULL,
+  state text DEFAULT ''::text NOT NULL,
+  country text DEFAULT ''::text NOT NULL,
+  postal_code text DEFAULT ''::text NOT NULL,
+  phone_number text DEFAULT ''::text NOT NULL,
+  fax_number text DEFAULT ''::text NOT NULL,
+  email text DEFAULT ''::text NOT NULL,
+  website text DEFAULT ''::text NOT NULL,
+  contact_name text DEFAULT ''::text NOT NULL,
+  primary_contact_number text,
+  salesperson_code text,
+  currency_code text,
+  payment_terms_code text,
+  shipment_method_code text,
+  shipping_agent_code text,
+  customer_price_group_code text,
+  credit_limit numeric(38,2) DEFAULT 0 NOT NULL,
+  blocked text DEFAULT ''::text NOT NULL,
+  last_modified_at timestamp with time zone DEFAULT now() NOT NULL,
+  change_seq bigint DEFAULT 0 NOT NULL,
+  modified_by text DEFAULT 'user'::text NOT NULL,
+  change_xid xid8,
+  CONSTRAINT customers_pkey PRIMARY KEY (id),
+  CONSTRAINT customers_number_key UNIQUE (number),
+  CONSTRAINT customers_blocked_check CHECK (blocked = ANY (ARRAY[''::text, 'Ship'::text, 'Invoice'::text, 'All'::text])),
+  CONSTRAINT customers_credit_limit_check CHECK (credit_limit >= 0::numeric),
+  CONSTRAINT customers_number_check CHECK (number <> ''::text),
+  CONSTRAINT customers_currency_code_fkey FOREIGN KEY (currency_code) REFERENCES erp.currencies(code) ON UPDATE CASCADE,
+  CONSTRAINT customers_customer_price_group_code_fkey FOREIGN KEY (customer_price_group_code) REFERENCES erp.customer_price_groups(code) ON UPDATE CASCADE,
+  CONSTRAINT customers_payment_terms_code_fkey FOREIGN KEY (payment_terms_code) REFERENCES erp.payment_terms(code) ON UPDATE CASCADE,
+  CONSTRAINT customers_salesperson_code_fkey FOREIGN KEY (salesperson_code) REFERENCES erp.salespeople(code) ON UPDATE CASCADE,
+  CONSTRAINT customers_shipment_method_code_fkey FOREIGN KEY (shipment_method_code) REFERENCES erp.shipment_methods(code) ON UPDATE CASCADE,
+  CONSTRAINT customers_shipping_agent_code_fkey FOREIGN KEY (shipping_agent_code) REFERENCES erp.shipping_agents(code) ON UPDATE CASCADE
+);
+
+CREATE TABLE erp.deletions (
+  id bigint DEFAULT nextval('erp.deletions_id_seq'::regclass) NOT NULL,
+  table_name text NOT NULL,
+  record_id uuid NOT NULL,
+  change_seq bigint NOT NULL,
+  deleted_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
+  deleted_by text NOT NULL,
+  change_xid xid8 DEFAULT pg_current_xact_id() NOT NULL,
+  CONSTRAINT deletions_pkey PRIMARY KEY (id)
+);
+
+CREATE TABLE erp.general_setup (
+  id uuid DEFAULT gen_random_uuid() NOT NULL,
+  singleton boolean DEFAULT true NOT NULL,
+  local_currency_code text DEFAULT 'EUR'::text NOT NULL,
+  local_currency_symbol text DEFAULT '€'::text NOT NULL,
+  amount_decimal_places integer DEFAULT 2 NOT NULL,
+  last_modified_at timestamp with time zone DEFAULT now() NOT NULL,
+  change_seq bigint DEFAULT 0 NOT NULL,
+  modified_by text DEFAULT 'user'::text NOT NULL,
+  change_xid xid8,
+  CONSTRAINT general_setup_pkey PRIMARY KEY (id),
+  CONSTRAINT general_setup_singleton_key UNIQUE (singleton),
+  CONSTRAINT general_setup_singleton_check CHECK (singleton)
+);
+
+CREATE TABLE erp.item_ledger_entries (
+  id uuid DEFAULT gen_random_uuid() NOT NULL,
+  entry_number bigint DEFAULT nextval('erp.item_ledger_entries_entry_number_seq'::regclass) NOT NULL,
+  item_number text NOT NULL,
+  posting_date date NOT NULL,
+  entry_type text NOT NULL,
+  document_number text DEFAULT ''::text NOT NULL,
+  quantity numeric(38,5) NOT NULL,
+  last_modified_at timestamp with time zone DEFAULT now() NOT NULL,
+  change_seq bigint DEFAULT 0 NOT NULL,
+  modified_by text DEFAULT 'user'::text NOT NULL,
+  change_xid xid8,
+  CONSTRAINT item_ledger_entries_pkey PRIMARY KEY (id),
+  CONSTRAINT item_ledger_entries_entry_number_key UNIQUE (entry_number),
+  CONSTRAINT item_ledger_entries_entry_type_check CHECK (entry_type = ANY (ARRAY['Sale'::text, 'Positive Adjmt.'::text, 'Negative Adjmt.'::text])),
+  CONSTRAINT item_ledger_entries_item_number_fkey FOREIGN KEY (item_number) REFERENCES erp.items(number) ON UPDATE CASCADE
+);
+
+CREATE TABLE erp.item_units_of_measure (
+  id uuid DEFAULT gen_random_uuid() NOT NULL,
+  item_number text NOT NULL,
+  code text NOT NULL,
+  qty_per_unit_of_measure numeric(38,5) DEFAULT 1 NOT NULL,
+  last_modified_at timestamp with time zone DEFAULT now() NOT NULL,
+  change_seq bigint DEFAULT 0 NOT NULL,
+  modified_by text DEFAULT 'user'::text NOT NULL,
+  change_xid xid8,
+  CONSTRAINT item_units_of_measure_pkey PRIMARY KEY (id),
+  CONSTRAINT item_units_of_measure_item_number_code_key UNIQUE (item_number, code),
+  CONSTRAINT item_units_of_measure_qty_per_unit_of_measure_check CHECK (qty_per_unit_of_measure > 0::numeric),
+  CONSTRAINT item_units_of_measure_code_fkey FOREIGN KEY (code) REFERENCES erp.units_of_measure(code) ON UPDATE CASCADE,
+  CONSTRAINT item_units_of_measure_item_number_fkey FOREIGN KEY (item_number) REFERENCES erp.items(number) ON UPDATE CASCADE ON DELETE CASCADE
+);
+
+CREATE TABLE erp.items (
+  id uuid DEFAULT gen_random_uuid() NOT NULL,
+  number text NOT NULL,
+  display_name text DEFAULT ''::text NOT NULL,
+  type text DEFAULT 'Inventory'::text NOT NULL,
+  base_unit_of_measure_code text,
+  unit_price numeric(38,5) DEFAULT 0 NOT NULL,
+  unit_cost numeric(38,5) DEFAULT 0 NOT NULL,
+  price_includes_tax boolean DEFAULT false NOT NULL,
+  inventory numeric(38,5) DEFAULT 0 NOT NULL,
+  vendor_number text DEFAULT ''::text NOT NULL,
+  vendor_item_number text DEFAULT ''::text NOT NULL,
+  gtin text DEFAULT ''::text NOT NULL,
+  unit_volume numeric(38,5) DEFAULT 0 NOT NULL,
+  gross_weight numeric(38,5) DEFAULT 0 NOT NULL,
+  tax_group_code text,
+  blocked boolean DEFAULT false NOT NULL,
+  last_modified_at timestamp with time zone DEFAULT now() NOT NULL,
+  change_seq bigint DEFAULT 0 NOT NULL,
+  modified_by text DEFAULT 'user'::text NOT NULL,
+  change_xid xid8,
+  CONSTRAINT items_pkey PRIMARY KEY (id),
+  CONSTRAINT items_number_key UNIQUE (number),
+  CONSTRAINT items_number_check CHECK (number <> ''::text),
+  CONSTRAINT items_type_check CHECK (type = ANY (ARRAY['Inventory'::text, 'Service'::text, 'Non-Inventory'::text])),
+  CONSTRAINT items_unit_cost_check CHECK (unit_cost >= 0::numeric),
+  CONSTRAINT items_unit_price_check CHECK (unit_price >= 0::numeric),
+  CONSTRAINT items_base_unit_of_measure_code_fkey FOREIGN KEY (base_unit_of_measure_code) REFERENCES erp.units_of_measure(code) ON UPDATE CASCADE,
+  CONSTRAINT items_tax_group_code_fkey FOREIGN KEY (tax_group_code) REFERENCES erp.vat_posting_groups(code) ON UPDATE CASCADE
+);
+
+CREATE TABLE erp.number_series (
+  id uuid DEFAULT gen_random_uuid() NOT NULL,
+  code text NOT NULL,
+  description text DEFAULT ''::text NOT NULL,
+  prefix text DEFAULT ''::text NOT NULL,
+  digits integer DEFAULT 5 NOT NULL,
+  last_number bigint DEFAULT 0 NOT NULL,
+  last_modified_at timestamp with time zone DEFAULT now() NOT NULL,
+  change_seq bigint DEFAULT 0 NOT NULL,
+  modified_by text DEFAULT 'user'::text NOT NULL,
+  change_xid xid8,
+  CONSTRAINT number_series_pkey PRIMARY KEY (id),
+  CONSTRAINT number_series_code_key UNIQUE (code),
+  CONSTRAINT number_series_digits_check CHECK (digits >= 1 AND digits <= 18),
+  CONSTRAINT number_series_last_number_check CHECK (last_number >= 0)
+);
+
+CREATE TABLE erp.outbox (
+  id bigint DEFAULT nextval('erp.outbox_id_seq'::regclass) NOT NULL,
+  event_type text NOT NULL,
+  aggregate_type text NOT NULL,
+  aggregate_id uuid NOT NULL,
+  payload jsonb DEFAULT '{}'::jsonb NOT NULL,
+  created_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
+  processed_at timestamp with time zone,
+  CONSTRAINT outbox_pkey PRIMARY KEY (id)
+);
+
+CREATE TABLE erp.payment_applications (
+  id uuid DEFAULT gen_random_uuid() NOT NULL,
+  payment_entry_id uuid NOT NULL,
+  invoice_entry_id uuid NOT NULL,
+  amount numeric(38,2) NOT NULL,
+  amount_lcy numeric(38,2) NOT NULL,
+  posting_date date NOT NULL,
+  last_modified_at timestamp with time zone DEFAULT now() NOT NULL,
+  change_seq bigint DEFAULT 0 NOT NULL,
+  modified_by text DEFAULT 'user'::text NOT NULL,
+  change_xid xid8,
+  CONSTRAINT payment_applications_pkey PRIMARY KEY (id),
+  CONSTRAINT payment_applications_invoice_entry_id_fkey FOREIGN KEY (invoice_entry_id) REFERENCES erp.customer_ledger_entries(id),
+  CONSTRAINT payment_applications_payment_entry_id_fkey FOREIGN KEY (payment_entry_id) REFERENCES erp.customer_ledger_entries(id)
+);
+
+CREATE TABLE erp.payment_terms (
+  id uuid DEFAULT gen_random_uuid() NOT NULL,
+  code text NOT NULL,
+  display_name text DEFAULT ''::text NOT NULL,
+  due_date_calculation text DEFAULT '0D'::text NOT NULL,
+  discount_date_calculation text DEFAULT ''::text NOT NULL,
+  discount_percent numeric(9,4) DEFAULT 0 NOT NULL,
+  last_modified_at timestamp with time zone DEFAULT now() NOT NULL,
+  change_seq bigint DEFAULT 0 NOT NULL,
+  modified_by text DEFAULT 'user'::text NOT NULL,
+  change_xid xid8,
+  CONSTRAINT payment_terms_pkey PRIMARY KEY (id),
+  CONSTRAINT payment_terms_code_key UNIQUE (code),
+  CONSTRAINT payment_terms_code_check CHECK (code <> ''::text)
+);
+
+CREATE TABLE erp.resource_units_of_measure (
+  id uuid DEFAULT gen_random_uuid() NOT NULL,
+  resource_number text NOT NULL,
+  code text NOT NULL,
+  qty_per_unit_of_measure numeric(38,5) DEFAULT 1 NOT NULL,
+  last_modified_at timestamp with time zone DEFAULT now() NOT NULL,
+  change_seq bigint DEFAULT 0 NOT NULL,
+  modified_by text DEFAULT 'user'::text NOT NULL,
+  change_xid xid8,
+  CONSTRAINT resource_units_of_measure_pkey PRIMARY KEY (id),
+  CONSTRAINT resource_units_of_measure_resource_number_code_key UNIQUE (resource_number, code),
+  CONSTRAINT resource_units_of_measure_qty_per_unit_of_measure_check CHECK (qty_per_unit_of_measure > 0::numeric),
+  CONSTRAINT resource_units_of_measure_code_fkey FOREIGN KEY (code) REFERENCES erp.units_of_measure(code) ON UPDATE CASCADE,
+  CONSTRAINT resource_units_of_measure_resource_number_fkey FOREIGN KEY (resource_number) REFERENCES erp.resources(number) ON UPDATE CASCADE ON DELETE CASCADE
+);
+
+CREATE TABLE erp.resources (
+  id uuid DEFAULT gen_random_uuid() NOT NULL,
+  number text NOT NULL,
+  display_name text DEFAULT ''::text NOT NULL,
+  type text DEFAULT 'Person'::text NOT NULL,
+  base_unit_of_measure_code text,
+  unit_price numeric(38,5) DEFAULT 0 NOT NULL,
+  unit_cost numeric(38,5) DEFAULT 0 NOT NULL,
+  capacity numeric(38,5) DEFAULT 0 NOT NULL,
+  vendor_number text DEFAULT ''::text NOT NULL,
+  tax_group_code text,
+  blocked boolean DEFAULT false NOT NULL,
+  last_modified_at timestamp with time zone DEFAULT now() NOT NULL,
+  change_seq bigint DEFAULT 0 NOT NULL,
+  modified_by text DEFAULT 'user'::text NOT NULL,
+  change_xid xid8,
+  CONSTRAINT resources_pkey PRIMARY KEY (id),
+  CONSTRAINT resources_number_key UNIQUE (number),
+  CONSTRAINT resources_number_check CHECK (number <> ''::text),
+  CONSTRAINT resources_type_check CHECK (type = ANY (ARRAY['Person'::text, 'Machine'::text])),
+  CONSTRAINT resources_unit_cost_check CHECK (unit_cost >= 0::numeric),
+  CONSTRAINT resources_unit_price_check CHECK (unit_price >= 0::numeric),
+  CONSTRAINT resources_base_unit_of_measure_code_fkey FOREIGN KEY (base_unit_of_measure_code) REFERENCES erp.units_of_measure(code) ON UPDATE CASCADE,
+  CONSTRAINT resources_tax_group_code_fkey FOREIGN KEY (tax_group_code) REFERENCES erp.vat_posting_groups(code) ON UPDATE CASCADE
+);
+
+CREATE TABLE erp.sales_header_archives (
+  id uuid DEFAULT gen_random_uuid() NOT NULL,
+  document_type text NOT NULL,
+  document_id uuid NOT NULL,
+  number text NOT NULL,
+  version_number integer NOT NULL,
+  customer_number text NOT NULL,
+  archived_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
+  archived_by text DEFAULT 'user'::text NOT NULL,
+  header jsonb NOT NULL,
+  lines jsonb NOT NULL,
+  last_modified_at timestamp with time zone DEFAULT now() NOT NULL,
+  change_seq bigint DEFAULT 0 NOT NULL,
+  modified_by text DEFAULT 'user'::text NOT NULL,
+  change_xid xid8,
+  CONSTRAINT sales_header_archives_pkey PRIMARY KEY (id),
+  CONSTRAINT sales_header_archives_document_type_number_version_number_key UNIQUE (document_type, number, version_number),
+  CONSTRAINT sales_header_archives_document_type_check CHECK (document_type = ANY (ARRAY['Quote'::text, 'Order'::text]))
+);
+
+CREATE TABLE erp.sales_headers (
+  id uuid DEFAULT gen_random_uuid() NOT NULL,
+  document_type text NOT NULL,
+  number text NOT NULL,
+  status text DEFAULT 'Open'::text NOT NULL,
+  customer_number text NOT NULL,
+  customer_name text DEFAULT ''::text NOT NULL,
+  bill_to_customer_number text NOT NULL,
+  bill_to_name text DEFAULT ''::text NOT NULL,
+  bill_to_address_line1 text DEFAULT ''::text NOT NULL,
+  bill_to_address_line2 text DEFAULT ''::text NOT NULL,
+  bill_to_city text DEFAULT ''::text NOT NULL,
+  bill_to_state text DEFAULT ''::text NOT NULL,
+  bill_to_country text DEFAULT ''::text NOT NULL,
+  bill_to_postal_code text DEFAULT ''::text NOT NULL,
+  ship_to_name text DEFAULT ''::text NOT NULL,
+  ship_to_contact text DEFAULT ''::text NOT NULL,
+  ship_to_address_line1 text DEFAULT ''::text NOT NULL,
+  ship_to_address_line2 text DEFAULT ''::text NOT NULL,
+  ship_to_city text DEFAULT ''::text NOT NULL,
+  ship_to_state text DEFAULT ''::text NOT NULL,
+  ship_to_country text DEFAULT ''::text NOT NULL,
+  ship_to_postal_code text DEFAULT ''::text NOT NULL,
+  document_date date DEFAULT CURRENT_DATE NOT NULL,
+  posting_date date DEFAULT CURRENT_DATE NOT NULL,
+  quote_valid_until_date date,
+  requested_delivery_date date,
+  last_shipment_date date,
+  currency_code text,
+  currency_factor numeric(38,15) DEFAULT 1 NOT NULL,
+  payment_terms_code text,
+  shipment_method_code text,
+  shipping_agent_code text,
+  salesperson_code text,
+  customer_price_group_code text,
+  external_document_number text DEFAULT ''::text NOT NULL,
+  your_reference text DEFAULT ''::text NOT NULL,
+  quote_number text DEFAULT ''::text NOT NULL,
+  work_description text DEFAULT ''::text NOT NULL,
+  payment_discount_percent numeric(9,4) DEFAULT 0 NOT NULL,
+  invoice_discount_amount numeric(38,2) DEFAULT 0 NOT NULL,
+  total_amount_excluding_tax numeric(38,2) DEFAULT 0 NOT NULL,
+  total_tax_amount numeric(38,2) DEFAULT 0 NOT NULL,
+  total_amount_including_tax numeric(38,2) DEFAULT 0 NOT NULL,
+  last_modified_at timestamp with time zone DEFAULT now() NOT NULL,
+  change_seq bigint DEFAULT 0 NOT NULL,
+  modified_by text DEFAULT 'user'::text NOT NULL,
+  change_xid xid8,
+  CONSTRAINT sales_headers_pkey PRIMARY KEY (id),
+  CONSTRAINT sales_headers_document_type_number_key UNIQUE (document_type, number),
+  CONSTRAINT sales_headers_currency_factor_check CHECK (currency_factor > 0::numeric),
+  CONSTRAINT sales_headers_document_type_check CHECK (document_type = ANY (ARRAY['Quote'::text, 'Order'::text])),
+  CONSTRAINT sales_headers_invoice_discount_amount_check CHECK (invoice_discount_amount >= 0::numeric),
+  CONSTRAINT sales_headers_status_check CHECK (status = ANY (ARRAY['Open'::text, 'Released'::text])),
+  CONSTRAINT sales_headers_bill_to_customer_number_fkey FOREIGN KEY (bill_to_customer_number) REFERENCES erp.customers(number) ON UPDATE CASCADE,
+  CONSTRAINT sales_headers_currency_code_fkey FOREIGN KEY (currency_code) REFERENCES erp.currencies(code) ON UPDATE CASCADE,
+  CONSTRAINT sales_headers_customer_number_fkey FOREIGN KEY (customer_number) REFERENCES erp.customers(number) ON UPDATE CASCADE,
+  CONSTRAINT sales_headers_customer_price_group_code_fkey FOREIGN KEY (customer_price_group_code) REFERENCES erp.customer_price_groups(code) ON UPDATE CASCADE,
+  CONSTRAINT sales_headers_payment_terms_code_fkey FOREIGN KEY (payment_terms_code) REFERENCES erp.payment_terms(code) ON UPDATE CASCADE,
+  CONSTRAINT sales_headers_salesperson_code_fkey FOREIGN KEY (salesperson_code) REFERENCES erp.salespeople(code) ON UPDATE CASCADE,
+  CONSTRAINT sales_headers_shipment_method_code_fkey FOREIGN KEY (shipment_method_code) REFERENCES erp.shipment_methods(code) ON UPDATE CASCADE,
+  CONSTRAINT sales_headers_shipping_agent_code_fkey FOREIGN KEY (shipping_agent_code) REFERENCES erp.shipping_agents(code) ON UPDATE CASCADE
+);
+
+CREATE TABLE erp.sales_invoice_headers (
+  id uuid DEFAULT gen_random_uuid() NOT NULL,
+  number text NOT NULL,
+  order_id uuid,
+  order_number text DEFAULT ''::text NOT NULL,
+  quote_number text DEFAULT ''::text NOT NULL,
+  customer_number text NOT NULL,
+  customer_name text DEFAULT ''::text NOT NULL,
+  bill_to_customer_number text NOT NULL,
+  bill_to_name text DEFAULT ''::text NOT NULL,
+  bill_to_address_line1 text DEFAULT ''::text NOT NULL,
+  bill_to_address_line2 text DEFAULT ''::text NOT NULL,
+  bill_to_city text DEFAULT ''::text NOT NULL,
+  bill_to_state text DEFAULT ''::text NOT NULL,
+  bill_to_country text DEFAULT ''::text NOT NULL,
+  bill_to_postal_code text DEFAULT ''::text NOT NULL,
+  ship_to_name text DEFAULT ''::text NOT NULL,
+  ship_to_contact text DEFAULT ''::text NOT NULL,
+  ship_to_address_line1 text DEFAULT ''::text NOT NULL,
+  ship_to_address_line2 text DEFAULT ''::text NOT NULL,
+  ship_to_city text DEFAULT ''::text NOT NULL,
+  ship_to_state text DEFAULT ''::text NOT NULL,
+  ship_to_country text DEFAULT ''::text NOT NULL,
+  ship_to_postal_code text DEFAULT ''::text NOT NULL,
+  posting_date date NOT NULL,
+  document_date date NOT NULL,
+  due_date date NOT NULL,
+  shipment_date date,
+  currency_code text,
+  currency_factor numeric(38,15) DEFAULT 1 NOT NULL,
+  payment_terms_code text,
+  shipment_method_code text,
+  shipping_agent_code text,
+  salesperson_code text,
+  external_document_number text DEFAULT ''::text NOT NULL,
+  your_reference text DEFAULT ''::text NOT NULL,
+  work_description text DEFAULT ''::text NOT NULL,
+  invoice_discount_amount numeric(38,2) DEFAULT 0 NOT NULL,
+  total_amount_excluding_tax numeric(38,2) NOT NULL,
+  total_tax_amount numeric(38,2) NOT NULL,
+  total_amount_including_tax numeric(38,2) NOT NULL,
+  remaining_amount numeric(38,2) NOT NULL,
+  status text DEFAULT 'Open'::text NOT NULL,
+  last_modified_at timestamp with time zone DEFAULT now() NOT NULL,
+  change_seq bigint DEFAULT 0 NOT NULL,
+  modified_by text DEFAULT 'user'::text NOT NULL,
+  change_xid xid8,
+  CONSTRAINT sales_invoice_headers_pkey PRIMARY KEY (id),
+  CONSTRAINT sales_invoice_headers_number_key UNIQUE (number),
+  CONSTRAINT sales_invoice_headers_status_check CHECK (status = ANY (ARRAY['Open'::text, 'Paid'::text]))
+);
+
+CREATE TABLE erp.sales_invoice_lines (
+  id uuid DEFAULT gen_random_uuid() NOT NULL,
+  document_id uuid NOT NULL,
+  line_number integer NOT NULL,
+  line_type text NOT NULL,
+  number text DEFAULT ''::text NOT NULL,
+  description text DEFAULT ''::text NOT NULL,
+  attached_to_line_number integer,
+  unit_of_measure_code text,
+  quantity numeric(38,5) DEFAULT 0 NOT NULL,
+  unit_price numeric(38,5) DEFAULT 0 NOT NULL,
+  line_discount_percent numeric(9,4) DEFAULT 0 NOT NULL,
+  line_discount_amount numeric(38,2) DEFAULT 0 NOT NULL,
+  inv_discount_amount numeric(38,2) DEFAULT 0 NOT NULL,
+  tax_percent numeric(9,4) DEFAULT 0 NOT NULL,
+  amount numeric(38,2) DEFAULT 0 NOT NULL,
+  amount_including_tax numeric(38,2) DEFAULT 0 NOT NULL,
+  order_line_number integer,
+  last_modified_at timestamp with time zone DEFAULT now() NOT NULL,
+  change_seq bigint DEFAULT 0 NOT NULL,
+  modified_by text DEFAULT 'user'::text NOT NULL,
+  change_xid xid8,
+  CONSTRAINT sales_invoice_lines_pkey PRIMARY KEY (id),
+  CONSTRAINT sales_invoice_lines_document_id_fkey FOREIGN KEY (document_id) REFERENCES erp.sales_invoice_headers(id) ON DELETE CASCADE
+);
+
+CREATE TABLE erp.sales_lines (
+  id uuid DEFAULT gen_random_uuid() NOT NULL,
+  document_id uuid NOT NULL,
+  line_number integer NOT NULL,
+  line_type text NOT NULL,
+  number text DEFAULT ''::text NOT NULL,
+  description text DEFAULT ''::text NOT NULL,
+  attached_to_line_number integer,
+  unit_of_measure_code text,
+  qty_per_unit_of_measure numeric(38,5) DEFAULT 1 NOT NULL,
+  quantity numeric(38,5) DEFAULT 0 NOT NULL,
+  unit_price numeric(38,5) DEFAULT 0 NOT NULL,
+  unit_cost numeric(38,5) DEFAULT 0 NOT NULL,
+  line_discount_percent numeric(9,4) DEFAULT 0 NOT NULL,
+  line_discount_amount numeric(38,2) DEFAULT 0 NOT NULL,
+  inv_discount_amount numeric(38,2) DEFAULT 0 NOT NULL,
+  tax_group_code text,
+  tax_percent numeric(9,4) DEFAULT 0 NOT NULL,
+  amount numeric(38,2) DEFAULT 0 NOT NULL,
+  amount_including_tax numeric(38,2) DEFAULT 0 NOT NULL,
+  requested_delivery_date date,
+  ship_quantity numeric(38,5) DEFAULT 0 NOT NULL,
+  invoice_quantity numeric(38,5) DEFAULT 0 NOT NULL,
+  quantity_shipped numeric(38,5) DEFAULT 0 NOT NULL,
+  quantity_invoiced numeric(38,5) DEFAULT 0 NOT NULL,
+  amount_invoiced numeric(38,2) DEFAULT 0 NOT NULL,
+  amount_including_tax_invoiced numeric(38,2) DEFAULT 0 NOT NULL,
+  last_modified_at timestamp with time zone DEFAULT now() NOT NULL,
+  change_seq bigint DEFAULT 0 NOT NULL,
+  modified_by text DEFAULT 'user'::text NOT NULL,
+  change_xid xid8,
+  CONSTRAINT sales_lines_pkey PRIMARY KEY (id),
+  CONSTRAINT sales_lines_document_id_line_number_key UNIQUE (document_id, line_number),
+  CONSTRAINT sales_lines_check CHECK (quantity_shipped <= quantity AND quantity_invoiced <= quantity_shipped),
+  CONSTRAINT sales_lines_invoice_quantity_check CHECK (invoice_quantity >= 0::numeric),
+  CONSTRAINT sales_lines_line_discount_percent_check CHECK (line_discount_percent >= 0::numeric AND line_discount_percent <= 100::numeric),
+  CONSTRAINT sales_lines_line_number_check CHECK (line_number > 0),
+  CONSTRAINT sales_lines_line_type_check CHECK (line_type = ANY (ARRAY['Item'::text, 'Resource'::text, 'Comment'::text])),
+  CONSTRAINT sales_lines_quantity_check CHECK (quantity >= 0::numeric),
+  CONSTRAINT sales_lines_ship_quantity_check CHECK (ship_quantity >= 0::numeric),
+  CONSTRAINT sales_lines_unit_price_check CHECK (unit_price >= 0::numeric),
+  CONSTRAINT sales_lines_document_id_fkey FOREIGN KEY (document_id) REFERENCES erp.sales_headers(id) ON DELETE CASCADE,
+  CONSTRAINT sales_lines_unit_of_measure_code_fkey FOREIGN KEY (unit_of_measure_code) REFERENCES erp.units_of_measure(code) ON UPDATE CASCADE
+);
+
+CREATE TABLE erp.sales_prices (
+  id uuid DEFAULT gen_random_uuid() NOT NULL,
+  item_number text NOT NULL,
+  sales_type text NOT NULL,
+  sales_code text DEFAULT ''::text NOT NULL,
+  currency_code text,
+  unit_of_measure_code text,
+  minimum_quantity numeric(38,5) DEFAULT 0 NOT NULL,
+  starting_date date,
+  ending_date date,
+  unit_price numeric(38,5) NOT NULL,
+  last_modified_at timestamp with time zone DEFAULT now() NOT NULL,
+  change_seq bigint DEFAULT 0 NOT NULL,
+  modified_by text DEFAULT 'user'::text NOT NULL,
+  change_xid xid8,
+  CONSTRAINT sales_prices_pkey PRIMARY KEY (id),
+  CONSTRAINT sales_prices_check CHECK ((sales_type = 'All Customers'::text) = (sales_code = ''::text)),
+  CONSTRAINT sales_prices_minimum_quantity_check CHECK (minimum_quantity >= 0::numeric),
+  CONSTRAINT sales_prices_sales_type_check CHECK (sales_type = ANY (ARRAY['Customer'::text, 'Customer Price Group'::text, 'All Customers'::text])),
+  CONSTRAINT sales_prices_unit_price_check CHECK (unit_price >= 0::numeric),
+  CONSTRAINT sales_prices_currency_code_fkey FOREIGN KEY (currency_code) REFERENCES erp.currencies(code) ON UPDATE CASCADE,
+  CONSTRAINT sales_prices_item_number_fkey FOREIGN KEY (item_number) REFERENCES erp.items(number) ON UPDATE CASCADE ON DELETE CASCADE,
+  CONSTRAINT sales_prices_unit_of_measure_code_fkey FOREIGN KEY (unit_of_measure_code) REFERENCES erp.units_of_measure(code) ON UPDATE CASCADE
+);
+
+CREATE TABLE erp.sales_setup (
+  id uuid DEFAULT gen_random_uuid() NOT NULL,
+  singleton boolean DEFAULT true NOT NULL,
+  write_in_product_type text DEFAULT 'Item'::text NOT NULL,
+  write_in_product_number text,
+  archive_quotes boolean DEFAULT true NOT NULL,
+  archive_orders boolean DEFAULT true NOT NULL,
+  customer_nos text DEFAULT 'CUST'::text NOT NULL,
+  contact_nos text DEFAULT 'CONT'::text NOT NULL,
+  item_nos text DEFAULT 'ITEM'::text NOT NULL,
+  resource_nos text DEFAULT 'RES'::text NOT NULL,
+  quote_nos text DEFAULT 'S-QUO'::text NOT NULL,
+  order_nos text DEFAULT 'S-ORD'::text NOT NULL,
+  posted_invoice_nos text DEFAULT 'S-INV+'::text NOT NULL,
+  posted_shipment_nos text DEFAULT 'S-SHPT'::text NOT NULL,
+  payment_nos text DEFAULT 'PMT'::text NOT NULL,
+  last_modified_at timestamp with time zone DEFAULT now() NOT NULL,
+  change_seq bigint DEFAULT 0 NOT NULL,
+  modified_by text DEFAULT 'user'::text NOT NULL,
+  change_xid xid8,
+  CONSTRAINT sales_setup_pkey PRIMARY KEY (id),
+  CONSTRAINT sales_setup_singleton_key UNIQUE (singleton),
+  CONSTRAINT sales_setup_singleton_check CHECK (singleton),
+  CONSTRAINT sales_setup_write_in_product_type_check CHECK (write_in_product_type = ANY (ARRAY['Item'::text, 'Resource'::text]))
+);
+
+CREATE TABLE erp.sales_shipment_headers (
+  id uuid DEFAULT gen_random_uuid() NOT NULL,
+  number text NOT NULL,
+  order_id uuid NOT NULL,
+  order_number text NOT NULL,
+  customer_number text NOT NULL,
+  customer_name text DEFAULT ''::text NOT NULL,
+  posting_date date NOT NULL,
+  your_reference text DEFAULT ''::text NOT NULL,
+  external_document_number text DEFAULT ''::text NOT NULL,
+  ship_to_name text DEFAULT ''::text NOT NULL,
+  shipment_method_code text,
+  shipping_agent_code text,
+  last_modified_at timestamp with time zone DEFAULT now() NOT NULL,
+  change_seq bigint DEFAULT 0 NOT NULL,
+  modified_by text DEFAULT 'user'::text NOT NULL,
+  change_xid xid8,
+  CONSTRAINT sales_shipment_headers_pkey PRIMARY KEY (id),
+  CONSTRAINT sales_shipment_headers_number_key UNIQUE (number)
+);
+
+CREATE TABLE erp.sales_shipment_lines (
+  id uuid DEFAULT gen_random_uuid() NOT NULL,
+  document_id uuid NOT NULL,
+  line_number integer NOT NULL,
+  line_type text NOT NULL,
+  number text DEFAULT ''::text NOT NULL,
+  description text DEFAULT ''::text NOT NULL,
+  unit_of_measure_code text,
+  quantity numeric(38,5) NOT NULL,
+  order_line_number integer NOT NULL,
+  last_modified_at timestamp with time zone DEFAULT now() NOT NULL,
+  change_seq bigint DEFAULT 0 NOT NULL,
+  modified_by text DEFAULT 'user'::text NOT NULL,
+  change_xid xid8,
+  CONSTRAINT sales_shipment_lines_pkey PRIMARY KEY (id),
+  CONSTRAINT sales_shipment_lines_document_id_fkey FOREIGN KEY (document_id) REFERENCES erp.sales_shipment_headers(id) ON DELETE CASCADE
+);
+
+CREATE TABLE erp.salespeople (
+  id uuid DEFAULT gen_random_uuid() NOT NULL,
+  code text NOT NULL,
+  display_name text DEFAULT ''::text NOT NULL,
+  email text DEFAULT ''::text NOT NULL,
+  phone_number text DEFAULT ''::text NOT NULL,
+  last_modified_at timestamp with time zone DEFAULT now() NOT NULL,
+  change_seq bigint DEFAULT 0 NOT NULL,
+  modified_by text DEFAULT 'user'::text NOT NULL,
+  change_xid xid8,
+  CONSTRAINT salespeople_pkey PRIMARY KEY (id),
+  CONSTRAINT salespeople_code_key UNIQUE (code),
+  CONSTRAINT salespeople_code_check CHECK (code <> ''::text)
+);
+
+CREATE TABLE erp.shipment_methods (
+  id uuid DEFAULT gen_random_uuid() NOT NULL,
+  code text NOT NULL,
+  display_name text DEFAULT ''::text NOT NULL,
+  last_modified_at timestamp with time zone DEFAULT now() NOT NULL,
+  change_seq bigint DEFAULT 0 NOT NULL,
+  modified_by text DEFAULT 'user'::text NOT NULL,
+  change_xid xid8,
+  CONSTRAINT shipment_methods_pkey PRIMARY KEY (id),
+  CONSTRAINT shipment_methods_code_key UNIQUE (code),
+  CONSTRAINT shipment_methods_code_check CHECK (code <> ''::text)
+);
+
+CREATE TABLE erp.shipping_agents (
+  id uuid DEFAULT gen_random_uuid() NOT NULL,
+  code text NOT NULL,
+  display_name text DEFAULT ''::text NOT NULL,
+  internet_address text DEFAULT ''::text NOT NULL,
+  last_modified_at timestamp with time zone DEFAULT now() NOT NULL,
+  change_seq bigint DEFAULT 0 NOT NULL,
+  modified_by text DEFAULT 'user'::text NOT NULL,
+  change_xid xid8,
+  CONSTRAINT shipping_agents_pkey PRIMARY KEY (id),
+  CONSTRAINT shipping_agents_code_key UNIQUE (code),
+  CONSTRAINT shipping_agents_code_check CHECK (code <> ''::text)
+);
+
+CREATE TABLE erp.units_of_measure (
+  id uuid DEFAULT gen_random_uuid() NOT NULL,
+  code text NOT NULL,
+  display_name text DEFAULT ''::text NOT NULL,
+  international_standard_code text DEFAULT ''::text NOT NULL,
+  last_modified_at timestamp with time zone DEFAULT now() NOT NULL,
+  change_seq bigint DEFAULT 0 NOT NULL,
+  modified_by text DEFAULT 'user'::text NOT NULL,
+  change_xid xid8,
+  CONSTRAINT units_of_measure_pkey PRIMARY KEY (id),
+  CONSTRAINT units_of_measure_code_key UNIQUE (code),
+  CONSTRAINT units_of_measure_code_check CHECK (code <> ''::text)
+);
+
+CREATE TABLE erp.vat_posting_groups (
+  id uuid DEFAULT gen_random_uuid() NOT NULL,
+  code text NOT NULL,
+  display_name text DEFAULT ''::text NOT NULL,
+  vat_percent numeric(9,4) DEFAULT 0 NOT NULL,
+  last_modified_at timestamp with time zone DEFAULT now() NOT NULL,
+  change_seq bigint DEFAULT 0 NOT NULL,
+  modified_by text DEFAULT 'user'::text NOT NULL,
+  change_xid xid8,
+  CONSTRAINT vat_posting_groups_pkey PRIMARY KEY (id),
+  CONSTRAINT vat_posting_groups_code_key UNIQUE (code),
+  CONSTRAINT vat_posting_groups_code_check CHECK (code <> ''::text),
+  CONSTRAINT vat_posting_groups_vat_percent_check CHECK (vat_percent >= 0::numeric AND vat_percent < 100::numeric)
+);
+
+CREATE INDEX companies_change_seq_idx ON erp.companies USING btree (change_seq);
+
+CREATE INDEX contacts_change_seq_idx ON erp.contacts USING btree (change_seq);
+
+CREATE INDEX contacts_company_idx ON erp.contacts USING btree (company_number);
+
+CREATE INDEX contacts_customer_idx ON erp.contacts USING btree (customer_number);
+
+CREATE INDEX currencies_change_seq_idx ON erp.currencies USING btree (change_seq);
+
+CREATE INDEX currency_exchange_rates_change_seq_idx ON erp.currency_exchange_rates USING btree (change_seq);
+
+CREATE INDEX customer_ledger_entries_change_seq_idx ON erp.customer_ledger_entries USING btree (change_seq);
+
+CREATE INDEX customer_ledger_entries_customer_idx ON erp.customer_ledger_entries USING btree (customer_number, open);
+
+CREATE INDEX customer_price_groups_change_seq_idx ON erp.customer_price_groups USING btree (change_seq);
+
+CREATE INDEX customers_change_seq_idx ON erp.customers USING btree (change_seq);
+
+CREATE INDEX deletions_seq_idx ON erp.deletions USING btree (table_name, change_seq);
+
+CREATE INDEX general_setup_change_seq_idx ON erp.general_setup USING btree (change_seq);
+
+CREATE INDEX item_ledger_entries_change_seq_idx ON erp.item_ledger_entries USING btree (change_seq);
+
+CREATE INDEX item_units_of_measure_change_seq_idx ON erp.item_units_of_measure USING btree (change_seq);
+
+CREATE INDEX items_change_seq_idx ON erp.items USING btree (change_seq);
+
+CREATE INDEX number_series_change_seq_idx ON erp.number_series USING btree (change_seq);
+
+CREATE INDEX outbox_unprocessed_idx ON erp.outbox USING btree (id) WHERE (processed_at IS NULL);
+
+CREATE INDEX payment_applications_change_seq_idx ON erp.payment_applications USING btree (change_seq);
+
+CREATE INDEX payment_terms_change_seq_idx ON erp.payment_terms USING btree (change_seq);
+
+CREATE INDEX resource_units_of_measure_change_seq_idx ON erp.resource_units_of_measure USING btree (change_seq);
+
+CREATE INDEX resources_change_seq_idx ON erp.resources USING btree (change_seq);
+
+CREATE INDEX sales_header_archives_change_seq_idx ON erp.sales_header_archives USING btree (change_seq);
+
+CREATE INDEX sales_headers_change_seq_idx ON erp.sales_headers USING btree (change_seq);
+
+CREATE INDEX sales_headers_customer_idx ON erp.sales_headers USING btree (customer_number);
+
+CREATE INDEX sales_invoice_headers_change_seq_idx ON erp.sales_invoice_headers USING btree (change_seq);
+
+CREATE INDEX sales_invoice_headers_customer_idx ON erp.sales_invoice_headers USING btree (customer_number);
+
+CREATE INDEX sales_invoice_lines_change_seq_idx ON erp.sales_invoice_lines USING btree (change_seq);
+
+CREATE INDEX sales_lines_change_seq_idx ON erp.sales_lines USING btree (change_seq);
+
+CREATE INDEX sales_prices_change_seq_idx ON erp.sales_prices USING btree (change_seq);
+
+CREATE INDEX sales_prices_item_idx ON erp.sales_prices USING btree (item_number);
+
+CREATE INDEX sales_setup_change_seq_idx ON erp.sales_setup USING btree (change_seq);
+
+CREATE INDEX sales_shipment_headers_change_seq_idx ON erp.sales_shipment_headers USING btree (change_seq);
+
+CREATE INDEX sales_shipment_lines_change_seq_idx ON erp.sales_shipment_lines USING btree (change_seq);
+
+CREATE INDEX salespeople_change_seq_idx ON erp.salespeople USING btree (change_seq);
+
+CREATE INDEX shipment_methods_change_seq_idx ON erp.shipment_methods USING btree (change_seq);
+
+CREATE INDEX shipping_agents_change_seq_idx ON erp.shipping_agents USING btree (change_seq);
+
+CREATE INDEX units_of_measure_change_seq_idx ON erp.units_of_measure USING btree (change_seq);
+
+CREATE INDEX vat_posting_groups_change_seq_idx ON erp.vat_posting_groups USING btree (change_seq);
+
+CREATE OR REPLACE FUNCTION erp.change_horizon()
+ RETURNS bigint
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+  horizon bigint;
+  got boolean := false;
+BEGIN
+  FOR i IN 1..2000 LOOP
+    got := pg_try_advisory_xact_lock(7741542357924653057);
+    EXIT WHEN got;
+    PERFORM pg_sleep(0.005);
+  END LOOP;
+  IF NOT got THEN
+    PERFORM pg_advisory_xact_lock(7741542357924653057);
+  END IF;
+  SELECT CASE WHEN is_called THEN last_value ELSE 0 END INTO horizon FROM erp.change_seq;
+  RETURN horizon;
+END $function$;
+
+CREATE OR REPLACE FUNCTION erp.track(tbl regclass)
+ RETURNS void
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+  EXECUTE format('CREATE TRIGGER track_change_row BEFORE INSERT OR UPDATE ON %s FOR EACH ROW EXECUTE FUNCTION erp.track_change()', tbl);
+  EXECUTE format('CREATE TRIGGER track_change_delete AFTER DELETE ON %s FOR EACH ROW EXECUTE FUNCTION erp.track_change()', tbl);
+  EXECUTE format('CREATE INDEX ON %s (change_seq)', tbl);
+END $function$;
+
+CREATE OR REPLACE FUNCTION erp.track_change()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+  actor text := coalesce(nullif(current_setting('kobling.actor', true), ''), 'user');
+BEGIN
+  PERFORM pg_advisory_xact_lock_shared(7741542357924653057);
+  IF TG_OP = 'DELETE' THEN
+    INSERT INTO erp.deletions (table_name, record_id, change_seq, deleted_by)
+    VALUES (TG_TABLE_NAME, OLD.id, nextval('erp.change_seq'), actor);
+    PERFORM pg_notify('kobling_erp_change', TG_TABLE_NAME);
+    RETURN OLD;
+  END IF;
+  NEW.last_modified_at := clock_timestamp();
+  NEW.change_seq := nextval('erp.change_seq');
+  NEW.modified_by := actor;
+  NEW.change_xid := pg_current_xact_id();
+  PERFORM pg_notify('kobling_erp_change', TG_TABLE_NAME);
+  RETURN NEW;
+END $function$;
+
+CREATE TRIGGER track_change_delete AFTER DELETE ON erp.companies FOR EACH ROW EXECUTE FUNCTION erp.track_change();
+
+CREATE TRIGGER track_change_row BEFORE INSERT OR UPDATE ON erp.companies FOR EACH ROW EXECUTE FUNCTION erp.track_change();
+
+CREATE TRIGGER track_change_delete AFTER DELETE ON erp.contacts FOR EACH ROW EXECUTE FUNCTION erp.track_change();
+
+CREATE TRIGGER track_change_row BEFORE INSERT OR UPDATE ON erp.contacts FOR EACH ROW EXECUTE FUNCTION erp.track_change();
+
+CREATE TRIGGER track_change_delete AFTER DELETE ON erp.currencies FOR EACH ROW EXECUTE FUNCTION erp.track_change();
+
+CREATE TRIGGER track_change_row BEFORE INSERT OR UPDATE ON erp.currencies FOR EACH ROW EXECUTE FUNCTION erp.track_change();
+
+CREATE TRIGGER track_change_delete AFTER DELETE ON erp.currency_exchange_rates FOR EACH ROW EXECUTE FUNCTION erp.track_change();
+
+CREATE TRIGGER track_change_row BEFORE INSERT OR UPDATE ON erp.currency_exchange_rates FOR EACH ROW EXECUTE FUNCTION erp.track_change();
+
+CREATE TRIGGER track_change_delete AFTER DELETE ON erp.customer_ledger_entries FOR EACH ROW EXECUTE FUNCTION erp.track_change();
+
+CREATE TRIGGER track_change_row BEFORE INSERT OR UPDATE ON erp.customer_ledger_entries FOR EACH ROW EXECUTE FUNCTION erp.track_change();
+
+CREATE TRIGGER track_change_delete AFTER DELETE ON erp.customer_price_groups FOR EACH ROW EXECUTE FUNCTION erp.track_change();
+
+CREATE TRIGGER track_change_row BEFORE INSERT OR UPDATE ON erp.customer_price_groups FOR EACH ROW EXECUTE FUNCTION erp.track_change();
+
+CREATE TRIGGER track_change_delete AFTER DELETE ON erp.customers FOR EACH ROW EXECUTE FUNCTION erp.track_change();
+
+CREATE TRIGGER track_change_row BEFORE INSERT OR UPDATE ON erp.customers FOR EACH ROW EXECUTE FUNCTION erp.track_change();
+
+CREATE TRIGGER track_change_delete AFTER DELETE ON erp.general_setup FOR EACH ROW EXECUTE FUNCTION erp.track_change();
+
+CREATE TRIGGER track_change_row BEFORE INSERT OR UPDATE ON erp.general_setup FOR EACH ROW EXECUTE FUNCTION erp.track_change();
+
+CREATE TRIGGER track_change_delete AFTER DELETE ON erp.item_ledger_entries FOR EACH ROW EXECUTE FUNCTION erp.track_change();
+
+CREATE TRIGGER track_change_row BEFORE INSERT OR UPDATE ON erp.item_ledger_entries FOR EACH ROW EXECUTE FUNCTION erp.track_change();
+
+CREATE TRIGGER track_change_delete AFTER DELETE ON erp.item_units_of_measure FOR EACH ROW EXECUTE FUNCTION erp.track_change();
+
+CREATE TRIGGER track_change_row BEFORE INSERT OR UPDATE ON erp.item_units_of_measure FOR EACH ROW EXECUTE FUNCTION erp.track_change();
+
+CREATE TRIGGER track_change_delete AFTER DELETE ON erp.items FOR EACH ROW EXECUTE FUNCTION erp.track_change();
+
+CREATE TRIGGER track_change_row BEFORE INSERT OR UPDATE ON erp.items FOR EACH ROW EXECUTE FUNCTION erp.track_change();
+
+CREATE TRIGGER track_change_delete AFTER DELETE ON erp.number_series FOR EACH ROW EXECUTE FUNCTION erp.track_change();
+
+CREATE TRIGGER track_change_row BEFORE INSERT OR UPDATE ON erp.number_series FOR EACH ROW EXECUTE FUNCTION erp.track_change();
+
+CREATE TRIGGER track_change_delete AFTER DELETE ON erp.payment_applications FOR EACH ROW EXECUTE FUNCTION erp.track_change();
+
+CREATE TRIGGER track_change_row BEFORE INSERT OR UPDATE ON erp.payment_applications FOR EACH ROW EXECUTE FUNCTION erp.track_change();
+
+CREATE TRIGGER track_change_delete AFTER DELETE ON erp.payment_terms FOR EACH ROW EXECUTE FUNCTION erp.track_change();
+
+CREATE TRIGGER track_change_row BEFORE INSERT OR UPDATE ON erp.payment_terms FOR EACH ROW EXECUTE FUNCTION erp.track_change();
+
+CREATE TRIGGER track_change_delete AFTER DELETE ON erp.resource_units_of_measure FOR EACH ROW EXECUTE FUNCTION erp.track_change();
+
+CREATE TRIGGER track_change_row BEFORE INSERT OR UPDATE ON erp.resource_units_of_measure FOR EACH ROW EXECUTE FUNCTION erp.track_change();
+
+CREATE TRIGGER track_change_delete AFTER DELETE ON erp.resources FOR EACH ROW EXECUTE FUNCTION erp.track_change();
+
+CREATE TRIGGER track_change_row BEFORE INSERT OR UPDATE ON erp.resources FOR EACH ROW EXECUTE FUNCTION erp.track_change();
+
+CREATE TRIGGER track_change_delete AFTER DELETE ON erp.sales_header_archives FOR EACH ROW EXECUTE FUNCTION erp.track_change();
+
+CREATE TRIGGER track_change_row BEFORE INSERT OR UPDATE ON erp.sales_header_archives FOR EACH ROW EXECUTE FUNCTION erp.track_change();
+
+CREATE TRIGGER track_change_delete AFTER DELETE ON erp.sales_headers FOR EACH ROW EXECUTE FUNCTION erp.track_change();
+
+CREATE TRIGGER track_change_row BEFORE INSERT OR UPDATE ON erp.sales_headers FOR EACH ROW EXECUTE FUNCTION erp.track_change();
+
+CREATE TRIGGER track_change_delete AFTER DELETE ON erp.sales_invoice_headers FOR EACH ROW EXECUTE FUNCTION erp.track_change();
+
+CREATE TRIGGER track_change_row BEFORE INSERT OR UPDATE ON erp.sales_invoice_headers FOR EACH ROW EXECUTE FUNCTION erp.track_change();
+
+CREATE TRIGGER track_change_delete AFTER DELETE ON erp.sales_invoice_lines FOR EACH ROW EXECUTE FUNCTION erp.track_change();
+
+CREATE TRIGGER track_change_row BEFORE INSERT OR UPDATE ON erp.sales_invoice_lines FOR EACH ROW EXECUTE FUNCTION erp.track_change();
+
+CREATE TRIGGER track_change_delete AFTER DELETE ON erp.sales_lines FOR EACH ROW EXECUTE FUNCTION erp.track_change();
+
+CREATE TRIGGER track_change_row BEFORE INSERT OR UPDATE ON erp.sales_lines FOR EACH ROW EXECUTE FUNCTION erp.track_change();
+
+CREATE TRIGGER track_change_delete AFTER DELETE ON erp.sales_prices FOR EACH ROW EXECUTE FUNCTION erp.track_change();
+
+CREATE TRIGGER track_change_row BEFORE INSERT OR UPDATE ON erp.sales_prices FOR EACH ROW EXECUTE FUNCTION erp.track_change();
+
+CREATE TRIGGER track_change_delete AFTER DELETE ON erp.sales_setup FOR EACH ROW EXECUTE FUNCTION erp.track_change();
+
+CREATE TRIGGER track_change_row BEFORE INSERT OR UPDATE ON erp.sales_setup FOR EACH ROW EXECUTE FUNCTION erp.track_change();
+
+CREATE TRIGGER track_change_delete AFTER DELETE ON erp.sales_shipment_headers FOR EACH ROW EXECUTE FUNCTION erp.track_change();
+
+CREATE TRIGGER track_change_row BEFORE INSERT OR UPDATE ON erp.sales_shipment_headers FOR EACH ROW EXECUTE FUNCTION erp.track_change();
+
+CREATE TRIGGER track_change_delete AFTER DELETE ON erp.sales_shipment_lines FOR EACH ROW EXECUTE FUNCTION erp.track_change();
+
+CREATE TRIGGER track_change_row BEFORE INSERT OR UPDATE ON erp.sales_shipment_lines FOR EACH ROW EXECUTE FUNCTION erp.track_change();
+
+CREATE TRIGGER track_change_delete AFTER DELETE ON erp.salespeople FOR EACH ROW EXECUTE FUNCTION erp.track_change();
+
+CREATE TRIGGER track_change_row BEFORE INSERT OR UPDATE ON erp.salespeople FOR EACH ROW EXECUTE FUNCTION erp.track_change();
+
+CREATE TRIGGER track_change_delete AFTER DELETE ON erp.shipment_methods FOR EACH ROW EXECUTE FUNCTION erp.track_change();
+
+CREATE TRIGGER track_change_row BEFORE INSERT OR UPDATE ON erp.shipment_methods FOR EACH ROW EXECUTE FUNCTION erp.track_change();
+
+CREATE TRIGGER track_change_delete AFTER DELETE ON erp.shipping_agents FOR EACH ROW EXECUTE FUNCTION erp.track_change();
+
+CREATE TRIGGER track_change_row BEFORE INSERT OR UPDATE ON erp.shipping_agents FOR EACH ROW EXECUTE FUNCTION erp.track_change();
+
+CREATE TRIGGER track_change_delete AFTER DELETE ON erp.units_of_measure FOR EACH ROW EXECUTE FUNCTION erp.track_change();
+
+CREATE TRIGGER track_change_row BEFORE INSERT OR UPDATE ON erp.units_of_measure FOR EACH ROW EXECUTE FUNCTION erp.track_change();
+
+CREATE TRIGGER track_change_delete AFTER DELETE ON erp.vat_posting_groups FOR EACH ROW EXECUTE FUNCTION erp.track_change();
+
+CREATE TRIGGER track_change_row BEFORE INSERT OR UPDATE ON erp.vat_posting_groups FOR EACH ROW EXECUTE FUNCTION erp.track_change();
+
+-- ----------------------------------------------------------------------
+-- Schema integration
+-- ----------------------------------------------------------------------
+
+CREATE SCHEMA integration;
+
+CREATE TABLE integration.connection (
+  id integer DEFAULT 1 NOT NULL,
+  crm_url text,
+  authority_url text,
+  tenant_id text,
+  client_id text,
+  client_secret_enc text,
+  enabled boolean DEFAULT false NOT NULL,
+  sales_order_integration boolean DEFAULT true NOT NULL,
+  auto_create_sales_orders boolean DEFAULT false NOT NULL,
+  auto_process_quotes boolean DEFAULT false NOT NULL,
+  unit_group_mapping boolean DEFAULT true NOT NULL,
+  ownership_model text DEFAULT 'Person'::text NOT NULL,
+  integration_user_id uuid,
+  base_currency_id uuid,
+  crm_version text,
+  last_test jsonb,
+  updated_at timestamp with time zone DEFAULT now() NOT NULL,
+  CONSTRAINT connection_pkey PRIMARY KEY (id),
+  CONSTRAINT connection_id_check CHECK (id = 1),
+  CONSTRAINT connection_ownership_model_check CHECK (ownership_model = ANY (ARRAY['Person'::text, 'Team'::text]))
+);
+
+CREATE TABLE integration.couplings (
+  id uuid NOT NULL,
+  mapping_name text NOT NULL,
+  erp_table text NOT NULL,
+  erp_id uuid NOT NULL,
+  crm_entity text NOT NULL,
+  crm_id uuid NOT NULL,
+  state text DEFAULT 'coupled'::text NOT NULL,
+  last_synced_erp_seq bigint,
+  last_synced_erp_modified_at timestamp with time zone,
+  last_synced_crm_version bigint,
+  last_synced_crm_modified_on timestamp with time zone,
+  last_result_to_erp text,
+  last_result_to_crm text,
+  last_job_to_erp uuid,
+  last_job_to_crm uuid,
+  last_error_to_erp text,
+  last_error_to_crm text,
+  skipped boolean DEFAULT false NOT NULL,
+  statistics_uploaded boolean DEFAULT false NOT NULL,
+  created_at timestamp with time zone DEFAULT now() NOT NULL,
+  updated_at timestamp with time zone DEFAULT now() NOT NULL,
+  CONSTRAINT couplings_pkey PRIMARY KEY (id),
+  CONSTRAINT couplings_crm_entity_crm_id_key UNIQUE (crm_entity, crm_id),
+  CONSTRAINT couplings_erp_table_erp_id_key UNIQUE (erp_table, erp_id),
+  CONSTRAINT couplings_last_result_to_crm_check CHECK (last_result_to_crm = ANY (ARRAY['Success'::text, 'Failure'::text])),
+  CONSTRAINT couplings_last_result_to_erp_check CHECK (last_result_to_erp = ANY (ARRAY['Success'::text, 'Failure'::text])),
+  CONSTRAINT couplings_state_check CHECK (state = ANY (ARRAY['pending'::text, 'coupled'::text]))
+);
+
+CREATE TABLE integration.field_mappings (
+  id bigint DEFAULT nextval('integration.field_mappings_id_seq'::regclass) NOT NULL,
+  mapping_name text NOT NULL,
+  position integer NOT NULL,
+  erp_field text,
+  crm_field text,
+  direction text NOT NULL,
+  constant_value text,
+  lookup jsonb,
+  transformation text,
+  validate_field boolean DEFAULT true NOT NULL,
+  validate_crm_field boolean DEFAULT false NOT NULL,
+  clear_on_failed_sync boolean DEFAULT false NOT NULL,
+  not_null boolean DEFAULT false NOT NULL,
+  enabled boolean DEFAULT true NOT NULL,
+  use_for_matching boolean DEFAULT false NOT NULL,
+  case_sensitive_matching boolean DEFAULT false NOT NULL,
+  match_priority integer DEFAULT 0 NOT NULL,
+  user_defined boolean DEFAULT false NOT NULL,
+  CONSTRAINT field_mappings_pkey PRIMARY KEY (id),
+  CONSTRAINT field_mappings_mapping_name_position_key UNIQUE (mapping_name, "position"),
+  CONSTRAINT field_mappings_check CHECK (erp_field IS NOT NULL OR crm_field IS NOT NULL),
+  CONSTRAINT field_mappings_check1 CHECK (NOT (clear_on_failed_sync AND not_null)),
+  CONSTRAINT field_mappings_direction_check CHECK (direction = ANY (ARRAY['Bidirectional'::text, 'ToIntegrationTable'::text, 'FromIntegrationTable'::text])),
+  CONSTRAINT field_mappings_mapping_name_fkey FOREIGN KEY (mapping_name) REFERENCES integration.table_mappings(name) ON UPDATE CASCADE ON DELETE CASCADE
+);
+
+CREATE TABLE integration.option_couplings (
+  mapping_name text NOT NULL,
+  erp_id uuid NOT NULL,
+  option_value integer NOT NULL,
+  option_label text NOT NULL,
+  created_at timestamp with time zone DEFAULT now() NOT NULL,
+  CONSTRAINT option_couplings_pkey PRIMARY KEY (mapping_name, erp_id),
+  CONSTRAINT option_couplings_mapping_name_option_value_key UNIQUE (mapping_name, option_value)
+);
+
+CREATE TABLE integration.sync_errors (
+  id bigint DEFAULT nextval('integration.sync_errors_id_seq'::regclass) NOT NULL,
+  job_id uuid NOT NULL,
+  mapping_name text NOT NULL,
+  direction text NOT NULL,
+  erp_table text NOT NULL,
+  erp_id uuid,
+  crm_entity text NOT NULL,
+  crm_id uuid,
+  message text NOT NULL,
+  detail text,
+  created_at timestamp with time zone DEFAULT now() NOT NULL,
+  CONSTRAINT sync_errors_pkey PRIMARY KEY (id),
+  CONSTRAINT sync_errors_job_id_fkey FOREIGN KEY (job_id) REFERENCES integration.sync_jobs(id) ON DELETE CASCADE
+);
+
+CREATE TABLE integration.sync_jobs (
+  id uuid NOT NULL,
+  mapping_name text NOT NULL,
+  direction text NOT NULL,
+  type text DEFAULT 'Synchronization'::text NOT NULL,
+  trigger text DEFAULT 'schedule'::text NOT NULL,
+  status text DEFAULT 'running'::text NOT NULL,
+  started_at timestamp with time zone DEFAULT now() NOT NULL,
+  finished_at timestamp with time zone,
+  inserted integer DEFAULT 0 NOT NULL,
+  modified integer DEFAULT 0 NOT NULL,
+  unchanged integer DEFAULT 0 NOT NULL,
+  skipped integer DEFAULT 0 NOT NULL,
+  failed integer DEFAULT 0 NOT NULL,
+  deleted integer DEFAULT 0 NOT NULL,
+  uncoupled integer DEFAULT 0 NOT NULL,
+  coupled integer DEFAULT 0 NOT NULL,
+  message text,
+  CONSTRAINT sync_jobs_pkey PRIMARY KEY (id),
+  CONSTRAINT sync_jobs_direction_check CHECK (direction = ANY (ARRAY['ToIntegrationTable'::text, 'FromIntegrationTable'::text])),
+  CONSTRAINT sync_jobs_status_check CHECK (status = ANY (ARRAY['running'::text, 'succeeded'::text, 'failed'::text, 'crashed'::text])),
+  CONSTRAINT sync_jobs_type_check CHECK (type = ANY (ARRAY['Synchronization'::text, 'Coupling'::text, 'Uncoupling'::text]))
+);
+
+CREATE TABLE integration.table_mappings (
+  name text NOT NULL,
+  erp_table text NOT NULL,
+  crm_entity text NOT NULL,
+  direction text NOT NULL,
+  erp_filter jsonb DEFAULT '[]'::jsonb NOT NULL,
+  crm_filter jsonb DEFAULT '[]'::jsonb NOT NULL,
+  sync_only_coupled boolean DEFAULT true NOT NULL,
+  update_conflict text DEFAULT 'None'::text NOT NULL,
+  deletion_conflict text DEFAULT 'None'::text NOT NULL,
+  dependency_filter text DEFAULT ''::text NOT NULL,
+  is_option_mapping boolean DEFAULT false NOT NULL,
+  sync_after_coupling boolean DEFAULT false NOT NULL,
+  create_new_on_no_match boolean DEFAULT false NOT NULL,
+  erp_watermark bigint,
+  crm_watermark text,
+  job_enabled boolean DEFAULT true NOT NULL,
+  job_interval_minutes integer DEFAULT 30 NOT NULL,
+  inactivity_timeout_minutes integer DEFAULT 720 NOT NULL,
+  user_defined boolean DEFAULT false NOT NULL,
+  position integer DEFAULT 0 NOT NULL,
+  updated_at timestamp with time zone DEFAULT now() NOT NULL,
+  CONSTRAINT table_mappings_pkey PRIMARY KEY (name),
+  CONSTRAINT table_mappings_deletion_conflict_check CHECK (deletion_conflict = ANY (ARRAY['None'::text, 'RestoreRecords'::text, 'RemoveCoupling'::text])),
+  CONSTRAINT table_mappings_direction_check CHECK (direction = ANY (ARRAY['Bidirectional'::text, 'ToIntegrationTable'::text, 'FromIntegrationTable'::text])),
+  CONSTRAINT table_mappings_inactivity_timeout_minutes_check CHECK (inactivity_timeout_minutes >= 0),
+  CONSTRAINT table_mappings_job_interval_minutes_check CHECK (job_interval_minutes > 0),
+  CONSTRAINT table_mappings_update_conflict_check CHECK (update_conflict = ANY (ARRAY['None'::text, 'SendUpdate'::text, 'GetUpdate'::text]))
+);
+
+CREATE TABLE integration.write_history (
+  id bigint DEFAULT nextval('integration.write_history_id_seq'::regclass) NOT NULL,
+  job_id uuid NOT NULL,
+  mapping_name text NOT NULL,
+  side text NOT NULL,
+  record_id uuid NOT NULL,
+  action text NOT NULL,
+  before jsonb,
+  after jsonb NOT NULL,
+  created_at timestamp with time zone DEFAULT now() NOT NULL,
+  CONSTRAINT write_history_pkey PRIMARY KEY (id),
+  CONSTRAINT write_history_action_check CHECK (action = ANY (ARRAY['insert'::text, 'modify'::text])),
+  CONSTRAINT write_history_side_check CHECK (side = ANY (ARRAY['erp'::text, 'crm'::text]))
+);
+
+CREATE INDEX couplings_mapping_idx ON integration.couplings USING btree (mapping_name);
+
+CREATE INDEX couplings_retry_idx ON integration.couplings USING btree (mapping_name) WHERE ((NOT skipped) AND ((last_result_to_erp = 'Failure'::text) OR (last_result_to_crm = 'Failure'::text)));
+
+CREATE INDEX sync_errors_job_idx ON integration.sync_errors USING btree (job_id);
+
+CREATE INDEX sync_errors_record_idx ON integration.sync_errors USING btree (erp_id);
+
+CREATE INDEX sync_jobs_mapping_idx ON integration.sync_jobs USING btree (mapping_name, started_at DESC);
+
+CREATE INDEX write_history_job_idx ON integration.write_history USING btree (job_id);
+
+-- ----------------------------------------------------------------------
+-- Schema public
+-- ----------------------------------------------------------------------
+
+CREATE TABLE public.kobling_migrations (
+  module text NOT NULL,
+  version integer NOT NULL,
+  name text NOT NULL,
+  checksum text NOT NULL,
+  applied_at timestamp with time zone DEFAULT now() NOT NULL,
+  CONSTRAINT kobling_migrations_pkey PRIMARY KEY (module, version)
+);
