@@ -2,7 +2,9 @@ import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../app/context.ts';
 import { registerErpRoutes } from '../erp/api/routes.ts';
 import { registerIntegrationRoutes } from '../integration/api/routes.ts';
+import { registerWebUi } from '../web/routes.ts';
 import { registerAuthRoutes } from './auth/routes.ts';
+import { webAuthFor } from './auth/web-auth.ts';
 import { registerHealthRoutes } from './health-routes.ts';
 
 /** A part's HTTP surface: registers its routes on the main server. */
@@ -17,4 +19,5 @@ export const routeModules: readonly RouteModule[] = [
   registerAuthRoutes,
   registerErpRoutes,
   registerIntegrationRoutes,
+  (app, ctx) => registerWebUi(app, ctx, webAuthFor(ctx)),
 ];

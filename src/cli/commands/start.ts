@@ -103,6 +103,7 @@ export function registerStart(program: Command, cli: CliEnv): void {
         const base = `http://${config.server.host}:${port}`;
         lines.push(
           `Server        ${base}/   (health ${base}/health, ready ${base}/ready, API docs ${base}/docs)`,
+          `Web UI        ${base}/   log in as admin${admin.generatedPassword ? ' with the password above' : config.adminPassword ? ' (password from KOBLING_ADMIN_PASSWORD)' : ' (password shown at the first start)'}`,
         );
         cli.out('Kobling is running.');
         for (const line of lines) cli.out(`  ${line}`);

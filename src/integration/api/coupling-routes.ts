@@ -5,9 +5,9 @@ import type { AppContext } from '../../app/context.ts';
 import { AppError } from '../../shared/errors.ts';
 import { runMapping } from '../../sync/engine/run-mapping.ts';
 import { listCouplings } from '../../sync/queries.ts';
-import { couple, findCrmByName, uncouple } from '../../sync/service/couplings.ts';
-import { synchronizeNow } from '../../sync/service/synchronize-now.ts';
+import { uncouple } from '../../sync/service/couplings.ts';
 import { type AdhocWork, performAdhoc, queueAdhoc, SYNC_ADHOC_QUEUE } from '../adhoc-jobs.ts';
+import { setUpCoupling } from '../coupling-service.ts';
 import { engineOrThrow, guid, guids, mappingName, mappingOr404, must, PREFIX } from './shared.ts';
 
 const tags = ['integration: couplings'];
@@ -67,16 +67,8 @@ export function registerCouplingRoutes(app: FastifyInstance, ctx: AppContext): v
     async (req, reply) => {
       const engine = await engineOrThrow(ctx);
       const m = await mappingOr404(ctx, req.body.mapping);
-      const ports = { erp: engine.erp, crm: engine.crm };
-      const crmId = req.body.crmId ?? must(await findCrmByName(ports, m, req.body.crmName!));
-      const coupling = must(await couple(ctx.db, ports, m, req.body.erpId, crmId));
-      let synchronized: unknown;
-      if (req.body.synchronize !== 'none') {
-        synchronized = must(
-          await synchronizeNow(engine, m, [req.body.erpId], req.body.synchronize, true),
-        );
-      }
-      return reply.status(201).send({ coupling, ...(synchronized ? { synchronized } : {}) });
+      const { mapping: _m, ...input } = req.body;
+      return reply.status(201).send(must(await setUpCoupling(engine, m, input)));
     },
   );
 

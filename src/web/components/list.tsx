@@ -1,0 +1,187 @@
+import type { Children } from '@kitajs/html';
+import { escapeHtml } from '@kitajs/html';
+import { display } from './card.tsx';
+
+/** A column: `value` is shown as escaped text; `html` renders trusted markup (links, badges). */
+export interface Column<Row> {
+  readonly header: string;
+  readonly value?: (row: Row) => unknown;
+  readonly html?: (row: Row) => JSX.Element;
+  readonly numeric?: boolean;
+}
+
+export interface ListPage<Row> {
+  readonly rows: readonly Row[];
+  /** Matching rows over all pages. */
+  readonly total: number;
+  readonly page: number;
+  readonly pageSize: number;
+}
+
+/** The query string of a list with one value changed (paging keeps the filters). */
+export function withQuery(
+  base: string,
+  query: Readonly<Record<string, string | undefined>>,
+  change: Record<string, string | undefined> = {},
+): string {
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries({ ...query, ...change }))
+    if (v !== undefined && v !== '') params.set(k, v);
+  const s = params.toString();
+  return s ? `${base}?${s}` : base;
+}
+
+/**
+ * A list with server-side paging. Filters are a GET form (works without script; with htmx only
+ * the list region is replaced and the address bar follows). With `select`, each row has a
+ * checkbox named `ids` inside the form `selectionForm`, which the action buttons include.
+ */
+export function DataList<Row>(props: {
+  id: string;
+  url: string;
+  caption: string;
+  query: Readonly<Record<string, string | undefined>>;
+  columns: readonly Column<Row>[];
+  page: ListPage<Row>;
+  select?: (row: Row) => string;
+  actions?: Children;
+  empty?: string;
+}) {
+  const { page } = props;
+  const pages = Math.max(1, Math.ceil(page.total / page.pageSize));
+  const first = page.total === 0 ? 0 : (page.page - 1) * page.pageSize + 1;
+  const last = Math.min(page.total, page.page * page.pageSize);
+  const link = (p: number) => withQuery(props.url, props.query, { page: String(p) });
+  const selectionForm = `${props.id}-selection`;
+  return (
+    <div
+      id={props.id}
+      class="list"
+      hx-get={link(page.page)}
+      hx-trigger="list-changed from:body"
+      hx-select={`#${props.id}`}
+      hx-swap="outerHTML"
+      hx-disinherit="*"
+    >
+      <form id={selectionForm}>
+        {props.actions ?? ''}
+        <table>
+          <caption class="visually-hidden" safe>
+            {props.caption}
+          </caption>
+          <thead>
+            <tr>
+              {props.select ? (
+                <th scope="col" class="select">
+                  <input
+                    type="checkbox"
+                    aria-label="Select all rows on this page"
+                    data-select-all={selectionForm}
+                  />
+                </th>
+              ) : (
+                ''
+              )}
+              {props.columns.map((c) => (
+                <th scope="col" class={c.numeric ? 'num' : undefined} safe>
+                  {c.header}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {page.rows.length === 0 ? (
+              <tr>
+                <td colspan={String(props.columns.length + (props.select ? 1 : 0))} class="empty">
+                  {escapeHtml(props.empty ?? 'Nothing matches these filters.')}
+                </td>
+              </tr>
+            ) : (
+              page.rows.map((row) => (
+                <tr>
+                  {props.select ? (
+                    <td class="select">
+                      <input
+                        type="checkbox"
+                        name="ids"
+                        value={props.select(row)}
+                        aria-label="Select row"
+                      />
+                    </td>
+                  ) : (
+                    ''
+                  )}
+                  {props.columns.map((c) => (
+                    <td class={c.numeric ? 'num' : undefined}>
+                      {c.html ? c.html(row) : escapeHtml(display(c.value?.(row)))}
+                    </td>
+                  ))}
+                </tr>
+              ))
+            )}
+          </tbody>
+        </table>
+      </form>
+      <nav class="paging" aria-label="Pages">
+        <span safe>
+          {page.total === 0
+            ? 'No rows'
+            : `Rows ${first}–${last} of ${page.total.toLocaleString('en')}`}
+        </span>
+        {page.page > 1 ? (
+          <a
+            href={link(page.page - 1)}
+            hx-get={link(page.page - 1)}
+            hx-target={`#${props.id}`}
+            hx-select={`#${props.id}`}
+            hx-swap="outerHTML"
+            hx-push-url="true"
+            rel="prev"
+          >
+            ← Previous
+          </a>
+        ) : (
+          ''
+        )}
+        <span safe>{`Page ${page.page} of ${pages}`}</span>
+        {page.page < pages ? (
+          <a
+            href={link(page.page + 1)}
+            hx-get={link(page.page + 1)}
+            hx-target={`#${props.id}`}
+            hx-select={`#${props.id}`}
+            hx-swap="outerHTML"
+            hx-push-url="true"
+            rel="next"
+          >
+            Next →
+          </a>
+        ) : (
+          ''
+        )}
+      </nav>
+    </div>
+  );
+}
+
+/** The filter form above a list: changes reload only the list region. */
+export function Filters(props: { id: string; url: string; children?: Children }) {
+  return (
+    <search>
+      <form
+        class="filters"
+        method="get"
+        action={props.url}
+        hx-get={props.url}
+        hx-target={`#${props.id}`}
+        hx-select={`#${props.id}`}
+        hx-swap="outerHTML"
+        hx-push-url="true"
+        hx-trigger="submit, change from:select, input changed delay:400ms from:input[type=search]"
+      >
+        {props.children}
+        <button type="submit">Apply filters</button>
+      </form>
+    </search>
+  );
+}

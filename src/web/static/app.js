@@ -1,0 +1,44 @@
+// Kobling pages: small behaviours htmx does not cover. No build step; plain browser JavaScript.
+(() => {
+  // "Select all" checkboxes toggle the row checkboxes of their form.
+  document.addEventListener('change', (event) => {
+    const box = event.target;
+    if (!(box instanceof HTMLInputElement) || !box.dataset.selectAll) return;
+    const form = document.getElementById(box.dataset.selectAll);
+    if (!form) return;
+    for (const row of form.querySelectorAll('input[type=checkbox][name=ids]')) {
+      row.checked = box.checked;
+    }
+  });
+
+  // Live progress: an element with data-events="<url>" listens to server-sent events; each event
+  // carries HTML for the element (escaped by the server), and "done" ends the stream.
+  const follow = (root) => {
+    for (const el of root.querySelectorAll('[data-events]')) {
+      if (el.dataset.following) continue;
+      el.dataset.following = 'yes';
+      const source = new EventSource(el.dataset.events);
+      source.addEventListener('progress', (e) => {
+        el.innerHTML = e.data;
+      });
+      source.addEventListener('done', (e) => {
+        el.innerHTML = e.data;
+        source.close();
+        document.body.dispatchEvent(new CustomEvent('list-changed', { bubbles: true }));
+      });
+      source.onerror = () => {
+        if (source.readyState === EventSource.CLOSED) return;
+      };
+    }
+  };
+  document.addEventListener('DOMContentLoaded', () => follow(document));
+  document.addEventListener('htmx:afterSettle', (e) => follow(e.target));
+
+  // After an action, move focus to its message so keyboard and screen-reader users hear it.
+  document.addEventListener('htmx:afterSwap', (e) => {
+    if (e.target && e.target.id === 'flash' && e.target.firstElementChild) {
+      e.target.setAttribute('tabindex', '-1');
+      e.target.focus({ preventScroll: false });
+    }
+  });
+})();
