@@ -26,6 +26,11 @@ export interface SystemPart {
     ctx: AppContext,
     started: ReadonlyMap<string, StartedService>,
   ): Promise<StartedService>;
+  /**
+   * Long-running work in every process that runs workers (`kobling start`, `kobling worker`),
+   * such as change listeners; stopped before the job queue on shutdown.
+   */
+  startBackground?(ctx: AppContext): Promise<{ stop(): Promise<void> }>;
   /** Loads demo data when the database is new; returns a one-line summary, or undefined when skipped. */
   seedDemo?(ctx: AppContext): Promise<string | undefined>;
 }

@@ -79,3 +79,39 @@ export async function trackChanges<T = DataverseRecord>(
     ),
   );
 }
+
+/** What one cheap look at a delta link found. */
+export interface ChangePeek {
+  /** True when at least one row changed or was deleted since the delta link. */
+  readonly changed: boolean;
+  /** `modifiedon` of the first changed row, when the answer carried one. */
+  readonly firstModifiedOn?: string;
+}
+
+/**
+ * One request on a stored delta link, asking for a single row: tells whether anything changed
+ * without consuming the link (the next synchronization run reads the same delta in full).
+ */
+export async function peekChanges(
+  pipeline: HttpPipeline,
+  deltaLink: string,
+): Promise<Result<ChangePeek, DataverseError>> {
+  const sent = await pipeline.send({
+    operation: 'peekChanges',
+    method: 'GET',
+    path: deltaLink,
+    headers: { Prefer: 'odata.track-changes,odata.maxpagesize=1' },
+    retryClass: 'idempotent',
+  });
+  if (!sent.ok) return sent;
+  const json = parseJson(sent.value.body);
+  if (!json.ok) return json;
+  const rows = Array.isArray(json.value?.value) ? (json.value.value as DataverseRecord[]) : [];
+  const first = rows[0];
+  if (!first) return ok({ changed: false });
+  const modified = first.modifiedon;
+  return ok({
+    changed: true,
+    ...(typeof modified === 'string' ? { firstModifiedOn: modified } : {}),
+  });
+}

@@ -1,7 +1,13 @@
 import type { Logger } from '../shared/logger.ts';
 import { fail, ok, type Result } from '../shared/result.ts';
 import { type BatchOptions, executeBatch, type OperationResult } from './batch.ts';
-import { type ChangeSet, type TrackChangesOptions, trackChanges } from './change-tracking.ts';
+import {
+  type ChangePeek,
+  type ChangeSet,
+  peekChanges,
+  type TrackChangesOptions,
+  trackChanges,
+} from './change-tracking.ts';
 import { type DataverseError, dataverseError } from './errors.ts';
 import { HttpPipeline } from './http-pipeline.ts';
 import { type DataverseMetricsHooks, MetricsCounters, type MetricsSnapshot } from './metrics.ts';
@@ -370,6 +376,11 @@ export class DataverseClient {
     options: TrackChangesOptions = {},
   ): Res<ChangeSet<T>> {
     return trackChanges<T>(this.#pipeline, entitySet, options);
+  }
+
+  /** One cheap request: has anything changed since `deltaLink`? (The link is not consumed.) */
+  async peekChanges(deltaLink: string): Res<ChangePeek> {
+    return peekChanges(this.#pipeline, deltaLink);
   }
 
   /**

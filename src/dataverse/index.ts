@@ -1,6 +1,6 @@
 export type { BatchOptions, OperationResult } from './batch.ts';
 export { MAX_BATCH_OPERATIONS, planBatches } from './batch.ts';
-export type { ChangeSet, TrackChangesOptions } from './change-tracking.ts';
+export type { ChangePeek, ChangeSet, TrackChangesOptions } from './change-tracking.ts';
 export type { DataverseClientOptions, WhoAmI } from './client.ts';
 export { DataverseClient } from './client.ts';
 export { primaryKeyOf } from './entity-keys.ts';

@@ -2,15 +2,18 @@ import type { JobDefinition, PgBoss } from '../db/job-queue.ts';
 import { readConnection } from '../sync/connection/connection-repo.ts';
 import { runMapping } from '../sync/engine/run-mapping.ts';
 import { getMapping, listMappings } from '../sync/mappings/mapping-repo.ts';
+import type { PassDirection } from '../sync/model.ts';
 import { adhocJob } from './adhoc-jobs.ts';
 import { openEngine, type SyncDeps } from './sync-runtime.ts';
 
 export const SYNC_MAPPING_QUEUE = 'sync.mapping';
 export const SYNC_SCHEDULER_QUEUE = 'sync.scheduler';
 
-interface MappingJobData {
+export interface MappingJobData {
   readonly mapping: string;
   readonly trigger?: string;
+  /** One direction only (real-time runs: the side that changed). */
+  readonly only?: PassDirection;
 }
 
 /**
@@ -21,20 +24,23 @@ interface MappingJobData {
 export async function runMappingJob(
   deps: SyncDeps,
   data: MappingJobData,
-): Promise<{ ran: boolean; reason?: string }> {
+): Promise<{ ran: boolean; busy?: boolean; reason?: string }> {
   const client = await deps.db.pool.connect();
   try {
     const lock = await client.query<{ got: boolean }>(
       "SELECT pg_try_advisory_lock(hashtext('kobling.sync:' || $1)) AS got",
       [data.mapping],
     );
-    if (!lock.rows[0]?.got) return { ran: false, reason: 'already running' };
+    if (!lock.rows[0]?.got) return { ran: false, busy: true, reason: 'already running' };
     try {
       const engine = await openEngine(deps);
       if (!engine.ok) return { ran: false, reason: engine.error.message };
       const m = await getMapping(deps.db, data.mapping);
       if (!m) return { ran: false, reason: `no mapping ${data.mapping}` };
-      await runMapping(engine.value, m, { trigger: data.trigger ?? 'schedule' });
+      await runMapping(engine.value, m, {
+        trigger: data.trigger ?? 'schedule',
+        ...(data.only ? { only: data.only } : {}),
+      });
       return { ran: true };
     } finally {
       await client.query("SELECT pg_advisory_unlock(hashtext('kobling.sync:' || $1))", [

@@ -15,6 +15,7 @@ import type { EngineContext } from '../sync/engine/context.ts';
 import { listMappings } from '../sync/mappings/mapping-repo.ts';
 import { crmPort } from './adapters/crm-port.ts';
 import { erpPort } from './adapters/erp-port.ts';
+import { dataverseMetrics } from './metrics/registry.ts';
 
 export interface SyncDeps {
   readonly db: Db;
@@ -92,7 +93,12 @@ export function dataverseClientFor(s: ClientSettings, logger: Logger): Dataverse
   const key = JSON.stringify([s.crmUrl, s.authorityUrl, s.tenantId, s.clientId, s.clientSecret]);
   let client = clients.get(key);
   if (!client) {
-    client = new DataverseClient({ orgUrl: s.crmUrl, tokenProvider: tokenProviderFor(s), logger });
+    client = new DataverseClient({
+      orgUrl: s.crmUrl,
+      tokenProvider: tokenProviderFor(s),
+      logger,
+      metrics: dataverseMetrics,
+    });
     clients.set(key, client);
   }
   return client;

@@ -2,6 +2,7 @@ import type { AppContext } from '../app/context.ts';
 import type { SystemPart } from '../app/system-part.ts';
 import { readConnection } from '../sync/connection/connection-repo.ts';
 import { enableConnection, saveConnection } from './connection-service.ts';
+import { startRealtime } from './realtime/realtime-service.ts';
 import { SYNC_SCHEDULER_QUEUE, syncJobs } from './sync-jobs.ts';
 
 const deps = (ctx: AppContext) => ({ db: ctx.db, config: ctx.config, logger: ctx.logger });
@@ -14,6 +15,13 @@ const deps = (ctx: AppContext) => ({ db: ctx.db, config: ctx.config, logger: ctx
 export const syncPart: SystemPart = {
   name: 'sync',
   jobs: (ctx) => syncJobs(deps(ctx), ctx.boss),
+  async startBackground(ctx) {
+    if (!ctx.config.realtime.enabled) return { stop: async () => {} };
+    return startRealtime(
+      { ...deps(ctx), clock: ctx.clock },
+      { pollMs: ctx.config.realtime.pollMs },
+    );
+  },
   async startService(ctx, started) {
     const lines: string[] = [];
     if (ctx.boss) {

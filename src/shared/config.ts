@@ -45,6 +45,8 @@ const envSchema = z.object({
   KOBLING_DEMO_DATA: flag.default(true),
   KOBLING_CRM_EMULATOR: flag.default(true),
   KOBLING_DB_POOL_SIZE: z.coerce.number().int().min(2).max(200).default(10),
+  KOBLING_REALTIME: flag.default(true),
+  KOBLING_REALTIME_POLL_MS: z.coerce.number().int().min(200).max(600_000).default(2000),
 });
 
 export interface Config {
@@ -80,6 +82,8 @@ export interface Config {
   readonly logLevel: string;
   readonly workerConcurrency: number;
   readonly demoData: boolean;
+  /** Near-real-time propagation in worker processes (per-mapping switches still apply). */
+  readonly realtime: { readonly enabled: boolean; readonly pollMs: number };
 }
 
 /** `KOBLING_CRM_LIMITS`: off, Dataverse's defaults, or `name=value` pairs. */
@@ -151,6 +155,7 @@ export function loadConfig(
       logLevel: e.KOBLING_LOG_LEVEL,
       workerConcurrency: e.KOBLING_WORKER_CONCURRENCY,
       demoData: e.KOBLING_DEMO_DATA,
+      realtime: { enabled: e.KOBLING_REALTIME, pollMs: e.KOBLING_REALTIME_POLL_MS },
     },
   };
 }

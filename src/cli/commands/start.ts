@@ -5,6 +5,7 @@ import { startJobQueue, startWorkers } from '../../db/job-queue.ts';
 import { HEARTBEAT_QUEUE, heartbeatJob } from '../../db/system-jobs.ts';
 import { buildServer } from '../../server/app.ts';
 import { ensureAdminUser } from '../../server/auth/users.ts';
+import { startBackgroundWork } from '../background.ts';
 import { type CliEnv, configFrom } from '../cli-context.ts';
 import { systemParts } from '../parts.ts';
 import { openRuntime } from '../runtime.ts';
@@ -74,8 +75,9 @@ export function registerStart(program: Command, cli: CliEnv): void {
             concurrency: config.workerConcurrency,
             logger: ctx.logger,
           });
+          stops.push(await startBackgroundWork(full));
           lines.push(
-            `Workers       ${jobs.length} queue(s), concurrency ${config.workerConcurrency}`,
+            `Workers       ${jobs.length} queue(s), concurrency ${config.workerConcurrency}${config.realtime.enabled ? ', real-time on' : ''}`,
           );
         }
         await boss.createQueue(HEARTBEAT_QUEUE).catch(() => {});

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import type { AppContext } from '../../app/context.ts';
 import { startJobQueue, startWorkers } from '../../db/job-queue.ts';
 import { heartbeatJob } from '../../db/system-jobs.ts';
+import { startBackgroundWork } from '../background.ts';
 import { type CliEnv, configFrom } from '../cli-context.ts';
 import { systemParts } from '../parts.ts';
 import { openRuntime } from '../runtime.ts';
@@ -36,6 +37,7 @@ export function registerWorker(program: Command, cli: CliEnv): void {
           concurrency: config.workerConcurrency,
           logger: ctx.logger,
         });
+        stops.push(await startBackgroundWork(ctx));
         cli.out(
           `Kobling worker ${name} is running ${jobs.length} queue(s) on ${runtime.databaseLabel}. Ctrl+C stops it.`,
         );

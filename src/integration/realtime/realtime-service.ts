@@ -1,0 +1,201 @@
+import pg from 'pg';
+import type { Clock } from '../../shared/clock.ts';
+import { readConnection } from '../../sync/connection/connection-repo.ts';
+import type { PassDirection } from '../../sync/model.ts';
+import { propagationLag, realtimeRuns } from '../metrics/registry.ts';
+import { runMappingJob } from '../sync-jobs.ts';
+import { clientSettings, dataverseClientFor, type SyncDeps } from '../sync-runtime.ts';
+import { type Coalescer, createCoalescer } from './coalescer.ts';
+import { type Poller, startCrmPoller } from './crm-poller.ts';
+import { listRealtimeMappings, type RealtimeMapping } from './realtime-settings.ts';
+
+/** The ERP's change capture notifies this channel with the table name (src/erp/migrations). */
+export const ERP_CHANGE_CHANNEL = 'kobling_erp_change';
+
+export interface RealtimeOptions {
+  readonly debounceMs: number;
+  readonly maxWaitMs: number;
+  readonly pollMs: number;
+  readonly maxPollMs: number;
+  /** How often mappings and leadership are re-read (switches, a leader that went away). */
+  readonly refreshMs: number;
+  readonly busyRetryMs: number;
+}
+
+export const defaultRealtimeOptions: RealtimeOptions = {
+  debounceMs: 250,
+  maxWaitMs: 1000,
+  pollMs: 2000,
+  maxPollMs: 60_000,
+  refreshMs: 5000,
+  busyRetryMs: 300,
+};
+
+export interface RealtimeDeps extends SyncDeps {
+  readonly clock: Clock;
+}
+
+export interface RealtimeService {
+  /** Mappings this process leads now (listens and polls for). */
+  led(): string[];
+  stop(): Promise<void>;
+}
+
+interface Led {
+  readonly mapping: RealtimeMapping;
+  readonly toCrm?: Coalescer;
+  readonly toErp?: Coalescer;
+  readonly poller?: Poller;
+}
+
+const LOCK_SQL = "SELECT pg_try_advisory_lock(hashtext('kobling.realtime:' || $1)) AS got";
+const UNLOCK_SQL = "SELECT pg_advisory_unlock(hashtext('kobling.realtime:' || $1))";
+
+/**
+ * The near-real-time path, started in every process that runs workers. For each mapping with
+ * its real-time switch on, exactly one process leads (a session advisory lock on a dedicated
+ * connection; when that process dies its locks go with its connection and another takes over
+ * at the next refresh). The leader wakes the mapping's ERP → CRM run on the ERP's change
+ * notifications and its CRM → ERP run when change tracking shows a change. Runs go through the
+ * same mapping lock, watermarks and echo suppression as scheduled runs, so nothing is read twice
+ * or missed; the scheduled job stays as the safety net.
+ */
+export async function startRealtime(
+  deps: RealtimeDeps,
+  options: Partial<RealtimeOptions> = {},
+): Promise<RealtimeService> {
+  const o = { ...defaultRealtimeOptions, ...options };
+  const led = new Map<string, Led>();
+  let conn: pg.Client | undefined;
+  let stopped = false;
+  let refreshTimer: NodeJS.Timeout | undefined;
+  let refreshing: Promise<void> | undefined;
+  // Runs in progress, so stopping waits for them before the database pool closes.
+  const inflight = new Set<Promise<unknown>>();
+
+  const run = (name: string, only: PassDirection) => async (firstSeen: Date) => {
+    realtimeRuns.inc({ mapping: name, direction: only });
+    const running = runMappingJob(deps, { mapping: name, trigger: 'realtime', only });
+    inflight.add(running);
+    const r = await running.finally(() => inflight.delete(running));
+    if (r.busy) return 'busy' as const;
+    if (r.ran) {
+      const lag = (deps.clock.now().getTime() - firstSeen.getTime()) / 1000;
+      propagationLag.observe({ mapping: name, direction: only }, Math.max(0, lag));
+    } else if (r.reason) {
+      deps.logger.debug({ mapping: name, reason: r.reason }, 'real-time run skipped');
+    }
+    return 'ran' as const;
+  };
+
+  const coalescer = (name: string, only: PassDirection) =>
+    createCoalescer({
+      debounceMs: o.debounceMs,
+      maxWaitMs: o.maxWaitMs,
+      busyRetryMs: o.busyRetryMs,
+      clock: deps.clock,
+      run: run(name, only),
+      onError: (err) => deps.logger.warn({ err, mapping: name }, 'real-time run failed'),
+    });
+
+  function lead(m: RealtimeMapping): Led {
+    const toCrm = m.toCrm ? coalescer(m.name, 'ToIntegrationTable') : undefined;
+    const toErp = m.toErp ? coalescer(m.name, 'FromIntegrationTable') : undefined;
+    const poller = toErp
+      ? startCrmPoller({
+          intervalMs: o.pollMs,
+          maxIntervalMs: o.maxPollMs,
+          deltaLink: async () => {
+            const r = await deps.db.query<{ crm_watermark: string | null }>(
+              'SELECT crm_watermark FROM integration.table_mappings WHERE name = $1',
+              [m.name],
+            );
+            return r.rows[0]?.crm_watermark ?? null;
+          },
+          client: async () => {
+            const s = await clientSettings(deps);
+            return s.ok ? dataverseClientFor(s.value, deps.logger) : undefined;
+          },
+          onChange: () => toErp.poke(),
+          onError: (err) =>
+            deps.logger.debug({ err, mapping: m.name }, 'CRM change polling failed; backing off'),
+        })
+      : undefined;
+    return { mapping: m, toCrm, toErp, poller };
+  }
+
+  function release(name: string): void {
+    const l = led.get(name);
+    if (!l) return;
+    l.toCrm?.stop();
+    l.toErp?.stop();
+    l.poller?.stop();
+    led.delete(name);
+  }
+
+  async function connect(): Promise<pg.Client> {
+    const c = new pg.Client({
+      connectionString: deps.db.url,
+      application_name: 'kobling-realtime',
+    });
+    c.on('error', (err) => {
+      // The connection is gone, and with it every leadership lock: drop them and reconnect.
+      deps.logger.warn({ err }, 'real-time listener connection lost');
+      if (conn === c) conn = undefined;
+      for (const name of [...led.keys()]) release(name);
+    });
+    c.on('notification', (msg) => {
+      if (msg.channel !== ERP_CHANGE_CHANNEL) return;
+      for (const l of led.values()) if (l.mapping.erpSqlTable === msg.payload) l.toCrm?.poke();
+    });
+    await c.connect();
+    await c.query(`LISTEN ${ERP_CHANGE_CHANNEL}`);
+    return c;
+  }
+
+  async function refresh(): Promise<void> {
+    if (stopped) return;
+    if (!conn) conn = await connect();
+    const c = conn;
+    const enabled = (await readConnection(deps.db)).enabled;
+    const wanted = enabled ? (await listRealtimeMappings(deps.db)).filter((m) => m.realtime) : [];
+    const wantedNames = new Set(wanted.map((m) => m.name));
+    for (const name of [...led.keys()]) {
+      if (wantedNames.has(name)) continue;
+      release(name);
+      await c.query(UNLOCK_SQL, [name]);
+    }
+    for (const m of wanted) {
+      if (led.has(m.name)) continue;
+      const got = await c.query<{ got: boolean }>(LOCK_SQL, [m.name]);
+      if (!got.rows[0]?.got) continue;
+      led.set(m.name, lead(m));
+      // Changes made while nobody led this mapping are picked up at once.
+      led.get(m.name)?.toCrm?.poke();
+    }
+  }
+
+  const loop = async () => {
+    refreshTimer = undefined;
+    refreshing = refresh().catch((err) => {
+      deps.logger.warn({ err }, 'real-time refresh failed; retrying');
+    });
+    await refreshing;
+    refreshing = undefined;
+    if (!stopped) refreshTimer = setTimeout(loop, o.refreshMs);
+  };
+  await loop();
+
+  return {
+    led: () => [...led.keys()].sort(),
+    async stop() {
+      stopped = true;
+      if (refreshTimer) clearTimeout(refreshTimer);
+      await refreshing;
+      for (const name of [...led.keys()]) release(name);
+      await Promise.allSettled([...inflight]);
+      await conn?.end().catch((err) => deps.logger.debug({ err }, 'listener close failed'));
+      conn = undefined;
+    },
+  };
+}
