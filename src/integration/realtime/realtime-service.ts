@@ -169,9 +169,11 @@ export async function startRealtime(
       if (led.has(m.name)) continue;
       const got = await c.query<{ got: boolean }>(LOCK_SQL, [m.name]);
       if (!got.rows[0]?.got) continue;
-      led.set(m.name, lead(m));
-      // Changes made while nobody led this mapping are picked up at once.
-      led.get(m.name)?.toCrm?.poke();
+      const l = lead(m);
+      led.set(m.name, l);
+      // Changes made while nobody led this mapping are picked up at once (a mapping that never
+      // ran waits for its first scheduled or full synchronization instead).
+      if (m.erpWatermark !== null) l.toCrm?.poke();
     }
   }
 

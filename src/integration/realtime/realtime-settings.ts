@@ -21,6 +21,8 @@ export interface RealtimeMapping {
   /** True when `realtime` is the default, not a choice someone made. */
   readonly isDefault: boolean;
   readonly crmWatermark: string | null;
+  /** Null until the mapping's first ERP → CRM run. */
+  readonly erpWatermark: number | null;
 }
 
 const masterSets = new Set(masterEntities.map((e) => e.set));
@@ -38,12 +40,13 @@ interface Row {
   direction: Direction;
   realtime: boolean | null;
   crm_watermark: string | null;
+  erp_watermark: string | null;
 }
 
 /** Every mapping with its real-time switch (stored or default) and CRM watermark. */
 export async function listRealtimeMappings(db: Queryable): Promise<RealtimeMapping[]> {
   const r = await db.query<Row>(
-    `SELECT name, erp_table, crm_entity, direction, realtime, crm_watermark
+    `SELECT name, erp_table, crm_entity, direction, realtime, crm_watermark, erp_watermark
        FROM integration.table_mappings ORDER BY position, name`,
   );
   return r.rows.map((row) => ({
@@ -57,6 +60,7 @@ export async function listRealtimeMappings(db: Queryable): Promise<RealtimeMappi
     realtime: row.realtime ?? realtimeByDefault(row.erp_table),
     isDefault: row.realtime === null,
     crmWatermark: row.crm_watermark,
+    erpWatermark: row.erp_watermark === null ? null : Number(row.erp_watermark),
   }));
 }
 
