@@ -1269,6 +1269,7 @@ CREATE TABLE integration.table_mappings (
   user_defined boolean DEFAULT false NOT NULL,
   position integer DEFAULT 0 NOT NULL,
   updated_at timestamp with time zone DEFAULT now() NOT NULL,
+  realtime boolean,
   CONSTRAINT table_mappings_pkey PRIMARY KEY (name),
   CONSTRAINT table_mappings_deletion_conflict_check CHECK (deletion_conflict = ANY (ARRAY['None'::text, 'RestoreRecords'::text, 'RemoveCoupling'::text])),
   CONSTRAINT table_mappings_direction_check CHECK (direction = ANY (ARRAY['Bidirectional'::text, 'ToIntegrationTable'::text, 'FromIntegrationTable'::text])),
