@@ -3,16 +3,22 @@ import type { FilterCondition } from './model.ts';
 
 /**
  * The two interfaces through which the engine sees the systems it couples. The engine holds no
- * ERP or Dataverse specifics: adapters (src/flows/adapters) implement these over the ERP service
+ * ERP or Dataverse specifics: adapters (src/integration/adapters) implement these over the ERP service
  * layer and the Dataverse connector.
  */
+
+/**
+ * The actor the ERP port writes as (the ERP stamps it as `modified_by`): a row last modified by it
+ * is the integration's own echo, not a user's change.
+ */
+export const ERP_INTEGRATION_ACTOR = 'integration';
 
 /** One ERP row as the engine sees it: id, change capture, and field values by API name. */
 export interface ErpRecord {
   readonly id: string;
   /** The global change sequence of the row's last change. */
   readonly changeSeq: number;
-  /** Who made the last change: 'integration' for the engine's own writes. */
+  /** Who made the last change: `ERP_INTEGRATION_ACTOR` for the engine's own writes. */
   readonly modifiedBy: string;
   readonly values: Readonly<Record<string, unknown>>;
 }

@@ -29,3 +29,11 @@ export interface RunOptions {
   /** How the run was started, for the job log. */
   readonly trigger?: string;
 }
+
+/** One pass of a mapping, run as job `jobId`; returns the job's counters. */
+export type PassRunner = (
+  ctx: EngineContext,
+  m: TableMapping,
+  jobId: string,
+  opts: RunOptions,
+) => Promise<JobCounters>;

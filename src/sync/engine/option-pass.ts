@@ -1,6 +1,6 @@
-import { emptyCounters, type JobCounters, type TableMapping } from '../model.ts';
+import { emptyCounters, type TableMapping } from '../model.ts';
 import type { ErpRecord } from '../ports.ts';
-import type { EngineContext, RunOptions } from './context.ts';
+import type { EngineContext, PassRunner, RunOptions } from './context.ts';
 import { logRecordError, saveProgress } from './job-log.ts';
 import { matchesFilter } from './values.ts';
 
@@ -9,12 +9,7 @@ import { matchesFilter } from './values.ts';
  * agents) are coupled to the values of a CRM choice column by label; a code with no value yet gets
  * one added to the option set (BC creates missing option values) unless the mapping forbids it.
  */
-export async function runOptionPass(
-  ctx: EngineContext,
-  m: TableMapping,
-  jobId: string,
-  opts: RunOptions,
-): Promise<JobCounters> {
+export const runOptionPass: PassRunner = async (ctx, m, jobId, opts) => {
   const counters = emptyCounters();
   const [entity, column] = m.crmEntity.split('.') as [string, string];
   const codeField = m.fields.find((f) => f.enabled && f.erpField && f.crmField)?.erpField;
@@ -90,7 +85,7 @@ export async function runOptionPass(
   }
   await saveProgress(ctx.db, jobId, counters);
   return counters;
-}
+};
 
 /** Option tables are small: read all of them (or the given records). */
 async function allRows(

@@ -1,24 +1,20 @@
 import { newId } from '../../shared/ids.ts';
 import {
-  couplingsByErpIds,
   deleteCoupling,
   insertPendingCouplings,
-  markFailed,
   markSyncedMany,
   retrySet,
 } from '../couplings/coupling-repo.ts';
 import { getWatermarks, setWatermark } from '../mappings/mapping-repo.ts';
-import { type Coupling, emptyCounters, type JobCounters, type TableMapping } from '../model.ts';
-import type { CrmRecord, CrmWrite, ErpRecord } from '../ports.ts';
-import { resolveDeletionConflict } from './conflicts.ts';
-import type { EngineContext, RunOptions } from './context.ts';
-import { transferFields } from './field-transfer.ts';
-import { logRecordError, recordWrites, saveProgress, type WriteRecord } from './job-log.ts';
+import { type Coupling, emptyCounters } from '../model.ts';
+import { type CrmRecord, type CrmWrite, ERP_INTEGRATION_ACTOR, type ErpRecord } from '../ports.ts';
+import type { PassRunner, RunOptions } from './context.ts';
+import type { LookupTranslator } from './field-transfer.ts';
+import { recordWrites, saveProgress, type WriteRecord } from './job-log.ts';
 import { couplingLookups } from './lookups.ts';
-import { planUpdate } from './plan-update.ts';
-import { matchesFilter } from './values.ts';
-
-const ERP_ACTOR = 'integration';
+import { countSettled, found, isCreating, planChunk, type RecordPlan } from './plan-records.ts';
+import { type ChunkReader, readChunk } from './read-chunk.ts';
+import { failRecord, type PassJob } from './record-failure.ts';
 
 interface PlannedWrite {
   readonly row: ErpRecord;
@@ -32,20 +28,16 @@ interface PlannedWrite {
  * ERP watermark; per row find the coupling, detect changes and conflicts, transfer fields, and write
  * all CRM changes of a chunk in one `$batch`. A failing record is logged and never blocks others.
  */
-export async function runToCrmPass(
-  ctx: EngineContext,
-  m: TableMapping,
-  jobId: string,
-  opts: RunOptions,
-): Promise<JobCounters> {
+export const runToCrmPass: PassRunner = async (ctx, m, jobId, opts) => {
   const counters = emptyCounters();
+  const job: PassJob = { ctx, m, pass: 'ToIntegrationTable', jobId, counters };
   const size = ctx.chunkSize ?? 1000;
   const lookups = couplingLookups(ctx.db, ctx.erp, ctx.crm, ctx.mappings);
   const seen = new Set<string>();
   const process = async (rows: ErpRecord[]) => {
     const fresh = rows.filter((r) => !seen.has(r.id));
     for (const r of fresh) seen.add(r.id);
-    if (fresh.length > 0) await processChunk(ctx, m, jobId, opts, fresh, counters, lookups);
+    if (fresh.length > 0) await processChunk(job, opts, lookups, fresh);
     await saveProgress(ctx.db, jobId, counters);
     ctx.onProgress?.(counters, seen.size, undefined);
   };
@@ -72,144 +64,114 @@ export async function runToCrmPass(
       (r) => r.changeSeq <= cap,
     );
     if (page.length === 0) break;
-    await process(page.filter((r) => r.modifiedBy !== ERP_ACTOR || opts.force));
+    await process(page.filter((r) => r.modifiedBy !== ERP_INTEGRATION_ACTOR || opts.force));
     after = page[page.length - 1]!.changeSeq;
     await setWatermark(ctx.db, m.name, 'erp', after);
   }
   await setWatermark(ctx.db, m.name, 'erp', after ?? cap);
   return counters;
+};
+
+/** Reads a chunk, plans it, and sends its writes to the CRM in one `$batch`. */
+async function processChunk(
+  job: PassJob,
+  opts: RunOptions,
+  lookups: LookupTranslator,
+  rows: ErpRecord[],
+): Promise<void> {
+  const { ctx, m } = job;
+  const records = await readToCrmChunk(ctx, m, rows);
+  // Needed only to tell echoes when the CRM side can change too.
+  const who = m.direction === 'Bidirectional' ? await ctx.crm.integrationUserId() : undefined;
+  const destinationActor = who?.ok ? who.value : undefined;
+  const plans = await planChunk({ m, pass: job.pass, opts, lookups, destinationActor }, records);
+  await writeToCrm(job, plans);
 }
 
-async function processChunk(
-  ctx: EngineContext,
-  m: TableMapping,
-  jobId: string,
-  opts: RunOptions,
-  rows: ErpRecord[],
-  counters: JobCounters,
-  lookups: ReturnType<typeof couplingLookups>,
-): Promise<void> {
-  const inFilter = rows.filter((r) => matchesFilter(r.values, m.erpFilter));
-  const couplings = await couplingsByErpIds(
-    ctx.db,
-    m.erpTable,
-    inFilter.map((r) => r.id),
-  );
-  const coupledIds = [...couplings.values()]
-    .filter((c) => c.state === 'coupled')
-    .map((c) => c.crmId);
-  const current = await ctx.crm.get(m.crmEntity, coupledIds);
-  if (!current.ok)
-    throw new Error(`Reading ${m.crmEntity} from the CRM failed: ${current.error.message}`);
-  const crmRows = current.value;
-  const who = m.direction === 'Bidirectional' ? await ctx.crm.integrationUserId() : undefined;
-  const integrationUser = who?.ok ? who.value : undefined;
-  const planned: PlannedWrite[] = [];
-  const creates: { row: ErpRecord; coupling: Coupling | undefined }[] = [];
-  const synced: { id: string; erpSeq: number | null; crmVersion: number | null }[] = [];
-  const history: WriteRecord[] = [];
-  const fail = async (row: ErpRecord, coupling: Coupling | undefined, message: string) => {
-    counters.failed++;
-    await logRecordError(ctx.db, jobId, m.name, 'ToIntegrationTable', {
-      erpTable: m.erpTable,
-      erpId: row.id,
-      crmEntity: m.crmEntity,
-      crmId: coupling?.crmId ?? null,
-      message,
-    });
-    if (coupling) await markFailed(ctx.db, coupling.id, 'ToIntegrationTable', jobId, message);
-  };
+/** The in-scope ERP rows of a chunk with their couplings and coupled CRM rows (one CRM read). */
+export const readToCrmChunk: ChunkReader<ErpRecord, CrmRecord> = (ctx, m, rows) =>
+  readChunk(ctx, m, 'ToIntegrationTable', rows, async (couplings) => {
+    // A pending coupling awaits its create: the CRM has nothing to compare with yet.
+    const coupled = couplings.filter((c) => c.state === 'coupled');
+    const current = await ctx.crm.get(
+      m.crmEntity,
+      coupled.map((c) => c.crmId),
+    );
+    if (!current.ok)
+      throw new Error(`Reading ${m.crmEntity} from the CRM failed: ${current.error.message}`);
+    return (c) => (c.state === 'coupled' ? found(current.value.get(c.crmId)) : { kind: 'none' });
+  });
 
-  for (const row of inFilter) {
-    let coupling = couplings.get(row.id);
-    let restoring = false;
-    if (coupling?.skipped && !opts.erpIds) {
-      counters.skipped++;
-      continue;
-    }
-    let destination: CrmRecord | undefined;
-    if (coupling?.state === 'coupled') {
-      destination = crmRows.get(coupling.crmId);
-      if (!destination) {
-        // Deletion conflict (§3.5): the coupled CRM row is gone.
-        const outcome = resolveDeletionConflict(m, opts.force);
-        if (outcome.action === 'fail') {
-          await fail(row, coupling, outcome.message);
-          continue;
-        }
-        // Remove coupling: the record is simply uncoupled. Restore: the destination is created again.
-        await deleteCoupling(ctx.db, coupling.id);
-        if (outcome.action === 'uncouple') {
-          counters.uncoupled++;
-          continue;
-        }
-        coupling = undefined;
-        restoring = true;
-      }
-    }
-    if (!coupling || coupling.state === 'pending') {
-      if (!coupling && !restoring && m.syncOnlyCoupled && !opts.ignoreOnlyCoupled && !opts.erpIds)
-        continue;
-      creates.push({ row, coupling });
-      continue;
-    }
-    const plan = await planUpdate({
-      m,
-      pass: 'ToIntegrationTable',
-      force: opts.force,
-      lastFailed: coupling.lastResultToCrm === 'Failure',
-      source: { version: row.changeSeq, synced: coupling.lastSyncedErpSeq, values: row.values },
-      destination: {
-        version: destination!.version,
-        synced: coupling.lastSyncedCrmVersion,
-        values: destination!.values,
-        // A CRM row last written by the integration itself is not a CRM-side change (echo).
-        isEcho: destination!.modifiedBy === integrationUser,
-      },
-      lookups,
-    });
-    if (plan.kind === 'skip') {
-      counters.skipped++; // the other pass brings the winning side's values
-      continue;
-    }
-    if (plan.kind === 'fail') {
-      await fail(row, coupling, plan.message);
-      continue;
-    }
-    if (plan.kind === 'unchanged') {
-      counters.unchanged++;
-      if (plan.synced)
-        synced.push({ id: coupling.id, erpSeq: row.changeSeq, crmVersion: destination!.version });
-      continue;
-    }
-    planned.push({
-      row,
-      coupling,
-      before: destination!.values,
-      write: { kind: 'update', entity: m.crmEntity, id: coupling.crmId, values: plan.changes },
-    });
-  }
-  // Exactly-once create (B3): the CRM ids are chosen and recorded (as pending couplings) before the
+/**
+ * Carries out a chunk's plans: deletion conflicts' couplings go first, creates get their pending
+ * couplings, then all creates and updates go to the CRM in one `$batch`.
+ */
+async function writeToCrm(
+  job: PassJob,
+  plans: readonly RecordPlan<ErpRecord, CrmRecord>[],
+): Promise<void> {
+  const { ctx, m, jobId, counters } = job;
+  const fail = (row: ErpRecord, coupling: Coupling | undefined, message: string) =>
+    failRecord(job, { erpId: row.id, crmId: coupling?.crmId ?? null }, coupling, message);
+  // Removed before the pending couplings below: a restored record is coupled anew.
+  for (const p of plans) if (p.dropCoupling) await deleteCoupling(ctx.db, p.dropCoupling.id);
+  // Exactly-once create: the CRM ids are chosen and recorded (as pending couplings) before the
   // creates are sent, so a retried run re-sends the same creates instead of making duplicates. A
   // pending coupling also carries a failure, so a record that cannot be created yet is retried.
   const pending = await insertPendingCouplings(
     ctx.db,
     { mappingName: m.name, erpTable: m.erpTable, crmEntity: m.crmEntity },
-    creates.filter((c) => !c.coupling).map((c) => ({ erpId: c.row.id, crmId: newId() })),
+    plans
+      .filter((p) => !p.coupling && isCreating(p.action))
+      .map((p) => ({ erpId: p.source.id, crmId: newId() })),
   );
-  for (const { row, coupling } of creates) {
-    const c = coupling ?? pending.get(row.id)!;
-    const t = await transferFields(m, 'ToIntegrationTable', row.values, undefined, lookups);
-    if (t.failure) {
-      await fail(row, c, t.failure);
-      continue;
+  const updates: PlannedWrite[] = [];
+  const creates: PlannedWrite[] = [];
+  const synced: { id: string; erpSeq: number | null; crmVersion: number | null }[] = [];
+  for (const p of plans) {
+    const coupling = p.coupling ?? pending.get(p.source.id);
+    const action = p.action;
+    countSettled(counters, action);
+    switch (action.kind) {
+      case 'fail':
+        await fail(p.source, coupling, action.message);
+        break;
+      case 'unchanged':
+        if (action.markSynced)
+          synced.push({
+            id: coupling!.id,
+            erpSeq: p.source.changeSeq,
+            crmVersion: p.destination!.version,
+          });
+        break;
+      case 'update':
+        updates.push({
+          row: p.source,
+          coupling: coupling!,
+          before: p.destination!.values,
+          write: {
+            kind: 'update',
+            entity: m.crmEntity,
+            id: coupling!.crmId,
+            values: action.changes,
+          },
+        });
+        break;
+      case 'create':
+        creates.push({
+          row: p.source,
+          coupling: coupling!,
+          write: {
+            kind: 'create',
+            entity: m.crmEntity,
+            id: coupling!.crmId,
+            values: action.values,
+          },
+        });
+        break;
     }
-    planned.push({
-      row,
-      coupling: c,
-      write: { kind: 'create', entity: m.crmEntity, id: c.crmId, values: t.changes },
-    });
   }
+  const planned = [...updates, ...creates];
   if (planned.length === 0) {
     await markSyncedMany(ctx.db, 'ToIntegrationTable', jobId, synced);
     return;
@@ -221,6 +183,7 @@ async function processChunk(
       await fail(p.row, p.coupling, `Writing to the CRM failed: ${results.error.message}`);
     return;
   }
+  const history: WriteRecord[] = [];
   for (const [i, p] of planned.entries()) {
     const r = results.value[i]!;
     if (!r.ok) {

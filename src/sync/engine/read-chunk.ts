@@ -1,0 +1,39 @@
+import { couplingsByCrmIds, couplingsByErpIds } from '../couplings/coupling-repo.ts';
+import type { Coupling, PassDirection, TableMapping } from '../model.ts';
+import type { CrmRecord, ErpRecord } from '../ports.ts';
+import type { EngineContext } from './context.ts';
+import { type Destination, inScope, type PassRecord } from './plan-records.ts';
+
+type SideRecord = ErpRecord | CrmRecord;
+
+/** Reads a chunk of source rows for one pass direction (one per pass, for planning or a preview). */
+export type ChunkReader<S extends SideRecord, D extends SideRecord> = (
+  ctx: EngineContext,
+  m: TableMapping,
+  rows: readonly S[],
+) => Promise<PassRecord<S, D>[]>;
+
+/**
+ * Reads what a pass needs to plan a chunk: the source rows the mapping's filter lets through,
+ * their couplings (one query), and their destinations, which the pass reads from its side in one
+ * go (`readDestinations` gets the chunk's couplings and answers per coupling).
+ */
+export async function readChunk<S extends SideRecord, D extends SideRecord>(
+  ctx: EngineContext,
+  m: TableMapping,
+  pass: PassDirection,
+  rows: readonly S[],
+  readDestinations: (couplings: Coupling[]) => Promise<(c: Coupling) => Destination<D>>,
+): Promise<PassRecord<S, D>[]> {
+  const sources = inScope(m, pass, rows);
+  const ids = sources.map((r) => r.id);
+  const couplings =
+    pass === 'ToIntegrationTable'
+      ? await couplingsByErpIds(ctx.db, m.erpTable, ids)
+      : await couplingsByCrmIds(ctx.db, m.crmEntity, ids);
+  const destinationOf = await readDestinations([...couplings.values()]);
+  return sources.map((source) => {
+    const coupling = couplings.get(source.id);
+    return { source, coupling, destination: coupling ? destinationOf(coupling) : { kind: 'none' } };
+  });
+}

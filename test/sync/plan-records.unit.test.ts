@@ -1,0 +1,167 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { LookupTranslator } from '../../src/sync/engine/field-transfer.ts';
+import {
+  type Destination,
+  type PlanSettings,
+  planRecord,
+} from '../../src/sync/engine/plan-records.ts';
+import { defaultMappings } from '../../src/sync/mappings/default-mappings.ts';
+import type { Coupling, TableMapping } from '../../src/sync/model.ts';
+import type { CrmRecord, ErpRecord } from '../../src/sync/ports.ts';
+
+// A mapping with two plain text fields: planning never needs a lookup here.
+const base = defaultMappings({
+  ownershipModel: 'Team',
+  unitGroupMapping: false,
+  salesOrderIntegration: false,
+}).find((m) => m.name === 'CUSTOMER')!;
+const customer: TableMapping = {
+  ...base,
+  erpFilter: [],
+  crmFilter: [],
+  syncOnlyCoupled: false,
+  fields: base.fields.filter((f) => f.erpField === 'displayName' || f.erpField === 'city'),
+};
+const noLookups: LookupTranslator = {
+  translate: () => Promise.reject(new Error('no lookup expected')),
+};
+const settings = (m: TableMapping, opts: PlanSettings['opts'] = {}): PlanSettings => ({
+  m,
+  pass: 'ToIntegrationTable',
+  opts,
+  lookups: noLookups,
+  destinationActor: 'integration-user',
+});
+const erp = (changeSeq: number, values: Record<string, unknown>): ErpRecord => ({
+  id: 'e1',
+  changeSeq,
+  modifiedBy: 'user',
+  values,
+});
+const crm = (
+  version: number,
+  values: Record<string, unknown>,
+  modifiedBy = 'someone',
+): CrmRecord => ({
+  id: 'c1',
+  version,
+  modifiedBy,
+  values,
+});
+const coupling = (over: Partial<Coupling> = {}): Coupling => ({
+  id: 'k1',
+  mappingName: 'CUSTOMER',
+  erpTable: 'customers',
+  erpId: 'e1',
+  crmEntity: 'account',
+  crmId: 'c1',
+  state: 'coupled',
+  lastSyncedErpSeq: 10,
+  lastSyncedCrmVersion: 100,
+  lastResultToErp: null,
+  lastResultToCrm: null,
+  lastErrorToErp: null,
+  lastErrorToCrm: null,
+  lastJobToErp: null,
+  lastJobToCrm: null,
+  skipped: false,
+  ...over,
+});
+const found = (record: CrmRecord): Destination<CrmRecord> => ({ kind: 'found', record });
+const values = { displayName: 'Contoso', city: 'Oslo' };
+const crmValues = { name: 'Contoso', address1_city: 'Oslo' };
+
+test('an uncoupled record is created with every mapped field, unless only coupled records sync', async () => {
+  const create = await planRecord(settings(customer), {
+    source: erp(11, values),
+    coupling: undefined,
+    destination: { kind: 'none' },
+  });
+  assert.deepEqual(create.action, { kind: 'create', values: crmValues });
+  const ignored = await planRecord(settings({ ...customer, syncOnlyCoupled: true }), {
+    source: erp(11, values),
+    coupling: undefined,
+    destination: { kind: 'none' },
+  });
+  assert.deepEqual(ignored.action, { kind: 'ignore', reason: 'only-coupled' });
+});
+
+test('a pending coupling is created again under its own id; a skipped one is skipped', async () => {
+  const pending = coupling({ state: 'pending' });
+  const retry = await planRecord(settings({ ...customer, syncOnlyCoupled: true }), {
+    source: erp(11, values),
+    coupling: pending,
+    destination: { kind: 'none' },
+  });
+  assert.equal(retry.action.kind, 'create');
+  assert.equal(retry.coupling, pending);
+  const skipped = await planRecord(settings(customer), {
+    source: erp(11, values),
+    coupling: coupling({ skipped: true }),
+    destination: found(crm(100, {})),
+  });
+  assert.deepEqual(skipped.action, { kind: 'skip', reason: 'coupling-skipped' });
+});
+
+test('a coupled record: unchanged, update of the differing fields, or ignored for another mapping', async () => {
+  const same = await planRecord(settings(customer), {
+    source: erp(10, values),
+    coupling: coupling(),
+    destination: found(crm(100, crmValues)),
+  });
+  assert.deepEqual(same.action, { kind: 'unchanged', markSynced: false });
+  const update = await planRecord(settings(customer), {
+    source: erp(11, { ...values, city: 'Bergen' }),
+    coupling: coupling(),
+    destination: found(crm(100, crmValues)),
+  });
+  assert.deepEqual(update.action, { kind: 'update', changes: { address1_city: 'Bergen' } });
+  const other = await planRecord(settings(customer), {
+    source: erp(11, values),
+    coupling: coupling({ mappingName: 'CONTACT' }),
+    destination: found(crm(100, crmValues)),
+  });
+  assert.deepEqual(other.action, { kind: 'ignore', reason: 'other-mapping' });
+});
+
+test('both sides changed: the policy decides, and an echo of the integration is no change', async () => {
+  const both = {
+    source: erp(11, { ...values, city: 'Bergen' }),
+    coupling: coupling(),
+    destination: found(crm(101, { ...crmValues, address1_city: 'Trondheim' })),
+  };
+  const none = await planRecord(settings({ ...customer, updateConflict: 'None' }), both);
+  assert.equal(none.action.kind, 'fail');
+  const get = await planRecord(settings({ ...customer, updateConflict: 'GetUpdate' }), both);
+  assert.deepEqual(get.action, { kind: 'skip', reason: 'conflict-lost' });
+  const echo = await planRecord(settings({ ...customer, updateConflict: 'None' }), {
+    ...both,
+    destination: found(crm(101, { ...crmValues, address1_city: 'Trondheim' }, 'integration-user')),
+  });
+  assert.deepEqual(echo.action, { kind: 'update', changes: { address1_city: 'Bergen' } });
+});
+
+test('deletion conflicts are data: fail, uncouple, or restore by creating under a new coupling', async () => {
+  const gone = {
+    source: erp(11, values),
+    coupling: coupling(),
+    destination: { kind: 'deleted' },
+  } as const;
+  const fail = await planRecord(settings({ ...customer, deletionConflict: 'None' }), gone);
+  assert.equal(fail.action.kind, 'fail');
+  assert.equal(fail.dropCoupling, undefined);
+  const uncouple = await planRecord(
+    settings({ ...customer, deletionConflict: 'RemoveCoupling' }),
+    gone,
+  );
+  assert.deepEqual(uncouple.action, { kind: 'uncouple' });
+  assert.equal(uncouple.dropCoupling?.id, 'k1');
+  const restore = await planRecord(
+    settings({ ...customer, deletionConflict: 'RestoreRecords' }),
+    gone,
+  );
+  assert.deepEqual(restore.action, { kind: 'create', values: crmValues });
+  assert.equal(restore.coupling, undefined);
+  assert.equal(restore.dropCoupling?.id, 'k1');
+});
