@@ -1,6 +1,7 @@
 import type { SystemPart } from '../app/system-part.ts';
 import { startCrmEmulatorService } from '../crm-emulator/service.ts';
 import { erpPart } from '../erp/system-part.ts';
+import { salesDocumentsPart } from '../flows/sales-documents-part.ts';
 import { syncPart } from '../integration/system-part.ts';
 
 /** The parts of this build, in start order. */
@@ -8,4 +9,5 @@ export const systemParts: readonly SystemPart[] = [
   erpPart,
   { name: 'crm-emulator', startService: startCrmEmulatorService },
   syncPart,
+  salesDocumentsPart,
 ];

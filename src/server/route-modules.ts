@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../app/context.ts';
 import { registerErpRoutes } from '../erp/api/routes.ts';
+import { registerQuoteRoutes } from '../flows/quotes/routes.ts';
+import { registerSalesOrderRoutes } from '../flows/sales-orders/routes.ts';
 import { registerIntegrationRoutes } from '../integration/api/routes.ts';
 import { registerWebUi } from '../web/routes.ts';
 import { registerAuthRoutes } from './auth/routes.ts';
@@ -19,5 +21,7 @@ export const routeModules: readonly RouteModule[] = [
   registerAuthRoutes,
   registerErpRoutes,
   registerIntegrationRoutes,
+  registerSalesOrderRoutes,
+  registerQuoteRoutes,
   (app, ctx) => registerWebUi(app, ctx, webAuthFor(ctx)),
 ];

@@ -1,0 +1,51 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { AppContext } from '../../app/context.ts';
+import { AppError, registerErrorCodes } from '../../shared/errors.ts';
+import type { Result } from '../../shared/result.ts';
+import { createOrdersInErp, listCrmSalesOrders } from './order-pickup.ts';
+
+registerErrorCodes({ connection_disabled: 409, crm_request_failed: 502 });
+
+const PREFIX = '/api/integration/v1';
+const tags = ['integration: sales orders'];
+
+const must = <T>(r: Result<T>): T => {
+  if (!r.ok) throw AppError.from(r.error);
+  return r.value;
+};
+
+export const crmIdsBody = z.strictObject({ crmIds: z.array(z.guid()).min(1).max(200) });
+
+/** The list of CRM sales orders and *Create in ERP*. */
+export function registerSalesOrderRoutes(app: FastifyInstance, ctx: AppContext): void {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  r.get(
+    `${PREFIX}/crmSalesOrders`,
+    {
+      schema: {
+        tags,
+        summary:
+          'Submitted CRM sales orders with their ERP order, or why the ERP refused them (state=all adds active, fulfilled and invoiced orders)',
+        querystring: z.strictObject({
+          state: z.enum(['submitted', 'all']).default('submitted'),
+          top: z.coerce.number().int().min(1).max(1000).default(200),
+        }),
+      },
+    },
+    async (req) => ({ value: must(await listCrmSalesOrders(ctx, req.query)) }),
+  );
+  r.post(
+    `${PREFIX}/crmSalesOrders/createInErp`,
+    {
+      schema: {
+        tags,
+        summary:
+          'Create ERP sales orders from submitted CRM orders, each in its own transaction; every order gets its outcome',
+        body: crmIdsBody,
+      },
+    },
+    async (req) => must(await createOrdersInErp(ctx, req.body.crmIds)),
+  );
+}
