@@ -1170,6 +1170,24 @@ CREATE TABLE integration.couplings (
   CONSTRAINT couplings_state_check CHECK (state = ANY (ARRAY['pending'::text, 'coupled'::text]))
 );
 
+CREATE TABLE integration.crm_document_pickups (
+  crm_entity text NOT NULL,
+  crm_id uuid NOT NULL,
+  crm_number text DEFAULT ''::text NOT NULL,
+  crm_name text DEFAULT ''::text NOT NULL,
+  outcome text NOT NULL,
+  erp_document_id uuid,
+  erp_number text,
+  error_code text,
+  error_message text,
+  attempts integer DEFAULT 0 NOT NULL,
+  last_attempt_at timestamp with time zone NOT NULL,
+  won_processed_at timestamp with time zone,
+  CONSTRAINT crm_document_pickups_pkey PRIMARY KEY (crm_entity, crm_id),
+  CONSTRAINT crm_document_pickups_crm_entity_check CHECK (crm_entity = ANY (ARRAY['salesorder'::text, 'quote'::text])),
+  CONSTRAINT crm_document_pickups_outcome_check CHECK (outcome = ANY (ARRAY['created'::text, 'updated'::text, 'unchanged'::text, 'refused'::text]))
+);
+
 CREATE TABLE integration.field_mappings (
   id bigint DEFAULT nextval('integration.field_mappings_id_seq'::regclass) NOT NULL,
   mapping_name text NOT NULL,
@@ -1195,6 +1213,14 @@ CREATE TABLE integration.field_mappings (
   CONSTRAINT field_mappings_check1 CHECK (NOT (clear_on_failed_sync AND not_null)),
   CONSTRAINT field_mappings_direction_check CHECK (direction = ANY (ARRAY['Bidirectional'::text, 'ToIntegrationTable'::text, 'FromIntegrationTable'::text])),
   CONSTRAINT field_mappings_mapping_name_fkey FOREIGN KEY (mapping_name) REFERENCES integration.table_mappings(name) ON UPDATE CASCADE ON DELETE CASCADE
+);
+
+CREATE TABLE integration.flow_event_receipts (
+  consumer text NOT NULL,
+  outbox_id bigint NOT NULL,
+  outcome text NOT NULL,
+  processed_at timestamp with time zone DEFAULT now() NOT NULL,
+  CONSTRAINT flow_event_receipts_pkey PRIMARY KEY (consumer, outbox_id)
 );
 
 CREATE TABLE integration.option_couplings (
@@ -1296,6 +1322,8 @@ CREATE TABLE integration.write_history (
 CREATE INDEX couplings_mapping_idx ON integration.couplings USING btree (mapping_name);
 
 CREATE INDEX couplings_retry_idx ON integration.couplings USING btree (mapping_name) WHERE ((NOT skipped) AND ((last_result_to_erp = 'Failure'::text) OR (last_result_to_crm = 'Failure'::text)));
+
+CREATE INDEX crm_document_pickups_refused_idx ON integration.crm_document_pickups USING btree (crm_entity) WHERE (outcome = 'refused'::text);
 
 CREATE INDEX sync_errors_job_idx ON integration.sync_errors USING btree (job_id);
 
