@@ -1,3 +1,4 @@
+import { type Clock, systemClock } from '../shared/clock.ts';
 import { type ApiResponse, jsonResponse } from './api/types.ts';
 import { CODES, errorBody } from './errors.ts';
 
@@ -65,10 +66,13 @@ interface UserWindow {
 /** Sliding-window limits per user, in memory (one "web server"). */
 export class ServiceLimits {
   readonly #users = new Map<string, UserWindow>();
-  constructor(readonly settings: LimitSettings) {}
+  constructor(
+    readonly settings: LimitSettings,
+    private readonly clock: Clock = systemClock,
+  ) {}
 
   /** Admits a request or answers 429; call the returned `done` when it finished. */
-  admit(user: string, nowMs = Date.now()): { done: () => void } | ApiResponse {
+  admit(user: string, nowMs = this.clock.now().getTime()): { done: () => void } | ApiResponse {
     const s = this.settings;
     const windowMs = (s.windowSeconds ?? 300) * 1000;
     let w = this.#users.get(user);
@@ -109,7 +113,8 @@ export class ServiceLimits {
     return {
       done: () => {
         win.running--;
-        win.execution.push({ at: Date.now(), ms: Date.now() - nowMs });
+        const end = this.clock.now().getTime();
+        win.execution.push({ at: end, ms: end - nowMs });
       },
     };
   }

@@ -1,4 +1,5 @@
 import type { Db } from '../db/db.ts';
+import { type Clock, systemClock } from '../shared/clock.ts';
 import { newId } from '../shared/ids.ts';
 import type { OrgFacts } from './api/types.ts';
 import { insertRecords, lockForWrite } from './store/records.ts';
@@ -44,6 +45,7 @@ export async function seedBaseData(
   db: Db,
   currency: BaseCurrency = { code: 'USD', name: 'US Dollar', symbol: '$' },
   orgName = 'Kobling Demo',
+  clock: Clock = systemClock,
 ): Promise<SeedResult> {
   const found = await readFacts(db);
   if (found) return found;
@@ -51,7 +53,7 @@ export async function seedBaseData(
     await lockForWrite(tx);
     const again = await tx.query("SELECT 1 FROM crm.records WHERE entity = 'organization'");
     if (again.rowCount) return;
-    const now = new Date();
+    const now = clock.now();
     const [orgId, buId, currencyId, systemId, teamId, groupId, uomId, priceListId] = Array.from(
       { length: 8 },
       newId,

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Db } from '../db/db.ts';
+import { type Clock, systemClock } from '../shared/clock.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { AlternateKeys } from './api/alternate-keys.ts';
 import { executeBatch } from './api/batch.ts';
@@ -40,6 +41,8 @@ export interface CrmEmulatorOptions {
   baseCurrency?: BaseCurrency;
   /** Alternate keys by table, e.g. `{ account: [['accountnumber']] }` (none by default). */
   alternateKeys?: AlternateKeys;
+  /** Time source for records, tokens and service-protection windows (tests pin it). */
+  clock?: Clock;
 }
 
 export interface RunningCrmEmulator {
@@ -110,11 +113,13 @@ export async function startCrmEmulator(options: CrmEmulatorOptions): Promise<Run
   const { db, logger } = options;
   const tenantId = options.tenantId ?? DEFAULT_TENANT_ID;
   const alternateKeys = checkedAlternateKeys(options.alternateKeys);
-  const seeded = await seedBaseData(db, options.baseCurrency);
+  const clock = options.clock ?? systemClock;
+  const seeded = await seedBaseData(db, options.baseCurrency, undefined, clock);
   const org: OrgFacts = seeded;
-  for (const c of options.clients) await registerClient(db, org, c, seeded.systemUserId);
+  for (const c of options.clients)
+    await registerClient(db, org, c, seeded.systemUserId, clock.now());
   let faults = options.faults;
-  const limits = options.limits ? new ServiceLimits(options.limits) : undefined;
+  const limits = options.limits ? new ServiceLimits(options.limits, clock) : undefined;
   const counters = { requests: 0, faults: 0, batchOperations: 0 };
   const issuer: { -readonly [K in keyof TokenIssuer]: TokenIssuer[K] } = {
     key: randomBytes(32),
@@ -134,7 +139,7 @@ export async function startCrmEmulator(options: CrmEmulatorOptions): Promise<Run
     }
     const auth = req.headers.authorization ?? '';
     const claims = auth.startsWith('Bearer ')
-      ? verifyToken(issuer.key, auth.slice(7).trim(), Math.floor(Date.now() / 1000))
+      ? verifyToken(issuer.key, auth.slice(7).trim(), Math.floor(clock.now().getTime() / 1000))
       : undefined;
     if (!claims) return unauthorized(issuer);
     const app: Caller = { clientId: claims.appid, systemUserId: claims.oid };
@@ -148,7 +153,7 @@ export async function startCrmEmulator(options: CrmEmulatorOptions): Promise<Run
         caller,
         org,
         apiUrl: `${issuer.baseUrl}/api/data/v9.2/`,
-        now: new Date(),
+        now: clock.now(),
         prefs: parsePrefer(req.headers.prefer),
         alternateKeys,
       };
@@ -190,7 +195,7 @@ export async function startCrmEmulator(options: CrmEmulatorOptions): Promise<Run
       return send(res, await api({ method: req.method ?? 'GET', url, headers, body }));
     }
     if (req.method === 'POST' && path === `/${tenantId}/oauth2/v2.0/token`) {
-      return send(res, await issueToken(db, issuer, body, headers.authorization));
+      return send(res, await issueToken(db, issuer, body, headers.authorization, clock.now()));
     }
     if (
       req.method === 'GET' &&

@@ -53,6 +53,7 @@ export async function startCrmEmulatorService(ctx: AppContext): Promise<CrmEmula
         : undefined,
     limits: c.limits,
     baseCurrency: baseCurrencyOf(c.baseCurrency),
+    clock: ctx.clock,
   });
   const credentials = shownSecret
     ? `client id ${clientId}  secret ${shownSecret}  (shown once)`

@@ -1,3 +1,4 @@
+import { type Clock, isoDate, systemClock } from '../shared/clock.ts';
 import './errors.ts';
 /**
  * The ERP service layer other parts call directly (sync engine, flows, CLI). Every function takes
@@ -130,6 +131,7 @@ export async function updateSalesSetup(db: DbOrTx, body: Record<string, unknown>
 export async function adjustInventory(
   db: DbOrTx,
   input: { itemNumber: string; quantity: string | number; postingDate?: string },
+  clock: Clock = systemClock,
 ) {
   return atomic(db, async (tx) => {
     const q = dec(input.quantity);
@@ -144,7 +146,7 @@ export async function adjustInventory(
        VALUES ($1, $2, $3, $4)`,
       [
         input.itemNumber,
-        input.postingDate ?? new Date().toISOString().slice(0, 10),
+        input.postingDate ?? isoDate(clock.now()),
         q.lt(0) ? 'Negative Adjmt.' : 'Positive Adjmt.',
         q.toString(),
       ],

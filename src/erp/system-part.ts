@@ -5,12 +5,12 @@ import './errors.ts';
 
 /** Loads the ERP demo company unless the ERP has one; returns a one-line summary or undefined. */
 export async function seedErpDemo(ctx: AppContext): Promise<string | undefined> {
-  const started = Date.now();
+  const started = performance.now();
   const r = await seedDemoCompany(ctx.db);
   if (!r.ok) throw new AppError(r.error.code, r.error.message);
   if (!r.value) return undefined;
   const s = r.value;
-  return `ERP: CRONUS Trading with ${s.customers} customers, ${s.contacts} contacts, ${s.items} items, ${s.resources} resources, ${s.quotes} quotes, ${s.orders} open orders, ${s.invoices} posted invoices (${Date.now() - started} ms)`;
+  return `ERP: CRONUS Trading with ${s.customers} customers, ${s.contacts} contacts, ${s.items} items, ${s.resources} resources, ${s.quotes} quotes, ${s.orders} open orders, ${s.invoices} posted invoices (${Math.round(performance.now() - started)} ms)`;
 }
 
 /** The ERP's contribution to `kobling start`: demo data on first start. */

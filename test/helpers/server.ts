@@ -5,7 +5,7 @@ import { buildServer } from '../../src/server/app.ts';
 import { createApiToken } from '../../src/server/auth/credentials.ts';
 import { createUser, type Role } from '../../src/server/auth/users.ts';
 import type { RouteModule } from '../../src/server/route-modules.ts';
-import { systemClock } from '../../src/shared/clock.ts';
+import { type Clock, systemClock } from '../../src/shared/clock.ts';
 import { loadConfig } from '../../src/shared/config.ts';
 import { createLogger } from '../../src/shared/logger.ts';
 
@@ -31,9 +31,10 @@ export async function startTestServer(
   db: Db,
   modules?: readonly RouteModule[],
   env: Record<string, string> = {},
+  clock: Clock = systemClock,
 ): Promise<TestServer> {
   const config = testConfig(env);
-  const ctx: AppContext = { config, db, logger: createLogger('silent'), clock: systemClock };
+  const ctx: AppContext = { config, db, logger: createLogger('silent'), clock };
   const app = await buildServer(ctx, modules);
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();

@@ -116,6 +116,7 @@ export async function retrieveHandler(
     ctx.prefs,
     opts.select,
     opts.expand,
+    ctx.now,
   );
   return jsonResponse(
     200,

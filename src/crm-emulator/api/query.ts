@@ -116,7 +116,15 @@ export async function retrieveMultiple(
     body['@Microsoft.Dynamics.CRM.totalrecordcount'] = -1;
     body['@Microsoft.Dynamics.CRM.totalrecordcountlimitexceeded'] = false;
   }
-  body.value = await serializeRecords(q, entity, page, ctx.prefs, opts.select, opts.expand);
+  body.value = await serializeRecords(
+    q,
+    entity,
+    page,
+    ctx.prefs,
+    opts.select,
+    opts.expand,
+    ctx.now,
+  );
   if (more) {
     body['@odata.nextLink'] = linkWith(req, '$skiptoken', cookieText({ page: cookie.page + 1 }));
   }

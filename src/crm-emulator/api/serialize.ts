@@ -132,6 +132,8 @@ export async function serializeRecords(
   prefs: Preferences,
   select?: readonly string[],
   expand: readonly ExpandOption[] = [],
+  /** The request's instant, for date functions in the `$filter` of collection expands. */
+  now?: Date,
 ): Promise<Record<string, unknown>[]> {
   const columns = selectedColumns(entity, select);
   const wantFormatted = wantsAnnotation(prefs, FORMATTED);
@@ -184,7 +186,7 @@ export async function serializeRecords(
     }
     out.push(o);
   }
-  for (const e of many) await attachCollection(q, records, out, e, prefs);
+  for (const e of many) await attachCollection(q, records, out, e, prefs, now);
   return out;
 }
 
@@ -195,11 +197,13 @@ async function attachCollection(
   out: Record<string, unknown>[],
   e: ExpandOption,
   prefs: Preferences,
+  now: Date | undefined,
 ): Promise<void> {
   const c = e.collection!;
   const params = new Params(2);
+  if (c.filter && !now) throw new Error('A filtered $expand needs the request time');
   const where = c.filter
-    ? filterToSql({ entity: c.target, params, userId: '', now: new Date() }, c.filter)
+    ? filterToSql({ entity: c.target, params, userId: '', now: now! }, c.filter)
     : 'true';
   const children = await selectChildren(
     q,

@@ -49,6 +49,7 @@ export async function registerClient(
   org: OrgFacts,
   client: { clientId: string; clientSecret: string; name?: string; generated?: boolean },
   systemUserId: string,
+  now: Date,
 ): Promise<AppClient> {
   const name = client.name ?? `# ${client.clientId}`;
   return db.transaction(async (tx) => {
@@ -74,7 +75,7 @@ export async function registerClient(
             },
           },
         ],
-        new Date(),
+        now,
       );
     }
     const secretHash = hashSecret(client.clientSecret);

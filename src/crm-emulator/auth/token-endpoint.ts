@@ -10,18 +10,26 @@ export interface TokenIssuer {
   readonly lifetimeSeconds: number;
 }
 
-const traceIds = () =>
-  `Trace ID: ${crypto.randomUUID()}\r\nCorrelation ID: ${crypto.randomUUID()}\r\nTimestamp: ${new Date().toISOString().slice(0, 19).replace('T', ' ')}Z`;
+const stamp = (now: Date) => `${now.toISOString().slice(0, 19).replace('T', ' ')}Z`;
+
+const traceIds = (now: Date) =>
+  `Trace ID: ${crypto.randomUUID()}\r\nCorrelation ID: ${crypto.randomUUID()}\r\nTimestamp: ${stamp(now)}`;
 
 /** An Entra ID style OAuth error. */
-function oauthError(status: number, error: string, aadsts: string, text: string): ApiResponse {
+function oauthError(
+  now: Date,
+  status: number,
+  error: string,
+  aadsts: string,
+  text: string,
+): ApiResponse {
   return jsonResponse(
     status,
     {
       error,
-      error_description: `${aadsts}: ${text} ${traceIds()}`,
+      error_description: `${aadsts}: ${text} ${traceIds(now)}`,
       error_codes: [Number(aadsts.slice(6))],
-      timestamp: new Date().toISOString().slice(0, 19).replace('T', ' ') + 'Z',
+      timestamp: stamp(now),
       trace_id: crypto.randomUUID(),
       correlation_id: crypto.randomUUID(),
     },
@@ -35,6 +43,7 @@ export async function issueToken(
   issuer: TokenIssuer,
   body: string,
   authorization: string | undefined,
+  now: Date,
 ): Promise<ApiResponse> {
   const form = new URLSearchParams(body);
   let clientId = form.get('client_id') ?? '';
@@ -46,6 +55,7 @@ export async function issueToken(
   }
   if (form.get('grant_type') !== 'client_credentials') {
     return oauthError(
+      now,
       400,
       'unsupported_grant_type',
       'AADSTS70003',
@@ -55,6 +65,7 @@ export async function issueToken(
   const scope = form.get('scope') ?? '';
   if (!scope.trim().endsWith('/.default')) {
     return oauthError(
+      now,
       400,
       'invalid_scope',
       'AADSTS1002012',
@@ -64,6 +75,7 @@ export async function issueToken(
   const client = clientId ? await findClient(db, clientId) : undefined;
   if (!client) {
     return oauthError(
+      now,
       400,
       'unauthorized_client',
       'AADSTS700016',
@@ -72,13 +84,14 @@ export async function issueToken(
   }
   if (!secret || !secretMatches(secret, client.secretHash)) {
     return oauthError(
+      now,
       401,
       'invalid_client',
       'AADSTS7000215',
       `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${clientId}'.`,
     );
   }
-  const now = Math.floor(Date.now() / 1000);
+  const nowSeconds = Math.floor(now.getTime() / 1000);
   const lifetime = issuer.lifetimeSeconds;
   const token = signToken(issuer.key, {
     aud: scope.trim().slice(0, -'/.default'.length) || issuer.baseUrl,
@@ -86,9 +99,9 @@ export async function issueToken(
     tid: issuer.tenantId,
     appid: client.clientId,
     oid: client.systemUserId,
-    iat: now,
-    nbf: now,
-    exp: now + lifetime,
+    iat: nowSeconds,
+    nbf: nowSeconds,
+    exp: nowSeconds + lifetime,
   });
   return jsonResponse(
     200,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Db } from '../../db/db.ts';
+import type { Clock } from '../../shared/clock.ts';
 import { AppError, unwrap } from '../../shared/errors.ts';
 import { archiveDocument } from '../documents/archives.ts';
 import { changeStatus, makeOrderFromQuote } from '../documents/release-and-convert.ts';
@@ -67,6 +68,7 @@ export async function runAction(
   id: string,
   action: string,
   body: unknown,
+  clock: Clock,
 ): Promise<[number, unknown]> {
   switch (`${type}:${action}`) {
     case 'Quote:release':
@@ -79,16 +81,17 @@ export async function runAction(
     case 'Order:archive':
       return [201, unwrap(await archiveDocument(db, type, id))];
     case 'Quote:makeOrder':
-      return [201, unwrap(await makeOrderFromQuote(db, id))];
+      return [201, unwrap(await makeOrderFromQuote(db, id, {}, clock))];
     case 'Order:shipAndInvoice':
     case 'Order:ship':
     case 'Order:invoice': {
       const input = parseBody(postBody, body) ?? {};
-      const result = await postSalesOrder(db, id, {
-        ship: action !== 'invoice',
-        invoice: action !== 'ship',
-        ...input,
-      });
+      const result = await postSalesOrder(
+        db,
+        id,
+        { ship: action !== 'invoice', invoice: action !== 'ship', ...input },
+        clock,
+      );
       return [200, unwrap(result)];
     }
     default:
@@ -100,6 +103,6 @@ export async function runAction(
 }
 
 /** POST customerPayments: posts (and applies) a payment. */
-export async function postPayment(db: Db, body: unknown): Promise<unknown> {
-  return unwrap(await postCustomerPayment(db, parseBody(paymentBody, body)));
+export async function postPayment(db: Db, body: unknown, clock: Clock): Promise<unknown> {
+  return unwrap(await postCustomerPayment(db, parseBody(paymentBody, body), clock));
 }

@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import type { AppContext } from '../../app/context.ts';
+import { isoDate } from '../../shared/clock.ts';
 import { AppError, unwrap } from '../../shared/errors.ts';
 import { findBoundAction } from '../catalog/bound-actions.ts';
 import { entities, entity } from '../catalog/catalog.ts';
@@ -96,7 +97,7 @@ function selectFor(select: string | undefined, items: readonly ExpandItem[]) {
 }
 
 async function statistics(ctx: AppContext, customerId: string) {
-  const s = unwrap(await customerStatistics(ctx.db, { id: customerId }));
+  const s = unwrap(await customerStatistics(ctx.db, { id: customerId }, isoDate(ctx.clock.now())));
   return { id: s.customerId, number: s.customerNumber, ...s };
 }
 
@@ -165,11 +166,11 @@ async function collection(
     const { [linesKey.name]: lines, ...header } = body;
     if (lines !== undefined && !Array.isArray(lines))
       throw new AppError('validation_failed', `${linesKey.name} must be an array`);
-    const doc = await createSalesDocument(ctx.db, {
-      documentType: HEADERS[set]!,
-      header,
-      lines: lines as LineInput[] | undefined,
-    });
+    const doc = await createSalesDocument(
+      ctx.db,
+      { documentType: HEADERS[set]!, header, lines: lines as LineInput[] | undefined },
+      ctx.clock,
+    );
     return { status: 201, body: unwrap(doc), context: created };
   }
   if (LINES[set]) {
@@ -181,7 +182,7 @@ async function collection(
     return { status: 201, body: unwrap(added), context: created };
   }
   if (set === 'customerPayments')
-    return { status: 201, body: await postPayment(ctx.db, body), context: created };
+    return { status: 201, body: await postPayment(ctx.db, body, ctx.clock), context: created };
   const def = entities.get(set) ?? notFound(set);
   return { status: 201, body: unwrap(await createRecord(ctx.db, def, body)), context: created };
 }
@@ -239,7 +240,7 @@ async function action(
   const type = HEADERS[set];
   if (!type || request.method !== 'POST' || !findBoundAction(set, name))
     notFound(`${set}(${id})/Microsoft.NAV.${name}`);
-  const [status, body] = await runAction(ctx.db, type, id, name, request.body);
+  const [status, body] = await runAction(ctx.db, type, id, name, request.body, ctx.clock);
   if (!preferences(request).returnRepresentation) return { status: 204 };
   return {
     status,

@@ -1,4 +1,5 @@
 import type { Queryable } from '../../db/db.ts';
+import { type Clock, isoDate, systemClock } from '../../shared/clock.ts';
 import { failure, ok, type Result } from '../../shared/result.ts';
 import { salesOrders } from '../catalog/document-entities.ts';
 import { currencyFactor } from '../master-data/currencies.ts';
@@ -97,6 +98,7 @@ export function makeOrderFromQuote(
   db: DbOrTx,
   quoteId: string,
   options: { orderId?: string; date?: string } = {},
+  clock: Clock = systemClock,
 ): Promise<Result<ApiRecord>> {
   return atomic(db, async (tx) => {
     const quote = await loadHeader(tx, quoteId, 'Quote', true);
@@ -119,7 +121,7 @@ export function makeOrderFromQuote(
     const series = await tx.query<{ s: string }>('SELECT order_nos AS s FROM erp.sales_setup');
     const number = await nextNumber(tx, series.rows[0]!.s);
     if (!number.ok) return number;
-    const date = options.date ?? new Date().toISOString().slice(0, 10);
+    const date = options.date ?? isoDate(clock.now());
     const factor = await currencyFactor(tx, quote.value.currency_code, date);
     if (!factor.ok) return factor;
     const cols = await copyableHeaderColumns(tx);

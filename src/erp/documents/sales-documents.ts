@@ -1,4 +1,5 @@
 import type { Queryable } from '../../db/db.ts';
+import { type Clock, isoDate, systemClock } from '../../shared/clock.ts';
 import { failure, ok, type Result } from '../../shared/result.ts';
 import {
   salesOrderLines,
@@ -71,6 +72,7 @@ export interface NewSalesDocument {
 export async function createSalesDocument(
   db: DbOrTx,
   input: NewSalesDocument,
+  clock: Clock = systemClock,
 ): Promise<Result<ApiRecord>> {
   const def = headerDef(input.documentType);
   const resolved = await resolveReferenceIds(db, def, input.header);
@@ -130,8 +132,9 @@ export async function createSalesDocument(
     };
     if (typeof values['id'] === 'string') cols['id'] = values['id'];
     cols['currency_code'] = await normalizeCurrency(tx, cols['currency_code'] as string | null);
-    const date =
-      (cols['document_date'] as string | undefined) ?? new Date().toISOString().slice(0, 10);
+    const date = (cols['document_date'] as string | undefined) ?? isoDate(clock.now());
+    cols['document_date'] = date;
+    cols['posting_date'] ??= date;
     const factor = await currencyFactor(tx, cols['currency_code'] as string | null, date);
     if (!factor.ok) return factor;
     cols['currency_factor'] = factor.value.toString();

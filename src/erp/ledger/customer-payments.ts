@@ -1,3 +1,4 @@
+import { type Clock, isoDate, systemClock } from '../../shared/clock.ts';
 import { dec, roundAmount } from '../../shared/money.ts';
 import { failure, ok, type Result } from '../../shared/result.ts';
 import { customerPayments } from '../catalog/document-entities.ts';
@@ -44,6 +45,7 @@ export interface PaymentResult {
 export function postCustomerPayment(
   db: DbOrTx,
   input: PaymentInput,
+  clock: Clock = systemClock,
 ): Promise<Result<PaymentResult>> {
   return atomic(db, async (tx) => {
     const amountIn = dec(input.amount);
@@ -57,7 +59,7 @@ export function postCustomerPayment(
       return failure('invalid_reference', `Customer ${input.customerNumber} does not exist`);
     if (customer.rows[0].blocked === 'All')
       return failure('customer_blocked', `Customer ${input.customerNumber} is blocked (All)`);
-    const postingDate = input.postingDate ?? new Date().toISOString().slice(0, 10);
+    const postingDate = input.postingDate ?? isoDate(clock.now());
     let invoice:
       | {
           id: string;

@@ -1,3 +1,4 @@
+import { isoDate, systemClock } from '../../shared/clock.ts';
 import { amountString, sum } from '../../shared/money.ts';
 import { failure, ok, type Result } from '../../shared/result.ts';
 import type { DbOrTx } from '../records/transactions.ts';
@@ -29,7 +30,7 @@ export interface CustomerStatistics {
 export async function customerStatistics(
   db: DbOrTx,
   customer: { number?: string; id?: string },
-  asOfDate = new Date().toISOString().slice(0, 10),
+  asOfDate = isoDate(systemClock.now()),
 ): Promise<Result<CustomerStatistics>> {
   const r = await db.query<Record<string, string>>(
     `WITH c AS (SELECT * FROM erp.customers WHERE ${customer.id ? 'id = $1::uuid' : 'number = $1'}),

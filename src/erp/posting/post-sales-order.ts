@@ -1,4 +1,5 @@
 import type { Queryable } from '../../db/db.ts';
+import { type Clock, isoDate, systemClock } from '../../shared/clock.ts';
 import { type Dec, dec } from '../../shared/money.ts';
 import { failure, ok, type Result } from '../../shared/result.ts';
 import { archiveInTx, archiveSwitch } from '../documents/archives.ts';
@@ -57,6 +58,7 @@ export function postSalesOrder(
   db: DbOrTx,
   orderId: string,
   input: PostOrderInput,
+  clock: Clock = systemClock,
 ): Promise<Result<PostOrderResult>> {
   return atomic(db, async (tx) => {
     if (!input.ship && !input.invoice)
@@ -64,7 +66,7 @@ export function postSalesOrder(
     const loaded = await loadHeader(tx, orderId, 'Order', true);
     if (!loaded.ok) return loaded;
     const header = loaded.value;
-    const postingDate = input.postingDate ?? new Date().toISOString().slice(0, 10);
+    const postingDate = input.postingDate ?? isoDate(clock.now());
     const checked = await checkCustomer(tx, header, input);
     if (!checked.ok) return checked;
     const lines = await linesToPost(tx, header, input);
