@@ -23,11 +23,11 @@ import { atomic, type DbOrTx } from './records/transactions.ts';
 export { type ChangedRecord, type ChangePage, readChanges } from './changes/change-feed.ts';
 export { archiveDocument, getArchive, listArchives } from './documents/archives.ts';
 export type { LineInput } from './documents/document-lines.ts';
+export type { DocumentType } from './documents/document-types.ts';
 export { changeStatus, makeOrderFromQuote } from './documents/release-and-convert.ts';
 export {
   addSalesLine,
   createSalesDocument,
-  type DocumentType,
   deleteSalesDocument,
   deleteSalesLine,
   type NewSalesDocument,

@@ -3,8 +3,8 @@ import type { Db } from '../../db/db.ts';
 import type { Clock } from '../../shared/clock.ts';
 import { AppError, unwrap } from '../../shared/errors.ts';
 import { archiveDocument } from '../documents/archives.ts';
+import type { DocumentType } from '../documents/document-types.ts';
 import { changeStatus, makeOrderFromQuote } from '../documents/release-and-convert.ts';
-import type { DocumentType } from '../documents/sales-documents.ts';
 import { postCustomerPayment } from '../ledger/customer-payments.ts';
 import { postSalesOrder } from '../posting/post-sales-order.ts';
 

@@ -5,10 +5,10 @@ import { AppError, unwrap } from '../../shared/errors.ts';
 import { findBoundAction } from '../catalog/bound-actions.ts';
 import { entities, entity } from '../catalog/catalog.ts';
 import { navigationOf } from '../catalog/navigation.ts';
+import type { DocumentType } from '../documents/document-types.ts';
 import {
   addSalesLine,
   createSalesDocument,
-  type DocumentType,
   deleteSalesDocument,
   deleteSalesLine,
   updateSalesDocument,

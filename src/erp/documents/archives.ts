@@ -1,13 +1,9 @@
 import type { Queryable } from '../../db/db.ts';
 import { failure, type Result } from '../../shared/result.ts';
-import { salesOrderArchives, salesQuoteArchives } from '../catalog/document-entities.ts';
 import type { ApiRecord, ListQuery } from '../query/list-query.ts';
 import { getRecord, listRecords } from '../records/record-store.ts';
 import { atomic, type DbOrTx } from '../records/transactions.ts';
-import { type DocumentType, headerDef, lineDef } from './sales-documents.ts';
-
-export const archiveDef = (t: DocumentType) =>
-  t === 'Quote' ? salesQuoteArchives : salesOrderArchives;
+import { archiveDef, type DocumentType, headerDef, lineDef } from './document-types.ts';
 
 /** Snapshots a quote/order (header + lines, API shape) as the next version number; in `tx`. */
 export async function archiveInTx(

@@ -9,7 +9,8 @@ import { getRecord } from '../records/record-store.ts';
 import { atomic, type DbOrTx, emit } from '../records/transactions.ts';
 import { archiveInTx, archiveSwitch } from './archives.ts';
 import { recalcDocument } from './document-lines.ts';
-import { type DocumentType, headerDef, loadHeader } from './sales-documents.ts';
+import { type DocumentType, headerDef } from './document-types.ts';
+import { loadHeader } from './sales-documents.ts';
 import { type StatusAction, validateTransition } from './status-transitions.ts';
 
 const aggregate = (t: DocumentType) => (t === 'Quote' ? 'salesQuote' : 'salesOrder');

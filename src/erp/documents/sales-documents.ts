@@ -1,12 +1,6 @@
 import type { Queryable } from '../../db/db.ts';
 import { type Clock, isoDate, systemClock } from '../../shared/clock.ts';
 import { failure, ok, type Result } from '../../shared/result.ts';
-import {
-  salesOrderLines,
-  salesOrders,
-  salesQuoteLines,
-  salesQuotes,
-} from '../catalog/document-entities.ts';
 import type { EntityDef } from '../catalog/field-types.ts';
 import { currencyFactor, normalizeCurrency } from '../master-data/currencies.ts';
 import type { ApiRecord } from '../query/list-query.ts';
@@ -23,13 +17,7 @@ import {
   recalcDocument,
   resolveLine,
 } from './document-lines.ts';
-
-export type DocumentType = 'Quote' | 'Order';
-
-export const headerDef = (t: DocumentType): EntityDef =>
-  t === 'Quote' ? salesQuotes : salesOrders;
-export const lineDef = (t: DocumentType): EntityDef =>
-  t === 'Quote' ? salesQuoteLines : salesOrderLines;
+import { type DocumentType, headerDef, lineDef } from './document-types.ts';
 
 /** Reads a header row (optionally locked FOR UPDATE: posting and status changes serialize on it). */
 export async function loadHeader(

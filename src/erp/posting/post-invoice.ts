@@ -2,7 +2,7 @@ import type { Queryable } from '../../db/db.ts';
 import { type Dec, dec, roundAmount, sum } from '../../shared/money.ts';
 import type { HeaderRow } from '../documents/document-lines.ts';
 import { emit } from '../records/transactions.ts';
-import type { PostingLine } from './post-sales-order.ts';
+import type { PostingLine } from './posting-line.ts';
 
 interface InvoiceLineAmounts {
   readonly line: PostingLine;

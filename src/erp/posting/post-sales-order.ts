@@ -1,6 +1,6 @@
 import type { Queryable } from '../../db/db.ts';
 import { type Clock, isoDate, systemClock } from '../../shared/clock.ts';
-import { type Dec, dec } from '../../shared/money.ts';
+import { dec } from '../../shared/money.ts';
 import { failure, ok, type Result } from '../../shared/result.ts';
 import { archiveInTx, archiveSwitch } from '../documents/archives.ts';
 import type { HeaderRow } from '../documents/document-lines.ts';
@@ -12,6 +12,7 @@ import { nextNumber } from '../records/number-series.ts';
 import { atomic, type DbOrTx, emit } from '../records/transactions.ts';
 import { postInvoiceInTx } from './post-invoice.ts';
 import { postShipmentInTx } from './post-shipment.ts';
+import type { PostingLine } from './posting-line.ts';
 
 /** What to post: ship and/or invoice, optionally with per-line quantities (by `sequence`). */
 export interface PostOrderInput {
@@ -34,17 +35,6 @@ export interface PostOrderResult {
   readonly invoiceNumber?: string;
   /** True when the order was fully shipped and invoiced and so deleted, as BC does. */
   readonly orderDeleted: boolean;
-}
-
-/** A locked order line with the quantities this posting takes. */
-export interface PostingLine {
-  readonly row: Record<string, string | null> & {
-    id: string;
-    line_type: string;
-    line_number: number;
-  };
-  readonly ship: Dec;
-  readonly invoice: Dec;
 }
 
 /**
