@@ -14,6 +14,8 @@ export interface MappingJobData {
   readonly trigger?: string;
   /** One direction only (real-time runs: the side that changed). */
   readonly only?: PassDirection;
+  /** Every record in the mapping's filters, coupled or not (a full synchronization). */
+  readonly full?: boolean;
 }
 
 /**
@@ -40,6 +42,7 @@ export async function runMappingJob(
       await runMapping(engine.value, m, {
         trigger: data.trigger ?? 'schedule',
         ...(data.only ? { only: data.only } : {}),
+        ...(data.full ? { ignoreOnlyCoupled: true } : {}),
       });
       return { ran: true };
     } finally {

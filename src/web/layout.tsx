@@ -22,6 +22,13 @@ interface NavEntry {
 /** The navigation, grouped as an administrator and an order processor think of the work. */
 export const NAVIGATION: readonly { title: string; entries: readonly NavEntry[] }[] = [
   {
+    title: 'Setup',
+    entries: [
+      { href: '/setup/assisted', label: 'Assisted setup', admin: true },
+      { href: '/setup/connection', label: 'Connection setup' },
+    ],
+  },
+  {
     title: 'Master data',
     entries: [
       { href: '/customers', label: 'Customers' },

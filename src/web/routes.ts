@@ -8,9 +8,12 @@ import { AppError } from '../shared/errors.ts';
 import { csrfTokenFor, tokensMatch } from './csrf.ts';
 import { webErrorHandler } from './errors.tsx';
 import { parseForm } from './form.ts';
+import { registerAssistedSetupPage } from './pages/assisted-setup.tsx';
+import { registerConnectionSetupPage } from './pages/connection-setup.tsx';
 import { registerHomePage } from './pages/home.tsx';
 import { registerLoginPages } from './pages/login.tsx';
 import { registerMasterDataPages } from './pages/master-data.tsx';
+import { registerRunProgressPages } from './pages/run-progress.tsx';
 import type { WebAuth } from './web-auth.ts';
 import type { WebDeps } from './web-deps.ts';
 
@@ -34,6 +37,9 @@ const PAGES: readonly ((web: FastifyInstance, deps: WebDeps) => void)[] = [
   registerLoginPages,
   registerHomePage,
   registerMasterDataPages,
+  registerConnectionSetupPage,
+  registerAssistedSetupPage,
+  registerRunProgressPages,
 ];
 
 /**

@@ -3,19 +3,17 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../../app/context.ts';
 import { AppError } from '../../shared/errors.ts';
-import { listMappings, saveMapping } from '../../sync/mappings/mapping-repo.ts';
-import { validateMapping } from '../../sync/mappings/validate-mapping.ts';
+import { listMappings } from '../../sync/mappings/mapping-repo.ts';
 import {
   DELETION_CONFLICT_POLICIES,
   DIRECTIONS,
   FILTER_OPS,
-  type TableMapping,
   TRANSFORMATIONS,
   UPDATE_CONFLICT_POLICIES,
 } from '../../sync/model.ts';
 import { mappingStats } from '../../sync/queries.ts';
-import { erpPort } from '../adapters/erp-port.ts';
 import { restoreDefaultMapping } from '../connection-service.ts';
+import { updateMapping } from '../mapping-service.ts';
 import { queueMappingRun } from '../sync-jobs.ts';
 import { depsOf, mappingName, mappingOr404, must, PREFIX } from './shared.ts';
 
@@ -65,27 +63,6 @@ const fieldMapping = z.strictObject({
   matchPriority: z.number().int().min(0).max(100).default(0),
 });
 
-/** Validates a changed mapping against the schemas; every problem in one 400. */
-async function checked(ctx: AppContext, m: TableMapping): Promise<TableMapping> {
-  const names = (await listMappings(ctx.db)).map((x) => x.name);
-  const erp = erpPort(ctx.db);
-  const issues = validateMapping(m, {
-    erpFields: (t) => erp.fields(t),
-    crmColumns: () => undefined,
-    mappingNames: names,
-  });
-  if (issues.length > 0) {
-    throw new AppError(
-      'mapping_invalid',
-      `Mapping ${m.name} has ${issues.length} problem(s): ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
-      {
-        details: issues,
-      },
-    );
-  }
-  return m;
-}
-
 /** F3: integration table and field mappings — view, edit (validated), restore default, run now. */
 export function registerMappingRoutes(app: FastifyInstance, ctx: AppContext): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
@@ -124,11 +101,7 @@ export function registerMappingRoutes(app: FastifyInstance, ctx: AppContext): vo
         body: mappingPatch,
       },
     },
-    async (req) => {
-      const m = await checked(ctx, { ...(await mappingOr404(ctx, req.params.name)), ...req.body });
-      await saveMapping(ctx.db, m);
-      return m;
-    },
+    async (req) => must(await updateMapping(ctx.db, req.params.name, req.body)),
   );
   r.get(
     `${PREFIX}/tableMappings/:name/fieldMappings`,
@@ -150,9 +123,7 @@ export function registerMappingRoutes(app: FastifyInstance, ctx: AppContext): vo
     },
     async (req) => {
       const fields = req.body.map(({ position: _ignored, ...f }, i) => ({ ...f, position: i + 1 }));
-      const m = await checked(ctx, { ...(await mappingOr404(ctx, req.params.name)), fields });
-      await saveMapping(ctx.db, m);
-      return { value: m.fields };
+      return { value: must(await updateMapping(ctx.db, req.params.name, { fields })).fields };
     },
   );
   r.post(

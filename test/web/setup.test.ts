@@ -1,0 +1,104 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { browserUnavailable, logIn, openBrowser, type TestBrowser } from './browser.ts';
+import { PASSWORD, startUiFixture, type UiFixture } from './ui-fixture.ts';
+
+const skip = browserUnavailable();
+if (skip) console.log(`# browser tests skipped: ${skip}`);
+
+let ui: UiFixture;
+let admin: TestBrowser;
+
+before(async () => {
+  if (skip) return;
+  ui = await startUiFixture({ connect: false });
+  admin = await openBrowser();
+  await logIn(admin.page, ui.baseUrl, ui.users.admin, PASSWORD);
+});
+after(async () => {
+  await admin?.close();
+  await ui?.close();
+});
+
+test('assisted setup: connect, test, choose, enable and run a full synchronization with live progress', {
+  skip,
+}, async () => {
+  const { page } = admin;
+  await page.goto(`${ui.baseUrl}/setup/assisted`);
+  await page.getByLabel('Dynamics 365 Sales URL').fill(ui.connection.crmUrl);
+  await page.getByLabel(/Authority/).fill(ui.connection.authorityUrl);
+  await page.getByLabel('Tenant id').fill(ui.connection.tenantId);
+  await page.getByLabel('Client id').fill(ui.connection.clientId);
+  await page.getByLabel(/^Client secret/).fill('not the secret');
+  await page.getByRole('button', { name: 'Save and test the connection' }).click();
+  await page
+    .locator('#flash [role=alert]')
+    .getByText(/Authentication failed/)
+    .waitFor();
+  await page.getByLabel(/^Client secret/).fill(ui.connection.clientSecret);
+  await page.getByRole('button', { name: 'Save and test the connection' }).click();
+  await page.locator('#flash').getByText('The connection works').waitFor();
+  await admin.shot('assisted-setup-connect');
+  await page.getByRole('link', { name: /Continue: choose what to synchronize/ }).click();
+  await page.getByRole('heading', { name: 'Switches' }).waitFor();
+  await admin.shot('assisted-setup-choose');
+  await page.getByLabel('SALESORDER-ORDER').uncheck();
+  await page.getByRole('button', { name: 'Enable the integration and continue' }).click();
+  await page.waitForURL(/step=3/);
+  const order = await ui.db.query<{ job_enabled: boolean }>(
+    "SELECT job_enabled FROM integration.table_mappings WHERE name = 'SALESORDER-ORDER'",
+  );
+  assert.equal(order.rows[0]?.job_enabled, false, 'the choice switched that job off');
+  await page.getByRole('button', { name: 'Run full synchronization' }).click();
+  await page.waitForURL(/\/runs\//);
+  await page.getByText('Running').or(page.getByText('Synchronization finished')).first().waitFor();
+  await admin.shot('full-synchronization-running');
+  await page
+    .getByText(/Synchronization finished|had records that failed/)
+    .waitFor({ timeout: 120_000 });
+  await admin.shot('full-synchronization');
+  const coupled = await ui.db.query<{ n: number }>(
+    "SELECT count(*)::int AS n FROM integration.couplings WHERE mapping_name = 'ITEM-PRODUCT' AND state = 'coupled'",
+  );
+  assert.equal(coupled.rows[0]!.n, 30, 'every item is now a product in Dynamics 365 Sales');
+  const line = page.getByRole('row', { name: /ITEM-PRODUCT/ });
+  assert.match((await line.textContent()) ?? '', /Finished.*30/);
+});
+
+test('connection setup: switches and scheduled jobs, a bad interval is refused readably', {
+  skip,
+}, async () => {
+  const { page } = admin;
+  await page.goto(`${ui.baseUrl}/setup/connection`);
+  assert.match((await page.locator('main').textContent()) ?? '', /Enabled/);
+  const interval = page.getByLabel('Interval of CUSTOMER in minutes');
+  await interval.fill('45');
+  await page.getByRole('button', { name: 'Save the job of CUSTOMER' }).click();
+  await page.locator('#flash').getByText('The job of CUSTOMER is on, every 45 minutes.').waitFor();
+  await interval.fill('');
+  await page.getByRole('button', { name: 'Save the job of CUSTOMER' }).click();
+  await page.locator('#flash [role=alert]').getByText('at least 1 minute').waitFor();
+  await page.getByLabel('Automatically create sales orders').check();
+  await page.getByRole('button', { name: 'Save switches' }).click();
+  await page.locator('#flash').getByText('The switches are saved.').waitFor();
+  await page.getByRole('button', { name: 'Test connection' }).click();
+  await page.locator('#flash').getByText('The connection works').waitFor();
+  await admin.shot('connection-setup');
+});
+
+test('a read-only user sees the connection setup without any change', { skip }, async () => {
+  const reader = await openBrowser();
+  try {
+    await logIn(reader.page, ui.baseUrl, ui.users.readOnly, PASSWORD);
+    await reader.page.goto(`${ui.baseUrl}/setup/connection`);
+    await reader.page.getByRole('heading', { name: 'Scheduled jobs' }).waitFor();
+    assert.equal(await reader.page.locator('main button, main [hx-post]').count(), 0);
+    assert.equal(await reader.page.getByRole('link', { name: 'Assisted setup' }).count(), 0);
+    const res = await reader.page.goto(`${ui.baseUrl}/setup/assisted`);
+    assert.equal(res?.status(), 403);
+    assert.match((await reader.page.locator('[role=alert]').textContent()) ?? '', /may not/);
+    await reader.shot('readonly-connection-setup');
+  } finally {
+    await reader.close();
+  }
+});
