@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { reportOrderStatus } from '../../src/flows/sales-orders/order-events.ts';
+import { autoCreateSalesOrders } from '../../src/flows/sales-orders/order-pickup.ts';
 import { type FlowsFixture, longText, startFlowsFixture } from './flows-fixture.ts';
 
 let fx: FlowsFixture;
@@ -11,6 +13,13 @@ after(async () => {
 });
 
 const SUBMITTED = { statecode: 1, statuscode: 3 };
+
+/** One run of the order status job (what the workers run every minute). */
+async function reportStatus() {
+  const r = await reportOrderStatus(fx.server.ctx);
+  assert.ok(r.ok, r.ok ? '' : r.error.message);
+  return r.value;
+}
 
 /** A CRM order written by the salesperson: header, lines, then submitted. */
 async function crmOrder(
@@ -103,4 +112,143 @@ test('a submitted order with a catalogue product, a write-in and a long descript
   const again = await fx.api.post('/crmSalesOrders/createInErp', { crmIds: [id] });
   assert.equal(again.json.created, 0);
   assert.match(again.json.results[0].message, /already coupled to sales order/);
+
+  const released = await fx.erp.post(`salesOrders(${erpOrderId})/Microsoft.NAV.release`);
+  assert.ok(released.status < 300, released.text);
+  assert.deepEqual(await reportStatus(), {
+    events: 1,
+    posts: 1,
+    invoiced: 0,
+    reactivated: 0,
+    ignored: 0,
+  });
+  const synced = await fx.crmGet('salesorders', id);
+  assert.equal(synced.ordernumber, erpOrder.json.number, 'SALESORDER-ORDER sent the header');
+  assert.equal(Number(synced.totalamountlessfreight), 80);
+  const shipped = await fx.erp.post(`salesOrders(${erpOrderId})/Microsoft.NAV.ship`);
+  assert.ok(shipped.status < 300, shipped.text);
+  const invoiced = await fx.erp.post(`salesOrders(${erpOrderId})/Microsoft.NAV.invoice`);
+  assert.ok(invoiced.status < 300, invoiced.text);
+  const report = await reportStatus();
+  assert.equal(report.invoiced, 1);
+  const posts = await fx.crm.collectAll<{ text: string }>('posts', {
+    select: ['text'],
+    filter: `_regardingobjectid_value eq ${id}`,
+    orderby: ['createdon asc'],
+  });
+  assert.ok(posts.ok);
+  assert.deepEqual(
+    posts.value.map((p) => p.text.replace(/ \(.*\)\.$/, '')),
+    [
+      'The order status has changed to Released',
+      'A shipment has been created for the order',
+      'An invoice has been created for the order',
+    ],
+  );
+  const wall = await fx.crm.collectAll<{ text: string }>('posts', {
+    select: ['text'],
+    filter: `_regardingobjectid_value eq ${fx.crmIds.account}`,
+  });
+  assert.ok(wall.ok);
+  assert.ok(
+    wall.value.some((p) => p.text.startsWith(`Order '${order.ordernumber}' has been posted`)),
+  );
+  const final = await fx.crmGet('salesorders', id);
+  assert.equal(final.statecode, 4, 'Invoiced');
+  assert.equal(final.statuscode, 100003);
+  assert.deepEqual(await reportStatus(), {
+    events: 0,
+    posts: 0,
+    invoiced: 0,
+    reactivated: 0,
+    ignored: 0,
+  });
+});
+
+test('an order for an account coupled to no customer is refused with what to fix, listed with that message, retried, and created once the account is coupled', async () => {
+  const account = await fx.crmCreate('accounts', { name: 'Fabrikam AS', customertypecode: 3 });
+  const id = await crmOrder('Fabrikam chairs', account, [
+    { 'productid@odata.bind': `/products(${fx.crmIds.product})`, quantity: 1 },
+  ]);
+  const refused = await fx.api.post('/crmSalesOrders/createInErp', { crmIds: [id] });
+  assert.equal(refused.json.refused, 1);
+  assert.equal(refused.json.results[0].error.code, 'customer_not_coupled');
+  assert.match(
+    refused.json.results[0].error.message,
+    /There is no customer coupled to account Fabrikam AS\. Couple the account/,
+  );
+  const row = (await fx.api.get('/crmSalesOrders')).json.value.find(
+    (o: { crmId: string }) => o.crmId === id,
+  );
+  assert.equal(row.erpStatus, 'refused');
+  assert.match(row.error.message, /no customer coupled to account Fabrikam AS/);
+  assert.equal((await fx.crmGet('salesorders', id)).lastbackofficesubmit, null);
+
+  const again = await fx.api.post('/crmSalesOrders/createInErp', { crmIds: [id] });
+  assert.equal(again.json.refused, 1, 'still refused: nothing changed');
+  assert.equal(
+    row.error.attempts + 1,
+    (await fx.api.get('/crmSalesOrders')).json.value.find((o: { crmId: string }) => o.crmId === id)
+      .error.attempts,
+  );
+
+  const coupled = await fx.api.post('/couplings', {
+    mapping: 'CUSTOMER',
+    erpId: fx.ids.later,
+    crmId: account,
+  });
+  assert.ok(coupled.status < 300, coupled.text);
+  await fx.api.patch('/connection', { autoCreateSalesOrders: true });
+  const auto = await autoCreateSalesOrders(fx.server.ctx);
+  assert.ok(auto.ok);
+  assert.equal(auto.value.created, 1, JSON.stringify(auto.value));
+  const listed = (await fx.api.get('/crmSalesOrders')).json.value.find(
+    (o: { crmId: string }) => o.crmId === id,
+  );
+  assert.equal(listed.erpStatus, 'created');
+  assert.equal(listed.error, null);
+  assert.equal(listed.erpOrder.status, 'Open');
+  const erpOrder = await fx.erp.get(`salesOrders(${listed.erpOrder.id})`);
+  assert.equal(erpOrder.json.customerNumber, 'C-2');
+  const rerun = await autoCreateSalesOrders(fx.server.ctx);
+  assert.ok(rerun.ok);
+  assert.equal(rerun.value.results.length, 0, 'stamped orders are not picked up again');
+  await fx.api.patch('/connection', { autoCreateSalesOrders: false });
+});
+
+test('deleting the ERP order of a CRM order puts the CRM order back to Active/Pending with lastbackofficesubmit cleared', async () => {
+  const id = await crmOrder('To be deleted', fx.crmIds.account, [
+    {
+      'productid@odata.bind': `/products(${fx.crmIds.service})`,
+      quantity: 4,
+      ispriceoverridden: true,
+      priceperunit: 60,
+    },
+  ]);
+  const done = await fx.api.post('/crmSalesOrders/createInErp', { crmIds: [id] });
+  assert.equal(done.json.created, 1, done.text);
+  const erpOrderId = done.json.results[0].erpOrderId;
+  const lines = (await fx.erp.get(`salesOrders(${erpOrderId})/salesOrderLines`)).json.value;
+  assert.deepEqual(
+    lines.map((l: Record<string, unknown>) => [
+      l.lineType,
+      l.lineObjectNumber,
+      Number(l.quantity),
+      Number(l.unitPrice),
+    ]),
+    [['Resource', 'R-1', 4, 60]],
+  );
+  assert.ok((await fx.crmGet('salesorders', id)).lastbackofficesubmit);
+  const deleted = await fx.erp.delete(`salesOrders(${erpOrderId})`);
+  assert.ok(deleted.status < 300, deleted.text);
+  const report = await reportStatus();
+  assert.equal(report.reactivated, 1);
+  const crmOrderAfter = await fx.crmGet('salesorders', id);
+  assert.equal(crmOrderAfter.statecode, 0);
+  assert.equal(crmOrderAfter.statuscode, 2);
+  assert.equal(crmOrderAfter.lastbackofficesubmit, null);
+  // The salesperson can submit it again, and it becomes a new ERP order.
+  await fx.crmUpdate('salesorders', id, SUBMITTED);
+  const again = await fx.api.post('/crmSalesOrders/createInErp', { crmIds: [id] });
+  assert.equal(again.json.created, 1, again.text);
 });

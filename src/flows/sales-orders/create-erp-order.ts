@@ -1,6 +1,10 @@
 import type { DataverseClient } from '../../dataverse/index.ts';
 import type { Queryable } from '../../db/db.ts';
 import { createSalesDocument, getEntity, listEntities } from '../../erp/public-api.ts';
+import {
+  READ_ONLY_RECORD,
+  updateSubmittedOrder,
+} from '../../integration/adapters/submitted-orders.ts';
 import { isoDate } from '../../shared/clock.ts';
 import { failure, ok, type Result } from '../../shared/result.ts';
 import { readConnection } from '../../sync/connection/connection-repo.ts';
@@ -180,16 +184,14 @@ async function stampBackOfficeSubmit(
 ): Promise<Result<void>> {
   const today = isoDate(ctx.clock.now());
   if (doc.lastBackOfficeSubmit?.slice(0, 10) === today) return ok(undefined);
-  const direct = await client.update('salesorders', doc.id, { lastbackofficesubmit: today });
+  const patch = { lastbackofficesubmit: today };
+  const direct = await client.update('salesorders', doc.id, patch);
   if (direct.ok) return ok(undefined);
-  const steps = [
-    { statecode: ORDER_STATE.active, statuscode: 2 },
-    { lastbackofficesubmit: today },
-    { statecode: ORDER_STATE.submitted, statuscode: 3 },
-  ];
-  for (const patch of steps) {
-    const r = await client.update('salesorders', doc.id, patch);
-    if (!r.ok) return crmFailure(`Stamping lastbackofficesubmit on order ${doc.number}`, r.error);
-  }
+  const again =
+    direct.error.dataverseCode === READ_ONLY_RECORD
+      ? await updateSubmittedOrder(client, doc.id, patch)
+      : undefined;
+  const r = again ?? direct;
+  if (!r.ok) return crmFailure(`Stamping lastbackofficesubmit on order ${doc.number}`, r.error);
   return ok(undefined);
 }

@@ -142,10 +142,13 @@ async function handle(
       if (!r.ok) return r;
       const account = await accountOf(ctx, str(e.payload.customerNumber));
       if (account) {
+        // The order is known by the CRM order number it came with (its Your Reference).
+        const posted = await getEntity(ctx.db, 'salesInvoices', str(e.payload.invoiceId));
+        const reference = (posted.ok && str(posted.value['yourReference'])) || orderNumber;
         const wall = await post(
           'account',
           account,
-          `Order '${orderNumber}' has been posted (invoice ${invoice}).`,
+          `Order '${reference}' has been posted (invoice ${invoice}).`,
         );
         if (!wall.ok) ctx.logger.warn({ account, error: wall.error }, 'account wall post failed');
       }

@@ -14,6 +14,7 @@ import type {
   CrmWriteResult,
 } from '../../sync/ports.ts';
 import { CRM_ENTITIES, type CrmEntityInfo, TYPE_COLUMNS } from './crm-catalogue.ts';
+import { READ_ONLY_RECORD, updateSubmittedOrder } from './submitted-orders.ts';
 
 const LOOKUP_VALUE = /^_(.+)_value$/;
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -128,6 +129,13 @@ export function crmPort(client: DataverseClient): CrmPort {
         again.forEach((index, k) => {
           results[index] = single[k]!;
         });
+      }
+      for (const [i, r] of results.entries()) {
+        const op = ops[i]!;
+        if (r.ok || op.kind !== 'update' || op.entitySet !== 'salesorders') continue;
+        if (r.error.dataverseCode !== READ_ONLY_RECORD) continue;
+        const retried = await updateSubmittedOrder(client, String(op.id), op.patch);
+        if (retried) results[i] = retried;
       }
       // A 204 usually carries the new ETag; only writes answered without one are read back.
       const versions = await versionsAfterWrite(
