@@ -20,7 +20,12 @@ import {
 } from './records/record-store.ts';
 import { atomic, type DbOrTx } from './records/transactions.ts';
 
-export { type ChangedRecord, type ChangePage, readChanges } from './changes/change-feed.ts';
+export {
+  type ChangedRecord,
+  type ChangePage,
+  changeHorizon,
+  readChanges,
+} from './changes/change-feed.ts';
 export { archiveDocument, getArchive, listArchives } from './documents/archives.ts';
 export type { LineInput } from './documents/document-lines.ts';
 export type { DocumentType } from './documents/document-types.ts';

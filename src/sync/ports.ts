@@ -23,10 +23,22 @@ export interface ErpRecord {
   readonly values: Readonly<Record<string, unknown>>;
 }
 
+/** One page of an ERP table's changes. */
+export interface ErpChangePage {
+  readonly records: readonly ErpRecord[];
+  /** Every change up to this sequence has been returned: continue after it. */
+  readonly nextSeq: number;
+  /** True when more changes wait beyond `nextSeq`. */
+  readonly more: boolean;
+}
+
 export interface ErpPort {
-  /** Rows of `table` changed after `afterSeq` (all rows when null), in change order, at most `limit`. */
-  changedSince(table: string, afterSeq: number | null, limit: number): Promise<ErpRecord[]>;
-  /** The highest change sequence now (a pass caps its watermark at this value). */
+  /**
+   * Rows of `table` changed after `afterSeq` (all rows when null), in change order, at most
+   * `limit`, never beyond a change still in flight (the ERP's change feed).
+   */
+  changedSince(table: string, afterSeq: number | null, limit: number): Promise<ErpChangePage>;
+  /** The change sequence up to which every change has committed (a pass caps its watermark here). */
   currentSeq(): Promise<number>;
   get(table: string, ids: readonly string[]): Promise<Map<string, ErpRecord>>;
   /** Rows whose `field` equals `value` (case-insensitive for text unless told otherwise). */

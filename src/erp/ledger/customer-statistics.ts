@@ -1,6 +1,7 @@
 import { isoDate, systemClock } from '../../shared/clock.ts';
 import { amountString, sum } from '../../shared/money.ts';
 import { failure, ok, type Result } from '../../shared/result.ts';
+import { changeHorizon } from '../changes/change-feed.ts';
 import type { DbOrTx } from '../records/transactions.ts';
 
 /** Customer statistics in the local currency, as BC's customer statistics / CRM account statistics. */
@@ -86,8 +87,7 @@ export async function customersWithActivity(
   db: DbOrTx,
   afterSeq: number,
 ): Promise<Result<{ customerNumbers: string[]; nextSeq: number }>> {
-  const h = await db.query<{ h: number }>('SELECT erp.change_horizon() AS h');
-  const horizon = Number(h.rows[0]!.h);
+  const horizon = await changeHorizon(db);
   const r = await db.query<{ n: string }>(
     `SELECT customer_number AS n FROM erp.customer_ledger_entries
       WHERE change_seq > $1 AND change_seq <= $2

@@ -1,6 +1,6 @@
 import type { Db, Queryable } from '../../db/db.ts';
-import { INTEGRATION_ACTOR } from '../../integration/adapters/erp-port.ts';
 import type { AppFailure, Result } from '../../shared/result.ts';
+import { ERP_INTEGRATION_ACTOR } from '../../sync/ports.ts';
 
 class Refused extends Error {
   constructor(readonly failure: AppFailure) {
@@ -20,7 +20,7 @@ export async function inFlowTransaction<T>(
 ): Promise<Result<T>> {
   try {
     return await db.transaction(async (tx) => {
-      await tx.query("SELECT set_config('kobling.actor', $1, true)", [INTEGRATION_ACTOR]);
+      await tx.query("SELECT set_config('kobling.actor', $1, true)", [ERP_INTEGRATION_ACTOR]);
       await tx.query("SELECT pg_advisory_xact_lock(hashtext('kobling.flows:' || $1))", [lockKey]);
       const r = await fn(tx);
       if (!r.ok) throw new Refused(r.error);

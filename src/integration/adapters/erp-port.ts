@@ -1,13 +1,11 @@
 import type { Db } from '../../db/db.ts';
 import { type EntityDef, entities, type FieldDef } from '../../erp/catalog/catalog.ts';
+import { changeHorizon, readChanges } from '../../erp/public-api.ts';
 import { createRecord, updateRecord } from '../../erp/records/record-store.ts';
 import { atomic } from '../../erp/records/transactions.ts';
 import { failure, ok, type Result } from '../../shared/result.ts';
-import type { ErpPort, ErpRecord } from '../../sync/ports.ts';
+import { ERP_INTEGRATION_ACTOR, type ErpPort, type ErpRecord } from '../../sync/ports.ts';
 import { integrationEntities } from './erp-integration-entities.ts';
-
-/** The actor name stamped on rows the integration writes (its echoes are recognised by it). */
-export const INTEGRATION_ACTOR = 'integration';
 
 interface Row {
   id: string;
@@ -45,18 +43,20 @@ export function erpPort(db: Db): ErpPort {
   return {
     async changedSince(table, afterSeq, limit) {
       const e = def(table);
-      const r = await db.query<Row>(
-        `SELECT ${selectList(e)} FROM ${e.table} t WHERE ${where(e, 't.change_seq > $1')} ORDER BY t.change_seq LIMIT $2`,
-        [afterSeq ?? 0, limit],
-      );
-      return r.rows.map((row) => toRecord(e, row));
+      const page = await readChanges(db, table, afterSeq ?? 0, { limit, entity: e });
+      if (!page.ok) throw new Error(`Reading changes of ${table} failed: ${page.error.message}`);
+      return {
+        records: page.value.records.map((r) => ({
+          id: r.id,
+          changeSeq: r.changeSeq,
+          modifiedBy: r.modifiedBy,
+          values: Object.fromEntries(readable(e).map((f) => [f.name, r[f.name] ?? null])),
+        })),
+        nextSeq: page.value.nextSeq,
+        more: page.value.more,
+      };
     },
-    async currentSeq() {
-      // The horizon, not the sequence's last value: below it no change is still uncommitted, so
-      // a watermark capped there never steps over a change that commits late.
-      const r = await db.query<{ v: number }>('SELECT erp.change_horizon() AS v');
-      return Number(r.rows[0]?.v ?? 0);
-    },
+    currentSeq: () => changeHorizon(db),
     async get(table, ids) {
       const e = def(table);
       if (ids.length === 0) return new Map();
@@ -111,7 +111,7 @@ export function erpPort(db: Db): ErpPort {
       ]),
     );
     return atomic(db, async (tx) => {
-      await tx.query("SELECT set_config('kobling.actor', $1, true)", [INTEGRATION_ACTOR]);
+      await tx.query("SELECT set_config('kobling.actor', $1, true)", [ERP_INTEGRATION_ACTOR]);
       const saved = id
         ? await updateRecord(tx, erpDef, id, body)
         : await createRecord(tx, erpDef, body);

@@ -98,9 +98,9 @@ async function allRows(
   let after: number | null = null;
   for (;;) {
     const page = await ctx.erp.changedSince(m.erpTable, after, ctx.chunkSize ?? 1000);
-    if (page.length === 0) return rows;
-    rows.push(...page);
-    after = page[page.length - 1]!.changeSeq;
+    rows.push(...page.records);
+    if (!page.more) return rows;
+    after = page.nextSeq;
   }
 }
 

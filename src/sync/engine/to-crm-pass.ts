@@ -58,17 +58,18 @@ export const runToCrmPass: PassRunner = async (ctx, m, jobId, opts) => {
     );
     await process([...found.values()]);
   }
+  // Pages of the ERP change feed up to the cap read above; the watermark follows the feed's own
+  // position (a page can end in deletions only), never beyond the cap.
   let after = (await getWatermarks(ctx.db, m.name)).erp;
   for (;;) {
-    const page = (await ctx.erp.changedSince(m.erpTable, after, size)).filter(
-      (r) => r.changeSeq <= cap,
-    );
-    if (page.length === 0) break;
-    await process(page.filter((r) => r.modifiedBy !== ERP_INTEGRATION_ACTOR || opts.force));
-    after = page[page.length - 1]!.changeSeq;
+    const page = await ctx.erp.changedSince(m.erpTable, after, size);
+    const rows = page.records.filter((r) => r.changeSeq <= cap);
+    if (rows.length > 0)
+      await process(rows.filter((r) => r.modifiedBy !== ERP_INTEGRATION_ACTOR || opts.force));
+    after = Math.min(page.nextSeq, cap);
     await setWatermark(ctx.db, m.name, 'erp', after);
+    if (!page.more || rows.length < page.records.length) break;
   }
-  await setWatermark(ctx.db, m.name, 'erp', after ?? cap);
   return counters;
 };
 

@@ -174,9 +174,9 @@ async function* erpRecords(
   let after: number | null = null;
   for (;;) {
     const page = await ctx.erp.changedSince(m.erpTable, after, size);
-    if (page.length === 0) return;
-    yield page;
-    after = page[page.length - 1]!.changeSeq;
+    if (page.records.length > 0) yield [...page.records];
+    if (!page.more) return;
+    after = page.nextSeq;
   }
 }
 
