@@ -1,0 +1,159 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { type FlowsFixture, startFlowsFixture } from './flows-fixture.ts';
+
+let fx: FlowsFixture;
+before(async () => {
+  fx = await startFlowsFixture();
+});
+after(async () => {
+  await fx?.close();
+});
+
+const ACTIVE = { statecode: 1, statuscode: 2 };
+
+/** A quote written by the salesperson (draft with lines), then activated. */
+async function activeQuote(name: string, quantity: number): Promise<string> {
+  const id = await fx.crmCreate('quotes', {
+    name,
+    'customerid_account@odata.bind': `/accounts(${fx.crmIds.account})`,
+    effectiveto: '2026-12-31',
+  });
+  await fx.crmCreate('quotedetails', {
+    'quoteid@odata.bind': `/quotes(${id})`,
+    'productid@odata.bind': `/products(${fx.crmIds.product})`,
+    quantity,
+    ispriceoverridden: true,
+    priceperunit: 20,
+  });
+  await fx.crmUpdate('quotes', id, ACTIVE);
+  return id;
+}
+
+const processInErp = async (id: string) => {
+  const r = await fx.api.post('/crmQuotes/processInErp', { crmIds: [id] });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json.results[0].ok, true, r.text);
+  return r.json.results[0];
+};
+
+/** Revises a quote in the CRM, changes the new revision's quantity and activates it. */
+async function revise(id: string, quantity: number): Promise<string> {
+  const revised = await fx.crmAction('ReviseQuote', {
+    QuoteId: id,
+    ColumnSet: { AllColumns: true },
+  });
+  const newId = String(revised.quoteid);
+  const lines = await fx.crm.collectAll<{ quotedetailid: string }>('quotedetails', {
+    select: ['quotedetailid'],
+    filter: `_quoteid_value eq ${newId}`,
+  });
+  assert.ok(lines.ok);
+  await fx.crmUpdate('quotedetails', lines.value[0]!.quotedetailid, { quantity });
+  await fx.crmUpdate('quotes', newId, ACTIVE);
+  return newId;
+}
+
+const archives = async (number: string) =>
+  (await fx.erp.get(`salesQuoteArchives?$filter=number eq '${number}'&$orderby=versionNumber`)).json
+    .value as { versionNumber: number; lines: unknown }[];
+
+const erpLines = async (quoteId: string) =>
+  (await fx.erp.get(`salesQuotes(${quoteId})/salesQuoteLines`)).json.value as {
+    quantity: number;
+  }[];
+
+test('an activated quote becomes an ERP quote; each new revision archives the ERP quote and updates it in place; won after its order was submitted, the order gets the Quote No. and the quote is archived', async () => {
+  const first = await activeQuote('Office chairs for Adatum', 5);
+  const crmQuote = await fx.crmGet('quotes', first);
+  const made = await processInErp(first);
+  assert.equal(made.outcome, 'created');
+  const quoteId = made.erpQuoteId;
+  const erpQuote = await fx.erp.get(`salesQuotes(${quoteId})`);
+  assert.equal(erpQuote.json.externalDocumentNumber, 'Office chairs for Adatum');
+  assert.equal(erpQuote.json.yourReference, crmQuote.quotenumber);
+  assert.equal(erpQuote.json.quoteValidUntilDate, '2026-12-31');
+  assert.equal(Number((await erpLines(quoteId))[0]!.quantity), 5);
+  assert.equal((await processInErp(first)).outcome, 'unchanged');
+
+  const second = await revise(first, 7);
+  const updated = await processInErp(second);
+  assert.equal(updated.outcome, 'updated', JSON.stringify(updated));
+  assert.equal(updated.erpQuoteId, quoteId, 'updated in place');
+  assert.equal(Number((await erpLines(quoteId))[0]!.quantity), 7);
+  const third = await revise(second, 9);
+  assert.equal((await processInErp(third)).outcome, 'updated');
+  assert.equal(Number((await erpLines(quoteId))[0]!.quantity), 9);
+  const versions = await archives(made.erpQuoteNumber);
+  assert.deepEqual(
+    versions.map((v) => v.versionNumber),
+    [1, 2],
+  );
+
+  const order = await fx.crmAction('ConvertQuoteToSalesOrder', {
+    QuoteId: third,
+    ColumnSet: { AllColumns: true },
+  });
+  const orderId = String(order.salesorderid);
+  await fx.crmUpdate('salesorders', orderId, { statecode: 1, statuscode: 3 });
+  const won = await processInErp(third);
+  assert.equal(won.outcome, 'orderLinked', JSON.stringify(won));
+  const erpOrder = await fx.erp.get(`salesOrders(${orderId})`);
+  assert.equal(erpOrder.status, 200, erpOrder.text);
+  assert.equal(erpOrder.json.quoteNumber, made.erpQuoteNumber);
+  assert.equal(
+    (await fx.erp.get(`salesQuotes(${quoteId})`)).status,
+    404,
+    'the quote became the order',
+  );
+  assert.equal((await archives(made.erpQuoteNumber)).length, 3);
+  assert.ok((await fx.crmGet('salesorders', orderId)).lastbackofficesubmit);
+  assert.equal((await processInErp(third)).outcome, 'unchanged');
+  const listed = (await fx.api.get('/crmQuotes')).json.value.find(
+    (q: { crmId: string }) => q.crmId === third,
+  );
+  assert.equal(listed.state, 'Won');
+  assert.equal(listed.wonProcessed, true);
+});
+
+test('a quote won before its order is submitted is released and waits; the order submitted later gets the Quote No. and the quote is archived', async () => {
+  const id = await activeQuote('Standing desks for Adatum', 2);
+  const made = await processInErp(id);
+  const order = await fx.crmAction('ConvertQuoteToSalesOrder', {
+    QuoteId: id,
+    ColumnSet: { AllColumns: true },
+  });
+  const orderId = String(order.salesorderid);
+  const won = await processInErp(id);
+  assert.equal(won.outcome, 'released', JSON.stringify(won));
+  assert.equal((await fx.erp.get(`salesQuotes(${made.erpQuoteId})`)).json.status, 'Released');
+
+  await fx.crmUpdate('salesorders', orderId, { statecode: 1, statuscode: 3 });
+  const created = await fx.api.post('/crmSalesOrders/createInErp', { crmIds: [orderId] });
+  assert.equal(created.json.created, 1, created.text);
+  const erpOrder = await fx.erp.get(`salesOrders(${orderId})`);
+  assert.equal(erpOrder.json.quoteNumber, made.erpQuoteNumber);
+  assert.equal((await fx.erp.get(`salesQuotes(${made.erpQuoteId})`)).status, 404);
+  assert.equal((await archives(made.erpQuoteNumber)).length, 1);
+});
+
+test('a lost quote: its ERP quote is archived and deleted; a draft quote is refused with what to do', async () => {
+  const id = await activeQuote('Lamps for Adatum', 1);
+  const made = await processInErp(id);
+  await fx.crmAction('CloseQuote', {
+    QuoteClose: { 'quoteid@odata.bind': `/quotes(${id})`, subject: 'Lost' },
+    Status: 5,
+  });
+  const lost = await processInErp(id);
+  assert.equal(lost.outcome, 'archived', JSON.stringify(lost));
+  assert.equal((await fx.erp.get(`salesQuotes(${made.erpQuoteId})`)).status, 404);
+  assert.equal((await archives(made.erpQuoteNumber)).length, 1);
+
+  const draft = await fx.crmCreate('quotes', {
+    name: 'Not yet',
+    'customerid_account@odata.bind': `/accounts(${fx.crmIds.account})`,
+  });
+  const refused = await fx.api.post('/crmQuotes/processInErp', { crmIds: [draft] });
+  assert.equal(refused.json.refused, 1);
+  assert.equal(refused.json.results[0].error.code, 'quote_not_active');
+});
