@@ -7,6 +7,7 @@ import { registerIntegrationCommands } from './commands/integration.ts';
 import { registerMigrate } from './commands/migrate.ts';
 import { registerSeed } from './commands/seed.ts';
 import { registerStart } from './commands/start.ts';
+import { registerStatus } from './commands/status.ts';
 import { registerUserCommands } from './commands/users.ts';
 import { registerWorker } from './commands/worker.ts';
 
@@ -27,6 +28,7 @@ export function buildProgram(cli: CliEnv): Command {
   registerSeed(program, cli);
   registerUserCommands(program, cli);
   registerIntegrationCommands(program, cli);
+  registerStatus(program, cli);
   registerCrmEmulator(program, cli);
   return program;
 }

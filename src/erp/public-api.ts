@@ -26,6 +26,7 @@ export {
   changeHorizon,
   readChanges,
 } from './changes/change-feed.ts';
+export { type PendingChanges, pendingChanges } from './changes/pending-changes.ts';
 export { archiveDocument, getArchive, listArchives } from './documents/archives.ts';
 export type { LineInput } from './documents/document-lines.ts';
 export type { DocumentType } from './documents/document-types.ts';
@@ -57,6 +58,7 @@ export {
   type PostOrderResult,
   postSalesOrder,
 } from './posting/post-sales-order.ts';
+export { postingCounts } from './posting/posting-counts.ts';
 export type { ApiRecord, ListQuery } from './query/list-query.ts';
 export type { DbOrTx } from './records/transactions.ts';
 

@@ -1,9 +1,14 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../app/context.ts';
 import { pendingMigrations } from '../db/migrate.ts';
+import { crmHealth } from '../integration/health/crm-health.ts';
 import { errorBody } from './error-handler.ts';
 
-/** `/health`: the process answers. `/ready`: the database answers and every migration is applied. */
+/**
+ * `/health`: the process answers. `/ready`: the database answers with every migration applied,
+ * the job queue's tables answer, and an enabled CRM connection answers; otherwise 503 naming the
+ * failing check.
+ */
 export function registerHealthRoutes(app: FastifyInstance, ctx: AppContext): void {
   app.get(
     '/health',
@@ -17,6 +22,7 @@ export function registerHealthRoutes(app: FastifyInstance, ctx: AppContext): voi
     '/ready',
     { config: { public: true }, schema: { tags: ['system'], summary: 'Readiness' } },
     async (_req, reply) => {
+      const checks: Record<string, string> = {};
       try {
         const pending = await pendingMigrations(ctx.db);
         if (pending.length > 0) {
@@ -26,11 +32,28 @@ export function registerHealthRoutes(app: FastifyInstance, ctx: AppContext): voi
             }),
           );
         }
-        return { status: 'ready' };
+        checks.database = 'ok';
       } catch (err) {
         ctx.logger.warn({ err }, 'readiness check failed');
         return reply.status(503).send(errorBody('not_ready', 'The database is not reachable'));
       }
+      try {
+        // Only a process that runs the job queue checks it (test servers and tools run without).
+        if (ctx.boss) await ctx.db.query('SELECT version FROM pgboss.version');
+        checks.jobQueue = ctx.boss ? 'ok' : 'not used';
+      } catch (err) {
+        ctx.logger.warn({ err }, 'job queue readiness check failed');
+        return reply
+          .status(503)
+          .send(
+            errorBody('not_ready', 'The job queue (schema pgboss) is not available', { checks }),
+          );
+      }
+      const crm = await crmHealth({ ...ctx });
+      checks.crm = crm.state;
+      if (crm.state === 'failing')
+        return reply.status(503).send(errorBody('not_ready', crm.reason, { checks }));
+      return { status: 'ready', checks };
     },
   );
 }

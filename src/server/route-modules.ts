@@ -8,6 +8,7 @@ import { registerWebUi } from '../web/routes.ts';
 import { registerAuthRoutes } from './auth/routes.ts';
 import { webAuthFor } from './auth/web-auth.ts';
 import { registerHealthRoutes } from './health-routes.ts';
+import { registerMetricsRoute } from './metrics-route.ts';
 
 /** A part's HTTP surface: registers its routes on the main server. */
 export type RouteModule = (app: FastifyInstance, ctx: AppContext) => void | Promise<void>;
@@ -18,6 +19,7 @@ export type RouteModule = (app: FastifyInstance, ctx: AppContext) => void | Prom
  */
 export const routeModules: readonly RouteModule[] = [
   registerHealthRoutes,
+  registerMetricsRoute,
   registerAuthRoutes,
   registerErpRoutes,
   registerIntegrationRoutes,

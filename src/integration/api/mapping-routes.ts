@@ -14,6 +14,7 @@ import {
 import { mappingStats } from '../../sync/queries.ts';
 import { restoreDefaultMapping } from '../connection-service.ts';
 import { updateMapping } from '../mapping-service.ts';
+import { listRealtimeMappings, setRealtime } from '../realtime/realtime-settings.ts';
 import { queueMappingRun } from '../sync-jobs.ts';
 import { depsOf, mappingName, mappingOr404, must, PREFIX } from './shared.ts';
 
@@ -42,6 +43,8 @@ const mappingPatch = z.strictObject({
   jobEnabled: z.boolean().optional(),
   jobIntervalMinutes: z.number().int().min(1).max(10080).optional(),
   inactivityTimeoutMinutes: z.number().int().min(0).max(100000).optional(),
+  /** Near-real-time propagation; null goes back to the default (on for master data). */
+  realtime: z.boolean().nullable().optional(),
 });
 
 const fieldMapping = z.strictObject({
@@ -77,9 +80,11 @@ export function registerMappingRoutes(app: FastifyInstance, ctx: AppContext): vo
     },
     async () => {
       const stats = await mappingStats(ctx.db);
+      const realtime = new Map((await listRealtimeMappings(ctx.db)).map((m) => [m.name, m]));
       return {
         value: (await listMappings(ctx.db)).map((m) => ({
           ...m,
+          realtime: realtime.get(m.name)?.realtime ?? false,
           numberOfErrors: stats.get(m.name)?.errors ?? 0,
           numberOfSkipped: stats.get(m.name)?.skipped ?? 0,
           lastRunAt: stats.get(m.name)?.lastRunAt ?? null,
@@ -101,7 +106,13 @@ export function registerMappingRoutes(app: FastifyInstance, ctx: AppContext): vo
         body: mappingPatch,
       },
     },
-    async (req) => must(await updateMapping(ctx.db, req.params.name, req.body)),
+    async (req) => {
+      const { realtime, ...patch } = req.body;
+      const m = must(await updateMapping(ctx.db, req.params.name, patch));
+      if (realtime !== undefined) await setRealtime(ctx.db, m.name, realtime);
+      const switches = await listRealtimeMappings(ctx.db);
+      return { ...m, realtime: switches.find((x) => x.name === m.name)?.realtime ?? false };
+    },
   );
   r.get(
     `${PREFIX}/tableMappings/:name/fieldMappings`,

@@ -4,6 +4,7 @@ import { registerConnectionRoutes } from './connection-routes.ts';
 import { registerCouplingRoutes } from './coupling-routes.ts';
 import { registerLogRoutes } from './log-routes.ts';
 import { registerMappingRoutes } from './mapping-routes.ts';
+import { registerStatusRoutes } from './status-routes.ts';
 
 /** The integration API under /api/integration/v1 (PRODUCT.md §2.3). */
 export function registerIntegrationRoutes(app: FastifyInstance, ctx: AppContext): void {
@@ -11,4 +12,5 @@ export function registerIntegrationRoutes(app: FastifyInstance, ctx: AppContext)
   registerMappingRoutes(app, ctx);
   registerCouplingRoutes(app, ctx);
   registerLogRoutes(app, ctx);
+  registerStatusRoutes(app, ctx);
 }

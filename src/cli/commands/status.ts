@@ -1,0 +1,52 @@
+import type { Command } from 'commander';
+import { integrationStatus, type MappingStatus } from '../../integration/status/mapping-status.ts';
+import { type CliEnv, configFrom, printResult } from '../cli-context.ts';
+import { openRuntime } from '../runtime.ts';
+
+const ago = (iso: string | undefined, now: number): string => {
+  if (!iso) return 'never';
+  const s = Math.max(0, Math.round((now - new Date(iso).getTime()) / 1000));
+  if (s < 120) return `${s} s ago`;
+  if (s < 7200) return `${Math.round(s / 60)} min ago`;
+  return `${Math.round(s / 3600)} h ago`;
+};
+
+const lag = (m: MappingStatus): string =>
+  m.lagSeconds === null
+    ? '-'
+    : m.lagSeconds < 120
+      ? `${m.lagSeconds.toFixed(1)} s`
+      : `${Math.round(m.lagSeconds / 60)} min`;
+
+/** `kobling status`: every mapping's state, lag, last run and errors on one screen. */
+export function registerStatus(program: Command, cli: CliEnv): void {
+  program
+    .command('status')
+    .description(
+      "One screen of the integration: every mapping's state, ERP backlog and lag, last run, errors, and warnings",
+    )
+    .option('--json', 'print as JSON')
+    .action(async (opts: { json?: boolean }) => {
+      const rt = await openRuntime(
+        configFrom(cli, { KOBLING_LOG_LEVEL: cli.env.KOBLING_LOG_LEVEL ?? 'warn' }),
+      );
+      try {
+        const status = await integrationStatus(rt.ctx.db, rt.ctx.clock);
+        const now = rt.ctx.clock.now().getTime();
+        printResult(cli, opts.json, status, (s) => [
+          `Connection  ${s.connection.enabled ? `enabled (${s.connection.crmUrl})` : 'not enabled'}`,
+          ...(s.warnings.length > 0
+            ? ['', `${s.warnings.length} warning(s):`, ...s.warnings.map((w) => `  ! ${w}`)]
+            : ['No warnings.']),
+          '',
+          `${'MAPPING'.padEnd(20)} ${'STATE'.padEnd(8)} ${'RT'.padEnd(3)} ${'LAST RUN'.padEnd(14)} ${'RESULT'.padEnd(10)} ${'BACKLOG'.padStart(7)} ${'LAG'.padStart(8)} ${'FAILED'.padStart(6)} ${'SKIPPED'.padStart(7)}`,
+          ...s.mappings.map(
+            (m) =>
+              `${m.mapping.padEnd(20)} ${m.state.padEnd(8)} ${(m.realtime ? 'on' : 'off').padEnd(3)} ${ago(m.lastRun?.startedAt, now).padEnd(14)} ${(m.lastRun?.status ?? '-').padEnd(10)} ${String(m.pendingErpChanges).padStart(7)} ${lag(m).padStart(8)} ${String(m.failedRecords).padStart(6)} ${String(m.skippedRecords).padStart(7)}`,
+          ),
+        ]);
+      } finally {
+        await rt.close();
+      }
+    });
+}

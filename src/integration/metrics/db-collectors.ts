@@ -1,0 +1,133 @@
+import { Counter, Gauge } from 'prom-client';
+import type { Queryable } from '../../db/db.ts';
+import { postingCounts } from '../../erp/public-api.ts';
+import { COUNTER_NAMES } from '../../sync/model.ts';
+import { registry } from './registry.ts';
+
+let registered = false;
+// The database the collectors read: the last one registered (one per process outside tests).
+let source: Queryable;
+
+/**
+ * Metrics read from the database when `/metrics` is scraped, so every worker process's runs are
+ * counted whichever process serves the scrape. Registered once per process.
+ */
+export function registerDbCollectors(database: Queryable): void {
+  source = database;
+  if (registered) return;
+  registered = true;
+  const db: Queryable = { query: (text, params) => source.query(text, params) };
+
+  new Counter({
+    name: 'kobling_sync_runs_total',
+    help: 'Synchronization passes by mapping, direction and outcome (succeeded, failed, running…)',
+    labelNames: ['mapping', 'direction', 'outcome'] as const,
+    registers: [registry],
+    async collect() {
+      const r = await db.query<{
+        mapping_name: string;
+        direction: string;
+        status: string;
+        n: string;
+      }>(
+        `SELECT mapping_name, direction, status, count(*) AS n FROM integration.sync_jobs
+          GROUP BY mapping_name, direction, status`,
+      );
+      this.reset();
+      for (const row of r.rows)
+        this.inc(
+          { mapping: row.mapping_name, direction: row.direction, outcome: row.status },
+          Number(row.n),
+        );
+    },
+  });
+
+  new Counter({
+    name: 'kobling_sync_records_total',
+    help: 'Records handled by synchronization passes, by mapping, direction and outcome (inserted, modified, failed, skipped…)',
+    labelNames: ['mapping', 'direction', 'outcome'] as const,
+    registers: [registry],
+    async collect() {
+      const sums = COUNTER_NAMES.map((c) => `sum(${c})::bigint AS ${c}`).join(', ');
+      const r = await db.query<Record<string, string>>(
+        `SELECT mapping_name, direction, ${sums} FROM integration.sync_jobs GROUP BY mapping_name, direction`,
+      );
+      this.reset();
+      for (const row of r.rows)
+        for (const c of COUNTER_NAMES)
+          this.inc(
+            { mapping: row.mapping_name!, direction: row.direction!, outcome: c },
+            Number(row[c] ?? 0),
+          );
+    },
+  });
+
+  new Gauge({
+    name: 'kobling_sync_open_errors',
+    help: 'Coupled records whose last synchronization failed, and skipped records, by mapping',
+    labelNames: ['mapping', 'kind'] as const,
+    registers: [registry],
+    async collect() {
+      const r = await db.query<{ mapping_name: string; failed: string; skipped: string }>(
+        `SELECT mapping_name,
+                count(*) FILTER (WHERE last_result_to_crm = 'Failure' OR last_result_to_erp = 'Failure') AS failed,
+                count(*) FILTER (WHERE skipped) AS skipped
+           FROM integration.couplings GROUP BY mapping_name`,
+      );
+      this.reset();
+      for (const row of r.rows) {
+        this.set({ mapping: row.mapping_name, kind: 'failed' }, Number(row.failed));
+        this.set({ mapping: row.mapping_name, kind: 'skipped' }, Number(row.skipped));
+      }
+    },
+  });
+
+  new Gauge({
+    name: 'kobling_sync_last_success_timestamp_seconds',
+    help: 'When each mapping last finished a pass successfully (Unix time)',
+    labelNames: ['mapping', 'direction'] as const,
+    registers: [registry],
+    async collect() {
+      const r = await db.query<{ mapping_name: string; direction: string; at: Date }>(
+        `SELECT mapping_name, direction, max(finished_at) AS at FROM integration.sync_jobs
+          WHERE status = 'succeeded' GROUP BY mapping_name, direction`,
+      );
+      this.reset();
+      for (const row of r.rows)
+        this.set(
+          { mapping: row.mapping_name, direction: row.direction },
+          new Date(row.at).getTime() / 1000,
+        );
+    },
+  });
+
+  new Gauge({
+    name: 'kobling_job_queue_depth',
+    help: 'Background jobs waiting to run, by queue',
+    labelNames: ['queue'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      // The queue's tables exist once some process started pg-boss on this database.
+      const exists = await db.query<{ t: string | null }>("SELECT to_regclass('pgboss.job') AS t");
+      if (!exists.rows[0]?.t) return;
+      const r = await db.query<{ name: string; n: string }>(
+        `SELECT name, count(*) AS n FROM pgboss.job WHERE state IN ('created', 'retry') GROUP BY name`,
+      );
+      for (const row of r.rows) this.set({ queue: row.name }, Number(row.n));
+    },
+  });
+
+  new Counter({
+    name: 'kobling_erp_postings_total',
+    help: 'Posted ERP documents, by kind',
+    labelNames: ['document'] as const,
+    registers: [registry],
+    async collect() {
+      const c = await postingCounts(db);
+      this.reset();
+      this.inc({ document: 'salesShipment' }, c.shipments);
+      this.inc({ document: 'salesInvoice' }, c.invoices);
+    },
+  });
+}
