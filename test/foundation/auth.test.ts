@@ -33,7 +33,10 @@ test('health and readiness answer without login', async () => {
   assert.deepEqual(await (await fetch(`${server.baseUrl}/health`)).json(), { status: 'ok' });
   const ready = await fetch(`${server.baseUrl}/ready`);
   assert.equal(ready.status, 200);
-  assert.deepEqual(await ready.json(), { status: 'ready' });
+  assert.deepEqual(await ready.json(), {
+    status: 'ready',
+    checks: { database: 'ok', jobQueue: 'not used', crm: 'not enabled' },
+  });
 });
 
 test('unauthenticated requests get 401 with the error body', async () => {
