@@ -1,4 +1,5 @@
 import { registerOperation } from './api/router.ts';
+import { optionsOf } from './catalogue/definitions.ts';
 import {
   collectionNavigations,
   ENTITIES,
@@ -33,6 +34,31 @@ const OPERATIONS: {
   returns?: string;
 }[] = [
   { name: 'WhoAmI', kind: 'Function', params: [], returns: 'mscrm.WhoAmIResponse' },
+  {
+    name: 'RetrieveVersion',
+    kind: 'Function',
+    params: [],
+    returns: 'mscrm.RetrieveVersionResponse',
+  },
+  {
+    name: 'RetrieveMetadataChanges',
+    kind: 'Function',
+    params: [
+      ['Query', 'mscrm.EntityQueryExpression'],
+      ['ClientVersionStamp', 'Edm.String'],
+    ],
+    returns: 'mscrm.RetrieveMetadataChangesResponse',
+  },
+  {
+    name: 'InsertOptionValue',
+    kind: 'Action',
+    params: [
+      ['EntityLogicalName', 'Edm.String'],
+      ['AttributeLogicalName', 'Edm.String'],
+      ['Label', 'mscrm.Label'],
+    ],
+    returns: 'mscrm.InsertOptionValueResponse',
+  },
   {
     name: 'WinQuote',
     kind: 'Action',
@@ -111,6 +137,57 @@ const OPERATIONS: {
   },
 ];
 
+/** Parameters a client may leave out. */
+const OPTIONAL_PARAMETERS = new Set(['ClientVersionStamp']);
+
+/** Complex types of the functions' parameters and answers. */
+const SUPPORT_TYPES = [
+  '<ComplexType Name="RetrieveVersionResponse"><Property Name="Version" Type="Edm.String"/></ComplexType>',
+  '<ComplexType Name="InsertOptionValueResponse"><Property Name="NewOptionValue" Type="Edm.Int32" Nullable="false"/></ComplexType>',
+  '<ComplexType Name="LocalizedLabel"><Property Name="Label" Type="Edm.String"/><Property Name="LanguageCode" Type="Edm.Int32" Nullable="false"/></ComplexType>',
+  '<ComplexType Name="Label"><Property Name="LocalizedLabels" Type="Collection(mscrm.LocalizedLabel)"/><Property Name="UserLocalizedLabel" Type="mscrm.LocalizedLabel"/></ComplexType>',
+  '<ComplexType Name="MetadataPropertiesExpression"><Property Name="AllProperties" Type="Edm.Boolean" Nullable="false"/><Property Name="PropertyNames" Type="Collection(Edm.String)"/></ComplexType>',
+  '<ComplexType Name="MetadataConditionExpression"><Property Name="PropertyName" Type="Edm.String"/><Property Name="ConditionOperator" Type="Edm.String"/><Property Name="Value" Type="mscrm.Object"/></ComplexType>',
+  '<ComplexType Name="Object" OpenType="true"><Property Name="Type" Type="Edm.String"/><Property Name="Value" Type="Edm.String"/></ComplexType>',
+  '<ComplexType Name="MetadataFilterExpression"><Property Name="FilterOperator" Type="Edm.String"/><Property Name="Conditions" Type="Collection(mscrm.MetadataConditionExpression)"/></ComplexType>',
+  '<ComplexType Name="AttributeQueryExpression"><Property Name="Criteria" Type="mscrm.MetadataFilterExpression"/><Property Name="Properties" Type="mscrm.MetadataPropertiesExpression"/></ComplexType>',
+  '<ComplexType Name="EntityQueryExpression"><Property Name="Criteria" Type="mscrm.MetadataFilterExpression"/><Property Name="Properties" Type="mscrm.MetadataPropertiesExpression"/><Property Name="AttributeQuery" Type="mscrm.AttributeQueryExpression"/></ComplexType>',
+  '<ComplexType Name="EntityMetadata" OpenType="true"><Property Name="MetadataId" Type="Edm.Guid"/><Property Name="LogicalName" Type="Edm.String"/><Property Name="EntitySetName" Type="Edm.String"/></ComplexType>',
+  '<ComplexType Name="DeletedMetadataCollection" OpenType="true"/>',
+  '<ComplexType Name="RetrieveMetadataChangesResponse"><Property Name="EntityMetadata" Type="Collection(mscrm.EntityMetadata)"/><Property Name="ServerVersionStamp" Type="Edm.String"/><Property Name="DeletedMetadata" Type="mscrm.DeletedMetadataCollection"/></ComplexType>',
+];
+
+/** An option's label as an enum member name (letters, digits and `_`, unique in its enum). */
+function memberNames(options: readonly { value: number; label: string }[]): string[] {
+  const seen = new Set<string>();
+  return options.map((o) => {
+    let name = o.label.replace(/[^A-Za-z0-9]+/g, '_').replace(/^_+|_+$/g, '') || `Value${o.value}`;
+    if (/^\d/.test(name)) name = `_${name}`;
+    if (seen.has(name)) name = `${name}_${o.value}`;
+    seen.add(name);
+    return name;
+  });
+}
+
+/**
+ * The option sets of a table as enum types (`account_customertypecode`), so code generators can
+ * name the values; the columns themselves stay `Edm.Int32`, the numbers Dataverse sends.
+ */
+function enumTypes(e: EntityDef): string[] {
+  const out: string[] = [];
+  for (const column of Object.keys(e.columns)) {
+    const options = optionsOf(e, column);
+    if (!options || options.length === 0) continue;
+    const names = memberNames(options);
+    out.push(
+      `<EnumType Name="${e.logicalName}_${column}" UnderlyingType="Edm.Int32">${options
+        .map((o, i) => `<Member Name="${names[i]}" Value="${o.value}"/>`)
+        .join('')}</EnumType>`,
+    );
+  }
+  return out;
+}
+
 function entityType(e: EntityDef, annotations: boolean): string[] {
   const out = [`<EntityType Name="${e.logicalName}" BaseType="mscrm.crmbaseentity">`];
   out.push(`<Key><PropertyRef Name="${e.primaryKey}"/></Key>`);
@@ -158,11 +235,13 @@ export function metadataDocument(annotations: boolean): string {
     ...ENTITIES.flatMap((e) => entityType(e, annotations)),
     '<ComplexType Name="WhoAmIResponse"><Property Name="BusinessUnitId" Type="Edm.Guid" Nullable="false"/><Property Name="UserId" Type="Edm.Guid" Nullable="false"/><Property Name="OrganizationId" Type="Edm.Guid" Nullable="false"/></ComplexType>',
     '<ComplexType Name="ColumnSet"><Property Name="AllColumns" Type="Edm.Boolean" Nullable="false"/><Property Name="Columns" Type="Collection(Edm.String)"/></ComplexType>',
+    ...SUPPORT_TYPES,
+    ...ENTITIES.flatMap(enumTypes),
   ];
   for (const op of OPERATIONS) {
     lines.push(`<${op.kind} Name="${op.name}">`);
     for (const [n, t] of op.params)
-      lines.push(`<Parameter Name="${n}" Type="${t}" Nullable="false"/>`);
+      lines.push(`<Parameter Name="${n}" Type="${t}" Nullable="${OPTIONAL_PARAMETERS.has(n)}"/>`);
     if (op.returns) lines.push(`<ReturnType Type="${op.returns}" Nullable="false"/>`);
     lines.push(`</${op.kind}>`);
   }

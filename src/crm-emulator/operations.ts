@@ -1,3 +1,4 @@
+import { retrieveMetadataChanges } from './api/metadata-changes.ts';
 import { insertOptionValue } from './api/option-metadata.ts';
 import { registerOperation } from './api/router.ts';
 import { jsonResponse } from './api/types.ts';
@@ -21,3 +22,5 @@ registerOperation('RetrieveVersion', 'GET', async (ctx) =>
 );
 
 registerOperation('InsertOptionValue', 'POST', insertOptionValue);
+
+registerOperation('RetrieveMetadataChanges', 'GET', retrieveMetadataChanges);

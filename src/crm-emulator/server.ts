@@ -10,7 +10,7 @@ import type { ApiRequest, ApiResponse, Caller, OrgFacts, RequestContext } from '
 import { registerClient } from './auth/clients.ts';
 import { impersonate } from './auth/impersonation.ts';
 import { issueToken, openIdConfiguration, type TokenIssuer } from './auth/token-endpoint.ts';
-import { verifyToken } from './auth/tokens.ts';
+import { isOrgResource, verifyToken } from './auth/tokens.ts';
 import { entityByName } from './catalogue/index.ts';
 import { CODES, CrmError, errorBody } from './errors.ts';
 import { parsePrefer } from './odata/prefer.ts';
@@ -141,7 +141,8 @@ export async function startCrmEmulator(options: CrmEmulatorOptions): Promise<Run
     const claims = auth.startsWith('Bearer ')
       ? verifyToken(issuer.key, auth.slice(7).trim(), Math.floor(clock.now().getTime() / 1000))
       : undefined;
-    if (!claims) return unauthorized(issuer);
+    // A token for another resource is refused as Dataverse does, even when its signature is good.
+    if (!claims || !isOrgResource(claims.aud, issuer.baseUrl)) return unauthorized(issuer);
     const app: Caller = { clientId: claims.appid, systemUserId: claims.oid };
     const admitted = limits?.admit(app.clientId);
     if (admitted && !('done' in admitted)) return admitted;

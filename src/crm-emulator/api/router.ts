@@ -10,6 +10,7 @@ import {
   retrieveHandler,
   upsertHandler,
 } from './crud.ts';
+import { entityDefinitions } from './entity-definitions.ts';
 import { optionMetadata } from './option-metadata.ts';
 import { countCollection, retrieveMultiple } from './query.ts';
 import { type ApiRequest, type ApiResponse, jsonResponse, type RequestContext } from './types.ts';
@@ -63,10 +64,9 @@ export async function route(
   if (!m) throw segmentNotFound(req.url.pathname);
   const path = decodeURIComponent(m[1] ?? '');
   if (path === '') return serviceDocument(ctx);
-  if (path.startsWith('EntityDefinitions(')) {
+  if (path === 'EntityDefinitions' || path.startsWith('EntityDefinitions(')) {
     const metadata = req.method === 'GET' ? await optionMetadata(ctx, path) : undefined;
-    if (metadata) return metadata;
-    throw segmentNotFound('EntityDefinitions');
+    return metadata ?? entityDefinitions(ctx, req, path);
   }
   const segments = path.split('/');
   const head = /^([A-Za-z_$][A-Za-z0-9_.$]*?)(\(\s*\))?(\((.*)\))?$/.exec(segments[0]!);

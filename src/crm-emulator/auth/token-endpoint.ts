@@ -1,7 +1,7 @@
 import type { Db } from '../../db/db.ts';
 import { type ApiResponse, jsonResponse } from '../api/types.ts';
 import { findClient } from './clients.ts';
-import { secretMatches, signToken } from './tokens.ts';
+import { isOrgResource, secretMatches, signToken } from './tokens.ts';
 
 export interface TokenIssuer {
   readonly key: Buffer;
@@ -91,10 +91,19 @@ export async function issueToken(
       `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${clientId}'.`,
     );
   }
+  const resource = scope.trim().slice(0, -'/.default'.length);
+  if (!isOrgResource(resource, issuer.baseUrl)) {
+    return oauthError(
+      400,
+      'invalid_resource',
+      'AADSTS500011',
+      `The resource principal named ${resource} was not found in the tenant named ${issuer.tenantId}. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant.`,
+    );
+  }
   const nowSeconds = Math.floor(now.getTime() / 1000);
   const lifetime = issuer.lifetimeSeconds;
   const token = signToken(issuer.key, {
-    aud: scope.trim().slice(0, -'/.default'.length) || issuer.baseUrl,
+    aud: resource,
     iss: `https://sts.windows.net/${issuer.tenantId}/`,
     tid: issuer.tenantId,
     appid: client.clientId,

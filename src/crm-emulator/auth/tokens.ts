@@ -53,3 +53,25 @@ export function secretMatches(secret: string, stored: string): boolean {
   const b = Buffer.from(stored);
   return a.length === b.length && timingSafeEqual(a, b);
 }
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/**
+ * Whether a token resource / audience names this org (its URL, with or without a trailing slash;
+ * a loopback org answers to any loopback name on its port). Entra ID issues tokens only for a
+ * known resource and Dataverse accepts only tokens whose audience is the org.
+ */
+export function isOrgResource(resource: string, orgUrl: string): boolean {
+  try {
+    const a = new URL(resource.trim());
+    const b = new URL(orgUrl);
+    if (a.protocol !== b.protocol || a.port !== b.port) return false;
+    if (a.pathname.replace(/\/+$/, '') !== '' || a.search || a.hash) return false;
+    return (
+      a.hostname.toLowerCase() === b.hostname.toLowerCase() ||
+      (LOOPBACK.has(a.hostname.toLowerCase()) && LOOPBACK.has(b.hostname.toLowerCase()))
+    );
+  } catch {
+    return false;
+  }
+}
