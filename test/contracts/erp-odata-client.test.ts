@@ -189,6 +189,16 @@ describe('ERP API with @odata/client', () => {
     await orders.action('Microsoft.NAV.release', key(order.id));
     assert.equal(seen.at(-1)?.status, 204);
     assert.equal((await orders.retrieve(key(order.id))).status, 'Released');
+    // parameters as generated clients send them: nullable ones as null
+    const shipped = await raw(`salesOrders(${order.id})/Microsoft.NAV.ship`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        postingDate: null,
+        lines: [{ sequence: 10000, shipQuantity: 1, invoiceQuantity: null }],
+      }),
+    });
+    assert.equal(shipped.status, 204, await shipped.clone().text());
     const posted = await raw(`salesOrders(${order.id})/Microsoft.NAV.shipAndInvoice`, {
       method: 'POST',
       headers: { prefer: 'return=representation' },

@@ -11,6 +11,7 @@ import {
 import { parseQueryOptions, parseSelect } from '../odata/query-options.ts';
 import { getRecord, inWriteTransaction, type StoredRecord } from '../store/records.ts';
 import { type Payload, readPayload } from '../store/values.ts';
+import { deepCreate, hasRelatedRecords } from './deep-insert.ts';
 import { collectionContext } from './query.ts';
 import { columnValue, etagOf, serializeRecords } from './serialize.ts';
 import {
@@ -90,7 +91,12 @@ export async function createHandler(
   req: ApiRequest,
   resolve: (ref: string) => string | undefined,
 ): Promise<ApiResponse> {
-  const payload = payloadOf(entity, jsonBody(req), resolve);
+  const body = jsonBody(req);
+  if (hasRelatedRecords(entity, body)) {
+    const record = await write(ctx, (w) => deepCreate(w, entity, body, resolve));
+    return writeResponse(ctx, entity, req, record, true);
+  }
+  const payload = payloadOf(entity, body, resolve);
   const [record] = await write(ctx, (w) => createRecords(w, entity, [{ payload }]));
   return writeResponse(ctx, entity, req, record!, true);
 }

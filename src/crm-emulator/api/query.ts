@@ -1,5 +1,5 @@
 import type { EntityDef } from '../catalogue/index.ts';
-import { queryError } from '../errors.ts';
+import { badRequest, queryError } from '../errors.ts';
 import { orderSql } from '../odata/columns-sql.ts';
 import { filterToSql, Params } from '../odata/filter-sql.ts';
 import { wantsAnnotation } from '../odata/prefer.ts';
@@ -12,6 +12,7 @@ import {
   type StoredRecord,
   selectRecords,
 } from '../store/records.ts';
+import { fetchXmlQuery } from './fetch-query.ts';
 import { serializeRecords } from './serialize.ts';
 import { type ApiRequest, type ApiResponse, jsonResponse, type RequestContext } from './types.ts';
 
@@ -79,6 +80,14 @@ export async function retrieveMultiple(
   entity: EntityDef,
   req: ApiRequest,
 ): Promise<ApiResponse> {
+  for (const named of ['savedQuery', 'userQuery']) {
+    if (req.url.searchParams.has(named)) {
+      throw badRequest(
+        `The query parameter ${named} is not supported by the emulator: it has no saved views. Send the view's FetchXML as fetchXml instead.`,
+      );
+    }
+  }
+  if (req.url.searchParams.has('fetchXml')) return fetchXmlQuery(ctx, entity, req);
   const opts = parseQueryOptions(entity, req.url.searchParams);
   if (opts.deltaToken !== undefined || ctx.prefs.trackChanges) {
     return trackedRead(ctx, entity, req, opts);

@@ -1,6 +1,11 @@
 import { isValidIsoDate, isValidIsoDateOrDateTime } from '../../shared/calendar.ts';
 import type { FilterNode, Literal, Operand } from '../../shared/odata-filter/ast.ts';
-import { type EntityDef, mustEntity, navigations } from '../catalogue/index.ts';
+import {
+  collectionNavigations,
+  type EntityDef,
+  mustEntity,
+  navigations,
+} from '../catalogue/index.ts';
 import { queryError } from '../errors.ts';
 import { type ColumnSql, columnSql } from './columns-sql.ts';
 
@@ -19,6 +24,10 @@ export interface FilterContext {
   readonly params: Params;
   readonly userId: string;
   readonly now: Date;
+  /** The row alias conditions read (`r` at the top; a lambda's related rows get their own). */
+  readonly alias?: string;
+  /** Inside a lambda predicate: its variable, the first segment of every property path. */
+  readonly variable?: string;
 }
 
 const SQL_OP = { eq: '=', ne: '<>', gt: '>', ge: '>=', lt: '<', le: '<=' } as const;
@@ -29,9 +38,11 @@ const SQL_OP = { eq: '=', ne: '<>', gt: '>', ge: '>=', lt: '<', le: '<=' } as co
  */
 function prop(
   ctx: FilterContext,
-  path: readonly string[],
+  fullPath: readonly string[],
 ): { col: ColumnSql; wrap: (c: string) => string } {
-  if (path.length === 1) return { col: columnSql(ctx.entity, path[0]!), wrap: (c) => c };
+  const path = ownPath(ctx, fullPath);
+  const alias = ctx.alias ?? 'r';
+  if (path.length === 1) return { col: columnSql(ctx.entity, path[0]!, alias), wrap: (c) => c };
   const navs = path.length === 2 ? navigations(ctx.entity).get(path[0]!) : undefined;
   const nav = navs?.length === 1 ? navs[0] : undefined;
   if (!nav) {
@@ -45,8 +56,19 @@ function prop(
   return {
     col,
     wrap: (c) =>
-      `EXISTS (SELECT 1 FROM crm.records t WHERE t.entity = ${entityParam} AND t.id::text = (r.data->>'_${nav.column}_value') AND ${c})`,
+      `EXISTS (SELECT 1 FROM crm.records t WHERE t.entity = ${entityParam} AND t.id::text = (${alias}.data->>'_${nav.column}_value') AND ${c})`,
   };
+}
+
+/** A path inside a lambda predicate starts with the lambda's variable, which is stripped. */
+function ownPath(ctx: FilterContext, path: readonly string[]): readonly string[] {
+  if (!ctx.variable) return path;
+  if (path[0] !== ctx.variable || path.length < 2) {
+    throw queryError(
+      `The property '${path.join('/')}' must start with the lambda variable '${ctx.variable}'.`,
+    );
+  }
+  return path.slice(1);
 }
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -100,10 +122,11 @@ function compare(ctx: FilterContext, op: keyof typeof SQL_OP, l: Operand, r: Ope
   if (l.kind !== 'property') throw queryError('A comparison needs a property on one side.');
   const { col, wrap } = prop(ctx, l.path);
   if (r.kind === 'property') {
-    if (l.path.length > 1 || r.path.length > 1) {
+    const rightPath = ownPath(ctx, r.path);
+    if (ownPath(ctx, l.path).length > 1 || rightPath.length > 1) {
       throw queryError('Comparing two columns works on columns of the same row only.');
     }
-    const other = columnSql(ctx.entity, r.path[0]!);
+    const other = columnSql(ctx.entity, rightPath[0]!, ctx.alias ?? 'r');
     return `${col.text ? `lower(${col.sql})` : col.sql} ${SQL_OP[op]} ${other.text ? `lower(${other.sql})` : other.sql}`;
   }
   const value = literalValue(col, r);
@@ -140,7 +163,7 @@ function crmFunction(
   ctx: FilterContext,
   node: Extract<FilterNode, { kind: 'queryFunction' }>,
 ): string {
-  const col = columnSql(ctx.entity, node.property);
+  const col = columnSql(ctx.entity, node.property, ctx.alias ?? 'r');
   const fn = node.name;
   const value = (i: number): unknown => {
     const raw = node.values[i];
@@ -219,6 +242,35 @@ export function filterToSql(ctx: FilterContext, node: FilterNode): string {
     case 'queryFunction':
       return `(${crmFunction(ctx, node)})`;
     case 'lambda':
-      throw queryError(`The lambda operator '${node.op}' is not supported in $filter.`);
+      return `(${lambda(ctx, node)})`;
   }
+}
+
+/**
+ * `contact_customer_accounts/any(c: c/fullname eq 'x')`, `…/all(c: …)`, `…/any()`: the related
+ * rows of a collection-valued navigation property (rows of the target whose lookup points here).
+ * `all` is true when no related row fails the predicate (so also when there are none), as in OData.
+ */
+function lambda(ctx: FilterContext, node: Extract<FilterNode, { kind: 'lambda' }>): string {
+  const path = ownPath(ctx, node.collection);
+  const nav = path.length === 1 ? collectionNavigations(ctx.entity).get(path[0]!) : undefined;
+  if (!nav) {
+    throw queryError(
+      `'${node.collection.join('/')}' is not a collection-valued navigation property of '${ctx.entity.logicalName}'; lambda operators need one.`,
+    );
+  }
+  const outer = ctx.alias ?? 'r';
+  const alias = `${outer}l`;
+  const related = `SELECT 1 FROM crm.records ${alias} WHERE ${alias}.entity = ${ctx.params.add(nav.target)} AND (${alias}.data->>'_${nav.column}_value') = ${outer}.id::text`;
+  if (!node.predicate) {
+    if (node.op === 'all') throw queryError('The lambda operator all needs a predicate.');
+    return `EXISTS (${related})`;
+  }
+  const inner = filterToSql(
+    { ...ctx, entity: mustEntity(nav.target), alias, variable: node.variable },
+    node.predicate,
+  );
+  return node.op === 'any'
+    ? `EXISTS (${related} AND ${inner})`
+    : `NOT EXISTS (${related} AND NOT COALESCE(${inner}, false))`;
 }

@@ -11,19 +11,27 @@ import { postSalesOrder } from '../posting/post-sales-order.ts';
 const DATE = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date yyyy-mm-dd');
 const qty = z.union([z.number().finite().nonnegative(), z.string().regex(/^\d+(\.\d+)?$/)]);
 
+/** Generated OData clients send a nullable parameter as null: read as "not given". */
+const absent = <T extends z.ZodType>(t: T) =>
+  t
+    .nullable()
+    .optional()
+    .transform((v) => v ?? undefined);
+
 const postBody = z
   .strictObject({
-    postingDate: DATE.optional(),
-    lines: z
-      .array(
-        z.strictObject({
-          sequence: z.number().int().positive(),
-          shipQuantity: qty.optional(),
-          invoiceQuantity: qty.optional(),
-        }),
-      )
-      .max(10_000)
-      .optional(),
+    postingDate: absent(DATE),
+    lines: absent(
+      z
+        .array(
+          z.strictObject({
+            sequence: z.number().int().positive(),
+            shipQuantity: absent(qty),
+            invoiceQuantity: absent(qty),
+          }),
+        )
+        .max(10_000),
+    ),
   })
   .optional();
 

@@ -1,0 +1,85 @@
+import {
+  collectionNavigations,
+  type EntityDef,
+  mustEntity,
+  navigations,
+  navigationsOf,
+} from '../catalogue/index.ts';
+import { badRequest } from '../errors.ts';
+import type { StoredRecord } from '../store/records.ts';
+import { readPayload } from '../store/values.ts';
+import type { WriteContext } from './types.ts';
+import { createRecords } from './writes.ts';
+
+type Body = Record<string, unknown>;
+
+/** Nesting deeper than this is refused (Dataverse limits deep insert depth too). */
+const MAX_DEPTH = 10;
+
+/**
+ * Creates a record with related records in the same body (Dataverse "deep insert"): a
+ * single-valued navigation property holding an object (`primarycontactid: {…}`) creates that
+ * record first and binds it; a collection-valued one holding an array
+ * (`contact_customer_accounts: [{…}]`) creates the records after the parent, pointing at it. All
+ * in the caller's transaction: one failure and nothing is written.
+ */
+export async function deepCreate(
+  w: WriteContext,
+  entity: EntityDef,
+  body: unknown,
+  resolve: (ref: string) => string | undefined,
+  depth = 0,
+): Promise<StoredRecord> {
+  if (depth > MAX_DEPTH) throw badRequest(`Deep insert is limited to ${MAX_DEPTH} levels.`);
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw badRequest('The request body must be a JSON object.');
+  }
+  const own: Body = {};
+  const children: [string, unknown[]][] = [];
+  const many = collectionNavigations(entity);
+  const single = navigations(entity);
+  for (const [key, value] of Object.entries(body as Body)) {
+    const manyNav = many.get(key);
+    const singleNav = single.get(key);
+    if (manyNav) {
+      if (!Array.isArray(value)) throw badRequest(`'${key}' must be an array of records.`);
+      children.push([key, value]);
+    } else if (singleNav && value !== null && typeof value === 'object' && !Array.isArray(value)) {
+      if (singleNav.length !== 1) {
+        throw badRequest(`'${key}' points at several tables; bind it with ${key}@odata.bind.`);
+      }
+      const target = mustEntity(singleNav[0]!.target);
+      const related = await deepCreate(w, target, value, resolve, depth + 1);
+      own[`${key}@odata.bind`] = `/${target.entitySet}(${related.id})`;
+    } else own[key] = value;
+  }
+  const [record] = await createRecords(w, entity, [{ payload: readPayload(entity, own, resolve) }]);
+  for (const [key, items] of children) {
+    const nav = many.get(key)!;
+    const target = mustEntity(nav.target);
+    const back = navigationsOf(nav.column, target.columns[nav.column]!).find(
+      (n) => n.target === entity.logicalName,
+    )!;
+    for (const item of items) {
+      if (typeof item !== 'object' || item === null || Array.isArray(item)) {
+        throw badRequest(`Every item of '${key}' must be a record.`);
+      }
+      const child = {
+        ...(item as Body),
+        [`${back.name}@odata.bind`]: `/${entity.entitySet}(${record!.id})`,
+      };
+      await deepCreate(w, target, child, resolve, depth + 1);
+    }
+  }
+  return record!;
+}
+
+/** Whether a create body holds related records (else the plain, batched create path is used). */
+export function hasRelatedRecords(entity: EntityDef, body: unknown): boolean {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return false;
+  const many = collectionNavigations(entity);
+  const single = navigations(entity);
+  return Object.entries(body as Body).some(
+    ([k, v]) => many.has(k) || (single.has(k) && v !== null && typeof v === 'object'),
+  );
+}
