@@ -94,6 +94,7 @@ export async function issueToken(
   const resource = scope.trim().slice(0, -'/.default'.length);
   if (!isOrgResource(resource, issuer.baseUrl)) {
     return oauthError(
+      now,
       400,
       'invalid_resource',
       'AADSTS500011',
