@@ -53,8 +53,13 @@ export async function openRuntime(
         logger.info({ applied: report.applied.length }, 'migrations applied');
     }
   } catch (err) {
-    await db?.close().catch(() => {});
-    await stopEmbedded?.().catch(() => {});
+    // The start failed: what the caller sees is `err`; a cleanup that fails as well is logged.
+    await db
+      ?.close()
+      .catch((e) => logger.warn({ err: e }, 'closing the database pool after a failed start'));
+    await stopEmbedded?.().catch((e) =>
+      logger.warn({ err: e }, 'stopping embedded PostgreSQL after a failed start'),
+    );
     throw err;
   }
   const ctx: AppContext = { config, db, logger, clock: systemClock };

@@ -41,6 +41,7 @@ export function openDb(url: string, options: { max?: number; applicationName?: s
     query: (text, params) => pool.query(text, params as unknown[]),
     async transaction(fn, opts) {
       const client = await pool.connect();
+      let broken: Error | undefined;
       try {
         await client.query(
           opts?.isolation ? `BEGIN ISOLATION LEVEL ${opts.isolation.toUpperCase()}` : 'BEGIN',
@@ -51,10 +52,10 @@ export function openDb(url: string, options: { max?: number; applicationName?: s
         await client.query('COMMIT');
         return result;
       } catch (err) {
-        await client.query('ROLLBACK').catch(() => {});
+        broken = await rollback(client);
         throw err;
       } finally {
-        client.release();
+        client.release(broken);
       }
     },
     close: () => pool.end(),
@@ -73,4 +74,20 @@ export function redactUrl(url: string): string {
   const u = new URL(url);
   if (u.password) u.password = '***';
   return u.toString();
+}
+
+/**
+ * Rolls back after a failure. The caller reports the failure that got it here; a ROLLBACK that
+ * fails too means the connection itself is broken, and the returned error makes `release` drop it
+ * from the pool instead of handing it to the next caller.
+ */
+export async function rollback(client: {
+  query(text: string): Promise<unknown>;
+}): Promise<Error | undefined> {
+  try {
+    await client.query('ROLLBACK');
+    return undefined;
+  } catch (err) {
+    return err as Error;
+  }
 }

@@ -49,6 +49,15 @@ export async function createQueues(
 }
 
 /**
+ * Creates a queue with pg-boss's defaults unless it exists (a queue some process's workers create
+ * keeps their options). A race with another process creating it is settled by trying again; any
+ * other failure is thrown: a queue that cannot be created is not quietly left out.
+ */
+export function ensureQueue(boss: PgBoss, queue: string): Promise<void> {
+  return withRetryOnRace(() => boss.createQueue(queue));
+}
+
+/**
  * Several processes starting at once create the same queues: PostgreSQL may answer one of them
  * with a deadlock or a duplicate key while pg-boss builds the queue's tables. Trying again (the
  * queue then exists) settles it.

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Db } from './db.ts';
+import { type Db, rollback } from './db.ts';
 
 /** One numbered SQL file of one part. */
 export interface Migration {
@@ -76,6 +76,7 @@ const CREATE_TABLE = `
  */
 export async function migrate(db: Db, migrations = loadMigrations()): Promise<MigrationReport> {
   const client = await db.pool.connect();
+  let broken: Error | undefined;
   try {
     await client.query('SELECT pg_advisory_lock($1::bigint)', [LOCK_KEY]);
     await client.query(CREATE_TABLE);
@@ -103,7 +104,7 @@ export async function migrate(db: Db, migrations = loadMigrations()): Promise<Mi
         );
         await client.query('COMMIT');
       } catch (err) {
-        await client.query('ROLLBACK').catch(() => {});
+        broken = await rollback(client);
         throw new Error(
           `Migration ${m.module}/${m.version}_${m.name} failed: ${(err as Error).message}`,
           {
@@ -115,8 +116,15 @@ export async function migrate(db: Db, migrations = loadMigrations()): Promise<Mi
     }
     return { applied, alreadyApplied: migrations.length - applied.length };
   } finally {
-    await client.query('SELECT pg_advisory_unlock($1::bigint)', [LOCK_KEY]).catch(() => {});
-    client.release();
+    // On a broken connection the unlock fails, but the session's end releases the lock as well:
+    // the connection is dropped from the pool (release with the error) and that is enough.
+    if (!broken) {
+      broken = await client.query('SELECT pg_advisory_unlock($1::bigint)', [LOCK_KEY]).then(
+        () => undefined,
+        (err: Error) => err,
+      );
+    }
+    client.release(broken);
   }
 }
 

@@ -1,6 +1,6 @@
 import type { AppContext } from '../app/context.ts';
 import type { SystemPart } from '../app/system-part.ts';
-import type { JobDefinition } from '../db/job-queue.ts';
+import { ensureQueue, type JobDefinition } from '../db/job-queue.ts';
 import type { Result } from '../shared/result.ts';
 import { readConnection } from '../sync/connection/connection-repo.ts';
 import { autoProcessQuotes } from './quotes/quote-pickup.ts';
@@ -60,7 +60,7 @@ export const salesDocumentsPart: SystemPart = {
         AUTO_PROCESS_QUOTES_QUEUE,
         ORDER_STATUS_QUEUE,
       ]) {
-        await ctx.boss.createQueue(queue).catch(() => {});
+        await ensureQueue(ctx.boss, queue);
         await ctx.boss.schedule(queue, '* * * * *', {});
       }
     }

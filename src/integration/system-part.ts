@@ -1,5 +1,6 @@
 import type { AppContext } from '../app/context.ts';
 import type { SystemPart } from '../app/system-part.ts';
+import { ensureQueue } from '../db/job-queue.ts';
 import { readConnection } from '../sync/connection/connection-repo.ts';
 import { enableConnection, saveConnection } from './connection-service.ts';
 import { startRealtime } from './realtime/realtime-service.ts';
@@ -25,7 +26,7 @@ export const syncPart: SystemPart = {
   async startService(ctx, started) {
     const lines: string[] = [];
     if (ctx.boss) {
-      await ctx.boss.createQueue(SYNC_SCHEDULER_QUEUE).catch(() => {});
+      await ensureQueue(ctx.boss, SYNC_SCHEDULER_QUEUE);
       await ctx.boss.schedule(SYNC_SCHEDULER_QUEUE, '* * * * *', {});
     }
     const emulator = started.get('crm-emulator')?.details as

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { AppContext } from '../../app/context.ts';
 import type { StartedService } from '../../app/system-part.ts';
-import { startJobQueue, startWorkers } from '../../db/job-queue.ts';
+import { ensureQueue, startJobQueue, startWorkers } from '../../db/job-queue.ts';
 import { HEARTBEAT_QUEUE, heartbeatJob } from '../../db/system-jobs.ts';
 import { buildServer } from '../../server/app.ts';
 import { ensureAdminUser } from '../../server/auth/users.ts';
@@ -80,8 +80,8 @@ export function registerStart(program: Command, cli: CliEnv): void {
             `Workers       ${jobs.length} queue(s), concurrency ${config.workerConcurrency}${config.realtime.enabled ? ', real-time on' : ''}`,
           );
         }
-        await boss.createQueue(HEARTBEAT_QUEUE).catch(() => {});
-        await boss.schedule(HEARTBEAT_QUEUE, '* * * * *', { sentAt: 'schedule' }).catch(() => {});
+        await ensureQueue(boss, HEARTBEAT_QUEUE);
+        await boss.schedule(HEARTBEAT_QUEUE, '* * * * *', { sentAt: 'schedule' });
         const started = new Map<string, StartedService>();
         for (const part of systemParts) {
           if (!part.startService) continue;
