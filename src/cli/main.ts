@@ -5,6 +5,7 @@ import type { CliEnv } from './cli-context.ts';
 import { registerCrmEmulator } from './commands/crm-emulator.ts';
 import { registerIntegrationCommands } from './commands/integration.ts';
 import { registerMigrate } from './commands/migrate.ts';
+import { registerSalesDocumentCommands } from './commands/sales-documents.ts';
 import { registerSeed } from './commands/seed.ts';
 import { registerStart } from './commands/start.ts';
 import { registerStatus } from './commands/status.ts';
@@ -29,6 +30,7 @@ export function buildProgram(cli: CliEnv): Command {
   registerUserCommands(program, cli);
   registerIntegrationCommands(program, cli);
   registerStatus(program, cli);
+  registerSalesDocumentCommands(program, cli);
   registerCrmEmulator(program, cli);
   return program;
 }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { runKobling } from '../helpers/cli.ts';
 import { type FlowsFixture, startFlowsFixture } from './flows-fixture.ts';
 
 let fx: FlowsFixture;
@@ -156,4 +157,18 @@ test('a lost quote: its ERP quote is archived and deleted; a draft quote is refu
   const refused = await fx.api.post('/crmQuotes/processInErp', { crmIds: [draft] });
   assert.equal(refused.json.refused, 1);
   assert.equal(refused.json.results[0].error.code, 'quote_not_active');
+});
+
+test('`kobling quotes` lists the CRM quotes with their ERP quote and processes them', async () => {
+  const env = { DATABASE_URL: fx.db.url, KOBLING_SECRET_KEY: 'k'.repeat(40) };
+  const id = await activeQuote('Monitor arms for Adatum', 3);
+  const processed = await runKobling(['quotes', '--process', id, '--json'], env);
+  assert.equal(processed.code, 0, processed.output);
+  const report = JSON.parse(processed.output);
+  assert.equal(report.results[0].outcome, 'created');
+  const listed = await runKobling(['quotes', '--json'], env);
+  const row = (JSON.parse(listed.output) as { crmId: string; erpQuote: { number: string } }[]).find(
+    (q) => q.crmId === id,
+  );
+  assert.equal(row?.erpQuote.number, report.results[0].erpQuoteNumber);
 });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { reportOrderStatus } from '../../src/flows/sales-orders/order-events.ts';
 import { autoCreateSalesOrders } from '../../src/flows/sales-orders/order-pickup.ts';
+import { runKobling } from '../helpers/cli.ts';
 import { type FlowsFixture, longText, startFlowsFixture } from './flows-fixture.ts';
 
 let fx: FlowsFixture;
@@ -251,4 +252,27 @@ test('deleting the ERP order of a CRM order puts the CRM order back to Active/Pe
   await fx.crmUpdate('salesorders', id, SUBMITTED);
   const again = await fx.api.post('/crmSalesOrders/createInErp', { crmIds: [id] });
   assert.equal(again.json.created, 1, again.text);
+});
+
+test('`kobling orders` lists the CRM orders and creates them in the ERP; a refusal exits 1 with what to fix', async () => {
+  const env = { DATABASE_URL: fx.db.url, KOBLING_SECRET_KEY: 'k'.repeat(40) };
+  const account = await fx.crmCreate('accounts', { name: 'Litware Inc.', customertypecode: 3 });
+  const id = await crmOrder('Litware lamps', account, [
+    { 'productid@odata.bind': `/products(${fx.crmIds.product})`, quantity: 1 },
+  ]);
+  const refused = await runKobling(['orders', '--create', id], env);
+  assert.equal(refused.code, 1, refused.output);
+  assert.match(
+    refused.output,
+    /refused \[customer_not_coupled\]: There is no customer coupled to account Litware Inc\./,
+  );
+  const listed = await runKobling(['orders', '--json'], env);
+  assert.equal(listed.code, 0, listed.output);
+  const rows = JSON.parse(listed.output) as { crmId: string; erpStatus: string }[];
+  assert.equal(rows.find((r) => r.crmId === id)?.erpStatus, 'refused');
+  const table = await runKobling(['orders'], env);
+  assert.match(table.output, /Litware lamps\s+Submitted\s+refused/);
+  const status = await runKobling(['orders', '--report-status'], env);
+  assert.equal(status.code, 0, status.output);
+  assert.match(status.output, /No order events to report\.|event\(s\)/);
 });

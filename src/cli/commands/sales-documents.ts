@@ -1,0 +1,163 @@
+import type { Command } from 'commander';
+import { listCrmQuotes, processQuotesInErp } from '../../flows/quotes/quote-pickup.ts';
+import { reportOrderStatus } from '../../flows/sales-orders/order-events.ts';
+import {
+  autoCreateSalesOrders,
+  createOrdersInErp,
+  listCrmSalesOrders,
+} from '../../flows/sales-orders/order-pickup.ts';
+import { AppError } from '../../shared/errors.ts';
+import type { Result } from '../../shared/result.ts';
+import { type CliEnv, configFrom, printResult } from '../cli-context.ts';
+import { openRuntime, type Runtime } from '../runtime.ts';
+
+async function withRuntime<T>(cli: CliEnv, fn: (rt: Runtime) => Promise<T>): Promise<T> {
+  const rt = await openRuntime(
+    configFrom(cli, { KOBLING_LOG_LEVEL: cli.env.KOBLING_LOG_LEVEL ?? 'warn' }),
+  );
+  try {
+    return await fn(rt);
+  } finally {
+    await rt.close();
+  }
+}
+
+const must = <T>(r: Result<T>): T => {
+  if (!r.ok) throw AppError.from(r.error);
+  return r.value;
+};
+
+const top = (v: string | undefined) => {
+  const n = v === undefined ? 200 : Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 1000)
+    throw new AppError('validation_failed', '--top must be a whole number from 1 to 1000');
+  return n;
+};
+
+type Outcome = {
+  ok: boolean;
+  crmId: string;
+  message?: string;
+  error?: { code: string; message: string };
+};
+
+/** Prints per-document outcomes; exit code 1 when any was refused. */
+function printOutcomes(
+  cli: CliEnv,
+  json: boolean | undefined,
+  report: { refused: number; results: Outcome[] },
+  summary: string,
+) {
+  printResult(cli, json, report, (r) => [
+    ...r.results.map((x) =>
+      x.ok
+        ? `${x.crmId}  ${x.message}`
+        : `${x.crmId}  refused [${x.error?.code}]: ${x.error?.message}`,
+    ),
+    summary,
+  ]);
+  if (report.refused > 0)
+    throw new AppError('documents_refused', `${report.refused} document(s) refused; see above`);
+}
+
+/** `kobling orders` and `kobling quotes`: the CRM documents and taking them over into the ERP. */
+export function registerSalesDocumentCommands(program: Command, cli: CliEnv): void {
+  program
+    .command('orders')
+    .description(
+      'List submitted CRM sales orders with their ERP order or why they were refused; create them in the ERP',
+    )
+    .option('--all', 'include active, fulfilled and invoiced CRM orders')
+    .option('--top <n>', 'how many (default 200)')
+    .option('--create <crmIds...>', 'create ERP orders from these submitted CRM orders')
+    .option('--auto', 'run the automatic pick-up now (every submitted order not yet in the ERP)')
+    .option('--report-status', 'report releases, shipments, invoices and deletions to the CRM now')
+    .option('--json', 'print as JSON')
+    .action(
+      (opts: {
+        all?: boolean;
+        top?: string;
+        create?: string[];
+        auto?: boolean;
+        reportStatus?: boolean;
+        json?: boolean;
+      }) =>
+        withRuntime(cli, async ({ ctx }) => {
+          if (opts.create || opts.auto) {
+            const report = must(
+              opts.create
+                ? await createOrdersInErp(ctx, opts.create)
+                : await autoCreateSalesOrders(ctx),
+            );
+            return printOutcomes(
+              cli,
+              opts.json,
+              report,
+              report.results.length === 0
+                ? 'No submitted CRM orders are waiting; nothing was created.'
+                : `${report.created} created, ${report.unchanged} already in the ERP, ${report.refused} refused`,
+            );
+          }
+          if (opts.reportStatus) {
+            const r = must(await reportOrderStatus(ctx));
+            return printResult(cli, opts.json, r, (x) => [
+              x.events === 0
+                ? 'No order events to report.'
+                : `${x.events} event(s): ${x.posts} timeline post(s), ${x.invoiced} order(s) invoiced, ${x.reactivated} reactivated`,
+            ]);
+          }
+          const rows = must(
+            await listCrmSalesOrders(ctx, {
+              state: opts.all ? 'all' : 'submitted',
+              top: top(opts.top),
+            }),
+          );
+          printResult(cli, opts.json, rows, (list) =>
+            list.length === 0
+              ? ['No submitted CRM sales orders.']
+              : [
+                  `${'CRM ORDER'.padEnd(22)} ${'NAME'.padEnd(28)} ${'STATE'.padEnd(10)} ${'ERP'.padEnd(9)} ${'ERP ORDER'.padEnd(10)} ERROR`,
+                  ...list.map(
+                    (o) =>
+                      `${o.orderNumber.padEnd(22)} ${o.name.slice(0, 28).padEnd(28)} ${o.state.padEnd(10)} ${o.erpStatus.padEnd(9)} ${(o.erpOrder?.number ?? '').padEnd(10)} ${o.error?.message ?? ''}`,
+                  ),
+                ],
+          );
+        }),
+    );
+
+  program
+    .command('quotes')
+    .description('List active and won CRM quotes with their ERP quote; process them in the ERP')
+    .option('--all', 'include closed quotes')
+    .option('--top <n>', 'how many (default 200)')
+    .option('--process <crmIds...>', 'process these CRM quotes in the ERP')
+    .option('--json', 'print as JSON')
+    .action((opts: { all?: boolean; top?: string; process?: string[]; json?: boolean }) =>
+      withRuntime(cli, async ({ ctx }) => {
+        if (opts.process) {
+          const report = must(await processQuotesInErp(ctx, opts.process));
+          return printOutcomes(
+            cli,
+            opts.json,
+            report,
+            `${report.processed} processed, ${report.unchanged} unchanged, ${report.refused} refused`,
+          );
+        }
+        const rows = must(
+          await listCrmQuotes(ctx, { state: opts.all ? 'all' : 'open', top: top(opts.top) }),
+        );
+        printResult(cli, opts.json, rows, (list) =>
+          list.length === 0
+            ? ['No active or won CRM quotes.']
+            : [
+                `${'CRM QUOTE'.padEnd(22)} REV ${'NAME'.padEnd(28)} ${'STATE'.padEnd(7)} ${'ERP'.padEnd(9)} ${'ERP QUOTE'.padEnd(10)} ERROR`,
+                ...list.map(
+                  (q) =>
+                    `${q.quoteNumber.padEnd(22)} ${String(q.revision).padStart(3)} ${q.name.slice(0, 28).padEnd(28)} ${q.state.padEnd(7)} ${q.erpStatus.padEnd(9)} ${(q.erpQuote?.number ?? '').padEnd(10)} ${q.error?.message ?? ''}`,
+                ),
+              ],
+        );
+      }),
+    );
+}
