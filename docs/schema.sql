@@ -432,6 +432,7 @@ CREATE TABLE erp.payment_applications (
   change_seq bigint DEFAULT 0 NOT NULL,
   modified_by text DEFAULT 'user'::text NOT NULL,
   change_xid xid8,
+  unapplied_at date,
   CONSTRAINT payment_applications_pkey PRIMARY KEY (id),
   CONSTRAINT payment_applications_invoice_entry_id_fkey FOREIGN KEY (invoice_entry_id) REFERENCES erp.customer_ledger_entries(id),
   CONSTRAINT payment_applications_payment_entry_id_fkey FOREIGN KEY (payment_entry_id) REFERENCES erp.customer_ledger_entries(id)
@@ -1231,6 +1232,30 @@ CREATE TABLE integration.option_couplings (
   created_at timestamp with time zone DEFAULT now() NOT NULL,
   CONSTRAINT option_couplings_pkey PRIMARY KEY (mapping_name, erp_id),
   CONSTRAINT option_couplings_mapping_name_option_value_key UNIQUE (mapping_name, option_value)
+);
+
+CREATE TABLE integration.recurring_jobs (
+  name text NOT NULL,
+  description text NOT NULL,
+  queue text NOT NULL,
+  mapping_name text,
+  enabled boolean DEFAULT true NOT NULL,
+  interval_minutes integer DEFAULT 30 NOT NULL,
+  inactivity_timeout_minutes integer DEFAULT 30 NOT NULL,
+  wake_sets text[] DEFAULT '{}'::text[] NOT NULL,
+  wake_seq bigint DEFAULT 0 NOT NULL,
+  last_run_at timestamp with time zone,
+  last_status text,
+  last_message text,
+  last_error text,
+  next_run_at timestamp with time zone,
+  state jsonb DEFAULT '{}'::jsonb NOT NULL,
+  updated_at timestamp with time zone DEFAULT now() NOT NULL,
+  CONSTRAINT recurring_jobs_pkey PRIMARY KEY (name),
+  CONSTRAINT recurring_jobs_mapping_name_key UNIQUE (mapping_name),
+  CONSTRAINT recurring_jobs_inactivity_timeout_minutes_check CHECK (inactivity_timeout_minutes >= 0),
+  CONSTRAINT recurring_jobs_interval_minutes_check CHECK (interval_minutes > 0),
+  CONSTRAINT recurring_jobs_last_status_check CHECK (last_status = ANY (ARRAY['succeeded'::text, 'failed'::text, 'nothing to do'::text]))
 );
 
 CREATE TABLE integration.sync_errors (

@@ -2,6 +2,7 @@ import type { SystemPart } from '../app/system-part.ts';
 import { startCrmEmulatorService } from '../crm-emulator/service.ts';
 import { erpPart } from '../erp/system-part.ts';
 import { salesDocumentsPart } from '../flows/sales-documents-part.ts';
+import { outboundFlowsPart } from '../flows/outbound-jobs.ts';
 import { syncPart } from '../integration/system-part.ts';
 
 /** The parts of this build, in start order. */
@@ -10,4 +11,5 @@ export const systemParts: readonly SystemPart[] = [
   { name: 'crm-emulator', startService: startCrmEmulatorService },
   syncPart,
   salesDocumentsPart,
+  outboundFlowsPart,
 ];

@@ -24,6 +24,7 @@ export const ERP_ERROR_CODES = {
   invalid_date_formula: 422,
   write_in_product_missing: 422,
   unit_of_measure_missing: 422,
+  nothing_to_unapply: 422,
   seed_failed: 500,
 } as const;
 

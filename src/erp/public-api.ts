@@ -51,6 +51,18 @@ export {
   customerStatistics,
   customersWithActivity,
 } from './ledger/customer-statistics.ts';
+export {
+  type InvoicePaymentState,
+  type InvoicePaymentStatus,
+  invoicePaymentStates,
+  invoicesWithLedgerActivity,
+  paymentStatusOf,
+} from './ledger/invoice-payment-status.ts';
+export {
+  type CustomerCurrencyStatistics,
+  statisticsInCustomerCurrency,
+} from './ledger/statistics-in-customer-currency.ts';
+export { type UnapplyResult, unapplyCustomerPayment } from './ledger/unapply-payment.ts';
 export { companyExists, defaultCompany, ensureCompany } from './master-data/companies.ts';
 export { applyDateFormula } from './master-data/date-formula.ts';
 export {

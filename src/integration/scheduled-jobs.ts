@@ -1,43 +1,123 @@
 import type { Queryable } from '../db/db.ts';
-import { listMappings } from '../sync/mappings/mapping-repo.ts';
+import {
+  getRecurringJob,
+  type JobSettings,
+  listRecurringJobs,
+  updateRecurringJob,
+} from './recurring-jobs.ts';
 
-/** One mapping's scheduled job as the connection setup shows it. */
+/**
+ * One recurring job as the connection setup shows it: a mapping's synchronization job, or another
+ * recurring job (CUSTOMER STATISTICS, a mapping job a flow runs) from `integration.recurring_jobs`.
+ */
 export interface ScheduledJob {
+  /** The mapping's name, or the job's name when it is not a mapping's job. */
   readonly mapping: string;
+  readonly kind: 'mapping' | 'job';
+  readonly description: string;
   readonly enabled: boolean;
   readonly intervalMinutes: number;
+  /** The longest the job sleeps after a run that found nothing to do. */
+  readonly inactivityTimeoutMinutes: number;
   readonly lastRunAt: Date | null;
   /** When the scheduler (every minute) will queue it next; null when it is off. */
   readonly nextRunAt: Date | null;
   readonly lastStatus: string | null;
+  readonly lastMessage: string | null;
   /** The message of the last run when it failed. */
   readonly lastError: string | null;
 }
 
-/** Every mapping's job: on/off, interval, last and next run, last error. */
+interface MappingJobRow {
+  name: string;
+  job_enabled: boolean;
+  job_interval_minutes: number;
+  inactivity_timeout_minutes: number;
+  direction: string;
+  started_at: Date | null;
+  status: string | null;
+  message: string | null;
+}
+
+const ARROW: Record<string, string> = {
+  Bidirectional: '<->',
+  ToIntegrationTable: '->',
+  FromIntegrationTable: '<-',
+};
+
+/**
+ * Every recurring job: each mapping's job (next run = last run + interval), then the jobs of
+ * `integration.recurring_jobs` with their own next run (which an inactivity timeout may push back).
+ */
 export async function listScheduledJobs(db: Queryable, now: Date): Promise<ScheduledJob[]> {
-  const last = await db.query<{
-    mapping_name: string;
-    started_at: Date;
-    status: string;
-    message: string | null;
-  }>(
-    `SELECT DISTINCT ON (mapping_name) mapping_name, started_at, status, message
-     FROM integration.sync_jobs ORDER BY mapping_name, started_at DESC`,
+  const recurring = await listRecurringJobs(db);
+  const runByFlows = new Set(recurring.map((j) => j.mappingName).filter(Boolean));
+  const mappings = await db.query<MappingJobRow>(
+    `SELECT m.name, m.job_enabled, m.job_interval_minutes, m.inactivity_timeout_minutes, m.direction,
+            j.started_at, j.status, j.message
+       FROM integration.table_mappings m
+       LEFT JOIN LATERAL (SELECT started_at, status, message FROM integration.sync_jobs s
+                           WHERE s.mapping_name = m.name ORDER BY started_at DESC LIMIT 1) j ON true
+      ORDER BY m.position, m.name`,
   );
-  const byMapping = new Map(last.rows.map((r) => [r.mapping_name, r]));
-  return (await listMappings(db)).map((m) => {
-    const l = byMapping.get(m.name);
-    const lastRunAt = l ? new Date(l.started_at) : null;
-    const due = lastRunAt ? new Date(lastRunAt.getTime() + m.jobIntervalMinutes * 60_000) : now;
-    return {
+  const out: ScheduledJob[] = [];
+  for (const m of mappings.rows) {
+    if (runByFlows.has(m.name)) continue;
+    const lastRunAt = m.started_at ? new Date(m.started_at) : null;
+    const due = lastRunAt ? new Date(lastRunAt.getTime() + m.job_interval_minutes * 60_000) : now;
+    out.push({
       mapping: m.name,
-      enabled: m.jobEnabled,
-      intervalMinutes: m.jobIntervalMinutes,
+      kind: 'mapping',
+      description: `${m.name} ${ARROW[m.direction] ?? '-'} Dynamics 365 Sales synchronization job`,
+      enabled: m.job_enabled,
+      intervalMinutes: m.job_interval_minutes,
+      inactivityTimeoutMinutes: m.inactivity_timeout_minutes,
       lastRunAt,
-      nextRunAt: m.jobEnabled ? (due < now ? now : due) : null,
-      lastStatus: l?.status ?? null,
-      lastError: l?.status === 'failed' ? l.message : null,
-    };
-  });
+      nextRunAt: m.job_enabled ? (due < now ? now : due) : null,
+      lastStatus: m.status,
+      lastMessage: m.message,
+      lastError: m.status === 'failed' || m.status === 'crashed' ? m.message : null,
+    });
+  }
+  for (const j of recurring) {
+    out.push({
+      mapping: j.name,
+      kind: j.mappingName ? 'mapping' : 'job',
+      description: j.description,
+      enabled: j.enabled,
+      intervalMinutes: j.intervalMinutes,
+      inactivityTimeoutMinutes: j.inactivityTimeoutMinutes,
+      lastRunAt: j.lastRunAt,
+      nextRunAt: j.enabled ? (j.nextRunAt && j.nextRunAt > now ? j.nextRunAt : now) : null,
+      lastStatus: j.lastStatus,
+      lastMessage: j.lastMessage,
+      lastError: j.lastError,
+    });
+  }
+  return out;
+}
+
+/**
+ * Changes a recurring job's switches: a recurring job's own (or its mapping's), or a mapping job's
+ * on the mapping. Undefined when there is no job of that name.
+ */
+export async function updateJobSchedule(
+  db: Queryable,
+  name: string,
+  s: JobSettings,
+  now: Date,
+): Promise<ScheduledJob | undefined> {
+  if (await getRecurringJob(db, name)) {
+    await updateRecurringJob(db, name, s);
+  } else {
+    const r = await db.query(
+      `UPDATE integration.table_mappings SET job_enabled = coalesce($2, job_enabled),
+         job_interval_minutes = coalesce($3, job_interval_minutes),
+         inactivity_timeout_minutes = coalesce($4, inactivity_timeout_minutes), updated_at = now()
+       WHERE name = $1`,
+      [name, s.enabled ?? null, s.intervalMinutes ?? null, s.inactivityTimeoutMinutes ?? null],
+    );
+    if ((r.rowCount ?? 0) === 0) return undefined;
+  }
+  return (await listScheduledJobs(db, now)).find((j) => j.mapping === name);
 }

@@ -1,9 +1,11 @@
 import type { JobDefinition, PgBoss } from '../db/job-queue.ts';
+import { systemClock } from '../shared/clock.ts';
 import { readConnection } from '../sync/connection/connection-repo.ts';
 import { runMapping } from '../sync/engine/run-mapping.ts';
 import { getMapping, listMappings } from '../sync/mappings/mapping-repo.ts';
 import type { PassDirection } from '../sync/model.ts';
 import { adhocJob } from './adhoc-jobs.ts';
+import { flowRunMappings, scheduleDueJobs } from './recurring-jobs.ts';
 import { openEngine, type SyncDeps } from './sync-runtime.ts';
 
 export const SYNC_MAPPING_QUEUE = 'sync.mapping';
@@ -80,8 +82,9 @@ export async function scheduleDueMappings(deps: SyncDeps, boss: PgBoss): Promise
   );
   const lastRun = new Map(last.rows.map((r) => [r.mapping_name, new Date(r.started_at).getTime()]));
   const due: string[] = [];
+  const runByFlows = await flowRunMappings(deps.db);
   for (const m of await listMappings(deps.db)) {
-    if (!m.jobEnabled) continue;
+    if (!m.jobEnabled || runByFlows.has(m.name)) continue;
     const previous = lastRun.get(m.name);
     if (previous !== undefined && Date.now() - previous < m.jobIntervalMinutes * 60_000) continue;
     await queueMappingRun(boss, m.name, 'schedule');
@@ -114,7 +117,9 @@ export function syncJobs(deps: SyncDeps, boss: PgBoss | undefined): JobDefinitio
       policy: 'singleton',
       retryLimit: 0,
       handler: async () => {
-        if (boss) await scheduleDueMappings(deps, boss);
+        if (!boss) return;
+        await scheduleDueMappings(deps, boss);
+        await scheduleDueJobs(deps.db, deps.clock ?? systemClock, boss);
       },
     },
   ];

@@ -5,6 +5,7 @@ import {
   type TokenProvider,
 } from '../dataverse/index.ts';
 import type { Db } from '../db/db.ts';
+import type { Clock } from '../shared/clock.ts';
 import type { Config } from '../shared/config.ts';
 import type { Logger } from '../shared/logger.ts';
 import { failure, ok, type Result } from '../shared/result.ts';
@@ -21,6 +22,7 @@ export interface SyncDeps {
   readonly db: Db;
   readonly config: Config;
   readonly logger: Logger;
+  readonly clock?: Clock;
 }
 
 /** The connection's settings with the secret opened, for building a client. */

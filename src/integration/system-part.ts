@@ -6,7 +6,12 @@ import { enableConnection, saveConnection } from './connection-service.ts';
 import { startRealtime } from './realtime/realtime-service.ts';
 import { SYNC_SCHEDULER_QUEUE, syncJobs } from './sync-jobs.ts';
 
-const deps = (ctx: AppContext) => ({ db: ctx.db, config: ctx.config, logger: ctx.logger });
+const deps = (ctx: AppContext) => ({
+  db: ctx.db,
+  config: ctx.config,
+  logger: ctx.logger,
+  clock: ctx.clock,
+});
 
 /**
  * The integration as a part of the running system: its jobs (mapping runs and the scheduler) and,

@@ -3,6 +3,7 @@ import type { AppContext } from '../app/context.ts';
 import { registerErpRoutes } from '../erp/api/routes.ts';
 import { registerQuoteRoutes } from '../flows/quotes/routes.ts';
 import { registerSalesOrderRoutes } from '../flows/sales-orders/routes.ts';
+import { registerOutboundFlowRoutes } from '../flows/outbound-routes.ts';
 import { registerIntegrationRoutes } from '../integration/api/routes.ts';
 import { registerWebUi } from '../web/routes.ts';
 import { registerAuthRoutes } from './auth/routes.ts';
@@ -26,4 +27,5 @@ export const routeModules: readonly RouteModule[] = [
   registerSalesOrderRoutes,
   registerQuoteRoutes,
   (app, ctx) => registerWebUi(app, ctx, webAuthFor(ctx)),
+  registerOutboundFlowRoutes,
 ];

@@ -269,7 +269,7 @@ test('posts regarding a record (create only) and account statistics linked from 
   );
   const statsId = await api.create('nav_accountstatisticses', {
     nav_name: '10000',
-    nav_balance: 1234.5,
+    nav_balancelcy: 1234.5,
   });
   assert.equal(
     (
@@ -280,9 +280,9 @@ test('posts regarding a record (create only) and account statistics linked from 
     204,
   );
   const a = await api.get(
-    `accounts(${accountId})?$select=name&$expand=nav_accountstatisticsid($select=nav_balance)`,
+    `accounts(${accountId})?$select=name&$expand=nav_accountstatisticsid($select=nav_balancelcy)`,
   );
-  assert.equal(a.json.nav_accountstatisticsid.nav_balance, 1234.5);
+  assert.equal(a.json.nav_accountstatisticsid.nav_balancelcy, 1234.5);
 });
 
 test('opportunities are won and lost through their actions; CalculatePrice recomputes totals', async () => {

@@ -1,12 +1,16 @@
 import { z } from 'zod';
+import type { AppContext } from '../../app/context.ts';
 import type { Db } from '../../db/db.ts';
 import type { Clock } from '../../shared/clock.ts';
 import { AppError, unwrap } from '../../shared/errors.ts';
+import { customerPayments } from '../catalog/document-entities.ts';
 import { archiveDocument } from '../documents/archives.ts';
 import type { DocumentType } from '../documents/document-types.ts';
 import { changeStatus, makeOrderFromQuote } from '../documents/release-and-convert.ts';
 import { postCustomerPayment } from '../ledger/customer-payments.ts';
+import { unapplyCustomerPayment } from '../ledger/unapply-payment.ts';
 import { postSalesOrder } from '../posting/post-sales-order.ts';
+import { getRecord } from '../records/record-store.ts';
 
 const DATE = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date yyyy-mm-dd');
 const qty = z.union([z.number().finite().nonnegative(), z.string().regex(/^\d+(\.\d+)?$/)]);
@@ -113,4 +117,19 @@ export async function runAction(
 /** POST customerPayments: posts (and applies) a payment. */
 export async function postPayment(db: Db, body: unknown, clock: Clock): Promise<unknown> {
   return unwrap(await postCustomerPayment(db, parseBody(paymentBody, body), clock));
+}
+
+const unapplyBody = z.strictObject({ postingDate: DATE.optional() }).optional();
+
+/** POST customerPayments({id})/Microsoft.NAV.unapply: undoes the payment's applications. */
+export async function unapplyPayment(ctx: AppContext, id: string, body: unknown): Promise<unknown> {
+  const input = parseBody(unapplyBody, body) ?? {};
+  const payment = unwrap(await getRecord(ctx.db, customerPayments, id));
+  return unwrap(
+    await unapplyCustomerPayment(
+      ctx.db,
+      { paymentNumber: String(payment['documentNumber']), ...input },
+      ctx.clock,
+    ),
+  );
 }

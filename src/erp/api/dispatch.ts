@@ -27,7 +27,7 @@ import '../errors.ts';
 import type { LineInput } from '../documents/document-lines.ts';
 import { customerStatistics } from '../ledger/customer-statistics.ts';
 import type { ApiRecord } from '../query/list-query.ts';
-import { postPayment, runAction } from './bound-actions.ts';
+import { postPayment, runAction, unapplyPayment } from './bound-actions.ts';
 import { type ExpandItem, expandRecords, parseExpand } from './expand.ts';
 import { linkWith, pageOf, preferences } from './odata-envelope.ts';
 import { listOptions, parsePath, type Segment } from './odata-path.ts';
@@ -238,9 +238,12 @@ async function action(
   name: string,
 ): Promise<Reply> {
   const type = HEADERS[set];
-  if (!type || request.method !== 'POST' || !findBoundAction(set, name))
+  const isPayment = set === 'customerPayments';
+  if ((!type && !isPayment) || request.method !== 'POST' || !findBoundAction(set, name))
     notFound(`${set}(${id})/Microsoft.NAV.${name}`);
-  const [status, body] = await runAction(ctx.db, type, id, name, request.body, ctx.clock);
+  const [status, body] = type
+    ? await runAction(ctx.db, type, id, name, request.body, ctx.clock)
+    : [200, await unapplyPayment(ctx, id, request.body)];
   if (!preferences(request).returnRepresentation) return { status: 204 };
   return {
     status,

@@ -32,6 +32,11 @@ export const boundActions: readonly BoundActionDef[] = [
   { set: 'salesOrders', name: 'ship', parameters: posting },
   { set: 'salesOrders', name: 'invoice', parameters: posting },
   { set: 'salesOrders', name: 'shipAndInvoice', parameters: posting },
+  {
+    set: 'customerPayments',
+    name: 'unapply',
+    parameters: [{ name: 'postingDate', type: 'Edm.Date', nullable: true }],
+  },
 ];
 
 export const findBoundAction = (set: string, name: string): BoundActionDef | undefined =>

@@ -29,6 +29,7 @@ export const CRM_ENTITIES: Readonly<Record<string, CrmEntityInfo>> = {
       primarycontactid: { nav: 'primarycontactid', target: 'contact' },
       parentaccountid: { nav: 'parentaccountid', target: 'account' },
       defaultpricelevelid: { nav: 'defaultpricelevelid', target: 'pricelevel' },
+      nav_accountstatisticsid: { nav: 'nav_accountstatisticsid', target: 'nav_accountstatistics' },
     },
   },
   contact: {
@@ -85,6 +86,8 @@ export const CRM_ENTITIES: Readonly<Record<string, CrmEntityInfo>> = {
       ...owner,
       ...currency,
       customerid: { nav: 'customerid_account', target: 'account' },
+      opportunityid: { nav: 'opportunityid', target: 'opportunity' },
+      pricelevelid: { nav: 'pricelevelid', target: 'pricelevel' },
     },
   },
   invoice: {
@@ -96,7 +99,23 @@ export const CRM_ENTITIES: Readonly<Record<string, CrmEntityInfo>> = {
       customerid: { nav: 'customerid_account', target: 'account' },
       salesorderid: { nav: 'salesorderid', target: 'salesorder' },
       opportunityid: { nav: 'opportunityid', target: 'opportunity' },
+      pricelevelid: { nav: 'pricelevelid', target: 'pricelevel' },
     },
+  },
+  invoicedetail: {
+    set: 'invoicedetails',
+    key: 'invoicedetailid',
+    lookups: {
+      ...currency,
+      invoiceid: { nav: 'invoiceid', target: 'invoice' },
+      productid: { nav: 'productid', target: 'product' },
+      uomid: { nav: 'uomid', target: 'uom' },
+    },
+  },
+  nav_accountstatistics: {
+    set: 'nav_accountstatisticses',
+    key: 'nav_accountstatisticsid',
+    lookups: { ...currency },
   },
 };
 

@@ -114,6 +114,7 @@ export function crmPort(client: DataverseClient): CrmPort {
               entitySet: e.set,
               record: { ...record, [e.key]: w.id },
               id: w.id,
+              primaryKey: e.key,
               changeSet,
             }
           : { kind: 'update', entitySet: e.set, id: w.id, patch: record, changeSet };

@@ -8,7 +8,8 @@ import {
   testConnection,
 } from '../../integration/connection-service.ts';
 import { updateMapping } from '../../integration/mapping-service.ts';
-import { listScheduledJobs } from '../../integration/scheduled-jobs.ts';
+import { getRecurringJob } from '../../integration/recurring-jobs.ts';
+import { listScheduledJobs, updateJobSchedule } from '../../integration/scheduled-jobs.ts';
 import { AppError } from '../../shared/errors.ts';
 import type { Result } from '../../shared/result.ts';
 import { type ConnectionSetup, publicConnection } from '../../sync/connection/connection-repo.ts';
@@ -274,6 +275,21 @@ export function registerConnectionSetupPage(web: FastifyInstance, deps: WebDeps)
   });
   web.post('/setup/connection/job', { config: ADMIN }, async (request, reply) => {
     const input = parseInput(jobForm, request.body);
+    if (await getRecurringJob(ctx.db, input.mapping)) {
+      const job = await updateJobSchedule(
+        ctx.db,
+        input.mapping,
+        { enabled: input.jobEnabled, intervalMinutes: input.jobIntervalMinutes },
+        ctx.clock.now(),
+      );
+      reply.header('hx-trigger', 'list-changed');
+      return sendHtml(
+        reply,
+        <SuccessBanner
+          message={`The job ${input.mapping} is ${job?.enabled ? `on, every ${job.intervalMinutes} minutes` : 'off'}.`}
+        />,
+      );
+    }
     const m = must(
       await updateMapping(ctx.db, input.mapping, {
         jobEnabled: input.jobEnabled,

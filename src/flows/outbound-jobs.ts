@@ -1,0 +1,104 @@
+import type { AppContext } from '../app/context.ts';
+import type { SystemPart } from '../app/system-part.ts';
+import type { JobDefinition } from '../db/job-queue.ts';
+import { getRecurringJob, type RunOutcome, recordJobRun } from '../integration/recurring-jobs.ts';
+import { coerceError } from '../shared/errors.ts';
+import { failure, type Result } from '../shared/result.ts';
+import {
+  runStatisticsJob,
+  STATISTICS_JOB,
+  type StatisticsJobState,
+} from './account-statistics/statistics-job.ts';
+import { openOutbound } from './outbound-context.ts';
+import { INVOICE_MAPPING } from './posted-invoices/create-crm-invoices.ts';
+import {
+  type InvoiceJobState,
+  runPostedInvoicesJob,
+} from './posted-invoices/posted-invoices-job.ts';
+
+export const STATISTICS_QUEUE = 'flows.customer-statistics';
+export const POSTED_INVOICES_QUEUE = 'flows.posted-invoices';
+
+const RUNNERS: Record<
+  string,
+  (ctx: AppContext, state: Record<string, unknown>, trigger: string) => Promise<Result<RunOutcome>>
+> = {
+  [STATISTICS_JOB]: async (ctx, state, trigger) => {
+    const o = await openOutbound(ctx);
+    return o.ok ? runStatisticsJob(o.value, state as StatisticsJobState, trigger) : o;
+  },
+  [INVOICE_MAPPING]: async (ctx, state, trigger) => {
+    const o = await openOutbound(ctx);
+    return o.ok ? runPostedInvoicesJob(o.value, state as InvoiceJobState, trigger) : o;
+  },
+};
+
+/**
+ * Runs one scheduled outbound job while holding an advisory lock named after it (two workers never
+ * run it at once; a second start ends at once) and records the outcome on the job: last run,
+ * status, message or error, and the next run (the inactivity timeout after a run with nothing to do).
+ */
+export async function runOutboundJob(
+  ctx: AppContext,
+  name: string,
+  trigger: string,
+): Promise<Result<RunOutcome>> {
+  const run = RUNNERS[name];
+  if (!run) return failure('not_found', `No outbound job named '${name}'`);
+  const client = await ctx.db.pool.connect();
+  try {
+    const lock = await client.query<{ got: boolean }>(
+      "SELECT pg_try_advisory_lock(hashtext('kobling.flow:' || $1)) AS got",
+      [name],
+    );
+    if (!lock.rows[0]?.got) return failure('already_running', `The job ${name} is running already`);
+    try {
+      const job = await getRecurringJob(ctx.db, name);
+      let outcome: Result<RunOutcome>;
+      try {
+        outcome = await run(ctx, { ...(job?.state ?? {}) }, trigger);
+      } catch (err) {
+        outcome = failure('job_failed', coerceError(err).message);
+      }
+      await recordJobRun(
+        ctx.db,
+        ctx.clock,
+        name,
+        outcome.ok
+          ? outcome.value
+          : { didWork: false, message: outcome.error.message, error: outcome.error.message },
+      );
+      return outcome;
+    } finally {
+      await client.query("SELECT pg_advisory_unlock(hashtext('kobling.flow:' || $1))", [name]);
+    }
+  } finally {
+    client.release();
+  }
+}
+
+function jobFor(ctx: AppContext, queue: string, name: string): JobDefinition {
+  return {
+    queue,
+    policy: 'stately',
+    retryLimit: 1,
+    retryDelaySeconds: 30,
+    expireInSeconds: 60 * 60,
+    handler: async (data) => {
+      const trigger = (data as { trigger?: string }).trigger ?? 'schedule';
+      const r = await runOutboundJob(ctx, name, trigger);
+      if (!r.ok && r.error.code !== 'already_running')
+        ctx.logger.warn({ job: name, error: r.error.message }, 'outbound job failed');
+      return r.ok ? r.value : { error: r.error.message };
+    },
+  };
+}
+
+/** The outbound flows as a part of the running system: their two recurring jobs' workers. */
+export const outboundFlowsPart: SystemPart = {
+  name: 'flows-outbound',
+  jobs: (ctx) => [
+    jobFor(ctx, STATISTICS_QUEUE, STATISTICS_JOB),
+    jobFor(ctx, POSTED_INVOICES_QUEUE, INVOICE_MAPPING),
+  ],
+};

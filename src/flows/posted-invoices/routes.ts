@@ -1,0 +1,124 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { AppContext } from '../../app/context.ts';
+import { invoicePaymentStates, listEntities } from '../../erp/public-api.ts';
+import { AppError, registerErrorCodes } from '../../shared/errors.ts';
+import { couplingsByErpIds } from '../../sync/couplings/coupling-repo.ts';
+import { openOutbound } from '../outbound-context.ts';
+import { createInvoicesInCrmByNumber } from './create-crm-invoices.ts';
+
+registerErrorCodes({
+  mapping_missing: 409,
+  customer_changed: 422,
+  ambiguous_order: 409,
+  crm_write_failed: 502,
+  in_progress: 409,
+  currency_missing: 422,
+  invoice_not_created: 422,
+});
+
+const PREFIX = '/api/integration/v1';
+const tags = ['integration: posted invoices'];
+const invoiceNumber = z.string().min(1).max(20);
+
+/** Posted sales invoices and *Create invoice in Dynamics 365 Sales*. */
+export function registerPostedInvoiceRoutes(app: FastifyInstance, ctx: AppContext): void {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  r.get(
+    `${PREFIX}/postedSalesInvoices`,
+    {
+      schema: {
+        tags,
+        summary:
+          'Posted sales invoices, newest first, with their payment status and the coupled CRM invoice',
+        querystring: z.strictObject({
+          customerNumber: z.string().min(1).max(20).optional(),
+          top: z.coerce.number().int().min(1).max(1000).default(50),
+          skip: z.coerce.number().int().min(0).default(0),
+        }),
+      },
+    },
+    async (req) => {
+      const q = req.query;
+      const rows = await listEntities(ctx.db, 'salesInvoices', {
+        top: q.top,
+        skip: q.skip,
+        orderby: 'number desc',
+        ...(q.customerNumber
+          ? { filter: `customerNumber eq '${q.customerNumber.replaceAll("'", "''")}'` }
+          : {}),
+      });
+      if (!rows.ok) throw AppError.from(rows.error);
+      const ids = rows.value.map((x) => x.id);
+      const couplings = await couplingsByErpIds(ctx.db, 'salesInvoices', ids);
+      const states = await invoicePaymentStates(ctx.db, ids);
+      const stateOf = new Map((states.ok ? states.value : []).map((s) => [s.invoiceId, s]));
+      return {
+        value: rows.value.map((x) => {
+          const c = couplings.get(x.id);
+          return {
+            id: x.id,
+            number: x.number,
+            customerNumber: x.customerNumber,
+            customerName: x.customerName,
+            orderNumber: x.orderNumber,
+            postingDate: x.postingDate,
+            dueDate: x.dueDate,
+            currencyCode: x.currencyCode,
+            totalAmountExcludingTax: x.totalAmountExcludingTax,
+            totalAmountIncludingTax: x.totalAmountIncludingTax,
+            remainingAmount: x.remainingAmount,
+            paymentStatus: stateOf.get(x.id)?.status ?? null,
+            crmInvoiceId: c?.state === 'coupled' ? c.crmId : null,
+            coupling: c ? c.state : 'none',
+          };
+        }),
+      };
+    },
+  );
+
+  r.post(
+    `${PREFIX}/postedSalesInvoices/:number/createInCrm`,
+    {
+      schema: {
+        tags,
+        summary:
+          'Create invoice in Dynamics 365 Sales: the CRM invoice with its lines, linked to the CRM order when there is one, Active / Billed (or its payment status)',
+        params: z.strictObject({ number: invoiceNumber }),
+      },
+    },
+    async (req) => {
+      const o = await openOutbound(ctx);
+      if (!o.ok) throw AppError.from(o.error);
+      const report = await createInvoicesInCrmByNumber(o.value, [req.params.number]);
+      if (!report.ok) throw AppError.from(report.error);
+      const result = report.value.results[0]!;
+      if (result.outcome === 'notFound') throw new AppError('not_found', result.message);
+      if (result.outcome === 'failed')
+        throw new AppError('invoice_not_created', result.message, {
+          details: { jobId: report.value.jobId },
+        });
+      return { ...result, jobId: report.value.jobId };
+    },
+  );
+
+  r.post(
+    `${PREFIX}/postedSalesInvoices/createInCrm`,
+    {
+      schema: {
+        tags,
+        summary:
+          'Create invoices in Dynamics 365 Sales for many posted invoices; each one reports created, already coupled, failed or not found',
+        body: z.strictObject({ numbers: z.array(invoiceNumber).min(1).max(1000) }),
+      },
+    },
+    async (req) => {
+      const o = await openOutbound(ctx);
+      if (!o.ok) throw AppError.from(o.error);
+      const report = await createInvoicesInCrmByNumber(o.value, req.body.numbers);
+      if (!report.ok) throw AppError.from(report.error);
+      return report.value;
+    },
+  );
+}

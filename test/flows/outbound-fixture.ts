@@ -1,0 +1,115 @@
+import assert from 'node:assert/strict';
+import { erpClient } from '../erp/api-client.ts';
+import { basicCompany, make } from '../erp/fixtures.ts';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { type SyncFixture, startSyncFixture } from '../sync/sync-fixture.ts';
+
+/**
+ * The whole system over HTTP for the outbound flows: the server (ERP API and integration API) on a
+ * test database with a small ERP company, the CRM emulator, the connection enabled through the
+ * API, and the master data coupled (currencies, units, item, resource, customers) the way a user
+ * would do it.
+ */
+export async function startOutboundFixture() {
+  const fx: SyncFixture = await startSyncFixture();
+  const company = await basicCompany(fx.db);
+  await make(fx.db, 'resourceUnitsOfMeasure', {
+    resourceNumber: 'R-1',
+    code: 'HOUR',
+    qtyPerUnitOfMeasure: 1,
+  });
+  const server: TestServer = await startTestServer(fx.db, undefined, {
+    KOBLING_SECRET_KEY: 'k'.repeat(40),
+  });
+  const admin = await server.tokenFor('admin');
+  const erp = erpClient(server, admin, company.companyId);
+  async function api(method: string, path: string, body?: unknown) {
+    const res = await fetch(`${server.baseUrl}/api/integration/v1${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${admin}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    // biome-ignore lint/suspicious/noExplicitAny: test responses are inspected freely
+    const json: any = text ? JSON.parse(text) : undefined;
+    return { status: res.status, text, json };
+  }
+  const ok = async (method: string, path: string, body?: unknown) => {
+    const r = await api(method, path, body);
+    assert.ok(r.status < 300, `${method} ${path} → ${r.status} ${r.text}`);
+    return r.json;
+  };
+  await ok('PATCH', '/connection', {
+    crmUrl: fx.emulator.baseUrl,
+    authorityUrl: fx.emulator.authority,
+    tenantId: fx.emulator.tenantId,
+    clientId: fx.credentials.clientId,
+    clientSecret: fx.credentials.clientSecret,
+  });
+  await ok('POST', '/connection/enable');
+  for (const mapping of ['CURRENCY', 'UNIT GROUP', 'ITEM UOM', 'RESOURCE UOM'])
+    await ok('POST', '/couplings/matchBased', { mapping });
+  for (const mapping of ['PAYMENT TERMS', 'SHIPMENT METHOD', 'SHIPPING AGENT'])
+    await ok('POST', `/tableMappings/${encodeURIComponent(mapping)}/runNow`);
+  for (const [mapping, id] of [
+    ['ITEM-PRODUCT', company.item.id],
+    ['RESOURCE-PRODUCT', company.resource.id],
+  ] as const) {
+    const product = await ok('POST', '/createInCrm', { mapping, erpIds: [id] });
+    assert.equal(product.created.length, 1, JSON.stringify(product.failed));
+  }
+  const customers = await ok('POST', '/createInCrm', {
+    mapping: 'CUSTOMER',
+    erpIds: [company.eur.id, company.usd.id],
+  });
+  assert.equal(customers.created.length, 2, JSON.stringify(customers));
+  const crmIdOf = async (erpId: string) =>
+    (
+      await fx.db.query<{ crm_id: string }>(
+        "SELECT crm_id FROM integration.couplings WHERE erp_id = $1 AND state = 'coupled'",
+        [erpId],
+      )
+    ).rows[0]?.crm_id;
+  /** A CRM record read as the integration user. */
+  const crm = async (set: string, id: string) => {
+    const r = await fx.client.retrieve<Record<string, unknown>>(set, id);
+    assert.ok(r.ok, r.ok ? '' : r.error.message);
+    return r.value;
+  };
+  /** CRM rows matching an OData filter, read as the integration user. */
+  const crmList = async (set: string, filter: string) => {
+    const r = await fx.client.retrieveMultiple<Record<string, unknown>>(set, { filter });
+    assert.ok(r.ok, r.ok ? '' : r.error.message);
+    return r.value.value;
+  };
+  /** Posts a sales order (ship and invoice) over the ERP API; returns the posted invoice. */
+  const postOrder = async (order: Record<string, unknown>) => {
+    const created = await erp.post('salesOrders', order);
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const posted = await erp.action(`salesOrders(${created.body.id})/Microsoft.NAV.shipAndInvoice`);
+    assert.equal(posted.status, 200, JSON.stringify(posted.body));
+    const invoice = await erp.get(`salesInvoices(${posted.body.invoiceId})`);
+    return { order: created.body, invoice: invoice.body };
+  };
+  return {
+    fx,
+    server,
+    company,
+    erp,
+    api,
+    ok,
+    crm,
+    crmList,
+    crmIdOf,
+    postOrder,
+    async close() {
+      await server.close();
+      await fx.close();
+    },
+  };
+}
+
+export type OutboundFixture = Awaited<ReturnType<typeof startOutboundFixture>>;

@@ -1,0 +1,259 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { type OutboundFixture, startOutboundFixture } from './outbound-fixture.ts';
+
+let t: OutboundFixture;
+
+before(async () => {
+  t = await startOutboundFixture();
+});
+after(async () => {
+  await t?.close();
+});
+
+const PAID = 2;
+const ACTIVE = 0;
+const BILLED = 4;
+const COMPLETE = 100001;
+const PARTIAL = 100002;
+
+const runJob = (name: string) =>
+  t.ok('POST', `/scheduledJobs/${encodeURIComponent(name)}/run`, { wait: true });
+
+async function invoiceState(crmId: string) {
+  const inv = await t.crm('invoices', crmId);
+  return [inv.statecode, inv.statuscode];
+}
+
+let eurInvoice: Record<string, unknown>;
+let eurCrmInvoiceId: string;
+
+test('posting an order: the job creates the CRM invoice Billed with its lines, to the cent; run again it creates nothing', async () => {
+  const { invoice } = await t.postOrder({
+    customerNumber: 'C-EUR',
+    discountAmount: 7.23,
+    salesOrderLines: [
+      { lineType: 'Item', lineObjectNumber: 'I-1', quantity: 10, discountPercent: 5 },
+      { lineType: 'Comment', description: 'Blue ones please', attachedToSequence: 10000 },
+      { lineType: 'Resource', lineObjectNumber: 'R-1', quantity: 3 },
+    ],
+  });
+  eurInvoice = invoice;
+  assert.equal(invoice.totalAmountIncludingTax, 325.01);
+  const first = await runJob('POSTEDSALESINV-INV');
+  assert.equal(first.didWork, true, JSON.stringify(first));
+  assert.equal(first.created, 1, JSON.stringify(first.failures));
+  eurCrmInvoiceId = (await t.crmIdOf(String(invoice.id)))!;
+  assert.ok(eurCrmInvoiceId, 'the posted invoice is coupled to the CRM invoice');
+  const crm = await t.crm('invoices', eurCrmInvoiceId);
+  assert.equal(crm.invoicenumber, invoice.number);
+  assert.equal(crm.name, invoice.number);
+  assert.equal(crm.statecode, ACTIVE);
+  assert.equal(crm.statuscode, BILLED);
+  assert.equal(crm._customerid_value, await t.crmIdOf(t.company.eur.id));
+  assert.equal(crm.totalamountlessfreight, 260);
+  assert.equal(crm.totaltax, 65.01);
+  assert.equal(crm.totalamount, 325.01);
+  assert.equal(crm.discountamount, 7.23);
+  assert.ok(crm._pricelevelid_value, 'a price list in the invoice currency');
+  const lines = await t.crmList('invoicedetails', `_invoiceid_value eq ${eurCrmInvoiceId}`);
+  assert.equal(lines.length, 2, 'item and resource lines; the comment line is not a product');
+  assert.deepEqual(
+    lines.map((l) => l.extendedamount).sort(),
+    [145.75, 186.49].sort(),
+    'line amounts incl. VAT plus their share of the invoice discount',
+  );
+
+  const again = await runJob('POSTEDSALESINV-INV');
+  assert.equal(again.didWork, false);
+  assert.match(again.message, /Nothing to do/);
+  const all = await t.crmList('invoices', `invoicenumber eq '${invoice.number}'`);
+  assert.equal(all.length, 1, 'never created twice');
+  const manual = await t.api('POST', `/postedSalesInvoices/${invoice.number}/createInCrm`);
+  assert.equal(manual.status, 200, manual.text);
+  assert.equal(manual.json.outcome, 'alreadyCoupled');
+  assert.match(manual.json.message, /already coupled/);
+
+  const jobs = await t.ok('GET', '/scheduledJobs');
+  const job = jobs.value.find((j: { mapping: string }) => j.mapping === 'POSTEDSALESINV-INV');
+  assert.equal(job.lastStatus, 'nothing to do');
+  assert.equal(job.intervalMinutes, 30);
+  assert.equal(job.inactivityTimeoutMinutes, 1440);
+  const sleeps = new Date(job.nextRunAt).getTime() - new Date(job.lastRunAt).getTime();
+  assert.equal(
+    sleeps,
+    1440 * 60_000,
+    'with nothing to do the job sleeps for its inactivity timeout',
+  );
+});
+
+test('40 % paid → Paid/Partial; the rest → Paid/Complete with balance 0 and total sales = amount excl. tax; an unapplied payment goes back', async () => {
+  const first = await t.erp.post('customerPayments', {
+    customerNumber: 'C-EUR',
+    amount: 130,
+    appliesToInvoiceNumber: eurInvoice.number,
+  });
+  assert.equal(first.status, 201, JSON.stringify(first.body));
+  const run1 = await runJob('CUSTOMER STATISTICS');
+  assert.equal(run1.didWork, true, JSON.stringify(run1));
+  assert.deepEqual(await invoiceState(eurCrmInvoiceId), [PAID, PARTIAL]);
+
+  const rest = await t.erp.post('customerPayments', {
+    customerNumber: 'C-EUR',
+    amount: 195.01,
+    appliesToInvoiceNumber: eurInvoice.number,
+  });
+  assert.equal(rest.status, 201, JSON.stringify(rest.body));
+  await runJob('CUSTOMER STATISTICS');
+  assert.deepEqual(await invoiceState(eurCrmInvoiceId), [PAID, COMPLETE]);
+
+  const account = await t.crm('accounts', (await t.crmIdOf(t.company.eur.id))!);
+  const stats = await t.crm(
+    'nav_accountstatisticses',
+    String(account._nav_accountstatisticsid_value),
+  );
+  assert.equal(stats.nav_customerno, 'C-EUR');
+  assert.equal(stats.nav_balancelcy, 0);
+  assert.equal(stats.nav_totalsaleslcy, 260);
+  assert.equal(stats.nav_creditlimitlcy, 10000);
+  assert.equal(
+    stats._transactioncurrencyid_value,
+    (await t.fx.ctx.crm.baseCurrencyId()).ok
+      ? ((await t.fx.ctx.crm.baseCurrencyId()) as { value: string }).value
+      : null,
+  );
+
+  const unapplied = await t.erp.post(
+    `customerPayments(${rest.body.payment.id})/Microsoft.NAV.unapply`,
+  );
+  assert.equal(unapplied.status, 204, JSON.stringify(unapplied.body));
+  await runJob('CUSTOMER STATISTICS');
+  assert.deepEqual(await invoiceState(eurCrmInvoiceId), [PAID, PARTIAL], 'back to partly paid');
+  const after = await t.crm(
+    'nav_accountstatisticses',
+    String(account._nav_accountstatisticsid_value),
+  );
+  assert.equal(after.nav_balancelcy, 0, 'the unapplied payment stays open on the account');
+  const unapplyFirst = await t.erp.post(
+    `customerPayments(${first.body.payment.id})/Microsoft.NAV.unapply`,
+  );
+  assert.equal(unapplyFirst.status, 204);
+  await runJob('CUSTOMER STATISTICS');
+  assert.deepEqual(await invoiceState(eurCrmInvoiceId), [ACTIVE, BILLED], 'nothing paid: Billed');
+  const twice = await t.erp.post(
+    `customerPayments(${first.body.payment.id})/Microsoft.NAV.unapply`,
+  );
+  assert.equal(twice.status, 422);
+  assert.equal(twice.body.error.code, 'nothing_to_unapply');
+});
+
+test('a foreign-currency customer: invoice created with Create invoice in Dynamics 365 Sales, paid, statistics in USD to the cent', async () => {
+  const { invoice } = await t.postOrder({
+    customerNumber: 'C-USD',
+    salesOrderLines: [{ lineType: 'Item', lineObjectNumber: 'I-1', quantity: 7 }],
+  });
+  assert.equal(invoice.currencyCode, 'USD');
+  const created = await t.api('POST', `/postedSalesInvoices/${invoice.number}/createInCrm`);
+  assert.equal(created.status, 200, created.text);
+  assert.equal(created.json.outcome, 'created');
+  const crm = await t.crm('invoices', created.json.crmInvoiceId);
+  const usdId = (
+    await t.fx.db.query<{ crm_id: string }>(
+      "SELECT crm_id FROM integration.couplings WHERE mapping_name = 'CURRENCY' AND erp_id = (SELECT id FROM erp.currencies WHERE code = 'USD')",
+    )
+  ).rows[0]!.crm_id;
+  assert.equal(crm._transactioncurrencyid_value, usdId);
+  assert.equal(crm.totalamount, invoice.totalAmountIncludingTax);
+  assert.equal(crm.totalamountlessfreight, invoice.totalAmountExcludingTax);
+
+  const paid = await t.erp.post('customerPayments', {
+    customerNumber: 'C-USD',
+    amount: invoice.totalAmountIncludingTax,
+    appliesToInvoiceNumber: invoice.number,
+  });
+  assert.equal(paid.status, 201, JSON.stringify(paid.body));
+  const updated = await t.api('POST', '/customers/C-USD/updateAccountStatistics');
+  assert.equal(updated.status, 200, updated.text);
+  assert.match(updated.json.message, /successfully/);
+  assert.equal(updated.json.invoicesModified, 1);
+  assert.deepEqual(await invoiceState(created.json.crmInvoiceId), [PAID, COMPLETE]);
+  const stats = await t.crm('nav_accountstatisticses', updated.json.statisticsId);
+  assert.equal(stats.nav_balancelcy, 0);
+  assert.equal(stats.nav_totalsaleslcy, invoice.totalAmountExcludingTax);
+  assert.equal(stats._transactioncurrencyid_value, usdId);
+  const erpView = await t.ok('GET', '/customers/C-USD/accountStatistics');
+  assert.equal(erpView.currencyCode, 'USD');
+  assert.equal(erpView.totalSalesExcludingTax, Number(invoice.totalAmountExcludingTax).toFixed(2));
+
+  const same = await t.api('POST', '/customers/C-USD/updateAccountStatistics');
+  assert.equal(same.json.outcome, 'unchanged');
+  assert.equal(same.json.crmWrites, 0, 'nothing changed, nothing written');
+});
+
+test('an invoice of an order that came from the CRM is linked to that order, its price list and name', async () => {
+  const base = await t.fx.ctx.crm.baseCurrencyId();
+  assert.ok(base.ok);
+  const list = await t.fx.user.create('pricelevels', {
+    name: 'Web shop EUR',
+    'transactioncurrencyid@odata.bind': `/transactioncurrencies(${base.value})`,
+  });
+  assert.ok(list.ok);
+  const account = (await t.crmIdOf(t.company.eur.id))!;
+  const crmOrder = await t.fx.user.create('salesorders', {
+    name: 'Web order 42',
+    'customerid_account@odata.bind': `/accounts(${account})`,
+    'pricelevelid@odata.bind': `/pricelevels(${list.value.id})`,
+  });
+  assert.ok(crmOrder.ok, crmOrder.ok ? '' : crmOrder.error.message);
+  const order = await t.erp.post('salesOrders', {
+    customerNumber: 'C-EUR',
+    externalDocumentNumber: 'Web order 42',
+    salesOrderLines: [{ lineType: 'Item', lineObjectNumber: 'I-1', quantity: 2 }],
+  });
+  assert.equal(order.status, 201);
+  await t.ok('POST', '/couplings', {
+    mapping: 'SALESORDER-ORDER',
+    erpId: order.body.id,
+    crmId: crmOrder.value.id,
+  });
+  const posted = await t.erp.action(`salesOrders(${order.body.id})/Microsoft.NAV.shipAndInvoice`);
+  assert.equal(posted.status, 200);
+  const many = await t.ok('POST', '/postedSalesInvoices/createInCrm', {
+    numbers: [posted.body.invoiceNumber, 'NOPE-1'],
+  });
+  assert.equal(many.created, 1, JSON.stringify(many));
+  const result = many.results.find(
+    (r: { number: string }) => r.number === posted.body.invoiceNumber,
+  );
+  assert.equal(result.salesOrderId, crmOrder.value.id);
+  const missing = many.results.find((r: { number: string }) => r.number === 'NOPE-1');
+  assert.equal(missing.outcome, 'notFound');
+  const crm = await t.crm('invoices', result.crmInvoiceId);
+  assert.equal(crm._salesorderid_value, crmOrder.value.id);
+  assert.equal(crm._pricelevelid_value, list.value.id);
+  assert.equal(crm.name, 'Web order 42');
+});
+
+test('a customer that is not coupled gets a clear message from Update account statistics', async () => {
+  const created = await t.erp.post('customers', {
+    number: 'C-NEW',
+    displayName: 'Not coupled Ltd.',
+  });
+  assert.equal(created.status, 201);
+  const r = await t.api('POST', '/customers/C-NEW/updateAccountStatistics');
+  assert.equal(r.status, 422);
+  assert.equal(r.json.error.code, 'not_coupled');
+  assert.match(
+    r.json.error.message,
+    /Customer C-NEW is not coupled to an account in Dynamics 365 Sales/,
+  );
+  const unknown = await t.api('POST', '/customers/C-NOPE/updateAccountStatistics');
+  assert.equal(unknown.status, 404);
+  const invoice = await t.postOrder({
+    customerNumber: 'C-NEW',
+    salesOrderLines: [{ lineType: 'Item', lineObjectNumber: 'I-1', quantity: 1 }],
+  });
+  const refused = await t.api('POST', `/postedSalesInvoices/${invoice.invoice.number}/createInCrm`);
+  assert.equal(refused.status, 422);
+  assert.match(refused.json.error.message, /Customer C-NEW must be coupled to an account/);
+});
