@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../app/context.ts';
 import { registerErpRoutes } from '../erp/api/routes.ts';
+import { registerOutboundFlowRoutes } from '../flows/outbound-routes.ts';
 import { registerQuoteRoutes } from '../flows/quotes/routes.ts';
 import { registerSalesOrderRoutes } from '../flows/sales-orders/routes.ts';
-import { registerOutboundFlowRoutes } from '../flows/outbound-routes.ts';
 import { registerIntegrationRoutes } from '../integration/api/routes.ts';
 import { registerWebUi } from '../web/routes.ts';
 import { registerAuthRoutes } from './auth/routes.ts';

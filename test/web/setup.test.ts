@@ -71,12 +71,12 @@ test('connection setup: switches and scheduled jobs, a bad interval is refused r
   const { page } = admin;
   await page.goto(`${ui.baseUrl}/setup/connection`);
   assert.match((await page.locator('main').textContent()) ?? '', /Enabled/);
-  const interval = page.getByLabel('Interval of CUSTOMER in minutes');
+  const interval = page.getByLabel('Interval of CUSTOMER in minutes', { exact: true });
   await interval.fill('45');
-  await page.getByRole('button', { name: 'Save the job of CUSTOMER' }).click();
+  await page.getByRole('button', { name: 'Save the job of CUSTOMER', exact: true }).click();
   await page.locator('#flash').getByText('The job of CUSTOMER is on, every 45 minutes.').waitFor();
   await interval.fill('');
-  await page.getByRole('button', { name: 'Save the job of CUSTOMER' }).click();
+  await page.getByRole('button', { name: 'Save the job of CUSTOMER', exact: true }).click();
   await page.locator('#flash [role=alert]').getByText('at least 1 minute').waitFor();
   await page.getByLabel('Automatically create sales orders').check();
   await page.getByRole('button', { name: 'Save switches' }).click();
