@@ -20,7 +20,11 @@ interface NavEntry {
 }
 
 /** The navigation, grouped as an administrator and an order processor think of the work. */
-export const NAVIGATION: readonly { title: string; entries: readonly NavEntry[] }[] = [
+export const NAVIGATION: readonly {
+  title: string;
+  crm?: boolean;
+  entries: readonly NavEntry[];
+}[] = [
   {
     title: 'Setup',
     entries: [
@@ -40,13 +44,36 @@ export const NAVIGATION: readonly { title: string; entries: readonly NavEntry[] 
       { href: '/units', label: 'Units of measure' },
     ],
   },
+  {
+    title: 'Sales',
+    entries: [
+      { href: '/sales/crm-orders', label: 'Orders from Dynamics 365' },
+      { href: '/sales/crm-quotes', label: 'Quotes from Dynamics 365' },
+      { href: '/sales/quotes', label: 'Sales quotes' },
+      { href: '/sales/orders', label: 'Sales orders' },
+      { href: '/sales/invoices', label: 'Posted invoices' },
+      { href: '/sales/payments', label: 'Payments' },
+      { href: '/sales/archives/quotes', label: 'Archived versions' },
+      { href: '/sales/setup', label: 'Sales setup' },
+    ],
+  },
+  {
+    title: 'Dynamics 365 Sales',
+    crm: true,
+    entries: [
+      { href: '/crm/accounts', label: 'Accounts' },
+      { href: '/crm/orders', label: 'Orders' },
+      { href: '/crm/quotes', label: 'Quotes' },
+      { href: '/crm/invoices', label: 'Invoices' },
+    ],
+  },
 ];
 
 function Navigation({ view }: { view: View }) {
   const admin = view.user?.role === 'admin';
   return (
     <nav class="side" aria-label="Main">
-      {NAVIGATION.map((group) => (
+      {NAVIGATION.filter((g) => !g.crm || view.crmView).map((group) => (
         <section>
           <h2 safe>{group.title}</h2>
           <ul>

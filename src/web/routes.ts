@@ -10,10 +10,17 @@ import { webErrorHandler } from './errors.tsx';
 import { parseForm } from './form.ts';
 import { registerAssistedSetupPage } from './pages/assisted-setup.tsx';
 import { registerConnectionSetupPage } from './pages/connection-setup.tsx';
+import { registerCrmCards } from './pages/crm-cards.tsx';
+import { crmViewAvailable } from './pages/crm-client.ts';
+import { registerCrmPickupPages } from './pages/crm-pickup.tsx';
+import { registerCrmLists } from './pages/crm-view.tsx';
 import { registerHomePage } from './pages/home.tsx';
 import { registerLoginPages } from './pages/login.tsx';
 import { registerMasterDataPages } from './pages/master-data.tsx';
 import { registerRunProgressPages } from './pages/run-progress.tsx';
+import { registerSalesDocumentPages } from './pages/sales-documents.tsx';
+import { registerSalesLedgerPages } from './pages/sales-ledger.tsx';
+import { noteCrmView } from './view.ts';
 import type { WebAuth } from './web-auth.ts';
 import type { WebDeps } from './web-deps.ts';
 
@@ -40,6 +47,11 @@ const PAGES: readonly ((web: FastifyInstance, deps: WebDeps) => void)[] = [
   registerConnectionSetupPage,
   registerAssistedSetupPage,
   registerRunProgressPages,
+  registerSalesDocumentPages,
+  registerSalesLedgerPages,
+  registerCrmPickupPages,
+  registerCrmLists,
+  registerCrmCards,
 ];
 
 /**
@@ -91,6 +103,11 @@ export async function registerWebUi(
       },
     );
     const deps: WebDeps = { ctx, auth };
+    // Whether to offer the Dynamics 365 Sales pages, for the navigation of full pages.
+    web.addHook('preHandler', async (request) => {
+      if (request.method === 'GET' && auth.userOf(request) && !request.headers['hx-request'])
+        noteCrmView(request, await crmViewAvailable(deps));
+    });
     for (const register of PAGES) register(web, deps);
   });
 }

@@ -9,7 +9,16 @@ export interface View {
   readonly csrf: string;
   /** The path of the page, for the navigation's current entry. */
   readonly path: string;
+  /** The Dynamics 365 Sales pages are offered (the bundled emulator is connected). */
+  readonly crmView?: boolean;
 }
+
+const crmViews = new WeakMap<FastifyRequest, boolean>();
+
+/** Notes for a request whether the Dynamics 365 Sales pages are offered (set once per request). */
+export const noteCrmView = (request: FastifyRequest, available: boolean): void => {
+  crmViews.set(request, available);
+};
 
 export function viewOf(request: FastifyRequest, auth: WebAuth): View {
   const session = request.cookies?.[auth.sessionCookie];
@@ -17,6 +26,7 @@ export function viewOf(request: FastifyRequest, auth: WebAuth): View {
     user: auth.userOf(request),
     csrf: session ? csrfTokenFor(session) : '',
     path: request.url.split('?')[0] ?? '/',
+    crmView: crmViews.get(request) ?? false,
   };
 }
 

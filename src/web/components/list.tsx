@@ -46,6 +46,8 @@ export function DataList<Row>(props: {
   select?: (row: Row) => string;
   actions?: Children;
   empty?: string;
+  /** Reload the list when an action on the page changed data (default true). */
+  refresh?: boolean;
 }) {
   const { page } = props;
   const pages = Math.max(1, Math.ceil(page.total / page.pageSize));
@@ -57,10 +59,10 @@ export function DataList<Row>(props: {
     <div
       id={props.id}
       class="list"
-      hx-get={link(page.page)}
-      hx-trigger="list-changed from:body"
-      hx-select={`#${props.id}`}
-      hx-swap="outerHTML"
+      hx-get={props.refresh === false ? undefined : link(page.page)}
+      hx-trigger={props.refresh === false ? undefined : 'list-changed from:body'}
+      hx-select={props.refresh === false ? undefined : `#${props.id}`}
+      hx-swap={props.refresh === false ? undefined : 'outerHTML'}
       hx-disinherit="*"
     >
       <form id={selectionForm}>

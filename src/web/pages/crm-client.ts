@@ -1,0 +1,43 @@
+import type { DataverseClient } from '../../dataverse/index.ts';
+import { openCrm } from '../../flows/shared/crm-session.ts';
+import { AppError } from '../../shared/errors.ts';
+import { readConnection } from '../../sync/connection/connection-repo.ts';
+import type { WebDeps } from '../web-deps.ts';
+
+/** Formatted values (option labels, lookup names) as Dataverse sends them on request. */
+export const FORMATTED = 'OData.Community.Display.V1.FormattedValue';
+export const label = (row: Record<string, unknown>, column: string): string =>
+  String(row[`${column}@${FORMATTED}`] ?? row[column] ?? '');
+
+/**
+ * The CRM view is a demo of the salesperson's side: it is offered when the connection points at a
+ * loopback address (the bundled emulator), never at a real organization.
+ */
+export async function crmViewAvailable(deps: WebDeps): Promise<boolean> {
+  const c = await readConnection(deps.ctx.db);
+  if (!c.enabled || !c.crmUrl) return false;
+  const host = new URL(c.crmUrl).hostname;
+  return host === '127.0.0.1' || host === 'localhost' || host === '[::1]';
+}
+
+/** The connector over HTTP to the emulator, as the integration's application user. */
+export async function crmClient(deps: WebDeps): Promise<DataverseClient> {
+  if (!(await crmViewAvailable(deps)))
+    throw new AppError(
+      'not_found',
+      'The Dynamics 365 Sales view is only offered with the bundled CRM emulator (connected and enabled)',
+    );
+  const client = await openCrm(deps.ctx);
+  if (!client.ok) throw AppError.from(client.error);
+  return client.value;
+}
+
+/** A Dataverse answer or a readable error. */
+export function crmMust<T>(
+  r: { ok: true; value: T } | { ok: false; error: { code: string; message: string } },
+  doing: string,
+): T {
+  if (!r.ok)
+    throw new AppError('crm_refused', `Dynamics 365 Sales refused to ${doing}: ${r.error.message}`);
+  return r.value;
+}

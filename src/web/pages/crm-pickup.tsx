@@ -1,0 +1,264 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import {
+  type CrmQuoteView,
+  listCrmQuotes,
+  processQuotesInErp,
+} from '../../flows/quotes/quote-pickup.ts';
+import {
+  type CrmSalesOrderView,
+  createOrdersInErp,
+  listCrmSalesOrders,
+} from '../../flows/sales-orders/order-pickup.ts';
+import { AppError } from '../../shared/errors.ts';
+import type { Result } from '../../shared/result.ts';
+import { ActionBar } from '../components/action-bar.tsx';
+import { ErrorBanner, SuccessBanner, WarningBanner } from '../components/banner.tsx';
+import { type Column, DataList } from '../components/list.tsx';
+import { many, parseInput } from '../form.ts';
+import { Layout } from '../layout.tsx';
+import { sendHtml, viewOf } from '../view.ts';
+import { canWrite } from '../web-auth.ts';
+import type { WebDeps } from '../web-deps.ts';
+
+function must<T>(r: Result<T>): T {
+  if (!r.ok) throw AppError.from(r.error);
+  return r.value;
+}
+
+const stateQuery = z.object({ state: z.enum(['open', 'all']).default('open') });
+const idsForm = z.object({ ids: many(z.guid()).pipe(z.array(z.guid()).max(200)) });
+const selected = (ids: string[]) => {
+  if (ids.length === 0) throw new AppError('validation_failed', 'Select one or more records first');
+  return ids;
+};
+
+const ERP_STATUS = {
+  created: 'Created',
+  processed: 'Processed',
+  refused: 'Refused',
+  waiting: 'Waiting',
+};
+
+function ErpCell(props: {
+  status: 'created' | 'processed' | 'refused' | 'waiting';
+  doc: { id: string; number: string; status: string } | null;
+  error: { message: string } | null;
+  path: string;
+}) {
+  if (props.doc)
+    return (
+      <a href={`${props.path}/${props.doc.id}`} safe>
+        {`${props.doc.number} (${props.doc.status})`}
+      </a>
+    );
+  if (props.error)
+    return (
+      <span class="badge bad" title={props.error.message} safe>
+        {`Refused: ${props.error.message}`}
+      </span>
+    );
+  return (
+    <span class="badge muted" safe>
+      {ERP_STATUS[props.status]}
+    </span>
+  );
+}
+
+const ORDER_COLUMNS: Column<CrmSalesOrderView>[] = [
+  { header: 'Order No.', value: (o) => o.orderNumber },
+  { header: 'Name', value: (o) => o.name },
+  { header: 'Account', value: (o) => o.customerName },
+  { header: 'State', value: (o) => o.state },
+  { header: 'Total', value: (o) => o.totalAmount, numeric: true },
+  { header: 'Back office submit', value: (o) => o.lastBackOfficeSubmit },
+  {
+    header: 'ERP sales order',
+    html: (o) => (
+      <ErpCell status={o.erpStatus} doc={o.erpOrder} error={o.error} path="/sales/orders" />
+    ),
+  },
+];
+
+const QUOTE_COLUMNS: Column<CrmQuoteView>[] = [
+  { header: 'Quote No.', value: (q) => q.quoteNumber },
+  { header: 'Revision', value: (q) => q.revision, numeric: true },
+  { header: 'Name', value: (q) => q.name },
+  { header: 'Account', value: (q) => q.customerName },
+  { header: 'State', value: (q) => `${q.state} (${q.statusReason})` },
+  { header: 'Total', value: (q) => q.totalAmount, numeric: true },
+  {
+    header: 'ERP sales quote',
+    html: (q) => (
+      <ErpCell status={q.erpStatus} doc={q.erpQuote} error={q.error} path="/sales/quotes" />
+    ),
+  },
+];
+
+/** The outcome of *Create in ERP* / *Process in ERP*, one line per document. */
+function PickupResult(props: {
+  done: number;
+  refused: number;
+  unchanged: number;
+  lines: string[];
+  problems: string[];
+  verb: string;
+}) {
+  return (
+    <>
+      {props.done > 0 ? (
+        <SuccessBanner message={`${props.done} ${props.verb}. ${props.lines.join(' ')}`} />
+      ) : (
+        ''
+      )}
+      {props.unchanged > 0 ? (
+        <WarningBanner
+          message={`${props.unchanged} already done before; nothing changed for them.`}
+        />
+      ) : (
+        ''
+      )}
+      {props.refused > 0 ? (
+        <ErrorBanner
+          title={`${props.refused} refused by the ERP`}
+          message={props.problems.join(' · ')}
+        />
+      ) : (
+        ''
+      )}
+    </>
+  );
+}
+
+/** Submitted CRM orders (*Create in ERP*) and CRM quotes (*Process in ERP*). */
+export function registerCrmPickupPages(web: FastifyInstance, { ctx, auth }: WebDeps): void {
+  web.get('/sales/crm-orders', async (request, reply) => {
+    const view = viewOf(request, auth);
+    const q = parseInput(stateQuery, request.query);
+    const orders = must(
+      await listCrmSalesOrders(ctx, { state: q.state === 'all' ? 'all' : 'submitted' }),
+    );
+    const writable = canWrite(view.user);
+    return sendHtml(
+      reply,
+      <Layout view={view} title="Sales orders – Dynamics 365 Sales">
+        <p>
+          <a href="/sales/crm-orders">Submitted</a>
+          {' · '}
+          <a href="/sales/crm-orders?state=all">All but canceled</a>
+        </p>
+        <DataList
+          id="crm-orders"
+          url="/sales/crm-orders"
+          caption="Sales orders in Dynamics 365 Sales"
+          query={{ state: q.state === 'all' ? 'all' : undefined }}
+          columns={ORDER_COLUMNS}
+          page={{
+            rows: orders,
+            total: orders.length,
+            page: 1,
+            pageSize: Math.max(1, orders.length),
+          }}
+          select={writable ? (o) => o.crmId : undefined}
+          empty="No submitted sales orders in Dynamics 365 Sales."
+          actions={
+            writable ? (
+              <ActionBar label="Actions on the selected orders">
+                <button
+                  type="button"
+                  class="primary"
+                  hx-post="/sales/crm-orders/createInErp"
+                  hx-include="#crm-orders-selection"
+                  hx-target="#flash"
+                >
+                  Create in ERP
+                </button>
+              </ActionBar>
+            ) : undefined
+          }
+        />
+      </Layout>,
+    );
+  });
+  web.post('/sales/crm-orders/createInErp', async (request, reply) => {
+    const ids = selected(parseInput(idsForm, request.body).ids);
+    const r = must(await createOrdersInErp(ctx, ids));
+    reply.header('hx-trigger', 'list-changed');
+    return sendHtml(
+      reply,
+      <PickupResult
+        done={r.created}
+        refused={r.refused}
+        unchanged={r.unchanged}
+        verb={
+          r.created === 1 ? 'sales order created in the ERP' : 'sales orders created in the ERP'
+        }
+        lines={r.results.flatMap((x) => (x.ok && x.outcome === 'created' ? [x.message] : []))}
+        problems={r.results.flatMap((x) => (x.ok ? [] : [`${x.crmId}: ${x.error.message}`]))}
+      />,
+    );
+  });
+  web.get('/sales/crm-quotes', async (request, reply) => {
+    const view = viewOf(request, auth);
+    const q = parseInput(stateQuery, request.query);
+    const quotes = must(await listCrmQuotes(ctx, { state: q.state }));
+    const writable = canWrite(view.user);
+    return sendHtml(
+      reply,
+      <Layout view={view} title="Sales quotes – Dynamics 365 Sales">
+        <p>
+          <a href="/sales/crm-quotes">Active and won</a>
+          {' · '}
+          <a href="/sales/crm-quotes?state=all">All</a>
+        </p>
+        <DataList
+          id="crm-quotes"
+          url="/sales/crm-quotes"
+          caption="Quotes in Dynamics 365 Sales"
+          query={{ state: q.state === 'all' ? 'all' : undefined }}
+          columns={QUOTE_COLUMNS}
+          page={{
+            rows: quotes,
+            total: quotes.length,
+            page: 1,
+            pageSize: Math.max(1, quotes.length),
+          }}
+          select={writable ? (x) => x.crmId : undefined}
+          empty="No active or won quotes in Dynamics 365 Sales."
+          actions={
+            writable ? (
+              <ActionBar label="Actions on the selected quotes">
+                <button
+                  type="button"
+                  class="primary"
+                  hx-post="/sales/crm-quotes/processInErp"
+                  hx-include="#crm-quotes-selection"
+                  hx-target="#flash"
+                >
+                  Process in ERP
+                </button>
+              </ActionBar>
+            ) : undefined
+          }
+        />
+      </Layout>,
+    );
+  });
+  web.post('/sales/crm-quotes/processInErp', async (request, reply) => {
+    const ids = selected(parseInput(idsForm, request.body).ids);
+    const r = must(await processQuotesInErp(ctx, ids));
+    reply.header('hx-trigger', 'list-changed');
+    const done = r.results.filter((x) => x.ok && x.outcome !== 'unchanged');
+    return sendHtml(
+      reply,
+      <PickupResult
+        done={done.length}
+        refused={r.refused}
+        unchanged={r.unchanged}
+        verb={done.length === 1 ? 'quote processed in the ERP' : 'quotes processed in the ERP'}
+        lines={done.flatMap((x) => (x.ok ? [x.message] : []))}
+        problems={r.results.flatMap((x) => (x.ok ? [] : [`${x.crmId}: ${x.error.message}`]))}
+      />,
+    );
+  });
+}
