@@ -75,6 +75,8 @@ test('connection setup: switches and scheduled jobs, a bad interval is refused r
   await interval.fill('45');
   await page.getByRole('button', { name: 'Save the job of CUSTOMER', exact: true }).click();
   await page.locator('#flash').getByText('The job of CUSTOMER is on, every 45 minutes.').waitFor();
+  // The table reloads after a save; change it once it has.
+  await page.waitForLoadState('networkidle');
   await interval.fill('');
   await page.getByRole('button', { name: 'Save the job of CUSTOMER', exact: true }).click();
   await page.locator('#flash [role=alert]').getByText('at least 1 minute').waitFor();
