@@ -218,14 +218,19 @@ test('an order for an account coupled to no customer is refused with what to fix
 });
 
 test('deleting the ERP order of a CRM order puts the CRM order back to Active/Pending with lastbackofficesubmit cleared', async () => {
-  const id = await crmOrder('To be deleted', fx.crmIds.account, [
-    {
-      'productid@odata.bind': `/products(${fx.crmIds.service})`,
-      quantity: 4,
-      ispriceoverridden: true,
-      priceperunit: 60,
-    },
-  ]);
+  const id = await crmOrder(
+    'To be deleted',
+    fx.crmIds.account,
+    [
+      {
+        'productid@odata.bind': `/products(${fx.crmIds.service})`,
+        quantity: 4,
+        ispriceoverridden: true,
+        priceperunit: 60,
+      },
+    ],
+    { discountamount: 20, freightamount: 15 },
+  );
   const done = await fx.api.post('/crmSalesOrders/createInErp', { crmIds: [id] });
   assert.equal(done.json.created, 1, done.text);
   const erpOrderId = done.json.results[0].erpOrderId;
@@ -237,8 +242,15 @@ test('deleting the ERP order of a CRM order puts the CRM order back to Active/Pe
       Number(l.quantity),
       Number(l.unitPrice),
     ]),
-    [['Resource', 'R-1', 4, 60]],
+    [
+      ['Resource', 'R-1', 4, 60],
+      ['Comment', '', 0, 0],
+    ],
   );
+  assert.match(lines[1].description, /^Freight 15\.00 from Dynamics 365 Sales/);
+  const header = (await fx.erp.get(`salesOrders(${erpOrderId})`)).json;
+  assert.equal(Number(header.discountAmount), 20, 'the header discount became the invoice discount');
+  assert.equal(Number(header.totalAmountExcludingTax), 220);
   assert.ok((await fx.crmGet('salesorders', id)).lastbackofficesubmit);
   const deleted = await fx.erp.delete(`salesOrders(${erpOrderId})`);
   assert.ok(deleted.status < 300, deleted.text);

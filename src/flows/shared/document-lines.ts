@@ -173,5 +173,14 @@ export async function erpLinesFor(
       });
     }
   }
+  const freight = Number(doc.raw.freightamount ?? 0);
+  if (freight > 0) {
+    // The ERP has no freight charge of its own; the amount stays visible to the order processor.
+    out.push({
+      lineType: 'Comment',
+      description: `Freight ${freight.toFixed(2)} from Dynamics 365 Sales: add it as a charge`,
+      sequence: (doc.lines.length + 1) * LINE_STEP,
+    });
+  }
   return ok(out);
 }
