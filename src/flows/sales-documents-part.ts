@@ -4,6 +4,7 @@ import { ensureQueue, type JobDefinition } from '../db/job-queue.ts';
 import type { Result } from '../shared/result.ts';
 import { readConnection } from '../sync/connection/connection-repo.ts';
 import { autoProcessQuotes } from './quotes/quote-pickup.ts';
+import { startRealtimePickups } from './realtime-pickups.ts';
 import { reportOrderStatus } from './sales-orders/order-events.ts';
 import { autoCreateSalesOrders } from './sales-orders/order-pickup.ts';
 import { exclusively } from './shared/flow-events.ts';
@@ -53,6 +54,21 @@ export const salesDocumentsPart: SystemPart = {
     recurring(ctx, AUTO_PROCESS_QUOTES_QUEUE, 'autoProcessQuotes', autoProcessQuotes),
     recurring(ctx, ORDER_STATUS_QUEUE, 'salesOrderIntegration', reportOrderStatus),
   ],
+  startBackground: (ctx) =>
+    startRealtimePickups(ctx, [
+      {
+        entitySet: 'salesorders',
+        switchName: 'autoCreateSalesOrders',
+        queue: AUTO_CREATE_ORDERS_QUEUE,
+        work: autoCreateSalesOrders,
+      },
+      {
+        entitySet: 'quotes',
+        switchName: 'autoProcessQuotes',
+        queue: AUTO_PROCESS_QUOTES_QUEUE,
+        work: autoProcessQuotes,
+      },
+    ]),
   async startService(ctx) {
     if (ctx.boss) {
       for (const queue of [

@@ -1,0 +1,126 @@
+import pg from 'pg';
+import { primaryKeyOf } from '../../dataverse/index.ts';
+import { clientSettings, dataverseClientFor } from '../sync-runtime.ts';
+import { type Poller, startCrmPoller } from './crm-poller.ts';
+import { defaultRealtimeOptions, type RealtimeDeps } from './realtime-service.ts';
+
+export interface CrmWatchOptions {
+  /** Names the watch's leadership lock (`kobling.realtime:<key>`): one process watches. */
+  readonly key: string;
+  /** Dataverse entity set to watch (`salesorders`). */
+  readonly entitySet: string;
+  /** Asked before each look: watching is pointless while a switch is off. */
+  readonly enabled: () => Promise<boolean>;
+  /** Something in the table changed (also called once when this process starts watching). */
+  readonly onChange: () => Promise<void>;
+  readonly pollMs?: number;
+  readonly refreshMs?: number;
+}
+
+/**
+ * Watches a CRM table through change tracking for work that is not a mapping run — e.g. sales
+ * orders a salesperson submits, picked up by a flow's job within seconds instead of at the next
+ * minute. Like the mapping path: one process leads (session advisory lock on its own
+ * connection), one cheap request per look, back-off when throttled. The delta link lives in the
+ * leader's memory: a new leader starts from a fresh link and calls `onChange` once, so a change
+ * made while nobody watched is still handled.
+ */
+export async function startCrmWatch(
+  deps: RealtimeDeps,
+  o: CrmWatchOptions,
+): Promise<{ stop(): Promise<void> }> {
+  const pollMs = o.pollMs ?? deps.config.realtime.pollMs;
+  const refreshMs = o.refreshMs ?? defaultRealtimeOptions.refreshMs;
+  let conn: pg.Client | undefined;
+  let poller: Poller | undefined;
+  let deltaLink: string | undefined;
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+
+  const client = async () => {
+    const s = await clientSettings(deps);
+    return s.ok ? dataverseClientFor(s.value, deps.logger) : undefined;
+  };
+  const handle = (err: unknown) => deps.logger.warn({ err, watch: o.key }, 'CRM watch failed');
+
+  /** Reads the delta up to now (ids only), keeping the new link. */
+  async function advance(): Promise<boolean> {
+    const c = await client();
+    if (!c) return false;
+    const r = await c.trackChanges(o.entitySet, {
+      select: [primaryKeyOf(o.entitySet)],
+      ...(deltaLink ? { deltaLink } : {}),
+    });
+    if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
+    deltaLink = r.value.deltaLink;
+    return true;
+  }
+
+  function stopWatching(): void {
+    poller?.stop();
+    poller = undefined;
+    deltaLink = undefined;
+  }
+
+  async function refresh(): Promise<void> {
+    if (!conn) {
+      const c = new pg.Client({ connectionString: deps.db.url, application_name: 'kobling-watch' });
+      c.on('error', (err) => {
+        deps.logger.warn({ err, watch: o.key }, 'CRM watch connection lost');
+        if (conn === c) conn = undefined;
+        stopWatching();
+      });
+      await c.connect();
+      conn = c;
+    }
+    if (!(await o.enabled())) {
+      if (poller) {
+        stopWatching();
+        await conn.query("SELECT pg_advisory_unlock(hashtext('kobling.realtime:' || $1))", [o.key]);
+      }
+      return;
+    }
+    if (poller) return;
+    const got = await conn.query<{ got: boolean }>(
+      "SELECT pg_try_advisory_lock(hashtext('kobling.realtime:' || $1)) AS got",
+      [o.key],
+    );
+    if (!got.rows[0]?.got) return;
+    if (!(await advance())) return;
+    await o.onChange();
+    let busy = false;
+    poller = startCrmPoller({
+      intervalMs: pollMs,
+      maxIntervalMs: defaultRealtimeOptions.maxPollMs,
+      deltaLink: async () => deltaLink ?? null,
+      client,
+      onChange: () => {
+        if (busy) return;
+        busy = true;
+        advance()
+          .then((ok) => (ok ? o.onChange() : undefined))
+          .catch(handle)
+          .finally(() => {
+            busy = false;
+          });
+      },
+      onError: (err) => deps.logger.debug({ err, watch: o.key }, 'CRM watch look failed'),
+    });
+  }
+
+  const loop = async () => {
+    timer = undefined;
+    await refresh().catch(handle);
+    if (!stopped) timer = setTimeout(loop, refreshMs);
+  };
+  await loop();
+
+  return {
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      stopWatching();
+      await conn?.end().catch((err) => deps.logger.debug({ err }, 'watch connection close failed'));
+    },
+  };
+}
