@@ -249,7 +249,11 @@ test('deleting the ERP order of a CRM order puts the CRM order back to Active/Pe
   );
   assert.match(lines[1].description, /^Freight 15\.00 from Dynamics 365 Sales/);
   const header = (await fx.erp.get(`salesOrders(${erpOrderId})`)).json;
-  assert.equal(Number(header.discountAmount), 20, 'the header discount became the invoice discount');
+  assert.equal(
+    Number(header.discountAmount),
+    20,
+    'the header discount became the invoice discount',
+  );
   assert.equal(Number(header.totalAmountExcludingTax), 220);
   assert.ok((await fx.crmGet('salesorders', id)).lastbackofficesubmit);
   const deleted = await fx.erp.delete(`salesOrders(${erpOrderId})`);
