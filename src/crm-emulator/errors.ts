@@ -1,7 +1,7 @@
 /**
  * Dataverse-shaped failures: an HTTP status, the hex error code Dataverse puts in
  * `{"error":{"code","message"}}`, and the message. Thrown inside the emulator's request handling
- * and turned into a response in one place (`api/respond.ts`).
+ * and turned into a response in one place (`errorResponse` in `api/router.ts`).
  */
 export class CrmError extends Error {
   readonly status: number;

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Db } from '../db/db.ts';
 import { type Clock, systemClock } from '../shared/clock.ts';
+import { clientErrorStatus, rawErrorResponse } from '../shared/http-client-errors.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { AlternateKeys } from './api/alternate-keys.ts';
 import { executeBatch } from './api/batch.ts';
@@ -225,6 +226,12 @@ export async function startCrmEmulator(options: CrmEmulatorOptions): Promise<Run
       if (!res.headersSent) send(res, errorResponse(err));
       else res.destroy();
     });
+  });
+  server.on('clientError', (err: Error & { code?: string }, socket) => {
+    if (err.code === 'ECONNRESET') return socket.destroy();
+    const { status, message } = clientErrorStatus(err);
+    const code = status === 431 || status === 400 ? CODES.invalidArgument : CODES.unexpected;
+    rawErrorResponse(socket, status, JSON.stringify(errorBody(code, `${message}.`)));
   });
   server.keepAliveTimeout = 65_000;
   const host = options.host ?? '127.0.0.1';

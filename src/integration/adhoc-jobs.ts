@@ -10,7 +10,7 @@ import { openEngine, type SyncDeps } from './sync-runtime.ts';
 
 export const SYNC_ADHOC_QUEUE = 'sync.adhoc';
 
-/** Work a user asked for that runs in the background (BC's one-shot job queue entries, §5.3). */
+/** Work a user asked for that runs in the background (like BC's one-shot job queue entries). */
 export type AdhocWork =
   | {
       kind: 'synchronizeNow';

@@ -40,7 +40,7 @@ export interface ConnectionTest {
   readonly testedAt: string;
 }
 
-/** BC accepts versions above 6, except 7.1 (reference §9.1). */
+/** BC's connection setup accepts Dynamics versions above 6, except 7.1. */
 export const versionSupported = (v: string | null): boolean => {
   if (!v) return false;
   const [major, minor] = v.split('.').map(Number);
@@ -48,7 +48,7 @@ export const versionSupported = (v: string | null): boolean => {
 };
 
 /**
- * Tests the connection (F1): the server answers, the credentials give a token, WhoAmI names the
+ * Tests the connection: the server answers, the credentials give a token, WhoAmI names the
  * integration user, that user exists, and the version is supported. Every problem is reported.
  */
 export async function testConnection(deps: SyncDeps): Promise<Result<ConnectionTest>> {

@@ -1,3 +1,4 @@
+import { entityByName } from '../crm-emulator/catalogue/index.ts';
 import type { Db } from '../db/db.ts';
 import { failure, ok, type Result } from '../shared/result.ts';
 import { getMapping, listMappings, saveMapping } from '../sync/mappings/mapping-repo.ts';
@@ -32,6 +33,11 @@ export async function checkMapping(db: Db, m: TableMapping): Promise<Result<Tabl
   const issues = validateMapping(m, {
     erpFields: (t) => erp.fields(t),
     crmColumns: () => undefined,
+    // Filter fields become part of an OData $filter: only columns Dynamics 365 Sales has.
+    crmFilterColumns: (entity) => {
+      const def = entityByName(entity);
+      return def ? Object.keys(def.columns) : undefined;
+    },
     mappingNames: names,
   });
   if (issues.length > 0) {

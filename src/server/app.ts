@@ -9,7 +9,8 @@ import {
 } from 'fastify-type-provider-zod';
 import type { AppContext } from '../app/context.ts';
 import { installAuthGuard } from './auth/guard.ts';
-import { installErrorHandler } from './error-handler.ts';
+import { clientErrorHandler, frameworkErrors, installErrorHandler } from './error-handler.ts';
+import { installInputGuard } from './input-guard.ts';
 import { type RouteModule, routeModules } from './route-modules.ts';
 
 /** Builds the HTTP server (not listening yet): docs, auth, error handling and every part's routes. */
@@ -21,10 +22,13 @@ export async function buildServer(
     loggerInstance: ctx.logger as unknown as FastifyBaseLogger,
     bodyLimit: 4 * 1024 * 1024,
     trustProxy: false,
+    frameworkErrors,
+    clientErrorHandler,
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandler(app);
+  installInputGuard(app);
   await app.register(cookie);
   await app.register(swagger, {
     openapi: {

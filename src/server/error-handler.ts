@@ -1,6 +1,8 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { Duplex } from 'node:stream';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { AppError } from '../shared/errors.ts';
+import { clientErrorStatus, rawErrorResponse } from '../shared/http-client-errors.ts';
 
 /** The body of every error answer: `{"error":{"code","message"}}`, plus details when useful. */
 export const errorBody = (code: string, message: string, details?: unknown) => ({
@@ -82,4 +84,37 @@ export function installErrorHandler(app: FastifyInstance): void {
       .status(404)
       .send(errorBody('not_found', `No route for ${request.method} ${request.url.split('?')[0]}`)),
   );
+}
+
+/**
+ * Fastify's `frameworkErrors` option: errors raised before routing (a URL that cannot be decoded,
+ * FST_ERR_BAD_URL) answered in the error shape instead of Fastify's own.
+ */
+export function frameworkErrors(
+  err: FastifyError,
+  _request: FastifyRequest,
+  reply: FastifyReply,
+): void {
+  const status =
+    err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 400;
+  reply
+    .status(status)
+    .send(
+      errorBody(
+        'bad_request',
+        err.code === 'FST_ERR_BAD_URL' ? 'The URL is not valid' : err.message,
+      ),
+    );
+}
+
+/** Fastify's `clientErrorHandler` option: parser errors (431, 408, 400) in the error shape. */
+export function clientErrorHandler(err: Error & { code?: string }, socket: Duplex): void {
+  if (err.code === 'ECONNRESET') {
+    socket.destroy();
+    return;
+  }
+  const { status, message } = clientErrorStatus(err);
+  const code =
+    status === 431 ? 'headers_too_large' : status === 408 ? 'request_timeout' : 'bad_request';
+  rawErrorResponse(socket, status, JSON.stringify(errorBody(code, message)));
 }

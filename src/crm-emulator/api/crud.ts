@@ -1,3 +1,4 @@
+import { findUnacceptable } from '../../shared/input-checks.ts';
 import type { EntityDef } from '../catalogue/index.ts';
 import { columnByWireName, navigations } from '../catalogue/index.ts';
 import {
@@ -30,11 +31,15 @@ export const entityUrl = (ctx: RequestContext, entity: EntityDef, id: string) =>
 /** Parses a JSON request body (an empty body is an empty object). */
 export function jsonBody(req: ApiRequest): unknown {
   if (!req.body.trim()) return {};
+  let body: unknown;
   try {
-    return JSON.parse(req.body);
+    body = JSON.parse(req.body);
   } catch {
     throw badRequest('The request body is not valid JSON.');
   }
+  const bad = findUnacceptable(body);
+  if (bad) throw badRequest(`The request body is not valid: ${bad}.`);
+  return body;
 }
 
 /** Reads a body for a table, resolving `$n` Content-ID references through the request context. */

@@ -32,16 +32,19 @@ interface Cookie {
   after?: number;
 }
 
+const MAX_PAGE_NUMBER = 100_000_000;
+
 const cookieText = (c: Cookie) =>
   `<cookie pagenumber="${c.page}" pagingcookie="%3ccookie%20page%3d%22${c.page - 1}%22%3e%3c%2fcookie%3e" istracking="${c.delta !== undefined ? 'True' : 'False'}"${c.delta !== undefined ? ` deltatoken="${c.delta}"` : ''}${c.last ? ` last="${c.last}"` : ''}${c.after !== undefined ? ` after="${c.after}"` : ''} />`;
 
 function parseCookie(text: string | undefined): Cookie {
   if (!text) return { page: 1 };
-  const page = /pagenumber="(\d+)"/.exec(text);
+  const page = /pagenumber="(\d{1,9})"/.exec(text);
   if (!page) throw queryError(`The $skiptoken '${text}' is not valid.`);
-  const delta = /deltatoken="(\d+)"/.exec(text);
+  const delta = /deltatoken="(\d{1,15})"/.exec(text);
   const last = /last="([0-9a-f-]{36})"/.exec(text);
-  const after = /after="(\d+)"/.exec(text);
+  const after = /after="(\d{1,15})"/.exec(text);
+  if (Number(page[1]) > MAX_PAGE_NUMBER) throw queryError(`The $skiptoken '${text}' is not valid.`);
   return {
     page: Number(page[1]),
     delta: delta ? Number(delta[1]) : undefined,
@@ -50,13 +53,21 @@ function parseCookie(text: string | undefined): Cookie {
   };
 }
 
+const decodedName = (raw: string): string => {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
+};
+
 /** The request URL with one option replaced; the other options keep their original spelling. */
 const linkWith = (req: ApiRequest, name: string, value: string, drop: string[] = []) => {
   const removed = new Set([name, ...drop]);
   const kept = req.url.search
     .replace(/^\?/, '')
     .split('&')
-    .filter((p) => p && !removed.has(decodeURIComponent(p.split('=')[0]!)));
+    .filter((p) => p && !removed.has(decodedName(p.split('=')[0]!)));
   kept.push(`${name}=${encodeURIComponent(value)}`);
   return `${req.url.origin}${req.url.pathname}?${kept.join('&')}`;
 };
@@ -171,7 +182,8 @@ async function trackedRead(
   const headers = { 'Preference-Applied': 'odata.track-changes' };
   return ctx.db.transaction(async (q) => {
     if (opts.deltaToken !== undefined) {
-      const since = /^(\d+)/.exec(opts.deltaToken);
+      // Versions are row versions (bigint); a token with more digits than any version is not ours.
+      const since = /^(\d{1,15})(?!\d)/.exec(opts.deltaToken);
       if (!since) throw queryError(`The delta token '${opts.deltaToken}' is not valid.`);
       // Pages of a delta keep the version it was read up to, and continue after the last row.
       const cookie = parseCookie(opts.skipToken);

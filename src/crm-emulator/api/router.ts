@@ -1,5 +1,6 @@
+import { unstorableCharacter } from '../../shared/input-checks.ts';
 import { ENTITIES, entityBySet } from '../catalogue/index.ts';
-import { CODES, CrmError, errorBody, notFound, segmentNotFound } from '../errors.ts';
+import { badRequest, CODES, CrmError, errorBody, notFound, segmentNotFound } from '../errors.ts';
 import { parseKeySegment, resolveAlternateKey } from './alternate-keys.ts';
 import { BULK_MESSAGES, bulkHandler } from './bulk.ts';
 import {
@@ -33,6 +34,20 @@ export const operationNames = () => [...operations.entries()];
 
 const API_PATH = /^\/api\/data\/v9\.[0-2]\/?(.*)$/;
 
+/** The decoded path; a URL that cannot be decoded or holds characters nothing stores is a 400. */
+function checkedPath(raw: string, query: URLSearchParams): string {
+  let path: string;
+  try {
+    path = decodeURIComponent(raw);
+  } catch {
+    throw badRequest(`The URL path '${raw}' is not valid.`);
+  }
+  let bad = unstorableCharacter(path);
+  for (const [k, v] of query) bad ??= unstorableCharacter(k) ?? unstorableCharacter(v);
+  if (bad) throw badRequest(`The request URL contains ${bad}.`);
+  return path;
+}
+
 /** Turns any failure into Dataverse's error response. */
 export function errorResponse(err: unknown): ApiResponse {
   if (err instanceof CrmError) {
@@ -62,7 +77,7 @@ export async function route(
 ): Promise<ApiResponse> {
   const m = API_PATH.exec(req.url.pathname);
   if (!m) throw segmentNotFound(req.url.pathname);
-  const path = decodeURIComponent(m[1] ?? '');
+  const path = checkedPath(m[1] ?? '', req.url.searchParams);
   if (path === '') return serviceDocument(ctx);
   if (path === 'EntityDefinitions' || path.startsWith('EntityDefinitions(')) {
     const metadata = req.method === 'GET' ? await optionMetadata(ctx, path) : undefined;

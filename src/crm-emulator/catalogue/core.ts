@@ -39,7 +39,7 @@ export const CORE_ENTITIES: EntityDef[] = [
       websiteurl: str(200),
       ...ADDRESS1,
       description: memo(2000),
-      creditlimit: money(),
+      creditlimit: money({ min: 0, max: 100_000_000_000_000 }),
       creditonhold: bool({ default: false }),
       revenue: money(),
       numberofemployees: int(),

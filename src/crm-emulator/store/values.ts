@@ -1,3 +1,8 @@
+import {
+  isValidIsoDate,
+  isValidIsoDateOrDateTime,
+  isValidIsoDateTime,
+} from '../../shared/calendar.ts';
 import { isGuid } from '../../shared/ids.ts';
 import {
   type ColumnDef,
@@ -24,7 +29,26 @@ export interface Payload {
 const validation = (message: string) =>
   new CrmError(400, CODES.validation, `A validation error occurred. ${message}`);
 
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
+/**
+ * Ranges Dataverse enforces when a column declares none: whole numbers are 32-bit, decimals
+ * ±100,000,000,000, money ±922,337,203,685,477, and dates from 1753-01-01 (SQL Server's datetime).
+ */
+const DEFAULT_RANGE: Partial<Record<ColumnDef['type'], { min: number; max: number }>> = {
+  integer: { min: -2_147_483_648, max: 2_147_483_647 },
+  picklist: { min: -2_147_483_648, max: 2_147_483_647 },
+  state: { min: -2_147_483_648, max: 2_147_483_647 },
+  status: { min: -2_147_483_648, max: 2_147_483_647 },
+  bigint: { min: -Number.MAX_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER },
+  decimal: { min: -100_000_000_000, max: 100_000_000_000 },
+  money: { min: -922_337_203_685_477, max: 922_337_203_685_477 },
+};
+const FIRST_DAY = '1753-01-01';
+
+const outOfRangeDate = (column: string) =>
+  badRequest(
+    `The date-time format for ${column} is invalid, or value is outside the supported range.`,
+    CODES.invalidArgument,
+  );
 
 /** Checks and normalizes one column value from a request body. */
 export function convertValue(
@@ -74,13 +98,20 @@ export function convertValue(
       if (typeof value !== 'boolean') throw wrongType();
       return value;
     case 'datetime': {
-      if (typeof value !== 'string' || Number.isNaN(Date.parse(value))) throw wrongType();
-      return new Date(value).toISOString().replace(/\.\d{3}Z$/, 'Z');
+      // Date.parse would roll 2026-02-30 over to March 2: a day that does not exist is refused.
+      if (typeof value !== 'string' || !isValidIsoDateOrDateTime(value)) throw wrongType();
+      const iso = new Date(value).toISOString();
+      if (iso < FIRST_DAY) throw outOfRangeDate(column);
+      return iso.replace(/\.\d{3}Z$/, 'Z');
     }
     case 'dateonly':
       if (typeof value !== 'string') throw wrongType();
-      if (DATE.test(value)) return value;
-      if (Number.isNaN(Date.parse(value))) throw wrongType();
+      if (isValidIsoDate(value)) {
+        if (value < FIRST_DAY) throw outOfRangeDate(column);
+        return value;
+      }
+      if (!isValidIsoDateTime(value)) throw wrongType();
+      if (value.slice(0, 10) < FIRST_DAY) throw outOfRangeDate(column);
       return new Date(value).toISOString().slice(0, 10);
     case 'guid':
       if (typeof value !== 'string' || !isGuid(value)) throw wrongType();
@@ -89,7 +120,9 @@ export function convertValue(
       throw wrongType();
   }
   const n = value as number;
-  if ((def.min !== undefined && n < def.min) || (def.max !== undefined && n > def.max)) {
+  const min = def.min ?? DEFAULT_RANGE[def.type]?.min;
+  const max = def.max ?? DEFAULT_RANGE[def.type]?.max;
+  if ((min !== undefined && n < min) || (max !== undefined && n > max)) {
     throw validation(
       `The value ${n} of '${column}' on record of type '${entity.logicalName}' is outside the valid range.`,
     );

@@ -51,8 +51,9 @@ const headerFields = [
   // Set by make order; writable so an order made from a CRM order can be linked to its quote.
   text('quoteNumber', 20),
   text('workDescription', 2048),
-  f('paymentDiscountPercent', 'decimal'),
-  f('discountAmount', 'decimal', { column: 'invoice_discount_amount' }),
+  f('paymentDiscountPercent', 'decimal', { min: 0, max: 100 }),
+  // BC refuses negative discounts: they would be hidden surcharges.
+  f('discountAmount', 'decimal', { column: 'invoice_discount_amount', min: 0 }),
   money('totalAmountExcludingTax'),
   money('totalTaxAmount'),
   money('totalAmountIncludingTax'),
@@ -81,8 +82,8 @@ const lineFields = [
   f('qtyPerUnitOfMeasure', 'decimal', { readOnly: true }),
   f('quantity', 'decimal'),
   f('unitPrice', 'decimal'),
-  f('discountPercent', 'decimal', { column: 'line_discount_percent' }),
-  f('discountAmount', 'decimal', { column: 'line_discount_amount' }),
+  f('discountPercent', 'decimal', { column: 'line_discount_percent', min: 0, max: 100 }),
+  f('discountAmount', 'decimal', { column: 'line_discount_amount', min: 0 }),
   computed('lineAmount', 'decimal', 't.amount + t.inv_discount_amount'),
   money('invoiceDiscountAllocation', 'inv_discount_amount'),
   text('taxCode', 20, { column: 'tax_group_code', readOnly: true }),

@@ -27,6 +27,9 @@ export interface FieldDef {
   readonly nullable?: boolean;
   readonly values?: readonly string[];
   readonly maxLength?: number;
+  /** Smallest and largest value of a decimal field (default: ±999,999,999,999,999.99 as BC). */
+  readonly min?: number;
+  readonly max?: number;
   /**
    * A GUID that names a row of another table by its id while the row stores that row's code or
    * number: writing it sets `field` (BC lets clients send either `customerId` or `customerNumber`).

@@ -64,7 +64,7 @@ export const masterEntities: readonly EntityDef[] = [
   codeEntity('paymentTerms', 'erp.payment_terms', [
     text('dueDateCalculation', 32),
     text('discountDateCalculation', 32),
-    f('discountPercent', 'decimal'),
+    f('discountPercent', 'decimal', { min: 0, max: 100 }),
   ]),
   codeEntity('shipmentMethods', 'erp.shipment_methods'),
   codeEntity('shippingAgents', 'erp.shipping_agents', [text('internetAddress', 250)]),
@@ -117,7 +117,7 @@ export const masterEntities: readonly EntityDef[] = [
       ),
       code('shippingAgentCode'),
       code('customerPriceGroupCode'),
-      f('creditLimit', 'decimal'),
+      f('creditLimit', 'decimal', { min: 0 }),
       // BC's blank option is a space: `blocked eq ' '` finds the customers that are not blocked.
       f('blocked', 'string', { values: [' ', 'Ship', 'Invoice', 'All'] }),
     ],

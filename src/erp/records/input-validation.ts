@@ -1,9 +1,32 @@
 import { z } from 'zod';
+import { isValidIsoDate, isValidIsoDateTime } from '../../shared/calendar.ts';
+import { dec } from '../../shared/money.ts';
 import { failure, ok, type Result } from '../../shared/result.ts';
 import type { EntityDef, FieldDef } from '../catalog/field-types.ts';
 
-const DECIMAL = /^-?\d{1,28}(\.\d{1,10})?$/;
+// Business Central's Decimal stops short of ±1e15 (±999,999,999,999,999.99): larger amounts and
+// quantities are refused, never stored.
+const DECIMAL = /^-?\d{1,15}(\.\d{1,20})?$/;
+const DECIMAL_LIMIT = '999999999999999.99';
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+/** A decimal from a JSON number or a decimal string, within the field's range. */
+function decimal(def: FieldDef): z.ZodType {
+  const min = dec(def.min ?? `-${DECIMAL_LIMIT}`);
+  const max = dec(def.max ?? DECIMAL_LIMIT);
+  return z
+    .union([
+      z
+        .number()
+        .finite()
+        .transform((n) => String(n)),
+      z.string().regex(DECIMAL, 'must be a decimal number'),
+    ])
+    .refine(
+      (s) => dec(s).gte(min) && dec(s).lte(max),
+      `must be from ${min.toFixed()} to ${max.toFixed()}`,
+    );
+}
 
 /** An option field; where BC's blank option is a space, '' is read as that blank too. */
 function blankOption(values: readonly string[]): z.ZodType {
@@ -18,13 +41,7 @@ function validator(def: FieldDef): z.ZodType {
       v = def.values ? blankOption(def.values) : z.string().max(def.maxLength ?? 250);
       break;
     case 'decimal':
-      v = z.union([
-        z
-          .number()
-          .finite()
-          .transform((n) => String(n)),
-        z.string().regex(DECIMAL, 'must be a decimal number'),
-      ]);
+      v = decimal(def);
       break;
     case 'integer':
       v = z.number().int().min(-2147483648).max(2147483647);
@@ -36,10 +53,13 @@ function validator(def: FieldDef): z.ZodType {
       v = z
         .string()
         .regex(DATE, 'must be a date yyyy-mm-dd')
-        .refine((s) => !Number.isNaN(Date.parse(s)), 'must be a valid date');
+        .refine(isValidIsoDate, 'must be a date that exists');
       break;
     case 'datetime':
-      v = z.string().datetime({ offset: true });
+      v = z
+        .string()
+        .datetime({ offset: true })
+        .refine(isValidIsoDateTime, 'must be a date and time that exist');
       break;
     case 'guid':
       v = z.string().uuid();

@@ -5,6 +5,7 @@ import type {
 } from '../../dataverse/index.ts';
 import { odataString } from '../../dataverse/index.ts';
 import { failure, ok } from '../../shared/result.ts';
+import { CRM_LOGICAL_NAME } from '../../sync/mappings/validate-mapping.ts';
 import type { FilterCondition } from '../../sync/model.ts';
 import type {
   CrmLookupValue,
@@ -98,6 +99,9 @@ export function crmPort(client: DataverseClient): CrmPort {
     },
     async find(entity, conditions, top = 50) {
       const e = info(entity);
+      // Mappings are validated when saved; this keeps a stored bad name from ever becoming OData.
+      const bad = conditions.find((c) => !CRM_LOGICAL_NAME.test(c.field));
+      if (bad) return failure('invalid_filter', `'${bad.field}' is not a CRM column name`);
       const filter = conditions.map((c) => odataCondition(e, c)).join(' and ');
       const r = await client.retrieveMultiple(e.set, { ...(filter ? { filter } : {}), top });
       if (!r.ok) return r;

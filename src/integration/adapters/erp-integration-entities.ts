@@ -2,7 +2,7 @@ import { type EntityDef, entities, type FieldDef } from '../../erp/catalog/catal
 
 /**
  * What the integration reads from the ERP beyond its API: BC's "unit group" per item and resource
- * (reference §2.3 UNIT GROUP — a group named after the item, e.g. ITEM1000, whose base unit is the
+ * (as BC's UNIT GROUP mapping makes it: a group named after the item, e.g. ITEM1000, whose base unit is the
  * item's base unit), keys that tell one item's unit apart from another's, the CRM exchange rate of
  * a currency, and the (local) currency of a price group. All read-only, computed by SQL.
  */

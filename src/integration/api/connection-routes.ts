@@ -13,7 +13,7 @@ import { depsOf, must, PREFIX } from './shared.ts';
 const tags = ['integration: connection'];
 const admin = { roles: ['admin'] as const };
 
-/** F1 connection setup: read, change (secret write-only), test, enable, disable. */
+/** The connection setup: read, change (the secret is write-only), test, enable, disable. */
 export function registerConnectionRoutes(app: FastifyInstance, ctx: AppContext): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   r.get(

@@ -21,7 +21,7 @@ const listQuery = z.strictObject({
   skip: z.coerce.number().int().min(0).default(0),
 });
 
-/** F4 coupling, F5 synchronize now, create in CRM / ERP, match-based coupling. */
+/** Coupling and uncoupling, synchronize now, create in CRM / ERP, match-based coupling. */
 export function registerCouplingRoutes(app: FastifyInstance, ctx: AppContext): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   r.get(

@@ -15,7 +15,7 @@ const filter = z.strictObject({
   skip: z.coerce.number().int().min(0).default(0),
 });
 
-/** F14/F15: synchronization jobs with counters, per-record errors, skipped records. */
+/** The synchronization log: jobs with their counters, per-record errors, skipped records. */
 export function registerLogRoutes(app: FastifyInstance, ctx: AppContext): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   r.get(

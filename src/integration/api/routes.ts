@@ -6,7 +6,7 @@ import { registerLogRoutes } from './log-routes.ts';
 import { registerMappingRoutes } from './mapping-routes.ts';
 import { registerStatusRoutes } from './status-routes.ts';
 
-/** The integration API under /api/integration/v1 (PRODUCT.md §2.3). */
+/** The integration API under /api/integration/v1 (see README and docs/sync-engine.md). */
 export function registerIntegrationRoutes(app: FastifyInstance, ctx: AppContext): void {
   registerConnectionRoutes(app, ctx);
   registerMappingRoutes(app, ctx);

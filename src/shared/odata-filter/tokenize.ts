@@ -1,6 +1,6 @@
 import { isValidIsoDate, isValidIsoDateTime } from '../calendar.ts';
+import { unstorableCharacter } from '../input-checks.ts';
 import { fail, ok, type Result } from '../result.ts';
-import { unstorableCharacter } from '../text-checks.ts';
 import type { FilterError } from './ast.ts';
 
 /** One lexical unit of a `$filter`; `pos` is its offset in the text, for error messages. */

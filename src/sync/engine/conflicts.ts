@@ -18,7 +18,7 @@ export type ConflictOutcome =
   | { action: 'fail'; message: string };
 
 /**
- * An update conflict (reference §3.4 step 4): both sides changed since the last synchronization
+ * An update conflict: both sides changed since the last synchronization
  * and a bidirectional field differs. The mapping's policy decides: the side that wins writes, the
  * pass of the losing side skips the record (the other pass brings the winner's values), and with
  * no policy the record fails with a message naming the field pair.
@@ -45,7 +45,7 @@ export type DeletionOutcome =
   | { action: 'restore' }
   | { action: 'fail'; message: string };
 
-/** A deletion conflict (reference §3.5): the coupled destination record no longer exists. */
+/** A deletion conflict: the coupled destination record no longer exists. */
 export function resolveDeletionConflict(
   m: TableMapping,
   force: boolean | undefined,

@@ -44,7 +44,7 @@ export function couplingLookups(
 
   /**
    * The ERP's local currency has a blank code; in the CRM it is the organization's base currency
-   * (reference §2.3 CURRENCY). Returns undefined when the value is an ordinary currency.
+   * (BC's CURRENCY mapping). Returns undefined when the value is an ordinary currency.
    */
   async function localCurrency(pass: PassDirection, value: unknown) {
     const base = await crm.baseCurrencyId();

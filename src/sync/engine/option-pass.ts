@@ -5,7 +5,7 @@ import { logRecordError, saveProgress } from './job-log.ts';
 import { matchesFilter } from './values.ts';
 
 /**
- * An option mapping run (reference §3.8): ERP codes (payment terms, shipment methods, shipping
+ * An option mapping run (BC's payment terms, shipment method and shipping agent mappings): ERP codes (payment terms, shipment methods, shipping
  * agents) are coupled to the values of a CRM choice column by label; a code with no value yet gets
  * one added to the option set (BC creates missing option values) unless the mapping forbids it.
  */

@@ -17,7 +17,7 @@ export type UpdatePlan =
   | { readonly kind: 'write'; readonly changes: Record<string, unknown> };
 
 /**
- * What a pass does with a coupled record whose destination exists (reference §3.4 steps 2–5), the
+ * What a pass does with a coupled record whose destination exists (change detection, differences, conflict, write), the
  * same in both directions: did the source change since the last synchronization (or fail then),
  * which fields differ, and is it an update conflict to settle by the mapping's policy.
  * `destinationIsEcho`: the destination was last written by the integration, so it did not change.

@@ -20,7 +20,7 @@ export interface PassReport {
 }
 
 /**
- * Runs a mapping (reference §3.1): the ERP → CRM pass first, then CRM → ERP, each as its own job
+ * Runs a mapping as BC runs one (docs/sync-engine.md): the ERP → CRM pass first, then CRM → ERP, each as its own job
  * with counters. `only` restricts the run to one direction (Synchronize now: send / get).
  */
 export async function runMapping(

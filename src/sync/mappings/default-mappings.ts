@@ -7,7 +7,7 @@ import type {
 } from '../model.ts';
 
 /**
- * The default integration table mappings of the reference (bc-sales-integration-behavior.md §2.3),
+ * The default integration table mappings BC's assisted setup creates (the README lists them),
  * as data. ERP tables and fields use the ERP API names; CRM entities and columns Dataverse's
  * logical names. `⇄` bidirectional, `→` ERP to CRM, `←` CRM to ERP.
  *
@@ -406,7 +406,7 @@ export function defaultMappings(o: DefaultsOptions): TableMapping[] {
   }));
 }
 
-/** The product's unit group and default unit: per item/resource groups, or plain units (§2.3). */
+/** The product's unit group and default unit: per item/resource groups, or plain units (as BC). */
 function productUnitFields(unitGroups: boolean, uomMapping: string): FieldDef[] {
   return unitGroups
     ? [

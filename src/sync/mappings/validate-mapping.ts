@@ -16,8 +16,17 @@ export interface MappingIssue {
 export interface SchemaInfo {
   erpFields(table: string): readonly string[] | undefined;
   crmColumns(entity: string): readonly string[] | undefined;
+  /**
+   * Columns a CRM filter may name (the catalogue of Dynamics 365 Sales tables); unchecked when
+   * absent. Names shaped like a custom column (`prefix_name`) are accepted as well.
+   */
+  crmFilterColumns?(entity: string): readonly string[] | undefined;
   mappingNames: readonly string[];
 }
+
+/** A Dataverse logical name: the only shape a CRM filter field may have (it becomes OData). */
+export const CRM_LOGICAL_NAME = /^[a-z][a-z0-9_]{0,99}$/;
+const CUSTOM_COLUMN = /^[a-z][a-z0-9]{1,7}_[a-z0-9_]+$/;
 
 /** Checks a mapping and returns every problem at once (empty when it is valid). */
 export function validateMapping(m: TableMapping, schema: SchemaInfo): MappingIssue[] {
@@ -72,6 +81,29 @@ export function validateMapping(m: TableMapping, schema: SchemaInfo): MappingIss
   }
   const erpFields = schema.erpFields(m.erpTable);
   const crmColumns = m.isOptionMapping ? undefined : schema.crmColumns(m.crmEntity);
+  m.erpFilter.forEach((c, i) => {
+    if (erpFields && !erpFields.includes(c.field))
+      add(
+        'unknown_erp_filter_field',
+        `erpFilter[${i}].field`,
+        `The ERP table ${m.erpTable} has no field '${c.field}'`,
+      );
+  });
+  const filterColumns = schema.crmFilterColumns?.(m.crmEntity);
+  m.crmFilter.forEach((c, i) => {
+    if (!CRM_LOGICAL_NAME.test(c.field))
+      add(
+        'invalid_crm_filter_field',
+        `crmFilter[${i}].field`,
+        `'${c.field}' is not a column name (lowercase letters, digits and _)`,
+      );
+    else if (filterColumns && !filterColumns.includes(c.field) && !CUSTOM_COLUMN.test(c.field))
+      add(
+        'unknown_crm_filter_field',
+        `crmFilter[${i}].field`,
+        `The CRM table ${m.crmEntity} has no column '${c.field}'`,
+      );
+  });
   m.fields.forEach((f, i) => {
     const at = `fields[${i}]`;
     if (!f.erpField && !f.crmField)

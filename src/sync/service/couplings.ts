@@ -15,7 +15,7 @@ export interface Ports {
 }
 
 /**
- * Couples an ERP record with a CRM record (reference §1.1): both must exist; a record already
+ * Couples an ERP record with a CRM record (BC's coupling table): both must exist; a record already
  * coupled elsewhere is refused unless its partner no longer exists (the stale coupling is then
  * replaced). An existing coupling of the ERP record is replaced (its bookkeeping starts over).
  */
@@ -62,7 +62,7 @@ export async function couple(
 }
 
 /**
- * Lookups of the record must point at coupled records first (F4 dependency order): a customer
+ * Lookups of the record must point at coupled records first (the mapping dependency order): a customer
  * whose salesperson is not coupled cannot be coupled, and the error names what to couple.
  */
 async function checkDependencies(

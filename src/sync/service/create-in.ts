@@ -16,7 +16,7 @@ export interface CreateInReport {
 }
 
 /**
- * "Create in Dynamics 365 Sales" (reference §1.5): records already validly coupled are skipped,
+ * "Create in Dynamics 365 Sales" (and "Create in the ERP"), as BC offers them: records already validly coupled are skipped,
  * couplings whose CRM row is gone are removed, the rest are created in the CRM and coupled.
  */
 export async function createInCrm(

@@ -25,7 +25,7 @@ export interface MatchReport {
 }
 
 /**
- * Match-based coupling (reference §1.6): every uncoupled ERP record in the mapping's filter is
+ * Match-based coupling (BC's bulk "couple by matching"): every uncoupled ERP record in the mapping's filter is
  * matched on the fields flagged for matching, priority group by priority group; exactly one
  * uncoupled CRM match couples it. Unmatched records are created in the CRM when the mapping says
  * so, otherwise reported. Newly coupled pairs are then synchronized when the mapping asks for it.

@@ -25,7 +25,7 @@ export interface SyncNowReport {
 }
 
 /**
- * Synchronize now on coupled records (reference §1.4): send (ERP wins), get (CRM wins) or merge
+ * Synchronize now on coupled records, as BC's direction prompt offers it: send (ERP wins), get (CRM wins) or merge
  * (both directions, conflicts by policy). When both sides changed and a one-way choice would
  * overwrite newer data, the record is held with a warning unless `confirmOverwrite` is set.
  */

@@ -16,18 +16,25 @@ export function unstorableCharacter(text: string): string | undefined {
 }
 
 /**
- * Walks a parsed JSON value (or query object) and names the first string, key included, holding an
- * unstorable character, as `path: description`; undefined when all strings are fine.
+ * Walks a parsed JSON body (or query object) and names the first value no API accepts, as
+ * `path: description`, or undefined when there is none: a string or property name holding an
+ * unstorable character, or a number beyond ±2^53 (JSON.parse already rounded it, so what was
+ * sent cannot be known; amounts that large are refused by both Business Central and Dataverse).
  */
-export function findUnstorable(value: unknown, path = '', depth = 0): string | undefined {
+export function findUnacceptable(value: unknown, path = '', depth = 0): string | undefined {
   if (typeof value === 'string') {
     const bad = unstorableCharacter(value);
     return bad ? `${path || 'value'} contains ${bad}` : undefined;
   }
+  if (typeof value === 'number') {
+    return Math.abs(value) > Number.MAX_SAFE_INTEGER
+      ? `${path || 'value'} is a number beyond ±2^53 that JSON cannot carry exactly`
+      : undefined;
+  }
   if (value === null || typeof value !== 'object' || depth > 64) return undefined;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
-      const bad = findUnstorable(value[i], `${path}[${i}]`, depth + 1);
+      const bad = findUnacceptable(value[i], `${path}[${i}]`, depth + 1);
       if (bad) return bad;
     }
     return undefined;
@@ -35,7 +42,7 @@ export function findUnstorable(value: unknown, path = '', depth = 0): string | u
   for (const [k, v] of Object.entries(value)) {
     const keyBad = unstorableCharacter(k);
     if (keyBad) return `a property name contains ${keyBad}`;
-    const bad = findUnstorable(v, path ? `${path}.${k}` : k, depth + 1);
+    const bad = findUnacceptable(v, path ? `${path}.${k}` : k, depth + 1);
     if (bad) return bad;
   }
   return undefined;
