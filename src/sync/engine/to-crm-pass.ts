@@ -24,9 +24,9 @@ interface PlannedWrite {
 }
 
 /**
- * One ERP → CRM pass of a mapping (docs/sync-engine.md, "One run of a mapping"): the retry set, then rows changed since the
- * ERP watermark; per row find the coupling, detect changes and conflicts, transfer fields, and write
- * all CRM changes of a chunk in one `$batch`. A failing record is logged and never blocks others.
+ * One ERP → CRM pass of a mapping (docs/sync-engine.md, "One run of a mapping"): the retry set,
+ * then rows changed since the ERP watermark; per row find the coupling, detect changes and
+ * conflicts, transfer fields, and write all CRM changes of a chunk in one `$batch`. A failing record is logged and never blocks others.
  */
 export const runToCrmPass: PassRunner = async (ctx, m, jobId, opts) => {
   const counters = emptyCounters();
