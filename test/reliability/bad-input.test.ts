@@ -160,6 +160,13 @@ const cases = (ids: { customer: string; account: string }): Case[] => [
     body: `{"displayName":"Big","creditLimit":${PAST_2_53}}`,
   },
   {
+    name: 'credit limit not a number',
+    api: 'erp',
+    method: 'POST',
+    path: 'customers',
+    body: { displayName: 'Words', creditLimit: 'lots' },
+  },
+  {
     name: 'credit limit -1',
     api: 'erp',
     method: 'POST',

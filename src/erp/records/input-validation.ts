@@ -9,6 +9,7 @@ import type { EntityDef, FieldDef } from '../catalog/field-types.ts';
 const DECIMAL = /^-?\d{1,15}(\.\d{1,20})?$/;
 const DECIMAL_LIMIT = '999999999999999.99';
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
+const DECIMAL_TEXT = /^-?\d+(\.\d+)?(e[+-]?\d+)?$/i;
 
 /** A decimal from a JSON number or a decimal string, within the field's range. */
 function decimal(def: FieldDef): z.ZodType {
@@ -23,7 +24,8 @@ function decimal(def: FieldDef): z.ZodType {
       z.string().regex(DECIMAL, 'must be a decimal number'),
     ])
     .refine(
-      (s) => dec(s).gte(min) && dec(s).lte(max),
+      // Runs even when the union already failed (zod reports both): only judge real decimals.
+      (s) => !DECIMAL_TEXT.test(String(s)) || (dec(s).gte(min) && dec(s).lte(max)),
       `must be from ${min.toFixed()} to ${max.toFixed()}`,
     );
 }
