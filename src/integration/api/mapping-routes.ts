@@ -66,7 +66,7 @@ const fieldMapping = z.strictObject({
   matchPriority: z.number().int().min(0).max(100).default(0),
 });
 
-/** F3: integration table and field mappings — view, edit (validated), restore default, run now. */
+/** Integration table and field mappings: view, edit (validated), restore the default, run now. */
 export function registerMappingRoutes(app: FastifyInstance, ctx: AppContext): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const byName = z.strictObject({ name: mappingName });
