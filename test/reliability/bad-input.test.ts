@@ -470,6 +470,26 @@ test('431 and undecodable URLs keep the error shape on both servers', async () =
     assert.equal(r.status, 431, url);
     assert.ok(isErrorShape(r.text), `${url}: ${r.text}`);
   }
+  for (const form of [
+    `grant_type=client_credentials&client_id=${q(NUL)}&client_secret=x&scope=${q(`${fx.emulator.baseUrl}/.default`)}`,
+  ]) {
+    const token = await fetch(fx.emulator.tokenUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: form,
+    });
+    assert.equal(token.status, 400, await token.clone().text());
+    assert.equal(((await token.json()) as { error: string }).error, 'unauthorized_client');
+  }
+  const basic = await fetch(fx.emulator.tokenUrl, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: `Basic ${Buffer.from('%zz:%zz').toString('base64')}`,
+    },
+    body: `grant_type=client_credentials&scope=${q(`${fx.emulator.baseUrl}/.default`)}`,
+  });
+  assert.equal(basic.status, 400);
   const bad = await fetch(`${server.baseUrl}/api/%zz`);
   assert.equal(bad.status, 400);
   assert.ok(isErrorShape(await bad.text()));

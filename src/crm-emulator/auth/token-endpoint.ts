@@ -1,4 +1,5 @@
 import type { Db } from '../../db/db.ts';
+import { unstorableCharacter } from '../../shared/input-checks.ts';
 import { type ApiResponse, jsonResponse } from '../api/types.ts';
 import { findClient } from './clients.ts';
 import { isOrgResource, secretMatches, signToken } from './tokens.ts';
@@ -37,6 +38,14 @@ function oauthError(
   );
 }
 
+const decoded = (text: string): string => {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+};
+
 /** `POST /<tenant>/oauth2/v2.0/token` with the client-credentials grant. */
 export async function issueToken(
   db: Db,
@@ -50,8 +59,8 @@ export async function issueToken(
   let secret = form.get('client_secret') ?? '';
   if (authorization?.startsWith('Basic ')) {
     const [id, s] = Buffer.from(authorization.slice(6), 'base64').toString('utf8').split(':');
-    clientId = decodeURIComponent(id ?? '');
-    secret = decodeURIComponent(s ?? '');
+    clientId = decoded(id ?? '');
+    secret = decoded(s ?? '');
   }
   if (form.get('grant_type') !== 'client_credentials') {
     return oauthError(
@@ -72,7 +81,9 @@ export async function issueToken(
       `The provided value for scope ${scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`,
     );
   }
-  const client = clientId ? await findClient(db, clientId) : undefined;
+  // An id PostgreSQL cannot hold (NUL, lone surrogate) names no client; it is never looked up.
+  const client =
+    clientId && !unstorableCharacter(clientId) ? await findClient(db, clientId) : undefined;
   if (!client) {
     return oauthError(
       now,
