@@ -173,7 +173,9 @@ async function handle(
         if (!r.ok) return crmFailure(`Reactivating CRM order ${orderNumber}`, r.error);
         n.reactivated++;
       }
-      await removeCouplingOfErp(ctx.db, ORDER_COUPLING.erpTable, e.aggregateId);
+      // A posted order keeps its coupling: its posted invoices find their CRM order through it. A
+      // deleted one loses it, so the salesperson can submit the CRM order again.
+      if (!posted) await removeCouplingOfErp(ctx.db, ORDER_COUPLING.erpTable, e.aggregateId);
       return ok(posted ? 'CRM order invoiced' : 'CRM order reactivated');
     }
     default:
