@@ -17,6 +17,7 @@ import { registerCrmLists } from './pages/crm-view.tsx';
 import { registerHomePage } from './pages/home.tsx';
 import { registerLoginPages } from './pages/login.tsx';
 import { registerMasterDataPages } from './pages/master-data.tsx';
+import { registerPostedInvoicesPage } from './pages/posted-invoices.tsx';
 import { registerRunProgressPages } from './pages/run-progress.tsx';
 import { registerSalesDocumentPages } from './pages/sales-documents.tsx';
 import { registerSalesLedgerPages } from './pages/sales-ledger.tsx';
@@ -49,6 +50,7 @@ const PAGES: readonly ((web: FastifyInstance, deps: WebDeps) => void)[] = [
   registerRunProgressPages,
   registerSalesDocumentPages,
   registerSalesLedgerPages,
+  registerPostedInvoicesPage,
   registerCrmPickupPages,
   registerCrmLists,
   registerCrmCards,

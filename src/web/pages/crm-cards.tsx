@@ -140,14 +140,15 @@ async function AccountCard(props: { client: DataverseClient; id: string; view: V
         {stats ? (
           <Fields
             fields={fieldsOf(stats, [
-              ['Balance', 'nav_balance'],
-              ['Outstanding orders', 'nav_outstandingorders'],
-              ['Shipped not invoiced', 'nav_shippednotinvoiced'],
-              ['Outstanding invoices', 'nav_outstandinginvoices'],
-              ['Total', 'nav_total'],
-              ['Overdue amounts', 'nav_overdueamounts'],
-              ['Total sales', 'nav_totalsales'],
-              ['Credit limit', 'nav_creditlimit'],
+              ['Balance', 'nav_balancelcy'],
+              ['Outstanding orders', 'nav_outstandingorderslcy'],
+              ['Shipped not invoiced', 'nav_shippednotinvoicedlcy'],
+              ['Outstanding invoices', 'nav_outstandinginvoiceslcy'],
+              ['Total', 'nav_totallcy'],
+              ['Overdue amounts', 'nav_overdueamountslcy'],
+              ['Overdue as of', 'nav_overdueamountsasof'],
+              ['Total sales', 'nav_totalsaleslcy'],
+              ['Credit limit', 'nav_creditlimitlcy'],
             ])}
           />
         ) : (

@@ -31,6 +31,7 @@ import { sendHtml, viewOf } from '../view.ts';
 import { canWrite } from '../web-auth.ts';
 import type { WebDeps } from '../web-deps.ts';
 import { CouplingBadge, couplingFilterLabels } from './coupling-badge.tsx';
+import { registerCustomerStatistics, StatisticsBox } from './customer-statistics.tsx';
 import { MASTER_LISTS, type MasterList } from './master-data-lists.ts';
 
 export const PAGE_SIZE = 50;
@@ -272,7 +273,8 @@ function CouplingCard(props: {
   );
 }
 
-function registerCard(web: FastifyInstance, { ctx, auth }: WebDeps, list: MasterList) {
+function registerCard(web: FastifyInstance, deps: WebDeps, list: MasterList) {
+  const { ctx, auth } = deps;
   web.get<{ Params: { id: string } }>(`/${list.path}/:id`, async (request, reply) => {
     const id = parseInput(z.guid('That is not a record id'), request.params.id);
     const view = viewOf(request, auth);
@@ -306,6 +308,17 @@ function registerCard(web: FastifyInstance, { ctx, auth }: WebDeps, list: Master
           >
             <CouplingCard list={list} recordId={id} coupling={coupling} writable={writable} />
           </div>
+          {list.set === 'customers' ? (
+            <StatisticsBox
+              deps={deps}
+              customerId={id}
+              number={String(record['number'])}
+              coupled={coupling?.state === 'coupled'}
+              writable={canWrite(view.user)}
+            />
+          ) : (
+            ''
+          )}
         </div>
       </Layout>,
     );
@@ -421,6 +434,7 @@ function registerActions(web: FastifyInstance, { ctx }: WebDeps, list: MasterLis
 
 /** Customers, contacts, items, resources, salespeople, currencies and units, with their actions. */
 export function registerMasterDataPages(web: FastifyInstance, deps: WebDeps): void {
+  registerCustomerStatistics(web, deps);
   for (const list of MASTER_LISTS) {
     registerList(web, deps, list);
     registerActions(web, deps, list);

@@ -45,23 +45,6 @@ const money = (name: string) => (r: ApiRecord) =>
 export function registerSalesLedgerPages(web: FastifyInstance, deps: WebDeps): void {
   const { ctx, auth } = deps;
   registerErpList(web, deps, {
-    path: '/sales/invoices',
-    title: 'Posted sales invoices',
-    set: 'salesInvoices',
-    orderby: 'number desc',
-    columns: () => [
-      field('No.', 'number'),
-      field('Customer No.', 'customerNumber'),
-      field('Customer', 'customerName'),
-      field('Posting date', 'postingDate'),
-      field('Due date', 'dueDate'),
-      field('Order No.', 'orderNumber'),
-      { header: 'Amount incl. tax', value: money('totalAmountIncludingTax'), numeric: true },
-      { header: 'Remaining', value: money('remainingAmount'), numeric: true },
-      field('Status', 'status'),
-    ],
-  });
-  registerErpList(web, deps, {
     path: '/sales/payments',
     title: 'Customer payments',
     set: 'customerPayments',
