@@ -195,6 +195,10 @@ const cases = (ids: { customer: string; account: string }): Case[] => [
     body: { customerNumber: 'C-EUR', amount: 1e30 },
   },
   { name: 'URL that cannot be decoded', api: 'erp', path: 'customers%zz' },
+  { name: 'huge $skip', api: 'erp', path: 'customers?$skip=100000000000000000000' },
+  { name: 'huge $top', api: 'erp', path: 'customers?$top=100000000000000000000' },
+  { name: 'NUL in $select', api: 'erp', path: `customers?$select=${q(NUL)}` },
+  { name: 'NUL in $orderby', api: 'erp', path: `customers?$orderby=${q(`number${NUL}`)}` },
   // Integration API
   { name: 'NUL in a query parameter', api: 'integration', path: `/jobs?mapping=${q(`A${NUL}`)}` },
   {
@@ -307,6 +311,7 @@ const cases = (ids: { customer: string; account: string }): Case[] => [
     api: 'crm',
     path: `accounts?$skiptoken=${q('<cookie pagenumber="99999999999999999999" />')}`,
   },
+  { name: 'huge $top', api: 'crm', path: 'accounts?$top=100000000000000000000' },
   {
     name: 'creditlimit -1',
     api: 'crm',

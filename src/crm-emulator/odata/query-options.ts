@@ -175,7 +175,9 @@ export function parseQueryOptions(entity: EntityDef, query: URLSearchParams): Qu
   const top = query.get('$top');
   if (top !== null) {
     const n = Number(top);
-    if (!/^\d+$/.test(top) || n < 0) throw queryError(`Invalid value '${top}' for $top.`);
+    // $top is an Edm.Int32 in Dataverse: anything larger is not a number it reads.
+    if (!/^\d{1,10}$/.test(top) || n > 2_147_483_647)
+      throw queryError(`Invalid value '${top}' for $top.`);
     opts.top = n;
   }
   const count = query.get('$count');
