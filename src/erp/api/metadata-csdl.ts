@@ -49,7 +49,10 @@ const esc = (s: string) =>
 function property(def: EntityDef, f: FieldDef): string {
   const type = f.type === 'json' && f.name === 'lines' ? `Collection(${EDM.json})` : EDM[f.type];
   const attrs = [`Name="${f.name}"`, `Type="${type}"`];
-  if (f.name === 'id' || (f.required && f.nullable !== true)) attrs.push('Nullable="false"');
+  // A required code that an id can stand in for (customerNumber ← customerId) stays optional.
+  const replaceable = def.fields.some((x) => x.writeVia?.field === f.name);
+  if (f.name === 'id' || (f.required && f.nullable !== true && !replaceable))
+    attrs.push('Nullable="false"');
   if (f.type === 'string' && f.maxLength) attrs.push(`MaxLength="${f.maxLength}"`);
   if (f.type === 'decimal') attrs.push('Scale="Variable"');
   // Clients (and code generators) leave computed properties out of what they send.
