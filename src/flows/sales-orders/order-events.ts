@@ -56,6 +56,7 @@ export async function reportOrderStatus(ctx: FlowContext): Promise<Result<OrderS
     const events = await pendingEvents(ctx.db, ORDER_STATUS_CONSUMER, EVENT_TYPES);
     if (events.length === 0) break;
     let client: DataverseClient | undefined;
+    const headers = new Set<string>();
     for (const e of events) {
       const coupling = await crmRecordFor(ctx.db, ORDER_COUPLING.erpTable, e.aggregateId);
       if (!coupling) {
@@ -68,11 +69,12 @@ export async function reportOrderStatus(ctx: FlowContext): Promise<Result<OrderS
         if (!opened.ok) return opened;
         client = opened.value;
       }
-      const handled = await handle(ctx, client, e, coupling.crmId, n);
+      const handled = await handle(ctx, client, e, coupling.crmId, n, headers);
       if (!handled.ok) return handled;
       await markHandled(ctx.db, ORDER_STATUS_CONSUMER, e.id, handled.value);
       n.events++;
     }
+    await sendHeaders(ctx, [...headers]);
   }
   return ok(n);
 }
@@ -83,6 +85,7 @@ async function handle(
   e: ErpEvent,
   crmOrderId: string,
   n: Counters,
+  headers: Set<string>,
 ): Promise<Result<string>> {
   const order = await client.retrieve<Record<string, unknown>>('salesorders', crmOrderId, {
     select: ['ordernumber', 'statecode', '_customerid_value'],
@@ -119,7 +122,7 @@ async function handle(
         `The order status has changed to Released (sales order ${erpNumber}).`,
       );
       if (!r.ok) return r;
-      await sendHeader(ctx, e.aggregateId);
+      headers.add(e.aggregateId);
       return ok('posted: released');
     }
     case 'salesOrder.shipmentPosted': {
@@ -129,7 +132,7 @@ async function handle(
         `A shipment has been created for the order (shipment ${str(e.payload.shipmentNumber)}).`,
       );
       if (!r.ok) return r;
-      await sendHeader(ctx, e.aggregateId);
+      headers.add(e.aggregateId);
       return ok('posted: shipment');
     }
     case 'salesOrder.invoicePosted': {
@@ -192,20 +195,23 @@ async function accountOf(ctx: FlowContext, customerNumber: string): Promise<stri
 }
 
 /**
- * Sends the order's header values to the CRM order now (SALESORDER-ORDER), instead of waiting for
- * the mapping's next scheduled run; a failure is left to that run, which retries it.
+ * Sends the header values of released orders to their CRM orders now (SALESORDER-ORDER), instead
+ * of waiting for the mapping's next scheduled run; a failure is left to that run, which retries it.
  */
-async function sendHeader(ctx: FlowContext, orderId: string): Promise<void> {
-  const order = await getEntity(ctx.db, 'salesOrders', orderId);
-  if (!order.ok || order.value['status'] !== 'Released') return;
+async function sendHeaders(ctx: FlowContext, orderIds: readonly string[]): Promise<void> {
+  const released: string[] = [];
+  for (const id of orderIds) {
+    const order = await getEntity(ctx.db, 'salesOrders', id);
+    if (order.ok && order.value['status'] === 'Released') released.push(id);
+  }
+  if (released.length === 0) return;
   const engine = await openEngine(ctx);
   if (!engine.ok) return;
   const mapping = engine.value.mappings.get(ORDER_COUPLING.mappingName);
   if (!mapping) return;
-  const r = await synchronizeNow(engine.value, mapping, [orderId], 'send', true);
-  if (!r.ok) ctx.logger.warn({ orderId, error: r.error }, 'order header not sent');
-  else {
-    const failed = r.value.records.find((x) => x.outcome === 'failed');
-    if (failed) ctx.logger.warn({ orderId, message: failed.message }, 'order header not sent');
-  }
+  const r = await synchronizeNow(engine.value, mapping, released, 'send', true);
+  if (!r.ok) ctx.logger.warn({ orders: released.length, error: r.error }, 'order headers not sent');
+  else
+    for (const x of r.value.records.filter((rec) => rec.outcome === 'failed'))
+      ctx.logger.warn({ orderId: x.erpId, message: x.message }, 'order header not sent');
 }
