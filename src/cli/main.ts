@@ -5,6 +5,7 @@ import type { CliEnv } from './cli-context.ts';
 import { registerCrmEmulator } from './commands/crm-emulator.ts';
 import { registerIntegrationCommands } from './commands/integration.ts';
 import { registerMigrate } from './commands/migrate.ts';
+import { registerOutboundCommands } from './commands/outbound.ts';
 import { registerSalesDocumentCommands } from './commands/sales-documents.ts';
 import { registerSeed } from './commands/seed.ts';
 import { registerStart } from './commands/start.ts';
@@ -31,6 +32,7 @@ export function buildProgram(cli: CliEnv): Command {
   registerIntegrationCommands(program, cli);
   registerStatus(program, cli);
   registerSalesDocumentCommands(program, cli);
+  registerOutboundCommands(program, cli);
   registerCrmEmulator(program, cli);
   return program;
 }

@@ -2,11 +2,10 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../../app/context.ts';
-import { invoicePaymentStates, listEntities } from '../../erp/public-api.ts';
 import { AppError, registerErrorCodes } from '../../shared/errors.ts';
-import { couplingsByErpIds } from '../../sync/couplings/coupling-repo.ts';
 import { openOutbound } from '../outbound-context.ts';
 import { createInvoicesInCrmByNumber } from './create-crm-invoices.ts';
+import { listPostedInvoices } from './list-posted-invoices.ts';
 
 registerErrorCodes({
   mapping_missing: 409,
@@ -40,41 +39,9 @@ export function registerPostedInvoiceRoutes(app: FastifyInstance, ctx: AppContex
       },
     },
     async (req) => {
-      const q = req.query;
-      const rows = await listEntities(ctx.db, 'salesInvoices', {
-        top: q.top,
-        skip: q.skip,
-        orderby: 'number desc',
-        ...(q.customerNumber
-          ? { filter: `customerNumber eq '${q.customerNumber.replaceAll("'", "''")}'` }
-          : {}),
-      });
+      const rows = await listPostedInvoices(ctx, req.query);
       if (!rows.ok) throw AppError.from(rows.error);
-      const ids = rows.value.map((x) => x.id);
-      const couplings = await couplingsByErpIds(ctx.db, 'salesInvoices', ids);
-      const states = await invoicePaymentStates(ctx.db, ids);
-      const stateOf = new Map((states.ok ? states.value : []).map((s) => [s.invoiceId, s]));
-      return {
-        value: rows.value.map((x) => {
-          const c = couplings.get(x.id);
-          return {
-            id: x.id,
-            number: x.number,
-            customerNumber: x.customerNumber,
-            customerName: x.customerName,
-            orderNumber: x.orderNumber,
-            postingDate: x.postingDate,
-            dueDate: x.dueDate,
-            currencyCode: x.currencyCode,
-            totalAmountExcludingTax: x.totalAmountExcludingTax,
-            totalAmountIncludingTax: x.totalAmountIncludingTax,
-            remainingAmount: x.remainingAmount,
-            paymentStatus: stateOf.get(x.id)?.status ?? null,
-            crmInvoiceId: c?.state === 'coupled' ? c.crmId : null,
-            coupling: c ? c.state : 'none',
-          };
-        }),
-      };
+      return { value: rows.value };
     },
   );
 

@@ -1,0 +1,145 @@
+import type { Command } from 'commander';
+import { updateAccountStatisticsAndPayments } from '../../flows/account-statistics/update-account-statistics.ts';
+import { openOutbound } from '../../flows/outbound-context.ts';
+import { runOutboundJob } from '../../flows/outbound-jobs.ts';
+import { createInvoicesInCrmByNumber } from '../../flows/posted-invoices/create-crm-invoices.ts';
+import { listPostedInvoices } from '../../flows/posted-invoices/list-posted-invoices.ts';
+import { getRecurringJob } from '../../integration/recurring-jobs.ts';
+import { listScheduledJobs } from '../../integration/scheduled-jobs.ts';
+import { AppError } from '../../shared/errors.ts';
+import type { Result } from '../../shared/result.ts';
+import { type CliEnv, configFrom, printResult } from '../cli-context.ts';
+import { openRuntime, type Runtime } from '../runtime.ts';
+
+async function withRuntime<T>(cli: CliEnv, fn: (rt: Runtime) => Promise<T>): Promise<T> {
+  const rt = await openRuntime(
+    configFrom(cli, { KOBLING_LOG_LEVEL: cli.env.KOBLING_LOG_LEVEL ?? 'warn' }),
+  );
+  try {
+    return await fn(rt);
+  } finally {
+    await rt.close();
+  }
+}
+
+const must = <T>(r: Result<T>): T => {
+  if (!r.ok) throw AppError.from(r.error);
+  return r.value;
+};
+
+const when = (d: Date | null) => (d ? d.toISOString().slice(0, 16).replace('T', ' ') : '-');
+
+/**
+ * `kobling invoices` (posted invoices, *Create invoice in Dynamics 365 Sales*), `kobling statistics`
+ * (*Update account statistics*) and `kobling schedule` (the recurring jobs, run one now).
+ */
+export function registerOutboundCommands(program: Command, cli: CliEnv): void {
+  program
+    .command('invoices')
+    .description(
+      'List posted sales invoices with their payment status and CRM invoice; create them in Dynamics 365 Sales',
+    )
+    .option('--customer <number>', 'only this customer’s invoices')
+    .option('--top <n>', 'how many (default 50)', '50')
+    .option('--create-in-crm <numbers...>', 'create these posted invoices in Dynamics 365 Sales')
+    .option('--json', 'print as JSON')
+    .action((opts: { customer?: string; top: string; createInCrm?: string[]; json?: boolean }) =>
+      withRuntime(cli, async ({ ctx }) => {
+        if (opts.createInCrm) {
+          const report = must(
+            await createInvoicesInCrmByNumber(must(await openOutbound(ctx)), opts.createInCrm),
+          );
+          printResult(cli, opts.json, report, (r) => [
+            ...r.results.map((x) => `${x.number.padEnd(12)} ${x.outcome.padEnd(15)} ${x.message}`),
+            `${r.created} created, ${r.alreadyCoupled} already in Dynamics 365 Sales, ${r.failed} failed`,
+          ]);
+          const failed = report.results.filter(
+            (x) => x.outcome === 'failed' || x.outcome === 'notFound',
+          );
+          if (failed.length > 0)
+            throw new AppError(
+              'invoice_not_created',
+              `${failed.length} invoice(s) not created; see above`,
+            );
+          return;
+        }
+        const top = Number(opts.top);
+        if (!Number.isInteger(top) || top < 1 || top > 1000)
+          throw new AppError('validation_failed', '--top must be a whole number from 1 to 1000');
+        const rows = must(
+          await listPostedInvoices(ctx, {
+            top,
+            skip: 0,
+            ...(opts.customer ? { customerNumber: opts.customer } : {}),
+          }),
+        );
+        printResult(cli, opts.json, rows, (list) =>
+          list.length === 0
+            ? ['No posted sales invoices.']
+            : [
+                `${'INVOICE'.padEnd(12)} ${'CUSTOMER'.padEnd(10)} ${'CUR'.padEnd(4)} ${'TOTAL'.padStart(12)} ${'REMAINING'.padStart(12)} ${'PAYMENT'.padEnd(8)} CRM INVOICE`,
+                ...list.map(
+                  (x) =>
+                    `${x.number.padEnd(12)} ${x.customerNumber.padEnd(10)} ${(x.currencyCode ?? '').padEnd(4)} ${x.totalAmountIncludingTax.toFixed(2).padStart(12)} ${x.remainingAmount.toFixed(2).padStart(12)} ${(x.paymentStatus ?? '-').padEnd(8)} ${x.crmInvoiceId ?? (x.coupling === 'pending' ? '(being created)' : '-')}`,
+                ),
+              ],
+        );
+      }),
+    );
+
+  program
+    .command('statistics')
+    .description(
+      "Update account statistics: write customers' statistics to their accounts in Dynamics 365 Sales (and their invoices' payment status)",
+    )
+    .argument('<customerNumbers...>', 'customer numbers')
+    .option('--json', 'print as JSON')
+    .action((numbers: string[], opts: { json?: boolean }) =>
+      withRuntime(cli, async ({ ctx }) => {
+        const report = must(
+          await updateAccountStatisticsAndPayments(must(await openOutbound(ctx)), numbers),
+        );
+        printResult(cli, opts.json, report, (r) => [
+          ...r.results.map(
+            (x) => `${x.customerNumber.padEnd(10)} ${x.outcome.padEnd(9)} ${x.message}`,
+          ),
+          `${r.inserted} created, ${r.modified} updated, ${r.unchanged} unchanged, ${r.failed} failed; ${r.invoicesModified} invoice status(es) changed; ${r.crmWrites} write(s) to Dynamics 365 Sales`,
+        ]);
+        if (report.failed > 0)
+          throw new AppError('not_coupled', `${report.failed} customer(s) not updated; see above`);
+      }),
+    );
+
+  program
+    .command('schedule')
+    .description(
+      'The recurring jobs (mapping jobs, CUSTOMER STATISTICS, POSTEDSALESINV-INV): on/off, interval, last and next run, last error',
+    )
+    .option(
+      '--run <name>',
+      'run this job now in this process (CUSTOMER STATISTICS or POSTEDSALESINV-INV)',
+    )
+    .option('--json', 'print as JSON')
+    .action((opts: { run?: string; json?: boolean }) =>
+      withRuntime(cli, async ({ ctx }) => {
+        if (opts.run) {
+          if (!(await getRecurringJob(ctx.db, opts.run)))
+            throw new AppError(
+              'not_found',
+              `No job named '${opts.run}' runs this way; see kobling schedule`,
+            );
+          const outcome = must(await runOutboundJob(ctx, opts.run, 'manual'));
+          printResult(cli, opts.json, outcome, (o) => [o.message]);
+          return;
+        }
+        const jobs = await listScheduledJobs(ctx.db, ctx.clock.now());
+        printResult(cli, opts.json, jobs, (list) => [
+          `${'JOB'.padEnd(22)} ${'ON'.padEnd(3)} ${'EVERY'.padStart(5)} ${'SLEEP'.padStart(5)} ${'LAST RUN'.padEnd(16)} ${'NEXT RUN'.padEnd(16)} ${'STATUS'.padEnd(13)} LAST ERROR`,
+          ...list.map(
+            (j) =>
+              `${j.mapping.padEnd(22)} ${(j.enabled ? 'yes' : 'no').padEnd(3)} ${String(j.intervalMinutes).padStart(5)} ${String(j.inactivityTimeoutMinutes).padStart(5)} ${when(j.lastRunAt).padEnd(16)} ${when(j.nextRunAt).padEnd(16)} ${(j.lastStatus ?? '-').padEnd(13)} ${j.lastError ?? ''}`,
+          ),
+        ]);
+      }),
+    );
+}
