@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { spawnKobling } from '../helpers/cli.ts';
 import { type OutboundFixture, startOutboundFixture } from './outbound-fixture.ts';
 
 let t: OutboundFixture;
@@ -256,4 +257,24 @@ test('a customer that is not coupled gets a clear message from Update account st
   const refused = await t.api('POST', `/postedSalesInvoices/${invoice.invoice.number}/createInCrm`);
   assert.equal(refused.status, 422);
   assert.match(refused.json.error.message, /Customer C-NEW must be coupled to an account/);
+});
+
+test('the CLI: kobling invoices, statistics and schedule', async () => {
+  const env = { DATABASE_URL: t.fx.db.url, KOBLING_SECRET_KEY: 'k'.repeat(40) };
+  const list = spawnKobling(['invoices', '--json'], env);
+  assert.equal(await list.exited(), 0, list.output());
+  const invoices = JSON.parse(list.output());
+  const eur = invoices.find((i: { number: string }) => i.number === eurInvoice.number);
+  assert.equal(eur.crmInvoiceId, eurCrmInvoiceId);
+  assert.equal(eur.paymentStatus, 'Open');
+
+  const stats = spawnKobling(['statistics', 'C-EUR', 'C-NEW'], env);
+  assert.notEqual(await stats.exited(), 0, 'a customer that is not coupled fails the command');
+  assert.match(stats.output(), /C-EUR\s+(modified|unchanged)\s+Customer statistics/);
+  assert.match(stats.output(), /C-NEW\s+failed\s+Customer C-NEW is not coupled/);
+
+  const schedule = spawnKobling(['schedule'], env);
+  assert.equal(await schedule.exited(), 0, schedule.output());
+  assert.match(schedule.output(), /CUSTOMER STATISTICS\s+yes\s+30\s+30/);
+  assert.match(schedule.output(), /POSTEDSALESINV-INV\s+yes\s+30\s+1440/);
 });
