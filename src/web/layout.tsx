@@ -45,6 +45,14 @@ export const NAVIGATION: readonly {
     ],
   },
   {
+    title: 'Integration',
+    entries: [
+      { href: '/integration/mappings', label: 'Table mappings' },
+      { href: '/integration/log', label: 'Synchronization log' },
+      { href: '/integration/skipped', label: 'Skipped records' },
+    ],
+  },
+  {
     title: 'Sales',
     entries: [
       { href: '/sales/crm-orders', label: 'Orders from Dynamics 365' },

@@ -16,11 +16,13 @@ import { registerCrmPickupPages } from './pages/crm-pickup.tsx';
 import { registerCrmLists } from './pages/crm-view.tsx';
 import { registerHomePage } from './pages/home.tsx';
 import { registerLoginPages } from './pages/login.tsx';
+import { registerMappingPages } from './pages/mappings.tsx';
 import { registerMasterDataPages } from './pages/master-data.tsx';
 import { registerPostedInvoicesPage } from './pages/posted-invoices.tsx';
 import { registerRunProgressPages } from './pages/run-progress.tsx';
 import { registerSalesDocumentPages } from './pages/sales-documents.tsx';
 import { registerSalesLedgerPages } from './pages/sales-ledger.tsx';
+import { registerSyncLogPages } from './pages/sync-log.tsx';
 import { noteCrmView } from './view.ts';
 import type { WebAuth } from './web-auth.ts';
 import type { WebDeps } from './web-deps.ts';
@@ -51,6 +53,8 @@ const PAGES: readonly ((web: FastifyInstance, deps: WebDeps) => void)[] = [
   registerSalesDocumentPages,
   registerSalesLedgerPages,
   registerPostedInvoicesPage,
+  registerMappingPages,
+  registerSyncLogPages,
   registerCrmPickupPages,
   registerCrmLists,
   registerCrmCards,

@@ -100,7 +100,102 @@ test('a read-only user sees the connection setup without any change', { skip }, 
     assert.equal(res?.status(), 403);
     assert.match((await reader.page.locator('[role=alert]').textContent()) ?? '', /may not/);
     await reader.shot('readonly-connection-setup');
+    for (const path of [
+      '/integration/mappings',
+      '/integration/mappings/CUSTOMER',
+      '/integration/skipped',
+    ]) {
+      await reader.page.goto(`${ui.baseUrl}${path}`);
+      assert.equal(
+        await reader.page.locator('main button:not([type=submit]), main [hx-post]').count(),
+        0,
+        `${path}: no write action for a read-only user`,
+      );
+    }
   } finally {
     await reader.close();
   }
+});
+
+test('table mappings: view, edit with a readable refusal, field directions, restore default, run with progress', {
+  skip,
+}, async () => {
+  const { page } = admin;
+  await page.goto(`${ui.baseUrl}/integration/mappings`);
+  await page
+    .getByRole('row', { name: /CUSTOMER/ })
+    .first()
+    .waitFor();
+  await admin.shot('table-mappings');
+  await page.getByRole('link', { name: 'CONTACT', exact: true }).click();
+  await page.getByLabel('ERP filter (JSON conditions)').fill('not json');
+  await page.getByRole('button', { name: 'Save the mapping' }).click();
+  await page.locator('#flash [role=alert]').getByText('A filter must be JSON').waitFor();
+  await page
+    .getByLabel('ERP filter (JSON conditions)')
+    .fill('[{"field":"noSuchField","op":"eq","value":"x"}]');
+  await page.getByRole('button', { name: 'Save the mapping' }).click();
+  await page
+    .locator('#flash [role=alert]')
+    .getByText(/Mapping CONTACT has \d+ problem/)
+    .waitFor();
+  await page.getByLabel('ERP filter (JSON conditions)').fill('');
+  await page.getByLabel('Interval (minutes)').fill('15');
+  await page.getByRole('button', { name: 'Save the mapping' }).click();
+  await page.locator('#flash').getByText('Mapping CONTACT is saved.').waitFor();
+  await page.getByLabel('Direction of email', { exact: true }).selectOption('ToIntegrationTable');
+  await page.getByRole('button', { name: 'Save field directions' }).click();
+  await page.locator('#flash').getByText('The field mappings of CONTACT are saved.').waitFor();
+  await admin.shot('table-mapping');
+  const saved = await ui.db.query<{ interval: number }>(
+    "SELECT job_interval_minutes AS interval FROM integration.table_mappings WHERE name = 'CONTACT'",
+  );
+  assert.equal(saved.rows[0]?.interval, 15);
+  await page.goto(`${ui.baseUrl}/integration/mappings`);
+  page.once('dialog', (d) => d.accept());
+  await page
+    .getByRole('row', { name: /^CONTACT/ })
+    .getByRole('button', { name: 'Restore default' })
+    .click();
+  await page.locator('#flash').getByText('Mapping CONTACT has its shipped settings').waitFor();
+  await page
+    .getByRole('row', { name: /^CURRENCY/ })
+    .getByRole('button', { name: 'Synchronize modified records' })
+    .click();
+  await page.waitForURL(/\/runs\//);
+  await page.getByText(/Synchronization finished|had records that failed/).waitFor();
+});
+
+test('synchronization log and skipped records: jobs with counters, a job’s errors, Restore and Retry', {
+  skip,
+}, async () => {
+  const { page } = admin;
+  await page.goto(`${ui.baseUrl}/integration/log?mapping=CUSTOMER`);
+  await page.locator('#jobs tbody tr').first().waitFor();
+  await admin.shot('synchronization-log');
+  await page.locator('#jobs tbody a').first().click();
+  await page.getByRole('heading', { name: 'Errors' }).waitFor();
+  await admin.shot('synchronization-job');
+  const skipped = await ui.db.query<{ id: string }>(
+    "UPDATE integration.couplings SET skipped = true WHERE id IN (SELECT id FROM integration.couplings WHERE mapping_name = 'ITEM-PRODUCT' LIMIT 2) RETURNING id",
+  );
+  assert.equal(skipped.rowCount, 2);
+  await page.goto(`${ui.baseUrl}/integration/skipped`);
+  await page.getByRole('button', { name: 'Retry' }).click();
+  await page.locator('#flash [role=alert]').getByText('Select one or more records first').waitFor();
+  const boxes = page.getByRole('checkbox', { name: 'Select row' });
+  await boxes.first().check();
+  await page.getByRole('button', { name: 'Restore' }).click();
+  await page.locator('#flash').getByText('1 record(s) restored').waitFor();
+  await page.getByRole('checkbox', { name: 'Select row' }).first().check();
+  await page.getByRole('button', { name: 'Retry' }).click();
+  await page
+    .locator('#flash')
+    .getByText(/1 record\(s\) restored, 1 synchronized/)
+    .waitFor();
+  await admin.shot('skipped-records');
+  const left = await ui.db.query<{ n: number }>(
+    'SELECT count(*)::int AS n FROM integration.couplings WHERE skipped',
+  );
+  assert.equal(left.rows[0]?.n, 0);
 });

@@ -5,8 +5,8 @@ import type { AppContext } from '../../app/context.ts';
 import { AppError } from '../../shared/errors.ts';
 import { restoreSkipped } from '../../sync/couplings/coupling-repo.ts';
 import { listCouplings, listErrors, listJobs } from '../../sync/queries.ts';
-import { synchronizeNow } from '../../sync/service/synchronize-now.ts';
-import { engineOrThrow, guid, guids, mappingName, mappingOr404, must, PREFIX } from './shared.ts';
+import { retrySkipped } from '../skipped-service.ts';
+import { engineOrThrow, guid, guids, mappingName, must, PREFIX } from './shared.ts';
 
 const tags = ['integration: log'];
 const filter = z.strictObject({
@@ -88,29 +88,6 @@ export function registerLogRoutes(app: FastifyInstance, ctx: AppContext): void {
         body: z.strictObject({ couplingIds: guids }),
       },
     },
-    async (req) => {
-      const restored = await restoreSkipped(ctx.db, req.body.couplingIds);
-      const rows = await ctx.db.query<{ mapping_name: string; erp_id: string }>(
-        'SELECT mapping_name, erp_id FROM integration.couplings WHERE id = ANY($1::uuid[])',
-        [req.body.couplingIds],
-      );
-      const engine = await engineOrThrow(ctx);
-      const results = [];
-      for (const name of new Set(rows.rows.map((r) => r.mapping_name))) {
-        const m = await mappingOr404(ctx, name);
-        const direction =
-          m.direction === 'ToIntegrationTable'
-            ? 'send'
-            : m.direction === 'FromIntegrationTable'
-              ? 'get'
-              : 'merge';
-        const erpIds = rows.rows.filter((r) => r.mapping_name === name).map((r) => r.erp_id);
-        results.push({
-          mapping: name,
-          ...must(await synchronizeNow(engine, m, erpIds, direction, true)),
-        });
-      }
-      return { restored, results };
-    },
+    async (req) => must(await retrySkipped(await engineOrThrow(ctx), req.body.couplingIds)),
   );
 }

@@ -115,7 +115,7 @@ export function MatchResult(props: { report: MatchReport }) {
     <WarningBanner message={message}>
       <p>
         The unmatched records are listed in the{' '}
-        <a href={`/integration/log?job=${props.report.jobId}`}>synchronization log</a>.
+        <a href={`/integration/log/${props.report.jobId}`}>synchronization log</a>.
       </p>
     </WarningBanner>
   ) : (

@@ -32,6 +32,9 @@ export function registerHomePage(web: FastifyInstance, { ctx, auth }: WebDeps): 
                 ['Version', connection.crmVersion],
               ]}
             />
+            <p>
+              <a href="/setup/connection">Connection setup</a>
+            </p>
           </Card>
           <Card title="Synchronization">
             <Fields
@@ -41,6 +44,13 @@ export function registerHomePage(web: FastifyInstance, { ctx, auth }: WebDeps): 
                 ['Skipped records', skipped],
               ]}
             />
+            <p>
+              <a href="/integration/mappings">Table mappings</a>
+              {' · '}
+              <a href="/integration/log">Synchronization log</a>
+              {' · '}
+              <a href="/integration/skipped">Skipped records</a>
+            </p>
           </Card>
           <Card title="Master data">
             <p>
