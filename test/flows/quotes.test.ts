@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { autoProcessQuotes } from '../../src/flows/quotes/quote-pickup.ts';
 import { runKobling } from '../helpers/cli.ts';
 import { type FlowsFixture, startFlowsFixture } from './flows-fixture.ts';
 
@@ -171,4 +172,20 @@ test('`kobling quotes` lists the CRM quotes with their ERP quote and processes t
     (q) => q.crmId === id,
   );
   assert.equal(row?.erpQuote.number, report.results[0].erpQuoteNumber);
+});
+
+test('with the switch on, the automatic run processes activated quotes and leaves processed ones alone', async () => {
+  const id = await activeQuote('Whiteboards for Adatum', 4);
+  await fx.api.patch('/connection', { autoProcessQuotes: true });
+  const run = await autoProcessQuotes(fx.server.ctx);
+  assert.ok(run.ok);
+  const mine = run.value.results.find((r) => r.crmId === id);
+  assert.ok(mine?.ok && mine.outcome === 'created', JSON.stringify(run.value));
+  const again = await autoProcessQuotes(fx.server.ctx);
+  assert.ok(again.ok);
+  assert.equal(
+    again.value.results.some((r) => r.crmId === id),
+    false,
+  );
+  await fx.api.patch('/connection', { autoProcessQuotes: false });
 });

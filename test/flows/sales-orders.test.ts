@@ -292,3 +292,53 @@ test('`kobling orders` lists the CRM orders and creates them in the ERP; a refus
   assert.equal(status.code, 0, status.output);
   assert.match(status.output, /No order events to report\.|event\(s\)/);
 });
+
+test("an order for a contact goes to the customer coupled to the contact's account; an uncoupled product is refused naming the line", async () => {
+  const contact = await fx.crmCreate('contacts', {
+    firstname: 'Anna',
+    lastname: 'Berg',
+    'parentcustomerid_account@odata.bind': `/accounts(${fx.crmIds.account})`,
+  });
+  const loose = await fx.crmCreate('products', {
+    name: 'Loose product',
+    productnumber: 'LOOSE-1',
+    producttypecode: 1,
+  });
+  const id = await fx.crmCreate('salesorders', {
+    name: 'Via contact',
+    'customerid_contact@odata.bind': `/contacts(${contact})`,
+  });
+  for (const product of [fx.crmIds.product, loose])
+    await fx.crmCreate('salesorderdetails', {
+      'salesorderid@odata.bind': `/salesorders(${id})`,
+      'productid@odata.bind': `/products(${product})`,
+      quantity: 1,
+      ispriceoverridden: true,
+      priceperunit: 3,
+    });
+  await fx.crmUpdate('salesorders', id, SUBMITTED);
+  const refused = await fx.api.post('/crmSalesOrders/createInErp', { crmIds: [id] });
+  assert.equal(refused.json.results[0].error.code, 'product_not_coupled', refused.text);
+  assert.match(
+    refused.json.results[0].error.message,
+    /^Line 2: Product Loose product is not coupled to an item/,
+  );
+  assert.equal(
+    (await fx.erp.get(`salesOrders(${id})`)).status,
+    404,
+    'nothing of the order is in the ERP',
+  );
+  const viaContact = await fx.crmCreate('salesorders', {
+    name: 'Via contact, catalogue only',
+    'customerid_contact@odata.bind': `/contacts(${contact})`,
+  });
+  await fx.crmCreate('salesorderdetails', {
+    'salesorderid@odata.bind': `/salesorders(${viaContact})`,
+    'productid@odata.bind': `/products(${fx.crmIds.product})`,
+    quantity: 1,
+  });
+  await fx.crmUpdate('salesorders', viaContact, SUBMITTED);
+  const made = await fx.api.post('/crmSalesOrders/createInErp', { crmIds: [viaContact] });
+  assert.equal(made.json.created, 1, made.text);
+  assert.equal((await fx.erp.get(`salesOrders(${viaContact})`)).json.customerNumber, 'C-1');
+});
