@@ -1224,6 +1224,37 @@ CREATE TABLE integration.flow_event_receipts (
   CONSTRAINT flow_event_receipts_pkey PRIMARY KEY (consumer, outbox_id)
 );
 
+CREATE TABLE integration.full_sync_lines (
+  mapping_name text NOT NULL,
+  position integer NOT NULL,
+  dependency_filter text DEFAULT ''::text NOT NULL,
+  direction text NOT NULL,
+  recommendation text NOT NULL,
+  erp_count bigint,
+  crm_count bigint,
+  status text DEFAULT 'Pending'::text NOT NULL,
+  message text,
+  done bigint DEFAULT 0 NOT NULL,
+  total bigint,
+  counters jsonb DEFAULT '{}'::jsonb NOT NULL,
+  job_ids uuid[] DEFAULT '{}'::uuid[] NOT NULL,
+  attempts integer DEFAULT 0 NOT NULL,
+  queued_at timestamp with time zone,
+  started_at timestamp with time zone,
+  heartbeat_at timestamp with time zone,
+  finished_at timestamp with time zone,
+  CONSTRAINT full_sync_lines_pkey PRIMARY KEY (mapping_name),
+  CONSTRAINT full_sync_lines_recommendation_check CHECK (recommendation = ANY (ARRAY['FullSynchronization'::text, 'CoupleRecords'::text, 'NoRecords'::text])),
+  CONSTRAINT full_sync_lines_status_check CHECK (status = ANY (ARRAY['Pending'::text, 'Queued'::text, 'Running'::text, 'Finished'::text, 'Failed'::text, 'NotNeeded'::text])),
+  CONSTRAINT full_sync_lines_mapping_name_fkey FOREIGN KEY (mapping_name) REFERENCES integration.table_mappings(name) ON UPDATE CASCADE ON DELETE CASCADE
+);
+
+CREATE TABLE integration.full_sync_transitions (
+  from_status text NOT NULL,
+  to_status text NOT NULL,
+  CONSTRAINT full_sync_transitions_pkey PRIMARY KEY (from_status, to_status)
+);
+
 CREATE TABLE integration.option_couplings (
   mapping_name text NOT NULL,
   erp_id uuid NOT NULL,

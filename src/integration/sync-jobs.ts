@@ -1,10 +1,13 @@
 import type { JobDefinition, PgBoss } from '../db/job-queue.ts';
 import { systemClock } from '../shared/clock.ts';
 import { readConnection } from '../sync/connection/connection-repo.ts';
-import { runMapping } from '../sync/engine/run-mapping.ts';
+import type { EngineContext } from '../sync/engine/context.ts';
+import { type PassReport, runMapping } from '../sync/engine/run-mapping.ts';
 import { getMapping, listMappings } from '../sync/mappings/mapping-repo.ts';
 import type { PassDirection } from '../sync/model.ts';
 import { adhocJob } from './adhoc-jobs.ts';
+import { mappingsInFullSync } from './full-sync/full-sync-lines.ts';
+import { advance as advanceFullSync } from './full-sync/full-sync-service.ts';
 import { flowRunMappings, scheduleDueJobs } from './recurring-jobs.ts';
 import { openEngine, type SyncDeps } from './sync-runtime.ts';
 
@@ -28,7 +31,8 @@ export interface MappingJobData {
 export async function runMappingJob(
   deps: SyncDeps,
   data: MappingJobData,
-): Promise<{ ran: boolean; busy?: boolean; reason?: string }> {
+  hooks: Pick<EngineContext, 'onProgress'> = {},
+): Promise<{ ran: boolean; busy?: boolean; reason?: string; reports?: PassReport[] }> {
   const client = await deps.db.pool.connect();
   try {
     const lock = await client.query<{ got: boolean }>(
@@ -41,12 +45,12 @@ export async function runMappingJob(
       if (!engine.ok) return { ran: false, reason: engine.error.message };
       const m = await getMapping(deps.db, data.mapping);
       if (!m) return { ran: false, reason: `no mapping ${data.mapping}` };
-      await runMapping(engine.value, m, {
+      const reports = await runMapping({ ...engine.value, ...hooks }, m, {
         trigger: data.trigger ?? 'schedule',
         ...(data.only ? { only: data.only } : {}),
         ...(data.full ? { ignoreOnlyCoupled: true } : {}),
       });
-      return { ran: true };
+      return { ran: true, reports };
     } finally {
       await client.query("SELECT pg_advisory_unlock(hashtext('kobling.sync:' || $1))", [
         data.mapping,
@@ -83,8 +87,9 @@ export async function scheduleDueMappings(deps: SyncDeps, boss: PgBoss): Promise
   const lastRun = new Map(last.rows.map((r) => [r.mapping_name, new Date(r.started_at).getTime()]));
   const due: string[] = [];
   const runByFlows = await flowRunMappings(deps.db);
+  const held = await mappingsInFullSync(deps.db);
   for (const m of await listMappings(deps.db)) {
-    if (!m.jobEnabled || runByFlows.has(m.name)) continue;
+    if (!m.jobEnabled || runByFlows.has(m.name) || held.has(m.name)) continue;
     const previous = lastRun.get(m.name);
     if (previous !== undefined && Date.now() - previous < m.jobIntervalMinutes * 60_000) continue;
     await queueMappingRun(boss, m.name, 'schedule');
@@ -119,6 +124,8 @@ export function syncJobs(deps: SyncDeps, boss: PgBoss | undefined): JobDefinitio
       handler: async () => {
         if (!boss) return;
         await scheduleDueMappings(deps, boss);
+        // Full synchronization lines whose worker stopped are handed out again.
+        await advanceFullSync(deps, boss);
         await scheduleDueJobs(deps.db, deps.clock ?? systemClock, boss);
       },
     },

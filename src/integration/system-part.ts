@@ -3,6 +3,7 @@ import type { SystemPart } from '../app/system-part.ts';
 import { ensureQueue } from '../db/job-queue.ts';
 import { readConnection } from '../sync/connection/connection-repo.ts';
 import { enableConnection, saveConnection } from './connection-service.ts';
+import { fullSyncJob } from './full-sync/full-sync-job.ts';
 import { startRealtime } from './realtime/realtime-service.ts';
 import { SYNC_SCHEDULER_QUEUE, syncJobs } from './sync-jobs.ts';
 
@@ -20,7 +21,7 @@ const deps = (ctx: AppContext) => ({
  */
 export const syncPart: SystemPart = {
   name: 'sync',
-  jobs: (ctx) => syncJobs(deps(ctx), ctx.boss),
+  jobs: (ctx) => [...syncJobs(deps(ctx), ctx.boss), fullSyncJob(deps(ctx), ctx.boss)],
   async startBackground(ctx) {
     if (!ctx.config.realtime.enabled) return { stop: async () => {} };
     return startRealtime(

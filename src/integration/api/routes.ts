@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../app/context.ts';
 import { registerConnectionRoutes } from './connection-routes.ts';
 import { registerCouplingRoutes } from './coupling-routes.ts';
+import { registerFullSyncRoutes } from './full-sync-routes.ts';
 import { registerLogRoutes } from './log-routes.ts';
 import { registerMappingRoutes } from './mapping-routes.ts';
 import { registerStatusRoutes } from './status-routes.ts';
@@ -13,4 +14,5 @@ export function registerIntegrationRoutes(app: FastifyInstance, ctx: AppContext)
   registerCouplingRoutes(app, ctx);
   registerLogRoutes(app, ctx);
   registerStatusRoutes(app, ctx);
+  registerFullSyncRoutes(app, ctx);
 }

@@ -1,0 +1,68 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { AppContext } from '../../app/context.ts';
+import type { PgBoss } from '../../db/job-queue.ts';
+import { AppError, registerErrorCodes } from '../../shared/errors.ts';
+import { restartLine, reviewLines, startFullSync } from '../full-sync/full-sync-service.ts';
+import { depsOf, mappingName, must, PREFIX } from './shared.ts';
+
+registerErrorCodes({ line_busy: 409, job_queue_unavailable: 503 });
+
+const tags = ['integration: full synchronization'];
+const admin = { roles: ['admin'] as const };
+
+function bossOf(ctx: AppContext): PgBoss {
+  if (!ctx.boss)
+    throw new AppError(
+      'job_queue_unavailable',
+      'This server runs no job queue; start it with `kobling start` so workers can run the full synchronization',
+    );
+  return ctx.boss;
+}
+
+/** Full synchronization review: lines with recommendation, status and progress; start; restart. */
+export function registerFullSyncRoutes(app: FastifyInstance, ctx: AppContext): void {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  r.get(
+    `${PREFIX}/fullSync`,
+    {
+      schema: {
+        tags,
+        summary:
+          'The review lines: recommendation, direction, status, progress (records done/total, counters), what each waits for',
+      },
+    },
+    async () => ({ value: await reviewLines(depsOf(ctx)) }),
+  );
+  r.post(
+    `${PREFIX}/fullSync/start`,
+    {
+      config: admin,
+      schema: {
+        tags,
+        summary:
+          'Generate the lines and start every line whose parents are done; the rest start as their parents finish',
+      },
+    },
+    async (_req, reply) => {
+      const started = must(await startFullSync(depsOf(ctx), bossOf(ctx)));
+      return reply.status(202).send({ queued: started.queued, value: started.lines });
+    },
+  );
+  r.post(
+    `${PREFIX}/fullSync/lines/:mapping/restart`,
+    {
+      config: admin,
+      schema: {
+        tags,
+        summary: 'Restart a failed or finished line (it starts when its parents are done)',
+        params: z.strictObject({ mapping: mappingName }),
+      },
+    },
+    async (req, reply) => {
+      const r2 = must(await restartLine(depsOf(ctx), bossOf(ctx), req.params.mapping));
+      return reply.status(202).send({ queued: r2.queued, line: r2.line });
+    },
+  );
+}

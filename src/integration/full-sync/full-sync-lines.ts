@@ -1,0 +1,194 @@
+import type { Queryable } from '../../db/db.ts';
+import type { Recommendation } from './recommendation.ts';
+
+export type LineStatus = 'Pending' | 'Queued' | 'Running' | 'Finished' | 'Failed' | 'NotNeeded';
+
+/** One line of the full synchronization review. */
+export interface FullSyncLine {
+  readonly mapping: string;
+  readonly position: number;
+  readonly dependencyFilter: string;
+  readonly direction: string;
+  readonly recommendation: Recommendation;
+  readonly erpCount: number | null;
+  readonly crmCount: number | null;
+  readonly status: LineStatus;
+  readonly message: string | null;
+  readonly done: number;
+  readonly total: number | null;
+  readonly counters: Record<string, number>;
+  readonly jobIds: readonly string[];
+  readonly attempts: number;
+  readonly queuedAt: string | null;
+  readonly startedAt: string | null;
+  readonly heartbeatAt: string | null;
+  readonly finishedAt: string | null;
+}
+
+interface Row {
+  mapping_name: string;
+  position: number;
+  dependency_filter: string;
+  direction: string;
+  recommendation: Recommendation;
+  erp_count: string | null;
+  crm_count: string | null;
+  status: LineStatus;
+  message: string | null;
+  done: string;
+  total: string | null;
+  counters: Record<string, number>;
+  job_ids: string[];
+  attempts: number;
+  queued_at: Date | null;
+  started_at: Date | null;
+  heartbeat_at: Date | null;
+  finished_at: Date | null;
+}
+
+const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
+const num = (v: string | null) => (v === null ? null : Number(v));
+
+const toLine = (r: Row): FullSyncLine => ({
+  mapping: r.mapping_name,
+  position: r.position,
+  dependencyFilter: r.dependency_filter,
+  direction: r.direction,
+  recommendation: r.recommendation,
+  erpCount: num(r.erp_count),
+  crmCount: num(r.crm_count),
+  status: r.status,
+  message: r.message,
+  done: Number(r.done),
+  total: num(r.total),
+  counters: r.counters,
+  jobIds: r.job_ids,
+  attempts: r.attempts,
+  queuedAt: iso(r.queued_at),
+  startedAt: iso(r.started_at),
+  heartbeatAt: iso(r.heartbeat_at),
+  finishedAt: iso(r.finished_at),
+});
+
+/** Every review line, in mapping order. */
+export async function listLines(db: Queryable): Promise<FullSyncLine[]> {
+  const r = await db.query<Row>('SELECT * FROM integration.full_sync_lines ORDER BY position');
+  return r.rows.map(toLine);
+}
+
+export async function getLine(db: Queryable, mapping: string): Promise<FullSyncLine | undefined> {
+  const r = await db.query<Row>(
+    'SELECT * FROM integration.full_sync_lines WHERE mapping_name = $1',
+    [mapping],
+  );
+  return r.rows[0] ? toLine(r.rows[0]) : undefined;
+}
+
+/** Mappings whose full synchronization is queued or running: their regular job is held. */
+export async function mappingsInFullSync(db: Queryable): Promise<Set<string>> {
+  const r = await db.query<{ mapping_name: string }>(
+    "SELECT mapping_name FROM integration.full_sync_lines WHERE status IN ('Queued', 'Running')",
+  );
+  return new Set(r.rows.map((x) => x.mapping_name));
+}
+
+/** What each transition also resets or stamps (fixed SQL: no input is pasted into it). */
+const EFFECTS: Record<LineStatus, string> = {
+  Pending:
+    "message = NULL, done = 0, total = NULL, counters = '{}', job_ids = '{}', attempts = 0, queued_at = NULL, started_at = NULL, heartbeat_at = NULL, finished_at = NULL",
+  Queued: 'queued_at = now(), heartbeat_at = NULL',
+  Running:
+    'started_at = coalesce(l.started_at, now()), heartbeat_at = now(), attempts = l.attempts + 1',
+  Finished: 'finished_at = now()',
+  Failed: 'finished_at = now()',
+  NotNeeded: 'finished_at = now()',
+};
+
+/**
+ * Moves a line to `to` when the transition table allows it from its current status; returns the
+ * line as it was before (so the caller knows, e.g., whether it had started before), or undefined
+ * when the move is not allowed — another worker got there first, or the status is wrong.
+ */
+export async function transition(
+  db: Queryable,
+  mapping: string,
+  to: LineStatus,
+  message?: string,
+): Promise<FullSyncLine | undefined> {
+  const r = await db.query<Row>(
+    `WITH before AS (SELECT * FROM integration.full_sync_lines WHERE mapping_name = $1 FOR UPDATE)
+     UPDATE integration.full_sync_lines l SET status = $2, ${EFFECTS[to]}${message !== undefined ? ', message = $3' : ''}
+       FROM integration.full_sync_transitions t, before b
+      WHERE l.mapping_name = $1 AND t.from_status = b.status AND t.to_status = $2
+      RETURNING b.*`,
+    message !== undefined ? [mapping, to, message] : [mapping, to],
+  );
+  return r.rows[0] ? toLine(r.rows[0]) : undefined;
+}
+
+/** Progress of a running line (records done of total, counters so far). */
+export async function saveProgress(
+  db: Queryable,
+  mapping: string,
+  p: { done: number; total: number | undefined; counters: Record<string, number> },
+): Promise<void> {
+  await db.query(
+    `UPDATE integration.full_sync_lines SET done = $2, total = $3, counters = $4, heartbeat_at = now()
+      WHERE mapping_name = $1 AND status = 'Running'`,
+    [mapping, p.done, p.total ?? null, JSON.stringify(p.counters)],
+  );
+}
+
+/** Still alive: a running line whose heartbeat stops is handed out again. */
+export async function heartbeat(db: Queryable, mapping: string): Promise<void> {
+  await db.query(
+    "UPDATE integration.full_sync_lines SET heartbeat_at = now() WHERE mapping_name = $1 AND status = 'Running'",
+    [mapping],
+  );
+}
+
+/** Records the finished line's sync jobs and their summed counters. */
+export async function saveOutcome(
+  db: Queryable,
+  mapping: string,
+  jobIds: readonly string[],
+  counters: Record<string, number>,
+): Promise<void> {
+  await db.query(
+    'UPDATE integration.full_sync_lines SET job_ids = $2, counters = $3 WHERE mapping_name = $1',
+    [mapping, jobIds, JSON.stringify(counters)],
+  );
+}
+
+/** Writes (or refreshes) the lines that are not queued or running. */
+export async function upsertLine(
+  db: Queryable,
+  l: Pick<
+    FullSyncLine,
+    | 'mapping'
+    | 'position'
+    | 'dependencyFilter'
+    | 'direction'
+    | 'recommendation'
+    | 'erpCount'
+    | 'crmCount'
+  >,
+): Promise<void> {
+  await db.query(
+    `INSERT INTO integration.full_sync_lines
+       (mapping_name, position, dependency_filter, direction, recommendation, erp_count, crm_count)
+     VALUES ($1, $2, $3, $4, $5, $6, $7)
+     ON CONFLICT (mapping_name) DO UPDATE SET position = $2, dependency_filter = $3, direction = $4,
+       recommendation = $5, erp_count = $6, crm_count = $7
+     WHERE integration.full_sync_lines.status IN ('Pending', 'NotNeeded')`,
+    [
+      l.mapping,
+      l.position,
+      l.dependencyFilter,
+      l.direction,
+      l.recommendation,
+      l.erpCount,
+      l.crmCount,
+    ],
+  );
+}

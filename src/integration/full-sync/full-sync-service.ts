@@ -1,0 +1,203 @@
+import type { PgBoss } from '../../db/job-queue.ts';
+import { entities } from '../../erp/catalog/catalog.ts';
+import { listEntityPage } from '../../erp/public-api.ts';
+import { failure, ok, type Result } from '../../shared/result.ts';
+import { listMappings } from '../../sync/mappings/mapping-repo.ts';
+import { dependenciesOf, type TableMapping } from '../../sync/model.ts';
+import { CRM_ENTITIES } from '../adapters/crm-catalogue.ts';
+import { erpPort } from '../adapters/erp-port.ts';
+import { clientSettings, dataverseClientFor, type SyncDeps } from '../sync-runtime.ts';
+import {
+  type FullSyncLine,
+  getLine,
+  listLines,
+  transition,
+  upsertLine,
+} from './full-sync-lines.ts';
+import { CHILD_MAPPINGS, recommend } from './recommendation.ts';
+
+export const FULL_SYNC_QUEUE = 'sync.fullSync';
+/**
+ * A running line whose worker has not reported for this long, and whose mapping lock nobody
+ * holds (a dead worker's session lock goes with its connection), is handed out again.
+ */
+export const STALE_AFTER_MS = 20_000;
+
+const DONE = new Set(['Finished', 'NotNeeded']);
+
+/** True when no session holds the mapping's run lock (see runMappingJob). */
+async function lockIsFree(deps: SyncDeps, mapping: string): Promise<boolean> {
+  const client = await deps.db.pool.connect();
+  try {
+    const got = await client.query<{ got: boolean }>(
+      "SELECT pg_try_advisory_lock(hashtext('kobling.sync:' || $1)) AS got",
+      [mapping],
+    );
+    if (got.rows[0]?.got)
+      await client.query("SELECT pg_advisory_unlock(hashtext('kobling.sync:' || $1))", [mapping]);
+    return got.rows[0]?.got === true;
+  } finally {
+    client.release();
+  }
+}
+
+/** A review line with what it waits for, for people watching the review. */
+export interface ReviewLine extends FullSyncLine {
+  /** Parents that have not finished (with why, when one failed). */
+  readonly waitingFor: readonly string[];
+}
+
+/**
+ * Records of an ERP table: counted through the ERP API for its entity sets; the integration's own
+ * views (unit groups …) are read through the ERP port, up to 5,000 like the CRM's count.
+ */
+async function erpCount(deps: SyncDeps, table: string): Promise<number> {
+  if (entities.has(table)) {
+    const page = await listEntityPage(deps.db, table, { top: 1 });
+    if (page.ok) return page.value.total;
+  }
+  const page = await erpPort(deps.db).changedSince(table, null, 5000);
+  return page.records.length;
+}
+
+async function counts(
+  deps: SyncDeps,
+  m: TableMapping,
+): Promise<Result<{ erp: number; crm: number }>> {
+  const erp = await erpCount(deps, m.erpTable);
+  const settings = await clientSettings(deps);
+  if (!settings.ok) return settings;
+  const client = dataverseClientFor(settings.value, deps.logger);
+  const info = CRM_ENTITIES[m.crmEntity.split('.')[0]!];
+  if (!info) return ok({ erp, crm: 0 });
+  const crm = await client.retrieveMultiple(info.set, { select: [info.key], top: 1, count: true });
+  if (!crm.ok)
+    return failure(crm.error.code, `Counting ${info.set} in the CRM failed: ${crm.error.message}`);
+  return ok({ erp, crm: crm.value.count ?? crm.value.value.length });
+}
+
+/**
+ * Writes the review lines (BC's "Dynamics 365 Sales Full Synch. Review"): one per mapping except
+ * document-line mappings, with the recommendation from both sides' record counts. Lines that are
+ * queued, running or done keep their state.
+ */
+export async function generateLines(deps: SyncDeps): Promise<Result<FullSyncLine[]>> {
+  const mappings = (await listMappings(deps.db)).filter((m) => !CHILD_MAPPINGS.has(m.name));
+  for (const [i, m] of mappings.entries()) {
+    const c = await counts(deps, m);
+    if (!c.ok) return c;
+    await upsertLine(deps.db, {
+      mapping: m.name,
+      position: i + 1,
+      dependencyFilter: m.dependencyFilter,
+      direction: m.direction,
+      recommendation: recommend(m.name, c.value.erp, c.value.crm),
+      erpCount: c.value.erp,
+      crmCount: c.value.crm,
+    });
+  }
+  return ok(await listLines(deps.db));
+}
+
+function waitingFor(line: FullSyncLine, byName: Map<string, FullSyncLine>): string[] {
+  return dependenciesOf(line)
+    .map((d) => byName.get(d))
+    .filter((p): p is FullSyncLine => p !== undefined && !DONE.has(p.status))
+    .map((p) =>
+      p.status === 'Failed' ? `${p.mapping} (failed: ${p.message ?? 'see its jobs'})` : p.mapping,
+    );
+}
+
+/**
+ * Hands every pending line whose parents have all finished to the workers (a line recommending
+ * nothing is marked not needed at once, which may free its children), and hands out again the
+ * running lines whose worker stopped answering. Called on start, on restart and whenever a line
+ * ends, so children start as soon as their parents finish.
+ */
+export async function advance(deps: SyncDeps, boss: PgBoss): Promise<string[]> {
+  const queued: string[] = [];
+  for (const l of await listLines(deps.db)) {
+    const silentFor = l.heartbeatAt ? Date.now() - new Date(l.heartbeatAt).getTime() : 0;
+    if (
+      l.status === 'Running' &&
+      silentFor > STALE_AFTER_MS &&
+      (await lockIsFree(deps, l.mapping))
+    ) {
+      if (
+        await transition(
+          deps.db,
+          l.mapping,
+          'Queued',
+          'Its worker stopped; continuing where it stopped',
+        )
+      ) {
+        await boss.send(FULL_SYNC_QUEUE, { mapping: l.mapping });
+        queued.push(l.mapping);
+      }
+    }
+  }
+  for (let changed = true; changed; ) {
+    changed = false;
+    const lines = await listLines(deps.db);
+    const byName = new Map(lines.map((l) => [l.mapping, l]));
+    for (const l of lines) {
+      if (l.status !== 'Pending' || waitingFor(l, byName).length > 0) continue;
+      if (l.recommendation === 'NoRecords') {
+        if (await transition(deps.db, l.mapping, 'NotNeeded', 'No records on either side'))
+          changed = true;
+        continue;
+      }
+      if (await transition(deps.db, l.mapping, 'Queued')) {
+        const id = await boss.send(FULL_SYNC_QUEUE, { mapping: l.mapping });
+        if (!id) await transition(deps.db, l.mapping, 'Failed', 'The job queue refused the line');
+        else queued.push(l.mapping);
+      }
+    }
+  }
+  return queued;
+}
+
+/** *Start*: (re)generates the lines and starts every line whose parents are done. */
+export async function startFullSync(
+  deps: SyncDeps,
+  boss: PgBoss,
+): Promise<Result<{ queued: string[]; lines: ReviewLine[] }>> {
+  const lines = await generateLines(deps);
+  if (!lines.ok) return lines;
+  const queued = await advance(deps, boss);
+  return ok({ queued, lines: await reviewLines(deps) });
+}
+
+/** *Restart* of one line (failed, finished or not needed): back to pending, then started again. */
+export async function restartLine(
+  deps: SyncDeps,
+  boss: PgBoss,
+  mapping: string,
+): Promise<Result<{ queued: string[]; line: ReviewLine }>> {
+  const line = await getLine(deps.db, mapping);
+  if (!line) return failure('not_found', `No full synchronization line for mapping '${mapping}'`);
+  if (!(await transition(deps.db, mapping, 'Pending')))
+    return failure(
+      'line_busy',
+      `The full synchronization of ${mapping} is ${line.status.toLowerCase()}; only a failed or finished line can be restarted`,
+    );
+  // The mapping may have changed since the line was written (that is often the fix).
+  await deps.db.query(
+    `UPDATE integration.full_sync_lines l SET dependency_filter = m.dependency_filter, direction = m.direction
+       FROM integration.table_mappings m WHERE l.mapping_name = $1 AND m.name = l.mapping_name`,
+    [mapping],
+  );
+  const queued = await advance(deps, boss);
+  const line2 = (await reviewLines(deps)).find((l) => l.mapping === mapping)!;
+  return ok({ queued, line: line2 });
+}
+
+/** The lines with what each waits for. */
+export async function reviewLines(deps: SyncDeps): Promise<ReviewLine[]> {
+  const lines = await listLines(deps.db);
+  const byName = new Map(lines.map((l) => [l.mapping, l]));
+  return lines.map((l) => ({
+    ...l,
+    waitingFor: l.status === 'Pending' ? waitingFor(l, byName) : [],
+  }));
+}
