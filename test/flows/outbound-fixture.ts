@@ -66,11 +66,12 @@ export async function startOutboundFixture() {
     erpIds: [company.eur.id, company.usd.id],
   });
   assert.equal(customers.created.length, 2, JSON.stringify(customers));
-  const crmIdOf = async (erpId: string) =>
+  const crmIdOf = async (erpId: string, mapping?: string) =>
     (
       await fx.db.query<{ crm_id: string }>(
-        "SELECT crm_id FROM integration.couplings WHERE erp_id = $1 AND state = 'coupled'",
-        [erpId],
+        `SELECT crm_id FROM integration.couplings
+          WHERE erp_id = $1 AND state = 'coupled' AND ($2::text IS NULL OR mapping_name = $2)`,
+        [erpId, mapping ?? null],
       )
     ).rows[0]?.crm_id;
   /** A CRM record read as the integration user. */

@@ -235,6 +235,39 @@ test('an invoice of an order that came from the CRM is linked to that order, its
   assert.equal(crm.name, 'Web order 42');
 });
 
+test('end to end with the order flow: a CRM order submitted, created in the ERP, posted → its CRM invoice is linked to it by the job', async () => {
+  const account = (await t.crmIdOf(t.company.eur.id))!;
+  const product = (await t.crmIdOf(t.company.item.id, 'ITEM-PRODUCT'))!;
+  const order = await t.fx.user.create('salesorders', {
+    name: 'PO 777 Adatum',
+    'customerid_account@odata.bind': `/accounts(${account})`,
+  });
+  assert.ok(order.ok, order.ok ? '' : order.error.message);
+  const line = await t.fx.user.create('salesorderdetails', {
+    'salesorderid@odata.bind': `/salesorders(${order.value.id})`,
+    'productid@odata.bind': `/products(${product})`,
+    quantity: 4,
+  });
+  assert.ok(line.ok, line.ok ? '' : line.error.message);
+  assert.ok(
+    (await t.fx.user.update('salesorders', order.value.id, { statecode: 1, statuscode: 3 })).ok,
+  );
+  const taken = await t.ok('POST', '/crmSalesOrders/createInErp', { crmIds: [order.value.id] });
+  assert.equal(taken.created, 1, JSON.stringify(taken));
+  const erpOrderId = taken.results[0].erpOrderId;
+  const posted = await t.erp.action(`salesOrders(${erpOrderId})/Microsoft.NAV.shipAndInvoice`);
+  assert.equal(posted.status, 200, JSON.stringify(posted.body));
+  const run = await t.ok('POST', '/scheduledJobs/POSTEDSALESINV-INV/run', { wait: true });
+  assert.ok(run.created >= 1, JSON.stringify(run));
+  const crmInvoiceId = (await t.crmIdOf(String(posted.body.invoiceId)))!;
+  const crm = await t.crm('invoices', crmInvoiceId);
+  assert.equal(crm._salesorderid_value, order.value.id);
+  assert.equal(crm.name, 'PO 777 Adatum');
+  assert.equal(crm.statuscode, BILLED);
+  const erpInvoice = await t.erp.get(`salesInvoices(${posted.body.invoiceId})`);
+  assert.equal(crm.totalamount, erpInvoice.body.totalAmountIncludingTax);
+});
+
 test('a customer that is not coupled gets a clear message from Update account statistics', async () => {
   const created = await t.erp.post('customers', {
     number: 'C-NEW',
