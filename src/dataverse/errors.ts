@@ -1,3 +1,4 @@
+import { registerErrorCodes } from '../shared/error-codes.ts';
 import type { AppFailure } from '../shared/result.ts';
 
 /**
@@ -33,6 +34,33 @@ export type DataverseErrorCode =
   | 'invalid_request'
   /** A `$batch` operation that was never executed because an earlier one failed (stop on error). */
   | 'not_executed';
+
+/**
+ * Their HTTP statuses when a connector failure reaches an API answer unchanged: a refusal passed
+ * on (422), except a record that does not exist.
+ */
+export const DATAVERSE_ERROR_CODES = {
+  authentication_failed: 422,
+  access_denied: 422,
+  not_found: 404,
+  concurrency_conflict: 422,
+  duplicate_record: 422,
+  throttled: 422,
+  timeout: 422,
+  network_error: 422,
+  http_error: 422,
+  invalid_response: 422,
+  invalid_request: 422,
+  not_executed: 422,
+} as const satisfies Record<DataverseErrorCode, number>;
+
+type DataverseCodes = typeof DATAVERSE_ERROR_CODES;
+
+declare module '../shared/error-codes.ts' {
+  interface ErrorCodeStatuses extends DataverseCodes {}
+}
+
+registerErrorCodes(DATAVERSE_ERROR_CODES);
 
 /** An expected failure of a Dataverse call. Never carries a token or a secret. */
 export interface DataverseError extends AppFailure {

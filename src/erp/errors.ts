@@ -1,4 +1,4 @@
-import { registerErrorCodes } from '../shared/errors.ts';
+import { registerErrorCodes } from '../shared/error-codes.ts';
 
 /** The ERP's expected-failure codes and their HTTP statuses (registered once at import). */
 export const ERP_ERROR_CODES = {
@@ -28,6 +28,12 @@ export const ERP_ERROR_CODES = {
   seed_failed: 500,
 } as const;
 
-export type ErpErrorCode = keyof typeof ERP_ERROR_CODES;
+type ErpCodes = typeof ERP_ERROR_CODES;
+/** A failure only the ERP reports (with the shared codes, what ERP functions answer with). */
+export type ErpErrorCode = keyof ErpCodes;
+
+declare module '../shared/error-codes.ts' {
+  interface ErrorCodeStatuses extends ErpCodes {}
+}
 
 registerErrorCodes(ERP_ERROR_CODES);

@@ -1,3 +1,4 @@
+import './errors.ts';
 import type { AppContext } from '../app/context.ts';
 import { AppError } from '../shared/errors.ts';
 import { seedDemoCompany } from './demo/seed-demo.ts';

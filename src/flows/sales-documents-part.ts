@@ -1,3 +1,4 @@
+import './errors.ts';
 import type { AppContext } from '../app/context.ts';
 import type { SystemPart } from '../app/system-part.ts';
 import { ensureQueue, type JobDefinition } from '../db/job-queue.ts';

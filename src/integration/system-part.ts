@@ -1,3 +1,5 @@
+import '../sync/errors.ts';
+import './errors.ts';
 import type { AppContext } from '../app/context.ts';
 import type { SystemPart } from '../app/system-part.ts';
 import { ensureQueue } from '../db/job-queue.ts';

@@ -1,9 +1,14 @@
+import type { ErrorCode } from './error-codes.ts';
+
 /** A value or an expected failure; exceptions are kept for bugs. */
 export type Result<T, E = AppFailure> = { ok: true; value: T } | { ok: false; error: E };
 
-/** An expected failure: a stable string code, a human message, optional structured detail. */
-export interface AppFailure {
-  readonly code: string;
+/**
+ * An expected failure: a declared code (see shared/error-codes.ts; each part has its own union),
+ * a human message, optional structured detail.
+ */
+export interface AppFailure<C extends ErrorCode = ErrorCode> {
+  readonly code: C;
   readonly message: string;
   readonly details?: unknown;
 }
@@ -15,5 +20,5 @@ export const ok = <T>(value: T): Result<T, never> => ({ ok: true, value });
 export const fail = <E = AppFailure>(error: E): Result<never, E> => ({ ok: false, error });
 
 /** Builds a failure from a code and message. */
-export const failure = (code: string, message: string, details?: unknown): Result<never> =>
+export const failure = (code: ErrorCode, message: string, details?: unknown): Result<never> =>
   fail(details === undefined ? { code, message } : { code, message, details });

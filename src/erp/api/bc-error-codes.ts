@@ -1,10 +1,13 @@
+import type { SharedErrorCode } from '../../shared/error-codes.ts';
+import type { ErpErrorCode } from '../errors.ts';
+
 /**
  * Business Central answers API failures with codes in families (`BadRequest_*` a malformed
  * request, `Authentication_*`/`Authorization_*` who is calling, `Internal_*` records and data
  * integrity, `Application_*` business logic; see docs/erp.md). The ERP's own codes map to them
  * here, in one table; the ERP's code stays available as `innererror.code`.
  */
-export const BC_ERROR_CODES: Readonly<Record<string, string>> = {
+export const BC_ERROR_CODES: Readonly<Partial<Record<ErpErrorCode | SharedErrorCode, string>>> = {
   // the request itself
   bad_request: 'BadRequest',
   invalid_json: 'BadRequest_InvalidRequestBody',
@@ -41,7 +44,8 @@ export const BC_ERROR_CODES: Readonly<Record<string, string>> = {
 const APPLICATION = 'Application_DialogException';
 
 /** The BC code of an ERP error code. */
-export const bcErrorCode = (code: string): string => BC_ERROR_CODES[code] ?? APPLICATION;
+export const bcErrorCode = (code: string): string =>
+  BC_ERROR_CODES[code as ErpErrorCode | SharedErrorCode] ?? APPLICATION;
 
 /** Rewrites an error body `{error:{code,message,details?}}` into BC's shape. */
 export function toBcError(body: {

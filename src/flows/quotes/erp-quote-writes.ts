@@ -11,11 +11,11 @@ import {
   listEntities,
   updateSalesDocument,
 } from '../../erp/public-api.ts';
-import { failure, ok, type Result } from '../../shared/result.ts';
+import { type AppFailure, failure, ok, type Result } from '../../shared/result.ts';
 import { insertCoupling } from '../../sync/couplings/coupling-repo.ts';
 import { QUOTE_COUPLING, removeCouplingOfErp } from '../shared/document-couplings.ts';
 
-const refused = (what: string, e: { code: string; message: string; details?: unknown }) =>
+const refused = (what: string, e: AppFailure) =>
   failure(e.code, `The ERP refused ${what}: ${e.message}`, e.details);
 
 /** Creates the ERP quote of a CRM quote (same id) and couples them, in the caller's transaction. */

@@ -2,11 +2,11 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../../app/context.ts';
-import { AppError, registerErrorCodes } from '../../shared/errors.ts';
+import { AppError } from '../../shared/errors.ts';
+import '../errors.ts';
+import '../../integration/errors.ts';
 import type { Result } from '../../shared/result.ts';
 import { createOrdersInErp, listCrmSalesOrders } from './order-pickup.ts';
-
-registerErrorCodes({ connection_disabled: 409, crm_request_failed: 502 });
 
 const PREFIX = '/api/integration/v1';
 const tags = ['integration: sales orders'];

@@ -1,23 +1,13 @@
 import { z } from 'zod';
 import type { AppContext } from '../../app/context.ts';
-import { AppError, registerErrorCodes } from '../../shared/errors.ts';
+import { AppError } from '../../shared/errors.ts';
+import '../../sync/errors.ts';
+import '../errors.ts';
 import type { Result } from '../../shared/result.ts';
 import type { EngineContext } from '../../sync/engine/context.ts';
 import { getMapping } from '../../sync/mappings/mapping-repo.ts';
 import type { TableMapping } from '../../sync/model.ts';
 import { openEngine } from '../sync-runtime.ts';
-
-registerErrorCodes({
-  dependency_not_coupled: 422,
-  already_coupled: 409,
-  ambiguous_name: 409,
-  connection_disabled: 409,
-  connection_incomplete: 409,
-  connection_test_failed: 422,
-  secret_unreadable: 409,
-  mapping_invalid: 400,
-  invalid_direction: 400,
-});
 
 export const PREFIX = '/api/integration/v1';
 export const guid = z.guid();

@@ -1,0 +1,30 @@
+import { registerErrorCodes } from '../shared/error-codes.ts';
+
+/**
+ * The lead-to-cash flows' failure codes, with their HTTP statuses: what a flow refuses about a CRM
+ * document (422), and a CRM call that failed underneath (502).
+ */
+export const FLOWS_ERROR_CODES = {
+  crm_request_failed: 502,
+  account_not_customer: 422,
+  customer_not_coupled: 422,
+  no_customer: 422,
+  currency_not_coupled: 422,
+  product_not_coupled: 422,
+  product_not_active: 422,
+  unexpected_product_type: 422,
+  unit_not_coupled: 422,
+  write_in_product_coupled: 422,
+  quote_not_active: 422,
+  quote_order_missing: 422,
+  order_not_submitted: 422,
+} as const;
+
+type FlowsCodes = typeof FLOWS_ERROR_CODES;
+export type FlowsErrorCode = keyof FlowsCodes;
+
+declare module '../shared/error-codes.ts' {
+  interface ErrorCodeStatuses extends FlowsCodes {}
+}
+
+registerErrorCodes(FLOWS_ERROR_CODES);

@@ -1,0 +1,19 @@
+import { registerErrorCodes } from '../shared/error-codes.ts';
+
+/** The integration's failure codes (connection, mappings), with their HTTP statuses. */
+export const INTEGRATION_ERROR_CODES = {
+  connection_disabled: 409,
+  connection_incomplete: 409,
+  connection_test_failed: 422,
+  secret_unreadable: 409,
+  mapping_invalid: 400,
+} as const;
+
+type IntegrationCodes = typeof INTEGRATION_ERROR_CODES;
+export type IntegrationErrorCode = keyof IntegrationCodes;
+
+declare module '../shared/error-codes.ts' {
+  interface ErrorCodeStatuses extends IntegrationCodes {}
+}
+
+registerErrorCodes(INTEGRATION_ERROR_CODES);
