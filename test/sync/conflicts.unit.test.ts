@@ -35,7 +35,7 @@ test('update conflicts follow the policy: send lets the ERP win, get the CRM, no
   const none = resolveUpdateConflict(withPolicy('None'), 'ToIntegrationTable', true, pair);
   assert.equal(none.action, 'fail');
   if (none.action === 'fail')
-    assert.match(none.message, /field displayName and column name is bidirectional/);
+    assert.match(none.failure.message, /field displayName and column name is bidirectional/);
 });
 
 test('no conflict when only one side changed or no bidirectional field differs', () => {

@@ -1,3 +1,4 @@
+import { type SyncFailure, syncFailure } from '../errors.ts';
 import type { PassDirection, TableMapping } from '../model.ts';
 
 /** The BC message for a bidirectional update conflict, naming the field pair. */
@@ -15,7 +16,7 @@ export const DELETED_MESSAGE =
 export type ConflictOutcome =
   | { action: 'proceed' }
   | { action: 'skip' }
-  | { action: 'fail'; message: string };
+  | { action: 'fail'; failure: SyncFailure };
 
 /**
  * An update conflict: both sides changed since the last synchronization
@@ -36,14 +37,17 @@ export function resolveUpdateConflict(
     case 'GetUpdate':
       return pass === 'FromIntegrationTable' ? { action: 'proceed' } : { action: 'skip' };
     case 'None':
-      return { action: 'fail', message: conflictMessage(m, difference) };
+      return {
+        action: 'fail',
+        failure: syncFailure('update_conflict', conflictMessage(m, difference)),
+      };
   }
 }
 
 export type DeletionOutcome =
   | { action: 'uncouple' }
   | { action: 'restore' }
-  | { action: 'fail'; message: string };
+  | { action: 'fail'; failure: SyncFailure };
 
 /** A deletion conflict: the coupled destination record no longer exists. */
 export function resolveDeletionConflict(
@@ -51,6 +55,7 @@ export function resolveDeletionConflict(
   force: boolean | undefined,
 ): DeletionOutcome {
   if (m.deletionConflict === 'RemoveCoupling') return { action: 'uncouple' };
-  if (m.deletionConflict === 'None' && !force) return { action: 'fail', message: DELETED_MESSAGE };
+  if (m.deletionConflict === 'None' && !force)
+    return { action: 'fail', failure: syncFailure('coupled_record_deleted', DELETED_MESSAGE) };
   return { action: 'restore' };
 }

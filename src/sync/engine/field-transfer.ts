@@ -1,3 +1,5 @@
+import type { Result } from '../../shared/result.ts';
+import type { SyncFailure } from '../errors.ts';
 import type { FieldMapping, PassDirection, TableMapping } from '../model.ts';
 import { fieldCovers } from '../model.ts';
 import { constantValue, isEmpty, sameValue, transform } from './values.ts';
@@ -9,7 +11,7 @@ export interface LookupTranslator {
     field: FieldMapping,
     value: unknown,
     pass: PassDirection,
-  ): Promise<{ ok: true; value: unknown } | { ok: false; message: string }>;
+  ): Promise<Result<unknown, SyncFailure>>;
 }
 
 export interface TransferOutcome {
@@ -18,7 +20,7 @@ export interface TransferOutcome {
   /** The first bidirectional field pair whose values differ, for conflict detection and messages. */
   readonly bidirectionalDifference?: { readonly erpField: string; readonly crmField: string };
   /** A field that could not be transferred (lookup not coupled, …): the record fails. */
-  readonly failure?: string;
+  readonly failure?: SyncFailure;
 }
 
 /**
@@ -53,7 +55,7 @@ export async function transferFields(
         const translated = await lookups.translate(field, isEmpty(value) ? null : value, pass);
         if (!translated.ok) {
           if (field.clearOnFailedSync) value = null;
-          else return { changes, failure: translated.message };
+          else return { changes, failure: translated.error };
         } else {
           value = translated.value;
         }

@@ -1,4 +1,6 @@
 import type { Queryable } from '../../db/db.ts';
+import { fail, type Result } from '../../shared/result.ts';
+import { type SyncErrorCode, type SyncFailure, syncFailure } from '../errors.ts';
 import type { FieldMapping, PassDirection, TableMapping } from '../model.ts';
 import type { CrmPort, ErpPort } from '../ports.ts';
 import type { LookupTranslator } from './field-transfer.ts';
@@ -14,7 +16,7 @@ export function couplingLookups(
   crm: CrmPort,
   mappings: ReadonlyMap<string, TableMapping>,
 ): LookupTranslator {
-  const cache = new Map<string, { ok: true; value: unknown } | { ok: false; message: string }>();
+  const cache = new Map<string, Result<unknown, SyncFailure>>();
   return {
     async translate(field: FieldMapping, value: unknown, pass: PassDirection) {
       const spec = field.lookup!;
@@ -30,10 +32,10 @@ export function couplingLookups(
       }
       if (value === null) return { ok: true as const, value: null };
       const translated = !related
-        ? ({
-            ok: false,
-            message: `Lookup of ${field.erpField ?? field.crmField} needs mapping ${spec.mapping}, which does not exist`,
-          } as const)
+        ? refused(
+            'lookup_mapping_missing',
+            `Lookup of ${field.erpField ?? field.crmField} needs mapping ${spec.mapping}, which does not exist`,
+          )
         : pass === 'ToIntegrationTable'
           ? await toCrm(db, erp, related, spec.erpKey, value)
           : await toErp(db, erp, related, spec.erpKey, value);
@@ -71,10 +73,7 @@ async function toCrm(
   const records = await erp.findBy(related.erpTable, erpKey, value, true);
   const record = records[0];
   if (!record)
-    return {
-      ok: false as const,
-      message: `${label(related, value)} does not exist in the ERP`,
-    };
+    return refused('lookup_target_missing', `${label(related, value)} does not exist in the ERP`);
   if (related.isOptionMapping) {
     const r = await db.query<{ option_value: number }>(
       'SELECT option_value FROM integration.option_couplings WHERE mapping_name = $1 AND erp_id = $2',
@@ -113,21 +112,24 @@ async function toErp(
     erpId = r.rows[0]?.erp_id;
   }
   if (!erpId) {
-    return {
-      ok: false as const,
-      message: `The ${related.crmEntity} ${String(value)} must be coupled to a record of ${related.erpTable} (mapping ${related.name}) first`,
-    };
+    return refused(
+      'lookup_not_coupled',
+      `The ${related.crmEntity} ${String(value)} must be coupled to a record of ${related.erpTable} (mapping ${related.name}) first`,
+    );
   }
   const found = (await erp.get(related.erpTable, [erpId])).get(erpId);
   if (!found)
-    return {
-      ok: false as const,
-      message: `The coupled ${related.erpTable} record ${erpId} no longer exists in the ERP`,
-    };
+    return refused(
+      'lookup_target_missing',
+      `The coupled ${related.erpTable} record ${erpId} no longer exists in the ERP`,
+    );
   return { ok: true as const, value: found.values[erpKey] ?? null };
 }
 
-const notCoupled = (related: TableMapping, value: unknown) => ({
-  ok: false as const,
-  message: `${label(related, value)} must be coupled to a record in Dynamics 365 Sales first`,
-});
+const notCoupled = (related: TableMapping, value: unknown) =>
+  refused(
+    'lookup_not_coupled',
+    `${label(related, value)} must be coupled to a record in Dynamics 365 Sales first`,
+  );
+
+const refused = (code: SyncErrorCode, message: string) => fail(syncFailure(code, message));

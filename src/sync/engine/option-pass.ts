@@ -1,7 +1,9 @@
+import { passFailed, syncFailure } from '../errors.ts';
 import { emptyCounters, type TableMapping } from '../model.ts';
 import type { ErpRecord } from '../ports.ts';
 import type { EngineContext, PassRunner, RunOptions } from './context.ts';
-import { logRecordError, saveProgress } from './job-log.ts';
+import { saveProgress } from './job-log.ts';
+import { failRecord, type PassJob } from './record-failure.ts';
 import { matchesFilter } from './values.ts';
 
 /**
@@ -11,13 +13,20 @@ import { matchesFilter } from './values.ts';
  */
 export const runOptionPass: PassRunner = async (ctx, m, jobId, opts) => {
   const counters = emptyCounters();
+  const job: PassJob = { ctx, m, pass: 'ToIntegrationTable', jobId, counters };
   const [entity, column] = m.crmEntity.split('.') as [string, string];
   const codeField = m.fields.find((f) => f.enabled && f.erpField && f.crmField)?.erpField;
   if (!codeField || !column)
-    throw new Error(`Option mapping ${m.name} needs a code field and a CRM table.column`);
+    throw passFailed(
+      'option_mapping_invalid',
+      `Option mapping ${m.name} needs a code field and a CRM table.column`,
+    );
   const set = await ctx.crm.optionSet(entity, column);
   if (!set.ok)
-    throw new Error(`Reading the options of ${m.crmEntity} failed: ${set.error.message}`);
+    throw passFailed(
+      'crm_read_failed',
+      `Reading the options of ${m.crmEntity} failed: ${set.error.message}`,
+    );
   const options = [...set.value];
   const coupled = await ctx.db.query<{ erp_id: string; option_value: number }>(
     'SELECT erp_id, option_value FROM integration.option_couplings WHERE mapping_name = $1',
@@ -50,28 +59,30 @@ export const runOptionPass: PassRunner = async (ctx, m, jobId, opts) => {
     if (!option && mayCreate) {
       const added = await ctx.crm.addOption(entity, column, code);
       if (!added.ok) {
-        await fail(
-          ctx,
-          m,
-          jobId,
-          row,
-          `Adding the option '${code}' to ${m.crmEntity} failed: ${added.error.message}`,
+        await failRecord(
+          job,
+          { erpId: row.id, crmId: null },
+          undefined,
+          syncFailure(
+            'crm_write_refused',
+            `Adding the option '${code}' to ${m.crmEntity} failed: ${added.error.message}`,
+          ),
         );
-        counters.failed++;
         continue;
       }
       option = { value: added.value, label: code };
       options.push(option);
       counters.inserted++;
     } else if (!option) {
-      await fail(
-        ctx,
-        m,
-        jobId,
-        row,
-        `${m.crmEntity} has no option labelled '${code}'; add it in Dynamics 365 Sales or allow creating it`,
+      await failRecord(
+        job,
+        { erpId: row.id, crmId: null },
+        undefined,
+        syncFailure(
+          'option_missing',
+          `${m.crmEntity} has no option labelled '${code}'; add it in Dynamics 365 Sales or allow creating it`,
+        ),
       );
-      counters.failed++;
       continue;
     } else {
       counters.coupled++;
@@ -102,20 +113,4 @@ async function allRows(
     if (!page.more) return rows;
     after = page.nextSeq;
   }
-}
-
-async function fail(
-  ctx: EngineContext,
-  m: TableMapping,
-  jobId: string,
-  row: ErpRecord,
-  message: string,
-): Promise<void> {
-  await logRecordError(ctx.db, jobId, m.name, 'ToIntegrationTable', {
-    erpTable: m.erpTable,
-    erpId: row.id,
-    crmEntity: m.crmEntity,
-    crmId: null,
-    message,
-  });
 }

@@ -1,3 +1,4 @@
+import type { SyncFailure } from '../errors.ts';
 import type { Coupling, JobCounters, PassDirection, TableMapping } from '../model.ts';
 import type { CrmRecord, ErpRecord } from '../ports.ts';
 import { resolveDeletionConflict } from './conflicts.ts';
@@ -43,8 +44,8 @@ export type RecordAction =
   | { readonly kind: 'update'; readonly changes: Record<string, unknown> }
   /** A deletion conflict settled by removing the coupling. */
   | { readonly kind: 'uncouple' }
-  /** The record fails with this message; `creating` when it failed on its way to being created. */
-  | { readonly kind: 'fail'; readonly message: string; readonly creating: boolean };
+  /** The record fails; `creating` when it failed on its way to being created. */
+  | { readonly kind: 'fail'; readonly failure: SyncFailure; readonly creating: boolean };
 
 export interface RecordPlan<S extends SideRecord, D extends SideRecord> {
   readonly source: S;
@@ -114,7 +115,7 @@ export async function planRecord<S extends SideRecord, D extends SideRecord>(
   if (destination.kind === 'deleted') {
     const outcome = resolveDeletionConflict(m, opts.force);
     if (outcome.action === 'fail')
-      return plan({ kind: 'fail', message: outcome.message, creating: false });
+      return plan({ kind: 'fail', failure: outcome.failure, creating: false });
     if (outcome.action === 'uncouple')
       return plan({ kind: 'uncouple' }, { dropCoupling: coupling });
     // Restore: the destination is created again, under a new coupling.
@@ -152,7 +153,7 @@ export async function planRecord<S extends SideRecord, D extends SideRecord>(
     case 'skip':
       return plan({ kind: 'skip', reason: 'conflict-lost' });
     case 'fail':
-      return plan({ kind: 'fail', message: update.message, creating: false });
+      return plan({ kind: 'fail', failure: update.failure, creating: false });
     case 'unchanged':
       return plan({ kind: 'unchanged', markSynced: update.synced });
     case 'write':
@@ -164,7 +165,7 @@ async function planCreate(settings: PlanSettings, source: SideRecord): Promise<R
   const { m, pass, lookups } = settings;
   const t = await transferFields(m, pass, source.values, undefined, lookups);
   return t.failure
-    ? { kind: 'fail', message: t.failure, creating: true }
+    ? { kind: 'fail', failure: t.failure, creating: true }
     : { kind: 'create', values: t.changes };
 }
 

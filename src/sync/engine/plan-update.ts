@@ -1,3 +1,4 @@
+import type { SyncFailure } from '../errors.ts';
 import type { PassDirection, TableMapping } from '../model.ts';
 import { resolveUpdateConflict } from './conflicts.ts';
 import { type LookupTranslator, transferFields } from './field-transfer.ts';
@@ -13,7 +14,7 @@ export type UpdatePlan =
   /** Nothing to write; `synced` when the coupling should record both versions as in step. */
   | { readonly kind: 'unchanged'; readonly synced: boolean }
   | { readonly kind: 'skip' }
-  | { readonly kind: 'fail'; readonly message: string }
+  | { readonly kind: 'fail'; readonly failure: SyncFailure }
   | { readonly kind: 'write'; readonly changes: Record<string, unknown> };
 
 /**
@@ -35,7 +36,7 @@ export async function planUpdate(input: {
   const sourceChanged = force || input.lastFailed || source.version > (source.synced ?? 0);
   if (!sourceChanged) return { kind: 'unchanged', synced: false };
   const t = await transferFields(m, pass, source.values, destination.values, input.lookups);
-  if (t.failure) return { kind: 'fail', message: t.failure };
+  if (t.failure) return { kind: 'fail', failure: t.failure };
   const destinationChanged =
     m.direction === 'Bidirectional' &&
     !force &&
@@ -45,7 +46,7 @@ export async function planUpdate(input: {
   if (conflict.action !== 'proceed')
     return conflict.action === 'skip'
       ? { kind: 'skip' }
-      : { kind: 'fail', message: conflict.message };
+      : { kind: 'fail', failure: conflict.failure };
   if (Object.keys(t.changes).length === 0) return { kind: 'unchanged', synced: true };
   return { kind: 'write', changes: t.changes };
 }

@@ -1,4 +1,5 @@
 import { markFailed } from '../couplings/coupling-repo.ts';
+import type { SyncFailure } from '../errors.ts';
 import type { Coupling, JobCounters, PassDirection, TableMapping } from '../model.ts';
 import type { EngineContext } from './context.ts';
 import { logRecordError } from './job-log.ts';
@@ -21,9 +22,10 @@ export async function failRecord(
   job: PassJob,
   ids: { readonly erpId: string | null; readonly crmId: string | null },
   coupling: Coupling | undefined,
-  message: string,
+  failure: SyncFailure,
 ): Promise<void> {
   const { ctx, m, pass, jobId } = job;
+  const { message } = failure;
   job.counters.failed++;
   await logRecordError(ctx.db, jobId, m.name, pass, {
     erpTable: m.erpTable,

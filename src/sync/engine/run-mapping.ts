@@ -1,3 +1,4 @@
+import { PassFailed } from '../errors.ts';
 import {
   COUNTER_COLUMNS,
   type JobCounters,
@@ -45,7 +46,11 @@ export async function runMapping(
       reports.push({ jobId, direction: pass, status: 'succeeded', counters, message });
     } catch (err) {
       const message = (err as Error).message;
-      ctx.logger.error({ err, mapping: m.name, pass }, 'synchronization pass failed');
+      // A pass that stops for a known reason (the CRM cannot be read, …) is the job's outcome; anything
+      // else is a bug, with its stack in the log.
+      if (err instanceof PassFailed)
+        ctx.logger.warn({ mapping: m.name, pass, code: err.failure.code }, message);
+      else ctx.logger.error({ err, mapping: m.name, pass }, 'synchronization pass failed');
       const counters = await countersOf(ctx, jobId);
       await finishJob(ctx.db, jobId, counters, { status: 'failed', message });
       reports.push({ jobId, direction: pass, status: 'failed', counters, message });

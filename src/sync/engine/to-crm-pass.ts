@@ -5,6 +5,7 @@ import {
   markSyncedMany,
   retrySet,
 } from '../couplings/coupling-repo.ts';
+import { passFailed, type SyncFailure, syncFailure } from '../errors.ts';
 import { getWatermarks, setWatermark } from '../mappings/mapping-repo.ts';
 import { type Coupling, emptyCounters } from '../model.ts';
 import { type CrmRecord, type CrmWrite, ERP_INTEGRATION_ACTOR, type ErpRecord } from '../ports.ts';
@@ -99,7 +100,10 @@ export const readToCrmChunk: ChunkReader<ErpRecord, CrmRecord> = (ctx, m, rows) 
       coupled.map((c) => c.crmId),
     );
     if (!current.ok)
-      throw new Error(`Reading ${m.crmEntity} from the CRM failed: ${current.error.message}`);
+      throw passFailed(
+        'crm_read_failed',
+        `Reading ${m.crmEntity} from the CRM failed: ${current.error.message}`,
+      );
     return (c) => (c.state === 'coupled' ? found(current.value.get(c.crmId)) : { kind: 'none' });
   });
 
@@ -112,8 +116,8 @@ async function writeToCrm(
   plans: readonly RecordPlan<ErpRecord, CrmRecord>[],
 ): Promise<void> {
   const { ctx, m, jobId, counters } = job;
-  const fail = (row: ErpRecord, coupling: Coupling | undefined, message: string) =>
-    failRecord(job, { erpId: row.id, crmId: coupling?.crmId ?? null }, coupling, message);
+  const fail = (row: ErpRecord, coupling: Coupling | undefined, failure: SyncFailure) =>
+    failRecord(job, { erpId: row.id, crmId: coupling?.crmId ?? null }, coupling, failure);
   // Removed before the pending couplings below: a restored record is coupled anew.
   for (const p of plans) if (p.dropCoupling) await deleteCoupling(ctx.db, p.dropCoupling.id);
   // Exactly-once create: the CRM ids are chosen and recorded (as pending couplings) before the
@@ -135,7 +139,7 @@ async function writeToCrm(
     countSettled(counters, action);
     switch (action.kind) {
       case 'fail':
-        await fail(p.source, coupling, action.message);
+        await fail(p.source, coupling, action.failure);
         break;
       case 'unchanged':
         if (action.markSynced)
@@ -181,7 +185,11 @@ async function writeToCrm(
   const results = await ctx.crm.write(planned.map((p) => p.write));
   if (!results.ok) {
     for (const p of planned)
-      await fail(p.row, p.coupling, `Writing to the CRM failed: ${results.error.message}`);
+      await fail(
+        p.row,
+        p.coupling,
+        syncFailure('crm_write_refused', `Writing to the CRM failed: ${results.error.message}`),
+      );
     return;
   }
   const history: WriteRecord[] = [];
@@ -192,7 +200,10 @@ async function writeToCrm(
       await fail(
         p.row,
         p.coupling,
-        `${verb} ${m.crmEntity} failed because of the following error: ${r.message.replace(/\.+$/, '')}`,
+        syncFailure(
+          'crm_write_refused',
+          `${verb} ${m.crmEntity} failed because of the following error: ${r.message.replace(/\.+$/, '')}`,
+        ),
       );
       continue;
     }

@@ -4,6 +4,7 @@ import {
   markSynced,
   retrySet,
 } from '../couplings/coupling-repo.ts';
+import { passFailed, syncFailure } from '../errors.ts';
 import { getWatermarks, setWatermark } from '../mappings/mapping-repo.ts';
 import { type Coupling, emptyCounters } from '../model.ts';
 import { type CrmRecord, ERP_INTEGRATION_ACTOR, type ErpRecord } from '../ports.ts';
@@ -30,7 +31,10 @@ export const runToErpPass: PassRunner = async (ctx, m, jobId, opts) => {
   const size = ctx.chunkSize ?? 1000;
   const who = await ctx.crm.integrationUserId();
   if (!who.ok)
-    throw new Error(`Cannot identify the integration user in the CRM: ${who.error.message}`);
+    throw passFailed(
+      'crm_read_failed',
+      `Cannot identify the integration user in the CRM: ${who.error.message}`,
+    );
   const integrationUser = who.value;
   const job: PassJob = { ctx, m, pass: 'FromIntegrationTable', jobId, counters };
   const settings: PlanSettings = {
@@ -56,7 +60,10 @@ export const runToErpPass: PassRunner = async (ctx, m, jobId, opts) => {
   if (opts.crmIds) {
     const found = await ctx.crm.get(m.crmEntity, opts.crmIds);
     if (!found.ok)
-      throw new Error(`Reading ${m.crmEntity} from the CRM failed: ${found.error.message}`);
+      throw passFailed(
+        'crm_read_failed',
+        `Reading ${m.crmEntity} from the CRM failed: ${found.error.message}`,
+      );
     await process([...found.value.values()]);
     return counters;
   }
@@ -68,13 +75,19 @@ export const runToErpPass: PassRunner = async (ctx, m, jobId, opts) => {
       retry.map((c) => c.crmId),
     );
     if (!found.ok)
-      throw new Error(`Reading ${m.crmEntity} from the CRM failed: ${found.error.message}`);
+      throw passFailed(
+        'crm_read_failed',
+        `Reading ${m.crmEntity} from the CRM failed: ${found.error.message}`,
+      );
     for (const id of found.value.keys()) retried.add(id);
     await process([...found.value.values()]);
   }
   const changes = await ctx.crm.changes(m.crmEntity, (await getWatermarks(ctx.db, m.name)).crm);
   if (!changes.ok)
-    throw new Error(`Reading changes of ${m.crmEntity} failed: ${changes.error.message}`);
+    throw passFailed(
+      'crm_read_failed',
+      `Reading changes of ${m.crmEntity} failed: ${changes.error.message}`,
+    );
   await process(
     changes.value.rows.filter(
       (r) => !retried.has(r.id) && (r.modifiedBy !== integrationUser || opts.force),
@@ -101,7 +114,7 @@ async function writeToErp(job: PassJob, p: RecordPlan<CrmRecord, ErpRecord>): Pr
   countSettled(job.counters, p.action);
   const action = p.action;
   if (action.kind === 'fail')
-    return failRecord(job, idsOf(p.source, p.coupling), p.coupling, action.message);
+    return failRecord(job, idsOf(p.source, p.coupling), p.coupling, action.failure);
   if (action.kind === 'unchanged' && action.markSynced)
     await markSynced(ctx.db, p.coupling!.id, 'FromIntegrationTable', jobId, {
       erpSeq: p.destination!.changeSeq,
@@ -124,7 +137,10 @@ async function createInErp(
       job,
       idsOf(row, undefined),
       undefined,
-      `Creating ${m.erpTable} failed because of the following error: ${created.error.message}`,
+      syncFailure(
+        'erp_write_refused',
+        `Creating ${m.erpTable} failed because of the following error: ${created.error.message}`,
+      ),
     );
   }
   const c = await insertCoupling(ctx.db, {
@@ -151,7 +167,10 @@ async function updateInErp(
       job,
       idsOf(row, coupling),
       coupling,
-      `Modifying ${m.erpTable} failed because of the following error: ${updated.error.message.replace(/\.+$/, '')}`,
+      syncFailure(
+        'erp_write_refused',
+        `Modifying ${m.erpTable} failed because of the following error: ${updated.error.message.replace(/\.+$/, '')}`,
+      ),
     );
   }
   await settle(job, coupling.id, updated.value, row, {
