@@ -18,6 +18,16 @@ export const FLOWS_ERROR_CODES = {
   quote_not_active: 422,
   quote_order_missing: 422,
   order_not_submitted: 422,
+  not_coupled: 422,
+  mapping_missing: 409,
+  customer_changed: 422,
+  ambiguous_order: 409,
+  crm_write_failed: 502,
+  in_progress: 409,
+  currency_missing: 422,
+  invoice_not_created: 422,
+  already_running: 409,
+  job_failed: 500,
 } as const;
 
 type FlowsCodes = typeof FLOWS_ERROR_CODES;

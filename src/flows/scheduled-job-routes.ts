@@ -5,11 +5,10 @@ import type { AppContext } from '../app/context.ts';
 import { getRecurringJob, queueRecurringJob } from '../integration/recurring-jobs.ts';
 import { listScheduledJobs, updateJobSchedule } from '../integration/scheduled-jobs.ts';
 import { queueMappingRun } from '../integration/sync-jobs.ts';
-import { AppError, registerErrorCodes } from '../shared/errors.ts';
+import { AppError } from '../shared/errors.ts';
+import './errors.ts';
 import { getMapping } from '../sync/mappings/mapping-repo.ts';
 import { runOutboundJob } from './outbound-jobs.ts';
-
-registerErrorCodes({ already_running: 409, job_failed: 500 });
 
 const PREFIX = '/api/integration/v1';
 const tags = ['integration: scheduled jobs'];

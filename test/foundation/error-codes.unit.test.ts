@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { CLI_ERROR_CODES } from '../../src/cli/error-codes.ts';
 import { DATAVERSE_ERROR_CODES } from '../../src/dataverse/errors.ts';
 import { ERP_ERROR_CODES } from '../../src/erp/errors.ts';
 import { FLOWS_ERROR_CODES } from '../../src/flows/errors.ts';
@@ -8,6 +9,7 @@ import { type ErrorCode, SHARED_ERROR_CODES, statusForCode } from '../../src/sha
 import { AppError } from '../../src/shared/errors.ts';
 import { failure } from '../../src/shared/result.ts';
 import { SYNC_ERROR_CODES } from '../../src/sync/errors.ts';
+import { WEB_ERROR_CODES } from '../../src/web/error-codes.ts';
 
 const TABLES = {
   shared: SHARED_ERROR_CODES,
@@ -16,6 +18,8 @@ const TABLES = {
   sync: SYNC_ERROR_CODES,
   integration: INTEGRATION_ERROR_CODES,
   flows: FLOWS_ERROR_CODES,
+  web: WEB_ERROR_CODES,
+  cli: CLI_ERROR_CODES,
 };
 
 test('every code answers with the status its part declared, and no two parts disagree on one', () => {

@@ -1,3 +1,4 @@
+import '../error-codes.ts';
 import type { Command } from 'commander';
 import { listCrmQuotes, processQuotesInErp } from '../../flows/quotes/quote-pickup.ts';
 import { reportOrderStatus } from '../../flows/sales-orders/order-events.ts';

@@ -4,11 +4,10 @@ import { z } from 'zod';
 import type { AppContext } from '../../app/context.ts';
 import { statisticsInCustomerCurrency } from '../../erp/public-api.ts';
 import { isoDate } from '../../shared/clock.ts';
-import { AppError, registerErrorCodes } from '../../shared/errors.ts';
+import { AppError } from '../../shared/errors.ts';
+import '../errors.ts';
 import { coupledCrmId, openOutbound } from '../outbound-context.ts';
 import { updateAccountStatisticsAndPayments } from './update-account-statistics.ts';
-
-registerErrorCodes({ not_coupled: 422 });
 
 const PREFIX = '/api/integration/v1';
 const tags = ['integration: account statistics'];

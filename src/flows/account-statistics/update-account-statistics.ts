@@ -1,5 +1,6 @@
 import { listEntities, statisticsInCustomerCurrency } from '../../erp/public-api.ts';
 import { isoDate } from '../../shared/clock.ts';
+import type { ErrorCode } from '../../shared/error-codes.ts';
 import { newId } from '../../shared/ids.ts';
 import { ok, type Result } from '../../shared/result.ts';
 import { couplingLookups } from '../../sync/engine/lookups.ts';
@@ -18,7 +19,7 @@ export interface StatisticsResult {
   readonly statisticsId?: string;
   readonly message: string;
   /** Why it failed: `not_coupled`, `dependency_not_coupled` (its currency) or `crm_write_failed`. */
-  readonly code?: string;
+  readonly code?: ErrorCode;
 }
 
 export interface StatisticsReport {
@@ -113,7 +114,7 @@ export async function updateAccountStatistics(
         outcome: 'failed',
         code: 'dependency_not_coupled',
         accountId,
-        message: currency.message,
+        message: currency.error.message,
       });
       continue;
     }

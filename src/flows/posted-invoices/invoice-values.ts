@@ -43,7 +43,7 @@ export async function invoiceHeaderValues(
     undefined,
     couplingLookups(db, erp, crm, mappings),
   );
-  if (transfer.failure) return failure('dependency_not_coupled', transfer.failure);
+  if (transfer.failure) return failure('dependency_not_coupled', transfer.failure.message);
   const values: Record<string, unknown> = { ...transfer.changes };
   const number = String(invoice.number);
   const account = await coupledCrmId(o, 'customers', String(invoice.customerId));

@@ -2,20 +2,11 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../../app/context.ts';
-import { AppError, registerErrorCodes } from '../../shared/errors.ts';
+import { AppError } from '../../shared/errors.ts';
+import '../errors.ts';
 import { openOutbound } from '../outbound-context.ts';
 import { createInvoicesInCrmByNumber } from './create-crm-invoices.ts';
 import { listPostedInvoices } from './list-posted-invoices.ts';
-
-registerErrorCodes({
-  mapping_missing: 409,
-  customer_changed: 422,
-  ambiguous_order: 409,
-  crm_write_failed: 502,
-  in_progress: 409,
-  currency_missing: 422,
-  invoice_not_created: 422,
-});
 
 const PREFIX = '/api/integration/v1';
 const tags = ['integration: posted invoices'];

@@ -1,3 +1,4 @@
+import '../error-codes.ts';
 import type { DataverseClient } from '../../dataverse/index.ts';
 import { openCrm } from '../../flows/shared/crm-session.ts';
 import { AppError } from '../../shared/errors.ts';

@@ -1,0 +1,14 @@
+import { registerErrorCodes } from '../shared/error-codes.ts';
+
+/** Failure codes only the command line reports (its exit code is what counts, not a status). */
+export const CLI_ERROR_CODES = {
+  documents_refused: 422,
+} as const;
+
+type CliCodes = typeof CLI_ERROR_CODES;
+
+declare module '../shared/error-codes.ts' {
+  interface ErrorCodeStatuses extends CliCodes {}
+}
+
+registerErrorCodes(CLI_ERROR_CODES);
