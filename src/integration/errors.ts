@@ -7,6 +7,8 @@ export const INTEGRATION_ERROR_CODES = {
   connection_test_failed: 422,
   secret_unreadable: 409,
   mapping_invalid: 400,
+  line_busy: 409,
+  job_queue_unavailable: 503,
 } as const;
 
 type IntegrationCodes = typeof INTEGRATION_ERROR_CODES;

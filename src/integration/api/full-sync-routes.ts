@@ -3,11 +3,10 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../../app/context.ts';
 import type { PgBoss } from '../../db/job-queue.ts';
-import { AppError, registerErrorCodes } from '../../shared/errors.ts';
+import { AppError } from '../../shared/errors.ts';
+import '../errors.ts';
 import { restartLine, reviewLines, startFullSync } from '../full-sync/full-sync-service.ts';
 import { depsOf, mappingName, must, PREFIX } from './shared.ts';
-
-registerErrorCodes({ line_busy: 409, job_queue_unavailable: 503 });
 
 const tags = ['integration: full synchronization'];
 const admin = { roles: ['admin'] as const };
