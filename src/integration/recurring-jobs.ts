@@ -195,13 +195,19 @@ export async function queueRecurringJob(
   );
 }
 
-/** True when an ERP entity set the job watches changed after what the job has seen. */
-async function woken(db: Queryable, job: RecurringJob): Promise<boolean> {
+/**
+ * The change sequence of a change in one of the ERP entity sets the job watches, made after what
+ * the job has seen; 0 when there is none.
+ */
+async function wakingChange(db: Queryable, job: RecurringJob): Promise<number> {
+  let found = 0;
   for (const set of job.wakeSets) {
     const page = await readChanges(db, set, job.wakeSeq, { limit: 1 });
-    if (page.ok && (page.value.records.length > 0 || page.value.deleted.length > 0)) return true;
+    if (!page.ok) continue;
+    for (const r of page.value.records) found = Math.max(found, r.changeSeq);
+    for (const d of page.value.deleted) found = Math.max(found, d.changeSeq);
   }
-  return false;
+  return found;
 }
 
 /**
@@ -220,14 +226,15 @@ export async function scheduleDueJobs(
   for (const job of await listRecurringJobs(db)) {
     if (!job.enabled) continue;
     const due = !job.nextRunAt || job.nextRunAt.getTime() <= now.getTime();
-    const wake = !due && job.lastStatus === 'nothing to do' && (await woken(db, job));
-    if (!due && !wake) continue;
-    await queueRecurringJob(boss, job, wake ? 'change' : 'schedule');
-    // Until the run records its outcome, do not queue it again every tick.
-    await db.query('UPDATE integration.recurring_jobs SET next_run_at = $2 WHERE name = $1', [
-      job.name,
-      new Date(now.getTime() + job.intervalMinutes * 60_000),
-    ]);
+    const change = !due && job.lastStatus === 'nothing to do' ? await wakingChange(db, job) : 0;
+    if (!due && change === 0) continue;
+    await queueRecurringJob(boss, job, change ? 'change' : 'schedule');
+    // Until the run records its outcome, neither the schedule nor the same change queues it again.
+    await db.query(
+      `UPDATE integration.recurring_jobs SET next_run_at = $2, wake_seq = greatest(wake_seq, $3)
+        WHERE name = $1`,
+      [job.name, new Date(now.getTime() + job.intervalMinutes * 60_000), change],
+    );
     queued.push(job.name);
   }
   return queued;

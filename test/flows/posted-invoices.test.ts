@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { createQueues, startJobQueue } from '../../src/db/job-queue.ts';
+import { outboundFlowsPart } from '../../src/flows/outbound-jobs.ts';
+import { scheduleDueJobs } from '../../src/integration/recurring-jobs.ts';
+import { fixedClock } from '../../src/shared/clock.ts';
 import { spawnKobling } from '../helpers/cli.ts';
 import { type OutboundFixture, startOutboundFixture } from './outbound-fixture.ts';
 
@@ -310,4 +314,35 @@ test('the CLI: kobling invoices, statistics and schedule', async () => {
   assert.equal(await schedule.exited(), 0, schedule.output());
   assert.match(schedule.output(), /CUSTOMER STATISTICS\s+yes\s+30\s+30/);
   assert.match(schedule.output(), /POSTEDSALESINV-INV\s+yes\s+30\s+1440/);
+});
+
+test('a job with nothing to do sleeps for its inactivity timeout; a posted invoice wakes it at the next tick; off means off', async () => {
+  const boss = await startJobQueue(t.fx.db, t.server.ctx.logger);
+  try {
+    await createQueues(boss, outboundFlowsPart.jobs!(t.server.ctx));
+    // The invoice of the uncoupled customer is tried once more, then left for a manual create.
+    let idle = await runJob('POSTEDSALESINV-INV');
+    for (let i = 0; i < 2 && idle.didWork; i++) idle = await runJob('POSTEDSALESINV-INV');
+    assert.equal(idle.didWork, false, JSON.stringify(idle));
+    const clock = fixedClock(new Date(Date.now() + 60_000));
+    const tick = () => scheduleDueJobs(t.fx.db, clock, boss);
+    assert.ok(!(await tick()).includes('POSTEDSALESINV-INV'), 'asleep: nothing changed');
+    await t.postOrder({
+      customerNumber: 'C-EUR',
+      salesOrderLines: [{ lineType: 'Item', lineObjectNumber: 'I-1', quantity: 1 }],
+    });
+    assert.ok((await tick()).includes('POSTEDSALESINV-INV'), 'woken by the posted invoice');
+    assert.ok(!(await tick()).includes('POSTEDSALESINV-INV'), 'queued once, not every tick');
+    const off = await t.api('PATCH', '/scheduledJobs/POSTEDSALESINV-INV', { enabled: false });
+    assert.equal(off.status, 200, off.text);
+    assert.equal(off.json.enabled, false);
+    assert.equal(off.json.nextRunAt, null);
+    clock.advance(2 * 24 * 60 * 60_000);
+    assert.ok(!(await tick()).includes('POSTEDSALESINV-INV'), 'a job turned off never runs');
+    const mapping = await t.ok('GET', '/tableMappings/POSTEDSALESINV-INV');
+    assert.equal(mapping.jobEnabled, false, 'the mapping job’s switch is the mapping’s');
+    await t.ok('PATCH', '/scheduledJobs/POSTEDSALESINV-INV', { enabled: true });
+  } finally {
+    await boss.stop({ graceful: false, wait: true });
+  }
 });
