@@ -10,6 +10,7 @@ import { registerSalesDocumentCommands } from './commands/sales-documents.ts';
 import { registerSeed } from './commands/seed.ts';
 import { registerStart } from './commands/start.ts';
 import { registerStatus } from './commands/status.ts';
+import { registerUserLifecycleCommands } from './commands/user-lifecycle.ts';
 import { registerUserCommands } from './commands/users.ts';
 import { registerWorker } from './commands/worker.ts';
 
@@ -29,6 +30,7 @@ export function buildProgram(cli: CliEnv): Command {
   registerMigrate(program, cli);
   registerSeed(program, cli);
   registerUserCommands(program, cli);
+  registerUserLifecycleCommands(program, cli);
   registerIntegrationCommands(program, cli);
   registerStatus(program, cli);
   registerSalesDocumentCommands(program, cli);

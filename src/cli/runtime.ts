@@ -35,10 +35,17 @@ export async function openRuntime(
     });
     url = server.url;
     stopEmbedded = server.stop;
-    logger.info(
-      { dataDir: config.dataDir, created: server.created },
-      'embedded PostgreSQL started',
-    );
+    if (server.adoptedFromPid !== undefined) {
+      logger.warn(
+        { dataDir: config.dataDir, previousOwnerPid: server.adoptedFromPid },
+        'embedded PostgreSQL left running by a stopped Kobling process taken over; it stops with this one',
+      );
+    } else {
+      logger.info(
+        { dataDir: config.dataDir, created: server.created, owned: server.owned },
+        'embedded PostgreSQL started',
+      );
+    }
   }
   let db: Db | undefined;
   try {

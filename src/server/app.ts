@@ -21,7 +21,10 @@ export async function buildServer(
   const app = Fastify({
     loggerInstance: ctx.logger as unknown as FastifyBaseLogger,
     bodyLimit: 4 * 1024 * 1024,
-    trustProxy: false,
+    // Behind a TLS-terminating proxy named in KOBLING_TRUST_PROXY, request.protocol and request.ip
+    // come from X-Forwarded-Proto / X-Forwarded-For (so the session cookie is Secure and login
+    // throttling sees the client's address); from anyone else those headers are ignored.
+    trustProxy: ctx.config.server.trustProxy ?? false,
     frameworkErrors,
     clientErrorHandler,
   });

@@ -8,6 +8,7 @@ import { registerIntegrationRoutes } from '../integration/api/routes.ts';
 import { registerWebUi } from '../web/routes.ts';
 import { registerAuthRoutes } from './auth/routes.ts';
 import { webAuthFor } from './auth/web-auth.ts';
+import { registerUserRoutes } from './auth/user-routes.ts';
 import { registerHealthRoutes } from './health-routes.ts';
 import { registerMetricsRoute } from './metrics-route.ts';
 
@@ -22,6 +23,7 @@ export const routeModules: readonly RouteModule[] = [
   registerHealthRoutes,
   registerMetricsRoute,
   registerAuthRoutes,
+  registerUserRoutes,
   registerErpRoutes,
   registerIntegrationRoutes,
   registerSalesOrderRoutes,

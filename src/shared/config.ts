@@ -13,6 +13,13 @@ const flag = z
 const envSchema = z.object({
   PORT: port.default(8080),
   KOBLING_HOST: z.string().min(1).default('127.0.0.1'),
+  KOBLING_TRUST_PROXY: z
+    .string()
+    .regex(
+      /^(off|loopback|[0-9a-fA-F.:/]+(,[0-9a-fA-F.:/]+)*)$/,
+      'must be off, loopback, or a comma-separated list of proxy addresses or CIDR ranges',
+    )
+    .default('off'),
   KOBLING_CRM_PORT: port.default(8081),
   KOBLING_CRM_HOST: z.string().min(1).default('127.0.0.1'),
   KOBLING_CRM_CLIENT_ID: z.string().uuid().optional(),
@@ -50,7 +57,15 @@ const envSchema = z.object({
 });
 
 export interface Config {
-  readonly server: { readonly host: string; readonly port: number };
+  readonly server: {
+    readonly host: string;
+    readonly port: number;
+    /**
+     * Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto headers are believed (addresses,
+     * CIDR ranges or 'loopback'); undefined = none, the connection's own address and scheme count.
+     */
+    readonly trustProxy?: string;
+  };
   readonly crmEmulator: {
     readonly enabled: boolean;
     readonly host: string;
@@ -132,7 +147,11 @@ export function loadConfig(
   return {
     ok: true,
     config: {
-      server: { host: e.KOBLING_HOST, port: e.PORT },
+      server: {
+        host: e.KOBLING_HOST,
+        port: e.PORT,
+        ...(e.KOBLING_TRUST_PROXY === 'off' ? {} : { trustProxy: e.KOBLING_TRUST_PROXY }),
+      },
       crmEmulator: {
         enabled: e.KOBLING_CRM_EMULATOR,
         host: e.KOBLING_CRM_HOST,

@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { freePort, spawnKobling } from '../helpers/cli.ts';
 import { createMigratedDb } from '../helpers/database.ts';
@@ -10,18 +13,22 @@ before(async () => {
 });
 after(() => db.drop());
 
-test('`kobling crm-emulator` runs the emulator alone and prints its generated credentials once', async () => {
+test('`kobling crm-emulator` runs the emulator alone and writes its generated secret to a private file, never to the output', async () => {
   const port = await freePort();
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'kobling-crm-cli-'));
   const proc = spawnKobling(['crm-emulator', '--fault-rate', '0'], {
     DATABASE_URL: db.url,
     KOBLING_CRM_PORT: String(port),
+    KOBLING_DATA_DIR: dataDir,
   });
   try {
     const m = (await proc.waitFor(
-      /client id (\S+) {2}secret (\S+) {2}\(shown once\)/,
+      /client id (\S+) {2}secret in (\S+) {2}\(readable only by you\)/,
       30_000,
     )) as RegExpMatchArray;
-    const [, clientId, secret] = m;
+    const [, clientId, file] = m;
+    const secret = readFileSync(file!, 'utf8').trim();
+    assert.ok(!proc.output().includes(secret), 'the secret is never printed');
     const [, tokenUrl] = (await proc.waitFor(/Token URL\s+(\S+)/, 5_000)) as RegExpMatchArray;
     const res = await fetch(tokenUrl!, {
       method: 'POST',

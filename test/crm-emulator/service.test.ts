@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { AppContext } from '../../src/app/context.ts';
 import { startCrmEmulatorService } from '../../src/crm-emulator/service.ts';
@@ -15,7 +18,10 @@ let ctx: AppContext;
 before(async () => {
   db = await createMigratedDb('crm');
   ctx = {
-    config: testConfig({ KOBLING_CRM_PORT: '0' }),
+    config: testConfig({
+      KOBLING_CRM_PORT: '0',
+      KOBLING_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'kobling-crm-service-')),
+    }),
     db,
     logger: createLogger('silent'),
     clock: systemClock,
@@ -29,8 +35,12 @@ test('the kobling start service generates credentials once, keeps only a hash, a
   assert.ok(clientSecret);
   assert.match(
     first.lines[0]!,
-    /^CRM emulator {2}http:\/\/127\.0\.0\.1:\d+\/api\/data\/v9\.2\/ {2}client id .+ secret .+ \(shown once\)$/,
+    /^CRM emulator {2}http:\/\/127\.0\.0\.1:\d+\/api\/data\/v9\.2\/ {2}client id .+ secret in .+crm-client-secret {2}\(readable only by you\)$/,
   );
+  assert.ok(!first.lines.join('\n').includes(clientSecret!), 'the secret is never printed');
+  const file = path.join(ctx.config.dataDir, 'crm-client-secret');
+  assert.equal(readFileSync(file, 'utf8').trim(), clientSecret);
+  assert.equal(statSync(file).mode & 0o777, 0o600);
   const stored = await db.query<{ secret_hash: string }>('SELECT secret_hash FROM crm.app_clients');
   assert.equal(stored.rows.length, 1);
   assert.ok(!stored.rows[0]!.secret_hash.includes(clientSecret!));
@@ -61,7 +71,7 @@ test('the kobling start service generates credentials once, keeps only a hash, a
   try {
     assert.equal(second.details.clientId, clientId);
     assert.equal(second.details.clientSecret, undefined);
-    assert.doesNotMatch(second.lines[0]!, /shown once/);
+    assert.doesNotMatch(second.lines[0]!, /readable only by you/);
     assert.ok(
       await crmToken(second.emulator, clientId, clientSecret!),
       'the first secret still works',

@@ -51,9 +51,8 @@ export function registerUserCommands(program: Command, cli: CliEnv): void {
       },
     );
 
-  program
-    .command('token')
-    .description('Manage API tokens')
+  const token = program.command('token').description('Manage API tokens');
+  token
     .command('create')
     .description(
       'Create an API token for a user and print it (send it as "Authorization: Bearer <token>")',

@@ -35,6 +35,8 @@ import { listOptions, parsePath, type Segment } from './odata-path.ts';
 const HEADERS: Record<string, DocumentType> = { salesQuotes: 'Quote', salesOrders: 'Order' };
 const LINES: Record<string, DocumentType> = { salesQuoteLines: 'Quote', salesOrderLines: 'Order' };
 const STATISTICS = 'customerFinancialDetails';
+/** Customers per page of customerFinancialDetails (each one's statistics are computed). */
+export const STATISTICS_PAGE_SIZE = 100;
 
 /** What a request answers: status, body, the `@odata.context` fragment and extra headers. */
 export interface Reply {
@@ -113,11 +115,35 @@ async function collection(
   const q = unwrap(listOptions(request.query as Record<string, unknown>));
   if (method === 'GET') {
     if (set === STATISTICS && !countOnly) {
+      // Statistics are computed per customer from the ledger and open orders: a page holds at
+      // most STATISTICS_PAGE_SIZE customers (the rest follow @odata.nextLink, also when $top asks
+      // for more), computed one after the other so a request holds one pooled connection at most.
+      const prefs = preferences(request);
+      const size = Math.min(prefs.maxPageSize ?? STATISTICS_PAGE_SIZE, STATISTICS_PAGE_SIZE);
+      const limit = q.top === undefined ? size : Math.min(q.top, size);
+      const paged = q.top === undefined || q.top > size;
       const customers = unwrap(
-        await listRecords(ctx.db, entity('customers'), { ...q, select: 'id' }),
+        await listRecords(ctx.db, entity('customers'), {
+          ...q,
+          select: 'id',
+          top: paged ? size + 1 : limit,
+        }),
       );
-      const value = await Promise.all(customers.map((c) => statistics(ctx, c.id)));
-      return { status: 200, body: { value }, context };
+      const more = paged && customers.length > size;
+      const value: unknown[] = [];
+      for (const c of customers.slice(0, more ? size : limit))
+        value.push(await statistics(ctx, c.id));
+      const next = more
+        ? linkWith(request, {
+            $skip: String((q.skip ?? 0) + size),
+            $top: q.top === undefined ? undefined : String(q.top - size),
+          })
+        : undefined;
+      return {
+        status: 200,
+        body: { value, ...(next ? { '@odata.nextLink': next } : {}) },
+        context,
+      };
     }
     const def = entities.get(set) ?? notFound(set);
     const fk = parent && def.fields.find((f) => f.name === parent.foreignKey)!;

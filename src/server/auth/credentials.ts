@@ -34,19 +34,44 @@ export async function deleteSession(db: Queryable, sessionId: string): Promise<v
   await db.query('DELETE FROM app.sessions WHERE id_hash = $1', [sha256(sessionId)]);
 }
 
-/** Issues an API token for automation; the token is returned once and only its hash is stored. */
+/** A newly issued API token: the token itself is returned this once, only its hash is stored. */
+export interface IssuedToken {
+  readonly id: string;
+  readonly token: string;
+  readonly name: string;
+  readonly expiresAt: string | null;
+}
+
+/** Issues an API token for automation, optionally expiring after some days. */
+export async function issueApiToken(
+  db: Queryable,
+  userId: string,
+  options: { name?: string; expiresInDays?: number } = {},
+): Promise<IssuedToken> {
+  const token = TOKEN_PREFIX + randomSecret(32);
+  const id = newId();
+  const r = await db.query<{ expires_at: Date | null }>(
+    `INSERT INTO app.api_tokens (id, token_hash, user_id, name, expires_at)
+     VALUES ($1, $2, $3, $4, CASE WHEN $5::int IS NULL THEN NULL ELSE now() + $5::int * interval '1 day' END)
+     RETURNING expires_at`,
+    [id, sha256(token), userId, options.name ?? '', options.expiresInDays ?? null],
+  );
+  const expires = r.rows[0]?.expires_at;
+  return {
+    id,
+    token,
+    name: options.name ?? '',
+    expiresAt: expires ? new Date(expires).toISOString() : null,
+  };
+}
+
+/** Issues an API token and returns only the token text. */
 export async function createApiToken(
   db: Queryable,
   userId: string,
   options: { name?: string; expiresInDays?: number } = {},
 ): Promise<string> {
-  const token = TOKEN_PREFIX + randomSecret(32);
-  await db.query(
-    `INSERT INTO app.api_tokens (id, token_hash, user_id, name, expires_at)
-     VALUES ($1, $2, $3, $4, CASE WHEN $5::int IS NULL THEN NULL ELSE now() + $5::int * interval '1 day' END)`,
-    [newId(), sha256(token), userId, options.name ?? '', options.expiresInDays ?? null],
-  );
-  return token;
+  return (await issueApiToken(db, userId, options)).token;
 }
 
 /** The user of a valid API token, if any (and notes when it was last used). */

@@ -1,14 +1,19 @@
 import type { Queryable } from '../../db/db.ts';
 import { failure, ok, type Result } from '../../shared/result.ts';
 import { dummyPasswordHash, verifyPassword } from './passwords.ts';
+import {
+  isFamiliarAddress,
+  LOGIN_THROTTLE,
+  noteSuccess,
+  reserveAttempt,
+  UNFAMILIAR,
+} from './throttle.ts';
 import { findUserRow, toUser, type User } from './users.ts';
 
-/** Failed attempts allowed per username, and per client address, within the window. */
-export const LOGIN_LIMIT = { perUser: 10, perAddress: 30, windowMinutes: 15 } as const;
-
 /**
- * Checks a username and password. Failures say nothing about which part was wrong; too many
- * failures for a username or from an address within the window are refused before checking.
+ * Checks a username and password. Failures say nothing about which part was wrong. The attempt is
+ * counted (per user and address, plus the user's shared bucket of unfamiliar addresses) before the
+ * password is checked; a throttled attempt is refused unchecked with the seconds to wait.
  */
 export async function checkLogin(
   db: Queryable,
@@ -16,34 +21,25 @@ export async function checkLogin(
   password: string,
   address: string,
 ): Promise<Result<User>> {
-  const recent = await db.query<{ per_user: number; per_address: number }>(
-    `SELECT count(*) FILTER (WHERE lower(username) = lower($1))::int AS per_user,
-            count(*) FILTER (WHERE address = $2)::int AS per_address
-     FROM app.login_failures WHERE at > now() - $3 * interval '1 minute'`,
-    [username, address, LOGIN_LIMIT.windowMinutes],
-  );
-  const counts = recent.rows[0] ?? { per_user: 0, per_address: 0 };
-  if (counts.per_user >= LOGIN_LIMIT.perUser || counts.per_address >= LOGIN_LIMIT.perAddress) {
-    return failure(
-      'too_many_requests',
-      `Too many failed logins; try again in ${LOGIN_LIMIT.windowMinutes} minutes`,
-      {
-        retryAfterSeconds: LOGIN_LIMIT.windowMinutes * 60,
-      },
-    );
-  }
+  const key = username.toLowerCase();
   const row = await findUserRow(db, username);
+  const familiar = await isFamiliarAddress(db, row?.id, address);
+  const buckets: [string, number][] = [[address, LOGIN_THROTTLE.freePerAddress]];
+  if (!familiar) buckets.push([UNFAMILIAR, LOGIN_THROTTLE.freeUnfamiliar]);
+  for (const [bucket, free] of buckets) {
+    const reserved = await reserveAttempt(db, key, bucket, free);
+    if (!reserved.allowed) {
+      return failure(
+        'too_many_requests',
+        `Too many failed logins; try again in ${reserved.retryAfterSeconds} seconds`,
+        { retryAfterSeconds: reserved.retryAfterSeconds },
+      );
+    }
+  }
   const valid = await verifyPassword(password, row?.password_hash ?? (await dummyPasswordHash()));
   if (!row || !valid || row.disabled) {
-    await db.query('INSERT INTO app.login_failures (username, address) VALUES ($1, $2)', [
-      username,
-      address,
-    ]);
     return failure('invalid_credentials', 'Invalid username or password');
   }
-  await db.query(
-    'DELETE FROM app.login_failures WHERE lower(username) = lower($1) AND address = $2',
-    [username, address],
-  );
+  await noteSuccess(db, row.id, key, address);
   return ok(toUser(row));
 }

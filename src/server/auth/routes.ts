@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../../app/context.ts';
 import { AppError, unwrap } from '../../shared/errors.ts';
-import { createApiToken, createSession, deleteSession, SESSION_TTL_MS } from './credentials.ts';
+import { createSession, deleteSession, issueApiToken, SESSION_TTL_MS } from './credentials.ts';
 import { currentUser, SESSION_COOKIE } from './guard.ts';
 import { checkLogin } from './login.ts';
 import { createUser, newUserSchema, ROLES } from './users.ts';
@@ -11,6 +11,17 @@ import { createUser, newUserSchema, ROLES } from './users.ts';
 const credentials = z.strictObject({
   username: z.string().min(1).max(200),
   password: z.string().min(1).max(1000),
+});
+/** Optional settings of a token: what it is for and after how many days it stops working. */
+export const tokenSettings = {
+  name: z.string().max(100).optional(),
+  expiresInDays: z.number().int().min(1).max(3650).optional(),
+};
+export const issuedTokenOut = z.object({
+  token: z.string(),
+  id: z.string(),
+  name: z.string(),
+  expiresAt: z.string().nullable(),
 });
 const userOut = z.object({
   id: z.string(),
@@ -79,14 +90,15 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: AppContext): void 
       schema: {
         tags: ['auth'],
         summary:
-          'Exchange a username and password for an API token (send it as "Authorization: Bearer <token>")',
-        body: credentials,
-        response: { 200: z.object({ token: z.string() }) },
+          'Exchange a username and password for an API token (send it as "Authorization: Bearer <token>"), optionally expiring',
+        body: credentials.extend(tokenSettings),
+        response: { 200: issuedTokenOut },
       },
     },
     async (request) => {
-      const user = await login(request.body, request.ip);
-      return { token: await createApiToken(ctx.db, user.id, { name: 'api' }) };
+      const { name, expiresInDays, ...creds } = request.body;
+      const user = await login(creds, request.ip);
+      return issueApiToken(ctx.db, user.id, { name: name ?? 'api', expiresInDays });
     },
   );
 
