@@ -20,12 +20,21 @@ CREATE TABLE app.api_tokens (
   CONSTRAINT api_tokens_user_id_fkey FOREIGN KEY (user_id) REFERENCES app.users(id) ON DELETE CASCADE
 );
 
-CREATE TABLE app.login_failures (
-  id bigint DEFAULT nextval('app.login_failures_id_seq'::regclass) NOT NULL,
-  username text NOT NULL,
+CREATE TABLE app.known_login_addresses (
+  user_id uuid NOT NULL,
   address text NOT NULL,
-  at timestamp with time zone DEFAULT now() NOT NULL,
-  CONSTRAINT login_failures_pkey PRIMARY KEY (id)
+  last_success_at timestamp with time zone DEFAULT now() NOT NULL,
+  CONSTRAINT known_login_addresses_pkey PRIMARY KEY (user_id, address),
+  CONSTRAINT known_login_addresses_user_id_fkey FOREIGN KEY (user_id) REFERENCES app.users(id) ON DELETE CASCADE
+);
+
+CREATE TABLE app.login_throttle (
+  username_key text NOT NULL,
+  address text NOT NULL,
+  failures integer NOT NULL,
+  blocked_until timestamp with time zone,
+  updated_at timestamp with time zone DEFAULT now() NOT NULL,
+  CONSTRAINT login_throttle_pkey PRIMARY KEY (username_key, address)
 );
 
 CREATE TABLE app.sessions (
@@ -58,10 +67,6 @@ CREATE TABLE app.users (
 );
 
 CREATE INDEX api_tokens_user_idx ON app.api_tokens USING btree (user_id);
-
-CREATE INDEX login_failures_address_idx ON app.login_failures USING btree (address, at);
-
-CREATE INDEX login_failures_username_idx ON app.login_failures USING btree (lower(username), at);
 
 CREATE INDEX sessions_user_idx ON app.sessions USING btree (user_id);
 
