@@ -1168,11 +1168,13 @@ CREATE TABLE integration.couplings (
   statistics_uploaded boolean DEFAULT false NOT NULL,
   created_at timestamp with time zone DEFAULT now() NOT NULL,
   updated_at timestamp with time zone DEFAULT now() NOT NULL,
+  pending_side text DEFAULT 'crm'::text NOT NULL,
   CONSTRAINT couplings_pkey PRIMARY KEY (id),
   CONSTRAINT couplings_crm_entity_crm_id_key UNIQUE (crm_entity, crm_id),
   CONSTRAINT couplings_erp_table_erp_id_key UNIQUE (erp_table, erp_id),
   CONSTRAINT couplings_last_result_to_crm_check CHECK (last_result_to_crm = ANY (ARRAY['Success'::text, 'Failure'::text])),
   CONSTRAINT couplings_last_result_to_erp_check CHECK (last_result_to_erp = ANY (ARRAY['Success'::text, 'Failure'::text])),
+  CONSTRAINT couplings_pending_side_check CHECK (pending_side = ANY (ARRAY['crm'::text, 'erp'::text])),
   CONSTRAINT couplings_state_check CHECK (state = ANY (ARRAY['pending'::text, 'coupled'::text]))
 );
 
@@ -1330,7 +1332,7 @@ CREATE TABLE integration.sync_jobs (
   message text,
   CONSTRAINT sync_jobs_pkey PRIMARY KEY (id),
   CONSTRAINT sync_jobs_direction_check CHECK (direction = ANY (ARRAY['ToIntegrationTable'::text, 'FromIntegrationTable'::text])),
-  CONSTRAINT sync_jobs_status_check CHECK (status = ANY (ARRAY['running'::text, 'succeeded'::text, 'failed'::text, 'crashed'::text])),
+  CONSTRAINT sync_jobs_status_check CHECK (status = ANY (ARRAY['running'::text, 'succeeded'::text, 'failed'::text, 'crashed'::text, 'abandoned'::text])),
   CONSTRAINT sync_jobs_type_check CHECK (type = ANY (ARRAY['Synchronization'::text, 'Coupling'::text, 'Uncoupling'::text]))
 );
 

@@ -1,11 +1,14 @@
+import type { Db } from '../db/db.ts';
 import type { JobDefinition, PgBoss } from '../db/job-queue.ts';
 import { failure, ok, type Result } from '../shared/result.ts';
 import type { EngineContext } from '../sync/engine/context.ts';
+import type { PassReport } from '../sync/engine/run-mapping.ts';
 import { getMapping } from '../sync/mappings/mapping-repo.ts';
 import type { TableMapping } from '../sync/model.ts';
 import { createInCrm, createInErp } from '../sync/service/create-in.ts';
 import { matchBasedCoupling } from '../sync/service/match-based-coupling.ts';
 import { synchronizeNow } from '../sync/service/synchronize-now.ts';
+import { LOCK_WAIT, withMappingLock } from './mapping-lock.ts';
 import { openEngine, type SyncDeps } from './sync-runtime.ts';
 
 export const SYNC_ADHOC_QUEUE = 'sync.adhoc';
@@ -23,8 +26,23 @@ export type AdhocWork =
   | { kind: 'createInErp'; mapping: string; crmIds: string[] }
   | { kind: 'matchBased'; mapping: string; erpIds?: string[] };
 
-/** Does one piece of ad-hoc work with an open engine (in a request, or in a background job). */
+/**
+ * Does one piece of ad-hoc work with an open engine (in a request, or in a background job), under
+ * the mapping's lock like every writer of its couplings: it waits `waitMs` for a running
+ * synchronization of the mapping, then answers mapping_busy.
+ */
 export async function performAdhoc(
+  db: Db,
+  engine: EngineContext,
+  m: TableMapping,
+  work: AdhocWork,
+  waitMs: number = LOCK_WAIT.request,
+): Promise<Result<unknown>> {
+  const r = await withMappingLock(db, m.name, () => performUnlocked(engine, m, work), { waitMs });
+  return r.ok ? r.value : r;
+}
+
+async function performUnlocked(
   engine: EngineContext,
   m: TableMapping,
   work: AdhocWork,
@@ -53,8 +71,14 @@ export async function runAdhoc(deps: SyncDeps, work: AdhocWork): Promise<unknown
   if (!engine.ok) throw new Error(engine.error.message);
   const m = await getMapping(deps.db, work.mapping);
   if (!m) throw new Error(`No mapping named '${work.mapping}'`);
-  const r = await performAdhoc(engine.value, m, work);
+  const r = await performAdhoc(deps.db, engine.value, m, work, LOCK_WAIT.background);
   if (!r.ok) throw new Error(r.error.message);
+  // The background job's outcome is its synchronization jobs': when one failed as a whole, the
+  // work failed (pg-boss records it and tries again), whatever the records say.
+  const failedJob = (r.value as { jobs?: readonly PassReport[] }).jobs?.find(
+    (j) => j.status === 'failed',
+  );
+  if (failedJob) throw new Error(`The synchronization job failed: ${failedJob.message ?? ''}`);
   return r.value;
 }
 

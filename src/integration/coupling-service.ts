@@ -1,14 +1,17 @@
+import type { Db } from '../db/db.ts';
 import { failure, ok, type Result } from '../shared/result.ts';
 import type { EngineContext } from '../sync/engine/context.ts';
 import type { Coupling, TableMapping } from '../sync/model.ts';
 import { couple, findCrmByName } from '../sync/service/couplings.ts';
 import { type SyncNowReport, synchronizeNow } from '../sync/service/synchronize-now.ts';
+import { LOCK_WAIT, withMappingLock } from './mapping-lock.ts';
 
 /**
  * "Set up coupling": couples an ERP record with a CRM record given by id or looked up by its name,
  * then synchronizes the pair in the chosen direction (or not at all). Used by the API and the UI.
  */
 export async function setUpCoupling(
+  db: Db,
   engine: EngineContext,
   m: TableMapping,
   input: {
@@ -17,6 +20,17 @@ export async function setUpCoupling(
     crmName?: string;
     synchronize: 'none' | 'send' | 'get';
   },
+): Promise<Result<{ coupling: Coupling; synchronized?: SyncNowReport }>> {
+  const r = await withMappingLock(db, m.name, () => coupleUnlocked(engine, m, input), {
+    waitMs: LOCK_WAIT.request,
+  });
+  return r.ok ? r.value : r;
+}
+
+async function coupleUnlocked(
+  engine: EngineContext,
+  m: TableMapping,
+  input: { erpId: string; crmId?: string; crmName?: string; synchronize: 'none' | 'send' | 'get' },
 ): Promise<Result<{ coupling: Coupling; synchronized?: SyncNowReport }>> {
   const ports = { erp: engine.erp, crm: engine.crm };
   let crmId = input.crmId;

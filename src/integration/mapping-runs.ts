@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Queryable } from '../db/db.ts';
 import { coerceError } from '../shared/errors.ts';
 import { listMappings } from '../sync/mappings/mapping-repo.ts';
+import { LOCK_WAIT } from './mapping-lock.ts';
 import { runMappingJob } from './sync-jobs.ts';
 import type { SyncDeps } from './sync-runtime.ts';
 
@@ -48,11 +49,12 @@ export async function startMappingRun(
     for (const line of run.lines) {
       line.state = 'running';
       try {
-        const r = await runMappingJob(deps, {
-          mapping: line.mapping,
-          trigger: options.trigger,
-          full: options.full,
-        });
+        const r = await runMappingJob(
+          deps,
+          { mapping: line.mapping, trigger: options.trigger, full: options.full },
+          {},
+          { waitMs: LOCK_WAIT.background },
+        );
         line.state = r.ran ? 'done' : 'failed';
         if (!r.ran) line.message = `Not run: ${r.reason}`;
       } catch (err) {

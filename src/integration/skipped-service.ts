@@ -1,13 +1,16 @@
+import type { Db } from '../db/db.ts';
 import { failure, ok, type Result } from '../shared/result.ts';
 import { restoreSkipped } from '../sync/couplings/coupling-repo.ts';
 import type { EngineContext } from '../sync/engine/context.ts';
 import { type SyncNowReport, synchronizeNow } from '../sync/service/synchronize-now.ts';
+import { LOCK_WAIT, withMappingLock } from './mapping-lock.ts';
 
 /**
  * *Retry* on skipped records: restores them, then synchronizes them now in their mapping's
  * direction (a bidirectional mapping merges by its conflict rule). Used by the API and the UI.
  */
 export async function retrySkipped(
+  db: Db,
   engine: EngineContext,
   couplingIds: readonly string[],
 ): Promise<Result<{ restored: number; results: (SyncNowReport & { mapping: string })[] }>> {
@@ -27,7 +30,15 @@ export async function retrySkipped(
           ? 'get'
           : 'merge';
     const erpIds = rows.rows.filter((r) => r.mapping_name === name).map((r) => r.erp_id);
-    const report = await synchronizeNow(engine, m, erpIds, direction, true);
+    // Under the mapping's lock, like every writer of its couplings.
+    const locked = await withMappingLock(
+      db,
+      m.name,
+      () => synchronizeNow(engine, m, erpIds, direction, true),
+      { waitMs: LOCK_WAIT.request },
+    );
+    if (!locked.ok) return locked;
+    const report = locked.value;
     if (!report.ok) return report;
     results.push({ mapping: name, ...report.value });
   }

@@ -8,6 +8,7 @@ import type { PassDirection } from '../sync/model.ts';
 import { adhocJob } from './adhoc-jobs.ts';
 import { mappingsInFullSync } from './full-sync/full-sync-lines.ts';
 import { advance as advanceFullSync } from './full-sync/full-sync-service.ts';
+import { LOCK_WAIT, whileLockFree, withMappingLock } from './mapping-lock.ts';
 import { flowRunMappings, scheduleDueJobs } from './recurring-jobs.ts';
 import { openEngine, type SyncDeps } from './sync-runtime.ts';
 
@@ -24,23 +25,20 @@ export interface MappingJobData {
 }
 
 /**
- * Runs one mapping while holding a PostgreSQL advisory lock named after it, so a mapping never
- * runs twice at once, whichever worker process picked the job up. A run that finds the lock taken
- * ends at once: the running one covers its changes.
+ * Runs one mapping while holding its lock (see mapping-lock.ts), so a mapping never runs twice at
+ * once, whichever process picked the job up. Queued and real-time runs do not wait: a run that
+ * finds the lock taken ends at once, the running one covers its changes. Others wait `waitMs`.
  */
 export async function runMappingJob(
   deps: SyncDeps,
   data: MappingJobData,
   hooks: Pick<EngineContext, 'onProgress'> = {},
+  options: { waitMs?: number } = {},
 ): Promise<{ ran: boolean; busy?: boolean; reason?: string; reports?: PassReport[] }> {
-  const client = await deps.db.pool.connect();
-  try {
-    const lock = await client.query<{ got: boolean }>(
-      "SELECT pg_try_advisory_lock(hashtext('kobling.sync:' || $1)) AS got",
-      [data.mapping],
-    );
-    if (!lock.rows[0]?.got) return { ran: false, busy: true, reason: 'already running' };
-    try {
+  const r = await withMappingLock(
+    deps.db,
+    data.mapping,
+    async (): Promise<{ ran: boolean; reason?: string; reports?: PassReport[] }> => {
       const engine = await openEngine(deps);
       if (!engine.ok) return { ran: false, reason: engine.error.message };
       const m = await getMapping(deps.db, data.mapping);
@@ -51,14 +49,50 @@ export async function runMappingJob(
         ...(data.full ? { ignoreOnlyCoupled: true } : {}),
       });
       return { ran: true, reports };
-    } finally {
-      await client.query("SELECT pg_advisory_unlock(hashtext('kobling.sync:' || $1))", [
-        data.mapping,
-      ]);
-    }
-  } finally {
-    client.release();
+    },
+    { waitMs: options.waitMs ?? LOCK_WAIT.none },
+  );
+  return r.ok ? r.value : { ran: false, busy: true, reason: 'already running' };
+}
+
+/** A queued run older than this that does not hold its mapping's lock is dead. */
+const DEAD_AFTER_SECONDS = 15;
+
+/**
+ * Finds runs whose process died and frees their mapping: pg-boss keeps a killed worker's job
+ * 'active' until it expires (an hour), and with one active run per mapping nothing else would
+ * start; `sync_jobs` rows would stay 'running'. A run is dead when its mapping's lock is free
+ * (PostgreSQL released it with the dead connection) while its job is active or its row running.
+ * Dead jobs are cancelled, their rows marked abandoned, and a new run is queued at once.
+ * Runs every minute with the scheduler, and before a run is queued from the API.
+ */
+export async function recoverDeadRuns(
+  deps: SyncDeps,
+  boss: PgBoss,
+  only?: string,
+): Promise<string[]> {
+  const suspects = await deps.db.query<{ mapping: string; job_ids: string[] | null }>(
+    `SELECT mapping, array_agg(job_id) FILTER (WHERE job_id IS NOT NULL) AS job_ids FROM (
+       SELECT data->>'mapping' AS mapping, id AS job_id FROM pgboss.job
+        WHERE name = $1 AND state = 'active' AND started_on < now() - $2 * interval '1 second'
+       UNION ALL
+       SELECT mapping_name, NULL FROM integration.sync_jobs
+        WHERE status = 'running' AND started_at < now() - $2 * interval '1 second'
+     ) s WHERE $3::text IS NULL OR mapping = $3 GROUP BY mapping`,
+    [SYNC_MAPPING_QUEUE, DEAD_AFTER_SECONDS, only ?? null],
+  );
+  const recovered: string[] = [];
+  for (const { mapping, job_ids: jobIds } of suspects.rows) {
+    const checked = await whileLockFree(deps.db, mapping, async () => {
+      // Taking the lock marked the mapping's running rows abandoned; now the dead queued jobs.
+      if (jobIds && jobIds.length > 0) await boss.cancel(SYNC_MAPPING_QUEUE, jobIds);
+    });
+    if (!checked.free) continue;
+    recovered.push(mapping);
+    deps.logger.warn({ mapping, jobs: jobIds ?? [] }, 'dead synchronization run abandoned');
+    if (jobIds && jobIds.length > 0) await queueMappingRun(boss, mapping, 'recovery');
   }
+  return recovered;
 }
 
 /** Queues a run of a mapping (at most one waiting per mapping: pg-boss's stately policy). */
@@ -121,8 +155,11 @@ export function syncJobs(deps: SyncDeps, boss: PgBoss | undefined): JobDefinitio
       queue: SYNC_SCHEDULER_QUEUE,
       policy: 'singleton',
       retryLimit: 0,
+      // A scheduler job of a killed worker must not stop scheduling for long.
+      expireInSeconds: 120,
       handler: async () => {
         if (!boss) return;
+        await recoverDeadRuns(deps, boss);
         await scheduleDueMappings(deps, boss);
         // Full synchronization lines whose worker stopped are handed out again.
         await advanceFullSync(deps, boss);

@@ -7,8 +7,8 @@ import { registerSalesOrderRoutes } from '../flows/sales-orders/routes.ts';
 import { registerIntegrationRoutes } from '../integration/api/routes.ts';
 import { registerWebUi } from '../web/routes.ts';
 import { registerAuthRoutes } from './auth/routes.ts';
-import { webAuthFor } from './auth/web-auth.ts';
 import { registerUserRoutes } from './auth/user-routes.ts';
+import { webAuthFor } from './auth/web-auth.ts';
 import { registerHealthRoutes } from './health-routes.ts';
 import { registerMetricsRoute } from './metrics-route.ts';
 

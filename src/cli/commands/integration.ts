@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { LOCK_WAIT, withMappingLock } from '../../integration/mapping-lock.ts';
 import { openEngine } from '../../integration/sync-runtime.ts';
 import { AppError } from '../../shared/errors.ts';
 import { runMapping } from '../../sync/engine/run-mapping.ts';
@@ -93,17 +94,31 @@ export function registerIntegrationCommands(program: Command, cli: CliEnv): void
         const m = await getMapping(ctx.db, name.toUpperCase());
         if (!m)
           throw new AppError('not_found', `No mapping named '${name}'; see \`kobling mappings\``);
-        const reports = await runMapping(
+        // Like every writer of the mapping's couplings, under its lock: a scheduled run, another
+        // CLI sync or a request working on the mapping is waited for, never raced.
+        const locked = await withMappingLock(
+          ctx.db,
+          m.name,
+          () =>
+            runMapping(
+              {
+                ...engine.value,
+                onProgress: (c, done, total) =>
+                  process.stderr.write(
+                    `\r${m.name}: ${done}${total ? `/${total}` : ''} records  ${COUNTERS.map((k) => `${k} ${c[k]}`).join('  ')}   `,
+                  ),
+              },
+              m,
+              { trigger: 'cli' },
+            ),
           {
-            ...engine.value,
-            onProgress: (c, done, total) =>
-              process.stderr.write(
-                `\r${m.name}: ${done}${total ? `/${total}` : ''} records  ${COUNTERS.map((k) => `${k} ${c[k]}`).join('  ')}   `,
-              ),
+            waitMs: LOCK_WAIT.background,
+            onWait: () =>
+              process.stderr.write(`${m.name} is being synchronized right now; waiting for it…\n`),
           },
-          m,
-          { trigger: 'cli' },
         );
+        if (!locked.ok) throw AppError.from(locked.error);
+        const reports = locked.value;
         process.stderr.write('\n');
         printResult(cli, opts.json, reports, (list) =>
           list.map((r) => `${r.direction.padEnd(21)} ${r.status.padEnd(9)} ${r.message ?? ''}`),

@@ -8,6 +8,7 @@ import { listCouplings } from '../../sync/queries.ts';
 import { uncouple } from '../../sync/service/couplings.ts';
 import { type AdhocWork, performAdhoc, queueAdhoc, SYNC_ADHOC_QUEUE } from '../adhoc-jobs.ts';
 import { setUpCoupling } from '../coupling-service.ts';
+import { LOCK_WAIT, withMappingLock } from '../mapping-lock.ts';
 import { engineOrThrow, guid, guids, mappingName, mappingOr404, must, PREFIX } from './shared.ts';
 
 const tags = ['integration: couplings'];
@@ -68,7 +69,7 @@ export function registerCouplingRoutes(app: FastifyInstance, ctx: AppContext): v
       const engine = await engineOrThrow(ctx);
       const m = await mappingOr404(ctx, req.body.mapping);
       const { mapping: _m, ...input } = req.body;
-      return reply.status(201).send(must(await setUpCoupling(engine, m, input)));
+      return reply.status(201).send(must(await setUpCoupling(ctx.db, engine, m, input)));
     },
   );
 
@@ -81,9 +82,16 @@ export function registerCouplingRoutes(app: FastifyInstance, ctx: AppContext): v
         body: z.strictObject({ mapping: mappingName, erpIds: guids }),
       },
     },
-    async (req) => ({
-      uncoupled: await uncouple(ctx.db, await mappingOr404(ctx, req.body.mapping), req.body.erpIds),
-    }),
+    async (req) => {
+      const m = await mappingOr404(ctx, req.body.mapping);
+      const uncoupled = await withMappingLock(
+        ctx.db,
+        m.name,
+        () => uncouple(ctx.db, m, req.body.erpIds),
+        { waitMs: LOCK_WAIT.request },
+      );
+      return { uncoupled: must(uncoupled) };
+    },
   );
 
   /** Runs the work in the request, or queues it when `background` is set (202 with the job). */
@@ -96,7 +104,7 @@ export function registerCouplingRoutes(app: FastifyInstance, ctx: AppContext): v
       const jobId = await queueAdhoc(ctx.boss, work);
       return reply.status(202).send({ jobId, status: `${PREFIX}/backgroundJobs/${jobId}` });
     }
-    return reply.send(must(await performAdhoc(engine, m, work)));
+    return reply.send(must(await performAdhoc(ctx.db, engine, m, work)));
   };
   const background = z.boolean().default(false);
 
@@ -204,10 +212,16 @@ export function registerCouplingRoutes(app: FastifyInstance, ctx: AppContext): v
         params: z.strictObject({ name: mappingName }),
       },
     },
-    async (req) => ({
-      jobs: await runMapping(await engineOrThrow(ctx), await mappingOr404(ctx, req.params.name), {
-        trigger: 'manual',
-      }),
-    }),
+    async (req) => {
+      const engine = await engineOrThrow(ctx);
+      const m = await mappingOr404(ctx, req.params.name);
+      const jobs = await withMappingLock(
+        ctx.db,
+        m.name,
+        () => runMapping(engine, m, { trigger: 'manual' }),
+        { waitMs: LOCK_WAIT.request },
+      );
+      return { jobs: must(jobs) };
+    },
   );
 }

@@ -88,6 +88,6 @@ export function registerLogRoutes(app: FastifyInstance, ctx: AppContext): void {
         body: z.strictObject({ couplingIds: guids }),
       },
     },
-    async (req) => must(await retrySkipped(await engineOrThrow(ctx), req.body.couplingIds)),
+    async (req) => must(await retrySkipped(ctx.db, await engineOrThrow(ctx), req.body.couplingIds)),
   );
 }

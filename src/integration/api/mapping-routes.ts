@@ -15,7 +15,7 @@ import { mappingStats } from '../../sync/queries.ts';
 import { restoreDefaultMapping } from '../connection-service.ts';
 import { updateMapping } from '../mapping-service.ts';
 import { listRealtimeMappings, setRealtime } from '../realtime/realtime-settings.ts';
-import { queueMappingRun } from '../sync-jobs.ts';
+import { queueMappingRun, recoverDeadRuns } from '../sync-jobs.ts';
 import { depsOf, mappingName, mappingOr404, must, PREFIX } from './shared.ts';
 
 const tags = ['integration: mappings'];
@@ -164,8 +164,17 @@ export function registerMappingRoutes(app: FastifyInstance, ctx: AppContext): vo
     async (req, reply) => {
       await mappingOr404(ctx, req.params.name);
       if (!ctx.boss) throw new AppError('not_ready', 'This process runs no job queue');
+      // A run left 'active' by a killed worker would hold this one back for an hour: free it first.
+      const recovered = await recoverDeadRuns(depsOf(ctx), ctx.boss, req.params.name);
       const jobId = await queueMappingRun(ctx.boss, req.params.name, 'manual');
-      return reply.status(202).send({ queued: jobId !== null, jobId });
+      return reply.status(202).send({
+        queued: jobId !== null,
+        jobId,
+        ...(jobId === null
+          ? { message: 'A run of this mapping is already waiting; it covers these changes' }
+          : {}),
+        ...(recovered.length > 0 ? { recoveredDeadRun: true } : {}),
+      });
     },
   );
 }

@@ -2,6 +2,7 @@ import type { JobDefinition, PgBoss } from '../../db/job-queue.ts';
 import { getMapping } from '../../sync/mappings/mapping-repo.ts';
 import { COUNTER_NAMES } from '../../sync/model.ts';
 import { matchBasedCoupling } from '../../sync/service/match-based-coupling.ts';
+import { LOCK_WAIT, withMappingLock } from '../mapping-lock.ts';
 import { runMappingJob } from '../sync-jobs.ts';
 import { openEngine, type SyncDeps } from '../sync-runtime.ts';
 import { heartbeat, saveOutcome, saveProgress, transition } from './full-sync-lines.ts';
@@ -40,7 +41,14 @@ export async function runFullSyncLine(
     if (before.recommendation === 'CoupleRecords' && !before.startedAt) {
       const engine = await openEngine(deps);
       if (!engine.ok) throw new Error(engine.error.message);
-      await matchBasedCoupling(engine.value, m);
+      // Under the mapping's lock, like every writer of its couplings.
+      const coupled = await withMappingLock(
+        deps.db,
+        mapping,
+        () => matchBasedCoupling(engine.value, m),
+        { waitMs: LOCK_WAIT.background },
+      );
+      if (!coupled.ok) throw new Error(coupled.error.message);
     }
     let lastSaved = 0;
     let r = await runLocked();

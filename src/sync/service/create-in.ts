@@ -45,18 +45,18 @@ export async function createInCrm(
       })
     : [];
   const after = await couplingsByErpIds(ctx.db, m.erpTable, todo);
-  const failed = await failuresOf(ctx, jobs, 'erp_id');
-  return {
-    created: todo.flatMap((erpId) => {
-      const c = after.get(erpId);
-      return c && c.state === 'coupled' && c.lastResultToCrm === 'Success'
-        ? [{ erpId, crmId: c.crmId }]
-        : [];
-    }),
-    alreadyCoupled,
-    failed,
+  const created = todo.flatMap((erpId) => {
+    const c = after.get(erpId);
+    return c && c.state === 'coupled' && c.lastResultToCrm === 'Success'
+      ? [{ erpId, crmId: c.crmId }]
+      : [];
+  });
+  const failed = withJobFailure(
+    await failuresOf(ctx, jobs, 'erp_id'),
+    todo.filter((id) => !created.some((c) => c.erpId === id)),
     jobs,
-  };
+  );
+  return { created, alreadyCoupled, failed, jobs };
 }
 
 /** "Create in the ERP" from CRM rows: the mirror image of `createInCrm`. */
@@ -85,16 +85,29 @@ export async function createInErp(
       })
     : [];
   const after = await couplingsByCrmIds(ctx.db, m.crmEntity, todo);
-  const failed = await failuresOf(ctx, jobs, 'crm_id');
-  return {
-    created: todo.flatMap((crmId) => {
-      const c = after.get(crmId);
-      return c ? [{ erpId: c.erpId, crmId }] : [];
-    }),
-    alreadyCoupled,
-    failed,
+  const created = todo.flatMap((crmId) => {
+    const c = after.get(crmId);
+    return c && c.state === 'coupled' ? [{ erpId: c.erpId, crmId }] : [];
+  });
+  const failed = withJobFailure(
+    await failuresOf(ctx, jobs, 'crm_id'),
+    todo.filter((id) => !created.some((c) => c.crmId === id)),
     jobs,
-  };
+  );
+  return { created, alreadyCoupled, failed, jobs };
+}
+
+/** Records neither created nor failed on their own fail with their job when it failed as a whole. */
+function withJobFailure(
+  failed: { id: string; message: string }[],
+  notCreated: readonly string[],
+  jobs: readonly PassReport[],
+): { id: string; message: string }[] {
+  const job = jobs.find((j) => j.status === 'failed');
+  if (!job) return failed;
+  const message = `The synchronization job failed: ${job.message ?? 'unknown error'}`;
+  const listed = new Set(failed.map((f) => f.id));
+  return [...failed, ...notCreated.filter((id) => !listed.has(id)).map((id) => ({ id, message }))];
 }
 
 async function failuresOf(

@@ -127,9 +127,19 @@ export async function synchronizeNow(
       ctx.db,
       jobs.map((j) => j.jobId),
     );
+    // The outcome is the job's: a pass that failed as a whole (the CRM unreachable, say) wrote
+    // nothing for its records, even though none of them logged an error of its own.
+    const failedJob = jobs.find((j) => j.status === 'failed');
     for (const g of go) {
       const e = errors.get(g.erpId) ?? errors.get(g.crmId);
-      records.push(e ? { ...g, outcome: 'failed', message: e } : { ...g, outcome: 'synchronized' });
+      if (e) records.push({ ...g, outcome: 'failed', message: e });
+      else if (failedJob) {
+        records.push({
+          ...g,
+          outcome: 'failed',
+          message: `The synchronization job failed: ${failedJob.message ?? 'unknown error'}`,
+        });
+      } else records.push({ ...g, outcome: 'synchronized' });
     }
   }
   return ok({ direction, records, jobs, warnings });

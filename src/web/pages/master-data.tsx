@@ -10,6 +10,7 @@ import {
   mappingForErpTable,
 } from '../../integration/coupled-records.ts';
 import { setUpCoupling } from '../../integration/coupling-service.ts';
+import { LOCK_WAIT, withMappingLock } from '../../integration/mapping-lock.ts';
 import { openEngine } from '../../integration/sync-runtime.ts';
 import { AppError } from '../../shared/errors.ts';
 import type { Result } from '../../shared/result.ts';
@@ -344,7 +345,7 @@ function registerActions(web: FastifyInstance, { ctx }: WebDeps, list: MasterLis
     const m = await mappingOf(ctx, list);
     const engine = await engineFor(ctx);
     const report = must(
-      await performAdhoc(engine, m, {
+      await performAdhoc(ctx.db, engine, m, {
         kind: 'synchronizeNow',
         mapping: m.name,
         erpIds: ids,
@@ -366,7 +367,7 @@ function registerActions(web: FastifyInstance, { ctx }: WebDeps, list: MasterLis
     const m = await mappingOf(ctx, list);
     const engine = await engineFor(ctx);
     const report = must(
-      await performAdhoc(engine, m, { kind: 'createInCrm', mapping: m.name, erpIds: ids }),
+      await performAdhoc(ctx.db, engine, m, { kind: 'createInCrm', mapping: m.name, erpIds: ids }),
     ) as CreateInReport;
     return outcome(
       reply,
@@ -378,7 +379,7 @@ function registerActions(web: FastifyInstance, { ctx }: WebDeps, list: MasterLis
     const m = await mappingOf(ctx, list);
     const engine = await engineFor(ctx);
     const report = must(
-      await performAdhoc(engine, m, {
+      await performAdhoc(ctx.db, engine, m, {
         kind: 'matchBased',
         mapping: m.name,
         ...(ids.length > 0 ? { erpIds: ids } : {}),
@@ -389,7 +390,11 @@ function registerActions(web: FastifyInstance, { ctx }: WebDeps, list: MasterLis
   web.post(`${base}/uncouple`, async (request, reply) => {
     const ids = selected(parseInput(idsForm, request.body).ids);
     const m = await mappingOf(ctx, list);
-    const n = await uncouple(ctx.db, m, ids);
+    const n = must(
+      await withMappingLock(ctx.db, m.name, () => uncouple(ctx.db, m, ids), {
+        waitMs: LOCK_WAIT.request,
+      }),
+    );
     return outcome(
       reply,
       n > 0 ? (
@@ -405,7 +410,7 @@ function registerActions(web: FastifyInstance, { ctx }: WebDeps, list: MasterLis
     const m = await mappingOf(ctx, list);
     const engine = await engineFor(ctx);
     const result = must(
-      await setUpCoupling(engine, m, {
+      await setUpCoupling(ctx.db, engine, m, {
         erpId: id,
         crmName: input.crmName,
         synchronize: input.synchronize,

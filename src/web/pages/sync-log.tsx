@@ -256,7 +256,7 @@ export function registerSyncLogPages(web: FastifyInstance, { ctx, auth }: WebDep
     const ids = selected(request.body);
     const engine = await openEngine({ db: ctx.db, config: ctx.config, logger: ctx.logger });
     if (!engine.ok) throw AppError.from(engine.error);
-    const r = must(await retrySkipped(engine.value, ids));
+    const r = must(await retrySkipped(ctx.db, engine.value, ids));
     const records = r.results.flatMap((x) => x.records);
     const failed = records.filter((x) => x.outcome !== 'synchronized');
     reply.header('hx-trigger', 'list-changed');

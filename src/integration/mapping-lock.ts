@@ -1,0 +1,116 @@
+import pg from 'pg';
+import type { Db, Queryable } from '../db/db.ts';
+import { registerErrorCodes } from '../shared/errors.ts';
+import { failure, ok, type Result } from '../shared/result.ts';
+
+registerErrorCodes({ mapping_busy: 409 });
+
+// The same key every writer of a mapping's couplings takes: scheduled and queued runs, real-time
+// runs, the CLI, run now, synchronize now, create in CRM/ERP, match-based and manual coupling.
+const LOCK = "hashtext('kobling.sync:' || $1)";
+
+/** How long a caller waits for a mapping that is being synchronized. */
+export const LOCK_WAIT = {
+  /** Queued and real-time runs: not at all (the running one covers their changes). */
+  none: 0,
+  /** Requests (API, UI): a short wait, then 409 mapping_busy. */
+  request: 30_000,
+  /** Background work and the CLI: long enough for a normal run to end. */
+  background: 10 * 60_000,
+} as const;
+
+/**
+ * Runs `fn` holding the mapping's session advisory lock on a dedicated connection, so that only
+ * one process at a time writes the mapping's couplings. PostgreSQL releases the lock when the
+ * holder's connection ends, so a killed process never keeps it. Whoever takes the lock first
+ * marks the mapping's jobs still 'running' as abandoned: no live run can exist without the lock.
+ * When the lock stays taken for `waitMs`, the answer is `mapping_busy`.
+ */
+export async function withMappingLock<T>(
+  db: Db,
+  mapping: string,
+  fn: () => Promise<T>,
+  options: { waitMs: number; onWait?: () => void },
+): Promise<Result<T>> {
+  const pool = lockPool(db);
+  const deadline = Date.now() + options.waitMs;
+  let notified = false;
+  for (;;) {
+    const client = await pool.connect();
+    let holding = false;
+    let broken = false;
+    try {
+      const got = await client.query<{ got: boolean }>(
+        `SELECT pg_try_advisory_lock(${LOCK}) AS got`,
+        [mapping],
+      );
+      holding = got.rows[0]?.got === true;
+      if (holding) {
+        try {
+          await abandonRunningJobs(db, mapping);
+          return ok(await fn());
+        } finally {
+          await client.query(`SELECT pg_advisory_unlock(${LOCK})`, [mapping]).catch(() => {
+            broken = true;
+          });
+        }
+      }
+    } finally {
+      // A connection whose unlock failed may still hold the lock: destroy it rather than reuse it.
+      client.release(broken);
+    }
+    if (Date.now() >= deadline) {
+      return failure(
+        'mapping_busy',
+        `Mapping ${mapping} is being synchronized right now; try again when that run has finished`,
+      );
+    }
+    if (!notified) options.onWait?.();
+    notified = true;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+// Lock holders keep their connection for the whole run while the run itself queries through the
+// process's pool: taking lock connections from that same pool would let enough concurrent runs
+// hold every connection and wait for one more forever. So locks have their own small pool.
+const lockPools = new WeakMap<Db, pg.Pool>();
+function lockPool(db: Db): pg.Pool {
+  let pool = lockPools.get(db);
+  if (!pool) {
+    pool = new pg.Pool({
+      connectionString: db.url,
+      max: 32,
+      idleTimeoutMillis: 1000,
+      allowExitOnIdle: true,
+      application_name: 'kobling-locks',
+    });
+    pool.on('error', () => {});
+    lockPools.set(db, pool);
+  }
+  return pool;
+}
+
+/** Whether nobody holds the mapping's lock right now (checked by taking and releasing it). */
+export async function whileLockFree<T>(
+  db: Db,
+  mapping: string,
+  fn: () => Promise<T>,
+): Promise<{ free: boolean; value?: T }> {
+  const r = await withMappingLock(db, mapping, fn, { waitMs: 0 });
+  return r.ok ? { free: true, value: r.value } : { free: false };
+}
+
+/**
+ * Marks the mapping's jobs that are still 'running' as abandoned. Call only while holding the
+ * mapping's lock: then none of them can be alive. Returns how many there were.
+ */
+export async function abandonRunningJobs(db: Queryable, mapping: string): Promise<number> {
+  const r = await db.query(
+    `UPDATE integration.sync_jobs SET status = 'abandoned', finished_at = now(),
+       message = 'Abandoned: the process running it stopped before the job finished (the next run continues where it left off)'
+     WHERE mapping_name = $1 AND status = 'running'`,
+    [mapping],
+  );
+  return r.rowCount ?? 0;
+}
