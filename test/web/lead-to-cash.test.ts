@@ -25,7 +25,7 @@ before(async () => {
   for (const name of ['PAYMENT TERMS', 'SHIPMENT METHOD', 'SHIPPING AGENT'])
     await runMapping(ctx, mapping(name), { trigger: 'manual' });
   const jo = await ui.db.query<{ id: string }>("SELECT id FROM erp.salespeople WHERE code = 'JO'");
-  const coupled = await setUpCoupling(ctx, mapping('SALESPEOPLE'), {
+  const coupled = await setUpCoupling(ui.db, ctx, mapping('SALESPEOPLE'), {
     erpId: jo.rows[0]!.id,
     crmName: 'Jim Olive',
     synchronize: 'none',
