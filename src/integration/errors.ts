@@ -9,6 +9,7 @@ export const INTEGRATION_ERROR_CODES = {
   mapping_invalid: 400,
   line_busy: 409,
   job_queue_unavailable: 503,
+  mapping_busy: 409,
 } as const;
 
 type IntegrationCodes = typeof INTEGRATION_ERROR_CODES;

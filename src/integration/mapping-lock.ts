@@ -1,9 +1,7 @@
 import pg from 'pg';
 import type { Db, Queryable } from '../db/db.ts';
-import { registerErrorCodes } from '../shared/errors.ts';
 import { failure, ok, type Result } from '../shared/result.ts';
-
-registerErrorCodes({ mapping_busy: 409 });
+import './errors.ts';
 
 // The same key every writer of a mapping's couplings takes: scheduled and queued runs, real-time
 // runs, the CLI, run now, synchronize now, create in CRM/ERP, match-based and manual coupling.

@@ -1,5 +1,6 @@
 import type { Db, Queryable } from '../../db/db.ts';
 import { failure, ok, type Result } from '../../shared/result.ts';
+import './errors.ts';
 import { hashPassword } from './passwords.ts';
 import { ROLES, type Role, toUser, type User, type UserRow } from './users.ts';
 

@@ -2,15 +2,13 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../../app/context.ts';
-import { AppError, registerErrorCodes, unwrap } from '../../shared/errors.ts';
+import { AppError, unwrap } from '../../shared/errors.ts';
 import { issueApiToken } from './credentials.ts';
 import { currentUser } from './guard.ts';
 import { issuedTokenOut, tokenSettings } from './routes.ts';
 import { listTokens, revokeToken } from './tokens.ts';
 import { changeUser, deleteUser, listUsers } from './user-admin.ts';
 import { findUserRow, ROLES } from './users.ts';
-
-registerErrorCodes({ last_admin: 409 });
 
 const tags = ['auth'];
 const page = {
