@@ -1,5 +1,5 @@
 import { getEntity } from '../../erp/public-api.ts';
-import { failure, ok, type Result } from '../../shared/result.ts';
+import { ok, type Result } from '../../shared/result.ts';
 import { couplingsByCrmIds } from '../../sync/couplings/coupling-repo.ts';
 import { listCrmDocuments } from '../shared/crm-documents.ts';
 import { openCrm } from '../shared/crm-session.ts';
@@ -139,5 +139,3 @@ export async function autoCreateSalesOrders(
     docs.value.map((d) => d.id),
   );
 }
-
-export const unknownOrder = (id: string) => failure('not_found', `No CRM order ${id}`);
