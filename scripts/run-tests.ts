@@ -6,6 +6,8 @@
  *   npm test                       all tests
  *   npm run test:unit              only *.unit.test.ts (no database)
  *   npm test -- test/erp           only files under a folder (or single files)
+ *   npm run test:reliability       the reliability suite (test/reliability: crashes, concurrency,
+ *                                  bad input); left out of a plain `npm test`, run by .ci/run
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
@@ -17,16 +19,21 @@ const args = process.argv.slice(2);
 const unitOnly = args.includes('--unit');
 const roots = args.filter((a) => !a.startsWith('--'));
 
-function collect(target: string, out: string[]): void {
+// The reliability suite kills processes and runs for minutes: only when asked for by name.
+const RELIABILITY = path.join('test', 'reliability');
+
+function collect(target: string, out: string[], explicit = true): void {
   if (statSync(target).isDirectory()) {
-    for (const entry of readdirSync(target).sort()) collect(path.join(target, entry), out);
+    if (!explicit && path.normalize(target) === RELIABILITY) return;
+    for (const entry of readdirSync(target).sort()) collect(path.join(target, entry), out, explicit);
   } else if (target.endsWith('.test.ts')) {
     out.push(target);
   }
 }
 
 const files: string[] = [];
-for (const root of roots.length > 0 ? roots : ['test']) collect(root, files);
+if (roots.length > 0) for (const root of roots) collect(root, files);
+else collect('test', files, false);
 const selected = unitOnly ? files.filter((f) => f.endsWith('.unit.test.ts')) : files;
 if (selected.length === 0) {
   console.error('No test files found.');

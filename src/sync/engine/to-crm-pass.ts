@@ -13,6 +13,7 @@ import type { PassRunner, RunOptions } from './context.ts';
 import type { LookupTranslator } from './field-transfer.ts';
 import { recordWrites, saveProgress, type WriteRecord } from './job-log.ts';
 import { couplingLookups } from './lookups.ts';
+import { resolvePendingCreates } from './pending-creates.ts';
 import { countSettled, found, isCreating, planChunk, type RecordPlan } from './plan-records.ts';
 import { type ChunkReader, readChunk } from './read-chunk.ts';
 import { failRecord, type PassJob } from './record-failure.ts';
@@ -43,6 +44,8 @@ export const runToCrmPass: PassRunner = async (ctx, m, jobId, opts) => {
     ctx.onProgress?.(counters, seen.size, undefined);
   };
 
+  // Creates a killed or interrupted run left pending are settled before anything else.
+  await resolvePendingCreates(ctx, m, jobId, counters);
   if (opts.erpIds) {
     for (let i = 0; i < opts.erpIds.length; i += size) {
       const found = await ctx.erp.get(m.erpTable, opts.erpIds.slice(i, i + size));

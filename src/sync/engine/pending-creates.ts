@@ -1,0 +1,59 @@
+import { markSyncedMany } from '../couplings/coupling-repo.ts';
+import { passFailed } from '../errors.ts';
+import type { JobCounters, TableMapping } from '../model.ts';
+import type { EngineContext } from './context.ts';
+
+/**
+ * Resolves the creates a previous run left pending (a run killed, or the CRM gone, between
+ * recording the chosen CRM ids and confirming the `$batch`): a pending coupling whose CRM row
+ * exists was created — it becomes coupled with that row's version (the ERP side counts as not
+ * synchronized yet, so the pass compares the record again); one whose row is missing goes back
+ * into the retry set, unskipped, and is created with the same id by this pass. Without this, a
+ * re-sent create meets its own earlier row ("matching key values already exists") forever.
+ */
+export async function resolvePendingCreates(
+  ctx: EngineContext,
+  m: TableMapping,
+  jobId: string,
+  counters: JobCounters,
+): Promise<void> {
+  const pending = await ctx.db.query<{ id: string; crm_id: string }>(
+    `SELECT id, crm_id FROM integration.couplings
+     WHERE mapping_name = $1 AND state = 'pending' AND pending_side = 'crm' ORDER BY created_at, id`,
+    [m.name],
+  );
+  const size = ctx.chunkSize ?? 1000;
+  for (let i = 0; i < pending.rows.length; i += size) {
+    const chunk = pending.rows.slice(i, i + size);
+    const found = await ctx.crm.get(
+      m.crmEntity,
+      chunk.map((c) => c.crm_id),
+    );
+    if (!found.ok) {
+      throw passFailed(
+        'crm_read_failed',
+        `Checking pending creates of ${m.crmEntity} in the CRM failed: ${found.error.message}`,
+      );
+    }
+    const landed = chunk.filter((c) => found.value.has(c.crm_id));
+    await markSyncedMany(
+      ctx.db,
+      'ToIntegrationTable',
+      jobId,
+      landed.map((c) => ({
+        id: c.id,
+        erpSeq: null,
+        crmVersion: found.value.get(c.crm_id)!.version,
+      })),
+    );
+    counters.coupled += landed.length;
+    const missing = chunk.filter((c) => !found.value.has(c.crm_id)).map((c) => c.id);
+    if (missing.length > 0) {
+      await ctx.db.query(
+        `UPDATE integration.couplings SET skipped = false, last_result_to_crm = 'Failure', updated_at = now()
+         WHERE id = ANY($1::uuid[])`,
+        [missing],
+      );
+    }
+  }
+}

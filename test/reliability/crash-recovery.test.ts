@@ -1,0 +1,130 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { saveConnection } from '../../src/integration/connection-service.ts';
+import { createLogger } from '../../src/shared/logger.ts';
+import { setConnectionState } from '../../src/sync/connection/connection-repo.ts';
+import { runKobling, spawnKobling } from '../helpers/cli.ts';
+import { testConfig } from '../helpers/server.ts';
+import { type SyncFixture, startSyncFixture } from '../sync/sync-fixture.ts';
+
+// The CLI's `kobling sync` against the fixture's database and CRM emulator: killed with SIGKILL in
+// the middle of its `$batch` of creates, then run until it has nothing left to do.
+const SECRET_KEY = 'r'.repeat(40);
+const N = 3000;
+let fx: SyncFixture;
+let env: Record<string, string>;
+
+before(async () => {
+  fx = await startSyncFixture();
+  const config = testConfig({ KOBLING_SECRET_KEY: SECRET_KEY });
+  await saveConnection(
+    { db: fx.db, config, logger: createLogger('silent') },
+    {
+      crmUrl: fx.emulator.baseUrl,
+      authorityUrl: fx.emulator.authority,
+      tenantId: fx.emulator.tenantId,
+      clientId: fx.credentials.clientId,
+      clientSecret: fx.credentials.clientSecret,
+    },
+  );
+  await setConnectionState(fx.db, { enabled: true });
+  await fx.setMapping({
+    ...fx.mapping('CUSTOMER'),
+    syncOnlyCoupled: false,
+    direction: 'ToIntegrationTable',
+  });
+  await fx.db.query(
+    `INSERT INTO erp.customers (number, display_name, city)
+     SELECT 'K' || lpad(g::text, 5, '0'), 'Crash test customer ' || g, 'Bergen' FROM generate_series(1, $1) g`,
+    [N],
+  );
+  env = { DATABASE_URL: fx.db.url, KOBLING_SECRET_KEY: SECRET_KEY };
+});
+after(async () => {
+  await fx?.close();
+});
+
+const count = async (sql: string, params: unknown[] = []) =>
+  (await fx.db.query<{ n: number }>(sql, params)).rows[0]!.n;
+
+test('kobling sync killed mid-$batch: the next runs couple every record exactly once, none skipped, no duplicate', async () => {
+  const first = spawnKobling(['sync', 'CUSTOMER'], env);
+  // Kill it once creates are pending (ids chosen, $batch on its way) but before the run is done.
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const pending = await count(
+      "SELECT count(*)::int AS n FROM integration.couplings WHERE mapping_name = 'CUSTOMER' AND state = 'pending'",
+    );
+    if (pending > 0) break;
+    assert.ok(Date.now() < deadline, `no pending creates appeared:\n${first.output()}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  first.child.kill('SIGKILL');
+  await first.exited();
+  const inFlight = await count(
+    "SELECT count(*)::int AS n FROM integration.couplings WHERE mapping_name = 'CUSTOMER' AND state = 'pending'",
+  );
+  assert.ok(inFlight > 0, 'the kill left pending creates behind');
+
+  let quiet = false;
+  for (let run = 0; run < 4 && !quiet; run++) {
+    const r = await runKobling(['sync', 'CUSTOMER', '--json'], env);
+    assert.equal(r.code, 0, r.output);
+    assert.doesNotMatch(r.output, /duplicate key|already exists|0x80040237/i, r.output);
+    const reports = JSON.parse(r.output.slice(r.output.indexOf('['))) as {
+      counters: Record<string, number>;
+    }[];
+    quiet = reports.every((p) => p.counters.inserted === 0 && p.counters.failed === 0);
+  }
+  assert.ok(quiet, 'the runs settle');
+  assert.equal(
+    await count(
+      "SELECT count(*)::int AS n FROM integration.couplings WHERE mapping_name = 'CUSTOMER' AND state = 'coupled' AND NOT skipped",
+    ),
+    N,
+    'every record coupled, none skipped',
+  );
+  assert.equal(
+    await count(
+      "SELECT count(*)::int AS n FROM integration.couplings WHERE mapping_name = 'CUSTOMER' AND (state <> 'coupled' OR skipped)",
+    ),
+    0,
+  );
+  const accounts = await fx.db.query<{ n: number; names: number }>(
+    `SELECT count(*)::int AS n, count(DISTINCT data->>'name')::int AS names FROM crm.records
+     WHERE entity = 'account' AND data->>'name' LIKE 'Crash test customer %'`,
+  );
+  assert.equal(accounts.rows[0]!.n, N, 'one CRM account per customer: no duplicate');
+  assert.equal(accounts.rows[0]!.names, N);
+  assert.equal(
+    await count(
+      "SELECT count(*)::int AS n FROM integration.sync_jobs WHERE mapping_name = 'CUSTOMER' AND status = 'running'",
+    ),
+    0,
+    'the killed run is no longer shown as running',
+  );
+  assert.ok(
+    (await count(
+      "SELECT count(*)::int AS n FROM integration.sync_jobs WHERE mapping_name = 'CUSTOMER' AND status = 'abandoned'",
+    )) >= 1,
+    'the killed run is marked abandoned',
+  );
+});
+
+test('concurrent CLI syncs of one mapping: no raw database error, no duplicate', async () => {
+  await fx.db.query(
+    `INSERT INTO erp.customers (number, display_name, city)
+     SELECT 'P' || lpad(g::text, 5, '0'), 'Parallel customer ' || g, 'Bodø' FROM generate_series(1, 500) g`,
+  );
+  const runs = await Promise.all([1, 2, 3].map(() => runKobling(['sync', 'CUSTOMER'], env)));
+  for (const r of runs) {
+    assert.equal(r.code, 0, r.output);
+    assert.doesNotMatch(r.output, /duplicate key|violates|error/i, r.output);
+  }
+  const accounts = await fx.db.query<{ n: number; names: number }>(
+    `SELECT count(*)::int AS n, count(DISTINCT data->>'name')::int AS names FROM crm.records
+     WHERE entity = 'account' AND data->>'name' LIKE 'Parallel customer %'`,
+  );
+  assert.equal(accounts.rows[0]!.n, 500);
+  assert.equal(accounts.rows[0]!.names, 500);
+});
