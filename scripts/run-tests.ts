@@ -25,7 +25,8 @@ const RELIABILITY = path.join('test', 'reliability');
 function collect(target: string, out: string[], explicit = true): void {
   if (statSync(target).isDirectory()) {
     if (!explicit && path.normalize(target) === RELIABILITY) return;
-    for (const entry of readdirSync(target).sort()) collect(path.join(target, entry), out, explicit);
+    for (const entry of readdirSync(target).sort())
+      collect(path.join(target, entry), out, explicit);
   } else if (target.endsWith('.test.ts')) {
     out.push(target);
   }
