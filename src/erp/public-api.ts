@@ -6,11 +6,10 @@ import './errors.ts';
  */
 
 import { dec } from '../shared/money.ts';
-import { failure, ok, type Result } from '../shared/result.ts';
+import { failure, ok } from '../shared/result.ts';
 import { entity } from './catalog/catalog.ts';
-import type { ApiRecord, ListQuery } from './query/list-query.ts';
+import type { ListQuery } from './query/list-query.ts';
 import {
-  countRecords,
   createRecord,
   deleteRecord,
   findRecord,
@@ -71,44 +70,13 @@ export {
   postSalesOrder,
 } from './posting/post-sales-order.ts';
 export { postingCounts } from './posting/posting-counts.ts';
+export { listEntityPage } from './query/list-page.ts';
 export type { ApiRecord, ListQuery } from './query/list-query.ts';
 export type { DbOrTx } from './records/transactions.ts';
 
 /** Lists any entity set by its API name with OData options ($filter, $top, …). */
 export const listEntities = (db: DbOrTx, set: string, q: ListQuery = {}) =>
   listRecords(db, entity(set), q);
-/**
- * One page of an entity set and how many rows match in all, for lists people page through.
- * `search` looks for the text, ignoring case, in the number/code and the name; `extra` is a fixed
- * SQL condition on the row aliased `t` (its parameters numbered from $1).
- */
-export async function listEntityPage(
-  db: DbOrTx,
-  set: string,
-  q: ListQuery & { search?: string },
-  extra?: { sql: string; params: unknown[] },
-): Promise<Result<{ rows: ApiRecord[]; total: number }>> {
-  const def = entity(set);
-  const conditions = extra?.sql ? [extra.sql] : [];
-  const params = [...(extra?.params ?? [])];
-  const search = q.search?.trim();
-  if (search) {
-    const columns = def.fields.filter((x) =>
-      ['number', 'code', 'displayName', 'name'].includes(x.name),
-    );
-    if (columns.length > 0) {
-      params.push(`%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
-      conditions.push(`(${columns.map((x) => `${x.sql} ILIKE $${params.length}`).join(' OR ')})`);
-    }
-  }
-  const condition = conditions.length ? { sql: conditions.join(' AND '), params } : undefined;
-  const { search: _search, ...query } = q;
-  const rows = await listRecords(db, def, query, condition);
-  if (!rows.ok) return rows;
-  const total = await countRecords(db, def, query, condition);
-  if (!total.ok) return total;
-  return ok({ rows: rows.value, total: total.value });
-}
 /** One record of an entity set by id. */
 export const getEntity = (db: DbOrTx, set: string, id: string) => getRecord(db, entity(set), id);
 /** One record by a unique field, e.g. `findEntity(db, 'customers', 'number', 'C00010')`. */

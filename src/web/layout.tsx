@@ -48,6 +48,7 @@ export const NAVIGATION: readonly {
     title: 'Integration',
     entries: [
       { href: '/integration/mappings', label: 'Table mappings' },
+      { href: '/integration/full-sync', label: 'Full synchronization' },
       { href: '/integration/log', label: 'Synchronization log' },
       { href: '/integration/skipped', label: 'Skipped records' },
     ],

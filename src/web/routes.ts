@@ -14,6 +14,7 @@ import { registerCrmCards } from './pages/crm-cards.tsx';
 import { crmViewAvailable } from './pages/crm-client.ts';
 import { registerCrmPickupPages } from './pages/crm-pickup.tsx';
 import { registerCrmLists } from './pages/crm-view.tsx';
+import { registerFullSyncPage } from './pages/full-sync.tsx';
 import { registerHomePage } from './pages/home.tsx';
 import { registerLoginPages } from './pages/login.tsx';
 import { registerMappingPages } from './pages/mappings.tsx';
@@ -55,6 +56,7 @@ const PAGES: readonly ((web: FastifyInstance, deps: WebDeps) => void)[] = [
   registerPostedInvoicesPage,
   registerMappingPages,
   registerSyncLogPages,
+  registerFullSyncPage,
   registerCrmPickupPages,
   registerCrmLists,
   registerCrmCards,

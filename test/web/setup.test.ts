@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { generateLines } from '../../src/integration/full-sync/full-sync-service.ts';
 import { browserUnavailable, logIn, openBrowser, type TestBrowser } from './browser.ts';
 import { PASSWORD, startUiFixture, type UiFixture } from './ui-fixture.ts';
 
@@ -198,4 +199,23 @@ test('synchronization log and skipped records: jobs with counters, a job’s err
     'SELECT count(*)::int AS n FROM integration.couplings WHERE skipped',
   );
   assert.equal(left.rows[0]?.n, 0);
+});
+
+test('full synchronization review: lines with recommendation and status; Start needs the workers of kobling start', {
+  skip,
+}, async () => {
+  const deps = { db: ui.db, config: ui.server.ctx.config, logger: ui.server.ctx.logger };
+  const lines = await generateLines(deps);
+  assert.ok(lines.ok);
+  const { page } = admin;
+  await page.goto(`${ui.baseUrl}/integration/full-sync`);
+  await page.getByRole('row', { name: /^CUSTOMER/ }).waitFor();
+  assert.match(
+    (await page.locator('#full-sync').textContent()) ?? '',
+    /Full synchronization|Couple records|Nothing to do/,
+  );
+  await admin.shot('full-synchronization-review');
+  page.once('dialog', (d) => d.accept());
+  await page.getByRole('button', { name: 'Start' }).click();
+  await page.locator('#flash [role=alert]').getByText('runs no job queue').waitFor();
 });

@@ -6,6 +6,7 @@ import {
   saveConnection,
   testConnection,
 } from '../../integration/connection-service.ts';
+import { startFullSync } from '../../integration/full-sync/full-sync-service.ts';
 import { startMappingRun } from '../../integration/mapping-runs.ts';
 import { updateMapping } from '../../integration/mapping-service.ts';
 import { publicConnection } from '../../sync/connection/connection-repo.ts';
@@ -221,6 +222,13 @@ export function registerAssistedSetupPage(web: FastifyInstance, deps: WebDeps): 
     return reply.status(204).send();
   });
   web.post('/setup/assisted/run', { config: ADMIN }, async (_request, reply) => {
+    // With workers (kobling start) the integration's full synchronization runs the lines; a
+    // server without a job queue synchronizes the chosen mappings itself, one after another.
+    if (ctx.boss) {
+      must(await startFullSync(syncDeps, ctx.boss));
+      reply.header('hx-redirect', '/integration/full-sync');
+      return reply.status(204).send();
+    }
     const chosen = (await listMappings(ctx.db)).filter((m) => m.jobEnabled).map((m) => m.name);
     const run = await startMappingRun(syncDeps, chosen, {
       full: true,

@@ -1,0 +1,204 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import {
+  type ReviewLine,
+  restartLine,
+  reviewLines,
+  startFullSync,
+} from '../../integration/full-sync/full-sync-service.ts';
+import { AppError } from '../../shared/errors.ts';
+import type { Result } from '../../shared/result.ts';
+import { ActionBar } from '../components/action-bar.tsx';
+import { SuccessBanner } from '../components/banner.tsx';
+import { ProgressBar } from '../components/progress.tsx';
+import { parseInput } from '../form.ts';
+import { Layout } from '../layout.tsx';
+import { sendHtml, viewOf } from '../view.ts';
+import { isAdmin } from '../web-auth.ts';
+import type { WebDeps } from '../web-deps.ts';
+
+function must<T>(r: Result<T>): T {
+  if (!r.ok) throw AppError.from(r.error);
+  return r.value;
+}
+
+const ADMIN = { roles: ['admin'] as const };
+const RECOMMENDATION: Record<string, string> = {
+  FullSynchronization: 'Full synchronization',
+  CoupleRecords: 'Couple records',
+  NoRecords: 'Nothing to do',
+};
+const active = (lines: readonly ReviewLine[]) =>
+  lines.some((l) => l.status === 'Queued' || l.status === 'Running');
+
+/** The review lines: recommendation, status and progress per mapping, and Restart. */
+function ReviewTable(props: { lines: readonly ReviewLine[]; admin: boolean }) {
+  const finished = props.lines.filter((l) => ['Finished', 'NotNeeded'].includes(l.status)).length;
+  return (
+    <>
+      <ProgressBar done={finished} total={props.lines.length} label="Lines finished" />
+      <table>
+        <caption class="visually-hidden">Full synchronization lines</caption>
+        <thead>
+          <tr>
+            <th scope="col">Mapping</th>
+            <th scope="col">Direction</th>
+            <th scope="col">Recommendation</th>
+            <th scope="col" class="num">
+              ERP / CRM records
+            </th>
+            <th scope="col">Status</th>
+            <th scope="col">Progress</th>
+            <th scope="col">Waiting for / message</th>
+            {props.admin ? <th scope="col">Action</th> : ''}
+          </tr>
+        </thead>
+        <tbody>
+          {props.lines.map((l) => (
+            <tr>
+              <td safe>{l.mapping}</td>
+              <td safe>{l.direction}</td>
+              <td safe>{RECOMMENDATION[l.recommendation] ?? l.recommendation}</td>
+              <td class="num" safe>{`${l.erpCount ?? '—'} / ${l.crmCount ?? '—'}`}</td>
+              <td safe>{l.status}</td>
+              <td>
+                <ProgressBar done={l.done} total={l.total} label="Records" />
+              </td>
+              <td safe>
+                {l.waitingFor.length ? `Waits for ${l.waitingFor.join(', ')}` : (l.message ?? '')}
+              </td>
+              {props.admin ? (
+                <td>
+                  {['Failed', 'Finished', 'NotNeeded'].includes(l.status) ? (
+                    <button
+                      type="button"
+                      hx-post={`/integration/full-sync/lines/${encodeURIComponent(l.mapping)}/restart`}
+                      hx-target="#flash"
+                      aria-label={`Restart ${l.mapping}`}
+                    >
+                      Restart
+                    </button>
+                  ) : (
+                    ''
+                  )}
+                </td>
+              ) : (
+                ''
+              )}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </>
+  );
+}
+
+/**
+ * Full synchronization review: the lines of the integration's full synchronization with their
+ * recommendation and live progress (server-sent events while lines are queued or running),
+ * *Start* and *Restart*. The workers of `kobling start` / `kobling worker` run the lines.
+ */
+export function registerFullSyncPage(web: FastifyInstance, deps: WebDeps): void {
+  const { ctx, auth } = deps;
+  const syncDeps = { db: ctx.db, config: ctx.config, logger: ctx.logger };
+  const boss = () => {
+    if (!ctx.boss)
+      throw new AppError(
+        'job_queue_unavailable',
+        'This server runs no job queue; start Kobling with `kobling start` so workers can run the full synchronization',
+      );
+    return ctx.boss;
+  };
+  web.get('/integration/full-sync', async (request, reply) => {
+    const view = viewOf(request, auth);
+    const lines = await reviewLines(syncDeps);
+    const admin = isAdmin(view.user);
+    return sendHtml(
+      reply,
+      <Layout view={view} title="Full synchronization review">
+        {admin ? (
+          <ActionBar label="Full synchronization">
+            <button
+              type="button"
+              class="primary"
+              hx-post="/integration/full-sync/start"
+              hx-target="#flash"
+              hx-confirm="Start the full synchronization of every mapping?"
+            >
+              Start
+            </button>
+          </ActionBar>
+        ) : (
+          ''
+        )}
+        {lines.length === 0 ? (
+          <p class="hint">
+            No full synchronization has been started yet. *Start* works out a line per mapping with
+            its recommendation.
+          </p>
+        ) : (
+          ''
+        )}
+        <div
+          id="full-sync"
+          data-events={active(lines) ? '/integration/full-sync/events' : undefined}
+          aria-live="polite"
+        >
+          <ReviewTable lines={lines} admin={admin} />
+        </div>
+      </Layout>,
+    );
+  });
+  web.get('/integration/full-sync/events', async (request, reply) => {
+    const admin = isAdmin(viewOf(request, auth).user);
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+    });
+    let closed = false;
+    request.raw.on('close', () => {
+      closed = true;
+    });
+    while (!closed) {
+      const lines = await reviewLines(syncDeps);
+      const html = await (<ReviewTable lines={lines} admin={admin} />);
+      const event = active(lines) ? 'progress' : 'done';
+      res.write(
+        `event: ${event}\n${html
+          .split('\n')
+          .map((l) => `data: ${l}`)
+          .join('\n')}\n\n`,
+      );
+      if (event === 'done') break;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    res.end();
+  });
+  web.post('/integration/full-sync/start', { config: ADMIN }, async (_request, reply) => {
+    const r = must(await startFullSync(syncDeps, boss()));
+    reply.header('hx-refresh', 'true');
+    return sendHtml(
+      reply,
+      <SuccessBanner
+        message={`Full synchronization started: ${r.queued.length} line(s) queued, the others follow their parents.`}
+      />,
+    );
+  });
+  web.post<{ Params: { mapping: string } }>(
+    '/integration/full-sync/lines/:mapping/restart',
+    { config: ADMIN },
+    async (request, reply) => {
+      const mapping = parseInput(z.string().min(1).max(30), request.params.mapping);
+      must(await restartLine(syncDeps, boss(), mapping));
+      reply.header('hx-refresh', 'true');
+      return sendHtml(
+        reply,
+        <SuccessBanner
+          message={`The line ${mapping} starts again as soon as its parents are done.`}
+        />,
+      );
+    },
+  );
+}
