@@ -9,6 +9,15 @@ import { errorBody } from './error-handler.ts';
  * the job queue's tables answer, and an enabled CRM connection answers; otherwise 503 naming the
  * failing check.
  */
+/** A readiness check that does not answer in time is a failed check, never a hung probe. */
+function within<T>(ms: number, what: string, p: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms / 1000} s`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
 export function registerHealthRoutes(app: FastifyInstance, ctx: AppContext): void {
   app.get(
     '/health',
@@ -24,7 +33,7 @@ export function registerHealthRoutes(app: FastifyInstance, ctx: AppContext): voi
     async (_req, reply) => {
       const checks: Record<string, string> = {};
       try {
-        const pending = await pendingMigrations(ctx.db);
+        const pending = await within(5000, 'The database', pendingMigrations(ctx.db));
         if (pending.length > 0) {
           return reply.status(503).send(
             errorBody('not_ready', `${pending.length} migration(s) not applied yet`, {
@@ -35,11 +44,14 @@ export function registerHealthRoutes(app: FastifyInstance, ctx: AppContext): voi
         checks.database = 'ok';
       } catch (err) {
         ctx.logger.warn({ err }, 'readiness check failed');
-        return reply.status(503).send(errorBody('not_ready', 'The database is not reachable'));
+        return reply
+          .status(503)
+          .send(errorBody('not_ready', `The database is not reachable: ${(err as Error).message}`));
       }
       try {
         // Only a process that runs the job queue checks it (test servers and tools run without).
-        if (ctx.boss) await ctx.db.query('SELECT version FROM pgboss.version');
+        if (ctx.boss)
+          await within(5000, 'The job queue', ctx.db.query('SELECT version FROM pgboss.version'));
         checks.jobQueue = ctx.boss ? 'ok' : 'not used';
       } catch (err) {
         ctx.logger.warn({ err }, 'job queue readiness check failed');
@@ -49,7 +61,9 @@ export function registerHealthRoutes(app: FastifyInstance, ctx: AppContext): voi
             errorBody('not_ready', 'The job queue (schema pgboss) is not available', { checks }),
           );
       }
-      const crm = await crmHealth({ ...ctx });
+      const crm = await within(8000, 'The CRM check', crmHealth({ ...ctx })).catch(
+        (err: Error) => ({ state: 'failing' as const, reason: err.message }),
+      );
       checks.crm = crm.state;
       if (crm.state === 'failing')
         return reply.status(503).send(errorBody('not_ready', crm.reason, { checks }));

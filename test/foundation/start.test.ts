@@ -10,12 +10,16 @@ after(() => rmSync(dataDir, { recursive: true, force: true }));
 
 async function waitReady(base: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
+  let last = '';
   while (Date.now() < deadline) {
-    const res = await fetch(`${base}/ready`).catch(() => undefined);
+    const res = await fetch(`${base}/ready`, { signal: AbortSignal.timeout(10_000) }).catch(
+      () => undefined,
+    );
     if (res?.status === 200) return;
+    last = res ? `${res.status} ${await res.text()}` : 'no answer';
     await new Promise((r) => setTimeout(r, 250));
   }
-  throw new Error(`${base}/ready did not answer 200 within ${timeoutMs} ms`);
+  throw new Error(`${base}/ready did not answer 200 within ${timeoutMs} ms: ${last}`);
 }
 
 test('`kobling start` on the embedded database answers /health, and a second start reuses the data', async () => {
@@ -32,7 +36,7 @@ test('`kobling start` on the embedded database answers /health, and a second sta
   const [, password] = (await first.waitFor(/admin \/ (\S+)/, 60_000)) as RegExpMatchArray;
   await first.waitFor(/Press Ctrl\+C to stop/, 60_000);
   assert.equal((await fetch(`${base}/health`)).status, 200);
-  await waitReady(base, 10_000);
+  await waitReady(base, 30_000);
   const tokenRes = await fetch(`${base}/api/auth/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },

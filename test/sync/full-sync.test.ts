@@ -3,7 +3,7 @@ import { after, before, test } from 'node:test';
 import { type PgBoss, startJobQueue, startWorkers } from '../../src/db/job-queue.ts';
 import { saveConnection } from '../../src/integration/connection-service.ts';
 import { fullSyncJob } from '../../src/integration/full-sync/full-sync-job.ts';
-import { listLines, transition } from '../../src/integration/full-sync/full-sync-lines.ts';
+import { transition } from '../../src/integration/full-sync/full-sync-lines.ts';
 import {
   advance,
   restartLine,
@@ -60,8 +60,17 @@ after(async () => {
 async function settled(timeoutMs = 120_000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const lines = await listLines(fx.db);
-    if (lines.every((l) => !['Queued', 'Running'].includes(l.status))) return lines;
+    // Settled: nothing queued or running, and no pending line that could start (a line that just
+    // finished hands its children to the workers a moment later).
+    const lines = await reviewLines(deps);
+    if (
+      lines.every(
+        (l) =>
+          !['Queued', 'Running'].includes(l.status) &&
+          (l.status !== 'Pending' || l.waitingFor.length > 0),
+      )
+    )
+      return lines;
     if (Date.now() > deadline)
       assert.fail(`not settled: ${JSON.stringify(lines.map((l) => [l.mapping, l.status]))}`);
     await new Promise((r) => setTimeout(r, 300));

@@ -7,7 +7,9 @@ export type CrmHealth =
   | { readonly state: 'failing'; readonly reason: string };
 
 const CACHE_MS = 15_000;
-const TIMEOUT_MS = 3_000;
+// A failing answer is kept only briefly, so a CRM that is back shows ready at once.
+const FAILURE_CACHE_MS = 2_000;
+const TIMEOUT_MS = 5_000;
 const cache = new Map<string, { at: number; value: CrmHealth }>();
 
 /**
@@ -17,7 +19,8 @@ const cache = new Map<string, { at: number; value: CrmHealth }>();
 export async function crmHealth(deps: SyncDeps & { clock: Clock }): Promise<CrmHealth> {
   const now = deps.clock.now().getTime();
   const cached = cache.get(deps.db.url);
-  if (cached && now - cached.at < CACHE_MS) return cached.value;
+  if (cached && now - cached.at < (cached.value.state === 'failing' ? FAILURE_CACHE_MS : CACHE_MS))
+    return cached.value;
   const value = await check(deps);
   cache.set(deps.db.url, { at: now, value });
   return value;

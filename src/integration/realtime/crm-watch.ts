@@ -113,11 +113,12 @@ export async function startCrmWatch(
     await refresh().catch(handle);
     if (!stopped) timer = setTimeout(loop, refreshMs);
   };
-  await loop();
+  const first = loop();
 
   return {
     async stop() {
       stopped = true;
+      await first;
       if (timer) clearTimeout(timer);
       stopWatching();
       await conn?.end().catch((err) => deps.logger.debug({ err }, 'watch connection close failed'));

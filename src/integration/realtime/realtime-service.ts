@@ -8,6 +8,7 @@ import { clientSettings, dataverseClientFor, type SyncDeps } from '../sync-runti
 import { type Coalescer, createCoalescer } from './coalescer.ts';
 import { type Poller, startCrmPoller } from './crm-poller.ts';
 import { listRealtimeMappings, type RealtimeMapping } from './realtime-settings.ts';
+import { runSlots } from './run-slots.ts';
 
 /** The ERP's change capture notifies this channel with the table name (src/erp/migrations). */
 export const ERP_CHANGE_CHANNEL = 'kobling_erp_change';
@@ -20,6 +21,8 @@ export interface RealtimeOptions {
   /** How often mappings and leadership are re-read (switches, a leader that went away). */
   readonly refreshMs: number;
   readonly busyRetryMs: number;
+  /** Real-time runs at once in this process. */
+  readonly concurrency: number;
 }
 
 export const defaultRealtimeOptions: RealtimeOptions = {
@@ -29,6 +32,7 @@ export const defaultRealtimeOptions: RealtimeOptions = {
   maxPollMs: 60_000,
   refreshMs: 5000,
   busyRetryMs: 300,
+  concurrency: 2,
 };
 
 export interface RealtimeDeps extends SyncDeps {
@@ -72,10 +76,13 @@ export async function startRealtime(
   let refreshing: Promise<void> | undefined;
   // Runs in progress, so stopping waits for them before the database pool closes.
   const inflight = new Set<Promise<unknown>>();
+  const withSlot = runSlots(o.concurrency);
 
   const run = (name: string, only: PassDirection) => async (firstSeen: Date) => {
     realtimeRuns.inc({ mapping: name, direction: only });
-    const running = runMappingJob(deps, { mapping: name, trigger: 'realtime', only });
+    const running = withSlot(() =>
+      runMappingJob(deps, { mapping: name, trigger: 'realtime', only }),
+    );
     inflight.add(running);
     const r = await running.finally(() => inflight.delete(running));
     if (r.busy) return 'busy' as const;
@@ -186,12 +193,14 @@ export async function startRealtime(
     refreshing = undefined;
     if (!stopped) refreshTimer = setTimeout(loop, o.refreshMs);
   };
-  await loop();
+  // The first refresh runs in the background: a process's start never waits on the CRM.
+  const first = loop();
 
   return {
     led: () => [...led.keys()].sort(),
     async stop() {
       stopped = true;
+      await first;
       if (refreshTimer) clearTimeout(refreshTimer);
       await refreshing;
       for (const name of [...led.keys()]) release(name);
