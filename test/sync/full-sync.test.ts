@@ -13,6 +13,7 @@ import {
 import { scheduleDueMappings } from '../../src/integration/sync-jobs.ts';
 import { createLogger } from '../../src/shared/logger.ts';
 import { setConnectionState } from '../../src/sync/connection/connection-repo.ts';
+import { spawnKobling } from '../helpers/cli.ts';
 import { testConfig } from '../helpers/server.ts';
 import { type SyncFixture, startSyncFixture } from './sync-fixture.ts';
 
@@ -177,4 +178,18 @@ test('a failed parent holds its children with the reason; restart after the fix 
   assert.equal(busy, undefined, 'a finished line cannot jump to running');
   const again = await advance(deps, boss);
   assert.deepEqual(again, [], 'nothing left to start');
+});
+
+test('`kobling sync full --json` starts, follows and prints the lines', async () => {
+  await restartLine(deps, boss, 'CUSTOMER');
+  const cli = spawnKobling(['sync', 'full', '--json'], {
+    DATABASE_URL: fx.db.url,
+    KOBLING_SECRET_KEY: 'f'.repeat(40),
+  });
+  assert.equal(await cli.exited(), 0, cli.output());
+  const printed = JSON.parse(cli.output().slice(cli.output().indexOf('['))) as {
+    mapping: string;
+    status: string;
+  }[];
+  assert.equal(printed.find((l) => l.mapping === 'CUSTOMER')?.status, 'Finished');
 });

@@ -8,6 +8,7 @@ import { COUNTER_NAMES } from '../../sync/model.ts';
 import { listCouplings, listErrors, listJobs, mappingStats } from '../../sync/queries.ts';
 import { type CliEnv, configFrom, printResult } from '../cli-context.ts';
 import { openRuntime, type Runtime } from '../runtime.ts';
+import { runFullSyncCommand } from './full-sync.ts';
 
 const COUNTERS = COUNTER_NAMES;
 
@@ -84,11 +85,13 @@ export function registerIntegrationCommands(program: Command, cli: CliEnv): void
   program
     .command('sync <mapping>')
     .description(
-      'Synchronize the modified records of a mapping now, in this process, with progress',
+      'Synchronize the modified records of a mapping now, in this process, with progress; `kobling sync full` runs the full synchronization on the workers and follows it',
     )
-    .option('--json', 'print the job reports as JSON')
+    .option('--json', 'print the job reports (or the full synchronization lines) as JSON')
     .action((name: string, opts: { json?: boolean }) =>
-      withRuntime(cli, async ({ ctx }) => {
+      withRuntime(cli, async (rt) => {
+        if (name.toLowerCase() === 'full') return runFullSyncCommand(cli, rt, opts);
+        const { ctx } = rt;
         const engine = await openEngine({ db: ctx.db, config: ctx.config, logger: ctx.logger });
         if (!engine.ok) throw AppError.from(engine.error);
         const m = await getMapping(ctx.db, name.toUpperCase());

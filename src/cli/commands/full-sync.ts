@@ -1,0 +1,90 @@
+import { startJobQueue } from '../../db/job-queue.ts';
+import type { ReviewLine } from '../../integration/full-sync/full-sync-service.ts';
+import { reviewLines, startFullSync } from '../../integration/full-sync/full-sync-service.ts';
+import { AppError } from '../../shared/errors.ts';
+import { type CliEnv, printResult } from '../cli-context.ts';
+import type { Runtime } from '../runtime.ts';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const ACTIVE = new Set(['Queued', 'Running']);
+
+function bar(l: ReviewLine, now: number): string {
+  const c = l.counters;
+  const total = l.total ?? l.erpCount ?? 0;
+  const share = total > 0 ? Math.min(1, l.done / total) : l.status === 'Finished' ? 1 : 0;
+  const filled = Math.round(share * 20);
+  const seconds = l.startedAt ? Math.max(0.001, (now - new Date(l.startedAt).getTime()) / 1000) : 0;
+  const rate = l.status === 'Running' && seconds > 0 ? l.done / seconds : 0;
+  const eta = rate > 0 && total > l.done ? `${Math.round((total - l.done) / rate)} s left` : '';
+  const detail =
+    l.status === 'Pending' && l.waitingFor.length > 0
+      ? `waiting for ${l.waitingFor.join(', ')}`
+      : l.status === 'Running' || l.status === 'Finished' || l.status === 'Failed'
+        ? `${l.done}/${total} · +${c.inserted ?? 0} ~${c.modified ?? 0} ✗${c.failed ?? 0}${rate ? ` · ${Math.round(rate)}/s` : ''}${eta ? ` · ${eta}` : ''}${l.status === 'Failed' ? ` · ${l.message ?? ''}` : ''}`
+        : (l.message ?? '');
+  return `${l.mapping.padEnd(20)} ${l.status.padEnd(10)} [${'#'.repeat(filled)}${'.'.repeat(20 - filled)}] ${detail}`;
+}
+
+/**
+ * `kobling sync full`: starts the full synchronization (the workers run its lines) and follows it
+ * with a progress bar per line until every line has finished, failed or waits on a failed parent.
+ */
+export async function runFullSyncCommand(
+  cli: CliEnv,
+  rt: Runtime,
+  opts: { json?: boolean },
+): Promise<void> {
+  const { ctx } = rt;
+  const deps = { db: ctx.db, config: ctx.config, logger: ctx.logger };
+  const boss = await startJobQueue(ctx.db, ctx.logger);
+  try {
+    const started = await startFullSync(deps, boss);
+    if (!started.ok) throw AppError.from(started.error);
+    const since = Date.now();
+    let printed = 0;
+    let warned = false;
+    for (;;) {
+      const lines = await reviewLines(deps);
+      const now = Date.now();
+      if (!opts.json) {
+        // Redraw the block of lines in place when the output is a terminal.
+        if (printed && process.stderr.isTTY) process.stderr.write(`\x1b[${printed}A`);
+        if (process.stderr.isTTY || !printed)
+          for (const l of lines) process.stderr.write(`\x1b[2K${bar(l, now)}\n`);
+        printed = lines.length;
+      }
+      const busy = lines.some((l) => ACTIVE.has(l.status));
+      const startable = lines.some((l) => l.status === 'Pending' && l.waitingFor.length === 0);
+      if (!busy && !startable) {
+        if (!opts.json && !process.stderr.isTTY)
+          for (const l of lines) process.stderr.write(`${bar(l, now)}\n`);
+        printResult(cli, opts.json, lines, (ls) => {
+          const failed = ls.filter((l) => l.status === 'Failed');
+          const held = ls.filter((l) => l.status === 'Pending');
+          return [
+            failed.length === 0 && held.length === 0
+              ? `Full synchronization finished: ${ls.length} line(s).`
+              : `Full synchronization stopped: ${failed.length} line(s) failed, ${held.length} waiting for a failed parent. Fix, then \`POST /api/integration/v1/fullSync/lines/{mapping}/restart\`.`,
+          ];
+        });
+        if (lines.some((l) => l.status === 'Failed')) process.exitCode = 1;
+        return;
+      }
+      if (
+        !warned &&
+        now - since > 30_000 &&
+        !lines.some(
+          (l) => l.status !== 'Pending' && l.status !== 'Queued' && l.status !== 'NotNeeded',
+        )
+      ) {
+        warned = true;
+        process.stderr.write(
+          'No worker has taken a line in 30 s: is `kobling start` or `kobling worker` running on this database?\n',
+        );
+      }
+      await sleep(1000);
+    }
+  } finally {
+    await boss.stop({ graceful: false, wait: true });
+  }
+}
