@@ -1,4 +1,5 @@
 import { couplingsByCrmIds, couplingsByErpIds } from '../couplings/coupling-repo.ts';
+import { passFailed } from '../errors.ts';
 import type { Coupling, PassDirection, TableMapping } from '../model.ts';
 import type { CrmRecord, ErpRecord } from '../ports.ts';
 import type { EngineContext } from './context.ts';
@@ -36,4 +37,19 @@ export async function readChunk<S extends SideRecord, D extends SideRecord>(
     const coupling = couplings.get(source.id);
     return { source, coupling, destination: coupling ? destinationOf(coupling) : { kind: 'none' } };
   });
+}
+
+/** Rows of a CRM entity by id; a CRM that cannot be read stops the pass. */
+export async function crmRowsOrStop(
+  ctx: EngineContext,
+  entity: string,
+  ids: readonly string[],
+): Promise<Map<string, CrmRecord>> {
+  const rows = await ctx.crm.get(entity, ids);
+  if (!rows.ok)
+    throw passFailed(
+      'crm_read_failed',
+      `Reading ${entity} from the CRM failed: ${rows.error.message}`,
+    );
+  return rows.value;
 }

@@ -5,7 +5,7 @@ import {
   markSyncedMany,
   retrySet,
 } from '../couplings/coupling-repo.ts';
-import { passFailed, type SyncFailure, syncFailure } from '../errors.ts';
+import { type SyncFailure, syncFailure } from '../errors.ts';
 import { getWatermarks, setWatermark } from '../mappings/mapping-repo.ts';
 import { type Coupling, emptyCounters } from '../model.ts';
 import { type CrmRecord, type CrmWrite, ERP_INTEGRATION_ACTOR, type ErpRecord } from '../ports.ts';
@@ -15,7 +15,7 @@ import { recordWrites, saveProgress, type WriteRecord } from './job-log.ts';
 import { couplingLookups } from './lookups.ts';
 import { resolvePendingCreates } from './pending-creates.ts';
 import { countSettled, found, isCreating, planChunk, type RecordPlan } from './plan-records.ts';
-import { type ChunkReader, readChunk } from './read-chunk.ts';
+import { type ChunkReader, crmRowsOrStop, readChunk } from './read-chunk.ts';
 import { failRecord, type PassJob } from './record-failure.ts';
 
 interface PlannedWrite {
@@ -98,16 +98,12 @@ export const readToCrmChunk: ChunkReader<ErpRecord, CrmRecord> = (ctx, m, rows) 
   readChunk(ctx, m, 'ToIntegrationTable', rows, async (couplings) => {
     // A pending coupling awaits its create: the CRM has nothing to compare with yet.
     const coupled = couplings.filter((c) => c.state === 'coupled');
-    const current = await ctx.crm.get(
+    const current = await crmRowsOrStop(
+      ctx,
       m.crmEntity,
       coupled.map((c) => c.crmId),
     );
-    if (!current.ok)
-      throw passFailed(
-        'crm_read_failed',
-        `Reading ${m.crmEntity} from the CRM failed: ${current.error.message}`,
-      );
-    return (c) => (c.state === 'coupled' ? found(current.value.get(c.crmId)) : { kind: 'none' });
+    return (c) => (c.state === 'coupled' ? found(current.get(c.crmId)) : { kind: 'none' });
   });
 
 /**

@@ -18,7 +18,7 @@ import {
   planRecord,
   type RecordPlan,
 } from './plan-records.ts';
-import { type ChunkReader, readChunk } from './read-chunk.ts';
+import { type ChunkReader, crmRowsOrStop, readChunk } from './read-chunk.ts';
 import { failRecord, type PassJob } from './record-failure.ts';
 
 /**
@@ -58,29 +58,20 @@ export const runToErpPass: PassRunner = async (ctx, m, jobId, opts) => {
   };
 
   if (opts.crmIds) {
-    const found = await ctx.crm.get(m.crmEntity, opts.crmIds);
-    if (!found.ok)
-      throw passFailed(
-        'crm_read_failed',
-        `Reading ${m.crmEntity} from the CRM failed: ${found.error.message}`,
-      );
-    await process([...found.value.values()]);
+    const found = await crmRowsOrStop(ctx, m.crmEntity, opts.crmIds);
+    await process([...found.values()]);
     return counters;
   }
   const retry = await retrySet(ctx.db, m.name, 'FromIntegrationTable');
   const retried = new Set<string>();
   if (retry.length > 0) {
-    const found = await ctx.crm.get(
+    const found = await crmRowsOrStop(
+      ctx,
       m.crmEntity,
       retry.map((c) => c.crmId),
     );
-    if (!found.ok)
-      throw passFailed(
-        'crm_read_failed',
-        `Reading ${m.crmEntity} from the CRM failed: ${found.error.message}`,
-      );
-    for (const id of found.value.keys()) retried.add(id);
-    await process([...found.value.values()]);
+    for (const id of found.keys()) retried.add(id);
+    await process([...found.values()]);
   }
   const changes = await ctx.crm.changes(m.crmEntity, (await getWatermarks(ctx.db, m.name)).crm);
   if (!changes.ok)
