@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { startJobQueue } from '../../src/db/job-queue.ts';
 import { saveConnection } from '../../src/integration/connection-service.ts';
+import { queueMappingRun, recoverDeadRuns } from '../../src/integration/sync-jobs.ts';
 import { createLogger } from '../../src/shared/logger.ts';
 import { setConnectionState } from '../../src/sync/connection/connection-repo.ts';
 import { runKobling, spawnKobling } from '../helpers/cli.ts';
@@ -127,4 +129,64 @@ test('concurrent CLI syncs of one mapping: no raw database error, no duplicate',
   );
   assert.equal(accounts.rows[0]!.n, 500);
   assert.equal(accounts.rows[0]!.names, 500);
+});
+
+test('a worker killed while it holds a mapping: the next run starts within a minute', async () => {
+  await fx.db.query(
+    `INSERT INTO erp.customers (number, display_name, city)
+     SELECT 'Q' || lpad(g::text, 5, '0'), 'Worker kill customer ' || g, 'Tromsø' FROM generate_series(1, 3000) g`,
+  );
+  const logger = createLogger('silent');
+  const deps = { db: fx.db, config: testConfig({ KOBLING_SECRET_KEY: SECRET_KEY }), logger };
+  const boss = await startJobQueue(fx.db, logger);
+  const worker = spawnKobling(['worker'], env);
+  let second: ReturnType<typeof spawnKobling> | undefined;
+  try {
+    await worker.waitFor(/is running/, 60_000);
+    await queueMappingRun(boss, 'CUSTOMER', 'test');
+    const runningSql =
+      "SELECT count(*)::int AS n FROM integration.sync_jobs WHERE mapping_name = 'CUSTOMER' AND status = 'running'";
+    for (let waited = 0; (await count(runningSql)) === 0; waited += 50) {
+      assert.ok(waited < 60_000, `the queued run never started:\n${worker.output()}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    worker.child.kill('SIGKILL');
+    await worker.exited();
+    const killedAt = Date.now();
+    second = spawnKobling(['worker'], env);
+    await second.waitFor(/is running/, 60_000);
+    // What the scheduler (every minute) and POST /tableMappings/{name}/run do: free dead runs.
+    const startedSince = async () =>
+      count(
+        "SELECT count(*)::int AS n FROM integration.sync_jobs WHERE mapping_name = 'CUSTOMER' AND started_at > to_timestamp($1 / 1000.0)",
+        [killedAt],
+      );
+    while ((await startedSince()) === 0) {
+      assert.ok(Date.now() - killedAt < 60_000, 'a new run started within a minute of the kill');
+      await recoverDeadRuns(deps, boss, 'CUSTOMER');
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    // The killed worker's pg-boss job does not stay 'active' for its hour of expiry.
+    const deadActive = () =>
+      count(
+        "SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'sync.mapping' AND state = 'active' AND started_on < to_timestamp($1 / 1000.0)",
+        [killedAt],
+      );
+    while ((await deadActive()) > 0) {
+      assert.ok(Date.now() - killedAt < 60_000, 'the dead job was freed within a minute');
+      await recoverDeadRuns(deps, boss, 'CUSTOMER');
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    assert.ok(
+      (await count(
+        "SELECT count(*)::int AS n FROM integration.sync_jobs WHERE mapping_name = 'CUSTOMER' AND status = 'abandoned' AND started_at < to_timestamp($1 / 1000.0)",
+        [killedAt],
+      )) >= 1,
+      'the killed run is marked abandoned',
+    );
+  } finally {
+    if (worker.child.exitCode === null) worker.child.kill('SIGKILL');
+    await second?.stop();
+    await boss.stop({ graceful: false, wait: true });
+  }
 });
