@@ -41,7 +41,8 @@ export async function openRuntime(
         'embedded PostgreSQL left running by a stopped Kobling process taken over; it stops with this one',
       );
     } else {
-      logger.info(
+      // Debug: `kobling start` names the database in its banner; one-shot commands stay quiet.
+      logger.debug(
         { dataDir: config.dataDir, created: server.created, owned: server.owned },
         'embedded PostgreSQL started',
       );

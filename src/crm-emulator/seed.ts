@@ -15,11 +15,17 @@ export interface SeedResult extends OrgFacts {
   readonly systemUserId: string;
 }
 
-/** Salespeople of a fresh demo org (the ERP demo salespeople can be coupled to them). */
+/**
+ * Salespeople of a fresh demo org: licensed, interactive users. Jim Olive, Linda Torres and Peter
+ * Saddow are the ERP demo company's salespeople too (coupled by name); Annette Hill and Linda
+ * Martin exist only in the CRM.
+ */
 export const DEMO_USERS = [
   { firstname: 'Annette', lastname: 'Hill', email: 'annette.hill@kobling.example' },
   { firstname: 'Jim', lastname: 'Olive', email: 'jim.olive@kobling.example' },
   { firstname: 'Linda', lastname: 'Martin', email: 'linda.martin@kobling.example' },
+  { firstname: 'Linda', lastname: 'Torres', email: 'linda.torres@kobling.example' },
+  { firstname: 'Peter', lastname: 'Saddow', email: 'peter.saddow@kobling.example' },
 ];
 
 async function readFacts(db: Db): Promise<SeedResult | undefined> {
@@ -68,6 +74,8 @@ export async function seedBaseData(
         now,
       );
     await put('businessunit', [{ id: buId, data: { name: orgName, isdisabled: false } }]);
+    // Written straight to the store, so the table's defaults are given here: SYSTEM is not a
+    // licensed user, the salespeople are (what a user filter on islicensed relies on).
     const user = (id: string, first: string, last: string, email: string, accessmode = 0) => ({
       id,
       data: {
@@ -77,6 +85,8 @@ export async function seedBaseData(
         domainname: email,
         internalemailaddress: email,
         isdisabled: false,
+        islicensed: accessmode === 0,
+        isintegrationuser: false,
         accessmode,
         _businessunitid_value: buId,
       },

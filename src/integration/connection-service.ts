@@ -12,7 +12,8 @@ import {
 import { secretBox } from '../sync/connection/secret-box.ts';
 import { resolveSecretKey } from '../sync/connection/secret-key.ts';
 import { defaultMappings } from '../sync/mappings/default-mappings.ts';
-import { listMappings, saveMapping } from '../sync/mappings/mapping-repo.ts';
+import { deleteMapping, listMappings, saveMapping } from '../sync/mappings/mapping-repo.ts';
+import { reshapeMappings } from '../sync/mappings/reshape-mappings.ts';
 import { clientSettings, dataverseClientFor, type SyncDeps } from './sync-runtime.ts';
 
 /** Stores connection settings; a new client secret is sealed before it touches the database. */
@@ -25,8 +26,37 @@ export async function saveConnection(
         patch.clientSecret,
       )
     : undefined;
+  const before = await readConnection(deps.db);
   await updateConnection(deps.db, patch, sealed);
+  const after = await readConnection(deps.db);
+  await reshapeOnSwitches(deps, before, after);
   return publicConnection(deps.db);
+}
+
+/**
+ * The ownership model and the sales-order switch shape the mappings: when one of them changes
+ * after the mappings exist, they are reshaped at once (not left as they were).
+ */
+async function reshapeOnSwitches(
+  deps: SyncDeps,
+  before: ConnectionSetup,
+  after: ConnectionSetup,
+): Promise<void> {
+  const current = await listMappings(deps.db);
+  if (current.length === 0) return;
+  const options = (c: ConnectionSetup) => ({
+    ownershipModel: c.ownershipModel,
+    unitGroupMapping: c.unitGroupMapping,
+    salesOrderIntegration: c.salesOrderIntegration,
+  });
+  const plan = reshapeMappings(current, options(before), options(after));
+  for (const name of plan.remove) await deleteMapping(deps.db, name);
+  for (const s of plan.save) await saveMapping(deps.db, s.mapping, s.position);
+  if (plan.remove.length + plan.save.length > 0)
+    deps.logger.info(
+      { removed: plan.remove, saved: plan.save.map((s) => s.mapping.name) },
+      'mappings reshaped for the new connection setup',
+    );
 }
 
 export interface ConnectionTest {

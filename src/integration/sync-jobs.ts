@@ -119,13 +119,22 @@ export async function scheduleDueMappings(deps: SyncDeps, boss: PgBoss): Promise
     'SELECT mapping_name, max(started_at) AS started_at FROM integration.sync_jobs GROUP BY mapping_name',
   );
   const lastRun = new Map(last.rows.map((r) => [r.mapping_name, new Date(r.started_at).getTime()]));
+  // A mapping that never ran counts from the moment the integration was enabled: its first
+  // scheduled run comes one interval later, after the user has coupled what it depends on.
+  const anchor = await deps.db.query<{ enabled_at: Date | null }>(
+    'SELECT enabled_at FROM integration.connection WHERE id = 1',
+  );
+  const enabledAt = anchor.rows[0]?.enabled_at
+    ? new Date(anchor.rows[0].enabled_at).getTime()
+    : undefined;
+  const now = Date.now();
   const due: string[] = [];
   const runByFlows = await flowRunMappings(deps.db);
   const held = await mappingsInFullSync(deps.db);
   for (const m of await listMappings(deps.db)) {
     if (!m.jobEnabled || runByFlows.has(m.name) || held.has(m.name)) continue;
-    const previous = lastRun.get(m.name);
-    if (previous !== undefined && Date.now() - previous < m.jobIntervalMinutes * 60_000) continue;
+    const previous = lastRun.get(m.name) ?? enabledAt;
+    if (previous !== undefined && now - previous < m.jobIntervalMinutes * 60_000) continue;
     await queueMappingRun(boss, m.name, 'schedule');
     due.push(m.name);
   }

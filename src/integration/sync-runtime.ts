@@ -14,8 +14,10 @@ import { secretBox } from '../sync/connection/secret-box.ts';
 import { resolveSecretKey } from '../sync/connection/secret-key.ts';
 import type { EngineContext } from '../sync/engine/context.ts';
 import { listMappings } from '../sync/mappings/mapping-repo.ts';
+import type { CrmPort } from '../sync/ports.ts';
 import { crmPort } from './adapters/crm-port.ts';
 import { erpPort } from './adapters/erp-port.ts';
+import { productPriceListExtension } from './adapters/product-price-list.ts';
 import { dataverseMetrics } from './metrics/registry.ts';
 
 export interface SyncDeps {
@@ -119,11 +121,18 @@ export async function openEngine(
   if (!settings.ok) return settings;
   const client = dataverseClientFor(settings.value, deps.logger);
   const mappings = new Map((await listMappings(deps.db)).map((m) => [m.name, m]));
+  const crm = crmPort(client);
   return ok({
     db: deps.db,
     erp: erpPort(deps.db),
-    crm: crmPort(client),
+    crm,
     logger: deps.logger,
     mappings,
+    extensions: integrationExtensions(deps.db, crm),
   });
 }
+
+/** What the integration adds around CRM creates, by CRM table (see CrmInsertExtension). */
+export const integrationExtensions = (db: Db, crm: CrmPort) => ({
+  product: productPriceListExtension(db, crm),
+});

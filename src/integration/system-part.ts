@@ -5,9 +5,11 @@ import type { SystemPart } from '../app/system-part.ts';
 import { ensureQueue } from '../db/job-queue.ts';
 import { readConnection } from '../sync/connection/connection-repo.ts';
 import { enableConnection, saveConnection } from './connection-service.ts';
+import { coupleDemoOnFirstStart } from './demo-coupling.ts';
 import { fullSyncJob } from './full-sync/full-sync-job.ts';
 import { startRealtime } from './realtime/realtime-service.ts';
 import { SYNC_SCHEDULER_QUEUE, syncJobs } from './sync-jobs.ts';
+import { openEngine } from './sync-runtime.ts';
 
 const deps = (ctx: AppContext) => ({
   db: ctx.db,
@@ -31,6 +33,11 @@ export const syncPart: SystemPart = {
       { pollMs: ctx.config.realtime.pollMs },
     );
   },
+  seedDemo: (ctx) =>
+    coupleDemoOnFirstStart(ctx.db, ctx.logger, async () => {
+      const engine = await openEngine(deps(ctx));
+      return engine.ok ? engine.value : undefined;
+    }),
   async startService(ctx, started) {
     const lines: string[] = [];
     if (ctx.boss) {

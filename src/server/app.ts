@@ -1,7 +1,7 @@
 import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import {
   jsonSchemaTransform,
   serializerCompiler,
@@ -11,6 +11,7 @@ import type { AppContext } from '../app/context.ts';
 import { installAuthGuard } from './auth/guard.ts';
 import { clientErrorHandler, frameworkErrors, installErrorHandler } from './error-handler.ts';
 import { installInputGuard } from './input-guard.ts';
+import { installJsonBodyParser } from './json-body.ts';
 import { type RouteModule, routeModules } from './route-modules.ts';
 
 /** Builds the HTTP server (not listening yet): docs, auth, error handling and every part's routes. */
@@ -27,6 +28,15 @@ export async function buildServer(
     trustProxy: ctx.config.server.trustProxy ?? false,
     frameworkErrors,
     clientErrorHandler,
+    // One line per request at debug level (below): at info they drown what matters.
+    logController: new LogController({ disableRequestLogging: true }),
+  });
+  installJsonBodyParser(app);
+  app.addHook('onResponse', async (req, reply) => {
+    req.log.debug(
+      { method: req.method, url: req.url, status: reply.statusCode, ms: reply.elapsedTime },
+      'request completed',
+    );
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

@@ -1,4 +1,4 @@
-import { type Logger, pino } from 'pino';
+import { type Logger, pino, destination as pinoDestination } from 'pino';
 
 export type { Logger };
 
@@ -22,8 +22,11 @@ export const REDACTED_PATHS = [
   'headers.authorization',
 ];
 
-/** The JSON logger every part receives through its context. */
+/**
+ * The JSON logger every part receives through its context. Logs go to stderr unless told
+ * otherwise: stdout carries only what a command is for (the banner, a token, a table).
+ */
 export function createLogger(level: string, destination?: NodeJS.WritableStream): Logger {
   const options = { level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } };
-  return destination ? pino(options, destination) : pino(options);
+  return pino(options, destination ?? pinoDestination({ dest: 2, sync: true }));
 }

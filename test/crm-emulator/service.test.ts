@@ -51,6 +51,15 @@ test('the kobling start service generates credentials once, keeps only a hash, a
   const names = users.json.value.map((u: { fullname: string }) => u.fullname);
   for (const n of ['Annette Hill', 'Jim Olive', 'Linda Martin', 'SYSTEM', '# Kobling'])
     assert.ok(names.includes(n), n);
+  // The salespeople are licensed, interactive users (a filter on the flags finds them; the
+  // seed writes straight to the store, so it must set what the table's defaults would).
+  const licensed = await api.get(
+    'systemusers?$select=fullname&$filter=isdisabled eq false and islicensed eq true and isintegrationuser eq false&$orderby=fullname',
+  );
+  assert.deepEqual(
+    licensed.json.value.map((u: { fullname: string }) => u.fullname),
+    ['Annette Hill', 'Jim Olive', 'Linda Martin', 'Linda Torres', 'Peter Saddow'],
+  );
   const org = await api.get('organizations?$select=name,_basecurrencyid_value');
   const currency = await api.get(
     `transactioncurrencies(${org.json.value[0]._basecurrencyid_value})?$select=isocurrencycode`,

@@ -83,6 +83,14 @@ test('the scheduler queues each enabled mapping once its interval has passed, an
   const boss = await startJobQueue(fx.db, createLogger('silent'));
   try {
     await boss.createQueue(SYNC_MAPPING_QUEUE, { name: SYNC_MAPPING_QUEUE, policy: 'stately' });
+    assert.deepEqual(
+      (await scheduleDueMappings(deps, boss)).filter((n) => n !== 'CUSTOMER'),
+      [],
+      'just enabled: mappings that never ran wait one interval (no burst of failures at start)',
+    );
+    await fx.db.query(
+      "UPDATE integration.connection SET enabled_at = enabled_at - interval '31 minutes'",
+    );
     const due = await scheduleDueMappings(deps, boss);
     assert.ok(!due.includes('CUSTOMER'), 'CUSTOMER ran moments ago (30-minute interval)');
     assert.ok(due.includes('CONTACT'));

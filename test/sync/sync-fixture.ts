@@ -3,6 +3,7 @@ import { startCrmEmulator } from '../../src/crm-emulator/server.ts';
 import { clientCredentialsProvider, DataverseClient } from '../../src/dataverse/index.ts';
 import { crmPort } from '../../src/integration/adapters/crm-port.ts';
 import { erpPort } from '../../src/integration/adapters/erp-port.ts';
+import { integrationExtensions } from '../../src/integration/sync-runtime.ts';
 import { createLogger } from '../../src/shared/logger.ts';
 import type { EngineContext } from '../../src/sync/engine/context.ts';
 import { defaultMappings } from '../../src/sync/mappings/default-mappings.ts';
@@ -57,7 +58,15 @@ export async function startSyncFixture() {
     await saveMapping(db, m, i + 1);
   }
   const mappings = new Map((await listMappings(db)).map((m) => [m.name, m]));
-  const ctx: EngineContext = { db, erp: erpPort(db), crm: crmPort(client), logger, mappings };
+  const crm = crmPort(client);
+  const ctx: EngineContext = {
+    db,
+    erp: erpPort(db),
+    crm,
+    logger,
+    mappings,
+    extensions: integrationExtensions(db, crm),
+  };
   return {
     db,
     emulator,

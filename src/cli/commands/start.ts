@@ -93,6 +93,7 @@ export function registerStart(program: Command, cli: CliEnv): void {
         }
         if (config.demoData) {
           for (const part of systemParts) {
+            if (part.name === 'crm-emulator' && !started.has(part.name)) continue;
             const summary = await part.seedDemo?.(full);
             if (summary) lines.push(`Demo data     ${summary}`);
           }

@@ -67,8 +67,11 @@ export async function registerClient(
               fullname: name,
               lastname: name,
               applicationid: client.clientId,
+              // An application user: non-interactive and without a license, like in Dataverse.
               accessmode: 4,
               isdisabled: false,
+              islicensed: false,
+              isintegrationuser: false,
               _businessunitid_value: org.businessUnitId,
               _createdby_value: systemUserId,
               _modifiedby_value: systemUserId,

@@ -87,6 +87,7 @@ export const CORE_ENTITIES: EntityDef[] = [
       telephone1: str(50),
       mobilephone: str(50),
       fax: str(50),
+      pager: str(50),
       websiteurl: str(200),
       ...ADDRESS1,
       description: memo(2000),

@@ -47,12 +47,25 @@ const extra: Record<string, FieldDef[]> = {
     ),
   ],
   customerPriceGroups: [computed('currencyCode', 'string', 'NULL::text')],
-  // The engine's "empty" is '' while BC's blank Blocked option is a space.
-  customers: [
-    computed('blocked', 'string', `CASE WHEN t.blocked = ' ' THEN '' ELSE t.blocked END`),
-  ],
+  // A price without a unit is the price of the item's base unit.
   salesPrices: [
-    computed('unitKey', 'string', `t.item_number || '|' || coalesce(t.unit_of_measure_code, '')`),
+    computed(
+      'unitKey',
+      'string',
+      `t.item_number || '|' || coalesce(nullif(t.unit_of_measure_code, ''),
+         (SELECT i.base_unit_of_measure_code FROM erp.items i WHERE i.number = t.item_number), '')`,
+    ),
+  ],
+  // The company contact of the customer (its contact business relation), for CONTACT's parent.
+  customers: [
+    // The engine's "empty" is '' while BC's blank Blocked option is a space.
+    computed('blocked', 'string', `CASE WHEN t.blocked = ' ' THEN '' ELSE t.blocked END`),
+    computed(
+      'companyContactNumber',
+      'string',
+      `(SELECT k.number FROM erp.contacts k WHERE k.customer_number = t.number AND k.type = 'Company'
+         ORDER BY k.number LIMIT 1)`,
+    ),
   ],
 };
 

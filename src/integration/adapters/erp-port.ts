@@ -1,4 +1,4 @@
-import type { Db } from '../../db/db.ts';
+import type { Db, Queryable } from '../../db/db.ts';
 import { type EntityDef, entities, type FieldDef } from '../../erp/catalog/catalog.ts';
 import { changeHorizon, readChanges } from '../../erp/public-api.ts';
 import { createRecord, updateRecord } from '../../erp/records/record-store.ts';
@@ -112,10 +112,15 @@ export function erpPort(db: Db): ErpPort {
     );
     return atomic(db, async (tx) => {
       await tx.query("SELECT set_config('kobling.actor', $1, true)", [ERP_INTEGRATION_ACTOR]);
+      if (e.set === 'contacts') await nameFromParts(tx, id, body);
       const saved = id
         ? await updateRecord(tx, erpDef, id, body)
         : await createRecord(tx, erpDef, body);
       if (!saved.ok) return saved;
+      if (!id && e.set === 'customers') {
+        const relation = await companyContactFor(tx, saved.value.id);
+        if (!relation.ok) return relation;
+      }
       const back = await tx.query<Row>(
         `SELECT ${selectList(e)} FROM ${e.table} t WHERE t.id = $1`,
         [saved.value.id],
@@ -139,4 +144,64 @@ function fromDb(f: FieldDef, v: unknown): unknown {
 function forApi(f: FieldDef | undefined, v: unknown): unknown {
   if ((v === null || v === undefined) && f?.type === 'string' && !f.nullable) return '';
   return v;
+}
+
+/**
+ * A person's contact name is made of its name parts (as Business Central's Contact does): a
+ * contact coming from the CRM has first and last name, and the name follows them.
+ */
+async function nameFromParts(
+  tx: Queryable,
+  id: string | undefined,
+  body: Record<string, unknown>,
+): Promise<void> {
+  const parts = ['firstName', 'middleName', 'surname'] as const;
+  if (!parts.some((p) => p in body) || (typeof body.displayName === 'string' && body.displayName))
+    return;
+  const current = id
+    ? (
+        await tx.query<{ firstName: string; middleName: string; surname: string; type: string }>(
+          `SELECT first_name AS "firstName", middle_name AS "middleName", surname, type
+             FROM erp.contacts WHERE id = $1`,
+          [id],
+        )
+      ).rows[0]
+    : undefined;
+  if (current && current.type !== 'Person') return;
+  const name = parts
+    .map((p) => (p in body ? body[p] : current?.[p]))
+    .filter((x): x is string => typeof x === 'string' && x.trim() !== '')
+    .join(' ');
+  if (name) body.displayName = name;
+}
+
+/**
+ * A customer created by the integration gets its company contact with the business relation to
+ * it, as Business Central's marketing setup does: the CRM account's contacts hang under it.
+ */
+async function companyContactFor(tx: Queryable, customerId: string): Promise<Result<void>> {
+  const c = await tx.query<Record<string, string>>(
+    `SELECT number, display_name, address_line1, address_line2, city, state, country, postal_code,
+            phone_number, email, website
+       FROM erp.customers WHERE id = $1`,
+    [customerId],
+  );
+  const customer = c.rows[0];
+  if (!customer) return ok(undefined);
+  const contacts = entities.get('contacts')!;
+  const made = await createRecord(tx, contacts, {
+    type: 'Company',
+    displayName: customer.display_name,
+    customerNumber: customer.number,
+    addressLine1: customer.address_line1,
+    addressLine2: customer.address_line2,
+    city: customer.city,
+    state: customer.state,
+    country: customer.country,
+    postalCode: customer.postal_code,
+    phoneNumber: customer.phone_number,
+    email: customer.email,
+    website: customer.website,
+  });
+  return made.ok ? ok(undefined) : made;
 }

@@ -135,6 +135,7 @@ export async function setConnectionState(
 ): Promise<void> {
   await db.query(
     `UPDATE integration.connection SET
+       enabled_at = CASE WHEN $1::boolean AND NOT enabled THEN now() ELSE enabled_at END,
        enabled = coalesce($1, enabled),
        last_test = coalesce($2, last_test),
        integration_user_id = CASE WHEN $3::boolean THEN $4::uuid ELSE integration_user_id END,

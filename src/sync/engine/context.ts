@@ -1,7 +1,7 @@
 import type { Queryable } from '../../db/db.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { JobCounters, TableMapping } from '../model.ts';
-import type { CrmPort, ErpPort } from '../ports.ts';
+import type { CrmPort, ErpPort, ErpRecord } from '../ports.ts';
 
 /** What a synchronization run works with. */
 export interface EngineContext {
@@ -13,6 +13,8 @@ export interface EngineContext {
   readonly mappings: ReadonlyMap<string, TableMapping>;
   /** Records per chunk: one CRM `$batch` and one round of coupling queries per chunk. */
   readonly chunkSize?: number;
+  /** What some CRM tables need around a create, beyond field pairs; by CRM table. */
+  readonly extensions?: Readonly<Record<string, CrmInsertExtension>>;
   /** Called after each chunk with the counters so far (progress bars, live job counters). */
   readonly onProgress?: (counters: JobCounters, done: number, total: number | undefined) => void;
 }
@@ -37,3 +39,28 @@ export type PassRunner = (
   jobId: string,
   opts: RunOptions,
 ) => Promise<JobCounters>;
+
+/** One row the ERP → CRM pass is creating: the ERP source and the CRM values it will write. */
+export interface CrmInsert {
+  readonly mapping: TableMapping;
+  readonly erp: ErpRecord;
+  readonly crmId: string;
+  readonly values: Record<string, unknown>;
+}
+
+/**
+ * Mapping-specific behaviour around CRM creates (Business Central does this in subscribers of
+ * its sync engine): e.g. a product created from an item gets the default price list and a price
+ * list item. Each hook answers the failures it had, by ERP id; the record is then failed.
+ */
+export interface CrmInsertExtension {
+  /** Adds values to rows about to be created (may change `values`). */
+  beforeInsert?(rows: readonly CrmInsert[]): Promise<readonly RecordFailure[]>;
+  /** Runs once the rows exist in the CRM. */
+  afterInsert?(rows: readonly CrmInsert[]): Promise<readonly RecordFailure[]>;
+}
+
+export interface RecordFailure {
+  readonly erpId: string;
+  readonly message: string;
+}

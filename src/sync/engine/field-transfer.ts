@@ -46,6 +46,9 @@ export async function transferFields(
     let value: unknown;
     if (!srcName) {
       if (field.constantValue === undefined) continue;
+      // A constant for a column the destination does not report (a lookup's type column such
+      // as owneridtype) is part of a create; on an update it would look changed every time.
+      if (destination && !(dstName in destination)) continue;
       value = toCrm ? constantValue(field.constantValue) : field.constantValue;
     } else {
       value = transform(source[srcName], field.transformation);

@@ -9,7 +9,7 @@ import { type SyncFailure, syncFailure } from '../errors.ts';
 import { getWatermarks, setWatermark } from '../mappings/mapping-repo.ts';
 import { type Coupling, emptyCounters } from '../model.ts';
 import { type CrmRecord, type CrmWrite, ERP_INTEGRATION_ACTOR, type ErpRecord } from '../ports.ts';
-import type { PassRunner, RunOptions } from './context.ts';
+import type { CrmInsert, PassRunner, RecordFailure, RunOptions } from './context.ts';
 import type { LookupTranslator } from './field-transfer.ts';
 import { recordWrites, saveProgress, type WriteRecord } from './job-log.ts';
 import { couplingLookups } from './lookups.ts';
@@ -175,7 +175,17 @@ async function writeToCrm(
         break;
     }
   }
-  const planned = [...updates, ...creates];
+  const extension = ctx.extensions?.[m.crmEntity];
+  const inserts = (rows: readonly PlannedWrite[]): CrmInsert[] =>
+    rows.map((c) => ({ mapping: m, erp: c.row, crmId: c.coupling.crmId, values: c.write.values }));
+  const refused = failuresById(
+    creates.length ? await extension?.beforeInsert?.(inserts(creates)) : [],
+  );
+  for (const c of creates) {
+    const message = refused.get(c.row.id);
+    if (message) await fail(c.row, c.coupling, syncFailure('crm_write_refused', message));
+  }
+  const planned = [...updates, ...creates.filter((c) => !refused.has(c.row.id))];
   if (planned.length === 0) {
     await markSyncedMany(ctx.db, 'ToIntegrationTable', jobId, synced);
     return;
@@ -221,7 +231,19 @@ async function writeToCrm(
   }
   await markSyncedMany(ctx.db, 'ToIntegrationTable', jobId, synced);
   await recordWrites(ctx.db, history);
+  const created = new Set(history.filter((h) => h.action === 'insert').map((h) => h.recordId));
+  const done = creates.filter((c) => created.has(c.coupling.crmId));
+  if (done.length > 0 && extension?.afterInsert) {
+    const after = failuresById(await extension.afterInsert(inserts(done)));
+    for (const c of done) {
+      const message = after.get(c.row.id);
+      if (message) await fail(c.row, c.coupling, syncFailure('crm_write_refused', message));
+    }
+  }
 }
+
+const failuresById = (list: readonly RecordFailure[] | undefined) =>
+  new Map((list ?? []).map((f) => [f.erpId, f.message]));
 
 const pick = (values: Readonly<Record<string, unknown>>, keys: string[]) =>
   Object.fromEntries(keys.map((k) => [k, values[k] ?? null]));

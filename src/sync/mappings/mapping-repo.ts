@@ -181,6 +181,12 @@ export async function saveMapping(
 }
 
 /** The mapping's stored watermarks. */
+/** Deletes a mapping with its field mappings (its couplings stay: they name their records). */
+export async function deleteMapping(db: Queryable, name: string): Promise<boolean> {
+  const r = await db.query('DELETE FROM integration.table_mappings WHERE name = $1', [name]);
+  return (r.rowCount ?? 0) > 0;
+}
+
 export async function getWatermarks(
   db: Queryable,
   name: string,

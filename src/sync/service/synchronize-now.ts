@@ -5,6 +5,7 @@ import type { EngineContext } from '../engine/context.ts';
 import { transferFields } from '../engine/field-transfer.ts';
 import { couplingLookups } from '../engine/lookups.ts';
 import { type PassReport, runMapping } from '../engine/run-mapping.ts';
+import { matchesFilter } from '../engine/values.ts';
 import type { TableMapping } from '../model.ts';
 
 export type SyncNowDirection = 'send' | 'get' | 'merge';
@@ -12,7 +13,14 @@ export type SyncNowDirection = 'send' | 'get' | 'merge';
 export interface SyncNowRecord {
   readonly erpId: string;
   readonly crmId: string | null;
-  readonly outcome: 'synchronized' | 'failed' | 'skipped' | 'notCoupled' | 'needsConfirmation';
+  readonly outcome:
+    | 'synchronized'
+    | 'failed'
+    | 'skipped'
+    | 'notCoupled'
+    | 'needsConfirmation'
+    /** Merge refused: both sides changed a bidirectional field; choose send or get. */
+    | 'chooseDirection';
   readonly message?: string;
 }
 
@@ -81,17 +89,51 @@ export async function synchronizeNow(
     }
     const erpRow = erpRows.get(erpId);
     const crmRow = crm.value.get(c.crmId);
+    const outside = outsideFilter(m, direction, erpRow?.values, crmRow?.values);
+    if (outside) {
+      records.push({ erpId, crmId: c.crmId, outcome: 'skipped', message: outside });
+      continue;
+    }
+    const erpChanged = erpRow ? erpRow.changeSeq > (c.lastSyncedErpSeq ?? 0) : false;
+    const crmChanged = crmRow ? crmRow.version > (c.lastSyncedCrmVersion ?? 0) : false;
+    if (erpRow && crmRow && direction === 'merge' && erpChanged && crmChanged) {
+      // Merging would keep one side's value of a field both sides changed: the user chooses.
+      const dry = await transferFields(
+        m,
+        'ToIntegrationTable',
+        erpRow.values,
+        crmRow.values,
+        lookups,
+      );
+      const pair = dry.bidirectionalDifference;
+      if (pair) {
+        records.push({
+          erpId,
+          crmId: c.crmId,
+          outcome: 'chooseDirection',
+          message: `Both records changed since the last synchronization and ${pair.erpField} ⇄ ${pair.crmField} differs: merging is not possible, choose send or get`,
+        });
+        continue;
+      }
+    }
     if (erpRow && crmRow && direction !== 'merge' && !confirmOverwrite) {
-      const erpChanged = erpRow.changeSeq > (c.lastSyncedErpSeq ?? 0);
-      const crmChanged = crmRow.version > (c.lastSyncedCrmVersion ?? 0);
       if (erpChanged && crmChanged) {
         const pass = direction === 'send' ? 'ToIntegrationTable' : 'FromIntegrationTable';
         const [src, dst] =
           direction === 'send' ? [erpRow.values, crmRow.values] : [crmRow.values, erpRow.values];
         const dry = await transferFields(m, pass, src, dst, lookups);
-        if (Object.keys(dry.changes).length > 0) {
+        // Only fields the user can have changed: constants are the integration's own values.
+        const overwritten = Object.keys(dry.changes).filter((dst) =>
+          m.fields.some(
+            (f) =>
+              f.erpField &&
+              f.crmField &&
+              (pass === 'ToIntegrationTable' ? f.crmField : f.erpField) === dst,
+          ),
+        );
+        if (overwritten.length > 0) {
           const side = direction === 'send' ? 'Dynamics 365 Sales' : 'the ERP';
-          const message = `Both records changed since the last synchronization; the data in ${side} will be overwritten (${Object.keys(dry.changes).join(', ')})`;
+          const message = `Both records changed since the last synchronization; the data in ${side} will be overwritten (${overwritten.join(', ')})`;
           warnings.push(`${m.erpTable} ${erpId}: ${message}`);
           records.push({ erpId, crmId: c.crmId, outcome: 'needsConfirmation', message });
           continue;
@@ -143,6 +185,37 @@ export async function synchronizeNow(
     }
   }
   return ok({ direction, records, jobs, warnings });
+}
+
+/**
+ * A record outside the mapping's filter on the side it would be read from is not synchronized
+ * by a run; saying "synchronized" then would be a silent no-op.
+ */
+function outsideFilter(
+  m: TableMapping,
+  direction: SyncNowDirection,
+  erp: Readonly<Record<string, unknown>> | undefined,
+  crm: Readonly<Record<string, unknown>> | undefined,
+): string | undefined {
+  const describe = (f: TableMapping['crmFilter']) =>
+    f
+      .map((c) => `${c.field} ${c.op}${c.value === undefined ? '' : ` ${JSON.stringify(c.value)}`}`)
+      .join(', ');
+  if (
+    direction !== 'get' &&
+    erp &&
+    m.direction !== 'FromIntegrationTable' &&
+    !matchesFilter(erp, m.erpFilter)
+  )
+    return `The ERP record is outside the ERP filter of mapping ${m.name} (${describe(m.erpFilter)}), so it is not synchronized`;
+  if (
+    direction !== 'send' &&
+    crm &&
+    m.direction !== 'ToIntegrationTable' &&
+    !matchesFilter(crm, m.crmFilter)
+  )
+    return `The ${m.crmEntity} is outside the CRM filter of mapping ${m.name} (${describe(m.crmFilter)}), so it is not synchronized`;
+  return undefined;
 }
 
 async function errorsOf(db: Queryable, jobIds: string[]): Promise<Map<string, string>> {

@@ -1,0 +1,130 @@
+import type { Queryable } from '../../db/db.ts';
+import { newId } from '../../shared/ids.ts';
+import { Dec } from '../../shared/money.ts';
+import type { CrmInsert, CrmInsertExtension, RecordFailure } from '../../sync/engine/context.ts';
+import type { CrmPort, CrmWrite } from '../../sync/ports.ts';
+
+/** The name of the price list products created from items and resources are put on. */
+export const DEFAULT_PRICE_LIST_NAME = 'Default Price List';
+
+const lookupTo = (lookupEntity: string, id: string) => ({ lookupEntity, id });
+
+/**
+ * Products created from items and resources, as Business Central creates them: the product gets
+ * the default price list, and that list gets a price list item per unit of the product's unit
+ * group (amount = unit price × quantity of the unit), so the product can be sold at once.
+ */
+export function productPriceListExtension(db: Queryable, crm: CrmPort): CrmInsertExtension {
+  let priceList: string | undefined;
+  const failAll = (rows: readonly CrmInsert[], message: string): RecordFailure[] =>
+    rows.map((r) => ({ erpId: r.erp.id, message }));
+  return {
+    async beforeInsert(rows) {
+      const list = await defaultPriceList();
+      if (!list.ok) return failAll(rows, list.message);
+      for (const r of rows) r.values.pricelevelid = lookupTo('pricelevel', list.id);
+      return [];
+    },
+    async afterInsert(rows) {
+      const list = await defaultPriceList();
+      if (!list.ok) return failAll(rows, list.message);
+      const writes: { erpId: string; write: CrmWrite }[] = [];
+      for (const r of rows) {
+        const price = new Dec(String(r.erp.values.unitPrice ?? 0));
+        const units = await unitsOf(r);
+        for (const u of units.length > 0 ? units : [{ crmId: null, qty: '1' }]) {
+          writes.push({
+            erpId: r.erp.id,
+            write: {
+              kind: 'create',
+              entity: 'productpricelevel',
+              id: newId(),
+              values: {
+                pricelevelid: lookupTo('pricelevel', list.id),
+                productid: lookupTo('product', r.crmId),
+                ...(u.crmId ? { uomid: lookupTo('uom', u.crmId) } : {}),
+                pricingmethodcode: 1,
+                amount: Number(price.times(u.qty).toFixed(2)),
+              },
+            },
+          });
+        }
+      }
+      const results = await crm.write(writes.map((w) => w.write));
+      if (!results.ok)
+        return failAll(rows, `Creating the price list items failed: ${results.error.message}`);
+      return results.value.flatMap((res, i) =>
+        res.ok
+          ? []
+          : [
+              {
+                erpId: writes[i]!.erpId,
+                message: `Creating the price list item of the product failed: ${res.message}`,
+              },
+            ],
+      );
+    },
+  };
+
+  /** The stored default price list, else the one of that name, else a new one in base currency. */
+  async function defaultPriceList(): Promise<
+    { ok: true; id: string } | { ok: false; message: string }
+  > {
+    if (priceList) return { ok: true, id: priceList };
+    const stored = await db.query<{ id: string | null }>(
+      'SELECT default_price_list_id AS id FROM integration.connection WHERE id = 1',
+    );
+    const storedId = stored.rows[0]?.id;
+    if (storedId) {
+      const there = await crm.get('pricelevel', [storedId]);
+      if (there.ok && there.value.has(storedId)) return { ok: true, id: (priceList = storedId) };
+    }
+    const named = await crm.find('pricelevel', [
+      { field: 'name', op: 'eq', value: DEFAULT_PRICE_LIST_NAME },
+      { field: 'statecode', op: 'eq', value: 0 },
+    ]);
+    if (!named.ok) return { ok: false, message: named.error.message };
+    let id = named.value[0]?.id;
+    if (!id) {
+      const base = await crm.baseCurrencyId();
+      if (!base.ok || !base.value)
+        return { ok: false, message: "The organization's base currency could not be read" };
+      id = newId();
+      const created = await crm.write([
+        {
+          kind: 'create',
+          entity: 'pricelevel',
+          id,
+          values: {
+            name: DEFAULT_PRICE_LIST_NAME,
+            transactioncurrencyid: lookupTo('transactioncurrency', base.value),
+          },
+        },
+      ]);
+      const first = created.ok ? created.value[0] : undefined;
+      if (!first?.ok)
+        return {
+          ok: false,
+          message: `Creating the default price list failed: ${created.ok ? (first as { message: string }).message : created.error.message}`,
+        };
+    }
+    await db.query('UPDATE integration.connection SET default_price_list_id = $1 WHERE id = 1', [
+      id,
+    ]);
+    return { ok: true, id: (priceList = id) };
+  }
+
+  /** The coupled units (CRM uom ids) of the item's or resource's unit group, with quantities. */
+  async function unitsOf(r: CrmInsert): Promise<{ crmId: string | null; qty: string }[]> {
+    const item = r.mapping.erpTable === 'items';
+    const q = await db.query<{ crm_id: string; qty: string }>(
+      `SELECT c.crm_id, u.qty_per_unit_of_measure::text AS qty
+         FROM ${item ? 'erp.item_units_of_measure' : 'erp.resource_units_of_measure'} u
+         JOIN integration.couplings c ON c.erp_id = u.id AND c.erp_table = $2 AND c.state = 'coupled'
+        WHERE u.${item ? 'item_number' : 'resource_number'} = $1
+        ORDER BY u.qty_per_unit_of_measure, u.code`,
+      [r.erp.values.number, item ? 'itemUnitsOfMeasure' : 'resourceUnitsOfMeasure'],
+    );
+    return q.rows.map((row) => ({ crmId: row.crm_id, qty: row.qty }));
+  }
+}
