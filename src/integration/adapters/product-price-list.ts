@@ -77,7 +77,10 @@ export function productPriceListExtension(db: Queryable, crm: CrmPort): CrmInser
     const storedId = stored.rows[0]?.id;
     if (storedId) {
       const there = await crm.get('pricelevel', [storedId]);
-      if (there.ok && there.value.has(storedId)) return { ok: true, id: (priceList = storedId) };
+      if (there.ok && there.value.has(storedId)) {
+        priceList = storedId;
+        return { ok: true, id: storedId };
+      }
     }
     const named = await crm.find('pricelevel', [
       { field: 'name', op: 'eq', value: DEFAULT_PRICE_LIST_NAME },
@@ -111,7 +114,8 @@ export function productPriceListExtension(db: Queryable, crm: CrmPort): CrmInser
     await db.query('UPDATE integration.connection SET default_price_list_id = $1 WHERE id = 1', [
       id,
     ]);
-    return { ok: true, id: (priceList = id) };
+    priceList = id;
+    return { ok: true, id };
   }
 
   /** The coupled units (CRM uom ids) of the item's or resource's unit group, with quantities. */

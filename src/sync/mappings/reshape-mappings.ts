@@ -47,7 +47,7 @@ export function reshapeMappings(
       const owner = person ? (d?.fields.filter(isOwnerField) ?? []) : [];
       const fields = [...owner, ...kept].map((f, i) => ({ ...f, position: i + 1 }));
       const deps = person
-        ? d && d.dependencyFilter.split('|').includes('SALESPEOPLE')
+        ? d?.dependencyFilter.split('|').includes('SALESPEOPLE')
           ? ['SALESPEOPLE', ...m.dependencyFilter.split('|').filter(Boolean)]
               .filter((x, i, all) => all.indexOf(x) === i)
               .join('|')
