@@ -104,7 +104,9 @@ test('every CRM column of the default mappings exists in Dynamics 365 Sales as t
       ...Object.keys(entity.columns),
       entity.primaryKey,
       'ownerid',
+      // A polymorphic lookup's target type: written with the lookup, never stored on its own.
       'owneridtype',
+      'parentcustomeridtype',
       'statecode',
       'statuscode',
     ]);

@@ -151,7 +151,7 @@ test('couple by CRM name, create in CRM, synchronize now, and read jobs and erro
   const coupled = await call('POST', '/couplings', processor, {
     mapping: 'SALESPEOPLE',
     erpId: lm.rows[0]!.id,
-    crmName: 'Linda',
+    crmName: 'Linda M',
   });
   assert.equal(coupled.status, 201, coupled.text);
   const nobody = await call('POST', '/couplings', processor, {

@@ -113,6 +113,7 @@ export function erpPort(db: Db): ErpPort {
     return atomic(db, async (tx) => {
       await tx.query("SELECT set_config('kobling.actor', $1, true)", [ERP_INTEGRATION_ACTOR]);
       if (e.set === 'contacts') await nameFromParts(tx, id, body);
+      if (!id && e.set === 'salespeople' && !body.code) body.code = await nextSalespersonCode(tx);
       const saved = id
         ? await updateRecord(tx, erpDef, id, body)
         : await createRecord(tx, erpDef, body);
@@ -204,4 +205,15 @@ async function companyContactFor(tx: Queryable, customerId: string): Promise<Res
     website: customer.website,
   });
   return made.ok ? ok(undefined) : made;
+}
+
+/**
+ * Salespeople created from CRM users get a generated code (as Business Central numbers them):
+ * SP0001, SP0002, … after the highest generated one.
+ */
+async function nextSalespersonCode(tx: Queryable): Promise<string> {
+  const r = await tx.query<{ n: number | null }>(
+    "SELECT max(substring(code FROM 3)::int) AS n FROM erp.salespeople WHERE code ~ '^SP[0-9]{4}$'",
+  );
+  return `SP${String((r.rows[0]?.n ?? 0) + 1).padStart(4, '0')}`;
 }

@@ -3,9 +3,10 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../../app/context.ts';
 import { AppError } from '../../shared/errors.ts';
+import { couplingsByCrmIds } from '../../sync/couplings/coupling-repo.ts';
 import { runMapping } from '../../sync/engine/run-mapping.ts';
 import { listCouplings } from '../../sync/queries.ts';
-import { uncouple } from '../../sync/service/couplings.ts';
+import { NAME_COLUMN, uncouple } from '../../sync/service/couplings.ts';
 import { type AdhocWork, performAdhoc, queueAdhoc, SYNC_ADHOC_QUEUE } from '../adhoc-jobs.ts';
 import { setUpCoupling } from '../coupling-service.ts';
 import { LOCK_WAIT, withMappingLock } from '../mapping-lock.ts';
@@ -42,6 +43,48 @@ export function registerCouplingRoutes(app: FastifyInstance, ctx: AppContext): v
           ...(skipped ? { skipped: skipped === 'true' } : {}),
         }),
       };
+    },
+  );
+
+  r.get(
+    `${PREFIX}/crmRecords`,
+    {
+      schema: {
+        tags,
+        summary:
+          "The CRM rows of a mapping's table within its CRM filter (e.g. accounts), with their coupling: what 'Create in ERP' picks from",
+        querystring: z.strictObject({
+          mapping: mappingName,
+          uncoupled: z.enum(['true', 'false']).optional(),
+          top: z.coerce.number().int().min(1).max(500).default(100),
+        }),
+      },
+    },
+    async (req) => {
+      const engine = await engineOrThrow(ctx);
+      const m = await mappingOr404(ctx, req.query.mapping);
+      if (m.isOptionMapping)
+        throw new AppError('validation_failed', `${m.name} couples option values, not rows`);
+      const rows = must(await engine.crm.find(m.crmEntity, m.crmFilter, 5000));
+      const coupled = await couplingsByCrmIds(
+        ctx.db,
+        m.crmEntity,
+        rows.map((row) => row.id),
+      );
+      const name = NAME_COLUMN[m.crmEntity] ?? 'name';
+      const value = rows
+        .map((row) => ({
+          id: row.id,
+          name: row.values[name] ?? null,
+          coupled: coupled.has(row.id),
+          erpId: coupled.get(row.id)?.erpId ?? null,
+        }))
+        .filter(
+          (x) =>
+            req.query.uncoupled === undefined || x.coupled !== (req.query.uncoupled === 'true'),
+        )
+        .slice(0, req.query.top);
+      return { value };
     },
   );
 

@@ -109,7 +109,7 @@ export async function uncouple(
 }
 
 /** The CRM primary-name column used by "Set up coupling" per entity. */
-const NAME_COLUMN: Record<string, string> = {
+export const NAME_COLUMN: Record<string, string> = {
   account: 'name',
   contact: 'fullname',
   product: 'productnumber',
