@@ -1141,6 +1141,9 @@ CREATE TABLE integration.connection (
   crm_version text,
   last_test jsonb,
   updated_at timestamp with time zone DEFAULT now() NOT NULL,
+  enabled_at timestamp with time zone,
+  default_price_list_id uuid,
+  demo_coupled_at timestamp with time zone,
   CONSTRAINT connection_pkey PRIMARY KEY (id),
   CONSTRAINT connection_id_check CHECK (id = 1),
   CONSTRAINT connection_ownership_model_check CHECK (ownership_model = ANY (ARRAY['Person'::text, 'Team'::text]))

@@ -83,7 +83,7 @@ export async function coupleDemoData(engine: EngineContext): Promise<DemoCouplin
     }
   }
   const customerIds = await ids(
-    `SELECT id FROM erp.customers WHERE blocked = '' ORDER BY number LIMIT ${DEMO_COUPLED_CUSTOMERS}`,
+    `SELECT id FROM erp.customers WHERE btrim(blocked) = '' ORDER BY number LIMIT ${DEMO_COUPLED_CUSTOMERS}`,
   );
   const customers = await create('CUSTOMER', customerIds);
   const contacts = await create(
