@@ -33,8 +33,8 @@ test('`kobling start` on the embedded database answers /health, and a second sta
   const base = `http://127.0.0.1:${port}`;
 
   const first = spawnKobling(['start'], env);
-  const [, password] = (await first.waitFor(/admin \/ (\S+)/, 60_000)) as RegExpMatchArray;
-  await first.waitFor(/Press Ctrl\+C to stop/, 60_000);
+  const [, password] = (await first.waitFor(/admin \/ (\S+)/, 180_000)) as RegExpMatchArray;
+  await first.waitFor(/Press Ctrl\+C to stop/, 180_000);
   assert.equal((await fetch(`${base}/health`)).status, 200);
   await waitReady(base, 30_000);
   const tokenRes = await fetch(`${base}/api/auth/token`, {
@@ -46,7 +46,7 @@ test('`kobling start` on the embedded database answers /health, and a second sta
   assert.equal(await first.stop(), 0, first.output());
 
   const second = spawnKobling(['start'], env);
-  await second.waitFor(/Press Ctrl\+C to stop/, 60_000);
+  await second.waitFor(/Press Ctrl\+C to stop/, 180_000);
   assert.doesNotMatch(second.output(), /admin \//, 'no new admin password: the data was reused');
   const again = await fetch(`${base}/api/auth/token`, {
     method: 'POST',

@@ -332,6 +332,9 @@ export function defaultMappings(o: DefaultsOptions): TableMapping[] {
       erpTable: 'customerPriceGroups',
       crmEntity: 'pricelevel',
       direction: 'ToIntegrationTable',
+      // A price group the CRM lacks is created (the full synchronization's recommendation).
+      createNewOnNoMatch: true,
+      syncAfterCoupling: true,
       dependencyFilter: 'CURRENCY|ITEM-PRODUCT',
       inactivityTimeoutMinutes: 1440,
       fields: [
