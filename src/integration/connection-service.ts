@@ -48,6 +48,7 @@ async function reshapeOnSwitches(
     ownershipModel: c.ownershipModel,
     unitGroupMapping: c.unitGroupMapping,
     salesOrderIntegration: c.salesOrderIntegration,
+    itemAvailability: c.itemAvailability,
   });
   const plan = reshapeMappings(current, options(before), options(after));
   for (const name of plan.remove) await deleteMapping(deps.db, name);
@@ -199,6 +200,7 @@ export async function createDefaultMappings(deps: SyncDeps): Promise<number> {
     ownershipModel: c.ownershipModel,
     unitGroupMapping: c.unitGroupMapping,
     salesOrderIntegration: c.salesOrderIntegration,
+    itemAvailability: c.itemAvailability,
   });
   for (const [i, m] of defaults.entries()) await saveMapping(deps.db, m, i + 1);
   return defaults.length;
@@ -211,6 +213,7 @@ export async function restoreDefaultMapping(deps: SyncDeps, name: string): Promi
     ownershipModel: c.ownershipModel,
     unitGroupMapping: c.unitGroupMapping,
     salesOrderIntegration: c.salesOrderIntegration,
+    itemAvailability: c.itemAvailability,
   });
   const m = defaults.find((d) => d.name === name);
   if (!m) return failure('not_found', `${name} is not one of the default mappings`);

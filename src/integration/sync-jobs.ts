@@ -9,6 +9,7 @@ import { adhocJob } from './adhoc-jobs.ts';
 import { mappingsInFullSync } from './full-sync/full-sync-lines.ts';
 import { advance as advanceFullSync } from './full-sync/full-sync-service.ts';
 import { LOCK_WAIT, whileLockFree, withMappingLock } from './mapping-lock.ts';
+import { ITEM_AVAILABILITY_TRIGGER, updateItemAvailability } from './item-availability.ts';
 import { flowRunMappings, scheduleDueJobs } from './recurring-jobs.ts';
 import { openEngine, type SyncDeps } from './sync-runtime.ts';
 
@@ -116,7 +117,9 @@ export async function scheduleDueMappings(deps: SyncDeps, boss: PgBoss): Promise
   const c = await readConnection(deps.db);
   if (!c.enabled) return [];
   const last = await deps.db.query<{ mapping_name: string; started_at: Date }>(
-    'SELECT mapping_name, max(started_at) AS started_at FROM integration.sync_jobs GROUP BY mapping_name',
+    `SELECT mapping_name, max(started_at) AS started_at FROM integration.sync_jobs
+      WHERE trigger <> $1 GROUP BY mapping_name`,
+    [ITEM_AVAILABILITY_TRIGGER],
   );
   const lastRun = new Map(last.rows.map((r) => [r.mapping_name, new Date(r.started_at).getTime()]));
   // A mapping that never ran counts from the moment the integration was enabled: its first
@@ -139,6 +142,26 @@ export async function scheduleDueMappings(deps: SyncDeps, boss: PgBoss): Promise
     due.push(m.name);
   }
   return due;
+}
+
+/**
+ * The item availability job (when the connection's switch is on): every 30 minutes, counted like
+ * a mapping's from the moment the integration was enabled.
+ */
+export async function updateItemAvailabilityWhenDue(deps: SyncDeps): Promise<boolean> {
+  const r = await deps.db.query<{ due: boolean }>(
+    `SELECT c.enabled AND c.item_availability
+            AND coalesce((SELECT max(started_at) FROM integration.sync_jobs WHERE trigger = $1), c.enabled_at, now())
+                <= now() - interval '30 minutes' AS due
+       FROM integration.connection c WHERE c.id = 1`,
+    [ITEM_AVAILABILITY_TRIGGER],
+  );
+  if (!r.rows[0]?.due) return false;
+  if (!(await getMapping(deps.db, 'ITEM-PRODUCT'))) return false;
+  const engine = await openEngine(deps);
+  if (!engine.ok) return false;
+  await updateItemAvailability(engine.value);
+  return true;
 }
 
 /** The sync part's background jobs. */
@@ -173,6 +196,7 @@ export function syncJobs(deps: SyncDeps, boss: PgBoss | undefined): JobDefinitio
         // Full synchronization lines whose worker stopped are handed out again.
         await advanceFullSync(deps, boss);
         await scheduleDueJobs(deps.db, deps.clock ?? systemClock, boss);
+        await updateItemAvailabilityWhenDue(deps);
       },
     },
   ];

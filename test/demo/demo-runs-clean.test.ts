@@ -5,6 +5,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { type Db, openDb } from '../../src/db/db.ts';
+import { updateItemAvailability } from '../../src/integration/item-availability.ts';
 import { openEngine } from '../../src/integration/sync-runtime.ts';
 import { createLogger } from '../../src/shared/logger.ts';
 import { runMapping } from '../../src/sync/engine/run-mapping.ts';
@@ -294,6 +295,33 @@ test('every default mapping synchronizes the demo data in both directions with z
     30,
     'every price group price (without a minimum quantity) is a price list item',
   );
+});
+
+test('the item availability job moves stock to the products, negative stock as 0, and only what differs', async () => {
+  const deps = {
+    db,
+    config: testConfig({ KOBLING_SECRET_KEY: SECRET_KEY }),
+    logger: createLogger('silent'),
+  };
+  const engine = await openEngine(deps);
+  assert.ok(engine.ok);
+  await updateItemAvailability(engine.value);
+  await db.query("UPDATE erp.items SET inventory = 7 WHERE number = '1000'");
+  await db.query("UPDATE erp.items SET inventory = -3 WHERE number = '1010'");
+  const r = await updateItemAvailability(engine.value);
+  assert.deepEqual({ modified: r.modified, failed: r.failed }, { modified: 2, failed: 0 });
+  const stock = await db.query<{ number: string; q: string }>(
+    `SELECT data->>'productnumber' AS number, data->>'quantityonhand' AS q FROM crm.records
+      WHERE entity = 'product' AND data->>'productnumber' IN ('1000', '1010') ORDER BY 1`,
+  );
+  assert.deepEqual(
+    stock.rows.map((x) => [x.number, Number(x.q)]),
+    [
+      ['1000', 7],
+      ['1010', 0],
+    ],
+  );
+  assert.equal((await updateItemAvailability(engine.value)).modified, 0);
 });
 
 async function crmToken(): Promise<string> {

@@ -71,3 +71,14 @@ test('the sales-order switch adds and removes SALESORDER-ORDER; nothing changes 
   assert.deepEqual(off.remove, ['SALESORDER-ORDER']);
   assert.deepEqual(reshapeMappings(current, without, without), { save: [], remove: [] });
 });
+
+test('switching item availability off and on removes and restores Inventory → quantityonhand', () => {
+  const current = defaultMappings(person);
+  const hasStock = (ms: TableMapping[]) =>
+    ms.find((m) => m.name === 'ITEM-PRODUCT')!.fields.some((f) => f.crmField === 'quantityonhand');
+  assert.ok(hasStock(current));
+  const off = { ...person, itemAvailability: false };
+  const without = apply(current, reshapeMappings(current, person, off));
+  assert.ok(!hasStock(without));
+  assert.ok(hasStock(apply(without, reshapeMappings(without, off, person))));
+});

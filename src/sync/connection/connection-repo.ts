@@ -13,6 +13,8 @@ export interface ConnectionSetup {
   readonly autoCreateSalesOrders: boolean;
   readonly autoProcessQuotes: boolean;
   readonly unitGroupMapping: boolean;
+  /** Items' inventory goes to the products' quantity on hand (field mapping and its own job). */
+  readonly itemAvailability: boolean;
   readonly ownershipModel: 'Person' | 'Team';
   readonly integrationUserId: string | null;
   readonly crmVersion: string | null;
@@ -33,6 +35,7 @@ export const connectionPatchSchema = z.strictObject({
   autoCreateSalesOrders: z.boolean().optional(),
   autoProcessQuotes: z.boolean().optional(),
   unitGroupMapping: z.boolean().optional(),
+  itemAvailability: z.boolean().optional(),
   ownershipModel: z.enum(['Person', 'Team']).optional(),
 });
 export type ConnectionPatch = z.infer<typeof connectionPatchSchema>;
@@ -48,6 +51,7 @@ interface Row {
   auto_create_sales_orders: boolean;
   auto_process_quotes: boolean;
   unit_group_mapping: boolean;
+  item_availability: boolean;
   ownership_model: 'Person' | 'Team';
   integration_user_id: string | null;
   crm_version: string | null;
@@ -73,6 +77,7 @@ export async function readConnection(
     autoCreateSalesOrders: row.auto_create_sales_orders,
     autoProcessQuotes: row.auto_process_quotes,
     unitGroupMapping: row.unit_group_mapping,
+    itemAvailability: row.item_availability,
     ownershipModel: row.ownership_model,
     integrationUserId: row.integration_user_id,
     crmVersion: row.crm_version,
@@ -95,6 +100,7 @@ const COLUMNS: Record<keyof Omit<ConnectionPatch, 'clientSecret'>, string> = {
   autoCreateSalesOrders: 'auto_create_sales_orders',
   autoProcessQuotes: 'auto_process_quotes',
   unitGroupMapping: 'unit_group_mapping',
+  itemAvailability: 'item_availability',
   ownershipModel: 'ownership_model',
 };
 

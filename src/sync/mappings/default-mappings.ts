@@ -101,6 +101,8 @@ export interface DefaultsOptions {
   readonly ownershipModel: 'Person' | 'Team';
   readonly unitGroupMapping: boolean;
   readonly salesOrderIntegration: boolean;
+  /** Items' inventory → products' quantity on hand (on unless switched off). */
+  readonly itemAvailability?: boolean;
 }
 
 const optionMapping = (name: string, erpTable: string, column: string): MappingDef =>
@@ -303,7 +305,7 @@ export function defaultMappings(o: DefaultsOptions): TableMapping[] {
         f('grossWeight', '→', 'stockweight'),
         f('vendorNumber', '→', 'vendorid'),
         f('vendorItemNumber', '→', 'vendorpartnumber'),
-        f('inventory', '→', 'quantityonhand'),
+        ...(o.itemAvailability !== false ? [f('inventory', '→', 'quantityonhand')] : []),
         ...productUnitFields(unitDep, 'ITEM UOM'),
         f(null, '→', 'producttypecode', { constant: '1' }),
       ],

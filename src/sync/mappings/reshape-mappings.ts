@@ -19,7 +19,8 @@ const withoutSalespeople = (deps: string) =>
  * What changing the ownership model or the sales-order integration switch does to the mappings
  * (as Business Central re-applies its setup): the Team model has no SALESPEOPLE mapping, no owner
  * field pairs and no SALESPEOPLE in dependency filters, the Person model has them; the sales-order
- * switch adds or removes SALESORDER-ORDER. Everything else a user changed in a mapping is kept.
+ * switch adds or removes SALESORDER-ORDER; item availability adds or removes Inventory →
+ * quantityonhand on ITEM-PRODUCT. Everything else a user changed in a mapping is kept.
  */
 export function reshapeMappings(
   current: readonly TableMapping[],
@@ -58,6 +59,25 @@ export function reshapeMappings(
           mapping: { ...m, fields, dependencyFilter: deps },
           position: position(m.name) || current.indexOf(m) + 1,
         });
+    }
+  }
+  if ((from.itemAvailability ?? true) !== (to.itemAvailability ?? true)) {
+    const m =
+      save.find((x) => x.mapping.name === 'ITEM-PRODUCT')?.mapping ?? byName.get('ITEM-PRODUCT');
+    const pair = defaults
+      .find((d) => d.name === 'ITEM-PRODUCT')
+      ?.fields.find((f) => f.crmField === 'quantityonhand');
+    if (m) {
+      const kept = m.fields.filter((f) => f.crmField !== 'quantityonhand');
+      const fields = [...kept, ...(to.itemAvailability !== false && pair ? [pair] : [])].map(
+        (f, i) => ({ ...f, position: i + 1 }),
+      );
+      const others = save.filter((x) => x.mapping.name !== 'ITEM-PRODUCT');
+      save.length = 0;
+      save.push(...others, {
+        mapping: { ...m, fields },
+        position: position('ITEM-PRODUCT') || current.indexOf(m) + 1,
+      });
     }
   }
   if (from.salesOrderIntegration !== to.salesOrderIntegration) {

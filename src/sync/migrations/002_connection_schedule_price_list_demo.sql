@@ -9,3 +9,7 @@ ALTER TABLE integration.connection ADD COLUMN default_price_list_id uuid;
 
 -- When the first start coupled the demo data (once; never again after users change couplings).
 ALTER TABLE integration.connection ADD COLUMN demo_coupled_at timestamptz;
+
+-- Business Central's "Item Availability Enabled": items' inventory goes to the products'
+-- quantity on hand, by the ITEM-PRODUCT field mapping and by its own job.
+ALTER TABLE integration.connection ADD COLUMN item_availability boolean NOT NULL DEFAULT true;
