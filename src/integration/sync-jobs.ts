@@ -8,8 +8,8 @@ import type { PassDirection } from '../sync/model.ts';
 import { adhocJob } from './adhoc-jobs.ts';
 import { mappingsInFullSync } from './full-sync/full-sync-lines.ts';
 import { advance as advanceFullSync } from './full-sync/full-sync-service.ts';
-import { LOCK_WAIT, whileLockFree, withMappingLock } from './mapping-lock.ts';
 import { ITEM_AVAILABILITY_TRIGGER, updateItemAvailability } from './item-availability.ts';
+import { LOCK_WAIT, whileLockFree, withMappingLock } from './mapping-lock.ts';
 import { flowRunMappings, scheduleDueJobs } from './recurring-jobs.ts';
 import { openEngine, type SyncDeps } from './sync-runtime.ts';
 

@@ -6,9 +6,9 @@ import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { type Db, openDb } from '../../src/db/db.ts';
 import { updateItemAvailability } from '../../src/integration/item-availability.ts';
+import { runMappingJob } from '../../src/integration/sync-jobs.ts';
 import { openEngine } from '../../src/integration/sync-runtime.ts';
 import { createLogger } from '../../src/shared/logger.ts';
-import { runMapping } from '../../src/sync/engine/run-mapping.ts';
 import { listMappings } from '../../src/sync/mappings/mapping-repo.ts';
 import { freePort, type KoblingProcess, spawnKobling } from '../helpers/cli.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
@@ -221,13 +221,24 @@ test('every default mapping synchronizes the demo data in both directions with z
   );
   const documents = new Set(['SALESORDER-ORDER', 'POSTEDSALESINV-INV']);
   for (const m of mappings) {
-    const reports = await runMapping(engine.value, m, {
-      ignoreOnlyCoupled: !documents.has(m.name),
-      trigger: 'test',
-    });
-    for (const r of reports)
-      assert.equal(r.status, 'succeeded', `${m.name} ${r.direction}: ${r.message}`);
+    // Under the mapping's lock, as the workers run it (the started system runs real-time too).
+    for (;;) {
+      const r = await runMappingJob(deps, {
+        mapping: m.name,
+        trigger: 'test',
+        full: !documents.has(m.name),
+      });
+      if (!r.busy) {
+        assert.ok(r.ran, `${m.name}: ${r.reason}`);
+        break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
   }
+  const failedRuns = await db.query<{ mapping_name: string; message: string }>(
+    "SELECT mapping_name, message FROM integration.sync_jobs WHERE status IN ('failed', 'crashed')",
+  );
+  assert.deepEqual(failedRuns.rows, []);
 
   const errors = await db.query<{ mapping_name: string; message: string }>(
     'SELECT mapping_name, message FROM integration.sync_errors ORDER BY id LIMIT 10',
