@@ -6,7 +6,7 @@ import type { TableMapping } from '../sync/model.ts';
 import { createInCrm } from '../sync/service/create-in.ts';
 import { matchBasedCoupling } from '../sync/service/match-based-coupling.ts';
 
-/** How many demo customers (the first by number) the first start couples with accounts. */
+/** How many demo customers (the first by number) the first start couples with accounts, besides those with documents. */
 export const DEMO_COUPLED_CUSTOMERS = 10;
 
 /** Reference data the assisted setup couples by matching (creating what the CRM lacks). */
@@ -33,8 +33,8 @@ export interface DemoCouplingReport {
  * reference data (salespeople ↔ users by name, currencies, payment terms, shipment methods,
  * shipping agents, unit groups and units, price groups) is coupled by matching, creating what
  * the CRM lacks; every item and resource becomes a product on the default price list, the price
- * group prices become price list items; the first customers become accounts with their
- * contacts. The other customers stay ERP-only and the CRM's own demo accounts CRM-only, so the
+ * group prices become price list items; the first customers and those with documents become
+ * accounts with their contacts. The other customers stay ERP-only and the CRM's own demo accounts CRM-only, so the
  * walk-through in the README has something to couple and create. The same steps over the API are
  * in the README.
  */
@@ -82,8 +82,14 @@ export async function coupleDemoData(engine: EngineContext): Promise<DemoCouplin
       priceItems += job.counters.inserted;
     }
   }
+  // The first customers, and every customer with quotes, orders or posted invoices: the
+  // documents' flows then find their accounts.
   const customerIds = await ids(
-    `SELECT id FROM erp.customers WHERE btrim(blocked) = '' ORDER BY number LIMIT ${DEMO_COUPLED_CUSTOMERS}`,
+    `SELECT id FROM erp.customers k WHERE btrim(k.blocked) = ''
+        AND (k.number IN (SELECT number FROM erp.customers ORDER BY number LIMIT ${DEMO_COUPLED_CUSTOMERS})
+             OR EXISTS (SELECT 1 FROM erp.sales_headers h WHERE h.customer_number = k.number)
+             OR EXISTS (SELECT 1 FROM erp.sales_invoice_headers i WHERE i.customer_number = k.number))
+      ORDER BY k.number`,
   );
   const customers = await create('CUSTOMER', customerIds);
   const contacts = await create(
