@@ -66,20 +66,26 @@ export function registerStart(program: Command, cli: CliEnv): void {
         const boss = await startJobQueue(ctx.db, ctx.logger);
         stops.push(() => boss.stop({ graceful: true, wait: true, timeout: 10_000 }));
         const full: AppContext = { ...ctx, boss };
-        if (opts.workers !== false) {
-          const jobs = [
-            heartbeatJob(ctx.db, `start:${process.pid}`),
-            ...systemParts.flatMap((p) => p.jobs?.(full) ?? []),
-          ];
-          await startWorkers(boss, jobs, {
-            concurrency: config.workerConcurrency,
-            logger: ctx.logger,
-          });
-          stops.push(await startBackgroundWork(full));
-          lines.push(
-            `Workers       ${jobs.length} queue(s), concurrency ${config.workerConcurrency}${config.realtime.enabled ? ', real-time on' : ''}`,
-          );
-        }
+        // Workers start after the services and the demo data: the first start's demo coupling
+        // then runs alone, with no scheduled or real-time run racing it.
+        const workersAt = lines.length;
+        const startWorkerLines: string[] = [];
+        const startTheWorkers = async () => {
+          if (opts.workers !== false) {
+            const jobs = [
+              heartbeatJob(ctx.db, `start:${process.pid}`),
+              ...systemParts.flatMap((p) => p.jobs?.(full) ?? []),
+            ];
+            await startWorkers(boss, jobs, {
+              concurrency: config.workerConcurrency,
+              logger: ctx.logger,
+            });
+            stops.push(await startBackgroundWork(full));
+            startWorkerLines.push(
+              `Workers       ${jobs.length} queue(s), concurrency ${config.workerConcurrency}${config.realtime.enabled ? ', real-time on' : ''}`,
+            );
+          }
+        };
         await ensureQueue(boss, HEARTBEAT_QUEUE);
         await boss.schedule(HEARTBEAT_QUEUE, '* * * * *', { sentAt: 'schedule' });
         const started = new Map<string, StartedService>();
@@ -98,6 +104,8 @@ export function registerStart(program: Command, cli: CliEnv): void {
             if (summary) lines.push(`Demo data     ${summary}`);
           }
         }
+        await startTheWorkers();
+        lines.splice(workersAt, 0, ...startWorkerLines);
         const app = await buildServer(full);
         stops.push(() => app.close());
         await app.listen({ host: config.server.host, port: config.server.port });
