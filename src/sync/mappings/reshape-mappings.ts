@@ -2,8 +2,11 @@ import type { FieldMapping, TableMapping } from '../model.ts';
 import { type DefaultsOptions, defaultMappings } from './default-mappings.ts';
 
 export interface Reshape {
-  /** Mappings to write (new ones, or existing ones with owner fields or dependencies changed). */
-  readonly save: readonly { mapping: TableMapping; position: number }[];
+  /**
+   * Mappings to write (new ones, or existing ones with owner fields or dependencies changed);
+   * a new one goes where the defaults have it, an existing one keeps its place (no position).
+   */
+  readonly save: readonly { mapping: TableMapping; position?: number }[];
   /** Mappings to delete. */
   readonly remove: readonly string[];
 }
@@ -30,7 +33,7 @@ export function reshapeMappings(
   const defaults = defaultMappings(to);
   const position = (name: string) => defaults.findIndex((d) => d.name === name) + 1;
   const byName = new Map(current.map((m) => [m.name, m]));
-  const save: { mapping: TableMapping; position: number }[] = [];
+  const save: { mapping: TableMapping; position?: number }[] = [];
   const remove: string[] = [];
   const add = (name: string) => {
     const d = defaults.find((x) => x.name === name);
@@ -55,10 +58,7 @@ export function reshapeMappings(
           : m.dependencyFilter
         : withoutSalespeople(m.dependencyFilter);
       if (fields.length !== m.fields.length || owner.length > 0 || deps !== m.dependencyFilter)
-        save.push({
-          mapping: { ...m, fields, dependencyFilter: deps },
-          position: position(m.name) || current.indexOf(m) + 1,
-        });
+        save.push({ mapping: { ...m, fields, dependencyFilter: deps } });
     }
   }
   if ((from.itemAvailability ?? true) !== (to.itemAvailability ?? true)) {
@@ -74,10 +74,7 @@ export function reshapeMappings(
       );
       const others = save.filter((x) => x.mapping.name !== 'ITEM-PRODUCT');
       save.length = 0;
-      save.push(...others, {
-        mapping: { ...m, fields },
-        position: position('ITEM-PRODUCT') || current.indexOf(m) + 1,
-      });
+      save.push(...others, { mapping: { ...m, fields } });
     }
   }
   if (from.salesOrderIntegration !== to.salesOrderIntegration) {
