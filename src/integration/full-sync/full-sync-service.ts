@@ -6,6 +6,7 @@ import { listMappings } from '../../sync/mappings/mapping-repo.ts';
 import { dependenciesOf, type TableMapping } from '../../sync/model.ts';
 import { CRM_ENTITIES } from '../adapters/crm-catalogue.ts';
 import { erpPort } from '../adapters/erp-port.ts';
+import { whileLockFree } from '../mapping-lock.ts';
 import { clientSettings, dataverseClientFor, type SyncDeps } from '../sync-runtime.ts';
 import {
   type FullSyncLine,
@@ -24,22 +25,6 @@ export const FULL_SYNC_QUEUE = 'sync.fullSync';
 export const STALE_AFTER_MS = 20_000;
 
 const DONE = new Set(['Finished', 'NotNeeded']);
-
-/** True when no session holds the mapping's run lock (see runMappingJob). */
-async function lockIsFree(deps: SyncDeps, mapping: string): Promise<boolean> {
-  const client = await deps.db.pool.connect();
-  try {
-    const got = await client.query<{ got: boolean }>(
-      "SELECT pg_try_advisory_lock(hashtext('kobling.sync:' || $1)) AS got",
-      [mapping],
-    );
-    if (got.rows[0]?.got)
-      await client.query("SELECT pg_advisory_unlock(hashtext('kobling.sync:' || $1))", [mapping]);
-    return got.rows[0]?.got === true;
-  } finally {
-    client.release();
-  }
-}
 
 /** A review line with what it waits for, for people watching the review. */
 export interface ReviewLine extends FullSyncLine {
@@ -118,22 +103,14 @@ export async function advance(deps: SyncDeps, boss: PgBoss): Promise<string[]> {
   const queued: string[] = [];
   for (const l of await listLines(deps.db)) {
     const silentFor = l.heartbeatAt ? Date.now() - new Date(l.heartbeatAt).getTime() : 0;
-    if (
-      l.status === 'Running' &&
-      silentFor > STALE_AFTER_MS &&
-      (await lockIsFree(deps, l.mapping))
-    ) {
-      if (
-        await transition(
-          deps.db,
-          l.mapping,
-          'Queued',
-          'Its worker stopped; continuing where it stopped',
-        )
-      ) {
-        await boss.send(FULL_SYNC_QUEUE, { mapping: l.mapping });
-        queued.push(l.mapping);
-      }
+    if (l.status !== 'Running' || silentFor <= STALE_AFTER_MS) continue;
+    // Handed out again only while nobody holds the mapping's lock: its worker is gone.
+    const stale = await whileLockFree(deps.db, l.mapping, () =>
+      transition(deps.db, l.mapping, 'Queued', 'Its worker stopped; continuing where it stopped'),
+    );
+    if (stale.value) {
+      await boss.send(FULL_SYNC_QUEUE, { mapping: l.mapping });
+      queued.push(l.mapping);
     }
   }
   for (let changed = true; changed; ) {
