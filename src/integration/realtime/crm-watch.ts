@@ -2,7 +2,12 @@ import pg from 'pg';
 import { primaryKeyOf } from '../../dataverse/index.ts';
 import { clientSettings, dataverseClientFor } from '../sync-runtime.ts';
 import { type Poller, startCrmPoller } from './crm-poller.ts';
-import { defaultRealtimeOptions, type RealtimeDeps } from './realtime-service.ts';
+import {
+  defaultRealtimeOptions,
+  LOCK_SQL,
+  type RealtimeDeps,
+  UNLOCK_SQL,
+} from './realtime-service.ts';
 
 export interface CrmWatchOptions {
   /** Names the watch's leadership lock (`kobling.realtime:<key>`): one process watches. */
@@ -76,15 +81,12 @@ export async function startCrmWatch(
     if (!(await o.enabled())) {
       if (poller) {
         stopWatching();
-        await conn.query("SELECT pg_advisory_unlock(hashtext('kobling.realtime:' || $1))", [o.key]);
+        await conn.query(UNLOCK_SQL, [o.key]);
       }
       return;
     }
     if (poller) return;
-    const got = await conn.query<{ got: boolean }>(
-      "SELECT pg_try_advisory_lock(hashtext('kobling.realtime:' || $1)) AS got",
-      [o.key],
-    );
+    const got = await conn.query<{ got: boolean }>(LOCK_SQL, [o.key]);
     if (!got.rows[0]?.got) return;
     if (!(await advance())) return;
     await o.onChange();

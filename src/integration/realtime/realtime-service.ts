@@ -52,8 +52,9 @@ interface Led {
   readonly poller?: Poller;
 }
 
-const LOCK_SQL = "SELECT pg_try_advisory_lock(hashtext('kobling.realtime:' || $1)) AS got";
-const UNLOCK_SQL = "SELECT pg_advisory_unlock(hashtext('kobling.realtime:' || $1))";
+/** The leadership lock of a real-time mapping or watch, held on the leader's own connection. */
+export const LOCK_SQL = "SELECT pg_try_advisory_lock(hashtext('kobling.realtime:' || $1)) AS got";
+export const UNLOCK_SQL = "SELECT pg_advisory_unlock(hashtext('kobling.realtime:' || $1))";
 
 /**
  * The near-real-time path, started in every process that runs workers. For each mapping with
