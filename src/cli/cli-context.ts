@@ -34,3 +34,11 @@ export function printResult<T>(
   if (json) cli.out(JSON.stringify(value, null, 2));
   else for (const line of render(value)) cli.out(line);
 }
+
+/** A `--top` option: a whole number from 1 to 1000, the fallback when absent. */
+export function parseTop(value: string | undefined, fallback: number): number {
+  const n = value === undefined ? fallback : Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 1000)
+    throw new AppError('validation_failed', '--top must be a whole number from 1 to 1000');
+  return n;
+}

@@ -6,6 +6,7 @@ import { migrate } from '../db/migrate.ts';
 import { systemClock } from '../shared/clock.ts';
 import type { Config } from '../shared/config.ts';
 import { createLogger, type Logger } from '../shared/logger.ts';
+import { type CliEnv, configFrom } from './cli-context.ts';
 
 /** An open database (embedded or external) with migrations applied. */
 export interface Runtime {
@@ -80,4 +81,19 @@ export async function openRuntime(
       await stopEmbedded?.();
     },
   };
+}
+
+/**
+ * Runs a one-shot command against the database and closes it after, even on failure. Logs stay at
+ * `warn` unless asked for, so a command's output is what it prints.
+ */
+export async function withRuntime<T>(cli: CliEnv, fn: (rt: Runtime) => Promise<T>): Promise<T> {
+  const rt = await openRuntime(
+    configFrom(cli, { KOBLING_LOG_LEVEL: cli.env.KOBLING_LOG_LEVEL ?? 'warn' }),
+  );
+  try {
+    return await fn(rt);
+  } finally {
+    await rt.close();
+  }
 }

@@ -6,29 +6,11 @@ import { runMapping } from '../../sync/engine/run-mapping.ts';
 import { getMapping, listMappings } from '../../sync/mappings/mapping-repo.ts';
 import { COUNTER_NAMES } from '../../sync/model.ts';
 import { listCouplings, listErrors, listJobs, mappingStats } from '../../sync/queries.ts';
-import { type CliEnv, configFrom, printResult } from '../cli-context.ts';
-import { openRuntime, type Runtime } from '../runtime.ts';
+import { type CliEnv, parseTop, printResult } from '../cli-context.ts';
+import { withRuntime } from '../runtime.ts';
 import { runFullSyncCommand } from './full-sync.ts';
 
 const COUNTERS = COUNTER_NAMES;
-
-async function withRuntime<T>(cli: CliEnv, fn: (rt: Runtime) => Promise<T>): Promise<T> {
-  const rt = await openRuntime(
-    configFrom(cli, { KOBLING_LOG_LEVEL: cli.env.KOBLING_LOG_LEVEL ?? 'warn' }),
-  );
-  try {
-    return await fn(rt);
-  } finally {
-    await rt.close();
-  }
-}
-
-const top = (v: string | undefined, fallback: number) => {
-  const n = v === undefined ? fallback : Number(v);
-  if (!Number.isInteger(n) || n < 1 || n > 1000)
-    throw new AppError('validation_failed', '--top must be a whole number from 1 to 1000');
-  return n;
-};
 
 /** `kobling mappings|couplings|sync|jobs|errors`: inspect and run the integration. */
 export function registerIntegrationCommands(program: Command, cli: CliEnv): void {
@@ -70,7 +52,7 @@ export function registerIntegrationCommands(program: Command, cli: CliEnv): void
         const rows = await listCouplings(ctx.db, {
           mapping: opts.mapping,
           ...(opts.skipped ? { skipped: true } : {}),
-          top: top(opts.top, 100),
+          top: parseTop(opts.top, 100),
           skip: 0,
         });
         printResult(cli, opts.json, rows, (list) =>
@@ -141,7 +123,7 @@ export function registerIntegrationCommands(program: Command, cli: CliEnv): void
       withRuntime(cli, async ({ ctx }) => {
         const rows = await listJobs(ctx.db, {
           mapping: opts.mapping,
-          top: top(opts.top, 20),
+          top: parseTop(opts.top, 20),
           skip: 0,
         });
         printResult(cli, opts.json, rows, (list) =>
@@ -167,7 +149,7 @@ export function registerIntegrationCommands(program: Command, cli: CliEnv): void
       withRuntime(cli, async ({ ctx }) => {
         const rows = await listErrors(ctx.db, {
           mapping: opts.mapping,
-          top: top(opts.top, 20),
+          top: parseTop(opts.top, 20),
           skip: 0,
         });
         printResult(cli, opts.json, rows, (list) =>

@@ -6,26 +6,9 @@ import { createInvoicesInCrmByNumber } from '../../flows/posted-invoices/create-
 import { listPostedInvoices } from '../../flows/posted-invoices/list-posted-invoices.ts';
 import { getRecurringJob } from '../../integration/recurring-jobs.ts';
 import { listScheduledJobs } from '../../integration/scheduled-jobs.ts';
-import { AppError } from '../../shared/errors.ts';
-import type { Result } from '../../shared/result.ts';
-import { type CliEnv, configFrom, printResult } from '../cli-context.ts';
-import { openRuntime, type Runtime } from '../runtime.ts';
-
-async function withRuntime<T>(cli: CliEnv, fn: (rt: Runtime) => Promise<T>): Promise<T> {
-  const rt = await openRuntime(
-    configFrom(cli, { KOBLING_LOG_LEVEL: cli.env.KOBLING_LOG_LEVEL ?? 'warn' }),
-  );
-  try {
-    return await fn(rt);
-  } finally {
-    await rt.close();
-  }
-}
-
-const must = <T>(r: Result<T>): T => {
-  if (!r.ok) throw AppError.from(r.error);
-  return r.value;
-};
+import { AppError, unwrap } from '../../shared/errors.ts';
+import { type CliEnv, parseTop, printResult } from '../cli-context.ts';
+import { withRuntime } from '../runtime.ts';
 
 const when = (d: Date | null) => (d ? d.toISOString().slice(0, 16).replace('T', ' ') : '-');
 
@@ -46,8 +29,8 @@ export function registerOutboundCommands(program: Command, cli: CliEnv): void {
     .action((opts: { customer?: string; top: string; createInCrm?: string[]; json?: boolean }) =>
       withRuntime(cli, async ({ ctx }) => {
         if (opts.createInCrm) {
-          const report = must(
-            await createInvoicesInCrmByNumber(must(await openOutbound(ctx)), opts.createInCrm),
+          const report = unwrap(
+            await createInvoicesInCrmByNumber(unwrap(await openOutbound(ctx)), opts.createInCrm),
           );
           printResult(cli, opts.json, report, (r) => [
             ...r.results.map((x) => `${x.number.padEnd(12)} ${x.outcome.padEnd(15)} ${x.message}`),
@@ -63,10 +46,8 @@ export function registerOutboundCommands(program: Command, cli: CliEnv): void {
             );
           return;
         }
-        const top = Number(opts.top);
-        if (!Number.isInteger(top) || top < 1 || top > 1000)
-          throw new AppError('validation_failed', '--top must be a whole number from 1 to 1000');
-        const rows = must(
+        const top = parseTop(opts.top, 50);
+        const rows = unwrap(
           await listPostedInvoices(ctx, {
             top,
             skip: 0,
@@ -96,8 +77,8 @@ export function registerOutboundCommands(program: Command, cli: CliEnv): void {
     .option('--json', 'print as JSON')
     .action((numbers: string[], opts: { json?: boolean }) =>
       withRuntime(cli, async ({ ctx }) => {
-        const report = must(
-          await updateAccountStatisticsAndPayments(must(await openOutbound(ctx)), numbers),
+        const report = unwrap(
+          await updateAccountStatisticsAndPayments(unwrap(await openOutbound(ctx)), numbers),
         );
         printResult(cli, opts.json, report, (r) => [
           ...r.results.map(
@@ -128,7 +109,7 @@ export function registerOutboundCommands(program: Command, cli: CliEnv): void {
               'not_found',
               `No job named '${opts.run}' runs this way; see kobling schedule`,
             );
-          const outcome = must(await runOutboundJob(ctx, opts.run, 'manual'));
+          const outcome = unwrap(await runOutboundJob(ctx, opts.run, 'manual'));
           printResult(cli, opts.json, outcome, (o) => [o.message]);
           return;
         }

@@ -7,33 +7,9 @@ import {
   createOrdersInErp,
   listCrmSalesOrders,
 } from '../../flows/sales-orders/order-pickup.ts';
-import { AppError } from '../../shared/errors.ts';
-import type { Result } from '../../shared/result.ts';
-import { type CliEnv, configFrom, printResult } from '../cli-context.ts';
-import { openRuntime, type Runtime } from '../runtime.ts';
-
-async function withRuntime<T>(cli: CliEnv, fn: (rt: Runtime) => Promise<T>): Promise<T> {
-  const rt = await openRuntime(
-    configFrom(cli, { KOBLING_LOG_LEVEL: cli.env.KOBLING_LOG_LEVEL ?? 'warn' }),
-  );
-  try {
-    return await fn(rt);
-  } finally {
-    await rt.close();
-  }
-}
-
-const must = <T>(r: Result<T>): T => {
-  if (!r.ok) throw AppError.from(r.error);
-  return r.value;
-};
-
-const top = (v: string | undefined) => {
-  const n = v === undefined ? 200 : Number(v);
-  if (!Number.isInteger(n) || n < 1 || n > 1000)
-    throw new AppError('validation_failed', '--top must be a whole number from 1 to 1000');
-  return n;
-};
+import { AppError, unwrap } from '../../shared/errors.ts';
+import { type CliEnv, parseTop, printResult } from '../cli-context.ts';
+import { withRuntime } from '../runtime.ts';
 
 type Outcome = {
   ok: boolean;
@@ -85,7 +61,7 @@ export function registerSalesDocumentCommands(program: Command, cli: CliEnv): vo
       }) =>
         withRuntime(cli, async ({ ctx }) => {
           if (opts.create || opts.auto) {
-            const report = must(
+            const report = unwrap(
               opts.create
                 ? await createOrdersInErp(ctx, opts.create)
                 : await autoCreateSalesOrders(ctx),
@@ -100,17 +76,17 @@ export function registerSalesDocumentCommands(program: Command, cli: CliEnv): vo
             );
           }
           if (opts.reportStatus) {
-            const r = must(await reportOrderStatus(ctx));
+            const r = unwrap(await reportOrderStatus(ctx));
             return printResult(cli, opts.json, r, (x) => [
               x.events === 0
                 ? 'No order events to report.'
                 : `${x.events} event(s): ${x.posts} timeline post(s), ${x.invoiced} order(s) invoiced, ${x.reactivated} reactivated`,
             ]);
           }
-          const rows = must(
+          const rows = unwrap(
             await listCrmSalesOrders(ctx, {
               state: opts.all ? 'all' : 'submitted',
-              top: top(opts.top),
+              top: parseTop(opts.top, 200),
             }),
           );
           printResult(cli, opts.json, rows, (list) =>
@@ -137,7 +113,7 @@ export function registerSalesDocumentCommands(program: Command, cli: CliEnv): vo
     .action((opts: { all?: boolean; top?: string; process?: string[]; json?: boolean }) =>
       withRuntime(cli, async ({ ctx }) => {
         if (opts.process) {
-          const report = must(await processQuotesInErp(ctx, opts.process));
+          const report = unwrap(await processQuotesInErp(ctx, opts.process));
           return printOutcomes(
             cli,
             opts.json,
@@ -145,8 +121,11 @@ export function registerSalesDocumentCommands(program: Command, cli: CliEnv): vo
             `${report.processed} processed, ${report.unchanged} unchanged, ${report.refused} refused`,
           );
         }
-        const rows = must(
-          await listCrmQuotes(ctx, { state: opts.all ? 'all' : 'open', top: top(opts.top) }),
+        const rows = unwrap(
+          await listCrmQuotes(ctx, {
+            state: opts.all ? 'all' : 'open',
+            top: parseTop(opts.top, 200),
+          }),
         );
         printResult(cli, opts.json, rows, (list) =>
           list.length === 0

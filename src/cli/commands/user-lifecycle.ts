@@ -5,19 +5,8 @@ import { changeUser, deleteUser, listUsers } from '../../server/auth/user-admin.
 import { findUserRow } from '../../server/auth/users.ts';
 import { AppError, unwrap } from '../../shared/errors.ts';
 import { randomSecret } from '../../shared/ids.ts';
-import { type CliEnv, configFrom, printResult } from '../cli-context.ts';
-import { openRuntime, type Runtime } from '../runtime.ts';
-
-async function withRuntime(cli: CliEnv, fn: (rt: Runtime) => Promise<void>): Promise<void> {
-  const rt = await openRuntime(
-    configFrom(cli, { KOBLING_LOG_LEVEL: cli.env.KOBLING_LOG_LEVEL ?? 'warn' }),
-  );
-  try {
-    await fn(rt);
-  } finally {
-    await rt.close();
-  }
-}
+import { type CliEnv, printResult } from '../cli-context.ts';
+import { withRuntime } from '../runtime.ts';
 
 /**
  * `kobling user list|disable|enable|delete|unlock|password` and `kobling token list|revoke`: the

@@ -1,4 +1,3 @@
-import { getEntity } from '../../erp/public-api.ts';
 import { ok, type Result } from '../../shared/result.ts';
 import { couplingsByCrmIds } from '../../sync/couplings/coupling-repo.ts';
 import { listCrmDocuments } from '../shared/crm-documents.ts';
@@ -6,6 +5,14 @@ import { openCrm } from '../shared/crm-session.ts';
 import { QUOTE_COUPLING } from '../shared/document-couplings.ts';
 import type { FlowContext } from '../shared/flow-context.ts';
 import { pickupsFor } from '../shared/pickup-log.ts';
+import {
+  type ErpDocumentRef,
+  erpDocumentRef,
+  type PickupErrorView,
+  type PickupItem,
+  pickUpEach,
+  pickupError,
+} from '../shared/pickup-views.ts';
 import {
   processQuote,
   QUOTE_STATE,
@@ -36,9 +43,9 @@ export interface CrmQuoteView {
   readonly totalAmount: number;
   /** `processed` (an ERP quote exists or the won quote became an order), `refused`, `waiting`. */
   readonly erpStatus: 'processed' | 'refused' | 'waiting';
-  readonly erpQuote: { id: string; number: string; status: string } | null;
+  readonly erpQuote: ErpDocumentRef | null;
   readonly wonProcessed: boolean;
-  readonly error: { code: string; message: string; attempts: number; at: Date } | null;
+  readonly error: PickupErrorView | null;
 }
 
 /** Active and won CRM quotes (newest first; `all` adds closed ones) with their ERP state. */
@@ -59,11 +66,10 @@ export async function listCrmQuotes(
   const pickups = await pickupsFor(ctx.db, 'quote', ids);
   const out: CrmQuoteView[] = [];
   for (const d of docs.value) {
-    const c = couplings.get(d.id);
-    const quote = c ? await getEntity(ctx.db, 'salesQuotes', c.erpId) : undefined;
+    const erpQuote = await erpDocumentRef(ctx, 'salesQuotes', couplings.get(d.id)?.erpId);
     const p = pickups.get(d.id);
     const refused = p?.outcome === 'refused';
-    const processed = !!quote?.ok || !!p?.wonProcessedAt || (p !== undefined && !refused);
+    const processed = !!erpQuote || !!p?.wonProcessedAt || (p !== undefined && !refused);
     out.push({
       crmId: d.id,
       quoteNumber: d.number,
@@ -74,36 +80,16 @@ export async function listCrmQuotes(
       statusReason: STATUS_NAMES[d.statuscode] ?? String(d.statuscode),
       totalAmount: d.totalAmount,
       erpStatus: refused ? 'refused' : processed ? 'processed' : 'waiting',
-      erpQuote: quote?.ok
-        ? {
-            id: String(quote.value['id']),
-            number: String(quote.value['number']),
-            status: String(quote.value['status']),
-          }
-        : null,
+      erpQuote,
       wonProcessed: !!p?.wonProcessedAt,
-      error:
-        refused && p
-          ? {
-              code: p.errorCode ?? 'refused',
-              message: p.errorMessage ?? '',
-              attempts: p.attempts,
-              at: p.lastAttemptAt,
-            }
-          : null,
+      error: pickupError(p),
     });
   }
   return ok(out);
 }
 
 /** The outcome for one CRM quote of a *Process in ERP* request. */
-export type ProcessInErpItem =
-  | ({ readonly ok: true } & QuoteProcessResult)
-  | {
-      readonly ok: false;
-      readonly crmId: string;
-      readonly error: { code: string; message: string };
-    };
+export type ProcessInErpItem = PickupItem<QuoteProcessResult>;
 
 export interface ProcessInErpReport {
   readonly processed: number;
@@ -119,16 +105,7 @@ export async function processQuotesInErp(
 ): Promise<Result<ProcessInErpReport>> {
   const client = await openCrm(ctx);
   if (!client.ok) return client;
-  const results: ProcessInErpItem[] = [];
-  for (const id of [...new Set(crmIds.map((x) => x.toLowerCase()))]) {
-    const r = await processQuote(ctx, client.value, id);
-    results.push(
-      r.ok
-        ? { ok: true, ...r.value }
-        : { ok: false, crmId: id, error: { code: r.error.code, message: r.error.message } },
-    );
-    if (!r.ok) ctx.logger.info({ crmId: id, code: r.error.code }, r.error.message);
-  }
+  const results = await pickUpEach(ctx, crmIds, (id) => processQuote(ctx, client.value, id));
   return ok({
     processed: results.filter((r) => r.ok && r.outcome !== 'unchanged').length,
     refused: results.filter((r) => !r.ok).length,

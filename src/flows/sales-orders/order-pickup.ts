@@ -1,4 +1,3 @@
-import { getEntity } from '../../erp/public-api.ts';
 import { ok, type Result } from '../../shared/result.ts';
 import { couplingsByCrmIds } from '../../sync/couplings/coupling-repo.ts';
 import { listCrmDocuments } from '../shared/crm-documents.ts';
@@ -6,6 +5,14 @@ import { openCrm } from '../shared/crm-session.ts';
 import { ORDER_COUPLING } from '../shared/document-couplings.ts';
 import type { FlowContext } from '../shared/flow-context.ts';
 import { pickupsFor } from '../shared/pickup-log.ts';
+import {
+  type ErpDocumentRef,
+  erpDocumentRef,
+  type PickupErrorView,
+  type PickupItem,
+  pickUpEach,
+  pickupError,
+} from '../shared/pickup-views.ts';
 import { createErpOrder, ORDER_STATE, type OrderPickupResult } from './create-erp-order.ts';
 
 const STATE_NAMES = ['Active', 'Submitted', 'Canceled', 'Fulfilled', 'Invoiced'];
@@ -21,8 +28,8 @@ export interface CrmSalesOrderView {
   readonly lastBackOfficeSubmit: string | null;
   /** `created` (an ERP order exists), `refused` (see error), `waiting` (not picked up yet). */
   readonly erpStatus: 'created' | 'refused' | 'waiting';
-  readonly erpOrder: { id: string; number: string; status: string } | null;
-  readonly error: { code: string; message: string; attempts: number; at: Date } | null;
+  readonly erpOrder: ErpDocumentRef | null;
+  readonly error: PickupErrorView | null;
 }
 
 /** Submitted CRM orders (newest first) with their ERP order or the reason they were refused. */
@@ -42,7 +49,6 @@ export async function listCrmSalesOrders(
   const out: CrmSalesOrderView[] = [];
   for (const d of docs.value) {
     const c = couplings.get(d.id);
-    const order = c ? await getEntity(ctx.db, 'salesOrders', c.erpId) : undefined;
     const p = pickups.get(d.id);
     const refused = p?.outcome === 'refused';
     out.push({
@@ -54,35 +60,15 @@ export async function listCrmSalesOrders(
       totalAmount: d.totalAmount,
       lastBackOfficeSubmit: d.lastBackOfficeSubmit,
       erpStatus: c ? 'created' : refused ? 'refused' : 'waiting',
-      erpOrder: order?.ok
-        ? {
-            id: String(order.value['id']),
-            number: String(order.value['number']),
-            status: String(order.value['status']),
-          }
-        : null,
-      error:
-        refused && p
-          ? {
-              code: p.errorCode ?? 'refused',
-              message: p.errorMessage ?? '',
-              attempts: p.attempts,
-              at: p.lastAttemptAt,
-            }
-          : null,
+      erpOrder: await erpDocumentRef(ctx, 'salesOrders', c?.erpId),
+      error: pickupError(p),
     });
   }
   return ok(out);
 }
 
 /** The outcome for one CRM order of a *Create in ERP* request. */
-export type CreateInErpItem =
-  | ({ readonly ok: true } & OrderPickupResult)
-  | {
-      readonly ok: false;
-      readonly crmId: string;
-      readonly error: { code: string; message: string };
-    };
+export type CreateInErpItem = PickupItem<OrderPickupResult>;
 
 /**
  * *Create in ERP* for chosen CRM orders: each one on its own (one transaction per order), so a
@@ -96,16 +82,7 @@ export async function createOrdersInErp(
 > {
   const client = await openCrm(ctx);
   if (!client.ok) return client;
-  const results: CreateInErpItem[] = [];
-  for (const id of [...new Set(crmIds.map((x) => x.toLowerCase()))]) {
-    const r = await createErpOrder(ctx, client.value, id);
-    results.push(
-      r.ok
-        ? { ok: true, ...r.value }
-        : { ok: false, crmId: id, error: { code: r.error.code, message: r.error.message } },
-    );
-    if (!r.ok) ctx.logger.info({ crmId: id, code: r.error.code }, r.error.message);
-  }
+  const results = await pickUpEach(ctx, crmIds, (id) => createErpOrder(ctx, client.value, id));
   return ok({
     created: results.filter((r) => r.ok && r.outcome === 'created').length,
     refused: results.filter((r) => !r.ok).length,
