@@ -84,6 +84,8 @@ export interface Coupling {
   readonly crmEntity: string;
   readonly crmId: string;
   readonly state: 'pending' | 'coupled';
+  /** Which side a pending coupling's create goes to (the row is created there with the chosen id). */
+  readonly pendingSide: 'crm' | 'erp';
   readonly lastSyncedErpSeq: number | null;
   readonly lastSyncedCrmVersion: number | null;
   readonly lastResultToErp: SyncResult | null;

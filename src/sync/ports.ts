@@ -48,8 +48,11 @@ export interface ErpPort {
     value: unknown,
     caseSensitive?: boolean,
   ): Promise<ErpRecord[]>;
-  /** Inserts a row as the integration user; the result carries the stored row. */
-  insert(table: string, values: Record<string, unknown>): Promise<Result<ErpRecord>>;
+  /**
+   * Inserts a row as the integration user, with the id `id` when given (the engine chooses and
+   * records it first, so the create happens exactly once); the result carries the stored row.
+   */
+  insert(table: string, values: Record<string, unknown>, id?: string): Promise<Result<ErpRecord>>;
   /** Updates fields of a row as the integration user. */
   update(table: string, id: string, values: Record<string, unknown>): Promise<Result<ErpRecord>>;
   /** Field names the table has (for mapping validation). */

@@ -57,6 +57,7 @@ const coupling = (over: Partial<Coupling> = {}): Coupling => ({
   crmEntity: 'account',
   crmId: 'c1',
   state: 'coupled',
+  pendingSide: 'crm',
   lastSyncedErpSeq: 10,
   lastSyncedCrmVersion: 100,
   lastResultToErp: null,

@@ -80,7 +80,7 @@ export function erpPort(db: Db): ErpPort {
       );
       return r.rows.map((row) => toRecord(e, row));
     },
-    insert: (table, values) => write(def(table), undefined, values),
+    insert: (table, values, id) => write(def(table), undefined, id ? { ...values, id } : values),
     update: (table, id, values) => write(def(table), id, values),
     fields: (table) => {
       const e = integrationEntities.get(table);

@@ -10,6 +10,7 @@ interface CouplingRow {
   crm_entity: string;
   crm_id: string;
   state: 'pending' | 'coupled';
+  pending_side: 'crm' | 'erp';
   last_synced_erp_seq: number | null;
   last_synced_crm_version: number | null;
   last_result_to_erp: SyncResult | null;
@@ -29,6 +30,7 @@ const toCoupling = (r: CouplingRow): Coupling => ({
   crmEntity: r.crm_entity,
   crmId: r.crm_id,
   state: r.state,
+  pendingSide: r.pending_side,
   lastSyncedErpSeq: r.last_synced_erp_seq,
   lastSyncedCrmVersion: r.last_synced_crm_version,
   lastResultToErp: r.last_result_to_erp,
@@ -82,7 +84,10 @@ export async function retrySet(
   return r.rows.map(toCoupling);
 }
 
-/** Creates a coupling (state `pending` when the CRM record is yet to be created with that id). */
+/**
+ * Creates a coupling: `coupled`, or `pending` when the record is yet to be created with the chosen
+ * id on `pendingSide` (the CRM unless told otherwise).
+ */
 export async function insertCoupling(
   db: Queryable,
   c: {
@@ -92,12 +97,22 @@ export async function insertCoupling(
     crmEntity: string;
     crmId: string;
     state?: 'pending' | 'coupled';
+    pendingSide?: 'crm' | 'erp';
   },
 ): Promise<Coupling> {
   const r = await db.query<CouplingRow>(
-    `INSERT INTO integration.couplings (id, mapping_name, erp_table, erp_id, crm_entity, crm_id, state)
-     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
-    [newId(), c.mappingName, c.erpTable, c.erpId, c.crmEntity, c.crmId, c.state ?? 'coupled'],
+    `INSERT INTO integration.couplings (id, mapping_name, erp_table, erp_id, crm_entity, crm_id, state, pending_side)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *`,
+    [
+      newId(),
+      c.mappingName,
+      c.erpTable,
+      c.erpId,
+      c.crmEntity,
+      c.crmId,
+      c.state ?? 'coupled',
+      c.pendingSide ?? 'crm',
+    ],
   );
   return toCoupling(r.rows[0]!);
 }

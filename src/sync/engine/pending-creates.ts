@@ -4,7 +4,7 @@ import type { JobCounters, TableMapping } from '../model.ts';
 import type { EngineContext } from './context.ts';
 
 /**
- * Resolves the creates a previous run left pending (a run killed, or the CRM gone, between
+ * Resolves the CRM creates a previous run left pending (a run killed, or the CRM gone, between
  * recording the chosen CRM ids and confirming the `$batch`): a pending coupling whose CRM row
  * exists was created — it becomes coupled with that row's version (the ERP side counts as not
  * synchronized yet, so the pass compares the record again); one whose row is missing goes back
@@ -51,6 +51,51 @@ export async function resolvePendingCreates(
     if (missing.length > 0) {
       await ctx.db.query(
         `UPDATE integration.couplings SET skipped = false, last_result_to_crm = 'Failure', updated_at = now()
+         WHERE id = ANY($1::uuid[])`,
+        [missing],
+      );
+    }
+  }
+}
+
+/**
+ * The CRM → ERP side of the same: a pending coupling with `pending_side = 'erp'` chose its ERP id
+ * before the create. The ERP row with that id exists → coupled with its change sequence (the CRM
+ * side counts as not synchronized yet: the CRM row, still before the watermark, is compared again);
+ * it does not → the coupling fails in the CRM → ERP direction, so this pass's retry set creates it
+ * with the same id. A skipped coupling stays as it is.
+ */
+export async function resolvePendingErpCreates(
+  ctx: EngineContext,
+  m: TableMapping,
+  jobId: string,
+  counters: JobCounters,
+): Promise<void> {
+  const pending = await ctx.db.query<{ id: string; erp_id: string }>(
+    `SELECT id, erp_id FROM integration.couplings
+     WHERE mapping_name = $1 AND state = 'pending' AND pending_side = 'erp' AND NOT skipped
+     ORDER BY created_at, id`,
+    [m.name],
+  );
+  const size = ctx.chunkSize ?? 1000;
+  for (let i = 0; i < pending.rows.length; i += size) {
+    const chunk = pending.rows.slice(i, i + size);
+    const found = await ctx.erp.get(
+      m.erpTable,
+      chunk.map((c) => c.erp_id),
+    );
+    const landed = chunk.filter((c) => found.has(c.erp_id));
+    await markSyncedMany(
+      ctx.db,
+      'FromIntegrationTable',
+      jobId,
+      landed.map((c) => ({ id: c.id, erpSeq: found.get(c.erp_id)!.changeSeq, crmVersion: null })),
+    );
+    counters.coupled += landed.length;
+    const missing = chunk.filter((c) => !found.has(c.erp_id)).map((c) => c.id);
+    if (missing.length > 0) {
+      await ctx.db.query(
+        `UPDATE integration.couplings SET last_result_to_erp = 'Failure', updated_at = now()
          WHERE id = ANY($1::uuid[])`,
         [missing],
       );

@@ -186,6 +186,10 @@ export function countSettled(counters: JobCounters, action: RecordAction): void 
 export const isCreating = (a: RecordAction): boolean =>
   a.kind === 'create' || (a.kind === 'fail' && a.creating);
 
+/** True for a pending coupling whose record is yet to be created on `side` with the chosen id. */
+export const awaitsCreate = (c: Coupling, side: 'crm' | 'erp'): boolean =>
+  c.state === 'pending' && c.pendingSide === side;
+
 /** A coupled destination as read: the record, or deleted when the read did not find it. */
 export const found = <D extends SideRecord>(record: D | undefined): Destination<D> =>
   record ? { kind: 'found', record } : { kind: 'deleted' };

@@ -14,7 +14,14 @@ import type { LookupTranslator } from './field-transfer.ts';
 import { recordWrites, saveProgress, type WriteRecord } from './job-log.ts';
 import { couplingLookups } from './lookups.ts';
 import { resolvePendingCreates } from './pending-creates.ts';
-import { countSettled, found, isCreating, planChunk, type RecordPlan } from './plan-records.ts';
+import {
+  awaitsCreate,
+  countSettled,
+  found,
+  isCreating,
+  planChunk,
+  type RecordPlan,
+} from './plan-records.ts';
 import { type ChunkReader, crmRowsOrStop, readChunk } from './read-chunk.ts';
 import { failRecord, type PassJob } from './record-failure.ts';
 
@@ -97,13 +104,13 @@ async function processChunk(
 export const readToCrmChunk: ChunkReader<ErpRecord, CrmRecord> = (ctx, m, rows) =>
   readChunk(ctx, m, 'ToIntegrationTable', rows, async (couplings) => {
     // A pending coupling awaits its create: the CRM has nothing to compare with yet.
-    const coupled = couplings.filter((c) => c.state === 'coupled');
+    const coupled = couplings.filter((c) => !awaitsCreate(c, 'crm'));
     const current = await crmRowsOrStop(
       ctx,
       m.crmEntity,
       coupled.map((c) => c.crmId),
     );
-    return (c) => (c.state === 'coupled' ? found(current.get(c.crmId)) : { kind: 'none' });
+    return (c) => (awaitsCreate(c, 'crm') ? { kind: 'none' } : found(current.get(c.crmId)));
   });
 
 /**

@@ -1,3 +1,4 @@
+import { newId } from '../../shared/ids.ts';
 import {
   deleteCoupling,
   insertCoupling,
@@ -11,7 +12,9 @@ import { type CrmRecord, ERP_INTEGRATION_ACTOR, type ErpRecord } from '../ports.
 import type { PassRunner } from './context.ts';
 import { recordWrite, saveProgress } from './job-log.ts';
 import { couplingLookups } from './lookups.ts';
+import { resolvePendingErpCreates } from './pending-creates.ts';
 import {
+  awaitsCreate,
   countSettled,
   found,
   type PlanSettings,
@@ -44,6 +47,8 @@ export const runToErpPass: PassRunner = async (ctx, m, jobId, opts) => {
     lookups: couplingLookups(ctx.db, ctx.erp, ctx.crm, ctx.mappings),
     destinationActor: ERP_INTEGRATION_ACTOR,
   };
+  // ERP creates a killed or interrupted run left pending are settled before anything else.
+  await resolvePendingErpCreates(ctx, m, jobId, counters);
   let done = 0;
   const process = async (rows: readonly CrmRecord[]) => {
     for (let i = 0; i < rows.length; i += size) {
@@ -91,11 +96,12 @@ export const runToErpPass: PassRunner = async (ctx, m, jobId, opts) => {
 /** The in-scope CRM rows of a chunk with their couplings and coupled ERP rows (one ERP read). */
 export const readToErpChunk: ChunkReader<CrmRecord, ErpRecord> = (ctx, m, rows) =>
   readChunk(ctx, m, 'FromIntegrationTable', rows, async (couplings) => {
+    // A pending coupling awaiting its ERP create: the ERP has nothing to compare with yet.
     const current = await ctx.erp.get(
       m.erpTable,
-      couplings.map((c) => c.erpId),
+      couplings.filter((c) => !awaitsCreate(c, 'erp')).map((c) => c.erpId),
     );
-    return (c) => found(current.get(c.erpId));
+    return (c) => (awaitsCreate(c, 'erp') ? { kind: 'none' } : found(current.get(c.erpId)));
   });
 
 /** Carries out one record's plan in the ERP, each write in its own transaction. */
@@ -111,19 +117,39 @@ async function writeToErp(job: PassJob, p: RecordPlan<CrmRecord, ErpRecord>): Pr
       erpSeq: p.destination!.changeSeq,
       crmVersion: p.source.version,
     });
-  if (action.kind === 'create') return createInErp(job, p.source, action.values);
+  if (action.kind === 'create') return createInErp(job, p.source, p.coupling, action.values);
   if (action.kind === 'update')
     return updateInErp(job, p.source, p.coupling!, p.destination!, action.changes);
 }
 
+/**
+ * Creates the ERP row exactly once: its id is chosen and recorded (a pending coupling, or the one a
+ * previous run left) before the write, so a run killed between the write and the coupling's update
+ * is settled by the next run (src/sync/engine/pending-creates.ts) instead of creating it twice.
+ */
 async function createInErp(
   job: PassJob,
   row: CrmRecord,
+  pending: Coupling | undefined,
   values: Record<string, unknown>,
 ): Promise<void> {
   const { ctx, m } = job;
-  const created = await ctx.erp.insert(m.erpTable, values);
+  const c =
+    pending ??
+    (await insertCoupling(ctx.db, {
+      mappingName: m.name,
+      erpTable: m.erpTable,
+      erpId: newId(),
+      crmEntity: m.crmEntity,
+      crmId: row.id,
+      state: 'pending',
+      pendingSide: 'erp',
+    }));
+  const created = await ctx.erp.insert(m.erpTable, values, c.erpId);
   if (!created.ok) {
+    // The ERP write is one transaction: nothing was created, and the record stays uncoupled as
+    // any failed create (it comes back with its next change).
+    await deleteCoupling(ctx.db, c.id);
     return failRecord(
       job,
       idsOf(row, undefined),
@@ -134,13 +160,6 @@ async function createInErp(
       ),
     );
   }
-  const c = await insertCoupling(ctx.db, {
-    mappingName: m.name,
-    erpTable: m.erpTable,
-    erpId: created.value.id,
-    crmEntity: m.crmEntity,
-    crmId: row.id,
-  });
   await settle(job, c.id, created.value, row, { action: 'insert', after: values });
 }
 
