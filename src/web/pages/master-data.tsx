@@ -1,38 +1,27 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { AppContext } from '../../app/context.ts';
 import { getEntity } from '../../erp/public-api.ts';
-import { performAdhoc } from '../../integration/adhoc-jobs.ts';
 import {
   COUPLING_FILTERS,
   type CoupledRecord,
   listCoupledRecords,
   mappingForErpTable,
 } from '../../integration/coupled-records.ts';
-import { setUpCoupling } from '../../integration/coupling-service.ts';
-import { LOCK_WAIT, withMappingLock } from '../../integration/mapping-lock.ts';
-import { openEngine } from '../../integration/sync-runtime.ts';
-import { AppError } from '../../shared/errors.ts';
-import type { Result } from '../../shared/result.ts';
+import { unwrap } from '../../shared/errors.ts';
 import { couplingsByErpIds } from '../../sync/couplings/coupling-repo.ts';
-import type { EngineContext } from '../../sync/engine/context.ts';
 import type { Coupling, TableMapping } from '../../sync/model.ts';
-import { uncouple } from '../../sync/service/couplings.ts';
-import type { CreateInReport } from '../../sync/service/create-in.ts';
-import type { MatchReport } from '../../sync/service/match-based-coupling.ts';
-import type { SyncNowReport } from '../../sync/service/synchronize-now.ts';
 import { ActionBar } from '../components/action-bar.tsx';
-import { SuccessBanner, WarningBanner } from '../components/banner.tsx';
+import { WarningBanner } from '../components/banner.tsx';
 import { Card, Fields } from '../components/card.tsx';
 import { type Column, DataList, Filters } from '../components/list.tsx';
-import { CreateInResult, MatchResult, SyncNowResult } from '../components/sync-results.tsx';
-import { checkbox, many, parseInput } from '../form.ts';
+import { parseInput } from '../form.ts';
 import { Layout } from '../layout.tsx';
 import { sendHtml, viewOf } from '../view.ts';
 import { canWrite } from '../web-auth.ts';
 import type { WebDeps } from '../web-deps.ts';
 import { CouplingBadge, couplingFilterLabels } from './coupling-badge.tsx';
 import { registerCustomerStatistics, StatisticsBox } from './customer-statistics.tsx';
+import { registerActions } from './master-data-actions.tsx';
 import { MASTER_LISTS, type MasterList } from './master-data-lists.ts';
 
 export const PAGE_SIZE = 50;
@@ -42,48 +31,6 @@ const listQuery = z.object({
   coupling: z.enum(COUPLING_FILTERS).default('all'),
   page: z.coerce.number().int().min(1).max(1_000_000).default(1),
 });
-
-const idsForm = z.object({ ids: many(z.guid()).pipe(z.array(z.guid()).max(1000)) });
-const syncForm = idsForm.extend({
-  direction: z.enum(['send', 'get', 'merge']),
-  confirmOverwrite: checkbox.default(false),
-});
-const coupleForm = z.object({
-  crmName: z.string().trim().min(1, 'Enter the name of the record in Dynamics 365 Sales').max(200),
-  synchronize: z.enum(['none', 'send', 'get']).default('none'),
-});
-
-/** The engine over the enabled connection, or a readable error. */
-export async function engineFor(ctx: AppContext): Promise<EngineContext> {
-  const engine = await openEngine({ db: ctx.db, config: ctx.config, logger: ctx.logger });
-  if (!engine.ok) throw AppError.from(engine.error);
-  return engine.value;
-}
-
-async function mappingOf(ctx: AppContext, list: MasterList): Promise<TableMapping> {
-  const m = await mappingForErpTable(ctx.db, list.set);
-  if (!m)
-    throw new AppError(
-      'not_found',
-      `No integration table mapping couples ${list.title.toLowerCase()}; run the assisted setup or restore the default mappings`,
-    );
-  return m;
-}
-
-function must<T>(r: Result<T>): T {
-  if (!r.ok) throw AppError.from(r.error);
-  return r.value;
-}
-
-/** Names of records for messages (number/code and name instead of ids). */
-async function namesOf(ctx: AppContext, list: MasterList, ids: readonly string[]) {
-  const names = new Map<string, string>();
-  for (const id of ids.slice(0, 200)) {
-    const r = await getEntity(ctx.db, list.set, id);
-    if (r.ok) names.set(id, `${r.value[list.key]} ${r.value['displayName'] ?? ''}`.trim());
-  }
-  return names;
-}
 
 const directionChoices = (m: TableMapping | undefined) =>
   m?.direction === 'ToIntegrationTable'
@@ -169,7 +116,7 @@ function registerList(web: FastifyInstance, { ctx, auth }: WebDeps, list: Master
     const q = parseInput(listQuery, request.query);
     const view = viewOf(request, auth);
     const mapping = await mappingForErpTable(ctx.db, list.set);
-    const page = must(
+    const page = unwrap(
       await listCoupledRecords(ctx.db, list.set, {
         search: q.search,
         coupling: q.coupling,
@@ -279,7 +226,7 @@ function registerCard(web: FastifyInstance, deps: WebDeps, list: MasterList) {
   web.get<{ Params: { id: string } }>(`/${list.path}/:id`, async (request, reply) => {
     const id = parseInput(z.guid('That is not a record id'), request.params.id);
     const view = viewOf(request, auth);
-    const record = must(await getEntity(ctx.db, list.set, id));
+    const record = unwrap(await getEntity(ctx.db, list.set, id));
     const mapping = await mappingForErpTable(ctx.db, list.set);
     const coupling = (await couplingsByErpIds(ctx.db, list.set, [id])).get(id);
     const writable = canWrite(view.user) && mapping !== undefined;
@@ -322,117 +269,6 @@ function registerCard(web: FastifyInstance, deps: WebDeps, list: MasterList) {
           )}
         </div>
       </Layout>,
-    );
-  });
-}
-
-/** Answers an action with its outcome banner and tells the page to refresh the list. */
-function outcome(reply: FastifyReply, html: JSX.Element) {
-  reply.header('hx-trigger', 'list-changed');
-  return sendHtml(reply, html);
-}
-
-function registerActions(web: FastifyInstance, { ctx }: WebDeps, list: MasterList) {
-  const base = `/${list.path}/actions`;
-  const selected = (ids: string[]) => {
-    if (ids.length === 0)
-      throw new AppError('validation_failed', 'Select one or more records first');
-    return ids;
-  };
-  web.post(`${base}/synchronize`, async (request, reply) => {
-    const input = parseInput(syncForm, request.body);
-    const ids = selected(input.ids);
-    const m = await mappingOf(ctx, list);
-    const engine = await engineFor(ctx);
-    const report = must(
-      await performAdhoc(ctx.db, engine, m, {
-        kind: 'synchronizeNow',
-        mapping: m.name,
-        erpIds: ids,
-        direction: input.direction,
-        confirmOverwrite: input.confirmOverwrite,
-      }),
-    ) as SyncNowReport;
-    return outcome(
-      reply,
-      <SyncNowResult
-        report={report}
-        names={await namesOf(ctx, list, ids)}
-        confirmUrl={`${base}/synchronize`}
-      />,
-    );
-  });
-  web.post(`${base}/createInCrm`, async (request, reply) => {
-    const ids = selected(parseInput(idsForm, request.body).ids);
-    const m = await mappingOf(ctx, list);
-    const engine = await engineFor(ctx);
-    const report = must(
-      await performAdhoc(ctx.db, engine, m, { kind: 'createInCrm', mapping: m.name, erpIds: ids }),
-    ) as CreateInReport;
-    return outcome(
-      reply,
-      <CreateInResult report={report} names={await namesOf(ctx, list, ids)} noun={list.crmNoun} />,
-    );
-  });
-  web.post(`${base}/matchBased`, async (request, reply) => {
-    const ids = parseInput(idsForm, request.body).ids;
-    const m = await mappingOf(ctx, list);
-    const engine = await engineFor(ctx);
-    const report = must(
-      await performAdhoc(ctx.db, engine, m, {
-        kind: 'matchBased',
-        mapping: m.name,
-        ...(ids.length > 0 ? { erpIds: ids } : {}),
-      }),
-    ) as MatchReport;
-    return outcome(reply, <MatchResult report={report} />);
-  });
-  web.post(`${base}/uncouple`, async (request, reply) => {
-    const ids = selected(parseInput(idsForm, request.body).ids);
-    const m = await mappingOf(ctx, list);
-    const n = must(
-      await withMappingLock(ctx.db, m.name, () => uncouple(ctx.db, m, ids), {
-        waitMs: LOCK_WAIT.request,
-      }),
-    );
-    return outcome(
-      reply,
-      n > 0 ? (
-        <SuccessBanner message={`Coupling deleted for ${n} record${n === 1 ? '' : 's'}.`} />
-      ) : (
-        <WarningBanner message="None of the selected records was coupled; nothing changed." />
-      ),
-    );
-  });
-  web.post<{ Params: { id: string } }>(`/${list.path}/:id/couple`, async (request, reply) => {
-    const id = parseInput(z.guid('That is not a record id'), request.params.id);
-    const input = parseInput(coupleForm, request.body);
-    const m = await mappingOf(ctx, list);
-    const engine = await engineFor(ctx);
-    const result = must(
-      await setUpCoupling(ctx.db, engine, m, {
-        erpId: id,
-        crmName: input.crmName,
-        synchronize: input.synchronize,
-      }),
-    );
-    const names = await namesOf(ctx, list, [id]);
-    return outcome(
-      reply,
-      <>
-        <SuccessBanner
-          message={`${names.get(id) ?? 'The record'} is now coupled with the ${list.crmNoun} '${input.crmName}'.`}
-        />
-        {result.synchronized ? (
-          <SyncNowResult
-            report={result.synchronized}
-            names={names}
-            confirmUrl={`${base}/synchronize`}
-          />
-        ) : (
-          ''
-        )}
-      </>,
     );
   });
 }
