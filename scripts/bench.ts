@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: runs every benchmark in `bench/` (or the ones named: `npm run bench -- crm`),
  * each in its own process so peak memory is per benchmark. Benchmarks print their own figures.
+ * Options (`--scale 10000`) are handed to every selected benchmark.
  * Like the tests, they get one embedded PostgreSQL (or KOBLING_TEST_DATABASE_URL) through
  * KOBLING_TEST_ADMIN_URL and create their own database on it.
  */
@@ -10,7 +11,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startEmbeddedPostgres } from '../src/db/embedded-postgres.ts';
 
-const filters = process.argv.slice(2);
+const args = process.argv.slice(2);
+const optionAt = args.flatMap((a, i) => (a.startsWith('--') ? [i, i + 1] : []));
+const options = args.filter((_, i) => optionAt.includes(i));
+const filters = args.filter((_, i) => !optionAt.includes(i));
 const all = readdirSync('bench')
   .filter((f) => f.endsWith('.bench.ts'))
   .sort();
@@ -37,7 +41,7 @@ if (!adminUrl) {
 let failed = 0;
 for (const file of selected) {
   console.log(`\n=== ${file} ===`);
-  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join('bench', file)], {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join('bench', file), ...options], {
     stdio: 'inherit',
     env: { ...process.env, KOBLING_TEST_ADMIN_URL: adminUrl },
   });

@@ -1,0 +1,342 @@
+/**
+ * The first day of an installation: a full synchronization of N customers, N/2 contact persons and
+ * N/10 items with prices in the ERP, and N/10 accounts only in the CRM, through the whole stack
+ * (ERP adapter → engine → connector → CRM emulator over HTTP), each mapping in dependency order as
+ * a full synchronization line runs it (watermarks cleared, coupled or not). Then, in the same run:
+ * an incremental run, a 2,000-record sample against a one-request-per-record baseline (each record
+ * its own POST, as Business Central sends them) without and with 50 ms of emulator latency, and the
+ * emulator-alone ceiling (the engine's own customer `$batch` bodies posted straight to it).
+ *   npm run bench -- full-sync [--scale 100000] [--sample 2000] [--latency 50]
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { runMapping } from '../src/sync/engine/run-mapping.ts';
+import {
+  dependenciesOf,
+  type JobCounters,
+  type PassDirection,
+  type TableMapping,
+} from '../src/sync/model.ts';
+import { startSyncFixture } from '../test/sync/sync-fixture.ts';
+
+const option = (name: string, fallback: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const N = option('scale', 100_000);
+const SAMPLE = option('sample', 2000);
+const LATENCY = option('latency', 50);
+const CRM_ONLY = Math.floor(N / 10);
+const ITEMS = Math.floor(N / 10);
+
+// Peak RSS of the whole process (engine, connector, emulator), and per phase.
+let peakRss = 0;
+let phasePeak = 0;
+const sample = () => {
+  const rss = process.memoryUsage().rss;
+  peakRss = Math.max(peakRss, rss);
+  phasePeak = Math.max(phasePeak, rss);
+};
+const sampler = setInterval(sample, 50);
+const mb = (bytes: number) => Math.round(bytes / 1024 / 1024);
+
+// The engine's customer `$batch` bodies, written to disk as they go out (the ceiling replays them).
+const spool = mkdtempSync(path.join(tmpdir(), 'kobling-full-sync-'));
+let capture: string[] | undefined;
+const realFetch = globalThis.fetch;
+globalThis.fetch = (input, init) => {
+  if (capture && init?.method === 'POST' && String(input).endsWith('$batch')) {
+    const headers = init.headers as Record<string, string>;
+    const file = path.join(spool, `${capture.length}.batch`);
+    writeFileSync(file, `${headers['Content-Type'] ?? headers['content-type']}\n${init.body}`);
+    capture.push(file);
+  }
+  return realFetch(input, init);
+};
+
+const fx = await startSyncFixture();
+const db = fx.db;
+const seed = async () => {
+  await db.query(`INSERT INTO erp.units_of_measure (code, display_name) VALUES ('PCS', 'Piece')`);
+  await db.query(`INSERT INTO erp.customer_price_groups (code, display_name) VALUES ('RETAIL', 'Retail')`);
+  await db.query(
+    `INSERT INTO erp.customers (number, display_name, address_line1, city, postal_code, email, phone_number, credit_limit)
+     SELECT 'C' || lpad(g::text, 7, '0'), 'Customer ' || g, g || ' Main Street', 'Oslo', '0150',
+            'c' || g || '@bench.example', '+47 ' || g, 1000 + g % 100
+     FROM generate_series(1, $1) g`,
+    [N],
+  );
+  // Every contact person belongs to a company whose business relation is a customer (two each).
+  await db.query(
+    `INSERT INTO erp.contacts (number, type, display_name, customer_number)
+     SELECT 'K' || lpad(g::text, 7, '0'), 'Company', 'Customer ' || g, 'C' || lpad(g::text, 7, '0')
+     FROM generate_series(1, $1) g`,
+    [Math.ceil(N / 4)],
+  );
+  await db.query(
+    `INSERT INTO erp.contacts (number, type, display_name, first_name, surname, company_number, email, city)
+     SELECT 'P' || lpad(g::text, 7, '0'), 'Person', 'Person ' || g, 'Person', 'No ' || g,
+            'K' || lpad(((g + 1) / 2)::text, 7, '0'), 'p' || g || '@bench.example', 'Oslo'
+     FROM generate_series(1, $1) g`,
+    [Math.floor(N / 2)],
+  );
+  await db.query(
+    `INSERT INTO erp.items (number, display_name, base_unit_of_measure_code, unit_price, unit_cost)
+     SELECT 'I' || lpad(g::text, 6, '0'), 'Item ' || g, 'PCS', 10 + g % 90, 5 FROM generate_series(1, $1) g`,
+    [ITEMS],
+  );
+  await db.query(
+    `INSERT INTO erp.item_units_of_measure (item_number, code) SELECT number, 'PCS' FROM erp.items`,
+  );
+  await db.query(
+    `INSERT INTO erp.sales_prices (item_number, sales_type, sales_code, unit_of_measure_code, unit_price)
+     SELECT number, 'Customer Price Group', 'RETAIL', 'PCS', unit_price * 0.9 FROM erp.items`,
+  );
+  // Accounts a salesperson keeps only in the CRM: they come to the ERP as new customers.
+  for (let i = 0; i < CRM_ONLY; i += 1000) {
+    const ops = Array.from({ length: Math.min(1000, CRM_ONLY - i) }, (_, k) => ({
+      kind: 'create' as const,
+      entitySet: 'accounts',
+      record: { name: `CRM account ${i + k}`, customertypecode: 3, address1_city: 'Bergen' },
+      id: randomUUID(),
+      changeSet: `cs${Math.floor(k / 100)}`,
+    }));
+    const r = await fx.user.executeBatch(ops);
+    if (r.some((x) => !x.ok)) throw new Error('seeding CRM accounts failed');
+  }
+};
+
+interface Row {
+  readonly label: string;
+  readonly records: number;
+  readonly seconds: number;
+  readonly requests: number;
+  readonly peak: number;
+  readonly failed: number;
+}
+const rows: Row[] = [];
+
+const c = (k: JobCounters) => k.inserted + k.modified + k.unchanged + k.skipped + k.failed;
+
+/** Runs one pass of a mapping and measures it. */
+async function measurePass(label: string, m: TableMapping, only: PassDirection, full: boolean) {
+  const before = fx.emulator.stats().requests;
+  phasePeak = process.memoryUsage().rss;
+  const started = performance.now();
+  const [report] = await runMapping(fx.ctx, m, {
+    only,
+    trigger: 'benchmark',
+    ...(full ? { ignoreOnlyCoupled: true } : {}),
+  });
+  sample();
+  const row: Row = {
+    label,
+    // Records handled (written, found unchanged, skipped or failed); echoes dropped unread do not count.
+    records: report ? c(report.counters) : 0,
+    seconds: (performance.now() - started) / 1000,
+    requests: fx.emulator.stats().requests - before,
+    peak: phasePeak,
+    failed: report?.counters.failed ?? 0,
+  };
+  if (report?.status === 'failed') throw new Error(`${label}: ${report.message}`);
+  return row;
+}
+
+/** The mappings in dependency order (parents first), as the full synchronization starts them. */
+function dependencyOrder(all: TableMapping[]): TableMapping[] {
+  const byName = new Map(all.map((m) => [m.name, m]));
+  const out: TableMapping[] = [];
+  const seen = new Set<string>();
+  const visit = (m: TableMapping) => {
+    if (seen.has(m.name)) return;
+    seen.add(m.name);
+    for (const p of dependenciesOf(m)) if (byName.has(p)) visit(byName.get(p)!);
+    out.push(m);
+  };
+  for (const m of all) visit(m);
+  return out;
+}
+
+const arrow = (p: PassDirection) => (p === 'ToIntegrationTable' ? 'ERP → CRM' : 'CRM → ERP');
+const passesOf = (m: TableMapping): PassDirection[] =>
+  m.direction === 'Bidirectional' ? ['ToIntegrationTable', 'FromIntegrationTable'] : [m.direction];
+
+console.log(`seeding: ${N} customers, ${Math.floor(N / 2)} contact persons, ${ITEMS} items with prices, ${CRM_ONLY} CRM-only accounts…`);
+await seed();
+await db.query('UPDATE integration.table_mappings SET erp_watermark = NULL, crm_watermark = NULL');
+
+// 1. The full synchronization, mapping by mapping.
+const fullStarted = performance.now();
+const fullRequests = fx.emulator.stats().requests;
+let customerBatches: string[] = [];
+for (const m of dependencyOrder([...fx.ctx.mappings.values()])) {
+  for (const pass of passesOf(m)) {
+    capture = m.name === 'CUSTOMER' && pass === 'ToIntegrationTable' ? [] : undefined;
+    const row = await measurePass(`${m.name} ${arrow(pass)}`, m, pass, true);
+    if (capture) customerBatches = capture;
+    capture = undefined;
+    if (row.records > 0 || row.failed > 0) rows.push(row);
+  }
+}
+const fullSeconds = (performance.now() - fullStarted) / 1000;
+const full = rows.slice();
+const totalRecords = full.reduce((n, r) => n + r.records, 0);
+const total: Row = {
+  label: '**full synchronization, total**',
+  records: totalRecords,
+  seconds: fullSeconds,
+  requests: fx.emulator.stats().requests - fullRequests,
+  peak: peakRss,
+  failed: full.reduce((n, r) => n + r.failed, 0),
+};
+
+// 2. Incremental: a tenth of the customers changed in the ERP, a tenth of the CRM-only accounts
+// changed by a salesperson.
+const customer = fx.mapping('CUSTOMER');
+await db.query(`UPDATE erp.customers SET city = 'Trondheim' WHERE number <= 'C' || lpad($1::text, 7, '0')`, [
+  Math.floor(N / 10),
+]);
+const incremental = [await measurePass('CUSTOMER ERP → CRM, incremental (N/10 changed)', customer, 'ToIntegrationTable', false)];
+const changed = await db.query<{ crm_id: string }>(
+  `SELECT crm_id FROM integration.couplings WHERE mapping_name = 'CUSTOMER' ORDER BY crm_id LIMIT $1`,
+  [Math.floor(N / 100)],
+);
+for (let i = 0; i < changed.rows.length; i += 1000) {
+  const r = await fx.user.executeBatch(
+    changed.rows.slice(i, i + 1000).map((c, k) => ({
+      kind: 'update' as const,
+      entitySet: 'accounts',
+      id: c.crm_id,
+      patch: { telephone1: `+47 9${i + k}` },
+      changeSet: `cs${Math.floor(k / 100)}`,
+    })),
+  );
+  if (r.some((x) => !x.ok)) throw new Error('editing CRM accounts failed');
+}
+incremental.push(await measurePass('CUSTOMER CRM → ERP, incremental (N/100 changed)', customer, 'FromIntegrationTable', false));
+
+// 3. The sample: the engine against one request per record, without and with latency.
+let sampleNo = 0;
+async function engineSample(latencyMs: number): Promise<Row> {
+  const prefix = `S${++sampleNo}`;
+  await db.query(
+    `INSERT INTO erp.customers (number, display_name, address_line1, city, postal_code, email, phone_number, credit_limit)
+     SELECT $2 || lpad(g::text, 6, '0'), 'Sample ' || g, g || ' Side Street', 'Oslo', '0150',
+            's' || g || '@bench.example', '+47 ' || g, 500 FROM generate_series(1, $1) g`,
+    [SAMPLE, prefix],
+  );
+  fx.emulator.setFaults(latencyMs ? { rate: 0, latencyMs } : undefined);
+  const row = await measurePass(`engine, ${latencyMs} ms latency`, customer, 'ToIntegrationTable', true);
+  fx.emulator.setFaults(undefined);
+  return row;
+}
+async function oneByOne(latencyMs: number): Promise<Row> {
+  fx.emulator.setFaults(latencyMs ? { rate: 0, latencyMs } : undefined);
+  const before = fx.emulator.stats().requests;
+  const started = performance.now();
+  let failed = 0;
+  for (let g = 1; g <= SAMPLE; g++) {
+    const r = await fx.client.create(
+      'accounts',
+      {
+        name: `Baseline ${g}`,
+        address1_line1: `${g} Side Street`,
+        address1_city: 'Oslo',
+        address1_postalcode: '0150',
+        emailaddress1: `b${g}@bench.example`,
+        telephone1: `+47 ${g}`,
+        creditlimit: 500,
+        customertypecode: 3,
+      },
+      { id: randomUUID() },
+    );
+    if (!r.ok) failed++;
+  }
+  const row: Row = {
+    label: `one request per record, ${latencyMs} ms latency`,
+    records: SAMPLE,
+    seconds: (performance.now() - started) / 1000,
+    requests: fx.emulator.stats().requests - before,
+    peak: process.memoryUsage().rss,
+    failed,
+  };
+  fx.emulator.setFaults(undefined);
+  return row;
+}
+const samples = [
+  [await engineSample(0), await oneByOne(0)],
+  [await engineSample(LATENCY), await oneByOne(LATENCY)],
+] as const;
+
+// 4. The ceiling: the engine's customer batches posted straight to the emulator, one after the
+// other, with fresh ids (the accounts they created exist already).
+let ceilingRecords = 0;
+const ceilingStarted = performance.now();
+for (const file of customerBatches) {
+  const text = readFileSync(file, 'utf8');
+  const newline = text.indexOf('\n');
+  const body = text
+    .slice(newline + 1)
+    .replace(/"accountid":"[0-9a-f]{8}/g, '"accountid":"ceceecee')
+    .replace(/accounts\(([0-9a-f]{8})/g, 'accounts(ceceecee');
+  ceilingRecords += body.match(/^(POST|PATCH) /gm)?.length ?? 0;
+  const res = await realFetch(`${fx.emulator.apiUrl}$batch`, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${await token()}`,
+      'content-type': text.slice(0, newline),
+      'odata-version': '4.0',
+    },
+    body,
+  });
+  await res.text();
+  if (res.status !== 200) throw new Error(`ceiling batch refused: ${res.status}`);
+}
+const ceilingSeconds = (performance.now() - ceilingStarted) / 1000;
+rmSync(spool, { recursive: true, force: true });
+
+async function token(): Promise<string> {
+  const r = await realFetch(fx.emulator.tokenUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: fx.credentials.clientId,
+      client_secret: fx.credentials.clientSecret,
+      scope: `${fx.emulator.baseUrl}/.default`,
+    }),
+  });
+  return ((await r.json()) as { access_token: string }).access_token;
+}
+
+// The table.
+const rate = (r: Row) => Math.round(r.records / r.seconds);
+const per1000 = (r: Row) => ((r.requests / Math.max(1, r.records)) * 1000).toFixed(1);
+const line = (r: Row, extra = '') =>
+  `| ${r.label} | ${r.records.toLocaleString('en')} | ${r.seconds.toFixed(1)} | ${rate(r).toLocaleString('en')} | ${per1000(r)} | ${mb(r.peak)} | ${r.failed}${extra} |`;
+const customerRow = full.find((r) => r.label === 'CUSTOMER ERP → CRM');
+const ceilingRate = Math.round(ceilingRecords / ceilingSeconds);
+console.log(`\nFull synchronization at scale ${N.toLocaleString('en')} (${new Date().toISOString().slice(0, 10)})\n`);
+console.log('| run | records | s | records/s | requests per 1,000 | peak RSS MB | failed |');
+console.log('|---|---:|---:|---:|---:|---:|---:|');
+for (const r of [...full, total, ...incremental]) console.log(line(r));
+console.log(
+  `\nEmulator alone (the ${customerBatches.length} customer \`$batch\` bodies of the full sync, posted one after the other): ` +
+    `${ceilingRecords.toLocaleString('en')} records in ${ceilingSeconds.toFixed(1)} s = ${ceilingRate.toLocaleString('en')} records/s; ` +
+    `the engine's CUSTOMER ERP → CRM reaches ${customerRow ? Math.round((rate(customerRow) / ceilingRate) * 100) : '—'} % of it.`,
+);
+console.log(`\nSample of ${SAMPLE.toLocaleString('en')} customers, side by side\n`);
+console.log('| latency | engine records/s | engine requests | one-by-one records/s | one-by-one requests | speed-up |');
+console.log('|---|---:|---:|---:|---:|---:|');
+for (const [engine, single] of samples) {
+  console.log(
+    `| ${engine.label.replace('engine, ', '').replace(' latency', '')} | ${rate(engine).toLocaleString('en')} | ${engine.requests} | ` +
+      `${rate(single).toLocaleString('en')} | ${single.requests} | ${(single.seconds / engine.seconds).toFixed(0)}× |`,
+  );
+}
+console.log(`\npeak RSS of the whole run ${mb(peakRss)} MB (engine, connector, emulator and the benchmark in one process)`);
+clearInterval(sampler);
+if (total.failed > 0) process.exitCode = 1;
+await fx.close();
