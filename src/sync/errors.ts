@@ -18,6 +18,7 @@ export const SYNC_ERROR_CODES = {
   option_missing: 422,
   // Why a whole pass stops (the job fails; its records are retried by the next run).
   crm_read_failed: 502,
+  crm_unreachable: 502,
   option_mapping_invalid: 400,
 } as const;
 

@@ -126,6 +126,12 @@ export function crmPort(client: DataverseClient): CrmPort {
       // Change sets are much cheaper for the server than standalone operations; a change set that
       // fails is sent again operation by operation, so one bad record never fails its neighbours.
       const results = await client.executeBatch(ops);
+      // The CRM could not be reached at all: the whole write failed (sending each operation again
+      // would only wait for the same outage once more). What may have landed before the
+      // connection broke is settled by the next run (pending creates, retried updates).
+      const first = results[0];
+      if (first && !first.ok && results.every((r) => !r.ok && isTransport(r.error.code)))
+        return failure(first.error.code, first.error.message);
       const again = results.flatMap((r, i) => (r.ok ? [] : [i]));
       if (again.length > 0) {
         const single = await client.executeBatch(
@@ -268,3 +274,6 @@ function odataCondition(e: CrmEntityInfo, c: FilterCondition): string {
 const failureLiteral = (op: never): never => {
   throw new Error(`Unsupported filter operator ${String(op)}`);
 };
+
+/** A failure of the connection to the CRM, not of an operation. */
+const isTransport = (code: string) => code === 'network_error' || code === 'timeout';

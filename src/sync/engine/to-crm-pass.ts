@@ -5,7 +5,7 @@ import {
   markSyncedMany,
   retrySet,
 } from '../couplings/coupling-repo.ts';
-import { type SyncFailure, syncFailure } from '../errors.ts';
+import { passFailed, type SyncFailure, syncFailure } from '../errors.ts';
 import { getWatermarks, setWatermark } from '../mappings/mapping-repo.ts';
 import { type Coupling, emptyCounters } from '../model.ts';
 import { type CrmRecord, type CrmWrite, ERP_INTEGRATION_ACTOR, type ErpRecord } from '../ports.ts';
@@ -199,15 +199,10 @@ async function writeToCrm(
   }
 
   const results = await ctx.crm.write(planned.map((p) => p.write));
-  if (!results.ok) {
-    for (const p of planned)
-      await fail(
-        p.row,
-        p.coupling,
-        syncFailure('crm_write_refused', `Writing to the CRM failed: ${results.error.message}`),
-      );
-    return;
-  }
+  // The CRM gone is no record's fault: the pass stops (its records are not failed, so an outage
+  // never makes them skipped), and the next run settles the creates left pending.
+  if (!results.ok)
+    throw passFailed('crm_unreachable', `Writing to the CRM failed: ${results.error.message}`);
   const history: WriteRecord[] = [];
   for (const [i, p] of planned.entries()) {
     const r = results.value[i]!;

@@ -1,0 +1,132 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { saveConnection } from '../../src/integration/connection-service.ts';
+import { createLogger } from '../../src/shared/logger.ts';
+import { setConnectionState } from '../../src/sync/connection/connection-repo.ts';
+import { freePort, type KoblingProcess, runKobling, spawnKobling } from '../helpers/cli.ts';
+import { testConfig } from '../helpers/server.ts';
+import { type SyncFixture, startSyncFixture } from '../sync/sync-fixture.ts';
+
+// The CRM emulator as its own process (`kobling crm-emulator`) over the fixture's database, and
+// `kobling sync` against it: the emulator is killed with SIGKILL while a `$batch` of creates is
+// being applied, started again on the same database, and the sync runs until it is quiet.
+const SECRET_KEY = 'k'.repeat(40);
+const N = 3000;
+let fx: SyncFixture;
+let env: Record<string, string>;
+let emulatorEnv: Record<string, string>;
+let dataDir: string;
+
+before(async () => {
+  fx = await startSyncFixture();
+  const port = await freePort();
+  dataDir = mkdtempSync(path.join(tmpdir(), 'kobling-crm-kill-'));
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const config = testConfig({ KOBLING_SECRET_KEY: SECRET_KEY });
+  await saveConnection(
+    { db: fx.db, config, logger: createLogger('silent') },
+    {
+      crmUrl: baseUrl,
+      authorityUrl: `${baseUrl}/${fx.emulator.tenantId}`,
+      tenantId: fx.emulator.tenantId,
+      clientId: fx.credentials.clientId,
+      clientSecret: fx.credentials.clientSecret,
+    },
+  );
+  await setConnectionState(fx.db, { enabled: true });
+  await fx.setMapping({
+    ...fx.mapping('CUSTOMER'),
+    syncOnlyCoupled: false,
+    direction: 'ToIntegrationTable',
+  });
+  await fx.db.query(
+    `INSERT INTO erp.customers (number, display_name, city)
+     SELECT 'E' || lpad(g::text, 5, '0'), 'CRM kill customer ' || g, 'Molde' FROM generate_series(1, $1) g`,
+    [N],
+  );
+  env = { DATABASE_URL: fx.db.url, KOBLING_SECRET_KEY: SECRET_KEY, KOBLING_DATA_DIR: dataDir };
+  emulatorEnv = {
+    ...env,
+    KOBLING_CRM_PORT: String(port),
+    KOBLING_CRM_CLIENT_ID: fx.credentials.clientId,
+    KOBLING_CRM_CLIENT_SECRET: fx.credentials.clientSecret,
+  };
+});
+after(async () => {
+  await fx?.close();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+const count = async (sql: string, params: unknown[] = []) =>
+  (await fx.db.query<{ n: number }>(sql, params)).rows[0]!.n;
+
+async function startEmulator(): Promise<KoblingProcess> {
+  const p = spawnKobling(['crm-emulator'], emulatorEnv);
+  await p.waitFor(/CRM emulator is running/, 60_000);
+  return p;
+}
+
+/** Accounts the CRM has created whose coupling still waits for the `$batch`'s answer. */
+const LANDED_PENDING = `SELECT count(*)::int AS n FROM integration.couplings c
+  JOIN crm.records r ON r.entity = 'account' AND r.id = c.crm_id
+  WHERE c.mapping_name = 'CUSTOMER' AND c.state = 'pending'`;
+
+test('the CRM killed mid-$batch and restarted: every record coupled exactly once, none skipped, no duplicate', async () => {
+  let emulator = await startEmulator();
+  let sync: KoblingProcess | undefined;
+  try {
+    sync = spawnKobling(['sync', 'CUSTOMER', '--json'], env);
+    const deadline = Date.now() + 120_000;
+    while ((await count(LANDED_PENDING)) === 0) {
+      assert.ok(Date.now() < deadline, `no $batch in flight:\n${sync.output()}`);
+      assert.equal(sync.child.exitCode, null, `the sync ended first:\n${sync.output()}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    emulator.child.kill('SIGKILL');
+    await emulator.exited();
+    assert.ok((await count(LANDED_PENDING)) > 0, 'creates landed in the CRM, unconfirmed');
+    // The sync meets a CRM that is gone: it must end (failed records or a failed pass), not hang.
+    const code = await sync.exited();
+    assert.notEqual(code, null, sync.output());
+    assert.doesNotMatch(sync.output(), /duplicate key|violates/i, sync.output());
+
+    emulator = await startEmulator();
+    let quiet = false;
+    const outputs: string[] = [];
+    for (let run = 0; run < 5 && !quiet; run++) {
+      const r = await runKobling(['sync', 'CUSTOMER', '--json'], env);
+      outputs.push(r.output);
+      assert.equal(r.code, 0, r.output);
+      assert.doesNotMatch(r.output, /duplicate key|violates/i, r.output);
+      const reports = JSON.parse(r.output.slice(r.output.indexOf('['))) as {
+        counters: Record<string, number>;
+      }[];
+      quiet = reports.every((p) => p.counters.inserted === 0 && p.counters.failed === 0);
+    }
+    assert.ok(quiet, `the runs settle:\n${outputs.join('\n')}`);
+    assert.equal(
+      await count(
+        "SELECT count(*)::int AS n FROM integration.couplings WHERE mapping_name = 'CUSTOMER' AND state = 'coupled' AND NOT skipped",
+      ),
+      N,
+      'every record coupled, none skipped',
+    );
+    assert.equal(
+      await count(
+        "SELECT count(*)::int AS n FROM integration.couplings WHERE mapping_name = 'CUSTOMER' AND (state <> 'coupled' OR skipped)",
+      ),
+      0,
+    );
+    const accounts = await fx.db.query<{ n: number; names: number }>(
+      `SELECT count(*)::int AS n, count(DISTINCT data->>'name')::int AS names FROM crm.records
+       WHERE entity = 'account' AND data->>'name' LIKE 'CRM kill customer %'`,
+    );
+    assert.deepEqual(accounts.rows[0], { n: N, names: N }, 'one CRM account per customer');
+  } finally {
+    if (sync && sync.child.exitCode === null) sync.child.kill('SIGKILL');
+    await emulator.stop();
+  }
+});
