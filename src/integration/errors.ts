@@ -10,6 +10,7 @@ export const INTEGRATION_ERROR_CODES = {
   line_busy: 409,
   job_queue_unavailable: 503,
   mapping_busy: 409,
+  mapping_held: 409,
 } as const;
 
 type IntegrationCodes = typeof INTEGRATION_ERROR_CODES;

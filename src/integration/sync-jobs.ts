@@ -6,7 +6,7 @@ import { type PassReport, runMapping } from '../sync/engine/run-mapping.ts';
 import { getMapping, listMappings } from '../sync/mappings/mapping-repo.ts';
 import type { PassDirection } from '../sync/model.ts';
 import { adhocJob } from './adhoc-jobs.ts';
-import { mappingsInFullSync } from './full-sync/full-sync-lines.ts';
+import { HELD_MESSAGE, heldByFullSync, mappingsInFullSync } from './full-sync/full-sync-lines.ts';
 import { advance as advanceFullSync } from './full-sync/full-sync-service.ts';
 import { ITEM_AVAILABILITY_TRIGGER, updateItemAvailability } from './item-availability.ts';
 import { LOCK_WAIT, whileLockFree, withMappingLock } from './mapping-lock.ts';
@@ -29,6 +29,9 @@ export interface MappingJobData {
  * Runs one mapping while holding its lock (see mapping-lock.ts), so a mapping never runs twice at
  * once, whichever process picked the job up. Queued and real-time runs do not wait: a run that
  * finds the lock taken ends at once, the running one covers its changes. Others wait `waitMs`.
+ * While the mapping's full synchronization is queued or running, the run is held (answered as
+ * busy): run between a dead worker's line and its resumption, it would move the watermarks past
+ * records the full synchronization has yet to create.
  */
 export async function runMappingJob(
   deps: SyncDeps,
@@ -39,7 +42,14 @@ export async function runMappingJob(
   const r = await withMappingLock(
     deps.db,
     data.mapping,
-    async (): Promise<{ ran: boolean; reason?: string; reports?: PassReport[] }> => {
+    async (): Promise<{
+      ran: boolean;
+      busy?: boolean;
+      reason?: string;
+      reports?: PassReport[];
+    }> => {
+      if (await heldByFullSync(deps.db, data.mapping))
+        return { ran: false, busy: true, reason: `held: ${HELD_MESSAGE}` };
       const engine = await openEngine(deps);
       if (!engine.ok) return { ran: false, reason: engine.error.message };
       const m = await getMapping(deps.db, data.mapping);

@@ -20,7 +20,7 @@ function bar(l: ReviewLine, now: number): string {
     l.status === 'Pending' && l.waitingFor.length > 0
       ? `waiting for ${l.waitingFor.join(', ')}`
       : l.status === 'Running' || l.status === 'Finished' || l.status === 'Failed'
-        ? `${l.done}/${total} · +${c.inserted ?? 0} ~${c.modified ?? 0} ✗${c.failed ?? 0}${rate ? ` · ${Math.round(rate)}/s` : ''}${eta ? ` · ${eta}` : ''}${l.status === 'Failed' ? ` · ${l.message ?? ''}` : ''}`
+        ? `${l.done}/${total} · +${c.inserted ?? 0} ~${c.modified ?? 0} ✗${c.failed ?? 0}${l.matched ? ` · ${l.matched} matched` : ''}${l.ambiguous ? ` · ${l.ambiguous} ambiguous` : ''}${rate ? ` · ${Math.round(rate)}/s` : ''}${eta ? ` · ${eta}` : ''}${l.status === 'Failed' ? ` · ${l.message ?? ''}` : ''}`
         : (l.message ?? '');
   return `${l.mapping.padEnd(20)} ${l.status.padEnd(10)} [${'#'.repeat(filled)}${'.'.repeat(20 - filled)}] ${detail}`;
 }

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { HELD_MESSAGE, heldByFullSync } from '../../integration/full-sync/full-sync-lines.ts';
 import { LOCK_WAIT, withMappingLock } from '../../integration/mapping-lock.ts';
 import { openEngine } from '../../integration/sync-runtime.ts';
 import { AppError } from '../../shared/errors.ts';
@@ -9,6 +10,10 @@ import { listCouplings, listErrors, listJobs, mappingStats } from '../../sync/qu
 import { type CliEnv, parseTop, printResult } from '../cli-context.ts';
 import { withRuntime } from '../runtime.ts';
 import { runFullSyncCommand } from './full-sync.ts';
+
+const held = (mapping: string): never => {
+  throw new AppError('mapping_held', `${mapping} is not synchronized now: ${HELD_MESSAGE}`);
+};
 
 const COUNTERS = COUNTER_NAMES;
 
@@ -84,18 +89,20 @@ export function registerIntegrationCommands(program: Command, cli: CliEnv): void
         const locked = await withMappingLock(
           ctx.db,
           m.name,
-          () =>
-            runMapping(
-              {
-                ...engine.value,
-                onProgress: (c, done, total) =>
-                  process.stderr.write(
-                    `\r${m.name}: ${done}${total ? `/${total}` : ''} records  ${COUNTERS.map((k) => `${k} ${c[k]}`).join('  ')}   `,
-                  ),
-              },
-              m,
-              { trigger: 'cli' },
-            ),
+          async () =>
+            (await heldByFullSync(ctx.db, m.name))
+              ? held(m.name)
+              : runMapping(
+                  {
+                    ...engine.value,
+                    onProgress: (c, done, total) =>
+                      process.stderr.write(
+                        `\r${m.name}: ${done}${total ? `/${total}` : ''} records  ${COUNTERS.map((k) => `${k} ${c[k]}`).join('  ')}   `,
+                      ),
+                  },
+                  m,
+                  { trigger: 'cli' },
+                ),
           {
             waitMs: LOCK_WAIT.background,
             onWait: () =>

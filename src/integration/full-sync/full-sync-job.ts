@@ -1,22 +1,41 @@
 import type { JobDefinition, PgBoss } from '../../db/job-queue.ts';
+import type { EngineContext } from '../../sync/engine/context.ts';
+import { type PassReport, runMapping } from '../../sync/engine/run-mapping.ts';
 import { getMapping } from '../../sync/mappings/mapping-repo.ts';
 import { COUNTER_NAMES } from '../../sync/model.ts';
-import { matchBasedCoupling } from '../../sync/service/match-based-coupling.ts';
-import { LOCK_WAIT, withMappingLock } from '../mapping-lock.ts';
-import { runMappingJob } from '../sync-jobs.ts';
+import {
+  matchUncoupledRecords,
+  syncNeverSynchronized,
+  type UncoupledMatch,
+} from '../../sync/service/match-uncoupled.ts';
+import { withMappingLock } from '../mapping-lock.ts';
 import { openEngine, type SyncDeps } from '../sync-runtime.ts';
-import { heartbeat, saveOutcome, saveProgress, transition } from './full-sync-lines.ts';
+import {
+  type FullSyncLine,
+  heartbeat,
+  prepareWatermarks,
+  saveMatch,
+  saveOutcome,
+  saveProgress,
+  transition,
+} from './full-sync-lines.ts';
 import { advance, FULL_SYNC_QUEUE } from './full-sync-service.ts';
+import { withoutRecords } from './held-records.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export const FULL_SYNC_TRIGGER = 'fullSynchronization';
+/** Runs again of a line whose pass stopped, before the line is failed. */
+const PASS_RETRIES = 2;
 
 /**
- * Runs one review line on a worker: a *Couple Records* line first couples by the mapping's match
- * fields (so records on both sides are not duplicated), then every line synchronizes every record
- * in the mapping's filters, coupled or not, under the mapping's lock. The first start clears the
- * mapping's watermarks; a line handed out again after its worker stopped continues from where
- * the run left them (couplings make every record go across exactly once). When it ends, the
- * children whose parents are now all done are started.
+ * Runs one review line on a worker, holding the mapping's lock from start to end. Under it: the
+ * line's first run clears the mapping's watermarks; a *Couple records* line couples the uncoupled
+ * records that match on the mapping's match fields (again on every run: coupled records are left
+ * out, so nothing is coupled twice) and holds back the ambiguous ones; then every record in the
+ * mapping's filters is synchronized, coupled or not. A line handed out again after its worker
+ * stopped continues from the watermarks the run had reached (couplings, pending ones included,
+ * make every record go across exactly once). When it ends, the children whose parents are now
+ * all done are started.
  */
 export async function runFullSyncLine(
   deps: SyncDeps,
@@ -31,50 +50,37 @@ export async function runFullSyncLine(
     );
   }, 10_000);
   try {
-    if (!before.startedAt)
-      await deps.db.query(
-        'UPDATE integration.table_mappings SET erp_watermark = NULL, crm_watermark = NULL WHERE name = $1',
-        [mapping],
-      );
-    const m = await getMapping(deps.db, mapping);
-    if (!m) throw new Error(`The mapping ${mapping} no longer exists`);
-    if (before.recommendation === 'CoupleRecords' && !before.startedAt) {
-      const engine = await openEngine(deps);
-      if (!engine.ok) throw new Error(engine.error.message);
-      // Under the mapping's lock, like every writer of its couplings.
-      const coupled = await withMappingLock(
-        deps.db,
-        mapping,
-        () => matchBasedCoupling(engine.value, m),
-        { waitMs: LOCK_WAIT.background },
-      );
-      if (!coupled.ok) throw new Error(coupled.error.message);
-    }
+    const engine = await openEngine(deps);
+    if (!engine.ok) throw new Error(engine.error.message);
     let lastSaved = 0;
-    let r = await runLocked();
-    async function runLocked() {
-      return runMappingJob(
-        deps,
-        { mapping, trigger: 'fullSynchronization', full: true },
-        {
-          onProgress: (counters, done, total) => {
-            if (Date.now() - lastSaved < 1000) return;
-            lastSaved = Date.now();
-            saveProgress(deps.db, mapping, { done, total, counters: { ...counters } }).catch(
-              (err) => deps.logger.warn({ err, mapping }, 'progress not saved'),
-            );
-          },
-        },
-      );
-    }
-    // A scheduled or real-time run holds the mapping: wait for it, then take the mapping over.
-    while (r.busy) {
-      await sleep(1000);
+    const ctx: EngineContext = {
+      ...engine.value,
+      onProgress: (counters, done, total) => {
+        if (Date.now() - lastSaved < 1000) return;
+        lastSaved = Date.now();
+        saveProgress(deps.db, mapping, { done, total, counters: { ...counters } }).catch((err) =>
+          deps.logger.warn({ err, mapping }, 'progress not saved'),
+        );
+      },
+    };
+    // A scheduled or real-time run may hold the mapping: wait for it, then take the mapping over
+    // (new regular runs are held while the line is queued or running, see runMappingJob).
+    const run = () =>
+      withMappingLock(deps.db, mapping, () => runLocked(deps, ctx, before), { waitMs: 0 });
+    let r = await run();
+    for (let again = 0; ; ) {
+      if (!r.ok) await sleep(1000);
+      else if (again >= PASS_RETRIES || !r.value.reports.some((p) => p.status === 'failed')) break;
+      else {
+        // A pass stopped (the CRM throttled or unreachable beyond its retries): run again, from
+        // where it stopped, before calling the line failed.
+        again++;
+        deps.logger.warn({ mapping, again }, 'full synchronization pass stopped; running again');
+      }
       await heartbeat(deps.db, mapping);
-      r = await runLocked();
+      r = await run();
     }
-    if (!r.ran) throw new Error(r.reason ?? 'not run');
-    const reports = r.reports ?? [];
+    const { reports, match } = r.value;
     const counters = Object.fromEntries(
       COUNTER_NAMES.map((c) => [c, reports.reduce((n, p) => n + p.counters[c], 0)]),
     );
@@ -87,10 +93,15 @@ export async function runFullSyncLine(
     const failed = reports.find((p) => p.status === 'failed');
     const failedRecords = counters.failed ?? 0;
     const summary =
-      Object.entries(counters)
-        .filter(([, n]) => n > 0)
-        .map(([k, n]) => `${n} ${k}`)
-        .join(', ') || 'nothing to do';
+      [
+        ...(match ? [`${match.matched} coupled by matching`] : []),
+        ...Object.entries(counters)
+          .filter(([, n]) => n > 0)
+          .map(([k, n]) => `${n} ${k}`),
+      ].join(', ') || 'nothing to do';
+    const held = match?.ambiguous
+      ? `; ${match.ambiguous} record(s) not coupled because several records match them (held back, not created: couple them by hand, see the coupling job's errors)`
+      : '';
     // Like BC's review: a pass with failed records is an error, and children wait for a fix.
     if (failed)
       await transition(deps.db, mapping, 'Failed', `${failed.direction}: ${failed.message}`);
@@ -99,9 +110,9 @@ export async function runFullSyncLine(
         deps.db,
         mapping,
         'Failed',
-        `${failedRecords} record(s) failed (${summary}); see the errors of its jobs`,
+        `${failedRecords} record(s) failed (${summary}); see the errors of its jobs${held}`,
       );
-    else await transition(deps.db, mapping, 'Finished', summary);
+    else await transition(deps.db, mapping, 'Finished', `${summary}${held}`);
   } catch (err) {
     deps.logger.error({ err, mapping }, 'full synchronization line failed');
     await transition(deps.db, mapping, 'Failed', (err as Error).message);
@@ -109,6 +120,33 @@ export async function runFullSyncLine(
     clearInterval(beat);
   }
   await advance(deps, boss);
+}
+
+/** The line's work while holding the mapping's lock. */
+async function runLocked(
+  deps: SyncDeps,
+  ctx: EngineContext,
+  line: FullSyncLine,
+): Promise<{ reports: PassReport[]; match?: UncoupledMatch }> {
+  const m = await getMapping(deps.db, line.mapping);
+  if (!m) throw new Error(`The mapping ${line.mapping} no longer exists`);
+  await prepareWatermarks(deps.db, line.mapping);
+  let match: UncoupledMatch | undefined;
+  const reports: PassReport[] = [];
+  // Option mappings match their values on the label in the option pass itself.
+  if (line.recommendation === 'CoupleRecords' && !m.isOptionMapping) {
+    match = await matchUncoupledRecords(ctx, m, FULL_SYNC_TRIGGER);
+    await saveMatch(deps.db, line.mapping, match);
+    reports.push(...(await syncNeverSynchronized(ctx, m, FULL_SYNC_TRIGGER)));
+  }
+  reports.push(
+    ...(await runMapping(
+      match ? withoutRecords(ctx, { erpIds: match.heldErpIds, crmIds: match.heldCrmIds }) : ctx,
+      m,
+      { trigger: FULL_SYNC_TRIGGER, ignoreOnlyCoupled: true },
+    )),
+  );
+  return { reports, ...(match ? { match } : {}) };
 }
 
 /** The workers' handler of full synchronization lines. */

@@ -23,6 +23,10 @@ export interface FullSyncLine {
   readonly startedAt: string | null;
   readonly heartbeatAt: string | null;
   readonly finishedAt: string | null;
+  /** Records coupled by matching before the line's synchronization (null: no matching). */
+  readonly matched: number | null;
+  /** ERP records matching left uncoupled: several records could be their match. */
+  readonly ambiguous: number | null;
 }
 
 interface Row {
@@ -44,6 +48,8 @@ interface Row {
   started_at: Date | null;
   heartbeat_at: Date | null;
   finished_at: Date | null;
+  matched: number | null;
+  ambiguous: number | null;
 }
 
 const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
@@ -68,6 +74,8 @@ const toLine = (r: Row): FullSyncLine => ({
   startedAt: iso(r.started_at),
   heartbeatAt: iso(r.heartbeat_at),
   finishedAt: iso(r.finished_at),
+  matched: r.matched,
+  ambiguous: r.ambiguous,
 });
 
 /** Every review line, in mapping order. */
@@ -92,10 +100,22 @@ export async function mappingsInFullSync(db: Queryable): Promise<Set<string>> {
   return new Set(r.rows.map((x) => x.mapping_name));
 }
 
+/** Whether the mapping's full synchronization is queued or running (its regular runs wait). */
+export async function heldByFullSync(db: Queryable, mapping: string): Promise<boolean> {
+  const r = await db.query(
+    "SELECT 1 FROM integration.full_sync_lines WHERE mapping_name = $1 AND status IN ('Queued', 'Running')",
+    [mapping],
+  );
+  return (r.rowCount ?? 0) > 0;
+}
+
+export const HELD_MESSAGE =
+  'its full synchronization is queued or running (the regular run continues from where it ends)';
+
 /** What each transition also resets or stamps (fixed SQL: no input is pasted into it). */
 const EFFECTS: Record<LineStatus, string> = {
   Pending:
-    "message = NULL, done = 0, total = NULL, counters = '{}', job_ids = '{}', attempts = 0, queued_at = NULL, started_at = NULL, heartbeat_at = NULL, finished_at = NULL",
+    "message = NULL, done = 0, total = NULL, counters = '{}', job_ids = '{}', attempts = 0, queued_at = NULL, started_at = NULL, heartbeat_at = NULL, finished_at = NULL, prepared_at = NULL, matched = NULL, ambiguous = NULL",
   Queued: 'queued_at = now(), heartbeat_at = NULL',
   Running:
     'started_at = coalesce(l.started_at, now()), heartbeat_at = now(), attempts = l.attempts + 1',
@@ -147,6 +167,37 @@ export async function heartbeat(db: Queryable, mapping: string): Promise<void> {
   );
 }
 
+/**
+ * Called under the mapping's lock when a line's run begins: the first run of the line clears the
+ * mapping's watermarks (every record is read); a run handed out again after its worker stopped
+ * keeps them, so it continues from where the run got. Returns whether they were cleared.
+ */
+export async function prepareWatermarks(db: Queryable, mapping: string): Promise<boolean> {
+  const r = await db.query(
+    `WITH l AS (
+       UPDATE integration.full_sync_lines SET prepared_at = now()
+        WHERE mapping_name = $1 AND prepared_at IS NULL RETURNING mapping_name)
+     UPDATE integration.table_mappings m SET erp_watermark = NULL, crm_watermark = NULL
+       FROM l WHERE m.name = l.mapping_name`,
+    [mapping],
+  );
+  return (r.rowCount ?? 0) > 0;
+}
+
+/** What matching did: pairs coupled (added up over the line's runs) and ambiguous records now. */
+export async function saveMatch(
+  db: Queryable,
+  mapping: string,
+  m: { matched: number; ambiguous: number; jobId: string },
+): Promise<void> {
+  await db.query(
+    `UPDATE integration.full_sync_lines SET matched = coalesce(matched, 0) + $2, ambiguous = $3,
+       job_ids = job_ids || $4::uuid
+      WHERE mapping_name = $1`,
+    [mapping, m.matched, m.ambiguous, m.jobId],
+  );
+}
+
 /** Records the finished line's sync jobs and their summed counters. */
 export async function saveOutcome(
   db: Queryable,
@@ -155,7 +206,8 @@ export async function saveOutcome(
   counters: Record<string, number>,
 ): Promise<void> {
   await db.query(
-    'UPDATE integration.full_sync_lines SET job_ids = $2, counters = $3 WHERE mapping_name = $1',
+    `UPDATE integration.full_sync_lines SET job_ids = job_ids || $2::uuid[], counters = $3
+      WHERE mapping_name = $1`,
     [mapping, jobIds, JSON.stringify(counters)],
   );
 }

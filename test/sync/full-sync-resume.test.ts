@@ -1,0 +1,247 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { type PgBoss, startJobQueue, startWorkers } from '../../src/db/job-queue.ts';
+import { saveConnection } from '../../src/integration/connection-service.ts';
+import { fullSyncJob } from '../../src/integration/full-sync/full-sync-job.ts';
+import {
+  advance,
+  reviewLines,
+  STALE_AFTER_MS,
+  startFullSync,
+} from '../../src/integration/full-sync/full-sync-service.ts';
+import { LOCK_WAIT, withMappingLock } from '../../src/integration/mapping-lock.ts';
+import { runMappingJob } from '../../src/integration/sync-jobs.ts';
+import { newId } from '../../src/shared/ids.ts';
+import { createLogger } from '../../src/shared/logger.ts';
+import { setConnectionState } from '../../src/sync/connection/connection-repo.ts';
+import { testConfig } from '../helpers/server.ts';
+import { type SyncFixture, startSyncFixture } from './sync-fixture.ts';
+
+// Customers that already exist as uncoupled accounts are coupled by matching (the CUSTOMER
+// mapping matches on the name), never duplicated; ambiguous ones are held back; a line handed
+// out again continues where it stopped.
+const N = 200;
+const EXISTING = 60;
+let fx: SyncFixture;
+let boss: PgBoss;
+let deps: {
+  db: SyncFixture['db'];
+  config: ReturnType<typeof testConfig>;
+  logger: ReturnType<typeof createLogger>;
+};
+
+const count = async (sql: string, params: unknown[] = []) =>
+  (await fx.db.query<{ n: number }>(sql, params)).rows[0]!.n;
+const accountsNamed = (name: string) =>
+  count(
+    "SELECT count(*)::int AS n FROM crm.records WHERE entity = 'account' AND data->>'name' = $1",
+    [name],
+  );
+
+before(async () => {
+  fx = await startSyncFixture();
+  deps = {
+    db: fx.db,
+    config: testConfig({ KOBLING_SECRET_KEY: 'm'.repeat(40) }),
+    logger: createLogger('silent'),
+  };
+  await saveConnection(deps, {
+    crmUrl: fx.emulator.baseUrl,
+    authorityUrl: fx.emulator.authority,
+    tenantId: fx.emulator.tenantId,
+    clientId: fx.credentials.clientId,
+    clientSecret: fx.credentials.clientSecret,
+  });
+  await setConnectionState(fx.db, { enabled: true });
+  await fx.db.query(
+    `INSERT INTO erp.customers (number, display_name, city)
+     SELECT 'M' || lpad(g::text, 5, '0'), 'Match customer ' || g, 'Oslo' FROM generate_series(1, $1) g`,
+    [N],
+  );
+  await fx.db.query(
+    `INSERT INTO erp.customers (number, display_name, city) VALUES
+       ('M90001', 'Case Customer', 'Oslo'), ('M90002', 'Twin Co', 'Oslo'),
+       ('M90003', 'Double Ltd', 'Oslo'), ('M90004', 'Double Ltd', 'Bergen')`,
+  );
+  // Accounts a salesperson made before the integration: the first EXISTING customers by name,
+  // one differing only in case, two look-alikes of one customer, one shared by two customers,
+  // and one with no customer at all.
+  const names = [
+    ...Array.from({ length: EXISTING }, (_, i) => `Match customer ${i + 1}`),
+    'case customer',
+    'Twin Co',
+    'Twin Co',
+    'Double Ltd',
+    'CRM only account',
+  ];
+  const made = await fx.user.executeBatch(
+    names.map((name) => ({
+      kind: 'create' as const,
+      entitySet: 'accounts',
+      id: newId(),
+      record: { name, customertypecode: 3, address1_city: 'Trondheim' },
+    })),
+  );
+  assert.ok(made.every((r) => r.ok));
+  boss = await startJobQueue(fx.db, deps.logger);
+  await startWorkers(boss, [fullSyncJob(deps, boss)], {
+    concurrency: 2,
+    logger: deps.logger,
+    pollingIntervalSeconds: 0.5,
+  });
+});
+after(async () => {
+  await boss?.stop({ graceful: false, wait: true });
+  await fx?.close();
+});
+
+async function settled(timeoutMs = 120_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const lines = await reviewLines(deps);
+    if (
+      lines.every(
+        (l) =>
+          !['Queued', 'Running'].includes(l.status) &&
+          (l.status !== 'Pending' || l.waitingFor.length > 0),
+      )
+    )
+      return lines;
+    if (Date.now() > deadline)
+      assert.fail(`not settled: ${JSON.stringify(lines.map((l) => [l.mapping, l.status]))}`);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}
+
+test('existing uncoupled accounts are coupled by matching, never duplicated; ambiguous ones are held back and reported', async () => {
+  const started = await startFullSync(deps, boss);
+  assert.ok(started.ok, started.ok ? '' : started.error.message);
+  assert.equal(
+    started.value.lines.find((l) => l.mapping === 'CUSTOMER')?.recommendation,
+    'CoupleRecords',
+  );
+  const lines = await settled();
+  const customer = lines.find((l) => l.mapping === 'CUSTOMER')!;
+  assert.equal(customer.status, 'Finished', customer.message ?? '');
+  assert.equal(customer.matched, EXISTING + 1, 'the name matches, case-insensitively');
+  assert.equal(customer.ambiguous, 3, 'Twin Co (two accounts) and both Double Ltd');
+  assert.match(customer.message ?? '', /61 coupled by matching/);
+  assert.match(customer.message ?? '', /3 record\(s\) not coupled because several records match/);
+
+  // No duplicate: one account per customer, the existing ones coupled to their customer.
+  for (const i of [1, EXISTING, EXISTING + 1, N])
+    assert.equal(await accountsNamed(`Match customer ${i}`), 1, `Match customer ${i}`);
+  assert.equal(
+    await count(
+      `SELECT count(*)::int AS n FROM integration.couplings c
+         JOIN erp.customers k ON k.id = c.erp_id
+         JOIN crm.records a ON a.entity = 'account' AND a.id = c.crm_id
+        WHERE c.mapping_name = 'CUSTOMER' AND c.state = 'coupled' AND lower(a.data->>'name') = lower(k.display_name)`,
+    ),
+    N + 2,
+    'every customer but the ambiguous ones coupled to the account with its name (and the CRM-only account to its new customer)',
+  );
+  assert.equal(
+    await count(
+      "SELECT count(*)::int AS n FROM crm.records WHERE entity = 'account' AND data->>'address1_city' = 'Trondheim'",
+    ),
+    4,
+    'the matched accounts now carry their customer’s values (not the three held back, nor the CRM-only one)',
+  );
+  // Held back: neither created in the CRM nor their candidates created in the ERP.
+  assert.equal(await accountsNamed('Twin Co'), 2);
+  assert.equal(await accountsNamed('Double Ltd'), 1);
+  assert.equal(
+    await count(
+      "SELECT count(*)::int AS n FROM erp.customers WHERE display_name IN ('Twin Co', 'Double Ltd')",
+    ),
+    3,
+  );
+  assert.equal(
+    await count(
+      "SELECT count(*)::int AS n FROM erp.customers WHERE display_name = 'CRM only account'",
+    ),
+    1,
+    'an account without a customer is created in the ERP',
+  );
+  const errors = await fx.db.query<{ message: string }>(
+    `SELECT e.message FROM integration.sync_errors e JOIN integration.sync_jobs j ON j.id = e.job_id
+      WHERE j.mapping_name = 'CUSTOMER' AND j.type = 'Coupling' ORDER BY e.message`,
+  );
+  assert.equal(errors.rows.length, 3);
+  assert.match(errors.rows[0]!.message, /2 uncoupled records in Dynamics 365 Sales match it/);
+  assert.match(errors.rows[2]!.message, /another record matches the same record/);
+});
+
+test('starting again re-runs no finished line', async () => {
+  const before = await reviewLines(deps);
+  const again = await startFullSync(deps, boss);
+  assert.ok(again.ok);
+  assert.deepEqual(again.value.queued, [], 'nothing to hand out');
+  const after = await reviewLines(deps);
+  for (const l of after) {
+    const b = before.find((x) => x.mapping === l.mapping)!;
+    assert.equal(l.status, b.status, l.mapping);
+    assert.equal(l.attempts, b.attempts, l.mapping);
+    assert.equal(l.finishedAt, b.finishedAt, l.mapping);
+  }
+});
+
+test('a line whose worker died: its regular runs are held, it is handed out again only once its lock is free, and continues from where it stopped', async () => {
+  // The CUSTOMER line as a killed worker leaves it: running, silent, its watermarks part-way.
+  const seq = await count('SELECT max(change_seq)::int AS n FROM erp.customers');
+  await fx.db.query(
+    `UPDATE integration.full_sync_lines SET status = 'Running', finished_at = NULL,
+       heartbeat_at = now() - $1 * interval '1 millisecond'
+      WHERE mapping_name = 'CUSTOMER'`,
+    [STALE_AFTER_MS + 5000],
+  );
+  await fx.db.query(
+    "UPDATE integration.table_mappings SET erp_watermark = $1 WHERE name = 'CUSTOMER'",
+    [seq],
+  );
+  await fx.db.query(
+    `INSERT INTO erp.customers (number, display_name, city)
+     SELECT 'R' || lpad(g::text, 5, '0'), 'Resumed customer ' || g, 'Oslo' FROM generate_series(1, 7) g`,
+  );
+
+  // Meanwhile a real-time or scheduled run of the mapping is held: it would move the watermark
+  // past the new customers without creating them (it syncs coupled records only).
+  const held = await runMappingJob(deps, { mapping: 'CUSTOMER', trigger: 'realtime' });
+  assert.equal(held.ran, false);
+  assert.equal(held.busy, true, 'real-time tries again later');
+  assert.match(held.reason ?? '', /full synchronization/);
+  assert.equal(
+    await count(
+      "SELECT erp_watermark::int AS n FROM integration.table_mappings WHERE name = 'CUSTOMER'",
+    ),
+    seq,
+  );
+
+  // While someone holds the mapping's lock, its worker may be alive: not handed out.
+  const whileLocked = await withMappingLock(fx.db, 'CUSTOMER', () => advance(deps, boss), {
+    waitMs: LOCK_WAIT.request,
+  });
+  assert.ok(whileLocked.ok);
+  assert.ok(!whileLocked.value.includes('CUSTOMER'));
+  assert.equal((await reviewLines(deps)).find((l) => l.mapping === 'CUSTOMER')?.status, 'Running');
+
+  const queued = await advance(deps, boss);
+  assert.deepEqual(queued, ['CUSTOMER'], 'only the dead line is handed out again');
+  const lines = await settled();
+  const customer = lines.find((l) => l.mapping === 'CUSTOMER')!;
+  assert.equal(customer.status, 'Finished', customer.message ?? '');
+  assert.equal(customer.attempts, 2);
+  assert.equal(customer.counters.inserted, 7, 'continued from its watermark: only the new ones');
+  assert.equal(customer.ambiguous, 3, 'the ambiguous ones are still held back');
+  assert.equal(await accountsNamed('Twin Co'), 2);
+  for (let i = 1; i <= 7; i++) assert.equal(await accountsNamed(`Resumed customer ${i}`), 1);
+  assert.ok(
+    (await count(
+      "SELECT erp_watermark::int AS n FROM integration.table_mappings WHERE name = 'CUSTOMER'",
+    )) > seq,
+    'the watermark advanced to the end of the full sync: the regular job continues from there',
+  );
+  const after = await runMappingJob(deps, { mapping: 'CUSTOMER', trigger: 'realtime' });
+  assert.equal(after.ran, true, 'no longer held');
+});
