@@ -1337,10 +1337,12 @@ CREATE TABLE integration.sync_jobs (
   uncoupled integer DEFAULT 0 NOT NULL,
   coupled integer DEFAULT 0 NOT NULL,
   message text,
+  undo_of uuid,
   CONSTRAINT sync_jobs_pkey PRIMARY KEY (id),
   CONSTRAINT sync_jobs_direction_check CHECK (direction = ANY (ARRAY['ToIntegrationTable'::text, 'FromIntegrationTable'::text])),
   CONSTRAINT sync_jobs_status_check CHECK (status = ANY (ARRAY['running'::text, 'succeeded'::text, 'failed'::text, 'crashed'::text, 'abandoned'::text])),
-  CONSTRAINT sync_jobs_type_check CHECK (type = ANY (ARRAY['Synchronization'::text, 'Coupling'::text, 'Uncoupling'::text]))
+  CONSTRAINT sync_jobs_type_check CHECK (type = ANY (ARRAY['Synchronization'::text, 'Coupling'::text, 'Uncoupling'::text, 'Undo'::text])),
+  CONSTRAINT sync_jobs_undo_of_fkey FOREIGN KEY (undo_of) REFERENCES integration.sync_jobs(id)
 );
 
 CREATE TABLE integration.table_mappings (
@@ -1382,10 +1384,11 @@ CREATE TABLE integration.write_history (
   record_id uuid NOT NULL,
   action text NOT NULL,
   before jsonb,
-  after jsonb NOT NULL,
+  after jsonb,
   created_at timestamp with time zone DEFAULT now() NOT NULL,
+  coupled_id uuid,
   CONSTRAINT write_history_pkey PRIMARY KEY (id),
-  CONSTRAINT write_history_action_check CHECK (action = ANY (ARRAY['insert'::text, 'modify'::text])),
+  CONSTRAINT write_history_action_check CHECK (action = ANY (ARRAY['insert'::text, 'modify'::text, 'delete'::text, 'deactivate'::text, 'reactivate'::text])),
   CONSTRAINT write_history_side_check CHECK (side = ANY (ARRAY['erp'::text, 'crm'::text]))
 );
 
@@ -1400,6 +1403,8 @@ CREATE INDEX sync_errors_job_idx ON integration.sync_errors USING btree (job_id)
 CREATE INDEX sync_errors_record_idx ON integration.sync_errors USING btree (erp_id);
 
 CREATE INDEX sync_jobs_mapping_idx ON integration.sync_jobs USING btree (mapping_name, started_at DESC);
+
+CREATE UNIQUE INDEX sync_jobs_undo_of_idx ON integration.sync_jobs USING btree (undo_of) WHERE ((undo_of IS NOT NULL) AND (status <> 'failed'::text));
 
 CREATE INDEX write_history_job_idx ON integration.write_history USING btree (job_id);
 

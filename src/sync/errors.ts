@@ -20,6 +20,10 @@ export const SYNC_ERROR_CODES = {
   crm_read_failed: 502,
   crm_unreachable: 502,
   option_mapping_invalid: 400,
+  // Why a job cannot be undone (docs/sync-engine.md, "Undo a job").
+  job_running: 409,
+  job_already_undone: 409,
+  nothing_to_undo: 409,
 } as const;
 
 type SyncCodes = typeof SYNC_ERROR_CODES;

@@ -57,6 +57,20 @@ export interface ErpPort {
   update(table: string, id: string, values: Record<string, unknown>): Promise<Result<ErpRecord>>;
   /** Field names the table has (for mapping validation). */
   fields(table: string): readonly string[] | undefined;
+  /** Deletes a row as the integration user; refused (`in_use`) while other records use it. */
+  delete(table: string, id: string): Promise<Result<void>>;
+  /** Whether rows of the table may be deleted, and what deactivates one that may not be. */
+  removal(table: string): Removal;
+}
+
+/**
+ * How records of a table are taken away (undo of a job that created them): deleted when the
+ * system allows it, else deactivated by writing `deactivate` (e.g. CRM statecode Inactive, ERP
+ * blocked); neither when `deactivate` is absent and deletion is not allowed.
+ */
+export interface Removal {
+  readonly deletable: boolean;
+  readonly deactivate?: Readonly<Record<string, unknown>>;
 }
 
 /** One CRM row: id, version (Dataverse `versionnumber`), who modified it, and column values. */
@@ -121,4 +135,8 @@ export interface CrmPort {
   integrationUserId(): Promise<Result<string>>;
   /** Column names of the entity (for mapping validation), when known. */
   columns(entity: string): readonly string[] | undefined;
+  /** Deletes many rows in as few requests as possible; one result per id, in order. */
+  delete(entity: string, ids: readonly string[]): Promise<Result<CrmWriteResult[]>>;
+  /** Whether rows of the entity may be deleted, and what deactivates one that may not be. */
+  removal(entity: string): Removal;
 }

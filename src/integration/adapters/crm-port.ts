@@ -214,9 +214,45 @@ export function crmPort(client: DataverseClient): CrmPort {
       return ok(whoAmI);
     },
     columns: () => undefined,
+    async delete(entity, ids) {
+      const e = info(entity);
+      if (!removalOf(entity).deletable) return ok(ids.map(() => notDeletable(entity)));
+      // Each delete on its own (no change set): one record that cannot go never keeps others.
+      const results = await client.executeBatch(
+        ids.map((id) => ({ kind: 'delete' as const, entitySet: e.set, id })),
+      );
+      return ok(
+        results.map(
+          (r): CrmWriteResult =>
+            r.ok
+              ? { ok: true, version: null }
+              : { ok: false, message: r.error.message, notFound: r.error.status === 404 },
+        ),
+      );
+    },
+    removal: (entity) => removalOf(entity),
   };
   return port;
 }
+
+/**
+ * Users and currencies are never deleted in Dynamics 365 (users are disabled in Entra ID, a
+ * currency in use cannot go); other tables with a state are deactivated (statecode 1: Inactive,
+ * Retired for products) when a delete is refused.
+ */
+const NOT_DELETABLE = new Set(['systemuser', 'team', 'transactioncurrency', 'uomschedule', 'uom']);
+const WITHOUT_STATE = new Set(['systemuser', 'team', 'uom', 'productpricelevel']);
+
+const removalOf = (entity: string) => ({
+  deletable: !NOT_DELETABLE.has(entity),
+  ...(WITHOUT_STATE.has(entity) ? {} : { deactivate: { statecode: 1 } }),
+});
+
+const notDeletable = (entity: string): CrmWriteResult => ({
+  ok: false,
+  message: `Records of ${entity} cannot be deleted in Dynamics 365 Sales`,
+  notFound: false,
+});
 
 /** Dataverse ETags are `W/"<versionnumber>"`. */
 const versionOf = (etag: string | undefined): number | null => {

@@ -1,7 +1,7 @@
 import type { Db, Queryable } from '../../db/db.ts';
 import { type EntityDef, entities, type FieldDef } from '../../erp/catalog/catalog.ts';
 import { changeHorizon, readChanges } from '../../erp/public-api.ts';
-import { createRecord, updateRecord } from '../../erp/records/record-store.ts';
+import { createRecord, deleteRecord, updateRecord } from '../../erp/records/record-store.ts';
 import { atomic } from '../../erp/records/transactions.ts';
 import { failure, ok, type Result } from '../../shared/result.ts';
 import { ERP_INTEGRATION_ACTOR, type ErpPort, type ErpRecord } from '../../sync/ports.ts';
@@ -86,6 +86,21 @@ export function erpPort(db: Db): ErpPort {
       const e = integrationEntities.get(table);
       return e ? readable(e).map((f) => f.name) : undefined;
     },
+    delete(table, id) {
+      const erpDef = entities.get(def(table).set);
+      if (!erpDef)
+        return Promise.resolve(failure('method_not_allowed', `${table} cannot be deleted`));
+      return atomic(db, async (tx) => {
+        await tx.query("SELECT set_config('kobling.actor', $1, true)", [ERP_INTEGRATION_ACTOR]);
+        return deleteRecord(tx, erpDef, id);
+      });
+    },
+    removal(table) {
+      const erpDef = entities.get(def(table).set);
+      const deletable = !!erpDef?.writable && !erpDef.singleton;
+      const deactivate = DEACTIVATE[table];
+      return deactivate ? { deletable, deactivate } : { deletable };
+    },
   };
 
   /**
@@ -131,6 +146,16 @@ export function erpPort(db: Db): ErpPort {
   }
 }
 
+/**
+ * What blocks a record that cannot be deleted (a customer with entries, an item on documents), as
+ * Business Central users block them instead.
+ */
+const DEACTIVATE: Readonly<Record<string, Record<string, unknown>>> = {
+  customers: { blocked: 'All' },
+  items: { blocked: true },
+  resources: { blocked: true },
+};
+
 const readable = (e: EntityDef): FieldDef[] =>
   e.fields.filter((f) => f.name !== 'id' && f.name !== 'lastModifiedDateTime');
 
@@ -144,6 +169,8 @@ function fromDb(f: FieldDef, v: unknown): unknown {
 /** The CRM's empty text is null; the ERP keeps empty text as ''. */
 function forApi(f: FieldDef | undefined, v: unknown): unknown {
   if ((v === null || v === undefined) && f?.type === 'string' && !f.nullable) return '';
+  // BC's blank option (a space) reads as '' through the integration (erp-integration-entities.ts).
+  if (v === '' && f?.values?.includes(' ')) return ' ';
   return v;
 }
 

@@ -6,6 +6,7 @@ import { registerFullSyncRoutes } from './full-sync-routes.ts';
 import { registerLogRoutes } from './log-routes.ts';
 import { registerMappingRoutes } from './mapping-routes.ts';
 import { registerStatusRoutes } from './status-routes.ts';
+import { registerUndoRoutes } from './undo-routes.ts';
 
 /** The integration API under /api/integration/v1 (see README and docs/sync-engine.md). */
 export function registerIntegrationRoutes(app: FastifyInstance, ctx: AppContext): void {
@@ -15,4 +16,5 @@ export function registerIntegrationRoutes(app: FastifyInstance, ctx: AppContext)
   registerLogRoutes(app, ctx);
   registerStatusRoutes(app, ctx);
   registerFullSyncRoutes(app, ctx);
+  registerUndoRoutes(app, ctx);
 }

@@ -1,0 +1,189 @@
+import { failure, ok, type Result } from '../../shared/result.ts';
+import type { EngineContext } from '../engine/context.ts';
+import { finishJob, logRecordError } from '../engine/job-log.ts';
+import { COUNTER_NAMES, emptyCounters, type JobCounters, type TableMapping } from '../model.ts';
+import { carryOut, newOutcome } from './undo-apply.ts';
+import { beginUndoJob, findJob, type UndoneJob, undoOf } from './undo-history.ts';
+import { type NotRestored, planUndo, type SkippedRecord, type UndoPlan } from './undo-plan.ts';
+
+/** What an undo did, or (preview) would do. */
+export interface UndoReport {
+  readonly undoneJobId: string;
+  /** The undo's own job; null for a preview. */
+  readonly undoJobId: string | null;
+  readonly preview: boolean;
+  readonly mapping: string;
+  readonly status: 'preview' | 'succeeded' | 'failed';
+  readonly counters: JobCounters;
+  readonly message: string;
+  /** Records whose fields get (got) their values before the job back. */
+  readonly restored: readonly {
+    side: string;
+    recordId: string;
+    fields: readonly string[];
+    /** Preview: per field, its value now and the value it gets back. */
+    changes?: Readonly<Record<string, { current: unknown; restore: unknown }>>;
+  }[];
+  /** Fields left as they are, each with its value now: changed since the job, and the like. */
+  readonly notRestored: readonly NotRestored[];
+  /** Records the job created, deleted (or deactivated) and uncoupled. */
+  readonly removed: readonly { side: string; recordId: string; how: string }[];
+  /** Records the job deleted, created again (and coupled with their former partner). */
+  readonly recreated: readonly { side: string; recordId: string; coupledWith: string | null }[];
+  readonly skipped: readonly SkippedRecord[];
+  readonly failed: readonly { side: string; recordId: string; message: string }[];
+}
+
+/**
+ * Checks that a job can be undone: it exists, has finished, has not been undone, and its mapping
+ * is known.
+ */
+export async function undoable(
+  ctx: EngineContext,
+  jobId: string,
+): Promise<Result<{ job: UndoneJob; mapping: TableMapping }>> {
+  const job = await findJob(ctx.db, jobId);
+  if (!job) return failure('not_found', `No synchronization job ${jobId}`);
+  if (job.status === 'running')
+    return failure('job_running', `Job ${jobId} is still running; undo it when it has finished`);
+  const undo = await undoOf(ctx.db, jobId);
+  if (undo)
+    return failure(
+      'job_already_undone',
+      `Job ${jobId} has already been undone by job ${undo}; undo that job to bring its changes back`,
+    );
+  const mapping = ctx.mappings.get(job.mapping);
+  if (!mapping)
+    return failure('not_found', `The mapping ${job.mapping} of job ${jobId} no longer exists`);
+  return ok({ job, mapping });
+}
+
+/** What undoing the job would do, computed exactly as the undo computes it; writes nothing. */
+export async function previewUndo(ctx: EngineContext, jobId: string): Promise<Result<UndoReport>> {
+  const checked = await undoable(ctx, jobId);
+  if (!checked.ok) return checked;
+  const plan = await planUndo(ctx, checked.value.job, checked.value.mapping);
+  if (!plan.ok) return plan;
+  return ok(previewReport(plan.value));
+}
+
+/**
+ * Undoes a job (docs/sync-engine.md, "Undo a job") as a job of its own. The caller holds the
+ * mapping's lock, so no synchronization of the mapping runs meanwhile.
+ */
+export async function undoJob(ctx: EngineContext, jobId: string): Promise<Result<UndoReport>> {
+  const checked = await undoable(ctx, jobId);
+  if (!checked.ok) return checked;
+  const plan = await planUndo(ctx, checked.value.job, checked.value.mapping);
+  if (!plan.ok) return plan;
+  const begun = await beginUndoJob(ctx.db, checked.value.job);
+  if (!begun.ok) return begun;
+  const undoJobId = begun.value;
+  const outcome = newOutcome();
+  try {
+    await carryOut(ctx, plan.value, undoJobId, outcome);
+  } catch (err) {
+    // Its writes so far are in its history: the failed undo can be undone, or the job undone again.
+    const message = `The undo stopped: ${(err as Error).message}`;
+    ctx.logger.error({ err, job: jobId }, 'undo failed');
+    await finishJob(ctx.db, undoJobId, outcome.counters, { status: 'failed', message });
+    throw err;
+  }
+  await reportNotRestored(ctx, plan.value, undoJobId);
+  const message = summary(outcome.counters, plan.value.notRestored.length);
+  await finishJob(ctx.db, undoJobId, outcome.counters, { status: 'succeeded', message });
+  return ok({
+    ...base(plan.value),
+    undoJobId,
+    preview: false,
+    status: 'succeeded',
+    counters: outcome.counters,
+    message,
+    restored: outcome.restored,
+    removed: outcome.removed,
+    recreated: outcome.recreated,
+    failed: outcome.failed,
+  });
+}
+
+const base = (plan: UndoPlan) => ({
+  undoneJobId: plan.job.id,
+  mapping: plan.mapping.name,
+  notRestored: plan.notRestored,
+  skipped: plan.skipped,
+});
+
+function previewReport(plan: UndoPlan): UndoReport {
+  const counters = emptyCounters();
+  const restores = plan.restores.filter((s) => Object.keys(s.changes).length > 0 || s.recouple);
+  counters.modified = restores.length;
+  counters.skipped = plan.restores.length - restores.length + plan.skipped.length;
+  const removals = plan.removals.filter((s) => s.how !== 'impossible');
+  counters.deleted = removals.filter((s) => s.how !== 'gone').length;
+  counters.uncoupled = removals.filter((s) => s.coupling).length;
+  counters.failed = plan.removals.length - removals.length;
+  counters.inserted = plan.recreates.length;
+  counters.coupled =
+    plan.recreates.filter((s) => s.coupledId).length + restores.filter((s) => s.recouple).length;
+  return {
+    ...base(plan),
+    undoJobId: null,
+    preview: true,
+    status: 'preview',
+    counters,
+    message: summary(counters, plan.notRestored.length),
+    restored: restores.map((s) => ({
+      side: s.side,
+      recordId: s.recordId,
+      fields: Object.keys(s.changes),
+      changes: Object.fromEntries(
+        Object.entries(s.changes).map(([k, v]) => [k, { current: s.current[k], restore: v }]),
+      ),
+    })),
+    removed: removals.map((s) => ({ side: s.side, recordId: s.recordId, how: s.how })),
+    recreated: plan.recreates.map((s) => ({
+      side: s.side,
+      recordId: s.recordId,
+      coupledWith: s.coupledId,
+    })),
+    failed: plan.removals
+      .filter((s) => s.how === 'impossible')
+      .map((s) => ({
+        side: s.side,
+        recordId: s.recordId,
+        message: 'can be neither deleted nor deactivated',
+      })),
+  };
+}
+
+/** Fields left as they are go to the undo's log, each with its value now. */
+async function reportNotRestored(ctx: EngineContext, plan: UndoPlan, jobId: string) {
+  const m = plan.mapping;
+  for (const n of plan.notRestored) {
+    const why =
+      n.reason === 'changed_since'
+        ? `it changed since job ${plan.job.id}`
+        : n.reason === 'not_readable'
+          ? 'it cannot be read'
+          : 'an emptied lookup cannot be written back';
+    await logRecordError(ctx.db, jobId, m.name, plan.job.direction, {
+      erpTable: m.erpTable,
+      erpId: n.side === 'erp' ? n.recordId : null,
+      crmEntity: m.crmEntity,
+      crmId: n.side === 'crm' ? n.recordId : null,
+      message: `${n.field} was not restored: ${why} (now ${show(n.current)}; the job wrote ${show(n.jobValue)}, before it was ${show(n.before)})`,
+    });
+  }
+}
+
+const show = (v: unknown) => (v === undefined ? 'unknown' : JSON.stringify(v));
+
+const summary = (c: JobCounters, notRestored: number): string => {
+  const done =
+    COUNTER_NAMES.filter((k) => c[k] > 0)
+      .map((k) => `${c[k]} ${k}`)
+      .join(', ') || 'nothing to undo';
+  return notRestored > 0
+    ? `${done}; ${notRestored} field${notRestored === 1 ? '' : 's'} left as ${notRestored === 1 ? 'it is' : 'they are'} (changed since the job)`
+    : done;
+};
