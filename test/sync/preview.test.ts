@@ -1,0 +1,203 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { Queryable } from '../../src/db/db.ts';
+import { runMapping } from '../../src/sync/engine/run-mapping.ts';
+import { previewMapping } from '../../src/sync/preview/preview.ts';
+import type { PreviewDetail } from '../../src/sync/preview/preview-model.ts';
+import { type SyncFixture, startSyncFixture } from './sync-fixture.ts';
+
+let fx: SyncFixture;
+const ids: { erp: string; crm: string }[] = [];
+
+before(async () => {
+  fx = await startSyncFixture();
+  await fx.setMapping({
+    ...fx.mapping('CUSTOMER'),
+    direction: 'Bidirectional',
+    updateConflict: 'None',
+    syncOnlyCoupled: false,
+  });
+  for (let i = 1; i <= 7; i++)
+    await fx.db.query(
+      `INSERT INTO erp.customers (number, display_name, city) VALUES ($1, $2, 'Oslo')`,
+      [`P${i}`, `Customer ${i}`],
+    );
+  const first = await runMapping(fx.ctx, fx.mapping('CUSTOMER'));
+  assert.equal(first[0]!.counters.inserted, 7, JSON.stringify(first));
+  const couplings = await fx.db.query<{ erp_id: string; crm_id: string }>(
+    `SELECT c.erp_id, c.crm_id FROM integration.couplings c JOIN erp.customers k ON k.id = c.erp_id
+     WHERE c.mapping_name = 'CUSTOMER' ORDER BY k.number`,
+  );
+  ids.push(...couplings.rows.map((r) => ({ erp: r.erp_id, crm: r.crm_id })));
+  const settled = await runMapping(fx.ctx, fx.mapping('CUSTOMER'));
+  assert.deepEqual(
+    settled.map((r) => r.counters.modified + r.counters.inserted + r.counters.failed),
+    [0, 0],
+  );
+});
+after(async () => {
+  await fx?.close();
+});
+
+/**
+ * Every row of the ERP, CRM and integration schemas, as a digest per table, and the two version
+ * counters (ERP change sequence, CRM versionnumber): any write anywhere changes one of them.
+ */
+async function snapshot(db: Queryable): Promise<Record<string, string>> {
+  const tables = await db.query<{ schema: string; name: string }>(
+    `SELECT table_schema AS schema, table_name AS name FROM information_schema.tables
+     WHERE table_schema IN ('erp', 'crm', 'integration') AND table_type = 'BASE TABLE' ORDER BY 1, 2`,
+  );
+  const out: Record<string, string> = {};
+  for (const t of tables.rows) {
+    const r = await db.query<{ n: number; digest: string | null }>(
+      `SELECT count(*)::int AS n, md5(string_agg(x::text, '|' ORDER BY x::text)) AS digest FROM "${t.schema}"."${t.name}" x`,
+    );
+    out[`${t.schema}.${t.name}`] = `${r.rows[0]!.n}:${r.rows[0]!.digest}`;
+  }
+  const seqs = await db.query<{ erp: string; crm: string }>(
+    'SELECT (SELECT last_value FROM erp.change_seq)::text AS erp, (SELECT last_value FROM crm.version_seq)::text AS crm',
+  );
+  out.sequences = `${seqs.rows[0]!.erp}/${seqs.rows[0]!.crm}`;
+  return out;
+}
+
+const key = (side: string, id: string | null) => `${side}:${id}`;
+
+test('a preview of a CUSTOMER run with 5 changed customers (2 in conflict) lists what the run then does, and writes nothing', async () => {
+  const [a, b, c, d, e] = ids;
+  // Two changed in the ERP only, one in the CRM only, two on both sides (update conflicts).
+  await fx.db.query(`UPDATE erp.customers SET city = 'Bergen' WHERE id = ANY($1::uuid[])`, [
+    [a!.erp, b!.erp],
+  ]);
+  assert.ok((await fx.user.update('accounts', c!.crm, { telephone1: '+47 55 00 00 00' })).ok);
+  for (const [i, x] of [d!, e!].entries()) {
+    await fx.db.query('UPDATE erp.customers SET display_name = $1 WHERE id = $2', [
+      `ERP name ${i}`,
+      x.erp,
+    ]);
+    assert.ok((await fx.user.update('accounts', x.crm, { name: `CRM name ${i}` })).ok);
+  }
+
+  const before = await snapshot(fx.db);
+  const preview = await previewMapping(fx.ctx, fx.mapping('CUSTOMER'));
+  assert.ok(preview.ok, preview.ok ? '' : preview.error.message);
+  assert.deepEqual(await snapshot(fx.db), before, 'the preview wrote nothing anywhere');
+  const p = preview.value;
+  assert.equal(p.summary.written, false);
+  assert.match(p.notice, /^Preview only: nothing was written/);
+  assert.equal(p.summary.crm.modify, 2);
+  assert.equal(p.summary.crm.conflict, 2);
+  assert.equal(p.summary.erp.modify, 1);
+  assert.equal(p.summary.erp.conflict, 2);
+  const cityChange = p.details.find((x) => x.crmId === a!.crm && x.action === 'modify');
+  assert.deepEqual(cityChange?.changes, [
+    { field: 'address1_city', before: 'Oslo', after: 'Bergen' },
+  ]);
+  const phone = p.details.find((x) => x.erpId === c!.erp && x.action === 'modify');
+  assert.equal(phone?.side, 'erp');
+  assert.deepEqual(
+    phone?.changes?.find((f) => f.field === 'phoneNumber'),
+    { field: 'phoneNumber', before: '', after: '+47 55 00 00 00' },
+    JSON.stringify(phone),
+  );
+  const conflict = p.details.find((x) => x.erpId === d!.erp && x.action === 'conflict');
+  assert.deepEqual(conflict?.conflicts, [
+    { erpField: 'displayName', crmField: 'name', erpValue: 'ERP name 0', crmValue: 'CRM name 0' },
+  ]);
+  assert.match(conflict!.message!, /field displayName and column name is bidirectional/);
+
+  const reports = await runMapping(fx.ctx, fx.mapping('CUSTOMER'));
+  assert.deepEqual(
+    reports.map((r) => ({ direction: r.direction, counters: r.counters })),
+    p.summary.passes.map((x) => ({ direction: x.direction, counters: x.counters })),
+    'the run counts what the preview said',
+  );
+  const jobIds = reports.map((r) => r.jobId);
+  const writes = await fx.db.query<{
+    side: string;
+    record_id: string;
+    action: string;
+    after: object;
+  }>(
+    'SELECT side, record_id, action, after FROM integration.write_history WHERE job_id = ANY($1::uuid[])',
+    [jobIds],
+  );
+  const written = (d: PreviewDetail) => (d.side === 'crm' ? d.crmId : d.erpId);
+  assert.deepEqual(
+    writes.rows
+      .map((w) => `${key(w.side, w.record_id)} ${w.action} ${JSON.stringify(w.after)}`)
+      .sort(),
+    p.details
+      .filter((x) => x.action === 'modify' || x.action === 'insert')
+      .map(
+        (x) =>
+          `${key(x.side, written(x))} ${x.action} ${JSON.stringify(Object.fromEntries(x.changes!.map((f) => [f.field, f.after])))}`,
+      )
+      .sort(),
+    'every value the run wrote is one the preview listed',
+  );
+  const errors = await fx.db.query<{ erp_id: string; crm_id: string; message: string }>(
+    'SELECT erp_id, crm_id, message FROM integration.sync_errors WHERE job_id = ANY($1::uuid[])',
+    [jobIds],
+  );
+  assert.deepEqual(
+    errors.rows.map((x) => `${x.erp_id} ${x.crm_id} ${x.message}`).sort(),
+    p.details
+      .filter((x) => x.action === 'conflict' || x.action === 'fail')
+      .map((x) => `${x.erpId} ${x.crmId} ${x.message}`)
+      .sort(),
+    'the records that failed are the ones the preview said would',
+  );
+});
+
+test('the CRM → ERP pass is previewed after what the ERP → CRM pass would write: conflicts won by the ERP, creates on both sides, a restore', async () => {
+  const [a, , , d, e, f] = ids;
+  // The two conflicts of the test above are in both retry sets; now the ERP wins them.
+  await fx.setMapping({
+    ...fx.mapping('CUSTOMER'),
+    updateConflict: 'SendUpdate',
+    deletionConflict: 'RestoreRecords',
+  });
+  await fx.db.query(
+    `INSERT INTO erp.customers (number, display_name, city) VALUES ('P8', 'Customer 8', 'Molde')`,
+  );
+  assert.ok((await fx.user.create('accounts', { name: 'From the CRM', customertypecode: 3 })).ok);
+  assert.ok((await fx.user.delete('accounts', f!.crm)).ok);
+  await fx.db.query(`UPDATE erp.customers SET city = 'Narvik' WHERE id = $1`, [f!.erp]);
+  await fx.db.query(`UPDATE erp.customers SET city = 'Hamar' WHERE id = $1`, [a!.erp]);
+  assert.ok((await fx.user.update('accounts', a!.crm, { address1_city: 'Lillehammer' })).ok);
+
+  const before = await snapshot(fx.db);
+  const preview = await previewMapping(fx.ctx, fx.mapping('CUSTOMER'));
+  assert.ok(preview.ok, preview.ok ? '' : preview.error.message);
+  assert.deepEqual(await snapshot(fx.db), before, 'the preview wrote nothing anywhere');
+  const p = preview.value;
+  const of = (erpId: string, direction: string) =>
+    p.details.filter((x) => x.erpId === erpId && x.direction === direction).map((x) => x.action);
+  assert.deepEqual(of(d!.erp, 'ToIntegrationTable'), ['modify']);
+  assert.deepEqual(
+    of(d!.erp, 'FromIntegrationTable'),
+    ['unchanged'],
+    'the CRM row the first pass writes is in step for the second',
+  );
+  assert.deepEqual(of(e!.erp, 'FromIntegrationTable'), ['unchanged']);
+  assert.deepEqual(of(a!.erp, 'ToIntegrationTable'), ['modify']);
+  assert.deepEqual(of(a!.erp, 'FromIntegrationTable'), [], 'an echo of the first pass');
+  const restore = p.details.find((x) => x.erpId === f!.erp);
+  assert.equal(restore?.action, 'insert');
+  assert.match(restore!.message!, /created again/);
+  assert.equal(p.summary.crm.insert, 2, JSON.stringify(p.summary));
+  assert.equal(p.summary.erp.insert, 1);
+
+  const reports = await runMapping(fx.ctx, fx.mapping('CUSTOMER'));
+  assert.deepEqual(
+    reports.map((r) => ({ direction: r.direction, counters: r.counters })),
+    p.summary.passes.map((x) => ({ direction: x.direction, counters: x.counters })),
+    'the run counts what the preview said',
+  );
+  const again = await previewMapping(fx.ctx, fx.mapping('CUSTOMER'));
+  assert.ok(again.ok);
+  assert.equal(again.value.details.filter((x) => x.action !== 'unchanged').length, 0);
+  assert.match(again.value.notice, /nothing to do|unchanged/);
+});
