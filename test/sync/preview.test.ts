@@ -1,9 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Queryable } from '../../src/db/db.ts';
+import { saveConnection } from '../../src/integration/connection-service.ts';
+import { createLogger } from '../../src/shared/logger.ts';
+import { setConnectionState } from '../../src/sync/connection/connection-repo.ts';
 import { runMapping } from '../../src/sync/engine/run-mapping.ts';
 import { previewMapping } from '../../src/sync/preview/preview.ts';
 import type { PreviewDetail } from '../../src/sync/preview/preview-model.ts';
+import { runKobling } from '../helpers/cli.ts';
+import { startTestServer, testConfig } from '../helpers/server.ts';
 import { type SyncFixture, startSyncFixture } from './sync-fixture.ts';
 
 let fx: SyncFixture;
@@ -200,4 +205,91 @@ test('the CRM → ERP pass is previewed after what the ERP → CRM pass would wr
   assert.ok(again.ok);
   assert.equal(again.value.details.filter((x) => x.action !== 'unchanged').length, 0);
   assert.match(again.value.notice, /nothing to do|unchanged/);
+});
+
+test('POST /preview validates, pages the details and writes nothing; `kobling sync --dry-run` prints the diff', async () => {
+  const SECRET_KEY = 'p'.repeat(40);
+  const deps = {
+    db: fx.db,
+    config: testConfig({ KOBLING_SECRET_KEY: SECRET_KEY }),
+    logger: createLogger('silent'),
+  };
+  await saveConnection(deps, {
+    crmUrl: fx.emulator.baseUrl,
+    authorityUrl: fx.emulator.authority,
+    tenantId: fx.emulator.tenantId,
+    clientId: fx.credentials.clientId,
+    clientSecret: fx.credentials.clientSecret,
+  });
+  await setConnectionState(fx.db, { enabled: true });
+  const server = await startTestServer(fx.db, undefined, { KOBLING_SECRET_KEY: SECRET_KEY });
+  try {
+    const token = await server.tokenFor('readOnly');
+    const call = async (body: unknown) => {
+      const res = await fetch(`${server.baseUrl}/api/integration/v1/preview`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      return { status: res.status, json: JSON.parse(await res.text()) };
+    };
+    const [a, b] = ids;
+    await fx.db.query(`UPDATE erp.customers SET city = 'Tromsø' WHERE id = ANY($1::uuid[])`, [
+      [a!.erp, b!.erp],
+    ]);
+    const before = await snapshot(fx.db);
+
+    const invalid = await call({ mapping: 'CUSTOMER', erpIds: ['not-a-guid'], pageSize: 0 });
+    assert.equal(invalid.status, 400);
+    assert.equal(invalid.json.error.code, 'validation_failed');
+    assert.match(invalid.json.error.message, /erpIds\.0: Invalid GUID; body\.pageSize/);
+    const both = await call({ mapping: 'CUSTOMER', full: true, erpIds: [a!.erp] });
+    assert.equal(both.status, 400);
+    const unknown = await call({ mapping: 'NOPE' });
+    assert.equal(unknown.status, 404);
+    assert.match(unknown.json.error.message, /No table mapping named 'NOPE'/);
+    const option = await call({ mapping: 'PAYMENT TERMS' });
+    assert.equal(option.status, 422);
+    assert.equal(option.json.error.code, 'preview_unavailable');
+
+    const page1 = await call({ mapping: 'CUSTOMER', direction: 'send', pageSize: 1 });
+    assert.equal(page1.status, 200, JSON.stringify(page1.json));
+    assert.equal(page1.json.summary.written, false);
+    assert.equal(page1.json.summary.crm.modify, 2);
+    assert.deepEqual(
+      page1.json.summary.passes.map((p: { direction: string }) => p.direction),
+      ['ToIntegrationTable'],
+    );
+    assert.match(page1.json.notice, /nothing was written/);
+    assert.equal(page1.json.details.length, 1);
+    assert.equal(page1.json.nextPage, 2);
+    const page2 = await call({ mapping: 'CUSTOMER', direction: 'send', pageSize: 1, page: 2 });
+    assert.equal(page2.json.details.length, 1);
+    assert.equal(page2.json.nextPage, undefined);
+    assert.deepEqual(
+      [page1.json.details[0].crmId, page2.json.details[0].crmId].sort(),
+      [a!.crm, b!.crm].sort(),
+    );
+    const targeted = await call({ mapping: 'CUSTOMER', erpIds: [a!.erp] });
+    assert.equal(targeted.json.summary.crm.modify, 1, JSON.stringify(targeted.json.summary));
+
+    const env = { DATABASE_URL: fx.db.url, KOBLING_SECRET_KEY: SECRET_KEY };
+    const text = await runKobling(['sync', 'customer', '--dry-run'], env);
+    assert.equal(text.code, 0, text.output);
+    assert.match(
+      text.output,
+      /~ modify ERP [0-9a-f-]+ ⇄ CRM [0-9a-f-]+\n\s+address1_city: "Bergen" → "Tromsø"/,
+    );
+    assert.match(text.output, /Summary: CRM 2 modify/);
+    assert.match(text.output, /Preview only: nothing was written/);
+    const json = await runKobling(['sync', 'CUSTOMER', '--dry-run', '--json'], env);
+    assert.equal(json.code, 0, json.output);
+    assert.equal(JSON.parse(json.output).summary.crm.modify, 2);
+    const full = await runKobling(['sync', 'full', '--dry-run'], env);
+    assert.equal(full.code, 2, full.output);
+
+    assert.deepEqual(await snapshot(fx.db), before, 'neither the API nor the CLI wrote anything');
+  } finally {
+    await server.close();
+  }
 });

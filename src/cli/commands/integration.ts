@@ -10,6 +10,7 @@ import { listCouplings, listErrors, listJobs, mappingStats } from '../../sync/qu
 import { type CliEnv, parseTop, printResult } from '../cli-context.ts';
 import { withRuntime } from '../runtime.ts';
 import { runFullSyncCommand } from './full-sync.ts';
+import { runSyncPreview } from './sync-preview.ts';
 
 const held = (mapping: string): never => {
   throw new AppError('mapping_held', `${mapping} is not synchronized now: ${HELD_MESSAGE}`);
@@ -75,15 +76,35 @@ export function registerIntegrationCommands(program: Command, cli: CliEnv): void
       'Synchronize the modified records of a mapping now, in this process, with progress; `kobling sync full` runs the full synchronization on the workers and follows it',
     )
     .option('--json', 'print the job reports (or the full synchronization lines) as JSON')
-    .action((name: string, opts: { json?: boolean }) =>
+    .option(
+      '--dry-run',
+      'preview: print what a run would write (create, modify, conflicts, failures) and write nothing',
+    )
+    .option(
+      '--full',
+      'with --dry-run: preview a full synchronization (every record in the filters)',
+    )
+    .action((name: string, opts: { json?: boolean; dryRun?: boolean; full?: boolean }) =>
       withRuntime(cli, async (rt) => {
+        // Never start the real full synchronization when a dry run was asked for.
+        if (name.toLowerCase() === 'full' && opts.dryRun)
+          throw new AppError(
+            'validation_failed',
+            'A full synchronization is previewed per mapping: `kobling sync MAPPING --dry-run --full`',
+          );
         if (name.toLowerCase() === 'full') return runFullSyncCommand(cli, rt, opts);
         const { ctx } = rt;
-        const engine = await openEngine({ db: ctx.db, config: ctx.config, logger: ctx.logger });
-        if (!engine.ok) throw AppError.from(engine.error);
+        if (opts.full && !opts.dryRun)
+          throw new AppError(
+            'validation_failed',
+            '--full previews a full synchronization with --dry-run; to run one, use `kobling sync full`',
+          );
         const m = await getMapping(ctx.db, name.toUpperCase());
         if (!m)
           throw new AppError('not_found', `No mapping named '${name}'; see \`kobling mappings\``);
+        if (opts.dryRun) return runSyncPreview(cli, rt, m, opts);
+        const engine = await openEngine({ db: ctx.db, config: ctx.config, logger: ctx.logger });
+        if (!engine.ok) throw AppError.from(engine.error);
         // Like every writer of the mapping's couplings, under its lock: a scheduled run, another
         // CLI sync or a request working on the mapping is waited for, never raced.
         const locked = await withMappingLock(

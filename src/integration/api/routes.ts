@@ -5,6 +5,7 @@ import { registerCouplingRoutes } from './coupling-routes.ts';
 import { registerFullSyncRoutes } from './full-sync-routes.ts';
 import { registerLogRoutes } from './log-routes.ts';
 import { registerMappingRoutes } from './mapping-routes.ts';
+import { registerPreviewRoutes } from './preview-routes.ts';
 import { registerStatusRoutes } from './status-routes.ts';
 import { registerUndoRoutes } from './undo-routes.ts';
 
@@ -17,4 +18,5 @@ export function registerIntegrationRoutes(app: FastifyInstance, ctx: AppContext)
   registerStatusRoutes(app, ctx);
   registerFullSyncRoutes(app, ctx);
   registerUndoRoutes(app, ctx);
+  registerPreviewRoutes(app, ctx);
 }

@@ -9,15 +9,9 @@ import { passFailed } from '../errors.ts';
 import type { TableMapping } from '../model.ts';
 import { type CrmRecord, ERP_INTEGRATION_ACTOR, type ErpRecord } from '../ports.ts';
 import { describePlan } from './describe.ts';
+import { settlePendingCrmCreates, settlePendingErpCreates } from './pending.ts';
 import type { PreviewDetail } from './preview-model.ts';
-import {
-  afterToCrm,
-  crmRowNow,
-  overlay,
-  retryNow,
-  settlePendingCreates,
-  type VirtualState,
-} from './virtual-state.ts';
+import { afterToCrm, crmRowNow, overlay, retryNow, type VirtualState } from './virtual-state.ts';
 
 /**
  * The two passes of a run without their writes. Each walks the records its pass would
@@ -37,7 +31,7 @@ export async function previewToCrm(
 ): Promise<PreviewDetail[]> {
   const pass = 'ToIntegrationTable';
   const size = ctx.chunkSize ?? 1000;
-  const details = await settlePendingCreates(ctx, m, state);
+  const details = await settlePendingCrmCreates(ctx, m, state);
   // Needed only to tell echoes when the CRM side can change too (as the pass does).
   const who = m.direction === 'Bidirectional' ? await ctx.crm.integrationUserId() : undefined;
   const integrationUser = who?.ok ? who.value : undefined;
@@ -108,7 +102,7 @@ export async function previewToErp(
     lookups: couplingLookups(ctx.db, ctx.erp, ctx.crm, ctx.mappings),
     destinationActor: ERP_INTEGRATION_ACTOR,
   };
-  const details: PreviewDetail[] = [];
+  const details = await settlePendingErpCreates(ctx, m, state);
   const process = async (rows: readonly CrmRecord[]) => {
     for (let i = 0; i < rows.length; i += size) {
       const records = overlay(state, pass, await readToErpChunk(ctx, m, rows.slice(i, i + size)));

@@ -1,10 +1,6 @@
-import { couplingsByErpIds } from '../couplings/coupling-repo.ts';
-import type { EngineContext } from '../engine/context.ts';
 import { found, type PassRecord, type RecordPlan } from '../engine/plan-records.ts';
-import { crmRowsOrStop } from '../engine/read-chunk.ts';
-import type { Coupling, PassDirection, TableMapping } from '../model.ts';
+import type { Coupling, PassDirection } from '../model.ts';
 import type { CrmRecord, ErpRecord } from '../ports.ts';
-import type { PreviewDetail } from './preview-model.ts';
 
 /**
  * What a run's own writes would have changed by a point of the run, kept in memory instead of
@@ -18,9 +14,15 @@ export interface VirtualState {
   readonly couplings: Map<string, Coupling | null>;
   /** CRM rows as the run would have left them, by id. */
   readonly crmRows: Map<string, CrmRecord>;
+  /** ERP rows a pending create of an earlier run made, by id. */
+  readonly erpRows: Map<string, ErpRecord>;
 }
 
-export const emptyState = (): VirtualState => ({ couplings: new Map(), crmRows: new Map() });
+export const emptyState = (): VirtualState => ({
+  couplings: new Map(),
+  crmRows: new Map(),
+  erpRows: new Map(),
+});
 
 /** A CRM row as the run would have left it (or as it is). */
 export const crmRowNow = (state: VirtualState, row: CrmRecord): CrmRecord =>
@@ -65,65 +67,6 @@ export function retryNow(
   for (const c of state.couplings.values())
     if (c && !c.skipped && c[result] === 'Failure') now.push(c);
   return now;
-}
-
-/**
- * The pending creates a run settles first (src/sync/engine/pending-creates.ts), without writing:
- * a pending coupling whose CRM row exists would be coupled (and counted), one whose row is missing
- * would go back into the retry set, unskipped, to be created with the same id.
- */
-export async function settlePendingCreates(
-  ctx: EngineContext,
-  m: TableMapping,
-  state: VirtualState,
-): Promise<PreviewDetail[]> {
-  const pending = await ctx.db.query<{ erp_id: string }>(
-    `SELECT erp_id FROM integration.couplings
-     WHERE mapping_name = $1 AND state = 'pending' AND pending_side = 'crm' ORDER BY created_at, id`,
-    [m.name],
-  );
-  if (pending.rows.length === 0) return [];
-  const couplings = [
-    ...(
-      await couplingsByErpIds(
-        ctx.db,
-        m.erpTable,
-        pending.rows.map((r) => r.erp_id),
-      )
-    ).values(),
-  ].filter((c) => c.state === 'pending' && c.mappingName === m.name);
-  const rows = await crmRowsOrStop(
-    ctx,
-    m.crmEntity,
-    couplings.map((c) => c.crmId),
-  );
-  const details: PreviewDetail[] = [];
-  for (const c of couplings) {
-    const row = rows.get(c.crmId);
-    if (!row) {
-      state.couplings.set(c.id, { ...c, skipped: false, lastResultToCrm: 'Failure' });
-      continue;
-    }
-    state.crmRows.set(row.id, row);
-    state.couplings.set(c.id, {
-      ...c,
-      state: 'coupled',
-      lastResultToCrm: 'Success',
-      lastErrorToCrm: null,
-      lastSyncedErpSeq: c.lastSyncedErpSeq ?? 0,
-      lastSyncedCrmVersion: Math.max(c.lastSyncedCrmVersion ?? 0, row.version),
-    });
-    details.push({
-      direction: 'ToIntegrationTable',
-      side: 'crm',
-      action: 'couple',
-      erpId: c.erpId,
-      crmId: c.crmId,
-      message:
-        'A create an earlier run sent reached the CRM before the run ended: the records are coupled and compared again',
-    });
-  }
-  return details;
 }
 
 /**

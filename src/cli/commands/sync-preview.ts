@@ -1,0 +1,80 @@
+import { openEngine } from '../../integration/sync-runtime.ts';
+import { AppError } from '../../shared/errors.ts';
+import type { TableMapping } from '../../sync/model.ts';
+import { previewMapping } from '../../sync/preview/preview.ts';
+import { countsLine, type Preview, type PreviewDetail } from '../../sync/preview/preview-model.ts';
+import { type CliEnv, printResult } from '../cli-context.ts';
+import type { Runtime } from '../runtime.ts';
+
+const PASS_TITLE = {
+  ToIntegrationTable: 'ERP → CRM (writes to Dynamics 365 Sales)',
+  FromIntegrationTable: 'CRM → ERP (writes to the ERP)',
+} as const;
+
+const MARK: Record<PreviewDetail['action'], string> = {
+  insert: '+ create',
+  modify: '~ modify',
+  delete: '- delete',
+  couple: '= couple',
+  uncouple: '- uncouple',
+  unchanged: '  unchanged',
+  skip: '  skip',
+  conflict: '! conflict',
+  fail: 'x fail',
+};
+
+/**
+ * `kobling sync MAPPING --dry-run`: the preview of a run as a readable diff (unchanged records
+ * only counted), or the whole preview as JSON. It says in every form that nothing was written.
+ */
+export async function runSyncPreview(
+  cli: CliEnv,
+  rt: Runtime,
+  m: TableMapping,
+  opts: { json?: boolean; full?: boolean },
+): Promise<void> {
+  const { ctx } = rt;
+  const engine = await openEngine({ db: ctx.db, config: ctx.config, logger: ctx.logger });
+  if (!engine.ok) throw AppError.from(engine.error);
+  const preview = await previewMapping(engine.value, m, { full: opts.full ?? false });
+  if (!preview.ok) throw AppError.from(preview.error);
+  printResult(cli, opts.json, preview.value, renderPreview);
+}
+
+/** The diff: per pass the records a run would touch, then the counts and the notice. */
+export function renderPreview(p: Preview): string[] {
+  const lines = [`Preview of ${p.mapping} (dry run)`];
+  for (const pass of p.summary.passes) {
+    const records = p.details.filter((d) => d.direction === pass.direction);
+    const shown = records.filter((d) => d.action !== 'unchanged');
+    lines.push('', `${PASS_TITLE[pass.direction]}: ${records.length} record(s)`);
+    if (shown.length === 0) lines.push('  nothing to write');
+    for (const d of shown) lines.push(...renderDetail(d));
+  }
+  lines.push(
+    '',
+    `Summary: CRM ${countsLine(p.summary.crm)}; ERP ${countsLine(p.summary.erp)}`,
+    p.notice,
+  );
+  return lines;
+}
+
+function renderDetail(d: PreviewDetail): string[] {
+  const ids = `ERP ${d.erpId ?? '(new)'} ⇄ CRM ${d.crmId ?? '(new)'}`;
+  const why = d.message && d.action !== 'conflict' ? `: ${d.message}` : '';
+  const out = [`  ${MARK[d.action]} ${ids}${why}`];
+  for (const c of d.changes ?? [])
+    out.push(
+      d.action === 'insert'
+        ? `      ${c.field}: ${shown(c.after)}`
+        : `      ${c.field}: ${shown(c.before)} → ${shown(c.after)}`,
+    );
+  for (const c of d.conflicts ?? [])
+    out.push(
+      `      ${c.erpField} ⇄ ${c.crmField}: ERP ${shown(c.erpValue)}, CRM ${shown(c.crmValue)}`,
+    );
+  return out;
+}
+
+const shown = (v: unknown): string =>
+  v === null || v === undefined ? '(empty)' : JSON.stringify(v);
