@@ -18,6 +18,7 @@ export const ERP_ERROR_CODES = {
   quantity_exceeds_remaining: 422,
   invalid_transition: 409,
   document_released: 409,
+  document_posted: 409,
   exchange_rate_missing: 422,
   currency_mismatch: 422,
   invalid_amount: 422,

@@ -61,9 +61,18 @@ export {
   type CustomerCurrencyStatistics,
   statisticsInCustomerCurrency,
 } from './ledger/statistics-in-customer-currency.ts';
-export { type UnapplyResult, unapplyCustomerPayment } from './ledger/unapply-payment.ts';
+export {
+  type UnapplyResult,
+  unapplyCreditMemo,
+  unapplyCustomerPayment,
+} from './ledger/unapply-payment.ts';
 export { companyExists, defaultCompany, ensureCompany } from './master-data/companies.ts';
 export { applyDateFormula } from './master-data/date-formula.ts';
+export {
+  type PostableType,
+  type PostDocumentResult,
+  postSalesDocument,
+} from './posting/post-sales-document.ts';
 export {
   type PostOrderInput,
   type PostOrderResult,

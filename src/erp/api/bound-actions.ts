@@ -4,11 +4,13 @@ import type { Db } from '../../db/db.ts';
 import type { Clock } from '../../shared/clock.ts';
 import { AppError, unwrap } from '../../shared/errors.ts';
 import { customerPayments } from '../catalog/document-entities.ts';
+import { salesCreditMemos } from '../catalog/invoice-credit-memo-entities.ts';
 import { archiveDocument } from '../documents/archives.ts';
 import type { DocumentType } from '../documents/document-types.ts';
 import { changeStatus, makeOrderFromQuote } from '../documents/release-and-convert.ts';
 import { postCustomerPayment } from '../ledger/customer-payments.ts';
-import { unapplyCustomerPayment } from '../ledger/unapply-payment.ts';
+import { unapplyCreditMemo, unapplyCustomerPayment } from '../ledger/unapply-payment.ts';
+import { type PostableType, postSalesDocument } from '../posting/post-sales-document.ts';
 import { postSalesOrder } from '../posting/post-sales-order.ts';
 import { getRecord } from '../records/record-store.ts';
 
@@ -73,7 +75,9 @@ export function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
   );
 }
 
-/** Runs a bound action `Microsoft.NAV.<name>` on a quote or order; returns [status, body]. */
+const unapplyBody = z.strictObject({ postingDate: DATE.optional() }).optional();
+
+/** Runs a bound action `Microsoft.NAV.<name>` on a sales document; returns [status, body]. */
 export async function runAction(
   db: Db,
   type: DocumentType,
@@ -106,6 +110,22 @@ export async function runAction(
       );
       return [200, unwrap(result)];
     }
+    case 'Invoice:post':
+    case 'Credit Memo:post':
+      // BC's post takes no parameters: the draft's posting date is used.
+      parseBody(z.strictObject({}).optional(), body);
+      return [200, unwrap(await postSalesDocument(db, type as PostableType, id, {}, clock))];
+    case 'Credit Memo:unapply': {
+      const input = parseBody(unapplyBody, body) ?? {};
+      const memo = unwrap(await getRecord(db, salesCreditMemos, id));
+      if (memo['status'] === 'Draft')
+        throw new AppError('nothing_to_unapply', `Credit memo ${memo['number']} is not posted`);
+      const number = String(memo['number']);
+      return [
+        200,
+        unwrap(await unapplyCreditMemo(db, { creditMemoNumber: number, ...input }, clock)),
+      ];
+    }
     default:
       throw new AppError(
         'not_found',
@@ -118,8 +138,6 @@ export async function runAction(
 export async function postPayment(db: Db, body: unknown, clock: Clock): Promise<unknown> {
   return unwrap(await postCustomerPayment(db, parseBody(paymentBody, body), clock));
 }
-
-const unapplyBody = z.strictObject({ postingDate: DATE.optional() }).optional();
 
 /** POST customerPayments({id})/Microsoft.NAV.unapply: undoes the payment's applications. */
 export async function unapplyPayment(ctx: AppContext, id: string, body: unknown): Promise<unknown> {

@@ -3,9 +3,8 @@ import type { AppContext } from '../../app/context.ts';
 import { isoDate } from '../../shared/clock.ts';
 import { AppError, unwrap } from '../../shared/errors.ts';
 import { findBoundAction } from '../catalog/bound-actions.ts';
-import { entities, entity } from '../catalog/catalog.ts';
+import { apiEntities, apiEntity } from '../catalog/catalog.ts';
 import { navigationOf } from '../catalog/navigation.ts';
-import type { DocumentType } from '../documents/document-types.ts';
 import {
   addSalesLine,
   createSalesDocument,
@@ -31,9 +30,8 @@ import { postPayment, runAction, unapplyPayment } from './bound-actions.ts';
 import { type ExpandItem, expandRecords, parseExpand } from './expand.ts';
 import { linkWith, pageOf, preferences } from './odata-envelope.ts';
 import { listOptions, parsePath, type Segment } from './odata-path.ts';
+import { HEADERS, LINE_NAV, LINES, refuseIfPosted } from './sales-document-sets.ts';
 
-const HEADERS: Record<string, DocumentType> = { salesQuotes: 'Quote', salesOrders: 'Order' };
-const LINES: Record<string, DocumentType> = { salesQuoteLines: 'Quote', salesOrderLines: 'Order' };
 const STATISTICS = 'customerFinancialDetails';
 /** Customers per page of customerFinancialDetails (each one's statistics are computed). */
 export const STATISTICS_PAGE_SIZE = 100;
@@ -123,7 +121,7 @@ async function collection(
       const limit = q.top === undefined ? size : Math.min(q.top, size);
       const paged = q.top === undefined || q.top > size;
       const customers = unwrap(
-        await listRecords(ctx.db, entity('customers'), {
+        await listRecords(ctx.db, apiEntity('customers'), {
           ...q,
           select: 'id',
           top: paged ? size + 1 : limit,
@@ -145,7 +143,7 @@ async function collection(
         context,
       };
     }
-    const def = entities.get(set) ?? notFound(set);
+    const def = apiEntities.get(set) ?? notFound(set);
     const fk = parent && def.fields.find((f) => f.name === parent.foreignKey)!;
     const extra = parent ? { sql: `${fk!.sql} = $1`, params: [parent.id] } : undefined;
     if (countOnly) {
@@ -188,7 +186,7 @@ async function collection(
   const body = (request.body ?? {}) as Record<string, unknown>;
   const created = `${context}/$entity`;
   if (HEADERS[set]) {
-    const linesKey = manyNav(set, set === 'salesQuotes' ? 'salesQuoteLines' : 'salesOrderLines')!;
+    const linesKey = manyNav(set, LINE_NAV[set]!)!;
     const { [linesKey.name]: lines, ...header } = body;
     if (lines !== undefined && !Array.isArray(lines))
       throw new AppError('validation_failed', `${linesKey.name} must be an array`);
@@ -209,7 +207,7 @@ async function collection(
   }
   if (set === 'customerPayments')
     return { status: 201, body: await postPayment(ctx.db, body, ctx.clock), context: created };
-  const def = entities.get(set) ?? notFound(set);
+  const def = apiEntities.get(set) ?? notFound(set);
   return { status: 201, body: unwrap(await createRecord(ctx.db, def, body)), context: created };
 }
 
@@ -224,7 +222,7 @@ async function single(
   const entityContext = `${context}/$entity`;
   if (set === STATISTICS && method === 'GET')
     return { status: 200, body: await statistics(ctx, id), context: entityContext };
-  const def = entities.get(set) ?? notFound(set);
+  const def = apiEntities.get(set) ?? notFound(set);
   if (method === 'GET') {
     const q = unwrap(listOptions(request.query as Record<string, unknown>));
     const items = unwrap(parseExpand(set, q.expand));
@@ -232,6 +230,7 @@ async function single(
     const [value] = await expanded(ctx, [row], items);
     return { status: 200, body: value, context: entityContext };
   }
+  if (method === 'PATCH' || method === 'DELETE') await refuseIfPosted(ctx.db, set, id);
   if (method === 'PATCH') {
     const ifMatch = requireIfMatch(request);
     const body = request.body ?? {};
@@ -296,7 +295,7 @@ export async function dispatch(ctx: AppContext, request: FastifyRequest): Promis
   const [first, second, third] = rest;
   if (!first) {
     if (countOnly) notFound('$count');
-    const row = unwrap(await getRecord(ctx.db, entity('companies'), company.key));
+    const row = unwrap(await getRecord(ctx.db, apiEntity('companies'), company.key));
     return { status: 200, body: row, context: 'companies/$entity' };
   }
   if (!first.key) {
@@ -316,7 +315,7 @@ export async function dispatch(ctx: AppContext, request: FastifyRequest): Promis
       body: await statistics(ctx, first.key),
       context: `${root}/${STATISTICS}/$entity`,
     };
-  const def = entities.get(first.name) ?? notFound(first.name);
+  const def = apiEntities.get(first.name) ?? notFound(first.name);
   const nav = navigationOf(first.name).find((n) => n.name === second.name);
   if (!nav) notFound(second.name);
   const parent = unwrap(await getRecord(ctx.db, def, first.key));
@@ -325,7 +324,7 @@ export async function dispatch(ctx: AppContext, request: FastifyRequest): Promis
     if (second.key || countOnly || request.method !== 'GET') notFound(second.name);
     const targetId = parent[nav.field];
     if (typeof targetId !== 'string') notFound(`${second.name} of ${first.name}(${first.key})`);
-    const row = unwrap(await getRecord(ctx.db, entity(nav.target), targetId));
+    const row = unwrap(await getRecord(ctx.db, apiEntity(nav.target), targetId));
     return { status: 200, body: row, context: `${root}/${nav.target}/$entity` };
   }
   if (!second.key)
@@ -338,7 +337,7 @@ export async function dispatch(ctx: AppContext, request: FastifyRequest): Promis
       countOnly,
     );
   if (countOnly) notFound('$count');
-  const child = unwrap(await getRecord(ctx.db, entity(nav.target), second.key));
+  const child = unwrap(await getRecord(ctx.db, apiEntity(nav.target), second.key));
   if (child[nav.foreignKey] !== first.key) notFound(`${second.name}(${second.key})`);
   return single(ctx, request, { name: nav.target, key: second.key }, `${root}/${nav.target}`);
 }

@@ -1,6 +1,6 @@
 import type { Db } from '../../db/db.ts';
 import { failure, ok, type Result } from '../../shared/result.ts';
-import { entity } from '../catalog/catalog.ts';
+import { apiEntity } from '../catalog/catalog.ts';
 import type { NavigationDef } from '../catalog/field-types.ts';
 import { navigationOf } from '../catalog/navigation.ts';
 import type { ApiRecord, ListQuery } from '../query/list-query.ts';
@@ -97,7 +97,7 @@ export async function expandRecords(
   if (records.length === 0 || items.length === 0) return ok(records);
   let out = records.map((r) => ({ ...r }) as ApiRecord);
   for (const { nav, query, expand } of items) {
-    const target = entity(nav.target);
+    const target = apiEntity(nav.target);
     if (nav.kind === 'one') {
       const ids = [...new Set(out.map((r) => r[nav.field]).filter((v) => typeof v === 'string'))];
       const select = query.select ? withField(query.select, 'id') : undefined;

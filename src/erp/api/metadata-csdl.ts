@@ -1,5 +1,5 @@
 import { boundActions } from '../catalog/bound-actions.ts';
-import { entities } from '../catalog/catalog.ts';
+import { apiEntities } from '../catalog/catalog.ts';
 import type { EntityDef, FieldDef, FieldType } from '../catalog/field-types.ts';
 import { navigationOf } from '../catalog/navigation.ts';
 
@@ -41,6 +41,10 @@ const WRITTEN_BY_SERVICES = new Set([
   'salesOrders',
   'salesQuoteLines',
   'salesOrderLines',
+  'salesInvoices',
+  'salesInvoiceLines',
+  'salesCreditMemos',
+  'salesCreditMemoLines',
 ]);
 
 const esc = (s: string) =>
@@ -104,7 +108,7 @@ let cached: string | undefined;
  */
 export function erpMetadataXml(): string {
   if (cached) return cached;
-  const defs = [...entities.values()];
+  const defs = [...apiEntities.values()];
   const company = defs.find((d) => d.set === 'companies')!;
   const companyNav = defs
     .filter((d) => d.set !== 'companies')

@@ -32,6 +32,14 @@ export const boundActions: readonly BoundActionDef[] = [
   { set: 'salesOrders', name: 'ship', parameters: posting },
   { set: 'salesOrders', name: 'invoice', parameters: posting },
   { set: 'salesOrders', name: 'shipAndInvoice', parameters: posting },
+  { set: 'salesInvoices', name: 'post', parameters: [] },
+  { set: 'salesCreditMemos', name: 'post', parameters: [] },
+  // Not in BC's API (there: "Unapply Entries" on the ledger entry); as on customerPayments.
+  {
+    set: 'salesCreditMemos',
+    name: 'unapply',
+    parameters: [{ name: 'postingDate', type: 'Edm.Date', nullable: true }],
+  },
   {
     set: 'customerPayments',
     name: 'unapply',

@@ -9,12 +9,12 @@ import {
   text,
 } from './field-types.ts';
 
-const address = (prefix: string) =>
+export const address = (prefix: string) =>
   ['AddressLine1', 'AddressLine2', 'City', 'State', 'Country', 'PostalCode'].map((s) =>
     text(`${prefix}${s}`, 100),
   );
 
-const money = (name: string, column?: string) =>
+export const money = (name: string, column?: string) =>
   f(name, 'decimal', { readOnly: true, ...(column ? { column } : {}) });
 
 /** Header fields shared by quotes and orders (the API shape of erp.sales_headers). */
@@ -65,7 +65,7 @@ const headerFields = [
 ];
 
 /** Line fields shared by quote and order lines (the API shape of erp.sales_lines). */
-const lineFields = [
+export const lineFields = [
   ...systemFields,
   f('documentId', 'guid', { readOnly: true }),
   f('sequence', 'integer', { column: 'line_number' }),
@@ -98,7 +98,7 @@ const lineFields = [
   money('invoicedQuantity', 'quantity_invoiced'),
 ];
 
-const linesOf = (type: string) =>
+export const linesOf = (type: string) =>
   `EXISTS (SELECT 1 FROM erp.sales_headers h WHERE h.id = t.document_id AND h.document_type = '${type}')`;
 
 export const salesQuotes: EntityDef = {

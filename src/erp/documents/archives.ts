@@ -82,6 +82,8 @@ export function getArchive(db: DbOrTx, type: DocumentType, id: string) {
 
 /** Whether the sales setup archives quotes (on make order) / orders (on deletion). */
 export async function archiveSwitch(tx: Queryable, type: DocumentType): Promise<boolean> {
+  // Business Central archives quotes and orders only.
+  if (type !== 'Quote' && type !== 'Order') return false;
   const r = await tx.query<{ q: boolean; o: boolean }>(
     'SELECT archive_quotes AS q, archive_orders AS o FROM erp.sales_setup',
   );

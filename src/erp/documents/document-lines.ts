@@ -3,11 +3,12 @@ import { type Dec, dec, roundAmount, sum } from '../../shared/money.ts';
 import { failure, ok, type Result } from '../../shared/result.ts';
 import { amountDecimals } from '../master-data/currencies.ts';
 import { bestUnitPrice } from '../master-data/price-lookup.ts';
+import type { DocumentType } from './document-types.ts';
 
 /** The header columns line logic needs. */
 export interface HeaderRow {
   readonly id: string;
-  readonly document_type: 'Quote' | 'Order';
+  readonly document_type: DocumentType;
   readonly number: string;
   readonly status: 'Open' | 'Released';
   readonly customer_number: string;

@@ -9,11 +9,11 @@ import { getRecord } from '../records/record-store.ts';
 import { atomic, type DbOrTx, emit } from '../records/transactions.ts';
 import { archiveInTx, archiveSwitch } from './archives.ts';
 import { recalcDocument } from './document-lines.ts';
-import { type DocumentType, headerDef } from './document-types.ts';
+import { aggregateOf, type DocumentType, headerDef } from './document-types.ts';
 import { loadHeader } from './sales-documents.ts';
 import { type StatusAction, validateTransition } from './status-transitions.ts';
 
-const aggregate = (t: DocumentType) => (t === 'Quote' ? 'salesQuote' : 'salesOrder');
+const aggregate = aggregateOf;
 
 /** Release (Open → Released) or reopen (Released → Open) a quote/order; orders emit events. */
 export function changeStatus(

@@ -9,6 +9,7 @@ import { nextNumber } from '../records/number-series.ts';
 import { getRecord, lockForWrite } from '../records/record-store.ts';
 import { resolveReferenceIds } from '../records/reference-ids.ts';
 import { atomic, type DbOrTx, emit } from '../records/transactions.ts';
+import { appliesToInvoice } from './applies-to-invoice.ts';
 import { archiveInTx, archiveSwitch } from './archives.ts';
 import {
   type HeaderRow,
@@ -17,7 +18,13 @@ import {
   recalcDocument,
   resolveLine,
 } from './document-lines.ts';
-import { type DocumentType, headerDef, lineDef } from './document-types.ts';
+import {
+  aggregateOf,
+  type DocumentType,
+  headerDef,
+  lineDef,
+  seriesColumn,
+} from './document-types.ts';
 
 /** Reads a header row (optionally locked FOR UPDATE: posting and status changes serialize on it). */
 export async function loadHeader(
@@ -46,7 +53,7 @@ function toColumns(def: EntityDef, values: Record<string, unknown>): Record<stri
   return out;
 }
 
-/** What a new quote/order needs: header fields (API names), optional lines, optional id. */
+/** What a new document needs: header fields (API names), optional lines, optional id. */
 export interface NewSalesDocument {
   readonly documentType: DocumentType;
   readonly header: Record<string, unknown>;
@@ -54,7 +61,7 @@ export interface NewSalesDocument {
 }
 
 /**
- * Creates a quote or order: number from the series, customer defaults (bill-to, addresses,
+ * Creates a quote, order, invoice or credit memo: number from the series, customer defaults (bill-to, addresses,
  * currency, terms, salesperson, price group) unless given, currency factor, lines with prices.
  */
 export async function createSalesDocument(
@@ -82,7 +89,7 @@ export async function createSalesDocument(
     if (customer['blocked'] === 'All')
       return failure('customer_blocked', `Customer ${customer['number']} is blocked (All)`);
     const series = await tx.query<{ s: string }>(
-      `SELECT ${input.documentType === 'Quote' ? 'quote_nos' : 'order_nos'} AS s FROM erp.sales_setup`,
+      `SELECT ${seriesColumn(input.documentType)} AS s FROM erp.sales_setup`,
     );
     const number = await nextNumber(tx, series.rows[0]!.s);
     if (!number.ok) return number;
@@ -134,6 +141,8 @@ export async function createSalesDocument(
     const id = inserted.rows[0]!.id;
     const header = await loadHeader(tx, id);
     if (!header.ok) return header;
+    const applies = await appliesToInvoice(tx, header.value);
+    if (!applies.ok) return applies;
     for (const line of lineChecks) {
       if (!line.ok) continue;
       const added = await addLineTo(tx, header.value, line.value as LineInput);
@@ -212,6 +221,10 @@ export async function updateSalesDocument(
         [id, ...Object.values(cols)],
       );
     }
+    const updated = await loadHeader(tx, id);
+    if (!updated.ok) return updated;
+    const applies = await appliesToInvoice(tx, updated.value);
+    if (!applies.ok) return applies;
     const recalc = await recalcDocument(tx, id);
     if (!recalc.ok) return recalc;
     return getRecord(tx, def, id);
@@ -219,8 +232,8 @@ export async function updateSalesDocument(
 }
 
 /**
- * Deletes a quote/order (with its lines) as a user does: archived first when the sales setup says so,
- * then `salesQuote.deleted`/`salesOrder.deleted` (reason `deleted`) is emitted.
+ * Deletes a draft document (with its lines) as a user does: archived first when the sales setup
+ * says so, then `<aggregate>.deleted` (reason `deleted`, e.g. `salesQuote.deleted`) is emitted.
  */
 export async function deleteSalesDocument(
   db: DbOrTx,
@@ -247,7 +260,7 @@ export async function deleteSalesDocument(
       if (!archived.ok) return archived;
     }
     await tx.query('DELETE FROM erp.sales_headers WHERE id = $1', [id]);
-    const aggregate = type === 'Quote' ? 'salesQuote' : 'salesOrder';
+    const aggregate = aggregateOf(type);
     await emit(tx, `${aggregate}.deleted`, aggregate, id, {
       number: header.value.number,
       reason: 'deleted',

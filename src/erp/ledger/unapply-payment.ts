@@ -20,14 +20,44 @@ export function unapplyCustomerPayment(
   input: { paymentNumber: string; postingDate?: string },
   clock: Clock,
 ): Promise<Result<UnapplyResult>> {
+  return unapplyEntry(db, 'Payment', input.paymentNumber, input.postingDate, clock);
+}
+
+/**
+ * Undoes the applications of a posted credit memo to invoices, as `unapplyCustomerPayment` does
+ * for a payment: the invoices are open again by what it credited, and so is the credit memo.
+ */
+export async function unapplyCreditMemo(
+  db: DbOrTx,
+  input: { creditMemoNumber: string; postingDate?: string },
+  clock: Clock,
+): Promise<Result<{ creditMemoNumber: string; invoices: UnapplyResult['invoices'] }>> {
+  const r = await unapplyEntry(db, 'Credit Memo', input.creditMemoNumber, input.postingDate, clock);
+  if (!r.ok) return r;
+  return ok({ creditMemoNumber: input.creditMemoNumber, invoices: r.value.invoices });
+}
+
+const EVENTS = {
+  Payment: { type: 'customerPayment.unapplied', aggregate: 'customerPayment' },
+  'Credit Memo': { type: 'salesCreditMemo.unapplied', aggregate: 'salesCreditMemo' },
+} as const;
+
+function unapplyEntry(
+  db: DbOrTx,
+  documentType: 'Payment' | 'Credit Memo',
+  documentNumber: string,
+  postingDate: string | undefined,
+  clock: Clock,
+): Promise<Result<UnapplyResult>> {
+  const input = { postingDate };
   return atomic(db, async (tx) => {
     const pay = await tx.query<{ id: string; customer_number: string }>(
       `SELECT id, customer_number FROM erp.customer_ledger_entries
-        WHERE document_type = 'Payment' AND document_number = $1 FOR UPDATE`,
-      [input.paymentNumber],
+        WHERE document_type = $2 AND document_number = $1 FOR UPDATE`,
+      [documentNumber, documentType],
     );
     const payment = pay.rows[0];
-    if (!payment) return failure('not_found', `Payment ${input.paymentNumber} does not exist`);
+    if (!payment) return failure('not_found', `${documentType} ${documentNumber} does not exist`);
     const apps = await tx.query<{
       id: string;
       invoice_entry_id: string;
@@ -44,7 +74,7 @@ export function unapplyCustomerPayment(
     if (apps.rows.length === 0)
       return failure(
         'nothing_to_unapply',
-        `Payment ${input.paymentNumber} is not applied to any invoice`,
+        `${documentType} ${documentNumber} is not applied to any invoice`,
       );
     const date = input.postingDate ?? clock.now().toISOString().slice(0, 10);
     const invoices: { invoiceNumber: string; amount: string; remainingAmount: string }[] = [];
@@ -80,11 +110,20 @@ export function unapplyCustomerPayment(
         WHERE id = $1`,
       [payment.id, total.toString(), totalLcy.toString()],
     );
-    await emit(tx, 'customerPayment.unapplied', 'customerPayment', payment.id, {
+    if (documentType === 'Credit Memo')
+      await tx.query(
+        `UPDATE erp.sales_cr_memo_headers SET remaining_amount = remaining_amount + $2, status = 'Open'
+          WHERE number = $1`,
+        [documentNumber, total.toString()],
+      );
+    const event = EVENTS[documentType];
+    await emit(tx, event.type, event.aggregate, payment.id, {
       customerNumber: payment.customer_number,
-      paymentNumber: input.paymentNumber,
+      ...(documentType === 'Payment'
+        ? { paymentNumber: documentNumber }
+        : { creditMemoNumber: documentNumber }),
       invoices,
     });
-    return ok({ paymentNumber: input.paymentNumber, invoices });
+    return ok({ paymentNumber: documentNumber, invoices });
   });
 }
