@@ -111,6 +111,7 @@ test('a preview of a CUSTOMER run with 5 changed customers (2 in conflict) lists
     { erpField: 'displayName', crmField: 'name', erpValue: 'ERP name 0', crmValue: 'CRM name 0' },
   ]);
   assert.match(conflict!.message!, /field displayName and column name is bidirectional/);
+  assert.equal(conflict!.name, 'P4 ERP name 0', 'the record as users know it');
 
   const reports = await runMapping(fx.ctx, fx.mapping('CUSTOMER'));
   assert.deepEqual(
@@ -278,7 +279,7 @@ test('POST /preview validates, pages the details and writes nothing; `kobling sy
     assert.equal(text.code, 0, text.output);
     assert.match(
       text.output,
-      /~ modify ERP [0-9a-f-]+ ⇄ CRM [0-9a-f-]+\n\s+address1_city: "Bergen" → "Tromsø"/,
+      /~ modify P2 Customer 2 \(ERP [0-9a-f-]+ ⇄ CRM [0-9a-f-]+\)\n\s+address1_city: "Bergen" → "Tromsø"/,
     );
     assert.match(text.output, /Summary: CRM 2 modify/);
     assert.match(text.output, /Preview only: nothing was written/);

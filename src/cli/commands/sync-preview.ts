@@ -60,7 +60,7 @@ export function renderPreview(p: Preview): string[] {
 }
 
 function renderDetail(d: PreviewDetail): string[] {
-  const ids = `ERP ${d.erpId ?? '(new)'} ⇄ CRM ${d.crmId ?? '(new)'}`;
+  const ids = `${d.name ? `${d.name} ` : ''}(ERP ${d.erpId ?? 'new'} ⇄ CRM ${d.crmId ?? 'new'})`;
   const why = d.message && d.action !== 'conflict' ? `: ${d.message}` : '';
   const out = [`  ${MARK[d.action]} ${ids}${why}`];
   for (const c of d.changes ?? [])

@@ -1,7 +1,9 @@
 import { type LookupTranslator, transferFields } from '../engine/field-transfer.ts';
 import type { RecordPlan } from '../engine/plan-records.ts';
+import { isEmpty } from '../engine/values.ts';
 import type { PassDirection, TableMapping } from '../model.ts';
 import type { CrmRecord, ErpRecord } from '../ports.ts';
+import { NAME_COLUMN } from '../service/couplings.ts';
 import type { ConflictPair, FieldChange, PreviewDetail } from './preview-model.ts';
 import { lookupId } from './virtual-state.ts';
 
@@ -28,7 +30,12 @@ export async function describePlan<S extends SideRecord, D extends SideRecord>(
   const ids = toCrm
     ? { erpId: p.source.id, crmId: p.coupling?.crmId ?? null }
     : { erpId: p.coupling?.erpId ?? null, crmId: p.source.id };
-  const base = { direction: pass, side: toCrm ? 'crm' : 'erp', ...ids } as const;
+  const base = {
+    direction: pass,
+    side: toCrm ? 'crm' : 'erp',
+    ...ids,
+    name: nameOf(m, pass, p.source.values),
+  } as const;
   const a = p.action;
   switch (a.kind) {
     case 'ignore':
@@ -68,6 +75,27 @@ export async function describePlan<S extends SideRecord, D extends SideRecord>(
         conflicts: await conflictPairs(m, pass, p, lookups),
       };
   }
+}
+
+/** What users call the source record: its number or code and its name, as far as it has them. */
+function nameOf(
+  m: TableMapping,
+  pass: PassDirection,
+  values: Readonly<Record<string, unknown>>,
+): string | null {
+  const keys =
+    pass === 'ToIntegrationTable'
+      ? ['number', 'code', 'displayName', 'name', 'description']
+      : [NAME_COLUMN[m.crmEntity] ?? 'name'];
+  const parts = [
+    ...new Set(
+      keys
+        .map((k) => values[k])
+        .filter((v) => !isEmpty(v))
+        .map(String),
+    ),
+  ];
+  return parts.length > 0 ? parts.slice(0, 2).join(' ') : null;
 }
 
 function fieldChanges(

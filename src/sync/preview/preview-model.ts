@@ -44,6 +44,8 @@ export interface PreviewDetail {
   readonly erpId: string | null;
   /** Null for a CRM record a create would make (its id is chosen when it is sent). */
   readonly crmId: string | null;
+  /** The source record's number and name as users know it (e.g. "C10000 Adatum Corporation"). */
+  readonly name?: string | null;
   /** Insert: every value written (before is null); modify: the fields that differ. */
   readonly changes?: readonly FieldChange[];
   readonly conflicts?: readonly ConflictPair[];
