@@ -211,6 +211,41 @@ describe('ERP API with @odata/client', () => {
     assert.equal(invoice.orderNumber, order.number);
   });
 
+  test('8. draft invoices and credit memos: created, listed with posted ones, posted with Microsoft.NAV.post', async () => {
+    const invoices = client.getEntitySet('salesInvoices');
+    const draft = await invoices.create({
+      customerId: ids.eur.id,
+      salesInvoiceLines: [{ lineType: 'Resource', lineObjectNumber: 'R-1', quantity: 2 }],
+    });
+    assert.equal(draft.status, 'Draft');
+    assert.equal(draft.totalAmountIncludingTax, 125);
+    await invoices.action('Microsoft.NAV.post', key(draft.id));
+    assert.equal(seen.at(-1)?.status, 204);
+    const posted = await invoices.retrieve(key(draft.id));
+    assert.equal(posted.status, 'Open', 'the posted invoice keeps the draft’s id');
+    const memos = client.getEntitySet('salesCreditMemos');
+    const memo = await memos.create({
+      customerNumber: 'C-EUR',
+      invoiceId: draft.id,
+      salesCreditMemoLines: [{ lineType: 'Resource', lineObjectNumber: 'R-1', quantity: 1 }],
+    });
+    assert.equal(memo.invoiceNumber, posted.number);
+    await memos.action('Microsoft.NAV.post', key(memo.id));
+    const paidHalf = await invoices.retrieve(key(draft.id));
+    assert.equal(paidHalf.remainingAmount, 62.5);
+    const listed = await memos.query(client.newParam().filter(`invoiceId eq ${draft.id}`));
+    assert.deepEqual(
+      listed.map((m: { id: string; status: string }) => [m.id, m.status]),
+      [[memo.id, 'Paid']],
+    );
+    const xml = await (await raw(`${server.baseUrl}/api/v2.0/$metadata`)).text();
+    assert.match(
+      xml,
+      /<EntitySet Name="salesCreditMemos" EntityType="Microsoft.NAV.salesCreditMemo">/,
+    );
+    assert.match(xml, /<Action Name="post" IsBound="true">/);
+  });
+
   test("7. errors carry BC's error codes, the ERP's own code as innererror", async () => {
     const cases: [string, RequestInit, number, string, string][] = [
       [
