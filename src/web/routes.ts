@@ -24,6 +24,7 @@ import { registerRunProgressPages } from './pages/run-progress.tsx';
 import { registerSalesDocumentPages } from './pages/sales-documents.tsx';
 import { registerSalesLedgerPages } from './pages/sales-ledger.tsx';
 import { registerSyncLogPages } from './pages/sync-log.tsx';
+import { registerSyncPreviewPage } from './pages/sync-preview.tsx';
 import { noteCrmView } from './view.ts';
 import type { WebAuth } from './web-auth.ts';
 import type { WebDeps } from './web-deps.ts';
@@ -56,6 +57,7 @@ const PAGES: readonly ((web: FastifyInstance, deps: WebDeps) => void)[] = [
   registerPostedInvoicesPage,
   registerMappingPages,
   registerSyncLogPages,
+  registerSyncPreviewPage,
   registerFullSyncPage,
   registerCrmPickupPages,
   registerCrmLists,

@@ -208,7 +208,7 @@ test('the CRM → ERP pass is previewed after what the ERP → CRM pass would wr
   assert.match(again.value.notice, /nothing to do|unchanged/);
 });
 
-test('POST /preview validates, pages the details and writes nothing; `kobling sync --dry-run` prints the diff', async () => {
+test('POST /preview validates, pages the details and writes nothing; `kobling sync --dry-run` prints the diff; the web page shows it', async () => {
   const SECRET_KEY = 'p'.repeat(40);
   const deps = {
     db: fx.db,
@@ -225,7 +225,7 @@ test('POST /preview validates, pages the details and writes nothing; `kobling sy
   await setConnectionState(fx.db, { enabled: true });
   const server = await startTestServer(fx.db, undefined, { KOBLING_SECRET_KEY: SECRET_KEY });
   try {
-    const token = await server.tokenFor('readOnly');
+    const token = await server.tokenFor('readOnly', 'preview-reader');
     const call = async (body: unknown) => {
       const res = await fetch(`${server.baseUrl}/api/integration/v1/preview`, {
         method: 'POST',
@@ -289,7 +289,29 @@ test('POST /preview validates, pages the details and writes nothing; `kobling sy
     const full = await runKobling(['sync', 'full', '--dry-run'], env);
     assert.equal(full.code, 2, full.output);
 
-    assert.deepEqual(await snapshot(fx.db), before, 'neither the API nor the CLI wrote anything');
+    const login = await fetch(`${server.baseUrl}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'preview-reader', password: 'correct horse battery' }),
+    });
+    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
+    const page = await fetch(`${server.baseUrl}/integration/mappings/CUSTOMER/preview`, {
+      headers: { cookie },
+    });
+    const html = await page.text();
+    assert.equal(page.status, 200, html);
+    assert.match(html, /Preview only: nothing was written/);
+    assert.match(html, /address1_city: Bergen → Tromsø/);
+    const missing = await fetch(`${server.baseUrl}/integration/mappings/NOPE/preview`, {
+      headers: { cookie },
+    });
+    assert.equal(missing.status, 404);
+
+    assert.deepEqual(
+      await snapshot(fx.db),
+      before,
+      'neither the API, the CLI nor the page wrote anything',
+    );
   } finally {
     await server.close();
   }

@@ -335,7 +335,9 @@ export function registerMappingPages(web: FastifyInstance, { ctx, auth }: WebDep
       <Layout view={view} title={`Table mapping ${m.name}`}>
         <p>
           <a href="/integration/mappings">← Table mappings</a> ·{' '}
-          <a href={`/integration/log?mapping=${encodeURIComponent(m.name)}`}>Synchronization log</a>
+          <a href={`/integration/log?mapping=${encodeURIComponent(m.name)}`}>Synchronization log</a>{' '}
+          ·{' '}
+          <a href={`/integration/mappings/${encodeURIComponent(m.name)}/preview`}>Preview a run</a>
         </p>
         <div class="grid">
           <Card title="Mapping">

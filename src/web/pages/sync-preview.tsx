@@ -1,0 +1,133 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { openEngine } from '../../integration/sync-runtime.ts';
+import { AppError } from '../../shared/errors.ts';
+import { getMapping } from '../../sync/mappings/mapping-repo.ts';
+import { previewMapping } from '../../sync/preview/preview.ts';
+import { PREVIEW_ACTIONS, type PreviewDetail, pageOf } from '../../sync/preview/preview-model.ts';
+import { WarningBanner } from '../components/banner.tsx';
+import { Card, display } from '../components/card.tsx';
+import { type Column, DataList } from '../components/list.tsx';
+import { parseInput } from '../form.ts';
+import { Layout } from '../layout.tsx';
+import { sendHtml, viewOf } from '../view.ts';
+import type { WebDeps } from '../web-deps.ts';
+
+const PAGE_SIZE = 50;
+const query = z.object({
+  full: z.enum(['true', 'false']).optional(),
+  page: z.coerce.number().int().min(1).default(1),
+});
+
+const PASS_LABEL = {
+  ToIntegrationTable: 'ERP → Dynamics 365 Sales',
+  FromIntegrationTable: 'Dynamics 365 Sales → ERP',
+} as const;
+
+const shown = (v: unknown) => (v === null || v === undefined || v === '' ? '—' : display(v));
+
+const COLUMNS: Column<PreviewDetail>[] = [
+  { header: 'Direction', value: (d) => PASS_LABEL[d.direction] },
+  { header: 'Action', value: (d) => d.action },
+  {
+    header: 'Record',
+    html: (d) => (
+      <span safe>{`${d.name ?? ''} (ERP ${d.erpId ?? 'new'} ⇄ CRM ${d.crmId ?? 'new'})`}</span>
+    ),
+  },
+  {
+    header: 'What changes',
+    html: (d) => (
+      <ul class="plain">
+        {(d.changes ?? []).map((c) => (
+          <li safe>
+            {d.action === 'insert'
+              ? `${c.field}: ${shown(c.after)}`
+              : `${c.field}: ${shown(c.before)} → ${shown(c.after)}`}
+          </li>
+        ))}
+        {(d.conflicts ?? []).map((c) => (
+          <li
+            safe
+          >{`${c.erpField} ⇄ ${c.crmField}: ERP ${shown(c.erpValue)}, Dynamics 365 Sales ${shown(c.crmValue)}`}</li>
+        ))}
+        {d.message && d.action !== 'conflict' ? <li safe>{d.message}</li> : ''}
+      </ul>
+    ),
+  },
+];
+
+/**
+ * The preview (dry run) of a mapping's run: what the next run (or a full synchronization) would
+ * write on each side, field by field, and which records would conflict or fail; nothing is written.
+ */
+export function registerSyncPreviewPage(web: FastifyInstance, { ctx, auth }: WebDeps): void {
+  web.get<{ Params: { name: string } }>(
+    '/integration/mappings/:name/preview',
+    async (request, reply) => {
+      const view = viewOf(request, auth);
+      const q = parseInput(query, request.query);
+      const name = parseInput(z.string().min(1).max(30), request.params.name);
+      const m = await getMapping(ctx.db, name);
+      if (!m) throw new AppError('not_found', `No table mapping named '${name}'`);
+      const engine = await openEngine({ db: ctx.db, config: ctx.config, logger: ctx.logger });
+      if (!engine.ok) throw AppError.from(engine.error);
+      const full = q.full === 'true';
+      const preview = await previewMapping(engine.value, m, { full });
+      if (!preview.ok) throw AppError.from(preview.error);
+      const p = preview.value;
+      // Unchanged records are counted in the summary, not listed.
+      const listed = p.details.filter((d) => d.action !== 'unchanged');
+      const { items } = pageOf(listed, q.page, PAGE_SIZE);
+      const base = `/integration/mappings/${encodeURIComponent(m.name)}`;
+      return sendHtml(
+        reply,
+        <Layout view={view} title={`Preview of ${m.name}${full ? ' (full synchronization)' : ''}`}>
+          <p>
+            <a href={base}>← Table mapping {m.name}</a> ·{' '}
+            {full ? (
+              <a href={`${base}/preview`}>Preview the modified records</a>
+            ) : (
+              <a href={`${base}/preview?full=true`}>Preview a full synchronization</a>
+            )}
+          </p>
+          <WarningBanner message={p.notice} />
+          <Card title="Summary">
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Action</th>
+                  <th scope="col" class="num">
+                    Dynamics 365 Sales
+                  </th>
+                  <th scope="col" class="num">
+                    ERP
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {PREVIEW_ACTIONS.map((a) => (
+                  <tr>
+                    <td safe>{a}</td>
+                    <td class="num">{String(p.summary.crm[a])}</td>
+                    <td class="num">{String(p.summary.erp[a])}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </Card>
+          <DataList
+            id="preview"
+            url={`${base}/preview`}
+            caption={`What a run of ${m.name} would do`}
+            query={{ full: full ? 'true' : undefined }}
+            columns={COLUMNS}
+            refresh={false}
+            page={{ rows: items, total: listed.length, page: q.page, pageSize: PAGE_SIZE }}
+            empty="A run now would write nothing: every record is unchanged."
+          />
+        </Layout>,
+      );
+    },
+  );
+}
