@@ -133,9 +133,9 @@ export async function executeBatch(
       for (const [index, result] of outcome) {
         results[index] = round > 1 ? landedCreate(requests[index]!, result) : result;
       }
-      // Operations the server throttled inside an accepted batch did not run: send them again
-      // (after the shared pause) when repeating them is safe. A refused batch was already retried
-      // by the pipeline.
+      // Operations the server throttled (or refused as unavailable) inside an accepted batch did
+      // not run: send them again (after the shared pause) when repeating them is safe. A refused
+      // batch was already retried by the pipeline.
       const throttled =
         continueOnError && sent.accepted
           ? pending.filter((item) => wasThrottled(item, outcome, requests))
@@ -186,7 +186,14 @@ function wasThrottled(
 ): boolean {
   return indicesOf(item).every((i) => {
     const r = outcome.get(i);
-    return r && !r.ok && r.error.status === 429 && requests[i]!.retryClass === 'idempotent';
+    // 429: service protection; 503: the part was refused for now. Both are safe to repeat for
+    // an idempotent operation (a create carries its GUID, and a repeat that finds it is done).
+    return (
+      r &&
+      !r.ok &&
+      (r.error.status === 429 || r.error.status === 503) &&
+      requests[i]!.retryClass === 'idempotent'
+    );
   });
 }
 
