@@ -1,17 +1,10 @@
 import type { Queryable } from '../../db/db.ts';
 import { failure, ok, type Result } from '../../shared/result.ts';
+import type { OpenInvoiceEntry } from '../ledger/apply-to-invoice.ts';
 import type { HeaderRow } from './document-lines.ts';
 
 /** The posted invoice a credit memo applies to, with its customer ledger entry. */
-export interface AppliedInvoice {
-  readonly id: string;
-  readonly number: string;
-  readonly entryId: string;
-  readonly amount: string;
-  readonly amountLcy: string;
-  readonly remainingAmount: string;
-  readonly remainingAmountLcy: string;
-}
+export type AppliedInvoice = OpenInvoiceEntry;
 
 /**
  * The posted invoice a credit memo names in `applies_to_invoice_number` (BC's Applies-to Doc.

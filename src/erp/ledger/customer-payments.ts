@@ -12,6 +12,7 @@ import type { ApiRecord } from '../query/list-query.ts';
 import { nextNumber } from '../records/number-series.ts';
 import { getRecord } from '../records/record-store.ts';
 import { atomic, type DbOrTx, emit } from '../records/transactions.ts';
+import { applyToInvoice } from './apply-to-invoice.ts';
 
 /** A customer payment to post (amount positive, in `currencyCode` or the invoice's currency). */
 export interface PaymentInput {
@@ -110,43 +111,14 @@ export function postCustomerPayment(
     const factor = await currencyFactor(tx, currency, postingDate);
     if (!factor.ok) return factor;
     const amountLcy = roundAmount(amount.div(factor.value), lcyDp);
-    let applied = dec(0);
-    let appliedLcy = dec(0);
-    let invoiceRemaining: ReturnType<typeof dec> | undefined;
-    if (invoice) {
-      const remaining = dec(invoice.remaining_amount);
-      applied = amount.lt(remaining) ? amount : remaining;
-      invoiceRemaining = remaining.minus(applied);
-      const remainingLcy = invoiceRemaining.isZero()
-        ? dec(0)
-        : roundAmount(dec(invoice.amount_lcy).times(invoiceRemaining).div(invoice.amount), lcyDp);
-      appliedLcy = dec(invoice.remaining_amount_lcy).minus(remainingLcy);
-      await tx.query(
-        `UPDATE erp.customer_ledger_entries SET remaining_amount = $2, remaining_amount_lcy = $3,
-                open = $4, closed_at_date = CASE WHEN $4 THEN NULL ELSE $5::date END WHERE id = $1`,
-        [
-          invoice.entry_id,
-          invoiceRemaining.toString(),
-          remainingLcy.toString(),
-          !invoiceRemaining.isZero(),
-          postingDate,
-        ],
-      );
-      await tx.query(
-        'UPDATE erp.sales_invoice_headers SET remaining_amount = $2, status = $3 WHERE id = $1',
-        [invoice.id, invoiceRemaining.toString(), invoiceRemaining.isZero() ? 'Paid' : 'Open'],
-      );
-    }
     const series = await tx.query<{ s: string }>('SELECT payment_nos AS s FROM erp.sales_setup');
     const number = await nextNumber(tx, series.rows[0]!.s);
     if (!number.ok) return number;
-    const payRemaining = amount.minus(applied);
-    const payRemainingLcy = payRemaining.isZero() ? dec(0) : amountLcy.minus(appliedLcy);
     const inserted = await tx.query<{ id: string }>(
       `INSERT INTO erp.customer_ledger_entries (customer_number, posting_date, document_type,
               document_number, description, external_document_number, currency_code, amount,
-              amount_lcy, remaining_amount, remaining_amount_lcy, due_date, open, closed_at_date)
-       VALUES ($1, $2, 'Payment', $3, $4, $5, $6, $7, $8, $9, $10, $2, $11, $12) RETURNING id`,
+              amount_lcy, remaining_amount, remaining_amount_lcy, due_date)
+       VALUES ($1, $2, 'Payment', $3, $4, $5, $6, $7, $8, $7, $8, $2) RETURNING id`,
       [
         input.customerNumber,
         postingDate,
@@ -156,18 +128,36 @@ export function postCustomerPayment(
         currency,
         amount.neg().toString(),
         amountLcy.neg().toString(),
-        payRemaining.neg().toString(),
-        payRemainingLcy.neg().toString(),
-        !payRemaining.isZero(),
-        payRemaining.isZero() ? postingDate : null,
       ],
     );
     const paymentId = inserted.rows[0]!.id;
-    if (invoice && applied.gt(0)) {
+    let applied = dec(0);
+    let invoiceRemaining: ReturnType<typeof dec> | undefined;
+    if (invoice) {
+      const a = await applyToInvoice(
+        tx,
+        {
+          id: invoice.id,
+          number: invoice.number,
+          entryId: invoice.entry_id,
+          amount: invoice.amount,
+          amountLcy: invoice.amount_lcy,
+          remainingAmount: invoice.remaining_amount,
+          remainingAmountLcy: invoice.remaining_amount_lcy,
+        },
+        paymentId,
+        amount,
+        { postingDate, lcyDecimals: lcyDp },
+      );
+      applied = a.applied;
+      invoiceRemaining = a.invoiceRemaining;
+      // What is not applied stays open on the payment (a surplus).
+      const left = amount.minus(applied);
+      const leftLcy = left.isZero() ? dec(0) : amountLcy.minus(a.appliedLcy);
       await tx.query(
-        `INSERT INTO erp.payment_applications (payment_entry_id, invoice_entry_id, amount, amount_lcy, posting_date)
-         VALUES ($1, $2, $3, $4, $5)`,
-        [paymentId, invoice.entry_id, applied.toString(), appliedLcy.toString(), postingDate],
+        `UPDATE erp.customer_ledger_entries SET remaining_amount = $2, remaining_amount_lcy = $3,
+                open = $4, closed_at_date = CASE WHEN $4 THEN NULL ELSE $5::date END WHERE id = $1`,
+        [paymentId, left.neg().toString(), leftLcy.neg().toString(), !left.isZero(), postingDate],
       );
     }
     const status = invoiceRemaining?.isZero() ? 'Complete' : 'Partial';
