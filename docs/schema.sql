@@ -1514,6 +1514,59 @@ CREATE TRIGGER track_change_row BEFORE INSERT OR UPDATE ON erp.vat_posting_group
 
 CREATE SCHEMA integration;
 
+CREATE TABLE integration.conflict_baselines (
+  coupling_id uuid NOT NULL,
+  crm_values jsonb NOT NULL,
+  updated_at timestamp with time zone DEFAULT now() NOT NULL,
+  CONSTRAINT conflict_baselines_pkey PRIMARY KEY (coupling_id),
+  CONSTRAINT conflict_baselines_coupling_id_fkey FOREIGN KEY (coupling_id) REFERENCES integration.couplings(id) ON DELETE CASCADE
+);
+
+CREATE TABLE integration.conflict_states (
+  state text NOT NULL,
+  CONSTRAINT conflict_states_pkey PRIMARY KEY (state)
+);
+
+CREATE TABLE integration.conflict_transitions (
+  from_state text NOT NULL,
+  to_state text NOT NULL,
+  CONSTRAINT conflict_transitions_pkey PRIMARY KEY (from_state, to_state),
+  CONSTRAINT conflict_transitions_from_state_fkey FOREIGN KEY (from_state) REFERENCES integration.conflict_states(state),
+  CONSTRAINT conflict_transitions_to_state_fkey FOREIGN KEY (to_state) REFERENCES integration.conflict_states(state)
+);
+
+CREATE TABLE integration.conflicts (
+  id uuid NOT NULL,
+  mapping_name text NOT NULL,
+  coupling_id uuid NOT NULL,
+  erp_table text NOT NULL,
+  erp_id uuid NOT NULL,
+  crm_entity text NOT NULL,
+  crm_id uuid NOT NULL,
+  erp_field text NOT NULL,
+  crm_field text NOT NULL,
+  erp_value jsonb,
+  crm_value jsonb,
+  crm_value_in_erp jsonb,
+  erp_modified_by text,
+  erp_modified_at timestamp with time zone,
+  crm_modified_by text,
+  crm_modified_at timestamp with time zone,
+  state text DEFAULT 'open'::text NOT NULL,
+  resolution text,
+  resolved_value jsonb,
+  resolved_by text,
+  resolved_at timestamp with time zone,
+  job_id uuid,
+  detected_at timestamp with time zone NOT NULL,
+  updated_at timestamp with time zone NOT NULL,
+  CONSTRAINT conflicts_pkey PRIMARY KEY (id),
+  CONSTRAINT conflicts_resolution_check CHECK (resolution = ANY (ARRAY['erp'::text, 'crm'::text, 'value'::text])),
+  CONSTRAINT conflicts_coupling_id_fkey FOREIGN KEY (coupling_id) REFERENCES integration.couplings(id) ON DELETE CASCADE,
+  CONSTRAINT conflicts_mapping_name_fkey FOREIGN KEY (mapping_name) REFERENCES integration.table_mappings(name) ON UPDATE CASCADE ON DELETE CASCADE,
+  CONSTRAINT conflicts_state_fk FOREIGN KEY (state) REFERENCES integration.conflict_states(state)
+);
+
 CREATE TABLE integration.connection (
   id integer DEFAULT 1 NOT NULL,
   crm_url text,
@@ -1759,12 +1812,14 @@ CREATE TABLE integration.table_mappings (
   position integer DEFAULT 0 NOT NULL,
   updated_at timestamp with time zone DEFAULT now() NOT NULL,
   realtime boolean,
+  conflict_expiry_hours integer DEFAULT 168 NOT NULL,
   CONSTRAINT table_mappings_pkey PRIMARY KEY (name),
+  CONSTRAINT table_mappings_conflict_expiry_hours_check CHECK (conflict_expiry_hours > 0),
   CONSTRAINT table_mappings_deletion_conflict_check CHECK (deletion_conflict = ANY (ARRAY['None'::text, 'RestoreRecords'::text, 'RemoveCoupling'::text])),
   CONSTRAINT table_mappings_direction_check CHECK (direction = ANY (ARRAY['Bidirectional'::text, 'ToIntegrationTable'::text, 'FromIntegrationTable'::text])),
   CONSTRAINT table_mappings_inactivity_timeout_minutes_check CHECK (inactivity_timeout_minutes >= 0),
   CONSTRAINT table_mappings_job_interval_minutes_check CHECK (job_interval_minutes > 0),
-  CONSTRAINT table_mappings_update_conflict_check CHECK (update_conflict = ANY (ARRAY['None'::text, 'SendUpdate'::text, 'GetUpdate'::text]))
+  CONSTRAINT table_mappings_update_conflict_check CHECK (update_conflict = ANY (ARRAY['None'::text, 'SendUpdate'::text, 'GetUpdate'::text, 'ask'::text]))
 );
 
 CREATE TABLE integration.write_history (
@@ -1782,6 +1837,10 @@ CREATE TABLE integration.write_history (
   CONSTRAINT write_history_action_check CHECK (action = ANY (ARRAY['insert'::text, 'modify'::text, 'delete'::text, 'deactivate'::text, 'reactivate'::text])),
   CONSTRAINT write_history_side_check CHECK (side = ANY (ARRAY['erp'::text, 'crm'::text]))
 );
+
+CREATE INDEX conflicts_mapping_idx ON integration.conflicts USING btree (mapping_name, state, detected_at);
+
+CREATE UNIQUE INDEX conflicts_open_idx ON integration.conflicts USING btree (coupling_id, erp_field, crm_field) WHERE (state = 'open'::text);
 
 CREATE INDEX couplings_mapping_idx ON integration.couplings USING btree (mapping_name);
 

@@ -127,6 +127,7 @@ export async function openEngine(
     erp: erpPort(deps.db),
     crm,
     logger: deps.logger,
+    ...(deps.clock ? { clock: deps.clock } : {}),
     mappings,
     extensions: integrationExtensions(deps.db, crm),
   });

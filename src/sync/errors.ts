@@ -18,6 +18,10 @@ export const SYNC_ERROR_CODES = {
   erp_write_refused: 422,
   crm_write_refused: 422,
   option_missing: 422,
+  // The conflict inbox (policy `ask`): resolving an entry.
+  conflict_not_found: 404,
+  conflict_not_open: 409,
+  conflict_value_invalid: 422,
   // Why a whole pass stops (the job fails; its records are retried by the next run).
   crm_read_failed: 502,
   crm_unreachable: 502,

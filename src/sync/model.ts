@@ -8,7 +8,8 @@ export type Direction = (typeof DIRECTIONS)[number];
 /** The direction of one pass: ERP → CRM (To) or CRM → ERP (From). */
 export type PassDirection = Exclude<Direction, 'Bidirectional'>;
 
-export const UPDATE_CONFLICT_POLICIES = ['None', 'SendUpdate', 'GetUpdate'] as const;
+/** `ask`: the fields changed on both sides wait in the conflict inbox, the rest of the record syncs. */
+export const UPDATE_CONFLICT_POLICIES = ['None', 'SendUpdate', 'GetUpdate', 'ask'] as const;
 export type UpdateConflictPolicy = (typeof UPDATE_CONFLICT_POLICIES)[number];
 export const DELETION_CONFLICT_POLICIES = ['None', 'RestoreRecords', 'RemoveCoupling'] as const;
 export type DeletionConflictPolicy = (typeof DELETION_CONFLICT_POLICIES)[number];
@@ -69,6 +70,8 @@ export interface TableMapping {
   readonly jobEnabled: boolean;
   readonly jobIntervalMinutes: number;
   readonly inactivityTimeoutMinutes: number;
+  /** Hours a conflict-inbox entry stays open before it ages out to a failed record (default 168). */
+  readonly conflictExpiryHours?: number;
   readonly userDefined: boolean;
   readonly fields: readonly FieldMapping[];
 }

@@ -20,6 +20,8 @@ export interface ErpRecord {
   readonly changeSeq: number;
   /** Who made the last change: `ERP_INTEGRATION_ACTOR` for the engine's own writes. */
   readonly modifiedBy: string;
+  /** When the last change was made (ISO 8601), where the ERP reports it. */
+  readonly modifiedAt?: string;
   readonly values: Readonly<Record<string, unknown>>;
 }
 

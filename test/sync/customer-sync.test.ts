@@ -137,7 +137,9 @@ test('edits on either side reach the other with the scheduled run, and our own w
 });
 
 test('update conflicts: policy none fails naming the field pair; send and get resolve it', async () => {
-  const base = fx.mapping('CUSTOMER');
+  // The default of a new bidirectional mapping is `ask` (test/sync/conflict-inbox.test.ts).
+  const base = { ...fx.mapping('CUSTOMER'), updateConflict: 'None' as const };
+  await fx.setMapping(base);
   const bothEdit = async (erpName: string, crmName: string) => {
     await fx.db.query('UPDATE erp.customers SET display_name = $1 WHERE id = $2', [
       erpName,

@@ -125,7 +125,7 @@ test('mapping changes are validated with every problem reported; restore default
   assert.match(rejected.json.error.message, /has no field 'shoeSize'/);
   const restored = await call('POST', '/tableMappings/CUSTOMER/restoreDefault', admin);
   assert.equal(restored.json.jobIntervalMinutes, 30);
-  assert.equal(restored.json.updateConflict, 'None');
+  assert.equal(restored.json.updateConflict, 'ask', 'a new bidirectional mapping asks');
   assert.equal((await call('GET', '/tableMappings/NOPE', reader)).status, 404);
 });
 

@@ -11,6 +11,7 @@ interface Row {
   id: string;
   change_seq: number;
   modified_by: string;
+  last_modified_at: Date | null;
   [field: string]: unknown;
 }
 
@@ -30,12 +31,14 @@ export function erpPort(db: Db): ErpPort {
       't.id',
       't.change_seq',
       't.modified_by',
+      't.last_modified_at',
       ...readable(e).map((f, i) => `${f.sql} AS "f${i}"`),
     ].join(', ');
   const toRecord = (e: EntityDef, r: Row): ErpRecord => ({
     id: r.id,
     changeSeq: Number(r.change_seq),
     modifiedBy: r.modified_by,
+    ...(r.last_modified_at ? { modifiedAt: new Date(r.last_modified_at).toISOString() } : {}),
     values: Object.fromEntries(readable(e).map((f, i) => [f.name, fromDb(f, r[`f${i}`])])),
   });
   const where = (e: EntityDef, cond: string) => (e.where ? `(${e.where}) AND ${cond}` : cond);
@@ -50,6 +53,9 @@ export function erpPort(db: Db): ErpPort {
           id: r.id,
           changeSeq: r.changeSeq,
           modifiedBy: r.modifiedBy,
+          ...(typeof r.lastModifiedDateTime === 'string'
+            ? { modifiedAt: r.lastModifiedDateTime }
+            : {}),
           values: Object.fromEntries(readable(e).map((f) => [f.name, r[f.name] ?? null])),
         })),
         nextSeq: page.value.nextSeq,

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../app/context.ts';
+import { registerConflictRoutes } from './conflict-routes.ts';
 import { registerConnectionRoutes } from './connection-routes.ts';
 import { registerCouplingRoutes } from './coupling-routes.ts';
 import { registerFullSyncRoutes } from './full-sync-routes.ts';
@@ -19,4 +20,5 @@ export function registerIntegrationRoutes(app: FastifyInstance, ctx: AppContext)
   registerFullSyncRoutes(app, ctx);
   registerUndoRoutes(app, ctx);
   registerPreviewRoutes(app, ctx);
+  registerConflictRoutes(app, ctx);
 }

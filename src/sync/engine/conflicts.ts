@@ -36,6 +36,9 @@ export function resolveUpdateConflict(
       return pass === 'ToIntegrationTable' ? { action: 'proceed' } : { action: 'skip' };
     case 'GetUpdate':
       return pass === 'FromIntegrationTable' ? { action: 'proceed' } : { action: 'skip' };
+    case 'ask':
+      // Settled field by field by the conflict inbox (ask-merge.ts), never for the whole record.
+      return { action: 'proceed' };
     case 'None':
       return {
         action: 'fail',

@@ -1,4 +1,5 @@
 import type { Queryable } from '../../db/db.ts';
+import type { Clock } from '../../shared/clock.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { JobCounters, TableMapping } from '../model.ts';
 import type { CrmPort, ErpPort, ErpRecord } from '../ports.ts';
@@ -9,6 +10,8 @@ export interface EngineContext {
   readonly erp: ErpPort;
   readonly crm: CrmPort;
   readonly logger: Logger;
+  /** Time for what the engine stamps itself (conflict-inbox entries); the system clock when absent. */
+  readonly clock?: Clock;
   /** Every mapping by name (for lookups through related mappings). */
   readonly mappings: ReadonlyMap<string, TableMapping>;
   /** Records per chunk: one CRM `$batch` and one round of coupling queries per chunk. */

@@ -19,6 +19,11 @@ export interface TransferOutcome {
   readonly changes: Record<string, unknown>;
   /** The first bidirectional field pair whose values differ, for conflict detection and messages. */
   readonly bidirectionalDifference?: { readonly erpField: string; readonly crmField: string };
+  /** Every bidirectional field pair whose values differ (the conflict inbox holds each back). */
+  readonly bidirectionalDifferences?: readonly {
+    readonly erpField: string;
+    readonly crmField: string;
+  }[];
   /** A field that could not be transferred (lookup not coupled, …): the record fails. */
   readonly failure?: SyncFailure;
 }
@@ -37,7 +42,7 @@ export async function transferFields(
 ): Promise<TransferOutcome> {
   const toCrm = pass === 'ToIntegrationTable';
   const changes: Record<string, unknown> = {};
-  let bidirectionalDifference: TransferOutcome['bidirectionalDifference'];
+  const differences: { erpField: string; crmField: string }[] = [];
   for (const field of mapping.fields) {
     if (!field.enabled || !fieldCovers(field.direction, pass)) continue;
     const srcName = toCrm ? field.erpField : field.crmField;
@@ -69,17 +74,13 @@ export async function transferFields(
     const current = destination?.[dstName];
     if (destination && sameValue(value, current)) continue;
     changes[dstName] = value;
-    if (
-      destination &&
-      field.direction === 'Bidirectional' &&
-      field.erpField &&
-      field.crmField &&
-      !bidirectionalDifference
-    ) {
-      bidirectionalDifference = { erpField: field.erpField, crmField: field.crmField };
+    if (destination && field.direction === 'Bidirectional' && field.erpField && field.crmField) {
+      differences.push({ erpField: field.erpField, crmField: field.crmField });
     }
   }
-  return bidirectionalDifference ? { changes, bidirectionalDifference } : { changes };
+  return differences.length > 0
+    ? { changes, bidirectionalDifference: differences[0], bidirectionalDifferences: differences }
+    : { changes };
 }
 
 const isLookupValue = (v: unknown): v is { id: string | null } =>

@@ -1,6 +1,7 @@
 import type { SyncFailure } from '../errors.ts';
 import type { Coupling, JobCounters, PassDirection, TableMapping } from '../model.ts';
 import type { CrmRecord, ErpRecord } from '../ports.ts';
+import { type AskOutcome, type AskState, baselineAfter } from './ask-merge.ts';
 import { resolveDeletionConflict } from './conflicts.ts';
 import type { RunOptions } from './context.ts';
 import { type LookupTranslator, transferFields } from './field-transfer.ts';
@@ -29,6 +30,8 @@ export interface PassRecord<S extends SideRecord, D extends SideRecord> {
   readonly source: S;
   readonly coupling: Coupling | undefined;
   readonly destination: Destination<D>;
+  /** The conflict inbox's state of the coupled record (mappings with policy `ask`). */
+  readonly ask?: AskState;
 }
 
 export type RecordAction =
@@ -56,6 +59,9 @@ export interface RecordPlan<S extends SideRecord, D extends SideRecord> {
   /** A deletion conflict's coupling, to delete before the action (`uncouple`, or `create` to restore). */
   readonly dropCoupling?: Coupling;
   readonly action: RecordAction;
+  /** Policy `ask`: the fields held back in the conflict inbox, the values written back to the
+   * source side, and the agreed values once the action is carried out. */
+  readonly ask?: AskOutcome;
 }
 
 /** What planning needs besides the records. */
@@ -126,7 +132,8 @@ export async function planRecord<S extends SideRecord, D extends SideRecord>(
   if (destination.kind === 'none') {
     if (!coupling && m.syncOnlyCoupled && !opts.ignoreOnlyCoupled && !targeted)
       return plan({ kind: 'ignore', reason: 'only-coupled' });
-    return plan(await planCreate(settings, source));
+    const create = await planCreate(settings, source);
+    return plan(create, askOfCreate(m, pass, source, create));
   }
 
   const toCrm = pass === 'ToIntegrationTable';
@@ -148,16 +155,18 @@ export async function planRecord<S extends SideRecord, D extends SideRecord>(
       isEcho: destination.record.modifiedBy === settings.destinationActor,
     },
     lookups: settings.lookups,
+    ...(record.ask ? { ask: record.ask } : {}),
   });
+  const ask = 'ask' in update && update.ask ? { ask: update.ask } : {};
   switch (update.kind) {
     case 'skip':
       return plan({ kind: 'skip', reason: 'conflict-lost' });
     case 'fail':
       return plan({ kind: 'fail', failure: update.failure, creating: false });
     case 'unchanged':
-      return plan({ kind: 'unchanged', markSynced: update.synced });
+      return plan({ kind: 'unchanged', markSynced: update.synced }, ask);
     case 'write':
-      return plan({ kind: 'update', changes: update.changes });
+      return plan({ kind: 'update', changes: update.changes }, ask);
   }
 }
 
@@ -167,6 +176,20 @@ async function planCreate(settings: PlanSettings, source: SideRecord): Promise<R
   return t.failure
     ? { kind: 'fail', failure: t.failure, creating: true }
     : { kind: 'create', values: t.changes };
+}
+
+/** Policy `ask`: a created record starts with both sides agreeing on every column. */
+function askOfCreate(
+  m: TableMapping,
+  pass: PassDirection,
+  source: SideRecord,
+  action: RecordAction,
+): { ask?: AskOutcome } {
+  if (m.updateConflict !== 'ask' || action.kind !== 'create') return {};
+  const crmValues = pass === 'ToIntegrationTable' ? action.values : source.values;
+  return {
+    ask: { conflicts: [], counterpart: {}, baseline: baselineAfter(m, crmValues, undefined) },
+  };
 }
 
 /** The version a pass compares: the ERP change sequence or the CRM `versionnumber`. */

@@ -1,5 +1,6 @@
 import type { SyncFailure } from '../errors.ts';
 import type { PassDirection, TableMapping } from '../model.ts';
+import { type AskOutcome, type AskState, planAsk } from './ask-merge.ts';
 import { resolveUpdateConflict } from './conflicts.ts';
 import { type LookupTranslator, transferFields } from './field-transfer.ts';
 
@@ -12,10 +13,14 @@ export interface SideState {
 
 export type UpdatePlan =
   /** Nothing to write; `synced` when the coupling should record both versions as in step. */
-  | { readonly kind: 'unchanged'; readonly synced: boolean }
+  | { readonly kind: 'unchanged'; readonly synced: boolean; readonly ask?: AskOutcome }
   | { readonly kind: 'skip' }
   | { readonly kind: 'fail'; readonly failure: SyncFailure }
-  | { readonly kind: 'write'; readonly changes: Record<string, unknown> };
+  | {
+      readonly kind: 'write';
+      readonly changes: Record<string, unknown>;
+      readonly ask?: AskOutcome;
+    };
 
 /**
  * What a pass does with a coupled record whose destination exists (change detection, differences, conflict, write), the
@@ -31,6 +36,8 @@ export async function planUpdate(input: {
   readonly source: SideState;
   readonly destination: SideState & { readonly isEcho: boolean };
   readonly lookups: LookupTranslator;
+  /** The conflict inbox's state of the record (policy `ask` only). */
+  readonly ask?: AskState;
 }): Promise<UpdatePlan> {
   const { m, pass, force, source, destination } = input;
   const sourceChanged = force || input.lastFailed || source.version > (source.synced ?? 0);
@@ -42,6 +49,21 @@ export async function planUpdate(input: {
     !force &&
     destination.version > (destination.synced ?? 0) &&
     !destination.isEcho;
+  if (m.updateConflict === 'ask') {
+    const { changes, ask } = await planAsk({
+      m,
+      pass,
+      forward: t,
+      source: source.values,
+      destination: destination.values,
+      destinationChanged,
+      state: input.ask,
+      lookups: input.lookups,
+    });
+    return Object.keys(changes).length === 0
+      ? { kind: 'unchanged', synced: true, ask }
+      : { kind: 'write', changes, ask };
+  }
   const conflict = resolveUpdateConflict(m, pass, destinationChanged, t.bidirectionalDifference);
   if (conflict.action !== 'proceed')
     return conflict.action === 'skip'

@@ -1,3 +1,4 @@
+import { readAskStates } from '../conflicts/conflict-repo.ts';
 import { couplingsByCrmIds, couplingsByErpIds } from '../couplings/coupling-repo.ts';
 import { passFailed } from '../errors.ts';
 import type { Coupling, PassDirection, TableMapping } from '../model.ts';
@@ -33,9 +34,23 @@ export async function readChunk<S extends SideRecord, D extends SideRecord>(
       ? await couplingsByErpIds(ctx.db, m.erpTable, ids)
       : await couplingsByCrmIds(ctx.db, m.crmEntity, ids);
   const destinationOf = await readDestinations([...couplings.values()]);
+  // Policy `ask`: the inbox's open entries and agreed values of the chunk's records (one query).
+  const asks =
+    m.updateConflict === 'ask'
+      ? await readAskStates(
+          ctx.db,
+          [...couplings.values()].map((c) => c.id),
+        )
+      : undefined;
   return sources.map((source) => {
     const coupling = couplings.get(source.id);
-    return { source, coupling, destination: coupling ? destinationOf(coupling) : { kind: 'none' } };
+    const ask = coupling && asks?.get(coupling.id);
+    return {
+      source,
+      coupling,
+      destination: coupling ? destinationOf(coupling) : { kind: 'none' },
+      ...(ask ? { ask } : {}),
+    };
   });
 }
 

@@ -9,6 +9,7 @@ import { passFailed, type SyncFailure, syncFailure } from '../errors.ts';
 import { getWatermarks, setWatermark } from '../mappings/mapping-repo.ts';
 import { type Coupling, emptyCounters } from '../model.ts';
 import { type CrmRecord, type CrmWrite, ERP_INTEGRATION_ACTOR, type ErpRecord } from '../ports.ts';
+import { settleAsk } from './ask-settle.ts';
 import type { CrmInsert, PassRunner, RecordFailure, RunOptions } from './context.ts';
 import type { LookupTranslator } from './field-transfer.ts';
 import { recordWrites, saveProgress, type WriteRecord } from './job-log.ts';
@@ -98,6 +99,7 @@ async function processChunk(
   const destinationActor = who?.ok ? who.value : undefined;
   const plans = await planChunk({ m, pass: job.pass, opts, lookups, destinationActor }, records);
   await writeToCrm(job, plans);
+  await settleAsk(job, plans);
 }
 
 /** The in-scope ERP rows of a chunk with their couplings and coupled CRM rows (one CRM read). */

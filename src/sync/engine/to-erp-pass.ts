@@ -9,6 +9,7 @@ import { passFailed, syncFailure } from '../errors.ts';
 import { getWatermarks, setWatermark } from '../mappings/mapping-repo.ts';
 import { type Coupling, emptyCounters } from '../model.ts';
 import { type CrmRecord, ERP_INTEGRATION_ACTOR, type ErpRecord } from '../ports.ts';
+import { settleAsk } from './ask-settle.ts';
 import type { PassRunner } from './context.ts';
 import { recordWrite, saveProgress } from './job-log.ts';
 import { couplingLookups } from './lookups.ts';
@@ -55,7 +56,13 @@ export const runToErpPass: PassRunner = async (ctx, m, jobId, opts) => {
       const records = await readToErpChunk(ctx, m, rows.slice(i, i + size));
       // Planned and written one record at a time: a record created here can be the lookup
       // target of a later record of the same chunk.
-      for (const record of records) await writeToErp(job, await planRecord(settings, record));
+      const plans: RecordPlan<CrmRecord, ErpRecord>[] = [];
+      for (const record of records) {
+        const plan = await planRecord(settings, record);
+        plans.push(plan);
+        await writeToErp(job, plan);
+      }
+      await settleAsk(job, plans);
       done += Math.min(size, rows.length - i);
       await saveProgress(ctx.db, jobId, counters);
       ctx.onProgress?.(counters, done, rows.length);

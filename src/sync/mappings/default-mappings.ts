@@ -416,6 +416,10 @@ export function defaultMappings(o: DefaultsOptions): TableMapping[] {
   }
   return defs.map((d) => ({
     ...d,
+    // A new bidirectional mapping asks the user about fields changed on both sides (the conflict
+    // inbox) instead of failing the record; mappings already stored keep their policy.
+    updateConflict:
+      d.direction === 'Bidirectional' && d.updateConflict === 'None' ? 'ask' : d.updateConflict,
     jobEnabled: d.jobEnabled ?? true,
     jobIntervalMinutes: 30,
     userDefined: false,

@@ -18,6 +18,7 @@ interface MappingRow {
   job_enabled: boolean;
   job_interval_minutes: number;
   inactivity_timeout_minutes: number;
+  conflict_expiry_hours: number;
   user_defined: boolean;
 }
 
@@ -75,6 +76,7 @@ const toMapping = (r: MappingRow, fields: FieldMapping[]): TableMapping => ({
   jobEnabled: r.job_enabled,
   jobIntervalMinutes: r.job_interval_minutes,
   inactivityTimeoutMinutes: r.inactivity_timeout_minutes,
+  conflictExpiryHours: r.conflict_expiry_hours,
   userDefined: r.user_defined,
   fields,
 });
@@ -119,8 +121,8 @@ export async function saveMapping(
     `INSERT INTO integration.table_mappings (name, erp_table, crm_entity, direction, erp_filter, crm_filter,
        sync_only_coupled, update_conflict, deletion_conflict, dependency_filter, is_option_mapping,
        sync_after_coupling, create_new_on_no_match, job_enabled, job_interval_minutes, inactivity_timeout_minutes,
-       user_defined, position)
-     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,coalesce($18, 0))
+       user_defined, position, conflict_expiry_hours)
+     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,coalesce($18, 0),coalesce($19, 168))
      ON CONFLICT (name) DO UPDATE SET erp_table = EXCLUDED.erp_table, crm_entity = EXCLUDED.crm_entity,
        direction = EXCLUDED.direction, erp_filter = EXCLUDED.erp_filter, crm_filter = EXCLUDED.crm_filter,
        sync_only_coupled = EXCLUDED.sync_only_coupled, update_conflict = EXCLUDED.update_conflict,
@@ -129,7 +131,8 @@ export async function saveMapping(
        create_new_on_no_match = EXCLUDED.create_new_on_no_match, job_enabled = EXCLUDED.job_enabled,
        job_interval_minutes = EXCLUDED.job_interval_minutes,
        inactivity_timeout_minutes = EXCLUDED.inactivity_timeout_minutes, user_defined = EXCLUDED.user_defined,
-       position = coalesce($18, integration.table_mappings.position), updated_at = now()`,
+       position = coalesce($18, integration.table_mappings.position),
+       conflict_expiry_hours = coalesce($19, integration.table_mappings.conflict_expiry_hours), updated_at = now()`,
     [
       m.name,
       m.erpTable,
@@ -149,6 +152,7 @@ export async function saveMapping(
       m.inactivityTimeoutMinutes,
       m.userDefined,
       position ?? null,
+      m.conflictExpiryHours ?? null,
     ],
   );
   await db.query('DELETE FROM integration.field_mappings WHERE mapping_name = $1', [m.name]);

@@ -131,6 +131,7 @@ export async function matchBasedCoupling(
               GetUpdate: 'FromIntegrationTable',
               SendUpdate: 'ToIntegrationTable',
               None: undefined,
+              ask: undefined,
             } as const
           )[m.updateConflict];
     const trigger = 'matchBasedCoupling';

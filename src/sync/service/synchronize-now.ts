@@ -96,7 +96,9 @@ export async function synchronizeNow(
     }
     const erpChanged = erpRow ? erpRow.changeSeq > (c.lastSyncedErpSeq ?? 0) : false;
     const crmChanged = crmRow ? crmRow.version > (c.lastSyncedCrmVersion ?? 0) : false;
-    if (erpRow && crmRow && direction === 'merge' && erpChanged && crmChanged) {
+    // Under policy `ask` merging holds such fields in the conflict inbox instead.
+    const asks = m.updateConflict === 'ask';
+    if (erpRow && crmRow && direction === 'merge' && erpChanged && crmChanged && !asks) {
       // Merging would keep one side's value of a field both sides changed: the user chooses.
       const dry = await transferFields(
         m,

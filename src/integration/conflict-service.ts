@@ -1,0 +1,117 @@
+import { systemClock } from '../shared/clock.ts';
+import { failure, ok, type Result } from '../shared/result.ts';
+import {
+  type ConflictEntry,
+  conflictsByIds,
+  countConflicts,
+  listConflicts,
+} from '../sync/conflicts/conflict-repo.ts';
+import type { Paging } from '../sync/queries.ts';
+import { ageOutConflicts } from '../sync/service/age-out-conflicts.ts';
+import {
+  type ResolveChoice,
+  type ResolvedEntry,
+  resolveConflict,
+} from '../sync/service/resolve-conflicts.ts';
+import { LOCK_WAIT, withMappingLock } from './mapping-lock.ts';
+import { openEngine, type SyncDeps } from './sync-runtime.ts';
+
+/**
+ * The conflict inbox for the API, the CLI and the web page (docs/conflict-inbox.md): open entries
+ * (entries past their time age out first), resolving one, and resolving many with one choice.
+ */
+
+export interface InboxPage {
+  readonly total: number;
+  readonly agedOut: number;
+  readonly value: readonly ConflictEntry[];
+}
+
+/** Open entries of one mapping or all, oldest first, after ageing out the overdue ones. */
+export async function conflictInbox(
+  deps: SyncDeps,
+  f: { mapping?: string } & Paging,
+): Promise<InboxPage> {
+  const agedOut = await ageOutConflicts(deps.db, (deps.clock ?? systemClock).now());
+  const [total, value] = await Promise.all([countConflicts(deps.db, f), listConflicts(deps.db, f)]);
+  return { total, agedOut, value };
+}
+
+/** Resolves one entry under its mapping's lock (the resolution writes the coupling). */
+export async function resolveOne(
+  deps: SyncDeps,
+  id: string,
+  choice: ResolveChoice,
+  by: string,
+): Promise<Result<ResolvedEntry>> {
+  const [entry] = await conflictsByIds(deps.db, [id]);
+  if (!entry) return failure('conflict_not_found', `No conflict-inbox entry ${id}`);
+  const engine = await openEngine(deps);
+  if (!engine.ok) return engine;
+  const now = (deps.clock ?? systemClock).now();
+  const locked = await withMappingLock(
+    deps.db,
+    entry.mapping,
+    () => resolveConflict(engine.value, id, choice, by, now),
+    { waitMs: LOCK_WAIT.request },
+  );
+  return locked.ok ? locked.value : locked;
+}
+
+export interface BulkOutcome {
+  readonly resolved: readonly ResolvedEntry[];
+  readonly failed: readonly { id: string; code: string; message: string }[];
+}
+
+/** The most entries one bulk request settles (the rest stay for the next). */
+export const BULK_LIMIT = 1000;
+
+/**
+ * Resolves many entries with one choice: the given ids (each must exist), or every open entry of a
+ * mapping. Each entry is settled on its own; one that cannot be is reported with its reason and
+ * the others go ahead.
+ */
+export async function resolveMany(
+  deps: SyncDeps,
+  target: { ids: readonly string[] } | { mapping: string },
+  take: 'erp' | 'crm',
+  by: string,
+): Promise<Result<BulkOutcome>> {
+  let entries: ConflictEntry[];
+  if ('ids' in target) {
+    entries = await conflictsByIds(deps.db, target.ids);
+    const known = new Set(entries.map((e) => e.id));
+    const unknown = target.ids.filter((id) => !known.has(id));
+    if (unknown.length > 0)
+      return failure('conflict_not_found', `No conflict-inbox entry ${unknown.join(', ')}`);
+  } else {
+    await ageOutConflicts(deps.db, (deps.clock ?? systemClock).now());
+    entries = await listConflicts(deps.db, { mapping: target.mapping, top: BULK_LIMIT, skip: 0 });
+    if (entries.length === 0)
+      return failure('conflict_not_found', `Mapping ${target.mapping} has no open conflicts`);
+  }
+  const engine = await openEngine(deps);
+  if (!engine.ok) return engine;
+  const now = (deps.clock ?? systemClock).now();
+  const resolved: ResolvedEntry[] = [];
+  const failed: { id: string; code: string; message: string }[] = [];
+  for (const mapping of new Set(entries.map((e) => e.mapping))) {
+    const mine = entries.filter((e) => e.mapping === mapping);
+    const locked = await withMappingLock(
+      deps.db,
+      mapping,
+      async () => {
+        for (const e of mine) {
+          const r = await resolveConflict(engine.value, e.id, { take }, by, now);
+          if (r.ok) resolved.push(r.value);
+          else failed.push({ id: e.id, code: r.error.code, message: r.error.message });
+        }
+      },
+      { waitMs: LOCK_WAIT.request },
+    );
+    if (!locked.ok)
+      for (const e of mine)
+        failed.push({ id: e.id, code: locked.error.code, message: locked.error.message });
+  }
+  return ok({ resolved, failed });
+}
