@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { Queryable } from '../../src/db/db.ts';
 import { saveConnection } from '../../src/integration/connection-service.ts';
 import { createLogger } from '../../src/shared/logger.ts';
 import { setConnectionState } from '../../src/sync/connection/connection-repo.ts';
@@ -9,6 +8,7 @@ import { previewMapping } from '../../src/sync/preview/preview.ts';
 import type { PreviewDetail } from '../../src/sync/preview/preview-model.ts';
 import { runKobling } from '../helpers/cli.ts';
 import { startTestServer, testConfig } from '../helpers/server.ts';
+import { snapshot } from './db-snapshot.ts';
 import { type SyncFixture, startSyncFixture } from './sync-fixture.ts';
 
 let fx: SyncFixture;
@@ -43,29 +43,6 @@ before(async () => {
 after(async () => {
   await fx?.close();
 });
-
-/**
- * Every row of the ERP, CRM and integration schemas, as a digest per table, and the two version
- * counters (ERP change sequence, CRM versionnumber): any write anywhere changes one of them.
- */
-async function snapshot(db: Queryable): Promise<Record<string, string>> {
-  const tables = await db.query<{ schema: string; name: string }>(
-    `SELECT table_schema AS schema, table_name AS name FROM information_schema.tables
-     WHERE table_schema IN ('erp', 'crm', 'integration') AND table_type = 'BASE TABLE' ORDER BY 1, 2`,
-  );
-  const out: Record<string, string> = {};
-  for (const t of tables.rows) {
-    const r = await db.query<{ n: number; digest: string | null }>(
-      `SELECT count(*)::int AS n, md5(string_agg(x::text, '|' ORDER BY x::text)) AS digest FROM "${t.schema}"."${t.name}" x`,
-    );
-    out[`${t.schema}.${t.name}`] = `${r.rows[0]!.n}:${r.rows[0]!.digest}`;
-  }
-  const seqs = await db.query<{ erp: string; crm: string }>(
-    'SELECT (SELECT last_value FROM erp.change_seq)::text AS erp, (SELECT last_value FROM crm.version_seq)::text AS crm',
-  );
-  out.sequences = `${seqs.rows[0]!.erp}/${seqs.rows[0]!.crm}`;
-  return out;
-}
 
 const key = (side: string, id: string | null) => `${side}:${id}`;
 
