@@ -3,6 +3,7 @@ import { after, before, test } from 'node:test';
 import { undoJobLocked } from '../../src/integration/undo-service.ts';
 import { runMapping } from '../../src/sync/engine/run-mapping.ts';
 import { previewUndo, type UndoReport } from '../../src/sync/undo/undo-job.ts';
+import { spawnKobling } from '../helpers/cli.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { type SyncFixture, startSyncFixture } from './sync-fixture.ts';
 
@@ -339,4 +340,39 @@ test('API: preview and undo of a job; 404 for an unknown job, 409 for one still 
   } finally {
     await server.close();
   }
+});
+
+test('CLI: `kobling jobs undo ID --preview` prints the diff, `jobs undo ID` undoes, a second time answers job_already_undone', async () => {
+  // The connection was stored and enabled by the API test, with this key.
+  const env = { DATABASE_URL: fx.db.url, KOBLING_SECRET_KEY: 'k'.repeat(40) };
+  await fx.db.query("UPDATE erp.customers SET city = 'Hamar' WHERE number = 'U060'");
+  const run = await runMapping(fx.ctx, fx.mapping('CUSTOMER'), { only: 'ToIntegrationTable' });
+  assert.equal(run[0]!.counters.modified, 1);
+  const id = run[0]!.jobId;
+  const account = modifiedIds[59]!;
+
+  const listed = spawnKobling(['jobs', '--mapping', 'CUSTOMER', '--top', '1'], env);
+  assert.equal(await listed.exited(), 0, listed.output());
+  assert.match(listed.output(), new RegExp(id), 'the job list shows the id to undo');
+
+  const preview = spawnKobling(['jobs', 'undo', id, '--preview'], env);
+  assert.equal(await preview.exited(), 0, preview.output());
+  assert.match(preview.output(), /would do: 1 modified/);
+  assert.match(
+    preview.output(),
+    new RegExp(`restore +crm ${account} address1_city: "Hamar" → "Bergen"`),
+  );
+  assert.equal((await cities([account])).get(account), 'Hamar', 'the preview wrote nothing');
+
+  const undone = spawnKobling(['jobs', 'undo', id, '--json'], env);
+  assert.equal(await undone.exited(), 0, undone.output());
+  assert.ok(undone.output().includes('{'), undone.output());
+  const report = JSON.parse(undone.output().slice(undone.output().indexOf('{')));
+  assert.equal(report.counters.modified, 1);
+  assert.match(report.undoJobId, /^[0-9a-f-]{36}$/);
+  assert.equal((await cities([account])).get(account), 'Bergen');
+
+  const again = spawnKobling(['jobs', 'undo', id], env);
+  assert.equal(await again.exited(), 1);
+  assert.match(again.output(), /error \[job_already_undone\]/);
 });

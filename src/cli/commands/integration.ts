@@ -10,6 +10,7 @@ import { listCouplings, listErrors, listJobs, mappingStats } from '../../sync/qu
 import { type CliEnv, parseTop, printResult } from '../cli-context.ts';
 import { withRuntime } from '../runtime.ts';
 import { runFullSyncCommand } from './full-sync.ts';
+import { registerJobUndo } from './job-undo.ts';
 import { runSyncPreview } from './sync-preview.ts';
 
 const held = (mapping: string): never => {
@@ -141,9 +142,11 @@ export function registerIntegrationCommands(program: Command, cli: CliEnv): void
       }),
     );
 
-  program
+  const jobs = program
     .command('jobs')
-    .description('Synchronization jobs with their counters, newest first')
+    .description(
+      'Synchronization jobs with their counters, newest first; `jobs undo ID` undoes one',
+    )
     .option('--mapping <name>', 'only this mapping')
     .option('--top <n>', 'how many (default 20)')
     .option('--json', 'print as JSON')
@@ -157,7 +160,7 @@ export function registerIntegrationCommands(program: Command, cli: CliEnv): void
         printResult(cli, opts.json, rows, (list) =>
           list.map(
             (j) =>
-              `${new Date(j.startedAt).toISOString()} ${j.mapping.padEnd(20)} ${j.direction.padEnd(21)} ${j.status.padEnd(9)} ${
+              `${new Date(j.startedAt).toISOString()} ${j.id} ${j.mapping.padEnd(20)} ${j.direction.padEnd(21)} ${j.status.padEnd(9)} ${
                 COUNTERS.filter((k) => j[k] > 0)
                   .map((k) => `${k} ${j[k]}`)
                   .join(', ') || 'nothing to do'
@@ -166,6 +169,7 @@ export function registerIntegrationCommands(program: Command, cli: CliEnv): void
         );
       }),
     );
+  registerJobUndo(jobs, cli);
 
   program
     .command('errors')
