@@ -24,6 +24,8 @@ test('the demo company loads once, deterministically, with open and posted docum
     quotes: 3,
     orders: 3,
     invoices: 4,
+    draftInvoices: 1,
+    creditMemos: 1,
   });
   assert.ok(first!.contacts >= 100);
   assert.equal(must(await seedDemoCompany(db)), undefined, 'a second run loads nothing');
@@ -51,6 +53,27 @@ test('the demo company loads once, deterministically, with open and posted docum
     await customerStatistics(db, { number: invoices[0]!['customerNumber'] as string }),
   );
   assert.equal(s.balance, (invoices[0]!['remainingAmount'] as number).toFixed(2));
+  const drafts = must(await listEntities(db, 'draftSalesInvoices'));
+  assert.equal(drafts.length, 1);
+  const owed = must(
+    await customerStatistics(db, { number: drafts[0]!['customerNumber'] as string }),
+  );
+  assert.equal(
+    owed.outstandingInvoices,
+    (drafts[0]!['totalAmountIncludingTax'] as number).toFixed(2),
+  );
+  const [memo] = must(await listEntities(db, 'salesCreditMemos'));
+  assert.equal(memo!['status'], 'Paid', 'the credit memo is applied in full');
+  const credited = invoices.find((x) => x['number'] === memo!['invoiceNumber'])!;
+  assert.equal(credited['status'], 'Open');
+  assert.equal(
+    credited['remainingAmount'],
+    Math.round(
+      ((credited['totalAmountIncludingTax'] as number) -
+        (memo!['totalAmountIncludingTax'] as number)) *
+        100,
+    ) / 100,
+  );
   // Deterministic: the same seed gives the same prices.
   const item = must(await listEntities(db, 'items', { filter: "number eq '1000'" }))[0]!;
   const again = await createMigratedDb('erp');

@@ -7,6 +7,7 @@ import { changeStatus } from '../documents/release-and-convert.ts';
 import { createSalesDocument } from '../documents/sales-documents.ts';
 import { postCustomerPayment } from '../ledger/customer-payments.ts';
 import { ensureCompany } from '../master-data/companies.ts';
+import { postSalesDocument } from '../posting/post-sales-document.ts';
 import { postSalesOrder } from '../posting/post-sales-order.ts';
 import { adjustInventory } from '../public-api.ts';
 import { insertMany } from '../records/record-store.ts';
@@ -54,11 +55,16 @@ export interface DemoSummary {
   readonly quotes: number;
   readonly orders: number;
   readonly invoices: number;
+  /** Unposted sales invoices. */
+  readonly draftInvoices: number;
+  /** Posted credit memos (applied to a posted invoice). */
+  readonly creditMemos: number;
 }
 
 /**
  * Loads the demo trading company ("CRONUS Trading") when the ERP has no company yet: master data,
- * prices, open quotes and orders, posted invoices (one partly paid). Deterministic; all in one
+ * prices, open quotes and orders, posted invoices (one partly paid, one paid, one partly credited
+ * by a credit memo) and an unposted invoice. Deterministic; all in one
  * transaction, serialized by an advisory lock so two starting processes never both seed.
  */
 export async function seedDemoCompany(db: Db): Promise<Result<DemoSummary | undefined>> {
@@ -253,7 +259,7 @@ async function seed(tx: Queryable): Promise<DemoSummary> {
         : { lineType: 'Item', lineObjectNumber: rnd.pick(items), quantity: rnd.int(1, 25) },
     );
   const doc = async (
-    type: 'Quote' | 'Order',
+    type: 'Quote' | 'Order' | 'Invoice',
     i: number,
     date: string,
     extra: Record<string, unknown> = {},
@@ -263,7 +269,8 @@ async function seed(tx: Queryable): Promise<DemoSummary> {
         documentType: type,
         header: {
           customerNumber: customers[i]!.number,
-          documentDate: date,
+          // BC's API names the document date after the document: invoiceDate on invoices.
+          [type === 'Invoice' ? 'invoiceDate' : 'documentDate']: date,
           postingDate: date,
           ...extra,
         },
@@ -324,6 +331,22 @@ async function seed(tx: Queryable): Promise<DemoSummary> {
       appliesToInvoiceNumber: invoices[1],
     }),
   );
+  // An unposted invoice (the customer's outstanding invoices) and a credit memo of one hour of
+  // work applied to the third posted invoice (partly credited), both for coupled demo customers.
+  await doc('Invoice', 0, '2026-10-12');
+  const memo = must(
+    await createSalesDocument(tx, {
+      documentType: 'Credit Memo',
+      header: {
+        customerNumber: customers[7]!.number,
+        creditMemoDate: '2026-09-20',
+        postingDate: '2026-09-20',
+        invoiceNumber: invoices[2],
+      },
+      lines: [{ lineType: 'Resource', lineObjectNumber: resources[0], quantity: 1 }],
+    }),
+  );
+  must(await postSalesDocument(tx, 'Credit Memo', memo.id));
   return {
     customers: customers.length,
     contacts,
@@ -332,5 +355,7 @@ async function seed(tx: Queryable): Promise<DemoSummary> {
     quotes: 3,
     orders: 3,
     invoices: invoices.length,
+    draftInvoices: 1,
+    creditMemos: 1,
   };
 }
