@@ -134,6 +134,19 @@ const cases = (ids: { customer: string; account: string }): Case[] => [
     },
   },
   {
+    name: 'quantity × price beyond the largest amount (1e3 × 1e14)',
+    api: 'erp',
+    method: 'POST',
+    path: 'salesOrders',
+    body: {
+      customerNumber: 'C-EUR',
+      salesOrderLines: [
+        { lineType: 'Item', lineObjectNumber: 'I-1', quantity: 1000, unitPrice: 1e14 },
+      ],
+    },
+    status: 422,
+  },
+  {
     name: 'quantity 1e15 as text',
     api: 'erp',
     method: 'POST',

@@ -136,6 +136,9 @@ export async function resolveLine(
   });
 }
 
+/** Business Central's largest amount (its Decimal stops short of ±1e15). */
+const AMOUNT_LIMIT = '999999999999999.99';
+
 interface CalcLine {
   id: string;
   quantity: string;
@@ -201,6 +204,13 @@ export async function recalcDocument(tx: Queryable, documentId: string): Promise
     const amountIncl = amount.plus(roundAmount(amount.times(x.line.tax_percent).div(100), dp));
     net = net.plus(amount);
     incl = incl.plus(amountIncl);
+    // Each value may be within range while quantity × price is not (1e14 × 1e3): BC stops such a
+    // line with an overflow instead of storing an amount JSON cannot carry exactly (rolled back).
+    if (amountIncl.abs().gt(AMOUNT_LIMIT) || incl.abs().gt(AMOUNT_LIMIT))
+      return failure(
+        'invalid_amount',
+        `The amount ${(amountIncl.abs().gt(AMOUNT_LIMIT) ? amountIncl : incl).toFixed(dp)} (quantity × unit price, with tax) is beyond the largest amount, ${AMOUNT_LIMIT}`,
+      );
     if (
       !dec(x.line.amount).eq(amount) ||
       !dec(x.line.amount_including_tax).eq(amountIncl) ||
