@@ -7,6 +7,7 @@ import {
   reviewLines,
   startFullSync,
 } from '../../src/integration/full-sync/full-sync-service.ts';
+import { newId } from '../../src/shared/ids.ts';
 import { createLogger } from '../../src/shared/logger.ts';
 import { setConnectionState } from '../../src/sync/connection/connection-repo.ts';
 import { type KoblingProcess, spawnKobling } from '../helpers/cli.ts';
@@ -15,9 +16,11 @@ import { type SyncFixture, startSyncFixture } from '../sync/sync-fixture.ts';
 
 // A full synchronization of 5,000 customers on a `kobling worker` process, killed with SIGKILL
 // while the CUSTOMER line is part-way, then a new worker: the line is handed out again and
-// continues; every customer ends up coupled exactly once to one account, none missing.
+// continues; every customer ends up coupled exactly once to one account (the 400 that were
+// accounts already to those), none missing.
 const SECRET_KEY = 'k'.repeat(40);
 const N = 5000;
+const EXISTING = 400;
 let fx: SyncFixture;
 let boss: PgBoss;
 let env: Record<string, string>;
@@ -41,6 +44,16 @@ before(async () => {
      SELECT 'S' || lpad(g::text, 5, '0'), 'Kill test customer ' || g, 'Narvik' FROM generate_series(1, $1) g`,
     [N],
   );
+  // Some are accounts already (made before the integration): matched, not created again.
+  const made = await fx.user.executeBatch(
+    Array.from({ length: EXISTING }, (_, i) => ({
+      kind: 'create' as const,
+      entitySet: 'accounts',
+      id: newId(),
+      record: { name: `Kill test customer ${i * 10 + 1}`, customertypecode: 3 },
+    })),
+  );
+  assert.ok(made.every((r) => r.ok));
   boss = await startJobQueue(fx.db, logger);
   env = { DATABASE_URL: fx.db.url, KOBLING_SECRET_KEY: SECRET_KEY };
 });
@@ -75,7 +88,7 @@ test('SIGKILL of the worker in the middle of a full synchronization: restarted, 
   // Killed once a chunk is done and the next one's creates are on their way (ids chosen and
   // recorded as pending couplings, its $batch sent).
   const deadline = Date.now() + 120_000;
-  while ((await count(coupledSql)) === 0 || (await count(pendingSql)) === 0) {
+  while ((await count(coupledSql)) <= EXISTING || (await count(pendingSql)) === 0) {
     assert.ok(Date.now() < deadline, `the CUSTOMER line never progressed:\n${first.output()}`);
     await sleep(20);
   }
@@ -87,7 +100,7 @@ test('SIGKILL of the worker in the middle of a full synchronization: restarted, 
   const killed = await reviewLines(deps);
   const customerAtKill = killed.find((l) => l.mapping === 'CUSTOMER')!;
   assert.equal(customerAtKill.status, 'Running', 'killed while the CUSTOMER line ran');
-  assert.ok(coupledAtKill > 0 && coupledAtKill < N, `part-way: ${coupledAtKill} of ${N}`);
+  assert.ok(coupledAtKill > EXISTING && coupledAtKill < N, `part-way: ${coupledAtKill} of ${N}`);
   const finishedBefore = killed.filter((l) => l.status === 'Finished');
   assert.ok(finishedBefore.length > 0, 'its parents had finished');
 
@@ -119,6 +132,8 @@ test('SIGKILL of the worker in the middle of a full synchronization: restarted, 
     );
   const customer = lines.find((l) => l.mapping === 'CUSTOMER')!;
   assert.equal(customer.attempts, 2, 'handed out once more');
+  assert.equal(customer.recommendation, 'CoupleRecords');
+  assert.equal(customer.matched, EXISTING, 'the existing accounts matched once');
   assert.ok(
     (customer.counters.inserted ?? 0) < N,
     `continued where it stopped: ${customer.counters.inserted} created after the restart`,

@@ -63,6 +63,13 @@ function ReviewTable(props: { lines: readonly ReviewLine[]; admin: boolean }) {
               <td safe>{l.status}</td>
               <td>
                 <ProgressBar done={l.done} total={l.total} label="Records" />
+                {l.matched !== null ? (
+                  <small safe>
+                    {`${l.matched} coupled by matching${l.ambiguous ? `, ${l.ambiguous} ambiguous (held back)` : ''}`}
+                  </small>
+                ) : (
+                  ''
+                )}
               </td>
               <td safe>
                 {l.waitingFor.length ? `Waits for ${l.waitingFor.join(', ')}` : (l.message ?? '')}
