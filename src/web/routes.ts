@@ -16,6 +16,7 @@ import { registerCrmPickupPages } from './pages/crm-pickup.tsx';
 import { registerCrmLists } from './pages/crm-view.tsx';
 import { registerFullSyncPage } from './pages/full-sync.tsx';
 import { registerHomePage } from './pages/home.tsx';
+import { registerInvoiceCreditMemoPages } from './pages/invoices-credit-memos.tsx';
 import { registerLoginPages } from './pages/login.tsx';
 import { registerMappingPages } from './pages/mappings.tsx';
 import { registerMasterDataPages } from './pages/master-data.tsx';
@@ -54,6 +55,7 @@ const PAGES: readonly ((web: FastifyInstance, deps: WebDeps) => void)[] = [
   registerRunProgressPages,
   registerSalesDocumentPages,
   registerSalesLedgerPages,
+  registerInvoiceCreditMemoPages,
   registerPostedInvoicesPage,
   registerMappingPages,
   registerSyncLogPages,
