@@ -174,8 +174,8 @@ export async function matchUncoupledRecords(
  * Synchronizes the mapping's pairs that are coupled but were never synchronized (those matching
  * just coupled, or a killed run coupled before it could send them) in one direction, whatever
  * changed on the other side: for a bidirectional mapping the side its update-conflict policy
- * favours, and the ERP when it has none (a first synchronization takes the ERP's values, as a pair
- * left to the bidirectional passes would only be an update conflict). Then the full
+ * favours, and the ERP when it favours none (a first synchronization takes the ERP's values, as
+ * a pair left to the bidirectional passes would only be an update conflict). Then the full
  * synchronization finds them in step.
  */
 export async function syncNeverSynchronized(
