@@ -60,7 +60,7 @@ export async function registerErpRoutes(app: FastifyInstance, ctx: AppContext): 
         tags: ['erp'],
         summary:
           'ERP API (Business Central v2.0 conventions): companies({id})/<entitySet>[({id})][/<navigation>][/$count][/Microsoft.NAV.<action>]',
-        description: `Entity sets: ${[...apiEntities.keys()].join(', ')}, customerFinancialDetails. Lists take $filter, $top, $skip, $orderby, $select, $count, $expand (with nested options) and Prefer: odata.maxpagesize. PATCH/DELETE need If-Match. Actions (POST, 204; Prefer: return=representation answers the result): salesOrders({id})/Microsoft.NAV.release|reopen|ship|invoice|shipAndInvoice|archive, salesQuotes({id})/Microsoft.NAV.makeOrder|release|reopen|archive. CSDL at /api/v2.0/$metadata. See docs/erp.md.`,
+        description: `Entity sets: ${[...apiEntities.keys()].join(', ')}, customerFinancialDetails. Lists take $filter, $top, $skip, $orderby, $select, $count, $expand (with nested options) and Prefer: odata.maxpagesize. PATCH/DELETE need If-Match. Actions (POST, 204; Prefer: return=representation answers the result): salesOrders({id})/Microsoft.NAV.release|reopen|ship|invoice|shipAndInvoice|archive, salesQuotes({id})/Microsoft.NAV.makeOrder|release|reopen|archive, salesInvoices({id})/Microsoft.NAV.post, salesCreditMemos({id})/Microsoft.NAV.post|unapply, customerPayments({id})/Microsoft.NAV.unapply. CSDL at /api/v2.0/$metadata. See docs/erp.md.`,
       },
       handler: async (request, reply) =>
         send(reply, serviceRoot(request, PREFIX), await dispatch(ctx, request)),
