@@ -72,10 +72,11 @@ test('deletes are recorded with their own sequence number, and changes are notif
   }
 });
 
-test('every ERP table carries the change-capture columns and triggers', async () => {
+test('every ERP table (views read tables that do) carries the change-capture columns and triggers', async () => {
   const r = await db.query<{ table_name: string }>(
     `SELECT t.table_name FROM information_schema.tables t
-      WHERE t.table_schema = 'erp' AND t.table_name NOT IN ('outbox', 'deletions')
+      WHERE t.table_schema = 'erp' AND t.table_type = 'BASE TABLE'
+        AND t.table_name NOT IN ('outbox', 'deletions')
         AND NOT EXISTS (SELECT 1 FROM information_schema.triggers g
                          WHERE g.event_object_schema = 'erp' AND g.event_object_table = t.table_name
                            AND g.trigger_name = 'track_change_row')`,
