@@ -5,7 +5,7 @@ import { createLogger } from '../../src/shared/logger.ts';
 import { setConnectionState } from '../../src/sync/connection/connection-repo.ts';
 import { runMapping } from '../../src/sync/engine/run-mapping.ts';
 import { previewMapping } from '../../src/sync/preview/preview.ts';
-import type { PreviewDetail } from '../../src/sync/preview/preview-model.ts';
+import type { Preview, PreviewDetail } from '../../src/sync/preview/preview-model.ts';
 import { runKobling } from '../helpers/cli.ts';
 import { startTestServer, testConfig } from '../helpers/server.ts';
 import { snapshot } from './db-snapshot.ts';
@@ -292,4 +292,119 @@ test('POST /preview validates, pages the details and writes nothing; `kobling sy
   } finally {
     await server.close();
   }
+});
+
+/** Runs the mapping and checks that it did what the preview listed: counters, writes, failures,
+ * and the fields it put in the conflict inbox. */
+async function runMatches(p: Preview) {
+  const reports = await runMapping(fx.ctx, fx.mapping('CUSTOMER'));
+  assert.deepEqual(
+    reports.map((r) => ({ direction: r.direction, counters: r.counters })),
+    p.summary.passes.map((x) => ({ direction: x.direction, counters: x.counters })),
+    'the run counts what the preview said',
+  );
+  const jobIds = reports.map((r) => r.jobId);
+  const writes = await fx.db.query<{ side: string; record_id: string; after: object }>(
+    'SELECT side, record_id, after FROM integration.write_history WHERE job_id = ANY($1::uuid[])',
+    [jobIds],
+  );
+  assert.deepEqual(
+    writes.rows.map((w) => `${w.side}:${w.record_id} ${JSON.stringify(w.after)}`).sort(),
+    p.details
+      .filter((x) => x.action === 'modify' || x.action === 'insert')
+      .map(
+        (x) =>
+          `${x.side}:${x.side === 'crm' ? x.crmId : x.erpId} ${JSON.stringify(Object.fromEntries(x.changes!.map((f) => [f.field, f.after])))}`,
+      )
+      .sort(),
+    'every value the run wrote (write-backs too) is one the preview listed',
+  );
+  const inbox = await fx.db.query<{ erp_id: string; erp_field: string; crm_field: string }>(
+    "SELECT DISTINCT erp_id, erp_field, crm_field FROM integration.conflicts WHERE job_id = ANY($1::uuid[]) AND state = 'open'",
+    [jobIds],
+  );
+  const held = new Set(
+    p.details
+      .filter((x) => x.action !== 'conflict')
+      .flatMap((x) => (x.conflicts ?? []).map((c) => `${x.erpId} ${c.erpField} ${c.crmField}`)),
+  );
+  assert.deepEqual(
+    inbox.rows.map((r) => `${r.erp_id} ${r.erp_field} ${r.crm_field}`).sort(),
+    [...held].sort(),
+    'the fields the run put in the conflict inbox are the ones the preview said',
+  );
+}
+
+test('policy ask: the preview lists the fields for the conflict inbox and the write-backs, as the run then does', async () => {
+  await fx.setMapping({ ...fx.mapping('CUSTOMER'), updateConflict: 'ask' });
+  const [a, b, c] = ids;
+  // Round 1: a and b (city changed in the ERP by the test above) sync and get agreed values; c
+  // changed on both sides before any values were agreed, so its differing fields are held.
+  await fx.db.query(`UPDATE erp.customers SET city = 'Alta' WHERE id = $1`, [c!.erp]);
+  assert.ok((await fx.user.update('accounts', c!.crm, { telephone1: '+47 77 00 00 00' })).ok);
+  let before = await snapshot(fx.db);
+  const first = await previewMapping(fx.ctx, fx.mapping('CUSTOMER'));
+  assert.ok(first.ok, first.ok ? '' : first.error.message);
+  assert.deepEqual(await snapshot(fx.db), before, 'the preview wrote nothing anywhere');
+  assert.ok(first.value.summary.inbox >= 1, JSON.stringify(first.value.summary));
+  await runMatches(first.value);
+
+  // Round 2: a's name changed in the ERP and its phone in the CRM (each goes its way: the phone is
+  // written back to the ERP); b's name changed on both sides (held).
+  await fx.db.query(`UPDATE erp.customers SET display_name = 'A renamed' WHERE id = $1`, [a!.erp]);
+  assert.ok((await fx.user.update('accounts', a!.crm, { telephone1: '+47 22 22 22 22' })).ok);
+  await fx.db.query(`UPDATE erp.customers SET display_name = 'B in the ERP' WHERE id = $1`, [
+    b!.erp,
+  ]);
+  assert.ok((await fx.user.update('accounts', b!.crm, { name: 'B in the CRM' })).ok);
+  before = await snapshot(fx.db);
+  const second = await previewMapping(fx.ctx, fx.mapping('CUSTOMER'));
+  assert.ok(second.ok, second.ok ? '' : second.error.message);
+  assert.deepEqual(await snapshot(fx.db), before, 'the preview wrote nothing anywhere');
+  const p = second.value;
+  const back = p.details.find((x) => x.writeBack && x.erpId === a!.erp);
+  assert.equal(back?.side, 'erp', JSON.stringify(p.details));
+  assert.deepEqual(back?.changes, [{ field: 'phoneNumber', before: '', after: '+47 22 22 22 22' }]);
+  const heldB = p.details.find((x) => x.erpId === b!.erp && x.direction === 'ToIntegrationTable');
+  assert.deepEqual(heldB?.conflicts, [
+    {
+      erpField: 'displayName',
+      crmField: 'name',
+      erpValue: 'B in the ERP',
+      crmValue: 'B in the CRM',
+    },
+  ]);
+  assert.match(p.notice, /conflict inbox/);
+  await runMatches(p);
+
+  // Round 3: a's name changed on both sides while its CRM → ERP direction is in the retry set (an
+  // earlier write to the ERP failed): the second pass sees the entry the first pass opens.
+  await fx.db.query(
+    "UPDATE integration.couplings SET last_result_to_erp = 'Failure' WHERE erp_id = $1",
+    [a!.erp],
+  );
+  await fx.db.query(`UPDATE erp.customers SET display_name = 'A in the ERP' WHERE id = $1`, [
+    a!.erp,
+  ]);
+  assert.ok((await fx.user.update('accounts', a!.crm, { name: 'A in the CRM' })).ok);
+  const third = await previewMapping(fx.ctx, fx.mapping('CUSTOMER'));
+  assert.ok(third.ok);
+  assert.deepEqual(
+    third.value.details.filter((x) => x.erpId === a!.erp).map((x) => [x.direction, x.action]),
+    [
+      ['ToIntegrationTable', 'unchanged'],
+      ['FromIntegrationTable', 'unchanged'],
+    ],
+    'held on both passes: nothing overwritten',
+  );
+  await runMatches(third.value);
+  assert.equal(
+    (
+      await fx.db.query<{ n: string }>(
+        'SELECT display_name AS n FROM erp.customers WHERE id = $1',
+        [a!.erp],
+      )
+    ).rows[0]!.n,
+    'A in the ERP',
+  );
 });

@@ -46,14 +46,14 @@ export function renderPreview(p: Preview): string[] {
   const lines = [`Preview of ${p.mapping} (dry run)`];
   for (const pass of p.summary.passes) {
     const records = p.details.filter((d) => d.direction === pass.direction);
-    const shown = records.filter((d) => d.action !== 'unchanged');
+    const shown = records.filter((d) => d.action !== 'unchanged' || d.conflicts);
     lines.push('', `${PASS_TITLE[pass.direction]}: ${records.length} record(s)`);
     if (shown.length === 0) lines.push('  nothing to write');
     for (const d of shown) lines.push(...renderDetail(d));
   }
   lines.push(
     '',
-    `Summary: CRM ${countsLine(p.summary.crm)}; ERP ${countsLine(p.summary.erp)}`,
+    `Summary: CRM ${countsLine(p.summary.crm)}; ERP ${countsLine(p.summary.erp)}${p.summary.inbox > 0 ? `; conflict inbox ${p.summary.inbox} record(s)` : ''}`,
     p.notice,
   );
   return lines;
@@ -62,7 +62,7 @@ export function renderPreview(p: Preview): string[] {
 function renderDetail(d: PreviewDetail): string[] {
   const ids = `${d.name ? `${d.name} ` : ''}(ERP ${d.erpId ?? 'new'} ⇄ CRM ${d.crmId ?? 'new'})`;
   const why = d.message && d.action !== 'conflict' ? `: ${d.message}` : '';
-  const out = [`  ${MARK[d.action]} ${ids}${why}`];
+  const out = [`  ${MARK[d.action]}${d.writeBack ? ' (write back)' : ''} ${ids}${why}`];
   for (const c of d.changes ?? [])
     out.push(
       d.action === 'insert'
@@ -71,7 +71,7 @@ function renderDetail(d: PreviewDetail): string[] {
     );
   for (const c of d.conflicts ?? [])
     out.push(
-      `      ${c.erpField} ⇄ ${c.crmField}: ERP ${shown(c.erpValue)}, CRM ${shown(c.crmValue)}`,
+      `      ${d.action === 'conflict' ? '' : '! to the conflict inbox: '}${c.erpField} ⇄ ${c.crmField}: ERP ${shown(c.erpValue)}, CRM ${shown(c.crmValue)}`,
     );
   return out;
 }

@@ -18,9 +18,53 @@ const SKIP_REASONS = {
 /**
  * A record's plan in the words of a preview: the action users think in, the field-level
  * before → after of a write, and for an update conflict every bidirectional field pair that differs
- * (the plan names only the first). Undefined for records a run leaves out without counting them.
+ * (the plan names only the first). Under policy `ask`, the fields held for the conflict inbox and
+ * the write back to the source side (fields only the other side changed) come with it. Nothing for
+ * records a run leaves out without counting them.
  */
 export async function describePlan<S extends SideRecord, D extends SideRecord>(
+  m: TableMapping,
+  pass: PassDirection,
+  p: RecordPlan<S, D>,
+  lookups: LookupTranslator,
+): Promise<PreviewDetail[]> {
+  const main = await describeAction(m, pass, p, lookups);
+  if (!main) return [];
+  const a = p.action;
+  const settled = a.kind === 'update' || (a.kind === 'unchanged' && a.markSynced);
+  if (!p.ask || !settled) return [main];
+  const held = p.ask.conflicts.map(({ erpField, crmField, erpValue, crmValue }) => ({
+    erpField,
+    crmField,
+    erpValue,
+    crmValue,
+  }));
+  const out: PreviewDetail[] = [
+    held.length > 0
+      ? {
+          ...main,
+          conflicts: held,
+          message: `${held.length} field(s) changed on both sides go to the conflict inbox; the other fields synchronize`,
+        }
+      : main,
+  ];
+  const back = p.ask.counterpart;
+  if (Object.keys(back).length > 0)
+    out.push({
+      direction: pass,
+      side: pass === 'ToIntegrationTable' ? 'erp' : 'crm',
+      action: 'modify',
+      erpId: main.erpId,
+      crmId: main.crmId,
+      name: main.name,
+      changes: fieldChanges(back, p.source.values),
+      writeBack: true,
+      message: 'Fields only this side did not change: written back after the write',
+    });
+  return out;
+}
+
+async function describeAction<S extends SideRecord, D extends SideRecord>(
   m: TableMapping,
   pass: PassDirection,
   p: RecordPlan<S, D>,

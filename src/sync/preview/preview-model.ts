@@ -51,6 +51,9 @@ export interface PreviewDetail {
   readonly conflicts?: readonly ConflictPair[];
   /** Why: the failure's message, the skip's reason, a restore or an uncoupling. */
   readonly message?: string;
+  /** Policy `ask`: fields only the destination side changed, written back to the source side
+   * after the record's write (no job counter counts it). */
+  readonly writeBack?: true;
 }
 
 export interface PreviewPass {
@@ -66,6 +69,9 @@ export interface PreviewSummary {
   readonly crm: PreviewCounts;
   readonly erp: PreviewCounts;
   readonly total: PreviewCounts;
+  /** Policy `ask`: records with fields changed on both sides that would go to the conflict inbox
+   * (the rest of each record synchronizes, so they count as modify or unchanged). */
+  readonly inbox: number;
   readonly passes: readonly PreviewPass[];
 }
 
@@ -102,17 +108,20 @@ export function summarize(
   const erp = emptyCounts();
   const total = emptyCounts();
   const counters = new Map(passes.map((p) => [p, emptyCounters()]));
+  let inbox = 0;
   for (const d of details) {
     (d.side === 'crm' ? crm : erp)[d.action]++;
     total[d.action]++;
     const c = counters.get(d.direction);
-    if (c) c[COUNTER_OF[d.action]]++;
+    if (c && !d.writeBack) c[COUNTER_OF[d.action]]++;
+    if (d.conflicts && d.action !== 'conflict') inbox++;
   }
   return {
     written: false,
     crm,
     erp,
     total,
+    inbox,
     passes: passes.map((direction) => ({ direction, counters: counters.get(direction)! })),
   };
 }
@@ -124,8 +133,8 @@ export const countsLine = (c: PreviewCounts): string =>
     .join(', ') || 'nothing to do';
 
 /** The notice every preview carries, so a dry run is never mistaken for a run. */
-export const previewNotice = (t: PreviewCounts): string =>
-  `Preview only: nothing was written to the ERP, the CRM or the integration tables. A run now would: ${countsLine(t)}.`;
+export const previewNotice = (t: PreviewCounts, inbox = 0): string =>
+  `Preview only: nothing was written to the ERP, the CRM or the integration tables. A run now would: ${countsLine(t)}${inbox > 0 ? `, and put ${inbox} record(s) in the conflict inbox` : ''}.`;
 
 /** A page of the details (1-based), with the next page's number when there is one. */
 export function pageOf<T>(

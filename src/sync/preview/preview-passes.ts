@@ -49,11 +49,8 @@ export async function previewToCrm(
     if (fresh.length === 0) return;
     const records = overlay(state, pass, await readToCrmChunk(ctx, m, fresh));
     const plans = await planChunk(settings, records);
-    for (const p of plans) {
-      const d = await describePlan(m, pass, p, settings.lookups);
-      if (d) details.push(d);
-    }
-    afterToCrm(state, plans, integrationUser);
+    for (const p of plans) details.push(...(await describePlan(m, pass, p, settings.lookups)));
+    afterToCrm(state, records, plans, integrationUser);
   };
 
   if (opts.erpIds) {
@@ -106,10 +103,8 @@ export async function previewToErp(
   const process = async (rows: readonly CrmRecord[]) => {
     for (let i = 0; i < rows.length; i += size) {
       const records = overlay(state, pass, await readToErpChunk(ctx, m, rows.slice(i, i + size)));
-      for (const p of await planChunk(settings, records)) {
-        const d = await describePlan(m, pass, p, settings.lookups);
-        if (d) details.push(d);
-      }
+      for (const p of await planChunk(settings, records))
+        details.push(...(await describePlan(m, pass, p, settings.lookups)));
     }
   };
   const now = (rows: Map<string, CrmRecord>) => [...rows.values()].map((r) => crmRowNow(state, r));

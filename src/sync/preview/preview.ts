@@ -64,7 +64,12 @@ export async function previewMapping(
     throw err;
   }
   const summary = summarize(passes, details);
-  return ok({ mapping: m.name, summary, details, notice: previewNotice(summary.total) });
+  return ok({
+    mapping: m.name,
+    summary,
+    details,
+    notice: previewNotice(summary.total, summary.inbox),
+  });
 }
 
 /**

@@ -1,6 +1,7 @@
+import { type AskState, pairKey } from '../engine/ask-merge.ts';
 import { found, type PassRecord, type RecordPlan } from '../engine/plan-records.ts';
 import type { Coupling, PassDirection } from '../model.ts';
-import type { CrmRecord, ErpRecord } from '../ports.ts';
+import { type CrmRecord, ERP_INTEGRATION_ACTOR, type ErpRecord } from '../ports.ts';
 
 /**
  * What a run's own writes would have changed by a point of the run, kept in memory instead of
@@ -14,42 +15,51 @@ export interface VirtualState {
   readonly couplings: Map<string, Coupling | null>;
   /** CRM rows as the run would have left them, by id. */
   readonly crmRows: Map<string, CrmRecord>;
-  /** ERP rows a pending create of an earlier run made, by id. */
+  /** ERP rows as the run would have left them (made by a pending create, written back), by id. */
   readonly erpRows: Map<string, ErpRecord>;
+  /** The conflict inbox's state of coupled records as the run would have left it, by coupling. */
+  readonly asks: Map<string, AskState>;
 }
 
 export const emptyState = (): VirtualState => ({
   couplings: new Map(),
   crmRows: new Map(),
   erpRows: new Map(),
+  asks: new Map(),
 });
 
 /** A CRM row as the run would have left it (or as it is). */
 export const crmRowNow = (state: VirtualState, row: CrmRecord): CrmRecord =>
   state.crmRows.get(row.id) ?? row;
 
-/** The records of a chunk with the couplings (and found CRM rows) the run would have by now. */
+/**
+ * The records of a chunk as the run would see them by now: their couplings, the destination rows
+ * it would have written (or found made by a pending create), and the conflict inbox's state.
+ */
 export function overlay<S extends ErpRecord | CrmRecord, D extends ErpRecord | CrmRecord>(
   state: VirtualState,
   pass: PassDirection,
   records: readonly PassRecord<S, D>[],
 ): PassRecord<S, D>[] {
+  const rowOf = (c: Coupling) =>
+    (pass === 'ToIntegrationTable' ? state.crmRows.get(c.crmId) : state.erpRows.get(c.erpId)) as
+      | D
+      | undefined;
   return records.map((r) => {
-    if (!r.coupling || !state.couplings.has(r.coupling.id)) return r;
-    const coupling = state.couplings.get(r.coupling.id);
+    if (!r.coupling) return r;
+    const coupling = state.couplings.has(r.coupling.id)
+      ? state.couplings.get(r.coupling.id)
+      : r.coupling;
     if (!coupling) return { source: r.source, coupling: undefined, destination: { kind: 'none' } };
-    // A pending create the run would have found in the CRM: from now on an ordinary coupled pair.
-    if (
-      pass === 'ToIntegrationTable' &&
-      coupling.state === 'coupled' &&
-      r.destination.kind === 'none'
-    )
-      return {
-        ...r,
-        coupling,
-        destination: found(state.crmRows.get(coupling.crmId) as D | undefined),
-      };
-    return { ...r, coupling };
+    const ask = state.asks.get(coupling.id) ?? r.ask;
+    const row = rowOf(coupling);
+    // A pending create the run would have found made is from now on an ordinary coupled pair; a
+    // destination the run would have written is read as written.
+    const destination =
+      row && (r.destination.kind === 'found' || coupling.state === 'coupled')
+        ? found(row)
+        : r.destination;
+    return { ...r, coupling, destination, ...(ask ? { ask } : {}) };
   });
 }
 
@@ -71,17 +81,20 @@ export function retryNow(
 
 /**
  * Lays over the state what the ERP → CRM pass would write for a chunk's plans (writeToCrm in
- * src/sync/engine/to-crm-pass.ts): removed couplings, failures (the same error twice skips the
- * record), couplings marked synchronized, and CRM rows updated as the integration user.
+ * src/sync/engine/to-crm-pass.ts, then settleAsk in ask-settle.ts): removed couplings, failures
+ * (the same error twice skips the record), couplings marked synchronized, CRM rows updated as the
+ * integration user, and under policy `ask` the fields written back to the ERP, the agreed values
+ * and the fields held in the inbox. `plans[i]` is the plan of `records[i]`.
  */
 export function afterToCrm(
   state: VirtualState,
+  records: readonly PassRecord<ErpRecord, CrmRecord>[],
   plans: readonly RecordPlan<ErpRecord, CrmRecord>[],
   integrationUser: string | undefined,
 ): void {
-  for (const p of plans) {
+  for (const [i, p] of plans.entries()) {
     if (p.dropCoupling) state.couplings.set(p.dropCoupling.id, null);
-    const c = p.coupling && (state.couplings.get(p.coupling.id) ?? p.coupling);
+    let c = p.coupling && (state.couplings.get(p.coupling.id) ?? p.coupling);
     if (!c) continue;
     const action = p.action;
     if (action.kind === 'fail') {
@@ -92,8 +105,10 @@ export function afterToCrm(
         lastResultToCrm: 'Failure',
         lastErrorToCrm: message,
       });
-    } else if (action.kind === 'unchanged' && action.markSynced) {
-      state.couplings.set(c.id, synced(c, p.source.changeSeq, p.destination!.version));
+      continue;
+    }
+    if (action.kind === 'unchanged' && action.markSynced) {
+      c = synced(c, p.source.changeSeq, p.destination!.version);
     } else if (action.kind === 'update') {
       const before = p.destination!;
       // The version the CRM would give the row is unknown; any newer one compares the same.
@@ -104,9 +119,34 @@ export function afterToCrm(
         values: { ...before.values, ...storedForm(action.changes) },
       };
       state.crmRows.set(written.id, written);
-      state.couplings.set(c.id, synced(c, p.source.changeSeq, written.version));
-    }
+      c = synced(c, p.source.changeSeq, written.version);
+    } else continue;
+    state.couplings.set(c.id, c);
+    if (p.ask) state.couplings.set(c.id, settledAsk(state, c, records[i]!, p));
   }
+}
+
+/** Policy `ask` after a record's write: write-back to the ERP, agreed values, held fields. */
+function settledAsk(
+  state: VirtualState,
+  c: Coupling,
+  record: PassRecord<ErpRecord, CrmRecord>,
+  p: RecordPlan<ErpRecord, CrmRecord>,
+): Coupling {
+  const ask = p.ask!;
+  const open = new Set(record.ask?.open ?? []);
+  for (const f of ask.conflicts) open.add(pairKey(f));
+  state.asks.set(c.id, { baseline: ask.baseline, open });
+  if (Object.keys(ask.counterpart).length === 0) return c;
+  const erp = p.source;
+  const seq = Math.max(erp.changeSeq, c.lastSyncedErpSeq ?? 0) + 1;
+  state.erpRows.set(erp.id, {
+    ...erp,
+    changeSeq: seq,
+    modifiedBy: ERP_INTEGRATION_ACTOR,
+    values: { ...erp.values, ...ask.counterpart },
+  });
+  return { ...c, lastResultToErp: 'Success', lastErrorToErp: null, lastSyncedErpSeq: seq };
 }
 
 const synced = (c: Coupling, erpSeq: number, crmVersion: number): Coupling => ({

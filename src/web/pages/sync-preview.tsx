@@ -28,7 +28,11 @@ const shown = (v: unknown) => (v === null || v === undefined || v === '' ? '—'
 
 const COLUMNS: Column<PreviewDetail>[] = [
   { header: 'Direction', value: (d) => PASS_LABEL[d.direction] },
-  { header: 'Action', value: (d) => d.action },
+  {
+    header: 'Action',
+    value: (d) =>
+      `${d.action}${d.writeBack ? ' (write back)' : ''}${d.conflicts && d.action !== 'conflict' ? ' + conflict inbox' : ''}`,
+  },
   {
     header: 'Record',
     html: (d) => (
@@ -76,8 +80,8 @@ export function registerSyncPreviewPage(web: FastifyInstance, { ctx, auth }: Web
       const preview = await previewMapping(engine.value, m, { full });
       if (!preview.ok) throw AppError.from(preview.error);
       const p = preview.value;
-      // Unchanged records are counted in the summary, not listed.
-      const listed = p.details.filter((d) => d.action !== 'unchanged');
+      // Unchanged records are counted in the summary, not listed (unless fields go to the inbox).
+      const listed = p.details.filter((d) => d.action !== 'unchanged' || d.conflicts);
       const { items } = pageOf(listed, q.page, PAGE_SIZE);
       const base = `/integration/mappings/${encodeURIComponent(m.name)}`;
       return sendHtml(
