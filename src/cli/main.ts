@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { configVariables } from '../shared/config.ts';
 import { AppError, coerceError } from '../shared/errors.ts';
 import type { CliEnv } from './cli-context.ts';
+import { registerConflictCommands } from './commands/conflicts.ts';
 import { registerCrmEmulator } from './commands/crm-emulator.ts';
 import { registerIntegrationCommands } from './commands/integration.ts';
 import { registerMigrate } from './commands/migrate.ts';
@@ -32,6 +33,7 @@ export function buildProgram(cli: CliEnv): Command {
   registerUserCommands(program, cli);
   registerUserLifecycleCommands(program, cli);
   registerIntegrationCommands(program, cli);
+  registerConflictCommands(program, cli);
   registerStatus(program, cli);
   registerSalesDocumentCommands(program, cli);
   registerOutboundCommands(program, cli);

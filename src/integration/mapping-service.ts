@@ -22,6 +22,7 @@ export type MappingPatch = Partial<
     | 'jobEnabled'
     | 'jobIntervalMinutes'
     | 'inactivityTimeoutMinutes'
+    | 'conflictExpiryHours'
     | 'fields'
   >
 >;

@@ -43,6 +43,8 @@ const mappingPatch = z.strictObject({
   jobEnabled: z.boolean().optional(),
   jobIntervalMinutes: z.number().int().min(1).max(10080).optional(),
   inactivityTimeoutMinutes: z.number().int().min(0).max(100000).optional(),
+  /** Hours a conflict-inbox entry stays open before it ages out to a failed record (policy ask). */
+  conflictExpiryHours: z.number().int().min(1).max(8760).optional(),
   /** Near-real-time propagation; null goes back to the default (on for master data). */
   realtime: z.boolean().nullable().optional(),
 });

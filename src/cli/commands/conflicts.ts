@@ -1,0 +1,119 @@
+import type { Command } from 'commander';
+import { conflictInbox, resolveMany, resolveOne } from '../../integration/conflict-service.ts';
+import { AppError } from '../../shared/errors.ts';
+import type { ConflictEntry } from '../../sync/conflicts/conflict-repo.ts';
+import type { ResolveChoice } from '../../sync/service/resolve-conflicts.ts';
+import { type CliEnv, parseTop, printResult } from '../cli-context.ts';
+import { withRuntime } from '../runtime.ts';
+
+const shown = (v: unknown): string =>
+  v === null || v === undefined ? '(empty)' : JSON.stringify(v);
+const when = (d: Date | null): string => (d ? new Date(d).toISOString().slice(0, 19) : '?');
+
+/** One entry as two lines: the record and field pair, then each side's value, who and when. */
+const render = (e: ConflictEntry): string[] => [
+  `${e.id}  ${e.mapping} ${e.erpTable}/${e.erpId} ⇄ ${e.crmEntity}/${e.crmId}  ${e.erpField} ⇄ ${e.crmField}`,
+  `    ERP ${shown(e.erpValue)} (${e.erpModifiedBy ?? '?'}, ${when(e.erpModifiedAt)})  CRM ${shown(e.crmValue)}${
+    e.crmValueInErp !== null && JSON.stringify(e.crmValueInErp) !== JSON.stringify(e.crmValue)
+      ? ` = ${shown(e.crmValueInErp)} in the ERP`
+      : ''
+  } (${e.crmModifiedBy ?? '?'}, ${when(e.crmModifiedAt)})`,
+];
+
+/**
+ * `kobling conflicts`: the conflict inbox (docs/conflict-inbox.md). Lists open entries; `resolve
+ * ID --take erp|crm` or `--value V` settles one, `resolve --mapping M --take crm` (or `--ids`) many.
+ */
+export function registerConflictCommands(program: Command, cli: CliEnv): void {
+  const by = `cli:${cli.env.USER ?? 'unknown'}`;
+  const conflicts = program
+    .command('conflicts')
+    .description('The conflict inbox: fields changed on both sides, waiting for a choice')
+    .option('--mapping <name>', 'only this mapping')
+    .option('--top <n>', 'how many (default 50)')
+    .option('--json', 'print as JSON')
+    .action((opts: { mapping?: string; top?: string; json?: boolean }) =>
+      withRuntime(cli, async ({ ctx }) => {
+        const page = await conflictInbox(
+          { db: ctx.db, config: ctx.config, logger: ctx.logger, clock: ctx.clock },
+          {
+            ...(opts.mapping ? { mapping: opts.mapping } : {}),
+            top: parseTop(opts.top, 50),
+            skip: 0,
+          },
+        );
+        printResult(cli, opts.json, page, (p) => [
+          ...(p.agedOut > 0
+            ? [`${p.agedOut} entr(y/ies) aged out to failed records (see \`kobling errors\`).`]
+            : []),
+          p.total === 0
+            ? 'The conflict inbox is empty.'
+            : `${p.total} open conflict(s)${p.value.length < p.total ? `, the first ${p.value.length}` : ''}:`,
+          ...p.value.flatMap(render),
+        ]);
+      }),
+    );
+
+  conflicts
+    .command('resolve [id]')
+    .description(
+      'Resolve one entry (ID with --take erp|crm or --value V), or many with --mapping or --ids and --take',
+    )
+    .option('--take <side>', 'erp or crm: whose value both sides get')
+    .option('--value <value>', 'a value to write to both sides (as the ERP field holds it)')
+    .option('--mapping <name>', 'every open entry of this mapping')
+    .option('--ids <ids>', 'these entries (comma-separated)')
+    .option('--json', 'print as JSON')
+    .action((id: string | undefined, _opts: unknown, cmd: Command) =>
+      withRuntime(cli, async ({ ctx }) => {
+        // With the parent's options too: `--mapping` and `--json` are also options of `conflicts`.
+        const opts = cmd.optsWithGlobals<{
+          take?: string;
+          value?: string;
+          mapping?: string;
+          ids?: string;
+          json?: boolean;
+        }>();
+        const deps = { db: ctx.db, config: ctx.config, logger: ctx.logger, clock: ctx.clock };
+        if (opts.take !== undefined && opts.take !== 'erp' && opts.take !== 'crm')
+          throw new AppError('validation_failed', '--take must be erp or crm');
+        const take = opts.take as 'erp' | 'crm' | undefined;
+        const targets = [id, opts.mapping, opts.ids].filter((x) => x !== undefined).length;
+        if (targets !== 1)
+          throw new AppError('validation_failed', 'Give one of: an entry ID, --mapping or --ids');
+        if (id) {
+          if ((take === undefined) === (opts.value === undefined))
+            throw new AppError('validation_failed', 'Give either --take erp|crm or --value');
+          const choice: ResolveChoice = take ? { take } : { take: 'value', value: opts.value };
+          const r = await resolveOne(deps, id, choice, by);
+          if (!r.ok) throw AppError.from(r.error);
+          printResult(cli, opts.json, r.value, (v) => [
+            `Resolved ${v.id}: ERP ${shown(v.erpValue)}, CRM ${shown(v.crmValue)}; ${
+              v.written.length ? `wrote ${v.written.join(' and ')}` : 'both sides already held it'
+            }.`,
+          ]);
+          return;
+        }
+        if (!take || opts.value !== undefined)
+          throw new AppError(
+            'validation_failed',
+            'Resolving many entries takes --take erp|crm (no --value)',
+          );
+        const target = opts.mapping
+          ? { mapping: opts.mapping }
+          : {
+              ids: opts
+                .ids!.split(',')
+                .map((s) => s.trim())
+                .filter(Boolean),
+            };
+        const r = await resolveMany(deps, target, take, by);
+        if (!r.ok) throw AppError.from(r.error);
+        printResult(cli, opts.json, r.value, (v) => [
+          `Resolved ${v.resolved.length} entr(y/ies) with the ${take.toUpperCase()} value${v.failed.length ? `; ${v.failed.length} could not be:` : '.'}`,
+          ...v.failed.map((f) => `  ${f.id}: [${f.code}] ${f.message}`),
+        ]);
+        if (r.value.failed.length > 0) process.exitCode = 1;
+      }),
+    );
+}
