@@ -17,6 +17,7 @@ import { registerCrmLists } from './pages/crm-view.tsx';
 import { registerFullSyncPage } from './pages/full-sync.tsx';
 import { registerHomePage } from './pages/home.tsx';
 import { registerInvoiceCreditMemoPages } from './pages/invoices-credit-memos.tsx';
+import { registerJobUndoPages } from './pages/job-undo.tsx';
 import { registerLoginPages } from './pages/login.tsx';
 import { registerMappingPages } from './pages/mappings.tsx';
 import { registerMasterDataPages } from './pages/master-data.tsx';
@@ -59,6 +60,7 @@ const PAGES: readonly ((web: FastifyInstance, deps: WebDeps) => void)[] = [
   registerPostedInvoicesPage,
   registerMappingPages,
   registerSyncLogPages,
+  registerJobUndoPages,
   registerSyncPreviewPage,
   registerFullSyncPage,
   registerCrmPickupPages,

@@ -133,6 +133,14 @@ export function registerSyncLogPages(web: FastifyInstance, { ctx, auth }: WebDep
           <a href={`/integration/log?mapping=${encodeURIComponent(job.mapping)}`}>
             ← Synchronization log
           </a>
+          {job.status !== 'running' && canWrite(view.user) ? (
+            <>
+              {' · '}
+              <a href={`/integration/log/${job.id}/undo`}>Undo this job…</a>
+            </>
+          ) : (
+            ''
+          )}
         </p>
         <Card title="Job">
           <Fields
