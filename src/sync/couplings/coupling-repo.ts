@@ -117,6 +117,32 @@ export async function insertCoupling(
   return toCoupling(r.rows[0]!);
 }
 
+/** Couples many pairs at once (matching), in statements of up to 5,000; returns how many. */
+export async function insertCoupledPairs(
+  db: Queryable,
+  c: { mappingName: string; erpTable: string; crmEntity: string },
+  pairs: readonly { erpId: string; crmId: string }[],
+): Promise<number> {
+  let n = 0;
+  for (let i = 0; i < pairs.length; i += 5000) {
+    const chunk = pairs.slice(i, i + 5000);
+    const r = await db.query(
+      `INSERT INTO integration.couplings (id, mapping_name, erp_table, erp_id, crm_entity, crm_id, state)
+       SELECT gen_random_uuid(), $1, $2, p.erp_id, $3, p.crm_id, 'coupled'
+       FROM unnest($4::uuid[], $5::uuid[]) AS p(erp_id, crm_id)`,
+      [
+        c.mappingName,
+        c.erpTable,
+        c.crmEntity,
+        chunk.map((p) => p.erpId),
+        chunk.map((p) => p.crmId),
+      ],
+    );
+    n += r.rowCount ?? 0;
+  }
+  return n;
+}
+
 /** Creates many pending couplings in one statement (the chosen CRM ids of a chunk's creates). */
 export async function insertPendingCouplings(
   db: Queryable,

@@ -1,7 +1,7 @@
 import {
   couplingsByCrmIds,
   couplingsByErpIds,
-  insertCoupling,
+  insertCoupledPairs,
 } from '../couplings/coupling-repo.ts';
 import type { EngineContext } from '../engine/context.ts';
 import { beginJob, finishJob, logRecordError } from '../engine/job-log.ts';
@@ -83,7 +83,8 @@ export async function matchUncoupledRecords(
     });
     // Per uncoupled ERP record with any candidate: its candidates per group.
     const candidates = new Map<string, string[][]>();
-    for await (const rows of uncoupledErpPages(ctx, m)) {
+    // With no uncoupled CRM row nothing can match: the ERP side is not read.
+    for await (const rows of crm.size > 0 ? uncoupledErpPages(ctx, m) : []) {
       for (const r of rows) {
         const perGroup = groups.map((group, g) => {
           const present = group.filter((f) => !isEmpty(r.values[f.erpField!]));
@@ -129,16 +130,11 @@ export async function matchUncoupledRecords(
         free.delete(crmId);
       }
     }
-    for (const [erpId, crmId] of coupled) {
-      await insertCoupling(ctx.db, {
-        mappingName: m.name,
-        erpTable: m.erpTable,
-        erpId,
-        crmEntity: m.crmEntity,
-        crmId,
-      });
-      counters.coupled++;
-    }
+    counters.coupled = await insertCoupledPairs(
+      ctx.db,
+      { mappingName: m.name, erpTable: m.erpTable, crmEntity: m.crmEntity },
+      [...coupled].map(([erpId, crmId]) => ({ erpId, crmId })),
+    );
     const heldErpIds = new Set<string>();
     const heldCrmIds = new Set<string>();
     for (const [erpId, crmIds] of ambiguous) {
