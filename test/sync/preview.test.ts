@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { saveConnection } from '../../src/integration/connection-service.ts';
 import { createLogger } from '../../src/shared/logger.ts';
 import { setConnectionState } from '../../src/sync/connection/connection-repo.ts';
+import { insertCoupling } from '../../src/sync/couplings/coupling-repo.ts';
 import { runMapping } from '../../src/sync/engine/run-mapping.ts';
 import { previewMapping } from '../../src/sync/preview/preview.ts';
 import type { Preview, PreviewDetail } from '../../src/sync/preview/preview-model.ts';
@@ -294,6 +296,14 @@ test('POST /preview validates, pages the details and writes nothing; `kobling sy
   }
 });
 
+/** Written values comparably: keys in order, a lookup as its target's id (as the preview shows it). */
+const canonical = (values: object): string =>
+  JSON.stringify(
+    Object.entries(values)
+      .map(([k, v]): [string, unknown] => [k, v && typeof v === 'object' && 'id' in v ? v.id : v])
+      .sort(([a], [b]) => a.localeCompare(b)),
+  );
+
 /** Runs the mapping and checks that it did what the preview listed: counters, writes, failures,
  * and the fields it put in the conflict inbox. */
 async function runMatches(p: Preview) {
@@ -309,12 +319,12 @@ async function runMatches(p: Preview) {
     [jobIds],
   );
   assert.deepEqual(
-    writes.rows.map((w) => `${w.side}:${w.record_id} ${JSON.stringify(w.after)}`).sort(),
+    writes.rows.map((w) => `${w.side}:${w.record_id} ${canonical(w.after)}`).sort(),
     p.details
       .filter((x) => x.action === 'modify' || x.action === 'insert')
       .map(
         (x) =>
-          `${x.side}:${x.side === 'crm' ? x.crmId : x.erpId} ${JSON.stringify(Object.fromEntries(x.changes!.map((f) => [f.field, f.after])))}`,
+          `${x.side}:${x.side === 'crm' ? x.crmId : x.erpId} ${canonical(Object.fromEntries(x.changes!.map((f) => [f.field, f.after])))}`,
       )
       .sort(),
     'every value the run wrote (write-backs too) is one the preview listed',
@@ -407,4 +417,68 @@ test('policy ask: the preview lists the fields for the conflict inbox and the wr
     ).rows[0]!.n,
     'A in the ERP',
   );
+});
+
+test('creates a killed run left pending: the preview settles them as the run does (coupled, or created with the chosen id)', async () => {
+  const customer = fx.mapping('CUSTOMER');
+  const made = await fx.db.query<{ id: string; number: string }>(
+    `INSERT INTO erp.customers (number, display_name, city) VALUES ('P9', 'Landed', 'Oslo'), ('P10', 'Lost', 'Oslo')
+     RETURNING id, number`,
+  );
+  const [landed, lost] = made.rows;
+  // The CRM got P9's create before the run died; P10's never arrived.
+  const account = await fx.client.create('accounts', {
+    name: 'Landed',
+    address1_city: 'Oslo',
+    customertypecode: 3,
+  });
+  assert.ok(account.ok);
+  const base = { mappingName: 'CUSTOMER', erpTable: 'customers', crmEntity: 'account' };
+  await insertCoupling(fx.db, {
+    ...base,
+    erpId: landed!.id,
+    crmId: account.value.id,
+    state: 'pending',
+  });
+  const chosen = randomUUID();
+  await insertCoupling(fx.db, { ...base, erpId: lost!.id, crmId: chosen, state: 'pending' });
+  // And a CRM → ERP create whose ERP row was never made.
+  const fromCrm = await fx.user.create('accounts', {
+    name: 'From the CRM, pending',
+    customertypecode: 3,
+  });
+  assert.ok(fromCrm.ok);
+  const chosenErp = randomUUID();
+  await insertCoupling(fx.db, {
+    ...base,
+    erpId: chosenErp,
+    crmId: fromCrm.value.id,
+    state: 'pending',
+    pendingSide: 'erp',
+  });
+  await fx.db.query(
+    "UPDATE integration.couplings SET last_result_to_erp = 'Failure' WHERE erp_id = $1",
+    [chosenErp],
+  );
+
+  const before = await snapshot(fx.db);
+  const preview = await previewMapping(fx.ctx, customer);
+  assert.ok(preview.ok, preview.ok ? '' : preview.error.message);
+  assert.deepEqual(await snapshot(fx.db), before, 'the preview wrote nothing anywhere');
+  const of = (erpId: string) => preview.value.details.filter((d) => d.erpId === erpId);
+  assert.equal(of(landed!.id)[0]?.action, 'couple', JSON.stringify(preview.value.details));
+  assert.deepEqual(
+    of(lost!.id).map((d) => [d.action, d.crmId]),
+    [['insert', chosen]],
+    'created with the id chosen before',
+  );
+  assert.deepEqual(
+    of(chosenErp).map((d) => [d.action, d.side]),
+    [['insert', 'erp']],
+  );
+  await runMatches(preview.value);
+  const ids = await fx.db.query<{ id: string }>('SELECT id FROM erp.customers WHERE id = $1', [
+    chosenErp,
+  ]);
+  assert.equal(ids.rows.length, 1, 'the ERP create used the chosen id');
 });
