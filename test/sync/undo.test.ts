@@ -275,3 +275,49 @@ test('the ERP side: a CRM → ERP job is undone (modifications restored, created
       `${pass.direction}: ${pass.message}`,
     );
 });
+
+test('a created record the ERP will not delete (still used) is blocked instead and uncoupled; undoing that unblocks and re-couples it', async () => {
+  const account = await fx.user.create('accounts', { name: 'Delta AS', customertypecode: 3 });
+  assert.ok(account.ok);
+  const run = await runMapping(fx.ctx, fx.mapping('CUSTOMER'), {
+    only: 'FromIntegrationTable',
+    ignoreOnlyCoupled: true,
+  });
+  assert.equal(run[0]!.counters.inserted, 1, run[0]!.message);
+  const customer = async () =>
+    (
+      await fx.db.query<{ id: string; number: string; blocked: string }>(
+        "SELECT id, number, blocked FROM erp.customers WHERE display_name = 'Delta AS'",
+      )
+    ).rows[0];
+  const made = (await customer())!;
+  // A quote for the new customer: the ERP refuses to delete a customer that is still used.
+  await fx.db.query(
+    `INSERT INTO erp.sales_headers (document_type, number, customer_number, bill_to_customer_number)
+     VALUES ('Quote', 'SQ-UNDO', $1, $1)`,
+    [made.number],
+  );
+  const coupledTo = async () =>
+    (
+      await fx.db.query<{ erp_id: string }>(
+        'SELECT erp_id FROM integration.couplings WHERE crm_id = $1',
+        [account.value.id],
+      )
+    ).rows.map((r) => r.erp_id);
+
+  const u = await undoOk(run[0]!.jobId);
+  assert.deepEqual(
+    u.removed.map((r) => `${r.side}:${r.how}`),
+    ['erp:deactivate'],
+  );
+  assert.equal(u.counters.deleted, 1);
+  assert.equal(u.counters.uncoupled, 1);
+  assert.equal((await customer())?.blocked, 'All', 'blocked, not deleted');
+  assert.deepEqual(await coupledTo(), []);
+
+  const back = await undoOk(u.undoJobId!);
+  assert.equal(back.counters.modified, 1, JSON.stringify(back.failed));
+  assert.equal(back.counters.coupled, 1);
+  assert.equal((await customer())?.blocked, ' ', "BC's blank Blocked option again");
+  assert.deepEqual(await coupledTo(), [made.id], 'coupled again with its account');
+});

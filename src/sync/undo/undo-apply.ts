@@ -124,6 +124,7 @@ async function writeSide(
 
 async function restoreChunk(run: Run, steps: readonly RestoreStep[]): Promise<void> {
   const history: UndoWrite[] = [];
+  const failed = new Set<RestoreStep>();
   for (const side of ['erp', 'crm'] as const) {
     const mine = steps.filter((s) => s.side === side && Object.keys(s.changes).length > 0);
     const results = await writeSide(
@@ -134,6 +135,7 @@ async function restoreChunk(run: Run, steps: readonly RestoreStep[]): Promise<vo
     for (const [i, s] of mine.entries()) {
       const error = results[i];
       if (error) {
+        failed.add(s);
         await fail(run, side, s.recordId, otherId(side, s.coupling), `Restoring failed: ${error}`);
         continue;
       }
@@ -148,8 +150,10 @@ async function restoreChunk(run: Run, steps: readonly RestoreStep[]): Promise<vo
       });
     }
   }
-  for (const s of steps) if (s.recouple) await couple(run, s.side, s.recordId, s.recouple);
   await recordUndoWrites(run.ctx.db, run.jobId, run.m.name, history);
+  // A reactivated record is coupled again with its former partner (not when reactivating failed).
+  for (const s of steps)
+    if (s.recouple && !failed.has(s)) await couple(run, s.side, s.recordId, s.recouple);
 }
 
 async function removeChunk(run: Run, steps: readonly RemoveStep[]): Promise<void> {
