@@ -51,6 +51,7 @@ export const NAVIGATION: readonly {
       { href: '/integration/full-sync', label: 'Full synchronization' },
       { href: '/integration/log', label: 'Synchronization log' },
       { href: '/integration/skipped', label: 'Skipped records' },
+      { href: '/integration/conflicts', label: 'Conflicts' },
     ],
   },
   {

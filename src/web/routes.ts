@@ -9,6 +9,7 @@ import { csrfTokenFor, tokensMatch } from './csrf.ts';
 import { webErrorHandler } from './errors.tsx';
 import { parseForm } from './form.ts';
 import { registerAssistedSetupPage } from './pages/assisted-setup.tsx';
+import { registerConflictPages } from './pages/conflicts.tsx';
 import { registerConnectionSetupPage } from './pages/connection-setup.tsx';
 import { registerCrmCards } from './pages/crm-cards.tsx';
 import { crmViewAvailable } from './pages/crm-client.ts';
@@ -61,6 +62,7 @@ const PAGES: readonly ((web: FastifyInstance, deps: WebDeps) => void)[] = [
   registerMappingPages,
   registerSyncLogPages,
   registerJobUndoPages,
+  registerConflictPages,
   registerSyncPreviewPage,
   registerFullSyncPage,
   registerCrmPickupPages,
