@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { withMappingLock } from '../../src/integration/mapping-lock.ts';
 import { undoJobLocked } from '../../src/integration/undo-service.ts';
 import { runMapping } from '../../src/sync/engine/run-mapping.ts';
 import { spawnKobling } from '../helpers/cli.ts';
@@ -218,4 +219,25 @@ test('web: the job page links to the undo preview; an admin confirms the undo th
   } finally {
     await server.close();
   }
+});
+
+test('the undo runs under the mapping lock: while a synchronization holds it, the undo waits, then answers mapping_busy and writes nothing', async () => {
+  await fx.db.query("UPDATE erp.customers SET city = 'Alta' WHERE number = 'U080'");
+  const run = await runMapping(fx.ctx, fx.mapping('CUSTOMER'), { only: 'ToIntegrationTable' });
+  const id = run[0]!.jobId;
+  const account = modifiedIds[79]!;
+  const held = await withMappingLock(
+    fx.db,
+    'CUSTOMER',
+    () => undoJobLocked(fx.db, fx.ctx, id, 300),
+    { waitMs: 0 },
+  );
+  assert.ok(held.ok);
+  assert.equal(held.value.ok ? 'ok' : held.value.error.code, 'mapping_busy');
+  assert.equal((await cities([account])).get(account), 'Alta');
+  const undos = await fx.db.query('SELECT 1 FROM integration.sync_jobs WHERE undo_of = $1', [id]);
+  assert.equal(undos.rowCount, 0, 'no undo job was opened');
+  const free = await undoJobLocked(fx.db, fx.ctx, id, 300);
+  assert.ok(free.ok);
+  assert.equal((await cities([account])).get(account), 'Bergen');
 });
