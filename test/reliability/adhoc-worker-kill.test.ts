@@ -13,7 +13,7 @@ import { type SyncFixture, startSyncFixture } from '../sync/sync-fixture.ts';
 // killed with SIGKILL half-way: the dead job is found within a minute (not after pg-boss's hour of
 // expiry), tried again on another worker, and every record ends coupled exactly once.
 const SECRET_KEY = 'a'.repeat(40);
-const N = 3000;
+const N = 2000;
 let fx: SyncFixture;
 let env: Record<string, string>;
 

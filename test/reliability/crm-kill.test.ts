@@ -14,7 +14,7 @@ import { type SyncFixture, startSyncFixture } from '../sync/sync-fixture.ts';
 // `kobling sync` against it: the emulator is killed with SIGKILL while a `$batch` of creates is
 // being applied, started again on the same database, and the sync runs until it is quiet.
 const SECRET_KEY = 'k'.repeat(40);
-const N = 3000;
+const N = 2000;
 let fx: SyncFixture;
 let env: Record<string, string>;
 let emulatorEnv: Record<string, string>;

@@ -3,6 +3,7 @@ import { after, before, test } from 'node:test';
 import type { EngineContext } from '../../src/sync/engine/context.ts';
 import { runMapping } from '../../src/sync/engine/run-mapping.ts';
 import type { ErpPort } from '../../src/sync/ports.ts';
+import { synchronizeNow } from '../../src/sync/service/synchronize-now.ts';
 import { type SyncFixture, startSyncFixture } from './sync-fixture.ts';
 
 // CRM → ERP creates happen exactly once: a run that dies between its ERP write and the coupling's
@@ -82,6 +83,10 @@ for (const when of ['after', 'before'] as const) {
       pending.rows[0]!.erp_id,
     ]);
     assert.equal(landed.rows.length, when === 'after' ? 1 : 0);
+    const now = await synchronizeNow(fx.ctx, m, [pending.rows[0]!.erp_id], 'get');
+    assert.ok(now.ok);
+    assert.equal(now.value.records[0]!.outcome, 'notCoupled');
+    assert.match(now.value.records[0]!.message!, /still being created in the ERP; the next run/);
 
     const [next] = await runMapping(fx.ctx, m);
     assert.equal(next!.status, 'succeeded', next!.message);

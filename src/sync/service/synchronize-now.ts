@@ -74,7 +74,10 @@ export async function synchronizeNow(
         erpId,
         crmId: null,
         outcome: 'notCoupled',
-        message: 'The record is not coupled; couple it or create it in the other system first',
+        // A pending coupling's create was interrupted: the mapping's next run settles it.
+        message: c
+          ? `The record is still being created in ${c.pendingSide === 'crm' ? 'Dynamics 365 Sales' : 'the ERP'}; the next run of mapping ${m.name} completes its coupling`
+          : 'The record is not coupled; couple it or create it in the other system first',
       });
       continue;
     }
