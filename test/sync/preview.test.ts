@@ -217,6 +217,11 @@ test('POST /preview validates, pages the details and writes nothing; `kobling sy
     await fx.db.query(`UPDATE erp.customers SET city = 'Tromsø' WHERE id = ANY($1::uuid[])`, [
       [a!.erp, b!.erp],
     ]);
+    // A full synchronization of CUSTOMER is queued: a regular run would wait, and the preview says so.
+    await fx.db.query(
+      `INSERT INTO integration.full_sync_lines (mapping_name, position, direction, recommendation, status)
+       VALUES ('CUSTOMER', 1, 'Bidirectional', 'FullSynchronization', 'Queued')`,
+    );
     const before = await snapshot(fx.db);
 
     const invalid = await call({ mapping: 'CUSTOMER', erpIds: ['not-a-guid'], pageSize: 0 });
@@ -241,6 +246,7 @@ test('POST /preview validates, pages the details and writes nothing; `kobling sy
       ['ToIntegrationTable'],
     );
     assert.match(page1.json.notice, /nothing was written/);
+    assert.match(page1.json.warnings[0], /waits now: its full synchronization is queued/);
     assert.equal(page1.json.details.length, 1);
     assert.equal(page1.json.nextPage, 2);
     const page2 = await call({ mapping: 'CUSTOMER', direction: 'send', pageSize: 1, page: 2 });
@@ -262,6 +268,7 @@ test('POST /preview validates, pages the details and writes nothing; `kobling sy
     );
     assert.match(text.output, /Summary: CRM 2 modify/);
     assert.match(text.output, /Preview only: nothing was written/);
+    assert.match(text.output, /Warning: A regular run of CUSTOMER waits now/);
     const json = await runKobling(['sync', 'CUSTOMER', '--dry-run', '--json'], env);
     assert.equal(json.code, 0, json.output);
     assert.equal(JSON.parse(json.output).summary.crm.modify, 2);
@@ -291,6 +298,7 @@ test('POST /preview validates, pages the details and writes nothing; `kobling sy
       before,
       'neither the API, the CLI nor the page wrote anything',
     );
+    await fx.db.query("DELETE FROM integration.full_sync_lines WHERE mapping_name = 'CUSTOMER'");
   } finally {
     await server.close();
   }

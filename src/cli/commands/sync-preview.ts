@@ -1,8 +1,8 @@
+import { previewRun, type RunPreview } from '../../integration/preview-service.ts';
 import { openEngine } from '../../integration/sync-runtime.ts';
 import { AppError } from '../../shared/errors.ts';
 import type { TableMapping } from '../../sync/model.ts';
-import { previewMapping } from '../../sync/preview/preview.ts';
-import { countsLine, type Preview, type PreviewDetail } from '../../sync/preview/preview-model.ts';
+import { countsLine, type PreviewDetail } from '../../sync/preview/preview-model.ts';
 import { type CliEnv, printResult } from '../cli-context.ts';
 import type { Runtime } from '../runtime.ts';
 
@@ -36,13 +36,13 @@ export async function runSyncPreview(
   const { ctx } = rt;
   const engine = await openEngine({ db: ctx.db, config: ctx.config, logger: ctx.logger });
   if (!engine.ok) throw AppError.from(engine.error);
-  const preview = await previewMapping(engine.value, m, { full: opts.full ?? false });
+  const preview = await previewRun(engine.value, m, { full: opts.full ?? false });
   if (!preview.ok) throw AppError.from(preview.error);
   printResult(cli, opts.json, preview.value, renderPreview);
 }
 
 /** The diff: per pass the records a run would touch, then the counts and the notice. */
-export function renderPreview(p: Preview): string[] {
+export function renderPreview(p: RunPreview): string[] {
   const lines = [`Preview of ${p.mapping} (dry run)`];
   for (const pass of p.summary.passes) {
     const records = p.details.filter((d) => d.direction === pass.direction);
@@ -55,6 +55,7 @@ export function renderPreview(p: Preview): string[] {
     '',
     `Summary: CRM ${countsLine(p.summary.crm)}; ERP ${countsLine(p.summary.erp)}${p.summary.inbox > 0 ? `; conflict inbox ${p.summary.inbox} record(s)` : ''}`,
     p.notice,
+    ...p.warnings.map((w) => `Warning: ${w}`),
   );
   return lines;
 }

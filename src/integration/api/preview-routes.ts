@@ -3,8 +3,8 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../../app/context.ts';
 import type { PassDirection } from '../../sync/model.ts';
-import { previewMapping } from '../../sync/preview/preview.ts';
 import { pageOf } from '../../sync/preview/preview-model.ts';
+import { previewRun } from '../preview-service.ts';
 import { engineOrThrow, guids, mappingName, mappingOr404, must, PREFIX } from './shared.ts';
 
 const tags = ['integration: preview'];
@@ -51,11 +51,12 @@ export function registerPreviewRoutes(app: FastifyInstance, ctx: AppContext): vo
       const m = await mappingOr404(ctx, mapping);
       const engine = await engineOrThrow(ctx);
       const only = direction ? PASSES_OF[direction] : undefined;
-      const preview = must(await previewMapping(engine, m, { ...rest, ...(only ? { only } : {}) }));
+      const preview = must(await previewRun(engine, m, { ...rest, ...(only ? { only } : {}) }));
       const { items, nextPage } = pageOf(preview.details, page, pageSize);
       return {
         mapping: preview.mapping,
         notice: preview.notice,
+        warnings: preview.warnings,
         summary: preview.summary,
         details: items,
         page,

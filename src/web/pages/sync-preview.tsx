@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { previewRun } from '../../integration/preview-service.ts';
 import { openEngine } from '../../integration/sync-runtime.ts';
 import { AppError } from '../../shared/errors.ts';
 import { getMapping } from '../../sync/mappings/mapping-repo.ts';
-import { previewMapping } from '../../sync/preview/preview.ts';
 import { PREVIEW_ACTIONS, type PreviewDetail, pageOf } from '../../sync/preview/preview-model.ts';
 import { WarningBanner } from '../components/banner.tsx';
 import { Card, display } from '../components/card.tsx';
@@ -77,7 +77,7 @@ export function registerSyncPreviewPage(web: FastifyInstance, { ctx, auth }: Web
       const engine = await openEngine({ db: ctx.db, config: ctx.config, logger: ctx.logger });
       if (!engine.ok) throw AppError.from(engine.error);
       const full = q.full === 'true';
-      const preview = await previewMapping(engine.value, m, { full });
+      const preview = await previewRun(engine.value, m, { full });
       if (!preview.ok) throw AppError.from(preview.error);
       const p = preview.value;
       // Unchanged records are counted in the summary, not listed (unless fields go to the inbox).
@@ -96,6 +96,9 @@ export function registerSyncPreviewPage(web: FastifyInstance, { ctx, auth }: Web
             )}
           </p>
           <WarningBanner message={p.notice} />
+          {p.warnings.map((w) => (
+            <WarningBanner message={w} />
+          ))}
           <Card title="Summary">
             <table>
               <thead>

@@ -1,0 +1,27 @@
+import type { Result } from '../shared/result.ts';
+import type { EngineContext } from '../sync/engine/context.ts';
+import type { TableMapping } from '../sync/model.ts';
+import { type PreviewRequest, previewMapping } from '../sync/preview/preview.ts';
+import type { Preview } from '../sync/preview/preview-model.ts';
+import { HELD_MESSAGE, heldByFullSync } from './full-sync/full-sync-lines.ts';
+
+/** A preview with what stands in the way of the run it previews. */
+export interface RunPreview extends Preview {
+  /** E.g. a regular run is held while the mapping's full synchronization is queued or running. */
+  readonly warnings: readonly string[];
+}
+
+/** The preview of a mapping's run (API, CLI and web page), with warnings about when it runs. */
+export async function previewRun(
+  engine: EngineContext,
+  m: TableMapping,
+  req: PreviewRequest,
+): Promise<Result<RunPreview>> {
+  const preview = await previewMapping(engine, m, req);
+  if (!preview.ok) return preview;
+  const warnings =
+    !req.full && (await heldByFullSync(engine.db, m.name))
+      ? [`A regular run of ${m.name} waits now: ${HELD_MESSAGE}`]
+      : [];
+  return { ok: true, value: { ...preview.value, warnings } };
+}
