@@ -52,6 +52,9 @@ export interface JobView extends JobCounters {
   startedAt: Date;
   finishedAt: Date | null;
   message: string | null;
+  /** The job this one undid (an undo job), and the undo that undid this one, if any. */
+  undoOf: string | null;
+  undoneBy: string | null;
 }
 
 /** Synchronization jobs, newest first. */
@@ -61,8 +64,9 @@ export async function listJobs(
 ): Promise<JobView[]> {
   const r = await db.query<JobView>(
     `SELECT id, mapping_name AS mapping, direction, type, trigger, status, started_at AS "startedAt", finished_at AS "finishedAt",
-       ${COUNTER_COLUMNS}, message
-     FROM integration.sync_jobs WHERE ($1::text IS NULL OR mapping_name = $1) AND ($2::uuid IS NULL OR id = $2)
+       ${COUNTER_COLUMNS}, message, undo_of AS "undoOf",
+       (SELECT u.id FROM integration.sync_jobs u WHERE u.undo_of = j.id AND u.status <> 'failed' LIMIT 1) AS "undoneBy"
+     FROM integration.sync_jobs j WHERE ($1::text IS NULL OR mapping_name = $1) AND ($2::uuid IS NULL OR id = $2)
      ORDER BY started_at DESC LIMIT $3 OFFSET $4`,
     [f.mapping ?? null, f.id ?? null, f.top, f.skip],
   );

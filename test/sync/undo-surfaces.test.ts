@@ -113,6 +113,10 @@ test('API: preview and undo of a job; 404 for an unknown job, 409 for one still 
     const done = await call(`/jobs/${id}/undo`, admin);
     assert.equal(done.status, 200, done.text);
     assert.match(done.json.undoJobId, /^[0-9a-f-]{36}$/);
+    const shown = await fetch(`${server.baseUrl}/api/integration/v1/jobs/${id}`, {
+      headers: { authorization: `Bearer ${admin}` },
+    });
+    assert.equal(((await shown.json()) as { undoneBy: string }).undoneBy, done.json.undoJobId);
     assert.equal(done.json.counters.modified, 1);
     assert.equal((await cities([modifiedIds[49]!])).get(modifiedIds[49]!), 'Bergen');
   } finally {
@@ -214,6 +218,11 @@ test('web: the job page links to the undo preview; an admin confirms the undo th
     assert.equal(done.status, 200, html);
     assert.match(html, /Undone by job [0-9a-f-]{36}: 1 modified/);
     assert.equal((await cities([modifiedIds[69]!])).get(modifiedIds[69]!), 'Bergen');
+    const undoneJob = /Undone by job ([0-9a-f-]{36})/.exec(html)![1]!;
+    const jobAfter = await page(`/integration/log/${id}`);
+    assert.match(jobAfter.html, new RegExp(`Undone by job ${undoneJob}`));
+    assert.doesNotMatch(jobAfter.html, /Undo this job/, 'offered no more once undone');
+    assert.match((await page(`/integration/log/${undoneJob}`)).html, /The job this undid/);
     const again = await page(`/integration/log/${id}/undo`);
     assert.match(again.html, /This job cannot be undone[\s\S]*already been undone/);
   } finally {

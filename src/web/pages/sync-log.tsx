@@ -133,7 +133,25 @@ export function registerSyncLogPages(web: FastifyInstance, { ctx, auth }: WebDep
           <a href={`/integration/log?mapping=${encodeURIComponent(job.mapping)}`}>
             ← Synchronization log
           </a>
-          {job.status !== 'running' && canWrite(view.user) ? (
+          {job.undoOf ? (
+            <>
+              {' · '}
+              <a href={`/integration/log/${job.undoOf}`}>The job this undid</a>
+            </>
+          ) : (
+            ''
+          )}
+          {job.undoneBy ? (
+            <>
+              {' · '}
+              <a href={`/integration/log/${job.undoneBy}`} safe>
+                Undone by job {job.undoneBy}
+              </a>
+            </>
+          ) : (
+            ''
+          )}
+          {job.status !== 'running' && !job.undoneBy && canWrite(view.user) ? (
             <>
               {' · '}
               <a href={`/integration/log/${job.id}/undo`}>Undo this job…</a>
