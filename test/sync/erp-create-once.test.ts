@@ -3,6 +3,7 @@ import { after, before, test } from 'node:test';
 import type { EngineContext } from '../../src/sync/engine/context.ts';
 import { runMapping } from '../../src/sync/engine/run-mapping.ts';
 import type { ErpPort } from '../../src/sync/ports.ts';
+import { createInErp } from '../../src/sync/service/create-in.ts';
 import { synchronizeNow } from '../../src/sync/service/synchronize-now.ts';
 import { type SyncFixture, startSyncFixture } from './sync-fixture.ts';
 
@@ -116,4 +117,22 @@ test('a refused ERP create leaves no pending coupling behind', async () => {
     r.value.id,
   ]);
   assert.equal(left.rows.length, 0);
+});
+
+test('"Create customer" on an account whose create was interrupted settles it with the chosen id', async () => {
+  const [crmId] = await accounts('Interrupted', 1);
+  const m = fx.mapping('CUSTOMER');
+  const [killed] = await runMapping({ ...fx.ctx, erp: dyingErp(1, 'after') }, m, {
+    crmIds: [crmId!],
+  });
+  assert.equal(killed!.status, 'failed');
+  const chosen = await fx.db.query<{ erp_id: string }>(
+    "SELECT erp_id FROM integration.couplings WHERE crm_id = $1 AND state = 'pending'",
+    [crmId],
+  );
+  assert.equal(chosen.rows.length, 1);
+  const report = await createInErp(fx.ctx, m, [crmId!]);
+  assert.deepEqual(report.failed, []);
+  assert.deepEqual(report.created, [{ erpId: chosen.rows[0]!.erp_id, crmId }]);
+  await assertExactlyOnce('Interrupted', [crmId!]);
 });

@@ -63,7 +63,8 @@ export async function resolvePendingCreates(
  * before the create. The ERP row with that id exists → coupled with its change sequence (the CRM
  * side counts as not synchronized yet: the CRM row, still before the watermark, is compared again);
  * it does not → the coupling fails in the CRM → ERP direction, so this pass's retry set creates it
- * with the same id. A skipped coupling stays as it is.
+ * with the same id (a skipped one waits to be restored). A create that landed is coupled even when
+ * its coupling is skipped: the row exists, and creating it again could only fail.
  */
 export async function resolvePendingErpCreates(
   ctx: EngineContext,
@@ -73,7 +74,7 @@ export async function resolvePendingErpCreates(
 ): Promise<void> {
   const pending = await ctx.db.query<{ id: string; erp_id: string }>(
     `SELECT id, erp_id FROM integration.couplings
-     WHERE mapping_name = $1 AND state = 'pending' AND pending_side = 'erp' AND NOT skipped
+     WHERE mapping_name = $1 AND state = 'pending' AND pending_side = 'erp'
      ORDER BY created_at, id`,
     [m.name],
   );
@@ -96,7 +97,7 @@ export async function resolvePendingErpCreates(
     if (missing.length > 0) {
       await ctx.db.query(
         `UPDATE integration.couplings SET last_result_to_erp = 'Failure', updated_at = now()
-         WHERE id = ANY($1::uuid[])`,
+         WHERE id = ANY($1::uuid[]) AND NOT skipped`,
         [missing],
       );
     }

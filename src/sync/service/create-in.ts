@@ -4,6 +4,7 @@ import {
   deleteCoupling,
 } from '../couplings/coupling-repo.ts';
 import type { EngineContext } from '../engine/context.ts';
+import { awaitsCreate } from '../engine/plan-records.ts';
 import { type PassReport, runMapping } from '../engine/run-mapping.ts';
 import type { TableMapping } from '../model.ts';
 
@@ -72,6 +73,9 @@ export async function createInErp(
   );
   const alreadyCoupled: string[] = [];
   for (const c of existing.values()) {
+    // An interrupted create keeps its chosen ERP id: the run below settles it (couples the row
+    // that landed, or creates it with that id).
+    if (awaitsCreate(c, 'erp')) continue;
     if (erpRows.has(c.erpId)) alreadyCoupled.push(c.crmId);
     else await deleteCoupling(ctx.db, c.id);
   }
