@@ -4,6 +4,7 @@ import {
   type ConflictEntry,
   conflictsByIds,
   countConflicts,
+  dueConflicts,
   listConflicts,
 } from '../sync/conflicts/conflict-repo.ts';
 import type { Paging } from '../sync/queries.ts';
@@ -27,12 +28,35 @@ export interface InboxPage {
   readonly value: readonly ConflictEntry[];
 }
 
+/**
+ * Ages out the overdue entries of every mapping whose lock is free now (ageing marks couplings
+ * failed and skipped, like any writer of a mapping's couplings it holds the lock); a mapping being
+ * synchronized is left for the next call. Run by the scheduler every minute and when the inbox is
+ * read. Returns how many aged out.
+ */
+export async function ageOutDue(deps: SyncDeps): Promise<number> {
+  const now = (deps.clock ?? systemClock).now();
+  let aged = 0;
+  for (const mapping of new Set((await dueConflicts(deps.db, now)).map((d) => d.mapping))) {
+    const r = await withMappingLock(
+      deps.db,
+      mapping,
+      () => ageOutConflicts(deps.db, now, mapping),
+      {
+        waitMs: LOCK_WAIT.none,
+      },
+    );
+    if (r.ok) aged += r.value;
+  }
+  return aged;
+}
+
 /** Open entries of one mapping or all, oldest first, after ageing out the overdue ones. */
 export async function conflictInbox(
   deps: SyncDeps,
   f: { mapping?: string } & Paging,
 ): Promise<InboxPage> {
-  const agedOut = await ageOutConflicts(deps.db, (deps.clock ?? systemClock).now());
+  const agedOut = await ageOutDue(deps);
   const [total, value] = await Promise.all([countConflicts(deps.db, f), listConflicts(deps.db, f)]);
   return { total, agedOut, value };
 }
@@ -85,7 +109,7 @@ export async function resolveMany(
     if (unknown.length > 0)
       return failure('conflict_not_found', `No conflict-inbox entry ${unknown.join(', ')}`);
   } else {
-    await ageOutConflicts(deps.db, (deps.clock ?? systemClock).now());
+    await ageOutDue(deps);
     entries = await listConflicts(deps.db, { mapping: target.mapping, top: BULK_LIMIT, skip: 0 });
     if (entries.length === 0)
       return failure('conflict_not_found', `Mapping ${target.mapping} has no open conflicts`);

@@ -6,6 +6,7 @@ import { type PassReport, runMapping } from '../sync/engine/run-mapping.ts';
 import { getMapping, listMappings } from '../sync/mappings/mapping-repo.ts';
 import type { PassDirection } from '../sync/model.ts';
 import { adhocJob, recoverDeadAdhocJobs } from './adhoc-jobs.ts';
+import { ageOutDue } from './conflict-service.ts';
 import { HELD_MESSAGE, heldByFullSync, mappingsInFullSync } from './full-sync/full-sync-lines.ts';
 import { advance as advanceFullSync } from './full-sync/full-sync-service.ts';
 import { ITEM_AVAILABILITY_TRIGGER, updateItemAvailability } from './item-availability.ts';
@@ -208,6 +209,8 @@ export function syncJobs(deps: SyncDeps, boss: PgBoss | undefined): JobDefinitio
         await advanceFullSync(deps, boss);
         await scheduleDueJobs(deps.db, deps.clock ?? systemClock, boss);
         await updateItemAvailabilityWhenDue(deps);
+        // Conflict-inbox entries nobody resolved in time become failed records.
+        await ageOutDue(deps);
       },
     },
   ];

@@ -240,3 +240,22 @@ test('kobling conflicts lists the inbox and resolves with a typed value or in bu
   assert.match(empty.output, /conflict_not_found/);
   assert.match((await runKobling(['conflicts'], env)).output, /The conflict inbox is empty/);
 });
+
+test('reading the inbox ages out entries past the expiry into skipped records', async () => {
+  const c = customers[1]!;
+  await fx.db.query("UPDATE erp.customers SET phone_number = '+47 04' WHERE id = $1", [c.erpId]);
+  assert.ok((await fx.user.update('accounts', c.crmId, { telephone1: '+47 05' })).ok);
+  await runMapping(fx.ctx, fx.mapping('CUSTOMER'));
+  assert.equal((await call('GET', '/conflicts', reader)).json.total, 1);
+  // The mapping's expiry is 24 hours now (set above): an entry detected 25 hours ago is overdue.
+  await fx.db.query(
+    "UPDATE integration.conflicts SET detected_at = now() - interval '25 hours' WHERE state = 'open'",
+  );
+  const read = await call('GET', '/conflicts', reader);
+  assert.equal(read.json.agedOut, 1);
+  assert.equal(read.json.total, 0);
+  const skipped = await call('GET', '/skipped?mapping=CUSTOMER', reader);
+  const row = skipped.json.value.find((s: { erpId: string }) => s.erpId === c.erpId);
+  assert.ok(row, skipped.text);
+  assert.match(row.lastErrorToCrm, /telephone1 .* was not resolved in time/);
+});

@@ -14,17 +14,17 @@ export const agedOutMessage = (e: { erpField: string; crmField: string; mapping:
  * run lets one side win by default). Its coupling forgets its synchronized versions: a *Retry*
  * then sees both sides changed and asks again. Returns how many aged out.
  */
-export async function ageOutConflicts(db: Queryable, now: Date): Promise<number> {
-  const due = await dueConflicts(db, now);
+export async function ageOutConflicts(db: Queryable, now: Date, mapping?: string): Promise<number> {
+  const due = (await dueConflicts(db, now)).filter((d) => !mapping || d.mapping === mapping);
   let aged = 0;
-  for (const mapping of new Set(due.map((d) => d.mapping))) {
-    const entries = due.filter((d) => d.mapping === mapping);
-    const jobId = await beginJob(db, mapping, 'ToIntegrationTable', 'conflictAgeOut');
+  for (const name of new Set(due.map((d) => d.mapping))) {
+    const entries = due.filter((d) => d.mapping === name);
+    const jobId = await beginJob(db, name, 'ToIntegrationTable', 'conflictAgeOut');
     const counters = emptyCounters();
     for (const e of entries) {
       if (!(await transitionConflict(db, e.id, 'aged_out', now))) continue;
       const message = agedOutMessage(e);
-      await logRecordError(db, jobId, mapping, 'ToIntegrationTable', {
+      await logRecordError(db, jobId, name, 'ToIntegrationTable', {
         erpTable: e.erpTable,
         erpId: e.erpId,
         crmEntity: e.crmEntity,
