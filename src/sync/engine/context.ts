@@ -16,6 +16,8 @@ export interface EngineContext {
   readonly mappings: ReadonlyMap<string, TableMapping>;
   /** Records per chunk: one CRM `$batch` and one round of coupling queries per chunk. */
   readonly chunkSize?: number;
+  /** Chunks of the ERP → CRM pass whose `$batch` may be in flight at once (default 3; 1: one by one). */
+  readonly chunksInFlight?: number;
   /** What some CRM tables need around a create, beyond field pairs; by CRM table. */
   readonly extensions?: Readonly<Record<string, CrmInsertExtension>>;
   /** Called after each chunk with the counters so far (progress bars, live job counters). */

@@ -7,7 +7,7 @@ import {
 } from '../couplings/coupling-repo.ts';
 import { passFailed, type SyncFailure, syncFailure } from '../errors.ts';
 import { getWatermarks, setWatermark } from '../mappings/mapping-repo.ts';
-import { type Coupling, emptyCounters } from '../model.ts';
+import { type Coupling, emptyCounters, type TableMapping } from '../model.ts';
 import { type CrmRecord, type CrmWrite, ERP_INTEGRATION_ACTOR, type ErpRecord } from '../ports.ts';
 import { settleAsk } from './ask-settle.ts';
 import type { CrmInsert, PassRunner, RecordFailure, RunOptions } from './context.ts';
@@ -15,6 +15,7 @@ import type { LookupTranslator } from './field-transfer.ts';
 import { recordWrites, saveProgress, type WriteRecord } from './job-log.ts';
 import { couplingLookups } from './lookups.ts';
 import { resolvePendingCreates } from './pending-creates.ts';
+import { chunkPipeline } from './pipeline.ts';
 import {
   awaitsCreate,
   countSettled,
@@ -44,62 +45,87 @@ export const runToCrmPass: PassRunner = async (ctx, m, jobId, opts) => {
   const size = ctx.chunkSize ?? 1000;
   const lookups = couplingLookups(ctx.db, ctx.erp, ctx.crm, ctx.mappings);
   const seen = new Set<string>();
-  const process = async (rows: ErpRecord[]) => {
+  const chunks = chunkPipeline(ctx.chunksInFlight ?? DEFAULT_CHUNKS_IN_FLIGHT);
+  // Read and planned in order; sent while the next chunk is read; the watermark follows in order.
+  const process = async (rows: readonly ErpRecord[], after?: () => Promise<void>) => {
     const fresh = rows.filter((r) => !seen.has(r.id));
     for (const r of fresh) seen.add(r.id);
-    if (fresh.length > 0) await processChunk(job, opts, lookups, fresh);
-    await saveProgress(ctx.db, jobId, counters);
-    ctx.onProgress?.(counters, seen.size, undefined);
+    const send = fresh.length > 0 ? await processChunk(job, opts, lookups, fresh) : undefined;
+    const done = seen.size;
+    await chunks.add(
+      async () => send?.(),
+      async () => {
+        await after?.();
+        await saveProgress(ctx.db, jobId, counters);
+        ctx.onProgress?.(counters, done, undefined);
+      },
+    );
   };
 
   // Creates a killed or interrupted run left pending are settled before anything else.
   await resolvePendingCreates(ctx, m, jobId, counters);
-  if (opts.erpIds) {
-    for (let i = 0; i < opts.erpIds.length; i += size) {
-      const found = await ctx.erp.get(m.erpTable, opts.erpIds.slice(i, i + size));
+  try {
+    if (opts.erpIds) {
+      for (let i = 0; i < opts.erpIds.length; i += size) {
+        const found = await ctx.erp.get(m.erpTable, opts.erpIds.slice(i, i + size));
+        await process([...found.values()]);
+      }
+      return counters;
+    }
+    const cap = await ctx.erp.currentSeq();
+    const retry = await retrySet(ctx.db, m.name, 'ToIntegrationTable');
+    for (let i = 0; i < retry.length; i += size) {
+      const found = await ctx.erp.get(
+        m.erpTable,
+        retry.slice(i, i + size).map((c) => c.erpId),
+      );
       await process([...found.values()]);
     }
+    // Pages of the ERP change feed up to the cap read above; the watermark follows the feed's own
+    // position (a page can end in deletions only), never beyond the cap.
+    let after = (await getWatermarks(ctx.db, m.name)).erp;
+    for (;;) {
+      const page = await ctx.erp.changedSince(m.erpTable, after, size);
+      const rows = page.records.filter((r) => r.changeSeq <= cap);
+      after = Math.min(page.nextSeq, cap);
+      const position = after;
+      await process(
+        rows.filter((r) => r.modifiedBy !== ERP_INTEGRATION_ACTOR || opts.force),
+        () => setWatermark(ctx.db, m.name, 'erp', position),
+      );
+      if (!page.more || rows.length < page.records.length) break;
+    }
     return counters;
+  } finally {
+    await chunks.drain();
   }
-  const cap = await ctx.erp.currentSeq();
-  const retry = await retrySet(ctx.db, m.name, 'ToIntegrationTable');
-  for (let i = 0; i < retry.length; i += size) {
-    const found = await ctx.erp.get(
-      m.erpTable,
-      retry.slice(i, i + size).map((c) => c.erpId),
-    );
-    await process([...found.values()]);
-  }
-  // Pages of the ERP change feed up to the cap read above; the watermark follows the feed's own
-  // position (a page can end in deletions only), never beyond the cap.
-  let after = (await getWatermarks(ctx.db, m.name)).erp;
-  for (;;) {
-    const page = await ctx.erp.changedSince(m.erpTable, after, size);
-    const rows = page.records.filter((r) => r.changeSeq <= cap);
-    if (rows.length > 0)
-      await process(rows.filter((r) => r.modifiedBy !== ERP_INTEGRATION_ACTOR || opts.force));
-    after = Math.min(page.nextSeq, cap);
-    await setWatermark(ctx.db, m.name, 'erp', after);
-    if (!page.more || rows.length < page.records.length) break;
-  }
-  return counters;
 };
 
-/** Reads a chunk, plans it, and sends its writes to the CRM in one `$batch`. */
+/** `$batch` requests of a pass in flight at once (the next chunk is read and planned meanwhile). */
+export const DEFAULT_CHUNKS_IN_FLIGHT = 3;
+
+/**
+ * Reads a chunk and plans it, and does what must precede its `$batch` (see `prepareWrites`);
+ * answers the step that sends the `$batch` and books its results.
+ */
 async function processChunk(
   job: PassJob,
   opts: RunOptions,
   lookups: LookupTranslator,
   rows: ErpRecord[],
-): Promise<void> {
+): Promise<() => Promise<void>> {
   const { ctx, m } = job;
   const records = await readToCrmChunk(ctx, m, rows);
   // Needed only to tell echoes when the CRM side can change too.
   const who = m.direction === 'Bidirectional' ? await ctx.crm.integrationUserId() : undefined;
   const destinationActor = who?.ok ? who.value : undefined;
   const plans = await planChunk({ m, pass: job.pass, opts, lookups, destinationActor }, records);
-  await writeToCrm(job, plans);
-  await settleAsk(job, plans);
+  const send = await prepareWrites(job, plans);
+  // The `ask` policy's inbox and write-backs follow the chunk's own writes.
+  return async () => {
+    await send();
+    await settleAsk(job, plans);
+  };
 }
 
 /** The in-scope ERP rows of a chunk with their couplings and coupled CRM rows (one CRM read). */
@@ -117,12 +143,13 @@ export const readToCrmChunk: ChunkReader<ErpRecord, CrmRecord> = (ctx, m, rows) 
 
 /**
  * Carries out a chunk's plans: deletion conflicts' couplings go first, creates get their pending
- * couplings, then all creates and updates go to the CRM in one `$batch`.
+ * couplings, and failures are logged — all before this answers; the step it answers sends the
+ * creates and updates to the CRM in one `$batch` and books the results.
  */
-async function writeToCrm(
+async function prepareWrites(
   job: PassJob,
   plans: readonly RecordPlan<ErpRecord, CrmRecord>[],
-): Promise<void> {
+): Promise<() => Promise<void>> {
   const { ctx, m, jobId, counters } = job;
   const fail = (row: ErpRecord, coupling: Coupling | undefined, failure: SyncFailure) =>
     failRecord(job, { erpId: row.id, crmId: coupling?.crmId ?? null }, coupling, failure);
@@ -185,21 +212,30 @@ async function writeToCrm(
     }
   }
   const extension = ctx.extensions?.[m.crmEntity];
-  const inserts = (rows: readonly PlannedWrite[]): CrmInsert[] =>
-    rows.map((c) => ({ mapping: m, erp: c.row, crmId: c.coupling.crmId, values: c.write.values }));
   const refused = failuresById(
-    creates.length ? await extension?.beforeInsert?.(inserts(creates)) : [],
+    creates.length ? await extension?.beforeInsert?.(crmInserts(m, creates)) : [],
   );
   for (const c of creates) {
     const message = refused.get(c.row.id);
     if (message) await fail(c.row, c.coupling, syncFailure('crm_write_refused', message));
   }
   const planned = [...updates, ...creates.filter((c) => !refused.has(c.row.id))];
-  if (planned.length === 0) {
-    await markSyncedMany(ctx.db, 'ToIntegrationTable', jobId, synced);
-    return;
-  }
+  if (planned.length === 0)
+    return () => markSyncedMany(ctx.db, 'ToIntegrationTable', jobId, synced);
+  return () => sendWrites(job, planned, creates, synced);
+}
 
+/** Sends a chunk's planned writes in one `$batch`, then books what each one did. */
+async function sendWrites(
+  job: PassJob,
+  planned: readonly PlannedWrite[],
+  creates: readonly PlannedWrite[],
+  synced: { id: string; erpSeq: number | null; crmVersion: number | null }[],
+): Promise<void> {
+  const { ctx, m, jobId, counters } = job;
+  const fail = (row: ErpRecord, coupling: Coupling | undefined, failure: SyncFailure) =>
+    failRecord(job, { erpId: row.id, crmId: coupling?.crmId ?? null }, coupling, failure);
+  const extension = ctx.extensions?.[m.crmEntity];
   const results = await ctx.crm.write(planned.map((p) => p.write));
   // The CRM gone is no record's fault: the pass stops (its records are not failed, so an outage
   // never makes them skipped), and the next run settles the creates left pending.
@@ -238,13 +274,16 @@ async function writeToCrm(
   const created = new Set(history.filter((h) => h.action === 'insert').map((h) => h.recordId));
   const done = creates.filter((c) => created.has(c.coupling.crmId));
   if (done.length > 0 && extension?.afterInsert) {
-    const after = failuresById(await extension.afterInsert(inserts(done)));
+    const after = failuresById(await extension.afterInsert(crmInserts(m, done)));
     for (const c of done) {
       const message = after.get(c.row.id);
       if (message) await fail(c.row, c.coupling, syncFailure('crm_write_refused', message));
     }
   }
 }
+
+const crmInserts = (m: TableMapping, rows: readonly PlannedWrite[]): CrmInsert[] =>
+  rows.map((c) => ({ mapping: m, erp: c.row, crmId: c.coupling.crmId, values: c.write.values }));
 
 const failuresById = (list: readonly RecordFailure[] | undefined) =>
   new Map((list ?? []).map((f) => [f.erpId, f.message]));
