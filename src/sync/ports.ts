@@ -50,6 +50,8 @@ export interface ErpPort {
     value: unknown,
     caseSensitive?: boolean,
   ): Promise<ErpRecord[]>;
+  /** Rows whose `field` is one of `values` (case-sensitive): many lookups in one read. */
+  findMany(table: string, field: string, values: readonly unknown[]): Promise<ErpRecord[]>;
   /**
    * Inserts a row as the integration user, with the id `id` when given (the engine chooses and
    * records it first, so the create happens exactly once); the result carries the stored row.

@@ -87,6 +87,27 @@ const unitGroups: EntityDef = {
   writable: false,
 };
 
+/** `<number>|<unit code>` keys of `$1` split at their last '|'. */
+const splitKeys = `SELECT left(v, length(v) - strpos(reverse(v), '|')), right(v, strpos(reverse(v), '|') - 1)
+   FROM unnest($1::text[]) v`;
+
+/**
+ * Index-friendly conditions that narrow the rows a lookup by a computed field must check, for the
+ * values looked for (`$1`, a text array): without them every lookup computes the field for the
+ * whole table (a full synchronization of contacts read every customer once per contact). The
+ * field's own value is still compared after them, so they only need to keep every match.
+ */
+export const computedFinders: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  customers: {
+    companyContactNumber: `t.number IN (SELECT k.customer_number FROM erp.contacts k WHERE k.number = ANY($1::text[]))`,
+  },
+  unitGroups: {
+    code: `t.source_number IN (SELECT substr(v, 5) FROM unnest($1::text[]) v UNION ALL SELECT substr(v, 9) FROM unnest($1::text[]) v)`,
+  },
+  itemUnitsOfMeasure: { key: `(t.item_number, t.code) IN (${splitKeys})` },
+  resourceUnitsOfMeasure: { key: `(t.resource_number, t.code) IN (${splitKeys})` },
+};
+
 /** The entity's fields with the extra ones added (an extra field replaces one of the same name). */
 function withExtra(fields: readonly FieldDef[], more: readonly FieldDef[]): FieldDef[] {
   const names = new Set(more.map((x) => x.name));

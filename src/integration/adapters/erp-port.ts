@@ -5,7 +5,7 @@ import { createRecord, deleteRecord, updateRecord } from '../../erp/records/reco
 import { atomic } from '../../erp/records/transactions.ts';
 import { failure, ok, type Result } from '../../shared/result.ts';
 import { ERP_INTEGRATION_ACTOR, type ErpPort, type ErpRecord } from '../../sync/ports.ts';
-import { integrationEntities } from './erp-integration-entities.ts';
+import { computedFinders, integrationEntities } from './erp-integration-entities.ts';
 
 interface Row {
   id: string;
@@ -73,19 +73,17 @@ export function erpPort(db: Db): ErpPort {
       return new Map(r.rows.map((row) => [row.id, toRecord(e, row)]));
     },
     async findBy(table, field, value, caseSensitive = false) {
+      if (caseSensitive || typeof value !== 'string') return findMany(table, field, [value], 10);
       const e = def(table);
       const f = readable(e).find((x) => x.name === field);
       if (!f) return [];
-      const cond =
-        caseSensitive || typeof value !== 'string'
-          ? `${f.sql}::text = $1`
-          : `lower(${f.sql}::text) = lower($1)`;
       const r = await db.query<Row>(
-        `SELECT ${selectList(e)} FROM ${e.table} t WHERE ${where(e, cond)} LIMIT 10`,
+        `SELECT ${selectList(e)} FROM ${e.table} t WHERE ${where(e, `lower(${f.sql}::text) = lower($1)`)} LIMIT 10`,
         [String(value)],
       );
       return r.rows.map((row) => toRecord(e, row));
     },
+    findMany: (table, field, values) => findMany(table, field, values),
     insert: (table, values, id) => write(def(table), undefined, id ? { ...values, id } : values),
     update: (table, id, values) => write(def(table), id, values),
     fields: (table) => {
@@ -108,6 +106,25 @@ export function erpPort(db: Db): ErpPort {
       return deactivate ? { deletable, deactivate } : { deletable };
     },
   };
+
+  /** Rows whose `field` is one of `values` (compared as text, case-sensitive). */
+  async function findMany(
+    table: string,
+    field: string,
+    values: readonly unknown[],
+    limit?: number,
+  ): Promise<ErpRecord[]> {
+    const e = def(table);
+    const f = readable(e).find((x) => x.name === field);
+    if (!f || values.length === 0) return [];
+    const exact = `${f.sql}::text = ANY($1::text[])`;
+    const narrow = computedFinders[table]?.[field];
+    const r = await db.query<Row>(
+      `SELECT ${selectList(e)} FROM ${e.table} t WHERE ${where(e, narrow ? `${narrow} AND ${exact}` : exact)}${limit ? ` LIMIT ${limit}` : ''}`,
+      [values.map(String)],
+    );
+    return r.rows.map((row) => toRecord(e, row));
+  }
 
   /**
    * Writes through the ERP's own create/update (its validation, number series and checks apply,

@@ -12,6 +12,12 @@ export interface LookupTranslator {
     value: unknown,
     pass: PassDirection,
   ): Promise<Result<unknown, SyncFailure>>;
+  /** Prepares the lookups of many source rows (their values) at once, before they are translated. */
+  warm?(
+    m: TableMapping,
+    pass: PassDirection,
+    sources: readonly Readonly<Record<string, unknown>>[],
+  ): Promise<void>;
 }
 
 export interface TransferOutcome {

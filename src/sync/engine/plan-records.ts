@@ -91,6 +91,11 @@ export async function planChunk<S extends SideRecord, D extends SideRecord>(
   records: readonly PassRecord<S, D>[],
 ): Promise<RecordPlan<S, D>[]> {
   const plans: RecordPlan<S, D>[] = [];
+  await settings.lookups.warm?.(
+    settings.m,
+    settings.pass,
+    records.map((r) => r.source.values),
+  );
   for (const r of records) plans.push(await planRecord(settings, r));
   return plans;
 }
