@@ -52,7 +52,8 @@ export function planBatches(
   const labelled = new Map<string, number[]>();
   let run: number[] | undefined;
   operations.forEach((op, index) => {
-    const label = op.kind === 'retrieve' ? undefined : op.changeSet;
+    const read = op.kind === 'retrieve' || op.kind === 'query';
+    const label = read ? undefined : op.changeSet;
     if (label !== undefined) {
       const existing = labelled.get(label);
       if (existing) existing.push(index);
@@ -63,7 +64,7 @@ export function planBatches(
       }
       return;
     }
-    if (op.kind === 'retrieve' || !size || size <= 1) {
+    if (read || !size || size <= 1) {
       run = undefined;
       items.push({ kind: 'single', index });
       return;

@@ -43,11 +43,36 @@ export async function trackChanges<T = DataverseRecord>(
   entitySet: string,
   options: TrackChangesOptions = {},
 ): Promise<Result<ChangeSet<T>, DataverseError>> {
+  const changed: T[] = [];
+  const deleted: string[] = [];
+  for await (const page of trackChangePages<T>(pipeline, entitySet, options)) {
+    if (!page.ok) return page;
+    changed.push(...page.value.changed);
+    deleted.push(...page.value.deleted);
+    if (page.value.deltaLink) return ok({ changed, deleted, deltaLink: page.value.deltaLink });
+  }
+  return fail(dataverseError('invalid_response', `${entitySet}: change tracking ended early`));
+}
+
+/** One page of a change-tracking read; the last one carries the delta link. */
+export interface ChangePage<T> {
+  readonly changed: T[];
+  readonly deleted: string[];
+  readonly deltaLink?: string;
+}
+
+/**
+ * `trackChanges` one page at a time, so a caller holds one page (a snapshot of a large table need
+ * never be in memory at once). Ends after the page with the delta link, or after a failure.
+ */
+export async function* trackChangePages<T = DataverseRecord>(
+  pipeline: HttpPipeline,
+  entitySet: string,
+  options: TrackChangesOptions = {},
+): AsyncGenerator<Result<ChangePage<T>, DataverseError>> {
   const prefer = `odata.track-changes,odata.maxpagesize=${options.pageSize ?? 5000}`;
   let path: string | undefined =
     options.deltaLink ?? entitySet + buildQueryString({ select: options.select });
-  const changed: T[] = [];
-  const deleted: string[] = [];
   while (path) {
     const sent = await pipeline.send({
       operation: 'trackChanges',
@@ -56,23 +81,26 @@ export async function trackChanges<T = DataverseRecord>(
       headers: { Prefer: prefer },
       retryClass: 'idempotent',
     });
-    if (!sent.ok) return sent;
+    if (!sent.ok) return yield sent;
     const json = parseJson(sent.value.body);
-    if (!json.ok) return json;
+    if (!json.ok) return yield json;
     const body = json.value ?? {};
     const rows = Array.isArray(body.value) ? (body.value as DataverseRecord[]) : [];
+    const changed: T[] = [];
+    const deleted: string[] = [];
     for (const row of rows) {
       const id = deletedIdOf(row);
       if (id) deleted.push(id);
       else changed.push(row as T);
     }
     const deltaLink = body['@odata.deltaLink'];
-    if (typeof deltaLink === 'string') return ok({ changed, deleted, deltaLink });
+    if (typeof deltaLink === 'string') return yield ok({ changed, deleted, deltaLink });
+    yield ok({ changed, deleted });
     const next = body['@odata.nextLink'];
     if (typeof next !== 'string') break;
     path = next;
   }
-  return fail(
+  yield fail(
     dataverseError(
       'invalid_response',
       `${entitySet}: change tracking answer without @odata.deltaLink`,

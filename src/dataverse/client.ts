@@ -6,6 +6,7 @@ import {
   type ChangeSet,
   peekChanges,
   type TrackChangesOptions,
+  trackChangePages,
   trackChanges,
 } from './change-tracking.ts';
 import { type DataverseError, dataverseError } from './errors.ts';
@@ -376,6 +377,11 @@ export class DataverseClient {
     options: TrackChangesOptions = {},
   ): Res<ChangeSet<T>> {
     return trackChanges<T>(this.#pipeline, entitySet, options);
+  }
+
+  /** `trackChanges` page by page (see trackChangePages). */
+  trackChangePages<T = DataverseRecord>(entitySet: string, options: TrackChangesOptions = {}) {
+    return trackChangePages<T>(this.#pipeline, entitySet, options);
   }
 
   /** One cheap request: has anything changed since `deltaLink`? (The link is not consumed.) */

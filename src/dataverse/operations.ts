@@ -52,6 +52,16 @@ export type DataverseOperation =
       readonly select?: readonly string[];
       readonly expand?: string | Readonly<Record<string, ExpandOptions | true>>;
     }
+  | {
+      /**
+       * A read of the rows matching a filter (one page). In a `$batch` its URL is in the body, so
+       * a long `In(...)` filter fits where a GET's URL would be too long.
+       */
+      readonly kind: 'query';
+      readonly entitySet: string;
+      readonly filter: string;
+      readonly select?: readonly string[];
+    }
   | (InChangeSet & {
       readonly kind: 'action';
       readonly name: string;
@@ -186,6 +196,14 @@ export function toRequest(
         primaryKey: primaryKeyOf(op.entitySet),
       });
     }
+    case 'query':
+      return ok({
+        operation: 'query',
+        method: 'GET',
+        path: op.entitySet + buildQueryString({ select: op.select, filter: op.filter }),
+        headers: {},
+        retryClass: 'idempotent',
+      });
     case 'action': {
       let path = op.name;
       if (op.bound) {

@@ -117,9 +117,23 @@ export interface CrmChanges {
   readonly nextWatermark: string;
 }
 
+/** One page of an entity's changes, slim: each row's id, version and last modifier, no values. */
+export interface CrmChangePage {
+  readonly rows: readonly CrmRecord[];
+  readonly deletedIds: readonly string[];
+  /** On the last page: where the next run continues. */
+  readonly nextWatermark?: string;
+}
+
 export interface CrmPort {
   /** Changes of an entity since `watermark` (everything when null), following all pages. */
   changes(entity: string, watermark: string | null): Promise<Result<CrmChanges>>;
+  /**
+   * The changes page by page, each row slim (read the rows that matter with `get`): a snapshot of
+   * a large table is never held at once, and echoes are dropped without reading their values.
+   * Ends after the page with the watermark, or with a failure.
+   */
+  changePages(entity: string, watermark: string | null): AsyncIterable<Result<CrmChangePage>>;
   get(entity: string, ids: readonly string[]): Promise<Result<Map<string, CrmRecord>>>;
   /** Rows matching every condition (for match-based coupling and name lookups). */
   find(

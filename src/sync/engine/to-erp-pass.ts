@@ -65,7 +65,7 @@ export const runToErpPass: PassRunner = async (ctx, m, jobId, opts) => {
       await settleAsk(job, plans);
       done += Math.min(size, rows.length - i);
       await saveProgress(ctx.db, jobId, counters);
-      ctx.onProgress?.(counters, done, rows.length);
+      ctx.onProgress?.(counters, done, undefined);
     }
   };
 
@@ -85,18 +85,31 @@ export const runToErpPass: PassRunner = async (ctx, m, jobId, opts) => {
     for (const id of found.keys()) retried.add(id);
     await process([...found.values()]);
   }
-  const changes = await ctx.crm.changes(m.crmEntity, (await getWatermarks(ctx.db, m.name)).crm);
-  if (!changes.ok)
-    throw passFailed(
-      'crm_read_failed',
-      `Reading changes of ${m.crmEntity} failed: ${changes.error.message}`,
-    );
-  await process(
-    changes.value.rows.filter(
-      (r) => !retried.has(r.id) && (r.modifiedBy !== integrationUser || opts.force),
-    ),
-  );
-  await setWatermark(ctx.db, m.name, 'crm', changes.value.nextWatermark);
+  // The changes come slim, page by page: echoes are dropped unread, the real changes are read in
+  // full a chunk at a time (docs/sync-engine.md, "Reading CRM changes").
+  let watermark: string | undefined;
+  let wanted: string[] = [];
+  const readAndProcess = async (ids: readonly string[]) =>
+    process([...(await crmRowsOrStop(ctx, m.crmEntity, ids)).values()]);
+  for await (const page of ctx.crm.changePages(
+    m.crmEntity,
+    (await getWatermarks(ctx.db, m.name)).crm,
+  )) {
+    if (!page.ok)
+      throw passFailed(
+        'crm_read_failed',
+        `Reading changes of ${m.crmEntity} failed: ${page.error.message}`,
+      );
+    for (const r of page.value.rows)
+      if (!retried.has(r.id) && (r.modifiedBy !== integrationUser || opts.force)) wanted.push(r.id);
+    for (; wanted.length >= size; wanted = wanted.slice(size))
+      await readAndProcess(wanted.slice(0, size));
+    watermark = page.value.nextWatermark ?? watermark;
+  }
+  if (wanted.length > 0) await readAndProcess(wanted);
+  if (watermark === undefined)
+    throw passFailed('crm_read_failed', `Reading changes of ${m.crmEntity} ended early`);
+  await setWatermark(ctx.db, m.name, 'crm', watermark);
   return counters;
 };
 
