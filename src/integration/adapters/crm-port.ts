@@ -77,14 +77,23 @@ export function crmPort(client: DataverseClient): CrmPort {
 
   const port: CrmPort = {
     async changes(entity, watermark) {
-      const e = info(entity);
-      const r = await client.trackChanges(e.set, watermark ? { deltaLink: watermark } : {});
-      if (!r.ok) return r;
-      return ok({
-        rows: r.value.changed.map((row) => toRecord(e, row)),
-        deletedIds: r.value.deleted,
-        nextWatermark: r.value.deltaLink,
-      });
+      // Through the slim pages (watermarks are slim delta links), then the rows in full.
+      const ids: string[] = [];
+      const deletedIds: string[] = [];
+      let nextWatermark: string | undefined;
+      for await (const page of port.changePages(entity, watermark)) {
+        if (!page.ok) return page;
+        for (const r of page.value.rows) ids.push(r.id);
+        deletedIds.push(...page.value.deletedIds);
+        nextWatermark = page.value.nextWatermark ?? nextWatermark;
+      }
+      if (nextWatermark === undefined)
+        return failure('invalid_response', `Reading changes of ${entity} ended early`);
+      const full = await port.get(entity, ids);
+      if (!full.ok) return full;
+      // A row deleted since the delta was read is left out (the next delta reports it).
+      const rows = ids.flatMap((id) => full.value.get(id) ?? []);
+      return ok({ rows, deletedIds, nextWatermark });
     },
     async *changePages(entity, watermark) {
       const e = info(entity);

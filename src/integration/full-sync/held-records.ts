@@ -1,4 +1,6 @@
+import { ok, type Result } from '../../shared/result.ts';
 import type { EngineContext } from '../../sync/engine/context.ts';
+import type { CrmChangePage } from '../../sync/ports.ts';
 
 /**
  * The engine's view with some uncoupled records left out: the ERP records and CRM rows that
@@ -30,6 +32,18 @@ export function withoutRecords(
           value: { ...r.value, rows: r.value.rows.filter((x) => !held.crmIds.has(x.id)) },
         };
       },
+      changePages: (entity, watermark) =>
+        withoutRows(crm.changePages(entity, watermark), held.crmIds),
     },
   };
+}
+
+async function* withoutRows(
+  pages: AsyncIterable<Result<CrmChangePage>>,
+  ids: ReadonlySet<string>,
+): AsyncGenerator<Result<CrmChangePage>> {
+  for await (const page of pages)
+    yield page.ok
+      ? ok({ ...page.value, rows: page.value.rows.filter((r) => !ids.has(r.id)) })
+      : page;
 }
