@@ -266,11 +266,15 @@ async function sendWrites(
       recordId: p.coupling.crmId,
       action: p.write.kind === 'create' ? 'insert' : 'modify',
       before: p.before ? pick(p.before, Object.keys(p.write.values)) : undefined,
-      after: p.write.values,
+      // A create's values are the record itself (its undo deletes it): only its id is kept.
+      after: p.write.kind === 'create' ? null : p.write.values,
     });
   }
-  await markSyncedMany(ctx.db, 'ToIntegrationTable', jobId, synced);
-  await recordWrites(ctx.db, history);
+  // Two statements on two connections: neither waits for the other.
+  await Promise.all([
+    markSyncedMany(ctx.db, 'ToIntegrationTable', jobId, synced),
+    recordWrites(ctx.db, history),
+  ]);
   const created = new Set(history.filter((h) => h.action === 'insert').map((h) => h.recordId));
   const done = creates.filter((c) => created.has(c.coupling.crmId));
   if (done.length > 0 && extension?.afterInsert) {
