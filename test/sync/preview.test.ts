@@ -109,7 +109,7 @@ test('a preview of a CUSTOMER run with 5 changed customers (2 in conflict) lists
     [jobIds],
   );
   const written = (d: PreviewDetail) => (d.side === 'crm' ? d.crmId : d.erpId);
-  // A CRM create's history keeps only its id (docs/sync-engine.md, "Write history"): its values
+  // A CRM create's history keeps only its id (docs/sync-engine.md, "Undo a job"): its values
   // are compared on the created row itself.
   const createdInCrm = async (id: string) => {
     const r = await fx.db.query<{ data: Record<string, unknown> }>(
