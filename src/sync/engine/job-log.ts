@@ -87,7 +87,6 @@ export interface WriteRecord {
   readonly recordId: string;
   readonly action: 'insert' | 'modify';
   readonly before?: unknown;
-  /** The values written; null for an ERP → CRM create (the record's id and side are what undo needs). */
   readonly after: unknown;
 }
 

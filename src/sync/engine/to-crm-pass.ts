@@ -266,8 +266,7 @@ async function sendWrites(
       recordId: p.coupling.crmId,
       action: p.write.kind === 'create' ? 'insert' : 'modify',
       before: p.before ? pick(p.before, Object.keys(p.write.values)) : undefined,
-      // A create's values are the record itself (its undo deletes it): only its id is kept.
-      after: p.write.kind === 'create' ? null : p.write.values,
+      after: p.write.values,
     });
   }
   // Two statements on two connections: neither waits for the other.
