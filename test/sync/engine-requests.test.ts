@@ -71,8 +71,10 @@ test('the CRM → ERP pass drops its own echoes unread and reads in full only th
   // The first CRM → ERP pass starts the change tracking: every account is an echo of ours.
   const first = await runMapping(fx.ctx, fx.mapping('CUSTOMER'), { only: 'FromIntegrationTable' });
   assert.equal(first[0]!.counters.modified + first[0]!.counters.inserted, 0);
+  // Accounts of customers the ERP edits below do not change: no record is changed on both sides.
   const ids = await fx.db.query<{ crm_id: string }>(
-    `SELECT crm_id FROM integration.couplings WHERE mapping_name = 'CUSTOMER' ORDER BY crm_id LIMIT 3`,
+    `SELECT k.crm_id FROM integration.couplings k JOIN erp.customers c ON c.id = k.erp_id
+      WHERE k.mapping_name = 'CUSTOMER' AND c.number > 'R01000' ORDER BY k.crm_id LIMIT 3`,
   );
   for (const [i, r] of ids.rows.entries())
     assert.ok((await fx.user.update('accounts', r.crm_id, { telephone1: `+47 55 ${i}` })).ok);
