@@ -177,6 +177,21 @@ test('a typed value is checked, then written to both sides', async () => {
   assert.equal((await account()).telephone1, '+47 66');
 });
 
+test("an entry closes by itself when one side takes the other side's value", async () => {
+  await fx.db.query("UPDATE erp.customers SET phone_number = '+47 A' WHERE id = $1", [customerId]);
+  assert.ok((await fx.user.update('accounts', accountId, { telephone1: '+47 B' })).ok);
+  await runMapping(fx.ctx, fx.mapping('CUSTOMER'));
+  assert.equal((await openEntries()).length, 1);
+  assert.ok((await fx.user.update('accounts', accountId, { telephone1: '+47 A' })).ok);
+  const run = await runMapping(fx.ctx, fx.mapping('CUSTOMER'));
+  assert.equal(failedOf(run), 0);
+  assert.equal((await openEntries()).length, 0, 'both sides agree: nothing left to ask');
+  const closed = await fx.db.query<{ state: string; resolved_by: string }>(
+    'SELECT state, resolved_by FROM integration.conflicts WHERE erp_value = \'"+47 A"\'::jsonb',
+  );
+  assert.deepEqual(closed.rows, [{ state: 'resolved', resolved_by: 'both sides agree' }]);
+});
+
 test('an entry left open past the mapping expiry ages out to a skipped failed record', async () => {
   await fx.db.query("UPDATE erp.customers SET phone_number = '+47 77' WHERE id = $1", [customerId]);
   assert.ok((await fx.user.update('accounts', accountId, { telephone1: '+47 88' })).ok);

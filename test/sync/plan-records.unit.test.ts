@@ -166,3 +166,57 @@ test('deletion conflicts are data: fail, uncouple, or restore by creating under 
   assert.equal(restore.coupling, undefined);
   assert.equal(restore.dropCoupling?.id, 'k1');
 });
+
+test('policy ask: each field goes the way it changed, a field changed on both sides is held', async () => {
+  const ask = settings({ ...customer, updateConflict: 'ask' });
+  const agreedOn = { name: 'Contoso', address1_city: 'Oslo' };
+  // The ERP renamed the customer, the CRM moved the account: both sides changed, no field twice.
+  const split = await planRecord(ask, {
+    source: erp(11, { displayName: 'Contoso ERP', city: 'Oslo' }),
+    coupling: coupling(),
+    destination: found(crm(101, { name: 'Contoso', address1_city: 'Bergen' })),
+    ask: { baseline: agreedOn, open: new Set() },
+  });
+  assert.deepEqual(split.action, { kind: 'update', changes: { name: 'Contoso ERP' } });
+  assert.deepEqual(split.ask?.conflicts, []);
+  assert.deepEqual(split.ask?.counterpart, { city: 'Bergen' }, 'the CRM change goes back');
+  assert.deepEqual(split.ask?.baseline, { name: 'Contoso ERP', address1_city: 'Bergen' });
+
+  // Both changed the city: held with both values; the agreed city stays the old one.
+  const held = await planRecord(ask, {
+    source: erp(11, { displayName: 'Contoso ERP', city: 'Stavanger' }),
+    coupling: coupling(),
+    destination: found(crm(101, { name: 'Contoso', address1_city: 'Bergen' })),
+    ask: { baseline: agreedOn, open: new Set() },
+  });
+  assert.deepEqual(held.action, { kind: 'update', changes: { name: 'Contoso ERP' } });
+  assert.deepEqual(held.ask?.conflicts, [
+    {
+      erpField: 'city',
+      crmField: 'address1_city',
+      erpValue: 'Stavanger',
+      crmValue: 'Bergen',
+      crmValueInErp: 'Bergen',
+    },
+  ]);
+  assert.equal(held.ask?.baseline.address1_city, 'Oslo');
+
+  // Without agreed values nothing is guessed: every differing field is held.
+  const unknown = await planRecord(ask, {
+    source: erp(11, { displayName: 'Contoso ERP', city: 'Oslo' }),
+    coupling: coupling(),
+    destination: found(crm(101, { name: 'Contoso', address1_city: 'Bergen' })),
+  });
+  assert.deepEqual(unknown.action, { kind: 'unchanged', markSynced: true });
+  assert.deepEqual(unknown.ask?.conflicts.map((c) => c.erpField).sort(), ['city', 'displayName']);
+
+  // An open entry holds its field even when only one side changed since.
+  const open = await planRecord(ask, {
+    source: erp(11, { displayName: 'Contoso', city: 'Stavanger' }),
+    coupling: coupling(),
+    destination: found(crm(100, agreedOn)),
+    ask: { baseline: agreedOn, open: new Set(['city|address1_city']) },
+  });
+  assert.deepEqual(open.action, { kind: 'unchanged', markSynced: true });
+  assert.equal(open.ask?.conflicts[0]?.erpValue, 'Stavanger', 'the entry gets the new value');
+});

@@ -169,6 +169,37 @@ export async function upsertConflicts(
   return r.rows.filter((x) => x.inserted).length;
 }
 
+/**
+ * Closes the open entries of field pairs whose two values are the same again (changed on one side
+ * to the other's value): resolved, with no choice recorded. Returns how many closed.
+ */
+export async function closeAgreed(
+  db: Queryable,
+  items: readonly { couplingId: string; erpField: string; crmField: string }[],
+  now: Date,
+): Promise<number> {
+  if (items.length === 0) return 0;
+  const r = await db.query(
+    `UPDATE integration.conflicts c SET state = t.to_state, updated_at = $2, resolved_at = $2,
+       resolved_by = 'both sides agree'
+     FROM jsonb_to_recordset($1::jsonb) AS x(coupling_id uuid, erp_field text, crm_field text),
+          integration.conflict_transitions t
+     WHERE c.coupling_id = x.coupling_id AND c.erp_field = x.erp_field AND c.crm_field = x.crm_field
+       AND c.state = 'open' AND t.from_state = c.state AND t.to_state = 'resolved'`,
+    [
+      JSON.stringify(
+        items.map((i) => ({
+          coupling_id: i.couplingId,
+          erp_field: i.erpField,
+          crm_field: i.crmField,
+        })),
+      ),
+      now,
+    ],
+  );
+  return r.rowCount ?? 0;
+}
+
 /** Inbox entries, oldest first; open ones unless another state is asked for. */
 export async function listConflicts(
   db: Queryable,

@@ -38,6 +38,9 @@ export interface AskOutcome {
   readonly counterpart: Readonly<Record<string, unknown>>;
   /** The CRM values of the bidirectional columns once the plan is carried out. */
   readonly baseline: Readonly<Record<string, unknown>>;
+  /** Field pairs with an open entry whose two values are the same again (somebody settled it
+   * on one side): their entries close. */
+  readonly agreed?: readonly { readonly erpField: string; readonly crmField: string }[];
 }
 
 export const pairKey = (p: { erpField: string; crmField: string }): string =>
@@ -99,9 +102,13 @@ export async function planAsk(input: {
   const changes = { ...forward.changes };
   const counterpart: Record<string, unknown> = {};
   const conflicts: ConflictField[] = [];
+  const agreed: { erpField: string; crmField: string }[] = [];
   for (const p of bidirectionalPairs(m)) {
     const [own, other] = toCrm ? [p.crmField, p.erpField] : [p.erpField, p.crmField];
-    if (!(own in forward.changes)) continue;
+    if (!(own in forward.changes)) {
+      if (open.has(pairKey(p)) && !(other in back.changes)) agreed.push(p);
+      continue;
+    }
     const erpAsCrm = toCrm ? forward.changes[p.crmField] : back.changes[p.crmField];
     const crmAsErp = toCrm ? back.changes[p.erpField] : forward.changes[p.erpField];
     let hold = open.has(pairKey(p));
@@ -131,6 +138,11 @@ export async function planAsk(input: {
   const crmAfter = toCrm ? { ...crmValues, ...changes } : { ...crmValues, ...counterpart };
   return {
     changes,
-    ask: { conflicts, counterpart, baseline: baselineAfter(m, crmAfter, baseline, conflicts) },
+    ask: {
+      conflicts,
+      counterpart,
+      baseline: baselineAfter(m, crmAfter, baseline, conflicts),
+      ...(agreed.length > 0 ? { agreed } : {}),
+    },
   };
 }

@@ -1,5 +1,6 @@
 import { systemClock } from '../../shared/clock.ts';
 import {
+  closeAgreed,
   type DetectedConflicts,
   saveBaselines,
   upsertConflicts,
@@ -35,6 +36,7 @@ export async function settleAsk(
   );
   const detected: DetectedConflicts[] = [];
   const baselines: { couplingId: string; crmValues: Readonly<Record<string, unknown>> }[] = [];
+  const agreed: { couplingId: string; erpField: string; crmField: string }[] = [];
   for (const p of asked) {
     const couplingId = succeeded.get(p.source.id);
     if (!couplingId || !p.ask) continue;
@@ -43,6 +45,7 @@ export async function settleAsk(
       if (!written) continue;
     }
     baselines.push({ couplingId, crmValues: p.ask.baseline });
+    for (const a of p.ask.agreed ?? []) agreed.push({ couplingId, ...a });
     if (p.ask.conflicts.length === 0 || !p.coupling) continue;
     const [erp, crm] = (toCrm ? [p.source, p.destination] : [p.destination, p.source]) as [
       ErpRecord | undefined,
@@ -64,6 +67,8 @@ export async function settleAsk(
     });
   }
   await saveBaselines(ctx.db, baselines);
+  const now = (ctx.clock ?? systemClock).now();
+  await closeAgreed(ctx.db, agreed, now);
   if (detected.length > 0) {
     const names = await userNames(
       job,
