@@ -7,8 +7,6 @@ export const SYNC_ERROR_CODES = {
   ambiguous_name: 409,
   dependency_not_coupled: 422,
   invalid_direction: 400,
-  // A preview (dry run) asked of a mapping it does not cover.
-  preview_unavailable: 422,
   // Why one record of a pass fails (logged per record; the record comes back through the retry set).
   update_conflict: 409,
   coupled_record_deleted: 409,

@@ -70,9 +70,14 @@ const outcomeOfPreview = (p: Preview) => ({
 });
 
 test('on the demo data, a preview of every mapping (full synchronization, then modified records) matches the run that follows', async () => {
-  const mappings = (await listMappings(fx.db)).filter((m) => !m.isOptionMapping);
+  const mappings = await listMappings(fx.db);
   const touched = emptyCounts();
   for (const full of [true, false]) {
+    // A payment term the CRM has no option for: the option mapping adds one.
+    await fx.db.query(
+      `INSERT INTO erp.payment_terms (code, display_name, due_date_calculation) VALUES ($1, 'Preview', '7D')`,
+      [full ? 'PREVIEW 7' : 'PREVIEW 8'],
+    );
     if (!full) {
       // Edits on both sides for the modified-records round.
       await fx.db.query(
@@ -101,5 +106,12 @@ test('on the demo data, a preview of every mapping (full synchronization, then m
   // Posted invoices and sales orders reach the CRM through their flows, which name them: a plain
   // run of their mappings is refused by the CRM ("name is required").
   assert.ok(touched.insert > 50 && touched.modify >= 5, JSON.stringify(touched));
+  const added = await fx.ctx.crm.optionSet('account', 'paymenttermscode');
+  assert.ok(added.ok);
+  assert.deepEqual(
+    added.value.filter((o) => o.label.startsWith('PREVIEW')).map((o) => o.label),
+    ['PREVIEW 7', 'PREVIEW 8'],
+    'the options the previews announced were added by the runs',
+  );
   assert.deepEqual([...refusedIn].sort(), ['POSTEDSALESINV-INV', 'SALESORDER-ORDER']);
 });

@@ -233,9 +233,9 @@ test('POST /preview validates, pages the details and writes nothing; `kobling sy
     const unknown = await call({ mapping: 'NOPE' });
     assert.equal(unknown.status, 404);
     assert.match(unknown.json.error.message, /No table mapping named 'NOPE'/);
-    const option = await call({ mapping: 'PAYMENT TERMS' });
-    assert.equal(option.status, 422);
-    assert.equal(option.json.error.code, 'preview_unavailable');
+    const option = await call({ mapping: 'PAYMENT TERMS', direction: 'get' });
+    assert.equal(option.status, 400, 'an option mapping has no CRM → ERP pass');
+    assert.equal(option.json.error.code, 'invalid_direction');
 
     const page1 = await call({ mapping: 'CUSTOMER', direction: 'send', pageSize: 1 });
     assert.equal(page1.status, 200, JSON.stringify(page1.json));

@@ -5,6 +5,7 @@ import { PassFailed } from '../errors.ts';
 import { getWatermarks } from '../mappings/mapping-repo.ts';
 import { mappingCovers, type PassDirection, type TableMapping } from '../model.ts';
 import { type Preview, type PreviewDetail, previewNotice, summarize } from './preview-model.ts';
+import { previewOptions } from './preview-options.ts';
 import { previewToCrm, previewToErp } from './preview-passes.ts';
 import { emptyState } from './virtual-state.ts';
 
@@ -30,11 +31,6 @@ export async function previewMapping(
   m: TableMapping,
   req: PreviewRequest = {},
 ): Promise<Result<Preview>> {
-  if (m.isOptionMapping)
-    return failure(
-      'preview_unavailable',
-      `${m.name} couples option values, which a preview does not cover; run it to see its counters`,
-    );
   if (req.full && (req.erpIds || req.crmIds))
     return failure(
       'invalid_direction',
@@ -55,9 +51,11 @@ export async function previewMapping(
   try {
     for (const pass of passes)
       details.push(
-        ...(pass === 'ToIntegrationTable'
-          ? await previewToCrm(ctx, m, opts, marks.erp, state)
-          : await previewToErp(ctx, m, opts, marks.crm, state)),
+        ...(m.isOptionMapping
+          ? await previewOptions(ctx, m, pass, opts)
+          : pass === 'ToIntegrationTable'
+            ? await previewToCrm(ctx, m, opts, marks.erp, state)
+            : await previewToErp(ctx, m, opts, marks.crm, state)),
       );
   } catch (err) {
     if (err instanceof PassFailed) return { ok: false, error: err.failure };
