@@ -39,14 +39,21 @@ export async function describePlan<S extends SideRecord, D extends SideRecord>(
     erpValue,
     crmValue,
   }));
-  const out: PreviewDetail[] = [
+  const agreed = p.ask.agreed?.length ?? 0;
+  const notes = [
     held.length > 0
-      ? {
-          ...main,
-          conflicts: held,
-          message: `${held.length} field(s) changed on both sides go to the conflict inbox; the other fields synchronize`,
-        }
-      : main,
+      ? `${held.length} field(s) changed on both sides go to the conflict inbox; the other fields synchronize`
+      : '',
+    agreed > 0
+      ? `${agreed} conflict inbox entr(ies) close: both sides hold the same value again`
+      : '',
+  ].filter(Boolean);
+  const out: PreviewDetail[] = [
+    {
+      ...main,
+      ...(held.length > 0 ? { conflicts: held } : {}),
+      ...(notes.length > 0 ? { message: notes.join('; ') } : {}),
+    },
   ];
   const back = p.ask.counterpart;
   if (Object.keys(back).length > 0)

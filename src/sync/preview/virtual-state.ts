@@ -135,6 +135,7 @@ function settledAsk(
 ): Coupling {
   const ask = p.ask!;
   const open = new Set(record.ask?.open ?? []);
+  for (const f of ask.agreed ?? []) open.delete(pairKey(f));
   for (const f of ask.conflicts) open.add(pairKey(f));
   state.asks.set(c.id, { baseline: ask.baseline, open });
   if (Object.keys(ask.counterpart).length === 0) return c;
