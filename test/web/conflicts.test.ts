@@ -124,3 +124,17 @@ test('a request without the CSRF token changes nothing', { skip }, async () => {
   });
   assert.equal(res.status(), 403);
 });
+
+test('the mapping page shows the rule ask and sets how long entries wait', { skip }, async () => {
+  const { page } = admin;
+  await page.goto(`${ui.baseUrl}/integration/mappings/CUSTOMER`);
+  const rule = page.getByLabel('When both sides changed');
+  assert.equal(await rule.inputValue(), 'ask');
+  await page.getByLabel('Conflict inbox: unresolved entries fail after (hours)').fill('48');
+  await page.getByRole('button', { name: 'Save the mapping' }).click();
+  await page.locator('#flash').getByText('Mapping CUSTOMER is saved.').waitFor();
+  const saved = await ui.db.query<{ conflict_expiry_hours: number; update_conflict: string }>(
+    "SELECT conflict_expiry_hours, update_conflict FROM integration.table_mappings WHERE name = 'CUSTOMER'",
+  );
+  assert.deepEqual(saved.rows[0], { conflict_expiry_hours: 48, update_conflict: 'ask' });
+});

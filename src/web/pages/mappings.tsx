@@ -78,7 +78,22 @@ const mappingForm = z.object({
     .int('Whole minutes')
     .min(1, 'At least 1 minute')
     .max(10080, 'At most a week'),
+  conflictExpiryHours: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z.coerce
+      .number()
+      .int('Whole hours')
+      .min(1, 'At least 1 hour')
+      .max(8760, 'At most a year')
+      .optional(),
+  ),
 });
+const CONFLICT_LABEL: Record<string, string> = {
+  None: 'Fail the record (None)',
+  SendUpdate: 'The ERP wins (SendUpdate)',
+  GetUpdate: 'Dynamics 365 Sales wins (GetUpdate)',
+  ask: 'Ask: hold the field in the conflict inbox (ask)',
+};
 const fieldsForm = z.object({ direction: many(z.enum(DIRECTIONS)) });
 
 type MappingRow = TableMapping & { errors: number; skipped: number; lastRunAt: Date | null };
@@ -263,7 +278,16 @@ function MappingForm(props: { m: TableMapping; admin: boolean }) {
         'When both sides changed',
         UPDATE_CONFLICT_POLICIES,
         m.updateConflict,
+        CONFLICT_LABEL,
       )}
+      <label for="m-conflictExpiry">Conflict inbox: unresolved entries fail after (hours)</label>
+      <input
+        id="m-conflictExpiry"
+        name="conflictExpiryHours"
+        value={String(m.conflictExpiryHours ?? 168)}
+        disabled={dis}
+        inputmode="numeric"
+      />
       {select(
         'deletionConflict',
         'When the coupled record was deleted',
