@@ -143,8 +143,6 @@ export function pageOf<T>(
   pageSize: number,
 ): { items: T[]; nextPage?: number } {
   const start = (page - 1) * pageSize;
-  const items_ = items.slice(start, start + pageSize);
-  return start + pageSize < items.length
-    ? { items: items_, nextPage: page + 1 }
-    : { items: items_ };
+  const slice = items.slice(start, start + pageSize);
+  return start + pageSize < items.length ? { items: slice, nextPage: page + 1 } : { items: slice };
 }

@@ -33,7 +33,7 @@ export async function previewMapping(
 ): Promise<Result<Preview>> {
   if (req.full && (req.erpIds || req.crmIds))
     return failure(
-      'invalid_direction',
+      'validation_failed',
       'A full synchronization covers every record; give either full or record ids',
     );
   if (req.only && !mappingCovers(m.direction, req.only))
