@@ -1,6 +1,7 @@
 import type { AppContext } from '../app/context.ts';
 import type { SystemPart } from '../app/system-part.ts';
 import type { JobDefinition } from '../db/job-queue.ts';
+import { withSignOfLife } from '../integration/job-liveness.ts';
 import { getRecurringJob, type RunOutcome, recordJobRun } from '../integration/recurring-jobs.ts';
 import { coerceError } from '../shared/errors.ts';
 import { failure, type Result } from '../shared/result.ts';
@@ -78,7 +79,8 @@ export async function runOutboundJob(
 }
 
 function jobFor(ctx: AppContext, queue: string, name: string): JobDefinition {
-  return {
+  // A job whose worker was killed is found by its sign of life, not left active for an hour.
+  return withSignOfLife(ctx.db, {
     queue,
     policy: 'stately',
     retryLimit: 1,
@@ -91,7 +93,7 @@ function jobFor(ctx: AppContext, queue: string, name: string): JobDefinition {
         ctx.logger.warn({ job: name, error: r.error.message }, 'outbound job failed');
       return r.ok ? r.value : { error: r.error.message };
     },
-  };
+  });
 }
 
 /** The outbound flows as a part of the running system: their two recurring jobs' workers. */

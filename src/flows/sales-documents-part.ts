@@ -2,6 +2,7 @@ import './errors.ts';
 import type { AppContext } from '../app/context.ts';
 import type { SystemPart } from '../app/system-part.ts';
 import { ensureQueue, type JobDefinition } from '../db/job-queue.ts';
+import { withSignOfLife } from '../integration/job-liveness.ts';
 import type { Result } from '../shared/result.ts';
 import { readConnection } from '../sync/connection/connection-repo.ts';
 import { autoProcessQuotes } from './quotes/quote-pickup.ts';
@@ -26,7 +27,8 @@ function recurring(
   name: Switch,
   work: (ctx: AppContext) => Promise<Result<unknown>>,
 ): JobDefinition {
-  return {
+  // A job whose worker was killed is found by its sign of life, not left active for an hour.
+  return withSignOfLife(ctx.db, {
     queue,
     policy: 'singleton',
     retryLimit: 0,
@@ -39,7 +41,7 @@ function recurring(
       if (!r.value.ok) ctx.logger.warn({ queue, error: r.value.error }, 'flow job failed');
       return r.value.ok ? r.value.value : { error: r.value.error };
     },
-  };
+  });
 }
 
 /**

@@ -8,7 +8,7 @@ import type { TableMapping } from '../sync/model.ts';
 import { createInCrm, createInErp } from '../sync/service/create-in.ts';
 import { matchBasedCoupling } from '../sync/service/match-based-coupling.ts';
 import { synchronizeNow } from '../sync/service/synchronize-now.ts';
-import { isAlive, whileAlive } from './job-liveness.ts';
+import { withSignOfLife } from './job-liveness.ts';
 import { LOCK_WAIT, withMappingLock } from './mapping-lock.ts';
 import { openEngine, type SyncDeps } from './sync-runtime.ts';
 
@@ -90,37 +90,13 @@ export async function queueAdhoc(boss: PgBoss, work: AdhocWork): Promise<string 
 
 /** The ad-hoc queue's definition: at most two attempts, 30 s apart, as BC's ad-hoc entries. */
 export function adhocJob(deps: SyncDeps): JobDefinition {
-  return {
+  // A killed worker's job is found by its sign of life and tried again: its work is safe to
+  // repeat (creates are exactly once, coupled records are left as they are).
+  return withSignOfLife(deps.db, {
     queue: SYNC_ADHOC_QUEUE,
     retryLimit: 2,
     retryDelaySeconds: 30,
     expireInSeconds: 60 * 60,
-    handler: (data, job) => whileAlive(deps.db, job.id, () => runAdhoc(deps, data as AdhocWork)),
-  };
-}
-
-/** An active ad-hoc job older than this without its sign of life is dead. */
-const DEAD_AFTER_SECONDS = 15;
-
-/**
- * Finds ad-hoc jobs whose worker died (killed, crashed machine) and fails them, so pg-boss tries
- * them again after its retry delay instead of leaving them 'active' until they expire an hour
- * later. Their work is safe to repeat: creates are exactly once and coupled records are skipped.
- * Runs every minute with the scheduler; returns the job ids.
- */
-export async function recoverDeadAdhocJobs(deps: SyncDeps, boss: PgBoss): Promise<string[]> {
-  const active = await deps.db.query<{ id: string }>(
-    `SELECT id FROM pgboss.job
-      WHERE name = $1 AND state = 'active' AND started_on < now() - $2 * interval '1 second'`,
-    [SYNC_ADHOC_QUEUE, DEAD_AFTER_SECONDS],
-  );
-  const dead: string[] = [];
-  for (const { id } of active.rows) if (!(await isAlive(deps.db, id))) dead.push(id);
-  if (dead.length === 0) return [];
-  for (const id of dead)
-    await boss.fail(SYNC_ADHOC_QUEUE, id, {
-      message: 'The worker running this job stopped before it finished; it is tried again',
-    });
-  deps.logger.warn({ jobs: dead }, 'dead background jobs failed for a retry');
-  return dead;
+    handler: (data) => runAdhoc(deps, data as AdhocWork),
+  });
 }

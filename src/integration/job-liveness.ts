@@ -1,16 +1,30 @@
 import type { Db } from '../db/db.ts';
+import type { JobDefinition, PgBoss } from '../db/job-queue.ts';
+import type { Logger } from '../shared/logger.ts';
 import { lockPool } from './mapping-lock.ts';
 
 // A 64-bit advisory lock key per job id (a 32-bit hash could make two running jobs share one).
 const KEY = "('x' || substr(md5('kobling.job:' || $1), 1, 16))::bit(64)::bigint";
 
+/** An active job older than this without its sign of life is dead. */
+const DEAD_AFTER_SECONDS = 15;
+
+/** The queues whose handlers hold a sign of life (filled as their job definitions are built). */
+const watchedQueues = new Set<string>();
+
 /**
- * Runs a background job's handler holding its sign of life: a session advisory lock keyed on the
- * job's id, on a connection of the lock pool. PostgreSQL drops it with a killed worker's
- * connection, so an 'active' job whose lock is free has no live worker any more — where pg-boss
- * alone would keep it active until it expires an hour later.
+ * A job definition whose handler holds its sign of life while it runs: a session advisory lock
+ * keyed on the pg-boss job id, on a connection of the lock pool. PostgreSQL drops it with a killed
+ * worker's connection, so an 'active' job whose lock is free has no live worker any more — where
+ * pg-boss alone keeps it active until it expires (an hour), and a singleton or stately queue
+ * starts nothing else meanwhile. `recoverDeadJobs` finds such jobs.
  */
-export async function whileAlive<T>(db: Db, jobId: string, fn: () => Promise<T>): Promise<T> {
+export function withSignOfLife<T extends object>(db: Db, def: JobDefinition<T>): JobDefinition<T> {
+  watchedQueues.add(def.queue);
+  return { ...def, handler: (data, job) => whileAlive(db, job.id, () => def.handler(data, job)) };
+}
+
+async function whileAlive<T>(db: Db, jobId: string, fn: () => Promise<T>): Promise<T> {
   const client = await lockPool(db).connect();
   let broken = false;
   try {
@@ -29,7 +43,7 @@ export async function whileAlive<T>(db: Db, jobId: string, fn: () => Promise<T>)
 }
 
 /** Whether a worker holds the job's sign of life right now (checked by taking and releasing it). */
-export async function isAlive(db: Db, jobId: string): Promise<boolean> {
+async function isAlive(db: Db, jobId: string): Promise<boolean> {
   const client = await lockPool(db).connect();
   try {
     const r = await client.query<{ got: boolean }>(`SELECT pg_try_advisory_lock(${KEY}) AS got`, [
@@ -41,4 +55,31 @@ export async function isAlive(db: Db, jobId: string): Promise<boolean> {
   } finally {
     client.release();
   }
+}
+
+/**
+ * Finds the jobs of the watched queues whose worker died (killed, crashed machine) and fails them:
+ * pg-boss tries them again after their retry delay (or the next schedule starts a new one) instead
+ * of leaving them 'active' for an hour. Runs every minute with the scheduler; returns the job ids.
+ */
+export async function recoverDeadJobs(
+  deps: { db: Db; logger: Logger },
+  boss: PgBoss,
+): Promise<string[]> {
+  if (watchedQueues.size === 0) return [];
+  const active = await deps.db.query<{ id: string; name: string }>(
+    `SELECT id, name FROM pgboss.job
+      WHERE name = ANY($1::text[]) AND state = 'active' AND started_on < now() - $2 * interval '1 second'`,
+    [[...watchedQueues], DEAD_AFTER_SECONDS],
+  );
+  const dead: string[] = [];
+  for (const job of active.rows) {
+    if (await isAlive(deps.db, job.id)) continue;
+    await boss.fail(job.name, job.id, {
+      message: 'The worker running this job stopped before it finished',
+    });
+    dead.push(job.id);
+  }
+  if (dead.length > 0) deps.logger.warn({ jobs: dead }, 'dead background jobs failed');
+  return dead;
 }

@@ -5,11 +5,12 @@ import type { EngineContext } from '../sync/engine/context.ts';
 import { type PassReport, runMapping } from '../sync/engine/run-mapping.ts';
 import { getMapping, listMappings } from '../sync/mappings/mapping-repo.ts';
 import type { PassDirection } from '../sync/model.ts';
-import { adhocJob, recoverDeadAdhocJobs } from './adhoc-jobs.ts';
+import { adhocJob } from './adhoc-jobs.ts';
 import { ageOutDue } from './conflict-service.ts';
 import { HELD_MESSAGE, heldByFullSync, mappingsInFullSync } from './full-sync/full-sync-lines.ts';
 import { advance as advanceFullSync } from './full-sync/full-sync-service.ts';
 import { ITEM_AVAILABILITY_TRIGGER, updateItemAvailability } from './item-availability.ts';
+import { recoverDeadJobs } from './job-liveness.ts';
 import { LOCK_WAIT, whileLockFree, withMappingLock } from './mapping-lock.ts';
 import { flowRunMappings, scheduleDueJobs } from './recurring-jobs.ts';
 import { openEngine, type SyncDeps } from './sync-runtime.ts';
@@ -203,7 +204,7 @@ export function syncJobs(deps: SyncDeps, boss: PgBoss | undefined): JobDefinitio
       handler: async () => {
         if (!boss) return;
         await recoverDeadRuns(deps, boss);
-        await recoverDeadAdhocJobs(deps, boss);
+        await recoverDeadJobs(deps, boss);
         await scheduleDueMappings(deps, boss);
         // Full synchronization lines whose worker stopped are handed out again.
         await advanceFullSync(deps, boss);

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startJobQueue } from '../../src/db/job-queue.ts';
-import { queueAdhoc, recoverDeadAdhocJobs } from '../../src/integration/adhoc-jobs.ts';
+import { adhocJob, queueAdhoc } from '../../src/integration/adhoc-jobs.ts';
 import { saveConnection } from '../../src/integration/connection-service.ts';
+import { recoverDeadJobs } from '../../src/integration/job-liveness.ts';
 import { createLogger } from '../../src/shared/logger.ts';
 import { setConnectionState } from '../../src/sync/connection/connection-repo.ts';
 import { type KoblingProcess, spawnKobling } from '../helpers/cli.ts';
@@ -76,10 +77,12 @@ test('an ad-hoc job whose worker is killed: found dead within a minute, retried,
 
     second = spawnKobling(['worker'], env);
     await second.waitFor(/is running/, 60_000);
-    // What the scheduler does every minute.
+    // What the scheduler does every minute, in a process that built the queues' definitions (the
+    // ad-hoc queue's watches its jobs' sign of life).
+    adhocJob(deps);
     while ((await stateOf(jobId)) === 'active') {
       assert.ok(Date.now() - killedAt < 60_000, 'the dead job was found within a minute');
-      await recoverDeadAdhocJobs(deps, boss);
+      await recoverDeadJobs(deps, boss);
       await new Promise((r) => setTimeout(r, 1000));
     }
     // Tried again after the queue's retry delay (30 s), by the live worker.
