@@ -177,6 +177,24 @@ test('a typed value is checked, then written to both sides', async () => {
   assert.equal((await account()).telephone1, '+47 66');
 });
 
+test('a CRM → ERP pass on its own splits the same way, writing the ERP-only change to the CRM', async () => {
+  await fx.db.query("UPDATE erp.customers SET city = 'Hamar' WHERE id = $1", [customerId]);
+  assert.ok(
+    (await fx.user.update('accounts', accountId, { websiteurl: 'https://hamar.example' })).ok,
+  );
+  const run = await runMapping(fx.ctx, fx.mapping('CUSTOMER'), { only: 'FromIntegrationTable' });
+  assert.equal(failedOf(run), 0, JSON.stringify(run));
+  assert.equal((await customer()).website, 'https://hamar.example');
+  assert.equal(
+    (await account()).address1_city,
+    'Hamar',
+    'written back to the CRM by the same pass',
+  );
+  assert.equal((await openEntries()).length, 0);
+  const next = await runMapping(fx.ctx, fx.mapping('CUSTOMER'));
+  assert.equal(next[0]!.counters.modified + next[1]!.counters.modified, 0, JSON.stringify(next));
+});
+
 test("an entry closes by itself when one side takes the other side's value", async () => {
   await fx.db.query("UPDATE erp.customers SET phone_number = '+47 A' WHERE id = $1", [customerId]);
   assert.ok((await fx.user.update('accounts', accountId, { telephone1: '+47 B' })).ok);
