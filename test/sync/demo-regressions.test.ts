@@ -115,6 +115,9 @@ test('Set up coupling with "get" on a CRM user outside the SALESPEOPLE filter sa
 });
 
 test('Synchronize now: merge is refused when both sides changed a bidirectional field; the overwrite warning names only user fields', async () => {
+  // Under BC's rule None; the default of a new bidirectional mapping (ask) merges, see below.
+  const asks = fx.mapping('CUSTOMER');
+  await fx.setMapping({ ...asks, updateConflict: 'None' });
   await fx.db.query("UPDATE erp.customers SET display_name = 'Adatum (ERP)' WHERE id = $1", [
     customerId,
   ]);
@@ -127,6 +130,16 @@ test('Synchronize now: merge is refused when both sides changed a bidirectional 
   assert.ok(send.ok);
   assert.equal(send.value.records[0]!.outcome, 'needsConfirmation');
   assert.match(send.value.records[0]!.message!, /\(name\)$/, 'no owneridtype, no constants');
+
+  // Under ask the merge goes ahead and holds the name in the conflict inbox.
+  await fx.setMapping(asks);
+  const asked = await synchronizeNow(fx.ctx, fx.mapping('CUSTOMER'), [customerId], 'merge');
+  assert.ok(asked.ok);
+  assert.equal(asked.value.records[0]!.outcome, 'synchronized', JSON.stringify(asked.value));
+  const held = await fx.db.query<{ erp_value: string; crm_value: string }>(
+    "SELECT erp_value, crm_value FROM integration.conflicts WHERE state = 'open' AND erp_field = 'displayName'",
+  );
+  assert.deepEqual(held.rows, [{ erp_value: 'Adatum (ERP)', crm_value: 'Adatum (CRM)' }]);
 });
 
 test('changing the ownership model or the sales-order switch reshapes the mappings at once', async () => {
