@@ -1,7 +1,7 @@
+import pg from 'pg';
 import type { Db } from '../db/db.ts';
 import type { JobDefinition, PgBoss } from '../db/job-queue.ts';
 import type { Logger } from '../shared/logger.ts';
-import { lockPool } from './mapping-lock.ts';
 
 // A 64-bit advisory lock key per job id (a 32-bit hash could make two running jobs share one).
 const KEY = "('x' || substr(md5('kobling.job:' || $1), 1, 16))::bit(64)::bigint";
@@ -14,7 +14,7 @@ const watchedQueues = new Set<string>();
 
 /**
  * A job definition whose handler holds its sign of life while it runs: a session advisory lock
- * keyed on the pg-boss job id, on a connection of the lock pool. PostgreSQL drops it with a killed
+ * keyed on the pg-boss job id, on a connection of its own pool. PostgreSQL drops it with a killed
  * worker's connection, so an 'active' job whose lock is free has no live worker any more — where
  * pg-boss alone keeps it active until it expires (an hour), and a singleton or stately queue
  * starts nothing else meanwhile. `recoverDeadJobs` finds such jobs.
@@ -25,7 +25,7 @@ export function withSignOfLife<T extends object>(db: Db, def: JobDefinition<T>):
 }
 
 async function whileAlive<T>(db: Db, jobId: string, fn: () => Promise<T>): Promise<T> {
-  const client = await lockPool(db).connect();
+  const client = await livenessPool(db).connect();
   let broken = false;
   try {
     await client.query(`SELECT pg_advisory_lock(${KEY})`, [jobId]);
@@ -44,7 +44,7 @@ async function whileAlive<T>(db: Db, jobId: string, fn: () => Promise<T>): Promi
 
 /** Whether a worker holds the job's sign of life right now (checked by taking and releasing it). */
 async function isAlive(db: Db, jobId: string): Promise<boolean> {
-  const client = await lockPool(db).connect();
+  const client = await livenessPool(db).connect();
   try {
     const r = await client.query<{ got: boolean }>(`SELECT pg_try_advisory_lock(${KEY}) AS got`, [
       jobId,
@@ -55,6 +55,27 @@ async function isAlive(db: Db, jobId: string): Promise<boolean> {
   } finally {
     client.release();
   }
+}
+
+// Signs of life have a pool of their own: a job holding one may wait for its mapping's lock
+// (mapping-lock.ts), and sharing that pool could let the holders take every connection. Sized for
+// every watched job a worker process runs at once (a job waiting here has no sign of life yet).
+const pools = new WeakMap<Db, pg.Pool>();
+function livenessPool(db: Db): pg.Pool {
+  let pool = pools.get(db);
+  if (!pool) {
+    pool = new pg.Pool({
+      connectionString: db.url,
+      max: 64,
+      idleTimeoutMillis: 1000,
+      allowExitOnIdle: true,
+      application_name: 'kobling-job-liveness',
+    });
+    // An idle connection that breaks is dropped by the pool; the next job opens a new one.
+    pool.on('error', (err) => void err);
+    pools.set(db, pool);
+  }
+  return pool;
 }
 
 /**

@@ -72,9 +72,8 @@ export async function withMappingLock<T>(
 // Lock holders keep their connection for the whole run while the run itself queries through the
 // process's pool: taking lock connections from that same pool would let enough concurrent runs
 // hold every connection and wait for one more forever. So locks have their own small pool.
-// Also the pool of background jobs' signs of life (job-liveness.ts).
 const lockPools = new WeakMap<Db, pg.Pool>();
-export function lockPool(db: Db): pg.Pool {
+function lockPool(db: Db): pg.Pool {
   let pool = lockPools.get(db);
   if (!pool) {
     pool = new pg.Pool({
