@@ -26,6 +26,15 @@ export interface Db extends Queryable {
   close(): Promise<void>;
 }
 
+/**
+ * A pool's `error` event: an idle client lost its connection (a server restart, a network cut).
+ * The pool has already dropped it and the next query opens a new one; a query running on it
+ * fails on its own. Without a handler the event would crash the process.
+ */
+export function dropBrokenIdleClient(_err: Error): void {
+  // Nothing else to do: see above.
+}
+
 /** Opens a connection pool on `url`. */
 export function openDb(url: string, options: { max?: number; applicationName?: string } = {}): Db {
   const pool = new pg.Pool({
@@ -33,8 +42,7 @@ export function openDb(url: string, options: { max?: number; applicationName?: s
     max: options.max ?? 10,
     application_name: options.applicationName ?? 'kobling',
   });
-  // An idle client losing its connection (server restart) must not crash the process.
-  pool.on('error', () => {});
+  pool.on('error', dropBrokenIdleClient);
   return {
     url,
     pool,

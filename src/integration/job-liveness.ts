@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { Db } from '../db/db.ts';
+import { type Db, dropBrokenIdleClient } from '../db/db.ts';
 import type { JobDefinition, PgBoss } from '../db/job-queue.ts';
 import type { Logger } from '../shared/logger.ts';
 
@@ -71,8 +71,7 @@ function livenessPool(db: Db): pg.Pool {
       allowExitOnIdle: true,
       application_name: 'kobling-job-liveness',
     });
-    // An idle connection that breaks is dropped by the pool; the next job opens a new one.
-    pool.on('error', (err) => void err);
+    pool.on('error', dropBrokenIdleClient);
     pools.set(db, pool);
   }
   return pool;

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { Db, Queryable } from '../db/db.ts';
+import { type Db, dropBrokenIdleClient, type Queryable } from '../db/db.ts';
 import { failure, ok, type Result } from '../shared/result.ts';
 import './errors.ts';
 
@@ -83,7 +83,7 @@ function lockPool(db: Db): pg.Pool {
       allowExitOnIdle: true,
       application_name: 'kobling-locks',
     });
-    pool.on('error', () => {});
+    pool.on('error', dropBrokenIdleClient);
     lockPools.set(db, pool);
   }
   return pool;
