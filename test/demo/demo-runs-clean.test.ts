@@ -356,6 +356,17 @@ test('the item availability job moves stock to the products, negative stock as 0
   assert.equal((await updateItemAvailability(engine.value)).modified, 0);
 });
 
+test('the full synchronization of the demo (after the walk-through) finishes every line', async () => {
+  const r = await bash('npx kobling sync full --json');
+  const lines = JSON.parse(r.out) as { mapping: string; status: string; message?: string }[];
+  const notDone = lines.filter((l) => !['Finished', 'NotNeeded'].includes(l.status));
+  assert.deepEqual(notDone, [], r.err.slice(-2000));
+  assert.equal(r.code, 0);
+  // Standard order mode: SALESORDER-ORDER only updates orders that came from the CRM (no line).
+  assert.ok(!lines.some((l) => l.mapping === 'SALESORDER-ORDER'));
+  assert.ok(lines.some((l) => l.mapping === 'POSTEDSALESINV-INV'));
+});
+
 async function adminToken(): Promise<string> {
   const res = await fetch(`http://127.0.0.1:${port}/api/auth/token`, {
     method: 'POST',

@@ -188,11 +188,11 @@ export async function prepareWatermarks(db: Queryable, mapping: string): Promise
 export async function saveMatch(
   db: Queryable,
   mapping: string,
-  m: { matched: number; ambiguous: number; jobId: string },
+  m: { matched: number; ambiguous: number; jobId: string | null },
 ): Promise<void> {
   await db.query(
     `UPDATE integration.full_sync_lines SET matched = coalesce(matched, 0) + $2, ambiguous = $3,
-       job_ids = job_ids || $4::uuid
+       job_ids = CASE WHEN $4::uuid IS NULL THEN job_ids ELSE job_ids || $4::uuid END
       WHERE mapping_name = $1`,
     [mapping, m.matched, m.ambiguous, m.jobId],
   );
@@ -213,6 +213,15 @@ export async function saveOutcome(
 }
 
 /** Writes (or refreshes) the lines that are not queued or running. */
+/** Drops the lines of mappings that no longer get one (removed, or reshaped), unless at work. */
+export async function removeLinesExcept(db: Queryable, mappings: readonly string[]): Promise<void> {
+  await db.query(
+    `DELETE FROM integration.full_sync_lines
+      WHERE NOT (mapping_name = ANY($1::text[])) AND status NOT IN ('Queued', 'Running')`,
+    [mappings],
+  );
+}
+
 export async function upsertLine(
   db: Queryable,
   l: Pick<

@@ -12,10 +12,11 @@ import {
   type FullSyncLine,
   getLine,
   listLines,
+  removeLinesExcept,
   transition,
   upsertLine,
 } from './full-sync-lines.ts';
-import { CHILD_MAPPINGS, recommend } from './recommendation.ts';
+import { hasOwnLine, recommend } from './recommendation.ts';
 
 export const FULL_SYNC_QUEUE = 'sync.fullSync';
 /**
@@ -67,7 +68,11 @@ async function counts(
  * queued, running or done keep their state.
  */
 export async function generateLines(deps: SyncDeps): Promise<Result<FullSyncLine[]>> {
-  const mappings = (await listMappings(deps.db)).filter((m) => !CHILD_MAPPINGS.has(m.name));
+  const mappings = (await listMappings(deps.db)).filter(hasOwnLine);
+  await removeLinesExcept(
+    deps.db,
+    mappings.map((m) => m.name),
+  );
   for (const [i, m] of mappings.entries()) {
     const c = await counts(deps, m);
     if (!c.ok) return c;

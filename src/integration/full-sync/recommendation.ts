@@ -33,4 +33,13 @@ export function recommend(
 }
 
 /** Mappings that are parts of another line (document lines): never a line of their own. */
-export const CHILD_MAPPINGS = new Set(['POSTEDSALESLINE-INV', 'SOLINE-ORDERDETAIL']);
+const CHILD_MAPPINGS = new Set(['POSTEDSALESLINE-INV', 'SOLINE-ORDERDETAIL']);
+
+/**
+ * Whether a mapping gets a review line (reference §4.2): not document lines, and not
+ * SALESORDER-ORDER in the standard (one-way) order mode, where it only keeps the headers of orders
+ * that came from the CRM up to date — a full synchronization would push every released ERP order.
+ */
+export const hasOwnLine = (m: { name: string; direction: string }): boolean =>
+  !CHILD_MAPPINGS.has(m.name) &&
+  !(m.name === 'SALESORDER-ORDER' && m.direction === 'ToIntegrationTable');

@@ -16,7 +16,8 @@ import {
 } from '../model.ts';
 
 export interface UncoupledMatch {
-  readonly jobId: string;
+  /** The coupling job, or null when there was nothing to match (no job ran). */
+  readonly jobId: string | null;
   /** Pairs coupled now. */
   readonly matched: number;
   /** ERP records left uncoupled because more than one record could be their match. */
@@ -61,8 +62,16 @@ export async function matchUncoupledRecords(
   trigger: string,
 ): Promise<UncoupledMatch> {
   const criteria = matchCriteria(m);
-  if (criteria.length === 0)
-    throw new Error(`Specify which fields of mapping ${m.name} are used for match-based coupling`);
+  // Without match fields nothing can be matched; that only matters when the CRM has uncoupled
+  // records that could be twins of ERP records the full synchronization is about to create.
+  if (criteria.length === 0) {
+    const loose = (await possiblyOurs(ctx, m, await uncoupledCrmRows(ctx, m))).size;
+    if (loose > 0)
+      throw new Error(
+        `${loose} ${m.crmEntity} record(s) in Dynamics 365 Sales are not coupled and mapping ${m.name} has no match fields: specify which fields of mapping ${m.name} are used for match-based coupling, or couple them by hand`,
+      );
+    return { jobId: null, matched: 0, ambiguous: 0, heldErpIds: new Set(), heldCrmIds: new Set() };
+  }
   const groups = [...new Set(criteria.map((f) => f.matchPriority))]
     .sort((a, b) => a - b)
     .map((p) => criteria.filter((f) => f.matchPriority === p));
@@ -198,6 +207,38 @@ export async function syncNeverSynchronized(
 }
 
 /** Uncoupled CRM rows in the mapping's filter: id → values (one read of the table). */
+/**
+ * The uncoupled CRM rows that could correspond to a record of the mapping: a row whose lookup
+ * column (written by the mapping from a coupled record, e.g. a price list item's price list)
+ * points at a record the lookup's mapping never coupled cannot be the twin of any ERP record of
+ * this mapping — like the price list items of the default price list, which the products bring
+ * and no price group owns.
+ */
+async function possiblyOurs(
+  ctx: EngineContext,
+  m: TableMapping,
+  rows: Map<string, Readonly<Record<string, unknown>>>,
+): Promise<Map<string, Readonly<Record<string, unknown>>>> {
+  const lookups = m.fields.filter(
+    (f) => f.enabled && f.lookup && f.crmField && f.direction !== 'FromIntegrationTable',
+  );
+  let out = rows;
+  for (const f of lookups) {
+    const coupled = await ctx.db.query<{ crm_id: string }>(
+      `SELECT crm_id::text FROM integration.couplings WHERE mapping_name = $1 AND state = 'coupled'`,
+      [f.lookup!.mapping],
+    );
+    const ids = new Set(coupled.rows.map((r) => r.crm_id.toLowerCase()));
+    out = new Map(
+      [...out].filter(([, v]) => {
+        const target = v[f.crmField!];
+        return typeof target !== 'string' || ids.has(target.toLowerCase());
+      }),
+    );
+  }
+  return out;
+}
+
 async function uncoupledCrmRows(
   ctx: EngineContext,
   m: TableMapping,
