@@ -24,6 +24,7 @@ export const SYNC_ERROR_CODES = {
   crm_read_failed: 502,
   crm_unreachable: 502,
   option_mapping_invalid: 400,
+  match_fields_missing: 422,
   // Why a job cannot be undone (docs/sync-engine.md, "Undo a job").
   job_running: 409,
   job_already_undone: 409,

@@ -1,6 +1,7 @@
 import type { JobDefinition, PgBoss } from '../../db/job-queue.ts';
 import type { EngineContext } from '../../sync/engine/context.ts';
 import { type PassReport, runMapping } from '../../sync/engine/run-mapping.ts';
+import { PassFailed } from '../../sync/errors.ts';
 import { getMapping } from '../../sync/mappings/mapping-repo.ts';
 import { COUNTER_NAMES } from '../../sync/model.ts';
 import {
@@ -114,7 +115,11 @@ export async function runFullSyncLine(
       );
     else await transition(deps.db, mapping, 'Finished', `${summary}${held}`);
   } catch (err) {
-    deps.logger.error({ err, mapping }, 'full synchronization line failed');
+    // A known reason (no match fields, the CRM unreadable, …) is the line's outcome; anything else
+    // is a bug, with its stack in the log.
+    if (err instanceof PassFailed)
+      deps.logger.warn({ mapping, code: err.failure.code }, err.message);
+    else deps.logger.error({ err, mapping }, 'full synchronization line failed');
     await transition(deps.db, mapping, 'Failed', (err as Error).message);
   } finally {
     clearInterval(beat);

@@ -7,6 +7,7 @@ import type { EngineContext } from '../engine/context.ts';
 import { beginJob, finishJob, logRecordError } from '../engine/job-log.ts';
 import { type PassReport, runMapping } from '../engine/run-mapping.ts';
 import { isEmpty, matchesFilter } from '../engine/values.ts';
+import { passFailed } from '../errors.ts';
 import {
   emptyCounters,
   type FieldMapping,
@@ -54,7 +55,10 @@ export async function matchBasedCoupling(
     (f) => f.enabled && f.useForMatching && f.erpField && f.crmField,
   );
   if (criteria.length === 0)
-    throw new Error(`Specify which fields of mapping ${m.name} are used for match-based coupling`);
+    throw passFailed(
+      'match_fields_missing',
+      `Specify which fields of mapping ${m.name} are used for match-based coupling`,
+    );
   const groups = [...new Set(criteria.map((f) => f.matchPriority))]
     .sort((a, b) => a - b)
     .map((p) => criteria.filter((f) => f.matchPriority === p));

@@ -67,7 +67,8 @@ export async function matchUncoupledRecords(
   if (criteria.length === 0) {
     const loose = (await possiblyOurs(ctx, m, await uncoupledCrmRows(ctx, m))).size;
     if (loose > 0)
-      throw new Error(
+      throw passFailed(
+        'match_fields_missing',
         `${loose} ${m.crmEntity} record(s) in Dynamics 365 Sales are not coupled and mapping ${m.name} has no match fields: specify which fields of mapping ${m.name} are used for match-based coupling, or couple them by hand`,
       );
     return { jobId: null, matched: 0, ambiguous: 0, heldErpIds: new Set(), heldCrmIds: new Set() };
