@@ -2,6 +2,7 @@ import type { Queryable } from '../../db/db.ts';
 import { type Dec, dec, roundAmount, sum } from '../../shared/money.ts';
 import type { HeaderRow } from '../documents/document-lines.ts';
 import { emit } from '../records/transactions.ts';
+import { PARTY_COLUMNS } from './posted-document-rows.ts';
 import type { PostingLine } from './posting-line.ts';
 
 interface InvoiceLineAmounts {
@@ -40,35 +41,8 @@ function invoiceAmounts(lines: readonly PostingLine[], dp: number): InvoiceLineA
     });
 }
 
-const ADDRESS_COLUMNS = [
-  'bill_to_customer_number',
-  'bill_to_name',
-  'bill_to_address_line1',
-  'bill_to_address_line2',
-  'bill_to_city',
-  'bill_to_state',
-  'bill_to_country',
-  'bill_to_postal_code',
-  'ship_to_name',
-  'ship_to_contact',
-  'ship_to_address_line1',
-  'ship_to_address_line2',
-  'ship_to_city',
-  'ship_to_state',
-  'ship_to_country',
-  'ship_to_postal_code',
-  'currency_code',
-  'currency_factor',
-  'payment_terms_code',
-  'shipment_method_code',
-  'shipping_agent_code',
-  'salesperson_code',
-  'external_document_number',
-  'your_reference',
-  'work_description',
-  'quote_number',
-  'customer_name',
-];
+/** What a posted invoice copies from its order besides amounts: see PARTY_COLUMNS. */
+const ADDRESS_COLUMNS = [...PARTY_COLUMNS, 'quote_number', 'customer_name'];
 
 /**
  * Writes the posted sales invoice (header + lines incl. attached comments), the customer ledger

@@ -12,10 +12,8 @@ export type PostedLine = Record<string, string | null> & {
   object_blocked: boolean | null;
 };
 
-/** Header columns a posted invoice and a posted credit memo copy from their draft. */
-const COPIED = [
-  'customer_number',
-  'customer_name',
+/** The parties, addresses and terms a posted document copies from its draft, as they were. */
+export const PARTY_COLUMNS = [
   'bill_to_customer_number',
   'bill_to_name',
   'bill_to_address_line1',
@@ -32,7 +30,6 @@ const COPIED = [
   'ship_to_state',
   'ship_to_country',
   'ship_to_postal_code',
-  'document_date',
   'currency_code',
   'currency_factor',
   'payment_terms_code',
@@ -42,6 +39,14 @@ const COPIED = [
   'external_document_number',
   'your_reference',
   'work_description',
+] as const;
+
+/** Header columns a posted invoice and a posted credit memo copy from their draft. */
+const COPIED = [
+  'customer_number',
+  'customer_name',
+  ...PARTY_COLUMNS,
+  'document_date',
   'invoice_discount_amount',
   'total_amount_excluding_tax',
   'total_tax_amount',
