@@ -79,11 +79,15 @@ for (const when of ['after', 'before'] as const) {
        WHERE state = 'pending' AND pending_side = 'erp' AND crm_id = ANY($1::uuid[])`,
       [crmIds],
     );
-    assert.equal(pending.rows.length, 1, 'the dying create is left pending with its chosen id');
-    const landed = await fx.db.query('SELECT 1 FROM erp.customers WHERE id = $1', [
-      pending.rows[0]!.erp_id,
+    // The chunk's pending couplings are recorded together before its first ERP write, and
+    // marked coupled together after its last: every create of the dying chunk is left pending
+    // with its chosen id, the ones that landed and the ones that did not.
+    assert.equal(pending.rows.length, 6, 'every create of the chunk is left pending with its id');
+    const chosenIds = pending.rows.map((r) => r.erp_id);
+    const landed = await fx.db.query('SELECT 1 FROM erp.customers WHERE id = ANY($1::uuid[])', [
+      chosenIds,
     ]);
-    assert.equal(landed.rows.length, when === 'after' ? 1 : 0);
+    assert.equal(landed.rows.length, when === 'after' ? 3 : 2);
     const now = await synchronizeNow(fx.ctx, m, [pending.rows[0]!.erp_id], 'get');
     assert.ok(now.ok);
     assert.equal(now.value.records[0]!.outcome, 'notCoupled');
@@ -93,13 +97,13 @@ for (const when of ['after', 'before'] as const) {
     assert.equal(next!.status, 'succeeded', next!.message);
     assert.equal(next!.counters.failed, 0);
     assert.equal(next!.counters.inserted, when === 'after' ? 3 : 4);
-    assert.equal(next!.counters.coupled, when === 'after' ? 1 : 0);
+    assert.equal(next!.counters.coupled, when === 'after' ? 3 : 2);
     await assertExactlyOnce(prefix, crmIds);
     const chosen = await fx.db.query(
-      'SELECT 1 FROM integration.couplings WHERE erp_id = $1 AND crm_id = ANY($2::uuid[])',
-      [pending.rows[0]!.erp_id, crmIds],
+      'SELECT 1 FROM integration.couplings WHERE erp_id = ANY($1::uuid[]) AND crm_id = ANY($2::uuid[])',
+      [chosenIds, crmIds],
     );
-    assert.equal(chosen.rows.length, 1, 'the pending create kept its chosen ERP id');
+    assert.equal(chosen.rows.length, 6, 'the pending creates kept their chosen ERP ids');
 
     const [quiet] = await runMapping(fx.ctx, m);
     assert.equal(quiet!.counters.inserted + quiet!.counters.failed, 0, quiet!.message);

@@ -143,19 +143,29 @@ export async function insertCoupledPairs(
   return n;
 }
 
-/** Creates many pending couplings in one statement (the chosen CRM ids of a chunk's creates). */
+/**
+ * Creates many pending couplings in one statement (the chosen ids of a chunk's creates, on the CRM
+ * side unless told otherwise); keyed by ERP id.
+ */
 export async function insertPendingCouplings(
   db: Queryable,
-  c: { mappingName: string; erpTable: string; crmEntity: string },
+  c: { mappingName: string; erpTable: string; crmEntity: string; pendingSide?: 'crm' | 'erp' },
   pairs: readonly { erpId: string; crmId: string }[],
 ): Promise<Map<string, Coupling>> {
   if (pairs.length === 0) return new Map();
   const r = await db.query<CouplingRow>(
-    `INSERT INTO integration.couplings (id, mapping_name, erp_table, erp_id, crm_entity, crm_id, state)
-     SELECT gen_random_uuid(), $1, $2, p.erp_id, $3, p.crm_id, 'pending'
+    `INSERT INTO integration.couplings (id, mapping_name, erp_table, erp_id, crm_entity, crm_id, state, pending_side)
+     SELECT gen_random_uuid(), $1, $2, p.erp_id, $3, p.crm_id, 'pending', $6
      FROM unnest($4::uuid[], $5::uuid[]) AS p(erp_id, crm_id)
      RETURNING *`,
-    [c.mappingName, c.erpTable, c.crmEntity, pairs.map((p) => p.erpId), pairs.map((p) => p.crmId)],
+    [
+      c.mappingName,
+      c.erpTable,
+      c.crmEntity,
+      pairs.map((p) => p.erpId),
+      pairs.map((p) => p.crmId),
+      c.pendingSide ?? 'crm',
+    ],
   );
   return new Map(r.rows.map((row) => [row.erp_id, toCoupling(row)]));
 }

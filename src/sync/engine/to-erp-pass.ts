@@ -2,7 +2,9 @@ import { newId } from '../../shared/ids.ts';
 import {
   deleteCoupling,
   insertCoupling,
+  insertPendingCouplings,
   markSynced,
+  markSyncedMany,
   retrySet,
 } from '../couplings/coupling-repo.ts';
 import { passFailed, syncFailure } from '../errors.ts';
@@ -11,7 +13,7 @@ import { type Coupling, emptyCounters } from '../model.ts';
 import { type CrmRecord, ERP_INTEGRATION_ACTOR, type ErpRecord } from '../ports.ts';
 import { settleAsk } from './ask-settle.ts';
 import type { PassRunner } from './context.ts';
-import { recordWrite, saveProgress } from './job-log.ts';
+import { recordWrite, recordWrites, saveProgress, type WriteRecord } from './job-log.ts';
 import { couplingLookups } from './lookups.ts';
 import { resolvePendingErpCreates } from './pending-creates.ts';
 import {
@@ -28,7 +30,9 @@ import { failRecord, type PassJob } from './record-failure.ts';
 /**
  * One CRM → ERP pass of a mapping: the retry set, then the CRM changes since the CRM watermark
  * (a change-tracking delta link). Rows last modified by the integration user are our own echoes
- * and are left out. Each record is written to the ERP on its own, so one failure blocks nothing.
+ * and are left out. Each record is written to the ERP on its own, so one failure blocks nothing;
+ * the bookkeeping around those writes (pending couplings, couplings' versions, write history) goes
+ * per chunk in a few statements (ChunkBatch).
  */
 export const runToErpPass: PassRunner = async (ctx, m, jobId, opts) => {
   const counters = emptyCounters();
@@ -50,17 +54,25 @@ export const runToErpPass: PassRunner = async (ctx, m, jobId, opts) => {
   };
   // ERP creates a killed or interrupted run left pending are settled before anything else.
   await resolvePendingErpCreates(ctx, m, jobId, counters);
+  // A mapping with a lookup to itself plans and writes one record at a time: a record created here
+  // can be the lookup target of a later record of the same chunk. Others plan the whole chunk first.
+  const selfLookup = m.fields.some((f) => f.enabled && f.lookup?.mapping === m.name);
   let done = 0;
   const process = async (rows: readonly CrmRecord[]) => {
     for (let i = 0; i < rows.length; i += size) {
       const records = await readToErpChunk(ctx, m, rows.slice(i, i + size));
-      // Planned and written one record at a time: a record created here can be the lookup
-      // target of a later record of the same chunk.
       const plans: RecordPlan<CrmRecord, ErpRecord>[] = [];
-      for (const record of records) {
-        const plan = await planRecord(settings, record);
-        plans.push(plan);
-        await writeToErp(job, plan);
+      if (selfLookup) {
+        for (const record of records) {
+          const plan = await planRecord(settings, record);
+          plans.push(plan);
+          await writeToErp(job, plan, undefined);
+        }
+      } else {
+        for (const record of records) plans.push(await planRecord(settings, record));
+        const batch = await prepareChunk(job, plans);
+        for (const plan of plans) await writeToErp(job, plan, batch);
+        await flushChunk(job, batch);
       }
       await settleAsk(job, plans);
       done += Math.min(size, rows.length - i);
@@ -124,20 +136,70 @@ export const readToErpChunk: ChunkReader<CrmRecord, ErpRecord> = (ctx, m, rows) 
     return (c) => (awaitsCreate(c, 'erp') ? { kind: 'none' } : found(current.get(c.erpId)));
   });
 
+/**
+ * A chunk's bookkeeping gathered for a few statements instead of three per record: the pending
+ * couplings of its creates (by CRM id), inserted together before any ERP write so each create
+ * stays exactly-once (a run killed mid-chunk leaves them to resolvePendingErpCreates), and the
+ * couplings marked synchronized and the write history of its creates, written after the chunk.
+ * A kill before that last step loses nothing a next run cannot settle: the pending couplings of
+ * rows that landed are coupled by resolvePendingErpCreates, as for a kill right after one write.
+ */
+interface ChunkBatch {
+  readonly pending: Map<string, Coupling>;
+  readonly synced: { id: string; erpSeq: number | null; crmVersion: number | null }[];
+  readonly history: WriteRecord[];
+}
+
+async function prepareChunk(
+  job: PassJob,
+  plans: readonly RecordPlan<CrmRecord, ErpRecord>[],
+): Promise<ChunkBatch> {
+  const { ctx, m } = job;
+  // Dropped couplings go first: the create's pending coupling takes the same CRM id.
+  for (const p of plans) if (p.dropCoupling) await deleteCoupling(ctx.db, p.dropCoupling.id);
+  const creates = plans.filter((p) => p.action.kind === 'create' && !p.coupling);
+  const byErpId = await insertPendingCouplings(
+    ctx.db,
+    { mappingName: m.name, erpTable: m.erpTable, crmEntity: m.crmEntity, pendingSide: 'erp' },
+    creates.map((p) => ({ erpId: newId(), crmId: p.source.id })),
+  );
+  return {
+    pending: new Map([...byErpId.values()].map((c) => [c.crmId, c])),
+    synced: [],
+    history: [],
+  };
+}
+
+async function flushChunk(job: PassJob, batch: ChunkBatch): Promise<void> {
+  await markSyncedMany(job.ctx.db, 'FromIntegrationTable', job.jobId, batch.synced);
+  await recordWrites(job.ctx.db, batch.history);
+}
+
 /** Carries out one record's plan in the ERP, each write in its own transaction. */
-async function writeToErp(job: PassJob, p: RecordPlan<CrmRecord, ErpRecord>): Promise<void> {
+async function writeToErp(
+  job: PassJob,
+  p: RecordPlan<CrmRecord, ErpRecord>,
+  batch: ChunkBatch | undefined,
+): Promise<void> {
   const { ctx, jobId } = job;
-  if (p.dropCoupling) await deleteCoupling(ctx.db, p.dropCoupling.id);
+  if (p.dropCoupling && !batch) await deleteCoupling(ctx.db, p.dropCoupling.id);
   countSettled(job.counters, p.action);
   const action = p.action;
   if (action.kind === 'fail')
     return failRecord(job, idsOf(p.source, p.coupling), p.coupling, action.failure);
-  if (action.kind === 'unchanged' && action.markSynced)
-    await markSynced(ctx.db, p.coupling!.id, 'FromIntegrationTable', jobId, {
-      erpSeq: p.destination!.changeSeq,
-      crmVersion: p.source.version,
-    });
-  if (action.kind === 'create') return createInErp(job, p.source, p.coupling, action.values);
+  if (action.kind === 'unchanged' && action.markSynced) {
+    const versions = { erpSeq: p.destination!.changeSeq, crmVersion: p.source.version };
+    if (batch) batch.synced.push({ id: p.coupling!.id, ...versions });
+    else await markSynced(ctx.db, p.coupling!.id, 'FromIntegrationTable', jobId, versions);
+  }
+  if (action.kind === 'create')
+    return createInErp(
+      job,
+      p.source,
+      p.coupling ?? batch?.pending.get(p.source.id),
+      action.values,
+      batch,
+    );
   if (action.kind === 'update')
     return updateInErp(job, p.source, p.coupling!, p.destination!, action.changes);
 }
@@ -152,6 +214,7 @@ async function createInErp(
   row: CrmRecord,
   pending: Coupling | undefined,
   values: Record<string, unknown>,
+  batch: ChunkBatch | undefined,
 ): Promise<void> {
   const { ctx, m } = job;
   const c =
@@ -180,7 +243,17 @@ async function createInErp(
       ),
     );
   }
-  await settle(job, c.id, created.value, row, { action: 'insert', after: values });
+  if (!batch) return settle(job, c.id, created.value, row, { action: 'insert', after: values });
+  batch.synced.push({ id: c.id, erpSeq: created.value.changeSeq, crmVersion: row.version });
+  job.counters.inserted++;
+  batch.history.push({
+    jobId: job.jobId,
+    mappingName: m.name,
+    side: 'erp',
+    recordId: created.value.id,
+    action: 'insert',
+    after: values,
+  });
 }
 
 async function updateInErp(
