@@ -9,6 +9,22 @@ import {
   text,
 } from './field-types.ts';
 
+/** Currency, terms, salesperson and references: the same on every sales document header. */
+export const documentTerms = () => [
+  code('currencyCode', { maxLength: 10 }),
+  refId('currencyId', 'erp.currencies', 'currency_code', 'currencyCode'),
+  f('currencyFactor', 'decimal', { readOnly: true }),
+  code('paymentTermsCode'),
+  refId('paymentTermsId', 'erp.payment_terms', 'payment_terms_code', 'paymentTermsCode'),
+  code('shipmentMethodCode'),
+  refId('shipmentMethodId', 'erp.shipment_methods', 'shipment_method_code', 'shipmentMethodCode'),
+  code('shippingAgentCode'),
+  code('salesperson', { column: 'salesperson_code' }),
+  code('customerPriceGroupCode'),
+  text('externalDocumentNumber', 35),
+  text('yourReference', 35),
+];
+
 export const address = (prefix: string) =>
   ['AddressLine1', 'AddressLine2', 'City', 'State', 'Country', 'PostalCode'].map((s) =>
     text(`${prefix}${s}`, 100),
@@ -36,18 +52,7 @@ const headerFields = [
   f('quoteValidUntilDate', 'date', { nullable: true }),
   f('requestedDeliveryDate', 'date', { nullable: true }),
   f('lastShipmentDate', 'date', { readOnly: true }),
-  code('currencyCode', { maxLength: 10 }),
-  refId('currencyId', 'erp.currencies', 'currency_code', 'currencyCode'),
-  f('currencyFactor', 'decimal', { readOnly: true }),
-  code('paymentTermsCode'),
-  refId('paymentTermsId', 'erp.payment_terms', 'payment_terms_code', 'paymentTermsCode'),
-  code('shipmentMethodCode'),
-  refId('shipmentMethodId', 'erp.shipment_methods', 'shipment_method_code', 'shipmentMethodCode'),
-  code('shippingAgentCode'),
-  code('salesperson', { column: 'salesperson_code' }),
-  code('customerPriceGroupCode'),
-  text('externalDocumentNumber', 35),
-  text('yourReference', 35),
+  ...documentTerms(),
   // Set by make order; writable so an order made from a CRM order can be linked to its quote.
   text('quoteNumber', 20),
   text('workDescription', 2048),

@@ -1,4 +1,4 @@
-import { address, lineFields, linesOf, money } from './document-entities.ts';
+import { address, documentTerms, lineFields, linesOf, money } from './document-entities.ts';
 import {
   code,
   computed,
@@ -49,18 +49,7 @@ function headerFields(kind: Kind, draft: boolean): FieldDef[] {
     f('postingDate', 'date'),
     f('dueDate', 'date', { nullable: true }),
     ...(invoice ? [postedOnly('shipmentDate', 'date', 'NULL::date', draft)] : []),
-    code('currencyCode', { maxLength: 10 }),
-    refId('currencyId', 'erp.currencies', 'currency_code', 'currencyCode'),
-    f('currencyFactor', 'decimal', { readOnly: true }),
-    code('paymentTermsCode'),
-    refId('paymentTermsId', 'erp.payment_terms', 'payment_terms_code', 'paymentTermsCode'),
-    code('shipmentMethodCode'),
-    refId('shipmentMethodId', 'erp.shipment_methods', 'shipment_method_code', 'shipmentMethodCode'),
-    code('shippingAgentCode'),
-    code('salesperson', { column: 'salesperson_code' }),
-    code('customerPriceGroupCode'),
-    text('externalDocumentNumber', 35),
-    text('yourReference', 35),
+    ...documentTerms(),
     text('workDescription', 2048),
     ...(invoice
       ? []
