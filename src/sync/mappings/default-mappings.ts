@@ -1,10 +1,15 @@
-import type {
-  Direction,
-  FieldMapping,
-  FilterCondition,
-  LookupSpec,
-  TableMapping,
-} from '../model.ts';
+import type { TableMapping } from '../model.ts';
+import {
+  active,
+  addressFields,
+  f,
+  lookup,
+  type MappingDef,
+  mapping,
+  optionMapping,
+  ownerFields,
+  productUnitFields,
+} from './mapping-builders.ts';
 
 /**
  * The default integration table mappings BC's assisted setup creates (the README lists them),
@@ -15,87 +20,6 @@ import type {
  * mappings therefore depend on the product mappings only.
  */
 
-type Arrow = '⇄' | '→' | '←';
-const DIR: Record<Arrow, Direction> = {
-  '⇄': 'Bidirectional',
-  '→': 'ToIntegrationTable',
-  '←': 'FromIntegrationTable',
-};
-
-interface FieldOptions {
-  lookup?: LookupSpec;
-  constant?: string;
-  validate?: boolean;
-  clearOnFailedSync?: boolean;
-  notNull?: boolean;
-  match?: { priority?: number; caseSensitive?: boolean };
-}
-
-type FieldDef = Omit<FieldMapping, 'position'>;
-
-/** One field pair. */
-function f(
-  erpField: string | null,
-  arrow: Arrow,
-  crmField: string | null,
-  o: FieldOptions = {},
-): FieldDef {
-  return {
-    ...(erpField ? { erpField } : {}),
-    ...(crmField ? { crmField } : {}),
-    direction: DIR[arrow],
-    ...(o.constant !== undefined ? { constantValue: o.constant } : {}),
-    ...(o.lookup ? { lookup: o.lookup } : {}),
-    validateField: o.validate ?? true,
-    validateCrmField: false,
-    clearOnFailedSync: o.clearOnFailedSync ?? false,
-    notNull: o.notNull ?? false,
-    enabled: true,
-    useForMatching: o.match !== undefined,
-    caseSensitiveMatching: o.match?.caseSensitive ?? false,
-    matchPriority: o.match?.priority ?? 0,
-  };
-}
-
-const active: FilterCondition = { field: 'statecode', op: 'eq', value: 0 };
-const lookup = (mapping: string, erpKey = 'code'): { lookup: LookupSpec } => ({
-  lookup: { mapping, erpKey },
-});
-
-/** The owner pair of the Person ownership model (omitted in the Team model). */
-const ownerFields = (personModel: boolean, salespersonField = 'salespersonCode'): FieldDef[] =>
-  personModel
-    ? [
-        f(null, '→', 'owneridtype', { constant: 'systemuser' }),
-        f(salespersonField, '→', 'ownerid', { ...lookup('SALESPEOPLE'), notNull: true }),
-      ]
-    : [];
-
-interface MappingDef
-  extends Omit<TableMapping, 'fields' | 'userDefined' | 'jobEnabled' | 'jobIntervalMinutes'> {
-  readonly fields: readonly FieldDef[];
-  readonly jobEnabled?: boolean;
-}
-
-function mapping(
-  def: Partial<MappingDef> &
-    Pick<MappingDef, 'name' | 'erpTable' | 'crmEntity' | 'direction' | 'fields'>,
-): MappingDef {
-  return {
-    erpFilter: [],
-    crmFilter: [],
-    syncOnlyCoupled: true,
-    updateConflict: 'None',
-    deletionConflict: 'None',
-    dependencyFilter: '',
-    isOptionMapping: false,
-    syncAfterCoupling: false,
-    createNewOnNoMatch: false,
-    inactivityTimeoutMinutes: 720,
-    ...def,
-  };
-}
-
 /** Switches of the connection setup that shape the defaults. */
 export interface DefaultsOptions {
   readonly ownershipModel: 'Person' | 'Team';
@@ -104,19 +28,6 @@ export interface DefaultsOptions {
   /** Items' inventory → products' quantity on hand (on unless switched off). */
   readonly itemAvailability?: boolean;
 }
-
-const optionMapping = (name: string, erpTable: string, column: string): MappingDef =>
-  mapping({
-    name,
-    erpTable,
-    crmEntity: `account.${column}`,
-    direction: 'ToIntegrationTable',
-    isOptionMapping: true,
-    syncAfterCoupling: true,
-    createNewOnNoMatch: true,
-    inactivityTimeoutMinutes: 1440,
-    fields: [f('code', '→', column, { match: {} })],
-  });
 
 /** Builds the default mapping set for the given setup switches, in dependency order. */
 export function defaultMappings(o: DefaultsOptions): TableMapping[] {
@@ -425,34 +336,4 @@ export function defaultMappings(o: DefaultsOptions): TableMapping[] {
     userDefined: false,
     fields: d.fields.map((field, i) => ({ ...field, position: i + 1 })),
   }));
-}
-
-/** The product's unit group and default unit: per item/resource groups, or plain units (as BC). */
-function productUnitFields(unitGroups: boolean, uomMapping: string): FieldDef[] {
-  return unitGroups
-    ? [
-        f('unitGroupCode', '→', 'defaultuomscheduleid', lookup('UNIT GROUP')),
-        f('baseUnitKey', '→', 'defaultuomid', lookup(uomMapping, 'key')),
-      ]
-    : [f('baseUnitOfMeasureCode', '⇄', 'defaultuomscheduleid', lookup('UNIT OF MEASURE'))];
-}
-
-function addressFields(arrow: Arrow): FieldDef[] {
-  const pairs: [string, string][] = [
-    ['shipToName', 'shipto_name'],
-    ['shipToAddressLine1', 'shipto_line1'],
-    ['shipToAddressLine2', 'shipto_line2'],
-    ['shipToCity', 'shipto_city'],
-    ['shipToCountry', 'shipto_country'],
-    ['shipToPostalCode', 'shipto_postalcode'],
-    ['shipToState', 'shipto_stateorprovince'],
-    ['billToName', 'billto_name'],
-    ['billToAddressLine1', 'billto_line1'],
-    ['billToAddressLine2', 'billto_line2'],
-    ['billToCity', 'billto_city'],
-    ['billToCountry', 'billto_country'],
-    ['billToPostalCode', 'billto_postalcode'],
-    ['billToState', 'billto_stateorprovince'],
-  ];
-  return pairs.map(([erp, crm]) => f(erp, arrow, crm));
 }
