@@ -1,9 +1,8 @@
 import { z } from 'zod';
 import type { AppContext } from '../../app/context.ts';
-import { AppError } from '../../shared/errors.ts';
+import { AppError, unwrap } from '../../shared/errors.ts';
 import '../../sync/errors.ts';
 import '../errors.ts';
-import type { Result } from '../../shared/result.ts';
 import type { EngineContext } from '../../sync/engine/context.ts';
 import { getMapping } from '../../sync/mappings/mapping-repo.ts';
 import type { TableMapping } from '../../sync/model.ts';
@@ -31,7 +30,5 @@ export async function engineOrThrow(ctx: AppContext): Promise<EngineContext> {
 }
 
 /** Unwraps a Result for a route. */
-export function must<T>(r: Result<T>): T {
-  if (!r.ok) throw AppError.from(r.error);
-  return r.value;
-}
+/** A failure value as the HTTP error it maps to (the shared `unwrap`). */
+export const must = unwrap;

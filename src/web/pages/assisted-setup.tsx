@@ -9,6 +9,7 @@ import {
 import { startFullSync } from '../../integration/full-sync/full-sync-service.ts';
 import { startMappingRun } from '../../integration/mapping-runs.ts';
 import { updateMapping } from '../../integration/mapping-service.ts';
+import { unwrap } from '../../shared/errors.ts';
 import { publicConnection } from '../../sync/connection/connection-repo.ts';
 import { defaultMappings } from '../../sync/mappings/default-mappings.ts';
 import { listMappings } from '../../sync/mappings/mapping-repo.ts';
@@ -17,7 +18,7 @@ import { checkbox, many, parseInput } from '../form.ts';
 import { Layout } from '../layout.tsx';
 import { sendHtml, viewOf } from '../view.ts';
 import type { WebDeps } from '../web-deps.ts';
-import { must, SwitchFields, TestResult } from './connection-setup.tsx';
+import { SwitchFields, TestResult } from './connection-setup.tsx';
 
 const ADMIN = { roles: ['admin'] as const };
 
@@ -192,7 +193,7 @@ export function registerAssistedSetupPage(web: FastifyInstance, deps: WebDeps): 
       clientId: input.clientId,
       ...(input.clientSecret ? { clientSecret: input.clientSecret } : {}),
     });
-    const test = must(await testConnection(syncDeps));
+    const test = unwrap(await testConnection(syncDeps));
     return sendHtml(
       reply,
       <>
@@ -212,11 +213,11 @@ export function registerAssistedSetupPage(web: FastifyInstance, deps: WebDeps): 
   web.post('/setup/assisted/choose', { config: ADMIN }, async (request, reply) => {
     const { mappings: chosen, ...switches } = parseInput(chooseForm, request.body);
     await saveConnection(syncDeps, switches);
-    must(await enableConnection(syncDeps));
+    unwrap(await enableConnection(syncDeps));
     for (const m of await listMappings(ctx.db)) {
       // Freshly created defaults follow the choice made on the default list.
       const on = chosen.includes(m.name);
-      if (m.jobEnabled !== on) must(await updateMapping(ctx.db, m.name, { jobEnabled: on }));
+      if (m.jobEnabled !== on) unwrap(await updateMapping(ctx.db, m.name, { jobEnabled: on }));
     }
     reply.header('hx-redirect', '/setup/assisted?step=3');
     return reply.status(204).send();
@@ -225,7 +226,7 @@ export function registerAssistedSetupPage(web: FastifyInstance, deps: WebDeps): 
     // With workers (kobling start) the integration's full synchronization runs the lines; a
     // server without a job queue synchronizes the chosen mappings itself, one after another.
     if (ctx.boss) {
-      must(await startFullSync(syncDeps, ctx.boss));
+      unwrap(await startFullSync(syncDeps, ctx.boss));
       reply.header('hx-redirect', '/integration/full-sync');
       return reply.status(204).send();
     }

@@ -1,8 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { conflictInbox, resolveMany, resolveOne } from '../../integration/conflict-service.ts';
-import { AppError } from '../../shared/errors.ts';
-import type { Result } from '../../shared/result.ts';
+import { AppError, unwrap } from '../../shared/errors.ts';
 import type { ConflictEntry } from '../../sync/conflicts/conflict-repo.ts';
 import type { ResolveChoice } from '../../sync/service/resolve-conflicts.ts';
 import { ActionBar } from '../components/action-bar.tsx';
@@ -14,11 +13,6 @@ import { Layout } from '../layout.tsx';
 import { sendHtml, viewOf } from '../view.ts';
 import { canWrite } from '../web-auth.ts';
 import type { WebDeps } from '../web-deps.ts';
-
-function must<T>(r: Result<T>): T {
-  if (!r.ok) throw AppError.from(r.error);
-  return r.value;
-}
 
 const PAGE = 50;
 const query = z.object({
@@ -211,7 +205,7 @@ export function registerConflictPages(web: FastifyInstance, { ctx, auth }: WebDe
         throw new AppError('validation_failed', 'Type a value first');
       const choice: ResolveChoice =
         chosen === 'value' ? { take: 'value', value: typed ?? null } : { take: chosen };
-      const r = must(await resolveOne(deps(), id, choice, who(request)));
+      const r = unwrap(await resolveOne(deps(), id, choice, who(request)));
       reply.header('hx-trigger', 'list-changed');
       return sendHtml(
         reply,
@@ -231,7 +225,7 @@ export function registerConflictPages(web: FastifyInstance, { ctx, auth }: WebDe
     if (form.ids.length === 0 && !form.mapping)
       throw new AppError('validation_failed', 'Select one or more conflicts first');
     const target = form.ids.length > 0 ? { ids: form.ids } : { mapping: form.mapping! };
-    const r = must(await resolveMany(deps(), target, form.take, who(request)));
+    const r = unwrap(await resolveMany(deps(), target, form.take, who(request)));
     reply.header('hx-trigger', 'list-changed');
     return sendHtml(
       reply,

@@ -10,8 +10,7 @@ import {
 import { updateMapping } from '../../integration/mapping-service.ts';
 import { getRecurringJob } from '../../integration/recurring-jobs.ts';
 import { listScheduledJobs, updateJobSchedule } from '../../integration/scheduled-jobs.ts';
-import { AppError } from '../../shared/errors.ts';
-import type { Result } from '../../shared/result.ts';
+import { unwrap } from '../../shared/errors.ts';
 import { type ConnectionSetup, publicConnection } from '../../sync/connection/connection-repo.ts';
 import { ActionBar } from '../components/action-bar.tsx';
 import { ErrorBanner, Lines, SuccessBanner } from '../components/banner.tsx';
@@ -40,11 +39,6 @@ const jobForm = z.object({
     .min(1, 'The interval must be at least 1 minute')
     .max(10080, 'The interval can be at most a week (10080 minutes)'),
 });
-
-export function must<T>(r: Result<T>): T {
-  if (!r.ok) throw AppError.from(r.error);
-  return r.value;
-}
 
 /** The outcome of a connection test, problem by problem. */
 export function TestResult(props: { test: ConnectionTest }) {
@@ -247,11 +241,11 @@ export function registerConnectionSetupPage(web: FastifyInstance, deps: WebDeps)
     );
   });
   web.post('/setup/connection/test', { config: ADMIN }, async (_request, reply) => {
-    const test = must(await testConnection(syncDeps));
+    const test = unwrap(await testConnection(syncDeps));
     return sendHtml(reply, <TestResult test={test} />);
   });
   web.post('/setup/connection/enable', { config: ADMIN }, async (_request, reply) => {
-    const r = must(await enableConnection(syncDeps));
+    const r = unwrap(await enableConnection(syncDeps));
     reply.header('hx-refresh', 'true');
     return sendHtml(
       reply,
@@ -290,7 +284,7 @@ export function registerConnectionSetupPage(web: FastifyInstance, deps: WebDeps)
         />,
       );
     }
-    const m = must(
+    const m = unwrap(
       await updateMapping(ctx.db, input.mapping, {
         jobEnabled: input.jobEnabled,
         jobIntervalMinutes: input.jobIntervalMinutes,

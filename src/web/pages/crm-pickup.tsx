@@ -10,8 +10,7 @@ import {
   createOrdersInErp,
   listCrmSalesOrders,
 } from '../../flows/sales-orders/order-pickup.ts';
-import { AppError } from '../../shared/errors.ts';
-import type { Result } from '../../shared/result.ts';
+import { AppError, unwrap } from '../../shared/errors.ts';
 import { ActionBar } from '../components/action-bar.tsx';
 import { ErrorBanner, SuccessBanner, WarningBanner } from '../components/banner.tsx';
 import { type Column, DataList } from '../components/list.tsx';
@@ -20,11 +19,6 @@ import { Layout } from '../layout.tsx';
 import { sendHtml, viewOf } from '../view.ts';
 import { canWrite } from '../web-auth.ts';
 import type { WebDeps } from '../web-deps.ts';
-
-function must<T>(r: Result<T>): T {
-  if (!r.ok) throw AppError.from(r.error);
-  return r.value;
-}
 
 const stateQuery = z.object({ state: z.enum(['open', 'all']).default('open') });
 const idsForm = z.object({ ids: many(z.guid()).pipe(z.array(z.guid()).max(200)) });
@@ -135,7 +129,7 @@ export function registerCrmPickupPages(web: FastifyInstance, { ctx, auth }: WebD
   web.get('/sales/crm-orders', async (request, reply) => {
     const view = viewOf(request, auth);
     const q = parseInput(stateQuery, request.query);
-    const orders = must(
+    const orders = unwrap(
       await listCrmSalesOrders(ctx, { state: q.state === 'all' ? 'all' : 'submitted' }),
     );
     const writable = canWrite(view.user);
@@ -182,7 +176,7 @@ export function registerCrmPickupPages(web: FastifyInstance, { ctx, auth }: WebD
   });
   web.post('/sales/crm-orders/createInErp', async (request, reply) => {
     const ids = selected(parseInput(idsForm, request.body).ids);
-    const r = must(await createOrdersInErp(ctx, ids));
+    const r = unwrap(await createOrdersInErp(ctx, ids));
     reply.header('hx-trigger', 'list-changed');
     return sendHtml(
       reply,
@@ -201,7 +195,7 @@ export function registerCrmPickupPages(web: FastifyInstance, { ctx, auth }: WebD
   web.get('/sales/crm-quotes', async (request, reply) => {
     const view = viewOf(request, auth);
     const q = parseInput(stateQuery, request.query);
-    const quotes = must(await listCrmQuotes(ctx, { state: q.state }));
+    const quotes = unwrap(await listCrmQuotes(ctx, { state: q.state }));
     const writable = canWrite(view.user);
     return sendHtml(
       reply,
@@ -246,7 +240,7 @@ export function registerCrmPickupPages(web: FastifyInstance, { ctx, auth }: WebD
   });
   web.post('/sales/crm-quotes/processInErp', async (request, reply) => {
     const ids = selected(parseInput(idsForm, request.body).ids);
-    const r = must(await processQuotesInErp(ctx, ids));
+    const r = unwrap(await processQuotesInErp(ctx, ids));
     reply.header('hx-trigger', 'list-changed');
     const done = r.results.filter((x) => x.ok && x.outcome !== 'unchanged');
     return sendHtml(

@@ -4,18 +4,12 @@ import { getEntity, statisticsInCustomerCurrency } from '../../erp/public-api.ts
 import { updateAccountStatisticsAndPayments } from '../../flows/account-statistics/update-account-statistics.ts';
 import { openOutbound } from '../../flows/outbound-context.ts';
 import { isoDate } from '../../shared/clock.ts';
-import { AppError } from '../../shared/errors.ts';
-import type { Result } from '../../shared/result.ts';
+import { AppError, unwrap } from '../../shared/errors.ts';
 import { SuccessBanner, WarningBanner } from '../components/banner.tsx';
 import { Card, Fields } from '../components/card.tsx';
 import { parseInput } from '../form.ts';
 import { sendHtml } from '../view.ts';
 import type { WebDeps } from '../web-deps.ts';
-
-function must<T>(r: Result<T>): T {
-  if (!r.ok) throw AppError.from(r.error);
-  return r.value;
-}
 
 /** The customer's statistics box (in its currency), with *Update account statistics*. */
 export async function StatisticsBox(props: {
@@ -26,7 +20,7 @@ export async function StatisticsBox(props: {
   writable: boolean;
 }) {
   const { ctx } = props.deps;
-  const stats = must(
+  const stats = unwrap(
     await statisticsInCustomerCurrency(ctx.db, [props.number], isoDate(ctx.clock.now())),
   )[0];
   return (
@@ -74,9 +68,9 @@ export function registerCustomerStatistics(web: FastifyInstance, { ctx }: WebDep
     '/customers/:id/updateAccountStatistics',
     async (request, reply) => {
       const id = parseInput(z.guid('That is not a record id'), request.params.id);
-      const customer = must(await getEntity(ctx.db, 'customers', id));
-      const o = must(await openOutbound(ctx));
-      const report = must(
+      const customer = unwrap(await getEntity(ctx.db, 'customers', id));
+      const o = unwrap(await openOutbound(ctx));
+      const report = unwrap(
         await updateAccountStatisticsAndPayments(o, [String(customer['number'])]),
       );
       const r = report.results[0];

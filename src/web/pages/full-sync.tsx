@@ -6,8 +6,7 @@ import {
   reviewLines,
   startFullSync,
 } from '../../integration/full-sync/full-sync-service.ts';
-import { AppError } from '../../shared/errors.ts';
-import type { Result } from '../../shared/result.ts';
+import { AppError, unwrap } from '../../shared/errors.ts';
 import { ActionBar } from '../components/action-bar.tsx';
 import { SuccessBanner } from '../components/banner.tsx';
 import { ProgressBar } from '../components/progress.tsx';
@@ -16,11 +15,6 @@ import { Layout } from '../layout.tsx';
 import { sendHtml, viewOf } from '../view.ts';
 import { isAdmin } from '../web-auth.ts';
 import type { WebDeps } from '../web-deps.ts';
-
-function must<T>(r: Result<T>): T {
-  if (!r.ok) throw AppError.from(r.error);
-  return r.value;
-}
 
 const ADMIN = { roles: ['admin'] as const };
 const RECOMMENDATION: Record<string, string> = {
@@ -184,7 +178,7 @@ export function registerFullSyncPage(web: FastifyInstance, deps: WebDeps): void 
     res.end();
   });
   web.post('/integration/full-sync/start', { config: ADMIN }, async (_request, reply) => {
-    const r = must(await startFullSync(syncDeps, boss()));
+    const r = unwrap(await startFullSync(syncDeps, boss()));
     reply.header('hx-refresh', 'true');
     return sendHtml(
       reply,
@@ -198,7 +192,7 @@ export function registerFullSyncPage(web: FastifyInstance, deps: WebDeps): void 
     { config: ADMIN },
     async (request, reply) => {
       const mapping = parseInput(z.string().min(1).max(30), request.params.mapping);
-      must(await restartLine(syncDeps, boss(), mapping));
+      unwrap(await restartLine(syncDeps, boss(), mapping));
       reply.header('hx-refresh', 'true');
       return sendHtml(
         reply,

@@ -7,8 +7,7 @@ import {
   postSalesDocument,
   unapplyCreditMemo,
 } from '../../erp/public-api.ts';
-import { AppError } from '../../shared/errors.ts';
-import type { Result } from '../../shared/result.ts';
+import { AppError, unwrap } from '../../shared/errors.ts';
 import { SuccessBanner } from '../components/banner.tsx';
 import { Card } from '../components/card.tsx';
 import type { Column } from '../components/list.tsx';
@@ -17,11 +16,6 @@ import { sendHtml, type View } from '../view.ts';
 import { canWrite } from '../web-auth.ts';
 import type { WebDeps } from '../web-deps.ts';
 import { field, registerErpList } from './erp-list.tsx';
-
-function must<T>(r: Result<T>): T {
-  if (!r.ok) throw AppError.from(r.error);
-  return r.value;
-}
 
 const money = (name: string) => (r: ApiRecord) =>
   r[name] === null || r[name] === undefined ? '' : `${r[name]} ${r['currencyCode'] || ''}`.trim();
@@ -172,7 +166,7 @@ export function registerInvoiceCreditMemoPages(web: FastifyInstance, deps: WebDe
   ] as const) {
     web.post(path, async (request, reply) => {
       const input = parseInput(documentForm, request.body);
-      const doc = must(
+      const doc = unwrap(
         await createSalesDocument(
           ctx.db,
           {
@@ -205,7 +199,7 @@ export function registerInvoiceCreditMemoPages(web: FastifyInstance, deps: WebDe
     });
     web.post<{ Params: { id: string } }>(`${path}/:id/post`, async (request, reply) => {
       const id = parseInput(z.guid('That is not a document id'), request.params.id);
-      const r = must(await postSalesDocument(ctx.db, type, id, {}, ctx.clock));
+      const r = unwrap(await postSalesDocument(ctx.db, type, id, {}, ctx.clock));
       reply.header('hx-trigger', 'list-changed');
       const applied = r.invoiceNumber
         ? `, ${r.appliedAmount} applied to invoice ${r.invoiceNumber} (${r.invoicePaymentStatus === 'Complete' ? 'nothing left to pay' : `${r.invoiceRemainingAmount} still open`})`
@@ -220,13 +214,13 @@ export function registerInvoiceCreditMemoPages(web: FastifyInstance, deps: WebDe
     '/sales/credit-memos/:id/unapply',
     async (request, reply) => {
       const id = parseInput(z.guid('That is not a document id'), request.params.id);
-      const memo = must(await getEntity(ctx.db, 'salesCreditMemos', id));
+      const memo = unwrap(await getEntity(ctx.db, 'salesCreditMemos', id));
       if (memo['status'] === 'Draft')
         throw new AppError(
           'nothing_to_unapply',
           `Credit memo ${String(memo['number'])} is not posted`,
         );
-      const r = must(
+      const r = unwrap(
         await unapplyCreditMemo(ctx.db, { creditMemoNumber: String(memo['number']) }, ctx.clock),
       );
       reply.header('hx-trigger', 'list-changed');

@@ -3,8 +3,7 @@ import { z } from 'zod';
 import { restoreDefaultMapping } from '../../integration/connection-service.ts';
 import { startMappingRun } from '../../integration/mapping-runs.ts';
 import { updateMapping } from '../../integration/mapping-service.ts';
-import { AppError } from '../../shared/errors.ts';
-import type { Result } from '../../shared/result.ts';
+import { AppError, unwrap } from '../../shared/errors.ts';
 import { getMapping, listMappings } from '../../sync/mappings/mapping-repo.ts';
 import type { TableMapping } from '../../sync/model.ts';
 import { mappingStats } from '../../sync/queries.ts';
@@ -24,11 +23,6 @@ import {
   MappingForm,
   mappingForm,
 } from './mapping-form.tsx';
-
-function must<T>(r: Result<T>): T {
-  if (!r.ok) throw AppError.from(r.error);
-  return r.value;
-}
 
 const ADMIN = { roles: ['admin'] as const };
 
@@ -164,7 +158,7 @@ export function registerMappingPages(web: FastifyInstance, { ctx, auth }: WebDep
     async (request, reply) => {
       const m = await mappingOf(request.params.name);
       const input = parseInput(mappingForm, request.body);
-      must(await updateMapping(ctx.db, m.name, input));
+      unwrap(await updateMapping(ctx.db, m.name, input));
       return sendHtml(reply, <SuccessBanner message={`Mapping ${m.name} is saved.`} />);
     },
   );
@@ -179,7 +173,7 @@ export function registerMappingPages(web: FastifyInstance, { ctx, auth }: WebDep
           'validation_failed',
           'The field list changed meanwhile; reload the page and try again',
         );
-      must(
+      unwrap(
         await updateMapping(ctx.db, m.name, {
           fields: m.fields.map((f, i) => ({ ...f, direction: direction[i]! })),
         }),
@@ -195,7 +189,7 @@ export function registerMappingPages(web: FastifyInstance, { ctx, auth }: WebDep
     { config: ADMIN },
     async (request, reply) => {
       const m = await mappingOf(request.params.name);
-      must(await restoreDefaultMapping(syncDeps, m.name));
+      unwrap(await restoreDefaultMapping(syncDeps, m.name));
       reply.header('hx-trigger', 'list-changed');
       return sendHtml(
         reply,

@@ -3,8 +3,7 @@ import { z } from 'zod';
 import { type ApiRecord, invoicePaymentStates, listEntityPage } from '../../erp/public-api.ts';
 import { openOutbound } from '../../flows/outbound-context.ts';
 import { createInvoicesInCrmByNumber } from '../../flows/posted-invoices/create-crm-invoices.ts';
-import { AppError } from '../../shared/errors.ts';
-import type { Result } from '../../shared/result.ts';
+import { AppError, unwrap } from '../../shared/errors.ts';
 import { couplingsByErpIds } from '../../sync/couplings/coupling-repo.ts';
 import type { Coupling } from '../../sync/model.ts';
 import { ActionBar } from '../components/action-bar.tsx';
@@ -16,11 +15,6 @@ import { sendHtml, viewOf } from '../view.ts';
 import { canWrite } from '../web-auth.ts';
 import type { WebDeps } from '../web-deps.ts';
 import { ERP_PAGE_SIZE } from './erp-list.tsx';
-
-function must<T>(r: Result<T>): T {
-  if (!r.ok) throw AppError.from(r.error);
-  return r.value;
-}
 
 interface InvoiceRow {
   readonly invoice: ApiRecord;
@@ -69,7 +63,7 @@ export function registerPostedInvoicesPage(web: FastifyInstance, { ctx, auth }: 
   web.get('/sales/invoices', async (request, reply) => {
     const q = parseInput(query, request.query);
     const view = viewOf(request, auth);
-    const page = must(
+    const page = unwrap(
       await listEntityPage(ctx.db, 'salesInvoices', {
         search: q.search,
         top: ERP_PAGE_SIZE,
@@ -130,8 +124,8 @@ export function registerPostedInvoicesPage(web: FastifyInstance, { ctx, auth }: 
     const numbers = parseInput(numbersForm, request.body).ids;
     if (numbers.length === 0)
       throw new AppError('validation_failed', 'Select one or more invoices first');
-    const o = must(await openOutbound(ctx));
-    const r = must(await createInvoicesInCrmByNumber(o, numbers));
+    const o = unwrap(await openOutbound(ctx));
+    const r = unwrap(await createInvoicesInCrmByNumber(o, numbers));
     const failed = r.results.filter((x) => x.outcome === 'failed' || x.outcome === 'notFound');
     reply.header('hx-trigger', 'list-changed');
     return sendHtml(

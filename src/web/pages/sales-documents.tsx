@@ -10,8 +10,7 @@ import {
   makeOrderFromQuote,
   postSalesOrder,
 } from '../../erp/public-api.ts';
-import { AppError } from '../../shared/errors.ts';
-import type { Result } from '../../shared/result.ts';
+import { unwrap } from '../../shared/errors.ts';
 import { ActionBar } from '../components/action-bar.tsx';
 import { SuccessBanner } from '../components/banner.tsx';
 import { Card, display, Fields } from '../components/card.tsx';
@@ -23,11 +22,6 @@ import { sendHtml, type View, viewOf } from '../view.ts';
 import { canWrite } from '../web-auth.ts';
 import type { WebDeps } from '../web-deps.ts';
 import { cardLink, field, registerErpList } from './erp-list.tsx';
-
-function must<T>(r: Result<T>): T {
-  if (!r.ok) throw AppError.from(r.error);
-  return r.value;
-}
 
 interface DocKind {
   readonly type: DocumentType;
@@ -148,8 +142,8 @@ export function registerSalesDocumentPages(web: FastifyInstance, deps: WebDeps):
     web.get<{ Params: { id: string } }>(`${kind.path}/:id`, async (request, reply) => {
       const id = parseInput(z.guid('That is not a document id'), request.params.id);
       const view = viewOf(request, auth);
-      const doc = must(await getEntity(ctx.db, kind.set, id));
-      const lines = must(
+      const doc = unwrap(await getEntity(ctx.db, kind.set, id));
+      const lines = unwrap(
         await listEntities(ctx.db, kind.linesSet, { filter: `documentId eq ${id}` }),
       );
       const { '@odata.etag': _e, ...fields } = doc;
@@ -204,22 +198,22 @@ export function registerSalesDocumentPages(web: FastifyInstance, deps: WebDeps):
         return sendHtml(reply, <SuccessBanner message={r.message} />);
       });
     action('release', async (id) => {
-      const d = must(await changeStatus(ctx.db, kind.type, id, 'release'));
+      const d = unwrap(await changeStatus(ctx.db, kind.type, id, 'release'));
       return { message: `Sales ${kind.noun} ${String(d['number'])} is released.` };
     });
     action('reopen', async (id) => {
-      const d = must(await changeStatus(ctx.db, kind.type, id, 'reopen'));
+      const d = unwrap(await changeStatus(ctx.db, kind.type, id, 'reopen'));
       return { message: `Sales ${kind.noun} ${String(d['number'])} is open again.` };
     });
     action('archive', async (id) => {
-      const a = must(await archiveDocument(ctx.db, kind.type, id));
+      const a = unwrap(await archiveDocument(ctx.db, kind.type, id));
       return {
         message: `Version ${String(a['versionNumber'] ?? '')} of ${kind.noun} ${String(a['number'])} is archived.`,
       };
     });
     if (kind.type === 'Quote') {
       action('makeOrder', async (id) => {
-        const o = must(await makeOrderFromQuote(ctx.db, id, {}, ctx.clock));
+        const o = unwrap(await makeOrderFromQuote(ctx.db, id, {}, ctx.clock));
         return {
           message: `Sales order ${String(o['number'])} was made from the quote.`,
           gone: true,
@@ -227,7 +221,9 @@ export function registerSalesDocumentPages(web: FastifyInstance, deps: WebDeps):
       });
     } else {
       action('post', async (id) => {
-        const r = must(await postSalesOrder(ctx.db, id, { ship: true, invoice: true }, ctx.clock));
+        const r = unwrap(
+          await postSalesOrder(ctx.db, id, { ship: true, invoice: true }, ctx.clock),
+        );
         return {
           message: `Order ${r.orderNumber} is posted: shipment ${r.shipmentNumber ?? '—'}, invoice ${r.invoiceNumber ?? '—'}.${r.orderDeleted ? ' The order was fully invoiced and is removed, as in Business Central.' : ''}`,
           gone: r.orderDeleted,

@@ -6,8 +6,7 @@ import {
   postCustomerPayment,
   updateSalesSetup,
 } from '../../erp/public-api.ts';
-import { AppError } from '../../shared/errors.ts';
-import type { Result } from '../../shared/result.ts';
+import { unwrap } from '../../shared/errors.ts';
 import { SuccessBanner } from '../components/banner.tsx';
 import { Card, Fields } from '../components/card.tsx';
 import { checkbox, parseInput } from '../form.ts';
@@ -16,11 +15,6 @@ import { sendHtml, viewOf } from '../view.ts';
 import { canWrite, isAdmin } from '../web-auth.ts';
 import type { WebDeps } from '../web-deps.ts';
 import { field, registerErpList } from './erp-list.tsx';
-
-function must<T>(r: Result<T>): T {
-  if (!r.ok) throw AppError.from(r.error);
-  return r.value;
-}
 
 const amount = z
   .string()
@@ -79,7 +73,7 @@ export function registerSalesLedgerPages(web: FastifyInstance, deps: WebDeps): v
   });
   web.post('/sales/payments', async (request, reply) => {
     const input = parseInput(paymentForm, request.body);
-    const r = must(
+    const r = unwrap(
       await postCustomerPayment(
         ctx.db,
         {
@@ -133,7 +127,7 @@ export function registerSalesLedgerPages(web: FastifyInstance, deps: WebDeps): v
   }
   web.get('/sales/setup', async (request, reply) => {
     const view = viewOf(request, auth);
-    const setup = must(await getSalesSetup(ctx.db));
+    const setup = unwrap(await getSalesSetup(ctx.db));
     const admin = isAdmin(view.user);
     return sendHtml(
       reply,
@@ -188,7 +182,7 @@ export function registerSalesLedgerPages(web: FastifyInstance, deps: WebDeps): v
   });
   web.post('/sales/setup', { config: { roles: ['admin'] } }, async (request, reply) => {
     const input = parseInput(setupForm, request.body);
-    must(
+    unwrap(
       await updateSalesSetup(ctx.db, {
         ...input,
         writeInProductNumber: input.writeInProductNumber || null,

@@ -2,8 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { retrySkipped } from '../../integration/skipped-service.ts';
 import { openEngine } from '../../integration/sync-runtime.ts';
-import { AppError } from '../../shared/errors.ts';
-import type { Result } from '../../shared/result.ts';
+import { AppError, unwrap } from '../../shared/errors.ts';
 import { restoreSkipped } from '../../sync/couplings/coupling-repo.ts';
 import {
   type CouplingView,
@@ -22,11 +21,6 @@ import { Layout } from '../layout.tsx';
 import { sendHtml, viewOf } from '../view.ts';
 import { canWrite } from '../web-auth.ts';
 import type { WebDeps } from '../web-deps.ts';
-
-function must<T>(r: Result<T>): T {
-  if (!r.ok) throw AppError.from(r.error);
-  return r.value;
-}
 
 const PAGE = 50;
 const query = z.object({
@@ -282,7 +276,7 @@ export function registerSyncLogPages(web: FastifyInstance, { ctx, auth }: WebDep
     const ids = selected(request.body);
     const engine = await openEngine({ db: ctx.db, config: ctx.config, logger: ctx.logger });
     if (!engine.ok) throw AppError.from(engine.error);
-    const r = must(await retrySkipped(ctx.db, engine.value, ids));
+    const r = unwrap(await retrySkipped(ctx.db, engine.value, ids));
     const records = r.results.flatMap((x) => x.records);
     const failed = records.filter((x) => x.outcome !== 'synchronized');
     reply.header('hx-trigger', 'list-changed');
