@@ -190,6 +190,88 @@ test('a large change set of creates is written at once', async () => {
   assert.equal(await count("startswith(name,'Bulk x')"), 0);
 });
 
+test('price list items of a change set take their own product and price list, or fail together', async () => {
+  const uom = (
+    await api.get("uoms?$filter=name eq 'Primary Unit'&$select=uomid,_uomscheduleid_value")
+  ).json.value[0];
+  const nok = await api.create('transactioncurrencies', {
+    currencyname: 'Norwegian krone',
+    isocurrencycode: 'NOK',
+    currencysymbol: 'kr',
+    exchangerate: 11.5,
+  });
+  const lists = [
+    (await api.get('pricelevels?$select=name,_transactioncurrencyid_value')).json.value[0],
+    {
+      pricelevelid: await api.create('pricelevels', {
+        name: 'Oslo',
+        'transactioncurrencyid@odata.bind': `/transactioncurrencies(${nok})`,
+      }),
+      _transactioncurrencyid_value: nok,
+    },
+  ];
+  const products = [];
+  for (const name of ['Saddle', 'Pedal', 'Chain'])
+    products.push(
+      await api.create('products', {
+        name,
+        productnumber: name.toUpperCase(),
+        'defaultuomscheduleid@odata.bind': `/uomschedules(${uom._uomscheduleid_value})`,
+        'defaultuomid@odata.bind': `/uoms(${uom.uomid})`,
+      }),
+    );
+  const item = (product: string, list: string, amount: number): Op => ({
+    method: 'POST',
+    url: 'productpricelevels',
+    body: {
+      'pricelevelid@odata.bind': `/pricelevels(${list})`,
+      'productid@odata.bind': `/products(${product})`,
+      'uomid@odata.bind': `/uoms(${uom.uomid})`,
+      amount,
+    },
+  });
+  const pairs = products.flatMap((p, i) => lists.map((l, k) => ({ p, l, amount: 10 * i + k + 1 })));
+  const r = await runBatch([pairs.map((x) => item(x.p, x.l.pricelevelid, x.amount))]);
+  assert.equal(r.status, 200, r.text);
+  assert.deepEqual(
+    statuses(r.text),
+    pairs.map(() => 204),
+  );
+  const select =
+    '$select=productidname,amount,_productid_value,_uomscheduleid_value,_transactioncurrencyid_value';
+  const read = await api.get(
+    `productpricelevels?${select}&$filter=_uomid_value eq ${uom.uomid} and amount lt 100`,
+  );
+  const names = ['Saddle', 'Pedal', 'Chain'];
+  assert.deepEqual(
+    read.json.value
+      .map((v: Record<string, unknown>) => [
+        v.amount,
+        v.productidname,
+        v._productid_value,
+        v._transactioncurrencyid_value,
+        v._uomscheduleid_value,
+      ])
+      .sort((a: number[], b: number[]) => a[0]! - b[0]!),
+    pairs.map((x, i) => [
+      x.amount,
+      names[Math.floor(i / 2)],
+      x.p,
+      x.l._transactioncurrencyid_value,
+      uom._uomscheduleid_value,
+    ]),
+  );
+  // One item naming a product that does not exist: the change set writes none of them.
+  const missing = '00000000-0000-0000-0000-00000000abcd';
+  const failed = await runBatch([
+    [item(products[0]!, lists[0].pricelevelid, 501), item(missing, lists[0].pricelevelid, 502)],
+  ]);
+  assert.equal(failed.status, 400);
+  assert.deepEqual(statuses(failed.text), [404]);
+  const none = await api.get('productpricelevels?$select=amount&$filter=amount gt 500');
+  assert.equal(none.json.value.length, 0);
+});
+
 test('broken multipart and too many requests are rejected with nothing written', async () => {
   const before = await count("name eq 'Broken'");
   const { body, contentType } = batchBody([

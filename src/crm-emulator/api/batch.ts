@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { entityBySet } from '../catalogue/index.ts';
 import { CrmError } from '../errors.ts';
 import { parsePrefer } from '../odata/prefer.ts';
-import { rulesFor } from '../rules/registry.ts';
+import { createsInBulk } from '../rules/registry.ts';
 import { lockForWrite } from '../store/records.ts';
 import { entityUrl, jsonBody, payloadOf } from './crud.ts';
 import {
@@ -96,7 +96,8 @@ const withLocation = (res: ApiResponse): ApiResponse => {
 };
 
 /**
- * A run of plain creates on one table without business rules: written with one multi-row INSERT.
+ * A run of plain creates on one table whose rules (if any) allow it (`createsInBulk`): written
+ * with one multi-row INSERT.
  * Returns how many requests it consumed (0 when the fast path does not apply).
  */
 async function fastCreates(
@@ -119,7 +120,7 @@ async function fastCreates(
   const m = target(first);
   const set = m?.[1] ?? m?.[2];
   const entity = set ? entityBySet(set) : undefined;
-  if (!entity || rulesFor(entity.logicalName)) return 0;
+  if (!entity || !createsInBulk(entity.logicalName)) return 0;
   let end = start;
   while (end < reqs.length) {
     const t = target(reqs[end]!);

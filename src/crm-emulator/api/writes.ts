@@ -1,7 +1,7 @@
 import { newId } from '../../shared/ids.ts';
 import type { EntityDef } from '../catalogue/index.ts';
 import { badRequest, CODES, CrmError, notFound } from '../errors.ts';
-import { rulesFor } from '../rules/registry.ts';
+import { createsInBulk, rulesFor } from '../rules/registry.ts';
 import {
   deleteRecord,
   existingIds,
@@ -116,8 +116,9 @@ function newData(w: WriteContext, entity: EntityDef, payload: Payload): Data {
 }
 
 /**
- * Creates records of one table. Tables without business rules are written with one multi-row
- * INSERT (the `$batch` fast path); the others one by one through their rules.
+ * Creates records of one table. Tables without business rules, or whose rules only fill columns
+ * for many records at once, are written with one multi-row INSERT (the `$batch` fast path); the
+ * others one by one through their rules.
  */
 export async function createRecords(
   w: WriteContext,
@@ -144,12 +145,20 @@ export async function createRecords(
   );
   for (const row of rows) await checkAlternateKeys(w, w.q, entity, row.id, row.data);
   const rules = rulesFor(entity.logicalName);
-  if (!rules) return insertRecords(w.q, entity.logicalName, rows, w.now);
+  if (createsInBulk(entity.logicalName)) {
+    await rules?.beforeCreateMany?.(
+      w,
+      entity,
+      rows.map((r) => r.data),
+    );
+    return insertRecords(w.q, entity.logicalName, rows, w.now);
+  }
   const out: StoredRecord[] = [];
   for (const row of rows) {
-    await rules.beforeCreate?.(w, entity, row.data);
+    await rules?.beforeCreateMany?.(w, entity, [row.data]);
+    await rules?.beforeCreate?.(w, entity, row.data);
     const [created] = await insertRecords(w.q, entity.logicalName, [row], w.now);
-    await rules.afterWrite?.(w, entity, created, undefined);
+    await rules?.afterWrite?.(w, entity, created, undefined);
     out.push(created!);
   }
   return out;

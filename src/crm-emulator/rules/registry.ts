@@ -10,6 +10,12 @@ type Data = Record<string, unknown>;
  */
 export interface EntityRules {
   beforeCreate?(w: WriteContext, entity: EntityDef, data: Data): Promise<void>;
+  /**
+   * Fills computed columns of new records from other records, for many at once (one read per
+   * table instead of one per record). A table whose rules create nothing more than this is written
+   * with one multi-row INSERT, like a table without rules (see `createsInBulk`).
+   */
+  beforeCreateMany?(w: WriteContext, entity: EntityDef, rows: Data[]): Promise<void>;
   /** `data` is the merged record, `changes` what the request set. */
   beforeUpdate?(
     w: WriteContext,
@@ -35,3 +41,12 @@ export function registerRules(rules: Record<string, EntityRules>): void {
 }
 
 export const rulesFor = (logicalName: string): EntityRules | undefined => registry.get(logicalName);
+
+/**
+ * Whether new records of a table can go in one multi-row INSERT: no rule runs per record before
+ * the insert, nor touches other records after it (e.g. a document's totals after a line).
+ */
+export function createsInBulk(logicalName: string): boolean {
+  const rules = registry.get(logicalName);
+  return !rules?.beforeCreate && !rules?.afterWrite;
+}

@@ -1,7 +1,7 @@
 import type { WriteContext } from '../api/types.ts';
 import type { EntityDef } from '../catalogue/index.ts';
 import { CODES, CrmError, notFound } from '../errors.ts';
-import { deleteRecord, getRecord, type StoredRecord } from '../store/records.ts';
+import { deleteRecord, getRecord, getRecords, type StoredRecord } from '../store/records.ts';
 import {
   computeTotals,
   DOCUMENTS,
@@ -126,22 +126,34 @@ function lineRules(kind: DocumentKind): EntityRules {
   };
 }
 
+// Price list items only take columns of their product and price list: a `$batch` of a thousand is
+// one INSERT with one read of each (per record it was three round trips to the database).
 const productPriceLevel: EntityRules = {
-  async beforeCreate(w, _entity, data) {
-    await fillPriceListItem(w, data);
+  async beforeCreateMany(w, _entity, rows) {
+    await fillPriceListItems(w, rows);
   },
   async beforeUpdate(w, _entity, _existing, data) {
-    await fillPriceListItem(w, data);
+    await fillPriceListItems(w, [data]);
   },
 };
 
-async function fillPriceListItem(w: WriteContext, data: Data): Promise<void> {
-  const product = await getRecord(w.q, 'product', String(data._productid_value));
-  data.productidname = product?.data.name ?? null;
-  data._uomscheduleid_value ??= product?.data._defaultuomscheduleid_value ?? null;
-  const list = await getRecord(w.q, 'pricelevel', String(data._pricelevelid_value));
-  data._transactioncurrencyid_value = list?.data._transactioncurrencyid_value ?? null;
-  data.exchangerate = list?.data.exchangerate ?? 1;
+async function fillPriceListItems(w: WriteContext, rows: Data[]): Promise<void> {
+  const key = (v: unknown) => (typeof v === 'string' ? v.toLowerCase() : '');
+  const byId = async (entity: string, column: string) => {
+    const ids = new Set(rows.map((d) => key(d[column])).filter((id) => id !== ''));
+    const found = await getRecords(w.q, entity, [...ids]);
+    return new Map(found.map((r) => [r.id, r.data]));
+  };
+  const products = await byId('product', '_productid_value');
+  const lists = await byId('pricelevel', '_pricelevelid_value');
+  for (const data of rows) {
+    const product = products.get(key(data._productid_value));
+    data.productidname = product?.name ?? null;
+    data._uomscheduleid_value ??= product?._defaultuomscheduleid_value ?? null;
+    const list = lists.get(key(data._pricelevelid_value));
+    data._transactioncurrencyid_value = list?._transactioncurrencyid_value ?? null;
+    data.exchangerate = list?.exchangerate ?? 1;
+  }
 }
 
 registerRules({
