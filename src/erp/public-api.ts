@@ -81,7 +81,7 @@ export {
 export { postingCounts } from './posting/posting-counts.ts';
 export { listEntityPage } from './query/list-page.ts';
 export type { ApiRecord, ListQuery } from './query/list-query.ts';
-export type { DbOrTx } from './records/transactions.ts';
+export { type DbOrTx, eachAtomic } from './records/transactions.ts';
 
 /** Lists any entity set by its API name with OData options ($filter, $top, …). */
 export const listEntities = (db: DbOrTx, set: string, q: ListQuery = {}) =>

@@ -59,12 +59,25 @@ export interface ErpPort {
   insert(table: string, values: Record<string, unknown>, id?: string): Promise<Result<ErpRecord>>;
   /** Updates fields of a row as the integration user. */
   update(table: string, id: string, values: Record<string, unknown>): Promise<Result<ErpRecord>>;
+  /**
+   * Many inserts and updates as `insert`/`update` would do them one by one (each write atomic on
+   * its own: a refused one fails alone and leaves nothing behind), in few transactions; one result
+   * per write, in order.
+   */
+  writeMany(table: string, writes: readonly ErpWrite[]): Promise<Result<ErpRecord>[]>;
   /** Field names the table has (for mapping validation). */
   fields(table: string): readonly string[] | undefined;
   /** Deletes a row as the integration user; refused (`in_use`) while other records use it. */
   delete(table: string, id: string): Promise<Result<void>>;
   /** Whether rows of the table may be deleted, and what deactivates one that may not be. */
   removal(table: string): Removal;
+}
+
+/** One write of `ErpPort.writeMany`: a create with its chosen id, or an update of a row. */
+export interface ErpWrite {
+  readonly kind: 'create' | 'update';
+  readonly id: string;
+  readonly values: Record<string, unknown>;
 }
 
 /**

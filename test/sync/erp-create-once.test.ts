@@ -24,18 +24,21 @@ after(async () => {
   await fx?.close();
 });
 
-/** The real ERP port, with the process "dying" (an exception) around the `n`-th insert. */
+/**
+ * The real ERP port, with the process "dying" (an exception) around the `n`-th create: the creates
+ * before it land (each write is atomic on its own), the `n`-th too when dying after it.
+ */
 function dyingErp(n: number, when: 'before' | 'after'): ErpPort {
   const erp = fx.ctx.erp;
-  let inserts = 0;
+  let creates = 0;
   return {
     ...erp,
-    async insert(table, values, id) {
-      inserts++;
-      if (inserts === n && when === 'before') throw new Error('killed before the ERP write');
-      const r = await erp.insert(table, values, id);
-      if (inserts === n && when === 'after') throw new Error('killed after the ERP write');
-      return r;
+    async writeMany(table, writes) {
+      const landing = n - creates - (when === 'before' ? 1 : 0);
+      creates += writes.length;
+      if (creates < n) return erp.writeMany(table, writes);
+      await erp.writeMany(table, writes.slice(0, Math.max(0, landing)));
+      throw new Error(`killed ${when} the ERP write`);
     },
   };
 }

@@ -45,6 +45,37 @@ export async function atomic<T>(
   }
 }
 
+/**
+ * Many writes, each atomic on its own but sharing a few transactions: the items go in groups of
+ * `groupSize` (default 100), one transaction per group, each item under its own savepoint
+ * (`atomic`). A failed item rolls back its own work only and answers its failure; the others of
+ * its group still commit. One commit per group instead of per item is what makes bulk writes fast;
+ * the group bounds how long a transaction holds the number series' row locks and keeps readers of
+ * the change feed waiting (erp.change_horizon()). `actor` is stamped as `modified_by` (section 1
+ * of docs/erp.md). An unexpected error (a bug, not a failed Result) rolls back its whole group and
+ * is thrown, as from a single write; the groups before it stay committed.
+ */
+export async function eachAtomic<I, T>(
+  db: DbOrTx,
+  items: readonly I[],
+  write: (tx: Queryable, item: I) => Promise<Result<T>>,
+  options: { actor?: string; groupSize?: number } = {},
+): Promise<Result<T>[]> {
+  const size = Math.max(1, options.groupSize ?? 100);
+  const results: Result<T>[] = [];
+  const group = async (tx: Queryable, from: number) => {
+    if (options.actor !== undefined)
+      await tx.query("SELECT set_config('kobling.actor', $1, true)", [options.actor]);
+    for (const item of items.slice(from, from + size))
+      results.push(await atomic(tx, (t) => write(t, item)));
+  };
+  for (let from = 0; from < items.length; from += size) {
+    if ('transaction' in db) await db.transaction((tx) => group(tx, from));
+    else await group(db, from);
+  }
+  return results;
+}
+
 /** Translates constraint violations into expected failures; anything else stays a bug. */
 export function pgFailure(err: unknown): AppFailure | undefined {
   const e = err as { code?: string; detail?: string; message?: string; constraint?: string };

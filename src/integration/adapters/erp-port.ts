@@ -1,6 +1,6 @@
 import type { Db, Queryable } from '../../db/db.ts';
 import { type EntityDef, entities, type FieldDef } from '../../erp/catalog/catalog.ts';
-import { changeHorizon, readChanges } from '../../erp/public-api.ts';
+import { changeHorizon, eachAtomic, readChanges } from '../../erp/public-api.ts';
 import { createRecord, deleteRecord, updateRecord } from '../../erp/records/record-store.ts';
 import { atomic } from '../../erp/records/transactions.ts';
 import { failure, ok, type Result } from '../../shared/result.ts';
@@ -84,8 +84,21 @@ export function erpPort(db: Db): ErpPort {
       return r.rows.map((row) => toRecord(e, row));
     },
     findMany: (table, field, values) => findMany(table, field, values),
-    insert: (table, values, id) => write(def(table), undefined, id ? { ...values, id } : values),
-    update: (table, id, values) => write(def(table), id, values),
+    insert: (table, values, id) =>
+      inTransaction((tx) => write(tx, def(table), undefined, id ? { ...values, id } : values)),
+    update: (table, id, values) => inTransaction((tx) => write(tx, def(table), id, values)),
+    writeMany(table, writes) {
+      const e = def(table);
+      return eachAtomic(
+        db,
+        writes,
+        (tx, w) =>
+          w.kind === 'create'
+            ? write(tx, e, undefined, { ...w.values, id: w.id })
+            : write(tx, e, w.id, w.values),
+        { actor: ERP_INTEGRATION_ACTOR },
+      );
+    },
     fields: (table) => {
       const e = integrationEntities.get(table);
       return e ? readable(e).map((f) => f.name) : undefined;
@@ -131,14 +144,14 @@ export function erpPort(db: Db): ErpPort {
    * as BC's "validate field"), as the integration actor, then reads the row back with its new
    * change sequence.
    */
-  function write(
+  async function write(
+    tx: Queryable,
     e: EntityDef,
     id: string | undefined,
     values: Record<string, unknown>,
   ): Promise<Result<ErpRecord>> {
     const erpDef = entities.get(e.set);
-    if (!erpDef)
-      return Promise.resolve(failure('method_not_allowed', `${e.set} cannot be written`));
+    if (!erpDef) return failure('method_not_allowed', `${e.set} cannot be written`);
     const body = Object.fromEntries(
       Object.entries(values).map(([k, v]) => [
         k,
@@ -148,23 +161,27 @@ export function erpPort(db: Db): ErpPort {
         ),
       ]),
     );
+    if (e.set === 'contacts') await nameFromParts(tx, id, body);
+    if (!id && e.set === 'salespeople' && !body.code) body.code = await nextSalespersonCode(tx);
+    const saved = id
+      ? await updateRecord(tx, erpDef, id, body)
+      : await createRecord(tx, erpDef, body);
+    if (!saved.ok) return saved;
+    if (!id && e.set === 'customers') {
+      const relation = await companyContactFor(tx, saved.value.id);
+      if (!relation.ok) return relation;
+    }
+    const back = await tx.query<Row>(`SELECT ${selectList(e)} FROM ${e.table} t WHERE t.id = $1`, [
+      saved.value.id,
+    ]);
+    return ok(toRecord(e, back.rows[0]!));
+  }
+
+  /** One write in its own transaction as the integration actor. */
+  function inTransaction<T>(fn: (tx: Queryable) => Promise<Result<T>>): Promise<Result<T>> {
     return atomic(db, async (tx) => {
       await tx.query("SELECT set_config('kobling.actor', $1, true)", [ERP_INTEGRATION_ACTOR]);
-      if (e.set === 'contacts') await nameFromParts(tx, id, body);
-      if (!id && e.set === 'salespeople' && !body.code) body.code = await nextSalespersonCode(tx);
-      const saved = id
-        ? await updateRecord(tx, erpDef, id, body)
-        : await createRecord(tx, erpDef, body);
-      if (!saved.ok) return saved;
-      if (!id && e.set === 'customers') {
-        const relation = await companyContactFor(tx, saved.value.id);
-        if (!relation.ok) return relation;
-      }
-      const back = await tx.query<Row>(
-        `SELECT ${selectList(e)} FROM ${e.table} t WHERE t.id = $1`,
-        [saved.value.id],
-      );
-      return ok(toRecord(e, back.rows[0]!));
+      return fn(tx);
     });
   }
 }
