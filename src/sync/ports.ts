@@ -105,12 +105,26 @@ export interface CrmLookupValue {
   readonly id: string | null;
 }
 
+/**
+ * A row created together with a new CRM row, in the same operation (Dataverse deep insert through
+ * the collection-valued navigation property `navigation`): both exist or neither does, and the row
+ * points at its parent without naming it.
+ */
+export interface CrmRelatedCreate {
+  readonly navigation: string;
+  readonly entity: string;
+  readonly id: string;
+  readonly values: Record<string, unknown>;
+}
+
 export type CrmWrite =
   | {
       readonly kind: 'create';
       readonly entity: string;
       readonly id: string;
       readonly values: Record<string, unknown>;
+      /** Rows created with this one (e.g. a product's price list items); extensions add them. */
+      readonly related?: CrmRelatedCreate[];
     }
   | {
       readonly kind: 'update';

@@ -272,6 +272,57 @@ test('price list items of a change set take their own product and price list, or
   assert.equal(none.json.value.length, 0);
 });
 
+test('deep inserts in a change set: each record with its own related rows, or nothing at all', async () => {
+  const account = (name: string, contacts: string[], extra: Record<string, unknown> = {}): Op => ({
+    method: 'POST',
+    url: 'accounts',
+    body: {
+      name,
+      contact_customer_accounts: contacts.map((lastname) => ({ lastname })),
+      ...extra,
+    },
+  });
+  const contactsOf = async (name: string) => {
+    const id = (await api.get(`accounts?$select=name&$filter=name eq '${name}'`)).json.value[0]
+      .accountid;
+    const r = await api.get(`contacts?$select=lastname&$filter=_parentcustomerid_value eq ${id}`);
+    return r.json.value.map((c: { lastname: string }) => c.lastname).sort();
+  };
+  // Flat deep inserts (written in bulk), then one that nests a new primary contact (one by one).
+  const flat = await runBatch([
+    [account('Deep A', ['A1', 'A2']), account('Deep B', []), account('Deep C', ['C1'])],
+    [
+      account('Deep D', ['D1']),
+      account('Deep E', ['E1'], { primarycontactid: { lastname: 'E primary' } }),
+    ],
+  ]);
+  assert.equal(flat.status, 200, flat.text);
+  assert.deepEqual(statuses(flat.text), [204, 204, 204, 204, 204]);
+  assert.deepEqual(await contactsOf('Deep A'), ['A1', 'A2']);
+  assert.deepEqual(await contactsOf('Deep B'), []);
+  assert.deepEqual(await contactsOf('Deep C'), ['C1']);
+  assert.deepEqual(await contactsOf('Deep D'), ['D1']);
+  assert.deepEqual(await contactsOf('Deep E'), ['E1']);
+  // A related row the table refuses fails its change set: no record, no related row.
+  const bad = await runBatch([
+    [
+      account('Deep F', ['F1']),
+      account('Deep G', ['G1']),
+      {
+        ...account('Deep H', []),
+        body: { name: 'Deep H', contact_customer_accounts: [{ lastname: 'H1', nosuchcolumn: 1 }] },
+      },
+    ],
+  ]);
+  assert.equal(bad.status, 400);
+  assert.deepEqual(statuses(bad.text), [400]);
+  assert.equal(await count("startswith(name,'Deep ') and name ge 'Deep F'"), 0);
+  const orphans = await api.get(
+    "contacts?$select=lastname&$filter=lastname eq 'F1' or lastname eq 'G1'",
+  );
+  assert.equal(orphans.json.value.length, 0);
+});
+
 test('broken multipart and too many requests are rejected with nothing written', async () => {
   const before = await count("name eq 'Broken'");
   const { body, contentType } = batchBody([

@@ -4,7 +4,8 @@ import { CrmError } from '../errors.ts';
 import { parsePrefer } from '../odata/prefer.ts';
 import { createsInBulk } from '../rules/registry.ts';
 import { lockForWrite } from '../store/records.ts';
-import { entityUrl, jsonBody, payloadOf } from './crud.ts';
+import { entityUrl, jsonBody } from './crud.ts';
+import { createManyWithRelated, flatRelated } from './deep-insert.ts';
 import {
   boundaryOf,
   brokenBatch,
@@ -17,7 +18,6 @@ import {
 import { dispatch, errorResponse } from './router.ts';
 import { etagOf } from './serialize.ts';
 import type { ApiRequest, ApiResponse, RequestContext } from './types.ts';
-import { createRecords } from './writes.ts';
 
 export const MAX_BATCH_REQUESTS = 1000;
 
@@ -97,7 +97,8 @@ const withLocation = (res: ApiResponse): ApiResponse => {
 
 /**
  * A run of plain creates on one table whose rules (if any) allow it (`createsInBulk`): written
- * with one multi-row INSERT.
+ * with one multi-row INSERT, and the rows of their flat deep inserts (a product's price list
+ * items) with one more per navigation.
  * Returns how many requests it consumed (0 when the fast path does not apply).
  */
 async function fastCreates(
@@ -130,16 +131,27 @@ async function fastCreates(
   if (end - start < 2) return 0;
   const run = reqs.slice(start, end);
   const resolve = (ref: string) => ids.get(ref.slice(1));
+  const fail = (i: number, err: unknown): never => {
+    throw new Rollback(errorResponse(err), run[i]!.contentId);
+  };
   const items = run.map((r, i) => {
     try {
-      return { payload: payloadOf(entity, jsonBody({ ...outer, body: r.body }), resolve) };
+      return flatRelated(entity, jsonBody({ ...outer, body: r.body }));
     } catch (err) {
-      throw new Rollback(errorResponse(err), run[i]!.contentId);
+      return fail(i, err);
     }
   });
-  let records: Awaited<ReturnType<typeof createRecords>>;
+  // Deep inserts of several levels (or of a single-valued navigation) go one by one.
+  if (items.some((item) => !item)) return 0;
+  let records: Awaited<ReturnType<typeof createManyWithRelated>>;
   try {
-    records = await createRecords({ ...ctx, q: ctx.tx! }, entity, items);
+    records = await createManyWithRelated(
+      { ...ctx, q: ctx.tx! },
+      entity,
+      items.map((item) => item!),
+      resolve,
+      fail,
+    );
   } catch (err) {
     if (err instanceof CrmError) throw new Rollback(errorResponse(err), first.contentId);
     throw err;

@@ -83,3 +83,83 @@ export function hasRelatedRecords(entity: EntityDef, body: unknown): boolean {
     ([k, v]) => many.has(k) || (single.has(k) && v !== null && typeof v === 'object'),
   );
 }
+
+/**
+ * A create body split into its own columns and its related records, when those are only
+ * collection-valued and flat (rows that hold no related records themselves); else undefined.
+ */
+export function flatRelated(
+  entity: EntityDef,
+  body: unknown,
+): { own: Body; children: [string, Body[]][] } | undefined {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return undefined;
+  const many = collectionNavigations(entity);
+  const own: Body = {};
+  const children: [string, Body[]][] = [];
+  for (const [key, value] of Object.entries(body as Body)) {
+    const nav = many.get(key);
+    if (!nav) {
+      own[key] = value;
+      continue;
+    }
+    if (!Array.isArray(value)) return undefined;
+    const target = mustEntity(nav.target);
+    const flat = value.every(
+      (v) =>
+        typeof v === 'object' && v !== null && !Array.isArray(v) && !hasRelatedRecords(target, v),
+    );
+    if (!flat) return undefined;
+    children.push([key, value as Body[]]);
+  }
+  return hasRelatedRecords(entity, own) ? undefined : { own, children };
+}
+
+/**
+ * Deep inserts of many records of one table, written as two multi-row INSERTs (the records, then
+ * each navigation's related rows pointing at them) instead of one create per record: the same rows
+ * as `deepCreate` one by one, in the caller's transaction. `fail` tells which item a bad body came
+ * from (its error is thrown as is).
+ */
+export async function createManyWithRelated(
+  w: WriteContext,
+  entity: EntityDef,
+  items: readonly { own: Body; children: [string, Body[]][] }[],
+  resolve: (ref: string) => string | undefined,
+  fail: (index: number, err: unknown) => never,
+): Promise<StoredRecord[]> {
+  const payloads = items.map((item, i) => {
+    try {
+      return { payload: readPayload(entity, item.own, resolve) };
+    } catch (err) {
+      return fail(i, err);
+    }
+  });
+  const records = await createRecords(w, entity, payloads);
+  const many = collectionNavigations(entity);
+  for (const name of new Set(items.flatMap((item) => item.children.map(([n]) => n)))) {
+    const nav = many.get(name)!;
+    const target = mustEntity(nav.target);
+    const back = navigationsOf(nav.column, target.columns[nav.column]!).find(
+      (n) => n.target === entity.logicalName,
+    )!;
+    const rows = items.flatMap((item, i) =>
+      item.children
+        .filter(([n]) => n === name)
+        .flatMap(([, list]) =>
+          list.map((child) => {
+            const bound = {
+              ...child,
+              [`${back.name}@odata.bind`]: `/${entity.entitySet}(${records[i]!.id})`,
+            };
+            try {
+              return { payload: readPayload(target, bound, resolve) };
+            } catch (err) {
+              return fail(i, err);
+            }
+          }),
+        ),
+    );
+    if (rows.length > 0) await createRecords(w, target, rows);
+  }
+  return records;
+}

@@ -166,6 +166,13 @@ export function crmPort(client: DataverseClient): CrmPort {
       const ops: DataverseOperation[] = writes.map((w, i) => {
         const e = info(w.entity);
         const record = toPayload(e, w.values);
+        // Deep insert: related rows ride in the create's body, under their navigation property.
+        for (const r of (w.kind === 'create' && w.related) || []) {
+          const re = info(r.entity);
+          const list = (record[r.navigation] as DataverseRecord[] | undefined) ?? [];
+          list.push({ ...toPayload(re, r.values), [re.key]: r.id });
+          record[r.navigation] = list;
+        }
         const changeSet = `cs${Math.floor(i / CHANGE_SET_SIZE)}`;
         return w.kind === 'create'
           ? {

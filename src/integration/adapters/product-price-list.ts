@@ -2,7 +2,7 @@ import type { Queryable } from '../../db/db.ts';
 import { newId } from '../../shared/ids.ts';
 import { Dec } from '../../shared/money.ts';
 import type { CrmInsert, CrmInsertExtension, RecordFailure } from '../../sync/engine/context.ts';
-import type { CrmPort, CrmWrite } from '../../sync/ports.ts';
+import type { CrmPort } from '../../sync/ports.ts';
 
 /** The name of the price list products created from items and resources are put on. */
 export const DEFAULT_PRICE_LIST_NAME = 'Default Price List';
@@ -12,7 +12,11 @@ const lookupTo = (lookupEntity: string, id: string) => ({ lookupEntity, id });
 /**
  * Products created from items and resources, as Business Central creates them: the product gets
  * the default price list, and that list gets a price list item per unit of the product's unit
- * group (amount = unit price × quantity of the unit), so the product can be sold at once.
+ * group (amount = unit price × quantity of the unit), so the product can be sold at once. The
+ * price list items go in the product's own create (a deep insert): one operation per product in
+ * the chunk's `$batch`, and a product never exists without its prices (a second `$batch` after
+ * the products cost a request per chunk and, when a run stopped between the two, left products
+ * without price list items that no later run created).
  */
 export function productPriceListExtension(db: Queryable, crm: CrmPort): CrmInsertExtension {
   let priceList: string | undefined;
@@ -22,48 +26,26 @@ export function productPriceListExtension(db: Queryable, crm: CrmPort): CrmInser
     async beforeInsert(rows) {
       const list = await defaultPriceList();
       if (!list.ok) return failAll(rows, list.message);
-      for (const r of rows) r.values.pricelevelid = lookupTo('pricelevel', list.id);
-      return [];
-    },
-    async afterInsert(rows) {
-      const list = await defaultPriceList();
-      if (!list.ok) return failAll(rows, list.message);
-      const writes: { erpId: string; write: CrmWrite }[] = [];
       const unitsByOwner = await unitsOf(rows);
       for (const r of rows) {
+        r.values.pricelevelid = lookupTo('pricelevel', list.id);
         const price = new Dec(String(r.erp.values.unitPrice ?? 0));
         const units = unitsByOwner.get(ownerKey(r)) ?? [];
         for (const u of units.length > 0 ? units : [{ crmId: null, qty: '1' }]) {
-          writes.push({
-            erpId: r.erp.id,
-            write: {
-              kind: 'create',
-              entity: 'productpricelevel',
-              id: newId(),
-              values: {
-                pricelevelid: lookupTo('pricelevel', list.id),
-                productid: lookupTo('product', r.crmId),
-                ...(u.crmId ? { uomid: lookupTo('uom', u.crmId) } : {}),
-                pricingmethodcode: 1,
-                amount: Number(price.times(u.qty).toFixed(2)),
-              },
+          r.related.push({
+            navigation: 'product_price_levels',
+            entity: 'productpricelevel',
+            id: newId(),
+            values: {
+              pricelevelid: lookupTo('pricelevel', list.id),
+              ...(u.crmId ? { uomid: lookupTo('uom', u.crmId) } : {}),
+              pricingmethodcode: 1,
+              amount: Number(price.times(u.qty).toFixed(2)),
             },
           });
         }
       }
-      const results = await crm.write(writes.map((w) => w.write));
-      if (!results.ok)
-        return failAll(rows, `Creating the price list items failed: ${results.error.message}`);
-      return results.value.flatMap((res, i) =>
-        res.ok
-          ? []
-          : [
-              {
-                erpId: writes[i]!.erpId,
-                message: `Creating the price list item of the product failed: ${res.message}`,
-              },
-            ],
-      );
+      return [];
     },
   };
 

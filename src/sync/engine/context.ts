@@ -2,7 +2,7 @@ import type { Queryable } from '../../db/db.ts';
 import type { Clock } from '../../shared/clock.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { JobCounters, TableMapping } from '../model.ts';
-import type { CrmPort, ErpPort, ErpRecord } from '../ports.ts';
+import type { CrmPort, CrmRelatedCreate, ErpPort, ErpRecord } from '../ports.ts';
 
 /** What a synchronization run works with. */
 export interface EngineContext {
@@ -51,6 +51,8 @@ export interface CrmInsert {
   readonly erp: ErpRecord;
   readonly crmId: string;
   readonly values: Record<string, unknown>;
+  /** Rows to create with it in the same operation (its create carries them; see CrmRelatedCreate). */
+  readonly related: CrmRelatedCreate[];
 }
 
 /**
@@ -59,7 +61,7 @@ export interface CrmInsert {
  * list item. Each hook answers the failures it had, by ERP id; the record is then failed.
  */
 export interface CrmInsertExtension {
-  /** Adds values to rows about to be created (may change `values`). */
+  /** Adds values to rows about to be created (may change `values` and add `related` rows). */
   beforeInsert?(rows: readonly CrmInsert[]): Promise<readonly RecordFailure[]>;
   /** Runs once the rows exist in the CRM. */
   afterInsert?(rows: readonly CrmInsert[]): Promise<readonly RecordFailure[]>;

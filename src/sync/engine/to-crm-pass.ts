@@ -206,6 +206,7 @@ async function prepareWrites(
             entity: m.crmEntity,
             id: coupling!.crmId,
             values: action.values,
+            related: [],
           },
         });
         break;
@@ -285,8 +286,15 @@ async function sendWrites(
   }
 }
 
+// `values` and `related` are the write's own: what an extension adds goes out with the create.
 const crmInserts = (m: TableMapping, rows: readonly PlannedWrite[]): CrmInsert[] =>
-  rows.map((c) => ({ mapping: m, erp: c.row, crmId: c.coupling.crmId, values: c.write.values }));
+  rows.map((c) => ({
+    mapping: m,
+    erp: c.row,
+    crmId: c.coupling.crmId,
+    values: c.write.values,
+    related: (c.write.kind === 'create' && c.write.related) || [],
+  }));
 
 const failuresById = (list: readonly RecordFailure[] | undefined) =>
   new Map((list ?? []).map((f) => [f.erpId, f.message]));
