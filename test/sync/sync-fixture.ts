@@ -37,19 +37,8 @@ export async function startSyncFixture() {
     // The ERP's local currency (general setup) is EUR; the organization's base currency matches it.
     baseCurrency: { code: 'EUR', name: 'Euro', symbol: '€' },
   });
-  const clientFor = (c: typeof integration) =>
-    new DataverseClient({
-      orgUrl: emulator.baseUrl,
-      tokenProvider: clientCredentialsProvider({
-        tokenUrl: emulator.tokenUrl,
-        clientId: c.clientId,
-        clientSecret: c.clientSecret,
-        scope: `${emulator.baseUrl}/.default`,
-      }),
-      retry: { baseDelayMs: 10, maxDelayMs: 100 },
-    });
-  const client = clientFor(integration);
-  const user = clientFor(salesperson);
+  const client = crmClientFor(emulator, integration);
+  const user = crmClientFor(emulator, salesperson);
   for (const [i, m] of defaultMappings({
     ownershipModel: 'Person',
     unitGroupMapping: true,
@@ -75,6 +64,8 @@ export async function startSyncFixture() {
     credentials: integration,
     /** A CRM client acting as a salesperson (not the integration user). */
     user,
+    /** The salesperson's application user credentials. */
+    salespersonCredentials: salesperson,
     ctx,
     mapping: (name: string): TableMapping => mappings.get(name)!,
     /** Replaces a mapping's settings (as an admin editing it) and refreshes the context. */
@@ -87,6 +78,23 @@ export async function startSyncFixture() {
       await db.drop();
     },
   };
+}
+
+/** A Dataverse client for an emulator's application user (quick retries, as tests want them). */
+export function crmClientFor(
+  emulator: { readonly baseUrl: string; readonly tokenUrl: string },
+  c: { readonly clientId: string; readonly clientSecret: string },
+): DataverseClient {
+  return new DataverseClient({
+    orgUrl: emulator.baseUrl,
+    tokenProvider: clientCredentialsProvider({
+      tokenUrl: emulator.tokenUrl,
+      clientId: c.clientId,
+      clientSecret: c.clientSecret,
+      scope: `${emulator.baseUrl}/.default`,
+    }),
+    retry: { baseDelayMs: 10, maxDelayMs: 100 },
+  });
 }
 
 export type SyncFixture = Awaited<ReturnType<typeof startSyncFixture>>;
