@@ -1617,6 +1617,7 @@ CREATE TABLE integration.couplings (
   created_at timestamp with time zone DEFAULT now() NOT NULL,
   updated_at timestamp with time zone DEFAULT now() NOT NULL,
   pending_side text DEFAULT 'crm'::text NOT NULL,
+  needs_retry boolean GENERATED ALWAYS AS (((NOT skipped) AND (COALESCE((last_result_to_erp = 'Failure'::text), false) OR COALESCE((last_result_to_crm = 'Failure'::text), false)))) STORED NOT NULL,
   CONSTRAINT couplings_pkey PRIMARY KEY (id),
   CONSTRAINT couplings_crm_entity_crm_id_key UNIQUE (crm_entity, crm_id),
   CONSTRAINT couplings_erp_table_erp_id_key UNIQUE (erp_table, erp_id),
@@ -1844,7 +1845,7 @@ CREATE UNIQUE INDEX conflicts_open_idx ON integration.conflicts USING btree (cou
 
 CREATE INDEX couplings_mapping_idx ON integration.couplings USING btree (mapping_name);
 
-CREATE INDEX couplings_retry_idx ON integration.couplings USING btree (mapping_name) WHERE ((NOT skipped) AND ((last_result_to_erp = 'Failure'::text) OR (last_result_to_crm = 'Failure'::text)));
+CREATE INDEX couplings_retry_idx ON integration.couplings USING btree (mapping_name) WHERE needs_retry;
 
 CREATE INDEX crm_document_pickups_refused_idx ON integration.crm_document_pickups USING btree (crm_entity) WHERE (outcome = 'refused'::text);
 

@@ -78,7 +78,7 @@ export async function retrySet(
 ): Promise<Coupling[]> {
   const column = pass === 'ToIntegrationTable' ? 'last_result_to_crm' : 'last_result_to_erp';
   const r = await db.query<CouplingRow>(
-    `SELECT * FROM integration.couplings WHERE mapping_name = $1 AND NOT skipped AND ${column} = 'Failure'`,
+    `SELECT * FROM integration.couplings WHERE mapping_name = $1 AND needs_retry AND ${column} = 'Failure'`,
     [mappingName],
   );
   return r.rows.map(toCoupling);
