@@ -20,20 +20,24 @@ type SideRecord = ErpRecord | CrmRecord;
  * record the pass synchronized, the fields only the other side changed are written back to the
  * source side, the held fields open (or update) inbox entries, and the values both sides now
  * agree on are kept for the next run's comparison. Records whose write failed keep their old
- * agreed values, so a failure never makes a change look like no change.
+ * agreed values, so a failure never makes a change look like no change. `synced` (source id →
+ * coupling id) is what the pass marked synchronized in this chunk, when it knows; else it is read.
  */
 export async function settleAsk(
   job: PassJob,
   plans: readonly RecordPlan<SideRecord, SideRecord>[],
+  synced?: ReadonlyMap<string, string>,
 ): Promise<void> {
   const { ctx, m, pass, jobId } = job;
   const asked = plans.filter((p) => p.ask);
   if (m.updateConflict !== 'ask' || asked.length === 0) return;
   const toCrm = pass === 'ToIntegrationTable';
-  const succeeded = await syncedThisJob(
-    job,
-    asked.map((p) => p.source.id),
-  );
+  const succeeded =
+    synced ??
+    (await syncedThisJob(
+      job,
+      asked.map((p) => p.source.id),
+    ));
   const detected: DetectedConflicts[] = [];
   const baselines: { couplingId: string; crmValues: Readonly<Record<string, unknown>> }[] = [];
   const agreed: { couplingId: string; erpField: string; crmField: string }[] = [];

@@ -123,8 +123,7 @@ async function processChunk(
   const send = await prepareWrites(job, plans);
   // The `ask` policy's inbox and write-backs follow the chunk's own writes.
   return async () => {
-    await send();
-    await settleAsk(job, plans);
+    await settleAsk(job, plans, await send());
   };
 }
 
@@ -149,7 +148,7 @@ export const readToCrmChunk: ChunkReader<ErpRecord, CrmRecord> = (ctx, m, rows) 
 async function prepareWrites(
   job: PassJob,
   plans: readonly RecordPlan<ErpRecord, CrmRecord>[],
-): Promise<() => Promise<void>> {
+): Promise<() => Promise<SyncedRecords>> {
   const { ctx, m, jobId, counters } = job;
   const fail = (row: ErpRecord, coupling: Coupling | undefined, failure: SyncFailure) =>
     failRecord(job, { erpId: row.id, crmId: coupling?.crmId ?? null }, coupling, failure);
@@ -167,7 +166,7 @@ async function prepareWrites(
   );
   const updates: PlannedWrite[] = [];
   const creates: PlannedWrite[] = [];
-  const synced: { id: string; erpSeq: number | null; crmVersion: number | null }[] = [];
+  const synced: Synced[] = [];
   for (const p of plans) {
     const coupling = p.coupling ?? pending.get(p.source.id);
     const action = p.action;
@@ -180,6 +179,7 @@ async function prepareWrites(
         if (action.markSynced)
           synced.push({
             id: coupling!.id,
+            sourceId: p.source.id,
             erpSeq: p.source.changeSeq,
             crmVersion: p.destination!.version,
           });
@@ -222,17 +222,27 @@ async function prepareWrites(
   }
   const planned = [...updates, ...creates.filter((c) => !refused.has(c.row.id))];
   if (planned.length === 0)
-    return () => markSyncedMany(ctx.db, 'ToIntegrationTable', jobId, synced);
+    return async () => {
+      await markSyncedMany(ctx.db, 'ToIntegrationTable', jobId, synced);
+      return syncedRecords(synced);
+    };
   return () => sendWrites(job, planned, creates, synced);
 }
+
+type Synced = { id: string; sourceId: string; erpSeq: number | null; crmVersion: number | null };
+
+/** The couplings (by ERP id) a chunk marked synchronized (what `settleAsk` needs to know). */
+type SyncedRecords = ReadonlyMap<string, string>;
+const syncedRecords = (synced: readonly Synced[]): SyncedRecords =>
+  new Map(synced.map((s) => [s.sourceId, s.id]));
 
 /** Sends a chunk's planned writes in one `$batch`, then books what each one did. */
 async function sendWrites(
   job: PassJob,
   planned: readonly PlannedWrite[],
   creates: readonly PlannedWrite[],
-  synced: { id: string; erpSeq: number | null; crmVersion: number | null }[],
-): Promise<void> {
+  synced: Synced[],
+): Promise<SyncedRecords> {
   const { ctx, m, jobId, counters } = job;
   const fail = (row: ErpRecord, coupling: Coupling | undefined, failure: SyncFailure) =>
     failRecord(job, { erpId: row.id, crmId: coupling?.crmId ?? null }, coupling, failure);
@@ -257,7 +267,12 @@ async function sendWrites(
       );
       continue;
     }
-    synced.push({ id: p.coupling.id, erpSeq: p.row.changeSeq, crmVersion: r.version });
+    synced.push({
+      id: p.coupling.id,
+      sourceId: p.row.id,
+      erpSeq: p.row.changeSeq,
+      crmVersion: r.version,
+    });
     if (p.write.kind === 'create') counters.inserted++;
     else counters.modified++;
     history.push({
@@ -277,13 +292,17 @@ async function sendWrites(
   ]);
   const created = new Set(history.filter((h) => h.action === 'insert').map((h) => h.recordId));
   const done = creates.filter((c) => created.has(c.coupling.crmId));
+  const result = new Map(syncedRecords(synced));
   if (done.length > 0 && extension?.afterInsert) {
     const after = failuresById(await extension.afterInsert(crmInserts(m, done)));
     for (const c of done) {
       const message = after.get(c.row.id);
-      if (message) await fail(c.row, c.coupling, syncFailure('crm_write_refused', message));
+      if (!message) continue;
+      await fail(c.row, c.coupling, syncFailure('crm_write_refused', message));
+      result.delete(c.row.id);
     }
   }
+  return result;
 }
 
 // `values` and `related` are the write's own: what an extension adds goes out with the create.
