@@ -9,6 +9,7 @@ import { dec } from '../shared/money.ts';
 import { failure, ok } from '../shared/result.ts';
 import { entity } from './catalog/catalog.ts';
 import type { ListQuery } from './query/list-query.ts';
+import { createRecords, updateRecords } from './records/bulk-records.ts';
 import {
   createRecord,
   deleteRecord,
@@ -94,6 +95,18 @@ export const findEntity = (db: DbOrTx, set: string, field: string, value: string
 /** Creates a master-data record (API field names; `number` from the series when omitted). */
 export const createEntity = (db: DbOrTx, set: string, body: Record<string, unknown>) =>
   createRecord(db, entity(set), body);
+/**
+ * Creates many master-data records at once, all or nothing (set-based: a few statements for all;
+ * the first refused body fails the call and nothing is written). See also `eachAtomic`.
+ */
+export const createEntities = (db: DbOrTx, set: string, bodies: readonly unknown[]) =>
+  atomic(db, (tx) => createRecords(tx, entity(set), bodies));
+/** Updates many master-data records at once (each id once), all or nothing, as createEntities. */
+export const updateEntities = (
+  db: DbOrTx,
+  set: string,
+  items: readonly { id: string; body: unknown }[],
+) => atomic(db, (tx) => updateRecords(tx, entity(set), items));
 /** Updates a master-data record; `ifMatch` is an ETag (or '*') checked under a row lock. */
 export const updateEntity = (
   db: DbOrTx,

@@ -19,7 +19,8 @@ import { atomic, type DbOrTx } from './transactions.ts';
  * delete with the same validation, ETags and change capture. Documents use their own services.
  */
 
-function present(def: EntityDef, row: Record<string, unknown>): ApiRecord {
+/** A raw row in the API shape with its ETag. */
+export function present(def: EntityDef, row: Record<string, unknown>): ApiRecord {
   return {
     '@odata.etag': etagOf(row['@changeSeq']),
     ...toApi(row, fieldMap(def)),
@@ -84,7 +85,8 @@ export async function findRecord(
   return r.rows[0] ? present(def, r.rows[0]) : undefined;
 }
 
-function columnsOf(def: EntityDef, values: Record<string, unknown>) {
+/** The table columns and values of checked API values (the id left out). */
+export function columnsOf(def: EntityDef, values: Record<string, unknown>) {
   const byName = fieldMap(def);
   const cols: string[] = [];
   const params: unknown[] = [];

@@ -54,20 +54,40 @@ export async function atomic<T>(
  * the change feed waiting (erp.change_horizon()). `actor` is stamped as `modified_by` (section 1
  * of docs/erp.md). An unexpected error (a bug, not a failed Result) rolls back its whole group and
  * is thrown, as from a single write; the groups before it stay committed.
+ *
+ * `bulk`, when given, writes a whole group at once (set-based: `createRecords`, `updateRecords`)
+ * and is tried first, under its own savepoint; when it refuses, its work is rolled back and the
+ * group goes item by item, so each refused item still fails alone with its own message.
  */
 export async function eachAtomic<I, T>(
   db: DbOrTx,
   items: readonly I[],
   write: (tx: Queryable, item: I) => Promise<Result<T>>,
-  options: { actor?: string; groupSize?: number } = {},
+  options: {
+    actor?: string;
+    groupSize?: number;
+    bulk?: (tx: Queryable, items: readonly I[]) => Promise<Result<T[]>>;
+  } = {},
 ): Promise<Result<T>[]> {
   const size = Math.max(1, options.groupSize ?? 100);
   const results: Result<T>[] = [];
   const group = async (tx: Queryable, from: number) => {
     if (options.actor !== undefined)
       await tx.query("SELECT set_config('kobling.actor', $1, true)", [options.actor]);
-    for (const item of items.slice(from, from + size))
-      results.push(await atomic(tx, (t) => write(t, item)));
+    const slice = items.slice(from, from + size);
+    const { bulk } = options;
+    if (bulk) {
+      const all = await atomic(tx, (t) => bulk(t, slice));
+      if (all.ok) {
+        if (all.value.length !== slice.length)
+          throw new Error(
+            `A bulk write answered ${all.value.length} results for ${slice.length} items`,
+          );
+        for (const value of all.value) results.push({ ok: true, value });
+        return;
+      }
+    }
+    for (const item of slice) results.push(await atomic(tx, (t) => write(t, item)));
   };
   for (let from = 0; from < items.length; from += size) {
     if ('transaction' in db) await db.transaction((tx) => group(tx, from));
