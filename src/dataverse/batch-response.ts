@@ -95,11 +95,10 @@ export function parseBatchResponse(
   if (!boundary) return `the batch answer is not multipart (${contentType ?? 'no content type'})`;
   const items: BatchResponseItem[] = [];
   for (const raw of splitMultipart(body, boundary)) {
-    const { headers } = splitHeaders(raw);
+    const { headers, rest } = splitHeaders(raw);
     const nested = boundaryOf(headers.get('content-type'));
     if (nested) {
       const responses: BatchPartResponse[] = [];
-      const { rest } = splitHeaders(raw);
       for (const inner of splitMultipart(rest, nested)) {
         const part = parseHttpPart(inner);
         if (typeof part === 'string') return part;

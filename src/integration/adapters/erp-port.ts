@@ -189,8 +189,16 @@ const DEACTIVATE: Readonly<Record<string, Record<string, unknown>>> = {
   resources: { blocked: true },
 };
 
-const readable = (e: EntityDef): FieldDef[] =>
-  e.fields.filter((f) => f.name !== 'id' && f.name !== 'lastModifiedDateTime');
+/** The fields a record's values carry (asked once per row read: kept per entity). */
+const readableFields = new WeakMap<EntityDef, FieldDef[]>();
+const readable = (e: EntityDef): FieldDef[] => {
+  let fields = readableFields.get(e);
+  if (!fields) {
+    fields = e.fields.filter((f) => f.name !== 'id' && f.name !== 'lastModifiedDateTime');
+    readableFields.set(e, fields);
+  }
+  return fields;
+};
 
 /** Numbers travel as JSON numbers (as Dataverse expects them); the database keeps them exact. */
 function fromDb(f: FieldDef, v: unknown): unknown {
