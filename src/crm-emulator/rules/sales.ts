@@ -1,7 +1,7 @@
 import type { WriteContext } from '../api/types.ts';
 import type { EntityDef } from '../catalogue/index.ts';
 import { CODES, CrmError, notFound } from '../errors.ts';
-import { deleteRecord, getRecord, getRecords, type StoredRecord } from '../store/records.ts';
+import { deleteRecord, getColumns, getRecord, type StoredRecord } from '../store/records.ts';
 import {
   computeTotals,
   DOCUMENTS,
@@ -139,13 +139,18 @@ const productPriceLevel: EntityRules = {
 
 async function fillPriceListItems(w: WriteContext, rows: Data[]): Promise<void> {
   const key = (v: unknown) => (typeof v === 'string' ? v.toLowerCase() : '');
-  const byId = async (entity: string, column: string) => {
+  const byId = (entity: string, column: string, columns: string[]) => {
     const ids = new Set(rows.map((d) => key(d[column])).filter((id) => id !== ''));
-    const found = await getRecords(w.q, entity, [...ids]);
-    return new Map(found.map((r) => [r.id, r.data]));
+    return getColumns(w.q, entity, [...ids], columns);
   };
-  const products = await byId('product', '_productid_value');
-  const lists = await byId('pricelevel', '_pricelevelid_value');
+  const products = await byId('product', '_productid_value', [
+    'name',
+    '_defaultuomscheduleid_value',
+  ]);
+  const lists = await byId('pricelevel', '_pricelevelid_value', [
+    '_transactioncurrencyid_value',
+    'exchangerate',
+  ]);
   for (const data of rows) {
     const product = products.get(key(data._productid_value));
     data.productidname = product?.name ?? null;

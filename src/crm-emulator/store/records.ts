@@ -88,6 +88,22 @@ export async function getRecords(
   return r.rows.map((row) => toRecord(entity, row));
 }
 
+/** Some columns (wire names) of records of one table, by id; missing ids are left out. */
+export async function getColumns(
+  q: Queryable,
+  entity: string,
+  ids: readonly string[],
+  columns: readonly string[],
+): Promise<Map<string, Record<string, unknown>>> {
+  if (ids.length === 0) return new Map();
+  const r = await q.query<{ id: string; data: Record<string, unknown> }>(
+    `SELECT id, (SELECT jsonb_object_agg(c, data->c) FROM unnest($3::text[]) c) AS data
+       FROM crm.records WHERE entity = $1 AND id = ANY($2::uuid[])`,
+    [entity, ids, columns],
+  );
+  return new Map(r.rows.map((row) => [row.id, row.data]));
+}
+
 /** Which of the ids exist in the table. */
 export async function existingIds(
   q: Queryable,
@@ -107,6 +123,8 @@ const isUniqueViolation = (err: unknown) => (err as { code?: string }).code === 
 /**
  * Inserts records of one table with one statement; a taken id is a duplicate-key failure.
  * `overriddencreatedon` (data migration) becomes the record's createdon, as in Dataverse.
+ * The stored data is what was given: only the id, version and creation time come back (sending
+ * a thousand rows' JSON back from the database cost as much as storing it).
  */
 export async function insertRecords(
   q: Queryable,
@@ -115,16 +133,19 @@ export async function insertRecords(
   now: Date,
 ): Promise<StoredRecord[]> {
   try {
-    const r = await q.query<Row>(
+    const r = await q.query<{ id: string; version_number: number; created_on: Date }>(
       `INSERT INTO crm.records (entity, id, data, version_number, created_on, modified_on)
        SELECT $1, x.id, x.data, nextval('crm.version_seq'),
               coalesce((x.data->>'overriddencreatedon')::timestamptz, $4), $4
        FROM unnest($2::uuid[], $3::jsonb[]) WITH ORDINALITY AS x(id, data, n)
        ORDER BY x.n
-       RETURNING ${COLUMNS}`,
+       RETURNING id, version_number, created_on`,
       [entity, rows.map((x) => x.id), rows.map((x) => JSON.stringify(x.data)), now],
     );
-    return r.rows.map((row) => toRecord(entity, row));
+    const given = new Map(rows.map((x) => [x.id.toLowerCase(), x.data]));
+    return r.rows.map((row) =>
+      toRecord(entity, { ...row, data: given.get(row.id)!, modified_on: now }),
+    );
   } catch (err) {
     if (isUniqueViolation(err)) throw duplicateKey();
     throw err;
