@@ -26,7 +26,8 @@ import {
   type PassDirection,
   type TableMapping,
 } from '../src/sync/model.ts';
-import { crmClientFor, startSyncFixture } from '../test/sync/sync-fixture.ts';
+import { crmClientFor } from '../test/helpers/crm-client.ts';
+import { startSyncFixture } from '../test/sync/sync-fixture.ts';
 import { postgresCpuSeconds, postmasterOf, startEmulatorProcess } from './lib/emulator-process.ts';
 
 const option = (name: string, fallback: number) => {

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { startCrmEmulator } from '../../src/crm-emulator/server.ts';
-import { clientCredentialsProvider, DataverseClient } from '../../src/dataverse/index.ts';
 import { ensureCompany } from '../../src/erp/public-api.ts';
 import { createLogger } from '../../src/shared/logger.ts';
+import { crmClientFor } from '../helpers/crm-client.ts';
 import { createMigratedDb } from '../helpers/database.ts';
 import { startTestServer } from '../helpers/server.ts';
 
@@ -38,16 +38,7 @@ export async function startFlowsFixture() {
   });
   const server = await startTestServer(db, undefined, { KOBLING_SECRET_KEY: 'k'.repeat(40) });
   const admin = await server.tokenFor('admin');
-  const crm = new DataverseClient({
-    orgUrl: emulator.baseUrl,
-    tokenProvider: clientCredentialsProvider({
-      tokenUrl: emulator.tokenUrl,
-      clientId: salesperson.clientId,
-      clientSecret: salesperson.clientSecret,
-      scope: `${emulator.baseUrl}/.default`,
-    }),
-    retry: { baseDelayMs: 10, maxDelayMs: 100 },
-  });
+  const crm = crmClientFor(emulator, salesperson);
   const company = await ensureCompany(db, 'CRONUS', 'CRONUS Trading');
   assert.ok(company.ok);
   const companyId = String(company.value.id);

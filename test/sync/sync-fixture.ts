@@ -1,6 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { startCrmEmulator } from '../../src/crm-emulator/server.ts';
-import { clientCredentialsProvider, DataverseClient } from '../../src/dataverse/index.ts';
 import { crmPort } from '../../src/integration/adapters/crm-port.ts';
 import { erpPort } from '../../src/integration/adapters/erp-port.ts';
 import { integrationExtensions } from '../../src/integration/sync-runtime.ts';
@@ -9,6 +8,7 @@ import type { EngineContext } from '../../src/sync/engine/context.ts';
 import { defaultMappings } from '../../src/sync/mappings/default-mappings.ts';
 import { listMappings, saveMapping } from '../../src/sync/mappings/mapping-repo.ts';
 import type { TableMapping } from '../../src/sync/model.ts';
+import { crmClientFor } from '../helpers/crm-client.ts';
 import { createMigratedDb } from '../helpers/database.ts';
 
 /**
@@ -78,23 +78,6 @@ export async function startSyncFixture() {
       await db.drop();
     },
   };
-}
-
-/** A Dataverse client for an emulator's application user (quick retries, as tests want them). */
-export function crmClientFor(
-  emulator: { readonly baseUrl: string; readonly tokenUrl: string },
-  c: { readonly clientId: string; readonly clientSecret: string },
-): DataverseClient {
-  return new DataverseClient({
-    orgUrl: emulator.baseUrl,
-    tokenProvider: clientCredentialsProvider({
-      tokenUrl: emulator.tokenUrl,
-      clientId: c.clientId,
-      clientSecret: c.clientSecret,
-      scope: `${emulator.baseUrl}/.default`,
-    }),
-    retry: { baseDelayMs: 10, maxDelayMs: 100 },
-  });
 }
 
 export type SyncFixture = Awaited<ReturnType<typeof startSyncFixture>>;
