@@ -135,12 +135,14 @@ export async function insertRecords(
   try {
     const r = await q.query<{ id: string; version_number: number; created_on: Date }>(
       `INSERT INTO crm.records (entity, id, data, version_number, created_on, modified_on)
-       SELECT $1, x.id, x.data, nextval('crm.version_seq'),
-              coalesce((x.data->>'overriddencreatedon')::timestamptz, $4), $4
-       FROM unnest($2::uuid[], $3::jsonb[]) WITH ORDINALITY AS x(id, data, n)
+       SELECT $1, x.id, d.data, nextval('crm.version_seq'),
+              coalesce((d.data->>'overriddencreatedon')::timestamptz, $4), $4
+       FROM unnest($2::uuid[]) WITH ORDINALITY AS x(id, n)
+       JOIN jsonb_array_elements($3::jsonb) WITH ORDINALITY AS d(data, n) ON d.n = x.n
        ORDER BY x.n
        RETURNING id, version_number, created_on`,
-      [entity, rows.map((x) => x.id), rows.map((x) => JSON.stringify(x.data)), now],
+      // The rows' data as one JSON array: as a jsonb[] every quote of every row was escaped.
+      [entity, rows.map((x) => x.id), JSON.stringify(rows.map((x) => x.data)), now],
     );
     const given = new Map(rows.map((x) => [x.id.toLowerCase(), x.data]));
     return r.rows.map((row) =>
