@@ -54,17 +54,18 @@ export const runToErpPass: PassRunner = async (ctx, m, jobId, opts) => {
     for (let i = 0; i < rows.length; i += size) {
       const records = await readToErpChunk(ctx, m, rows.slice(i, i + size));
       const plans: RecordPlan<CrmRecord, ErpRecord>[] = [];
+      const synced = new Map<string, string>();
       if (selfLookup) {
         for (const record of records) {
           const plan = await planRecord(settings, record);
           plans.push(plan);
-          await writePlans(job, [plan]);
+          for (const [k, v] of await writePlans(job, [plan])) synced.set(k, v);
         }
       } else {
         for (const record of records) plans.push(await planRecord(settings, record));
-        await writePlans(job, plans);
+        for (const [k, v] of await writePlans(job, plans)) synced.set(k, v);
       }
-      await settleAsk(job, plans);
+      await settleAsk(job, plans, synced);
       done += Math.min(size, rows.length - i);
       await saveProgress(ctx.db, jobId, counters);
       ctx.onProgress?.(counters, done, undefined);
@@ -126,9 +127,12 @@ export const readToErpChunk: ChunkReader<CrmRecord, ErpRecord> = (ctx, m, rows) 
     return (c) => (awaitsCreate(c, 'erp') ? { kind: 'none' } : found(current.get(c.erpId)));
   });
 
-/** Writes a chunk's plans (or one plan) to the ERP with their bookkeeping. */
+/**
+ * Writes a chunk's plans (or one plan) to the ERP with their bookkeeping; answers the records
+ * synchronized (CRM id → coupling id).
+ */
 async function writePlans(job: PassJob, plans: readonly RecordPlan<CrmRecord, ErpRecord>[]) {
   const batch = await prepareChunk(job, plans);
   await writeChunk(job, plans, batch);
-  await flushChunk(job, batch);
+  return flushChunk(job, batch);
 }

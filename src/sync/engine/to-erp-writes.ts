@@ -34,7 +34,13 @@ type Plan = RecordPlan<CrmRecord, ErpRecord>;
  */
 export interface ChunkBatch {
   readonly pending: Map<string, Coupling>;
-  readonly synced: { id: string; erpSeq: number | null; crmVersion: number | null }[];
+  /** Couplings to mark synchronized, with the CRM id of their record (`sourceId`). */
+  readonly synced: {
+    id: string;
+    sourceId: string;
+    erpSeq: number | null;
+    crmVersion: number | null;
+  }[];
   readonly history: WriteRecord[];
 }
 
@@ -56,10 +62,14 @@ export async function prepareChunk(job: PassJob, plans: readonly Plan[]): Promis
   };
 }
 
-/** The chunk's couplings marked synchronized and its write history, a statement each. */
-export async function flushChunk(job: PassJob, batch: ChunkBatch): Promise<void> {
+/**
+ * The chunk's couplings marked synchronized and its write history, a statement each; answers the
+ * records synchronized (CRM id → coupling id) for the ask policy's settling.
+ */
+export async function flushChunk(job: PassJob, batch: ChunkBatch): Promise<Map<string, string>> {
   await markSyncedMany(job.ctx.db, 'FromIntegrationTable', job.jobId, batch.synced);
   await recordWrites(job.ctx.db, batch.history);
+  return new Map(batch.synced.map((s) => [s.sourceId, s.id]));
 }
 
 /** One planned ERP write with what settling it needs. */
@@ -92,6 +102,7 @@ export async function writeChunk(
     else if (action.kind === 'unchanged' && action.markSynced)
       batch.synced.push({
         id: p.coupling!.id,
+        sourceId: p.source.id,
         erpSeq: p.destination!.changeSeq,
         crmVersion: p.source.version,
       });
@@ -144,6 +155,7 @@ async function settleWrite(
   }
   batch.synced.push({
     id: w.coupling.id,
+    sourceId: w.plan.source.id,
     erpSeq: result.value.changeSeq,
     crmVersion: w.plan.source.version,
   });
