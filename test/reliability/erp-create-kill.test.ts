@@ -10,7 +10,8 @@ import { type SyncFixture, startSyncFixture } from '../sync/sync-fixture.ts';
 // `kobling sync CUSTOMER` creating ERP customers from CRM accounts (CRM → ERP), killed with
 // SIGKILL half-way, then run until quiet: every account coupled to exactly one customer.
 const SECRET_KEY = 'e'.repeat(40);
-const N = 600;
+// Large enough that the kill lands mid-way: bulk ERP writes create a group of 100 in a few ms.
+const N = 2000;
 let fx: SyncFixture;
 let env: Record<string, string>;
 
