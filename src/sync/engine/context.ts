@@ -63,8 +63,6 @@ export interface CrmInsert {
 export interface CrmInsertExtension {
   /** Adds values to rows about to be created (may change `values` and add `related` rows). */
   beforeInsert?(rows: readonly CrmInsert[]): Promise<readonly RecordFailure[]>;
-  /** Runs once the rows exist in the CRM. */
-  afterInsert?(rows: readonly CrmInsert[]): Promise<readonly RecordFailure[]>;
 }
 
 export interface RecordFailure {

@@ -226,7 +226,7 @@ async function prepareWrites(
       await markSyncedMany(ctx.db, 'ToIntegrationTable', jobId, synced);
       return syncedRecords(synced);
     };
-  return () => sendWrites(job, planned, creates, synced);
+  return () => sendWrites(job, planned, synced);
 }
 
 type Synced = { id: string; sourceId: string; erpSeq: number | null; crmVersion: number | null };
@@ -240,13 +240,11 @@ const syncedRecords = (synced: readonly Synced[]): SyncedRecords =>
 async function sendWrites(
   job: PassJob,
   planned: readonly PlannedWrite[],
-  creates: readonly PlannedWrite[],
   synced: Synced[],
 ): Promise<SyncedRecords> {
   const { ctx, m, jobId, counters } = job;
   const fail = (row: ErpRecord, coupling: Coupling | undefined, failure: SyncFailure) =>
     failRecord(job, { erpId: row.id, crmId: coupling?.crmId ?? null }, coupling, failure);
-  const extension = ctx.extensions?.[m.crmEntity];
   const results = await ctx.crm.write(planned.map((p) => p.write));
   // The CRM gone is no record's fault: the pass stops (its records are not failed, so an outage
   // never makes them skipped), and the next run settles the creates left pending.
@@ -290,19 +288,7 @@ async function sendWrites(
     markSyncedMany(ctx.db, 'ToIntegrationTable', jobId, synced),
     recordWrites(ctx.db, history),
   ]);
-  const created = new Set(history.filter((h) => h.action === 'insert').map((h) => h.recordId));
-  const done = creates.filter((c) => created.has(c.coupling.crmId));
-  const result = new Map(syncedRecords(synced));
-  if (done.length > 0 && extension?.afterInsert) {
-    const after = failuresById(await extension.afterInsert(crmInserts(m, done)));
-    for (const c of done) {
-      const message = after.get(c.row.id);
-      if (!message) continue;
-      await fail(c.row, c.coupling, syncFailure('crm_write_refused', message));
-      result.delete(c.row.id);
-    }
-  }
-  return result;
+  return syncedRecords(synced);
 }
 
 // `values` and `related` are the write's own: what an extension adds goes out with the create.
