@@ -125,6 +125,12 @@ export type CrmWrite =
       readonly values: Record<string, unknown>;
       /** Rows created with this one (e.g. a product's price list items); extensions add them. */
       readonly related?: CrmRelatedCreate[];
+      /**
+       * Columns the CRM ignores on create (not valid for create, e.g. a product's default price
+       * list): set by an update of the record sent after its create in the same change set, so
+       * both land or neither. The write's result (and version) is the record after that update.
+       */
+      readonly updateAfter?: Record<string, unknown>;
     }
   | {
       readonly kind: 'update';

@@ -313,3 +313,29 @@ test('opportunities are won and lost through their actions; CalculatePrice recom
   assert.equal(calc.status, 204, calc.text);
   assert.equal((await api.get(`quotes(${quoteId})?$select=totalamount`)).json.totalamount, 797);
 });
+
+test("a product's default price list is not valid for create: ignored on create, set by a PATCH", async () => {
+  const id = await api.create('products', {
+    name: 'Tandem',
+    productnumber: '1001',
+    'pricelevelid@odata.bind': `/pricelevels(${priceListId})`,
+  });
+  const created = await api.get(`products(${id})?$select=_pricelevelid_value`);
+  assert.equal(created.json._pricelevelid_value, null, 'ignored on create, without an error');
+  const attribute = await api.get(
+    "EntityDefinitions(LogicalName='product')/Attributes(LogicalName='pricelevelid')?$select=IsValidForCreate,IsValidForUpdate",
+  );
+  assert.equal(attribute.json.IsValidForCreate, false);
+  assert.equal(attribute.json.IsValidForUpdate, true);
+
+  const missing = await api.patch(`products(${id})`, {
+    'pricelevelid@odata.bind': '/pricelevels(00000000-0000-0000-0000-00000000beef)',
+  });
+  assert.equal(missing.status, 404, 'a PATCH checks the price list exists');
+  const set = await api.patch(`products(${id})`, {
+    'pricelevelid@odata.bind': `/pricelevels(${priceListId})`,
+  });
+  assert.equal(set.status, 204, set.text);
+  const updated = await api.get(`products(${id})?$select=_pricelevelid_value`);
+  assert.equal(updated.json._pricelevelid_value, priceListId);
+});

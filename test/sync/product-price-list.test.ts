@@ -61,10 +61,12 @@ test('a full synchronization of items creates each product with its price list i
     3,
     'the price list lookup and two $batch requests',
   );
+  // Each product: its create (with its price list items) and the update setting its default price
+  // list, in one change set; the failed change set's products again, each pair in its own.
   assert.equal(
     after.batchOperations - before.batchOperations,
-    30 + 30,
-    'one operation per product',
+    30 * 2 + 30 * 2,
+    'two operations per product',
   );
 
   const rows = await products();
@@ -106,6 +108,7 @@ test('the refused product is created with its price list items once its price is
   });
   assert.equal(report!.counters.inserted, 1, JSON.stringify(report));
   const i7 = (await products()).find((p) => p.number === 'I7');
+  assert.equal(i7?.list, (await products())[0]!.list, 'I7 is on the default price list');
   assert.deepEqual(
     i7?.items?.map((x) => [x.unit, x.amount]),
     [
@@ -113,6 +116,24 @@ test('the refused product is created with its price list items once its price is
       ['PCS', 70.25],
     ],
   );
+});
+
+test('a second run is a no-op: the update setting the default price list is not seen as a change', async () => {
+  // The version booked for each product is the one after that update, not the create's.
+  const stale = await fx.db.query(
+    `SELECT c.erp_id FROM integration.couplings c JOIN crm.records p ON p.entity = 'product' AND p.id = c.crm_id
+      WHERE c.mapping_name = 'ITEM-PRODUCT' AND c.last_synced_crm_version IS DISTINCT FROM p.version_number`,
+  );
+  assert.equal(stale.rowCount, 0, 'every product booked at its current version');
+  const before = fx.emulator.stats();
+  const reports = await runMapping(fx.ctx, fx.mapping('ITEM-PRODUCT'));
+  const after = fx.emulator.stats();
+  for (const r of reports) {
+    assert.equal(r.counters.inserted, 0, JSON.stringify(r));
+    assert.equal(r.counters.modified, 0, JSON.stringify(r));
+    assert.equal(r.counters.failed, 0, JSON.stringify(r));
+  }
+  assert.equal(after.batchOperations - before.batchOperations, 0, 'nothing written to the CRM');
 });
 
 test('a product whose run was killed after its $batch landed is coupled, with its price list items once', async () => {

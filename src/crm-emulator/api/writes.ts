@@ -10,7 +10,7 @@ import {
   type StoredRecord,
   updateRecord,
 } from '../store/records.ts';
-import type { Binding, Payload } from '../store/values.ts';
+import { type Binding, createPayload, type Payload } from '../store/values.ts';
 import { checkAlternateKeys } from './alternate-keys.ts';
 import type { WriteContext } from './types.ts';
 
@@ -123,8 +123,9 @@ function newData(w: WriteContext, entity: EntityDef, payload: Payload): Data {
 export async function createRecords(
   w: WriteContext,
   entity: EntityDef,
-  items: readonly { id?: string; payload: Payload }[],
+  given: readonly { id?: string; payload: Payload }[],
 ): Promise<StoredRecord[]> {
+  const items = given.map((i) => ({ ...i, payload: createPayload(entity, i.payload) }));
   const rows = items.map((item) => {
     const data = newData(w, entity, item.payload);
     const pkValue = data[entity.primaryKey];

@@ -99,7 +99,7 @@ export function attributeMetadata(
     IsPrimaryId: column === entity.primaryKey,
     IsPrimaryName: column === entity.primaryName,
     IsCustomAttribute: false,
-    IsValidForCreate: writable,
+    IsValidForCreate: writable && !def.updateOnly,
     IsValidForUpdate: writable && !def.createOnly && column !== entity.primaryKey,
     IsValidForRead: true,
     RequiredLevel: {

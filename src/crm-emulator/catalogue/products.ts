@@ -80,7 +80,8 @@ export const PRODUCT_ENTITIES: EntityDef[] = [
       ]),
       defaultuomscheduleid: lookup('uomschedule'),
       defaultuomid: lookup('uom'),
-      pricelevelid: lookup('pricelevel'),
+      // The default price list: set by a PATCH once the product has price list items.
+      pricelevelid: lookup('pricelevel', { updateOnly: true }),
       quantitydecimal: int({ min: 0, max: 5, default: 0 }),
       price: money(),
       currentcost: money(),

@@ -35,6 +35,11 @@ export interface ColumnDef {
   readonly readOnly?: boolean;
   /** Writable on create only; a PATCH that changes it fails. */
   readonly createOnly?: boolean;
+  /**
+   * Not valid for create (Dataverse's IsValidForCreate false): a create ignores the value, as
+   * Dataverse does (no error); a PATCH sets it.
+   */
+  readonly updateOnly?: boolean;
   readonly required?: boolean;
   readonly options?: readonly OptionDef[];
   readonly default?: unknown;

@@ -204,3 +204,19 @@ export function readPayload(
   }
   return { changes, bindings };
 }
+
+/**
+ * What a create keeps of a payload: columns not valid for create (`updateOnly`) are dropped, as
+ * Dataverse ignores them on create without an error.
+ */
+export function createPayload(entity: EntityDef, payload: Payload): Payload {
+  const dropped = Object.entries(entity.columns).filter(([, def]) => def.updateOnly);
+  if (!dropped.some(([c, def]) => wireName(c, def) in payload.changes)) return payload;
+  const changes = { ...payload.changes };
+  for (const [column, def] of dropped) {
+    delete changes[wireName(column, def)];
+    delete changes[`_${column}_type`];
+  }
+  const gone = new Set(dropped.map(([c]) => c));
+  return { changes, bindings: payload.bindings.filter((b) => !gone.has(b.column)) };
+}

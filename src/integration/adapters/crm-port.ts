@@ -3,10 +3,8 @@ import type {
   DataverseOperation,
   DataverseRecord,
 } from '../../dataverse/index.ts';
-import { odataString } from '../../dataverse/index.ts';
 import { failure, ok } from '../../shared/result.ts';
 import { CRM_LOGICAL_NAME } from '../../sync/mappings/validate-mapping.ts';
-import type { FilterCondition } from '../../sync/model.ts';
 import type {
   CrmLookupValue,
   CrmPort,
@@ -15,6 +13,7 @@ import type {
   CrmWriteResult,
 } from '../../sync/ports.ts';
 import { CRM_ENTITIES, type CrmEntityInfo, TYPE_COLUMNS } from './crm-catalogue.ts';
+import { odataCondition } from './crm-filter.ts';
 import { READ_ONLY_RECORD, updateSubmittedOrder } from './submitted-orders.ts';
 
 const LOOKUP_VALUE = /^_(.+)_value$/;
@@ -185,8 +184,29 @@ export function crmPort(client: DataverseClient): CrmPort {
             }
           : { kind: 'update', entitySet: e.set, id: w.id, patch: record, changeSet };
       });
+      // Columns not valid for create: an update of the created record in its change set, after
+      // the change set's creates (a run of creates of one table is what the server writes fastest).
+      const followUps = new Map<number, number>();
+      for (const [i, w] of writes.entries()) {
+        if (w.kind !== 'create' || !w.updateAfter || Object.keys(w.updateAfter).length === 0)
+          continue;
+        const e = info(w.entity);
+        followUps.set(i, ops.length);
+        ops.push({
+          kind: 'update',
+          entitySet: e.set,
+          id: w.id,
+          patch: toPayload(e, w.updateAfter),
+          changeSet: `cs${Math.floor(i / CHANGE_SET_SIZE)}`,
+        });
+      }
+      const opsOf = (i: number) => {
+        const f = followUps.get(i);
+        return f === undefined ? [i] : [i, f];
+      };
       // Change sets are much cheaper for the server than standalone operations; a change set that
-      // fails is sent again operation by operation, so one bad record never fails its neighbours.
+      // fails is sent again write by write, so one bad record never fails its neighbours (a write
+      // with a follow-up update in a change set of its own: both land or neither).
       const results = await client.executeBatch(ops);
       // The CRM could not be reached at all: the whole write failed (sending each operation again
       // would only wait for the same outage once more). What may have landed before the
@@ -194,13 +214,16 @@ export function crmPort(client: DataverseClient): CrmPort {
       const first = results[0];
       if (first && !first.ok && results.every((r) => !r.ok && isTransport(r.error.code)))
         return failure(first.error.code, first.error.message);
-      const again = results.flatMap((r, i) => (r.ok ? [] : [i]));
+      const again = writes.flatMap((_, i) => (opsOf(i).every((j) => results[j]!.ok) ? [] : [i]));
       if (again.length > 0) {
-        const single = await client.executeBatch(
-          again.map((i) => ({ ...ops[i]!, changeSet: undefined })),
+        const indices = again.flatMap((i) =>
+          opsOf(i).map((j) => ({ j, changeSet: followUps.has(i) ? `w${i}` : undefined })),
         );
-        again.forEach((index, k) => {
-          results[index] = single[k]!;
+        const single = await client.executeBatch(
+          indices.map(({ j, changeSet }) => ({ ...ops[j]!, changeSet })),
+        );
+        indices.forEach(({ j }, k) => {
+          results[j] = single[k]!;
         });
       }
       for (const [i, r] of results.entries()) {
@@ -210,15 +233,20 @@ export function crmPort(client: DataverseClient): CrmPort {
         const retried = await updateSubmittedOrder(client, String(op.id), op.patch);
         if (retried) results[i] = retried;
       }
+      // One result per write: its first failure, else its last operation's (the newest version).
+      const outcome = writes.map((_, i) => {
+        const own = opsOf(i).map((j) => results[j]!);
+        return own.find((r) => !r.ok) ?? own[own.length - 1]!;
+      });
       // A 204 usually carries the new ETag; only writes answered without one are read back.
       const versions = await versionsAfterWrite(
         writes.filter((_, i) => {
-          const r = results[i]!;
+          const r = outcome[i]!;
           return r.ok && versionOf(r.value.etag) === null;
         }),
       );
       return ok(
-        results.map(
+        outcome.map(
           (r, i): CrmWriteResult =>
             r.ok
               ? {
@@ -342,36 +370,6 @@ function toPayload(e: CrmEntityInfo, values: Record<string, unknown>): Dataverse
   }
   return out;
 }
-
-function odataCondition(e: CrmEntityInfo, c: FilterCondition): string {
-  const column = e.lookups[c.field] ? `_${c.field}_value` : c.field;
-  const literal = (v: unknown): string =>
-    typeof v === 'number' || typeof v === 'boolean'
-      ? String(v)
-      : GUID.test(String(v)) && e.lookups[c.field]
-        ? String(v)
-        : odataString(String(v));
-  switch (c.op) {
-    case 'eq':
-      return `${column} eq ${literal(c.value)}`;
-    case 'ne':
-      return `${column} ne ${literal(c.value)}`;
-    case 'empty':
-      return `${column} eq null`;
-    case 'notEmpty':
-      return `${column} ne null`;
-    case 'in':
-      return `(${(c.value as unknown[]).map((v) => `${column} eq ${literal(v)}`).join(' or ')})`;
-    case 'startsWith':
-      return `startswith(${column},${literal(c.value)})`;
-    default:
-      return failureLiteral(c.op);
-  }
-}
-
-const failureLiteral = (op: never): never => {
-  throw new Error(`Unsupported filter operator ${String(op)}`);
-};
 
 /** A failure of the connection to the CRM, not of an operation. */
 const isTransport = (code: string) => code === 'network_error' || code === 'timeout';

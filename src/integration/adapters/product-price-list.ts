@@ -16,7 +16,9 @@ const lookupTo = (lookupEntity: string, id: string) => ({ lookupEntity, id });
  * price list items go in the product's own create (a deep insert): one operation per product in
  * the chunk's `$batch`, and a product never exists without its prices (a second `$batch` after
  * the products cost a request per chunk and, when a run stopped between the two, left products
- * without price list items that no later run created).
+ * without price list items that no later run created). The default price list is not valid for
+ * create in Dataverse (ignored there): it goes in an update of the product in the create's change
+ * set (`updateAfter`), so a product is created with its default price list or not at all.
  */
 export function productPriceListExtension(db: Queryable, crm: CrmPort): CrmInsertExtension {
   let priceList: string | undefined;
@@ -28,7 +30,9 @@ export function productPriceListExtension(db: Queryable, crm: CrmPort): CrmInser
       if (!list.ok) return failAll(rows, list.message);
       const unitsByOwner = await unitsOf(rows);
       for (const r of rows) {
-        r.values.pricelevelid = lookupTo('pricelevel', list.id);
+        // Dataverse ignores a product's default price list on create (not valid for create): it is
+        // set by an update right after the create, in the same change set.
+        r.updateAfter.pricelevelid = lookupTo('pricelevel', list.id);
         const price = new Dec(String(r.erp.values.unitPrice ?? 0));
         const units = unitsByOwner.get(ownerKey(r)) ?? [];
         for (const u of units.length > 0 ? units : [{ crmId: null, qty: '1' }]) {

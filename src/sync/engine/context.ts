@@ -53,6 +53,8 @@ export interface CrmInsert {
   readonly values: Record<string, unknown>;
   /** Rows to create with it in the same operation (its create carries them; see CrmRelatedCreate). */
   readonly related: CrmRelatedCreate[];
+  /** Columns not valid for create, set right after it in the same change set (CrmWrite). */
+  readonly updateAfter: Record<string, unknown>;
 }
 
 /**
@@ -61,7 +63,7 @@ export interface CrmInsert {
  * list item. Each hook answers the failures it had, by ERP id; the record is then failed.
  */
 export interface CrmInsertExtension {
-  /** Adds values to rows about to be created (may change `values` and add `related` rows). */
+  /** Adds values to rows about to be created (may change `values`/`updateAfter`, add `related`). */
   beforeInsert?(rows: readonly CrmInsert[]): Promise<readonly RecordFailure[]>;
 }
 

@@ -207,6 +207,7 @@ async function prepareWrites(
             id: coupling!.crmId,
             values: action.values,
             related: [],
+            updateAfter: {},
           },
         });
         break;
@@ -280,7 +281,8 @@ async function sendWrites(
       recordId: p.coupling.crmId,
       action: p.write.kind === 'create' ? 'insert' : 'modify',
       before: p.before ? pick(p.before, Object.keys(p.write.values)) : undefined,
-      after: p.write.values,
+      after:
+        p.write.kind === 'create' ? { ...p.write.values, ...p.write.updateAfter } : p.write.values,
     });
   }
   // Two statements on two connections: neither waits for the other.
@@ -291,7 +293,8 @@ async function sendWrites(
   return syncedRecords(synced);
 }
 
-// `values` and `related` are the write's own: what an extension adds goes out with the create.
+// `values`, `related` and `updateAfter` are the write's own: what an extension adds goes out with
+// the create.
 const crmInserts = (m: TableMapping, rows: readonly PlannedWrite[]): CrmInsert[] =>
   rows.map((c) => ({
     mapping: m,
@@ -299,6 +302,7 @@ const crmInserts = (m: TableMapping, rows: readonly PlannedWrite[]): CrmInsert[]
     crmId: c.coupling.crmId,
     values: c.write.values,
     related: (c.write.kind === 'create' && c.write.related) || [],
+    updateAfter: (c.write.kind === 'create' && c.write.updateAfter) || {},
   }));
 
 const failuresById = (list: readonly RecordFailure[] | undefined) =>
