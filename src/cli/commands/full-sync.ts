@@ -1,4 +1,5 @@
 import { startJobQueue } from '../../db/job-queue.ts';
+import { expectedTotal } from '../../integration/full-sync/full-sync-lines.ts';
 import type { ReviewLine } from '../../integration/full-sync/full-sync-service.ts';
 import { reviewLines, startFullSync } from '../../integration/full-sync/full-sync-service.ts';
 import { AppError } from '../../shared/errors.ts';
@@ -10,8 +11,8 @@ const ACTIVE = new Set(['Queued', 'Running']);
 
 function bar(l: ReviewLine, now: number): string {
   const c = l.counters;
-  const total = l.total ?? l.erpCount ?? 0;
-  const share = total > 0 ? Math.min(1, l.done / total) : l.status === 'Finished' ? 1 : 0;
+  const total = expectedTotal(l) ?? 0;
+  const share = l.status === 'Finished' ? 1 : total > 0 ? Math.min(1, l.done / total) : 0;
   const filled = Math.round(share * 20);
   const seconds = l.startedAt ? Math.max(0.001, (now - new Date(l.startedAt).getTime()) / 1000) : 0;
   const rate = l.status === 'Running' && seconds > 0 ? l.done / seconds : 0;

@@ -146,6 +146,21 @@ export async function transition(
   return r.rows[0] ? toLine(r.rows[0]) : undefined;
 }
 
+/**
+ * How many records a line is expected to handle, for progress bars: what the engine reported, or
+ * else the source side's count (both sides' for a bidirectional line: an estimate, since records
+ * on both sides count once). A finished line handled what it had to: its own count.
+ */
+export function expectedTotal(l: FullSyncLine): number | null {
+  if (l.status === 'Finished' || l.status === 'NotNeeded') return l.done;
+  if (l.total !== null) return l.total;
+  const erp = l.erpCount ?? 0;
+  const crm = l.crmCount ?? 0;
+  if (l.direction === 'ToIntegrationTable') return l.erpCount;
+  if (l.direction === 'FromIntegrationTable') return l.crmCount;
+  return erp + crm;
+}
+
 /** Progress of a running line (records done of total, counters so far). */
 export async function saveProgress(
   db: Queryable,

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { expectedTotal } from '../../integration/full-sync/full-sync-lines.ts';
 import {
   type ReviewLine,
   restartLine,
@@ -56,7 +57,7 @@ function ReviewTable(props: { lines: readonly ReviewLine[]; admin: boolean }) {
               <td class="num" safe>{`${l.erpCount ?? '—'} / ${l.crmCount ?? '—'}`}</td>
               <td safe>{l.status}</td>
               <td>
-                <ProgressBar done={l.done} total={l.total} label="Records" />
+                <ProgressBar done={l.done} total={expectedTotal(l)} label="Records" />
                 {l.matched !== null ? (
                   <small safe>
                     {`${l.matched} coupled by matching${l.ambiguous ? `, ${l.ambiguous} ambiguous (held back)` : ''}`}

@@ -1,0 +1,43 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import {
+  expectedTotal,
+  type FullSyncLine,
+} from '../../src/integration/full-sync/full-sync-lines.ts';
+
+const line = (over: Partial<FullSyncLine>): FullSyncLine => ({
+  mapping: 'X',
+  position: 1,
+  dependencyFilter: '',
+  direction: 'ToIntegrationTable',
+  recommendation: 'FullSynchronization',
+  erpCount: 3,
+  crmCount: 7,
+  status: 'Running',
+  message: null,
+  done: 2,
+  total: null,
+  counters: {},
+  jobIds: [],
+  attempts: 1,
+  queuedAt: null,
+  startedAt: null,
+  heartbeatAt: null,
+  finishedAt: null,
+  matched: null,
+  ambiguous: null,
+  ...over,
+});
+
+test('a running line expects its source side: the ERP to the CRM, the CRM to the ERP, both when bidirectional', () => {
+  assert.equal(expectedTotal(line({ direction: 'ToIntegrationTable' })), 3);
+  // SALESPEOPLE on the demo: 7 CRM users read against 3 ERP salespeople showed "7/3" before.
+  assert.equal(expectedTotal(line({ direction: 'FromIntegrationTable' })), 7);
+  assert.equal(expectedTotal(line({ direction: 'Bidirectional' })), 10);
+});
+
+test('what the engine reports wins while running; a finished line handled what it had to (a full bar)', () => {
+  assert.equal(expectedTotal(line({ total: 50 })), 50);
+  assert.equal(expectedTotal(line({ status: 'Finished', done: 0, total: null })), 0);
+  assert.equal(expectedTotal(line({ status: 'Finished', done: 7 })), 7);
+});
