@@ -6,6 +6,7 @@ import { createsInBulk } from '../rules/registry.ts';
 import { lockForWrite } from '../store/records.ts';
 import { entityUrl, jsonBody } from './crud.ts';
 import { createManyWithRelated, flatRelated } from './deep-insert.ts';
+import { fastUpdates } from './fast-updates.ts';
 import {
   boundaryOf,
   brokenBatch,
@@ -193,7 +194,9 @@ async function runChangeSet(
       const txCtx = { ...ctx, tx };
       let i = 0;
       while (i < reqs.length) {
-        const consumed = await fastCreates(txCtx, outer, reqs, i, ids, out);
+        const consumed =
+          (await fastCreates(txCtx, outer, reqs, i, ids, out)) ||
+          (await fastUpdates(txCtx, reqs, i, ids, out));
         if (consumed > 0) {
           i += consumed;
           continue;

@@ -17,7 +17,7 @@ import type { WriteContext } from './types.ts';
 type Data = Record<string, unknown>;
 
 /** Checks that every bound record exists (one query per target table). */
-async function checkBindings(w: WriteContext, bindings: readonly Binding[]): Promise<void> {
+export async function checkBindings(w: WriteContext, bindings: readonly Binding[]): Promise<void> {
   const byTarget = new Map<string, Set<string>>();
   for (const b of bindings) {
     if (!byTarget.has(b.target)) byTarget.set(b.target, new Set());
@@ -165,13 +165,18 @@ export async function createRecords(
   return out;
 }
 
-/** Applies a request's changes to an existing record. */
-export async function updateExisting(
+/**
+ * The new data of an existing record after a request's changes, with every check an update makes
+ * (the one-by-one path and the `$batch` fast path share it). `checkRefs` false leaves the bound
+ * records to the caller (the fast path checks a whole run's with one query per table).
+ */
+export async function prepareUpdate(
   w: WriteContext,
   entity: EntityDef,
   existing: StoredRecord,
   payload: Payload,
-): Promise<StoredRecord> {
+  checkRefs = true,
+): Promise<{ data: Data; changes: Data }> {
   if (entity.noUpdate) {
     throw new CrmError(
       405,
@@ -189,10 +194,21 @@ export async function updateExisting(
       );
     }
   }
-  await checkBindings(w, payload.bindings);
+  if (checkRefs) await checkBindings(w, payload.bindings);
   const data: Data = { ...existing.data, ...changes, _modifiedby_value: w.caller.systemUserId };
   resolveState(entity, data, changes);
   derive(entity, data, w);
+  return { data, changes };
+}
+
+/** Applies a request's changes to an existing record. */
+export async function updateExisting(
+  w: WriteContext,
+  entity: EntityDef,
+  existing: StoredRecord,
+  payload: Payload,
+): Promise<StoredRecord> {
+  const { data, changes } = await prepareUpdate(w, entity, existing, payload);
   await checkAlternateKeys(w, w.q, entity, existing.id, data);
   const rules = rulesFor(entity.logicalName);
   await rules?.beforeUpdate?.(w, entity, existing, data, changes);

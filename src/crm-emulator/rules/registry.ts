@@ -50,3 +50,12 @@ export function createsInBulk(logicalName: string): boolean {
   const rules = registry.get(logicalName);
   return !rules?.beforeCreate && !rules?.afterWrite;
 }
+
+/**
+ * Whether updates of a table's records can go in one multi-row UPDATE: no rule checks or fills an
+ * update per record, nor touches other records after it.
+ */
+export function updatesInBulk(logicalName: string): boolean {
+  const rules = registry.get(logicalName);
+  return !rules?.beforeUpdate && !rules?.afterWrite;
+}

@@ -1,0 +1,131 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, test } from 'node:test';
+import { startTestCrmEmulator } from '../helpers/crm-emulator.ts';
+import { createMigratedDb } from '../helpers/database.ts';
+import { type ApiClient, apiClient } from './api-client.ts';
+import { batchBody, type Op } from './batch-body.ts';
+
+// Runs of PATCHes in a change set take the bulk path (src/crm-emulator/api/fast-updates.ts); these
+// tests hold it to the one-by-one path's answers.
+
+let db: Awaited<ReturnType<typeof createMigratedDb>>;
+let emulator: Awaited<ReturnType<typeof startTestCrmEmulator>>;
+let api: ApiClient;
+
+before(async () => {
+  db = await createMigratedDb('crm');
+  emulator = await startTestCrmEmulator(db);
+  api = await apiClient(emulator);
+});
+after(async () => {
+  await emulator.stop();
+  await db.drop();
+});
+
+async function runBatch(items: (Op | Op[])[]) {
+  const { body, contentType } = batchBody(items);
+  return api.call('POST', '$batch', body, { 'content-type': contentType });
+}
+
+const statuses = (text: string) =>
+  [...text.matchAll(/HTTP\/1\.1 (\d{3})/g)].map((m) => Number(m[1]));
+const etags = (text: string) => [...text.matchAll(/ETag: (W\/"\d+")/g)].map((m) => m[1]!);
+const errorOf = (text: string) => {
+  const m = /HTTP\/1\.1 (\d{3})[\s\S]*?"code":\s*"([^"]+)"/.exec(text);
+  return { status: Number(m?.[1]), code: m?.[2] };
+};
+
+async function newAccounts(n: number, prefix: string): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const r = await api.post('accounts', { name: `${prefix} ${i}` });
+    assert.equal(r.status, 204, r.text);
+    ids.push(/\(([0-9a-f-]{36})\)/.exec(r.headers.get('odata-entityid')!)![1]!);
+  }
+  return ids;
+}
+
+const patch = (id: string, body: unknown, contentId?: string): Op => ({
+  method: 'PATCH',
+  url: `accounts(${id})`,
+  body,
+  ...(contentId ? { contentId } : {}),
+});
+
+test('a change set of PATCHes updates each record with its own version and answers 204 + ETag per part', async () => {
+  const ids = await newAccounts(3, 'Bulk Patch');
+  let deltaLink: string | undefined;
+  let next: string | undefined = 'accounts?$select=name,telephone1';
+  while (next && !deltaLink) {
+    const page = await api.get(next, { prefer: 'odata.track-changes' });
+    deltaLink = page.json['@odata.deltaLink'];
+    next = page.json['@odata.nextLink'];
+  }
+  assert.ok(deltaLink);
+  const r = await runBatch([ids.map((id, i) => patch(id, { telephone1: `555-${i}` }, `${i + 1}`))]);
+  assert.equal(r.status, 200, r.text);
+  assert.deepEqual(statuses(r.text), [204, 204, 204]);
+  for (const [i, id] of ids.entries()) {
+    assert.match(
+      r.text,
+      new RegExp(`Content-ID: ${i + 1}[\\s\\S]*?OData-EntityId: \\S*accounts\\(${id}\\)`),
+    );
+  }
+  const tags = etags(r.text);
+  assert.equal(new Set(tags).size, 3, 'each record draws its own version');
+  for (const [i, id] of ids.entries()) {
+    const got = await api.get(`accounts(${id})?$select=telephone1,name`);
+    assert.equal(got.json.telephone1, `555-${i}`);
+    assert.equal(got.json.name, `Bulk Patch ${i}`, 'columns not in the PATCH are kept');
+    assert.equal(got.headers.get('etag'), tags[i]);
+  }
+  const delta = await api.get(deltaLink, { prefer: 'odata.track-changes' });
+  const changed = new Set(delta.json.value.map((v: { accountid: string }) => v.accountid));
+  for (const id of ids) assert.ok(changed.has(id), `the delta shows the update of ${id}`);
+});
+
+for (const [what, bad] of [
+  ['a bad value', { statecode: 99 }],
+  ['a binding to a missing record', { 'primarycontactid@odata.bind': `contacts(${randomUUID()})` }],
+] as const) {
+  test(`a PATCH with ${what} in a run rolls back the change set with the one-by-one answer`, async () => {
+    const ids = await newAccounts(3, `Bulk Fail ${what}`);
+    const alone = await runBatch([[patch(ids[1]!, bad, '9')]]);
+    assert.equal(alone.status, 400, alone.text);
+    const expected = errorOf(alone.text);
+    assert.ok(expected.status >= 400 && expected.code, alone.text);
+    const r = await runBatch([
+      [
+        patch(ids[0]!, { telephone1: 'changed' }, '1'),
+        patch(ids[1]!, bad, '2'),
+        patch(ids[2]!, { telephone1: 'changed' }, '3'),
+      ],
+    ]);
+    assert.equal(r.status, 400, r.text);
+    assert.deepEqual(errorOf(r.text), expected);
+    assert.match(r.text, /Content-ID: 2/);
+    for (const id of ids) {
+      const got = await api.get(`accounts(${id})?$select=telephone1`);
+      assert.equal(got.json.telephone1, null, 'nothing of the change set was written');
+    }
+  });
+}
+
+test('a PATCH to a missing id in a run still creates the record (upsert)', async () => {
+  const ids = await newAccounts(2, 'Bulk Upsert');
+  const fresh = randomUUID();
+  const r = await runBatch([
+    [
+      patch(ids[0]!, { telephone1: 'u1' }),
+      patch(fresh, { name: 'Bulk Upsert new' }),
+      patch(ids[1]!, { telephone1: 'u2' }),
+    ],
+  ]);
+  assert.equal(r.status, 200, r.text);
+  assert.deepEqual(statuses(r.text), [204, 204, 204]);
+  const created = await api.get(`accounts(${fresh})?$select=name`);
+  assert.equal(created.status, 200);
+  assert.equal(created.json.name, 'Bulk Upsert new');
+  assert.equal((await api.get(`accounts(${ids[1]})?$select=telephone1`)).json.telephone1, 'u2');
+});
