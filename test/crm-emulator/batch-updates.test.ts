@@ -46,11 +46,17 @@ async function newAccounts(n: number, prefix: string): Promise<string[]> {
   return ids;
 }
 
-const patch = (id: string, body: unknown, contentId?: string): Op => ({
+const patch = (
+  id: string,
+  body: unknown,
+  contentId?: string,
+  headers?: Record<string, string>,
+): Op => ({
   method: 'PATCH',
   url: `accounts(${id})`,
   body,
   ...(contentId ? { contentId } : {}),
+  ...(headers ? { headers } : {}),
 });
 
 test('a change set of PATCHes updates each record with its own version and answers 204 + ETag per part', async () => {
@@ -63,7 +69,10 @@ test('a change set of PATCHes updates each record with its own version and answe
     next = page.json['@odata.nextLink'];
   }
   assert.ok(deltaLink);
-  const r = await runBatch([ids.map((id, i) => patch(id, { telephone1: `555-${i}` }, `${i + 1}`))]);
+  // `If-Match: *`, as the sync engine's updates send it, takes the bulk path too.
+  const r = await runBatch([
+    ids.map((id, i) => patch(id, { telephone1: `555-${i}` }, `${i + 1}`, { 'If-Match': '*' })),
+  ]);
   assert.equal(r.status, 200, r.text);
   assert.deepEqual(statuses(r.text), [204, 204, 204]);
   for (const [i, id] of ids.entries()) {
@@ -128,4 +137,23 @@ test('a PATCH to a missing id in a run still creates the record (upsert)', async
   assert.equal(created.status, 200);
   assert.equal(created.json.name, 'Bulk Upsert new');
   assert.equal((await api.get(`accounts(${ids[1]})?$select=telephone1`)).json.telephone1, 'u2');
+});
+
+test('a stale If-Match in a run answers 412 like the one-by-one path, with nothing written', async () => {
+  const ids = await newAccounts(3, 'Bulk Stale');
+  const current = (await api.get(`accounts(${ids[0]})?$select=name`)).headers.get('etag')!;
+  const stale = { 'If-Match': 'W/"1"' };
+  const alone = await runBatch([[patch(ids[1]!, { telephone1: 'x' }, '9', stale)]]);
+  assert.equal(errorOf(alone.text).status, 412, alone.text);
+  const r = await runBatch([
+    [
+      patch(ids[0]!, { telephone1: 'changed' }, '1', { 'If-Match': current }),
+      patch(ids[1]!, { telephone1: 'changed' }, '2', stale),
+      patch(ids[2]!, { telephone1: 'changed' }, '3'),
+    ],
+  ]);
+  assert.deepEqual(errorOf(r.text), errorOf(alone.text));
+  for (const id of ids) {
+    assert.equal((await api.get(`accounts(${id})?$select=telephone1`)).json.telephone1, null);
+  }
 });

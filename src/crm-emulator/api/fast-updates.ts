@@ -13,10 +13,13 @@ import { checkBindings, prepareUpdate } from './writes.ts';
 
 const PATCH_URL = /^(?:.*\/api\/data\/v9\.[0-2]\/)?([a-z_]+)\(([0-9A-Fa-f-]{36})\)$/;
 
-/** The table's set and record id of a plain PATCH the fast path can take, else undefined. */
+/**
+ * The table's set and record id of a plain PATCH the fast path can take (no `If-None-Match`, no
+ * representation asked, no `$n` reference), else undefined.
+ */
 function plainPatch(r: InnerRequest): { set: string; id: string } | undefined {
-  if (r.method !== 'PATCH' || r.headers['if-match'] !== undefined) return undefined;
-  if (r.headers['if-none-match'] !== undefined || r.body.includes('"$')) return undefined;
+  if (r.method !== 'PATCH' || r.headers['if-none-match'] !== undefined) return undefined;
+  if (r.body.includes('"$')) return undefined;
   if (parsePrefer(r.headers.prefer).returnRepresentation) return undefined;
   const m = PATCH_URL.exec(r.url);
   if (!m || !isGuid(m[2]!)) return undefined;
@@ -64,6 +67,15 @@ export async function fastUpdates(
     ).map((r) => [r.id, r]),
   );
   if (existing.size !== run.length) return 0;
+  // `If-Match` (the sync engine's updates send `*`, which only says the record must exist): a
+  // stale ETag goes one by one, which answers 412 and rolls the change set back.
+  const stale = run.some(({ req, id }) => {
+    const ifMatch = req.headers['if-match']?.trim();
+    return (
+      ifMatch !== undefined && ifMatch !== '*' && ifMatch !== etagOf(existing.get(id)!.version)
+    );
+  });
+  if (stale) return 0;
   const rows: { id: string; data: Record<string, unknown>; createdOn: Date }[] = [];
   const bindings: Binding[] = [];
   try {
