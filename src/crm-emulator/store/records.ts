@@ -74,15 +74,16 @@ export async function getRecord(
   return r.rows[0] ? toRecord(entity, r.rows[0]) : undefined;
 }
 
-/** Records of one table by id (missing ids are left out). */
+/** Records of one table by id (missing ids are left out); `lock`: for a write (see lockRecords). */
 export async function getRecords(
   q: Queryable,
   entity: string,
   ids: readonly string[],
+  lock = false,
 ): Promise<StoredRecord[]> {
   if (ids.length === 0) return [];
   const r = await q.query<Row>(
-    `SELECT ${COLUMNS} FROM crm.records WHERE entity = $1 AND id = ANY($2::uuid[])`,
+    `SELECT ${COLUMNS} FROM crm.records WHERE entity = $1 AND id = ANY($2::uuid[])${lock ? ' ORDER BY id FOR UPDATE' : ''}`,
     [entity, ids],
   );
   return r.rows.map((row) => toRecord(entity, row));
@@ -171,19 +172,8 @@ export async function updateRecord(
 }
 
 /** Records of one table by id, locked for a write in id order (so two writers never deadlock). */
-export async function lockRecords(
-  q: Queryable,
-  entity: string,
-  ids: readonly string[],
-): Promise<StoredRecord[]> {
-  if (ids.length === 0) return [];
-  const r = await q.query<Row>(
-    `SELECT ${COLUMNS} FROM crm.records WHERE entity = $1 AND id = ANY($2::uuid[])
-     ORDER BY id FOR UPDATE`,
-    [entity, ids],
-  );
-  return r.rows.map((row) => toRecord(entity, row));
-}
+export const lockRecords = (q: Queryable, entity: string, ids: readonly string[]) =>
+  getRecords(q, entity, ids, true);
 
 /**
  * Replaces the data of records of one table with one statement, each drawing its own new version
