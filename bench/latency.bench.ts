@@ -5,11 +5,9 @@
  * path on, then with it off (the scheduler's best case: a run every minute).
  *   npm run bench -- latency     (BENCH_SECONDS=60 editing time per mode, BENCH_RATE=2 edits/s each way)
  */
-import { saveConnection } from '../src/integration/connection-service.ts';
 import { startRealtime } from '../src/integration/realtime/realtime-service.ts';
 import { systemClock } from '../src/shared/clock.ts';
 import { createLogger } from '../src/shared/logger.ts';
-import { setConnectionState } from '../src/sync/connection/connection-repo.ts';
 import { runMapping } from '../src/sync/engine/run-mapping.ts';
 import { testConfig } from '../test/helpers/server.ts';
 import { startSyncFixture } from '../test/sync/sync-fixture.ts';
@@ -27,14 +25,7 @@ const deps = {
   logger: createLogger('silent'),
   clock: systemClock,
 };
-await saveConnection(deps, {
-  crmUrl: fx.emulator.baseUrl,
-  authorityUrl: fx.emulator.authority,
-  tenantId: fx.emulator.tenantId,
-  clientId: fx.credentials.clientId,
-  clientSecret: fx.credentials.clientSecret,
-});
-await setConnectionState(fx.db, { enabled: true });
+await fx.connect(deps.config);
 await fx.setMapping({ ...fx.mapping('CUSTOMER'), syncOnlyCoupled: false });
 await fx.db.query('UPDATE integration.table_mappings SET realtime = (name = $1)', ['CUSTOMER']);
 await fx.db.query(

@@ -4,12 +4,10 @@ import { after, before, test } from 'node:test';
 import parsePrometheus from 'parse-prometheus-text-format';
 import { DataverseClient, staticTokenProvider } from '../../src/dataverse/index.ts';
 import { crmPort } from '../../src/integration/adapters/crm-port.ts';
-import { saveConnection } from '../../src/integration/connection-service.ts';
 import { resetCrmHealth } from '../../src/integration/health/crm-health.ts';
 import { integrationStatus } from '../../src/integration/status/mapping-status.ts';
 import { fixedClock, systemClock } from '../../src/shared/clock.ts';
 import { createLogger } from '../../src/shared/logger.ts';
-import { setConnectionState } from '../../src/sync/connection/connection-repo.ts';
 import { runMapping } from '../../src/sync/engine/run-mapping.ts';
 import { spawnKobling } from '../helpers/cli.ts';
 import { startTestServer, type TestServer, testConfig } from '../helpers/server.ts';
@@ -27,14 +25,7 @@ before(async () => {
     config: testConfig({ KOBLING_SECRET_KEY: SECRET_KEY }),
     logger: createLogger('silent'),
   };
-  await saveConnection(deps, {
-    crmUrl: fx.emulator.baseUrl,
-    authorityUrl: fx.emulator.authority,
-    tenantId: fx.emulator.tenantId,
-    clientId: fx.credentials.clientId,
-    clientSecret: fx.credentials.clientSecret,
-  });
-  await setConnectionState(fx.db, { enabled: true });
+  await fx.connect(deps.config);
   await fx.setMapping({
     ...fx.mapping('CUSTOMER'),
     syncOnlyCoupled: false,

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { saveConnection } from '../../src/integration/connection-service.ts';
 import { registry } from '../../src/integration/metrics/registry.ts';
 import {
   type RealtimeService,
@@ -9,7 +8,6 @@ import {
 import { setRealtime } from '../../src/integration/realtime/realtime-settings.ts';
 import { systemClock } from '../../src/shared/clock.ts';
 import { createLogger } from '../../src/shared/logger.ts';
-import { setConnectionState } from '../../src/sync/connection/connection-repo.ts';
 import { runMapping } from '../../src/sync/engine/run-mapping.ts';
 import { testConfig } from '../helpers/server.ts';
 import { type SyncFixture, startSyncFixture } from '../sync/sync-fixture.ts';
@@ -29,14 +27,7 @@ before(async () => {
     logger: createLogger(process.env.RT_LOG ?? 'silent'),
     clock: systemClock,
   };
-  await saveConnection(deps, {
-    crmUrl: fx.emulator.baseUrl,
-    authorityUrl: fx.emulator.authority,
-    tenantId: fx.emulator.tenantId,
-    clientId: fx.credentials.clientId,
-    clientSecret: fx.credentials.clientSecret,
-  });
-  await setConnectionState(fx.db, { enabled: true });
+  await fx.connect(deps.config);
   await fx.setMapping({ ...fx.mapping('CUSTOMER'), syncOnlyCoupled: false });
   await fx.db.query(
     `INSERT INTO erp.customers (number, display_name, city)

@@ -2,10 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startJobQueue } from '../../src/db/job-queue.ts';
 import { adhocJob, queueAdhoc } from '../../src/integration/adhoc-jobs.ts';
-import { saveConnection } from '../../src/integration/connection-service.ts';
 import { recoverDeadJobs } from '../../src/integration/job-liveness.ts';
 import { createLogger } from '../../src/shared/logger.ts';
-import { setConnectionState } from '../../src/sync/connection/connection-repo.ts';
 import { type KoblingProcess, spawnKobling } from '../helpers/cli.ts';
 import { testConfig } from '../helpers/server.ts';
 import { type SyncFixture, startSyncFixture } from '../sync/sync-fixture.ts';
@@ -21,17 +19,7 @@ let env: Record<string, string>;
 before(async () => {
   fx = await startSyncFixture();
   const config = testConfig({ KOBLING_SECRET_KEY: SECRET_KEY });
-  await saveConnection(
-    { db: fx.db, config, logger: createLogger('silent') },
-    {
-      crmUrl: fx.emulator.baseUrl,
-      authorityUrl: fx.emulator.authority,
-      tenantId: fx.emulator.tenantId,
-      clientId: fx.credentials.clientId,
-      clientSecret: fx.credentials.clientSecret,
-    },
-  );
-  await setConnectionState(fx.db, { enabled: true });
+  await fx.connect(config);
   env = { DATABASE_URL: fx.db.url, KOBLING_SECRET_KEY: SECRET_KEY };
 });
 after(async () => {

@@ -3,11 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { saveConnection } from '../../src/integration/connection-service.ts';
 import { createApiToken } from '../../src/server/auth/credentials.ts';
 import { createUser } from '../../src/server/auth/users.ts';
-import { createLogger } from '../../src/shared/logger.ts';
-import { setConnectionState } from '../../src/sync/connection/connection-repo.ts';
 import { freePort, type KoblingProcess, runKobling, spawnKobling } from '../helpers/cli.ts';
 import { testConfig } from '../helpers/server.ts';
 import { type SyncFixture, startSyncFixture } from '../sync/sync-fixture.ts';
@@ -31,21 +28,7 @@ let token: string;
 before(async () => {
   fx = await startSyncFixture();
   dataDir = mkdtempSync(path.join(tmpdir(), 'kobling-concurrent-'));
-  await saveConnection(
-    {
-      db: fx.db,
-      config: testConfig({ KOBLING_SECRET_KEY: SECRET_KEY }),
-      logger: createLogger('silent'),
-    },
-    {
-      crmUrl: fx.emulator.baseUrl,
-      authorityUrl: fx.emulator.authority,
-      tenantId: fx.emulator.tenantId,
-      clientId: fx.credentials.clientId,
-      clientSecret: fx.credentials.clientSecret,
-    },
-  );
-  await setConnectionState(fx.db, { enabled: true });
+  await fx.connect(testConfig({ KOBLING_SECRET_KEY: SECRET_KEY }));
   await fx.setMapping({
     ...fx.mapping('CUSTOMER'),
     syncOnlyCoupled: false,

@@ -3,9 +3,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { saveConnection } from '../../src/integration/connection-service.ts';
-import { createLogger } from '../../src/shared/logger.ts';
-import { setConnectionState } from '../../src/sync/connection/connection-repo.ts';
 import { freePort, type KoblingProcess, runKobling, spawnKobling } from '../helpers/cli.ts';
 import { testConfig } from '../helpers/server.ts';
 import { type SyncFixture, startSyncFixture } from '../sync/sync-fixture.ts';
@@ -25,18 +22,10 @@ before(async () => {
   const port = await freePort();
   dataDir = mkdtempSync(path.join(tmpdir(), 'kobling-crm-kill-'));
   const baseUrl = `http://127.0.0.1:${port}`;
-  const config = testConfig({ KOBLING_SECRET_KEY: SECRET_KEY });
-  await saveConnection(
-    { db: fx.db, config, logger: createLogger('silent') },
-    {
-      crmUrl: baseUrl,
-      authorityUrl: `${baseUrl}/${fx.emulator.tenantId}`,
-      tenantId: fx.emulator.tenantId,
-      clientId: fx.credentials.clientId,
-      clientSecret: fx.credentials.clientSecret,
-    },
-  );
-  await setConnectionState(fx.db, { enabled: true });
+  await fx.connect(testConfig({ KOBLING_SECRET_KEY: SECRET_KEY }), {
+    baseUrl,
+    authority: `${baseUrl}/${fx.emulator.tenantId}`,
+  });
   await fx.setMapping({
     ...fx.mapping('CUSTOMER'),
     syncOnlyCoupled: false,

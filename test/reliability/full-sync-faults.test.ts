@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { type PgBoss, startJobQueue, startWorkers } from '../../src/db/job-queue.ts';
-import { saveConnection } from '../../src/integration/connection-service.ts';
 import { fullSyncJob } from '../../src/integration/full-sync/full-sync-job.ts';
 import { reviewLines, startFullSync } from '../../src/integration/full-sync/full-sync-service.ts';
 import { newId } from '../../src/shared/ids.ts';
 import { createLogger } from '../../src/shared/logger.ts';
-import { setConnectionState } from '../../src/sync/connection/connection-repo.ts';
 import { testConfig } from '../helpers/server.ts';
 import { type SyncFixture, startSyncFixture } from '../sync/sync-fixture.ts';
 
@@ -24,14 +22,7 @@ let deps: { db: SyncFixture['db']; config: ReturnType<typeof testConfig>; logger
 before(async () => {
   fx = await startSyncFixture();
   deps = { db: fx.db, config: testConfig({ KOBLING_SECRET_KEY: 'q'.repeat(40) }), logger };
-  await saveConnection(deps, {
-    crmUrl: fx.emulator.baseUrl,
-    authorityUrl: fx.emulator.authority,
-    tenantId: fx.emulator.tenantId,
-    clientId: fx.credentials.clientId,
-    clientSecret: fx.credentials.clientSecret,
-  });
-  await setConnectionState(fx.db, { enabled: true });
+  await fx.connect(deps.config);
   await fx.db.query(
     `INSERT INTO erp.customers (number, display_name, city)
      SELECT 'T' || lpad(g::text, 5, '0'), 'Fault customer ' || g, 'Molde' FROM generate_series(1, $1) g`,

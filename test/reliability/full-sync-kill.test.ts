@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { type PgBoss, startJobQueue } from '../../src/db/job-queue.ts';
-import { saveConnection } from '../../src/integration/connection-service.ts';
 import {
   advance,
   reviewLines,
@@ -9,7 +8,6 @@ import {
 } from '../../src/integration/full-sync/full-sync-service.ts';
 import { newId } from '../../src/shared/ids.ts';
 import { createLogger } from '../../src/shared/logger.ts';
-import { setConnectionState } from '../../src/sync/connection/connection-repo.ts';
 import { type KoblingProcess, spawnKobling } from '../helpers/cli.ts';
 import { testConfig } from '../helpers/server.ts';
 import { type SyncFixture, startSyncFixture } from '../sync/sync-fixture.ts';
@@ -31,14 +29,7 @@ const workers: KoblingProcess[] = [];
 before(async () => {
   fx = await startSyncFixture();
   deps = { db: fx.db, config: testConfig({ KOBLING_SECRET_KEY: SECRET_KEY }), logger };
-  await saveConnection(deps, {
-    crmUrl: fx.emulator.baseUrl,
-    authorityUrl: fx.emulator.authority,
-    tenantId: fx.emulator.tenantId,
-    clientId: fx.credentials.clientId,
-    clientSecret: fx.credentials.clientSecret,
-  });
-  await setConnectionState(fx.db, { enabled: true });
+  await fx.connect(deps.config);
   await fx.db.query(
     `INSERT INTO erp.customers (number, display_name, city)
      SELECT 'S' || lpad(g::text, 5, '0'), 'Kill test customer ' || g, 'Narvik' FROM generate_series(1, $1) g`,

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { type PgBoss, startJobQueue, startWorkers } from '../../src/db/job-queue.ts';
-import { saveConnection } from '../../src/integration/connection-service.ts';
 import { fullSyncJob } from '../../src/integration/full-sync/full-sync-job.ts';
 import { transition } from '../../src/integration/full-sync/full-sync-lines.ts';
 import {
@@ -12,7 +11,6 @@ import {
 } from '../../src/integration/full-sync/full-sync-service.ts';
 import { scheduleDueMappings } from '../../src/integration/sync-jobs.ts';
 import { createLogger } from '../../src/shared/logger.ts';
-import { setConnectionState } from '../../src/sync/connection/connection-repo.ts';
 import { spawnKobling } from '../helpers/cli.ts';
 import { testConfig } from '../helpers/server.ts';
 import { type SyncFixture, startSyncFixture } from './sync-fixture.ts';
@@ -33,14 +31,7 @@ before(async () => {
     config: testConfig({ KOBLING_SECRET_KEY: 'f'.repeat(40) }),
     logger: createLogger('silent'),
   };
-  await saveConnection(deps, {
-    crmUrl: fx.emulator.baseUrl,
-    authorityUrl: fx.emulator.authority,
-    tenantId: fx.emulator.tenantId,
-    clientId: fx.credentials.clientId,
-    clientSecret: fx.credentials.clientSecret,
-  });
-  await setConnectionState(fx.db, { enabled: true });
+  await fx.connect(deps.config);
   await fx.db.query(
     `INSERT INTO erp.customers (number, display_name, city)
      SELECT 'F' || lpad(g::text, 5, '0'), 'Full sync customer ' || g, 'Oslo' FROM generate_series(1, $1) g`,

@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { saveConnection } from '../../src/integration/connection-service.ts';
 import { createLogger } from '../../src/shared/logger.ts';
-import { setConnectionState } from '../../src/sync/connection/connection-repo.ts';
 import { insertCoupling } from '../../src/sync/couplings/coupling-repo.ts';
 import { runMapping } from '../../src/sync/engine/run-mapping.ts';
 import { previewMapping } from '../../src/sync/preview/preview.ts';
@@ -194,14 +192,7 @@ test('POST /preview validates, pages the details and writes nothing; `kobling sy
     config: testConfig({ KOBLING_SECRET_KEY: SECRET_KEY }),
     logger: createLogger('silent'),
   };
-  await saveConnection(deps, {
-    crmUrl: fx.emulator.baseUrl,
-    authorityUrl: fx.emulator.authority,
-    tenantId: fx.emulator.tenantId,
-    clientId: fx.credentials.clientId,
-    clientSecret: fx.credentials.clientSecret,
-  });
-  await setConnectionState(fx.db, { enabled: true });
+  await fx.connect(deps.config);
   const server = await startTestServer(fx.db, undefined, { KOBLING_SECRET_KEY: SECRET_KEY });
   try {
     const token = await server.tokenFor('readOnly', 'preview-reader');

@@ -2,8 +2,11 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { startCrmEmulator } from '../../src/crm-emulator/server.ts';
 import { crmPort } from '../../src/integration/adapters/crm-port.ts';
 import { erpPort } from '../../src/integration/adapters/erp-port.ts';
+import { saveConnection } from '../../src/integration/connection-service.ts';
 import { integrationExtensions } from '../../src/integration/sync-runtime.ts';
+import type { Config } from '../../src/shared/config.ts';
 import { createLogger } from '../../src/shared/logger.ts';
+import { setConnectionState } from '../../src/sync/connection/connection-repo.ts';
 import type { EngineContext } from '../../src/sync/engine/context.ts';
 import { defaultMappings } from '../../src/sync/mappings/default-mappings.ts';
 import { listMappings, saveMapping } from '../../src/sync/mappings/mapping-repo.ts';
@@ -72,6 +75,26 @@ export async function startSyncFixture() {
     async setMapping(m: TableMapping) {
       await saveMapping(db, m);
       mappings.set(m.name, m);
+    },
+    /**
+     * Makes this emulator (or the one at `at`) the integration's CRM connection, its secret sealed
+     * with `config`'s key, and enables it: what an admin does before runs on the workers or the CLI.
+     */
+    async connect(
+      config: Config,
+      at: { readonly baseUrl: string; readonly authority: string } = emulator,
+    ) {
+      await saveConnection(
+        { db, config, logger },
+        {
+          crmUrl: at.baseUrl,
+          authorityUrl: at.authority,
+          tenantId: emulator.tenantId,
+          clientId: integration.clientId,
+          clientSecret: integration.clientSecret,
+        },
+      );
+      await setConnectionState(db, { enabled: true });
     },
     async close() {
       await emulator.stop();

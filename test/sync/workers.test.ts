@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startJobQueue } from '../../src/db/job-queue.ts';
-import { saveConnection } from '../../src/integration/connection-service.ts';
 import { SYNC_MAPPING_QUEUE } from '../../src/integration/sync-jobs.ts';
 import { createLogger } from '../../src/shared/logger.ts';
-import { setConnectionState } from '../../src/sync/connection/connection-repo.ts';
 import { spawnKobling } from '../helpers/cli.ts';
 import { testConfig } from '../helpers/server.ts';
 import { type SyncFixture, startSyncFixture } from './sync-fixture.ts';
@@ -16,17 +14,7 @@ let fx: SyncFixture;
 before(async () => {
   fx = await startSyncFixture();
   const config = testConfig({ KOBLING_SECRET_KEY: SECRET_KEY });
-  await saveConnection(
-    { db: fx.db, config, logger: createLogger('silent') },
-    {
-      crmUrl: fx.emulator.baseUrl,
-      authorityUrl: fx.emulator.authority,
-      tenantId: fx.emulator.tenantId,
-      clientId: fx.credentials.clientId,
-      clientSecret: fx.credentials.clientSecret,
-    },
-  );
-  await setConnectionState(fx.db, { enabled: true });
+  await fx.connect(config);
   await fx.setMapping({
     ...fx.mapping('CUSTOMER'),
     syncOnlyCoupled: false,
