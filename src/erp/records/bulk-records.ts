@@ -5,6 +5,7 @@ import type { EntityDef } from '../catalog/field-types.ts';
 import type { ApiRecord } from '../query/list-query.ts';
 import { selectList } from '../query/list-query.ts';
 import { checkInput } from './input-validation.ts';
+import { nextNumbers } from './number-series.ts';
 import { columnsOf, present } from './record-store.ts';
 import { resolveReferenceIds } from './reference-ids.ts';
 
@@ -36,18 +37,13 @@ export async function createRecords(
   const numbered = rows.filter((v) => def.numberSeries && !v['number']);
   if (numbered.length > 0) {
     // The series moves on by all the numbers at once; they go to the bodies in order.
-    const r = await tx.query<{ prefix: string; digits: number; last_number: number }>(
-      `UPDATE erp.number_series SET last_number = last_number + $1
-        WHERE code = (SELECT ${def.numberSeries} FROM erp.sales_setup)
-        RETURNING prefix, digits, last_number`,
-      [numbered.length],
+    const series = await tx.query<{ s: string }>(
+      `SELECT ${def.numberSeries} AS s FROM erp.sales_setup`,
     );
-    const series = r.rows[0];
-    if (!series)
-      return failure('invalid_reference', `The number series of ${def.set} does not exist`);
-    const first = series.last_number - numbered.length + 1;
+    const numbers = await nextNumbers(tx, series.rows[0]!.s, numbered.length);
+    if (!numbers.ok) return numbers;
     numbered.forEach((v, i) => {
-      v['number'] = `${series.prefix}${String(first + i).padStart(series.digits, '0')}`;
+      v['number'] = numbers.value[i];
     });
   }
   const ids: string[] = [];
