@@ -1,6 +1,7 @@
 import type { Queryable } from '../../db/db.ts';
 import { type EntityDef, entities, type FieldDef } from '../../erp/catalog/catalog.ts';
 import type { ApiRecord } from '../../erp/public-api.ts';
+import { fieldMap } from '../../erp/query/list-query.ts';
 import { createRecords, updateRecords } from '../../erp/records/bulk-records.ts';
 import { createRecord, updateRecord } from '../../erp/records/record-store.ts';
 import { failure, ok, type Result } from '../../shared/result.ts';
@@ -28,7 +29,7 @@ export async function writeOne(tx: Queryable, set: string, w: ErpWriteOf): Promi
   const erpDef = erpDefOf(set);
   if (!erpDef) return failure('method_not_allowed', `${set} cannot be written`);
   const id = w.kind === 'update' ? w.id : undefined;
-  const body = apiBody(erpDef, w.kind === 'create' && w.id ? { ...w.values, id: w.id } : w.values);
+  const body = apiBody(erpDef, w);
   if (set === 'contacts') await nameFromParts(tx, id, body);
   if (!id && set === 'salespeople' && !body.code) body.code = await nextSalespersonCode(tx);
   const saved = id
@@ -65,7 +66,7 @@ export async function writeGroup(
   const created = await createRecords(
     tx,
     erpDef,
-    creates.map((w) => apiBody(erpDef, w.id ? { ...w.values, id: w.id } : w.values)),
+    creates.map((w) => apiBody(erpDef, w)),
   );
   if (!created.ok) return created;
   if (set === 'customers' && created.value.length > 0) {
@@ -80,7 +81,7 @@ export async function writeGroup(
   const updated = await updateRecords(
     tx,
     erpDef,
-    updates.map((w) => ({ id: w.id!, body: apiBody(erpDef, w.values) })),
+    updates.map((w) => ({ id: w.id!, body: apiBody(erpDef, w) })),
   );
   if (!updated.ok) return updated;
   const createdIds = created.value.map((r) => r.id);
@@ -88,17 +89,11 @@ export async function writeGroup(
   return ok(writes.map((w) => (w.kind === 'create' ? createdIds.shift()! : updatedIds.shift()!)));
 }
 
-/** The API body of engine values. */
-function apiBody(erpDef: EntityDef, values: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(
-    Object.entries(values).map(([k, v]) => [
-      k,
-      forApi(
-        erpDef.fields.find((f) => f.name === k),
-        v,
-      ),
-    ]),
-  );
+/** The API body of a write's engine values (a create's chosen id included). */
+function apiBody(erpDef: EntityDef, w: ErpWriteOf): Record<string, unknown> {
+  const values = w.kind === 'create' && w.id ? { ...w.values, id: w.id } : w.values;
+  const fields = fieldMap(erpDef);
+  return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, forApi(fields.get(k), v)]));
 }
 
 /** The CRM's empty text is null; the ERP keeps empty text as ''. */
