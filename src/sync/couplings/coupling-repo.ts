@@ -170,6 +170,18 @@ export async function insertPendingCouplings(
   return new Map(r.rows.map((row) => [row.erp_id, toCoupling(row)]));
 }
 
+/** A coupling a pass marks synchronized, with the id of the pass's source record and both versions. */
+export interface SyncedCoupling {
+  readonly id: string;
+  readonly sourceId: string;
+  readonly erpSeq: number | null;
+  readonly crmVersion: number | null;
+}
+
+/** Source record id → coupling id of what a chunk marked synchronized (the ask settling's input). */
+export const syncedBySource = (synced: readonly SyncedCoupling[]): Map<string, string> =>
+  new Map(synced.map((s) => [s.sourceId, s.id]));
+
 /** `markSynced` for many couplings of one pass in one statement. */
 export async function markSyncedMany(
   db: Queryable,

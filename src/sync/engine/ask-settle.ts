@@ -9,7 +9,7 @@ import { markSynced } from '../couplings/coupling-repo.ts';
 import { syncFailure } from '../errors.ts';
 import type { Coupling } from '../model.ts';
 import type { CrmRecord, ErpRecord } from '../ports.ts';
-import { recordWrite } from './job-log.ts';
+import { recordWrite, valuesOf } from './job-log.ts';
 import type { RecordPlan } from './plan-records.ts';
 import { failRecord, type PassJob } from './record-failure.ts';
 
@@ -121,7 +121,7 @@ async function writeBack(
 ): Promise<boolean> {
   const { ctx, m, jobId } = job;
   const ids = { erpId: coupling.erpId, crmId: coupling.crmId };
-  const before = Object.fromEntries(Object.keys(values).map((k) => [k, current[k] ?? null]));
+  const before = valuesOf(current, Object.keys(values));
   if (job.pass === 'ToIntegrationTable') {
     const updated = await ctx.erp.update(m.erpTable, coupling.erpId, { ...values });
     if (!updated.ok) {

@@ -90,6 +90,10 @@ export interface WriteRecord {
   readonly after: unknown;
 }
 
+/** The given fields of a record's values (null when absent): what a write is about to change. */
+export const valuesOf = (values: Readonly<Record<string, unknown>>, keys: readonly string[]) =>
+  Object.fromEntries(keys.map((k) => [k, values[k] ?? null]));
+
 /** Records many written values in one statement. */
 export async function recordWrites(db: Queryable, writes: readonly WriteRecord[]): Promise<void> {
   if (writes.length === 0) return;

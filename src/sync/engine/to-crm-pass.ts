@@ -4,6 +4,8 @@ import {
   insertPendingCouplings,
   markSyncedMany,
   retrySet,
+  type SyncedCoupling,
+  syncedBySource,
 } from '../couplings/coupling-repo.ts';
 import { passFailed, type SyncFailure, syncFailure } from '../errors.ts';
 import { getWatermarks, setWatermark } from '../mappings/mapping-repo.ts';
@@ -12,7 +14,7 @@ import { type CrmRecord, type CrmWrite, ERP_INTEGRATION_ACTOR, type ErpRecord } 
 import { settleAsk } from './ask-settle.ts';
 import type { CrmInsert, PassRunner, RecordFailure, RunOptions } from './context.ts';
 import type { LookupTranslator } from './field-transfer.ts';
-import { recordWrites, saveProgress, type WriteRecord } from './job-log.ts';
+import { recordWrites, saveProgress, valuesOf, type WriteRecord } from './job-log.ts';
 import { couplingLookups } from './lookups.ts';
 import { resolvePendingCreates } from './pending-creates.ts';
 import { chunkPipeline } from './pipeline.ts';
@@ -166,7 +168,7 @@ async function prepareWrites(
   );
   const updates: PlannedWrite[] = [];
   const creates: PlannedWrite[] = [];
-  const synced: Synced[] = [];
+  const synced: SyncedCoupling[] = [];
   for (const p of plans) {
     const coupling = p.coupling ?? pending.get(p.source.id);
     const action = p.action;
@@ -225,23 +227,19 @@ async function prepareWrites(
   if (planned.length === 0)
     return async () => {
       await markSyncedMany(ctx.db, 'ToIntegrationTable', jobId, synced);
-      return syncedRecords(synced);
+      return syncedBySource(synced);
     };
   return () => sendWrites(job, planned, synced);
 }
 
-type Synced = { id: string; sourceId: string; erpSeq: number | null; crmVersion: number | null };
-
 /** The couplings (by ERP id) a chunk marked synchronized (what `settleAsk` needs to know). */
 type SyncedRecords = ReadonlyMap<string, string>;
-const syncedRecords = (synced: readonly Synced[]): SyncedRecords =>
-  new Map(synced.map((s) => [s.sourceId, s.id]));
 
 /** Sends a chunk's planned writes in one `$batch`, then books what each one did. */
 async function sendWrites(
   job: PassJob,
   planned: readonly PlannedWrite[],
-  synced: Synced[],
+  synced: SyncedCoupling[],
 ): Promise<SyncedRecords> {
   const { ctx, m, jobId, counters } = job;
   const fail = (row: ErpRecord, coupling: Coupling | undefined, failure: SyncFailure) =>
@@ -280,7 +278,7 @@ async function sendWrites(
       side: 'crm',
       recordId: p.coupling.crmId,
       action: p.write.kind === 'create' ? 'insert' : 'modify',
-      before: p.before ? pick(p.before, Object.keys(p.write.values)) : undefined,
+      before: p.before ? valuesOf(p.before, Object.keys(p.write.values)) : undefined,
       after:
         p.write.kind === 'create' ? { ...p.write.values, ...p.write.updateAfter } : p.write.values,
     });
@@ -290,7 +288,7 @@ async function sendWrites(
     markSyncedMany(ctx.db, 'ToIntegrationTable', jobId, synced),
     recordWrites(ctx.db, history),
   ]);
-  return syncedRecords(synced);
+  return syncedBySource(synced);
 }
 
 // `values`, `related` and `updateAfter` are the write's own: what an extension adds goes out with
@@ -307,6 +305,3 @@ const crmInserts = (m: TableMapping, rows: readonly PlannedWrite[]): CrmInsert[]
 
 const failuresById = (list: readonly RecordFailure[] | undefined) =>
   new Map((list ?? []).map((f) => [f.erpId, f.message]));
-
-const pick = (values: Readonly<Record<string, unknown>>, keys: string[]) =>
-  Object.fromEntries(keys.map((k) => [k, values[k] ?? null]));

@@ -4,11 +4,13 @@ import {
   deleteCoupling,
   insertPendingCouplings,
   markSyncedMany,
+  type SyncedCoupling,
+  syncedBySource,
 } from '../couplings/coupling-repo.ts';
 import { syncFailure } from '../errors.ts';
 import type { Coupling } from '../model.ts';
 import type { CrmRecord, ErpRecord, ErpWrite } from '../ports.ts';
-import { recordWrites, type WriteRecord } from './job-log.ts';
+import { recordWrites, valuesOf, type WriteRecord } from './job-log.ts';
 import { countSettled, type RecordPlan } from './plan-records.ts';
 import { failRecord, type PassJob } from './record-failure.ts';
 
@@ -35,12 +37,7 @@ type Plan = RecordPlan<CrmRecord, ErpRecord>;
 export interface ChunkBatch {
   readonly pending: Map<string, Coupling>;
   /** Couplings to mark synchronized, with the CRM id of their record (`sourceId`). */
-  readonly synced: {
-    id: string;
-    sourceId: string;
-    erpSeq: number | null;
-    crmVersion: number | null;
-  }[];
+  readonly synced: SyncedCoupling[];
   readonly history: WriteRecord[];
 }
 
@@ -69,7 +66,7 @@ export async function prepareChunk(job: PassJob, plans: readonly Plan[]): Promis
 export async function flushChunk(job: PassJob, batch: ChunkBatch): Promise<Map<string, string>> {
   await markSyncedMany(job.ctx.db, 'FromIntegrationTable', job.jobId, batch.synced);
   await recordWrites(job.ctx.db, batch.history);
-  return new Map(batch.synced.map((s) => [s.sourceId, s.id]));
+  return syncedBySource(batch.synced);
 }
 
 /** One planned ERP write with what settling it needs. */
@@ -118,9 +115,7 @@ export async function writeChunk(
         plan: p,
         coupling: p.coupling!,
         write: { kind: 'update', id: p.coupling!.erpId, values: action.changes },
-        before: Object.fromEntries(
-          Object.keys(action.changes).map((k) => [k, p.destination!.values[k] ?? null]),
-        ),
+        before: valuesOf(p.destination!.values, Object.keys(action.changes)),
       });
   }
   if (writes.length === 0) return;
