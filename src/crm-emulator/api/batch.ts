@@ -6,7 +6,7 @@ import { createsInBulk } from '../rules/registry.ts';
 import { lockForWrite } from '../store/records.ts';
 import { entityUrl, jsonBody } from './crud.ts';
 import { createManyWithRelated, flatRelated } from './deep-insert.ts';
-import { fastUpdates } from './fast-updates.ts';
+import { fastUpdates, plainWrite } from './fast-updates.ts';
 import {
   boundaryOf,
   brokenBatch,
@@ -113,10 +113,7 @@ async function fastCreates(
   const first = reqs[start]!;
   // Creates that bind `$n` may point at a record of the same run: those go one by one.
   const target = (r: InnerRequest) =>
-    r.method === 'POST' &&
-    !r.url.includes('?') &&
-    !r.body.includes('"$') &&
-    !parsePrefer(r.headers.prefer).returnRepresentation
+    r.method === 'POST' && !r.url.includes('?') && plainWrite(r)
       ? /\/api\/data\/v9\.[0-2]\/([a-z_]+)$|^([a-z_]+)$/.exec(r.url)
       : null;
   const m = target(first);

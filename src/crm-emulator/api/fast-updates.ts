@@ -11,6 +11,13 @@ import { etagOf } from './serialize.ts';
 import { emptyResponse, type RequestContext, type WriteContext } from './types.ts';
 import { checkBindings, prepareUpdate } from './writes.ts';
 
+/**
+ * A write a change set's fast path can take with others: no `$n` reference in its body (it may
+ * point at a record of the same run) and no representation asked.
+ */
+export const plainWrite = (r: InnerRequest): boolean =>
+  !r.body.includes('"$') && !parsePrefer(r.headers.prefer).returnRepresentation;
+
 const PATCH_URL = /^(?:.*\/api\/data\/v9\.[0-2]\/)?([a-z_]+)\(([0-9A-Fa-f-]{36})\)$/;
 
 /**
@@ -19,8 +26,7 @@ const PATCH_URL = /^(?:.*\/api\/data\/v9\.[0-2]\/)?([a-z_]+)\(([0-9A-Fa-f-]{36})
  */
 function plainPatch(r: InnerRequest): { set: string; id: string } | undefined {
   if (r.method !== 'PATCH' || r.headers['if-none-match'] !== undefined) return undefined;
-  if (r.body.includes('"$')) return undefined;
-  if (parsePrefer(r.headers.prefer).returnRepresentation) return undefined;
+  if (!plainWrite(r)) return undefined;
   const m = PATCH_URL.exec(r.url);
   if (!m || !isGuid(m[2]!)) return undefined;
   return { set: m[1]!, id: m[2]!.toLowerCase() };

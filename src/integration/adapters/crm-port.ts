@@ -162,6 +162,7 @@ export function crmPort(client: DataverseClient): CrmPort {
       return ok(r.value.value.map((row) => toRecord(e, row)));
     },
     async write(writes) {
+      const changeSetOf = (i: number) => `cs${Math.floor(i / CHANGE_SET_SIZE)}`;
       const ops: DataverseOperation[] = writes.map((w, i) => {
         const e = info(w.entity);
         const record = toPayload(e, w.values);
@@ -172,7 +173,7 @@ export function crmPort(client: DataverseClient): CrmPort {
           list.push({ ...toPayload(re, r.values), [re.key]: r.id });
           record[r.navigation] = list;
         }
-        const changeSet = `cs${Math.floor(i / CHANGE_SET_SIZE)}`;
+        const changeSet = changeSetOf(i);
         return w.kind === 'create'
           ? {
               kind: 'create',
@@ -197,7 +198,7 @@ export function crmPort(client: DataverseClient): CrmPort {
           entitySet: e.set,
           id: w.id,
           patch: toPayload(e, w.updateAfter),
-          changeSet: `cs${Math.floor(i / CHANGE_SET_SIZE)}`,
+          changeSet: changeSetOf(i),
         });
       }
       const opsOf = (i: number) => {
