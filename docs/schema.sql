@@ -1617,13 +1617,15 @@ CREATE TABLE integration.couplings (
   created_at timestamp with time zone DEFAULT now() NOT NULL,
   updated_at timestamp with time zone DEFAULT now() NOT NULL,
   pending_side text DEFAULT 'crm'::text NOT NULL,
-  needs_retry boolean GENERATED ALWAYS AS (((NOT skipped) AND (COALESCE((last_result_to_erp = 'Failure'::text), false) OR COALESCE((last_result_to_crm = 'Failure'::text), false)))) STORED NOT NULL,
+  reverse_due text,
+  needs_retry boolean GENERATED ALWAYS AS (((NOT skipped) AND (COALESCE((last_result_to_erp = 'Failure'::text), false) OR COALESCE((last_result_to_crm = 'Failure'::text), false) OR (reverse_due IS NOT NULL)))) STORED NOT NULL,
   CONSTRAINT couplings_pkey PRIMARY KEY (id),
   CONSTRAINT couplings_crm_entity_crm_id_key UNIQUE (crm_entity, crm_id),
   CONSTRAINT couplings_erp_table_erp_id_key UNIQUE (erp_table, erp_id),
   CONSTRAINT couplings_last_result_to_crm_check CHECK (last_result_to_crm = ANY (ARRAY['Success'::text, 'Failure'::text])),
   CONSTRAINT couplings_last_result_to_erp_check CHECK (last_result_to_erp = ANY (ARRAY['Success'::text, 'Failure'::text])),
   CONSTRAINT couplings_pending_side_check CHECK (pending_side = ANY (ARRAY['crm'::text, 'erp'::text])),
+  CONSTRAINT couplings_reverse_due_check CHECK (reverse_due = ANY (ARRAY['ToIntegrationTable'::text, 'FromIntegrationTable'::text])),
   CONSTRAINT couplings_state_check CHECK (state = ANY (ARRAY['pending'::text, 'coupled'::text]))
 );
 

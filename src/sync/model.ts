@@ -98,6 +98,10 @@ export interface Coupling {
   readonly lastJobToErp: string | null;
   readonly lastJobToCrm: string | null;
   readonly skipped: boolean;
+  /** The pass that must still compare the record although its source looks unchanged: the other
+   * pass wrote to a side someone else had changed, so that change reads as its own echo
+   * (docs/sync-engine.md, "Reverse pass due"). */
+  readonly reverseDue: PassDirection | null;
 }
 
 /**

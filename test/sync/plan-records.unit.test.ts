@@ -67,6 +67,7 @@ const coupling = (over: Partial<Coupling> = {}): Coupling => ({
   lastJobToErp: null,
   lastJobToCrm: null,
   skipped: false,
+  reverseDue: null,
   ...over,
 });
 const found = (record: CrmRecord): Destination<CrmRecord> => ({ kind: 'found', record });
@@ -219,4 +220,85 @@ test('policy ask: each field goes the way it changed, a field changed on both si
   });
   assert.deepEqual(open.action, { kind: 'unchanged', markSynced: true });
   assert.equal(open.ask?.conflicts[0]?.erpValue, 'Stavanger', 'the entry gets the new value');
+});
+
+test('a plan that writes over a change of the destination makes the other pass due; that pass compares the record', async () => {
+  // creditLimit flows only to the CRM, the phone only to the ERP: no field differs both ways.
+  const oneWay: TableMapping = {
+    ...customer,
+    updateConflict: 'None',
+    fields: [
+      ...customer.fields,
+      base.fields.find((f) => f.erpField === 'creditLimit')!,
+      {
+        ...base.fields.find((f) => f.erpField === 'phoneNumber')!,
+        direction: 'FromIntegrationTable',
+      },
+    ],
+  };
+  const erpValues = { ...values, creditLimit: 500, phoneNumber: '1' };
+  const crmNow = { ...crmValues, creditlimit: 100, telephone1: '2' };
+  // The ERP raised the credit limit, a CRM user changed the phone since the last synchronization.
+  const both = {
+    source: erp(11, erpValues),
+    coupling: coupling(),
+    destination: found(crm(101, crmNow)),
+  };
+  for (const policy of ['None', 'SendUpdate', 'GetUpdate'] as const) {
+    const p = await planRecord(settings({ ...oneWay, updateConflict: policy }), both);
+    assert.deepEqual(
+      p.action,
+      { kind: 'update', changes: { creditlimit: 500 }, reverseDue: true },
+      policy,
+    );
+  }
+  // Nothing to write (the ERP change is in no mapped field): still marked, or the phone is lost.
+  const nothing = await planRecord(settings(oneWay), {
+    ...both,
+    source: erp(11, { ...erpValues, creditLimit: 100 }),
+  });
+  assert.deepEqual(nothing.action, { kind: 'unchanged', markSynced: true, reverseDue: true });
+  // The CRM row unchanged, or last written by the integration, or a forced write: nothing due.
+  for (const destination of [crm(100, crmNow), crm(101, crmNow, 'integration-user')]) {
+    const p = await planRecord(settings(oneWay), { ...both, destination: found(destination) });
+    assert.deepEqual(p.action, { kind: 'update', changes: { creditlimit: 500 } });
+  }
+  const forced = await planRecord(settings(oneWay, { force: true }), both);
+  assert.deepEqual(forced.action, { kind: 'update', changes: { creditlimit: 500 } });
+  // Policy ask settles field by field and marks nothing.
+  const ask = await planRecord(settings({ ...oneWay, updateConflict: 'ask' }), both);
+  assert.equal(ask.action.kind === 'update' && ask.action.reverseDue, undefined);
+
+  // The CRM → ERP pass due: its source (version as synchronized) counts as changed.
+  const toErp: PlanSettings = {
+    ...settings(oneWay),
+    pass: 'FromIntegrationTable',
+    destinationActor: 'integration',
+  };
+  const erpWritten = {
+    id: 'e1',
+    changeSeq: 12,
+    modifiedBy: 'integration',
+    values: erpValues,
+  };
+  const due = await planRecord(toErp, {
+    source: crm(102, crmNow),
+    coupling: coupling({
+      lastSyncedErpSeq: 11,
+      lastSyncedCrmVersion: 102,
+      reverseDue: 'FromIntegrationTable',
+    }),
+    destination: { kind: 'found', record: erpWritten },
+  });
+  assert.deepEqual(due.action, { kind: 'update', changes: { phoneNumber: '2' } });
+  const notDue = await planRecord(toErp, {
+    source: crm(102, crmNow),
+    coupling: coupling({
+      lastSyncedErpSeq: 11,
+      lastSyncedCrmVersion: 102,
+      reverseDue: 'ToIntegrationTable',
+    }),
+    destination: { kind: 'found', record: erpWritten },
+  });
+  assert.deepEqual(notDue.action, { kind: 'unchanged', markSynced: false });
 });

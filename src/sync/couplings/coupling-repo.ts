@@ -20,6 +20,7 @@ interface CouplingRow {
   last_job_to_erp: string | null;
   last_job_to_crm: string | null;
   skipped: boolean;
+  reverse_due: PassDirection | null;
 }
 
 const toCoupling = (r: CouplingRow): Coupling => ({
@@ -40,6 +41,7 @@ const toCoupling = (r: CouplingRow): Coupling => ({
   lastJobToErp: r.last_job_to_erp,
   lastJobToCrm: r.last_job_to_crm,
   skipped: r.skipped,
+  reverseDue: r.reverse_due,
 });
 
 /** Couplings of ERP records of a table, keyed by ERP id. */
@@ -70,7 +72,10 @@ export async function couplingsByCrmIds(
   return new Map(r.rows.map((row) => [row.crm_id, toCoupling(row)]));
 }
 
-/** Couplings of a mapping that failed in a direction and are not skipped: the retry set. */
+/**
+ * The retry set of a pass: couplings of a mapping not skipped that failed in its direction or
+ * whose comparison is due in it (`reverseDue`).
+ */
 export async function retrySet(
   db: Queryable,
   mappingName: string,
@@ -78,8 +83,9 @@ export async function retrySet(
 ): Promise<Coupling[]> {
   const column = pass === 'ToIntegrationTable' ? 'last_result_to_crm' : 'last_result_to_erp';
   const r = await db.query<CouplingRow>(
-    `SELECT * FROM integration.couplings WHERE mapping_name = $1 AND needs_retry AND ${column} = 'Failure'`,
-    [mappingName],
+    `SELECT * FROM integration.couplings
+     WHERE mapping_name = $1 AND needs_retry AND (${column} = 'Failure' OR reverse_due = $2)`,
+    [mappingName, pass],
   );
   return r.rows.map(toCoupling);
 }
@@ -176,18 +182,29 @@ export interface SyncedCoupling {
   readonly sourceId: string;
   readonly erpSeq: number | null;
   readonly crmVersion: number | null;
+  /** The pass wrote to (or settled) a destination someone else had changed: the other pass is due. */
+  readonly reverseDue?: boolean;
 }
 
 /** Source record id → coupling id of what a chunk marked synchronized (the ask settling's input). */
 export const syncedBySource = (synced: readonly SyncedCoupling[]): Map<string, string> =>
   new Map(synced.map((s) => [s.sourceId, s.id]));
 
-/** `markSynced` for many couplings of one pass in one statement. */
+/**
+ * `markSynced` for many couplings of one pass in one statement. The same statement settles the
+ * reverse-pass mark: an item with `reverseDue` makes the other pass due, and a record this pass was
+ * due to compare is settled (the mark, left as it was otherwise, keeps the update HOT).
+ */
 export async function markSyncedMany(
   db: Queryable,
   pass: PassDirection,
   jobId: string,
-  items: readonly { id: string; erpSeq: number | null; crmVersion: number | null }[],
+  items: readonly {
+    id: string;
+    erpSeq: number | null;
+    crmVersion: number | null;
+    reverseDue?: boolean;
+  }[],
 ): Promise<void> {
   if (items.length === 0) return;
   const [result, job, error] =
@@ -198,12 +215,24 @@ export async function markSyncedMany(
     `UPDATE integration.couplings c SET state = 'coupled', ${result} = 'Success', ${job} = $1, ${error} = NULL,
        last_synced_erp_seq = greatest(coalesce(c.last_synced_erp_seq, 0), coalesce(v.erp_seq, 0)),
        last_synced_crm_version = greatest(coalesce(c.last_synced_crm_version, 0), coalesce(v.crm_version, 0)),
+       reverse_due = CASE WHEN v.due THEN $6::text WHEN c.reverse_due = $7::text THEN NULL ELSE c.reverse_due END,
        updated_at = now()
-     FROM unnest($2::uuid[], $3::bigint[], $4::bigint[]) AS v(id, erp_seq, crm_version)
+     FROM unnest($2::uuid[], $3::bigint[], $4::bigint[], $5::boolean[]) AS v(id, erp_seq, crm_version, due)
      WHERE c.id = v.id`,
-    [jobId, items.map((i) => i.id), items.map((i) => i.erpSeq), items.map((i) => i.crmVersion)],
+    [
+      jobId,
+      items.map((i) => i.id),
+      items.map((i) => i.erpSeq),
+      items.map((i) => i.crmVersion),
+      items.map((i) => i.reverseDue === true),
+      otherPass(pass),
+      pass,
+    ],
   );
 }
+
+const otherPass = (pass: PassDirection): PassDirection =>
+  pass === 'ToIntegrationTable' ? 'FromIntegrationTable' : 'ToIntegrationTable';
 
 /** Records a successful synchronization of a coupling in one direction, with both sides' versions. */
 export async function markSynced(

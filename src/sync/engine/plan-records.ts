@@ -41,10 +41,16 @@ export type RecordAction =
   /** Counted as skipped: the coupling is marked skipped, or the other side won an update conflict
    * (the other pass brings its values). */
   | { readonly kind: 'skip'; readonly reason: 'coupling-skipped' | 'conflict-lost' }
-  /** Nothing to write; `markSynced` when the coupling should record both versions as in step. */
-  | { readonly kind: 'unchanged'; readonly markSynced: boolean }
+  /** Nothing to write; `markSynced` when the coupling should record both versions as in step.
+   * `reverseDue` (here and on `update`): the destination had changed since the last
+   * synchronization, so the other pass must compare the record (plan-update.ts). */
+  | { readonly kind: 'unchanged'; readonly markSynced: boolean; readonly reverseDue?: boolean }
   | { readonly kind: 'create'; readonly values: Record<string, unknown> }
-  | { readonly kind: 'update'; readonly changes: Record<string, unknown> }
+  | {
+      readonly kind: 'update';
+      readonly changes: Record<string, unknown>;
+      readonly reverseDue?: boolean;
+    }
   /** A deletion conflict settled by removing the coupling. */
   | { readonly kind: 'uncouple' }
   /** The record fails; `creating` when it failed on its way to being created. */
@@ -148,6 +154,7 @@ export async function planRecord<S extends SideRecord, D extends SideRecord>(
     pass,
     force: opts.force,
     lastFailed: (toCrm ? c.lastResultToCrm : c.lastResultToErp) === 'Failure',
+    reverseDue: c.reverseDue === pass,
     source: {
       version: versionOf(source),
       synced: toCrm ? c.lastSyncedErpSeq : c.lastSyncedCrmVersion,
@@ -163,15 +170,16 @@ export async function planRecord<S extends SideRecord, D extends SideRecord>(
     ...(record.ask ? { ask: record.ask } : {}),
   });
   const ask = 'ask' in update && update.ask ? { ask: update.ask } : {};
+  const due = 'reverseDue' in update && update.reverseDue ? { reverseDue: true } : {};
   switch (update.kind) {
     case 'skip':
       return plan({ kind: 'skip', reason: 'conflict-lost' });
     case 'fail':
       return plan({ kind: 'fail', failure: update.failure, creating: false });
     case 'unchanged':
-      return plan({ kind: 'unchanged', markSynced: update.synced }, ask);
+      return plan({ kind: 'unchanged', markSynced: update.synced, ...due }, ask);
     case 'write':
-      return plan({ kind: 'update', changes: update.changes }, ask);
+      return plan({ kind: 'update', changes: update.changes, ...due }, ask);
   }
 }
 

@@ -13,12 +13,18 @@ export interface SideState {
 
 export type UpdatePlan =
   /** Nothing to write; `synced` when the coupling should record both versions as in step. */
-  | { readonly kind: 'unchanged'; readonly synced: boolean; readonly ask?: AskOutcome }
+  | {
+      readonly kind: 'unchanged';
+      readonly synced: boolean;
+      readonly reverseDue?: boolean;
+      readonly ask?: AskOutcome;
+    }
   | { readonly kind: 'skip' }
   | { readonly kind: 'fail'; readonly failure: SyncFailure }
   | {
       readonly kind: 'write';
       readonly changes: Record<string, unknown>;
+      readonly reverseDue?: boolean;
       readonly ask?: AskOutcome;
     };
 
@@ -27,12 +33,17 @@ export type UpdatePlan =
  * same in both directions: did the source change since the last synchronization (or fail then),
  * which fields differ, and is it an update conflict to settle by the mapping's policy.
  * `destinationIsEcho`: the destination was last written by the integration, so it did not change.
+ * `reverseDue`: the other pass wrote to this pass's source when it had changed, so the source
+ * counts as changed whatever its version. A plan that synchronizes a destination changed since
+ * the last synchronization carries `reverseDue` in turn: once written, that change reads as the
+ * integration's own echo, so the other pass must compare the record (fields flowing only its way).
  */
 export async function planUpdate(input: {
   readonly m: TableMapping;
   readonly pass: PassDirection;
   readonly force: boolean | undefined;
   readonly lastFailed: boolean;
+  readonly reverseDue?: boolean;
   readonly source: SideState;
   readonly destination: SideState & { readonly isEcho: boolean };
   readonly lookups: LookupTranslator;
@@ -40,7 +51,8 @@ export async function planUpdate(input: {
   readonly ask?: AskState;
 }): Promise<UpdatePlan> {
   const { m, pass, force, source, destination } = input;
-  const sourceChanged = force || input.lastFailed || source.version > (source.synced ?? 0);
+  const sourceChanged =
+    force || input.lastFailed || input.reverseDue || source.version > (source.synced ?? 0);
   if (!sourceChanged) return { kind: 'unchanged', synced: false };
   const t = await transferFields(m, pass, source.values, destination.values, input.lookups);
   if (t.failure) return { kind: 'fail', failure: t.failure };
@@ -69,6 +81,7 @@ export async function planUpdate(input: {
     return conflict.action === 'skip'
       ? { kind: 'skip' }
       : { kind: 'fail', failure: conflict.failure };
-  if (Object.keys(t.changes).length === 0) return { kind: 'unchanged', synced: true };
-  return { kind: 'write', changes: t.changes };
+  const due = destinationChanged ? { reverseDue: true } : {};
+  if (Object.keys(t.changes).length === 0) return { kind: 'unchanged', synced: true, ...due };
+  return { kind: 'write', changes: t.changes, ...due };
 }

@@ -34,6 +34,8 @@ interface PlannedWrite {
   readonly coupling: Coupling;
   readonly write: CrmWrite;
   readonly before?: Readonly<Record<string, unknown>>;
+  /** The CRM row had changed since the last synchronization: the CRM → ERP pass is due. */
+  readonly reverseDue?: boolean;
 }
 
 /**
@@ -184,6 +186,7 @@ async function prepareWrites(
             sourceId: p.source.id,
             erpSeq: p.source.changeSeq,
             crmVersion: p.destination!.version,
+            reverseDue: action.reverseDue,
           });
         break;
       case 'update':
@@ -191,6 +194,7 @@ async function prepareWrites(
           row: p.source,
           coupling: coupling!,
           before: p.destination!.values,
+          reverseDue: action.reverseDue,
           write: {
             kind: 'update',
             entity: m.crmEntity,
@@ -269,6 +273,7 @@ async function sendWrites(
       sourceId: p.row.id,
       erpSeq: p.row.changeSeq,
       crmVersion: r.version,
+      reverseDue: p.reverseDue,
     });
     if (p.write.kind === 'create') counters.inserted++;
     else counters.modified++;

@@ -76,6 +76,8 @@ interface PlannedWrite {
   readonly write: ErpWrite;
   /** An update's values before it (write history). */
   readonly before?: Record<string, unknown>;
+  /** The ERP row had changed since the last synchronization: the ERP → CRM pass is due. */
+  readonly reverseDue?: boolean;
 }
 
 /**
@@ -102,6 +104,7 @@ export async function writeChunk(
         sourceId: p.source.id,
         erpSeq: p.destination!.changeSeq,
         crmVersion: p.source.version,
+        reverseDue: action.reverseDue,
       });
     else if (action.kind === 'create') {
       const coupling = p.coupling ?? batch.pending.get(p.source.id)!;
@@ -116,6 +119,7 @@ export async function writeChunk(
         coupling: p.coupling!,
         write: { kind: 'update', id: p.coupling!.erpId, values: action.changes },
         before: valuesOf(p.destination!.values, Object.keys(action.changes)),
+        reverseDue: action.reverseDue,
       });
   }
   if (writes.length === 0) return;
@@ -153,6 +157,7 @@ async function settleWrite(
     sourceId: w.plan.source.id,
     erpSeq: result.value.changeSeq,
     crmVersion: w.plan.source.version,
+    reverseDue: w.reverseDue,
   });
   if (creating) job.counters.inserted++;
   else job.counters.modified++;

@@ -75,7 +75,7 @@ export function retryNow(
   const result = pass === 'ToIntegrationTable' ? 'lastResultToCrm' : 'lastResultToErp';
   const now = stored.filter((c) => !state.couplings.has(c.id));
   for (const c of state.couplings.values())
-    if (c && !c.skipped && c[result] === 'Failure') now.push(c);
+    if (c && !c.skipped && (c[result] === 'Failure' || c.reverseDue === pass)) now.push(c);
   return now;
 }
 
@@ -108,7 +108,7 @@ export function afterToCrm(
       continue;
     }
     if (action.kind === 'unchanged' && action.markSynced) {
-      c = synced(c, p.source.changeSeq, p.destination!.version);
+      c = synced(c, p.source.changeSeq, p.destination!.version, action.reverseDue);
     } else if (action.kind === 'update') {
       const before = p.destination!;
       // The version the CRM would give the row is unknown; any newer one compares the same.
@@ -119,7 +119,7 @@ export function afterToCrm(
         values: { ...before.values, ...storedForm(action.changes) },
       };
       state.crmRows.set(written.id, written);
-      c = synced(c, p.source.changeSeq, written.version);
+      c = synced(c, p.source.changeSeq, written.version, action.reverseDue);
     } else continue;
     state.couplings.set(c.id, c);
     if (p.ask) state.couplings.set(c.id, settledAsk(state, c, records[i]!, p));
@@ -150,9 +150,20 @@ function settledAsk(
   return { ...c, lastResultToErp: 'Success', lastErrorToErp: null, lastSyncedErpSeq: seq };
 }
 
-const synced = (c: Coupling, erpSeq: number, crmVersion: number): Coupling => ({
+// As markSyncedMany (src/sync/couplings/coupling-repo.ts) settles the reverse-pass mark.
+const synced = (
+  c: Coupling,
+  erpSeq: number,
+  crmVersion: number,
+  reverseDue: boolean | undefined,
+): Coupling => ({
   ...c,
   state: 'coupled',
+  reverseDue: reverseDue
+    ? 'FromIntegrationTable'
+    : c.reverseDue === 'ToIntegrationTable'
+      ? null
+      : c.reverseDue,
   lastResultToCrm: 'Success',
   lastErrorToCrm: null,
   lastSyncedErpSeq: Math.max(c.lastSyncedErpSeq ?? 0, erpSeq),
