@@ -115,7 +115,8 @@ export function bindPath(entitySet: string, id: string): string {
 /**
  * A lookup for a create/update body:
  * `{ ...lookup('parentcustomerid_account', 'accounts', id) }` →
- * `{ "parentcustomerid_account@odata.bind": "/accounts(<id>)" }`. To clear a lookup use
+ * `{ "parentcustomerid_account@odata.bind": "/accounts(<id>)" }`. To clear a lookup, bind it to
+ * null in a PATCH (`{ "parentcustomerid_account@odata.bind": null }`) or use
  * `DataverseClient.disassociate`.
  */
 export function lookup(

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { undoJobLocked } from '../../src/integration/undo-service.ts';
 import { restoreSkipped } from '../../src/sync/couplings/coupling-repo.ts';
 import { runMapping } from '../../src/sync/engine/run-mapping.ts';
 import { couple, findCrmByName } from '../../src/sync/service/couplings.ts';
@@ -134,6 +135,52 @@ test('edits on either side reach the other with the scheduled run, and our own w
     "SELECT count(*)::int AS n FROM integration.sync_jobs WHERE mapping_name = 'CUSTOMER' AND finished_at IS NOT NULL",
   );
   assert.ok((jobs.rows[0] as { n: number }).n >= 6);
+});
+
+test('an emptied lookup is emptied in the CRM: by the ERP, and by the undo of the job that filled it', async () => {
+  const customer = fx.mapping('CUSTOMER');
+  await runMapping(fx.ctx, customer); // settle everything so far
+  const person = await fx.db.query<{ id: string }>(
+    `INSERT INTO erp.contacts (number, type, display_name, first_name, surname)
+     VALUES ('CT100', 'Person', 'Ola Nordmann', 'Ola', 'Nordmann') RETURNING id`,
+  );
+  const crmContact = await fx.client.create('contacts', { firstname: 'Ola', lastname: 'Nordmann' });
+  assert.ok(crmContact.ok);
+  const coupled = await couple(
+    fx.db,
+    ports(),
+    fx.mapping('CONTACT'),
+    person.rows[0]!.id,
+    crmContact.value.id,
+  );
+  assert.ok(coupled.ok, coupled.ok ? '' : coupled.error.message);
+  const primaryContact = async () => (await account(accountId))._primarycontactid_value;
+  const setPrimaryContact = (number: string | null) =>
+    fx.db.query('UPDATE erp.customers SET primary_contact_number = $1 WHERE id = $2', [
+      number,
+      customerId,
+    ]);
+
+  await setPrimaryContact('CT100');
+  const [filled] = await runMapping(fx.ctx, customer);
+  assert.equal(await primaryContact(), crmContact.value.id);
+  const undone = await undoJobLocked(fx.db, fx.ctx, filled!.jobId);
+  assert.ok(undone.ok, undone.ok ? '' : undone.error.message);
+  assert.equal(await primaryContact(), null, 'the undo empties the lookup the job filled');
+
+  await setPrimaryContact('CT100');
+  await runMapping(fx.ctx, customer);
+  assert.equal(await primaryContact(), crmContact.value.id);
+  await setPrimaryContact(null);
+  const [toCrm] = await runMapping(fx.ctx, customer);
+  assert.equal(toCrm!.counters.modified, 1);
+  assert.equal(
+    await primaryContact(),
+    null,
+    'the CRM no longer names a primary contact the ERP removed',
+  );
+  const [again] = await runMapping(fx.ctx, customer);
+  assert.equal(again!.counters.modified, 0, 'nothing left to write: the CRM agrees now');
 });
 
 test('update conflicts: policy none fails naming the field pair; send and get resolve it', async () => {

@@ -165,12 +165,12 @@ export function crmPort(client: DataverseClient): CrmPort {
       const changeSetOf = (i: number) => `cs${Math.floor(i / CHANGE_SET_SIZE)}`;
       const ops: DataverseOperation[] = writes.map((w, i) => {
         const e = info(w.entity);
-        const record = toPayload(e, w.values);
+        const record = toPayload(e, w.values, w.kind);
         // Deep insert: related rows ride in the create's body, under their navigation property.
         for (const r of (w.kind === 'create' && w.related) || []) {
           const re = info(r.entity);
           const list = (record[r.navigation] as DataverseRecord[] | undefined) ?? [];
-          list.push({ ...toPayload(re, r.values), [re.key]: r.id });
+          list.push({ ...toPayload(re, r.values, 'create'), [re.key]: r.id });
           record[r.navigation] = list;
         }
         const changeSet = changeSetOf(i);
@@ -197,7 +197,7 @@ export function crmPort(client: DataverseClient): CrmPort {
           kind: 'update',
           entitySet: e.set,
           id: w.id,
-          patch: toPayload(e, w.updateAfter),
+          patch: toPayload(e, w.updateAfter, 'update'),
           changeSet: changeSetOf(i),
         });
       }
@@ -354,17 +354,30 @@ const versionOf = (etag: string | undefined): number | null => {
 const isLookup = (v: unknown): v is CrmLookupValue =>
   typeof v === 'object' && v !== null && 'lookupEntity' in v;
 
-function toPayload(e: CrmEntityInfo, values: Record<string, unknown>): DataverseRecord {
+/**
+ * A write's values as a Dataverse body. A lookup binds its navigation property; an emptied lookup
+ * binds it to null, which clears it on an update (Learn: "Associate and disassociate table rows
+ * using the Web API") — a create has nothing to clear, so it leaves it out.
+ */
+function toPayload(
+  e: CrmEntityInfo,
+  values: Record<string, unknown>,
+  write: 'create' | 'update',
+): DataverseRecord {
   const out: DataverseRecord = {};
   for (const [column, value] of Object.entries(values)) {
     if (TYPE_COLUMNS.has(column)) continue;
     const lookup = e.lookups[column];
     if (lookup || isLookup(value)) {
       const target = isLookup(value) ? value : undefined;
-      if (!target?.id) continue; // clearing a lookup needs a $ref delete; left as is
+      const nav = `${lookup?.nav ?? column}@odata.bind`;
+      if (!target?.id) {
+        if (write === 'update') out[nav] = null;
+        continue;
+      }
       const targetInfo = CRM_ENTITIES[target.lookupEntity];
       if (!targetInfo) continue;
-      out[`${lookup?.nav ?? column}@odata.bind`] = `/${targetInfo.set}(${target.id})`;
+      out[nav] = `/${targetInfo.set}(${target.id})`;
       continue;
     }
     out[column] = value;

@@ -161,11 +161,7 @@ async function reportNotRestored(ctx: EngineContext, plan: UndoPlan, jobId: stri
   const m = plan.mapping;
   for (const n of plan.notRestored) {
     const why =
-      n.reason === 'changed_since'
-        ? `it changed since job ${plan.job.id}`
-        : n.reason === 'not_readable'
-          ? 'it cannot be read'
-          : 'an emptied lookup cannot be written back';
+      n.reason === 'changed_since' ? `it changed since job ${plan.job.id}` : 'it cannot be read';
     await logRecordError(ctx.db, jobId, m.name, plan.job.direction, {
       erpTable: m.erpTable,
       erpId: n.side === 'erp' ? n.recordId : null,

@@ -10,7 +10,7 @@ import {
   type UndoneJob,
   type Values,
 } from './undo-history.ts';
-import { cannotRestore, keptValues } from './undo-values.ts';
+import { keptValues } from './undo-values.ts';
 
 /** A record whose fields get the values they had before the job (and, reactivated, its coupling). */
 export interface RestoreStep {
@@ -58,7 +58,7 @@ export interface NotRestored {
   readonly jobValue: unknown;
   /** What it had before the job. */
   readonly before: unknown;
-  readonly reason: 'changed_since' | 'not_readable' | 'cannot_clear_lookup';
+  readonly reason: 'changed_since' | 'not_readable';
 }
 
 /** A record the undo cannot touch (modified by the job but deleted since, re-created since, …). */
@@ -129,7 +129,7 @@ export async function planUndo(
           plan.skipped.push({ ...at(h), message: `${name} no longer exists: nothing to restore` });
           break;
         }
-        plan.restores.push(restore(ctx, m, h, now, coupling, plan.notRestored));
+        plan.restores.push(restore(h, now, coupling, plan.notRestored));
         break;
     }
   }
@@ -161,8 +161,6 @@ function removal(
 
 /** Per field the job wrote: back to its value before the job when nobody changed it since. */
 function restore(
-  ctx: EngineContext,
-  m: TableMapping,
   h: RecordHistory,
   now: Values,
   coupling: Coupling | undefined,
@@ -177,7 +175,6 @@ function restore(
     if (!(field in now)) report('not_readable');
     else if (!sameValue(now[field], jobValue)) report('changed_since');
     else if (sameValue(now[field], before)) continue;
-    else if (cannotRestore(m, ctx.mappings, h.side, field, before)) report('cannot_clear_lookup');
     else {
       changes[field] = before;
       current[field] = now[field] ?? null;

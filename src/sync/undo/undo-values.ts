@@ -60,18 +60,3 @@ export function forWrite(
     }),
   );
 }
-
-/**
- * True when the CRM port cannot write this value back: clearing a lookup needs a request the
- * adapter does not send (docs/sync-engine.md), so an emptied lookup is reported, not restored.
- */
-export const cannotRestore = (
-  m: TableMapping,
-  mappings: ReadonlyMap<string, TableMapping>,
-  side: Side,
-  field: string,
-  value: unknown,
-): boolean =>
-  side === 'crm' &&
-  (isEmpty(value) || (isLookupValue(value) && value.id === null)) &&
-  lookupTarget(m, mappings, field) !== undefined;
