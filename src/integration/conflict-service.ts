@@ -8,12 +8,14 @@ import {
   listConflicts,
 } from '../sync/conflicts/conflict-repo.ts';
 import type { Paging } from '../sync/queries.ts';
+import { readNames } from '../sync/record-names.ts';
 import { ageOutConflicts } from '../sync/service/age-out-conflicts.ts';
 import {
   type ResolveChoice,
   type ResolvedEntry,
   resolveConflict,
 } from '../sync/service/resolve-conflicts.ts';
+import { erpPort } from './adapters/erp-port.ts';
 import { LOCK_WAIT, withMappingLock } from './mapping-lock.ts';
 import { openEngine, type SyncDeps } from './sync-runtime.ts';
 
@@ -22,10 +24,19 @@ import { openEngine, type SyncDeps } from './sync-runtime.ts';
  * (entries past their time age out first), resolving one, and resolving many with one choice.
  */
 
+/**
+ * An entry with what users call its two records (src/sync/record-names.ts): null when the record
+ * no longer exists, absent when its side could not be read.
+ */
+export interface NamedConflict extends ConflictEntry {
+  readonly erpName?: string | null;
+  readonly crmName?: string | null;
+}
+
 export interface InboxPage {
   readonly total: number;
   readonly agedOut: number;
-  readonly value: readonly ConflictEntry[];
+  readonly value: readonly NamedConflict[];
 }
 
 /**
@@ -57,8 +68,34 @@ export async function conflictInbox(
   f: { mapping?: string } & Paging,
 ): Promise<InboxPage> {
   const agedOut = await ageOutDue(deps);
-  const [total, value] = await Promise.all([countConflicts(deps.db, f), listConflicts(deps.db, f)]);
-  return { total, agedOut, value };
+  const [total, entries] = await Promise.all([
+    countConflicts(deps.db, f),
+    listConflicts(deps.db, f),
+  ]);
+  return { total, agedOut, value: await named(deps, entries) };
+}
+
+/** The entries of a page with their records' names: one read per table of each side. */
+async function named(deps: SyncDeps, entries: readonly ConflictEntry[]): Promise<NamedConflict[]> {
+  if (entries.length === 0) return [];
+  // Without a usable connection the ERP names still show; the CRM records go by id.
+  const engine = await openEngine(deps);
+  const names = await readNames(
+    { erp: erpPort(deps.db), crm: engine.ok ? engine.value.crm : undefined },
+    entries.flatMap((e) => [
+      { side: 'erp' as const, table: e.erpTable, id: e.erpId },
+      { side: 'crm' as const, table: e.crmEntity, id: e.crmId },
+    ]),
+  );
+  return entries.map((e) => {
+    const erpName = names('erp', e.erpTable, e.erpId);
+    const crmName = names('crm', e.crmEntity, e.crmId);
+    return {
+      ...e,
+      ...(erpName === undefined ? {} : { erpName }),
+      ...(crmName === undefined ? {} : { crmName }),
+    };
+  });
 }
 
 /** Resolves one entry under its mapping's lock (the resolution writes the coupling). */

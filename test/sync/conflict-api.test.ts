@@ -97,6 +97,11 @@ test('GET /conflicts lists open entries with both values, paged and by mapping',
   assert.match(e.erpValue, / \(ERP\)$/);
   assert.match(e.crmValue, /^CRM /);
   assert.equal(e.state, 'open');
+  // The records by number and name (their ids stay): customer Cn "Customer n", account "Customer n".
+  const n = customers.findIndex((c) => c.erpId === e.erpId) + 1;
+  assert.ok(n > 0 && e.crmId === customers[n - 1]!.crmId, all.text);
+  assert.equal(e.erpName, `C${n} Customer ${n}`);
+  assert.equal(e.crmName, `Customer ${n}`);
   const page = await call('GET', '/conflicts?mapping=CUSTOMER&top=2&skip=2', reader);
   assert.equal(page.json.total, 3);
   assert.equal(page.json.value.length, 1);
@@ -211,7 +216,11 @@ test('kobling conflicts lists the inbox and resolves with a typed value or in bu
   const id = page.value[0].id;
   const text = await runKobling(['conflicts', '--mapping', 'CUSTOMER'], env);
   assert.match(text.output, /1 open conflict/);
-  assert.match(text.output, /phoneNumber ⇄ telephone1/);
+  assert.match(
+    text.output,
+    /CUSTOMER Customer C1 Customer 1 ⇄ account Customer 1 +phoneNumber ⇄ telephone1/,
+  );
+  assert.doesNotMatch(text.output, new RegExp(c.crmId), 'records by name, not by id');
   assert.match(text.output, /ERP "\+47 01" \(user, .*CRM "\+47 02" \(Sales app/);
 
   const usage = await runKobling(['conflicts', 'resolve', id, '--take', 'both'], env);
@@ -258,4 +267,25 @@ test('reading the inbox ages out entries past the expiry into skipped records', 
   const row = skipped.json.value.find((s: { erpId: string }) => s.erpId === c.erpId);
   assert.ok(row, skipped.text);
   assert.match(row.lastErrorToCrm, /telephone1 .* was not resolved in time/);
+});
+
+test('an entry whose CRM record was deleted shows it by id, "(deleted)"; the ERP record by name', async () => {
+  const c = customers[2]!;
+  await fx.db.query("UPDATE erp.customers SET phone_number = '+47 06' WHERE id = $1", [c.erpId]);
+  assert.ok((await fx.user.update('accounts', c.crmId, { telephone1: '+47 07' })).ok);
+  await runMapping(fx.ctx, fx.mapping('CUSTOMER'));
+  assert.ok((await fx.client.delete('accounts', c.crmId)).ok);
+  const read = await call('GET', '/conflicts', reader);
+  assert.equal(read.json.total, 1, read.text);
+  const e = read.json.value[0];
+  assert.equal(e.crmId, c.crmId);
+  assert.equal(e.crmName, null, 'no longer exists');
+  assert.equal(e.erpName, 'C3 Customer 3');
+  const env = { DATABASE_URL: fx.db.url, KOBLING_SECRET_KEY: 'k'.repeat(40) };
+  const text = await runKobling(['conflicts'], env);
+  assert.equal(text.code, 0, text.output);
+  assert.match(
+    text.output,
+    new RegExp(`Customer C3 Customer 3 ⇄ account ${c.crmId} \\(deleted\\)`),
+  );
 });

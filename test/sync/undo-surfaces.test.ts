@@ -109,6 +109,12 @@ test('API: preview and undo of a job; 404 for an unknown job, 409 for one still 
     const preview = await call(`/jobs/${id}/undo/preview`, processor);
     assert.equal(preview.status, 200, preview.text);
     assert.equal(preview.json.counters.modified, 1);
+    assert.equal(preview.json.crmEntity, 'account');
+    assert.deepEqual(
+      preview.json.restored.map((x: { recordId: string; name: string }) => [x.recordId, x.name]),
+      [[modifiedIds[49], 'Customer 50']],
+      'the record keeps its id and gets the name users know it by',
+    );
     assert.equal((await call(`/jobs/${id}/undo`, processor)).status, 403, 'undo is for admins');
     const done = await call(`/jobs/${id}/undo`, admin);
     assert.equal(done.status, 200, done.text);
@@ -118,6 +124,7 @@ test('API: preview and undo of a job; 404 for an unknown job, 409 for one still 
     });
     assert.equal(((await shown.json()) as { undoneBy: string }).undoneBy, done.json.undoJobId);
     assert.equal(done.json.counters.modified, 1);
+    assert.equal(done.json.restored[0].name, 'Customer 50');
     assert.equal((await cities([modifiedIds[49]!])).get(modifiedIds[49]!), 'Bergen');
   } finally {
     await server.close();
@@ -127,11 +134,14 @@ test('API: preview and undo of a job; 404 for an unknown job, 409 for one still 
 test('CLI: `kobling jobs undo ID --preview` prints the diff, `jobs undo ID` undoes, a second time answers job_already_undone', async () => {
   // The connection was stored and enabled by the API test, with this key.
   const env = { DATABASE_URL: fx.db.url, KOBLING_SECRET_KEY: 'k'.repeat(40) };
-  await fx.db.query("UPDATE erp.customers SET city = 'Hamar' WHERE number = 'U060'");
+  await fx.db.query("UPDATE erp.customers SET city = 'Hamar' WHERE number IN ('U060', 'U061')");
   const run = await runMapping(fx.ctx, fx.mapping('CUSTOMER'), { only: 'ToIntegrationTable' });
-  assert.equal(run[0]!.counters.modified, 1);
+  assert.equal(run[0]!.counters.modified, 2);
   const id = run[0]!.jobId;
   const account = modifiedIds[59]!;
+  // A salesperson deletes the other account after the job.
+  const gone = modifiedIds[60]!;
+  assert.ok((await fx.user.delete('accounts', gone)).ok);
 
   const listed = spawnKobling(['jobs', '--mapping', 'CUSTOMER', '--top', '1'], env);
   assert.equal(await listed.exited(), 0, listed.output());
@@ -139,10 +149,17 @@ test('CLI: `kobling jobs undo ID --preview` prints the diff, `jobs undo ID` undo
 
   const preview = spawnKobling(['jobs', 'undo', id, '--preview'], env);
   assert.equal(await preview.exited(), 0, preview.output());
-  assert.match(preview.output(), /would do: 1 modified/);
+  assert.match(preview.output(), /would do: 1 modified, 1 skipped/);
   assert.match(
     preview.output(),
-    new RegExp(`restore +crm ${account} address1_city: "Hamar" → "Bergen"`),
+    /restore +crm account Customer 60 address1_city: "Hamar" → "Bergen"/,
+    'the record by its name',
+  );
+  assert.doesNotMatch(preview.output(), new RegExp(account), 'not by its id');
+  assert.match(
+    preview.output(),
+    new RegExp(`skipped +crm account ${gone} \\(deleted\\): It no longer exists`),
+    'a record that no longer exists by its id',
   );
   assert.equal((await cities([account])).get(account), 'Hamar', 'the preview wrote nothing');
 
@@ -151,6 +168,16 @@ test('CLI: `kobling jobs undo ID --preview` prints the diff, `jobs undo ID` undo
   assert.ok(undone.output().includes('{'), undone.output());
   const report = JSON.parse(undone.output().slice(undone.output().indexOf('{')));
   assert.equal(report.counters.modified, 1);
+  assert.deepEqual(report.restored[0], {
+    side: 'crm',
+    recordId: account,
+    name: 'Customer 60',
+    fields: ['address1_city'],
+  });
+  assert.deepEqual(
+    report.skipped.map((x: { recordId: string; name: unknown }) => [x.recordId, x.name]),
+    [[gone, null]],
+  );
   assert.match(report.undoJobId, /^[0-9a-f-]{36}$/);
   assert.equal((await cities([account])).get(account), 'Bergen');
 
@@ -194,7 +221,15 @@ test('web: the job page links to the undo preview; an admin confirms the undo th
     };
 
     await fx.db.query("UPDATE erp.customers SET city = 'Narvik' WHERE number = 'U070'");
-    const run = await runMapping(fx.ctx, fx.mapping('CUSTOMER'), { only: 'ToIntegrationTable' });
+    // The same job creates an account, which the undo deletes.
+    await fx.db.query(
+      "INSERT INTO erp.customers (number, display_name, city) VALUES ('W001', 'Woodgrove <Bank>', 'Bergen')",
+    );
+    const run = await runMapping(fx.ctx, fx.mapping('CUSTOMER'), {
+      only: 'ToIntegrationTable',
+      ignoreOnlyCoupled: true,
+    });
+    assert.equal(run[0]!.counters.inserted, 1, run[0]!.message);
     const id = run[0]!.jobId;
     const jobPage = await page(`/integration/log/${id}`);
     assert.match(jobPage.html, new RegExp(`href="/integration/log/${id}/undo"`));
@@ -202,6 +237,17 @@ test('web: the job page links to the undo preview; an admin confirms the undo th
     assert.equal(preview.status, 200, preview.html);
     assert.match(preview.html, /Undoing this job would do: 1 modified/);
     assert.match(preview.html, /Narvik[\s\S]*Bergen/);
+    assert.match(
+      preview.html,
+      new RegExp(`<span class="record" title="${modifiedIds[69]}">account Customer 70</span>`),
+      'the record by its name, its id in the title',
+    );
+    assert.match(
+      preview.html,
+      /delete Dynamics 365 Sales <\/span><span class="record" title="[0-9a-f-]{36}">account Woodgrove &lt;Bank><\/span>/,
+      'a created record by its name, escaped',
+    );
+    assert.doesNotMatch(preview.html, /Woodgrove <Bank>/);
     assert.match(preview.html, /Undo the job/);
     const csrf = JSON.parse(
       /hx-headers='([^']+)'|hx-headers="([^"]+)"/

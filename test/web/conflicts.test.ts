@@ -85,6 +85,20 @@ test('the Conflicts page lists both values; a reader sees them without the butto
   assert.match((await first.textContent()) ?? '', /phoneNumber ⇄ telephone1/);
   assert.match((await first.textContent()) ?? '', /\+47 CRM 0/);
   assert.match((await first.textContent()) ?? '', /Sales app/, 'who changed the CRM side');
+  // The two records by number and name, as users know them; their ids in the title.
+  const c = (
+    await ui.db.query<{ number: string; display_name: string }>(
+      'SELECT number, display_name FROM erp.customers WHERE id = $1',
+      [pairs[0]!.erpId],
+    )
+  ).rows[0]!;
+  const records = first.locator('span.record');
+  assert.deepEqual(await records.allTextContents(), [
+    `Customer ${c.number} ${c.display_name}`,
+    `account ${c.display_name}`,
+  ]);
+  assert.equal(await records.first().getAttribute('title'), pairs[0]!.erpId);
+  assert.equal(await records.last().getAttribute('title'), pairs[0]!.crmId);
   await admin.shot('conflicts');
 
   await reader.page.goto(`${ui.baseUrl}/integration/conflicts`);

@@ -1,7 +1,12 @@
 import type { Command } from 'commander';
-import { conflictInbox, resolveMany, resolveOne } from '../../integration/conflict-service.ts';
+import {
+  conflictInbox,
+  type NamedConflict,
+  resolveMany,
+  resolveOne,
+} from '../../integration/conflict-service.ts';
 import { AppError } from '../../shared/errors.ts';
-import type { ConflictEntry } from '../../sync/conflicts/conflict-repo.ts';
+import { recordLabel } from '../../sync/record-names.ts';
 import type { ResolveChoice } from '../../sync/service/resolve-conflicts.ts';
 import { type CliEnv, parseTop, printResult } from '../cli-context.ts';
 import { withRuntime } from '../runtime.ts';
@@ -10,9 +15,12 @@ const shown = (v: unknown): string =>
   v === null || v === undefined ? '(empty)' : JSON.stringify(v);
 const when = (d: Date | null): string => (d ? new Date(d).toISOString().slice(0, 19) : '?');
 
-/** One entry as two lines: the record and field pair, then each side's value, who and when. */
-const render = (e: ConflictEntry): string[] => [
-  `${e.id}  ${e.mapping} ${e.erpTable}/${e.erpId} ⇄ ${e.crmEntity}/${e.crmId}  ${e.erpField} ⇄ ${e.crmField}`,
+/**
+ * One entry as two lines: the records by number and name (`--json` has their ids) and the field
+ * pair, then each side's value, who and when.
+ */
+const render = (e: NamedConflict): string[] => [
+  `${e.id}  ${e.mapping} ${recordLabel('erp', e.erpTable, e.erpId, e.erpName)} ⇄ ${recordLabel('crm', e.crmEntity, e.crmId, e.crmName)}  ${e.erpField} ⇄ ${e.crmField}`,
   `    ERP ${shown(e.erpValue)} (${e.erpModifiedBy ?? '?'}, ${when(e.erpModifiedAt)})  CRM ${shown(e.crmValue)}${
     e.crmValueInErp !== null && JSON.stringify(e.crmValueInErp) !== JSON.stringify(e.crmValue)
       ? ` = ${shown(e.crmValueInErp)} in the ERP`

@@ -4,6 +4,7 @@ import { LOCK_WAIT } from '../../integration/mapping-lock.ts';
 import { openEngine } from '../../integration/sync-runtime.ts';
 import { undoJobLocked } from '../../integration/undo-service.ts';
 import { AppError } from '../../shared/errors.ts';
+import { recordLabel, type Side } from '../../sync/record-names.ts';
 import { previewUndo, type UndoReport } from '../../sync/undo/undo-job.ts';
 import { type CliEnv, printResult } from '../cli-context.ts';
 import { withRuntime } from '../runtime.ts';
@@ -41,28 +42,31 @@ function render(r: UndoReport): string[] {
   const head = r.preview
     ? `Undo of job ${r.undoneJobId} (${r.mapping}) would do: ${r.message}`
     : `Job ${r.undoneJobId} (${r.mapping}) undone by job ${r.undoJobId}: ${r.message}`;
+  // Records by number and name (`--json` keeps their ids).
+  const label = (x: { side: Side; recordId: string; name: string | null }) =>
+    recordLabel(x.side, x.side === 'erp' ? r.erpTable : r.crmEntity, x.recordId, x.name);
   const lines = [head];
   for (const x of r.restored) {
     if (!x.changes) {
-      lines.push(`  restored ${x.side} ${x.recordId}: ${x.fields.join(', ')}`);
+      lines.push(`  restored ${x.side} ${label(x)}: ${x.fields.join(', ')}`);
       continue;
     }
     for (const [field, c] of Object.entries(x.changes))
       lines.push(
-        `  restore  ${x.side} ${x.recordId} ${field}: ${show(c.current)} → ${show(c.restore)}`,
+        `  restore  ${x.side} ${label(x)} ${field}: ${show(c.current)} → ${show(c.restore)}`,
       );
   }
   for (const n of r.notRestored)
     lines.push(
-      `  left     ${n.side} ${n.recordId} ${n.field}: ${show(n.current)} (${n.reason.replaceAll('_', ' ')}; the job wrote ${show(n.jobValue)})`,
+      `  left     ${n.side} ${label(n)} ${n.field}: ${show(n.current)} (${n.reason.replaceAll('_', ' ')}; the job wrote ${show(n.jobValue)})`,
     );
   for (const x of r.removed)
-    lines.push(`  ${x.how === 'gone' ? 'uncouple' : x.how.padEnd(8)} ${x.side} ${x.recordId}`);
+    lines.push(`  ${x.how === 'gone' ? 'uncouple' : x.how.padEnd(8)} ${x.side} ${label(x)}`);
   for (const x of r.recreated)
     lines.push(
-      `  recreate ${x.side} ${x.recordId}${x.coupledWith ? ` coupled with ${x.coupledWith}` : ''}`,
+      `  recreate ${x.side} ${label(x)}${x.coupledWith ? ` coupled with ${x.coupledWith}` : ''}`,
     );
-  for (const x of r.skipped) lines.push(`  skipped  ${x.side} ${x.recordId}: ${x.message}`);
-  for (const x of r.failed) lines.push(`  FAILED   ${x.side} ${x.recordId}: ${x.message}`);
+  for (const x of r.skipped) lines.push(`  skipped  ${x.side} ${label(x)}: ${x.message}`);
+  for (const x of r.failed) lines.push(`  FAILED   ${x.side} ${label(x)}: ${x.message}`);
   return lines;
 }

@@ -1,9 +1,8 @@
 import { type LookupTranslator, transferFields } from '../engine/field-transfer.ts';
 import type { RecordPlan } from '../engine/plan-records.ts';
-import { isEmpty } from '../engine/values.ts';
 import type { PassDirection, TableMapping } from '../model.ts';
 import type { CrmRecord, ErpRecord } from '../ports.ts';
-import { NAME_COLUMN } from '../service/couplings.ts';
+import { nameOf } from '../record-names.ts';
 import type { ConflictPair, FieldChange, PreviewDetail } from './preview-model.ts';
 import { lookupId } from './virtual-state.ts';
 
@@ -85,7 +84,9 @@ async function describeAction<S extends SideRecord, D extends SideRecord>(
     direction: pass,
     side: toCrm ? 'crm' : 'erp',
     ...ids,
-    name: nameOf(m, pass, p.source.values),
+    name: toCrm
+      ? nameOf('erp', m.erpTable, p.source.values)
+      : nameOf('crm', m.crmEntity, p.source.values),
   } as const;
   const a = p.action;
   switch (a.kind) {
@@ -126,27 +127,6 @@ async function describeAction<S extends SideRecord, D extends SideRecord>(
         conflicts: await conflictPairs(m, pass, p, lookups),
       };
   }
-}
-
-/** What users call the source record: its number or code and its name, as far as it has them. */
-function nameOf(
-  m: TableMapping,
-  pass: PassDirection,
-  values: Readonly<Record<string, unknown>>,
-): string | null {
-  const keys =
-    pass === 'ToIntegrationTable'
-      ? ['number', 'code', 'displayName', 'name', 'description']
-      : [NAME_COLUMN[m.crmEntity] ?? 'name'];
-  const parts = [
-    ...new Set(
-      keys
-        .map((k) => values[k])
-        .filter((v) => !isEmpty(v))
-        .map(String),
-    ),
-  ];
-  return parts.length > 0 ? parts.slice(0, 2).join(' ') : null;
 }
 
 function fieldChanges(

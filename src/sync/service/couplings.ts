@@ -8,6 +8,7 @@ import {
 } from '../couplings/coupling-repo.ts';
 import type { Coupling, TableMapping } from '../model.ts';
 import type { CrmPort, ErpPort } from '../ports.ts';
+import { NAME_COLUMN } from '../record-names.ts';
 
 export interface Ports {
   readonly erp: ErpPort;
@@ -107,21 +108,6 @@ export async function uncouple(
   for (const c of found.values()) if (await deleteCoupling(db, c.id)) n++;
   return n;
 }
-
-/** The CRM primary-name column used by "Set up coupling" per entity. */
-export const NAME_COLUMN: Record<string, string> = {
-  account: 'name',
-  contact: 'fullname',
-  product: 'productnumber',
-  transactioncurrency: 'isocurrencycode',
-  systemuser: 'fullname',
-  uomschedule: 'name',
-  uom: 'name',
-  pricelevel: 'name',
-  opportunity: 'name',
-  salesorder: 'name',
-  invoice: 'invoicenumber',
-};
 
 /** Finds the CRM record named `name` (exact match first, then prefix) for "Set up coupling". */
 export async function findCrmByName(

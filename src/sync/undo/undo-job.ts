@@ -3,8 +3,14 @@ import type { EngineContext } from '../engine/context.ts';
 import { finishJob, logRecordError } from '../engine/job-log.ts';
 import { COUNTER_NAMES, emptyCounters, type JobCounters, type TableMapping } from '../model.ts';
 import { carryOut, newOutcome } from './undo-apply.ts';
-import { beginUndoJob, findJob, type UndoneJob, undoOf } from './undo-history.ts';
+import { beginUndoJob, findJob, type Side, type UndoneJob, undoOf } from './undo-history.ts';
 import { type NotRestored, planUndo, type SkippedRecord, type UndoPlan } from './undo-plan.ts';
+
+/**
+ * A record of the report with what users call it (src/sync/record-names.ts): its number and name
+ * as read for the undo, or as it is re-created; null when it no longer exists.
+ */
+export type Named<T> = T & { readonly name: string | null };
 
 /** What an undo did, or (preview) would do. */
 export interface UndoReport {
@@ -13,25 +19,32 @@ export interface UndoReport {
   readonly undoJobId: string | null;
   readonly preview: boolean;
   readonly mapping: string;
+  /** The mapping's tables: the `erp` records are of `erpTable`, the `crm` ones of `crmEntity`. */
+  readonly erpTable: string;
+  readonly crmEntity: string;
   readonly status: 'preview' | 'succeeded' | 'failed';
   readonly counters: JobCounters;
   readonly message: string;
   /** Records whose fields get (got) their values before the job back. */
-  readonly restored: readonly {
-    side: string;
+  readonly restored: readonly Named<{
+    side: Side;
     recordId: string;
     fields: readonly string[];
     /** Preview: per field, its value now and the value it gets back. */
     changes?: Readonly<Record<string, { current: unknown; restore: unknown }>>;
-  }[];
+  }>[];
   /** Fields left as they are, each with its value now: changed since the job, and the like. */
-  readonly notRestored: readonly NotRestored[];
+  readonly notRestored: readonly Named<NotRestored>[];
   /** Records the job created, deleted (or deactivated) and uncoupled. */
-  readonly removed: readonly { side: string; recordId: string; how: string }[];
+  readonly removed: readonly Named<{ side: Side; recordId: string; how: string }>[];
   /** Records the job deleted, created again (and coupled with their former partner). */
-  readonly recreated: readonly { side: string; recordId: string; coupledWith: string | null }[];
-  readonly skipped: readonly SkippedRecord[];
-  readonly failed: readonly { side: string; recordId: string; message: string }[];
+  readonly recreated: readonly Named<{
+    side: Side;
+    recordId: string;
+    coupledWith: string | null;
+  }>[];
+  readonly skipped: readonly Named<SkippedRecord>[];
+  readonly failed: readonly Named<{ side: Side; recordId: string; message: string }>[];
 }
 
 /**
@@ -92,6 +105,7 @@ export async function undoJob(ctx: EngineContext, jobId: string): Promise<Result
   await reportNotRestored(ctx, plan.value, undoJobId);
   const message = summary(outcome.counters, plan.value.notRestored.length);
   await finishJob(ctx.db, undoJobId, outcome.counters, { status: 'succeeded', message });
+  const named = naming(plan.value);
   return ok({
     ...base(plan.value),
     undoJobId,
@@ -99,18 +113,28 @@ export async function undoJob(ctx: EngineContext, jobId: string): Promise<Result
     status: 'succeeded',
     counters: outcome.counters,
     message,
-    restored: outcome.restored,
-    removed: outcome.removed,
-    recreated: outcome.recreated,
-    failed: outcome.failed,
+    restored: outcome.restored.map(named),
+    removed: outcome.removed.map(named),
+    recreated: outcome.recreated.map(named),
+    failed: outcome.failed.map(named),
   });
 }
+
+/** Adds to a record of the report the name the plan read for it. */
+const naming =
+  (plan: UndoPlan) =>
+  <T extends { side: Side; recordId: string }>(x: T): Named<T> => ({
+    ...x,
+    name: plan.names.get(`${x.side}|${x.recordId}`) ?? null,
+  });
 
 const base = (plan: UndoPlan) => ({
   undoneJobId: plan.job.id,
   mapping: plan.mapping.name,
-  notRestored: plan.notRestored,
-  skipped: plan.skipped,
+  erpTable: plan.mapping.erpTable,
+  crmEntity: plan.mapping.crmEntity,
+  notRestored: plan.notRestored.map(naming(plan)),
+  skipped: plan.skipped.map(naming(plan)),
 });
 
 function previewReport(plan: UndoPlan): UndoReport {
@@ -125,6 +149,7 @@ function previewReport(plan: UndoPlan): UndoReport {
   counters.inserted = plan.recreates.length;
   counters.coupled =
     plan.recreates.filter((s) => s.coupledId).length + restores.filter((s) => s.recouple).length;
+  const named = naming(plan);
   return {
     ...base(plan),
     undoJobId: null,
@@ -132,27 +157,29 @@ function previewReport(plan: UndoPlan): UndoReport {
     status: 'preview',
     counters,
     message: summary(counters, plan.notRestored.length),
-    restored: restores.map((s) => ({
-      side: s.side,
-      recordId: s.recordId,
-      fields: Object.keys(s.changes),
-      changes: Object.fromEntries(
-        Object.entries(s.changes).map(([k, v]) => [k, { current: s.current[k], restore: v }]),
-      ),
-    })),
-    removed: removals.map((s) => ({ side: s.side, recordId: s.recordId, how: s.how })),
-    recreated: plan.recreates.map((s) => ({
-      side: s.side,
-      recordId: s.recordId,
-      coupledWith: s.coupledId,
-    })),
-    failed: plan.removals
-      .filter((s) => s.how === 'impossible')
-      .map((s) => ({
+    restored: restores.map((s) =>
+      named({
         side: s.side,
         recordId: s.recordId,
-        message: 'can be neither deleted nor deactivated',
-      })),
+        fields: Object.keys(s.changes),
+        changes: Object.fromEntries(
+          Object.entries(s.changes).map(([k, v]) => [k, { current: s.current[k], restore: v }]),
+        ),
+      }),
+    ),
+    removed: removals.map((s) => named({ side: s.side, recordId: s.recordId, how: s.how })),
+    recreated: plan.recreates.map((s) =>
+      named({ side: s.side, recordId: s.recordId, coupledWith: s.coupledId }),
+    ),
+    failed: plan.removals
+      .filter((s) => s.how === 'impossible')
+      .map((s) =>
+        named({
+          side: s.side,
+          recordId: s.recordId,
+          message: 'can be neither deleted nor deactivated',
+        }),
+      ),
   };
 }
 

@@ -3,6 +3,7 @@ import { couplingsByCrmIds, couplingsByErpIds } from '../couplings/coupling-repo
 import type { EngineContext } from '../engine/context.ts';
 import { sameValue } from '../engine/values.ts';
 import type { Coupling, TableMapping } from '../model.ts';
+import { nameOf } from '../record-names.ts';
 import {
   historyOf,
   type RecordHistory,
@@ -71,6 +72,11 @@ export interface SkippedRecord {
 export interface UndoPlan {
   readonly job: UndoneJob;
   readonly mapping: TableMapping;
+  /**
+   * What users call each record of the history (`side|recordId`): as read for the plan, or from
+   * the values it is re-created with; null when it no longer exists.
+   */
+  readonly names: ReadonlyMap<string, string | null>;
   readonly restores: readonly RestoreStep[];
   readonly removals: readonly RemoveStep[];
   readonly recreates: readonly RecreateStep[];
@@ -105,6 +111,7 @@ export async function planUndo(
   const plan = {
     job,
     mapping: m,
+    names: new Map<string, string | null>(),
     restores: [] as RestoreStep[],
     removals: [] as RemoveStep[],
     recreates: [] as RecreateStep[],
@@ -114,19 +121,24 @@ export async function planUndo(
   for (const h of history) {
     const now = current.value[h.side].get(h.recordId);
     const coupling = couplings[h.side].get(h.recordId);
-    const name = `${h.side === 'erp' ? m.erpTable : m.crmEntity} ${h.recordId}`;
+    const table = h.side === 'erp' ? m.erpTable : m.crmEntity;
+    const known = now ? (nameOf(h.side, table, now) ?? h.recordId) : undefined;
+    // A record the undo re-creates is named by the values it gets back.
+    const recreated =
+      h.effect === 'deleted' && !now ? (nameOf(h.side, table, h.before) ?? h.recordId) : null;
+    plan.names.set(`${h.side}|${h.recordId}`, known ?? recreated);
     switch (h.effect) {
       case 'created':
         plan.removals.push(removal(ctx, m, h, now, coupling));
         break;
       case 'deleted':
-        if (now) plan.skipped.push({ ...at(h), message: `${name} exists again: left as it is` });
+        if (now) plan.skipped.push({ ...at(h), message: 'It exists again: left as it is' });
         else plan.recreates.push({ ...at(h), values: h.before, coupledId: h.coupledId });
         break;
       case 'modified':
       case 'deactivated':
         if (!now) {
-          plan.skipped.push({ ...at(h), message: `${name} no longer exists: nothing to restore` });
+          plan.skipped.push({ ...at(h), message: 'It no longer exists: nothing to restore' });
           break;
         }
         plan.restores.push(restore(h, now, coupling, plan.notRestored));

@@ -166,6 +166,33 @@ export function DataList<Row>(props: {
   );
 }
 
+/** All rows of a short list on one page: no paging, no filters, no reload. */
+export function StaticList<Row>(props: {
+  id: string;
+  caption?: string;
+  columns: readonly Column<Row>[];
+  rows: readonly Row[];
+  empty: string;
+}) {
+  return (
+    <DataList
+      id={props.id}
+      url="#"
+      refresh={false}
+      caption={props.caption ?? ''}
+      query={{}}
+      columns={props.columns}
+      page={{
+        rows: props.rows,
+        total: props.rows.length,
+        page: 1,
+        pageSize: Math.max(1, props.rows.length),
+      }}
+      empty={props.empty}
+    />
+  );
+}
+
 /** The filter form above a list: changes reload only the list region. */
 export function Filters(props: { id: string; url: string; children?: Children }) {
   return (

@@ -1,13 +1,18 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { conflictInbox, resolveMany, resolveOne } from '../../integration/conflict-service.ts';
+import {
+  conflictInbox,
+  type NamedConflict,
+  resolveMany,
+  resolveOne,
+} from '../../integration/conflict-service.ts';
 import { AppError, unwrap } from '../../shared/errors.ts';
-import type { ConflictEntry } from '../../sync/conflicts/conflict-repo.ts';
 import type { ResolveChoice } from '../../sync/service/resolve-conflicts.ts';
 import { ActionBar } from '../components/action-bar.tsx';
 import { ErrorBanner, SuccessBanner, WarningBanner } from '../components/banner.tsx';
 import { display } from '../components/card.tsx';
 import { type Column, DataList, Filters } from '../components/list.tsx';
+import { RecordLabel } from '../components/record-label.tsx';
 import { many, parseInput } from '../form.ts';
 import { Layout } from '../layout.tsx';
 import { sendHtml, viewOf } from '../view.ts';
@@ -42,14 +47,36 @@ function Side(props: { value: unknown; inErp?: unknown; by: string | null; at: D
   );
 }
 
-const columns = (writable: boolean): Column<ConflictEntry>[] => [
+/**
+ * A button that resolves with one side's value: one entry (`url` of the entry) or the selected
+ * ones (`include` names the selection).
+ */
+function TakeButton(props: { take: 'erp' | 'crm'; url: string; include?: string; label: string }) {
+  return (
+    <button
+      type="button"
+      hx-post={props.url}
+      hx-vals={JSON.stringify({ take: props.take })}
+      hx-include={props.include}
+      hx-target="#flash"
+      safe
+    >
+      {props.label}
+    </button>
+  );
+}
+
+const columns = (writable: boolean): Column<NamedConflict>[] => [
   { header: 'Mapping', value: (e) => e.mapping },
   {
     header: 'Record',
     html: (e) => (
-      <span
-        safe
-      >{`${e.erpTable} ${e.erpId.slice(0, 8)} ⇄ ${e.crmEntity} ${e.crmId.slice(0, 8)}`}</span>
+      <>
+        <RecordLabel side="erp" table={e.erpTable} id={e.erpId} name={e.erpName} />
+        {' ⇄'}
+        <br />
+        <RecordLabel side="crm" table={e.crmEntity} id={e.crmId} name={e.crmName} />
+      </>
     ),
   },
   { header: 'Field', value: (e) => `${e.erpField} ⇄ ${e.crmField}` },
@@ -68,24 +95,18 @@ const columns = (writable: boolean): Column<ConflictEntry>[] => [
     ? [
         {
           header: 'Resolve',
-          html: (e: ConflictEntry) => (
+          html: (e: NamedConflict) => (
             <div class="conflict-actions">
-              <button
-                type="button"
-                hx-post={`/integration/conflicts/${e.id}/resolve`}
-                hx-vals='{"take":"erp"}'
-                hx-target="#flash"
-              >
-                Take ERP
-              </button>
-              <button
-                type="button"
-                hx-post={`/integration/conflicts/${e.id}/resolve`}
-                hx-vals='{"take":"crm"}'
-                hx-target="#flash"
-              >
-                Take CRM
-              </button>
+              <TakeButton
+                take="erp"
+                url={`/integration/conflicts/${e.id}/resolve`}
+                label="Take ERP"
+              />
+              <TakeButton
+                take="crm"
+                url={`/integration/conflicts/${e.id}/resolve`}
+                label="Take CRM"
+              />
               <label for={`value-${e.id}`} class="visually-hidden">
                 Value for {e.erpField}
               </label>
@@ -167,24 +188,14 @@ export function registerConflictPages(web: FastifyInstance, { ctx, auth }: WebDe
           actions={
             writable ? (
               <ActionBar label="Actions on the selected conflicts">
-                <button
-                  type="button"
-                  hx-post="/integration/conflicts/resolve"
-                  hx-vals='{"take":"erp"}'
-                  hx-include="#conflicts-selection input[name=ids]"
-                  hx-target="#flash"
-                >
-                  Take ERP for selected
-                </button>
-                <button
-                  type="button"
-                  hx-post="/integration/conflicts/resolve"
-                  hx-vals='{"take":"crm"}'
-                  hx-include="#conflicts-selection input[name=ids]"
-                  hx-target="#flash"
-                >
-                  Take CRM for selected
-                </button>
+                {(['erp', 'crm'] as const).map((take) => (
+                  <TakeButton
+                    take={take}
+                    url="/integration/conflicts/resolve"
+                    include="#conflicts-selection input[name=ids]"
+                    label={`Take ${take.toUpperCase()} for selected`}
+                  />
+                ))}
               </ActionBar>
             ) : undefined
           }

@@ -4,11 +4,13 @@ import { LOCK_WAIT } from '../../integration/mapping-lock.ts';
 import { openEngine } from '../../integration/sync-runtime.ts';
 import { undoJobLocked } from '../../integration/undo-service.ts';
 import { AppError } from '../../shared/errors.ts';
+import type { Side } from '../../sync/record-names.ts';
 import { previewUndo, type UndoReport } from '../../sync/undo/undo-job.ts';
 import { ActionBar } from '../components/action-bar.tsx';
-import { ErrorBanner, Lines, SuccessBanner, WarningBanner } from '../components/banner.tsx';
+import { ErrorBanner, SuccessBanner, WarningBanner } from '../components/banner.tsx';
 import { Card } from '../components/card.tsx';
-import { type Column, DataList } from '../components/list.tsx';
+import { type Column, StaticList } from '../components/list.tsx';
+import { RecordLabel } from '../components/record-label.tsx';
 import { parseInput } from '../form.ts';
 import { Layout } from '../layout.tsx';
 import { sendHtml, viewOf } from '../view.ts';
@@ -19,50 +21,60 @@ const ADMIN = { roles: ['admin'] as const };
 const SIDE: Record<string, string> = { erp: 'ERP', crm: 'Dynamics 365 Sales' };
 const show = (v: unknown) => (v === undefined ? 'unknown' : v === null ? '(empty)' : String(v));
 
+/** The mapping's tables, to say which table a record of a side is of. */
+type Tables = Pick<UndoReport, 'erpTable' | 'crmEntity'>;
+const tableOf = (t: Tables, side: Side) => (side === 'erp' ? t.erpTable : t.crmEntity);
+
 interface FieldRow {
-  side: string;
+  side: Side;
   recordId: string;
+  name: string | null;
   field: string;
   now: unknown;
   other: unknown;
   note?: string;
 }
 
-const FIELD_COLUMNS: Column<FieldRow>[] = [
-  { header: 'Side', value: (r) => SIDE[r.side] ?? r.side },
-  { header: 'Record', value: (r) => r.recordId },
-  { header: 'Field', value: (r) => r.field },
-  { header: 'Now', value: (r) => show(r.now) },
-  { header: 'Gets back', value: (r) => show(r.other) },
-];
-
-const LEFT_COLUMNS: Column<FieldRow>[] = [
-  { header: 'Side', value: (r) => SIDE[r.side] ?? r.side },
-  { header: 'Record', value: (r) => r.recordId },
-  { header: 'Field', value: (r) => r.field },
-  { header: 'Now (left as it is)', value: (r) => show(r.now) },
-  { header: 'The job wrote', value: (r) => show(r.other) },
-  { header: 'Why', value: (r) => r.note },
-];
-
-function List(props: { id: string; rows: FieldRow[]; columns: Column<FieldRow>[]; empty: string }) {
+/**
+ * A card listing fields of records: their value now and the other value (what it gets back, or
+ * what the job wrote), with why where it is left as it is.
+ */
+function FieldsCard(props: {
+  title: string;
+  id: string;
+  tables: Tables;
+  rows: FieldRow[];
+  headers: { now: string; other: string; why?: string };
+  empty: string;
+}) {
+  const { tables, headers } = props;
+  const columns: Column<FieldRow>[] = [
+    { header: 'Side', value: (r) => SIDE[r.side] ?? r.side },
+    {
+      header: 'Record',
+      html: (r) => (
+        <RecordLabel side={r.side} table={tableOf(tables, r.side)} id={r.recordId} name={r.name} />
+      ),
+    },
+    { header: 'Field', value: (r) => r.field },
+    { header: headers.now, value: (r) => show(r.now) },
+    { header: headers.other, value: (r) => show(r.other) },
+    ...(headers.why ? [{ header: headers.why, value: (r: FieldRow) => r.note }] : []),
+  ];
   return (
-    <DataList
-      id={props.id}
-      url="#"
-      refresh={false}
-      caption=""
-      query={{}}
-      columns={props.columns}
-      page={{
-        rows: props.rows,
-        total: props.rows.length,
-        page: 1,
-        pageSize: Math.max(1, props.rows.length),
-      }}
-      empty={props.empty}
-    />
+    <Card title={props.title}>
+      <StaticList id={props.id} columns={columns} rows={props.rows} empty={props.empty} />
+    </Card>
   );
+}
+
+/** A record the undo removes, re-creates, skips or cannot take away: what, which, and why. */
+interface RecordLine {
+  what: string;
+  side: Side;
+  recordId: string;
+  name: string | null;
+  why?: string;
 }
 
 /** The preview of an undo, as the page shows it before the user confirms. */
@@ -72,6 +84,7 @@ function Preview(props: { r: UndoReport }) {
     Object.entries(x.changes ?? {}).map(([field, c]) => ({
       side: x.side,
       recordId: x.recordId,
+      name: x.name,
       field,
       now: c.current,
       other: c.restore,
@@ -80,40 +93,55 @@ function Preview(props: { r: UndoReport }) {
   const left = r.notRestored.map((n) => ({
     side: n.side,
     recordId: n.recordId,
+    name: n.name,
     field: n.field,
     now: n.current,
     other: n.jobValue,
     note: n.reason.replaceAll('_', ' '),
   }));
-  const records = [
-    ...r.removed.map(
-      (x) =>
-        `${x.how === 'gone' ? 'uncouple (already gone)' : x.how} ${SIDE[x.side]} ${x.recordId}`,
-    ),
-    ...r.recreated.map((x) => `re-create ${SIDE[x.side]} ${x.recordId}`),
-    ...r.skipped.map((x) => `skip ${SIDE[x.side]} ${x.recordId}: ${x.message}`),
-    ...r.failed.map((x) => `cannot: ${SIDE[x.side]} ${x.recordId}: ${x.message}`),
+  const records: RecordLine[] = [
+    ...r.removed.map((x) => ({ ...x, what: x.how === 'gone' ? 'uncouple (already gone)' : x.how })),
+    ...r.recreated.map((x) => ({ ...x, what: 're-create' })),
+    ...r.skipped.map((x) => ({ ...x, what: 'skip', why: x.message })),
+    ...r.failed.map((x) => ({ ...x, what: 'cannot', why: x.message })),
   ];
   return (
     <>
-      <Card title="Fields restored">
-        <List
-          id="undo-restores"
-          rows={restores}
-          columns={FIELD_COLUMNS}
-          empty="No field to restore."
-        />
-      </Card>
-      <Card title="Fields left as they are (changed since the job)">
-        <List
-          id="undo-left"
-          rows={left}
-          columns={LEFT_COLUMNS}
-          empty="Nobody changed a field the job wrote."
-        />
-      </Card>
+      <FieldsCard
+        title="Fields restored"
+        id="undo-restores"
+        tables={r}
+        rows={restores}
+        headers={{ now: 'Now', other: 'Gets back' }}
+        empty="No field to restore."
+      />
+      <FieldsCard
+        title="Fields left as they are (changed since the job)"
+        id="undo-left"
+        tables={r}
+        rows={left}
+        headers={{ now: 'Now (left as it is)', other: 'The job wrote', why: 'Why' }}
+        empty="Nobody changed a field the job wrote."
+      />
       <Card title="Records deleted, deactivated or re-created">
-        {records.length > 0 ? <Lines items={records} /> : <p>None.</p>}
+        {records.length > 0 ? (
+          <ul class="lines" id="undo-records">
+            {records.map((x) => (
+              <li>
+                <span safe>{`${x.what} ${SIDE[x.side]} `}</span>
+                <RecordLabel
+                  side={x.side}
+                  table={tableOf(r, x.side)}
+                  id={x.recordId}
+                  name={x.name}
+                />
+                {x.why ? <span safe>{`: ${x.why}`}</span> : ''}
+              </li>
+            ))}
+          </ul>
+        ) : (
+          <p>None.</p>
+        )}
       </Card>
     </>
   );
