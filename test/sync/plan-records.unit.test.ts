@@ -178,7 +178,11 @@ test('policy ask: each field goes the way it changed, a field changed on both si
     destination: found(crm(101, { name: 'Contoso', address1_city: 'Bergen' })),
     ask: { baseline: agreedOn, open: new Set() },
   });
-  assert.deepEqual(split.action, { kind: 'update', changes: { name: 'Contoso ERP' } });
+  assert.deepEqual(split.action, {
+    kind: 'update',
+    changes: { name: 'Contoso ERP' },
+    reverseDue: true,
+  });
   assert.deepEqual(split.ask?.conflicts, []);
   assert.deepEqual(split.ask?.counterpart, { city: 'Bergen' }, 'the CRM change goes back');
   assert.deepEqual(split.ask?.baseline, { name: 'Contoso ERP', address1_city: 'Bergen' });
@@ -190,7 +194,11 @@ test('policy ask: each field goes the way it changed, a field changed on both si
     destination: found(crm(101, { name: 'Contoso', address1_city: 'Bergen' })),
     ask: { baseline: agreedOn, open: new Set() },
   });
-  assert.deepEqual(held.action, { kind: 'update', changes: { name: 'Contoso ERP' } });
+  assert.deepEqual(held.action, {
+    kind: 'update',
+    changes: { name: 'Contoso ERP' },
+    reverseDue: true,
+  });
   assert.deepEqual(held.ask?.conflicts, [
     {
       erpField: 'city',
@@ -208,7 +216,7 @@ test('policy ask: each field goes the way it changed, a field changed on both si
     coupling: coupling(),
     destination: found(crm(101, { name: 'Contoso', address1_city: 'Bergen' })),
   });
-  assert.deepEqual(unknown.action, { kind: 'unchanged', markSynced: true });
+  assert.deepEqual(unknown.action, { kind: 'unchanged', markSynced: true, reverseDue: true });
   assert.deepEqual(unknown.ask?.conflicts.map((c) => c.erpField).sort(), ['city', 'displayName']);
 
   // An open entry holds its field even when only one side changed since.
@@ -244,7 +252,8 @@ test('a plan that writes over a change of the destination makes the other pass d
     coupling: coupling(),
     destination: found(crm(101, crmNow)),
   };
-  for (const policy of ['None', 'SendUpdate', 'GetUpdate'] as const) {
+  // `ask` too: its write-backs carry bidirectional fields only.
+  for (const policy of ['None', 'SendUpdate', 'GetUpdate', 'ask'] as const) {
     const p = await planRecord(settings({ ...oneWay, updateConflict: policy }), both);
     assert.deepEqual(
       p.action,
@@ -265,9 +274,6 @@ test('a plan that writes over a change of the destination makes the other pass d
   }
   const forced = await planRecord(settings(oneWay, { force: true }), both);
   assert.deepEqual(forced.action, { kind: 'update', changes: { creditlimit: 500 } });
-  // Policy ask settles field by field and marks nothing.
-  const ask = await planRecord(settings({ ...oneWay, updateConflict: 'ask' }), both);
-  assert.equal(ask.action.kind === 'update' && ask.action.reverseDue, undefined);
 
   // The CRM → ERP pass due: its source (version as synchronized) counts as changed.
   const toErp: PlanSettings = {

@@ -10,12 +10,12 @@ import { type SyncFixture, startSyncFixture } from './sync-fixture.ts';
  * synchronization must not make the other pass take that change for the integration's own echo
  * (docs/sync-engine.md, "Reverse pass due"). The customer mapping here has a field flowing only to
  * the CRM (credit limit) and one only to the ERP (phone), so no bidirectional field differs and
- * every policy but `ask` lets the pass proceed.
+ * every policy lets the pass proceed (`ask` writes back bidirectional fields only).
  */
 
 let fx: SyncFixture;
 let oneWay: TableMapping;
-const policies: readonly UpdateConflictPolicy[] = ['None', 'SendUpdate', 'GetUpdate'];
+const policies: readonly UpdateConflictPolicy[] = ['None', 'SendUpdate', 'GetUpdate', 'ask'];
 /** One coupled customer per policy: ERP id → CRM id. */
 const pairs = new Map<UpdateConflictPolicy, { erpId: string; crmId: string }>();
 

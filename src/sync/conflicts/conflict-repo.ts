@@ -118,7 +118,9 @@ export interface DetectedConflicts {
 
 /**
  * Opens an entry per held field pair, or updates the open one of the same record and field pair
- * with the values as they are now (never a second open entry). Returns how many were new.
+ * with the values as they are now (never a second open entry). Who changed a side, and when, stays
+ * as it was while that side's value did not change: a later write of another field of the record
+ * (the integration's, say) did not change the held one. Returns how many were new.
  */
 export async function upsertConflicts(
   db: Queryable,
@@ -148,7 +150,7 @@ export async function upsertConflicts(
   );
   if (rows.length === 0) return 0;
   const r = await db.query<{ inserted: boolean }>(
-    `INSERT INTO integration.conflicts (id, mapping_name, coupling_id, erp_table, erp_id, crm_entity, crm_id,
+    `INSERT INTO integration.conflicts AS c (id, mapping_name, coupling_id, erp_table, erp_id, crm_entity, crm_id,
        erp_field, crm_field, erp_value, crm_value, crm_value_in_erp, erp_modified_by, erp_modified_at,
        crm_modified_by, crm_modified_at, job_id, state, detected_at, updated_at)
      SELECT x.id, x.mapping_name, x.coupling_id, x.erp_table, x.erp_id, x.crm_entity, x.crm_id, x.erp_field,
@@ -160,9 +162,16 @@ export async function upsertConflicts(
        crm_modified_by text, crm_modified_at timestamptz, job_id uuid)
      ON CONFLICT (coupling_id, erp_field, crm_field) WHERE state = 'open' DO UPDATE SET
        erp_value = EXCLUDED.erp_value, crm_value = EXCLUDED.crm_value,
-       crm_value_in_erp = EXCLUDED.crm_value_in_erp, erp_modified_by = EXCLUDED.erp_modified_by,
-       erp_modified_at = EXCLUDED.erp_modified_at, crm_modified_by = EXCLUDED.crm_modified_by,
-       crm_modified_at = EXCLUDED.crm_modified_at, job_id = EXCLUDED.job_id, updated_at = EXCLUDED.updated_at
+       crm_value_in_erp = EXCLUDED.crm_value_in_erp,
+       erp_modified_by = CASE WHEN c.erp_value IS NOT DISTINCT FROM EXCLUDED.erp_value
+         THEN c.erp_modified_by ELSE EXCLUDED.erp_modified_by END,
+       erp_modified_at = CASE WHEN c.erp_value IS NOT DISTINCT FROM EXCLUDED.erp_value
+         THEN c.erp_modified_at ELSE EXCLUDED.erp_modified_at END,
+       crm_modified_by = CASE WHEN c.crm_value IS NOT DISTINCT FROM EXCLUDED.crm_value
+         THEN c.crm_modified_by ELSE EXCLUDED.crm_modified_by END,
+       crm_modified_at = CASE WHEN c.crm_value IS NOT DISTINCT FROM EXCLUDED.crm_value
+         THEN c.crm_modified_at ELSE EXCLUDED.crm_modified_at END,
+       job_id = EXCLUDED.job_id, updated_at = EXCLUDED.updated_at
      RETURNING (xmax = 0) AS inserted`,
     [JSON.stringify(rows), now],
   );

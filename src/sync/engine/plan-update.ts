@@ -61,6 +61,7 @@ export async function planUpdate(input: {
     !force &&
     destination.version > (destination.synced ?? 0) &&
     !destination.isEcho;
+  const due = destinationChanged ? { reverseDue: true } : {};
   if (m.updateConflict === 'ask') {
     const { changes, ask } = await planAsk({
       m,
@@ -73,15 +74,14 @@ export async function planUpdate(input: {
       lookups: input.lookups,
     });
     return Object.keys(changes).length === 0
-      ? { kind: 'unchanged', synced: true, ask }
-      : { kind: 'write', changes, ask };
+      ? { kind: 'unchanged', synced: true, ask, ...due }
+      : { kind: 'write', changes, ask, ...due };
   }
   const conflict = resolveUpdateConflict(m, pass, destinationChanged, t.bidirectionalDifference);
   if (conflict.action !== 'proceed')
     return conflict.action === 'skip'
       ? { kind: 'skip' }
       : { kind: 'fail', failure: conflict.failure };
-  const due = destinationChanged ? { reverseDue: true } : {};
   if (Object.keys(t.changes).length === 0) return { kind: 'unchanged', synced: true, ...due };
   return { kind: 'write', changes: t.changes, ...due };
 }
