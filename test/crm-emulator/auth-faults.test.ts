@@ -1,25 +1,13 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { crmToken, startTestCrmEmulator } from '../helpers/crm-emulator.ts';
-import { createMigratedDb } from '../helpers/database.ts';
-import { type ApiClient, apiClient } from './api-client.ts';
+import { apiClient } from './api-client.ts';
+import { useCrmEmulator } from './emulator-fixture.ts';
 
-let db: Awaited<ReturnType<typeof createMigratedDb>>;
-let emulator: Awaited<ReturnType<typeof startTestCrmEmulator>>;
-let api: ApiClient;
-
-before(async () => {
-  db = await createMigratedDb('crm');
-  emulator = await startTestCrmEmulator(db, { tokenLifetimeSeconds: 2 });
-  api = await apiClient(emulator);
-});
-after(async () => {
-  await emulator.stop();
-  await db.drop();
-});
+const crm = useCrmEmulator({ tokenLifetimeSeconds: 2 });
 
 const tokenRequest = (fields: Record<string, string>) =>
-  fetch(emulator.tokenUrl, {
+  fetch(crm.emulator.tokenUrl, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams(fields),
@@ -28,9 +16,9 @@ const tokenRequest = (fields: Record<string, string>) =>
 test('token endpoint: client credentials as Entra ID answers them', async () => {
   const ok = await tokenRequest({
     grant_type: 'client_credentials',
-    client_id: emulator.clientId,
-    client_secret: emulator.clientSecret,
-    scope: `${emulator.baseUrl}/.default`,
+    client_id: crm.emulator.clientId,
+    client_secret: crm.emulator.clientSecret,
+    scope: `${crm.emulator.baseUrl}/.default`,
   });
   assert.equal(ok.status, 200);
   const body = (await ok.json()) as Record<string, unknown>;
@@ -39,60 +27,60 @@ test('token endpoint: client credentials as Entra ID answers them', async () => 
   assert.equal(typeof body.access_token, 'string');
   const wrong = await tokenRequest({
     grant_type: 'client_credentials',
-    client_id: emulator.clientId,
+    client_id: crm.emulator.clientId,
     client_secret: 'wrong',
-    scope: `${emulator.baseUrl}/.default`,
+    scope: `${crm.emulator.baseUrl}/.default`,
   });
   assert.equal(wrong.status, 401);
   const err = (await wrong.json()) as { error: string; error_description: string };
   assert.equal(err.error, 'invalid_client');
   assert.match(err.error_description, /^AADSTS7000215: Invalid client secret provided\./);
-  const discovery = await fetch(`${emulator.authority}/v2.0/.well-known/openid-configuration`);
+  const discovery = await fetch(`${crm.emulator.authority}/v2.0/.well-known/openid-configuration`);
   assert.equal(
     ((await discovery.json()) as { token_endpoint: string }).token_endpoint,
-    emulator.tokenUrl,
+    crm.emulator.tokenUrl,
   );
 });
 
 test('every API call needs a valid, unexpired token', async () => {
-  assert.equal((await fetch(`${emulator.apiUrl}accounts`)).status, 401);
-  const forged = await fetch(`${emulator.apiUrl}accounts`, {
-    headers: { authorization: `Bearer ${api.token.slice(0, -2)}xx` },
+  assert.equal((await fetch(`${crm.emulator.apiUrl}accounts`)).status, 401);
+  const forged = await fetch(`${crm.emulator.apiUrl}accounts`, {
+    headers: { authorization: `Bearer ${crm.api.token.slice(0, -2)}xx` },
   });
   assert.equal(forged.status, 401);
-  const token = await crmToken(emulator, emulator.clientId, emulator.clientSecret);
+  const token = await crmToken(crm.emulator, crm.emulator.clientId, crm.emulator.clientSecret);
   assert.equal(
-    (await fetch(`${emulator.apiUrl}WhoAmI`, { headers: { authorization: `Bearer ${token}` } }))
+    (await fetch(`${crm.emulator.apiUrl}WhoAmI`, { headers: { authorization: `Bearer ${token}` } }))
       .status,
     200,
   );
   await new Promise((r) => setTimeout(r, 2100));
   assert.equal(
-    (await fetch(`${emulator.apiUrl}WhoAmI`, { headers: { authorization: `Bearer ${token}` } }))
+    (await fetch(`${crm.emulator.apiUrl}WhoAmI`, { headers: { authorization: `Bearer ${token}` } }))
       .status,
     401,
   );
 });
 
 test('fault injection answers 429/503 with Retry-After and does nothing', async () => {
-  const fresh = await apiClient(emulator);
-  emulator.setFaults({ rate: 1, statuses: [429], retryAfterSeconds: 3 });
-  const before = emulator.stats();
+  const fresh = await apiClient(crm.emulator);
+  crm.emulator.setFaults({ rate: 1, statuses: [429], retryAfterSeconds: 3 });
+  const before = crm.emulator.stats();
   const r = await fresh.post('accounts', { name: 'Faulted' });
   assert.equal(r.status, 429);
   assert.equal(r.headers.get('retry-after'), '3');
   assert.equal(r.json.error.code, '0x80072322');
-  emulator.setFaults({ rate: 1, statuses: [503] });
+  crm.emulator.setFaults({ rate: 1, statuses: [503] });
   assert.equal((await fresh.post('accounts', { name: 'Faulted' })).status, 503);
-  emulator.setFaults(undefined);
-  assert.equal(emulator.stats().faults, before.faults + 2);
+  crm.emulator.setFaults(undefined);
+  assert.equal(crm.emulator.stats().faults, before.faults + 2);
   const count = await fresh.get(`accounts/$count?$filter=name eq 'Faulted'`);
   assert.equal(count.text, '0');
 });
 
 test('faults inside an accepted $batch answer single parts and run nothing', async () => {
-  const fresh = await apiClient(emulator);
-  emulator.setFaults({ rate: 0, batchOperationRate: 1, statuses: [429], retryAfterSeconds: 2 });
+  const fresh = await apiClient(crm.emulator);
+  crm.emulator.setFaults({ rate: 0, batchOperationRate: 1, statuses: [429], retryAfterSeconds: 2 });
   const b = 'batch_f';
   const op = (name: string) => [
     `--${b}`,
@@ -109,7 +97,7 @@ test('faults inside an accepted $batch answer single parts and run nothing', asy
     'content-type': `multipart/mixed; boundary=${b}`,
     prefer: 'odata.continue-on-error',
   });
-  emulator.setFaults(undefined);
+  crm.emulator.setFaults(undefined);
   assert.equal(r.status, 200, r.text);
   assert.equal([...r.text.matchAll(/HTTP\/1\.1 429/g)].length, 2);
   assert.match(r.text, /Retry-After: 2/);
@@ -118,7 +106,7 @@ test('faults inside an accepted $batch answer single parts and run nothing', asy
 });
 
 test('service protection limits: requests per window', async () => {
-  const limited = await startTestCrmEmulator(db, {
+  const limited = await startTestCrmEmulator(crm.db, {
     limits: { requestsPerWindow: 3, windowSeconds: 60 },
   });
   try {

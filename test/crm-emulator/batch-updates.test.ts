@@ -1,31 +1,17 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, test } from 'node:test';
-import { startTestCrmEmulator } from '../helpers/crm-emulator.ts';
-import { createMigratedDb } from '../helpers/database.ts';
-import { type ApiClient, apiClient } from './api-client.ts';
+import { test } from 'node:test';
 import { batchBody, type Op } from './batch-body.ts';
+import { useCrmEmulator } from './emulator-fixture.ts';
 
 // Runs of PATCHes in a change set take the bulk path (src/crm-emulator/api/fast-updates.ts); these
 // tests hold it to the one-by-one path's answers.
 
-let db: Awaited<ReturnType<typeof createMigratedDb>>;
-let emulator: Awaited<ReturnType<typeof startTestCrmEmulator>>;
-let api: ApiClient;
-
-before(async () => {
-  db = await createMigratedDb('crm');
-  emulator = await startTestCrmEmulator(db);
-  api = await apiClient(emulator);
-});
-after(async () => {
-  await emulator.stop();
-  await db.drop();
-});
+const crm = useCrmEmulator();
 
 async function runBatch(items: (Op | Op[])[]) {
   const { body, contentType } = batchBody(items);
-  return api.call('POST', '$batch', body, { 'content-type': contentType });
+  return crm.api.call('POST', '$batch', body, { 'content-type': contentType });
 }
 
 const statuses = (text: string) =>
@@ -39,7 +25,7 @@ const errorOf = (text: string) => {
 async function newAccounts(n: number, prefix: string): Promise<string[]> {
   const ids: string[] = [];
   for (let i = 0; i < n; i++) {
-    const r = await api.post('accounts', { name: `${prefix} ${i}` });
+    const r = await crm.api.post('accounts', { name: `${prefix} ${i}` });
     assert.equal(r.status, 204, r.text);
     ids.push(/\(([0-9a-f-]{36})\)/.exec(r.headers.get('odata-entityid')!)![1]!);
   }
@@ -64,7 +50,7 @@ test('a change set of PATCHes updates each record with its own version and answe
   let deltaLink: string | undefined;
   let next: string | undefined = 'accounts?$select=name,telephone1';
   while (next && !deltaLink) {
-    const page = await api.get(next, { prefer: 'odata.track-changes' });
+    const page = await crm.api.get(next, { prefer: 'odata.track-changes' });
     deltaLink = page.json['@odata.deltaLink'];
     next = page.json['@odata.nextLink'];
   }
@@ -84,12 +70,12 @@ test('a change set of PATCHes updates each record with its own version and answe
   const tags = etags(r.text);
   assert.equal(new Set(tags).size, 3, 'each record draws its own version');
   for (const [i, id] of ids.entries()) {
-    const got = await api.get(`accounts(${id})?$select=telephone1,name`);
+    const got = await crm.api.get(`accounts(${id})?$select=telephone1,name`);
     assert.equal(got.json.telephone1, `555-${i}`);
     assert.equal(got.json.name, `Bulk Patch ${i}`, 'columns not in the PATCH are kept');
     assert.equal(got.headers.get('etag'), tags[i]);
   }
-  const delta = await api.get(deltaLink, { prefer: 'odata.track-changes' });
+  const delta = await crm.api.get(deltaLink, { prefer: 'odata.track-changes' });
   const changed = new Set(delta.json.value.map((v: { accountid: string }) => v.accountid));
   for (const id of ids) assert.ok(changed.has(id), `the delta shows the update of ${id}`);
 });
@@ -115,7 +101,7 @@ for (const [what, bad] of [
     assert.deepEqual(errorOf(r.text), expected);
     assert.match(r.text, /Content-ID: 2/);
     for (const id of ids) {
-      const got = await api.get(`accounts(${id})?$select=telephone1`);
+      const got = await crm.api.get(`accounts(${id})?$select=telephone1`);
       assert.equal(got.json.telephone1, null, 'nothing of the change set was written');
     }
   });
@@ -133,15 +119,15 @@ test('a PATCH to a missing id in a run still creates the record (upsert)', async
   ]);
   assert.equal(r.status, 200, r.text);
   assert.deepEqual(statuses(r.text), [204, 204, 204]);
-  const created = await api.get(`accounts(${fresh})?$select=name`);
+  const created = await crm.api.get(`accounts(${fresh})?$select=name`);
   assert.equal(created.status, 200);
   assert.equal(created.json.name, 'Bulk Upsert new');
-  assert.equal((await api.get(`accounts(${ids[1]})?$select=telephone1`)).json.telephone1, 'u2');
+  assert.equal((await crm.api.get(`accounts(${ids[1]})?$select=telephone1`)).json.telephone1, 'u2');
 });
 
 test('a stale If-Match in a run answers 412 like the one-by-one path, with nothing written', async () => {
   const ids = await newAccounts(3, 'Bulk Stale');
-  const current = (await api.get(`accounts(${ids[0]})?$select=name`)).headers.get('etag')!;
+  const current = (await crm.api.get(`accounts(${ids[0]})?$select=name`)).headers.get('etag')!;
   const stale = { 'If-Match': 'W/"1"' };
   const alone = await runBatch([[patch(ids[1]!, { telephone1: 'x' }, '9', stale)]]);
   assert.equal(errorOf(alone.text).status, 412, alone.text);
@@ -154,6 +140,6 @@ test('a stale If-Match in a run answers 412 like the one-by-one path, with nothi
   ]);
   assert.deepEqual(errorOf(r.text), errorOf(alone.text));
   for (const id of ids) {
-    assert.equal((await api.get(`accounts(${id})?$select=telephone1`)).json.telephone1, null);
+    assert.equal((await crm.api.get(`accounts(${id})?$select=telephone1`)).json.telephone1, null);
   }
 });

@@ -1,33 +1,19 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { startTestCrmEmulator } from '../helpers/crm-emulator.ts';
-import { createMigratedDb } from '../helpers/database.ts';
-import { type ApiClient, apiClient } from './api-client.ts';
+import { test } from 'node:test';
 import { batchBody, type Op } from './batch-body.ts';
+import { useCrmEmulator } from './emulator-fixture.ts';
 
-let db: Awaited<ReturnType<typeof createMigratedDb>>;
-let emulator: Awaited<ReturnType<typeof startTestCrmEmulator>>;
-let api: ApiClient;
-
-before(async () => {
-  db = await createMigratedDb('crm');
-  emulator = await startTestCrmEmulator(db);
-  api = await apiClient(emulator);
-});
-after(async () => {
-  await emulator.stop();
-  await db.drop();
-});
+const crm = useCrmEmulator();
 
 async function runBatch(items: (Op | Op[])[], headers: Record<string, string> = {}, eol = '\n') {
   const { body, contentType } = batchBody(items, eol);
-  return api.call('POST', '$batch', body, { 'content-type': contentType, ...headers });
+  return crm.api.call('POST', '$batch', body, { 'content-type': contentType, ...headers });
 }
 
 const statuses = (text: string) =>
   [...text.matchAll(/HTTP\/1\.1 (\d{3})/g)].map((m) => Number(m[1]));
 const count = async (filter: string) =>
-  Number((await api.get(`accounts/$count?$filter=${encodeURIComponent(filter)}`)).text);
+  Number((await crm.api.get(`accounts/$count?$filter=${encodeURIComponent(filter)}`)).text);
 
 test('a change set is atomic, echoes Content-IDs and resolves $n references', async () => {
   const r = await runBatch(
@@ -35,7 +21,7 @@ test('a change set is atomic, echoes Content-IDs and resolves $n references', as
       [
         {
           method: 'POST',
-          url: `${emulator.apiUrl}contacts`,
+          url: `${crm.emulator.apiUrl}contacts`,
           body: { lastname: 'Batch Contact' },
           contentId: '1',
         },
@@ -85,7 +71,7 @@ test('creates in one change set may bind to each other by Content-ID', async () 
     ],
   ]);
   assert.equal(r.status, 200, r.text);
-  const rows = await api.get(
+  const rows = await crm.api.get(
     `accounts?$select=name&$filter=${encodeURIComponent("parentaccountid/name eq 'Child Co'")}`,
   );
   assert.deepEqual(
@@ -133,7 +119,7 @@ test('outside change sets: stop at the first error, or go on with odata.continue
 test('a large change set of creates is written at once', async () => {
   const ops: Op[] = Array.from({ length: 300 }, (_, i) => ({
     method: 'POST',
-    url: `${emulator.apiUrl}accounts`,
+    url: `${crm.emulator.apiUrl}accounts`,
     body: { name: `Bulk ${i}`, accountnumber: `B${i}` },
     contentId: String(i + 1),
   }));
@@ -157,18 +143,18 @@ test('a large change set of creates is written at once', async () => {
 
 test('price list items of a change set take their own product and price list, or fail together', async () => {
   const uom = (
-    await api.get("uoms?$filter=name eq 'Primary Unit'&$select=uomid,_uomscheduleid_value")
+    await crm.api.get("uoms?$filter=name eq 'Primary Unit'&$select=uomid,_uomscheduleid_value")
   ).json.value[0];
-  const nok = await api.create('transactioncurrencies', {
+  const nok = await crm.api.create('transactioncurrencies', {
     currencyname: 'Norwegian krone',
     isocurrencycode: 'NOK',
     currencysymbol: 'kr',
     exchangerate: 11.5,
   });
   const lists = [
-    (await api.get('pricelevels?$select=name,_transactioncurrencyid_value')).json.value[0],
+    (await crm.api.get('pricelevels?$select=name,_transactioncurrencyid_value')).json.value[0],
     {
-      pricelevelid: await api.create('pricelevels', {
+      pricelevelid: await crm.api.create('pricelevels', {
         name: 'Oslo',
         'transactioncurrencyid@odata.bind': `/transactioncurrencies(${nok})`,
       }),
@@ -178,7 +164,7 @@ test('price list items of a change set take their own product and price list, or
   const products = [];
   for (const name of ['Saddle', 'Pedal', 'Chain'])
     products.push(
-      await api.create('products', {
+      await crm.api.create('products', {
         name,
         productnumber: name.toUpperCase(),
         'defaultuomscheduleid@odata.bind': `/uomschedules(${uom._uomscheduleid_value})`,
@@ -204,7 +190,7 @@ test('price list items of a change set take their own product and price list, or
   );
   const select =
     '$select=productidname,amount,_productid_value,_uomscheduleid_value,_transactioncurrencyid_value';
-  const read = await api.get(
+  const read = await crm.api.get(
     `productpricelevels?${select}&$filter=_uomid_value eq ${uom.uomid} and amount lt 100`,
   );
   const names = ['Saddle', 'Pedal', 'Chain'];
@@ -233,7 +219,7 @@ test('price list items of a change set take their own product and price list, or
   ]);
   assert.equal(failed.status, 400);
   assert.deepEqual(statuses(failed.text), [404]);
-  const none = await api.get('productpricelevels?$select=amount&$filter=amount gt 500');
+  const none = await crm.api.get('productpricelevels?$select=amount&$filter=amount gt 500');
   assert.equal(none.json.value.length, 0);
 });
 
@@ -248,9 +234,11 @@ test('deep inserts in a change set: each record with its own related rows, or no
     },
   });
   const contactsOf = async (name: string) => {
-    const id = (await api.get(`accounts?$select=name&$filter=name eq '${name}'`)).json.value[0]
+    const id = (await crm.api.get(`accounts?$select=name&$filter=name eq '${name}'`)).json.value[0]
       .accountid;
-    const r = await api.get(`contacts?$select=lastname&$filter=_parentcustomerid_value eq ${id}`);
+    const r = await crm.api.get(
+      `contacts?$select=lastname&$filter=_parentcustomerid_value eq ${id}`,
+    );
     return r.json.value.map((c: { lastname: string }) => c.lastname).sort();
   };
   // Flat deep inserts (written in bulk), then one that nests a new primary contact (one by one).
@@ -282,7 +270,7 @@ test('deep inserts in a change set: each record with its own related rows, or no
   assert.equal(bad.status, 400);
   assert.deepEqual(statuses(bad.text), [400]);
   assert.equal(await count("startswith(name,'Deep ') and name ge 'Deep F'"), 0);
-  const orphans = await api.get(
+  const orphans = await crm.api.get(
     "contacts?$select=lastname&$filter=lastname eq 'F1' or lastname eq 'G1'",
   );
   assert.equal(orphans.json.value.length, 0);
@@ -293,12 +281,19 @@ test('broken multipart and too many requests are rejected with nothing written',
   const { body, contentType } = batchBody([
     [{ method: 'POST', url: 'accounts', body: { name: 'Broken' } }],
   ]);
-  const truncated = await api.call('POST', '$batch', body.slice(0, body.lastIndexOf('--batch')), {
-    'content-type': contentType,
-  });
+  const truncated = await crm.api.call(
+    'POST',
+    '$batch',
+    body.slice(0, body.lastIndexOf('--batch')),
+    {
+      'content-type': contentType,
+    },
+  );
   assert.equal(truncated.status, 400, truncated.text);
   assert.ok(truncated.json.error.message);
-  const noBoundary = await api.call('POST', '$batch', body, { 'content-type': 'multipart/mixed' });
+  const noBoundary = await crm.api.call('POST', '$batch', body, {
+    'content-type': 'multipart/mixed',
+  });
   assert.equal(noBoundary.status, 400);
   const getInChangeSet = await runBatch([[{ method: 'GET', url: 'accounts' }]]);
   assert.equal(getInChangeSet.status, 400);

@@ -1,34 +1,20 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { startTestCrmEmulator } from '../helpers/crm-emulator.ts';
-import { createMigratedDb } from '../helpers/database.ts';
-import { type ApiClient, apiClient } from './api-client.ts';
+import { test } from 'node:test';
+import { useCrmEmulator } from './emulator-fixture.ts';
 
-let db: Awaited<ReturnType<typeof createMigratedDb>>;
-let emulator: Awaited<ReturnType<typeof startTestCrmEmulator>>;
-let api: ApiClient;
-
-before(async () => {
-  db = await createMigratedDb('crm');
-  emulator = await startTestCrmEmulator(db);
-  api = await apiClient(emulator);
-});
-after(async () => {
-  await emulator.stop();
-  await db.drop();
-});
+const crm = useCrmEmulator();
 
 const TRACK = { prefer: 'odata.track-changes,odata.maxpagesize=3' };
 
 test('track changes: initial read pages to a delta link; the delta has changes and $deletedEntity rows', async () => {
   const ids: string[] = [];
   for (let i = 0; i < 7; i++)
-    ids.push(await api.create('products', { name: `P${i}`, productnumber: `N${i}` }));
+    ids.push(await crm.api.create('products', { name: `P${i}`, productnumber: `N${i}` }));
   let url = 'products?$select=name,productnumber';
   const initial: string[] = [];
   let deltaLink: string | undefined;
   for (let page = 0; page < 10 && !deltaLink; page++) {
-    const r = await api.get(url, TRACK);
+    const r = await crm.api.get(url, TRACK);
     assert.equal(r.status, 200, r.text);
     assert.match(r.headers.get('preference-applied') ?? '', /odata\.track-changes/);
     initial.push(...r.json.value.map((v: { productid: string }) => v.productid));
@@ -37,16 +23,16 @@ test('track changes: initial read pages to a delta link; the delta has changes a
     if (!deltaLink) {
       assert.ok(url, 'a page either links to the next one or carries the delta link');
       // A write while paging does not disturb the pages (it will be in the delta instead).
-      if (page === 0) await api.patch(`products(${ids[6]})`, { name: 'P6 changed early' });
+      if (page === 0) await crm.api.patch(`products(${ids[6]})`, { name: 'P6 changed early' });
     }
   }
   assert.ok(deltaLink);
   assert.match(deltaLink!, /\$deltatoken=/);
   assert.equal(new Set(initial).size, initial.length);
-  await api.patch(`products(${ids[0]})`, { name: 'P0 changed' });
-  await api.del(`products(${ids[1]})`);
-  const added = await api.create('products', { name: 'P new', productnumber: 'NN' });
-  const delta = await api.get(deltaLink!, { prefer: 'odata.track-changes' });
+  await crm.api.patch(`products(${ids[0]})`, { name: 'P0 changed' });
+  await crm.api.del(`products(${ids[1]})`);
+  const added = await crm.api.create('products', { name: 'P new', productnumber: 'NN' });
+  const delta = await crm.api.get(deltaLink!, { prefer: 'odata.track-changes' });
   assert.equal(delta.status, 200, delta.text);
   assert.match(delta.json['@odata.context'], /#products\(name,productnumber\)\/\$delta$/);
   const changed = delta.json.value.filter((v: { id?: string }) => !v.id);
@@ -59,29 +45,29 @@ test('track changes: initial read pages to a delta link; the delta has changes a
   assert.ok(changed.some((v: { productid: string }) => v.productid === added));
   assert.deepEqual(deleted, [
     {
-      '@odata.context': `${emulator.apiUrl}$metadata#products/$deletedEntity`,
+      '@odata.context': `${crm.emulator.apiUrl}$metadata#products/$deletedEntity`,
       id: ids[1],
       reason: 'deleted',
     },
   ]);
-  const next = await api.get(delta.json['@odata.deltaLink'], { prefer: 'odata.track-changes' });
+  const next = await crm.api.get(delta.json['@odata.deltaLink'], { prefer: 'odata.track-changes' });
   assert.deepEqual(next.json.value, [], 'nothing changed since');
 });
 
 test('track changes rejects $filter, $orderby and $top', async () => {
   for (const q of ["$filter=name eq 'x'", '$orderby=name', '$top=1']) {
-    const r = await api.get(`products?$select=name&${q}`, { prefer: 'odata.track-changes' });
+    const r = await crm.api.get(`products?$select=name&${q}`, { prefer: 'odata.track-changes' });
     assert.equal(r.status, 400, q);
   }
 });
 
 test('$filter on modifiedon finds what changed since an instant', async () => {
-  const id = await api.create('accounts', { name: 'Before' });
-  const read = await api.get(`accounts(${id})?$select=modifiedon`);
+  const id = await crm.api.create('accounts', { name: 'Before' });
+  const read = await crm.api.get(`accounts(${id})?$select=modifiedon`);
   const since = new Date(Date.parse(read.json.modifiedon) + 1000).toISOString();
   await new Promise((r) => setTimeout(r, 1100));
-  await api.patch(`accounts(${id})`, { name: 'After' });
-  const r = await api.get(`accounts?$select=name&$filter=modifiedon ge ${since}`);
+  await crm.api.patch(`accounts(${id})`, { name: 'After' });
+  const r = await crm.api.get(`accounts?$select=name&$filter=modifiedon ge ${since}`);
   assert.deepEqual(
     r.json.value.map((v: { name: string }) => v.name),
     ['After'],
@@ -89,15 +75,15 @@ test('$filter on modifiedon finds what changed since an instant', async () => {
 });
 
 test('a large delta is paged too; deletions come on its last page', async () => {
-  const first = await api.get('teams?$select=name', { prefer: 'odata.track-changes' });
+  const first = await crm.api.get('teams?$select=name', { prefer: 'odata.track-changes' });
   const ids: string[] = [];
-  for (let i = 0; i < 5; i++) ids.push(await api.create('teams', { name: `Team ${i}` }));
-  await api.del(`teams(${ids[0]})`);
+  for (let i = 0; i < 5; i++) ids.push(await crm.api.create('teams', { name: `Team ${i}` }));
+  await crm.api.del(`teams(${ids[0]})`);
   let url: string = first.json['@odata.deltaLink'];
   const rows: Record<string, unknown>[] = [];
   let pages = 0;
   for (;;) {
-    const r = await api.get(url, TRACK);
+    const r = await crm.api.get(url, TRACK);
     assert.equal(r.status, 200, r.text);
     rows.push(...r.json.value);
     pages++;

@@ -1,25 +1,17 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { DynamicsWebApi } from 'dynamics-web-api';
-import { crmToken, startTestCrmEmulator } from '../helpers/crm-emulator.ts';
-import { createMigratedDb } from '../helpers/database.ts';
+import { crmToken } from '../helpers/crm-emulator.ts';
+import { useCrmEmulator } from './emulator-fixture.ts';
 
-let db: Awaited<ReturnType<typeof createMigratedDb>>;
-let emulator: Awaited<ReturnType<typeof startTestCrmEmulator>>;
 let client: DynamicsWebApi;
 
-before(async () => {
-  db = await createMigratedDb('crm');
-  emulator = await startTestCrmEmulator(db);
+const crm = useCrmEmulator({}, () => {
   client = new DynamicsWebApi({
-    serverUrl: emulator.baseUrl,
+    serverUrl: crm.emulator.baseUrl,
     dataApi: { version: '9.2' },
-    onTokenRefresh: () => crmToken(emulator, emulator.clientId, emulator.clientSecret),
+    onTokenRefresh: () => crmToken(crm.emulator, crm.emulator.clientId, crm.emulator.clientSecret),
   });
-});
-after(async () => {
-  await emulator.stop();
-  await db.drop();
 });
 
 test('the dynamics-web-api client creates, reads, updates and deletes', async () => {

@@ -1,25 +1,11 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { startTestCrmEmulator } from '../helpers/crm-emulator.ts';
-import { createMigratedDb } from '../helpers/database.ts';
-import { type ApiClient, apiClient } from './api-client.ts';
+import { test } from 'node:test';
+import { useCrmEmulator } from './emulator-fixture.ts';
 
-let db: Awaited<ReturnType<typeof createMigratedDb>>;
-let emulator: Awaited<ReturnType<typeof startTestCrmEmulator>>;
-let api: ApiClient;
-
-before(async () => {
-  db = await createMigratedDb('crm');
-  emulator = await startTestCrmEmulator(db);
-  api = await apiClient(emulator);
-});
-after(async () => {
-  await emulator.stop();
-  await db.drop();
-});
+const crm = useCrmEmulator();
 
 test('service document and $metadata describe the tables, lookups and actions', async () => {
-  const service = await api.get('');
+  const service = await crm.api.get('');
   assert.equal(service.status, 200);
   const sets = service.json.value.map((v: { name: string }) => v.name);
   for (const s of [
@@ -32,7 +18,7 @@ test('service document and $metadata describe the tables, lookups and actions', 
   ]) {
     assert.ok(sets.includes(s), s);
   }
-  const meta = await api.get('$metadata?annotations=true', { accept: 'application/xml' });
+  const meta = await crm.api.get('$metadata?annotations=true', { accept: 'application/xml' });
   assert.equal(meta.status, 200);
   assert.match(meta.headers.get('content-type') ?? '', /application\/xml/);
   const xml = meta.text;
@@ -56,7 +42,7 @@ test('service document and $metadata describe the tables, lookups and actions', 
 
 test('CreateMultiple, UpdateMultiple and UpsertMultiple run in one transaction', async () => {
   const type = { '@odata.type': 'Microsoft.Dynamics.CRM.account' };
-  const created = await api.post('accounts/Microsoft.Dynamics.CRM.CreateMultiple', {
+  const created = await crm.api.post('accounts/Microsoft.Dynamics.CRM.CreateMultiple', {
     Targets: [
       { ...type, name: 'Multi 1' },
       { ...type, name: 'Multi 2' },
@@ -65,7 +51,7 @@ test('CreateMultiple, UpdateMultiple and UpsertMultiple run in one transaction',
   assert.equal(created.status, 200, created.text);
   assert.equal(created.json.Ids.length, 2);
   const [a, b] = created.json.Ids;
-  const updated = await api.post('accounts/Microsoft.Dynamics.CRM.UpdateMultiple', {
+  const updated = await crm.api.post('accounts/Microsoft.Dynamics.CRM.UpdateMultiple', {
     Targets: [
       { ...type, accountid: a, telephone1: '1' },
       { ...type, accountid: b, telephone1: '2' },
@@ -73,7 +59,7 @@ test('CreateMultiple, UpdateMultiple and UpsertMultiple run in one transaction',
   });
   assert.equal(updated.status, 204, updated.text);
   const fresh = '7a6d1c2e-0000-4000-8000-000000000077';
-  const upserted = await api.post('accounts/Microsoft.Dynamics.CRM.UpsertMultiple', {
+  const upserted = await crm.api.post('accounts/Microsoft.Dynamics.CRM.UpsertMultiple', {
     Targets: [
       { ...type, accountid: a, name: 'Multi 1b' },
       { ...type, accountid: fresh, name: 'Multi 3' },
@@ -84,18 +70,18 @@ test('CreateMultiple, UpdateMultiple and UpsertMultiple run in one transaction',
     upserted.json.Results.map((r: { RecordCreated: boolean }) => r.RecordCreated),
     [false, true],
   );
-  const missingType = await api.post('accounts/Microsoft.Dynamics.CRM.CreateMultiple', {
+  const missingType = await crm.api.post('accounts/Microsoft.Dynamics.CRM.CreateMultiple', {
     Targets: [{ name: 'Multi no type' }],
   });
   assert.equal(missingType.status, 400);
-  const failing = await api.post('accounts/Microsoft.Dynamics.CRM.CreateMultiple', {
+  const failing = await crm.api.post('accounts/Microsoft.Dynamics.CRM.CreateMultiple', {
     Targets: [
       { ...type, name: 'Multi rollback' },
       { ...type, name: 'Multi rollback', nosuch: 1 },
     ],
   });
   assert.equal(failing.status, 400);
-  const names = await api.get(
+  const names = await crm.api.get(
     "accounts?$select=name,telephone1&$filter=startswith(name,'Multi')&$orderby=name",
   );
   assert.deepEqual(
@@ -112,7 +98,7 @@ test('CreateMultiple, UpdateMultiple and UpsertMultiple run in one transaction',
 });
 
 test('bad writes answer Dataverse errors and write nothing', async () => {
-  const count = async () => Number((await api.get('accounts/$count')).text);
+  const count = async () => Number((await crm.api.get('accounts/$count')).text);
   const before = await count();
   const cases: [unknown, number, string][] = [
     [{ name: 'x', nosuchcolumn: 1 }, 400, '0x80048d19'],
@@ -128,17 +114,17 @@ test('bad writes answer Dataverse errors and write nothing', async () => {
     [{ name: 'x', accountid: 'not-a-guid' }, 400, '0x80040203'],
   ];
   for (const [body, status, code] of cases) {
-    const r = await api.post('accounts', body);
+    const r = await crm.api.post('accounts', body);
     assert.equal(r.status, status, JSON.stringify(body));
     assert.equal(r.json.error.code, code, JSON.stringify(body));
   }
-  const broken = await api.post('accounts', '{"name": ');
+  const broken = await crm.api.post('accounts', '{"name": ');
   assert.equal(broken.status, 400);
   assert.equal(await count(), before);
-  const badKey = await api.patch('accounts(123)', { name: 'x' });
+  const badKey = await crm.api.patch('accounts(123)', { name: 'x' });
   assert.equal(badKey.status, 400);
   assert.equal(
-    (await api.patch('nosuchsets(00000000-0000-0000-0000-000000000001)', {})).status,
+    (await crm.api.patch('nosuchsets(00000000-0000-0000-0000-000000000001)', {})).status,
     404,
   );
 });

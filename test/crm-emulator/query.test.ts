@@ -1,19 +1,10 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { startTestCrmEmulator } from '../helpers/crm-emulator.ts';
-import { createMigratedDb } from '../helpers/database.ts';
-import { type ApiClient, apiClient } from './api-client.ts';
+import { test } from 'node:test';
+import { useCrmEmulator } from './emulator-fixture.ts';
 
-let db: Awaited<ReturnType<typeof createMigratedDb>>;
-let emulator: Awaited<ReturnType<typeof startTestCrmEmulator>>;
-let api: ApiClient;
-
-before(async () => {
-  db = await createMigratedDb('crm');
-  emulator = await startTestCrmEmulator(db);
-  api = await apiClient(emulator);
+const crm = useCrmEmulator({}, async () => {
   for (let i = 1; i <= 12; i++) {
-    await api.create('contacts', {
+    await crm.api.create('contacts', {
       firstname: i % 2 ? 'Odd' : 'Even',
       lastname: `Person ${String(i).padStart(2, '0')}`,
       jobtitle: i <= 3 ? 'Buyer' : null,
@@ -21,16 +12,12 @@ before(async () => {
     });
   }
 });
-after(async () => {
-  await emulator.stop();
-  await db.drop();
-});
 
 const names = (r: { json: { value: { lastname: string }[] } }) =>
   r.json.value.map((x) => x.lastname);
 
 test('$select, $filter, $orderby and $top', async () => {
-  const r = await api.get(
+  const r = await crm.api.get(
     `contacts?$select=lastname,firstname&$filter=firstname eq 'odd' and contains(lastname,'person')&$orderby=lastname desc&$top=3`,
   );
   assert.equal(r.status, 200, r.text);
@@ -48,7 +35,7 @@ test('$select, $filter, $orderby and $top', async () => {
 test('filter operators: or/not, startswith/endswith, null, In, Between, dates', async () => {
   const q = async (filter: string) =>
     names(
-      await api.get(
+      await crm.api.get(
         `contacts?$select=lastname&$orderby=lastname&$filter=${encodeURIComponent(filter)}`,
       ),
     );
@@ -80,14 +67,14 @@ test('filter operators: or/not, startswith/endswith, null, In, Between, dates', 
 });
 
 test('$filter through a single-valued navigation property', async () => {
-  const contact = (await api.get("contacts?$select=contactid&$filter=lastname eq 'Person 05'")).json
-    .value[0].contactid;
-  await api.create('accounts', {
+  const contact = (await crm.api.get("contacts?$select=contactid&$filter=lastname eq 'Person 05'"))
+    .json.value[0].contactid;
+  await crm.api.create('accounts', {
     name: 'Nav A',
     'primarycontactid@odata.bind': `/contacts(${contact})`,
   });
-  await api.create('accounts', { name: 'Nav B' });
-  const r = await api.get(
+  await crm.api.create('accounts', { name: 'Nav B' });
+  const r = await crm.api.get(
     `accounts?$select=name&$filter=${encodeURIComponent("primarycontactid/lastname eq 'person 05' and startswith(name,'Nav')")}`,
   );
   assert.equal(r.status, 200, r.text);
@@ -95,14 +82,14 @@ test('$filter through a single-valued navigation property', async () => {
     r.json.value.map((v: { name: string }) => v.name),
     ['Nav A'],
   );
-  const c = await api.get(
+  const c = await crm.api.get(
     `accounts?$select=name&$filter=${encodeURIComponent("contains(primarycontactid/emailaddress1,'p5@')")}`,
   );
   assert.deepEqual(
     c.json.value.map((v: { name: string }) => v.name),
     ['Nav A'],
   );
-  assert.equal((await api.get('accounts?$filter=ownerid/fullname eq 1')).status, 400);
+  assert.equal((await crm.api.get('accounts?$filter=ownerid/fullname eq 1')).status, 400);
 });
 
 test('paging with odata.maxpagesize and @odata.nextLink; $count', async () => {
@@ -110,7 +97,7 @@ test('paging with odata.maxpagesize and @odata.nextLink; $count', async () => {
   let url = 'contacts?$select=lastname&$orderby=lastname&$count=true';
   let pages = 0;
   for (;;) {
-    const r = await api.get(url, { prefer: 'odata.maxpagesize=5' });
+    const r = await crm.api.get(url, { prefer: 'odata.maxpagesize=5' });
     assert.equal(r.status, 200, r.text);
     assert.equal(r.headers.get('preference-applied'), 'odata.maxpagesize=5');
     if (pages === 0) assert.equal(r.json['@odata.count'], 12);
@@ -123,17 +110,17 @@ test('paging with odata.maxpagesize and @odata.nextLink; $count', async () => {
   assert.equal(pages, 3);
   assert.equal(seen.length, 12);
   assert.deepEqual(seen, [...seen].sort());
-  const total = await api.get('contacts?$select=lastname&$count=true&$top=1', {
+  const total = await crm.api.get('contacts?$select=lastname&$count=true&$top=1', {
     prefer: 'odata.include-annotations="Microsoft.Dynamics.CRM.*"',
   });
   assert.equal(total.json['@Microsoft.Dynamics.CRM.totalrecordcount'], 12);
   assert.equal(total.json['@Microsoft.Dynamics.CRM.totalrecordcountlimitexceeded'], false);
-  const count = await api.get('contacts/$count');
+  const count = await crm.api.get('contacts/$count');
   assert.equal(count.text, '12');
 });
 
 test('option-set formatted values', async () => {
-  const r = await api.get('contacts?$select=statecode,statuscode&$top=1', {
+  const r = await crm.api.get('contacts?$select=statecode,statuscode&$top=1', {
     prefer: 'odata.include-annotations="OData.Community.Display.V1.FormattedValue"',
   });
   const row = r.json.value[0];
@@ -156,12 +143,12 @@ test('bad queries answer 400 with the Dataverse error body', async () => {
     'accounts?$expand=nosuchnav',
     'quotes?$expand=quote_details($filter=nosuch eq 1)',
   ]) {
-    const r = await api.get(path);
+    const r = await crm.api.get(path);
     assert.equal(r.status, 400, `${path}: ${r.text}`);
     assert.match(r.json.error.code, /^0x[0-9a-f]{8}$/);
     assert.ok(r.json.error.message);
   }
-  const unknown = await api.get('nosuchthings');
+  const unknown = await crm.api.get('nosuchthings');
   assert.equal(unknown.status, 404);
   assert.equal(unknown.json.error.message, "Resource not found for the segment 'nosuchthings'.");
 });

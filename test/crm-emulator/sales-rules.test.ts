@@ -1,63 +1,51 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { startTestCrmEmulator } from '../helpers/crm-emulator.ts';
-import { createMigratedDb } from '../helpers/database.ts';
-import { type ApiClient, apiClient } from './api-client.ts';
+import { test } from 'node:test';
+import { useCrmEmulator } from './emulator-fixture.ts';
 
-let db: Awaited<ReturnType<typeof createMigratedDb>>;
-let emulator: Awaited<ReturnType<typeof startTestCrmEmulator>>;
-let api: ApiClient;
 let accountId: string;
 let productId: string;
 let priceListId: string;
 
-before(async () => {
-  db = await createMigratedDb('crm');
-  emulator = await startTestCrmEmulator(db);
-  api = await apiClient(emulator);
-  accountId = await api.create('accounts', { name: 'Sales Customer' });
+const crm = useCrmEmulator({}, async () => {
+  accountId = await crm.api.create('accounts', { name: 'Sales Customer' });
   const uom = (
-    await api.get("uoms?$filter=name eq 'Primary Unit'&$select=uomid,_uomscheduleid_value")
+    await crm.api.get("uoms?$filter=name eq 'Primary Unit'&$select=uomid,_uomscheduleid_value")
   ).json.value[0];
-  priceListId = (await api.get('pricelevels?$select=name')).json.value[0].pricelevelid;
-  productId = await api.create('products', {
+  priceListId = (await crm.api.get('pricelevels?$select=name')).json.value[0].pricelevelid;
+  productId = await crm.api.create('products', {
     name: 'Bicycle',
     productnumber: '1000',
     price: 999,
     'defaultuomscheduleid@odata.bind': `/uomschedules(${uom._uomscheduleid_value})`,
     'defaultuomid@odata.bind': `/uoms(${uom.uomid})`,
   });
-  await api.create('productpricelevels', {
+  await crm.api.create('productpricelevels', {
     'pricelevelid@odata.bind': `/pricelevels(${priceListId})`,
     'productid@odata.bind': `/products(${productId})`,
     'uomid@odata.bind': `/uoms(${uom.uomid})`,
     amount: 400,
   });
 });
-after(async () => {
-  await emulator.stop();
-  await db.drop();
-});
 
 const TOTALS =
   'totallineitemamount,totaldiscountamount,totalamountlessfreight,totaltax,totalamount';
 
 async function newQuote(): Promise<string> {
-  const quoteId = await api.create('quotes', {
+  const quoteId = await crm.api.create('quotes', {
     name: 'Bikes',
     'customerid_account@odata.bind': `/accounts(${accountId})`,
     'pricelevelid@odata.bind': `/pricelevels(${priceListId})`,
     discountpercentage: 10,
     freightamount: 25,
   });
-  const catalogue = await api.post('quotedetails', {
+  const catalogue = await crm.api.post('quotedetails', {
     'quoteid@odata.bind': `/quotes(${quoteId})`,
     'productid@odata.bind': `/products(${productId})`,
     quantity: 2,
     tax: 16,
   });
   assert.equal(catalogue.status, 204, catalogue.text);
-  const writeIn = await api.post('quotedetails', {
+  const writeIn = await crm.api.post('quotedetails', {
     'quoteid@odata.bind': `/quotes(${quoteId})`,
     isproductoverridden: true,
     productdescription: 'Assembly service',
@@ -71,7 +59,7 @@ async function newQuote(): Promise<string> {
 
 test('quote totals are recomputed from the lines (catalogue price from the price list, write-in lines)', async () => {
   const quoteId = await newQuote();
-  const q = await api.get(`quotes(${quoteId})?$select=quotenumber,revisionnumber,${TOTALS}`);
+  const q = await crm.api.get(`quotes(${quoteId})?$select=quotenumber,revisionnumber,${TOTALS}`);
   assert.match(q.json.quotenumber, /^QUO-\d{5}-[A-Z0-9]{6}$/);
   assert.equal(q.json.revisionnumber, 0);
   // Lines: 2 × 400 = 800 (+16 tax); write-in 50 − 10 = 40. Detail amount 840; 10 % header discount 84.
@@ -80,7 +68,7 @@ test('quote totals are recomputed from the lines (catalogue price from the price
   assert.equal(q.json.totalamountlessfreight, 756);
   assert.equal(q.json.totaltax, 16);
   assert.equal(q.json.totalamount, 797);
-  const lines = await api.get(
+  const lines = await crm.api.get(
     `quotedetails?$filter=_quoteid_value eq ${quoteId}&$select=productidname,baseamount,extendedamount,sequencenumber&$orderby=sequencenumber`,
   );
   assert.deepEqual(
@@ -95,7 +83,7 @@ test('quote totals are recomputed from the lines (catalogue price from the price
       ['Assembly service', 50, 40, 2],
     ],
   );
-  const expanded = await api.get(
+  const expanded = await crm.api.get(
     `quotes(${quoteId})?$select=name&$expand=quote_details($select=productidname,quantity;$filter=quantity gt 1;$orderby=sequencenumber)`,
   );
   assert.equal(expanded.status, 200, expanded.text);
@@ -103,11 +91,11 @@ test('quote totals are recomputed from the lines (catalogue price from the price
     expanded.json.quote_details.map((l: Record<string, unknown>) => [l.productidname, l.quantity]),
     [['Bicycle', 2]],
   );
-  const all = await api.get(
+  const all = await crm.api.get(
     `quotes?$select=name&$filter=quoteid eq ${quoteId}&$expand=quote_details($select=sequencenumber;$top=1)`,
   );
   assert.equal(all.json.value[0].quote_details.length, 1);
-  const badWriteIn = await api.post('quotedetails', {
+  const badWriteIn = await crm.api.post('quotedetails', {
     'quoteid@odata.bind': `/quotes(${quoteId})`,
     isproductoverridden: true,
     quantity: 1,
@@ -118,27 +106,27 @@ test('quote totals are recomputed from the lines (catalogue price from the price
 test('quote lifecycle: activate, read-only when active, revise, win, convert to an order', async () => {
   const quoteId = await newQuote();
   assert.equal(
-    (await api.patch(`quotes(${quoteId})`, { statecode: 1, statuscode: 2 })).status,
+    (await crm.api.patch(`quotes(${quoteId})`, { statecode: 1, statuscode: 2 })).status,
     204,
   );
-  const locked = await api.patch(`quotes(${quoteId})`, { name: 'Changed' });
+  const locked = await crm.api.patch(`quotes(${quoteId})`, { name: 'Changed' });
   assert.equal(locked.status, 400);
-  const lockedLine = await api.post('quotedetails', {
+  const lockedLine = await crm.api.post('quotedetails', {
     'quoteid@odata.bind': `/quotes(${quoteId})`,
     isproductoverridden: true,
     productdescription: 'x',
     quantity: 1,
   });
   assert.equal(lockedLine.status, 400);
-  const jump = await api.patch(`quotes(${quoteId})`, { statecode: 2, statuscode: 4 });
+  const jump = await crm.api.patch(`quotes(${quoteId})`, { statecode: 2, statuscode: 4 });
   assert.equal(jump.status, 400, 'winning goes through WinQuote');
 
-  const revised = await api.post('ReviseQuote', {
+  const revised = await crm.api.post('ReviseQuote', {
     QuoteId: quoteId,
     ColumnSet: { AllColumns: true },
   });
   assert.equal(revised.status, 200, revised.text);
-  const old = await api.get(`quotes(${quoteId})?$select=quotenumber,statecode,statuscode`);
+  const old = await crm.api.get(`quotes(${quoteId})?$select=quotenumber,statecode,statuscode`);
   assert.deepEqual([old.json.statecode, old.json.statuscode], [3, 7]);
   assert.equal(revised.json.quotenumber, old.json.quotenumber);
   assert.equal(revised.json.revisionnumber, 1);
@@ -146,7 +134,7 @@ test('quote lifecycle: activate, read-only when active, revise, win, convert to 
   assert.equal(revised.json.totalamount, 797, 'lines came along');
   const newId = revised.json.quoteid;
 
-  const early = await api.post('WinQuote', {
+  const early = await crm.api.post('WinQuote', {
     QuoteClose: {
       '@odata.type': 'Microsoft.Dynamics.CRM.quoteclose',
       'quoteid@odata.bind': `/quotes(${newId})`,
@@ -155,8 +143,11 @@ test('quote lifecycle: activate, read-only when active, revise, win, convert to 
     Status: -1,
   });
   assert.equal(early.status, 400, 'a draft quote cannot be won');
-  assert.equal((await api.patch(`quotes(${newId})`, { statecode: 1, statuscode: 2 })).status, 204);
-  const won = await api.post('WinQuote', {
+  assert.equal(
+    (await crm.api.patch(`quotes(${newId})`, { statecode: 1, statuscode: 2 })).status,
+    204,
+  );
+  const won = await crm.api.post('WinQuote', {
     QuoteClose: {
       '@odata.type': 'Microsoft.Dynamics.CRM.quoteclose',
       'quoteid@odata.bind': `/quotes(${newId})`,
@@ -165,7 +156,7 @@ test('quote lifecycle: activate, read-only when active, revise, win, convert to 
     Status: -1,
   });
   assert.equal(won.status, 204, won.text);
-  const order = await api.post('ConvertQuoteToSalesOrder', {
+  const order = await crm.api.post('ConvertQuoteToSalesOrder', {
     QuoteId: newId,
     ColumnSet: { AllColumns: true },
   });
@@ -179,11 +170,11 @@ test('quote lifecycle: activate, read-only when active, revise, win, convert to 
 });
 
 test('sales order: submitted orders are read-only except back-office columns; fulfil; invoice; pay', async () => {
-  const orderId = await api.create('salesorders', {
+  const orderId = await crm.api.create('salesorders', {
     name: 'Direct order',
     'customerid_account@odata.bind': `/accounts(${accountId})`,
   });
-  await api.post('salesorderdetails', {
+  await crm.api.post('salesorderdetails', {
     'salesorderid@odata.bind': `/salesorders(${orderId})`,
     'productid@odata.bind': `/products(${productId})`,
     ispriceoverridden: true,
@@ -191,19 +182,19 @@ test('sales order: submitted orders are read-only except back-office columns; fu
     quantity: 3,
   });
   assert.equal(
-    (await api.get(`salesorders(${orderId})?$select=totalamount`)).json.totalamount,
+    (await crm.api.get(`salesorders(${orderId})?$select=totalamount`)).json.totalamount,
     1050,
   );
   assert.equal(
-    (await api.patch(`salesorders(${orderId})`, { statecode: 1, statuscode: 3 })).status,
+    (await crm.api.patch(`salesorders(${orderId})`, { statecode: 1, statuscode: 3 })).status,
     204,
   );
-  assert.equal((await api.patch(`salesorders(${orderId})`, { name: 'no' })).status, 400);
+  assert.equal((await crm.api.patch(`salesorders(${orderId})`, { name: 'no' })).status, 400);
   assert.equal(
-    (await api.patch(`salesorders(${orderId})`, { lastbackofficesubmit: '2026-11-25' })).status,
+    (await crm.api.patch(`salesorders(${orderId})`, { lastbackofficesubmit: '2026-11-25' })).status,
     204,
   );
-  const fulfil = await api.post('FulfillSalesOrder', {
+  const fulfil = await crm.api.post('FulfillSalesOrder', {
     OrderClose: {
       '@odata.type': 'Microsoft.Dynamics.CRM.orderclose',
       'salesorderid@odata.bind': `/salesorders(${orderId})`,
@@ -211,131 +202,134 @@ test('sales order: submitted orders are read-only except back-office columns; fu
     Status: 100001,
   });
   assert.equal(fulfil.status, 204, fulfil.text);
-  const invoice = await api.post('ConvertSalesOrderToInvoice', {
+  const invoice = await crm.api.post('ConvertSalesOrderToInvoice', {
     SalesOrderId: orderId,
     ColumnSet: { AllColumns: true },
   });
   assert.equal(invoice.status, 200, invoice.text);
   assert.match(invoice.json.invoicenumber, /^INV-/);
   assert.equal(invoice.json.totalamount, 1050);
-  const order = await api.get(`salesorders(${orderId})?$select=statecode,statuscode`, {
+  const order = await crm.api.get(`salesorders(${orderId})?$select=statecode,statuscode`, {
     prefer: 'odata.include-annotations="*"',
   });
   assert.equal(order.json.statecode, 4);
   assert.equal(order.json['statuscode@OData.Community.Display.V1.FormattedValue'], 'Invoiced');
   const invoiceId = invoice.json.invoiceid;
   assert.equal(
-    (await api.patch(`invoices(${invoiceId})`, { statecode: 2, statuscode: 100001 })).status,
+    (await crm.api.patch(`invoices(${invoiceId})`, { statecode: 2, statuscode: 100001 })).status,
     204,
   );
   assert.equal(
-    (await api.patch(`invoices(${invoiceId})`, { name: 'no' })).status,
+    (await crm.api.patch(`invoices(${invoiceId})`, { name: 'no' })).status,
     400,
     'paid invoices are read-only',
   );
   assert.equal(
-    (await api.patch(`invoices(${invoiceId})`, { statecode: 0, statuscode: 1 })).status,
+    (await crm.api.patch(`invoices(${invoiceId})`, { statecode: 0, statuscode: 1 })).status,
     204,
     'reactivated',
   );
-  const cancelOrder = await api.create('salesorders', {
+  const cancelOrder = await crm.api.create('salesorders', {
     name: 'C',
     'customerid_account@odata.bind': `/accounts(${accountId})`,
   });
-  const cancel = await api.post('CancelSalesOrder', {
+  const cancel = await crm.api.post('CancelSalesOrder', {
     OrderClose: { 'salesorderid@odata.bind': `/salesorders(${cancelOrder})` },
     Status: -1,
   });
   assert.equal(cancel.status, 204);
-  assert.equal((await api.get(`salesorders(${cancelOrder})?$select=statecode`)).json.statecode, 2);
+  assert.equal(
+    (await crm.api.get(`salesorders(${cancelOrder})?$select=statecode`)).json.statecode,
+    2,
+  );
 });
 
 test('posts regarding a record (create only) and account statistics linked from the account', async () => {
-  const post = await api.post('posts', {
+  const post = await crm.api.post('posts', {
     text: 'Order 1001 was shipped',
     source: 1,
     type: 7,
     'regardingobjectid_account@odata.bind': `/accounts(${accountId})`,
   });
   assert.equal(post.status, 204, post.text);
-  const posts = await api.get(
+  const posts = await crm.api.get(
     `posts?$filter=_regardingobjectid_value eq ${accountId}&$select=text`,
   );
   assert.equal(posts.json.value.length, 1);
   const postId = posts.json.value[0].postid;
   assert.equal(
-    (await api.patch(`posts(${postId})`, { text: 'edited' }, { 'if-match': '*' })).status,
+    (await crm.api.patch(`posts(${postId})`, { text: 'edited' }, { 'if-match': '*' })).status,
     405,
   );
-  const statsId = await api.create('nav_accountstatisticses', {
+  const statsId = await crm.api.create('nav_accountstatisticses', {
     nav_name: '10000',
     nav_balancelcy: 1234.5,
   });
   assert.equal(
     (
-      await api.patch(`accounts(${accountId})`, {
+      await crm.api.patch(`accounts(${accountId})`, {
         'nav_accountstatisticsid@odata.bind': `/nav_accountstatisticses(${statsId})`,
       })
     ).status,
     204,
   );
-  const a = await api.get(
+  const a = await crm.api.get(
     `accounts(${accountId})?$select=name&$expand=nav_accountstatisticsid($select=nav_balancelcy)`,
   );
   assert.equal(a.json.nav_accountstatisticsid.nav_balancelcy, 1234.5);
 });
 
 test('opportunities are won and lost through their actions; CalculatePrice recomputes totals', async () => {
-  const opp = await api.create('opportunities', {
+  const opp = await crm.api.create('opportunities', {
     name: 'Big deal',
     estimatedvalue: 5000,
     'customerid_account@odata.bind': `/accounts(${accountId})`,
   });
-  const won = await api.post('WinOpportunity', {
+  const won = await crm.api.post('WinOpportunity', {
     OpportunityClose: { 'opportunityid@odata.bind': `/opportunities(${opp})`, subject: 'Won' },
     Status: 3,
   });
   assert.equal(won.status, 204, won.text);
-  const read = await api.get(`opportunities(${opp})?$select=statecode,statuscode,actualvalue`);
+  const read = await crm.api.get(`opportunities(${opp})?$select=statecode,statuscode,actualvalue`);
   assert.deepEqual(
     [read.json.statecode, read.json.statuscode, read.json.actualvalue],
     [1, 3, 5000],
   );
-  const again = await api.post('LoseOpportunity', {
+  const again = await crm.api.post('LoseOpportunity', {
     OpportunityClose: { 'opportunityid@odata.bind': `/opportunities(${opp})` },
     Status: -1,
   });
   assert.equal(again.status, 400, 'a won opportunity cannot be lost');
   const quoteId = await newQuote();
-  const calc = await api.post('CalculatePrice', {
+  const calc = await crm.api.post('CalculatePrice', {
     Target: { '@odata.type': 'Microsoft.Dynamics.CRM.quote', quoteid: quoteId },
   });
   assert.equal(calc.status, 204, calc.text);
-  assert.equal((await api.get(`quotes(${quoteId})?$select=totalamount`)).json.totalamount, 797);
+  assert.equal((await crm.api.get(`quotes(${quoteId})?$select=totalamount`)).json.totalamount, 797);
 });
 
 test("a product's default price list is not valid for create: ignored on create, set by a PATCH", async () => {
-  const id = await api.create('products', {
+  const id = await crm.api.create('products', {
     name: 'Tandem',
     productnumber: '1001',
     'pricelevelid@odata.bind': `/pricelevels(${priceListId})`,
   });
-  const created = await api.get(`products(${id})?$select=_pricelevelid_value`);
+  const created = await crm.api.get(`products(${id})?$select=_pricelevelid_value`);
   assert.equal(created.json._pricelevelid_value, null, 'ignored on create, without an error');
-  const attribute = await api.get(
+  const attribute = await crm.api.get(
     "EntityDefinitions(LogicalName='product')/Attributes(LogicalName='pricelevelid')?$select=IsValidForCreate,IsValidForUpdate",
   );
   assert.equal(attribute.json.IsValidForCreate, false);
   assert.equal(attribute.json.IsValidForUpdate, true);
 
-  const missing = await api.patch(`products(${id})`, {
+  const missing = await crm.api.patch(`products(${id})`, {
     'pricelevelid@odata.bind': '/pricelevels(00000000-0000-0000-0000-00000000beef)',
   });
   assert.equal(missing.status, 404, 'a PATCH checks the price list exists');
-  const set = await api.patch(`products(${id})`, {
+  const set = await crm.api.patch(`products(${id})`, {
     'pricelevelid@odata.bind': `/pricelevels(${priceListId})`,
   });
   assert.equal(set.status, 204, set.text);
-  const updated = await api.get(`products(${id})?$select=_pricelevelid_value`);
+  const updated = await crm.api.get(`products(${id})?$select=_pricelevelid_value`);
   assert.equal(updated.json._pricelevelid_value, priceListId);
 });
