@@ -283,6 +283,14 @@ test('POST /preview validates, pages the details and writes nothing; `kobling sy
     assert.equal(page.status, 200, html);
     assert.match(html, /Preview only: nothing was written/);
     assert.match(html, /address1_city: Bergen → Tromsø/);
+    // The record as users know it, its ids only in the title.
+    assert.match(
+      html,
+      new RegExp(
+        `<span class="record" title="ERP id ${b!.erp} ⇄ CRM id ${b!.crm}">Customer P2 Customer 2</span>`,
+      ),
+    );
+    assert.doesNotMatch(html, /\(ERP [0-9a-f-]+ ⇄ CRM [0-9a-f-]+\)/, 'no ids beside the name');
     const missing = await fetch(`${server.baseUrl}/integration/mappings/NOPE/preview`, {
       headers: { cookie },
     });

@@ -4,10 +4,12 @@ import { previewRun } from '../../integration/preview-service.ts';
 import { openEngine } from '../../integration/sync-runtime.ts';
 import { AppError } from '../../shared/errors.ts';
 import { getMapping } from '../../sync/mappings/mapping-repo.ts';
+import type { TableMapping } from '../../sync/model.ts';
 import { PREVIEW_ACTIONS, type PreviewDetail, pageOf } from '../../sync/preview/preview-model.ts';
 import { WarningBanner } from '../components/banner.tsx';
 import { Card, display } from '../components/card.tsx';
 import { type Column, DataList } from '../components/list.tsx';
+import { RecordLabel } from '../components/record-label.tsx';
 import { parseInput } from '../form.ts';
 import { Layout } from '../layout.tsx';
 import { sendHtml, viewOf } from '../view.ts';
@@ -26,7 +28,26 @@ const PASS_LABEL = {
 
 const shown = (v: unknown) => (v === null || v === undefined || v === '' ? '—' : display(v));
 
-const COLUMNS: Column<PreviewDetail>[] = [
+/**
+ * The pass's source record by its number and name (docs/sync-engine.md, "Records by name"); the ids
+ * of both coupled records stay in its title.
+ */
+function SourceRecord(props: { mapping: TableMapping; detail: PreviewDetail }) {
+  const { mapping: m, detail: d } = props;
+  const toCrm = d.direction === 'ToIntegrationTable';
+  return (
+    <RecordLabel
+      side={toCrm ? 'erp' : 'crm'}
+      table={toCrm ? m.erpTable : m.crmEntity}
+      id={(toCrm ? d.erpId : d.crmId) ?? 'new'}
+      // No name fields is not "deleted": the label then falls back to the id.
+      name={d.name ?? undefined}
+      title={`ERP id ${d.erpId ?? 'new'} ⇄ CRM id ${d.crmId ?? 'new'}`}
+    />
+  );
+}
+
+const columnsFor = (m: TableMapping): Column<PreviewDetail>[] => [
   { header: 'Direction', value: (d) => PASS_LABEL[d.direction] },
   {
     header: 'Action',
@@ -35,9 +56,7 @@ const COLUMNS: Column<PreviewDetail>[] = [
   },
   {
     header: 'Record',
-    html: (d) => (
-      <span safe>{`${d.name ?? ''} (ERP ${d.erpId ?? 'new'} ⇄ CRM ${d.crmId ?? 'new'})`}</span>
-    ),
+    html: (d) => <SourceRecord mapping={m} detail={d} />,
   },
   {
     header: 'What changes',
@@ -128,7 +147,7 @@ export function registerSyncPreviewPage(web: FastifyInstance, { ctx, auth }: Web
             url={`${base}/preview`}
             caption={`What a run of ${m.name} would do`}
             query={{ full: full ? 'true' : undefined }}
-            columns={COLUMNS}
+            columns={columnsFor(m)}
             refresh={false}
             page={{ rows: items, total: listed.length, page: q.page, pageSize: PAGE_SIZE }}
             empty="A run now would write nothing: every record is unchanged."
