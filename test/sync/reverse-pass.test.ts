@@ -193,3 +193,22 @@ test('an ordinary run reads only the couplings marked due, and a failing due rec
   assert.equal((await erpRow(erpId)).phone_number, '+47 5000');
   await settled(m, 'retry');
 });
+
+test('a due record whose source left the mapping filter loses the mark instead of being read every run', async () => {
+  const m = await withPolicy('None');
+  const { erpId, crmId } = pairs.get('None')!;
+  await fx.db.query('UPDATE erp.customers SET credit_limit = 6000 WHERE id = $1', [erpId]);
+  // The salesperson changes the phone and deactivates the account: the CRM → ERP pass's filter
+  // (active accounts) leaves it out.
+  await salespersonEdits(crmId, { telephone1: '+47 6000', statecode: 1, statuscode: 2 });
+  const run = await runMapping(fx.ctx, m);
+  assert.equal(run[0]!.counters.modified, 1, JSON.stringify(run));
+  assert.equal(run[1]!.counters.modified, 0, 'an inactive account is not synchronized');
+  await settled(m, 'out of scope');
+  // Active again: a change like any other, and its comparison carries the phone.
+  await salespersonEdits(crmId, { statecode: 0, statuscode: 1 });
+  const back = await runMapping(fx.ctx, m);
+  assert.equal(back[1]!.counters.modified, 1, JSON.stringify(back));
+  assert.equal((await erpRow(erpId)).phone_number, '+47 6000');
+  await settled(m, 'back in scope');
+});

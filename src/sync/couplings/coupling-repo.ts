@@ -231,6 +231,20 @@ export async function markSyncedMany(
   );
 }
 
+/** Clears the reverse-pass mark of couplings due in `pass` (their source is not there to compare). */
+export async function clearReverseDue(
+  db: Queryable,
+  pass: PassDirection,
+  ids: readonly string[],
+): Promise<void> {
+  if (ids.length === 0) return;
+  await db.query(
+    `UPDATE integration.couplings SET reverse_due = NULL, updated_at = now()
+     WHERE id = ANY($1::uuid[]) AND reverse_due = $2`,
+    [ids, pass],
+  );
+}
+
 const otherPass = (pass: PassDirection): PassDirection =>
   pass === 'ToIntegrationTable' ? 'FromIntegrationTable' : 'ToIntegrationTable';
 

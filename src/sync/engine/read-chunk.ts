@@ -1,5 +1,9 @@
 import { readAskStates } from '../conflicts/conflict-repo.ts';
-import { couplingsByCrmIds, couplingsByErpIds } from '../couplings/coupling-repo.ts';
+import {
+  clearReverseDue,
+  couplingsByCrmIds,
+  couplingsByErpIds,
+} from '../couplings/coupling-repo.ts';
 import { passFailed } from '../errors.ts';
 import type { Coupling, PassDirection, TableMapping } from '../model.ts';
 import type { CrmRecord, ErpRecord } from '../ports.ts';
@@ -67,4 +71,26 @@ export async function crmRowsOrStop(
       `Reading ${entity} from the CRM failed: ${rows.error.message}`,
     );
   return rows.value;
+}
+
+/**
+ * The retry set's couplings due in the pass (docs/sync-engine.md, "Reverse pass due") whose source
+ * the pass will not plan — gone, or outside the mapping's filter — lose the mark, so they are not
+ * read again every run. Nothing is lost: a record that comes back comes back as a change, and
+ * its comparison transfers every field. Failed couplings stay in the retry set as before.
+ */
+export async function clearUnplannedDue(
+  ctx: EngineContext,
+  m: TableMapping,
+  pass: PassDirection,
+  retry: readonly Coupling[],
+  found: ReadonlyMap<string, SideRecord>,
+): Promise<void> {
+  const planned = new Set(inScope(m, pass, [...found.values()]).map((r) => r.id));
+  const sourceOf = (c: Coupling) => (pass === 'ToIntegrationTable' ? c.erpId : c.crmId);
+  await clearReverseDue(
+    ctx.db,
+    pass,
+    retry.filter((c) => c.reverseDue === pass && !planned.has(sourceOf(c))).map((c) => c.id),
+  );
 }

@@ -26,7 +26,7 @@ import {
   planChunk,
   type RecordPlan,
 } from './plan-records.ts';
-import { type ChunkReader, crmRowsOrStop, readChunk } from './read-chunk.ts';
+import { type ChunkReader, clearUnplannedDue, crmRowsOrStop, readChunk } from './read-chunk.ts';
 import { failRecord, type PassJob } from './record-failure.ts';
 
 interface PlannedWrite {
@@ -79,10 +79,12 @@ export const runToCrmPass: PassRunner = async (ctx, m, jobId, opts) => {
     const cap = await ctx.erp.currentSeq();
     const retry = await retrySet(ctx.db, m.name, 'ToIntegrationTable');
     for (let i = 0; i < retry.length; i += size) {
+      const chunk = retry.slice(i, i + size);
       const found = await ctx.erp.get(
         m.erpTable,
-        retry.slice(i, i + size).map((c) => c.erpId),
+        chunk.map((c) => c.erpId),
       );
+      await clearUnplannedDue(ctx, m, job.pass, chunk, found);
       await process([...found.values()]);
     }
     // Pages of the ERP change feed up to the cap read above; the watermark follows the feed's own

@@ -15,7 +15,7 @@ import {
   planRecord,
   type RecordPlan,
 } from './plan-records.ts';
-import { type ChunkReader, crmRowsOrStop, readChunk } from './read-chunk.ts';
+import { type ChunkReader, clearUnplannedDue, crmRowsOrStop, readChunk } from './read-chunk.ts';
 import type { PassJob } from './record-failure.ts';
 import { flushChunk, prepareChunk, writeChunk } from './to-erp-writes.ts';
 
@@ -86,6 +86,7 @@ export const runToErpPass: PassRunner = async (ctx, m, jobId, opts) => {
       retry.map((c) => c.crmId),
     );
     for (const id of found.keys()) retried.add(id);
+    await clearUnplannedDue(ctx, m, job.pass, retry, found);
     await process([...found.values()]);
   }
   // The changes come slim, page by page: echoes are dropped unread, the real changes are read in
