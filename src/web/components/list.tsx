@@ -172,7 +172,8 @@ export function StaticList<Row>(props: {
   caption?: string;
   columns: readonly Column<Row>[];
   rows: readonly Row[];
-  empty: string;
+  /** What an empty list says (DataList's default when left out). */
+  empty?: string;
 }) {
   return (
     <DataList

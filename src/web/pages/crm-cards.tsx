@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { DataverseClient } from '../../dataverse/index.ts';
 import { SuccessBanner } from '../components/banner.tsx';
 import { Card, Fields } from '../components/card.tsx';
-import { DataList } from '../components/list.tsx';
+import { StaticList } from '../components/list.tsx';
 import { parseInput } from '../form.ts';
 import { Layout } from '../layout.tsx';
 import { sendHtml, type View, viewOf } from '../view.ts';
@@ -120,12 +120,9 @@ async function AccountCard(props: { client: DataverseClient; id: string; view: V
         )}
       </Card>
       <Card title="Orders">
-        <DataList
+        <StaticList
           id="account-orders"
-          refresh={false}
-          url="#"
           caption="Orders of the account"
-          query={{}}
           columns={[
             {
               header: 'Order ID',
@@ -139,12 +136,7 @@ async function AccountCard(props: { client: DataverseClient; id: string; view: V
             { header: 'Status', value: (r) => label(r, 'statecode') },
             { header: 'Total', value: (r) => r['totalamount'], numeric: true },
           ]}
-          page={{
-            rows: orders,
-            total: orders.length,
-            page: 1,
-            pageSize: Math.max(1, orders.length),
-          }}
+          rows={orders}
           empty="No orders."
         />
       </Card>

@@ -1,6 +1,6 @@
 import type { DataverseClient } from '../../dataverse/index.ts';
 import { Card, Fields } from '../components/card.tsx';
-import { type Column, DataList } from '../components/list.tsx';
+import { type Column, StaticList } from '../components/list.tsx';
 import type { View } from '../view.ts';
 import { crmMust, FORMATTED, label } from './crm-client.ts';
 import { CrmDocumentActions, crmRows } from './crm-view.tsx';
@@ -33,19 +33,11 @@ const LINE_COLUMNS: Column<Row>[] = [
 
 function Lines(props: { rows: Row[] }) {
   return (
-    <DataList
+    <StaticList
       id="crm-lines"
-      refresh={false}
-      url="#"
       caption="Lines"
-      query={{}}
       columns={LINE_COLUMNS}
-      page={{
-        rows: props.rows,
-        total: props.rows.length,
-        page: 1,
-        pageSize: Math.max(1, props.rows.length),
-      }}
+      rows={props.rows}
       empty="No lines."
     />
   );

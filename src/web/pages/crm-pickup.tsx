@@ -16,7 +16,7 @@ import { ErrorBanner, SuccessBanner, WarningBanner } from '../components/banner.
 import { type Column, DataList } from '../components/list.tsx';
 import { many, parseInput } from '../form.ts';
 import { Layout } from '../layout.tsx';
-import { sendHtml, viewOf } from '../view.ts';
+import { sendHtml, type View, viewOf } from '../view.ts';
 import { canWrite } from '../web-auth.ts';
 import type { WebDeps } from '../web-deps.ts';
 
@@ -124,6 +124,71 @@ function PickupResult(props: {
   );
 }
 
+/**
+ * A pickup list: the CRM documents on one page, filter links above, and for those who may write a
+ * selection with the one action that brings them into the ERP.
+ */
+function PickupPage<Row extends { crmId: string }>(props: {
+  view: View;
+  title: string;
+  url: string;
+  /** The two filters: the open documents and all of them. */
+  filters: readonly [open: string, all: string];
+  state: 'open' | 'all';
+  caption: string;
+  columns: readonly Column<Row>[];
+  rows: readonly Row[];
+  empty: string;
+  action: { label: string; post: string; button: string };
+}) {
+  const id = props.url.slice(props.url.lastIndexOf('/') + 1);
+  const writable = canWrite(props.view.user);
+  return (
+    <Layout view={props.view} title={props.title}>
+      <p>
+        <a href={props.url} safe>
+          {props.filters[0]}
+        </a>
+        {' · '}
+        <a href={`${props.url}?state=all`} safe>
+          {props.filters[1]}
+        </a>
+      </p>
+      <DataList
+        id={id}
+        url={props.url}
+        caption={props.caption}
+        query={{ state: props.state === 'all' ? 'all' : undefined }}
+        columns={props.columns}
+        page={{
+          rows: props.rows,
+          total: props.rows.length,
+          page: 1,
+          pageSize: Math.max(1, props.rows.length),
+        }}
+        select={writable ? (r) => r.crmId : undefined}
+        empty={props.empty}
+        actions={
+          writable ? (
+            <ActionBar label={props.action.label}>
+              <button
+                type="button"
+                class="primary"
+                hx-post={props.action.post}
+                hx-include={`#${id}-selection`}
+                hx-target="#flash"
+                safe
+              >
+                {props.action.button}
+              </button>
+            </ActionBar>
+          ) : undefined
+        }
+      />
+    </Layout>
+  );
+}
+
 /** Submitted CRM orders (*Create in ERP*) and CRM quotes (*Process in ERP*). */
 export function registerCrmPickupPages(web: FastifyInstance, { ctx, auth }: WebDeps): void {
   web.get('/sales/crm-orders', async (request, reply) => {
@@ -132,46 +197,24 @@ export function registerCrmPickupPages(web: FastifyInstance, { ctx, auth }: WebD
     const orders = unwrap(
       await listCrmSalesOrders(ctx, { state: q.state === 'all' ? 'all' : 'submitted' }),
     );
-    const writable = canWrite(view.user);
     return sendHtml(
       reply,
-      <Layout view={view} title="Sales orders – Dynamics 365 Sales">
-        <p>
-          <a href="/sales/crm-orders">Submitted</a>
-          {' · '}
-          <a href="/sales/crm-orders?state=all">All but canceled</a>
-        </p>
-        <DataList
-          id="crm-orders"
-          url="/sales/crm-orders"
-          caption="Sales orders in Dynamics 365 Sales"
-          query={{ state: q.state === 'all' ? 'all' : undefined }}
-          columns={ORDER_COLUMNS}
-          page={{
-            rows: orders,
-            total: orders.length,
-            page: 1,
-            pageSize: Math.max(1, orders.length),
-          }}
-          select={writable ? (o) => o.crmId : undefined}
-          empty="No submitted sales orders in Dynamics 365 Sales."
-          actions={
-            writable ? (
-              <ActionBar label="Actions on the selected orders">
-                <button
-                  type="button"
-                  class="primary"
-                  hx-post="/sales/crm-orders/createInErp"
-                  hx-include="#crm-orders-selection"
-                  hx-target="#flash"
-                >
-                  Create in ERP
-                </button>
-              </ActionBar>
-            ) : undefined
-          }
-        />
-      </Layout>,
+      <PickupPage
+        view={view}
+        title="Sales orders – Dynamics 365 Sales"
+        url="/sales/crm-orders"
+        filters={['Submitted', 'All but canceled']}
+        state={q.state}
+        caption="Sales orders in Dynamics 365 Sales"
+        columns={ORDER_COLUMNS}
+        rows={orders}
+        empty="No submitted sales orders in Dynamics 365 Sales."
+        action={{
+          label: 'Actions on the selected orders',
+          post: '/sales/crm-orders/createInErp',
+          button: 'Create in ERP',
+        }}
+      />,
     );
   });
   web.post('/sales/crm-orders/createInErp', async (request, reply) => {
@@ -196,46 +239,24 @@ export function registerCrmPickupPages(web: FastifyInstance, { ctx, auth }: WebD
     const view = viewOf(request, auth);
     const q = parseInput(stateQuery, request.query);
     const quotes = unwrap(await listCrmQuotes(ctx, { state: q.state }));
-    const writable = canWrite(view.user);
     return sendHtml(
       reply,
-      <Layout view={view} title="Sales quotes – Dynamics 365 Sales">
-        <p>
-          <a href="/sales/crm-quotes">Active and won</a>
-          {' · '}
-          <a href="/sales/crm-quotes?state=all">All</a>
-        </p>
-        <DataList
-          id="crm-quotes"
-          url="/sales/crm-quotes"
-          caption="Quotes in Dynamics 365 Sales"
-          query={{ state: q.state === 'all' ? 'all' : undefined }}
-          columns={QUOTE_COLUMNS}
-          page={{
-            rows: quotes,
-            total: quotes.length,
-            page: 1,
-            pageSize: Math.max(1, quotes.length),
-          }}
-          select={writable ? (x) => x.crmId : undefined}
-          empty="No active or won quotes in Dynamics 365 Sales."
-          actions={
-            writable ? (
-              <ActionBar label="Actions on the selected quotes">
-                <button
-                  type="button"
-                  class="primary"
-                  hx-post="/sales/crm-quotes/processInErp"
-                  hx-include="#crm-quotes-selection"
-                  hx-target="#flash"
-                >
-                  Process in ERP
-                </button>
-              </ActionBar>
-            ) : undefined
-          }
-        />
-      </Layout>,
+      <PickupPage
+        view={view}
+        title="Sales quotes – Dynamics 365 Sales"
+        url="/sales/crm-quotes"
+        filters={['Active and won', 'All']}
+        state={q.state}
+        caption="Quotes in Dynamics 365 Sales"
+        columns={QUOTE_COLUMNS}
+        rows={quotes}
+        empty="No active or won quotes in Dynamics 365 Sales."
+        action={{
+          label: 'Actions on the selected quotes',
+          post: '/sales/crm-quotes/processInErp',
+          button: 'Process in ERP',
+        }}
+      />,
     );
   });
   web.post('/sales/crm-quotes/processInErp', async (request, reply) => {

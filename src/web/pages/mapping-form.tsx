@@ -7,7 +7,7 @@ import {
   type TableMapping,
   UPDATE_CONFLICT_POLICIES,
 } from '../../sync/model.ts';
-import { type Column, DataList } from '../components/list.tsx';
+import { type Column, StaticList } from '../components/list.tsx';
 import { checkbox, many } from '../form.ts';
 
 /** How a mapping's direction reads on the pages. */
@@ -112,20 +112,7 @@ export function FieldTable(props: { m: TableMapping; admin: boolean }) {
   ];
   return (
     <>
-      <DataList
-        id="fields"
-        url="#"
-        refresh={false}
-        caption="Field mappings"
-        query={{}}
-        columns={cols}
-        page={{
-          rows: props.m.fields,
-          total: props.m.fields.length,
-          page: 1,
-          pageSize: Math.max(1, props.m.fields.length),
-        }}
-      />
+      <StaticList id="fields" caption="Field mappings" columns={cols} rows={props.m.fields} />
       {props.admin ? (
         <form
           id="fields-form"

@@ -15,7 +15,7 @@ import {
 import { ActionBar } from '../components/action-bar.tsx';
 import { ErrorBanner, SuccessBanner, WarningBanner } from '../components/banner.tsx';
 import { Card, Fields } from '../components/card.tsx';
-import { type Column, DataList, Filters } from '../components/list.tsx';
+import { type Column, DataList, Filters, StaticList } from '../components/list.tsx';
 import { many, parseInput } from '../form.ts';
 import { Layout } from '../layout.tsx';
 import { sendHtml, viewOf } from '../view.ts';
@@ -174,19 +174,11 @@ export function registerSyncLogPages(web: FastifyInstance, { ctx, auth }: WebDep
           />
         </Card>
         <Card title="Errors">
-          <DataList
+          <StaticList
             id="errors"
-            url="#"
-            refresh={false}
             caption="Errors of the job"
-            query={{}}
             columns={ERROR_COLUMNS}
-            page={{
-              rows: errors,
-              total: errors.length,
-              page: 1,
-              pageSize: Math.max(1, errors.length),
-            }}
+            rows={errors}
             empty="No record failed in this job."
           />
         </Card>
