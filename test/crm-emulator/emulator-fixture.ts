@@ -1,35 +1,32 @@
-import { after, before } from 'node:test';
 import type { CrmEmulatorOptions } from '../../src/crm-emulator/server.ts';
 import { startTestCrmEmulator } from '../helpers/crm-emulator.ts';
 import { createMigratedDb } from '../helpers/database.ts';
-import { type ApiClient, apiClient } from './api-client.ts';
+import { useFixture } from '../helpers/use-fixture.ts';
+import { apiClient } from './api-client.ts';
 
-export interface EmulatorFixture {
-  db: Awaited<ReturnType<typeof createMigratedDb>>;
-  emulator: Awaited<ReturnType<typeof startTestCrmEmulator>>;
-  api: ApiClient;
+/** A migrated CRM database, the emulator over it and a token-holding Web API caller. */
+export async function startEmulatorFixture(options: Partial<CrmEmulatorOptions> = {}) {
+  const db = await createMigratedDb('crm');
+  const emulator = await startTestCrmEmulator(db, options);
+  const api = await apiClient(emulator);
+  return {
+    db,
+    emulator,
+    api,
+    async close() {
+      await emulator.stop();
+      await db.drop();
+    },
+  };
 }
+
+export type EmulatorFixture = Awaited<ReturnType<typeof startEmulatorFixture>>;
 
 /**
- * Registers the file's before/after hooks: a migrated CRM database, the emulator over it and a
- * token-holding Web API caller. The returned object is filled once `before` has run, so tests read
- * its fields inside test bodies only. `seed` runs in the same hook: a second top-level `before` of
- * the file would not wait for this one under Node 20.
+ * The file's before/after hooks for the emulator fixture (test/helpers/use-fixture.ts): its fields
+ * are there once `before` has run, then `seed` ran.
  */
-export function useCrmEmulator(
+export const useCrmEmulator = (
   options: Partial<CrmEmulatorOptions> = {},
   seed?: (fixture: EmulatorFixture) => Promise<void> | void,
-): EmulatorFixture {
-  const fixture = {} as EmulatorFixture;
-  before(async () => {
-    fixture.db = await createMigratedDb('crm');
-    fixture.emulator = await startTestCrmEmulator(fixture.db, options);
-    fixture.api = await apiClient(fixture.emulator);
-    await seed?.(fixture);
-  });
-  after(async () => {
-    await fixture.emulator.stop();
-    await fixture.db.drop();
-  });
-  return fixture;
-}
+): EmulatorFixture => useFixture(() => startEmulatorFixture(options), seed);

@@ -1,5 +1,10 @@
 import type { Db } from '../../src/db/db.ts';
 import { createEntity, ensureCompany } from '../../src/erp/public-api.ts';
+import type { Role } from '../../src/server/auth/users.ts';
+import type { Clock } from '../../src/shared/clock.ts';
+import { createMigratedDb } from '../helpers/database.ts';
+import { startTestServer } from '../helpers/server.ts';
+import { erpClient } from './api-client.ts';
 
 /** Creates a record through the service layer or fails the test with the error. */
 export async function make(db: Db, set: string, body: Record<string, unknown>) {
@@ -74,4 +79,37 @@ export async function basicCompany(db: Db) {
     paymentTermsCode: '30D',
   });
   return { companyId: company.value.id, item, resource, eur, usd };
+}
+
+/**
+ * The ERP API over HTTP: a migrated database with `basicCompany` (and what `beforeServer` adds), the
+ * test server on `clock`, and an API caller with a token of `role` (default order processor).
+ */
+export async function startErpApi(
+  options: {
+    database?: string;
+    role?: Role;
+    clock?: Clock;
+    beforeServer?: (db: Db) => Promise<void>;
+  } = {},
+) {
+  const db = await createMigratedDb(options.database ?? 'erp');
+  const ids = await basicCompany(db);
+  await options.beforeServer?.(db);
+  const server = await startTestServer(db, undefined, {}, options.clock);
+  const api = erpClient(
+    server,
+    await server.tokenFor(options.role ?? 'orderProcessor'),
+    ids.companyId,
+  );
+  return {
+    db,
+    ids,
+    server,
+    api,
+    async close() {
+      await server.close();
+      await db.drop();
+    },
+  };
 }

@@ -1,36 +1,21 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import {
   customerStatistics,
   postCustomerPayment,
   statisticsInCustomerCurrency,
 } from '../../src/erp/public-api.ts';
-import { createMigratedDb } from '../helpers/database.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { erpClient } from './api-client.ts';
-import { basicCompany, must } from './fixtures.ts';
+import { useFixture } from '../helpers/use-fixture.ts';
+import { must, startErpApi } from './fixtures.ts';
 
-let db: Awaited<ReturnType<typeof createMigratedDb>>;
-let server: TestServer;
-let api: ReturnType<typeof erpClient>;
+const fx = useFixture(() => startErpApi());
 
-before(async () => {
-  db = await createMigratedDb('erp');
-  const { companyId } = await basicCompany(db);
-  server = await startTestServer(db);
-  api = erpClient(server, await server.tokenFor('orderProcessor'), companyId);
-});
-after(async () => {
-  await server.close();
-  await db.drop();
-});
-
-const stats = async (number: string) => must(await customerStatistics(db, { number }));
+const stats = async (number: string) => must(await customerStatistics(fx.db, { number }));
 
 describe('sales invoices and credit memos over the API (BC v2.0 shapes)', () => {
   test('a draft invoice is listed with the posted ones, counts as outstanding, and posts keeping its id', async () => {
     const before = await stats('C-EUR');
-    const draft = await api.post('salesInvoices', {
+    const draft = await fx.api.post('salesInvoices', {
       customerNumber: 'C-EUR',
       invoiceDate: '2030-02-01',
       salesInvoiceLines: [{ lineType: 'Item', lineObjectNumber: 'I-1', quantity: 3 }],
@@ -40,12 +25,12 @@ describe('sales invoices and credit memos over the API (BC v2.0 shapes)', () => 
     assert.match(draft.body.number, /^SI\d{6}$/);
     const total = draft.body.totalAmountIncludingTax;
     assert.ok(total > 0);
-    const listed = await api.get(`salesInvoices?$filter=status eq 'Draft'`);
+    const listed = await fx.api.get(`salesInvoices?$filter=status eq 'Draft'`);
     assert.deepEqual(
       listed.body.value.map((x: { id: string }) => x.id),
       [draft.body.id],
     );
-    const lines = await api.get(`salesInvoices(${draft.body.id})/salesInvoiceLines`);
+    const lines = await fx.api.get(`salesInvoices(${draft.body.id})/salesInvoiceLines`);
     assert.equal(lines.body.value.length, 1);
     assert.equal(lines.body.value[0].quantity, 3);
 
@@ -57,18 +42,18 @@ describe('sales invoices and credit memos over the API (BC v2.0 shapes)', () => 
       'the total amount includes outstanding invoices',
     );
 
-    const patched = await api.patch(
+    const patched = await fx.api.patch(
       `salesInvoices(${draft.body.id})`,
       { externalDocumentNumber: 'PO-7' },
       draft.body['@odata.etag'],
     );
     assert.equal(patched.status, 200, JSON.stringify(patched.body));
 
-    const posted = await api.action(`salesInvoices(${draft.body.id})/Microsoft.NAV.post`);
+    const posted = await fx.api.action(`salesInvoices(${draft.body.id})/Microsoft.NAV.post`);
     assert.equal(posted.status, 200, JSON.stringify(posted.body));
     assert.equal(posted.body.id, draft.body.id);
     assert.match(posted.body.number, /^PSI/);
-    const read = await api.get(`salesInvoices(${draft.body.id})?$expand=salesInvoiceLines`);
+    const read = await fx.api.get(`salesInvoices(${draft.body.id})?$expand=salesInvoiceLines`);
     assert.equal(read.body.status, 'Open');
     assert.equal(read.body.externalDocumentNumber, 'PO-7');
     assert.equal(read.body.totalAmountIncludingTax, total);
@@ -78,35 +63,35 @@ describe('sales invoices and credit memos over the API (BC v2.0 shapes)', () => 
     assert.equal(posted2.outstandingInvoices, before.outstandingInvoices);
     assert.equal(Number(posted2.balance) - Number(before.balance), total);
 
-    const again = await api.action(`salesInvoices(${draft.body.id})/Microsoft.NAV.post`);
+    const again = await fx.api.action(`salesInvoices(${draft.body.id})/Microsoft.NAV.post`);
     assert.equal(again.status, 409, JSON.stringify(again.body));
-    const edit = await api.patch(`salesInvoices(${draft.body.id})`, { yourReference: 'x' }, '*');
+    const edit = await fx.api.patch(`salesInvoices(${draft.body.id})`, { yourReference: 'x' }, '*');
     assert.equal(edit.status, 409, JSON.stringify(edit.body));
     assert.equal(edit.body.error.innererror.code, 'document_posted');
   });
 
   test('a credit memo applied to a 40 % paid invoice closes it; unapply opens it again', async () => {
-    const inv = await api.post('salesInvoices', {
+    const inv = await fx.api.post('salesInvoices', {
       customerNumber: 'C-USD',
       salesInvoiceLines: [{ lineType: 'Resource', lineObjectNumber: 'R-1', quantity: 2 }],
     });
     assert.equal(inv.status, 201, JSON.stringify(inv.body));
-    const posted = await api.action(`salesInvoices(${inv.body.id})/Microsoft.NAV.post`);
+    const posted = await fx.api.action(`salesInvoices(${inv.body.id})/Microsoft.NAV.post`);
     assert.equal(posted.status, 200, JSON.stringify(posted.body));
     const total = inv.body.totalAmountIncludingTax;
     const paid = Math.round(total * 40) / 100;
     must(
-      await postCustomerPayment(db, {
+      await postCustomerPayment(fx.db, {
         customerNumber: 'C-USD',
         amount: paid,
         appliesToInvoiceNumber: posted.body.number,
       }),
     );
     const rest = Math.round((total - paid) * 100) / 100;
-    const [usdBefore] = must(await statisticsInCustomerCurrency(db, ['C-USD'], '2030-12-31'));
+    const [usdBefore] = must(await statisticsInCustomerCurrency(fx.db, ['C-USD'], '2030-12-31'));
     const salesBefore = Number(usdBefore!.totalSalesExcludingTax);
 
-    const memo = await api.post('salesCreditMemos', {
+    const memo = await fx.api.post('salesCreditMemos', {
       customerNumber: 'C-USD',
       invoiceId: inv.body.id,
       salesCreditMemoLines: [
@@ -118,59 +103,59 @@ describe('sales invoices and credit memos over the API (BC v2.0 shapes)', () => 
     assert.equal(memo.body.invoiceId, inv.body.id);
     assert.equal(memo.body.status, 'Draft');
     // Price the line so the credit memo equals what is left to pay, to the cent.
-    const line = (await api.get(`salesCreditMemos(${memo.body.id})/salesCreditMemoLines`)).body
+    const line = (await fx.api.get(`salesCreditMemos(${memo.body.id})/salesCreditMemoLines`)).body
       .value[0];
     const taxFactor = 1 + line.taxPercent / 100;
     const net = Math.round((rest / taxFactor) * 100) / 100;
-    const set = await api.patch(
+    const set = await fx.api.patch(
       `salesCreditMemoLines(${line.id})`,
       { unitPrice: net },
       line['@odata.etag'],
     );
     assert.equal(set.status, 200, JSON.stringify(set.body));
-    const draft = await api.get(`salesCreditMemos(${memo.body.id})`);
+    const draft = await fx.api.get(`salesCreditMemos(${memo.body.id})`);
     assert.equal(draft.body.totalAmountIncludingTax, rest, 'tax rounding lands on the rest');
 
-    const post = await api.action(`salesCreditMemos(${memo.body.id})/Microsoft.NAV.post`);
+    const post = await fx.api.action(`salesCreditMemos(${memo.body.id})/Microsoft.NAV.post`);
     assert.equal(post.status, 200, JSON.stringify(post.body));
     assert.equal(post.body.invoiceRemainingAmount, '0.00');
     assert.equal(post.body.invoicePaymentStatus, 'Complete');
-    const invoice = await api.get(`salesInvoices(${inv.body.id})`);
+    const invoice = await fx.api.get(`salesInvoices(${inv.body.id})`);
     assert.equal(invoice.body.status, 'Paid');
     assert.equal(invoice.body.remainingAmount, 0);
-    const cm = await api.get(`salesCreditMemos(${memo.body.id})`);
+    const cm = await fx.api.get(`salesCreditMemos(${memo.body.id})`);
     assert.equal(cm.body.status, 'Paid');
     assert.match(cm.body.number, /^PSCM/);
-    const [usd] = must(await statisticsInCustomerCurrency(db, ['C-USD'], '2030-12-31'));
+    const [usd] = must(await statisticsInCustomerCurrency(fx.db, ['C-USD'], '2030-12-31'));
     assert.equal(
       usd!.totalSalesExcludingTax,
       (salesBefore - net).toFixed(2),
       'total sales are net of the credit memo, to the cent in USD',
     );
 
-    const undo = await api.action(`salesCreditMemos(${memo.body.id})/Microsoft.NAV.unapply`);
+    const undo = await fx.api.action(`salesCreditMemos(${memo.body.id})/Microsoft.NAV.unapply`);
     assert.equal(undo.status, 200, JSON.stringify(undo.body));
     assert.equal(undo.body.invoices[0].remainingAmount, rest.toFixed(2));
-    const reopened = await api.get(`salesInvoices(${inv.body.id})`);
+    const reopened = await fx.api.get(`salesInvoices(${inv.body.id})`);
     assert.equal(reopened.body.status, 'Open');
     assert.equal(reopened.body.remainingAmount, rest);
-    const twice = await api.action(`salesCreditMemos(${memo.body.id})/Microsoft.NAV.unapply`);
+    const twice = await fx.api.action(`salesCreditMemos(${memo.body.id})/Microsoft.NAV.unapply`);
     assert.equal(twice.status, 422, JSON.stringify(twice.body));
   });
 
   test('a credit memo for another customer’s invoice is refused', async () => {
-    const inv = await api.post('salesInvoices', {
+    const inv = await fx.api.post('salesInvoices', {
       customerNumber: 'C-EUR',
       salesInvoiceLines: [{ lineType: 'Resource', lineObjectNumber: 'R-1', quantity: 1 }],
     });
-    const posted = await api.action(`salesInvoices(${inv.body.id})/Microsoft.NAV.post`);
-    const memo = await api.post('salesCreditMemos', {
+    const posted = await fx.api.action(`salesInvoices(${inv.body.id})/Microsoft.NAV.post`);
+    const memo = await fx.api.post('salesCreditMemos', {
       customerNumber: 'C-USD',
       invoiceNumber: posted.body.number,
     });
     assert.equal(memo.status, 400, JSON.stringify(memo.body));
     assert.match(memo.body.error.message, /belongs to customer C-EUR/);
-    const none = await api.get(
+    const none = await fx.api.get(
       `salesCreditMemos?$filter=customerNumber eq 'C-USD' and status eq 'Draft'`,
     );
     assert.equal(none.body.value.length, 0, 'nothing was written');

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import {
   changeStatus,
   createSalesDocument,
@@ -10,33 +10,18 @@ import {
   postCustomerPayment,
   postSalesOrder,
 } from '../../src/erp/public-api.ts';
-import { createMigratedDb } from '../helpers/database.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { erpClient } from './api-client.ts';
-import { basicCompany, must } from './fixtures.ts';
+import { useFixture } from '../helpers/use-fixture.ts';
+import { must, startErpApi } from './fixtures.ts';
 
-let db: Awaited<ReturnType<typeof createMigratedDb>>;
-let server: TestServer;
-let api: ReturnType<typeof erpClient>;
-
-before(async () => {
-  db = await createMigratedDb('erp');
-  const { companyId } = await basicCompany(db);
-  server = await startTestServer(db);
-  api = erpClient(server, await server.tokenFor('orderProcessor'), companyId);
-});
-after(async () => {
-  await server.close();
-  await db.drop();
-});
+const fx = useFixture(() => startErpApi());
 
 const stats = async (number: string, asOf?: string) =>
-  must(await customerStatistics(db, { number }, asOf));
+  must(await customerStatistics(fx.db, { number }, asOf));
 
 describe('lead to cash in the local currency, over the API', () => {
   test('quote → make order → release → partial ship+invoice → partial payment → rest', async () => {
     // Quote: 10 × 12.34 with 5 % discount (117.23) + 3 h × 50 (150.00), invoice discount 7.23.
-    const quote = await api.post('salesQuotes', {
+    const quote = await fx.api.post('salesQuotes', {
       customerNumber: 'C-EUR',
       externalDocumentNumber: 'CRM-Q-1',
       quoteValidUntilDate: '2030-12-31',
@@ -51,7 +36,7 @@ describe('lead to cash in the local currency, over the API', () => {
     assert.equal(quote.body.totalAmountExcludingTax, 260);
     assert.equal(quote.body.totalTaxAmount, 65.01);
     assert.equal(quote.body.totalAmountIncludingTax, 325.01);
-    const quoteLines = await api.get(`salesQuotes(${quote.body.id})/salesQuoteLines`);
+    const quoteLines = await fx.api.get(`salesQuotes(${quote.body.id})/salesQuoteLines`);
     assert.deepEqual(
       quoteLines.body.value.map((l: Record<string, number>) => [
         l.lineAmount,
@@ -66,32 +51,36 @@ describe('lead to cash in the local currency, over the API', () => {
       ],
     );
 
-    const made = await api.action(`salesQuotes(${quote.body.id})/Microsoft.NAV.makeOrder`);
+    const made = await fx.api.action(`salesQuotes(${quote.body.id})/Microsoft.NAV.makeOrder`);
     assert.equal(made.status, 201, JSON.stringify(made.body));
     const order = made.body;
     assert.equal(order.quoteNumber, quote.body.number);
     assert.equal(order.externalDocumentNumber, 'CRM-Q-1');
     assert.equal(order.totalAmountIncludingTax, 325.01);
-    assert.equal((await api.get(`salesQuotes(${quote.body.id})`)).status, 404);
-    const archives = await api.get(`salesQuoteArchives?$filter=number eq '${quote.body.number}'`);
+    assert.equal((await fx.api.get(`salesQuotes(${quote.body.id})`)).status, 404);
+    const archives = await fx.api.get(
+      `salesQuoteArchives?$filter=number eq '${quote.body.number}'`,
+    );
     assert.equal(archives.body.value.length, 1);
     assert.equal(archives.body.value[0].versionNumber, 1);
     assert.equal(archives.body.value[0].lines.length, 3);
 
-    const released = await api.action(`salesOrders(${order.id})/Microsoft.NAV.release`);
+    const released = await fx.api.action(`salesOrders(${order.id})/Microsoft.NAV.release`);
     assert.equal(released.body.status, 'Released');
-    const again = await api.action(`salesOrders(${order.id})/Microsoft.NAV.release`);
+    const again = await fx.api.action(`salesOrders(${order.id})/Microsoft.NAV.release`);
     assert.equal(again.status, 409, JSON.stringify(again.body));
     assert.equal(again.body.error.innererror.code, 'invalid_transition');
 
     // Ship and invoice 4 of 10 items and all 3 hours.
-    const post1 = await api.action(`salesOrders(${order.id})/Microsoft.NAV.shipAndInvoice`, {
+    const post1 = await fx.api.action(`salesOrders(${order.id})/Microsoft.NAV.shipAndInvoice`, {
       postingDate: '2030-01-10',
       lines: [{ sequence: 10000, shipQuantity: 4, invoiceQuantity: 4 }],
     });
     assert.equal(post1.status, 200, JSON.stringify(post1.body));
     assert.equal(post1.body.orderDeleted, false);
-    const inv1 = await api.get(`salesInvoices(${post1.body.invoiceId})?$expand=salesInvoiceLines`);
+    const inv1 = await fx.api.get(
+      `salesInvoices(${post1.body.invoiceId})?$expand=salesInvoiceLines`,
+    );
     assert.equal(inv1.body.totalAmountExcludingTax, 191.56);
     assert.equal(inv1.body.totalAmountIncludingTax, 239.46);
     assert.equal(inv1.body.remainingAmount, 239.46);
@@ -109,7 +98,7 @@ describe('lead to cash in the local currency, over the API', () => {
         ['Resource', 3, 182.43],
       ],
     );
-    const item = (await findEntity(db, 'items', 'number', 'I-1'))!;
+    const item = (await findEntity(fx.db, 'items', 'number', 'I-1'))!;
     assert.equal(item['inventory'], -4);
 
     let s = await stats('C-EUR', '2030-01-10');
@@ -121,7 +110,7 @@ describe('lead to cash in the local currency, over the API', () => {
     assert.equal(s.overdueAmount, '0.00');
     assert.equal((await stats('C-EUR', '2030-03-01')).overdueAmount, '239.46');
 
-    const pay1 = await api.post('customerPayments', {
+    const pay1 = await fx.api.post('customerPayments', {
       customerNumber: 'C-EUR',
       amount: 100,
       postingDate: '2030-01-20',
@@ -130,17 +119,17 @@ describe('lead to cash in the local currency, over the API', () => {
     assert.equal(pay1.status, 201, JSON.stringify(pay1.body));
     assert.equal(pay1.body.invoiceRemainingAmount, '139.46');
     assert.equal(pay1.body.invoicePaymentStatus, 'Partial');
-    assert.equal((await api.get(`salesInvoices(${inv1.body.id})`)).body.remainingAmount, 139.46);
+    assert.equal((await fx.api.get(`salesInvoices(${inv1.body.id})`)).body.remainingAmount, 139.46);
     assert.equal((await stats('C-EUR')).balance, '139.46');
 
     // The rest of the order: the last invoice takes exactly what is left of each line.
-    const post2 = await api.action(`salesOrders(${order.id})/Microsoft.NAV.shipAndInvoice`, {
+    const post2 = await fx.api.action(`salesOrders(${order.id})/Microsoft.NAV.shipAndInvoice`, {
       postingDate: '2030-01-25',
     });
     assert.equal(post2.status, 200, JSON.stringify(post2.body));
     assert.equal(post2.body.orderDeleted, true);
-    assert.equal((await api.get(`salesOrders(${order.id})`)).status, 404);
-    const inv2 = await api.get(`salesInvoices(${post2.body.invoiceId})`);
+    assert.equal((await fx.api.get(`salesOrders(${order.id})`)).status, 404);
+    const inv2 = await fx.api.get(`salesInvoices(${post2.body.invoiceId})`);
     assert.equal(inv2.body.totalAmountExcludingTax, 68.44);
     assert.equal(inv2.body.totalAmountIncludingTax, 85.55);
     s = await stats('C-EUR');
@@ -148,17 +137,17 @@ describe('lead to cash in the local currency, over the API', () => {
     assert.equal(s.outstandingOrders, '0.00');
     assert.equal(s.totalSalesExcludingTax, '260.00');
 
-    const pay2 = await api.post('customerPayments', {
+    const pay2 = await fx.api.post('customerPayments', {
       customerNumber: 'C-EUR',
       amount: '139.46',
       appliesToInvoiceId: inv1.body.id,
     });
     assert.equal(pay2.body.invoicePaymentStatus, 'Complete');
-    const paid = await api.get(`salesInvoices(${inv1.body.id})`);
+    const paid = await fx.api.get(`salesInvoices(${inv1.body.id})`);
     assert.equal(paid.body.remainingAmount, 0);
     assert.equal(paid.body.status, 'Paid');
     must(
-      await postCustomerPayment(db, {
+      await postCustomerPayment(fx.db, {
         customerNumber: 'C-EUR',
         amount: 85.55,
         appliesToInvoiceNumber: inv2.body.number,
@@ -168,7 +157,7 @@ describe('lead to cash in the local currency, over the API', () => {
     assert.equal(s.balance, '0.00');
     assert.equal(s.totalAmount, '0.00');
 
-    const events = await db.query<{ event_type: string }>(
+    const events = await fx.db.query<{ event_type: string }>(
       'SELECT event_type FROM erp.outbox ORDER BY id',
     );
     assert.deepEqual(
@@ -186,7 +175,7 @@ describe('lead to cash in the local currency, over the API', () => {
         'customerPayment.applied',
       ],
     );
-    const orderArchive = await api.get(`salesOrderArchives?$filter=number eq '${order.number}'`);
+    const orderArchive = await fx.api.get(`salesOrderArchives?$filter=number eq '${order.number}'`);
     assert.equal(orderArchive.body.value.length, 1);
   });
 });
@@ -194,7 +183,7 @@ describe('lead to cash in the local currency, over the API', () => {
 describe('lead to cash in a foreign currency (USD, 1.1 per EUR), through the services', () => {
   test('amounts in USD, ledger and statistics in EUR, to the cent', async () => {
     const order = must(
-      await createSalesDocument(db, {
+      await createSalesDocument(fx.db, {
         documentType: 'Order',
         header: { customerNumber: 'C-USD', documentDate: '2030-02-01' },
         lines: [{ lineType: 'Item', lineObjectNumber: 'I-1', quantity: 5, unitPrice: 20 }],
@@ -203,9 +192,9 @@ describe('lead to cash in a foreign currency (USD, 1.1 per EUR), through the ser
     assert.equal(order['currencyCode'], 'USD');
     assert.equal(order['currencyFactor'], 1.1);
     assert.equal(order['totalAmountIncludingTax'], 125);
-    must(await changeStatus(db, 'Order', order.id, 'release'));
+    must(await changeStatus(fx.db, 'Order', order.id, 'release'));
     const post1 = must(
-      await postSalesOrder(db, order.id, {
+      await postSalesOrder(fx.db, order.id, {
         ship: true,
         invoice: true,
         postingDate: '2030-02-01',
@@ -213,7 +202,7 @@ describe('lead to cash in a foreign currency (USD, 1.1 per EUR), through the ser
       }),
     );
     const entry = must(
-      await listEntities(db, 'customerLedgerEntries', {
+      await listEntities(fx.db, 'customerLedgerEntries', {
         filter: `documentNumber eq '${post1.invoiceNumber}'`,
       }),
     )[0]!;
@@ -228,10 +217,10 @@ describe('lead to cash in a foreign currency (USD, 1.1 per EUR), through the ser
     assert.equal(s.shippedNotInvoiced, '22.73'); // 125 × 1/5 = 25 USD
     assert.equal(s.totalSalesExcludingTax, '36.36');
 
-    const active = must(await customersWithActivity(db, 0));
+    const active = must(await customersWithActivity(fx.db, 0));
     assert.deepEqual(active.customerNumbers, ['C-EUR', 'C-USD']);
-    assert.deepEqual(must(await customersWithActivity(db, active.nextSeq)).customerNumbers, []);
-    const wrong = await postCustomerPayment(db, {
+    assert.deepEqual(must(await customersWithActivity(fx.db, active.nextSeq)).customerNumbers, []);
+    const wrong = await postCustomerPayment(fx.db, {
       customerNumber: 'C-USD',
       amount: 20,
       currencyCode: 'EUR',
@@ -239,7 +228,7 @@ describe('lead to cash in a foreign currency (USD, 1.1 per EUR), through the ser
     });
     assert.equal(!wrong.ok && wrong.error.code, 'currency_mismatch');
     const pay1 = must(
-      await postCustomerPayment(db, {
+      await postCustomerPayment(fx.db, {
         customerNumber: 'C-USD',
         amount: 20,
         postingDate: '2030-02-10',
@@ -252,7 +241,7 @@ describe('lead to cash in a foreign currency (USD, 1.1 per EUR), through the ser
     s = await stats('C-USD');
     assert.equal(s.balance, '27.27');
     must(
-      await postCustomerPayment(db, {
+      await postCustomerPayment(fx.db, {
         customerNumber: 'C-USD',
         amount: 30,
         appliesToInvoiceNumber: post1.invoiceNumber,

@@ -1,35 +1,26 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { STATISTICS_PAGE_SIZE } from '../../src/erp/api/dispatch.ts';
-import { createMigratedDb } from '../helpers/database.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { erpClient } from './api-client.ts';
-import { basicCompany, make } from './fixtures.ts';
+import { useFixture } from '../helpers/use-fixture.ts';
+import { make, startErpApi } from './fixtures.ts';
 
-let db: Awaited<ReturnType<typeof createMigratedDb>>;
-let server: TestServer;
-let api: ReturnType<typeof erpClient>;
-
-before(async () => {
-  db = await createMigratedDb('erp');
-  const ids = await basicCompany(db);
-  for (let i = 0; i < STATISTICS_PAGE_SIZE + 20; i++)
-    await make(db, 'customers', { displayName: `Paged customer ${i}` });
-  server = await startTestServer(db);
-  api = erpClient(server, await server.tokenFor('readOnly'), ids.companyId);
-});
-after(async () => {
-  await server.close();
-  await db.drop();
-});
+const fx = useFixture(() =>
+  startErpApi({
+    role: 'readOnly',
+    beforeServer: async (db) => {
+      for (let i = 0; i < STATISTICS_PAGE_SIZE + 20; i++)
+        await make(db, 'customers', { displayName: `Paged customer ${i}` });
+    },
+  }),
+);
 
 test('customerFinancialDetails pages: at most one page of statistics per request, the rest by nextLink', async () => {
-  const total = (await api.get('customers?$count=true&$top=1')).body['@odata.count'] as number;
+  const total = (await fx.api.get('customers?$count=true&$top=1')).body['@odata.count'] as number;
   const seen = new Set<string>();
   let next: string | undefined = 'customerFinancialDetails';
   let pages = 0;
   while (next) {
-    const r = await api.get(next);
+    const r = await fx.api.get(next);
     assert.equal(r.status, 200);
     assert.ok(r.body.value.length <= STATISTICS_PAGE_SIZE);
     for (const s of r.body.value) seen.add(s.customerId);
@@ -39,12 +30,12 @@ test('customerFinancialDetails pages: at most one page of statistics per request
   assert.equal(seen.size, total, 'every customer exactly once over the pages');
   assert.equal(pages, Math.ceil(total / STATISTICS_PAGE_SIZE));
 
-  const asked = await api.get(`customerFinancialDetails?$top=${STATISTICS_PAGE_SIZE + 5}`);
+  const asked = await fx.api.get(`customerFinancialDetails?$top=${STATISTICS_PAGE_SIZE + 5}`);
   assert.equal(asked.body.value.length, STATISTICS_PAGE_SIZE, 'a large $top is served in pages');
-  const rest = await api.get(asked.body['@odata.nextLink']);
+  const rest = await fx.api.get(asked.body['@odata.nextLink']);
   assert.equal(rest.body.value.length, 5, 'the next page holds what $top still asks for');
   assert.equal(rest.body['@odata.nextLink'], undefined);
-  const small = await api.get('customerFinancialDetails?$top=3');
+  const small = await fx.api.get('customerFinancialDetails?$top=3');
   assert.equal(small.body.value.length, 3);
   assert.equal(small.body['@odata.nextLink'], undefined);
 });

@@ -1,31 +1,11 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { createQueues, startJobQueue } from '../../src/db/job-queue.ts';
-import { outboundFlowsPart } from '../../src/flows/outbound-jobs.ts';
-import { scheduleDueJobs } from '../../src/integration/recurring-jobs.ts';
-import { fixedClock } from '../../src/shared/clock.ts';
-import { type OutboundFixture, startOutboundFixture } from './outbound-fixture.ts';
+import { test } from 'node:test';
+import { useFixture } from '../helpers/use-fixture.ts';
+import { INVOICE, startOutboundFixture } from './outbound-fixture.ts';
 
-let t: OutboundFixture;
+const t = useFixture(startOutboundFixture);
 
-before(async () => {
-  t = await startOutboundFixture();
-});
-after(async () => {
-  await t?.close();
-});
-
-const PAID = 2;
-const COMPLETE = 100001;
-const PARTIAL = 100002;
-
-const runJob = (name: string) =>
-  t.ok('POST', `/scheduledJobs/${encodeURIComponent(name)}/run`, { wait: true });
-
-async function invoiceState(crmId: string) {
-  const inv = await t.crm('invoices', crmId);
-  return [inv.statecode, inv.statuscode];
-}
+const { PAID, COMPLETE, PARTIAL } = INVOICE;
 
 /** The CRM account statistics row of a customer, after *Update account statistics*. */
 async function crmStatistics(customerNumber: string) {
@@ -69,7 +49,7 @@ test('an unposted invoice shows in the CRM account statistics as outstanding inv
   );
   assert.equal(patched.status, 200, JSON.stringify(patched.body));
   const draft = await t.erp.get(`salesInvoices(${usd.body.id})`);
-  await runJob('CUSTOMER STATISTICS');
+  await t.runJob('CUSTOMER STATISTICS');
   const after = await t.crm('nav_accountstatisticses', String(usdStats.nav_accountstatisticsid));
   assert.equal(after.nav_outstandinginvoiceslcy, draft.body.totalAmountIncludingTax);
   assert.notEqual(draft.body.totalAmountIncludingTax, usdTotal);
@@ -77,7 +57,7 @@ test('an unposted invoice shows in the CRM account statistics as outstanding inv
   // Posted, the invoice leaves outstanding invoices for the balance and total sales.
   const posted = await t.erp.action(`salesInvoices(${usd.body.id})/Microsoft.NAV.post`);
   assert.equal(posted.status, 200, JSON.stringify(posted.body));
-  await runJob('CUSTOMER STATISTICS');
+  await t.runJob('CUSTOMER STATISTICS');
   const done = await t.crm('nav_accountstatisticses', String(usdStats.nav_accountstatisticsid));
   assert.equal(done.nav_outstandinginvoiceslcy, 0);
   assert.equal(done.nav_balancelcy, draft.body.totalAmountIncludingTax);
@@ -95,7 +75,7 @@ test('a credit memo for what is left of a 40 % paid invoice turns the CRM invoic
   });
   assert.equal(invoice.totalAmountIncludingTax, 325.01);
   // The job also creates the invoice posted from a draft in the test before.
-  const created = await runJob('POSTEDSALESINV-INV');
+  const created = await t.runJob('POSTEDSALESINV-INV');
   assert.equal(created.failed, 0, JSON.stringify(created));
   const crmInvoiceId = (await t.crmIdOf(String(invoice.id)))!;
   assert.ok(crmInvoiceId, 'the posted invoice is in the CRM');
@@ -105,8 +85,8 @@ test('a credit memo for what is left of a 40 % paid invoice turns the CRM invoic
     appliesToInvoiceNumber: invoice.number,
   });
   assert.equal(paid.status, 201, JSON.stringify(paid.body));
-  await runJob('CUSTOMER STATISTICS');
-  assert.deepEqual(await invoiceState(crmInvoiceId), [PAID, PARTIAL]);
+  await t.runJob('CUSTOMER STATISTICS');
+  assert.deepEqual(await t.invoiceState(crmInvoiceId), [PAID, PARTIAL]);
   const salesBefore = (await crmStatistics('C-EUR')).nav_totalsaleslcy as number;
 
   // 195.01 left: a credit memo of 156.01 + 25 % VAT (39.00) = 195.01 applied to the invoice.
@@ -122,9 +102,9 @@ test('a credit memo for what is left of a 40 % paid invoice turns the CRM invoic
   assert.equal(memo.body.invoiceId, invoice.id);
   const posted = await t.erp.action(`salesCreditMemos(${memo.body.id})/Microsoft.NAV.post`);
   assert.equal(posted.status, 200, JSON.stringify(posted.body));
-  const run = await runJob('CUSTOMER STATISTICS');
+  const run = await t.runJob('CUSTOMER STATISTICS');
   assert.equal(run.invoicesModified, 1, JSON.stringify(run));
-  assert.deepEqual(await invoiceState(crmInvoiceId), [PAID, COMPLETE]);
+  assert.deepEqual(await t.invoiceState(crmInvoiceId), [PAID, COMPLETE]);
   const stats = await crmStatistics('C-EUR');
   assert.equal(stats.nav_balancelcy, 0, 'the invoice is closed by payment and credit memo');
   assert.equal(
@@ -135,29 +115,19 @@ test('a credit memo for what is left of a 40 % paid invoice turns the CRM invoic
 
   const undone = await t.erp.action(`salesCreditMemos(${memo.body.id})/Microsoft.NAV.unapply`);
   assert.equal(undone.status, 200, JSON.stringify(undone.body));
-  await runJob('CUSTOMER STATISTICS');
-  assert.deepEqual(await invoiceState(crmInvoiceId), [PAID, PARTIAL], 'back to partly paid');
+  await t.runJob('CUSTOMER STATISTICS');
+  assert.deepEqual(await t.invoiceState(crmInvoiceId), [PAID, PARTIAL], 'back to partly paid');
   const reopened = await t.crm('nav_accountstatisticses', String(stats.nav_accountstatisticsid));
   assert.equal(reopened.nav_balancelcy, 0, 'the credit memo stays open against the invoice');
 });
 
 test('a change of an unposted invoice wakes the sleeping statistics job at the next tick', async () => {
-  const boss = await startJobQueue(t.fx.db, t.server.ctx.logger);
-  try {
-    await createQueues(boss, outboundFlowsPart.jobs!(t.server.ctx));
-    let idle = await runJob('CUSTOMER STATISTICS');
-    for (let i = 0; i < 2 && idle.didWork; i++) idle = await runJob('CUSTOMER STATISTICS');
-    assert.equal(idle.didWork, false, JSON.stringify(idle));
-    const clock = fixedClock(new Date(Date.now() + 60_000));
-    const tick = () => scheduleDueJobs(t.fx.db, clock, boss);
-    assert.ok(!(await tick()).includes('CUSTOMER STATISTICS'), 'asleep: nothing changed');
+  await t.whileJobAsleep('CUSTOMER STATISTICS', async (tick) => {
     const draft = await t.erp.post('salesInvoices', {
       customerNumber: 'C-EUR',
       salesInvoiceLines: [{ lineType: 'Item', lineObjectNumber: 'I-1', quantity: 1 }],
     });
     assert.equal(draft.status, 201, JSON.stringify(draft.body));
     assert.ok((await tick()).includes('CUSTOMER STATISTICS'), 'woken by the draft invoice');
-  } finally {
-    await boss.stop({ graceful: false, wait: true });
-  }
+  });
 });

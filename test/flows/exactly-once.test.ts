@@ -1,18 +1,13 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { startJobQueue } from '../../src/db/job-queue.ts';
 import { AUTO_CREATE_ORDERS_QUEUE } from '../../src/flows/sales-documents-part.ts';
 import { createLogger } from '../../src/shared/logger.ts';
 import { spawnKobling } from '../helpers/cli.ts';
-import { type FlowsFixture, startFlowsFixture } from './flows-fixture.ts';
+import { useFixture } from '../helpers/use-fixture.ts';
+import { startFlowsFixture } from './flows-fixture.ts';
 
-let fx: FlowsFixture;
-before(async () => {
-  fx = await startFlowsFixture();
-});
-after(async () => {
-  await fx?.close();
-});
+const fx = useFixture(startFlowsFixture);
 
 const until = async (what: string, check: () => Promise<boolean>, ms = 60_000) => {
   const deadline = Date.now() + ms;

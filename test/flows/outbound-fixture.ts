@@ -1,8 +1,15 @@
 import assert from 'node:assert/strict';
+import { createQueues, startJobQueue } from '../../src/db/job-queue.ts';
+import { outboundFlowsPart } from '../../src/flows/outbound-jobs.ts';
+import { scheduleDueJobs } from '../../src/integration/recurring-jobs.ts';
+import { fixedClock } from '../../src/shared/clock.ts';
 import { erpClient } from '../erp/api-client.ts';
 import { basicCompany, make } from '../erp/fixtures.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { type SyncFixture, startSyncFixture } from '../sync/sync-fixture.ts';
+
+/** A CRM invoice's statecode (Active, Paid) and statuscode (Billed, Complete, Partial). */
+export const INVOICE = { ACTIVE: 0, PAID: 2, BILLED: 4, COMPLETE: 100001, PARTIAL: 100002 };
 
 /**
  * The whole system over HTTP for the outbound flows: the server (ERP API and integration API) on a
@@ -95,6 +102,36 @@ export async function startOutboundFixture() {
     const invoice = await erp.get(`salesInvoices(${posted.body.invoiceId})`);
     return { order: created.body, invoice: invoice.body };
   };
+  /** Runs a scheduled job now over the API and waits for it. */
+  const runJob = (name: string) =>
+    ok('POST', `/scheduledJobs/${encodeURIComponent(name)}/run`, { wait: true });
+  /** A CRM invoice's [statecode, statuscode]. */
+  const invoiceState = async (crmId: string) => {
+    const inv = await crm('invoices', crmId);
+    return [inv.statecode, inv.statuscode];
+  };
+  /**
+   * With a job queue up, runs the job until it has nothing to do and checks that the next tick of
+   * the schedule (a minute on) leaves it asleep; then `fn` gets that tick and its clock.
+   */
+  const whileJobAsleep = async (
+    name: string,
+    fn: (tick: () => Promise<string[]>, clock: ReturnType<typeof fixedClock>) => Promise<void>,
+  ) => {
+    const boss = await startJobQueue(fx.db, server.ctx.logger);
+    try {
+      await createQueues(boss, outboundFlowsPart.jobs!(server.ctx));
+      let idle = await runJob(name);
+      for (let i = 0; i < 2 && idle.didWork; i++) idle = await runJob(name);
+      assert.equal(idle.didWork, false, JSON.stringify(idle));
+      const clock = fixedClock(new Date(Date.now() + 60_000));
+      const tick = () => scheduleDueJobs(fx.db, clock, boss);
+      assert.ok(!(await tick()).includes(name), 'asleep: nothing changed');
+      await fn(tick, clock);
+    } finally {
+      await boss.stop({ graceful: false, wait: true });
+    }
+  };
   return {
     fx,
     server,
@@ -106,6 +143,9 @@ export async function startOutboundFixture() {
     crmList,
     crmIdOf,
     postOrder,
+    runJob,
+    invoiceState,
+    whileJobAsleep,
     async close() {
       await server.close();
       await fx.close();

@@ -1,34 +1,12 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { createQueues, startJobQueue } from '../../src/db/job-queue.ts';
-import { outboundFlowsPart } from '../../src/flows/outbound-jobs.ts';
-import { scheduleDueJobs } from '../../src/integration/recurring-jobs.ts';
-import { fixedClock } from '../../src/shared/clock.ts';
+import { test } from 'node:test';
 import { spawnKobling } from '../helpers/cli.ts';
-import { type OutboundFixture, startOutboundFixture } from './outbound-fixture.ts';
+import { useFixture } from '../helpers/use-fixture.ts';
+import { INVOICE, startOutboundFixture } from './outbound-fixture.ts';
 
-let t: OutboundFixture;
+const t = useFixture(startOutboundFixture);
 
-before(async () => {
-  t = await startOutboundFixture();
-});
-after(async () => {
-  await t?.close();
-});
-
-const PAID = 2;
-const ACTIVE = 0;
-const BILLED = 4;
-const COMPLETE = 100001;
-const PARTIAL = 100002;
-
-const runJob = (name: string) =>
-  t.ok('POST', `/scheduledJobs/${encodeURIComponent(name)}/run`, { wait: true });
-
-async function invoiceState(crmId: string) {
-  const inv = await t.crm('invoices', crmId);
-  return [inv.statecode, inv.statuscode];
-}
+const { ACTIVE, PAID, BILLED, COMPLETE, PARTIAL } = INVOICE;
 
 let eurInvoice: Record<string, unknown>;
 let eurCrmInvoiceId: string;
@@ -45,7 +23,7 @@ test('posting an order: the job creates the CRM invoice Billed with its lines, t
   });
   eurInvoice = invoice;
   assert.equal(invoice.totalAmountIncludingTax, 325.01);
-  const first = await runJob('POSTEDSALESINV-INV');
+  const first = await t.runJob('POSTEDSALESINV-INV');
   assert.equal(first.didWork, true, JSON.stringify(first));
   assert.equal(first.created, 1, JSON.stringify(first.failures));
   eurCrmInvoiceId = (await t.crmIdOf(String(invoice.id)))!;
@@ -69,7 +47,7 @@ test('posting an order: the job creates the CRM invoice Billed with its lines, t
     'line amounts incl. VAT plus their share of the invoice discount',
   );
 
-  const again = await runJob('POSTEDSALESINV-INV');
+  const again = await t.runJob('POSTEDSALESINV-INV');
   assert.equal(again.didWork, false);
   assert.match(again.message, /Nothing to do/);
   const all = await t.crmList('invoices', `invoicenumber eq '${invoice.number}'`);
@@ -99,9 +77,9 @@ test('40 % paid → Paid/Partial; the rest → Paid/Complete with balance 0 and 
     appliesToInvoiceNumber: eurInvoice.number,
   });
   assert.equal(first.status, 201, JSON.stringify(first.body));
-  const run1 = await runJob('CUSTOMER STATISTICS');
+  const run1 = await t.runJob('CUSTOMER STATISTICS');
   assert.equal(run1.didWork, true, JSON.stringify(run1));
-  assert.deepEqual(await invoiceState(eurCrmInvoiceId), [PAID, PARTIAL]);
+  assert.deepEqual(await t.invoiceState(eurCrmInvoiceId), [PAID, PARTIAL]);
 
   const rest = await t.erp.post('customerPayments', {
     customerNumber: 'C-EUR',
@@ -109,8 +87,8 @@ test('40 % paid → Paid/Partial; the rest → Paid/Complete with balance 0 and 
     appliesToInvoiceNumber: eurInvoice.number,
   });
   assert.equal(rest.status, 201, JSON.stringify(rest.body));
-  await runJob('CUSTOMER STATISTICS');
-  assert.deepEqual(await invoiceState(eurCrmInvoiceId), [PAID, COMPLETE]);
+  await t.runJob('CUSTOMER STATISTICS');
+  assert.deepEqual(await t.invoiceState(eurCrmInvoiceId), [PAID, COMPLETE]);
 
   const account = await t.crm('accounts', (await t.crmIdOf(t.company.eur.id))!);
   const stats = await t.crm(
@@ -132,8 +110,8 @@ test('40 % paid → Paid/Partial; the rest → Paid/Complete with balance 0 and 
     `customerPayments(${rest.body.payment.id})/Microsoft.NAV.unapply`,
   );
   assert.equal(unapplied.status, 204, JSON.stringify(unapplied.body));
-  await runJob('CUSTOMER STATISTICS');
-  assert.deepEqual(await invoiceState(eurCrmInvoiceId), [PAID, PARTIAL], 'back to partly paid');
+  await t.runJob('CUSTOMER STATISTICS');
+  assert.deepEqual(await t.invoiceState(eurCrmInvoiceId), [PAID, PARTIAL], 'back to partly paid');
   const after = await t.crm(
     'nav_accountstatisticses',
     String(account._nav_accountstatisticsid_value),
@@ -143,8 +121,8 @@ test('40 % paid → Paid/Partial; the rest → Paid/Complete with balance 0 and 
     `customerPayments(${first.body.payment.id})/Microsoft.NAV.unapply`,
   );
   assert.equal(unapplyFirst.status, 204);
-  await runJob('CUSTOMER STATISTICS');
-  assert.deepEqual(await invoiceState(eurCrmInvoiceId), [ACTIVE, BILLED], 'nothing paid: Billed');
+  await t.runJob('CUSTOMER STATISTICS');
+  assert.deepEqual(await t.invoiceState(eurCrmInvoiceId), [ACTIVE, BILLED], 'nothing paid: Billed');
   const twice = await t.erp.post(
     `customerPayments(${first.body.payment.id})/Microsoft.NAV.unapply`,
   );
@@ -181,7 +159,7 @@ test('a foreign-currency customer: invoice created with Create invoice in Dynami
   assert.equal(updated.status, 200, updated.text);
   assert.match(updated.json.message, /successfully/);
   assert.equal(updated.json.invoicesModified, 1);
-  assert.deepEqual(await invoiceState(created.json.crmInvoiceId), [PAID, COMPLETE]);
+  assert.deepEqual(await t.invoiceState(created.json.crmInvoiceId), [PAID, COMPLETE]);
   const stats = await t.crm('nav_accountstatisticses', updated.json.statisticsId);
   assert.equal(stats.nav_balancelcy, 0);
   assert.equal(stats.nav_totalsaleslcy, invoice.totalAmountExcludingTax);
@@ -317,16 +295,8 @@ test('the CLI: kobling invoices, statistics and schedule', async () => {
 });
 
 test('a job with nothing to do sleeps for its inactivity timeout; a posted invoice wakes it at the next tick; off means off', async () => {
-  const boss = await startJobQueue(t.fx.db, t.server.ctx.logger);
-  try {
-    await createQueues(boss, outboundFlowsPart.jobs!(t.server.ctx));
-    // The invoice of the uncoupled customer is tried once more, then left for a manual create.
-    let idle = await runJob('POSTEDSALESINV-INV');
-    for (let i = 0; i < 2 && idle.didWork; i++) idle = await runJob('POSTEDSALESINV-INV');
-    assert.equal(idle.didWork, false, JSON.stringify(idle));
-    const clock = fixedClock(new Date(Date.now() + 60_000));
-    const tick = () => scheduleDueJobs(t.fx.db, clock, boss);
-    assert.ok(!(await tick()).includes('POSTEDSALESINV-INV'), 'asleep: nothing changed');
+  // The invoice of the uncoupled customer is tried once more, then left for a manual create.
+  await t.whileJobAsleep('POSTEDSALESINV-INV', async (tick, clock) => {
     await t.postOrder({
       customerNumber: 'C-EUR',
       salesOrderLines: [{ lineType: 'Item', lineObjectNumber: 'I-1', quantity: 1 }],
@@ -342,7 +312,5 @@ test('a job with nothing to do sleeps for its inactivity timeout; a posted invoi
     const mapping = await t.ok('GET', '/tableMappings/POSTEDSALESINV-INV');
     assert.equal(mapping.jobEnabled, false, 'the mapping job’s switch is the mapping’s');
     await t.ok('PATCH', '/scheduledJobs/POSTEDSALESINV-INV', { enabled: true });
-  } finally {
-    await boss.stop({ graceful: false, wait: true });
-  }
+  });
 });

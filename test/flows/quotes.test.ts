@@ -1,16 +1,11 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { autoProcessQuotes } from '../../src/flows/quotes/quote-pickup.ts';
 import { runKobling } from '../helpers/cli.ts';
-import { type FlowsFixture, startFlowsFixture } from './flows-fixture.ts';
+import { useFixture } from '../helpers/use-fixture.ts';
+import { startFlowsFixture } from './flows-fixture.ts';
 
-let fx: FlowsFixture;
-before(async () => {
-  fx = await startFlowsFixture();
-});
-after(async () => {
-  await fx?.close();
-});
+const fx = useFixture(startFlowsFixture);
 
 const ACTIVE = { statecode: 1, statuscode: 2 };
 

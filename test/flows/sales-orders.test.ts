@@ -1,17 +1,12 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { reportOrderStatus } from '../../src/flows/sales-orders/order-events.ts';
 import { autoCreateSalesOrders } from '../../src/flows/sales-orders/order-pickup.ts';
 import { runKobling } from '../helpers/cli.ts';
-import { type FlowsFixture, longText, startFlowsFixture } from './flows-fixture.ts';
+import { useFixture } from '../helpers/use-fixture.ts';
+import { longText, startFlowsFixture } from './flows-fixture.ts';
 
-let fx: FlowsFixture;
-before(async () => {
-  fx = await startFlowsFixture();
-});
-after(async () => {
-  await fx?.close();
-});
+const fx = useFixture(startFlowsFixture);
 
 const SUBMITTED = { statecode: 1, statuscode: 3 };
 

@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { createEntity } from '../../src/erp/public-api.ts';
-import { type OutboundFixture, startOutboundFixture } from './outbound-fixture.ts';
+import { useFixture } from '../helpers/use-fixture.ts';
+import { startOutboundFixture } from './outbound-fixture.ts';
 
 const CUSTOMERS = 5000;
 const CHANGED = 50;
-let t: OutboundFixture;
 
-before(async () => {
-  t = await startOutboundFixture();
+const t = useFixture(startOutboundFixture, async () => {
   const ids: string[] = [];
   await t.fx.db.transaction(async (tx) => {
     for (let i = 1; i <= CUSTOMERS; i++) {
@@ -28,9 +27,6 @@ before(async () => {
     });
     assert.equal(r.created.length, Math.min(1000, ids.length - i), JSON.stringify(r.failed[0]));
   }
-});
-after(async () => {
-  await t?.close();
 });
 
 /** Rows the CRM emulator stored as changed since a moment, per table. */
