@@ -10,6 +10,7 @@ import { systemClock } from '../../src/shared/clock.ts';
 import { createLogger } from '../../src/shared/logger.ts';
 import { runMapping } from '../../src/sync/engine/run-mapping.ts';
 import { testConfig } from '../helpers/server.ts';
+import { insertCustomers } from '../helpers/sync-data.ts';
 import { type SyncFixture, startSyncFixture } from '../sync/sync-fixture.ts';
 
 const N = 20;
@@ -29,11 +30,7 @@ before(async () => {
   };
   await fx.connect(deps.config);
   await fx.setMapping({ ...fx.mapping('CUSTOMER'), syncOnlyCoupled: false });
-  await fx.db.query(
-    `INSERT INTO erp.customers (number, display_name, city)
-     SELECT 'R' || lpad(g::text, 5, '0'), 'Realtime customer ' || g, 'Oslo' FROM generate_series(1, $1) g`,
-    [N],
-  );
+  await insertCustomers(fx.db, N, { number: 'R', name: 'Realtime customer', city: 'Oslo' });
   // The first run couples everything and sets both watermarks; from here on only changes move.
   const reports = await runMapping(fx.ctx, fx.mapping('CUSTOMER'));
   assert.ok(reports.every((r) => r.status === 'succeeded'));

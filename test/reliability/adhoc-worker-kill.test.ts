@@ -6,6 +6,7 @@ import { recoverDeadJobs } from '../../src/integration/job-liveness.ts';
 import { createLogger } from '../../src/shared/logger.ts';
 import { type KoblingProcess, spawnKobling } from '../helpers/cli.ts';
 import { testConfig } from '../helpers/server.ts';
+import { insertCustomers } from '../helpers/sync-data.ts';
 import { type SyncFixture, startSyncFixture } from '../sync/sync-fixture.ts';
 
 // Background work ("Create in Dynamics 365 Sales" with background: true) on a `kobling worker`
@@ -33,12 +34,11 @@ const stateOf = async (id: string) =>
     ?.state;
 
 test('an ad-hoc job whose worker is killed: found dead within a minute, retried, every record coupled once', async () => {
-  const ids = await fx.db.query<{ id: string }>(
-    `INSERT INTO erp.customers (number, display_name, city)
-     SELECT 'H' || lpad(g::text, 5, '0'), 'Adhoc kill customer ' || g, 'Lillehammer' FROM generate_series(1, $1) g
-     RETURNING id`,
-    [N],
-  );
+  const ids = await insertCustomers(fx.db, N, {
+    number: 'H',
+    name: 'Adhoc kill customer',
+    city: 'Lillehammer',
+  });
   const logger = createLogger('silent');
   const deps = { db: fx.db, config: testConfig({ KOBLING_SECRET_KEY: SECRET_KEY }), logger };
   const boss = await startJobQueue(fx.db, logger);
@@ -49,7 +49,7 @@ test('an ad-hoc job whose worker is killed: found dead within a minute, retried,
     const jobId = await queueAdhoc(boss, {
       kind: 'createInCrm',
       mapping: 'CUSTOMER',
-      erpIds: ids.rows.map((r) => r.id),
+      erpIds: ids,
     });
     assert.ok(jobId);
     const pendingSql =

@@ -7,6 +7,7 @@ import { createApiToken } from '../../src/server/auth/credentials.ts';
 import { createUser } from '../../src/server/auth/users.ts';
 import { freePort, type KoblingProcess, runKobling, spawnKobling } from '../helpers/cli.ts';
 import { testConfig } from '../helpers/server.ts';
+import { insertCustomers } from '../helpers/sync-data.ts';
 import { type SyncFixture, startSyncFixture } from '../sync/sync-fixture.ts';
 
 // One mapping run three ways at the same moment against a running `kobling start` (API, workers):
@@ -69,11 +70,7 @@ const post = async (url: string) => {
 };
 
 test('CLI, runNow and a queued run of one mapping at once: no raw error, no duplicate, each runs or says busy/queued', async () => {
-  await fx.db.query(
-    `INSERT INTO erp.customers (number, display_name, city)
-     SELECT 'W' || lpad(g::text, 5, '0'), 'Concurrent customer ' || g, 'Hamar' FROM generate_series(1, $1) g`,
-    [ERP_N],
-  );
+  await insertCustomers(fx.db, ERP_N, { number: 'W', name: 'Concurrent customer', city: 'Hamar' });
   for (let i = 1; i <= CRM_N; i++) {
     const r = await fx.user.create('accounts', {
       name: `Concurrent account ${i}`,

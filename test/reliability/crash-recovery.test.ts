@@ -1,44 +1,36 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { startJobQueue } from '../../src/db/job-queue.ts';
 import { queueMappingRun, recoverDeadRuns } from '../../src/integration/sync-jobs.ts';
 import { createLogger } from '../../src/shared/logger.ts';
 import { runKobling, spawnKobling } from '../helpers/cli.ts';
 import { testConfig } from '../helpers/server.ts';
-import { type SyncFixture, startSyncFixture } from '../sync/sync-fixture.ts';
+import {
+  assertCoupledOnce,
+  assertOneAccountEach,
+  countWith,
+  insertCustomers,
+  startCustomerSend,
+  syncUntilQuiet,
+} from '../helpers/sync-data.ts';
+import { useFixture } from '../helpers/use-fixture.ts';
 
 // The CLI's `kobling sync` against the fixture's database and CRM emulator: killed with SIGKILL in
 // the middle of its `$batch` of creates, then run until it has nothing left to do.
 const SECRET_KEY = 'r'.repeat(40);
 const N = 3000;
-let fx: SyncFixture;
-let env: Record<string, string>;
+const fx = useFixture(() =>
+  startCustomerSend({
+    secretKey: SECRET_KEY,
+    n: N,
+    customers: { number: 'K', name: 'Crash test customer', city: 'Bergen' },
+  }),
+);
 
-before(async () => {
-  fx = await startSyncFixture();
-  const config = testConfig({ KOBLING_SECRET_KEY: SECRET_KEY });
-  await fx.connect(config);
-  await fx.setMapping({
-    ...fx.mapping('CUSTOMER'),
-    syncOnlyCoupled: false,
-    direction: 'ToIntegrationTable',
-  });
-  await fx.db.query(
-    `INSERT INTO erp.customers (number, display_name, city)
-     SELECT 'K' || lpad(g::text, 5, '0'), 'Crash test customer ' || g, 'Bergen' FROM generate_series(1, $1) g`,
-    [N],
-  );
-  env = { DATABASE_URL: fx.db.url, KOBLING_SECRET_KEY: SECRET_KEY };
-});
-after(async () => {
-  await fx?.close();
-});
-
-const count = async (sql: string, params: unknown[] = []) =>
-  (await fx.db.query<{ n: number }>(sql, params)).rows[0]!.n;
+const count = (sql: string, params: unknown[] = []) => countWith(fx.db)(sql, params);
 
 test('kobling sync killed mid-$batch: the next runs couple every record exactly once, none skipped, no duplicate', async () => {
-  const first = spawnKobling(['sync', 'CUSTOMER'], env);
+  const first = spawnKobling(['sync', 'CUSTOMER'], fx.env);
   // Kill it once creates are pending (ids chosen, $batch on its way) but before the run is done.
   const deadline = Date.now() + 120_000;
   for (;;) {
@@ -56,36 +48,9 @@ test('kobling sync killed mid-$batch: the next runs couple every record exactly 
   );
   assert.ok(inFlight > 0, 'the kill left pending creates behind');
 
-  let quiet = false;
-  for (let run = 0; run < 4 && !quiet; run++) {
-    const r = await runKobling(['sync', 'CUSTOMER', '--json'], env);
-    assert.equal(r.code, 0, r.output);
-    assert.doesNotMatch(r.output, /duplicate key|already exists|0x80040237/i, r.output);
-    const reports = JSON.parse(r.output.slice(r.output.indexOf('['))) as {
-      counters: Record<string, number>;
-    }[];
-    quiet = reports.every((p) => p.counters.inserted === 0 && p.counters.failed === 0);
-  }
+  const { quiet } = await syncUntilQuiet(fx.env, 4, /duplicate key|already exists|0x80040237/i);
   assert.ok(quiet, 'the runs settle');
-  assert.equal(
-    await count(
-      "SELECT count(*)::int AS n FROM integration.couplings WHERE mapping_name = 'CUSTOMER' AND state = 'coupled' AND NOT skipped",
-    ),
-    N,
-    'every record coupled, none skipped',
-  );
-  assert.equal(
-    await count(
-      "SELECT count(*)::int AS n FROM integration.couplings WHERE mapping_name = 'CUSTOMER' AND (state <> 'coupled' OR skipped)",
-    ),
-    0,
-  );
-  const accounts = await fx.db.query<{ n: number; names: number }>(
-    `SELECT count(*)::int AS n, count(DISTINCT data->>'name')::int AS names FROM crm.records
-     WHERE entity = 'account' AND data->>'name' LIKE 'Crash test customer %'`,
-  );
-  assert.equal(accounts.rows[0]!.n, N, 'one CRM account per customer: no duplicate');
-  assert.equal(accounts.rows[0]!.names, N);
+  await assertCoupledOnce(fx.db, N, 'Crash test customer');
   assert.equal(
     await count(
       "SELECT count(*)::int AS n FROM integration.sync_jobs WHERE mapping_name = 'CUSTOMER' AND status = 'running'",
@@ -102,32 +67,21 @@ test('kobling sync killed mid-$batch: the next runs couple every record exactly 
 });
 
 test('concurrent CLI syncs of one mapping: no raw database error, no duplicate', async () => {
-  await fx.db.query(
-    `INSERT INTO erp.customers (number, display_name, city)
-     SELECT 'P' || lpad(g::text, 5, '0'), 'Parallel customer ' || g, 'Bodø' FROM generate_series(1, 500) g`,
-  );
-  const runs = await Promise.all([1, 2, 3].map(() => runKobling(['sync', 'CUSTOMER'], env)));
+  await insertCustomers(fx.db, 500, { number: 'P', name: 'Parallel customer', city: 'Bodø' });
+  const runs = await Promise.all([1, 2, 3].map(() => runKobling(['sync', 'CUSTOMER'], fx.env)));
   for (const r of runs) {
     assert.equal(r.code, 0, r.output);
     assert.doesNotMatch(r.output, /duplicate key|violates|error/i, r.output);
   }
-  const accounts = await fx.db.query<{ n: number; names: number }>(
-    `SELECT count(*)::int AS n, count(DISTINCT data->>'name')::int AS names FROM crm.records
-     WHERE entity = 'account' AND data->>'name' LIKE 'Parallel customer %'`,
-  );
-  assert.equal(accounts.rows[0]!.n, 500);
-  assert.equal(accounts.rows[0]!.names, 500);
+  await assertOneAccountEach(fx.db, 500, 'Parallel customer');
 });
 
 test('a worker killed while it holds a mapping: the next run starts within a minute', async () => {
-  await fx.db.query(
-    `INSERT INTO erp.customers (number, display_name, city)
-     SELECT 'Q' || lpad(g::text, 5, '0'), 'Worker kill customer ' || g, 'Tromsø' FROM generate_series(1, 3000) g`,
-  );
+  await insertCustomers(fx.db, 3000, { number: 'Q', name: 'Worker kill customer', city: 'Tromsø' });
   const logger = createLogger('silent');
   const deps = { db: fx.db, config: testConfig({ KOBLING_SECRET_KEY: SECRET_KEY }), logger };
   const boss = await startJobQueue(fx.db, logger);
-  const worker = spawnKobling(['worker'], env);
+  const worker = spawnKobling(['worker'], fx.env);
   let second: ReturnType<typeof spawnKobling> | undefined;
   try {
     await worker.waitFor(/is running/, 60_000);
@@ -141,7 +95,7 @@ test('a worker killed while it holds a mapping: the next run starts within a min
     worker.child.kill('SIGKILL');
     await worker.exited();
     const killedAt = Date.now();
-    second = spawnKobling(['worker'], env);
+    second = spawnKobling(['worker'], fx.env);
     await second.waitFor(/is running/, 60_000);
     // What the scheduler (every minute) and POST /tableMappings/{name}/run do: free dead runs.
     const startedSince = async () =>

@@ -3,8 +3,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { freePort, type KoblingProcess, runKobling, spawnKobling } from '../helpers/cli.ts';
+import { freePort, type KoblingProcess, spawnKobling } from '../helpers/cli.ts';
 import { testConfig } from '../helpers/server.ts';
+import {
+  assertCoupledOnce,
+  countWith,
+  insertCustomers,
+  sendAllCustomers,
+  syncUntilQuiet,
+} from '../helpers/sync-data.ts';
 import { type SyncFixture, startSyncFixture } from '../sync/sync-fixture.ts';
 
 // The CRM emulator as its own process (`kobling crm-emulator`) over the fixture's database, and
@@ -26,16 +33,8 @@ before(async () => {
     baseUrl,
     authority: `${baseUrl}/${fx.emulator.tenantId}`,
   });
-  await fx.setMapping({
-    ...fx.mapping('CUSTOMER'),
-    syncOnlyCoupled: false,
-    direction: 'ToIntegrationTable',
-  });
-  await fx.db.query(
-    `INSERT INTO erp.customers (number, display_name, city)
-     SELECT 'E' || lpad(g::text, 5, '0'), 'CRM kill customer ' || g, 'Molde' FROM generate_series(1, $1) g`,
-    [N],
-  );
+  await sendAllCustomers(fx);
+  await insertCustomers(fx.db, N, { number: 'E', name: 'CRM kill customer', city: 'Molde' });
   env = { DATABASE_URL: fx.db.url, KOBLING_SECRET_KEY: SECRET_KEY, KOBLING_DATA_DIR: dataDir };
   emulatorEnv = {
     ...env,
@@ -49,8 +48,7 @@ after(async () => {
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
-const count = async (sql: string, params: unknown[] = []) =>
-  (await fx.db.query<{ n: number }>(sql, params)).rows[0]!.n;
+const count = (sql: string, params: unknown[] = []) => countWith(fx.db)(sql, params);
 
 async function startEmulator(): Promise<KoblingProcess> {
   const p = spawnKobling(['crm-emulator'], emulatorEnv);
@@ -83,37 +81,9 @@ test('the CRM killed mid-$batch and restarted: every record coupled exactly once
     assert.doesNotMatch(sync.output(), /duplicate key|violates/i, sync.output());
 
     emulator = await startEmulator();
-    let quiet = false;
-    const outputs: string[] = [];
-    for (let run = 0; run < 5 && !quiet; run++) {
-      const r = await runKobling(['sync', 'CUSTOMER', '--json'], env);
-      outputs.push(r.output);
-      assert.equal(r.code, 0, r.output);
-      assert.doesNotMatch(r.output, /duplicate key|violates/i, r.output);
-      const reports = JSON.parse(r.output.slice(r.output.indexOf('['))) as {
-        counters: Record<string, number>;
-      }[];
-      quiet = reports.every((p) => p.counters.inserted === 0 && p.counters.failed === 0);
-    }
+    const { quiet, outputs } = await syncUntilQuiet(env, 5, /duplicate key|violates/i);
     assert.ok(quiet, `the runs settle:\n${outputs.join('\n')}`);
-    assert.equal(
-      await count(
-        "SELECT count(*)::int AS n FROM integration.couplings WHERE mapping_name = 'CUSTOMER' AND state = 'coupled' AND NOT skipped",
-      ),
-      N,
-      'every record coupled, none skipped',
-    );
-    assert.equal(
-      await count(
-        "SELECT count(*)::int AS n FROM integration.couplings WHERE mapping_name = 'CUSTOMER' AND (state <> 'coupled' OR skipped)",
-      ),
-      0,
-    );
-    const accounts = await fx.db.query<{ n: number; names: number }>(
-      `SELECT count(*)::int AS n, count(DISTINCT data->>'name')::int AS names FROM crm.records
-       WHERE entity = 'account' AND data->>'name' LIKE 'CRM kill customer %'`,
-    );
-    assert.deepEqual(accounts.rows[0], { n: N, names: N }, 'one CRM account per customer');
+    await assertCoupledOnce(fx.db, N, 'CRM kill customer');
   } finally {
     if (sync && sync.child.exitCode === null) sync.child.kill('SIGKILL');
     await emulator.stop();

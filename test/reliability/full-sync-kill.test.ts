@@ -1,16 +1,18 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { type PgBoss, startJobQueue } from '../../src/db/job-queue.ts';
 import {
   advance,
   reviewLines,
   startFullSync,
 } from '../../src/integration/full-sync/full-sync-service.ts';
-import { newId } from '../../src/shared/ids.ts';
-import { createLogger } from '../../src/shared/logger.ts';
 import { type KoblingProcess, spawnKobling } from '../helpers/cli.ts';
-import { testConfig } from '../helpers/server.ts';
-import { type SyncFixture, startSyncFixture } from '../sync/sync-fixture.ts';
+import { type FullSyncSetting, settledLines, startFullSyncSetting } from '../helpers/full-sync.ts';
+import {
+  assertOneAccountEach,
+  countWith,
+  createAccounts,
+  insertCustomers,
+} from '../helpers/sync-data.ts';
 
 // A full synchronization of 5,000 customers on a `kobling worker` process, killed with SIGKILL
 // while the CUSTOMER line is part-way, then a new worker: the line is handed out again and
@@ -19,43 +21,35 @@ import { type SyncFixture, startSyncFixture } from '../sync/sync-fixture.ts';
 const SECRET_KEY = 'k'.repeat(40);
 const N = 5000;
 const EXISTING = 400;
-let fx: SyncFixture;
-let boss: PgBoss;
+let setting: FullSyncSetting;
+let fx: FullSyncSetting['fx'];
+let boss: FullSyncSetting['boss'];
+let deps: FullSyncSetting['deps'];
 let env: Record<string, string>;
-const logger = createLogger('silent');
-let deps: { db: SyncFixture['db']; config: ReturnType<typeof testConfig>; logger: typeof logger };
 const workers: KoblingProcess[] = [];
 
 before(async () => {
-  fx = await startSyncFixture();
-  deps = { db: fx.db, config: testConfig({ KOBLING_SECRET_KEY: SECRET_KEY }), logger };
-  await fx.connect(deps.config);
-  await fx.db.query(
-    `INSERT INTO erp.customers (number, display_name, city)
-     SELECT 'S' || lpad(g::text, 5, '0'), 'Kill test customer ' || g, 'Narvik' FROM generate_series(1, $1) g`,
-    [N],
-  );
-  // Some are accounts already (made before the integration): matched, not created again.
-  const made = await fx.user.executeBatch(
-    Array.from({ length: EXISTING }, (_, i) => ({
-      kind: 'create' as const,
-      entitySet: 'accounts',
-      id: newId(),
-      record: { name: `Kill test customer ${i * 10 + 1}`, customertypecode: 3 },
-    })),
-  );
-  assert.ok(made.every((r) => r.ok));
-  boss = await startJobQueue(fx.db, logger);
+  setting = await startFullSyncSetting({
+    secretKey: SECRET_KEY,
+    workers: false,
+    seed: async (fx) => {
+      await insertCustomers(fx.db, N, { number: 'S', name: 'Kill test customer', city: 'Narvik' });
+      // Some are accounts already (made before the integration): matched, not created again.
+      await createAccounts(
+        fx,
+        Array.from({ length: EXISTING }, (_, i) => `Kill test customer ${i * 10 + 1}`),
+      );
+    },
+  });
+  ({ fx, boss, deps } = setting);
   env = { DATABASE_URL: fx.db.url, KOBLING_SECRET_KEY: SECRET_KEY };
 });
 after(async () => {
   for (const w of workers) if (w.child.exitCode === null) w.child.kill('SIGKILL');
-  await boss?.stop({ graceful: false, wait: true });
-  await fx?.close();
+  await setting?.close();
 });
 
-const count = async (sql: string, params: unknown[] = []) =>
-  (await fx.db.query<{ n: number }>(sql, params)).rows[0]!.n;
+const count = (sql: string, params: unknown[] = []) => countWith(fx.db)(sql, params);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function worker(): Promise<KoblingProcess> {
@@ -98,22 +92,13 @@ test('SIGKILL of the worker in the middle of a full synchronization: restarted, 
   await worker();
   // What the scheduler does every minute: hand out lines whose worker stopped (after 20 s of
   // silence with the mapping's lock free) and start children whose parents are done.
-  const resumeDeadline = Date.now() + 150_000;
-  for (;;) {
-    await advance(deps, boss);
-    const lines = await reviewLines(deps);
-    const busy = lines.some(
-      (l) =>
-        ['Queued', 'Running'].includes(l.status) ||
-        (l.status === 'Pending' && l.waitingFor.length === 0),
-    );
-    if (!busy) break;
-    assert.ok(
-      Date.now() < resumeDeadline,
-      `not finished: ${JSON.stringify(lines.map((l) => [l.mapping, l.status, l.message]))}\n${workers[1]!.output()}`,
-    );
-    await sleep(1000);
-  }
+  await settledLines(deps, {
+    timeoutMs: 150_000,
+    pollMs: 1000,
+    tick: () => advance(deps, boss),
+    describe: (lines) =>
+      `${JSON.stringify(lines.map((l) => [l.mapping, l.status, l.message]))}\n${workers[1]!.output()}`,
+  });
 
   const lines = await reviewLines(deps);
   for (const l of lines)
@@ -152,12 +137,7 @@ test('SIGKILL of the worker in the middle of a full synchronization: restarted, 
     N,
     'every customer coupled to an existing account with its name: none missing',
   );
-  const accounts = await fx.db.query<{ n: number; names: number }>(
-    `SELECT count(*)::int AS n, count(DISTINCT data->>'name')::int AS names FROM crm.records
-      WHERE entity = 'account' AND data->>'name' LIKE 'Kill test customer %'`,
-  );
-  assert.equal(accounts.rows[0]!.n, N, 'one account per customer: no duplicate');
-  assert.equal(accounts.rows[0]!.names, N);
+  await assertOneAccountEach(fx.db, N, 'Kill test customer');
   assert.equal(
     await count(
       "SELECT count(*)::int AS n FROM erp.customers WHERE display_name LIKE 'Kill test customer %'",

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { runMapping } from '../../src/sync/engine/run-mapping.ts';
+import { insertCustomers } from '../helpers/sync-data.ts';
 import { type SyncFixture, startSyncFixture } from './sync-fixture.ts';
 
 // How few requests the engine needs, with chunks in flight side by side: small chunks so one run
@@ -11,11 +12,7 @@ let fx: SyncFixture;
 before(async () => {
   fx = await startSyncFixture();
   await fx.setMapping({ ...fx.mapping('CUSTOMER'), syncOnlyCoupled: false });
-  await fx.db.query(
-    `INSERT INTO erp.customers (number, display_name, city)
-     SELECT 'R' || lpad(g::text, 5, '0'), 'Request customer ' || g, 'Oslo' FROM generate_series(1, $1) g`,
-    [N],
-  );
+  await insertCustomers(fx.db, N, { number: 'R', name: 'Request customer', city: 'Oslo' });
 });
 after(async () => {
   await fx?.close();

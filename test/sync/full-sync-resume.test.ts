@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { type PgBoss, startJobQueue, startWorkers } from '../../src/db/job-queue.ts';
-import { fullSyncJob } from '../../src/integration/full-sync/full-sync-job.ts';
+import { test } from 'node:test';
 import {
   advance,
   reviewLines,
@@ -10,108 +8,57 @@ import {
 } from '../../src/integration/full-sync/full-sync-service.ts';
 import { LOCK_WAIT, withMappingLock } from '../../src/integration/mapping-lock.ts';
 import { runMappingJob } from '../../src/integration/sync-jobs.ts';
-import { newId } from '../../src/shared/ids.ts';
-import { createLogger } from '../../src/shared/logger.ts';
-import { testConfig } from '../helpers/server.ts';
-import { type SyncFixture, startSyncFixture } from './sync-fixture.ts';
+import { settledLines, startFullSyncSetting } from '../helpers/full-sync.ts';
+import { createAccounts, insertCustomers } from '../helpers/sync-data.ts';
+import { useFixture } from '../helpers/use-fixture.ts';
 
 // Customers that already exist as uncoupled accounts are coupled by matching (the CUSTOMER
 // mapping matches on the name), never duplicated; ambiguous ones are held back; a line handed
 // out again continues where it stopped.
 const N = 200;
 const EXISTING = 60;
-let fx: SyncFixture;
-let boss: PgBoss;
-let deps: {
-  db: SyncFixture['db'];
-  config: ReturnType<typeof testConfig>;
-  logger: ReturnType<typeof createLogger>;
-};
+const t = useFixture(() =>
+  startFullSyncSetting({
+    secretKey: 'm'.repeat(40),
+    seed: async (fx) => {
+      await insertCustomers(fx.db, N, { number: 'M', name: 'Match customer', city: 'Oslo' });
+      await fx.db.query(
+        `INSERT INTO erp.customers (number, display_name, city) VALUES
+         ('M90001', 'Case Customer', 'Oslo'), ('M90002', 'Twin Co', 'Oslo'),
+         ('M90003', 'Double Ltd', 'Oslo'), ('M90004', 'Double Ltd', 'Bergen')`,
+      );
+      // Accounts a salesperson made before the integration: the first EXISTING customers by name,
+      // one differing only in case, two look-alikes of one customer, one shared by two customers,
+      // and one with no customer at all.
+      const names = [
+        ...Array.from({ length: EXISTING }, (_, i) => `Match customer ${i + 1}`),
+        'case customer',
+        'Twin Co',
+        'Twin Co',
+        'Double Ltd',
+        'CRM only account',
+      ];
+      await createAccounts(fx, names, { address1_city: 'Trondheim' });
+    },
+  }),
+);
 
 const count = async (sql: string, params: unknown[] = []) =>
-  (await fx.db.query<{ n: number }>(sql, params)).rows[0]!.n;
+  (await t.fx.db.query<{ n: number }>(sql, params)).rows[0]!.n;
 const accountsNamed = (name: string) =>
   count(
     "SELECT count(*)::int AS n FROM crm.records WHERE entity = 'account' AND data->>'name' = $1",
     [name],
   );
 
-before(async () => {
-  fx = await startSyncFixture();
-  deps = {
-    db: fx.db,
-    config: testConfig({ KOBLING_SECRET_KEY: 'm'.repeat(40) }),
-    logger: createLogger('silent'),
-  };
-  await fx.connect(deps.config);
-  await fx.db.query(
-    `INSERT INTO erp.customers (number, display_name, city)
-     SELECT 'M' || lpad(g::text, 5, '0'), 'Match customer ' || g, 'Oslo' FROM generate_series(1, $1) g`,
-    [N],
-  );
-  await fx.db.query(
-    `INSERT INTO erp.customers (number, display_name, city) VALUES
-       ('M90001', 'Case Customer', 'Oslo'), ('M90002', 'Twin Co', 'Oslo'),
-       ('M90003', 'Double Ltd', 'Oslo'), ('M90004', 'Double Ltd', 'Bergen')`,
-  );
-  // Accounts a salesperson made before the integration: the first EXISTING customers by name,
-  // one differing only in case, two look-alikes of one customer, one shared by two customers,
-  // and one with no customer at all.
-  const names = [
-    ...Array.from({ length: EXISTING }, (_, i) => `Match customer ${i + 1}`),
-    'case customer',
-    'Twin Co',
-    'Twin Co',
-    'Double Ltd',
-    'CRM only account',
-  ];
-  const made = await fx.user.executeBatch(
-    names.map((name) => ({
-      kind: 'create' as const,
-      entitySet: 'accounts',
-      id: newId(),
-      record: { name, customertypecode: 3, address1_city: 'Trondheim' },
-    })),
-  );
-  assert.ok(made.every((r) => r.ok));
-  boss = await startJobQueue(fx.db, deps.logger);
-  await startWorkers(boss, [fullSyncJob(deps, boss)], {
-    concurrency: 2,
-    logger: deps.logger,
-    pollingIntervalSeconds: 0.5,
-  });
-});
-after(async () => {
-  await boss?.stop({ graceful: false, wait: true });
-  await fx?.close();
-});
-
-async function settled(timeoutMs = 120_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const lines = await reviewLines(deps);
-    if (
-      lines.every(
-        (l) =>
-          !['Queued', 'Running'].includes(l.status) &&
-          (l.status !== 'Pending' || l.waitingFor.length > 0),
-      )
-    )
-      return lines;
-    if (Date.now() > deadline)
-      assert.fail(`not settled: ${JSON.stringify(lines.map((l) => [l.mapping, l.status]))}`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
-}
-
 test('existing uncoupled accounts are coupled by matching, never duplicated; ambiguous ones are held back and reported', async () => {
-  const started = await startFullSync(deps, boss);
+  const started = await startFullSync(t.deps, t.boss);
   assert.ok(started.ok, started.ok ? '' : started.error.message);
   assert.equal(
     started.value.lines.find((l) => l.mapping === 'CUSTOMER')?.recommendation,
     'CoupleRecords',
   );
-  const lines = await settled();
+  const lines = await settledLines(t.deps);
   const customer = lines.find((l) => l.mapping === 'CUSTOMER')!;
   assert.equal(customer.status, 'Finished', customer.message ?? '');
   assert.equal(customer.matched, EXISTING + 1, 'the name matches, case-insensitively');
@@ -155,7 +102,7 @@ test('existing uncoupled accounts are coupled by matching, never duplicated; amb
     1,
     'an account without a customer is created in the ERP',
   );
-  const errors = await fx.db.query<{ message: string }>(
+  const errors = await t.fx.db.query<{ message: string }>(
     `SELECT e.message FROM integration.sync_errors e JOIN integration.sync_jobs j ON j.id = e.job_id
       WHERE j.mapping_name = 'CUSTOMER' AND j.type = 'Coupling' ORDER BY e.message`,
   );
@@ -165,11 +112,11 @@ test('existing uncoupled accounts are coupled by matching, never duplicated; amb
 });
 
 test('starting again re-runs no finished line', async () => {
-  const before = await reviewLines(deps);
-  const again = await startFullSync(deps, boss);
+  const before = await reviewLines(t.deps);
+  const again = await startFullSync(t.deps, t.boss);
   assert.ok(again.ok);
   assert.deepEqual(again.value.queued, [], 'nothing to hand out');
-  const after = await reviewLines(deps);
+  const after = await reviewLines(t.deps);
   for (const l of after) {
     const b = before.find((x) => x.mapping === l.mapping)!;
     assert.equal(l.status, b.status, l.mapping);
@@ -181,24 +128,24 @@ test('starting again re-runs no finished line', async () => {
 test('a line whose worker died: its regular runs are held, it is handed out again only once its lock is free, and continues from where it stopped', async () => {
   // The CUSTOMER line as a killed worker leaves it: running, silent, its watermarks part-way.
   const seq = await count('SELECT max(change_seq)::int AS n FROM erp.customers');
-  await fx.db.query(
+  await t.fx.db.query(
     `UPDATE integration.full_sync_lines SET status = 'Running', finished_at = NULL,
        heartbeat_at = now() - $1 * interval '1 millisecond'
       WHERE mapping_name = 'CUSTOMER'`,
     [STALE_AFTER_MS + 5000],
   );
-  await fx.db.query(
+  await t.fx.db.query(
     "UPDATE integration.table_mappings SET erp_watermark = $1 WHERE name = 'CUSTOMER'",
     [seq],
   );
-  await fx.db.query(
+  await t.fx.db.query(
     `INSERT INTO erp.customers (number, display_name, city)
      SELECT 'R' || lpad(g::text, 5, '0'), 'Resumed customer ' || g, 'Oslo' FROM generate_series(1, 7) g`,
   );
 
   // Meanwhile a real-time or scheduled run of the mapping is held: it would move the watermark
   // past the new customers without creating them (it syncs coupled records only).
-  const held = await runMappingJob(deps, { mapping: 'CUSTOMER', trigger: 'realtime' });
+  const held = await runMappingJob(t.deps, { mapping: 'CUSTOMER', trigger: 'realtime' });
   assert.equal(held.ran, false);
   assert.equal(held.busy, true, 'real-time tries again later');
   assert.match(held.reason ?? '', /full synchronization/);
@@ -210,16 +157,19 @@ test('a line whose worker died: its regular runs are held, it is handed out agai
   );
 
   // While someone holds the mapping's lock, its worker may be alive: not handed out.
-  const whileLocked = await withMappingLock(fx.db, 'CUSTOMER', () => advance(deps, boss), {
+  const whileLocked = await withMappingLock(t.fx.db, 'CUSTOMER', () => advance(t.deps, t.boss), {
     waitMs: LOCK_WAIT.request,
   });
   assert.ok(whileLocked.ok);
   assert.ok(!whileLocked.value.includes('CUSTOMER'));
-  assert.equal((await reviewLines(deps)).find((l) => l.mapping === 'CUSTOMER')?.status, 'Running');
+  assert.equal(
+    (await reviewLines(t.deps)).find((l) => l.mapping === 'CUSTOMER')?.status,
+    'Running',
+  );
 
-  const queued = await advance(deps, boss);
+  const queued = await advance(t.deps, t.boss);
   assert.deepEqual(queued, ['CUSTOMER'], 'only the dead line is handed out again');
-  const lines = await settled();
+  const lines = await settledLines(t.deps);
   const customer = lines.find((l) => l.mapping === 'CUSTOMER')!;
   assert.equal(customer.status, 'Finished', customer.message ?? '');
   assert.equal(customer.attempts, 2);
@@ -233,6 +183,6 @@ test('a line whose worker died: its regular runs are held, it is handed out agai
     )) > seq,
     'the watermark advanced to the end of the full sync: the regular job continues from there',
   );
-  const after = await runMappingJob(deps, { mapping: 'CUSTOMER', trigger: 'realtime' });
+  const after = await runMappingJob(t.deps, { mapping: 'CUSTOMER', trigger: 'realtime' });
   assert.equal(after.ran, true, 'no longer held');
 });

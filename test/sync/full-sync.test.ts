@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { type PgBoss, startJobQueue, startWorkers } from '../../src/db/job-queue.ts';
-import { fullSyncJob } from '../../src/integration/full-sync/full-sync-job.ts';
+import { test } from 'node:test';
 import { transition } from '../../src/integration/full-sync/full-sync-lines.ts';
 import {
   advance,
@@ -10,67 +8,23 @@ import {
   startFullSync,
 } from '../../src/integration/full-sync/full-sync-service.ts';
 import { scheduleDueMappings } from '../../src/integration/sync-jobs.ts';
-import { createLogger } from '../../src/shared/logger.ts';
 import { spawnKobling } from '../helpers/cli.ts';
-import { testConfig } from '../helpers/server.ts';
-import { type SyncFixture, startSyncFixture } from './sync-fixture.ts';
+import { settledLines, startFullSyncSetting } from '../helpers/full-sync.ts';
+import { insertCustomers } from '../helpers/sync-data.ts';
+import { useFixture } from '../helpers/use-fixture.ts';
 
 const N = 300;
-let fx: SyncFixture;
-let boss: PgBoss;
-let deps: {
-  db: SyncFixture['db'];
-  config: ReturnType<typeof testConfig>;
-  logger: ReturnType<typeof createLogger>;
-};
-
-before(async () => {
-  fx = await startSyncFixture();
-  deps = {
-    db: fx.db,
-    config: testConfig({ KOBLING_SECRET_KEY: 'f'.repeat(40) }),
-    logger: createLogger('silent'),
-  };
-  await fx.connect(deps.config);
-  await fx.db.query(
-    `INSERT INTO erp.customers (number, display_name, city)
-     SELECT 'F' || lpad(g::text, 5, '0'), 'Full sync customer ' || g, 'Oslo' FROM generate_series(1, $1) g`,
-    [N],
-  );
-  boss = await startJobQueue(fx.db, deps.logger);
-  await startWorkers(boss, [fullSyncJob(deps, boss)], {
-    concurrency: 2,
-    logger: deps.logger,
-    pollingIntervalSeconds: 0.5,
-  });
-});
-after(async () => {
-  await boss?.stop({ graceful: false, wait: true });
-  await fx?.close();
-});
-
-async function settled(timeoutMs = 120_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    // Settled: nothing queued or running, and no pending line that could start (a line that just
-    // finished hands its children to the workers a moment later).
-    const lines = await reviewLines(deps);
-    if (
-      lines.every(
-        (l) =>
-          !['Queued', 'Running'].includes(l.status) &&
-          (l.status !== 'Pending' || l.waitingFor.length > 0),
-      )
-    )
-      return lines;
-    if (Date.now() > deadline)
-      assert.fail(`not settled: ${JSON.stringify(lines.map((l) => [l.mapping, l.status]))}`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
-}
+const t = useFixture(() =>
+  startFullSyncSetting({
+    secretKey: 'f'.repeat(40),
+    seed: async (fx) => {
+      await insertCustomers(fx.db, N, { number: 'F', name: 'Full sync customer', city: 'Oslo' });
+    },
+  }),
+);
 
 test('full synchronization: recommendations, every line in dependency order, records copied once', async () => {
-  const started = await startFullSync(deps, boss);
+  const started = await startFullSync(t.deps, t.boss);
   assert.ok(started.ok, started.ok ? '' : started.error.message);
   const first = new Map(started.value.lines.map((l) => [l.mapping, l]));
   assert.equal(first.get('CUSTOMER')?.recommendation, 'FullSynchronization', 'ERP only: copy');
@@ -80,7 +34,7 @@ test('full synchronization: recommendations, every line in dependency order, rec
   assert.ok(!started.value.queued.includes('CUSTOMER'), 'CUSTOMER waits for its parents');
   assert.ok(first.get('CUSTOMER')!.waitingFor.length > 0);
 
-  const lines = await settled();
+  const lines = await settledLines(t.deps);
   const byName = new Map(lines.map((l) => [l.mapping, l]));
   for (const l of lines) {
     if (!l.startedAt) continue;
@@ -100,13 +54,13 @@ test('full synchronization: recommendations, every line in dependency order, rec
   assert.equal(customer.status, 'Finished', customer.message ?? '');
   assert.equal(customer.counters.inserted, N);
   assert.equal(byName.get('CONTACT')?.status, 'NotNeeded');
-  const accounts = await fx.client.collectAll<{ name: string }>('accounts', {
+  const accounts = await t.fx.client.collectAll<{ name: string }>('accounts', {
     select: ['name'],
     filter: "startswith(name,'Full sync customer')",
   });
   assert.ok(accounts.ok);
   assert.equal(accounts.value.length, N);
-  const w = await fx.db.query<{ erp_watermark: string | null }>(
+  const w = await t.fx.db.query<{ erp_watermark: string | null }>(
     "SELECT erp_watermark FROM integration.table_mappings WHERE name = 'CUSTOMER'",
   );
   assert.ok(
@@ -116,16 +70,16 @@ test('full synchronization: recommendations, every line in dependency order, rec
 });
 
 test("a queued or running line holds its mapping's regular job", async () => {
-  await fx.db.query("UPDATE integration.sync_jobs SET started_at = now() - interval '1 day'");
-  await fx.db.query(
+  await t.fx.db.query("UPDATE integration.sync_jobs SET started_at = now() - interval '1 day'");
+  await t.fx.db.query(
     "UPDATE integration.full_sync_lines SET status = 'Queued' WHERE mapping_name = 'CUSTOMER'",
   );
   try {
-    const due = await scheduleDueMappings(deps, boss);
+    const due = await scheduleDueMappings(t.deps, t.boss);
     assert.ok(due.length > 0);
     assert.ok(!due.includes('CUSTOMER'));
   } finally {
-    await fx.db.query(
+    await t.fx.db.query(
       "UPDATE integration.full_sync_lines SET status = 'Finished' WHERE mapping_name = 'CUSTOMER'",
     );
   }
@@ -133,48 +87,48 @@ test("a queued or running line holds its mapping's regular job", async () => {
 
 test('a failed parent holds its children with the reason; restart after the fix runs them', async () => {
   // CUSTOMER now depends on a parent whose records the CRM refuses (an unknown column).
-  await fx.setMapping({
-    ...fx.mapping('CURRENCY'),
+  await t.fx.setMapping({
+    ...t.fx.mapping('CURRENCY'),
     name: 'BROKEN',
     userDefined: true,
     syncOnlyCoupled: false,
     direction: 'ToIntegrationTable',
     dependencyFilter: '',
-    fields: [{ ...fx.mapping('CURRENCY').fields[0]!, crmField: 'nosuchcolumn' }],
+    fields: [{ ...t.fx.mapping('CURRENCY').fields[0]!, crmField: 'nosuchcolumn' }],
   });
-  await fx.db.query(
+  await t.fx.db.query(
     "INSERT INTO erp.currencies (code, display_name) VALUES ('BRK', 'Broken') ON CONFLICT DO NOTHING",
   );
-  await fx.setMapping({ ...fx.mapping('CUSTOMER'), dependencyFilter: 'BROKEN' });
-  const started = await startFullSync(deps, boss);
+  await t.fx.setMapping({ ...t.fx.mapping('CUSTOMER'), dependencyFilter: 'BROKEN' });
+  const started = await startFullSync(t.deps, t.boss);
   assert.ok(started.ok, started.ok ? '' : started.error.message);
-  assert.ok((await restartLine(deps, boss, 'CUSTOMER')).ok);
-  const lines = await settled();
+  assert.ok((await restartLine(t.deps, t.boss, 'CUSTOMER')).ok);
+  const lines = await settledLines(t.deps);
   const broken = lines.find((l) => l.mapping === 'BROKEN')!;
   assert.equal(broken.status, 'Failed');
   assert.match(broken.message ?? '', /record\(s\) failed/);
-  const review = await reviewLines(deps);
+  const review = await reviewLines(t.deps);
   const customer = review.find((l) => l.mapping === 'CUSTOMER')!;
   assert.equal(customer.status, 'Pending');
   assert.match(customer.waitingFor.join(' '), /BROKEN \(failed: .*record\(s\) failed/);
 
   // The fix: the parent no longer sends the bad column; restart it and the child follows.
-  await fx.setMapping({ ...fx.mapping('BROKEN'), fields: fx.mapping('CURRENCY').fields });
-  const restarted = await restartLine(deps, boss, 'BROKEN');
+  await t.fx.setMapping({ ...t.fx.mapping('BROKEN'), fields: t.fx.mapping('CURRENCY').fields });
+  const restarted = await restartLine(t.deps, t.boss, 'BROKEN');
   assert.ok(restarted.ok, restarted.ok ? '' : restarted.error.message);
-  const after = await settled();
+  const after = await settledLines(t.deps);
   assert.equal(after.find((l) => l.mapping === 'BROKEN')?.status, 'Finished');
   assert.equal(after.find((l) => l.mapping === 'CUSTOMER')?.status, 'Finished');
-  const busy = await transition(fx.db, 'CUSTOMER', 'Running');
+  const busy = await transition(t.fx.db, 'CUSTOMER', 'Running');
   assert.equal(busy, undefined, 'a finished line cannot jump to running');
-  const again = await advance(deps, boss);
+  const again = await advance(t.deps, t.boss);
   assert.deepEqual(again, [], 'nothing left to start');
 });
 
 test('`kobling sync full --json` starts, follows and prints the lines', async () => {
-  await restartLine(deps, boss, 'CUSTOMER');
+  await restartLine(t.deps, t.boss, 'CUSTOMER');
   const cli = spawnKobling(['sync', 'full', '--json'], {
-    DATABASE_URL: fx.db.url,
+    DATABASE_URL: t.fx.db.url,
     KOBLING_SECRET_KEY: 'f'.repeat(40),
   });
   assert.equal(await cli.exited(), 0, cli.output());

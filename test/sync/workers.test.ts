@@ -1,41 +1,24 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { startJobQueue } from '../../src/db/job-queue.ts';
 import { SYNC_MAPPING_QUEUE } from '../../src/integration/sync-jobs.ts';
 import { createLogger } from '../../src/shared/logger.ts';
 import { spawnKobling } from '../helpers/cli.ts';
-import { testConfig } from '../helpers/server.ts';
-import { type SyncFixture, startSyncFixture } from './sync-fixture.ts';
+import { startCustomerSend } from '../helpers/sync-data.ts';
+import { useFixture } from '../helpers/use-fixture.ts';
 
 const SECRET_KEY = 'w'.repeat(40);
 const N = 300;
-let fx: SyncFixture;
-
-before(async () => {
-  fx = await startSyncFixture();
-  const config = testConfig({ KOBLING_SECRET_KEY: SECRET_KEY });
-  await fx.connect(config);
-  await fx.setMapping({
-    ...fx.mapping('CUSTOMER'),
-    syncOnlyCoupled: false,
-    direction: 'ToIntegrationTable',
-  });
-  await fx.db.query(
-    `INSERT INTO erp.customers (number, display_name, city)
-     SELECT 'W' || lpad(g::text, 5, '0'), 'Worker test customer ' || g, 'Oslo' FROM generate_series(1, $1) g`,
-    [N],
-  );
-});
-after(async () => {
-  await fx?.close();
-});
+const fx = useFixture(() =>
+  startCustomerSend({
+    secretKey: SECRET_KEY,
+    n: N,
+    customers: { number: 'W', name: 'Worker test customer', city: 'Oslo' },
+  }),
+);
 
 test('two worker processes on one database: every record synchronized exactly once', async () => {
-  const env = {
-    DATABASE_URL: fx.db.url,
-    KOBLING_SECRET_KEY: SECRET_KEY,
-    KOBLING_WORKER_CONCURRENCY: '2',
-  };
+  const env = { ...fx.env, KOBLING_WORKER_CONCURRENCY: '2' };
   const workers = [spawnKobling(['worker'], env), spawnKobling(['worker'], env)];
   try {
     await Promise.all(workers.map((w) => w.waitFor(/is running/, 30_000)));

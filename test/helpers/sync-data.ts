@@ -1,0 +1,130 @@
+import assert from 'node:assert/strict';
+import type { Queryable } from '../../src/db/db.ts';
+import { newId } from '../../src/shared/ids.ts';
+import { type SyncFixture, startSyncFixture } from '../sync/sync-fixture.ts';
+import { runKobling } from './cli.ts';
+import { testConfig } from './server.ts';
+
+/** A count read with SQL that answers one row with `n`. */
+export const countWith =
+  (db: Queryable) =>
+  async (sql: string, params: unknown[] = []): Promise<number> =>
+    (await db.query<{ n: number }>(sql, params)).rows[0]!.n;
+
+/**
+ * Inserts `n` ERP customers numbered `number` + 00001… and named `name` + " 1"…, all in `city`;
+ * returns their ids.
+ */
+export async function insertCustomers(
+  db: Queryable,
+  n: number,
+  names: { number: string; name: string; city: string },
+): Promise<string[]> {
+  const r = await db.query<{ id: string }>(
+    `INSERT INTO erp.customers (number, display_name, city)
+     SELECT $2::text || lpad(g::text, 5, '0'), $3::text || ' ' || g, $4 FROM generate_series(1, $1) g
+     RETURNING id`,
+    [n, names.number, names.name, names.city],
+  );
+  return r.rows.map((x) => x.id);
+}
+
+/** Accounts a salesperson made in the CRM before the integration, one per name. */
+export async function createAccounts(
+  fx: SyncFixture,
+  names: readonly string[],
+  fields: Record<string, unknown> = {},
+): Promise<void> {
+  const made = await fx.user.executeBatch(
+    names.map((name) => ({
+      kind: 'create' as const,
+      entitySet: 'accounts',
+      id: newId(),
+      record: { name, customertypecode: 3, ...fields },
+    })),
+  );
+  assert.ok(made.every((r) => r.ok));
+}
+
+/** The CUSTOMER mapping sends every ERP customer to the CRM (not only coupled ones), one way. */
+export async function sendAllCustomers(fx: SyncFixture): Promise<void> {
+  await fx.setMapping({
+    ...fx.mapping('CUSTOMER'),
+    syncOnlyCoupled: false,
+    direction: 'ToIntegrationTable',
+  });
+}
+
+/**
+ * The sync fixture connected with `secretKey`, the CUSTOMER mapping sending every customer and `n`
+ * customers to send; `env` runs the CLI and workers on it.
+ */
+export async function startCustomerSend(options: {
+  secretKey: string;
+  n: number;
+  customers: { number: string; name: string; city: string };
+}) {
+  const fx = await startSyncFixture();
+  await fx.connect(testConfig({ KOBLING_SECRET_KEY: options.secretKey }));
+  await sendAllCustomers(fx);
+  await insertCustomers(fx.db, options.n, options.customers);
+  return { ...fx, env: { DATABASE_URL: fx.db.url, KOBLING_SECRET_KEY: options.secretKey } };
+}
+
+/**
+ * Runs `kobling sync CUSTOMER --json` until a run inserts nothing and fails nothing, at most `runs`
+ * times; every run exits 0 and prints nothing that matches `refused`. Returns whether the runs
+ * settled and what each printed.
+ */
+export async function syncUntilQuiet(
+  env: Record<string, string>,
+  runs: number,
+  refused: RegExp,
+): Promise<{ quiet: boolean; outputs: string[] }> {
+  let quiet = false;
+  const outputs: string[] = [];
+  for (let run = 0; run < runs && !quiet; run++) {
+    const r = await runKobling(['sync', 'CUSTOMER', '--json'], env);
+    outputs.push(r.output);
+    assert.equal(r.code, 0, r.output);
+    assert.doesNotMatch(r.output, refused, r.output);
+    const reports = JSON.parse(r.output.slice(r.output.indexOf('['))) as {
+      counters: Record<string, number>;
+    }[];
+    quiet = reports.every((p) => p.counters.inserted === 0 && p.counters.failed === 0);
+  }
+  return { quiet, outputs };
+}
+
+/**
+ * Every CUSTOMER coupling is coupled and not skipped, `n` of them, and the CRM has one account per
+ * customer (assertOneAccountEach).
+ */
+export async function assertCoupledOnce(db: Queryable, n: number, name: string): Promise<void> {
+  const count = countWith(db);
+  assert.equal(
+    await count(
+      "SELECT count(*)::int AS n FROM integration.couplings WHERE mapping_name = 'CUSTOMER' AND state = 'coupled' AND NOT skipped",
+    ),
+    n,
+    'every record coupled, none skipped',
+  );
+  assert.equal(
+    await count(
+      "SELECT count(*)::int AS n FROM integration.couplings WHERE mapping_name = 'CUSTOMER' AND (state <> 'coupled' OR skipped)",
+    ),
+    0,
+    'no pending or skipped coupling left',
+  );
+  await assertOneAccountEach(db, n, name);
+}
+
+/** The CRM has `n` accounts named `name` + " …", with `n` different names: no duplicate. */
+export async function assertOneAccountEach(db: Queryable, n: number, name: string): Promise<void> {
+  const accounts = await db.query<{ n: number; names: number }>(
+    `SELECT count(*)::int AS n, count(DISTINCT data->>'name')::int AS names FROM crm.records
+     WHERE entity = 'account' AND data->>'name' LIKE $1`,
+    [`${name} %`],
+  );
+  assert.deepEqual(accounts.rows[0], { n, names: n }, 'one CRM account per customer: no duplicate');
+}
