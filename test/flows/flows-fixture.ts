@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
-import { randomBytes, randomUUID } from 'node:crypto';
-import { startCrmEmulator } from '../../src/crm-emulator/server.ts';
 import { ensureCompany } from '../../src/erp/public-api.ts';
-import { createLogger } from '../../src/shared/logger.ts';
 import { crmClientFor } from '../helpers/crm-client.ts';
+import { startIntegrationEmulator } from '../helpers/crm-emulator.ts';
 import { createMigratedDb } from '../helpers/database.ts';
 import { startTestServer } from '../helpers/server.ts';
 
@@ -19,23 +17,7 @@ type Json = any;
  */
 export async function startFlowsFixture() {
   const db = await createMigratedDb('flows');
-  const integration = {
-    clientId: randomUUID(),
-    clientSecret: randomBytes(24).toString('base64url'),
-    name: 'Kobling integration',
-  };
-  const salesperson = {
-    clientId: randomUUID(),
-    clientSecret: randomBytes(24).toString('base64url'),
-    name: 'Sales app',
-  };
-  const emulator = await startCrmEmulator({
-    db,
-    port: 0,
-    logger: createLogger('silent'),
-    clients: [integration, salesperson],
-    baseCurrency: { code: 'EUR', name: 'Euro', symbol: '€' },
-  });
+  const { emulator, integration, salesperson } = await startIntegrationEmulator(db);
   const server = await startTestServer(db, undefined, { KOBLING_SECRET_KEY: 'k'.repeat(40) });
   const admin = await server.tokenFor('admin');
   const crm = crmClientFor(emulator, salesperson);

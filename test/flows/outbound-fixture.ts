@@ -102,6 +102,16 @@ export async function startOutboundFixture() {
     const invoice = await erp.get(`salesInvoices(${posted.body.invoiceId})`);
     return { order: created.body, invoice: invoice.body };
   };
+  /** A customer payment over the ERP API, applied to an invoice; answers the payment's body. */
+  const payInvoice = async (customerNumber: string, amount: number, invoiceNumber: unknown) => {
+    const paid = await erp.post('customerPayments', {
+      customerNumber,
+      amount,
+      appliesToInvoiceNumber: invoiceNumber,
+    });
+    assert.equal(paid.status, 201, JSON.stringify(paid.body));
+    return paid.body;
+  };
   /** Runs a scheduled job now over the API and waits for it. */
   const runJob = (name: string) =>
     ok('POST', `/scheduledJobs/${encodeURIComponent(name)}/run`, { wait: true });
@@ -143,6 +153,7 @@ export async function startOutboundFixture() {
     crmList,
     crmIdOf,
     postOrder,
+    payInvoice,
     runJob,
     invoiceState,
     whileJobAsleep,

@@ -71,22 +71,12 @@ test('posting an order: the job creates the CRM invoice Billed with its lines, t
 });
 
 test('40 % paid → Paid/Partial; the rest → Paid/Complete with balance 0 and total sales = amount excl. tax; an unapplied payment goes back', async () => {
-  const first = await t.erp.post('customerPayments', {
-    customerNumber: 'C-EUR',
-    amount: 130,
-    appliesToInvoiceNumber: eurInvoice.number,
-  });
-  assert.equal(first.status, 201, JSON.stringify(first.body));
+  const first = await t.payInvoice('C-EUR', 130, eurInvoice.number);
   const run1 = await t.runJob('CUSTOMER STATISTICS');
   assert.equal(run1.didWork, true, JSON.stringify(run1));
   assert.deepEqual(await t.invoiceState(eurCrmInvoiceId), [PAID, PARTIAL]);
 
-  const rest = await t.erp.post('customerPayments', {
-    customerNumber: 'C-EUR',
-    amount: 195.01,
-    appliesToInvoiceNumber: eurInvoice.number,
-  });
-  assert.equal(rest.status, 201, JSON.stringify(rest.body));
+  const rest = await t.payInvoice('C-EUR', 195.01, eurInvoice.number);
   await t.runJob('CUSTOMER STATISTICS');
   assert.deepEqual(await t.invoiceState(eurCrmInvoiceId), [PAID, COMPLETE]);
 
@@ -106,9 +96,7 @@ test('40 % paid → Paid/Partial; the rest → Paid/Complete with balance 0 and 
       : null,
   );
 
-  const unapplied = await t.erp.post(
-    `customerPayments(${rest.body.payment.id})/Microsoft.NAV.unapply`,
-  );
+  const unapplied = await t.erp.post(`customerPayments(${rest.payment.id})/Microsoft.NAV.unapply`);
   assert.equal(unapplied.status, 204, JSON.stringify(unapplied.body));
   await t.runJob('CUSTOMER STATISTICS');
   assert.deepEqual(await t.invoiceState(eurCrmInvoiceId), [PAID, PARTIAL], 'back to partly paid');
@@ -118,14 +106,12 @@ test('40 % paid → Paid/Partial; the rest → Paid/Complete with balance 0 and 
   );
   assert.equal(after.nav_balancelcy, 0, 'the unapplied payment stays open on the account');
   const unapplyFirst = await t.erp.post(
-    `customerPayments(${first.body.payment.id})/Microsoft.NAV.unapply`,
+    `customerPayments(${first.payment.id})/Microsoft.NAV.unapply`,
   );
   assert.equal(unapplyFirst.status, 204);
   await t.runJob('CUSTOMER STATISTICS');
   assert.deepEqual(await t.invoiceState(eurCrmInvoiceId), [ACTIVE, BILLED], 'nothing paid: Billed');
-  const twice = await t.erp.post(
-    `customerPayments(${first.body.payment.id})/Microsoft.NAV.unapply`,
-  );
+  const twice = await t.erp.post(`customerPayments(${first.payment.id})/Microsoft.NAV.unapply`);
   assert.equal(twice.status, 422);
   assert.match(twice.body.error.message, /is not applied to any invoice/);
 });
@@ -149,12 +135,7 @@ test('a foreign-currency customer: invoice created with Create invoice in Dynami
   assert.equal(crm.totalamount, invoice.totalAmountIncludingTax);
   assert.equal(crm.totalamountlessfreight, invoice.totalAmountExcludingTax);
 
-  const paid = await t.erp.post('customerPayments', {
-    customerNumber: 'C-USD',
-    amount: invoice.totalAmountIncludingTax,
-    appliesToInvoiceNumber: invoice.number,
-  });
-  assert.equal(paid.status, 201, JSON.stringify(paid.body));
+  await t.payInvoice('C-USD', invoice.totalAmountIncludingTax, invoice.number);
   const updated = await t.api('POST', '/customers/C-USD/updateAccountStatistics');
   assert.equal(updated.status, 200, updated.text);
   assert.match(updated.json.message, /successfully/);

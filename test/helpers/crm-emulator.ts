@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import {
   type CrmEmulatorOptions,
   type RunningCrmEmulator,
@@ -46,4 +46,28 @@ export async function crmToken(
   if (res.status !== 200)
     throw new Error(`token request failed: ${res.status} ${await res.text()}`);
   return ((await res.json()) as { access_token: string }).access_token;
+}
+
+/** An application user to register with the emulator: a new client id and secret. */
+export const newAppClient = (name: string) => ({
+  clientId: randomUUID(),
+  clientSecret: randomBytes(24).toString('base64url'),
+  name,
+});
+
+/**
+ * The emulator as the whole-system fixtures use it: two application users, the integration and a
+ * salesperson's app, and EUR as the organization's base currency (the ERP's local currency).
+ */
+export async function startIntegrationEmulator(db: Db) {
+  const integration = newAppClient('Kobling integration');
+  const salesperson = newAppClient('Sales app');
+  const emulator = await startCrmEmulator({
+    db,
+    port: 0,
+    logger: createLogger('silent'),
+    clients: [integration, salesperson],
+    baseCurrency: { code: 'EUR', name: 'Euro', symbol: '€' },
+  });
+  return { emulator, integration, salesperson };
 }

@@ -1,5 +1,3 @@
-import { randomBytes, randomUUID } from 'node:crypto';
-import { startCrmEmulator } from '../../src/crm-emulator/server.ts';
 import { crmPort } from '../../src/integration/adapters/crm-port.ts';
 import { erpPort } from '../../src/integration/adapters/erp-port.ts';
 import { saveConnection } from '../../src/integration/connection-service.ts';
@@ -12,6 +10,7 @@ import { defaultMappings } from '../../src/sync/mappings/default-mappings.ts';
 import { listMappings, saveMapping } from '../../src/sync/mappings/mapping-repo.ts';
 import type { TableMapping } from '../../src/sync/model.ts';
 import { crmClientFor } from '../helpers/crm-client.ts';
+import { startIntegrationEmulator } from '../helpers/crm-emulator.ts';
 import { createMigratedDb } from '../helpers/database.ts';
 
 /**
@@ -21,25 +20,8 @@ import { createMigratedDb } from '../helpers/database.ts';
  */
 export async function startSyncFixture() {
   const db = await createMigratedDb('sync');
-  const integration = {
-    clientId: randomUUID(),
-    clientSecret: randomBytes(24).toString('base64url'),
-    name: 'Kobling integration',
-  };
-  const salesperson = {
-    clientId: randomUUID(),
-    clientSecret: randomBytes(24).toString('base64url'),
-    name: 'Sales app',
-  };
   const logger = createLogger('silent');
-  const emulator = await startCrmEmulator({
-    db,
-    port: 0,
-    logger,
-    clients: [integration, salesperson],
-    // The ERP's local currency (general setup) is EUR; the organization's base currency matches it.
-    baseCurrency: { code: 'EUR', name: 'Euro', symbol: '€' },
-  });
+  const { emulator, integration, salesperson } = await startIntegrationEmulator(db);
   const client = crmClientFor(emulator, integration);
   const user = crmClientFor(emulator, salesperson);
   for (const [i, m] of defaultMappings({
