@@ -18,6 +18,14 @@ export interface ListPage<Row> {
   readonly pageSize: number;
 }
 
+/** Every row on one page: a short list read whole. */
+export const onePage = <Row,>(rows: readonly Row[]): ListPage<Row> => ({
+  rows,
+  total: rows.length,
+  page: 1,
+  pageSize: Math.max(1, rows.length),
+});
+
 /** The query string of a list with one value changed (paging keeps the filters). */
 export function withQuery(
   base: string,
@@ -183,12 +191,7 @@ export function StaticList<Row>(props: {
       caption={props.caption ?? ''}
       query={{}}
       columns={props.columns}
-      page={{
-        rows: props.rows,
-        total: props.rows.length,
-        page: 1,
-        pageSize: Math.max(1, props.rows.length),
-      }}
+      page={onePage(props.rows)}
       empty={props.empty}
     />
   );

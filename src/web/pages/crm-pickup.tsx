@@ -13,7 +13,7 @@ import {
 import { AppError, unwrap } from '../../shared/errors.ts';
 import { ActionBar } from '../components/action-bar.tsx';
 import { ErrorBanner, SuccessBanner, WarningBanner } from '../components/banner.tsx';
-import { type Column, DataList } from '../components/list.tsx';
+import { type Column, DataList, onePage } from '../components/list.tsx';
 import { many, parseInput } from '../form.ts';
 import { Layout } from '../layout.tsx';
 import { sendHtml, type View, viewOf } from '../view.ts';
@@ -160,12 +160,7 @@ function PickupPage<Row extends { crmId: string }>(props: {
         caption={props.caption}
         query={{ state: props.state === 'all' ? 'all' : undefined }}
         columns={props.columns}
-        page={{
-          rows: props.rows,
-          total: props.rows.length,
-          page: 1,
-          pageSize: Math.max(1, props.rows.length),
-        }}
+        page={onePage(props.rows)}
         select={writable ? (r) => r.crmId : undefined}
         empty={props.empty}
         actions={

@@ -10,7 +10,7 @@ import { mappingStats } from '../../sync/queries.ts';
 import { ActionBar } from '../components/action-bar.tsx';
 import { SuccessBanner } from '../components/banner.tsx';
 import { Card, display } from '../components/card.tsx';
-import { type Column, DataList } from '../components/list.tsx';
+import { type Column, DataList, onePage } from '../components/list.tsx';
 import { parseInput } from '../form.ts';
 import { Layout } from '../layout.tsx';
 import { sendHtml, viewOf } from '../view.ts';
@@ -114,7 +114,7 @@ export function registerMappingPages(web: FastifyInstance, { ctx, auth }: WebDep
           caption="Integration table mappings"
           query={{}}
           columns={COLUMNS(isAdmin(view.user), canWrite(view.user))}
-          page={{ rows, total: rows.length, page: 1, pageSize: Math.max(1, rows.length) }}
+          page={onePage(rows)}
           empty="No mappings yet; run the assisted setup."
         />
       </Layout>,

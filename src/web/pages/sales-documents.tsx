@@ -14,8 +14,7 @@ import { unwrap } from '../../shared/errors.ts';
 import { ActionBar } from '../components/action-bar.tsx';
 import { SuccessBanner } from '../components/banner.tsx';
 import { Card, display, Fields } from '../components/card.tsx';
-import type { Column } from '../components/list.tsx';
-import { DataList } from '../components/list.tsx';
+import { type Column, StaticList } from '../components/list.tsx';
 import { parseInput } from '../form.ts';
 import { Layout } from '../layout.tsx';
 import { sendHtml, type View, viewOf } from '../view.ts';
@@ -163,20 +162,7 @@ export function registerSalesDocumentPages(web: FastifyInstance, deps: WebDeps):
           >
             {canWrite(view.user) ? <DocumentActions kind={kind} doc={doc} /> : ''}
             <Card title="Lines">
-              <DataList
-                id="lines"
-                refresh={false}
-                url={`${kind.path}/${id}`}
-                caption="Lines"
-                query={{}}
-                columns={LINE_COLUMNS}
-                page={{
-                  rows: lines,
-                  total: lines.length,
-                  page: 1,
-                  pageSize: Math.max(1, lines.length),
-                }}
-              />
+              <StaticList id="lines" caption="Lines" columns={LINE_COLUMNS} rows={lines} />
             </Card>
             <Card title="General">
               <Fields fields={Object.entries(fields).map(([k, v]) => [k, display(v)])} />
