@@ -3,7 +3,7 @@ import { ensureCompany } from '../../src/erp/public-api.ts';
 import { crmClientFor } from '../helpers/crm-client.ts';
 import { startIntegrationEmulator } from '../helpers/crm-emulator.ts';
 import { createMigratedDb } from '../helpers/database.ts';
-import { startTestServer } from '../helpers/server.ts';
+import { callJson, startTestServer } from '../helpers/server.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: test responses are inspected freely
 type Json = any;
@@ -25,18 +25,8 @@ export async function startFlowsFixture() {
   assert.ok(company.ok);
   const companyId = String(company.value.id);
 
-  const call = async (method: string, url: string, body?: unknown) => {
-    const res = await fetch(`${server.baseUrl}${url}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${admin}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, text, json: (text ? JSON.parse(text) : undefined) as Json };
-  };
+  const call = (method: string, url: string, body?: unknown) =>
+    callJson(`${server.baseUrl}${url}`, method, admin, body);
   const erpPath = (path: string) => `/api/v2.0/companies(${companyId})/${path}`;
   const erp = {
     get: (path: string) => call('GET', erpPath(path)),

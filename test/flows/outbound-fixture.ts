@@ -5,7 +5,7 @@ import { scheduleDueJobs } from '../../src/integration/recurring-jobs.ts';
 import { fixedClock } from '../../src/shared/clock.ts';
 import { erpClient } from '../erp/api-client.ts';
 import { basicCompany, make } from '../erp/fixtures.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { callJson, startTestServer, type TestServer } from '../helpers/server.ts';
 import { type SyncFixture, startSyncFixture } from '../sync/sync-fixture.ts';
 
 /** A CRM invoice's statecode (Active, Paid) and statuscode (Billed, Complete, Partial). */
@@ -30,20 +30,8 @@ export async function startOutboundFixture() {
   });
   const admin = await server.tokenFor('admin');
   const erp = erpClient(server, admin, company.companyId);
-  async function api(method: string, path: string, body?: unknown) {
-    const res = await fetch(`${server.baseUrl}/api/integration/v1${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${admin}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    // biome-ignore lint/suspicious/noExplicitAny: test responses are inspected freely
-    const json: any = text ? JSON.parse(text) : undefined;
-    return { status: res.status, text, json };
-  }
+  const api = (method: string, path: string, body?: unknown) =>
+    callJson(`${server.baseUrl}/api/integration/v1${path}`, method, admin, body);
   const ok = async (method: string, path: string, body?: unknown) => {
     const r = await api(method, path, body);
     assert.ok(r.status < 300, `${method} ${path} → ${r.status} ${r.text}`);

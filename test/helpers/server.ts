@@ -57,3 +57,19 @@ export async function startTestServer(
     close: () => app.close(),
   };
 }
+
+/** A JSON request with a bearer token: the answer's status, its text and its parsed body. */
+export async function callJson(url: string, method: string, token: string, body?: unknown) {
+  const res = await fetch(url, {
+    method,
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  // biome-ignore lint/suspicious/noExplicitAny: test responses are inspected freely
+  const json: any = text ? JSON.parse(text) : undefined;
+  return { status: res.status, text, json };
+}

@@ -4,7 +4,7 @@ import { runMapping } from '../../src/sync/engine/run-mapping.ts';
 import { couple, findCrmByName } from '../../src/sync/service/couplings.ts';
 import { createInCrm } from '../../src/sync/service/create-in.ts';
 import { runKobling } from '../helpers/cli.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { callJson, startTestServer, type TestServer } from '../helpers/server.ts';
 import { type SyncFixture, startSyncFixture } from './sync-fixture.ts';
 
 // The conflict inbox over HTTP: listing with paging, resolving one or many, and the 4xx answers.
@@ -14,18 +14,8 @@ let admin: string;
 let reader: string;
 const customers: { erpId: string; crmId: string }[] = [];
 
-async function call(method: string, path: string, token: string, body?: unknown) {
-  const res = await fetch(`${server.baseUrl}/api/integration/v1${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, text, json: text ? JSON.parse(text) : undefined };
-}
+const call = (method: string, path: string, token: string, body?: unknown) =>
+  callJson(`${server.baseUrl}/api/integration/v1${path}`, method, token, body);
 
 const phones = async () =>
   (

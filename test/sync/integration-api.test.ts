@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { callJson, startTestServer, type TestServer } from '../helpers/server.ts';
 import { type SyncFixture, startSyncFixture } from './sync-fixture.ts';
 
 let fx: SyncFixture;
@@ -22,18 +22,8 @@ after(async () => {
   await fx?.close();
 });
 
-async function call(method: string, path: string, token: string, body?: unknown) {
-  const res = await fetch(`${server.baseUrl}/api/integration/v1${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, text, json: text ? JSON.parse(text) : undefined };
-}
+const call = (method: string, path: string, token: string, body?: unknown) =>
+  callJson(`${server.baseUrl}/api/integration/v1${path}`, method, token, body);
 
 test('connection setup: the secret is stored encrypted and never returned; only admins change it', async () => {
   const integration = fx.ctx.crm;

@@ -4,7 +4,7 @@ import { withMappingLock } from '../../src/integration/mapping-lock.ts';
 import { undoJobLocked } from '../../src/integration/undo-service.ts';
 import { runMapping } from '../../src/sync/engine/run-mapping.ts';
 import { spawnKobling } from '../helpers/cli.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { callJson, startTestServer, type TestServer } from '../helpers/server.ts';
 import { type SyncFixture, startSyncFixture } from './sync-fixture.ts';
 
 /** Undo through the API, the CLI and the web UI (the engine's behaviour: undo.test.ts). */
@@ -55,18 +55,13 @@ test('API: preview and undo of a job; 404 for an unknown job, 409 for one still 
   try {
     const admin = await server.tokenFor('admin');
     const processor = await server.tokenFor('orderProcessor');
-    const call = async (path: string, token: string, body?: unknown) => {
-      const res = await fetch(`${server.baseUrl}/api/integration/v1${path}`, {
-        method: body === undefined ? 'POST' : 'PATCH',
-        headers: {
-          authorization: `Bearer ${token}`,
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const text = await res.text();
-      return { status: res.status, text, json: text ? JSON.parse(text) : undefined };
-    };
+    const call = (path: string, token: string, body?: unknown) =>
+      callJson(
+        `${server.baseUrl}/api/integration/v1${path}`,
+        body === undefined ? 'POST' : 'PATCH',
+        token,
+        body,
+      );
     const saved = await call('/connection', admin, {
       crmUrl: fx.emulator.baseUrl,
       authorityUrl: fx.emulator.authority,
