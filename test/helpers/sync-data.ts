@@ -46,13 +46,12 @@ export async function createAccounts(
   assert.ok(made.every((r) => r.ok));
 }
 
-/** The CUSTOMER mapping sends every ERP customer to the CRM (not only coupled ones), one way. */
-export async function sendAllCustomers(fx: SyncFixture): Promise<void> {
-  await fx.setMapping({
-    ...fx.mapping('CUSTOMER'),
-    syncOnlyCoupled: false,
-    direction: 'ToIntegrationTable',
-  });
+/** The CUSTOMER mapping synchronizes every customer (not only coupled ones), one way only. */
+export async function allCustomersOneWay(
+  fx: SyncFixture,
+  direction: 'ToIntegrationTable' | 'FromIntegrationTable' = 'ToIntegrationTable',
+): Promise<void> {
+  await fx.setMapping({ ...fx.mapping('CUSTOMER'), syncOnlyCoupled: false, direction });
 }
 
 /**
@@ -66,7 +65,7 @@ export async function startCustomerSend(options: {
 }) {
   const fx = await startSyncFixture();
   await fx.connect(testConfig({ KOBLING_SECRET_KEY: options.secretKey }));
-  await sendAllCustomers(fx);
+  await allCustomersOneWay(fx);
   await insertCustomers(fx.db, options.n, options.customers);
   return { ...fx, env: { DATABASE_URL: fx.db.url, KOBLING_SECRET_KEY: options.secretKey } };
 }

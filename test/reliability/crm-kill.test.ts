@@ -6,10 +6,10 @@ import { after, before, test } from 'node:test';
 import { freePort, type KoblingProcess, spawnKobling } from '../helpers/cli.ts';
 import { testConfig } from '../helpers/server.ts';
 import {
+  allCustomersOneWay,
   assertCoupledOnce,
   countWith,
   insertCustomers,
-  sendAllCustomers,
   syncUntilQuiet,
 } from '../helpers/sync-data.ts';
 import { type SyncFixture, startSyncFixture } from '../sync/sync-fixture.ts';
@@ -33,7 +33,7 @@ before(async () => {
     baseUrl,
     authority: `${baseUrl}/${fx.emulator.tenantId}`,
   });
-  await sendAllCustomers(fx);
+  await allCustomersOneWay(fx);
   await insertCustomers(fx.db, N, { number: 'E', name: 'CRM kill customer', city: 'Molde' });
   env = { DATABASE_URL: fx.db.url, KOBLING_SECRET_KEY: SECRET_KEY, KOBLING_DATA_DIR: dataDir };
   emulatorEnv = {

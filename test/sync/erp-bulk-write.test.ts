@@ -1,26 +1,17 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { runMapping } from '../../src/sync/engine/run-mapping.ts';
 import type { ErpPort } from '../../src/sync/ports.ts';
-import { type SyncFixture, startSyncFixture } from './sync-fixture.ts';
+import { allCustomersOneWay } from '../helpers/sync-data.ts';
+import { useFixture } from '../helpers/use-fixture.ts';
+import { startSyncFixture } from './sync-fixture.ts';
 
 // The CRM → ERP pass writes a chunk's creates and modifications to the ERP together
 // (ErpPort.writeMany, few transactions): a record the ERP refuses still fails alone, with its own
 // message, and leaves nothing half written, while the rest of the chunk lands.
-let fx: SyncFixture;
 const long = 'X'.repeat(150); // longer than the ERP's customer name
 
-before(async () => {
-  fx = await startSyncFixture();
-  await fx.setMapping({
-    ...fx.mapping('CUSTOMER'),
-    syncOnlyCoupled: false,
-    direction: 'FromIntegrationTable',
-  });
-});
-after(async () => {
-  await fx?.close();
-});
+const fx = useFixture(startSyncFixture, (fx) => allCustomersOneWay(fx, 'FromIntegrationTable'));
 
 /** The real ERP port, counting its bulk and single writes. */
 function countingErp() {

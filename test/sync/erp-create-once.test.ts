@@ -1,28 +1,19 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import type { EngineContext } from '../../src/sync/engine/context.ts';
 import { runMapping } from '../../src/sync/engine/run-mapping.ts';
 import type { ErpPort } from '../../src/sync/ports.ts';
 import { createInErp } from '../../src/sync/service/create-in.ts';
 import { synchronizeNow } from '../../src/sync/service/synchronize-now.ts';
-import { type SyncFixture, startSyncFixture } from './sync-fixture.ts';
+import { allCustomersOneWay } from '../helpers/sync-data.ts';
+import { useFixture } from '../helpers/use-fixture.ts';
+import { startSyncFixture } from './sync-fixture.ts';
 
 // CRM → ERP creates happen exactly once: a run that dies between its ERP write and the coupling's
 // update (or between recording the chosen ERP id and the write) is settled by the next run, which
 // couples what landed and creates what did not, with the same id.
-let fx: SyncFixture;
 
-before(async () => {
-  fx = await startSyncFixture();
-  await fx.setMapping({
-    ...fx.mapping('CUSTOMER'),
-    syncOnlyCoupled: false,
-    direction: 'FromIntegrationTable',
-  });
-});
-after(async () => {
-  await fx?.close();
-});
+const fx = useFixture(startSyncFixture, (fx) => allCustomersOneWay(fx, 'FromIntegrationTable'));
 
 /**
  * The real ERP port, with the process "dying" (an exception) around the `n`-th create: the creates
