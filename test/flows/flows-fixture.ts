@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { ensureCompany } from '../../src/erp/public-api.ts';
 import { crmClientFor } from '../helpers/crm-client.ts';
-import { startIntegrationEmulator } from '../helpers/crm-emulator.ts';
+import { connectionSettings, startIntegrationEmulator } from '../helpers/crm-emulator.ts';
 import { createMigratedDb } from '../helpers/database.ts';
 import { callJson, startTestServer } from '../helpers/server.ts';
 
@@ -110,13 +110,7 @@ export async function startFlowsFixture() {
     city: 'Oslo',
   });
 
-  const saved = await api.patch('/connection', {
-    crmUrl: emulator.baseUrl,
-    authorityUrl: emulator.authority,
-    tenantId: emulator.tenantId,
-    clientId: integration.clientId,
-    clientSecret: integration.clientSecret,
-  });
+  const saved = await api.patch('/connection', connectionSettings(emulator, integration));
   assert.equal(saved.status, 200, saved.text);
   const enabled = await api.post('/connection/enable');
   assert.equal(enabled.status, 200, enabled.text);

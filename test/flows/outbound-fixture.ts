@@ -37,13 +37,7 @@ export async function startOutboundFixture() {
     assert.ok(r.status < 300, `${method} ${path} → ${r.status} ${r.text}`);
     return r.json;
   };
-  await ok('PATCH', '/connection', {
-    crmUrl: fx.emulator.baseUrl,
-    authorityUrl: fx.emulator.authority,
-    tenantId: fx.emulator.tenantId,
-    clientId: fx.credentials.clientId,
-    clientSecret: fx.credentials.clientSecret,
-  });
+  await ok('PATCH', '/connection', fx.connection);
   await ok('POST', '/connection/enable');
   for (const mapping of ['CURRENCY', 'UNIT GROUP', 'ITEM UOM', 'RESOURCE UOM'])
     await ok('POST', '/couplings/matchBased', { mapping });

@@ -71,3 +71,15 @@ export async function startIntegrationEmulator(db: Db) {
   });
   return { emulator, integration, salesperson };
 }
+
+/** What an admin enters in Connection setup to reach this emulator as `client`. */
+export const connectionSettings = (
+  emulator: { readonly baseUrl: string; readonly authority: string; readonly tenantId: string },
+  client: { readonly clientId: string; readonly clientSecret: string },
+) => ({
+  crmUrl: emulator.baseUrl,
+  authorityUrl: emulator.authority,
+  tenantId: emulator.tenantId,
+  clientId: client.clientId,
+  clientSecret: client.clientSecret,
+});

@@ -24,13 +24,7 @@ before(async () => {
     config: testConfig({ KOBLING_SECRET_KEY: SECRET_KEY }),
     logger: createLogger('silent'),
   };
-  await saveConnection(deps, {
-    crmUrl: fx.emulator.baseUrl,
-    authorityUrl: fx.emulator.authority,
-    tenantId: fx.emulator.tenantId,
-    clientId: fx.credentials.clientId,
-    clientSecret: fx.credentials.clientSecret,
-  });
+  await saveConnection(deps, fx.connection);
   await fx.setMapping({ ...fx.mapping('CUSTOMER'), syncOnlyCoupled: false });
   await fx.db.query(
     `INSERT INTO erp.customers (number, display_name) VALUES ('K1', 'Northwind'), ('K2', 'Tailspin')`,

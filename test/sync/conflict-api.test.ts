@@ -29,13 +29,7 @@ before(async () => {
   server = await startTestServer(fx.db, undefined, { KOBLING_SECRET_KEY: 'k'.repeat(40) });
   admin = await server.tokenFor('admin');
   reader = await server.tokenFor('readOnly');
-  const saved = await call('PATCH', '/connection', admin, {
-    crmUrl: fx.emulator.baseUrl,
-    authorityUrl: fx.emulator.authority,
-    tenantId: fx.emulator.tenantId,
-    clientId: fx.credentials.clientId,
-    clientSecret: fx.credentials.clientSecret,
-  });
+  const saved = await call('PATCH', '/connection', admin, fx.connection);
   assert.equal(saved.status, 200, saved.text);
   const enabled = await call('POST', '/connection/enable', admin);
   assert.equal(enabled.status, 200, enabled.text);

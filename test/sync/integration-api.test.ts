@@ -28,13 +28,7 @@ const call = (method: string, path: string, token: string, body?: unknown) =>
 test('connection setup: the secret is stored encrypted and never returned; only admins change it', async () => {
   const integration = fx.ctx.crm;
   assert.ok(integration);
-  const patch = {
-    crmUrl: fx.emulator.baseUrl,
-    authorityUrl: fx.emulator.authority,
-    tenantId: fx.emulator.tenantId,
-    clientId: fx.credentials.clientId,
-    clientSecret: fx.credentials.clientSecret,
-  };
+  const patch = fx.connection;
   const denied = await call('PATCH', '/connection', processor, patch);
   assert.equal(denied.status, 403);
   const saved = await call('PATCH', '/connection', admin, patch);

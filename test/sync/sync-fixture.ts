@@ -10,7 +10,7 @@ import { defaultMappings } from '../../src/sync/mappings/default-mappings.ts';
 import { listMappings, saveMapping } from '../../src/sync/mappings/mapping-repo.ts';
 import type { TableMapping } from '../../src/sync/model.ts';
 import { crmClientFor } from '../helpers/crm-client.ts';
-import { startIntegrationEmulator } from '../helpers/crm-emulator.ts';
+import { connectionSettings, startIntegrationEmulator } from '../helpers/crm-emulator.ts';
 import { createMigratedDb } from '../helpers/database.ts';
 
 /**
@@ -47,6 +47,8 @@ export async function startSyncFixture() {
     client,
     /** The integration's application user credentials. */
     credentials: integration,
+    /** What an admin enters in Connection setup for this emulator and the integration user. */
+    connection: connectionSettings(emulator, integration),
     /** A CRM client acting as a salesperson (not the integration user). */
     user,
     /** The salesperson's application user credentials. */
@@ -68,13 +70,7 @@ export async function startSyncFixture() {
     ) {
       await saveConnection(
         { db, config, logger },
-        {
-          crmUrl: at.baseUrl,
-          authorityUrl: at.authority,
-          tenantId: emulator.tenantId,
-          clientId: integration.clientId,
-          clientSecret: integration.clientSecret,
-        },
+        connectionSettings({ ...at, tenantId: emulator.tenantId }, integration),
       );
       await setConnectionState(db, { enabled: true });
     },

@@ -62,13 +62,7 @@ test('API: preview and undo of a job; 404 for an unknown job, 409 for one still 
         token,
         body,
       );
-    const saved = await call('/connection', admin, {
-      crmUrl: fx.emulator.baseUrl,
-      authorityUrl: fx.emulator.authority,
-      tenantId: fx.emulator.tenantId,
-      clientId: fx.credentials.clientId,
-      clientSecret: fx.credentials.clientSecret,
-    });
+    const saved = await call('/connection', admin, fx.connection);
     assert.equal(saved.status, 200, saved.text);
     const enabled = await call('/connection/enable', admin);
     assert.equal(enabled.status, 200, enabled.text);

@@ -18,13 +18,7 @@ export async function startUiFixture(options: { connect?: boolean } = {}) {
     KOBLING_SECRET_KEY: 'w'.repeat(40),
   });
   const deps = { db: fx.db, config: server.ctx.config, logger: server.ctx.logger };
-  const connection = {
-    crmUrl: fx.emulator.baseUrl,
-    authorityUrl: fx.emulator.authority,
-    tenantId: fx.emulator.tenantId,
-    clientId: fx.credentials.clientId,
-    clientSecret: fx.credentials.clientSecret,
-  };
+  const connection = fx.connection;
   if (options.connect !== false) {
     await saveConnection(deps, connection);
     const enabled = await enableConnection(deps);
