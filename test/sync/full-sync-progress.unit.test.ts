@@ -3,7 +3,9 @@ import { test } from 'node:test';
 import {
   expectedTotal,
   type FullSyncLine,
+  lineProgress,
 } from '../../src/integration/full-sync/full-sync-lines.ts';
+import { emptyCounters } from '../../src/sync/model.ts';
 
 const line = (over: Partial<FullSyncLine>): FullSyncLine => ({
   mapping: 'X',
@@ -40,4 +42,23 @@ test('what the engine reports wins while running; a finished line handled what i
   assert.equal(expectedTotal(line({ total: 50 })), 50);
   assert.equal(expectedTotal(line({ status: 'Finished', done: 0, total: null })), 0);
   assert.equal(expectedTotal(line({ status: 'Finished', done: 7 })), 7);
+});
+
+test("a line's progress adds its passes up: each pass reports from zero with counters of its own", () => {
+  const progress = lineProgress();
+  const toCrm = emptyCounters();
+  toCrm.inserted = 40;
+  assert.deepEqual(progress(toCrm, 40, 50), {
+    done: 40,
+    total: 50,
+    counters: { ...emptyCounters(), inserted: 40 },
+  });
+  toCrm.inserted = 50;
+  assert.equal(progress(toCrm, 50, 50).done, 50, 'the same pass goes on: not added twice');
+  const toErp = emptyCounters();
+  toErp.unchanged = 2;
+  const both = progress(toErp, 2, undefined);
+  assert.equal(both.done, 52);
+  assert.equal(both.total, undefined, 'the second pass has no total of its own yet');
+  assert.deepEqual(both.counters, { ...emptyCounters(), inserted: 50, unchanged: 2 });
 });

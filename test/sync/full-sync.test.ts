@@ -69,6 +69,53 @@ test('full synchronization: recommendations, every line in dependency order, rec
   );
 });
 
+test('the review tells the truth: option lines count options, a finished line its handled records; a start with nothing to start says so; restart recounts; a mapping back gets its line', async () => {
+  const lines = new Map((await reviewLines(t.deps)).map((l) => [l.mapping, l]));
+  const terms = await t.fx.ctx.crm.optionSet('account', 'paymenttermscode');
+  assert.ok(terms.ok);
+  assert.equal(
+    lines.get('PAYMENT TERMS')?.crmCount,
+    terms.value.length,
+    "an option mapping's CRM side is its options, not the accounts",
+  );
+  for (const l of lines.values()) {
+    if (l.status !== 'Finished') continue;
+    const handled = Object.values(l.counters).reduce((n, c) => n + c, 0);
+    assert.equal(l.done, handled, `${l.mapping}: records shown = what its counters add up to`);
+  }
+
+  const again = await startFullSync(t.deps, t.boss);
+  assert.ok(again.ok);
+  assert.deepEqual(again.value.queued, []);
+  assert.match(again.value.message, /^Nothing to start: every line has finished/);
+
+  const before = again.value.lines.find((l) => l.mapping === 'CUSTOMER')!.crmCount!;
+  assert.equal(before, N, 'a start counts finished lines again too: the CRM has the accounts now');
+  const created = await t.fx.client.create('accounts', { name: 'Counted on restart' });
+  assert.ok(created.ok);
+  const restarted = await restartLine(t.deps, t.boss, 'CUSTOMER');
+  assert.ok(restarted.ok, restarted.ok ? '' : restarted.error.message);
+  assert.equal(restarted.value.line.crmCount, before + 1, 'restart counts both sides again');
+  await settledLines(t.deps);
+
+  // A mapping dropped and added back (the ownership model switched away and back) loses its line
+  // with it; the review shows it again without a new *Start*.
+  await t.fx.db.query("DELETE FROM integration.full_sync_lines WHERE mapping_name = 'SALESPEOPLE'");
+  assert.ok(!(await reviewLines(t.deps)).some((l) => l.mapping === 'SALESPEOPLE'));
+  const review = await reviewLines(t.deps, { addMissing: true });
+  const salespeople = review.find((l) => l.mapping === 'SALESPEOPLE');
+  assert.equal(salespeople?.status, 'Pending');
+  assert.equal(salespeople?.recommendation, 'FullSynchronization');
+  assert.equal(
+    review.findIndex((l) => l.mapping === 'SALESPEOPLE'),
+    0,
+    'in its place: first, as a parent of the customers',
+  );
+  assert.ok((await startFullSync(t.deps, t.boss)).ok);
+  const settled = await settledLines(t.deps);
+  assert.equal(settled.find((l) => l.mapping === 'SALESPEOPLE')?.status, 'Finished');
+});
+
 test("a queued or running line holds its mapping's regular job", async () => {
   await t.fx.db.query("UPDATE integration.sync_jobs SET started_at = now() - interval '1 day'");
   await t.fx.db.query(

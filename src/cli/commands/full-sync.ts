@@ -41,6 +41,7 @@ export async function runFullSyncCommand(
   try {
     const started = await startFullSync(deps, boss);
     if (!started.ok) throw AppError.from(started.error);
+    if (!opts.json) process.stderr.write(`${started.value.message}\n`);
     const since = Date.now();
     let printed = 0;
     let warned = false;

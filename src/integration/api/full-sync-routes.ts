@@ -32,7 +32,7 @@ export function registerFullSyncRoutes(app: FastifyInstance, ctx: AppContext): v
           'The review lines: recommendation, direction, status, progress (records done/total, counters), what each waits for',
       },
     },
-    async () => ({ value: await reviewLines(depsOf(ctx)) }),
+    async () => ({ value: await reviewLines(depsOf(ctx), { addMissing: true }) }),
   );
   r.post(
     `${PREFIX}/fullSync/start`,
@@ -46,7 +46,9 @@ export function registerFullSyncRoutes(app: FastifyInstance, ctx: AppContext): v
     },
     async (_req, reply) => {
       const started = must(await startFullSync(depsOf(ctx), bossOf(ctx)));
-      return reply.status(202).send({ queued: started.queued, value: started.lines });
+      return reply
+        .status(202)
+        .send({ queued: started.queued, message: started.message, value: started.lines });
     },
   );
   r.post(

@@ -14,6 +14,7 @@ import { openEngine, type SyncDeps } from '../sync-runtime.ts';
 import {
   type FullSyncLine,
   heartbeat,
+  lineProgress,
   prepareWatermarks,
   saveMatch,
   saveOutcome,
@@ -53,13 +54,15 @@ export async function runFullSyncLine(
   try {
     const engine = await openEngine(deps);
     if (!engine.ok) throw new Error(engine.error.message);
+    const progress = lineProgress();
     let lastSaved = 0;
     const ctx: EngineContext = {
       ...engine.value,
       onProgress: (counters, done, total) => {
+        const p = progress(counters, done, total);
         if (Date.now() - lastSaved < 1000) return;
         lastSaved = Date.now();
-        saveProgress(deps.db, mapping, { done, total, counters: { ...counters } }).catch((err) =>
+        saveProgress(deps.db, mapping, p).catch((err) =>
           deps.logger.warn({ err, mapping }, 'progress not saved'),
         );
       },

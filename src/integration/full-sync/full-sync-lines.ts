@@ -1,4 +1,5 @@
 import type { Queryable } from '../../db/db.ts';
+import { COUNTER_NAMES, type JobCounters } from '../../sync/model.ts';
 import type { Recommendation } from './recommendation.ts';
 
 export type LineStatus = 'Pending' | 'Queued' | 'Running' | 'Finished' | 'Failed' | 'NotNeeded';
@@ -161,6 +162,30 @@ export function expectedTotal(l: FullSyncLine): number | null {
   return erp + crm;
 }
 
+/**
+ * A line's progress over all its passes (matching, then each direction): every pass reports from
+ * zero with counters of its own, so the passes before the current one are added to it.
+ */
+export function lineProgress() {
+  const before = { done: 0, counters: {} as Record<string, number> };
+  let current: { counters: JobCounters; done: number } | undefined;
+  return (counters: JobCounters, done: number, total: number | undefined) => {
+    if (current && current.counters !== counters) {
+      before.done += current.done;
+      for (const c of COUNTER_NAMES)
+        before.counters[c] = (before.counters[c] ?? 0) + current.counters[c];
+    }
+    current = { counters, done };
+    return {
+      done: before.done + done,
+      total: total === undefined ? undefined : before.done + total,
+      counters: Object.fromEntries(
+        COUNTER_NAMES.map((c) => [c, (before.counters[c] ?? 0) + counters[c]]),
+      ),
+    };
+  };
+}
+
 /** Progress of a running line (records done of total, counters so far). */
 export async function saveProgress(
   db: Queryable,
@@ -213,21 +238,24 @@ export async function saveMatch(
   );
 }
 
-/** Records the finished line's sync jobs and their summed counters. */
+/**
+ * Records the finished line's sync jobs and their summed counters; the records it handled are
+ * what those counters add up to (its progress counted rows read, some of them not its business).
+ */
 export async function saveOutcome(
   db: Queryable,
   mapping: string,
   jobIds: readonly string[],
   counters: Record<string, number>,
 ): Promise<void> {
+  const handled = Object.values(counters).reduce((n, c) => n + c, 0);
   await db.query(
-    `UPDATE integration.full_sync_lines SET job_ids = job_ids || $2::uuid[], counters = $3
+    `UPDATE integration.full_sync_lines SET job_ids = job_ids || $2::uuid[], counters = $3, done = $4, total = $4
       WHERE mapping_name = $1`,
-    [mapping, jobIds, JSON.stringify(counters)],
+    [mapping, jobIds, JSON.stringify(counters), handled],
   );
 }
 
-/** Writes (or refreshes) the lines that are not queued or running. */
 /** Drops the lines of mappings that no longer get one (removed, or reshaped), unless at work. */
 export async function removeLinesExcept(db: Queryable, mappings: readonly string[]): Promise<void> {
   await db.query(
@@ -237,6 +265,10 @@ export async function removeLinesExcept(db: Queryable, mappings: readonly string
   );
 }
 
+/**
+ * Writes a line, or refreshes one that is not queued or running: its counts always (what the review
+ * shows is today's); its recommendation, direction and parents only while it has not run.
+ */
 export async function upsertLine(
   db: Queryable,
   l: Pick<
@@ -251,12 +283,14 @@ export async function upsertLine(
   >,
 ): Promise<void> {
   await db.query(
-    `INSERT INTO integration.full_sync_lines
+    `INSERT INTO integration.full_sync_lines AS l
        (mapping_name, position, dependency_filter, direction, recommendation, erp_count, crm_count)
      VALUES ($1, $2, $3, $4, $5, $6, $7)
-     ON CONFLICT (mapping_name) DO UPDATE SET position = $2, dependency_filter = $3, direction = $4,
-       recommendation = $5, erp_count = $6, crm_count = $7
-     WHERE integration.full_sync_lines.status IN ('Pending', 'NotNeeded')`,
+     ON CONFLICT (mapping_name) DO UPDATE SET position = $2, erp_count = $6, crm_count = $7,
+       dependency_filter = CASE WHEN l.status IN ('Pending', 'NotNeeded') THEN $3 ELSE l.dependency_filter END,
+       direction = CASE WHEN l.status IN ('Pending', 'NotNeeded') THEN $4 ELSE l.direction END,
+       recommendation = CASE WHEN l.status IN ('Pending', 'NotNeeded') THEN $5 ELSE l.recommendation END
+     WHERE l.status NOT IN ('Queued', 'Running')`,
     [
       l.mapping,
       l.position,

@@ -2,9 +2,10 @@ import type { PgBoss } from '../../db/job-queue.ts';
 import { entities } from '../../erp/catalog/catalog.ts';
 import { listEntityPage } from '../../erp/public-api.ts';
 import { failure, ok, type Result } from '../../shared/result.ts';
-import { listMappings } from '../../sync/mappings/mapping-repo.ts';
+import { getMapping, listMappings } from '../../sync/mappings/mapping-repo.ts';
 import { dependenciesOf, type TableMapping } from '../../sync/model.ts';
 import { CRM_ENTITIES } from '../adapters/crm-catalogue.ts';
+import { crmPort } from '../adapters/crm-port.ts';
 import { erpPort } from '../adapters/erp-port.ts';
 import { whileLockFree } from '../mapping-lock.ts';
 import { clientSettings, dataverseClientFor, type SyncDeps } from '../sync-runtime.ts';
@@ -46,6 +47,10 @@ async function erpCount(deps: SyncDeps, table: string): Promise<number> {
   return page.records.length;
 }
 
+/**
+ * Both sides' record counts of a mapping; an option mapping's CRM side is its choice column's
+ * options (`account.paymenttermscode`), not the table's records.
+ */
 async function counts(
   deps: SyncDeps,
   m: TableMapping,
@@ -54,7 +59,17 @@ async function counts(
   const settings = await clientSettings(deps);
   if (!settings.ok) return settings;
   const client = dataverseClientFor(settings.value, deps.logger);
-  const info = CRM_ENTITIES[m.crmEntity.split('.')[0]!];
+  const [entity, column] = m.crmEntity.split('.') as [string, string | undefined];
+  if (column) {
+    const options = await crmPort(client).optionSet(entity, column);
+    if (!options.ok)
+      return failure(
+        options.error.code,
+        `Reading the options of ${m.crmEntity} in the CRM failed: ${options.error.message}`,
+      );
+    return ok({ erp, crm: options.value.length });
+  }
+  const info = CRM_ENTITIES[entity];
   if (!info) return ok({ erp, crm: 0 });
   const crm = await client.retrieveMultiple(info.set, { select: [info.key], top: 1, count: true });
   if (!crm.ok)
@@ -62,10 +77,26 @@ async function counts(
   return ok({ erp, crm: crm.value.count ?? crm.value.value.length });
 }
 
+/** Counts a mapping's records on both sides and writes its line (see `upsertLine`). */
+async function countLine(deps: SyncDeps, m: TableMapping, position: number): Promise<Result<void>> {
+  const c = await counts(deps, m);
+  if (!c.ok) return c;
+  await upsertLine(deps.db, {
+    mapping: m.name,
+    position,
+    dependencyFilter: m.dependencyFilter,
+    direction: m.direction,
+    recommendation: recommend(m.name, c.value.erp, c.value.crm),
+    erpCount: c.value.erp,
+    crmCount: c.value.crm,
+  });
+  return ok(undefined);
+}
+
 /**
  * Writes the review lines (BC's "Dynamics 365 Sales Full Synch. Review"): one per mapping except
- * document-line mappings, with the recommendation from both sides' record counts. Lines that are
- * queued, running or done keep their state.
+ * document-line mappings, with the recommendation from both sides' record counts. Every line not
+ * at work gets today's counts; lines that are queued, running or done keep their state.
  */
 export async function generateLines(deps: SyncDeps): Promise<Result<FullSyncLine[]>> {
   const mappings = (await listMappings(deps.db)).filter(hasOwnLine);
@@ -74,17 +105,8 @@ export async function generateLines(deps: SyncDeps): Promise<Result<FullSyncLine
     mappings.map((m) => m.name),
   );
   for (const [i, m] of mappings.entries()) {
-    const c = await counts(deps, m);
-    if (!c.ok) return c;
-    await upsertLine(deps.db, {
-      mapping: m.name,
-      position: i + 1,
-      dependencyFilter: m.dependencyFilter,
-      direction: m.direction,
-      recommendation: recommend(m.name, c.value.erp, c.value.crm),
-      erpCount: c.value.erp,
-      crmCount: c.value.crm,
-    });
+    const written = await countLine(deps, m, i + 1);
+    if (!written.ok) return written;
   }
   return ok(await listLines(deps.db));
 }
@@ -143,11 +165,29 @@ export async function advance(deps: SyncDeps, boss: PgBoss): Promise<string[]> {
 export async function startFullSync(
   deps: SyncDeps,
   boss: PgBoss,
-): Promise<Result<{ queued: string[]; lines: ReviewLine[] }>> {
-  const lines = await generateLines(deps);
-  if (!lines.ok) return lines;
+): Promise<Result<{ queued: string[]; lines: ReviewLine[]; message: string }>> {
+  const generated = await generateLines(deps);
+  if (!generated.ok) return generated;
   const queued = await advance(deps, boss);
-  return ok({ queued, lines: await reviewLines(deps) });
+  const lines = await reviewLines(deps);
+  return ok({ queued, lines, message: startMessage(queued, lines) });
+}
+
+/** What *Start* did, in words: a start that queued nothing says why. */
+export function startMessage(queued: readonly string[], lines: readonly ReviewLine[]): string {
+  const atWork = lines.filter((l) => l.status === 'Queued' || l.status === 'Running');
+  if (queued.length > 0)
+    return `Full synchronization started: ${queued.length} line(s) queued${
+      lines.some((l) => l.status === 'Pending') ? ', the others follow their parents' : ''
+    }.`;
+  if (atWork.length > 0)
+    return `Nothing new to start: ${atWork.map((l) => l.mapping).join(', ')} already at work.`;
+  const held = lines.filter((l) => l.status === 'Pending');
+  if (held.length > 0)
+    return `Nothing could start: ${held
+      .map((l) => `${l.mapping} waits for ${l.waitingFor.join(', ')}`)
+      .join('; ')}. Fix the failed line, then restart it.`;
+  return 'Nothing to start: every line has finished or had nothing to synchronize. Restart a line to run it again.';
 }
 
 /** *Restart* of one line (failed, finished or not needed): back to pending, then started again. */
@@ -163,23 +203,49 @@ export async function restartLine(
       'line_busy',
       `The full synchronization of ${mapping} is ${line.status.toLowerCase()}; only a failed or finished line can be restarted`,
     );
-  // The mapping may have changed since the line was written (that is often the fix).
-  await deps.db.query(
-    `UPDATE integration.full_sync_lines l SET dependency_filter = m.dependency_filter, direction = m.direction
-       FROM integration.table_mappings m WHERE l.mapping_name = $1 AND m.name = l.mapping_name`,
-    [mapping],
-  );
+  // The mapping and both sides may have changed since the line was written (that is often the
+  // fix): the line is counted again, with the mapping as it is now.
+  const m = await getMapping(deps.db, mapping);
+  if (m) {
+    const counted = await countLine(deps, m, line.position);
+    if (!counted.ok) {
+      await transition(deps.db, mapping, 'Failed', counted.error.message);
+      return counted;
+    }
+  }
   const queued = await advance(deps, boss);
   const line2 = (await reviewLines(deps)).find((l) => l.mapping === mapping)!;
   return ok({ queued, line: line2 });
 }
 
-/** The lines with what each waits for. */
-export async function reviewLines(deps: SyncDeps): Promise<ReviewLine[]> {
+/**
+ * The lines with what each waits for. `addMissing`: a mapping that got its line since the lines
+ * were generated (added again, e.g. SALESPEOPLE when the ownership model returns to Person) is
+ * counted and gets its line now — for the review page and API, not for every progress poll.
+ */
+export async function reviewLines(
+  deps: SyncDeps,
+  opts: { addMissing?: boolean } = {},
+): Promise<ReviewLine[]> {
+  if (opts.addMissing) await addMissingLines(deps);
   const lines = await listLines(deps.db);
   const byName = new Map(lines.map((l) => [l.mapping, l]));
   return lines.map((l) => ({
     ...l,
     waitingFor: l.status === 'Pending' ? waitingFor(l, byName) : [],
   }));
+}
+
+async function addMissingLines(deps: SyncDeps): Promise<void> {
+  const lines = await listLines(deps.db);
+  if (lines.length === 0) return; // nothing generated yet: *Start* writes them all
+  const have = new Set(lines.map((l) => l.mapping));
+  const mappings = (await listMappings(deps.db)).filter(hasOwnLine);
+  for (const [i, m] of mappings.entries()) {
+    if (have.has(m.name)) continue;
+    const written = await countLine(deps, m, i + 1);
+    // Left for *Start* to write (it says why when counting fails there).
+    if (!written.ok)
+      deps.logger.warn({ mapping: m.name, code: written.error.code }, written.error.message);
+  }
 }

@@ -9,7 +9,7 @@ import {
 } from '../../integration/full-sync/full-sync-service.ts';
 import { AppError, unwrap } from '../../shared/errors.ts';
 import { ActionBar } from '../components/action-bar.tsx';
-import { SuccessBanner } from '../components/banner.tsx';
+import { SuccessBanner, WarningBanner } from '../components/banner.tsx';
 import { ProgressBar } from '../components/progress.tsx';
 import { parseInput } from '../form.ts';
 import { Layout } from '../layout.tsx';
@@ -113,7 +113,7 @@ export function registerFullSyncPage(web: FastifyInstance, deps: WebDeps): void 
   };
   web.get('/integration/full-sync', async (request, reply) => {
     const view = viewOf(request, auth);
-    const lines = await reviewLines(syncDeps);
+    const lines = await reviewLines(syncDeps, { addMissing: true });
     const admin = isAdmin(view.user);
     return sendHtml(
       reply,
@@ -180,12 +180,16 @@ export function registerFullSyncPage(web: FastifyInstance, deps: WebDeps): void 
   });
   web.post('/integration/full-sync/start', { config: ADMIN }, async (_request, reply) => {
     const r = unwrap(await startFullSync(syncDeps, boss()));
-    reply.header('hx-refresh', 'true');
+    // The page reloads to follow the lines that started; a start that queued nothing says why
+    // and stays (a reload would take the message away).
+    if (r.queued.length > 0) reply.header('hx-refresh', 'true');
     return sendHtml(
       reply,
-      <SuccessBanner
-        message={`Full synchronization started: ${r.queued.length} line(s) queued, the others follow their parents.`}
-      />,
+      r.queued.length > 0 ? (
+        <SuccessBanner message={r.message} />
+      ) : (
+        <WarningBanner message={r.message} />
+      ),
     );
   });
   web.post<{ Params: { mapping: string } }>(
