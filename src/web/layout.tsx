@@ -1,4 +1,5 @@
 import type { Children } from '@kitajs/html';
+import { MASTER_LISTS } from './pages/master-data-lists.ts';
 import type { View } from './view.ts';
 
 /** htmx swaps error answers too (they carry a readable banner), and never evaluates scripts it loads. */
@@ -34,15 +35,8 @@ export const NAVIGATION: readonly {
   },
   {
     title: 'Master data',
-    entries: [
-      { href: '/customers', label: 'Customers' },
-      { href: '/contacts', label: 'Contacts' },
-      { href: '/items', label: 'Items' },
-      { href: '/resources', label: 'Resources' },
-      { href: '/salespeople', label: 'Salespeople' },
-      { href: '/currencies', label: 'Currencies' },
-      { href: '/units', label: 'Units of measure' },
-    ],
+    // One entry per master data list, in the lists' order.
+    entries: MASTER_LISTS.map((l) => ({ href: `/${l.path}`, label: l.title })),
   },
   {
     title: 'Integration',
