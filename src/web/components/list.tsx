@@ -197,6 +197,22 @@ export function StaticList<Row>(props: {
   );
 }
 
+/** The search box among a list's filters (typing reloads the list, see Filters). */
+export function SearchInput(props: { value: string | undefined; placeholder: string }) {
+  return (
+    <>
+      <label for="search">Search</label>
+      <input
+        id="search"
+        type="search"
+        name="search"
+        value={props.value ?? ''}
+        placeholder={props.placeholder}
+      />
+    </>
+  );
+}
+
 /** The filter form above a list: changes reload only the list region. */
 export function Filters(props: { id: string; url: string; children?: Children }) {
   return (

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { DataverseClient } from '../../dataverse/index.ts';
 import { ActionBar } from '../components/action-bar.tsx';
 import { Card, Fields } from '../components/card.tsx';
-import { type Column, DataList, Filters } from '../components/list.tsx';
+import { type Column, DataList, Filters, SearchInput } from '../components/list.tsx';
 import { parseInput } from '../form.ts';
 import { Layout } from '../layout.tsx';
 import { sendHtml, type View, viewOf } from '../view.ts';
@@ -171,14 +171,7 @@ export function registerCrmLists(web: FastifyInstance, deps: WebDeps): void {
             What a salesperson sees in Dynamics 365 Sales (the bundled emulator), newest first.
           </p>
           <Filters id={id} url={table.path}>
-            <label for="search">Search</label>
-            <input
-              id="search"
-              type="search"
-              name="search"
-              value={q.search ?? ''}
-              placeholder="Name"
-            />
+            <SearchInput value={q.search} placeholder="Name" />
           </Filters>
           <DataList
             id={id}

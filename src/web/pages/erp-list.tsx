@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { type ApiRecord, listEntityPage } from '../../erp/public-api.ts';
 import { AppError } from '../../shared/errors.ts';
-import { type Column, DataList, Filters } from '../components/list.tsx';
+import { type Column, DataList, Filters, SearchInput } from '../components/list.tsx';
 import { parseInput } from '../form.ts';
 import { Layout } from '../layout.tsx';
 import { sendHtml, type View, viewOf } from '../view.ts';
@@ -65,14 +65,7 @@ export function registerErpList(
       <Layout view={view} title={spec.title}>
         {spec.above ? spec.above(view, request) : ''}
         <Filters id={id} url={spec.path}>
-          <label for="search">Search</label>
-          <input
-            id="search"
-            type="search"
-            name="search"
-            value={q.search ?? ''}
-            placeholder={spec.searchHint ?? 'No. or name'}
-          />
+          <SearchInput value={q.search} placeholder={spec.searchHint ?? 'No. or name'} />
         </Filters>
         <DataList
           id={id}

@@ -13,7 +13,7 @@ import type { Coupling, TableMapping } from '../../sync/model.ts';
 import { ActionBar } from '../components/action-bar.tsx';
 import { WarningBanner } from '../components/banner.tsx';
 import { Card, Fields } from '../components/card.tsx';
-import { type Column, DataList, Filters } from '../components/list.tsx';
+import { type Column, DataList, Filters, SearchInput } from '../components/list.tsx';
 import { parseInput } from '../form.ts';
 import { Layout } from '../layout.tsx';
 import { sendHtml, viewOf } from '../view.ts';
@@ -135,14 +135,7 @@ function registerList(web: FastifyInstance, { ctx, auth }: WebDeps, list: Master
           <WarningBanner message="No integration table mapping couples these records, so they cannot be synchronized." />
         )}
         <Filters id={id} url={`/${list.path}`}>
-          <label for="search">Search</label>
-          <input
-            id="search"
-            type="search"
-            name="search"
-            value={q.search ?? ''}
-            placeholder="No., code or name"
-          />
+          <SearchInput value={q.search} placeholder="No., code or name" />
           <label for="coupling">Coupling</label>
           <select id="coupling" name="coupling">
             {COUPLING_FILTERS.map((c) => (

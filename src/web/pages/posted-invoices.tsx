@@ -8,7 +8,7 @@ import { couplingsByErpIds } from '../../sync/couplings/coupling-repo.ts';
 import type { Coupling } from '../../sync/model.ts';
 import { ActionBar } from '../components/action-bar.tsx';
 import { ErrorBanner, SuccessBanner, WarningBanner } from '../components/banner.tsx';
-import { type Column, DataList, Filters } from '../components/list.tsx';
+import { type Column, DataList, Filters, SearchInput } from '../components/list.tsx';
 import { many, parseInput } from '../form.ts';
 import { Layout } from '../layout.tsx';
 import { sendHtml, viewOf } from '../view.ts';
@@ -85,14 +85,7 @@ export function registerPostedInvoicesPage(web: FastifyInstance, { ctx, auth }: 
       reply,
       <Layout view={view} title="Posted sales invoices">
         <Filters id="invoices-list" url="/sales/invoices">
-          <label for="search">Search</label>
-          <input
-            id="search"
-            type="search"
-            name="search"
-            value={q.search ?? ''}
-            placeholder="No. or customer"
-          />
+          <SearchInput value={q.search} placeholder="No. or customer" />
         </Filters>
         <DataList
           id="invoices-list"
