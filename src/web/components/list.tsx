@@ -197,15 +197,23 @@ export function StaticList<Row>(props: {
   );
 }
 
-/** The search box among a list's filters (typing reloads the list, see Filters). */
-export function SearchInput(props: { value: string | undefined; placeholder: string }) {
+/** A search box among a list's filters (typing reloads the list, see Filters): `search` unless named. */
+export function SearchInput(props: {
+  value: string | undefined;
+  placeholder: string;
+  name?: string;
+  label?: string;
+}) {
+  const name = props.name ?? 'search';
   return (
     <>
-      <label for="search">Search</label>
+      <label for={name} safe>
+        {props.label ?? 'Search'}
+      </label>
       <input
-        id="search"
+        id={name}
         type="search"
-        name="search"
+        name={name}
         value={props.value ?? ''}
         placeholder={props.placeholder}
       />

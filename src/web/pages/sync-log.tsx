@@ -15,7 +15,7 @@ import {
 import { ActionBar } from '../components/action-bar.tsx';
 import { ErrorBanner, SuccessBanner, WarningBanner } from '../components/banner.tsx';
 import { Card, Fields } from '../components/card.tsx';
-import { type Column, DataList, Filters, StaticList } from '../components/list.tsx';
+import { type Column, DataList, Filters, SearchInput, StaticList } from '../components/list.tsx';
 import { many, parseInput } from '../form.ts';
 import { Layout } from '../layout.tsx';
 import { sendHtml, viewOf } from '../view.ts';
@@ -77,12 +77,10 @@ const SKIPPED_COLUMNS: Column<CouplingView>[] = [
 function MappingFilter(props: { id: string; url: string; mapping?: string }) {
   return (
     <Filters id={props.id} url={props.url}>
-      <label for="mapping">Mapping</label>
-      <input
-        id="mapping"
-        type="search"
+      <SearchInput
         name="mapping"
-        value={props.mapping ?? ''}
+        label="Mapping"
+        value={props.mapping}
         placeholder="e.g. CUSTOMER"
       />
     </Filters>
