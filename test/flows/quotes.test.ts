@@ -65,13 +65,22 @@ test('an activated quote becomes an ERP quote; each new revision archives the ER
   const crmQuote = await fx.crmGet('quotes', first);
   const made = await processInErp(first);
   assert.equal(made.outcome, 'created');
+  assert.equal(
+    made.message,
+    `ERP quote ${made.erpQuoteNumber} was created from quote ${crmQuote.quotenumber} (revision 0).`,
+  );
   const quoteId = made.erpQuoteId;
   const erpQuote = await fx.erp.get(`salesQuotes(${quoteId})`);
   assert.equal(erpQuote.json.externalDocumentNumber, 'Office chairs for Adatum');
   assert.equal(erpQuote.json.yourReference, crmQuote.quotenumber);
   assert.equal(erpQuote.json.quoteValidUntilDate, '2026-12-31');
   assert.equal(Number((await erpLines(quoteId))[0]!.quantity), 5);
-  assert.equal((await processInErp(first)).outcome, 'unchanged');
+  const unchanged = await processInErp(first);
+  assert.equal(unchanged.outcome, 'unchanged');
+  assert.equal(
+    unchanged.message,
+    `Quote ${crmQuote.quotenumber} (revision 0) is already ERP quote ${made.erpQuoteNumber}.`,
+  );
 
   const second = await revise(first, 7);
   const updated = await processInErp(second);
@@ -95,6 +104,7 @@ test('an activated quote becomes an ERP quote; each new revision archives the ER
   await fx.crmUpdate('salesorders', orderId, { statecode: 1, statuscode: 3 });
   const won = await processInErp(third);
   assert.equal(won.outcome, 'orderLinked', JSON.stringify(won));
+  assert.match(won.message, /^Won quote \S+ \(revision 2\) became sales order /);
   const erpOrder = await fx.erp.get(`salesOrders(${orderId})`);
   assert.equal(erpOrder.status, 200, erpOrder.text);
   assert.equal(erpOrder.json.quoteNumber, made.erpQuoteNumber);
@@ -143,6 +153,7 @@ test('a lost quote: its ERP quote is archived and deleted; a draft quote is refu
   });
   const lost = await processInErp(id);
   assert.equal(lost.outcome, 'archived', JSON.stringify(lost));
+  assert.match(lost.message, /^Quote \S+ \(revision 0\) is closed \(lost\)/);
   assert.equal((await fx.erp.get(`salesQuotes(${made.erpQuoteId})`)).status, 404);
   assert.equal((await archives(made.erpQuoteNumber)).length, 1);
 

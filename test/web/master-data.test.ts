@@ -58,6 +58,27 @@ test('salespeople: Set up coupling finds the CRM user by name', { skip }, async 
     .waitFor();
 });
 
+test('a card is titled with the singular of its list: Salesperson, Currency, Unit of measure', {
+  skip,
+}, async () => {
+  const { page } = admin;
+  for (const [path, singular] of [
+    ['salespeople', 'Salesperson'],
+    ['currencies', 'Currency'],
+    ['units', 'Unit of measure'],
+    ['customers', 'Customer'],
+  ] as const) {
+    await page.goto(`${ui.baseUrl}/${path}`);
+    const first = page.locator(`main table tbody a`).first();
+    const key = ((await first.textContent()) ?? '').trim();
+    await first.click();
+    await page.waitForURL(new RegExp(`/${path}/[0-9a-f-]{36}$`));
+    const heading = (await page.locator('h1').textContent()) ?? '';
+    assert.ok(heading.startsWith(`${singular} ${key} · `), `${path}: ${heading}`);
+    assert.equal(await page.title(), `${heading} · Kobling`);
+  }
+});
+
 test('customers: list with Coupled column, filters and paging; Create account in Dynamics 365 Sales; Synchronize now', {
   skip,
 }, async () => {

@@ -58,6 +58,28 @@ const dateText = (iso: string, withTime: boolean) => {
 /** Related records by logical name and id: lookup names and currency symbols for annotations. */
 type Related = Map<string, StoredRecord>;
 
+/**
+ * Labels of option values added by InsertOptionValue (`crm.custom_options`), per table, read once
+ * per response: one query per table, however many rows and expands the response holds.
+ */
+type CustomLabels = Map<string, Promise<Map<string, string>>>;
+
+const optionKey = (attribute: string, value: unknown) => `${attribute}:${String(value)}`;
+
+function customLabelsOf(q: Queryable, labels: CustomLabels, entity: string) {
+  let found = labels.get(entity);
+  if (!found) {
+    found = q
+      .query<{ attribute: string; value: number; label: string }>(
+        'SELECT attribute, value, label FROM crm.custom_options WHERE entity = $1',
+        [entity],
+      )
+      .then((r) => new Map(r.rows.map((o) => [optionKey(o.attribute, o.value), o.label])));
+    labels.set(entity, found);
+  }
+  return found;
+}
+
 function formatted(
   entity: EntityDef,
   r: StoredRecord,
@@ -65,11 +87,14 @@ function formatted(
   def: ColumnDef,
   value: unknown,
   related: Related,
+  custom: ReadonlyMap<string, string>,
 ): string | undefined {
   if (value === null || value === undefined) return undefined;
   switch (def.type) {
     case 'picklist':
-      return def.options?.find((o) => o.value === value)?.label;
+      return (
+        def.options?.find((o) => o.value === value)?.label ?? custom.get(optionKey(column, value))
+      );
     case 'state':
       return entity.states?.find((s) => s.value === value)?.label;
     case 'status':
@@ -94,7 +119,6 @@ function formatted(
       return targetDef ? String(target.data[targetDef.primaryName] ?? '') : undefined;
     }
     default:
-      void column;
       return undefined;
   }
 }
@@ -134,6 +158,7 @@ export async function serializeRecords(
   expand: readonly ExpandOption[] = [],
   /** The request's instant, for date functions in the `$filter` of collection expands. */
   now?: Date,
+  labels: CustomLabels = new Map(),
 ): Promise<Record<string, unknown>[]> {
   const columns = selectedColumns(entity, select);
   const wantFormatted = wantsAnnotation(prefs, FORMATTED);
@@ -152,6 +177,10 @@ export async function serializeRecords(
     relatedColumns.size > 0
       ? await loadRelated(q, entity, records, [...relatedColumns])
       : new Map();
+  const custom =
+    wantFormatted && records.length > 0 && columns.some(([, d]) => d.type === 'picklist')
+      ? await customLabelsOf(q, labels, entity.logicalName)
+      : new Map<string, string>();
   const out: Record<string, unknown>[] = [];
   for (const r of records) {
     const o: Record<string, unknown> = { '@odata.etag': etagOf(r.version) };
@@ -159,7 +188,7 @@ export async function serializeRecords(
       const wire = wireName(column, def);
       const value = columnValue(entity, r, column);
       if (wantFormatted) {
-        const f = formatted(entity, r, column, def, value, related);
+        const f = formatted(entity, r, column, def, value, related, custom);
         if (f !== undefined) o[`${wire}@${FORMATTED}`] = f;
       }
       if (def.type === 'lookup' && value !== null) {
@@ -181,12 +210,21 @@ export async function serializeRecords(
         o[e.navigation] = null;
         continue;
       }
-      const [one] = await serializeRecords(q, mustEntity(target.entity), [target], prefs, e.select);
+      const [one] = await serializeRecords(
+        q,
+        mustEntity(target.entity),
+        [target],
+        prefs,
+        e.select,
+        [],
+        now,
+        labels,
+      );
       o[e.navigation] = one;
     }
     out.push(o);
   }
-  for (const e of many) await attachCollection(q, records, out, e, prefs, now);
+  for (const e of many) await attachCollection(q, records, out, e, prefs, now, labels);
   return out;
 }
 
@@ -198,6 +236,7 @@ async function attachCollection(
   e: ExpandOption,
   prefs: Preferences,
   now: Date | undefined,
+  labels: CustomLabels,
 ): Promise<void> {
   const c = e.collection!;
   const params = new Params(2);
@@ -228,6 +267,9 @@ async function attachCollection(
       byParent.get(r.id) ?? [],
       prefs,
       e.select,
+      [],
+      now,
+      labels,
     );
   }
 }

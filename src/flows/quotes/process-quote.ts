@@ -37,7 +37,10 @@ export interface QuoteProcessResult {
 
 type Outcome = Omit<QuoteProcessResult, 'crmId' | 'quoteNumber' | 'revision'>;
 
+/** `quote QUO-01001 (revision 0)`: messages add no "quote" of their own before it. */
 const label = (doc: CrmDocument) => `quote ${doc.number} (revision ${doc.revisionNumber})`;
+/** `Quote QUO-01001 (revision 0)`, to start a sentence. */
+const capitalLabel = (doc: CrmDocument) => `Q${label(doc).slice(1)}`;
 
 /**
  * *Process in ERP* for one CRM quote: an active quote becomes (or, as a new revision, updates) the
@@ -90,12 +93,12 @@ async function dispatch(
       return wonQuote(ctx, client, doc);
     case QUOTE_STATE.closed:
       return doc.statuscode === QUOTE_STATUS.revised
-        ? ok(nothing(`Quote ${label(doc)} was revised; its newest revision is the one processed.`))
+        ? ok(nothing(`${capitalLabel(doc)} was revised; its newest revision is the one processed.`))
         : closedQuote(ctx, doc);
     default:
       return failure(
         'quote_not_active',
-        `Quote ${label(doc)} is a draft; activate it in Dynamics 365 Sales first.`,
+        `${capitalLabel(doc)} is a draft; activate it in Dynamics 365 Sales first.`,
       );
   }
 }
@@ -146,7 +149,7 @@ async function activeQuote(
 ): Promise<Result<Outcome>> {
   const existing = await coupledErpQuote(ctx, doc.id);
   if (existing)
-    return ok(nothing(`Quote ${label(doc)} is already ERP quote ${existing.number}.`, existing));
+    return ok(nothing(`${capitalLabel(doc)} is already ERP quote ${existing.number}.`, existing));
   const previous = doc.revisionNumber > 0 ? await earlierRevision(ctx, client, doc) : ok(undefined);
   if (!previous.ok) return previous;
   const header = await erpHeaderFor(ctx.db, client, doc);
@@ -157,7 +160,7 @@ async function activeQuote(
   const prev = previous.value;
   return inFlowTransaction(ctx.db, prev?.id ?? doc.id, async (tx) => {
     const again = await erpRecordFor(tx, QUOTE_COUPLING.crmEntity, doc.id);
-    if (again) return ok(nothing(`Quote ${label(doc)} was processed meanwhile.`));
+    if (again) return ok(nothing(`${capitalLabel(doc)} was processed meanwhile.`));
     if (prev) {
       const r = await reviseErpQuote(tx, prev.id, doc.id, header.value, lines.value, label(doc));
       if (!r.ok) return r;
@@ -177,7 +180,7 @@ async function activeQuote(
       erpQuoteId: doc.id,
       erpQuoteNumber: number,
       erpOrderNumber: null,
-      message: `ERP quote ${number} was created from quote ${label(doc)}.`,
+      message: `ERP quote ${number} was created from ${label(doc)}.`,
     });
   });
 }
@@ -193,7 +196,7 @@ async function wonQuote(
   doc: CrmDocument,
 ): Promise<Result<Outcome>> {
   const done = (await pickupsFor(ctx.db, 'quote', [doc.id])).get(doc.id)?.wonProcessedAt;
-  if (done) return ok(nothing(`Won quote ${label(doc)} was already processed.`));
+  if (done) return ok(nothing(`Won ${label(doc)} was already processed.`));
   let quote = await coupledErpQuote(ctx, doc.id);
   if (!quote) {
     const made = await activeQuote(ctx, client, doc);
@@ -211,7 +214,7 @@ async function wonQuote(
   if (!crmOrder)
     return failure(
       'quote_order_missing',
-      `Unable to find the sales order that corresponds to won quote ${label(doc)}. Create the order from the quote in Dynamics 365 Sales, then process the quote again.`,
+      `Unable to find the sales order that corresponds to won ${label(doc)}. Create the order from the quote in Dynamics 365 Sales, then process the quote again.`,
     );
   const crmOrderId = String(crmOrder.salesorderid).toLowerCase();
   const coupledOrder = await erpRecordFor(ctx.db, ORDER_COUPLING.crmEntity, crmOrderId);
@@ -257,7 +260,7 @@ async function wonQuote(
     erpQuoteId: quote?.id ?? null,
     erpQuoteNumber: quote?.number ?? null,
     erpOrderNumber: null,
-    message: `Quote ${label(doc)} is won; ERP quote ${quote?.number ?? ''} is released and waits for order ${String(crmOrder.ordernumber ?? '')} to be submitted.`,
+    message: `${capitalLabel(doc)} is won; ERP quote ${quote?.number ?? ''} is released and waits for order ${String(crmOrder.ordernumber ?? '')} to be submitted.`,
   });
 }
 
@@ -270,13 +273,13 @@ const linkedOutcome = (
   erpQuoteId: quote?.id ?? null,
   erpQuoteNumber: quote?.number ?? null,
   erpOrderNumber: orderNumber,
-  message: `Won quote ${label(doc)} became sales order ${orderNumber ?? ''}${quote ? `; ERP quote ${quote.number} was archived` : ''}.`,
+  message: `Won ${label(doc)} became sales order ${orderNumber ?? ''}${quote ? `; ERP quote ${quote.number} was archived` : ''}.`,
 });
 
 /** A lost or canceled quote: its ERP quote is archived and deleted. */
 async function closedQuote(ctx: FlowContext, doc: CrmDocument): Promise<Result<Outcome>> {
   const quote = await coupledErpQuote(ctx, doc.id);
-  if (!quote) return ok(nothing(`Quote ${label(doc)} is closed and has no ERP quote.`));
+  if (!quote) return ok(nothing(`${capitalLabel(doc)} is closed and has no ERP quote.`));
   return inFlowTransaction(ctx.db, quote.id, async (tx) => {
     const retired = await archiveAndDeleteQuote(tx, quote.id);
     if (!retired.ok) return retired;
@@ -285,7 +288,7 @@ async function closedQuote(ctx: FlowContext, doc: CrmDocument): Promise<Result<O
       erpQuoteId: quote.id,
       erpQuoteNumber: quote.number,
       erpOrderNumber: null,
-      message: `Quote ${label(doc)} is closed (${doc.statuscode === QUOTE_STATUS.lost ? 'lost' : 'canceled'}); ERP quote ${quote.number} was archived and deleted.`,
+      message: `${capitalLabel(doc)} is closed (${doc.statuscode === QUOTE_STATUS.lost ? 'lost' : 'canceled'}); ERP quote ${quote.number} was archived and deleted.`,
     });
   });
 }

@@ -2,6 +2,8 @@
 export interface MasterList {
   readonly path: string;
   readonly title: string;
+  /** One record of the list, as a card's title starts: "Currency", "Salesperson". */
+  readonly singular: string;
   /** ERP API entity set. */
   readonly set: string;
   /** The field naming the record (number or code). */
@@ -15,6 +17,7 @@ export const MASTER_LISTS: readonly MasterList[] = [
   {
     path: 'customers',
     title: 'Customers',
+    singular: 'Customer',
     set: 'customers',
     key: 'number',
     crmNoun: 'account',
@@ -29,6 +32,7 @@ export const MASTER_LISTS: readonly MasterList[] = [
   {
     path: 'contacts',
     title: 'Contacts',
+    singular: 'Contact',
     set: 'contacts',
     key: 'number',
     crmNoun: 'contact',
@@ -43,6 +47,7 @@ export const MASTER_LISTS: readonly MasterList[] = [
   {
     path: 'items',
     title: 'Items',
+    singular: 'Item',
     set: 'items',
     key: 'number',
     crmNoun: 'product',
@@ -57,6 +62,7 @@ export const MASTER_LISTS: readonly MasterList[] = [
   {
     path: 'resources',
     title: 'Resources',
+    singular: 'Resource',
     set: 'resources',
     key: 'number',
     crmNoun: 'product',
@@ -71,6 +77,7 @@ export const MASTER_LISTS: readonly MasterList[] = [
   {
     path: 'salespeople',
     title: 'Salespeople',
+    singular: 'Salesperson',
     set: 'salespeople',
     key: 'code',
     crmNoun: 'user',
@@ -83,6 +90,7 @@ export const MASTER_LISTS: readonly MasterList[] = [
   {
     path: 'currencies',
     title: 'Currencies',
+    singular: 'Currency',
     set: 'currencies',
     key: 'code',
     crmNoun: 'transaction currency',
@@ -95,6 +103,7 @@ export const MASTER_LISTS: readonly MasterList[] = [
   {
     path: 'units',
     title: 'Units of measure',
+    singular: 'Unit of measure',
     set: 'unitsOfMeasure',
     key: 'code',
     crmNoun: 'unit group',

@@ -224,7 +224,7 @@ function registerCard(web: FastifyInstance, deps: WebDeps, list: MasterList) {
     const coupling = (await couplingsByErpIds(ctx.db, list.set, [id])).get(id);
     const writable = canWrite(view.user) && mapping !== undefined;
     const { '@odata.etag': _etag, ...fields } = record;
-    const title = `${list.title.replace(/s$/, '')} ${record[list.key]} · ${record['displayName'] ?? ''}`;
+    const title = `${list.singular} ${record[list.key]} · ${record['displayName'] ?? ''}`;
     return sendHtml(
       reply,
       <Layout view={view} title={title}>
