@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { DataverseClient } from '../../dataverse/index.ts';
 import { ActionBar } from '../components/action-bar.tsx';
 import { Card, Fields } from '../components/card.tsx';
-import { type Column, DataList, Filters, SearchInput } from '../components/list.tsx';
+import { type Column, DataList, Filters, type ListPage, SearchInput } from '../components/list.tsx';
 import { parseInput } from '../form.ts';
 import { Layout } from '../layout.tsx';
 import { sendHtml, type View, viewOf } from '../view.ts';
@@ -14,7 +14,10 @@ import { crmClient, crmMust, FORMATTED, label } from './crm-client.ts';
 type Row = Record<string, unknown>;
 const TOP = 50;
 
-const search = z.object({ search: z.string().max(100).optional() });
+const listQuery = z.object({
+  search: z.string().max(100).optional(),
+  page: z.coerce.number().int().min(1).max(1_000_000).default(1),
+});
 const guid = z.guid('That is not a record id');
 const quoted = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
@@ -152,17 +155,59 @@ export async function crmRows(
   return page.value;
 }
 
+/**
+ * Page `page` of a CRM list the way Dataverse pages (it has no `$skip`): `Prefer:
+ * odata.maxpagesize` and `@odata.nextLink` followed to the page asked for, the pages before it
+ * read without annotations; the total is `@odata.count` (`$count=true`, which Dataverse caps at
+ * 5,000). A page past the end is empty.
+ */
+export async function crmListPage(
+  client: DataverseClient,
+  set: string,
+  query: { select: readonly string[]; filter?: string; orderby?: string },
+  page: number,
+): Promise<ListPage<Row>> {
+  const first = crmMust(
+    await client.retrieveMultiple<Row>(set, {
+      select: query.select,
+      ...(query.filter ? { filter: query.filter } : {}),
+      orderby: query.orderby ?? 'createdon desc',
+      count: true,
+      pageSize: TOP,
+      ...(page === 1 ? { annotations: FORMATTED } : {}),
+    }),
+    `list ${set}`,
+  );
+  let current = first;
+  for (let n = 2; n <= page; n++) {
+    if (!current.nextLink) return { rows: [], total: first.count ?? 0, page, pageSize: TOP };
+    current = crmMust(
+      await client.retrieveNextPage<Row>(current.nextLink, {
+        pageSize: TOP,
+        ...(n === page ? { annotations: FORMATTED } : {}),
+      }),
+      `list ${set}`,
+    );
+  }
+  return { rows: current.value, total: first.count ?? current.value.length, page, pageSize: TOP };
+}
+
 /** Lists of accounts, orders, quotes and invoices in Dynamics 365 Sales (newest first). */
 export function registerCrmLists(web: FastifyInstance, deps: WebDeps): void {
   for (const table of CRM_TABLES) {
     web.get(table.path, async (request, reply) => {
       const view = viewOf(request, deps.auth);
-      const q = parseInput(search, request.query);
+      const q = parseInput(listQuery, request.query);
       const client = await crmClient(deps);
-      const rows = await crmRows(client, table.set, {
-        select: [table.key, ...table.select],
-        ...(q.search ? { filter: `contains(${table.nameColumn},${quoted(q.search)})` } : {}),
-      });
+      const page = await crmListPage(
+        client,
+        table.set,
+        {
+          select: [table.key, ...table.select],
+          ...(q.search ? { filter: `contains(${table.nameColumn},${quoted(q.search)})` } : {}),
+        },
+        q.page,
+      );
       const id = `${table.set}-list`;
       return sendHtml(
         reply,
@@ -179,7 +224,7 @@ export function registerCrmLists(web: FastifyInstance, deps: WebDeps): void {
             caption={table.title}
             query={{ search: q.search }}
             columns={table.columns(view)}
-            page={{ rows, total: rows.length, page: 1, pageSize: TOP }}
+            page={page}
             empty={`No ${table.title.toLowerCase()} in Dynamics 365 Sales match.`}
           />
         </Layout>,
