@@ -1,4 +1,5 @@
 import type { Queryable } from '../db/db.ts';
+import { ITEM_AVAILABILITY_TRIGGER } from './item-availability.ts';
 import {
   getRecurringJob,
   type JobSettings,
@@ -20,7 +21,11 @@ export interface ScheduledJob {
   /** The longest the job sleeps after a run that found nothing to do. */
   readonly inactivityTimeoutMinutes: number;
   readonly lastRunAt: Date | null;
-  /** When the scheduler (every minute) will queue it next; null when it is off. */
+  /**
+   * When the scheduler (every minute) will queue it next: a mapping's job one interval after its
+   * last run, or after the integration was enabled when it never ran; null when it is off or the
+   * integration is not enabled.
+   */
   readonly nextRunAt: Date | null;
   readonly lastStatus: string | null;
   readonly lastMessage: string | null;
@@ -37,6 +42,8 @@ interface MappingJobRow {
   started_at: Date | null;
   status: string | null;
   message: string | null;
+  connection_enabled: boolean | null;
+  counts_from: Date | null;
 }
 
 const ARROW: Record<string, string> = {
@@ -46,25 +53,33 @@ const ARROW: Record<string, string> = {
 };
 
 /**
- * Every recurring job: each mapping's job (next run = last run + interval), then the jobs of
+ * Every recurring job: each mapping's job (next run = last run, or the enabling, + interval), then the jobs of
  * `integration.recurring_jobs` with their own next run (which an inactivity timeout may push back).
  */
 export async function listScheduledJobs(db: Queryable, now: Date): Promise<ScheduledJob[]> {
   const recurring = await listRecurringJobs(db);
   const runByFlows = new Set(recurring.map((j) => j.mappingName).filter(Boolean));
+  // The scheduler (src/integration/sync-jobs.ts scheduleDueMappings) counts from the last run
+  // that was not an item availability update, or from when the integration was enabled.
   const mappings = await db.query<MappingJobRow>(
     `SELECT m.name, m.job_enabled, m.job_interval_minutes, m.inactivity_timeout_minutes, m.direction,
-            j.started_at, j.status, j.message
+            j.started_at, j.status, j.message, c.enabled AS connection_enabled,
+            coalesce((SELECT max(s.started_at) FROM integration.sync_jobs s
+                       WHERE s.mapping_name = m.name AND s.trigger <> $1), c.enabled_at) AS counts_from
        FROM integration.table_mappings m
+       LEFT JOIN integration.connection c ON c.id = 1
        LEFT JOIN LATERAL (SELECT started_at, status, message FROM integration.sync_jobs s
                            WHERE s.mapping_name = m.name ORDER BY started_at DESC LIMIT 1) j ON true
       ORDER BY m.position, m.name`,
+    [ITEM_AVAILABILITY_TRIGGER],
   );
   const out: ScheduledJob[] = [];
   for (const m of mappings.rows) {
     if (runByFlows.has(m.name)) continue;
     const lastRunAt = m.started_at ? new Date(m.started_at) : null;
-    const due = lastRunAt ? new Date(lastRunAt.getTime() + m.job_interval_minutes * 60_000) : now;
+    const due = m.counts_from
+      ? new Date(new Date(m.counts_from).getTime() + m.job_interval_minutes * 60_000)
+      : now;
     out.push({
       mapping: m.name,
       kind: 'mapping',
@@ -73,7 +88,8 @@ export async function listScheduledJobs(db: Queryable, now: Date): Promise<Sched
       intervalMinutes: m.job_interval_minutes,
       inactivityTimeoutMinutes: m.inactivity_timeout_minutes,
       lastRunAt,
-      nextRunAt: m.job_enabled ? (due < now ? now : due) : null,
+      // Nothing is scheduled while the integration is not enabled.
+      nextRunAt: m.job_enabled && m.connection_enabled ? (due < now ? now : due) : null,
       lastStatus: m.status,
       lastMessage: m.message,
       lastError: m.status === 'failed' || m.status === 'crashed' ? m.message : null,

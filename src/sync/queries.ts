@@ -1,5 +1,5 @@
 import type { Queryable } from '../db/db.ts';
-import { COUNTER_COLUMNS, type JobCounters } from './model.ts';
+import { COUNTER_COLUMNS, type JobCounters, type PassDirection } from './model.ts';
 
 /** Read models of the integration log, shared by the API and the CLI. */
 
@@ -101,23 +101,62 @@ export async function listErrors(
   return r.rows;
 }
 
-/** Per mapping: failed records over its jobs, skipped couplings, and the last run. */
-export async function mappingStats(
-  db: Queryable,
-): Promise<Map<string, { errors: number; skipped: number; lastRunAt: Date | null }>> {
+export interface MappingStats {
+  /** Record errors the mapping's jobs counted. */
+  readonly errors: number;
+  readonly skipped: number;
+  readonly lastRunAt: Date | null;
+  readonly lastRunStatus: string | null;
+  /**
+   * The newest pass that is the last of its direction and failed (the pass itself, not a record):
+   * a bidirectional mapping whose other direction ran later still shows it.
+   */
+  readonly lastFailure: {
+    readonly direction: PassDirection;
+    readonly message: string | null;
+    readonly at: Date;
+  } | null;
+}
+
+/** Per mapping: failed records over its jobs, skipped couplings, the last run and its failure. */
+export async function mappingStats(db: Queryable): Promise<Map<string, MappingStats>> {
   const r = await db.query<{
     name: string;
     errors: number;
     skipped: number;
     last_run: Date | null;
+    last_status: string | null;
+    last_failure: { direction: PassDirection; message: string | null; at: string } | null;
   }>(
     `SELECT m.name,
        (SELECT coalesce(sum(j.failed), 0)::int FROM integration.sync_jobs j WHERE j.mapping_name = m.name) AS errors,
        (SELECT count(*)::int FROM integration.couplings c WHERE c.mapping_name = m.name AND c.skipped) AS skipped,
-       (SELECT max(j.started_at) FROM integration.sync_jobs j WHERE j.mapping_name = m.name) AS last_run
+       (SELECT max(j.started_at) FROM integration.sync_jobs j WHERE j.mapping_name = m.name) AS last_run,
+       (SELECT j.status FROM integration.sync_jobs j WHERE j.mapping_name = m.name
+         ORDER BY j.started_at DESC LIMIT 1) AS last_status,
+       (SELECT json_build_object('direction', d.direction, 'message', d.message, 'at', d.started_at)
+          FROM (SELECT DISTINCT ON (j.direction) j.direction, j.status, j.message, j.started_at
+                  FROM integration.sync_jobs j WHERE j.mapping_name = m.name
+                 ORDER BY j.direction, j.started_at DESC) d
+         WHERE d.status = 'failed' ORDER BY d.started_at DESC LIMIT 1) AS last_failure
      FROM integration.table_mappings m`,
   );
   return new Map(
-    r.rows.map((s) => [s.name, { errors: s.errors, skipped: s.skipped, lastRunAt: s.last_run }]),
+    r.rows.map((s) => [
+      s.name,
+      {
+        errors: s.errors,
+        skipped: s.skipped,
+        lastRunAt: s.last_run,
+        lastRunStatus: s.last_status,
+        lastFailure: s.last_failure
+          ? {
+              direction: s.last_failure.direction,
+              message: s.last_failure.message,
+              at: new Date(s.last_failure.at),
+            }
+          : null,
+      },
+    ]),
   );
 }

@@ -1,12 +1,19 @@
 import type { Command } from 'commander';
 import { HELD_MESSAGE, heldByFullSync } from '../../integration/full-sync/full-sync-lines.ts';
 import { LOCK_WAIT, withMappingLock } from '../../integration/mapping-lock.ts';
+import { PASS_LABEL } from '../../integration/status/mapping-status.ts';
 import { openEngine } from '../../integration/sync-runtime.ts';
 import { AppError } from '../../shared/errors.ts';
 import { runMapping } from '../../sync/engine/run-mapping.ts';
 import { getMapping, listMappings } from '../../sync/mappings/mapping-repo.ts';
 import { COUNTER_NAMES } from '../../sync/model.ts';
-import { listCouplings, listErrors, listJobs, mappingStats } from '../../sync/queries.ts';
+import {
+  type JobView,
+  listCouplings,
+  listErrors,
+  listJobs,
+  mappingStats,
+} from '../../sync/queries.ts';
 import { type CliEnv, parseTop, printResult } from '../cli-context.ts';
 import { withRuntime } from '../runtime.ts';
 import { runFullSyncCommand } from './full-sync.ts';
@@ -137,11 +144,25 @@ export function registerIntegrationCommands(program: Command, cli: CliEnv): void
         printResult(cli, opts.json, reports, (list) =>
           list.map((r) => `${r.direction.padEnd(21)} ${r.status.padEnd(9)} ${r.message ?? ''}`),
         );
-        if (reports.some((r) => r.status === 'failed'))
-          throw new AppError('sync_failed', 'A synchronization pass failed; see `kobling errors`');
+        const failed = reports.filter((r) => r.status === 'failed');
+        // The reason of a failed pass is its message (the job log keeps it), not a record error.
+        if (failed.length > 0)
+          throw new AppError(
+            'sync_failed',
+            `${failed.map((r) => `The ${PASS_LABEL[r.direction]} pass of ${m.name} failed: ${r.message ?? 'no message'}`).join('; ')} (also in \`kobling jobs --mapping ${m.name}\`)`,
+          );
       }),
     );
 
+  // A failed or crashed job says why; its counters are what it did before that.
+  const jobSummary = (j: JobView): string => {
+    const counters = COUNTERS.filter((k) => j[k] > 0)
+      .map((k) => `${k} ${j[k]}`)
+      .join(', ');
+    if (j.status !== 'succeeded' && j.status !== 'running' && j.message)
+      return counters ? `${counters}: ${j.message}` : j.message;
+    return counters || 'nothing to do';
+  };
   const jobs = program
     .command('jobs')
     .description(
@@ -160,11 +181,9 @@ export function registerIntegrationCommands(program: Command, cli: CliEnv): void
         printResult(cli, opts.json, rows, (list) =>
           list.map(
             (j) =>
-              `${new Date(j.startedAt).toISOString()} ${j.id} ${j.mapping.padEnd(20)} ${j.direction.padEnd(21)} ${j.status.padEnd(9)} ${
-                COUNTERS.filter((k) => j[k] > 0)
-                  .map((k) => `${k} ${j[k]}`)
-                  .join(', ') || 'nothing to do'
-              }`,
+              `${new Date(j.startedAt).toISOString()} ${j.id} ${j.mapping.padEnd(20)} ${j.direction.padEnd(21)} ${j.status.padEnd(9)} ${jobSummary(
+                j,
+              )}`,
           ),
         );
       }),

@@ -1,5 +1,9 @@
 import type { Command } from 'commander';
-import { integrationStatus, type MappingStatus } from '../../integration/status/mapping-status.ts';
+import {
+  integrationStatus,
+  type MappingStatus,
+  PASS_LABEL,
+} from '../../integration/status/mapping-status.ts';
 import { type CliEnv, configFrom, printResult } from '../cli-context.ts';
 import { openRuntime } from '../runtime.ts';
 
@@ -18,6 +22,21 @@ const lag = (m: MappingStatus): string =>
       ? `${m.lagSeconds.toFixed(1)} s`
       : `${Math.round(m.lagSeconds / 60)} min`;
 
+/** failed when the last pass of either direction failed (the list above the table says which). */
+const result = (m: MappingStatus): string =>
+  m.directions.some((d) => d.lastRun.status === 'failed') ? 'failed' : (m.lastRun?.status ?? '-');
+
+/** Every direction whose last pass failed, with why: what to look at before the table. */
+const failing = (mappings: readonly MappingStatus[], now: number): string[] =>
+  mappings.flatMap((m) =>
+    m.directions
+      .filter((d) => d.lastRun.status === 'failed')
+      .map(
+        (d) =>
+          `  ${m.mapping} ${PASS_LABEL[d.direction]} failed ${ago(d.lastRun.startedAt, now)}${d.consecutiveFailures > 1 ? ` (${d.consecutiveFailures} in a row)` : ''}: ${d.lastRun.message ?? 'no message'}`,
+      ),
+  );
+
 /** `kobling status`: every mapping's state, lag, last run and errors on one screen. */
 export function registerStatus(program: Command, cli: CliEnv): void {
   program
@@ -33,18 +52,22 @@ export function registerStatus(program: Command, cli: CliEnv): void {
       try {
         const status = await integrationStatus(rt.ctx.db, rt.ctx.clock);
         const now = rt.ctx.clock.now().getTime();
-        printResult(cli, opts.json, status, (s) => [
-          `Connection  ${s.connection.enabled ? `enabled (${s.connection.crmUrl})` : 'not enabled'}`,
-          ...(s.warnings.length > 0
-            ? ['', `${s.warnings.length} warning(s):`, ...s.warnings.map((w) => `  ! ${w}`)]
-            : ['No warnings.']),
-          '',
-          `${'MAPPING'.padEnd(20)} ${'STATE'.padEnd(8)} ${'RT'.padEnd(3)} ${'LAST RUN'.padEnd(14)} ${'RESULT'.padEnd(10)} ${'BACKLOG'.padStart(7)} ${'LAG'.padStart(8)} ${'FAILED'.padStart(6)} ${'SKIPPED'.padStart(7)}`,
-          ...s.mappings.map(
-            (m) =>
-              `${m.mapping.padEnd(20)} ${m.state.padEnd(8)} ${(m.realtime ? 'on' : 'off').padEnd(3)} ${ago(m.lastRun?.startedAt, now).padEnd(14)} ${(m.lastRun?.status ?? '-').padEnd(10)} ${String(m.pendingErpChanges).padStart(7)} ${lag(m).padStart(8)} ${String(m.failedRecords).padStart(6)} ${String(m.skippedRecords).padStart(7)}`,
-          ),
-        ]);
+        printResult(cli, opts.json, status, (s) => {
+          const failed = failing(s.mappings, now);
+          return [
+            `Connection  ${s.connection.enabled ? `enabled (${s.connection.crmUrl})` : 'not enabled'}`,
+            ...(s.warnings.length > 0
+              ? ['', `${s.warnings.length} warning(s):`, ...s.warnings.map((w) => `  ! ${w}`)]
+              : ['No warnings.']),
+            ...(failed.length > 0 ? ['', 'Last pass failed:', ...failed] : []),
+            '',
+            `${'MAPPING'.padEnd(20)} ${'STATE'.padEnd(8)} ${'RT'.padEnd(3)} ${'LAST RUN'.padEnd(14)} ${'RESULT'.padEnd(10)} ${'BACKLOG'.padStart(7)} ${'LAG'.padStart(8)} ${'FAILED'.padStart(6)} ${'SKIPPED'.padStart(7)}`,
+            ...s.mappings.map(
+              (m) =>
+                `${m.mapping.padEnd(20)} ${m.state.padEnd(8)} ${(m.realtime ? 'on' : 'off').padEnd(3)} ${ago(m.lastRun?.startedAt, now).padEnd(14)} ${result(m).padEnd(10)} ${String(m.pendingErpChanges).padStart(7)} ${lag(m).padStart(8)} ${String(m.failedRecords).padStart(6)} ${String(m.skippedRecords).padStart(7)}`,
+            ),
+          ];
+        });
       } finally {
         await rt.close();
       }

@@ -8,6 +8,7 @@ import {
   DELETION_CONFLICT_POLICIES,
   DIRECTIONS,
   FILTER_OPS,
+  type TableMapping,
   TRANSFORMATIONS,
   UPDATE_CONFLICT_POLICIES,
 } from '../../sync/model.ts';
@@ -68,6 +69,27 @@ const fieldMapping = z.strictObject({
   matchPriority: z.number().int().min(0).max(100).default(0),
 });
 
+/**
+ * Mappings as the API answers them, in the list and one by one: with the real-time switch, the
+ * counts of errors and skipped records, and the last run and its failure.
+ */
+async function withStats(ctx: AppContext, mappings: readonly TableMapping[]) {
+  const stats = await mappingStats(ctx.db);
+  const realtime = new Map((await listRealtimeMappings(ctx.db)).map((m) => [m.name, m]));
+  return mappings.map((m) => {
+    const s = stats.get(m.name);
+    return {
+      ...m,
+      realtime: realtime.get(m.name)?.realtime ?? false,
+      numberOfErrors: s?.errors ?? 0,
+      numberOfSkipped: s?.skipped ?? 0,
+      lastRunAt: s?.lastRunAt ?? null,
+      lastRunStatus: s?.lastRunStatus ?? null,
+      lastFailure: s?.lastFailure ?? null,
+    };
+  });
+}
+
 /** Integration table and field mappings: view, edit (validated), restore the default, run now. */
 export function registerMappingRoutes(app: FastifyInstance, ctx: AppContext): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
@@ -80,22 +102,12 @@ export function registerMappingRoutes(app: FastifyInstance, ctx: AppContext): vo
         summary: 'Every table mapping with its counts of errors and skipped records',
       },
     },
-    async () => {
-      const stats = await mappingStats(ctx.db);
-      const realtime = new Map((await listRealtimeMappings(ctx.db)).map((m) => [m.name, m]));
-      return {
-        value: (await listMappings(ctx.db)).map((m) => ({
-          ...m,
-          realtime: realtime.get(m.name)?.realtime ?? false,
-          numberOfErrors: stats.get(m.name)?.errors ?? 0,
-          numberOfSkipped: stats.get(m.name)?.skipped ?? 0,
-          lastRunAt: stats.get(m.name)?.lastRunAt ?? null,
-        })),
-      };
-    },
+    async () => ({ value: await withStats(ctx, await listMappings(ctx.db)) }),
   );
-  r.get(`${PREFIX}/tableMappings/:name`, { schema: { tags, params: byName } }, (req) =>
-    mappingOr404(ctx, req.params.name),
+  r.get(
+    `${PREFIX}/tableMappings/:name`,
+    { schema: { tags, summary: 'One table mapping, as in the list', params: byName } },
+    async (req) => (await withStats(ctx, [await mappingOr404(ctx, req.params.name)]))[0],
   );
   r.patch(
     `${PREFIX}/tableMappings/:name`,
@@ -112,8 +124,7 @@ export function registerMappingRoutes(app: FastifyInstance, ctx: AppContext): vo
       const { realtime, ...patch } = req.body;
       const m = must(await updateMapping(ctx.db, req.params.name, patch));
       if (realtime !== undefined) await setRealtime(ctx.db, m.name, realtime);
-      const switches = await listRealtimeMappings(ctx.db);
-      return { ...m, realtime: switches.find((x) => x.name === m.name)?.realtime ?? false };
+      return (await withStats(ctx, [m]))[0];
     },
   );
   r.get(

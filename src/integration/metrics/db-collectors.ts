@@ -111,8 +111,13 @@ export function registerDbCollectors(database: Queryable): void {
       // The queue's tables exist once some process started pg-boss on this database.
       const exists = await db.query<{ t: string | null }>("SELECT to_regclass('pgboss.job') AS t");
       if (!exists.rows[0]?.t) return;
+      // Every queue pg-boss knows, 0 when nothing waits: a series that vanishes when a queue is
+      // empty reads as "no data" on a dashboard, not as "nothing waiting".
       const r = await db.query<{ name: string; n: string }>(
-        `SELECT name, count(*) AS n FROM pgboss.job WHERE state IN ('created', 'retry') GROUP BY name`,
+        `SELECT q.name, count(j.id) AS n
+           FROM pgboss.queue q
+           LEFT JOIN pgboss.job j ON j.name = q.name AND j.state IN ('created', 'retry')
+          GROUP BY q.name`,
       );
       for (const row of r.rows) this.set({ queue: row.name }, Number(row.n));
     },

@@ -11,6 +11,8 @@ export interface PollerOptions {
   /** Something changed in the CRM since the delta link. */
   readonly onChange: (firstModifiedOn: Date | undefined) => void;
   readonly onError: (err: unknown) => void;
+  /** A look went through (after failures too): lets the caller say the CRM answers again. */
+  readonly onSuccess?: () => void;
 }
 
 export interface Poller {
@@ -39,6 +41,7 @@ export function startCrmPoller(o: PollerOptions): Poller {
         const peek = await client.peekChanges(link);
         if (peek.ok) {
           interval = o.intervalMs;
+          o.onSuccess?.();
           if (peek.value.changed)
             o.onChange(
               peek.value.firstModifiedOn ? new Date(peek.value.firstModifiedOn) : undefined,

@@ -7,6 +7,7 @@ import { runMappingJob } from '../sync-jobs.ts';
 import { clientSettings, dataverseClientFor, type SyncDeps } from '../sync-runtime.ts';
 import { type Coalescer, createCoalescer } from './coalescer.ts';
 import { type Poller, startCrmPoller } from './crm-poller.ts';
+import { failureLog } from './failure-log.ts';
 import { listRealtimeMappings, type RealtimeMapping } from './realtime-settings.ts';
 import { runSlots } from './run-slots.ts';
 
@@ -109,6 +110,13 @@ export async function startRealtime(
   function lead(m: RealtimeMapping): Led {
     const toCrm = m.toCrm ? coalescer(m.name, 'ToIntegrationTable') : undefined;
     const toErp = m.toErp ? coalescer(m.name, 'FromIntegrationTable') : undefined;
+    // Polling backs off on failure; the log says when it starts failing, not at every look.
+    const polling = failureLog({
+      logger: deps.logger,
+      clock: deps.clock,
+      what: 'CRM change polling',
+      fields: { mapping: m.name },
+    });
     const poller = toErp
       ? startCrmPoller({
           intervalMs: o.pollMs,
@@ -125,8 +133,8 @@ export async function startRealtime(
             return s.ok ? dataverseClientFor(s.value, deps.logger) : undefined;
           },
           onChange: () => toErp.poke(),
-          onError: (err) =>
-            deps.logger.debug({ err, mapping: m.name }, 'CRM change polling failed; backing off'),
+          onError: (err) => polling.failed(err),
+          onSuccess: () => polling.succeeded(),
         })
       : undefined;
     return { mapping: m, toCrm, toErp, poller };

@@ -5,25 +5,48 @@ import { readConnection } from '../../sync/connection/connection-repo.ts';
 import { ERP_INTEGRATION_ACTOR } from '../../sync/ports.ts';
 import { listRealtimeMappings } from '../realtime/realtime-settings.ts';
 
-/** A mapping keeps failing when this many of its latest passes failed in a row. */
+/** A mapping keeps failing when this many of its latest passes in one direction failed in a row. */
 export const FAILING_AFTER = 3;
+
+/** How a pass direction reads to users. */
+export const PASS_LABEL: Record<string, string> = {
+  ToIntegrationTable: 'ERP → CRM',
+  FromIntegrationTable: 'CRM → ERP',
+};
+
+interface RunSummary {
+  readonly direction: string;
+  readonly trigger: string;
+  readonly status: string;
+  readonly startedAt: string;
+  readonly finishedAt?: string;
+  readonly message?: string;
+}
+
+/** The last pass in one direction, and how many passes in that direction failed in a row. */
+export interface DirectionStatus {
+  readonly direction: string;
+  readonly lastRun: RunSummary;
+  readonly consecutiveFailures: number;
+}
 
 export interface MappingStatus {
   readonly mapping: string;
   readonly direction: string;
-  readonly state: 'ok' | 'warning' | 'idle';
+  /**
+   * warning: see `warnings`; failing: the last pass in some direction failed (not yet often
+   * enough to warn); ok: it ran and nothing is wrong; idle: it never ran.
+   */
+  readonly state: 'ok' | 'failing' | 'warning' | 'idle';
   readonly realtime: boolean;
   readonly jobEnabled: boolean;
   readonly intervalMinutes: number;
-  readonly lastRun?: {
-    readonly direction: string;
-    readonly trigger: string;
-    readonly status: string;
-    readonly startedAt: string;
-    readonly finishedAt?: string;
-    readonly message?: string;
-  };
+  /** The latest pass, whichever direction. */
+  readonly lastRun?: RunSummary;
+  /** Per pass direction that ever ran: its last pass. A bidirectional mapping has two. */
+  readonly directions: readonly DirectionStatus[];
   readonly lastSuccessAt?: string;
+  /** The most failures in a row of one direction. */
   readonly consecutiveFailures: number;
   /** Coupled records whose last synchronization failed, and skipped records. */
   readonly failedRecords: number;
@@ -39,6 +62,31 @@ export interface IntegrationStatus {
   readonly mappings: readonly MappingStatus[];
   /** Every mapping warning, prefixed with its mapping: what `kobling status` shows first. */
   readonly warnings: readonly string[];
+}
+
+const summary = (j: JobRow): RunSummary => ({
+  direction: j.direction,
+  trigger: j.trigger,
+  status: j.status,
+  startedAt: new Date(j.started_at).toISOString(),
+  ...(j.finished_at ? { finishedAt: new Date(j.finished_at).toISOString() } : {}),
+  ...(j.message ? { message: j.message } : {}),
+});
+
+/** A mapping's latest passes (newest first) per direction, ERP → CRM first. */
+function byDirection(runs: readonly JobRow[]): DirectionStatus[] {
+  const out: DirectionStatus[] = [];
+  for (const direction of ['ToIntegrationTable', 'FromIntegrationTable']) {
+    const mine = runs.filter((r) => r.direction === direction);
+    if (mine.length === 0) continue;
+    let failures = 0;
+    for (const r of mine) {
+      if (r.status !== 'failed') break;
+      failures++;
+    }
+    out.push({ direction, lastRun: summary(mine[0]!), consecutiveFailures: failures });
+  }
+  return out;
 }
 
 interface JobRow {
@@ -69,10 +117,11 @@ export async function integrationStatus(db: Queryable, clock: Clock): Promise<In
     'SELECT name, job_enabled, job_interval_minutes, erp_watermark FROM integration.table_mappings',
   );
   const byName = new Map(settings.rows.map((r) => [r.name, r]));
-  // The latest passes per mapping (enough to count failures in a row).
+  // The latest passes per mapping and direction (enough to count failures in a row): a
+  // bidirectional mapping whose ERP → CRM passes work hides nothing of its failing CRM → ERP ones.
   const jobs = await db.query<JobRow>(
     `SELECT mapping_name, direction, trigger, status, started_at, finished_at, message FROM (
-       SELECT j.*, row_number() OVER (PARTITION BY mapping_name ORDER BY started_at DESC) AS k
+       SELECT j.*, row_number() OVER (PARTITION BY mapping_name, direction ORDER BY started_at DESC) AS k
          FROM integration.sync_jobs j) x
       WHERE k <= 10 ORDER BY mapping_name, started_at DESC`,
   );
@@ -96,16 +145,14 @@ export async function integrationStatus(db: Queryable, clock: Clock): Promise<In
     const s = byName.get(m.name);
     const runs = recent.get(m.name) ?? [];
     const last = runs[0];
-    let failuresInRow = 0;
-    for (const r of runs) {
-      if (r.status !== 'failed') break;
-      failuresInRow++;
-    }
+    const directions = byDirection(runs);
+    const failuresInRow = Math.max(0, ...directions.map((d) => d.consecutiveFailures));
     const warnings: string[] = [];
-    if (failuresInRow >= FAILING_AFTER)
-      warnings.push(
-        `keeps failing: the last ${failuresInRow} runs failed (${last?.message ?? 'no message'})`,
-      );
+    for (const d of directions)
+      if (d.consecutiveFailures >= FAILING_AFTER)
+        warnings.push(
+          `keeps failing ${PASS_LABEL[d.direction] ?? d.direction}: the last ${d.consecutiveFailures} passes failed (${d.lastRun.message ?? 'no message'})`,
+        );
     const interval = s?.job_interval_minutes ?? 30;
     if (connection.enabled && s?.job_enabled && last) {
       const age = now - new Date(last.started_at).getTime();
@@ -125,22 +172,12 @@ export async function integrationStatus(db: Queryable, clock: Clock): Promise<In
     out.push({
       mapping: m.name,
       direction: m.direction,
-      state: warnings.length > 0 ? 'warning' : last ? 'ok' : 'idle',
+      state: warnings.length > 0 ? 'warning' : failuresInRow > 0 ? 'failing' : last ? 'ok' : 'idle',
       realtime: m.realtime,
       jobEnabled: s?.job_enabled ?? false,
       intervalMinutes: interval,
-      ...(last
-        ? {
-            lastRun: {
-              direction: last.direction,
-              trigger: last.trigger,
-              status: last.status,
-              startedAt: new Date(last.started_at).toISOString(),
-              ...(last.finished_at ? { finishedAt: new Date(last.finished_at).toISOString() } : {}),
-              ...(last.message ? { message: last.message } : {}),
-            },
-          }
-        : {}),
+      ...(last ? { lastRun: summary(last) } : {}),
+      directions,
       ...(success ? { lastSuccessAt: new Date(success).toISOString() } : {}),
       consecutiveFailures: failuresInRow,
       failedRecords: Number(c?.failed ?? 0),

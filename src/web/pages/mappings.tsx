@@ -3,10 +3,11 @@ import { z } from 'zod';
 import { restoreDefaultMapping } from '../../integration/connection-service.ts';
 import { startMappingRun } from '../../integration/mapping-runs.ts';
 import { updateMapping } from '../../integration/mapping-service.ts';
+import { PASS_LABEL } from '../../integration/status/mapping-status.ts';
 import { AppError, unwrap } from '../../shared/errors.ts';
 import { getMapping, listMappings } from '../../sync/mappings/mapping-repo.ts';
 import type { TableMapping } from '../../sync/model.ts';
-import { mappingStats } from '../../sync/queries.ts';
+import { type MappingStats, mappingStats } from '../../sync/queries.ts';
 import { ActionBar } from '../components/action-bar.tsx';
 import { SuccessBanner } from '../components/banner.tsx';
 import { Card, display } from '../components/card.tsx';
@@ -26,7 +27,7 @@ import {
 
 const ADMIN = { roles: ['admin'] as const };
 
-type MappingRow = TableMapping & { errors: number; skipped: number; lastRunAt: Date | null };
+type MappingRow = TableMapping & MappingStats;
 
 const COLUMNS = (admin: boolean, writer: boolean): Column<MappingRow>[] => [
   {
@@ -43,6 +44,23 @@ const COLUMNS = (admin: boolean, writer: boolean): Column<MappingRow>[] => [
   { header: 'Only coupled', value: (m) => m.syncOnlyCoupled },
   { header: 'Job', value: (m) => (m.jobEnabled ? `every ${m.jobIntervalMinutes} min` : 'off') },
   { header: 'Last run', value: (m) => m.lastRunAt },
+  {
+    // A pass that failed as a whole counts no record errors: without this column it looked fine.
+    header: 'Last result',
+    html: (m) =>
+      m.lastFailure ? (
+        <span title={m.lastFailure.message ?? undefined}>
+          <span class="badge bad" safe>
+            {`${PASS_LABEL[m.lastFailure.direction]} failed`}
+          </span>{' '}
+          <span class="hint" safe>
+            {m.lastFailure.message ?? 'no message'}
+          </span>
+        </span>
+      ) : (
+        <span safe>{m.lastRunStatus ?? '-'}</span>
+      ),
+  },
   {
     header: 'Errors',
     html: (m) => (
@@ -104,6 +122,8 @@ export function registerMappingPages(web: FastifyInstance, { ctx, auth }: WebDep
       errors: stats.get(m.name)?.errors ?? 0,
       skipped: stats.get(m.name)?.skipped ?? 0,
       lastRunAt: stats.get(m.name)?.lastRunAt ?? null,
+      lastRunStatus: stats.get(m.name)?.lastRunStatus ?? null,
+      lastFailure: stats.get(m.name)?.lastFailure ?? null,
     }));
     return sendHtml(
       reply,
