@@ -5,6 +5,7 @@ import { after, before, test } from 'node:test';
 import parsePrometheus from 'parse-prometheus-text-format';
 import { startJobQueue } from '../../src/db/job-queue.ts';
 import { failureLog } from '../../src/integration/realtime/failure-log.ts';
+import { startRealtime } from '../../src/integration/realtime/realtime-service.ts';
 import { listScheduledJobs } from '../../src/integration/scheduled-jobs.ts';
 import { integrationStatus } from '../../src/integration/status/mapping-status.ts';
 import { fixedClock, systemClock } from '../../src/shared/clock.ts';
@@ -19,6 +20,7 @@ const SECRET_KEY = 'v'.repeat(40);
 let fx: SyncFixture;
 let server: TestServer;
 let env: Record<string, string>;
+let goodWatermark: string;
 
 before(async () => {
   fx = await startSyncFixture();
@@ -27,6 +29,11 @@ before(async () => {
   await insertCustomers(fx.db, 2, { number: 'V', name: 'Visible customer', city: 'Oslo' });
   const first = await runMapping(fx.ctx, fx.mapping('CUSTOMER'));
   assert.ok(first.every((r) => r.status === 'succeeded'));
+  goodWatermark = (
+    await fx.db.query<{ w: string }>(
+      "SELECT crm_watermark AS w FROM integration.table_mappings WHERE name = 'CUSTOMER'",
+    )
+  ).rows[0]!.w;
   server = await startTestServer(fx.db, undefined, { KOBLING_SECRET_KEY: SECRET_KEY });
   env = { DATABASE_URL: fx.db.url, KOBLING_SECRET_KEY: SECRET_KEY };
 });
@@ -195,4 +202,51 @@ test('polling failures: a warning at the first, at most one per repeat time, inf
   assert.deepEqual(info, ['CRM change polling works again after 160 failure(s) over 320 s']);
   log.failed(new Error('again'));
   assert.equal(warn().length, 3, 'a new outage warns again at once');
+});
+
+test('the real-time service warns once when CRM polling fails and says when it works again', async () => {
+  const lines: { level: number; msg: string; mapping?: string }[] = [];
+  const sink = new Writable({
+    write(chunk, _enc, done) {
+      lines.push(JSON.parse(String(chunk)));
+      done();
+    },
+  });
+  await breakCrmWatermark();
+  await fx.db.query('UPDATE integration.table_mappings SET realtime = (name = $1)', ['CUSTOMER']);
+  const service = await startRealtime(
+    {
+      db: fx.db,
+      config: testConfig({ KOBLING_SECRET_KEY: SECRET_KEY }),
+      logger: createLogger('info', sink),
+      clock: systemClock,
+    },
+    { refreshMs: 200, pollMs: 100, maxPollMs: 200 },
+  );
+  const polling = () => lines.filter((l) => /^CRM change polling/.test(l.msg));
+  const until = async (what: string, check: () => boolean) => {
+    const deadline = Date.now() + 20_000;
+    while (!check()) {
+      if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+  try {
+    await until('the first warning', () => polling().length > 0);
+    // Several more looks fail (every 200 ms at most); none of them is a new warning.
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.deepEqual(
+      polling().map((l) => [l.level, l.msg, l.mapping]),
+      [[40, 'CRM change polling failed', 'CUSTOMER']],
+    );
+    await fx.db.query(
+      "UPDATE integration.table_mappings SET crm_watermark = $1 WHERE name = 'CUSTOMER'",
+      [goodWatermark],
+    );
+    await until('the recovery line', () => polling().length > 1);
+    assert.equal(polling()[1]!.level, 30);
+    assert.match(polling()[1]!.msg, /^CRM change polling works again after \d+ failure\(s\)/);
+  } finally {
+    await service.stop();
+  }
 });
