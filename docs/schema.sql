@@ -1589,6 +1589,7 @@ CREATE TABLE integration.connection (
   default_price_list_id uuid,
   demo_coupled_at timestamp with time zone,
   item_availability boolean DEFAULT true NOT NULL,
+  crm_organization_id uuid,
   CONSTRAINT connection_pkey PRIMARY KEY (id),
   CONSTRAINT connection_id_check CHECK (id = 1),
   CONSTRAINT connection_ownership_model_check CHECK (ownership_model = ANY (ARRAY['Person'::text, 'Team'::text]))

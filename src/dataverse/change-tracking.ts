@@ -143,3 +143,26 @@ export async function peekChanges(
     ...(typeof modified === 'string' ? { firstModifiedOn: modified } : {}),
   });
 }
+
+/**
+ * A delta link relative to the Web API base (`accounts?$select=…&$deltatoken=…`). Its token belongs
+ * to the organization, not to the address it was read through, so a link kept in this form still
+ * works when the same org is reached under another URL (a new host name, or the emulator on
+ * another port). The pipeline sends a relative link only to the client's own org, so no token
+ * ever leaves for another host; an absolute link outside the Web API path is returned as it was
+ * (the pipeline's host check then decides).
+ */
+export function relativeDeltaLink(apiUrl: string, link: string): string {
+  if (!/^https?:\/\//i.test(link)) return link;
+  let url: URL;
+  let base: URL;
+  try {
+    url = new URL(link);
+    base = new URL(apiUrl);
+  } catch {
+    return link;
+  }
+  const basePath = base.pathname.endsWith('/') ? base.pathname : `${base.pathname}/`;
+  if (!url.pathname.toLowerCase().startsWith(basePath.toLowerCase())) return link;
+  return url.pathname.slice(basePath.length) + url.search;
+}

@@ -1,6 +1,7 @@
 export type { BatchOptions, OperationResult } from './batch.ts';
 export { MAX_BATCH_OPERATIONS, planBatches } from './batch.ts';
 export type { ChangePeek, ChangeSet, TrackChangesOptions } from './change-tracking.ts';
+export { relativeDeltaLink } from './change-tracking.ts';
 export type { DataverseClientOptions, WhoAmI } from './client.ts';
 export { DataverseClient } from './client.ts';
 export { primaryKeyOf } from './entity-keys.ts';

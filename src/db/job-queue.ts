@@ -22,7 +22,22 @@ export async function startJobQueue(db: Db, logger: Logger): Promise<PgBoss> {
     max: 4,
     application_name: 'kobling-jobs',
   });
-  boss.on('error', (err) => logger.error({ err }, 'job queue error'));
+  // Once an orderly stop has begun, a query cut off by PostgreSQL shutting down (pg-boss's
+  // maintenance and polling race the database's stop) is expected, not an error.
+  let stopping = false;
+  boss.on('error', (err) =>
+    stopping
+      ? logger.debug({ err }, 'job queue error while stopping')
+      : logger.error({ err }, 'job queue error'),
+  );
+  boss.on('stopped', () => {
+    stopping = true;
+  });
+  const stop = boss.stop.bind(boss);
+  boss.stop = (options) => {
+    stopping = true;
+    return stop(options);
+  };
   await boss.start();
   return boss;
 }

@@ -14,13 +14,18 @@ import { resolveSecretKey } from '../sync/connection/secret-key.ts';
 import { defaultMappings } from '../sync/mappings/default-mappings.ts';
 import { deleteMapping, listMappings, saveMapping } from '../sync/mappings/mapping-repo.ts';
 import { reshapeMappings } from '../sync/mappings/reshape-mappings.ts';
+import { checkOrganizationAfterMove, noteOrganization } from './crm-organization.ts';
 import { clientSettings, dataverseClientFor, type SyncDeps } from './sync-runtime.ts';
 
-/** Stores connection settings; a new client secret is sealed before it touches the database. */
+/**
+ * Stores connection settings; a new client secret is sealed before it touches the database. A
+ * new address is checked against the organization reached before (crm-organization.ts); `notice`
+ * says what that meant for the CRM watermarks.
+ */
 export async function saveConnection(
   deps: SyncDeps,
   patch: ConnectionPatch,
-): Promise<ConnectionSetup> {
+): Promise<ConnectionSetup & { notice?: string }> {
   const sealed = patch.clientSecret
     ? secretBox(resolveSecretKey(deps.config.secretKey, deps.config.dataDir)).seal(
         patch.clientSecret,
@@ -30,7 +35,8 @@ export async function saveConnection(
   await updateConnection(deps.db, patch, sealed);
   const after = await readConnection(deps.db);
   await reshapeOnSwitches(deps, before, after);
-  return publicConnection(deps.db);
+  const notice = await checkOrganizationAfterMove(deps, before, after);
+  return { ...(await publicConnection(deps.db)), ...(notice ? { notice } : {}) };
 }
 
 /**
@@ -95,6 +101,7 @@ export async function testConnection(deps: SyncDeps): Promise<Result<ConnectionT
   if (who.ok) {
     reachable = authenticated = true;
     integrationUserId = who.value.UserId.toLowerCase();
+    await noteOrganization(deps, who.value.OrganizationId);
   } else {
     reachable = who.error.code !== 'network_error' && who.error.code !== 'timeout';
     authenticated = reachable && who.error.code !== 'authentication_failed';

@@ -56,8 +56,8 @@ export const syncPart: SystemPart = {
       | undefined;
     const connection = await readConnection(ctx.db);
     const secret = emulator?.clientSecret ?? ctx.config.crmEmulator.clientSecret;
+    const baseUrl = emulator?.baseUrl ?? emulator?.apiUrl?.replace(/\/api\/data\/v9\.2\/?$/, '');
     if (!connection.crmUrl && emulator?.clientId && secret) {
-      const baseUrl = emulator.baseUrl ?? emulator.apiUrl?.replace(/\/api\/data\/v9\.2\/?$/, '');
       if (baseUrl) {
         await saveConnection(deps(ctx), {
           crmUrl: baseUrl,
@@ -74,10 +74,48 @@ export const syncPart: SystemPart = {
         );
       }
     } else {
+      if (emulator && baseUrl && isEmbeddedEmulatorConnection(connection, emulator, baseUrl)) {
+        // The connection the system set up for its own emulator follows it to its new port
+        // (KOBLING_CRM_PORT); the org, and so its watermarks, stay the same.
+        const moved = await saveConnection(deps(ctx), {
+          crmUrl: baseUrl,
+          authorityUrl: emulator.authority ?? null,
+        });
+        ctx.logger.info(
+          { from: connection.crmUrl, to: baseUrl, notice: moved.notice },
+          'the connection to the embedded CRM emulator moved to its current address',
+        );
+        lines.push(
+          `Integration   moved from ${connection.crmUrl} to the CRM emulator at ${baseUrl}`,
+        );
+      }
+      const now = await readConnection(ctx.db);
       lines.push(
-        `Integration   ${connection.enabled ? `enabled (${connection.crmUrl})` : 'not enabled (set it up in /api/integration/v1/connection)'}`,
+        `Integration   ${now.enabled ? `enabled (${now.crmUrl})` : 'not enabled (set it up in /api/integration/v1/connection)'}`,
       );
     }
     return { lines, stop: async () => {} };
   },
 };
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/**
+ * Whether the stored connection is the one the system set up for its embedded emulator, at an
+ * address it no longer listens on: the emulator's own tenant and application user on a loopback
+ * address. A connection an admin pointed at a real org (any other host or tenant) never is.
+ */
+function isEmbeddedEmulatorConnection(
+  c: { crmUrl: string | null; tenantId: string | null; clientId: string | null },
+  emulator: { clientId?: string; tenantId?: string },
+  baseUrl: string,
+): boolean {
+  if (!c.crmUrl || c.crmUrl.replace(/\/+$/, '') === baseUrl) return false;
+  if (!emulator.clientId || c.clientId !== emulator.clientId) return false;
+  if (!emulator.tenantId || c.tenantId !== emulator.tenantId) return false;
+  try {
+    return LOOPBACK.has(new URL(c.crmUrl).hostname.toLowerCase());
+  } catch {
+    return false;
+  }
+}

@@ -22,7 +22,7 @@ async function waitReady(base: string, timeoutMs: number): Promise<void> {
   throw new Error(`${base}/ready did not answer 200 within ${timeoutMs} ms: ${last}`);
 }
 
-test('`kobling start` on the embedded database answers /health, and a second start reuses the data', async () => {
+test('`kobling start` on the embedded database answers /health, a second start reuses the data and follows the CRM emulator to its new port', async () => {
   const [port, pgPort, crmPort] = [await freePort(), await freePort(), await freePort()];
   const env = {
     PORT: String(port),
@@ -44,9 +44,16 @@ test('`kobling start` on the embedded database answers /health, and a second sta
   });
   assert.equal(tokenRes.status, 200, 'the printed admin password works');
   assert.equal(await first.stop(), 0, first.output());
+  assert.doesNotMatch(first.output(), /"level":50/, 'a normal stop logs no errors');
 
-  const second = spawnKobling(['start'], env);
+  // The second start puts the CRM emulator on another port: the connection the first start set
+  // up for it follows, so the integration is ready on the new address.
+  const movedCrmPort = await freePort();
+  const second = spawnKobling(['start'], { ...env, KOBLING_CRM_PORT: String(movedCrmPort) });
   await second.waitFor(/Press Ctrl\+C to stop/, 180_000);
+  assert.match(second.output(), new RegExp(`enabled \\(http://127\\.0\\.0\\.1:${movedCrmPort}\\)`));
+  assert.match(second.output(), /moved from http:\/\/127\.0\.0\.1:\d+ to the CRM emulator/);
+  await waitReady(base, 30_000);
   assert.doesNotMatch(second.output(), /admin \//, 'no new admin password: the data was reused');
   const again = await fetch(`${base}/api/auth/token`, {
     method: 'POST',
@@ -55,4 +62,5 @@ test('`kobling start` on the embedded database answers /health, and a second sta
   });
   assert.equal(again.status, 200, 'the same admin password still works');
   assert.equal(await second.stop(), 0, second.output());
+  assert.doesNotMatch(second.output(), /"level":50/, 'a normal stop logs no errors');
 });

@@ -1,7 +1,8 @@
-import type {
-  DataverseClient,
-  DataverseOperation,
-  DataverseRecord,
+import {
+  type DataverseClient,
+  type DataverseOperation,
+  type DataverseRecord,
+  relativeDeltaLink,
 } from '../../dataverse/index.ts';
 import { failure, ok } from '../../shared/result.ts';
 import { CRM_LOGICAL_NAME } from '../../sync/mappings/validate-mapping.ts';
@@ -96,16 +97,19 @@ export function crmPort(client: DataverseClient): CrmPort {
     },
     async *changePages(entity, watermark) {
       const e = info(entity);
+      // Watermarks are kept relative to the Web API base, so they stay the org's, whatever address
+      // the connection reaches it through; one stored absolute by an older version is read so too.
+      const relative = (link: string) => relativeDeltaLink(client.apiUrl, link);
       const pages = client.trackChangePages(
         e.set,
-        watermark ? { deltaLink: watermark } : { select: [e.key, ...SLIM_COLUMNS] },
+        watermark ? { deltaLink: relative(watermark) } : { select: [e.key, ...SLIM_COLUMNS] },
       );
       for await (const page of pages) {
         if (!page.ok) return yield page;
         yield ok({
           rows: page.value.changed.map((row) => ({ ...toRecord(e, row), values: {} })),
           deletedIds: page.value.deleted,
-          ...(page.value.deltaLink ? { nextWatermark: page.value.deltaLink } : {}),
+          ...(page.value.deltaLink ? { nextWatermark: relative(page.value.deltaLink) } : {}),
         });
       }
     },

@@ -1,4 +1,4 @@
-import type { DataverseClient } from '../../dataverse/index.ts';
+import { type DataverseClient, relativeDeltaLink } from '../../dataverse/index.ts';
 
 export interface PollerOptions {
   /** Normal interval between two looks at the delta link. */
@@ -38,7 +38,7 @@ export function startCrmPoller(o: PollerOptions): Poller {
       const link = await o.deltaLink();
       const client = link ? await o.client() : undefined;
       if (link && client) {
-        const peek = await client.peekChanges(link);
+        const peek = await client.peekChanges(relativeDeltaLink(client.apiUrl, link));
         if (peek.ok) {
           interval = o.intervalMs;
           o.onSuccess?.();

@@ -18,6 +18,8 @@ export interface ConnectionSetup {
   readonly ownershipModel: 'Person' | 'Team';
   readonly integrationUserId: string | null;
   readonly crmVersion: string | null;
+  /** The organization the connection last reached (WhoAmI's OrganizationId). */
+  readonly crmOrganizationId: string | null;
   readonly lastTest: unknown;
 }
 
@@ -55,6 +57,7 @@ interface Row {
   ownership_model: 'Person' | 'Team';
   integration_user_id: string | null;
   crm_version: string | null;
+  crm_organization_id: string | null;
   last_test: unknown;
 }
 
@@ -81,6 +84,7 @@ export async function readConnection(
     ownershipModel: row.ownership_model,
     integrationUserId: row.integration_user_id,
     crmVersion: row.crm_version,
+    crmOrganizationId: row.crm_organization_id,
     lastTest: row.last_test,
   };
 }
@@ -137,6 +141,7 @@ export async function setConnectionState(
     lastTest?: unknown;
     integrationUserId?: string | null;
     crmVersion?: string | null;
+    crmOrganizationId?: string;
   },
 ): Promise<void> {
   await db.query(
@@ -146,6 +151,7 @@ export async function setConnectionState(
        last_test = coalesce($2, last_test),
        integration_user_id = CASE WHEN $3::boolean THEN $4::uuid ELSE integration_user_id END,
        crm_version = CASE WHEN $5::boolean THEN $6 ELSE crm_version END,
+       crm_organization_id = coalesce($7::uuid, crm_organization_id),
        updated_at = now()
      WHERE id = 1`,
     [
@@ -155,6 +161,7 @@ export async function setConnectionState(
       state.integrationUserId ?? null,
       state.crmVersion !== undefined,
       state.crmVersion ?? null,
+      state.crmOrganizationId ?? null,
     ],
   );
 }

@@ -221,3 +221,19 @@ export async function setWatermark(
     ]);
   }
 }
+
+/** The mappings that hold a CRM watermark (a delta link of the connected org). */
+export async function mappingsWithCrmWatermark(db: Queryable): Promise<string[]> {
+  const r = await db.query<{ name: string }>(
+    'SELECT name FROM integration.table_mappings WHERE crm_watermark IS NOT NULL ORDER BY position',
+  );
+  return r.rows.map((row) => row.name);
+}
+
+/** Forgets every CRM watermark (the next CRM→ERP pass of each mapping reads its table in full). */
+export async function clearCrmWatermarks(db: Queryable): Promise<string[]> {
+  const r = await db.query<{ name: string }>(
+    'UPDATE integration.table_mappings SET crm_watermark = NULL WHERE crm_watermark IS NOT NULL RETURNING name',
+  );
+  return r.rows.map((row) => row.name);
+}
