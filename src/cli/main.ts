@@ -48,6 +48,15 @@ function exitCode(err: Error): number {
   return 1;
 }
 
+// A reader that stopped reading (`kobling status | head -4`) closes the pipe: end quietly with 0,
+// as Unix tools do, instead of an unhandled 'error' event with a stack.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
+}
+
 // The only place that reads process.env and exits the process on failure.
 const cli: CliEnv = {
   env: process.env,

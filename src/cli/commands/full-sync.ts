@@ -45,21 +45,22 @@ export async function runFullSyncCommand(
     const since = Date.now();
     let printed = 0;
     let warned = false;
+    // Redrawn in place only on a terminal; piped or redirected output gets plain lines, no cursor
+    // codes, once at the start and once at the end.
+    const live = Boolean(process.stderr.isTTY && process.stdout.isTTY);
     for (;;) {
       const lines = await reviewLines(deps);
       const now = Date.now();
       if (!opts.json) {
-        // Redraw the block of lines in place when the output is a terminal.
-        if (printed && process.stderr.isTTY) process.stderr.write(`\x1b[${printed}A`);
-        if (process.stderr.isTTY || !printed)
-          for (const l of lines) process.stderr.write(`\x1b[2K${bar(l, now)}\n`);
+        if (printed && live) process.stderr.write(`\x1b[${printed}A`);
+        if (live || !printed)
+          for (const l of lines) process.stderr.write(`${live ? '\x1b[2K' : ''}${bar(l, now)}\n`);
         printed = lines.length;
       }
       const busy = lines.some((l) => ACTIVE.has(l.status));
       const startable = lines.some((l) => l.status === 'Pending' && l.waitingFor.length === 0);
       if (!busy && !startable) {
-        if (!opts.json && !process.stderr.isTTY)
-          for (const l of lines) process.stderr.write(`${bar(l, now)}\n`);
+        if (!opts.json && !live) for (const l of lines) process.stderr.write(`${bar(l, now)}\n`);
         printResult(cli, opts.json, lines, (ls) => {
           const failed = ls.filter((l) => l.status === 'Failed');
           const held = ls.filter((l) => l.status === 'Pending');

@@ -1,5 +1,8 @@
 import type { Command } from 'commander';
-import { updateAccountStatisticsAndPayments } from '../../flows/account-statistics/update-account-statistics.ts';
+import {
+  type StatisticsResult,
+  updateAccountStatisticsAndPayments,
+} from '../../flows/account-statistics/update-account-statistics.ts';
 import { openOutbound } from '../../flows/outbound-context.ts';
 import { runOutboundJob } from '../../flows/outbound-jobs.ts';
 import { createInvoicesInCrmByNumber } from '../../flows/posted-invoices/create-crm-invoices.ts';
@@ -9,6 +12,29 @@ import { listScheduledJobs } from '../../integration/scheduled-jobs.ts';
 import { AppError, unwrap } from '../../shared/errors.ts';
 import { type CliEnv, parseTop, printResult } from '../cli-context.ts';
 import { withRuntime } from '../runtime.ts';
+
+/**
+ * The exit error of `kobling statistics` when customers were not updated: its code and message say
+ * what the outcomes above say (not found, not coupled, …), not one reason for all of them.
+ */
+function statisticsError(results: readonly StatisticsResult[]): AppError {
+  const notFound = results.filter((x) => x.outcome === 'notFound').length;
+  const failed = results.filter((x) => x.outcome === 'failed');
+  const codes = [...new Set(failed.map((x) => x.code ?? 'sync_failed'))];
+  const parts = [
+    ...(notFound > 0 ? [`${notFound} customer(s) not found`] : []),
+    ...(failed.length > 0
+      ? [`${failed.length} customer(s) not updated (${codes.join(', ')})`]
+      : []),
+  ];
+  const code =
+    failed.length === 0
+      ? 'not_found'
+      : notFound === 0 && codes.length === 1
+        ? codes[0]!
+        : 'sync_failed';
+  return new AppError(code, `${parts.join(', ')}; see above`);
+}
 
 const when = (d: Date | null) => (d ? d.toISOString().slice(0, 16).replace('T', ' ') : '-');
 
@@ -34,7 +60,7 @@ export function registerOutboundCommands(program: Command, cli: CliEnv): void {
           );
           printResult(cli, opts.json, report, (r) => [
             ...r.results.map((x) => `${x.number.padEnd(12)} ${x.outcome.padEnd(15)} ${x.message}`),
-            `${r.created} created, ${r.alreadyCoupled} already in Dynamics 365 Sales, ${r.failed} failed`,
+            `${r.created} created, ${r.alreadyCoupled} already in Dynamics 365 Sales, ${r.failed} failed${r.jobId ? '' : '; no job was run (none of these invoices exists)'}`,
           ]);
           const failed = report.results.filter(
             (x) => x.outcome === 'failed' || x.outcome === 'notFound',
@@ -86,8 +112,7 @@ export function registerOutboundCommands(program: Command, cli: CliEnv): void {
           ),
           `${r.inserted} created, ${r.modified} updated, ${r.unchanged} unchanged, ${r.failed} failed; ${r.invoicesModified} invoice status(es) changed; ${r.crmWrites} write(s) to Dynamics 365 Sales`,
         ]);
-        if (report.failed > 0)
-          throw new AppError('not_coupled', `${report.failed} customer(s) not updated; see above`);
+        if (report.failed > 0) throw statisticsError(report.results);
       }),
     );
 

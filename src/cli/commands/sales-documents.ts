@@ -7,6 +7,7 @@ import {
   createOrdersInErp,
   listCrmSalesOrders,
 } from '../../flows/sales-orders/order-pickup.ts';
+import { crmIdsBody } from '../../flows/sales-orders/routes.ts';
 import { AppError, unwrap } from '../../shared/errors.ts';
 import { type CliEnv, parseTop, printResult } from '../cli-context.ts';
 import { withRuntime } from '../runtime.ts';
@@ -17,6 +18,26 @@ type Outcome = {
   message?: string;
   error?: { code: string; message: string };
 };
+
+/**
+ * The CRM ids given on the command line, checked as the API checks them (crmIdsBody): a bad one is
+ * refused up front with validation_failed (exit 2) instead of being sent to the CRM.
+ */
+function crmIdsOf(option: string, ids: readonly string[]): string[] {
+  const parsed = crmIdsBody.safeParse({ crmIds: ids });
+  if (parsed.success) return parsed.data.crmIds;
+  throw new AppError(
+    'validation_failed',
+    parsed.error.issues
+      .map((i) => {
+        const at = i.path[1];
+        return typeof at === 'number'
+          ? `${option} ${JSON.stringify(ids[at])}: ${i.message}`
+          : `${option}: ${i.message}`;
+      })
+      .join('; '),
+  );
+}
 
 /** Prints per-document outcomes; exit code 1 when any was refused. */
 function printOutcomes(
@@ -58,13 +79,13 @@ export function registerSalesDocumentCommands(program: Command, cli: CliEnv): vo
         auto?: boolean;
         reportStatus?: boolean;
         json?: boolean;
-      }) =>
-        withRuntime(cli, async ({ ctx }) => {
-          if (opts.create || opts.auto) {
+      }) => {
+        // Checked before anything starts: a bad id never reaches the CRM.
+        const create = opts.create && crmIdsOf('--create', opts.create);
+        return withRuntime(cli, async ({ ctx }) => {
+          if (create || opts.auto) {
             const report = unwrap(
-              opts.create
-                ? await createOrdersInErp(ctx, opts.create)
-                : await autoCreateSalesOrders(ctx),
+              create ? await createOrdersInErp(ctx, create) : await autoCreateSalesOrders(ctx),
             );
             return printOutcomes(
               cli,
@@ -100,7 +121,8 @@ export function registerSalesDocumentCommands(program: Command, cli: CliEnv): vo
                   ),
                 ],
           );
-        }),
+        });
+      },
     );
 
   program
@@ -110,10 +132,11 @@ export function registerSalesDocumentCommands(program: Command, cli: CliEnv): vo
     .option('--top <n>', 'how many (default 200)')
     .option('--process <crmIds...>', 'process these CRM quotes in the ERP')
     .option('--json', 'print as JSON')
-    .action((opts: { all?: boolean; top?: string; process?: string[]; json?: boolean }) =>
-      withRuntime(cli, async ({ ctx }) => {
-        if (opts.process) {
-          const report = unwrap(await processQuotesInErp(ctx, opts.process));
+    .action((opts: { all?: boolean; top?: string; process?: string[]; json?: boolean }) => {
+      const process = opts.process && crmIdsOf('--process', opts.process);
+      return withRuntime(cli, async ({ ctx }) => {
+        if (process) {
+          const report = unwrap(await processQuotesInErp(ctx, process));
           return printOutcomes(
             cli,
             opts.json,
@@ -138,6 +161,6 @@ export function registerSalesDocumentCommands(program: Command, cli: CliEnv): vo
                 ),
               ],
         );
-      }),
-    );
+      });
+    });
 }

@@ -29,16 +29,19 @@ export interface InvoiceResult {
 }
 
 export interface CreateInvoicesReport {
-  readonly jobId: string;
+  /** The synchronization job; null when no asked-for invoice exists, so there was nothing to run. */
+  readonly jobId: string | null;
   readonly created: number;
   readonly alreadyCoupled: number;
+  /** Invoices not created: their create failed, or (by number) they do not exist. */
   readonly failed: number;
   readonly results: readonly InvoiceResult[];
 }
 
 /**
  * "Create invoice in Dynamics 365 Sales" on posted sales invoices by number (see
- * `createCrmInvoices`). Unknown numbers are reported, not thrown.
+ * `createCrmInvoices`). Unknown numbers are reported (and counted as failed), not thrown; when
+ * none of the numbers exists no job is opened for nothing.
  */
 export async function createInvoicesInCrmByNumber(
   o: OutboundContext,
@@ -57,9 +60,21 @@ export async function createInvoicesInCrmByNumber(
         message: `Posted sales invoice ${number} does not exist`,
       });
   }
+  if (invoices.length === 0)
+    return ok({
+      jobId: null,
+      created: 0,
+      alreadyCoupled: 0,
+      failed: missing.length,
+      results: missing,
+    });
   const r = await createCrmInvoices(o, invoices, trigger);
   if (!r.ok) return r;
-  return ok({ ...r.value, results: [...r.value.results, ...missing] });
+  return ok({
+    ...r.value,
+    failed: r.value.failed + missing.length,
+    results: [...r.value.results, ...missing],
+  });
 }
 
 /**

@@ -236,6 +236,22 @@ export async function countConflicts(
   return Number(r.rows[0]!.n);
 }
 
+/** The field pairs of coupled records that wait in the inbox (open entries), by coupling id. */
+export async function openConflictFields(
+  db: Queryable,
+  couplingIds: readonly string[],
+): Promise<Map<string, { erpField: string; crmField: string }[]>> {
+  const r = await db.query<{ couplingId: string; erpField: string; crmField: string }>(
+    `SELECT coupling_id AS "couplingId", erp_field AS "erpField", crm_field AS "crmField"
+       FROM integration.conflicts WHERE state = 'open' AND coupling_id = ANY($1::uuid[])
+      ORDER BY erp_field`,
+    [couplingIds],
+  );
+  const out = new Map<string, { erpField: string; crmField: string }[]>();
+  for (const row of r.rows) out.set(row.couplingId, [...(out.get(row.couplingId) ?? []), row]);
+  return out;
+}
+
 /** Entries by id, in any state. */
 export async function conflictsByIds(
   db: Queryable,

@@ -4,14 +4,20 @@ import {
   deleteCoupling,
 } from '../couplings/coupling-repo.ts';
 import type { EngineContext } from '../engine/context.ts';
+import { outsideFilterReason } from '../engine/filter-misses.ts';
 import { awaitsCreate } from '../engine/plan-records.ts';
 import { type PassReport, runMapping } from '../engine/run-mapping.ts';
-import type { TableMapping } from '../model.ts';
+import { mappingCovers, type PassDirection, type TableMapping } from '../model.ts';
 
 export interface CreateInReport {
   /** ERP id → CRM id of the records now coupled by this call. */
   readonly created: readonly { erpId: string; crmId: string }[];
   readonly alreadyCoupled: readonly string[];
+  /**
+   * Every other id asked for, with the reason it was not created: the record does not exist, is
+   * outside the mapping's filter, its write failed, or its job failed. Nothing asked for is left
+   * out, so an empty answer never hides a record the call did not create.
+   */
   readonly failed: readonly { id: string; message: string }[];
   readonly jobs: readonly PassReport[];
 }
@@ -36,7 +42,11 @@ export async function createInCrm(
     if (c.state === 'coupled' && crm.value.has(c.crmId)) alreadyCoupled.push(c.erpId);
     else if (c.state === 'coupled') await deleteCoupling(ctx.db, c.id);
   }
-  const todo = erpIds.filter((id) => !alreadyCoupled.includes(id));
+  const asked = erpIds.filter((id) => !alreadyCoupled.includes(id));
+  const rows = await ctx.erp.get(m.erpTable, asked);
+  const refused = refusals(m, 'ToIntegrationTable', asked, (id) => rows.get(id)?.values);
+  const todo = asked.filter((id) => !refused.has(id));
+  // Nothing left to create opens no synchronization job: the refusals say why.
   const jobs = todo.length
     ? await runMapping(ctx, m, {
         only: 'ToIntegrationTable',
@@ -52,7 +62,8 @@ export async function createInCrm(
       ? [{ erpId, crmId: c.crmId }]
       : [];
   });
-  const failed = withJobFailure(
+  const failed = accountFor(
+    [...refused.entries()].map(([id, message]) => ({ id, message })),
     await failuresOf(ctx, jobs, 'erp_id'),
     todo.filter((id) => !created.some((c) => c.erpId === id)),
     jobs,
@@ -79,7 +90,11 @@ export async function createInErp(
     if (erpRows.has(c.erpId)) alreadyCoupled.push(c.crmId);
     else await deleteCoupling(ctx.db, c.id);
   }
-  const todo = crmIds.filter((id) => !alreadyCoupled.includes(id));
+  const asked = crmIds.filter((id) => !alreadyCoupled.includes(id));
+  const rows = await ctx.crm.get(m.crmEntity, asked);
+  if (!rows.ok) throw new Error(rows.error.message);
+  const refused = refusals(m, 'FromIntegrationTable', asked, (id) => rows.value.get(id)?.values);
+  const todo = asked.filter((id) => !refused.has(id));
   const jobs = todo.length
     ? await runMapping(ctx, m, {
         only: 'FromIntegrationTable',
@@ -93,7 +108,8 @@ export async function createInErp(
     const c = after.get(crmId);
     return c && c.state === 'coupled' ? [{ erpId: c.erpId, crmId }] : [];
   });
-  const failed = withJobFailure(
+  const failed = accountFor(
+    [...refused.entries()].map(([id, message]) => ({ id, message })),
     await failuresOf(ctx, jobs, 'crm_id'),
     todo.filter((id) => !created.some((c) => c.crmId === id)),
     jobs,
@@ -101,17 +117,60 @@ export async function createInErp(
   return { created, alreadyCoupled, failed, jobs };
 }
 
-/** Records neither created nor failed on their own fail with their job when it failed as a whole. */
-function withJobFailure(
-  failed: { id: string; message: string }[],
+/**
+ * The records a create cannot even start on, with the reason (by id): the mapping does not go that
+ * way, the record does not exist on the source side, or the mapping's filter leaves it out.
+ */
+function refusals(
+  m: TableMapping,
+  pass: PassDirection,
+  ids: readonly string[],
+  valuesOf: (id: string) => Readonly<Record<string, unknown>> | undefined,
+): Map<string, string> {
+  const toCrm = pass === 'ToIntegrationTable';
+  const out = new Map<string, string>();
+  for (const id of ids) {
+    const values = valuesOf(id);
+    if (!mappingCovers(m.direction, pass)) {
+      out.set(
+        id,
+        `Not created: mapping ${m.name} only ${toCrm ? 'gets data from' : 'sends data to'} Dynamics 365 Sales`,
+      );
+    } else if (!values) {
+      out.set(
+        id,
+        toCrm
+          ? `Not created: no ${m.erpTable} record with this id exists in the ERP`
+          : `Not created: no ${m.crmEntity} with this id exists in Dynamics 365 Sales`,
+      );
+    } else {
+      const outside = outsideFilterReason(m, toCrm ? 'erp' : 'crm', values);
+      if (outside) out.set(id, `Not created: the record is ${outside}`);
+    }
+  }
+  return out;
+}
+
+/**
+ * Accounts for every id asked for: the refused ones, those whose write failed, and the rest of the
+ * records not created — with their job when it failed as a whole, else as not picked up by the run.
+ */
+function accountFor(
+  refused: readonly { id: string; message: string }[],
+  failed: readonly { id: string; message: string }[],
   notCreated: readonly string[],
   jobs: readonly PassReport[],
 ): { id: string; message: string }[] {
   const job = jobs.find((j) => j.status === 'failed');
-  if (!job) return failed;
-  const message = `The synchronization job failed: ${job.message ?? 'unknown error'}`;
+  const message = job
+    ? `The synchronization job failed: ${job.message ?? 'unknown error'}`
+    : `Not created: the synchronization run did not create it (${jobs.map((j) => j.message ?? j.status).join('; ') || 'no run'})`;
   const listed = new Set(failed.map((f) => f.id));
-  return [...failed, ...notCreated.filter((id) => !listed.has(id)).map((id) => ({ id, message }))];
+  return [
+    ...refused,
+    ...failed,
+    ...notCreated.filter((id) => !listed.has(id)).map((id) => ({ id, message })),
+  ];
 }
 
 async function failuresOf(

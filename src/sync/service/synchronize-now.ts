@@ -1,5 +1,6 @@
 import type { Queryable } from '../../db/db.ts';
 import { failure, ok, type Result } from '../../shared/result.ts';
+import { openConflictFields } from '../conflicts/conflict-repo.ts';
 import { couplingsByErpIds } from '../couplings/coupling-repo.ts';
 import type { EngineContext } from '../engine/context.ts';
 import { transferFields } from '../engine/field-transfer.ts';
@@ -15,6 +16,8 @@ export interface SyncNowRecord {
   readonly crmId: string | null;
   readonly outcome:
     | 'synchronized'
+    /** Synchronized except the fields both sides changed (policy `ask`): they wait in the conflict inbox. */
+    | 'heldInInbox'
     | 'failed'
     | 'skipped'
     | 'notCoupled'
@@ -28,7 +31,10 @@ export interface SyncNowReport {
   readonly direction: SyncNowDirection;
   readonly records: readonly SyncNowRecord[];
   readonly jobs: readonly PassReport[];
-  /** Overwrite warnings (both sides changed); repeat with `confirmOverwrite` to go ahead. */
+  /**
+   * Overwrite warnings (both sides changed; repeat with `confirmOverwrite` to go ahead), and the
+   * fields of merged records that wait in the conflict inbox (resolve them there).
+   */
   readonly warnings: readonly string[];
 }
 
@@ -66,7 +72,7 @@ export async function synchronizeNow(
   const lookups = couplingLookups(ctx.db, ctx.erp, ctx.crm, ctx.mappings);
   const records: SyncNowRecord[] = [];
   const warnings: string[] = [];
-  const go: { erpId: string; crmId: string }[] = [];
+  const go: { erpId: string; crmId: string; couplingId: string }[] = [];
   for (const erpId of erpIds) {
     const c = couplings.get(erpId);
     if (c?.state !== 'coupled') {
@@ -145,7 +151,7 @@ export async function synchronizeNow(
         }
       }
     }
-    go.push({ erpId, crmId: c.crmId });
+    go.push({ erpId, crmId: c.crmId, couplingId: c.id });
   }
   const jobs: PassReport[] = [];
   if (go.length > 0) {
@@ -177,8 +183,15 @@ export async function synchronizeNow(
     // The outcome is the job's: a pass that failed as a whole (the CRM unreachable, say) wrote
     // nothing for its records, even though none of them logged an error of its own.
     const failedJob = jobs.find((j) => j.status === 'failed');
-    for (const g of go) {
+    // A field both sides changed is not synchronized under policy `ask`: it waits in the inbox,
+    // and saying "synchronized" would hide that.
+    const held = await openConflictFields(
+      ctx.db,
+      go.map((g) => g.couplingId),
+    );
+    for (const { couplingId, ...g } of go) {
       const e = errors.get(g.erpId) ?? errors.get(g.crmId);
+      const fields = held.get(couplingId);
       if (e) records.push({ ...g, outcome: 'failed', message: e });
       else if (failedJob) {
         records.push({
@@ -186,6 +199,10 @@ export async function synchronizeNow(
           outcome: 'failed',
           message: `The synchronization job failed: ${failedJob.message ?? 'unknown error'}`,
         });
+      } else if (fields) {
+        const message = `Synchronized, except ${fields.map((f) => `${f.erpField} ⇄ ${f.crmField}`).join(', ')}: changed on both sides, ${fields.length === 1 ? 'it waits' : 'they wait'} in the conflict inbox`;
+        warnings.push(`${m.erpTable} ${g.erpId}: ${message}`);
+        records.push({ ...g, outcome: 'heldInInbox', message });
       } else records.push({ ...g, outcome: 'synchronized' });
     }
   }

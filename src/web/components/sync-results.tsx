@@ -19,6 +19,7 @@ export function SyncNowResult(props: {
   const by = (o: string) => report.records.filter((r) => r.outcome === o);
   const done = by('synchronized');
   const held = by('needsConfirmation');
+  const inbox = by('heldInInbox');
   const problems = report.records.filter(
     (r) => r.outcome === 'failed' || r.outcome === 'skipped' || r.outcome === 'notCoupled',
   );
@@ -27,6 +28,18 @@ export function SyncNowResult(props: {
     <>
       {done.length > 0 ? (
         <SuccessBanner message={`${plural(done.length, 'record')} ${verb} Dynamics 365 Sales.`} />
+      ) : (
+        ''
+      )}
+      {inbox.length > 0 ? (
+        <WarningBanner
+          message={`${plural(inbox.length, 'record')} ${verb} Dynamics 365 Sales except fields changed on both sides; they wait in the conflict inbox.`}
+        >
+          <Lines items={inbox.map((r) => `${name(r.erpId)}: ${r.message ?? ''}`)} />
+          <p>
+            <a href="/integration/conflicts">Open the conflict inbox</a>
+          </p>
+        </WarningBanner>
       ) : (
         ''
       )}
