@@ -15,7 +15,7 @@ test('default dates are the clock’s day, not the machine’s', async () => {
     salesOrderLines: [{ lineType: 'Item', lineObjectNumber: 'I-1', quantity: 1 }],
   });
   assert.equal(order.status, 201, JSON.stringify(order.body));
-  assert.equal(order.body.documentDate, '2031-03-04');
+  assert.equal(order.body.orderDate, '2031-03-04');
   clock.advance(24 * 3600 * 1000);
   const posted = await fx.api.action(`salesOrders(${order.body.id})/Microsoft.NAV.shipAndInvoice`);
   assert.equal(posted.status, 200, JSON.stringify(posted.body));

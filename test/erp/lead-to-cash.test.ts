@@ -24,7 +24,7 @@ describe('lead to cash in the local currency, over the API', () => {
     const quote = await fx.api.post('salesQuotes', {
       customerNumber: 'C-EUR',
       externalDocumentNumber: 'CRM-Q-1',
-      quoteValidUntilDate: '2030-12-31',
+      validUntilDate: '2030-12-31',
       discountAmount: 7.23,
       salesQuoteLines: [
         { lineType: 'Item', lineObjectNumber: 'I-1', quantity: 10, discountPercent: 5 },
@@ -117,8 +117,13 @@ describe('lead to cash in the local currency, over the API', () => {
       appliesToInvoiceNumber: inv1.body.number,
     });
     assert.equal(pay1.status, 201, JSON.stringify(pay1.body));
-    assert.equal(pay1.body.invoiceRemainingAmount, '139.46');
-    assert.equal(pay1.body.invoicePaymentStatus, 'Partial');
+    // BC's customerPayment entity, not a wrapper: the amount as paid, the invoice it applies to.
+    assert.equal(pay1.body['@odata.context'].endsWith('/customerPayments/$entity'), true);
+    assert.equal(pay1.body.amount, 100);
+    assert.equal(pay1.body.appliesToInvoiceNumber, inv1.body.number);
+    assert.equal(pay1.body.appliesToInvoiceId, inv1.body.id);
+    assert.equal(pay1.body.remainingAmount, 0);
+    assert.equal(pay1.body.payment, undefined);
     assert.equal((await fx.api.get(`salesInvoices(${inv1.body.id})`)).body.remainingAmount, 139.46);
     assert.equal((await stats('C-EUR')).balance, '139.46');
 
@@ -142,7 +147,8 @@ describe('lead to cash in the local currency, over the API', () => {
       amount: '139.46',
       appliesToInvoiceId: inv1.body.id,
     });
-    assert.equal(pay2.body.invoicePaymentStatus, 'Complete');
+    assert.equal(pay2.status, 201, JSON.stringify(pay2.body));
+    assert.equal(pay2.body.amount, 139.46);
     const paid = await fx.api.get(`salesInvoices(${inv1.body.id})`);
     assert.equal(paid.body.remainingAmount, 0);
     assert.equal(paid.body.status, 'Paid');
@@ -185,7 +191,7 @@ describe('lead to cash in a foreign currency (USD, 1.1 per EUR), through the ser
     const order = must(
       await createSalesDocument(fx.db, {
         documentType: 'Order',
-        header: { customerNumber: 'C-USD', documentDate: '2030-02-01' },
+        header: { customerNumber: 'C-USD', orderDate: '2030-02-01' },
         lines: [{ lineType: 'Item', lineObjectNumber: 'I-1', quantity: 5, unitPrice: 20 }],
       }),
     );
@@ -236,8 +242,8 @@ describe('lead to cash in a foreign currency (USD, 1.1 per EUR), through the ser
       }),
     );
     assert.equal(pay1.invoiceRemainingAmount, '30.00');
-    assert.equal(pay1.payment['amount'], -20);
-    assert.equal(pay1.payment['amountLcy'], -18.18);
+    assert.equal(pay1.payment['amount'], 20);
+    assert.equal(pay1.payment['amountLcy'], 18.18);
     s = await stats('C-USD');
     assert.equal(s.balance, '27.27');
     must(

@@ -96,7 +96,7 @@ test('unit prices: best price of customer, price group and all customers; VAT-in
   const order = must(
     await createSalesDocument(db, {
       documentType: 'Order',
-      header: { customerNumber: customer['number'], documentDate: '2030-01-01' },
+      header: { customerNumber: customer['number'], orderDate: '2030-01-01' },
       lines: [
         { lineType: 'Item', lineObjectNumber: 'I-1', quantity: 2 },
         { lineType: 'Item', lineObjectNumber: 'I-1', quantity: 10 },
@@ -115,7 +115,7 @@ test('unit prices: best price of customer, price group and all customers; VAT-in
   const other = must(
     await createSalesDocument(db, {
       documentType: 'Order',
-      header: { customerNumber: 'C-USD', documentDate: '2030-01-01' },
+      header: { customerNumber: 'C-USD', orderDate: '2030-01-01' },
       lines: [{ lineType: 'Item', lineObjectNumber: 'I-1', quantity: 1 }],
     }),
   );

@@ -73,7 +73,7 @@ test('an activated quote becomes an ERP quote; each new revision archives the ER
   const erpQuote = await fx.erp.get(`salesQuotes(${quoteId})`);
   assert.equal(erpQuote.json.externalDocumentNumber, 'Office chairs for Adatum');
   assert.equal(erpQuote.json.yourReference, crmQuote.quotenumber);
-  assert.equal(erpQuote.json.quoteValidUntilDate, '2026-12-31');
+  assert.equal(erpQuote.json.validUntilDate, '2026-12-31');
   assert.equal(Number((await erpLines(quoteId))[0]!.quantity), 5);
   const unchanged = await processInErp(first);
   assert.equal(unchanged.outcome, 'unchanged');

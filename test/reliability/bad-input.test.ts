@@ -191,7 +191,7 @@ const cases = (ids: { customer: string; account: string }): Case[] => [
     api: 'erp',
     method: 'POST',
     path: 'salesOrders',
-    body: { customerNumber: 'C-EUR', documentDate: '2026-02-30' },
+    body: { customerNumber: 'C-EUR', orderDate: '2026-02-30' },
   },
   {
     name: 'document date 0000-01-01',

@@ -134,9 +134,12 @@ export async function runAction(
   }
 }
 
-/** POST customerPayments: posts (and applies) a payment. */
+/**
+ * POST customerPayments: posts (and applies) a payment and answers the customerPayment entity, as
+ * its `@odata.context` says; how much was applied shows on the invoice (`appliesToInvoiceId`).
+ */
 export async function postPayment(db: Db, body: unknown, clock: Clock): Promise<unknown> {
-  return unwrap(await postCustomerPayment(db, parseBody(paymentBody, body), clock));
+  return unwrap(await postCustomerPayment(db, parseBody(paymentBody, body), clock)).payment;
 }
 
 /** POST customerPayments({id})/Microsoft.NAV.unapply: undoes the payment's applications. */

@@ -33,8 +33,12 @@ export const address = (prefix: string) =>
 export const money = (name: string, column?: string) =>
   f(name, 'decimal', { readOnly: true, ...(column ? { column } : {}) });
 
-/** Header fields shared by quotes and orders (the API shape of erp.sales_headers). */
-const headerFields = [
+/**
+ * Header fields of quotes and orders (the API shape of erp.sales_headers), named as BC API v2.0
+ * names them: the document date is a quote's `documentDate` and an order's `orderDate`; only a
+ * quote has `validUntilDate`.
+ */
+const headerFields = (type: 'Quote' | 'Order') => [
   ...systemFields,
   text('number', 20, { readOnly: true }),
   f('status', 'string', { readOnly: true, values: ['Open', 'Released'] }),
@@ -47,9 +51,11 @@ const headerFields = [
   text('shipToName', 100),
   text('shipToContact', 100),
   ...address('shipTo'),
-  f('documentDate', 'date'),
+  f(type === 'Quote' ? 'documentDate' : 'orderDate', 'date', { column: 'document_date' }),
   f('postingDate', 'date'),
-  f('quoteValidUntilDate', 'date', { nullable: true }),
+  ...(type === 'Quote'
+    ? [f('validUntilDate', 'date', { column: 'quote_valid_until_date', nullable: true })]
+    : []),
   f('requestedDeliveryDate', 'date', { nullable: true }),
   f('lastShipmentDate', 'date', { readOnly: true }),
   ...documentTerms(),
@@ -109,7 +115,7 @@ export const linesOf = (type: string) =>
 export const salesQuotes: EntityDef = {
   set: 'salesQuotes',
   table: 'erp.sales_headers',
-  fields: headerFields,
+  fields: headerFields('Quote'),
   where: `t.document_type = 'Quote'`,
   fixed: { document_type: 'Quote' },
   defaultOrder: 't.number',
@@ -119,6 +125,7 @@ export const salesQuotes: EntityDef = {
 export const salesOrders: EntityDef = {
   ...salesQuotes,
   set: 'salesOrders',
+  fields: headerFields('Order'),
   where: `t.document_type = 'Order'`,
   fixed: { document_type: 'Order' },
 };
@@ -274,10 +281,44 @@ export const customerLedgerEntries: EntityDef = {
   writable: false,
 };
 
+/** The open invoice entry a payment is applied to now (an undone application no longer counts). */
+const appliedInvoice = (column: string) =>
+  `(SELECT i.${column} FROM erp.payment_applications a JOIN erp.customer_ledger_entries i ON i.id = a.invoice_entry_id
+     WHERE a.payment_entry_id = t.id AND a.unapplied_at IS NULL ORDER BY a.posting_date, a.id LIMIT 1)`;
+
+/**
+ * Posted customer payments with BC API v2.0's customerPayment properties: `amount` as the
+ * customer paid it (positive; the ledger entry holds it negative), the invoice it is applied to
+ * as `appliesToInvoiceNumber`/`appliesToInvoiceId`. The remaining amount, open flag and LCY
+ * amounts are this ERP's read-only additions (the full entry is in customerLedgerEntries).
+ */
 export const customerPayments: EntityDef = {
   ...customerLedgerEntries,
   set: 'customerPayments',
   where: `t.document_type = 'Payment'`,
+  fields: [
+    ...systemFields,
+    f('entryNumber', 'integer'),
+    text('customerNumber', 20),
+    idOf('customerId', 'erp.customers', 'customer_number', 'number'),
+    f('postingDate', 'date'),
+    text('documentNumber', 20),
+    text('externalDocumentNumber', 35),
+    text('description', 100),
+    computed('amount', 'decimal', '-t.amount'),
+    computed('appliesToInvoiceNumber', 'string', appliedInvoice('document_number')),
+    computed(
+      'appliesToInvoiceId',
+      'guid',
+      `(SELECT h.id FROM erp.sales_invoice_headers h WHERE h.number = ${appliedInvoice('document_number')})`,
+    ),
+    text('currencyCode', 10),
+    computed('amountLcy', 'decimal', '-t.amount_lcy'),
+    computed('remainingAmount', 'decimal', '-t.remaining_amount'),
+    computed('remainingAmountLcy', 'decimal', '-t.remaining_amount_lcy'),
+    f('open', 'boolean'),
+    f('closedAtDate', 'date'),
+  ].map((x) => ({ ...x, readOnly: true })),
 };
 
 export const itemLedgerEntries: EntityDef = {

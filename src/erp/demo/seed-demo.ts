@@ -42,6 +42,9 @@ function random(seed: number) {
 
 class SeedError extends Error {}
 
+/** BC's API names the document date after the document. */
+const DATE_FIELD = { Quote: 'documentDate', Order: 'orderDate', Invoice: 'invoiceDate' } as const;
+
 function must<T>(r: Result<T>): T {
   if (!r.ok) throw new SeedError(`${r.error.code}: ${r.error.message}`);
   return r.value;
@@ -269,8 +272,7 @@ async function seed(tx: Queryable): Promise<DemoSummary> {
         documentType: type,
         header: {
           customerNumber: customers[i]!.number,
-          // BC's API names the document date after the document: invoiceDate on invoices.
-          [type === 'Invoice' ? 'invoiceDate' : 'documentDate']: date,
+          [DATE_FIELD[type]]: date,
           postingDate: date,
           ...extra,
         },
@@ -279,7 +281,7 @@ async function seed(tx: Queryable): Promise<DemoSummary> {
     );
   for (const i of [1, 5, 12]) {
     await doc('Quote', i, '2026-09-15', {
-      quoteValidUntilDate: '2026-12-31',
+      validUntilDate: '2026-12-31',
       externalDocumentNumber: `RFQ-${i}`,
     });
   }

@@ -116,7 +116,7 @@ export async function erpHeaderFor(
   if (delivery) header.requestedDeliveryDate = delivery;
   if (doc.entity === 'quote') {
     const validUntil = dateOnly(raw.effectiveto);
-    if (validUntil) header.quoteValidUntilDate = validUntil;
+    if (validUntil) header.validUntilDate = validUntil;
   }
   const options: readonly [string, string, string, unknown][] = [
     ['shippingAgentCode', 'SHIPPING AGENT', 'shippingAgents', raw.shippingmethodcode],

@@ -101,7 +101,7 @@ function listColumns(kind: DocKind, view: View): Column<ApiRecord>[] {
     field('Customer', 'customerName'),
     field(
       kind.type === 'Quote' ? 'Valid until' : 'Order date',
-      kind.type === 'Quote' ? 'quoteValidUntilDate' : 'documentDate',
+      kind.type === 'Quote' ? 'validUntilDate' : 'orderDate',
     ),
     field('External document No.', 'externalDocumentNumber'),
     field('Status', 'status'),
