@@ -52,6 +52,27 @@ const raw = (path: string, init: RequestInit = {}) =>
   });
 
 describe('ERP API with @odata/client', () => {
+  test("9. an order's date is BC's orderDate; a date that does not exist is a 400", async () => {
+    const order = await client
+      .getEntitySet('salesOrders')
+      .create({ customerNumber: 'C-EUR', orderDate: '2030-01-15' });
+    assert.equal(order.orderDate, '2030-01-15');
+    assert.equal(order.documentDate, undefined);
+    const bad = await raw('salesOrders', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ customerNumber: 'C-EUR', orderDate: '2026-02-30' }),
+    });
+    assert.equal(bad.status, 400);
+    assert.match(JSON.stringify(await bad.json()), /orderDate/);
+    const old = await raw('salesOrders', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ customerNumber: 'C-EUR', documentDate: '2030-01-15' }),
+    });
+    assert.equal(old.status, 400, 'documentDate is a quote field, not an order field');
+  });
+
   test('1. sales documents take customerId, currencyId, paymentTermsId, shipmentMethodId', async () => {
     const [usd] = await client
       .getEntitySet('currencies')
