@@ -185,3 +185,20 @@ test('`kobling sync full --json` starts, follows and prints the lines', async ()
   }[];
   assert.equal(printed.find((l) => l.mapping === 'CUSTOMER')?.status, 'Finished');
 });
+
+test('off a terminal `kobling sync full` prints plain lines; a reader that closes the pipe early ends the CLI quietly', async () => {
+  const env = { DATABASE_URL: t.fx.db.url, KOBLING_SECRET_KEY: 'f'.repeat(40) };
+  const plain = spawnKobling(['sync', 'full'], env);
+  assert.equal(await plain.exited(), 0, plain.output());
+  assert.match(plain.output(), /CUSTOMER/);
+  assert.ok(
+    !plain.output().includes('\u001b['),
+    'no cursor codes when the output is not a terminal',
+  );
+
+  // `kobling jobs | head -1`: the reader goes away before the CLI has written.
+  const piped = spawnKobling(['jobs'], env);
+  piped.child.stdout?.destroy();
+  assert.equal(await piped.exited(), 0, piped.output());
+  assert.doesNotMatch(piped.output(), /EPIPE|Unhandled/);
+});

@@ -268,7 +268,10 @@ export function registerSyncLogPages(web: FastifyInstance, { ctx, auth }: WebDep
     if (!engine.ok) throw AppError.from(engine.error);
     const r = unwrap(await retrySkipped(ctx.db, engine.value, ids));
     const records = r.results.flatMap((x) => x.records);
-    const failed = records.filter((x) => x.outcome !== 'synchronized');
+    // Synchronized except fields both sides changed: those wait in the conflict inbox, not failing.
+    const failed = records.filter(
+      (x) => x.outcome !== 'synchronized' && x.outcome !== 'heldInInbox',
+    );
     reply.header('hx-trigger', 'list-changed');
     return sendHtml(
       reply,
