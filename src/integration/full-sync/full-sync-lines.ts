@@ -1,5 +1,5 @@
 import type { Queryable } from '../../db/db.ts';
-import { COUNTER_NAMES, type JobCounters } from '../../sync/model.ts';
+import { COUNTER_NAMES, emptyCounters, type JobCounters } from '../../sync/model.ts';
 import type { Recommendation } from './recommendation.ts';
 
 export type LineStatus = 'Pending' | 'Queued' | 'Running' | 'Finished' | 'Failed' | 'NotNeeded';
@@ -167,21 +167,18 @@ export function expectedTotal(l: FullSyncLine): number | null {
  * zero with counters of its own, so the passes before the current one are added to it.
  */
 export function lineProgress() {
-  const before = { done: 0, counters: {} as Record<string, number> };
+  const before = { done: 0, counters: emptyCounters() };
   let current: { counters: JobCounters; done: number } | undefined;
   return (counters: JobCounters, done: number, total: number | undefined) => {
     if (current && current.counters !== counters) {
       before.done += current.done;
-      for (const c of COUNTER_NAMES)
-        before.counters[c] = (before.counters[c] ?? 0) + current.counters[c];
+      for (const c of COUNTER_NAMES) before.counters[c] += current.counters[c];
     }
     current = { counters, done };
     return {
       done: before.done + done,
       total: total === undefined ? undefined : before.done + total,
-      counters: Object.fromEntries(
-        COUNTER_NAMES.map((c) => [c, (before.counters[c] ?? 0) + counters[c]]),
-      ),
+      counters: Object.fromEntries(COUNTER_NAMES.map((c) => [c, before.counters[c] + counters[c]])),
     };
   };
 }

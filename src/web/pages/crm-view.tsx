@@ -161,7 +161,7 @@ export async function crmRows(
  * read without annotations; the total is `@odata.count` (`$count=true`, which Dataverse caps at
  * 5,000). A page past the end is empty.
  */
-export async function crmListPage(
+async function crmListPage(
   client: DataverseClient,
   set: string,
   query: { select: readonly string[]; filter?: string; orderby?: string },
