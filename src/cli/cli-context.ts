@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import { type Config, loadConfig } from '../shared/config.ts';
 import { AppError } from '../shared/errors.ts';
 
@@ -41,4 +42,30 @@ export function parseTop(value: string | undefined, fallback: number): number {
   if (!Number.isInteger(n) || n < 1 || n > 1000)
     throw new AppError('validation_failed', '--top must be a whole number from 1 to 1000');
   return n;
+}
+
+/**
+ * Values given on the command line (ids, numbers), checked by the API's own request schema
+ * (src/flows/request-schemas.ts) under `key`: what the API refuses is refused here with
+ * validation_failed (exit 2), naming the value, before anything is read or sent.
+ */
+export function checkedValues(
+  label: string,
+  schema: z.ZodType<Record<string, string[]>>,
+  key: string,
+  values: readonly string[],
+): string[] {
+  const parsed = schema.safeParse({ [key]: values });
+  if (parsed.success) return parsed.data[key] ?? [];
+  throw new AppError(
+    'validation_failed',
+    parsed.error.issues
+      .map((i) => {
+        const at = i.path[1];
+        return typeof at === 'number'
+          ? `${label} ${JSON.stringify(values[at])}: ${i.message}`
+          : `${label}: ${i.message}`;
+      })
+      .join('; '),
+  );
 }

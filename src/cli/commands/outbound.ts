@@ -7,10 +7,11 @@ import { openOutbound } from '../../flows/outbound-context.ts';
 import { runOutboundJob } from '../../flows/outbound-jobs.ts';
 import { createInvoicesInCrmByNumber } from '../../flows/posted-invoices/create-crm-invoices.ts';
 import { listPostedInvoices } from '../../flows/posted-invoices/list-posted-invoices.ts';
+import { customerNumbersBody, invoiceNumbersBody } from '../../flows/request-schemas.ts';
 import { getRecurringJob } from '../../integration/recurring-jobs.ts';
 import { listScheduledJobs } from '../../integration/scheduled-jobs.ts';
 import { AppError, unwrap } from '../../shared/errors.ts';
-import { type CliEnv, parseTop, printResult } from '../cli-context.ts';
+import { type CliEnv, checkedValues, parseTop, printResult } from '../cli-context.ts';
 import { withRuntime } from '../runtime.ts';
 
 /**
@@ -52,15 +53,23 @@ export function registerOutboundCommands(program: Command, cli: CliEnv): void {
     .option('--top <n>', 'how many (default 50)', '50')
     .option('--create-in-crm <numbers...>', 'create these posted invoices in Dynamics 365 Sales')
     .option('--json', 'print as JSON')
-    .action((opts: { customer?: string; top: string; createInCrm?: string[]; json?: boolean }) =>
-      withRuntime(cli, async ({ ctx }) => {
-        if (opts.createInCrm) {
+    .action((opts: { customer?: string; top: string; createInCrm?: string[]; json?: boolean }) => {
+      // Checked as the API checks them, before anything starts.
+      const numbers =
+        opts.createInCrm &&
+        checkedValues('--create-in-crm', invoiceNumbersBody, 'numbers', opts.createInCrm);
+      if (opts.customer)
+        checkedValues('--customer', customerNumbersBody, 'numbers', [opts.customer]);
+      return withRuntime(cli, async ({ ctx }) => {
+        if (numbers) {
           const report = unwrap(
-            await createInvoicesInCrmByNumber(unwrap(await openOutbound(ctx)), opts.createInCrm),
+            await createInvoicesInCrmByNumber(unwrap(await openOutbound(ctx)), numbers),
           );
           printResult(cli, opts.json, report, (r) => [
             ...r.results.map((x) => `${x.number.padEnd(12)} ${x.outcome.padEnd(15)} ${x.message}`),
-            `${r.created} created, ${r.alreadyCoupled} already in Dynamics 365 Sales, ${r.failed} failed${r.jobId ? '' : '; no job was run (none of these invoices exists)'}`,
+            r.created + r.failed === 0
+              ? `Nothing to create: ${r.alreadyCoupled} invoice(s) already in Dynamics 365 Sales`
+              : `${r.created} created, ${r.alreadyCoupled} already in Dynamics 365 Sales, ${r.failed} failed${r.jobId ? '' : '; no job was run (none of these invoices exists)'}`,
           ]);
           const failed = report.results.filter(
             (x) => x.outcome === 'failed' || x.outcome === 'notFound',
@@ -91,8 +100,8 @@ export function registerOutboundCommands(program: Command, cli: CliEnv): void {
                 ),
               ],
         );
-      }),
-    );
+      });
+    });
 
   program
     .command('statistics')
@@ -101,8 +110,9 @@ export function registerOutboundCommands(program: Command, cli: CliEnv): void {
     )
     .argument('<customerNumbers...>', 'customer numbers')
     .option('--json', 'print as JSON')
-    .action((numbers: string[], opts: { json?: boolean }) =>
-      withRuntime(cli, async ({ ctx }) => {
+    .action((given: string[], opts: { json?: boolean }) => {
+      const numbers = checkedValues('customer number', customerNumbersBody, 'numbers', given);
+      return withRuntime(cli, async ({ ctx }) => {
         const report = unwrap(
           await updateAccountStatisticsAndPayments(unwrap(await openOutbound(ctx)), numbers),
         );
@@ -110,11 +120,13 @@ export function registerOutboundCommands(program: Command, cli: CliEnv): void {
           ...r.results.map(
             (x) => `${x.customerNumber.padEnd(10)} ${x.outcome.padEnd(9)} ${x.message}`,
           ),
-          `${r.inserted} created, ${r.modified} updated, ${r.unchanged} unchanged, ${r.failed} failed; ${r.invoicesModified} invoice status(es) changed; ${r.crmWrites} write(s) to Dynamics 365 Sales`,
+          r.failed === 0 && r.crmWrites === 0
+            ? `Nothing to update: the statistics of ${r.unchanged} customer(s) and their invoices' payment status are up to date in Dynamics 365 Sales`
+            : `${r.inserted} created, ${r.modified} updated, ${r.unchanged} unchanged, ${r.failed} failed; ${r.invoicesModified} invoice status(es) changed; ${r.crmWrites} write(s) to Dynamics 365 Sales`,
         ]);
         if (report.failed > 0) throw statisticsError(report.results);
-      }),
-    );
+      });
+    });
 
   program
     .command('schedule')

@@ -1,15 +1,15 @@
 import '../error-codes.ts';
 import type { Command } from 'commander';
 import { listCrmQuotes, processQuotesInErp } from '../../flows/quotes/quote-pickup.ts';
+import { crmIdsBody } from '../../flows/request-schemas.ts';
 import { reportOrderStatus } from '../../flows/sales-orders/order-events.ts';
 import {
   autoCreateSalesOrders,
   createOrdersInErp,
   listCrmSalesOrders,
 } from '../../flows/sales-orders/order-pickup.ts';
-import { crmIdsBody } from '../../flows/sales-orders/routes.ts';
 import { AppError, unwrap } from '../../shared/errors.ts';
-import { type CliEnv, parseTop, printResult } from '../cli-context.ts';
+import { type CliEnv, checkedValues, parseTop, printResult } from '../cli-context.ts';
 import { withRuntime } from '../runtime.ts';
 
 type Outcome = {
@@ -19,25 +19,9 @@ type Outcome = {
   error?: { code: string; message: string };
 };
 
-/**
- * The CRM ids given on the command line, checked as the API checks them (crmIdsBody): a bad one is
- * refused up front with validation_failed (exit 2) instead of being sent to the CRM.
- */
-function crmIdsOf(option: string, ids: readonly string[]): string[] {
-  const parsed = crmIdsBody.safeParse({ crmIds: ids });
-  if (parsed.success) return parsed.data.crmIds;
-  throw new AppError(
-    'validation_failed',
-    parsed.error.issues
-      .map((i) => {
-        const at = i.path[1];
-        return typeof at === 'number'
-          ? `${option} ${JSON.stringify(ids[at])}: ${i.message}`
-          : `${option}: ${i.message}`;
-      })
-      .join('; '),
-  );
-}
+/** The CRM ids of an option, checked as the API checks them: a bad one never reaches the CRM. */
+const crmIdsOf = (option: string, ids: readonly string[]) =>
+  checkedValues(option, crmIdsBody, 'crmIds', ids);
 
 /** Prints per-document outcomes; exit code 1 when any was refused. */
 function printOutcomes(
@@ -93,7 +77,9 @@ export function registerSalesDocumentCommands(program: Command, cli: CliEnv): vo
               report,
               report.results.length === 0
                 ? 'No submitted CRM orders are waiting; nothing was created.'
-                : `${report.created} created, ${report.unchanged} already in the ERP, ${report.refused} refused`,
+                : report.created + report.refused === 0
+                  ? `Nothing to create: ${report.unchanged} order(s) already in the ERP`
+                  : `${report.created} created, ${report.unchanged} already in the ERP, ${report.refused} refused`,
             );
           }
           if (opts.reportStatus) {
@@ -141,7 +127,9 @@ export function registerSalesDocumentCommands(program: Command, cli: CliEnv): vo
             cli,
             opts.json,
             report,
-            `${report.processed} processed, ${report.unchanged} unchanged, ${report.refused} refused`,
+            report.processed + report.refused === 0
+              ? `Nothing to process: ${report.unchanged} quote(s) already as in the ERP`
+              : `${report.processed} processed, ${report.unchanged} unchanged, ${report.refused} refused`,
           );
         }
         const rows = unwrap(

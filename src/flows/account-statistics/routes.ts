@@ -7,11 +7,11 @@ import { isoDate } from '../../shared/clock.ts';
 import { AppError } from '../../shared/errors.ts';
 import '../errors.ts';
 import { coupledCrmId, openOutbound } from '../outbound-context.ts';
+import { customerNumber, customerNumbersBody } from '../request-schemas.ts';
 import { updateAccountStatisticsAndPayments } from './update-account-statistics.ts';
 
 const PREFIX = '/api/integration/v1';
 const tags = ['integration: account statistics'];
-const customerNumber = z.string().min(1).max(20);
 
 /** *Update account statistics* on one or many customers, and the statistics as the ERP sees them. */
 export function registerAccountStatisticsRoutes(app: FastifyInstance, ctx: AppContext): void {
@@ -75,7 +75,7 @@ export function registerAccountStatisticsRoutes(app: FastifyInstance, ctx: AppCo
         tags,
         summary:
           'Update account statistics of many customers; each one reports inserted, modified, unchanged, failed or not found',
-        body: z.strictObject({ numbers: z.array(customerNumber).min(1).max(1000) }),
+        body: customerNumbersBody,
       },
     },
     async (req) => {

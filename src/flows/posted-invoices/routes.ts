@@ -5,12 +5,12 @@ import type { AppContext } from '../../app/context.ts';
 import { AppError } from '../../shared/errors.ts';
 import '../errors.ts';
 import { openOutbound } from '../outbound-context.ts';
+import { customerNumber, invoiceNumber, invoiceNumbersBody } from '../request-schemas.ts';
 import { createInvoicesInCrmByNumber } from './create-crm-invoices.ts';
 import { listPostedInvoices } from './list-posted-invoices.ts';
 
 const PREFIX = '/api/integration/v1';
 const tags = ['integration: posted invoices'];
-const invoiceNumber = z.string().min(1).max(20);
 
 /** Posted sales invoices and *Create invoice in Dynamics 365 Sales*. */
 export function registerPostedInvoiceRoutes(app: FastifyInstance, ctx: AppContext): void {
@@ -23,7 +23,7 @@ export function registerPostedInvoiceRoutes(app: FastifyInstance, ctx: AppContex
         summary:
           'Posted sales invoices, newest first, with their payment status and the coupled CRM invoice',
         querystring: z.strictObject({
-          customerNumber: z.string().min(1).max(20).optional(),
+          customerNumber: customerNumber.optional(),
           top: z.coerce.number().int().min(1).max(1000).default(50),
           skip: z.coerce.number().int().min(0).default(0),
         }),
@@ -68,7 +68,7 @@ export function registerPostedInvoiceRoutes(app: FastifyInstance, ctx: AppContex
         tags,
         summary:
           'Create invoices in Dynamics 365 Sales for many posted invoices; each one reports created, already coupled, failed or not found',
-        body: z.strictObject({ numbers: z.array(invoiceNumber).min(1).max(1000) }),
+        body: invoiceNumbersBody,
       },
     },
     async (req) => {

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { AppContext } from '../../app/context.ts';
 import { AppError } from '../../shared/errors.ts';
 import type { Result } from '../../shared/result.ts';
-import { crmIdsBody } from '../sales-orders/routes.ts';
+import { crmIdsBody } from '../request-schemas.ts';
 import { listCrmQuotes, processQuotesInErp } from './quote-pickup.ts';
 
 const PREFIX = '/api/integration/v1';

@@ -6,6 +6,7 @@ import { AppError } from '../../shared/errors.ts';
 import '../errors.ts';
 import '../../integration/errors.ts';
 import type { Result } from '../../shared/result.ts';
+import { crmIdsBody } from '../request-schemas.ts';
 import { createOrdersInErp, listCrmSalesOrders } from './order-pickup.ts';
 
 const PREFIX = '/api/integration/v1';
@@ -15,8 +16,6 @@ const must = <T>(r: Result<T>): T => {
   if (!r.ok) throw AppError.from(r.error);
   return r.value;
 };
-
-export const crmIdsBody = z.strictObject({ crmIds: z.array(z.guid()).min(1).max(200) });
 
 /** The list of CRM sales orders and *Create in ERP*. */
 export function registerSalesOrderRoutes(app: FastifyInstance, ctx: AppContext): void {

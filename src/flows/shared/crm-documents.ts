@@ -1,14 +1,19 @@
 import type { DataverseClient } from '../../dataverse/index.ts';
 import { odataGuid } from '../../dataverse/index.ts';
-import { ok, type Result } from '../../shared/result.ts';
+import { failure, ok, type Result } from '../../shared/result.ts';
 import { crmFailure } from './crm-session.ts';
 
 /** The CRM tables a document flow reads: orders and quotes with their product lines. */
 export type CrmDocumentEntity = 'salesorder' | 'quote';
 
 const SETS = {
-  salesorder: { set: 'salesorders', lines: 'salesorderdetails', parent: '_salesorderid_value' },
-  quote: { set: 'quotes', lines: 'quotedetails', parent: '_quoteid_value' },
+  salesorder: {
+    set: 'salesorders',
+    lines: 'salesorderdetails',
+    parent: '_salesorderid_value',
+    noun: 'sales order',
+  },
+  quote: { set: 'quotes', lines: 'quotedetails', parent: '_quoteid_value', noun: 'quote' },
 } as const;
 
 export const crmSetOf = (entity: CrmDocumentEntity) => SETS[entity].set;
@@ -107,6 +112,9 @@ export async function readCrmDocument(
 ): Promise<Result<CrmDocument>> {
   const s = SETS[entity];
   const header = await client.retrieve<Row>(s.set, id, LOOKUP_NAMES);
+  // An id that names no document is the caller's mistake, said as such (404), not a CRM failure.
+  if (!header.ok && header.error.code === 'not_found')
+    return failure('not_found', `No ${s.noun} with this id exists in Dynamics 365 Sales`);
   if (!header.ok) return crmFailure(`Reading ${entity} ${id}`, header.error);
   const lines = await client.collectAll<Row>(s.lines, {
     filter: `${s.parent} eq ${odataGuid(id)}`,
