@@ -1590,6 +1590,7 @@ CREATE TABLE integration.connection (
   demo_coupled_at timestamp with time zone,
   item_availability boolean DEFAULT true NOT NULL,
   crm_organization_id uuid,
+  crm_organization_move jsonb,
   CONSTRAINT connection_pkey PRIMARY KEY (id),
   CONSTRAINT connection_id_check CHECK (id = 1),
   CONSTRAINT connection_ownership_model_check CHECK (ownership_model = ANY (ARRAY['Person'::text, 'Team'::text]))
@@ -1727,6 +1728,14 @@ CREATE TABLE integration.option_couplings (
   CONSTRAINT option_couplings_mapping_name_option_value_key UNIQUE (mapping_name, option_value)
 );
 
+CREATE TABLE integration.organization_set_aside (
+  organization_id uuid NOT NULL,
+  kind text NOT NULL,
+  row jsonb NOT NULL,
+  set_aside_at timestamp with time zone DEFAULT now() NOT NULL,
+  CONSTRAINT organization_set_aside_kind_check CHECK (kind = ANY (ARRAY['couplings'::text, 'option_couplings'::text, 'conflicts'::text, 'conflict_baselines'::text, 'full_sync_lines'::text, 'watermarks'::text]))
+);
+
 CREATE TABLE integration.recurring_jobs (
   name text NOT NULL,
   description text NOT NULL,
@@ -1851,6 +1860,8 @@ CREATE INDEX couplings_mapping_idx ON integration.couplings USING btree (mapping
 CREATE INDEX couplings_retry_idx ON integration.couplings USING btree (mapping_name) WHERE needs_retry;
 
 CREATE INDEX crm_document_pickups_refused_idx ON integration.crm_document_pickups USING btree (crm_entity) WHERE (outcome = 'refused'::text);
+
+CREATE INDEX organization_set_aside_org_idx ON integration.organization_set_aside USING btree (organization_id, kind);
 
 CREATE INDEX sync_errors_job_idx ON integration.sync_errors USING btree (job_id);
 

@@ -1,5 +1,7 @@
 import type { DataverseClient } from '../dataverse/index.ts';
+import type { Queryable } from '../db/db.ts';
 import { localCurrency } from '../erp/master-data/currencies.ts';
+import type { Logger } from '../shared/logger.ts';
 import { failure, ok, type Result } from '../shared/result.ts';
 import {
   type ConnectionPatch,
@@ -14,29 +16,64 @@ import { resolveSecretKey } from '../sync/connection/secret-key.ts';
 import { defaultMappings } from '../sync/mappings/default-mappings.ts';
 import { deleteMapping, listMappings, saveMapping } from '../sync/mappings/mapping-repo.ts';
 import { reshapeMappings } from '../sync/mappings/reshape-mappings.ts';
-import { checkOrganizationAfterMove, noteOrganization } from './crm-organization.ts';
-import { clientSettings, dataverseClientFor, type SyncDeps } from './sync-runtime.ts';
+import {
+  adoptOrganization,
+  identifyBeforeMove,
+  noteOrganization,
+  organizationNotice,
+  refusedAsFailure,
+} from './crm-organization.ts';
+import { generateLines } from './full-sync/full-sync-service.ts';
+import { clientSettings, dataverseClientFor, type SyncDeps, settingsOf } from './sync-runtime.ts';
 
 /**
  * Stores connection settings; a new client secret is sealed before it touches the database. A
- * new address is checked against the organization reached before (crm-organization.ts); `notice`
- * says what that meant for the CRM watermarks.
+ * new address is first asked which organization it is (crm-organization.ts): the save, and for
+ * another organization the move of couplings, lines and watermarks, are one transaction, refused
+ * whole while a mapping is being synchronized. `notice` says what the move meant.
  */
 export async function saveConnection(
   deps: SyncDeps,
   patch: ConnectionPatch,
-): Promise<ConnectionSetup & { notice?: string }> {
+): Promise<Result<ConnectionSetup & { notice?: string }>> {
   const sealed = patch.clientSecret
     ? secretBox(resolveSecretKey(deps.config.secretKey, deps.config.dataDir)).seal(
         patch.clientSecret,
       )
     : undefined;
-  const before = await readConnection(deps.db);
-  await updateConnection(deps.db, patch, sealed);
-  const after = await readConnection(deps.db);
-  await reshapeOnSwitches(deps, before, after);
-  const notice = await checkOrganizationAfterMove(deps, before, after);
-  return { ...(await publicConnection(deps.db)), ...(notice ? { notice } : {}) };
+  const current = await readConnection(deps.db);
+  const planned = {
+    crmUrl: patch.crmUrl ?? current.crmUrl,
+    authorityUrl: patch.authorityUrl !== undefined ? patch.authorityUrl : current.authorityUrl,
+    tenantId: patch.tenantId ?? current.tenantId,
+    clientId: patch.clientId ?? current.clientId,
+    sealedSecret: sealed ?? current.sealedSecret,
+  };
+  const identified = await identifyBeforeMove(deps, current, planned, settingsOf(planned, deps));
+  const saved = await refusedAsFailure(() =>
+    deps.db.transaction(async (tx) => {
+      const check = identified?.ok
+        ? await adoptOrganization(tx, deps, identified.organizationId, planned.crmUrl)
+        : undefined;
+      const before = await readConnection(tx);
+      await updateConnection(tx, patch, sealed);
+      await reshapeOnSwitches(tx, deps.logger, before, await readConnection(tx));
+      return check;
+    }),
+  );
+  if (!saved.ok) return saved;
+  const check = saved.value;
+  // An organization new to the integration: the review shows today's counts of both sides at once.
+  if (check?.kind === 'other' && !check.move.returned) {
+    const counted = await generateLines(deps);
+    if (!counted.ok)
+      deps.logger.warn(
+        { code: counted.error.code },
+        `the full synchronization review was not counted after the move: ${counted.error.message}`,
+      );
+  }
+  const notice = organizationNotice(planned.crmUrl, identified, check, deps.logger);
+  return ok({ ...(await publicConnection(deps.db)), ...(notice ? { notice } : {}) });
 }
 
 /**
@@ -44,11 +81,12 @@ export async function saveConnection(
  * after the mappings exist, they are reshaped at once (not left as they were).
  */
 async function reshapeOnSwitches(
-  deps: SyncDeps,
+  db: Queryable,
+  logger: Logger,
   before: ConnectionSetup,
   after: ConnectionSetup,
 ): Promise<void> {
-  const current = await listMappings(deps.db);
+  const current = await listMappings(db);
   if (current.length === 0) return;
   const options = (c: ConnectionSetup) => ({
     ownershipModel: c.ownershipModel,
@@ -57,10 +95,10 @@ async function reshapeOnSwitches(
     itemAvailability: c.itemAvailability,
   });
   const plan = reshapeMappings(current, options(before), options(after));
-  for (const name of plan.remove) await deleteMapping(deps.db, name);
-  for (const s of plan.save) await saveMapping(deps.db, s.mapping, s.position);
+  for (const name of plan.remove) await deleteMapping(db, name);
+  for (const s of plan.save) await saveMapping(db, s.mapping, s.position);
   if (plan.remove.length + plan.save.length > 0)
-    deps.logger.info(
+    logger.info(
       { removed: plan.remove, saved: plan.save.map((s) => s.mapping.name) },
       'mappings reshaped for the new connection setup',
     );
@@ -101,7 +139,8 @@ export async function testConnection(deps: SyncDeps): Promise<Result<ConnectionT
   if (who.ok) {
     reachable = authenticated = true;
     integrationUserId = who.value.UserId.toLowerCase();
-    await noteOrganization(deps, who.value.OrganizationId);
+    const noted = await noteOrganization(deps, who.value.OrganizationId);
+    if (!noted.ok) problems.push(noted.error.message);
   } else {
     reachable = who.error.code !== 'network_error' && who.error.code !== 'timeout';
     authenticated = reachable && who.error.code !== 'authentication_failed';

@@ -112,3 +112,29 @@ export async function abandonRunningJobs(db: Queryable, mapping: string): Promis
   );
   return r.rowCount ?? 0;
 }
+
+/**
+ * Takes every mapping's lock for the rest of the transaction `tx` (the same keys as
+ * withMappingLock, so no run of any mapping can be under way or start until it ends). Waits up to
+ * `waitMs` for each; returns the mapping that stayed busy, or undefined when all are held.
+ * Take them before any row lock in `tx`: a run waiting on such a row while holding its mapping
+ * would otherwise deadlock with it.
+ */
+export async function lockEveryMapping(tx: Queryable, waitMs: number): Promise<{ busy?: string }> {
+  const names = await tx.query<{ name: string }>(
+    'SELECT name FROM integration.table_mappings ORDER BY name',
+  );
+  await tx.query(`SELECT set_config('lock_timeout', $1, true)`, [`${waitMs}ms`]);
+  for (const { name } of names.rows) {
+    try {
+      await tx.query(`SELECT pg_advisory_xact_lock(${LOCK})`, [name]);
+    } catch (err) {
+      // lock_not_available: the mapping's run outlasted the wait. The transaction is aborted now;
+      // the caller ends it.
+      if ((err as { code?: string }).code === '55P03') return { busy: name };
+      throw err;
+    }
+  }
+  await tx.query(`SELECT set_config('lock_timeout', '0', true)`);
+  return {};
+}

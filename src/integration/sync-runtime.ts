@@ -63,7 +63,20 @@ export function tokenProviderFor(s: ClientSettings): TokenProvider {
 
 /** Opens the stored connection's settings (the secret decrypted in memory only). */
 export async function clientSettings(deps: SyncDeps): Promise<Result<ClientSettings>> {
-  const c = await readConnection(deps.db);
+  return settingsOf(await readConnection(deps.db), deps);
+}
+
+/** The settings of a connection as given (e.g. one about to be saved), the secret opened. */
+export function settingsOf(
+  c: {
+    crmUrl: string | null;
+    authorityUrl: string | null;
+    tenantId: string | null;
+    clientId: string | null;
+    sealedSecret: string | null;
+  },
+  deps: Pick<SyncDeps, 'config'>,
+): Result<ClientSettings> {
   if (!c.crmUrl || !c.clientId || !c.sealedSecret) {
     return failure(
       'connection_incomplete',

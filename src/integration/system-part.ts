@@ -3,6 +3,7 @@ import './errors.ts';
 import type { AppContext } from '../app/context.ts';
 import type { SystemPart } from '../app/system-part.ts';
 import { ensureQueue } from '../db/job-queue.ts';
+import { unwrap } from '../shared/errors.ts';
 import { readConnection } from '../sync/connection/connection-repo.ts';
 import { enableConnection, saveConnection } from './connection-service.ts';
 import { coupleDemoOnFirstStart } from './demo-coupling.ts';
@@ -59,13 +60,16 @@ export const syncPart: SystemPart = {
     const baseUrl = emulator?.baseUrl ?? emulator?.apiUrl?.replace(/\/api\/data\/v9\.2\/?$/, '');
     if (!connection.crmUrl && emulator?.clientId && secret) {
       if (baseUrl) {
-        await saveConnection(deps(ctx), {
-          crmUrl: baseUrl,
-          authorityUrl: emulator.authority ?? null,
-          tenantId: emulator.tenantId,
-          clientId: emulator.clientId,
-          clientSecret: secret,
-        });
+        // A first connection moves nothing, so it cannot be refused.
+        unwrap(
+          await saveConnection(deps(ctx), {
+            crmUrl: baseUrl,
+            authorityUrl: emulator.authority ?? null,
+            tenantId: emulator.tenantId,
+            clientId: emulator.clientId,
+            clientSecret: secret,
+          }),
+        );
         const enabled = await enableConnection(deps(ctx));
         lines.push(
           enabled.ok
@@ -81,13 +85,18 @@ export const syncPart: SystemPart = {
           crmUrl: baseUrl,
           authorityUrl: emulator.authority ?? null,
         });
-        ctx.logger.info(
-          { from: connection.crmUrl, to: baseUrl, notice: moved.notice },
-          'the connection to the embedded CRM emulator moved to its current address',
-        );
-        lines.push(
-          `Integration   moved from ${connection.crmUrl} to the CRM emulator at ${baseUrl}`,
-        );
+        if (moved.ok) {
+          ctx.logger.info(
+            { from: connection.crmUrl, to: baseUrl, notice: moved.value.notice },
+            'the connection to the embedded CRM emulator moved to its current address',
+          );
+          lines.push(
+            `Integration   moved from ${connection.crmUrl} to the CRM emulator at ${baseUrl}`,
+          );
+        } else {
+          ctx.logger.warn({ from: connection.crmUrl, to: baseUrl }, moved.error.message);
+          lines.push(`Integration   still at ${connection.crmUrl}: ${moved.error.message}`);
+        }
       }
       const now = await readConnection(ctx.db);
       lines.push(

@@ -36,7 +36,7 @@ export function registerConnectionRoutes(app: FastifyInstance, ctx: AppContext):
         body: connectionPatchSchema,
       },
     },
-    (req) => saveConnection(depsOf(ctx), req.body),
+    async (req) => must(await saveConnection(depsOf(ctx), req.body)),
   );
   r.post(
     `${PREFIX}/connection/test`,

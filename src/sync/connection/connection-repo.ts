@@ -20,6 +20,8 @@ export interface ConnectionSetup {
   readonly crmVersion: string | null;
   /** The organization the connection last reached (WhoAmI's OrganizationId). */
   readonly crmOrganizationId: string | null;
+  /** What the last move to another organization did (src/integration/crm-organization.ts). */
+  readonly crmOrganizationMove: unknown;
   readonly lastTest: unknown;
 }
 
@@ -58,6 +60,7 @@ interface Row {
   integration_user_id: string | null;
   crm_version: string | null;
   crm_organization_id: string | null;
+  crm_organization_move: unknown;
   last_test: unknown;
 }
 
@@ -85,6 +88,7 @@ export async function readConnection(
     integrationUserId: row.integration_user_id,
     crmVersion: row.crm_version,
     crmOrganizationId: row.crm_organization_id,
+    crmOrganizationMove: row.crm_organization_move,
     lastTest: row.last_test,
   };
 }
@@ -163,5 +167,19 @@ export async function setConnectionState(
       state.crmVersion ?? null,
       state.crmOrganizationId ?? null,
     ],
+  );
+}
+
+/** Records the organization the connection reaches, and what moving to it did when it moved. */
+export async function setOrganization(
+  db: Queryable,
+  organizationId: string,
+  move?: unknown,
+): Promise<void> {
+  await db.query(
+    `UPDATE integration.connection SET crm_organization_id = $1::uuid,
+       crm_organization_move = coalesce($2::jsonb, crm_organization_move), updated_at = now()
+     WHERE id = 1`,
+    [organizationId, move === undefined ? null : JSON.stringify(move)],
   );
 }

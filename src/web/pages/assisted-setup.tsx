@@ -13,6 +13,7 @@ import { unwrap } from '../../shared/errors.ts';
 import { publicConnection } from '../../sync/connection/connection-repo.ts';
 import { defaultMappings } from '../../sync/mappings/default-mappings.ts';
 import { listMappings } from '../../sync/mappings/mapping-repo.ts';
+import { WarningBanner } from '../components/banner.tsx';
 import { Card } from '../components/card.tsx';
 import { checkbox, many, parseInput } from '../form.ts';
 import { Layout } from '../layout.tsx';
@@ -186,17 +187,20 @@ export function registerAssistedSetupPage(web: FastifyInstance, deps: WebDeps): 
   );
   web.post('/setup/assisted/connect', { config: ADMIN }, async (request, reply) => {
     const input = parseInput(connectForm, request.body);
-    await saveConnection(syncDeps, {
-      crmUrl: input.crmUrl,
-      authorityUrl: input.authorityUrl ? input.authorityUrl : null,
-      ...(input.tenantId ? { tenantId: input.tenantId } : {}),
-      clientId: input.clientId,
-      ...(input.clientSecret ? { clientSecret: input.clientSecret } : {}),
-    });
+    const saved = unwrap(
+      await saveConnection(syncDeps, {
+        crmUrl: input.crmUrl,
+        authorityUrl: input.authorityUrl ? input.authorityUrl : null,
+        ...(input.tenantId ? { tenantId: input.tenantId } : {}),
+        clientId: input.clientId,
+        ...(input.clientSecret ? { clientSecret: input.clientSecret } : {}),
+      }),
+    );
     const test = unwrap(await testConnection(syncDeps));
     return sendHtml(
       reply,
       <>
+        {saved.notice ? <WarningBanner message={saved.notice} /> : ''}
         <TestResult test={test} />
         {test.ok ? (
           <p>
@@ -212,7 +216,7 @@ export function registerAssistedSetupPage(web: FastifyInstance, deps: WebDeps): 
   });
   web.post('/setup/assisted/choose', { config: ADMIN }, async (request, reply) => {
     const { mappings: chosen, ...switches } = parseInput(chooseForm, request.body);
-    await saveConnection(syncDeps, switches);
+    unwrap(await saveConnection(syncDeps, switches));
     unwrap(await enableConnection(syncDeps));
     for (const m of await listMappings(ctx.db)) {
       // Freshly created defaults follow the choice made on the default list.

@@ -7,13 +7,14 @@ import {
   saveConnection,
   testConnection,
 } from '../../integration/connection-service.ts';
+import type { OrganizationMove } from '../../integration/crm-organization.ts';
 import { updateMapping } from '../../integration/mapping-service.ts';
 import { getRecurringJob } from '../../integration/recurring-jobs.ts';
 import { listScheduledJobs, updateJobSchedule } from '../../integration/scheduled-jobs.ts';
 import { unwrap } from '../../shared/errors.ts';
 import { type ConnectionSetup, publicConnection } from '../../sync/connection/connection-repo.ts';
 import { ActionBar } from '../components/action-bar.tsx';
-import { ErrorBanner, Lines, SuccessBanner } from '../components/banner.tsx';
+import { ErrorBanner, Lines, SuccessBanner, WarningBanner } from '../components/banner.tsx';
 import { Card, display, Fields } from '../components/card.tsx';
 import { checkbox, parseInput } from '../form.ts';
 import { Layout } from '../layout.tsx';
@@ -49,6 +50,27 @@ export function TestResult(props: { test: ConnectionTest }) {
     />
   ) : (
     <ErrorBanner title="The connection test found problems" message={t.problems.join(' · ')} />
+  );
+}
+
+/**
+ * What the last move to another Dynamics 365 organization did, kept on the page (the answer to
+ * the save that moved it is gone by the time an admin looks): what was set aside, what came back,
+ * and the way to the full synchronization review while a new organization still needs it.
+ */
+function OrganizationMoveNotice(props: { move: OrganizationMove | null }) {
+  const m = props.move;
+  if (!m) return '';
+  return (
+    <section class="organization-move" aria-label="Organization change">
+      <WarningBanner message={`Moved to another organization on ${m.at}. ${m.notice}`}>
+        {m.returned ? (
+          ''
+        ) : (
+          <a href="/integration/full-sync">Open the full synchronization review</a>
+        )}
+      </WarningBanner>
+    </section>
   );
 }
 
@@ -177,6 +199,7 @@ export function registerConnectionSetupPage(web: FastifyInstance, deps: WebDeps)
                 ['Tenant', c.tenantId],
                 ['Client id', c.clientId],
                 ['Client secret', c.hasClientSecret ? 'Stored (encrypted)' : 'Not set'],
+                ['Organization', c.crmOrganizationId],
                 ['Version', c.crmVersion],
                 ['Integration user', c.integrationUserId],
                 [
@@ -186,6 +209,7 @@ export function registerConnectionSetupPage(web: FastifyInstance, deps: WebDeps)
               ]}
             />
             {lastTest && !lastTest.ok ? <Lines items={lastTest.problems} /> : ''}
+            <OrganizationMoveNotice move={c.crmOrganizationMove as OrganizationMove | null} />
             {admin ? (
               <ActionBar label="Connection actions">
                 <button type="button" hx-post="/setup/connection/test" hx-target="#flash">
@@ -264,7 +288,7 @@ export function registerConnectionSetupPage(web: FastifyInstance, deps: WebDeps)
   });
   web.post('/setup/connection/switches', { config: ADMIN }, async (request, reply) => {
     const input = parseInput(switchesForm, request.body);
-    await saveConnection(syncDeps, input);
+    unwrap(await saveConnection(syncDeps, input));
     return sendHtml(reply, <SuccessBanner message="The switches are saved." />);
   });
   web.post('/setup/connection/job', { config: ADMIN }, async (request, reply) => {

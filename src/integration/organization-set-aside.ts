@@ -1,0 +1,176 @@
+import type { Queryable } from '../db/db.ts';
+import { listMappings } from '../sync/mappings/mapping-repo.ts';
+import { hasOwnLine } from './full-sync/recommendation.ts';
+
+/** How many rows of each kind a move set aside for the old organization or restored for the new. */
+export interface OrganizationRows {
+  readonly couplings: number;
+  readonly optionCouplings: number;
+  readonly conflicts: number;
+  readonly fullSyncLines: number;
+}
+
+/** What moving the integration's rows from one organization to another did. */
+export interface OrganizationSwap {
+  readonly setAside: OrganizationRows;
+  readonly restored: OrganizationRows;
+  /** Whether `to` had rows set aside (the connection went back to it) or is new to the integration. */
+  readonly returned: boolean;
+  /** Review lines written afresh (an organization new to the integration): one per mapping. */
+  readonly freshLines: number;
+}
+
+/**
+ * The tables whose rows belong to one organization, in the order they are restored (a conflict
+ * needs its coupling back first). `mappingBound`: the row has a foreign key to its mapping, so it
+ * comes back only while the mapping still exists.
+ */
+const TABLES = [
+  { table: 'couplings', mappingBound: false },
+  { table: 'conflicts', mappingBound: true },
+  { table: 'conflict_baselines', mappingBound: false },
+  { table: 'option_couplings', mappingBound: false },
+  { table: 'full_sync_lines', mappingBound: true },
+] as const;
+
+type Table = (typeof TABLES)[number]['table'];
+
+/** The review line a mapping gets in an organization the integration has not synchronized with. */
+export const MOVED_LINE_MESSAGE =
+  'The connection moved to another Dynamics 365 organization: synchronize this mapping in full (records on both sides are coupled by matching first, not duplicated).';
+
+/**
+ * Moves the integration's organization-bound rows aside for `from` and puts back what was set
+ * aside for `to`, inside the caller's transaction (which must hold every mapping's lock):
+ * couplings, their conflicts and baselines, option couplings, full synchronization lines and
+ * each mapping's ERP watermark (how far ERP changes reached that organization). CRM watermarks are
+ * cleared and never restored: a delta token kept aside may have expired by the time the connection
+ * returns, while reading the organization's tables once in full is always right (coupled records
+ * whose version did not change are unchanged). The ERP watermark stays in place for an
+ * organization seen for the first time — regular runs then send only new ERP changes, never everything without matching;
+ * the full synchronization the fresh review lines recommend clears it when it runs. In such a new
+ * organization every mapping gets a review line that recommends synchronizing in full.
+ */
+export async function swapOrganizationRows(
+  tx: Queryable,
+  from: string,
+  to: string,
+): Promise<OrganizationSwap> {
+  const seen = await tx.query(
+    'SELECT 1 FROM integration.organization_set_aside WHERE organization_id = $1 LIMIT 1',
+    [to],
+  );
+  const returned = (seen.rowCount ?? 0) > 0;
+  const setAside = await setAsideFor(tx, from);
+  const restored = await restoreFor(tx, to);
+  // Back in an organization it knew, the integration continues from its restored watermarks and
+  // lines; only an organization new to it needs everything synchronized.
+  const freshLines = returned ? 0 : await writeFreshLines(tx);
+  return { setAside, restored, returned, freshLines };
+}
+
+async function setAsideFor(tx: Queryable, organizationId: string): Promise<OrganizationRows> {
+  const counts: Partial<Record<Table, number>> = {};
+  for (const { table } of TABLES) {
+    const r = await tx.query(
+      `INSERT INTO integration.organization_set_aside (organization_id, kind, row)
+       SELECT $1, $2, to_jsonb(t) FROM integration.${table} t`,
+      [organizationId, table],
+    );
+    counts[table] = r.rowCount ?? 0;
+  }
+  await tx.query(
+    `INSERT INTO integration.organization_set_aside (organization_id, kind, row)
+     SELECT $1, 'watermarks', jsonb_build_object('name', name, 'erp', erp_watermark)
+       FROM integration.table_mappings`,
+    [organizationId],
+  );
+  // Children first: conflicts and baselines would go with their couplings anyway (cascade).
+  for (const { table } of [...TABLES].reverse()) await tx.query(`DELETE FROM integration.${table}`);
+  await tx.query('UPDATE integration.table_mappings SET crm_watermark = NULL');
+  return rowsOf(counts);
+}
+
+async function restoreFor(tx: Queryable, organizationId: string): Promise<OrganizationRows> {
+  const counts: Partial<Record<Table, number>> = {};
+  for (const { table, mappingBound } of TABLES) {
+    const columns = (await writableColumns(tx, table)).join(', ');
+    const r = await tx.query(
+      `INSERT INTO integration.${table} (${columns})
+       SELECT ${columns} FROM integration.organization_set_aside s,
+              jsonb_populate_record(NULL::integration.${table}, s.row) r
+        WHERE s.organization_id = $1 AND s.kind = $2${
+          mappingBound
+            ? ' AND EXISTS (SELECT 1 FROM integration.table_mappings m WHERE m.name = r.mapping_name)'
+            : ''
+        }`,
+      [organizationId, table],
+    );
+    counts[table] = r.rowCount ?? 0;
+  }
+  await tx.query(
+    `UPDATE integration.table_mappings m
+        SET erp_watermark = (s.row->>'erp')::bigint
+       FROM integration.organization_set_aside s
+      WHERE s.organization_id = $1 AND s.kind = 'watermarks' AND m.name = s.row->>'name'`,
+    [organizationId],
+  );
+  await tx.query('DELETE FROM integration.organization_set_aside WHERE organization_id = $1', [
+    organizationId,
+  ]);
+  return rowsOf(counts);
+}
+
+/**
+ * A table's columns that can be written (not generated), from the catalogue, quoted. The names
+ * come from PostgreSQL itself, never from input.
+ */
+async function writableColumns(tx: Queryable, table: Table): Promise<string[]> {
+  const r = await tx.query<{ column_name: string }>(
+    `SELECT column_name FROM information_schema.columns
+      WHERE table_schema = 'integration' AND table_name = $1 AND is_generated = 'NEVER'
+      ORDER BY ordinal_position`,
+    [table],
+  );
+  return r.rows.map((c) => `"${c.column_name.replaceAll('"', '""')}"`);
+}
+
+/**
+ * Every mapping that gets a review line gets one recommending a synchronization with matching
+ * first; *Start* (or the refresh right after the move) counts both sides and settles
+ * the recommendation.
+ */
+async function writeFreshLines(tx: Queryable): Promise<number> {
+  const mappings = (await listMappings(tx)).filter(hasOwnLine);
+  let written = 0;
+  for (const [i, m] of mappings.entries()) {
+    const r = await tx.query(
+      `INSERT INTO integration.full_sync_lines
+         (mapping_name, position, dependency_filter, direction, recommendation, message)
+       VALUES ($1, $2, $3, $4, 'CoupleRecords', $5) ON CONFLICT (mapping_name) DO NOTHING`,
+      [m.name, i + 1, m.dependencyFilter, m.direction, MOVED_LINE_MESSAGE],
+    );
+    written += r.rowCount ?? 0;
+  }
+  return written;
+}
+
+const rowsOf = (c: Partial<Record<Table, number>>): OrganizationRows => ({
+  couplings: c.couplings ?? 0,
+  optionCouplings: c.option_couplings ?? 0,
+  conflicts: c.conflicts ?? 0,
+  fullSyncLines: c.full_sync_lines ?? 0,
+});
+
+/** Whether anything the integration holds belongs to an organization (so a move matters). */
+export async function holdsOrganizationRows(db: Queryable): Promise<boolean> {
+  const r = await db.query<{ held: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM integration.couplings)
+         OR EXISTS (SELECT 1 FROM integration.option_couplings)
+         OR EXISTS (SELECT 1 FROM integration.full_sync_lines)
+         OR EXISTS (SELECT 1 FROM integration.organization_set_aside)
+         OR EXISTS (SELECT 1 FROM integration.table_mappings
+                     WHERE erp_watermark IS NOT NULL OR crm_watermark IS NOT NULL) AS held`,
+  );
+  return r.rows[0]?.held === true;
+}

@@ -1,0 +1,177 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { RunningCrmEmulator } from '../../src/crm-emulator/server.ts';
+import { saveConnection, testConnection } from '../../src/integration/connection-service.ts';
+import { reviewLines, startFullSync } from '../../src/integration/full-sync/full-sync-service.ts';
+import { MOVED_LINE_MESSAGE } from '../../src/integration/organization-set-aside.ts';
+import { readConnection } from '../../src/sync/connection/connection-repo.ts';
+import { crmClientFor } from '../helpers/crm-client.ts';
+import { connectionSettings, startIntegrationEmulator } from '../helpers/crm-emulator.ts';
+import { createMigratedDb } from '../helpers/database.ts';
+import { settledLines, startFullSyncSetting } from '../helpers/full-sync.ts';
+import { insertCustomers } from '../helpers/sync-data.ts';
+import { useFixture } from '../helpers/use-fixture.ts';
+
+const N = 40;
+
+/**
+ * The integration synchronized with organization A (the fixture's emulator); organization B is a
+ * second emulator over a database of its own, so it has an organization id of its own.
+ */
+const t = useFixture(async () => {
+  const setting = await startFullSyncSetting({
+    secretKey: 'o'.repeat(40),
+    seed: async (fx) => {
+      await insertCustomers(fx.db, N, { number: 'M', name: 'Moving customer', city: 'Bergen' });
+    },
+  });
+  const orgDb = await createMigratedDb('org_b');
+  const b = await startIntegrationEmulator(orgDb);
+  return {
+    ...setting,
+    b,
+    async close() {
+      await b.emulator.stop();
+      await orgDb.drop();
+      await setting.close();
+    },
+  };
+});
+
+const couplingPairs = async () =>
+  (
+    await t.fx.db.query<{ pair: string }>(
+      "SELECT erp_id || '>' || crm_id AS pair FROM integration.couplings WHERE mapping_name = 'CUSTOMER' ORDER BY 1",
+    )
+  ).rows.map((r) => r.pair);
+
+const orgIdOf = async (emulatorDb: { query: typeof t.fx.db.query }) =>
+  (
+    await emulatorDb.query<{ id: string }>(
+      "SELECT id FROM crm.records WHERE entity = 'organization' LIMIT 1",
+    )
+  ).rows[0]!.id;
+
+const settingsOf = (e: RunningCrmEmulator, c: { clientId: string; clientSecret: string }) =>
+  connectionSettings(e, c);
+
+test('moving to another organization sets A aside, recommends a full synchronization of every line, and moving back restores A', async () => {
+  const tested = await testConnection(t.deps);
+  assert.ok(tested.ok && tested.value.ok, JSON.stringify(tested));
+  const orgA = await orgIdOf(t.fx.db);
+  assert.equal((await readConnection(t.fx.db)).crmOrganizationId, orgA);
+  const started = await startFullSync(t.deps, t.boss);
+  assert.ok(started.ok, started.ok ? '' : started.error.message);
+  const inA = await settledLines(t.deps);
+  assert.equal(inA.find((l) => l.mapping === 'CUSTOMER')?.status, 'Finished');
+  const pairsA = await couplingPairs();
+  assert.equal(pairsA.length, N);
+  const allInA = (
+    await t.fx.db.query<{ n: number }>('SELECT count(*)::int AS n FROM integration.couplings')
+  ).rows[0]!.n;
+
+  // To organization B.
+  const moved = await saveConnection(t.deps, settingsOf(t.b.emulator, t.b.integration));
+  assert.ok(moved.ok, moved.ok ? '' : moved.error.message);
+  const orgB = (await readConnection(t.fx.db)).crmOrganizationId!;
+  assert.notEqual(orgB, orgA);
+  assert.match(moved.value.notice ?? '', /another Dynamics 365 organization/);
+  assert.match(moved.value.notice ?? '', new RegExp(`${allInA} coupling\\(s\\)`));
+  assert.match(moved.value.notice ?? '', /set aside, not deleted/);
+  assert.match(moved.value.notice ?? '', /full synchronization/);
+
+  const review = await reviewLines(t.deps, { addMissing: true });
+  assert.equal(review.length, inA.length, 'a line for every mapping that had one');
+  for (const l of review) {
+    assert.equal(l.status, 'Pending', `${l.mapping} is to be synchronized in B`);
+    assert.equal(l.message, MOVED_LINE_MESSAGE);
+  }
+  const customerLine = review.find((l) => l.mapping === 'CUSTOMER')!;
+  assert.equal(customerLine.erpCount, N, 'counted again right after the move');
+  assert.equal(customerLine.crmCount, 0, "B's accounts, not A's");
+  assert.equal(customerLine.recommendation, 'FullSynchronization');
+  assert.deepEqual(await couplingPairs(), [], "A's couplings are not used against B");
+  const w = await t.fx.db.query<{ crm_watermark: string | null }>(
+    "SELECT crm_watermark FROM integration.table_mappings WHERE name = 'CUSTOMER'",
+  );
+  assert.equal(w.rows[0]?.crm_watermark, null, "A's delta token is not handed to B");
+
+  // The full synchronization in B creates every customer there, coupled to B's own records.
+  const again = await startFullSync(t.deps, t.boss);
+  assert.ok(again.ok, again.ok ? '' : again.error.message);
+  const inB = await settledLines(t.deps);
+  const customerInB = inB.find((l) => l.mapping === 'CUSTOMER')!;
+  assert.equal(customerInB.status, 'Finished', customerInB.message ?? '');
+  const clientB = crmClientFor(t.b.emulator, t.b.integration);
+  const accountsB = await clientB.collectAll<{ accountid: string }>('accounts', {
+    select: ['accountid'],
+    filter: "startswith(name,'Moving customer')",
+  });
+  assert.ok(accountsB.ok);
+  assert.equal(accountsB.value.length, N, 'one account each in B');
+  const pairsB = await couplingPairs();
+  assert.equal(pairsB.length, N);
+  const idsB = new Set(accountsB.value.map((a) => a.accountid));
+  assert.ok(
+    pairsB.every((p) => idsB.has(p.split('>')[1]!)),
+    "every coupling names a record of B's",
+  );
+
+  // Back to A: its couplings and finished lines return, B's are set aside.
+  const back = await saveConnection(t.deps, t.fx.connection);
+  assert.ok(back.ok, back.ok ? '' : back.error.message);
+  assert.equal((await readConnection(t.fx.db)).crmOrganizationId, orgA);
+  assert.match(back.value.notice ?? '', /synchronized before/);
+  assert.deepEqual(await couplingPairs(), pairsA, "A's couplings, exactly as they were");
+  const backLines = await reviewLines(t.deps);
+  assert.equal(backLines.find((l) => l.mapping === 'CUSTOMER')?.status, 'Finished');
+  const asideB = await t.fx.db.query<{ n: number }>(
+    "SELECT count(*)::int AS n FROM integration.organization_set_aside WHERE organization_id = $1 AND kind = 'couplings'",
+    [orgB],
+  );
+  assert.ok((asideB.rows[0]?.n ?? 0) >= N, "B's couplings wait for a move back to B");
+  const accountsA = await t.fx.client.collectAll<{ accountid: string }>('accounts', {
+    select: ['accountid'],
+    filter: "startswith(name,'Moving customer')",
+  });
+  assert.ok(accountsA.ok);
+  assert.equal(accountsA.value.length, N, 'nothing was created twice in A');
+});
+
+test('a new address of the same organization keeps couplings, lines and watermarks', async () => {
+  const pairs = await couplingPairs();
+  const lines = await reviewLines(t.deps);
+  const local = {
+    ...t.fx.connection,
+    crmUrl: t.fx.emulator.baseUrl.replace('127.0.0.1', 'localhost'),
+    authorityUrl: t.fx.emulator.authority.replace('127.0.0.1', 'localhost'),
+  };
+  const moved = await saveConnection(t.deps, local);
+  assert.ok(moved.ok, moved.ok ? '' : moved.error.message);
+  assert.match(moved.value.notice ?? '', /same organization/);
+  assert.deepEqual(await couplingPairs(), pairs);
+  assert.deepEqual(
+    (await reviewLines(t.deps)).map((l) => [l.mapping, l.status, l.finishedAt]),
+    lines.map((l) => [l.mapping, l.status, l.finishedAt]),
+  );
+});
+
+test('a move to another organization while a mapping is being synchronized is refused whole', async () => {
+  const before = await readConnection(t.fx.db);
+  const pairs = await couplingPairs();
+  const holder = await t.fx.db.pool.connect();
+  try {
+    await holder.query("SELECT pg_advisory_lock(hashtext('kobling.sync:' || 'CUSTOMER'))");
+    const moved = await saveConnection(t.deps, settingsOf(t.b.emulator, t.b.integration));
+    assert.equal(moved.ok, false);
+    assert.equal(moved.ok ? '' : moved.error.code, 'mapping_busy');
+    assert.match(moved.ok ? '' : moved.error.message, /nothing was changed/);
+  } finally {
+    await holder.query("SELECT pg_advisory_unlock(hashtext('kobling.sync:' || 'CUSTOMER'))");
+    holder.release();
+  }
+  const after = await readConnection(t.fx.db);
+  assert.equal(after.crmUrl, before.crmUrl, 'the address was not saved either');
+  assert.equal(after.crmOrganizationId, before.crmOrganizationId);
+  assert.deepEqual(await couplingPairs(), pairs);
+});
