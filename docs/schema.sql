@@ -545,6 +545,14 @@ CREATE TABLE erp.sales_cr_memo_headers (
   modified_by text DEFAULT 'user'::text NOT NULL,
   change_xid xid8,
   applies_to_invoice_number text,
+  sell_to_address_line1 text DEFAULT ''::text NOT NULL,
+  sell_to_address_line2 text DEFAULT ''::text NOT NULL,
+  sell_to_city text DEFAULT ''::text NOT NULL,
+  sell_to_state text DEFAULT ''::text NOT NULL,
+  sell_to_country text DEFAULT ''::text NOT NULL,
+  sell_to_postal_code text DEFAULT ''::text NOT NULL,
+  sell_to_phone_number text DEFAULT ''::text NOT NULL,
+  sell_to_email text DEFAULT ''::text NOT NULL,
   CONSTRAINT sales_cr_memo_headers_pkey PRIMARY KEY (id),
   CONSTRAINT sales_cr_memo_headers_number_key UNIQUE (number),
   CONSTRAINT sales_invoice_headers_status_check CHECK (status = ANY (ARRAY['Open'::text, 'Paid'::text]))
@@ -645,6 +653,14 @@ CREATE TABLE erp.sales_headers (
   change_xid xid8,
   applies_to_invoice_number text,
   due_date date,
+  sell_to_address_line1 text DEFAULT ''::text NOT NULL,
+  sell_to_address_line2 text DEFAULT ''::text NOT NULL,
+  sell_to_city text DEFAULT ''::text NOT NULL,
+  sell_to_state text DEFAULT ''::text NOT NULL,
+  sell_to_country text DEFAULT ''::text NOT NULL,
+  sell_to_postal_code text DEFAULT ''::text NOT NULL,
+  sell_to_phone_number text DEFAULT ''::text NOT NULL,
+  sell_to_email text DEFAULT ''::text NOT NULL,
   CONSTRAINT sales_headers_pkey PRIMARY KEY (id),
   CONSTRAINT sales_headers_document_type_number_key UNIQUE (document_type, number),
   CONSTRAINT sales_headers_currency_factor_check CHECK (currency_factor > 0::numeric),
@@ -708,6 +724,14 @@ CREATE TABLE erp.sales_invoice_headers (
   change_seq bigint DEFAULT 0 NOT NULL,
   modified_by text DEFAULT 'user'::text NOT NULL,
   change_xid xid8,
+  sell_to_address_line1 text DEFAULT ''::text NOT NULL,
+  sell_to_address_line2 text DEFAULT ''::text NOT NULL,
+  sell_to_city text DEFAULT ''::text NOT NULL,
+  sell_to_state text DEFAULT ''::text NOT NULL,
+  sell_to_country text DEFAULT ''::text NOT NULL,
+  sell_to_postal_code text DEFAULT ''::text NOT NULL,
+  sell_to_phone_number text DEFAULT ''::text NOT NULL,
+  sell_to_email text DEFAULT ''::text NOT NULL,
   CONSTRAINT sales_invoice_headers_pkey PRIMARY KEY (id),
   CONSTRAINT sales_invoice_headers_number_key UNIQUE (number),
   CONSTRAINT sales_invoice_headers_status_check CHECK (status = ANY (ARRAY['Open'::text, 'Paid'::text]))
@@ -1043,7 +1067,15 @@ CREATE VIEW erp.sales_credit_memo_documents AS
     h.last_modified_at,
     h.change_seq,
     h.modified_by,
-    h.change_xid
+    h.change_xid,
+    h.sell_to_address_line1,
+    h.sell_to_address_line2,
+    h.sell_to_city,
+    h.sell_to_state,
+    h.sell_to_country,
+    h.sell_to_postal_code,
+    h.sell_to_phone_number,
+    h.sell_to_email
    FROM erp.sales_headers h
   WHERE h.document_type = 'Credit Memo'::text
 UNION ALL
@@ -1090,7 +1122,15 @@ UNION ALL
     p.last_modified_at,
     p.change_seq,
     p.modified_by,
-    p.change_xid
+    p.change_xid,
+    p.sell_to_address_line1,
+    p.sell_to_address_line2,
+    p.sell_to_city,
+    p.sell_to_state,
+    p.sell_to_country,
+    p.sell_to_postal_code,
+    p.sell_to_phone_number,
+    p.sell_to_email
    FROM erp.sales_cr_memo_headers p;
 
 CREATE VIEW erp.sales_invoice_document_lines AS
@@ -1193,7 +1233,15 @@ CREATE VIEW erp.sales_invoice_documents AS
     h.last_modified_at,
     h.change_seq,
     h.modified_by,
-    h.change_xid
+    h.change_xid,
+    h.sell_to_address_line1,
+    h.sell_to_address_line2,
+    h.sell_to_city,
+    h.sell_to_state,
+    h.sell_to_country,
+    h.sell_to_postal_code,
+    h.sell_to_phone_number,
+    h.sell_to_email
    FROM erp.sales_headers h
   WHERE h.document_type = 'Invoice'::text
 UNION ALL
@@ -1243,7 +1291,15 @@ UNION ALL
     p.last_modified_at,
     p.change_seq,
     p.modified_by,
-    p.change_xid
+    p.change_xid,
+    p.sell_to_address_line1,
+    p.sell_to_address_line2,
+    p.sell_to_city,
+    p.sell_to_state,
+    p.sell_to_country,
+    p.sell_to_postal_code,
+    p.sell_to_phone_number,
+    p.sell_to_email
    FROM erp.sales_invoice_headers p;
 
 CREATE INDEX companies_change_seq_idx ON erp.companies USING btree (change_seq);

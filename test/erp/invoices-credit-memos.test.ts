@@ -65,7 +65,11 @@ describe('sales invoices and credit memos over the API (BC v2.0 shapes)', () => 
 
     const again = await fx.api.action(`salesInvoices(${draft.body.id})/Microsoft.NAV.post`);
     assert.equal(again.status, 409, JSON.stringify(again.body));
-    const edit = await fx.api.patch(`salesInvoices(${draft.body.id})`, { yourReference: 'x' }, '*');
+    const edit = await fx.api.patch(
+      `salesInvoices(${draft.body.id})`,
+      { customerPurchaseOrderReference: 'x' },
+      '*',
+    );
     assert.equal(edit.status, 409, JSON.stringify(edit.body));
     assert.equal(edit.body.error.innererror.code, 'document_posted');
   });

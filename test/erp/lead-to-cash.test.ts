@@ -38,16 +38,17 @@ describe('lead to cash in the local currency, over the API', () => {
     assert.equal(quote.body.totalAmountIncludingTax, 325.01);
     const quoteLines = await fx.api.get(`salesQuotes(${quote.body.id})/salesQuoteLines`);
     assert.deepEqual(
+      // BC's line amounts: before the header discount (amountExcludingTax) and after it (net…).
       quoteLines.body.value.map((l: Record<string, number>) => [
-        l.lineAmount,
-        l.invoiceDiscountAllocation,
         l.amountExcludingTax,
-        l.amountIncludingTax,
+        l.netAmount,
+        l.netTaxAmount,
+        l.netAmountIncludingTax,
       ]),
       [
-        [117.23, 3.17, 114.06, 142.58],
+        [117.23, 114.06, 28.52, 142.58],
         [0, 0, 0, 0],
-        [150, 4.06, 145.94, 182.43],
+        [150, 145.94, 36.49, 182.43],
       ],
     );
 
@@ -90,7 +91,7 @@ describe('lead to cash in the local currency, over the API', () => {
       inv1.body.salesInvoiceLines.map((l: Record<string, unknown>) => [
         l.lineType,
         l.quantity,
-        l.amountIncludingTax,
+        l.netAmountIncludingTax,
       ]),
       [
         ['Item', 4, 57.03],

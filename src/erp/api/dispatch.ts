@@ -24,13 +24,20 @@ import {
 } from '../records/record-store.ts';
 import '../errors.ts';
 import type { LineInput } from '../documents/document-lines.ts';
+import { headerDef } from '../documents/document-types.ts';
 import { customerStatistics } from '../ledger/customer-statistics.ts';
 import type { ApiRecord } from '../query/list-query.ts';
 import { postPayment, runAction, unapplyPayment } from './bound-actions.ts';
 import { type ExpandItem, expandRecords, parseExpand } from './expand.ts';
 import { linkWith, pageOf, preferences } from './odata-envelope.ts';
 import { listOptions, parsePath, type Segment } from './odata-path.ts';
-import { HEADERS, LINE_NAV, LINES, refuseIfPosted } from './sales-document-sets.ts';
+import {
+  HEADERS,
+  LINE_NAV,
+  LINES,
+  refuseApiReadOnly,
+  refuseIfPosted,
+} from './sales-document-sets.ts';
 
 const STATISTICS = 'customerFinancialDetails';
 /** Customers per page of customerFinancialDetails (each one's statistics are computed). */
@@ -190,6 +197,7 @@ async function collection(
     const { [linesKey.name]: lines, ...header } = body;
     if (lines !== undefined && !Array.isArray(lines))
       throw new AppError('validation_failed', `${linesKey.name} must be an array`);
+    refuseApiReadOnly(headerDef(HEADERS[set]!), header);
     const doc = await createSalesDocument(
       ctx.db,
       { documentType: HEADERS[set]!, header, lines: lines as LineInput[] | undefined },
@@ -234,6 +242,7 @@ async function single(
   if (method === 'PATCH') {
     const ifMatch = requireIfMatch(request);
     const body = request.body ?? {};
+    if (HEADERS[set]) refuseApiReadOnly(headerDef(HEADERS[set]!), body);
     const saved = HEADERS[set]
       ? await updateSalesDocument(ctx.db, HEADERS[set]!, id, body, { ifMatch })
       : LINES[set]

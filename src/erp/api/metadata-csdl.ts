@@ -61,7 +61,10 @@ function property(def: EntityDef, f: FieldDef): string {
   if (f.type === 'decimal') attrs.push('Scale="Variable"');
   // Clients (and code generators) leave computed properties out of what they send.
   const computed =
-    f.readOnly || (!f.column && !f.writeVia) || !(def.writable || WRITTEN_BY_SERVICES.has(def.set));
+    f.readOnly ||
+    f.apiReadOnly ||
+    (!f.column && !f.writeVia) ||
+    !(def.writable || WRITTEN_BY_SERVICES.has(def.set));
   const annotations = [
     computed ? '<Annotation Term="Org.OData.Core.V1.Computed" Bool="true"/>' : '',
     f.values

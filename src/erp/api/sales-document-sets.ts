@@ -1,6 +1,6 @@
 import type { Db } from '../../db/db.ts';
 import { AppError } from '../../shared/errors.ts';
-import { apiEntity } from '../catalog/catalog.ts';
+import { apiEntity, type EntityDef } from '../catalog/catalog.ts';
 import { type DocumentType, headerDef, lineDef } from '../documents/document-types.ts';
 import { getRecord } from '../records/record-store.ts';
 
@@ -24,6 +24,20 @@ export const LINE_NAV: Readonly<Record<string, string>> = {
   salesInvoices: 'salesInvoiceLines',
   salesCreditMemos: 'salesCreditMemoLines',
 };
+
+/**
+ * Refuses a write of a field BC API v2.0 documents as read-only while the ERP's services still
+ * write it (a document's bill-to name and address): the same `read_only_field` as any read-only
+ * field. `def` is the header's or the line's definition; `body` the request's JSON.
+ */
+export function refuseApiReadOnly(def: EntityDef, body: unknown): void {
+  if (typeof body !== 'object' || body === null) return;
+  const fields = def.fields.filter((x) => x.apiReadOnly && x.name in body).map((x) => x.name);
+  if (fields.length > 0)
+    throw new AppError('read_only_field', `Read-only field(s): ${fields.join(', ')}`, {
+      details: { fields },
+    });
+}
 
 const WITH_POSTED = new Set(['Invoice', 'Credit Memo']);
 

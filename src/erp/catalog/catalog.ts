@@ -2,6 +2,8 @@ import { documentEntities } from './document-entities.ts';
 import type { EntityDef } from './field-types.ts';
 import {
   draftInvoiceSets,
+  postedSalesInvoiceLines,
+  postedSalesInvoices,
   salesCreditMemoLines,
   salesCreditMemos,
   salesInvoiceDocumentLines,
@@ -19,6 +21,8 @@ export const entities: ReadonlyMap<string, EntityDef> = new Map(
   [
     ...masterEntities,
     ...documentEntities,
+    postedSalesInvoices,
+    postedSalesInvoiceLines,
     salesCreditMemos,
     salesCreditMemoLines,
     ...draftInvoiceSets,

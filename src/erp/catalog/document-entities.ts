@@ -9,104 +9,180 @@ import {
   text,
 } from './field-types.ts';
 
-/** Currency, terms, salesperson and references: the same on every sales document header. */
-export const documentTerms = () => [
-  code('currencyCode', { maxLength: 10 }),
-  refId('currencyId', 'erp.currencies', 'currency_code', 'currencyCode'),
-  f('currencyFactor', 'decimal', { readOnly: true }),
-  code('paymentTermsCode'),
-  refId('paymentTermsId', 'erp.payment_terms', 'payment_terms_code', 'paymentTermsCode'),
-  code('shipmentMethodCode'),
-  refId('shipmentMethodId', 'erp.shipment_methods', 'shipment_method_code', 'shipmentMethodCode'),
-  code('shippingAgentCode'),
-  code('salesperson', { column: 'salesperson_code' }),
-  code('customerPriceGroupCode'),
-  text('externalDocumentNumber', 35),
-  text('yourReference', 35),
-];
+type Opts = Parameters<typeof text>[2];
 
-export const address = (prefix: string) =>
-  ['AddressLine1', 'AddressLine2', 'City', 'State', 'Country', 'PostalCode'].map((s) =>
-    text(`${prefix}${s}`, 100),
-  );
+/**
+ * An address block as BC API v2.0 names it: `<prefix>AddressLine1`, `…AddressLine2`, `…City`,
+ * `…State`, `…Country`, `…PostCode` (stored in `<prefix>_postal_code`).
+ */
+export const address = (prefix: 'sellTo' | 'billTo' | 'shipTo', opts: Opts = {}) => {
+  const column = prefix.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+  return [
+    ...['AddressLine1', 'AddressLine2', 'City', 'State', 'Country'].map((s) =>
+      text(`${prefix}${s}`, 100, opts),
+    ),
+    text(`${prefix}PostCode`, 20, { ...opts, column: `${column}_postal_code` }),
+  ];
+};
 
 export const money = (name: string, column?: string) =>
   f(name, 'decimal', { readOnly: true, ...(column ? { column } : {}) });
 
 /**
- * Header fields of quotes and orders (the API shape of erp.sales_headers), named as BC API v2.0
- * names them: the document date is a quote's `documentDate` and an order's `orderDate`; only a
- * quote has `validUntilDate`.
+ * The parties of a sales document as BC API v2.0 has them: the sell-to customer (its name is
+ * read-only, its address, phone and e-mail are the document's own), the bill-to customer (name and
+ * address follow it: read-only through the API, the integration still copies a CRM order's) and
+ * the ship-to block (absent on credit memos).
  */
-const headerFields = (type: 'Quote' | 'Order') => [
-  ...systemFields,
-  text('number', 20, { readOnly: true }),
-  f('status', 'string', { readOnly: true, values: ['Open', 'Released'] }),
-  code('customerNumber', { required: true, nullable: false }),
+export const partyFields = (shipTo: boolean) => [
   refId('customerId', 'erp.customers', 'customer_number', 'customerNumber', 'number'),
-  text('customerName', 100),
-  code('billToCustomerNumber', { nullable: false }),
-  text('billToName', 100),
-  ...address('billTo'),
-  text('shipToName', 100),
-  text('shipToContact', 100),
-  ...address('shipTo'),
-  f(type === 'Quote' ? 'documentDate' : 'orderDate', 'date', { column: 'document_date' }),
-  f('postingDate', 'date'),
-  ...(type === 'Quote'
-    ? [f('validUntilDate', 'date', { column: 'quote_valid_until_date', nullable: true })]
-    : []),
-  f('requestedDeliveryDate', 'date', { nullable: true }),
-  f('lastShipmentDate', 'date', { readOnly: true }),
-  ...documentTerms(),
-  // Set by make order; writable so an order made from a CRM order can be linked to its quote.
-  text('quoteNumber', 20),
-  text('workDescription', 2048),
-  f('paymentDiscountPercent', 'decimal', { min: 0, max: 100 }),
-  // BC refuses negative discounts: they would be hidden surcharges.
-  f('discountAmount', 'decimal', { column: 'invoice_discount_amount', min: 0 }),
-  money('totalAmountExcludingTax'),
-  money('totalTaxAmount'),
-  money('totalAmountIncludingTax'),
-  computed(
-    'fullyShipped',
-    'boolean',
-    `NOT EXISTS (SELECT 1 FROM erp.sales_lines l WHERE l.document_id = t.id AND l.line_type <> 'Comment' AND l.quantity_shipped < l.quantity)`,
+  code('customerNumber', { required: true, nullable: false }),
+  text('customerName', 100, { readOnly: true }),
+  text('billToName', 100, { apiReadOnly: true }),
+  refId(
+    'billToCustomerId',
+    'erp.customers',
+    'bill_to_customer_number',
+    'billToCustomerNumber',
+    'number',
   ),
+  code('billToCustomerNumber', { nullable: false }),
+  ...(shipTo ? [text('shipToName', 100), text('shipToContact', 100)] : []),
+  ...address('sellTo'),
+  ...address('billTo', { apiReadOnly: true }),
+  ...(shipTo ? address('shipTo') : []),
 ];
 
-/** Line fields shared by quote and order lines (the API shape of erp.sales_lines). */
+/** BC's sell-to phone number and e-mail, last on every sales document header. */
+export const contactFields = () => [
+  text('phoneNumber', 30, { column: 'sell_to_phone_number' }),
+  text('email', 80, { column: 'sell_to_email' }),
+];
+
+/** BC API v2.0 properties this ERP answers with a fixed value: it prices excl. VAT, discounts before it. */
+export const pricesIncludeTax = () => computed('pricesIncludeTax', 'boolean', 'false');
+export const discountAppliedBeforeTax = () =>
+  computed('discountAppliedBeforeTax', 'boolean', 'true');
+
+/**
+ * Header fields of quotes and orders (the API shape of erp.sales_headers) in BC API v2.0's order
+ * and names: the document date is a quote's `documentDate` and an order's `orderDate`; a quote has
+ * `dueDate`, `validUntilDate`, `sentDate` and `acceptedDate`, an order `pricesIncludeTax`,
+ * `discountAppliedBeforeTax` and `fullyShipped`. After BC's come this ERP's own (docs/erp.md §5).
+ */
+const headerFields = (type: 'Quote' | 'Order') => {
+  const quote = type === 'Quote';
+  return [
+    ...systemFields,
+    text('number', 20, { readOnly: true }),
+    text('externalDocumentNumber', 35),
+    f(quote ? 'documentDate' : 'orderDate', 'date', { column: 'document_date' }),
+    f('postingDate', 'date'),
+    ...(quote ? [f('dueDate', 'date', { nullable: true })] : []),
+    ...partyFields(true),
+    refId('currencyId', 'erp.currencies', 'currency_code', 'currencyCode'),
+    code('currencyCode', { maxLength: 10 }),
+    ...(quote ? [] : [pricesIncludeTax()]),
+    refId('paymentTermsId', 'erp.payment_terms', 'payment_terms_code', 'paymentTermsCode'),
+    refId('shipmentMethodId', 'erp.shipment_methods', 'shipment_method_code', 'shipmentMethodCode'),
+    code('salesperson', { column: 'salesperson_code' }),
+    ...(quote ? [] : [f('requestedDeliveryDate', 'date', { nullable: true })]),
+    // BC refuses negative discounts: they would be hidden surcharges.
+    f('discountAmount', 'decimal', { column: 'invoice_discount_amount', min: 0 }),
+    ...(quote ? [] : [discountAppliedBeforeTax()]),
+    money('totalAmountExcludingTax'),
+    money('totalTaxAmount'),
+    money('totalAmountIncludingTax'),
+    ...(quote
+      ? []
+      : [
+          computed(
+            'fullyShipped',
+            'boolean',
+            `NOT EXISTS (SELECT 1 FROM erp.sales_lines l WHERE l.document_id = t.id AND l.line_type <> 'Comment' AND l.quantity_shipped < l.quantity)`,
+          ),
+        ]),
+    f('status', 'string', { readOnly: true, values: ['Open', 'Released'] }),
+    ...(quote
+      ? [
+          computed('sentDate', 'datetime', 'NULL::timestamptz'),
+          f('validUntilDate', 'date', { column: 'quote_valid_until_date', nullable: true }),
+          computed('acceptedDate', 'date', 'NULL::date'),
+        ]
+      : []),
+    ...contactFields(),
+    // This ERP's own fields (BC v2.0 has none of them), each used by the integration.
+    ...(quote ? [f('requestedDeliveryDate', 'date', { nullable: true })] : []),
+    f('lastShipmentDate', 'date', { readOnly: true }),
+    ...ownTerms(),
+    // Set by make order; writable so an order made from a CRM order can be linked to its quote.
+    text('quoteNumber', 20),
+    text('workDescription', 2048),
+    f('paymentDiscountPercent', 'decimal', { min: 0, max: 100 }),
+  ];
+};
+
+/**
+ * This ERP's own header fields (not in BC API v2.0, which has only the ids): the codes the
+ * integration maps to CRM option sets, Your Reference (the CRM order number), and the currency
+ * factor and price group the amounts were computed with.
+ */
+export const ownTerms = () => [
+  code('paymentTermsCode'),
+  code('shipmentMethodCode'),
+  code('shippingAgentCode'),
+  code('customerPriceGroupCode'),
+  f('currencyFactor', 'decimal', { readOnly: true }),
+  text('yourReference', 35),
+];
+
+/** Tax on the line amount before the invoice discount (BC's Line Tax Amount). */
+const LINE_TAX = `CASE WHEN t.inv_discount_amount = 0 THEN t.amount_including_tax - t.amount
+  ELSE round((t.amount + t.inv_discount_amount) * t.tax_percent / 100, 2) END`;
+
+/**
+ * Line fields of every sales document, named and ordered as BC API v2.0's salesOrderLine: the
+ * amounts before the invoice discount (`amountExcludingTax`, `totalTaxAmount`,
+ * `amountIncludingTax`) and after it (`netAmount`, `netTaxAmount`, `netAmountIncludingTax`).
+ * `itemId` and `unitOfMeasureId` may be written instead of `lineObjectNumber`/`unitOfMeasureCode`.
+ */
 export const lineFields = [
   ...systemFields,
   f('documentId', 'guid', { readOnly: true }),
   f('sequence', 'integer', { column: 'line_number' }),
+  f('itemId', 'guid', {
+    sql: `(SELECT x.id FROM erp.items x WHERE t.line_type = 'Item' AND x.number = t.number)`,
+    nullable: true,
+    writeVia: { field: 'lineObjectNumber', table: 'erp.items', key: 'number' },
+  }),
   f('lineType', 'string', { values: ['Item', 'Resource', 'Comment'] }),
   text('lineObjectNumber', 20, { column: 'number' }),
-  computed(
-    'itemId',
-    'guid',
-    `(SELECT x.id FROM erp.items x WHERE t.line_type = 'Item' AND x.number = t.number)`,
-  ),
   text('description', 100),
-  f('attachedToSequence', 'integer', { column: 'attached_to_line_number', nullable: true }),
+  refId('unitOfMeasureId', 'erp.units_of_measure', 'unit_of_measure_code', 'unitOfMeasureCode'),
   code('unitOfMeasureCode', { maxLength: 10 }),
-  f('qtyPerUnitOfMeasure', 'decimal', { readOnly: true }),
   f('quantity', 'decimal'),
   f('unitPrice', 'decimal'),
-  f('discountPercent', 'decimal', { column: 'line_discount_percent', min: 0, max: 100 }),
   f('discountAmount', 'decimal', { column: 'line_discount_amount', min: 0 }),
-  computed('lineAmount', 'decimal', 't.amount + t.inv_discount_amount'),
-  money('invoiceDiscountAllocation', 'inv_discount_amount'),
+  f('discountPercent', 'decimal', { column: 'line_discount_percent', min: 0, max: 100 }),
+  discountAppliedBeforeTax(),
+  computed('amountExcludingTax', 'decimal', 't.amount + t.inv_discount_amount'),
   text('taxCode', 20, { column: 'tax_group_code', readOnly: true }),
   money('taxPercent'),
-  money('amountExcludingTax', 'amount'),
-  computed('totalTaxAmount', 'decimal', 't.amount_including_tax - t.amount'),
-  money('amountIncludingTax'),
-  f('requestedDeliveryDate', 'date', { nullable: true }),
-  f('shipQuantity', 'decimal'),
-  f('invoiceQuantity', 'decimal'),
+  computed('totalTaxAmount', 'decimal', LINE_TAX),
+  computed('amountIncludingTax', 'decimal', `t.amount + t.inv_discount_amount + ${LINE_TAX}`),
+  money('invoiceDiscountAllocation', 'inv_discount_amount'),
+  money('netAmount', 'amount'),
+  computed('netTaxAmount', 'decimal', 't.amount_including_tax - t.amount'),
+  money('netAmountIncludingTax', 'amount_including_tax'),
   money('shippedQuantity', 'quantity_shipped'),
   money('invoicedQuantity', 'quantity_invoiced'),
+  f('invoiceQuantity', 'decimal'),
+  f('shipQuantity', 'decimal'),
+  // This ERP's own (not in BC API v2.0), each used: comment lines attached to a line (the
+  // integration), the unit's factor, the CRM line's requested delivery date.
+  f('attachedToSequence', 'integer', { column: 'attached_to_line_number', nullable: true }),
+  f('qtyPerUnitOfMeasure', 'decimal', { readOnly: true }),
+  f('requestedDeliveryDate', 'date', { nullable: true }),
 ];
 
 export const linesOf = (type: string) =>
@@ -130,19 +206,29 @@ export const salesOrders: EntityDef = {
   fixed: { document_type: 'Order' },
 };
 
-export const salesQuoteLines: EntityDef = {
-  set: 'salesQuoteLines',
+/** Order-line fields BC API v2.0's salesQuoteLine does not have. */
+const NOT_ON_QUOTES = new Set([
+  'invoiceDiscountAllocation',
+  'shippedQuantity',
+  'invoicedQuantity',
+  'invoiceQuantity',
+  'shipQuantity',
+]);
+
+export const salesOrderLines: EntityDef = {
+  set: 'salesOrderLines',
   table: 'erp.sales_lines',
   fields: lineFields,
-  where: linesOf('Quote'),
+  where: linesOf('Order'),
   defaultOrder: 't.document_id, t.line_number',
   writable: false,
 };
 
-export const salesOrderLines: EntityDef = {
-  ...salesQuoteLines,
-  set: 'salesOrderLines',
-  where: linesOf('Order'),
+export const salesQuoteLines: EntityDef = {
+  ...salesOrderLines,
+  set: 'salesQuoteLines',
+  fields: lineFields.filter((x) => !NOT_ON_QUOTES.has(x.name)),
+  where: linesOf('Quote'),
 };
 
 const postedHeader = [
@@ -155,68 +241,6 @@ const postedHeader = [
   idOf('customerId', 'erp.customers', 'customer_number', 'number'),
   text('customerName', 100),
 ];
-
-export const salesInvoices: EntityDef = {
-  set: 'salesInvoices',
-  table: 'erp.sales_invoice_headers',
-  fields: [
-    ...postedHeader.map((x) => ({ ...x, readOnly: true })),
-    text('billToCustomerNumber', 20),
-    text('billToName', 100),
-    ...address('billTo'),
-    text('shipToName', 100),
-    text('shipToContact', 100),
-    ...address('shipTo'),
-    f('invoiceDate', 'date', { column: 'document_date' }),
-    f('postingDate', 'date'),
-    f('dueDate', 'date'),
-    f('shipmentDate', 'date'),
-    text('currencyCode', 10),
-    f('currencyFactor', 'decimal'),
-    text('paymentTermsCode', 20),
-    text('shipmentMethodCode', 20),
-    text('shippingAgentCode', 20),
-    text('salesperson', 20, { column: 'salesperson_code' }),
-    text('externalDocumentNumber', 35),
-    text('yourReference', 35),
-    text('workDescription', 2048),
-    f('discountAmount', 'decimal', { column: 'invoice_discount_amount' }),
-    f('totalAmountExcludingTax', 'decimal'),
-    f('totalTaxAmount', 'decimal'),
-    f('totalAmountIncludingTax', 'decimal'),
-    f('remainingAmount', 'decimal'),
-    f('status', 'string', { values: ['Open', 'Paid'] }),
-  ].map((x) => ({ ...x, readOnly: true })),
-  defaultOrder: 't.number',
-  writable: false,
-};
-
-export const salesInvoiceLines: EntityDef = {
-  set: 'salesInvoiceLines',
-  table: 'erp.sales_invoice_lines',
-  fields: [
-    ...systemFields,
-    f('documentId', 'guid'),
-    f('sequence', 'integer', { column: 'line_number' }),
-    text('lineType', 20),
-    text('lineObjectNumber', 20, { column: 'number' }),
-    text('description', 100),
-    f('attachedToSequence', 'integer', { column: 'attached_to_line_number' }),
-    text('unitOfMeasureCode', 10),
-    f('quantity', 'decimal'),
-    f('unitPrice', 'decimal'),
-    f('discountPercent', 'decimal', { column: 'line_discount_percent' }),
-    f('discountAmount', 'decimal', { column: 'line_discount_amount' }),
-    f('invoiceDiscountAllocation', 'decimal', { column: 'inv_discount_amount' }),
-    f('taxPercent', 'decimal'),
-    f('amountExcludingTax', 'decimal', { column: 'amount' }),
-    computed('totalTaxAmount', 'decimal', 't.amount_including_tax - t.amount'),
-    f('amountIncludingTax', 'decimal'),
-    f('orderSequence', 'integer', { column: 'order_line_number' }),
-  ].map((x) => ({ ...x, readOnly: true })),
-  defaultOrder: 't.document_id, t.line_number',
-  writable: false,
-};
 
 export const salesShipments: EntityDef = {
   set: 'salesShipments',
@@ -364,8 +388,6 @@ export const documentEntities: readonly EntityDef[] = [
   salesQuoteLines,
   salesOrders,
   salesOrderLines,
-  salesInvoices,
-  salesInvoiceLines,
   salesShipments,
   salesShipmentLines,
   customerLedgerEntries,

@@ -21,6 +21,11 @@ export interface FieldDef {
   /** The SQL expression read (defaults to `t.<column>`); the table is aliased `t`. */
   readonly sql: string;
   readonly readOnly?: boolean;
+  /**
+   * Read-only through the HTTP API (BC documents it so) while the ERP's own services still write
+   * it: the integration copies a CRM order's bill-to address as BC's CRM integration does.
+   */
+  readonly apiReadOnly?: boolean;
   /** Required on create. */
   readonly required?: boolean;
   /** May be written as null (code references, optional dates). */

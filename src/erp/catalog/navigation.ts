@@ -21,6 +21,12 @@ const documentTerms = [
   one('shipmentMethod', 'shipmentMethods', 'shipmentMethodId'),
 ];
 
+/** What a sales document line points to. */
+const lineNav = [
+  one('item', 'items', 'itemId'),
+  one('unitOfMeasure', 'unitsOfMeasure', 'unitOfMeasureId'),
+];
+
 /**
  * Navigation properties per entity set, with BC API v2.0's names: `$expand` follows them,
  * `…/salesOrders({id})/customer` reads them and `$metadata` declares them.
@@ -35,10 +41,10 @@ export const navigation: ReadonlyMap<string, readonly NavigationDef[]> = new Map
     'salesShipments',
     [one('customer', 'customers', 'customerId'), many('salesShipmentLines', 'salesShipmentLines')],
   ],
-  ['salesQuoteLines', [one('item', 'items', 'itemId')]],
-  ['salesOrderLines', [one('item', 'items', 'itemId')]],
-  ['salesInvoiceLines', [one('item', 'items', 'itemId')]],
-  ['salesCreditMemoLines', [one('item', 'items', 'itemId')]],
+  ['salesQuoteLines', lineNav],
+  ['salesOrderLines', lineNav],
+  ['salesInvoiceLines', lineNav],
+  ['salesCreditMemoLines', lineNav],
   ['customerLedgerEntries', [one('customer', 'customers', 'customerId')]],
   ['customerPayments', [one('customer', 'customers', 'customerId')]],
   ['items', [one('baseUnitOfMeasure', 'unitsOfMeasure', 'baseUnitOfMeasureId')]],

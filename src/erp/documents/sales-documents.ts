@@ -11,6 +11,7 @@ import { resolveReferenceIds } from '../records/reference-ids.ts';
 import { atomic, type DbOrTx, emit } from '../records/transactions.ts';
 import { appliesToInvoice } from './applies-to-invoice.ts';
 import { archiveInTx, archiveSwitch } from './archives.ts';
+import { billToFor, customerDefaults, loadCustomer } from './customer-defaults.ts';
 import {
   type HeaderRow,
   insertLine,
@@ -74,18 +75,18 @@ export async function createSalesDocument(
   if (!resolved.ok) return resolved;
   const checked = checkInput(def, resolved.value, 'create');
   if (!checked.ok) return checked;
-  const lineChecks = (input.lines ?? []).map((l) =>
-    checkInput(lineDef(input.documentType), l, 'create'),
-  );
+  const lineChecks: Result<Record<string, unknown>>[] = [];
+  for (const l of input.lines ?? []) {
+    const ids = await resolveReferenceIds(db, lineDef(input.documentType), l);
+    lineChecks.push(ids.ok ? checkInput(lineDef(input.documentType), ids.value, 'create') : ids);
+  }
   const badLine = lineChecks.find((c) => !c.ok);
   if (badLine && !badLine.ok) return badLine;
   return atomic(db, async (tx) => {
     const values = checked.value;
-    const customer = (
-      await tx.query('SELECT * FROM erp.customers WHERE number = $1', [values['customerNumber']])
-    ).rows[0] as Record<string, string | null> | undefined;
-    if (!customer)
-      return failure('invalid_reference', `Customer ${values['customerNumber']} does not exist`);
+    const found = await loadCustomer(tx, values['customerNumber']);
+    if (!found.ok) return found;
+    const customer = found.value;
     if (customer['blocked'] === 'All')
       return failure('customer_blocked', `Customer ${customer['number']} is blocked (All)`);
     const series = await tx.query<{ s: string }>(
@@ -93,35 +94,13 @@ export async function createSalesDocument(
     );
     const number = await nextNumber(tx, series.rows[0]!.s);
     if (!number.ok) return number;
-    const c = (k: string) => customer[k] ?? '';
-    const defaults: Record<string, unknown> = {
-      customer_name: c('display_name'),
-      bill_to_customer_number: customer['number'],
-      bill_to_name: c('display_name'),
-      bill_to_address_line1: c('address_line1'),
-      bill_to_address_line2: c('address_line2'),
-      bill_to_city: c('city'),
-      bill_to_state: c('state'),
-      bill_to_country: c('country'),
-      bill_to_postal_code: c('postal_code'),
-      ship_to_name: c('display_name'),
-      ship_to_contact: c('contact_name'),
-      ship_to_address_line1: c('address_line1'),
-      ship_to_address_line2: c('address_line2'),
-      ship_to_city: c('city'),
-      ship_to_state: c('state'),
-      ship_to_country: c('country'),
-      ship_to_postal_code: c('postal_code'),
-      currency_code: customer['currency_code'],
-      payment_terms_code: customer['payment_terms_code'],
-      shipment_method_code: customer['shipment_method_code'],
-      shipping_agent_code: customer['shipping_agent_code'],
-      salesperson_code: customer['salesperson_code'],
-      customer_price_group_code: customer['customer_price_group_code'],
-    };
+    const given = toColumns(def, values);
+    const billToOther = await billToFor(tx, given);
+    if (!billToOther.ok) return billToOther;
     const cols: Record<string, unknown> = {
-      ...defaults,
-      ...toColumns(def, values),
+      ...customerDefaults(customer),
+      ...billToOther.value,
+      ...given,
       document_type: input.documentType,
       number: number.value,
     };
@@ -197,7 +176,10 @@ export async function updateSalesDocument(
         'document_released',
         `${type} ${header.value.number} is released; reopen it first`,
       );
-    const cols = toColumns(def, checked.value);
+    const given = toColumns(def, checked.value);
+    const billToOther = await billToFor(tx, given);
+    if (!billToOther.ok) return billToOther;
+    const cols = { ...billToOther.value, ...given };
     if ('currency_code' in cols || 'document_date' in cols) {
       const currency = await normalizeCurrency(
         tx,
@@ -277,7 +259,9 @@ export async function addSalesLine(
   documentId: string,
   body: unknown,
 ): Promise<Result<ApiRecord>> {
-  const checked = checkInput(lineDef(type), body, 'create');
+  const resolved = await resolveReferenceIds(db, lineDef(type), body);
+  if (!resolved.ok) return resolved;
+  const checked = checkInput(lineDef(type), resolved.value, 'create');
   if (!checked.ok) return checked;
   return atomic(db, async (tx) => {
     const header = await loadHeader(tx, documentId, type, true);
@@ -307,7 +291,9 @@ export async function updateSalesLine(
   options: { ifMatch?: string } = {},
 ): Promise<Result<ApiRecord>> {
   const def = lineDef(type);
-  const checked = checkInput(def, body, 'update');
+  const resolved = await resolveReferenceIds(db, def, body);
+  if (!resolved.ok) return resolved;
+  const checked = checkInput(def, resolved.value, 'update');
   if (!checked.ok) return checked;
   return atomic(db, async (tx) => {
     const line = await tx.query<{ document_id: string }>(

@@ -14,6 +14,14 @@ export type PostedLine = Record<string, string | null> & {
 
 /** The parties, addresses and terms a posted document copies from its draft, as they were. */
 export const PARTY_COLUMNS = [
+  'sell_to_address_line1',
+  'sell_to_address_line2',
+  'sell_to_city',
+  'sell_to_state',
+  'sell_to_country',
+  'sell_to_postal_code',
+  'sell_to_phone_number',
+  'sell_to_email',
   'bill_to_customer_number',
   'bill_to_name',
   'bill_to_address_line1',

@@ -155,7 +155,8 @@ export async function invoiceLineValues(
       );
     const quantity = num(line.quantity);
     const price = num(line.unitPrice);
-    const lineAmount = num(line.amountExcludingTax).plus(num(line.invoiceDiscountAllocation));
+    // BC's amountExcludingTax is the line amount before the invoice discount (netAmount after it).
+    const lineAmount = num(line.amountExcludingTax);
     const base = price.times(quantity).toDecimalPlaces(2);
     const manualDiscount = base.minus(lineAmount);
     out.push({
@@ -167,7 +168,7 @@ export async function invoiceLineValues(
         priceperunit: Number(price.toString()),
         ispriceoverridden: true,
         manualdiscountamount: money(manualDiscount.isNegative() ? dec(0) : manualDiscount),
-        tax: money(num(line.amountIncludingTax).minus(num(line.amountExcludingTax))),
+        tax: money(num(line.netTaxAmount)),
         lineitemnumber: Number(line.sequence),
         sequencenumber: Number(line.sequence),
         ...(typeof line.description === 'string' && line.description

@@ -48,7 +48,7 @@ export async function findOrderLink(
       if (row) return ok(toLink(row));
     }
   }
-  const reference = str(invoice.yourReference);
+  const reference = str(invoice.customerPurchaseOrderReference);
   if (!reference) return ok(undefined);
   const found = await o.engine.crm.find(
     'salesorder',

@@ -147,7 +147,8 @@ async function handle(
       if (account) {
         // The order is known by the CRM order number it came with (its Your Reference).
         const posted = await getEntity(ctx.db, 'salesInvoices', str(e.payload.invoiceId));
-        const reference = (posted.ok && str(posted.value['yourReference'])) || orderNumber;
+        const reference =
+          (posted.ok && str(posted.value['customerPurchaseOrderReference'])) || orderNumber;
         const wall = await post(
           'account',
           account,

@@ -15,7 +15,7 @@ const ADDRESS_PAIRS: readonly (readonly [string, string])[] = [
   ['AddressLine2', 'line2'],
   ['City', 'city'],
   ['Country', 'country'],
-  ['PostalCode', 'postalcode'],
+  ['PostCode', 'postalcode'],
   ['State', 'stateorprovince'],
 ];
 

@@ -126,14 +126,14 @@ export function addressFields(arrow: Arrow): FieldDef[] {
     ['shipToAddressLine2', 'shipto_line2'],
     ['shipToCity', 'shipto_city'],
     ['shipToCountry', 'shipto_country'],
-    ['shipToPostalCode', 'shipto_postalcode'],
+    ['shipToPostCode', 'shipto_postalcode'],
     ['shipToState', 'shipto_stateorprovince'],
     ['billToName', 'billto_name'],
     ['billToAddressLine1', 'billto_line1'],
     ['billToAddressLine2', 'billto_line2'],
     ['billToCity', 'billto_city'],
     ['billToCountry', 'billto_country'],
-    ['billToPostalCode', 'billto_postalcode'],
+    ['billToPostCode', 'billto_postalcode'],
     ['billToState', 'billto_stateorprovince'],
   ];
   return pairs.map(([erp, crm]) => f(erp, arrow, crm));

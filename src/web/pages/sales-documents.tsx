@@ -124,7 +124,7 @@ const LINE_COLUMNS: Column<ApiRecord>[] = [
   field('Quantity', 'quantity', true),
   field('Unit', 'unitOfMeasureCode'),
   field('Unit price', 'unitPrice', true),
-  field('Line amount', 'lineAmount', true),
+  field('Line amount', 'amountExcludingTax', true),
 ];
 
 /** Sales quotes and orders: lists, cards with lines, release/reopen, make order, post, archive. */
