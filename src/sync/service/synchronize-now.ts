@@ -16,7 +16,7 @@ export interface SyncNowRecord {
   readonly crmId: string | null;
   readonly outcome:
     | 'synchronized'
-    /** Synchronized except the fields both sides changed (policy `ask`): they wait in the conflict inbox. */
+    /** Written except the fields both sides changed (policy `ask`): they wait in the conflict inbox. */
     | 'heldInInbox'
     | 'failed'
     | 'skipped'
@@ -200,7 +200,8 @@ export async function synchronizeNow(
           message: `The synchronization job failed: ${failedJob.message ?? 'unknown error'}`,
         });
       } else if (fields) {
-        const message = `Synchronized, except ${fields.map((f) => `${f.erpField} ⇄ ${f.crmField}`).join(', ')}: changed on both sides, ${fields.length === 1 ? 'it waits' : 'they wait'} in the conflict inbox`;
+        // The held fields first: the record is not simply "synchronized".
+        const message = `${fields.map((f) => `${f.erpField} ⇄ ${f.crmField}`).join(', ')} changed on both sides and ${fields.length === 1 ? 'waits' : 'wait'} in the conflict inbox; the record's other fields are up to date`;
         warnings.push(`${m.erpTable} ${g.erpId}: ${message}`);
         records.push({ ...g, outcome: 'heldInInbox', message });
       } else records.push({ ...g, outcome: 'synchronized' });

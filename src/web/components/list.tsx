@@ -234,7 +234,9 @@ export function Filters(props: { id: string; url: string; children?: Children })
         hx-select={`#${props.id}`}
         hx-swap="outerHTML"
         hx-push-url="true"
-        hx-trigger="submit, change from:select, input changed delay:400ms from:input[type=search]"
+        // Its own controls only: `from:select` would listen to every select on the page, so
+        // choosing a Direction in the actions bar reloaded the list and dropped the selection.
+        hx-trigger="submit, change, input changed delay:400ms from:find input[type=search]"
       >
         {props.children}
         <button type="submit">Apply filters</button>
