@@ -78,6 +78,27 @@ test('Create in ERP with a contact id under CUSTOMER says no such account exists
   ]);
 });
 
+test('Create in ERP on a mapping that only sends to the CRM refuses every id with the direction, opens no job', async () => {
+  const m = fx.mapping('CURRENCY');
+  assert.equal(m.direction, 'ToIntegrationTable');
+  const currencies = await fx.client.retrieveMultiple<{ transactioncurrencyid: string }>(
+    'transactioncurrencies',
+    { select: ['transactioncurrencyid'], top: 1 },
+  );
+  assert.ok(currencies.ok, currencies.ok ? '' : currencies.error.message);
+  const existing = currencies.value.value[0]!.transactioncurrencyid;
+  const unknown = '00000000-0000-0000-0000-000000000001';
+  const jobsBefore = await jobCount();
+  const report = await createInErp(fx.ctx, m, [existing, unknown]);
+  const message = 'Not created: mapping CURRENCY only sends data to Dynamics 365 Sales';
+  assert.deepEqual(report.created, []);
+  assert.deepEqual(report.failed, [
+    { id: existing, message },
+    { id: unknown, message },
+  ]);
+  assert.equal(await jobCount(), jobsBefore, 'no synchronization job was opened');
+});
+
 test('merging a record whose field waits in the conflict inbox says which field, not "synchronized"', async () => {
   const created = await createInCrm(fx.ctx, fx.mapping('CUSTOMER'), [customerId]);
   assert.deepEqual(created.failed, []);

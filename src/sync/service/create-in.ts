@@ -128,25 +128,25 @@ function refusals(
   valuesOf: (id: string) => Readonly<Record<string, unknown>> | undefined,
 ): Map<string, string> {
   const toCrm = pass === 'ToIntegrationTable';
+  // A mapping that does not go this way refuses every id for the same reason.
+  if (!mappingCovers(m.direction, pass)) {
+    const message = `Not created: mapping ${m.name} only ${toCrm ? 'gets data from' : 'sends data to'} Dynamics 365 Sales`;
+    return new Map(ids.map((id) => [id, message]));
+  }
   const out = new Map<string, string>();
   for (const id of ids) {
     const values = valuesOf(id);
-    if (!mappingCovers(m.direction, pass)) {
-      out.set(
-        id,
-        `Not created: mapping ${m.name} only ${toCrm ? 'gets data from' : 'sends data to'} Dynamics 365 Sales`,
-      );
-    } else if (!values) {
+    if (!values) {
       out.set(
         id,
         toCrm
           ? `Not created: no ${m.erpTable} record with this id exists in the ERP`
           : `Not created: no ${m.crmEntity} with this id exists in Dynamics 365 Sales`,
       );
-    } else {
-      const outside = outsideFilterReason(m, toCrm ? 'erp' : 'crm', values);
-      if (outside) out.set(id, `Not created: the record is ${outside}`);
+      continue;
     }
+    const outside = outsideFilterReason(m, toCrm ? 'erp' : 'crm', values);
+    if (outside) out.set(id, `Not created: the record is ${outside}`);
   }
   return out;
 }
