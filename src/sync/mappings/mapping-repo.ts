@@ -41,9 +41,19 @@ interface FieldRow {
   match_priority: number;
 }
 
+/**
+ * ERP field names the ERP API gave up for Business Central's (docs/erp.md §5). Mappings stored
+ * before keep the old names in integration.field_mappings; read under them, a record would have
+ * no such field and the CRM side would be blanked, so they are read under the new names.
+ */
+const RENAMED_ERP_FIELDS: Readonly<Record<string, string>> = {
+  billToPostalCode: 'billToPostCode',
+  shipToPostalCode: 'shipToPostCode',
+};
+
 const toField = (r: FieldRow): FieldMapping => ({
   position: r.position,
-  ...(r.erp_field ? { erpField: r.erp_field } : {}),
+  ...(r.erp_field ? { erpField: RENAMED_ERP_FIELDS[r.erp_field] ?? r.erp_field } : {}),
   ...(r.crm_field ? { crmField: r.crm_field } : {}),
   direction: r.direction,
   ...(r.constant_value !== null ? { constantValue: r.constant_value } : {}),
