@@ -51,8 +51,12 @@ describe('sales invoices and credit memos over the API (BC v2.0 shapes)', () => 
 
     const posted = await fx.api.action(`salesInvoices(${draft.body.id})/Microsoft.NAV.post`);
     assert.equal(posted.status, 200, JSON.stringify(posted.body));
+    // Asked for its representation, the post answers the invoice as salesInvoices reads it now.
+    assert.match(posted.body['@odata.context'], /\/salesInvoices\/\$entity$/);
     assert.equal(posted.body.id, draft.body.id);
     assert.match(posted.body.number, /^PSI/);
+    assert.equal(posted.body.status, 'Open');
+    assert.equal(posted.body.remainingAmount, total);
     const read = await fx.api.get(`salesInvoices(${draft.body.id})?$expand=salesInvoiceLines`);
     assert.equal(read.body.status, 'Open');
     assert.equal(read.body.externalDocumentNumber, 'PO-7');
@@ -120,10 +124,10 @@ describe('sales invoices and credit memos over the API (BC v2.0 shapes)', () => 
     const draft = await fx.api.get(`salesCreditMemos(${memo.body.id})`);
     assert.equal(draft.body.totalAmountIncludingTax, rest, 'tax rounding lands on the rest');
 
-    const post = await fx.api.action(`salesCreditMemos(${memo.body.id})/Microsoft.NAV.post`);
-    assert.equal(post.status, 200, JSON.stringify(post.body));
-    assert.equal(post.body.invoiceRemainingAmount, '0.00');
-    assert.equal(post.body.invoicePaymentStatus, 'Complete');
+    // As BC v2.0 documents it: 204 No Content, nothing in the body.
+    const post = await fx.api.post(`salesCreditMemos(${memo.body.id})/Microsoft.NAV.post`);
+    assert.equal(post.status, 204, JSON.stringify(post.body));
+    assert.equal(post.body, undefined);
     const invoice = await fx.api.get(`salesInvoices(${inv.body.id})`);
     assert.equal(invoice.body.status, 'Paid');
     assert.equal(invoice.body.remainingAmount, 0);
@@ -163,5 +167,34 @@ describe('sales invoices and credit memos over the API (BC v2.0 shapes)', () => 
       `salesCreditMemos?$filter=customerNumber eq 'C-USD' and status eq 'Draft'`,
     );
     assert.equal(none.body.value.length, 0, 'nothing was written');
+  });
+
+  test('posting answers 204 as BC does; with Prefer: return=representation the posted credit memo with its status', async () => {
+    const inv = await fx.api.post('salesInvoices', {
+      customerNumber: 'C-EUR',
+      salesInvoiceLines: [{ lineType: 'Resource', lineObjectNumber: 'R-1', quantity: 2 }],
+    });
+    const plain = await fx.api.post(`salesInvoices(${inv.body.id})/Microsoft.NAV.post`);
+    assert.equal(plain.status, 204, JSON.stringify(plain.body));
+    assert.equal(plain.body, undefined);
+    const invoice = await fx.api.get(`salesInvoices(${inv.body.id})`);
+    assert.equal(invoice.body.status, 'Open');
+    const memo = await fx.api.post('salesCreditMemos', {
+      customerNumber: 'C-EUR',
+      invoiceId: inv.body.id,
+      salesCreditMemoLines: [{ lineType: 'Resource', lineObjectNumber: 'R-1', quantity: 1 }],
+    });
+    assert.equal(memo.status, 201, JSON.stringify(memo.body));
+    const post = await fx.api.action(`salesCreditMemos(${memo.body.id})/Microsoft.NAV.post`);
+    assert.equal(post.status, 200, JSON.stringify(post.body));
+    assert.equal(post.headers.get('preference-applied'), 'return=representation');
+    assert.match(post.body['@odata.context'], /\/salesCreditMemos\/\$entity$/);
+    const read = await fx.api.get(`salesCreditMemos(${memo.body.id})`);
+    assert.equal(post.body.id, memo.body.id);
+    assert.match(post.body.number, /^PSCM/);
+    assert.equal(post.body.status, read.body.status);
+    assert.match(post.body.status, /^(Open|Paid)$/);
+    assert.equal(post.body.invoiceId, inv.body.id);
+    assert.equal(post.body.totalAmountIncludingTax, memo.body.totalAmountIncludingTax);
   });
 });

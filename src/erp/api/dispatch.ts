@@ -270,6 +270,7 @@ async function action(
   set: string,
   id: string,
   name: string,
+  context: string,
 ): Promise<Reply> {
   const type = HEADERS[set];
   const isPayment = set === 'customerPayments';
@@ -279,11 +280,14 @@ async function action(
     ? await runAction(ctx.db, type, id, name, request.body, ctx.clock)
     : [200, await unapplyPayment(ctx, id, request.body)];
   if (!preferences(request).returnRepresentation) return { status: 204 };
-  return {
-    status,
-    body,
-    headers: { 'preference-applied': 'return=representation' },
-  };
+  const headers = { 'preference-applied': 'return=representation' };
+  // A posted invoice or credit memo keeps the draft's id: the representation is the document as
+  // its set reads now (status Open or Paid, its posted number), like a status change answers.
+  if (name === 'post') {
+    const posted = unwrap(await getRecord(ctx.db, apiEntities.get(set) ?? notFound(set), id));
+    return { status: 200, body: posted, context: `${context}/$entity`, headers };
+  }
+  return { status, body, headers };
 }
 
 /** Routes `companies({id})/<set>[({id})][/<navigation>[({id})]][/$count | /Microsoft.NAV.<action>]`. */
@@ -317,7 +321,14 @@ export async function dispatch(ctx: AppContext, request: FastifyRequest): Promis
   }
   if (third) notFound(third.name);
   if (second.name.startsWith('Microsoft.NAV.') && !countOnly)
-    return action(ctx, request, first.name, first.key, second.name.slice(14));
+    return action(
+      ctx,
+      request,
+      first.name,
+      first.key,
+      second.name.slice(14),
+      `${root}/${first.name}`,
+    );
   if (first.name === 'customers' && second.name === STATISTICS && !second.key && !countOnly)
     return {
       status: 200,
