@@ -1,5 +1,6 @@
 import type { Queryable } from '../db/db.ts';
 import { listMappings } from '../sync/mappings/mapping-repo.ts';
+import { MOVED_LINE_MESSAGE } from './full-sync/full-sync-lines.ts';
 import { hasOwnLine } from './full-sync/recommendation.ts';
 
 /** How many rows of each kind a move set aside for the old organization or restored for the new. */
@@ -34,10 +35,6 @@ const TABLES = [
 ] as const;
 
 type Table = (typeof TABLES)[number]['table'];
-
-/** The review line a mapping gets in an organization the integration has not synchronized with. */
-export const MOVED_LINE_MESSAGE =
-  'The connection moved to another Dynamics 365 organization: synchronize this mapping in full (records on both sides are coupled by matching first, not duplicated).';
 
 /**
  * Moves the integration's organization-bound rows aside for `from` and puts back what was set

@@ -3,7 +3,7 @@ import type { EngineContext } from '../sync/engine/context.ts';
 import type { TableMapping } from '../sync/model.ts';
 import { type PreviewRequest, previewMapping } from '../sync/preview/preview.ts';
 import type { Preview } from '../sync/preview/preview-model.ts';
-import { HELD_MESSAGE, heldByFullSync } from './full-sync/full-sync-lines.ts';
+import { holdReason } from './full-sync/full-sync-lines.ts';
 
 /** A preview with what stands in the way of the run it previews. */
 export interface RunPreview extends Preview {
@@ -19,9 +19,7 @@ export async function previewRun(
 ): Promise<Result<RunPreview>> {
   const preview = await previewMapping(engine, m, req);
   if (!preview.ok) return preview;
-  const warnings =
-    !req.full && (await heldByFullSync(engine.db, m.name))
-      ? [`A regular run of ${m.name} waits now: ${HELD_MESSAGE}`]
-      : [];
+  const held = req.full ? undefined : await holdReason(engine.db, m.name);
+  const warnings = held ? [`A regular run of ${m.name} waits now: ${held}`] : [];
   return { ok: true, value: { ...preview.value, warnings } };
 }

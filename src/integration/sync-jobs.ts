@@ -7,7 +7,7 @@ import { getMapping, listMappings } from '../sync/mappings/mapping-repo.ts';
 import type { PassDirection } from '../sync/model.ts';
 import { adhocJob } from './adhoc-jobs.ts';
 import { ageOutDue } from './conflict-service.ts';
-import { HELD_MESSAGE, heldByFullSync, mappingsInFullSync } from './full-sync/full-sync-lines.ts';
+import { holdReason, mappingsInFullSync } from './full-sync/full-sync-lines.ts';
 import { advance as advanceFullSync } from './full-sync/full-sync-service.ts';
 import { ITEM_AVAILABILITY_TRIGGER, updateItemAvailability } from './item-availability.ts';
 import { recoverDeadJobs } from './job-liveness.ts';
@@ -33,7 +33,8 @@ export interface MappingJobData {
  * finds the lock taken ends at once, the running one covers its changes. Others wait `waitMs`.
  * While the mapping's full synchronization is queued or running, the run is held (answered as
  * busy): run between a dead worker's line and its resumption, it would move the watermarks past
- * records the full synchronization has yet to create.
+ * records the full synchronization has yet to create. After a move to another organization a
+ * regular run is held too until the mapping's line has been started there (full-sync-lines.ts).
  */
 export async function runMappingJob(
   deps: SyncDeps,
@@ -50,8 +51,8 @@ export async function runMappingJob(
       reason?: string;
       reports?: PassReport[];
     }> => {
-      if (await heldByFullSync(deps.db, data.mapping))
-        return { ran: false, busy: true, reason: `held: ${HELD_MESSAGE}` };
+      const held = await holdReason(deps.db, data.mapping, { full: data.full === true });
+      if (held) return { ran: false, busy: true, reason: `held: ${held}` };
       const engine = await openEngine(deps);
       if (!engine.ok) return { ran: false, reason: engine.error.message };
       const m = await getMapping(deps.db, data.mapping);

@@ -2,8 +2,11 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { RunningCrmEmulator } from '../../src/crm-emulator/server.ts';
 import { saveConnection, testConnection } from '../../src/integration/connection-service.ts';
+import { MOVED_LINE_MESSAGE } from '../../src/integration/full-sync/full-sync-lines.ts';
 import { reviewLines, startFullSync } from '../../src/integration/full-sync/full-sync-service.ts';
-import { MOVED_LINE_MESSAGE } from '../../src/integration/organization-set-aside.ts';
+import { integrationStatus } from '../../src/integration/status/mapping-status.ts';
+import { runMappingJob } from '../../src/integration/sync-jobs.ts';
+import { systemClock } from '../../src/shared/clock.ts';
 import { readConnection } from '../../src/sync/connection/connection-repo.ts';
 import { crmClientFor } from '../helpers/crm-client.ts';
 import { connectionSettings, startIntegrationEmulator } from '../helpers/crm-emulator.ts';
@@ -95,6 +98,14 @@ test('moving to another organization sets A aside, recommends a full synchroniza
     "SELECT crm_watermark FROM integration.table_mappings WHERE name = 'CUSTOMER'",
   );
   assert.equal(w.rows[0]?.crm_watermark, null, "A's delta token is not handed to B");
+  const regular = await runMappingJob(t.deps, { mapping: 'SALESPRC-PRODPRICE' });
+  assert.equal(regular.ran, false, 'regular runs wait for the full synchronization in B');
+  assert.match(regular.reason ?? '', /moved to another Dynamics 365 organization/);
+  const status = await integrationStatus(t.fx.db, systemClock);
+  assert.ok(
+    status.warnings.some((w) => /^CUSTOMER waits for its full synchronization/.test(w)),
+    status.warnings.join('\n'),
+  );
 
   // The full synchronization in B creates every customer there, coupled to B's own records.
   const again = await startFullSync(t.deps, t.boss);
@@ -102,6 +113,13 @@ test('moving to another organization sets A aside, recommends a full synchroniza
   const inB = await settledLines(t.deps);
   const customerInB = inB.find((l) => l.mapping === 'CUSTOMER')!;
   assert.equal(customerInB.status, 'Finished', customerInB.message ?? '');
+  assert.equal(
+    (await integrationStatus(t.fx.db, systemClock)).warnings.filter((w) =>
+      w.includes('waits for its full synchronization'),
+    ).length,
+    0,
+    'once synchronized in B, nothing waits',
+  );
   const clientB = crmClientFor(t.b.emulator, t.b.integration);
   const accountsB = await clientB.collectAll<{ accountid: string }>('accounts', {
     select: ['accountid'],

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { HELD_MESSAGE, heldByFullSync } from '../../integration/full-sync/full-sync-lines.ts';
+import { holdReason } from '../../integration/full-sync/full-sync-lines.ts';
 import { LOCK_WAIT, withMappingLock } from '../../integration/mapping-lock.ts';
 import { PASS_LABEL } from '../../integration/status/mapping-status.ts';
 import { openEngine } from '../../integration/sync-runtime.ts';
@@ -20,8 +20,8 @@ import { runFullSyncCommand } from './full-sync.ts';
 import { registerJobUndo } from './job-undo.ts';
 import { runSyncPreview } from './sync-preview.ts';
 
-const held = (mapping: string): never => {
-  throw new AppError('mapping_held', `${mapping} is not synchronized now: ${HELD_MESSAGE}`);
+const held = (mapping: string, reason: string): never => {
+  throw new AppError('mapping_held', `${mapping} is not synchronized now: ${reason}`);
 };
 
 const COUNTERS = COUNTER_NAMES;
@@ -118,9 +118,10 @@ export function registerIntegrationCommands(program: Command, cli: CliEnv): void
         const locked = await withMappingLock(
           ctx.db,
           m.name,
-          async () =>
-            (await heldByFullSync(ctx.db, m.name))
-              ? held(m.name)
+          async () => {
+            const reason = await holdReason(ctx.db, m.name);
+            return reason
+              ? held(m.name, reason)
               : runMapping(
                   {
                     ...engine.value,
@@ -131,7 +132,8 @@ export function registerIntegrationCommands(program: Command, cli: CliEnv): void
                   },
                   m,
                   { trigger: 'cli' },
-                ),
+                );
+          },
           {
             waitMs: LOCK_WAIT.background,
             onWait: () =>

@@ -93,25 +93,59 @@ export async function getLine(db: Queryable, mapping: string): Promise<FullSyncL
   return r.rows[0] ? toLine(r.rows[0]) : undefined;
 }
 
-/** Mappings whose full synchronization is queued or running: their regular job is held. */
+/** The review line a mapping gets in an organization the integration has not synchronized with. */
+export const MOVED_LINE_MESSAGE =
+  'The connection moved to another Dynamics 365 organization: synchronize this mapping in full (records on both sides are coupled by matching first, not duplicated).';
+
+export const HELD_MESSAGE =
+  'its full synchronization is queued or running (the regular run continues from where it ends)';
+
+export const MOVED_HELD_MESSAGE =
+  'the connection moved to another Dynamics 365 organization and nothing of this mapping is coupled there yet; start the full synchronization (it couples by matching, then synchronizes)';
+
+// A line still carrying the move's message has not been started since the move (starting it
+// queues it, and every later status brings a message of its own).
+const holds = (full: string, moved: string) =>
+  `status IN ('Queued', 'Running') OR (NOT ${full}::boolean AND status = 'Pending' AND message = ${moved})`;
+
+/**
+ * Mappings whose regular runs wait: their full synchronization is queued or running, or the
+ * connection moved to another organization and their line has not run there yet.
+ */
 export async function mappingsInFullSync(db: Queryable): Promise<Set<string>> {
   const r = await db.query<{ mapping_name: string }>(
-    "SELECT mapping_name FROM integration.full_sync_lines WHERE status IN ('Queued', 'Running')",
+    `SELECT mapping_name FROM integration.full_sync_lines WHERE ${holds('false', '$1')}`,
+    [MOVED_LINE_MESSAGE],
   );
   return new Set(r.rows.map((x) => x.mapping_name));
 }
 
-/** Whether the mapping's full synchronization is queued or running (its regular runs wait). */
-export async function heldByFullSync(db: Queryable, mapping: string): Promise<boolean> {
-  const r = await db.query(
-    "SELECT 1 FROM integration.full_sync_lines WHERE mapping_name = $1 AND status IN ('Queued', 'Running')",
-    [mapping],
+/** Mappings whose line has not been started since the connection moved to another organization. */
+export async function mappingsHeldByMove(db: Queryable): Promise<Set<string>> {
+  const r = await db.query<{ mapping_name: string }>(
+    "SELECT mapping_name FROM integration.full_sync_lines WHERE status = 'Pending' AND message = $1",
+    [MOVED_LINE_MESSAGE],
   );
-  return (r.rowCount ?? 0) > 0;
+  return new Set(r.rows.map((x) => x.mapping_name));
 }
 
-export const HELD_MESSAGE =
-  'its full synchronization is queued or running (the regular run continues from where it ends)';
+/**
+ * Why a run of the mapping waits now, or undefined when it may run. `full`: a run of every record
+ * (not only coupled ones) is not held by a move, only by the line at work.
+ */
+export async function holdReason(
+  db: Queryable,
+  mapping: string,
+  opts: { full?: boolean } = {},
+): Promise<string | undefined> {
+  const r = await db.query<{ status: LineStatus }>(
+    `SELECT status FROM integration.full_sync_lines WHERE mapping_name = $1 AND (${holds('$2', '$3')})`,
+    [mapping, opts.full === true, MOVED_LINE_MESSAGE],
+  );
+  const status = r.rows[0]?.status;
+  if (!status) return undefined;
+  return status === 'Pending' ? MOVED_HELD_MESSAGE : HELD_MESSAGE;
+}
 
 /** What each transition also resets or stamps (fixed SQL: no input is pasted into it). */
 const EFFECTS: Record<LineStatus, string> = {

@@ -3,6 +3,7 @@ import { pendingChanges } from '../../erp/public-api.ts';
 import type { Clock } from '../../shared/clock.ts';
 import { readConnection } from '../../sync/connection/connection-repo.ts';
 import { ERP_INTEGRATION_ACTOR } from '../../sync/ports.ts';
+import { mappingsHeldByMove } from '../full-sync/full-sync-lines.ts';
 import { listRealtimeMappings } from '../realtime/realtime-settings.ts';
 
 /** A mapping keeps failing when this many of its latest passes in one direction failed in a row. */
@@ -101,8 +102,9 @@ interface JobRow {
 
 /**
  * One screen of the integration's health: per mapping its last run, failures in a row, open
- * errors, ERP backlog and lag, and warnings — a mapping that keeps failing, or that has not run
- * within twice its interval while its job is on.
+ * errors, ERP backlog and lag, and warnings — a mapping that keeps failing, that has not run
+ * within twice its interval while its job is on, or that waits for its full synchronization after
+ * a move to another organization.
  */
 export async function integrationStatus(db: Queryable, clock: Clock): Promise<IntegrationStatus> {
   const now = clock.now().getTime();
@@ -139,6 +141,7 @@ export async function integrationStatus(db: Queryable, clock: Clock): Promise<In
        FROM integration.couplings GROUP BY mapping_name`,
   );
   const counts = new Map(records.rows.map((r) => [r.mapping_name, r]));
+  const heldByMove = await mappingsHeldByMove(db);
 
   const out: MappingStatus[] = [];
   for (const m of mappings) {
@@ -153,6 +156,10 @@ export async function integrationStatus(db: Queryable, clock: Clock): Promise<In
         warnings.push(
           `keeps failing ${PASS_LABEL[d.direction] ?? d.direction}: the last ${d.consecutiveFailures} passes failed (${d.lastRun.message ?? 'no message'})`,
         );
+    if (heldByMove.has(m.name))
+      warnings.push(
+        'waits for its full synchronization: the connection moved to another Dynamics 365 organization and nothing is coupled there yet (kobling sync full)',
+      );
     const interval = s?.job_interval_minutes ?? 30;
     if (connection.enabled && s?.job_enabled && last) {
       const age = now - new Date(last.started_at).getTime();
