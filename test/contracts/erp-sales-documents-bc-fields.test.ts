@@ -381,4 +381,30 @@ describe("sales documents with BC API v2.0's property names, through @odata/clie
     assert.equal(got.netAmountIncludingTax, 62.5);
     assert.equal(got.itemId, null);
   });
+
+  test("customerPayments: posted with BC's customerId and appliesToInvoiceId", async () => {
+    const invoices = client.getEntitySet('salesInvoices');
+    const draft = await invoices.create({
+      customerNumber: 'C-EUR',
+      salesInvoiceLines: [{ lineType: 'Resource', lineObjectNumber: 'R-1', quantity: 1 }],
+    });
+    await invoices.action('Microsoft.NAV.post', key(draft.id));
+    const payments = client.getEntitySet('customerPayments');
+    const payment = await payments.create({
+      customerId: ids.eur.id,
+      amount: 20,
+      appliesToInvoiceId: draft.id,
+      externalDocumentNumber: 'BANK-1',
+    });
+    assert.equal(payment.customerNumber, 'C-EUR');
+    assert.equal(payment.customerId, ids.eur.id);
+    assert.equal(payment.appliesToInvoiceId, draft.id);
+    assert.equal(payment.amount, 20);
+    assert.equal((await invoices.retrieve(key(draft.id))).remainingAmount, 42.5);
+    await assert.rejects(
+      payments.create({ customerId: ids.eur.id, customerNumber: 'C-USD', amount: 1 }),
+      /different records/,
+    );
+    await assert.rejects(payments.create({ amount: 1 }), /"customerNumber" or a "customerId"/);
+  });
 });

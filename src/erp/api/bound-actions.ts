@@ -42,7 +42,9 @@ const postBody = z
   .optional();
 
 export const paymentBody = z.strictObject({
-  customerNumber: z.string().min(1).max(20),
+  // BC takes the customer by customerNumber or customerId (one is needed; both must agree).
+  customerNumber: z.string().min(1).max(20).optional(),
+  customerId: z.string().uuid().optional(),
   amount: z.union([z.number().finite().positive(), z.string().regex(/^\d+(\.\d+)?$/)]),
   postingDate: DATE.optional(),
   currencyCode: z.string().max(10).nullable().optional(),
@@ -139,7 +141,28 @@ export async function runAction(
  * its `@odata.context` says; how much was applied shows on the invoice (`appliesToInvoiceId`).
  */
 export async function postPayment(db: Db, body: unknown, clock: Clock): Promise<unknown> {
-  return unwrap(await postCustomerPayment(db, parseBody(paymentBody, body), clock)).payment;
+  const { customerId, ...input } = parseBody(paymentBody, body);
+  let customerNumber = input.customerNumber;
+  if (customerId !== undefined) {
+    const r = await db.query<{ number: string }>('SELECT number FROM erp.customers WHERE id = $1', [
+      customerId,
+    ]);
+    const number = r.rows[0]?.number;
+    if (number === undefined)
+      throw new AppError('invalid_reference', `customerId ${customerId} names no existing record`);
+    if (customerNumber !== undefined && customerNumber !== number)
+      throw new AppError(
+        'validation_failed',
+        `customerId and customerNumber name different records (${number} ≠ ${customerNumber})`,
+      );
+    customerNumber = number;
+  }
+  if (customerNumber === undefined)
+    throw new AppError(
+      'validation_failed',
+      'A "customerNumber" or a "customerId" must be provided',
+    );
+  return unwrap(await postCustomerPayment(db, { ...input, customerNumber }, clock)).payment;
 }
 
 /** POST customerPayments({id})/Microsoft.NAV.unapply: undoes the payment's applications. */
