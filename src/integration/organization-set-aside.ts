@@ -44,9 +44,10 @@ type Table = (typeof TABLES)[number]['table'];
  * cleared and never restored: a delta token kept aside may have expired by the time the connection
  * returns, while reading the organization's tables once in full is always right (coupled records
  * whose version did not change are unchanged). The ERP watermark stays in place for an
- * organization seen for the first time — regular runs then send only new ERP changes, never everything without matching;
- * the full synchronization the fresh review lines recommend clears it when it runs. In such a new
- * organization every mapping gets a review line that recommends synchronizing in full.
+ * organization seen for the first time — regular runs then send only new ERP changes, never
+ * everything without matching; the full synchronization the fresh review lines recommend clears
+ * it when it runs. In such a new organization every mapping gets a review line that recommends
+ * synchronizing in full, unless the integration had nothing for the old one either.
  */
 export async function swapOrganizationRows(
   tx: Queryable,
@@ -58,11 +59,18 @@ export async function swapOrganizationRows(
     [to],
   );
   const returned = (seen.rowCount ?? 0) > 0;
+  const synchronized = await tx.query(
+    `SELECT 1 FROM integration.table_mappings
+      WHERE erp_watermark IS NOT NULL OR crm_watermark IS NOT NULL LIMIT 1`,
+  );
   const setAside = await setAsideFor(tx, from);
   const restored = await restoreFor(tx, to);
+  const heldAnything =
+    (synchronized.rowCount ?? 0) > 0 || Object.values(setAside).some((n) => n > 0);
   // Back in an organization it knew, the integration continues from its restored watermarks and
-  // lines; only an organization new to it needs everything synchronized.
-  const freshLines = returned ? 0 : await writeFreshLines(tx);
+  // lines; only an organization new to it, after one it had synchronized with, needs everything
+  // synchronized (an installation that never synchronized starts as any new one does).
+  const freshLines = returned || !heldAnything ? 0 : await writeFreshLines(tx);
   return { setAside, restored, returned, freshLines };
 }
 
