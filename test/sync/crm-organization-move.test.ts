@@ -12,6 +12,7 @@ import { crmClientFor } from '../helpers/crm-client.ts';
 import { connectionSettings, startIntegrationEmulator } from '../helpers/crm-emulator.ts';
 import { createMigratedDb } from '../helpers/database.ts';
 import { settledLines, startFullSyncSetting } from '../helpers/full-sync.ts';
+import { callJson, startTestServer } from '../helpers/server.ts';
 import { insertCustomers } from '../helpers/sync-data.ts';
 import { useFixture } from '../helpers/use-fixture.ts';
 
@@ -33,6 +34,7 @@ const t = useFixture(async () => {
   return {
     ...setting,
     b,
+    orgDb,
     async close() {
       await b.emulator.stop();
       await orgDb.drop();
@@ -192,4 +194,28 @@ test('a move to another organization while a mapping is being synchronized is re
   assert.equal(after.crmUrl, before.crmUrl, 'the address was not saved either');
   assert.equal(after.crmOrganizationId, before.crmOrganizationId);
   assert.deepEqual(await couplingPairs(), pairs);
+});
+
+test('PATCH /connection answers the move in plain words and GET /connection keeps saying it', async () => {
+  const server = await startTestServer(t.fx.db, undefined, { KOBLING_SECRET_KEY: 'o'.repeat(40) });
+  try {
+    const admin = await server.tokenFor('admin');
+    const call = (method: string, body?: unknown) =>
+      callJson(`${server.baseUrl}/api/integration/v1/connection`, method, admin, body);
+    const toB = await call('PATCH', settingsOf(t.b.emulator, t.b.integration));
+    assert.equal(toB.status, 200, toB.text);
+    assert.match(toB.json.notice, /which this integration synchronized before/);
+    const orgB = await orgIdOf(t.orgDb);
+    const read = await call('GET');
+    assert.equal(read.json.crmOrganizationId, orgB);
+    assert.equal(read.json.crmOrganizationMove.to, orgB);
+    assert.equal(read.json.crmOrganizationMove.returned, true);
+    assert.ok(read.json.crmOrganizationMove.restored.couplings >= N);
+    const toA = await call('PATCH', t.fx.connection);
+    assert.equal(toA.status, 200, toA.text);
+    assert.match(toA.json.notice, /set aside, not deleted/);
+    assert.equal((await call('GET')).json.crmOrganizationMove.to, await orgIdOf(t.fx.db));
+  } finally {
+    await server.close();
+  }
 });
