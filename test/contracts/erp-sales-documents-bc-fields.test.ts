@@ -182,6 +182,9 @@ before(async () => {
             country = 'DE', phone_number = '+49 30 1234', email = 'buy@adatum.example'
       WHERE number = 'C-EUR'`,
   );
+  await db.query(
+    `INSERT INTO erp.vat_posting_groups (code, display_name, vat_percent) VALUES ('VAT0', 'Exempt', 0)`,
+  );
   boxId = (await db.query<{ id: string }>(`SELECT id FROM erp.units_of_measure WHERE code = 'BOX'`))
     .rows[0]!.id;
   server = await startTestServer(db);
@@ -260,6 +263,18 @@ describe("sales documents with BC API v2.0's property names, through @odata/clie
     assert.equal(got.netTaxAmount, 34.52);
     assert.equal(got.amountIncludingTax, 185.1);
     assert.equal(got.netAmountIncludingTax, 172.6);
+
+    // BC's taxCode is writable: another tax group changes the line's tax.
+    await patch('salesOrderLines', line.id, { taxCode: 'VAT0' });
+    const exempt = await lines.retrieve(key(line.id));
+    assert.deepEqual(
+      [exempt.taxCode, exempt.taxPercent, exempt.netTaxAmount, exempt.netAmountIncludingTax],
+      ['VAT0', 0, 0, 138.08],
+    );
+    await assert.rejects(
+      lines.create({ itemId: ids.item.id, quantity: 1, taxCode: 'NOPE' }),
+      /Tax group NOPE does not exist/,
+    );
 
     await patch('salesOrderLines', line.id, { shipQuantity: 1 });
     assert.equal((await lines.retrieve(key(line.id))).shipQuantity, 1);

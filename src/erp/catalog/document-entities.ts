@@ -166,7 +166,7 @@ export const lineFields = [
   f('discountPercent', 'decimal', { column: 'line_discount_percent', min: 0, max: 100 }),
   discountAppliedBeforeTax(),
   computed('amountExcludingTax', 'decimal', 't.amount + t.inv_discount_amount'),
-  text('taxCode', 20, { column: 'tax_group_code', readOnly: true }),
+  code('taxCode', { column: 'tax_group_code' }),
   money('taxPercent'),
   computed('totalTaxAmount', 'decimal', LINE_TAX),
   computed('amountIncludingTax', 'decimal', `t.amount + t.inv_discount_amount + ${LINE_TAX}`),

@@ -29,6 +29,8 @@ export interface LineInput {
   readonly sequence?: number;
   readonly attachedToSequence?: number | null;
   readonly unitOfMeasureCode?: string | null;
+  /** BC's taxCode: the line's tax group (default: the item's or resource's). */
+  readonly taxCode?: string | null;
   readonly quantity?: string | number;
   readonly unitPrice?: string | number;
   readonly discountPercent?: string | number;
@@ -97,6 +99,11 @@ export async function resolveLine(
       );
     qtyPer = dec(u.rows[0].q);
   }
+  const tax =
+    input.taxCode === undefined
+      ? ok({ code: obj.tax_group_code, percent: obj.vat_percent ?? '0' })
+      : await taxGroup(tx, input.taxCode);
+  if (!tax.ok) return tax;
   const factor = dec(header.currency_factor);
   const unitPrice =
     input.unitPrice !== undefined
@@ -128,12 +135,26 @@ export async function resolveLine(
     unit_cost: dec(obj.unit_cost).times(qtyPer).toString(),
     line_discount_percent: String(input.discountPercent ?? 0),
     line_discount_amount: String(input.discountAmount ?? 0),
-    tax_group_code: obj.tax_group_code,
-    tax_percent: obj.vat_percent ?? '0',
+    tax_group_code: tax.value.code,
+    tax_percent: tax.value.percent,
     requested_delivery_date: input.requestedDeliveryDate ?? null,
     ship_quantity: String(input.shipQuantity ?? (isOrder ? quantity.toString() : 0)),
     invoice_quantity: String(input.invoiceQuantity ?? (isOrder ? quantity.toString() : 0)),
   });
+}
+
+/** A tax group by code (BC's taxCode on a line): its VAT %; none (blank) is 0 %. */
+export async function taxGroup(
+  tx: Queryable,
+  code: string | null,
+): Promise<Result<{ code: string | null; percent: string }>> {
+  if (!code) return ok({ code: null, percent: '0' });
+  const r = await tx.query<{ vat_percent: string }>(
+    'SELECT vat_percent FROM erp.vat_posting_groups WHERE code = $1',
+    [code],
+  );
+  if (!r.rows[0]) return failure('invalid_reference', `Tax group ${code} does not exist`);
+  return ok({ code, percent: r.rows[0].vat_percent });
 }
 
 /** Business Central's largest amount (its Decimal stops short of ±1e15). */

@@ -18,6 +18,7 @@ import {
   type LineInput,
   recalcDocument,
   resolveLine,
+  taxGroup,
 } from './document-lines.ts';
 import {
   aggregateOf,
@@ -327,6 +328,10 @@ export async function updateSalesLine(
       });
       if (!resolved.ok) return resolved;
       cols = { ...resolved.value, ...cols };
+    } else if ('taxCode' in checked.value) {
+      const tax = await taxGroup(tx, checked.value['taxCode'] as string | null);
+      if (!tax.ok) return tax;
+      cols = { ...cols, tax_group_code: tax.value.code, tax_percent: tax.value.percent };
     }
     const keys = Object.keys(cols);
     if (keys.length > 0) {
