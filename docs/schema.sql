@@ -1687,6 +1687,19 @@ CREATE TABLE integration.couplings (
   CONSTRAINT couplings_state_check CHECK (state = ANY (ARRAY['pending'::text, 'coupled'::text]))
 );
 
+CREATE TABLE integration.crm_create_journal (
+  id uuid NOT NULL,
+  mapping_name text NOT NULL,
+  job_id uuid NOT NULL,
+  coupling_ids uuid[] NOT NULL,
+  erp_ids uuid[] NOT NULL,
+  crm_ids uuid[] NOT NULL,
+  created_at timestamp with time zone DEFAULT now() NOT NULL,
+  CONSTRAINT crm_create_journal_pkey PRIMARY KEY (id),
+  CONSTRAINT crm_create_journal_check CHECK (cardinality(coupling_ids) = cardinality(erp_ids) AND cardinality(erp_ids) = cardinality(crm_ids)),
+  CONSTRAINT crm_create_journal_mapping_name_fkey FOREIGN KEY (mapping_name) REFERENCES integration.table_mappings(name) ON DELETE CASCADE
+);
+
 CREATE TABLE integration.crm_document_pickups (
   crm_entity text NOT NULL,
   crm_id uuid NOT NULL,
@@ -1914,6 +1927,8 @@ CREATE UNIQUE INDEX conflicts_open_idx ON integration.conflicts USING btree (cou
 CREATE INDEX couplings_mapping_idx ON integration.couplings USING btree (mapping_name);
 
 CREATE INDEX couplings_retry_idx ON integration.couplings USING btree (mapping_name) WHERE needs_retry;
+
+CREATE INDEX crm_create_journal_mapping_idx ON integration.crm_create_journal USING btree (mapping_name, created_at);
 
 CREATE INDEX crm_document_pickups_refused_idx ON integration.crm_document_pickups USING btree (crm_entity) WHERE (outcome = 'refused'::text);
 

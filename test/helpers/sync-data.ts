@@ -12,6 +12,13 @@ export const countWith =
     (await db.query<{ n: number }>(sql, params)).rows[0]!.n;
 
 /**
+ * CUSTOMER creates sent (or on their way) to the CRM whose couplings are not written yet: the ids
+ * in the create journal (migration sync 020).
+ */
+export const CUSTOMER_CREATES_IN_FLIGHT = `SELECT coalesce(sum(cardinality(crm_ids)), 0)::int AS n
+  FROM integration.crm_create_journal WHERE mapping_name = 'CUSTOMER'`;
+
+/**
  * Inserts `n` ERP customers numbered `number` + 00001… and named `name` + " 1"…, all in `city`;
  * returns their ids.
  */
@@ -115,6 +122,7 @@ export async function assertCoupledOnce(db: Queryable, n: number, name: string):
     0,
     'no pending or skipped coupling left',
   );
+  assert.equal(await count(CUSTOMER_CREATES_IN_FLIGHT), 0, 'no create left unsettled');
   await assertOneAccountEach(db, n, name);
 }
 

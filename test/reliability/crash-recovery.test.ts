@@ -8,6 +8,7 @@ import { testConfig } from '../helpers/server.ts';
 import {
   assertCoupledOnce,
   assertOneAccountEach,
+  CUSTOMER_CREATES_IN_FLIGHT,
   countWith,
   insertCustomers,
   startCustomerSend,
@@ -31,22 +32,19 @@ const count = (sql: string, params: unknown[] = []) => countWith(fx.db)(sql, par
 
 test('kobling sync killed mid-$batch: the next runs couple every record exactly once, none skipped, no duplicate', async () => {
   const first = spawnKobling(['sync', 'CUSTOMER'], fx.env);
-  // Kill it once creates are pending (ids chosen, $batch on its way) but before the run is done.
+  // Kill it once creates are in flight (ids chosen and journaled, $batch on its way) but before the run is done.
   const deadline = Date.now() + 120_000;
   for (;;) {
-    const pending = await count(
-      "SELECT count(*)::int AS n FROM integration.couplings WHERE mapping_name = 'CUSTOMER' AND state = 'pending'",
-    );
-    if (pending > 0) break;
+    if ((await count(CUSTOMER_CREATES_IN_FLIGHT)) > 0) break;
     assert.ok(Date.now() < deadline, `no pending creates appeared:\n${first.output()}`);
     await new Promise((r) => setTimeout(r, 20));
   }
   first.child.kill('SIGKILL');
   await first.exited();
-  const inFlight = await count(
-    "SELECT count(*)::int AS n FROM integration.couplings WHERE mapping_name = 'CUSTOMER' AND state = 'pending'",
+  assert.ok(
+    (await count(CUSTOMER_CREATES_IN_FLIGHT)) > 0,
+    'the kill left unsettled creates behind',
   );
-  assert.ok(inFlight > 0, 'the kill left pending creates behind');
 
   const { quiet } = await syncUntilQuiet(fx.env, 4, /duplicate key|already exists|0x80040237/i);
   assert.ok(quiet, 'the runs settle');

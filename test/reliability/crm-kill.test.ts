@@ -57,9 +57,10 @@ async function startEmulator(): Promise<KoblingProcess> {
 }
 
 /** Accounts the CRM has created whose coupling still waits for the `$batch`'s answer. */
-const LANDED_PENDING = `SELECT count(*)::int AS n FROM integration.couplings c
-  JOIN crm.records r ON r.entity = 'account' AND r.id = c.crm_id
-  WHERE c.mapping_name = 'CUSTOMER' AND c.state = 'pending'`;
+const LANDED_PENDING = `SELECT count(*)::int AS n FROM integration.crm_create_journal j
+  CROSS JOIN unnest(j.crm_ids) AS x(id)
+  JOIN crm.records r ON r.entity = 'account' AND r.id = x.id
+  WHERE j.mapping_name = 'CUSTOMER'`;
 
 test('the CRM killed mid-$batch and restarted: every record coupled exactly once, none skipped, no duplicate', async () => {
   let emulator = await startEmulator();

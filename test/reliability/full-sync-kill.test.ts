@@ -9,6 +9,7 @@ import { type KoblingProcess, spawnKobling } from '../helpers/cli.ts';
 import { type FullSyncSetting, settledLines, startFullSyncSetting } from '../helpers/full-sync.ts';
 import {
   assertOneAccountEach,
+  CUSTOMER_CREATES_IN_FLIGHT,
   countWith,
   createAccounts,
   insertCustomers,
@@ -68,10 +69,9 @@ test('SIGKILL of the worker in the middle of a full synchronization: restarted, 
 
   const coupledSql =
     "SELECT count(*)::int AS n FROM integration.couplings WHERE mapping_name = 'CUSTOMER' AND state = 'coupled'";
-  const pendingSql =
-    "SELECT count(*)::int AS n FROM integration.couplings WHERE mapping_name = 'CUSTOMER' AND state = 'pending'";
+  const pendingSql = CUSTOMER_CREATES_IN_FLIGHT;
   // Killed once a chunk is done and the next one's creates are on their way (ids chosen and
-  // recorded as pending couplings, its $batch sent).
+  // recorded in the create journal, its $batch sent).
   const deadline = Date.now() + 120_000;
   while ((await count(coupledSql)) <= EXISTING || (await count(pendingSql)) === 0) {
     assert.ok(Date.now() < deadline, `the CUSTOMER line never progressed:\n${first.output()}`);

@@ -493,3 +493,73 @@ test('creates a killed run left pending: the preview settles them as the run doe
   ]);
   assert.equal(ids.rows.length, 1, 'the ERP create used the chosen id');
 });
+
+test('creates a cut-off run left in the create journal: the preview and the run couple the landed one and create the other, once', async () => {
+  const customer = fx.mapping('CUSTOMER');
+  const made = await fx.db.query<{ id: string }>(
+    `INSERT INTO erp.customers (number, display_name, city) VALUES ('J1', 'Journal landed', 'Oslo'), ('J2', 'Journal lost', 'Oslo')
+     RETURNING id`,
+  );
+  const [landed, lost] = made.rows;
+  // The run journaled both creates and sent its `$batch`; J1's create landed, then it died.
+  const account = await fx.client.create('accounts', {
+    name: 'Journal landed',
+    address1_city: 'Oslo',
+    customertypecode: 3,
+  });
+  assert.ok(account.ok);
+  const lostId = randomUUID();
+  await fx.db.query(
+    `INSERT INTO integration.crm_create_journal (id, mapping_name, job_id, coupling_ids, erp_ids, crm_ids)
+     VALUES ($1, 'CUSTOMER', $2, $3::uuid[], $4::uuid[], $5::uuid[])`,
+    [
+      randomUUID(),
+      randomUUID(),
+      [randomUUID(), randomUUID()],
+      [landed!.id, lost!.id],
+      [account.value.id, lostId],
+    ],
+  );
+
+  const before = await snapshot(fx.db);
+  const preview = await previewMapping(fx.ctx, customer);
+  assert.ok(preview.ok, preview.ok ? '' : preview.error.message);
+  assert.deepEqual(await snapshot(fx.db), before, 'the preview wrote nothing anywhere');
+  const of = (erpId: string) => preview.value.details.filter((d) => d.erpId === erpId);
+  // Coupled, then compared as the run does (the account lacks the credit limit): never created.
+  assert.deepEqual(
+    of(landed!.id).map((d) => [d.action, d.crmId]),
+    [
+      ['couple', account.value.id],
+      ['modify', account.value.id],
+    ],
+    JSON.stringify(preview.value.details),
+  );
+  assert.deepEqual(
+    of(lost!.id).map((d) => d.action),
+    ['insert'],
+  );
+  // The run counts what the preview said (the new account's id is the run's own choice).
+  const reports = await runMapping(fx.ctx, customer);
+  assert.deepEqual(
+    reports.map((r) => r.counters),
+    preview.value.summary.passes.map((x) => x.counters),
+  );
+  const couplings = await fx.db.query<{ erp_id: string; crm_id: string; state: string }>(
+    'SELECT erp_id, crm_id, state FROM integration.couplings WHERE erp_id = ANY($1::uuid[])',
+    [[landed!.id, lost!.id]],
+  );
+  const byErp = new Map(couplings.rows.map((c) => [c.erp_id, c]));
+  assert.equal(byErp.get(landed!.id)?.crm_id, account.value.id, 'the landed create is coupled');
+  assert.equal(byErp.get(landed!.id)?.state, 'coupled');
+  assert.equal(byErp.get(lost!.id)?.state, 'coupled', 'the lost one was created');
+  assert.notEqual(byErp.get(lost!.id)?.crm_id, lostId);
+  const accounts = await fx.db.query<{ n: number }>(
+    "SELECT count(*)::int AS n FROM crm.records WHERE entity = 'account' AND data->>'name' LIKE 'Journal %'",
+  );
+  assert.equal(accounts.rows[0]!.n, 2, 'one account each, no duplicate');
+  const left = await fx.db.query<{ n: number }>(
+    "SELECT count(*)::int AS n FROM integration.crm_create_journal WHERE mapping_name = 'CUSTOMER'",
+  );
+  assert.equal(left.rows[0]!.n, 0, 'the journal is settled');
+});

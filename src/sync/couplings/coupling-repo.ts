@@ -156,13 +156,13 @@ export async function insertCoupledPairs(
 export async function insertPendingCouplings(
   db: Queryable,
   c: { mappingName: string; erpTable: string; crmEntity: string; pendingSide?: 'crm' | 'erp' },
-  pairs: readonly { erpId: string; crmId: string }[],
+  pairs: readonly { erpId: string; crmId: string; id?: string }[],
 ): Promise<Map<string, Coupling>> {
   if (pairs.length === 0) return new Map();
   const r = await db.query<CouplingRow>(
     `INSERT INTO integration.couplings (id, mapping_name, erp_table, erp_id, crm_entity, crm_id, state, pending_side)
-     SELECT gen_random_uuid(), $1, $2, p.erp_id, $3, p.crm_id, 'pending', $6
-     FROM unnest($4::uuid[], $5::uuid[]) AS p(erp_id, crm_id)
+     SELECT p.id, $1, $2, p.erp_id, $3, p.crm_id, 'pending', $6
+     FROM unnest($4::uuid[], $5::uuid[], $7::uuid[]) AS p(erp_id, crm_id, id)
      RETURNING *`,
     [
       c.mappingName,
@@ -171,6 +171,7 @@ export async function insertPendingCouplings(
       pairs.map((p) => p.erpId),
       pairs.map((p) => p.crmId),
       c.pendingSide ?? 'crm',
+      pairs.map((p) => p.id ?? newId()),
     ],
   );
   return new Map(r.rows.map((row) => [row.erp_id, toCoupling(row)]));

@@ -1,4 +1,5 @@
 import { markSyncedMany } from '../couplings/coupling-repo.ts';
+import { settleCreates, unsettledCreates } from '../couplings/create-journal.ts';
 import { passFailed } from '../errors.ts';
 import type { JobCounters, TableMapping } from '../model.ts';
 import type { EngineContext } from './context.ts';
@@ -17,6 +18,7 @@ export async function resolvePendingCreates(
   jobId: string,
   counters: JobCounters,
 ): Promise<void> {
+  await resolveJournaledCreates(ctx, m, jobId, counters);
   const pending = await ctx.db.query<{ id: string; crm_id: string }>(
     `SELECT id, crm_id FROM integration.couplings
      WHERE mapping_name = $1 AND state = 'pending' AND pending_side = 'crm' ORDER BY created_at, id`,
@@ -55,6 +57,46 @@ export async function resolvePendingCreates(
         [missing],
       );
     }
+  }
+}
+
+/**
+ * The creates a run cut off between its `$batch` and writing their couplings left in the create
+ * journal (src/sync/couplings/create-journal.ts): the ones whose CRM row exists were made — they
+ * are coupled with that row's version, the ERP side not synchronized yet (its rows, still after
+ * the watermark, are compared again by this pass); the others never landed, and the ERP rows,
+ * uncoupled, are created by this pass. Matching runs it first too: a landed create is its own
+ * record's account, never a candidate for another record with the same name.
+ */
+export async function resolveJournaledCreates(
+  ctx: EngineContext,
+  m: TableMapping,
+  jobId: string,
+  counters: JobCounters,
+): Promise<void> {
+  for (const entry of await unsettledCreates(ctx.db, m.name)) {
+    const found = await ctx.crm.get(
+      m.crmEntity,
+      entry.creates.map((c) => c.crmId),
+    );
+    if (!found.ok) {
+      throw passFailed(
+        'crm_read_failed',
+        `Checking interrupted creates of ${m.crmEntity} in the CRM failed: ${found.error.message}`,
+      );
+    }
+    const landed = entry.creates.flatMap((c) => {
+      const row = found.value.get(c.crmId);
+      return row ? [{ ...c, erpSeq: null, crmVersion: row.version }] : [];
+    });
+    await settleCreates(
+      ctx.db,
+      { mappingName: m.name, erpTable: m.erpTable, crmEntity: m.crmEntity, jobId },
+      entry.id,
+      landed,
+      { resumed: true },
+    );
+    counters.coupled += landed.length;
   }
 }
 

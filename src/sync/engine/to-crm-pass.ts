@@ -7,6 +7,12 @@ import {
   type SyncedCoupling,
   syncedBySource,
 } from '../couplings/coupling-repo.ts';
+import {
+  type CreatedCoupling,
+  journalCreates,
+  journaledCoupling,
+  settleCreates,
+} from '../couplings/create-journal.ts';
 import { passFailed, type SyncFailure, syncFailure } from '../errors.ts';
 import { getWatermarks, setWatermark } from '../mappings/mapping-repo.ts';
 import { type Coupling, emptyCounters, type TableMapping } from '../model.ts';
@@ -36,6 +42,8 @@ interface PlannedWrite {
   readonly before?: Readonly<Record<string, unknown>>;
   /** The CRM row had changed since the last synchronization: the CRM → ERP pass is due. */
   readonly reverseDue?: boolean;
+  /** A create's coupling is not stored yet: it is written when the create lands (or fails). */
+  readonly unsaved?: boolean;
 }
 
 /**
@@ -158,27 +166,31 @@ async function prepareWrites(
   const { ctx, m, jobId, counters } = job;
   const fail = (row: ErpRecord, coupling: Coupling | undefined, failure: SyncFailure) =>
     failRecord(job, { erpId: row.id, crmId: coupling?.crmId ?? null }, coupling, failure);
-  // Removed before the pending couplings below: a restored record is coupled anew.
+  // Removed before the creates below: a restored record is coupled anew.
   for (const p of plans) if (p.dropCoupling) await deleteCoupling(ctx.db, p.dropCoupling.id);
-  // Exactly-once create: the CRM ids are chosen and recorded (as pending couplings) before the
-  // creates are sent, so a retried run re-sends the same creates instead of making duplicates. A
-  // pending coupling also carries a failure, so a record that cannot be created yet is retried.
-  const pending = await insertPendingCouplings(
-    ctx.db,
-    { mappingName: m.name, erpTable: m.erpTable, crmEntity: m.crmEntity },
+  // Exactly-once create: the CRM ids are chosen before the creates are sent and recorded in the
+  // create journal, so a run cut off before the couplings are written finds out which creates
+  // landed instead of making duplicates (migration sync 020). A create that cannot be made yet gets
+  // a pending coupling carrying its failure, so it is retried with the same id.
+  const chosen = new Map(
     plans
       .filter((p) => !p.coupling && isCreating(p.action))
-      .map((p) => ({ erpId: p.source.id, crmId: newId() })),
+      .map((p) => [p.source.id, unsavedCoupling(m, p.source.id)]),
   );
+  const keepPending = (c: Coupling) =>
+    insertPendingCouplings(ctx.db, couplingTables(m), [
+      { id: c.id, erpId: c.erpId, crmId: c.crmId },
+    ]);
   const updates: PlannedWrite[] = [];
   const creates: PlannedWrite[] = [];
   const synced: SyncedCoupling[] = [];
   for (const p of plans) {
-    const coupling = p.coupling ?? pending.get(p.source.id);
+    const coupling = p.coupling ?? chosen.get(p.source.id);
     const action = p.action;
     countSettled(counters, action);
     switch (action.kind) {
       case 'fail':
+        if (!p.coupling && coupling) await keepPending(coupling);
         await fail(p.source, coupling, action.failure);
         break;
       case 'unchanged':
@@ -209,6 +221,7 @@ async function prepareWrites(
         creates.push({
           row: p.source,
           coupling: coupling!,
+          unsaved: !p.coupling,
           write: {
             kind: 'create',
             entity: m.crmEntity,
@@ -227,16 +240,42 @@ async function prepareWrites(
   );
   for (const c of creates) {
     const message = refused.get(c.row.id);
-    if (message) await fail(c.row, c.coupling, syncFailure('crm_write_refused', message));
+    if (!message) continue;
+    if (c.unsaved) await keepPending(c.coupling);
+    await fail(c.row, c.coupling, syncFailure('crm_write_refused', message));
   }
-  const planned = [...updates, ...creates.filter((c) => !refused.has(c.row.id))];
+  const sent = creates.filter((c) => !refused.has(c.row.id));
+  const planned = [...updates, ...sent];
   if (planned.length === 0)
     return async () => {
       await markSyncedMany(ctx.db, 'ToIntegrationTable', jobId, synced);
       return syncedBySource(synced);
     };
-  return () => sendWrites(job, planned, synced);
+  const journaled = sent.filter((c) => c.unsaved);
+  const journal = journaled.length > 0 ? newId() : undefined;
+  if (journal)
+    await journalCreates(ctx.db, {
+      id: journal,
+      mappingName: m.name,
+      jobId,
+      creates: journaled.map((c) => ({
+        couplingId: c.coupling.id,
+        erpId: c.row.id,
+        crmId: c.coupling.crmId,
+      })),
+    });
+  return () => sendWrites(job, planned, synced, journal);
 }
+
+const couplingTables = (m: TableMapping) => ({
+  mappingName: m.name,
+  erpTable: m.erpTable,
+  crmEntity: m.crmEntity,
+});
+
+/** The coupling a create will have once it lands (written only then, or when it fails). */
+const unsavedCoupling = (m: TableMapping, erpId: string): Coupling =>
+  journaledCoupling(couplingTables(m), { couplingId: newId(), erpId, crmId: newId() });
 
 /** The couplings (by ERP id) a chunk marked synchronized (what `settleAsk` needs to know). */
 type SyncedRecords = ReadonlyMap<string, string>;
@@ -246,6 +285,7 @@ async function sendWrites(
   job: PassJob,
   planned: readonly PlannedWrite[],
   synced: SyncedCoupling[],
+  journal: string | undefined,
 ): Promise<SyncedRecords> {
   const { ctx, m, jobId, counters } = job;
   const fail = (row: ErpRecord, coupling: Coupling | undefined, failure: SyncFailure) =>
@@ -256,10 +296,15 @@ async function sendWrites(
   if (!results.ok)
     throw passFailed('crm_unreachable', `Writing to the CRM failed: ${results.error.message}`);
   const history: WriteRecord[] = [];
+  const created: (CreatedCoupling & SyncedCoupling)[] = [];
   for (const [i, p] of planned.entries()) {
     const r = results.value[i]!;
     if (!r.ok) {
       const verb = p.write.kind === 'create' ? 'Creating' : 'Modifying';
+      if (p.unsaved)
+        await insertPendingCouplings(ctx.db, couplingTables(m), [
+          { id: p.coupling.id, erpId: p.row.id, crmId: p.coupling.crmId },
+        ]);
       await fail(
         p.row,
         p.coupling,
@@ -270,15 +315,18 @@ async function sendWrites(
       );
       continue;
     }
-    synced.push({
+    const mark = {
       id: p.coupling.id,
       sourceId: p.row.id,
       erpSeq: p.row.changeSeq,
       crmVersion: r.version,
       reverseDue: p.reverseDue,
-    });
+    };
     if (p.write.kind === 'create') counters.inserted++;
     else counters.modified++;
+    if (p.unsaved)
+      created.push({ ...mark, couplingId: mark.id, erpId: p.row.id, crmId: p.coupling.crmId });
+    else synced.push(mark);
     history.push({
       jobId,
       mappingName: m.name,
@@ -290,12 +338,13 @@ async function sendWrites(
         p.write.kind === 'create' ? { ...p.write.values, ...p.write.updateAfter } : p.write.values,
     });
   }
-  // Two statements on two connections: neither waits for the other.
+  // Statements on their own connections: none waits for another.
   await Promise.all([
     markSyncedMany(ctx.db, 'ToIntegrationTable', jobId, synced),
     recordWrites(ctx.db, history),
+    journal && settleCreates(ctx.db, { ...couplingTables(m), jobId }, journal, created),
   ]);
-  return syncedBySource(synced);
+  return syncedBySource([...synced, ...created]);
 }
 
 // `values`, `related` and `updateAfter` are the write's own: what an extension adds goes out with

@@ -1,4 +1,5 @@
 import { couplingsByErpIds } from '../couplings/coupling-repo.ts';
+import { journaledCoupling, unsettledCreates } from '../couplings/create-journal.ts';
 import type { EngineContext } from '../engine/context.ts';
 import { crmRowsOrStop } from '../engine/read-chunk.ts';
 import type { Coupling, TableMapping } from '../model.ts';
@@ -17,14 +18,14 @@ export async function settlePendingCrmCreates(
   m: TableMapping,
   state: VirtualState,
 ): Promise<PreviewDetail[]> {
+  const details = await settleJournaledCreates(ctx, m, state);
   const couplings = await pendingCouplings(ctx, m, 'crm');
-  if (couplings.length === 0) return [];
+  if (couplings.length === 0) return details;
   const rows = await crmRowsOrStop(
     ctx,
     m.crmEntity,
     couplings.map((c) => c.crmId),
   );
-  const details: PreviewDetail[] = [];
   for (const c of couplings) {
     const row = rows.get(c.crmId);
     if (!row) {
@@ -41,6 +42,42 @@ export async function settlePendingCrmCreates(
       lastSyncedCrmVersion: Math.max(c.lastSyncedCrmVersion ?? 0, row.version),
     });
     details.push(coupled('ToIntegrationTable', c));
+  }
+  return details;
+}
+
+/**
+ * The creates a cut-off run left in the create journal: the landed ones become coupled pairs
+ * (their ERP rows compared again); the others stay uncoupled, so the pass plans them as creates.
+ */
+async function settleJournaledCreates(
+  ctx: EngineContext,
+  m: TableMapping,
+  state: VirtualState,
+): Promise<PreviewDetail[]> {
+  const details: PreviewDetail[] = [];
+  const tables = { mappingName: m.name, erpTable: m.erpTable, crmEntity: m.crmEntity };
+  for (const entry of await unsettledCreates(ctx.db, m.name)) {
+    const rows = await crmRowsOrStop(
+      ctx,
+      m.crmEntity,
+      entry.creates.map((c) => c.crmId),
+    );
+    for (const create of entry.creates) {
+      const row = rows.get(create.crmId);
+      if (!row) continue;
+      const c: Coupling = {
+        ...journaledCoupling(tables, create),
+        state: 'coupled',
+        lastResultToCrm: 'Success',
+        lastSyncedErpSeq: 0,
+        lastSyncedCrmVersion: row.version,
+      };
+      state.crmRows.set(row.id, row);
+      state.landed.set(create.erpId, c);
+      state.landed.set(create.crmId, c);
+      details.push(coupled('ToIntegrationTable', c));
+    }
   }
   return details;
 }

@@ -13,6 +13,11 @@ import { type CrmRecord, ERP_INTEGRATION_ACTOR, type ErpRecord } from '../ports.
 export interface VirtualState {
   /** Couplings as the run would have left them, by id; null for one it would have removed. */
   readonly couplings: Map<string, Coupling | null>;
+  /**
+   * Couplings the run would write for creates a cut-off run left in the create journal and that
+   * landed in the CRM: by ERP id and by CRM id (their records have no stored coupling).
+   */
+  readonly landed: Map<string, Coupling>;
   /** CRM rows as the run would have left them, by id. */
   readonly crmRows: Map<string, CrmRecord>;
   /** ERP rows as the run would have left them (made by a pending create, written back), by id. */
@@ -23,6 +28,7 @@ export interface VirtualState {
 
 export const emptyState = (): VirtualState => ({
   couplings: new Map(),
+  landed: new Map(),
   crmRows: new Map(),
   erpRows: new Map(),
   asks: new Map(),
@@ -46,10 +52,9 @@ export function overlay<S extends ErpRecord | CrmRecord, D extends ErpRecord | C
       | D
       | undefined;
   return records.map((r) => {
-    if (!r.coupling) return r;
-    const coupling = state.couplings.has(r.coupling.id)
-      ? state.couplings.get(r.coupling.id)
-      : r.coupling;
+    const stored = r.coupling ?? state.landed.get(r.source.id);
+    if (!stored) return r;
+    const coupling = state.couplings.has(stored.id) ? state.couplings.get(stored.id) : stored;
     if (!coupling) return { source: r.source, coupling: undefined, destination: { kind: 'none' } };
     const ask = state.asks.get(coupling.id) ?? r.ask;
     const row = rowOf(coupling);

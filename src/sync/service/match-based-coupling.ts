@@ -5,6 +5,7 @@ import {
 } from '../couplings/coupling-repo.ts';
 import type { EngineContext } from '../engine/context.ts';
 import { beginJob, finishJob, logRecordError } from '../engine/job-log.ts';
+import { resolveJournaledCreates } from '../engine/pending-creates.ts';
 import { type PassReport, runMapping } from '../engine/run-mapping.ts';
 import { isEmpty, matchesFilter } from '../engine/values.ts';
 import { passFailed } from '../errors.ts';
@@ -70,6 +71,7 @@ export async function matchBasedCoupling(
     'Coupling',
   );
   const counters = emptyCounters();
+  await resolveJournaledCreates(ctx, m, jobId, counters);
   const newlyCoupled: string[] = [];
   const unmatched: ErpRecord[] = [];
   for await (const chunk of erpRecords(ctx, m, erpIds)) {

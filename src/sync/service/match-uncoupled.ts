@@ -5,6 +5,7 @@ import {
 } from '../couplings/coupling-repo.ts';
 import type { EngineContext } from '../engine/context.ts';
 import { beginJob, finishJob, logRecordError } from '../engine/job-log.ts';
+import { resolveJournaledCreates } from '../engine/pending-creates.ts';
 import { type PassReport, runMapping } from '../engine/run-mapping.ts';
 import { isEmpty, matchesFilter } from '../engine/values.ts';
 import { passFailed } from '../errors.ts';
@@ -79,6 +80,7 @@ export async function matchUncoupledRecords(
   const jobId = await beginJob(ctx.db, m.name, 'ToIntegrationTable', trigger, 'Coupling');
   const counters = emptyCounters();
   try {
+    await resolveJournaledCreates(ctx, m, jobId, counters);
     const crm = await uncoupledCrmRows(ctx, m);
     // Per group: CRM rows by the group's key.
     const indexes = groups.map((group) => {
