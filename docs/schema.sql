@@ -1516,6 +1516,8 @@ CREATE TRIGGER track_change_delete AFTER DELETE ON erp.sales_headers FOR EACH RO
 
 CREATE TRIGGER track_change_row BEFORE INSERT OR UPDATE ON erp.sales_headers FOR EACH ROW EXECUTE FUNCTION erp.track_change();
 
+CREATE TRIGGER track_deleted_sales_document AFTER DELETE ON erp.sales_headers FOR EACH ROW EXECUTE FUNCTION integration.remember_deleted_sales_document();
+
 CREATE TRIGGER track_change_delete AFTER DELETE ON erp.sales_invoice_headers FOR EACH ROW EXECUTE FUNCTION erp.track_change();
 
 CREATE TRIGGER track_change_row BEFORE INSERT OR UPDATE ON erp.sales_invoice_headers FOR EACH ROW EXECUTE FUNCTION erp.track_change();
@@ -1716,6 +1718,16 @@ CREATE TABLE integration.crm_document_pickups (
   CONSTRAINT crm_document_pickups_pkey PRIMARY KEY (crm_entity, crm_id),
   CONSTRAINT crm_document_pickups_crm_entity_check CHECK (crm_entity = ANY (ARRAY['salesorder'::text, 'quote'::text])),
   CONSTRAINT crm_document_pickups_outcome_check CHECK (outcome = ANY (ARRAY['created'::text, 'updated'::text, 'unchanged'::text, 'refused'::text]))
+);
+
+CREATE TABLE integration.deleted_sales_documents (
+  id bigint DEFAULT nextval('integration.deleted_sales_documents_id_seq'::regclass) NOT NULL,
+  document_id uuid NOT NULL,
+  document_type text NOT NULL,
+  customer_number text NOT NULL,
+  bill_to_customer_number text NOT NULL,
+  change_seq bigint NOT NULL,
+  CONSTRAINT deleted_sales_documents_pkey PRIMARY KEY (id)
 );
 
 CREATE TABLE integration.field_mappings (
@@ -1932,6 +1944,8 @@ CREATE INDEX crm_create_journal_mapping_idx ON integration.crm_create_journal US
 
 CREATE INDEX crm_document_pickups_refused_idx ON integration.crm_document_pickups USING btree (crm_entity) WHERE (outcome = 'refused'::text);
 
+CREATE INDEX deleted_sales_documents_seq_idx ON integration.deleted_sales_documents USING btree (change_seq);
+
 CREATE INDEX organization_set_aside_org_idx ON integration.organization_set_aside USING btree (organization_id, kind);
 
 CREATE INDEX sync_errors_job_idx ON integration.sync_errors USING btree (job_id);
@@ -1943,6 +1957,22 @@ CREATE INDEX sync_jobs_mapping_idx ON integration.sync_jobs USING btree (mapping
 CREATE UNIQUE INDEX sync_jobs_undo_of_idx ON integration.sync_jobs USING btree (undo_of) WHERE ((undo_of IS NOT NULL) AND (status <> 'failed'::text));
 
 CREATE INDEX write_history_job_idx ON integration.write_history USING btree (job_id);
+
+CREATE OR REPLACE FUNCTION integration.remember_deleted_sales_document()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+  IF OLD.document_type <> 'Quote' THEN
+    INSERT INTO integration.deleted_sales_documents
+      (document_id, document_type, customer_number, bill_to_customer_number, change_seq)
+    VALUES (OLD.id, OLD.document_type, OLD.customer_number, OLD.bill_to_customer_number,
+      coalesce((SELECT max(d.change_seq) FROM erp.deletions d
+                 WHERE d.table_name = TG_TABLE_NAME AND d.record_id = OLD.id),
+               nextval('erp.change_seq')));
+  END IF;
+  RETURN OLD;
+END $function$;
 
 -- ----------------------------------------------------------------------
 -- Schema public

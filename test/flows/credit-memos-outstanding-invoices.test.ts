@@ -126,3 +126,32 @@ test('a change of an unposted invoice wakes the sleeping statistics job at the n
     assert.ok((await tick()).includes('CUSTOMER STATISTICS'), 'woken by the draft invoice');
   });
 });
+
+test('deleting an unposted invoice wakes the sleeping statistics job, which takes it out of the outstanding invoices', async () => {
+  const draft = await t.erp.post('salesInvoices', {
+    customerNumber: 'C-EUR',
+    salesInvoiceLines: [{ lineType: 'Item', lineObjectNumber: 'I-1', quantity: 2 }],
+  });
+  assert.equal(draft.status, 201, JSON.stringify(draft.body));
+  const before = await crmStatistics('C-EUR');
+  await t.whileJobAsleep('CUSTOMER STATISTICS', async (tick) => {
+    const deleted = await t.erp.delete(`salesInvoices(${draft.body.id})`, '*');
+    assert.equal(deleted.status, 204, JSON.stringify(deleted.body));
+    assert.ok((await tick()).includes('CUSTOMER STATISTICS'), 'woken by the deletion');
+  });
+  // The deleted draft's customer is known to the job although the document is gone.
+  const run = await t.runJob('CUSTOMER STATISTICS');
+  assert.equal(run.didWork, true, JSON.stringify(run));
+  const after = await t.crm('nav_accountstatisticses', String(before.nav_accountstatisticsid));
+  assert.equal(
+    Math.round(
+      ((before.nav_outstandinginvoiceslcy as number) -
+        (after.nav_outstandinginvoiceslcy as number)) *
+        100,
+    ) / 100,
+    draft.body.totalAmountIncludingTax,
+    'the deleted draft no longer counts as outstanding',
+  );
+  const again = await t.runJob('CUSTOMER STATISTICS');
+  assert.equal(again.didWork, false, 'the deletion is seen once');
+});

@@ -1,3 +1,4 @@
+import type { Queryable } from '../../db/db.ts';
 import { customersWithActivity, invoicesWithLedgerActivity } from '../../erp/public-api.ts';
 import type { RunOutcome } from '../../integration/recurring-jobs.ts';
 import { ok, type Result } from '../../shared/result.ts';
@@ -23,9 +24,31 @@ export interface StatisticsJobReport extends RunOutcome {
 }
 
 /**
+ * Customers of sales documents deleted after `after` up to `upTo` (migration flows 004 keeps them:
+ * the change feed has only the deleted ids). Those at or before `after` were seen by an earlier run
+ * and are pruned.
+ */
+async function customersOfDeletedDocuments(
+  db: Queryable,
+  after: number,
+  upTo: number,
+): Promise<string[]> {
+  await db.query('DELETE FROM integration.deleted_sales_documents WHERE change_seq <= $1', [after]);
+  const r = await db.query<{ n: string }>(
+    `SELECT customer_number AS n FROM integration.deleted_sales_documents
+      WHERE change_seq > $1 AND change_seq <= $2
+     UNION
+     SELECT bill_to_customer_number FROM integration.deleted_sales_documents
+      WHERE change_seq > $1 AND change_seq <= $2`,
+    [after, upTo],
+  );
+  return r.rows.map((x) => x.n);
+}
+
+/**
  * One run of the CUSTOMER STATISTICS job: statistics of coupled customers not uploaded yet (first
  * upload), then of customers with activity since the last run (ledger entries, orders and their
- * lines, the customer), then the payment status of invoices whose ledger entry changed. A run
+ * lines, the customer, a deleted order or draft invoice), then the payment status of invoices whose ledger entry changed. A run
  * that finds no customer and no invoice to look at writes nothing and says so.
  */
 export async function runStatisticsJob(
@@ -51,6 +74,9 @@ export async function runStatisticsJob(
     for (const r of rows.values()) numbers.add(String(r.values.number));
   }
   for (const n of activity.value.customerNumbers) numbers.add(n);
+  const after = state.activitySeq ?? 0;
+  for (const n of await customersOfDeletedDocuments(db, after, activity.value.nextSeq))
+    numbers.add(n);
   const next = { activitySeq: activity.value.nextSeq, invoiceSeq: invoices.value.nextSeq };
   if (numbers.size === 0 && invoices.value.invoiceIds.length === 0) {
     return ok({
