@@ -32,6 +32,8 @@ const TABLES = [
   { table: 'conflict_baselines', mappingBound: false },
   { table: 'option_couplings', mappingBound: false },
   { table: 'full_sync_lines', mappingBound: true },
+  // Creates a cut-off run sent to that organization: settled when the connection is back there.
+  { table: 'crm_create_journal', mappingBound: true },
 ] as const;
 
 type Table = (typeof TABLES)[number]['table'];
