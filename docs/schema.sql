@@ -1576,8 +1576,7 @@ CREATE TABLE integration.conflict_baselines (
   coupling_id uuid NOT NULL,
   crm_values jsonb NOT NULL,
   updated_at timestamp with time zone DEFAULT now() NOT NULL,
-  CONSTRAINT conflict_baselines_pkey PRIMARY KEY (coupling_id),
-  CONSTRAINT conflict_baselines_coupling_id_fkey FOREIGN KEY (coupling_id) REFERENCES integration.couplings(id) ON DELETE CASCADE
+  CONSTRAINT conflict_baselines_pkey PRIMARY KEY (coupling_id)
 );
 
 CREATE TABLE integration.conflict_states (
@@ -1814,7 +1813,7 @@ CREATE TABLE integration.organization_set_aside (
   kind text NOT NULL,
   row jsonb NOT NULL,
   set_aside_at timestamp with time zone DEFAULT now() NOT NULL,
-  CONSTRAINT organization_set_aside_kind_check CHECK (kind = ANY (ARRAY['couplings'::text, 'option_couplings'::text, 'conflicts'::text, 'conflict_baselines'::text, 'full_sync_lines'::text, 'watermarks'::text]))
+  CONSTRAINT organization_set_aside_kind_check CHECK (kind = ANY (ARRAY['couplings'::text, 'option_couplings'::text, 'conflicts'::text, 'conflict_baselines'::text, 'full_sync_lines'::text, 'watermarks'::text, 'crm_create_journal'::text]))
 );
 
 CREATE TABLE integration.recurring_jobs (
@@ -1958,6 +1957,15 @@ CREATE UNIQUE INDEX sync_jobs_undo_of_idx ON integration.sync_jobs USING btree (
 
 CREATE INDEX write_history_job_idx ON integration.write_history USING btree (job_id);
 
+CREATE OR REPLACE FUNCTION integration.drop_conflict_baselines()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+  DELETE FROM integration.conflict_baselines b USING gone g WHERE b.coupling_id = g.id;
+  RETURN NULL;
+END $function$;
+
 CREATE OR REPLACE FUNCTION integration.remember_deleted_sales_document()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -1973,6 +1981,8 @@ BEGIN
   END IF;
   RETURN OLD;
 END $function$;
+
+CREATE TRIGGER couplings_drop_conflict_baselines AFTER DELETE ON integration.couplings REFERENCING OLD TABLE AS gone FOR EACH STATEMENT EXECUTE FUNCTION integration.drop_conflict_baselines();
 
 -- ----------------------------------------------------------------------
 -- Schema public

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
 import type { RunningCrmEmulator } from '../../src/crm-emulator/server.ts';
 import { saveConnection, testConnection } from '../../src/integration/connection-service.ts';
@@ -74,6 +75,17 @@ test('moving to another organization sets A aside, recommends a full synchroniza
   const allInA = (
     await t.fx.db.query<{ n: number }>('SELECT count(*)::int AS n FROM integration.couplings')
   ).rows[0]!.n;
+  // A run cut off in A left creates unsettled in the create journal: they belong to A.
+  const journalId = randomUUID();
+  await t.fx.db.query(
+    `INSERT INTO integration.crm_create_journal (id, mapping_name, job_id, coupling_ids, erp_ids, crm_ids)
+     VALUES ($1, 'CUSTOMER', $2, $3::uuid[], $3::uuid[], $3::uuid[])`,
+    [journalId, randomUUID(), [randomUUID()]],
+  );
+  const journal = async () =>
+    (await t.fx.db.query<{ id: string }>('SELECT id FROM integration.crm_create_journal')).rows.map(
+      (r) => r.id,
+    );
 
   // To organization B.
   const moved = await saveConnection(t.deps, settingsOf(t.b.emulator, t.b.integration));
@@ -96,6 +108,7 @@ test('moving to another organization sets A aside, recommends a full synchroniza
   assert.equal(customerLine.crmCount, 0, "B's accounts, not A's");
   assert.equal(customerLine.recommendation, 'FullSynchronization');
   assert.deepEqual(await couplingPairs(), [], "A's couplings are not used against B");
+  assert.deepEqual(await journal(), [], "A's unsettled creates are not settled against B");
   const w = await t.fx.db.query<{ crm_watermark: string | null }>(
     "SELECT crm_watermark FROM integration.table_mappings WHERE name = 'CUSTOMER'",
   );
@@ -143,6 +156,8 @@ test('moving to another organization sets A aside, recommends a full synchroniza
   assert.equal((await readConnection(t.fx.db)).crmOrganizationId, orgA);
   assert.match(back.value.notice ?? '', /synchronized before/);
   assert.deepEqual(await couplingPairs(), pairsA, "A's couplings, exactly as they were");
+  assert.deepEqual(await journal(), [journalId], "A's unsettled creates are back with them");
+  await t.fx.db.query('DELETE FROM integration.crm_create_journal');
   const backLines = await reviewLines(t.deps);
   assert.equal(backLines.find((l) => l.mapping === 'CUSTOMER')?.status, 'Finished');
   const asideB = await t.fx.db.query<{ n: number }>(

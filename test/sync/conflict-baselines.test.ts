@@ -1,0 +1,38 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { test } from 'node:test';
+import { saveBaselines } from '../../src/sync/conflicts/conflict-repo.ts';
+import { deleteCoupling, insertCoupling } from '../../src/sync/couplings/coupling-repo.ts';
+import { useFixture } from '../helpers/use-fixture.ts';
+import { startSyncFixture } from './sync-fixture.ts';
+
+const fx = useFixture(startSyncFixture);
+
+const baselinesOf = async (ids: string[]) =>
+  (
+    await fx.db.query<{ coupling_id: string }>(
+      'SELECT coupling_id FROM integration.conflict_baselines WHERE coupling_id = ANY($1::uuid[]) ORDER BY coupling_id',
+      [ids],
+    )
+  ).rows.map((r) => r.coupling_id);
+
+test('a removed coupling takes its conflict baseline along, one by one or many at once (migration sync 022)', async () => {
+  const base = { mappingName: 'CUSTOMER', erpTable: 'customers', crmEntity: 'account' };
+  const couplings = await Promise.all(
+    [1, 2, 3].map(() =>
+      insertCoupling(fx.db, { ...base, erpId: randomUUID(), crmId: randomUUID() }),
+    ),
+  );
+  const ids = couplings.map((c) => c.id);
+  await saveBaselines(
+    fx.db,
+    ids.map((couplingId) => ({ couplingId, crmValues: { name: 'Agreed' } })),
+  );
+  assert.equal((await baselinesOf(ids)).length, 3);
+
+  assert.ok(await deleteCoupling(fx.db, ids[0]!));
+  assert.deepEqual(await baselinesOf(ids), ids.slice(1).sort(), 'one coupling removed');
+
+  await fx.db.query('DELETE FROM integration.couplings WHERE id = ANY($1::uuid[])', [ids.slice(1)]);
+  assert.deepEqual(await baselinesOf(ids), [], 'the others removed in one statement');
+});
