@@ -230,6 +230,12 @@ describe("sales documents with BC API v2.0's property names, through @odata/clie
     const edited = await orders.retrieve(key(order.id));
     assert.equal(edited.sellToCity, 'Potsdam');
     assert.equal(edited.email, 'orders@adatum.example');
+    await patch('salesOrders', order.id, { billToCustomerNumber: 'C-EUR' });
+    const billedHere = await orders.retrieve(key(order.id));
+    assert.deepEqual(
+      [billedHere.billToCustomerId, billedHere.billToName, billedHere.billToPostCode],
+      [ids.eur.id, 'Adatum GmbH', '10117'],
+    );
 
     await assert.rejects(
       patch('salesOrders', order.id, { billToCity: 'Boston' }),
