@@ -1,6 +1,7 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../app/context.ts';
 import { apiEntities } from '../catalog/catalog.ts';
+import { actingAs } from '../records/transactions.ts';
 import { toBcError } from './bc-error-codes.ts';
 import { dispatch, type Reply } from './dispatch.ts';
 import { erpMetadataXml } from './metadata-csdl.ts';
@@ -28,7 +29,11 @@ function send(reply: FastifyReply, root: string, r: Reply) {
  * shipAndInvoice, makeOrder, archive). Reads: every role; writes: admin and orderProcessor (the
  * server's default). Answers carry `OData-Version: 4.0`; errors use BC's error codes.
  */
-export async function registerErpRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+export async function registerErpRoutes(
+  app: FastifyInstance,
+  ctx: AppContext,
+  options: { actorOf?: (request: FastifyRequest) => string | undefined } = {},
+): Promise<void> {
   await app.register(async (scope) => {
     scope.addHook('onSend', async (_request, reply, payload) => {
       reply.header('odata-version', '4.0');
@@ -62,8 +67,12 @@ export async function registerErpRoutes(app: FastifyInstance, ctx: AppContext): 
           'ERP API (Business Central v2.0 conventions): companies({id})/<entitySet>[({id})][/<navigation>][/$count][/Microsoft.NAV.<action>]',
         description: `Entity sets: ${[...apiEntities.keys()].join(', ')}, customerFinancialDetails. Lists take $filter, $top, $skip, $orderby, $select, $count, $expand (with nested options) and Prefer: odata.maxpagesize. PATCH/DELETE need If-Match. Actions (POST, 204; Prefer: return=representation answers the result): salesOrders({id})/Microsoft.NAV.release|reopen|ship|invoice|shipAndInvoice|archive, salesQuotes({id})/Microsoft.NAV.makeOrder|release|reopen|archive, salesInvoices({id})/Microsoft.NAV.post, salesCreditMemos({id})/Microsoft.NAV.post|unapply, customerPayments({id})/Microsoft.NAV.unapply. CSDL at /api/v2.0/$metadata. See docs/erp.md.`,
       },
-      handler: async (request, reply) =>
-        send(reply, serviceRoot(request, PREFIX), await dispatch(ctx, request)),
+      handler: async (request, reply) => {
+        // Writes are stamped with the caller (else the ERP's default, 'user').
+        const actor = options.actorOf?.(request);
+        const as = actor ? { ...ctx, db: actingAs(ctx.db, actor) } : ctx;
+        return send(reply, serviceRoot(request, PREFIX), await dispatch(as, request));
+      },
     });
   });
 }

@@ -13,6 +13,22 @@ class RollbackSignal extends Error {
 let savepoints = 0;
 
 /**
+ * The database as `actor` writes to it: every transaction it opens stamps `actor` as the
+ * `modified_by` of what it writes (the ERP's triggers read `kobling.actor`), so a change made
+ * through the ERP API names the person who made it, as Business Central's "Last Modified By" does.
+ */
+export function actingAs(db: Db, actor: string): Db {
+  return {
+    ...db,
+    transaction: (fn, options) =>
+      db.transaction(async (tx) => {
+        await tx.query("SELECT set_config('kobling.actor', $1, true)", [actor]);
+        return fn(tx);
+      }, options),
+  };
+}
+
+/**
  * Runs `fn` atomically and returns its Result: on the pool in a new transaction, inside a caller's
  * transaction under a savepoint. A failed Result rolls everything `fn` did back, as an exception does.
  */
