@@ -230,6 +230,28 @@ test('PATCH /connection answers the move in plain words and GET /connection keep
     assert.equal(toA.status, 200, toA.text);
     assert.match(toA.json.notice, /set aside, not deleted/);
     assert.equal((await call('GET')).json.crmOrganizationMove.to, await orgIdOf(t.fx.db));
+
+    // Run now waits like every regular run while the mapping's full synchronization is at work.
+    const runNow = () =>
+      callJson(
+        `${server.baseUrl}/api/integration/v1/tableMappings/CUSTOMER/runNow`,
+        'POST',
+        admin,
+        {},
+      );
+    await t.fx.db.query(
+      "UPDATE integration.full_sync_lines SET status = 'Queued' WHERE mapping_name = 'CUSTOMER'",
+    );
+    const held = await runNow();
+    assert.equal(held.status, 409, held.text);
+    assert.equal(held.json.error.code, 'mapping_held');
+    assert.match(held.json.error.message, /full synchronization is queued or running/);
+    await t.fx.db.query(
+      "UPDATE integration.full_sync_lines SET status = 'Finished' WHERE mapping_name = 'CUSTOMER'",
+    );
+    const ran = await runNow();
+    assert.equal(ran.status, 200, ran.text);
+    assert.ok(Array.isArray(ran.json.jobs));
   } finally {
     await server.close();
   }

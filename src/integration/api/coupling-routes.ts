@@ -10,6 +10,7 @@ import { NAME_COLUMN } from '../../sync/record-names.ts';
 import { uncouple } from '../../sync/service/couplings.ts';
 import { type AdhocWork, performAdhoc, queueAdhoc, SYNC_ADHOC_QUEUE } from '../adhoc-jobs.ts';
 import { setUpCoupling } from '../coupling-service.ts';
+import { holdReason } from '../full-sync/full-sync-lines.ts';
 import { LOCK_WAIT, withMappingLock } from '../mapping-lock.ts';
 import { engineOrThrow, guid, guids, mappingName, mappingOr404, must, PREFIX } from './shared.ts';
 
@@ -259,10 +260,17 @@ export function registerCouplingRoutes(app: FastifyInstance, ctx: AppContext): v
     async (req) => {
       const engine = await engineOrThrow(ctx);
       const m = await mappingOr404(ctx, req.params.name);
+      // Held like every regular run (a full synchronization at work, or not yet run since the
+      // connection moved to another organization): checked under the lock, as the workers do.
       const jobs = await withMappingLock(
         ctx.db,
         m.name,
-        () => runMapping(engine, m, { trigger: 'manual' }),
+        async () => {
+          const reason = await holdReason(ctx.db, m.name);
+          if (reason)
+            throw new AppError('mapping_held', `${m.name} is not synchronized now: ${reason}`);
+          return runMapping(engine, m, { trigger: 'manual' });
+        },
         { waitMs: LOCK_WAIT.request },
       );
       return { jobs: must(jobs) };
