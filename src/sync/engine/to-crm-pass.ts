@@ -177,10 +177,6 @@ async function prepareWrites(
       .filter((p) => !p.coupling && isCreating(p.action))
       .map((p) => [p.source.id, unsavedCoupling(m, p.source.id)]),
   );
-  const keepPending = (c: Coupling) =>
-    insertPendingCouplings(ctx.db, couplingTables(m), [
-      { id: c.id, erpId: c.erpId, crmId: c.crmId },
-    ]);
   const updates: PlannedWrite[] = [];
   const creates: PlannedWrite[] = [];
   const synced: SyncedCoupling[] = [];
@@ -190,7 +186,7 @@ async function prepareWrites(
     countSettled(counters, action);
     switch (action.kind) {
       case 'fail':
-        if (!p.coupling && coupling) await keepPending(coupling);
+        if (!p.coupling && coupling) await storePending(ctx, m, coupling);
         await fail(p.source, coupling, action.failure);
         break;
       case 'unchanged':
@@ -241,7 +237,7 @@ async function prepareWrites(
   for (const c of creates) {
     const message = refused.get(c.row.id);
     if (!message) continue;
-    if (c.unsaved) await keepPending(c.coupling);
+    if (c.unsaved) await storePending(ctx, m, c.coupling);
     await fail(c.row, c.coupling, syncFailure('crm_write_refused', message));
   }
   const sent = creates.filter((c) => !refused.has(c.row.id));
@@ -273,6 +269,10 @@ const couplingTables = (m: TableMapping) => ({
   crmEntity: m.crmEntity,
 });
 
+/** Stores a create's coupling as pending, to carry its failure (retried with the same id). */
+const storePending = (ctx: PassJob['ctx'], m: TableMapping, c: Coupling) =>
+  insertPendingCouplings(ctx.db, couplingTables(m), [{ id: c.id, erpId: c.erpId, crmId: c.crmId }]);
+
 /** The coupling a create will have once it lands (written only then, or when it fails). */
 const unsavedCoupling = (m: TableMapping, erpId: string): Coupling =>
   journaledCoupling(couplingTables(m), { couplingId: newId(), erpId, crmId: newId() });
@@ -301,10 +301,7 @@ async function sendWrites(
     const r = results.value[i]!;
     if (!r.ok) {
       const verb = p.write.kind === 'create' ? 'Creating' : 'Modifying';
-      if (p.unsaved)
-        await insertPendingCouplings(ctx.db, couplingTables(m), [
-          { id: p.coupling.id, erpId: p.row.id, crmId: p.coupling.crmId },
-        ]);
+      if (p.unsaved) await storePending(ctx, m, p.coupling);
       await fail(
         p.row,
         p.coupling,
