@@ -52,6 +52,8 @@ export interface RunningCrmEmulator {
   tokenUrl: string;
   authority: string;
   tenantId: string;
+  /** The organization it emulates (WhoAmI's OrganizationId). */
+  organizationId: string;
   setFaults(f: FaultSettings | undefined): void;
   stats(): { requests: number; faults: number; batchOperations: number };
   stop(): Promise<void>;
@@ -250,6 +252,7 @@ export async function startCrmEmulator(options: CrmEmulatorOptions): Promise<Run
     tokenUrl: `${baseUrl}/${tenantId}/oauth2/v2.0/token`,
     authority: `${baseUrl}/${tenantId}`,
     tenantId,
+    organizationId: org.organizationId,
     setFaults(f) {
       faults = f;
     },

@@ -20,6 +20,7 @@ export interface CrmEmulatorService {
     readonly tenantId: string;
     readonly baseUrl: string;
     readonly authority: string;
+    readonly organizationId: string;
   };
   readonly emulator: RunningCrmEmulator;
   stop(): Promise<void>;
@@ -80,6 +81,7 @@ export async function startCrmEmulatorService(ctx: AppContext): Promise<CrmEmula
       tenantId: emulator.tenantId,
       baseUrl: emulator.baseUrl,
       authority: emulator.authority,
+      organizationId: emulator.organizationId,
     },
     emulator,
     stop: () => emulator.stop(),

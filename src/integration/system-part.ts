@@ -53,6 +53,7 @@ export const syncPart: SystemPart = {
           apiUrl?: string;
           authority?: string;
           tenantId?: string;
+          organizationId?: string;
         }
       | undefined;
     const connection = await readConnection(ctx.db);
@@ -112,16 +113,24 @@ const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 /**
  * Whether the stored connection is the one the system set up for its embedded emulator, at an
  * address it no longer listens on: the emulator's own tenant and application user on a loopback
- * address. A connection an admin pointed at a real org (any other host or tenant) never is.
+ * address, and its organization (as last seen there). A connection an admin pointed at a real org
+ * (any other host or tenant) or at another emulator (another organization, even with the same
+ * application user) never is.
  */
-function isEmbeddedEmulatorConnection(
-  c: { crmUrl: string | null; tenantId: string | null; clientId: string | null },
-  emulator: { clientId?: string; tenantId?: string },
+export function isEmbeddedEmulatorConnection(
+  c: {
+    crmUrl: string | null;
+    tenantId: string | null;
+    clientId: string | null;
+    crmOrganizationId: string | null;
+  },
+  emulator: { clientId?: string; tenantId?: string; organizationId?: string },
   baseUrl: string,
 ): boolean {
   if (!c.crmUrl || c.crmUrl.replace(/\/+$/, '') === baseUrl) return false;
   if (!emulator.clientId || c.clientId !== emulator.clientId) return false;
   if (!emulator.tenantId || c.tenantId !== emulator.tenantId) return false;
+  if (c.crmOrganizationId && c.crmOrganizationId !== emulator.organizationId) return false;
   try {
     return LOOPBACK.has(new URL(c.crmUrl).hostname.toLowerCase());
   } catch {
