@@ -1,3 +1,5 @@
+import { markStopping } from '../shared/stopping.ts';
+
 /**
  * Runs `stop` once on SIGINT or SIGTERM (a second signal exits at once), then exits. Returns the
  * stop function so a failed start can clean up the same way.
@@ -5,11 +7,13 @@
 export function onShutdown(stop: () => Promise<void>): () => Promise<void> {
   let stopping: Promise<void> | undefined;
   const run = () => {
+    markStopping();
     stopping ??= stop();
     return stopping;
   };
   const handler = (signal: NodeJS.Signals) => {
     if (stopping) process.exit(130);
+    markStopping();
     process.stderr.write(`\nReceived ${signal}; stopping…\n`);
     run().then(
       () => process.exit(0),

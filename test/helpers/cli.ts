@@ -16,8 +16,14 @@ export interface KoblingProcess {
   exited(): Promise<number | null>;
 }
 
-/** Runs `tsx src/cli/main.ts <args>` with only the given environment (plus PATH and HOME). */
-export function spawnKobling(args: string[], env: Record<string, string>): KoblingProcess {
+/**
+ * Runs `tsx src/cli/main.ts <args>` with only the given environment (plus PATH and HOME).
+ */
+export function spawnKobling(
+  args: string[],
+  env: Record<string, string>,
+  options: { detached?: boolean } = {},
+): KoblingProcess {
   const child = spawn(
     process.execPath,
     ['--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), ...args],
@@ -30,6 +36,8 @@ export function spawnKobling(args: string[], env: Record<string, string>): Kobli
         ...env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
+      // Detached: its own process group, so a test can signal the group like a terminal's Ctrl+C.
+      detached: options.detached ?? false,
     },
   );
   let out = '';

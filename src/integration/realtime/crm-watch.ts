@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { primaryKeyOf } from '../../dataverse/index.ts';
+import { isStopping } from '../../shared/stopping.ts';
 import { clientSettings, dataverseClientFor } from '../sync-runtime.ts';
 import { type Poller, startCrmPoller } from './crm-poller.ts';
 import {
@@ -71,7 +72,9 @@ export async function startCrmWatch(
     if (!conn) {
       const c = new pg.Client({ connectionString: deps.db.url, application_name: 'kobling-watch' });
       c.on('error', (err) => {
-        deps.logger.warn({ err, watch: o.key }, 'CRM watch connection lost');
+        if (isStopping())
+          deps.logger.debug({ err, watch: o.key }, 'CRM watch connection lost while stopping');
+        else deps.logger.warn({ err, watch: o.key }, 'CRM watch connection lost');
         if (conn === c) conn = undefined;
         stopWatching();
       });

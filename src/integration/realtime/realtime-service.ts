@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { Clock } from '../../shared/clock.ts';
+import { isStopping } from '../../shared/stopping.ts';
 import { readConnection } from '../../sync/connection/connection-repo.ts';
 import type { PassDirection } from '../../sync/model.ts';
 import { propagationLag, realtimeRuns } from '../metrics/registry.ts';
@@ -156,7 +157,9 @@ export async function startRealtime(
     });
     c.on('error', (err) => {
       // The connection is gone, and with it every leadership lock: drop them and reconnect.
-      deps.logger.warn({ err }, 'real-time listener connection lost');
+      if (isStopping())
+        deps.logger.debug({ err }, 'real-time listener connection lost while stopping');
+      else deps.logger.warn({ err }, 'real-time listener connection lost');
       if (conn === c) conn = undefined;
       for (const name of [...led.keys()]) release(name);
     });
