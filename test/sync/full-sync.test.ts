@@ -7,7 +7,9 @@ import {
   reviewLines,
   startFullSync,
 } from '../../src/integration/full-sync/full-sync-service.ts';
+import { integrationStatus } from '../../src/integration/status/mapping-status.ts';
 import { scheduleDueMappings } from '../../src/integration/sync-jobs.ts';
+import { systemClock } from '../../src/shared/clock.ts';
 import { spawnKobling } from '../helpers/cli.ts';
 import { settledLines, startFullSyncSetting } from '../helpers/full-sync.ts';
 import { insertCustomers } from '../helpers/sync-data.ts';
@@ -158,6 +160,13 @@ test('a failed parent holds its children with the reason; restart after the fix 
   const customer = review.find((l) => l.mapping === 'CUSTOMER')!;
   assert.equal(customer.status, 'Pending');
   assert.match(customer.waitingFor.join(' '), /BROKEN \(failed: .*record\(s\) failed/);
+  const status = await integrationStatus(t.fx.db, systemClock);
+  assert.ok(
+    status.warnings.some((w) =>
+      /^BROKEN its full synchronization failed: .*kobling sync full --restart BROKEN/.test(w),
+    ),
+    status.warnings.join('\n'),
+  );
 
   // The fix: the parent no longer sends the bad column; restart it and the child follows.
   await t.fx.setMapping({ ...t.fx.mapping('BROKEN'), fields: t.fx.mapping('CURRENCY').fields });
@@ -172,9 +181,10 @@ test('a failed parent holds its children with the reason; restart after the fix 
   assert.deepEqual(again, [], 'nothing left to start');
 });
 
-test('`kobling sync full --json` starts, follows and prints the lines', async () => {
-  await restartLine(t.deps, t.boss, 'CUSTOMER');
-  const cli = spawnKobling(['sync', 'full', '--json'], {
+test('`kobling sync full --restart CUSTOMER --json` restarts the finished line, follows and prints the lines', async () => {
+  const before = (await reviewLines(t.deps)).find((l) => l.mapping === 'CUSTOMER')!;
+  assert.equal(before.status, 'Finished');
+  const cli = spawnKobling(['sync', 'full', '--restart', 'customer', '--json'], {
     DATABASE_URL: t.fx.db.url,
     KOBLING_SECRET_KEY: 'f'.repeat(40),
   });
@@ -184,6 +194,9 @@ test('`kobling sync full --json` starts, follows and prints the lines', async ()
     status: string;
   }[];
   assert.equal(printed.find((l) => l.mapping === 'CUSTOMER')?.status, 'Finished');
+  const after = (await reviewLines(t.deps)).find((l) => l.mapping === 'CUSTOMER')!;
+  assert.notEqual(after.finishedAt, before.finishedAt, 'run once more');
+  assert.equal(after.status, 'Finished');
 });
 
 test('off a terminal `kobling sync full` prints plain lines; a reader that closes the pipe early ends the CLI quietly', async () => {

@@ -1,7 +1,11 @@
 import { startJobQueue } from '../../db/job-queue.ts';
 import { expectedTotal } from '../../integration/full-sync/full-sync-lines.ts';
 import type { ReviewLine } from '../../integration/full-sync/full-sync-service.ts';
-import { reviewLines, startFullSync } from '../../integration/full-sync/full-sync-service.ts';
+import {
+  restartLine,
+  reviewLines,
+  startFullSync,
+} from '../../integration/full-sync/full-sync-service.ts';
 import { AppError } from '../../shared/errors.ts';
 import { type CliEnv, printResult } from '../cli-context.ts';
 import type { Runtime } from '../runtime.ts';
@@ -33,15 +37,23 @@ function bar(l: ReviewLine, now: number): string {
 export async function runFullSyncCommand(
   cli: CliEnv,
   rt: Runtime,
-  opts: { json?: boolean },
+  opts: { json?: boolean; restart?: string },
 ): Promise<void> {
   const { ctx } = rt;
   const deps = { db: ctx.db, config: ctx.config, logger: ctx.logger };
   const boss = await startJobQueue(ctx.db, ctx.logger);
   try {
-    const started = await startFullSync(deps, boss);
-    if (!started.ok) throw AppError.from(started.error);
-    if (!opts.json) process.stderr.write(`${started.value.message}\n`);
+    if (opts.restart) {
+      // A failed (or finished) line back to work, then followed like a start.
+      const mapping = opts.restart.toUpperCase();
+      const restarted = await restartLine(deps, boss, mapping);
+      if (!restarted.ok) throw AppError.from(restarted.error);
+      if (!opts.json) process.stderr.write(`Restarted the full synchronization of ${mapping}.\n`);
+    } else {
+      const started = await startFullSync(deps, boss);
+      if (!started.ok) throw AppError.from(started.error);
+      if (!opts.json) process.stderr.write(`${started.value.message}\n`);
+    }
     const since = Date.now();
     let printed = 0;
     let warned = false;
@@ -67,7 +79,7 @@ export async function runFullSyncCommand(
           return [
             failed.length === 0 && held.length === 0
               ? `Full synchronization finished: ${ls.length} line(s).`
-              : `Full synchronization stopped: ${failed.length} line(s) failed, ${held.length} waiting for a failed parent. Fix, then \`POST /api/integration/v1/fullSync/lines/{mapping}/restart\`.`,
+              : `Full synchronization stopped: ${failed.length} line(s) failed, ${held.length} waiting for a failed parent. Fix, then \`kobling sync full --restart ${failed[0]?.mapping ?? 'MAPPING'}\`.`,
           ];
         });
         if (lines.some((l) => l.status === 'Failed')) process.exitCode = 1;

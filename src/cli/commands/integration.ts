@@ -92,68 +92,83 @@ export function registerIntegrationCommands(program: Command, cli: CliEnv): void
       '--full',
       'with --dry-run: preview a full synchronization (every record in the filters)',
     )
-    .action((name: string, opts: { json?: boolean; dryRun?: boolean; full?: boolean }) =>
-      withRuntime(cli, async (rt) => {
-        // Never start the real full synchronization when a dry run was asked for.
-        if (name.toLowerCase() === 'full' && opts.dryRun)
-          throw new AppError(
-            'validation_failed',
-            'A full synchronization is previewed per mapping: `kobling sync MAPPING --dry-run --full`',
+    .option(
+      '--restart <mapping>',
+      'with `full`: restart that failed (or finished) line of the full synchronization, then follow it',
+    )
+    .action(
+      (
+        name: string,
+        opts: { json?: boolean; dryRun?: boolean; full?: boolean; restart?: string },
+      ) =>
+        withRuntime(cli, async (rt) => {
+          // Never start the real full synchronization when a dry run was asked for.
+          if (name.toLowerCase() === 'full' && opts.dryRun)
+            throw new AppError(
+              'validation_failed',
+              'A full synchronization is previewed per mapping: `kobling sync MAPPING --dry-run --full`',
+            );
+          if (name.toLowerCase() === 'full') return runFullSyncCommand(cli, rt, opts);
+          if (opts.restart)
+            throw new AppError(
+              'validation_failed',
+              '--restart restarts a line of the full synchronization: `kobling sync full --restart MAPPING`',
+            );
+          const { ctx } = rt;
+          if (opts.full && !opts.dryRun)
+            throw new AppError(
+              'validation_failed',
+              '--full previews a full synchronization with --dry-run; to run one, use `kobling sync full`',
+            );
+          const m = await getMapping(ctx.db, name.toUpperCase());
+          if (!m)
+            throw new AppError('not_found', `No mapping named '${name}'; see \`kobling mappings\``);
+          if (opts.dryRun) return runSyncPreview(cli, rt, m, opts);
+          const engine = await openEngine({ db: ctx.db, config: ctx.config, logger: ctx.logger });
+          if (!engine.ok) throw AppError.from(engine.error);
+          // Like every writer of the mapping's couplings, under its lock: a scheduled run, another
+          // CLI sync or a request working on the mapping is waited for, never raced.
+          const locked = await withMappingLock(
+            ctx.db,
+            m.name,
+            async () => {
+              const reason = await holdReason(ctx.db, m.name);
+              return reason
+                ? held(m.name, reason)
+                : runMapping(
+                    {
+                      ...engine.value,
+                      onProgress: (c, done, total) =>
+                        process.stderr.write(
+                          `\r${m.name}: ${done}${total ? `/${total}` : ''} records  ${COUNTERS.map((k) => `${k} ${c[k]}`).join('  ')}   `,
+                        ),
+                    },
+                    m,
+                    { trigger: 'cli' },
+                  );
+            },
+            {
+              waitMs: LOCK_WAIT.background,
+              onWait: () =>
+                process.stderr.write(
+                  `${m.name} is being synchronized right now; waiting for it…\n`,
+                ),
+            },
           );
-        if (name.toLowerCase() === 'full') return runFullSyncCommand(cli, rt, opts);
-        const { ctx } = rt;
-        if (opts.full && !opts.dryRun)
-          throw new AppError(
-            'validation_failed',
-            '--full previews a full synchronization with --dry-run; to run one, use `kobling sync full`',
+          if (!locked.ok) throw AppError.from(locked.error);
+          const reports = locked.value;
+          process.stderr.write('\n');
+          printResult(cli, opts.json, reports, (list) =>
+            list.map((r) => `${r.direction.padEnd(21)} ${r.status.padEnd(9)} ${r.message ?? ''}`),
           );
-        const m = await getMapping(ctx.db, name.toUpperCase());
-        if (!m)
-          throw new AppError('not_found', `No mapping named '${name}'; see \`kobling mappings\``);
-        if (opts.dryRun) return runSyncPreview(cli, rt, m, opts);
-        const engine = await openEngine({ db: ctx.db, config: ctx.config, logger: ctx.logger });
-        if (!engine.ok) throw AppError.from(engine.error);
-        // Like every writer of the mapping's couplings, under its lock: a scheduled run, another
-        // CLI sync or a request working on the mapping is waited for, never raced.
-        const locked = await withMappingLock(
-          ctx.db,
-          m.name,
-          async () => {
-            const reason = await holdReason(ctx.db, m.name);
-            return reason
-              ? held(m.name, reason)
-              : runMapping(
-                  {
-                    ...engine.value,
-                    onProgress: (c, done, total) =>
-                      process.stderr.write(
-                        `\r${m.name}: ${done}${total ? `/${total}` : ''} records  ${COUNTERS.map((k) => `${k} ${c[k]}`).join('  ')}   `,
-                      ),
-                  },
-                  m,
-                  { trigger: 'cli' },
-                );
-          },
-          {
-            waitMs: LOCK_WAIT.background,
-            onWait: () =>
-              process.stderr.write(`${m.name} is being synchronized right now; waiting for it…\n`),
-          },
-        );
-        if (!locked.ok) throw AppError.from(locked.error);
-        const reports = locked.value;
-        process.stderr.write('\n');
-        printResult(cli, opts.json, reports, (list) =>
-          list.map((r) => `${r.direction.padEnd(21)} ${r.status.padEnd(9)} ${r.message ?? ''}`),
-        );
-        const failed = reports.filter((r) => r.status === 'failed');
-        // The reason of a failed pass is its message (the job log keeps it), not a record error.
-        if (failed.length > 0)
-          throw new AppError(
-            'sync_failed',
-            `${failed.map((r) => `The ${PASS_LABEL[r.direction]} pass of ${m.name} failed: ${r.message ?? 'no message'}`).join('; ')} (also in \`kobling jobs --mapping ${m.name}\`)`,
-          );
-      }),
+          const failed = reports.filter((r) => r.status === 'failed');
+          // The reason of a failed pass is its message (the job log keeps it), not a record error.
+          if (failed.length > 0)
+            throw new AppError(
+              'sync_failed',
+              `${failed.map((r) => `The ${PASS_LABEL[r.direction]} pass of ${m.name} failed: ${r.message ?? 'no message'}`).join('; ')} (also in \`kobling jobs --mapping ${m.name}\`)`,
+            );
+        }),
     );
 
   // A failed or crashed job says why; its counters are what it did before that.

@@ -142,6 +142,10 @@ export async function integrationStatus(db: Queryable, clock: Clock): Promise<In
   );
   const counts = new Map(records.rows.map((r) => [r.mapping_name, r]));
   const heldByMove = await mappingsHeldByMove(db);
+  const failedLines = await db.query<{ mapping_name: string; message: string | null }>(
+    "SELECT mapping_name, message FROM integration.full_sync_lines WHERE status = 'Failed'",
+  );
+  const lineFailure = new Map(failedLines.rows.map((r) => [r.mapping_name, r.message]));
 
   const out: MappingStatus[] = [];
   for (const m of mappings) {
@@ -159,6 +163,10 @@ export async function integrationStatus(db: Queryable, clock: Clock): Promise<In
     if (heldByMove.has(m.name))
       warnings.push(
         'waits for its full synchronization: the connection moved to another Dynamics 365 organization and nothing is coupled there yet (kobling sync full)',
+      );
+    if (lineFailure.has(m.name))
+      warnings.push(
+        `its full synchronization failed: ${lineFailure.get(m.name) ?? 'no message'} (fix, then kobling sync full --restart ${m.name})`,
       );
     const interval = s?.job_interval_minutes ?? 30;
     if (connection.enabled && s?.job_enabled && last) {
