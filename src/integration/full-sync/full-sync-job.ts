@@ -5,6 +5,7 @@ import { PassFailed } from '../../sync/errors.ts';
 import { getMapping } from '../../sync/mappings/mapping-repo.ts';
 import { COUNTER_NAMES } from '../../sync/model.ts';
 import {
+  matchCriteria,
   matchUncoupledRecords,
   syncNeverSynchronized,
   type UncoupledMatch,
@@ -31,8 +32,9 @@ const PASS_RETRIES = 2;
 
 /**
  * Runs one review line on a worker, holding the mapping's lock from start to end. Under it: the
- * line's first run clears the mapping's watermarks; a *Couple records* line couples the uncoupled
- * records that match on the mapping's match fields (again on every run: coupled records are left
+ * line's first run clears the mapping's watermarks; a *Couple records* line (and a *Full
+ * synchronization* line of a mapping with match fields) couples the uncoupled records that match
+ * on the mapping's match fields (again on every run: coupled records are left
  * out, so nothing is coupled twice) and holds back the ambiguous ones; then every record in the
  * mapping's filters is synchronized, coupled or not. A line handed out again after its worker
  * stopped continues from the watermarks the run had reached (couplings, pending ones included,
@@ -141,8 +143,16 @@ async function runLocked(
   await prepareWatermarks(deps.db, line.mapping);
   let match: UncoupledMatch | undefined;
   const reports: PassReport[] = [];
-  // Option mappings match their values on the label in the option pass itself.
-  if (line.recommendation === 'CoupleRecords' && !m.isOptionMapping) {
+  // Option mappings match their values on the label in the option pass itself. Records on both
+  // sides are coupled by matching first whatever the line recommends: after a move to another
+  // organization a *Full synchronization* line (SALESPEOPLE always, CURRENCY with only the base
+  // currency in the CRM) meets records that exist on both sides, which it must not duplicate.
+  // Without match fields only a *Couple records* line needs matching (it refuses then).
+  const matches =
+    !m.isOptionMapping &&
+    (line.recommendation === 'CoupleRecords' ||
+      (line.recommendation === 'FullSynchronization' && matchCriteria(m).length > 0));
+  if (matches) {
     match = await matchUncoupledRecords(ctx, m, FULL_SYNC_TRIGGER);
     await saveMatch(deps.db, line.mapping, match);
     reports.push(...(await syncNeverSynchronized(ctx, m, FULL_SYNC_TRIGGER)));

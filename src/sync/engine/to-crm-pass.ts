@@ -16,9 +16,10 @@ import {
 import { passFailed, type SyncFailure, syncFailure } from '../errors.ts';
 import { getWatermarks, setWatermark } from '../mappings/mapping-repo.ts';
 import { type Coupling, emptyCounters, type TableMapping } from '../model.ts';
-import { type CrmRecord, type CrmWrite, ERP_INTEGRATION_ACTOR, type ErpRecord } from '../ports.ts';
+import type { CrmRecord, CrmWrite, ErpRecord } from '../ports.ts';
 import { settleAsk } from './ask-settle.ts';
 import type { CrmInsert, PassRunner, RecordFailure, RunOptions } from './context.ts';
+import { withoutEchoes } from './echoes.ts';
 import type { LookupTranslator } from './field-transfer.ts';
 import { recordWrites, saveProgress, valuesOf, type WriteRecord } from './job-log.ts';
 import { couplingLookups } from './lookups.ts';
@@ -103,9 +104,8 @@ export const runToCrmPass: PassRunner = async (ctx, m, jobId, opts) => {
       const rows = page.records.filter((r) => r.changeSeq <= cap);
       after = Math.min(page.nextSeq, cap);
       const position = after;
-      await process(
-        rows.filter((r) => r.modifiedBy !== ERP_INTEGRATION_ACTOR || opts.force),
-        () => setWatermark(ctx.db, m.name, 'erp', position),
+      await process(await withoutEchoes(ctx, m, rows, opts), () =>
+        setWatermark(ctx.db, m.name, 'erp', position),
       );
       if (!page.more || rows.length < page.records.length) break;
     }

@@ -1,5 +1,6 @@
 import { retrySet } from '../couplings/coupling-repo.ts';
 import type { EngineContext, RunOptions } from '../engine/context.ts';
+import { withoutEchoes } from '../engine/echoes.ts';
 import { couplingLookups } from '../engine/lookups.ts';
 import { type PlanSettings, planChunk } from '../engine/plan-records.ts';
 import { crmRowsOrStop } from '../engine/read-chunk.ts';
@@ -68,8 +69,7 @@ export async function previewToCrm(
   for (;;) {
     const page = await ctx.erp.changedSince(m.erpTable, after, size);
     const rows = page.records.filter((r) => r.changeSeq <= cap);
-    if (rows.length > 0)
-      await process(rows.filter((r) => r.modifiedBy !== ERP_INTEGRATION_ACTOR || opts.force));
+    if (rows.length > 0) await process(await withoutEchoes(ctx, m, rows, opts));
     after = Math.min(page.nextSeq, cap);
     if (!page.more || rows.length < page.records.length) break;
   }
