@@ -10,6 +10,7 @@ import { ensureCompany } from '../master-data/companies.ts';
 import { postSalesDocument } from '../posting/post-sales-document.ts';
 import { postSalesOrder } from '../posting/post-sales-order.ts';
 import { adjustInventory } from '../public-api.ts';
+import { advancePastUsed } from '../records/number-series.ts';
 import { insertMany } from '../records/record-store.ts';
 import {
   CITIES,
@@ -349,6 +350,14 @@ async function seed(tx: Queryable): Promise<DemoSummary> {
     }),
   );
   must(await postSalesDocument(tx, 'Credit Memo', memo.id));
+  // Master data above got explicit numbers (C10000, CT000100, ...); each series goes on after them.
+  for (const set of ['customers', 'contacts', 'items', 'resources']) {
+    const def = entity(set);
+    const series = await tx.query<{ s: string }>(
+      `SELECT ${def.numberSeries} AS s FROM erp.sales_setup`,
+    );
+    await advancePastUsed(tx, series.rows[0]!.s, { table: def.table });
+  }
   return {
     customers: customers.length,
     contacts,

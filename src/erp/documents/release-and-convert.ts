@@ -120,7 +120,7 @@ export function makeOrderFromQuote(
     if (lines.rowCount === 0)
       return failure('no_lines', `Quote ${quote.value.number} has no lines`);
     const series = await tx.query<{ s: string }>('SELECT order_nos AS s FROM erp.sales_setup');
-    const number = await nextNumber(tx, series.rows[0]!.s);
+    const number = await nextNumber(tx, series.rows[0]!.s, { table: 'erp.sales_headers' });
     if (!number.ok) return number;
     const date = options.date ?? isoDate(clock.now());
     const factor = await currencyFactor(tx, quote.value.currency_code, date);

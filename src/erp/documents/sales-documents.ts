@@ -93,7 +93,7 @@ export async function createSalesDocument(
     const series = await tx.query<{ s: string }>(
       `SELECT ${seriesColumn(input.documentType)} AS s FROM erp.sales_setup`,
     );
-    const number = await nextNumber(tx, series.rows[0]!.s);
+    const number = await nextNumber(tx, series.rows[0]!.s, { table: 'erp.sales_headers' });
     if (!number.ok) return number;
     const given = toColumns(def, values);
     const billToOther = await billToFor(tx, given);

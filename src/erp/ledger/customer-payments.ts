@@ -112,7 +112,10 @@ export function postCustomerPayment(
     if (!factor.ok) return factor;
     const amountLcy = roundAmount(amount.div(factor.value), lcyDp);
     const series = await tx.query<{ s: string }>('SELECT payment_nos AS s FROM erp.sales_setup');
-    const number = await nextNumber(tx, series.rows[0]!.s);
+    const number = await nextNumber(tx, series.rows[0]!.s, {
+      table: 'erp.customer_ledger_entries',
+      column: 'document_number',
+    });
     if (!number.ok) return number;
     const inserted = await tx.query<{ id: string }>(
       `INSERT INTO erp.customer_ledger_entries (customer_number, posting_date, document_type,

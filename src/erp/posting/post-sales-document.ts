@@ -31,8 +31,18 @@ export interface PostDocumentResult {
 }
 
 const SETUP = {
-  Invoice: { series: 'posted_invoice_nos', aggregate: 'salesInvoice', sign: 1 },
-  'Credit Memo': { series: 'posted_credit_memo_nos', aggregate: 'salesCreditMemo', sign: -1 },
+  Invoice: {
+    series: 'posted_invoice_nos',
+    table: 'erp.sales_invoice_headers',
+    aggregate: 'salesInvoice',
+    sign: 1,
+  },
+  'Credit Memo': {
+    series: 'posted_credit_memo_nos',
+    table: 'erp.sales_cr_memo_headers',
+    aggregate: 'salesCreditMemo',
+    sign: -1,
+  },
 } as const;
 
 /**
@@ -65,7 +75,7 @@ export function postSalesDocument(
     const series = await tx.query<{ s: string }>(
       `SELECT ${setup.series} AS s FROM erp.sales_setup`,
     );
-    const number = await nextNumber(tx, series.rows[0]!.s);
+    const number = await nextNumber(tx, series.rows[0]!.s, { table: setup.table });
     if (!number.ok) return number;
     const due = await dueDate(tx, header, postingDate);
     if (!due.ok) return due;

@@ -70,13 +70,17 @@ export function postSalesOrder(
     );
     let shipment: { id: string; number: string } | undefined;
     if (lines.value.some((l) => l.ship.gt(0))) {
-      const number = await nextNumber(tx, setup.rows[0]!.ship);
+      const number = await nextNumber(tx, setup.rows[0]!.ship, {
+        table: 'erp.sales_shipment_headers',
+      });
       if (!number.ok) return number;
       shipment = await postShipmentInTx(tx, header, lines.value, number.value, postingDate);
     }
     let invoice: { id: string; number: string } | undefined;
     if (lines.value.some((l) => l.invoice.gt(0))) {
-      const number = await nextNumber(tx, setup.rows[0]!.inv);
+      const number = await nextNumber(tx, setup.rows[0]!.inv, {
+        table: 'erp.sales_invoice_headers',
+      });
       if (!number.ok) return number;
       const terms = await tx.query<{ f: string }>(
         'SELECT due_date_calculation AS f FROM erp.payment_terms WHERE code = $1',

@@ -40,7 +40,7 @@ export async function createRecords(
     const series = await tx.query<{ s: string }>(
       `SELECT ${def.numberSeries} AS s FROM erp.sales_setup`,
     );
-    const numbers = await nextNumbers(tx, series.rows[0]!.s, numbered.length);
+    const numbers = await nextNumbers(tx, series.rows[0]!.s, numbered.length, { table: def.table });
     if (!numbers.ok) return numbers;
     numbered.forEach((v, i) => {
       v['number'] = numbers.value[i];

@@ -118,7 +118,7 @@ export async function createRecord(
       const series = await tx.query<{ s: string }>(
         `SELECT ${def.numberSeries} AS s FROM erp.sales_setup`,
       );
-      const n = await nextNumber(tx, series.rows[0]!.s);
+      const n = await nextNumber(tx, series.rows[0]!.s, { table: def.table });
       if (!n.ok) return n;
       values['number'] = n.value;
     }
