@@ -100,7 +100,7 @@ export async function runFullSyncLine(
     const failedRecords = counters.failed ?? 0;
     const summary =
       [
-        ...(match ? [`${match.matched} coupled by matching`] : []),
+        ...(match?.matched ? [`${match.matched} coupled by matching`] : []),
         ...Object.entries(counters)
           .filter(([, n]) => n > 0)
           .map(([k, n]) => `${n} ${k}`),

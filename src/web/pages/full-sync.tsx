@@ -58,7 +58,7 @@ function ReviewTable(props: { lines: readonly ReviewLine[]; admin: boolean }) {
               <td safe>{l.status}</td>
               <td>
                 <ProgressBar done={l.done} total={expectedTotal(l)} label="Records" />
-                {l.matched !== null ? (
+                {l.matched || l.ambiguous ? (
                   <small safe>
                     {`${l.matched} coupled by matching${l.ambiguous ? `, ${l.ambiguous} ambiguous (held back)` : ''}`}
                   </small>
