@@ -62,3 +62,15 @@ test("a line's progress adds its passes up: each pass reports from zero with cou
   assert.equal(both.total, undefined, 'the second pass has no total of its own yet');
   assert.deepEqual(both.counters, { ...emptyCounters(), inserted: 50, unchanged: 2 });
 });
+
+test('a line handed out again after its worker died counts on from what that run had saved', () => {
+  const progress = lineProgress({ done: 3997, counters: { inserted: 3948, failed: 1 } });
+  const resumed = emptyCounters();
+  resumed.inserted = 1000;
+  resumed.coupled = 50;
+  assert.deepEqual(progress(resumed, 1050, 6000), {
+    done: 5047,
+    total: 9997,
+    counters: { ...emptyCounters(), inserted: 4948, failed: 1, coupled: 50 },
+  });
+});

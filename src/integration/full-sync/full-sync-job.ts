@@ -56,7 +56,8 @@ export async function runFullSyncLine(
   try {
     const engine = await openEngine(deps);
     if (!engine.ok) throw new Error(engine.error.message);
-    const progress = lineProgress();
+    // A line handed out again after its worker died continues the count of what that run did.
+    const progress = lineProgress(before);
     let lastSaved = 0;
     const ctx: EngineContext = {
       ...engine.value,
@@ -88,7 +89,10 @@ export async function runFullSyncLine(
     }
     const { reports, match } = r.value;
     const counters = Object.fromEntries(
-      COUNTER_NAMES.map((c) => [c, reports.reduce((n, p) => n + p.counters[c], 0)]),
+      COUNTER_NAMES.map((c) => [
+        c,
+        reports.reduce((n, p) => n + p.counters[c], before.counters[c] ?? 0),
+      ]),
     );
     await saveOutcome(
       deps.db,

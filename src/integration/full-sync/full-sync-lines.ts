@@ -200,8 +200,14 @@ export function expectedTotal(l: FullSyncLine): number | null {
  * A line's progress over all its passes (matching, then each direction): every pass reports from
  * zero with counters of its own, so the passes before the current one are added to it.
  */
-export function lineProgress() {
-  const before = { done: 0, counters: emptyCounters() };
+export function lineProgress(
+  resumed: { done: number; counters: Readonly<Record<string, number>> } = {
+    done: 0,
+    counters: {},
+  },
+) {
+  const before = { done: resumed.done, counters: emptyCounters() };
+  for (const c of COUNTER_NAMES) before.counters[c] += resumed.counters[c] ?? 0;
   let current: { counters: JobCounters; done: number } | undefined;
   return (counters: JobCounters, done: number, total: number | undefined) => {
     if (current && current.counters !== counters) {
