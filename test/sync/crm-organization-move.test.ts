@@ -4,7 +4,11 @@ import { test } from 'node:test';
 import type { RunningCrmEmulator } from '../../src/crm-emulator/server.ts';
 import { saveConnection, testConnection } from '../../src/integration/connection-service.ts';
 import { MOVED_LINE_MESSAGE } from '../../src/integration/full-sync/full-sync-lines.ts';
-import { reviewLines, startFullSync } from '../../src/integration/full-sync/full-sync-service.ts';
+import {
+  advance,
+  reviewLines,
+  startFullSync,
+} from '../../src/integration/full-sync/full-sync-service.ts';
 import { integrationStatus } from '../../src/integration/status/mapping-status.ts';
 import { runMappingJob } from '../../src/integration/sync-jobs.ts';
 import { systemClock } from '../../src/shared/clock.ts';
@@ -120,6 +124,15 @@ test('moving to another organization sets A aside, recommends a full synchroniza
   assert.ok(
     status.warnings.some((w) => /^CUSTOMER waits for its full synchronization/.test(w)),
     status.warnings.join('\n'),
+  );
+
+  // The every-minute scheduler's advance starts no line: only Start does.
+  assert.deepEqual(await advance(t.deps, t.boss), [], 'no line starts by itself after a move');
+  assert.ok(
+    (await reviewLines(t.deps)).every(
+      (l) => l.status === 'Pending' && l.message === MOVED_LINE_MESSAGE,
+    ),
+    'every line still waits for Start',
   );
 
   // The full synchronization in B creates every customer there, coupled to B's own records.

@@ -97,16 +97,33 @@ export async function getLine(db: Queryable, mapping: string): Promise<FullSyncL
 export const MOVED_LINE_MESSAGE =
   'The connection moved to another Dynamics 365 organization: synchronize this mapping in full (records on both sides are coupled by matching first, not duplicated).';
 
+/**
+ * A moved line's message once *Start* was pressed and the line waits for its parents: still held
+ * like a moved line, but now handed to the workers when its parents are done (`advance` leaves a
+ * line carrying MOVED_LINE_MESSAGE alone, so the every-minute scheduler never starts one).
+ */
+export const MOVED_STARTED_MESSAGE =
+  'Started after the move to another Dynamics 365 organization: waits for its parents, then synchronizes in full (records on both sides are coupled by matching first).';
+
 export const HELD_MESSAGE =
   'its full synchronization is queued or running (the regular run continues from where it ends)';
 
 export const MOVED_HELD_MESSAGE =
   'the connection moved to another Dynamics 365 organization and nothing of this mapping is coupled there yet; start the full synchronization (it couples by matching, then synchronizes)';
 
-// A line still carrying the move's message has not been started since the move (starting it
-// queues it, and every later status brings a message of its own).
+// A line still carrying a move's message has not run since the move (it runs once started and
+// its parents are done, and every later status brings a message of its own).
 const holds = (full: string, moved: string) =>
-  `status IN ('Queued', 'Running') OR (NOT ${full}::boolean AND status = 'Pending' AND message = ${moved})`;
+  `status IN ('Queued', 'Running') OR (NOT ${full}::boolean AND status = 'Pending' AND message = ANY(${moved}::text[]))`;
+const MOVED_MESSAGES = [MOVED_LINE_MESSAGE, MOVED_STARTED_MESSAGE];
+
+/** *Start* after a move: the moved lines may now be handed to the workers (see `advance`). */
+export async function startMovedLines(db: Queryable): Promise<void> {
+  await db.query(
+    "UPDATE integration.full_sync_lines SET message = $2 WHERE status = 'Pending' AND message = $1",
+    [MOVED_LINE_MESSAGE, MOVED_STARTED_MESSAGE],
+  );
+}
 
 /**
  * Mappings whose regular runs wait: their full synchronization is queued or running, or the
@@ -115,7 +132,7 @@ const holds = (full: string, moved: string) =>
 export async function mappingsInFullSync(db: Queryable): Promise<Set<string>> {
   const r = await db.query<{ mapping_name: string }>(
     `SELECT mapping_name FROM integration.full_sync_lines WHERE ${holds('false', '$1')}`,
-    [MOVED_LINE_MESSAGE],
+    [MOVED_MESSAGES],
   );
   return new Set(r.rows.map((x) => x.mapping_name));
 }
@@ -140,7 +157,7 @@ export async function holdReason(
 ): Promise<string | undefined> {
   const r = await db.query<{ status: LineStatus }>(
     `SELECT status FROM integration.full_sync_lines WHERE mapping_name = $1 AND (${holds('$2', '$3')})`,
-    [mapping, opts.full === true, MOVED_LINE_MESSAGE],
+    [mapping, opts.full === true, MOVED_MESSAGES],
   );
   const status = r.rows[0]?.status;
   if (!status) return undefined;

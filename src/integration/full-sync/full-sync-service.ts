@@ -13,7 +13,9 @@ import {
   type FullSyncLine,
   getLine,
   listLines,
+  MOVED_LINE_MESSAGE,
   removeLinesExcept,
+  startMovedLines,
   transition,
   upsertLine,
 } from './full-sync-lines.ts';
@@ -146,6 +148,8 @@ export async function advance(deps: SyncDeps, boss: PgBoss): Promise<string[]> {
     const byName = new Map(lines.map((l) => [l.mapping, l]));
     for (const l of lines) {
       if (l.status !== 'Pending' || waitingFor(l, byName).length > 0) continue;
+      // Not started since a move to another organization: only *Start* starts it.
+      if (l.message === MOVED_LINE_MESSAGE) continue;
       if (l.recommendation === 'NoRecords') {
         if (await transition(deps.db, l.mapping, 'NotNeeded', 'No records on either side'))
           changed = true;
@@ -168,6 +172,7 @@ export async function startFullSync(
 ): Promise<Result<{ queued: string[]; lines: ReviewLine[]; message: string }>> {
   const generated = await generateLines(deps);
   if (!generated.ok) return generated;
+  await startMovedLines(deps.db);
   const queued = await advance(deps, boss);
   const lines = await reviewLines(deps);
   return ok({ queued, lines, message: startMessage(queued, lines) });
