@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { registry } from '../../src/integration/metrics/registry.ts';
+import { realtimeRuns, registry } from '../../src/integration/metrics/registry.ts';
 import {
   type RealtimeService,
   startRealtime,
@@ -180,4 +180,32 @@ test('throttling slows the polling down and nothing is lost', async () => {
   const metrics = await registry.getSingleMetricAsString('kobling_crm_throttled_seconds_total');
   const throttled = Number(/kobling_crm_throttled_seconds_total (\S+)/.exec(metrics)?.[1] ?? 0);
   assert.ok(during.faults > before.faults || throttled > 0, 'the CRM throttled the polling');
+});
+
+test('a change outside the mapping filter wakes a run that handles nothing: it is not kept in the synchronization log', async () => {
+  const s = services.find((x) => x.led().includes('CUSTOMER')) ?? (await start());
+  await eventually('leadership of CUSTOMER', async () => s.led().includes('CUSTOMER'));
+  const runs = async () =>
+    (await realtimeRuns.get()).values
+      .filter((v) => v.labels.mapping === 'CUSTOMER' && v.labels.direction === 'ToIntegrationTable')
+      .reduce((n, v) => n + v.value, 0);
+  const before = await runs();
+  const since = new Date();
+  await fx.db.query(
+    "INSERT INTO erp.customers (number, display_name, city, blocked) VALUES ('RX0001', 'Blocked customer', 'Oslo', 'All')",
+  );
+  await eventually('the real-time run', async () => (await runs()) > before);
+  await eventually('no CUSTOMER job still running', async () => {
+    const r = await fx.db.query(
+      "SELECT 1 FROM integration.sync_jobs WHERE mapping_name = 'CUSTOMER' AND status = 'running'",
+    );
+    return r.rowCount === 0;
+  });
+  assert.equal(await realtimeJobs('ToIntegrationTable', since), 0, 'no empty job in the log');
+  // A run that does handle a record stays.
+  await fx.db.query("UPDATE erp.customers SET city = 'Tromsø' WHERE number = 'R00003'");
+  await eventually(
+    'the kept job',
+    async () => (await realtimeJobs('ToIntegrationTable', since)) > 0,
+  );
 });

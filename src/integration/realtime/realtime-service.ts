@@ -2,6 +2,7 @@ import pg from 'pg';
 import type { Clock } from '../../shared/clock.ts';
 import { isStopping } from '../../shared/stopping.ts';
 import { readConnection } from '../../sync/connection/connection-repo.ts';
+import { discardEmptyJobs } from '../../sync/engine/job-log.ts';
 import type { PassDirection } from '../../sync/model.ts';
 import { propagationLag, realtimeRuns } from '../metrics/registry.ts';
 import { runMappingJob } from '../sync-jobs.ts';
@@ -92,6 +93,12 @@ export async function startRealtime(
     if (r.ran) {
       const lag = (deps.clock.now().getTime() - firstSeen.getTime()) / 1000;
       propagationLag.observe({ mapping: name, direction: only }, Math.max(0, lag));
+      // A change outside the mapping's filter (an uncoupled record under "only coupled") wakes a
+      // run that handles nothing: it is not kept in the synchronization log.
+      const ids = (r.reports ?? []).map((p) => p.jobId);
+      const discarded = await discardEmptyJobs(deps.db, ids);
+      if (discarded > 0)
+        deps.logger.debug({ mapping: name, discarded }, 'real-time run found nothing to do');
     } else if (r.reason) {
       deps.logger.debug({ mapping: name, reason: r.reason }, 'real-time run skipped');
     }

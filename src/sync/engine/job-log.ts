@@ -39,6 +39,25 @@ export async function finishJob(
 }
 
 /** Stores counters while a job runs, so progress is visible. */
+/**
+ * Removes jobs that succeeded without handling a single record (every counter 0, no error): a
+ * real-time run woken by a change outside the mapping's filter would otherwise fill the
+ * synchronization log with empty lines. Answers how many went.
+ */
+export async function discardEmptyJobs(db: Queryable, ids: readonly string[]): Promise<number> {
+  if (ids.length === 0) return 0;
+  const r = await db.query(
+    `DELETE FROM integration.sync_jobs j
+      WHERE j.id = ANY($1::uuid[]) AND j.status = 'succeeded'
+        AND j.inserted + j.modified + j.unchanged + j.skipped + j.failed + j.deleted + j.uncoupled + j.coupled = 0
+        AND NOT EXISTS (SELECT 1 FROM integration.sync_errors e WHERE e.job_id = j.id)
+        AND NOT EXISTS (SELECT 1 FROM integration.write_history w WHERE w.job_id = j.id)
+        AND NOT EXISTS (SELECT 1 FROM integration.sync_jobs u WHERE u.undo_of = j.id)`,
+    [ids],
+  );
+  return r.rowCount ?? 0;
+}
+
 export async function saveProgress(db: Queryable, id: string, c: JobCounters): Promise<void> {
   await db.query(`UPDATE integration.sync_jobs SET ${counterAssignments(2)} WHERE id = $1`, [
     id,
