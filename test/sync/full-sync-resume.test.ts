@@ -130,7 +130,7 @@ test('a line whose worker died: its regular runs are held, it is handed out agai
   const seq = await count('SELECT max(change_seq)::int AS n FROM erp.customers');
   await t.fx.db.query(
     `UPDATE integration.full_sync_lines SET status = 'Running', finished_at = NULL,
-       heartbeat_at = now() - $1 * interval '1 millisecond'
+       heartbeat_at = now() - $1 * interval '1 millisecond', done = 5, counters = '{"inserted": 5}'
       WHERE mapping_name = 'CUSTOMER'`,
     [STALE_AFTER_MS + 5000],
   );
@@ -173,7 +173,11 @@ test('a line whose worker died: its regular runs are held, it is handed out agai
   const customer = lines.find((l) => l.mapping === 'CUSTOMER')!;
   assert.equal(customer.status, 'Finished', customer.message ?? '');
   assert.equal(customer.attempts, 2);
-  assert.equal(customer.counters.inserted, 7, 'continued from its watermark: only the new ones');
+  assert.equal(
+    customer.counters.inserted,
+    5 + 7,
+    "continued from its watermark (only the 7 new ones created) and counts on from the dead run's 5",
+  );
   assert.equal(customer.ambiguous, 3, 'the ambiguous ones are still held back');
   assert.equal(await accountsNamed('Twin Co'), 2);
   for (let i = 1; i <= 7; i++) assert.equal(await accountsNamed(`Resumed customer ${i}`), 1);
