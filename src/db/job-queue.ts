@@ -1,6 +1,6 @@
 import PgBoss from 'pg-boss';
 import type { Logger } from '../shared/logger.ts';
-import { isStopping } from '../shared/stopping.ts';
+import { unlessStopping } from '../shared/stopping.ts';
 import type { Db } from './db.ts';
 
 export type { PgBoss };
@@ -26,11 +26,11 @@ export async function startJobQueue(db: Db, logger: Logger): Promise<PgBoss> {
   // Once an orderly stop has begun, a query cut off by PostgreSQL shutting down (pg-boss's
   // maintenance and polling race the database's stop) is expected, not an error.
   let stopping = false;
-  boss.on('error', (err) =>
-    stopping || isStopping()
-      ? logger.debug({ err }, 'job queue error while stopping')
-      : logger.error({ err }, 'job queue error'),
-  );
+  boss.on('error', (err) => {
+    const whileStopping = () => logger.debug({ err }, 'job queue error while stopping');
+    if (stopping) whileStopping();
+    else unlessStopping(() => logger.error({ err }, 'job queue error'), whileStopping);
+  });
   boss.on('stopped', () => {
     stopping = true;
   });

@@ -13,3 +13,17 @@ export function markStopping(): void {
 export function isStopping(): boolean {
   return stopping;
 }
+
+/**
+ * Reports a failure a stop would explain: `whileStopping` when this process is stopping, else
+ * `otherwise` — decided a moment later, because Ctrl+C reaches the embedded PostgreSQL at the same
+ * time as this process, and the connections it cuts can be reported before the signal is handled.
+ */
+export function unlessStopping(
+  otherwise: () => void,
+  whileStopping: () => void,
+  graceMs = 500,
+): void {
+  if (stopping) whileStopping();
+  else setTimeout(() => (stopping ? whileStopping() : otherwise()), graceMs).unref();
+}

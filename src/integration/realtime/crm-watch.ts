@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { primaryKeyOf } from '../../dataverse/index.ts';
-import { isStopping } from '../../shared/stopping.ts';
+import { unlessStopping } from '../../shared/stopping.ts';
 import { clientSettings, dataverseClientFor } from '../sync-runtime.ts';
 import { type Poller, startCrmPoller } from './crm-poller.ts';
 import {
@@ -72,9 +72,11 @@ export async function startCrmWatch(
     if (!conn) {
       const c = new pg.Client({ connectionString: deps.db.url, application_name: 'kobling-watch' });
       c.on('error', (err) => {
-        if (isStopping())
-          deps.logger.debug({ err, watch: o.key }, 'CRM watch connection lost while stopping');
-        else deps.logger.warn({ err, watch: o.key }, 'CRM watch connection lost');
+        unlessStopping(
+          () => deps.logger.warn({ err, watch: o.key }, 'CRM watch connection lost'),
+          () =>
+            deps.logger.debug({ err, watch: o.key }, 'CRM watch connection lost while stopping'),
+        );
         if (conn === c) conn = undefined;
         stopWatching();
       });

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { Clock } from '../../shared/clock.ts';
-import { isStopping } from '../../shared/stopping.ts';
+import { unlessStopping } from '../../shared/stopping.ts';
 import { readConnection } from '../../sync/connection/connection-repo.ts';
 import { discardEmptyJobs } from '../../sync/engine/job-log.ts';
 import type { PassDirection } from '../../sync/model.ts';
@@ -164,9 +164,10 @@ export async function startRealtime(
     });
     c.on('error', (err) => {
       // The connection is gone, and with it every leadership lock: drop them and reconnect.
-      if (isStopping())
-        deps.logger.debug({ err }, 'real-time listener connection lost while stopping');
-      else deps.logger.warn({ err }, 'real-time listener connection lost');
+      unlessStopping(
+        () => deps.logger.warn({ err }, 'real-time listener connection lost'),
+        () => deps.logger.debug({ err }, 'real-time listener connection lost while stopping'),
+      );
       if (conn === c) conn = undefined;
       for (const name of [...led.keys()]) release(name);
     });
