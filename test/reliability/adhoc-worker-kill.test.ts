@@ -6,7 +6,7 @@ import { recoverDeadJobs } from '../../src/integration/job-liveness.ts';
 import { createLogger } from '../../src/shared/logger.ts';
 import { type KoblingProcess, spawnKobling } from '../helpers/cli.ts';
 import { testConfig } from '../helpers/server.ts';
-import { insertCustomers } from '../helpers/sync-data.ts';
+import { CUSTOMER_CREATES_IN_FLIGHT, insertCustomers } from '../helpers/sync-data.ts';
 import { type SyncFixture, startSyncFixture } from '../sync/sync-fixture.ts';
 
 // Background work ("Create in Dynamics 365 Sales" with background: true) on a `kobling worker`
@@ -52,9 +52,8 @@ test('an ad-hoc job whose worker is killed: found dead within a minute, retried,
       erpIds: ids,
     });
     assert.ok(jobId);
-    const pendingSql =
-      "SELECT count(*)::int AS n FROM integration.couplings WHERE mapping_name = 'CUSTOMER' AND state = 'pending'";
-    for (const deadline = Date.now() + 60_000; (await count(pendingSql)) === 0; ) {
+    // Killed once creates are in flight (ids chosen and journaled, the `$batch` on its way).
+    for (const deadline = Date.now() + 60_000; (await count(CUSTOMER_CREATES_IN_FLIGHT)) === 0; ) {
       assert.ok(Date.now() < deadline, `the job never got going:\n${worker.output()}`);
       await new Promise((r) => setTimeout(r, 20));
     }
