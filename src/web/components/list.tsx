@@ -236,7 +236,10 @@ export function Filters(props: { id: string; url: string; children?: Children })
         hx-push-url="true"
         // Its own controls only: `from:select` would listen to every select on the page, so
         // choosing a Direction in the actions bar reloaded the list and dropped the selection.
-        hx-trigger="submit, change, input changed delay:400ms from:find input[type=search]"
+        // The search box reloads as one types; its `change` on leaving it would reload once more,
+        // late enough to drop rows selected meanwhile. A newer request replaces an older one.
+        hx-trigger="submit, change from:find select, input changed delay:400ms from:find input[type=search]"
+        hx-sync="this:replace"
       >
         {props.children}
         <button type="submit">Apply filters</button>
