@@ -10,10 +10,6 @@ export function markStopping(): void {
   stopping = true;
 }
 
-export function isStopping(): boolean {
-  return stopping;
-}
-
 /**
  * Reports a failure a stop would explain: `whileStopping` when this process is stopping, else
  * `otherwise` — decided a moment later, because Ctrl+C reaches the embedded PostgreSQL at the same

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { holdReason } from '../../integration/full-sync/full-sync-lines.ts';
+import { heldError, holdReason } from '../../integration/full-sync/full-sync-lines.ts';
 import { LOCK_WAIT, withMappingLock } from '../../integration/mapping-lock.ts';
 import { PASS_LABEL } from '../../integration/status/mapping-status.ts';
 import { openEngine } from '../../integration/sync-runtime.ts';
@@ -21,7 +21,7 @@ import { registerJobUndo } from './job-undo.ts';
 import { runSyncPreview } from './sync-preview.ts';
 
 const held = (mapping: string, reason: string): never => {
-  throw new AppError('mapping_held', `${mapping} is not synchronized now: ${reason}`);
+  throw heldError(mapping, reason);
 };
 
 const COUNTERS = COUNTER_NAMES;

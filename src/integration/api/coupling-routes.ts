@@ -10,7 +10,7 @@ import { NAME_COLUMN } from '../../sync/record-names.ts';
 import { uncouple } from '../../sync/service/couplings.ts';
 import { type AdhocWork, performAdhoc, queueAdhoc, SYNC_ADHOC_QUEUE } from '../adhoc-jobs.ts';
 import { setUpCoupling } from '../coupling-service.ts';
-import { holdReason } from '../full-sync/full-sync-lines.ts';
+import { heldError, holdReason } from '../full-sync/full-sync-lines.ts';
 import { LOCK_WAIT, withMappingLock } from '../mapping-lock.ts';
 import { engineOrThrow, guid, guids, mappingName, mappingOr404, must, PREFIX } from './shared.ts';
 
@@ -267,8 +267,7 @@ export function registerCouplingRoutes(app: FastifyInstance, ctx: AppContext): v
         m.name,
         async () => {
           const reason = await holdReason(ctx.db, m.name);
-          if (reason)
-            throw new AppError('mapping_held', `${m.name} is not synchronized now: ${reason}`);
+          if (reason) throw heldError(m.name, reason);
           return runMapping(engine, m, { trigger: 'manual' });
         },
         { waitMs: LOCK_WAIT.request },

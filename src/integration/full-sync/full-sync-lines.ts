@@ -1,4 +1,5 @@
 import type { Queryable } from '../../db/db.ts';
+import { AppError } from '../../shared/errors.ts';
 import { COUNTER_NAMES, emptyCounters, type JobCounters } from '../../sync/model.ts';
 import type { Recommendation } from './recommendation.ts';
 
@@ -144,6 +145,18 @@ export async function mappingsHeldByMove(db: Queryable): Promise<Set<string>> {
     [MOVED_LINE_MESSAGE],
   );
   return new Set(r.rows.map((x) => x.mapping_name));
+}
+
+/** The refusal of a run `holdReason` holds: the API and the CLI say it alike (409 mapping_held). */
+export const heldError = (mapping: string, reason: string): AppError =>
+  new AppError('mapping_held', `${mapping} is not synchronized now: ${reason}`);
+
+/** Failed lines' messages, by mapping (`kobling status` warns about them). */
+export async function failedLineMessages(db: Queryable): Promise<Map<string, string | null>> {
+  const r = await db.query<{ mapping_name: string; message: string | null }>(
+    "SELECT mapping_name, message FROM integration.full_sync_lines WHERE status = 'Failed'",
+  );
+  return new Map(r.rows.map((x) => [x.mapping_name, x.message]));
 }
 
 /**

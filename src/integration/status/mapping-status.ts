@@ -3,7 +3,7 @@ import { pendingChanges } from '../../erp/public-api.ts';
 import type { Clock } from '../../shared/clock.ts';
 import { readConnection } from '../../sync/connection/connection-repo.ts';
 import { ERP_INTEGRATION_ACTOR } from '../../sync/ports.ts';
-import { mappingsHeldByMove } from '../full-sync/full-sync-lines.ts';
+import { failedLineMessages, mappingsHeldByMove } from '../full-sync/full-sync-lines.ts';
 import { listRealtimeMappings } from '../realtime/realtime-settings.ts';
 
 /** A mapping keeps failing when this many of its latest passes in one direction failed in a row. */
@@ -142,10 +142,7 @@ export async function integrationStatus(db: Queryable, clock: Clock): Promise<In
   );
   const counts = new Map(records.rows.map((r) => [r.mapping_name, r]));
   const heldByMove = await mappingsHeldByMove(db);
-  const failedLines = await db.query<{ mapping_name: string; message: string | null }>(
-    "SELECT mapping_name, message FROM integration.full_sync_lines WHERE status = 'Failed'",
-  );
-  const lineFailure = new Map(failedLines.rows.map((r) => [r.mapping_name, r.message]));
+  const lineFailure = await failedLineMessages(db);
 
   const out: MappingStatus[] = [];
   for (const m of mappings) {
