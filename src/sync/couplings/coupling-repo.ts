@@ -44,6 +44,13 @@ const toCoupling = (r: CouplingRow): Coupling => ({
   reverseDue: r.reverse_due,
 });
 
+/** The tables a mapping couples, as a coupling names them. */
+export const couplingTables = (m: {
+  readonly name: string;
+  readonly erpTable: string;
+  readonly crmEntity: string;
+}) => ({ mappingName: m.name, erpTable: m.erpTable, crmEntity: m.crmEntity });
+
 /** Couplings of ERP records of a table, keyed by ERP id. */
 export async function couplingsByErpIds(
   db: Queryable,

@@ -1,4 +1,4 @@
-import { markSyncedMany } from '../couplings/coupling-repo.ts';
+import { couplingTables, markSyncedMany } from '../couplings/coupling-repo.ts';
 import { settleCreates, unsettledCreates } from '../couplings/create-journal.ts';
 import { passFailed } from '../errors.ts';
 import type { JobCounters, TableMapping } from '../model.ts';
@@ -89,13 +89,9 @@ export async function resolveJournaledCreates(
       const row = found.value.get(c.crmId);
       return row ? [{ ...c, erpSeq: null, crmVersion: row.version }] : [];
     });
-    await settleCreates(
-      ctx.db,
-      { mappingName: m.name, erpTable: m.erpTable, crmEntity: m.crmEntity, jobId },
-      entry.id,
-      landed,
-      { resumed: true },
-    );
+    await settleCreates(ctx.db, { ...couplingTables(m), jobId }, entry.id, landed, {
+      resumed: true,
+    });
     counters.coupled += landed.length;
   }
 }

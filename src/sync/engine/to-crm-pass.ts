@@ -1,5 +1,6 @@
 import { newId } from '../../shared/ids.ts';
 import {
+  couplingTables,
   deleteCoupling,
   insertPendingCouplings,
   markSyncedMany,
@@ -262,12 +263,6 @@ async function prepareWrites(
     });
   return () => sendWrites(job, planned, synced, journal);
 }
-
-const couplingTables = (m: TableMapping) => ({
-  mappingName: m.name,
-  erpTable: m.erpTable,
-  crmEntity: m.crmEntity,
-});
 
 /** Stores a create's coupling as pending, to carry its failure (retried with the same id). */
 const storePending = (ctx: PassJob['ctx'], m: TableMapping, c: Coupling) =>

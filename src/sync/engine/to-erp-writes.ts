@@ -1,6 +1,7 @@
 import { newId } from '../../shared/ids.ts';
 import type { Result } from '../../shared/result.ts';
 import {
+  couplingTables,
   deleteCoupling,
   insertPendingCouplings,
   markSyncedMany,
@@ -49,7 +50,7 @@ export async function prepareChunk(job: PassJob, plans: readonly Plan[]): Promis
   const creates = plans.filter((p) => p.action.kind === 'create' && !p.coupling);
   const byErpId = await insertPendingCouplings(
     ctx.db,
-    { mappingName: m.name, erpTable: m.erpTable, crmEntity: m.crmEntity, pendingSide: 'erp' },
+    { ...couplingTables(m), pendingSide: 'erp' },
     creates.map((p) => ({ erpId: newId(), crmId: p.source.id })),
   );
   return {

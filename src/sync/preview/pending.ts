@@ -1,4 +1,4 @@
-import { couplingsByErpIds } from '../couplings/coupling-repo.ts';
+import { couplingsByErpIds, couplingTables } from '../couplings/coupling-repo.ts';
 import { journaledCoupling, unsettledCreates } from '../couplings/create-journal.ts';
 import type { EngineContext } from '../engine/context.ts';
 import { crmRowsOrStop } from '../engine/read-chunk.ts';
@@ -56,7 +56,7 @@ async function settleJournaledCreates(
   state: VirtualState,
 ): Promise<PreviewDetail[]> {
   const details: PreviewDetail[] = [];
-  const tables = { mappingName: m.name, erpTable: m.erpTable, crmEntity: m.crmEntity };
+  const tables = couplingTables(m);
   for (const entry of await unsettledCreates(ctx.db, m.name)) {
     const rows = await crmRowsOrStop(
       ctx,

@@ -1,6 +1,7 @@
 import {
   couplingsByCrmIds,
   couplingsByErpIds,
+  couplingTables,
   insertCoupledPairs,
 } from '../couplings/coupling-repo.ts';
 import type { EngineContext } from '../engine/context.ts';
@@ -144,7 +145,7 @@ export async function matchUncoupledRecords(
     }
     counters.coupled = await insertCoupledPairs(
       ctx.db,
-      { mappingName: m.name, erpTable: m.erpTable, crmEntity: m.crmEntity },
+      couplingTables(m),
       [...coupled].map(([erpId, crmId]) => ({ erpId, crmId })),
     );
     const heldErpIds = new Set<string>();
