@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { EdmV4, OData } from '@odata/client';
+import { getEntity } from '../../src/erp/public-api.ts';
 import { basicCompany, make } from '../erp/fixtures.ts';
 import { createMigratedDb } from '../helpers/database.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
@@ -209,7 +210,7 @@ describe('ERP API with @odata/client', () => {
     });
     await orders.action('Microsoft.NAV.release', key(order.id));
     assert.equal(seen.at(-1)?.status, 204);
-    assert.equal((await orders.retrieve(key(order.id))).status, 'Released');
+    assert.equal((await orders.retrieve(key(order.id))).status, 'Open', 'released reads Open');
     // parameters as generated clients send them: nullable ones as null
     const shipped = await raw(`salesOrders(${order.id})/Microsoft.NAV.ship`, {
       method: 'POST',
@@ -230,6 +231,64 @@ describe('ERP API with @odata/client', () => {
     assert.equal(outcome.orderDeleted, true);
     const invoice = await client.getEntitySet('salesInvoices').retrieve(key(outcome.invoiceId));
     assert.equal(invoice.orderNumber, order.number);
+  });
+
+  test("10. quote and order status: BC's salesQuoteEntityBufferStatus / salesOrderEntityBufferStatus, filterable", async () => {
+    const orders = client.getEntitySet('salesOrders');
+    const line = { lineType: 'Item', lineObjectNumber: 'I-1', quantity: 1 };
+    const draft = await orders.create({ customerNumber: 'C-EUR', salesOrderLines: [line] });
+    assert.equal(draft.status, 'Draft', 'an open order is a Draft in BC API v2.0');
+    const order = await orders.create({ customerNumber: 'C-EUR', salesOrderLines: [line] });
+    const act = (path: string) =>
+      raw(path, { method: 'POST', headers: { prefer: 'return=representation' } });
+    const released = await act(`salesOrders(${order.id})/Microsoft.NAV.release`);
+    assert.equal(((await released.json()) as { status: string }).status, 'Open');
+    const internal = await getEntity(db, 'salesOrders', order.id);
+    assert.ok(internal.ok);
+    assert.equal(internal.value['status'], 'Released', 'the ERP itself keeps Open/Released');
+    const patched = await raw(`salesOrders(${order.id})`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json', 'if-match': '*' },
+      body: JSON.stringify({ externalDocumentNumber: 'EXT-10' }),
+    });
+    assert.equal(((await patched.json()) as { status: string }).status, 'Open');
+    const byStatus = async (set: string, status: string) =>
+      new Set(
+        (
+          await client.getEntitySet(set).query(client.newParam().filter(`status eq '${status}'`))
+        ).map((r: { id: string; status: string }) => {
+          assert.equal(r.status, status);
+          return r.id;
+        }),
+      );
+    const open = await byStatus('salesOrders', 'Open');
+    const drafts = await byStatus('salesOrders', 'Draft');
+    assert.ok(open.has(order.id) && !open.has(draft.id));
+    assert.ok(drafts.has(draft.id) && !drafts.has(order.id));
+    assert.equal((await byStatus('salesOrders', 'Released')).size, 0, 'not a BC value');
+    const reopened = await act(`salesOrders(${order.id})/Microsoft.NAV.reopen`);
+    assert.equal(((await reopened.json()) as { status: string }).status, 'Draft');
+
+    // BC derives a quote's status from sending and accepting it, not from release.
+    const quotes = client.getEntitySet('salesQuotes');
+    const quote = await quotes.create({ customerNumber: 'C-EUR', salesQuoteLines: [line] });
+    assert.equal(quote.status, 'Draft');
+    const releasedQuote = await act(`salesQuotes(${quote.id})/Microsoft.NAV.release`);
+    assert.equal(((await releasedQuote.json()) as { status: string }).status, 'Draft');
+    assert.ok((await byStatus('salesQuotes', 'Draft')).has(quote.id));
+    assert.equal((await byStatus('salesQuotes', 'Sent')).size, 0);
+    const made = await act(`salesQuotes(${quote.id})/Microsoft.NAV.makeOrder`);
+    assert.equal(made.status, 201);
+    assert.equal(((await made.json()) as { status: string }).status, 'Draft');
+
+    const xml = await (await raw(`${server.baseUrl}/api/v2.0/$metadata`)).text();
+    const statusOf = (type: string) =>
+      xml
+        .split(`<EntityType Name="${type}">`)[1]
+        ?.split('</EntityType>')[0]
+        ?.match(/<Property Name="status"[^>]*>.*?<\/Property>/)?.[0];
+    assert.match(statusOf('salesOrder') ?? '', /One of: 'Draft', 'In Review', 'Open'/);
+    assert.match(statusOf('salesQuote') ?? '', /One of: 'Draft', 'Sent', 'Accepted', 'Expired'/);
   });
 
   test('8. draft invoices and credit memos: created, listed with posted ones, posted with Microsoft.NAV.post', async () => {

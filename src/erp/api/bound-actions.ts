@@ -3,6 +3,7 @@ import type { AppContext } from '../../app/context.ts';
 import type { Db } from '../../db/db.ts';
 import type { Clock } from '../../shared/clock.ts';
 import { AppError, unwrap } from '../../shared/errors.ts';
+import { withApiStatus } from '../catalog/api-document-status.ts';
 import { customerPayments } from '../catalog/document-entities.ts';
 import { salesCreditMemos } from '../catalog/invoice-credit-memo-entities.ts';
 import { archiveDocument } from '../documents/archives.ts';
@@ -91,15 +92,15 @@ export async function runAction(
   switch (`${type}:${action}`) {
     case 'Quote:release':
     case 'Order:release':
-      return [200, unwrap(await changeStatus(db, type, id, 'release'))];
+      return [200, withApiStatus(type, unwrap(await changeStatus(db, type, id, 'release')))];
     case 'Quote:reopen':
     case 'Order:reopen':
-      return [200, unwrap(await changeStatus(db, type, id, 'reopen'))];
+      return [200, withApiStatus(type, unwrap(await changeStatus(db, type, id, 'reopen')))];
     case 'Quote:archive':
     case 'Order:archive':
       return [201, unwrap(await archiveDocument(db, type, id))];
     case 'Quote:makeOrder':
-      return [201, unwrap(await makeOrderFromQuote(db, id, {}, clock))];
+      return [201, withApiStatus('Order', unwrap(await makeOrderFromQuote(db, id, {}, clock)))];
     case 'Order:shipAndInvoice':
     case 'Order:ship':
     case 'Order:invoice': {

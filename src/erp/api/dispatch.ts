@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import type { AppContext } from '../../app/context.ts';
 import { isoDate } from '../../shared/clock.ts';
 import { AppError, unwrap } from '../../shared/errors.ts';
+import { withApiStatus } from '../catalog/api-document-status.ts';
 import { findBoundAction } from '../catalog/bound-actions.ts';
 import { apiEntities, apiEntity } from '../catalog/catalog.ts';
 import { navigationOf } from '../catalog/navigation.ts';
@@ -203,7 +204,7 @@ async function collection(
       { documentType: HEADERS[set]!, header, lines: lines as LineInput[] | undefined },
       ctx.clock,
     );
-    return { status: 201, body: unwrap(doc), context: created };
+    return { status: 201, body: withApiStatus(HEADERS[set]!, unwrap(doc)), context: created };
   }
   if (LINES[set]) {
     const { documentId, ...line } = body;
@@ -248,7 +249,12 @@ async function single(
       : LINES[set]
         ? await updateSalesLine(ctx.db, LINES[set]!, id, body, { ifMatch })
         : await updateRecord(ctx.db, def, id, body, { ifMatch });
-    return { status: 200, body: unwrap(saved), context: entityContext };
+    const record = unwrap(saved);
+    return {
+      status: 200,
+      body: HEADERS[set] ? withApiStatus(HEADERS[set]!, record) : record,
+      context: entityContext,
+    };
   }
   if (method === 'DELETE') {
     const ifMatch = requireIfMatch(request);

@@ -1,3 +1,4 @@
+import { salesOrdersApi, salesQuotesApi } from './api-document-status.ts';
 import { documentEntities } from './document-entities.ts';
 import type { EntityDef } from './field-types.ts';
 import {
@@ -29,12 +30,19 @@ export const entities: ReadonlyMap<string, EntityDef> = new Map(
   ].map((e) => [e.set, e]),
 );
 
-const API_ONLY: readonly EntityDef[] = [salesInvoiceDocuments, salesInvoiceDocumentLines];
+/** Sets the API reads in its own way (they replace the services' sets of the same name). */
+const API_ONLY: readonly EntityDef[] = [
+  salesInvoiceDocuments,
+  salesInvoiceDocumentLines,
+  salesQuotesApi,
+  salesOrdersApi,
+];
 const SERVICE_ONLY = new Set(draftInvoiceSets.map((e) => e.set));
 
 /**
  * The entity sets the ERP API serves: as in BC v2.0, `salesInvoices` (and their lines) list the
- * draft invoices and the posted ones together.
+ * draft invoices and the posted ones together, and `salesQuotes` / `salesOrders` answer BC's
+ * status values (`api-document-status.ts`).
  */
 export const apiEntities: ReadonlyMap<string, EntityDef> = new Map([
   ...[...entities.entries()].filter(([set]) => !SERVICE_ONLY.has(set)),
