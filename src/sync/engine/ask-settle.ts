@@ -46,6 +46,7 @@ export async function settleAsk(
     if (!couplingId || !p.ask) continue;
     if (Object.keys(p.ask.counterpart).length > 0 && p.coupling) {
       const written = await writeBack(job, p.coupling, p.ask.counterpart, p.source.values);
+      recount(job, p.action.kind, written);
       if (!written) continue;
     }
     baselines.push({ couplingId, crmValues: p.ask.baseline });
@@ -91,6 +92,26 @@ export async function settleAsk(
       { mapping: m.name, pass, held: detected.length, opened },
       'fields changed on both sides are waiting in the conflict inbox',
     );
+  }
+}
+
+/**
+ * A record counts once in its job (per record, as BC counts): one whose only write was the
+ * write-back was counted unchanged and is modified after all; one whose write-back was refused is
+ * failed (failRecord counted it), not also modified or unchanged. The job's message says how many
+ * records were written back (run-mapping.ts), and the write history has each write.
+ */
+function recount(
+  job: PassJob,
+  kind: RecordPlan<SideRecord, SideRecord>['action']['kind'],
+  written: boolean,
+) {
+  const counted = kind === 'update' ? 'modified' : kind === 'unchanged' ? 'unchanged' : undefined;
+  if (!counted) return;
+  if (!written) job.counters[counted]--;
+  else if (counted === 'unchanged') {
+    job.counters.unchanged--;
+    job.counters.modified++;
   }
 }
 

@@ -136,6 +136,23 @@ export async function recordWrites(db: Queryable, writes: readonly WriteRecord[]
   );
 }
 
+/**
+ * How many records a pass's job wrote on its own source side: the fields only the destination
+ * changed, written back under the policy `ask` (ask-settle.ts). Read from the write history, so
+ * the job's message says what the history holds.
+ */
+export async function countWrittenBack(
+  db: Queryable,
+  jobId: string,
+  pass: PassDirection,
+): Promise<number> {
+  const r = await db.query<{ n: number }>(
+    'SELECT count(DISTINCT record_id)::int AS n FROM integration.write_history WHERE job_id = $1 AND side = $2',
+    [jobId, pass === 'ToIntegrationTable' ? 'erp' : 'crm'],
+  );
+  return r.rows[0]?.n ?? 0;
+}
+
 /** Records a value the engine wrote (history for audit and undo). */
 export async function recordWrite(
   db: Queryable,

@@ -7,7 +7,7 @@ import {
   type TableMapping,
 } from '../model.ts';
 import type { EngineContext, RunOptions } from './context.ts';
-import { beginJob, finishJob } from './job-log.ts';
+import { beginJob, countWrittenBack, finishJob } from './job-log.ts';
 import { runOptionPass } from './option-pass.ts';
 import { runToCrmPass } from './to-crm-pass.ts';
 import { runToErpPass } from './to-erp-pass.ts';
@@ -41,7 +41,8 @@ export async function runMapping(
         : pass === 'ToIntegrationTable'
           ? await runToCrmPass(ctx, m, jobId, opts)
           : await runToErpPass(ctx, m, jobId, opts);
-      const message = summary(counters);
+      const back = m.updateConflict === 'ask' ? await countWrittenBack(ctx.db, jobId, pass) : 0;
+      const message = summary(counters, back, pass);
       await finishJob(ctx.db, jobId, counters, { status: 'succeeded', message });
       reports.push({ jobId, direction: pass, status: 'succeeded', counters, message });
     } catch (err) {
@@ -67,8 +68,17 @@ async function countersOf(ctx: EngineContext, jobId: string): Promise<JobCounter
   return r.rows[0]!;
 }
 
-const summary = (c: JobCounters): string =>
-  (Object.entries(c) as [string, number][])
-    .filter(([, n]) => n > 0)
-    .map(([k, n]) => `${n} ${k}`)
-    .join(', ') || 'nothing to do';
+/**
+ * The counters in a line, e.g. "1 modified"; with the records written back to the source side
+ * (policy `ask`: fields only the destination changed), e.g. "1 modified; 1 written back to the
+ * ERP" — each such record is also in a counter (it counts once), the line says where it was written.
+ */
+const summary = (c: JobCounters, writtenBack: number, pass: PassDirection): string => {
+  const counts =
+    (Object.entries(c) as [string, number][])
+      .filter(([, n]) => n > 0)
+      .map(([k, n]) => `${n} ${k}`)
+      .join(', ') || 'nothing to do';
+  if (writtenBack === 0) return counts;
+  return `${counts}; ${writtenBack} written back to the ${pass === 'ToIntegrationTable' ? 'ERP' : 'CRM'}`;
+};

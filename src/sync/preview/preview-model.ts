@@ -52,7 +52,8 @@ export interface PreviewDetail {
   /** Why: the failure's message, the skip's reason, a restore or an uncoupling. */
   readonly message?: string;
   /** Policy `ask`: fields only the destination side changed, written back to the source side
-   * after the record's write (no job counter counts it). */
+   * after the record's write. The record counts once in the job: as its own detail says, or as
+   * modified when that one is unchanged (the write-back is its only write). */
   readonly writeBack?: true;
 }
 
@@ -109,11 +110,15 @@ export function summarize(
   const total = emptyCounts();
   const counters = new Map(passes.map((p) => [p, emptyCounters()]));
   let inbox = 0;
+  const record = (d: PreviewDetail) => `${d.direction}|${d.erpId}|${d.crmId}`;
+  const writtenBack = new Set(details.filter((d) => d.writeBack).map(record));
   for (const d of details) {
     (d.side === 'crm' ? crm : erp)[d.action]++;
     total[d.action]++;
     const c = counters.get(d.direction);
-    if (c && !d.writeBack) c[COUNTER_OF[d.action]]++;
+    const counted =
+      d.action === 'unchanged' && writtenBack.has(record(d)) ? 'modified' : COUNTER_OF[d.action];
+    if (c && !d.writeBack) c[counted]++;
     if (d.conflicts && d.action !== 'conflict') inbox++;
   }
   return {

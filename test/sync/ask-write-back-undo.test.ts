@@ -1,0 +1,180 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { undoJobLocked } from '../../src/integration/undo-service.ts';
+import { runMapping } from '../../src/sync/engine/run-mapping.ts';
+import type { PassDirection } from '../../src/sync/model.ts';
+import { previewMapping } from '../../src/sync/preview/preview.ts';
+import { createInCrm } from '../../src/sync/service/create-in.ts';
+import { previewUndo, type UndoReport } from '../../src/sync/undo/undo-job.ts';
+import { type SyncFixture, startSyncFixture } from './sync-fixture.ts';
+
+// Policy `ask` (docs/sync-engine.md, "Update conflicts"): the ERP changed one field and the CRM
+// another of the same coupled record; the pass writes its own side's change across and the other
+// side's change back. Both writes are the job's: it counts the record once, its message says it
+// wrote back, and undoing it reverts both writes (the preview lists both).
+let fx: SyncFixture;
+/** One customer and its account per scenario, so that each job holds only its own record. */
+const pairs: { erp: string; crm: string }[] = [];
+
+before(async () => {
+  fx = await startSyncFixture();
+  assert.equal(fx.mapping('CUSTOMER').updateConflict, 'ask');
+  const r = await fx.db.query<{ id: string }>(
+    `INSERT INTO erp.customers (number, display_name, city, website)
+     SELECT 'C2000' || n, 'Fabrikam ' || n, 'Oslo', 'https://fabrikam.example' FROM generate_series(1, 3) AS n
+     ORDER BY n RETURNING id`,
+  );
+  const created = await createInCrm(
+    fx.ctx,
+    fx.mapping('CUSTOMER'),
+    r.rows.map((x) => x.id),
+  );
+  assert.deepEqual(created.failed, []);
+  for (const x of r.rows)
+    pairs.push({ erp: x.id, crm: created.created.find((c) => c.erpId === x.id)!.crmId });
+  await runMapping(fx.ctx, fx.mapping('CUSTOMER'));
+});
+after(async () => {
+  await fx?.close();
+});
+
+const account = async (id: string) => {
+  const r = await fx.ctx.crm.get('account', [id]);
+  assert.ok(r.ok);
+  const v = r.value.get(id)!.values;
+  return { city: v.address1_city, website: v.websiteurl };
+};
+const customer = async (id: string) =>
+  (
+    await fx.db.query<{ city: string; website: string }>(
+      'SELECT city, website FROM erp.customers WHERE id = $1',
+      [id],
+    )
+  ).rows[0]!;
+const history = async (jobId: string) =>
+  (
+    await fx.db.query<{ side: string; record_id: string; before: unknown; after: unknown }>(
+      'SELECT side, record_id, before, after FROM integration.write_history WHERE job_id = $1 ORDER BY id',
+      [jobId],
+    )
+  ).rows;
+/** A run of the pair's records only (both passes, or one). */
+const run = (p: { erp: string; crm: string }, only?: PassDirection) =>
+  runMapping(fx.ctx, fx.mapping('CUSTOMER'), {
+    erpIds: [p.erp],
+    crmIds: [p.crm],
+    ...(only ? { only } : {}),
+  });
+const undoOk = async (id: string): Promise<UndoReport> => {
+  const r = await undoJobLocked(fx.db, fx.ctx, id);
+  assert.ok(r.ok, r.ok ? '' : `${r.error.code}: ${r.error.message}`);
+  return r.value;
+};
+/** The preview's restores as `side field: now → gets back`. */
+const restores = (r: UndoReport) =>
+  r.restored
+    .flatMap((x) =>
+      Object.entries(x.changes ?? {}).map(
+        ([f, c]) => `${x.side} ${f}: ${String(c.current)} → ${String(c.restore)}`,
+      ),
+    )
+    .sort();
+
+let job: string;
+
+test('ERP → CRM: the city goes to the CRM, the website back to the ERP; the record counts once, the message says where it was written back', async () => {
+  const p = pairs[0]!;
+  await fx.db.query("UPDATE erp.customers SET city = 'Bergen' WHERE id = $1", [p.erp]);
+  assert.ok((await fx.user.update('accounts', p.crm, { websiteurl: 'https://crm.example' })).ok);
+  const [toCrm, toErp] = await run(p);
+  assert.equal(toCrm!.direction, 'ToIntegrationTable');
+  job = toCrm!.jobId;
+  assert.deepEqual(await account(p.crm), { city: 'Bergen', website: 'https://crm.example' });
+  assert.deepEqual(await customer(p.erp), { city: 'Bergen', website: 'https://crm.example' });
+  assert.equal(toCrm!.counters.modified, 1);
+  assert.equal(toCrm!.counters.unchanged + toCrm!.counters.failed, 0);
+  assert.equal(toCrm!.message, '1 modified; 1 written back to the ERP');
+  const j = await fx.db.query('SELECT modified, message FROM integration.sync_jobs WHERE id = $1', [
+    job,
+  ]);
+  assert.deepEqual(j.rows[0], { modified: 1, message: '1 modified; 1 written back to the ERP' });
+  assert.deepEqual(
+    (await history(job)).map((h) => [h.side, h.record_id, h.before, h.after]),
+    [
+      ['crm', p.crm, { address1_city: 'Oslo' }, { address1_city: 'Bergen' }],
+      ['erp', p.erp, { website: 'https://fabrikam.example' }, { website: 'https://crm.example' }],
+    ],
+  );
+  assert.equal(toErp!.counters.modified, 0, 'the CRM → ERP pass finds both sides in step');
+  const other = await previewUndo(fx.ctx, toErp!.jobId);
+  assert.equal(other.ok ? 'ok' : other.error.code, 'nothing_to_undo');
+});
+
+test('undoing that job reverts both writes: the preview lists the written-back field too', async () => {
+  const p = pairs[0]!;
+  const preview = await previewUndo(fx.ctx, job);
+  assert.ok(preview.ok, preview.ok ? '' : preview.error.message);
+  assert.equal(preview.value.counters.modified, 2, 'two records: the account and the customer');
+  assert.deepEqual(restores(preview.value), [
+    'crm address1_city: Bergen → Oslo',
+    'erp website: https://crm.example → https://fabrikam.example',
+  ]);
+  const u = await undoOk(job);
+  assert.equal(u.counters.modified, 2, JSON.stringify(u));
+  assert.deepEqual(u.notRestored, []);
+  assert.equal((await account(p.crm)).city, 'Oslo');
+  assert.equal((await customer(p.erp)).website, 'https://fabrikam.example');
+  assert.deepEqual((await history(u.undoJobId!)).map((h) => [h.side, h.after]).sort(), [
+    ['crm', { address1_city: 'Oslo' }],
+    ['erp', { website: 'https://fabrikam.example' }],
+  ]);
+});
+
+test('CRM → ERP alone (a real-time run): the website goes to the ERP, the city back to the CRM; undo reverts both', async () => {
+  const p = pairs[1]!;
+  await fx.db.query("UPDATE erp.customers SET city = 'Hamar' WHERE id = $1", [p.erp]);
+  assert.ok((await fx.user.update('accounts', p.crm, { websiteurl: 'https://hamar.example' })).ok);
+  const [toErp] = await run(p, 'FromIntegrationTable');
+  assert.equal(toErp!.message, '1 modified; 1 written back to the CRM');
+  assert.deepEqual(await account(p.crm), { city: 'Hamar', website: 'https://hamar.example' });
+  assert.deepEqual(await customer(p.erp), { city: 'Hamar', website: 'https://hamar.example' });
+  const preview = await previewUndo(fx.ctx, toErp!.jobId);
+  assert.ok(preview.ok);
+  assert.deepEqual(restores(preview.value), [
+    'crm address1_city: Hamar → Oslo',
+    'erp website: https://hamar.example → https://fabrikam.example',
+  ]);
+  const u = await undoOk(toErp!.jobId);
+  assert.equal(u.counters.modified, 2);
+  assert.equal((await account(p.crm)).city, 'Oslo');
+  assert.equal((await customer(p.erp)).website, 'https://fabrikam.example');
+});
+
+test('a record whose only write is the write-back counts as modified, not unchanged (the preview says so first); its undo restores it', async () => {
+  const p = pairs[2]!;
+  // The ERP record changes in a field the mapping does not carry: nothing to send to the CRM.
+  await fx.db.query("UPDATE erp.customers SET modified_by = 'someone' WHERE id = $1", [p.erp]);
+  assert.ok((await fx.user.update('accounts', p.crm, { websiteurl: 'https://only.example' })).ok);
+  const preview = await previewMapping(fx.ctx, fx.mapping('CUSTOMER'), {
+    erpIds: [p.erp],
+    crmIds: [p.crm],
+  });
+  assert.ok(preview.ok, preview.ok ? '' : preview.error.message);
+  const [toCrm, toErp] = await run(p);
+  assert.deepEqual(
+    [toCrm!.counters, toErp!.counters],
+    preview.value.summary.passes.map((x) => x.counters),
+    'the run counts what the preview said',
+  );
+  assert.equal(toCrm!.counters.modified, 1);
+  assert.equal(toCrm!.counters.unchanged, 0);
+  assert.equal(toCrm!.message, '1 modified; 1 written back to the ERP');
+  assert.equal((await customer(p.erp)).website, 'https://only.example');
+  assert.deepEqual(
+    (await history(toCrm!.jobId)).map((h) => h.side),
+    ['erp'],
+  );
+  const u = await undoOk(toCrm!.jobId);
+  assert.equal(u.counters.modified, 1);
+  assert.equal((await customer(p.erp)).website, 'https://fabrikam.example');
+});
