@@ -1937,6 +1937,8 @@ CREATE UNIQUE INDEX conflicts_open_idx ON integration.conflicts USING btree (cou
 
 CREATE INDEX couplings_mapping_idx ON integration.couplings USING btree (mapping_name);
 
+CREATE INDEX couplings_pending_idx ON integration.couplings USING btree (mapping_name, pending_side, created_at, id) WHERE (state = 'pending'::text);
+
 CREATE INDEX couplings_retry_idx ON integration.couplings USING btree (mapping_name) WHERE needs_retry;
 
 CREATE INDEX crm_create_journal_mapping_idx ON integration.crm_create_journal USING btree (mapping_name, created_at);

@@ -19,24 +19,40 @@ export function boundaryOf(contentType: string | null | undefined): string | und
   return match?.[1] ?? match?.[2];
 }
 
+/** Where the line starting at `pos` ends (its newline, or the end of the text). */
+const lineEnd = (text: string, pos: number): number => {
+  const end = text.indexOf('\n', pos);
+  return end === -1 ? text.length : end;
+};
+
+/** Where the first line from `pos` on that holds more than blanks starts. */
+function skipBlankLines(text: string, pos: number): number {
+  while (pos < text.length) {
+    const end = lineEnd(text, pos);
+    if (text.slice(pos, end).trim() !== '') break;
+    pos = end + 1;
+  }
+  return pos;
+}
+
 /**
  * Splits a multipart body into its raw parts. Accepts CRLF and bare LF line ends (the docs use
  * CRLF, dynamics-web-api LF); JSON bodies never hold raw line breaks, so normalising is safe.
+ * Jumps from delimiter line to delimiter line: a `$batch` answer holds up to 1,000 parts.
  */
 export function splitMultipart(body: string, boundary: string): string[] {
-  const lines = body.replace(/\r\n/g, '\n').split('\n');
+  const text = body.includes('\r') ? body.replace(/\r\n/g, '\n') : body;
   const delimiter = `--${boundary}`;
   const parts: string[] = [];
-  let current: string[] | undefined;
-  for (const line of lines) {
-    const trimmed = line.trimEnd();
-    if (trimmed === delimiter || trimmed === `${delimiter}--`) {
-      if (current) parts.push(current.join('\n'));
-      current = trimmed === delimiter ? [] : undefined;
-      if (!current) break;
-      continue;
-    }
-    current?.push(line);
+  let start = -1;
+  for (let at = text.indexOf(delimiter); at !== -1; at = text.indexOf(delimiter, at + 1)) {
+    if (at > 0 && text[at - 1] !== '\n') continue;
+    const end = lineEnd(text, at);
+    const tail = text.slice(at + delimiter.length, end).trimEnd();
+    if (tail !== '' && tail !== '--') continue;
+    if (start !== -1) parts.push(text.slice(start, Math.max(start, at - 1)));
+    if (tail === '--') break;
+    start = end + 1;
   }
   return parts;
 }
@@ -44,37 +60,35 @@ export function splitMultipart(body: string, boundary: string): string[] {
 /** Splits "headers, blank line, rest" and reads the headers into a lower-cased map. */
 function splitHeaders(
   text: string,
-  skipBlankLines = true,
+  skipBlank = true,
 ): { headers: Map<string, string>; rest: string } {
   const headers = new Map<string, string>();
-  const lines = text.split('\n');
-  let i = 0;
   // Tolerate blank lines before MIME part headers; after an HTTP status line a blank line means
   // "no headers".
-  while (skipBlankLines && i < lines.length && lines[i]!.trim() === '') i++;
-  for (; i < lines.length; i++) {
-    const line = lines[i]!;
-    if (line.trim() === '') {
-      i++;
-      break;
-    }
+  let pos = skipBlank ? skipBlankLines(text, 0) : 0;
+  while (pos < text.length) {
+    const end = lineEnd(text, pos);
+    const line = text.slice(pos, end);
+    pos = end + 1;
+    if (line.trim() === '') break;
     const colon = line.indexOf(':');
     if (colon > 0)
       headers.set(line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim());
   }
-  return { headers, rest: lines.slice(i).join('\n') };
+  return { headers, rest: text.slice(pos) };
 }
 
 function parseHttpPart(raw: string): BatchPartResponse | string {
   const mime = splitHeaders(raw);
-  const lines = mime.rest.split('\n');
-  let first = 0;
-  while (first < lines.length && lines[first]!.trim() === '') first++;
-  const statusLine = /^HTTP\/\d(?:\.\d)?\s+(\d{3})/.exec(lines[first] ?? '');
-  if (!statusLine) return `part without an HTTP status line: ${(lines[first] ?? '').slice(0, 80)}`;
-  const inner = splitHeaders(lines.slice(first + 1).join('\n'), false);
-  const headers = new Map([...mime.headers, ...inner.headers]);
+  const first = skipBlankLines(mime.rest, 0);
+  const end = lineEnd(mime.rest, first);
+  const line = mime.rest.slice(first, end);
+  const statusLine = /^HTTP\/\d(?:\.\d)?\s+(\d{3})/.exec(line);
+  if (!statusLine) return `part without an HTTP status line: ${line.slice(0, 80)}`;
+  const inner = splitHeaders(mime.rest.slice(end + 1), false);
   const contentId = mime.headers.get('content-id') ?? inner.headers.get('content-id');
+  const headers = mime.headers;
+  for (const [name, value] of inner.headers) headers.set(name, value);
   return {
     status: Number(statusLine[1]),
     headers,
