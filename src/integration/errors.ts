@@ -11,6 +11,7 @@ export const INTEGRATION_ERROR_CODES = {
   job_queue_unavailable: 503,
   mapping_busy: 409,
   mapping_held: 409,
+  invalid_skiptoken: 400,
 } as const;
 
 type IntegrationCodes = typeof INTEGRATION_ERROR_CODES;

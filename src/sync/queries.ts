@@ -24,22 +24,81 @@ export interface CouplingView {
   updatedAt: Date;
 }
 
-/** Couplings by mapping / record / skipped. */
-export async function listCouplings(
+/** What a couplings list may be filtered by. */
+export interface CouplingFilter {
+  readonly mapping?: string;
+  readonly erpId?: string;
+  readonly crmId?: string;
+  readonly skipped?: boolean;
+}
+
+/**
+ * A coupling's place in the list order (mapping, creation, id). The creation time is kept as text
+ * with its microseconds: a JavaScript Date would drop them, and the couplings a full
+ * synchronization inserts in one transaction share one creation time, so only the id parts them.
+ */
+export interface CouplingKey {
+  readonly mapping: string;
+  readonly createdAt: string;
+  readonly id: string;
+}
+
+const COUPLING_WHERE = `($1::text IS NULL OR mapping_name = $1) AND ($2::uuid IS NULL OR erp_id = $2)
+  AND ($3::uuid IS NULL OR crm_id = $3) AND ($4::boolean IS NULL OR skipped = $4)`;
+const filterParams = (f: CouplingFilter) => [
+  f.mapping ?? null,
+  f.erpId ?? null,
+  f.crmId ?? null,
+  f.skipped ?? null,
+];
+
+/**
+ * Couplings by mapping / record / skipped in a stable order, each with its key; `after` starts
+ * past a key (keyset paging, served by couplings_list_order_idx) and `skip` skips from there.
+ */
+export async function listCouplingsKeyed(
   db: Queryable,
-  f: { mapping?: string; erpId?: string; crmId?: string; skipped?: boolean } & Paging,
-): Promise<CouplingView[]> {
-  const r = await db.query<CouplingView>(
+  f: CouplingFilter & Paging & { readonly after?: CouplingKey },
+): Promise<{ view: CouplingView; key: CouplingKey }[]> {
+  const r = await db.query<CouplingView & { createdKey: string }>(
     `SELECT id, mapping_name AS mapping, erp_table AS "erpTable", erp_id AS "erpId", crm_entity AS "crmEntity",
        crm_id AS "crmId", state, last_result_to_crm AS "lastResultToCrm", last_result_to_erp AS "lastResultToErp",
-       last_error_to_crm AS "lastErrorToCrm", last_error_to_erp AS "lastErrorToErp", skipped, updated_at AS "updatedAt"
+       last_error_to_crm AS "lastErrorToCrm", last_error_to_erp AS "lastErrorToErp", skipped, updated_at AS "updatedAt",
+       to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "createdKey"
      FROM integration.couplings
-     WHERE ($1::text IS NULL OR mapping_name = $1) AND ($2::uuid IS NULL OR erp_id = $2) AND ($3::uuid IS NULL OR crm_id = $3)
-       AND ($4::boolean IS NULL OR skipped = $4)
-     ORDER BY mapping_name, created_at LIMIT $5 OFFSET $6`,
-    [f.mapping ?? null, f.erpId ?? null, f.crmId ?? null, f.skipped ?? null, f.top, f.skip],
+     WHERE ${COUPLING_WHERE}
+       AND ($7::text IS NULL OR (mapping_name, created_at, id) > ($7, $8::timestamptz, $9::uuid))
+     ORDER BY mapping_name, created_at, id LIMIT $5 OFFSET $6`,
+    [
+      ...filterParams(f),
+      f.top,
+      f.skip,
+      f.after?.mapping ?? null,
+      f.after?.createdAt ?? null,
+      f.after?.id ?? null,
+    ],
   );
-  return r.rows;
+  return r.rows.map(({ createdKey, ...view }) => ({
+    view,
+    key: { mapping: view.mapping, createdAt: createdKey, id: view.id },
+  }));
+}
+
+/** Couplings by mapping / record / skipped, in the list order. */
+export async function listCouplings(
+  db: Queryable,
+  f: CouplingFilter & Paging,
+): Promise<CouplingView[]> {
+  return (await listCouplingsKeyed(db, f)).map((row) => row.view);
+}
+
+/** How many couplings the filter matches. */
+export async function countCouplings(db: Queryable, f: CouplingFilter): Promise<number> {
+  const r = await db.query<{ n: string }>(
+    `SELECT count(*) AS n FROM integration.couplings WHERE ${COUPLING_WHERE}`,
+    filterParams(f),
+  );
+  return Number(r.rows[0]?.n ?? 0);
 }
 
 export interface JobView extends JobCounters {

@@ -7,15 +7,10 @@ import { AppError } from '../../shared/errors.ts';
 import { runMapping } from '../../sync/engine/run-mapping.ts';
 import { getMapping, listMappings } from '../../sync/mappings/mapping-repo.ts';
 import { COUNTER_NAMES } from '../../sync/model.ts';
-import {
-  type JobView,
-  listCouplings,
-  listErrors,
-  listJobs,
-  mappingStats,
-} from '../../sync/queries.ts';
+import { type JobView, listErrors, listJobs, mappingStats } from '../../sync/queries.ts';
 import { type CliEnv, parseTop, printResult } from '../cli-context.ts';
 import { withRuntime } from '../runtime.ts';
+import { registerCouplings } from './couplings.ts';
 import { runFullSyncCommand } from './full-sync.ts';
 import { registerJobUndo } from './job-undo.ts';
 import { runSyncPreview } from './sync-preview.ts';
@@ -54,29 +49,7 @@ export function registerIntegrationCommands(program: Command, cli: CliEnv): void
       }),
     );
 
-  program
-    .command('couplings')
-    .description('List couplings (ERP record ⇄ CRM record)')
-    .option('--mapping <name>', 'only this mapping')
-    .option('--skipped', 'only skipped records')
-    .option('--top <n>', 'how many (default 100)')
-    .option('--json', 'print as JSON')
-    .action((opts: { mapping?: string; skipped?: boolean; top?: string; json?: boolean }) =>
-      withRuntime(cli, async ({ ctx }) => {
-        const rows = await listCouplings(ctx.db, {
-          mapping: opts.mapping,
-          ...(opts.skipped ? { skipped: true } : {}),
-          top: parseTop(opts.top, 100),
-          skip: 0,
-        });
-        printResult(cli, opts.json, rows, (list) =>
-          list.map(
-            (c) =>
-              `${c.mapping.padEnd(20)} ${c.erpTable}/${c.erpId} ⇄ ${c.crmEntity}/${c.crmId}  to CRM: ${c.lastResultToCrm ?? '-'}  to ERP: ${c.lastResultToErp ?? '-'}${c.skipped ? '  SKIPPED' : ''}`,
-          ),
-        );
-      }),
-    );
+  registerCouplings(program, cli);
 
   program
     .command('sync <mapping>')

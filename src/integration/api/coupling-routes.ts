@@ -5,13 +5,21 @@ import type { AppContext } from '../../app/context.ts';
 import { AppError } from '../../shared/errors.ts';
 import { couplingsByCrmIds } from '../../sync/couplings/coupling-repo.ts';
 import { runMapping } from '../../sync/engine/run-mapping.ts';
-import { listCouplings } from '../../sync/queries.ts';
 import { NAME_COLUMN } from '../../sync/record-names.ts';
 import { uncouple } from '../../sync/service/couplings.ts';
 import { type AdhocWork, performAdhoc, queueAdhoc, SYNC_ADHOC_QUEUE } from '../adhoc-jobs.ts';
+import { COUPLING_PAGE_SIZE, couplingPage, MAX_COUPLING_PAGE_SIZE } from '../coupling-list.ts';
 import { setUpCoupling } from '../coupling-service.ts';
 import { heldError, holdReason } from '../full-sync/full-sync-lines.ts';
 import { LOCK_WAIT, withMappingLock } from '../mapping-lock.ts';
+import {
+  decodeSkipToken,
+  encodeSkipToken,
+  listAnswer,
+  pagingOf,
+  pagingQuery,
+  preferredPageSize,
+} from './paging.ts';
 import { engineOrThrow, guid, guids, mappingName, mappingOr404, must, PREFIX } from './shared.ts';
 
 const tags = ['integration: couplings'];
@@ -21,8 +29,24 @@ const listQuery = z.strictObject({
   erpId: guid.optional(),
   crmId: guid.optional(),
   skipped: z.enum(['true', 'false']).optional(),
-  top: z.coerce.number().int().min(1).max(1000).default(100),
-  skip: z.coerce.number().int().min(0).default(0),
+  ...pagingQuery,
+});
+
+/** What a couplings skip token holds: the last row's key, the rows still wanted, the page size. */
+const couplingToken = z.strictObject({
+  k: z.tuple([
+    mappingName,
+    z.iso
+      .datetime({ precision: 6 })
+      // A real date (no 30 February) that PostgreSQL reads back, not a 500 for a forged token.
+      .refine((s) => {
+        const d = new Date(s);
+        return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 19) === s.slice(0, 19);
+      }),
+    guid,
+  ]),
+  t: z.number().int().min(1).optional(),
+  p: z.number().int().min(1).max(MAX_COUPLING_PAGE_SIZE),
 });
 
 /** Coupling and uncoupling, synchronize now, create in CRM / ERP, match-based coupling. */
@@ -33,18 +57,51 @@ export function registerCouplingRoutes(app: FastifyInstance, ctx: AppContext): v
     {
       schema: {
         tags,
-        summary: 'Couplings, filtered by mapping, record or skipped',
+        summary:
+          'Couplings, filtered by mapping, record or skipped, in a stable order (mapping, creation, id), paged: @odata.nextLink on every page but the last, @odata.count with $count=true; the page size by Prefer: odata.maxpagesize (at most 1000)',
         querystring: listQuery,
       },
     },
-    async (req) => {
-      const { skipped, ...q } = req.query;
-      return {
-        value: await listCouplings(ctx.db, {
-          ...q,
+    async (req, reply) => {
+      const { mapping, erpId, crmId, skipped, ...options } = req.query;
+      const paging = pagingOf(options);
+      const token = paging.skiptoken ? decodeSkipToken(couplingToken, paging.skiptoken) : undefined;
+      const preferred = preferredPageSize(req, MAX_COUPLING_PAGE_SIZE);
+      const top = paging.top ?? token?.t;
+      // Without a page size asked for, `top` rows come in one page as they always did (up to the
+      // largest page), and a list without `top` pages by the size it always had.
+      const pageSize =
+        preferred ??
+        token?.p ??
+        (top === undefined ? COUPLING_PAGE_SIZE : Math.min(top, MAX_COUPLING_PAGE_SIZE));
+      const page = await couplingPage(ctx.db, {
+        filter: {
+          mapping,
+          erpId,
+          crmId,
           ...(skipped ? { skipped: skipped === 'true' } : {}),
-        }),
-      };
+        },
+        ...(top === undefined ? {} : { top }),
+        skip: paging.skip,
+        ...(token ? { after: { mapping: token.k[0], createdAt: token.k[1], id: token.k[2] } } : {}),
+        pageSize,
+        count: paging.count,
+      });
+      const next = page.next;
+      return listAnswer(req, reply, {
+        value: page.value,
+        ...(page.count === undefined ? {} : { count: page.count }),
+        ...(preferred === undefined ? {} : { pageSize: preferred }),
+        ...(next
+          ? {
+              skiptoken: encodeSkipToken({
+                k: [next.after.mapping, next.after.createdAt, next.after.id],
+                ...(next.top === undefined ? {} : { t: next.top }),
+                p: pageSize,
+              }),
+            }
+          : {}),
+      });
     },
   );
 
