@@ -160,6 +160,35 @@ export async function listErrors(
   return r.rows;
 }
 
+/** One row of a job's write history: a value the engine wrote, with the value before it. */
+export interface WriteView {
+  side: 'erp' | 'crm';
+  recordId: string;
+  action: string;
+  before: Record<string, unknown> | null;
+  after: Record<string, unknown> | null;
+  createdAt: Date;
+}
+
+/** A job's write history in write order (both sides: an `ask` job writes back to its source). */
+export async function listWrites(
+  db: Queryable,
+  f: { jobId: string } & Paging,
+): Promise<{ total: number; value: WriteView[] }> {
+  const [total, rows] = await Promise.all([
+    db.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM integration.write_history WHERE job_id = $1',
+      [f.jobId],
+    ),
+    db.query<WriteView>(
+      `SELECT side, record_id AS "recordId", action, before, after, created_at AS "createdAt"
+       FROM integration.write_history WHERE job_id = $1 ORDER BY id LIMIT $2 OFFSET $3`,
+      [f.jobId, f.top, f.skip],
+    ),
+  ]);
+  return { total: total.rows[0]?.n ?? 0, value: rows.rows };
+}
+
 export interface MappingStats {
   /** Record errors the mapping's jobs counted. */
   readonly errors: number;

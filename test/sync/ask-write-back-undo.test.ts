@@ -6,6 +6,7 @@ import type { PassDirection } from '../../src/sync/model.ts';
 import { previewMapping } from '../../src/sync/preview/preview.ts';
 import { createInCrm } from '../../src/sync/service/create-in.ts';
 import { previewUndo, type UndoReport } from '../../src/sync/undo/undo-job.ts';
+import { callJson, startTestServer } from '../helpers/server.ts';
 import { type SyncFixture, startSyncFixture } from './sync-fixture.ts';
 
 // Policy `ask` (docs/sync-engine.md, "Update conflicts"): the ERP changed one field and the CRM
@@ -177,4 +178,80 @@ test('a record whose only write is the write-back counts as modified, not unchan
   const u = await undoOk(toCrm!.jobId);
   assert.equal(u.counters.modified, 1);
   assert.equal((await customer(p.erp)).website, 'https://fabrikam.example');
+});
+
+test("the job's writes, both sides, by record name: GET /jobs/{id}/writes and the job's page", async () => {
+  const p = pairs[0]!;
+  const server = await startTestServer(fx.db, undefined, { KOBLING_SECRET_KEY: 'k'.repeat(40) });
+  try {
+    const admin = await server.tokenFor('admin', 'writes-admin');
+    const api = (path: string, method = 'GET', body?: unknown) =>
+      callJson(`${server.baseUrl}/api/integration/v1${path}`, method, admin, body);
+    assert.equal((await api('/connection', 'PATCH', fx.connection)).status, 200);
+    assert.equal((await api('/connection/enable', 'POST')).status, 200);
+    const r = await api(`/jobs/${job}/writes`);
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.json.total, 2);
+    assert.deepEqual(
+      r.json.value.map((w: Record<string, unknown>) => [
+        w.side,
+        w.table,
+        w.recordId,
+        w.name,
+        w.after,
+      ]),
+      [
+        ['crm', 'account', p.crm, 'Fabrikam 1', { address1_city: 'Bergen' }],
+        ['erp', 'customers', p.erp, 'C20001 Fabrikam 1', { website: 'https://crm.example' }],
+      ],
+    );
+    const paged = await api(`/jobs/${job}/writes?top=1&skip=1`);
+    assert.deepEqual(
+      paged.json.value.map((w: { side: string }) => w.side),
+      ['erp'],
+    );
+    assert.equal((await api('/jobs/00000000-0000-4000-8000-000000000000/writes')).status, 404);
+    assert.equal((await api(`/jobs/${job}/writes?top=0`)).status, 400);
+
+    // The job's page, signed in as a user of the web UI.
+    const cookies = new Map<string, string>();
+    const keep = (res: Response) => {
+      for (const c of res.headers.getSetCookie()) {
+        const [name, value] = c.split(';')[0]!.split('=');
+        cookies.set(name!, value ?? '');
+      }
+    };
+    const cookie = () => [...cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    const login = await fetch(`${server.baseUrl}/login`);
+    keep(login);
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(await login.text())![1]!;
+    keep(
+      await fetch(`${server.baseUrl}/login`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: cookie() },
+        body: new URLSearchParams({
+          _csrf: csrf,
+          next: '/',
+          username: 'writes-admin',
+          password: 'correct horse battery',
+        }).toString(),
+      }),
+    );
+    const res = await fetch(`${server.baseUrl}/integration/log/${job}`, {
+      headers: { cookie: cookie() },
+    });
+    const html = await res.text();
+    assert.equal(res.status, 200, html);
+    assert.match(html, /1 modified; 1 written back to the ERP/);
+    assert.match(html, /Values written/);
+    assert.match(html, /This job wrote both systems/);
+    assert.match(
+      html,
+      /Customer C20001 Fabrikam 1<\/span>[\s\S]*?website[\s\S]*?https:\/\/fabrikam\.example[\s\S]*?https:\/\/crm\.example/,
+    );
+    assert.match(html, /account Fabrikam 1<\/span>[\s\S]*?address1_city[\s\S]*?Oslo[\s\S]*?Bergen/);
+  } finally {
+    await server.close();
+  }
 });

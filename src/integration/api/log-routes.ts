@@ -5,6 +5,7 @@ import type { AppContext } from '../../app/context.ts';
 import { AppError } from '../../shared/errors.ts';
 import { restoreSkipped } from '../../sync/couplings/coupling-repo.ts';
 import { listCouplings, listErrors, listJobs } from '../../sync/queries.ts';
+import { jobWrites } from '../job-writes.ts';
 import { retrySkipped } from '../skipped-service.ts';
 import { engineOrThrow, guid, guids, mappingName, must, PREFIX } from './shared.ts';
 
@@ -41,6 +42,26 @@ export function registerLogRoutes(app: FastifyInstance, ctx: AppContext): void {
         ...job,
         errors: await listErrors(ctx.db, { jobId: req.params.id, top: 1000, skip: 0 }),
       };
+    },
+  );
+  r.get(
+    `${PREFIX}/jobs/:id/writes`,
+    {
+      schema: {
+        tags,
+        summary:
+          "The job's write history in write order: per record and side the values it wrote, with the values before (an ask job's write-backs to its source side too)",
+        params: z.strictObject({ id: guid }),
+        querystring: z.strictObject({
+          top: z.coerce.number().int().min(1).max(1000).default(100),
+          skip: z.coerce.number().int().min(0).default(0),
+        }),
+      },
+    },
+    async (req) => {
+      const [job] = await listJobs(ctx.db, { id: req.params.id, top: 1, skip: 0 });
+      if (!job) throw new AppError('not_found', `No synchronization job ${req.params.id}`);
+      return jobWrites(ctx, job, req.query);
     },
   );
   r.get(

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { jobWrites } from '../../integration/job-writes.ts';
 import { retrySkipped } from '../../integration/skipped-service.ts';
 import { openEngine } from '../../integration/sync-runtime.ts';
 import { AppError, unwrap } from '../../shared/errors.ts';
@@ -21,8 +22,11 @@ import { Layout } from '../layout.tsx';
 import { sendHtml, viewOf } from '../view.ts';
 import { canWrite } from '../web-auth.ts';
 import type { WebDeps } from '../web-deps.ts';
+import { JobWritesCard } from './job-writes.tsx';
 
 const PAGE = 50;
+/** Writes of a job shown on its page (the API pages through all of them). */
+const WRITES = 100;
 const query = z.object({
   mapping: z.string().max(30).optional(),
   page: z.coerce.number().int().min(1).max(100_000).default(1),
@@ -118,6 +122,7 @@ export function registerSyncLogPages(web: FastifyInstance, { ctx, auth }: WebDep
     const [job] = await listJobs(ctx.db, { id, top: 1, skip: 0 });
     if (!job) throw new AppError('not_found', `No synchronization job ${id}`);
     const errors = await listErrors(ctx.db, { jobId: id, top: 1000, skip: 0 });
+    const writes = await jobWrites(ctx, job, { top: WRITES, skip: 0 });
     return sendHtml(
       reply,
       <Layout view={view} title={`Synchronization job · ${job.mapping}`}>
@@ -171,6 +176,7 @@ export function registerSyncLogPages(web: FastifyInstance, { ctx, auth }: WebDep
             ]}
           />
         </Card>
+        <JobWritesCard total={writes.total} writes={writes.value} />
         <Card title="Errors">
           <StaticList
             id="errors"

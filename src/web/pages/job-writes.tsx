@@ -1,0 +1,76 @@
+import type { NamedWrite } from '../../integration/job-writes.ts';
+import { Card } from '../components/card.tsx';
+import { type Column, StaticList } from '../components/list.tsx';
+import { RecordLabel } from '../components/record-label.tsx';
+
+const SIDE: Record<string, string> = { erp: 'ERP', crm: 'Dynamics 365 Sales' };
+const show = (v: unknown) =>
+  v === undefined
+    ? ''
+    : v === null || v === ''
+      ? '(empty)'
+      : typeof v === 'object'
+        ? JSON.stringify(v)
+        : String(v);
+
+/** One field a job wrote: a row of the card. */
+interface FieldWrite {
+  write: NamedWrite;
+  field: string;
+  before: unknown;
+  after: unknown;
+}
+
+const COLUMNS: Column<FieldWrite>[] = [
+  { header: 'Side', value: (r) => SIDE[r.write.side] ?? r.write.side },
+  {
+    header: 'Record',
+    html: (r) => (
+      <RecordLabel
+        side={r.write.side}
+        table={r.write.table}
+        id={r.write.recordId}
+        name={r.write.name}
+      />
+    ),
+  },
+  { header: 'Action', value: (r) => r.write.action },
+  { header: 'Field', value: (r) => r.field },
+  { header: 'Before', value: (r) => show(r.before) },
+  { header: 'After', value: (r) => show(r.after) },
+];
+
+/**
+ * What a job wrote, field by field, on both sides (docs/sync-engine.md, "Jobs"): a job of the
+ * policy `ask` lists the fields it wrote back to its source side next to its own writes, so the
+ * log shows every system it changed. `total` is the history's length; the first writes are shown.
+ */
+export function JobWritesCard(props: { total: number; writes: readonly NamedWrite[] }) {
+  const rows = props.writes.flatMap((w) =>
+    Object.entries(w.after ?? w.before ?? {}).map(([field]) => ({
+      write: w,
+      field,
+      before: w.before ? w.before[field] : undefined,
+      after: w.after ? w.after[field] : undefined,
+    })),
+  );
+  const sides = new Set(props.writes.map((w) => w.side));
+  return (
+    <Card title="Values written">
+      <p class="hint" safe>
+        {props.total > props.writes.length
+          ? `The first ${props.writes.length} of ${props.total} writes; all of them: GET /api/integration/v1/jobs/{id}/writes.`
+          : sides.size > 1
+            ? 'This job wrote both systems (fields only one side changed are written back to it).'
+            : `${props.total} write${props.total === 1 ? '' : 's'}.`}
+      </p>
+      <StaticList
+        id="writes"
+        caption="Values the job wrote"
+        columns={COLUMNS}
+        rows={rows}
+        empty="This job wrote nothing."
+      />
+    </Card>
+  );
+}
