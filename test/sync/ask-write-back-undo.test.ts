@@ -22,7 +22,7 @@ before(async () => {
   assert.equal(fx.mapping('CUSTOMER').updateConflict, 'ask');
   const r = await fx.db.query<{ id: string }>(
     `INSERT INTO erp.customers (number, display_name, city, website)
-     SELECT 'C2000' || n, 'Fabrikam ' || n, 'Oslo', 'https://fabrikam.example' FROM generate_series(1, 3) AS n
+     SELECT 'C2000' || n, 'Fabrikam ' || n, 'Oslo', 'https://fabrikam.example' FROM generate_series(1, 4) AS n
      ORDER BY n RETURNING id`,
   );
   const created = await createInCrm(
@@ -178,6 +178,29 @@ test('a record whose only write is the write-back counts as modified, not unchan
   const u = await undoOk(toCrm!.jobId);
   assert.equal(u.counters.modified, 1);
   assert.equal((await customer(p.erp)).website, 'https://fabrikam.example');
+});
+
+test('a refused write-back fails the record, which counts once: failed, not also modified', async () => {
+  const p = pairs[3]!;
+  await fx.db.query("UPDATE erp.customers SET city = 'Molde' WHERE id = $1", [p.erp]);
+  // Longer than the ERP's website field (80 characters) takes: the ERP refuses the write-back.
+  const long = `https://${'x'.repeat(100)}.example`;
+  assert.ok((await fx.user.update('accounts', p.crm, { websiteurl: long })).ok);
+  const [toCrm] = await run(p, 'ToIntegrationTable');
+  assert.equal((await account(p.crm)).city, 'Molde', 'the write to the CRM is done');
+  assert.equal((await customer(p.erp)).website, 'https://fabrikam.example');
+  assert.deepEqual(
+    [toCrm!.counters.modified, toCrm!.counters.unchanged, toCrm!.counters.failed],
+    [0, 0, 1],
+    toCrm!.message,
+  );
+  assert.equal(toCrm!.message, '1 failed');
+  const errors = await fx.db.query<{ message: string }>(
+    'SELECT message FROM integration.sync_errors WHERE job_id = $1',
+    [toCrm!.jobId],
+  );
+  assert.equal(errors.rows.length, 1);
+  assert.match(errors.rows[0]!.message, /^Modifying customers failed/);
 });
 
 test("the job's writes, both sides, by record name: GET /jobs/{id}/writes and the job's page", async () => {
