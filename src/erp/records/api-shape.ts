@@ -6,8 +6,9 @@ export function toApi(
   fields: ReadonlyMap<string, FieldDef>,
 ): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(row)) {
-    if (k.startsWith('@')) continue;
+  for (const k in row) {
+    if (k.charCodeAt(0) === 64 /* @ */) continue;
+    const v = row[k];
     const def = fields.get(k);
     if (v === null || v === undefined) out[k] = v ?? null;
     else if (def?.type === 'decimal' || def?.type === 'integer') out[k] = Number(v);

@@ -369,8 +369,9 @@ function toPayload(
   write: 'create' | 'update',
 ): DataverseRecord {
   const out: DataverseRecord = {};
-  for (const [column, value] of Object.entries(values)) {
+  for (const column in values) {
     if (TYPE_COLUMNS.has(column)) continue;
+    const value = values[column];
     const lookup = e.lookups[column];
     if (lookup || isLookup(value)) {
       const target = isLookup(value) ? value : undefined;

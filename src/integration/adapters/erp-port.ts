@@ -54,16 +54,21 @@ export function erpPort(db: Db): ErpPort {
       const e = def(table);
       const page = await readChanges(db, table, afterSeq ?? 0, { limit, entity: e });
       if (!page.ok) throw new Error(`Reading changes of ${table} failed: ${page.error.message}`);
+      const fields = readable(e);
       return {
-        records: page.value.records.map((r) => ({
-          id: r.id,
-          changeSeq: r.changeSeq,
-          modifiedBy: r.modifiedBy,
-          ...(typeof r.lastModifiedDateTime === 'string'
-            ? { modifiedAt: r.lastModifiedDateTime }
-            : {}),
-          values: Object.fromEntries(readable(e).map((f) => [f.name, r[f.name] ?? null])),
-        })),
+        records: page.value.records.map((r) => {
+          const values: Record<string, unknown> = {};
+          for (const f of fields) values[f.name] = r[f.name] ?? null;
+          return {
+            id: r.id,
+            changeSeq: r.changeSeq,
+            modifiedBy: r.modifiedBy,
+            ...(typeof r.lastModifiedDateTime === 'string'
+              ? { modifiedAt: r.lastModifiedDateTime }
+              : {}),
+            values,
+          };
+        }),
         nextSeq: page.value.nextSeq,
         more: page.value.more,
       };

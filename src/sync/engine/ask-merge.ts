@@ -46,11 +46,21 @@ export interface AskOutcome {
 export const pairKey = (p: { erpField: string; crmField: string }): string =>
   `${p.erpField}|${p.crmField}`;
 
+type FieldPair = { readonly erpField: string; readonly crmField: string };
+// Asked for each record a pass plans; a mapping's fields do not change while it runs.
+const pairsOf = new WeakMap<TableMapping, readonly FieldPair[]>();
+
 /** The enabled bidirectional field pairs of a mapping. */
-export const bidirectionalPairs = (m: TableMapping): { erpField: string; crmField: string }[] =>
-  m.fields
-    .filter((f) => f.enabled && f.direction === 'Bidirectional' && f.erpField && f.crmField)
-    .map((f) => ({ erpField: f.erpField!, crmField: f.crmField! }));
+export function bidirectionalPairs(m: TableMapping): readonly FieldPair[] {
+  let pairs = pairsOf.get(m);
+  if (!pairs) {
+    pairs = m.fields
+      .filter((f) => f.enabled && f.direction === 'Bidirectional' && f.erpField && f.crmField)
+      .map((f) => ({ erpField: f.erpField!, crmField: f.crmField! }));
+    pairsOf.set(m, pairs);
+  }
+  return pairs;
+}
 
 /** The baseline after a write that leaves the CRM with `crmAfter`, except the held fields. */
 export function baselineAfter(
