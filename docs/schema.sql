@@ -1935,7 +1935,7 @@ CREATE INDEX conflicts_mapping_idx ON integration.conflicts USING btree (mapping
 
 CREATE UNIQUE INDEX conflicts_open_idx ON integration.conflicts USING btree (coupling_id, erp_field, crm_field) WHERE (state = 'open'::text);
 
-CREATE INDEX couplings_mapping_idx ON integration.couplings USING btree (mapping_name);
+CREATE INDEX couplings_list_order_idx ON integration.couplings USING btree (mapping_name, created_at, id);
 
 CREATE INDEX couplings_pending_idx ON integration.couplings USING btree (mapping_name, pending_side, created_at, id) WHERE (state = 'pending'::text);
 

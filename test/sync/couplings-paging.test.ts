@@ -154,6 +154,13 @@ test('API: nonsense refused with 400 and a code', async () => {
     assert.equal(r.json.error.code, code, `${query}: ${JSON.stringify(r.json)}`);
     assert.ok(r.json.error.message.length > 10);
   }
+  // The OpenAPI description names the paging options (what /docs shows).
+  const spec = (await (await fetch(`${server.baseUrl}/docs/json`)).json()) as {
+    paths: Record<string, { get?: { parameters?: { name: string }[] } }>;
+  };
+  const names = spec.paths['/api/integration/v1/couplings']?.get?.parameters?.map((x) => x.name);
+  for (const name of ['$top', '$skip', '$count', '$skiptoken', 'top', 'skip', 'mapping'])
+    assert.ok(names?.includes(name), `${name} in ${names}`);
   const zero = await fetch(url(''), {
     headers: { authorization: `Bearer ${token}`, prefer: 'odata.maxpagesize=0' },
   });
