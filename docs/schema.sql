@@ -1576,6 +1576,7 @@ CREATE TABLE integration.conflict_baselines (
   coupling_id uuid NOT NULL,
   crm_values jsonb NOT NULL,
   updated_at timestamp with time zone DEFAULT now() NOT NULL,
+  unsettled_at timestamp with time zone,
   CONSTRAINT conflict_baselines_pkey PRIMARY KEY (coupling_id)
 );
 

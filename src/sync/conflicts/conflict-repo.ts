@@ -57,8 +57,9 @@ export async function readAskStates(
     id: string;
     baseline: Record<string, unknown> | null;
     open: string[];
+    unsettled: boolean;
   }>(
-    `SELECT c.id, b.crm_values AS baseline,
+    `SELECT c.id, b.crm_values AS baseline, b.unsettled_at IS NOT NULL AS unsettled,
        coalesce((SELECT array_agg(x.erp_field || '|' || x.crm_field) FROM integration.conflicts x
                   WHERE x.coupling_id = c.id AND x.state = 'open'), '{}') AS open
      FROM unnest($1::uuid[]) AS c(id)
@@ -66,21 +67,66 @@ export async function readAskStates(
     [couplingIds],
   );
   return new Map(
-    r.rows.map((row) => [row.id, { baseline: row.baseline ?? undefined, open: new Set(row.open) }]),
+    r.rows.map((row) => [
+      row.id,
+      {
+        baseline: row.baseline ?? undefined,
+        open: new Set(row.open),
+        ...(row.unsettled ? { unsettled: true } : {}),
+      },
+    ]),
   );
 }
 
-/** Stores the agreed values of many coupled records (one statement). */
+/**
+ * Stores the agreed values of many coupled records (one statement). A record saved `unsettled` (its
+ * write-back was refused: the integration wrote one side while the two do not agree) is marked so
+ * that the next pass compares it field by field with these values; any other save clears the mark.
+ */
 export async function saveBaselines(
+  db: Queryable,
+  items: readonly {
+    couplingId: string;
+    crmValues: Readonly<Record<string, unknown>>;
+    unsettled?: boolean;
+  }[],
+): Promise<void> {
+  if (items.length === 0) return;
+  await db.query(
+    `INSERT INTO integration.conflict_baselines (coupling_id, crm_values, updated_at, unsettled_at)
+     SELECT b.coupling_id, b.crm_values, now(), CASE WHEN b.unsettled THEN now() END
+     FROM jsonb_to_recordset($1::jsonb) AS b(coupling_id uuid, crm_values jsonb, unsettled boolean)
+     ON CONFLICT (coupling_id) DO UPDATE SET crm_values = EXCLUDED.crm_values, updated_at = now(),
+       unsettled_at = EXCLUDED.unsettled_at`,
+    [
+      JSON.stringify(
+        items.map((i) => ({
+          coupling_id: i.couplingId,
+          crm_values: i.crmValues,
+          unsettled: i.unsettled === true,
+        })),
+      ),
+    ],
+  );
+}
+
+/**
+ * After an undo put back values on one side of coupled records (src/sync/undo/undo-baselines.ts):
+ * the restored columns become the agreed values, as a synchronization writing them would make
+ * them, and the records are marked unsettled — their other side may hold a user's change that the
+ * undo's write (the integration's own) now hides from the versions.
+ */
+export async function restoreBaselineColumns(
   db: Queryable,
   items: readonly { couplingId: string; crmValues: Readonly<Record<string, unknown>> }[],
 ): Promise<void> {
   if (items.length === 0) return;
   await db.query(
-    `INSERT INTO integration.conflict_baselines (coupling_id, crm_values, updated_at)
-     SELECT b.coupling_id, b.crm_values, now()
+    `INSERT INTO integration.conflict_baselines AS c (coupling_id, crm_values, updated_at, unsettled_at)
+     SELECT b.coupling_id, b.crm_values, now(), now()
      FROM jsonb_to_recordset($1::jsonb) AS b(coupling_id uuid, crm_values jsonb)
-     ON CONFLICT (coupling_id) DO UPDATE SET crm_values = EXCLUDED.crm_values, updated_at = now()`,
+     ON CONFLICT (coupling_id) DO UPDATE SET crm_values = c.crm_values || EXCLUDED.crm_values,
+       updated_at = now(), unsettled_at = now()`,
     [JSON.stringify(items.map((i) => ({ coupling_id: i.couplingId, crm_values: i.crmValues })))],
   );
 }

@@ -17,6 +17,10 @@ export interface AskState {
   readonly baseline: Readonly<Record<string, unknown>> | undefined;
   /** Field pairs with an open entry (`erpField|crmField`): neither pass writes them. */
   readonly open: ReadonlySet<string>;
+  /** The integration wrote the record while its sides did not agree (a refused write-back, an
+   * undo): its versions hide what a user changed, so every differing field is compared with the
+   * baseline as when both sides changed. */
+  readonly unsettled?: boolean;
 }
 
 /** One field pair held back, with both values as each side stores them. */
@@ -38,6 +42,9 @@ export interface AskOutcome {
   readonly counterpart: Readonly<Record<string, unknown>>;
   /** The CRM values of the bidirectional columns once the plan is carried out. */
   readonly baseline: Readonly<Record<string, unknown>>;
+  /** The baseline to save when the source side refuses the write-back (only with a counterpart):
+   * the pass's own writes are agreed, the pairs written back keep their old agreed value. */
+  readonly baselineIfRefused?: Readonly<Record<string, unknown>>;
   /** Field pairs with an open entry whose two values are the same again (somebody settled it
    * on one side): their entries close. */
   readonly agreed?: readonly { readonly erpField: string; readonly crmField: string }[];
@@ -113,6 +120,7 @@ export async function planAsk(input: {
   const counterpart: Record<string, unknown> = {};
   const conflicts: ConflictField[] = [];
   const agreed: { erpField: string; crmField: string }[] = [];
+  const writtenBack: FieldPair[] = [];
   for (const p of bidirectionalPairs(m)) {
     const [own, other] = toCrm ? [p.crmField, p.erpField] : [p.erpField, p.crmField];
     if (!(own in forward.changes)) {
@@ -142,7 +150,10 @@ export async function planAsk(input: {
       });
     } else if (goesBack) {
       delete changes[own];
-      if (other in back.changes) counterpart[other] = back.changes[other];
+      if (other in back.changes) {
+        counterpart[other] = back.changes[other];
+        writtenBack.push(p);
+      }
     }
   }
   const crmAfter = toCrm ? { ...crmValues, ...changes } : { ...crmValues, ...counterpart };
@@ -152,6 +163,14 @@ export async function planAsk(input: {
       conflicts,
       counterpart,
       baseline: baselineAfter(m, crmAfter, baseline, conflicts),
+      ...(writtenBack.length > 0
+        ? {
+            baselineIfRefused: baselineAfter(m, toCrm ? crmAfter : crmValues, baseline, [
+              ...conflicts,
+              ...writtenBack,
+            ]),
+          }
+        : {}),
       ...(agreed.length > 0 ? { agreed } : {}),
     },
   };

@@ -20,7 +20,8 @@ type SideRecord = ErpRecord | CrmRecord;
  * record the pass synchronized, the fields only the other side changed are written back to the
  * source side, the held fields open (or update) inbox entries, and the values both sides now
  * agree on are kept for the next run's comparison. Records whose write failed keep their old
- * agreed values, so a failure never makes a change look like no change. `synced` (source id →
+ * agreed values, so a failure never makes a change look like no change; one whose write-back was
+ * refused keeps them for the written-back fields and is marked unsettled. `synced` (source id →
  * coupling id) is what the pass marked synchronized in this chunk, when it knows; else it is read.
  */
 export async function settleAsk(
@@ -39,7 +40,11 @@ export async function settleAsk(
       asked.map((p) => p.source.id),
     ));
   const detected: DetectedConflicts[] = [];
-  const baselines: { couplingId: string; crmValues: Readonly<Record<string, unknown>> }[] = [];
+  const baselines: {
+    couplingId: string;
+    crmValues: Readonly<Record<string, unknown>>;
+    unsettled?: boolean;
+  }[] = [];
   const agreed: { couplingId: string; erpField: string; crmField: string }[] = [];
   for (const p of asked) {
     const couplingId = succeeded.get(p.source.id);
@@ -47,7 +52,14 @@ export async function settleAsk(
     if (Object.keys(p.ask.counterpart).length > 0 && p.coupling) {
       const written = await writeBack(job, p.coupling, p.ask.counterpart, p.source.values);
       recount(job, p.action.kind, written);
-      if (!written) continue;
+      if (!written) {
+        // The pass's own write is done and agreed; the refused fields are not. The record is
+        // marked unsettled: its destination now reads as the integration's echo, and the next
+        // pass must still see that a user changed these fields there.
+        if (p.ask.baselineIfRefused)
+          baselines.push({ couplingId, crmValues: p.ask.baselineIfRefused, unsettled: true });
+        continue;
+      }
     }
     baselines.push({ couplingId, crmValues: p.ask.baseline });
     for (const a of p.ask.agreed ?? []) agreed.push({ couplingId, ...a });

@@ -69,7 +69,10 @@ export async function planUpdate(input: {
       forward: t,
       source: source.values,
       destination: destination.values,
-      destinationChanged,
+      // A record left unsettled is compared field by field whatever its versions say.
+      destinationChanged:
+        destinationChanged ||
+        (m.direction === 'Bidirectional' && !force && input.ask?.unsettled === true),
       state: input.ask,
       lookups: input.lookups,
     });

@@ -9,6 +9,7 @@ import type { EngineContext } from '../engine/context.ts';
 import { logRecordError } from '../engine/job-log.ts';
 import { emptyCounters, type JobCounters, type TableMapping } from '../model.ts';
 import type { CrmWrite } from '../ports.ts';
+import { settleUndoBaselines } from './undo-baselines.ts';
 import { recordUndoWrites, type Side, type UndoWrite, type Values } from './undo-history.ts';
 import type { RecreateStep, RemoveStep, RestoreStep, UndoPlan } from './undo-plan.ts';
 import { forWrite } from './undo-values.ts';
@@ -151,6 +152,11 @@ async function restoreChunk(run: Run, steps: readonly RestoreStep[]): Promise<vo
     }
   }
   await recordUndoWrites(run.ctx.db, run.jobId, run.m.name, history);
+  await settleUndoBaselines(
+    run.ctx,
+    run.m,
+    steps.filter((s) => !failed.has(s) && Object.keys(s.changes).length > 0),
+  );
   // A reactivated record is coupled again with its former partner (not when reactivating failed).
   for (const s of steps)
     if (s.recouple && !failed.has(s)) await couple(run, s.side, s.recordId, s.recouple);
