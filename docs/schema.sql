@@ -1814,7 +1814,7 @@ CREATE TABLE integration.organization_set_aside (
   kind text NOT NULL,
   row jsonb NOT NULL,
   set_aside_at timestamp with time zone DEFAULT now() NOT NULL,
-  CONSTRAINT organization_set_aside_kind_check CHECK (kind = ANY (ARRAY['couplings'::text, 'option_couplings'::text, 'conflicts'::text, 'conflict_baselines'::text, 'full_sync_lines'::text, 'watermarks'::text, 'crm_create_journal'::text]))
+  CONSTRAINT organization_set_aside_kind_check CHECK (kind = ANY (ARRAY['couplings'::text, 'option_couplings'::text, 'conflicts'::text, 'conflict_baselines'::text, 'full_sync_lines'::text, 'watermarks'::text, 'crm_create_journal'::text, 'recurring_job_states'::text]))
 );
 
 CREATE TABLE integration.recurring_jobs (
@@ -1876,6 +1876,7 @@ CREATE TABLE integration.sync_jobs (
   coupled integer DEFAULT 0 NOT NULL,
   message text,
   undo_of uuid,
+  crm_organization_id uuid,
   CONSTRAINT sync_jobs_pkey PRIMARY KEY (id),
   CONSTRAINT sync_jobs_direction_check CHECK (direction = ANY (ARRAY['ToIntegrationTable'::text, 'FromIntegrationTable'::text])),
   CONSTRAINT sync_jobs_status_check CHECK (status = ANY (ARRAY['running'::text, 'succeeded'::text, 'failed'::text, 'crashed'::text, 'abandoned'::text])),

@@ -2,7 +2,12 @@ import type { AppContext } from '../app/context.ts';
 import type { SystemPart } from '../app/system-part.ts';
 import type { JobDefinition } from '../db/job-queue.ts';
 import { withSignOfLife } from '../integration/job-liveness.ts';
-import { getRecurringJob, type RunOutcome, recordJobRun } from '../integration/recurring-jobs.ts';
+import {
+  getRecurringJob,
+  RECURRING_JOB_LOCK,
+  type RunOutcome,
+  recordJobRun,
+} from '../integration/recurring-jobs.ts';
 import { coerceError } from '../shared/errors.ts';
 import { failure, type Result } from '../shared/result.ts';
 import {
@@ -49,7 +54,7 @@ export async function runOutboundJob(
   const client = await ctx.db.pool.connect();
   try {
     const lock = await client.query<{ got: boolean }>(
-      "SELECT pg_try_advisory_lock(hashtext('kobling.flow:' || $1)) AS got",
+      `SELECT pg_try_advisory_lock(${RECURRING_JOB_LOCK}) AS got`,
       [name],
     );
     if (!lock.rows[0]?.got) return failure('already_running', `The job ${name} is running already`);
@@ -71,7 +76,7 @@ export async function runOutboundJob(
       );
       return outcome;
     } finally {
-      await client.query("SELECT pg_advisory_unlock(hashtext('kobling.flow:' || $1))", [name]);
+      await client.query(`SELECT pg_advisory_unlock(${RECURRING_JOB_LOCK})`, [name]);
     }
   } finally {
     client.release();

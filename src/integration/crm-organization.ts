@@ -11,6 +11,7 @@ import {
   type OrganizationSwap,
   swapOrganizationRows,
 } from './organization-set-aside.ts';
+import { lockEveryRecurringJob } from './recurring-jobs.ts';
 import { type ClientSettings, dataverseClientFor, type SyncDeps } from './sync-runtime.ts';
 
 /** What comparing the organization the connection reaches with the one it reached before found. */
@@ -45,9 +46,10 @@ class MoveRefused extends Error {
  * Records the organization the connection reaches, inside `tx` and before anything else in it
  * (the move takes every mapping's lock first). Another organization than the one recorded moves
  * the integration's rows: what belongs to the old organization (couplings, option couplings,
- * conflicts, review lines, its ERP watermarks) is set aside for it, and what was set aside for
- * the new one earlier comes back (organization-set-aside.ts). A move while a mapping runs or a full
- * synchronization is at work throws MoveRefused: half the rows could be written against either org.
+ * conflicts, review lines, its ERP watermarks, the recurring jobs' cursors) is set aside for it,
+ * and what was set aside for the new one earlier comes back (organization-set-aside.ts). A move
+ * while a mapping or a recurring job runs or a full synchronization is at work throws MoveRefused:
+ * half the rows could be written against either org.
  */
 export async function adoptOrganization(
   tx: Queryable,
@@ -67,6 +69,12 @@ export async function adoptOrganization(
     throw new MoveRefused(
       'mapping_busy',
       `${crmUrl ?? 'The new address'} is another Dynamics 365 organization, and mapping ${locked.busy} is being synchronized with the current one right now; nothing was changed. Save again when that run has finished.`,
+    );
+  const jobs = await lockEveryRecurringJob(tx, MOVE_LOCK_WAIT_MS);
+  if (jobs.busy)
+    throw new MoveRefused(
+      'mapping_busy',
+      `${crmUrl ?? 'The new address'} is another Dynamics 365 organization, and the job ${jobs.busy} is sending ERP changes to the current one right now; nothing was changed. Save again when that run has finished.`,
     );
   const atWork = await tx.query<{ mapping_name: string }>(
     "SELECT mapping_name FROM integration.full_sync_lines WHERE status IN ('Queued', 'Running') ORDER BY position",

@@ -40,16 +40,19 @@ type Table = (typeof TABLES)[number]['table'];
 
 /**
  * Moves the integration's organization-bound rows aside for `from` and puts back what was set
- * aside for `to`, inside the caller's transaction (which must hold every mapping's lock):
- * couplings, their conflicts and baselines, option couplings, full synchronization lines and
- * each mapping's ERP watermark (how far ERP changes reached that organization). CRM watermarks are
- * cleared and never restored: a delta token kept aside may have expired by the time the connection
- * returns, while reading the organization's tables once in full is always right (coupled records
- * whose version did not change are unchanged). The ERP watermark stays in place for an
- * organization seen for the first time — regular runs then send only new ERP changes, never
- * everything without matching; the full synchronization the fresh review lines recommend clears
- * it when it runs. In such a new organization every mapping gets a review line that recommends
- * synchronizing in full, unless the integration had nothing for the old one either.
+ * aside for `to`, inside the caller's transaction (which must hold every mapping's and every
+ * recurring job's lock): couplings, their conflicts and baselines, option couplings, full
+ * synchronization lines, each mapping's ERP watermark and the recurring jobs' ERP cursors (how far
+ * ERP changes reached that organization). CRM watermarks are cleared and never restored: a delta
+ * token kept aside may have expired by the time the connection returns, while reading the
+ * organization's tables once in full is always right (coupled records whose version did not change
+ * are unchanged). The ERP watermark stays in place for an organization seen for the first time —
+ * regular runs then send only new ERP changes, never everything without matching; the full
+ * synchronization the fresh review lines recommend clears it when it runs. The recurring jobs
+ * start over there: posted invoices are created only for coupled customers, and the invoice job
+ * waits for CUSTOMER's full synchronization (src/flows/posted-invoices/posted-invoices-job.ts). In
+ * such a new organization every mapping gets a review line that recommends synchronizing in full,
+ * unless the integration had nothing for the old one either.
  */
 export async function swapOrganizationRows(
   tx: Queryable,
@@ -92,6 +95,19 @@ async function setAsideFor(tx: Queryable, organizationId: string): Promise<Organ
        FROM integration.table_mappings`,
     [organizationId],
   );
+  // The recurring jobs' ERP cursors (posted invoices sent, statistics and payments reported) say
+  // how far ERP changes reached this organization, like the watermarks; the next one starts from
+  // the beginning: its invoices are created there and its statistics uploaded once couplings exist.
+  await tx.query(
+    `INSERT INTO integration.organization_set_aside (organization_id, kind, row)
+     SELECT $1, 'recurring_job_states', jsonb_build_object('name', name, 'state', state)
+       FROM integration.recurring_jobs WHERE state <> '{}'::jsonb`,
+    [organizationId],
+  );
+  await tx.query(
+    `UPDATE integration.recurring_jobs SET state = '{}', next_run_at = NULL, updated_at = now()
+      WHERE state <> '{}'::jsonb`,
+  );
   // Children first: conflicts and baselines would go with their couplings anyway (cascade).
   for (const { table } of [...TABLES].reverse()) await tx.query(`DELETE FROM integration.${table}`);
   await tx.query('UPDATE integration.table_mappings SET crm_watermark = NULL');
@@ -120,6 +136,12 @@ async function restoreFor(tx: Queryable, organizationId: string): Promise<Organi
         SET erp_watermark = (s.row->>'erp')::bigint
        FROM integration.organization_set_aside s
       WHERE s.organization_id = $1 AND s.kind = 'watermarks' AND m.name = s.row->>'name'`,
+    [organizationId],
+  );
+  await tx.query(
+    `UPDATE integration.recurring_jobs j SET state = s.row->'state', next_run_at = NULL, updated_at = now()
+       FROM integration.organization_set_aside s
+      WHERE s.organization_id = $1 AND s.kind = 'recurring_job_states' AND j.name = s.row->>'name'`,
     [organizationId],
   );
   await tx.query('DELETE FROM integration.organization_set_aside WHERE organization_id = $1', [

@@ -182,6 +182,34 @@ export async function recordJobRun(
   );
 }
 
+/** The advisory lock a recurring job's run holds (src/flows/outbound-jobs.ts), keyed by its name. */
+export const RECURRING_JOB_LOCK = "hashtext('kobling.flow:' || $1)";
+
+/**
+ * Takes every recurring job's lock for the rest of the transaction `tx`, waiting up to `waitMs`
+ * for each (a move to another organization: no run may record a cursor of the old one after it).
+ * Returns the job that stayed busy; the transaction is aborted then, and the caller ends it.
+ */
+export async function lockEveryRecurringJob(
+  tx: Queryable,
+  waitMs: number,
+): Promise<{ busy?: string }> {
+  const names = await tx.query<{ name: string }>(
+    'SELECT name FROM integration.recurring_jobs ORDER BY name',
+  );
+  await tx.query(`SELECT set_config('lock_timeout', $1, true)`, [`${waitMs}ms`]);
+  for (const { name } of names.rows) {
+    try {
+      await tx.query(`SELECT pg_advisory_xact_lock(${RECURRING_JOB_LOCK})`, [name]);
+    } catch (err) {
+      if ((err as { code?: string }).code === '55P03') return { busy: name };
+      throw err;
+    }
+  }
+  await tx.query(`SELECT set_config('lock_timeout', '0', true)`);
+  return {};
+}
+
 /** Queues a job now (at most one waiting per job). */
 export async function queueRecurringJob(
   boss: PgBoss,

@@ -39,22 +39,26 @@ export async function startOutboundFixture() {
   };
   await ok('PATCH', '/connection', fx.connection);
   await ok('POST', '/connection/enable');
-  for (const mapping of ['CURRENCY', 'UNIT GROUP', 'ITEM UOM', 'RESOURCE UOM'])
-    await ok('POST', '/couplings/matchBased', { mapping });
-  for (const mapping of ['PAYMENT TERMS', 'SHIPMENT METHOD', 'SHIPPING AGENT'])
-    await ok('POST', `/tableMappings/${encodeURIComponent(mapping)}/runNow`);
-  for (const [mapping, id] of [
-    ['ITEM-PRODUCT', company.item.id],
-    ['RESOURCE-PRODUCT', company.resource.id],
-  ] as const) {
-    const product = await ok('POST', '/createInCrm', { mapping, erpIds: [id] });
-    assert.equal(product.created.length, 1, JSON.stringify(product.failed));
-  }
-  const customers = await ok('POST', '/createInCrm', {
-    mapping: 'CUSTOMER',
-    erpIds: [company.eur.id, company.usd.id],
-  });
-  assert.equal(customers.created.length, 2, JSON.stringify(customers));
+  /** Couples the master data in the connected organization, the way a user would. */
+  const coupleMasterData = async (): Promise<void> => {
+    for (const mapping of ['CURRENCY', 'UNIT GROUP', 'ITEM UOM', 'RESOURCE UOM'])
+      await ok('POST', '/couplings/matchBased', { mapping });
+    for (const mapping of ['PAYMENT TERMS', 'SHIPMENT METHOD', 'SHIPPING AGENT'])
+      await ok('POST', `/tableMappings/${encodeURIComponent(mapping)}/runNow`);
+    for (const [mapping, id] of [
+      ['ITEM-PRODUCT', company.item.id],
+      ['RESOURCE-PRODUCT', company.resource.id],
+    ] as const) {
+      const product = await ok('POST', '/createInCrm', { mapping, erpIds: [id] });
+      assert.equal(product.created.length, 1, JSON.stringify(product.failed));
+    }
+    const customers = await ok('POST', '/createInCrm', {
+      mapping: 'CUSTOMER',
+      erpIds: [company.eur.id, company.usd.id],
+    });
+    assert.equal(customers.created.length, 2, JSON.stringify(customers));
+  };
+  await coupleMasterData();
   const crmIdOf = async (erpId: string, mapping?: string) =>
     (
       await fx.db.query<{ crm_id: string }>(
@@ -139,6 +143,7 @@ export async function startOutboundFixture() {
     runJob,
     invoiceState,
     whileJobAsleep,
+    coupleMasterData,
     async close() {
       await server.close();
       await fx.close();

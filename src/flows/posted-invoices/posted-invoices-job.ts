@@ -1,9 +1,10 @@
 import { type ApiRecord, getEntity, readChanges } from '../../erp/public-api.ts';
+import { holdReason } from '../../integration/full-sync/full-sync-lines.ts';
 import type { RunOutcome } from '../../integration/recurring-jobs.ts';
-import { ok, type Result } from '../../shared/result.ts';
+import { failure, ok, type Result } from '../../shared/result.ts';
 import { couplingsByErpIds } from '../../sync/couplings/coupling-repo.ts';
 import type { OutboundContext } from '../outbound-context.ts';
-import { createCrmInvoices } from './create-crm-invoices.ts';
+import { createCrmInvoices, INVOICE_MAPPING } from './create-crm-invoices.ts';
 
 /** The job's bookkeeping: the ERP change sequence seen, and invoices to try once more. */
 export interface InvoiceJobState {
@@ -23,6 +24,25 @@ export interface InvoiceJobReport extends RunOutcome {
 }
 
 /**
+ * An invoice is created for a coupled customer only, so the job waits (409 mapping_held, its cursor
+ * kept, tried again after its interval) while customers are being coupled: after a move to another
+ * organization (which starts the job's cursor over, src/integration/organization-set-aside.ts) until
+ * the full synchronization of CUSTOMER has run there, and while that of CUSTOMER or of the invoices
+ * is at work. Run meanwhile, every invoice would fail twice and wait for a manual create.
+ */
+async function heldBy(o: OutboundContext): Promise<Result<never> | undefined> {
+  for (const mapping of ['CUSTOMER', INVOICE_MAPPING]) {
+    const reason = await holdReason(o.engine.db, mapping);
+    if (reason)
+      return failure(
+        'mapping_held',
+        `Posted sales invoices wait: ${mapping} is not synchronized now (${reason}); invoices are created in Dynamics 365 Sales once their customers are coupled there`,
+      );
+  }
+  return undefined;
+}
+
+/**
  * One run of the POSTEDSALESINV-INV job: every posted sales invoice posted (or changed) since the
  * last run that is not coupled yet gets its CRM invoice; an invoice that failed is tried once more
  * on the next run, then left for *Create invoice in Dynamics 365 Sales* after the cause is fixed
@@ -33,6 +53,8 @@ export async function runPostedInvoicesJob(
   state: InvoiceJobState,
   trigger: string,
 ): Promise<Result<InvoiceJobReport>> {
+  const held = await heldBy(o);
+  if (held) return held;
   let seq = state.invoiceSeq ?? 0;
   const candidates = new Map<string, ApiRecord>();
   for (;;) {

@@ -93,6 +93,14 @@ export async function readConnection(
   };
 }
 
+/** The organization the connection last reached (recorded by every connection test), if any. */
+export async function connectedOrganization(db: Queryable): Promise<string | null> {
+  const r = await db.query<{ id: string | null }>(
+    'SELECT crm_organization_id AS id FROM integration.connection WHERE id = 1',
+  );
+  return r.rows[0]?.id ?? null;
+}
+
 /** The setup without any secret material, for APIs and the CLI. */
 export async function publicConnection(db: Queryable): Promise<ConnectionSetup> {
   const { sealedSecret: _omit, ...rest } = await readConnection(db);

@@ -2,7 +2,11 @@ import type { Queryable } from '../../db/db.ts';
 import { newId } from '../../shared/ids.ts';
 import { COUNTER_NAMES, type JobCounters, type PassDirection } from '../model.ts';
 
-/** Opens a synchronization job (BC: Integration Synch. Job) for one pass of a mapping. */
+/**
+ * Opens a synchronization job (BC: Integration Synch. Job) for one pass of a mapping, stamped with
+ * the CRM organization the connection reaches now: its writes name that organization's records
+ * (an undo after a move to another one is refused, src/sync/undo/undo-job.ts).
+ */
 export async function beginJob(
   db: Queryable,
   mappingName: string,
@@ -12,11 +16,16 @@ export async function beginJob(
 ): Promise<string> {
   const id = newId();
   await db.query(
-    'INSERT INTO integration.sync_jobs (id, mapping_name, direction, type, trigger) VALUES ($1, $2, $3, $4, $5)',
+    `INSERT INTO integration.sync_jobs (id, mapping_name, direction, type, trigger, crm_organization_id)
+     VALUES ($1, $2, $3, $4, $5, ${JOB_ORGANIZATION})`,
     [id, mappingName, direction, type, trigger],
   );
   return id;
 }
+
+/** The organization a job starts against: the one the connection last reached. */
+export const JOB_ORGANIZATION =
+  '(SELECT crm_organization_id FROM integration.connection WHERE id = 1)';
 
 /** `inserted = $n, modified = $n+1, …` for the counters, numbered from `first`. */
 const counterAssignments = (first: number): string =>

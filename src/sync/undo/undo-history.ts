@@ -1,6 +1,7 @@
 import type { Queryable } from '../../db/db.ts';
 import { newId } from '../../shared/ids.ts';
 import { failure, ok, type Result } from '../../shared/result.ts';
+import { JOB_ORGANIZATION } from '../engine/job-log.ts';
 import type { PassDirection } from '../model.ts';
 
 /** What a job's write history says it did to a record (docs/sync-engine.md, "Undo a job"). */
@@ -15,6 +16,8 @@ export interface UndoneJob {
   readonly mapping: string;
   readonly direction: PassDirection;
   readonly status: string;
+  /** The CRM organization it ran against; null when none was recorded. */
+  readonly crmOrganizationId: string | null;
 }
 
 /** Everything one job did to one record, its rows folded in write order. */
@@ -33,7 +36,8 @@ export interface RecordHistory {
 
 export async function findJob(db: Queryable, id: string): Promise<UndoneJob | undefined> {
   const r = await db.query<UndoneJob>(
-    'SELECT id, mapping_name AS mapping, direction, status FROM integration.sync_jobs WHERE id = $1',
+    `SELECT id, mapping_name AS mapping, direction, status, crm_organization_id AS "crmOrganizationId"
+       FROM integration.sync_jobs WHERE id = $1`,
     [id],
   );
   return r.rows[0];
@@ -102,8 +106,8 @@ export async function beginUndoJob(db: Queryable, undone: UndoneJob): Promise<Re
   const id = newId();
   try {
     await db.query(
-      `INSERT INTO integration.sync_jobs (id, mapping_name, direction, type, trigger, undo_of)
-       VALUES ($1, $2, $3, 'Undo', 'undo', $4)`,
+      `INSERT INTO integration.sync_jobs (id, mapping_name, direction, type, trigger, undo_of, crm_organization_id)
+       VALUES ($1, $2, $3, 'Undo', 'undo', $4, ${JOB_ORGANIZATION})`,
       [id, undone.mapping, undone.direction, undone.id],
     );
   } catch (err) {

@@ -1,4 +1,5 @@
 import { failure, ok, type Result } from '../../shared/result.ts';
+import { connectedOrganization } from '../connection/connection-repo.ts';
 import type { EngineContext } from '../engine/context.ts';
 import { finishJob, logRecordError } from '../engine/job-log.ts';
 import { COUNTER_NAMES, emptyCounters, type JobCounters, type TableMapping } from '../model.ts';
@@ -48,8 +49,8 @@ export interface UndoReport {
 }
 
 /**
- * Checks that a job can be undone: it exists, has finished, has not been undone, and its mapping
- * is known.
+ * Checks that a job can be undone: it exists, has finished, has not been undone, ran against the
+ * CRM organization the connection reaches now, and its mapping is known.
  */
 export async function undoable(
   ctx: EngineContext,
@@ -65,10 +66,30 @@ export async function undoable(
       'job_already_undone',
       `Job ${jobId} has already been undone by job ${undo}; undo that job to bring its changes back`,
     );
+  const other = await otherOrganization(ctx, job);
+  if (other) return other;
   const mapping = ctx.mappings.get(job.mapping);
   if (!mapping)
     return failure('not_found', `The mapping ${job.mapping} of job ${jobId} no longer exists`);
   return ok({ job, mapping });
+}
+
+/**
+ * A job's write history names records of the organization it ran against: after a move to another
+ * one (docs/sync-engine.md, "Connection address and organization") its CRM ids are not records of
+ * the connected organization, or worse, ids that happen to exist there. Its ERP writes are refused
+ * with them: a job is undone whole, and restoring them alone would re-create or remove ERP records
+ * whose CRM partners stay as they are in the other organization. Unknown on either side (nothing
+ * recorded): not refused.
+ */
+async function otherOrganization(ctx: EngineContext, job: UndoneJob) {
+  const ran = job.crmOrganizationId?.toLowerCase();
+  const now = (await connectedOrganization(ctx.db))?.toLowerCase();
+  if (!ran || !now || ran === now) return undefined;
+  return failure(
+    'job_of_other_organization',
+    `Job ${job.id} wrote to Dynamics 365 organization ${ran}; the connection now points at organization ${now}. Move the connection back to ${ran} to undo it (its ERP writes too: a job is undone whole).`,
+  );
 }
 
 /** What undoing the job would do, computed exactly as the undo computes it; writes nothing. */
