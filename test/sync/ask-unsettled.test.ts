@@ -5,6 +5,7 @@ import { restoreSkipped } from '../../src/sync/couplings/coupling-repo.ts';
 import { runMapping } from '../../src/sync/engine/run-mapping.ts';
 import type { PassDirection } from '../../src/sync/model.ts';
 import { createInCrm } from '../../src/sync/service/create-in.ts';
+import { resolveConflict } from '../../src/sync/service/resolve-conflicts.ts';
 import { type SyncFixture, startSyncFixture } from './sync-fixture.ts';
 
 // Policy `ask` (docs/sync-engine.md, "Update conflicts"): after the integration wrote a record
@@ -23,7 +24,7 @@ before(async () => {
   const r = await fx.db.query<{ id: string }>(
     `INSERT INTO erp.customers (number, display_name, city, website, email)
      SELECT 'C3000' || n, 'Northwind ' || n, 'Oslo', 'https://northwind.example', 'info@northwind.example'
-       FROM generate_series(1, 5) AS n
+       FROM generate_series(1, 6) AS n
      ORDER BY n RETURNING id`,
   );
   const created = await createInCrm(
@@ -265,4 +266,47 @@ test('after an undo, the same field edited on both sides opens one conflict', as
   // The website only the CRM changed goes to the ERP.
   assert.equal((await customer(p.erp)).website, 'https://tromso.example');
   assert.equal((await account(p.crm)).website, 'https://tromso.example');
+});
+
+test('undoing a conflict resolution brings the conflict back on the next run: neither side wins silently', async () => {
+  const p = pairs[5]!;
+  await fx.db.query("UPDATE erp.customers SET city = 'Kirkenes' WHERE id = $1", [p.erp]);
+  assert.ok((await fx.user.update('accounts', p.crm, { address1_city: 'Vardø' })).ok);
+  await run(p);
+  const c = await coupling(p);
+  const entry = await fx.db.query<{ id: string }>(
+    "SELECT id FROM integration.conflicts WHERE coupling_id = $1 AND state = 'open'",
+    [c.id],
+  );
+  assert.equal(entry.rows.length, 1);
+  const resolved = await resolveConflict(
+    fx.ctx,
+    entry.rows[0]!.id,
+    { take: 'crm' },
+    'admin',
+    new Date(),
+  );
+  assert.ok(resolved.ok, resolved.ok ? '' : resolved.error.message);
+  assert.equal((await customer(p.erp)).city, 'Vardø');
+  const u = await undoJobLocked(fx.db, fx.ctx, resolved.value.jobId);
+  assert.ok(u.ok, u.ok ? '' : u.error.message);
+  assert.equal((await customer(p.erp)).city, 'Kirkenes');
+  // Both sides changed the city since they last agreed: its agreed value is unknown again.
+  const b = await baseline(c.id);
+  assert.equal('address1_city' in b.crm_values, false);
+  assert.equal(b.unsettled, true);
+  // An ERP user edits another field; the run sends it and holds the city again.
+  await fx.db.query("UPDATE erp.customers SET email = 'post@kirkenes.example' WHERE id = $1", [
+    p.erp,
+  ]);
+  await run(p);
+  assert.deepEqual(await openConflicts(c.id), [
+    { erp_field: 'city', erp_value: 'Kirkenes', crm_value: 'Vardø' },
+  ]);
+  assert.deepEqual(await account(p.crm), {
+    city: 'Vardø',
+    website: 'https://northwind.example',
+    email: 'post@kirkenes.example',
+  });
+  assert.equal((await customer(p.erp)).city, 'Kirkenes');
 });

@@ -112,22 +112,38 @@ export async function saveBaselines(
 
 /**
  * After an undo put back values on one side of coupled records (src/sync/undo/undo-baselines.ts):
- * the restored columns become the agreed values, as a synchronization writing them would make
- * them, and the records are marked unsettled — their other side may hold a user's change that the
- * undo's write (the integration's own) now hides from the versions.
+ * `crmValues` become agreed values, as a synchronization writing them would make them, the
+ * `unknown` columns lose theirs (both sides changed them), and the records are marked unsettled —
+ * their other side may hold a user's change that the undo's write (the integration's own) now hides
+ * from the versions.
  */
 export async function restoreBaselineColumns(
   db: Queryable,
-  items: readonly { couplingId: string; crmValues: Readonly<Record<string, unknown>> }[],
+  items: readonly {
+    couplingId: string;
+    crmValues: Readonly<Record<string, unknown>>;
+    unknown?: readonly string[];
+  }[],
 ): Promise<void> {
   if (items.length === 0) return;
   await db.query(
-    `INSERT INTO integration.conflict_baselines AS c (coupling_id, crm_values, updated_at, unsettled_at)
-     SELECT b.coupling_id, b.crm_values, now(), now()
-     FROM jsonb_to_recordset($1::jsonb) AS b(coupling_id uuid, crm_values jsonb)
-     ON CONFLICT (coupling_id) DO UPDATE SET crm_values = c.crm_values || EXCLUDED.crm_values,
-       updated_at = now(), unsettled_at = now()`,
-    [JSON.stringify(items.map((i) => ({ coupling_id: i.couplingId, crm_values: i.crmValues })))],
+    `WITH b AS (SELECT * FROM jsonb_to_recordset($1::jsonb)
+                  AS b(coupling_id uuid, crm_values jsonb, unknown text[]))
+     INSERT INTO integration.conflict_baselines AS c (coupling_id, crm_values, updated_at, unsettled_at)
+     SELECT b.coupling_id, b.crm_values, now(), now() FROM b
+     ON CONFLICT (coupling_id) DO UPDATE
+       SET crm_values = (c.crm_values - (SELECT b.unknown FROM b WHERE b.coupling_id = c.coupling_id))
+                        || EXCLUDED.crm_values,
+         updated_at = now(), unsettled_at = now()`,
+    [
+      JSON.stringify(
+        items.map((i) => ({
+          coupling_id: i.couplingId,
+          crm_values: i.crmValues,
+          unknown: i.unknown ?? [],
+        })),
+      ),
+    ],
   );
 }
 

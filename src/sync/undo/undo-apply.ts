@@ -28,6 +28,8 @@ interface Run {
   readonly m: TableMapping;
   readonly jobId: string;
   readonly out: UndoOutcome;
+  /** The undone job settled conflict-inbox entries: what it restores is agreed by nobody. */
+  readonly undoesResolution: boolean;
 }
 
 const CHUNK = 500;
@@ -43,7 +45,13 @@ export async function carryOut(
   jobId: string,
   out: UndoOutcome,
 ): Promise<void> {
-  const run: Run = { ctx, m: plan.mapping, jobId, out };
+  const run: Run = {
+    ctx,
+    m: plan.mapping,
+    jobId,
+    out,
+    undoesResolution: plan.job.trigger === 'conflictResolution',
+  };
   const { counters } = run.out;
   counters.skipped += plan.skipped.length;
   const restores = plan.restores.filter((s) => Object.keys(s.changes).length > 0 || s.recouple);
@@ -156,6 +164,7 @@ async function restoreChunk(run: Run, steps: readonly RestoreStep[]): Promise<vo
     run.ctx,
     run.m,
     steps.filter((s) => !failed.has(s) && Object.keys(s.changes).length > 0),
+    run.undoesResolution,
   );
   // A reactivated record is coupled again with its former partner (not when reactivating failed).
   for (const s of steps)

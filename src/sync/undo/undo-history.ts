@@ -18,6 +18,8 @@ export interface UndoneJob {
   readonly status: string;
   /** The CRM organization it ran against; null when none was recorded. */
   readonly crmOrganizationId: string | null;
+  /** How it started (`schedule`, `manual`, `conflictResolution`, `undo`, …). */
+  readonly trigger: string;
 }
 
 /** Everything one job did to one record, its rows folded in write order. */
@@ -36,8 +38,8 @@ export interface RecordHistory {
 
 export async function findJob(db: Queryable, id: string): Promise<UndoneJob | undefined> {
   const r = await db.query<UndoneJob>(
-    `SELECT id, mapping_name AS mapping, direction, status, crm_organization_id AS "crmOrganizationId"
-       FROM integration.sync_jobs WHERE id = $1`,
+    `SELECT id, mapping_name AS mapping, direction, status, crm_organization_id AS "crmOrganizationId",
+       trigger FROM integration.sync_jobs WHERE id = $1`,
     [id],
   );
   return r.rows[0];
