@@ -1649,6 +1649,7 @@ CREATE TABLE integration.connection (
   item_availability boolean DEFAULT true NOT NULL,
   crm_organization_id uuid,
   crm_organization_move jsonb,
+  crm_organization_unidentified jsonb,
   CONSTRAINT connection_pkey PRIMARY KEY (id),
   CONSTRAINT connection_id_check CHECK (id = 1),
   CONSTRAINT connection_ownership_model_check CHECK (ownership_model = ANY (ARRAY['Person'::text, 'Team'::text]))

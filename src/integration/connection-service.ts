@@ -1,6 +1,7 @@
 import type { DataverseClient } from '../dataverse/index.ts';
 import type { Queryable } from '../db/db.ts';
 import { localCurrency } from '../erp/master-data/currencies.ts';
+import { systemClock } from '../shared/clock.ts';
 import type { Logger } from '../shared/logger.ts';
 import { failure, ok, type Result } from '../shared/result.ts';
 import {
@@ -9,6 +10,7 @@ import {
   publicConnection,
   readConnection,
   setConnectionState,
+  setOrganizationUnidentified,
   updateConnection,
 } from '../sync/connection/connection-repo.ts';
 import { secretBox } from '../sync/connection/secret-box.ts';
@@ -57,6 +59,12 @@ export async function saveConnection(
         : undefined;
       const before = await readConnection(tx);
       await updateConnection(tx, patch, sealed);
+      if (identified && !identified.ok)
+        await setOrganizationUnidentified(tx, {
+          crmUrl: planned.crmUrl,
+          reason: identified.reason,
+          at: (deps.clock ?? systemClock).now().toISOString(),
+        });
       await reshapeOnSwitches(tx, deps.logger, before, await readConnection(tx));
       return check;
     }),

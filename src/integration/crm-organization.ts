@@ -59,7 +59,11 @@ export async function adoptOrganization(
 ): Promise<OrganizationCheck> {
   const id = organizationId.toLowerCase();
   const previous = (await readConnection(tx)).crmOrganizationId?.toLowerCase();
-  if (previous === id) return { kind: 'same', organizationId: id };
+  if (previous === id) {
+    // Identified again: a warning that it was not (an unreachable new address) ends here.
+    await setOrganization(tx, id);
+    return { kind: 'same', organizationId: id };
+  }
   if (!previous) {
     await setOrganization(tx, id);
     return { kind: 'first', organizationId: id };

@@ -269,3 +269,57 @@ test('PATCH /connection answers the move in plain words and GET /connection keep
     await server.close();
   }
 });
+
+test('an address whose organization cannot be asked is saved with a warning in the status and on the connection until a test identifies it', async () => {
+  const before = await readConnection(t.fx.db);
+  const pairs = await couplingPairs();
+  // A port nobody listens on: the WhoAmI before the save cannot reach it.
+  const closed = 'http://127.0.0.1:9';
+  const saved = await saveConnection(t.deps, { ...t.fx.connection, crmUrl: closed });
+  assert.ok(saved.ok, saved.ok ? '' : saved.error.message);
+  assert.match(saved.value.notice ?? '', /could not be identified/);
+  const after = await readConnection(t.fx.db);
+  assert.equal(after.crmUrl, closed);
+  assert.equal(after.crmOrganizationId, before.crmOrganizationId, 'not moved');
+  assert.equal(after.crmOrganizationUnidentified?.crmUrl, closed);
+  assert.deepEqual(await couplingPairs(), pairs, 'kept until the organization is known');
+  const warned = (await integrationStatus(t.fx.db, systemClock)).warnings;
+  assert.match(
+    warned[0] ?? '',
+    new RegExp(
+      `^The organization at ${closed} is not identified yet .*organization ${before.crmOrganizationId} are still in use`,
+      's',
+    ),
+    warned.join('\n'),
+  );
+  const server = await startTestServer(t.fx.db, undefined, { KOBLING_SECRET_KEY: 'o'.repeat(40) });
+  try {
+    const admin = await server.tokenFor('admin', 'admin-unidentified');
+    const api = `${server.baseUrl}/api/integration/v1`;
+    const read = await callJson(`${api}/connection`, 'GET', admin);
+    assert.equal(read.json.crmOrganizationUnidentified.crmUrl, closed);
+    const status = await callJson(`${api}/status`, 'GET', admin);
+    assert.match(status.json.warnings[0], /is not identified yet/);
+    const page = await fetch(`${server.baseUrl}/setup/connection`, {
+      headers: { authorization: `Bearer ${admin}` },
+    });
+    assert.equal(page.status, 200);
+    assert.match(await page.text(), /banner warning[\s\S]*is not identified yet/);
+  } finally {
+    await server.close();
+  }
+  const tested = await testConnection(t.deps);
+  assert.ok(tested.ok && !tested.value.ok, 'still unreachable');
+  assert.ok((await readConnection(t.fx.db)).crmOrganizationUnidentified, 'still not identified');
+
+  // Back at an address that answers: identified (the same organization), the warning ends.
+  const back = await saveConnection(t.deps, t.fx.connection);
+  assert.ok(back.ok, back.ok ? '' : back.error.message);
+  assert.match(back.value.notice ?? '', /same organization/);
+  assert.equal((await readConnection(t.fx.db)).crmOrganizationUnidentified, null);
+  assert.ok(
+    !(await integrationStatus(t.fx.db, systemClock)).warnings.some((w) =>
+      w.includes('not identified yet'),
+    ),
+  );
+});

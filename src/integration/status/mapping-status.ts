@@ -1,7 +1,7 @@
 import type { Queryable } from '../../db/db.ts';
 import { pendingChanges } from '../../erp/public-api.ts';
 import type { Clock } from '../../shared/clock.ts';
-import { readConnection } from '../../sync/connection/connection-repo.ts';
+import { type ConnectionSetup, readConnection } from '../../sync/connection/connection-repo.ts';
 import { ERP_INTEGRATION_ACTOR } from '../../sync/ports.ts';
 import { failedLineMessages, mappingsHeldByMove } from '../full-sync/full-sync-lines.ts';
 import { listRealtimeMappings } from '../realtime/realtime-settings.ts';
@@ -202,6 +202,22 @@ export async function integrationStatus(db: Queryable, clock: Clock): Promise<In
   return {
     connection: { enabled: connection.enabled, crmUrl: connection.crmUrl },
     mappings: out,
-    warnings: out.flatMap((m) => m.warnings.map((w) => `${m.mapping} ${w}`)),
+    warnings: [
+      ...organizationWarnings(connection),
+      ...out.flatMap((m) => m.warnings.map((w) => `${m.mapping} ${w}`)),
+    ],
   };
+}
+
+/**
+ * The connection's address changed but its organization could not be asked: the couplings and
+ * watermarks of the organization reached before are still used against whatever answers there,
+ * until a connection test identifies it (and moves them aside when it is another organization).
+ */
+export function organizationWarnings(c: ConnectionSetup): string[] {
+  const u = c.crmOrganizationUnidentified;
+  if (!u) return [];
+  return [
+    `The organization at ${u.crmUrl ?? 'the new CRM address'} is not identified yet (${u.reason}); the couplings and watermarks of organization ${c.crmOrganizationId ?? '(unknown)'} are still in use there. Test the connection once it is reachable (Test connection on the Connection page, or POST /api/integration/v1/connection/test): another organization then gets them set aside.`,
+  ];
 }

@@ -22,7 +22,16 @@ export interface ConnectionSetup {
   readonly crmOrganizationId: string | null;
   /** What the last move to another organization did (src/integration/crm-organization.ts). */
   readonly crmOrganizationMove: unknown;
+  /** Set while the organization at a new address could not be identified yet. */
+  readonly crmOrganizationUnidentified: OrganizationUnidentified | null;
   readonly lastTest: unknown;
+}
+
+/** A saved address whose organization could not be asked: where, why, and when. */
+export interface OrganizationUnidentified {
+  readonly crmUrl: string | null;
+  readonly reason: string;
+  readonly at: string;
 }
 
 /** What PATCH /connection accepts; unknown fields are refused. */
@@ -61,6 +70,7 @@ interface Row {
   crm_version: string | null;
   crm_organization_id: string | null;
   crm_organization_move: unknown;
+  crm_organization_unidentified: OrganizationUnidentified | null;
   last_test: unknown;
 }
 
@@ -89,6 +99,7 @@ export async function readConnection(
     crmVersion: row.crm_version,
     crmOrganizationId: row.crm_organization_id,
     crmOrganizationMove: row.crm_organization_move,
+    crmOrganizationUnidentified: row.crm_organization_unidentified,
     lastTest: row.last_test,
   };
 }
@@ -178,7 +189,10 @@ export async function setConnectionState(
   );
 }
 
-/** Records the organization the connection reaches, and what moving to it did when it moved. */
+/**
+ * Records the organization the connection reaches (it is identified now), and what moving to it
+ * did when it moved.
+ */
 export async function setOrganization(
   db: Queryable,
   organizationId: string,
@@ -186,8 +200,21 @@ export async function setOrganization(
 ): Promise<void> {
   await db.query(
     `UPDATE integration.connection SET crm_organization_id = $1::uuid,
-       crm_organization_move = coalesce($2::jsonb, crm_organization_move), updated_at = now()
+       crm_organization_move = coalesce($2::jsonb, crm_organization_move),
+       crm_organization_unidentified = NULL, updated_at = now()
      WHERE id = 1`,
     [organizationId, move === undefined ? null : JSON.stringify(move)],
+  );
+}
+
+/** Notes that the organization at the address just saved could not be identified. */
+export async function setOrganizationUnidentified(
+  db: Queryable,
+  unidentified: OrganizationUnidentified,
+): Promise<void> {
+  await db.query(
+    `UPDATE integration.connection SET crm_organization_unidentified = $1::jsonb, updated_at = now()
+     WHERE id = 1`,
+    [JSON.stringify(unidentified)],
   );
 }

@@ -11,6 +11,7 @@ import type { OrganizationMove } from '../../integration/crm-organization.ts';
 import { updateMapping } from '../../integration/mapping-service.ts';
 import { getRecurringJob } from '../../integration/recurring-jobs.ts';
 import { listScheduledJobs, updateJobSchedule } from '../../integration/scheduled-jobs.ts';
+import { organizationWarnings } from '../../integration/status/mapping-status.ts';
 import { unwrap } from '../../shared/errors.ts';
 import { type ConnectionSetup, publicConnection } from '../../sync/connection/connection-repo.ts';
 import { ActionBar } from '../components/action-bar.tsx';
@@ -210,6 +211,9 @@ export function registerConnectionSetupPage(web: FastifyInstance, deps: WebDeps)
             />
             {lastTest && !lastTest.ok ? <Lines items={lastTest.problems} /> : ''}
             <OrganizationMoveNotice move={c.crmOrganizationMove as OrganizationMove | null} />
+            {organizationWarnings(c).map((w) => (
+              <WarningBanner message={w} />
+            ))}
             {admin ? (
               <ActionBar label="Connection actions">
                 <button type="button" hx-post="/setup/connection/test" hx-target="#flash">
