@@ -114,6 +114,8 @@ export interface JobView extends JobCounters {
   /** The job this one undid (an undo job), and the undo that undid this one, if any. */
   undoOf: string | null;
   undoneBy: string | null;
+  /** The CRM organization the job ran against (its undo needs the connection there). */
+  crmOrganizationId: string | null;
 }
 
 /** Synchronization jobs, newest first. */
@@ -123,7 +125,7 @@ export async function listJobs(
 ): Promise<JobView[]> {
   const r = await db.query<JobView>(
     `SELECT id, mapping_name AS mapping, direction, type, trigger, status, started_at AS "startedAt", finished_at AS "finishedAt",
-       ${COUNTER_COLUMNS}, message, undo_of AS "undoOf",
+       ${COUNTER_COLUMNS}, message, undo_of AS "undoOf", crm_organization_id AS "crmOrganizationId",
        (SELECT u.id FROM integration.sync_jobs u WHERE u.undo_of = j.id AND u.status <> 'failed' LIMIT 1) AS "undoneBy"
      FROM integration.sync_jobs j WHERE ($1::text IS NULL OR mapping_name = $1) AND ($2::uuid IS NULL OR id = $2)
      ORDER BY started_at DESC LIMIT $3 OFFSET $4`,

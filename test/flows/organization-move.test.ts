@@ -71,6 +71,8 @@ test('after a move, a job of the old organization cannot be undone (409 job_of_o
     )
   ).rows[0]!.id;
   assert.equal(await jobOrganization(customersJob), orgA, 'a job records the org it ran against');
+  const shown = await t.ok('GET', `/jobs/${customersJob}`);
+  assert.equal(shown.crmOrganizationId, orgA, 'GET /jobs/{id} names it');
 
   // In A: an invoice is posted and sent, statistics and payments reported.
   const { invoice: early } = await t.postOrder({

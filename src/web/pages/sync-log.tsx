@@ -167,6 +167,7 @@ export function registerSyncLogPages(web: FastifyInstance, { ctx, auth }: WebDep
               ['Started', job.startedAt],
               ['Finished', job.finishedAt],
               ['Message', job.message],
+              ['Dynamics 365 organization', job.crmOrganizationId],
               ['Inserted', job.inserted],
               ['Modified', job.modified],
               ['Unchanged', job.unchanged],
