@@ -20,6 +20,7 @@ export type {
   RecordKey,
 } from './query.ts';
 export { bindPath, lookup, odataGuid, odataString } from './query.ts';
+export { probeOrganization } from './reachability.ts';
 export type { OperationSuccess } from './responses.ts';
 export type { RetryOptions } from './retry-policy.ts';
 export type { ClientCredentialsOptions, TokenProvider } from './token-provider.ts';

@@ -1,4 +1,4 @@
-import type { DataverseClient } from '../dataverse/index.ts';
+import { type DataverseClient, probeOrganization } from '../dataverse/index.ts';
 import type { Queryable } from '../db/db.ts';
 import { localCurrency } from '../erp/master-data/currencies.ts';
 import { systemClock } from '../shared/clock.ts';
@@ -7,6 +7,7 @@ import { failure, ok, type Result } from '../shared/result.ts';
 import {
   type ConnectionPatch,
   type ConnectionSetup,
+  forgetLastTest,
   publicConnection,
   readConnection,
   setConnectionState,
@@ -18,6 +19,7 @@ import { resolveSecretKey } from '../sync/connection/secret-key.ts';
 import { defaultMappings } from '../sync/mappings/default-mappings.ts';
 import { deleteMapping, listMappings, saveMapping } from '../sync/mappings/mapping-repo.ts';
 import { reshapeMappings } from '../sync/mappings/reshape-mappings.ts';
+import { type ConnectionProblem, connectionProblem } from './connection-problems.ts';
 import {
   adoptOrganization,
   identifyBeforeMove,
@@ -26,24 +28,29 @@ import {
   refusedAsFailure,
 } from './crm-organization.ts';
 import { generateLines } from './full-sync/full-sync-service.ts';
+import { resetCrmHealth } from './health/crm-health.ts';
 import { clientSettings, dataverseClientFor, type SyncDeps, settingsOf } from './sync-runtime.ts';
 
 /**
  * Stores connection settings; a new client secret is sealed before it touches the database. A
  * new address is first asked which organization it is (crm-organization.ts): the save, and for
  * another organization the move of couplings, lines and watermarks, are one transaction, refused
- * whole while a mapping is being synchronized. `notice` says what the move meant.
+ * whole while a mapping is being synchronized. `notice` says what the move meant. A change of the
+ * address, authority, tenant, client id or secret forgets the last connection test (it tested
+ * something else), and an authority on the old address's server moves with it (authorityFollowing).
  */
 export async function saveConnection(
   deps: SyncDeps,
-  patch: ConnectionPatch,
+  given: ConnectionPatch,
 ): Promise<Result<ConnectionSetup & { notice?: string }>> {
-  const sealed = patch.clientSecret
+  const sealed = given.clientSecret
     ? secretBox(resolveSecretKey(deps.config.secretKey, deps.config.dataDir)).seal(
-        patch.clientSecret,
+        given.clientSecret,
       )
     : undefined;
   const current = await readConnection(deps.db);
+  const authorityUrl = authorityFollowing(current, given);
+  const patch = authorityUrl === undefined ? given : { ...given, authorityUrl };
   const planned = {
     crmUrl: patch.crmUrl ?? current.crmUrl,
     authorityUrl: patch.authorityUrl !== undefined ? patch.authorityUrl : current.authorityUrl,
@@ -65,11 +72,15 @@ export async function saveConnection(
           reason: identified.reason,
           at: (deps.clock ?? systemClock).now().toISOString(),
         });
+      if (sealed || signInOf(before) !== signInOf(await readConnection(tx)))
+        await forgetLastTest(tx);
       await reshapeOnSwitches(tx, deps.logger, before, await readConnection(tx));
       return check;
     }),
   );
   if (!saved.ok) return saved;
+  // /ready and the status answer about the connection as it is now, not as it was 15 s ago.
+  resetCrmHealth();
   const check = saved.value;
   // An organization new to the integration: the review shows today's counts of both sides at once.
   if (check?.kind === 'other' && !check.move.returned) {
@@ -82,6 +93,29 @@ export async function saveConnection(
   }
   const notice = organizationNotice(planned.crmUrl, identified, check, deps.logger);
   return ok({ ...(await publicConnection(deps.db)), ...(notice ? { notice } : {}) });
+}
+
+/** What the connection signs in with and talks to: a change makes the last test stale. */
+const signInOf = (c: ConnectionSetup): string =>
+  JSON.stringify([c.crmUrl, c.authorityUrl, c.tenantId, c.clientId]);
+
+/**
+ * An authority served by the organization's own server (the CRM emulator's `<url>/<tenant>`) moves
+ * with the organization's address when only the address is changed: otherwise the token would be
+ * asked of the old server, for a resource it does not know. An authority elsewhere (Entra ID,
+ * `login.microsoftonline.com`) stays; the token's scope always follows the address
+ * (`<crmUrl>/.default`, src/integration/sync-runtime.ts).
+ */
+export function authorityFollowing(
+  current: Pick<ConnectionSetup, 'crmUrl' | 'authorityUrl'>,
+  patch: ConnectionPatch,
+): string | undefined {
+  if (!patch.crmUrl || patch.authorityUrl !== undefined) return undefined;
+  if (!current.crmUrl || !current.authorityUrl) return undefined;
+  const before = new URL(current.crmUrl).origin;
+  const after = new URL(patch.crmUrl).origin;
+  if (before === after || !current.authorityUrl.startsWith(before)) return undefined;
+  return `${after}${current.authorityUrl.slice(before.length)}`;
 }
 
 /**
@@ -114,12 +148,18 @@ async function reshapeOnSwitches(
 
 export interface ConnectionTest {
   readonly ok: boolean;
+  /** The address the test was run against (a later change of the address clears the test). */
+  readonly crmUrl: string;
+  /** Something answered at the address itself (asked before any token is requested). */
   readonly reachable: boolean;
   readonly authenticated: boolean;
   readonly version: string | null;
   readonly versionSupported: boolean;
   readonly integrationUserId: string | null;
+  /** One short sentence per problem. */
   readonly problems: readonly string[];
+  /** The servers' full messages behind the problems (e.g. Entra ID's AADSTS text), if longer. */
+  readonly detail: string | null;
   readonly testedAt: string;
 }
 
@@ -131,32 +171,42 @@ export const versionSupported = (v: string | null): boolean => {
 };
 
 /**
- * Tests the connection: the server answers, the credentials give a token, WhoAmI names the
- * integration user, that user exists, and the version is supported. Every problem is reported.
+ * Tests the connection: the address answers (asked first and on its own, so a refused sign-in at
+ * the authority is never taken for a reachable organization), the credentials give a token, WhoAmI
+ * names the integration user, that user exists, and the version is supported. Every problem is
+ * reported in one short sentence; what the servers said in full is kept in `detail`.
  */
 export async function testConnection(deps: SyncDeps): Promise<Result<ConnectionTest>> {
   const settings = await clientSettings(deps);
   if (!settings.ok) return settings;
+  const crmUrl = settings.value.crmUrl;
   const client = dataverseClientFor(settings.value, deps.logger);
   const problems: string[] = [];
-  let reachable = false;
+  const details: string[] = [];
+  const note = (p: ConnectionProblem) => {
+    problems.push(p.problem);
+    if (p.detail) details.push(p.detail);
+  };
   let authenticated = false;
   let integrationUserId: string | null = null;
   let version: string | null = null;
-  const who = await client.whoAmI();
-  if (who.ok) {
-    reachable = authenticated = true;
-    integrationUserId = who.value.UserId.toLowerCase();
-    const noted = await noteOrganization(deps, who.value.OrganizationId);
-    if (!noted.ok) problems.push(noted.error.message);
+  const probe = await probeOrganization(crmUrl);
+  const reachable = probe.ok;
+  if (!probe.ok) {
+    problems.push(`Dynamics 365 Sales at ${crmUrl} is not reachable: ${probe.error.message}`);
   } else {
-    reachable = who.error.code !== 'network_error' && who.error.code !== 'timeout';
-    authenticated = reachable && who.error.code !== 'authentication_failed';
-    problems.push(
-      who.error.code === 'authentication_failed'
-        ? `Authentication failed: ${who.error.message}`
-        : who.error.message,
-    );
+    const who = await client.whoAmI();
+    if (who.ok) {
+      authenticated = true;
+      integrationUserId = who.value.UserId.toLowerCase();
+      const noted = await noteOrganization(deps, who.value.OrganizationId);
+      if (!noted.ok) problems.push(noted.error.message);
+    } else {
+      authenticated = !['authentication_failed', 'network_error', 'timeout'].includes(
+        who.error.code,
+      );
+      note(connectionProblem(crmUrl, who.error));
+    }
   }
   if (authenticated) {
     const v = await client.callFunction<{ Version?: string }>('RetrieveVersion');
@@ -180,13 +230,15 @@ export async function testConnection(deps: SyncDeps): Promise<Result<ConnectionT
   }
   const report: ConnectionTest = {
     ok: problems.length === 0,
+    crmUrl,
     reachable,
     authenticated,
     version,
     versionSupported: versionSupported(version),
     integrationUserId,
     problems,
-    testedAt: new Date().toISOString(),
+    detail: details.length > 0 ? details.join('\n') : null,
+    testedAt: (deps.clock ?? systemClock).now().toISOString(),
   };
   await setConnectionState(deps.db, { lastTest: report, crmVersion: version, integrationUserId });
   return ok(report);

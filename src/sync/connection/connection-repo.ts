@@ -190,6 +190,14 @@ export async function setConnectionState(
 }
 
 /**
+ * Forgets what the last connection test found: it was about another address, authority or
+ * credentials, so keeping its "passed" would vouch for a connection nobody has tested.
+ */
+export async function forgetLastTest(db: Queryable): Promise<void> {
+  await db.query('UPDATE integration.connection SET last_test = NULL WHERE id = 1');
+}
+
+/**
  * Records the organization the connection reaches (it is identified now), and what moving to it
  * did when it moved.
  */

@@ -205,7 +205,9 @@ export function registerConnectionSetupPage(web: FastifyInstance, deps: WebDeps)
                 ['Integration user', c.integrationUserId],
                 [
                   'Last test',
-                  lastTest ? `${lastTest.ok ? 'passed' : 'failed'} ${lastTest.testedAt}` : null,
+                  lastTest
+                    ? `${lastTest.ok ? 'passed' : 'failed'} ${lastTest.testedAt}`
+                    : 'Not tested since the address or credentials were last set',
                 ],
               ]}
             />
