@@ -89,7 +89,7 @@ export async function runCounters(
        sum(inserted + modified + unchanged + skipped + deleted + coupled)::int AS processed,
        sum(failed)::int AS failed,
        CASE WHEN bool_or(status = 'failed') THEN 'failed' WHEN bool_or(status = 'running') THEN 'running' ELSE 'succeeded' END AS status,
-       string_agg(message, '; ') AS message
+       string_agg(DISTINCT message, '; ') AS message
      FROM integration.sync_jobs WHERE mapping_name = ANY($1::text[]) AND started_at >= $2
      GROUP BY mapping_name`,
     [run.lines.map((l) => l.mapping), run.startedAt],

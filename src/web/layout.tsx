@@ -114,7 +114,13 @@ const ROLE_LABEL: Record<string, string> = {
 };
 
 /** The page frame: header with the user, navigation, a message area and the content. */
-export function Layout(props: { view: View; title: string; children?: Children }) {
+export function Layout(props: {
+  view: View;
+  title: string;
+  /** A message shown in the message area on arrival (the outcome of the action that led here). */
+  flash?: Children;
+  children?: Children;
+}) {
   const { view } = props;
   return (
     <>
@@ -125,6 +131,7 @@ export function Layout(props: { view: View; title: string; children?: Children }
           <meta name="viewport" content="width=device-width, initial-scale=1" />
           <meta name="htmx-config" content={HTMX_CONFIG} />
           <title safe>{`${props.title} · Kobling`}</title>
+          <link rel="icon" href="/ui/favicon.svg" type="image/svg+xml" />
           <link rel="stylesheet" href="/ui/app.css" />
           <script src="/ui/htmx.min.js" defer></script>
           <script src="/ui/app.js" defer></script>
@@ -157,7 +164,9 @@ export function Layout(props: { view: View; title: string; children?: Children }
             {view.user ? <Navigation view={view} /> : ''}
             <main id="main" tabindex="-1">
               <h1 safe>{props.title}</h1>
-              <div id="flash" role="status" aria-live="polite"></div>
+              <div id="flash" role="status" aria-live="polite">
+                {props.flash ?? ''}
+              </div>
               {props.children}
             </main>
           </div>

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { AppContext } from '../app/context.ts';
 import { AppError } from '../shared/errors.ts';
 import { csrfTokenFor, tokensMatch } from './csrf.ts';
@@ -43,6 +43,7 @@ const ASSETS: Record<string, { file: string; type: string }> = {
   },
   'app.js': { file: path.join(here, 'static/app.js'), type: 'text/javascript; charset=utf-8' },
   'app.css': { file: path.join(here, 'static/app.css'), type: 'text/css; charset=utf-8' },
+  'favicon.svg': { file: path.join(here, 'static/favicon.svg'), type: 'image/svg+xml' },
 };
 
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -106,17 +107,23 @@ export async function registerWebUi(
     const assets = new Map(
       Object.entries(ASSETS).map(([name, a]) => [name, { ...a, body: readFileSync(a.file) }]),
     );
+    const sendAsset = (reply: FastifyReply, name: string) => {
+      const asset = assets.get(name);
+      if (!asset) throw new AppError('not_found', `No file ${name}`);
+      return reply
+        .header('content-type', asset.type)
+        .header('cache-control', 'public, max-age=300')
+        .send(asset.body);
+    };
     web.get<{ Params: { name: string } }>(
       '/ui/:name',
       { config: { public: true } },
-      async (request, reply) => {
-        const asset = assets.get(request.params.name);
-        if (!asset) throw new AppError('not_found', `No file ${request.params.name}`);
-        return reply
-          .header('content-type', asset.type)
-          .header('cache-control', 'public, max-age=300')
-          .send(asset.body);
-      },
+      async (request, reply) => sendAsset(reply, request.params.name),
+    );
+    // Browsers ask for /favicon.ico whatever the page links; an SVG answers it (Chromium and
+    // Firefox read it by its content type).
+    web.get('/favicon.ico', { config: { public: true } }, async (_request, reply) =>
+      sendAsset(reply, 'favicon.svg'),
     );
     const deps: WebDeps = { ctx, auth };
     // Whether to offer the Dynamics 365 Sales pages, for the navigation of full pages.

@@ -70,11 +70,22 @@ test('posting an order: the job creates the CRM invoice Billed with its lines, t
   );
 });
 
+/** The last statistics job's counters are the sums of the figures its message names. */
+async function assertStatisticsJobAddsUp() {
+  const jobs = await t.ok('GET', '/jobs?mapping=CUSTOMER%20STATISTICS');
+  const job = jobs.value[0];
+  const sum = (re: RegExp) =>
+    [...String(job.message).matchAll(re)].reduce((n, m) => n + Number(m[1]), 0);
+  assert.equal(job.unchanged, sum(/\((\d+) unchanged/g), job.message);
+  assert.equal(job.failed, sum(/(\d+) failed\)/g), job.message);
+}
+
 test('40 % paid → Paid/Partial; the rest → Paid/Complete with balance 0 and total sales = amount excl. tax; an unapplied payment goes back', async () => {
   const first = await t.payInvoice('C-EUR', 130, eurInvoice.number);
   const run1 = await t.runJob('CUSTOMER STATISTICS');
   assert.equal(run1.didWork, true, JSON.stringify(run1));
   assert.deepEqual(await t.invoiceState(eurCrmInvoiceId), [PAID, PARTIAL]);
+  await assertStatisticsJobAddsUp();
 
   const rest = await t.payInvoice('C-EUR', 195.01, eurInvoice.number);
   await t.runJob('CUSTOMER STATISTICS');
@@ -100,6 +111,7 @@ test('40 % paid → Paid/Partial; the rest → Paid/Complete with balance 0 and 
   assert.equal(unapplied.status, 204, JSON.stringify(unapplied.body));
   await t.runJob('CUSTOMER STATISTICS');
   assert.deepEqual(await t.invoiceState(eurCrmInvoiceId), [PAID, PARTIAL], 'back to partly paid');
+  await assertStatisticsJobAddsUp();
   const after = await t.crm(
     'nav_accountstatisticses',
     String(account._nav_accountstatisticsid_value),

@@ -144,6 +144,16 @@ test('couple by CRM name, create in CRM, synchronize now, and read jobs and erro
     crmName: 'Nobody Here',
   });
   assert.equal(nobody.status, 404);
+  const noAccount = await call('POST', '/couplings', processor, {
+    mapping: 'CUSTOMER',
+    erpId: customerId,
+    crmName: 'No Such Account',
+  });
+  assert.equal(noAccount.status, 404);
+  assert.equal(
+    noAccount.json.error.message,
+    "An account named 'No Such Account' does not exist in Dynamics 365 Sales",
+  );
 
   const created = await call('POST', '/createInCrm', processor, {
     mapping: 'CUSTOMER',
@@ -175,6 +185,19 @@ test('couple by CRM name, create in CRM, synchronize now, and read jobs and erro
     direction: 'send',
   });
   assert.equal(readerDenied.status, 403);
+  // An id the ERP does not know is not "not coupled": the whole request is refused, nothing runs.
+  const jobsBefore = await fx.db.query('SELECT count(*)::int AS n FROM integration.sync_jobs');
+  const unknownId = '0d6c1f0e-5b7a-4c1e-9a3b-2f4d5e6a7b8c';
+  const unknown = await call('POST', '/synchronizeNow', processor, {
+    mapping: 'CUSTOMER',
+    erpIds: [customerId, unknownId],
+    direction: 'send',
+  });
+  assert.equal(unknown.status, 404, unknown.text);
+  assert.equal(unknown.json.error.code, 'not_found');
+  assert.match(unknown.json.error.message, new RegExp(unknownId));
+  const jobsAfter = await fx.db.query('SELECT count(*)::int AS n FROM integration.sync_jobs');
+  assert.deepEqual(jobsAfter.rows, jobsBefore.rows);
   const badDirection = await call('POST', '/synchronizeNow', processor, {
     mapping: 'CURRENCY',
     erpIds: [customerId],

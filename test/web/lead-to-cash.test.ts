@@ -65,6 +65,12 @@ test('CRM view: a salesperson writes an order for the account and submits it', {
   await page.getByLabel(/Price per unit/).fill('12.50');
   await page.getByRole('button', { name: 'Create', exact: true }).click();
   await page.waitForURL(/\/crm\/orders\//);
+  // The order's card is a whole page: it says what happened and keeps the CRM navigation.
+  await page.locator('#flash').getByText('The order is created.').waitFor();
+  await page
+    .getByRole('navigation', { name: 'Main' })
+    .getByRole('heading', { name: 'Dynamics 365 Sales' })
+    .waitFor();
   await page.getByRole('button', { name: 'Submit order' }).click();
   await page.locator('#flash').getByText('The order is submitted to the back office.').waitFor();
   await page.locator('#crm-document').getByText('Submitted').first().waitFor();
@@ -170,6 +176,7 @@ test('CRM quotes: activate, Process in ERP, revise and win', { skip }, async () 
   await page.getByLabel('Name', { exact: true }).fill('Offer 12');
   await page.getByRole('button', { name: 'Create', exact: true }).click();
   await page.waitForURL(/\/crm\/quotes\//);
+  await page.locator('#flash').getByText('The quote is created.').waitFor();
   await page.getByRole('button', { name: 'Activate quote' }).click();
   await page.locator('#flash').getByText('The quote is active.').waitFor();
   await page.goto(`${ui.baseUrl}/sales/crm-quotes`);
@@ -190,7 +197,8 @@ test('CRM quotes: activate, Process in ERP, revise and win', { skip }, async () 
     .first()
     .click();
   await page.getByRole('button', { name: 'Revise' }).click();
-  await page.waitForURL(/\/crm\/quotes\//);
+  await page.waitForURL(/done=quote-revised/);
+  await page.locator('#flash').getByText('A new revision of the quote is open').waitFor();
   await page.getByRole('button', { name: 'Activate quote' }).click();
   await page.locator('#flash').getByText('The quote is active.').waitFor();
   await page.getByRole('button', { name: 'Close as won' }).click();

@@ -124,7 +124,10 @@ export async function runStatisticsJob(
   counters.modified = stats.value.modified + payments.value.modified;
   counters.unchanged = stats.value.unchanged + payments.value.unchanged;
   counters.failed = stats.value.failed + payments.value.failed.length;
-  const message = `Updated account statistics of ${stats.value.inserted + stats.value.modified} customer(s) (${stats.value.unchanged} unchanged, ${stats.value.failed} failed); updated payment status of ${payments.value.modified} sales invoice(s)`;
+  // The job's counters add customers and invoices up, so the message names both parts: each
+  // figure of the counters can be found in it.
+  const p = payments.value;
+  const message = `Updated account statistics of ${stats.value.inserted + stats.value.modified} customer(s) (${stats.value.unchanged} unchanged, ${stats.value.failed} failed); updated payment status of ${p.modified} sales invoice(s) (${p.unchanged} unchanged, ${p.failed.length} failed)`;
   await finishJob(db, jobId, counters, { status: 'succeeded', message });
   return ok({
     didWork: true,

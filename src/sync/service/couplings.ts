@@ -132,6 +132,6 @@ export async function findCrmByName(
     return failure('ambiguous_name', `More than one ${m.crmEntity} starts with '${name}'`);
   return failure(
     'not_found',
-    `A ${m.crmEntity} named '${name}' does not exist in Dynamics 365 Sales`,
+    `${/^[aeiou]/i.test(m.crmEntity) ? 'An' : 'A'} ${m.crmEntity} named '${name}' does not exist in Dynamics 365 Sales`,
   );
 }

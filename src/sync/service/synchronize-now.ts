@@ -64,6 +64,14 @@ export async function synchronizeNow(
   }
   const couplings = await couplingsByErpIds(ctx.db, m.erpTable, erpIds);
   const erpRows = await ctx.erp.get(m.erpTable, erpIds);
+  // An id with neither a record nor a coupling is a wrong id, not a record waiting to be coupled.
+  const unknown = erpIds.filter((id) => !couplings.has(id) && !erpRows.has(id));
+  if (unknown.length > 0) {
+    return failure(
+      'not_found',
+      `No ${m.erpTable} record in the ERP has the id ${unknown.join(', ')}; nothing was synchronized`,
+    );
+  }
   const crm = await ctx.crm.get(
     m.crmEntity,
     [...couplings.values()].map((c) => c.crmId),

@@ -16,6 +16,21 @@ import { crmRows } from './crm-view.tsx';
 type Row = Record<string, unknown>;
 const guid = z.guid('That is not a record id');
 
+/**
+ * Actions that open another card say what they did there: the card is loaded as a full page
+ * (its navigation is complete) and names the outcome in the address, `?done=<key>`.
+ */
+const ARRIVALS: Record<string, string> = {
+  'order-created': 'The order is created.',
+  'quote-created': 'The quote is created.',
+  'quote-revised': 'A new revision of the quote is open as a draft.',
+};
+const arrival = (query: unknown): JSX.Element | string => {
+  const done = (query as { done?: unknown } | undefined)?.done;
+  const message = typeof done === 'string' ? ARRIVALS[done] : undefined;
+  return message ? <SuccessBanner message={message} /> : '';
+};
+
 const newDocument = z.object({
   kind: z.enum(['salesorder', 'quote']),
   name: z.string().trim().min(1, 'Give the document a name').max(300),
@@ -178,7 +193,7 @@ export function registerCrmCards(web: FastifyInstance, deps: WebDeps): void {
       const client = await crmClient(deps);
       return sendHtml(
         reply,
-        <Layout view={view} title={`${title} – Dynamics 365 Sales`}>
+        <Layout view={view} title={`${title} – Dynamics 365 Sales`} flash={arrival(request.query)}>
           <p>
             <a href={path}>{`← ${title}s`}</a>
           </p>
@@ -203,7 +218,8 @@ export function registerCrmCards(web: FastifyInstance, deps: WebDeps): void {
     web.post<{ Params: { id: string } }>(url, async (request, reply) => {
       const id = parseInput(guid, request.params.id);
       const r = await run(await crmClient(deps), id);
-      if (r.redirect) reply.header('hx-location', r.redirect);
+      // A full page load, not an htmx swap: the new card gets the whole navigation.
+      if (r.redirect) reply.header('hx-redirect', r.redirect);
       else reply.header('hx-trigger', 'doc-changed, list-changed');
       return sendHtml(reply, <SuccessBanner message={r.message} />);
     });
@@ -240,7 +256,7 @@ export function registerCrmCards(web: FastifyInstance, deps: WebDeps): void {
     return typeof newId === 'string'
       ? {
           message: 'A new revision of the quote is open as a draft.',
-          redirect: `/crm/quotes/${newId}`,
+          redirect: `/crm/quotes/${newId}?done=quote-revised`,
         }
       : { message: 'The quote is revised.' };
   });
@@ -266,7 +282,8 @@ export function registerCrmCards(web: FastifyInstance, deps: WebDeps): void {
       'add the line',
     );
     const path = input.kind === 'salesorder' ? '/crm/orders' : '/crm/quotes';
-    reply.header('hx-location', `${path}/${created.id}`);
+    const done = input.kind === 'salesorder' ? 'order-created' : 'quote-created';
+    reply.header('hx-redirect', `${path}/${created.id}?done=${done}`);
     return sendHtml(
       reply,
       <SuccessBanner

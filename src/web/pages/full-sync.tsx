@@ -32,65 +32,67 @@ function ReviewTable(props: { lines: readonly ReviewLine[]; admin: boolean }) {
   return (
     <>
       <ProgressBar done={finished} total={props.lines.length} label="Lines finished" />
-      <table>
-        <caption class="visually-hidden">Full synchronization lines</caption>
-        <thead>
-          <tr>
-            <th scope="col">Mapping</th>
-            <th scope="col">Direction</th>
-            <th scope="col">Recommendation</th>
-            <th scope="col" class="num">
-              ERP / CRM records
-            </th>
-            <th scope="col">Status</th>
-            <th scope="col">Progress</th>
-            <th scope="col">Waiting for / message</th>
-            {props.admin ? <th scope="col">Action</th> : ''}
-          </tr>
-        </thead>
-        <tbody>
-          {props.lines.map((l) => (
+      <div class="table-scroll">
+        <table>
+          <caption class="visually-hidden">Full synchronization lines</caption>
+          <thead>
             <tr>
-              <td safe>{l.mapping}</td>
-              <td safe>{l.direction}</td>
-              <td safe>{RECOMMENDATION[l.recommendation] ?? l.recommendation}</td>
-              <td class="num" safe>{`${l.erpCount ?? '—'} / ${l.crmCount ?? '—'}`}</td>
-              <td safe>{l.status}</td>
-              <td>
-                <ProgressBar done={l.done} total={expectedTotal(l)} label="Records" />
-                {l.matched || l.ambiguous ? (
-                  <small safe>
-                    {`${l.matched} coupled by matching${l.ambiguous ? `, ${l.ambiguous} ambiguous (held back)` : ''}`}
-                  </small>
-                ) : (
-                  ''
-                )}
-              </td>
-              <td safe>
-                {l.waitingFor.length ? `Waits for ${l.waitingFor.join(', ')}` : (l.message ?? '')}
-              </td>
-              {props.admin ? (
+              <th scope="col">Mapping</th>
+              <th scope="col">Direction</th>
+              <th scope="col">Recommendation</th>
+              <th scope="col" class="num">
+                ERP / CRM records
+              </th>
+              <th scope="col">Status</th>
+              <th scope="col">Progress</th>
+              <th scope="col">Waiting for / message</th>
+              {props.admin ? <th scope="col">Action</th> : ''}
+            </tr>
+          </thead>
+          <tbody>
+            {props.lines.map((l) => (
+              <tr>
+                <td safe>{l.mapping}</td>
+                <td safe>{l.direction}</td>
+                <td safe>{RECOMMENDATION[l.recommendation] ?? l.recommendation}</td>
+                <td class="num" safe>{`${l.erpCount ?? '—'} / ${l.crmCount ?? '—'}`}</td>
+                <td safe>{l.status}</td>
                 <td>
-                  {['Failed', 'Finished', 'NotNeeded'].includes(l.status) ? (
-                    <button
-                      type="button"
-                      hx-post={`/integration/full-sync/lines/${encodeURIComponent(l.mapping)}/restart`}
-                      hx-target="#flash"
-                      aria-label={`Restart ${l.mapping}`}
-                    >
-                      Restart
-                    </button>
+                  <ProgressBar done={l.done} total={expectedTotal(l)} label="Records" />
+                  {l.matched || l.ambiguous ? (
+                    <small safe>
+                      {`${l.matched} coupled by matching${l.ambiguous ? `, ${l.ambiguous} ambiguous (held back)` : ''}`}
+                    </small>
                   ) : (
                     ''
                   )}
                 </td>
-              ) : (
-                ''
-              )}
-            </tr>
-          ))}
-        </tbody>
-      </table>
+                <td safe>
+                  {l.waitingFor.length ? `Waits for ${l.waitingFor.join(', ')}` : (l.message ?? '')}
+                </td>
+                {props.admin ? (
+                  <td>
+                    {['Failed', 'Finished', 'NotNeeded'].includes(l.status) ? (
+                      <button
+                        type="button"
+                        hx-post={`/integration/full-sync/lines/${encodeURIComponent(l.mapping)}/restart`}
+                        hx-target="#flash"
+                        aria-label={`Restart ${l.mapping}`}
+                      >
+                        Restart
+                      </button>
+                    ) : (
+                      ''
+                    )}
+                  </td>
+                ) : (
+                  ''
+                )}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
     </>
   );
 }
