@@ -54,6 +54,7 @@ export async function openRuntime(
     db = openDb(url, {
       max: config.database.poolSize,
       applicationName: options.applicationName ?? 'kobling',
+      logger,
     });
     await db.query('SELECT 1');
     if (options.migrate !== false) {

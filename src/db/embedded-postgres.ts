@@ -115,6 +115,9 @@ export async function startEmbeddedPostgres(options: {
     );
   }
   const client = pg.getPgClient('postgres', '127.0.0.1');
+  // A connection cut while it is open would emit 'error' and, unheard, end the process; the query
+  // it cuts fails and reports it.
+  client.on('error', queryReportsIt);
   await client.connect();
   try {
     const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
@@ -213,6 +216,9 @@ async function readOrCreatePassword(file: string): Promise<string> {
   await chmod(file, 0o600);
   return password;
 }
+
+/** A lost connection's own 'error' event: the query it cut fails and says what happened. */
+const queryReportsIt = (): void => undefined;
 
 /** The client's connection never opened, so ending it has nothing to report. */
 const neverConnected = (): void => undefined;

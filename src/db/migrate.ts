@@ -75,57 +75,58 @@ const CREATE_TABLE = `
  * everything applied. A changed file that was already applied is an error, never silently skipped.
  */
 export async function migrate(db: Db, migrations = loadMigrations()): Promise<MigrationReport> {
-  const client = await db.pool.connect();
-  let broken: Error | undefined;
-  try {
-    await client.query('SELECT pg_advisory_lock($1::bigint)', [LOCK_KEY]);
-    await client.query(CREATE_TABLE);
-    const done = await client.query<{ module: string; version: number; checksum: string }>(
-      'SELECT module, version, checksum FROM public.kobling_migrations',
-    );
-    const known = new Map(done.rows.map((r) => [`${r.module}/${r.version}`, r.checksum]));
-    const applied: MigrationReport['applied'][number][] = [];
-    for (const m of migrations) {
-      const checksum = known.get(`${m.module}/${m.version}`);
-      if (checksum !== undefined) {
-        if (checksum !== m.checksum) {
+  return db.hold('migrations', async (client) => {
+    let broken: Error | undefined;
+    try {
+      await client.query('SELECT pg_advisory_lock($1::bigint)', [LOCK_KEY]);
+      await client.query(CREATE_TABLE);
+      const done = await client.query<{ module: string; version: number; checksum: string }>(
+        'SELECT module, version, checksum FROM public.kobling_migrations',
+      );
+      const known = new Map(done.rows.map((r) => [`${r.module}/${r.version}`, r.checksum]));
+      const applied: MigrationReport['applied'][number][] = [];
+      for (const m of migrations) {
+        const checksum = known.get(`${m.module}/${m.version}`);
+        if (checksum !== undefined) {
+          if (checksum !== m.checksum) {
+            throw new Error(
+              `Migration ${m.module}/${m.version}_${m.name} was changed after it was applied; add a new migration instead`,
+            );
+          }
+          continue;
+        }
+        try {
+          await client.query('BEGIN');
+          await client.query(m.sql);
+          await client.query(
+            'INSERT INTO public.kobling_migrations (module, version, name, checksum) VALUES ($1, $2, $3, $4)',
+            [m.module, m.version, m.name, m.checksum],
+          );
+          await client.query('COMMIT');
+        } catch (err) {
+          broken = await rollback(client);
           throw new Error(
-            `Migration ${m.module}/${m.version}_${m.name} was changed after it was applied; add a new migration instead`,
+            `Migration ${m.module}/${m.version}_${m.name} failed: ${(err as Error).message}`,
+            {
+              cause: err,
+            },
           );
         }
-        continue;
+        applied.push({ module: m.module, version: m.version, name: m.name });
       }
-      try {
-        await client.query('BEGIN');
-        await client.query(m.sql);
-        await client.query(
-          'INSERT INTO public.kobling_migrations (module, version, name, checksum) VALUES ($1, $2, $3, $4)',
-          [m.module, m.version, m.name, m.checksum],
-        );
-        await client.query('COMMIT');
-      } catch (err) {
-        broken = await rollback(client);
-        throw new Error(
-          `Migration ${m.module}/${m.version}_${m.name} failed: ${(err as Error).message}`,
-          {
-            cause: err,
-          },
+      return { applied, alreadyApplied: migrations.length - applied.length };
+    } finally {
+      // On a broken connection the unlock fails, but the session's end releases the lock as well:
+      // the connection is dropped from the pool (release with the error) and that is enough.
+      if (!broken) {
+        broken = await client.query('SELECT pg_advisory_unlock($1::bigint)', [LOCK_KEY]).then(
+          () => undefined,
+          (err: Error) => err,
         );
       }
-      applied.push({ module: m.module, version: m.version, name: m.name });
+      if (broken) client.discard(broken);
     }
-    return { applied, alreadyApplied: migrations.length - applied.length };
-  } finally {
-    // On a broken connection the unlock fails, but the session's end releases the lock as well:
-    // the connection is dropped from the pool (release with the error) and that is enough.
-    if (!broken) {
-      broken = await client.query('SELECT pg_advisory_unlock($1::bigint)', [LOCK_KEY]).then(
-        () => undefined,
-        (err: Error) => err,
-      );
-    }
-    client.release(broken);
-  }
+  });
 }
 
 /** Migrations present on disk but not yet applied (empty when the database is up to date). */

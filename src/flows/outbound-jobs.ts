@@ -51,8 +51,7 @@ export async function runOutboundJob(
 ): Promise<Result<RunOutcome>> {
   const run = RUNNERS[name];
   if (!run) return failure('not_found', `No outbound job named '${name}'`);
-  const client = await ctx.db.pool.connect();
-  try {
+  return ctx.db.hold(`outbound job ${name}`, async (client) => {
     const lock = await client.query<{ got: boolean }>(
       `SELECT pg_try_advisory_lock(${RECURRING_JOB_LOCK}) AS got`,
       [name],
@@ -76,11 +75,12 @@ export async function runOutboundJob(
       );
       return outcome;
     } finally {
-      await client.query(`SELECT pg_advisory_unlock(${RECURRING_JOB_LOCK})`, [name]);
+      // A connection whose unlock failed may still hold the lock: destroy it rather than reuse it.
+      await client
+        .query(`SELECT pg_advisory_unlock(${RECURRING_JOB_LOCK})`, [name])
+        .catch((err: Error) => client.discard(err));
     }
-  } finally {
-    client.release();
-  }
+  });
 }
 
 function jobFor(ctx: AppContext, queue: string, name: string): JobDefinition {

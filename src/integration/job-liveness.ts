@@ -25,36 +25,37 @@ export function withSignOfLife<T extends object>(db: Db, def: JobDefinition<T>):
 }
 
 async function whileAlive<T>(db: Db, jobId: string, fn: () => Promise<T>): Promise<T> {
-  const client = await livenessPool(db).connect();
-  let broken = false;
-  try {
-    await client.query(`SELECT pg_advisory_lock(${KEY})`, [jobId]);
-    try {
-      return await fn();
-    } finally {
-      await client.query(`SELECT pg_advisory_unlock(${KEY})`, [jobId]).catch(() => {
-        broken = true;
-      });
-    }
-  } finally {
-    // A connection whose unlock failed may still hold the lock: destroy it rather than reuse it.
-    client.release(broken);
-  }
+  return db.hold(
+    `sign of life of job ${jobId}`,
+    async (client) => {
+      await client.query(`SELECT pg_advisory_lock(${KEY})`, [jobId]);
+      try {
+        return await fn();
+      } finally {
+        // A connection whose unlock failed may still hold the lock: destroy it rather than reuse it.
+        await client
+          .query(`SELECT pg_advisory_unlock(${KEY})`, [jobId])
+          .catch((err: Error) => client.discard(err));
+      }
+    },
+    livenessPool(db),
+  );
 }
 
 /** Whether a worker holds the job's sign of life right now (checked by taking and releasing it). */
 async function isAlive(db: Db, jobId: string): Promise<boolean> {
-  const client = await livenessPool(db).connect();
-  try {
-    const r = await client.query<{ got: boolean }>(`SELECT pg_try_advisory_lock(${KEY}) AS got`, [
-      jobId,
-    ]);
-    if (r.rows[0]?.got !== true) return true;
-    await client.query(`SELECT pg_advisory_unlock(${KEY})`, [jobId]);
-    return false;
-  } finally {
-    client.release();
-  }
+  return db.hold(
+    `check of job ${jobId}`,
+    async (client) => {
+      const r = await client.query<{ got: boolean }>(`SELECT pg_try_advisory_lock(${KEY}) AS got`, [
+        jobId,
+      ]);
+      if (r.rows[0]?.got !== true) return true;
+      await client.query(`SELECT pg_advisory_unlock(${KEY})`, [jobId]);
+      return false;
+    },
+    livenessPool(db),
+  );
 }
 
 // Signs of life have a pool of their own: a job holding one may wait for its mapping's lock

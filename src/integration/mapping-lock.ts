@@ -34,29 +34,28 @@ export async function withMappingLock<T>(
   const deadline = Date.now() + options.waitMs;
   let notified = false;
   for (;;) {
-    const client = await pool.connect();
-    let holding = false;
-    let broken = false;
-    try {
-      const got = await client.query<{ got: boolean }>(
-        `SELECT pg_try_advisory_lock(${LOCK}) AS got`,
-        [mapping],
-      );
-      holding = got.rows[0]?.got === true;
-      if (holding) {
+    const done = await db.hold(
+      `mapping lock ${mapping}`,
+      async (client): Promise<{ value: T } | undefined> => {
+        const got = await client.query<{ got: boolean }>(
+          `SELECT pg_try_advisory_lock(${LOCK}) AS got`,
+          [mapping],
+        );
+        if (got.rows[0]?.got !== true) return undefined;
         try {
           await abandonRunningJobs(db, mapping);
-          return ok(await fn());
+          return { value: await fn() };
         } finally {
-          await client.query(`SELECT pg_advisory_unlock(${LOCK})`, [mapping]).catch(() => {
-            broken = true;
-          });
+          // A connection whose unlock failed may still hold the lock: destroy it rather than
+          // reuse it. One lost during the run failed the unlock too, and took the lock with it.
+          await client
+            .query(`SELECT pg_advisory_unlock(${LOCK})`, [mapping])
+            .catch((err: Error) => client.discard(err));
         }
-      }
-    } finally {
-      // A connection whose unlock failed may still hold the lock: destroy it rather than reuse it.
-      client.release(broken);
-    }
+      },
+      pool,
+    );
+    if (done) return ok(done.value);
     if (Date.now() >= deadline) {
       return failure(
         'mapping_busy',

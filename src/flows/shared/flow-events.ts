@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Queryable } from '../../db/db.ts';
+import type { Db, Queryable } from '../../db/db.ts';
 
 /** An ERP outbox event (release, shipment, invoice, deletion…). */
 export interface ErpEvent {
@@ -66,12 +66,11 @@ export function derivedId(...parts: readonly (string | number)[]): string {
 
 /** Runs `fn` only when no other process runs the same consumer (session advisory lock). */
 export async function exclusively<T>(
-  db: { pool: { connect(): Promise<{ query: Queryable['query']; release(): void }> } },
+  db: Pick<Db, 'hold'>,
   name: string,
   fn: () => Promise<T>,
 ): Promise<{ ran: true; value: T } | { ran: false }> {
-  const client = await db.pool.connect();
-  try {
+  return db.hold(`flow job ${name}`, async (client) => {
     const got = await client.query<{ got: boolean }>(
       "SELECT pg_try_advisory_lock(hashtext('kobling.flows.job:' || $1)) AS got",
       [name],
@@ -80,9 +79,10 @@ export async function exclusively<T>(
     try {
       return { ran: true, value: await fn() };
     } finally {
-      await client.query("SELECT pg_advisory_unlock(hashtext('kobling.flows.job:' || $1))", [name]);
+      // A connection whose unlock failed may still hold the lock: destroy it rather than reuse it.
+      await client
+        .query("SELECT pg_advisory_unlock(hashtext('kobling.flows.job:' || $1))", [name])
+        .catch((err: Error) => client.discard(err));
     }
-  } finally {
-    client.release();
-  }
+  });
 }
