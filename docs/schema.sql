@@ -1962,6 +1962,8 @@ CREATE UNIQUE INDEX sync_jobs_undo_of_idx ON integration.sync_jobs USING btree (
 
 CREATE INDEX write_history_job_idx ON integration.write_history USING btree (job_id);
 
+CREATE INDEX write_history_record_idx ON integration.write_history USING btree (record_id);
+
 CREATE OR REPLACE FUNCTION integration.drop_conflict_baselines()
  RETURNS trigger
  LANGUAGE plpgsql

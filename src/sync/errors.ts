@@ -30,6 +30,7 @@ export const SYNC_ERROR_CODES = {
   job_already_undone: 409,
   nothing_to_undo: 409,
   job_of_other_organization: 409,
+  undo_has_dependents: 409,
 } as const;
 
 type SyncCodes = typeof SYNC_ERROR_CODES;

@@ -68,5 +68,11 @@ function render(r: UndoReport): string[] {
     );
   for (const x of r.skipped) lines.push(`  skipped  ${x.side} ${label(x)}: ${x.message}`);
   for (const x of r.failed) lines.push(`  FAILED   ${x.side} ${label(x)}: ${x.message}`);
+  // Records of other mappings that keep the undo from deleting their parents.
+  for (const d of r.dependents)
+    lines.push(
+      `  refers   ${d.side} ${recordLabel(d.side, d.table, d.recordId, d.name)} (${d.mapping}${d.coupled ? ', coupled' : ''}) → ${d.parentId}: ${d.createdBy ? `created by job ${d.createdBy}` : 'created by no job'}`,
+    );
+  if (r.refusal) lines.push(`Refused [${r.refusal.code}]: ${r.refusal.message}`);
   return lines;
 }

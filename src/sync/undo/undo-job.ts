@@ -4,6 +4,7 @@ import type { EngineContext } from '../engine/context.ts';
 import { finishJob, logRecordError } from '../engine/job-log.ts';
 import { COUNTER_NAMES, emptyCounters, type JobCounters, type TableMapping } from '../model.ts';
 import { carryOut, newOutcome } from './undo-apply.ts';
+import { type Dependent, dependentsMessage } from './undo-dependents.ts';
 import { beginUndoJob, findJob, type Side, type UndoneJob, undoOf } from './undo-history.ts';
 import { type NotRestored, planUndo, type SkippedRecord, type UndoPlan } from './undo-plan.ts';
 
@@ -46,6 +47,13 @@ export interface UndoReport {
   }>[];
   readonly skipped: readonly Named<SkippedRecord>[];
   readonly failed: readonly Named<{ side: Side; recordId: string; message: string }>[];
+  /**
+   * Records of other mappings that refer to records the undo would delete (CONTACT's contacts of a
+   * CUSTOMER job's accounts). While there are any the undo is refused with `refusal`.
+   */
+  readonly dependents: readonly Dependent[];
+  /** Why the undo would be refused (preview): `undo_has_dependents`; null when it would run. */
+  readonly refusal: { readonly code: 'undo_has_dependents'; readonly message: string } | null;
 }
 
 /**
@@ -110,6 +118,8 @@ export async function undoJob(ctx: EngineContext, jobId: string): Promise<Result
   if (!checked.ok) return checked;
   const plan = await planUndo(ctx, checked.value.job, checked.value.mapping);
   if (!plan.ok) return plan;
+  const refused = refusalOf(plan.value);
+  if (refused) return failure(refused.code, refused.message);
   const begun = await beginUndoJob(ctx.db, checked.value.job);
   if (!begun.ok) return begun;
   const undoJobId = begun.value;
@@ -149,7 +159,18 @@ const naming =
     name: plan.names.get(`${x.side}|${x.recordId}`) ?? null,
   });
 
+/** The undo deletes no record that records of other mappings still refer to. */
+const refusalOf = (plan: UndoPlan): UndoReport['refusal'] =>
+  plan.dependents.length === 0
+    ? null
+    : {
+        code: 'undo_has_dependents',
+        message: dependentsMessage(plan.job.id, plan.mapping, plan.dependents),
+      };
+
 const base = (plan: UndoPlan) => ({
+  dependents: plan.dependents,
+  refusal: refusalOf(plan),
   undoneJobId: plan.job.id,
   mapping: plan.mapping.name,
   erpTable: plan.mapping.erpTable,
@@ -177,7 +198,9 @@ function previewReport(plan: UndoPlan): UndoReport {
     preview: true,
     status: 'preview',
     counters,
-    message: summary(counters, plan.notRestored.length),
+    message: plan.dependents.length
+      ? `${summary(counters, plan.notRestored.length)}; refused: ${plan.dependents.length} record${plan.dependents.length === 1 ? '' : 's'} of other mappings refer to records it would delete`
+      : summary(counters, plan.notRestored.length),
     restored: restores.map((s) =>
       named({
         side: s.side,

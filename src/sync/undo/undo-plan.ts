@@ -4,6 +4,7 @@ import type { EngineContext } from '../engine/context.ts';
 import { sameValue } from '../engine/values.ts';
 import type { Coupling, TableMapping } from '../model.ts';
 import { nameOf } from '../record-names.ts';
+import { type Dependent, dependentsOf } from './undo-dependents.ts';
 import {
   historyOf,
   type RecordHistory,
@@ -82,6 +83,11 @@ export interface UndoPlan {
   readonly recreates: readonly RecreateStep[];
   readonly notRestored: readonly NotRestored[];
   readonly skipped: readonly SkippedRecord[];
+  /**
+   * Records of other mappings that refer to a record the undo would delete (undo-dependents.ts):
+   * while there are any, the undo is refused (`undo_has_dependents`) and the preview lists them.
+   */
+  readonly dependents: readonly Dependent[];
 }
 
 const CHUNK = 1000;
@@ -145,7 +151,16 @@ export async function planUndo(
         break;
     }
   }
-  return ok(plan);
+  const deleted = (side: Side) =>
+    plan.removals.filter((s) => s.side === side && s.how === 'delete').map((s) => s.recordId);
+  const dependents = await dependentsOf(
+    ctx,
+    m,
+    { erp: deleted('erp'), crm: deleted('crm') },
+    current.value,
+  );
+  if (!dependents.ok) return dependents;
+  return ok({ ...plan, dependents: dependents.value });
 }
 
 const at = (h: RecordHistory) => ({ side: h.side, recordId: h.recordId });

@@ -143,6 +143,23 @@ function Preview(props: { r: UndoReport }) {
           <p>None.</p>
         )}
       </Card>
+      {r.dependents.length > 0 ? (
+        <Card title="Records that refer to records it would delete">
+          <ul class="lines" id="undo-dependents">
+            {r.dependents.map((d) => (
+              <li>
+                <span safe>{`${d.mapping} ${SIDE[d.side]} `}</span>
+                <RecordLabel side={d.side} table={d.table} id={d.recordId} name={d.name} />
+                <span safe>
+                  {`: ${d.field} → ${d.parentId}; ${d.createdBy ? `created by job ${d.createdBy}` : 'created by no job'}`}
+                </span>
+              </li>
+            ))}
+          </ul>
+        </Card>
+      ) : (
+        ''
+      )}
     </>
   );
 }
@@ -173,7 +190,9 @@ export function registerJobUndoPages(web: FastifyInstance, { ctx, auth }: WebDep
             <WarningBanner
               message={`Undoing this job would do: ${r.value.message}. Nothing has been written yet.`}
             />
-            {isAdmin(view.user) ? (
+            {r.value.refusal ? (
+              <ErrorBanner title="Not yet" message={r.value.refusal.message} />
+            ) : isAdmin(view.user) ? (
               <ActionBar label="Undo">
                 <button
                   type="button"
