@@ -3,6 +3,8 @@ import { registerErrorCodes } from '../shared/error-codes.ts';
 /** Failure codes only the command line reports (its exit code is what counts, not a status). */
 export const CLI_ERROR_CODES = {
   documents_refused: 422,
+  full_sync_failed: 422,
+  conflicts_not_resolved: 422,
 } as const;
 
 type CliCodes = typeof CLI_ERROR_CODES;

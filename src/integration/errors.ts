@@ -8,6 +8,7 @@ export const INTEGRATION_ERROR_CODES = {
   secret_unreadable: 409,
   mapping_invalid: 400,
   line_busy: 409,
+  no_failed_lines: 409,
   job_queue_unavailable: 503,
   mapping_busy: 409,
   mapping_held: 409,

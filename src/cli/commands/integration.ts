@@ -69,10 +69,20 @@ export function registerIntegrationCommands(program: Command, cli: CliEnv): void
       '--restart <mapping>',
       'with `full`: restart that failed (or finished) line of the full synchronization, then follow it',
     )
+    .option(
+      '--restart-failed',
+      'with `full`: restart every failed line of the full synchronization, then follow them',
+    )
     .action(
       (
         name: string,
-        opts: { json?: boolean; dryRun?: boolean; full?: boolean; restart?: string },
+        opts: {
+          json?: boolean;
+          dryRun?: boolean;
+          full?: boolean;
+          restart?: string;
+          restartFailed?: boolean;
+        },
       ) =>
         withRuntime(cli, async (rt) => {
           // Never start the real full synchronization when a dry run was asked for.
@@ -82,10 +92,10 @@ export function registerIntegrationCommands(program: Command, cli: CliEnv): void
               'A full synchronization is previewed per mapping: `kobling sync MAPPING --dry-run --full`',
             );
           if (name.toLowerCase() === 'full') return runFullSyncCommand(cli, rt, opts);
-          if (opts.restart)
+          if (opts.restart || opts.restartFailed)
             throw new AppError(
               'validation_failed',
-              '--restart restarts a line of the full synchronization: `kobling sync full --restart MAPPING`',
+              '--restart and --restart-failed restart lines of the full synchronization: `kobling sync full --restart MAPPING` or `kobling sync full --restart-failed`',
             );
           const { ctx } = rt;
           if (opts.full && !opts.dryRun)

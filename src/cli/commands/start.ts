@@ -1,12 +1,13 @@
 import type { Command } from 'commander';
 import type { AppContext } from '../../app/context.ts';
 import type { StartedService } from '../../app/system-part.ts';
-import { ensureQueue, startJobQueue, startWorkers } from '../../db/job-queue.ts';
+import { ensureQueue, startWorkers } from '../../db/job-queue.ts';
 import { HEARTBEAT_QUEUE, heartbeatJob } from '../../db/system-jobs.ts';
 import { buildServer } from '../../server/app.ts';
 import { ensureAdminUser } from '../../server/auth/users.ts';
 import { startBackgroundWork } from '../background.ts';
 import { type CliEnv, configFrom } from '../cli-context.ts';
+import { openJobQueue, partJobs } from '../job-queue.ts';
 import { systemParts } from '../parts.ts';
 import { openRuntime } from '../runtime.ts';
 import { onShutdown } from '../shutdown.ts';
@@ -63,7 +64,9 @@ export function registerStart(program: Command, cli: CliEnv): void {
             `Admin login   admin / ${admin.generatedPassword}   (generated now and shown only this once)`,
           );
         }
-        const boss = await startJobQueue(ctx.db, ctx.logger);
+        // Every queue exists before anything is sent, workers here or not (`--no-workers`): what
+        // the server queues waits for the first worker instead of being refused.
+        const boss = await openJobQueue(ctx);
         stops.push(() => boss.stop({ graceful: true, wait: true, timeout: 10_000 }));
         const full: AppContext = { ...ctx, boss };
         // Workers start after the services and the demo data: the first start's demo coupling
@@ -72,10 +75,7 @@ export function registerStart(program: Command, cli: CliEnv): void {
         const startWorkerLines: string[] = [];
         const startTheWorkers = async () => {
           if (opts.workers !== false) {
-            const jobs = [
-              heartbeatJob(ctx.db, `start:${process.pid}`),
-              ...systemParts.flatMap((p) => p.jobs?.(full) ?? []),
-            ];
+            const jobs = [heartbeatJob(ctx.db, `start:${process.pid}`), ...partJobs(full)];
             await startWorkers(boss, jobs, {
               concurrency: config.workerConcurrency,
               logger: ctx.logger,

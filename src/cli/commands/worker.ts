@@ -5,7 +5,7 @@ import { startJobQueue, startWorkers } from '../../db/job-queue.ts';
 import { heartbeatJob } from '../../db/system-jobs.ts';
 import { startBackgroundWork } from '../background.ts';
 import { type CliEnv, configFrom } from '../cli-context.ts';
-import { systemParts } from '../parts.ts';
+import { partJobs } from '../job-queue.ts';
 import { openRuntime } from '../runtime.ts';
 import { onShutdown } from '../shutdown.ts';
 
@@ -29,10 +29,7 @@ export function registerWorker(program: Command, cli: CliEnv): void {
         stops.push(() => boss.stop({ graceful: true, wait: true, timeout: 10_000 }));
         const ctx: AppContext = { ...runtime.ctx, boss };
         const name = `worker:${hostname()}:${process.pid}`;
-        const jobs = [
-          heartbeatJob(ctx.db, name),
-          ...systemParts.flatMap((p) => p.jobs?.(ctx) ?? []),
-        ];
+        const jobs = [heartbeatJob(ctx.db, name), ...partJobs(ctx)];
         await startWorkers(boss, jobs, {
           concurrency: config.workerConcurrency,
           logger: ctx.logger,

@@ -5,7 +5,12 @@ import type { AppContext } from '../../app/context.ts';
 import type { PgBoss } from '../../db/job-queue.ts';
 import { AppError } from '../../shared/errors.ts';
 import '../errors.ts';
-import { restartLine, reviewLines, startFullSync } from '../full-sync/full-sync-service.ts';
+import {
+  restartFailedLines,
+  restartLine,
+  reviewLines,
+  startFullSync,
+} from '../full-sync/full-sync-service.ts';
 import { depsOf, mappingName, must, PREFIX } from './shared.ts';
 
 const tags = ['integration: full synchronization'];
@@ -20,7 +25,10 @@ function bossOf(ctx: AppContext): PgBoss {
   return ctx.boss;
 }
 
-/** Full synchronization review: lines with recommendation, status and progress; start; restart. */
+/**
+ * Full synchronization review: lines with recommendation, status and progress; start; restart of
+ * a line or of every failed line.
+ */
 export function registerFullSyncRoutes(app: FastifyInstance, ctx: AppContext): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   r.get(
@@ -64,6 +72,26 @@ export function registerFullSyncRoutes(app: FastifyInstance, ctx: AppContext): v
     async (req, reply) => {
       const r2 = must(await restartLine(depsOf(ctx), bossOf(ctx), req.params.mapping));
       return reply.status(202).send({ queued: r2.queued, line: r2.line });
+    },
+  );
+  r.post(
+    `${PREFIX}/fullSync/restartFailed`,
+    {
+      config: admin,
+      schema: {
+        tags,
+        summary:
+          'Restart every failed line (409 no_failed_lines when none failed); children waiting on them follow as they finish',
+      },
+    },
+    async (_req, reply) => {
+      const r2 = must(await restartFailedLines(depsOf(ctx), bossOf(ctx)));
+      return reply.status(202).send({
+        restarted: r2.restarted,
+        queued: r2.queued,
+        message: r2.message,
+        value: r2.lines,
+      });
     },
   );
 }

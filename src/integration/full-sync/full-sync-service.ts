@@ -1,3 +1,4 @@
+import type { Queryable } from '../../db/db.ts';
 import type { PgBoss } from '../../db/job-queue.ts';
 import { entities } from '../../erp/catalog/catalog.ts';
 import { listEntityPage } from '../../erp/public-api.ts';
@@ -79,19 +80,29 @@ async function counts(
   return ok({ erp, crm: crm.value.count ?? crm.value.value.length });
 }
 
-/** Counts a mapping's records on both sides and writes its line (see `upsertLine`). */
-async function countLine(deps: SyncDeps, m: TableMapping, position: number): Promise<Result<void>> {
-  const c = await counts(deps, m);
-  if (!c.ok) return c;
-  await upsertLine(deps.db, {
+/** Writes a mapping's line with both sides' counts (see `upsertLine`). */
+function writeLine(
+  db: Queryable,
+  m: TableMapping,
+  position: number,
+  c: { erp: number; crm: number },
+): Promise<void> {
+  return upsertLine(db, {
     mapping: m.name,
     position,
     dependencyFilter: m.dependencyFilter,
     direction: m.direction,
-    recommendation: recommend(m.name, c.value.erp, c.value.crm),
-    erpCount: c.value.erp,
-    crmCount: c.value.crm,
+    recommendation: recommend(m.name, c.erp, c.crm),
+    erpCount: c.erp,
+    crmCount: c.crm,
   });
+}
+
+/** Counts a mapping's records on both sides and writes its line (see `upsertLine`). */
+async function countLine(deps: SyncDeps, m: TableMapping, position: number): Promise<Result<void>> {
+  const c = await counts(deps, m);
+  if (!c.ok) return c;
+  await writeLine(deps.db, m, position, c.value);
   return ok(undefined);
 }
 
@@ -221,6 +232,57 @@ export async function restartLine(
   const queued = await advance(deps, boss);
   const line2 = (await reviewLines(deps)).find((l) => l.mapping === mapping)!;
   return ok({ queued, line: line2 });
+}
+
+/**
+ * *Restart failed lines*: every failed line back to pending, counted again, then started like a
+ * restart of each (children waiting on them follow as they finish). Every line is counted before
+ * any is touched, and all move in one transaction: a count that fails (the CRM unreachable)
+ * restarts none. Refused when no line has failed.
+ */
+export async function restartFailedLines(
+  deps: SyncDeps,
+  boss: PgBoss,
+): Promise<
+  Result<{ restarted: string[]; queued: string[]; lines: ReviewLine[]; message: string }>
+> {
+  const failed = (await listLines(deps.db)).filter((l) => l.status === 'Failed');
+  if (failed.length === 0)
+    return failure(
+      'no_failed_lines',
+      'No line of the full synchronization has failed: nothing to restart. `kobling sync full` (POST …/fullSync/start) starts the lines not done; `--restart MAPPING` (POST …/fullSync/lines/{mapping}/restart) runs a finished line again',
+    );
+  const counted: { line: FullSyncLine; m: TableMapping; c: { erp: number; crm: number } }[] = [];
+  for (const line of failed) {
+    const m = await getMapping(deps.db, line.mapping);
+    if (!m) continue; // its mapping went with the line (ON DELETE CASCADE) meanwhile
+    const c = await counts(deps, m);
+    if (!c.ok) return failure(c.error.code, `Nothing restarted: ${c.error.message}`);
+    counted.push({ line, m, c: c.value });
+  }
+  const restarted = await deps.db.transaction(async (tx) => {
+    const done: string[] = [];
+    for (const { line, m, c } of counted) {
+      // A line that left Failed since it was read (another restart) is left to that restart.
+      if (!(await transition(tx, line.mapping, 'Pending'))) continue;
+      await writeLine(tx, m, line.position, c);
+      done.push(line.mapping);
+    }
+    return done;
+  });
+  if (restarted.length === 0)
+    return failure('line_busy', 'The failed lines were restarted meanwhile: nothing to restart');
+  const queued = await advance(deps, boss);
+  const lines = await reviewLines(deps);
+  const waiting = restarted.filter((name) => !queued.includes(name));
+  return ok({
+    restarted,
+    queued,
+    lines,
+    message: `Restarted ${restarted.length} failed line(s): ${restarted.join(', ')}${
+      waiting.length > 0 ? `; ${waiting.join(', ')} start(s) when its parents are done` : ''
+    }.`,
+  });
 }
 
 /**

@@ -1,0 +1,53 @@
+import type { ReviewLine } from '../../integration/full-sync/full-sync-service.ts';
+
+const RESTART_HINT =
+  'Fix the cause, then `kobling sync full --restart-failed` (or `--restart MAPPING` for one line).';
+
+/** Records handled over the lines, as the bars show them: +inserted ~modified ✗failed. */
+function totals(lines: readonly ReviewLine[]): string {
+  const sum = (name: string) => lines.reduce((n, l) => n + (l.counters[name] ?? 0), 0);
+  const matched = lines.reduce((n, l) => n + (l.matched ?? 0), 0);
+  const records = lines.reduce((n, l) => n + l.done, 0);
+  return `${records} record(s): +${sum('inserted')} ~${sum('modified')} ✗${sum('failed')}${matched ? `, ${matched} coupled by matching` : ''}`;
+}
+
+const when = (iso: string) => `${iso.slice(0, 19).replace('T', ' ')} UTC`;
+
+/** Lines that failed and lines held by a failed parent, named. */
+function stopped(lines: readonly ReviewLine[]): string {
+  const failed = lines.filter((l) => l.status === 'Failed').map((l) => l.mapping);
+  const held = lines.filter((l) => l.status === 'Pending').map((l) => l.mapping);
+  return `${failed.length} line(s) failed (${failed.join(', ')}), ${held.length} waiting for a failed parent${held.length ? ` (${held.join(', ')})` : ''}`;
+}
+
+/** The outcome of a run that ended with every line done. */
+export function finishedSummary(lines: readonly ReviewLine[]): string[] {
+  return [`Full synchronization finished: ${lines.length} line(s), ${totals(lines)}.`];
+}
+
+/** The outcome of a run that ended with failed lines (and children held by them). */
+export function stoppedSummary(lines: readonly ReviewLine[]): string[] {
+  return [`Full synchronization stopped: ${stopped(lines)}. ${RESTART_HINT}`];
+}
+
+/**
+ * What `kobling sync full` says when it started nothing and nothing is at work: every line had
+ * finished before (when, with the totals of that run), or lines failed and hold their children.
+ */
+export function idleSummary(lines: readonly ReviewLine[]): string[] {
+  if (lines.length === 0)
+    return [
+      'Nothing to start: no mapping has a full synchronization line (see `kobling mappings`).',
+    ];
+  if (lines.some((l) => l.status === 'Failed' || l.status === 'Pending'))
+    return [`Nothing started: ${stopped(lines)}. ${RESTART_HINT}`];
+  const last = lines
+    .map((l) => l.finishedAt)
+    .filter((f): f is string => f !== null)
+    .sort()
+    .at(-1);
+  return [
+    `Nothing to start: every line has already finished${last ? ` (the last on ${when(last)})` : ''}: ${lines.length} line(s), ${totals(lines)}.`,
+    'To run a line again: `kobling sync full --restart MAPPING` (API: POST /api/integration/v1/fullSync/lines/{mapping}/restart).',
+  ];
+}

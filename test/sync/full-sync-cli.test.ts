@@ -1,0 +1,147 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { startWorkers } from '../../src/db/job-queue.ts';
+import { fullSyncJob } from '../../src/integration/full-sync/full-sync-job.ts';
+import { restartLine, reviewLines } from '../../src/integration/full-sync/full-sync-service.ts';
+import { runKobling, spawnKobling } from '../helpers/cli.ts';
+import { startFullSyncSetting } from '../helpers/full-sync.ts';
+import { insertCustomers } from '../helpers/sync-data.ts';
+import { useFixture } from '../helpers/use-fixture.ts';
+
+// No worker in this process until the first test starts one: `kobling sync full` alone first.
+const SECRET = 'c'.repeat(40);
+const t = useFixture(() =>
+  startFullSyncSetting({
+    secretKey: SECRET,
+    workers: false,
+    seed: async (fx) => {
+      await insertCustomers(fx.db, 40, { number: 'K', name: 'CLI customer', city: 'Bergen' });
+    },
+  }),
+);
+const env = () => ({ DATABASE_URL: t.fx.db.url, KOBLING_SECRET_KEY: SECRET });
+const status = async (mapping: string) =>
+  (await reviewLines(t.deps)).find((l) => l.mapping === mapping);
+const count = (text: string, re: RegExp) => text.match(new RegExp(re, 'gm'))?.length ?? 0;
+
+test('with no worker running the lines wait queued, the CLI asks after 30 s whether one runs, and they start as soon as one does', async () => {
+  const cli = spawnKobling(['sync', 'full'], env());
+  try {
+    await cli.waitFor(/No worker has taken a line in 30 s/, 90_000);
+    const lines = await reviewLines(t.deps);
+    assert.ok(
+      !lines.some((l) => l.status === 'Failed'),
+      `no line refused: ${lines.map((l) => `${l.mapping} ${l.status} ${l.message}`).join('; ')}`,
+    );
+    assert.ok(lines.some((l) => l.status === 'Queued'));
+    assert.match(cli.output(), /Queued\s+\[\.+\] waiting for a worker/);
+  } catch (e) {
+    await cli.stop();
+    throw e;
+  }
+  await startWorkers(t.boss, [fullSyncJob(t.deps, t.boss)], {
+    concurrency: 2,
+    logger: t.deps.logger,
+    pollingIntervalSeconds: 0.5,
+  });
+  assert.equal(await cli.exited(), 0, cli.output());
+  assert.match(
+    cli.output(),
+    /Full synchronization finished: \d+ line\(s\), \d+ record\(s\): \+\d+ ~0 ✗0/,
+  );
+  assert.equal((await status('CUSTOMER'))?.status, 'Finished');
+});
+
+test('with every line finished, `kobling sync full` says so once, with when and the totals, prints the table once and how to start again', async () => {
+  const r = await runKobling(['sync', 'full'], env());
+  assert.equal(r.code, 0, r.output);
+  assert.equal(
+    count(
+      r.output,
+      /^Nothing to start: every line has already finished \(the last on \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\): \d+ line\(s\), \d+ record\(s\): \+\d+ ~0 ✗0/,
+    ),
+    1,
+    r.output,
+  );
+  assert.equal(count(r.output, /^CUSTOMER\s+Finished/), 1, `the table once:\n${r.output}`);
+  assert.doesNotMatch(r.output, /Full synchronization finished/);
+  assert.match(
+    r.output,
+    /kobling sync full --restart MAPPING.*POST \/api\/integration\/v1\/fullSync\/lines\/\{mapping\}\/restart/,
+  );
+});
+
+test('failed lines exit 1; `--restart-failed` restarts every failed line after the fix and the children follow; with none failed it is refused', async () => {
+  // Two parents whose records the CRM refuses (an unknown column), a currency each; CUSTOMER
+  // depends on both.
+  const broken = (name: string, code: string) => ({
+    ...t.fx.mapping('CURRENCY'),
+    name,
+    userDefined: true,
+    syncOnlyCoupled: false,
+    direction: 'ToIntegrationTable' as const,
+    dependencyFilter: '',
+    erpFilter: [{ field: 'code', op: 'eq' as const, value: code }],
+    fields: [{ ...t.fx.mapping('CURRENCY').fields[0]!, crmField: 'nosuchcolumn' }],
+  });
+  await t.fx.setMapping(broken('BROKEN1', 'BRK'));
+  await t.fx.setMapping(broken('BROKEN2', 'BRX'));
+  await t.fx.db.query(
+    "INSERT INTO erp.currencies (code, display_name) VALUES ('BRK', 'Broken'), ('BRX', 'Broken too') ON CONFLICT DO NOTHING",
+  );
+  await t.fx.setMapping({ ...t.fx.mapping('CUSTOMER'), dependencyFilter: 'BROKEN1|BROKEN2' });
+
+  const failed = await runKobling(['sync', 'full'], env());
+  assert.equal(failed.code, 1, failed.output);
+  assert.match(
+    failed.output,
+    /Full synchronization stopped: 2 line\(s\) failed \(BROKEN1, BROKEN2\)/,
+  );
+  assert.match(failed.output, /kobling sync full --restart-failed/);
+  assert.match(
+    failed.output,
+    /error \[full_sync_failed\]: 2 line\(s\) of the full synchronization failed/,
+  );
+
+  // CUSTOMER to run again: it waits for its failed parents. Nothing can start: still exit 1.
+  assert.ok((await restartLine(t.deps, t.boss, 'CUSTOMER')).ok);
+  const held = await runKobling(['sync', 'full', '--json'], env());
+  assert.equal(held.code, 1, held.output);
+  const printed = JSON.parse(
+    held.output.slice(held.output.indexOf('[\n'), held.output.lastIndexOf('\n]') + 2),
+  ) as {
+    mapping: string;
+    status: string;
+    waitingFor: string[];
+  }[];
+  assert.equal(printed.find((l) => l.mapping === 'CUSTOMER')?.status, 'Pending');
+  const text = await runKobling(['sync', 'full'], env());
+  assert.equal(text.code, 1, text.output);
+  assert.match(
+    text.output,
+    /^Nothing started: 2 line\(s\) failed \(BROKEN1, BROKEN2\), 1 waiting for a failed parent \(CUSTOMER\)/m,
+  );
+  assert.equal(count(text.output, /^CUSTOMER\s+Pending/), 1, `the table once:\n${text.output}`);
+
+  // The fix, then one command for every failed line.
+  for (const name of ['BROKEN1', 'BROKEN2'])
+    await t.fx.setMapping({ ...t.fx.mapping(name), fields: t.fx.mapping('CURRENCY').fields });
+  const restarted = await runKobling(['sync', 'full', '--restart-failed'], env());
+  assert.equal(restarted.code, 0, restarted.output);
+  assert.match(restarted.output, /Restarted 2 failed line\(s\): BROKEN1, BROKEN2/);
+  assert.match(restarted.output, /Full synchronization finished/);
+  for (const name of ['BROKEN1', 'BROKEN2', 'CUSTOMER'])
+    assert.equal((await status(name))?.status, 'Finished', name);
+
+  const none = await runKobling(['sync', 'full', '--restart-failed'], env());
+  assert.equal(none.code, 1, none.output);
+  assert.match(
+    none.output,
+    /error \[no_failed_lines\]: No line of the full synchronization has failed: nothing to restart/,
+  );
+  const both = await runKobling(
+    ['sync', 'full', '--restart', 'CUSTOMER', '--restart-failed'],
+    env(),
+  );
+  assert.equal(both.code, 2, both.output);
+});
