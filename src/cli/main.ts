@@ -8,6 +8,7 @@ import { registerIntegrationCommands } from './commands/integration.ts';
 import { registerMigrate } from './commands/migrate.ts';
 import { registerOutboundCommands } from './commands/outbound.ts';
 import { registerSalesDocumentCommands } from './commands/sales-documents.ts';
+import { registerSecretKey } from './commands/secret-key.ts';
 import { registerSeed } from './commands/seed.ts';
 import { registerStart } from './commands/start.ts';
 import { registerStatus } from './commands/status.ts';
@@ -38,6 +39,7 @@ export function buildProgram(cli: CliEnv): Command {
   registerSalesDocumentCommands(program, cli);
   registerOutboundCommands(program, cli);
   registerCrmEmulator(program, cli);
+  registerSecretKey(program, cli);
   return program;
 }
 

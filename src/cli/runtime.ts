@@ -3,8 +3,10 @@ import type { Db } from '../db/db.ts';
 import { openDb, redactUrl } from '../db/db.ts';
 import { startEmbeddedPostgres } from '../db/embedded-postgres.ts';
 import { migrate } from '../db/migrate.ts';
+import { settleSecretKey } from '../integration/secret-key-setup.ts';
 import { systemClock } from '../shared/clock.ts';
 import type { Config } from '../shared/config.ts';
+import { AppError } from '../shared/errors.ts';
 import { createLogger, type Logger } from '../shared/logger.ts';
 import { type CliEnv, configFrom } from './cli-context.ts';
 
@@ -19,11 +21,19 @@ export interface Runtime {
 
 /**
  * Opens the database the configuration names: `DATABASE_URL` when set, otherwise the embedded
- * PostgreSQL under the data folder (started here, stopped by `close`). Applies migrations.
+ * PostgreSQL under the data folder (started here, stopped by `close`). Applies migrations, then
+ * settles the secret key every process on the database shares (a clear failure when this process
+ * has another one or none), which the context's config then carries.
  */
 export async function openRuntime(
   config: Config,
-  options: { logger?: Logger; migrate?: boolean; applicationName?: string } = {},
+  options: {
+    logger?: Logger;
+    migrate?: boolean;
+    /** false: the command never seals or opens a CRM secret, so it needs no key. */
+    secretKey?: boolean;
+    applicationName?: string;
+  } = {},
 ): Promise<Runtime> {
   const logger = options.logger ?? createLogger(config.logLevel);
   let url = config.database.url;
@@ -50,6 +60,7 @@ export async function openRuntime(
     }
   }
   let db: Db | undefined;
+  let settledConfig = config;
   try {
     db = openDb(url, {
       max: config.database.poolSize,
@@ -62,6 +73,13 @@ export async function openRuntime(
       if (report.applied.length > 0)
         logger.info({ applied: report.applied.length }, 'migrations applied');
     }
+    if (options.secretKey !== false) {
+      const settled = await settleSecretKey(db, config);
+      if (!settled.ok) throw AppError.from(settled.error);
+      if (settled.value.source === 'generated')
+        logger.info({ file: settled.value.file }, 'secret key generated for this database');
+      settledConfig = { ...config, secretKey: settled.value.key };
+    }
   } catch (err) {
     // The start failed: what the caller sees is `err`; a cleanup that fails as well is logged.
     await db
@@ -72,7 +90,7 @@ export async function openRuntime(
     );
     throw err;
   }
-  const ctx: AppContext = { config, db, logger, clock: systemClock };
+  const ctx: AppContext = { config: settledConfig, db, logger, clock: systemClock };
   return {
     ctx,
     databaseLabel: redactUrl(url),

@@ -1,9 +1,15 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { AppContext } from '../app/context.ts';
+import type { Queryable } from '../db/db.ts';
+import { databaseFolder, legacyFolders, readSystemId } from '../db/system-identity.ts';
+import { AppError } from '../shared/errors.ts';
 import { newId, randomSecret } from '../shared/ids.ts';
-import { generatedClientId } from './auth/clients.ts';
+import { findClient, generatedClientId } from './auth/clients.ts';
+import { secretMatches } from './auth/tokens.ts';
 import { type RunningCrmEmulator, startCrmEmulator } from './server.ts';
+import './service-errors.ts';
 
 /** File in the data folder that receives a generated client secret (mode 600). */
 export const CLIENT_SECRET_FILE = 'crm-client-secret';
@@ -30,7 +36,9 @@ export interface CrmEmulatorService {
  * Starts the emulator as the configuration says. The application user comes from
  * KOBLING_CRM_CLIENT_ID / KOBLING_CRM_CLIENT_SECRET; without them one is generated on the first
  * start and only its hash stored. The generated secret is never printed (the start banner ends up
- * in logs): it goes to a file in the data folder that only this user can read.
+ * in logs): it goes to a file that only this user can read, in the folder of this database
+ * (db/system-identity.ts), and is written before the client is registered: a file that is already
+ * there belongs to another database and is never overwritten — the start is refused instead.
  */
 export async function startCrmEmulatorService(ctx: AppContext): Promise<CrmEmulatorService> {
   const c = ctx.config.crmEmulator;
@@ -38,6 +46,8 @@ export async function startCrmEmulatorService(ctx: AppContext): Promise<CrmEmula
     [];
   let clientId = c.clientId;
   let shownSecret: string | undefined;
+  const folder = databaseFolder(ctx.config, await readSystemId(ctx.db));
+  const secretFile = path.join(folder, CLIENT_SECRET_FILE);
   if (c.clientId && c.clientSecret) {
     clients.push({ clientId: c.clientId, clientSecret: c.clientSecret, name: '# Kobling' });
   } else {
@@ -45,6 +55,7 @@ export async function startCrmEmulatorService(ctx: AppContext): Promise<CrmEmula
     if (!clientId) {
       clientId = newId();
       shownSecret = randomSecret(24);
+      await writeSecretFile(folder, secretFile, shownSecret);
       clients.push({ clientId, clientSecret: shownSecret, name: '# Kobling', generated: true });
     }
   }
@@ -61,16 +72,14 @@ export async function startCrmEmulatorService(ctx: AppContext): Promise<CrmEmula
     limits: c.limits,
     baseCurrency: baseCurrencyOf(c.baseCurrency),
     clock: ctx.clock,
+  }).catch(async (err) => {
+    // Its client was not registered: the file just written would name a secret nobody knows.
+    if (shownSecret) await unlink(secretFile);
+    throw err;
   });
-  let secretFile: string | undefined;
-  if (shownSecret) {
-    secretFile = path.join(ctx.config.dataDir, CLIENT_SECRET_FILE);
-    await mkdir(ctx.config.dataDir, { recursive: true });
-    await writeFile(secretFile, `${shownSecret}\n`, { mode: 0o600 });
-  }
-  const credentials = secretFile
+  const credentials = shownSecret
     ? `client id ${clientId}  secret in ${secretFile}  (readable only by you)`
-    : `client id ${clientId}  (secret ${c.clientSecret ? 'from KOBLING_CRM_CLIENT_SECRET' : `in ${path.join(ctx.config.dataDir, CLIENT_SECRET_FILE)} since the first start`})`;
+    : `client id ${clientId}  (secret ${c.clientSecret ? 'from KOBLING_CRM_CLIENT_SECRET' : await whereIsTheSecret(ctx, clientId!, secretFile)})`;
   return {
     lines: [`CRM emulator  ${emulator.apiUrl}  ${credentials}`],
     details: {
@@ -86,6 +95,42 @@ export async function startCrmEmulatorService(ctx: AppContext): Promise<CrmEmula
     emulator,
     stop: () => emulator.stop(),
   };
+}
+
+/** Writes a generated secret, never over a file that is there (mode 600). */
+async function writeSecretFile(folder: string, file: string, secret: string): Promise<void> {
+  await mkdir(folder, { recursive: true });
+  try {
+    await writeFile(file, `${secret}\n`, { mode: 0o600, flag: 'wx' });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    throw new AppError(
+      'crm_secret_file_foreign',
+      `${file} holds a CRM emulator client secret this database does not know (another database's, or an earlier one's): it is left as it is. Move it away, or use another KOBLING_DATA_DIR, and start again.`,
+    );
+  }
+}
+
+/**
+ * The banner's account of a secret generated at an earlier start: only a file whose content
+ * matches the stored hash is named as holding it (a file may be missing here, or be another's).
+ */
+async function whereIsTheSecret(
+  ctx: { config: AppContext['config']; db: Queryable },
+  clientId: string,
+  secretFile: string,
+): Promise<string> {
+  const hash = (await findClient(ctx.db, clientId))?.secretHash;
+  const files = [
+    secretFile,
+    ...legacyFolders(ctx.config).map((f) => path.join(f, CLIENT_SECRET_FILE)),
+  ];
+  for (const file of files) {
+    if (!hash || !existsSync(file)) continue;
+    if (secretMatches((await readFile(file, 'utf8')).trim(), hash))
+      return `in ${file} since the first start`;
+  }
+  return `not in ${secretFile}: only the folder of the first start has it, this database keeps its hash only; see docs/crm-emulator.md`;
 }
 
 const CURRENCY_NAMES: Record<string, [string, string]> = {

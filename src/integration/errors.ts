@@ -6,6 +6,9 @@ export const INTEGRATION_ERROR_CODES = {
   connection_incomplete: 409,
   connection_test_failed: 422,
   secret_unreadable: 409,
+  // A process's start: its secret key is not the one the database's secrets are sealed with.
+  secret_key_mismatch: 409,
+  secret_key_missing: 409,
   mapping_invalid: 400,
   line_busy: 409,
   no_failed_lines: 409,

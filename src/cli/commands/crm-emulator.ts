@@ -35,7 +35,10 @@ export function registerCrmEmulator(program: Command, cli: CliEnv): void {
         KOBLING_CRM_LATENCY_MS: opts.latency,
         KOBLING_CRM_LIMITS: opts.limits,
       });
-      const runtime = await openRuntime(config, { applicationName: 'kobling-crm-emulator' });
+      const runtime = await openRuntime(config, {
+        applicationName: 'kobling-crm-emulator',
+        secretKey: false,
+      });
       const stops: (() => Promise<void>)[] = [() => runtime.close()];
       const shutdown = onShutdown(async () => {
         for (const stop of stops.reverse()) await stop();
