@@ -196,3 +196,45 @@ test('CRM emulator: deleting an account deletes its contacts and their contacts 
   assert.equal(await existing('contact', [child.value.id, grandchild.value.id]), 0);
   assert.equal(await existing('contact', [other.value.id]), 1, 'other contacts stay');
 });
+
+test('ERP side: the undo of a CRM → ERP job that created a customer lists the ERP persons of its company and is refused', async () => {
+  const account = await fx.user.create('accounts', { name: 'Erp Side Ltd', customertypecode: 3 });
+  assert.ok(account.ok);
+  const run = await runMapping(fx.ctx, fx.mapping('CUSTOMER'), {
+    only: 'FromIntegrationTable',
+    ignoreOnlyCoupled: true,
+  });
+  assert.equal(run[0]!.counters.inserted, 1, run[0]!.message);
+  const customer = await fx.db.query<{ id: string; number: string }>(
+    `SELECT k.id, k.number FROM integration.couplings c JOIN erp.customers k ON k.id = c.erp_id
+      WHERE c.crm_id = $1`,
+    [account.value.id],
+  );
+  const { id, number } = customer.rows[0]!;
+  // The ERP made the customer's company contact; a user adds a person of that company.
+  const company = await fx.db.query<{ number: string }>(
+    `SELECT number FROM erp.contacts WHERE customer_number = $1 AND type = 'Company'`,
+    [number],
+  );
+  assert.equal(company.rowCount, 1);
+  const person = await fx.db.query<{ id: string }>(
+    `INSERT INTO erp.contacts (number, type, display_name, first_name, surname, company_number)
+     VALUES ('EP1', 'Person', 'Eva Side', 'Eva', 'Side', $1) RETURNING id`,
+    [company.rows[0]!.number],
+  );
+  const preview = await previewUndo(fx.ctx, run[0]!.jobId);
+  assert.ok(preview.ok, preview.ok ? '' : preview.error.message);
+  assert.deepEqual(
+    preview.value.dependents.map((d) => [d.side, d.mapping, d.recordId, d.field, d.parentId]),
+    [['erp', 'CONTACT', person.rows[0]!.id, 'companyNumber', id]],
+  );
+  const undone = await undoJobLocked(fx.db, fx.ctx, run[0]!.jobId);
+  assert.ok(!undone.ok);
+  assert.equal(undone.error.code, 'undo_has_dependents');
+  assert.match(
+    undone.error.message,
+    /1 contact that no synchronization job created refers to customers this undo would delete/,
+  );
+  const still = await fx.db.query('SELECT 1 FROM erp.customers WHERE id = $1', [id]);
+  assert.equal(still.rowCount, 1, 'the customer is still there');
+});

@@ -183,23 +183,29 @@ async function coupledKeys(
 
 /**
  * The job that last created each record (an insert, or a reactivation, in its write history):
- * undoing it takes the record away. One read through the history's record index.
+ * undoing it takes the record away. None when that job has been undone already — the record
+ * outlived its undo (deactivated, not deleted), so undoing it again is no way out. One read
+ * through the history's record index.
  */
 async function creatorsOf(
   db: Queryable,
   found: readonly { side: Side; recordId: string }[],
 ): Promise<Map<string, string>> {
   if (found.length === 0) return new Map();
-  const r = await db.query<{ side: Side; record_id: string; job_id: string }>(
-    `SELECT DISTINCT ON (side, record_id) side, record_id, job_id
-       FROM integration.write_history
-      WHERE record_id = ANY($1::uuid[]) AND action IN ('insert', 'reactivate')
-      ORDER BY side, record_id, id DESC`,
+  const r = await db.query<{ side: Side; record_id: string; job_id: string; undone: boolean }>(
+    `SELECT c.side, c.record_id, c.job_id,
+            EXISTS (SELECT 1 FROM integration.sync_jobs u
+                     WHERE u.undo_of = c.job_id AND u.status <> 'failed') AS undone
+       FROM (SELECT DISTINCT ON (side, record_id) side, record_id, job_id
+               FROM integration.write_history
+              WHERE record_id = ANY($1::uuid[]) AND action IN ('insert', 'reactivate')
+              ORDER BY side, record_id, id DESC) c`,
     [[...new Set(found.map((d) => d.recordId))]],
   );
   const wanted = new Set(found.map(keyOf));
   return new Map(
     r.rows
+      .filter((x) => !x.undone)
       .map((x) => [keyOf({ side: x.side, recordId: x.record_id }), x.job_id] as const)
       .filter(([key]) => wanted.has(key)),
   );
