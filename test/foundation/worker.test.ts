@@ -47,12 +47,27 @@ test('`kobling worker` takes jobs sent through pg-boss on the shared database', 
 });
 
 test('`kobling start --no-workers` creates every queue with its policy: what the server sends waits for a worker instead of being refused', async () => {
+  const port = await freePort();
   const server = spawnKobling(['start', '--no-demo', '--no-crm-emulator', '--no-workers'], {
     DATABASE_URL: db.url,
-    PORT: String(await freePort()),
+    PORT: String(port),
   });
   try {
     await server.waitFor(/Press Ctrl\+C to stop/, 60_000);
+    // Ready (it serves), and saying that no worker takes what it queues.
+    await db.query("DELETE FROM app.settings WHERE key = 'workerHeartbeat'");
+    const ready = await fetch(`http://127.0.0.1:${port}/ready`);
+    const body = (await ready.json()) as { status: string; checks: Record<string, string> };
+    assert.equal(ready.status, 200, JSON.stringify(body));
+    assert.match(body.checks.workers ?? '', /^none seen in the last 3 min: queued jobs wait/);
+    // What a worker's heartbeat job writes (src/db/system-jobs.ts) turns it to ok.
+    await db.query(
+      `INSERT INTO app.settings (key, value, updated_at) VALUES ('workerHeartbeat', '{}', now())`,
+    );
+    const seen = (await (await fetch(`http://127.0.0.1:${port}/ready`)).json()) as {
+      checks: Record<string, string>;
+    };
+    assert.equal(seen.checks.workers, 'ok');
     const queues = await db.query<{ name: string; policy: string }>(
       'SELECT name, policy FROM pgboss.queue',
     );
