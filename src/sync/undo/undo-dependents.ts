@@ -38,7 +38,7 @@ interface ChildLookup {
 }
 
 /** Parent ids per CRM query: each parent an `eq` term of one `$filter`. */
-const CRM_CHUNK = 20;
+const CRM_CHUNK = 100;
 /** Rows read per CRM query at most (a parent with more children is counted up to this). */
 const CRM_TOP = 5000;
 
