@@ -145,21 +145,52 @@ export interface ErrorView {
   crmId: string | null;
   message: string;
   createdAt: Date;
+  /** The record was coupled or synchronized in this direction since, without failing again. */
+  settled: boolean;
 }
 
-/** Per-record errors, newest first. */
+/**
+ * An error is settled when its record was coupled after it, or synchronized in the error's
+ * direction by a later pass, and has not failed in that direction since: the record is fine now.
+ * The errors stay (the history, like BC's Integration Synch. Job Errors); lists show open ones.
+ */
+const SETTLED = `EXISTS (
+  SELECT 1 FROM integration.couplings c
+    LEFT JOIN integration.sync_jobs lj ON lj.id = CASE WHEN e.direction = 'FromIntegrationTable'
+      THEN c.last_job_to_erp ELSE c.last_job_to_crm END
+   WHERE ((c.erp_table = e.erp_table AND c.erp_id = e.erp_id)
+          OR (c.crm_entity = e.crm_entity AND c.crm_id = e.crm_id))
+     AND coalesce(CASE WHEN e.direction = 'FromIntegrationTable' THEN c.last_result_to_erp
+           ELSE c.last_result_to_crm END, 'Success') = 'Success'
+     AND (c.created_at > e.created_at
+          OR (lj.id IS NOT NULL AND lj.id <> e.job_id AND lj.started_at > ej.started_at)))`;
+
+/** Per-record errors, newest first: only open ones unless `all` (then settled ones say so). */
 export async function listErrors(
   db: Queryable,
-  f: { mapping?: string; jobId?: string } & Paging,
+  f: { mapping?: string; jobId?: string; all?: boolean } & Paging,
 ): Promise<ErrorView[]> {
   const r = await db.query<ErrorView>(
-    `SELECT id, job_id AS "jobId", mapping_name AS mapping, direction, erp_table AS "erpTable", erp_id AS "erpId",
-       crm_entity AS "crmEntity", crm_id AS "crmId", message, created_at AS "createdAt"
-     FROM integration.sync_errors WHERE ($1::text IS NULL OR mapping_name = $1) AND ($2::uuid IS NULL OR job_id = $2)
-     ORDER BY id DESC LIMIT $3 OFFSET $4`,
-    [f.mapping ?? null, f.jobId ?? null, f.top, f.skip],
+    `SELECT e.id, e.job_id AS "jobId", e.mapping_name AS mapping, e.direction, e.erp_table AS "erpTable",
+       e.erp_id AS "erpId", e.crm_entity AS "crmEntity", e.crm_id AS "crmId", e.message,
+       e.created_at AS "createdAt", ${SETTLED} AS settled
+     FROM integration.sync_errors e JOIN integration.sync_jobs ej ON ej.id = e.job_id
+     WHERE ($1::text IS NULL OR e.mapping_name = $1) AND ($2::uuid IS NULL OR e.job_id = $2)
+       AND ($5::boolean OR NOT ${SETTLED})
+     ORDER BY e.id DESC LIMIT $3 OFFSET $4`,
+    [f.mapping ?? null, f.jobId ?? null, f.top, f.skip, f.all === true],
   );
   return r.rows;
+}
+
+/** Open (unsettled) record errors per mapping: what `kobling errors` lists. */
+export async function openErrorCounts(db: Queryable): Promise<Map<string, number>> {
+  const r = await db.query<{ mapping: string; n: number }>(
+    `SELECT e.mapping_name AS mapping, count(*)::int AS n
+       FROM integration.sync_errors e JOIN integration.sync_jobs ej ON ej.id = e.job_id
+      WHERE NOT ${SETTLED} GROUP BY e.mapping_name`,
+  );
+  return new Map(r.rows.map((row) => [row.mapping, row.n]));
 }
 
 /** One row of a job's write history: a value the engine wrote, with the value before it. */

@@ -192,23 +192,30 @@ export function registerIntegrationCommands(program: Command, cli: CliEnv): void
 
   program
     .command('errors')
-    .description('Per-record synchronization errors, newest first')
+    .description(
+      'Open per-record synchronization errors, newest first (not settled since by a coupling or a successful synchronization of the record); --all for the history',
+    )
     .option('--mapping <name>', 'only this mapping')
     .option('--top <n>', 'how many (default 20)')
+    .option('--all', 'also errors settled since (marked "settled")')
     .option('--json', 'print as JSON')
-    .action((opts: { mapping?: string; top?: string; json?: boolean }) =>
+    .action((opts: { mapping?: string; top?: string; all?: boolean; json?: boolean }) =>
       withRuntime(cli, async ({ ctx }) => {
         const rows = await listErrors(ctx.db, {
           mapping: opts.mapping,
+          all: opts.all === true,
           top: parseTop(opts.top, 20),
           skip: 0,
         });
-        printResult(cli, opts.json, rows, (list) =>
-          list.map(
+        printResult(cli, opts.json, rows, (list) => [
+          ...list.map(
             (e) =>
-              `${new Date(e.createdAt).toISOString()} ${e.mapping} ${e.erpTable}/${e.erpId ?? '-'} ⇄ ${e.crmEntity}/${e.crmId ?? '-'}: ${e.message}`,
+              `${new Date(e.createdAt).toISOString()} ${e.mapping} ${e.erpTable}/${e.erpId ?? '-'} ⇄ ${e.crmEntity}/${e.crmId ?? '-'}: ${e.message}${e.settled ? ' (settled)' : ''}`,
           ),
-        );
+          opts.all
+            ? `${list.length === 0 ? 'No record errors.' : ''} Settled: the record was coupled or synchronized since.`.trim()
+            : `${list.length === 0 ? 'No open record errors.' : 'Open errors only (not settled since).'} kobling errors --all shows the history.`,
+        ]);
       }),
     );
 }

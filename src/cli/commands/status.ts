@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { crmHealth } from '../../integration/health/crm-health.ts';
 import {
   integrationStatus,
   type MappingStatus,
@@ -50,22 +51,29 @@ export function registerStatus(program: Command, cli: CliEnv): void {
         configFrom(cli, { KOBLING_LOG_LEVEL: cli.env.KOBLING_LOG_LEVEL ?? 'warn' }),
       );
       try {
-        const status = await integrationStatus(rt.ctx.db, rt.ctx.clock);
+        const status = await integrationStatus(
+          rt.ctx.db,
+          rt.ctx.clock,
+          await crmHealth({ ...rt.ctx }),
+        );
         const now = rt.ctx.clock.now().getTime();
         printResult(cli, opts.json, status, (s) => {
           const failed = failing(s.mappings, now);
           return [
-            `Connection  ${s.connection.enabled ? `enabled (${s.connection.crmUrl})` : 'not enabled'}`,
+            `Connection  ${s.connection.enabled ? `enabled (${s.connection.crmUrl}; ${s.connection.crm === 'ok' ? 'answers' : s.connection.crm === 'failing' ? 'does not answer' : s.connection.crm})` : 'not enabled'}`,
             ...(s.warnings.length > 0
               ? ['', `${s.warnings.length} warning(s):`, ...s.warnings.map((w) => `  ! ${w}`)]
               : ['No warnings.']),
             ...(failed.length > 0 ? ['', 'Last pass failed:', ...failed] : []),
             '',
-            `${'MAPPING'.padEnd(20)} ${'STATE'.padEnd(8)} ${'RT'.padEnd(3)} ${'LAST RUN'.padEnd(14)} ${'RESULT'.padEnd(10)} ${'BACKLOG'.padStart(7)} ${'LAG'.padStart(8)} ${'FAILED'.padStart(6)} ${'SKIPPED'.padStart(7)}`,
+            `${'MAPPING'.padEnd(20)} ${'STATE'.padEnd(8)} ${'RT'.padEnd(3)} ${'LAST RUN'.padEnd(14)} ${'RESULT'.padEnd(10)} ${'BACKLOG'.padStart(7)} ${'LAG'.padStart(8)} ${'FAILED'.padStart(6)} ${'SKIPPED'.padStart(7)} ${'ERRORS'.padStart(6)}`,
             ...s.mappings.map(
               (m) =>
-                `${m.mapping.padEnd(20)} ${m.state.padEnd(8)} ${(m.realtime ? 'on' : 'off').padEnd(3)} ${ago(m.lastRun?.startedAt, now).padEnd(14)} ${result(m).padEnd(10)} ${String(m.pendingErpChanges).padStart(7)} ${lag(m).padStart(8)} ${String(m.failedRecords).padStart(6)} ${String(m.skippedRecords).padStart(7)}`,
+                `${m.mapping.padEnd(20)} ${m.state.padEnd(8)} ${(m.realtime ? 'on' : 'off').padEnd(3)} ${ago(m.lastRun?.startedAt, now).padEnd(14)} ${result(m).padEnd(10)} ${String(m.pendingErpChanges).padStart(7)} ${lag(m).padStart(8)} ${String(m.failedRecords).padStart(6)} ${String(m.skippedRecords).padStart(7)} ${String(m.openErrors).padStart(6)}`,
             ),
+            '',
+            'FAILED: coupled records whose last synchronization failed; SKIPPED: records set aside after failing twice;',
+            `ERRORS: open record errors (kobling errors; ${s.openErrors} in all jobs, kobling errors --all for the history).`,
           ];
         });
       } finally {

@@ -40,7 +40,7 @@ export function registerLogRoutes(app: FastifyInstance, ctx: AppContext): void {
       if (!job) throw new AppError('not_found', `No synchronization job ${req.params.id}`);
       return {
         ...job,
-        errors: await listErrors(ctx.db, { jobId: req.params.id, top: 1000, skip: 0 }),
+        errors: await listErrors(ctx.db, { jobId: req.params.id, all: true, top: 1000, skip: 0 }),
       };
     },
   );
@@ -69,11 +69,16 @@ export function registerLogRoutes(app: FastifyInstance, ctx: AppContext): void {
     {
       schema: {
         tags,
-        summary: 'Per-record synchronization errors with both record identities',
-        querystring: filter,
+        summary:
+          'Open per-record synchronization errors with both record identities (all=true: also those settled since, with settled: true)',
+        querystring: filter.extend({
+          all: z.enum(['true', 'false']).optional(),
+        }),
       },
     },
-    async (req) => ({ value: await listErrors(ctx.db, req.query) }),
+    async (req) => ({
+      value: await listErrors(ctx.db, { ...req.query, all: req.query.all === 'true' }),
+    }),
   );
   r.get(
     `${PREFIX}/skipped`,

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../app/context.ts';
+import { crmHealth } from '../health/crm-health.ts';
 import { integrationStatus } from '../status/mapping-status.ts';
 import { PREFIX } from './shared.ts';
 
@@ -11,9 +12,9 @@ export function registerStatusRoutes(app: FastifyInstance, ctx: AppContext): voi
       schema: {
         tags: ['integration: log'],
         summary:
-          'Every mapping with its last run, failures in a row, open errors, ERP backlog and lag; warnings for mappings that keep failing or are overdue',
+          'Every mapping with its last run, failures in a row, failed and skipped records, open record errors, ERP backlog and lag; warnings: the CRM not answering (as /ready), a failed last pass, mappings that keep failing or are overdue',
       },
     },
-    () => integrationStatus(ctx.db, ctx.clock),
+    async () => integrationStatus(ctx.db, ctx.clock, await crmHealth({ ...ctx })),
   );
 }

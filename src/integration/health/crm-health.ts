@@ -1,5 +1,6 @@
 import type { Clock } from '../../shared/clock.ts';
 import { readConnection } from '../../sync/connection/connection-repo.ts';
+import { connectionProblem } from '../connection-problems.ts';
 import { clientSettings, dataverseClientFor, type SyncDeps } from '../sync-runtime.ts';
 
 export type CrmHealth =
@@ -41,7 +42,11 @@ async function check(deps: SyncDeps): Promise<CrmHealth> {
       state: 'failing',
       reason: `Dynamics 365 Sales did not answer within ${TIMEOUT_MS / 1000} s`,
     };
-  if (!who.ok) return { state: 'failing', reason: `Dynamics 365 Sales: ${who.error.message}` };
+  if (!who.ok)
+    return {
+      state: 'failing',
+      reason: `Dynamics 365 Sales: ${connectionProblem(settings.value.crmUrl, who.error).problem}`,
+    };
   return { state: 'ok' };
 }
 

@@ -2,6 +2,7 @@ import { Counter, Gauge } from 'prom-client';
 import type { Queryable } from '../../db/db.ts';
 import { postingCounts } from '../../erp/public-api.ts';
 import { COUNTER_NAMES } from '../../sync/model.ts';
+import { openErrorCounts } from '../../sync/queries.ts';
 import { registry } from './registry.ts';
 
 let registered = false;
@@ -64,20 +65,26 @@ export function registerDbCollectors(database: Queryable): void {
 
   new Gauge({
     name: 'kobling_sync_open_errors',
-    help: 'Coupled records whose last synchronization failed, and skipped records, by mapping',
+    help: 'Per table mapping: coupled records whose last synchronization failed (failed), skipped records (skipped) and record errors not settled since (errors, as kobling errors)',
     labelNames: ['mapping', 'kind'] as const,
     registers: [registry],
     async collect() {
+      // Only mappings that exist, each with 0 when nothing fails (a vanished series reads as "no
+      // data"); couplings the quote flow keeps under its own name (SALESQUOTE-QUOTE) are no mapping.
       const r = await db.query<{ mapping_name: string; failed: string; skipped: string }>(
-        `SELECT mapping_name,
-                count(*) FILTER (WHERE last_result_to_crm = 'Failure' OR last_result_to_erp = 'Failure') AS failed,
-                count(*) FILTER (WHERE skipped) AS skipped
-           FROM integration.couplings GROUP BY mapping_name`,
+        `SELECT m.name AS mapping_name,
+                count(c.id) FILTER (WHERE c.last_result_to_crm = 'Failure' OR c.last_result_to_erp = 'Failure') AS failed,
+                count(c.id) FILTER (WHERE c.skipped) AS skipped
+           FROM integration.table_mappings m
+           LEFT JOIN integration.couplings c ON c.mapping_name = m.name
+          GROUP BY m.name`,
       );
+      const open = await openErrorCounts(db);
       this.reset();
       for (const row of r.rows) {
         this.set({ mapping: row.mapping_name, kind: 'failed' }, Number(row.failed));
         this.set({ mapping: row.mapping_name, kind: 'skipped' }, Number(row.skipped));
+        this.set({ mapping: row.mapping_name, kind: 'errors' }, open.get(row.mapping_name) ?? 0);
       }
     },
   });

@@ -3,7 +3,9 @@ import { pendingChanges } from '../../erp/public-api.ts';
 import type { Clock } from '../../shared/clock.ts';
 import { type ConnectionSetup, readConnection } from '../../sync/connection/connection-repo.ts';
 import { ERP_INTEGRATION_ACTOR } from '../../sync/ports.ts';
+import { openErrorCounts } from '../../sync/queries.ts';
 import { failedLineMessages, mappingsHeldByMove } from '../full-sync/full-sync-lines.ts';
+import type { CrmHealth } from '../health/crm-health.ts';
 import { listRealtimeMappings } from '../realtime/realtime-settings.ts';
 
 /** A mapping keeps failing when this many of its latest passes in one direction failed in a row. */
@@ -52,6 +54,8 @@ export interface MappingStatus {
   /** Coupled records whose last synchronization failed, and skipped records. */
   readonly failedRecords: number;
   readonly skippedRecords: number;
+  /** Record errors not settled since (what `kobling errors --mapping` lists), coupled or not. */
+  readonly openErrors: number;
   /** ERP changes not yet sent to the CRM, and how old the oldest is (the ERP → CRM lag). */
   readonly pendingErpChanges: number;
   readonly lagSeconds: number | null;
@@ -59,9 +63,20 @@ export interface MappingStatus {
 }
 
 export interface IntegrationStatus {
-  readonly connection: { readonly enabled: boolean; readonly crmUrl: string | null };
+  readonly connection: {
+    readonly enabled: boolean;
+    readonly crmUrl: string | null;
+    /** What `/ready` found of the CRM (crm-health.ts), or `not checked` when not asked. */
+    readonly crm: CrmHealth['state'] | 'not checked';
+  };
   readonly mappings: readonly MappingStatus[];
-  /** Every mapping warning, prefixed with its mapping: what `kobling status` shows first. */
+  /** Record errors not settled since, of every job (mappings and recurring jobs): `kobling errors`. */
+  readonly openErrors: number;
+  /**
+   * What `kobling status` shows first: the CRM not answering, the connection's organization not
+   * identified, every mapping warning prefixed with its mapping, and every pass direction whose
+   * last pass failed (before it keeps failing, when its mapping warning says so).
+   */
   readonly warnings: readonly string[];
 }
 
@@ -106,7 +121,11 @@ interface JobRow {
  * within twice its interval while its job is on, or that waits for its full synchronization after
  * a move to another organization.
  */
-export async function integrationStatus(db: Queryable, clock: Clock): Promise<IntegrationStatus> {
+export async function integrationStatus(
+  db: Queryable,
+  clock: Clock,
+  crm?: CrmHealth,
+): Promise<IntegrationStatus> {
   const now = clock.now().getTime();
   const connection = await readConnection(db);
   const mappings = await listRealtimeMappings(db);
@@ -141,6 +160,7 @@ export async function integrationStatus(db: Queryable, clock: Clock): Promise<In
        FROM integration.couplings GROUP BY mapping_name`,
   );
   const counts = new Map(records.rows.map((r) => [r.mapping_name, r]));
+  const openErrors = await openErrorCounts(db);
   const heldByMove = await mappingsHeldByMove(db);
   const lineFailure = await failedLineMessages(db);
 
@@ -194,20 +214,41 @@ export async function integrationStatus(db: Queryable, clock: Clock): Promise<In
       consecutiveFailures: failuresInRow,
       failedRecords: Number(c?.failed ?? 0),
       skippedRecords: Number(c?.skipped ?? 0),
+      openErrors: openErrors.get(m.name) ?? 0,
       pendingErpChanges: pending.count,
       lagSeconds: pending.oldestAt ? Math.max(0, (now - pending.oldestAt.getTime()) / 1000) : null,
       warnings,
     });
   }
   return {
-    connection: { enabled: connection.enabled, crmUrl: connection.crmUrl },
+    connection: {
+      enabled: connection.enabled,
+      crmUrl: connection.crmUrl,
+      crm: crm?.state ?? 'not checked',
+    },
     mappings: out,
+    openErrors: [...openErrors.values()].reduce((a, b) => a + b, 0),
     warnings: [
+      ...(crm?.state === 'failing'
+        ? [
+            `The CRM connection fails, so nothing is synchronized: ${crm.reason} (GET /ready answers 503)`,
+          ]
+        : []),
       ...organizationWarnings(connection),
       ...out.flatMap((m) => m.warnings.map((w) => `${m.mapping} ${w}`)),
+      ...out.flatMap(lastPassWarnings),
     ],
   };
 }
+
+/** A failed last pass is a warning from the first failure (from the third, "keeps failing" says it). */
+const lastPassWarnings = (m: MappingStatus): string[] =>
+  m.directions
+    .filter((d) => d.lastRun.status === 'failed' && d.consecutiveFailures < FAILING_AFTER)
+    .map(
+      (d) =>
+        `${m.mapping} ${PASS_LABEL[d.direction] ?? d.direction}: ${d.consecutiveFailures > 1 ? `the last ${d.consecutiveFailures} passes` : 'the last pass'} failed (${d.lastRun.message ?? 'no message'})`,
+    );
 
 /**
  * The connection's address changed but its organization could not be asked: the couplings and

@@ -1,34 +1,50 @@
 import type { FastifyInstance } from 'fastify';
+import { crmHealth } from '../../integration/health/crm-health.ts';
+import { integrationStatus } from '../../integration/status/mapping-status.ts';
 import { publicConnection } from '../../sync/connection/connection-repo.ts';
-import { listMappings } from '../../sync/mappings/mapping-repo.ts';
-import { mappingStats } from '../../sync/queries.ts';
+import { Lines, WarningBanner } from '../components/banner.tsx';
 import { Card, Fields } from '../components/card.tsx';
 import { Layout } from '../layout.tsx';
 import { sendHtml, viewOf } from '../view.ts';
 import type { WebDeps } from '../web-deps.ts';
 
-/** The start page: the connection's state and the synchronization's health at a glance. */
+const CRM_STATE = { ok: 'Answers', failing: 'Does not answer', 'not enabled': '-' } as const;
+
+/**
+ * The start page: the connection's state and the synchronization's health at a glance, with the
+ * same warnings and counts as `kobling status` (src/integration/status/mapping-status.ts).
+ */
 export function registerHomePage(web: FastifyInstance, { ctx, auth }: WebDeps): void {
   web.get('/', async (request, reply) => {
     const view = viewOf(request, auth);
     const connection = await publicConnection(ctx.db);
-    const mappings = await listMappings(ctx.db);
-    const stats = await mappingStats(ctx.db);
-    let errors = 0;
+    const status = await integrationStatus(ctx.db, ctx.clock, await crmHealth({ ...ctx }));
+    let failed = 0;
     let skipped = 0;
-    for (const s of stats.values()) {
-      errors += s.errors;
-      skipped += s.skipped;
+    for (const m of status.mappings) {
+      failed += m.failedRecords;
+      skipped += m.skippedRecords;
     }
+    const crm = status.connection.crm;
     return sendHtml(
       reply,
       <Layout view={view} title="Overview">
+        {status.warnings.length > 0 ? (
+          <section aria-label="Warnings">
+            <WarningBanner message={`${status.warnings.length} warning(s):`}>
+              <Lines items={status.warnings} />
+            </WarningBanner>
+          </section>
+        ) : (
+          <p>No warnings.</p>
+        )}
         <div class="grid">
           <Card title="Dynamics 365 Sales connection">
             <Fields
               fields={[
                 ['Status', connection.enabled ? 'Enabled' : 'Not enabled'],
                 ['URL', connection.crmUrl],
+                ['Dynamics 365 Sales', crm === 'not checked' ? '-' : CRM_STATE[crm]],
                 ['Version', connection.crmVersion],
               ]}
             />
@@ -39,11 +55,18 @@ export function registerHomePage(web: FastifyInstance, { ctx, auth }: WebDeps): 
           <Card title="Synchronization">
             <Fields
               fields={[
-                ['Table mappings', mappings.length],
-                ['Failed records (all jobs)', errors],
+                ['Table mappings', status.mappings.length],
+                ['Coupled records failing now', failed],
                 ['Skipped records', skipped],
+                ['Open record errors', status.openErrors],
               ]}
             />
+            <p>
+              Failing now and skipped: coupled records, as FAILED and SKIPPED in kobling status.
+              Open record errors: errors not settled since by a coupling or a successful
+              synchronization of the record (kobling errors; the synchronization log keeps them
+              all).
+            </p>
             <p>
               <a href="/integration/mappings">Table mappings</a>
               {' · '}

@@ -121,7 +121,7 @@ export function registerSyncLogPages(web: FastifyInstance, { ctx, auth }: WebDep
     const id = parseInput(z.guid('That is not a job id'), request.params.id);
     const [job] = await listJobs(ctx.db, { id, top: 1, skip: 0 });
     if (!job) throw new AppError('not_found', `No synchronization job ${id}`);
-    const errors = await listErrors(ctx.db, { jobId: id, top: 1000, skip: 0 });
+    const errors = await listErrors(ctx.db, { jobId: id, all: true, top: 1000, skip: 0 });
     const writes = await jobWrites(ctx, job, { top: WRITES, skip: 0 });
     return sendHtml(
       reply,
