@@ -27,6 +27,8 @@ export interface Db extends Queryable {
    * see `holdClient`. Every holder of a connection goes through here or `transaction`.
    */
   hold<T>(holder: string, fn: (client: HeldClient) => Promise<T>, pool?: pg.Pool): Promise<T>;
+  /** Where the database layer reports what it copes with (lost connections); none in some tests. */
+  readonly logger?: Logger;
   /** The connection string the pool uses (for pg-boss and child processes; holds the password). */
   readonly url: string;
   readonly pool: pg.Pool;
@@ -63,6 +65,7 @@ export function openDb(
     pool,
     query: (text, params) => pool.query(text, params as unknown[]),
     hold,
+    ...(options.logger ? { logger: options.logger } : {}),
     transaction: (fn, opts) =>
       hold('transaction', async (client) => {
         try {
@@ -91,6 +94,8 @@ export interface HeldClient extends Queryable {
   discard(err: Error): void;
   /** The error that cut the connection while it was held, if it was. */
   readonly lost: Error | undefined;
+  /** Calls `listener` once when the connection is cut while held (after it is logged). */
+  onLost(listener: (err: Error) => void): void;
 }
 
 /**
@@ -111,10 +116,12 @@ export async function holdClient<T>(
   const client = await pool.connect();
   let lost: Error | undefined;
   let broken: Error | undefined;
+  const listeners: ((err: Error) => void)[] = [];
   const onError = (err: Error) => {
     if (lost) return;
     lost = err;
     if (logger) reportLostConnection(logger, holder, err);
+    for (const l of listeners) l(err);
   };
   client.on('error', onError);
   try {
@@ -125,6 +132,9 @@ export async function holdClient<T>(
       },
       get lost() {
         return lost;
+      },
+      onLost: (listener) => {
+        listeners.push(listener);
       },
     });
   } finally {

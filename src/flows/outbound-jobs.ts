@@ -1,6 +1,7 @@
 import type { AppContext } from '../app/context.ts';
 import type { SystemPart } from '../app/system-part.ts';
 import type { JobDefinition } from '../db/job-queue.ts';
+import { withSessionLock } from '../db/session-lock.ts';
 import { withSignOfLife } from '../integration/job-liveness.ts';
 import {
   getRecurringJob,
@@ -51,13 +52,10 @@ export async function runOutboundJob(
 ): Promise<Result<RunOutcome>> {
   const run = RUNNERS[name];
   if (!run) return failure('not_found', `No outbound job named '${name}'`);
-  return ctx.db.hold(`outbound job ${name}`, async (client) => {
-    const lock = await client.query<{ got: boolean }>(
-      `SELECT pg_try_advisory_lock(${RECURRING_JOB_LOCK}) AS got`,
-      [name],
-    );
-    if (!lock.rows[0]?.got) return failure('already_running', `The job ${name} is running already`);
-    try {
+  const locked = await withSessionLock(
+    ctx.db,
+    { holder: `outbound job ${name}`, key: RECURRING_JOB_LOCK, id: name },
+    async () => {
       const job = await getRecurringJob(ctx.db, name);
       let outcome: Result<RunOutcome>;
       try {
@@ -74,13 +72,9 @@ export async function runOutboundJob(
           : { didWork: false, message: outcome.error.message, error: outcome.error.message },
       );
       return outcome;
-    } finally {
-      // A connection whose unlock failed may still hold the lock: destroy it rather than reuse it.
-      await client
-        .query(`SELECT pg_advisory_unlock(${RECURRING_JOB_LOCK})`, [name])
-        .catch((err: Error) => client.discard(err));
-    }
-  });
+    },
+  );
+  return locked ? locked.value : failure('already_running', `The job ${name} is running already`);
 }
 
 function jobFor(ctx: AppContext, queue: string, name: string): JobDefinition {

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { type Db, dropBrokenIdleClient } from '../db/db.ts';
 import type { JobDefinition, PgBoss } from '../db/job-queue.ts';
+import { withSessionLock } from '../db/session-lock.ts';
 import type { Logger } from '../shared/logger.ts';
 
 // A 64-bit advisory lock key per job id (a 32-bit hash could make two running jobs share one).
@@ -25,21 +26,20 @@ export function withSignOfLife<T extends object>(db: Db, def: JobDefinition<T>):
 }
 
 async function whileAlive<T>(db: Db, jobId: string, fn: () => Promise<T>): Promise<T> {
-  return db.hold(
-    `sign of life of job ${jobId}`,
-    async (client) => {
-      await client.query(`SELECT pg_advisory_lock(${KEY})`, [jobId]);
-      try {
-        return await fn();
-      } finally {
-        // A connection whose unlock failed may still hold the lock: destroy it rather than reuse it.
-        await client
-          .query(`SELECT pg_advisory_unlock(${KEY})`, [jobId])
-          .catch((err: Error) => client.discard(err));
-      }
+  const r = await withSessionLock(
+    db,
+    {
+      holder: `sign of life of job ${jobId}`,
+      key: KEY,
+      id: jobId,
+      wait: true,
+      pool: livenessPool(db),
     },
-    livenessPool(db),
+    fn,
   );
+  // Waiting for the lock, the answer is never "taken".
+  if (!r) throw new Error(`The sign of life of job ${jobId} was not taken`);
+  return r.value;
 }
 
 /** Whether a worker holds the job's sign of life right now (checked by taking and releasing it). */

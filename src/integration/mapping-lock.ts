@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { type Db, dropBrokenIdleClient, type Queryable } from '../db/db.ts';
+import { withSessionLock } from '../db/session-lock.ts';
 import { failure, ok, type Result } from '../shared/result.ts';
 import './errors.ts';
 
@@ -22,6 +23,7 @@ export const LOCK_WAIT = {
  * one process at a time writes the mapping's couplings. PostgreSQL releases the lock when the
  * holder's connection ends, so a killed process never keeps it. Whoever takes the lock first
  * marks the mapping's jobs still 'running' as abandoned: no live run can exist without the lock.
+ * A run whose lock connection is cut takes the lock again at once (src/db/session-lock.ts).
  * When the lock stays taken for `waitMs`, the answer is `mapping_busy`.
  */
 export async function withMappingLock<T>(
@@ -34,26 +36,13 @@ export async function withMappingLock<T>(
   const deadline = Date.now() + options.waitMs;
   let notified = false;
   for (;;) {
-    const done = await db.hold(
-      `mapping lock ${mapping}`,
-      async (client): Promise<{ value: T } | undefined> => {
-        const got = await client.query<{ got: boolean }>(
-          `SELECT pg_try_advisory_lock(${LOCK}) AS got`,
-          [mapping],
-        );
-        if (got.rows[0]?.got !== true) return undefined;
-        try {
-          await abandonRunningJobs(db, mapping);
-          return { value: await fn() };
-        } finally {
-          // A connection whose unlock failed may still hold the lock: destroy it rather than
-          // reuse it. One lost during the run failed the unlock too, and took the lock with it.
-          await client
-            .query(`SELECT pg_advisory_unlock(${LOCK})`, [mapping])
-            .catch((err: Error) => client.discard(err));
-        }
+    const done = await withSessionLock(
+      db,
+      { holder: `mapping lock ${mapping}`, key: LOCK, id: mapping, pool },
+      async () => {
+        await abandonRunningJobs(db, mapping);
+        return fn();
       },
-      pool,
     );
     if (done) return ok(done.value);
     if (Date.now() >= deadline) {

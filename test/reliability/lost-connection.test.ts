@@ -57,7 +57,7 @@ function capturingLogger() {
 
 const terminate = (pid: number) => fx.db.query('SELECT pg_terminate_backend($1)', [pid]);
 
-test('in process: a transaction and a mapping lock whose connection is terminated fail or end with a log line, and the next ones work', async () => {
+test('in process: a transaction whose connection is terminated fails, a mapping lock is taken again, both logged; the next ones work', async () => {
   const { logger, lines } = capturingLogger();
   const db = openDb(fx.db.url, { max: 2, logger });
   try {
@@ -97,6 +97,15 @@ test('in process: a transaction and a mapping lock whose connection is terminate
           () => `no lost-connection line: ${lines.join('\n')}`,
           () => lostLine('mapping lock CUSTOMER') !== undefined,
         );
+        // The run goes on: its lock is taken again on a new connection, so no other run starts.
+        await until(
+          () => `the lock was not taken again: ${lines.join('\n')}`,
+          () => lines.some((l) => l.includes('lock lost with its connection taken again')),
+        );
+        const other = await withMappingLock(fx.db, 'CUSTOMER', async () => 'other', {
+          waitMs: 0,
+        });
+        assert.equal(other.ok ? 'ran' : other.error.code, 'mapping_busy');
         return 'ran';
       },
       { waitMs: 0 },

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Db, Queryable } from '../../db/db.ts';
+import { withSessionLock } from '../../db/session-lock.ts';
 
 /** An ERP outbox event (release, shipment, invoice, deletion…). */
 export interface ErpEvent {
@@ -66,23 +67,14 @@ export function derivedId(...parts: readonly (string | number)[]): string {
 
 /** Runs `fn` only when no other process runs the same consumer (session advisory lock). */
 export async function exclusively<T>(
-  db: Pick<Db, 'hold'>,
+  db: Db,
   name: string,
   fn: () => Promise<T>,
 ): Promise<{ ran: true; value: T } | { ran: false }> {
-  return db.hold(`flow job ${name}`, async (client) => {
-    const got = await client.query<{ got: boolean }>(
-      "SELECT pg_try_advisory_lock(hashtext('kobling.flows.job:' || $1)) AS got",
-      [name],
-    );
-    if (!got.rows[0]?.got) return { ran: false };
-    try {
-      return { ran: true, value: await fn() };
-    } finally {
-      // A connection whose unlock failed may still hold the lock: destroy it rather than reuse it.
-      await client
-        .query("SELECT pg_advisory_unlock(hashtext('kobling.flows.job:' || $1))", [name])
-        .catch((err: Error) => client.discard(err));
-    }
-  });
+  const r = await withSessionLock(
+    db,
+    { holder: `flow job ${name}`, key: "hashtext('kobling.flows.job:' || $1)", id: name },
+    fn,
+  );
+  return r ? { ran: true, value: r.value } : { ran: false };
 }
