@@ -62,7 +62,9 @@ const COLUMNS = (admin: boolean, writer: boolean): Column<MappingRow>[] => [
       ),
   },
   {
-    header: 'Errors',
+    // Every record failure its passes ever counted (the log), not what fails now: the Overview and
+    // kobling status count open record errors and failing records.
+    header: 'Record failures (all passes)',
     html: (m) => (
       <a href={`/integration/log?mapping=${encodeURIComponent(m.name)}`} safe>
         {String(m.errors)}
