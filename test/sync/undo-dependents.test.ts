@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { withMappingLock } from '../../src/integration/mapping-lock.ts';
 import { undoJobLocked } from '../../src/integration/undo-service.ts';
 import { runMapping } from '../../src/sync/engine/run-mapping.ts';
 import { previewUndo } from '../../src/sync/undo/undo-job.ts';
@@ -117,6 +118,19 @@ test('the preview lists the contacts that refer to the accounts the undo would d
   assert.equal(await existing('contact', [...contactIds, userContact]), 9);
   const undoJobs = await fx.db.query("SELECT 1 FROM integration.sync_jobs WHERE type = 'Undo'");
   assert.equal(undoJobs.rowCount, 0, 'no undo job was opened');
+
+  // A CONTACT run could create contacts under the accounts between the check and the deletes:
+  // the undo holds CONTACT's lock too, and waits for a run that holds it.
+  const held = await withMappingLock(
+    fx.db,
+    'CONTACT',
+    () => undoJobLocked(fx.db, fx.ctx, customerJob, 300),
+    { waitMs: 0 },
+  );
+  assert.ok(held.ok);
+  assert.ok(!held.value.ok);
+  assert.equal(held.value.error.code, 'mapping_busy');
+  assert.match(held.value.error.message, /Mapping CONTACT is being synchronized/);
 });
 
 test('CLI: the preview prints the referring contacts and the refusal; the undo exits 1 with undo_has_dependents', async () => {
