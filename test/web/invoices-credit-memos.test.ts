@@ -36,7 +36,9 @@ test('a user creates and posts an invoice, then a credit memo applied to it, and
   await form.getByLabel('No.', { exact: true }).fill('R0001');
   await form.getByLabel('Quantity').fill('2');
   await form.getByRole('button', { name: 'Create invoice' }).click();
-  const created = page.locator('#flash').getByText(/Invoice SI\d+ of [\d.]+ is created/);
+  const created = page
+    .locator('#flash')
+    .getByText(/Invoice SI\d+ of [\d,]+\.\d\d( [A-Z]{3})? is created/);
   await created.waitFor();
   const draftNumber = /SI\d+/.exec((await created.textContent()) ?? '')![0];
   const row = page.getByRole('row', { name: new RegExp(draftNumber) });

@@ -73,7 +73,11 @@ test('CRM view: a salesperson writes an order for the account and submits it', {
     .waitFor();
   await page.getByRole('button', { name: 'Submit order' }).click();
   await page.locator('#flash').getByText('The order is submitted to the back office.').waitFor();
-  await page.locator('#crm-document').getByText('Submitted').first().waitFor();
+  await page.locator('#crm-document').getByText('Submitted', { exact: true }).first().waitFor();
+  // Amounts with two decimals (not 12.5 and 37.5).
+  const lines = (await page.locator('#crm-lines').textContent()) ?? '';
+  assert.match(lines, /12\.50/);
+  assert.match(lines, /37\.50/);
   await admin.shot('crm-order');
 });
 
@@ -131,6 +135,11 @@ test('Sales orders from Dynamics 365 Sales: Create in ERP, then post the ERP ord
     .click();
   await page.waitForURL(/\/crm\/invoices\//);
   await page.locator('#crm-document').getByText('Billed').waitFor();
+  // Dates in ISO 8601, not in the CRM user's format (12/1/2026).
+  assert.match(
+    (await page.locator('#crm-document').textContent()) ?? '',
+    /Due date\s*\d{4}-\d{2}-\d{2}Total/,
+  );
   await admin.shot('crm-invoice-billed');
 
   await page.goto(`${ui.baseUrl}/sales/payments`);

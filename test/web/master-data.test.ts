@@ -132,6 +132,19 @@ test('customers: list with Coupled column, filters and paging; Create account in
 
   await page.getByRole('link', { name: c.number }).click();
   await page.locator('#coupling .badge', { hasText: 'Yes' }).waitFor();
+  // Fields by their captions, not their API names; BC's blank "blocked" reads "No".
+  const general = (await page.getByRole('region', { name: 'General' }).textContent()) ?? '';
+  for (const caption of ['Name', 'Address', 'Currency code', 'Last modified', 'Credit limit'])
+    assert.ok(general.includes(caption), `${caption} in ${general}`);
+  for (const raw of ['addressLine1', 'lastModifiedDateTime', 'currencyCode', 'displayName'])
+    assert.ok(!general.includes(raw), `no ${raw} in ${general}`);
+  assert.match(general, /BlockedNo/);
+  assert.match(general, /Last modified\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}/);
+  // The CRM record by its name, with its id.
+  assert.match(
+    (await page.locator('#coupling').textContent()) ?? '',
+    new RegExp(`account ${c.display_name} \\(${coupled.rows[0]!.crm_id}\\)`),
+  );
   await admin.shot('customer-card');
 });
 

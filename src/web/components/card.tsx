@@ -1,4 +1,5 @@
 import type { Children } from '@kitajs/html';
+import { formatDate, isDateLike } from '../format.ts';
 
 /** A titled box of content (a record's card, a settings group, a statistics box). */
 export function Card(props: { title: string; id?: string; children?: Children }) {
@@ -28,7 +29,7 @@ export function Fields(props: { fields: readonly [string, unknown][] }) {
 export function display(value: unknown): string {
   if (value === null || value === undefined || value === '') return '—';
   if (typeof value === 'boolean') return value ? 'Yes' : 'No';
-  if (value instanceof Date) return value.toISOString().replace('T', ' ').slice(0, 19);
+  if (isDateLike(value)) return formatDate(value) || '—';
   if (typeof value === 'object') return JSON.stringify(value);
   return String(value);
 }

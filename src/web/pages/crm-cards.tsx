@@ -149,7 +149,7 @@ async function AccountCard(props: { client: DataverseClient; id: string; view: V
             },
             { header: 'Name', value: (r) => r['name'] },
             { header: 'Status', value: (r) => label(r, 'statecode') },
-            { header: 'Total', value: (r) => r['totalamount'], numeric: true },
+            { header: 'Total', value: (r) => label(r, 'totalamount'), numeric: true },
           ]}
           rows={orders}
           empty="No orders."

@@ -3,12 +3,20 @@ import type { DataverseClient } from '../../dataverse/index.ts';
 import { openCrm } from '../../flows/shared/crm-session.ts';
 import { AppError } from '../../shared/errors.ts';
 import { readConnection } from '../../sync/connection/connection-repo.ts';
+import { formatDate, isDateLike } from '../format.ts';
 import type { WebDeps } from '../web-deps.ts';
 
 /** Formatted values (option labels, lookup names) as Dataverse sends them on request. */
 export const FORMATTED = 'OData.Community.Display.V1.FormattedValue';
+/**
+ * A column as the CRM formats it (option labels, lookup names, money with its currency symbol),
+ * except dates: those read as on every other page (ISO 8601, `formatDate`), not in the format of
+ * the CRM user's locale.
+ */
 export const label = (row: Record<string, unknown>, column: string): string =>
-  String(row[`${column}@${FORMATTED}`] ?? row[column] ?? '');
+  isDateLike(row[column])
+    ? formatDate(row[column])
+    : String(row[`${column}@${FORMATTED}`] ?? row[column] ?? '');
 
 /**
  * The CRM view is a demo of the salesperson's side: it is offered when the connection points at a

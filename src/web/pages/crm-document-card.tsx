@@ -26,9 +26,9 @@ const LINE_COLUMNS: Column<Row>[] = [
     header: 'Product',
     value: (r) => label(r, '_productid_value') || label(r, 'productdescription'),
   },
-  { header: 'Quantity', value: (r) => r['quantity'], numeric: true },
-  { header: 'Price per unit', value: (r) => r['priceperunit'], numeric: true },
-  { header: 'Amount', value: (r) => r['extendedamount'], numeric: true },
+  { header: 'Quantity', value: (r) => label(r, 'quantity'), numeric: true },
+  { header: 'Price per unit', value: (r) => label(r, 'priceperunit'), numeric: true },
+  { header: 'Amount', value: (r) => label(r, 'extendedamount'), numeric: true },
 ];
 
 function Lines(props: { rows: Row[] }) {

@@ -15,6 +15,7 @@ import { ActionBar } from '../components/action-bar.tsx';
 import { ErrorBanner, SuccessBanner, WarningBanner } from '../components/banner.tsx';
 import { type Column, DataList, onePage } from '../components/list.tsx';
 import { many, parseInput } from '../form.ts';
+import { formatMoney } from '../format.ts';
 import { Layout } from '../layout.tsx';
 import { sendHtml, type View, viewOf } from '../view.ts';
 import { canWrite } from '../web-auth.ts';
@@ -64,7 +65,7 @@ const ORDER_COLUMNS: Column<CrmSalesOrderView>[] = [
   { header: 'Name', value: (o) => o.name },
   { header: 'Account', value: (o) => o.customerName },
   { header: 'State', value: (o) => o.state },
-  { header: 'Total', value: (o) => o.totalAmount, numeric: true },
+  { header: 'Total', value: (o) => formatMoney(o.totalAmount), numeric: true },
   { header: 'Back office submit', value: (o) => o.lastBackOfficeSubmit },
   {
     header: 'ERP sales order',
@@ -80,7 +81,7 @@ const QUOTE_COLUMNS: Column<CrmQuoteView>[] = [
   { header: 'Name', value: (q) => q.name },
   { header: 'Account', value: (q) => q.customerName },
   { header: 'State', value: (q) => `${q.state} (${q.statusReason})` },
-  { header: 'Total', value: (q) => q.totalAmount, numeric: true },
+  { header: 'Total', value: (q) => formatMoney(q.totalAmount), numeric: true },
   {
     header: 'ERP sales quote',
     html: (q) => (

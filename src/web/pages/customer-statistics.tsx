@@ -8,6 +8,7 @@ import { AppError, unwrap } from '../../shared/errors.ts';
 import { SuccessBanner, WarningBanner } from '../components/banner.tsx';
 import { Card, Fields } from '../components/card.tsx';
 import { parseInput } from '../form.ts';
+import { formatMoney } from '../format.ts';
 import { sendHtml } from '../view.ts';
 import type { WebDeps } from '../web-deps.ts';
 
@@ -29,14 +30,18 @@ export async function StatisticsBox(props: {
         <Fields
           fields={[
             ['Currency', stats.currencyCode ?? 'Local currency'],
-            ['Balance', stats.balance],
-            ['Outstanding orders', stats.outstandingOrders],
-            ['Shipped not invoiced', stats.shippedNotInvoiced],
-            ['Outstanding invoices', stats.outstandingInvoices],
-            ['Total', stats.totalAmount],
-            ['Total sales (excl. tax)', stats.totalSalesExcludingTax],
-            ['Overdue amount', stats.overdueAmount],
-            ['Credit limit', stats.creditLimit],
+            ...(
+              [
+                ['Balance', stats.balance],
+                ['Outstanding orders', stats.outstandingOrders],
+                ['Shipped not invoiced', stats.shippedNotInvoiced],
+                ['Outstanding invoices', stats.outstandingInvoices],
+                ['Total', stats.totalAmount],
+                ['Total sales (excl. tax)', stats.totalSalesExcludingTax],
+                ['Overdue amount', stats.overdueAmount],
+                ['Credit limit', stats.creditLimit],
+              ] as const
+            ).map(([title, v]) => [title, formatMoney(v, stats.currencyCode)] as [string, string]),
             ['As of', stats.asOfDate],
           ]}
         />

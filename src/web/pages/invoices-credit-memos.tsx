@@ -12,13 +12,13 @@ import { SuccessBanner } from '../components/banner.tsx';
 import { Card } from '../components/card.tsx';
 import type { Column } from '../components/list.tsx';
 import { parseInput } from '../form.ts';
+import { formatMoney, moneyOf } from '../format.ts';
 import { sendHtml, type View } from '../view.ts';
 import { canWrite } from '../web-auth.ts';
 import type { WebDeps } from '../web-deps.ts';
 import { field, registerErpList } from './erp-list.tsx';
 
-const money = (name: string) => (r: ApiRecord) =>
-  r[name] === null || r[name] === undefined ? '' : `${r[name]} ${r['currencyCode'] || ''}`.trim();
+const money = (name: string) => (r: ApiRecord) => moneyOf(r, name);
 
 const decimal = (what: string) =>
   z
@@ -202,7 +202,7 @@ export function registerInvoiceCreditMemoPages(web: FastifyInstance, deps: WebDe
       const r = unwrap(await postSalesDocument(ctx.db, type, id, {}, ctx.clock));
       reply.header('hx-trigger', 'list-changed');
       const applied = r.invoiceNumber
-        ? `, ${r.appliedAmount} applied to invoice ${r.invoiceNumber} (${r.invoicePaymentStatus === 'Complete' ? 'nothing left to pay' : `${r.invoiceRemainingAmount} still open`})`
+        ? `, ${formatMoney(r.appliedAmount)} applied to invoice ${r.invoiceNumber} (${r.invoicePaymentStatus === 'Complete' ? 'nothing left to pay' : `${formatMoney(r.invoiceRemainingAmount)} still open`})`
         : '';
       return sendHtml(
         reply,
@@ -227,7 +227,7 @@ export function registerInvoiceCreditMemoPages(web: FastifyInstance, deps: WebDe
       return sendHtml(
         reply,
         <SuccessBanner
-          message={`The application of credit memo ${r.creditMemoNumber} is undone: ${r.invoices.map((i) => `invoice ${i.invoiceNumber} has ${i.remainingAmount} open again`).join(', ')}.`}
+          message={`The application of credit memo ${r.creditMemoNumber} is undone: ${r.invoices.map((i) => `invoice ${i.invoiceNumber} has ${formatMoney(i.remainingAmount)} open again`).join(', ')}.`}
         />,
       );
     },

@@ -7,9 +7,11 @@ import {
   listCoupledRecords,
   mappingForErpTable,
 } from '../../integration/coupled-records.ts';
+import { openEngine } from '../../integration/sync-runtime.ts';
 import { unwrap } from '../../shared/errors.ts';
 import { couplingsByErpIds } from '../../sync/couplings/coupling-repo.ts';
 import type { Coupling, TableMapping } from '../../sync/model.ts';
+import { type RecordName, readNames, recordLabel } from '../../sync/record-names.ts';
 import { ActionBar } from '../components/action-bar.tsx';
 import { WarningBanner } from '../components/banner.tsx';
 import { Card, Fields } from '../components/card.tsx';
@@ -23,6 +25,7 @@ import { CouplingBadge, couplingFilterLabels } from './coupling-badge.tsx';
 import { registerCustomerStatistics, StatisticsBox } from './customer-statistics.tsx';
 import { registerActions } from './master-data-actions.tsx';
 import { MASTER_LISTS, type MasterList } from './master-data-lists.ts';
+import { recordFields } from './record-fields.ts';
 
 export const PAGE_SIZE = 50;
 
@@ -169,6 +172,8 @@ function CouplingCard(props: {
   list: MasterList;
   recordId: string;
   coupling: Coupling | undefined;
+  /** The coupled CRM record's name (null: it no longer exists; undefined: not read). */
+  crmName?: RecordName;
   writable: boolean;
 }) {
   const { coupling, list } = props;
@@ -180,7 +185,12 @@ function CouplingCard(props: {
       {coupling ? (
         <Fields
           fields={[
-            ['Dynamics 365 Sales record', `${coupling.crmEntity} ${coupling.crmId}`],
+            [
+              'Dynamics 365 Sales record',
+              props.crmName
+                ? `${coupling.crmEntity} ${props.crmName} (${coupling.crmId})`
+                : recordLabel('crm', coupling.crmEntity, coupling.crmId, props.crmName),
+            ],
             ['Last synchronization to Dynamics 365 Sales', coupling.lastResultToCrm],
             ['Last error to Dynamics 365 Sales', coupling.lastErrorToCrm],
             ['Last synchronization from Dynamics 365 Sales', coupling.lastResultToErp],
@@ -214,6 +224,17 @@ function CouplingCard(props: {
   );
 }
 
+/** The name of a coupled CRM record, read from the CRM (undefined when it cannot be read). */
+async function crmNameOf(deps: WebDeps, coupling: Coupling): Promise<RecordName> {
+  const { ctx } = deps;
+  const engine = await openEngine({ db: ctx.db, config: ctx.config, logger: ctx.logger });
+  if (!engine.ok) return undefined;
+  const names = await readNames(engine.value, [
+    { side: 'crm', table: coupling.crmEntity, id: coupling.crmId },
+  ]);
+  return names('crm', coupling.crmEntity, coupling.crmId);
+}
+
 function registerCard(web: FastifyInstance, deps: WebDeps, list: MasterList) {
   const { ctx, auth } = deps;
   web.get<{ Params: { id: string } }>(`/${list.path}/:id`, async (request, reply) => {
@@ -223,7 +244,6 @@ function registerCard(web: FastifyInstance, deps: WebDeps, list: MasterList) {
     const mapping = await mappingForErpTable(ctx.db, list.set);
     const coupling = (await couplingsByErpIds(ctx.db, list.set, [id])).get(id);
     const writable = canWrite(view.user) && mapping !== undefined;
-    const { '@odata.etag': _etag, ...fields } = record;
     const title = `${list.singular} ${record[list.key]} · ${record['displayName'] ?? ''}`;
     return sendHtml(
       reply,
@@ -237,7 +257,7 @@ function registerCard(web: FastifyInstance, deps: WebDeps, list: MasterList) {
         </form>
         <div class="grid">
           <Card title="General">
-            <Fields fields={Object.entries(fields)} />
+            <Fields fields={recordFields(list.set, record)} />
           </Card>
           <div
             hx-get={`/${list.path}/${id}`}
@@ -247,7 +267,13 @@ function registerCard(web: FastifyInstance, deps: WebDeps, list: MasterList) {
             hx-swap="outerHTML"
             hx-disinherit="*"
           >
-            <CouplingCard list={list} recordId={id} coupling={coupling} writable={writable} />
+            <CouplingCard
+              list={list}
+              recordId={id}
+              coupling={coupling}
+              crmName={coupling ? await crmNameOf(deps, coupling) : undefined}
+              writable={writable}
+            />
           </div>
           {list.set === 'customers' ? (
             <StatisticsBox

@@ -10,6 +10,7 @@ import { ActionBar } from '../components/action-bar.tsx';
 import { ErrorBanner, SuccessBanner, WarningBanner } from '../components/banner.tsx';
 import { type Column, DataList, Filters, SearchInput } from '../components/list.tsx';
 import { many, parseInput } from '../form.ts';
+import { moneyOf } from '../format.ts';
 import { Layout } from '../layout.tsx';
 import { sendHtml, viewOf } from '../view.ts';
 import { canWrite } from '../web-auth.ts';
@@ -30,8 +31,7 @@ const numbersForm = z.object({
   ids: many(z.string().min(1).max(20)).pipe(z.array(z.string()).max(1000)),
 });
 
-const money = (r: ApiRecord, name: string) =>
-  r[name] === null || r[name] === undefined ? '' : `${r[name]} ${r['currencyCode'] || ''}`.trim();
+const money = moneyOf;
 
 const COLUMNS: Column<InvoiceRow>[] = [
   { header: 'No.', value: (r) => r.invoice['number'] },

@@ -16,6 +16,7 @@ import { SuccessBanner } from '../components/banner.tsx';
 import { Card, display, Fields } from '../components/card.tsx';
 import { type Column, StaticList } from '../components/list.tsx';
 import { parseInput } from '../form.ts';
+import { formatMoney, moneyOf } from '../format.ts';
 import { Layout } from '../layout.tsx';
 import { sendHtml, type View, viewOf } from '../view.ts';
 import { canWrite } from '../web-auth.ts';
@@ -89,10 +90,7 @@ function DocumentActions(props: { kind: DocKind; doc: ApiRecord }) {
   );
 }
 
-const money = (r: ApiRecord, name: string) => {
-  const v = r[name];
-  return v === null || v === undefined ? '' : `${v} ${r['currencyCode'] || ''}`.trim();
-};
+const money = moneyOf;
 
 function listColumns(kind: DocKind, view: View): Column<ApiRecord>[] {
   const cols: Column<ApiRecord>[] = [
@@ -123,8 +121,12 @@ const LINE_COLUMNS: Column<ApiRecord>[] = [
   field('Description', 'description'),
   field('Quantity', 'quantity', true),
   field('Unit', 'unitOfMeasureCode'),
-  field('Unit price', 'unitPrice', true),
-  field('Line amount', 'amountExcludingTax', true),
+  {
+    header: 'Unit price',
+    value: (r) => formatMoney(r['unitPrice'], null, { unitPrice: true }),
+    numeric: true,
+  },
+  { header: 'Line amount', value: (r) => formatMoney(r['amountExcludingTax']), numeric: true },
 ];
 
 /** Sales quotes and orders: lists, cards with lines, release/reopen, make order, post, archive. */

@@ -10,6 +10,7 @@ import { unwrap } from '../../shared/errors.ts';
 import { SuccessBanner } from '../components/banner.tsx';
 import { Card, Fields } from '../components/card.tsx';
 import { checkbox, parseInput } from '../form.ts';
+import { formatMoney, moneyOf } from '../format.ts';
 import { Layout } from '../layout.tsx';
 import { sendHtml, viewOf } from '../view.ts';
 import { canWrite, isAdmin } from '../web-auth.ts';
@@ -32,8 +33,7 @@ const setupForm = z.object({
   archiveOrders: checkbox,
 });
 
-const money = (name: string) => (r: ApiRecord) =>
-  r[name] === null || r[name] === undefined ? '' : `${r[name]} ${r['currencyCode'] || ''}`.trim();
+const money = (name: string) => (r: ApiRecord) => moneyOf(r, name);
 
 /** Posted invoices, payments (with posting a payment), archived versions and the Sales setup. */
 export function registerSalesLedgerPages(web: FastifyInstance, deps: WebDeps): void {
@@ -90,7 +90,7 @@ export function registerSalesLedgerPages(web: FastifyInstance, deps: WebDeps): v
     return sendHtml(
       reply,
       <SuccessBanner
-        message={`Payment ${String(r.payment['documentNumber'] ?? '')} of ${input.amount} posted${r.invoiceNumber ? `, ${r.appliedAmount} applied to invoice ${r.invoiceNumber} (${r.invoicePaymentStatus === 'Complete' ? 'paid in full' : `${r.invoiceRemainingAmount} still open`})` : ' (not applied to an invoice)'}.`}
+        message={`Payment ${String(r.payment['documentNumber'] ?? '')} of ${formatMoney(input.amount)} posted${r.invoiceNumber ? `, ${formatMoney(r.appliedAmount)} applied to invoice ${r.invoiceNumber} (${r.invoicePaymentStatus === 'Complete' ? 'paid in full' : `${formatMoney(r.invoiceRemainingAmount)} still open`})` : ' (not applied to an invoice)'}.`}
       />,
     );
   });
