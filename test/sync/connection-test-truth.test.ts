@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { after, before, test } from 'node:test';
+import { TestResult } from '../../src/web/pages/connection-setup.tsx';
 import { callJson, startTestServer, type TestServer } from '../helpers/server.ts';
 import { type SyncFixture, startSyncFixture } from './sync-fixture.ts';
 
@@ -79,6 +80,13 @@ test('a sign-in refused by the authority is short, with the authority text as de
   assert.match(tested.json.problems[0], /does not know .* \(AADSTS500011\)$/);
   assert.ok(tested.json.problems[0].length < 200, tested.json.problems[0]);
   assert.match(tested.json.detail, /AADSTS500011: The resource principal named/);
+  // The Connection page shows the short sentence, and the authority's text folded away.
+  const html = String(await TestResult({ test: tested.json }));
+  assert.match(html, /does not know .* \(AADSTS500011\)/);
+  assert.match(
+    html,
+    /<details class="test-detail"><summary>What the server said<\/summary><pre>[^<]*AADSTS500011: The resource principal/,
+  );
 });
 
 test('changing only the secret also forgets the last test; back at the emulator it passes', async () => {

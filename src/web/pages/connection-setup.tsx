@@ -50,7 +50,17 @@ export function TestResult(props: { test: ConnectionTest }) {
       message={`The connection works: Dynamics 365 Sales ${t.version ?? ''} answered and the integration user was found.`}
     />
   ) : (
-    <ErrorBanner title="The connection test found problems" message={t.problems.join(' · ')} />
+    <>
+      <ErrorBanner title="The connection test found problems" message={t.problems.join(' · ')} />
+      {t.detail ? (
+        <details class="test-detail">
+          <summary>What the server said</summary>
+          <pre safe>{t.detail}</pre>
+        </details>
+      ) : (
+        ''
+      )}
+    </>
   );
 }
 
