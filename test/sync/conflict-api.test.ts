@@ -272,4 +272,12 @@ test('an entry whose CRM record was deleted shows it by id, "(deleted)"; the ERP
     text.output,
     new RegExp(`Customer C3 Customer 3 ⇄ account ${c.crmId} \\(deleted\\)`),
   );
+  // Resolving it in bulk cannot write the deleted record: listed, and the command exits 1.
+  const bulk = await runKobling(['conflicts', 'resolve', '--ids', e.id, '--take', 'erp'], env);
+  assert.equal(bulk.code, 1, bulk.output);
+  assert.match(bulk.output, /Resolved 0 entr\(y\/ies\) with the ERP value; 1 could not be:/);
+  assert.match(
+    bulk.output,
+    /error \[conflicts_not_resolved\]: 1 entr\(y\/ies\) could not be resolved; see above/,
+  );
 });

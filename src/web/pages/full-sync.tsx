@@ -68,7 +68,11 @@ function ReviewTable(props: { lines: readonly ReviewLine[]; admin: boolean }) {
                   )}
                 </td>
                 <td safe>
-                  {l.waitingFor.length ? `Waits for ${l.waitingFor.join(', ')}` : (l.message ?? '')}
+                  {l.waitingFor.length
+                    ? `Waits for ${l.waitingFor.join(', ')}`
+                    : l.status === 'Queued'
+                      ? `Waiting for a worker${l.message ? ` · ${l.message}` : ''}`
+                      : (l.message ?? '')}
                 </td>
                 {props.admin ? (
                   <td>
