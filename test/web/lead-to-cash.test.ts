@@ -104,6 +104,11 @@ test('Sales orders from Dynamics 365 Sales: Create in ERP, then post the ERP ord
     .click();
   await page.waitForURL(/\/sales\/orders\//);
   assert.match((await page.locator('#lines').textContent()) ?? '', new RegExp(item.number));
+  // The order's fields by caption, amounts with two decimals.
+  const general = (await page.getByRole('region', { name: 'General' }).textContent()) ?? '';
+  assert.match(general, /Customer no\.C\d+/);
+  assert.doesNotMatch(general, /customerNumber|totalAmountIncludingTax/);
+  assert.match(general, /Total amount excluding tax[\d,]+\.\d\dTotal tax amount[\d,]+\.\d\d/);
   await admin.shot('sales-order');
   page.once('dialog', (d) => d.accept());
   await page.getByRole('button', { name: 'Post (ship and invoice)' }).click();

@@ -25,7 +25,7 @@ import { CouplingBadge, couplingFilterLabels } from './coupling-badge.tsx';
 import { registerCustomerStatistics, StatisticsBox } from './customer-statistics.tsx';
 import { registerActions } from './master-data-actions.tsx';
 import { MASTER_LISTS, type MasterList } from './master-data-lists.ts';
-import { recordFields } from './record-fields.ts';
+import { fieldValue, recordFields } from './record-fields.ts';
 
 export const PAGE_SIZE = 50;
 
@@ -107,7 +107,8 @@ function listColumns(list: MasterList): Column<CoupledRecord>[] {
     },
     ...rest.map((c) => ({
       header: c.header,
-      value: (r: CoupledRecord) => r.record[c.field],
+      value: (r: CoupledRecord) =>
+        fieldValue(c.field, c.numeric ? 'decimal' : 'string', r.record[c.field]),
       numeric: c.numeric,
     })),
     { header: 'Coupled', html: (r) => <CouplingBadge coupling={r.coupling} /> },

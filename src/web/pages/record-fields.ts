@@ -25,8 +25,21 @@ const CAPTIONS: Readonly<Record<string, string>> = {
  * Amount fields: shown with two decimals (unit prices and costs with up to five); exchange rate
  * amounts keep their precision.
  */
-const AMOUNT = /^(?!.*Rate).*(Amount|Limit|Balance)$/;
+const AMOUNT = /^(?!.*Rate).*(Amount|Limit$|Balance$)/;
 const UNIT_AMOUNT = /(Price|Cost)$/;
+
+/** A field's value as a page shows it: amounts formatted, anything else as it is. */
+export function fieldValue(
+  name: string,
+  type: string,
+  value: unknown,
+  currency?: string | null,
+): unknown {
+  if (type === 'decimal' && AMOUNT.test(name)) return formatMoney(value, currency);
+  if (type === 'decimal' && UNIT_AMOUNT.test(name))
+    return formatMoney(value, currency, { unitPrice: true });
+  return value;
+}
 
 /** The caption of an ERP API field: `salespersonCode` → "Salesperson code", `number` → "No.". */
 export function fieldCaption(name: string): string {
@@ -50,6 +63,8 @@ export function fieldCaption(name: string): string {
 export function recordFields(
   set: string,
   record: Readonly<Record<string, unknown>>,
+  /** The currency of the record's amounts (a document's); none for master data (mixed). */
+  currency?: string | null,
 ): [string, unknown][] {
   const def = entities.get(set);
   if (!def) return Object.entries(record).filter(([k]) => !k.startsWith('@'));
@@ -59,11 +74,7 @@ export function recordFields(
     const value = record[f.name];
     if (f.values?.includes(' ') && (value === ' ' || value === '' || value === null))
       out.push([fieldCaption(f.name), 'No']);
-    else if (f.type === 'decimal' && AMOUNT.test(f.name))
-      out.push([fieldCaption(f.name), formatMoney(value)]);
-    else if (f.type === 'decimal' && UNIT_AMOUNT.test(f.name))
-      out.push([fieldCaption(f.name), formatMoney(value, null, { unitPrice: true })]);
-    else out.push([fieldCaption(f.name), value]);
+    else out.push([fieldCaption(f.name), fieldValue(f.name, f.type, value, currency)]);
   }
   out.push([fieldCaption('id'), record['id']]);
   return out;

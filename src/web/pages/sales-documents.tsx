@@ -13,7 +13,7 @@ import {
 import { unwrap } from '../../shared/errors.ts';
 import { ActionBar } from '../components/action-bar.tsx';
 import { SuccessBanner } from '../components/banner.tsx';
-import { Card, display, Fields } from '../components/card.tsx';
+import { Card, Fields } from '../components/card.tsx';
 import { type Column, StaticList } from '../components/list.tsx';
 import { parseInput } from '../form.ts';
 import { formatMoney, moneyOf } from '../format.ts';
@@ -22,6 +22,7 @@ import { sendHtml, type View, viewOf } from '../view.ts';
 import { canWrite } from '../web-auth.ts';
 import type { WebDeps } from '../web-deps.ts';
 import { cardLink, field, registerErpList } from './erp-list.tsx';
+import { recordFields } from './record-fields.ts';
 
 interface DocKind {
   readonly type: DocumentType;
@@ -147,7 +148,6 @@ export function registerSalesDocumentPages(web: FastifyInstance, deps: WebDeps):
       const lines = unwrap(
         await listEntities(ctx.db, kind.linesSet, { filter: `documentId eq ${id}` }),
       );
-      const { '@odata.etag': _e, ...fields } = doc;
       return sendHtml(
         reply,
         <Layout view={view} title={`Sales ${kind.noun} ${String(doc['number'])}`}>
@@ -167,7 +167,13 @@ export function registerSalesDocumentPages(web: FastifyInstance, deps: WebDeps):
               <StaticList id="lines" caption="Lines" columns={LINE_COLUMNS} rows={lines} />
             </Card>
             <Card title="General">
-              <Fields fields={Object.entries(fields).map(([k, v]) => [k, display(v)])} />
+              <Fields
+                fields={recordFields(
+                  kind.set,
+                  doc,
+                  typeof doc['currencyCode'] === 'string' ? doc['currencyCode'] : null,
+                )}
+              />
             </Card>
           </div>
         </Layout>,
