@@ -4,6 +4,7 @@ import type { ErrorCode } from '../shared/error-codes.ts';
 import type { Logger } from '../shared/logger.ts';
 import { type AppFailure, ok, type Result } from '../shared/result.ts';
 import { readConnection, setOrganization } from '../sync/connection/connection-repo.ts';
+import { connectionProblem } from './connection-problems.ts';
 import { lockEveryMapping } from './mapping-lock.ts';
 import {
   holdsOrganizationRows,
@@ -170,7 +171,7 @@ export async function identifyBeforeMove(
   const who = await dataverseClientFor(settings.value, deps.logger).whoAmI();
   return who.ok
     ? { ok: true, organizationId: who.value.OrganizationId }
-    : { ok: false, reason: who.error.message };
+    : { ok: false, reason: connectionProblem(settings.value.crmUrl, who.error).problem };
 }
 
 /** What an admin reads in the answer to the save. */

@@ -73,8 +73,8 @@ export interface IntegrationStatus {
   /** Record errors not settled since, of every job (mappings and recurring jobs): `kobling errors`. */
   readonly openErrors: number;
   /**
-   * What `kobling status` shows first: the CRM not answering, the connection's organization not
-   * identified, every mapping warning prefixed with its mapping, and every pass direction whose
+   * What `kobling status` shows first: the connection's organization not identified, the CRM not
+   * answering, every mapping warning prefixed with its mapping, and every pass direction whose
    * last pass failed (before it keeps failing, when its mapping warning says so).
    */
   readonly warnings: readonly string[];
@@ -229,12 +229,12 @@ export async function integrationStatus(
     mappings: out,
     openErrors: [...openErrors.values()].reduce((a, b) => a + b, 0),
     warnings: [
+      ...organizationWarnings(connection),
       ...(crm?.state === 'failing'
         ? [
             `The CRM connection fails, so nothing is synchronized: ${crm.reason} (GET /ready answers 503)`,
           ]
         : []),
-      ...organizationWarnings(connection),
       ...out.flatMap((m) => m.warnings.map((w) => `${m.mapping} ${w}`)),
       ...out.flatMap(lastPassWarnings),
     ],
