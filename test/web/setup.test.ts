@@ -34,7 +34,7 @@ test('assisted setup: connect, test, choose, enable and run a full synchronizati
   await page.getByRole('button', { name: 'Save and test the connection' }).click();
   await page
     .locator('#flash [role=alert]')
-    .getByText(/Authentication failed/)
+    .getByText(/Sign-in refused: the client secret is wrong/)
     .waitFor();
   await page.getByLabel(/^Client secret/).fill(ui.connection.clientSecret);
   await page.getByRole('button', { name: 'Save and test the connection' }).click();
