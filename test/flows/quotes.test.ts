@@ -198,3 +198,26 @@ test('with the switch on, the automatic run processes activated quotes and leave
   );
   await fx.api.patch('/connection', { autoProcessQuotes: false });
 });
+
+test('a quote made into an order in the ERP (Make order) and then won is linked to that order, not refused as quote_order_missing', async () => {
+  const id = await activeQuote('Monitor arms for Adatum', 3);
+  const made = await processInErp(id);
+  const order = await fx.erp.post(`salesQuotes(${made.erpQuoteId})/Microsoft.NAV.makeOrder`);
+  assert.ok(order.status < 300, order.text);
+  const erpOrder = (await fx.erp.get(`salesOrders?$filter=quoteNumber eq '${made.erpQuoteNumber}'`))
+    .json.value[0];
+  assert.ok(erpOrder, 'Make order set the Quote No.');
+  await fx.crmAction('WinQuote', {
+    QuoteClose: {
+      '@odata.type': 'Microsoft.Dynamics.CRM.quoteclose',
+      'quoteid@odata.bind': `/quotes(${id})`,
+      subject: 'Won',
+    },
+    Status: -1,
+  });
+  const won = await processInErp(id);
+  assert.equal(won.outcome, 'orderLinked', JSON.stringify(won));
+  assert.equal(won.erpOrderNumber, erpOrder.number);
+  assert.match(won.message, new RegExp(`is sales order ${erpOrder.number}, made from ERP quote`));
+  assert.equal((await processInErp(id)).outcome, 'unchanged');
+});

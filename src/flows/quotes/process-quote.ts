@@ -1,6 +1,6 @@
 import type { DataverseClient } from '../../dataverse/index.ts';
 import { odataGuid, odataString } from '../../dataverse/index.ts';
-import { changeStatus, getEntity, updateSalesDocument } from '../../erp/public-api.ts';
+import { changeStatus, findEntity, getEntity, updateSalesDocument } from '../../erp/public-api.ts';
 import { failure, ok, type Result } from '../../shared/result.ts';
 import { readConnection } from '../../sync/connection/connection-repo.ts';
 import { createErpOrder, ORDER_STATE } from '../sales-orders/create-erp-order.ts';
@@ -121,6 +121,22 @@ async function coupledErpQuote(ctx: FlowContext, crmId: string) {
     : undefined;
 }
 
+/**
+ * The ERP order made (by *Make order* in the ERP) from the ERP quote a CRM quote became: found
+ * by its Quote No., as the quote itself is gone. The pickup log keeps the quote's number.
+ */
+async function erpOrderMadeFromQuote(ctx: FlowContext, crmId: string) {
+  const pickup = (await pickupsFor(ctx.db, 'quote', [crmId])).get(crmId);
+  if (!pickup?.erpNumber) return undefined;
+  const order = await findEntity(ctx.db, 'salesOrders', 'quoteNumber', pickup.erpNumber);
+  if (!order) return undefined;
+  return {
+    quoteId: pickup.erpDocumentId,
+    quoteNumber: pickup.erpNumber,
+    orderNumber: String(order['number']),
+  };
+}
+
 /** The ERP quote coupled to an earlier, revised revision of the same CRM quote number. */
 async function earlierRevision(
   ctx: FlowContext,
@@ -199,6 +215,18 @@ async function wonQuote(
   if (done) return ok(nothing(`Won ${label(doc)} was already processed.`));
   let quote = await coupledErpQuote(ctx, doc.id);
   if (!quote) {
+    // *Make order* in the ERP deletes the quote; the order it made carries the quote's number.
+    const madeInErp = await erpOrderMadeFromQuote(ctx, doc.id);
+    if (madeInErp) {
+      await markWonProcessed(ctx.db, doc.id, ctx.clock.now());
+      return ok({
+        outcome: 'orderLinked',
+        erpQuoteId: madeInErp.quoteId,
+        erpQuoteNumber: madeInErp.quoteNumber,
+        erpOrderNumber: madeInErp.orderNumber,
+        message: `Won ${label(doc)} is sales order ${madeInErp.orderNumber}, made from ERP quote ${madeInErp.quoteNumber} in the ERP.`,
+      });
+    }
     const made = await activeQuote(ctx, client, doc);
     if (!made.ok) return made;
     quote = await coupledErpQuote(ctx, doc.id);
