@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
+import { renderPreview } from '../../src/cli/commands/sync-preview.ts';
 import { createLogger } from '../../src/shared/logger.ts';
 import { insertCoupling } from '../../src/sync/couplings/coupling-repo.ts';
 import { runMapping } from '../../src/sync/engine/run-mapping.ts';
@@ -396,6 +397,15 @@ test('policy ask: the preview lists the fields for the conflict inbox and the wr
     },
   ]);
   assert.match(p.notice, /conflict inbox/);
+  assert.equal(back?.message, 'written back to the ERP (changed only in Dynamics 365 Sales)');
+  // The dry run's text lists the write-back under the pass that writes the ERP, not under the one
+  // that writes the CRM.
+  const text = renderPreview({ ...p, warnings: [] });
+  const toErp = text.findIndex((l) => l.startsWith('CRM → ERP (writes to the ERP)'));
+  const backLine = text.findIndex((l) => l.startsWith('  ~ write back') && l.includes(a!.erp));
+  assert.ok(toErp > 0 && backLine > toErp, text.join('\n'));
+  assert.match(text[backLine]!, /written back to the ERP \(changed only in Dynamics 365 Sales\)/);
+  assert.ok(!text.join('\n').includes('only this side did not change'), text.join('\n'));
   await runMatches(p);
 
   // Round 3: a's name changed on both sides while its CRM → ERP direction is in the retry set (an
@@ -418,6 +428,13 @@ test('policy ask: the preview lists the fields for the conflict inbox and the wr
     ],
     'held on both passes: nothing overwritten',
   );
+  assert.equal(
+    third.value.details.filter((x) => x.erpId === a!.erp && x.conflicts).length,
+    2,
+    'both passes hold the record',
+  );
+  assert.equal(third.value.summary.inbox, 1, 'the record counts once in the inbox for the run');
+  assert.match(third.value.notice, /put 1 record\(s\) in the conflict inbox/);
   await runMatches(third.value);
   assert.equal(
     (

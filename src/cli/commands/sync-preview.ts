@@ -44,13 +44,25 @@ export async function runSyncPreview(
 /** The diff: per pass the records a run would touch, then the counts and the notice. */
 export function renderPreview(p: RunPreview): string[] {
   const lines = [`Preview of ${p.mapping} (dry run)`];
+  const placed = new Set<PreviewDetail>();
   for (const pass of p.summary.passes) {
-    const records = p.details.filter((d) => d.direction === pass.direction);
+    const records = p.details.filter((d) => d.direction === pass.direction && !d.writeBack);
+    // A write-back (policy `ask`) writes the pass's source side: it is listed under the pass that
+    // writes that side, so "writes to …" stays true.
+    const side = pass.direction === 'ToIntegrationTable' ? 'crm' : 'erp';
+    const backs = p.details.filter((d) => d.writeBack && d.side === side);
     const shown = records.filter((d) => d.action !== 'unchanged' || d.conflicts);
-    lines.push('', `${PASS_TITLE[pass.direction]}: ${records.length} record(s)`);
-    if (shown.length === 0) lines.push('  nothing to write');
-    for (const d of shown) lines.push(...renderDetail(d));
+    lines.push(
+      '',
+      `${PASS_TITLE[pass.direction]}: ${records.length} record(s)${backs.length > 0 ? `, ${backs.length} written back` : ''}`,
+    );
+    if (shown.length === 0 && backs.length === 0) lines.push('  nothing to write');
+    for (const d of [...shown, ...backs]) lines.push(...renderDetail(d));
+    for (const d of backs) placed.add(d);
   }
+  const rest = p.details.filter((d) => d.writeBack && !placed.has(d));
+  if (rest.length > 0) lines.push('', `Written back: ${rest.length} record(s)`);
+  for (const d of rest) lines.push(...renderDetail(d));
   lines.push(
     '',
     `Summary: CRM ${countsLine(p.summary.crm)}; ERP ${countsLine(p.summary.erp)}${p.summary.inbox > 0 ? `; conflict inbox ${p.summary.inbox} record(s)` : ''}`,
@@ -63,7 +75,7 @@ export function renderPreview(p: RunPreview): string[] {
 function renderDetail(d: PreviewDetail): string[] {
   const ids = `${d.name ? `${d.name} ` : ''}(ERP ${d.erpId ?? 'new'} ⇄ CRM ${d.crmId ?? 'new'})`;
   const why = d.message && d.action !== 'conflict' ? `: ${d.message}` : '';
-  const out = [`  ${MARK[d.action]}${d.writeBack ? ' (write back)' : ''} ${ids}${why}`];
+  const out = [`  ${d.writeBack ? '~ write back' : MARK[d.action]} ${ids}${why}`];
   for (const c of d.changes ?? [])
     out.push(
       d.action === 'insert'

@@ -65,7 +65,10 @@ export async function describePlan<S extends SideRecord, D extends SideRecord>(
       name: main.name,
       changes: fieldChanges(back, p.source.values),
       writeBack: true,
-      message: 'Fields only this side did not change: written back after the write',
+      message:
+        pass === 'ToIntegrationTable'
+          ? 'written back to the ERP (changed only in Dynamics 365 Sales)'
+          : 'written back to Dynamics 365 Sales (changed only in the ERP)',
     });
   return out;
 }

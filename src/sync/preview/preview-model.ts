@@ -71,7 +71,8 @@ export interface PreviewSummary {
   readonly erp: PreviewCounts;
   readonly total: PreviewCounts;
   /** Policy `ask`: records with fields changed on both sides that would go to the conflict inbox
-   * (the rest of each record synchronizes, so they count as modify or unchanged). */
+   * (the rest of each record synchronizes, so they count as modify or unchanged), each record
+   * once for the run even when both passes hold it. */
   readonly inbox: number;
   readonly passes: readonly PreviewPass[];
 }
@@ -109,7 +110,8 @@ export function summarize(
   const erp = emptyCounts();
   const total = emptyCounts();
   const counters = new Map(passes.map((p) => [p, emptyCounters()]));
-  let inbox = 0;
+  // A record held on both passes is one record in the inbox, not one per pass.
+  const inbox = new Set<string>();
   const record = (d: PreviewDetail) => `${d.direction}|${d.erpId}|${d.crmId}`;
   const writtenBack = new Set(details.filter((d) => d.writeBack).map(record));
   for (const d of details) {
@@ -119,14 +121,14 @@ export function summarize(
     const counted =
       d.action === 'unchanged' && writtenBack.has(record(d)) ? 'modified' : COUNTER_OF[d.action];
     if (c && !d.writeBack) c[counted]++;
-    if (d.conflicts && d.action !== 'conflict') inbox++;
+    if (d.conflicts && d.action !== 'conflict') inbox.add(`${d.erpId}|${d.crmId}`);
   }
   return {
     written: false,
     crm,
     erp,
     total,
-    inbox,
+    inbox: inbox.size,
     passes: passes.map((direction) => ({ direction, counters: counters.get(direction)! })),
   };
 }

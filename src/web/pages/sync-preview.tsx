@@ -48,7 +48,16 @@ function SourceRecord(props: { mapping: TableMapping; detail: PreviewDetail }) {
 }
 
 const columnsFor = (m: TableMapping): Column<PreviewDetail>[] => [
-  { header: 'Direction', value: (d) => PASS_LABEL[d.direction] },
+  {
+    header: 'Direction',
+    // A write-back writes the pass's source side: named by the side it writes, not by the pass.
+    value: (d) =>
+      d.writeBack
+        ? d.side === 'erp'
+          ? 'Dynamics 365 Sales → ERP (write back)'
+          : 'ERP → Dynamics 365 Sales (write back)'
+        : PASS_LABEL[d.direction],
+  },
   {
     header: 'Action',
     value: (d) =>
