@@ -23,6 +23,26 @@ const MATCHED = [
   'CUSTPRCGRP-PRICE',
 ];
 
+/** What the banner calls each matched mapping's records: one, and more than one. */
+const LABELS: Record<string, readonly [string, string]> = {
+  SALESPEOPLE: ['salesperson', 'salespeople'],
+  CURRENCY: ['currency', 'currencies'],
+  'PAYMENT TERMS': ['payment terms', 'payment terms'],
+  'SHIPMENT METHOD': ['shipment method', 'shipment methods'],
+  'SHIPPING AGENT': ['shipping agent', 'shipping agents'],
+  'UNIT OF MEASURE': ['unit of measure', 'units of measure'],
+  'UNIT GROUP': ['unit group', 'unit groups'],
+  'ITEM UOM': ['item unit of measure', 'item units of measure'],
+  'RESOURCE UOM': ['resource unit of measure', 'resource units of measure'],
+  'CUSTPRCGRP-PRICE': ['price group', 'price groups'],
+};
+
+/** `3 currencies`, `1 shipment method`: a count with its mapping's label in the right number. */
+export function countLabel(mapping: string, n: number): string {
+  const [one, many] = LABELS[mapping] ?? [mapping.toLowerCase(), mapping.toLowerCase()];
+  return `${n} ${n === 1 ? one : many}`;
+}
+
 export interface DemoCouplingReport {
   readonly lines: readonly string[];
   readonly failed: number;
@@ -52,7 +72,7 @@ export async function coupleDemoData(engine: EngineContext): Promise<DemoCouplin
       syncAfterCoupling: true,
     });
     failed += r.unmatched + r.syncJobs.reduce((n, j) => n + j.counters.failed, 0);
-    counts.push(`${r.coupled + r.created} ${name.toLowerCase()}`);
+    counts.push(countLabel(name, r.coupled + r.created));
   }
   const ids = async (sql: string) =>
     (await engine.db.query<{ id: string }>(sql)).rows.map((r) => r.id);

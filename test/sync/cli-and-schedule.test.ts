@@ -101,3 +101,42 @@ test('the scheduler queues each enabled mapping once its interval has passed, an
     await boss.stop({ graceful: false, wait: true });
   }
 });
+
+test('`kobling mappings` sizes its columns to the longest value, so a long CRM table name keeps them aligned', async () => {
+  await fx.setMapping({
+    ...fx.mapping('CURRENCY'),
+    name: 'LONG CRM TABLE',
+    userDefined: true,
+    crmEntity: 'msdyn_customerassetcategorytemplate_extension',
+  });
+  const text = await runKobling(['mappings'], env());
+  assert.equal(text.code, 0, text.output);
+  const lines = text.output.split('\n').filter((l) => l.trim() !== '');
+  const header = lines.findIndex((l) => l.startsWith('NAME'));
+  assert.ok(header >= 0, text.output);
+  const column = lines[header]!.indexOf('DIRECTION');
+  const rows = lines.slice(header + 1);
+  assert.ok(rows.some((l) => l.includes('msdyn_customerassetcategorytemplate_extension')));
+  for (const row of rows)
+    assert.match(
+      row.slice(column),
+      /^(Bidirectional|ToIntegrationTable|FromIntegrationTable) /,
+      `DIRECTION under its header:\n${text.output}`,
+    );
+});
+
+test('`kobling user list` prints a header row above its users', async () => {
+  const added = await runKobling(
+    ['user', 'add', 'a-rather-long-user-name-for-columns', '--password', 'correct horse battery'],
+    env(),
+  );
+  assert.equal(added.code, 0, added.output);
+  const list = await runKobling(['user', 'list'], env());
+  assert.equal(list.code, 0, list.output);
+  const lines = list.output.split('\n').filter((l) => l.trim() !== '');
+  const header = lines.findIndex((l) => /^USERNAME\s+ROLE\s+STATE\s+TOKENS\s+SESSIONS$/.test(l));
+  assert.ok(header >= 0, `a header row:\n${list.output}`);
+  const row = lines.find((l) => l.startsWith('a-rather-long-user-name-for-columns '));
+  assert.ok(row, list.output);
+  assert.equal(row.indexOf('enabled'), lines[header]!.indexOf('STATE'), list.output);
+});

@@ -106,6 +106,14 @@ test('failed lines exit 1; `--restart-failed` restarts every failed line after t
     failed.output,
     /error \[full_sync_failed\]: 2 line\(s\) of the full synchronization failed/,
   );
+  // With more than one line failed, `kobling status` points at the one command for all.
+  const st = await runKobling(['status'], env());
+  assert.match(
+    st.output,
+    /BROKEN1 its full synchronization failed: .*kobling sync full --restart-failed\)/,
+    st.output,
+  );
+  assert.doesNotMatch(st.output, /--restart BROKEN1/);
 
   // CUSTOMER to run again: it waits for its failed parents. Nothing can start: still exit 1.
   assert.ok((await restartLine(t.deps, t.boss, 'CUSTOMER')).ok);
@@ -190,6 +198,9 @@ test('POST …/fullSync/restartFailed restarts every failed line (202) and refus
     assert.ok((await restartLine(t.deps, t.boss, 'BROKEN1')).ok);
     await settledLines(t.deps);
     assert.equal((await status('BROKEN1'))?.status, 'Failed');
+    // One line failed: `kobling status` names that line's own restart.
+    const st = await runKobling(['status'], env());
+    assert.match(st.output, /kobling sync full --restart BROKEN1\)/, st.output);
     await t.fx.setMapping({ ...t.fx.mapping('BROKEN1'), fields: t.fx.mapping('CURRENCY').fields });
     const restarted = await post();
     assert.equal(restarted.statusCode, 202, restarted.body);

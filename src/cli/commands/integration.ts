@@ -21,6 +21,41 @@ const held = (mapping: string, reason: string): never => {
 
 const COUNTERS = COUNTER_NAMES;
 
+/** The mappings as columns as wide as their longest value, so long CRM table names stay aligned. */
+function mappingTable(
+  list: readonly {
+    name: string;
+    erpTable: string;
+    crmEntity: string;
+    direction: string;
+    jobEnabled: boolean;
+    jobIntervalMinutes: number;
+    errors?: number;
+    skipped?: number;
+  }[],
+): string[] {
+  const rows = [
+    ['NAME', 'ERP TABLE', 'CRM TABLE', 'DIRECTION', 'JOB', 'ERRORS', 'SKIPPED'],
+    ...list.map((m) => [
+      m.name,
+      m.erpTable,
+      m.crmEntity,
+      m.direction,
+      m.jobEnabled ? `${m.jobIntervalMinutes} min` : 'off',
+      String(m.errors ?? 0),
+      String(m.skipped ?? 0),
+    ]),
+  ];
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  // Counts align right, text left.
+  return rows.map((r) =>
+    r
+      .map((c, i) => (i >= 5 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+      .join(' ')
+      .trimEnd(),
+  );
+}
+
 /** `kobling mappings|couplings|sync|jobs|errors`: inspect and run the integration. */
 export function registerIntegrationCommands(program: Command, cli: CliEnv): void {
   program
@@ -38,13 +73,7 @@ export function registerIntegrationCommands(program: Command, cli: CliEnv): void
             ? [
                 'No mappings yet: enable the connection (POST /api/integration/v1/connection/enable) to create the defaults.',
               ]
-            : [
-                `${'NAME'.padEnd(20)} ${'ERP TABLE'.padEnd(24)} ${'CRM TABLE'.padEnd(30)} ${'DIRECTION'.padEnd(21)} JOB       ERRORS SKIPPED`,
-                ...list.map(
-                  (m) =>
-                    `${m.name.padEnd(20)} ${m.erpTable.padEnd(24)} ${m.crmEntity.padEnd(30)} ${m.direction.padEnd(21)} ${(m.jobEnabled ? `${m.jobIntervalMinutes} min` : 'off').padEnd(9)} ${String(m.errors ?? 0).padStart(6)} ${String(m.skipped ?? 0).padStart(7)}`,
-                ),
-              ],
+            : mappingTable(list),
         );
       }),
     );

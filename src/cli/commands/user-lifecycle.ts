@@ -22,12 +22,16 @@ export function registerUserLifecycleCommands(program: Command, cli: CliEnv): vo
     .action((opts: { json?: boolean }) =>
       withRuntime(cli, async ({ ctx }) => {
         const users = await listUsers(ctx.db, { top: 1000, skip: 0 });
-        printResult(cli, opts.json, users, (list) =>
-          list.map(
-            (u) =>
-              `${u.username.padEnd(24)} ${u.role.padEnd(15)} ${(u.disabled ? 'disabled' : 'enabled').padEnd(9)} tokens ${u.activeTokens}  sessions ${u.activeSessions}`,
-          ),
-        );
+        printResult(cli, opts.json, users, (list) => {
+          const w = Math.max(8, ...list.map((u) => u.username.length));
+          return [
+            `${'USERNAME'.padEnd(w)} ${'ROLE'.padEnd(15)} ${'STATE'.padEnd(9)} TOKENS SESSIONS`,
+            ...list.map(
+              (u) =>
+                `${u.username.padEnd(w)} ${u.role.padEnd(15)} ${(u.disabled ? 'disabled' : 'enabled').padEnd(9)} ${String(u.activeTokens).padStart(6)} ${String(u.activeSessions).padStart(8)}`,
+            ),
+          ];
+        });
       }),
     );
   for (const [name, disabled] of [

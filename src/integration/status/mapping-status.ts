@@ -183,7 +183,11 @@ export async function integrationStatus(
       );
     if (lineFailure.has(m.name))
       warnings.push(
-        `its full synchronization failed: ${lineFailure.get(m.name) ?? 'no message'} (fix, then kobling sync full --restart ${m.name})`,
+        `its full synchronization failed: ${lineFailure.get(m.name) ?? 'no message'} (fix, then ${
+          lineFailure.size > 1
+            ? 'kobling sync full --restart-failed'
+            : `kobling sync full --restart ${m.name}`
+        })`,
       );
     const interval = s?.job_interval_minutes ?? 30;
     if (connection.enabled && s?.job_enabled && last) {
