@@ -100,6 +100,10 @@ export async function startWorkers(
   options: { concurrency: number; logger: Logger; pollingIntervalSeconds?: number },
 ): Promise<void> {
   await createQueues(boss, definitions);
+  options.logger.info(
+    { queues: definitions.map((d) => d.queue), concurrency: options.concurrency },
+    'job workers started',
+  );
   for (const d of definitions) {
     for (let i = 0; i < options.concurrency; i++) {
       await boss.work<object>(
@@ -124,7 +128,10 @@ export async function startWorkers(
                 'job done',
               );
             } catch (err) {
-              options.logger.warn({ queue: d.queue, jobId: job.id, err }, 'job failed');
+              options.logger.warn(
+                { queue: d.queue, jobId: job.id, ms: Date.now() - started, err },
+                'job failed',
+              );
               throw err;
             }
           }

@@ -8,6 +8,7 @@ import {
   validatorCompiler,
 } from 'fastify-type-provider-zod';
 import type { AppContext } from '../app/context.ts';
+import { recordHttpRequest } from '../integration/metrics/http-metrics.ts';
 import { installAuthGuard } from './auth/guard.ts';
 import { clientErrorHandler, frameworkErrors, installErrorHandler } from './error-handler.ts';
 import { installInputGuard } from './input-guard.ts';
@@ -33,6 +34,7 @@ export async function buildServer(
   });
   installJsonBodyParser(app);
   app.addHook('onResponse', async (req, reply) => {
+    recordHttpRequest(req.method, req.routeOptions.url, reply.statusCode, reply.elapsedTime);
     req.log.debug(
       { method: req.method, url: req.url, status: reply.statusCode, ms: reply.elapsedTime },
       'request completed',

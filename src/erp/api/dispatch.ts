@@ -266,6 +266,9 @@ async function single(
   throw new AppError('method_not_allowed', `${method} is not allowed on ${set}(id)`);
 }
 
+/** Bound actions that post a document: each is logged once at info (docs/realtime-and-operations.md). */
+const POSTING_ACTIONS = new Set(['post', 'ship', 'invoice', 'shipAndInvoice']);
+
 /**
  * A bound action. BC answers 204 No Content; a client that wants the outcome (the posted
  * invoice's id, the order made from a quote, …) asks with `Prefer: return=representation`.
@@ -285,6 +288,7 @@ async function action(
   const [status, body] = type
     ? await runAction(ctx.db, type, id, name, request.body, ctx.clock)
     : [200, await unapplyPayment(ctx, id, request.body)];
+  if (POSTING_ACTIONS.has(name)) ctx.logger.info({ set, id, action: name }, 'ERP document posted');
   if (!preferences(request).returnRepresentation) return { status: 204 };
   const headers = { 'preference-applied': 'return=representation' };
   // A posted invoice or credit memo keeps the draft's id: the representation is the document as

@@ -68,6 +68,16 @@ export async function createErpOrder(
     at: ctx.clock.now(),
   });
   if (!result.ok) return result;
+  if (result.value.outcome === 'created')
+    ctx.logger.info(
+      {
+        crmOrderId: doc.id,
+        crmOrderNumber: doc.number,
+        erpOrderId: result.value.erpOrderId,
+        erpOrderNumber: result.value.erpOrderNumber,
+      },
+      'sales order created from CRM',
+    );
   const stamped = await stampBackOfficeSubmit(ctx, client, doc);
   if (!stamped.ok) return stamped;
   return result;

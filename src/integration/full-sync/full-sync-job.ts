@@ -48,6 +48,8 @@ export async function runFullSyncLine(
 ): Promise<void> {
   const before = await transition(deps.db, mapping, 'Running');
   if (!before) return; // another worker runs it, or it was restarted meanwhile
+  const started = performance.now();
+  deps.logger.info({ mapping }, 'full synchronization line started');
   const beat = setInterval(() => {
     heartbeat(deps.db, mapping).catch((err) =>
       deps.logger.warn({ err, mapping }, 'heartbeat failed'),
@@ -112,6 +114,16 @@ export async function runFullSyncLine(
     const held = match?.ambiguous
       ? `; ${match.ambiguous} record(s) not coupled because several records match them (held back, not created: couple them by hand, see the coupling job's errors)`
       : '';
+    deps.logger.info(
+      {
+        mapping,
+        status: failed || failedRecords > 0 ? 'Failed' : 'Finished',
+        counters,
+        jobIds: reports.map((p) => p.jobId),
+        ms: Math.round(performance.now() - started),
+      },
+      'full synchronization line finished',
+    );
     // Like BC's review: a pass with failed records is an error, and children wait for a fix.
     if (failed)
       await transition(deps.db, mapping, 'Failed', `${failed.direction}: ${failed.message}`);
@@ -129,6 +141,10 @@ export async function runFullSyncLine(
     if (err instanceof PassFailed)
       deps.logger.warn({ mapping, code: err.failure.code }, err.message);
     else deps.logger.error({ err, mapping }, 'full synchronization line failed');
+    deps.logger.info(
+      { mapping, status: 'Failed', ms: Math.round(performance.now() - started) },
+      'full synchronization line finished',
+    );
     await transition(deps.db, mapping, 'Failed', (err as Error).message);
   } finally {
     clearInterval(beat);

@@ -34,7 +34,9 @@ export async function runMapping(
   );
   const reports: PassReport[] = [];
   for (const pass of passes) {
-    const jobId = await beginJob(ctx.db, m.name, pass, opts.trigger ?? 'schedule');
+    const trigger = opts.trigger ?? 'schedule';
+    const jobId = await beginJob(ctx.db, m.name, pass, trigger);
+    const started = performance.now();
     try {
       const counters = m.isOptionMapping
         ? await runOptionPass(ctx, m, jobId, opts)
@@ -44,6 +46,7 @@ export async function runMapping(
       const back = m.updateConflict === 'ask' ? await countWrittenBack(ctx.db, jobId, pass) : 0;
       const message = summary(counters, back, pass);
       await finishJob(ctx.db, jobId, counters, { status: 'succeeded', message });
+      logJobFinished(ctx, { jobId, mapping: m.name, pass, trigger, started, counters });
       reports.push({ jobId, direction: pass, status: 'succeeded', counters, message });
     } catch (err) {
       const message = (err as Error).message;
@@ -54,10 +57,53 @@ export async function runMapping(
       else ctx.logger.error({ err, mapping: m.name, pass }, 'synchronization pass failed');
       const counters = await countersOf(ctx, jobId);
       await finishJob(ctx.db, jobId, counters, { status: 'failed', message });
+      ctx.logger.info(
+        {
+          jobId,
+          mapping: m.name,
+          direction: pass,
+          trigger,
+          status: 'failed',
+          counters,
+          ms: elapsed(started),
+        },
+        'synchronization job finished',
+      );
       reports.push({ jobId, direction: pass, status: 'failed', counters, message });
     }
   }
   return reports;
+}
+
+const elapsed = (started: number): number => Math.round(performance.now() - started);
+
+/**
+ * One line per finished job (docs/realtime-and-operations.md). A run that found nothing to do goes
+ * at debug: the real-time path wakes for every change, and most wake-ups touch no record.
+ */
+function logJobFinished(
+  ctx: EngineContext,
+  j: {
+    jobId: string;
+    mapping: string;
+    pass: PassDirection;
+    trigger: string;
+    started: number;
+    counters: JobCounters;
+  },
+): void {
+  const busy = Object.values(j.counters).some((n) => n > 0);
+  const line = {
+    jobId: j.jobId,
+    mapping: j.mapping,
+    direction: j.pass,
+    trigger: j.trigger,
+    status: 'succeeded',
+    counters: j.counters,
+    ms: elapsed(j.started),
+  };
+  if (busy) ctx.logger.info(line, 'synchronization job finished');
+  else ctx.logger.debug(line, 'synchronization job finished');
 }
 
 async function countersOf(ctx: EngineContext, jobId: string): Promise<JobCounters> {

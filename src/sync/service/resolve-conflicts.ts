@@ -152,6 +152,10 @@ export async function resolveConflict(
   });
   if (!done)
     return failure('conflict_not_open', `Conflict-inbox entry ${id} was resolved by someone else`);
+  ctx.logger.info(
+    { conflictId: id, mapping: m.name, field: entry.erpField, take: choice.take, written, jobId },
+    'conflict resolved',
+  );
   return ok({ id, erpValue, crmValue, written, jobId });
 }
 

@@ -136,6 +136,16 @@ export async function undoJob(ctx: EngineContext, jobId: string): Promise<Result
   await reportNotRestored(ctx, plan.value, undoJobId);
   const message = summary(outcome.counters, plan.value.notRestored.length);
   await finishJob(ctx.db, undoJobId, outcome.counters, { status: 'succeeded', message });
+  ctx.logger.info(
+    {
+      jobId: jobId,
+      undoJobId,
+      mapping: checked.value.mapping.name,
+      counters: outcome.counters,
+      notRestored: plan.value.notRestored.length,
+    },
+    'undo done',
+  );
   const named = naming(plan.value);
   return ok({
     ...base(plan.value),
