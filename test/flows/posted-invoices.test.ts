@@ -52,10 +52,21 @@ test('posting an order: the job creates the CRM invoice Billed with its lines, t
   assert.match(again.message, /Nothing to do/);
   const all = await t.crmList('invoices', `invoicenumber eq '${invoice.number}'`);
   assert.equal(all.length, 1, 'never created twice');
+  const invoiceJobs = async () =>
+    (await t.ok('GET', '/jobs?mapping=POSTEDSALESINV-INV')).value.length as number;
+  const jobsBefore = await invoiceJobs();
   const manual = await t.api('POST', `/postedSalesInvoices/${invoice.number}/createInCrm`);
   assert.equal(manual.status, 200, manual.text);
   assert.equal(manual.json.outcome, 'alreadyCoupled');
-  assert.match(manual.json.message, /already coupled/);
+  assert.match(manual.json.message, /already coupled.*no job was run/);
+  assert.equal(manual.json.jobId, null, 'nothing to do opens no job');
+  const bulk = await t.api('POST', '/postedSalesInvoices/createInCrm', {
+    numbers: [invoice.number],
+  });
+  assert.equal(bulk.status, 200, bulk.text);
+  assert.equal(bulk.json.jobId, null);
+  assert.match(bulk.json.message, /Nothing to create: the invoice is already coupled/);
+  assert.equal(await invoiceJobs(), jobsBefore, 'no synchronization job was opened');
 
   const jobs = await t.ok('GET', '/scheduledJobs');
   const job = jobs.value.find((j: { mapping: string }) => j.mapping === 'POSTEDSALESINV-INV');

@@ -69,7 +69,7 @@ export function registerOutboundCommands(program: Command, cli: CliEnv): void {
             ...r.results.map((x) => `${x.number.padEnd(12)} ${x.outcome.padEnd(15)} ${x.message}`),
             r.created + r.failed === 0
               ? `Nothing to create: ${r.alreadyCoupled} invoice(s) already in Dynamics 365 Sales`
-              : `${r.created} created, ${r.alreadyCoupled} already in Dynamics 365 Sales, ${r.failed} failed${r.jobId ? '' : '; no job was run (none of these invoices exists)'}`,
+              : `${r.created} created, ${r.alreadyCoupled} already in Dynamics 365 Sales, ${r.failed} failed${r.jobId ? '' : '; no job was run: nothing to create'}`,
           ]);
           const failed = report.results.filter(
             (x) => x.outcome === 'failed' || x.outcome === 'notFound',

@@ -36,6 +36,8 @@ export interface CreateInvoicesReport {
   /** Invoices not created: their create failed, or (by number) they do not exist. */
   readonly failed: number;
   readonly results: readonly InvoiceResult[];
+  /** Set when no job was run: why there was nothing to do. */
+  readonly message?: string;
 }
 
 /**
@@ -67,6 +69,7 @@ export async function createInvoicesInCrmByNumber(
       alreadyCoupled: 0,
       failed: missing.length,
       results: missing,
+      message: 'None of the invoices exists; no job was run',
     });
   const r = await createCrmInvoices(o, invoices, trigger);
   if (!r.ok) return r;
@@ -93,7 +96,6 @@ export async function createCrmInvoices(
   const mapping = requireMapping(o, INVOICE_MAPPING);
   if (!mapping.ok) return mapping;
   const db = o.engine.db;
-  const jobId = await beginJob(db, INVOICE_MAPPING, 'ToIntegrationTable', trigger);
   const counters = emptyCounters();
   const results: InvoiceResult[] = [];
   const existing = await couplingsByErpIds(
@@ -105,6 +107,23 @@ export async function createCrmInvoices(
     'invoice',
     [...existing.values()].map((c) => c.crmId),
   );
+  const isThere = (invoice: ApiRecord): string | undefined => {
+    const c = existing.get(invoice.id);
+    return existingCrm.ok && c?.state === 'coupled' && existingCrm.value.has(c.crmId)
+      ? c.crmId
+      : undefined;
+  };
+  // Every invoice already has its CRM invoice: nothing to do, so no job is opened for nothing.
+  if (existingCrm.ok && invoices.every((i) => isThere(i)))
+    return ok({
+      jobId: null,
+      created: 0,
+      alreadyCoupled: invoices.length,
+      failed: 0,
+      results: invoices.map((i) => alreadyThere(String(i.number), isThere(i)!)),
+      message: `Nothing to create: ${invoices.length === 1 ? 'the invoice is' : `all ${invoices.length} invoices are`} already coupled to an invoice in Dynamics 365 Sales; no job was run`,
+    });
+  const jobId = await beginJob(db, INVOICE_MAPPING, 'ToIntegrationTable', trigger);
   if (!existingCrm.ok) {
     await finishJob(db, jobId, counters, { status: 'failed', message: existingCrm.error.message });
     return existingCrm;
@@ -113,14 +132,10 @@ export async function createCrmInvoices(
   for (const invoice of invoices) {
     const number = String(invoice.number);
     const coupling = existing.get(invoice.id);
-    if (coupling?.state === 'coupled' && existingCrm.value.has(coupling.crmId)) {
+    const there = isThere(invoice);
+    if (there) {
       counters.unchanged++;
-      results.push({
-        number,
-        outcome: 'alreadyCoupled',
-        crmInvoiceId: coupling.crmId,
-        message: `Invoice ${number} is already coupled to an invoice in Dynamics 365 Sales`,
-      });
+      results.push(alreadyThere(number, there));
       continue;
     }
     // A coupled invoice whose CRM row is gone is created again; a pending one is completed.
@@ -178,6 +193,13 @@ export async function createCrmInvoices(
     results,
   });
 }
+
+const alreadyThere = (number: string, crmInvoiceId: string): InvoiceResult => ({
+  number,
+  outcome: 'alreadyCoupled',
+  crmInvoiceId,
+  message: `Invoice ${number} is already coupled to an invoice in Dynamics 365 Sales`,
+});
 
 async function createOne(
   o: OutboundContext,

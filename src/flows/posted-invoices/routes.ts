@@ -57,7 +57,10 @@ export function registerPostedInvoiceRoutes(app: FastifyInstance, ctx: AppContex
         throw new AppError('invoice_not_created', result.message, {
           details: { jobId: report.value.jobId },
         });
-      return { ...result, jobId: report.value.jobId };
+      const jobId = report.value.jobId;
+      return jobId
+        ? { ...result, jobId }
+        : { ...result, jobId, message: `${result.message}; nothing was created, no job was run` };
     },
   );
 

@@ -192,7 +192,15 @@ export function registerCouplingRoutes(app: FastifyInstance, ctx: AppContext): v
         () => uncouple(ctx.db, m, req.body.erpIds),
         { waitMs: LOCK_WAIT.request },
       );
-      return { uncoupled: must(uncoupled) };
+      const n = must(uncoupled);
+      // Not coupled is not an error (the wanted state holds), but it is never a silent success.
+      return {
+        uncoupled: n,
+        message:
+          n > 0
+            ? `Coupling deleted for ${n} record${n === 1 ? '' : 's'}`
+            : `None of the given records was coupled in mapping ${m.name}; nothing changed`,
+      };
     },
   );
 

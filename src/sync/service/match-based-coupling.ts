@@ -3,6 +3,7 @@ import {
   couplingsByErpIds,
   insertCoupling,
 } from '../couplings/coupling-repo.ts';
+import { unsettledCreates } from '../couplings/create-journal.ts';
 import type { EngineContext } from '../engine/context.ts';
 import { beginJob, finishJob, logRecordError } from '../engine/job-log.ts';
 import { resolveJournaledCreates } from '../engine/pending-creates.ts';
@@ -19,11 +20,14 @@ import type { ErpRecord } from '../ports.ts';
 import { createInCrm } from './create-in.ts';
 
 export interface MatchReport {
-  readonly jobId: string;
+  /** Null when there was nothing to couple: no job is opened for nothing (the message says why). */
+  readonly jobId: string | null;
   readonly coupled: number;
   readonly created: number;
   readonly unmatched: number;
   readonly syncJobs: readonly PassReport[];
+  /** What happened in a sentence, e.g. "2 coupled, 0 created, 1 unmatched". */
+  readonly message: string;
 }
 
 /**
@@ -50,6 +54,7 @@ export async function matchBasedCoupling(
       created: c.inserted,
       unmatched: c.failed,
       syncJobs: [],
+      message: job!.message ?? `${c.coupled} coupled, ${c.inserted} created, ${c.failed} unmatched`,
     };
   }
   const criteria = m.fields.filter(
@@ -63,15 +68,21 @@ export async function matchBasedCoupling(
   const groups = [...new Set(criteria.map((f) => f.matchPriority))]
     .sort((a, b) => a - b)
     .map((p) => criteria.filter((f) => f.matchPriority === p));
-  const jobId = await beginJob(
-    ctx.db,
-    m.name,
-    'ToIntegrationTable',
-    'matchBasedCoupling',
-    'Coupling',
-  );
+  // The job is opened by the first thing to do, so a call with nothing to couple leaves no job.
+  let opened: string | null = null;
+  const openJob = async (): Promise<string> => {
+    opened ??= await beginJob(
+      ctx.db,
+      m.name,
+      'ToIntegrationTable',
+      'matchBasedCoupling',
+      'Coupling',
+    );
+    return opened;
+  };
   const counters = emptyCounters();
-  await resolveJournaledCreates(ctx, m, jobId, counters);
+  if ((await unsettledCreates(ctx.db, m.name)).length > 0)
+    await resolveJournaledCreates(ctx, m, await openJob(), counters);
   const newlyCoupled: string[] = [];
   const unmatched: ErpRecord[] = [];
   for await (const chunk of erpRecords(ctx, m, erpIds)) {
@@ -83,6 +94,7 @@ export async function matchBasedCoupling(
     );
     for (const row of candidates) {
       if (coupled.has(row.id)) continue;
+      await openJob();
       const crmId = await findUniqueMatch(ctx, m, groups, row);
       if (!crmId) {
         unmatched.push(row);
@@ -99,6 +111,18 @@ export async function matchBasedCoupling(
       newlyCoupled.push(row.id);
     }
   }
+  if (opened === null)
+    return {
+      jobId: null,
+      coupled: 0,
+      created: 0,
+      unmatched: 0,
+      syncJobs: [],
+      message: erpIds
+        ? `Nothing to couple: none of the given records is an uncoupled ${m.erpTable} record in the filter of mapping ${m.name}; no job was run`
+        : `Nothing to couple: every ${m.erpTable} record in the filter of mapping ${m.name} is already coupled; no job was run`,
+    };
+  const jobId: string = opened;
   let created = 0;
   if (unmatched.length > 0 && m.createNewOnNoMatch) {
     const report = await createInCrm(
@@ -122,10 +146,8 @@ export async function matchBasedCoupling(
       });
     }
   }
-  await finishJob(ctx.db, jobId, counters, {
-    status: 'succeeded',
-    message: `${counters.coupled} coupled, ${created} created, ${unmatched.length - created} unmatched`,
-  });
+  const message = `${counters.coupled} coupled, ${created} created, ${unmatched.length - created} unmatched`;
+  await finishJob(ctx.db, jobId, counters, { status: 'succeeded', message });
   let syncJobs: PassReport[] = [];
   if (m.syncAfterCoupling && newlyCoupled.length > 0) {
     // BC resolves a bidirectional mapping's direction by its update-conflict policy.
@@ -164,6 +186,7 @@ export async function matchBasedCoupling(
     created,
     unmatched: unmatched.length - created,
     syncJobs,
+    message,
   };
 }
 

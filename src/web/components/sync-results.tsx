@@ -123,7 +123,7 @@ export function MatchResult(props: { report: MatchReport }) {
   const { coupled, created, unmatched } = props.report;
   const message = `Match-based coupling: ${plural(coupled, 'record')} coupled, ${created} created in Dynamics 365 Sales, ${unmatched} without a unique match.`;
   if (coupled + created === 0 && unmatched === 0)
-    return <WarningBanner message="Every record in the mapping's filter is already coupled." />;
+    return <WarningBanner message={`${props.report.message}.`} />;
   return unmatched > 0 ? (
     <WarningBanner message={message}>
       <p>
