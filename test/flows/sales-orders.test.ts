@@ -152,6 +152,17 @@ test('a submitted order with a catalogue product, a write-in and a long descript
   const final = await fx.crmGet('salesorders', id);
   assert.equal(final.statecode, 4, 'Invoiced');
   assert.equal(final.statuscode, 100003);
+  // Posting removed the ERP order; `kobling orders --all` still names it (from the posted invoice).
+  const all = await runKobling(['orders', '--all'], {
+    DATABASE_URL: fx.db.url,
+    KOBLING_SECRET_KEY: 'k'.repeat(40),
+  });
+  assert.equal(all.code, 0, all.output);
+  assert.match(
+    all.output,
+    new RegExp(`PO 4711 Adatum\\s+Invoiced\\s+created\\s+${erpOrder.json.number} `),
+    all.output,
+  );
   assert.deepEqual(await reportStatus(), {
     events: 0,
     posts: 0,

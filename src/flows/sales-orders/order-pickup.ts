@@ -1,3 +1,4 @@
+import { listEntities } from '../../erp/public-api.ts';
 import { ok, type Result } from '../../shared/result.ts';
 import { couplingsByCrmIds } from '../../sync/couplings/coupling-repo.ts';
 import { listCrmDocuments } from '../shared/crm-documents.ts';
@@ -32,6 +33,25 @@ export interface CrmSalesOrderView {
   readonly error: PickupErrorView | null;
 }
 
+/**
+ * The coupled ERP order, or — once it was invoiced and posting removed it — its number as the
+ * posted invoice keeps it (`orderNumber`), so the list still says which ERP order it was.
+ */
+async function coupledOrderRef(
+  ctx: FlowContext,
+  erpId: string | undefined,
+): Promise<ErpDocumentRef | null> {
+  const order = await erpDocumentRef(ctx, 'salesOrders', erpId);
+  if (order || !erpId) return order;
+  const invoices = await listEntities(ctx.db, 'salesInvoices', {
+    filter: `orderId eq ${erpId}`,
+    top: 1,
+  });
+  const invoice = invoices.ok ? invoices.value[0] : undefined;
+  const number = String(invoice?.['orderNumber'] ?? '');
+  return number ? { id: erpId, number, status: 'Invoiced' } : null;
+}
+
 /** Submitted CRM orders (newest first) with their ERP order or the reason they were refused. */
 export async function listCrmSalesOrders(
   ctx: FlowContext,
@@ -60,7 +80,7 @@ export async function listCrmSalesOrders(
       totalAmount: d.totalAmount,
       lastBackOfficeSubmit: d.lastBackOfficeSubmit,
       erpStatus: c ? 'created' : refused ? 'refused' : 'waiting',
-      erpOrder: await erpDocumentRef(ctx, 'salesOrders', c?.erpId),
+      erpOrder: await coupledOrderRef(ctx, c?.erpId),
       error: pickupError(p),
     });
   }
