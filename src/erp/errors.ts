@@ -26,6 +26,7 @@ export const ERP_ERROR_CODES = {
   write_in_product_missing: 422,
   unit_of_measure_missing: 422,
   nothing_to_unapply: 422,
+  invoice_already_paid: 409,
   seed_failed: 500,
 } as const;
 

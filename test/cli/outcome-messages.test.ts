@@ -120,6 +120,25 @@ test('kobling statistics: done, nothing to do, a bad number, an unknown one, som
     new RegExp(`${uncoupled}\\s+failed\\s+Customer ${uncoupled} is not coupled`),
   );
   assert.match(some.last, /^error \[not_coupled\]: 1 customer\(s\) not updated/, some.out);
+
+  // A blocked customer is outside the CUSTOMER mapping's filter: creating its account is refused,
+  // so the advice is why it has no account, not "create its account first".
+  const blocked = await one<{ number: string }>(
+    `SELECT number FROM erp.customers k
+      WHERE blocked = 'All' AND NOT EXISTS (SELECT 1 FROM integration.couplings c WHERE c.erp_id = k.id)
+      ORDER BY number LIMIT 1`,
+  );
+  assert.ok(blocked, 'the demo has a blocked customer');
+  const refused = await kobling('statistics', blocked.number);
+  assert.equal(refused.code, 1, refused.out);
+  assert.match(
+    refused.first,
+    new RegExp(
+      `^${blocked.number}\\s+failed\\s+Customer ${blocked.number} has no account in Dynamics 365 Sales to update: it is outside the ERP filter of mapping CUSTOMER \\(blocked = All, the filter needs blocked empty\\)`,
+    ),
+    refused.out,
+  );
+  assert.doesNotMatch(refused.out, /create its account first/);
 });
 
 test('kobling invoices --create-in-crm: done, nothing to do, a bad number, an unknown one, some failed', async () => {

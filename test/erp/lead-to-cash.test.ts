@@ -184,6 +184,44 @@ describe('lead to cash in the local currency, over the API', () => {
     );
     const orderArchive = await fx.api.get(`salesOrderArchives?$filter=number eq '${order.number}'`);
     assert.equal(orderArchive.body.value.length, 1);
+
+    // A payment named for an invoice already paid in full is refused and writes nothing, unless
+    // the request asks to post it unapplied.
+    const entries = async () =>
+      Number(
+        (await fx.db.query<{ n: string }>('SELECT count(*) AS n FROM erp.customer_ledger_entries'))
+          .rows[0]!.n,
+      );
+    const before = await entries();
+    const paidAgain = await fx.api.post('customerPayments', {
+      customerNumber: 'C-EUR',
+      amount: 200,
+      appliesToInvoiceNumber: inv1.body.number,
+    });
+    assert.equal(paidAgain.status, 409, JSON.stringify(paidAgain.body));
+    assert.equal(paidAgain.body.error.code, 'Application_DialogException');
+    assert.equal(paidAgain.body.error.innererror.code, 'invoice_already_paid');
+    assert.equal(
+      paidAgain.body.error.message,
+      `Invoice ${inv1.body.number} is paid in full; post the payment without an invoice to leave it unapplied`,
+    );
+    assert.equal(await entries(), before, 'nothing written');
+    for (const amount of [-50, '-50', 0]) {
+      const negative = await fx.api.post('customerPayments', { customerNumber: 'C-EUR', amount });
+      assert.equal(negative.status, 400, JSON.stringify(negative.body));
+      assert.match(JSON.stringify(negative.body), /positive number \(greater than 0\)/);
+    }
+    assert.equal(await entries(), before);
+    const unapplied = await fx.api.post('customerPayments', {
+      customerNumber: 'C-EUR',
+      amount: 200,
+      appliesToInvoiceNumber: inv1.body.number,
+      postUnappliedIfPaid: true,
+    });
+    assert.equal(unapplied.status, 201, JSON.stringify(unapplied.body));
+    assert.equal(unapplied.body.appliesToInvoiceNumber, null);
+    assert.equal(unapplied.body.remainingAmount, 200, 'stays open on the payment');
+    assert.equal(await entries(), before + 1);
   });
 });
 

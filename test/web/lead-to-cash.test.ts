@@ -156,9 +156,12 @@ test('Sales orders from Dynamics 365 Sales: Create in ERP, then post the ERP ord
     .locator('#flash')
     .getByText(new RegExp(`applied to invoice ${inv.number}`))
     .waitFor();
-  await page.getByLabel('Amount').fill('ten');
+  await page.getByLabel('Amount').fill('-50');
   await page.getByRole('button', { name: 'Post payment' }).click();
-  await page.locator('#flash [role=alert]').getByText('Enter the amount as a number').waitFor();
+  await page
+    .locator('#flash [role=alert]')
+    .getByText('Enter the amount as a positive number (greater than 0)')
+    .waitFor();
   await admin.shot('payments');
 
   await page.goto(`${ui.baseUrl}/customers/${customer.id}`);

@@ -42,15 +42,27 @@ const postBody = z
   })
   .optional();
 
+const POSITIVE_AMOUNT = 'The amount must be a positive number (greater than 0), e.g. 125.50';
+
 export const paymentBody = z.strictObject({
   // BC takes the customer by customerNumber or customerId (one is needed; both must agree).
   customerNumber: z.string().min(1).max(20).optional(),
   customerId: z.string().uuid().optional(),
-  amount: z.union([z.number().finite().positive(), z.string().regex(/^\d+(\.\d+)?$/)]),
+  amount: z.union(
+    [
+      z.number().finite().positive(POSITIVE_AMOUNT),
+      z
+        .string()
+        .regex(/^\d*\.?\d+$/, POSITIVE_AMOUNT)
+        .refine((v) => Number(v) > 0, POSITIVE_AMOUNT),
+    ],
+    { error: POSITIVE_AMOUNT },
+  ),
   postingDate: DATE.optional(),
   currencyCode: z.string().max(10).nullable().optional(),
   appliesToInvoiceNumber: z.string().max(20).optional(),
   appliesToInvoiceId: z.string().uuid().optional(),
+  postUnappliedIfPaid: z.boolean().optional(),
   externalDocumentNumber: z.string().max(35).optional(),
   description: z.string().max(100).optional(),
 });

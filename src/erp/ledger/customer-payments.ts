@@ -23,6 +23,8 @@ export interface PaymentInput {
   /** Apply to this posted invoice (by number or id); otherwise the payment stays open. */
   readonly appliesToInvoiceNumber?: string;
   readonly appliesToInvoiceId?: string;
+  /** When the named invoice is already paid in full, post the payment unapplied (else refused). */
+  readonly postUnappliedIfPaid?: boolean;
   readonly externalDocumentNumber?: string;
   readonly description?: string;
 }
@@ -51,7 +53,10 @@ export function postCustomerPayment(
   return atomic(db, async (tx) => {
     const amountIn = dec(input.amount);
     if (!amountIn.isFinite() || amountIn.lte(0))
-      return failure('invalid_amount', 'The payment amount must be greater than zero');
+      return failure(
+        'invalid_amount',
+        'The payment amount must be a positive number (greater than 0)',
+      );
     const customer = await tx.query<{ blocked: string }>(
       'SELECT blocked FROM erp.customers WHERE number = $1',
       [input.customerNumber],
@@ -95,6 +100,16 @@ export function postCustomerPayment(
           'validation_failed',
           `Invoice ${invoice.number} belongs to customer ${invoice.customer_number}, not ${input.customerNumber}`,
         );
+      // As BC's Applies-to Doc. No., which offers only open entries: a payment meant for an
+      // invoice must not post quietly unapplied when that invoice is already paid.
+      if (dec(invoice.remaining_amount).isZero()) {
+        if (!input.postUnappliedIfPaid)
+          return failure(
+            'invoice_already_paid',
+            `Invoice ${invoice.number} is paid in full; post the payment without an invoice to leave it unapplied`,
+          );
+        invoice = undefined;
+      }
     }
     const currency =
       input.currencyCode === undefined && invoice

@@ -3,6 +3,7 @@ import { isoDate } from '../../shared/clock.ts';
 import type { ErrorCode } from '../../shared/error-codes.ts';
 import { newId } from '../../shared/ids.ts';
 import { ok, type Result } from '../../shared/result.ts';
+import { outsideFilterReason } from '../../sync/engine/filter-misses.ts';
 import { couplingLookups } from '../../sync/engine/lookups.ts';
 import type { FieldMapping } from '../../sync/model.ts';
 import type { CrmLookupValue, CrmWrite } from '../../sync/ports.ts';
@@ -91,6 +92,13 @@ export async function updateAccountStatistics(
   if (!statRows.ok) return statRows;
   const lookups = couplingLookups(db, o.engine.erp, o.engine.crm, o.engine.mappings);
 
+  const outside = options.onlyCoupled
+    ? new Map<string, string>()
+    : await outsideCustomerFilter(
+        o,
+        stats.value.map((s) => s.customerId).filter((id) => !accountOf.has(id)),
+      );
+
   const writes: CrmWrite[] = [];
   const plan: { result: StatisticsResult; writeIndexes: number[]; customerId: string }[] = [];
   for (const s of stats.value) {
@@ -103,7 +111,9 @@ export async function updateAccountStatistics(
         customerNumber: s.customerNumber,
         outcome: 'failed',
         code: 'not_coupled',
-        message: `Customer ${s.customerNumber} is not coupled to an account in Dynamics 365 Sales: couple it or create its account first, then update its statistics`,
+        message: outside.has(s.customerId)
+          ? `Customer ${s.customerNumber} has no account in Dynamics 365 Sales to update: it is ${outside.get(s.customerId)}, so it is not coupled and its account cannot be created`
+          : `Customer ${s.customerNumber} is not coupled to an account in Dynamics 365 Sales: couple it or create its account first, then update its statistics`,
       });
       continue;
     }
@@ -239,4 +249,24 @@ export async function updateAccountStatisticsAndPayments(
     crmWrites: stats.value.crmWrites + payments.value.modified,
     invoicesModified: payments.value.modified,
   });
+}
+
+/**
+ * Why uncoupled customers cannot get an account (blocked, or otherwise outside the CUSTOMER
+ * mapping's ERP filter), by customer id: advising to create the account would send the user to a
+ * refusal.
+ */
+async function outsideCustomerFilter(
+  o: OutboundContext,
+  customerIds: readonly string[],
+): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  const m = o.engine.mappings.get('CUSTOMER');
+  if (!m || customerIds.length === 0) return out;
+  const rows = await o.engine.erp.get(m.erpTable, customerIds);
+  for (const [id, row] of rows) {
+    const reason = outsideFilterReason(m, 'erp', row.values);
+    if (reason) out.set(id, reason);
+  }
+  return out;
 }

@@ -20,7 +20,11 @@ import { field, registerErpList } from './erp-list.tsx';
 const amount = z
   .string()
   .trim()
-  .regex(/^\d+(\.\d{1,2})?$/, 'Enter the amount as a number, e.g. 125.50');
+  .regex(/^\d+(\.\d{1,2})?$/, 'Enter the amount as a positive number (greater than 0), e.g. 125.50')
+  .refine(
+    (v) => Number(v) > 0,
+    'Enter the amount as a positive number (greater than 0), e.g. 125.50',
+  );
 const paymentForm = z.object({
   customerNumber: z.string().trim().min(1, 'Enter the customer number').max(20),
   amount,
