@@ -286,15 +286,17 @@ export async function restartFailedLines(
 }
 
 /**
- * The lines with what each waits for. `addMissing`: a mapping that got its line since the lines
- * were generated (added again, e.g. SALESPEOPLE when the ownership model returns to Person) is
- * counted and gets its line now — for the review page and API, not for every progress poll.
+ * The lines with what each waits for. `addMissing`: for the review page and API, not for every
+ * progress poll — every line not at work is counted again (the counts written at *Start* go stale
+ * as records come and go: "53 / 52" when the CRM had 17 accounts), and a mapping that got its
+ * line since the lines were generated (added again, e.g. SALESPEOPLE when the ownership model
+ * returns to Person) is counted and gets its line now.
  */
 export async function reviewLines(
   deps: SyncDeps,
   opts: { addMissing?: boolean } = {},
 ): Promise<ReviewLine[]> {
-  if (opts.addMissing) await addMissingLines(deps);
+  if (opts.addMissing) await recountLines(deps);
   const lines = await listLines(deps.db);
   const byName = new Map(lines.map((l) => [l.mapping, l]));
   return lines.map((l) => ({
@@ -303,16 +305,21 @@ export async function reviewLines(
   }));
 }
 
-async function addMissingLines(deps: SyncDeps): Promise<void> {
+async function recountLines(deps: SyncDeps): Promise<void> {
   const lines = await listLines(deps.db);
   if (lines.length === 0) return; // nothing generated yet: *Start* writes them all
-  const have = new Set(lines.map((l) => l.mapping));
+  const atWork = new Set(
+    lines.filter((l) => l.status === 'Queued' || l.status === 'Running').map((l) => l.mapping),
+  );
   const mappings = (await listMappings(deps.db)).filter(hasOwnLine);
-  for (const [i, m] of mappings.entries()) {
-    if (have.has(m.name)) continue;
-    const written = await countLine(deps, m, i + 1);
-    // Left for *Start* to write (it says why when counting fails there).
-    if (!written.ok)
-      deps.logger.warn({ mapping: m.name, code: written.error.code }, written.error.message);
-  }
+  // Counted side by side: one count each on both sides, so the page waits for the slowest only.
+  await Promise.all(
+    mappings.map(async (m, i) => {
+      if (atWork.has(m.name)) return; // its worker reports progress; upsertLine skips it anyway
+      const written = await countLine(deps, m, i + 1);
+      // The line keeps its last counts (or is left for *Start* to write, which says why).
+      if (!written.ok)
+        deps.logger.warn({ mapping: m.name, code: written.error.code }, written.error.message);
+    }),
+  );
 }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { expectedTotal } from '../../integration/full-sync/full-sync-lines.ts';
 import {
   type ReviewLine,
+  restartFailedLines,
   restartLine,
   reviewLines,
   startFullSync,
@@ -135,6 +136,18 @@ export function registerFullSyncPage(web: FastifyInstance, deps: WebDeps): void 
             >
               Start
             </button>
+            {lines.some((l) => l.status === 'Failed') ? (
+              <button
+                type="button"
+                hx-post="/integration/full-sync/restart-failed"
+                hx-target="#flash"
+                hx-confirm="Restart every failed line of the full synchronization?"
+              >
+                Restart failed lines
+              </button>
+            ) : (
+              ''
+            )}
           </ActionBar>
         ) : (
           ''
@@ -196,6 +209,26 @@ export function registerFullSyncPage(web: FastifyInstance, deps: WebDeps): void 
       ) : (
         <WarningBanner message={r.message} />
       ),
+    );
+  });
+  // The answer stays in the flash (no reload); the lines are swapped in beside it and followed
+  // live while the restarted ones run.
+  web.post('/integration/full-sync/restart-failed', { config: ADMIN }, async (request, reply) => {
+    const r = unwrap(await restartFailedLines(syncDeps, boss()));
+    const admin = isAdmin(viewOf(request, auth).user);
+    return sendHtml(
+      reply,
+      <>
+        <SuccessBanner message={r.message} />
+        <div
+          id="full-sync"
+          hx-swap-oob="true"
+          data-events={active(r.lines) ? '/integration/full-sync/events' : undefined}
+          aria-live="polite"
+        >
+          <ReviewTable lines={r.lines} admin={admin} />
+        </div>
+      </>,
     );
   });
   web.post<{ Params: { mapping: string } }>(

@@ -14,7 +14,9 @@
   // Live progress: an element with data-events="<url>" listens to server-sent events; each event
   // carries HTML for the element (escaped by the server), and "done" ends the stream.
   const follow = (root) => {
-    for (const el of root.querySelectorAll('[data-events]')) {
+    const found = [...root.querySelectorAll('[data-events]')];
+    if (root.dataset?.events) found.push(root);
+    for (const el of found) {
       if (el.dataset.following) continue;
       el.dataset.following = 'yes';
       const source = new EventSource(el.dataset.events);
@@ -33,6 +35,8 @@
   };
   document.addEventListener('DOMContentLoaded', () => follow(document));
   document.addEventListener('htmx:afterSettle', (e) => follow(e.target));
+  // An element swapped in out of band (beside a flash message) is followed too.
+  document.addEventListener('htmx:oobAfterSwap', (e) => follow(e.target));
 
   // After an action, move focus to its message so keyboard and screen-reader users hear it.
   document.addEventListener('htmx:afterSwap', (e) => {

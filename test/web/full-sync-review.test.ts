@@ -1,0 +1,121 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { FastifyInstance } from 'fastify';
+import type { Page } from 'playwright-core';
+import { reviewLines, startFullSync } from '../../src/integration/full-sync/full-sync-service.ts';
+import { buildServer } from '../../src/server/app.ts';
+import { createUser } from '../../src/server/auth/users.ts';
+import { systemClock } from '../../src/shared/clock.ts';
+import { type FullSyncSetting, settledLines, startFullSyncSetting } from '../helpers/full-sync.ts';
+import { insertCustomers } from '../helpers/sync-data.ts';
+import { browserUnavailable, logIn, openBrowser } from './browser.ts';
+import { PASSWORD } from './ui-fixture.ts';
+
+// The review page with a real job queue and workers: its counts are today's, and an admin restarts
+// every failed line with one button, the answer in the flash.
+
+const skip = browserUnavailable();
+if (skip) console.log(`# browser tests skipped: ${skip}`);
+
+const SECRET = 'r'.repeat(40);
+let t: FullSyncSetting;
+let app: FastifyInstance;
+let baseUrl = '';
+
+before(async () => {
+  if (skip) return;
+  t = await startFullSyncSetting({
+    secretKey: SECRET,
+    seed: async (fx) => {
+      await insertCustomers(fx.db, 5, { number: 'RV', name: 'Review customer', city: 'Oslo' });
+    },
+  });
+  // A line the CRM refuses (an unknown column) on a currency of its own.
+  await t.fx.db.query(
+    "INSERT INTO erp.currencies (code, display_name) VALUES ('BRK', 'Broken') ON CONFLICT DO NOTHING",
+  );
+  await t.fx.setMapping({
+    ...t.fx.mapping('CURRENCY'),
+    name: 'BROKEN1',
+    userDefined: true,
+    syncOnlyCoupled: false,
+    direction: 'ToIntegrationTable',
+    dependencyFilter: '',
+    erpFilter: [{ field: 'code', op: 'eq', value: 'BRK' }],
+    fields: [{ ...t.fx.mapping('CURRENCY').fields[0]!, crmField: 'nosuchcolumn' }],
+  });
+  for (const role of ['admin', 'readOnly'] as const) {
+    const u = await createUser(t.fx.db, { username: `rv-${role}`, password: PASSWORD, role });
+    assert.ok(u.ok);
+  }
+  app = await buildServer({
+    config: t.deps.config,
+    db: t.fx.db,
+    logger: t.deps.logger,
+    clock: systemClock,
+    boss: t.boss,
+  });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.address();
+  baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  assert.ok((await startFullSync(t.deps, t.boss)).ok);
+  const lines = await settledLines(t.deps);
+  assert.equal(lines.find((l) => l.mapping === 'BROKEN1')?.status, 'Failed');
+  assert.equal(lines.find((l) => l.mapping === 'CUSTOMER')?.status, 'Finished');
+});
+after(async () => {
+  await app?.close();
+  await t?.close();
+});
+
+const row = (page: Page, mapping: string) =>
+  page.locator('#full-sync tr', { has: page.getByRole('cell', { name: mapping, exact: true }) });
+
+test('the review counts the records again when it is shown, not only at Start', {
+  skip,
+}, async () => {
+  const counted = (await reviewLines(t.deps)).find((l) => l.mapping === 'CUSTOMER')!;
+  await insertCustomers(t.fx.db, 3, { number: 'RW', name: 'Later customer', city: 'Oslo' });
+  const b = await openBrowser();
+  try {
+    await logIn(b.page, baseUrl, 'rv-readOnly', PASSWORD);
+    await b.page.goto(`${baseUrl}/integration/full-sync`);
+    const text = (await row(b.page, 'CUSTOMER').textContent()) ?? '';
+    // Counted at Start: the ERP's customers before the 3 new ones, the CRM's accounts before the
+    // 5 the synchronization created.
+    const [erp, crm] = [counted.erpCount!, counted.crmCount!];
+    assert.match(text, new RegExp(`${erp + 3} / ${crm + erp}`), text);
+    assert.equal(await b.page.getByRole('button', { name: 'Restart failed lines' }).count(), 0);
+  } finally {
+    await b.close();
+  }
+});
+
+test('an admin restarts every failed line with one button; the answer shows in the flash and the lines follow live', {
+  skip,
+}, async () => {
+  const b = await openBrowser();
+  try {
+    await logIn(b.page, baseUrl, 'rv-admin', PASSWORD);
+    await b.page.goto(`${baseUrl}/integration/full-sync`);
+    assert.match((await row(b.page, 'BROKEN1').textContent()) ?? '', /Failed/);
+    // The fix, then the button.
+    await t.fx.setMapping({ ...t.fx.mapping('BROKEN1'), fields: t.fx.mapping('CURRENCY').fields });
+    b.page.on('dialog', (d) => void d.accept());
+    await b.page.getByRole('button', { name: 'Restart failed lines' }).click();
+    await b.page.locator('#flash').getByText('Restarted 1 failed line(s): BROKEN1').waitFor();
+    await row(b.page, 'BROKEN1').getByRole('cell', { name: 'Finished', exact: true }).waitFor({
+      timeout: 60_000,
+    });
+    assert.equal(
+      (await reviewLines(t.deps)).find((l) => l.mapping === 'BROKEN1')?.status,
+      'Finished',
+    );
+    // None failed now: the button is gone.
+    await b.page.goto(`${baseUrl}/integration/full-sync`);
+    await row(b.page, 'BROKEN1').waitFor();
+    assert.equal(await b.page.getByRole('button', { name: 'Restart failed lines' }).count(), 0);
+  } finally {
+    await b.close();
+  }
+});
