@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import type { Queryable } from '../../src/db/db.ts';
 import { newId } from '../../src/shared/ids.ts';
+import { runMapping } from '../../src/sync/engine/run-mapping.ts';
+import { createInCrm } from '../../src/sync/service/create-in.ts';
 import { type SyncFixture, startSyncFixture } from '../sync/sync-fixture.ts';
 import { runKobling } from './cli.ts';
 import { testConfig } from './server.ts';
@@ -134,4 +136,26 @@ export async function assertOneAccountEach(db: Queryable, n: number, name: strin
     [`${name} %`],
   );
   assert.deepEqual(accounts.rows[0], { n, names: n }, 'one CRM account per customer: no duplicate');
+}
+
+/**
+ * Customers inserted by `insertSql` (a statement answering their `id`s in order), created in the
+ * CRM and coupled, then synchronized once: each one's ERP and CRM id.
+ */
+export async function coupledCustomers(
+  fx: SyncFixture,
+  insertSql: string,
+): Promise<{ erp: string; crm: string }[]> {
+  const r = await fx.db.query<{ id: string }>(insertSql);
+  const created = await createInCrm(
+    fx.ctx,
+    fx.mapping('CUSTOMER'),
+    r.rows.map((x) => x.id),
+  );
+  assert.deepEqual(created.failed, []);
+  await runMapping(fx.ctx, fx.mapping('CUSTOMER'));
+  return r.rows.map((x) => ({
+    erp: x.id,
+    crm: created.created.find((c) => c.erpId === x.id)!.crmId,
+  }));
 }

@@ -4,8 +4,8 @@ import { undoJobLocked } from '../../src/integration/undo-service.ts';
 import { restoreSkipped } from '../../src/sync/couplings/coupling-repo.ts';
 import { runMapping } from '../../src/sync/engine/run-mapping.ts';
 import type { PassDirection } from '../../src/sync/model.ts';
-import { createInCrm } from '../../src/sync/service/create-in.ts';
 import { resolveConflict } from '../../src/sync/service/resolve-conflicts.ts';
+import { coupledCustomers } from '../helpers/sync-data.ts';
 import { type SyncFixture, startSyncFixture } from './sync-fixture.ts';
 
 // Policy `ask` (docs/sync-engine.md, "Update conflicts"): after the integration wrote a record
@@ -21,21 +21,15 @@ const LONG_EMAIL = `${'y'.repeat(110)}@example.com`;
 before(async () => {
   fx = await startSyncFixture();
   assert.equal(fx.mapping('CUSTOMER').updateConflict, 'ask');
-  const r = await fx.db.query<{ id: string }>(
-    `INSERT INTO erp.customers (number, display_name, city, website, email)
+  pairs.push(
+    ...(await coupledCustomers(
+      fx,
+      `INSERT INTO erp.customers (number, display_name, city, website, email)
      SELECT 'C3000' || n, 'Northwind ' || n, 'Oslo', 'https://northwind.example', 'info@northwind.example'
        FROM generate_series(1, 6) AS n
      ORDER BY n RETURNING id`,
+    )),
   );
-  const created = await createInCrm(
-    fx.ctx,
-    fx.mapping('CUSTOMER'),
-    r.rows.map((x) => x.id),
-  );
-  assert.deepEqual(created.failed, []);
-  for (const x of r.rows)
-    pairs.push({ erp: x.id, crm: created.created.find((c) => c.erpId === x.id)!.crmId });
-  await runMapping(fx.ctx, fx.mapping('CUSTOMER'));
 });
 after(async () => {
   await fx?.close();

@@ -4,9 +4,9 @@ import { undoJobLocked } from '../../src/integration/undo-service.ts';
 import { runMapping } from '../../src/sync/engine/run-mapping.ts';
 import type { PassDirection } from '../../src/sync/model.ts';
 import { previewMapping } from '../../src/sync/preview/preview.ts';
-import { createInCrm } from '../../src/sync/service/create-in.ts';
 import { previewUndo, type UndoReport } from '../../src/sync/undo/undo-job.ts';
 import { callJson, startTestServer } from '../helpers/server.ts';
+import { coupledCustomers } from '../helpers/sync-data.ts';
 import { type SyncFixture, startSyncFixture } from './sync-fixture.ts';
 
 // Policy `ask` (docs/sync-engine.md, "Update conflicts"): the ERP changed one field and the CRM
@@ -20,20 +20,14 @@ const pairs: { erp: string; crm: string }[] = [];
 before(async () => {
   fx = await startSyncFixture();
   assert.equal(fx.mapping('CUSTOMER').updateConflict, 'ask');
-  const r = await fx.db.query<{ id: string }>(
-    `INSERT INTO erp.customers (number, display_name, city, website)
+  pairs.push(
+    ...(await coupledCustomers(
+      fx,
+      `INSERT INTO erp.customers (number, display_name, city, website)
      SELECT 'C2000' || n, 'Fabrikam ' || n, 'Oslo', 'https://fabrikam.example' FROM generate_series(1, 4) AS n
      ORDER BY n RETURNING id`,
+    )),
   );
-  const created = await createInCrm(
-    fx.ctx,
-    fx.mapping('CUSTOMER'),
-    r.rows.map((x) => x.id),
-  );
-  assert.deepEqual(created.failed, []);
-  for (const x of r.rows)
-    pairs.push({ erp: x.id, crm: created.created.find((c) => c.erpId === x.id)!.crmId });
-  await runMapping(fx.ctx, fx.mapping('CUSTOMER'));
 });
 after(async () => {
   await fx?.close();

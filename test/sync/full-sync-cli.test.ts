@@ -210,6 +210,29 @@ test('POST …/fullSync/restartFailed restarts every failed line (202) and refus
     assert.ok(body.value.length > 0, 'the lines as they are now');
     await settledLines(t.deps);
     assert.equal((await status('BROKEN1'))?.status, 'Finished');
+
+    // GET …/fullSync counts both sides again only when asked (`recount=true`): a progress poll
+    // costs no count request per mapping.
+    const review = async (query = '') => {
+      const res = await app.inject({
+        url: `/api/integration/v1/fullSync${query}`,
+        headers: { authorization: `Bearer ${token}` },
+      });
+      assert.equal(res.statusCode, 200, res.body);
+      const lines = res.json().value as { mapping: string; erpCount: number | null }[];
+      return lines.find((l) => l.mapping === 'CURRENCY')!.erpCount;
+    };
+    const before = await review('?recount=true');
+    await t.fx.db.query(
+      "INSERT INTO erp.currencies (code, display_name) VALUES ('RCN', 'Recounted') ON CONFLICT DO NOTHING",
+    );
+    assert.equal(await review(), before, 'a plain GET shows the counts as they were');
+    assert.equal(await review('?recount=true'), before! + 1, 'recount=true counts again');
+    const bad = await app.inject({
+      url: '/api/integration/v1/fullSync?recount=yes',
+      headers: { authorization: `Bearer ${token}` },
+    });
+    assert.equal(bad.statusCode, 400, bad.body);
   } finally {
     await app.close();
   }

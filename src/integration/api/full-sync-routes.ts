@@ -37,10 +37,14 @@ export function registerFullSyncRoutes(app: FastifyInstance, ctx: AppContext): v
       schema: {
         tags,
         summary:
-          'The review lines: recommendation, direction, status, progress (records done/total, counters), what each waits for',
+          'The review lines: recommendation, direction, status, progress (records done/total, counters), what each waits for; `recount=true` counts both sides of every line not at work again first',
+        querystring: z.object({ recount: z.enum(['true', 'false']).optional() }).strict(),
       },
     },
-    async () => ({ value: await reviewLines(depsOf(ctx), { addMissing: true }) }),
+    // Counting is a request per mapping on each side: asked for, not paid by every progress poll.
+    async (req) => ({
+      value: await reviewLines(depsOf(ctx), { addMissing: req.query.recount === 'true' }),
+    }),
   );
   r.post(
     `${PREFIX}/fullSync/start`,
