@@ -12,4 +12,21 @@ export interface AppContext {
   readonly clock: Clock;
   /** The job queue, when this process runs one. */
   readonly boss?: PgBoss;
+  /**
+   * Full synchronization lines a later part runs its own way instead of the generic engine, by
+   * mapping name (filled from the parts' `fullSyncLines`, see src/cli/job-queue.ts).
+   */
+  readonly fullSyncLines?: Readonly<Record<string, FullSyncLineRunner>>;
 }
+
+/** What a part's own run of a full synchronization line did: one job and its counters. */
+export interface FullSyncLineRun {
+  /** The job that did the work; null when there was nothing to do, so no job was run. */
+  readonly jobId: string | null;
+  readonly status: 'succeeded' | 'failed';
+  readonly counters: Readonly<Record<string, number>>;
+  readonly message?: string;
+}
+
+/** Runs a full synchronization line of one mapping (e.g. POSTEDSALESINV-INV by the flows part). */
+export type FullSyncLineRunner = (trigger: string) => Promise<FullSyncLineRun>;

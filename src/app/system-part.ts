@@ -1,5 +1,5 @@
 import type { JobDefinition } from '../db/job-queue.ts';
-import type { AppContext } from './context.ts';
+import type { AppContext, FullSyncLineRunner } from './context.ts';
 
 /** A running service a part started (e.g. the CRM emulator on its own port). */
 export interface StartedService {
@@ -18,6 +18,11 @@ export interface SystemPart {
   readonly name: string;
   /** Background jobs this part's workers handle. */
   jobs?(ctx: AppContext): readonly JobDefinition[];
+  /**
+   * Full synchronization lines this part runs instead of the generic engine, by mapping name:
+   * a later layer's work handed to the integration's full synchronization without it importing that layer.
+   */
+  fullSyncLines?(ctx: AppContext): Readonly<Record<string, FullSyncLineRunner>>;
   /**
    * A service started by `kobling start` (after migrations, before the HTTP server). `started`
    * holds the services of the parts listed before it, by part name.

@@ -4,7 +4,9 @@ import { systemParts } from './parts.ts';
 
 /** Every part's job definitions (queue, handler, retry policy) for a process with a job queue. */
 export function partJobs(ctx: AppContext): JobDefinition[] {
-  return systemParts.flatMap((p) => p.jobs?.(ctx) ?? []);
+  const fullSyncLines = Object.assign({}, ...systemParts.map((p) => p.fullSyncLines?.(ctx) ?? {}));
+  const withLines: AppContext = { ...ctx, fullSyncLines };
+  return systemParts.flatMap((p) => p.jobs?.(withLines) ?? []);
 }
 
 /**

@@ -18,6 +18,7 @@ import {
 } from './account-statistics/statistics-job.ts';
 import { openOutbound } from './outbound-context.ts';
 import { INVOICE_MAPPING } from './posted-invoices/create-crm-invoices.ts';
+import { runInvoicesFullSyncLine } from './posted-invoices/full-sync-line.ts';
 import {
   type InvoiceJobState,
   runPostedInvoicesJob,
@@ -95,11 +96,21 @@ function jobFor(ctx: AppContext, queue: string, name: string): JobDefinition {
   });
 }
 
-/** The outbound flows as a part of the running system: their two recurring jobs' workers. */
+/**
+ * The outbound flows as a part of the running system: their two recurring jobs' workers, and the
+ * full synchronization line of the posted invoices (created as this flow creates them).
+ */
 export const outboundFlowsPart: SystemPart = {
   name: 'flows-outbound',
   jobs: (ctx) => [
     jobFor(ctx, STATISTICS_QUEUE, STATISTICS_JOB),
     jobFor(ctx, POSTED_INVOICES_QUEUE, INVOICE_MAPPING),
   ],
+  fullSyncLines: (ctx) => ({
+    [INVOICE_MAPPING]: async (trigger) => {
+      const o = await openOutbound(ctx);
+      if (!o.ok) return { jobId: null, status: 'failed', counters: {}, message: o.error.message };
+      return runInvoicesFullSyncLine(o.value, trigger);
+    },
+  }),
 };

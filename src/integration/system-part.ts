@@ -26,7 +26,10 @@ const deps = (ctx: AppContext) => ({
  */
 export const syncPart: SystemPart = {
   name: 'sync',
-  jobs: (ctx) => [...syncJobs(deps(ctx), ctx.boss), fullSyncJob(deps(ctx), ctx.boss)],
+  jobs: (ctx) => [
+    ...syncJobs(deps(ctx), ctx.boss),
+    fullSyncJob({ ...deps(ctx), fullSyncLines: ctx.fullSyncLines }, ctx.boss),
+  ],
   async startBackground(ctx) {
     if (!ctx.config.realtime.enabled) return { stop: async () => {} };
     return startRealtime(

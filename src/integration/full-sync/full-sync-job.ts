@@ -1,9 +1,10 @@
+import type { FullSyncLineRunner } from '../../app/context.ts';
 import type { JobDefinition, PgBoss } from '../../db/job-queue.ts';
 import type { EngineContext } from '../../sync/engine/context.ts';
 import { type PassReport, runMapping } from '../../sync/engine/run-mapping.ts';
 import { PassFailed } from '../../sync/errors.ts';
 import { getMapping } from '../../sync/mappings/mapping-repo.ts';
-import { COUNTER_NAMES } from '../../sync/model.ts';
+import { COUNTER_NAMES, emptyCounters } from '../../sync/model.ts';
 import {
   matchCriteria,
   matchUncoupledRecords,
@@ -27,6 +28,12 @@ import { withoutRecords } from './held-records.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export const FULL_SYNC_TRIGGER = 'fullSynchronization';
+
+/** The workers' dependencies, with the lines a later part runs its own way (see AppContext). */
+export type FullSyncDeps = SyncDeps & {
+  readonly fullSyncLines?: Readonly<Record<string, FullSyncLineRunner>> | undefined;
+};
+
 /** Runs again of a line whose pass stopped, before the line is failed. */
 const PASS_RETRIES = 2;
 
@@ -42,7 +49,7 @@ const PASS_RETRIES = 2;
  * all done are started.
  */
 export async function runFullSyncLine(
-  deps: SyncDeps,
+  deps: FullSyncDeps,
   boss: PgBoss,
   mapping: string,
 ): Promise<void> {
@@ -154,13 +161,35 @@ export async function runFullSyncLine(
 
 /** The line's work while holding the mapping's lock. */
 async function runLocked(
-  deps: SyncDeps,
+  deps: FullSyncDeps,
   ctx: EngineContext,
   line: FullSyncLine,
 ): Promise<{ reports: PassReport[]; match?: UncoupledMatch }> {
   const m = await getMapping(deps.db, line.mapping);
   if (!m) throw new Error(`The mapping ${line.mapping} no longer exists`);
   await prepareWatermarks(deps.db, line.mapping);
+  // A mapping whose records a flow creates (posted invoices: name, customer, price list, lines) is
+  // run by that flow; the generic engine would create them without what the CRM requires.
+  const own = deps.fullSyncLines?.[line.mapping];
+  if (own) {
+    const r = await own(FULL_SYNC_TRIGGER);
+    if (!r.jobId) {
+      if (r.status === 'failed') throw new Error(r.message ?? `${line.mapping} failed`);
+      return { reports: [] };
+    }
+    const counters = { ...emptyCounters(), ...r.counters };
+    return {
+      reports: [
+        {
+          jobId: r.jobId,
+          direction: 'ToIntegrationTable',
+          status: r.status,
+          counters,
+          ...(r.message ? { message: r.message } : {}),
+        },
+      ],
+    };
+  }
   let match: UncoupledMatch | undefined;
   const reports: PassReport[] = [];
   // Option mappings match their values on the label in the option pass itself. Records on both
@@ -188,7 +217,7 @@ async function runLocked(
 }
 
 /** The workers' handler of full synchronization lines. */
-export function fullSyncJob(deps: SyncDeps, boss: PgBoss | undefined): JobDefinition {
+export function fullSyncJob(deps: FullSyncDeps, boss: PgBoss | undefined): JobDefinition {
   return {
     queue: FULL_SYNC_QUEUE,
     policy: 'standard',
