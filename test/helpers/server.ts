@@ -73,3 +73,39 @@ export async function callJson(url: string, method: string, token: string, body?
   const json: any = text ? JSON.parse(text) : undefined;
   return { status: res.status, text, json };
 }
+
+/**
+ * Signs `username` (made by `tokenFor`) in to the web UI through the login form, as a browser
+ * would: answers the session's Cookie header and a GET of a page with it.
+ */
+export async function signIn(server: TestServer, username: string) {
+  const cookies = new Map<string, string>();
+  const keep = (res: Response) => {
+    for (const c of res.headers.getSetCookie()) {
+      const [name, value] = c.split(';')[0]!.split('=');
+      cookies.set(name!, value ?? '');
+    }
+  };
+  const cookie = () => [...cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+  const login = await fetch(`${server.baseUrl}/login`);
+  keep(login);
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(await login.text())![1]!;
+  const loggedIn = await fetch(`${server.baseUrl}/login`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: cookie() },
+    body: new URLSearchParams({
+      _csrf: csrf,
+      next: '/',
+      username,
+      password: 'correct horse battery',
+    }).toString(),
+  });
+  if (loggedIn.status !== 303) throw new Error(`signing in as ${username}: ${loggedIn.status}`);
+  keep(loggedIn);
+  const page = async (path: string) => {
+    const res = await fetch(`${server.baseUrl}${path}`, { headers: { cookie: cookie() } });
+    return { status: res.status, html: await res.text() };
+  };
+  return { cookie, page };
+}

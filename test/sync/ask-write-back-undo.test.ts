@@ -5,7 +5,7 @@ import { runMapping } from '../../src/sync/engine/run-mapping.ts';
 import type { PassDirection } from '../../src/sync/model.ts';
 import { previewMapping } from '../../src/sync/preview/preview.ts';
 import { previewUndo, type UndoReport } from '../../src/sync/undo/undo-job.ts';
-import { callJson, startTestServer } from '../helpers/server.ts';
+import { callJson, signIn, startTestServer } from '../helpers/server.ts';
 import { coupledCustomers } from '../helpers/sync-data.ts';
 import { type SyncFixture, startSyncFixture } from './sync-fixture.ts';
 
@@ -231,35 +231,10 @@ test("the job's writes, both sides, by record name: GET /jobs/{id}/writes and th
     assert.equal((await api(`/jobs/${job}/writes?top=0`)).status, 400);
 
     // The job's page, signed in as a user of the web UI.
-    const cookies = new Map<string, string>();
-    const keep = (res: Response) => {
-      for (const c of res.headers.getSetCookie()) {
-        const [name, value] = c.split(';')[0]!.split('=');
-        cookies.set(name!, value ?? '');
-      }
-    };
-    const cookie = () => [...cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-    const login = await fetch(`${server.baseUrl}/login`);
-    keep(login);
-    const csrf = /name="_csrf" value="([^"]+)"/.exec(await login.text())![1]!;
-    keep(
-      await fetch(`${server.baseUrl}/login`, {
-        method: 'POST',
-        redirect: 'manual',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: cookie() },
-        body: new URLSearchParams({
-          _csrf: csrf,
-          next: '/',
-          username: 'writes-admin',
-          password: 'correct horse battery',
-        }).toString(),
-      }),
+    const { status, html } = await (await signIn(server, 'writes-admin')).page(
+      `/integration/log/${job}`,
     );
-    const res = await fetch(`${server.baseUrl}/integration/log/${job}`, {
-      headers: { cookie: cookie() },
-    });
-    const html = await res.text();
-    assert.equal(res.status, 200, html);
+    assert.equal(status, 200, html);
     assert.match(html, /1 modified; 1 written back to the ERP/);
     assert.match(html, /Values written/);
     assert.match(html, /This job wrote both systems/);

@@ -5,7 +5,7 @@ import { undoJobLocked } from '../../src/integration/undo-service.ts';
 import { runMapping } from '../../src/sync/engine/run-mapping.ts';
 import { previewUndo } from '../../src/sync/undo/undo-job.ts';
 import { spawnKobling } from '../helpers/cli.ts';
-import { callJson, startTestServer, testConfig } from '../helpers/server.ts';
+import { callJson, signIn, startTestServer, testConfig } from '../helpers/server.ts';
 import { type SyncFixture, startSyncFixture } from './sync-fixture.ts';
 
 /**
@@ -157,36 +157,9 @@ test('web: the undo page lists the referring contacts, says why not and offers n
   const server = await startTestServer(fx.db, undefined, { KOBLING_SECRET_KEY: KEY });
   try {
     await server.tokenFor('admin', 'dependents-admin');
-    const cookies = new Map<string, string>();
-    const keep = (res: Response) => {
-      for (const c of res.headers.getSetCookie()) {
-        const [pair] = c.split(';');
-        const [name, value] = pair!.split('=');
-        cookies.set(name!, value ?? '');
-      }
-    };
-    const cookie = () => [...cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-    const login = await fetch(`${server.baseUrl}/login`);
-    keep(login);
-    const token = /name="_csrf" value="([^"]+)"/.exec(await login.text())![1]!;
-    const loggedIn = await fetch(`${server.baseUrl}/login`, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: cookie() },
-      body: new URLSearchParams({
-        _csrf: token,
-        next: '/',
-        username: 'dependents-admin',
-        password: 'correct horse battery',
-      }).toString(),
-    });
-    assert.equal(loggedIn.status, 303);
-    keep(loggedIn);
-    const res = await fetch(`${server.baseUrl}/integration/log/${customerJob}/undo`, {
-      headers: { cookie: cookie() },
-    });
-    const html = await res.text();
-    assert.equal(res.status, 200, html);
+    const { page } = await signIn(server, 'dependents-admin');
+    const { status, html } = await page(`/integration/log/${customerJob}/undo`);
+    assert.equal(status, 200, html);
     assert.match(html, /Records that refer to records it would delete/);
     assert.match(html, /contact Person No 1/);
     assert.match(html, new RegExp(`undo job ${contactJob} first`));

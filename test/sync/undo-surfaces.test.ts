@@ -4,7 +4,7 @@ import { withMappingLock } from '../../src/integration/mapping-lock.ts';
 import { undoJobLocked } from '../../src/integration/undo-service.ts';
 import { runMapping } from '../../src/sync/engine/run-mapping.ts';
 import { spawnKobling } from '../helpers/cli.ts';
-import { callJson, startTestServer, type TestServer } from '../helpers/server.ts';
+import { callJson, signIn, startTestServer, type TestServer } from '../helpers/server.ts';
 import { type SyncFixture, startSyncFixture } from './sync-fixture.ts';
 
 /** Undo through the API, the CLI and the web UI (the engine's behaviour: undo.test.ts). */
@@ -179,35 +179,7 @@ test('web: the job page links to the undo preview; an admin confirms the undo th
   const server = await startTestServer(fx.db, undefined, { KOBLING_SECRET_KEY: 'k'.repeat(40) });
   try {
     await server.tokenFor('admin', 'undo-admin');
-    const cookies = new Map<string, string>();
-    const keep = (res: Response) => {
-      for (const c of res.headers.getSetCookie()) {
-        const [pair] = c.split(';');
-        const [name, value] = pair!.split('=');
-        cookies.set(name!, value ?? '');
-      }
-    };
-    const cookie = () => [...cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-    const login = await fetch(`${server.baseUrl}/login`);
-    keep(login);
-    const token = /name="_csrf" value="([^"]+)"/.exec(await login.text())![1]!;
-    const loggedIn = await fetch(`${server.baseUrl}/login`, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: cookie() },
-      body: new URLSearchParams({
-        _csrf: token,
-        next: '/',
-        username: 'undo-admin',
-        password: 'correct horse battery',
-      }).toString(),
-    });
-    assert.equal(loggedIn.status, 303);
-    keep(loggedIn);
-    const page = async (path: string) => {
-      const res = await fetch(`${server.baseUrl}${path}`, { headers: { cookie: cookie() } });
-      return { status: res.status, html: await res.text() };
-    };
+    const { cookie, page } = await signIn(server, 'undo-admin');
 
     await fx.db.query("UPDATE erp.customers SET city = 'Narvik' WHERE number = 'U070'");
     // The same job creates an account, which the undo deletes.
