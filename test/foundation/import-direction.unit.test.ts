@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import ts from 'typescript';
+import { SRC, sourceFiles } from '../helpers/source-lines.ts';
 
 /**
  * The shape of src/ (docs/architecture.md): each top-level folder sits in one layer and imports
@@ -22,16 +23,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['cli'],
 ];
 
-const SRC = path.resolve(import.meta.dirname, '../../src');
 const layerOf = new Map(LAYERS.flatMap((folders, i) => folders.map((f) => [f, i] as const)));
-
-function sourceFiles(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const full = path.join(dir, name);
-    if (statSync(full).isDirectory()) return sourceFiles(full);
-    return /\.tsx?$/.test(name) && !name.endsWith('.d.ts') ? [full] : [];
-  });
-}
 
 /** Every relative import (static, type-only, re-export or dynamic) of a file, resolved to a path. */
 function importsOf(file: string): string[] {
