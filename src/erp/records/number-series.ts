@@ -22,8 +22,9 @@ export async function nextNumber(
 
 /**
  * Takes the next `count` free numbers of a series, in order. One statement per round: it looks at
- * a window of the next numbers, leaves out those already in the target (one anti-join on its
- * unique index) and moves the series past the last one taken. Without clashes that is the only
+ * a window of the next numbers, leaves out those already in the target (looked up by value in
+ * its unique index: an anti-join let the planner scan the whole table, 16 ms a call at 100,000
+ * customers) and moves the series past the last one taken. Without clashes that is the only
  * round; with clashes the window doubles, so even a long run of taken numbers costs a few rounds.
  */
 export async function nextNumbers(
@@ -59,9 +60,12 @@ async function takeFree(
      ), candidates AS (
        SELECT g.n, s.prefix || lpad(g.n::text, greatest(s.digits, length(g.n::text)), '0') AS number
          FROM s, generate_series(s.last_number + 1, s.last_number + $3) AS g(n)
+     ), taken AS (
+       SELECT t.${column} AS number FROM ${target.table} t
+        WHERE t.${column} = ANY (ARRAY(SELECT number FROM candidates))
      ), free AS (
        SELECT c.n, c.number FROM candidates c
-        WHERE NOT EXISTS (SELECT 1 FROM ${target.table} t WHERE t.${column} = c.number)
+        WHERE NOT EXISTS (SELECT 1 FROM taken WHERE taken.number = c.number)
         ORDER BY c.n LIMIT $2
      ), moved AS (
        UPDATE erp.number_series ns
