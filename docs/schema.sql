@@ -1960,7 +1960,7 @@ CREATE INDEX sync_jobs_mapping_idx ON integration.sync_jobs USING btree (mapping
 
 CREATE UNIQUE INDEX sync_jobs_undo_of_idx ON integration.sync_jobs USING btree (undo_of) WHERE ((undo_of IS NOT NULL) AND (status <> 'failed'::text));
 
-CREATE INDEX write_history_job_idx ON integration.write_history USING btree (job_id);
+CREATE INDEX write_history_job_side_idx ON integration.write_history USING btree (job_id, side);
 
 CREATE INDEX write_history_record_idx ON integration.write_history USING btree (record_id);
 
