@@ -69,10 +69,11 @@ export async function planUpdate(input: {
       forward: t,
       source: source.values,
       destination: destination.values,
-      // A record left unsettled is compared field by field whatever its versions say.
+      // A record left unsettled is compared field by field whatever its versions say, in a forced
+      // run too: force re-sends what the versions call unchanged, but the mark says the other
+      // side holds a change they hide, which no run may overwrite unasked.
       destinationChanged:
-        destinationChanged ||
-        (m.direction === 'Bidirectional' && !force && input.ask?.unsettled === true),
+        destinationChanged || (m.direction === 'Bidirectional' && input.ask?.unsettled === true),
       state: input.ask,
       lookups: input.lookups,
     });
