@@ -1815,7 +1815,16 @@ CREATE TABLE integration.organization_set_aside (
   kind text NOT NULL,
   row jsonb NOT NULL,
   set_aside_at timestamp with time zone DEFAULT now() NOT NULL,
-  CONSTRAINT organization_set_aside_kind_check CHECK (kind = ANY (ARRAY['couplings'::text, 'option_couplings'::text, 'conflicts'::text, 'conflict_baselines'::text, 'full_sync_lines'::text, 'watermarks'::text, 'crm_create_journal'::text, 'recurring_job_states'::text]))
+  CONSTRAINT organization_set_aside_kind_fkey FOREIGN KEY (kind) REFERENCES integration.organization_set_aside_kinds(kind)
+);
+
+CREATE TABLE integration.organization_set_aside_kinds (
+  kind text NOT NULL,
+  registered_by text NOT NULL,
+  label text,
+  CONSTRAINT organization_set_aside_kinds_pkey PRIMARY KEY (kind),
+  CONSTRAINT organization_set_aside_kinds_check CHECK (registered_by = 'sync'::text OR label IS NOT NULL),
+  CONSTRAINT organization_set_aside_kinds_kind_check CHECK (kind ~ '^[a-z_][a-z0-9_]*$'::text)
 );
 
 CREATE TABLE integration.recurring_jobs (

@@ -103,8 +103,16 @@ export async function adoptOrganization(
   return { kind: 'other', organizationId: id, move };
 }
 
-const rowsInWords = (r: OrganizationRows): string =>
-  `${r.couplings} coupling(s), ${r.optionCouplings} option coupling(s), ${r.conflicts} conflict(s) and ${r.fullSyncLines} full synchronization line(s)`;
+const rowsInWords = (r: OrganizationRows): string => {
+  const parts = [
+    `${r.couplings} coupling(s)`,
+    `${r.optionCouplings} option coupling(s)`,
+    `${r.conflicts} conflict(s)`,
+    `${r.fullSyncLines} full synchronization line(s)`,
+    ...(r.others ?? []).map((o) => `${o.rows} ${o.label}`),
+  ];
+  return `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}`;
+};
 
 /** The move in plain words: what was set aside, what came back, what the admin does next. */
 export function moveNotice(

@@ -9,6 +9,9 @@ export interface OrganizationRows {
   readonly optionCouplings: number;
   readonly conflicts: number;
   readonly fullSyncLines: number;
+  /** Rows of the tables later parts registered (migration sync 031), by their label; only the
+   * tables that had any. */
+  readonly others?: readonly { readonly label: string; readonly rows: number }[];
 }
 
 /** What moving the integration's rows from one organization to another did. */
@@ -36,14 +39,39 @@ const TABLES = [
   { table: 'crm_create_journal', mappingBound: true },
 ] as const;
 
-type Table = (typeof TABLES)[number]['table'];
+/** A table a later part registered as belonging to the organization (the flows' pickups). */
+interface RegisteredTable {
+  readonly table: string;
+  readonly label: string;
+}
+
+/**
+ * The registered tables (`organization_set_aside_kinds` rows of other parts than sync): set aside
+ * whole and restored after the integration's own, with no mapping to wait for. A name is checked
+ * against the catalogue, so a registration of a missing table fails the move rather than being
+ * passed over.
+ */
+async function registeredTables(tx: Queryable): Promise<RegisteredTable[]> {
+  const r = await tx.query<{ kind: string; label: string; present: boolean }>(
+    `SELECT k.kind, k.label, to_regclass('integration.' || quote_ident(k.kind)) IS NOT NULL AS present
+       FROM integration.organization_set_aside_kinds k
+      WHERE k.registered_by <> 'sync' ORDER BY k.kind`,
+  );
+  const missing = r.rows.find((k) => !k.present);
+  if (missing)
+    throw new Error(
+      `integration.${missing.kind} is registered as set aside by organization but does not exist`,
+    );
+  return r.rows.map((k) => ({ table: k.kind, label: k.label }));
+}
 
 /**
  * Moves the integration's organization-bound rows aside for `from` and puts back what was set
  * aside for `to`, inside the caller's transaction (which must hold every mapping's and every
  * recurring job's lock): couplings, their conflicts and baselines, option couplings, full
- * synchronization lines, each mapping's ERP watermark and the recurring jobs' ERP cursors (how far
- * ERP changes reached that organization). CRM watermarks are cleared and never restored: a delta
+ * synchronization lines, each mapping's ERP watermark, the recurring jobs' ERP cursors (how far
+ * ERP changes reached that organization) and the tables later parts registered (the flows' pickups
+ * of CRM orders and quotes and their ERP event receipts). CRM watermarks are cleared and never restored: a delta
  * token kept aside may have expired by the time the connection returns, while reading the
  * organization's tables once in full is always right (coupled records whose version did not change
  * are unchanged). The ERP watermark stays in place for an organization seen for the first time —
@@ -68,8 +96,9 @@ export async function swapOrganizationRows(
     `SELECT 1 FROM integration.table_mappings
       WHERE erp_watermark IS NOT NULL OR crm_watermark IS NOT NULL LIMIT 1`,
   );
-  const setAside = await setAsideFor(tx, from);
-  const restored = await restoreFor(tx, to);
+  const registered = await registeredTables(tx);
+  const setAside = await setAsideFor(tx, from, registered);
+  const restored = await restoreFor(tx, to, registered);
   const heldAnything =
     (synchronized.rowCount ?? 0) > 0 || Object.values(setAside).some((n) => n > 0);
   // Back in an organization it knew, the integration continues from its restored watermarks and
@@ -79,9 +108,13 @@ export async function swapOrganizationRows(
   return { setAside, restored, returned, freshLines };
 }
 
-async function setAsideFor(tx: Queryable, organizationId: string): Promise<OrganizationRows> {
-  const counts: Partial<Record<Table, number>> = {};
-  for (const { table } of TABLES) {
+async function setAsideFor(
+  tx: Queryable,
+  organizationId: string,
+  registered: readonly RegisteredTable[],
+): Promise<OrganizationRows> {
+  const counts: Partial<Record<string, number>> = {};
+  for (const { table } of [...TABLES, ...registered]) {
     const r = await tx.query(
       `INSERT INTO integration.organization_set_aside (organization_id, kind, row)
        SELECT $1, $2, to_jsonb(t) FROM integration.${table} t`,
@@ -110,13 +143,21 @@ async function setAsideFor(tx: Queryable, organizationId: string): Promise<Organ
   );
   // Children first: conflicts and baselines would go with their couplings anyway (cascade).
   for (const { table } of [...TABLES].reverse()) await tx.query(`DELETE FROM integration.${table}`);
+  for (const { table } of registered) await tx.query(`DELETE FROM integration.${table}`);
   await tx.query('UPDATE integration.table_mappings SET crm_watermark = NULL');
-  return rowsOf(counts);
+  return rowsOf(counts, registered);
 }
 
-async function restoreFor(tx: Queryable, organizationId: string): Promise<OrganizationRows> {
-  const counts: Partial<Record<Table, number>> = {};
-  for (const { table, mappingBound } of TABLES) {
+async function restoreFor(
+  tx: Queryable,
+  organizationId: string,
+  registered: readonly RegisteredTable[],
+): Promise<OrganizationRows> {
+  const counts: Partial<Record<string, number>> = {};
+  for (const { table, mappingBound } of [
+    ...TABLES,
+    ...registered.map((r) => ({ table: r.table, mappingBound: false })),
+  ]) {
     const columns = (await writableColumns(tx, table)).join(', ');
     const r = await tx.query(
       `INSERT INTO integration.${table} (${columns})
@@ -147,14 +188,14 @@ async function restoreFor(tx: Queryable, organizationId: string): Promise<Organi
   await tx.query('DELETE FROM integration.organization_set_aside WHERE organization_id = $1', [
     organizationId,
   ]);
-  return rowsOf(counts);
+  return rowsOf(counts, registered);
 }
 
 /**
  * A table's columns that can be written (not generated), from the catalogue, quoted. The names
  * come from PostgreSQL itself, never from input.
  */
-async function writableColumns(tx: Queryable, table: Table): Promise<string[]> {
+async function writableColumns(tx: Queryable, table: string): Promise<string[]> {
   const r = await tx.query<{ column_name: string }>(
     `SELECT column_name FROM information_schema.columns
       WHERE table_schema = 'integration' AND table_name = $1 AND is_generated = 'NEVER'
@@ -184,12 +225,21 @@ async function writeFreshLines(tx: Queryable): Promise<number> {
   return written;
 }
 
-const rowsOf = (c: Partial<Record<Table, number>>): OrganizationRows => ({
-  couplings: c.couplings ?? 0,
-  optionCouplings: c.option_couplings ?? 0,
-  conflicts: c.conflicts ?? 0,
-  fullSyncLines: c.full_sync_lines ?? 0,
-});
+const rowsOf = (
+  c: Partial<Record<string, number>>,
+  registered: readonly RegisteredTable[],
+): OrganizationRows => {
+  const others = registered
+    .map((r) => ({ label: r.label, rows: c[r.table] ?? 0 }))
+    .filter((r) => r.rows > 0);
+  return {
+    couplings: c.couplings ?? 0,
+    optionCouplings: c.option_couplings ?? 0,
+    conflicts: c.conflicts ?? 0,
+    fullSyncLines: c.full_sync_lines ?? 0,
+    ...(others.length > 0 ? { others } : {}),
+  };
+};
 
 /** Whether anything the integration holds belongs to an organization (so a move matters). */
 export async function holdsOrganizationRows(db: Queryable): Promise<boolean> {
@@ -201,5 +251,10 @@ export async function holdsOrganizationRows(db: Queryable): Promise<boolean> {
          OR EXISTS (SELECT 1 FROM integration.table_mappings
                      WHERE erp_watermark IS NOT NULL OR crm_watermark IS NOT NULL) AS held`,
   );
-  return r.rows[0]?.held === true;
+  if (r.rows[0]?.held === true) return true;
+  for (const { table } of await registeredTables(db)) {
+    const any = await db.query(`SELECT 1 FROM integration.${table} LIMIT 1`);
+    if ((any.rowCount ?? 0) > 0) return true;
+  }
+  return false;
 }
