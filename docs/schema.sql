@@ -1947,6 +1947,8 @@ CREATE INDEX conflicts_mapping_idx ON integration.conflicts USING btree (mapping
 
 CREATE UNIQUE INDEX conflicts_open_idx ON integration.conflicts USING btree (coupling_id, erp_field, crm_field) WHERE (state = 'open'::text);
 
+CREATE INDEX conflicts_open_order_idx ON integration.conflicts USING btree (detected_at, id) WHERE (state = 'open'::text);
+
 CREATE INDEX couplings_list_order_idx ON integration.couplings USING btree (mapping_name, created_at, id);
 
 CREATE INDEX couplings_pending_idx ON integration.couplings USING btree (mapping_name, pending_side, created_at, id) WHERE (state = 'pending'::text);
@@ -1965,7 +1967,9 @@ CREATE INDEX sync_errors_job_idx ON integration.sync_errors USING btree (job_id)
 
 CREATE INDEX sync_errors_record_idx ON integration.sync_errors USING btree (erp_id);
 
-CREATE INDEX sync_jobs_mapping_idx ON integration.sync_jobs USING btree (mapping_name, started_at DESC);
+CREATE INDEX sync_jobs_list_order_idx ON integration.sync_jobs USING btree (started_at DESC, id DESC);
+
+CREATE INDEX sync_jobs_mapping_idx ON integration.sync_jobs USING btree (mapping_name, started_at DESC, id DESC);
 
 CREATE UNIQUE INDEX sync_jobs_undo_of_idx ON integration.sync_jobs USING btree (undo_of) WHERE ((undo_of IS NOT NULL) AND (status <> 'failed'::text));
 

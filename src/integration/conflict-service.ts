@@ -2,6 +2,7 @@ import { systemClock } from '../shared/clock.ts';
 import { failure, ok, type Result } from '../shared/result.ts';
 import {
   type ConflictEntry,
+  type ConflictKey,
   conflictsByIds,
   countConflicts,
   dueConflicts,
@@ -16,6 +17,8 @@ import {
   resolveConflict,
 } from '../sync/service/resolve-conflicts.ts';
 import { erpPort } from './adapters/erp-port.ts';
+import { keysetPage, keysetPages, type Page, type PageAsk } from './keyset-list.ts';
+import { CONFLICTS } from './log-lists.ts';
 import { LOCK_WAIT, withMappingLock } from './mapping-lock.ts';
 import { openEngine, type SyncDeps } from './sync-runtime.ts';
 
@@ -73,6 +76,31 @@ export async function conflictInbox(
     listConflicts(deps.db, f),
   ]);
   return { total, agedOut, value: await named(deps, entries) };
+}
+
+export type ConflictPage = Page<NamedConflict, ConflictKey> & { readonly agedOut: number };
+
+/**
+ * A page of open entries in the list order (keyset paging, as the API's next links follow it),
+ * with their records' names, after ageing out the overdue ones.
+ */
+export async function conflictPage(
+  deps: SyncDeps,
+  ask: PageAsk<{ mapping?: string }, ConflictKey>,
+): Promise<ConflictPage> {
+  const agedOut = await ageOutDue(deps);
+  const page = await keysetPage(deps.db, CONFLICTS, ask);
+  return { ...page, agedOut, value: await named(deps, page.value) };
+}
+
+/** Every page of open entries, one after the other, named page by page (`kobling conflicts --all`). */
+export async function* conflictPages(
+  deps: SyncDeps,
+  ask: Omit<PageAsk<{ mapping?: string }, ConflictKey>, 'after'>,
+): AsyncGenerator<ConflictPage> {
+  const agedOut = await ageOutDue(deps);
+  for await (const page of keysetPages(deps.db, CONFLICTS, ask))
+    yield { ...page, agedOut, value: await named(deps, page.value) };
 }
 
 /** The entries of a page with their records' names: one read per table of each side. */

@@ -43,6 +43,10 @@ export interface CouplingKey {
   readonly id: string;
 }
 
+/** A timestamp as a list key: text with its microseconds (a JavaScript Date would drop them). */
+const keyTime = (column: string) =>
+  `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+
 const COUPLING_WHERE = `($1::text IS NULL OR mapping_name = $1) AND ($2::uuid IS NULL OR erp_id = $2)
   AND ($3::uuid IS NULL OR crm_id = $3) AND ($4::boolean IS NULL OR skipped = $4)`;
 const filterParams = (f: CouplingFilter) => [
@@ -64,7 +68,7 @@ export async function listCouplingsKeyed(
     `SELECT id, mapping_name AS mapping, erp_table AS "erpTable", erp_id AS "erpId", crm_entity AS "crmEntity",
        crm_id AS "crmId", state, last_result_to_crm AS "lastResultToCrm", last_result_to_erp AS "lastResultToErp",
        last_error_to_crm AS "lastErrorToCrm", last_error_to_erp AS "lastErrorToErp", skipped, updated_at AS "updatedAt",
-       to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "createdKey"
+       ${keyTime('created_at')} AS "createdKey"
      FROM integration.couplings
      WHERE ${COUPLING_WHERE}
        AND ($7::text IS NULL OR (mapping_name, created_at, id) > ($7, $8::timestamptz, $9::uuid))
@@ -118,20 +122,60 @@ export interface JobView extends JobCounters {
   crmOrganizationId: string | null;
 }
 
+/** A job's place in the list order: newest first, by start, then id (two jobs may share a start). */
+export interface JobKey {
+  readonly startedAt: string;
+  readonly id: string;
+}
+
+const JOB_WHERE = '($1::text IS NULL OR mapping_name = $1) AND ($2::uuid IS NULL OR id = $2)';
+
+/**
+ * Synchronization jobs, newest first, each with its key; `after` starts past a key (keyset paging,
+ * served by sync_jobs_list_order_idx and sync_jobs_mapping_idx) and `skip` skips from there.
+ */
+export async function listJobsKeyed(
+  db: Queryable,
+  f: { mapping?: string; id?: string; after?: JobKey } & Paging,
+): Promise<{ view: JobView; key: JobKey }[]> {
+  const r = await db.query<JobView & { startedKey: string }>(
+    `SELECT id, mapping_name AS mapping, direction, type, trigger, status, started_at AS "startedAt", finished_at AS "finishedAt",
+       ${COUNTER_COLUMNS}, message, undo_of AS "undoOf", crm_organization_id AS "crmOrganizationId",
+       (SELECT u.id FROM integration.sync_jobs u WHERE u.undo_of = j.id AND u.status <> 'failed' LIMIT 1) AS "undoneBy",
+       ${keyTime('started_at')} AS "startedKey"
+     FROM integration.sync_jobs j WHERE ${JOB_WHERE}
+       AND ($5::text IS NULL OR (started_at, id) < ($5::timestamptz, $6::uuid))
+     ORDER BY started_at DESC, id DESC LIMIT $3 OFFSET $4`,
+    [
+      f.mapping ?? null,
+      f.id ?? null,
+      f.top,
+      f.skip,
+      f.after?.startedAt ?? null,
+      f.after?.id ?? null,
+    ],
+  );
+  return r.rows.map(({ startedKey, ...view }) => ({
+    view,
+    key: { startedAt: startedKey, id: view.id },
+  }));
+}
+
 /** Synchronization jobs, newest first. */
 export async function listJobs(
   db: Queryable,
   f: { mapping?: string; id?: string } & Paging,
 ): Promise<JobView[]> {
-  const r = await db.query<JobView>(
-    `SELECT id, mapping_name AS mapping, direction, type, trigger, status, started_at AS "startedAt", finished_at AS "finishedAt",
-       ${COUNTER_COLUMNS}, message, undo_of AS "undoOf", crm_organization_id AS "crmOrganizationId",
-       (SELECT u.id FROM integration.sync_jobs u WHERE u.undo_of = j.id AND u.status <> 'failed' LIMIT 1) AS "undoneBy"
-     FROM integration.sync_jobs j WHERE ($1::text IS NULL OR mapping_name = $1) AND ($2::uuid IS NULL OR id = $2)
-     ORDER BY started_at DESC LIMIT $3 OFFSET $4`,
-    [f.mapping ?? null, f.id ?? null, f.top, f.skip],
+  return (await listJobsKeyed(db, f)).map((row) => row.view);
+}
+
+/** How many jobs the filter matches. */
+export async function countJobs(db: Queryable, f: { mapping?: string }): Promise<number> {
+  const r = await db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM integration.sync_jobs WHERE ${JOB_WHERE}`,
+    [f.mapping ?? null, null],
   );
-  return r.rows;
+  return r.rows[0]?.n ?? 0;
 }
 
 export interface ErrorView {
@@ -172,22 +216,54 @@ const settledBy = (c: string, j: string) =>
          OR (${j}.id IS NOT NULL AND ${j}.id <> e.job_id AND ${j}.started_at > ej.started_at)))`;
 const SETTLED = `(${settledBy('ce', 'je')} OR ${settledBy('cc', 'jc')})`;
 
-/** Per-record errors, newest first: only open ones unless `all` (then settled ones say so). */
-export async function listErrors(
+/** An error's place in the list order (newest first): its id, which only grows. */
+export interface ErrorKey {
+  readonly id: number;
+}
+
+/** What a list of errors may be filtered by: open ones unless `all`. */
+export interface ErrorFilter {
+  readonly mapping?: string;
+  readonly jobId?: string;
+  readonly all?: boolean;
+}
+
+const ERROR_WHERE = `($1::text IS NULL OR e.mapping_name = $1) AND ($2::uuid IS NULL OR e.job_id = $2)
+  AND ($3::boolean OR NOT ${SETTLED})`;
+const errorParams = (f: ErrorFilter) => [f.mapping ?? null, f.jobId ?? null, f.all === true];
+
+/**
+ * Per-record errors, newest first, each with its key: only open ones unless `all` (then settled
+ * ones say so); `after` starts past a key (keyset paging on the primary key).
+ */
+export async function listErrorsKeyed(
   db: Queryable,
-  f: { mapping?: string; jobId?: string; all?: boolean } & Paging,
-): Promise<ErrorView[]> {
+  f: ErrorFilter & Paging & { readonly after?: ErrorKey },
+): Promise<{ view: ErrorView; key: ErrorKey }[]> {
   const r = await db.query<ErrorView>(
     `SELECT e.id, e.job_id AS "jobId", e.mapping_name AS mapping, e.direction, e.erp_table AS "erpTable",
        e.erp_id AS "erpId", e.crm_entity AS "crmEntity", e.crm_id AS "crmId", e.message,
        e.created_at AS "createdAt", ${SETTLED} AS settled
      FROM ${ERRORS_FROM}
-     WHERE ($1::text IS NULL OR e.mapping_name = $1) AND ($2::uuid IS NULL OR e.job_id = $2)
-       AND ($5::boolean OR NOT ${SETTLED})
-     ORDER BY e.id DESC LIMIT $3 OFFSET $4`,
-    [f.mapping ?? null, f.jobId ?? null, f.top, f.skip, f.all === true],
+     WHERE ${ERROR_WHERE} AND ($6::bigint IS NULL OR e.id < $6)
+     ORDER BY e.id DESC LIMIT $4 OFFSET $5`,
+    [...errorParams(f), f.top, f.skip, f.after?.id ?? null],
   );
-  return r.rows;
+  return r.rows.map((view) => ({ view, key: { id: view.id } }));
+}
+
+/** Per-record errors, newest first: only open ones unless `all` (then settled ones say so). */
+export async function listErrors(db: Queryable, f: ErrorFilter & Paging): Promise<ErrorView[]> {
+  return (await listErrorsKeyed(db, f)).map((row) => row.view);
+}
+
+/** How many errors the filter matches (open ones unless `all`). */
+export async function countErrors(db: Queryable, f: ErrorFilter): Promise<number> {
+  const r = await db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM ${ERRORS_FROM} WHERE ${ERROR_WHERE}`,
+    errorParams(f),
+  );
+  return r.rows[0]?.n ?? 0;
 }
 
 /** Open (unsettled) record errors per mapping: what `kobling errors` lists. */
@@ -229,7 +305,10 @@ export async function listWrites(
 }
 
 export interface MappingStats {
-  /** Record errors the mapping's jobs counted. */
+  /**
+   * Open record errors (not settled since by a coupling or a successful synchronization of the
+   * record): what `kobling errors --mapping M` lists, not every failure the jobs ever counted.
+   */
   readonly errors: number;
   readonly skipped: number;
   readonly lastRunAt: Date | null;
@@ -245,18 +324,17 @@ export interface MappingStats {
   } | null;
 }
 
-/** Per mapping: failed records over its jobs, skipped couplings, the last run and its failure. */
+/** Per mapping: open record errors, skipped couplings, the last run and its failure. */
 export async function mappingStats(db: Queryable): Promise<Map<string, MappingStats>> {
+  const openErrors = await openErrorCounts(db);
   const r = await db.query<{
     name: string;
-    errors: number;
     skipped: number;
     last_run: Date | null;
     last_status: string | null;
     last_failure: { direction: PassDirection; message: string | null; at: string } | null;
   }>(
     `SELECT m.name,
-       (SELECT coalesce(sum(j.failed), 0)::int FROM integration.sync_jobs j WHERE j.mapping_name = m.name) AS errors,
        (SELECT count(*)::int FROM integration.couplings c WHERE c.mapping_name = m.name AND c.skipped) AS skipped,
        (SELECT max(j.started_at) FROM integration.sync_jobs j WHERE j.mapping_name = m.name) AS last_run,
        (SELECT j.status FROM integration.sync_jobs j WHERE j.mapping_name = m.name
@@ -272,7 +350,7 @@ export async function mappingStats(db: Queryable): Promise<Map<string, MappingSt
     r.rows.map((s) => [
       s.name,
       {
-        errors: s.errors,
+        errors: openErrors.get(s.name) ?? 0,
         skipped: s.skipped,
         lastRunAt: s.last_run,
         lastRunStatus: s.last_status,

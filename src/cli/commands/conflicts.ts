@@ -1,14 +1,26 @@
 import type { Command } from 'commander';
+import { z } from 'zod';
 import {
-  conflictInbox,
+  conflictPages,
   type NamedConflict,
   resolveMany,
   resolveOne,
 } from '../../integration/conflict-service.ts';
+import { MAX_PAGE_SIZE } from '../../integration/keyset-list.ts';
+import { LOG_PAGE_SIZE } from '../../integration/log-lists.ts';
 import { AppError } from '../../shared/errors.ts';
 import { recordLabel } from '../../sync/record-names.ts';
 import type { ResolveChoice } from '../../sync/service/resolve-conflicts.ts';
-import { type CliEnv, parseTop, printResult } from '../cli-context.ts';
+import { type CliEnv, printResult } from '../cli-context.ts';
+import {
+  checkedOptions,
+  counted,
+  everyRow,
+  listFooter,
+  listOptions,
+  mappingArg,
+  printPages,
+} from '../paged-list.ts';
 import { withRuntime } from '../runtime.ts';
 
 const shown = (v: unknown): string =>
@@ -28,6 +40,12 @@ const render = (e: NamedConflict): string[] => [
   } (${e.crmModifiedBy ?? '?'}, ${when(e.crmModifiedAt)})`,
 ];
 
+const listed = everyRow(
+  z.strictObject({ ...listOptions, all: z.boolean().optional() }),
+  'all',
+  'entry',
+);
+
 /**
  * `kobling conflicts`: the conflict inbox (docs/conflict-inbox.md). Lists open entries; `resolve
  * ID --take erp|crm` or `--value V` settles one, `resolve --mapping M --take crm` (or `--ids`) many.
@@ -38,29 +56,58 @@ export function registerConflictCommands(program: Command, cli: CliEnv): void {
     .command('conflicts')
     .description('The conflict inbox: fields changed on both sides, waiting for a choice')
     .option('--mapping <name>', 'only this mapping')
-    .option('--top <n>', 'how many (default 50)')
-    .option('--json', 'print as JSON')
-    .action((opts: { mapping?: string; top?: string; json?: boolean }) =>
-      withRuntime(cli, async ({ ctx }) => {
-        const page = await conflictInbox(
+    .option('--top <n>', `how many (default ${LOG_PAGE_SIZE})`)
+    .option('--skip <n>', 'start after this many')
+    .option('--all', 'every open entry, read page by page and printed as they come')
+    .option('--json', 'print as JSON ({total, agedOut, value}; value has every entry with --all)')
+    .action((raw: Record<string, unknown>) => {
+      const o = checkedOptions(listed, raw);
+      return withRuntime(cli, async ({ ctx }) => {
+        const top = o.all ? undefined : (o.top ?? LOG_PAGE_SIZE);
+        const pages = conflictPages(
           { db: ctx.db, config: ctx.config, logger: ctx.logger, clock: ctx.clock },
           {
-            ...(opts.mapping ? { mapping: opts.mapping } : {}),
-            top: parseTop(opts.top, 50),
-            skip: 0,
+            filter: { mapping: o.mapping },
+            ...(top === undefined ? {} : { top }),
+            skip: o.skip ?? 0,
+            pageSize: Math.min(top ?? MAX_PAGE_SIZE, MAX_PAGE_SIZE),
+            // Counted always: the answer says how many are open, as it always did.
+            count: true,
           },
         );
-        printResult(cli, opts.json, page, (p) => [
-          ...(p.agedOut > 0
-            ? [`${p.agedOut} entr(y/ies) aged out to failed records (see \`kobling errors\`).`]
-            : []),
-          p.total === 0
-            ? 'The conflict inbox is empty.'
-            : `${p.total} open conflict(s)${p.value.length < p.total ? `, the first ${p.value.length}` : ''}:`,
-          ...p.value.flatMap(render),
-        ]);
-      }),
-    );
+        const { shown, total = shown } = await printPages(cli, pages, {
+          json: o.json,
+          lines: render,
+          head: (first) =>
+            first.agedOut > 0
+              ? [
+                  `${first.agedOut} entr(y/ies) aged out to failed records (see \`kobling errors\`).`,
+                ]
+              : [],
+          jsonAround: (first) => [
+            `{"total":${first.count ?? 0},"agedOut":${first.agedOut},"value":[`,
+            ']}',
+          ],
+        });
+        if (o.json) return;
+        if (total === 0) {
+          cli.out(`The conflict inbox is empty${o.mapping ? ` for ${o.mapping}` : ''}.`);
+          return;
+        }
+        const footer = listFooter(
+          {
+            command: `kobling conflicts${mappingArg(o.mapping)}`,
+            what: counted('open conflict', 'open conflicts', o.mapping),
+            top: o.top,
+            skip: o.skip ?? 0,
+            allFlag: '--all',
+          },
+          shown,
+          o.all ? undefined : total,
+        );
+        cli.out(footer);
+      });
+    });
 
   conflicts
     .command('resolve [id]')

@@ -1,45 +1,29 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { wholeNumber } from '../../integration/api/paging.ts';
-import { mappingName } from '../../integration/api/shared.ts';
-import {
-  COUPLING_PAGE_SIZE,
-  couplingPages,
-  MAX_COUPLING_PAGE_SIZE,
-} from '../../integration/coupling-list.ts';
-import { AppError } from '../../shared/errors.ts';
+import { keysetPages, MAX_PAGE_SIZE } from '../../integration/keyset-list.ts';
+import { COUPLING_PAGE_SIZE, COUPLINGS } from '../../integration/log-lists.ts';
 import type { CouplingView } from '../../sync/queries.ts';
 import type { CliEnv } from '../cli-context.ts';
+import {
+  checkedOptions,
+  counted,
+  everyRow,
+  listFooter,
+  listOptions,
+  mappingArg,
+  printPages,
+} from '../paged-list.ts';
 import { withRuntime } from '../runtime.ts';
 
 /** The options, checked like the API checks its query (`GET …/couplings`) before anything is read. */
-const options = z
-  .strictObject({
-    mapping: mappingName.optional(),
-    skipped: z.boolean().optional(),
-    top: wholeNumber(1).optional(),
-    skip: wholeNumber(0).optional(),
-    all: z.boolean().optional(),
-    json: z.boolean().optional(),
-  })
-  .refine((o) => !(o.all && (o.top !== undefined || o.skip !== undefined)), {
-    message: 'lists every coupling; leave out --top and --skip',
-    path: ['all'],
-  });
-type Options = z.output<typeof options>;
-
-function checked(raw: Record<string, unknown>): Options {
-  const parsed = options.safeParse(raw);
-  if (parsed.success) return parsed.data;
-  throw new AppError(
-    'validation_failed',
-    parsed.error.issues.map((i) => `--${String(i.path[0] ?? '')} ${i.message}`).join('; '),
-  );
-}
+const options = everyRow(
+  z.strictObject({ ...listOptions, skipped: z.boolean().optional(), all: z.boolean().optional() }),
+  'all',
+  'coupling',
+);
 
 const line = (c: CouplingView) =>
   `${c.mapping.padEnd(20)} ${c.erpTable}/${c.erpId} ⇄ ${c.crmEntity}/${c.crmId}  to CRM: ${c.lastResultToCrm ?? '-'}  to ERP: ${c.lastResultToErp ?? '-'}${c.skipped ? '  SKIPPED' : ''}`;
-const n = (x: number) => x.toLocaleString('en-US');
 
 /**
  * `kobling couplings`: a page of couplings with the total and the command for the next page, or
@@ -59,45 +43,35 @@ export function registerCouplings(program: Command, cli: CliEnv): void {
     .option('--all', 'every coupling, read page by page and printed as they come')
     .option('--json', 'print as JSON (one array, also with --all)')
     .action((raw: Record<string, unknown>) => {
-      const o = checked(raw);
+      const o = checkedOptions(options, raw);
       return withRuntime(cli, async ({ ctx }) => {
         const top = o.all ? undefined : (o.top ?? COUPLING_PAGE_SIZE);
-        const pages = couplingPages(ctx.db, {
+        const pages = keysetPages(ctx.db, COUPLINGS, {
           filter: { mapping: o.mapping, ...(o.skipped ? { skipped: true } : {}) },
           ...(top === undefined ? {} : { top }),
           skip: o.skip ?? 0,
-          pageSize: Math.min(top ?? MAX_COUPLING_PAGE_SIZE, MAX_COUPLING_PAGE_SIZE),
+          pageSize: Math.min(top ?? MAX_PAGE_SIZE, MAX_PAGE_SIZE),
           count: !o.all,
         });
-        let shown = 0;
-        let total: number | undefined;
-        if (o.json) cli.out('[');
-        for await (const page of pages) {
-          total ??= page.count;
-          for (const c of page.value) {
-            if (o.json) cli.out(`${shown > 0 ? ',' : ''}${JSON.stringify(c)}`);
-            else cli.out(line(c));
-            shown++;
-          }
-        }
+        const { shown, total } = await printPages(cli, pages, {
+          json: o.json,
+          lines: (c) => [line(c)],
+        });
         // With --json the output is the JSON array alone, as it always was.
-        if (o.json) cli.out(']');
-        else cli.out(summary(o, shown, total));
+        if (o.json) return;
+        const what = counted('coupling', 'couplings', o.mapping);
+        const footer = listFooter(
+          {
+            command: `kobling couplings${mappingArg(o.mapping)}${o.skipped ? ' --skipped' : ''}`,
+            what: (k) => `${what(k)}${o.skipped ? ' skipped' : ''}`,
+            top: o.top,
+            skip: o.skip ?? 0,
+            allFlag: '--all',
+          },
+          shown,
+          total,
+        );
+        cli.out(footer);
       });
     });
-}
-
-/** The total, and how to see the rest when this was not all of it. */
-function summary(o: Options, shown: number, total: number | undefined): string {
-  const what = `coupling${(total ?? shown) === 1 ? '' : 's'}${o.mapping ? ` of ${o.mapping}` : ''}${o.skipped ? ' skipped' : ''}`;
-  if (total === undefined) return `${n(shown)} ${what}`;
-  if (total === 0) return `No ${what}`;
-  const from = o.skip ?? 0;
-  if (shown === total && from === 0) return `All ${n(total)} ${what}`;
-  const rows = shown === 0 ? 'none' : `${n(from + 1)}–${n(from + shown)}`;
-  const head = `Rows ${rows} of ${n(total)} ${what}`;
-  if (from + shown >= total) return head;
-  const filters = `${o.mapping ? ` --mapping ${JSON.stringify(o.mapping)}` : ''}${o.skipped ? ' --skipped' : ''}`;
-  const size = o.top === undefined ? '' : ` --top ${o.top}`;
-  return `${head}; next: \`kobling couplings${filters} --skip ${from + shown}${size}\` (or --all for every one)`;
 }

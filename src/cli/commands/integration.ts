@@ -7,12 +7,12 @@ import { AppError } from '../../shared/errors.ts';
 import { runMapping } from '../../sync/engine/run-mapping.ts';
 import { getMapping, listMappings } from '../../sync/mappings/mapping-repo.ts';
 import { COUNTER_NAMES } from '../../sync/model.ts';
-import { type JobView, listErrors, listJobs, mappingStats } from '../../sync/queries.ts';
-import { type CliEnv, parseTop, printResult } from '../cli-context.ts';
+import { mappingStats } from '../../sync/queries.ts';
+import { type CliEnv, printResult } from '../cli-context.ts';
 import { withRuntime } from '../runtime.ts';
 import { registerCouplings } from './couplings.ts';
 import { runFullSyncCommand } from './full-sync.ts';
-import { registerJobUndo } from './job-undo.ts';
+import { registerLogCommands } from './log-lists.ts';
 import { runSyncPreview } from './sync-preview.ts';
 
 const held = (mapping: string, reason: string): never => {
@@ -183,68 +183,5 @@ export function registerIntegrationCommands(program: Command, cli: CliEnv): void
         }),
     );
 
-  // A failed or crashed job says why; its counters are what it did before that.
-  const jobSummary = (j: JobView): string => {
-    const counters = COUNTERS.filter((k) => j[k] > 0)
-      .map((k) => `${k} ${j[k]}`)
-      .join(', ');
-    if (j.status !== 'succeeded' && j.status !== 'running' && j.message)
-      return counters ? `${counters}: ${j.message}` : j.message;
-    return counters || 'nothing to do';
-  };
-  const jobs = program
-    .command('jobs')
-    .description(
-      'Synchronization jobs with their counters, newest first; `jobs undo ID` undoes one',
-    )
-    .option('--mapping <name>', 'only this mapping')
-    .option('--top <n>', 'how many (default 20)')
-    .option('--json', 'print as JSON')
-    .action((opts: { mapping?: string; top?: string; json?: boolean }) =>
-      withRuntime(cli, async ({ ctx }) => {
-        const rows = await listJobs(ctx.db, {
-          mapping: opts.mapping,
-          top: parseTop(opts.top, 20),
-          skip: 0,
-        });
-        printResult(cli, opts.json, rows, (list) =>
-          list.map(
-            (j) =>
-              `${new Date(j.startedAt).toISOString()} ${j.id} ${j.mapping.padEnd(20)} ${j.direction.padEnd(21)} ${j.status.padEnd(9)} ${jobSummary(
-                j,
-              )}`,
-          ),
-        );
-      }),
-    );
-  registerJobUndo(jobs, cli);
-
-  program
-    .command('errors')
-    .description(
-      'Open per-record synchronization errors, newest first (not settled since by a coupling or a successful synchronization of the record); --all for the history',
-    )
-    .option('--mapping <name>', 'only this mapping')
-    .option('--top <n>', 'how many (default 20)')
-    .option('--all', 'also errors settled since (marked "settled")')
-    .option('--json', 'print as JSON')
-    .action((opts: { mapping?: string; top?: string; all?: boolean; json?: boolean }) =>
-      withRuntime(cli, async ({ ctx }) => {
-        const rows = await listErrors(ctx.db, {
-          mapping: opts.mapping,
-          all: opts.all === true,
-          top: parseTop(opts.top, 20),
-          skip: 0,
-        });
-        printResult(cli, opts.json, rows, (list) => [
-          ...list.map(
-            (e) =>
-              `${new Date(e.createdAt).toISOString()} ${e.mapping} ${e.erpTable}/${e.erpId ?? '-'} ⇄ ${e.crmEntity}/${e.crmId ?? '-'}: ${e.message}${e.settled ? ' (settled)' : ''}`,
-          ),
-          opts.all
-            ? `${list.length === 0 ? 'No record errors.' : ''} Settled: the record was coupled or synchronized since.`.trim()
-            : `${list.length === 0 ? 'No open record errors.' : 'Open errors only (not settled since).'} kobling errors --all shows the history.`,
-        ]);
-      }),
-    );
+  registerLogCommands(program, cli);
 }

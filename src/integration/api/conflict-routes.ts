@@ -2,7 +2,9 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../../app/context.ts';
-import { conflictInbox, resolveMany, resolveOne } from '../conflict-service.ts';
+import { conflictPage, resolveMany, resolveOne } from '../conflict-service.ts';
+import { CONFLICT_PAGING } from './list-paging.ts';
+import { pageAnswer, pagePlan, pagingQuery } from './paging.ts';
 import { depsOf, guid, guids, mappingName, must, PREFIX } from './shared.ts';
 
 const tags = ['integration: conflict inbox'];
@@ -39,15 +41,25 @@ export function registerConflictRoutes(app: FastifyInstance, ctx: AppContext): v
       schema: {
         tags,
         summary:
-          'Open conflict-inbox entries, oldest first: record, field pair, both values, who changed each side and when',
-        querystring: z.strictObject({
-          mapping: mappingName.optional(),
-          top: z.coerce.number().int().min(1).max(1000).default(50),
-          skip: z.coerce.number().int().min(0).default(0),
-        }),
+          'Open conflict-inbox entries, oldest first (detection, id): record, field pair, both values, who changed each side and when; total: every open entry, agedOut: entries aged out by this read; paged: 50 a page (Prefer: odata.maxpagesize up to 1000; top rows in one page up to 1000), @odata.nextLink on every page but the last, @odata.count with $count=true',
+        querystring: z.strictObject({ mapping: mappingName.optional(), ...pagingQuery }),
       },
     },
-    async (req) => await conflictInbox(deps(), req.query),
+    async (req, reply) => {
+      const { mapping, ...options } = req.query;
+      const plan = pagePlan(req, CONFLICT_PAGING, options);
+      // Counted always: `total` is in every answer, as it always was.
+      const page = await conflictPage(deps(), { filter: { mapping }, ...plan, count: true });
+      const { count: total = 0, agedOut } = page;
+      return {
+        total,
+        agedOut,
+        ...pageAnswer(req, reply, CONFLICT_PAGING, plan, {
+          ...page,
+          ...(plan.count ? {} : { count: undefined }),
+        }),
+      };
+    },
   );
   r.post(
     `${PREFIX}/conflicts/:id/resolve`,

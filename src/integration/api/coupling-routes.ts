@@ -8,18 +8,13 @@ import { runMapping } from '../../sync/engine/run-mapping.ts';
 import { NAME_COLUMN } from '../../sync/record-names.ts';
 import { uncouple } from '../../sync/service/couplings.ts';
 import { type AdhocWork, performAdhoc, queueAdhoc, SYNC_ADHOC_QUEUE } from '../adhoc-jobs.ts';
-import { COUPLING_PAGE_SIZE, couplingPage, MAX_COUPLING_PAGE_SIZE } from '../coupling-list.ts';
 import { setUpCoupling } from '../coupling-service.ts';
 import { heldError, holdReason } from '../full-sync/full-sync-lines.ts';
+import { keysetPage } from '../keyset-list.ts';
+import { COUPLINGS } from '../log-lists.ts';
 import { LOCK_WAIT, withMappingLock } from '../mapping-lock.ts';
-import {
-  decodeSkipToken,
-  encodeSkipToken,
-  listAnswer,
-  pagingOf,
-  pagingQuery,
-  preferredPageSize,
-} from './paging.ts';
+import { COUPLING_PAGING } from './list-paging.ts';
+import { pageAnswer, pagePlan, pagingQuery } from './paging.ts';
 import { engineOrThrow, guid, guids, mappingName, mappingOr404, must, PREFIX } from './shared.ts';
 
 const tags = ['integration: couplings'];
@@ -30,23 +25,6 @@ const listQuery = z.strictObject({
   crmId: guid.optional(),
   skipped: z.enum(['true', 'false']).optional(),
   ...pagingQuery,
-});
-
-/** What a couplings skip token holds: the last row's key, the rows still wanted, the page size. */
-const couplingToken = z.strictObject({
-  k: z.tuple([
-    mappingName,
-    z.iso
-      .datetime({ precision: 6 })
-      // A real date (no 30 February) that PostgreSQL reads back, not a 500 for a forged token.
-      .refine((s) => {
-        const d = new Date(s);
-        return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 19) === s.slice(0, 19);
-      }),
-    guid,
-  ]),
-  t: z.number().int().min(1).optional(),
-  p: z.number().int().min(1).max(MAX_COUPLING_PAGE_SIZE),
 });
 
 /** Coupling and uncoupling, synchronize now, create in CRM / ERP, match-based coupling. */
@@ -64,44 +42,17 @@ export function registerCouplingRoutes(app: FastifyInstance, ctx: AppContext): v
     },
     async (req, reply) => {
       const { mapping, erpId, crmId, skipped, ...options } = req.query;
-      const paging = pagingOf(options);
-      const token = paging.skiptoken ? decodeSkipToken(couplingToken, paging.skiptoken) : undefined;
-      const preferred = preferredPageSize(req, MAX_COUPLING_PAGE_SIZE);
-      const top = paging.top ?? token?.t;
-      // Without a page size asked for, `top` rows come in one page as they always did (up to the
-      // largest page), and a list without `top` pages by the size it always had.
-      const pageSize =
-        preferred ??
-        token?.p ??
-        (top === undefined ? COUPLING_PAGE_SIZE : Math.min(top, MAX_COUPLING_PAGE_SIZE));
-      const page = await couplingPage(ctx.db, {
+      const plan = pagePlan(req, COUPLING_PAGING, options);
+      const page = await keysetPage(ctx.db, COUPLINGS, {
         filter: {
           mapping,
           erpId,
           crmId,
           ...(skipped ? { skipped: skipped === 'true' } : {}),
         },
-        ...(top === undefined ? {} : { top }),
-        skip: paging.skip,
-        ...(token ? { after: { mapping: token.k[0], createdAt: token.k[1], id: token.k[2] } } : {}),
-        pageSize,
-        count: paging.count,
+        ...plan,
       });
-      const next = page.next;
-      return listAnswer(req, reply, {
-        value: page.value,
-        ...(page.count === undefined ? {} : { count: page.count }),
-        ...(preferred === undefined ? {} : { pageSize: preferred }),
-        ...(next
-          ? {
-              skiptoken: encodeSkipToken({
-                k: [next.after.mapping, next.after.createdAt, next.after.id],
-                ...(next.top === undefined ? {} : { t: next.top }),
-                p: pageSize,
-              }),
-            }
-          : {}),
-      });
+      return pageAnswer(req, reply, COUPLING_PAGING, plan, page);
     },
   );
 

@@ -4,17 +4,20 @@ import { z } from 'zod';
 import type { AppContext } from '../../app/context.ts';
 import { AppError } from '../../shared/errors.ts';
 import { restoreSkipped } from '../../sync/couplings/coupling-repo.ts';
-import { listCouplings, listErrors, listJobs } from '../../sync/queries.ts';
+import { listErrors, listJobs } from '../../sync/queries.ts';
 import { jobWrites } from '../job-writes.ts';
+import { keysetPage } from '../keyset-list.ts';
+import { COUPLINGS, ERRORS, JOBS } from '../log-lists.ts';
 import { retrySkipped } from '../skipped-service.ts';
+import { ERROR_PAGING, JOB_PAGING, SKIPPED_PAGING } from './list-paging.ts';
+import { pageAnswer, pagePlan, pagingQuery } from './paging.ts';
 import { engineOrThrow, guid, guids, mappingName, must, PREFIX } from './shared.ts';
 
 const tags = ['integration: log'];
-const filter = z.strictObject({
-  mapping: mappingName.optional(),
-  top: z.coerce.number().int().min(1).max(1000).default(50),
-  skip: z.coerce.number().int().min(0).default(0),
-});
+const filter = z.strictObject({ mapping: mappingName.optional(), ...pagingQuery });
+/** How the lists page, for their summaries (the couplings list pages the same way). */
+const PAGED =
+  'paged: 50 a page (Prefer: odata.maxpagesize up to 1000; top rows in one page up to 1000), @odata.nextLink on every page but the last, @odata.count with $count=true';
 
 /** The synchronization log: jobs with their counters, per-record errors, skipped records. */
 export function registerLogRoutes(app: FastifyInstance, ctx: AppContext): void {
@@ -24,13 +27,16 @@ export function registerLogRoutes(app: FastifyInstance, ctx: AppContext): void {
     {
       schema: {
         tags,
-        summary: 'Synchronization jobs, newest first, with counters',
+        summary: `Synchronization jobs, newest first (start, id), with counters; ${PAGED}`,
         querystring: filter,
       },
     },
-    async (req) => ({
-      value: await listJobs(ctx.db, req.query),
-    }),
+    async (req, reply) => {
+      const { mapping, ...options } = req.query;
+      const plan = pagePlan(req, JOB_PAGING, options);
+      const page = await keysetPage(ctx.db, JOBS, { filter: { mapping }, ...plan });
+      return pageAnswer(req, reply, JOB_PAGING, plan, page);
+    },
   );
   r.get(
     `${PREFIX}/jobs/:id`,
@@ -69,29 +75,40 @@ export function registerLogRoutes(app: FastifyInstance, ctx: AppContext): void {
     {
       schema: {
         tags,
-        summary:
-          'Open per-record synchronization errors with both record identities (all=true: also those settled since, with settled: true)',
+        summary: `Open per-record synchronization errors with both record identities, newest first (all=true: also those settled since, with settled: true); ${PAGED}`,
         querystring: filter.extend({
           all: z.enum(['true', 'false']).optional(),
         }),
       },
     },
-    async (req) => ({
-      value: await listErrors(ctx.db, { ...req.query, all: req.query.all === 'true' }),
-    }),
+    async (req, reply) => {
+      const { mapping, all, ...options } = req.query;
+      const plan = pagePlan(req, ERROR_PAGING, options);
+      const page = await keysetPage(ctx.db, ERRORS, {
+        filter: { mapping, all: all === 'true' },
+        ...plan,
+      });
+      return pageAnswer(req, reply, ERROR_PAGING, plan, page);
+    },
   );
   r.get(
     `${PREFIX}/skipped`,
     {
       schema: {
         tags,
-        summary: 'Skipped records (failed twice with the same error)',
+        summary: `Skipped records (failed twice with the same error), in the couplings list's order (mapping, creation, id); ${PAGED}`,
         querystring: filter,
       },
     },
-    async (req) => ({
-      value: await listCouplings(ctx.db, { ...req.query, skipped: true }),
-    }),
+    async (req, reply) => {
+      const { mapping, ...options } = req.query;
+      const plan = pagePlan(req, SKIPPED_PAGING, options);
+      const page = await keysetPage(ctx.db, COUPLINGS, {
+        filter: { mapping, skipped: true },
+        ...plan,
+      });
+      return pageAnswer(req, reply, SKIPPED_PAGING, plan, page);
+    },
   );
   r.post(
     `${PREFIX}/skipped/restore`,

@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { AppError } from '../../shared/errors.ts';
+import { MAX_PAGE_SIZE, type Page } from '../keyset-list.ts';
 
 export const MAX_ROWS = 1_000_000_000;
 
@@ -130,4 +131,97 @@ function nextLink(request: FastifyRequest, skiptoken: string): string {
     .map(([k, v]) => `${encodeURIComponent(k).replace(/^%24/, '$')}=${encodeURIComponent(v)}`);
   pairs.push(`$skiptoken=${skiptoken}`);
   return `${url.origin}${url.pathname}?${pairs.join('&')}`;
+}
+
+/**
+ * A timestamp in a skip token: microseconds, and a real date (no 30 February) that PostgreSQL
+ * reads back, so a forged token is a 400 and not a 500.
+ */
+export const tokenTime = z.iso.datetime({ precision: 6 }).refine((s) => {
+  const d = new Date(s);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 19) === s.slice(0, 19);
+});
+
+/** How a keyset list (src/integration/keyset-list.ts) pages over HTTP. */
+export interface ListPaging<K> {
+  /** Rows in a page when neither `top` nor `Prefer: odata.maxpagesize` says otherwise. */
+  readonly pageSize: number;
+  /** The key as its skip token holds it, and back. */
+  readonly keyToken: (key: K) => unknown;
+  /** A skip token's value: the last row's key (`k`), rows still wanted (`t`), the page size (`p`). */
+  readonly token: z.ZodType<{ k: K; t?: number | undefined; p: number }>;
+}
+
+/** The paging of a list whose skip token holds its key in the form `key` checks. */
+export function listPaging<K>(o: {
+  pageSize: number;
+  key: z.ZodType<K>;
+  keyToken: (key: K) => unknown;
+}): ListPaging<K> {
+  return {
+    pageSize: o.pageSize,
+    keyToken: o.keyToken,
+    token: z.strictObject({
+      k: o.key,
+      t: z.number().int().min(1).optional(),
+      p: z.number().int().min(1).max(MAX_PAGE_SIZE),
+    }),
+  };
+}
+
+/** The page a request asks for: where it starts, how many rows in all and in this page. */
+export interface PagePlan<K> {
+  readonly top?: number;
+  readonly skip: number;
+  readonly after?: K;
+  readonly pageSize: number;
+  readonly count: boolean;
+  /** The page size asked for with `Prefer` (answered with `Preference-Applied`). */
+  readonly preferred?: number;
+}
+
+/** The page of a list a request asks for: its paging options, skip token and `Prefer`. */
+export function pagePlan<K>(request: FastifyRequest, list: ListPaging<K>, q: PagingQuery) {
+  const paging = pagingOf(q);
+  const token = paging.skiptoken ? decodeSkipToken(list.token, paging.skiptoken) : undefined;
+  const preferred = preferredPageSize(request, MAX_PAGE_SIZE);
+  const top = paging.top ?? token?.t;
+  // Without a page size asked for, `top` rows come in one page as they always did (up to the
+  // largest page), and a list without `top` pages by the size it always had.
+  const pageSize =
+    preferred ?? token?.p ?? (top === undefined ? list.pageSize : Math.min(top, MAX_PAGE_SIZE));
+  const plan: PagePlan<K> = {
+    ...(top === undefined ? {} : { top }),
+    skip: paging.skip,
+    ...(token ? { after: token.k } : {}),
+    pageSize,
+    count: paging.count,
+    ...(preferred === undefined ? {} : { preferred }),
+  };
+  return plan;
+}
+
+/** A page of a keyset list as the OData answer, with the next link's skip token. */
+export function pageAnswer<V, K>(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  list: ListPaging<K>,
+  plan: PagePlan<K>,
+  page: Page<V, K>,
+) {
+  const next = page.next;
+  return listAnswer(request, reply, {
+    value: page.value,
+    ...(page.count === undefined ? {} : { count: page.count }),
+    ...(plan.preferred === undefined ? {} : { pageSize: plan.preferred }),
+    ...(next
+      ? {
+          skiptoken: encodeSkipToken({
+            k: list.keyToken(next.after),
+            ...(next.top === undefined ? {} : { t: next.top }),
+            p: plan.pageSize,
+          }),
+        }
+      : {}),
+  });
 }

@@ -37,15 +37,15 @@ export interface ConflictEntry {
   readonly updatedAt: Date;
 }
 
-const SELECT = `SELECT id, mapping_name AS mapping, coupling_id AS "couplingId", erp_table AS "erpTable",
+const COLUMNS = `id, mapping_name AS mapping, coupling_id AS "couplingId", erp_table AS "erpTable",
   erp_id AS "erpId", crm_entity AS "crmEntity", crm_id AS "crmId", erp_field AS "erpField",
   crm_field AS "crmField", erp_value AS "erpValue", crm_value AS "crmValue",
   crm_value_in_erp AS "crmValueInErp", erp_modified_by AS "erpModifiedBy",
   erp_modified_at AS "erpModifiedAt", crm_modified_by AS "crmModifiedBy",
   crm_modified_at AS "crmModifiedAt", state, resolution, resolved_value AS "resolvedValue",
   resolved_by AS "resolvedBy", resolved_at AS "resolvedAt", detected_at AS "detectedAt",
-  updated_at AS "updatedAt"
-  FROM integration.conflicts`;
+  updated_at AS "updatedAt"`;
+const SELECT = `SELECT ${COLUMNS} FROM integration.conflicts`;
 
 /** The inbox's state of coupled records (open entries and agreed values), by coupling id. */
 export async function readAskStates(
@@ -276,13 +276,44 @@ export async function listConflicts(
   db: Queryable,
   f: { mapping?: string; state?: ConflictState; ids?: readonly string[] } & Paging,
 ): Promise<ConflictEntry[]> {
-  const r = await db.query<ConflictEntry>(
-    `${SELECT} WHERE ($1::text IS NULL OR mapping_name = $1) AND state = $2
+  return (await listConflictsKeyed(db, f)).map((row) => row.view);
+}
+
+/** An entry's place in the list order (detection as text with its microseconds, then id). */
+export interface ConflictKey {
+  readonly detectedAt: string;
+  readonly id: string;
+}
+
+/** Inbox entries in the list order with their keys; `after` starts past a key (keyset paging). */
+export async function listConflictsKeyed(
+  db: Queryable,
+  f: { mapping?: string; state?: ConflictState; ids?: readonly string[] } & Paging & {
+      readonly after?: ConflictKey;
+    },
+): Promise<{ view: ConflictEntry; key: ConflictKey }[]> {
+  const r = await db.query<ConflictEntry & { detectedKey: string }>(
+    `SELECT ${COLUMNS},
+       to_char(detected_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "detectedKey"
+     FROM integration.conflicts
+     WHERE ($1::text IS NULL OR mapping_name = $1) AND state = $2
        AND ($3::uuid[] IS NULL OR id = ANY($3::uuid[]))
+       AND ($6::timestamptz IS NULL OR (detected_at, id) > ($6::timestamptz, $7::uuid))
      ORDER BY detected_at, id LIMIT $4 OFFSET $5`,
-    [f.mapping ?? null, f.state ?? 'open', f.ids ?? null, f.top, f.skip],
+    [
+      f.mapping ?? null,
+      f.state ?? 'open',
+      f.ids ?? null,
+      f.top,
+      f.skip,
+      f.after?.detectedAt ?? null,
+      f.after?.id ?? null,
+    ],
   );
-  return r.rows;
+  return r.rows.map(({ detectedKey, ...view }) => ({
+    view,
+    key: { detectedAt: detectedKey, id: view.id },
+  }));
 }
 
 /** How many entries match (for paging). */

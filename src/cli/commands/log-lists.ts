@@ -1,0 +1,151 @@
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { keysetPages, MAX_PAGE_SIZE } from '../../integration/keyset-list.ts';
+import { ERRORS, JOBS } from '../../integration/log-lists.ts';
+import { COUNTER_NAMES } from '../../sync/model.ts';
+import type { ErrorView, JobView } from '../../sync/queries.ts';
+import type { CliEnv } from '../cli-context.ts';
+import {
+  checkedOptions,
+  counted,
+  everyRow,
+  listFooter,
+  listOptions,
+  mappingArg,
+  printPages,
+} from '../paged-list.ts';
+import { withRuntime } from '../runtime.ts';
+import { registerJobUndo } from './job-undo.ts';
+
+/** Rows of `kobling jobs` and `kobling errors` when `--top` does not say. */
+const CLI_PAGE = 20;
+
+/** The first page (`--top`, `--skip`), or every page when `every`; counted unless every one. */
+const pagesAsk = (o: { top?: number; skip?: number }, every: boolean) => {
+  const top = every ? undefined : (o.top ?? CLI_PAGE);
+  return {
+    ...(top === undefined ? {} : { top }),
+    skip: o.skip ?? 0,
+    pageSize: Math.min(top ?? MAX_PAGE_SIZE, MAX_PAGE_SIZE),
+    count: !every,
+  };
+};
+
+// A failed or crashed job says why; its counters are what it did before that.
+const jobSummary = (j: JobView): string => {
+  const counters = COUNTER_NAMES.filter((k) => j[k] > 0)
+    .map((k) => `${k} ${j[k]}`)
+    .join(', ');
+  if (j.status !== 'succeeded' && j.status !== 'running' && j.message)
+    return counters ? `${counters}: ${j.message}` : j.message;
+  return counters || 'nothing to do';
+};
+const jobLine = (j: JobView) =>
+  `${new Date(j.startedAt).toISOString()} ${j.id} ${j.mapping.padEnd(20)} ${j.direction.padEnd(21)} ${j.status.padEnd(9)} ${jobSummary(j)}`;
+
+const errorLine = (e: ErrorView) =>
+  `${new Date(e.createdAt).toISOString()} ${e.mapping} ${e.erpTable}/${e.erpId ?? '-'} ⇄ ${e.crmEntity}/${e.crmId ?? '-'}: ${e.message}${e.settled ? ' (settled)' : ''}`;
+
+const jobOptions = everyRow(
+  z.strictObject({ ...listOptions, all: z.boolean().optional() }),
+  'all',
+  'job',
+);
+// `--all` was the history of errors before the list paged, so every page is `--all-pages`.
+const errorOptions = everyRow(
+  z.strictObject({ ...listOptions, all: z.boolean().optional(), allPages: z.boolean().optional() }),
+  'allPages',
+  'error',
+);
+
+/**
+ * `kobling jobs` and `kobling errors`: a page of the synchronization log, newest first, with the
+ * total and the command for the next page, or every page read in turn and printed as it comes
+ * (the order the API's next links follow).
+ */
+export function registerLogCommands(program: Command, cli: CliEnv): void {
+  const jobs = program
+    .command('jobs')
+    .description(
+      'Synchronization jobs with their counters, newest first, with the total; --all for every one; `jobs undo ID` undoes one',
+    )
+    .option('--mapping <name>', 'only this mapping')
+    .option('--top <n>', `how many (default ${CLI_PAGE})`)
+    .option('--skip <n>', 'start after this many')
+    .option('--all', 'every job, read page by page and printed as they come')
+    .option('--json', 'print as JSON (one array, also with --all)')
+    .action((raw: Record<string, unknown>) => {
+      const o = checkedOptions(jobOptions, raw);
+      return withRuntime(cli, async ({ ctx }) => {
+        const pages = keysetPages(ctx.db, JOBS, {
+          filter: { mapping: o.mapping },
+          ...pagesAsk(o, o.all === true),
+        });
+        const { shown, total } = await printPages(cli, pages, {
+          json: o.json,
+          lines: (j) => [jobLine(j)],
+        });
+        if (o.json) return;
+        const footer = listFooter(
+          {
+            command: `kobling jobs${mappingArg(o.mapping)}`,
+            what: counted('job', 'jobs', o.mapping),
+            top: o.top,
+            skip: o.skip ?? 0,
+            allFlag: '--all',
+          },
+          shown,
+          total,
+        );
+        cli.out(footer);
+      });
+    });
+  registerJobUndo(jobs, cli);
+
+  program
+    .command('errors')
+    .description(
+      'Open per-record synchronization errors, newest first (not settled since by a coupling or a successful synchronization of the record), with the total; --all for the history, --all-pages for every one',
+    )
+    .option('--mapping <name>', 'only this mapping')
+    .option('--top <n>', `how many (default ${CLI_PAGE})`)
+    .option('--skip <n>', 'start after this many')
+    .option('--all', 'also errors settled since (marked "settled")')
+    .option('--all-pages', 'every error, read page by page and printed as they come')
+    .option('--json', 'print as JSON (one array, also with --all-pages)')
+    .action((raw: Record<string, unknown>) => {
+      const o = checkedOptions(errorOptions, raw);
+      return withRuntime(cli, async ({ ctx }) => {
+        const pages = keysetPages(ctx.db, ERRORS, {
+          filter: { mapping: o.mapping, all: o.all === true },
+          ...pagesAsk(o, o.allPages === true),
+        });
+        const { shown, total } = await printPages(cli, pages, {
+          json: o.json,
+          lines: (e) => [errorLine(e)],
+        });
+        if (o.json) return;
+        const none = (total ?? shown) === 0;
+        if (!none) {
+          const noun = o.all ? 'record error' : 'open record error';
+          const footer = listFooter(
+            {
+              command: `kobling errors${mappingArg(o.mapping)}${o.all ? ' --all' : ''}`,
+              what: counted(noun, `${noun}s`, o.mapping),
+              top: o.top,
+              skip: o.skip ?? 0,
+              allFlag: '--all-pages',
+            },
+            shown,
+            total,
+          );
+          cli.out(footer);
+        }
+        cli.out(
+          o.all
+            ? `${none ? 'No record errors.' : ''} Settled: the record was coupled or synchronized since.`.trim()
+            : `${none ? 'No open record errors.' : 'Open errors only (not settled since).'} kobling errors --all shows the history.`,
+        );
+      });
+    });
+}

@@ -1,0 +1,101 @@
+import type { Queryable } from '../db/db.ts';
+
+/** The largest page of any list: bigger lists are read page by page. */
+export const MAX_PAGE_SIZE = 1000;
+
+/** A row of a list with its place in the list order (what the next page starts after). */
+export interface Keyed<V, K> {
+  readonly view: V;
+  readonly key: K;
+}
+
+/**
+ * A list read in a stable order past a key (keyset paging: page 1,000 costs what page 1 costs,
+ * and a row added or removed meanwhile neither repeats nor drops one). `rows` reads up to `top`
+ * rows, `skip` of them skipped first, past `after` when given; `count` counts what the filter
+ * matches.
+ */
+export interface KeysetList<F, V, K> {
+  rows(
+    db: Queryable,
+    filter: F,
+    at: { readonly top: number; readonly skip: number; readonly after?: K },
+  ): Promise<Keyed<V, K>[]>;
+  count(db: Queryable, filter: F): Promise<number>;
+}
+
+/** What one page of a list is asked for. */
+export interface PageAsk<F, K> {
+  readonly filter: F;
+  /** Rows wanted in all from here on (this page and the next ones); absent: every row. */
+  readonly top?: number;
+  /** Rows skipped before the page (after `after`, when given). */
+  readonly skip: number;
+  /** The key of the last row of the page before. */
+  readonly after?: K;
+  readonly pageSize: number;
+  /** Also count every row the filter matches. */
+  readonly count: boolean;
+}
+
+/** Where the next page starts, and how many rows are still wanted from there. */
+export interface PageNext<K> {
+  readonly after: K;
+  readonly top?: number;
+}
+
+export interface Page<V, K> {
+  readonly value: V[];
+  readonly count?: number;
+  /** Absent on the last page. */
+  readonly next?: PageNext<K>;
+}
+
+/** One page of a list in its order. One row more than the page tells whether there is a next. */
+export async function keysetPage<F, V, K>(
+  db: Queryable,
+  list: KeysetList<F, V, K>,
+  ask: PageAsk<F, K>,
+): Promise<Page<V, K>> {
+  const size = Math.min(ask.pageSize, ask.top ?? ask.pageSize);
+  const [rows, count] = await Promise.all([
+    list.rows(db, ask.filter, {
+      top: size + 1,
+      skip: ask.skip,
+      ...(ask.after === undefined ? {} : { after: ask.after }),
+    }),
+    ask.count ? list.count(db, ask.filter) : undefined,
+  ]);
+  const page = rows.slice(0, size);
+  const left = ask.top === undefined ? undefined : ask.top - page.length;
+  const last = page.at(-1);
+  const more = rows.length > size && last !== undefined && (left === undefined || left > 0);
+  return {
+    value: page.map((row) => row.view),
+    ...(count === undefined ? {} : { count }),
+    ...(more ? { next: { after: last.key, ...(left === undefined ? {} : { top: left }) } } : {}),
+  };
+}
+
+/**
+ * Every page of a list, one after the other (what following the next links does): the caller
+ * handles a page before the next one is read, so a list of any length streams.
+ */
+export async function* keysetPages<F, V, K>(
+  db: Queryable,
+  list: KeysetList<F, V, K>,
+  ask: Omit<PageAsk<F, K>, 'after'>,
+): AsyncGenerator<Page<V, K>> {
+  let page = await keysetPage(db, list, ask);
+  yield page;
+  while (page.next) {
+    page = await keysetPage(db, list, {
+      ...ask,
+      count: false,
+      skip: 0,
+      top: page.next.top,
+      after: page.next.after,
+    });
+    yield page;
+  }
+}
