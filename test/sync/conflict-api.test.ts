@@ -90,9 +90,49 @@ test('GET /conflicts lists open entries with both values, paged and by mapping',
   assert.equal(page.json.total, 3);
   assert.equal(page.json.value.length, 1);
   assert.equal((await call('GET', '/conflicts?mapping=CONTACT', reader)).json.total, 0);
+  assert.equal(page.json['@odata.nextLink'], undefined, 'the last page');
   const bad = await call('GET', '/conflicts?top=0', reader);
   assert.equal(bad.status, 400);
   assert.equal(bad.json.error.code, 'validation_failed');
+
+  // Paged like the couplings list: the entries one pass found share a detection time, the id
+  // orders them; following the next link gives the rest, none twice.
+  const headers = { authorization: `Bearer ${reader}`, prefer: 'odata.maxpagesize=2' };
+  const first = await fetch(`${server.baseUrl}/api/integration/v1/conflicts?$count=true`, {
+    headers,
+  });
+  // biome-ignore lint/suspicious/noExplicitAny: answers are inspected freely
+  const one: any = await first.json();
+  assert.equal(first.headers.get('preference-applied'), 'odata.maxpagesize=2');
+  assert.equal(one.value.length, 2);
+  assert.equal(one['@odata.count'], 3);
+  assert.equal(one.total, 3);
+  assert.match(one['@odata.nextLink'], /\/conflicts\?\$count=true&\$skiptoken=/);
+  // biome-ignore lint/suspicious/noExplicitAny: answers are inspected freely
+  const two: any = await (await fetch(one['@odata.nextLink'], { headers })).json();
+  assert.equal(two.value.length, 1);
+  assert.equal(two['@odata.nextLink'], undefined);
+  assert.deepEqual(
+    [...one.value, ...two.value].map((x: { id: string }) => x.id),
+    all.json.value.map((x: { id: string }) => x.id),
+  );
+  assert.equal(all.json['@odata.count'], undefined, 'counted as @odata.count only when asked');
+
+  const env = { DATABASE_URL: fx.db.url, KOBLING_SECRET_KEY: 'k'.repeat(40) };
+  const top = await runKobling(['conflicts', '--top', '2'], env);
+  assert.equal(top.code, 0, top.output);
+  assert.equal(
+    top.output.trim().split('\n').at(-1),
+    'Rows 1–2 of 3 open conflicts; next: `kobling conflicts --skip 2 --top 2` (or --all for every one)',
+  );
+  const every = await runKobling(['conflicts', '--all', '--json'], env);
+  assert.equal(every.code, 0, every.output);
+  const listed = JSON.parse(every.output);
+  assert.equal(listed.total, 3);
+  assert.deepEqual(
+    listed.value.map((x: { id: string }) => x.id),
+    all.json.value.map((x: { id: string }) => x.id),
+  );
 });
 
 test('resolving one entry: 4xx for bad input, unknown ids and entries already resolved', async () => {
@@ -199,7 +239,7 @@ test('kobling conflicts lists the inbox and resolves with a typed value or in bu
   assert.equal(page.total, 1);
   const id = page.value[0].id;
   const text = await runKobling(['conflicts', '--mapping', 'CUSTOMER'], env);
-  assert.match(text.output, /1 open conflict/);
+  assert.match(text.output, /\nAll 1 open conflict of CUSTOMER\n/);
   assert.match(
     text.output,
     /CUSTOMER Customer C1 Customer 1 ⇄ account Customer 1 +phoneNumber ⇄ telephone1/,
