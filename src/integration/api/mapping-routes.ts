@@ -71,7 +71,7 @@ const fieldMapping = z.strictObject({
 
 /**
  * Mappings as the API answers them, in the list and one by one: with the real-time switch, the
- * counts of errors and skipped records, and the last run and its failure.
+ * counts of open record errors and skipped records, and the last run and its failure.
  */
 async function withStats(ctx: AppContext, mappings: readonly TableMapping[]) {
   const stats = await mappingStats(ctx.db);
@@ -99,7 +99,8 @@ export function registerMappingRoutes(app: FastifyInstance, ctx: AppContext): vo
     {
       schema: {
         tags,
-        summary: 'Every table mapping with its counts of errors and skipped records',
+        summary:
+          'Every table mapping with its counts of open record errors (numberOfErrors: what GET /errors and kobling errors list, not settled since) and skipped records',
       },
     },
     async () => ({ value: await withStats(ctx, await listMappings(ctx.db)) }),
