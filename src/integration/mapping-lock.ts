@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { type Db, dropBrokenIdleClient, type Queryable } from '../db/db.ts';
 import { withSessionLock } from '../db/session-lock.ts';
+import { lockEachName } from '../db/xact-locks.ts';
 import { failure, ok, type Result } from '../shared/result.ts';
 import './errors.ts';
 
@@ -112,17 +113,10 @@ export async function lockEveryMapping(tx: Queryable, waitMs: number): Promise<{
   const names = await tx.query<{ name: string }>(
     'SELECT name FROM integration.table_mappings ORDER BY name',
   );
-  await tx.query(`SELECT set_config('lock_timeout', $1, true)`, [`${waitMs}ms`]);
-  for (const { name } of names.rows) {
-    try {
-      await tx.query(`SELECT pg_advisory_xact_lock(${LOCK})`, [name]);
-    } catch (err) {
-      // lock_not_available: the mapping's run outlasted the wait. The transaction is aborted now;
-      // the caller ends it.
-      if ((err as { code?: string }).code === '55P03') return { busy: name };
-      throw err;
-    }
-  }
-  await tx.query(`SELECT set_config('lock_timeout', '0', true)`);
-  return {};
+  return lockEachName(
+    tx,
+    names.rows.map((r) => r.name),
+    LOCK,
+    waitMs,
+  );
 }

@@ -1,5 +1,6 @@
 import type { Queryable } from '../db/db.ts';
 import type { PgBoss } from '../db/job-queue.ts';
+import { lockEachName } from '../db/xact-locks.ts';
 import { readChanges } from '../erp/public-api.ts';
 import type { Clock } from '../shared/clock.ts';
 import { failure, ok, type Result } from '../shared/result.ts';
@@ -197,17 +198,12 @@ export async function lockEveryRecurringJob(
   const names = await tx.query<{ name: string }>(
     'SELECT name FROM integration.recurring_jobs ORDER BY name',
   );
-  await tx.query(`SELECT set_config('lock_timeout', $1, true)`, [`${waitMs}ms`]);
-  for (const { name } of names.rows) {
-    try {
-      await tx.query(`SELECT pg_advisory_xact_lock(${RECURRING_JOB_LOCK})`, [name]);
-    } catch (err) {
-      if ((err as { code?: string }).code === '55P03') return { busy: name };
-      throw err;
-    }
-  }
-  await tx.query(`SELECT set_config('lock_timeout', '0', true)`);
-  return {};
+  return lockEachName(
+    tx,
+    names.rows.map((r) => r.name),
+    RECURRING_JOB_LOCK,
+    waitMs,
+  );
 }
 
 /** Queues a job now (at most one waiting per job). */

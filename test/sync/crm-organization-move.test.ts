@@ -204,24 +204,35 @@ test('a new address of the same organization keeps couplings, lines and watermar
   );
 });
 
-test('a move to another organization while a mapping is being synchronized is refused whole', async () => {
+test('a move to another organization while a mapping is being synchronized, or a recurring job sends, is refused whole', async () => {
   const before = await readConnection(t.fx.db);
   const pairs = await couplingPairs();
-  const holder = await t.fx.db.pool.connect();
-  try {
-    await holder.query("SELECT pg_advisory_lock(hashtext('kobling.sync:' || 'CUSTOMER'))");
-    const moved = await saveConnection(t.deps, settingsOf(t.b.emulator, t.b.integration));
-    assert.equal(moved.ok, false);
-    assert.equal(moved.ok ? '' : moved.error.code, 'mapping_busy');
-    assert.match(moved.ok ? '' : moved.error.message, /nothing was changed/);
-  } finally {
-    await holder.query("SELECT pg_advisory_unlock(hashtext('kobling.sync:' || 'CUSTOMER'))");
-    holder.release();
+  // The keys a mapping's run and a recurring job's run hold (withMappingLock, RECURRING_JOB_LOCK).
+  for (const busy of [
+    { key: "hashtext('kobling.sync:' || $1)", name: 'CUSTOMER', says: /mapping CUSTOMER is being/ },
+    {
+      key: "hashtext('kobling.flow:' || $1)",
+      name: 'CUSTOMER STATISTICS',
+      says: /job CUSTOMER STATISTICS is sending/,
+    },
+  ]) {
+    const holder = await t.fx.db.pool.connect();
+    try {
+      await holder.query(`SELECT pg_advisory_lock(${busy.key})`, [busy.name]);
+      const moved = await saveConnection(t.deps, settingsOf(t.b.emulator, t.b.integration));
+      assert.equal(moved.ok, false);
+      assert.equal(moved.ok ? '' : moved.error.code, 'mapping_busy');
+      assert.match(moved.ok ? '' : moved.error.message, busy.says);
+      assert.match(moved.ok ? '' : moved.error.message, /nothing was changed/);
+    } finally {
+      await holder.query(`SELECT pg_advisory_unlock(${busy.key})`, [busy.name]);
+      holder.release();
+    }
+    const after = await readConnection(t.fx.db);
+    assert.equal(after.crmUrl, before.crmUrl, 'the address was not saved either');
+    assert.equal(after.crmOrganizationId, before.crmOrganizationId);
+    assert.deepEqual(await couplingPairs(), pairs);
   }
-  const after = await readConnection(t.fx.db);
-  assert.equal(after.crmUrl, before.crmUrl, 'the address was not saved either');
-  assert.equal(after.crmOrganizationId, before.crmOrganizationId);
-  assert.deepEqual(await couplingPairs(), pairs);
 });
 
 test('PATCH /connection answers the move in plain words and GET /connection keeps saying it', async () => {
