@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import type { Queryable } from '../../src/db/db.ts';
+import { createApiToken } from '../../src/server/auth/credentials.ts';
+import { createUser } from '../../src/server/auth/users.ts';
 import { newId } from '../../src/shared/ids.ts';
 import { runMapping } from '../../src/sync/engine/run-mapping.ts';
 import { createInCrm } from '../../src/sync/service/create-in.ts';
@@ -53,6 +55,30 @@ export async function createAccounts(
     })),
   );
   assert.ok(made.every((r) => r.ok));
+}
+
+/**
+ * The sync fixture connected with `secretKey`, the CUSTOMER mapping synchronizing every customer
+ * both ways, and an admin `username`: the setting of a test that runs CUSTOMER through a spawned
+ * `kobling start`. Returns the admin's API token.
+ */
+export async function connectCustomersBothWays(
+  fx: SyncFixture,
+  options: { secretKey: string; username: string },
+): Promise<string> {
+  await fx.connect(testConfig({ KOBLING_SECRET_KEY: options.secretKey }));
+  await fx.setMapping({
+    ...fx.mapping('CUSTOMER'),
+    syncOnlyCoupled: false,
+    direction: 'Bidirectional',
+  });
+  const user = await createUser(fx.db, {
+    username: options.username,
+    password: 'correct horse battery',
+    role: 'admin',
+  });
+  assert.ok(user.ok);
+  return createApiToken(fx.db, user.value.id);
 }
 
 /** The CUSTOMER mapping synchronizes every customer (not only coupled ones), one way only. */
@@ -158,4 +184,37 @@ export async function coupledCustomers(
     erp: x.id,
     crm: created.created.find((c) => c.erpId === x.id)!.crmId,
   }));
+}
+
+/** A customer's fields the CUSTOMER mapping carries, by their names in the ERP. */
+type CustomerField = 'city' | 'website' | 'email';
+const ACCOUNT_COLUMN: Record<CustomerField, string> = {
+  city: 'address1_city',
+  website: 'websiteurl',
+  email: 'emailaddress1',
+};
+
+/** The CRM account's values of `fields` (read through the integration's CRM port). */
+export async function accountFields<F extends CustomerField>(
+  fx: SyncFixture,
+  id: string,
+  fields: readonly F[],
+): Promise<Record<F, unknown>> {
+  const r = await fx.ctx.crm.get('account', [id]);
+  assert.ok(r.ok);
+  const v = r.value.get(id)!.values;
+  return Object.fromEntries(fields.map((f) => [f, v[ACCOUNT_COLUMN[f]]])) as Record<F, unknown>;
+}
+
+/** The ERP customer's values of `fields`. */
+export async function customerFields<F extends CustomerField>(
+  db: Queryable,
+  id: string,
+  fields: readonly F[],
+): Promise<Record<F, string | null>> {
+  const r = await db.query<Record<F, string | null>>(
+    `SELECT ${fields.join(', ')} FROM erp.customers WHERE id = $1`,
+    [id],
+  );
+  return r.rows[0]!;
 }

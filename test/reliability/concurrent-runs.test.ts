@@ -3,11 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { createApiToken } from '../../src/server/auth/credentials.ts';
-import { createUser } from '../../src/server/auth/users.ts';
 import { freePort, type KoblingProcess, runKobling, spawnKobling } from '../helpers/cli.ts';
-import { testConfig } from '../helpers/server.ts';
-import { insertCustomers } from '../helpers/sync-data.ts';
+import { connectCustomersBothWays, insertCustomers } from '../helpers/sync-data.ts';
 import { type SyncFixture, startSyncFixture } from '../sync/sync-fixture.ts';
 
 // One mapping run three ways at the same moment against a running `kobling start` (API, workers):
@@ -29,19 +26,7 @@ let token: string;
 before(async () => {
   fx = await startSyncFixture();
   dataDir = mkdtempSync(path.join(tmpdir(), 'kobling-concurrent-'));
-  await fx.connect(testConfig({ KOBLING_SECRET_KEY: SECRET_KEY }));
-  await fx.setMapping({
-    ...fx.mapping('CUSTOMER'),
-    syncOnlyCoupled: false,
-    direction: 'Bidirectional',
-  });
-  const user = await createUser(fx.db, {
-    username: 'runner',
-    password: 'correct horse battery',
-    role: 'admin',
-  });
-  assert.ok(user.ok);
-  token = await createApiToken(fx.db, user.value.id);
+  token = await connectCustomersBothWays(fx, { secretKey: SECRET_KEY, username: 'runner' });
   env = { DATABASE_URL: fx.db.url, KOBLING_SECRET_KEY: SECRET_KEY, KOBLING_DATA_DIR: dataDir };
   const port = await freePort();
   baseUrl = `http://127.0.0.1:${port}`;

@@ -7,11 +7,9 @@ import { after, before, test } from 'node:test';
 import pg from 'pg';
 import { openDb } from '../../src/db/db.ts';
 import { withMappingLock } from '../../src/integration/mapping-lock.ts';
-import { createApiToken } from '../../src/server/auth/credentials.ts';
-import { createUser } from '../../src/server/auth/users.ts';
 import { createLogger } from '../../src/shared/logger.ts';
 import { freePort, type KoblingProcess, spawnKobling } from '../helpers/cli.ts';
-import { testConfig } from '../helpers/server.ts';
+import { connectCustomersBothWays } from '../helpers/sync-data.ts';
 import { type SyncFixture, startSyncFixture } from '../sync/sync-fixture.ts';
 
 // A PostgreSQL connection cut while a job holds it (an administrator's pg_terminate_backend, a
@@ -120,19 +118,10 @@ test('in process: a transaction whose connection is terminated fails, a mapping 
 });
 
 test('`kobling start`: a run whose connections are terminated mid-way fails with a message, the process stays up, and the next run succeeds', async () => {
-  await fx.connect(testConfig({ KOBLING_SECRET_KEY: SECRET_KEY }));
-  await fx.setMapping({
-    ...fx.mapping('CUSTOMER'),
-    syncOnlyCoupled: false,
-    direction: 'Bidirectional',
-  });
-  const user = await createUser(fx.db, {
+  const token = await connectCustomersBothWays(fx, {
+    secretKey: SECRET_KEY,
     username: 'lost-connection',
-    password: 'correct horse battery',
-    role: 'admin',
   });
-  assert.ok(user.ok);
-  const token = await createApiToken(fx.db, user.value.id);
   for (let i = 1; i <= ACCOUNTS; i++) {
     const r = await fx.user.create('accounts', { name: `Cut account ${i}`, customertypecode: 3 });
     assert.ok(r.ok);

@@ -5,7 +5,7 @@ import { restoreSkipped } from '../../src/sync/couplings/coupling-repo.ts';
 import { runMapping } from '../../src/sync/engine/run-mapping.ts';
 import type { PassDirection } from '../../src/sync/model.ts';
 import { resolveConflict } from '../../src/sync/service/resolve-conflicts.ts';
-import { coupledCustomers } from '../helpers/sync-data.ts';
+import { accountFields, coupledCustomers, customerFields } from '../helpers/sync-data.ts';
 import { type SyncFixture, startSyncFixture } from './sync-fixture.ts';
 
 // Policy `ask` (docs/sync-engine.md, "Update conflicts"): after the integration wrote a record
@@ -35,19 +35,10 @@ after(async () => {
   await fx?.close();
 });
 
-const account = async (id: string) => {
-  const r = await fx.ctx.crm.get('account', [id]);
-  assert.ok(r.ok);
-  const v = r.value.get(id)!.values;
-  return { city: v.address1_city, website: v.websiteurl, email: v.emailaddress1 };
-};
-const customer = async (id: string) =>
-  (
-    await fx.db.query<{ city: string; website: string; email: string }>(
-      'SELECT city, website, email FROM erp.customers WHERE id = $1',
-      [id],
-    )
-  ).rows[0]!;
+/** The fields of the pair's records these tests change. */
+const FIELDS = ['city', 'website', 'email'] as const;
+const account = (id: string) => accountFields(fx, id, FIELDS);
+const customer = (id: string) => customerFields(fx.db, id, FIELDS);
 const run = (p: { erp: string; crm: string }, only?: PassDirection) =>
   runMapping(fx.ctx, fx.mapping('CUSTOMER'), {
     erpIds: [p.erp],

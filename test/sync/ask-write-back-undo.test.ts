@@ -6,7 +6,7 @@ import type { PassDirection } from '../../src/sync/model.ts';
 import { previewMapping } from '../../src/sync/preview/preview.ts';
 import { previewUndo, type UndoReport } from '../../src/sync/undo/undo-job.ts';
 import { callJson, signIn, startTestServer } from '../helpers/server.ts';
-import { coupledCustomers } from '../helpers/sync-data.ts';
+import { accountFields, coupledCustomers, customerFields } from '../helpers/sync-data.ts';
 import { type SyncFixture, startSyncFixture } from './sync-fixture.ts';
 
 // Policy `ask` (docs/sync-engine.md, "Update conflicts"): the ERP changed one field and the CRM
@@ -33,19 +33,10 @@ after(async () => {
   await fx?.close();
 });
 
-const account = async (id: string) => {
-  const r = await fx.ctx.crm.get('account', [id]);
-  assert.ok(r.ok);
-  const v = r.value.get(id)!.values;
-  return { city: v.address1_city, website: v.websiteurl };
-};
-const customer = async (id: string) =>
-  (
-    await fx.db.query<{ city: string; website: string }>(
-      'SELECT city, website FROM erp.customers WHERE id = $1',
-      [id],
-    )
-  ).rows[0]!;
+/** The fields of the pair's records these tests change. */
+const FIELDS = ['city', 'website'] as const;
+const account = (id: string) => accountFields(fx, id, FIELDS);
+const customer = (id: string) => customerFields(fx.db, id, FIELDS);
 const history = async (jobId: string) =>
   (
     await fx.db.query<{ side: string; record_id: string; before: unknown; after: unknown }>(
