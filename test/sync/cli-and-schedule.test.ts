@@ -125,6 +125,63 @@ test('`kobling mappings` sizes its columns to the longest value, so a long CRM t
     );
 });
 
+test('`kobling mappings` shows the real-time switch; `mappings realtime NAME on|off` switches it and says what changed', async () => {
+  const column = async () => {
+    const text = await runKobling(['mappings'], env());
+    assert.equal(text.code, 0, text.output);
+    const lines = text.output.split('\n');
+    const header = lines.find((l) => l.startsWith('NAME'))!;
+    const row = lines.find((l) => l.startsWith('CUSTOMER '))!;
+    return row.slice(header.indexOf('REAL-TIME')).split(/\s+/)[0];
+  };
+  const stored = async () =>
+    (
+      await fx.db.query<{ realtime: boolean | null }>(
+        "SELECT realtime FROM integration.table_mappings WHERE name = 'CUSTOMER'",
+      )
+    ).rows[0]!.realtime;
+  assert.equal(await stored(), null, 'never switched: the default');
+  assert.equal(await column(), 'on', 'on by default for master data');
+
+  const off = await runKobling(['mappings', 'realtime', 'customer', 'off'], env());
+  assert.equal(off.code, 0, off.output);
+  assert.match(
+    off.output,
+    /Real-time propagation of CUSTOMER is now off \(it was on\): its changes now wait for its scheduled job \(every \d+ min\)\./,
+  );
+  assert.equal(await stored(), false);
+  assert.equal(await column(), 'off');
+  const json = await runKobling(['mappings', '--json'], env());
+  const customer = (JSON.parse(json.output) as { name: string; realtime: boolean }[]).find(
+    (m) => m.name === 'CUSTOMER',
+  );
+  assert.equal(customer?.realtime, false);
+
+  const again = await runKobling(['mappings', 'realtime', 'CUSTOMER', 'off', '--json'], env());
+  assert.equal(again.code, 0, again.output);
+  assert.deepEqual(JSON.parse(again.output), {
+    mapping: 'CUSTOMER',
+    realtime: false,
+    was: false,
+    changed: false,
+    message: 'Real-time propagation of CUSTOMER was already off; nothing changed.',
+  });
+
+  const on = await runKobling(['mappings', 'realtime', 'CUSTOMER', 'on'], env());
+  assert.equal(on.code, 0, on.output);
+  assert.match(on.output, /is now on \(it was off\): running workers carry its changes/);
+  assert.equal(await stored(), true);
+  assert.equal(await column(), 'on');
+
+  const bad = await runKobling(['mappings', 'realtime', 'CUSTOMER', 'maybe'], env());
+  assert.equal(bad.code, 2, bad.output);
+  assert.match(bad.output, /Say `on` or `off`, not 'maybe'/);
+  const unknown = await runKobling(['mappings', 'realtime', 'NOPE', 'on'], env());
+  assert.equal(unknown.code, 1, unknown.output);
+  assert.match(unknown.output, /No mapping named 'NOPE'/);
+  assert.equal(await stored(), true, 'refusals change nothing');
+});
+
 test('`kobling user list` prints a header row above its users', async () => {
   const added = await runKobling(
     ['user', 'add', 'a-rather-long-user-name-for-columns', '--password', 'correct horse battery'],

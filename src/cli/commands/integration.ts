@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { heldError, holdReason } from '../../integration/full-sync/full-sync-lines.ts';
 import { LOCK_WAIT, withMappingLock } from '../../integration/mapping-lock.ts';
+import { listRealtimeMappings } from '../../integration/realtime/realtime-settings.ts';
 import { PASS_LABEL } from '../../integration/status/mapping-status.ts';
 import { openEngine } from '../../integration/sync-runtime.ts';
 import { AppError } from '../../shared/errors.ts';
@@ -13,6 +14,7 @@ import { withRuntime } from '../runtime.ts';
 import { registerCouplings } from './couplings.ts';
 import { runFullSyncCommand } from './full-sync.ts';
 import { registerLogCommands } from './log-lists.ts';
+import { registerMappingRealtime } from './mapping-realtime.ts';
 import { runSyncPreview } from './sync-preview.ts';
 
 const held = (mapping: string, reason: string): never => {
@@ -30,18 +32,20 @@ function mappingTable(
     direction: string;
     jobEnabled: boolean;
     jobIntervalMinutes: number;
+    realtime: boolean;
     errors?: number;
     skipped?: number;
   }[],
 ): string[] {
   const rows = [
-    ['NAME', 'ERP TABLE', 'CRM TABLE', 'DIRECTION', 'JOB', 'ERRORS', 'SKIPPED'],
+    ['NAME', 'ERP TABLE', 'CRM TABLE', 'DIRECTION', 'JOB', 'REAL-TIME', 'ERRORS', 'SKIPPED'],
     ...list.map((m) => [
       m.name,
       m.erpTable,
       m.crmEntity,
       m.direction,
       m.jobEnabled ? `${m.jobIntervalMinutes} min` : 'off',
+      m.realtime ? 'on' : 'off',
       String(m.errors ?? 0),
       String(m.skipped ?? 0),
     ]),
@@ -50,7 +54,7 @@ function mappingTable(
   // Counts align right, text left.
   return rows.map((r) =>
     r
-      .map((c, i) => (i >= 5 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+      .map((c, i) => (i >= 6 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
       .join(' ')
       .trimEnd(),
   );
@@ -58,16 +62,21 @@ function mappingTable(
 
 /** `kobling mappings|couplings|sync|jobs|errors`: inspect and run the integration. */
 export function registerIntegrationCommands(program: Command, cli: CliEnv): void {
-  program
+  const mappings = program
     .command('mappings')
     .description(
-      'List the integration table mappings with their direction, schedule, errors and skipped records',
+      'List the integration table mappings with their direction, schedule, real-time switch, errors and skipped records; `mappings realtime MAPPING on|off` switches real-time propagation',
     )
     .option('--json', 'print as JSON')
     .action((opts: { json?: boolean }) =>
       withRuntime(cli, async ({ ctx }) => {
         const stats = await mappingStats(ctx.db);
-        const rows = (await listMappings(ctx.db)).map((m) => ({ ...m, ...stats.get(m.name) }));
+        const realtime = new Map((await listRealtimeMappings(ctx.db)).map((m) => [m.name, m]));
+        const rows = (await listMappings(ctx.db)).map((m) => ({
+          ...m,
+          ...stats.get(m.name),
+          realtime: realtime.get(m.name)?.realtime ?? false,
+        }));
         printResult(cli, opts.json, rows, (list) =>
           list.length === 0
             ? [
@@ -77,6 +86,8 @@ export function registerIntegrationCommands(program: Command, cli: CliEnv): void
         );
       }),
     );
+
+  registerMappingRealtime(mappings, cli);
 
   registerCouplings(program, cli);
 

@@ -1,6 +1,7 @@
-import type { Queryable } from '../../db/db.ts';
+import type { Db, Queryable } from '../../db/db.ts';
 import { entities } from '../../erp/catalog/catalog.ts';
 import { masterEntities } from '../../erp/catalog/master-data-entities.ts';
+import { failure, ok, type Result } from '../../shared/result.ts';
 import { type Direction, mappingCovers } from '../../sync/model.ts';
 
 /** What the real-time path needs to know of a mapping. */
@@ -75,4 +76,63 @@ export async function setRealtime(
     enabled,
   ]);
   return (r.rowCount ?? 0) > 0;
+}
+
+/** What switching a mapping's real-time propagation did, in words. */
+export interface RealtimeSwitch {
+  readonly mapping: string;
+  readonly realtime: boolean;
+  readonly was: boolean;
+  /** False when it already was so: nothing was written. */
+  readonly changed: boolean;
+  readonly message: string;
+}
+
+/**
+ * Turns a mapping's real-time propagation on or off (the web UI's toggle, `kobling mappings
+ * realtime`). One that already was so is left as it is, and the answer says so.
+ */
+export async function switchRealtime(
+  db: Db,
+  mapping: string,
+  on: boolean,
+): Promise<Result<RealtimeSwitch>> {
+  return db.transaction(async (tx) => {
+    const r = await tx.query<{
+      name: string;
+      erp_table: string;
+      realtime: boolean | null;
+      job_enabled: boolean;
+      job_interval_minutes: number;
+    }>(
+      `SELECT name, erp_table, realtime, job_enabled, job_interval_minutes
+         FROM integration.table_mappings WHERE name = $1 FOR UPDATE`,
+      [mapping],
+    );
+    const m = r.rows[0];
+    if (!m) return failure('not_found', `No table mapping named '${mapping}'`);
+    const was = m.realtime ?? realtimeByDefault(m.erp_table);
+    const state = (v: boolean) => (v ? 'on' : 'off');
+    if (was === on)
+      return ok({
+        mapping: m.name,
+        realtime: on,
+        was,
+        changed: false,
+        message: `Real-time propagation of ${m.name} was already ${state(on)}${m.realtime === null ? ' (the default for this table)' : ''}; nothing changed.`,
+      });
+    await setRealtime(tx, m.name, on);
+    const after = on
+      ? 'running workers carry its changes within seconds; the scheduled job stays as the safety net'
+      : m.job_enabled
+        ? `its changes now wait for its scheduled job (every ${m.job_interval_minutes} min)`
+        : 'its changes now wait for a manual run: its scheduled job is off too';
+    return ok({
+      mapping: m.name,
+      realtime: on,
+      was,
+      changed: true,
+      message: `Real-time propagation of ${m.name} is now ${state(on)} (it was ${state(was)}): ${after}.`,
+    });
+  });
 }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { restoreDefaultMapping } from '../../integration/connection-service.ts';
 import { startMappingRun } from '../../integration/mapping-runs.ts';
 import { updateMapping } from '../../integration/mapping-service.ts';
+import { listRealtimeMappings } from '../../integration/realtime/realtime-settings.ts';
 import { PASS_LABEL } from '../../integration/status/mapping-status.ts';
 import { AppError, unwrap } from '../../shared/errors.ts';
 import { getMapping, listMappings } from '../../sync/mappings/mapping-repo.ts';
@@ -24,10 +25,11 @@ import {
   MappingForm,
   mappingForm,
 } from './mapping-form.tsx';
+import { RealtimeSwitch, realtimeOf, registerRealtimeSwitch } from './mapping-realtime.tsx';
 
 const ADMIN = { roles: ['admin'] as const };
 
-type MappingRow = TableMapping & MappingStats;
+type MappingRow = TableMapping & MappingStats & { realtime: boolean };
 
 const COLUMNS = (admin: boolean, writer: boolean): Column<MappingRow>[] => [
   {
@@ -43,6 +45,7 @@ const COLUMNS = (admin: boolean, writer: boolean): Column<MappingRow>[] => [
   { header: 'Direction', value: (m) => DIRECTION_LABEL[m.direction] },
   { header: 'Only coupled', value: (m) => m.syncOnlyCoupled },
   { header: 'Job', value: (m) => (m.jobEnabled ? `every ${m.jobIntervalMinutes} min` : 'off') },
+  { header: 'Real-time', value: (m) => (m.realtime ? 'on' : 'off') },
   { header: 'Last run', value: (m) => m.lastRunAt },
   {
     // A pass that failed as a whole counts no record errors: without this column it looked fine.
@@ -119,6 +122,7 @@ export function registerMappingPages(web: FastifyInstance, { ctx, auth }: WebDep
   web.get('/integration/mappings', async (request, reply) => {
     const view = viewOf(request, auth);
     const stats = await mappingStats(ctx.db);
+    const realtime = new Map((await listRealtimeMappings(ctx.db)).map((m) => [m.name, m]));
     const rows: MappingRow[] = (await listMappings(ctx.db)).map((m) => ({
       ...m,
       errors: stats.get(m.name)?.errors ?? 0,
@@ -126,6 +130,7 @@ export function registerMappingPages(web: FastifyInstance, { ctx, auth }: WebDep
       lastRunAt: stats.get(m.name)?.lastRunAt ?? null,
       lastRunStatus: stats.get(m.name)?.lastRunStatus ?? null,
       lastFailure: stats.get(m.name)?.lastFailure ?? null,
+      realtime: realtime.get(m.name)?.realtime ?? false,
     }));
     return sendHtml(
       reply,
@@ -151,6 +156,7 @@ export function registerMappingPages(web: FastifyInstance, { ctx, auth }: WebDep
     const view = viewOf(request, auth);
     const m = await mappingOf(request.params.name);
     const admin = isAdmin(view.user);
+    const realtime = await realtimeOf(ctx.db, m.name);
     return sendHtml(
       reply,
       <Layout view={view} title={`Table mapping ${m.name}`}>
@@ -166,6 +172,9 @@ export function registerMappingPages(web: FastifyInstance, { ctx, auth }: WebDep
               safe
             >{`${m.erpTable} ⇄ ${m.crmEntity}${m.isOptionMapping ? ' (option values)' : ''} · ${display(m.userDefined ? 'user-defined' : 'default')}`}</p>
             <MappingForm m={m} admin={admin} />
+          </Card>
+          <Card title="Real-time propagation">
+            <RealtimeSwitch name={m.name} {...realtime} admin={admin} />
           </Card>
         </div>
         <Card title="Field mappings">
@@ -184,6 +193,7 @@ export function registerMappingPages(web: FastifyInstance, { ctx, auth }: WebDep
       return sendHtml(reply, <SuccessBanner message={`Mapping ${m.name} is saved.`} />);
     },
   );
+  registerRealtimeSwitch(web, ctx);
   web.post<{ Params: { name: string } }>(
     '/integration/mappings/:name/fields',
     { config: ADMIN },
