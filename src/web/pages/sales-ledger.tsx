@@ -6,7 +6,7 @@ import {
   postCustomerPayment,
   updateSalesSetup,
 } from '../../erp/public-api.ts';
-import { unwrap } from '../../shared/errors.ts';
+import { AppError, unwrap } from '../../shared/errors.ts';
 import { SuccessBanner } from '../components/banner.tsx';
 import { Card, Fields } from '../components/card.tsx';
 import { checkbox, parseInput } from '../form.ts';
@@ -29,6 +29,7 @@ const paymentForm = z.object({
   customerNumber: z.string().trim().min(1, 'Enter the customer number').max(20),
   amount,
   appliesToInvoiceNumber: z.string().trim().max(20).optional(),
+  postUnappliedIfPaid: checkbox,
 });
 const setupForm = z.object({
   writeInProductType: z.enum(['Item', 'Resource']),
@@ -68,6 +69,13 @@ export function registerSalesLedgerPages(web: FastifyInstance, deps: WebDeps): v
             <input id="amount" name="amount" required inputmode="decimal" class="narrow" />
             <label for="appliesToInvoiceNumber">Applies to invoice No. (optional)</label>
             <input id="appliesToInvoiceNumber" name="appliesToInvoiceNumber" class="narrow" />
+            <span>
+              <input type="checkbox" id="postUnappliedIfPaid" name="postUnappliedIfPaid" />
+              <label for="postUnappliedIfPaid">
+                {' '}
+                Post unapplied if that invoice is already paid
+              </label>
+            </span>
             <button type="submit">Post payment</button>
           </form>
         </Card>
@@ -77,26 +85,35 @@ export function registerSalesLedgerPages(web: FastifyInstance, deps: WebDeps): v
   });
   web.post('/sales/payments', async (request, reply) => {
     const input = parseInput(paymentForm, request.body);
-    const r = unwrap(
-      await postCustomerPayment(
-        ctx.db,
-        {
-          customerNumber: input.customerNumber,
-          amount: input.amount,
-          ...(input.appliesToInvoiceNumber
-            ? { appliesToInvoiceNumber: input.appliesToInvoiceNumber }
-            : {}),
-        },
-        ctx.clock,
-      ),
+    const posted = await postCustomerPayment(
+      ctx.db,
+      {
+        customerNumber: input.customerNumber,
+        amount: input.amount,
+        ...(input.appliesToInvoiceNumber
+          ? {
+              appliesToInvoiceNumber: input.appliesToInvoiceNumber,
+              postUnappliedIfPaid: input.postUnappliedIfPaid,
+            }
+          : {}),
+      },
+      ctx.clock,
     );
+    // The ERP's refusal names the API's way out; on this form it is the checkbox.
+    if (!posted.ok && posted.error.code === 'invoice_already_paid')
+      throw new AppError(
+        'invoice_already_paid',
+        `Invoice ${input.appliesToInvoiceNumber} is paid in full; nothing was posted. Tick 'Post unapplied if that invoice is already paid' to post the payment as an open payment, or leave the invoice empty.`,
+      );
+    const r = unwrap(posted);
     reply.header('hx-trigger', 'list-changed');
-    return sendHtml(
-      reply,
-      <SuccessBanner
-        message={`Payment ${String(r.payment['documentNumber'] ?? '')} of ${formatMoney(input.amount)} posted${r.invoiceNumber ? `, ${formatMoney(r.appliedAmount)} applied to invoice ${r.invoiceNumber} (${r.invoicePaymentStatus === 'Complete' ? 'paid in full' : `${formatMoney(r.invoiceRemainingAmount)} still open`})` : ' (not applied to an invoice)'}.`}
-      />,
-    );
+    const outcome = r.invoiceNumber
+      ? `, ${formatMoney(r.appliedAmount)} applied to invoice ${r.invoiceNumber} (${r.invoicePaymentStatus === 'Complete' ? 'paid in full' : `${formatMoney(r.invoiceRemainingAmount)} still open`})`
+      : input.appliesToInvoiceNumber
+        ? ` unapplied: invoice ${input.appliesToInvoiceNumber} is already paid in full, so the payment stays open on the customer`
+        : ' (not applied to an invoice)';
+    const message = `Payment ${String(r.payment['documentNumber'] ?? '')} of ${formatMoney(input.amount)} posted${outcome}.`;
+    return sendHtml(reply, <SuccessBanner message={message} />);
   });
   for (const [type, set] of [
     ['quote', 'salesQuoteArchives'],
