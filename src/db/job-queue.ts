@@ -1,6 +1,13 @@
 import PgBoss from 'pg-boss';
 import type { Logger } from '../shared/logger.ts';
-import { unlessStopping } from '../shared/stopping.ts';
+import {
+  abortInFlight,
+  causedByShutdown,
+  inFlightCount,
+  trackInFlight,
+  unlessStopping,
+  waitForInFlight,
+} from '../shared/stopping.ts';
 import type { Db } from './db.ts';
 
 export type { PgBoss };
@@ -90,6 +97,9 @@ async function withRetryOnRace(fn: () => Promise<void>, attempts = 5): Promise<v
   }
 }
 
+/** How a job ended: `stopped` when the process's stop ended it (it runs again later). */
+export type JobOutcome = 'succeeded' | 'failed' | 'stopped';
+
 /**
  * Registers a worker per definition. Each job runs in its own try/catch so one failing job is
  * retried by pg-boss without affecting the others.
@@ -97,7 +107,13 @@ async function withRetryOnRace(fn: () => Promise<void>, attempts = 5): Promise<v
 export async function startWorkers(
   boss: PgBoss,
   definitions: readonly JobDefinition[],
-  options: { concurrency: number; logger: Logger; pollingIntervalSeconds?: number },
+  options: {
+    concurrency: number;
+    logger: Logger;
+    pollingIntervalSeconds?: number;
+    /** Told of every job's end (metrics). */
+    onJobDone?: (queue: string, outcome: JobOutcome, ms: number) => void;
+  },
 ): Promise<void> {
   await createQueues(boss, definitions);
   options.logger.info(
@@ -119,19 +135,25 @@ export async function startWorkers(
           for (const job of jobs) {
             const started = Date.now();
             try {
-              output = await d.handler(job.data as never, {
-                id: job.id,
-                retryCount: (job as { retryCount?: number }).retryCount,
-              });
+              // Tracked, so the orderly stop waits for it before the database pool closes.
+              output = await trackInFlight(
+                d.handler(job.data as never, {
+                  id: job.id,
+                  retryCount: (job as { retryCount?: number }).retryCount,
+                }),
+              );
               options.logger.debug(
                 { queue: d.queue, jobId: job.id, ms: Date.now() - started },
                 'job done',
               );
+              options.onJobDone?.(d.queue, 'succeeded', Date.now() - started);
             } catch (err) {
-              options.logger.warn(
-                { queue: d.queue, jobId: job.id, ms: Date.now() - started, err },
-                'job failed',
-              );
+              const line = { queue: d.queue, jobId: job.id, ms: Date.now() - started };
+              // pg-boss hands it out again after its retry delay, to this or another worker.
+              const stopped = causedByShutdown(err);
+              if (stopped) options.logger.warn(line, 'job stopped by shutdown');
+              else options.logger.warn({ ...line, err }, 'job failed');
+              options.onJobDone?.(d.queue, stopped ? 'stopped' : 'failed', line.ms);
               throw err;
             }
           }
@@ -139,5 +161,48 @@ export async function startWorkers(
         },
       );
     }
+  }
+}
+
+/** How long the orderly stop lets running jobs finish before it aborts them. */
+export const FINISH_RUNNING_MS = 5_000;
+/** How long aborted work then has to end (at its next chunk) before the pools close anyway. */
+export const ABORT_GRACE_MS = 4_000;
+
+/**
+ * Stops a process's job queue in order: no new job is taken, the running ones get
+ * `FINISH_RUNNING_MS` to finish, then are aborted (`shutdownSignal`: they end at their next chunk
+ * as "stopped by shutdown", and pg-boss hands them out again later) and get `ABORT_GRACE_MS` more.
+ * Only then may the database pool close: work still running after that is reported, and whatever
+ * it then fails with is the stop's doing (logged as such, see causedByShutdown).
+ */
+export async function stopJobQueue(
+  boss: PgBoss,
+  logger: Logger,
+  bounds = { finishMs: FINISH_RUNNING_MS, abortMs: ABORT_GRACE_MS },
+): Promise<void> {
+  const running = inFlightCount();
+  if (running > 0)
+    logger.info({ running, waitMs: bounds.finishMs }, 'stopping: letting running jobs finish');
+  const abortTimer = setTimeout(() => {
+    if (inFlightCount() === 0) return;
+    logger.warn({ running: inFlightCount() }, 'stopping: aborting the jobs still running');
+    abortInFlight();
+  }, bounds.finishMs);
+  try {
+    // pg-boss stops fetching, waits while its jobs run, then settles the ones left and closes.
+    await boss.stop({ graceful: true, wait: true, timeout: bounds.finishMs + bounds.abortMs });
+  } finally {
+    clearTimeout(abortTimer);
+  }
+  // Work pg-boss does not see (runs started by a request) and handlers pg-boss gave up on.
+  if (inFlightCount() > 0) {
+    abortInFlight();
+    const left = await waitForInFlight(bounds.abortMs);
+    if (left > 0)
+      logger.warn(
+        { running: left },
+        'stopping: work still running after the bound; closing anyway',
+      );
   }
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Queryable } from '../db/db.ts';
 import { coerceError } from '../shared/errors.ts';
+import { causedByShutdown, trackInFlight } from '../shared/stopping.ts';
 import { listMappings } from '../sync/mappings/mapping-repo.ts';
 import { LOCK_WAIT } from './mapping-lock.ts';
 import { runMappingJob } from './sync-jobs.ts';
@@ -45,26 +46,33 @@ export async function startMappingRun(
     finished: false,
   };
   runs.set(run.id, run);
-  void (async () => {
-    for (const line of run.lines) {
-      line.state = 'running';
-      try {
-        const r = await runMappingJob(
-          deps,
-          { mapping: line.mapping, trigger: options.trigger, full: options.full },
-          {},
-          { waitMs: LOCK_WAIT.background },
-        );
-        line.state = r.ran ? 'done' : 'failed';
-        if (!r.ran) line.message = `Not run: ${r.reason}`;
-      } catch (err) {
-        line.state = 'failed';
-        line.message = coerceError(err).message;
-        deps.logger.error({ err, mapping: line.mapping }, 'mapping run failed');
+  // Tracked: the orderly stop lets it finish (or aborts it) before the database pool closes.
+  void trackInFlight(
+    (async () => {
+      for (const line of run.lines) {
+        line.state = 'running';
+        try {
+          const r = await runMappingJob(
+            deps,
+            { mapping: line.mapping, trigger: options.trigger, full: options.full },
+            {},
+            { waitMs: LOCK_WAIT.background },
+          );
+          line.state = r.ran ? 'done' : 'failed';
+          if (!r.ran) line.message = `Not run: ${r.reason}`;
+        } catch (err) {
+          line.state = 'failed';
+          line.message = coerceError(err).message;
+          if (causedByShutdown(err)) {
+            deps.logger.warn({ mapping: line.mapping }, 'mapping run stopped by shutdown');
+            break;
+          }
+          deps.logger.error({ err, mapping: line.mapping }, 'mapping run failed');
+        }
       }
-    }
-    run.finished = true;
-  })();
+      run.finished = true;
+    })(),
+  );
   return run;
 }
 

@@ -9,6 +9,7 @@ import type { Clock } from '../shared/clock.ts';
 import type { Config } from '../shared/config.ts';
 import type { Logger } from '../shared/logger.ts';
 import { failure, ok, type Result } from '../shared/result.ts';
+import { shutdownSignal } from '../shared/stopping.ts';
 import { readConnection } from '../sync/connection/connection-repo.ts';
 import { secretBox } from '../sync/connection/secret-box.ts';
 import { resolveSecretKey } from '../sync/connection/secret-key.ts';
@@ -143,6 +144,7 @@ export async function openEngine(
     ...(deps.clock ? { clock: deps.clock } : {}),
     mappings,
     extensions: integrationExtensions(deps.db, crm),
+    signal: shutdownSignal,
   });
 }
 

@@ -3,6 +3,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { AppError } from '../shared/errors.ts';
 import { clientErrorStatus, rawErrorResponse } from '../shared/http-client-errors.ts';
+import { unavailableError } from '../shared/unavailable-error.ts';
 
 /** The body of every error answer: `{"error":{"code","message"}}`, plus details when useful. */
 export const errorBody = (code: string, message: string, details?: unknown) => ({
@@ -34,11 +35,23 @@ const FASTIFY_CODES: Record<string, { status: number; code: string; message?: st
 };
 
 /**
- * The one place where exceptions become HTTP answers: AppErrors keep their code and status,
- * framework errors get clear codes, anything else is a 500 whose details go to the log only.
+ * The one place where exceptions become HTTP answers: a database that cannot be reached is a 503
+ * `database_unavailable` with Retry-After, AppErrors keep their code and status, framework errors
+ * get clear codes, anything else is a 500 whose details go to the log only.
  */
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, request, reply) => {
+    // The database gone (a restart, a network cut) or the process stopping: not the request's
+    // fault nor a bug, so a 503 the client may retry, logged at warn.
+    const unavailable =
+      err instanceof AppError && err.status < 500 ? undefined : unavailableError(err);
+    if (unavailable) {
+      request.log.warn({ err, code: unavailable.code }, unavailable.message);
+      reply.headers(unavailable.headers ?? {});
+      return reply
+        .status(unavailable.status)
+        .send(errorBody(unavailable.code, unavailable.message));
+    }
     if (err instanceof AppError) {
       if (err.headers) reply.headers(err.headers);
       if (err.status >= 500) request.log.error({ err }, err.message);

@@ -49,6 +49,7 @@ const envSchema = z.object({
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
     .default('info'),
   KOBLING_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
+  KOBLING_WORKER_METRICS_PORT: port.optional(),
   KOBLING_DEMO_DATA: flag.default(true),
   KOBLING_CRM_EMULATOR: flag.default(true),
   KOBLING_DB_POOL_SIZE: z.coerce.number().int().min(2).max(200).default(10),
@@ -96,6 +97,11 @@ export interface Config {
   readonly secretKey?: string;
   readonly logLevel: string;
   readonly workerConcurrency: number;
+  /**
+   * Port of `kobling worker`'s own `/metrics` listener (on `server.host`); undefined = none, the
+   * default: several workers on one machine would collide on any fixed port. 0 = any free port.
+   */
+  readonly workerMetricsPort?: number;
   readonly demoData: boolean;
   /** Near-real-time propagation in worker processes (per-mapping switches still apply). */
   readonly realtime: { readonly enabled: boolean; readonly pollMs: number };
@@ -173,6 +179,9 @@ export function loadConfig(
       secretKey: e.KOBLING_SECRET_KEY,
       logLevel: e.KOBLING_LOG_LEVEL,
       workerConcurrency: e.KOBLING_WORKER_CONCURRENCY,
+      ...(e.KOBLING_WORKER_METRICS_PORT !== undefined
+        ? { workerMetricsPort: e.KOBLING_WORKER_METRICS_PORT }
+        : {}),
       demoData: e.KOBLING_DEMO_DATA,
       realtime: { enabled: e.KOBLING_REALTIME, pollMs: e.KOBLING_REALTIME_POLL_MS },
     },

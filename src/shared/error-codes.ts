@@ -22,6 +22,7 @@ export const SHARED_ERROR_CODES = {
   precondition_required: 428,
   too_many_requests: 429,
   not_ready: 503,
+  database_unavailable: 503,
   internal_error: 500,
   invalid_config: 500,
   sync_failed: 500,

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { AppError } from '../shared/errors.ts';
+import { unavailableError } from '../shared/unavailable-error.ts';
 import { ErrorBanner } from './components/banner.tsx';
 import { Layout } from './layout.tsx';
 import { isHtmx, sendHtml, viewOf } from './view.ts';
@@ -27,7 +28,14 @@ export function webErrorHandler(auth: WebAuth) {
   return async (err: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     let status = 500;
     let message = 'Something went wrong on our side; the details are in the server log.';
-    if (err instanceof AppError) {
+    const unavailable =
+      err instanceof AppError && err.status < 500 ? undefined : unavailableError(err);
+    if (unavailable) {
+      status = unavailable.status;
+      message = unavailable.message;
+      reply.header('retry-after', unavailable.headers?.['retry-after']);
+      request.log.warn({ err, code: unavailable.code }, message);
+    } else if (err instanceof AppError) {
       status = err.status;
       message = err.message;
       if (err.headers?.['retry-after']) reply.header('retry-after', err.headers['retry-after']);
@@ -38,7 +46,7 @@ export function webErrorHandler(auth: WebAuth) {
       status = err.statusCode;
       message = err.message;
     }
-    if (status >= 500) request.log.error({ err }, 'page failed');
+    if (status >= 500 && !unavailable) request.log.error({ err }, 'page failed');
     if (status === 401 && !request.url.startsWith('/login')) {
       const next = encodeURIComponent(request.url);
       if (isHtmx(request)) {

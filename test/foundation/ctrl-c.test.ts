@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
-import { freePort, runKobling, spawnKobling } from '../helpers/cli.ts';
+import { freePort, killPostmaster, runKobling, spawnKobling } from '../helpers/cli.ts';
 
 const dataDir = mkdtempSync(path.join(tmpdir(), 'kobling-ctrl-c-'));
 after(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -47,5 +47,6 @@ test('a command finds the running embedded PostgreSQL on its port, and Ctrl+C (S
     assert.doesNotMatch(out, /secretKey|processID/);
   } finally {
     if (start.child.exitCode === null && start.child.pid) process.kill(-start.child.pid, 'SIGKILL');
+    killPostmaster(dataDir);
   }
 });

@@ -87,3 +87,54 @@ test('`kobling start --no-workers` creates every queue with its policy: what the
     assert.equal(await server.stop(), 0, server.output());
   }
 });
+
+test('`kobling worker` with KOBLING_WORKER_METRICS_PORT serves /metrics: process metrics, its jobs and the queue depth', async () => {
+  const worker = spawnKobling(['worker'], {
+    DATABASE_URL: db.url,
+    KOBLING_WORKER_METRICS_PORT: '0',
+  });
+  try {
+    const url = (
+      (await worker.waitFor(/metrics at (\S+)\./, 30_000)) as RegExpMatchArray
+    )[1] as string;
+    const boss = await startJobQueue(db, createLogger('silent'));
+    try {
+      await boss.send(HEARTBEAT_QUEUE, { sentAt: 'metrics-test' });
+    } finally {
+      await boss.stop({ graceful: false, wait: true });
+    }
+    const ran = /kobling_jobs_total\{queue="system\.heartbeat",outcome="succeeded"\} [1-9]/;
+    let text = '';
+    for (const deadline = Date.now() + 20_000; Date.now() < deadline; ) {
+      const r = await fetch(url);
+      assert.equal(r.status, 200);
+      assert.match(r.headers.get('content-type') ?? '', /text\/plain/);
+      text = await r.text();
+      if (ran.test(text)) break;
+      await new Promise((res) => setTimeout(res, 300));
+    }
+    assert.match(text, ran, 'the job the worker ran is counted');
+    assert.match(text, /kobling_job_duration_seconds_count\{queue="system\.heartbeat"\}/);
+    assert.match(text, /^process_cpu_seconds_total /m, 'the default process metrics');
+    assert.match(text, /^nodejs_eventloop_lag_seconds /m);
+    assert.match(text, /kobling_job_queue_depth\{queue="system\.heartbeat"\} \d+/);
+    const other = await fetch(url.replace(/\/metrics$/, '/health'));
+    assert.equal(other.status, 404);
+    await other.body?.cancel();
+  } finally {
+    assert.equal(await worker.stop(), 0, worker.output());
+  }
+});
+
+test('`kobling worker` serves no metrics unless asked', async () => {
+  const worker = spawnKobling(['worker'], { DATABASE_URL: db.url });
+  try {
+    const [line] = (await worker.waitFor(
+      /Kobling worker .* Ctrl\+C stops it/,
+      30_000,
+    )) as RegExpMatchArray;
+    assert.doesNotMatch(line, /metrics at/);
+  } finally {
+    assert.equal(await worker.stop(), 0, worker.output());
+  }
+});

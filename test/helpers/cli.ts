@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -105,4 +106,32 @@ export function freePort(): Promise<number> {
     });
     srv.on('error', reject);
   });
+}
+
+/**
+ * Ends the embedded PostgreSQL of a data folder if it still runs: it has a process group of its
+ * own, so a test's SIGKILL of a `kobling start` group after a failure does not reach it.
+ */
+export function killPostmaster(dataDir: string): void {
+  try {
+    const pid = Number(
+      readFileSync(path.join(dataDir, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[0],
+    );
+    if (pid > 0) process.kill(pid, 'SIGQUIT');
+  } catch {
+    // No postmaster.pid, or the process is gone: nothing runs.
+  }
+}
+
+/** Whether the data folder's embedded PostgreSQL still runs (its postmaster.pid names a live process). */
+export function postmasterRuns(dataDir: string): boolean {
+  try {
+    const pid = Number(
+      readFileSync(path.join(dataDir, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[0],
+    );
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }

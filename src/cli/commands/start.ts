@@ -1,10 +1,12 @@
 import type { Command } from 'commander';
 import type { AppContext } from '../../app/context.ts';
 import type { StartedService } from '../../app/system-part.ts';
-import { ensureQueue, startWorkers } from '../../db/job-queue.ts';
+import { ensureQueue, startWorkers, stopJobQueue } from '../../db/job-queue.ts';
 import { HEARTBEAT_QUEUE, heartbeatJob } from '../../db/system-jobs.ts';
+import { recordJob } from '../../integration/metrics/job-metrics.ts';
 import { buildServer } from '../../server/app.ts';
 import { ensureAdminUser } from '../../server/auth/users.ts';
+import { causedByShutdown } from '../../shared/stopping.ts';
 import { startBackgroundWork } from '../background.ts';
 import { type CliEnv, configFrom } from '../cli-context.ts';
 import { openJobQueue, partJobs } from '../job-queue.ts';
@@ -51,7 +53,11 @@ export function registerStart(program: Command, cli: CliEnv): void {
       const stops: (() => Promise<void>)[] = [() => runtime.close()];
       const shutdown = onShutdown(async () => {
         for (const stop of stops.reverse())
-          await stop().catch((err) => runtime.ctx.logger.error({ err }, 'stop failed'));
+          await stop().catch((err) =>
+            causedByShutdown(err)
+              ? runtime.ctx.logger.warn({ err }, 'stop failed: stopped by shutdown')
+              : runtime.ctx.logger.error({ err }, 'stop failed'),
+          );
       });
       try {
         const { ctx } = runtime;
@@ -67,7 +73,8 @@ export function registerStart(program: Command, cli: CliEnv): void {
         // Every queue exists before anything is sent, workers here or not (`--no-workers`): what
         // the server queues waits for the first worker instead of being refused.
         const boss = await openJobQueue(ctx);
-        stops.push(() => boss.stop({ graceful: true, wait: true, timeout: 10_000 }));
+        // Only when the start fails before the services are up; otherwise stopJobQueue ran.
+        stops.push(() => boss.stop({ graceful: false, wait: true }));
         const full: AppContext = { ...ctx, boss };
         // Workers start after the services and the demo data: the first start's demo coupling
         // then runs alone, with no scheduled or real-time run racing it.
@@ -79,6 +86,7 @@ export function registerStart(program: Command, cli: CliEnv): void {
             await startWorkers(boss, jobs, {
               concurrency: config.workerConcurrency,
               logger: ctx.logger,
+              onJobDone: recordJob,
             });
             stops.push(await startBackgroundWork(full));
             startWorkerLines.push(
@@ -97,6 +105,9 @@ export function registerStart(program: Command, cli: CliEnv): void {
           stops.push(() => service.stop());
           lines.push(...service.lines);
         }
+        // Stopped after the server and the background work and before the services (the CRM
+        // emulator) and the pool: running jobs and runs end while what they use is still there.
+        stops.push(() => stopJobQueue(boss, ctx.logger));
         if (config.demoData) {
           for (const part of systemParts) {
             if (part.name === 'crm-emulator' && !started.has(part.name)) continue;

@@ -1,8 +1,10 @@
 import { hostname } from 'node:os';
 import type { Command } from 'commander';
 import type { AppContext } from '../../app/context.ts';
-import { startJobQueue, startWorkers } from '../../db/job-queue.ts';
+import { startJobQueue, startWorkers, stopJobQueue } from '../../db/job-queue.ts';
 import { heartbeatJob } from '../../db/system-jobs.ts';
+import { recordJob } from '../../integration/metrics/job-metrics.ts';
+import { startMetricsListener } from '../../server/metrics-listener.ts';
 import { startBackgroundWork } from '../background.ts';
 import { type CliEnv, configFrom } from '../cli-context.ts';
 import { partJobs } from '../job-queue.ts';
@@ -17,8 +19,15 @@ export function registerWorker(program: Command, cli: CliEnv): void {
       'Run background jobs only (scale out: any number of workers can share one database)',
     )
     .option('--concurrency <n>', 'jobs run at once per queue (env KOBLING_WORKER_CONCURRENCY)')
-    .action(async (opts: { concurrency?: string }) => {
-      const config = configFrom(cli, { KOBLING_WORKER_CONCURRENCY: opts.concurrency });
+    .option(
+      '--metrics-port <port>',
+      'serve GET /metrics on this port, 0 for any free one (env KOBLING_WORKER_METRICS_PORT; default none)',
+    )
+    .action(async (opts: { concurrency?: string; metricsPort?: string }) => {
+      const config = configFrom(cli, {
+        KOBLING_WORKER_CONCURRENCY: opts.concurrency,
+        KOBLING_WORKER_METRICS_PORT: opts.metricsPort,
+      });
       const runtime = await openRuntime(config, { applicationName: 'kobling-worker' });
       const stops: (() => Promise<void>)[] = [() => runtime.close()];
       const shutdown = onShutdown(async () => {
@@ -26,17 +35,27 @@ export function registerWorker(program: Command, cli: CliEnv): void {
       });
       try {
         const boss = await startJobQueue(runtime.ctx.db, runtime.ctx.logger);
-        stops.push(() => boss.stop({ graceful: true, wait: true, timeout: 10_000 }));
+        stops.push(() => stopJobQueue(boss, runtime.ctx.logger));
         const ctx: AppContext = { ...runtime.ctx, boss };
         const name = `worker:${hostname()}:${process.pid}`;
         const jobs = [heartbeatJob(ctx.db, name), ...partJobs(ctx)];
         await startWorkers(boss, jobs, {
           concurrency: config.workerConcurrency,
           logger: ctx.logger,
+          onJobDone: recordJob,
         });
         stops.push(await startBackgroundWork(ctx));
+        // Stopped first: a scrape during the stop would read a closing pool.
+        const metrics =
+          config.workerMetricsPort === undefined
+            ? undefined
+            : await startMetricsListener(ctx, {
+                host: config.server.host,
+                port: config.workerMetricsPort,
+              });
+        if (metrics) stops.push(() => metrics.close());
         cli.out(
-          `Kobling worker ${name} is running ${jobs.length} queue(s) on ${runtime.databaseLabel}. Ctrl+C stops it.`,
+          `Kobling worker ${name} is running ${jobs.length} queue(s) on ${runtime.databaseLabel}${metrics ? `, metrics at ${metrics.url}` : ''}. Ctrl+C stops it.`,
         );
       } catch (err) {
         await shutdown();

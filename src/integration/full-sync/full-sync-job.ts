@@ -1,5 +1,6 @@
 import type { FullSyncLineRunner } from '../../app/context.ts';
 import type { JobDefinition, PgBoss } from '../../db/job-queue.ts';
+import { causedByShutdown, shutdownSignal } from '../../shared/stopping.ts';
 import type { EngineContext } from '../../sync/engine/context.ts';
 import { type PassReport, runMapping } from '../../sync/engine/run-mapping.ts';
 import { PassFailed } from '../../sync/errors.ts';
@@ -85,6 +86,7 @@ export async function runFullSyncLine(
       withMappingLock(deps.db, mapping, () => runLocked(deps, ctx, before), { waitMs: 0 });
     let r = await run();
     for (let again = 0; ; ) {
+      shutdownSignal.throwIfAborted();
       if (!r.ok) await sleep(1000);
       else if (again >= PASS_RETRIES || !r.value.reports.some((p) => p.status === 'failed')) break;
       else {
@@ -143,6 +145,10 @@ export async function runFullSyncLine(
       );
     else await transition(deps.db, mapping, 'Finished', `${summary}${held}`);
   } catch (err) {
+    if (causedByShutdown(err)) {
+      await handBack(deps, mapping, started);
+      throw err;
+    }
     // A known reason (no match fields, the CRM unreadable, …) is the line's outcome; anything else
     // is a bug, with its stack in the log.
     if (err instanceof PassFailed)
@@ -157,6 +163,27 @@ export async function runFullSyncLine(
     clearInterval(beat);
   }
   await advance(deps, boss);
+}
+
+/**
+ * A line the process's stop ended goes back to Queued: pg-boss hands its job out again (the
+ * handler rethrows), and the next run continues from the watermarks this one reached. Should the
+ * database be gone already, the line stays Running until the dead-line check hands it out.
+ */
+async function handBack(deps: FullSyncDeps, mapping: string, started: number): Promise<void> {
+  const ms = Math.round(performance.now() - started);
+  deps.logger.warn({ mapping, ms }, 'full synchronization line stopped by shutdown');
+  try {
+    await transition(
+      deps.db,
+      mapping,
+      'Queued',
+      'Stopped by shutdown; continues when a worker takes it again',
+    );
+  } catch (err) {
+    if (!causedByShutdown(err)) throw err;
+    deps.logger.debug({ mapping, err }, 'line not handed back: the database went with the stop');
+  }
 }
 
 /** The line's work while holding the mapping's lock. */

@@ -1,8 +1,5 @@
-import { Counter, collectDefaultMetrics, Histogram } from 'prom-client';
+import { Counter, Histogram } from 'prom-client';
 import { registry } from './registry.ts';
-
-// The process's CPU, memory, event-loop lag, handles and start time (prom-client's standard set).
-collectDefaultMetrics({ register: registry });
 
 const httpRequests = new Counter({
   name: 'kobling_http_requests_total',

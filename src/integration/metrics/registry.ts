@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 import type { DataverseMetricsHooks } from '../../dataverse/index.ts';
 
 /**
@@ -7,6 +7,10 @@ import type { DataverseMetricsHooks } from '../../dataverse/index.ts';
  * from the database when `/metrics` is scraped (see db-collectors.ts).
  */
 export const registry = new Registry();
+
+// The process's CPU, memory, event-loop lag, handles and start time (prom-client's standard set),
+// in every process that serves metrics: the server's /metrics and a worker's metrics listener.
+collectDefaultMetrics({ register: registry });
 
 export const propagationLag = new Histogram({
   name: 'kobling_propagation_lag_seconds',

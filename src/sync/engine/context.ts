@@ -20,6 +20,11 @@ export interface EngineContext {
   readonly chunksInFlight?: number;
   /** What some CRM tables need around a create, beyond field pairs; by CRM table. */
   readonly extensions?: Readonly<Record<string, CrmInsertExtension>>;
+  /**
+   * Aborted when the process stops: a pass ends between chunks with the signal's reason
+   * (StoppedByShutdown), its job failed as "Stopped by shutdown" and run again later.
+   */
+  readonly signal?: AbortSignal;
   /** Called after each chunk with the counters so far (progress bars, live job counters). */
   readonly onProgress?: (counters: JobCounters, done: number, total: number | undefined) => void;
 }

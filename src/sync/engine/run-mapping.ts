@@ -1,3 +1,4 @@
+import { causedByShutdown } from '../../shared/stopping.ts';
 import { PassFailed } from '../errors.ts';
 import {
   COUNTER_COLUMNS,
@@ -49,6 +50,10 @@ export async function runMapping(
       logJobFinished(ctx, { jobId, mapping: m.name, pass, trigger, started, counters });
       reports.push({ jobId, direction: pass, status: 'succeeded', counters, message });
     } catch (err) {
+      if (causedByShutdown(err)) {
+        await stoppedByShutdown(ctx, jobId, { mapping: m.name, pass, trigger, started });
+        throw err;
+      }
       const message = (err as Error).message;
       // A pass that stops for a known reason (the CRM cannot be read, …) is the job's outcome; anything
       // else is a bug, with its stack in the log.
@@ -76,6 +81,29 @@ export async function runMapping(
 }
 
 const elapsed = (started: number): number => Math.round(performance.now() - started);
+
+/**
+ * A pass the process's stop ended: its job is failed as "Stopped by shutdown" (the records it
+ * wrote stay booked, its watermark where they end) and the error goes on to the caller, so the
+ * queue runs it again rather than the run going on with its next pass. Not an error in the log.
+ */
+async function stoppedByShutdown(
+  ctx: EngineContext,
+  jobId: string,
+  j: { mapping: string; pass: PassDirection; trigger: string; started: number },
+): Promise<void> {
+  const line = { jobId, mapping: j.mapping, direction: j.pass, trigger: j.trigger };
+  ctx.logger.warn({ ...line, ms: elapsed(j.started) }, 'synchronization pass stopped by shutdown');
+  try {
+    const counters = await countersOf(ctx, jobId);
+    await finishJob(ctx.db, jobId, counters, { status: 'failed', message: 'Stopped by shutdown' });
+  } catch (err) {
+    // The database went with the stop: the job stays `running` until the dead-job sweep settles
+    // it (as after a crash).
+    if (!causedByShutdown(err)) throw err;
+    ctx.logger.debug({ ...line, err }, 'job not closed: the database went with the stop');
+  }
+}
 
 /**
  * One line per finished job (docs/realtime-and-operations.md). A run that found nothing to do goes

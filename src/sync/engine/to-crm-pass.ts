@@ -62,6 +62,8 @@ export const runToCrmPass: PassRunner = async (ctx, m, jobId, opts) => {
   const chunks = chunkPipeline(ctx.chunksInFlight ?? DEFAULT_CHUNKS_IN_FLIGHT);
   // Read and planned in order; sent while the next chunk is read; the watermark follows in order.
   const process = async (rows: readonly ErpRecord[], after?: () => Promise<void>) => {
+    // A stop ends the pass between chunks: what was sent is booked, the watermark stays at what was written.
+    ctx.signal?.throwIfAborted();
     const fresh = rows.filter((r) => !seen.has(r.id));
     for (const r of fresh) seen.add(r.id);
     const send = fresh.length > 0 ? await processChunk(job, opts, lookups, fresh) : undefined;

@@ -52,6 +52,8 @@ export const runToErpPass: PassRunner = async (ctx, m, jobId, opts) => {
   let done = 0;
   const process = async (rows: readonly CrmRecord[]) => {
     for (let i = 0; i < rows.length; i += size) {
+      // A stop ends the pass between chunks: what was written is booked, the watermark stays at what was written.
+      ctx.signal?.throwIfAborted();
       const records = await readToErpChunk(ctx, m, rows.slice(i, i + size));
       const plans: RecordPlan<CrmRecord, ErpRecord>[] = [];
       const synced = new Map<string, string>();

@@ -1,4 +1,5 @@
 import { failure, ok, type Result } from '../../shared/result.ts';
+import { causedByShutdown } from '../../shared/stopping.ts';
 import { connectedOrganization } from '../connection/connection-repo.ts';
 import type { EngineContext } from '../engine/context.ts';
 import { finishJob, logRecordError } from '../engine/job-log.ts';
@@ -129,7 +130,8 @@ export async function undoJob(ctx: EngineContext, jobId: string): Promise<Result
   } catch (err) {
     // Its writes so far are in its history: the failed undo can be undone, or the job undone again.
     const message = `The undo stopped: ${(err as Error).message}`;
-    ctx.logger.error({ err, job: jobId }, 'undo failed');
+    if (causedByShutdown(err)) ctx.logger.warn({ job: jobId }, 'undo stopped by shutdown');
+    else ctx.logger.error({ err, job: jobId }, 'undo failed');
     await finishJob(ctx.db, undoJobId, outcome.counters, { status: 'failed', message });
     throw err;
   }
