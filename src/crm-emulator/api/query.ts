@@ -221,10 +221,16 @@ async function trackedRead(
     }
     const cookie = parseCookie(opts.skipToken);
     const token = cookie.delta ?? (await currentVersion(q));
+    // The snapshot goes through the table in id order, along its primary key; `+ 0` keeps the
+    // version index out of it. With statistics taken before a bulk load (110,000 accounts where
+    // they said 1,876), PostgreSQL read every row by version and sorted them all for each page:
+    // quadratic, 300–500 ms a page at 100,000.
     const rows: StoredRecord[] = await selectRecords(
       q,
       entity.logicalName,
-      cookie.last ? 'r.version_number <= $2 AND r.id > $3::uuid' : 'r.version_number <= $2',
+      cookie.last
+        ? 'r.version_number + 0 <= $2 AND r.id > $3::uuid'
+        : 'r.version_number + 0 <= $2',
       'r.id',
       cookie.last ? [token, cookie.last] : [token],
       pageSize + 1,

@@ -51,6 +51,13 @@ export const couplingTables = (m: {
   readonly crmEntity: string;
 }) => ({ mappingName: m.name, erpTable: m.erpTable, crmEntity: m.crmEntity });
 
+/*
+ * The two lookups below go id by id through the unique index (a lateral subquery with LIMIT 1
+ * is never flattened into a join). `erp_id = ANY($2)` let PostgreSQL 15, whose statistics
+ * still said the table had no couplings of this kind while a full synchronization filled it,
+ * walk every coupling of the table for each chunk: quadratic, 42 ms a chunk at 80,000.
+ */
+
 /** Couplings of ERP records of a table, keyed by ERP id. */
 export async function couplingsByErpIds(
   db: Queryable,
@@ -59,7 +66,9 @@ export async function couplingsByErpIds(
 ): Promise<Map<string, Coupling>> {
   if (ids.length === 0) return new Map();
   const r = await db.query<CouplingRow>(
-    'SELECT * FROM integration.couplings WHERE erp_table = $1 AND erp_id = ANY($2::uuid[])',
+    `SELECT c.* FROM unnest($2::uuid[]) AS k(id)
+       CROSS JOIN LATERAL (SELECT * FROM integration.couplings
+         WHERE erp_table = $1 AND erp_id = k.id LIMIT 1) c`,
     [erpTable, ids],
   );
   return new Map(r.rows.map((row) => [row.erp_id, toCoupling(row)]));
@@ -73,7 +82,9 @@ export async function couplingsByCrmIds(
 ): Promise<Map<string, Coupling>> {
   if (ids.length === 0) return new Map();
   const r = await db.query<CouplingRow>(
-    'SELECT * FROM integration.couplings WHERE crm_entity = $1 AND crm_id = ANY($2::uuid[])',
+    `SELECT c.* FROM unnest($2::uuid[]) AS k(id)
+       CROSS JOIN LATERAL (SELECT * FROM integration.couplings
+         WHERE crm_entity = $1 AND crm_id = k.id LIMIT 1) c`,
     [crmEntity, ids],
   );
   return new Map(r.rows.map((row) => [row.crm_id, toCoupling(row)]));
