@@ -228,9 +228,7 @@ async function trackedRead(
     const rows: StoredRecord[] = await selectRecords(
       q,
       entity.logicalName,
-      cookie.last
-        ? 'r.version_number + 0 <= $2 AND r.id > $3::uuid'
-        : 'r.version_number + 0 <= $2',
+      cookie.last ? 'r.version_number + 0 <= $2 AND r.id > $3::uuid' : 'r.version_number + 0 <= $2',
       'r.id',
       cookie.last ? [token, cookie.last] : [token],
       pageSize + 1,
