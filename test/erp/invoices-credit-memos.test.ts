@@ -196,5 +196,22 @@ describe('sales invoices and credit memos over the API (BC v2.0 shapes)', () => 
     assert.match(post.body.status, /^(Open|Paid)$/);
     assert.equal(post.body.invoiceId, inv.body.id);
     assert.equal(post.body.totalAmountIncludingTax, memo.body.totalAmountIncludingTax);
+    // The representation is the credit memo as its set reads it, nothing more (README): what is
+    // left of the invoice is read on the invoice, by its number as the README does.
+    assert.equal(post.body.invoiceNumber, invoice.body.number);
+    assert.equal(post.body.remainingAmount, 0, 'all of it applied to the invoice');
+    assert.deepEqual(Object.keys(post.body).sort(), Object.keys(read.body).sort());
+    assert.ok(!('invoiceRemainingAmount' in post.body) && !('invoicePaymentStatus' in post.body));
+    const left = await fx.api.get(
+      `salesInvoices?$filter=number eq '${invoice.body.number}'&$select=number,remainingAmount,status`,
+    );
+    assert.equal(left.status, 200, JSON.stringify(left.body));
+    const [open] = left.body.value;
+    assert.equal(open.status, 'Open');
+    assert.equal(
+      open.remainingAmount,
+      Math.round((invoice.body.totalAmountIncludingTax - memo.body.totalAmountIncludingTax) * 100) /
+        100,
+    );
   });
 });
