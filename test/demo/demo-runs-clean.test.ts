@@ -135,6 +135,20 @@ test("the README's walk-through runs as written against the started system", asy
   const r = await bash(prelude + script);
   assert.equal(r.code, 0, `walk-through failed:\n${r.out}\n${r.err}`);
   assert.doesNotMatch(r.out, /"failed":\[\{/, `a record failed:\n${r.out}`);
+  // The first start coupled the reference data: matching again opens no job and says so, in the
+  // names users know the records by.
+  const matched = r.out
+    .split('\n')
+    .filter((l) => l.startsWith('{"mapping":'))
+    .map((l) => JSON.parse(l) as { mapping: string; jobId: string | null; message: string });
+  assert.equal(matched.length, 9, r.out);
+  for (const m of matched) {
+    assert.equal(m.jobId, null, JSON.stringify(m));
+    assert.match(
+      m.message,
+      /^Nothing to couple: every [A-Z][a-z]+(?: [A-Za-z]+)* record in the filter of mapping /,
+    );
+  }
 
   // The ERP-only customer is an account now, with its contacts under it.
   const customer = await one<{ crm_id: string }>(

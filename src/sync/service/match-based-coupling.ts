@@ -6,10 +6,11 @@ import {
 import { unsettledCreates } from '../couplings/create-journal.ts';
 import type { EngineContext } from '../engine/context.ts';
 import { beginJob, finishJob, logRecordError } from '../engine/job-log.ts';
+import { type OptionRead, planOptions, readOptions } from '../engine/option-pass.ts';
 import { resolveJournaledCreates } from '../engine/pending-creates.ts';
 import { type PassReport, runMapping } from '../engine/run-mapping.ts';
 import { isEmpty, matchesFilter } from '../engine/values.ts';
-import { passFailed } from '../errors.ts';
+import { PassFailed, passFailed } from '../errors.ts';
 import {
   emptyCounters,
   type FieldMapping,
@@ -17,6 +18,7 @@ import {
   type TableMapping,
 } from '../model.ts';
 import type { ErpRecord } from '../ports.ts';
+import { recordKind } from '../record-names.ts';
 import { createInCrm } from './create-in.ts';
 
 export interface MatchReport {
@@ -42,6 +44,7 @@ export async function matchBasedCoupling(
   erpIds?: readonly string[],
 ): Promise<MatchReport> {
   if (m.isOptionMapping) {
+    if (await everyOptionCoupled(ctx, m, erpIds)) return nothingToCouple(m, erpIds);
     // Option values are matched on their label by the option pass itself.
     const [job] = await runMapping(ctx, m, {
       ...(erpIds ? { erpIds } : {}),
@@ -111,17 +114,7 @@ export async function matchBasedCoupling(
       newlyCoupled.push(row.id);
     }
   }
-  if (opened === null)
-    return {
-      jobId: null,
-      coupled: 0,
-      created: 0,
-      unmatched: 0,
-      syncJobs: [],
-      message: erpIds
-        ? `Nothing to couple: none of the given records is an uncoupled ${m.erpTable} record in the filter of mapping ${m.name}; no job was run`
-        : `Nothing to couple: every ${m.erpTable} record in the filter of mapping ${m.name} is already coupled; no job was run`,
-    };
+  if (opened === null) return nothingToCouple(m, erpIds);
   const jobId: string = opened;
   let created = 0;
   if (unmatched.length > 0 && m.createNewOnNoMatch) {
@@ -188,6 +181,42 @@ export async function matchBasedCoupling(
     syncJobs,
     message,
   };
+}
+
+/** The answer when there was nothing to couple: no job, and a message that says why. */
+function nothingToCouple(m: TableMapping, erpIds: readonly string[] | undefined): MatchReport {
+  const kind = recordKind('erp', m.erpTable);
+  return {
+    jobId: null,
+    coupled: 0,
+    created: 0,
+    unmatched: 0,
+    syncJobs: [],
+    message: erpIds
+      ? `Nothing to couple: none of the given records is an uncoupled ${kind} record in the filter of mapping ${m.name}; no job was run`
+      : `Nothing to couple: every ${kind} record in the filter of mapping ${m.name} is already coupled; no job was run`,
+  };
+}
+
+/**
+ * An option mapping with every code in its filter coupled to an option still in the option set:
+ * the option pass would only count them unchanged. A CRM that cannot be read is left to the pass,
+ * whose job then says so.
+ */
+async function everyOptionCoupled(
+  ctx: EngineContext,
+  m: TableMapping,
+  erpIds: readonly string[] | undefined,
+): Promise<boolean> {
+  const opts = erpIds ? { erpIds } : {};
+  let read: OptionRead;
+  try {
+    read = await readOptions(ctx, m, opts);
+  } catch (err) {
+    if (err instanceof PassFailed) return false;
+    throw err;
+  }
+  return planOptions(m, opts, read).every((p) => !p.recouple && p.action.kind === 'unchanged');
 }
 
 async function* erpRecords(
