@@ -215,3 +215,57 @@ test('off a terminal `kobling sync full` prints plain lines; a reader that close
   assert.equal(await piped.exited(), 0, piped.output());
   assert.doesNotMatch(piped.output(), /EPIPE|Unhandled/);
 });
+
+test('`kobling sync full --restart PARENT` restarts its failed dependent lines too, after it has finished; a finished child is left alone', async () => {
+  // DEPENDENT hangs under BROKEN (finished) and fails: the CRM refuses its records.
+  const currency = t.fx.mapping('CURRENCY');
+  await t.fx.setMapping({
+    ...currency,
+    name: 'DEPENDENT',
+    userDefined: true,
+    syncOnlyCoupled: false,
+    direction: 'ToIntegrationTable',
+    dependencyFilter: 'BROKEN',
+    erpFilter: [{ field: 'code', op: 'eq', value: 'DPN' }],
+    fields: [{ ...currency.fields[0]!, crmField: 'nosuchcolumn' }],
+  });
+  await t.fx.db.query(
+    "INSERT INTO erp.currencies (code, display_name) VALUES ('DPN', 'Dependent') ON CONFLICT DO NOTHING",
+  );
+  assert.ok((await startFullSync(t.deps, t.boss)).ok);
+  const failed = await settledLines(t.deps);
+  const line = (lines: typeof failed, name: string) => lines.find((l) => l.mapping === name)!;
+  assert.equal(line(failed, 'DEPENDENT').status, 'Failed', line(failed, 'DEPENDENT').message ?? '');
+  assert.equal(line(failed, 'BROKEN').status, 'Finished');
+  assert.equal(line(failed, 'CUSTOMER').status, 'Finished');
+
+  // The fix; the user restarts the parent, as the failure seemed to come from it.
+  await t.fx.setMapping({ ...t.fx.mapping('DEPENDENT'), fields: currency.fields });
+  const cli = spawnKobling(['sync', 'full', '--restart', 'broken'], {
+    DATABASE_URL: t.fx.db.url,
+    KOBLING_SECRET_KEY: 'f'.repeat(40),
+  });
+  assert.equal(await cli.exited(), 0, cli.output());
+  assert.match(
+    cli.output(),
+    /Restarted the full synchronization of BROKEN; its failed dependent line\(s\) DEPENDENT restart when it has finished\./,
+  );
+  assert.match(cli.output(), /Full synchronization finished/);
+  const after = await reviewLines(t.deps);
+  const [parent, child] = [line(after, 'BROKEN'), line(after, 'DEPENDENT')];
+  assert.equal(child.status, 'Finished', child.message ?? '');
+  assert.equal(parent.status, 'Finished');
+  assert.notEqual(parent.finishedAt, line(failed, 'BROKEN').finishedAt, 'the parent ran again');
+  assert.ok(new Date(child.startedAt!) >= new Date(parent.finishedAt!), 'after its parent');
+  assert.equal(
+    line(after, 'CUSTOMER').finishedAt,
+    line(failed, 'CUSTOMER').finishedAt,
+    'a finished child is not run again',
+  );
+  const accounts = await t.fx.client.collectAll<{ isocurrencycode: string }>(
+    'transactioncurrencies',
+    { select: ['isocurrencycode'], filter: "isocurrencycode eq 'DPN'" },
+  );
+  assert.ok(accounts.ok);
+  assert.equal(accounts.value.length, 1, 'the dependent line synchronized its record');
+});

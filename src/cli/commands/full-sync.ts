@@ -66,11 +66,12 @@ async function begin(
     return r.value;
   }
   if (opts.restart) {
-    // A failed (or finished) line back to work, then followed like a start.
+    // A failed (or finished) line back to work with its failed dependents, then followed like a
+    // start.
     const mapping = opts.restart.toUpperCase();
     const r = await restartLine(deps, boss, mapping);
     if (!r.ok) throw AppError.from(r.error);
-    return { queued: r.value.queued, message: `Restarted the full synchronization of ${mapping}.` };
+    return r.value;
   }
   const r = await startFullSync(deps, boss);
   if (!r.ok) throw AppError.from(r.error);

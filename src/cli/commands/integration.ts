@@ -107,7 +107,7 @@ export function registerIntegrationCommands(program: Command, cli: CliEnv): void
     )
     .option(
       '--restart <mapping>',
-      'with `full`: restart that failed (or finished) line of the full synchronization, then follow it',
+      'with `full`: restart that failed (or finished) line of the full synchronization and its failed dependent lines (they run once it has finished), then follow them',
     )
     .option(
       '--restart-failed',

@@ -69,13 +69,19 @@ export function registerFullSyncRoutes(app: FastifyInstance, ctx: AppContext): v
       config: admin,
       schema: {
         tags,
-        summary: 'Restart a failed or finished line (it starts when its parents are done)',
+        summary:
+          'Restart a failed or finished line (it starts when its parents are done) and its failed dependent lines (they start when it has finished)',
         params: z.strictObject({ mapping: mappingName }),
       },
     },
     async (req, reply) => {
       const r2 = must(await restartLine(depsOf(ctx), bossOf(ctx), req.params.mapping));
-      return reply.status(202).send({ queued: r2.queued, line: r2.line });
+      return reply.status(202).send({
+        queued: r2.queued,
+        dependents: r2.dependents,
+        message: r2.message,
+        line: r2.line,
+      });
     },
   );
   r.post(

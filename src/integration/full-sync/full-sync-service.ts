@@ -10,9 +10,9 @@ import { crmPort } from '../adapters/crm-port.ts';
 import { erpPort } from '../adapters/erp-port.ts';
 import { whileLockFree } from '../mapping-lock.ts';
 import { clientSettings, dataverseClientFor, type SyncDeps } from '../sync-runtime.ts';
+import { failedDependents } from './dependents.ts';
 import {
   type FullSyncLine,
-  getLine,
   listLines,
   MOVED_LINE_MESSAGE,
   removeLinesExcept,
@@ -206,19 +206,35 @@ export function startMessage(queued: readonly string[], lines: readonly ReviewLi
   return 'Nothing to start: every line has finished or had nothing to synchronize. Restart a line to run it again.';
 }
 
-/** *Restart* of one line (failed, finished or not needed): back to pending, then started again. */
+/**
+ * *Restart* of one line (failed, finished or not needed): back to pending, then started again.
+ * Its failed dependent lines (`failedDependents`) go back to pending with it: their failure may
+ * well have come from it (an item whose unit group was not coupled), and they start when it has
+ * finished, as after a start. Each is counted again; when a count fails nothing is restarted.
+ */
 export async function restartLine(
   deps: SyncDeps,
   boss: PgBoss,
   mapping: string,
-): Promise<Result<{ queued: string[]; line: ReviewLine }>> {
-  const line = await getLine(deps.db, mapping);
+): Promise<Result<{ queued: string[]; line: ReviewLine; dependents: string[]; message: string }>> {
+  const lines = await listLines(deps.db);
+  const line = lines.find((l) => l.mapping === mapping);
   if (!line) return failure('not_found', `No full synchronization line for mapping '${mapping}'`);
-  if (!(await transition(deps.db, mapping, 'Pending')))
-    return failure(
+  const busy = () =>
+    failure(
       'line_busy',
       `The full synchronization of ${mapping} is ${line.status.toLowerCase()}; only a failed or finished line can be restarted`,
     );
+  if (!RESTARTABLE.has(line.status)) return busy();
+  const dependents: { line: FullSyncLine; m: TableMapping; c: { erp: number; crm: number } }[] = [];
+  for (const name of failedDependents(lines, mapping)) {
+    const m = await getMapping(deps.db, name);
+    if (!m) continue; // its mapping went with the line (ON DELETE CASCADE) meanwhile
+    const c = await counts(deps, m);
+    if (!c.ok) return failure(c.error.code, `Nothing restarted: ${c.error.message}`);
+    dependents.push({ line: lines.find((l) => l.mapping === name)!, m, c: c.value });
+  }
+  if (!(await transition(deps.db, mapping, 'Pending'))) return busy();
   // The mapping and both sides may have changed since the line was written (that is often the
   // fix): the line is counted again, with the mapping as it is now.
   const m = await getMapping(deps.db, mapping);
@@ -229,9 +245,40 @@ export async function restartLine(
       return counted;
     }
   }
+  // Moved while the parent is pending: none of them can start before it has finished.
+  const restarted = await deps.db.transaction(async (tx) => {
+    const done: string[] = [];
+    for (const d of dependents) {
+      // A line that left Failed since it was read (another restart) is left to that restart.
+      if (!(await transition(tx, d.line.mapping, 'Pending'))) continue;
+      await writeLine(tx, d.m, d.line.position, d.c);
+      done.push(d.line.mapping);
+    }
+    return done;
+  });
   const queued = await advance(deps, boss);
   const line2 = (await reviewLines(deps)).find((l) => l.mapping === mapping)!;
-  return ok({ queued, line: line2 });
+  return ok({
+    queued,
+    line: line2,
+    dependents: restarted,
+    message: restartMessage(mapping, line2, restarted),
+  });
+}
+
+const RESTARTABLE = new Set(['Failed', 'Finished', 'NotNeeded']);
+
+/** What a restart of one line did, in words: when it starts and which failed lines follow it. */
+function restartMessage(mapping: string, line: ReviewLine, dependents: readonly string[]): string {
+  const when =
+    line.status === 'Pending' && line.waitingFor.length > 0
+      ? `; it starts when ${line.waitingFor.join(', ')} ${line.waitingFor.length > 1 ? 'are' : 'is'} done`
+      : '';
+  const after =
+    dependents.length > 0
+      ? `; its failed dependent line(s) ${dependents.join(', ')} restart when it has finished`
+      : '';
+  return `Restarted the full synchronization of ${mapping}${when}${after}.`;
 }
 
 /**

@@ -236,14 +236,9 @@ export function registerFullSyncPage(web: FastifyInstance, deps: WebDeps): void 
     { config: ADMIN },
     async (request, reply) => {
       const mapping = parseInput(z.string().min(1).max(30), request.params.mapping);
-      unwrap(await restartLine(syncDeps, boss(), mapping));
+      const r = unwrap(await restartLine(syncDeps, boss(), mapping));
       reply.header('hx-refresh', 'true');
-      return sendHtml(
-        reply,
-        <SuccessBanner
-          message={`The line ${mapping} starts again as soon as its parents are done.`}
-        />,
-      );
+      return sendHtml(reply, <SuccessBanner message={r.message} />);
     },
   );
 }
