@@ -55,7 +55,7 @@ export async function basicCompany(db: Db) {
     unitCost: 7,
     taxGroupCode: 'VAT25',
   });
-  await make(db, 'itemUnitsOfMeasure', { itemNumber: 'I-1', code: 'PCS', qtyPerUnitOfMeasure: 1 });
+  // PCS, the base unit, is one of the item's units by itself (as in BC).
   await make(db, 'itemUnitsOfMeasure', { itemNumber: 'I-1', code: 'BOX', qtyPerUnitOfMeasure: 6 });
   const resource = await make(db, 'resources', {
     number: 'R-1',

@@ -79,25 +79,19 @@ export async function startFlowsFixture() {
     unitCost: 7,
     taxGroupCode: 'VAT25',
   });
-  await make('itemUnitsOfMeasure', { itemNumber: 'I-1', code: 'PCS', qtyPerUnitOfMeasure: 1 });
   const writeIn = await make('items', {
     number: 'WRITE-IN',
     displayName: 'Write-in product',
     baseUnitOfMeasureCode: 'PCS',
     taxGroupCode: 'VAT25',
   });
-  await make('itemUnitsOfMeasure', { itemNumber: 'WRITE-IN', code: 'PCS', qtyPerUnitOfMeasure: 1 });
+  // Each base unit (PCS, HOUR) is one of its item's or resource's units by itself, as in BC.
   const install = await make('resources', {
     number: 'R-1',
     displayName: 'Installation',
     baseUnitOfMeasureCode: 'HOUR',
     unitPrice: 50,
     taxGroupCode: 'VAT25',
-  });
-  await make('resourceUnitsOfMeasure', {
-    resourceNumber: 'R-1',
-    code: 'HOUR',
-    qtyPerUnitOfMeasure: 1,
   });
   const coupled = await make('customers', {
     number: 'C-1',

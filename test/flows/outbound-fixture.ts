@@ -4,7 +4,7 @@ import { outboundFlowsPart } from '../../src/flows/outbound-jobs.ts';
 import { scheduleDueJobs } from '../../src/integration/recurring-jobs.ts';
 import { fixedClock } from '../../src/shared/clock.ts';
 import { erpClient } from '../erp/api-client.ts';
-import { basicCompany, make } from '../erp/fixtures.ts';
+import { basicCompany } from '../erp/fixtures.ts';
 import { callJson, startTestServer, type TestServer } from '../helpers/server.ts';
 import { type SyncFixture, startSyncFixture } from '../sync/sync-fixture.ts';
 
@@ -20,11 +20,6 @@ export const INVOICE = { ACTIVE: 0, PAID: 2, BILLED: 4, COMPLETE: 100001, PARTIA
 export async function startOutboundFixture() {
   const fx: SyncFixture = await startSyncFixture();
   const company = await basicCompany(fx.db);
-  await make(fx.db, 'resourceUnitsOfMeasure', {
-    resourceNumber: 'R-1',
-    code: 'HOUR',
-    qtyPerUnitOfMeasure: 1,
-  });
   const server: TestServer = await startTestServer(fx.db, undefined, {
     KOBLING_SECRET_KEY: 'k'.repeat(40),
   });

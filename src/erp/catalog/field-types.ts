@@ -71,6 +71,8 @@ export interface EntityDef {
   readonly singleton?: boolean;
   /** Extra consistency check run after a create/update, in the same transaction. */
   readonly check?: (tx: Queryable, id: string) => Promise<Result<void>>;
+  /** What a create/update brings with it (BC's OnValidate side effects), before `check`. */
+  readonly afterWrite?: (tx: Queryable, ids: readonly string[]) => Promise<void>;
 }
 
 const snake = (name: string) => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);

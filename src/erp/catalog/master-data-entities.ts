@@ -1,3 +1,4 @@
+import { itemBaseUnit, resourceBaseUnit } from '../master-data/base-unit.ts';
 import { checkSalesSetup } from '../master-data/sales-setup-checks.ts';
 import {
   code,
@@ -187,6 +188,7 @@ export const masterEntities: readonly EntityDef[] = [
     ],
     defaultOrder: 't.number',
     writable: true,
+    afterWrite: itemBaseUnit,
   },
   {
     set: 'itemUnitsOfMeasure',
@@ -219,6 +221,7 @@ export const masterEntities: readonly EntityDef[] = [
     ],
     defaultOrder: 't.number',
     writable: true,
+    afterWrite: resourceBaseUnit,
   },
   {
     set: 'resourceUnitsOfMeasure',

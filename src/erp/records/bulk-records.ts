@@ -114,6 +114,7 @@ async function checkedAndRead(
   def: EntityDef,
   ids: readonly string[],
 ): Promise<Result<ApiRecord[]>> {
+  await def.afterWrite?.(tx, ids);
   if (def.check) {
     for (const id of ids) {
       const checked = await def.check(tx, id);

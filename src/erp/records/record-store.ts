@@ -135,6 +135,7 @@ export async function createRecord(
       `INSERT INTO ${def.table} (${cols.join(', ')}) VALUES (${cols.map((_, i) => `$${i + 1}`).join(', ')}) RETURNING id`,
       params,
     );
+    await def.afterWrite?.(tx, [r.rows[0]!.id]);
     if (def.check) {
       const checked = await def.check(tx, r.rows[0]!.id);
       if (!checked.ok) return checked;
@@ -197,6 +198,7 @@ export async function updateRecord(
         [id, ...params],
       );
     }
+    await def.afterWrite?.(tx, [id]);
     if (def.check) {
       const checked = await def.check(tx, id);
       if (!checked.ok) return checked;
@@ -225,7 +227,8 @@ export async function deleteRecord(
 /**
  * Bulk insert for seeding and imports, in the caller's transaction: every body is validated like a
  * create, then one multi-row INSERT is run (missing fields take their defaults). Numbers must be
- * given (no number series); change capture applies as for any insert.
+ * given (no number series); change capture applies as for any insert. No `afterWrite`: a seed
+ * names every record it wants (an item's base unit among its units).
  */
 export async function insertMany(
   tx: Queryable,
