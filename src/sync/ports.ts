@@ -186,6 +186,11 @@ export interface CrmPort {
   integrationUserId(): Promise<Result<string>>;
   /** Column names of the entity (for mapping validation), when known. */
   columns(entity: string): readonly string[] | undefined;
+  /**
+   * Columns the CRM takes on create only (Dataverse's IsValidForUpdate = false, e.g. a unit
+   * group's `baseuomname`): an update that sends one is refused, so updates leave them out.
+   */
+  createOnlyColumns(entity: string): ReadonlySet<string>;
   /** Deletes many rows in as few requests as possible; one result per id, in order. */
   delete(entity: string, ids: readonly string[]): Promise<Result<CrmWriteResult[]>>;
   /** Whether rows of the entity may be deleted, and what deactivates one that may not be. */

@@ -9,6 +9,8 @@ export interface CrmEntityInfo {
   readonly key: string;
   /** lookup column → { nav: navigation property for @odata.bind, target: entity logical name } */
   readonly lookups: Readonly<Record<string, { nav: string; target?: string }>>;
+  /** Columns Dataverse takes on create only (IsValidForUpdate = false): an update leaves them out. */
+  readonly createOnly?: readonly string[];
 }
 
 const owner = { ownerid: { nav: 'ownerid' } };
@@ -41,11 +43,17 @@ export const CRM_ENTITIES: Readonly<Record<string, CrmEntityInfo>> = {
       parentcustomerid: { nav: 'parentcustomerid_account', target: 'account' },
     },
   },
-  uomschedule: { set: 'uomschedules', key: 'uomscheduleid', lookups: {} },
+  uomschedule: {
+    set: 'uomschedules',
+    key: 'uomscheduleid',
+    lookups: {},
+    createOnly: ['baseuomname'],
+  },
   uom: {
     set: 'uoms',
     key: 'uomid',
     lookups: { uomscheduleid: { nav: 'uomscheduleid', target: 'uomschedule' } },
+    createOnly: ['uomscheduleid'],
   },
   product: {
     set: 'products',
@@ -56,8 +64,14 @@ export const CRM_ENTITIES: Readonly<Record<string, CrmEntityInfo>> = {
       defaultuomid: { nav: 'defaultuomid', target: 'uom' },
       pricelevelid: { nav: 'pricelevelid', target: 'pricelevel' },
     },
+    createOnly: ['productstructure', 'parentproductid'],
   },
-  pricelevel: { set: 'pricelevels', key: 'pricelevelid', lookups: { ...currency } },
+  pricelevel: {
+    set: 'pricelevels',
+    key: 'pricelevelid',
+    lookups: { ...currency },
+    createOnly: ['transactioncurrencyid'],
+  },
   productpricelevel: {
     set: 'productpricelevels',
     key: 'productpricelevelid',
@@ -68,6 +82,7 @@ export const CRM_ENTITIES: Readonly<Record<string, CrmEntityInfo>> = {
       uomid: { nav: 'uomid', target: 'uom' },
       uomscheduleid: { nav: 'uomscheduleid', target: 'uomschedule' },
     },
+    createOnly: ['pricelevelid'],
   },
   opportunity: {
     set: 'opportunities',
@@ -89,6 +104,7 @@ export const CRM_ENTITIES: Readonly<Record<string, CrmEntityInfo>> = {
       opportunityid: { nav: 'opportunityid', target: 'opportunity' },
       pricelevelid: { nav: 'pricelevelid', target: 'pricelevel' },
     },
+    createOnly: ['transactioncurrencyid'],
   },
   invoice: {
     set: 'invoices',
@@ -101,6 +117,7 @@ export const CRM_ENTITIES: Readonly<Record<string, CrmEntityInfo>> = {
       opportunityid: { nav: 'opportunityid', target: 'opportunity' },
       pricelevelid: { nav: 'pricelevelid', target: 'pricelevel' },
     },
+    createOnly: ['transactioncurrencyid'],
   },
   invoicedetail: {
     set: 'invoicedetails',
@@ -111,6 +128,7 @@ export const CRM_ENTITIES: Readonly<Record<string, CrmEntityInfo>> = {
       productid: { nav: 'productid', target: 'product' },
       uomid: { nav: 'uomid', target: 'uom' },
     },
+    createOnly: ['invoiceid', 'isproductoverridden'],
   },
   nav_accountstatistics: {
     set: 'nav_accountstatisticses',

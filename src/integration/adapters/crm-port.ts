@@ -28,6 +28,11 @@ const SLIM_COLUMNS = ['versionnumber', '_modifiedby_value', 'modifiedon'];
 /** Writes per atomic change set in a `$batch`. */
 const CHANGE_SET_SIZE = 100;
 
+const CREATE_ONLY = new Map(
+  Object.entries(CRM_ENTITIES).map(([entity, i]) => [entity, new Set(i.createOnly ?? [])]),
+);
+const NONE: ReadonlySet<string> = new Set();
+
 /**
  * The sync engine's view of Dynamics 365 Sales, over the Dataverse connector. Reads normalise
  * lookups (`_x_value` → `x`); writes bind them (`nav@odata.bind`) and go out in `$batch` requests
@@ -309,6 +314,7 @@ export function crmPort(client: DataverseClient): CrmPort {
       return ok(whoAmI);
     },
     columns: () => undefined,
+    createOnlyColumns: (entity) => CREATE_ONLY.get(entity) ?? NONE,
     async delete(entity, ids) {
       const e = info(entity);
       if (!removalOf(entity).deletable) return ok(ids.map(() => notDeletable(entity)));

@@ -71,11 +71,14 @@ const extra: Record<string, FieldDef[]> = {
 
 const unitGroups: EntityDef = {
   set: 'unitGroups',
+  // An item or resource without a base unit has no unit group: a CRM unit group is created with its
+  // base unit, which it keeps (baseuomname cannot change afterwards).
   table: `(SELECT id, change_seq, modified_by, last_modified_at, 'ITEM' || number AS code, 'Item' AS source_type,
              number AS source_number, base_unit_of_measure_code AS base_unit_code FROM erp.items
+            WHERE base_unit_of_measure_code IS NOT NULL
            UNION ALL
            SELECT id, change_seq, modified_by, last_modified_at, 'RESOURCE' || number, 'Resource', number,
-             base_unit_of_measure_code FROM erp.resources)`,
+             base_unit_of_measure_code FROM erp.resources WHERE base_unit_of_measure_code IS NOT NULL)`,
   fields: [
     computed('id', 'guid', 't.id'),
     computed('code', 'string', 't.code'),

@@ -117,9 +117,9 @@ interface JobRow {
 
 /**
  * One screen of the integration's health: per mapping its last run, failures in a row, open
- * errors, ERP backlog and lag, and warnings — a mapping that keeps failing, that has not run
- * within twice its interval while its job is on, or that waits for its full synchronization after
- * a move to another organization.
+ * errors, ERP backlog and lag, and warnings — a mapping that keeps failing, that has open record
+ * errors or failed records, that has not run within twice its interval while its job is on, or
+ * that waits for its full synchronization after a move to another organization.
  */
 export async function integrationStatus(
   db: Queryable,
@@ -189,6 +189,21 @@ export async function integrationStatus(
             : `kobling sync full --restart ${m.name}`
         })`,
       );
+    // A run that succeeded as a whole can still have failed records: each is an error to settle.
+    const c = counts.get(m.name);
+    const failedRecords = Number(c?.failed ?? 0);
+    const open = openErrors.get(m.name) ?? 0;
+    if (failedRecords > 0 || open > 0)
+      warnings.push(
+        `has ${[
+          ...(open > 0 ? [`${open} open record error(s)`] : []),
+          ...(failedRecords > 0
+            ? [`${failedRecords} record(s) whose last synchronization failed`]
+            : []),
+        ].join(
+          ' and ',
+        )} (kobling errors --mapping ${m.name.includes(' ') ? `'${m.name}'` : m.name})`,
+      );
     const interval = s?.job_interval_minutes ?? 30;
     if (connection.enabled && s?.job_enabled && last) {
       const age = now - new Date(last.started_at).getTime();
@@ -203,7 +218,6 @@ export async function integrationStatus(
         Number(s.erp_watermark),
         ERP_INTEGRATION_ACTOR,
       );
-    const c = counts.get(m.name);
     const success = lastSuccess.get(m.name);
     out.push({
       mapping: m.name,
@@ -216,9 +230,9 @@ export async function integrationStatus(
       directions,
       ...(success ? { lastSuccessAt: new Date(success).toISOString() } : {}),
       consecutiveFailures: failuresInRow,
-      failedRecords: Number(c?.failed ?? 0),
+      failedRecords,
       skippedRecords: Number(c?.skipped ?? 0),
-      openErrors: openErrors.get(m.name) ?? 0,
+      openErrors: open,
       pendingErpChanges: pending.count,
       lagSeconds: pending.oldestAt ? Math.max(0, (now - pending.oldestAt.getTime()) / 1000) : null,
       warnings,

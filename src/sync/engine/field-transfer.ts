@@ -18,6 +18,8 @@ export interface LookupTranslator {
     pass: PassDirection,
     sources: readonly Readonly<Record<string, unknown>>[],
   ): Promise<void>;
+  /** The CRM entity's create-only columns, which an update toward the CRM never writes. */
+  createOnly?(entity: string): ReadonlySet<string>;
 }
 
 export interface TransferOutcome {
@@ -49,11 +51,13 @@ export async function transferFields(
   const toCrm = pass === 'ToIntegrationTable';
   const changes: Record<string, unknown> = {};
   const differences: { erpField: string; crmField: string }[] = [];
+  // Set on create, kept afterwards: the CRM refuses an update that changes one.
+  const fixed = toCrm && destination ? lookups.createOnly?.(mapping.crmEntity) : undefined;
   for (const field of mapping.fields) {
     if (!field.enabled || !fieldCovers(field.direction, pass)) continue;
     const srcName = toCrm ? field.erpField : field.crmField;
     const dstName = toCrm ? field.crmField : field.erpField;
-    if (!dstName) continue;
+    if (!dstName || fixed?.has(dstName)) continue;
     let value: unknown;
     if (!srcName) {
       if (field.constantValue === undefined) continue;

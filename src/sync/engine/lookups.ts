@@ -19,6 +19,7 @@ export function couplingLookups(
 ): LookupTranslator {
   const cache = new Map<string, Result<unknown, SyncFailure>>();
   return {
+    createOnly: (entity) => crm.createOnlyColumns(entity),
     async translate(field: FieldMapping, value: unknown, pass: PassDirection) {
       const spec = field.lookup!;
       const key = `${pass}|${spec.mapping}|${spec.erpKey}|${String(value)}`;

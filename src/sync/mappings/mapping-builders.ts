@@ -55,6 +55,13 @@ export function f(
 }
 
 export const active: FilterCondition = { field: 'statecode', op: 'eq', value: 0 };
+/**
+ * Items and resources without a base unit of measure stay out of the product mappings: a product
+ * needs its unit group and default unit, and there is none (BC fails such a record with "Base Unit
+ * of Measure must have a value"; here it is outside the filter, which says why, and so does not
+ * fail a full synchronization's line and hold the price and invoice lines after it).
+ */
+export const hasBaseUnit: FilterCondition = { field: 'baseUnitOfMeasureCode', op: 'notEmpty' };
 export const lookup = (mapping: string, erpKey = 'code'): { lookup: LookupSpec } => ({
   lookup: { mapping, erpKey },
 });
