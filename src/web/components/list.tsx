@@ -8,6 +8,8 @@ export interface Column<Row> {
   readonly value?: (row: Row) => unknown;
   readonly html?: (row: Row) => JSX.Element;
   readonly numeric?: boolean;
+  /** Long identifiers (column names, keys) may break anywhere so the table fits its card. */
+  readonly wrap?: boolean;
 }
 
 export interface ListPage<Row> {
@@ -122,7 +124,7 @@ export function DataList<Row>(props: {
                     ''
                   )}
                   {props.columns.map((c) => (
-                    <td class={c.numeric ? 'num' : undefined}>
+                    <td class={c.numeric ? 'num' : c.wrap ? 'wrap' : undefined}>
                       {c.html ? c.html(row) : escapeHtml(display(c.value?.(row)))}
                     </td>
                   ))}

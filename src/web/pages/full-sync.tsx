@@ -17,6 +17,7 @@ import { Layout } from '../layout.tsx';
 import { sendHtml, viewOf } from '../view.ts';
 import { isAdmin } from '../web-auth.ts';
 import type { WebDeps } from '../web-deps.ts';
+import { DIRECTION_LABEL } from './mapping-form.tsx';
 
 const ADMIN = { roles: ['admin'] as const };
 const RECOMMENDATION: Record<string, string> = {
@@ -54,7 +55,7 @@ function ReviewTable(props: { lines: readonly ReviewLine[]; admin: boolean }) {
             {props.lines.map((l) => (
               <tr>
                 <td safe>{l.mapping}</td>
-                <td safe>{l.direction}</td>
+                <td safe>{DIRECTION_LABEL[l.direction] ?? l.direction}</td>
                 <td safe>{RECOMMENDATION[l.recommendation] ?? l.recommendation}</td>
                 <td class="num" safe>{`${l.erpCount ?? '—'} / ${l.crmCount ?? '—'}`}</td>
                 <td safe>{l.status}</td>
@@ -68,7 +69,7 @@ function ReviewTable(props: { lines: readonly ReviewLine[]; admin: boolean }) {
                     ''
                   )}
                 </td>
-                <td safe>
+                <td class="wrap" safe>
                   {l.waitingFor.length
                     ? `Waits for ${l.waitingFor.join(', ')}`
                     : l.status === 'Queued'

@@ -81,8 +81,8 @@ export const fieldsForm = z.object({ direction: many(z.enum(DIRECTIONS)) });
 /** A mapping's field mappings, with their directions (editable by admins). */
 export function FieldTable(props: { m: TableMapping; admin: boolean }) {
   const cols: Column<FieldMapping>[] = [
-    { header: 'ERP field', value: (f) => f.erpField ?? '' },
-    { header: 'Dynamics 365 Sales column', value: (f) => f.crmField ?? '' },
+    { header: 'ERP field', value: (f) => f.erpField ?? '', wrap: true },
+    { header: 'Dynamics 365 Sales column', value: (f) => f.crmField ?? '', wrap: true },
     {
       header: 'Direction',
       html: (f) => (
@@ -100,9 +100,13 @@ export function FieldTable(props: { m: TableMapping; admin: boolean }) {
         </select>
       ),
     },
-    { header: 'Constant', value: (f) => f.constantValue ?? '' },
-    { header: 'Lookup', value: (f) => (f.lookup ? `${f.lookup.mapping}.${f.lookup.erpKey}` : '') },
-    { header: 'Transformation', value: (f) => f.transformation ?? '' },
+    { header: 'Constant', value: (f) => f.constantValue ?? '', wrap: true },
+    {
+      header: 'Lookup',
+      value: (f) => (f.lookup ? `${f.lookup.mapping}.${f.lookup.erpKey}` : ''),
+      wrap: true,
+    },
+    { header: 'Transformation', value: (f) => f.transformation ?? '', wrap: true },
     {
       header: 'Match priority',
       value: (f) => (f.useForMatching ? f.matchPriority : ''),
