@@ -191,6 +191,11 @@ export interface ErrorView {
   createdAt: Date;
   /** The record was coupled or synchronized in this direction since, without failing again. */
   settled: boolean;
+  /**
+   * Open errors: how many times the record has failed in this direction since it was last fine
+   * (this error is the latest of them). Null in the history (`all`), where each failure is a row.
+   */
+  attempts: number | null;
 }
 
 /**
@@ -228,48 +233,78 @@ export interface ErrorFilter {
   readonly all?: boolean;
 }
 
-const ERROR_WHERE = `($1::text IS NULL OR e.mapping_name = $1) AND ($2::uuid IS NULL OR e.job_id = $2)
-  AND ($3::boolean OR NOT ${SETTLED})`;
-const errorParams = (f: ErrorFilter) => [f.mapping ?? null, f.jobId ?? null, f.all === true];
+/**
+ * The record an error is about, per direction: the source record of the pass (the ERP record going
+ * to the CRM, the CRM record coming to the ERP). An error naming no source record stands alone.
+ */
+const RECORD = `e.mapping_name, e.direction,
+  CASE WHEN e.direction = 'FromIntegrationTable' THEN e.crm_id ELSE e.erp_id END,
+  CASE WHEN (CASE WHEN e.direction = 'FromIntegrationTable' THEN e.crm_id ELSE e.erp_id END) IS NULL
+    THEN e.id END`;
+const COLUMNS = `e.id, e.job_id AS "jobId", e.mapping_name AS mapping, e.direction,
+  e.erp_table AS "erpTable", e.erp_id AS "erpId", e.crm_entity AS "crmEntity", e.crm_id AS "crmId",
+  e.message, e.created_at AS "createdAt"`;
 
 /**
- * Per-record errors, newest first, each with its key: only open ones unless `all` (then settled
- * ones say so); `after` starts past a key (keyset paging on the primary key).
+ * The errors a filter selects, as a row source `x` with the ErrorView columns. The history (`all`)
+ * is every failure. Open errors are one per record and direction: its latest failure, with how
+ * many unsettled failures it has (a record that failed three times is one open error, attempts
+ * 3); with a job, the job's open failures.
+ */
+function errorSource(all: boolean): string {
+  if (all)
+    return `(SELECT ${COLUMNS}, ${SETTLED} AS settled, NULL::int AS attempts
+      FROM ${ERRORS_FROM}
+      WHERE ($1::text IS NULL OR e.mapping_name = $1) AND ($2::uuid IS NULL OR e.job_id = $2)) x`;
+  return `(SELECT * FROM (
+      SELECT ${COLUMNS}, false AS settled, count(*) OVER rec ::int AS attempts,
+        row_number() OVER (rec ORDER BY e.id DESC) AS nth
+      FROM ${ERRORS_FROM}
+      WHERE ($1::text IS NULL OR e.mapping_name = $1) AND NOT ${SETTLED}
+      WINDOW rec AS (PARTITION BY ${RECORD})) o
+    WHERE ($2::uuid IS NULL AND o.nth = 1) OR o."jobId" = $2) x`;
+}
+const errorParams = (f: ErrorFilter) => [f.mapping ?? null, f.jobId ?? null];
+
+/**
+ * Per-record errors, newest first, each with its key: only open ones (one per record and
+ * direction) unless `all` (then every failure, settled ones saying so); `after` starts past a key
+ * (keyset paging on the primary key).
  */
 export async function listErrorsKeyed(
   db: Queryable,
   f: ErrorFilter & Paging & { readonly after?: ErrorKey },
 ): Promise<{ view: ErrorView; key: ErrorKey }[]> {
-  const r = await db.query<ErrorView>(
-    `SELECT e.id, e.job_id AS "jobId", e.mapping_name AS mapping, e.direction, e.erp_table AS "erpTable",
-       e.erp_id AS "erpId", e.crm_entity AS "crmEntity", e.crm_id AS "crmId", e.message,
-       e.created_at AS "createdAt", ${SETTLED} AS settled
-     FROM ${ERRORS_FROM}
-     WHERE ${ERROR_WHERE} AND ($6::bigint IS NULL OR e.id < $6)
-     ORDER BY e.id DESC LIMIT $4 OFFSET $5`,
+  const r = await db.query<ErrorView & { nth?: unknown }>(
+    `SELECT x.* FROM ${errorSource(f.all === true)}
+     WHERE ($5::bigint IS NULL OR x.id < $5)
+     ORDER BY x.id DESC LIMIT $3 OFFSET $4`,
     [...errorParams(f), f.top, f.skip, f.after?.id ?? null],
   );
-  return r.rows.map((view) => ({ view, key: { id: view.id } }));
+  return r.rows.map(({ nth: _, ...view }) => ({ view, key: { id: view.id } }));
 }
 
-/** Per-record errors, newest first: only open ones unless `all` (then settled ones say so). */
+/** Per-record errors, newest first: open ones unless `all` (see listErrorsKeyed). */
 export async function listErrors(db: Queryable, f: ErrorFilter & Paging): Promise<ErrorView[]> {
   return (await listErrorsKeyed(db, f)).map((row) => row.view);
 }
 
-/** How many errors the filter matches (open ones unless `all`). */
+/** How many errors the filter matches (open ones, one per record and direction, unless `all`). */
 export async function countErrors(db: Queryable, f: ErrorFilter): Promise<number> {
   const r = await db.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM ${ERRORS_FROM} WHERE ${ERROR_WHERE}`,
+    `SELECT count(*)::int AS n FROM ${errorSource(f.all === true)}`,
     errorParams(f),
   );
   return r.rows[0]?.n ?? 0;
 }
 
-/** Open (unsettled) record errors per mapping: what `kobling errors` lists. */
+/**
+ * Open record errors per mapping (one per record and direction): what `kobling errors` lists and
+ * `numberOfErrors` counts.
+ */
 export async function openErrorCounts(db: Queryable): Promise<Map<string, number>> {
   const r = await db.query<{ mapping: string; n: number }>(
-    `SELECT e.mapping_name AS mapping, count(*)::int AS n FROM ${ERRORS_FROM}
+    `SELECT e.mapping_name AS mapping, count(DISTINCT (${RECORD}))::int AS n FROM ${ERRORS_FROM}
       WHERE NOT ${SETTLED} GROUP BY e.mapping_name`,
   );
   return new Map(r.rows.map((row) => [row.mapping, row.n]));

@@ -139,6 +139,29 @@ test('couple by CRM name, create in CRM, synchronize now, and read jobs and erro
     return one;
   };
   assert.equal(await errorsOf(), 1);
+  // The same record failing again is still one open error, its latest failure with the attempts;
+  // the history keeps every failure.
+  for (let i = 0; i < 2; i++)
+    assert.equal(
+      (await call('POST', '/createInCrm', processor, { mapping: 'CUSTOMER', erpIds: [customerId] }))
+        .json.failed.length,
+      1,
+    );
+  assert.equal(await errorsOf(), 1);
+  const openOnce = await call('GET', '/errors?mapping=CUSTOMER&$count=true', reader);
+  assert.equal(openOnce.json.value.length, 1, openOnce.text);
+  assert.equal(openOnce.json.value[0].attempts, 3);
+  assert.equal(openOnce.json['@odata.count'], 1);
+  const history = await call('GET', '/errors?mapping=CUSTOMER&all=true', reader);
+  assert.equal(
+    history.json.value.filter((e: { erpId: string }) => e.erpId === customerId).length,
+    3,
+  );
+  assert.equal(
+    openOnce.json.value[0].id,
+    Math.max(...history.json.value.map((e: { id: number }) => e.id)),
+    'the latest failure',
+  );
 
   const coupled = await call('POST', '/couplings', processor, {
     mapping: 'SALESPEOPLE',
@@ -226,6 +249,7 @@ test('couple by CRM name, create in CRM, synchronize now, and read jobs and erro
   );
   const job = await call('GET', `/jobs/${errors.json.value[0].jobId}`, reader);
   assert.equal(job.json.errors.length, 1);
+  assert.equal(errors.json.value.length, 3, 'every failure in the history');
   // Settled since: no longer counted, though the jobs counted the failure.
   assert.equal(await errorsOf(), 0);
   const failed = await fx.db.query<{ n: number }>(

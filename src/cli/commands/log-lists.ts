@@ -44,7 +44,7 @@ const jobLine = (j: JobView) =>
   `${new Date(j.startedAt).toISOString()} ${j.id} ${j.mapping.padEnd(20)} ${j.direction.padEnd(21)} ${j.status.padEnd(9)} ${jobSummary(j)}`;
 
 const errorLine = (e: ErrorView) =>
-  `${new Date(e.createdAt).toISOString()} ${e.mapping} ${e.erpTable}/${e.erpId ?? '-'} ⇄ ${e.crmEntity}/${e.crmId ?? '-'}: ${e.message}${e.settled ? ' (settled)' : ''}`;
+  `${new Date(e.createdAt).toISOString()} ${e.mapping} ${e.erpTable}/${e.erpId ?? '-'} ⇄ ${e.crmEntity}/${e.crmId ?? '-'}: ${e.message}${e.attempts && e.attempts > 1 ? ` (failed ${e.attempts} times)` : ''}${e.settled ? ' (settled)' : ''}`;
 
 const jobOptions = everyRow(
   z.strictObject({ ...listOptions, all: z.boolean().optional() }),
@@ -105,7 +105,7 @@ export function registerLogCommands(program: Command, cli: CliEnv): void {
   program
     .command('errors')
     .description(
-      'Open per-record synchronization errors, newest first (not settled since by a coupling or a successful synchronization of the record), with the total; --all for the history, --all-pages for every one',
+      'Open per-record synchronization errors, newest first: one per record and direction (its latest failure and how many times it failed), until a coupling or a successful synchronization of the record settles it; --all for the history (every failure), --all-pages for every one',
     )
     .option('--mapping <name>', 'only this mapping')
     .option('--top <n>', `how many (default ${CLI_PAGE})`)
