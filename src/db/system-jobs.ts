@@ -27,3 +27,18 @@ export function heartbeatJob(db: Db, workerName: string): JobDefinition<{ sentAt
     },
   };
 }
+
+/** How long the minute heartbeat may go unhandled before no worker counts as seen. */
+export const WORKER_SEEN_WITHIN_S = 180;
+
+/**
+ * Whether a worker took the heartbeat lately (within `WORKER_SEEN_WITHIN_S`): queued work then
+ * waits for a free worker, not for one to be started.
+ */
+export async function workerSeen(db: Db): Promise<boolean> {
+  const r = await db.query<{ age: number | null }>(
+    "SELECT extract(epoch FROM now() - updated_at)::float8 AS age FROM app.settings WHERE key = 'workerHeartbeat'",
+  );
+  const age = r.rows[0]?.age;
+  return age !== undefined && age !== null && age <= WORKER_SEEN_WITHIN_S;
+}

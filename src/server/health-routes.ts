@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../app/context.ts';
 import { pendingMigrations } from '../db/migrate.ts';
+import { WORKER_SEEN_WITHIN_S, workerSeen } from '../db/system-jobs.ts';
 import { crmHealth } from '../integration/health/crm-health.ts';
 import { errorBody } from './error-handler.ts';
 
@@ -18,24 +19,13 @@ function within<T>(ms: number, what: string, p: Promise<T>): Promise<T> {
   return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
 
-/** How long the minute heartbeat may go unhandled before /ready says no worker is seen. */
-const WORKER_SEEN_WITHIN_S = 180;
-
 /**
  * Whether a worker took the minute heartbeat job lately (src/db/system-jobs.ts). Informative, not
  * a failed check: a server started with `--no-workers` serves its API, but what it queues (runs,
  * full synchronization lines) waits until a `kobling worker` runs.
  */
 async function workersCheck(ctx: AppContext): Promise<string> {
-  const r = await within(
-    5000,
-    'The worker heartbeat',
-    ctx.db.query<{ age: number | null }>(
-      "SELECT extract(epoch FROM now() - updated_at)::float8 AS age FROM app.settings WHERE key = 'workerHeartbeat'",
-    ),
-  );
-  const age = r.rows[0]?.age;
-  if (age !== undefined && age !== null && age <= WORKER_SEEN_WITHIN_S) return 'ok';
+  if (await within(5000, 'The worker heartbeat', workerSeen(ctx.db))) return 'ok';
   return `none seen in the last ${WORKER_SEEN_WITHIN_S / 60} min: queued jobs wait until \`kobling worker\` (or \`kobling start\` without --no-workers) runs`;
 }
 

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { connect, createServer, type Server, type Socket } from 'node:net';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
 import { openDb } from '../../src/db/db.ts';
@@ -7,6 +6,7 @@ import { migrate } from '../../src/db/migrate.ts';
 import { isDatabaseUnavailable } from '../../src/shared/database-errors.ts';
 import { freePort } from '../helpers/cli.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
+import { relayTo } from '../helpers/db-relay.ts';
 import { startTestServer } from '../helpers/server.ts';
 
 let database: TestDatabase;
@@ -72,34 +72,6 @@ test('the classifier tells a database that is gone from a statement it refused, 
   assert.equal(isDatabaseUnavailable(crmDown), false);
   assert.equal(isDatabaseUnavailable(new Error('boom')), false);
 });
-
-/** A TCP relay to PostgreSQL that the test can cut, as a network failure or a stopped server. */
-async function relayTo(url: string): Promise<{ url: string; cut(): Promise<void> }> {
-  const target = new URL(url);
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((client) => {
-    const upstream = connect(Number(target.port), target.hostname);
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.on('error', () => {});
-      s.on('close', () => sockets.delete(s));
-    }
-    client.pipe(upstream).pipe(client);
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as { port: number }).port;
-  const relayed = new URL(url);
-  relayed.port = String(port);
-  return {
-    url: relayed.toString(),
-    cut: async () => {
-      await new Promise<void>((r) => {
-        server.close(() => r());
-        for (const s of sockets) s.destroy();
-      });
-    },
-  };
-}
 
 test('a request whose database is unreachable answers 503 database_unavailable with Retry-After, not a 500', async () => {
   const setup = openDb(database.url, { max: 2 });

@@ -23,6 +23,17 @@ test('`kobling worker` takes jobs sent through pg-boss on the shared database', 
       /Kobling worker (\S+) is running/,
       30_000,
     )) as RegExpMatchArray;
+    // Seen at once: its start sends a heartbeat of its own, not waiting for the minute's.
+    const heartbeat = async () =>
+      (
+        await db.query<{ value: { worker: string; sentAt: string } }>(
+          "SELECT value FROM app.settings WHERE key = 'workerHeartbeat'",
+        )
+      ).rows[0]?.value;
+    for (const until = Date.now() + 10_000; (await heartbeat())?.sentAt !== 'start'; ) {
+      assert.ok(Date.now() < until, 'the worker said it runs on its start');
+      await new Promise((res) => setTimeout(res, 100));
+    }
     const boss = await startJobQueue(db, createLogger('silent'));
     try {
       await boss.send(HEARTBEAT_QUEUE, { sentAt: 'from-test' });

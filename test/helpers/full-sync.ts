@@ -25,11 +25,8 @@ export async function startFullSyncSetting(options: {
     await options.seed?.(fx);
     boss = await startJobQueue(fx.db, logger);
     if (options.workers !== false)
-      await startWorkers(boss, [fullSyncJob(deps, boss)], {
-        concurrency: 2,
-        logger,
-        pollingIntervalSeconds: 0.5,
-      });
+      // The queue's own polling interval, as in production (its definition sets it).
+      await startWorkers(boss, [fullSyncJob(deps, boss)], { concurrency: 2, logger });
   } catch (e) {
     await boss?.stop({ graceful: false, wait: true });
     await fx.close();

@@ -43,10 +43,10 @@ test('with no worker running the lines wait queued, the CLI asks after 30 s whet
     await cli.stop();
     throw e;
   }
+  // Polling as in production: the full-sync queue's definition sets its interval.
   await startWorkers(t.boss, [fullSyncJob(t.deps, t.boss)], {
     concurrency: 2,
     logger: t.deps.logger,
-    pollingIntervalSeconds: 0.5,
   });
   assert.equal(await cli.exited(), 0, cli.output());
   assert.match(
@@ -54,6 +54,23 @@ test('with no worker running the lines wait queued, the CLI asks after 30 s whet
     /Full synchronization finished: \d+ line\(s\), \d+ record\(s\): \+\d+ ~0 ✗0/,
   );
   assert.equal((await status('CUSTOMER'))?.status, 'Finished');
+});
+
+test('a restarted line starts within a second when a worker is free (the full-sync queue polls every 0.5 s, not 2 s)', async () => {
+  const waits: number[] = [];
+  for (let i = 0; i < 6; i++) {
+    assert.equal((await status('CUSTOMER'))?.status, 'Finished');
+    const r = await restartLine(t.deps, t.boss, 'CUSTOMER');
+    assert.ok(r.ok, JSON.stringify(r));
+    const queued = Date.now();
+    while ((await status('CUSTOMER'))?.status === 'Queued') {
+      assert.ok(Date.now() - queued < 10_000, 'taken by a worker');
+      await new Promise((res) => setTimeout(res, 25));
+    }
+    waits.push(Date.now() - queued);
+    await settledLines(t.deps);
+  }
+  assert.ok(Math.max(...waits) <= 1000, `waited ${waits.join(', ')} ms`);
 });
 
 test('with every line finished, `kobling sync full` says so once, with when and the totals, prints the table once and how to start again', async () => {

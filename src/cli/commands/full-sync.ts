@@ -1,4 +1,5 @@
 import type { PgBoss } from '../../db/job-queue.ts';
+import { workerSeen } from '../../db/system-jobs.ts';
 import { expectedTotal } from '../../integration/full-sync/full-sync-lines.ts';
 import type { ReviewLine } from '../../integration/full-sync/full-sync-service.ts';
 import {
@@ -8,6 +9,7 @@ import {
   startFullSync,
 } from '../../integration/full-sync/full-sync-service.ts';
 import type { SyncDeps } from '../../integration/sync-runtime.ts';
+import { isDatabaseUnavailable } from '../../shared/database-errors.ts';
 import { AppError } from '../../shared/errors.ts';
 import { type CliEnv, printResult } from '../cli-context.ts';
 import { openJobQueue } from '../job-queue.ts';
@@ -21,7 +23,14 @@ const WORKER_HINT_AFTER_MS = 30_000;
 const WORKER_HINT =
   'No worker has taken a line in 30 s: is `kobling start` (without --no-workers) or `kobling worker` running on this database? The lines stay queued and start as soon as one does.';
 
-function bar(l: ReviewLine, now: number): string {
+const LOST =
+  'Lost the connection to the database while following the full synchronization; the lines go on when Kobling runs again: run `kobling sync full` to follow them';
+
+/**
+ * A line as the CLI prints it. A queued line says it waits for a worker only when none has been
+ * seen lately (`workerSeen`): with workers running it is merely next in the queue.
+ */
+export function bar(l: ReviewLine, now: number, workerSeen = false): string {
   const c = l.counters;
   const total = expectedTotal(l) ?? 0;
   const share = l.status === 'Finished' ? 1 : total > 0 ? Math.min(1, l.done / total) : 0;
@@ -33,7 +42,9 @@ function bar(l: ReviewLine, now: number): string {
     l.status === 'Pending' && l.waitingFor.length > 0
       ? `waiting for ${l.waitingFor.join(', ')}`
       : l.status === 'Queued'
-        ? `waiting for a worker${l.message ? ` · ${l.message}` : ''}`
+        ? [...(workerSeen ? [] : ['waiting for a worker']), ...(l.message ? [l.message] : [])].join(
+            ' · ',
+          )
         : l.status === 'Running' || l.status === 'Finished' || l.status === 'Failed'
           ? `${l.done}/${total} · +${c.inserted ?? 0} ~${c.modified ?? 0} ✗${c.failed ?? 0}${l.matched ? ` · ${l.matched} matched` : ''}${l.ambiguous ? ` · ${l.ambiguous} ambiguous` : ''}${rate ? ` · ${Math.round(rate)}/s` : ''}${eta ? ` · ${eta}` : ''}${l.status === 'Failed' ? ` · ${l.message ?? ''}` : ''}`
           : (l.message ?? '');
@@ -96,8 +107,15 @@ export async function runFullSyncCommand(
   const { ctx } = rt;
   const deps = { db: ctx.db, config: ctx.config, logger: ctx.logger };
   const boss = await openJobQueue(ctx);
+  let began: Awaited<ReturnType<typeof begin>>;
   try {
-    const began = await begin(deps, boss, opts);
+    began = await begin(deps, boss, opts);
+  } finally {
+    // The command only hands lines to the queue; following reads the lines. Closed now, the
+    // queue's own polling cannot report a database that stops meanwhile as error lines.
+    await boss.stop({ graceful: false, wait: true });
+  }
+  try {
     const first = await reviewLines(deps);
     const restarting = Boolean(opts.restart || opts.restartFailed);
     if (began.queued.length === 0 && settled(first)) {
@@ -113,8 +131,12 @@ export async function runFullSyncCommand(
     }
     if (!opts.json) process.stderr.write(`${began.message}\n`);
     await follow(cli, deps, opts.json);
-  } finally {
-    await boss.stop({ graceful: false, wait: true });
+  } catch (err) {
+    // The server and its PostgreSQL stopped (or the network went): the lines are safe in the
+    // database and the workers take them up again when it is back.
+    if (isDatabaseUnavailable(err))
+      throw new AppError('database_unavailable', LOST, { cause: err });
+    throw err;
   }
 }
 
@@ -129,6 +151,7 @@ async function follow(cli: CliEnv, deps: SyncDeps, json: boolean | undefined): P
   const live = Boolean(process.stderr.isTTY && process.stdout.isTTY);
   for (;;) {
     const lines = await reviewLines(deps);
+    const workers = lines.some((l) => l.status === 'Queued') && (await workerSeen(deps.db));
     const now = Date.now();
     const state = lines.map((l) => `${l.status}:${l.done}`).join();
     if (state !== seen) {
@@ -152,13 +175,17 @@ async function follow(cli: CliEnv, deps: SyncDeps, json: boolean | undefined): P
       return;
     }
     if (json || !live) {
-      if (!json && !printed) for (const l of lines) process.stderr.write(`${bar(l, now)}\n`);
+      if (!json && !printed)
+        for (const l of lines) process.stderr.write(`${bar(l, now, workers)}\n`);
       printed = lines.length;
       if (hint) process.stderr.write(`${WORKER_HINT}\n`);
     } else {
       // The hint, once given, stays under the bars so that the redraw covers it too.
       if (printed) process.stderr.write(`\x1b[${printed}A`);
-      const block = [...lines.map((l) => bar(l, now)), ...(warned || hint ? [WORKER_HINT] : [])];
+      const block = [
+        ...lines.map((l) => bar(l, now, workers)),
+        ...(warned || hint ? [WORKER_HINT] : []),
+      ];
       for (const text of block) process.stderr.write(`\x1b[2K${text}\n`);
       printed = block.length;
     }

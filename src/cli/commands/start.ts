@@ -88,6 +88,9 @@ export function registerStart(program: Command, cli: CliEnv): void {
               logger: ctx.logger,
               onJobDone: recordJob,
             });
+            // Seen at once, not at the next minute's heartbeat: `kobling sync full` then tells
+            // lines waiting for a free worker from lines waiting for one to be started.
+            await boss.send(HEARTBEAT_QUEUE, { sentAt: 'start' });
             stops.push(await startBackgroundWork(full));
             startWorkerLines.push(
               `Workers       ${jobs.length} queue(s), concurrency ${config.workerConcurrency}${config.realtime.enabled ? ', real-time on' : ''}`,

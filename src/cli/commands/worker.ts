@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import type { Command } from 'commander';
 import type { AppContext } from '../../app/context.ts';
 import { startJobQueue, startWorkers, stopJobQueue } from '../../db/job-queue.ts';
-import { heartbeatJob } from '../../db/system-jobs.ts';
+import { HEARTBEAT_QUEUE, heartbeatJob } from '../../db/system-jobs.ts';
 import { recordJob } from '../../integration/metrics/job-metrics.ts';
 import { startMetricsListener } from '../../server/metrics-listener.ts';
 import { startBackgroundWork } from '../background.ts';
@@ -44,6 +44,8 @@ export function registerWorker(program: Command, cli: CliEnv): void {
           logger: ctx.logger,
           onJobDone: recordJob,
         });
+        // Seen at once (see `kobling start`), not at the server's next minute heartbeat.
+        await boss.send(HEARTBEAT_QUEUE, { sentAt: 'start' });
         stops.push(await startBackgroundWork(ctx));
         // Stopped first: a scrape during the stop would read a closing pool.
         const metrics =

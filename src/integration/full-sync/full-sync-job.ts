@@ -251,6 +251,10 @@ export function fullSyncJob(deps: FullSyncDeps, boss: PgBoss | undefined): JobDe
     retryLimit: 2,
     retryDelaySeconds: 30,
     expireInSeconds: 4 * 60 * 60,
+    // Someone follows a started or restarted line (the review page, `kobling sync full`): a free
+    // worker takes it within half a second (pg-boss's shortest), not the default 2 s. The few
+    // extra polls of an idle queue are cheap.
+    pollingIntervalSeconds: 0.5,
     handler: async (data) => {
       if (boss) await runFullSyncLine(deps, boss, (data as { mapping: string }).mapping);
     },

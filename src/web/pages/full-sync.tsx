@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { workerSeen } from '../../db/system-jobs.ts';
 import { expectedTotal } from '../../integration/full-sync/full-sync-lines.ts';
 import {
   type ReviewLine,
@@ -29,7 +30,12 @@ const active = (lines: readonly ReviewLine[]) =>
   lines.some((l) => l.status === 'Queued' || l.status === 'Running');
 
 /** The review lines: recommendation, status and progress per mapping, and Restart. */
-function ReviewTable(props: { lines: readonly ReviewLine[]; admin: boolean }) {
+function ReviewTable(props: {
+  lines: readonly ReviewLine[];
+  admin: boolean;
+  /** A worker was seen lately: a queued line waits its turn, not for a worker to be started. */
+  workerSeen: boolean;
+}) {
   const finished = props.lines.filter((l) => ['Finished', 'NotNeeded'].includes(l.status)).length;
   return (
     <>
@@ -72,7 +78,7 @@ function ReviewTable(props: { lines: readonly ReviewLine[]; admin: boolean }) {
                 <td class="wrap" safe>
                   {l.waitingFor.length
                     ? `Waits for ${l.waitingFor.join(', ')}`
-                    : l.status === 'Queued'
+                    : l.status === 'Queued' && !props.workerSeen
                       ? `Waiting for a worker${l.message ? ` · ${l.message}` : ''}`
                       : (l.message ?? '')}
                 </td>
@@ -119,6 +125,8 @@ export function registerFullSyncPage(web: FastifyInstance, deps: WebDeps): void 
       );
     return ctx.boss;
   };
+  const seen = async (lines: readonly ReviewLine[]) =>
+    lines.some((l) => l.status === 'Queued') && (await workerSeen(ctx.db));
   web.get('/integration/full-sync', async (request, reply) => {
     const view = viewOf(request, auth);
     const lines = await reviewLines(syncDeps, { addMissing: true });
@@ -166,7 +174,7 @@ export function registerFullSyncPage(web: FastifyInstance, deps: WebDeps): void 
           data-events={active(lines) ? '/integration/full-sync/events' : undefined}
           aria-live="polite"
         >
-          <ReviewTable lines={lines} admin={admin} />
+          <ReviewTable lines={lines} admin={admin} workerSeen={await seen(lines)} />
         </div>
       </Layout>,
     );
@@ -185,7 +193,9 @@ export function registerFullSyncPage(web: FastifyInstance, deps: WebDeps): void 
     });
     while (!closed) {
       const lines = await reviewLines(syncDeps);
-      const html = await (<ReviewTable lines={lines} admin={admin} />);
+      const html = await (
+        <ReviewTable lines={lines} admin={admin} workerSeen={await seen(lines)} />
+      );
       const event = active(lines) ? 'progress' : 'done';
       res.write(
         `event: ${event}\n${html
@@ -227,7 +237,7 @@ export function registerFullSyncPage(web: FastifyInstance, deps: WebDeps): void 
           data-events={active(r.lines) ? '/integration/full-sync/events' : undefined}
           aria-live="polite"
         >
-          <ReviewTable lines={r.lines} admin={admin} />
+          <ReviewTable lines={r.lines} admin={admin} workerSeen={await seen(r.lines)} />
         </div>
       </>,
     );
