@@ -249,20 +249,20 @@ const COLUMNS = `e.id, e.job_id AS "jobId", e.mapping_name AS mapping, e.directi
  * The errors a filter selects, as a row source `x` with the ErrorView columns. The history (`all`)
  * is every failure. Open errors are one per record and direction: its latest failure, with how
  * many unsettled failures it has (a record that failed three times is one open error, attempts
- * 3); with a job, the job's open failures.
+ * 3); with a job, those whose latest failure is the job's. Grouped (a hash aggregate), not
+ * windowed: 100,000 errors of 20,000 records count in about 0.2 s.
  */
 function errorSource(all: boolean): string {
   if (all)
     return `(SELECT ${COLUMNS}, ${SETTLED} AS settled, NULL::int AS attempts
       FROM ${ERRORS_FROM}
       WHERE ($1::text IS NULL OR e.mapping_name = $1) AND ($2::uuid IS NULL OR e.job_id = $2)) x`;
-  return `(SELECT * FROM (
-      SELECT ${COLUMNS}, false AS settled, count(*) OVER rec ::int AS attempts,
-        row_number() OVER (rec ORDER BY e.id DESC) AS nth
-      FROM ${ERRORS_FROM}
-      WHERE ($1::text IS NULL OR e.mapping_name = $1) AND NOT ${SETTLED}
-      WINDOW rec AS (PARTITION BY ${RECORD})) o
-    WHERE ($2::uuid IS NULL AND o.nth = 1) OR o."jobId" = $2) x`;
+  return `(SELECT ${COLUMNS}, false AS settled, g.attempts
+      FROM (SELECT max(e.id) AS id, count(*)::int AS attempts FROM ${ERRORS_FROM}
+            WHERE ($1::text IS NULL OR e.mapping_name = $1) AND NOT ${SETTLED}
+            GROUP BY ${RECORD}) g
+      JOIN integration.sync_errors e ON e.id = g.id
+      WHERE $2::uuid IS NULL OR e.job_id = $2) x`;
 }
 const errorParams = (f: ErrorFilter) => [f.mapping ?? null, f.jobId ?? null];
 
@@ -275,13 +275,13 @@ export async function listErrorsKeyed(
   db: Queryable,
   f: ErrorFilter & Paging & { readonly after?: ErrorKey },
 ): Promise<{ view: ErrorView; key: ErrorKey }[]> {
-  const r = await db.query<ErrorView & { nth?: unknown }>(
+  const r = await db.query<ErrorView>(
     `SELECT x.* FROM ${errorSource(f.all === true)}
      WHERE ($5::bigint IS NULL OR x.id < $5)
      ORDER BY x.id DESC LIMIT $3 OFFSET $4`,
     [...errorParams(f), f.top, f.skip, f.after?.id ?? null],
   );
-  return r.rows.map(({ nth: _, ...view }) => ({ view, key: { id: view.id } }));
+  return r.rows.map((view) => ({ view, key: { id: view.id } }));
 }
 
 /** Per-record errors, newest first: open ones unless `all` (see listErrorsKeyed). */
@@ -304,8 +304,9 @@ export async function countErrors(db: Queryable, f: ErrorFilter): Promise<number
  */
 export async function openErrorCounts(db: Queryable): Promise<Map<string, number>> {
   const r = await db.query<{ mapping: string; n: number }>(
-    `SELECT e.mapping_name AS mapping, count(DISTINCT (${RECORD}))::int AS n FROM ${ERRORS_FROM}
-      WHERE NOT ${SETTLED} GROUP BY e.mapping_name`,
+    `SELECT mapping, count(*)::int AS n FROM (
+       SELECT e.mapping_name AS mapping FROM ${ERRORS_FROM} WHERE NOT ${SETTLED} GROUP BY ${RECORD}
+     ) g GROUP BY mapping`,
   );
   return new Map(r.rows.map((row) => [row.mapping, row.n]));
 }
