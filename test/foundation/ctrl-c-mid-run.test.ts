@@ -3,26 +3,23 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
-import { freePort, killPostmaster, postmasterRuns, spawnKobling } from '../helpers/cli.ts';
+import {
+  errorLines,
+  killStarted,
+  postmasterRuns,
+  spawnKobling,
+  startInOwnGroup,
+} from '../helpers/cli.ts';
 
 const dataDir = mkdtempSync(path.join(tmpdir(), 'kobling-ctrl-c-run-'));
 after(() => rmSync(dataDir, { recursive: true, force: true }));
 
 test('Ctrl+C (SIGINT to the process group) while a full synchronization runs stops in order with no error lines', async () => {
-  const [port, pgPort, crmPort] = [await freePort(), await freePort(), await freePort()];
-  const start = spawnKobling(
-    ['start'],
-    {
-      PORT: String(port),
-      KOBLING_PG_PORT: String(pgPort),
-      KOBLING_CRM_PORT: String(crmPort),
-      KOBLING_DATA_DIR: dataDir,
-      KOBLING_LOG_LEVEL: 'info',
-      // Slow CRM answers keep the lines running when the signal comes.
-      KOBLING_CRM_LATENCY_MS: '300',
-    },
-    { detached: true },
-  );
+  const { start, pgPort } = await startInOwnGroup(dataDir, {
+    KOBLING_LOG_LEVEL: 'info',
+    // Slow CRM answers keep the lines running when the signal comes.
+    KOBLING_CRM_LATENCY_MS: '300',
+  });
   let sync: ReturnType<typeof spawnKobling> | undefined;
   try {
     await start.waitFor(/Press Ctrl\+C to stop/, 180_000);
@@ -39,17 +36,13 @@ test('Ctrl+C (SIGINT to the process group) while a full synchronization runs sto
     const out = start.output();
     assert.equal(code, 0, out.slice(-4000));
     assert.match(out, /letting running jobs finish/, 'a job was running when the stop began');
-    const errors = out
-      .split('\n')
-      .filter((l) => /"level":(5\d|60)/.test(l))
-      .map((l) => l.slice(0, 400));
+    const errors = errorLines(out, 400);
     assert.deepEqual(errors, [], 'no line at level error or fatal');
     // Bounded: 5 s to finish, 4 s for aborted work, then the pools and PostgreSQL.
     assert.ok(stoppedInMs < 20_000, `stopped in ${stoppedInMs} ms`);
     assert.equal(postmasterRuns(dataDir), false, 'the embedded PostgreSQL was stopped, last');
   } finally {
     if (sync && sync.child.exitCode === null) sync.child.kill('SIGKILL');
-    if (start.child.exitCode === null && start.child.pid) process.kill(-start.child.pid, 'SIGKILL');
-    killPostmaster(dataDir);
+    killStarted(start, dataDir);
   }
 });

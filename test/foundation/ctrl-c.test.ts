@@ -3,25 +3,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
-import { freePort, killPostmaster, runKobling, spawnKobling } from '../helpers/cli.ts';
+import { errorLines, killStarted, runKobling, startInOwnGroup } from '../helpers/cli.ts';
 
 const dataDir = mkdtempSync(path.join(tmpdir(), 'kobling-ctrl-c-'));
 after(() => rmSync(dataDir, { recursive: true, force: true }));
 
 test('a command finds the running embedded PostgreSQL on its port, and Ctrl+C (SIGINT to the process group) stops with no error lines and no secrets', async () => {
-  const [port, pgPort, crmPort] = [await freePort(), await freePort(), await freePort()];
-  const start = spawnKobling(
-    ['start'],
-    {
-      PORT: String(port),
-      KOBLING_PG_PORT: String(pgPort),
-      KOBLING_CRM_PORT: String(crmPort),
-      KOBLING_DATA_DIR: dataDir,
-      // Debug: the failures expected while stopping are logged, and must not carry secrets either.
-      KOBLING_LOG_LEVEL: 'debug',
-    },
-    { detached: true },
-  );
+  const { start } = await startInOwnGroup(dataDir, {
+    // Debug: the failures expected while stopping are logged, and must not carry secrets either.
+    KOBLING_LOG_LEVEL: 'debug',
+  });
   try {
     await start.waitFor(/Press Ctrl\+C to stop/, 180_000);
 
@@ -39,14 +30,10 @@ test('a command finds the running embedded PostgreSQL on its port, and Ctrl+C (S
     const out = start.output();
     assert.match(out, /Received SIGINT; stopping/);
     assert.equal(code, 0, out.slice(-4000));
-    const errors = out
-      .split('\n')
-      .filter((l) => /"level":(5\d|60)/.test(l))
-      .map((l) => l.slice(0, 300));
+    const errors = errorLines(out, 300);
     assert.deepEqual(errors, [], 'no line at level error or fatal');
     assert.doesNotMatch(out, /secretKey|processID/);
   } finally {
-    if (start.child.exitCode === null && start.child.pid) process.kill(-start.child.pid, 'SIGKILL');
-    killPostmaster(dataDir);
+    killStarted(start, dataDir);
   }
 });

@@ -135,3 +135,40 @@ export function postmasterRuns(dataDir: string): boolean {
     return false;
   }
 }
+
+/**
+ * `kobling start` on free ports with its data in `dataDir` (plus `env`), in a process group of its
+ * own so that a test can signal it as a terminal's Ctrl+C does. Answers the process and the
+ * embedded PostgreSQL's port, which other commands need to reach it.
+ */
+export async function startInOwnGroup(
+  dataDir: string,
+  env: Record<string, string>,
+): Promise<{ start: KoblingProcess; pgPort: number }> {
+  const [port, pgPort, crmPort] = [await freePort(), await freePort(), await freePort()];
+  const start = spawnKobling(
+    ['start'],
+    {
+      PORT: String(port),
+      KOBLING_PG_PORT: String(pgPort),
+      KOBLING_CRM_PORT: String(crmPort),
+      KOBLING_DATA_DIR: dataDir,
+      ...env,
+    },
+    { detached: true },
+  );
+  return { start, pgPort };
+}
+
+/** The log lines at level error or fatal in `output`, each cut to `width` characters. */
+export const errorLines = (output: string, width: number): string[] =>
+  output
+    .split('\n')
+    .filter((l) => /"level":(5\d|60)/.test(l))
+    .map((l) => l.slice(0, width));
+
+/** Ends what a test's `kobling start` left running: its process group, then its PostgreSQL. */
+export function killStarted(start: KoblingProcess, dataDir: string): void {
+  if (start.child.exitCode === null && start.child.pid) process.kill(-start.child.pid, 'SIGKILL');
+  killPostmaster(dataDir);
+}
