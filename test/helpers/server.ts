@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../src/app/context.ts';
 import type { Db } from '../../src/db/db.ts';
@@ -72,6 +73,42 @@ export async function callJson(url: string, method: string, token: string, body?
   // biome-ignore lint/suspicious/noExplicitAny: test responses are inspected freely
   const json: any = text ? JSON.parse(text) : undefined;
   return { status: res.status, text, json };
+}
+
+/**
+ * A GET of a list page with the bearer `token` and, given `pageSize`, `Prefer: odata.maxpagesize`:
+ * the status, the JSON answer and the preference the server applied.
+ */
+export async function getPage(target: string, token: string, pageSize?: number) {
+  const res = await fetch(target, {
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(pageSize ? { prefer: `odata.maxpagesize=${pageSize}` } : {}),
+    },
+  });
+  // biome-ignore lint/suspicious/noExplicitAny: answers are inspected freely
+  const json: any = await res.json();
+  return { status: res.status, json, applied: res.headers.get('preference-applied') };
+}
+
+/**
+ * Follows the `@odata.nextLink`s from `first` to the last page (each answers 200): the rows' ids in
+ * order, the size of each page and each page's `@odata.count`.
+ */
+export async function followNextLinks(first: string, token: string, pageSize?: number) {
+  const ids: unknown[] = [];
+  const sizes: number[] = [];
+  const counts: unknown[] = [];
+  let next: string | undefined = first;
+  while (next) {
+    const page = await getPage(next, token, pageSize);
+    assert.equal(page.status, 200, JSON.stringify(page.json));
+    ids.push(...page.json.value.map((r: { id: unknown }) => r.id));
+    sizes.push(page.json.value.length);
+    counts.push(page.json['@odata.count']);
+    next = page.json['@odata.nextLink'];
+  }
+  return { ids, sizes, counts };
 }
 
 /**

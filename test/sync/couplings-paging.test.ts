@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { spawnKobling } from '../helpers/cli.ts';
 import { createMigratedDb } from '../helpers/database.ts';
-import { callJson, startTestServer, type TestServer } from '../helpers/server.ts';
+import {
+  callJson,
+  followNextLinks,
+  getPage,
+  startTestServer,
+  type TestServer,
+} from '../helpers/server.ts';
 
 /**
  * Paging the couplings list past one page: the API the OData way (`@odata.nextLink` with a skip
@@ -45,34 +51,8 @@ after(async () => {
 
 const url = (query: string) => `${server.baseUrl}/api/integration/v1/couplings${query}`;
 
-async function get(target: string, pageSize?: number) {
-  const res = await fetch(target, {
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(pageSize ? { prefer: `odata.maxpagesize=${pageSize}` } : {}),
-    },
-  });
-  // biome-ignore lint/suspicious/noExplicitAny: answers are inspected freely
-  const json: any = await res.json();
-  return { status: res.status, json, applied: res.headers.get('preference-applied') };
-}
-
-/** Follows the next links from `first`; the ids and the size of each page. */
-async function follow(first: string, pageSize?: number) {
-  const ids: string[] = [];
-  const sizes: number[] = [];
-  const counts: unknown[] = [];
-  let next: string | undefined = first;
-  while (next) {
-    const page = await get(next, pageSize);
-    assert.equal(page.status, 200, JSON.stringify(page.json));
-    ids.push(...page.json.value.map((c: { id: string }) => c.id));
-    sizes.push(page.json.value.length);
-    counts.push(page.json['@odata.count']);
-    next = page.json['@odata.nextLink'];
-  }
-  return { ids, sizes, counts };
-}
+const get = (target: string, pageSize?: number) => getPage(target, token, pageSize);
+const follow = (first: string, pageSize?: number) => followNextLinks(first, token, pageSize);
 
 test('API: every coupling once, in order, page by page; the count; no next link on the last page', async () => {
   const all = await follow(url('?$count=true'), 500);

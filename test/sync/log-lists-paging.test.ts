@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { spawnKobling } from '../helpers/cli.ts';
 import { createMigratedDb } from '../helpers/database.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { followNextLinks, getPage, startTestServer, type TestServer } from '../helpers/server.ts';
 
 /**
  * The jobs, errors and skipped lists page like the couplings list (test/sync/couplings-paging):
@@ -60,34 +60,8 @@ after(async () => {
 
 const url = (path: string) => `${server.baseUrl}/api/integration/v1${path}`;
 
-async function get(target: string, pageSize?: number) {
-  const res = await fetch(target, {
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(pageSize ? { prefer: `odata.maxpagesize=${pageSize}` } : {}),
-    },
-  });
-  // biome-ignore lint/suspicious/noExplicitAny: answers are inspected freely
-  const json: any = await res.json();
-  return { status: res.status, json };
-}
-
-/** Follows the next links from `first`: the ids, the size of each page, each page's count. */
-async function follow(first: string, pageSize?: number) {
-  const ids: unknown[] = [];
-  const sizes: number[] = [];
-  const counts: unknown[] = [];
-  let next: string | undefined = first;
-  while (next) {
-    const page = await get(next, pageSize);
-    assert.equal(page.status, 200, JSON.stringify(page.json));
-    ids.push(...page.json.value.map((r: { id: unknown }) => r.id));
-    sizes.push(page.json.value.length);
-    counts.push(page.json['@odata.count']);
-    next = page.json['@odata.nextLink'];
-  }
-  return { ids, sizes, counts };
-}
+const get = (target: string, pageSize?: number) => getPage(target, token, pageSize);
+const follow = (first: string, pageSize?: number) => followNextLinks(first, token, pageSize);
 
 test('GET /jobs: next links to the end, every job once in order; the count; top and skip as before', async () => {
   const first = await get(url('/jobs'));
