@@ -1,24 +1,12 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { browserUnavailable, logIn, openBrowser, type TestBrowser } from './browser.ts';
-import { PASSWORD, startUiFixture, type UiFixture } from './ui-fixture.ts';
+import { test } from 'node:test';
+import { browserUnavailable } from './browser.ts';
+import { useAdminSession } from './ui-fixture.ts';
 
 const skip = browserUnavailable();
 if (skip) console.log(`# browser tests skipped: ${skip}`);
 
-let ui: UiFixture;
-let admin: TestBrowser;
-
-before(async () => {
-  if (skip) return;
-  ui = await startUiFixture();
-  admin = await openBrowser();
-  await logIn(admin.page, ui.baseUrl, ui.users.admin, PASSWORD);
-});
-after(async () => {
-  await admin?.close();
-  await ui?.close();
-});
+const { ui, admin } = useAdminSession(skip);
 
 const paging = async () => (await admin.page.locator('#accounts-list .paging').textContent()) ?? '';
 const names = async () =>

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { browserUnavailable, logIn, openBrowser, type TestBrowser } from './browser.ts';
-import { PASSWORD, startUiFixture, type UiFixture } from './ui-fixture.ts';
+import { test } from 'node:test';
+import { browserUnavailable, logIn, openBrowser } from './browser.ts';
+import { PASSWORD, useAdminSession } from './ui-fixture.ts';
 
 /**
  * Two choices the API had and the pages lacked: a mapping's real-time switch (admins toggle it on
@@ -12,19 +12,7 @@ import { PASSWORD, startUiFixture, type UiFixture } from './ui-fixture.ts';
 const skip = browserUnavailable();
 if (skip) console.log(`# browser tests skipped: ${skip}`);
 
-let ui: UiFixture;
-let admin: TestBrowser;
-
-before(async () => {
-  if (skip) return;
-  ui = await startUiFixture();
-  admin = await openBrowser();
-  await logIn(admin.page, ui.baseUrl, ui.users.admin, PASSWORD);
-});
-after(async () => {
-  await admin?.close();
-  await ui?.close();
-});
+const { ui, admin } = useAdminSession(skip);
 
 const storedRealtime = async (name: string) =>
   (
