@@ -4,10 +4,12 @@ import { createApiToken } from '../../src/server/auth/credentials.ts';
 import { createUser } from '../../src/server/auth/users.ts';
 import { newId } from '../../src/shared/ids.ts';
 import { runMapping } from '../../src/sync/engine/run-mapping.ts';
+import type { PassDirection } from '../../src/sync/model.ts';
 import { createInCrm } from '../../src/sync/service/create-in.ts';
 import { type SyncFixture, startSyncFixture } from '../sync/sync-fixture.ts';
 import { runKobling } from './cli.ts';
 import { testConfig } from './server.ts';
+import { useFixture } from './use-fixture.ts';
 
 /** A count read with SQL that answers one row with `n`. */
 export const countWith =
@@ -217,4 +219,49 @@ export async function customerFields<F extends CustomerField>(
     [id],
   );
   return r.rows[0]!;
+}
+
+/** A coupled customer's ERP and CRM id. */
+export interface CoupledPair {
+  readonly erp: string;
+  readonly crm: string;
+}
+
+/** Longer than the ERP's website field (80 characters) takes: the ERP refuses to write it. */
+export const LONG_WEBSITE = `https://${'x'.repeat(100)}.example`;
+/** Longer than the CRM's emailaddress1 (100 characters): the CRM refuses to write it. */
+export const LONG_EMAIL = `${'y'.repeat(110)}@example.com`;
+
+/**
+ * The sync fixture of a policy `ask` test file (CUSTOMER's update conflicts, its default) with the
+ * customers `insertSql` inserts coupled (coupledCustomers), one pair per scenario. Registered as
+ * the file's hooks (useFixture): both fill in `before`.
+ */
+export function useAskCustomers(insertSql: string): { fx: SyncFixture; pairs: CoupledPair[] } {
+  const pairs: CoupledPair[] = [];
+  const fx = useFixture(startSyncFixture, async (f) => {
+    assert.equal(f.mapping('CUSTOMER').updateConflict, 'ask');
+    pairs.push(...(await coupledCustomers(f, insertSql)));
+  });
+  return { fx, pairs };
+}
+
+/** A CUSTOMER run of the pair's records only: both passes or `only` one, `force`d or not. */
+export const runPair = (fx: SyncFixture, p: CoupledPair, only?: PassDirection, force?: boolean) =>
+  runMapping(fx.ctx, fx.mapping('CUSTOMER'), {
+    erpIds: [p.erp],
+    crmIds: [p.crm],
+    ...(only ? { only } : {}),
+    ...(force ? { force } : {}),
+  });
+
+/** A coupling's open conflict inbox entries, by ERP field. */
+export async function openConflicts(db: Queryable, couplingId: string) {
+  return (
+    await db.query<{ erp_field: string; erp_value: unknown; crm_value: unknown }>(
+      `SELECT erp_field, erp_value, crm_value FROM integration.conflicts
+        WHERE coupling_id = $1 AND state = 'open' ORDER BY erp_field`,
+      [couplingId],
+    )
+  ).rows;
 }

@@ -1,59 +1,33 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { undoJobLocked } from '../../src/integration/undo-service.ts';
-import { runMapping } from '../../src/sync/engine/run-mapping.ts';
-import type { PassDirection } from '../../src/sync/model.ts';
 import { synchronizeNow } from '../../src/sync/service/synchronize-now.ts';
-import { coupledCustomers } from '../helpers/sync-data.ts';
-import { type SyncFixture, startSyncFixture } from './sync-fixture.ts';
+import {
+  accountFields,
+  customerFields,
+  LONG_EMAIL,
+  LONG_WEBSITE,
+  openConflicts,
+  runPair,
+  useAskCustomers,
+} from '../helpers/sync-data.ts';
 
 // A forced run (Synchronize now send/get, the runs after coupling: RunOptions.force) takes every
 // record and ignores what the versions say changed. A record marked unsettled under policy `ask`
 // (docs/sync-engine.md, "Update conflicts") holds a user's change its versions hide; a forced run
 // must respect the mark as the scheduled run does: the change is written back or held in the
 // inbox, never overwritten by the other side's old value.
-let fx: SyncFixture;
-const pairs: { erp: string; crm: string }[] = [];
-const LONG_WEBSITE = `https://${'x'.repeat(100)}.example`;
-const LONG_EMAIL = `${'y'.repeat(110)}@example.com`;
+const { fx, pairs } = useAskCustomers(
+  `INSERT INTO erp.customers (number, display_name, city, website, email)
+   SELECT 'C4000' || n, 'Fabrikam ' || n, 'Oslo', 'https://fabrikam.example', 'info@fabrikam.example'
+     FROM generate_series(1, 4) AS n
+   ORDER BY n RETURNING id`,
+);
 
-before(async () => {
-  fx = await startSyncFixture();
-  assert.equal(fx.mapping('CUSTOMER').updateConflict, 'ask');
-  pairs.push(
-    ...(await coupledCustomers(
-      fx,
-      `INSERT INTO erp.customers (number, display_name, city, website, email)
-     SELECT 'C4000' || n, 'Fabrikam ' || n, 'Oslo', 'https://fabrikam.example', 'info@fabrikam.example'
-       FROM generate_series(1, 4) AS n
-     ORDER BY n RETURNING id`,
-    )),
-  );
-});
-after(async () => {
-  await fx?.close();
-});
-
-const account = async (id: string) => {
-  const r = await fx.ctx.crm.get('account', [id]);
-  assert.ok(r.ok);
-  const v = r.value.get(id)!.values;
-  return { city: v.address1_city, website: v.websiteurl, email: v.emailaddress1 };
-};
-const customer = async (id: string) =>
-  (
-    await fx.db.query<{ city: string; website: string; email: string }>(
-      'SELECT city, website, email FROM erp.customers WHERE id = $1',
-      [id],
-    )
-  ).rows[0]!;
-const run = (p: { erp: string; crm: string }, only?: PassDirection, force?: boolean) =>
-  runMapping(fx.ctx, fx.mapping('CUSTOMER'), {
-    erpIds: [p.erp],
-    crmIds: [p.crm],
-    ...(only ? { only } : {}),
-    ...(force ? { force } : {}),
-  });
+/** The fields of the pair's records these tests change. */
+const FIELDS = ['city', 'website', 'email'] as const;
+const account = (id: string) => accountFields(fx, id, FIELDS);
+const customer = (id: string) => customerFields(fx.db, id, FIELDS);
 const couplingId = async (p: { erp: string }) =>
   (
     await fx.db.query<{ id: string }>('SELECT id FROM integration.couplings WHERE erp_id = $1', [
@@ -68,21 +42,13 @@ const unsettled = async (id: string) =>
       [id],
     )
   ).rows[0]!.unsettled;
-const openConflicts = async (id: string) =>
-  (
-    await fx.db.query<{ erp_field: string; erp_value: unknown; crm_value: unknown }>(
-      `SELECT erp_field, erp_value, crm_value FROM integration.conflicts
-        WHERE coupling_id = $1 AND state = 'open' ORDER BY erp_field`,
-      [id],
-    )
-  ).rows;
 
 test('Synchronize now (send) after a refused write-back: the CRM user’s website is not overwritten', async () => {
   const p = pairs[0]!;
   await fx.db.query("UPDATE erp.customers SET city = 'Molde' WHERE id = $1", [p.erp]);
   // Longer than the ERP's website field: the write-back is refused, the record unsettled.
   assert.ok((await fx.user.update('accounts', p.crm, { websiteurl: LONG_WEBSITE })).ok);
-  const [first] = await run(p, 'ToIntegrationTable');
+  const [first] = await runPair(fx, p, 'ToIntegrationTable');
   assert.equal(first!.counters.failed, 1, first!.message);
   const id = await couplingId(p);
   assert.equal(await unsettled(id), true);
@@ -103,19 +69,19 @@ test('Synchronize now (send) after a refused write-back: the CRM user’s websit
   );
   assert.equal((await customer(p.erp)).website, 'https://fabrikam.example');
   assert.equal(await unsettled(id), true, 'still not agreed');
-  assert.deepEqual(await openConflicts(id), []);
+  assert.deepEqual(await openConflicts(fx.db, id), []);
 });
 
 test('a forced CRM → ERP pass after a refused write-back: the ERP user’s e-mail is not overwritten', async () => {
   const p = pairs[1]!;
   assert.ok((await fx.user.update('accounts', p.crm, { address1_city: 'Narvik' })).ok);
   await fx.db.query('UPDATE erp.customers SET email = $2 WHERE id = $1', [p.erp, LONG_EMAIL]);
-  const [first] = await run(p, 'FromIntegrationTable');
+  const [first] = await runPair(fx, p, 'FromIntegrationTable');
   assert.equal(first!.counters.failed, 1, first!.message);
   const id = await couplingId(p);
   assert.equal(await unsettled(id), true);
 
-  const [forced] = await run(p, 'FromIntegrationTable', true);
+  const [forced] = await runPair(fx, p, 'FromIntegrationTable', true);
   assert.equal(forced!.counters.failed, 1, forced!.message);
   assert.equal(
     (await customer(p.erp)).email,
@@ -130,7 +96,7 @@ test('a forced send after an undo writes the CRM user’s change back and settle
   const p = pairs[2]!;
   await fx.db.query("UPDATE erp.customers SET city = 'Tromsø' WHERE id = $1", [p.erp]);
   assert.ok((await fx.user.update('accounts', p.crm, { websiteurl: 'https://tromso.example' })).ok);
-  const [toCrm] = await run(p);
+  const [toCrm] = await runPair(fx, p);
   assert.equal(toCrm!.message, '1 modified; 1 written back to the ERP');
   const u = await undoJobLocked(fx.db, fx.ctx, toCrm!.jobId);
   assert.ok(u.ok, u.ok ? '' : u.error.message);
@@ -139,7 +105,7 @@ test('a forced send after an undo writes the CRM user’s change back and settle
 
   // Forced: the ERP's city (which the undo took back from the CRM) is sent again; the CRM user's
   // website, which the ERP does not have, goes back to the ERP instead of being overwritten.
-  const [forced] = await run(p, 'ToIntegrationTable', true);
+  const [forced] = await runPair(fx, p, 'ToIntegrationTable', true);
   assert.equal(forced!.message, '1 modified; 1 written back to the ERP');
   const both = {
     city: 'Tromsø',
@@ -149,14 +115,14 @@ test('a forced send after an undo writes the CRM user’s change back and settle
   assert.deepEqual(await account(p.crm), both);
   assert.deepEqual(await customer(p.erp), both);
   assert.equal(await unsettled(id), false);
-  assert.deepEqual(await openConflicts(id), []);
+  assert.deepEqual(await openConflicts(fx.db, id), []);
 });
 
 test('a forced send of an unsettled record whose field both sides changed holds it in the inbox', async () => {
   const p = pairs[3]!;
   await fx.db.query("UPDATE erp.customers SET city = 'Bodø' WHERE id = $1", [p.erp]);
   assert.ok((await fx.user.update('accounts', p.crm, { websiteurl: LONG_WEBSITE })).ok);
-  await run(p, 'ToIntegrationTable');
+  await runPair(fx, p, 'ToIntegrationTable');
   const id = await couplingId(p);
   assert.equal(await unsettled(id), true);
   // An ERP user changes the website as well: it differs from the agreed one on both sides now.
@@ -169,7 +135,7 @@ test('a forced send of an unsettled record whose field both sides changed holds 
     sent.value.records.map((r) => r.outcome),
     ['heldInInbox'],
   );
-  assert.deepEqual(await openConflicts(id), [
+  assert.deepEqual(await openConflicts(fx.db, id), [
     { erp_field: 'website', erp_value: 'https://erp.example', crm_value: LONG_WEBSITE },
   ]);
   assert.equal((await account(p.crm)).website, LONG_WEBSITE);

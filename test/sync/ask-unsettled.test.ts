@@ -1,50 +1,35 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { undoJobLocked } from '../../src/integration/undo-service.ts';
 import { restoreSkipped } from '../../src/sync/couplings/coupling-repo.ts';
 import { runMapping } from '../../src/sync/engine/run-mapping.ts';
-import type { PassDirection } from '../../src/sync/model.ts';
 import { resolveConflict } from '../../src/sync/service/resolve-conflicts.ts';
-import { accountFields, coupledCustomers, customerFields } from '../helpers/sync-data.ts';
-import { type SyncFixture, startSyncFixture } from './sync-fixture.ts';
+import {
+  accountFields,
+  customerFields,
+  LONG_EMAIL,
+  LONG_WEBSITE,
+  openConflicts,
+  runPair,
+  useAskCustomers,
+} from '../helpers/sync-data.ts';
 
 // Policy `ask` (docs/sync-engine.md, "Update conflicts"): after the integration wrote a record
 // while its two sides did not agree — a write-back the other side refused, an undo — the record's
 // last modifier is the integration user, so by its versions the other side looks unchanged. What a
 // user typed there must still not be overwritten by the next run: the record is compared with the
 // agreed values (baselines) field by field.
-let fx: SyncFixture;
-const pairs: { erp: string; crm: string }[] = [];
-const LONG_WEBSITE = `https://${'x'.repeat(100)}.example`;
-const LONG_EMAIL = `${'y'.repeat(110)}@example.com`;
-
-before(async () => {
-  fx = await startSyncFixture();
-  assert.equal(fx.mapping('CUSTOMER').updateConflict, 'ask');
-  pairs.push(
-    ...(await coupledCustomers(
-      fx,
-      `INSERT INTO erp.customers (number, display_name, city, website, email)
-     SELECT 'C3000' || n, 'Northwind ' || n, 'Oslo', 'https://northwind.example', 'info@northwind.example'
-       FROM generate_series(1, 6) AS n
-     ORDER BY n RETURNING id`,
-    )),
-  );
-});
-after(async () => {
-  await fx?.close();
-});
+const { fx, pairs } = useAskCustomers(
+  `INSERT INTO erp.customers (number, display_name, city, website, email)
+   SELECT 'C3000' || n, 'Northwind ' || n, 'Oslo', 'https://northwind.example', 'info@northwind.example'
+     FROM generate_series(1, 6) AS n
+   ORDER BY n RETURNING id`,
+);
 
 /** The fields of the pair's records these tests change. */
 const FIELDS = ['city', 'website', 'email'] as const;
 const account = (id: string) => accountFields(fx, id, FIELDS);
 const customer = (id: string) => customerFields(fx.db, id, FIELDS);
-const run = (p: { erp: string; crm: string }, only?: PassDirection) =>
-  runMapping(fx.ctx, fx.mapping('CUSTOMER'), {
-    erpIds: [p.erp],
-    crmIds: [p.crm],
-    ...(only ? { only } : {}),
-  });
 const coupling = async (p: { erp: string }) =>
   (
     await fx.db.query<{
@@ -69,21 +54,13 @@ const baseline = async (couplingId: string) =>
       [couplingId],
     )
   ).rows[0]!;
-const openConflicts = async (couplingId: string) =>
-  (
-    await fx.db.query<{ erp_field: string; erp_value: unknown; crm_value: unknown }>(
-      `SELECT erp_field, erp_value, crm_value FROM integration.conflicts
-        WHERE coupling_id = $1 AND state = 'open' ORDER BY erp_field`,
-      [couplingId],
-    )
-  ).rows;
 
 test('ERP → CRM, write-back refused by the ERP: the CRM user’s website survives every retry, and the record keeps failing', async () => {
   const p = pairs[0]!;
   await fx.db.query("UPDATE erp.customers SET city = 'Molde' WHERE id = $1", [p.erp]);
   // Longer than the ERP's website field (80 characters) takes: the ERP refuses the write-back.
   assert.ok((await fx.user.update('accounts', p.crm, { websiteurl: LONG_WEBSITE })).ok);
-  const [first] = await run(p, 'ToIntegrationTable');
+  const [first] = await runPair(fx, p, 'ToIntegrationTable');
   assert.equal(first!.counters.failed, 1, first!.message);
   assert.deepEqual(await account(p.crm), {
     city: 'Molde',
@@ -100,7 +77,7 @@ test('ERP → CRM, write-back refused by the ERP: the CRM user’s website survi
 
   // The retries (the next scheduled runs, both passes): nobody touched the record meanwhile.
   for (const attempt of [1, 2]) {
-    const [toCrm, toErp] = await run(p);
+    const [toCrm, toErp] = await runPair(fx, p);
     assert.equal(
       (await account(p.crm)).website,
       LONG_WEBSITE,
@@ -117,12 +94,12 @@ test('ERP → CRM, write-back refused by the ERP: the CRM user’s website survi
   assert.equal(after.to_crm, 'Failure', 'still failing, not silently in step');
   assert.match(after.error_to_crm ?? '', /^Modifying customers failed/);
   assert.equal(after.skipped, true, 'the same error twice: skipped until someone restores it');
-  assert.deepEqual(await openConflicts(c.id), []);
+  assert.deepEqual(await openConflicts(fx.db, c.id), []);
 
   // Once the value fits the ERP (the CRM user shortens it), the restored record synchronizes.
   assert.ok((await fx.user.update('accounts', p.crm, { websiteurl: 'https://short.example' })).ok);
   assert.equal(await restoreSkipped(fx.db, [c.id]), 1);
-  await run(p);
+  await runPair(fx, p);
   assert.deepEqual(await customer(p.erp), {
     city: 'Molde',
     website: 'https://short.example',
@@ -136,14 +113,14 @@ test('CRM → ERP, write-back refused by the CRM: the ERP user’s e-mail surviv
   assert.ok((await fx.user.update('accounts', p.crm, { address1_city: 'Narvik' })).ok);
   // Longer than the CRM's emailaddress1 (100 characters): the CRM refuses the write-back.
   await fx.db.query('UPDATE erp.customers SET email = $2 WHERE id = $1', [p.erp, LONG_EMAIL]);
-  const [first] = await run(p, 'FromIntegrationTable');
+  const [first] = await runPair(fx, p, 'FromIntegrationTable');
   assert.equal(first!.counters.failed, 1, first!.message);
   assert.equal((await customer(p.erp)).city, 'Narvik', 'the write to the ERP is done');
   const c = await coupling(p);
   assert.equal(c.to_erp, 'Failure');
   assert.match(c.error_to_erp ?? '', /^Modifying account failed/);
   for (const attempt of [1, 2]) {
-    await run(p);
+    await runPair(fx, p);
     assert.equal(
       (await customer(p.erp)).email,
       LONG_EMAIL,
@@ -157,14 +134,14 @@ test('CRM → ERP, write-back refused by the CRM: the ERP user’s e-mail surviv
     0,
     'still failing',
   );
-  assert.deepEqual(await openConflicts(c.id), []);
+  assert.deepEqual(await openConflicts(fx.db, c.id), []);
 });
 
 test('a change made on the CRM after a refused write-back is compared with the agreed values: no needless conflict', async () => {
   const p = pairs[2]!;
   await fx.db.query("UPDATE erp.customers SET city = 'Bodø' WHERE id = $1", [p.erp]);
   assert.ok((await fx.user.update('accounts', p.crm, { websiteurl: LONG_WEBSITE })).ok);
-  await run(p, 'ToIntegrationTable');
+  await runPair(fx, p, 'ToIntegrationTable');
   // The CRM user corrects both the city (which the pass had just sent) and the website.
   assert.ok(
     (
@@ -174,9 +151,13 @@ test('a change made on the CRM after a refused write-back is compared with the a
       })
     ).ok,
   );
-  await run(p);
+  await runPair(fx, p);
   const c = await coupling(p);
-  assert.deepEqual(await openConflicts(c.id), [], 'only the CRM changed both since they agreed');
+  assert.deepEqual(
+    await openConflicts(fx.db, c.id),
+    [],
+    'only the CRM changed both since they agreed',
+  );
   assert.deepEqual(await customer(p.erp), {
     city: 'Bodø sentrum',
     website: 'https://bodo.example',
@@ -189,7 +170,7 @@ test('a change made on the CRM after a refused write-back is compared with the a
 async function undoneAskJob(p: { erp: string; crm: string }, city: string, website: string) {
   await fx.db.query('UPDATE erp.customers SET city = $2 WHERE id = $1', [p.erp, city]);
   assert.ok((await fx.user.update('accounts', p.crm, { websiteurl: website })).ok);
-  const [toCrm] = await run(p);
+  const [toCrm] = await runPair(fx, p);
   assert.equal(toCrm!.message, '1 modified; 1 written back to the ERP');
   const u = await undoJobLocked(fx.db, fx.ctx, toCrm!.jobId);
   assert.ok(u.ok, u.ok ? '' : u.error.message);
@@ -222,8 +203,8 @@ test('after an undo, an edit on the ERP side only synchronizes without a conflic
   const p = pairs[3]!;
   const couplingId = await undoneAskJob(p, 'Lillehammer', 'https://lillehammer.example');
   await fx.db.query("UPDATE erp.customers SET city = 'Gjøvik' WHERE id = $1", [p.erp]);
-  const [toCrm, toErp] = await run(p);
-  assert.deepEqual(await openConflicts(couplingId), []);
+  const [toCrm, toErp] = await runPair(fx, p);
+  assert.deepEqual(await openConflicts(fx.db, couplingId), []);
   assert.equal(toCrm!.message, '1 modified; 1 written back to the ERP');
   assert.equal(toErp!.counters.modified, 0);
   assert.deepEqual(await account(p.crm), {
@@ -244,8 +225,8 @@ test('after an undo, the same field edited on both sides opens one conflict', as
   const couplingId = await undoneAskJob(p, 'Tromsø', 'https://tromso.example');
   await fx.db.query("UPDATE erp.customers SET city = 'Harstad' WHERE id = $1", [p.erp]);
   assert.ok((await fx.user.update('accounts', p.crm, { address1_city: 'Alta' })).ok);
-  await run(p);
-  assert.deepEqual(await openConflicts(couplingId), [
+  await runPair(fx, p);
+  assert.deepEqual(await openConflicts(fx.db, couplingId), [
     { erp_field: 'city', erp_value: 'Harstad', crm_value: 'Alta' },
   ]);
   // The website only the CRM changed goes to the ERP.
@@ -257,7 +238,7 @@ test('undoing a conflict resolution brings the conflict back on the next run: ne
   const p = pairs[5]!;
   await fx.db.query("UPDATE erp.customers SET city = 'Kirkenes' WHERE id = $1", [p.erp]);
   assert.ok((await fx.user.update('accounts', p.crm, { address1_city: 'Vardø' })).ok);
-  await run(p);
+  await runPair(fx, p);
   const c = await coupling(p);
   const entry = await fx.db.query<{ id: string }>(
     "SELECT id FROM integration.conflicts WHERE coupling_id = $1 AND state = 'open'",
@@ -284,8 +265,8 @@ test('undoing a conflict resolution brings the conflict back on the next run: ne
   await fx.db.query("UPDATE erp.customers SET email = 'post@kirkenes.example' WHERE id = $1", [
     p.erp,
   ]);
-  await run(p);
-  assert.deepEqual(await openConflicts(c.id), [
+  await runPair(fx, p);
+  assert.deepEqual(await openConflicts(fx.db, c.id), [
     { erp_field: 'city', erp_value: 'Kirkenes', crm_value: 'Vardø' },
   ]);
   assert.deepEqual(await account(p.crm), {

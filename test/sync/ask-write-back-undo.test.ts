@@ -1,37 +1,21 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { undoJobLocked } from '../../src/integration/undo-service.ts';
-import { runMapping } from '../../src/sync/engine/run-mapping.ts';
-import type { PassDirection } from '../../src/sync/model.ts';
 import { previewMapping } from '../../src/sync/preview/preview.ts';
 import { previewUndo, type UndoReport } from '../../src/sync/undo/undo-job.ts';
 import { callJson, signIn, startTestServer } from '../helpers/server.ts';
-import { accountFields, coupledCustomers, customerFields } from '../helpers/sync-data.ts';
-import { type SyncFixture, startSyncFixture } from './sync-fixture.ts';
+import { accountFields, customerFields, runPair, useAskCustomers } from '../helpers/sync-data.ts';
 
 // Policy `ask` (docs/sync-engine.md, "Update conflicts"): the ERP changed one field and the CRM
 // another of the same coupled record; the pass writes its own side's change across and the other
 // side's change back. Both writes are the job's: it counts the record once, its message says it
 // wrote back, and undoing it reverts both writes (the preview lists both).
-let fx: SyncFixture;
 /** One customer and its account per scenario, so that each job holds only its own record. */
-const pairs: { erp: string; crm: string }[] = [];
-
-before(async () => {
-  fx = await startSyncFixture();
-  assert.equal(fx.mapping('CUSTOMER').updateConflict, 'ask');
-  pairs.push(
-    ...(await coupledCustomers(
-      fx,
-      `INSERT INTO erp.customers (number, display_name, city, website)
-     SELECT 'C2000' || n, 'Fabrikam ' || n, 'Oslo', 'https://fabrikam.example' FROM generate_series(1, 4) AS n
-     ORDER BY n RETURNING id`,
-    )),
-  );
-});
-after(async () => {
-  await fx?.close();
-});
+const { fx, pairs } = useAskCustomers(
+  `INSERT INTO erp.customers (number, display_name, city, website)
+   SELECT 'C2000' || n, 'Fabrikam ' || n, 'Oslo', 'https://fabrikam.example' FROM generate_series(1, 4) AS n
+   ORDER BY n RETURNING id`,
+);
 
 /** The fields of the pair's records these tests change. */
 const FIELDS = ['city', 'website'] as const;
@@ -44,13 +28,6 @@ const history = async (jobId: string) =>
       [jobId],
     )
   ).rows;
-/** A run of the pair's records only (both passes, or one). */
-const run = (p: { erp: string; crm: string }, only?: PassDirection) =>
-  runMapping(fx.ctx, fx.mapping('CUSTOMER'), {
-    erpIds: [p.erp],
-    crmIds: [p.crm],
-    ...(only ? { only } : {}),
-  });
 const undoOk = async (id: string): Promise<UndoReport> => {
   const r = await undoJobLocked(fx.db, fx.ctx, id);
   assert.ok(r.ok, r.ok ? '' : `${r.error.code}: ${r.error.message}`);
@@ -72,7 +49,7 @@ test('ERP → CRM: the city goes to the CRM, the website back to the ERP; the re
   const p = pairs[0]!;
   await fx.db.query("UPDATE erp.customers SET city = 'Bergen' WHERE id = $1", [p.erp]);
   assert.ok((await fx.user.update('accounts', p.crm, { websiteurl: 'https://crm.example' })).ok);
-  const [toCrm, toErp] = await run(p);
+  const [toCrm, toErp] = await runPair(fx, p);
   assert.equal(toCrm!.direction, 'ToIntegrationTable');
   job = toCrm!.jobId;
   assert.deepEqual(await account(p.crm), { city: 'Bergen', website: 'https://crm.example' });
@@ -120,7 +97,7 @@ test('CRM → ERP alone (a real-time run): the website goes to the ERP, the city
   const p = pairs[1]!;
   await fx.db.query("UPDATE erp.customers SET city = 'Hamar' WHERE id = $1", [p.erp]);
   assert.ok((await fx.user.update('accounts', p.crm, { websiteurl: 'https://hamar.example' })).ok);
-  const [toErp] = await run(p, 'FromIntegrationTable');
+  const [toErp] = await runPair(fx, p, 'FromIntegrationTable');
   assert.equal(toErp!.message, '1 modified; 1 written back to the CRM');
   assert.deepEqual(await account(p.crm), { city: 'Hamar', website: 'https://hamar.example' });
   assert.deepEqual(await customer(p.erp), { city: 'Hamar', website: 'https://hamar.example' });
@@ -146,7 +123,7 @@ test('a record whose only write is the write-back counts as modified, not unchan
     crmIds: [p.crm],
   });
   assert.ok(preview.ok, preview.ok ? '' : preview.error.message);
-  const [toCrm, toErp] = await run(p);
+  const [toCrm, toErp] = await runPair(fx, p);
   assert.deepEqual(
     [toCrm!.counters, toErp!.counters],
     preview.value.summary.passes.map((x) => x.counters),
@@ -171,7 +148,7 @@ test('a refused write-back fails the record, which counts once: failed, not also
   // Longer than the ERP's website field (80 characters) takes: the ERP refuses the write-back.
   const long = `https://${'x'.repeat(100)}.example`;
   assert.ok((await fx.user.update('accounts', p.crm, { websiteurl: long })).ok);
-  const [toCrm] = await run(p, 'ToIntegrationTable');
+  const [toCrm] = await runPair(fx, p, 'ToIntegrationTable');
   assert.equal((await account(p.crm)).city, 'Molde', 'the write to the CRM is done');
   assert.equal((await customer(p.erp)).website, 'https://fabrikam.example');
   assert.deepEqual(
