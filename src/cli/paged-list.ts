@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { wholeNumber } from '../integration/api/paging.ts';
 import { mappingName } from '../integration/api/shared.ts';
+import { MAX_PAGE_SIZE } from '../integration/keyset-list.ts';
 import { AppError } from '../shared/errors.ts';
 import type { CliEnv } from './cli-context.ts';
 
@@ -41,6 +42,24 @@ export function checkedOptions<T>(schema: z.ZodType<T>, raw: Record<string, unkn
 }
 
 const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+/**
+ * What a list command reads: the page `--top` (by default `defaultTop`) after `--skip`, or every
+ * page when `every`, in pages of at most MAX_PAGE_SIZE; counted unless every one is read.
+ */
+export function pagesAsk(
+  o: { top?: number | undefined; skip?: number | undefined },
+  every: boolean,
+  defaultTop: number,
+) {
+  const top = every ? undefined : (o.top ?? defaultTop);
+  return {
+    ...(top === undefined ? {} : { top }),
+    skip: o.skip ?? 0,
+    pageSize: Math.min(top ?? MAX_PAGE_SIZE, MAX_PAGE_SIZE),
+    count: !every,
+  };
+}
 
 interface PageLike<V> {
   readonly value: readonly V[];
@@ -91,29 +110,32 @@ export interface FooterAsk {
   readonly command: string;
   /** The rows, by how many there are (`3 jobs of CUSTOMER`, `1 job`). */
   readonly what: (n: number) => string;
-  readonly top?: number | undefined;
-  readonly skip: number;
-  /** The flag that lists every row. */
-  readonly allFlag: string;
+  /** The flag that lists every row (`--all` unless it says). */
+  readonly allFlag?: string;
 }
 
 const n = (x: number) => x.toLocaleString('en-US');
 
 /**
- * The total, and how to see the rest when this was not all of it: `Rows 1–20 of 57 jobs; next:
- * …`. Without a total (every row listed), how many there were.
+ * The total, and how to see the rest when this was not all of it (from the `--top` and `--skip`
+ * given): `Rows 1–20 of 57 jobs; next: …`. Without a total (every row listed), how many there were.
  */
-export function listFooter(f: FooterAsk, shown: number, total: number | undefined): string {
+export function listFooter(
+  f: FooterAsk,
+  o: { top?: number | undefined; skip?: number | undefined },
+  shown: number,
+  total: number | undefined,
+): string {
   const what = f.what(total ?? shown);
   if (total === undefined) return `${n(shown)} ${what}`;
   if (total === 0) return `No ${what}`;
-  const from = f.skip;
+  const from = o.skip ?? 0;
   if (shown === total && from === 0) return `All ${n(total)} ${what}`;
   const rows = shown === 0 ? 'none' : `${n(from + 1)}–${n(from + shown)}`;
   const head = `Rows ${rows} of ${n(total)} ${what}`;
   if (from + shown >= total) return head;
-  const size = f.top === undefined ? '' : ` --top ${f.top}`;
-  return `${head}; next: \`${f.command} --skip ${from + shown}${size}\` (or ${f.allFlag} for every one)`;
+  const size = o.top === undefined ? '' : ` --top ${o.top}`;
+  return `${head}; next: \`${f.command} --skip ${from + shown}${size}\` (or ${f.allFlag ?? '--all'} for every one)`;
 }
 
 /** `noun` or its plural by `count`, with ` of MAPPING` when filtered by one. */

@@ -6,7 +6,6 @@ import {
   resolveMany,
   resolveOne,
 } from '../../integration/conflict-service.ts';
-import { MAX_PAGE_SIZE } from '../../integration/keyset-list.ts';
 import { LOG_PAGE_SIZE } from '../../integration/log-lists.ts';
 import { AppError } from '../../shared/errors.ts';
 import { recordLabel } from '../../sync/record-names.ts';
@@ -19,6 +18,7 @@ import {
   listFooter,
   listOptions,
   mappingArg,
+  pagesAsk,
   printPages,
 } from '../paged-list.ts';
 import { withRuntime } from '../runtime.ts';
@@ -63,14 +63,11 @@ export function registerConflictCommands(program: Command, cli: CliEnv): void {
     .action((raw: Record<string, unknown>) => {
       const o = checkedOptions(listed, raw);
       return withRuntime(cli, async ({ ctx }) => {
-        const top = o.all ? undefined : (o.top ?? LOG_PAGE_SIZE);
         const pages = conflictPages(
           { db: ctx.db, config: ctx.config, logger: ctx.logger, clock: ctx.clock },
           {
             filter: { mapping: o.mapping },
-            ...(top === undefined ? {} : { top }),
-            skip: o.skip ?? 0,
-            pageSize: Math.min(top ?? MAX_PAGE_SIZE, MAX_PAGE_SIZE),
+            ...pagesAsk(o, o.all === true, LOG_PAGE_SIZE),
             // Counted always: the answer says how many are open, as it always did.
             count: true,
           },
@@ -98,10 +95,8 @@ export function registerConflictCommands(program: Command, cli: CliEnv): void {
           {
             command: `kobling conflicts${mappingArg(o.mapping)}`,
             what: counted('open conflict', 'open conflicts', o.mapping),
-            top: o.top,
-            skip: o.skip ?? 0,
-            allFlag: '--all',
           },
+          o,
           shown,
           o.all ? undefined : total,
         );

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { keysetPages, MAX_PAGE_SIZE } from '../../integration/keyset-list.ts';
+import { keysetPages } from '../../integration/keyset-list.ts';
 import { COUPLING_PAGE_SIZE, COUPLINGS } from '../../integration/log-lists.ts';
 import type { CouplingView } from '../../sync/queries.ts';
 import type { CliEnv } from '../cli-context.ts';
@@ -11,6 +11,7 @@ import {
   listFooter,
   listOptions,
   mappingArg,
+  pagesAsk,
   printPages,
 } from '../paged-list.ts';
 import { withRuntime } from '../runtime.ts';
@@ -45,13 +46,9 @@ export function registerCouplings(program: Command, cli: CliEnv): void {
     .action((raw: Record<string, unknown>) => {
       const o = checkedOptions(options, raw);
       return withRuntime(cli, async ({ ctx }) => {
-        const top = o.all ? undefined : (o.top ?? COUPLING_PAGE_SIZE);
         const pages = keysetPages(ctx.db, COUPLINGS, {
           filter: { mapping: o.mapping, ...(o.skipped ? { skipped: true } : {}) },
-          ...(top === undefined ? {} : { top }),
-          skip: o.skip ?? 0,
-          pageSize: Math.min(top ?? MAX_PAGE_SIZE, MAX_PAGE_SIZE),
-          count: !o.all,
+          ...pagesAsk(o, o.all === true, COUPLING_PAGE_SIZE),
         });
         const { shown, total } = await printPages(cli, pages, {
           json: o.json,
@@ -64,10 +61,8 @@ export function registerCouplings(program: Command, cli: CliEnv): void {
           {
             command: `kobling couplings${mappingArg(o.mapping)}${o.skipped ? ' --skipped' : ''}`,
             what: (k) => `${what(k)}${o.skipped ? ' skipped' : ''}`,
-            top: o.top,
-            skip: o.skip ?? 0,
-            allFlag: '--all',
           },
+          o,
           shown,
           total,
         );

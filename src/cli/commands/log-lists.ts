@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { keysetPages, MAX_PAGE_SIZE } from '../../integration/keyset-list.ts';
+import { keysetPages } from '../../integration/keyset-list.ts';
 import { ERRORS, JOBS } from '../../integration/log-lists.ts';
 import { COUNTER_NAMES } from '../../sync/model.ts';
 import type { ErrorView, JobView } from '../../sync/queries.ts';
@@ -12,6 +12,7 @@ import {
   listFooter,
   listOptions,
   mappingArg,
+  pagesAsk,
   printPages,
 } from '../paged-list.ts';
 import { withRuntime } from '../runtime.ts';
@@ -19,17 +20,6 @@ import { registerJobUndo } from './job-undo.ts';
 
 /** Rows of `kobling jobs` and `kobling errors` when `--top` does not say. */
 const CLI_PAGE = 20;
-
-/** The first page (`--top`, `--skip`), or every page when `every`; counted unless every one. */
-const pagesAsk = (o: { top?: number; skip?: number }, every: boolean) => {
-  const top = every ? undefined : (o.top ?? CLI_PAGE);
-  return {
-    ...(top === undefined ? {} : { top }),
-    skip: o.skip ?? 0,
-    pageSize: Math.min(top ?? MAX_PAGE_SIZE, MAX_PAGE_SIZE),
-    count: !every,
-  };
-};
 
 // A failed or crashed job says why; its counters are what it did before that.
 const jobSummary = (j: JobView): string => {
@@ -79,7 +69,7 @@ export function registerLogCommands(program: Command, cli: CliEnv): void {
       return withRuntime(cli, async ({ ctx }) => {
         const pages = keysetPages(ctx.db, JOBS, {
           filter: { mapping: o.mapping },
-          ...pagesAsk(o, o.all === true),
+          ...pagesAsk(o, o.all === true, CLI_PAGE),
         });
         const { shown, total } = await printPages(cli, pages, {
           json: o.json,
@@ -90,10 +80,8 @@ export function registerLogCommands(program: Command, cli: CliEnv): void {
           {
             command: `kobling jobs${mappingArg(o.mapping)}`,
             what: counted('job', 'jobs', o.mapping),
-            top: o.top,
-            skip: o.skip ?? 0,
-            allFlag: '--all',
           },
+          o,
           shown,
           total,
         );
@@ -118,7 +106,7 @@ export function registerLogCommands(program: Command, cli: CliEnv): void {
       return withRuntime(cli, async ({ ctx }) => {
         const pages = keysetPages(ctx.db, ERRORS, {
           filter: { mapping: o.mapping, all: o.all === true },
-          ...pagesAsk(o, o.allPages === true),
+          ...pagesAsk(o, o.allPages === true, CLI_PAGE),
         });
         const { shown, total } = await printPages(cli, pages, {
           json: o.json,
@@ -132,10 +120,9 @@ export function registerLogCommands(program: Command, cli: CliEnv): void {
             {
               command: `kobling errors${mappingArg(o.mapping)}${o.all ? ' --all' : ''}`,
               what: counted(noun, `${noun}s`, o.mapping),
-              top: o.top,
-              skip: o.skip ?? 0,
               allFlag: '--all-pages',
             },
+            o,
             shown,
             total,
           );
