@@ -23,11 +23,15 @@ export interface KoblingProcess {
 export function spawnKobling(
   args: string[],
   env: Record<string, string>,
-  options: { detached?: boolean } = {},
+  options: { detached?: boolean; tsxCli?: boolean } = {},
 ): KoblingProcess {
+  // `tsxCli`: through tsx's own command, a parent process that relays signals, as `npm start` runs it.
+  const runner = options.tsxCli
+    ? [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs')]
+    : ['--import', 'tsx'];
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), ...args],
+    [...runner, path.join(ROOT, 'src/cli/main.ts'), ...args],
     {
       cwd: ROOT,
       env: {
@@ -138,7 +142,8 @@ export function postmasterRuns(dataDir: string): boolean {
 
 /**
  * `kobling start` on free ports with its data in `dataDir` (plus `env`), in a process group of its
- * own so that a test can signal it as a terminal's Ctrl+C does. Answers the process and the
+ * own so that a test can signal it as a terminal's Ctrl+C does, run by tsx's command as `npm start`
+ * runs it (tsx relays the signal to it). Answers the process and the
  * embedded PostgreSQL's port, which other commands need to reach it.
  */
 export async function startInOwnGroup(
@@ -155,7 +160,7 @@ export async function startInOwnGroup(
       KOBLING_DATA_DIR: dataDir,
       ...env,
     },
-    { detached: true },
+    { detached: true, tsxCli: true },
   );
   return { start, pgPort };
 }
