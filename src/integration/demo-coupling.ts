@@ -130,6 +130,18 @@ export async function coupleDemoData(engine: EngineContext): Promise<DemoCouplin
     }))
       failed += job.counters.failed;
   }
+  // One CRM → ERP pass of each mapping that reads the CRM stores its change-tracking delta link:
+  // real-time propagation from the CRM starts from it (without one, a salesperson's edit waited
+  // for the first scheduled run, 30 minutes on). What it reads now are the integration's own
+  // writes, dropped as echoes.
+  for (const mapping of engine.mappings.values()) {
+    if (mapping.direction === 'ToIntegrationTable') continue;
+    for (const job of await runMapping(engine, mapping, {
+      only: 'FromIntegrationTable',
+      trigger: 'demoSetup',
+    }))
+      failed += job.counters.failed;
+  }
   return {
     failed,
     lines: [
