@@ -147,7 +147,7 @@ test('`kobling mappings` shows the real-time switch; `mappings realtime NAME on|
   assert.equal(off.code, 0, off.output);
   assert.match(
     off.output,
-    /Real-time propagation of CUSTOMER is now off \(it was on\): its changes now wait for its scheduled job \(every \d+ min\)\./,
+    /Real-time propagation of CUSTOMER is now off \(it was on\): within 5 s running workers stop carrying its changes, which then wait for its scheduled job \(every \d+ min\)\./,
   );
   assert.equal(await stored(), false);
   assert.equal(await column(), 'off');

@@ -36,7 +36,7 @@ test('an admin turns a mapping’s real-time propagation off and on again: the m
   await page
     .locator('#flash [role=status]')
     .getByText(
-      /Real-time propagation of CUSTOMER is now off \(it was on\): its changes now wait for its scheduled job \(every \d+ min\)\./,
+      /Real-time propagation of CUSTOMER is now off \(it was on\): within 5 s running workers stop carrying its changes, which then wait for its scheduled job \(every \d+ min\)\./,
     )
     .waitFor();
   await box.getByRole('button', { name: 'Turn real-time propagation on' }).waitFor();

@@ -122,11 +122,12 @@ export async function switchRealtime(
         message: `Real-time propagation of ${m.name} was already ${state(on)}${m.realtime === null ? ' (the default for this table)' : ''}; nothing changed.`,
       });
     await setRealtime(tx, m.name, on);
+    // Running workers read the switches every 5 s (realtime-service.ts): say when it takes effect.
     const after = on
-      ? 'running workers carry its changes within seconds; the scheduled job stays as the safety net'
+      ? 'running workers carry its changes within seconds (from within 5 s on); the scheduled job stays as the safety net'
       : m.job_enabled
-        ? `its changes now wait for its scheduled job (every ${m.job_interval_minutes} min)`
-        : 'its changes now wait for a manual run: its scheduled job is off too';
+        ? `within 5 s running workers stop carrying its changes, which then wait for its scheduled job (every ${m.job_interval_minutes} min)`
+        : 'within 5 s running workers stop carrying its changes, which then wait for a manual run: its scheduled job is off too';
     return ok({
       mapping: m.name,
       realtime: on,
