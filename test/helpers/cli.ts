@@ -29,22 +29,18 @@ export function spawnKobling(
   const runner = options.tsxCli
     ? [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs')]
     : ['--import', 'tsx'];
-  const child = spawn(
-    process.execPath,
-    [...runner, path.join(ROOT, 'src/cli/main.ts'), ...args],
-    {
-      cwd: ROOT,
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: process.env.HOME ?? '/tmp',
-        KOBLING_LOG_LEVEL: 'warn',
-        ...env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      // Detached: its own process group, so a test can signal the group like a terminal's Ctrl+C.
-      detached: options.detached ?? false,
+  const child = spawn(process.execPath, [...runner, path.join(ROOT, 'src/cli/main.ts'), ...args], {
+    cwd: ROOT,
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '/tmp',
+      KOBLING_LOG_LEVEL: 'warn',
+      ...env,
     },
-  );
+    stdio: ['ignore', 'pipe', 'pipe'],
+    // Detached: its own process group, so a test can signal the group like a terminal's Ctrl+C.
+    detached: options.detached ?? false,
+  });
   let out = '';
   const listeners = new Set<() => void>();
   const onData = (chunk: Buffer) => {
