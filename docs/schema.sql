@@ -1947,6 +1947,8 @@ CREATE INDEX conflicts_mapping_idx ON integration.conflicts USING btree (mapping
 
 CREATE UNIQUE INDEX conflicts_open_idx ON integration.conflicts USING btree (coupling_id, erp_field, crm_field) WHERE (state = 'open'::text);
 
+CREATE INDEX conflicts_open_job_idx ON integration.conflicts USING btree (job_id) WHERE (state = 'open'::text);
+
 CREATE INDEX conflicts_open_order_idx ON integration.conflicts USING btree (detected_at, id) WHERE (state = 'open'::text);
 
 CREATE INDEX couplings_list_order_idx ON integration.couplings USING btree (mapping_name, created_at, id);

@@ -83,6 +83,10 @@ test('telephone1 changed on both sides waits in the inbox while the other fields
 
   const run = await runMapping(fx.ctx, fx.mapping('CUSTOMER'));
   assert.equal(failedOf(run), 0, JSON.stringify(run));
+  assert.ok(
+    run.some((r) => /; 1 held in the conflict inbox$/.test(r.message ?? '')),
+    `the job that held the record says so: ${run.map((r) => r.message).join(' | ')}`,
+  );
   const a = await account();
   const c = await customer();
   assert.equal(a.address1_city, 'Bergen', 'the ERP-only change reached the CRM');

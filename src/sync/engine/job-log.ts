@@ -162,6 +162,19 @@ export async function countWrittenBack(
   return r.rows[0]?.n ?? 0;
 }
 
+/**
+ * How many records a job left held in the conflict inbox (policy `ask`): the records of the open
+ * entries it opened or updated. Their held fields were not written, so the job's message says so.
+ */
+export async function countHeld(db: Queryable, jobId: string): Promise<number> {
+  const r = await db.query<{ n: number }>(
+    `SELECT count(DISTINCT coupling_id)::int AS n FROM integration.conflicts
+      WHERE job_id = $1 AND state = 'open'`,
+    [jobId],
+  );
+  return r.rows[0]?.n ?? 0;
+}
+
 /** Records a value the engine wrote (history for audit and undo). */
 export async function recordWrite(
   db: Queryable,

@@ -8,7 +8,7 @@ import {
   type TableMapping,
 } from '../model.ts';
 import type { EngineContext, RunOptions } from './context.ts';
-import { beginJob, countWrittenBack, finishJob } from './job-log.ts';
+import { beginJob, countHeld, countWrittenBack, finishJob } from './job-log.ts';
 import { runOptionPass } from './option-pass.ts';
 import { runToCrmPass } from './to-crm-pass.ts';
 import { runToErpPass } from './to-erp-pass.ts';
@@ -44,8 +44,10 @@ export async function runMapping(
         : pass === 'ToIntegrationTable'
           ? await runToCrmPass(ctx, m, jobId, opts)
           : await runToErpPass(ctx, m, jobId, opts);
-      const back = m.updateConflict === 'ask' ? await countWrittenBack(ctx.db, jobId, pass) : 0;
-      const message = summary(counters, back, pass);
+      const ask = m.updateConflict === 'ask';
+      const back = ask ? await countWrittenBack(ctx.db, jobId, pass) : 0;
+      const held = ask ? await countHeld(ctx.db, jobId) : 0;
+      const message = summary(counters, back, pass, held);
       await finishJob(ctx.db, jobId, counters, { status: 'succeeded', message });
       logJobFinished(ctx, { jobId, mapping: m.name, pass, trigger, started, counters });
       reports.push({ jobId, direction: pass, status: 'succeeded', counters, message });
@@ -145,14 +147,24 @@ async function countersOf(ctx: EngineContext, jobId: string): Promise<JobCounter
 /**
  * The counters in a line, e.g. "1 modified"; with the records written back to the source side
  * (policy `ask`: fields only the destination changed), e.g. "1 modified; 1 written back to the
- * ERP" — each such record is also in a counter (it counts once), the line says where it was written.
+ * ERP" — each such record is also in a counter (it counts once), the line says where it was written;
+ * and the records whose fields it held in the conflict inbox, e.g. "5 unchanged; 5 held in the
+ * conflict inbox" (no silent "unchanged" for a record that changed on both sides).
  */
-const summary = (c: JobCounters, writtenBack: number, pass: PassDirection): string => {
+const summary = (
+  c: JobCounters,
+  writtenBack: number,
+  pass: PassDirection,
+  held: number,
+): string => {
   const counts =
     (Object.entries(c) as [string, number][])
       .filter(([, n]) => n > 0)
       .map(([k, n]) => `${n} ${k}`)
       .join(', ') || 'nothing to do';
-  if (writtenBack === 0) return counts;
-  return `${counts}; ${writtenBack} written back to the ${pass === 'ToIntegrationTable' ? 'ERP' : 'CRM'}`;
+  const back =
+    writtenBack > 0
+      ? `; ${writtenBack} written back to the ${pass === 'ToIntegrationTable' ? 'ERP' : 'CRM'}`
+      : '';
+  return `${counts}${back}${held > 0 ? `; ${held} held in the conflict inbox` : ''}`;
 };
