@@ -44,7 +44,7 @@ export interface CouplingKey {
 }
 
 /** A timestamp as a list key: text with its microseconds (a JavaScript Date would drop them). */
-const keyTime = (column: string) =>
+export const keyTime = (column: string) =>
   `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
 const COUPLING_WHERE = `($1::text IS NULL OR mapping_name = $1) AND ($2::uuid IS NULL OR erp_id = $2)

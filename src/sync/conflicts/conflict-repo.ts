@@ -1,7 +1,7 @@
 import type { Queryable } from '../../db/db.ts';
 import { newId } from '../../shared/ids.ts';
 import type { AskState, ConflictField } from '../engine/ask-merge.ts';
-import type { Paging } from '../queries.ts';
+import { keyTime, type Paging } from '../queries.ts';
 
 /** The conflict inbox's tables (src/sync/migrations/012_conflict_inbox.sql). */
 
@@ -294,7 +294,7 @@ export async function listConflictsKeyed(
 ): Promise<{ view: ConflictEntry; key: ConflictKey }[]> {
   const r = await db.query<ConflictEntry & { detectedKey: string }>(
     `SELECT ${COLUMNS},
-       to_char(detected_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "detectedKey"
+       ${keyTime('detected_at')} AS "detectedKey"
      FROM integration.conflicts
      WHERE ($1::text IS NULL OR mapping_name = $1) AND state = $2
        AND ($3::uuid[] IS NULL OR id = ANY($3::uuid[]))
