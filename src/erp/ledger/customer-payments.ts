@@ -14,7 +14,10 @@ import { getRecord } from '../records/record-store.ts';
 import { atomic, type DbOrTx, emit } from '../records/transactions.ts';
 import { applyToInvoice } from './apply-to-invoice.ts';
 
-/** A customer payment to post (amount positive, in `currencyCode` or the invoice's currency). */
+/**
+ * A customer payment to post: amount positive, in `currencyCode` when given (null or '' is the
+ * local currency), else in the applied invoice's currency, else in the customer's.
+ */
 export interface PaymentInput {
   readonly customerNumber: string;
   readonly amount: string | number;
@@ -57,13 +60,14 @@ export function postCustomerPayment(
         'invalid_amount',
         'The payment amount must be a positive number (greater than 0)',
       );
-    const customer = await tx.query<{ blocked: string }>(
-      'SELECT blocked FROM erp.customers WHERE number = $1',
+    const customer = await tx.query<{ blocked: string; currency_code: string | null }>(
+      'SELECT blocked, currency_code FROM erp.customers WHERE number = $1',
       [input.customerNumber],
     );
-    if (!customer.rows[0])
+    const cust = customer.rows[0];
+    if (!cust)
       return failure('invalid_reference', `Customer ${input.customerNumber} does not exist`);
-    if (customer.rows[0].blocked === 'All')
+    if (cust.blocked === 'All')
       return failure('customer_blocked', `Customer ${input.customerNumber} is blocked (All)`);
     const postingDate = input.postingDate ?? isoDate(clock.now());
     let invoice:
@@ -111,10 +115,15 @@ export function postCustomerPayment(
         invoice = undefined;
       }
     }
+    // Without a currency given, BC's journal line takes the applied invoice's currency, else the
+    // customer's (GetCustomerAccount: "Currency Code" := Cust."Currency Code"); an already paid
+    // invoice is not applied, so it gives none.
     const currency =
-      input.currencyCode === undefined && invoice
-        ? invoice.currency_code
-        : await normalizeCurrency(tx, input.currencyCode);
+      input.currencyCode !== undefined
+        ? await normalizeCurrency(tx, input.currencyCode)
+        : invoice
+          ? invoice.currency_code
+          : await normalizeCurrency(tx, cust.currency_code);
     if (invoice && (invoice.currency_code ?? null) !== currency)
       return failure(
         'currency_mismatch',

@@ -107,12 +107,15 @@ export function registerSalesLedgerPages(web: FastifyInstance, deps: WebDeps): v
       );
     const r = unwrap(posted);
     reply.header('hx-trigger', 'list-changed');
+    // The payment's currency (the invoice's, else the customer's): the amounts say which it is.
+    const code = r.payment['currencyCode'];
+    const currency = typeof code === 'string' ? code : undefined;
     const outcome = r.invoiceNumber
-      ? `, ${formatMoney(r.appliedAmount)} applied to invoice ${r.invoiceNumber} (${r.invoicePaymentStatus === 'Complete' ? 'paid in full' : `${formatMoney(r.invoiceRemainingAmount)} still open`})`
+      ? `, ${formatMoney(r.appliedAmount, currency)} applied to invoice ${r.invoiceNumber} (${r.invoicePaymentStatus === 'Complete' ? 'paid in full' : `${formatMoney(r.invoiceRemainingAmount, currency)} still open`})`
       : input.appliesToInvoiceNumber
         ? ` unapplied: invoice ${input.appliesToInvoiceNumber} is already paid in full, so the payment stays open on the customer`
         : ' (not applied to an invoice)';
-    const message = `Payment ${String(r.payment['documentNumber'] ?? '')} of ${formatMoney(input.amount)} posted${outcome}.`;
+    const message = `Payment ${String(r.payment['documentNumber'] ?? '')} of ${formatMoney(r.payment['amount'], currency)} posted${outcome}.`;
     return sendHtml(reply, <SuccessBanner message={message} />);
   });
   for (const [type, set] of [
