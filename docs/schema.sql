@@ -1863,6 +1863,7 @@ CREATE TABLE integration.sync_errors (
   message text NOT NULL,
   detail text,
   created_at timestamp with time zone DEFAULT now() NOT NULL,
+  superseded boolean DEFAULT false NOT NULL,
   CONSTRAINT sync_errors_pkey PRIMARY KEY (id),
   CONSTRAINT sync_errors_job_id_fkey FOREIGN KEY (job_id) REFERENCES integration.sync_jobs(id) ON DELETE CASCADE
 );
@@ -1967,7 +1968,15 @@ CREATE INDEX organization_set_aside_org_idx ON integration.organization_set_asid
 
 CREATE INDEX sync_errors_job_idx ON integration.sync_errors USING btree (job_id);
 
+CREATE INDEX sync_errors_latest_idx ON integration.sync_errors USING btree (id) WHERE (NOT superseded);
+
 CREATE INDEX sync_errors_record_idx ON integration.sync_errors USING btree (erp_id);
+
+CREATE INDEX sync_errors_source_record_idx ON integration.sync_errors USING btree (mapping_name, direction, (
+CASE
+    WHEN (direction = 'FromIntegrationTable'::text) THEN crm_id
+    ELSE erp_id
+END), id);
 
 CREATE INDEX sync_jobs_list_order_idx ON integration.sync_jobs USING btree (started_at DESC, id DESC);
 

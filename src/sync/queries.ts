@@ -1,4 +1,5 @@
 import type { Queryable } from '../db/db.ts';
+import { openErrorCounts } from './error-queries.ts';
 import { COUNTER_COLUMNS, type JobCounters, type PassDirection } from './model.ts';
 
 /** Read models of the integration log, shared by the API and the CLI. */
@@ -178,138 +179,15 @@ export async function countJobs(db: Queryable, f: { mapping?: string }): Promise
   return r.rows[0]?.n ?? 0;
 }
 
-export interface ErrorView {
-  id: number;
-  jobId: string;
-  mapping: string;
-  direction: string;
-  erpTable: string;
-  erpId: string | null;
-  crmEntity: string;
-  crmId: string | null;
-  message: string;
-  createdAt: Date;
-  /** The record was coupled or synchronized in this direction since, without failing again. */
-  settled: boolean;
-  /**
-   * Open errors: how many times the record has failed in this direction since it was last fine
-   * (this error is the latest of them). Null in the history (`all`), where each failure is a row.
-   */
-  attempts: number | null;
-}
-
-/**
- * An error is settled when its record was coupled after it, or synchronized in the error's
- * direction by a later pass, and has not failed in that direction since: the record is fine now.
- * The errors stay (the history, like BC's Integration Synch. Job Errors); lists show open ones.
- * The record's coupling is joined by either identity (plain joins, not a correlated EXISTS with an
- * OR, so counting 100,000 errors stays a few hash joins).
- */
-const lastJob = (c: string) =>
-  `CASE WHEN e.direction = 'FromIntegrationTable' THEN ${c}.last_job_to_erp ELSE ${c}.last_job_to_crm END`;
-const ERRORS_FROM = `integration.sync_errors e
-  JOIN integration.sync_jobs ej ON ej.id = e.job_id
-  LEFT JOIN integration.couplings ce ON ce.erp_table = e.erp_table AND ce.erp_id = e.erp_id
-  LEFT JOIN integration.sync_jobs je ON je.id = ${lastJob('ce')}
-  LEFT JOIN integration.couplings cc ON cc.crm_entity = e.crm_entity AND cc.crm_id = e.crm_id
-  LEFT JOIN integration.sync_jobs jc ON jc.id = ${lastJob('cc')}`;
-const settledBy = (c: string, j: string) =>
-  `(${c}.id IS NOT NULL
-    AND coalesce(CASE WHEN e.direction = 'FromIntegrationTable' THEN ${c}.last_result_to_erp
-          ELSE ${c}.last_result_to_crm END, 'Success') = 'Success'
-    AND (${c}.created_at > e.created_at
-         OR (${j}.id IS NOT NULL AND ${j}.id <> e.job_id AND ${j}.started_at > ej.started_at)))`;
-const SETTLED = `(${settledBy('ce', 'je')} OR ${settledBy('cc', 'jc')})`;
-
-/** An error's place in the list order (newest first): its id, which only grows. */
-export interface ErrorKey {
-  readonly id: number;
-}
-
-/** What a list of errors may be filtered by: open ones unless `all`. */
-export interface ErrorFilter {
-  readonly mapping?: string;
-  readonly jobId?: string;
-  readonly all?: boolean;
-}
-
-/**
- * The record an error is about, per direction: the source record of the pass (the ERP record going
- * to the CRM, the CRM record coming to the ERP). An error naming no source record stands alone.
- */
-const RECORD = `e.mapping_name, e.direction,
-  CASE WHEN e.direction = 'FromIntegrationTable' THEN e.crm_id ELSE e.erp_id END,
-  CASE WHEN (CASE WHEN e.direction = 'FromIntegrationTable' THEN e.crm_id ELSE e.erp_id END) IS NULL
-    THEN e.id END`;
-const COLUMNS = `e.id, e.job_id AS "jobId", e.mapping_name AS mapping, e.direction,
-  e.erp_table AS "erpTable", e.erp_id AS "erpId", e.crm_entity AS "crmEntity", e.crm_id AS "crmId",
-  e.message, e.created_at AS "createdAt"`;
-
-/**
- * The errors a filter selects, as a row source `x` with the ErrorView columns. The history (`all`)
- * is every failure. Open errors are one per record and direction: its latest failure, with how
- * many unsettled failures it has (a record that failed three times is one open error, attempts
- * 3); with a job, those whose latest failure is the job's. Grouped (a hash aggregate), not
- * windowed: 100,000 errors of 20,000 records count in about 0.3 s.
- */
-function errorSource(all: boolean): string {
-  if (all)
-    return `(SELECT ${COLUMNS}, ${SETTLED} AS settled, NULL::int AS attempts
-      FROM ${ERRORS_FROM}
-      WHERE ($1::text IS NULL OR e.mapping_name = $1) AND ($2::uuid IS NULL OR e.job_id = $2)) x`;
-  return `(SELECT ${COLUMNS}, false AS settled, g.attempts
-      FROM (SELECT max(e.id) AS id, count(*)::int AS attempts FROM ${ERRORS_FROM}
-            WHERE ($1::text IS NULL OR e.mapping_name = $1) AND NOT ${SETTLED}
-            GROUP BY ${RECORD}) g
-      JOIN integration.sync_errors e ON e.id = g.id
-      WHERE $2::uuid IS NULL OR e.job_id = $2) x`;
-}
-const errorParams = (f: ErrorFilter) => [f.mapping ?? null, f.jobId ?? null];
-
-/**
- * Per-record errors, newest first, each with its key: only open ones (one per record and
- * direction) unless `all` (then every failure, settled ones saying so); `after` starts past a key
- * (keyset paging on the primary key).
- */
-export async function listErrorsKeyed(
-  db: Queryable,
-  f: ErrorFilter & Paging & { readonly after?: ErrorKey },
-): Promise<{ view: ErrorView; key: ErrorKey }[]> {
-  const r = await db.query<ErrorView>(
-    `SELECT x.* FROM ${errorSource(f.all === true)}
-     WHERE ($5::bigint IS NULL OR x.id < $5)
-     ORDER BY x.id DESC LIMIT $3 OFFSET $4`,
-    [...errorParams(f), f.top, f.skip, f.after?.id ?? null],
-  );
-  return r.rows.map((view) => ({ view, key: { id: view.id } }));
-}
-
-/** Per-record errors, newest first: open ones unless `all` (see listErrorsKeyed). */
-export async function listErrors(db: Queryable, f: ErrorFilter & Paging): Promise<ErrorView[]> {
-  return (await listErrorsKeyed(db, f)).map((row) => row.view);
-}
-
-/** How many errors the filter matches (open ones, one per record and direction, unless `all`). */
-export async function countErrors(db: Queryable, f: ErrorFilter): Promise<number> {
-  const r = await db.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM ${errorSource(f.all === true)}`,
-    errorParams(f),
-  );
-  return r.rows[0]?.n ?? 0;
-}
-
-/**
- * Open record errors per mapping (one per record and direction): what `kobling errors` lists and
- * `numberOfErrors` counts.
- */
-export async function openErrorCounts(db: Queryable): Promise<Map<string, number>> {
-  const r = await db.query<{ mapping: string; n: number }>(
-    `SELECT mapping, count(*)::int AS n FROM (
-       SELECT e.mapping_name AS mapping FROM ${ERRORS_FROM} WHERE NOT ${SETTLED} GROUP BY ${RECORD}
-     ) g GROUP BY mapping`,
-  );
-  return new Map(r.rows.map((row) => [row.mapping, row.n]));
-}
+export {
+  countErrors,
+  type ErrorFilter,
+  type ErrorKey,
+  type ErrorView,
+  listErrors,
+  listErrorsKeyed,
+  openErrorCounts,
+} from './error-queries.ts';
 
 /** One row of a job's write history: a value the engine wrote, with the value before it. */
 export interface WriteView {

@@ -83,7 +83,12 @@ export interface RecordError {
   readonly detail?: string;
 }
 
-/** Logs one record's failure with both identities (BC: Integration Synch. Job Errors). */
+/**
+ * Logs one record's failure with both identities (BC: Integration Synch. Job Errors). In the same
+ * statement the record's latest failure in this direction so far is marked superseded: the open
+ * errors are the latest ones (src/sync/error-queries.ts), found without grouping every failure.
+ * The record is the pass's source record, the index expression of migration sync 039.
+ */
 export async function logRecordError(
   db: Queryable,
   jobId: string,
@@ -92,7 +97,12 @@ export async function logRecordError(
   e: RecordError,
 ): Promise<void> {
   await db.query(
-    `INSERT INTO integration.sync_errors (job_id, mapping_name, direction, erp_table, erp_id, crm_entity, crm_id, message, detail)
+    `WITH superseded AS (
+       UPDATE integration.sync_errors SET superseded = true
+        WHERE $10::uuid IS NOT NULL AND mapping_name = $2 AND direction = $3
+          AND (CASE WHEN direction = 'FromIntegrationTable' THEN crm_id ELSE erp_id END) = $10::uuid
+          AND NOT superseded)
+     INSERT INTO integration.sync_errors (job_id, mapping_name, direction, erp_table, erp_id, crm_entity, crm_id, message, detail)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
     [
       jobId,
@@ -104,6 +114,7 @@ export async function logRecordError(
       e.crmId,
       e.message.slice(0, 2048),
       e.detail ?? null,
+      direction === 'FromIntegrationTable' ? e.crmId : e.erpId,
     ],
   );
 }
