@@ -108,9 +108,14 @@ export function registerLogCommands(program: Command, cli: CliEnv): void {
           filter: { mapping: o.mapping, all: o.all === true },
           ...pagesAsk(o, o.allPages === true, CLI_PAGE),
         });
+        // The history's legend explains the settled mark, so it shows only with such a row.
+        let settledShown = false;
         const { shown, total } = await printPages(cli, pages, {
           json: o.json,
-          lines: (e) => [errorLine(e)],
+          lines: (e) => {
+            settledShown ||= e.settled;
+            return [errorLine(e)];
+          },
         });
         if (o.json) return;
         const none = (total ?? shown) === 0;
@@ -128,11 +133,12 @@ export function registerLogCommands(program: Command, cli: CliEnv): void {
           );
           cli.out(footer);
         }
-        cli.out(
-          o.all
-            ? `${none ? 'No record errors.' : ''} Settled: the record was coupled or synchronized since.`.trim()
-            : `${none ? 'No open record errors.' : 'Open errors only (not settled since).'} kobling errors --all shows the history.`,
-        );
+        if (!o.all)
+          cli.out(
+            `${none ? 'No open record errors.' : 'Open errors only (not settled since).'} kobling errors --all shows the history.`,
+          );
+        else if (none) cli.out('No record errors.');
+        else if (settledShown) cli.out('Settled: the record was coupled or synchronized since.');
       });
     });
 }
