@@ -93,8 +93,8 @@ test('with every line finished, `kobling sync full` says so once, with when and 
 });
 
 test('failed lines exit 1; `--restart-failed` restarts every failed line after the fix and the children follow; with none failed it is refused', async () => {
-  // Two parents whose records the CRM refuses (an unknown column), a currency each; CUSTOMER
-  // depends on both.
+  // Two parents whose passes fail as a whole, a currency each: they have to couple the CRM's
+  // currencies first and have no match fields to do it by. CUSTOMER depends on both.
   const broken = (name: string, code: string) => ({
     ...t.fx.mapping('CURRENCY'),
     name,
@@ -103,7 +103,7 @@ test('failed lines exit 1; `--restart-failed` restarts every failed line after t
     direction: 'ToIntegrationTable' as const,
     dependencyFilter: '',
     erpFilter: [{ field: 'code', op: 'eq' as const, value: code }],
-    fields: [{ ...t.fx.mapping('CURRENCY').fields[0]!, crmField: 'nosuchcolumn' }],
+    fields: t.fx.mapping('CURRENCY').fields.map((f) => ({ ...f, useForMatching: false })),
   });
   await t.fx.setMapping(broken('BROKEN1', 'BRK'));
   await t.fx.setMapping(broken('BROKEN2', 'BRX'));
@@ -152,7 +152,7 @@ test('failed lines exit 1; `--restart-failed` restarts every failed line after t
   );
   assert.equal(count(text.output, /^CUSTOMER\s+Pending/), 1, `the table once:\n${text.output}`);
 
-  // The fix, then one command for every failed line.
+  // The fix (match on the code), then one command for every failed line.
   for (const name of ['BROKEN1', 'BROKEN2'])
     await t.fx.setMapping({ ...t.fx.mapping(name), fields: t.fx.mapping('CURRENCY').fields });
   const restarted = await runKobling(['sync', 'full', '--restart-failed'], env());
@@ -166,7 +166,7 @@ test('failed lines exit 1; `--restart-failed` restarts every failed line after t
   assert.equal(none.code, 1, none.output);
   assert.match(
     none.output,
-    /error \[no_failed_lines\]: No line of the full synchronization has failed: nothing to restart/,
+    /error \[no_failed_lines\]: No line of the full synchronization has failed or has failed records: nothing to restart/,
   );
   const both = await runKobling(
     ['sync', 'full', '--restart', 'CUSTOMER', '--restart-failed'],
@@ -175,7 +175,7 @@ test('failed lines exit 1; `--restart-failed` restarts every failed line after t
   assert.equal(both.code, 2, both.output);
 });
 
-test('POST …/fullSync/restartFailed restarts every failed line (202) and refuses with 409 no_failed_lines when none failed', async () => {
+test('POST …/fullSync/restartFailed restarts every failed line and every line with failed records (202), POST …/lines/{mapping}/restart restarts one, and with none it is refused with 409 no_failed_lines', async () => {
   const app = await buildServer({
     config: t.deps.config,
     db: t.fx.db,
@@ -201,8 +201,8 @@ test('POST …/fullSync/restartFailed restarts every failed line (202) and refus
     assert.equal(none.statusCode, 409, none.body);
     assert.equal(none.json().error.code, 'no_failed_lines');
 
-    // BROKEN1 on a new currency the CRM refuses (an unknown column): run, failed; then fixed and
-    // restarted through the API.
+    // BROKEN1 on a new currency the CRM refuses (an unknown column): it runs to its end with the
+    // record failed; restarted as it is, it does so again; then fixed and restarted through the API.
     const currency = t.fx.mapping('CURRENCY').fields[0]!;
     await t.fx.db.query(
       "INSERT INTO erp.currencies (code, display_name) VALUES ('BRZ', 'Broken again') ON CONFLICT DO NOTHING",
@@ -212,27 +212,54 @@ test('POST …/fullSync/restartFailed restarts every failed line (202) and refus
       erpFilter: [{ field: 'code', op: 'eq', value: 'BRZ' }],
       fields: [{ ...currency, crmField: 'nosuchcolumn' }],
     });
-    const one = await app.inject({
-      method: 'POST',
-      url: '/api/integration/v1/fullSync/lines/BROKEN1/restart',
-      headers: { authorization: `Bearer ${token}` },
-    });
+    const restartOne = () =>
+      app.inject({
+        method: 'POST',
+        url: '/api/integration/v1/fullSync/lines/BROKEN1/restart',
+        headers: { authorization: `Bearer ${token}` },
+      });
+    const one = await restartOne();
     assert.equal(one.statusCode, 202, one.body);
     // CUSTOMER, its child, finished: not restarted with it.
     assert.deepEqual(one.json().dependents, []);
     assert.equal(one.json().message, 'Restarted the full synchronization of BROKEN1.');
     assert.equal(one.json().line.mapping, 'BROKEN1');
     await settledLines(t.deps);
-    assert.equal((await status('BROKEN1'))?.status, 'Failed');
-    // One line failed: `kobling status` names that line's own restart.
+    // GET …/fullSync shows it apart from a clean finish, with its failed record and the message.
+    const listed = await app.inject({
+      url: '/api/integration/v1/fullSync',
+      headers: { authorization: `Bearer ${token}` },
+    });
+    const line = (
+      listed.json().value as {
+        mapping: string;
+        status: string;
+        counters: Record<string, number>;
+        message: string;
+      }[]
+    ).find((l) => l.mapping === 'BROKEN1')!;
+    assert.equal(line.status, 'FinishedWithErrors', line.message);
+    assert.equal(line.counters.failed, 1);
+    assert.match(line.message, /^1 record\(s\) failed .*`kobling errors --mapping BROKEN1`/);
+    // One line with failed records: `kobling status` says so, with that line's own restart.
     const st = await runKobling(['status'], env());
-    assert.match(st.output, /kobling sync full --restart BROKEN1\)/, st.output);
+    assert.match(
+      st.output,
+      /BROKEN1 its full synchronization finished with failed records: 1 record\(s\) failed.*`kobling sync full --restart BROKEN1`/,
+      st.output,
+    );
+    // Such a line restarts like any finished one (here before the fix: the same outcome).
+    const twice = await restartOne();
+    assert.equal(twice.statusCode, 202, twice.body);
+    assert.notEqual(twice.json().line.status, 'FinishedWithErrors', 'back to work');
+    await settledLines(t.deps);
+    assert.equal((await status('BROKEN1'))?.status, 'FinishedWithErrors');
     await t.fx.setMapping({ ...t.fx.mapping('BROKEN1'), fields: t.fx.mapping('CURRENCY').fields });
     const restarted = await post();
     assert.equal(restarted.statusCode, 202, restarted.body);
     const body = restarted.json() as { restarted: string[]; message: string; value: unknown[] };
     assert.deepEqual(body.restarted, ['BROKEN1']);
-    assert.match(body.message, /^Restarted 1 failed line\(s\): BROKEN1/);
+    assert.match(body.message, /^Restarted 1 line\(s\) with failed records: BROKEN1/);
     assert.ok(body.value.length > 0, 'the lines as they are now');
     await settledLines(t.deps);
     assert.equal((await status('BROKEN1'))?.status, 'Finished');

@@ -33,6 +33,19 @@ test('the failed lines below a restarted line: through failed and pending childr
   assert.deepEqual(failedDependents(lines, 'CONTACT'), []);
 });
 
+test('lines that finished with failed records are followed like failed ones: a contact whose account the CRM refused fails under its customer', () => {
+  const lines = [
+    line('CURRENCY', 'Finished'),
+    line('CUSTOMER', 'FinishedWithErrors', 'CURRENCY'),
+    line('CONTACT', 'FinishedWithErrors', 'CUSTOMER'),
+    line('OPPORTUNITY', 'Failed', 'CONTACT'),
+    line('SALESPEOPLE', 'Finished', 'CUSTOMER'),
+    line('QUOTE', 'FinishedWithErrors', 'SALESPEOPLE'),
+  ];
+  assert.deepEqual(failedDependents(lines, 'CURRENCY'), ['CUSTOMER', 'CONTACT', 'OPPORTUNITY']);
+  assert.deepEqual(failedDependents(lines, 'CUSTOMER'), ['CONTACT', 'OPPORTUNITY']);
+});
+
 test('a dependency cycle does not loop', () => {
   const lines = [line('A', 'Failed', 'B'), line('B', 'Failed', 'A')];
   assert.deepEqual(failedDependents(lines, 'A'), ['B']);

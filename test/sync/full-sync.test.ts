@@ -135,15 +135,17 @@ test("a queued or running line holds its mapping's regular job", async () => {
 });
 
 test('a failed parent holds its children with the reason; restart after the fix runs them', async () => {
-  // CUSTOMER now depends on a parent whose records the CRM refuses (an unknown column).
+  // CUSTOMER now depends on a parent whose pass fails as a whole: it has to couple the CRM's
+  // currencies first, and its mapping has no match fields to do it by.
+  const currency = t.fx.mapping('CURRENCY');
   await t.fx.setMapping({
-    ...t.fx.mapping('CURRENCY'),
+    ...currency,
     name: 'BROKEN',
     userDefined: true,
     syncOnlyCoupled: false,
     direction: 'ToIntegrationTable',
     dependencyFilter: '',
-    fields: [{ ...t.fx.mapping('CURRENCY').fields[0]!, crmField: 'nosuchcolumn' }],
+    fields: currency.fields.map((f) => ({ ...f, useForMatching: false })),
   });
   await t.fx.db.query(
     "INSERT INTO erp.currencies (code, display_name) VALUES ('BRK', 'Broken') ON CONFLICT DO NOTHING",
@@ -155,11 +157,11 @@ test('a failed parent holds its children with the reason; restart after the fix 
   const lines = await settledLines(t.deps);
   const broken = lines.find((l) => l.mapping === 'BROKEN')!;
   assert.equal(broken.status, 'Failed');
-  assert.match(broken.message ?? '', /record\(s\) failed/);
+  assert.match(broken.message ?? '', /mapping BROKEN has no match fields/);
   const review = await reviewLines(t.deps);
   const customer = review.find((l) => l.mapping === 'CUSTOMER')!;
   assert.equal(customer.status, 'Pending');
-  assert.match(customer.waitingFor.join(' '), /BROKEN \(failed: .*record\(s\) failed/);
+  assert.match(customer.waitingFor.join(' '), /BROKEN \(failed: .*has no match fields/);
   const status = await integrationStatus(t.fx.db, systemClock);
   assert.ok(
     status.warnings.some((w) =>
@@ -168,8 +170,8 @@ test('a failed parent holds its children with the reason; restart after the fix 
     status.warnings.join('\n'),
   );
 
-  // The fix: the parent no longer sends the bad column; restart it and the child follows.
-  await t.fx.setMapping({ ...t.fx.mapping('BROKEN'), fields: t.fx.mapping('CURRENCY').fields });
+  // The fix: the parent matches on the currency code; restart it and the child follows.
+  await t.fx.setMapping({ ...t.fx.mapping('BROKEN'), fields: currency.fields });
   const restarted = await restartLine(t.deps, t.boss, 'BROKEN');
   assert.ok(restarted.ok, restarted.ok ? '' : restarted.error.message);
   const after = await settledLines(t.deps);
@@ -216,8 +218,8 @@ test('off a terminal `kobling sync full` prints plain lines; a reader that close
   assert.doesNotMatch(piped.output(), /EPIPE|Unhandled/);
 });
 
-test('`kobling sync full --restart PARENT` restarts its failed dependent lines too, after it has finished; a finished child is left alone', async () => {
-  // DEPENDENT hangs under BROKEN (finished) and fails: the CRM refuses its records.
+test('`kobling sync full --restart PARENT` restarts its dependent lines with failed records too, after it has finished; a finished child is left alone', async () => {
+  // DEPENDENT hangs under BROKEN (finished) and its record fails: the CRM refuses it.
   const currency = t.fx.mapping('CURRENCY');
   await t.fx.setMapping({
     ...currency,
@@ -235,7 +237,11 @@ test('`kobling sync full --restart PARENT` restarts its failed dependent lines t
   assert.ok((await startFullSync(t.deps, t.boss)).ok);
   const failed = await settledLines(t.deps);
   const line = (lines: typeof failed, name: string) => lines.find((l) => l.mapping === name)!;
-  assert.equal(line(failed, 'DEPENDENT').status, 'Failed', line(failed, 'DEPENDENT').message ?? '');
+  assert.equal(
+    line(failed, 'DEPENDENT').status,
+    'FinishedWithErrors',
+    line(failed, 'DEPENDENT').message ?? '',
+  );
   assert.equal(line(failed, 'BROKEN').status, 'Finished');
   assert.equal(line(failed, 'CUSTOMER').status, 'Finished');
 
@@ -268,4 +274,100 @@ test('`kobling sync full --restart PARENT` restarts its failed dependent lines t
   );
   assert.ok(accounts.ok);
   assert.equal(accounts.value.length, 1, 'the dependent line synchronized its record');
+});
+
+test('a parent with a record the CRM refuses finishes with errors and its child runs anyway; the line says how many and where to look; a restart after the fix finishes it', async () => {
+  // CHILD hangs under CUSTOMER; its one record fails first (the CRM refuses the column).
+  const currency = t.fx.mapping('CURRENCY');
+  await t.fx.setMapping({
+    ...currency,
+    name: 'CHILD',
+    userDefined: true,
+    syncOnlyCoupled: false,
+    direction: 'ToIntegrationTable',
+    dependencyFilter: 'CUSTOMER',
+    erpFilter: [{ field: 'code', op: 'eq', value: 'CHL' }],
+    fields: [{ ...currency.fields[0]!, crmField: 'nosuchcolumn' }],
+  });
+  await t.fx.db.query(
+    "INSERT INTO erp.currencies (code, display_name) VALUES ('CHL', 'Child') ON CONFLICT DO NOTHING",
+  );
+  assert.ok((await startFullSync(t.deps, t.boss)).ok);
+  const first = (await settledLines(t.deps)).find((l) => l.mapping === 'CHILD')!;
+  assert.equal(first.status, 'FinishedWithErrors', first.message ?? '');
+  assert.equal(first.counters.failed, 1);
+  assert.match(
+    first.message ?? '',
+    /^1 record\(s\) failed \([^)]*\)\. See them: `kobling errors --mapping CHILD`; .*regular job retries them.*`kobling sync full --restart CHILD` runs the line again/,
+  );
+
+  // CHILD fixed; a customer whose name is longer than the CRM's account name (160) takes.
+  await t.fx.setMapping({ ...t.fx.mapping('CHILD'), fields: currency.fields });
+  const long = `Too long ${'x'.repeat(200)}`;
+  await t.fx.db.query(
+    "INSERT INTO erp.customers (number, display_name, city) VALUES ('BAD01', $1, 'Oslo')",
+    [long],
+  );
+  const restarted = await restartLine(t.deps, t.boss, 'CUSTOMER');
+  assert.ok(restarted.ok, restarted.ok ? '' : restarted.error.message);
+  assert.deepEqual(restarted.value.dependents, ['CHILD'], 'a child with failed records follows');
+  const lines = await settledLines(t.deps);
+  const parent = lines.find((l) => l.mapping === 'CUSTOMER')!;
+  const child = lines.find((l) => l.mapping === 'CHILD')!;
+  assert.equal(parent.status, 'FinishedWithErrors', parent.message ?? '');
+  assert.equal(parent.counters.failed, 1);
+  assert.match(
+    parent.message ?? '',
+    /^1 record\(s\) failed \(.*1 failed.*\); its dependent line\(s\) .*CHILD.* went on regardless\. See them: `kobling errors --mapping CUSTOMER`.*`kobling sync full --restart CUSTOMER`/,
+  );
+  assert.equal(child.status, 'Finished', `the child is not held: ${child.message}`);
+  assert.ok(new Date(child.startedAt!) >= new Date(parent.finishedAt!), 'after its parent');
+  assert.equal(child.counters.inserted, 1);
+  const status = await integrationStatus(t.fx.db, systemClock);
+  assert.ok(
+    status.warnings.some((w) =>
+      /^CUSTOMER its full synchronization finished with failed records: 1 record\(s\) failed/.test(
+        w,
+      ),
+    ),
+    status.warnings.join('\n'),
+  );
+
+  // `kobling sync full`: nothing to start, but a record failed: the summary says where, exit 1.
+  const env = { DATABASE_URL: t.fx.db.url, KOBLING_SECRET_KEY: 'f'.repeat(40) };
+  const idle = spawnKobling(['sync', 'full'], env);
+  assert.equal(await idle.exited(), 1, idle.output());
+  assert.match(
+    idle.output(),
+    /^CUSTOMER\s+FinishedWithErrors\s+\[#{20}\] .*· 1 record\(s\) failed$/m,
+  );
+  assert.match(
+    idle.output(),
+    /Nothing to start: every line has already finished .*\. 1 record\(s\) failed in CUSTOMER \(1\); their dependent lines went on\. See them: `kobling errors --mapping CUSTOMER`/,
+  );
+  assert.match(
+    idle.output(),
+    /error \[full_sync_failed\]: 1 record\(s\) failed in 1 line\(s\) that finished: CUSTOMER/,
+  );
+
+  // Where the message points: the refused record, in the CRM's words.
+  const errors = spawnKobling(['errors', '--mapping', 'CUSTOMER'], env);
+  assert.equal(await errors.exited(), 0, errors.output());
+  assert.match(errors.output(), /exceeded the maximum allowed length of '160'/);
+
+  // The fix; the line runs again and finishes clean.
+  await t.fx.db.query(
+    "UPDATE erp.customers SET display_name = 'Short again' WHERE number = 'BAD01'",
+  );
+  const again = spawnKobling(['sync', 'full', '--restart', 'customer'], env);
+  assert.equal(await again.exited(), 0, again.output());
+  assert.match(again.output(), /Full synchronization finished: /);
+  const after = (await reviewLines(t.deps)).find((l) => l.mapping === 'CUSTOMER')!;
+  assert.equal(after.status, 'Finished', after.message ?? '');
+  const accounts = await t.fx.client.collectAll<{ name: string }>('accounts', {
+    select: ['name'],
+    filter: "name eq 'Short again'",
+  });
+  assert.ok(accounts.ok);
+  assert.equal(accounts.value.length, 1, 'the refused customer made it on the restart');
 });

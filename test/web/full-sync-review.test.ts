@@ -11,8 +11,9 @@ import { insertCustomers } from '../helpers/sync-data.ts';
 import { browserUnavailable, logIn, openBrowser } from './browser.ts';
 import { PASSWORD } from './ui-fixture.ts';
 
-// The review page with a real job queue and workers: its counts are today's, and an admin restarts
-// every failed line with one button, the answer in the flash.
+// The review page with a real job queue and workers: its counts are today's, a line with failed
+// records shows apart from a clean finish, and an admin restarts every line with failures with one
+// button, the answer in the flash.
 
 const skip = browserUnavailable();
 if (skip) console.log(`# browser tests skipped: ${skip}`);
@@ -30,7 +31,7 @@ before(async () => {
       await insertCustomers(fx.db, 5, { number: 'RV', name: 'Review customer', city: 'Oslo' });
     },
   });
-  // A line the CRM refuses (an unknown column) on a currency of its own.
+  // A line whose record the CRM refuses (an unknown column), on a currency of its own.
   await t.fx.db.query(
     "INSERT INTO erp.currencies (code, display_name) VALUES ('BRK', 'Broken') ON CONFLICT DO NOTHING",
   );
@@ -60,7 +61,9 @@ before(async () => {
   baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
   assert.ok((await startFullSync(t.deps, t.boss)).ok);
   const lines = await settledLines(t.deps);
-  assert.equal(lines.find((l) => l.mapping === 'BROKEN1')?.status, 'Failed');
+  const broken = lines.find((l) => l.mapping === 'BROKEN1')!;
+  assert.equal(broken.status, 'FinishedWithErrors');
+  assert.match(broken.message ?? '', /^1 record\(s\) failed .*`kobling errors --mapping BROKEN1`/);
   assert.equal(lines.find((l) => l.mapping === 'CUSTOMER')?.status, 'Finished');
 });
 after(async () => {
@@ -155,19 +158,25 @@ test("at 1400x900 the Restart buttons and a mapping's Transformation column can 
   }
 });
 
-test('an admin restarts every failed line with one button; the answer shows in the flash and the lines follow live', {
+test('a line with failed records reads as such, not as a plain Finished; an admin restarts every line with failures with one button; the answer shows in the flash and the lines follow live', {
   skip,
 }, async () => {
   const b = await openBrowser();
   try {
     await logIn(b.page, baseUrl, 'rv-admin', PASSWORD);
     await b.page.goto(`${baseUrl}/integration/full-sync`);
-    assert.match((await row(b.page, 'BROKEN1').textContent()) ?? '', /Failed/);
+    const badge = row(b.page, 'BROKEN1').locator('.badge');
+    assert.equal(await badge.textContent(), 'Finished · 1 failed');
+    assert.equal(await badge.getAttribute('class'), 'badge warn');
+    assert.equal(await row(b.page, 'CUSTOMER').locator('.badge.ok').textContent(), 'Finished');
     // The fix, then the button.
     await t.fx.setMapping({ ...t.fx.mapping('BROKEN1'), fields: t.fx.mapping('CURRENCY').fields });
     b.page.on('dialog', (d) => void d.accept());
     await b.page.getByRole('button', { name: 'Restart failed lines' }).click();
-    await b.page.locator('#flash').getByText('Restarted 1 failed line(s): BROKEN1').waitFor();
+    await b.page
+      .locator('#flash')
+      .getByText('Restarted 1 line(s) with failed records: BROKEN1')
+      .waitFor();
     await row(b.page, 'BROKEN1').getByRole('cell', { name: 'Finished', exact: true }).waitFor({
       timeout: 60_000,
     });

@@ -1,4 +1,5 @@
 import type { ReviewLine } from '../../integration/full-sync/full-sync-service.ts';
+import { shellName } from '../../integration/full-sync/line-status.ts';
 
 const RESTART_HINT =
   'Fix the cause, then `kobling sync full --restart-failed` (or `--restart MAPPING` for one line).';
@@ -20,14 +21,38 @@ function stopped(lines: readonly ReviewLine[]): string {
   return `${failed.length} line(s) failed (${failed.join(', ')}), ${held.length} waiting for a failed parent${held.length ? ` (${held.join(', ')})` : ''}`;
 }
 
-/** The outcome of a run that ended with every line done. */
+const withErrors = (lines: readonly ReviewLine[]) =>
+  lines.filter((l) => l.status === 'FinishedWithErrors');
+
+/**
+ * Lines that finished with failed records: how many records, in which lines, that their children
+ * went on, and where to see and retry them; empty when there are none.
+ */
+function failedRecords(lines: readonly ReviewLine[]): string {
+  const w = withErrors(lines);
+  if (w.length === 0) return '';
+  const n = w.reduce((s, l) => s + (l.counters.failed ?? 0), 0);
+  const see = w.map((l) => `\`kobling errors --mapping ${shellName(l.mapping)}\``).join(', ');
+  const again =
+    w.length > 1
+      ? '`kobling sync full --restart-failed`'
+      : `\`kobling sync full --restart ${shellName(w[0]!.mapping)}\``;
+  return ` ${n} record(s) failed in ${w.map((l) => `${l.mapping} (${l.counters.failed ?? 0})`).join(', ')}; their dependent lines went on. See them: ${see}; after the fix the regular job retries them, or ${again} runs ${w.length > 1 ? 'those lines' : 'the line'} again.`;
+}
+
+/** The outcome of a run that ended with every line done (some perhaps with failed records). */
 export function finishedSummary(lines: readonly ReviewLine[]): string[] {
-  return [`Full synchronization finished: ${lines.length} line(s), ${totals(lines)}.`];
+  const errors = failedRecords(lines);
+  return [
+    `Full synchronization finished${errors ? ' with failed records' : ''}: ${lines.length} line(s), ${totals(lines)}.${errors}`,
+  ];
 }
 
 /** The outcome of a run that ended with failed lines (and children held by them). */
 export function stoppedSummary(lines: readonly ReviewLine[]): string[] {
-  return [`Full synchronization stopped: ${stopped(lines)}. ${RESTART_HINT}`];
+  return [
+    `Full synchronization stopped: ${stopped(lines)}.${failedRecords(lines)} ${RESTART_HINT}`,
+  ];
 }
 
 /**
@@ -40,14 +65,14 @@ export function idleSummary(lines: readonly ReviewLine[]): string[] {
       'Nothing to start: no mapping has a full synchronization line (see `kobling mappings`).',
     ];
   if (lines.some((l) => l.status === 'Failed' || l.status === 'Pending'))
-    return [`Nothing started: ${stopped(lines)}. ${RESTART_HINT}`];
+    return [`Nothing started: ${stopped(lines)}.${failedRecords(lines)} ${RESTART_HINT}`];
   const last = lines
     .map((l) => l.finishedAt)
     .filter((f): f is string => f !== null)
     .sort()
     .at(-1);
   return [
-    `Nothing to start: every line has already finished${last ? ` (the last on ${when(last)})` : ''}: ${lines.length} line(s), ${totals(lines)}.`,
+    `Nothing to start: every line has already finished${last ? ` (the last on ${when(last)})` : ''}: ${lines.length} line(s), ${totals(lines)}.${failedRecords(lines)}`,
     'To run a line again: `kobling sync full --restart MAPPING` (API: POST /api/integration/v1/fullSync/lines/{mapping}/restart).',
   ];
 }

@@ -8,6 +8,7 @@ import {
   reviewLines,
   startFullSync,
 } from '../../integration/full-sync/full-sync-service.ts';
+import { DONE_STATUSES } from '../../integration/full-sync/line-status.ts';
 import type { SyncDeps } from '../../integration/sync-runtime.ts';
 import { isDatabaseUnavailable } from '../../shared/database-errors.ts';
 import { AppError } from '../../shared/errors.ts';
@@ -28,16 +29,23 @@ const LOST =
 
 /**
  * A line as the CLI prints it. A queued line says it waits for a worker only when none has been
- * seen lately (`workerSeen`): with workers running it is merely next in the queue.
+ * seen lately (`workerSeen`): with workers running it is merely next in the queue. `width`: the
+ * status column's (`statusWidth` of the lines printed together).
  */
-export function bar(l: ReviewLine, now: number, workerSeen = false): string {
+export function bar(l: ReviewLine, now: number, workerSeen = false, width = 10): string {
   const c = l.counters;
   const total = expectedTotal(l) ?? 0;
-  const share = l.status === 'Finished' ? 1 : total > 0 ? Math.min(1, l.done / total) : 0;
+  const share = DONE_STATUSES.has(l.status) ? 1 : total > 0 ? Math.min(1, l.done / total) : 0;
   const filled = Math.round(share * 20);
   const seconds = l.startedAt ? Math.max(0.001, (now - new Date(l.startedAt).getTime()) / 1000) : 0;
   const rate = l.status === 'Running' && seconds > 0 ? l.done / seconds : 0;
   const eta = rate > 0 && total > l.done ? `${Math.round((total - l.done) / rate)} s left` : '';
+  const outcome =
+    l.status === 'Failed'
+      ? ` · ${l.message ?? ''}`
+      : l.status === 'FinishedWithErrors'
+        ? ` · ${c.failed ?? 0} record(s) failed`
+        : '';
   const detail =
     l.status === 'Pending' && l.waitingFor.length > 0
       ? `waiting for ${l.waitingFor.join(', ')}`
@@ -45,24 +53,45 @@ export function bar(l: ReviewLine, now: number, workerSeen = false): string {
         ? [...(workerSeen ? [] : ['waiting for a worker']), ...(l.message ? [l.message] : [])].join(
             ' · ',
           )
-        : l.status === 'Running' || l.status === 'Finished' || l.status === 'Failed'
-          ? `${l.done}/${total} · +${c.inserted ?? 0} ~${c.modified ?? 0} ✗${c.failed ?? 0}${l.matched ? ` · ${l.matched} matched` : ''}${l.ambiguous ? ` · ${l.ambiguous} ambiguous` : ''}${rate ? ` · ${Math.round(rate)}/s` : ''}${eta ? ` · ${eta}` : ''}${l.status === 'Failed' ? ` · ${l.message ?? ''}` : ''}`
+        : COUNTED.has(l.status)
+          ? `${l.done}/${total} · +${c.inserted ?? 0} ~${c.modified ?? 0} ✗${c.failed ?? 0}${l.matched ? ` · ${l.matched} matched` : ''}${l.ambiguous ? ` · ${l.ambiguous} ambiguous` : ''}${rate ? ` · ${Math.round(rate)}/s` : ''}${eta ? ` · ${eta}` : ''}${outcome}`
           : (l.message ?? '');
-  return `${l.mapping.padEnd(20)} ${l.status.padEnd(10)} [${'#'.repeat(filled)}${'.'.repeat(20 - filled)}] ${detail}`;
+  return `${l.mapping.padEnd(20)} ${l.status.padEnd(width)} [${'#'.repeat(filled)}${'.'.repeat(20 - filled)}] ${detail}`;
 }
+
+/** Lines whose bar shows their records and counters. */
+const COUNTED = new Set(['Running', 'Finished', 'FinishedWithErrors', 'Failed']);
+
+/** The status column's width for lines printed together: the bars stay aligned. */
+export const statusWidth = (lines: readonly ReviewLine[]): number =>
+  Math.max(10, ...lines.map((l) => l.status.length));
 
 /** Nothing queued or running, and no pending line free to start: what the workers can do is done. */
 const settled = (lines: readonly ReviewLine[]) =>
   !lines.some((l) => ACTIVE.has(l.status) || (l.status === 'Pending' && l.waitingFor.length === 0));
 
-/** A failed line fails the command: exit 1 through the CLI's one error path (src/cli/main.ts). */
+/**
+ * A failed line, or a line with failed records, fails the command: exit 1 through the CLI's one
+ * error path (src/cli/main.ts).
+ */
 function failIfFailed(lines: readonly ReviewLine[]): void {
-  const failed = lines.filter((l) => l.status === 'Failed');
-  if (failed.length > 0)
-    throw new AppError(
-      'full_sync_failed',
-      `${failed.length} line(s) of the full synchronization failed: ${failed.map((l) => l.mapping).join(', ')}`,
-    );
+  const failed = lines.filter((l) => l.status === 'Failed').map((l) => l.mapping);
+  const withErrors = lines.filter((l) => l.status === 'FinishedWithErrors');
+  const records = withErrors.reduce((n, l) => n + (l.counters.failed ?? 0), 0);
+  if (failed.length === 0 && withErrors.length === 0) return;
+  throw new AppError(
+    'full_sync_failed',
+    [
+      ...(failed.length > 0
+        ? [`${failed.length} line(s) of the full synchronization failed: ${failed.join(', ')}`]
+        : []),
+      ...(withErrors.length > 0
+        ? [
+            `${records} record(s) failed in ${withErrors.length} line(s) that finished: ${withErrors.map((l) => l.mapping).join(', ')}`,
+          ]
+        : []),
+    ].join('; '),
+  );
 }
 
 /** *Start*, *Restart* of a line or of every failed line: what was queued and what to say. */
@@ -92,7 +121,7 @@ async function begin(
 /**
  * `kobling sync full`: starts the full synchronization (the workers run its lines) and follows it
  * with a progress bar per line until every line has finished, failed or waits on a failed parent.
- * Exits 1 when a line failed.
+ * Exits 1 when a line failed or records failed in a line that finished.
  */
 export async function runFullSyncCommand(
   cli: CliEnv,
@@ -123,7 +152,8 @@ export async function runFullSyncCommand(
       // plain start's own message would only say it twice).
       if (!opts.json) {
         if (restarting) process.stderr.write(`${began.message}\n`);
-        for (const l of first) process.stderr.write(`${bar(l, Date.now())}\n`);
+        for (const l of first)
+          process.stderr.write(`${bar(l, Date.now(), false, statusWidth(first))}\n`);
       }
       printResult(cli, opts.json, first, idleSummary);
       failIfFailed(first);
@@ -165,7 +195,8 @@ async function follow(cli: CliEnv, deps: SyncDeps, json: boolean | undefined): P
       lines.some((l) => l.status === 'Queued') &&
       !lines.some((l) => l.status === 'Running');
     if (settled(lines)) {
-      if (!json && !live) for (const l of lines) process.stderr.write(`${bar(l, now)}\n`);
+      if (!json && !live)
+        for (const l of lines) process.stderr.write(`${bar(l, now, false, statusWidth(lines))}\n`);
       printResult(cli, json, lines, (ls) =>
         ls.some((l) => l.status === 'Failed' || l.status === 'Pending')
           ? stoppedSummary(ls)
@@ -176,14 +207,15 @@ async function follow(cli: CliEnv, deps: SyncDeps, json: boolean | undefined): P
     }
     if (json || !live) {
       if (!json && !printed)
-        for (const l of lines) process.stderr.write(`${bar(l, now, workers)}\n`);
+        for (const l of lines)
+          process.stderr.write(`${bar(l, now, workers, statusWidth(lines))}\n`);
       printed = lines.length;
       if (hint) process.stderr.write(`${WORKER_HINT}\n`);
     } else {
       // The hint, once given, stays under the bars so that the redraw covers it too.
       if (printed) process.stderr.write(`\x1b[${printed}A`);
       const block = [
-        ...lines.map((l) => bar(l, now, workers)),
+        ...lines.map((l) => bar(l, now, workers, statusWidth(lines))),
         ...(warned || hint ? [WORKER_HINT] : []),
       ];
       for (const text of block) process.stderr.write(`\x1b[2K${text}\n`);

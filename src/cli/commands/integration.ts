@@ -107,11 +107,11 @@ export function registerIntegrationCommands(program: Command, cli: CliEnv): void
     )
     .option(
       '--restart <mapping>',
-      'with `full`: restart that failed (or finished) line of the full synchronization and its failed dependent lines (they run once it has finished), then follow them',
+      'with `full`: restart that failed (or finished, with or without failed records) line of the full synchronization and its dependent lines that failed or had failed records (they run once it has finished), then follow them',
     )
     .option(
       '--restart-failed',
-      'with `full`: restart every failed line of the full synchronization, then follow them',
+      'with `full`: restart every failed line of the full synchronization and every line that finished with failed records, then follow them',
     )
     .action(
       (

@@ -37,7 +37,7 @@ export function registerFullSyncRoutes(app: FastifyInstance, ctx: AppContext): v
       schema: {
         tags,
         summary:
-          'The review lines: recommendation, direction, status, progress (records done/total, counters), what each waits for; `recount=true` counts both sides of every line not at work again first',
+          'The review lines: recommendation, direction, status (Pending, Queued, Running, Finished, FinishedWithErrors — its passes ended but `counters.failed` records failed; its children went on —, Failed — a pass failed; its children wait —, NotNeeded), progress (records done/total, counters), message, what each waits for; `recount=true` counts both sides of every line not at work again first',
         querystring: z.object({ recount: z.enum(['true', 'false']).optional() }).strict(),
       },
     },
@@ -70,7 +70,7 @@ export function registerFullSyncRoutes(app: FastifyInstance, ctx: AppContext): v
       schema: {
         tags,
         summary:
-          'Restart a failed or finished line (it starts when its parents are done) and its failed dependent lines (they start when it has finished)',
+          'Restart a failed or finished line, with or without failed records (it starts when its parents are done), and its dependent lines that failed or had failed records (they start when it has finished)',
         params: z.strictObject({ mapping: mappingName }),
       },
     },
@@ -91,7 +91,7 @@ export function registerFullSyncRoutes(app: FastifyInstance, ctx: AppContext): v
       schema: {
         tags,
         summary:
-          'Restart every failed line (409 no_failed_lines when none failed); children waiting on them follow as they finish',
+          'Restart every failed line and every line that finished with failed records (409 no_failed_lines when there is none); children waiting on them follow as they finish',
       },
     },
     async (_req, reply) => {

@@ -1,11 +1,13 @@
 import { dependenciesOf } from '../../sync/model.ts';
 import type { FullSyncLine } from './full-sync-lines.ts';
+import { hasFailures } from './line-status.ts';
 
 /**
- * The failed lines below `mapping` whose failure may have come from it: its failed children,
- * their failed children and so on, also through children still pending (they wait for it and run
- * when it is done). A child that finished since stops the walk: what failed under it failed on its
- * own account. Nearest first (the order does not matter: they all wait for `mapping`).
+ * The lines below `mapping` whose failures may have come from it: its children that failed or
+ * finished with failed records (a contact whose account was not created), their such children and
+ * so on, also through children still pending (they wait for it and run when it is done). A child
+ * that finished cleanly since stops the walk: what failed under it failed on its own account.
+ * Nearest first (the order does not matter: they all wait for `mapping`).
  */
 export function failedDependents(lines: readonly FullSyncLine[], mapping: string): string[] {
   const found: string[] = [];
@@ -15,10 +17,10 @@ export function failedDependents(lines: readonly FullSyncLine[], mapping: string
     const parent = frontier.shift()!;
     for (const l of lines) {
       if (seen.has(l.mapping) || !dependenciesOf(l).includes(parent)) continue;
-      if (l.status !== 'Failed' && l.status !== 'Pending') continue;
+      if (!hasFailures(l.status) && l.status !== 'Pending') continue;
       seen.add(l.mapping);
       frontier.push(l.mapping);
-      if (l.status === 'Failed') found.push(l.mapping);
+      if (hasFailures(l.status)) found.push(l.mapping);
     }
   }
   return found;

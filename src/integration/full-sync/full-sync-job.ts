@@ -5,7 +5,7 @@ import type { EngineContext } from '../../sync/engine/context.ts';
 import { type PassReport, runMapping } from '../../sync/engine/run-mapping.ts';
 import { PassFailed } from '../../sync/errors.ts';
 import { getMapping } from '../../sync/mappings/mapping-repo.ts';
-import { COUNTER_NAMES, emptyCounters } from '../../sync/model.ts';
+import { COUNTER_NAMES, dependenciesOf, emptyCounters } from '../../sync/model.ts';
 import {
   matchCriteria,
   matchUncoupledRecords,
@@ -18,6 +18,7 @@ import {
   type FullSyncLine,
   heartbeat,
   lineProgress,
+  listLines,
   prepareWatermarks,
   saveMatch,
   saveOutcome,
@@ -26,6 +27,7 @@ import {
 } from './full-sync-lines.ts';
 import { advance, FULL_SYNC_QUEUE } from './full-sync-service.ts';
 import { withoutRecords } from './held-records.ts';
+import { failedRecordsMessage } from './line-status.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export const FULL_SYNC_TRIGGER = 'fullSynchronization';
@@ -123,27 +125,38 @@ export async function runFullSyncLine(
     const held = match?.ambiguous
       ? `; ${match.ambiguous} record(s) not coupled because several records match them (held back, not created: couple them by hand, see the coupling job's errors)`
       : '';
+    const status = failed ? 'Failed' : failedRecords > 0 ? 'FinishedWithErrors' : 'Finished';
     deps.logger.info(
       {
         mapping,
-        status: failed || failedRecords > 0 ? 'Failed' : 'Finished',
+        status,
         counters,
         jobIds: reports.map((p) => p.jobId),
         ms: Math.round(performance.now() - started),
       },
       'full synchronization line finished',
     );
-    // Like BC's review: a pass with failed records is an error, and children wait for a fix.
+    // As in BC's review: a pass that failed holds the children; records that failed do not (the
+    // line's job queue entry is Finished there, its direction's job status Error), yet the line
+    // says so, and how many.
     if (failed)
       await transition(deps.db, mapping, 'Failed', `${failed.direction}: ${failed.message}`);
-    else if (failedRecords > 0)
+    else if (failedRecords > 0) {
+      const children = (await listLines(deps.db))
+        .filter((l) => dependenciesOf(l).includes(mapping))
+        .map((l) => l.mapping);
       await transition(
         deps.db,
         mapping,
-        'Failed',
-        `${failedRecords} record(s) failed (${summary}); see the errors of its jobs${held}`,
+        'FinishedWithErrors',
+        failedRecordsMessage({
+          mapping,
+          failed: failedRecords,
+          summary: `${summary}${held}`,
+          children,
+        }),
       );
-    else await transition(deps.db, mapping, 'Finished', `${summary}${held}`);
+    } else await transition(deps.db, mapping, 'Finished', `${summary}${held}`);
   } catch (err) {
     if (causedByShutdown(err)) {
       await handBack(deps, mapping, started);

@@ -1,9 +1,10 @@
 import type { Queryable } from '../../db/db.ts';
 import { AppError } from '../../shared/errors.ts';
 import { COUNTER_NAMES, emptyCounters, type JobCounters } from '../../sync/model.ts';
+import { DONE_STATUSES, type LineStatus } from './line-status.ts';
 import type { Recommendation } from './recommendation.ts';
 
-export type LineStatus = 'Pending' | 'Queued' | 'Running' | 'Finished' | 'Failed' | 'NotNeeded';
+export type { LineStatus } from './line-status.ts';
 
 /** One line of the full synchronization review. */
 export interface FullSyncLine {
@@ -151,12 +152,21 @@ export async function mappingsHeldByMove(db: Queryable): Promise<Set<string>> {
 export const heldError = (mapping: string, reason: string): AppError =>
   new AppError('mapping_held', `${mapping} is not synchronized now: ${reason}`);
 
-/** Failed lines' messages, by mapping (`kobling status` warns about them). */
-export async function failedLineMessages(db: Queryable): Promise<Map<string, string | null>> {
-  const r = await db.query<{ mapping_name: string; message: string | null }>(
-    "SELECT mapping_name, message FROM integration.full_sync_lines WHERE status = 'Failed'",
+/**
+ * Lines that failed or finished with failed records, by mapping, with their status and message
+ * (`kobling status` warns about them).
+ */
+export async function failedLineMessages(
+  db: Queryable,
+): Promise<Map<string, { status: 'Failed' | 'FinishedWithErrors'; message: string | null }>> {
+  const r = await db.query<{
+    mapping_name: string;
+    status: 'Failed' | 'FinishedWithErrors';
+    message: string | null;
+  }>(
+    "SELECT mapping_name, status, message FROM integration.full_sync_lines WHERE status IN ('Failed', 'FinishedWithErrors')",
   );
-  return new Map(r.rows.map((x) => [x.mapping_name, x.message]));
+  return new Map(r.rows.map((x) => [x.mapping_name, { status: x.status, message: x.message }]));
 }
 
 /**
@@ -185,6 +195,7 @@ const EFFECTS: Record<LineStatus, string> = {
   Running:
     'started_at = coalesce(l.started_at, now()), heartbeat_at = now(), attempts = l.attempts + 1',
   Finished: 'finished_at = now()',
+  FinishedWithErrors: 'finished_at = now()',
   Failed: 'finished_at = now()',
   NotNeeded: 'finished_at = now()',
 };
@@ -217,7 +228,7 @@ export async function transition(
  * on both sides count once). A finished line handled what it had to: its own count.
  */
 export function expectedTotal(l: FullSyncLine): number | null {
-  if (l.status === 'Finished' || l.status === 'NotNeeded') return l.done;
+  if (DONE_STATUSES.has(l.status)) return l.done;
   if (l.total !== null) return l.total;
   const erp = l.erpCount ?? 0;
   const crm = l.crmCount ?? 0;

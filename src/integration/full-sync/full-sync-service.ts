@@ -20,6 +20,7 @@ import {
   transition,
   upsertLine,
 } from './full-sync-lines.ts';
+import { DONE_STATUSES, hasFailures } from './line-status.ts';
 import { hasOwnLine, recommend } from './recommendation.ts';
 
 export const FULL_SYNC_QUEUE = 'sync.fullSync';
@@ -28,8 +29,6 @@ export const FULL_SYNC_QUEUE = 'sync.fullSync';
  * holds (a dead worker's session lock goes with its connection), is handed out again.
  */
 export const STALE_AFTER_MS = 20_000;
-
-const DONE = new Set(['Finished', 'NotNeeded']);
 
 /** A review line with what it waits for, for people watching the review. */
 export interface ReviewLine extends FullSyncLine {
@@ -127,7 +126,7 @@ export async function generateLines(deps: SyncDeps): Promise<Result<FullSyncLine
 function waitingFor(line: FullSyncLine, byName: Map<string, FullSyncLine>): string[] {
   return dependenciesOf(line)
     .map((d) => byName.get(d))
-    .filter((p): p is FullSyncLine => p !== undefined && !DONE.has(p.status))
+    .filter((p): p is FullSyncLine => p !== undefined && !DONE_STATUSES.has(p.status))
     .map((p) =>
       p.status === 'Failed' ? `${p.mapping} (failed: ${p.message ?? 'see its jobs'})` : p.mapping,
     );
@@ -203,14 +202,17 @@ export function startMessage(queued: readonly string[], lines: readonly ReviewLi
     return `Nothing could start: ${held
       .map((l) => `${l.mapping} waits for ${l.waitingFor.join(', ')}`)
       .join('; ')}. Fix the failed line, then restart it.`;
-  return 'Nothing to start: every line has finished or had nothing to synchronize. Restart a line to run it again.';
+  const withErrors = lines.filter((l) => l.status === 'FinishedWithErrors').map((l) => l.mapping);
+  return `Nothing to start: every line has finished or had nothing to synchronize${
+    withErrors.length > 0 ? ` (${withErrors.join(', ')} with failed records)` : ''
+  }. Restart a line to run it again.`;
 }
 
 /**
- * *Restart* of one line (failed, finished or not needed): back to pending, then started again.
- * Its failed dependent lines (`failedDependents`) go back to pending with it: their failure may
- * well have come from it (an item whose unit group was not coupled), and they start when it has
- * finished, as after a start. Each is counted again; when a count fails nothing is restarted.
+ * *Restart* of one line (failed, finished with or without failed records, or not needed): back
+ * to pending, then started again. Its dependent lines that failed or had failed records
+ * (`failedDependents`) go back to pending with it: their failures may well have come from it (an
+ * item whose unit group was not coupled), and they start when it has finished, as after a start. Each is counted again; when a count fails nothing is restarted.
  */
 export async function restartLine(
   deps: SyncDeps,
@@ -223,7 +225,7 @@ export async function restartLine(
   const busy = () =>
     failure(
       'line_busy',
-      `The full synchronization of ${mapping} is ${line.status.toLowerCase()}; only a failed or finished line can be restarted`,
+      `The full synchronization of ${mapping} is ${line.status.toLowerCase()}; only a failed or finished line (with or without failed records) can be restarted`,
     );
   if (!RESTARTABLE.has(line.status)) return busy();
   const dependents: { line: FullSyncLine; m: TableMapping; c: { erp: number; crm: number } }[] = [];
@@ -266,7 +268,7 @@ export async function restartLine(
   });
 }
 
-const RESTARTABLE = new Set(['Failed', 'Finished', 'NotNeeded']);
+const RESTARTABLE = new Set(['Failed', 'Finished', 'FinishedWithErrors', 'NotNeeded']);
 
 /** What a restart of one line did, in words: when it starts and which failed lines follow it. */
 function restartMessage(mapping: string, line: ReviewLine, dependents: readonly string[]): string {
@@ -282,10 +284,11 @@ function restartMessage(mapping: string, line: ReviewLine, dependents: readonly 
 }
 
 /**
- * *Restart failed lines*: every failed line back to pending, counted again, then started like a
- * restart of each (children waiting on them follow as they finish). Every line is counted before
- * any is touched, and all move in one transaction: a count that fails (the CRM unreachable)
- * restarts none. Refused when no line has failed.
+ * *Restart failed lines*: every failed line, and every line that finished with failed records,
+ * back to pending, counted again, then started like a restart of each (children waiting on them
+ * follow as they finish). Every line is counted before any is touched, and all move in one
+ * transaction: a count that fails (the CRM unreachable) restarts none. Refused when no line has
+ * failed or has failed records.
  */
 export async function restartFailedLines(
   deps: SyncDeps,
@@ -293,11 +296,11 @@ export async function restartFailedLines(
 ): Promise<
   Result<{ restarted: string[]; queued: string[]; lines: ReviewLine[]; message: string }>
 > {
-  const failed = (await listLines(deps.db)).filter((l) => l.status === 'Failed');
+  const failed = (await listLines(deps.db)).filter((l) => hasFailures(l.status));
   if (failed.length === 0)
     return failure(
       'no_failed_lines',
-      'No line of the full synchronization has failed: nothing to restart. `kobling sync full` (POST …/fullSync/start) starts the lines not done; `--restart MAPPING` (POST …/fullSync/lines/{mapping}/restart) runs a finished line again',
+      'No line of the full synchronization has failed or has failed records: nothing to restart. `kobling sync full` (POST …/fullSync/start) starts the lines not done; `--restart MAPPING` (POST …/fullSync/lines/{mapping}/restart) runs a finished line again',
     );
   const counted: { line: FullSyncLine; m: TableMapping; c: { erp: number; crm: number } }[] = [];
   for (const line of failed) {
@@ -326,10 +329,24 @@ export async function restartFailedLines(
     restarted,
     queued,
     lines,
-    message: `Restarted ${restarted.length} failed line(s): ${restarted.join(', ')}${
+    message: `Restarted ${restartedWhat(failed, restarted)}${
       waiting.length > 0 ? `; ${waiting.join(', ')} start(s) when its parents are done` : ''
     }.`,
   });
+}
+
+/** The restarted lines in words, those that failed apart from those that had failed records. */
+function restartedWhat(lines: readonly FullSyncLine[], restarted: readonly string[]): string {
+  const named = (status: string) =>
+    lines.filter((l) => l.status === status && restarted.includes(l.mapping)).map((l) => l.mapping);
+  const failed = named('Failed');
+  const withErrors = named('FinishedWithErrors');
+  return [
+    ...(failed.length > 0 ? [`${failed.length} failed line(s): ${failed.join(', ')}`] : []),
+    ...(withErrors.length > 0
+      ? [`${withErrors.length} line(s) with failed records: ${withErrors.join(', ')}`]
+      : []),
+  ].join(' and ');
 }
 
 /**

@@ -5,6 +5,7 @@ import { type ConnectionSetup, readConnection } from '../../sync/connection/conn
 import { ERP_INTEGRATION_ACTOR } from '../../sync/ports.ts';
 import { openErrorCounts } from '../../sync/queries.ts';
 import { failedLineMessages, mappingsHeldByMove } from '../full-sync/full-sync-lines.ts';
+import { shellName } from '../full-sync/line-status.ts';
 import type { CrmHealth } from '../health/crm-health.ts';
 import { listRealtimeMappings } from '../realtime/realtime-settings.ts';
 
@@ -181,13 +182,22 @@ export async function integrationStatus(
       warnings.push(
         'waits for its full synchronization: the connection moved to another Dynamics 365 organization and nothing is coupled there yet (kobling sync full)',
       );
-    if (lineFailure.has(m.name))
+    const line = lineFailure.get(m.name);
+    // One line to run again: its own restart; several: the one command for all of them.
+    const restart =
+      lineFailure.size > 1
+        ? 'kobling sync full --restart-failed'
+        : `kobling sync full --restart ${shellName(m.name)}`;
+    if (line?.status === 'Failed')
       warnings.push(
-        `its full synchronization failed: ${lineFailure.get(m.name) ?? 'no message'} (fix, then ${
-          lineFailure.size > 1
-            ? 'kobling sync full --restart-failed'
-            : `kobling sync full --restart ${m.name}`
-        })`,
+        `its full synchronization failed: ${line.message ?? 'no message'} (fix, then ${restart})`,
+      );
+    // Its children went on; the message says how many records failed and where to see them.
+    else if (line)
+      warnings.push(
+        `its full synchronization finished with failed records: ${line.message ?? 'no message'}${
+          lineFailure.size > 1 ? ` (several lines: ${restart})` : ''
+        }`,
       );
     // A run that succeeded as a whole can still have failed records: each is an error to settle.
     const c = counts.get(m.name);

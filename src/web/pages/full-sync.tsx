@@ -9,6 +9,7 @@ import {
   reviewLines,
   startFullSync,
 } from '../../integration/full-sync/full-sync-service.ts';
+import { DONE_STATUSES, hasFailures } from '../../integration/full-sync/line-status.ts';
 import { AppError, unwrap } from '../../shared/errors.ts';
 import { ActionBar } from '../components/action-bar.tsx';
 import { SuccessBanner, WarningBanner } from '../components/banner.tsx';
@@ -29,6 +30,23 @@ const RECOMMENDATION: Record<string, string> = {
 const active = (lines: readonly ReviewLine[]) =>
   lines.some((l) => l.status === 'Queued' || l.status === 'Running');
 
+/**
+ * A line's status: a clean finish green, a finish with failed records amber with how many (its
+ * children went on, but it is not a plain "Finished"), a failed line red.
+ */
+function LineStatusBadge(props: { line: ReviewLine }) {
+  const l = props.line;
+  if (l.status === 'Finished') return <span class="badge ok">Finished</span>;
+  if (l.status === 'Failed') return <span class="badge bad">Failed</span>;
+  if (l.status === 'FinishedWithErrors')
+    return (
+      <span class="badge warn" safe>
+        {`Finished · ${l.counters.failed ?? 0} failed`}
+      </span>
+    );
+  return <span safe>{l.status}</span>;
+}
+
 /** The review lines: recommendation, status and progress per mapping, and Restart. */
 function ReviewTable(props: {
   lines: readonly ReviewLine[];
@@ -36,7 +54,7 @@ function ReviewTable(props: {
   /** A worker was seen lately: a queued line waits its turn, not for a worker to be started. */
   workerSeen: boolean;
 }) {
-  const finished = props.lines.filter((l) => ['Finished', 'NotNeeded'].includes(l.status)).length;
+  const finished = props.lines.filter((l) => DONE_STATUSES.has(l.status)).length;
   return (
     <>
       <ProgressBar done={finished} total={props.lines.length} label="Lines finished" />
@@ -64,7 +82,9 @@ function ReviewTable(props: {
                 <td safe>{DIRECTION_LABEL[l.direction] ?? l.direction}</td>
                 <td safe>{RECOMMENDATION[l.recommendation] ?? l.recommendation}</td>
                 <td class="num" safe>{`${l.erpCount ?? '—'} / ${l.crmCount ?? '—'}`}</td>
-                <td safe>{l.status}</td>
+                <td>
+                  <LineStatusBadge line={l} />
+                </td>
                 <td>
                   <ProgressBar done={l.done} total={expectedTotal(l)} label="Records" />
                   {l.matched || l.ambiguous ? (
@@ -84,7 +104,7 @@ function ReviewTable(props: {
                 </td>
                 {props.admin ? (
                   <td>
-                    {['Failed', 'Finished', 'NotNeeded'].includes(l.status) ? (
+                    {DONE_STATUSES.has(l.status) || l.status === 'Failed' ? (
                       <button
                         type="button"
                         hx-post={`/integration/full-sync/lines/${encodeURIComponent(l.mapping)}/restart`}
@@ -145,12 +165,12 @@ export function registerFullSyncPage(web: FastifyInstance, deps: WebDeps): void 
             >
               Start
             </button>
-            {lines.some((l) => l.status === 'Failed') ? (
+            {lines.some((l) => hasFailures(l.status)) ? (
               <button
                 type="button"
                 hx-post="/integration/full-sync/restart-failed"
                 hx-target="#flash"
-                hx-confirm="Restart every failed line of the full synchronization?"
+                hx-confirm="Restart every failed line, and every line with failed records, of the full synchronization?"
               >
                 Restart failed lines
               </button>
