@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
+import { getRecord, lockRecords } from '../../src/crm-emulator/store/records.ts';
 import { batchBody, type Op } from './batch-body.ts';
 import { useCrmEmulator } from './emulator-fixture.ts';
 
@@ -142,4 +143,54 @@ test('a stale If-Match in a run answers 412 like the one-by-one path, with nothi
   for (const id of ids) {
     assert.equal((await crm.api.get(`accounts(${id})?$select=telephone1`)).json.telephone1, null);
   }
+});
+
+test('the bulk path locks its records in id order, whatever order the requests name them in', async () => {
+  // Two writers that lock overlapping records each in id order never deadlock: the one that waits
+  // holds nothing the other still needs. The read must lock the lower id before it waits for the
+  // higher one, held here by another transaction.
+  const [low, high] = (await newAccounts(2, 'Lock Order')).sort();
+  let release = () => {};
+  const released = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  let holding = () => {};
+  const held = new Promise<void>((resolve) => {
+    holding = resolve;
+  });
+  const holder = crm.db.transaction(async (tx) => {
+    assert.ok(await getRecord(tx, 'account', high!, true));
+    holding();
+    await released;
+  });
+  await held;
+  let done = false;
+  const locker = crm.db.transaction(async (tx) => {
+    const got = await lockRecords(tx, 'account', [high!, low!]);
+    done = true;
+    return got.map((r) => r.id);
+  });
+  const lowLocked = async () => {
+    try {
+      await crm.db.query(
+        "SELECT id FROM crm.records WHERE entity = 'account' AND id = $1 FOR UPDATE NOWAIT",
+        [low],
+      );
+      return false;
+    } catch (err) {
+      if ((err as { code?: string }).code === '55P03') return true;
+      throw err;
+    }
+  };
+  let locked = false;
+  for (let i = 0; i < 100 && !locked; i++) {
+    locked = await lowLocked();
+    if (!locked) await new Promise((r) => setTimeout(r, 50));
+  }
+  const waited = !done;
+  release();
+  await holder;
+  assert.ok(locked, 'the lower id was locked while the higher one was waited for');
+  assert.ok(waited, 'the read waited for the higher id');
+  assert.deepEqual(await locker, [low, high]);
 });
