@@ -8,7 +8,7 @@ import { createUser } from '../../src/server/auth/users.ts';
 import { systemClock } from '../../src/shared/clock.ts';
 import { type FullSyncSetting, settledLines, startFullSyncSetting } from '../helpers/full-sync.ts';
 import { insertCustomers } from '../helpers/sync-data.ts';
-import { browserUnavailable, logIn, openBrowser } from './browser.ts';
+import { browserUnavailable, hiddenSideways, logIn, openBrowser } from './browser.ts';
 import { PASSWORD } from './ui-fixture.ts';
 
 // The review page with a real job queue and workers: its counts are today's, a line with failed
@@ -70,33 +70,6 @@ after(async () => {
   await app?.close();
   await t?.close();
 });
-
-/**
- * Why an element cannot be seen at the window's size without scrolling sideways, or undefined
- * when it can: inside the window and not clipped by a card or list that scrolls. A card's
- * horizontal scrollbar sits under its last row, often below the fold on a long table, so a column
- * reachable only that way is as good as cut off.
- */
-async function hiddenSideways(page: Page, selector: string): Promise<string | undefined> {
-  const el = page.locator(selector).first();
-  await el.waitFor();
-  return el.evaluate((e) => {
-    const doc = e.ownerDocument.documentElement;
-    const view = e.ownerDocument.defaultView!;
-    if (doc.scrollWidth > doc.clientWidth)
-      return `the page is ${doc.scrollWidth - doc.clientWidth}px wider than the window`;
-    const box = e.getBoundingClientRect();
-    if (box.left < 0 || box.right > doc.clientWidth + 1)
-      return `${box.left}..${box.right} is outside the window (${doc.clientWidth}px)`;
-    for (let a = e.parentElement; a; a = a.parentElement) {
-      if (view.getComputedStyle(a).overflowX === 'visible') continue;
-      const edge = a.getBoundingClientRect();
-      if (box.right > edge.right + 1 || box.left < edge.left - 1)
-        return `${box.left}..${box.right} is clipped by ${a.tagName.toLowerCase()}.${a.className} (${edge.left}..${edge.right}, ${a.scrollWidth - a.clientWidth}px to scroll)`;
-    }
-    return undefined;
-  });
-}
 
 const row = (page: Page, mapping: string) =>
   page.locator('#full-sync tr', { has: page.getByRole('cell', { name: mapping, exact: true }) });

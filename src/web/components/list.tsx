@@ -10,7 +10,14 @@ export interface Column<Row> {
   readonly numeric?: boolean;
   /** Long identifiers (column names, keys) may break anywhere so the table fits its card. */
   readonly wrap?: boolean;
+  /** What a short caption stands for, shown on hover (the caption is kept short to save width). */
+  readonly title?: string;
+  /** A class for the column's cells, header included (a width of its own in app.css). */
+  readonly class?: string;
 }
+
+const classes = (...names: (string | false | undefined)[]): string | undefined =>
+  names.filter(Boolean).join(' ') || undefined;
 
 export interface ListPage<Row> {
   readonly rows: readonly Row[];
@@ -95,8 +102,14 @@ export function DataList<Row>(props: {
                 ''
               )}
               {props.columns.map((c) => (
-                <th scope="col" class={c.numeric ? 'num' : undefined} safe>
-                  {c.header}
+                <th scope="col" class={classes(c.numeric && 'num', c.class)}>
+                  {c.title ? (
+                    <abbr title={c.title} safe>
+                      {c.header}
+                    </abbr>
+                  ) : (
+                    escapeHtml(c.header)
+                  )}
                 </th>
               ))}
             </tr>
@@ -124,7 +137,7 @@ export function DataList<Row>(props: {
                     ''
                   )}
                   {props.columns.map((c) => (
-                    <td class={c.numeric ? 'num' : c.wrap ? 'wrap' : undefined}>
+                    <td class={classes(c.numeric ? 'num' : c.wrap && 'wrap', c.class)}>
                       {c.html ? c.html(row) : escapeHtml(display(c.value?.(row)))}
                     </td>
                   ))}

@@ -1,3 +1,4 @@
+import { escapeHtml } from '@kitajs/html';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { restoreDefaultMapping } from '../../integration/connection-service.ts';
@@ -31,6 +32,38 @@ const ADMIN = { roles: ['admin'] as const };
 
 type MappingRow = TableMapping & MappingStats & { realtime: boolean };
 
+/**
+ * A table or column name that may break after a dot or an underscore and before a capital
+ * (account.<wbr>address1_<wbr>shippingmethodcode, resource<wbr>Units<wbr>Of<wbr>Measure): its
+ * column is as narrow as its longest part, and no part is cut in the middle.
+ */
+function Identifier(props: { name: string }) {
+  const parts = props.name.split(/(?<=[._])|(?=[A-Z][a-z])/);
+  return <>{parts.map((p, i) => (i === 0 ? escapeHtml(p) : `<wbr>${escapeHtml(p)}`)).join('')}</>;
+}
+
+/** A moment on two lines at most: the date, then the time, neither broken at its hyphens. */
+function When(props: { at: Date | null }) {
+  const [date, time] = display(props.at).split(' ');
+  return (
+    <>
+      <span class="nowrap" safe>
+        {date}
+      </span>{' '}
+      {time ? (
+        <span class="nowrap" safe>
+          {time}
+        </span>
+      ) : (
+        ''
+      )}
+    </>
+  );
+}
+
+// Captions are short and long values wrap so the list fits a 1400-px window beside the navigation
+// (it was 1,477 px wide); each short caption says on hover what it stands for. 'Synchronize only
+// coupled records', a setting seldom looked up, is shown on the mapping's page only.
 const COLUMNS = (admin: boolean, writer: boolean): Column<MappingRow>[] => [
   {
     header: 'Name',
@@ -40,16 +73,29 @@ const COLUMNS = (admin: boolean, writer: boolean): Column<MappingRow>[] => [
       </a>
     ),
   },
-  { header: 'ERP table', value: (m) => m.erpTable },
-  { header: 'Dynamics 365 Sales table', value: (m) => m.crmEntity },
+  { header: 'ERP table', html: (m) => <Identifier name={m.erpTable} /> },
+  {
+    header: 'CRM table',
+    title: 'Dynamics 365 Sales table',
+    html: (m) => <Identifier name={m.crmEntity} />,
+  },
   { header: 'Direction', value: (m) => DIRECTION_LABEL[m.direction] },
-  { header: 'Only coupled', value: (m) => m.syncOnlyCoupled },
-  { header: 'Job', value: (m) => (m.jobEnabled ? `every ${m.jobIntervalMinutes} min` : 'off') },
-  { header: 'Real-time', value: (m) => (m.realtime ? 'on' : 'off') },
-  { header: 'Last run', value: (m) => m.lastRunAt },
+  {
+    header: 'Job',
+    title: 'The scheduled job that synchronizes modified records',
+    value: (m) => (m.jobEnabled ? `every ${m.jobIntervalMinutes} min` : 'off'),
+  },
+  {
+    header: 'Real-time',
+    title: 'Real-time propagation of changes (switched on the mapping page)',
+    value: (m) => (m.realtime ? 'on' : 'off'),
+  },
+  { header: 'Last run', html: (m) => <When at={m.lastRunAt} /> },
   {
     // A pass that failed as a whole counts no record errors: without this column it looked fine.
     header: 'Last result',
+    class: 'result',
+    wrap: true,
     html: (m) =>
       m.lastFailure ? (
         <span title={m.lastFailure.message ?? undefined}>
@@ -67,7 +113,8 @@ const COLUMNS = (admin: boolean, writer: boolean): Column<MappingRow>[] => [
   {
     // Every record failure its passes ever counted (the log), not what fails now: the Overview and
     // kobling status count open record errors and failing records.
-    header: 'Record failures (all passes)',
+    header: 'Failures',
+    title: 'Record failures (all passes): every one the synchronization log counted',
     html: (m) => (
       <a href={`/integration/log?mapping=${encodeURIComponent(m.name)}`} safe>
         {String(m.errors)}
@@ -77,6 +124,7 @@ const COLUMNS = (admin: boolean, writer: boolean): Column<MappingRow>[] => [
   },
   {
     header: 'Skipped',
+    title: 'Skipped records: couplings left out of synchronization',
     html: (m) => (
       <a href={`/integration/skipped?mapping=${encodeURIComponent(m.name)}`} safe>
         {String(m.skipped)}
@@ -88,18 +136,24 @@ const COLUMNS = (admin: boolean, writer: boolean): Column<MappingRow>[] => [
     ? [
         {
           header: 'Actions',
+          class: 'row-actions',
           html: (m: MappingRow) => (
             <ActionBar label={`Actions on ${m.name}`}>
               <button
                 type="button"
+                class="small"
+                aria-label="Synchronize modified records"
+                title="Synchronize modified records"
                 hx-post={`/integration/mappings/${encodeURIComponent(m.name)}/run`}
                 hx-target="#flash"
               >
-                Synchronize modified records
+                Synchronize
               </button>
               {admin ? (
                 <button
                   type="button"
+                  class="small"
+                  title="Restore the shipped settings and field mappings"
                   hx-post={`/integration/mappings/${encodeURIComponent(m.name)}/restoreDefault`}
                   hx-target="#flash"
                   hx-confirm={`Restore the shipped settings and field mappings of ${m.name}?`}
