@@ -61,6 +61,15 @@ export async function currentVersion(tx: Queryable): Promise<number> {
 
 const COLUMNS = 'id, data, version_number, created_on, modified_on';
 
+// Reads by id name the table as `(SELECT $1::text)`, which the planner cannot see into. With the
+// value in sight, statistics taken before a bulk load (they counted no rows of that table) made
+// every index on (entity, …) look as cheap as the primary key: PostgreSQL 15 and 18 walked the
+// table's modification index once per id (3.5 s for 1,000 ids of 50,000), or walked it all and
+// filtered the ids (1.4 s of the price list items' line at 100,000 customers; docs/sync-engine.md,
+// "Measured", seventh round). Unseen, the table is estimated at a share of all rows, and the
+// primary key, matched on both columns, wins.
+const TABLE_BY_ID = 'entity = (SELECT $1::text)';
+
 export async function getRecord(
   q: Queryable,
   entity: string,
@@ -68,11 +77,12 @@ export async function getRecord(
   forUpdate = false,
 ): Promise<StoredRecord | undefined> {
   const r = await q.query<Row>(
-    `SELECT ${COLUMNS} FROM crm.records WHERE entity = $1 AND id = $2${forUpdate ? ' FOR UPDATE' : ''}`,
+    `SELECT ${COLUMNS} FROM crm.records WHERE ${TABLE_BY_ID} AND id = $2${forUpdate ? ' FOR UPDATE' : ''}`,
     [entity, id],
   );
   return r.rows[0] ? toRecord(entity, r.rows[0]) : undefined;
 }
+
 
 /** Records of one table by id (missing ids are left out). */
 export async function getRecords(
@@ -82,16 +92,12 @@ export async function getRecords(
 ): Promise<StoredRecord[]> {
   if (ids.length === 0) return [];
   const r = await q.query<Row>(
-    `SELECT ${COLUMNS} FROM crm.records WHERE entity = $1 AND id = ANY($2::uuid[])`,
+    `SELECT ${COLUMNS} FROM crm.records WHERE ${TABLE_BY_ID} AND id = ANY($2::uuid[])`,
     [entity, ids],
   );
   return r.rows.map((row) => toRecord(entity, row));
 }
 
-// The reads by id below go id by id through the primary key (a lateral subquery with LIMIT 1 is
-// never flattened): with `id = ANY($2)`, PostgreSQL 15, on statistics taken before a bulk load,
-// walked every row of the table and filtered the ids (1.4 s of the price list items' line at
-// 100,000 customers; docs/sync-engine.md, "Measured", seventh round).
 
 /** Some columns (wire names) of records of one table, by id; missing ids are left out. */
 export async function getColumns(
@@ -105,7 +111,7 @@ export async function getColumns(
     `SELECT r.id, (SELECT jsonb_object_agg(c, r.data->c) FROM unnest($3::text[]) c) AS data
        FROM unnest($2::uuid[]) AS k(id)
        CROSS JOIN LATERAL (SELECT id, data FROM crm.records
-         WHERE entity = $1 AND id = k.id LIMIT 1) r`,
+         WHERE ${TABLE_BY_ID} AND id = k.id LIMIT 1) r`,
     [entity, ids, columns],
   );
   return new Map(r.rows.map((row) => [row.id, row.data]));
@@ -120,7 +126,7 @@ export async function existingIds(
   if (ids.length === 0) return new Set();
   const r = await q.query<{ id: string }>(
     `SELECT r.id FROM unnest($2::uuid[]) AS k(id)
-       CROSS JOIN LATERAL (SELECT id FROM crm.records WHERE entity = $1 AND id = k.id LIMIT 1) r`,
+       CROSS JOIN LATERAL (SELECT id FROM crm.records WHERE ${TABLE_BY_ID} AND id = k.id LIMIT 1) r`,
     [entity, ids],
   );
   return new Set(r.rows.map((x) => x.id));
@@ -172,7 +178,7 @@ export async function updateRecord(
 ): Promise<StoredRecord> {
   const r = await q.query<Row>(
     `UPDATE crm.records SET data = $3, version_number = nextval('crm.version_seq'), modified_on = $4
-     WHERE entity = $1 AND id = $2 RETURNING ${COLUMNS}`,
+     WHERE ${TABLE_BY_ID} AND id = $2 RETURNING ${COLUMNS}`,
     [entity, id, JSON.stringify(data), now],
   );
   return toRecord(entity, r.rows[0]!);
@@ -185,9 +191,8 @@ export async function updateRecord(
  * `id = ANY($2) ORDER BY id FOR UPDATE` was planned by PostgreSQL 15, on statistics taken before
  * a bulk load, as a walk over every record of the table in primary key order (which spares the
  * sort) filtering the ids: 0.6 s of the ITEM-PRODUCT line at 100,000. Here each id is looked up
- * through the primary key, as in the reads by id above (and, like them, trusting the statistics
- * to know the table has records of the entity: docs/crm-emulator.md, Performance), and the locks
- * are still taken in id order: the ids are sorted (and made distinct) into an array, whose unnest yields them in that
+ * through the primary key, as in the reads by id above, and the locks are still taken in id
+ * order: the ids are sorted (and made distinct) into an array, whose unnest yields them in that
  * order; the lateral subquery refers to `k.id` and has LIMIT and FOR UPDATE, so it is never
  * flattened into a join the planner could reorder: it can only run as the inner side of a nested
  * loop, once per id in the outer order, and locks its row (LockRows) before the next id is read.
@@ -203,7 +208,7 @@ export async function lockRecords(
     `SELECT r.id, r.data, r.version_number, r.created_on, r.modified_on
        FROM unnest(ARRAY(SELECT DISTINCT unnest($2::uuid[]) ORDER BY 1)) WITH ORDINALITY AS k(id, n)
        CROSS JOIN LATERAL (SELECT ${COLUMNS} FROM crm.records
-         WHERE entity = $1 AND id = k.id LIMIT 1 FOR UPDATE) r
+         WHERE ${TABLE_BY_ID} AND id = k.id LIMIT 1 FOR UPDATE) r
       ORDER BY k.n`,
     [entity, ids],
   );
@@ -249,7 +254,7 @@ export async function deleteRecord(
   id: string,
   now: Date,
 ): Promise<boolean> {
-  const r = await q.query('DELETE FROM crm.records WHERE entity = $1 AND id = $2', [entity, id]);
+  const r = await q.query(`DELETE FROM crm.records WHERE ${TABLE_BY_ID} AND id = $2`, [entity, id]);
   if (!r.rowCount) return false;
   await q.query(
     `INSERT INTO crm.deleted_records (entity, id, version_number, deleted_on)
