@@ -83,7 +83,6 @@ export async function getRecord(
   return r.rows[0] ? toRecord(entity, r.rows[0]) : undefined;
 }
 
-
 /** Records of one table by id (missing ids are left out). */
 export async function getRecords(
   q: Queryable,
@@ -97,7 +96,6 @@ export async function getRecords(
   );
   return r.rows.map((row) => toRecord(entity, row));
 }
-
 
 /** Some columns (wire names) of records of one table, by id; missing ids are left out. */
 export async function getColumns(
