@@ -294,6 +294,17 @@ describe('Dataverse emulator protocol gaps', () => {
       MaxLength: number;
     };
     assert.ok(attr.MaxLength > 0);
+    // A polymorphic lookup's target table is an attribute of its own, beside the lookup.
+    const typeOf = (await (
+      await api(
+        "EntityDefinitions(LogicalName='contact')/Attributes(LogicalName='parentcustomeridtype')?$select=AttributeType,AttributeOf",
+      )
+    ).json()) as { AttributeType: string; AttributeOf: string; '@odata.type': string };
+    assert.equal(typeOf['@odata.type'], '#Microsoft.Dynamics.CRM.EntityNameAttributeMetadata');
+    assert.equal(typeOf.AttributeType, 'EntityName');
+    assert.equal(typeOf.AttributeOf, 'parentcustomerid');
+    assert.ok(one.Attributes.some((a) => a.LogicalName === 'owneridtype'));
+    assert.ok(!one.Attributes.some((a) => a.LogicalName === 'primarycontactidtype'));
   });
 
   test('10. RetrieveMetadataChanges answers entity and attribute lists from the same catalogue', async () => {

@@ -1,5 +1,5 @@
 import type { Queryable } from '../../db/db.ts';
-import { attributeMetadata, entityMetadata, metadataId } from '../catalogue/definitions.ts';
+import { entityAttributes, entityMetadata, metadataId } from '../catalogue/definitions.ts';
 import { ENTITIES, type EntityDef } from '../catalogue/index.ts';
 import type { OptionDef } from '../catalogue/types.ts';
 import { badRequest, CODES, CrmError, queryError, segmentNotFound } from '../errors.ts';
@@ -100,15 +100,11 @@ function attributesOf(
   options: { cast?: string; select?: string; filter?: string | null; optionSet?: boolean },
 ): Item[] {
   const filter = metadataFilter(options.filter ?? null);
-  return Object.keys(entity.columns)
-    .map((column) =>
-      attributeMetadata(
-        entity,
-        column,
-        custom.get(`${entity.logicalName}.${column}`),
-        options.optionSet,
-      ),
-    )
+  return entityAttributes(
+    entity,
+    (column) => custom.get(`${entity.logicalName}.${column}`),
+    options.optionSet,
+  )
     .filter((a) => !options.cast || a['@odata.type'] === `#Microsoft.Dynamics.CRM.${options.cast}`)
     .filter(filter)
     .map((a) =>

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { attributeMetadata, entityMetadata } from '../catalogue/definitions.ts';
+import { entityAttributes, entityMetadata } from '../catalogue/definitions.ts';
 import { ENTITIES } from '../catalogue/index.ts';
 import { badRequest } from '../errors.ts';
 import { customOptions } from './entity-definitions.ts';
@@ -107,10 +107,11 @@ export async function retrieveMetadataChanges(
             ...pickEntity(m),
             ...(withAttributes
               ? {
-                  Attributes: Object.keys(e.columns)
-                    .map((c) =>
-                      attributeMetadata(e, c, custom.get(`${e.logicalName}.${c}`), optionSets),
-                    )
+                  Attributes: entityAttributes(
+                    e,
+                    (c) => custom.get(`${e.logicalName}.${c}`),
+                    optionSets,
+                  )
                     .filter(attributeMatch)
                     .map(pickAttribute),
                 }

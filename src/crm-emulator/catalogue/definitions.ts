@@ -135,6 +135,50 @@ export function attributeMetadata(
   };
 }
 
+/**
+ * The attribute naming the target table of a polymorphic lookup (Owner, Customer), as Dataverse
+ * lists it beside the lookup: `owneridtype`, `parentcustomeridtype` (EntityNameAttributeMetadata,
+ * AttributeOf the lookup). Binding the lookup sets it; a plain lookup has none.
+ */
+function typeAttributeMetadata(entity: EntityDef, lookup: string): Record<string, unknown> {
+  const name = `${lookup}type`;
+  return {
+    '@odata.type': '#Microsoft.Dynamics.CRM.EntityNameAttributeMetadata',
+    MetadataId: metadataId(entity.logicalName, name),
+    LogicalName: name,
+    SchemaName: schemaName(name),
+    EntityLogicalName: entity.logicalName,
+    AttributeType: 'EntityName',
+    AttributeTypeName: { Value: 'EntityNameType' },
+    AttributeOf: lookup,
+    DisplayName: label(name),
+    IsPrimaryId: false,
+    IsPrimaryName: false,
+    IsCustomAttribute: false,
+    IsValidForCreate: true,
+    IsValidForUpdate: true,
+    IsValidForRead: true,
+    RequiredLevel: { Value: 'None', CanBeChanged: false },
+  };
+}
+
+/**
+ * Every attribute of a table as Dataverse lists them: its columns, and beside each Owner or
+ * Customer lookup the attribute that names its target table. `extraOptions` gives a choice
+ * column's options added at run time.
+ */
+export function entityAttributes(
+  entity: EntityDef,
+  extraOptions: (column: string) => readonly OptionDef[] | undefined,
+  withOptionSet = false,
+): Record<string, unknown>[] {
+  return Object.entries(entity.columns).flatMap(([column, def]) => {
+    const item = attributeMetadata(entity, column, extraOptions(column), withOptionSet);
+    const polymorphic = def.type === 'lookup' && attributeType(column, def) !== 'Lookup';
+    return polymorphic ? [item, typeAttributeMetadata(entity, column)] : [item];
+  });
+}
+
 const OWNERSHIP = { user: 'UserOwned', organization: 'OrganizationOwned', none: 'None' } as const;
 
 /** EntityMetadata of a table (without its Attributes). */
