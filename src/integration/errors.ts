@@ -10,6 +10,8 @@ export const INTEGRATION_ERROR_CODES = {
   secret_key_mismatch: 409,
   secret_key_missing: 409,
   mapping_invalid: 400,
+  // A field mapping names a column the CRM table does not have (its metadata says so).
+  unknown_crm_column: 400,
   line_busy: 409,
   no_failed_lines: 409,
   job_queue_unavailable: 503,

@@ -184,8 +184,11 @@ export interface CrmPort {
   baseCurrencyId(): Promise<Result<string | null>>;
   /** The CRM user the integration acts as (its writes are echoes). */
   integrationUserId(): Promise<Result<string>>;
-  /** Column names of the entity (for mapping validation), when known. */
-  columns(entity: string): readonly string[] | undefined;
+  /**
+   * The logical names of the entity's columns (attributes) as the organization's metadata lists
+   * them, its custom columns included: what a field mapping's CRM column may name.
+   */
+  columns(entity: string): Promise<Result<readonly string[]>>;
   /**
    * Columns the CRM takes on create only (Dataverse's IsValidForUpdate = false, e.g. a unit
    * group's `baseuomname`): an update that sends one is refused, so updates leave them out.

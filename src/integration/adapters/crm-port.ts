@@ -15,6 +15,7 @@ import type {
 } from '../../sync/ports.ts';
 import { CRM_ENTITIES, type CrmEntityInfo, TYPE_COLUMNS } from './crm-catalogue.ts';
 import { odataCondition } from './crm-filter.ts';
+import { crmMetadata } from './crm-metadata.ts';
 import { READ_ONLY_RECORD, updateSubmittedOrder } from './submitted-orders.ts';
 
 const LOOKUP_VALUE = /^_(.+)_value$/;
@@ -267,34 +268,7 @@ export function crmPort(client: DataverseClient): CrmPort {
         ),
       );
     },
-    async optionSet(entity, column) {
-      const r = await client.get<{
-        OptionSet?: {
-          Options?: { Value: number; Label?: { UserLocalizedLabel?: { Label?: string } } }[];
-        };
-      }>(
-        `EntityDefinitions(LogicalName='${entity}')/Attributes(LogicalName='${column}')/Microsoft.Dynamics.CRM.PicklistAttributeMetadata`,
-        { select: ['LogicalName'], expand: { OptionSet: { select: ['Options'] } } },
-      );
-      if (!r.ok) return r;
-      return ok(
-        (r.value.OptionSet?.Options ?? []).map((o) => ({
-          value: o.Value,
-          label: o.Label?.UserLocalizedLabel?.Label ?? String(o.Value),
-        })),
-      );
-    },
-    async addOption(entity, column, label) {
-      const r = await client.callAction<{ NewOptionValue?: number }>('InsertOptionValue', {
-        EntityLogicalName: entity,
-        AttributeLogicalName: column,
-        Label: { LocalizedLabels: [{ Label: label, LanguageCode: 1033 }] },
-      });
-      if (!r.ok) return r;
-      if (typeof r.value?.NewOptionValue !== 'number')
-        return failure('invalid_response', 'InsertOptionValue answered without NewOptionValue');
-      return ok(r.value.NewOptionValue);
-    },
+    ...crmMetadata(client),
     async baseCurrencyId() {
       if (baseCurrency !== undefined) return ok(baseCurrency);
       const r = await client.retrieveMultiple('organizations', {
@@ -313,7 +287,6 @@ export function crmPort(client: DataverseClient): CrmPort {
       whoAmI = r.value.UserId.toLowerCase();
       return ok(whoAmI);
     },
-    columns: () => undefined,
     createOnlyColumns: (entity) => CREATE_ONLY.get(entity) ?? NONE,
     async delete(entity, ids) {
       const e = info(entity);

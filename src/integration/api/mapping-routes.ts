@@ -14,7 +14,7 @@ import {
 } from '../../sync/model.ts';
 import { mappingStats } from '../../sync/queries.ts';
 import { restoreDefaultMapping } from '../connection-service.ts';
-import { updateMapping } from '../mapping-service.ts';
+import { replaceFieldMappings, updateMapping } from '../mapping-service.ts';
 import { listRealtimeMappings, setRealtime } from '../realtime/realtime-settings.ts';
 import { queueMappingRun, recoverDeadRuns } from '../sync-jobs.ts';
 import { depsOf, mappingName, mappingOr404, must, PREFIX } from './shared.ts';
@@ -141,14 +141,16 @@ export function registerMappingRoutes(app: FastifyInstance, ctx: AppContext): vo
       config: admin,
       schema: {
         tags,
-        summary: 'Replace the field mappings of a mapping',
+        summary:
+          "Replace the field mappings of a mapping; CRM columns are checked against the organization's metadata (400 unknown_crm_column), or saved with a warning when it cannot be read",
         params: byName,
         body: z.array(fieldMapping).min(1).max(200),
       },
     },
     async (req) => {
       const fields = req.body.map(({ position: _ignored, ...f }, i) => ({ ...f, position: i + 1 }));
-      return { value: must(await updateMapping(ctx.db, req.params.name, { fields })).fields };
+      const saved = must(await replaceFieldMappings(depsOf(ctx), req.params.name, fields));
+      return { value: saved.fields, warnings: saved.warnings };
     },
   );
   r.post(

@@ -1,0 +1,145 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { callJson, startTestServer, type TestServer } from '../helpers/server.ts';
+import { type SyncFixture, startSyncFixture } from './sync-fixture.ts';
+
+/**
+ * `PUT …/tableMappings/{name}/fieldMappings` checks CRM columns against the connected
+ * organization's metadata (the CRM emulator over HTTP, through the Dataverse connector): a column
+ * the table lacks is refused with nothing saved; when the metadata cannot be read the list is
+ * saved and the answer says the columns were not checked.
+ */
+let fx: SyncFixture;
+let server: TestServer;
+let admin: string;
+
+before(async () => {
+  fx = await startSyncFixture();
+  server = await startTestServer(fx.db, undefined, { KOBLING_SECRET_KEY: 'k'.repeat(40) });
+  await fx.connect(server.ctx.config);
+  admin = await server.tokenFor('admin');
+});
+after(async () => {
+  await server?.close();
+  await fx?.close();
+});
+
+type Field = { erpField?: string; crmField?: string; direction: string; enabled?: boolean };
+const call = (method: string, path: string, body?: unknown) =>
+  callJson(`${server.baseUrl}/api/integration/v1${path}`, method, admin, body);
+const fieldsOf = async (mapping: string): Promise<Field[]> =>
+  (await call('GET', `/tableMappings/${encodeURIComponent(mapping)}/fieldMappings`)).json.value;
+const put = (mapping: string, fields: Field[]) =>
+  call('PUT', `/tableMappings/${encodeURIComponent(mapping)}/fieldMappings`, fields);
+
+test('every default mapping saves again unchanged: the organization lists each default column', async () => {
+  const mappings = (await call('GET', '/tableMappings')).json.value as { name: string }[];
+  assert.ok(mappings.length >= 16);
+  for (const { name } of mappings) {
+    const saved = await put(name, await fieldsOf(name));
+    assert.equal(saved.status, 200, `${name}: ${saved.text}`);
+    assert.deepEqual(saved.json.warnings, [], name);
+  }
+});
+
+test('a CRM column the table lacks is refused, naming it and the table; nothing is saved', async () => {
+  const before = await fieldsOf('CUSTOMER');
+  const typo = before.map((f) =>
+    f.crmField === 'address1_city' ? { ...f, crmField: 'adress1_city' } : f,
+  );
+  assert.notDeepEqual(typo, before);
+  const refused = await put('CUSTOMER', typo);
+  assert.equal(refused.status, 400, refused.text);
+  assert.equal(refused.json.error.code, 'unknown_crm_column');
+  assert.equal(
+    refused.json.error.message,
+    "account has no column 'adress1_city' (did you mean 'address1_city'?)",
+  );
+  assert.deepEqual(await fieldsOf('CUSTOMER'), before, 'nothing saved');
+  // With other problems: the unknown column first, then every other one.
+  const mixed = await put('CUSTOMER', [
+    ...typo,
+    { erpField: 'shoeSize', crmField: 'name', direction: 'Bidirectional' },
+  ]);
+  assert.equal(mixed.json.error.code, 'unknown_crm_column');
+  assert.match(
+    mixed.json.error.message,
+    /^account has no column 'adress1_city' .*; also fields\[\d+\]\.erpField: .*no field 'shoeSize'$/,
+  );
+  assert.deepEqual(mixed.json.error.details.map((i: { code: string }) => i.code).sort(), [
+    'unknown_crm_column',
+    'unknown_erp_field',
+  ]);
+
+  // A lookup is named by its column, not by the name Web API reads it under.
+  const contact = await fieldsOf('CONTACT');
+  const readName = contact.map((f) =>
+    f.crmField === 'parentcustomerid' ? { ...f, crmField: '_parentcustomerid_value' } : f,
+  );
+  const lookup = await put('CONTACT', [
+    ...readName,
+    { erpField: 'jobTitle', crmField: 'jobtitel', direction: 'Bidirectional' },
+  ]);
+  assert.equal(lookup.status, 400, lookup.text);
+  assert.equal(lookup.json.error.code, 'unknown_crm_column');
+  assert.match(
+    lookup.json.error.message,
+    /^contact has no columns '_parentcustomerid_value' \(a lookup is named by its column: 'parentcustomerid'\), 'jobtitel' \(did you mean 'jobtitle'\?\)/,
+  );
+  assert.deepEqual(await fieldsOf('CONTACT'), contact, 'nothing saved');
+});
+
+test('a standard column and a custom one the organization has are accepted', async () => {
+  const before = await fieldsOf('CUSTOMER');
+  const saved = await put('CUSTOMER', [
+    ...before,
+    { erpField: 'displayName', crmField: 'description', direction: 'ToIntegrationTable' },
+    // BC's solution adds this lookup column to account: the org's metadata lists it.
+    {
+      erpField: 'number',
+      crmField: 'nav_accountstatisticsid',
+      direction: 'ToIntegrationTable',
+      enabled: false,
+    },
+  ]);
+  assert.equal(saved.status, 200, saved.text);
+  assert.deepEqual(saved.json.warnings, []);
+  const crm = (await fieldsOf('CUSTOMER')).map((f) => f.crmField);
+  assert.ok(crm.includes('description') && crm.includes('nav_accountstatisticsid'));
+  assert.equal((await put('CUSTOMER', before)).status, 200);
+});
+
+test('columns that cannot be checked are saved with a warning saying why, never silently', async () => {
+  const before = await fieldsOf('CUSTOMER');
+  const typo = [
+    ...before,
+    { erpField: 'displayName', crmField: 'descripton', direction: 'ToIntegrationTable' },
+  ];
+  await fx.db.query("UPDATE integration.connection SET crm_url = 'http://127.0.0.1:9'");
+  try {
+    const started = Date.now();
+    const unreachable = await put('CUSTOMER', typo);
+    assert.equal(unreachable.status, 200, unreachable.text);
+    assert.equal(unreachable.json.warnings.length, 1);
+    assert.match(
+      unreachable.json.warnings[0],
+      /^CRM columns not checked: Dynamics 365 Sales at http:\/\/127\.0\.0\.1:9 is not reachable: /,
+    );
+    assert.ok(Date.now() - started < 5_000, 'an unreachable organization is said at once');
+    assert.ok(
+      (await fieldsOf('CUSTOMER')).some((f) => f.crmField === 'descripton'),
+      'saved',
+    );
+  } finally {
+    await fx.db.query('UPDATE integration.connection SET crm_url = $1', [fx.emulator.baseUrl]);
+  }
+  await fx.db.query('UPDATE integration.connection SET enabled = false');
+  const disabled = await put('CUSTOMER', before);
+  assert.equal(disabled.status, 200, disabled.text);
+  assert.deepEqual(disabled.json.warnings, [
+    'CRM columns not checked: the Dynamics 365 Sales connection is not enabled',
+  ]);
+  await fx.db.query('UPDATE integration.connection SET enabled = true');
+  const checked = await put('CUSTOMER', typo);
+  assert.equal(checked.json.error?.code, 'unknown_crm_column', 'checked again once reachable');
+});
