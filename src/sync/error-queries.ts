@@ -1,5 +1,5 @@
 import type { Queryable } from '../db/db.ts';
-import type { Paging } from './queries.ts';
+import type { Paging } from './paging.ts';
 
 /** Read models of the record errors (BC: Integration Synch. Job Errors), for the API and the CLI. */
 

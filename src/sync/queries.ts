@@ -1,13 +1,11 @@
 import type { Queryable } from '../db/db.ts';
 import { openErrorCounts } from './error-queries.ts';
 import { COUNTER_COLUMNS, type JobCounters, type PassDirection } from './model.ts';
+import type { Paging } from './paging.ts';
 
 /** Read models of the integration log, shared by the API and the CLI. */
 
-export interface Paging {
-  readonly top: number;
-  readonly skip: number;
-}
+export type { Paging } from './paging.ts';
 
 export interface CouplingView {
   id: string;
