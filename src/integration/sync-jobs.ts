@@ -2,11 +2,13 @@ import type { JobDefinition, PgBoss } from '../db/job-queue.ts';
 import { systemClock } from '../shared/clock.ts';
 import { readConnection } from '../sync/connection/connection-repo.ts';
 import type { EngineContext } from '../sync/engine/context.ts';
+import { discardEmptyJobs } from '../sync/engine/job-log.ts';
 import { type PassReport, runMapping } from '../sync/engine/run-mapping.ts';
 import { getMapping, listMappings } from '../sync/mappings/mapping-repo.ts';
 import type { PassDirection } from '../sync/model.ts';
 import { adhocJob } from './adhoc-jobs.ts';
 import { ageOutDue } from './conflict-service.ts';
+import { dependentsToRetry } from './dependent-retries.ts';
 import { holdReason, mappingsInFullSync } from './full-sync/full-sync-lines.ts';
 import { advance as advanceFullSync } from './full-sync/full-sync-service.ts';
 import { ITEM_AVAILABILITY_TRIGGER, updateItemAvailability } from './item-availability.ts';
@@ -41,16 +43,70 @@ export async function runMappingJob(
   data: MappingJobData,
   hooks: Pick<EngineContext, 'onProgress'> = {},
   options: { waitMs?: number } = {},
-): Promise<{ ran: boolean; busy?: boolean; reason?: string; reports?: PassReport[] }> {
+): Promise<MappingJobOutcome> {
+  const done = await runUnderLock(deps, data, hooks, options.waitMs ?? LOCK_WAIT.none);
+  // A full run is a full synchronization's line: the lines after it run in dependency order.
+  if (done.ran && !data.full) await retryDependents(deps, data.mapping, done.reports ?? []);
+  return done;
+}
+
+export interface MappingJobOutcome {
+  readonly ran: boolean;
+  readonly busy?: boolean;
+  readonly reason?: string;
+  readonly reports?: PassReport[];
+}
+
+/**
+ * After a run coupled new records, the mappings whose failed records they may settle run once
+ * more (dependent-retries.ts), with the lock released: e.g. the product of an item whose new base
+ * unit ITEM UOM just created takes it as its default unit now, not at its next scheduled run.
+ * Those runs may couple records in turn; each mapping runs once. A mapping being synchronized is
+ * waited for (a request's wait), so its failure is retried after it. Runs that found nothing to do
+ * leave no line in the synchronization log.
+ */
+async function retryDependents(
+  deps: SyncDeps,
+  mapping: string,
+  reports: readonly PassReport[],
+): Promise<void> {
+  const seen = new Set([mapping]);
+  const queue = [{ mapping, reports }];
+  for (let next = queue.shift(); next; next = queue.shift()) {
+    for (const d of await dependentsToRetry(deps.db, next.mapping, next.reports)) {
+      if (seen.has(d.mapping)) continue;
+      seen.add(d.mapping);
+      const run = {
+        mapping: d.mapping,
+        trigger: 'dependency',
+        ...(d.only ? { only: d.only } : {}),
+      };
+      const r = await runUnderLock(deps, run, {}, LOCK_WAIT.request);
+      deps.logger.debug(
+        { after: next.mapping, ...run, ran: r.ran, reason: r.reason },
+        'dependent run',
+      );
+      if (!r.ran) continue;
+      const ran = r.reports ?? [];
+      await discardEmptyJobs(
+        deps.db,
+        ran.map((p) => p.jobId),
+      );
+      queue.push({ mapping: d.mapping, reports: ran });
+    }
+  }
+}
+
+async function runUnderLock(
+  deps: SyncDeps,
+  data: MappingJobData,
+  hooks: Pick<EngineContext, 'onProgress'>,
+  waitMs: number,
+): Promise<MappingJobOutcome> {
   const r = await withMappingLock(
     deps.db,
     data.mapping,
-    async (): Promise<{
-      ran: boolean;
-      busy?: boolean;
-      reason?: string;
-      reports?: PassReport[];
-    }> => {
+    async (): Promise<MappingJobOutcome> => {
       const held = await holdReason(deps.db, data.mapping, { full: data.full === true });
       if (held) return { ran: false, busy: true, reason: `held: ${held}` };
       const engine = await openEngine(deps);
@@ -64,7 +120,7 @@ export async function runMappingJob(
       });
       return { ran: true, reports };
     },
-    { waitMs: options.waitMs ?? LOCK_WAIT.none },
+    { waitMs },
   );
   return r.ok ? r.value : { ran: false, busy: true, reason: 'already running' };
 }

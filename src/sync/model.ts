@@ -27,6 +27,12 @@ export interface LookupSpec {
   readonly mapping: string;
   /** ERP field of the related record that the value holds (e.g. `code`, `number`). */
   readonly erpKey: string;
+  /**
+   * The related record is the record's parent (a unit's unit group): under "synchronize only
+   * coupled records" an uncoupled record whose parent is coupled is synchronized all the same —
+   * created and coupled, as the lines of a coupled document go with it.
+   */
+  readonly parent?: boolean;
 }
 
 export interface FieldMapping {

@@ -57,7 +57,14 @@ const fieldMapping = z.strictObject({
   crmField: z.string().min(1).max(100).optional(),
   direction: z.enum(DIRECTIONS),
   constantValue: z.string().max(100).optional(),
-  lookup: z.strictObject({ mapping: mappingName, erpKey: z.string().min(1).max(100) }).optional(),
+  lookup: z
+    .strictObject({
+      mapping: mappingName,
+      erpKey: z.string().min(1).max(100),
+      /** The related record is the parent: it takes the record along under "only coupled". */
+      parent: z.boolean().optional(),
+    })
+    .optional(),
   transformation: z.enum(TRANSFORMATIONS).optional(),
   validateField: z.boolean().default(true),
   validateCrmField: z.boolean().default(false),

@@ -1,12 +1,18 @@
 import type { SyncFailure } from '../errors.ts';
-import type { Coupling, JobCounters, PassDirection, TableMapping } from '../model.ts';
+import {
+  type Coupling,
+  fieldCovers,
+  type JobCounters,
+  type PassDirection,
+  type TableMapping,
+} from '../model.ts';
 import type { CrmRecord, ErpRecord } from '../ports.ts';
 import { type AskOutcome, type AskState, baselineAfter } from './ask-merge.ts';
 import { resolveDeletionConflict } from './conflicts.ts';
 import type { RunOptions } from './context.ts';
 import { type LookupTranslator, transferFields } from './field-transfer.ts';
 import { planUpdate } from './plan-update.ts';
-import { matchesFilter } from './values.ts';
+import { isEmpty, matchesFilter, transform } from './values.ts';
 
 /**
  * What a pass decides for each record of a chunk, the same in both directions and as plain data:
@@ -141,7 +147,13 @@ export async function planRecord<S extends SideRecord, D extends SideRecord>(
   }
 
   if (destination.kind === 'none') {
-    if (!coupling && m.syncOnlyCoupled && !opts.ignoreOnlyCoupled && !targeted)
+    if (
+      !coupling &&
+      m.syncOnlyCoupled &&
+      !opts.ignoreOnlyCoupled &&
+      !targeted &&
+      !(await parentCoupled(settings, source))
+    )
       return plan({ kind: 'ignore', reason: 'only-coupled' });
     const create = await planCreate(settings, source);
     return plan(create, askOfCreate(m, pass, source, create));
@@ -181,6 +193,27 @@ export async function planRecord<S extends SideRecord, D extends SideRecord>(
     case 'write':
       return plan({ kind: 'update', changes: update.changes, ...due }, ask);
   }
+}
+
+/**
+ * True when a lookup marked `parent` (LookupSpec) finds the record's parent coupled: the record
+ * belongs to a coupled one (a unit to its item's unit group, as lines to their document), so
+ * "synchronize only coupled records" does not keep it out. The chunk's lookups are warm already.
+ */
+async function parentCoupled(settings: PlanSettings, source: SideRecord): Promise<boolean> {
+  const { m, pass, lookups } = settings;
+  for (const field of m.fields) {
+    if (!field.lookup?.parent || !field.enabled || !fieldCovers(field.direction, pass)) continue;
+    const from = pass === 'ToIntegrationTable' ? field.erpField : field.crmField;
+    const value = from ? transform(source.values[from], field.transformation) : undefined;
+    if (isEmpty(value)) continue;
+    const parent = await lookups.translate(field, value, pass);
+    if (!parent.ok || parent.value === null || parent.value === undefined) continue;
+    if (typeof parent.value === 'object' && (parent.value as { id?: unknown }).id === null)
+      continue;
+    return true;
+  }
+  return false;
 }
 
 async function planCreate(settings: PlanSettings, source: SideRecord): Promise<RecordAction> {

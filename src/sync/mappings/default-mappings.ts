@@ -9,6 +9,7 @@ import {
   mapping,
   optionMapping,
   ownerFields,
+  parentLookup,
   productUnitFields,
 } from './mapping-builders.ts';
 
@@ -87,6 +88,8 @@ export function defaultMappings(o: DefaultsOptions): TableMapping[] {
         createNewOnNoMatch: true,
         fields: [f('code', '→', 'name', { match: {} }), f('baseUnitCode', '→', 'baseuomname')],
       }),
+      // A unit of an item (resource) whose unit group is coupled goes with it, although only
+      // coupled records synchronize: a base unit the item did not have reaches the CRM by itself.
       mapping({
         name: 'ITEM UOM',
         erpTable: 'itemUnitsOfMeasure',
@@ -98,7 +101,7 @@ export function defaultMappings(o: DefaultsOptions): TableMapping[] {
         fields: [
           f('code', '→', 'name', { match: {} }),
           f('qtyPerUnitOfMeasure', '→', 'quantity'),
-          f('unitGroupCode', '→', 'uomscheduleid', lookup('UNIT GROUP')),
+          f('unitGroupCode', '→', 'uomscheduleid', parentLookup('UNIT GROUP')),
         ],
       }),
       mapping({
@@ -112,7 +115,7 @@ export function defaultMappings(o: DefaultsOptions): TableMapping[] {
         fields: [
           f('code', '→', 'name', { match: {} }),
           f('qtyPerUnitOfMeasure', '→', 'quantity'),
-          f('unitGroupCode', '→', 'uomscheduleid', lookup('UNIT GROUP')),
+          f('unitGroupCode', '→', 'uomscheduleid', parentLookup('UNIT GROUP')),
         ],
       }),
     );

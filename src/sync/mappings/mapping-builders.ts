@@ -65,6 +65,10 @@ export const hasBaseUnit: FilterCondition = { field: 'baseUnitOfMeasureCode', op
 export const lookup = (mapping: string, erpKey = 'code'): { lookup: LookupSpec } => ({
   lookup: { mapping, erpKey },
 });
+/** A lookup of the record's parent (LookupSpec.parent): it goes with its coupled parent. */
+export const parentLookup = (mapping: string, erpKey = 'code'): { lookup: LookupSpec } => ({
+  lookup: { mapping, erpKey, parent: true },
+});
 
 /** The owner pair of the Person ownership model (omitted in the Team model). */
 export const ownerFields = (

@@ -103,7 +103,10 @@ export function FieldTable(props: { m: TableMapping; admin: boolean }) {
     { header: 'Constant', value: (f) => f.constantValue ?? '', wrap: true },
     {
       header: 'Lookup',
-      value: (f) => (f.lookup ? `${f.lookup.mapping}.${f.lookup.erpKey}` : ''),
+      value: (f) =>
+        f.lookup
+          ? `${f.lookup.mapping}.${f.lookup.erpKey}${f.lookup.parent ? ' (parent)' : ''}`
+          : '',
       wrap: true,
     },
     { header: 'Transformation', value: (f) => f.transformation ?? '', wrap: true },

@@ -1,0 +1,169 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import {
+  type RealtimeService,
+  startRealtime,
+} from '../../src/integration/realtime/realtime-service.ts';
+import { runMappingJob } from '../../src/integration/sync-jobs.ts';
+import { systemClock } from '../../src/shared/clock.ts';
+import { createLogger } from '../../src/shared/logger.ts';
+import { countErrors } from '../../src/sync/queries.ts';
+import { erpClient } from '../erp/api-client.ts';
+import { basicCompany } from '../erp/fixtures.ts';
+import { startTestServer, type TestServer, testConfig } from '../helpers/server.ts';
+import { type SyncFixture, startSyncFixture } from './sync-fixture.ts';
+
+// A coupled item whose base unit changes in the ERP to a unit it did not have: the ERP adds the
+// unit to the item, ITEM UOM creates it in the item's (coupled) CRM unit group although the
+// mapping synchronizes only coupled records, and the product's default unit becomes it — through
+// the regular runs (scheduled, real-time), with no lasting record error and no manual step.
+let fx: SyncFixture;
+let server: TestServer;
+let erp: ReturnType<typeof erpClient>;
+let deps: Parameters<typeof startRealtime>[0];
+let item: { id: string };
+let realtime: RealtimeService | undefined;
+
+before(async () => {
+  fx = await startSyncFixture();
+  const company = await basicCompany(fx.db);
+  item = company.item as { id: string };
+  const env = { KOBLING_SECRET_KEY: 'u'.repeat(40) };
+  deps = {
+    db: fx.db,
+    config: testConfig(env),
+    logger: createLogger('silent'),
+    clock: systemClock,
+  };
+  await fx.connect(deps.config);
+  server = await startTestServer(fx.db, undefined, env);
+  erp = erpClient(server, await server.tokenFor('admin'), company.companyId);
+  for (const code of ['PACK', 'CRATE']) {
+    const r = await erp.post('unitsOfMeasure', { code, displayName: code });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+  }
+  // Coupled the way a full synchronization couples them: unit groups, units, then products.
+  for (const mapping of ['UNIT GROUP', 'ITEM UOM', 'ITEM-PRODUCT']) {
+    const r = await runMappingJob(deps, { mapping, trigger: 'test', full: true });
+    assert.ok(r.ran, r.reason);
+    assert.ok(
+      r.reports!.every((p) => p.status === 'succeeded' && p.counters.failed === 0),
+      JSON.stringify(r.reports),
+    );
+  }
+  // Only the item mappings are real-time here, so the other default mappings stay quiet.
+  await fx.db.query('UPDATE integration.table_mappings SET realtime = name = ANY($1)', [
+    ['UNIT GROUP', 'ITEM UOM', 'ITEM-PRODUCT'],
+  ]);
+});
+after(async () => {
+  await realtime?.stop();
+  await server?.close();
+  await fx?.close();
+});
+
+const crmIdOf = async (mapping: string, erpId: string) =>
+  (
+    await fx.db.query<{ crm_id: string }>(
+      "SELECT crm_id FROM integration.couplings WHERE mapping_name = $1 AND erp_id = $2 AND state = 'coupled'",
+      [mapping, erpId],
+    )
+  ).rows[0]?.crm_id;
+
+const itemUnitId = async (code: string) =>
+  (
+    await fx.db.query<{ id: string }>(
+      "SELECT id FROM erp.item_units_of_measure WHERE item_number = 'I-1' AND code = $1",
+      [code],
+    )
+  ).rows[0]?.id;
+
+const retrieve = async (set: string, id: string) => {
+  const r = await fx.client.retrieve<Record<string, unknown>>(set, id);
+  assert.ok(r.ok, r.ok ? '' : r.error.message);
+  return r.value;
+};
+
+/** The product's default unit and unit group, and the unit group the unit `code` is in. */
+async function productUnit(code: string) {
+  const product = await retrieve('products', (await crmIdOf('ITEM-PRODUCT', item.id))!);
+  const unitId = await itemUnitId(code);
+  const uomId = unitId ? await crmIdOf('ITEM UOM', unitId) : undefined;
+  const uom = uomId ? await retrieve('uoms', uomId) : undefined;
+  return {
+    defaultUom: product._defaultuomid_value,
+    defaultGroup: product._defaultuomscheduleid_value,
+    uomId,
+    uom: uom
+      ? { name: uom.name, quantity: Number(uom.quantity), group: uom._uomscheduleid_value }
+      : undefined,
+  };
+}
+
+const changeBaseUnit = async (code: string) => {
+  const r = await erp.patch(`items(${item.id})`, { baseUnitOfMeasureCode: code }, '*');
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+};
+
+test('scheduled runs in the worst order: the product fails for a moment, then takes the new unit once ITEM UOM created it', async () => {
+  await changeBaseUnit('PACK');
+  assert.ok(await itemUnitId('PACK'), 'the ERP made PACK one of the item’s units');
+
+  // The product's run comes first: the new unit is not in the CRM yet, so the item fails.
+  const early = await runMappingJob(deps, { mapping: 'ITEM-PRODUCT', trigger: 'schedule' });
+  assert.ok(early.ran, early.reason);
+  assert.equal(early.reports![0]!.counters.failed, 1, JSON.stringify(early.reports));
+  assert.equal(await countErrors(fx.db, { mapping: 'ITEM-PRODUCT' }), 1);
+
+  // ITEM UOM's scheduled run: only coupled records synchronize, but the unit's unit group is
+  // coupled, so the unit is created there — and the product's failure is retried at once.
+  const units = await runMappingJob(deps, { mapping: 'ITEM UOM', trigger: 'schedule' });
+  assert.ok(units.ran, units.reason);
+  assert.equal(units.reports![0]!.counters.inserted, 1, JSON.stringify(units.reports));
+
+  const group = await crmIdOf('UNIT GROUP', item.id);
+  const now = await productUnit('PACK');
+  assert.ok(now.uomId, 'PACK is coupled through ITEM UOM');
+  assert.deepEqual(now.uom, { name: 'PACK', quantity: 1, group });
+  assert.equal(now.defaultUom, now.uomId);
+  assert.equal(now.defaultGroup, group);
+  assert.equal(await countErrors(fx.db, {}), 0, 'no open record error remains');
+  const retried = await fx.db.query<{ trigger: string; modified: number; failed: number }>(
+    `SELECT trigger, modified, failed FROM integration.sync_jobs
+      WHERE mapping_name = 'ITEM-PRODUCT' AND direction = 'ToIntegrationTable'
+      ORDER BY started_at DESC LIMIT 1`,
+  );
+  assert.deepEqual(retried.rows, [{ trigger: 'dependency', modified: 1, failed: 0 }]);
+});
+
+test('real time: changing the base unit over the ERP API reaches the unit group and the product, with no lasting error', async () => {
+  realtime = await startRealtime(deps, {
+    refreshMs: 200,
+    pollMs: 300,
+    maxPollMs: 5000,
+    debounceMs: 100,
+    maxWaitMs: 500,
+  });
+  await eventually('leadership of the item mappings', async () =>
+    ['ITEM UOM', 'ITEM-PRODUCT'].every((m) => realtime!.led().includes(m)),
+  );
+  await changeBaseUnit('CRATE');
+  const group = await crmIdOf('UNIT GROUP', item.id);
+  await eventually('the product to take CRATE as its default unit', async () => {
+    const now = await productUnit('CRATE');
+    return now.uomId !== undefined && now.defaultUom === now.uomId;
+  });
+  const now = await productUnit('CRATE');
+  assert.deepEqual(now.uom, { name: 'CRATE', quantity: 1, group });
+  assert.equal(now.defaultGroup, group);
+  await eventually('no open record error', async () => (await countErrors(fx.db, {})) === 0);
+});
+
+async function eventually(what: string, check: () => Promise<boolean>, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.fail(`timed out waiting for ${what}`);
+}
