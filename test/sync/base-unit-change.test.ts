@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { after, before, test } from 'node:test';
 import {
   type RealtimeService,
@@ -7,6 +8,8 @@ import {
 import { runMappingJob } from '../../src/integration/sync-jobs.ts';
 import { systemClock } from '../../src/shared/clock.ts';
 import { createLogger } from '../../src/shared/logger.ts';
+import { getMapping, saveMapping } from '../../src/sync/mappings/mapping-repo.ts';
+import type { TableMapping } from '../../src/sync/model.ts';
 import { countErrors } from '../../src/sync/queries.ts';
 import { erpClient } from '../erp/api-client.ts';
 import { basicCompany } from '../erp/fixtures.ts';
@@ -134,6 +137,77 @@ test('scheduled runs in the worst order: the product fails for a moment, then ta
       ORDER BY started_at DESC LIMIT 1`,
   );
   assert.deepEqual(retried.rows, [{ trigger: 'dependency', modified: 1, failed: 0 }]);
+});
+
+test('a coupled resource takes a new base unit the same way (RESOURCE UOM, RESOURCE-PRODUCT)', async () => {
+  for (const mapping of ['RESOURCE UOM', 'RESOURCE-PRODUCT']) {
+    const r = await runMappingJob(deps, { mapping, trigger: 'test', full: true });
+    assert.ok(r.ran, r.reason);
+  }
+  const resource = (
+    await fx.db.query<{ id: string }>("SELECT id FROM erp.resources WHERE number = 'R-1'")
+  ).rows[0]!;
+  const changed = await erp.patch(
+    `resources(${resource.id})`,
+    { baseUnitOfMeasureCode: 'PACK' },
+    '*',
+  );
+  assert.equal(changed.status, 200, JSON.stringify(changed.body));
+  for (const mapping of ['RESOURCE UOM', 'RESOURCE-PRODUCT']) {
+    const r = await runMappingJob(deps, { mapping, trigger: 'schedule' });
+    assert.ok(
+      r.reports?.every((p) => p.status === 'succeeded' && p.counters.failed === 0),
+      JSON.stringify(r),
+    );
+  }
+  const unit = (
+    await fx.db.query<{ id: string }>(
+      "SELECT id FROM erp.resource_units_of_measure WHERE resource_number = 'R-1' AND code = 'PACK'",
+    )
+  ).rows[0]!;
+  const uomId = await crmIdOf('RESOURCE UOM', unit.id);
+  assert.ok(uomId, 'PACK is coupled through RESOURCE UOM');
+  const uom = await retrieve('uoms', uomId);
+  assert.equal(uom._uomscheduleid_value, await crmIdOf('UNIT GROUP', resource.id));
+  const product = await retrieve('products', (await crmIdOf('RESOURCE-PRODUCT', resource.id))!);
+  assert.equal(product._defaultuomid_value, uomId);
+  assert.equal(await countErrors(fx.db, {}), 0);
+});
+
+test('mappings stored before get the parent mark on their unit group lookup (migration sync 038)', async () => {
+  const unitGroupLookup = (m: TableMapping) =>
+    m.fields.find((f) => f.erpField === 'unitGroupCode')?.lookup;
+  const stored = fx.mapping('RESOURCE UOM');
+  assert.deepEqual(unitGroupLookup(stored), {
+    mapping: 'UNIT GROUP',
+    erpKey: 'code',
+    parent: true,
+  });
+  const before = {
+    ...stored,
+    fields: stored.fields.map((f) =>
+      f.erpField === 'unitGroupCode'
+        ? { ...f, lookup: { mapping: 'UNIT GROUP', erpKey: 'code' } }
+        : f,
+    ),
+  };
+  try {
+    await saveMapping(fx.db, before);
+    await fx.db.query(
+      await readFile(
+        new URL('../../src/sync/migrations/038_unit_parent_lookup.sql', import.meta.url),
+        'utf8',
+      ),
+    );
+    const migrated = await getMapping(fx.db, 'RESOURCE UOM');
+    assert.deepEqual(unitGroupLookup(migrated!), {
+      mapping: 'UNIT GROUP',
+      erpKey: 'code',
+      parent: true,
+    });
+  } finally {
+    await saveMapping(fx.db, stored);
+  }
 });
 
 test('real time: changing the base unit over the ERP API reaches the unit group and the product, with no lasting error', async () => {
