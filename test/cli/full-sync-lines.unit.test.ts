@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { bar, statusWidth } from '../../src/cli/commands/full-sync.ts';
+import { finishedSummary, idleSummary } from '../../src/cli/commands/full-sync-summary.ts';
 import type { ReviewLine } from '../../src/integration/full-sync/full-sync-service.ts';
 
 const queued: ReviewLine = {
@@ -61,5 +62,35 @@ test('a line that finished with failed records: a full bar, its counters and how
     bar(queued, Date.now(), true, width).indexOf('['),
     bar(line, Date.now(), true, width).indexOf('['),
     'the bars line up',
+  );
+});
+
+test("the summary of lines with failed records says the regular job retries them only where the mapping's job is on", () => {
+  const withErrors = (mapping: string): ReviewLine => ({
+    ...queued,
+    mapping,
+    status: 'FinishedWithErrors',
+    counters: { failed: 1 },
+    done: 1,
+    total: 1,
+    finishedAt: new Date().toISOString(),
+  });
+  const one = [withErrors('CUSTOMER')];
+  assert.match(
+    finishedSummary(one, new Set())[0]!,
+    /See them: `kobling errors --mapping CUSTOMER`; after the fix the regular job retries them, or `kobling sync full --restart CUSTOMER` runs the line again\.$/,
+  );
+  assert.match(
+    finishedSummary(one, new Set(['CUSTOMER']))[0]!,
+    /; after the fix `kobling sync CUSTOMER` retries them \(the mapping's regular job is off\), or /,
+  );
+  const two = [withErrors('CUSTOMER'), withErrors('ITEM UOM')];
+  assert.match(
+    idleSummary(two, new Set(['ITEM UOM']))[0]!,
+    /; after the fix the regular job retries them \(`kobling sync 'ITEM UOM'` where the job is off\), or `kobling sync full --restart-failed` runs those lines again\.$/,
+  );
+  assert.match(
+    finishedSummary(two, new Set(['CUSTOMER', 'ITEM UOM']))[0]!,
+    /; after the fix `kobling sync CUSTOMER`, `kobling sync 'ITEM UOM'` retry them \(their regular jobs are off\)/,
   );
 });

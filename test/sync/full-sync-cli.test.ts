@@ -241,13 +241,15 @@ test('POST …/fullSync/restartFailed restarts every failed line and every line 
     assert.equal(line.status, 'FinishedWithErrors', line.message);
     assert.equal(line.counters.failed, 1);
     assert.match(line.message, /^1 record\(s\) failed .*`kobling errors --mapping BROKEN1`/);
-    // One line with failed records: `kobling status` says so, with that line's own restart.
+    // `kobling status`: one warning for the record's open error and the line it failed in, with
+    // where to see it.
     const st = await runKobling(['status'], env());
     assert.match(
       st.output,
-      /BROKEN1 its full synchronization finished with failed records: 1 record\(s\) failed.*`kobling sync full --restart BROKEN1`/,
+      /^ {2}! BROKEN1 has 1 open record error\(s\) and 1 record\(s\) whose last synchronization failed, and its full synchronization finished with 1 failed record\(s\) \(kobling errors --mapping BROKEN1\)$/m,
       st.output,
     );
+    assert.equal(st.output.match(/^ {2}! BROKEN1 /gm)?.length, 1, st.output);
     // Such a line restarts like any finished one (here before the fix: the same outcome).
     const twice = await restartOne();
     assert.equal(twice.statusCode, 202, twice.body);

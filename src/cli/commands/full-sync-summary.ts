@@ -25,10 +25,25 @@ const withErrors = (lines: readonly ReviewLine[]) =>
   lines.filter((l) => l.status === 'FinishedWithErrors');
 
 /**
+ * Who retries the failed records after the fix: the mappings' regular jobs, or `kobling sync` for a
+ * mapping whose job is off (nothing retries its records by itself).
+ */
+function retryHint(w: readonly ReviewLine[], jobOff: ReadonlySet<string>): string {
+  const off = w.filter((l) => jobOff.has(l.mapping));
+  const sync = off.map((l) => `\`kobling sync ${shellName(l.mapping)}\``).join(', ');
+  if (off.length === 0) return 'after the fix the regular job retries them';
+  if (off.length === w.length)
+    return off.length > 1
+      ? `after the fix ${sync} retry them (their regular jobs are off)`
+      : `after the fix ${sync} retries them (the mapping's regular job is off)`;
+  return `after the fix the regular job retries them (${sync} where the job is off)`;
+}
+
+/**
  * Lines that finished with failed records: how many records, in which lines, that their children
  * went on, and where to see and retry them; empty when there are none.
  */
-function failedRecords(lines: readonly ReviewLine[]): string {
+function failedRecords(lines: readonly ReviewLine[], jobOff: ReadonlySet<string>): string {
   const w = withErrors(lines);
   if (w.length === 0) return '';
   const n = w.reduce((s, l) => s + (l.counters.failed ?? 0), 0);
@@ -37,42 +52,50 @@ function failedRecords(lines: readonly ReviewLine[]): string {
     w.length > 1
       ? '`kobling sync full --restart-failed`'
       : `\`kobling sync full --restart ${shellName(w[0]!.mapping)}\``;
-  return ` ${n} record(s) failed in ${w.map((l) => `${l.mapping} (${l.counters.failed ?? 0})`).join(', ')}; their dependent lines went on. See them: ${see}; after the fix the regular job retries them, or ${again} runs ${w.length > 1 ? 'those lines' : 'the line'} again.`;
+  return ` ${n} record(s) failed in ${w.map((l) => `${l.mapping} (${l.counters.failed ?? 0})`).join(', ')}; their dependent lines went on. See them: ${see}; ${retryHint(w, jobOff)}, or ${again} runs ${w.length > 1 ? 'those lines' : 'the line'} again.`;
 }
 
 /** The outcome of a run that ended with every line done (some perhaps with failed records). */
-export function finishedSummary(lines: readonly ReviewLine[]): string[] {
-  const errors = failedRecords(lines);
+export function finishedSummary(
+  lines: readonly ReviewLine[],
+  jobOff: ReadonlySet<string>,
+): string[] {
+  const errors = failedRecords(lines, jobOff);
   return [
     `Full synchronization finished${errors ? ' with failed records' : ''}: ${lines.length} line(s), ${totals(lines)}.${errors}`,
   ];
 }
 
 /** The outcome of a run that ended with failed lines (and children held by them). */
-export function stoppedSummary(lines: readonly ReviewLine[]): string[] {
+export function stoppedSummary(
+  lines: readonly ReviewLine[],
+  jobOff: ReadonlySet<string>,
+): string[] {
   return [
-    `Full synchronization stopped: ${stopped(lines)}.${failedRecords(lines)} ${RESTART_HINT}`,
+    `Full synchronization stopped: ${stopped(lines)}.${failedRecords(lines, jobOff)} ${RESTART_HINT}`,
   ];
 }
 
 /**
+ * `jobOff`, in each summary: the mappings whose recurring job is off.
+ *
  * What `kobling sync full` says when it started nothing and nothing is at work: every line had
  * finished before (when, with the totals of that run), or lines failed and hold their children.
  */
-export function idleSummary(lines: readonly ReviewLine[]): string[] {
+export function idleSummary(lines: readonly ReviewLine[], jobOff: ReadonlySet<string>): string[] {
   if (lines.length === 0)
     return [
       'Nothing to start: no mapping has a full synchronization line (see `kobling mappings`).',
     ];
   if (lines.some((l) => l.status === 'Failed' || l.status === 'Pending'))
-    return [`Nothing started: ${stopped(lines)}.${failedRecords(lines)} ${RESTART_HINT}`];
+    return [`Nothing started: ${stopped(lines)}.${failedRecords(lines, jobOff)} ${RESTART_HINT}`];
   const last = lines
     .map((l) => l.finishedAt)
     .filter((f): f is string => f !== null)
     .sort()
     .at(-1);
   return [
-    `Nothing to start: every line has already finished${last ? ` (the last on ${when(last)})` : ''}: ${lines.length} line(s), ${totals(lines)}.${failedRecords(lines)}`,
+    `Nothing to start: every line has already finished${last ? ` (the last on ${when(last)})` : ''}: ${lines.length} line(s), ${totals(lines)}.${failedRecords(lines, jobOff)}`,
     'To run a line again: `kobling sync full --restart MAPPING` (API: POST /api/integration/v1/fullSync/lines/{mapping}/restart).',
   ];
 }

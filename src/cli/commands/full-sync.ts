@@ -12,6 +12,7 @@ import { DONE_STATUSES } from '../../integration/full-sync/line-status.ts';
 import type { SyncDeps } from '../../integration/sync-runtime.ts';
 import { isDatabaseUnavailable } from '../../shared/database-errors.ts';
 import { AppError } from '../../shared/errors.ts';
+import { listMappings } from '../../sync/mappings/mapping-repo.ts';
 import { type CliEnv, printResult } from '../cli-context.ts';
 import { openJobQueue } from '../job-queue.ts';
 import type { Runtime } from '../runtime.ts';
@@ -155,7 +156,8 @@ export async function runFullSyncCommand(
         for (const l of first)
           process.stderr.write(`${bar(l, Date.now(), false, statusWidth(first))}\n`);
       }
-      printResult(cli, opts.json, first, idleSummary);
+      const off = await mappingsWithJobOff(deps.db);
+      printResult(cli, opts.json, first, (ls) => idleSummary(ls, off));
       failIfFailed(first);
       return;
     }
@@ -169,6 +171,10 @@ export async function runFullSyncCommand(
     throw err;
   }
 }
+
+/** Mappings whose recurring job is off: nothing retries their failed records by itself. */
+const mappingsWithJobOff = async (db: SyncDeps['db']): Promise<Set<string>> =>
+  new Set((await listMappings(db)).filter((m) => !m.jobEnabled).map((m) => m.name));
 
 /** Follows the lines until they settle, prints them and the outcome; throws when a line failed. */
 async function follow(cli: CliEnv, deps: SyncDeps, json: boolean | undefined): Promise<void> {
@@ -197,10 +203,11 @@ async function follow(cli: CliEnv, deps: SyncDeps, json: boolean | undefined): P
     if (settled(lines)) {
       if (!json && !live)
         for (const l of lines) process.stderr.write(`${bar(l, now, false, statusWidth(lines))}\n`);
+      const off = await mappingsWithJobOff(deps.db);
       printResult(cli, json, lines, (ls) =>
         ls.some((l) => l.status === 'Failed' || l.status === 'Pending')
-          ? stoppedSummary(ls)
-          : finishedSummary(ls),
+          ? stoppedSummary(ls, off)
+          : finishedSummary(ls, off),
       );
       failIfFailed(lines);
       return;

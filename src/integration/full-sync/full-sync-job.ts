@@ -154,6 +154,8 @@ export async function runFullSyncLine(
           failed: failedRecords,
           summary: `${summary}${held}`,
           children,
+          // Read now: the user may have turned the job off since the line started.
+          jobEnabled: (await getMapping(deps.db, mapping))?.jobEnabled ?? false,
         }),
       );
     } else await transition(deps.db, mapping, 'Finished', `${summary}${held}`);

@@ -153,20 +153,32 @@ export const heldError = (mapping: string, reason: string): AppError =>
   new AppError('mapping_held', `${mapping} is not synchronized now: ${reason}`);
 
 /**
- * Lines that failed or finished with failed records, by mapping, with their status and message
- * (`kobling status` warns about them).
+ * Lines that failed or finished with failed records, by mapping, with their status, message and
+ * how many records failed (`kobling status` warns about them).
  */
 export async function failedLineMessages(
   db: Queryable,
-): Promise<Map<string, { status: 'Failed' | 'FinishedWithErrors'; message: string | null }>> {
+): Promise<
+  Map<
+    string,
+    { status: 'Failed' | 'FinishedWithErrors'; message: string | null; failedRecords: number }
+  >
+> {
   const r = await db.query<{
     mapping_name: string;
     status: 'Failed' | 'FinishedWithErrors';
     message: string | null;
+    failed: number | null;
   }>(
-    "SELECT mapping_name, status, message FROM integration.full_sync_lines WHERE status IN ('Failed', 'FinishedWithErrors')",
+    `SELECT mapping_name, status, message, (counters->>'failed')::int AS failed
+       FROM integration.full_sync_lines WHERE status IN ('Failed', 'FinishedWithErrors')`,
   );
-  return new Map(r.rows.map((x) => [x.mapping_name, { status: x.status, message: x.message }]));
+  return new Map(
+    r.rows.map((x) => [
+      x.mapping_name,
+      { status: x.status, message: x.message, failedRecords: x.failed ?? 0 },
+    ]),
+  );
 }
 
 /**

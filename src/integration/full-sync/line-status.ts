@@ -30,7 +30,8 @@ export const shellName = (mapping: string): string =>
 
 /**
  * What a line that finished with failed records says: how many failed, that its children went on
- * (they are not held, as in BC), and where to see and retry the records.
+ * (they are not held, as in BC), and where to see and retry the records. Only a mapping whose
+ * regular job is on gets its records retried by itself; with the job off, `kobling sync` does it.
  */
 export function failedRecordsMessage(l: {
   mapping: string;
@@ -38,11 +39,16 @@ export function failedRecordsMessage(l: {
   /** What the line did (its counters), and what it held back. */
   summary: string;
   children: readonly string[];
+  /** The mapping's recurring job is on (when the line finished). */
+  jobEnabled: boolean;
 }): string {
   const name = shellName(l.mapping);
   const went =
     l.children.length > 0
       ? `; its dependent line(s) ${l.children.join(', ')} went on regardless`
       : '';
-  return `${l.failed} record(s) failed (${l.summary})${went}. See them: \`kobling errors --mapping ${name}\`; after the fix the mapping's regular job retries them (\`kobling sync ${name}\` now), or \`kobling sync full --restart ${name}\` runs the line again`;
+  const retry = l.jobEnabled
+    ? `after the fix the mapping's regular job retries them (\`kobling sync ${name}\` now)`
+    : `after the fix \`kobling sync ${name}\` retries them (the mapping's regular job is off)`;
+  return `${l.failed} record(s) failed (${l.summary})${went}. See them: \`kobling errors --mapping ${name}\`; ${retry}, or \`kobling sync full --restart ${name}\` runs the line again`;
 }

@@ -192,28 +192,29 @@ export async function integrationStatus(
       warnings.push(
         `its full synchronization failed: ${line.message ?? 'no message'} (fix, then ${restart})`,
       );
-    // Its children went on; the message says how many records failed and where to see them.
-    else if (line)
-      warnings.push(
-        `its full synchronization finished with failed records: ${line.message ?? 'no message'}${
-          lineFailure.size > 1 ? ` (several lines: ${restart})` : ''
-        }`,
-      );
     // A run that succeeded as a whole can still have failed records: each is an error to settle.
+    // A line that finished with failed records is mostly the same records: one warning says both,
+    // with where to see them (the line's own message says how to retry them).
     const c = counts.get(m.name);
     const failedRecords = Number(c?.failed ?? 0);
     const open = openErrors.get(m.name) ?? 0;
-    if (failedRecords > 0 || open > 0)
+    const lineRecords =
+      line?.status === 'FinishedWithErrors'
+        ? `its full synchronization finished with ${line.failedRecords} failed record(s)`
+        : undefined;
+    const records = [
+      ...(open > 0 ? [`${open} open record error(s)`] : []),
+      ...(failedRecords > 0
+        ? [`${failedRecords} record(s) whose last synchronization failed`]
+        : []),
+    ].join(' and ');
+    if (records)
       warnings.push(
-        `has ${[
-          ...(open > 0 ? [`${open} open record error(s)`] : []),
-          ...(failedRecords > 0
-            ? [`${failedRecords} record(s) whose last synchronization failed`]
-            : []),
-        ].join(
-          ' and ',
-        )} (kobling errors --mapping ${m.name.includes(' ') ? `'${m.name}'` : m.name})`,
+        `has ${records}${lineRecords ? `, and ${lineRecords}` : ''} (kobling errors --mapping ${shellName(m.name)})`,
       );
+    // Its records were settled since, yet the line still reads so until it runs again.
+    else if (lineRecords)
+      warnings.push(`${lineRecords}, none of them open now (${restart} runs the line again)`);
     const interval = s?.job_interval_minutes ?? 30;
     if (connection.enabled && s?.job_enabled && last) {
       const age = now - new Date(last.started_at).getTime();
