@@ -131,6 +131,58 @@ test("at 1400x900 the Restart buttons and a mapping's Transformation column can 
   }
 });
 
+test('every status is a badge with a caption that reads: not needed and not started neutral, waiting for parents neutral, queued and running in progress', {
+  skip,
+}, async () => {
+  const lines = ['CONTACT', 'CUSTOMER', 'CURRENCY', 'PAYMENT TERMS'];
+  const before = await t.fx.db.query<{ mapping_name: string; status: string }>(
+    'SELECT mapping_name, status FROM integration.full_sync_lines WHERE mapping_name = ANY($1)',
+    [lines],
+  );
+  const was = new Map(before.rows.map((r) => [r.mapping_name, r.status]));
+  assert.equal(was.get('CONTACT'), 'NotNeeded', 'no contacts on either side');
+  const b = await openBrowser();
+  const badge = async (mapping: string) => {
+    const el = row(b.page, mapping).locator('.badge');
+    return [await el.textContent(), await el.getAttribute('class'), await el.getAttribute('title')];
+  };
+  const set = (mapping: string, status: string) =>
+    t.fx.db.query('UPDATE integration.full_sync_lines SET status = $2 WHERE mapping_name = $1', [
+      mapping,
+      status,
+    ]);
+  try {
+    await logIn(b.page, baseUrl, 'rv-readOnly', PASSWORD);
+    await b.page.goto(`${baseUrl}/integration/full-sync`);
+    assert.deepEqual(await badge('CONTACT'), ['Not needed', 'badge muted', 'NotNeeded']);
+    // Set by hand (nothing hands these lines to the workers while the page is looked at): a
+    // running parent, its pending child waiting for it, a queued line and one not started.
+    await set('CUSTOMER', 'Running');
+    await set('CONTACT', 'Pending');
+    await set('CURRENCY', 'Queued');
+    await set('PAYMENT TERMS', 'Pending');
+    await b.page.setViewportSize({ width: 1400, height: 900 });
+    await b.page.goto(`${baseUrl}/integration/full-sync`);
+    assert.deepEqual(await badge('CUSTOMER'), ['Running', 'badge busy', 'Running']);
+    assert.deepEqual(await badge('CONTACT'), ['Waiting for parents', 'badge muted', 'Pending']);
+    assert.match((await row(b.page, 'CONTACT').textContent()) ?? '', /Waits for CUSTOMER/);
+    assert.deepEqual(await badge('CURRENCY'), ['Queued', 'badge busy', 'Queued']);
+    assert.deepEqual(await badge('PAYMENT TERMS'), ['Not started', 'badge muted', 'Pending']);
+    assert.deepEqual(await badge('BROKEN1'), [
+      'Finished · 1 failed',
+      'badge warn',
+      'FinishedWithErrors',
+    ]);
+    // Every line's status is a badge: no plain status text left.
+    const rows = b.page.locator('#full-sync tbody tr');
+    assert.equal(await rows.locator('.badge').count(), await rows.count());
+    await b.shot('full-sync-badges');
+  } finally {
+    await b.close();
+    for (const [mapping, status] of was) await set(mapping, status);
+  }
+});
+
 test('a line with failed records reads as such, not as a plain Finished; an admin restarts every line with failures with one button; the answer shows in the flash and the lines follow live', {
   skip,
 }, async () => {

@@ -31,20 +31,40 @@ const active = (lines: readonly ReviewLine[]) =>
   lines.some((l) => l.status === 'Queued' || l.status === 'Running');
 
 /**
- * A line's status: a clean finish green, a finish with failed records amber with how many (its
- * children went on, but it is not a plain "Finished"), a failed line red.
+ * A line's status as a badge, toned as BC's review (reference §4.3 "Progress display"): a clean
+ * finish green, a failed line red, a line not started, waiting or not needed neutral, a queued or
+ * running one in progress (BC's yellow, outlined). A finish with failed records is amber with how
+ * many: its children went on, but it is not a plain "Finished". The title is the API's status.
  */
+function lineStatusBadge(l: ReviewLine): { tone: string; caption: string } {
+  switch (l.status) {
+    case 'Finished':
+      return { tone: 'ok', caption: 'Finished' };
+    case 'FinishedWithErrors':
+      return { tone: 'warn', caption: `Finished · ${l.counters.failed ?? 0} failed` };
+    case 'Failed':
+      return { tone: 'bad', caption: 'Failed' };
+    case 'NotNeeded':
+      return { tone: 'muted', caption: 'Not needed' };
+    case 'Queued':
+      return { tone: 'busy', caption: 'Queued' };
+    case 'Running':
+      return { tone: 'busy', caption: 'Running' };
+    case 'Pending':
+      return {
+        tone: 'muted',
+        caption: l.waitingFor.length > 0 ? 'Waiting for parents' : 'Not started',
+      };
+  }
+}
+
 function LineStatusBadge(props: { line: ReviewLine }) {
-  const l = props.line;
-  if (l.status === 'Finished') return <span class="badge ok">Finished</span>;
-  if (l.status === 'Failed') return <span class="badge bad">Failed</span>;
-  if (l.status === 'FinishedWithErrors')
-    return (
-      <span class="badge warn" safe>
-        {`Finished · ${l.counters.failed ?? 0} failed`}
-      </span>
-    );
-  return <span safe>{l.status}</span>;
+  const b = lineStatusBadge(props.line);
+  return (
+    <span class={`badge ${b.tone}`} title={props.line.status} safe>
+      {b.caption}
+    </span>
+  );
 }
 
 /** The review lines: recommendation, status and progress per mapping, and Restart. */
