@@ -12,6 +12,12 @@ export interface LookupTranslator {
     value: unknown,
     pass: PassDirection,
   ): Promise<Result<unknown, SyncFailure>>;
+  /** What `translate` answered before for the same lookup, value and pass (undefined: not yet). */
+  cached?(
+    field: FieldMapping,
+    value: unknown,
+    pass: PassDirection,
+  ): Result<unknown, SyncFailure> | undefined;
   /** Prepares the lookups of many source rows (their values) at once, before they are translated. */
   warm?(
     m: TableMapping,
@@ -70,7 +76,9 @@ export async function transferFields(
       if (field.lookup) {
         // Empty goes to the translator too: the local currency is blank in the ERP but the
         // organization's base currency in the CRM.
-        const translated = await lookups.translate(field, isEmpty(value) ? null : value, pass);
+        const key = isEmpty(value) ? null : value;
+        const translated =
+          lookups.cached?.(field, key, pass) ?? (await lookups.translate(field, key, pass));
         if (!translated.ok) {
           if (field.clearOnFailedSync) value = null;
           else return { changes, failure: translated.error };

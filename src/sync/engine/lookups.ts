@@ -1,7 +1,13 @@
 import type { Queryable } from '../../db/db.ts';
 import { fail, type Result } from '../../shared/result.ts';
 import { type SyncErrorCode, type SyncFailure, syncFailure } from '../errors.ts';
-import { type FieldMapping, fieldCovers, type PassDirection, type TableMapping } from '../model.ts';
+import {
+  type FieldMapping,
+  fieldCovers,
+  type LookupSpec,
+  type PassDirection,
+  type TableMapping,
+} from '../model.ts';
 import type { CrmPort, ErpPort } from '../ports.ts';
 import type { LookupTranslator } from './field-transfer.ts';
 import { isEmpty, transform } from './values.ts';
@@ -17,12 +23,25 @@ export function couplingLookups(
   crm: CrmPort,
   mappings: ReadonlyMap<string, TableMapping>,
 ): LookupTranslator {
-  const cache = new Map<string, Result<unknown, SyncFailure>>();
+  // Per lookup field and direction, by value: asked for every lookup field of every record, so a
+  // hit builds no key string and awaits nothing (`cached`).
+  type Cache = Map<string, Result<unknown, SyncFailure>>;
+  const caches = new WeakMap<LookupSpec, Record<PassDirection, Cache>>();
+  const cacheFor = (spec: LookupSpec, pass: PassDirection): Cache => {
+    let byPass = caches.get(spec);
+    if (!byPass) {
+      byPass = { ToIntegrationTable: new Map(), FromIntegrationTable: new Map() };
+      caches.set(spec, byPass);
+    }
+    return byPass[pass];
+  };
   return {
     createOnly: (entity) => crm.createOnlyColumns(entity),
+    cached: (field, value, pass) => cacheFor(field.lookup!, pass).get(String(value)),
     async translate(field: FieldMapping, value: unknown, pass: PassDirection) {
       const spec = field.lookup!;
-      const key = `${pass}|${spec.mapping}|${spec.erpKey}|${String(value)}`;
+      const cache = cacheFor(spec, pass);
+      const key = String(value);
       const hit = cache.get(key);
       if (hit) return hit;
       const related = mappings.get(spec.mapping);
@@ -32,7 +51,11 @@ export function couplingLookups(
         cache.set(key, result);
         return result;
       }
-      if (value === null) return { ok: true as const, value: null };
+      if (value === null) {
+        const none = { ok: true as const, value: null };
+        cache.set(key, none);
+        return none;
+      }
       const translated = !related
         ? refused(
             'lookup_mapping_missing',
@@ -59,11 +82,11 @@ export function couplingLookups(
         const related = mappings.get(spec.mapping);
         if (!related || related.isOptionMapping || related.crmEntity === 'transactioncurrency')
           continue;
-        const keyOf = (v: string) => `${pass}|${spec.mapping}|${spec.erpKey}|${v}`;
+        const cache = cacheFor(spec, pass);
         const values = new Set<string>();
         for (const row of sources) {
           const v = transform(row[source], field.transformation);
-          if (!isEmpty(v) && !cache.has(keyOf(String(v)))) values.add(String(v));
+          if (!isEmpty(v) && !cache.has(String(v))) values.add(String(v));
         }
         if (values.size === 0) continue;
         const byValue = new Map<string, string>();
@@ -79,7 +102,7 @@ export function couplingLookups(
         for (const [v, erpId] of byValue) {
           const crmId = crmIds.get(erpId);
           cache.set(
-            keyOf(v),
+            v,
             crmId
               ? { ok: true as const, value: { lookupEntity: related.crmEntity, id: crmId } }
               : notCoupled(related, v),
