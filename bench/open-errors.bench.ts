@@ -53,12 +53,14 @@ for (let p = 1; p <= PASSES; p++)
      FROM bench_records ORDER BY random()`,
     [job(p), p],
   );
-// Each failure supersedes its record's one before, as logRecordError marks it (here in bulk).
+// Each failure supersedes its record's one before and continues its count of attempts (nothing
+// settled a record between its failures), as logRecordError records them (here in bulk).
 await db.query(
-  `UPDATE integration.sync_errors e SET superseded = true
-    WHERE EXISTS (SELECT 1 FROM integration.sync_errors l
-                   WHERE l.mapping_name = e.mapping_name AND l.direction = e.direction
-                     AND l.erp_id = e.erp_id AND l.id > e.id)`,
+  `UPDATE integration.sync_errors e SET superseded = n.attempt < $1, attempt = n.attempt
+     FROM (SELECT id, row_number() OVER (PARTITION BY mapping_name, direction, erp_id ORDER BY id)::int AS attempt
+             FROM integration.sync_errors) n
+    WHERE n.id = e.id`,
+  [PASSES],
 );
 await db.query('ANALYZE');
 const errors = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM integration.sync_errors');

@@ -1864,6 +1864,7 @@ CREATE TABLE integration.sync_errors (
   detail text,
   created_at timestamp with time zone DEFAULT now() NOT NULL,
   superseded boolean DEFAULT false NOT NULL,
+  attempt integer DEFAULT 1 NOT NULL,
   CONSTRAINT sync_errors_pkey PRIMARY KEY (id),
   CONSTRAINT sync_errors_job_id_fkey FOREIGN KEY (job_id) REFERENCES integration.sync_jobs(id) ON DELETE CASCADE
 );

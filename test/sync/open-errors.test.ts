@@ -1,15 +1,25 @@
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { after, before, test } from 'node:test';
+import {
+  insertCoupling,
+  markFailed,
+  markSynced,
+  restoreSkipped,
+} from '../../src/sync/couplings/coupling-repo.ts';
 import { beginJob, logRecordError } from '../../src/sync/engine/job-log.ts';
 import type { PassDirection } from '../../src/sync/model.ts';
 import { countErrors, listErrors, openErrorCounts } from '../../src/sync/queries.ts';
+import { spawnKobling } from '../helpers/cli.ts';
 import { createMigratedDb } from '../helpers/database.ts';
 
 /**
  * Open record errors are one per record and direction, its latest failure with the attempts, found
  * through the failures each new one supersedes (migration sync 039): a record that failed twice
  * and was synchronized since is not listed, one that failed in both directions is listed twice,
- * and the list, its count and numberOfErrors agree.
+ * and the list, its count and numberOfErrors agree. The attempts count a record's failures since
+ * it was last settled (migration sync 041): a record that fails again after a successful pass or
+ * a coupling starts at 1, though the coupling no longer shows that settlement.
  */
 
 let db: Awaited<ReturnType<typeof createMigratedDb>>;
@@ -120,8 +130,125 @@ test('open errors: one per record and direction, latest failure, attempts; settl
   );
   const again = await listErrors(db, { top: 1, skip: 0 });
   assert.deepEqual(
-    again.map((e) => [e.erpId, e.jobId]),
-    [[ids.fixed, relapse]],
+    again.map((e) => [e.erpId, e.jobId, e.attempts]),
+    [[ids.fixed, relapse, 1]],
+    'its failures before the pass that settled them are not counted',
   );
   assert.equal(await countErrors(db, {}), 6);
+});
+
+/**
+ * One record's passes as the engine records them (failRecord: the failure logged, then the
+ * coupling marked failed; a successful pass marks it synchronized). Answers the record's open
+ * error, if any.
+ */
+async function passes(erpId: string) {
+  const fail = async (couplingId: string | null, message: string) => {
+    const job = await beginJob(db, 'CUSTOMER', 'ToIntegrationTable', 'test');
+    await logRecordError(db, job, 'CUSTOMER', 'ToIntegrationTable', {
+      erpTable: 'customers',
+      erpId,
+      crmEntity: 'account',
+      crmId: null,
+      message,
+    });
+    if (couplingId) await markFailed(db, couplingId, 'ToIntegrationTable', job, message);
+  };
+  const synced = async (couplingId: string) => {
+    const job = await beginJob(db, 'CUSTOMER', 'ToIntegrationTable', 'test');
+    await markSynced(db, couplingId, 'ToIntegrationTable', job, { erpSeq: 1, crmVersion: 1 });
+  };
+  const open = async () =>
+    (await listErrors(db, { top: 100, skip: 0, mapping: 'CUSTOMER' })).find(
+      (e) => e.erpId === erpId,
+    );
+  return { fail, synced, open };
+}
+
+test('attempts: the failures since the record was last settled, not every failure ever', async () => {
+  // The trial's record: failed, failed again with the same message (skipped), a retry of the
+  // skipped record succeeded; failed, a pass succeeded; failed again: its first failure since.
+  const erpId = '00000000-0000-4000-8000-000000000010';
+  const coupling = await insertCoupling(db, {
+    mappingName: 'CUSTOMER',
+    erpTable: 'customers',
+    erpId,
+    crmEntity: 'account',
+    crmId: '00000000-0000-4000-8000-0000000000d0',
+  });
+  const r = await passes(erpId);
+  await r.fail(coupling.id, 'refused: settled twice since');
+  await r.fail(coupling.id, 'refused: settled twice since');
+  assert.equal((await r.open())?.attempts, 2);
+  assert.equal(await restoreSkipped(db, [coupling.id]), 1, 'the same error twice skipped it');
+  await r.synced(coupling.id);
+  assert.equal(await r.open(), undefined, 'settled by the retry');
+  await r.fail(coupling.id, 'refused: settled twice since');
+  assert.equal((await r.open())?.attempts, 1);
+  await r.synced(coupling.id);
+  await r.fail(coupling.id, 'refused: settled twice since');
+  assert.equal((await r.open())?.attempts, 1, 'fail, fail, settle, fail, settle, fail');
+  await r.fail(coupling.id, 'refused again: settled twice since');
+  assert.equal((await r.open())?.attempts, 2, 'its count goes on until it is settled');
+
+  // Failing three times without being settled in between: three attempts.
+  const thrice = '00000000-0000-4000-8000-000000000011';
+  const t = await passes(thrice);
+  for (let i = 1; i <= 3; i++) await t.fail(null, `refused ${i} of three`);
+  assert.equal((await t.open())?.attempts, 3);
+
+  // Coupling settles too: a record that failed uncoupled and fails once coupled starts again.
+  const coupledLater = '00000000-0000-4000-8000-000000000012';
+  const c = await passes(coupledLater);
+  await c.fail(null, 'refused before coupling');
+  await c.fail(null, 'refused before coupling');
+  const later = await insertCoupling(db, {
+    mappingName: 'CUSTOMER',
+    erpTable: 'customers',
+    erpId: coupledLater,
+    crmEntity: 'account',
+    crmId: '00000000-0000-4000-8000-0000000000d2',
+  });
+  assert.equal(await c.open(), undefined, 'settled by the coupling');
+  await c.fail(later.id, 'refused once coupled');
+  assert.equal((await c.open())?.attempts, 1);
+
+  // kobling errors says "(failed N times)" only for a record that failed more than once.
+  const cli = spawnKobling(['errors', '--mapping', 'CUSTOMER'], {
+    DATABASE_URL: db.url,
+    KOBLING_SECRET_KEY: 'e'.repeat(40),
+  });
+  assert.equal(await cli.exited(), 0, cli.output());
+  const line = (message: string) =>
+    cli
+      .output()
+      .split('\n')
+      .find((l) => l.includes(`: ${message}`)) ?? `no line for ${message}:\n${cli.output()}`;
+  assert.match(line('refused again: settled twice since'), /since \(failed 2 times\)$/);
+  assert.match(line('refused 3 of three'), /three \(failed 3 times\)$/);
+  assert.match(line('refused once coupled'), /coupled$/);
+});
+
+test('failures recorded before migration sync 041 keep the attempts they were shown with', async () => {
+  const shown = async () =>
+    new Map(
+      (await listErrors(db, { top: 100, skip: 0 })).map((e) => [e.erpId ?? `${e.id}`, e.attempts]),
+    );
+  const now = await shown();
+  await db.query('ALTER TABLE integration.sync_errors DROP COLUMN attempt');
+  await db.query(
+    await readFile(
+      new URL('../../src/sync/migrations/041_open_errors_attempt.sql', import.meta.url),
+      'utf8',
+    ),
+  );
+  const migrated = await shown();
+  assert.equal(migrated.get('00000000-0000-4000-8000-000000000011'), 3, 'no settlement between');
+  assert.equal(migrated.get(ids.thrice), now.get(ids.thrice));
+  for (const [key, attempts] of migrated)
+    if (!key.startsWith('0000')) assert.equal(attempts, 1, 'an error naming no record');
+  // Before the migration a record's settlements between its failures were not recorded: the
+  // trial's record counts all five failures, as the list showed it then.
+  assert.equal(migrated.get('00000000-0000-4000-8000-000000000010'), 5);
+  assert.equal(now.get('00000000-0000-4000-8000-000000000010'), 2);
 });

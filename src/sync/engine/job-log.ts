@@ -1,5 +1,6 @@
 import type { Queryable } from '../../db/db.ts';
 import { newId } from '../../shared/ids.ts';
+import { settledIn, source } from '../error-settlement.ts';
 import { COUNTER_NAMES, type JobCounters, type PassDirection } from '../model.ts';
 
 /**
@@ -88,6 +89,10 @@ export interface RecordError {
  * statement the record's latest failure in this direction so far is marked superseded: the open
  * errors are the latest ones (src/sync/error-queries.ts), found without grouping every failure.
  * The record is the pass's source record, the index expression of migration sync 039.
+ * The failure's `attempt` continues that latest failure's count, or starts at 1 when that one is
+ * settled (the record was coupled or synchronized in this direction since, migration sync 041):
+ * read now, before the pass marks the coupling failed (failRecord), the coupling still holds the
+ * settlement, which it forgets once it fails again.
  */
 export async function logRecordError(
   db: Queryable,
@@ -97,13 +102,16 @@ export async function logRecordError(
   e: RecordError,
 ): Promise<void> {
   await db.query(
-    `WITH superseded AS (
-       UPDATE integration.sync_errors SET superseded = true
-        WHERE $10::uuid IS NOT NULL AND mapping_name = $2 AND direction = $3
-          AND (CASE WHEN direction = 'FromIntegrationTable' THEN crm_id ELSE erp_id END) = $10::uuid
-          AND NOT superseded)
-     INSERT INTO integration.sync_errors (job_id, mapping_name, direction, erp_table, erp_id, crm_entity, crm_id, message, detail)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+    `WITH previous AS (
+       SELECT p.id, CASE WHEN ${settledIn('p', direction)} THEN 0 ELSE p.attempt END AS attempt
+         FROM integration.sync_errors p
+        WHERE $10::uuid IS NOT NULL AND p.mapping_name = $2 AND p.direction = $3
+          AND ${source('p')} = $10::uuid AND NOT p.superseded),
+     superseded AS (
+       UPDATE integration.sync_errors SET superseded = true WHERE id IN (SELECT id FROM previous))
+     INSERT INTO integration.sync_errors (job_id, mapping_name, direction, erp_table, erp_id, crm_entity, crm_id, message, detail, attempt)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,
+             1 + coalesce((SELECT attempt FROM previous ORDER BY id DESC LIMIT 1), 0))`,
     [
       jobId,
       mappingName,
