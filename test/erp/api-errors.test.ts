@@ -134,14 +134,63 @@ describe('ERP API input errors', () => {
     assert.equal((await fx.api.get(`customers(${created.body.id})`)).status, 404);
   });
 
-  test('references must exist; records in use cannot be deleted', async () => {
+  test('references must exist, said as BC says it (captions, no SQL); records in use cannot be deleted', async () => {
+    const item = (await fx.api.get("items?$filter=number eq 'I-1'")).body.value[0];
+    const unit = await fx.api.patch(`items(${item.id})`, { baseUnitOfMeasureCode: 'PACK' }, '*');
+    assert.equal(unit.status, 422, JSON.stringify(unit.body));
+    assert.equal(unit.body.error.code, 'Internal_InvalidTableRelation');
+    assert.equal(code(unit), 'invalid_reference');
+    assert.equal(
+      unit.body.error.message,
+      'The field Base Unit of Measure of table Item contains a value (PACK) that cannot be found in the related table (Unit of Measure).',
+    );
+    assert.equal(
+      (await fx.api.get(`items(${item.id})`)).body.baseUnitOfMeasureCode,
+      'PCS',
+      'nothing changed',
+    );
+
+    const customer = await fx.api.patch(
+      `customers(${fx.ids.eur.id})`,
+      { paymentTermsCode: '14D' },
+      '*',
+    );
+    assert.equal(customer.status, 422, JSON.stringify(customer.body));
+    assert.equal(customer.body.error.code, 'Internal_InvalidTableRelation');
+    assert.equal(
+      customer.body.error.message,
+      'The field Payment Terms Code of table Customer contains a value (14D) that cannot be found in the related table (Payment Terms).',
+    );
     const r = await fx.api.post('customers', { displayName: 'X', currencyCode: 'XYZ' });
     assert.equal(r.status, 422);
     assert.equal(code(r), 'invalid_reference');
+    assert.equal(
+      r.body.error.message,
+      'The field Currency Code of table Customer contains a value (XYZ) that cannot be found in the related table (Currency).',
+    );
+    const unitOfItem = await fx.api.post('itemUnitsOfMeasure', { itemNumber: 'NOPE', code: 'BOX' });
+    assert.equal(
+      unitOfItem.body.error.message,
+      'The field Item No. of table Item Unit of Measure contains a value (NOPE) that cannot be found in the related table (Item).',
+    );
+
     const terms = await fx.api.get("paymentTerms?$filter=code eq '30D'");
     const del = await fx.api.delete(`paymentTerms(${terms.body.value[0].id})`, '*');
     assert.equal(del.status, 409);
     assert.equal(code(del), 'in_use');
+    assert.equal(
+      del.body.error.message,
+      '30D cannot be deleted or renamed: the field Payment Terms Code of table Customer still uses it.',
+    );
+    const twice = await fx.api.post('unitsOfMeasure', { code: 'BOX', displayName: 'Box again' });
+    assert.equal(twice.status, 409);
+    assert.equal(
+      twice.body.error.message,
+      "The record in table Unit of Measure already exists. Identification fields and values: Code='BOX'",
+    );
+    // None of them says what our SQL calls things.
+    for (const answer of [unit, customer, r, unitOfItem, del, twice])
+      assert.doesNotMatch(answer.body.error.message, /Key \(|_code|_number|"|constraint|erp\./);
   });
 
   test('customer statistics are served as customerFinancialDetails', async () => {

@@ -33,6 +33,8 @@ export const BC_ERROR_CODES: Readonly<Partial<Record<ErpErrorCode | SharedErrorC
   conflict: 'Internal_EntityWithSameKeyExists',
   already_exists: 'Internal_EntityWithSameKeyExists',
   in_use: 'Internal_RecordInUse',
+  // A value with no record in the related table (BC's table relation check on validate).
+  invalid_reference: 'Internal_InvalidTableRelation',
   precondition_failed: 'Request_EntityChanged',
   too_many_requests: 'Application_TooManyRequests',
   not_ready: 'Internal_ServiceUnavailable',

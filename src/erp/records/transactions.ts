@@ -1,5 +1,6 @@
 import type { Db, Queryable } from '../../db/db.ts';
 import type { AppFailure, Result } from '../../shared/result.ts';
+import { duplicateFailure, invalidValueFailure, referenceFailure } from './constraint-messages.ts';
 
 /** The pool or an open transaction: every ERP service accepts either. */
 export type DbOrTx = Db | Queryable;
@@ -112,24 +113,36 @@ export async function eachAtomic<I, T>(
   return results;
 }
 
-/** Translates constraint violations into expected failures; anything else stays a bug. */
+/**
+ * Translates constraint violations into expected failures, worded for API users without our SQL
+ * names (constraint-messages.ts); anything else stays a bug.
+ */
 export function pgFailure(err: unknown): AppFailure | undefined {
-  const e = err as { code?: string; detail?: string; message?: string; constraint?: string };
-  const detail = e.detail ?? e.message ?? '';
+  const e = err as {
+    code?: string;
+    detail?: string;
+    message?: string;
+    table?: string;
+    column?: string;
+    constraint?: string;
+  };
   switch (e.code) {
     case '23505':
-      return { code: 'already_exists', message: `A record with these values exists: ${detail}` };
+      return duplicateFailure(e);
     case '23503':
-      return detail.includes('is still referenced')
-        ? { code: 'in_use', message: `The record is still used: ${detail}` }
-        : { code: 'invalid_reference', message: `Unknown reference: ${detail}` };
+      return referenceFailure(e);
     case '23514':
     case '23502':
+      return invalidValueFailure(e);
+    // Type errors name a type and the value, not our tables.
     case '22P02':
     case '22003':
     case '22007':
     case '22008':
-      return { code: 'validation_failed', message: `Invalid value: ${e.message ?? detail}` };
+      return {
+        code: 'validation_failed',
+        message: `Invalid value: ${e.message ?? e.detail ?? ''}`,
+      };
     case '40P01':
     case '40001':
       return {
