@@ -42,6 +42,28 @@ test('every default mapping saves again unchanged: the organization lists each d
   }
 });
 
+test('PUT takes what GET answers ({"value": [...]}) as well as a bare array', async () => {
+  const path = '/tableMappings/CUSTOMER/fieldMappings';
+  const got = (await call('GET', path)).json as { value: Field[] };
+  const edited = got.value.map((f) => (f.crmField === 'fax' ? { ...f, enabled: false } : f));
+  assert.notDeepEqual(edited, got.value, 'the edit changes something');
+  const wrapped = await call('PUT', path, { ...got, value: edited });
+  assert.equal(wrapped.status, 200, wrapped.text);
+  assert.deepEqual(await fieldsOf('CUSTOMER'), edited, 'the wrapped list was saved');
+  const bare = await call('PUT', path, got.value);
+  assert.equal(bare.status, 200, bare.text);
+  assert.deepEqual(await fieldsOf('CUSTOMER'), got.value, 'the bare array was saved');
+  // Anything else is still refused, saying which shapes it takes; nothing is saved.
+  for (const body of [{ values: edited }, { value: edited, warnings: [] }, { value: [] }]) {
+    const refused = await call('PUT', path, body);
+    assert.equal(refused.status, 400, refused.text);
+    assert.equal(refused.json.error.code, 'validation_failed', refused.text);
+  }
+  const shape = await call('PUT', path, { values: edited });
+  assert.match(shape.json.error.message, /an array, or \{"value": \[\.\.\.\]\} as GET answers/);
+  assert.deepEqual(await fieldsOf('CUSTOMER'), got.value, 'nothing saved');
+});
+
 test('a CRM column the table lacks is refused, naming it and the table; nothing is saved', async () => {
   const before = await fieldsOf('CUSTOMER');
   const typo = before.map((f) =>

@@ -76,6 +76,30 @@ const fieldMapping = z.strictObject({
   matchPriority: z.number().int().min(0).max(100).default(0),
 });
 
+const bareList = (b: unknown): unknown =>
+  b !== null && typeof b === 'object' && !Array.isArray(b) && Object.keys(b).join() === 'value'
+    ? (b as { value: unknown }).value
+    : b;
+
+/**
+ * The field mappings of a PUT: a bare array, or `{"value": [...]}` as GET answers them, so what
+ * GET answered can be edited and put back as it is.
+ */
+const fieldMappingList = z
+  .preprocess(
+    bareList,
+    z
+      .array(fieldMapping, {
+        error: (iss) =>
+          iss.code === 'invalid_type'
+            ? 'expected the field mappings: an array, or {"value": [...]} as GET answers them'
+            : undefined,
+      })
+      .min(1)
+      .max(200),
+  )
+  .describe('The field mappings in order: an array, or {"value": [...]} as GET answers them');
+
 /**
  * Mappings as the API answers them, in the list and one by one: with the real-time switch, the
  * counts of open record errors and skipped records, and the last run and its failure.
@@ -151,7 +175,7 @@ export function registerMappingRoutes(app: FastifyInstance, ctx: AppContext): vo
         summary:
           "Replace the field mappings of a mapping; CRM columns are checked against the organization's metadata (400 unknown_crm_column), or saved with a warning when it cannot be read",
         params: byName,
-        body: z.array(fieldMapping).min(1).max(200),
+        body: fieldMappingList,
       },
     },
     async (req) => {
