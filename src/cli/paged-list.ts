@@ -118,7 +118,8 @@ const n = (x: number) => x.toLocaleString('en-US');
 
 /**
  * The total, and how to see the rest when this was not all of it (from the `--top` and `--skip`
- * given): `Rows 1–20 of 57 jobs; next: …`. Without a total (every row listed), how many there were.
+ * given): `Rows 1–20 of 57 jobs; next: …` (`Row 3 of 3 jobs`, `1 job`). Without a total (every
+ * row listed), how many there were.
  */
 export function listFooter(
   f: FooterAsk,
@@ -130,9 +131,15 @@ export function listFooter(
   if (total === undefined) return `${n(shown)} ${what}`;
   if (total === 0) return `No ${what}`;
   const from = o.skip ?? 0;
-  if (shown === total && from === 0) return `All ${n(total)} ${what}`;
-  const rows = shown === 0 ? 'none' : `${n(from + 1)}–${n(from + shown)}`;
-  const head = `Rows ${rows} of ${n(total)} ${what}`;
+  // "All 1 job" is no English: one row is just "1 job".
+  if (shown === total && from === 0) return `${total === 1 ? '' : 'All '}${n(total)} ${what}`;
+  const rows =
+    shown === 0
+      ? 'Rows none'
+      : shown === 1
+        ? `Row ${n(from + 1)}`
+        : `Rows ${n(from + 1)}–${n(from + shown)}`;
+  const head = `${rows} of ${n(total)} ${what}`;
   if (from + shown >= total) return head;
   const size = o.top === undefined ? '' : ` --top ${o.top}`;
   return `${head}; next: \`${f.command} --skip ${from + shown}${size}\` (or ${f.allFlag ?? '--all'} for every one)`;

@@ -239,7 +239,7 @@ test('kobling conflicts lists the inbox and resolves with a typed value or in bu
   assert.equal(page.total, 1);
   const id = page.value[0].id;
   const text = await runKobling(['conflicts', '--mapping', 'CUSTOMER'], env);
-  assert.match(text.output, /\nAll 1 open conflict of CUSTOMER\n/);
+  assert.match(text.output, /\n1 open conflict of CUSTOMER\n/);
   assert.match(
     text.output,
     /CUSTOMER Customer C1 Customer 1 ⇄ account Customer 1 +phoneNumber ⇄ telephone1/,

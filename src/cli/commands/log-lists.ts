@@ -1,9 +1,11 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
+import { type LabeledError, labeledErrorPages } from '../../integration/error-labels.ts';
 import { keysetPages } from '../../integration/keyset-list.ts';
 import { ERRORS, JOBS } from '../../integration/log-lists.ts';
 import { COUNTER_NAMES } from '../../sync/model.ts';
-import type { ErrorView, JobView } from '../../sync/queries.ts';
+import type { JobView } from '../../sync/queries.ts';
+import { recordKind } from '../../sync/record-names.ts';
 import type { CliEnv } from '../cli-context.ts';
 import {
   checkedOptions,
@@ -33,8 +35,13 @@ const jobSummary = (j: JobView): string => {
 const jobLine = (j: JobView) =>
   `${new Date(j.startedAt).toISOString()} ${j.id} ${j.mapping.padEnd(20)} ${j.direction.padEnd(21)} ${j.status.padEnd(9)} ${jobSummary(j)}`;
 
-const errorLine = (e: ErrorView) =>
-  `${new Date(e.createdAt).toISOString()} ${e.mapping} ${e.erpTable}/${e.erpId ?? '-'} ⇄ ${e.crmEntity}/${e.crmId ?? '-'}: ${e.message}${e.attempts && e.attempts > 1 ? ` (failed ${e.attempts} times)` : ''}${e.settled ? ' (settled)' : ''}`;
+// The ERP record by its number and name when it could be read (`Customer C10000 Adatum AS`).
+const erpRecord = (e: LabeledError) =>
+  e.erpRecordLabel
+    ? `${recordKind('erp', e.erpTable)} ${e.erpRecordLabel}`
+    : `${e.erpTable}/${e.erpId ?? '-'}`;
+const errorLine = (e: LabeledError) =>
+  `${new Date(e.createdAt).toISOString()} ${e.mapping} ${erpRecord(e)} ⇄ ${e.crmEntity}/${e.crmId ?? '-'}: ${e.message}${e.attempts && e.attempts > 1 ? ` (failed ${e.attempts} times)` : ''}${e.settled ? ' (settled)' : ''}`;
 
 const jobOptions = everyRow(
   z.strictObject({ ...listOptions, all: z.boolean().optional() }),
@@ -104,10 +111,13 @@ export function registerLogCommands(program: Command, cli: CliEnv): void {
     .action((raw: Record<string, unknown>) => {
       const o = checkedOptions(errorOptions, raw);
       return withRuntime(cli, async ({ ctx }) => {
-        const pages = keysetPages(ctx.db, ERRORS, {
-          filter: { mapping: o.mapping, all: o.all === true },
-          ...pagesAsk(o, o.allPages === true, CLI_PAGE),
-        });
+        const pages = labeledErrorPages(
+          ctx.db,
+          keysetPages(ctx.db, ERRORS, {
+            filter: { mapping: o.mapping, all: o.all === true },
+            ...pagesAsk(o, o.allPages === true, CLI_PAGE),
+          }),
+        );
         // The history's legend explains the settled mark, so it shows only with such a row.
         let settledShown = false;
         const { shown, total } = await printPages(cli, pages, {

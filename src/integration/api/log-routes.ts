@@ -5,6 +5,7 @@ import type { AppContext } from '../../app/context.ts';
 import { AppError } from '../../shared/errors.ts';
 import { restoreSkipped } from '../../sync/couplings/coupling-repo.ts';
 import { listErrors, listJobs } from '../../sync/queries.ts';
+import { withErpRecordLabels } from '../error-labels.ts';
 import { jobWrites } from '../job-writes.ts';
 import { keysetPage } from '../keyset-list.ts';
 import { COUPLINGS, ERRORS, JOBS } from '../log-lists.ts';
@@ -75,7 +76,7 @@ export function registerLogRoutes(app: FastifyInstance, ctx: AppContext): void {
     {
       schema: {
         tags,
-        summary: `Open per-record synchronization errors with both record identities, newest first (all=true: also those settled since, with settled: true); ${PAGED}`,
+        summary: `Open per-record synchronization errors with both record identities and the ERP record's number and name (erpRecordLabel, when it can be read), newest first (all=true: also those settled since, with settled: true); ${PAGED}`,
         querystring: filter.extend({
           all: z.enum(['true', 'false']).optional(),
         }),
@@ -88,7 +89,8 @@ export function registerLogRoutes(app: FastifyInstance, ctx: AppContext): void {
         filter: { mapping, all: all === 'true' },
         ...plan,
       });
-      return pageAnswer(req, reply, ERROR_PAGING, plan, page);
+      const value = await withErpRecordLabels(ctx.db, page.value);
+      return pageAnswer(req, reply, ERROR_PAGING, plan, { ...page, value });
     },
   );
   r.get(

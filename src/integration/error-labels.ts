@@ -1,0 +1,41 @@
+import type { Db } from '../db/db.ts';
+import type { ErrorView } from '../sync/queries.ts';
+import { readNames } from '../sync/record-names.ts';
+import { integrationEntities } from './adapters/erp-integration-entities.ts';
+import { erpPort } from './adapters/erp-port.ts';
+import type { Page } from './keyset-list.ts';
+
+/** A record error with how users know its ERP record (`C10000 Adatum AS`), when it can be read. */
+export type LabeledError = ErrorView & { readonly erpRecordLabel?: string };
+
+/**
+ * The errors of a page with their ERP records' number and name: one read per ERP table on the
+ * page (the ERP port's read by id), never one per row. A record deleted since, one without a
+ * number or name, or an error naming no ERP record gets no label.
+ */
+export async function withErpRecordLabels(
+  db: Db,
+  errors: readonly ErrorView[],
+): Promise<LabeledError[]> {
+  // A table no mapping reads any more (an old error) has nothing to read it by.
+  const readable = (e: ErrorView) => e.erpId !== null && integrationEntities.has(e.erpTable);
+  const refs = errors
+    .filter(readable)
+    .map((e) => ({ side: 'erp' as const, table: e.erpTable, id: e.erpId as string }));
+  if (refs.length === 0) return [...errors];
+  const names = await readNames({ erp: erpPort(db) }, refs);
+  return errors.map((e) => {
+    const label = readable(e) ? names('erp', e.erpTable, e.erpId as string) : undefined;
+    // readNames answers the id for a record with no name fields: that is no label.
+    return label && label !== e.erpId ? { ...e, erpRecordLabel: label } : e;
+  });
+}
+
+/** Pages of errors, each labelled as it comes (`kobling errors`). */
+export async function* labeledErrorPages<K>(
+  db: Db,
+  pages: AsyncIterable<Page<ErrorView, K>>,
+): AsyncGenerator<Page<LabeledError, K>> {
+  for await (const page of pages)
+    yield { ...page, value: await withErpRecordLabels(db, page.value) };
+}
