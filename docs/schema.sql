@@ -1788,6 +1788,7 @@ CREATE TABLE integration.full_sync_lines (
   prepared_at timestamp with time zone,
   matched integer,
   ambiguous integer,
+  skipped_records integer,
   CONSTRAINT full_sync_lines_pkey PRIMARY KEY (mapping_name),
   CONSTRAINT full_sync_lines_recommendation_check CHECK (recommendation = ANY (ARRAY['FullSynchronization'::text, 'CoupleRecords'::text, 'NoRecords'::text])),
   CONSTRAINT full_sync_lines_status_check CHECK (status = ANY (ARRAY['Pending'::text, 'Queued'::text, 'Running'::text, 'Finished'::text, 'FinishedWithErrors'::text, 'Failed'::text, 'NotNeeded'::text])),
@@ -1958,6 +1959,8 @@ CREATE INDEX couplings_list_order_idx ON integration.couplings USING btree (mapp
 CREATE INDEX couplings_pending_idx ON integration.couplings USING btree (mapping_name, pending_side, created_at, id) WHERE (state = 'pending'::text);
 
 CREATE INDEX couplings_retry_idx ON integration.couplings USING btree (mapping_name) WHERE needs_retry;
+
+CREATE INDEX couplings_skipped_idx ON integration.couplings USING btree (mapping_name) WHERE skipped;
 
 CREATE INDEX crm_create_journal_mapping_idx ON integration.crm_create_journal USING btree (mapping_name, created_at);
 

@@ -8,6 +8,7 @@ import type { TableMapping } from '../sync/model.ts';
 import { createInCrm, createInErp } from '../sync/service/create-in.ts';
 import { matchBasedCoupling } from '../sync/service/match-based-coupling.ts';
 import { synchronizeNow } from '../sync/service/synchronize-now.ts';
+import { settleLine } from './full-sync/failed-records.ts';
 import { withSignOfLife } from './job-liveness.ts';
 import { LOCK_WAIT, withMappingLock } from './mapping-lock.ts';
 import { openEngine, type SyncDeps } from './sync-runtime.ts';
@@ -39,7 +40,17 @@ export async function performAdhoc(
   work: AdhocWork,
   waitMs: number = LOCK_WAIT.request,
 ): Promise<Result<unknown>> {
-  const r = await withMappingLock(db, m.name, () => performUnlocked(engine, m, work), { waitMs });
+  const r = await withMappingLock(
+    db,
+    m.name,
+    async () => {
+      const done = await performUnlocked(engine, m, work);
+      // It may have settled the last open record of the mapping's full synchronization line.
+      await settleLine(db, m.name, engine.logger);
+      return done;
+    },
+    { waitMs },
+  );
   return r.ok ? r.value : r;
 }
 

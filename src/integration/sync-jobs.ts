@@ -9,6 +9,7 @@ import type { PassDirection } from '../sync/model.ts';
 import { adhocJob } from './adhoc-jobs.ts';
 import { ageOutDue } from './conflict-service.ts';
 import { dependentsToRetry } from './dependent-retries.ts';
+import { settleLine } from './full-sync/failed-records.ts';
 import { holdReason, mappingsInFullSync } from './full-sync/full-sync-lines.ts';
 import { advance as advanceFullSync } from './full-sync/full-sync-service.ts';
 import { ITEM_AVAILABILITY_TRIGGER, updateItemAvailability } from './item-availability.ts';
@@ -118,6 +119,9 @@ async function runUnderLock(
         ...(data.only ? { only: data.only } : {}),
         ...(data.full ? { ignoreOnlyCoupled: true } : {}),
       });
+      // The run may have synchronized the last open record of the mapping's full
+      // synchronization line that finished with failed records: the line reads Finished then.
+      await settleLine(deps.db, data.mapping, deps.logger);
       return { ran: true, reports };
     },
     { waitMs },

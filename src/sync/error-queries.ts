@@ -105,3 +105,24 @@ export async function openErrorCounts(db: Queryable): Promise<Map<string, number
   );
   return new Map(r.rows.map((row) => [row.mapping, row.n]));
 }
+
+/**
+ * Of the records that failed in `jobIds` (a full synchronization line's jobs), how many are still
+ * open: their latest failure in that direction — in those jobs or a later one — is not settled.
+ * Read from the jobs' errors (sync_errors_job_idx) to each record's latest failure.
+ */
+export async function openErrorsOfJobRecords(
+  db: Queryable,
+  mapping: string,
+  jobIds: readonly string[],
+): Promise<number> {
+  const r = await db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM ${OPEN}
+        AND (CASE WHEN ${source('e')} IS NULL THEN e.job_id = ANY($3::uuid[])
+             ELSE EXISTS (SELECT 1 FROM integration.sync_errors f
+                           WHERE f.job_id = ANY($3::uuid[]) AND f.mapping_name = e.mapping_name
+                             AND f.direction = e.direction AND ${source('f')} = ${source('e')}) END)`,
+    [mapping, null, jobIds],
+  );
+  return r.rows[0]?.n ?? 0;
+}

@@ -25,6 +25,7 @@ const queued: ReviewLine = {
   finishedAt: null,
   matched: null,
   ambiguous: null,
+  skippedRecords: null,
   waitingFor: [],
 };
 
@@ -93,4 +94,25 @@ test("the summary of lines with failed records says the regular job retries them
     finishedSummary(two, new Set(['CUSTOMER', 'ITEM UOM']))[0]!,
     /; after the fix `kobling sync CUSTOMER`, `kobling sync 'ITEM UOM'` retry them \(their regular jobs are off\)/,
   );
+});
+
+test('a line that left records skipped after failing: the bar counts them, the summary names `kobling skipped retry`', () => {
+  const skippedOnly: ReviewLine = {
+    ...queued,
+    status: 'FinishedWithErrors',
+    counters: { unchanged: 48, skipped: 1 },
+    skippedRecords: 1,
+    done: 49,
+    total: 49,
+    finishedAt: new Date().toISOString(),
+  };
+  assert.match(bar(skippedOnly, Date.now(), true), / · 1 skipped after failing$/);
+  const summary = finishedSummary([skippedOnly], new Set())[0]!;
+  assert.match(
+    summary,
+    /^Full synchronization finished with failed records: .* 1 in CUSTOMER are skipped after failing twice with the same message: no regular job retries them; after the fix `kobling skipped retry --mapping CUSTOMER`\.$/,
+  );
+  assert.doesNotMatch(summary, /0 record\(s\) failed/);
+  const both = { ...skippedOnly, counters: { unchanged: 47, failed: 1, skipped: 1 } };
+  assert.match(bar(both, Date.now(), true), / · 1 record\(s\) failed, 1 skipped after failing$/);
 });

@@ -1,8 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { failedRecordsMessage } from '../../src/integration/full-sync/line-status.ts';
+import { failedRecordsMessage, whatHappened } from '../../src/integration/full-sync/line-status.ts';
 
-const line = { mapping: 'ITEM UOM', failed: 2, summary: '5 inserted, 2 failed', children: [] };
+const line = {
+  mapping: 'ITEM UOM',
+  failed: 2,
+  skipped: 0,
+  summary: '5 inserted, 2 failed',
+  children: [],
+};
 
 test("a line with failed records says the mapping's regular job retries them only while that job is on", () => {
   assert.equal(
@@ -15,4 +21,30 @@ test("a line with failed records says the mapping's regular job retries them onl
     "2 record(s) failed (5 inserted, 2 failed). See them: `kobling errors --mapping 'ITEM UOM'`; after the fix `kobling sync 'ITEM UOM'` retries them (the mapping's regular job is off), or `kobling sync full --restart 'ITEM UOM'` runs the line again",
   );
   assert.doesNotMatch(off, /regular job retries/);
+});
+
+test('a line with records skipped after failing says so, lists them with `kobling skipped` and retries them with `kobling skipped retry`', () => {
+  assert.equal(
+    failedRecordsMessage({
+      ...line,
+      mapping: 'CUSTOMER',
+      failed: 0,
+      skipped: 1,
+      summary: '48 unchanged, 1 skipped',
+      jobEnabled: true,
+    }),
+    '1 record(s) skipped after failing twice with the same message (48 unchanged, 1 skipped): no regular run retries them. See them: `kobling skipped --mapping CUSTOMER`; after the fix `kobling skipped retry --mapping CUSTOMER` retries them, or `kobling sync full --restart CUSTOMER` runs the line again',
+  );
+  assert.equal(
+    failedRecordsMessage({ ...line, mapping: 'CUSTOMER', failed: 1, skipped: 1, jobEnabled: true }),
+    "1 record(s) failed (5 inserted, 2 failed); 1 record(s) of the mapping are skipped after failing twice with the same message: no regular run retries them. See them: `kobling errors --mapping CUSTOMER`, `kobling skipped --mapping CUSTOMER`; after the fix the mapping's regular job retries the failed ones (`kobling sync CUSTOMER` now), `kobling skipped retry --mapping CUSTOMER` the skipped ones, or `kobling sync full --restart CUSTOMER` runs the line again",
+  );
+});
+
+test('the web shows what happened without the CLI how-to', () => {
+  const message = failedRecordsMessage({ ...line, children: ['ITEM-PRODUCT'], jobEnabled: true });
+  assert.equal(
+    whatHappened(message),
+    '2 record(s) failed (5 inserted, 2 failed); its dependent line(s) ITEM-PRODUCT went on regardless',
+  );
 });

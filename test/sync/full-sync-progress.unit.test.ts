@@ -28,6 +28,7 @@ const line = (over: Partial<FullSyncLine>): FullSyncLine => ({
   finishedAt: null,
   matched: null,
   ambiguous: null,
+  skippedRecords: null,
   ...over,
 });
 

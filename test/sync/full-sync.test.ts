@@ -8,7 +8,7 @@ import {
   startFullSync,
 } from '../../src/integration/full-sync/full-sync-service.ts';
 import { integrationStatus } from '../../src/integration/status/mapping-status.ts';
-import { scheduleDueMappings } from '../../src/integration/sync-jobs.ts';
+import { runMappingJob, scheduleDueMappings } from '../../src/integration/sync-jobs.ts';
 import { systemClock } from '../../src/shared/clock.ts';
 import { spawnKobling } from '../helpers/cli.ts';
 import { settledLines, startFullSyncSetting } from '../helpers/full-sync.ts';
@@ -361,12 +361,17 @@ test('a parent with a record the CRM refuses finishes with errors and its child 
     "UPDATE erp.customers SET display_name = 'Short again' WHERE number = 'BAD01'",
   );
   // As the line's message says, the regular run retries the record: nothing is open any more,
-  // yet the line reads so until it runs again.
+  // and the line reads Finished, saying what happened.
   const regular = spawnKobling(['sync', 'CUSTOMER'], env);
   assert.equal(await regular.exited(), 0, regular.output());
-  assert.deepEqual(await customerWarnings(), [
-    'CUSTOMER its full synchronization finished with 1 failed record(s), none of them open now (kobling sync full --restart CUSTOMER runs the line again)',
-  ]);
+  const settled = (await reviewLines(t.deps)).find((l) => l.mapping === 'CUSTOMER')!;
+  assert.equal(settled.status, 'Finished', settled.message ?? '');
+  assert.match(
+    settled.message ?? '',
+    /^1 record\(s\) failed in the full synchronization \(.*1 failed.*\); all were synchronized since$/,
+  );
+  assert.equal(settled.finishedAt, parent.finishedAt, 'when the line ran stays');
+  assert.deepEqual(await customerWarnings(), []);
   const again = spawnKobling(['sync', 'full', '--restart', 'customer'], env);
   assert.equal(await again.exited(), 0, again.output());
   assert.match(again.output(), /Full synchronization finished: /);
@@ -379,4 +384,93 @@ test('a parent with a record the CRM refuses finishes with errors and its child 
   assert.ok(accounts.ok);
   assert.equal(accounts.value.length, 1, 'the refused customer made it, once');
   assert.deepEqual(await customerWarnings(), []);
+});
+
+test('a record skipped after failing twice: `kobling sync` says it is not retried and how; a restart restores it first and does not end clean; `kobling skipped retry` after the fix settles the line', async () => {
+  const env = { DATABASE_URL: t.fx.db.url, KOBLING_SECRET_KEY: 'f'.repeat(40) };
+  const line = async () => (await reviewLines(t.deps)).find((l) => l.mapping === 'CUSTOMER')!;
+  const customer = (
+    await t.fx.db.query<{ id: string }>(
+      "SELECT id FROM erp.customers WHERE number LIKE 'F%' ORDER BY number LIMIT 1",
+    )
+  ).rows[0]!;
+  const coupling = async () =>
+    (
+      await t.fx.db.query<{ id: string; skipped: boolean }>(
+        "SELECT id, skipped FROM integration.couplings WHERE mapping_name = 'CUSTOMER' AND erp_id = $1",
+        [customer.id],
+      )
+    ).rows[0]!;
+  // The CRM refuses the coupled customer from now on (its name is too long); two runs, as
+  // real-time gives them, fail it twice the same way: it is skipped.
+  await t.fx.db.query('UPDATE erp.customers SET display_name = $2 WHERE id = $1', [
+    customer.id,
+    `Too long ${'y'.repeat(200)}`,
+  ]);
+  for (let i = 0; i < 2; i++)
+    assert.ok((await runMappingJob(t.deps, { mapping: 'CUSTOMER', trigger: 'realtime' })).ran);
+  assert.equal((await coupling()).skipped, true, 'skipped after the second failure');
+
+  // A regular run leaves it alone, and says so with the command that retries it.
+  const plain = spawnKobling(['sync', 'CUSTOMER'], env);
+  assert.equal(await plain.exited(), 0, plain.output());
+  assert.match(
+    plain.output(),
+    /^CUSTOMER: 1 skipped record is not retried automatically \(failed twice with the same message\); after the fix: kobling skipped retry --mapping CUSTOMER \(kobling skipped --mapping CUSTOMER lists it\)$/m,
+  );
+  const listed = spawnKobling(['skipped', '--mapping', 'CUSTOMER'], env);
+  assert.equal(await listed.exited(), 0, listed.output());
+  assert.match(
+    listed.output(),
+    new RegExp(`^${(await coupling()).id} CUSTOMER .*exceeded the maximum allowed length`, 'm'),
+  );
+  assert.match(listed.output(), /^All 1 skipped record of CUSTOMER$/m);
+
+  // An explicit full synchronization tries it again (restored first): it fails the same way, is
+  // skipped again, and the line does not read clean.
+  const restart = spawnKobling(['sync', 'full', '--restart', 'CUSTOMER'], env);
+  assert.equal(await restart.exited(), 1, restart.output());
+  const failed = await line();
+  assert.equal(failed.status, 'FinishedWithErrors', failed.message ?? '');
+  assert.equal(failed.counters.failed, 1);
+  assert.equal(failed.skippedRecords, 1);
+  assert.match(
+    failed.message ?? '',
+    /^1 record\(s\) failed \(1 skipped record\(s\) restored first, .*\); 1 record\(s\) of the mapping are skipped after failing twice with the same message: no regular run retries them\. See them: .*`kobling skipped --mapping CUSTOMER`; after the fix .*`kobling skipped retry --mapping CUSTOMER` the skipped ones/,
+  );
+  assert.match(
+    restart.output(),
+    /CUSTOMER\s+FinishedWithErrors .*· 1 record\(s\) failed, 1 skipped after failing$/m,
+  );
+  assert.match(
+    restart.output(),
+    /1 in CUSTOMER are skipped after failing twice with the same message: no regular job retries them; after the fix `kobling skipped retry --mapping CUSTOMER`/,
+  );
+  assert.equal((await coupling()).skipped, true, 'skipped again');
+
+  // The fix. The regular run still leaves the skipped record alone: the line stays as it is.
+  await t.fx.db.query("UPDATE erp.customers SET display_name = 'Fixed again' WHERE id = $1", [
+    customer.id,
+  ]);
+  assert.ok((await runMappingJob(t.deps, { mapping: 'CUSTOMER' })).ran);
+  assert.equal((await line()).status, 'FinishedWithErrors');
+  // As the line says: the skipped retry synchronizes it, and the line reads Finished.
+  const retry = spawnKobling(['skipped', 'retry', '--mapping', 'CUSTOMER'], env);
+  assert.equal(await retry.exited(), 0, retry.output());
+  assert.match(retry.output(), /^1 skipped record\(s\) restored, 1 synchronized\.$/m);
+  const after = await line();
+  assert.equal(after.status, 'Finished', after.message ?? '');
+  assert.match(
+    after.message ?? '',
+    /^1 record\(s\) failed and 1 record\(s\) were skipped after failing in the full synchronization \(.*\); all were synchronized since$/,
+  );
+  assert.equal((await coupling()).skipped, false);
+  const status = await integrationStatus(t.fx.db, systemClock);
+  assert.deepEqual(
+    status.warnings.filter((w) => w.startsWith('CUSTOMER ')),
+    [],
+  );
+  const none = spawnKobling(['sync', 'CUSTOMER'], env);
+  assert.equal(await none.exited(), 0, none.output());
+  assert.doesNotMatch(none.output(), /skipped record/);
 });

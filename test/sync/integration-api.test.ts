@@ -313,13 +313,30 @@ test('background work: createInCrm queued as a job, followed to its result; skip
       [coupling.rows[0]!.id],
     );
     await fx.db.query("UPDATE erp.customers SET city = 'Zermatt' WHERE id = $1", [c.rows[0]!.id]);
-    const retried = await post('/skipped/retry', { couplingIds: [coupling.rows[0]!.id] });
+    // A run of the mapping does not retry it, and its answer says so, with how.
+    const run = await post('/tableMappings/CUSTOMER/run', {});
+    assert.equal(run.status, 202);
+    const ran = (await run.json()) as { skippedRecords?: number; skippedMessage?: string };
+    assert.equal(ran.skippedRecords, 1);
+    assert.match(
+      ran.skippedMessage ?? '',
+      /^1 skipped record is not retried automatically .*POST \/api\/integration\/v1\/skipped\/retry \{"mapping":"CUSTOMER"\} \(kobling skipped retry --mapping CUSTOMER\)$/,
+    );
+    // Every skipped record of the mapping, by its name.
+    const retried = await post('/skipped/retry', { mapping: 'CUSTOMER' });
     const body = (await retried.json()) as {
       restored: number;
       results: { records: { outcome: string }[] }[];
     };
-    assert.equal(body.restored, 1);
+    assert.equal(body.restored, 1, JSON.stringify(body));
     assert.equal(body.results[0]!.records[0]!.outcome, 'synchronized');
+    const none = await post('/skipped/restore', { mapping: 'CUSTOMER' });
+    assert.deepEqual(await none.json(), {
+      restored: 0,
+      message: 'No skipped records of CUSTOMER: nothing restored',
+    });
+    const both = await post('/skipped/restore', { mapping: 'CUSTOMER', couplingIds: [] });
+    assert.equal(both.status, 400);
   } finally {
     await app.close();
     await boss.stop({ graceful: false, wait: true });

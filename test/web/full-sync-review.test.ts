@@ -194,6 +194,18 @@ test('a line with failed records reads as such, not as a plain Finished; an admi
     assert.equal(await badge.textContent(), 'Finished · 1 failed');
     assert.equal(await badge.getAttribute('class'), 'badge warn');
     assert.equal(await row(b.page, 'CUSTOMER').locator('.badge.ok').textContent(), 'Finished');
+    // Said for the web: the Log's jobs of the mapping (with their errors) and the Restart button,
+    // not CLI commands (what happened comes first: an earlier test put the CRM's words there).
+    const note = row(b.page, 'BROKEN1').locator('td.wrap');
+    assert.match(
+      (await note.textContent()) ?? '',
+      /\. See the log of BROKEN1 \(each job with its errors\); after the fix .*, or Restart runs the line again\.$/,
+    );
+    assert.doesNotMatch((await note.textContent()) ?? '', /kobling|`/);
+    assert.equal(
+      await note.getByRole('link', { name: 'the log of BROKEN1' }).getAttribute('href'),
+      '/integration/log?mapping=BROKEN1',
+    );
     // The fix, then the button.
     await t.fx.setMapping({ ...t.fx.mapping('BROKEN1'), fields: t.fx.mapping('CURRENCY').fields });
     b.page.on('dialog', (d) => void d.accept());

@@ -24,6 +24,26 @@ function stopped(lines: readonly ReviewLine[]): string {
 const withErrors = (lines: readonly ReviewLine[]) =>
   lines.filter((l) => l.status === 'FinishedWithErrors');
 
+/** What a line that finished with errors left: "2 record(s) failed, 1 skipped after failing". */
+export const failedWords = (l: ReviewLine): string =>
+  [
+    ...((l.counters.failed ?? 0) > 0 || !l.skippedRecords
+      ? [`${l.counters.failed ?? 0} record(s) failed`]
+      : []),
+    ...(l.skippedRecords ? [`${l.skippedRecords} skipped after failing`] : []),
+  ].join(', ');
+
+/**
+ * The mappings' records skipped after failing: no regular job retries them, `kobling skipped
+ * retry` does (a restart of the line restores them first); empty when there are none.
+ */
+function skippedHint(w: readonly ReviewLine[]): string {
+  const s = w.filter((l) => (l.skippedRecords ?? 0) > 0);
+  if (s.length === 0) return '';
+  const retry = s.map((l) => `\`kobling skipped retry --mapping ${shellName(l.mapping)}\``);
+  return ` ${s.map((l) => `${l.skippedRecords} in ${l.mapping}`).join(', ')} are skipped after failing twice with the same message: no regular job retries them; after the fix ${retry.join(', ')}.`;
+}
+
 /**
  * Who retries the failed records after the fix: the mappings' regular jobs, or `kobling sync` for a
  * mapping whose job is off (nothing retries its records by itself).
@@ -44,15 +64,18 @@ function retryHint(w: readonly ReviewLine[], jobOff: ReadonlySet<string>): strin
  * went on, and where to see and retry them; empty when there are none.
  */
 function failedRecords(lines: readonly ReviewLine[], jobOff: ReadonlySet<string>): string {
-  const w = withErrors(lines);
-  if (w.length === 0) return '';
+  const all = withErrors(lines);
+  if (all.length === 0) return '';
+  const skipped = skippedHint(all);
+  const w = all.filter((l) => (l.counters.failed ?? 0) > 0);
+  if (w.length === 0) return skipped;
   const n = w.reduce((s, l) => s + (l.counters.failed ?? 0), 0);
   const see = w.map((l) => `\`kobling errors --mapping ${shellName(l.mapping)}\``).join(', ');
   const again =
     w.length > 1
       ? '`kobling sync full --restart-failed`'
       : `\`kobling sync full --restart ${shellName(w[0]!.mapping)}\``;
-  return ` ${n} record(s) failed in ${w.map((l) => `${l.mapping} (${l.counters.failed ?? 0})`).join(', ')}; their dependent lines went on. See them: ${see}; ${retryHint(w, jobOff)}, or ${again} runs ${w.length > 1 ? 'those lines' : 'the line'} again.`;
+  return ` ${n} record(s) failed in ${w.map((l) => `${l.mapping} (${l.counters.failed ?? 0})`).join(', ')}; their dependent lines went on. See them: ${see}; ${retryHint(w, jobOff)}, or ${again} runs ${w.length > 1 ? 'those lines' : 'the line'} again.${skipped}`;
 }
 
 /** The outcome of a run that ended with every line done (some perhaps with failed records). */

@@ -16,7 +16,7 @@ import { listMappings } from '../../sync/mappings/mapping-repo.ts';
 import { type CliEnv, printResult } from '../cli-context.ts';
 import { openJobQueue } from '../job-queue.ts';
 import type { Runtime } from '../runtime.ts';
-import { finishedSummary, idleSummary, stoppedSummary } from './full-sync-summary.ts';
+import { failedWords, finishedSummary, idleSummary, stoppedSummary } from './full-sync-summary.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const ACTIVE = new Set(['Queued', 'Running']);
@@ -45,7 +45,7 @@ export function bar(l: ReviewLine, now: number, workerSeen = false, width = 10):
     l.status === 'Failed'
       ? ` · ${l.message ?? ''}`
       : l.status === 'FinishedWithErrors'
-        ? ` · ${c.failed ?? 0} record(s) failed`
+        ? ` · ${failedWords(l)}`
         : '';
   const detail =
     l.status === 'Pending' && l.waitingFor.length > 0
@@ -79,6 +79,7 @@ function failIfFailed(lines: readonly ReviewLine[]): void {
   const failed = lines.filter((l) => l.status === 'Failed').map((l) => l.mapping);
   const withErrors = lines.filter((l) => l.status === 'FinishedWithErrors');
   const records = withErrors.reduce((n, l) => n + (l.counters.failed ?? 0), 0);
+  const skipped = withErrors.reduce((n, l) => n + (l.skippedRecords ?? 0), 0);
   if (failed.length === 0 && withErrors.length === 0) return;
   throw new AppError(
     'full_sync_failed',
@@ -88,7 +89,7 @@ function failIfFailed(lines: readonly ReviewLine[]): void {
         : []),
       ...(withErrors.length > 0
         ? [
-            `${records} record(s) failed in ${withErrors.length} line(s) that finished: ${withErrors.map((l) => l.mapping).join(', ')}`,
+            `${records} record(s) failed${skipped > 0 ? ` and ${skipped} are skipped after failing` : ''} in ${withErrors.length} line(s) that finished: ${withErrors.map((l) => l.mapping).join(', ')}`,
           ]
         : []),
     ].join('; '),

@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
+import { settleLine } from '../../integration/full-sync/failed-records.ts';
 import { heldError, holdReason } from '../../integration/full-sync/full-sync-lines.ts';
 import { LOCK_WAIT, withMappingLock } from '../../integration/mapping-lock.ts';
 import { listRealtimeMappings } from '../../integration/realtime/realtime-settings.ts';
+import { skippedNote } from '../../integration/skipped-service.ts';
 import { PASS_LABEL } from '../../integration/status/mapping-status.ts';
 import { openEngine } from '../../integration/sync-runtime.ts';
 import { AppError } from '../../shared/errors.ts';
@@ -15,6 +17,7 @@ import { registerCouplings } from './couplings.ts';
 import { runFullSyncCommand } from './full-sync.ts';
 import { registerLogCommands } from './log-lists.ts';
 import { registerMappingRealtime } from './mapping-realtime.ts';
+import { registerSkipped } from './skipped.ts';
 import { runSyncPreview } from './sync-preview.ts';
 
 const held = (mapping: string, reason: string): never => {
@@ -181,9 +184,19 @@ export function registerIntegrationCommands(program: Command, cli: CliEnv): void
           if (!locked.ok) throw AppError.from(locked.error);
           const reports = locked.value;
           process.stderr.write('\n');
-          printResult(cli, opts.json, reports, (list) =>
-            list.map((r) => `${r.direction.padEnd(21)} ${r.status.padEnd(9)} ${r.message ?? ''}`),
-          );
+          // Its last open failed record synchronized, the mapping's full synchronization line
+          // that finished with failed records reads Finished.
+          await settleLine(ctx.db, m.name, ctx.logger);
+          // A run retries failed records, never skipped ones: never a bare "nothing to do" while
+          // some wait for a retry by hand.
+          const skipped = await skippedNote(ctx.db, m.name);
+          printResult(cli, opts.json, reports, (list) => [
+            ...list.map(
+              (r) => `${r.direction.padEnd(21)} ${r.status.padEnd(9)} ${r.message ?? ''}`,
+            ),
+            ...(skipped ? [`${m.name}: ${skipped.message}`] : []),
+          ]);
+          if (skipped && opts.json) process.stderr.write(`${m.name}: ${skipped.message}\n`);
           const failed = reports.filter((r) => r.status === 'failed');
           // The reason of a failed pass is its message (the job log keeps it), not a record error.
           if (failed.length > 0)
@@ -195,4 +208,5 @@ export function registerIntegrationCommands(program: Command, cli: CliEnv): void
     );
 
   registerLogCommands(program, cli);
+  registerSkipped(program, cli);
 }

@@ -9,7 +9,7 @@ import { withErpRecordLabels } from '../error-labels.ts';
 import { jobWrites } from '../job-writes.ts';
 import { keysetPage } from '../keyset-list.ts';
 import { COUPLINGS, ERRORS, JOBS } from '../log-lists.ts';
-import { retrySkipped } from '../skipped-service.ts';
+import { chosenSkipped, retrySkipped } from '../skipped-service.ts';
 import { ERROR_PAGING, JOB_PAGING, SKIPPED_PAGING } from './list-paging.ts';
 import { pageAnswer, pagePlan, pagingQuery } from './paging.ts';
 import { engineOrThrow, guid, guids, mappingName, must, PREFIX } from './shared.ts';
@@ -19,6 +19,15 @@ const filter = z.strictObject({ mapping: mappingName.optional(), ...pagingQuery 
 /** How the lists page, for their summaries (the couplings list pages the same way). */
 const PAGED =
   'paged: 50 a page (Prefer: odata.maxpagesize up to 1000; top rows in one page up to 1000), @odata.nextLink on every page but the last, @odata.count with $count=true';
+
+/** Skipped records by coupling id, or every skipped record of one mapping. */
+const skippedChoice = z.union([
+  z.strictObject({ couplingIds: guids }),
+  z.strictObject({ mapping: mappingName }),
+]);
+
+const nothingSkipped = (choice: z.infer<typeof skippedChoice>) =>
+  'mapping' in choice ? `No skipped records of ${choice.mapping}` : 'None of them is skipped';
 
 /** The synchronization log: jobs with their counters, per-record errors, skipped records. */
 export function registerLogRoutes(app: FastifyInstance, ctx: AppContext): void {
@@ -117,11 +126,20 @@ export function registerLogRoutes(app: FastifyInstance, ctx: AppContext): void {
     {
       schema: {
         tags,
-        summary: 'Restore skipped records so scheduled runs retry them',
-        body: z.strictObject({ couplingIds: guids }),
+        summary:
+          "Restore skipped records (the given couplings, or every skipped record of a mapping) so the mapping's runs retry them",
+        body: skippedChoice,
       },
     },
-    async (req) => ({ restored: await restoreSkipped(ctx.db, req.body.couplingIds) }),
+    async (req) => {
+      const ids = must(await chosenSkipped(ctx.db, req.body));
+      const restored = await restoreSkipped(ctx.db, ids);
+      // No silent success: a restore that found nothing skipped says so.
+      return {
+        restored,
+        ...(restored === 0 ? { message: `${nothingSkipped(req.body)}: nothing restored` } : {}),
+      };
+    },
   );
   r.post(
     `${PREFIX}/skipped/retry`,
@@ -129,10 +147,19 @@ export function registerLogRoutes(app: FastifyInstance, ctx: AppContext): void {
       schema: {
         tags,
         summary:
-          'Restore skipped records and synchronize them now (send, get or merge by the mapping direction)',
-        body: z.strictObject({ couplingIds: guids }),
+          'Restore skipped records (the given couplings, or every skipped record of a mapping) and synchronize them now (send, get or merge by the mapping direction)',
+        body: skippedChoice,
       },
     },
-    async (req) => must(await retrySkipped(ctx.db, await engineOrThrow(ctx), req.body.couplingIds)),
+    async (req) => {
+      const ids = must(await chosenSkipped(ctx.db, req.body));
+      if (ids.length === 0)
+        return {
+          restored: 0,
+          results: [],
+          message: `${nothingSkipped(req.body)}: nothing retried`,
+        };
+      return must(await retrySkipped(ctx.db, await engineOrThrow(ctx), ids));
+    },
   );
 }

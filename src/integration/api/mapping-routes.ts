@@ -16,6 +16,7 @@ import { mappingStats } from '../../sync/queries.ts';
 import { restoreDefaultMapping } from '../connection-service.ts';
 import { replaceFieldMappings, updateMapping } from '../mapping-service.ts';
 import { listRealtimeMappings, setRealtime } from '../realtime/realtime-settings.ts';
+import { skippedNote } from '../skipped-service.ts';
 import { queueMappingRun, recoverDeadRuns } from '../sync-jobs.ts';
 import { depsOf, mappingName, mappingOr404, must, PREFIX } from './shared.ts';
 
@@ -214,12 +215,15 @@ export function registerMappingRoutes(app: FastifyInstance, ctx: AppContext): vo
       // A run left 'active' by a killed worker would hold this one back for an hour: free it first.
       const recovered = await recoverDeadRuns(depsOf(ctx), ctx.boss, req.params.name);
       const jobId = await queueMappingRun(ctx.boss, req.params.name, 'manual');
+      // A run retries failed records, not skipped ones: the answer says so when there are some.
+      const skipped = await skippedNote(ctx.db, req.params.name, 'api');
       return reply.status(202).send({
         queued: jobId !== null,
         jobId,
         ...(jobId === null
           ? { message: 'A run of this mapping is already waiting; it covers these changes' }
           : {}),
+        ...(skipped ? { skippedRecords: skipped.skipped, skippedMessage: skipped.message } : {}),
         ...(recovered.length > 0 ? { recoveredDeadRun: true } : {}),
       });
     },

@@ -1,6 +1,10 @@
 import type { FullSyncLineRunner } from '../../app/context.ts';
 import type { JobDefinition, PgBoss } from '../../db/job-queue.ts';
 import { causedByShutdown, shutdownSignal } from '../../shared/stopping.ts';
+import {
+  restoreMappingSkipped,
+  skippedAfterFailing,
+} from '../../sync/couplings/skipped-couplings.ts';
 import type { EngineContext } from '../../sync/engine/context.ts';
 import { type PassReport, runMapping } from '../../sync/engine/run-mapping.ts';
 import { PassFailed } from '../../sync/errors.ts';
@@ -27,7 +31,7 @@ import {
 } from './full-sync-lines.ts';
 import { advance, FULL_SYNC_QUEUE } from './full-sync-service.ts';
 import { withoutRecords } from './held-records.ts';
-import { failedRecordsMessage } from './line-status.ts';
+import { DONE_STATUSES, failedRecordsMessage } from './line-status.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export const FULL_SYNC_TRIGGER = 'fullSynchronization';
@@ -100,23 +104,27 @@ export async function runFullSyncLine(
       await heartbeat(deps.db, mapping);
       r = await run();
     }
-    const { reports, match } = r.value;
+    const { reports, match, restored } = r.value;
     const counters = Object.fromEntries(
       COUNTER_NAMES.map((c) => [
         c,
         reports.reduce((n, p) => n + p.counters[c], before.counters[c] ?? 0),
       ]),
     );
-    await saveOutcome(
-      deps.db,
-      mapping,
-      reports.map((p) => p.jobId),
+    // Records skipped after failing are not synchronized, and nothing retries them by itself: the
+    // line does not read clean while the mapping has any (those it restored and that failed the
+    // same way again, or skipped since a run handed out again began).
+    const skippedRecords = (await skippedAfterFailing(deps.db, mapping)).get(mapping) ?? 0;
+    await saveOutcome(deps.db, mapping, {
+      jobIds: reports.map((p) => p.jobId),
       counters,
-    );
+      skippedRecords,
+    });
     const failed = reports.find((p) => p.status === 'failed');
     const failedRecords = counters.failed ?? 0;
     const summary =
       [
+        ...(restored > 0 ? [`${restored} skipped record(s) restored first`] : []),
         ...(match?.matched ? [`${match.matched} coupled by matching`] : []),
         ...Object.entries(counters)
           .filter(([, n]) => n > 0)
@@ -125,7 +133,11 @@ export async function runFullSyncLine(
     const held = match?.ambiguous
       ? `; ${match.ambiguous} record(s) not coupled because several records match them (held back, not created: couple them by hand, see the coupling job's errors)`
       : '';
-    const status = failed ? 'Failed' : failedRecords > 0 ? 'FinishedWithErrors' : 'Finished';
+    const status = failed
+      ? 'Failed'
+      : failedRecords > 0 || skippedRecords > 0
+        ? 'FinishedWithErrors'
+        : 'Finished';
     deps.logger.info(
       {
         mapping,
@@ -141,9 +153,11 @@ export async function runFullSyncLine(
     // says so, and how many.
     if (failed)
       await transition(deps.db, mapping, 'Failed', `${failed.direction}: ${failed.message}`);
-    else if (failedRecords > 0) {
+    else if (status === 'FinishedWithErrors') {
+      // The children that start after it: those that finished before (a restart leaves a
+      // finished child alone) did not go on from this run.
       const children = (await listLines(deps.db))
-        .filter((l) => dependenciesOf(l).includes(mapping))
+        .filter((l) => dependenciesOf(l).includes(mapping) && !DONE_STATUSES.has(l.status))
         .map((l) => l.mapping);
       await transition(
         deps.db,
@@ -152,6 +166,7 @@ export async function runFullSyncLine(
         failedRecordsMessage({
           mapping,
           failed: failedRecords,
+          skipped: skippedRecords,
           summary: `${summary}${held}`,
           children,
           // Read now: the user may have turned the job off since the line started.
@@ -206,10 +221,17 @@ async function runLocked(
   deps: FullSyncDeps,
   ctx: EngineContext,
   line: FullSyncLine,
-): Promise<{ reports: PassReport[]; match?: UncoupledMatch }> {
+): Promise<{ reports: PassReport[]; match?: UncoupledMatch; restored: number }> {
   const m = await getMapping(deps.db, line.mapping);
   if (!m) throw new Error(`The mapping ${line.mapping} no longer exists`);
-  await prepareWatermarks(deps.db, line.mapping);
+  // A full synchronization synchronizes everything: its first run (a start, a restart) restores
+  // the mapping's skipped records so they are tried again (skipped again when they fail the same
+  // way). A run handed out again after its worker stopped leaves those skipped since alone.
+  const restored = (await prepareWatermarks(deps.db, line.mapping))
+    ? await restoreMappingSkipped(deps.db, line.mapping)
+    : 0;
+  if (restored > 0)
+    deps.logger.info({ mapping: line.mapping, restored }, 'skipped records restored');
   // A mapping whose records a flow creates (posted invoices: name, customer, price list, lines) is
   // run by that flow; the generic engine would create them without what the CRM requires.
   const own = deps.fullSyncLines?.[line.mapping];
@@ -217,7 +239,7 @@ async function runLocked(
     const r = await own(FULL_SYNC_TRIGGER);
     if (!r.jobId) {
       if (r.status === 'failed') throw new Error(r.message ?? `${line.mapping} failed`);
-      return { reports: [] };
+      return { reports: [], restored };
     }
     const counters = { ...emptyCounters(), ...r.counters };
     return {
@@ -230,6 +252,7 @@ async function runLocked(
           ...(r.message ? { message: r.message } : {}),
         },
       ],
+      restored,
     };
   }
   let match: UncoupledMatch | undefined;
@@ -255,7 +278,7 @@ async function runLocked(
       { trigger: FULL_SYNC_TRIGGER, ignoreOnlyCoupled: true },
     )),
   );
-  return { reports, ...(match ? { match } : {}) };
+  return { reports, restored, ...(match ? { match } : {}) };
 }
 
 /** The workers' handler of full synchronization lines. */

@@ -30,6 +30,8 @@ export interface FullSyncLine {
   readonly matched: number | null;
   /** ERP records matching left uncoupled: several records could be their match. */
   readonly ambiguous: number | null;
+  /** The mapping's records skipped after failing when the line ended (null: not ended since). */
+  readonly skippedRecords: number | null;
 }
 
 interface Row {
@@ -53,6 +55,7 @@ interface Row {
   finished_at: Date | null;
   matched: number | null;
   ambiguous: number | null;
+  skipped_records: number | null;
 }
 
 const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
@@ -79,6 +82,7 @@ const toLine = (r: Row): FullSyncLine => ({
   finishedAt: iso(r.finished_at),
   matched: r.matched,
   ambiguous: r.ambiguous,
+  skippedRecords: r.skipped_records,
 });
 
 /** Every review line, in mapping order. */
@@ -153,35 +157,6 @@ export const heldError = (mapping: string, reason: string): AppError =>
   new AppError('mapping_held', `${mapping} is not synchronized now: ${reason}`);
 
 /**
- * Lines that failed or finished with failed records, by mapping, with their status, message and
- * how many records failed (`kobling status` warns about them).
- */
-export async function failedLineMessages(
-  db: Queryable,
-): Promise<
-  Map<
-    string,
-    { status: 'Failed' | 'FinishedWithErrors'; message: string | null; failedRecords: number }
-  >
-> {
-  const r = await db.query<{
-    mapping_name: string;
-    status: 'Failed' | 'FinishedWithErrors';
-    message: string | null;
-    failed: number | null;
-  }>(
-    `SELECT mapping_name, status, message, (counters->>'failed')::int AS failed
-       FROM integration.full_sync_lines WHERE status IN ('Failed', 'FinishedWithErrors')`,
-  );
-  return new Map(
-    r.rows.map((x) => [
-      x.mapping_name,
-      { status: x.status, message: x.message, failedRecords: x.failed ?? 0 },
-    ]),
-  );
-}
-
-/**
  * Why a run of the mapping waits now, or undefined when it may run. `full`: a run of every record
  * (not only coupled ones) is not held by a move, only by the line at work.
  */
@@ -202,7 +177,7 @@ export async function holdReason(
 /** What each transition also resets or stamps (fixed SQL: no input is pasted into it). */
 const EFFECTS: Record<LineStatus, string> = {
   Pending:
-    "message = NULL, done = 0, total = NULL, counters = '{}', job_ids = '{}', attempts = 0, queued_at = NULL, started_at = NULL, heartbeat_at = NULL, finished_at = NULL, prepared_at = NULL, matched = NULL, ambiguous = NULL",
+    "message = NULL, done = 0, total = NULL, counters = '{}', job_ids = '{}', attempts = 0, queued_at = NULL, started_at = NULL, heartbeat_at = NULL, finished_at = NULL, prepared_at = NULL, matched = NULL, ambiguous = NULL, skipped_records = NULL",
   Queued: 'queued_at = now(), heartbeat_at = NULL',
   Running:
     'started_at = coalesce(l.started_at, now()), heartbeat_at = now(), attempts = l.attempts + 1',
@@ -329,20 +304,20 @@ export async function saveMatch(
 }
 
 /**
- * Records the finished line's sync jobs and their summed counters; the records it handled are
- * what those counters add up to (its progress counted rows read, some of them not its business).
+ * Records the finished line's sync jobs and their summed counters (the records it handled are
+ * what they add up to: its progress counted rows read, some of them not its business), and the
+ * mapping's records skipped after failing.
  */
 export async function saveOutcome(
   db: Queryable,
   mapping: string,
-  jobIds: readonly string[],
-  counters: Record<string, number>,
+  o: { jobIds: readonly string[]; counters: Record<string, number>; skippedRecords: number },
 ): Promise<void> {
-  const handled = Object.values(counters).reduce((n, c) => n + c, 0);
+  const handled = Object.values(o.counters).reduce((n, c) => n + c, 0);
   await db.query(
-    `UPDATE integration.full_sync_lines SET job_ids = job_ids || $2::uuid[], counters = $3, done = $4, total = $4
-      WHERE mapping_name = $1`,
-    [mapping, jobIds, JSON.stringify(counters), handled],
+    `UPDATE integration.full_sync_lines SET job_ids = job_ids || $2::uuid[], counters = $3, done = $4, total = $4,
+       skipped_records = $5 WHERE mapping_name = $1`,
+    [mapping, o.jobIds, JSON.stringify(o.counters), handled, o.skippedRecords],
   );
 }
 

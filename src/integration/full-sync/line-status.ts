@@ -28,16 +28,25 @@ export const hasFailures = (status: LineStatus): boolean =>
 export const shellName = (mapping: string): string =>
   mapping.includes(' ') ? `'${mapping}'` : mapping;
 
+/** Where a finished line's message turns from what happened to the CLI's how-to (see `whatHappened`). */
+const SEE_THEM = '. See them: ';
+
 /**
- * What a line that finished with failed records says: how many failed, that its children went on
+ * What a line that finished with failed records says: how many failed, how many of the mapping's
+ * records are skipped after failing (no regular run retries those), that its children went on
  * (they are not held, as in BC), and where to see and retry the records. Only a mapping whose
- * regular job is on gets its records retried by itself; with the job off, `kobling sync` does it.
+ * regular job is on gets its failed records retried by itself; with the job off, `kobling sync`
+ * does it; skipped ones only `kobling skipped retry` (or a restart of the line, which restores
+ * them first).
  */
 export function failedRecordsMessage(l: {
   mapping: string;
   failed: number;
+  /** The mapping's records skipped after failing, when the line ended. */
+  skipped: number;
   /** What the line did (its counters), and what it held back. */
   summary: string;
+  /** The dependent lines that start after this one (not those that had finished before). */
   children: readonly string[];
   /** The mapping's recurring job is on (when the line finished). */
   jobEnabled: boolean;
@@ -47,8 +56,35 @@ export function failedRecordsMessage(l: {
     l.children.length > 0
       ? `; its dependent line(s) ${l.children.join(', ')} went on regardless`
       : '';
-  const retry = l.jobEnabled
-    ? `after the fix the mapping's regular job retries them (\`kobling sync ${name}\` now)`
-    : `after the fix \`kobling sync ${name}\` retries them (the mapping's regular job is off)`;
-  return `${l.failed} record(s) failed (${l.summary})${went}. See them: \`kobling errors --mapping ${name}\`; ${retry}, or \`kobling sync full --restart ${name}\` runs the line again`;
+  const failed = l.failed > 0 ? `${l.failed} record(s) failed (${l.summary})` : '';
+  const skipped =
+    l.skipped > 0
+      ? `${l.skipped} record(s) ${failed ? 'of the mapping are ' : ''}skipped after failing twice with the same message${failed ? '' : ` (${l.summary})`}: no regular run retries them`
+      : '';
+  const what = [failed, skipped].filter(Boolean).join('; ');
+  const see = [
+    ...(l.failed > 0 ? [`\`kobling errors --mapping ${name}\``] : []),
+    ...(l.skipped > 0 ? [`\`kobling skipped --mapping ${name}\``] : []),
+  ].join(', ');
+  const them = l.skipped > 0 ? 'the failed ones' : 'them';
+  const retryFailed =
+    l.failed === 0
+      ? []
+      : l.jobEnabled
+        ? [`the mapping's regular job retries ${them} (\`kobling sync ${name}\` now)`]
+        : [`\`kobling sync ${name}\` retries ${them} (the mapping's regular job is off)`];
+  const retrySkipped =
+    l.skipped === 0
+      ? []
+      : [
+          `\`kobling skipped retry --mapping ${name}\` ${l.failed > 0 ? 'the skipped ones' : 'retries them'}`,
+        ];
+  const retry = [...retryFailed, ...retrySkipped].join(', ');
+  return `${what}${went}${SEE_THEM}${see}; after the fix ${retry}, or \`kobling sync full --restart ${name}\` runs the line again`;
 }
+
+/**
+ * The part of a line's message that says what happened, without the CLI's how-to that follows
+ * it (the web page says that its own way).
+ */
+export const whatHappened = (message: string): string => message.split(SEE_THEM)[0]!;

@@ -4,7 +4,8 @@ import type { Clock } from '../../shared/clock.ts';
 import { type ConnectionSetup, readConnection } from '../../sync/connection/connection-repo.ts';
 import { ERP_INTEGRATION_ACTOR } from '../../sync/ports.ts';
 import { openErrorCounts } from '../../sync/queries.ts';
-import { failedLineMessages, mappingsHeldByMove } from '../full-sync/full-sync-lines.ts';
+import { failedLineMessages } from '../full-sync/failed-records.ts';
+import { mappingsHeldByMove } from '../full-sync/full-sync-lines.ts';
 import { shellName } from '../full-sync/line-status.ts';
 import type { CrmHealth } from '../health/crm-health.ts';
 import { listRealtimeMappings } from '../realtime/realtime-settings.ts';
@@ -154,10 +155,16 @@ export async function integrationStatus(
       WHERE status = 'succeeded' GROUP BY mapping_name`,
   );
   const lastSuccess = new Map(success.rows.map((r) => [r.mapping_name, r.at]));
-  const records = await db.query<{ mapping_name: string; failed: string; skipped: string }>(
+  const records = await db.query<{
+    mapping_name: string;
+    failed: string;
+    skipped: string;
+    skipped_failed: string;
+  }>(
     `SELECT mapping_name,
             count(*) FILTER (WHERE last_result_to_crm = 'Failure' OR last_result_to_erp = 'Failure') AS failed,
-            count(*) FILTER (WHERE skipped) AS skipped
+            count(*) FILTER (WHERE skipped) AS skipped,
+            count(*) FILTER (WHERE skipped AND (last_result_to_crm = 'Failure' OR last_result_to_erp = 'Failure')) AS skipped_failed
        FROM integration.couplings GROUP BY mapping_name`,
   );
   const counts = new Map(records.rows.map((r) => [r.mapping_name, r]));
@@ -200,7 +207,14 @@ export async function integrationStatus(
     const open = openErrors.get(m.name) ?? 0;
     const lineRecords =
       line?.status === 'FinishedWithErrors'
-        ? `its full synchronization finished with ${line.failedRecords} failed record(s)`
+        ? `its full synchronization finished with ${[
+            ...(line.failedRecords > 0 || line.skippedRecords === 0
+              ? [`${line.failedRecords} failed record(s)`]
+              : []),
+            ...(line.skippedRecords > 0
+              ? [`${line.skippedRecords} record(s) skipped after failing`]
+              : []),
+          ].join(' and ')}`
         : undefined;
     const records = [
       ...(open > 0 ? [`${open} open record error(s)`] : []),
@@ -208,9 +222,15 @@ export async function integrationStatus(
         ? [`${failedRecords} record(s) whose last synchronization failed`]
         : []),
     ].join(' and ');
+    // Skipped ones wait for a retry by hand: no regular run retries them.
+    const skippedFailed = Number(c?.skipped_failed ?? 0);
+    const skipped =
+      skippedFailed > 0
+        ? `; ${skippedFailed} of them skipped, not retried automatically (kobling skipped retry --mapping ${shellName(m.name)} after the fix)`
+        : '';
     if (records)
       warnings.push(
-        `has ${records}${lineRecords ? `, and ${lineRecords}` : ''} (kobling errors --mapping ${shellName(m.name)})`,
+        `has ${records}${lineRecords ? `, and ${lineRecords}` : ''} (kobling errors --mapping ${shellName(m.name)})${skipped}`,
       );
     // Its records were settled since, yet the line still reads so until it runs again.
     else if (lineRecords)

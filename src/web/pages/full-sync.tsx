@@ -9,7 +9,11 @@ import {
   reviewLines,
   startFullSync,
 } from '../../integration/full-sync/full-sync-service.ts';
-import { DONE_STATUSES, hasFailures } from '../../integration/full-sync/line-status.ts';
+import {
+  DONE_STATUSES,
+  hasFailures,
+  whatHappened,
+} from '../../integration/full-sync/line-status.ts';
 import { AppError, unwrap } from '../../shared/errors.ts';
 import { ActionBar } from '../components/action-bar.tsx';
 import { SuccessBanner, WarningBanner } from '../components/banner.tsx';
@@ -67,6 +71,44 @@ function LineStatusBadge(props: { line: ReviewLine }) {
   );
 }
 
+/**
+ * What a line that finished with failed records says on the web: what happened (the line's
+ * message without the CLI's commands), then where to see the records — the Log's jobs of the
+ * mapping with their errors, the skipped records page — and what retries them: the mapping's
+ * next run, Retry on the skipped records page, or the line's Restart button.
+ */
+function FailedRecordsNote(props: { line: ReviewLine }) {
+  const l = props.line;
+  const name = encodeURIComponent(l.mapping);
+  const failed = (l.counters.failed ?? 0) > 0;
+  const skipped = (l.skippedRecords ?? 0) > 0;
+  return (
+    <>
+      <span safe>{`${whatHappened(l.message ?? '')}. See `}</span>
+      {failed ? (
+        <a href={`/integration/log?mapping=${name}`} safe>
+          {`the log of ${l.mapping}`}
+        </a>
+      ) : (
+        ''
+      )}
+      {failed ? ' (each job with its errors)' : ''}
+      {failed && skipped ? ' and ' : ''}
+      {skipped ? (
+        <a href={`/integration/skipped?mapping=${name}`} safe>
+          {`the skipped records of ${l.mapping}`}
+        </a>
+      ) : (
+        ''
+      )}
+      {`; after the fix ${[
+        ...(failed ? ["the mapping's next run retries the failed ones (Run now on Mappings)"] : []),
+        ...(skipped ? ['Retry on the skipped records page retries the skipped ones'] : []),
+      ].join(', ')}, or Restart runs the line again.`}
+    </>
+  );
+}
+
 /** The review lines: recommendation, status and progress per mapping, and Restart. */
 function ReviewTable(props: {
   lines: readonly ReviewLine[];
@@ -115,12 +157,18 @@ function ReviewTable(props: {
                     ''
                   )}
                 </td>
-                <td class="wrap" safe>
-                  {l.waitingFor.length
-                    ? `Waits for ${l.waitingFor.join(', ')}`
-                    : l.status === 'Queued' && !props.workerSeen
-                      ? `Waiting for a worker${l.message ? ` · ${l.message}` : ''}`
-                      : (l.message ?? '')}
+                <td class="wrap">
+                  {l.status === 'FinishedWithErrors' && l.message ? (
+                    <FailedRecordsNote line={l} />
+                  ) : (
+                    <span safe>
+                      {l.waitingFor.length
+                        ? `Waits for ${l.waitingFor.join(', ')}`
+                        : l.status === 'Queued' && !props.workerSeen
+                          ? `Waiting for a worker${l.message ? ` · ${l.message}` : ''}`
+                          : (l.message ?? '')}
+                    </span>
+                  )}
                 </td>
                 {props.admin ? (
                   <td>
