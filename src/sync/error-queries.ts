@@ -1,5 +1,5 @@
 import type { Queryable } from '../db/db.ts';
-import { settled, withCouplings } from './error-settlement.ts';
+import { settled, source, withCouplings } from './error-settlement.ts';
 import type { Paging } from './paging.ts';
 
 /** Read models of the record errors (BC: Integration Synch. Job Errors), for the API and the CLI. */

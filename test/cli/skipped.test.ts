@@ -45,7 +45,7 @@ test('kobling skipped: the list with its total and next page, as JSON, and the c
   assert.equal(page.code, 0, page.output);
   assert.match(
     page.output,
-    /^Rows 1–1 of 2 skipped records of CUSTOMER; next: `kobling skipped --mapping "CUSTOMER" --skip 1 --top 1`/m,
+    /^Row 1 of 2 skipped records of CUSTOMER; next: `kobling skipped --mapping "CUSTOMER" --skip 1 --top 1`/m,
   );
   assert.match(page.output, /`kobling skipped retry --mapping CUSTOMER` synchronizes them now/);
   const json = await kobling('skipped', '--json');
