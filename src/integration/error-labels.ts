@@ -5,20 +5,24 @@ import { integrationEntities } from './adapters/erp-integration-entities.ts';
 import { erpPort } from './adapters/erp-port.ts';
 import type { Page } from './keyset-list.ts';
 
-/** A record error with how users know its ERP record (`C10000 Adatum AS`), when it can be read. */
-export type LabeledError = ErrorView & { readonly erpRecordLabel?: string };
+/** A row with how users know its ERP record (`C10000 Adatum AS`), when it can be read. */
+export type Labeled<T> = T & { readonly erpRecordLabel?: string };
+/** A record error with its ERP record's label. */
+export type LabeledError = Labeled<ErrorView>;
+/** What a row needs to be labelled: the ERP record it names, if any. */
+type ErpRecordRef = { readonly erpTable: string; readonly erpId: string | null };
 
 /**
- * The errors of a page with their ERP records' number and name: one read per ERP table on the
- * page (the ERP port's read by id), never one per row. A record deleted since, one without a
- * number or name, or an error naming no ERP record gets no label.
+ * The rows of a page (errors, skipped records) with their ERP records' number and name: one read
+ * per ERP table on the page (the ERP port's read by id), never one per row. A record deleted
+ * since, one without a number or name, or a row naming no ERP record gets no label.
  */
-export async function withErpRecordLabels(
+export async function withErpRecordLabels<T extends ErpRecordRef>(
   db: Db,
-  errors: readonly ErrorView[],
-): Promise<LabeledError[]> {
+  errors: readonly T[],
+): Promise<Labeled<T>[]> {
   // A table no mapping reads any more (an old error) has nothing to read it by.
-  const readable = (e: ErrorView) => e.erpId !== null && integrationEntities.has(e.erpTable);
+  const readable = (e: T) => e.erpId !== null && integrationEntities.has(e.erpTable);
   const refs = errors
     .filter(readable)
     .map((e) => ({ side: 'erp' as const, table: e.erpTable, id: e.erpId as string }));
@@ -31,11 +35,11 @@ export async function withErpRecordLabels(
   });
 }
 
-/** Pages of errors, each labelled as it comes (`kobling errors`). */
-export async function* labeledErrorPages<K>(
+/** Pages of errors or skipped records, each labelled as it comes (`kobling errors`, `kobling skipped`). */
+export async function* labeledErrorPages<T extends ErpRecordRef, K>(
   db: Db,
-  pages: AsyncIterable<Page<ErrorView, K>>,
-): AsyncGenerator<Page<LabeledError, K>> {
+  pages: AsyncIterable<Page<T, K>>,
+): AsyncGenerator<Page<Labeled<T>, K>> {
   for await (const page of pages)
     yield { ...page, value: await withErpRecordLabels(db, page.value) };
 }

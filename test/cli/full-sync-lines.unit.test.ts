@@ -115,4 +115,16 @@ test('a line that left records skipped after failing: the bar counts them, the s
   assert.doesNotMatch(summary, /0 record\(s\) failed/);
   const both = { ...skippedOnly, counters: { unchanged: 47, failed: 1, skipped: 1 } };
   assert.match(bar(both, Date.now(), true), / · 1 record\(s\) failed, 1 skipped after failing$/);
+  // The only failed record is the skipped one: no regular job retries it, only the skipped advice.
+  const once = finishedSummary([both], new Set())[0]!;
+  assert.match(
+    once,
+    /See them: `kobling errors --mapping CUSTOMER`; after the fix `kobling sync full --restart CUSTOMER` runs the line again\. 1 in CUSTOMER are skipped .*: no regular job retries them; after the fix `kobling skipped retry --mapping CUSTOMER`\.$/,
+  );
+  assert.doesNotMatch(once, /regular job retries them,/);
+  const more = { ...both, counters: { unchanged: 46, failed: 2, skipped: 1 } };
+  assert.match(
+    finishedSummary([more], new Set())[0]!,
+    /; after the fix the regular job retries the ones not skipped, or `kobling sync full --restart CUSTOMER`/,
+  );
 });

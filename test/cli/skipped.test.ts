@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
+import { createEntity } from '../../src/erp/public-api.ts';
+import { withErpRecordLabels } from '../../src/integration/error-labels.ts';
+import { listCouplings } from '../../src/sync/queries.ts';
 import { runKobling } from '../helpers/cli.ts';
 import { startFullSyncSetting } from '../helpers/full-sync.ts';
 import { useFixture } from '../helpers/use-fixture.ts';
@@ -83,4 +86,35 @@ test('kobling skipped: the list with its total and next page, as JSON, and the c
   assert.match(retry.output, /^No skipped records of CUSTOMER: nothing retried\.$/m);
   const empty = await kobling('skipped');
   assert.match(empty.output, /^No skipped records$/m);
+});
+
+test('kobling skipped, GET /skipped and --json name the ERP record by number and name', async () => {
+  const made = await createEntity(t.fx.db, 'customers', {
+    number: 'C77000',
+    displayName: 'Skipped Label AS',
+  });
+  assert.ok(made.ok, JSON.stringify(made));
+  const erpId = (made.value as { id: string }).id;
+  const id = randomUUID();
+  await t.fx.db.query(
+    `INSERT INTO integration.couplings (id, mapping_name, erp_table, erp_id, crm_entity, crm_id,
+       skipped, last_result_to_crm, last_error_to_crm)
+     VALUES ($1, 'CUSTOMER', 'customers', $2, 'account', $3, true, 'Failure', 'refused')`,
+    [id, erpId, randomUUID()],
+  );
+  const text = await kobling('skipped', '--mapping', 'CUSTOMER');
+  assert.equal(text.code, 0, text.output);
+  assert.match(
+    text.output,
+    new RegExp(`^${id} CUSTOMER +Customer C77000 Skipped Label AS ⇄ account/`, 'm'),
+  );
+  const json = JSON.parse((await kobling('skipped', '--json')).output) as {
+    id: string;
+    erpRecordLabel?: string;
+  }[];
+  assert.equal(json.find((r) => r.id === id)?.erpRecordLabel, 'C77000 Skipped Label AS');
+  const rows = await listCouplings(t.fx.db, { skipped: true, top: 10, skip: 0 });
+  const labeled = await withErpRecordLabels(t.fx.db, rows);
+  assert.equal(labeled.find((r) => r.id === id)?.erpRecordLabel, 'C77000 Skipped Label AS');
+  await t.fx.db.query('DELETE FROM integration.couplings WHERE id = $1', [id]);
 });

@@ -291,6 +291,7 @@ test('reading the inbox ages out entries past the expiry into skipped records', 
   const row = skipped.json.value.find((s: { erpId: string }) => s.erpId === c.erpId);
   assert.ok(row, skipped.text);
   assert.match(row.lastErrorToCrm, /telephone1 .* was not resolved in time/);
+  assert.equal(row.erpRecordLabel, 'C2 Customer 2', 'the ERP record as users know it');
 });
 
 test('an entry whose CRM record was deleted shows it by id, "(deleted)"; the ERP record by name', async () => {

@@ -36,9 +36,22 @@ test('a line with records skipped after failing says so, lists them with `koblin
     '1 record(s) skipped after failing twice with the same message (48 unchanged, 1 skipped): no regular run retries them. See them: `kobling skipped --mapping CUSTOMER`; after the fix `kobling skipped retry --mapping CUSTOMER` retries them, or `kobling sync full --restart CUSTOMER` runs the line again',
   );
   assert.equal(
-    failedRecordsMessage({ ...line, mapping: 'CUSTOMER', failed: 1, skipped: 1, jobEnabled: true }),
-    "1 record(s) failed (5 inserted, 2 failed); 1 record(s) of the mapping are skipped after failing twice with the same message: no regular run retries them. See them: `kobling errors --mapping CUSTOMER`, `kobling skipped --mapping CUSTOMER`; after the fix the mapping's regular job retries the failed ones (`kobling sync CUSTOMER` now), `kobling skipped retry --mapping CUSTOMER` the skipped ones, or `kobling sync full --restart CUSTOMER` runs the line again",
+    failedRecordsMessage({ ...line, mapping: 'CUSTOMER', failed: 2, skipped: 1, jobEnabled: true }),
+    "2 record(s) failed (5 inserted, 2 failed); 1 record(s) of the mapping are skipped after failing twice with the same message: no regular run retries them. See them: `kobling errors --mapping CUSTOMER`, `kobling skipped --mapping CUSTOMER`; after the fix the mapping's regular job retries the ones not skipped (`kobling sync CUSTOMER` now), `kobling skipped retry --mapping CUSTOMER` the skipped ones, or `kobling sync full --restart CUSTOMER` runs the line again",
   );
+  // The only failed record is the skipped one: counted once, with the skipped records' advice.
+  const same = failedRecordsMessage({
+    ...line,
+    mapping: 'CUSTOMER',
+    failed: 1,
+    skipped: 1,
+    jobEnabled: true,
+  });
+  assert.match(
+    same,
+    /; after the fix `kobling skipped retry --mapping CUSTOMER` retries them, or `kobling sync full --restart CUSTOMER` runs the line again$/,
+  );
+  assert.doesNotMatch(same, /regular job retries/);
 });
 
 test('the web shows what happened without the CLI how-to', () => {

@@ -51,13 +51,18 @@ function skippedHint(w: readonly ReviewLine[]): string {
 function retryHint(w: readonly ReviewLine[], jobOff: ReadonlySet<string>): string {
   const off = w.filter((l) => jobOff.has(l.mapping));
   const sync = off.map((l) => `\`kobling sync ${shellName(l.mapping)}\``).join(', ');
-  if (off.length === 0) return 'after the fix the regular job retries them';
+  const them = w.some((l) => (l.skippedRecords ?? 0) > 0) ? 'the ones not skipped' : 'them';
+  if (off.length === 0) return `after the fix the regular job retries ${them}`;
   if (off.length === w.length)
     return off.length > 1
-      ? `after the fix ${sync} retry them (their regular jobs are off)`
-      : `after the fix ${sync} retries them (the mapping's regular job is off)`;
-  return `after the fix the regular job retries them (${sync} where the job is off)`;
+      ? `after the fix ${sync} retry ${them} (their regular jobs are off)`
+      : `after the fix ${sync} retries ${them} (the mapping's regular job is off)`;
+  return `after the fix the regular job retries ${them} (${sync} where the job is off)`;
 }
+
+/** Failed records not skipped: a skipped record failed too (the line restored them first). */
+const notSkipped = (l: ReviewLine) =>
+  Math.max(0, (l.counters.failed ?? 0) - (l.skippedRecords ?? 0));
 
 /**
  * Lines that finished with failed records: how many records, in which lines, that their children
@@ -75,7 +80,10 @@ function failedRecords(lines: readonly ReviewLine[], jobOff: ReadonlySet<string>
     w.length > 1
       ? '`kobling sync full --restart-failed`'
       : `\`kobling sync full --restart ${shellName(w[0]!.mapping)}\``;
-  return ` ${n} record(s) failed in ${w.map((l) => `${l.mapping} (${l.counters.failed ?? 0})`).join(', ')}; their dependent lines went on. See them: ${see}; ${retryHint(w, jobOff)}, or ${again} runs ${w.length > 1 ? 'those lines' : 'the line'} again.${skipped}`;
+  // Each record counted once: the skipped ones get only the skipped hint's advice.
+  const retried = w.filter((l) => notSkipped(l) > 0);
+  const retry = retried.length > 0 ? `${retryHint(retried, jobOff)}, or` : 'after the fix';
+  return ` ${n} record(s) failed in ${w.map((l) => `${l.mapping} (${l.counters.failed ?? 0})`).join(', ')}; their dependent lines went on. See them: ${see}; ${retry} ${again} runs ${w.length > 1 ? 'those lines' : 'the line'} again.${skipped}`;
 }
 
 /** The outcome of a run that ended with every line done (some perhaps with failed records). */

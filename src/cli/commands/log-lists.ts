@@ -1,6 +1,10 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { type LabeledError, labeledErrorPages } from '../../integration/error-labels.ts';
+import {
+  type Labeled,
+  type LabeledError,
+  labeledErrorPages,
+} from '../../integration/error-labels.ts';
 import { keysetPages } from '../../integration/keyset-list.ts';
 import { ERRORS, JOBS } from '../../integration/log-lists.ts';
 import { COUNTER_NAMES } from '../../sync/model.ts';
@@ -36,7 +40,7 @@ const jobLine = (j: JobView) =>
   `${new Date(j.startedAt).toISOString()} ${j.id} ${j.mapping.padEnd(20)} ${j.direction.padEnd(21)} ${j.status.padEnd(9)} ${jobSummary(j)}`;
 
 // The ERP record by its number and name when it could be read (`Customer C10000 Adatum AS`).
-const erpRecord = (e: LabeledError) =>
+export const erpRecord = (e: Labeled<{ erpTable: string; erpId: string | null }>) =>
   e.erpRecordLabel
     ? `${recordKind('erp', e.erpTable)} ${e.erpRecordLabel}`
     : `${e.erpTable}/${e.erpId ?? '-'}`;

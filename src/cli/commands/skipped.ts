@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
+import { type Labeled, labeledErrorPages } from '../../integration/error-labels.ts';
 import { shellName } from '../../integration/full-sync/line-status.ts';
 import { keysetPages } from '../../integration/keyset-list.ts';
 import { COUPLING_PAGE_SIZE, COUPLINGS } from '../../integration/log-lists.ts';
@@ -20,6 +21,7 @@ import {
   printPages,
 } from '../paged-list.ts';
 import { withRuntime } from '../runtime.ts';
+import { erpRecord } from './log-lists.ts';
 
 /** The options, checked like the API checks its query (`GET …/skipped`) before anything is read. */
 const options = everyRow(
@@ -28,9 +30,10 @@ const options = everyRow(
   'skipped record',
 );
 
-const line = (c: CouplingView) => {
+// The ERP record by its number and name when it can be read, as `kobling errors` names it.
+const line = (c: Labeled<CouplingView>) => {
   const error = c.lastErrorToCrm ?? c.lastErrorToErp;
-  return `${c.id} ${c.mapping.padEnd(20)} ${c.erpTable}/${c.erpId} ⇄ ${c.crmEntity}/${c.crmId}${error ? `: ${error}` : ''}`;
+  return `${c.id} ${c.mapping.padEnd(20)} ${erpRecord(c)} ⇄ ${c.crmEntity}/${c.crmId}${error ? `: ${error}` : ''}`;
 };
 
 /** Either `--mapping M` or coupling ids, checked before anything is touched (exit 2). */
@@ -77,10 +80,13 @@ export function registerSkipped(program: Command, cli: CliEnv): void {
     .action((raw: Record<string, unknown>) => {
       const o = checkedOptions(options, raw);
       return withRuntime(cli, async ({ ctx }) => {
-        const pages = keysetPages(ctx.db, COUPLINGS, {
-          filter: { mapping: o.mapping, skipped: true },
-          ...pagesAsk(o, o.all === true, COUPLING_PAGE_SIZE),
-        });
+        const pages = labeledErrorPages(
+          ctx.db,
+          keysetPages(ctx.db, COUPLINGS, {
+            filter: { mapping: o.mapping, skipped: true },
+            ...pagesAsk(o, o.all === true, COUPLING_PAGE_SIZE),
+          }),
+        );
         const { shown, total } = await printPages(cli, pages, {
           json: o.json,
           lines: (c) => [line(c)],

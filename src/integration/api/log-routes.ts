@@ -107,7 +107,7 @@ export function registerLogRoutes(app: FastifyInstance, ctx: AppContext): void {
     {
       schema: {
         tags,
-        summary: `Skipped records (failed twice with the same error), in the couplings list's order (mapping, creation, id); ${PAGED}`,
+        summary: `Skipped records (failed twice with the same error) with the ERP record's number and name (erpRecordLabel, when it can be read), in the couplings list's order (mapping, creation, id); ${PAGED}`,
         querystring: filter,
       },
     },
@@ -118,7 +118,8 @@ export function registerLogRoutes(app: FastifyInstance, ctx: AppContext): void {
         filter: { mapping, skipped: true },
         ...plan,
       });
-      return pageAnswer(req, reply, SKIPPED_PAGING, plan, page);
+      const value = await withErpRecordLabels(ctx.db, page.value);
+      return pageAnswer(req, reply, SKIPPED_PAGING, plan, { ...page, value });
     },
   );
   r.post(

@@ -35,7 +35,7 @@ const SEE_THEM = '. See them: ';
  * What a line that finished with failed records says: how many failed, how many of the mapping's
  * records are skipped after failing (no regular run retries those), that its children went on
  * (they are not held, as in BC), and where to see and retry the records. Only a mapping whose
- * regular job is on gets its failed records retried by itself; with the job off, `kobling sync`
+ * regular job is on gets its failed records that are not skipped retried by itself; with the job off, `kobling sync`
  * does it; skipped ones only `kobling skipped retry` (or a restart of the line, which restores
  * them first).
  */
@@ -66,9 +66,12 @@ export function failedRecordsMessage(l: {
     ...(l.failed > 0 ? [`\`kobling errors --mapping ${name}\``] : []),
     ...(l.skipped > 0 ? [`\`kobling skipped --mapping ${name}\``] : []),
   ].join(', ');
-  const them = l.skipped > 0 ? 'the failed ones' : 'them';
+  // A record is counted once: a skipped one failed too (the line restored the skipped records
+  // first), and only `kobling skipped retry` retries it; the regular job the others.
+  const notSkipped = Math.max(0, l.failed - l.skipped);
+  const them = l.skipped > 0 ? 'the ones not skipped' : 'them';
   const retryFailed =
-    l.failed === 0
+    notSkipped === 0
       ? []
       : l.jobEnabled
         ? [`the mapping's regular job retries ${them} (\`kobling sync ${name}\` now)`]
@@ -77,7 +80,7 @@ export function failedRecordsMessage(l: {
     l.skipped === 0
       ? []
       : [
-          `\`kobling skipped retry --mapping ${name}\` ${l.failed > 0 ? 'the skipped ones' : 'retries them'}`,
+          `\`kobling skipped retry --mapping ${name}\` ${notSkipped > 0 ? 'the skipped ones' : 'retries them'}`,
         ];
   const retry = [...retryFailed, ...retrySkipped].join(', ');
   return `${what}${went}${SEE_THEM}${see}; after the fix ${retry}, or \`kobling sync full --restart ${name}\` runs the line again`;

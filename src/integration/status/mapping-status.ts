@@ -19,6 +19,28 @@ export const PASS_LABEL: Record<string, string> = {
   FromIntegrationTable: 'CRM → ERP',
 };
 
+/** A warning's next step: `kobling status` says it as a command, the web as a link. */
+export interface NextStep {
+  /** errors: the mapping's record errors (its log); skippedRetry: retry its skipped records. */
+  readonly kind: 'errors' | 'skippedRetry';
+  readonly mapping: string;
+}
+
+/** A warning in parts: what is wrong, then the steps that show or fix it. */
+export interface StatusWarning {
+  readonly text: string;
+  readonly next: readonly NextStep[];
+}
+
+const stepCommand = (n: NextStep): string =>
+  n.kind === 'errors'
+    ? `kobling errors --mapping ${shellName(n.mapping)}`
+    : `kobling skipped retry --mapping ${shellName(n.mapping)} after the fix`;
+
+/** A warning as `kobling status` and GET /status say it: its next steps as commands. */
+export const warningText = (w: StatusWarning): string =>
+  w.next.length > 0 ? `${w.text} (${w.next.map(stepCommand).join('; ')})` : w.text;
+
 interface RunSummary {
   readonly direction: string;
   readonly trigger: string;
@@ -62,6 +84,8 @@ export interface MappingStatus {
   readonly pendingErpChanges: number;
   readonly lagSeconds: number | null;
   readonly warnings: readonly string[];
+  /** The same warnings in parts (the web links their next steps). */
+  readonly warningParts: readonly StatusWarning[];
 }
 
 export interface IntegrationStatus {
@@ -80,6 +104,8 @@ export interface IntegrationStatus {
    * last pass failed (before it keeps failing, when its mapping warning says so).
    */
   readonly warnings: readonly string[];
+  /** The same warnings in the same order, in parts (the web links their next steps). */
+  readonly warningParts: readonly StatusWarning[];
 }
 
 const summary = (j: JobRow): RunSummary => ({
@@ -179,7 +205,8 @@ export async function integrationStatus(
     const last = runs[0];
     const directions = byDirection(runs);
     const failuresInRow = Math.max(0, ...directions.map((d) => d.consecutiveFailures));
-    const warnings: string[] = [];
+    const parts: StatusWarning[] = [];
+    const warnings = { push: (text: string, next: NextStep[] = []) => parts.push({ text, next }) };
     for (const d of directions)
       if (d.consecutiveFailures >= FAILING_AFTER)
         warnings.push(
@@ -222,16 +249,20 @@ export async function integrationStatus(
         ? [`${failedRecords} record(s) whose last synchronization failed`]
         : []),
     ].join(' and ');
-    // Skipped ones wait for a retry by hand: no regular run retries them.
+    // Skipped ones wait for a retry by hand: no regular run retries them. Said once: when the
+    // line's words already count them, only that they are not retried.
     const skippedFailed = Number(c?.skipped_failed ?? 0);
     const skipped =
-      skippedFailed > 0
-        ? `; ${skippedFailed} of them skipped, not retried automatically (kobling skipped retry --mapping ${shellName(m.name)} after the fix)`
-        : '';
+      skippedFailed === 0
+        ? ''
+        : line?.status === 'FinishedWithErrors' && line.skippedRecords > 0
+          ? '; the skipped ones are not retried automatically'
+          : `; ${skippedFailed} of them skipped, not retried automatically`;
     if (records)
-      warnings.push(
-        `has ${records}${lineRecords ? `, and ${lineRecords}` : ''} (kobling errors --mapping ${shellName(m.name)})${skipped}`,
-      );
+      warnings.push(`has ${records}${lineRecords ? `, and ${lineRecords}` : ''}${skipped}`, [
+        { kind: 'errors', mapping: m.name },
+        ...(skippedFailed > 0 ? [{ kind: 'skippedRetry' as const, mapping: m.name }] : []),
+      ]);
     // Its records were settled since, yet the line still reads so until it runs again.
     else if (lineRecords)
       warnings.push(`${lineRecords}, none of them open now (${restart} runs the line again)`);
@@ -253,7 +284,7 @@ export async function integrationStatus(
     out.push({
       mapping: m.name,
       direction: m.direction,
-      state: warnings.length > 0 ? 'warning' : failuresInRow > 0 ? 'failing' : last ? 'ok' : 'idle',
+      state: parts.length > 0 ? 'warning' : failuresInRow > 0 ? 'failing' : last ? 'ok' : 'idle',
       realtime: m.realtime,
       jobEnabled: s?.job_enabled ?? false,
       intervalMinutes: interval,
@@ -266,9 +297,23 @@ export async function integrationStatus(
       openErrors: open,
       pendingErpChanges: pending.count,
       lagSeconds: pending.oldestAt ? Math.max(0, (now - pending.oldestAt.getTime()) / 1000) : null,
-      warnings,
+      warnings: parts.map(warningText),
+      warningParts: parts,
     });
   }
+  const plain = (text: string): StatusWarning => ({ text, next: [] });
+  const warningParts: StatusWarning[] = [
+    ...organizationWarnings(connection).map(plain),
+    ...(crm?.state === 'failing'
+      ? [
+          plain(
+            `The CRM connection fails, so nothing is synchronized: ${crm.reason} (GET /ready answers 503)`,
+          ),
+        ]
+      : []),
+    ...out.flatMap((m) => m.warningParts.map((w) => ({ ...w, text: `${m.mapping} ${w.text}` }))),
+    ...out.flatMap(lastPassWarnings).map(plain),
+  ];
   return {
     connection: {
       enabled: connection.enabled,
@@ -277,16 +322,8 @@ export async function integrationStatus(
     },
     mappings: out,
     openErrors: [...openErrors.values()].reduce((a, b) => a + b, 0),
-    warnings: [
-      ...organizationWarnings(connection),
-      ...(crm?.state === 'failing'
-        ? [
-            `The CRM connection fails, so nothing is synchronized: ${crm.reason} (GET /ready answers 503)`,
-          ]
-        : []),
-      ...out.flatMap((m) => m.warnings.map((w) => `${m.mapping} ${w}`)),
-      ...out.flatMap(lastPassWarnings),
-    ],
+    warnings: warningParts.map(warningText),
+    warningParts,
   };
 }
 

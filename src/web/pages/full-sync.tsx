@@ -82,6 +82,8 @@ function FailedRecordsNote(props: { line: ReviewLine }) {
   const name = encodeURIComponent(l.mapping);
   const failed = (l.counters.failed ?? 0) > 0;
   const skipped = (l.skippedRecords ?? 0) > 0;
+  // Each record counted once: a skipped one failed too, and only Retry retries it.
+  const retried = (l.counters.failed ?? 0) > (l.skippedRecords ?? 0);
   return (
     <>
       <span safe>{`${whatHappened(l.message ?? '')}. See `}</span>
@@ -101,10 +103,20 @@ function FailedRecordsNote(props: { line: ReviewLine }) {
       ) : (
         ''
       )}
-      {`; after the fix ${[
-        ...(failed ? ["the mapping's next run retries the failed ones (Run now on Mappings)"] : []),
-        ...(skipped ? ['Retry on the skipped records page retries the skipped ones'] : []),
-      ].join(', ')}, or Restart runs the line again.`}
+      {'; after the fix '}
+      {retried ? (
+        <>
+          {`the mapping's next run retries ${skipped ? 'the ones not skipped' : 'the failed ones'} (Synchronize on `}
+          <a href="/integration/mappings">Integration table mappings</a>
+          {'), '}
+        </>
+      ) : (
+        ''
+      )}
+      {skipped
+        ? `Retry on the skipped records page retries the ${retried ? 'skipped ones' : 'them'}, `
+        : ''}
+      {'or Restart runs the line again.'}
     </>
   );
 }

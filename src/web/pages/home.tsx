@@ -1,12 +1,56 @@
 import type { FastifyInstance } from 'fastify';
 import { crmHealth } from '../../integration/health/crm-health.ts';
-import { integrationStatus } from '../../integration/status/mapping-status.ts';
+import {
+  integrationStatus,
+  type NextStep,
+  type StatusWarning,
+} from '../../integration/status/mapping-status.ts';
 import { publicConnection } from '../../sync/connection/connection-repo.ts';
-import { Lines, WarningBanner } from '../components/banner.tsx';
+import { WarningBanner } from '../components/banner.tsx';
 import { Card, Fields } from '../components/card.tsx';
 import { Layout } from '../layout.tsx';
 import { sendHtml, viewOf } from '../view.ts';
 import type { WebDeps } from '../web-deps.ts';
+
+/** A warning's next step as a link to the page that shows or fixes it. */
+function StepLink(props: { step: NextStep }) {
+  const name = encodeURIComponent(props.step.mapping);
+  return props.step.kind === 'errors' ? (
+    <a href={`/integration/log?mapping=${name}`} safe>{`the log of ${props.step.mapping}`}</a>
+  ) : (
+    <a href={`/integration/skipped?mapping=${name}`} safe>
+      {`Retry on the skipped records of ${props.step.mapping}`}
+    </a>
+  );
+}
+
+/** The warnings, their next steps as links where `kobling status` says commands. */
+function Warnings(props: { items: readonly StatusWarning[] }) {
+  return (
+    <ul class="lines">
+      {props.items.map((w) => (
+        <li>
+          <span safe>{w.text}</span>
+          {w.next.length > 0 ? (
+            <>
+              {' ('}
+              {w.next.map((n, i) => (
+                <>
+                  {i > 0 ? '; ' : ''}
+                  <StepLink step={n} />
+                  {n.kind === 'skippedRetry' ? ' after the fix' : ''}
+                </>
+              ))}
+              {')'}
+            </>
+          ) : (
+            ''
+          )}
+        </li>
+      ))}
+    </ul>
+  );
+}
 
 const CRM_STATE = { ok: 'Answers', failing: 'Does not answer', 'not enabled': '-' } as const;
 
@@ -32,7 +76,7 @@ export function registerHomePage(web: FastifyInstance, { ctx, auth }: WebDeps): 
         {status.warnings.length > 0 ? (
           <section aria-label="Warnings">
             <WarningBanner message={`${status.warnings.length} warning(s):`}>
-              <Lines items={status.warnings} />
+              <Warnings items={status.warningParts} />
             </WarningBanner>
           </section>
         ) : (

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { type Labeled, withErpRecordLabels } from '../../integration/error-labels.ts';
 import { jobWrites } from '../../integration/job-writes.ts';
 import { retrySkipped } from '../../integration/skipped-service.ts';
 import { openEngine } from '../../integration/sync-runtime.ts';
@@ -13,6 +14,7 @@ import {
   listErrors,
   listJobs,
 } from '../../sync/queries.ts';
+import { recordKind } from '../../sync/record-names.ts';
 import { ActionBar } from '../components/action-bar.tsx';
 import { ErrorBanner, SuccessBanner, WarningBanner } from '../components/banner.tsx';
 import { Card, Fields } from '../components/card.tsx';
@@ -70,9 +72,16 @@ const ERROR_COLUMNS: Column<ErrorView>[] = [
   { header: 'Message', value: (e) => e.message },
 ];
 
-const SKIPPED_COLUMNS: Column<CouplingView>[] = [
+const SKIPPED_COLUMNS: Column<Labeled<CouplingView>>[] = [
   { header: 'Mapping', value: (c) => c.mapping },
-  { header: 'ERP record', value: (c) => `${c.erpTable} ${c.erpId}` },
+  // As users know it (`Customer C10000 Adatum AS`) when it can be read, else by id.
+  {
+    header: 'ERP record',
+    value: (c) =>
+      c.erpRecordLabel
+        ? `${recordKind('erp', c.erpTable)} ${c.erpRecordLabel}`
+        : `${c.erpTable} ${c.erpId}`,
+  },
   { header: 'Dynamics 365 Sales record', value: (c) => `${c.crmEntity} ${c.crmId}` },
   { header: 'Last error', value: (c) => c.lastErrorToCrm ?? c.lastErrorToErp },
   { header: 'Since', value: (c) => c.updatedAt },
@@ -194,12 +203,15 @@ export function registerSyncLogPages(web: FastifyInstance, { ctx, auth }: WebDep
     const view = viewOf(request, auth);
     const q = parseInput(query, request.query);
     const mapping = q.mapping?.trim() || undefined;
-    const rows = await listCouplings(ctx.db, {
-      mapping,
-      skipped: true,
-      top: PAGE + 1,
-      skip: (q.page - 1) * PAGE,
-    });
+    const rows = await withErpRecordLabels(
+      ctx.db,
+      await listCouplings(ctx.db, {
+        mapping,
+        skipped: true,
+        top: PAGE + 1,
+        skip: (q.page - 1) * PAGE,
+      }),
+    );
     const writable = canWrite(view.user);
     return sendHtml(
       reply,
