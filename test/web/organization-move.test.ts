@@ -66,7 +66,9 @@ test('moving the connection to another organization: the answer and the Connecti
   await notice.getByRole('link', { name: 'Open the full synchronization review' }).click();
   await page.waitForURL(/\/integration\/full-sync/);
   const customer = page.getByRole('row', { name: /^CUSTOMER / });
-  assert.match((await customer.textContent()) ?? '', /Pending/);
+  // Pending in the API; the badge says why it has not started (its parents are not done).
+  assert.match((await customer.textContent()) ?? '', /Waiting for parents/);
+  assert.equal(await customer.locator('.badge').getAttribute('title'), 'Pending');
   assert.match(
     (await page.locator('main').textContent()) ?? '',
     /The connection moved to another Dynamics 365 organization: synchronize this mapping in full/,
