@@ -1,4 +1,5 @@
 import type { Queryable } from '../db/db.ts';
+import { AppError } from '../shared/errors.ts';
 
 /** The largest page of any list: bigger lists are read page by page. */
 export const MAX_PAGE_SIZE = 1000;
@@ -51,12 +52,24 @@ export interface Page<V, K> {
   readonly next?: PageNext<K>;
 }
 
-/** One page of a list in its order. One row more than the page tells whether there is a next. */
-export async function keysetPage<F, V, K>(
+/** What every list may be filtered by: one mapping. */
+export interface MappingFilter {
+  readonly mapping?: string | undefined;
+}
+
+/**
+ * One page of a list in its order. One row more than the page tells whether there is a next.
+ * A list filtered by a mapping that does not exist is a not_found (404; the CLI exits 1), not an
+ * empty list: an empty list would say the mapping has none. Checked here, where the API's lists
+ * and the CLI's (each page of keysetPages) read their pages, on the first page only.
+ */
+export async function keysetPage<F extends MappingFilter, V, K>(
   db: Queryable,
   list: KeysetList<F, V, K>,
   ask: PageAsk<F, K>,
 ): Promise<Page<V, K>> {
+  if (ask.after === undefined && ask.filter.mapping !== undefined)
+    await mappingMustExist(db, ask.filter.mapping);
   const size = Math.min(ask.pageSize, ask.top ?? ask.pageSize);
   const [rows, count] = await Promise.all([
     list.rows(db, ask.filter, {
@@ -81,7 +94,7 @@ export async function keysetPage<F, V, K>(
  * Every page of a list, one after the other (what following the next links does): the caller
  * handles a page before the next one is read, so a list of any length streams.
  */
-export async function* keysetPages<F, V, K>(
+export async function* keysetPages<F extends MappingFilter, V, K>(
   db: Queryable,
   list: KeysetList<F, V, K>,
   ask: Omit<PageAsk<F, K>, 'after'>,
@@ -98,4 +111,9 @@ export async function* keysetPages<F, V, K>(
     });
     yield page;
   }
+}
+
+async function mappingMustExist(db: Queryable, name: string): Promise<void> {
+  const r = await db.query('SELECT 1 FROM integration.table_mappings WHERE name = $1', [name]);
+  if (r.rowCount === 0) throw new AppError('not_found', `No table mapping named '${name}'`);
 }

@@ -1,5 +1,5 @@
 import type { Queryable } from '../db/db.ts';
-import { settled, source, withCouplings } from './error-settlement.ts';
+import { settled, settledIn, source, withCouplings } from './error-settlement.ts';
 import type { Paging } from './paging.ts';
 
 /** Read models of the record errors (BC: Integration Synch. Job Errors), for the API and the CLI. */
@@ -15,7 +15,11 @@ export interface ErrorView {
   crmId: string | null;
   message: string;
   createdAt: Date;
-  /** The record was coupled or synchronized in this direction since, without failing again. */
+  /**
+   * The record was coupled or synchronized in this direction after this failure: without failing
+   * again since, or before failing again (in the history, each failure of a settled run of
+   * attempts reads settled, the run still open does not).
+   */
   settled: boolean;
   /**
    * Open errors: how many times the record has failed in this direction since it was last fine
@@ -46,15 +50,38 @@ const COLUMNS = `e.id, e.job_id AS "jobId", e.mapping_name AS mapping, e.directi
  * failure is the job's. A record whose latest failure is settled is fine, its earlier failures
  * with it (they are older than the pass that settled it). Its attempts are the `attempt` counted
  * when it was recorded (logRecordError, migration sync 041): the coupling keeps only its last
- * result, so once the record fails again the settlements between its failures cannot be read back.
+ * result, so the settlements between a record's failures are read from the stored counts (an
+ * `attempt` of 1 follows one), not from the coupling.
  */
 const OPEN = `${withCouplings('e')}
   WHERE NOT e.superseded AND ($1::text IS NULL OR e.mapping_name = $1)
     AND ($2::uuid IS NULL OR e.job_id = $2) AND NOT ${settled('e')}`;
 
-/** The history (`all`): every failure, settled ones saying so. */
+/** The history (`all`): every failure, settled ones saying so (HISTORY_SETTLED). */
 const HISTORY = `${withCouplings('e')}
   WHERE ($1::text IS NULL OR e.mapping_name = $1) AND ($2::uuid IS NULL OR e.job_id = $2)`;
+
+/** The failures of `e`'s record in its direction after `e` (sync_errors_source_record_idx). */
+const laterOfRecord = (x: string) => `integration.sync_errors ${x}
+   WHERE ${x}.mapping_name = e.mapping_name AND ${x}.direction = e.direction
+     AND ${source(x)} = ${source('e')} AND ${x}.id > e.id`;
+
+/**
+ * A failure in the history is settled when its record was settled after it, read per row:
+ * the coupling keeps only its last result, so it answers for the record's latest failure only
+ * (`settled`, as the open list reads it). An earlier one is settled when a later failure of the
+ * record started its attempts again (`attempt = 1`, recorded when the failure before it was
+ * settled: a settlement came between), or else with the record's latest failure (the failures
+ * between are one run of attempts). Both are look-ups of the record's later failures on
+ * sync_errors_source_record_idx, a few rows each, for the page's rows only.
+ */
+const HISTORY_SETTLED = `CASE WHEN e.superseded THEN
+    EXISTS (SELECT 1 FROM ${laterOfRecord('n')} AND n.attempt = 1)
+    OR EXISTS (SELECT 1 FROM ${laterOfRecord('l')} AND NOT l.superseded
+                 AND CASE WHEN l.direction = 'FromIntegrationTable'
+                          THEN ${settledIn('l', 'FromIntegrationTable')}
+                          ELSE ${settledIn('l', 'ToIntegrationTable')} END)
+  ELSE ${settled('e')} END`;
 
 const errorParams = (f: ErrorFilter) => [f.mapping ?? null, f.jobId ?? null];
 
@@ -71,7 +98,7 @@ export async function listErrorsKeyed(
 ): Promise<{ view: ErrorView; key: ErrorKey }[]> {
   const select =
     f.all === true
-      ? `SELECT ${COLUMNS}, ${settled('e')} AS settled, NULL::int AS attempts FROM ${HISTORY}`
+      ? `SELECT ${COLUMNS}, ${HISTORY_SETTLED} AS settled, NULL::int AS attempts FROM ${HISTORY}`
       : `SELECT ${COLUMNS}, false AS settled, e.attempt AS attempts FROM ${OPEN}`;
   const r = await db.query<ErrorView>(
     `${select} AND ($5::bigint IS NULL OR e.id < $5) ORDER BY e.id DESC LIMIT $3 OFFSET $4`,

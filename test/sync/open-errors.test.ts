@@ -229,6 +229,41 @@ test('attempts: the failures since the record was last settled, not every failur
   assert.match(line('refused once coupled'), /coupled$/);
 });
 
+test('the history: failures before a settlement read settled though the record failed again', async () => {
+  const erpId = '00000000-0000-4000-8000-000000000020';
+  const coupling = await insertCoupling(db, {
+    mappingName: 'CUSTOMER',
+    erpTable: 'customers',
+    erpId,
+    crmEntity: 'account',
+    crmId: '00000000-0000-4000-8000-0000000000e0',
+  });
+  const r = await passes(erpId);
+  const history = async () =>
+    (await listErrors(db, { top: 100, skip: 0, mapping: 'CUSTOMER', all: true }))
+      .filter((e) => e.erpId === erpId)
+      .reverse()
+      .map((e) => `${e.message}: ${e.settled ? 'settled' : 'open'}`);
+  for (let i = 1; i <= 3; i++) await r.fail(coupling.id, `history ${i}`);
+  assert.deepEqual(await history(), ['history 1: open', 'history 2: open', 'history 3: open']);
+  await r.synced(coupling.id);
+  await r.fail(coupling.id, 'history 4');
+  assert.deepEqual(
+    await history(),
+    ['history 1: settled', 'history 2: settled', 'history 3: settled', 'history 4: open'],
+    'fail ×3, settled, fail: the first three settled, the last open',
+  );
+  await r.fail(coupling.id, 'history 5');
+  assert.deepEqual((await history()).slice(3), ['history 4: open', 'history 5: open']);
+  await r.synced(coupling.id);
+  assert.deepEqual(
+    (await history()).filter((h) => h.endsWith('open')),
+    [],
+    'settled again: every failure settled',
+  );
+  assert.equal((await r.open()), undefined);
+});
+
 test('failures recorded before migration sync 041 keep the attempts they were shown with', async () => {
   const shown = async () =>
     new Map(
