@@ -69,6 +69,8 @@ console.log(
 );
 
 const deep = await listErrorsKeyed(db, { top: 1, skip: 10_000 });
+// Deep in the history most failures are superseded: their settlement is read from later ones.
+const deepHistory = await listErrorsKeyed(db, { top: 1, skip: 50_000, all: true });
 const cases: [string, () => Promise<number>][] = [
   ['first page (51 rows)', async () => (await listErrors(db, { top: 51, skip: 0 })).length],
   [
@@ -80,6 +82,12 @@ const cases: [string, () => Promise<number>][] = [
     async () => (await listErrors(db, { top: 51, skip: 0, jobId: job(PASSES) })).length,
   ],
   ['history page (all)', async () => (await listErrors(db, { top: 51, skip: 0, all: true })).length],
+  [
+    'history page after row 50,000',
+    async () =>
+      (await listErrorsKeyed(db, { top: 51, skip: 0, all: true, after: deepHistory[0]!.key }))
+        .length,
+  ],
   ['count (@odata.count)', () => countErrors(db, {})],
   ['numberOfErrors (per mapping)', async () => (await openErrorCounts(db)).get('CUSTOMER') ?? 0],
 ];

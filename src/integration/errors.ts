@@ -12,6 +12,8 @@ export const INTEGRATION_ERROR_CODES = {
   mapping_invalid: 400,
   // A field mapping names a column the CRM table does not have (its metadata says so).
   unknown_crm_column: 400,
+  // Field mappings name ERP fields the table does not have, and nothing else is wrong.
+  unknown_erp_field: 400,
   line_busy: 409,
   no_failed_lines: 409,
   job_queue_unavailable: 503,

@@ -32,12 +32,15 @@ export type MappingPatch = Partial<
 /**
  * Validates a changed mapping against the ERP's fields and the other mappings, and its CRM columns
  * against `crmColumns` (the CRM table's columns) when given: every problem. Columns the CRM table
- * lacks fail as `unknown_crm_column`, naming them and the table first.
+ * lacks fail as `unknown_crm_column`, naming them and the table first; ERP fields the table lacks,
+ * when they are the only problems, as `unknown_erp_field`; other problems as `mapping_invalid`
+ * (every problem in the details). The field mappings' paths start with `fieldsAt`.
  */
 export async function checkMapping(
   db: Db,
   m: TableMapping,
   crmColumns?: readonly string[],
+  fieldsAt = 'fields',
 ): Promise<Result<TableMapping>> {
   const names = (await listMappings(db)).map((x) => x.name);
   const erp = erpPort(db);
@@ -50,7 +53,7 @@ export async function checkMapping(
       return def ? Object.keys(def.columns) : undefined;
     },
     mappingNames: names,
-  });
+  }).map((i) => ({ ...i, path: i.path.replace(/^fields(?=\[)/, fieldsAt) }));
   const unknown = crmColumns
     ? [...new Set(m.fields.flatMap((f) => f.crmField ?? []))].filter((c) => !crmColumns.includes(c))
     : [];
@@ -60,6 +63,14 @@ export async function checkMapping(
     return failure(
       'unknown_crm_column',
       `${unknownColumnsMessage(m.crmEntity, unknown, crmColumns)}${also}`,
+      issues,
+    );
+  }
+  // Only ERP fields the table lacks: a code of its own, as a CRM column the table lacks has.
+  if (issues.length > 0 && issues.every((i) => i.code === 'unknown_erp_field')) {
+    return failure(
+      'unknown_erp_field',
+      issues.map((i) => `${i.path}: ${i.message}`).join('; '),
       issues,
     );
   }
@@ -82,6 +93,7 @@ export async function updateMapping(
   name: string,
   patch: MappingPatch,
   crmColumns?: readonly string[],
+  fieldsAt?: string,
 ): Promise<Result<TableMapping>> {
   const current = await getMapping(db, name);
   if (!current) return failure('not_found', `No table mapping named '${name}'`);
@@ -90,6 +102,7 @@ export async function updateMapping(
     db,
     { ...current, ...patch, ...(fields ? { fields } : {}) },
     crmColumns,
+    fieldsAt,
   );
   if (!checked.ok) return checked;
   await saveMapping(db, checked.value);
@@ -107,12 +120,14 @@ export interface FieldMappingsSaved {
  * organization's metadata (custom columns included): a column the table lacks refuses the whole
  * list (`unknown_crm_column`). When the metadata cannot be read the list is saved with a warning
  * saying the columns were not checked and why. Option mappings name a choice column's values, not
- * the table's columns, and are not checked.
+ * the table's columns, and are not checked. `fieldsAt` names the list in the problems' paths as
+ * the request gave it (`value[2].crmField`), `fields[2]…` unless given.
  */
 export async function replaceFieldMappings(
   deps: SyncDeps,
   name: string,
   fields: NonNullable<MappingPatch['fields']>,
+  fieldsAt?: string,
 ): Promise<Result<FieldMappingsSaved>> {
   const current = await getMapping(deps.db, name);
   if (!current) return failure('not_found', `No table mapping named '${name}'`);
@@ -123,7 +138,7 @@ export async function replaceFieldMappings(
     if (read.ok) columns = read.value;
     else warnings.push(`CRM columns not checked: ${read.error.message}`);
   }
-  const saved = await updateMapping(deps.db, name, { fields }, columns);
+  const saved = await updateMapping(deps.db, name, { fields }, columns, fieldsAt);
   if (!saved.ok) return saved;
   return ok({ fields: saved.value.fields, warnings });
 }

@@ -16,7 +16,11 @@ let db: Awaited<ReturnType<typeof createMigratedDb>>;
 let server: TestServer;
 before(async () => {
   db = await createMigratedDb('unknownmapping');
-  const customer = defaultMappings({ ownershipModel: 'Person' }).find((m) => m.name === 'CUSTOMER');
+  const customer = defaultMappings({
+    ownershipModel: 'Person',
+    unitGroupMapping: true,
+    salesOrderIntegration: true,
+  }).find((m) => m.name === 'CUSTOMER');
   assert.ok(customer);
   await saveMapping(db, customer, 1);
   server = await startTestServer(db, undefined, { KOBLING_SECRET_KEY: SECRET });
@@ -30,7 +34,14 @@ const kobling = (...args: string[]) =>
   runKobling(args, { DATABASE_URL: db.url, KOBLING_SECRET_KEY: SECRET });
 
 test('the list commands refuse an unknown --mapping as not_found (exit 1); a known one lists', async () => {
-  const lists = [['skipped'], ['errors'], ['errors', '--all'], ['jobs'], ['couplings'], ['conflicts']];
+  const lists = [
+    ['skipped'],
+    ['errors'],
+    ['errors', '--all'],
+    ['jobs'],
+    ['couplings'],
+    ['conflicts'],
+  ];
   for (const list of lists) {
     const run = await kobling(...list, '--mapping', 'NOPE');
     assert.equal(run.code, 1, `${list.join(' ')}: ${run.output}`);
@@ -43,7 +54,14 @@ test('the list commands refuse an unknown --mapping as not_found (exit 1); a kno
 
 test("the API's list filters answer 404 not_found for an unknown mapping", async () => {
   const token = await server.tokenFor('admin');
-  for (const list of ['jobs?', 'errors?', 'errors?all=true&', 'skipped?', 'couplings?', 'conflicts?']) {
+  for (const list of [
+    'jobs?',
+    'errors?',
+    'errors?all=true&',
+    'skipped?',
+    'couplings?',
+    'conflicts?',
+  ]) {
     const url = `${server.baseUrl}/api/integration/v1/${list}mapping=`;
     const r = await callJson(`${url}NOPE`, 'GET', token);
     assert.equal(r.status, 404, `${list}: ${r.text}`);

@@ -86,12 +86,21 @@ test('a CRM column the table lacks is refused, naming it and the table; nothing 
   assert.equal(mixed.json.error.code, 'unknown_crm_column');
   assert.match(
     mixed.json.error.message,
-    /^account has no column 'adress1_city' .*; also fields\[\d+\]\.erpField: .*no field 'shoeSize'$/,
+    /^account has no column 'adress1_city' .*; also body\[\d+\]\.erpField: .*no field 'shoeSize'$/,
   );
   assert.deepEqual(mixed.json.error.details.map((i: { code: string }) => i.code).sort(), [
     'unknown_crm_column',
     'unknown_erp_field',
   ]);
+
+  assert.deepEqual(
+    mixed.json.error.details.map((i: { path: string }) => i.path).sort(),
+    [
+      `body[${typo.findIndex((f) => f.crmField === 'adress1_city')}].crmField`,
+      `body[${typo.length}].erpField`,
+    ].sort(),
+    'a bare array: its problems are named body[N]',
+  );
 
   // A lookup is named by its column, not by the name Web API reads it under.
   const contact = await fieldsOf('CONTACT');
@@ -164,4 +173,44 @@ test('columns that cannot be checked are saved with a warning saying why, never 
   await fx.db.query('UPDATE integration.connection SET enabled = true');
   const checked = await put('CUSTOMER', typo);
   assert.equal(checked.json.error?.code, 'unknown_crm_column', 'checked again once reachable');
+});
+
+test('a misspelled ERP field answers unknown_erp_field, named as the body gave the list; mixed problems mapping_invalid', async () => {
+  const path = '/tableMappings/CUSTOMER/fieldMappings';
+  const before = await fieldsOf('CUSTOMER');
+  const at = before.findIndex((f) => f.erpField !== undefined && f.erpField !== null);
+  assert.ok(at >= 0);
+  const typo = before.map((f, i) => (i === at ? { ...f, erpField: 'nmae' } : f));
+  const wrapped = await call('PUT', path, { value: typo });
+  assert.equal(wrapped.status, 400, wrapped.text);
+  assert.equal(wrapped.json.error.code, 'unknown_erp_field', wrapped.text);
+  assert.equal(
+    wrapped.json.error.message,
+    `value[${at}].erpField: The ERP table customers has no field 'nmae'`,
+  );
+  assert.deepEqual(wrapped.json.error.details, [
+    {
+      code: 'unknown_erp_field',
+      path: `value[${at}].erpField`,
+      message: "The ERP table customers has no field 'nmae'",
+    },
+  ]);
+  const bare = await put('CUSTOMER', typo);
+  assert.equal(bare.json.error.code, 'unknown_erp_field', bare.text);
+  assert.equal(bare.json.error.details[0].path, `body[${at}].erpField`);
+  // With another problem: mapping_invalid, every problem in the details.
+  const mixed = await call('PUT', path, {
+    value: [...typo, { erpField: before[at]?.erpField, direction: 'ToIntegrationTable' }],
+  });
+  assert.equal(mixed.status, 400, mixed.text);
+  assert.equal(mixed.json.error.code, 'mapping_invalid', mixed.text);
+  assert.deepEqual(
+    mixed.json.error.details.map((i: { code: string; path: string }) => `${i.code} ${i.path}`),
+    [
+      `unknown_erp_field value[${at}].erpField`,
+      `missing_constant value[${typo.length}].constantValue`,
+      `constant_direction value[${typo.length}].direction`,
+    ],
+  );
+  assert.deepEqual(await fieldsOf('CUSTOMER'), before, 'nothing saved');
 });

@@ -261,7 +261,7 @@ test('the history: failures before a settlement read settled though the record f
     [],
     'settled again: every failure settled',
   );
-  assert.equal((await r.open()), undefined);
+  assert.equal(await r.open(), undefined);
 });
 
 test('failures recorded before migration sync 041 keep the attempts they were shown with', async () => {

@@ -83,6 +83,12 @@ const bareList = (b: unknown): unknown =>
     : b;
 
 /**
+ * Whether a PUT's field mappings came as `{"value": [...]}` (read before validation unwraps them):
+ * its problems name them as given, `value[2].crmField`, or `body[2].crmField` for a bare array.
+ */
+const wrapped = new WeakMap<object, boolean>();
+
+/**
  * The field mappings of a PUT: a bare array, or `{"value": [...]}` as GET answers them, so what
  * GET answered can be edited and put back as it is.
  */
@@ -174,14 +180,18 @@ export function registerMappingRoutes(app: FastifyInstance, ctx: AppContext): vo
       schema: {
         tags,
         summary:
-          "Replace the field mappings of a mapping; CRM columns are checked against the organization's metadata (400 unknown_crm_column), or saved with a warning when it cannot be read",
+          "Replace the field mappings of a mapping; CRM columns are checked against the organization's metadata (400 unknown_crm_column), or saved with a warning when it cannot be read; ERP fields the table lacks answer 400 unknown_erp_field when nothing else is wrong (else mapping_invalid, every problem in details); a problem's path names the list as given: value[2].crmField, or body[2].crmField for a bare array",
         params: byName,
         body: fieldMappingList,
+      },
+      preValidation: async (req) => {
+        wrapped.set(req, bareList(req.body) !== req.body);
       },
     },
     async (req) => {
       const fields = req.body.map(({ position: _ignored, ...f }, i) => ({ ...f, position: i + 1 }));
-      const saved = must(await replaceFieldMappings(depsOf(ctx), req.params.name, fields));
+      const at = wrapped.get(req) ? 'value' : 'body';
+      const saved = must(await replaceFieldMappings(depsOf(ctx), req.params.name, fields, at));
       return { value: saved.fields, warnings: saved.warnings };
     },
   );
