@@ -1,7 +1,7 @@
 import type { Queryable } from '../db/db.ts';
 import type { PassReport } from '../sync/engine/run-mapping.ts';
 import { listMappings } from '../sync/mappings/mapping-repo.ts';
-import { dependenciesOf, mappingCovers, type PassDirection } from '../sync/model.ts';
+import { mappingCovers, type PassDirection, upstreamOf } from '../sync/model.ts';
 
 /** A run to make after another mapping coupled records: `only` unless both directions are due. */
 export interface DependentRun {
@@ -31,10 +31,7 @@ export async function dependentsToRetry(
   const candidates: { mapping: string; direction: PassDirection }[] = [];
   for (const m of await listMappings(db)) {
     if (m.name === mapping) continue;
-    const uses =
-      dependenciesOf(m).includes(mapping) ||
-      m.fields.some((f) => f.enabled && f.lookup?.mapping === mapping);
-    if (!uses) continue;
+    if (!upstreamOf(m).includes(mapping)) continue;
     for (const direction of coupledIn)
       if (mappingCovers(m.direction, direction)) candidates.push({ mapping: m.name, direction });
   }

@@ -149,3 +149,15 @@ export const dependenciesOf = (m: Pick<TableMapping, 'dependencyFilter'>): strin
     .split('|')
     .map((s) => s.trim())
     .filter(Boolean);
+
+/**
+ * The mappings whose records `m`'s records need coupled first: its dependency filter and the
+ * mappings its enabled lookup fields read through (never itself).
+ */
+export const upstreamOf = (m: Pick<TableMapping, 'name' | 'dependencyFilter' | 'fields'>) =>
+  [
+    ...new Set([
+      ...dependenciesOf(m),
+      ...m.fields.flatMap((f) => (f.enabled && f.lookup ? [f.lookup.mapping] : [])),
+    ]),
+  ].filter((name) => name !== m.name);

@@ -21,6 +21,8 @@ export interface Coalescer {
   poke(): void;
   /** Number of runs started (for tests and metrics). */
   readonly runs: number;
+  /** A change waits for its run, or a run is on (the mappings depending on this one wait for it). */
+  readonly active: boolean;
   stop(): void;
 }
 
@@ -84,6 +86,9 @@ export function createCoalescer(o: CoalescerOptions): Coalescer {
     poke,
     get runs() {
       return runs;
+    },
+    get active() {
+      return !stopped && (running || firstAt !== undefined);
     },
     stop() {
       stopped = true;

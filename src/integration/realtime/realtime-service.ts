@@ -3,12 +3,14 @@ import type { Clock } from '../../shared/clock.ts';
 import { unlessStopping } from '../../shared/stopping.ts';
 import { readConnection } from '../../sync/connection/connection-repo.ts';
 import { discardEmptyJobs } from '../../sync/engine/job-log.ts';
-import type { PassDirection } from '../../sync/model.ts';
+import { listMappings } from '../../sync/mappings/mapping-repo.ts';
+import { type PassDirection, upstreamOf } from '../../sync/model.ts';
 import { propagationLag, realtimeRuns } from '../metrics/registry.ts';
 import { runMappingJob } from '../sync-jobs.ts';
 import { clientSettings, dataverseClientFor, type SyncDeps } from '../sync-runtime.ts';
 import { type Coalescer, createCoalescer } from './coalescer.ts';
 import { type Poller, startCrmPoller } from './crm-poller.ts';
+import { waitWhile } from './dependency-wait.ts';
 import { failureLog } from './failure-log.ts';
 import { listRealtimeMappings, type RealtimeMapping } from './realtime-settings.ts';
 import { runSlots } from './run-slots.ts';
@@ -26,6 +28,8 @@ export interface RealtimeOptions {
   readonly busyRetryMs: number;
   /** Real-time runs at once in this process. */
   readonly concurrency: number;
+  /** Longest a woken run waits for the mappings it depends on to run first. */
+  readonly dependencyWaitMs: number;
 }
 
 export const defaultRealtimeOptions: RealtimeOptions = {
@@ -36,6 +40,7 @@ export const defaultRealtimeOptions: RealtimeOptions = {
   refreshMs: 5000,
   busyRetryMs: 300,
   concurrency: 2,
+  dependencyWaitMs: 5000,
 };
 
 export interface RealtimeDeps extends SyncDeps {
@@ -81,14 +86,44 @@ export async function startRealtime(
   // Runs in progress, so stopping waits for them before the database pool closes.
   const inflight = new Set<Promise<unknown>>();
   const withSlot = runSlots(o.concurrency);
+  // Each mapping's upstream (dependency filter and lookups), re-read at every refresh.
+  let upstream = new Map<string, string[]>();
+
+  /** The mappings `name` depends on whose run in direction `only` is woken or on in this process. */
+  const upstreamActive = (name: string, only: PassDirection) =>
+    (upstream.get(name) ?? []).filter((dep) => {
+      const l = led.get(dep);
+      return (only === 'ToIntegrationTable' ? l?.toCrm : l?.toErp)?.active ?? false;
+    });
+
+  /**
+   * One change may wake a mapping and one it depends on together (an item's new base unit wakes
+   * ITEM UOM and ITEM-PRODUCT): a product run that went first would fail the item for a unit not
+   * yet in the CRM, and the same failure twice skips it. So the run lets those go first, for at
+   * most `dependencyWaitMs`. Dependencies form a DAG and a mapping is never its own upstream; a
+   * cycle a user made, or a dependency that keeps running, only delays the run.
+   */
+  async function upstreamFirst(name: string, only: PassDirection): Promise<void> {
+    const waitingFor = upstreamActive(name, only);
+    if (waitingFor.length === 0) return;
+    const waited = await waitWhile(() => upstreamActive(name, only).length > 0, o.dependencyWaitMs);
+    const fields = { mapping: name, direction: only, waitingFor };
+    if (waited === 'timed out')
+      deps.logger.debug(fields, 'real-time run starts before the mappings it depends on settled');
+    else deps.logger.debug(fields, 'real-time run waited for the mappings it depends on');
+  }
 
   const run = (name: string, only: PassDirection) => async (firstSeen: Date) => {
-    realtimeRuns.inc({ mapping: name, direction: only });
-    const running = withSlot(() =>
-      runMappingJob(deps, { mapping: name, trigger: 'realtime', only }),
-    );
+    const running = (async () => {
+      await upstreamFirst(name, only);
+      // Stopping while it waited: the pool may be closing, the next leader picks the change up.
+      if (stopped) return undefined;
+      realtimeRuns.inc({ mapping: name, direction: only });
+      return withSlot(() => runMappingJob(deps, { mapping: name, trigger: 'realtime', only }));
+    })();
     inflight.add(running);
     const r = await running.finally(() => inflight.delete(running));
+    if (!r) return 'ran' as const;
     if (r.busy) return 'busy' as const;
     if (r.ran) {
       const lag = (deps.clock.now().getTime() - firstSeen.getTime()) / 1000;
@@ -186,6 +221,8 @@ export async function startRealtime(
     const c = conn;
     const enabled = (await readConnection(deps.db)).enabled;
     const wanted = enabled ? (await listRealtimeMappings(deps.db)).filter((m) => m.realtime) : [];
+    if (enabled)
+      upstream = new Map((await listMappings(deps.db)).map((m) => [m.name, upstreamOf(m)]));
     const wantedNames = new Set(wanted.map((m) => m.name));
     for (const name of [...led.keys()]) {
       if (wantedNames.has(name)) continue;
