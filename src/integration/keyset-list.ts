@@ -61,15 +61,15 @@ export interface MappingFilter {
  * One page of a list in its order. One row more than the page tells whether there is a next.
  * A list filtered by a mapping that does not exist is a not_found (404; the CLI exits 1), not an
  * empty list: an empty list would say the mapping has none. Checked here, where the API's lists
- * and the CLI's (each page of keysetPages) read their pages, on the first page only.
+ * and the CLI's (each page of keysetPages) read their pages, when a first page comes back empty:
+ * rows of a name are never refused (a flow's jobs, such as CUSTOMER STATISTICS, carry a name no
+ * table mapping has, and a removed mapping's jobs and errors stay listed under its name).
  */
 export async function keysetPage<F extends MappingFilter, V, K>(
   db: Queryable,
   list: KeysetList<F, V, K>,
   ask: PageAsk<F, K>,
 ): Promise<Page<V, K>> {
-  if (ask.after === undefined && ask.filter.mapping !== undefined)
-    await mappingMustExist(db, ask.filter.mapping);
   const size = Math.min(ask.pageSize, ask.top ?? ask.pageSize);
   const [rows, count] = await Promise.all([
     list.rows(db, ask.filter, {
@@ -80,6 +80,8 @@ export async function keysetPage<F extends MappingFilter, V, K>(
     ask.count ? list.count(db, ask.filter) : undefined,
   ]);
   const page = rows.slice(0, size);
+  if (page.length === 0 && ask.after === undefined && ask.filter.mapping !== undefined)
+    await mappingMustExist(db, ask.filter.mapping);
   const left = ask.top === undefined ? undefined : ask.top - page.length;
   const last = page.at(-1);
   const more = rows.length > size && last !== undefined && (left === undefined || left > 0);
@@ -113,7 +115,12 @@ export async function* keysetPages<F extends MappingFilter, V, K>(
   }
 }
 
+/** A table mapping of that name, or jobs under it (a flow's, or a removed mapping's). */
 async function mappingMustExist(db: Queryable, name: string): Promise<void> {
-  const r = await db.query('SELECT 1 FROM integration.table_mappings WHERE name = $1', [name]);
+  const r = await db.query(
+    `SELECT 1 FROM integration.table_mappings WHERE name = $1
+     UNION ALL (SELECT 1 FROM integration.sync_jobs WHERE mapping_name = $1 LIMIT 1)`,
+    [name],
+  );
   if (r.rowCount === 0) throw new AppError('not_found', `No table mapping named '${name}'`);
 }
