@@ -436,8 +436,10 @@ test('a record skipped after failing twice: `kobling sync` says it is not retrie
   assert.equal(failed.skippedRecords, 1);
   assert.match(
     failed.message ?? '',
-    /^1 record\(s\) failed \(1 skipped record\(s\) restored first, .*\); 1 record\(s\) of the mapping are skipped after failing twice with the same message: no regular run retries them\. See them: .*`kobling skipped --mapping CUSTOMER`; after the fix .*`kobling skipped retry --mapping CUSTOMER` the skipped ones/,
+    /^1 record\(s\) failed \(1 skipped record\(s\) restored first, .*\); 1 record\(s\) of the mapping are skipped after failing twice with the same message: no regular run retries them\. See them: .*`kobling skipped --mapping CUSTOMER`; after the fix `kobling skipped retry --mapping CUSTOMER` retries them, or `kobling sync full --restart CUSTOMER`/,
   );
+  // Its one failed record is the skipped one: no regular-job advice for it.
+  assert.doesNotMatch(failed.message ?? '', /regular job/);
   assert.match(
     restart.output(),
     /CUSTOMER\s+FinishedWithErrors .*· 1 record\(s\) failed, 1 skipped after failing$/m,
