@@ -1,5 +1,5 @@
 import type { ReviewLine } from '../../integration/full-sync/full-sync-service.ts';
-import { shellName } from '../../integration/full-sync/line-status.ts';
+import { failedNotSkipped, shellName } from '../../integration/full-sync/line-status.ts';
 
 const RESTART_HINT =
   'Fix the cause, then `kobling sync full --restart-failed` (or `--restart MAPPING` for one line).';
@@ -60,9 +60,8 @@ function retryHint(w: readonly ReviewLine[], jobOff: ReadonlySet<string>): strin
   return `after the fix the regular job retries ${them} (${sync} where the job is off)`;
 }
 
-/** Failed records not skipped: a skipped record failed too (the line restored them first). */
 const notSkipped = (l: ReviewLine) =>
-  Math.max(0, (l.counters.failed ?? 0) - (l.skippedRecords ?? 0));
+  failedNotSkipped(l.counters.failed ?? 0, l.skippedRecords ?? 0);
 
 /**
  * Lines that finished with failed records: how many records, in which lines, that their children

@@ -1,10 +1,8 @@
 import type { FullSyncLineRunner } from '../../app/context.ts';
 import type { JobDefinition, PgBoss } from '../../db/job-queue.ts';
 import { causedByShutdown, shutdownSignal } from '../../shared/stopping.ts';
-import {
-  restoreMappingSkipped,
-  skippedAfterFailing,
-} from '../../sync/couplings/skipped-couplings.ts';
+import { restoreMappingSkipped } from '../../sync/couplings/coupling-repo.ts';
+import { skippedAfterFailing } from '../../sync/couplings/skipped-couplings.ts';
 import type { EngineContext } from '../../sync/engine/context.ts';
 import { type PassReport, runMapping } from '../../sync/engine/run-mapping.ts';
 import { PassFailed } from '../../sync/errors.ts';

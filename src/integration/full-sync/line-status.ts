@@ -28,6 +28,13 @@ export const hasFailures = (status: LineStatus): boolean =>
 export const shellName = (mapping: string): string =>
   mapping.includes(' ') ? `'${mapping}'` : mapping;
 
+/**
+ * A line's failed records that are not skipped, which the regular job retries: a skipped record
+ * failed too (the line restored the skipped records first), so each is counted once.
+ */
+export const failedNotSkipped = (failed: number, skipped: number): number =>
+  Math.max(0, failed - skipped);
+
 /** Where a finished line's message turns from what happened to the CLI's how-to (see `whatHappened`). */
 const SEE_THEM = '. See them: ';
 
@@ -66,9 +73,8 @@ export function failedRecordsMessage(l: {
     ...(l.failed > 0 ? [`\`kobling errors --mapping ${name}\``] : []),
     ...(l.skipped > 0 ? [`\`kobling skipped --mapping ${name}\``] : []),
   ].join(', ');
-  // A record is counted once: a skipped one failed too (the line restored the skipped records
-  // first), and only `kobling skipped retry` retries it; the regular job the others.
-  const notSkipped = Math.max(0, l.failed - l.skipped);
+  // Only `kobling skipped retry` retries a skipped record; the regular job the others.
+  const notSkipped = failedNotSkipped(l.failed, l.skipped);
   const them = l.skipped > 0 ? 'the ones not skipped' : 'them';
   const retryFailed =
     notSkipped === 0

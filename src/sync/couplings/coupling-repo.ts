@@ -320,12 +320,21 @@ export async function deleteCoupling(db: Queryable, id: string): Promise<boolean
   return (r.rowCount ?? 0) > 0;
 }
 
+// Restoring resets Statistics Uploaded too, as BC's Skipped = false does on a customer coupling.
+const RESTORE =
+  'UPDATE integration.couplings SET skipped = false, statistics_uploaded = false, updated_at = now()';
+
 /** Clears the skipped mark (and the failures) so the records take part in synchronization again. */
 export async function restoreSkipped(db: Queryable, ids: readonly string[]): Promise<number> {
-  const r = await db.query(
-    `UPDATE integration.couplings SET skipped = false, statistics_uploaded = false, updated_at = now()
-     WHERE id = ANY($1::uuid[]) AND skipped`,
-    [ids],
-  );
+  const r = await db.query(`${RESTORE} WHERE id = ANY($1::uuid[]) AND skipped`, [ids]);
+  return r.rowCount ?? 0;
+}
+
+/**
+ * Restores every skipped coupling of a mapping (as `restoreSkipped` does for chosen ones): their
+ * records take part in synchronization again. Answers how many were restored.
+ */
+export async function restoreMappingSkipped(db: Queryable, mapping: string): Promise<number> {
+  const r = await db.query(`${RESTORE} WHERE mapping_name = $1 AND skipped`, [mapping]);
   return r.rowCount ?? 0;
 }

@@ -31,16 +31,3 @@ export async function skippedCouplingIds(db: Queryable, mapping: string): Promis
   );
   return r.rows.map((x) => x.id);
 }
-
-/**
- * Restores every skipped coupling of a mapping (as `restoreSkipped` does for chosen ones): their
- * records take part in synchronization again. Answers how many were restored.
- */
-export async function restoreMappingSkipped(db: Queryable, mapping: string): Promise<number> {
-  const r = await db.query(
-    `UPDATE integration.couplings SET skipped = false, statistics_uploaded = false, updated_at = now()
-      WHERE mapping_name = $1 AND skipped`,
-    [mapping],
-  );
-  return r.rowCount ?? 0;
-}
