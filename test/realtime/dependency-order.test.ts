@@ -4,14 +4,15 @@ import {
   type RealtimeService,
   startRealtime,
 } from '../../src/integration/realtime/realtime-service.ts';
-import { runMappingJob } from '../../src/integration/sync-jobs.ts';
-import { systemClock } from '../../src/shared/clock.ts';
-import { createLogger } from '../../src/shared/logger.ts';
 import { countErrors } from '../../src/sync/queries.ts';
-import { erpClient } from '../erp/api-client.ts';
-import { basicCompany } from '../erp/fixtures.ts';
-import { startTestServer, type TestServer, testConfig } from '../helpers/server.ts';
-import { type SyncFixture, startSyncFixture } from '../sync/sync-fixture.ts';
+import { eventually } from '../helpers/eventually.ts';
+import type { TestServer } from '../helpers/server.ts';
+import {
+  crmIdOf as couplingCrmId,
+  type ItemUnitsFixture,
+  startItemUnits,
+} from '../sync/item-units-fixture.ts';
+import type { SyncFixture } from '../sync/sync-fixture.ts';
 
 // One ERP change wakes a mapping and the mapping it depends on together: an item's new base unit
 // wakes ITEM UOM (the new item unit) and ITEM-PRODUCT (the item). The product's run waits for the
@@ -20,36 +21,13 @@ import { type SyncFixture, startSyncFixture } from '../sync/sync-fixture.ts';
 const UNITS = ['PACK', 'CRATE', 'DRUM'];
 let fx: SyncFixture;
 let server: TestServer;
-let erp: ReturnType<typeof erpClient>;
-let deps: Parameters<typeof startRealtime>[0];
+let erp: ItemUnitsFixture['erp'];
+let deps: ItemUnitsFixture['deps'];
 let item: { id: string };
 let realtime: RealtimeService | undefined;
 
 before(async () => {
-  fx = await startSyncFixture();
-  const company = await basicCompany(fx.db);
-  item = company.item as { id: string };
-  const env = { KOBLING_SECRET_KEY: 'd'.repeat(40) };
-  deps = {
-    db: fx.db,
-    config: testConfig(env),
-    logger: createLogger(process.env.RT_LOG ?? 'silent'),
-    clock: systemClock,
-  };
-  await fx.connect(deps.config);
-  server = await startTestServer(fx.db, undefined, env);
-  erp = erpClient(server, await server.tokenFor('admin'), company.companyId);
-  for (const code of UNITS) {
-    const r = await erp.post('unitsOfMeasure', { code, displayName: code });
-    assert.equal(r.status, 201, JSON.stringify(r.body));
-  }
-  for (const mapping of ['UNIT GROUP', 'ITEM UOM', 'ITEM-PRODUCT']) {
-    const r = await runMappingJob(deps, { mapping, trigger: 'test', full: true });
-    assert.ok(r.ran, r.reason);
-  }
-  await fx.db.query('UPDATE integration.table_mappings SET realtime = name = ANY($1)', [
-    ['UNIT GROUP', 'ITEM UOM', 'ITEM-PRODUCT'],
-  ]);
+  ({ fx, server, erp, deps, item } = await startItemUnits(UNITS, process.env.RT_LOG ?? 'silent'));
 });
 after(async () => {
   await realtime?.stop();
@@ -57,13 +35,7 @@ after(async () => {
   await fx?.close();
 });
 
-const crmIdOf = async (mapping: string, erpId: string) =>
-  (
-    await fx.db.query<{ crm_id: string }>(
-      "SELECT crm_id FROM integration.couplings WHERE mapping_name = $1 AND erp_id = $2 AND state = 'coupled'",
-      [mapping, erpId],
-    )
-  ).rows[0]?.crm_id;
+const crmIdOf = (mapping: string, erpId: string) => couplingCrmId(fx, mapping, erpId);
 
 /** The CRM unit coupled to the item's unit `code`, and the product's default unit. */
 async function units(code: string) {
@@ -132,12 +104,3 @@ test('real time: a new base unit, three times in a row, never fails the product 
   const last = await units(UNITS.at(-1)!);
   assert.equal(last.defaultUom, last.uomId);
 });
-
-async function eventually(what: string, check: () => Promise<boolean>, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  assert.fail(`timed out waiting for ${what}`);
-}

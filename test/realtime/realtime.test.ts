@@ -9,6 +9,7 @@ import { setRealtime } from '../../src/integration/realtime/realtime-settings.ts
 import { systemClock } from '../../src/shared/clock.ts';
 import { createLogger } from '../../src/shared/logger.ts';
 import { runMapping } from '../../src/sync/engine/run-mapping.ts';
+import { eventually } from '../helpers/eventually.ts';
 import { testConfig } from '../helpers/server.ts';
 import { insertCustomers } from '../helpers/sync-data.ts';
 import { type SyncFixture, startSyncFixture } from '../sync/sync-fixture.ts';
@@ -49,15 +50,6 @@ async function start(): Promise<RealtimeService> {
 }
 
 /** Waits until `check` holds (polling the data, not asserting times). */
-async function eventually(what: string, check: () => Promise<boolean>, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  assert.fail(`timed out waiting for ${what}`);
-}
-
 async function accountOf(number: string): Promise<{ id: string; row: Record<string, unknown> }> {
   const c = await fx.db.query<{ crm_id: string }>(
     `SELECT k.crm_id FROM integration.couplings k JOIN erp.customers c ON c.id = k.erp_id

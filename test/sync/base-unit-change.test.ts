@@ -6,15 +6,17 @@ import {
   startRealtime,
 } from '../../src/integration/realtime/realtime-service.ts';
 import { runMappingJob } from '../../src/integration/sync-jobs.ts';
-import { systemClock } from '../../src/shared/clock.ts';
-import { createLogger } from '../../src/shared/logger.ts';
 import { getMapping, saveMapping } from '../../src/sync/mappings/mapping-repo.ts';
 import type { TableMapping } from '../../src/sync/model.ts';
 import { countErrors } from '../../src/sync/queries.ts';
-import { erpClient } from '../erp/api-client.ts';
-import { basicCompany } from '../erp/fixtures.ts';
-import { startTestServer, type TestServer, testConfig } from '../helpers/server.ts';
-import { type SyncFixture, startSyncFixture } from './sync-fixture.ts';
+import { eventually } from '../helpers/eventually.ts';
+import type { TestServer } from '../helpers/server.ts';
+import {
+  crmIdOf as couplingCrmId,
+  type ItemUnitsFixture,
+  startItemUnits,
+} from './item-units-fixture.ts';
+import type { SyncFixture } from './sync-fixture.ts';
 
 // A coupled item whose base unit changes in the ERP to a unit it did not have: the ERP adds the
 // unit to the item, ITEM UOM creates it in the item's (coupled) CRM unit group although the
@@ -22,42 +24,13 @@ import { type SyncFixture, startSyncFixture } from './sync-fixture.ts';
 // the regular runs (scheduled, real-time), with no lasting record error and no manual step.
 let fx: SyncFixture;
 let server: TestServer;
-let erp: ReturnType<typeof erpClient>;
-let deps: Parameters<typeof startRealtime>[0];
+let erp: ItemUnitsFixture['erp'];
+let deps: ItemUnitsFixture['deps'];
 let item: { id: string };
 let realtime: RealtimeService | undefined;
 
 before(async () => {
-  fx = await startSyncFixture();
-  const company = await basicCompany(fx.db);
-  item = company.item as { id: string };
-  const env = { KOBLING_SECRET_KEY: 'u'.repeat(40) };
-  deps = {
-    db: fx.db,
-    config: testConfig(env),
-    logger: createLogger('silent'),
-    clock: systemClock,
-  };
-  await fx.connect(deps.config);
-  server = await startTestServer(fx.db, undefined, env);
-  erp = erpClient(server, await server.tokenFor('admin'), company.companyId);
-  for (const code of ['PACK', 'CRATE']) {
-    const r = await erp.post('unitsOfMeasure', { code, displayName: code });
-    assert.equal(r.status, 201, JSON.stringify(r.body));
-  }
-  // Coupled the way a full synchronization couples them: unit groups, units, then products.
-  for (const mapping of ['UNIT GROUP', 'ITEM UOM', 'ITEM-PRODUCT']) {
-    const r = await runMappingJob(deps, { mapping, trigger: 'test', full: true });
-    assert.ok(r.ran, r.reason);
-    assert.ok(
-      r.reports!.every((p) => p.status === 'succeeded' && p.counters.failed === 0),
-      JSON.stringify(r.reports),
-    );
-  }
-  // Only the item mappings are real-time here, so the other default mappings stay quiet.
-  await fx.db.query('UPDATE integration.table_mappings SET realtime = name = ANY($1)', [
-    ['UNIT GROUP', 'ITEM UOM', 'ITEM-PRODUCT'],
-  ]);
+  ({ fx, server, erp, deps, item } = await startItemUnits(['PACK', 'CRATE']));
 });
 after(async () => {
   await realtime?.stop();
@@ -65,13 +38,7 @@ after(async () => {
   await fx?.close();
 });
 
-const crmIdOf = async (mapping: string, erpId: string) =>
-  (
-    await fx.db.query<{ crm_id: string }>(
-      "SELECT crm_id FROM integration.couplings WHERE mapping_name = $1 AND erp_id = $2 AND state = 'coupled'",
-      [mapping, erpId],
-    )
-  ).rows[0]?.crm_id;
+const crmIdOf = (mapping: string, erpId: string) => couplingCrmId(fx, mapping, erpId);
 
 const itemUnitId = async (code: string) =>
   (
@@ -232,12 +199,3 @@ test('real time: changing the base unit over the ERP API reaches the unit group 
   assert.equal(now.defaultGroup, group);
   await eventually('no open record error', async () => (await countErrors(fx.db, {})) === 0);
 });
-
-async function eventually(what: string, check: () => Promise<boolean>, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  assert.fail(`timed out waiting for ${what}`);
-}
