@@ -326,20 +326,37 @@ async function runMatches(p: Preview) {
     'the run counts what the preview said',
   );
   const jobIds = reports.map((r) => r.jobId);
-  const writes = await fx.db.query<{ side: string; record_id: string; after: object }>(
-    'SELECT side, record_id, after FROM integration.write_history WHERE job_id = ANY($1::uuid[])',
+  const writes = await fx.db.query<{
+    side: 'erp' | 'crm';
+    record_id: string;
+    action: string;
+    after: object | null;
+  }>(
+    'SELECT side, record_id, action, after FROM integration.write_history WHERE job_id = ANY($1::uuid[])',
     [jobIds],
   );
+  // The history keeps no values of a create (the record holds them): a create is compared by
+  // record, a modification by the values it wrote.
+  const shown = (side: string, id: string | null, action: string, after: object) =>
+    `${side}:${id} ${action === 'insert' ? 'created' : canonical(after)}`;
   assert.deepEqual(
-    writes.rows.map((w) => `${w.side}:${w.record_id} ${canonical(w.after)}`).sort(),
+    writes.rows.map((w) => shown(w.side, w.record_id, w.action, w.after ?? {})).sort(),
     p.details
       .filter((x) => x.action === 'modify' || x.action === 'insert')
-      .map(
-        (x) =>
-          `${x.side}:${x.side === 'crm' ? x.crmId : x.erpId} ${canonical(Object.fromEntries(x.changes!.map((f) => [f.field, f.after])))}`,
+      .map((x) =>
+        shown(
+          x.side,
+          x.side === 'crm' ? x.crmId : x.erpId,
+          x.action,
+          Object.fromEntries(x.changes!.map((f) => [f.field, f.after])),
+        ),
       )
       .sort(),
-    'every value the run wrote (write-backs too) is one the preview listed',
+    'every record the run created and every value it modified (write-backs too) is one the preview listed',
+  );
+  assert.ok(
+    writes.rows.every((w) => (w.action === 'insert') === (w.after === null)),
+    'a create keeps no values in the history, a modification its values',
   );
   const inbox = await fx.db.query<{ erp_id: string; erp_field: string; crm_field: string }>(
     "SELECT DISTINCT erp_id, erp_field, crm_field FROM integration.conflicts WHERE job_id = ANY($1::uuid[]) AND state = 'open'",

@@ -194,6 +194,13 @@ test('web: the job page links to the undo preview; an admin confirms the undo th
     const id = run[0]!.jobId;
     const jobPage = await page(`/integration/log/${id}`);
     assert.match(jobPage.html, new RegExp(`href="/integration/log/${id}/undo"`));
+    const written = /id="writes"[\s\S]*?<\/table>/.exec(jobPage.html)?.[0] ?? '';
+    assert.match(written, /Woodgrove &lt;Bank>[\s\S]*?insert[\s\S]*?\(new record\)/, written);
+    assert.match(
+      written,
+      /modify[\s\S]*?address1_city[\s\S]*?Narvik/,
+      'a modification field by field',
+    );
     const preview = await page(`/integration/log/${id}/undo`);
     assert.equal(preview.status, 200, preview.html);
     assert.match(preview.html, /Undoing this job would do: 1 modified/);

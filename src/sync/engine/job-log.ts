@@ -127,6 +127,11 @@ export async function logRecordError(
   );
 }
 
+/**
+ * A write of the history. A synchronization's create has no `after`: the record holds what was
+ * written and its undo deletes it, so storing every value of every record a full synchronization
+ * creates cost a third of its bookkeeping for nothing read back (docs/sync-engine.md, "Undo a job").
+ */
 export interface WriteRecord {
   readonly jobId: string;
   readonly mappingName: string;
@@ -134,7 +139,7 @@ export interface WriteRecord {
   readonly recordId: string;
   readonly action: 'insert' | 'modify';
   readonly before?: unknown;
-  readonly after: unknown;
+  readonly after?: unknown;
 }
 
 /** The given fields of a record's values (null when absent): what a write is about to change. */
@@ -157,7 +162,7 @@ export async function recordWrites(db: Queryable, writes: readonly WriteRecord[]
           record_id: w.recordId,
           action: w.action,
           before: w.before ?? null,
-          after: w.after,
+          after: w.after ?? null,
         })),
       ),
     ],

@@ -328,8 +328,7 @@ async function sendWrites(
       recordId: p.coupling.crmId,
       action: p.write.kind === 'create' ? 'insert' : 'modify',
       before: p.before ? valuesOf(p.before, Object.keys(p.write.values)) : undefined,
-      after:
-        p.write.kind === 'create' ? { ...p.write.values, ...p.write.updateAfter } : p.write.values,
+      ...(p.write.kind === 'create' ? {} : { after: p.write.values }),
     });
   }
   // Statements on their own connections: none waits for another.

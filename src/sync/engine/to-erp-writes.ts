@@ -169,7 +169,7 @@ async function settleWrite(
     recordId: result.value.id,
     action: creating ? 'insert' : 'modify',
     ...(w.before ? { before: w.before } : {}),
-    after: w.write.values,
+    ...(creating ? {} : { after: w.write.values }),
   });
 }
 

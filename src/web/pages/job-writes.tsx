@@ -46,14 +46,17 @@ const COLUMNS: Column<FieldWrite>[] = [
  * log shows every system it changed. `total` is the history's length; the first writes are shown.
  */
 export function JobWritesCard(props: { total: number; writes: readonly NamedWrite[] }) {
-  const rows = props.writes.flatMap((w) =>
-    Object.entries(w.after ?? w.before ?? {}).map(([field]) => ({
+  const rows = props.writes.flatMap((w): FieldWrite[] => {
+    const values = w.after ?? w.before;
+    // A create keeps no values in the history (src/sync/engine/job-log.ts): one row says it.
+    if (!values) return [{ write: w, field: '(new record)', before: undefined, after: undefined }];
+    return Object.keys(values).map((field) => ({
       write: w,
       field,
       before: w.before ? w.before[field] : undefined,
       after: w.after ? w.after[field] : undefined,
-    })),
-  );
+    }));
+  });
   const sides = new Set(props.writes.map((w) => w.side));
   return (
     <Card title="Values written">
