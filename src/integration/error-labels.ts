@@ -1,5 +1,5 @@
 import type { Db } from '../db/db.ts';
-import type { ErrorView } from '../sync/queries.ts';
+import { type ErrorView, listErrors } from '../sync/queries.ts';
 import { readNames } from '../sync/record-names.ts';
 import { integrationEntities } from './adapters/erp-integration-entities.ts';
 import { erpPort } from './adapters/erp-port.ts';
@@ -42,4 +42,16 @@ export async function* labeledErrorPages<T extends ErpRecordRef, K>(
 ): AsyncGenerator<Page<Labeled<T>, K>> {
   for await (const page of pages)
     yield { ...page, value: await withErpRecordLabels(db, page.value) };
+}
+
+/** The most errors a job's page and `GET /jobs/{id}` show (the errors list pages through more). */
+export const JOB_ERRORS_SHOWN = 1000;
+
+/**
+ * A job's errors, every failure (settled ones saying so), newest first, each with its ERP
+ * record's label as the errors list has it (the job's page, `GET /jobs/{id}`).
+ */
+export async function labeledJobErrors(db: Db, jobId: string): Promise<LabeledError[]> {
+  const errors = await listErrors(db, { jobId, all: true, top: JOB_ERRORS_SHOWN, skip: 0 });
+  return withErpRecordLabels(db, errors);
 }

@@ -7,11 +7,12 @@ import { beginJob, logRecordError } from '../../src/sync/engine/job-log.ts';
 import { listErrors } from '../../src/sync/queries.ts';
 import { spawnKobling } from '../helpers/cli.ts';
 import { createMigratedDb } from '../helpers/database.ts';
-import { callJson, startTestServer, type TestServer } from '../helpers/server.ts';
+import { callJson, signIn, startTestServer, type TestServer } from '../helpers/server.ts';
 
 /**
  * Record errors name their ERP record as users know it (`Customer C10000 Adatum AS`), read once
- * per ERP table of a page, not per row; and the footers count in English (`1 open record error`).
+ * per ERP table of a page, not per row, in the errors list and in a job's errors (API, CLI, web
+ * page); and the footers count in English (`1 open record error`).
  */
 
 let db: Awaited<ReturnType<typeof createMigratedDb>>;
@@ -20,6 +21,7 @@ let token: string;
 const SECRET = 'f'.repeat(40);
 const GONE = '00000000-0000-4000-8000-00000000000a';
 let adatum: string;
+let customerJob: string;
 
 before(async () => {
   db = await createMigratedDb('errlabels');
@@ -28,6 +30,7 @@ before(async () => {
   assert.ok(made.ok, JSON.stringify(made));
   adatum = (made.value as { id: string }).id;
   const customers = await beginJob(db, 'CUSTOMER', 'ToIntegrationTable', 'test');
+  customerJob = customers;
   for (const erpId of [adatum, GONE])
     await logRecordError(db, customers, 'CUSTOMER', 'ToIntegrationTable', {
       erpTable: 'customers',
@@ -113,4 +116,68 @@ test('GET /errors gives erpRecordLabel when the record can be read; a page costs
   const labeled = await withErpRecordLabels(counting, page);
   assert.equal(reads, 1, 'one read of customers for the page');
   assert.equal(labeled.find((e) => e.erpId === adatum)?.erpRecordLabel, 'C10000 Adatum AS');
+});
+
+test("a job's errors name their ERP record: GET /jobs/{id}, kobling jobs show, the job's page (escaped)", async () => {
+  // A name with markup in it, failing in a job of its own: the page must show it as text.
+  const made = await createEntity(db, 'customers', {
+    number: 'C20000',
+    displayName: '<b>Smith & Sons</b>',
+  });
+  assert.ok(made.ok, JSON.stringify(made));
+  const smith = (made.value as { id: string }).id;
+  const markupJob = await beginJob(db, 'CUSTOMER', 'ToIntegrationTable', 'test');
+  await logRecordError(db, markupJob, 'CUSTOMER', 'ToIntegrationTable', {
+    erpTable: 'customers',
+    erpId: smith,
+    crmEntity: 'account',
+    crmId: null,
+    message: 'refused',
+  });
+
+  const api = await callJson(
+    `${server.baseUrl}/api/integration/v1/jobs/${customerJob}`,
+    'GET',
+    token,
+  );
+  assert.equal(api.status, 200, api.text);
+  const errors = api.json.errors as { erpId: string; erpRecordLabel?: string }[];
+  assert.deepEqual(
+    errors.map((e) => [e.erpId, e.erpRecordLabel]).sort(),
+    [
+      [adatum, 'C10000 Adatum AS'],
+      [GONE, undefined],
+    ].sort(),
+  );
+  assert.ok(!('erpRecordLabel' in errors.find((e) => e.erpId === GONE)!), 'deleted: by id only');
+
+  const cli = await kobling('jobs', 'show', customerJob);
+  assert.equal(cli.code, 0, cli.out);
+  assert.match(cli.out, new RegExp(`^\\S+ ${customerJob} CUSTOMER `));
+  assert.match(cli.out, /\n {2}\S+ CUSTOMER Customer C10000 Adatum AS ⇄ account\/-: refused\n/);
+  assert.ok(cli.out.includes(` CUSTOMER customers/${GONE} ⇄ account/-: refused\n`), cli.out);
+  assert.match(cli.out, /\n2 record errors in this job\n/);
+  const json = JSON.parse((await kobling('jobs', 'show', customerJob, '--json')).out) as {
+    id: string;
+    errors: { erpRecordLabel?: string }[];
+  };
+  assert.equal(json.id, customerJob);
+  assert.deepEqual(json.errors.map((e) => e.erpRecordLabel).sort(), [
+    'C10000 Adatum AS',
+    undefined,
+  ]);
+  const missing = await kobling('jobs', 'show', '00000000-0000-4000-8000-0000000000ff');
+  assert.equal(missing.code, 1, missing.out);
+  assert.match(missing.out, /No synchronization job/);
+
+  await server.tokenFor('readOnly', 'job-page-reader');
+  const { page } = await signIn(server, 'job-page-reader');
+  const jobPage = await page(`/integration/log/${customerJob}`);
+  assert.equal(jobPage.status, 200, jobPage.html);
+  assert.match(jobPage.html, /<td[^>]*>Customer C10000 Adatum AS<\/td>/);
+  assert.match(jobPage.html, new RegExp(`<td[^>]*>customers ${GONE}</td>`));
+  const marked = await page(`/integration/log/${markupJob}`);
+  // @kitajs/html escapes `<` and `&` (a `>` alone opens no tag).
+  assert.ok(marked.html.includes('<td>Customer C20000 &lt;b>Smith &amp; Sons&lt;/b></td>'));
+  assert.ok(!marked.html.includes('<b>Smith'), 'the name is text, not markup');
 });

@@ -1,15 +1,8 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import {
-  type Labeled,
-  type LabeledError,
-  labeledErrorPages,
-} from '../../integration/error-labels.ts';
+import { labeledErrorPages } from '../../integration/error-labels.ts';
 import { keysetPages } from '../../integration/keyset-list.ts';
 import { ERRORS, JOBS } from '../../integration/log-lists.ts';
-import { COUNTER_NAMES } from '../../sync/model.ts';
-import type { JobView } from '../../sync/queries.ts';
-import { recordKind } from '../../sync/record-names.ts';
 import type { CliEnv } from '../cli-context.ts';
 import {
   checkedOptions,
@@ -22,30 +15,12 @@ import {
   printPages,
 } from '../paged-list.ts';
 import { withRuntime } from '../runtime.ts';
+import { registerJobShow } from './job-show.ts';
 import { registerJobUndo } from './job-undo.ts';
+import { errorLine, jobLine, SETTLED_LEGEND } from './log-lines.ts';
 
 /** Rows of `kobling jobs` and `kobling errors` when `--top` does not say. */
 const CLI_PAGE = 20;
-
-// A failed or crashed job says why; its counters are what it did before that.
-const jobSummary = (j: JobView): string => {
-  const counters = COUNTER_NAMES.filter((k) => j[k] > 0)
-    .map((k) => `${k} ${j[k]}`)
-    .join(', ');
-  if (j.status !== 'succeeded' && j.status !== 'running' && j.message)
-    return counters ? `${counters}: ${j.message}` : j.message;
-  return counters || 'nothing to do';
-};
-const jobLine = (j: JobView) =>
-  `${new Date(j.startedAt).toISOString()} ${j.id} ${j.mapping.padEnd(20)} ${j.direction.padEnd(21)} ${j.status.padEnd(9)} ${jobSummary(j)}`;
-
-// The ERP record by its number and name when it could be read (`Customer C10000 Adatum AS`).
-export const erpRecord = (e: Labeled<{ erpTable: string; erpId: string | null }>) =>
-  e.erpRecordLabel
-    ? `${recordKind('erp', e.erpTable)} ${e.erpRecordLabel}`
-    : `${e.erpTable}/${e.erpId ?? '-'}`;
-const errorLine = (e: LabeledError) =>
-  `${new Date(e.createdAt).toISOString()} ${e.mapping} ${erpRecord(e)} ⇄ ${e.crmEntity}/${e.crmId ?? '-'}: ${e.message}${e.attempts && e.attempts > 1 ? ` (failed ${e.attempts} times)` : ''}${e.settled ? ' (settled)' : ''}`;
 
 const jobOptions = everyRow(
   z.strictObject({ ...listOptions, all: z.boolean().optional() }),
@@ -68,7 +43,7 @@ export function registerLogCommands(program: Command, cli: CliEnv): void {
   const jobs = program
     .command('jobs')
     .description(
-      'Synchronization jobs with their counters, newest first, with the total; --all for every one; `jobs undo ID` undoes one',
+      'Synchronization jobs with their counters, newest first, with the total; --all for every one; `jobs show ID` shows one with its errors, `jobs undo ID` undoes one',
     )
     .option('--mapping <name>', 'only this mapping')
     .option('--top <n>', `how many (default ${CLI_PAGE})`)
@@ -99,6 +74,7 @@ export function registerLogCommands(program: Command, cli: CliEnv): void {
         cli.out(footer);
       });
     });
+  registerJobShow(jobs, cli);
   registerJobUndo(jobs, cli);
 
   program
@@ -152,7 +128,7 @@ export function registerLogCommands(program: Command, cli: CliEnv): void {
             `${none ? 'No open record errors.' : 'Open errors only (not settled since).'} kobling errors --all shows the history.`,
           );
         else if (none) cli.out('No record errors.');
-        else if (settledShown) cli.out('Settled: the record was coupled or synchronized since.');
+        else if (settledShown) cli.out(SETTLED_LEGEND);
       });
     });
 }

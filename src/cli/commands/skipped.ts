@@ -21,7 +21,7 @@ import {
   printPages,
 } from '../paged-list.ts';
 import { withRuntime } from '../runtime.ts';
-import { erpRecord } from './log-lists.ts';
+import { erpRecord } from './log-lines.ts';
 
 /** The options, checked like the API checks its query (`GET …/skipped`) before anything is read. */
 const options = everyRow(

@@ -4,8 +4,8 @@ import { z } from 'zod';
 import type { AppContext } from '../../app/context.ts';
 import { AppError } from '../../shared/errors.ts';
 import { restoreSkipped } from '../../sync/couplings/coupling-repo.ts';
-import { listErrors, listJobs } from '../../sync/queries.ts';
-import { withErpRecordLabels } from '../error-labels.ts';
+import { listJobs } from '../../sync/queries.ts';
+import { labeledJobErrors, withErpRecordLabels } from '../error-labels.ts';
 import { jobWrites } from '../job-writes.ts';
 import { keysetPage } from '../keyset-list.ts';
 import { COUPLINGS, ERRORS, JOBS } from '../log-lists.ts';
@@ -50,14 +50,18 @@ export function registerLogRoutes(app: FastifyInstance, ctx: AppContext): void {
   );
   r.get(
     `${PREFIX}/jobs/:id`,
-    { schema: { tags, summary: 'One job with its errors', params: z.strictObject({ id: guid }) } },
+    {
+      schema: {
+        tags,
+        summary:
+          "One job with its errors (every failure, settled ones saying so, up to 1000), each with the ERP record's number and name (erpRecordLabel, when it can be read)",
+        params: z.strictObject({ id: guid }),
+      },
+    },
     async (req) => {
       const [job] = await listJobs(ctx.db, { id: req.params.id, top: 1, skip: 0 });
       if (!job) throw new AppError('not_found', `No synchronization job ${req.params.id}`);
-      return {
-        ...job,
-        errors: await listErrors(ctx.db, { jobId: req.params.id, all: true, top: 1000, skip: 0 }),
-      };
+      return { ...job, errors: await labeledJobErrors(ctx.db, job.id) };
     },
   );
   r.get(

@@ -1,19 +1,17 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { type Labeled, withErpRecordLabels } from '../../integration/error-labels.ts';
+import {
+  type Labeled,
+  type LabeledError,
+  labeledJobErrors,
+  withErpRecordLabels,
+} from '../../integration/error-labels.ts';
 import { jobWrites } from '../../integration/job-writes.ts';
 import { retrySkipped } from '../../integration/skipped-service.ts';
 import { openEngine } from '../../integration/sync-runtime.ts';
 import { AppError, unwrap } from '../../shared/errors.ts';
 import { restoreSkipped } from '../../sync/couplings/coupling-repo.ts';
-import {
-  type CouplingView,
-  type ErrorView,
-  type JobView,
-  listCouplings,
-  listErrors,
-  listJobs,
-} from '../../sync/queries.ts';
+import { type CouplingView, type JobView, listCouplings, listJobs } from '../../sync/queries.ts';
 import { recordKind } from '../../sync/record-names.ts';
 import { ActionBar } from '../components/action-bar.tsx';
 import { ErrorBanner, SuccessBanner, WarningBanner } from '../components/banner.tsx';
@@ -61,10 +59,18 @@ const JOB_COLUMNS: Column<JobView>[] = [
   { header: 'Failed', value: (j) => j.failed, numeric: true },
 ];
 
-const ERROR_COLUMNS: Column<ErrorView>[] = [
+// As users know it (`Customer C10000 Adatum AS`) when it can be read, else by table and id.
+const erpRecord = (r: Labeled<{ erpTable: string; erpId: string | null }>) =>
+  r.erpRecordLabel
+    ? `${recordKind('erp', r.erpTable)} ${r.erpRecordLabel}`
+    : r.erpId
+      ? `${r.erpTable} ${r.erpId}`
+      : '';
+
+const ERROR_COLUMNS: Column<LabeledError>[] = [
   { header: 'When', value: (e) => e.createdAt },
   { header: 'Direction', value: (e) => PASS[e.direction] ?? e.direction },
-  { header: 'ERP record', value: (e) => (e.erpId ? `${e.erpTable} ${e.erpId}` : '') },
+  { header: 'ERP record', value: erpRecord },
   {
     header: 'Dynamics 365 Sales record',
     value: (e) => (e.crmId ? `${e.crmEntity} ${e.crmId}` : ''),
@@ -74,14 +80,7 @@ const ERROR_COLUMNS: Column<ErrorView>[] = [
 
 const SKIPPED_COLUMNS: Column<Labeled<CouplingView>>[] = [
   { header: 'Mapping', value: (c) => c.mapping },
-  // As users know it (`Customer C10000 Adatum AS`) when it can be read, else by id.
-  {
-    header: 'ERP record',
-    value: (c) =>
-      c.erpRecordLabel
-        ? `${recordKind('erp', c.erpTable)} ${c.erpRecordLabel}`
-        : `${c.erpTable} ${c.erpId}`,
-  },
+  { header: 'ERP record', value: erpRecord },
   { header: 'Dynamics 365 Sales record', value: (c) => `${c.crmEntity} ${c.crmId}` },
   { header: 'Last error', value: (c) => c.lastErrorToCrm ?? c.lastErrorToErp },
   { header: 'Since', value: (c) => c.updatedAt },
@@ -130,7 +129,7 @@ export function registerSyncLogPages(web: FastifyInstance, { ctx, auth }: WebDep
     const id = parseInput(z.guid('That is not a job id'), request.params.id);
     const [job] = await listJobs(ctx.db, { id, top: 1, skip: 0 });
     if (!job) throw new AppError('not_found', `No synchronization job ${id}`);
-    const errors = await listErrors(ctx.db, { jobId: id, all: true, top: 1000, skip: 0 });
+    const errors = await labeledJobErrors(ctx.db, id);
     const writes = await jobWrites(ctx, job, { top: WRITES, skip: 0 });
     return sendHtml(
       reply,

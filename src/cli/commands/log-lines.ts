@@ -1,0 +1,29 @@
+import type { Labeled, LabeledError } from '../../integration/error-labels.ts';
+import { COUNTER_NAMES } from '../../sync/model.ts';
+import type { JobView } from '../../sync/queries.ts';
+import { recordKind } from '../../sync/record-names.ts';
+
+/** How the CLI prints a job and a record error, wherever it lists them (`jobs`, `errors`, `jobs show`). */
+
+// A failed or crashed job says why; its counters are what it did before that.
+const jobSummary = (j: JobView): string => {
+  const counters = COUNTER_NAMES.filter((k) => j[k] > 0)
+    .map((k) => `${k} ${j[k]}`)
+    .join(', ');
+  if (j.status !== 'succeeded' && j.status !== 'running' && j.message)
+    return counters ? `${counters}: ${j.message}` : j.message;
+  return counters || 'nothing to do';
+};
+export const jobLine = (j: JobView) =>
+  `${new Date(j.startedAt).toISOString()} ${j.id} ${j.mapping.padEnd(20)} ${j.direction.padEnd(21)} ${j.status.padEnd(9)} ${jobSummary(j)}`;
+
+// The ERP record by its number and name when it could be read (`Customer C10000 Adatum AS`).
+export const erpRecord = (e: Labeled<{ erpTable: string; erpId: string | null }>) =>
+  e.erpRecordLabel
+    ? `${recordKind('erp', e.erpTable)} ${e.erpRecordLabel}`
+    : `${e.erpTable}/${e.erpId ?? '-'}`;
+export const errorLine = (e: LabeledError) =>
+  `${new Date(e.createdAt).toISOString()} ${e.mapping} ${erpRecord(e)} ⇄ ${e.crmEntity}/${e.crmId ?? '-'}: ${e.message}${e.attempts && e.attempts > 1 ? ` (failed ${e.attempts} times)` : ''}${e.settled ? ' (settled)' : ''}`;
+
+/** The legend of the settled mark, shown under a list with such a row. */
+export const SETTLED_LEGEND = 'Settled: the record was coupled or synchronized since.';
