@@ -148,7 +148,7 @@ export async function openEngine(
   });
 }
 
-/** What the integration adds around CRM creates, by CRM table (see CrmInsertExtension). */
+/** What the integration adds around CRM creates and updates, by CRM table (see CrmWriteExtension). */
 export const integrationExtensions = (db: Db, crm: CrmPort) => ({
   product: productPriceListExtension(db, crm),
 });

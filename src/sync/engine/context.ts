@@ -18,8 +18,8 @@ export interface EngineContext {
   readonly chunkSize?: number;
   /** Chunks of the ERP → CRM pass whose `$batch` may be in flight at once (default 3; 1: one by one). */
   readonly chunksInFlight?: number;
-  /** What some CRM tables need around a create, beyond field pairs; by CRM table. */
-  readonly extensions?: Readonly<Record<string, CrmInsertExtension>>;
+  /** What some CRM tables need around a create or an update, beyond field pairs; by CRM table. */
+  readonly extensions?: Readonly<Record<string, CrmWriteExtension>>;
   /**
    * Aborted when the process stops: a pass ends between chunks with the signal's reason
    * (StoppedByShutdown), its job failed as "Stopped by shutdown" and run again later.
@@ -62,14 +62,27 @@ export interface CrmInsert {
   readonly updateAfter: Record<string, unknown>;
 }
 
+/** One row the ERP → CRM pass is about to update: the ERP source and the coupled CRM row. */
+export interface CrmUpdate {
+  readonly mapping: TableMapping;
+  readonly erp: ErpRecord;
+  readonly crmId: string;
+  /** The changed columns the update will write. */
+  readonly values: Readonly<Record<string, unknown>>;
+}
+
 /**
- * Mapping-specific behaviour around CRM creates (Business Central does this in subscribers of
- * its sync engine): e.g. a product created from an item gets the default price list and a price
- * list item. Each hook answers the failures it had, by ERP id; the record is then failed.
+ * Mapping-specific behaviour around CRM writes (Business Central does this in subscribers of
+ * its sync engine, after the fields are transferred, on insert and on modify): e.g. a product
+ * created from an item gets the default price list and a price list item per unit, and an updated
+ * one gets the price list items its new units lack. Each hook answers the failures it had, by ERP
+ * id; the record is then failed and its write not sent.
  */
-export interface CrmInsertExtension {
+export interface CrmWriteExtension {
   /** Adds values to rows about to be created (may change `values`/`updateAfter`, add `related`). */
   beforeInsert?(rows: readonly CrmInsert[]): Promise<readonly RecordFailure[]>;
+  /** Does what must exist before rows are updated (its own CRM writes, idempotent: retried). */
+  beforeUpdate?(rows: readonly CrmUpdate[]): Promise<readonly RecordFailure[]>;
 }
 
 export interface RecordFailure {

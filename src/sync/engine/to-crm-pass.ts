@@ -19,7 +19,7 @@ import { getWatermarks, setWatermark } from '../mappings/mapping-repo.ts';
 import { type Coupling, emptyCounters, type TableMapping } from '../model.ts';
 import type { CrmRecord, CrmWrite, ErpRecord } from '../ports.ts';
 import { settleAsk } from './ask-settle.ts';
-import type { CrmInsert, PassRunner, RecordFailure, RunOptions } from './context.ts';
+import type { CrmInsert, CrmUpdate, PassRunner, RecordFailure, RunOptions } from './context.ts';
 import { withoutEchoes } from './echoes.ts';
 import type { LookupTranslator } from './field-transfer.ts';
 import { recordWrites, saveProgress, valuesOf, type WriteRecord } from './job-log.ts';
@@ -244,7 +244,16 @@ async function prepareWrites(
     await fail(c.row, c.coupling, syncFailure('crm_write_refused', message));
   }
   const sent = creates.filter((c) => !refused.has(c.row.id));
-  const planned = [...updates, ...sent];
+  // What an update needs in the CRM first (a product's price list items for its new units) is
+  // written before it; a record whose part failed is failed and its update not sent.
+  const held = failuresById(
+    updates.length ? await extension?.beforeUpdate?.(crmUpdates(m, updates)) : [],
+  );
+  for (const u of updates) {
+    const message = held.get(u.row.id);
+    if (message) await fail(u.row, u.coupling, syncFailure('crm_write_refused', message));
+  }
+  const planned = [...updates.filter((u) => !held.has(u.row.id)), ...sent];
   if (planned.length === 0)
     return async () => {
       await markSyncedMany(ctx.db, 'ToIntegrationTable', jobId, synced);
@@ -351,6 +360,9 @@ const crmInserts = (m: TableMapping, rows: readonly PlannedWrite[]): CrmInsert[]
     related: (c.write.kind === 'create' && c.write.related) || [],
     updateAfter: (c.write.kind === 'create' && c.write.updateAfter) || {},
   }));
+
+const crmUpdates = (m: TableMapping, rows: readonly PlannedWrite[]): CrmUpdate[] =>
+  rows.map((u) => ({ mapping: m, erp: u.row, crmId: u.coupling.crmId, values: u.write.values }));
 
 const failuresById = (list: readonly RecordFailure[] | undefined) =>
   new Map((list ?? []).map((f) => [f.erpId, f.message]));
