@@ -88,6 +88,9 @@ export function spawnKobling(
   };
 }
 
+/** Whether output holds a carriage return or an ANSI escape: what a redraw leaves in a log. */
+export const hasControl = (text: string): boolean => text.includes('\r') || text.includes('\u001b');
+
 /** Runs a `kobling` command to completion. */
 export async function runKobling(args: string[], env: Record<string, string>) {
   const p = spawnKobling(args, env);

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
+import type { Readable } from 'node:stream';
 import { after, before, test } from 'node:test';
 import { startJobQueue } from '../../src/db/job-queue.ts';
 import { saveConnection } from '../../src/integration/connection-service.ts';
 import { SYNC_MAPPING_QUEUE, scheduleDueMappings } from '../../src/integration/sync-jobs.ts';
 import { createLogger } from '../../src/shared/logger.ts';
 import { setConnectionState } from '../../src/sync/connection/connection-repo.ts';
-import { runKobling } from '../helpers/cli.ts';
+import { hasControl, runKobling, spawnKobling } from '../helpers/cli.ts';
 import { testConfig } from '../helpers/server.ts';
 import { type SyncFixture, startSyncFixture } from './sync-fixture.ts';
 
@@ -36,15 +37,38 @@ after(async () => {
 
 const env = () => ({ DATABASE_URL: fx.db.url, KOBLING_SECRET_KEY: SECRET_KEY });
 
+/** What a child writes on one of its streams (attached before it can have written). */
+const collect = (stream: Readable | null) => {
+  let text = '';
+  stream?.on('data', (chunk: Buffer) => {
+    text += chunk.toString();
+  });
+  return () => text;
+};
+
 test('`kobling sync` refuses while the connection is disabled, then runs a mapping and reports counters', async () => {
   const refused = await runKobling(['sync', 'CUSTOMER'], env());
   assert.equal(refused.code, 1);
   assert.match(refused.output, /error \[connection_disabled\]/);
   await setConnectionState(fx.db, { enabled: true });
-  const ran = await runKobling(['sync', 'customer', '--json'], env());
-  assert.equal(ran.code, 0, ran.output);
-  const json = ran.output.slice(ran.output.indexOf('['));
-  const reports = JSON.parse(json) as { direction: string; counters: { inserted: number } }[];
+  // stdout and stderr are pipes here, as in CI or under systemd: the progress is plain lines.
+  const ran = spawnKobling(['sync', 'customer', '--json'], env());
+  const [stdout, stderr] = [collect(ran.child.stdout), collect(ran.child.stderr)];
+  // 'close': the pipes are read to their end (the exit can come first).
+  const closed = new Promise((resolve) => ran.child.on('close', resolve));
+  assert.equal(await ran.exited(), 0, ran.output());
+  await closed;
+  assert.match(stderr(), /^CUSTOMER: synchronizing$/m);
+  assert.match(
+    stderr(),
+    /^CUSTOMER: finished in \d+\.\d s: 2 records {2}inserted 2 {2}modified 0 {2}unchanged 0 {2}skipped 0 {2}failed 0/m,
+  );
+  assert.ok(
+    !hasControl(ran.output()),
+    `no carriage return or escape: ${JSON.stringify(ran.output())}`,
+  );
+  // --json: stdout is the JSON and nothing else.
+  const reports = JSON.parse(stdout()) as { direction: string; counters: { inserted: number } }[];
   assert.equal(reports[0]!.direction, 'ToIntegrationTable');
   assert.equal(reports[0]!.counters.inserted, 2);
   const unknown = await runKobling(['sync', 'NOPE'], env());

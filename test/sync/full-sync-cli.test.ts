@@ -7,7 +7,7 @@ import { buildServer } from '../../src/server/app.ts';
 import { createApiToken } from '../../src/server/auth/credentials.ts';
 import { createUser } from '../../src/server/auth/users.ts';
 import { systemClock } from '../../src/shared/clock.ts';
-import { runKobling, spawnKobling } from '../helpers/cli.ts';
+import { hasControl, runKobling, spawnKobling } from '../helpers/cli.ts';
 import { settledLines, startFullSyncSetting } from '../helpers/full-sync.ts';
 import { insertCustomers } from '../helpers/sync-data.ts';
 import { useFixture } from '../helpers/use-fixture.ts';
@@ -52,6 +52,15 @@ test('with no worker running the lines wait queued, the CLI asks after 30 s whet
   assert.match(
     cli.output(),
     /Full synchronization finished: \d+ line\(s\), \d+ record\(s\): \+\d+ ~0 ✗0/,
+  );
+  // Its stderr is a pipe, as in CI or the journal: plain lines, nothing redrawn — every line as it
+  // started out, then each line once more when it finished, with its counters.
+  assert.ok(!hasControl(cli.output()), JSON.stringify(cli.output()));
+  assert.equal(count(cli.output(), /^CUSTOMER\s+Queued/), 1, cli.output());
+  assert.equal(
+    count(cli.output(), /^CUSTOMER\s+Finished\s+\[#{20}\] 40\/40 · \+40 ~0 ✗0/),
+    1,
+    cli.output(),
   );
   assert.equal((await status('CUSTOMER'))?.status, 'Finished');
 });

@@ -16,6 +16,8 @@ import { listMappings } from '../../sync/mappings/mapping-repo.ts';
 import { type CliEnv, printResult } from '../cli-context.ts';
 import { openJobQueue } from '../job-queue.ts';
 import type { Runtime } from '../runtime.ts';
+import { redraws } from '../terminal.ts';
+import { plainChanges, type Shown } from './full-sync-plain.ts';
 import { failedWords, finishedSummary, idleSummary, stoppedSummary } from './full-sync-summary.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -184,8 +186,14 @@ async function follow(cli: CliEnv, deps: SyncDeps, json: boolean | undefined): P
   let seen = '';
   let unchangedSince = Date.now();
   // Redrawn in place only on a terminal; piped or redirected output gets plain lines, no cursor
-  // codes, once at the start and once at the end.
-  const live = Boolean(process.stderr.isTTY && process.stdout.isTTY);
+  // codes: the lines at the start, then a line when one changes status or every 10 s as it runs.
+  const live = redraws(process.stderr, cli.env) && Boolean(process.stdout.isTTY);
+  const shown: Shown = new Map();
+  const plain = (lines: readonly ReviewLine[], now: number, workers: boolean) => {
+    const width = statusWidth(lines);
+    for (const text of plainChanges(lines, shown, now, (l) => bar(l, now, workers, width)))
+      process.stderr.write(`${text}\n`);
+  };
   for (;;) {
     const lines = await reviewLines(deps);
     const workers = lines.some((l) => l.status === 'Queued') && (await workerSeen(deps.db));
@@ -202,8 +210,7 @@ async function follow(cli: CliEnv, deps: SyncDeps, json: boolean | undefined): P
       lines.some((l) => l.status === 'Queued') &&
       !lines.some((l) => l.status === 'Running');
     if (settled(lines)) {
-      if (!json && !live)
-        for (const l of lines) process.stderr.write(`${bar(l, now, false, statusWidth(lines))}\n`);
+      if (!json && !live) plain(lines, now, false);
       const off = await mappingsWithJobOff(deps.db);
       printResult(cli, json, lines, (ls) =>
         ls.some((l) => l.status === 'Failed' || l.status === 'Pending')
@@ -214,10 +221,7 @@ async function follow(cli: CliEnv, deps: SyncDeps, json: boolean | undefined): P
       return;
     }
     if (json || !live) {
-      if (!json && !printed)
-        for (const l of lines)
-          process.stderr.write(`${bar(l, now, workers, statusWidth(lines))}\n`);
-      printed = lines.length;
+      if (!json) plain(lines, now, workers);
       if (hint) process.stderr.write(`${WORKER_HINT}\n`);
     } else {
       // The hint, once given, stays under the bars so that the redraw covers it too.

@@ -9,22 +9,21 @@ import { openEngine } from '../../integration/sync-runtime.ts';
 import { AppError } from '../../shared/errors.ts';
 import { runMapping } from '../../sync/engine/run-mapping.ts';
 import { getMapping, listMappings } from '../../sync/mappings/mapping-repo.ts';
-import { COUNTER_NAMES } from '../../sync/model.ts';
 import { mappingStats } from '../../sync/queries.ts';
 import { type CliEnv, printResult } from '../cli-context.ts';
 import { withRuntime } from '../runtime.ts';
+import { redraws } from '../terminal.ts';
 import { registerCouplings } from './couplings.ts';
 import { runFullSyncCommand } from './full-sync.ts';
 import { registerLogCommands } from './log-lists.ts';
 import { registerMappingRealtime } from './mapping-realtime.ts';
 import { registerSkipped } from './skipped.ts';
 import { runSyncPreview } from './sync-preview.ts';
+import { syncProgress } from './sync-progress.ts';
 
 const held = (mapping: string, reason: string): never => {
   throw heldError(mapping, reason);
 };
-
-const COUNTERS = COUNTER_NAMES;
 
 /** The mappings as columns as wide as their longest value, so long CRM table names stay aligned. */
 function mappingTable(
@@ -154,24 +153,20 @@ export function registerIntegrationCommands(program: Command, cli: CliEnv): void
           if (!engine.ok) throw AppError.from(engine.error);
           // Like every writer of the mapping's couplings, under its lock: a scheduled run, another
           // CLI sync or a request working on the mapping is waited for, never raced.
+          let progress: ReturnType<typeof syncProgress> | undefined;
           const locked = await withMappingLock(
             ctx.db,
             m.name,
             async () => {
               const reason = await holdReason(ctx.db, m.name);
-              return reason
-                ? held(m.name, reason)
-                : runMapping(
-                    {
-                      ...engine.value,
-                      onProgress: (c, done, total) =>
-                        process.stderr.write(
-                          `\r${m.name}: ${done}${total ? `/${total}` : ''} records  ${COUNTERS.map((k) => `${k} ${c[k]}`).join('  ')}   `,
-                        ),
-                    },
-                    m,
-                    { trigger: 'cli' },
-                  );
+              if (reason) return held(m.name, reason);
+              progress = syncProgress(m.name, {
+                write: (text) => process.stderr.write(text),
+                live: redraws(process.stderr, cli.env),
+              });
+              return runMapping({ ...engine.value, onProgress: progress.onProgress }, m, {
+                trigger: 'cli',
+              });
             },
             {
               waitMs: LOCK_WAIT.background,
@@ -183,7 +178,7 @@ export function registerIntegrationCommands(program: Command, cli: CliEnv): void
           );
           if (!locked.ok) throw AppError.from(locked.error);
           const reports = locked.value;
-          process.stderr.write('\n');
+          progress?.end(reports);
           // Its last open failed record synchronized, the mapping's full synchronization line
           // that finished with failed records reads Finished.
           await settleLine(ctx.db, m.name, ctx.logger);
