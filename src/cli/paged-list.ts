@@ -119,7 +119,8 @@ const n = (x: number) => x.toLocaleString('en-US');
 /**
  * The total, and how to see the rest when this was not all of it (from the `--top` and `--skip`
  * given): `Rows 1–20 of 57 jobs; next: …` (`Row 3 of 3 jobs`, `1 job`). Without a total (every
- * row listed), how many there were.
+ * row listed), how many there were. An empty list is a sentence, as every CLI's "No …." is
+ * (`No skipped records of CUSTOMER.`).
  */
 export function listFooter(
   f: FooterAsk,
@@ -128,8 +129,8 @@ export function listFooter(
   total: number | undefined,
 ): string {
   const what = f.what(total ?? shown);
+  if ((total ?? shown) === 0) return `No ${what}.`;
   if (total === undefined) return `${n(shown)} ${what}`;
-  if (total === 0) return `No ${what}`;
   const from = o.skip ?? 0;
   // "All 1 job" is no English: one row is just "1 job".
   if (shown === total && from === 0) return `${total === 1 ? '' : 'All '}${n(total)} ${what}`;

@@ -1,5 +1,6 @@
 import type { Queryable } from '../db/db.ts';
 import { AppError } from '../shared/errors.ts';
+import { noSuchMapping } from '../sync/mappings/mapping-name.ts';
 
 /** The largest page of any list: bigger lists are read page by page. */
 export const MAX_PAGE_SIZE = 1000;
@@ -52,7 +53,10 @@ export interface Page<V, K> {
   readonly next?: PageNext<K>;
 }
 
-/** What every list may be filtered by: one mapping. */
+/**
+ * What every list may be filtered by: one mapping, by its stored name (the API's and the CLI's
+ * `mappingName` schema puts a name given in any case in that form before it gets here).
+ */
 export interface MappingFilter {
   readonly mapping?: string | undefined;
 }
@@ -122,5 +126,5 @@ async function mappingMustExist(db: Queryable, name: string): Promise<void> {
      UNION ALL (SELECT 1 FROM integration.sync_jobs WHERE mapping_name = $1 LIMIT 1)`,
     [name],
   );
-  if (r.rowCount === 0) throw new AppError('not_found', `No table mapping named '${name}'`);
+  if (r.rowCount === 0) throw AppError.from(await noSuchMapping(db, name));
 }

@@ -1,6 +1,7 @@
 import { entityByName } from '../crm-emulator/catalogue/index.ts';
 import type { Db } from '../db/db.ts';
-import { failure, ok, type Result } from '../shared/result.ts';
+import { fail, failure, ok, type Result } from '../shared/result.ts';
+import { noSuchMapping } from '../sync/mappings/mapping-name.ts';
 import { getMapping, listMappings, saveMapping } from '../sync/mappings/mapping-repo.ts';
 import { validateMapping } from '../sync/mappings/validate-mapping.ts';
 import type { TableMapping } from '../sync/model.ts';
@@ -96,7 +97,7 @@ export async function updateMapping(
   fieldsAt?: string,
 ): Promise<Result<TableMapping>> {
   const current = await getMapping(db, name);
-  if (!current) return failure('not_found', `No table mapping named '${name}'`);
+  if (!current) return fail(await noSuchMapping(db, name));
   const fields = patch.fields?.map((f, i) => ({ ...f, position: i + 1 }));
   const checked = await checkMapping(
     db,
@@ -130,7 +131,7 @@ export async function replaceFieldMappings(
   fieldsAt?: string,
 ): Promise<Result<FieldMappingsSaved>> {
   const current = await getMapping(deps.db, name);
-  if (!current) return failure('not_found', `No table mapping named '${name}'`);
+  if (!current) return fail(await noSuchMapping(deps.db, name));
   const warnings: string[] = [];
   let columns: readonly string[] | undefined;
   if (!current.isOptionMapping) {

@@ -1,8 +1,9 @@
 import type { Db, Queryable } from '../db/db.ts';
-import { failure, ok, type Result } from '../shared/result.ts';
+import { fail, ok, type Result } from '../shared/result.ts';
 import { restoreSkipped } from '../sync/couplings/coupling-repo.ts';
 import { skippedAfterFailing, skippedCouplingIds } from '../sync/couplings/skipped-couplings.ts';
 import type { EngineContext } from '../sync/engine/context.ts';
+import { noSuchMapping } from '../sync/mappings/mapping-name.ts';
 import { getMapping } from '../sync/mappings/mapping-repo.ts';
 import { type SyncNowReport, synchronizeNow } from '../sync/service/synchronize-now.ts';
 import { settleLine } from './full-sync/failed-records.ts';
@@ -23,8 +24,8 @@ export async function chosenSkipped(
   choice: SkippedChoice,
 ): Promise<Result<readonly string[]>> {
   if ('couplingIds' in choice) return ok(choice.couplingIds);
-  const m = await getMapping(db, choice.mapping.toUpperCase());
-  if (!m) return failure('not_found', `No table mapping named '${choice.mapping}'`);
+  const m = await getMapping(db, choice.mapping);
+  if (!m) return fail(await noSuchMapping(db, choice.mapping));
   return ok(await skippedCouplingIds(db, m.name));
 }
 
@@ -72,7 +73,7 @@ export async function retrySkipped(
   const results: (SyncNowReport & { mapping: string })[] = [];
   for (const name of new Set(rows.rows.map((r) => r.mapping_name))) {
     const m = engine.mappings.get(name);
-    if (!m) return failure('not_found', `No table mapping named '${name}'`);
+    if (!m) return fail(await noSuchMapping(db, name));
     const direction =
       m.direction === 'ToIntegrationTable'
         ? 'send'

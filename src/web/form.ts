@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AppError } from '../shared/errors.ts';
+import { mappingNameOf } from '../sync/mappings/mapping-name.ts';
 
 /** A parsed form body: repeated names (checkbox lists) become arrays. */
 export type FormBody = Record<string, string | string[]>;
@@ -18,6 +19,13 @@ export function parseForm(text: string): FormBody {
 /** A form value that may be sent once or several times, as a list. */
 export const many = <T extends z.ZodType>(item: T) =>
   z.preprocess((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]), z.array(item));
+
+/** A list page's mapping filter as typed: blank lists every mapping, else the name as stored. */
+export const mappingFilter = z
+  .string()
+  .max(30)
+  .optional()
+  .transform((s) => (s?.trim() ? mappingNameOf(s) : undefined));
 
 /** A checkbox: present ("on") means true. */
 export const checkbox = z.preprocess((v) => v === 'on' || v === 'true', z.boolean());

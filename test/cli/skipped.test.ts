@@ -85,7 +85,7 @@ test('kobling skipped: the list with its total and next page, as JSON, and the c
   assert.equal(retry.code, 0, retry.output);
   assert.match(retry.output, /^No skipped records of CUSTOMER: nothing retried\.$/m);
   const empty = await kobling('skipped');
-  assert.match(empty.output, /^No skipped records$/m);
+  assert.match(empty.output, /^No skipped records\.$/m);
 });
 
 test('kobling skipped, GET /skipped and --json name the ERP record by number and name', async () => {

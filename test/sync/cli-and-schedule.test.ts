@@ -73,7 +73,7 @@ test('`kobling sync` refuses while the connection is disabled, then runs a mappi
   assert.equal(reports[0]!.counters.inserted, 2);
   const unknown = await runKobling(['sync', 'NOPE'], env());
   assert.equal(unknown.code, 1);
-  assert.match(unknown.output, /No mapping named 'NOPE'/);
+  assert.match(unknown.output, /No table mapping named 'NOPE'/);
 });
 
 test('`kobling mappings`, `jobs`, `couplings` and `errors` read the log, as text and JSON', async () => {
@@ -202,7 +202,7 @@ test('`kobling mappings` shows the real-time switch; `mappings realtime NAME on|
   assert.match(bad.output, /Say `on` or `off`, not 'maybe'/);
   const unknown = await runKobling(['mappings', 'realtime', 'NOPE', 'on'], env());
   assert.equal(unknown.code, 1, unknown.output);
-  assert.match(unknown.output, /No mapping named 'NOPE'/);
+  assert.match(unknown.output, /No table mapping named 'NOPE'/);
   assert.equal(await stored(), true, 'refusals change nothing');
 });
 

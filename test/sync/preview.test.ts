@@ -277,7 +277,8 @@ test('POST /preview validates, pages the details and writes nothing; `kobling sy
       body: JSON.stringify({ username: 'preview-reader', password: 'correct horse battery' }),
     });
     const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
-    const page = await fetch(`${server.baseUrl}/integration/mappings/CUSTOMER/preview`, {
+    // The page's path names the mapping in any case, as the API's and the CLI's do.
+    const page = await fetch(`${server.baseUrl}/integration/mappings/customer/preview`, {
       headers: { cookie },
     });
     const html = await page.text();

@@ -8,6 +8,7 @@ import {
 } from '../../integration/conflict-service.ts';
 import { LOG_PAGE_SIZE } from '../../integration/log-lists.ts';
 import { AppError } from '../../shared/errors.ts';
+import { mappingNameOf } from '../../sync/mappings/mapping-name.ts';
 import { recordLabel } from '../../sync/record-names.ts';
 import type { ResolveChoice } from '../../sync/service/resolve-conflicts.ts';
 import { type CliEnv, printResult } from '../cli-context.ts';
@@ -55,7 +56,7 @@ export function registerConflictCommands(program: Command, cli: CliEnv): void {
   const conflicts = program
     .command('conflicts')
     .description('The conflict inbox: fields changed on both sides, waiting for a choice')
-    .option('--mapping <name>', 'only this mapping')
+    .option('--mapping <name>', 'only this mapping', mappingNameOf)
     .option('--top <n>', `how many (default ${LOG_PAGE_SIZE})`)
     .option('--skip <n>', 'start after this many')
     .option('--all', 'every open entry, read page by page and printed as they come')
@@ -111,7 +112,7 @@ export function registerConflictCommands(program: Command, cli: CliEnv): void {
     )
     .option('--take <side>', 'erp or crm: whose value both sides get')
     .option('--value <value>', 'a value to write to both sides (as the ERP field holds it)')
-    .option('--mapping <name>', 'every open entry of this mapping')
+    .option('--mapping <name>', 'every open entry of this mapping', mappingNameOf)
     .option('--ids <ids>', 'these entries (comma-separated)')
     .option('--json', 'print as JSON')
     .action((id: string | undefined, _opts: unknown, cmd: Command) =>

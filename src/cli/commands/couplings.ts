@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { keysetPages } from '../../integration/keyset-list.ts';
 import { COUPLING_PAGE_SIZE, COUPLINGS } from '../../integration/log-lists.ts';
+import { mappingNameOf } from '../../sync/mappings/mapping-name.ts';
 import type { CouplingView } from '../../sync/queries.ts';
 import type { CliEnv } from '../cli-context.ts';
 import {
@@ -37,7 +38,7 @@ export function registerCouplings(program: Command, cli: CliEnv): void {
     .description(
       'List couplings (ERP record ⇄ CRM record) by mapping and creation, with the total; --all for every one',
     )
-    .option('--mapping <name>', 'only this mapping')
+    .option('--mapping <name>', 'only this mapping', mappingNameOf)
     .option('--skipped', 'only skipped records')
     .option('--top <n>', `how many (default ${COUPLING_PAGE_SIZE})`)
     .option('--skip <n>', 'start after this many')

@@ -112,8 +112,7 @@ async function begin(
   if (opts.restart) {
     // A failed (or finished) line back to work with its failed dependents, then followed like a
     // start.
-    const mapping = opts.restart.toUpperCase();
-    const r = await restartLine(deps, boss, mapping);
+    const r = await restartLine(deps, boss, opts.restart);
     if (!r.ok) throw AppError.from(r.error);
     return r.value;
   }

@@ -8,6 +8,7 @@ import { PASS_LABEL } from '../../integration/status/mapping-status.ts';
 import { openEngine } from '../../integration/sync-runtime.ts';
 import { AppError } from '../../shared/errors.ts';
 import { runMapping } from '../../sync/engine/run-mapping.ts';
+import { mappingNameOf, noSuchMapping } from '../../sync/mappings/mapping-name.ts';
 import { getMapping, listMappings } from '../../sync/mappings/mapping-repo.ts';
 import { mappingStats } from '../../sync/queries.ts';
 import { type CliEnv, printResult } from '../cli-context.ts';
@@ -94,10 +95,11 @@ export function registerIntegrationCommands(program: Command, cli: CliEnv): void
   registerCouplings(program, cli);
 
   program
-    .command('sync <mapping>')
+    .command('sync')
     .description(
       'Synchronize the modified records of a mapping now, in this process, with progress; `kobling sync full` runs the full synchronization on the workers and follows it',
     )
+    .argument('<mapping>', 'the mapping (its name in any case), or full', mappingNameOf)
     .option('--json', 'print the job reports (or the full synchronization lines) as JSON')
     .option(
       '--dry-run',
@@ -110,6 +112,7 @@ export function registerIntegrationCommands(program: Command, cli: CliEnv): void
     .option(
       '--restart <mapping>',
       'with `full`: restart that failed (or finished, with or without failed records) line of the full synchronization and its dependent lines that failed or had failed records (they run once it has finished), then follow them',
+      mappingNameOf,
     )
     .option(
       '--restart-failed',
@@ -145,9 +148,8 @@ export function registerIntegrationCommands(program: Command, cli: CliEnv): void
               'validation_failed',
               '--full previews a full synchronization with --dry-run; to run one, use `kobling sync full`',
             );
-          const m = await getMapping(ctx.db, name.toUpperCase());
-          if (!m)
-            throw new AppError('not_found', `No mapping named '${name}'; see \`kobling mappings\``);
+          const m = await getMapping(ctx.db, name);
+          if (!m) throw AppError.from(await noSuchMapping(ctx.db, name));
           if (opts.dryRun) return runSyncPreview(cli, rt, m, opts);
           const engine = await openEngine({ db: ctx.db, config: ctx.config, logger: ctx.logger });
           if (!engine.ok) throw AppError.from(engine.error);

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { labeledErrorPages } from '../../integration/error-labels.ts';
 import { keysetPages } from '../../integration/keyset-list.ts';
 import { ERRORS, JOBS } from '../../integration/log-lists.ts';
+import { mappingNameOf } from '../../sync/mappings/mapping-name.ts';
 import type { CliEnv } from '../cli-context.ts';
 import {
   checkedOptions,
@@ -45,7 +46,7 @@ export function registerLogCommands(program: Command, cli: CliEnv): void {
     .description(
       'Synchronization jobs with their counters, newest first, with the total; --all for every one; `jobs show ID` shows one with its errors, `jobs undo ID` undoes one',
     )
-    .option('--mapping <name>', 'only this mapping')
+    .option('--mapping <name>', 'only this mapping', mappingNameOf)
     .option('--top <n>', `how many (default ${CLI_PAGE})`)
     .option('--skip <n>', 'start after this many')
     .option('--all', 'every job, read page by page and printed as they come')
@@ -82,7 +83,7 @@ export function registerLogCommands(program: Command, cli: CliEnv): void {
     .description(
       'Open per-record synchronization errors, newest first: one per record and direction (its latest failure and how many times it failed), until a coupling or a successful synchronization of the record settles it; --all for the history (every failure), --all-pages for every one',
     )
-    .option('--mapping <name>', 'only this mapping')
+    .option('--mapping <name>', 'only this mapping', mappingNameOf)
     .option('--top <n>', `how many (default ${CLI_PAGE})`)
     .option('--skip <n>', 'start after this many')
     .option('--all', 'also errors settled since (marked "settled")')
@@ -109,12 +110,13 @@ export function registerLogCommands(program: Command, cli: CliEnv): void {
         });
         if (o.json) return;
         const none = (total ?? shown) === 0;
+        const noun = o.all ? 'record error' : 'open record error';
+        const what = counted(noun, `${noun}s`, o.mapping);
         if (!none) {
-          const noun = o.all ? 'record error' : 'open record error';
           const footer = listFooter(
             {
               command: `kobling errors${mappingArg(o.mapping)}${o.all ? ' --all' : ''}`,
-              what: counted(noun, `${noun}s`, o.mapping),
+              what,
               allFlag: '--all-pages',
             },
             o,
@@ -125,9 +127,9 @@ export function registerLogCommands(program: Command, cli: CliEnv): void {
         }
         if (!o.all)
           cli.out(
-            `${none ? 'No open record errors.' : 'Open errors only (not settled since).'} kobling errors --all shows the history.`,
+            `${none ? `No ${what(0)}.` : 'Open errors only (not settled since).'} kobling errors --all shows the history.`,
           );
-        else if (none) cli.out('No record errors.');
+        else if (none) cli.out(`No ${what(0)}.`);
         else if (settledShown) cli.out(SETTLED_LEGEND);
       });
     });

@@ -8,6 +8,7 @@ import { chosenSkipped, retrySkipped } from '../../integration/skipped-service.t
 import { openEngine } from '../../integration/sync-runtime.ts';
 import { AppError } from '../../shared/errors.ts';
 import { restoreSkipped } from '../../sync/couplings/coupling-repo.ts';
+import { mappingNameOf } from '../../sync/mappings/mapping-name.ts';
 import type { CouplingView } from '../../sync/queries.ts';
 import { type CliEnv, printResult } from '../cli-context.ts';
 import {
@@ -72,7 +73,7 @@ export function registerSkipped(program: Command, cli: CliEnv): void {
     .description(
       'Records skipped after failing twice with the same message (no regular run retries them), with the total; `skipped retry` synchronizes them now after the fix, `skipped restore` leaves them to the next run',
     )
-    .option('--mapping <name>', 'only this mapping')
+    .option('--mapping <name>', 'only this mapping', mappingNameOf)
     .option('--top <n>', `how many (default ${COUPLING_PAGE_SIZE})`)
     .option('--skip <n>', 'start after this many')
     .option('--all', 'every skipped record, read page by page and printed as they come')
@@ -117,7 +118,7 @@ export function registerSkipped(program: Command, cli: CliEnv): void {
     .description(
       'Restore skipped records (their coupling ids, or --mapping for every one of a mapping) and synchronize them now; exits 1 when some still fail',
     )
-    .option('--mapping <name>', 'every skipped record of this mapping')
+    .option('--mapping <name>', 'every skipped record of this mapping', mappingNameOf)
     .option('--json', 'print the report as JSON')
     .action((ids: string[], _opts: unknown, command: Command) =>
       withRuntime(cli, async ({ ctx }) => {
@@ -155,7 +156,7 @@ export function registerSkipped(program: Command, cli: CliEnv): void {
     .description(
       "Restore skipped records (their coupling ids, or --mapping for every one of a mapping): the mapping's next run retries them",
     )
-    .option('--mapping <name>', 'every skipped record of this mapping')
+    .option('--mapping <name>', 'every skipped record of this mapping', mappingNameOf)
     .option('--json', 'print the result as JSON')
     .action((ids: string[], _opts: unknown, command: Command) =>
       withRuntime(cli, async ({ ctx }) => {

@@ -1,7 +1,8 @@
 import type { Db, Queryable } from '../../db/db.ts';
 import { entities } from '../../erp/catalog/catalog.ts';
 import { masterEntities } from '../../erp/catalog/master-data-entities.ts';
-import { failure, ok, type Result } from '../../shared/result.ts';
+import { fail, ok, type Result } from '../../shared/result.ts';
+import { noSuchMapping } from '../../sync/mappings/mapping-name.ts';
 import { type Direction, mappingCovers } from '../../sync/model.ts';
 
 /** What the real-time path needs to know of a mapping. */
@@ -110,7 +111,7 @@ export async function switchRealtime(
       [mapping],
     );
     const m = r.rows[0];
-    if (!m) return failure('not_found', `No table mapping named '${mapping}'`);
+    if (!m) return fail(await noSuchMapping(tx, mapping));
     const was = m.realtime ?? realtimeByDefault(m.erp_table);
     const state = (v: boolean) => (v ? 'on' : 'off');
     if (was === on)

@@ -7,13 +7,14 @@ import {
   resolveOne,
 } from '../../integration/conflict-service.ts';
 import { AppError, unwrap } from '../../shared/errors.ts';
+import { mappingName } from '../../sync/mappings/mapping-name.ts';
 import type { ResolveChoice } from '../../sync/service/resolve-conflicts.ts';
 import { ActionBar } from '../components/action-bar.tsx';
 import { ErrorBanner, SuccessBanner, WarningBanner } from '../components/banner.tsx';
 import { display } from '../components/card.tsx';
 import { type Column, DataList, Filters } from '../components/list.tsx';
 import { RecordLabel } from '../components/record-label.tsx';
-import { many, parseInput } from '../form.ts';
+import { many, mappingFilter, parseInput } from '../form.ts';
 import { Layout } from '../layout.tsx';
 import { sendHtml, viewOf } from '../view.ts';
 import { canWrite } from '../web-auth.ts';
@@ -21,13 +22,13 @@ import type { WebDeps } from '../web-deps.ts';
 
 const PAGE = 50;
 const query = z.object({
-  mapping: z.string().max(30).optional(),
+  mapping: mappingFilter,
   page: z.coerce.number().int().min(1).max(100_000).default(1),
 });
 const take = z.enum(['erp', 'crm', 'value']);
 const bulkForm = z.object({
   take: z.enum(['erp', 'crm']),
-  mapping: z.string().min(1).max(30).optional(),
+  mapping: mappingName.optional(),
   ids: many(z.guid()).pipe(z.array(z.guid()).max(1000)),
 });
 
@@ -143,7 +144,7 @@ export function registerConflictPages(web: FastifyInstance, { ctx, auth }: WebDe
   web.get('/integration/conflicts', async (request, reply) => {
     const view = viewOf(request, auth);
     const q = parseInput(query, request.query);
-    const mapping = q.mapping?.trim() || undefined;
+    const mapping = q.mapping;
     const inbox = await conflictInbox(deps(), {
       ...(mapping ? { mapping } : {}),
       top: PAGE,

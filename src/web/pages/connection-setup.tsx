@@ -14,6 +14,7 @@ import { listScheduledJobs, updateJobSchedule } from '../../integration/schedule
 import { organizationWarnings } from '../../integration/status/mapping-status.ts';
 import { unwrap } from '../../shared/errors.ts';
 import { type ConnectionSetup, publicConnection } from '../../sync/connection/connection-repo.ts';
+import { mappingName } from '../../sync/mappings/mapping-name.ts';
 import { ActionBar } from '../components/action-bar.tsx';
 import { ErrorBanner, Lines, SuccessBanner, WarningBanner } from '../components/banner.tsx';
 import { Card, display, Fields } from '../components/card.tsx';
@@ -33,7 +34,7 @@ const switchesForm = z.object({
   ownershipModel: z.enum(['Person', 'Team']),
 });
 const jobForm = z.object({
-  mapping: z.string().min(1).max(30),
+  mapping: mappingName,
   jobEnabled: checkbox,
   jobIntervalMinutes: z.coerce
     .number({ error: 'The interval must be a number of minutes' })

@@ -1,5 +1,4 @@
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
 import { workerSeen } from '../../db/system-jobs.ts';
 import { expectedTotal } from '../../integration/full-sync/full-sync-lines.ts';
 import {
@@ -15,6 +14,7 @@ import {
   whatHappened,
 } from '../../integration/full-sync/line-status.ts';
 import { AppError, unwrap } from '../../shared/errors.ts';
+import { mappingName } from '../../sync/mappings/mapping-name.ts';
 import { ActionBar } from '../components/action-bar.tsx';
 import { SuccessBanner, WarningBanner } from '../components/banner.tsx';
 import { ProgressBar } from '../components/progress.tsx';
@@ -346,7 +346,7 @@ export function registerFullSyncPage(web: FastifyInstance, deps: WebDeps): void 
     '/integration/full-sync/lines/:mapping/restart',
     { config: ADMIN },
     async (request, reply) => {
-      const mapping = parseInput(z.string().min(1).max(30), request.params.mapping);
+      const mapping = parseInput(mappingName, request.params.mapping);
       const r = unwrap(await restartLine(syncDeps, boss(), mapping));
       reply.header('hx-refresh', 'true');
       return sendHtml(reply, <SuccessBanner message={r.message} />);

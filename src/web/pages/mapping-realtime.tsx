@@ -6,6 +6,7 @@ import {
   switchRealtime,
 } from '../../integration/realtime/realtime-settings.ts';
 import { AppError, unwrap } from '../../shared/errors.ts';
+import { mappingName, noSuchMapping } from '../../sync/mappings/mapping-name.ts';
 import { SuccessBanner, WarningBanner } from '../components/banner.tsx';
 import { parseInput } from '../form.ts';
 import { sendHtml } from '../view.ts';
@@ -19,7 +20,7 @@ export async function realtimeOf(
   name: string,
 ): Promise<{ realtime: boolean; isDefault: boolean }> {
   const m = (await listRealtimeMappings(db)).find((x) => x.name === name);
-  if (!m) throw new AppError('not_found', `No table mapping named '${name}'`);
+  if (!m) throw AppError.from(await noSuchMapping(db, name));
   return { realtime: m.realtime, isDefault: m.isDefault };
 }
 
@@ -69,7 +70,7 @@ export function registerRealtimeSwitch(web: FastifyInstance, ctx: { db: Db }): v
     '/integration/mappings/:name/realtime',
     { config: ADMIN },
     async (request, reply) => {
-      const name = parseInput(z.string().min(1).max(30), request.params.name);
+      const name = parseInput(mappingName, request.params.name);
       const { realtime } = parseInput(realtimeForm, request.body);
       const r = unwrap(await switchRealtime(ctx.db, name, realtime === 'on'));
       const now = await realtimeOf(ctx.db, r.mapping);

@@ -1,12 +1,12 @@
 import { escapeHtml } from '@kitajs/html';
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
 import { restoreDefaultMapping } from '../../integration/connection-service.ts';
 import { startMappingRun } from '../../integration/mapping-runs.ts';
 import { updateMapping } from '../../integration/mapping-service.ts';
 import { listRealtimeMappings } from '../../integration/realtime/realtime-settings.ts';
 import { PASS_LABEL } from '../../integration/status/mapping-status.ts';
 import { AppError, unwrap } from '../../shared/errors.ts';
+import { mappingName, noSuchMapping } from '../../sync/mappings/mapping-name.ts';
 import { getMapping, listMappings } from '../../sync/mappings/mapping-repo.ts';
 import type { TableMapping } from '../../sync/model.ts';
 import { type MappingStats, mappingStats } from '../../sync/queries.ts';
@@ -202,8 +202,9 @@ export function registerMappingPages(web: FastifyInstance, { ctx, auth }: WebDep
     );
   });
   const mappingOf = async (name: string) => {
-    const m = await getMapping(ctx.db, parseInput(z.string().min(1).max(30), name));
-    if (!m) throw new AppError('not_found', `No table mapping named '${name}'`);
+    const stored = parseInput(mappingName, name);
+    const m = await getMapping(ctx.db, stored);
+    if (!m) throw AppError.from(await noSuchMapping(ctx.db, stored));
     return m;
   };
   web.get<{ Params: { name: string } }>('/integration/mappings/:name', async (request, reply) => {

@@ -17,7 +17,7 @@ import { ActionBar } from '../components/action-bar.tsx';
 import { ErrorBanner, SuccessBanner, WarningBanner } from '../components/banner.tsx';
 import { Card, Fields } from '../components/card.tsx';
 import { type Column, DataList, Filters, SearchInput, StaticList } from '../components/list.tsx';
-import { many, parseInput } from '../form.ts';
+import { many, mappingFilter, parseInput } from '../form.ts';
 import { Layout } from '../layout.tsx';
 import { sendHtml, viewOf } from '../view.ts';
 import { canWrite } from '../web-auth.ts';
@@ -28,7 +28,7 @@ const PAGE = 50;
 /** Writes of a job shown on its page (the API pages through all of them). */
 const WRITES = 100;
 const query = z.object({
-  mapping: z.string().max(30).optional(),
+  mapping: mappingFilter,
   page: z.coerce.number().int().min(1).max(100_000).default(1),
 });
 const idsForm = z.object({ ids: many(z.guid()).pipe(z.array(z.guid()).max(1000)) });
@@ -104,7 +104,7 @@ export function registerSyncLogPages(web: FastifyInstance, { ctx, auth }: WebDep
   web.get('/integration/log', async (request, reply) => {
     const view = viewOf(request, auth);
     const q = parseInput(query, request.query);
-    const mapping = q.mapping?.trim() || undefined;
+    const mapping = q.mapping;
     // One row more than a page tells whether there is a next page without counting the log.
     const jobs = await listJobs(ctx.db, { mapping, top: PAGE + 1, skip: (q.page - 1) * PAGE });
     const total = (q.page - 1) * PAGE + jobs.length;
@@ -201,7 +201,7 @@ export function registerSyncLogPages(web: FastifyInstance, { ctx, auth }: WebDep
   web.get('/integration/skipped', async (request, reply) => {
     const view = viewOf(request, auth);
     const q = parseInput(query, request.query);
-    const mapping = q.mapping?.trim() || undefined;
+    const mapping = q.mapping;
     const rows = await withErpRecordLabels(
       ctx.db,
       await listCouplings(ctx.db, {

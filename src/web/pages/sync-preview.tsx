@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { previewRun } from '../../integration/preview-service.ts';
 import { openEngine } from '../../integration/sync-runtime.ts';
 import { AppError } from '../../shared/errors.ts';
+import { mappingName, noSuchMapping } from '../../sync/mappings/mapping-name.ts';
 import { getMapping } from '../../sync/mappings/mapping-repo.ts';
 import type { TableMapping } from '../../sync/model.ts';
 import { PREVIEW_ACTIONS, type PreviewDetail, pageOf } from '../../sync/preview/preview-model.ts';
@@ -99,9 +100,9 @@ export function registerSyncPreviewPage(web: FastifyInstance, { ctx, auth }: Web
     async (request, reply) => {
       const view = viewOf(request, auth);
       const q = parseInput(query, request.query);
-      const name = parseInput(z.string().min(1).max(30), request.params.name);
+      const name = parseInput(mappingName, request.params.name);
       const m = await getMapping(ctx.db, name);
-      if (!m) throw new AppError('not_found', `No table mapping named '${name}'`);
+      if (!m) throw AppError.from(await noSuchMapping(ctx.db, name));
       const engine = await openEngine({ db: ctx.db, config: ctx.config, logger: ctx.logger });
       if (!engine.ok) throw AppError.from(engine.error);
       const full = q.full === 'true';

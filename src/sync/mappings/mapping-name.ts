@@ -1,0 +1,74 @@
+import { z } from 'zod';
+import type { Queryable } from '../../db/db.ts';
+import type { AppFailure } from '../../shared/result.ts';
+
+/**
+ * A table mapping's name as it is stored. Names are Business Central Code values (CUSTOMER,
+ * ITEM-PRODUCT, and the flows' job names such as CUSTOMER STATISTICS): upper case without
+ * leading or trailing spaces, as BC turns whatever is typed into a Code field. So `customer`
+ * names CUSTOMER wherever a user names a mapping; every way in (the API's paths, queries and
+ * bodies, the CLI's arguments and options, the web pages) goes through this one function.
+ */
+export const mappingNameOf = (given: string): string => given.trim().toUpperCase();
+
+/** A mapping name a user gives, checked and in its stored form (`mappingNameOf`). */
+export const mappingName = z.string().overwrite(mappingNameOf).min(1).max(30);
+
+/**
+ * The not_found of a mapping name nothing has, with what the user likely meant: the closest
+ * known name when one is within a typo or two (`CUSTOMR`: did you mean CUSTOMER?), else every
+ * known name, so the answer never sends them looking elsewhere.
+ */
+export function mappingNotFound(name: string, known: readonly string[]): AppFailure<'not_found'> {
+  const head = `No table mapping named '${name}'`;
+  if (known.length === 0) return { code: 'not_found', message: `${head}; there are none yet` };
+  const close = closest(mappingNameOf(name), known);
+  return {
+    code: 'not_found',
+    message:
+      close.length > 0
+        ? `${head}; did you mean ${close.join(' or ')}?`
+        : `${head}; the table mappings are ${known.join(', ')}`,
+  };
+}
+
+/** `mappingNotFound` with the table mappings there are, in setup order (read only on failure). */
+export async function noSuchMapping(db: Queryable, name: string): Promise<AppFailure<'not_found'>> {
+  const r = await db.query<{ name: string }>(
+    'SELECT name FROM integration.table_mappings ORDER BY position, name',
+  );
+  return mappingNotFound(
+    name,
+    r.rows.map((x) => x.name),
+  );
+}
+
+/** The known names nearest to `name` by edit distance, when near enough to be a typo. */
+function closest(name: string, known: readonly string[]): string[] {
+  // At most two edits, and fewer than a third of the name: NOPE is not a typo of any mapping.
+  const limit = Math.min(2, Math.floor(name.length / 3));
+  let best = limit + 1;
+  let found: string[] = [];
+  for (const k of known) {
+    const d = editDistance(name, k);
+    if (d < best) [best, found] = [d, [k]];
+    else if (d === best) found.push(k);
+  }
+  return found;
+}
+
+/** Levenshtein distance, kept to two rows of the table (names are at most 30 characters). */
+function editDistance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++)
+      next[j] = Math.min(
+        row[j]! + 1,
+        next[j - 1]! + 1,
+        row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    row = next;
+  }
+  return row[b.length]!;
+}
