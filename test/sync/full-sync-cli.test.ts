@@ -58,7 +58,10 @@ test('with no worker running the lines wait queued, the CLI asks after 30 s whet
   assert.ok(!hasControl(cli.output()), JSON.stringify(cli.output()));
   // First as it started out (waiting for its parents, or queued once they were done).
   assert.match(
-    cli.output().split('\n').find((l) => l.startsWith('CUSTOMER ')) ?? '',
+    cli
+      .output()
+      .split('\n')
+      .find((l) => l.startsWith('CUSTOMER ')) ?? '',
     /^CUSTOMER\s+(Pending|Queued)\s/,
     cli.output(),
   );
