@@ -1,4 +1,5 @@
 import { probeOrganization } from '../dataverse/index.ts';
+import { editDistance } from '../shared/edit-distance.ts';
 import { failure, type Result } from '../shared/result.ts';
 import { readConnection } from '../sync/connection/connection-repo.ts';
 import { crmPort } from './adapters/crm-port.ts';
@@ -73,19 +74,4 @@ function nearest(name: string, columns: readonly string[]): string | undefined {
     else if (d === bestDistance) tie = true;
   }
   return tie ? undefined : best;
-}
-
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++)
-      row[j] = Math.min(
-        prev[j]! + 1,
-        row[j - 1]! + 1,
-        prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
-      );
-    prev = row;
-  }
-  return prev[b.length]!;
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Queryable } from '../../db/db.ts';
+import { editDistance } from '../../shared/edit-distance.ts';
 import type { AppFailure } from '../../shared/result.ts';
 
 /**
@@ -55,20 +56,4 @@ function closest(name: string, known: readonly string[]): string[] {
     else if (d === best) found.push(k);
   }
   return found;
-}
-
-/** Levenshtein distance, kept to two rows of the table (names are at most 30 characters). */
-function editDistance(a: string, b: string): number {
-  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const next = [i];
-    for (let j = 1; j <= b.length; j++)
-      next[j] = Math.min(
-        row[j]! + 1,
-        next[j - 1]! + 1,
-        row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
-      );
-    row = next;
-  }
-  return row[b.length]!;
 }
