@@ -3,16 +3,22 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../app/context.ts';
 import { getRecurringJob, queueRecurringJob } from '../integration/recurring-jobs.ts';
-import { listScheduledJobs, updateJobSchedule } from '../integration/scheduled-jobs.ts';
+import {
+  listScheduledJobs,
+  noSuchScheduledJob,
+  updateJobSchedule,
+} from '../integration/scheduled-jobs.ts';
 import { queueMappingRun } from '../integration/sync-jobs.ts';
 import { AppError } from '../shared/errors.ts';
 import './errors.ts';
+import { mappingNameOf } from '../sync/mappings/mapping-name.ts';
 import { getMapping } from '../sync/mappings/mapping-repo.ts';
 import { runOutboundJob } from './outbound-jobs.ts';
 
 const PREFIX = '/api/integration/v1';
 const tags = ['integration: scheduled jobs'];
-const byName = z.strictObject({ name: z.string().min(1).max(60) });
+// A job's name is a mapping's or a flow job's (CUSTOMER STATISTICS): given in any case.
+const byName = z.strictObject({ name: z.string().overwrite(mappingNameOf).min(1).max(60) });
 
 /**
  * The recurring jobs (mapping synchronization jobs and the others, such as CUSTOMER STATISTICS):
@@ -51,7 +57,8 @@ export function registerScheduledJobRoutes(app: FastifyInstance, ctx: AppContext
     },
     async (req) => {
       const job = await updateJobSchedule(ctx.db, req.params.name, req.body, ctx.clock.now());
-      if (!job) throw new AppError('not_found', `No scheduled job named '${req.params.name}'`);
+      if (!job)
+        throw AppError.from(await noSuchScheduledJob(ctx.db, req.params.name, ctx.clock.now()));
       return job;
     },
   );
@@ -76,7 +83,7 @@ export function registerScheduledJobRoutes(app: FastifyInstance, ctx: AppContext
         return outcome.value;
       }
       if (!job && !(await getMapping(ctx.db, name)))
-        throw new AppError('not_found', `No scheduled job named '${name}'`);
+        throw AppError.from(await noSuchScheduledJob(ctx.db, name, ctx.clock.now()));
       if (!ctx.boss) throw new AppError('not_ready', 'This process runs no job queue');
       const jobId = job
         ? await queueRecurringJob(ctx.boss, job, 'manual')

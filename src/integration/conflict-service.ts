@@ -1,5 +1,5 @@
 import { systemClock } from '../shared/clock.ts';
-import { failure, ok, type Result } from '../shared/result.ts';
+import { fail, failure, ok, type Result } from '../shared/result.ts';
 import {
   type ConflictEntry,
   type ConflictKey,
@@ -8,6 +8,8 @@ import {
   dueConflicts,
   listConflicts,
 } from '../sync/conflicts/conflict-repo.ts';
+import { noSuchMapping } from '../sync/mappings/mapping-name.ts';
+import { getMapping } from '../sync/mappings/mapping-repo.ts';
 import type { Paging } from '../sync/queries.ts';
 import { readNames } from '../sync/record-names.ts';
 import { ageOutConflicts } from '../sync/service/age-out-conflicts.ts';
@@ -177,7 +179,10 @@ export async function resolveMany(
     await ageOutDue(deps);
     entries = await listConflicts(deps.db, { mapping: target.mapping, top: BULK_LIMIT, skip: 0 });
     if (entries.length === 0)
-      return failure('conflict_not_found', `Mapping ${target.mapping} has no open conflicts`);
+      // A mapping that does not exist has no conflicts either, but the answer names the one meant.
+      return (await getMapping(deps.db, target.mapping))
+        ? failure('conflict_not_found', `Mapping ${target.mapping} has no open conflicts`)
+        : fail(await noSuchMapping(deps.db, target.mapping));
   }
   const engine = await openEngine(deps);
   if (!engine.ok) return engine;

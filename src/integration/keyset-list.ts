@@ -84,8 +84,7 @@ export async function keysetPage<F extends MappingFilter, V, K>(
     ask.count ? list.count(db, ask.filter) : undefined,
   ]);
   const page = rows.slice(0, size);
-  if (page.length === 0 && ask.after === undefined && ask.filter.mapping !== undefined)
-    await mappingMustExist(db, ask.filter.mapping);
+  if (page.length === 0 && ask.after === undefined) await checkEmptyListFilter(db, ask.filter);
   const left = ask.top === undefined ? undefined : ask.top - page.length;
   const last = page.at(-1);
   const more = rows.length > size && last !== undefined && (left === undefined || left > 0);
@@ -119,12 +118,18 @@ export async function* keysetPages<F extends MappingFilter, V, K>(
   }
 }
 
-/** A table mapping of that name, or jobs under it (a flow's, or a removed mapping's). */
-async function mappingMustExist(db: Queryable, name: string): Promise<void> {
+/**
+ * What `keysetPage` checks when a first page comes back empty, for the lists read otherwise too
+ * (the web pages' numbered pages, any empty page: a known name never fails): a not_found with the
+ * mapping meant when the filter names what neither a table mapping nor any job (a flow's, a
+ * removed mapping's) has; nothing otherwise, the list is just empty.
+ */
+export async function checkEmptyListFilter(db: Queryable, filter: MappingFilter): Promise<void> {
+  if (filter.mapping === undefined) return;
   const r = await db.query(
     `SELECT 1 FROM integration.table_mappings WHERE name = $1
      UNION ALL (SELECT 1 FROM integration.sync_jobs WHERE mapping_name = $1 LIMIT 1)`,
-    [name],
+    [filter.mapping],
   );
-  if (r.rowCount === 0) throw AppError.from(await noSuchMapping(db, name));
+  if (r.rowCount === 0) throw AppError.from(await noSuchMapping(db, filter.mapping));
 }

@@ -1,4 +1,6 @@
 import type { Queryable } from '../db/db.ts';
+import type { AppFailure } from '../shared/result.ts';
+import { nameNotFound } from '../sync/mappings/mapping-name.ts';
 import { ITEM_AVAILABILITY_TRIGGER } from './item-availability.ts';
 import {
   getRecurringJob,
@@ -136,4 +138,21 @@ export async function updateJobSchedule(
     if ((r.rowCount ?? 0) === 0) return undefined;
   }
   return (await listScheduledJobs(db, now)).find((j) => j.mapping === name);
+}
+
+/**
+ * The not_found of a scheduled job name nothing has (names are stored as `mappingNameOf` gives
+ * them), with the job meant when it is a typo away, else the jobs there are.
+ */
+export async function noSuchScheduledJob(
+  db: Queryable,
+  name: string,
+  now: Date,
+): Promise<AppFailure<'not_found'>> {
+  const jobs = await listScheduledJobs(db, now);
+  return nameNotFound(
+    'scheduled job',
+    name,
+    jobs.map((j) => j.mapping),
+  );
 }

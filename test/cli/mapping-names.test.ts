@@ -1,13 +1,22 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
+import { openJobQueue } from '../../src/cli/job-queue.ts';
+import type { PgBoss } from '../../src/db/job-queue.ts';
 import { STATISTICS_JOB } from '../../src/flows/account-statistics/statistics-job.ts';
+import { buildServer } from '../../src/server/app.ts';
 import { beginJob, finishJob } from '../../src/sync/engine/job-log.ts';
 import { defaultMappings } from '../../src/sync/mappings/default-mappings.ts';
 import { saveMapping } from '../../src/sync/mappings/mapping-repo.ts';
 import { emptyCounters } from '../../src/sync/model.ts';
 import { runKobling } from '../helpers/cli.ts';
 import { createMigratedDb } from '../helpers/database.ts';
-import { callJson, startTestServer, type TestServer } from '../helpers/server.ts';
+import {
+  callJson,
+  signIn,
+  startTestServer,
+  type TestServer,
+  testConfig,
+} from '../helpers/server.ts';
 
 /**
  * Mapping names as users give them. A name in any case names the stored one (CUSTOMER: BC's
@@ -15,10 +24,13 @@ import { callJson, startTestServer, type TestServer } from '../helpers/server.ts
  * queries and paths (src/sync/mappings/mapping-name.ts). A list filtered by a mapping that does
  * not exist is a not_found, not an empty list ("No skipped records of NOPE" said the mapping had
  * none), checked where the pages are read (src/integration/keyset-list.ts); a flow's job (CUSTOMER
- * STATISTICS), which no table mapping has, still lists.
+ * STATISTICS), which no table mapping has, still lists. The web pages' filters answer the same
+ * 404, and so do the scheduled jobs (named like the mappings), a bulk conflict resolution and a
+ * full synchronization restart when the mapping does not exist at all.
  */
 const SECRET = 'u'.repeat(40);
 const UNKNOWN = "No table mapping named 'NOPE'; the table mappings are CUSTOMER";
+const TYPO = "No table mapping named 'CUSTMER'; did you mean CUSTOMER?";
 let db: Awaited<ReturnType<typeof createMigratedDb>>;
 let server: TestServer;
 before(async () => {
@@ -121,5 +133,126 @@ test("the API's paths name a mapping in any case; an unknown one is a 404 with t
       code: 'not_found',
       message: "No table mapping named 'CUSTOMR'; did you mean CUSTOMER?",
     },
+  });
+});
+
+test('the web list pages answer 404 with the mapping meant for an unknown mapping filter', async () => {
+  await server.tokenFor('readOnly', 'names-reader');
+  const { page } = await signIn(server, 'names-reader');
+  const shown = TYPO.replaceAll("'", '&#39;');
+  for (const [path, empty] of [
+    ['/integration/log', 'No synchronization has run yet.'],
+    ['/integration/skipped', 'No skipped records.'],
+    ['/integration/conflicts', 'No conflicts: nothing waits for a choice.'],
+  ] as const) {
+    const typo = await page(`${path}?mapping=custmer`);
+    assert.equal(typo.status, 404, path);
+    assert.ok(typo.html.includes(shown), `${path}: ${typo.html}`);
+    assert.ok(!typo.html.includes(empty), path);
+    const known = await page(`${path}?mapping=Customer`);
+    assert.equal(known.status, 200, path);
+    assert.ok(known.html.includes(empty), path);
+  }
+  const flow = await page('/integration/log?mapping=customer%20statistics');
+  assert.equal(flow.status, 200);
+  assert.ok(!flow.html.includes('No synchronization has run yet.'));
+});
+
+test('the CLI names scheduled jobs in any case; --run says how a mapping job runs', async () => {
+  const mapping = await kobling('schedule', '--run', 'customer');
+  assert.equal(mapping.code, 2, mapping.output);
+  assert.match(
+    mapping.output,
+    /error \[validation_failed\]: CUSTOMER is a table mapping's synchronization job: run it now with kobling sync CUSTOMER; kobling schedule --run runs CUSTOMER STATISTICS or POSTEDSALESINV-INV/,
+  );
+  const typo = await kobling('schedule', '--run', 'custmer');
+  assert.equal(typo.code, 1, typo.output);
+  assert.match(
+    typo.output,
+    /error \[not_found\]: No scheduled job named 'CUSTMER'; did you mean CUSTOMER\?/,
+  );
+  // Found and run: what stops it is the connection, not the name.
+  const flow = await kobling('schedule', '--run', 'customer statistics');
+  assert.doesNotMatch(flow.output, /not_found|No scheduled job|No job named/, flow.output);
+});
+
+test('conflicts resolve and a full synchronization restart: not_found with the one meant for a mapping that does not exist', async () => {
+  for (const args of [
+    ['conflicts', 'resolve', '--mapping', 'custmer', '--take', 'crm'],
+    ['sync', 'full', '--restart', 'custmer'],
+  ]) {
+    const run = await kobling(...args);
+    assert.equal(run.code, 1, run.output);
+    assert.ok(run.output.includes(`error [not_found]: ${TYPO}`), run.output);
+  }
+  const none = await kobling('conflicts', 'resolve', '--mapping', 'customer', '--take', 'crm');
+  assert.equal(none.code, 1, none.output);
+  assert.match(none.output, /error \[conflict_not_found\]: Mapping CUSTOMER has no open conflicts/);
+  const noLine = await kobling('sync', 'full', '--restart', 'customer');
+  assert.equal(noLine.code, 1, noLine.output);
+  assert.match(
+    noLine.output,
+    /error \[not_found\]: No full synchronization line for mapping 'CUSTOMER'$/m,
+  );
+});
+
+describe('the API with a job queue', () => {
+  let boss: PgBoss;
+  let app: Awaited<ReturnType<typeof buildServer>>;
+  let token: string;
+  before(async () => {
+    const base = { config: testConfig(), db, logger: server.ctx.logger, clock: server.ctx.clock };
+    boss = await openJobQueue(base);
+    app = await buildServer({ ...base, boss });
+    token = await server.tokenFor('admin');
+  });
+  after(async () => {
+    await app?.close();
+    await boss?.stop({ graceful: false, wait: true });
+  });
+  const call = async (method: 'POST' | 'PATCH', url: string, payload?: object) => {
+    const r = await app.inject({
+      method,
+      url: `/api/integration/v1/${url}`,
+      headers: { authorization: `Bearer ${token}` },
+      ...(payload ? { payload } : {}),
+    });
+    return { status: r.statusCode, json: r.json() };
+  };
+  const notFound = (message: string) => ({ error: { code: 'not_found', message } });
+
+  test('scheduled jobs are named in any case; an unknown one is a 404 with the one meant', async () => {
+    const patched = await call('PATCH', 'scheduledJobs/customer', { intervalMinutes: 45 });
+    assert.equal(patched.status, 200, JSON.stringify(patched.json));
+    assert.equal(patched.json.mapping, 'CUSTOMER');
+    assert.equal(patched.json.intervalMinutes, 45);
+    const flow = await call('POST', 'scheduledJobs/customer%20statistics/run', {});
+    assert.equal(flow.status, 202, JSON.stringify(flow.json));
+    assert.equal(flow.json.message, 'CUSTOMER STATISTICS is queued');
+    const mapping = await call('POST', 'scheduledJobs/Customer/run', {});
+    assert.equal(mapping.status, 202, JSON.stringify(mapping.json));
+    assert.equal(mapping.json.message, 'CUSTOMER is queued');
+    const typo = "No scheduled job named 'CUSTMER'; did you mean CUSTOMER?";
+    for (const r of [
+      await call('PATCH', 'scheduledJobs/custmer', { enabled: false }),
+      await call('POST', 'scheduledJobs/custmer/run', {}),
+    ]) {
+      assert.equal(r.status, 404);
+      assert.deepEqual(r.json, notFound(typo));
+    }
+  });
+
+  test('conflicts resolve and a line restart: not_found with the one meant for a mapping that does not exist', async () => {
+    for (const r of [
+      await call('POST', 'conflicts/resolve', { mapping: 'custmer', take: 'crm' }),
+      await call('POST', 'fullSync/lines/custmer/restart'),
+    ]) {
+      assert.equal(r.status, 404);
+      assert.deepEqual(r.json, notFound(TYPO));
+    }
+    const none = await call('POST', 'conflicts/resolve', { mapping: 'customer', take: 'crm' });
+    assert.equal(none.json.error.code, 'conflict_not_found');
+    const noLine = await call('POST', 'fullSync/lines/customer/restart');
+    assert.deepEqual(noLine.json, notFound("No full synchronization line for mapping 'CUSTOMER'"));
   });
 });

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { AppContext } from '../../app/context.ts';
 import {
   type StatisticsResult,
   updateAccountStatisticsAndPayments,
@@ -8,9 +9,10 @@ import { runOutboundJob } from '../../flows/outbound-jobs.ts';
 import { createInvoicesInCrmByNumber } from '../../flows/posted-invoices/create-crm-invoices.ts';
 import { listPostedInvoices } from '../../flows/posted-invoices/list-posted-invoices.ts';
 import { customerNumbersBody, invoiceNumbersBody } from '../../flows/request-schemas.ts';
-import { getRecurringJob } from '../../integration/recurring-jobs.ts';
-import { listScheduledJobs } from '../../integration/scheduled-jobs.ts';
+import { listRecurringJobs } from '../../integration/recurring-jobs.ts';
+import { listScheduledJobs, noSuchScheduledJob } from '../../integration/scheduled-jobs.ts';
 import { AppError, unwrap } from '../../shared/errors.ts';
+import { mappingNameOf } from '../../sync/mappings/mapping-name.ts';
 import { type CliEnv, checkedValues, parseTop, printResult } from '../cli-context.ts';
 import { withRuntime } from '../runtime.ts';
 
@@ -35,6 +37,23 @@ function statisticsError(results: readonly StatisticsResult[]): AppError {
         ? codes[0]!
         : 'sync_failed';
   return new AppError(code, `${parts.join(', ')}; see above`);
+}
+
+/**
+ * `--run` runs the flows' recurring jobs (src/flows/outbound-jobs.ts). A mapping's own job is the
+ * engine's run of the mapping, which `kobling sync MAPPING` does in this process with progress:
+ * the refusal says so, and which jobs `--run` takes.
+ */
+async function mustRunHere(ctx: AppContext, name: string): Promise<void> {
+  const runnable = (await listRecurringJobs(ctx.db)).map((j) => j.name);
+  if (runnable.includes(name)) return;
+  const jobs = await listScheduledJobs(ctx.db, ctx.clock.now());
+  if (!jobs.some((j) => j.mapping === name))
+    throw AppError.from(await noSuchScheduledJob(ctx.db, name, ctx.clock.now()));
+  throw new AppError(
+    'validation_failed',
+    `${name} is a table mapping's synchronization job: run it now with kobling sync ${name.includes(' ') ? `"${name}"` : name}; kobling schedule --run runs ${runnable.join(' or ')}`,
+  );
 }
 
 const when = (d: Date | null) => (d ? d.toISOString().slice(0, 16).replace('T', ' ') : '-');
@@ -135,17 +154,14 @@ export function registerOutboundCommands(program: Command, cli: CliEnv): void {
     )
     .option(
       '--run <name>',
-      'run this job now in this process (CUSTOMER STATISTICS or POSTEDSALESINV-INV)',
+      "run this job now in this process (CUSTOMER STATISTICS or POSTEDSALESINV-INV, in any case); a mapping's job runs with kobling sync MAPPING",
+      mappingNameOf,
     )
     .option('--json', 'print as JSON')
     .action((opts: { run?: string; json?: boolean }) =>
       withRuntime(cli, async ({ ctx }) => {
         if (opts.run) {
-          if (!(await getRecurringJob(ctx.db, opts.run)))
-            throw new AppError(
-              'not_found',
-              `No job named '${opts.run}' runs this way; see kobling schedule`,
-            );
+          await mustRunHere(ctx, opts.run);
           const outcome = unwrap(await runOutboundJob(ctx, opts.run, 'manual'));
           printResult(cli, opts.json, outcome, (o) => [o.message]);
           return;

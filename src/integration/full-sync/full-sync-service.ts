@@ -2,7 +2,8 @@ import type { Queryable } from '../../db/db.ts';
 import type { PgBoss } from '../../db/job-queue.ts';
 import { entities } from '../../erp/catalog/catalog.ts';
 import { listEntityPage } from '../../erp/public-api.ts';
-import { failure, ok, type Result } from '../../shared/result.ts';
+import { fail, failure, ok, type Result } from '../../shared/result.ts';
+import { noSuchMapping } from '../../sync/mappings/mapping-name.ts';
 import { getMapping, listMappings } from '../../sync/mappings/mapping-repo.ts';
 import { dependenciesOf, type TableMapping } from '../../sync/model.ts';
 import { CRM_ENTITIES } from '../adapters/crm-catalogue.ts';
@@ -221,7 +222,11 @@ export async function restartLine(
 ): Promise<Result<{ queued: string[]; line: ReviewLine; dependents: string[]; message: string }>> {
   const lines = await listLines(deps.db);
   const line = lines.find((l) => l.mapping === mapping);
-  if (!line) return failure('not_found', `No full synchronization line for mapping '${mapping}'`);
+  if (!line)
+    // The same not_found either way, but one that names a mapping there is not names the one meant.
+    return (await getMapping(deps.db, mapping))
+      ? failure('not_found', `No full synchronization line for mapping '${mapping}'`)
+      : fail(await noSuchMapping(deps.db, mapping));
   const busy = () =>
     failure(
       'line_busy',

@@ -8,7 +8,8 @@ import type { AppFailure } from '../../shared/result.ts';
  * ITEM-PRODUCT, and the flows' job names such as CUSTOMER STATISTICS): upper case without
  * leading or trailing spaces, as BC turns whatever is typed into a Code field. So `customer`
  * names CUSTOMER wherever a user names a mapping; every way in (the API's paths, queries and
- * bodies, the CLI's arguments and options, the web pages) goes through this one function.
+ * bodies, the CLI's arguments and options, the web pages, and the scheduled jobs, which carry
+ * the mappings' and the flows' job names) goes through this one function.
  */
 export const mappingNameOf = (given: string): string => given.trim().toUpperCase();
 
@@ -21,7 +22,19 @@ export const mappingName = z.string().overwrite(mappingNameOf).min(1).max(30);
  * known name, so the answer never sends them looking elsewhere.
  */
 export function mappingNotFound(name: string, known: readonly string[]): AppFailure<'not_found'> {
-  const head = `No table mapping named '${name}'`;
+  return nameNotFound('table mapping', name, known);
+}
+
+/**
+ * `mappingNotFound` for another kind of named thing (`scheduled job`): "No scheduled job named
+ * 'CUSTMER'; did you mean CUSTOMER?", or the names there are.
+ */
+export function nameNotFound(
+  kind: string,
+  name: string,
+  known: readonly string[],
+): AppFailure<'not_found'> {
+  const head = `No ${kind} named '${name}'`;
   if (known.length === 0) return { code: 'not_found', message: `${head}; there are none yet` };
   const close = closest(mappingNameOf(name), known);
   return {
@@ -29,7 +42,7 @@ export function mappingNotFound(name: string, known: readonly string[]): AppFail
     message:
       close.length > 0
         ? `${head}; did you mean ${close.join(' or ')}?`
-        : `${head}; the table mappings are ${known.join(', ')}`,
+        : `${head}; the ${kind}s are ${known.join(', ')}`,
   };
 }
 

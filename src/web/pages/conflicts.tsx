@@ -6,6 +6,7 @@ import {
   resolveMany,
   resolveOne,
 } from '../../integration/conflict-service.ts';
+import { checkEmptyListFilter } from '../../integration/keyset-list.ts';
 import { AppError, unwrap } from '../../shared/errors.ts';
 import { mappingName } from '../../sync/mappings/mapping-name.ts';
 import type { ResolveChoice } from '../../sync/service/resolve-conflicts.ts';
@@ -150,6 +151,7 @@ export function registerConflictPages(web: FastifyInstance, { ctx, auth }: WebDe
       top: PAGE,
       skip: (q.page - 1) * PAGE,
     });
+    if (inbox.value.length === 0) await checkEmptyListFilter(ctx.db, { mapping });
     const writable = canWrite(view.user);
     return sendHtml(
       reply,

@@ -7,6 +7,7 @@ import {
   withErpRecordLabels,
 } from '../../integration/error-labels.ts';
 import { jobWrites } from '../../integration/job-writes.ts';
+import { checkEmptyListFilter } from '../../integration/keyset-list.ts';
 import { retrySkipped } from '../../integration/skipped-service.ts';
 import { openEngine } from '../../integration/sync-runtime.ts';
 import { AppError, unwrap } from '../../shared/errors.ts';
@@ -107,6 +108,8 @@ export function registerSyncLogPages(web: FastifyInstance, { ctx, auth }: WebDep
     const mapping = q.mapping;
     // One row more than a page tells whether there is a next page without counting the log.
     const jobs = await listJobs(ctx.db, { mapping, top: PAGE + 1, skip: (q.page - 1) * PAGE });
+    // An unknown mapping is a 404 naming the one meant, not "No synchronization has run yet".
+    if (jobs.length === 0) await checkEmptyListFilter(ctx.db, { mapping });
     const total = (q.page - 1) * PAGE + jobs.length;
     return sendHtml(
       reply,
@@ -211,6 +214,7 @@ export function registerSyncLogPages(web: FastifyInstance, { ctx, auth }: WebDep
         skip: (q.page - 1) * PAGE,
       }),
     );
+    if (rows.length === 0) await checkEmptyListFilter(ctx.db, { mapping });
     const writable = canWrite(view.user);
     return sendHtml(
       reply,
