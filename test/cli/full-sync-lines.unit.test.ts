@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { bar, statusWidth } from '../../src/cli/commands/full-sync.ts';
+import { bar, STATUS_WIDTH } from '../../src/cli/commands/full-sync.ts';
 import { finishedSummary, idleSummary } from '../../src/cli/commands/full-sync-summary.ts';
 import type { ReviewLine } from '../../src/integration/full-sync/full-sync-service.ts';
 
@@ -53,15 +53,15 @@ test('a line that finished with failed records: a full bar, its counters and how
     message:
       '1 record(s) failed (4 inserted, 1 failed). See them: `kobling errors --mapping CUSTOMER`',
   };
-  const width = statusWidth([queued, line]);
-  assert.equal(width, 'FinishedWithErrors'.length);
+  assert.equal(STATUS_WIDTH, 'FinishedWithErrors'.length);
   assert.match(
-    bar(line, Date.now(), true, width),
-    /^CUSTOMER\s+FinishedWithErrors \[#{20}\] 5\/5 · \+4 ~0 ✗1 · 1 record\(s\) failed$/,
+    bar(line, Date.now(), true),
+    /^CUSTOMER\s+FinishedWithErrors \[#{20}\] 5\/5 · \+4 ~0 ✗1 · 1 record failed$/,
   );
+  // Off a terminal a Queued line is written long before the line finishes: one width for both.
   assert.equal(
-    bar(queued, Date.now(), true, width).indexOf('['),
-    bar(line, Date.now(), true, width).indexOf('['),
+    bar(queued, Date.now(), true).indexOf('['),
+    bar(line, Date.now(), true).indexOf('['),
     'the bars line up',
   );
 });
@@ -77,6 +77,11 @@ test("the summary of lines with failed records says the regular job retries them
     finishedAt: new Date().toISOString(),
   });
   const one = [withErrors('CUSTOMER')];
+  // One line: its count once ("1 record failed in CUSTOMER", not "… in CUSTOMER (1)").
+  assert.match(
+    finishedSummary(one, new Set())[0]!,
+    /: 1 line, 1 record: .* 1 record failed in CUSTOMER;/,
+  );
   assert.match(
     finishedSummary(one, new Set())[0]!,
     /See them: `kobling errors --mapping CUSTOMER`; after the fix the regular job retries them, or `kobling sync full --restart CUSTOMER` runs the line again\.$/,
@@ -86,6 +91,10 @@ test("the summary of lines with failed records says the regular job retries them
     /; after the fix `kobling sync CUSTOMER` retries them \(the mapping's regular job is off\), or /,
   );
   const two = [withErrors('CUSTOMER'), withErrors('ITEM UOM')];
+  assert.match(
+    finishedSummary(two, new Set())[0]!,
+    / 2 records failed in CUSTOMER \(1\), ITEM UOM \(1\);/,
+  );
   assert.match(
     idleSummary(two, new Set(['ITEM UOM']))[0]!,
     /; after the fix the regular job retries them \(`kobling sync 'ITEM UOM'` where the job is off\), or `kobling sync full --restart-failed` runs those lines again\.$/,
@@ -110,16 +119,16 @@ test('a line that left records skipped after failing: the bar counts them, the s
   const summary = finishedSummary([skippedOnly], new Set())[0]!;
   assert.match(
     summary,
-    /^Full synchronization finished with failed records: .* 1 in CUSTOMER are skipped after failing twice with the same message: no regular job retries them; after the fix `kobling skipped retry --mapping CUSTOMER`\.$/,
+    /^Full synchronization finished with failed records: 1 line, 49 records: .* 1 record of CUSTOMER is skipped after failing twice with the same message: no regular job retries it; after the fix `kobling skipped retry --mapping CUSTOMER`\.$/,
   );
-  assert.doesNotMatch(summary, /0 record\(s\) failed/);
+  assert.doesNotMatch(summary, /0 records? failed/);
   const both = { ...skippedOnly, counters: { unchanged: 47, failed: 1, skipped: 1 } };
-  assert.match(bar(both, Date.now(), true), / · 1 record\(s\) failed, 1 skipped after failing$/);
+  assert.match(bar(both, Date.now(), true), / · 1 record failed, 1 skipped after failing$/);
   // The only failed record is the skipped one: no regular job retries it, only the skipped advice.
   const once = finishedSummary([both], new Set())[0]!;
   assert.match(
     once,
-    /See them: `kobling errors --mapping CUSTOMER`; after the fix `kobling sync full --restart CUSTOMER` runs the line again\. 1 in CUSTOMER are skipped .*: no regular job retries them; after the fix `kobling skipped retry --mapping CUSTOMER`\.$/,
+    /See them: `kobling errors --mapping CUSTOMER`; after the fix `kobling sync full --restart CUSTOMER` runs the line again\. 1 record of CUSTOMER is skipped .*: no regular job retries it; after the fix `kobling skipped retry --mapping CUSTOMER`\.$/,
   );
   assert.doesNotMatch(once, /regular job retries them,/);
   const more = { ...both, counters: { unchanged: 46, failed: 2, skipped: 1 } };

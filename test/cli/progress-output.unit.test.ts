@@ -35,7 +35,7 @@ test('on a terminal `kobling sync MAPPING` redraws one line with \\r and closes 
   p.onProgress(c, 3, undefined);
   p.end([report('ToIntegrationTable', 3)]);
   assert.deepEqual(written, [
-    '\rCUSTOMER: 3 records  inserted 3  modified 0  unchanged 0  skipped 0  failed 0  deleted 0  uncoupled 0  coupled 0   ',
+    '\rCUSTOMER: 3 records: 3 inserted, 0 modified, 0 unchanged, 0 skipped, 0 failed, 0 deleted, 0 uncoupled, 0 coupled   ',
     '\n',
   ]);
 });
@@ -68,11 +68,26 @@ test('off a terminal: a plain line at the start and the end, one at most every 1
   ]);
   assert.deepEqual(written, [
     'CUSTOMER: synchronizing\n',
-    'CUSTOMER: 3000 records so far  inserted 3000  modified 0  unchanged 0  skipped 0  failed 0  deleted 0  uncoupled 0  coupled 0  · 300/s\n',
-    'CUSTOMER: 4000 records so far  inserted 3000  modified 1000  unchanged 0  skipped 0  failed 0  deleted 0  uncoupled 0  coupled 0  · 200/s\n',
-    'CUSTOMER: finished in 20.5 s: 4000 records  inserted 3000  modified 1000  unchanged 0  skipped 0  failed 0  deleted 0  uncoupled 0  coupled 0\n',
+    'CUSTOMER: 3000 records so far: 3000 inserted, 0 modified, 0 unchanged, 0 skipped, 0 failed, 0 deleted, 0 uncoupled, 0 coupled · 300/s\n',
+    'CUSTOMER: 4000 records so far: 3000 inserted, 1000 modified, 0 unchanged, 0 skipped, 0 failed, 0 deleted, 0 uncoupled, 0 coupled · 200/s\n',
+    'CUSTOMER: finished in 20.5 s: 4000 records: 3000 inserted, 1000 modified, 0 unchanged, 0 skipped, 0 failed, 0 deleted, 0 uncoupled, 0 coupled\n',
   ]);
   assert.ok(!written.some(hasControl));
+});
+
+test('one record is "1 record", counted as the job log words it ("1 failed")', () => {
+  const { written, out } = recorder(false);
+  const p = syncProgress('CUSTOMER', out, () => 0);
+  const c = { ...emptyCounters(), failed: 1 };
+  p.onProgress(c, 1, undefined);
+  p.end([{ ...report('ToIntegrationTable', 0), counters: c }]);
+  assert.match(
+    written.at(-1)!,
+    /^CUSTOMER: finished in 0\.0 s: 1 record: 0 inserted, .* 1 failed, /,
+  );
+  const live = recorder(true);
+  syncProgress('CUSTOMER', live.out, () => 0).onProgress(c, 1, undefined);
+  assert.match(live.written[0]!, /^\rCUSTOMER: 1 record: /);
 });
 
 test('off a terminal a run with a failed pass says so at its end', () => {
@@ -81,7 +96,7 @@ test('off a terminal a run with a failed pass says so at its end', () => {
   p.end([{ ...report('ToIntegrationTable', 0), status: 'failed', message: 'CRM unreachable' }]);
   assert.equal(
     written.at(-1),
-    'ITEM: finished in 0.0 s (1 of 1 pass(es) failed): 0 records  inserted 0  modified 0  unchanged 0  skipped 0  failed 0  deleted 0  uncoupled 0  coupled 0\n',
+    'ITEM: finished in 0.0 s (1 of 1 pass failed): 0 records: 0 inserted, 0 modified, 0 unchanged, 0 skipped, 0 failed, 0 deleted, 0 uncoupled, 0 coupled\n',
   );
 });
 

@@ -116,5 +116,16 @@ test('kobling skipped, GET /skipped and --json name the ERP record by number and
   const rows = await listCouplings(t.fx.db, { skipped: true, top: 10, skip: 0 });
   const labeled = await withErpRecordLabels(t.fx.db, rows);
   assert.equal(labeled.find((r) => r.id === id)?.erpRecordLabel, 'C77000 Skipped Label AS');
+  // Its CRM row is gone: the retry fails it again, named as the list names it, and says what
+  // happens to it next.
+  const retry = await kobling('skipped', 'retry', id);
+  assert.equal(retry.code, 1, retry.output);
+  assert.match(retry.output, /^1 skipped record restored, 0 synchronized, 1 still failing\.$/m);
+  assert.match(retry.output, /^ {2}\w+ Customer C77000 Skipped Label AS: /m);
+  assert.doesNotMatch(retry.output, new RegExp(erpId));
+  assert.match(
+    retry.output,
+    /1 record still fails; one failing with the same message as before is skipped again at once, one failing with a new message is retried by the mapping's runs/,
+  );
   await t.fx.db.query('DELETE FROM integration.couplings WHERE id = $1', [id]);
 });

@@ -122,9 +122,12 @@ export async function syncUntilQuiet(
   for (let run = 0; run < runs && !quiet; run++) {
     const r = await runKobling(['sync', 'CUSTOMER', '--json'], env);
     outputs.push(r.output);
-    assert.equal(r.code, 0, r.output);
+    // Records that failed exit 1 after the report (a pass that failed is not expected here).
+    const failedRecords = /^error \[sync_failed\]: \d+ records? of CUSTOMER failed .*$/m;
+    assert.ok(r.code === 0 || (r.code === 1 && failedRecords.test(r.output)), r.output);
     assert.doesNotMatch(r.output, refused, r.output);
-    const reports = JSON.parse(r.output.slice(r.output.indexOf('['))) as {
+    const json = r.output.replace(failedRecords, '');
+    const reports = JSON.parse(json.slice(json.indexOf('['))) as {
       counters: Record<string, number>;
     }[];
     quiet = reports.every((p) => p.counters.inserted === 0 && p.counters.failed === 0);

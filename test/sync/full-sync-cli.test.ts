@@ -49,10 +49,7 @@ test('with no worker running the lines wait queued, the CLI asks after 30 s whet
     logger: t.deps.logger,
   });
   assert.equal(await cli.exited(), 0, cli.output());
-  assert.match(
-    cli.output(),
-    /Full synchronization finished: \d+ line\(s\), \d+ record\(s\): \+\d+ ~0 ✗0/,
-  );
+  assert.match(cli.output(), /Full synchronization finished: \d+ lines, \d+ records: \+\d+ ~0 ✗0/);
   // Its stderr is a pipe, as in CI or the journal: plain lines, nothing redrawn — every line as it
   // started out, then each line once more when it finished, with its counters.
   assert.ok(!hasControl(cli.output()), JSON.stringify(cli.output()));
@@ -96,7 +93,7 @@ test('with every line finished, `kobling sync full` says so once, with when and 
   assert.equal(
     count(
       r.output,
-      /^Nothing to start: every line has already finished \(the last on \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\): \d+ line\(s\), \d+ record\(s\): \+\d+ ~0 ✗0/,
+      /^Nothing to start: every line has already finished \(the last on \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\): \d+ lines, \d+ records: \+\d+ ~0 ✗0/,
     ),
     1,
     r.output,
@@ -131,14 +128,11 @@ test('failed lines exit 1; `--restart-failed` restarts every failed line after t
 
   const failed = await runKobling(['sync', 'full'], env());
   assert.equal(failed.code, 1, failed.output);
-  assert.match(
-    failed.output,
-    /Full synchronization stopped: 2 line\(s\) failed \(BROKEN1, BROKEN2\)/,
-  );
+  assert.match(failed.output, /Full synchronization stopped: 2 lines failed \(BROKEN1, BROKEN2\)/);
   assert.match(failed.output, /kobling sync full --restart-failed/);
   assert.match(
     failed.output,
-    /error \[full_sync_failed\]: 2 line\(s\) of the full synchronization failed/,
+    /error \[full_sync_failed\]: 2 lines of the full synchronization failed/,
   );
   // With more than one line failed, `kobling status` points at the one command for all.
   const st = await runKobling(['status'], env());
@@ -165,7 +159,7 @@ test('failed lines exit 1; `--restart-failed` restarts every failed line after t
   assert.equal(text.code, 1, text.output);
   assert.match(
     text.output,
-    /^Nothing started: 2 line\(s\) failed \(BROKEN1, BROKEN2\), 1 waiting for a failed parent \(CUSTOMER\)/m,
+    /^Nothing started: 2 lines failed \(BROKEN1, BROKEN2\), 1 waiting for a failed parent \(CUSTOMER\)/m,
   );
   assert.equal(count(text.output, /^CUSTOMER\s+Pending/), 1, `the table once:\n${text.output}`);
 

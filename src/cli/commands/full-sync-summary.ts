@@ -1,5 +1,6 @@
 import type { ReviewLine } from '../../integration/full-sync/full-sync-service.ts';
 import { failedNotSkipped, shellName } from '../../integration/full-sync/line-status.ts';
+import { plural } from '../../shared/plural.ts';
 
 const RESTART_HINT =
   'Fix the cause, then `kobling sync full --restart-failed` (or `--restart MAPPING` for one line).';
@@ -9,7 +10,7 @@ function totals(lines: readonly ReviewLine[]): string {
   const sum = (name: string) => lines.reduce((n, l) => n + (l.counters[name] ?? 0), 0);
   const matched = lines.reduce((n, l) => n + (l.matched ?? 0), 0);
   const records = lines.reduce((n, l) => n + l.done, 0);
-  return `${records} record(s): +${sum('inserted')} ~${sum('modified')} ✗${sum('failed')}${matched ? `, ${matched} coupled by matching` : ''}`;
+  return `${plural(records, 'record')}: +${sum('inserted')} ~${sum('modified')} ✗${sum('failed')}${matched ? `, ${matched} coupled by matching` : ''}`;
 }
 
 const when = (iso: string) => `${iso.slice(0, 19).replace('T', ' ')} UTC`;
@@ -18,17 +19,17 @@ const when = (iso: string) => `${iso.slice(0, 19).replace('T', ' ')} UTC`;
 function stopped(lines: readonly ReviewLine[]): string {
   const failed = lines.filter((l) => l.status === 'Failed').map((l) => l.mapping);
   const held = lines.filter((l) => l.status === 'Pending').map((l) => l.mapping);
-  return `${failed.length} line(s) failed (${failed.join(', ')}), ${held.length} waiting for a failed parent${held.length ? ` (${held.join(', ')})` : ''}`;
+  return `${plural(failed.length, 'line')} failed (${failed.join(', ')}), ${held.length} waiting for a failed parent${held.length ? ` (${held.join(', ')})` : ''}`;
 }
 
 const withErrors = (lines: readonly ReviewLine[]) =>
   lines.filter((l) => l.status === 'FinishedWithErrors');
 
-/** What a line that finished with errors left: "2 record(s) failed, 1 skipped after failing". */
+/** What a line that finished with errors left: "2 records failed, 1 skipped after failing". */
 export const failedWords = (l: ReviewLine): string =>
   [
     ...((l.counters.failed ?? 0) > 0 || !l.skippedRecords
-      ? [`${l.counters.failed ?? 0} record(s) failed`]
+      ? [`${plural(l.counters.failed ?? 0, 'record')} failed`]
       : []),
     ...(l.skippedRecords ? [`${l.skippedRecords} skipped after failing`] : []),
   ].join(', ');
@@ -41,7 +42,12 @@ function skippedHint(w: readonly ReviewLine[]): string {
   const s = w.filter((l) => (l.skippedRecords ?? 0) > 0);
   if (s.length === 0) return '';
   const retry = s.map((l) => `\`kobling skipped retry --mapping ${shellName(l.mapping)}\``);
-  return ` ${s.map((l) => `${l.skippedRecords} in ${l.mapping}`).join(', ')} are skipped after failing twice with the same message: no regular job retries them; after the fix ${retry.join(', ')}.`;
+  const n = s.reduce((sum, l) => sum + (l.skippedRecords ?? 0), 0);
+  const where =
+    s.length === 1
+      ? `of ${s[0]!.mapping}`
+      : `(${s.map((l) => `${l.skippedRecords} of ${l.mapping}`).join(', ')})`;
+  return ` ${plural(n, 'record')} ${where} ${n === 1 ? 'is' : 'are'} skipped after failing twice with the same message: no regular job retries ${n === 1 ? 'it' : 'them'}; after the fix ${retry.join(', ')}.`;
 }
 
 /**
@@ -82,7 +88,12 @@ function failedRecords(lines: readonly ReviewLine[], jobOff: ReadonlySet<string>
   // Each record counted once: the skipped ones get only the skipped hint's advice.
   const retried = w.filter((l) => notSkipped(l) > 0);
   const retry = retried.length > 0 ? `${retryHint(retried, jobOff)}, or` : 'after the fix';
-  return ` ${n} record(s) failed in ${w.map((l) => `${l.mapping} (${l.counters.failed ?? 0})`).join(', ')}; their dependent lines went on. See them: ${see}; ${retry} ${again} runs ${w.length > 1 ? 'those lines' : 'the line'} again.${skipped}`;
+  // The count per line only when there are several: "1 record failed in CUSTOMER (1)" says it twice.
+  const where =
+    w.length === 1
+      ? w[0]!.mapping
+      : w.map((l) => `${l.mapping} (${l.counters.failed ?? 0})`).join(', ');
+  return ` ${plural(n, 'record')} failed in ${where}; their dependent lines went on. See them: ${see}; ${retry} ${again} runs ${w.length > 1 ? 'those lines' : 'the line'} again.${skipped}`;
 }
 
 /** The outcome of a run that ended with every line done (some perhaps with failed records). */
@@ -92,7 +103,7 @@ export function finishedSummary(
 ): string[] {
   const errors = failedRecords(lines, jobOff);
   return [
-    `Full synchronization finished${errors ? ' with failed records' : ''}: ${lines.length} line(s), ${totals(lines)}.${errors}`,
+    `Full synchronization finished${errors ? ' with failed records' : ''}: ${plural(lines.length, 'line')}, ${totals(lines)}.${errors}`,
   ];
 }
 
@@ -125,7 +136,7 @@ export function idleSummary(lines: readonly ReviewLine[], jobOff: ReadonlySet<st
     .sort()
     .at(-1);
   return [
-    `Nothing to start: every line has already finished${last ? ` (the last on ${when(last)})` : ''}: ${lines.length} line(s), ${totals(lines)}.${failedRecords(lines, jobOff)}`,
+    `Nothing to start: every line has already finished${last ? ` (the last on ${when(last)})` : ''}: ${plural(lines.length, 'line')}, ${totals(lines)}.${failedRecords(lines, jobOff)}`,
     'To run a line again: `kobling sync full --restart MAPPING` (API: POST /api/integration/v1/fullSync/lines/{mapping}/restart).',
   ];
 }

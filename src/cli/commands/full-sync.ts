@@ -8,10 +8,11 @@ import {
   reviewLines,
   startFullSync,
 } from '../../integration/full-sync/full-sync-service.ts';
-import { DONE_STATUSES } from '../../integration/full-sync/line-status.ts';
+import { DONE_STATUSES, type LineStatus } from '../../integration/full-sync/line-status.ts';
 import type { SyncDeps } from '../../integration/sync-runtime.ts';
 import { isDatabaseUnavailable } from '../../shared/database-errors.ts';
 import { AppError } from '../../shared/errors.ts';
+import { plural } from '../../shared/plural.ts';
 import { listMappings } from '../../sync/mappings/mapping-repo.ts';
 import { type CliEnv, printResult } from '../cli-context.ts';
 import { openJobQueue } from '../job-queue.ts';
@@ -32,10 +33,9 @@ const LOST =
 
 /**
  * A line as the CLI prints it. A queued line says it waits for a worker only when none has been
- * seen lately (`workerSeen`): with workers running it is merely next in the queue. `width`: the
- * status column's (`statusWidth` of the lines printed together).
+ * seen lately (`workerSeen`): with workers running it is merely next in the queue.
  */
-export function bar(l: ReviewLine, now: number, workerSeen = false, width = 10): string {
+export function bar(l: ReviewLine, now: number, workerSeen = false): string {
   const c = l.counters;
   const total = expectedTotal(l) ?? 0;
   const share = DONE_STATUSES.has(l.status) ? 1 : total > 0 ? Math.min(1, l.done / total) : 0;
@@ -59,15 +59,27 @@ export function bar(l: ReviewLine, now: number, workerSeen = false, width = 10):
         : COUNTED.has(l.status)
           ? `${l.done}/${total} · +${c.inserted ?? 0} ~${c.modified ?? 0} ✗${c.failed ?? 0}${l.matched ? ` · ${l.matched} matched` : ''}${l.ambiguous ? ` · ${l.ambiguous} ambiguous` : ''}${rate ? ` · ${Math.round(rate)}/s` : ''}${eta ? ` · ${eta}` : ''}${outcome}`
           : (l.message ?? '');
-  return `${l.mapping.padEnd(20)} ${l.status.padEnd(width)} [${'#'.repeat(filled)}${'.'.repeat(20 - filled)}] ${detail}`;
+  return `${l.mapping.padEnd(20)} ${l.status.padEnd(STATUS_WIDTH)} [${'#'.repeat(filled)}${'.'.repeat(20 - filled)}] ${detail}`;
 }
 
 /** Lines whose bar shows their records and counters. */
 const COUNTED = new Set(['Running', 'Finished', 'FinishedWithErrors', 'Failed']);
 
-/** The status column's width for lines printed together: the bars stay aligned. */
-export const statusWidth = (lines: readonly ReviewLine[]): number =>
-  Math.max(10, ...lines.map((l) => l.status.length));
+/**
+ * The status column's width: the longest status's. Off a terminal lines are written as they
+ * change, a Queued one long before a FinishedWithErrors one; one width keeps every bar aligned.
+ */
+export const STATUS_WIDTH = Math.max(
+  ...Object.keys({
+    Pending: 0,
+    Queued: 0,
+    Running: 0,
+    Finished: 0,
+    FinishedWithErrors: 0,
+    Failed: 0,
+    NotNeeded: 0,
+  } satisfies Record<LineStatus, 0>).map((s) => s.length),
+);
 
 /** Nothing queued or running, and no pending line free to start: what the workers can do is done. */
 const settled = (lines: readonly ReviewLine[]) =>
@@ -87,11 +99,13 @@ function failIfFailed(lines: readonly ReviewLine[]): void {
     'full_sync_failed',
     [
       ...(failed.length > 0
-        ? [`${failed.length} line(s) of the full synchronization failed: ${failed.join(', ')}`]
+        ? [
+            `${plural(failed.length, 'line')} of the full synchronization failed: ${failed.join(', ')}`,
+          ]
         : []),
       ...(withErrors.length > 0
         ? [
-            `${records} record(s) failed${skipped > 0 ? ` and ${skipped} are skipped after failing` : ''} in ${withErrors.length} line(s) that finished: ${withErrors.map((l) => l.mapping).join(', ')}`,
+            `${plural(records, 'record')} failed${skipped > 0 ? ` and ${skipped} ${skipped === 1 ? 'is' : 'are'} skipped after failing` : ''} in ${plural(withErrors.length, 'line')} that finished: ${withErrors.map((l) => l.mapping).join(', ')}`,
           ]
         : []),
     ].join('; '),
@@ -155,8 +169,7 @@ export async function runFullSyncCommand(
       // plain start's own message would only say it twice).
       if (!opts.json) {
         if (restarting) process.stderr.write(`${began.message}\n`);
-        for (const l of first)
-          process.stderr.write(`${bar(l, Date.now(), false, statusWidth(first))}\n`);
+        for (const l of first) process.stderr.write(`${bar(l, Date.now(), false)}\n`);
       }
       const off = await mappingsWithJobOff(deps.db);
       printResult(cli, opts.json, first, (ls) => idleSummary(ls, off));
@@ -189,8 +202,7 @@ async function follow(cli: CliEnv, deps: SyncDeps, json: boolean | undefined): P
   const live = redraws(process.stderr, cli.env) && Boolean(process.stdout.isTTY);
   const shown: Shown = new Map();
   const plain = (lines: readonly ReviewLine[], now: number, workers: boolean) => {
-    const width = statusWidth(lines);
-    for (const text of plainChanges(lines, shown, now, (l) => bar(l, now, workers, width)))
+    for (const text of plainChanges(lines, shown, now, (l) => bar(l, now, workers)))
       process.stderr.write(`${text}\n`);
   };
   for (;;) {
@@ -226,7 +238,7 @@ async function follow(cli: CliEnv, deps: SyncDeps, json: boolean | undefined): P
       // The hint, once given, stays under the bars so that the redraw covers it too.
       if (printed) process.stderr.write(`\x1b[${printed}A`);
       const block = [
-        ...lines.map((l) => bar(l, now, workers, statusWidth(lines))),
+        ...lines.map((l) => bar(l, now, workers)),
         ...(warned || hint ? [WORKER_HINT] : []),
       ];
       for (const text of block) process.stderr.write(`\x1b[2K${text}\n`);

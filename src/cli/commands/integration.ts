@@ -1,13 +1,15 @@
 import type { Command } from 'commander';
 import { settleLine } from '../../integration/full-sync/failed-records.ts';
 import { heldError, holdReason } from '../../integration/full-sync/full-sync-lines.ts';
+import { shellName } from '../../integration/full-sync/line-status.ts';
 import { LOCK_WAIT, withMappingLock } from '../../integration/mapping-lock.ts';
 import { listRealtimeMappings } from '../../integration/realtime/realtime-settings.ts';
 import { skippedNote } from '../../integration/skipped-service.ts';
 import { PASS_LABEL } from '../../integration/status/mapping-status.ts';
 import { openEngine } from '../../integration/sync-runtime.ts';
 import { AppError } from '../../shared/errors.ts';
-import { runMapping } from '../../sync/engine/run-mapping.ts';
+import { plural } from '../../shared/plural.ts';
+import { type PassReport, runMapping } from '../../sync/engine/run-mapping.ts';
 import { mappingNameOf, noSuchMapping } from '../../sync/mappings/mapping-name.ts';
 import { getMapping, listMappings } from '../../sync/mappings/mapping-repo.ts';
 import { mappingStats } from '../../sync/queries.ts';
@@ -97,7 +99,7 @@ export function registerIntegrationCommands(program: Command, cli: CliEnv): void
   program
     .command('sync')
     .description(
-      'Synchronize the modified records of a mapping now, in this process, with progress; `kobling sync full` runs the full synchronization on the workers and follows it',
+      'Synchronize the modified records of a mapping now, in this process, with progress; `kobling sync full` runs the full synchronization on the workers and follows it; exits 1 when a pass or a record failed',
     )
     .argument('<mapping>', 'the mapping (its name in any case), or full', mappingNameOf)
     .option('--json', 'print the job reports (or the full synchronization lines) as JSON')
@@ -194,16 +196,37 @@ export function registerIntegrationCommands(program: Command, cli: CliEnv): void
             ...(skipped ? [`${m.name}: ${skipped.message}`] : []),
           ]);
           if (skipped && opts.json) process.stderr.write(`${m.name}: ${skipped.message}\n`);
-          const failed = reports.filter((r) => r.status === 'failed');
-          // The reason of a failed pass is its message (the job log keeps it), not a record error.
-          if (failed.length > 0)
-            throw new AppError(
-              'sync_failed',
-              `${failed.map((r) => `The ${PASS_LABEL[r.direction]} pass of ${m.name} failed: ${r.message ?? 'no message'}`).join('; ')} (also in \`kobling jobs --mapping ${m.name}\`)`,
-            );
+          failIfFailed(m.name, reports);
         }),
     );
 
   registerLogCommands(program, cli);
   registerSkipped(program, cli);
+}
+
+/**
+ * A failed pass, or a record that failed in a pass, fails `kobling sync MAPPING` (exit 1, after
+ * the summary), as it does `kobling sync full`: a script must see it. The reason of a failed pass
+ * is its message (the job log keeps it); failed records are in the errors list.
+ */
+function failIfFailed(mapping: string, reports: readonly PassReport[]): void {
+  const name = shellName(mapping);
+  const passes = reports
+    .filter((r) => r.status === 'failed')
+    .map(
+      (r) =>
+        `The ${PASS_LABEL[r.direction]} pass of ${mapping} failed: ${r.message ?? 'no message'}`,
+    );
+  const records = reports.reduce((n, r) => n + r.counters.failed, 0);
+  const problems = [
+    ...(passes.length > 0
+      ? [`${passes.join('; ')} (also in \`kobling jobs --mapping ${name}\`)`]
+      : []),
+    ...(records > 0
+      ? [
+          `${plural(records, 'record')} of ${mapping} failed (see \`kobling errors --mapping ${name}\`)`,
+        ]
+      : []),
+  ];
+  if (problems.length > 0) throw new AppError('sync_failed', problems.join('; '));
 }

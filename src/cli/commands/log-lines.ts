@@ -1,5 +1,5 @@
 import type { Labeled, LabeledError } from '../../integration/error-labels.ts';
-import { COUNTER_NAMES } from '../../sync/model.ts';
+import { countersText } from '../../sync/counters-text.ts';
 import type { JobView } from '../../sync/queries.ts';
 import { recordKind } from '../../sync/record-names.ts';
 
@@ -7,9 +7,7 @@ import { recordKind } from '../../sync/record-names.ts';
 
 // A failed or crashed job says why; its counters are what it did before that.
 const jobSummary = (j: JobView): string => {
-  const counters = COUNTER_NAMES.filter((k) => j[k] > 0)
-    .map((k) => `${k} ${j[k]}`)
-    .join(', ');
+  const counters = countersText(j);
   if (j.status !== 'succeeded' && j.status !== 'running' && j.message)
     return counters ? `${counters}: ${j.message}` : j.message;
   return counters || 'nothing to do';

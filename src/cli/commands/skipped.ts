@@ -1,12 +1,17 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { type Labeled, labeledErrorPages } from '../../integration/error-labels.ts';
+import {
+  type Labeled,
+  labeledErrorPages,
+  withErpRecordLabels,
+} from '../../integration/error-labels.ts';
 import { shellName } from '../../integration/full-sync/line-status.ts';
 import { keysetPages } from '../../integration/keyset-list.ts';
 import { COUPLING_PAGE_SIZE, COUPLINGS } from '../../integration/log-lists.ts';
 import { chosenSkipped, retrySkipped } from '../../integration/skipped-service.ts';
 import { openEngine } from '../../integration/sync-runtime.ts';
 import { AppError } from '../../shared/errors.ts';
+import { plural } from '../../shared/plural.ts';
 import { restoreSkipped } from '../../sync/couplings/coupling-repo.ts';
 import { mappingNameOf } from '../../sync/mappings/mapping-name.ts';
 import type { CouplingView } from '../../sync/queries.ts';
@@ -139,14 +144,30 @@ export function registerSkipped(program: Command, cli: CliEnv): void {
         const failed = records.filter(
           (x) => x.outcome !== 'synchronized' && x.outcome !== 'heldInInbox',
         );
+        // Each still failing record by its number and name, as `kobling errors` names it.
+        const labeled = opts.json
+          ? []
+          : await withErpRecordLabels(
+              ctx.db,
+              r.value.results.flatMap((x) =>
+                x.records
+                  .filter((f) => failed.includes(f))
+                  .map((f) => ({
+                    ...f,
+                    erpTable: engine.value.mappings.get(x.mapping)?.erpTable ?? '',
+                  })),
+              ),
+            );
         printResult(cli, opts.json, r.value, () => [
-          `${r.value.restored} skipped record(s) restored, ${records.length - failed.length} synchronized${failed.length > 0 ? `, ${failed.length} still failing` : ''}.`,
-          ...failed.map((f) => `  ${f.outcome} ${f.erpId}: ${f.message ?? f.outcome}`),
+          `${plural(r.value.restored, 'skipped record')} restored, ${records.length - failed.length} synchronized${failed.length > 0 ? `, ${failed.length} still failing` : ''}.`,
+          ...labeled.map((f) => `  ${f.outcome} ${erpRecord(f)}: ${f.message ?? f.outcome}`),
         ]);
+        // A restored record keeps its last error: failing with that message again skips it
+        // again at once (the same error twice); with a new message the mapping's runs retry it.
         if (failed.length > 0)
           throw new AppError(
             'sync_failed',
-            `${failed.length} record(s) still fail; they are skipped again when they fail twice with the same message (\`kobling errors${mappingArg(opts.mapping)}\`)`,
+            `${failed.length === 1 ? '1 record still fails' : `${failed.length} records still fail`}; one failing with the same message as before is skipped again at once, one failing with a new message is retried by the mapping's runs (\`kobling errors${mappingArg(opts.mapping)}\`)`,
           );
       }),
     );

@@ -1,3 +1,5 @@
+import { plural } from '../../shared/plural.ts';
+import { countersText } from '../../sync/counters-text.ts';
 import type { PassReport } from '../../sync/engine/run-mapping.ts';
 import { COUNTER_NAMES, type JobCounters } from '../../sync/model.ts';
 import { PLAIN_PROGRESS_EVERY_MS } from '../terminal.ts';
@@ -8,8 +10,8 @@ export interface ProgressOut {
   readonly live: boolean;
 }
 
-const countersText = (c: Partial<JobCounters>): string =>
-  COUNTER_NAMES.map((k) => `${k} ${c[k] ?? 0}`).join('  ');
+// Every counter, 0 too: the redrawn line keeps its shape.
+const counted = (c: Partial<JobCounters>): string => countersText(c, { zeros: true });
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
@@ -35,7 +37,9 @@ export function syncProgress(mapping: string, out: ProgressOut, now: () => numbe
   return {
     onProgress(c: JobCounters, d: number, total: number | undefined): void {
       if (out.live) {
-        out.write(`\r${mapping}: ${d}${total ? `/${total}` : ''} records  ${countersText(c)}   `);
+        out.write(
+          `\r${mapping}: ${total ? `${d}/${total} records` : plural(d, 'record')}: ${counted(c)}   `,
+        );
         return;
       }
       if (pass && c !== pass) earlier = { records: records(), counters: counters() };
@@ -46,7 +50,7 @@ export function syncProgress(mapping: string, out: ProgressOut, now: () => numbe
       lastLine = at;
       const rate = Math.round(records() / Math.max(0.001, (at - started) / 1000));
       out.write(
-        `${mapping}: ${records()} records so far  ${countersText(counters())}  · ${rate}/s\n`,
+        `${mapping}: ${plural(records(), 'record')} so far: ${counted(counters())} · ${rate}/s\n`,
       );
     },
     /** The run's end: on a terminal the redrawn line is closed, elsewhere its totals written. */
@@ -60,7 +64,7 @@ export function syncProgress(mapping: string, out: ProgressOut, now: () => numbe
       );
       const failed = reports.filter((r) => r.status === 'failed').length;
       out.write(
-        `${mapping}: finished in ${seconds(now() - started)}${failed ? ` (${failed} of ${reports.length} pass(es) failed)` : ''}: ${records()} records  ${countersText(sum)}\n`,
+        `${mapping}: finished in ${seconds(now() - started)}${failed ? ` (${failed} of ${plural(reports.length, 'pass', 'passes')} failed)` : ''}: ${plural(records(), 'record')}: ${counted(sum)}\n`,
       );
     },
   };

@@ -324,7 +324,10 @@ export async function deleteCoupling(db: Queryable, id: string): Promise<boolean
 const RESTORE =
   'UPDATE integration.couplings SET skipped = false, statistics_uploaded = false, updated_at = now()';
 
-/** Clears the skipped mark (and the failures) so the records take part in synchronization again. */
+/**
+ * Clears the skipped mark so the records take part in synchronization again. Their last error
+ * stays: a record failing with that message again is skipped again at once (`markFailed`).
+ */
 export async function restoreSkipped(db: Queryable, ids: readonly string[]): Promise<number> {
   const r = await db.query(`${RESTORE} WHERE id = ANY($1::uuid[]) AND skipped`, [ids]);
   return r.rowCount ?? 0;

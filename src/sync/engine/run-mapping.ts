@@ -1,4 +1,5 @@
 import { causedByShutdown } from '../../shared/stopping.ts';
+import { countersText } from '../counters-text.ts';
 import { PassFailed } from '../errors.ts';
 import {
   COUNTER_COLUMNS,
@@ -157,11 +158,7 @@ const summary = (
   pass: PassDirection,
   held: number,
 ): string => {
-  const counts =
-    (Object.entries(c) as [string, number][])
-      .filter(([, n]) => n > 0)
-      .map(([k, n]) => `${n} ${k}`)
-      .join(', ') || 'nothing to do';
+  const counts = countersText(c) || 'nothing to do';
   const back =
     writtenBack > 0
       ? `; ${writtenBack} written back to the ${pass === 'ToIntegrationTable' ? 'ERP' : 'CRM'}`

@@ -14,7 +14,11 @@ import type { AppFailure } from '../../shared/result.ts';
 export const mappingNameOf = (given: string): string => given.trim().toUpperCase();
 
 /** A mapping name a user gives, checked and in its stored form (`mappingNameOf`). */
-export const mappingName = z.string().overwrite(mappingNameOf).min(1).max(30);
+export const mappingName = z
+  .string()
+  .overwrite(mappingNameOf)
+  .min(1, { error: 'needs a mapping name, e.g. CUSTOMER' })
+  .max(30, { error: 'must be a mapping name of at most 30 characters' });
 
 /**
  * The not_found of a mapping name nothing has, with what the user likely meant: the closest

@@ -114,7 +114,7 @@ function FailedRecordsNote(props: { line: ReviewLine }) {
         ''
       )}
       {skipped
-        ? `Retry on the skipped records page retries the ${retried ? 'skipped ones' : 'them'}, `
+        ? `Retry on the skipped records page retries ${retried ? 'the skipped ones' : 'them'}, `
         : ''}
       {'or Restart runs the line again.'}
     </>

@@ -1,0 +1,3 @@
+/** A count with its noun in the right number: `1 record`, `2 records`, `3 passes`. */
+export const plural = (n: number, one: string, many = `${one}s`): string =>
+  `${n} ${n === 1 ? one : many}`;
