@@ -4,13 +4,19 @@ import { type Column, StaticList } from '../components/list.tsx';
 import { RecordLabel } from '../components/record-label.tsx';
 
 const SIDE: Record<string, string> = { erp: 'ERP', crm: 'Dynamics 365 Sales' };
-const show = (v: unknown) =>
+// A lookup the job wrote is `{lookupEntity, id}`, the value it replaced the bare id the CRM
+// reads back: both are shown as the id, so before and after compare.
+const isLookup = (v: object): v is { lookupEntity: string; id: string | null } =>
+  'lookupEntity' in v && 'id' in v;
+const show = (v: unknown): string =>
   v === undefined
     ? ''
     : v === null || v === ''
       ? '(empty)'
       : typeof v === 'object'
-        ? JSON.stringify(v)
+        ? isLookup(v)
+          ? show(v.id)
+          : JSON.stringify(v)
         : String(v);
 
 /** One field a job wrote: a row of the card. */

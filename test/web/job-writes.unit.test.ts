@@ -1,0 +1,69 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { NamedWrite } from '../../src/integration/job-writes.ts';
+import { JobWritesCard } from '../../src/web/pages/job-writes.tsx';
+
+const write = (w: Partial<NamedWrite>): NamedWrite => ({
+  side: 'crm',
+  recordId: '7a0e3c52-1b4d-4c1e-9f0a-0d3c2b1a0001',
+  action: 'modify',
+  before: null,
+  after: null,
+  createdAt: new Date('2026-12-01T12:00:00Z'),
+  table: 'product',
+  name: 'Bicycle',
+  ...w,
+});
+
+/** The rows of the card's table, cells as text. */
+const rows = (html: string): string[][] =>
+  [...html.matchAll(/<tr>([\s\S]*?)<\/tr>/g)]
+    .map((r) =>
+      [...r[1]!.matchAll(/<td[^>]*>([\s\S]*?)<\/td>/g)].map((c) =>
+        c[1]!.replace(/<[^>]+>/g, '').trim(),
+      ),
+    )
+    .filter((cells) => cells.length > 0);
+
+test('a lookup the job wrote reads as the id it replaced, not as the object sent', async () => {
+  const html = await JobWritesCard({
+    total: 1,
+    writes: [
+      write({
+        before: { defaultuomid: 'd1b29274-0000-4000-8000-000000000001' },
+        after: {
+          defaultuomid: { lookupEntity: 'uom', id: '30483b45-0000-4000-8000-000000000002' },
+          name: 'Bicycle',
+        },
+      }),
+    ],
+  });
+  const [lookup, plain] = rows(html);
+  assert.deepEqual(lookup!.slice(3), [
+    'defaultuomid',
+    'd1b29274-0000-4000-8000-000000000001',
+    '30483b45-0000-4000-8000-000000000002',
+  ]);
+  assert.deepEqual(plain!.slice(3), ['name', '—', 'Bicycle']);
+  assert.doesNotMatch(html, /lookupEntity/);
+});
+
+test('a create is one row, (new record); a lookup emptied reads (empty)', async () => {
+  const html = await JobWritesCard({
+    total: 2,
+    writes: [
+      write({ action: 'insert' }),
+      write({
+        before: { parentaccountid: 'd1b29274-0000-4000-8000-000000000001' },
+        after: { parentaccountid: { lookupEntity: 'account', id: null } },
+      }),
+    ],
+  });
+  const [created, emptied] = rows(html);
+  assert.deepEqual(created!.slice(2), ['insert', '(new record)', '—', '—']);
+  assert.deepEqual(emptied!.slice(3), [
+    'parentaccountid',
+    'd1b29274-0000-4000-8000-000000000001',
+    '(empty)',
+  ]);
+});
