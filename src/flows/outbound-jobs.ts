@@ -78,6 +78,23 @@ export async function runOutboundJob(
   return locked ? locked.value : failure('already_running', `The job ${name} is running already`);
 }
 
+/**
+ * What a scheduled run of an outbound job leaves in the log: a failure is a warning; a run held
+ * while its customers are being coupled (mapping_held) is a wait the job ends by itself on a
+ * later run, so it is information, not a warning an operator must look at; a run that found the
+ * job running already says nothing.
+ */
+export function logOutcome(
+  logger: Pick<AppContext['logger'], 'info' | 'warn'>,
+  name: string,
+  r: Result<unknown>,
+): void {
+  if (r.ok || r.error.code === 'already_running') return;
+  if (r.error.code === 'mapping_held')
+    logger.info({ job: name, reason: r.error.message }, 'outbound job waits');
+  else logger.warn({ job: name, error: r.error.message }, 'outbound job failed');
+}
+
 function jobFor(ctx: AppContext, queue: string, name: string): JobDefinition {
   // A job whose worker was killed is found by its sign of life, not left active for an hour.
   return withSignOfLife(ctx.db, {
@@ -89,8 +106,7 @@ function jobFor(ctx: AppContext, queue: string, name: string): JobDefinition {
     handler: async (data) => {
       const trigger = (data as { trigger?: string }).trigger ?? 'schedule';
       const r = await runOutboundJob(ctx, name, trigger);
-      if (!r.ok && r.error.code !== 'already_running')
-        ctx.logger.warn({ job: name, error: r.error.message }, 'outbound job failed');
+      logOutcome(ctx.logger, name, r);
       return r.ok ? r.value : { error: r.error.message };
     },
   });
