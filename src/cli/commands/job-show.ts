@@ -4,6 +4,7 @@ import { labeledErrorPages } from '../../integration/error-labels.ts';
 import { keysetPages, MAX_PAGE_SIZE } from '../../integration/keyset-list.ts';
 import { ERRORS } from '../../integration/log-lists.ts';
 import { AppError } from '../../shared/errors.ts';
+import { plural } from '../../shared/plural.ts';
 import { listJobs } from '../../sync/queries.ts';
 import type { CliEnv } from '../cli-context.ts';
 import { printPages } from '../paged-list.ts';
@@ -52,7 +53,7 @@ export function registerJobShow(jobs: Command, cli: CliEnv): void {
         });
         if (json) return;
         if (shown === 0) cli.out('No record failed in this job.');
-        else cli.out(`${shown} record error${shown === 1 ? '' : 's'} in this job`);
+        else cli.out(`${plural(shown, 'record error')} in this job`);
         if (settledShown) cli.out(SETTLED_LEGEND);
       }),
     );

@@ -3,6 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../../app/context.ts';
 import { AppError } from '../../shared/errors.ts';
+import { plural } from '../../shared/plural.ts';
 import { couplingsByCrmIds } from '../../sync/couplings/coupling-repo.ts';
 import { runMapping } from '../../sync/engine/run-mapping.ts';
 import { NAME_COLUMN } from '../../sync/record-names.ts';
@@ -149,7 +150,7 @@ export function registerCouplingRoutes(app: FastifyInstance, ctx: AppContext): v
         uncoupled: n,
         message:
           n > 0
-            ? `Coupling deleted for ${n} record${n === 1 ? '' : 's'}`
+            ? `Coupling deleted for ${plural(n, 'record')}`
             : `None of the given records was coupled in mapping ${m.name}; nothing changed`,
       };
     },

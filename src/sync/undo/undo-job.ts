@@ -1,3 +1,4 @@
+import { plural } from '../../shared/plural.ts';
 import { failure, ok, type Result } from '../../shared/result.ts';
 import { causedByShutdown } from '../../shared/stopping.ts';
 import { connectedOrganization } from '../connection/connection-repo.ts';
@@ -211,7 +212,7 @@ function previewReport(plan: UndoPlan): UndoReport {
     status: 'preview',
     counters,
     message: plan.dependents.length
-      ? `${summary(counters, plan.notRestored.length)}; refused: ${plan.dependents.length} record${plan.dependents.length === 1 ? '' : 's'} of other mappings refer to records it would delete`
+      ? `${summary(counters, plan.notRestored.length)}; refused: ${plural(plan.dependents.length, 'record')} of other mappings refer to records it would delete`
       : summary(counters, plan.notRestored.length),
     restored: restores.map((s) =>
       named({
@@ -263,6 +264,6 @@ const summary = (c: JobCounters, notRestored: number): string => {
       .map((k) => `${c[k]} ${k}`)
       .join(', ') || 'nothing to undo';
   return notRestored > 0
-    ? `${done}; ${notRestored} field${notRestored === 1 ? '' : 's'} left as ${notRestored === 1 ? 'it is' : 'they are'} (changed since the job)`
+    ? `${done}; ${plural(notRestored, 'field')} left as ${notRestored === 1 ? 'it is' : 'they are'} (changed since the job)`
     : done;
 };

@@ -1,4 +1,5 @@
 import type { NamedWrite } from '../../integration/job-writes.ts';
+import { plural } from '../../shared/plural.ts';
 import { Card } from '../components/card.tsx';
 import { type Column, StaticList } from '../components/list.tsx';
 import { RecordLabel } from '../components/record-label.tsx';
@@ -71,7 +72,7 @@ export function JobWritesCard(props: { total: number; writes: readonly NamedWrit
           ? `The first ${props.writes.length} of ${props.total} writes; all of them: GET /api/integration/v1/jobs/{id}/writes.`
           : sides.size > 1
             ? 'This job wrote both systems (fields only one side changed are written back to it).'
-            : `${props.total} write${props.total === 1 ? '' : 's'}.`}
+            : `${plural(props.total, 'write')}.`}
       </p>
       <StaticList
         id="writes"

@@ -8,6 +8,7 @@ import { setUpCoupling } from '../../integration/coupling-service.ts';
 import { LOCK_WAIT, withMappingLock } from '../../integration/mapping-lock.ts';
 import { openEngine } from '../../integration/sync-runtime.ts';
 import { AppError, unwrap } from '../../shared/errors.ts';
+import { plural } from '../../shared/plural.ts';
 import type { EngineContext } from '../../sync/engine/context.ts';
 import type { TableMapping } from '../../sync/model.ts';
 import { uncouple } from '../../sync/service/couplings.ts';
@@ -130,7 +131,7 @@ export function registerActions(web: FastifyInstance, { ctx }: WebDeps, list: Ma
     return outcome(
       reply,
       n > 0 ? (
-        <SuccessBanner message={`Coupling deleted for ${n} record${n === 1 ? '' : 's'}.`} />
+        <SuccessBanner message={`Coupling deleted for ${plural(n, 'record')}.`} />
       ) : (
         <WarningBanner message="None of the selected records was coupled; nothing changed." />
       ),
