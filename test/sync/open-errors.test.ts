@@ -165,17 +165,21 @@ async function passes(erpId: string) {
   return { fail, synced, open };
 }
 
-test('attempts: the failures since the record was last settled, not every failure ever', async () => {
-  // The trial's record: failed, failed again with the same message (skipped), a retry of the
-  // skipped record succeeded; failed, a pass succeeded; failed again: its first failure since.
-  const erpId = '00000000-0000-4000-8000-000000000010';
-  const coupling = await insertCoupling(db, {
+/** A CUSTOMER coupling of the ERP customer `erpId` to the CRM account `crmId`. */
+const customerCoupling = (erpId: string, crmId: string) =>
+  insertCoupling(db, {
     mappingName: 'CUSTOMER',
     erpTable: 'customers',
     erpId,
     crmEntity: 'account',
-    crmId: '00000000-0000-4000-8000-0000000000d0',
+    crmId,
   });
+
+test('attempts: the failures since the record was last settled, not every failure ever', async () => {
+  // The trial's record: failed, failed again with the same message (skipped), a retry of the
+  // skipped record succeeded; failed, a pass succeeded; failed again: its first failure since.
+  const erpId = '00000000-0000-4000-8000-000000000010';
+  const coupling = await customerCoupling(erpId, '00000000-0000-4000-8000-0000000000d0');
   const r = await passes(erpId);
   await r.fail(coupling.id, 'refused: settled twice since');
   await r.fail(coupling.id, 'refused: settled twice since');
@@ -202,13 +206,7 @@ test('attempts: the failures since the record was last settled, not every failur
   const c = await passes(coupledLater);
   await c.fail(null, 'refused before coupling');
   await c.fail(null, 'refused before coupling');
-  const later = await insertCoupling(db, {
-    mappingName: 'CUSTOMER',
-    erpTable: 'customers',
-    erpId: coupledLater,
-    crmEntity: 'account',
-    crmId: '00000000-0000-4000-8000-0000000000d2',
-  });
+  const later = await customerCoupling(coupledLater, '00000000-0000-4000-8000-0000000000d2');
   assert.equal(await c.open(), undefined, 'settled by the coupling');
   await c.fail(later.id, 'refused once coupled');
   assert.equal((await c.open())?.attempts, 1);
@@ -231,13 +229,7 @@ test('attempts: the failures since the record was last settled, not every failur
 
 test('the history: failures before a settlement read settled though the record failed again', async () => {
   const erpId = '00000000-0000-4000-8000-000000000020';
-  const coupling = await insertCoupling(db, {
-    mappingName: 'CUSTOMER',
-    erpTable: 'customers',
-    erpId,
-    crmEntity: 'account',
-    crmId: '00000000-0000-4000-8000-0000000000e0',
-  });
+  const coupling = await customerCoupling(erpId, '00000000-0000-4000-8000-0000000000e0');
   const r = await passes(erpId);
   const history = async () =>
     (await listErrors(db, { top: 100, skip: 0, mapping: 'CUSTOMER', all: true }))
