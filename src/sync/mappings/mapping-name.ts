@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Queryable } from '../../db/db.ts';
 import { editDistance } from '../../shared/edit-distance.ts';
 import type { AppFailure } from '../../shared/result.ts';
+import { listMappings } from './mapping-repo.ts';
 
 /**
  * A table mapping's name as it is stored. Names are Business Central Code values (CUSTOMER,
@@ -52,12 +53,9 @@ export function nameNotFound(
 
 /** `mappingNotFound` with the table mappings there are, in setup order (read only on failure). */
 export async function noSuchMapping(db: Queryable, name: string): Promise<AppFailure<'not_found'>> {
-  const r = await db.query<{ name: string }>(
-    'SELECT name FROM integration.table_mappings ORDER BY position, name',
-  );
   return mappingNotFound(
     name,
-    r.rows.map((x) => x.name),
+    (await listMappings(db)).map((m) => m.name),
   );
 }
 
