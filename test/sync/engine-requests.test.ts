@@ -25,10 +25,19 @@ const requestsOf = async (run: () => Promise<unknown>) => {
 };
 
 test('chunks in flight side by side: every customer created once, coupled once, the watermark at the end', async () => {
-  const ctx = { ...fx.ctx, chunkSize: 200, chunksInFlight: 3 };
+  const done: number[] = [];
+  const ctx = {
+    ...fx.ctx,
+    chunkSize: 200,
+    chunksInFlight: 3,
+    onProgress: (_: unknown, n: number) => done.push(n),
+  };
   const [toCrm] = await runMapping(ctx, fx.mapping('CUSTOMER'), { only: 'ToIntegrationTable' });
   assert.equal(toCrm!.status, 'succeeded', toCrm!.message);
   assert.equal(toCrm!.counters.inserted, N);
+  // A long pass starts with a quarter of a chunk, then a half, so the CRM gets its first `$batch`
+  // sooner; then whole chunks, in order.
+  assert.deepEqual(done, [50, 150, 350, 550, 750, 950, 1150, 1300]);
   const accounts = await fx.db.query<{ n: number; names: number }>(
     `SELECT count(*)::int AS n, count(DISTINCT data->>'name')::int AS names
        FROM crm.records WHERE entity = 'account' AND data->>'name' LIKE 'Request customer %'`,
@@ -56,7 +65,8 @@ test('an incremental run reads its coupled CRM rows in one $batch, not a GET per
     reports = await runMapping(fx.ctx, fx.mapping('CUSTOMER'), { only: 'ToIntegrationTable' });
   });
   assert.equal(reports[0]!.counters.modified, 300);
-  // One $batch of reads (300 ids: two reads of 200), one $batch of writes.
+  // One $batch of reads (300 ids: two reads of 200), one $batch of writes: a pass that fits one
+  // chunk is not cut into smaller ones.
   assert.ok(requests <= 3, `${requests} requests for 300 changed records`);
   const city = await fx.db.query<{ n: number }>(
     `SELECT count(*)::int AS n FROM crm.records WHERE entity = 'account' AND data->>'address1_city' = 'Bergen'`,

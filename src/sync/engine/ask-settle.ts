@@ -23,11 +23,14 @@ type SideRecord = ErpRecord | CrmRecord;
  * agreed values, so a failure never makes a change look like no change; one whose write-back was
  * refused keeps them for the written-back fields and is marked unsettled. `synced` (source id →
  * coupling id) is what the pass marked synchronized in this chunk, when it knows; else it is read.
+ * `booked` is the chunk's own bookkeeping still under way: a write-back marks the same coupling
+ * again, so it waits for it; the baselines and the inbox do not.
  */
 export async function settleAsk(
   job: PassJob,
   plans: readonly RecordPlan<SideRecord, SideRecord>[],
   synced?: ReadonlyMap<string, string>,
+  booked?: Promise<unknown>,
 ): Promise<void> {
   const { ctx, m, pass, jobId } = job;
   const asked = plans.filter((p) => p.ask);
@@ -50,6 +53,7 @@ export async function settleAsk(
     const couplingId = succeeded.get(p.source.id);
     if (!couplingId || !p.ask) continue;
     if (Object.keys(p.ask.counterpart).length > 0 && p.coupling) {
+      await booked;
       const written = await writeBack(job, p.coupling, p.ask.counterpart, p.source.values);
       recount(job, p.action.kind, written);
       if (!written) {

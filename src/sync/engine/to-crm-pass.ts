@@ -102,8 +102,10 @@ export const runToCrmPass: PassRunner = async (ctx, m, jobId, opts) => {
     // Pages of the ERP change feed up to the cap read above; the watermark follows the feed's own
     // position (a page can end in deletions only), never beyond the cap.
     let after = (await getWatermarks(ctx.db, m.name)).erp;
+    let pageSize = rampStart(size, cap - (after ?? 0));
     for (;;) {
-      const page = await ctx.erp.changedSince(m.erpTable, after, size);
+      const page = await ctx.erp.changedSince(m.erpTable, after, pageSize);
+      pageSize = Math.min(size, pageSize * 2);
       const rows = page.records.filter((r) => r.changeSeq <= cap);
       after = Math.min(page.nextSeq, cap);
       const position = after;
@@ -117,6 +119,16 @@ export const runToCrmPass: PassRunner = async (ctx, m, jobId, opts) => {
     await chunks.drain();
   }
 };
+
+/**
+ * The first chunk of a long pass is a quarter of the size, the next a half: the CRM gets its first
+ * `$batch` sooner and the chunks in flight overlap from the start instead of after a whole chunk
+ * was read and planned (docs/sync-engine.md, "Chunks in flight"). A pass is long when the ERP's
+ * change positions ahead of its watermark (shared by every table) exceed a chunk; one that cannot
+ * fill a chunk keeps its single `$batch`.
+ */
+const rampStart = (size: number, ahead: number): number =>
+  ahead > size ? Math.max(1, Math.floor(size / 4)) : size;
 
 /** `$batch` requests of a pass in flight at once (the next chunk is read and planned meanwhile). */
 export const DEFAULT_CHUNKS_IN_FLIGHT = 3;
@@ -138,9 +150,13 @@ async function processChunk(
   const destinationActor = who?.ok ? who.value : undefined;
   const plans = await planChunk({ m, pass: job.pass, opts, lookups, destinationActor }, records);
   const send = await prepareWrites(job, plans);
-  // The `ask` policy's inbox and write-backs follow the chunk's own writes.
+  // The `ask` policy's baselines and inbox are kept while the chunk's writes are booked; its
+  // write-backs wait for the booking (they mark the same couplings after it).
   return async () => {
-    await settleAsk(job, plans, await send());
+    const { synced, booked } = await send();
+    // Both run to their end before the chunk counts as done, whichever fails.
+    const done = await Promise.allSettled([booked, settleAsk(job, plans, synced, booked)]);
+    for (const d of done) if (d.status === 'rejected') throw d.reason;
   };
 }
 
@@ -165,7 +181,7 @@ export const readToCrmChunk: ChunkReader<ErpRecord, CrmRecord> = (ctx, m, rows) 
 async function prepareWrites(
   job: PassJob,
   plans: readonly RecordPlan<ErpRecord, CrmRecord>[],
-): Promise<() => Promise<SyncedRecords>> {
+): Promise<() => Promise<SentChunk>> {
   const { ctx, m, jobId, counters } = job;
   const fail = (row: ErpRecord, coupling: Coupling | undefined, failure: SyncFailure) =>
     failRecord(job, { erpId: row.id, crmId: coupling?.crmId ?? null }, coupling, failure);
@@ -255,10 +271,10 @@ async function prepareWrites(
   }
   const planned = [...updates.filter((u) => !held.has(u.row.id)), ...sent];
   if (planned.length === 0)
-    return async () => {
-      await markSyncedMany(ctx.db, 'ToIntegrationTable', jobId, synced);
-      return syncedBySource(synced);
-    };
+    return async () => ({
+      synced: syncedBySource(synced),
+      booked: markSyncedMany(ctx.db, 'ToIntegrationTable', jobId, synced),
+    });
   const journaled = sent.filter((c) => c.unsaved);
   const journal = journaled.length > 0 ? newId() : undefined;
   if (journal)
@@ -283,16 +299,22 @@ const storePending = (ctx: PassJob['ctx'], m: TableMapping, c: Coupling) =>
 const unsavedCoupling = (m: TableMapping, erpId: string): Coupling =>
   journaledCoupling(couplingTables(m), { couplingId: newId(), erpId, crmId: newId() });
 
-/** The couplings (by ERP id) a chunk marked synchronized (what `settleAsk` needs to know). */
-type SyncedRecords = ReadonlyMap<string, string>;
+/**
+ * A chunk sent: the couplings (by ERP id) it marks synchronized (what `settleAsk` needs to know),
+ * and its bookkeeping (coupling marks, couplings of the creates, write history) under way.
+ */
+interface SentChunk {
+  readonly synced: ReadonlyMap<string, string>;
+  readonly booked: Promise<unknown>;
+}
 
-/** Sends a chunk's planned writes in one `$batch`, then books what each one did. */
+/** Sends a chunk's planned writes in one `$batch`, then starts booking what each one did. */
 async function sendWrites(
   job: PassJob,
   planned: readonly PlannedWrite[],
   synced: SyncedCoupling[],
   journal: string | undefined,
-): Promise<SyncedRecords> {
+): Promise<SentChunk> {
   const { ctx, m, jobId, counters } = job;
   const fail = (row: ErpRecord, coupling: Coupling | undefined, failure: SyncFailure) =>
     failRecord(job, { erpId: row.id, crmId: coupling?.crmId ?? null }, coupling, failure);
@@ -341,12 +363,12 @@ async function sendWrites(
     });
   }
   // Statements on their own connections: none waits for another.
-  await Promise.all([
+  const booked = Promise.all([
     markSyncedMany(ctx.db, 'ToIntegrationTable', jobId, synced),
     recordWrites(ctx.db, history),
     journal && settleCreates(ctx.db, { ...couplingTables(m), jobId }, journal, created),
   ]);
-  return syncedBySource([...synced, ...created]);
+  return { synced: syncedBySource([...synced, ...created]), booked };
 }
 
 // `values`, `related` and `updateAfter` are the write's own: what an extension adds goes out with
