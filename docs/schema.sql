@@ -1789,6 +1789,7 @@ CREATE TABLE integration.full_sync_lines (
   matched integer,
   ambiguous integer,
   skipped_records integer,
+  crm_coupled bigint,
   CONSTRAINT full_sync_lines_pkey PRIMARY KEY (mapping_name),
   CONSTRAINT full_sync_lines_recommendation_check CHECK (recommendation = ANY (ARRAY['FullSynchronization'::text, 'CoupleRecords'::text, 'NoRecords'::text])),
   CONSTRAINT full_sync_lines_status_check CHECK (status = ANY (ARRAY['Pending'::text, 'Queued'::text, 'Running'::text, 'Finished'::text, 'FinishedWithErrors'::text, 'Failed'::text, 'NotNeeded'::text])),

@@ -12,6 +12,7 @@ const queued: ReviewLine = {
   recommendation: 'FullSynchronization',
   erpCount: 5,
   crmCount: 0,
+  crmCoupled: null,
   status: 'Queued',
   message: null,
   done: 0,

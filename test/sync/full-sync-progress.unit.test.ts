@@ -15,6 +15,7 @@ const line = (over: Partial<FullSyncLine>): FullSyncLine => ({
   recommendation: 'FullSynchronization',
   erpCount: 3,
   crmCount: 7,
+  crmCoupled: null,
   status: 'Running',
   message: null,
   done: 2,
@@ -37,6 +38,19 @@ test('a running line expects its source side: the ERP to the CRM, the CRM to the
   // SALESPEOPLE on the demo: 7 CRM users read against 3 ERP salespeople showed "7/3" before.
   assert.equal(expectedTotal(line({ direction: 'FromIntegrationTable' })), 7);
   assert.equal(expectedTotal(line({ direction: 'Bidirectional' })), 10);
+});
+
+test('a bidirectional line leaves out the CRM records coupled when counted or by its matching: they come back as echoes', () => {
+  // 50 customers, 16 accounts of which 14 are coupled (before the line, or by its matching): the
+  // line handles 52 records. The bar read …/66 while running and 52/52 once finished before.
+  const demo = { direction: 'Bidirectional', erpCount: 50, crmCount: 16 } as const;
+  assert.equal(expectedTotal(line({ ...demo, crmCoupled: 0, matched: 14 })), 52);
+  assert.equal(expectedTotal(line({ ...demo, crmCoupled: 14, matched: null })), 52);
+  assert.equal(
+    expectedTotal(line({ ...demo, crmCoupled: 16, matched: 3 })),
+    50,
+    'never below the ERP side',
+  );
 });
 
 test('what the engine reports wins while running; a finished line handled what it had to (a full bar)', () => {

@@ -15,6 +15,8 @@ export interface FullSyncLine {
   readonly recommendation: Recommendation;
   readonly erpCount: number | null;
   readonly crmCount: number | null;
+  /** The mapping's couplings when both sides were counted (null: not counted since sync 042). */
+  readonly crmCoupled: number | null;
   readonly status: LineStatus;
   readonly message: string | null;
   readonly done: number;
@@ -42,6 +44,7 @@ interface Row {
   recommendation: Recommendation;
   erp_count: string | null;
   crm_count: string | null;
+  crm_coupled: string | null;
   status: LineStatus;
   message: string | null;
   done: string;
@@ -69,6 +72,7 @@ const toLine = (r: Row): FullSyncLine => ({
   recommendation: r.recommendation,
   erpCount: num(r.erp_count),
   crmCount: num(r.crm_count),
+  crmCoupled: num(r.crm_coupled),
   status: r.status,
   message: r.message,
   done: Number(r.done),
@@ -211,17 +215,18 @@ export async function transition(
 
 /**
  * How many records a line is expected to handle, for progress bars: what the engine reported, or
- * else the source side's count (both sides' for a bidirectional line: an estimate, since records
- * on both sides count once). A finished line handled what it had to: its own count.
+ * else the source side's count. A bidirectional line handles every ERP record, then the CRM
+ * records that were not coupled when counted nor coupled by its matching: the others come back to
+ * its CRM → ERP pass as the integration's echoes and are dropped unread (docs/full-synchronization.md).
+ * A finished line handled what it had to: its own count.
  */
 export function expectedTotal(l: FullSyncLine): number | null {
   if (DONE_STATUSES.has(l.status)) return l.done;
   if (l.total !== null) return l.total;
-  const erp = l.erpCount ?? 0;
-  const crm = l.crmCount ?? 0;
   if (l.direction === 'ToIntegrationTable') return l.erpCount;
   if (l.direction === 'FromIntegrationTable') return l.crmCount;
-  return erp + crm;
+  const uncoupled = (l.crmCount ?? 0) - (l.crmCoupled ?? 0) - (l.matched ?? 0);
+  return (l.erpCount ?? 0) + Math.max(0, uncoupled);
 }
 
 /**
@@ -345,13 +350,14 @@ export async function upsertLine(
     | 'recommendation'
     | 'erpCount'
     | 'crmCount'
+    | 'crmCoupled'
   >,
 ): Promise<void> {
   await db.query(
     `INSERT INTO integration.full_sync_lines AS l
-       (mapping_name, position, dependency_filter, direction, recommendation, erp_count, crm_count)
-     VALUES ($1, $2, $3, $4, $5, $6, $7)
-     ON CONFLICT (mapping_name) DO UPDATE SET position = $2, erp_count = $6, crm_count = $7,
+       (mapping_name, position, dependency_filter, direction, recommendation, erp_count, crm_count, crm_coupled)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+     ON CONFLICT (mapping_name) DO UPDATE SET position = $2, erp_count = $6, crm_count = $7, crm_coupled = $8,
        dependency_filter = CASE WHEN l.status IN ('Pending', 'NotNeeded') THEN $3 ELSE l.dependency_filter END,
        direction = CASE WHEN l.status IN ('Pending', 'NotNeeded') THEN $4 ELSE l.direction END,
        recommendation = CASE WHEN l.status IN ('Pending', 'NotNeeded') THEN $5 ELSE l.recommendation END
@@ -364,6 +370,7 @@ export async function upsertLine(
       l.recommendation,
       l.erpCount,
       l.crmCount,
+      l.crmCoupled,
     ],
   );
 }

@@ -6,6 +6,7 @@ import { fail, failure, ok, type Result } from '../../shared/result.ts';
 import { noSuchMapping } from '../../sync/mappings/mapping-name.ts';
 import { getMapping, listMappings } from '../../sync/mappings/mapping-repo.ts';
 import { dependenciesOf, type TableMapping } from '../../sync/model.ts';
+import { countCouplings } from '../../sync/queries.ts';
 import { CRM_ENTITIES } from '../adapters/crm-catalogue.ts';
 import { crmPort } from '../adapters/crm-port.ts';
 import { erpPort } from '../adapters/erp-port.ts';
@@ -81,13 +82,13 @@ async function counts(
 }
 
 /** Writes a mapping's line with both sides' counts (see `upsertLine`). */
-function writeLine(
+async function writeLine(
   db: Queryable,
   m: TableMapping,
   position: number,
   c: { erp: number; crm: number },
 ): Promise<void> {
-  return upsertLine(db, {
+  await upsertLine(db, {
     mapping: m.name,
     position,
     dependencyFilter: m.dependencyFilter,
@@ -95,6 +96,7 @@ function writeLine(
     recommendation: recommend(m.name, c.erp, c.crm),
     erpCount: c.erp,
     crmCount: c.crm,
+    crmCoupled: await countCouplings(db, { mapping: m.name }),
   });
 }
 
