@@ -2,6 +2,7 @@ import type { Queryable } from '../db/db.ts';
 import { systemClock } from '../shared/clock.ts';
 import type { ErrorCode } from '../shared/error-codes.ts';
 import type { Logger } from '../shared/logger.ts';
+import { agree, plural } from '../shared/plural.ts';
 import { type AppFailure, ok, type Result } from '../shared/result.ts';
 import { readConnection, setOrganization } from '../sync/connection/connection-repo.ts';
 import { connectionProblem } from './connection-problems.ts';
@@ -105,11 +106,14 @@ export async function adoptOrganization(
 
 const rowsInWords = (r: OrganizationRows): string => {
   const parts = [
-    `${r.couplings} coupling(s)`,
-    `${r.optionCouplings} option coupling(s)`,
-    `${r.conflicts} conflict(s)`,
-    `${r.fullSyncLines} full synchronization line(s)`,
-    ...(r.others ?? []).map((o) => `${o.rows} ${o.label}`),
+    plural(r.couplings, 'coupling'),
+    plural(r.optionCouplings, 'option coupling'),
+    plural(r.conflicts, 'conflict'),
+    plural(r.fullSyncLines, 'full synchronization line'),
+    // A registered table's label is stored as `noun(s)` (its migration): put it in number here.
+    ...(r.others ?? []).map(
+      (o) => `${o.rows} ${o.label.replaceAll('(s)', agree(o.rows, '', 's'))}`,
+    ),
   ];
   return `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}`;
 };

@@ -1,5 +1,6 @@
 import { entityByName } from '../crm-emulator/catalogue/index.ts';
 import type { Db } from '../db/db.ts';
+import { plural } from '../shared/plural.ts';
 import { fail, failure, ok, type Result } from '../shared/result.ts';
 import { noSuchMapping } from '../sync/mappings/mapping-name.ts';
 import { getMapping, listMappings, saveMapping } from '../sync/mappings/mapping-repo.ts';
@@ -78,7 +79,7 @@ export async function checkMapping(
   if (issues.length > 0) {
     return failure(
       'mapping_invalid',
-      `Mapping ${m.name} has ${issues.length} problem(s): ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
+      `Mapping ${m.name} has ${plural(issues.length, 'problem')}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
       issues,
     );
   }

@@ -3,6 +3,7 @@ import type { AppContext } from '../app/context.ts';
 import { pendingMigrations } from '../db/migrate.ts';
 import { WORKER_SEEN_WITHIN_S, workerSeen } from '../db/system-jobs.ts';
 import { crmHealth } from '../integration/health/crm-health.ts';
+import { plural } from '../shared/plural.ts';
 import { errorBody } from './error-handler.ts';
 
 /**
@@ -47,7 +48,7 @@ export function registerHealthRoutes(app: FastifyInstance, ctx: AppContext): voi
         const pending = await within(5000, 'The database', pendingMigrations(ctx.db));
         if (pending.length > 0) {
           return reply.status(503).send(
-            errorBody('not_ready', `${pending.length} migration(s) not applied yet`, {
+            errorBody('not_ready', `${plural(pending.length, 'migration')} not applied yet`, {
               pending: pending.map((m) => `${m.module}/${m.version}_${m.name}`),
             }),
           );

@@ -52,7 +52,7 @@ test('a line that finished with failed records: a full bar, its counters and how
     total: 5,
     counters: { inserted: 4, failed: 1 },
     message:
-      '1 record(s) failed (4 inserted, 1 failed). See them: `kobling errors --mapping CUSTOMER`',
+      '1 record failed (4 inserted, 1 failed). See them: `kobling errors --mapping CUSTOMER`',
   };
   assert.equal(STATUS_WIDTH, 'FinishedWithErrors'.length);
   assert.match(

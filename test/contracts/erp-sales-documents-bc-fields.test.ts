@@ -239,15 +239,15 @@ describe("sales documents with BC API v2.0's property names, through @odata/clie
 
     await assert.rejects(
       patch('salesOrders', order.id, { billToCity: 'Boston' }),
-      /Read-only field\(s\): billToCity/,
+      /Read-only field: billToCity/,
     );
     await assert.rejects(
       orders.create({ customerNumber: 'C-EUR', customerName: 'Someone else' }),
-      /Read-only field\(s\): customerName/,
+      /Read-only field: customerName/,
     );
     await assert.rejects(
       orders.create({ customerNumber: 'C-EUR', billToPostalCode: '1' }),
-      /Unknown field\(s\): billToPostalCode/,
+      /Unknown field: billToPostalCode/,
     );
   });
 
@@ -286,7 +286,7 @@ describe("sales documents with BC API v2.0's property names, through @odata/clie
     assert.equal((await lines.retrieve(key(line.id))).shipQuantity, 1);
     await assert.rejects(
       patch('salesOrderLines', line.id, { netAmount: 1 }),
-      /Read-only field\(s\): netAmount/,
+      /Read-only field: netAmount/,
     );
   });
 
@@ -310,7 +310,7 @@ describe("sales documents with BC API v2.0's property names, through @odata/clie
     assert.equal((await quotes.retrieve(key(quote.id))).shipToPostCode, '80331');
     await assert.rejects(
       patch('salesQuotes', quote.id, { sentDate: '2030-02-02T00:00:00Z' }),
-      /Read-only field\(s\): sentDate/,
+      /Read-only field: sentDate/,
     );
   });
 
@@ -325,7 +325,7 @@ describe("sales documents with BC API v2.0's property names, through @odata/clie
     assert.equal('shipQuantity' in got, false);
     await assert.rejects(
       lines.create({ itemId: ids.item.id, quantity: 1, shipQuantity: 1 }),
-      /Unknown field\(s\): shipQuantity/,
+      /Unknown field: shipQuantity/,
     );
   });
 
@@ -383,11 +383,11 @@ describe("sales documents with BC API v2.0's property names, through @odata/clie
     assert.equal('shipToName' in got, false);
     await assert.rejects(
       memos.create({ customerNumber: 'C-EUR', shipToCity: 'Bonn' }),
-      /Unknown field\(s\): shipToCity/,
+      /Unknown field: shipToCity/,
     );
     await assert.rejects(
       patch('salesCreditMemos', memo.id, { billToName: 'X' }),
-      /Read-only field\(s\): billToName/,
+      /Read-only field: billToName/,
     );
   });
 

@@ -87,7 +87,7 @@ test('a failing CRM → ERP direction of a bidirectional mapping shows in status
 
   const printed = await runKobling(['status'], env);
   assert.equal(printed.code, 0, printed.output);
-  assert.match(printed.output, /1 warning\(s\):/);
+  assert.match(printed.output, /1 warning:/);
   assert.match(
     printed.output,
     /Last pass failed:\n {2}CUSTOMER CRM → ERP failed .* \(3 in a row\): /,
@@ -196,10 +196,10 @@ test('polling failures: a warning at the first, at most one per repeat time, inf
     clock.advance(2000);
   }
   assert.equal(warn().length, 2, 'one more after five minutes');
-  assert.match(warn()[1]!, /still failing \(\d+ more failure\(s\)/);
+  assert.match(warn()[1]!, /still failing \(\d+ more failures?/);
   log.succeeded();
   const info = lines.filter((l) => l.level === 30).map((l) => l.msg);
-  assert.deepEqual(info, ['CRM change polling works again after 160 failure(s) over 320 s']);
+  assert.deepEqual(info, ['CRM change polling works again after 160 failures over 320 s']);
   log.failed(new Error('again'));
   assert.equal(warn().length, 3, 'a new outage warns again at once');
 });
@@ -245,7 +245,7 @@ test('the real-time service warns once when CRM polling fails and says when it w
     );
     await until('the recovery line', () => polling().length > 1);
     assert.equal(polling()[1]!.level, 30);
-    assert.match(polling()[1]!.msg, /^CRM change polling works again after \d+ failure\(s\)/);
+    assert.match(polling()[1]!.msg, /^CRM change polling works again after \d+ failures?/);
   } finally {
     await service.stop();
   }

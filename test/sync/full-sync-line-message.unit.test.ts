@@ -13,14 +13,25 @@ const line = {
 test("a line with failed records says the mapping's regular job retries them only while that job is on", () => {
   assert.equal(
     failedRecordsMessage({ ...line, children: ['ITEM-PRODUCT'], jobEnabled: true }),
-    "2 record(s) failed (5 inserted, 2 failed); its dependent line(s) ITEM-PRODUCT went on regardless. See them: `kobling errors --mapping 'ITEM UOM'`; after the fix the mapping's regular job retries them (`kobling sync 'ITEM UOM'` now), or `kobling sync full --restart 'ITEM UOM'` runs the line again",
+    "2 records failed (5 inserted, 2 failed); its dependent line ITEM-PRODUCT went on regardless. See them: `kobling errors --mapping 'ITEM UOM'`; after the fix the mapping's regular job retries them (`kobling sync 'ITEM UOM'` now), or `kobling sync full --restart 'ITEM UOM'` runs the line again",
   );
   const off = failedRecordsMessage({ ...line, jobEnabled: false });
   assert.equal(
     off,
-    "2 record(s) failed (5 inserted, 2 failed). See them: `kobling errors --mapping 'ITEM UOM'`; after the fix `kobling sync 'ITEM UOM'` retries them (the mapping's regular job is off), or `kobling sync full --restart 'ITEM UOM'` runs the line again",
+    "2 records failed (5 inserted, 2 failed). See them: `kobling errors --mapping 'ITEM UOM'`; after the fix `kobling sync 'ITEM UOM'` retries them (the mapping's regular job is off), or `kobling sync full --restart 'ITEM UOM'` runs the line again",
   );
   assert.doesNotMatch(off, /regular job retries/);
+  // One failed record, two dependent lines: each word in its number.
+  assert.equal(
+    failedRecordsMessage({
+      ...line,
+      failed: 1,
+      summary: '5 inserted, 1 failed',
+      children: ['ITEM-PRODUCT', 'PRICE'],
+      jobEnabled: true,
+    }),
+    "1 record failed (5 inserted, 1 failed); its dependent lines ITEM-PRODUCT, PRICE went on regardless. See them: `kobling errors --mapping 'ITEM UOM'`; after the fix the mapping's regular job retries it (`kobling sync 'ITEM UOM'` now), or `kobling sync full --restart 'ITEM UOM'` runs the line again",
+  );
 });
 
 test('a line with records skipped after failing says so, lists them with `kobling skipped` and retries them with `kobling skipped retry`', () => {
@@ -33,11 +44,33 @@ test('a line with records skipped after failing says so, lists them with `koblin
       summary: '48 unchanged, 1 skipped',
       jobEnabled: true,
     }),
-    '1 record(s) skipped after failing twice with the same message (48 unchanged, 1 skipped): no regular run retries them. See them: `kobling skipped --mapping CUSTOMER`; after the fix `kobling skipped retry --mapping CUSTOMER` retries them, or `kobling sync full --restart CUSTOMER` runs the line again',
+    '1 record skipped after failing twice with the same message (48 unchanged, 1 skipped): no regular run retries it. See them: `kobling skipped --mapping CUSTOMER`; after the fix `kobling skipped retry --mapping CUSTOMER` retries it, or `kobling sync full --restart CUSTOMER` runs the line again',
   );
   assert.equal(
     failedRecordsMessage({ ...line, mapping: 'CUSTOMER', failed: 2, skipped: 1, jobEnabled: true }),
-    "2 record(s) failed (5 inserted, 2 failed); 1 record(s) of the mapping are skipped after failing twice with the same message: no regular run retries them. See them: `kobling errors --mapping CUSTOMER`, `kobling skipped --mapping CUSTOMER`; after the fix the mapping's regular job retries the ones not skipped (`kobling sync CUSTOMER` now), `kobling skipped retry --mapping CUSTOMER` the skipped ones, or `kobling sync full --restart CUSTOMER` runs the line again",
+    "2 records failed (5 inserted, 2 failed); 1 record of the mapping is skipped after failing twice with the same message: no regular run retries it. See them: `kobling errors --mapping CUSTOMER`, `kobling skipped --mapping CUSTOMER`; after the fix the mapping's regular job retries the one not skipped (`kobling sync CUSTOMER` now), `kobling skipped retry --mapping CUSTOMER` the skipped one, or `kobling sync full --restart CUSTOMER` runs the line again",
+  );
+  assert.equal(
+    failedRecordsMessage({
+      ...line,
+      mapping: 'CUSTOMER',
+      failed: 0,
+      skipped: 2,
+      summary: '48 unchanged, 2 skipped',
+      jobEnabled: true,
+    }),
+    '2 records skipped after failing twice with the same message (48 unchanged, 2 skipped): no regular run retries them. See them: `kobling skipped --mapping CUSTOMER`; after the fix `kobling skipped retry --mapping CUSTOMER` retries them, or `kobling sync full --restart CUSTOMER` runs the line again',
+  );
+  assert.equal(
+    failedRecordsMessage({
+      ...line,
+      mapping: 'CUSTOMER',
+      failed: 4,
+      skipped: 2,
+      summary: '5 inserted, 4 failed',
+      jobEnabled: true,
+    }),
+    "4 records failed (5 inserted, 4 failed); 2 records of the mapping are skipped after failing twice with the same message: no regular run retries them. See them: `kobling errors --mapping CUSTOMER`, `kobling skipped --mapping CUSTOMER`; after the fix the mapping's regular job retries the ones not skipped (`kobling sync CUSTOMER` now), `kobling skipped retry --mapping CUSTOMER` the skipped ones, or `kobling sync full --restart CUSTOMER` runs the line again",
   );
   // The only failed record is the skipped one: counted once, with the skipped records' advice.
   const same = failedRecordsMessage({
@@ -49,7 +82,7 @@ test('a line with records skipped after failing says so, lists them with `koblin
   });
   assert.match(
     same,
-    /; after the fix `kobling skipped retry --mapping CUSTOMER` retries them, or `kobling sync full --restart CUSTOMER` runs the line again$/,
+    /; after the fix `kobling skipped retry --mapping CUSTOMER` retries it, or `kobling sync full --restart CUSTOMER` runs the line again$/,
   );
   assert.doesNotMatch(same, /regular job retries/);
 });
@@ -58,6 +91,6 @@ test('the web shows what happened without the CLI how-to', () => {
   const message = failedRecordsMessage({ ...line, children: ['ITEM-PRODUCT'], jobEnabled: true });
   assert.equal(
     whatHappened(message),
-    '2 record(s) failed (5 inserted, 2 failed); its dependent line(s) ITEM-PRODUCT went on regardless',
+    '2 records failed (5 inserted, 2 failed); its dependent line ITEM-PRODUCT went on regardless',
   );
 });

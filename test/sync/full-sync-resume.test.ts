@@ -64,7 +64,7 @@ test('existing uncoupled accounts are coupled by matching, never duplicated; amb
   assert.equal(customer.matched, EXISTING + 1, 'the name matches, case-insensitively');
   assert.equal(customer.ambiguous, 3, 'Twin Co (two accounts) and both Double Ltd');
   assert.match(customer.message ?? '', /61 coupled by matching/);
-  assert.match(customer.message ?? '', /3 record\(s\) not coupled because several records match/);
+  assert.match(customer.message ?? '', /3 records not coupled because several records match them/);
 
   // No duplicate: one account per customer, the existing ones coupled to their customer.
   for (const i of [1, EXISTING, EXISTING + 1, N])

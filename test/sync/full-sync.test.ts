@@ -251,7 +251,7 @@ test('`kobling sync full --restart PARENT` restarts its dependent lines with fai
   assert.equal(await cli.exited(), 0, cli.output());
   assert.match(
     cli.output(),
-    /Restarted the full synchronization of BROKEN; its failed dependent line\(s\) DEPENDENT restart when it has finished\./,
+    /Restarted the full synchronization of BROKEN; its failed dependent line DEPENDENT restarts when it has finished\./,
   );
   assert.match(cli.output(), /Full synchronization finished/);
   const after = await reviewLines(t.deps);
@@ -297,7 +297,7 @@ test('a parent with a record the CRM refuses finishes with errors and its child 
   assert.equal(first.counters.failed, 1);
   assert.match(
     first.message ?? '',
-    /^1 record\(s\) failed \([^)]*\)\. See them: `kobling errors --mapping CHILD`; after the fix `kobling sync CHILD` retries them \(the mapping's regular job is off\), or `kobling sync full --restart CHILD` runs the line again$/,
+    /^1 record failed \([^)]*\)\. See them: `kobling errors --mapping CHILD`; after the fix `kobling sync CHILD` retries it \(the mapping's regular job is off\), or `kobling sync full --restart CHILD` runs the line again$/,
   );
 
   // CHILD fixed; a customer whose name is longer than the CRM's account name (160) takes.
@@ -317,7 +317,7 @@ test('a parent with a record the CRM refuses finishes with errors and its child 
   assert.equal(parent.counters.failed, 1);
   assert.match(
     parent.message ?? '',
-    /^1 record\(s\) failed \(.*1 failed.*\); its dependent line\(s\) .*CHILD.* went on regardless\. See them: `kobling errors --mapping CUSTOMER`; after the fix the mapping's regular job retries them \(`kobling sync CUSTOMER` now\), or `kobling sync full --restart CUSTOMER` runs the line again$/,
+    /^1 record failed \(.*1 failed.*\); its dependent lines? .*CHILD.* went on regardless\. See them: `kobling errors --mapping CUSTOMER`; after the fix the mapping's regular job retries it \(`kobling sync CUSTOMER` now\), or `kobling sync full --restart CUSTOMER` runs the line again$/,
   );
   assert.equal(child.status, 'Finished', `the child is not held: ${child.message}`);
   assert.ok(new Date(child.startedAt!) >= new Date(parent.finishedAt!), 'after its parent');
@@ -328,7 +328,7 @@ test('a parent with a record the CRM refuses finishes with errors and its child 
       w.startsWith('CUSTOMER '),
     );
   assert.deepEqual(await customerWarnings(), [
-    'CUSTOMER has 1 open record error(s) and 1 record(s) whose last synchronization failed, and its full synchronization finished with 1 failed record(s) (kobling errors --mapping CUSTOMER)',
+    'CUSTOMER has 1 open record error and 1 record whose last synchronization failed, and its full synchronization finished with 1 failed record (kobling errors --mapping CUSTOMER)',
   ]);
 
   // `kobling sync full`: nothing to start, but a record failed: the summary says where, exit 1.
@@ -362,7 +362,7 @@ test('a parent with a record the CRM refuses finishes with errors and its child 
   assert.equal(settled.status, 'Finished', settled.message ?? '');
   assert.match(
     settled.message ?? '',
-    /^1 record\(s\) failed in the full synchronization \(.*1 failed.*\); all were synchronized since$/,
+    /^1 record failed in the full synchronization \(.*1 failed.*\); all were synchronized since$/,
   );
   assert.equal(settled.finishedAt, parent.finishedAt, 'when the line ran stays');
   assert.deepEqual(await customerWarnings(), []);
@@ -430,7 +430,7 @@ test('a record skipped after failing twice: `kobling sync` says it is not retrie
   assert.equal(failed.skippedRecords, 1);
   assert.match(
     failed.message ?? '',
-    /^1 record\(s\) failed \(1 skipped record\(s\) restored first, .*\); 1 record\(s\) of the mapping are skipped after failing twice with the same message: no regular run retries them\. See them: .*`kobling skipped --mapping CUSTOMER`; after the fix `kobling skipped retry --mapping CUSTOMER` retries them, or `kobling sync full --restart CUSTOMER`/,
+    /^1 record failed \(1 skipped record restored first, .*\); 1 record of the mapping is skipped after failing twice with the same message: no regular run retries it\. See them: .*`kobling skipped --mapping CUSTOMER`; after the fix `kobling skipped retry --mapping CUSTOMER` retries it, or `kobling sync full --restart CUSTOMER`/,
   );
   // Its one failed record is the skipped one: no regular-job advice for it.
   assert.doesNotMatch(failed.message ?? '', /regular job/);
@@ -458,7 +458,7 @@ test('a record skipped after failing twice: `kobling sync` says it is not retrie
   assert.equal(after.status, 'Finished', after.message ?? '');
   assert.match(
     after.message ?? '',
-    /^1 record\(s\) failed and 1 record\(s\) were skipped after failing in the full synchronization \(.*\); all were synchronized since$/,
+    /^1 record failed and 1 record was skipped after failing in the full synchronization \(.*\); all were synchronized since$/,
   );
   assert.equal((await coupling()).skipped, false);
   const status = await integrationStatus(t.fx.db, systemClock);

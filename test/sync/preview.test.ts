@@ -452,7 +452,7 @@ test('policy ask: the preview lists the fields for the conflict inbox and the wr
     'both passes hold the record',
   );
   assert.equal(third.value.summary.inbox, 1, 'the record counts once in the inbox for the run');
-  assert.match(third.value.notice, /put 1 record\(s\) in the conflict inbox/);
+  assert.match(third.value.notice, /put 1 record in the conflict inbox/);
   await runMatches(third.value);
   assert.equal(
     (

@@ -63,7 +63,7 @@ before(async () => {
   const lines = await settledLines(t.deps);
   const broken = lines.find((l) => l.mapping === 'BROKEN1')!;
   assert.equal(broken.status, 'FinishedWithErrors');
-  assert.match(broken.message ?? '', /^1 record\(s\) failed .*`kobling errors --mapping BROKEN1`/);
+  assert.match(broken.message ?? '', /^1 record failed .*`kobling errors --mapping BROKEN1`/);
   assert.equal(lines.find((l) => l.mapping === 'CUSTOMER')?.status, 'Finished');
 });
 after(async () => {
@@ -212,7 +212,7 @@ test('a line with failed records reads as such, not as a plain Finished; an admi
     await b.page.getByRole('button', { name: 'Restart failed lines' }).click();
     await b.page
       .locator('#flash')
-      .getByText('Restarted 1 line(s) with failed records: BROKEN1')
+      .getByText('Restarted 1 line with failed records: BROKEN1')
       .waitFor();
     await row(b.page, 'BROKEN1').getByRole('cell', { name: 'Finished', exact: true }).waitFor({
       timeout: 60_000,

@@ -128,7 +128,7 @@ test('Sales orders from Dynamics 365 Sales: Create in ERP, then post the ERP ord
     .getByRole('checkbox')
     .check();
   await page.getByRole('button', { name: 'Create invoice in Dynamics 365 Sales' }).click();
-  await page.locator('#flash').getByText('1 invoice(s) created in Dynamics 365 Sales.').waitFor();
+  await page.locator('#flash').getByText('1 invoice created in Dynamics 365 Sales.').waitFor();
   await page
     .getByRole('row', { name: new RegExp(inv.number) })
     .getByRole('link', { name: 'Yes' })

@@ -187,12 +187,12 @@ test('synchronization log and skipped records: jobs with counters, a job’s err
   const boxes = page.getByRole('checkbox', { name: 'Select row' });
   await boxes.first().check();
   await page.getByRole('button', { name: 'Restore' }).click();
-  await page.locator('#flash').getByText('1 record(s) restored').waitFor();
+  await page.locator('#flash').getByText('1 record restored').waitFor();
   await page.getByRole('checkbox', { name: 'Select row' }).first().check();
   await page.getByRole('button', { name: 'Retry' }).click();
   await page
     .locator('#flash')
-    .getByText(/1 record\(s\) restored, 1 synchronized/)
+    .getByText(/1 record restored, 1 synchronized/)
     .waitFor();
   await admin.shot('skipped-records');
   const left = await ui.db.query<{ n: number }>(

@@ -12,6 +12,7 @@ import { customerNumbersBody, invoiceNumbersBody } from '../../flows/request-sch
 import { listRecurringJobs } from '../../integration/recurring-jobs.ts';
 import { listScheduledJobs, noSuchScheduledJob } from '../../integration/scheduled-jobs.ts';
 import { AppError, unwrap } from '../../shared/errors.ts';
+import { plural } from '../../shared/plural.ts';
 import { mappingNameOf } from '../../sync/mappings/mapping-name.ts';
 import { type CliEnv, checkedValues, parseTop, printResult } from '../cli-context.ts';
 import { withRuntime } from '../runtime.ts';
@@ -25,9 +26,9 @@ function statisticsError(results: readonly StatisticsResult[]): AppError {
   const failed = results.filter((x) => x.outcome === 'failed');
   const codes = [...new Set(failed.map((x) => x.code ?? 'sync_failed'))];
   const parts = [
-    ...(notFound > 0 ? [`${notFound} customer(s) not found`] : []),
+    ...(notFound > 0 ? [`${plural(notFound, 'customer')} not found`] : []),
     ...(failed.length > 0
-      ? [`${failed.length} customer(s) not updated (${codes.join(', ')})`]
+      ? [`${plural(failed.length, 'customer')} not updated (${codes.join(', ')})`]
       : []),
   ];
   const code =
@@ -87,7 +88,7 @@ export function registerOutboundCommands(program: Command, cli: CliEnv): void {
           printResult(cli, opts.json, report, (r) => [
             ...r.results.map((x) => `${x.number.padEnd(12)} ${x.outcome.padEnd(15)} ${x.message}`),
             r.created + r.failed === 0
-              ? `Nothing to create: ${r.alreadyCoupled} invoice(s) already in Dynamics 365 Sales`
+              ? `Nothing to create: ${plural(r.alreadyCoupled, 'invoice')} already in Dynamics 365 Sales`
               : `${r.created} created, ${r.alreadyCoupled} already in Dynamics 365 Sales, ${r.failed} failed${r.jobId ? '' : '; no job was run: nothing to create'}`,
           ]);
           const failed = report.results.filter(
@@ -96,7 +97,7 @@ export function registerOutboundCommands(program: Command, cli: CliEnv): void {
           if (failed.length > 0)
             throw new AppError(
               'invoice_not_created',
-              `${failed.length} invoice(s) not created; see above`,
+              `${plural(failed.length, 'invoice')} not created; see above`,
             );
           return;
         }
@@ -140,8 +141,8 @@ export function registerOutboundCommands(program: Command, cli: CliEnv): void {
             (x) => `${x.customerNumber.padEnd(10)} ${x.outcome.padEnd(9)} ${x.message}`,
           ),
           r.failed === 0 && r.crmWrites === 0
-            ? `Nothing to update: the statistics of ${r.unchanged} customer(s) and their invoices' payment status are up to date in Dynamics 365 Sales`
-            : `${r.inserted} created, ${r.modified} updated, ${r.unchanged} unchanged, ${r.failed} failed; ${r.invoicesModified} invoice status(es) changed; ${r.crmWrites} write(s) to Dynamics 365 Sales`,
+            ? `Nothing to update: the statistics of ${plural(r.unchanged, 'customer')} and their invoices' payment status are up to date in Dynamics 365 Sales`
+            : `${r.inserted} created, ${r.modified} updated, ${r.unchanged} unchanged, ${r.failed} failed; ${plural(r.invoicesModified, 'invoice status', 'invoice statuses')} changed; ${plural(r.crmWrites, 'write')} to Dynamics 365 Sales`,
         ]);
         if (report.failed > 0) throw statisticsError(report.results);
       });

@@ -1,3 +1,4 @@
+import { plural } from '../../shared/plural.ts';
 import '../error-codes.ts';
 import type { Command } from 'commander';
 import { listCrmQuotes, processQuotesInErp } from '../../flows/quotes/quote-pickup.ts';
@@ -39,7 +40,10 @@ function printOutcomes(
     summary,
   ]);
   if (report.refused > 0)
-    throw new AppError('documents_refused', `${report.refused} document(s) refused; see above`);
+    throw new AppError(
+      'documents_refused',
+      `${plural(report.refused, 'document')} refused; see above`,
+    );
 }
 
 /** `kobling orders` and `kobling quotes`: the CRM documents and taking them over into the ERP. */
@@ -78,7 +82,7 @@ export function registerSalesDocumentCommands(program: Command, cli: CliEnv): vo
               report.results.length === 0
                 ? 'No submitted CRM orders are waiting; nothing was created.'
                 : report.created + report.refused === 0
-                  ? `Nothing to create: ${report.unchanged} order(s) already in the ERP`
+                  ? `Nothing to create: ${plural(report.unchanged, 'order')} already in the ERP`
                   : `${report.created} created, ${report.unchanged} already in the ERP, ${report.refused} refused`,
             );
           }
@@ -87,7 +91,7 @@ export function registerSalesDocumentCommands(program: Command, cli: CliEnv): vo
             return printResult(cli, opts.json, r, (x) => [
               x.events === 0
                 ? 'No order events to report.'
-                : `${x.events} event(s): ${x.posts} timeline post(s), ${x.invoiced} order(s) invoiced, ${x.reactivated} reactivated`,
+                : `${plural(x.events, 'event')}: ${plural(x.posts, 'timeline post')}, ${plural(x.invoiced, 'order')} invoiced, ${x.reactivated} reactivated`,
             ]);
           }
           const rows = unwrap(
@@ -128,7 +132,7 @@ export function registerSalesDocumentCommands(program: Command, cli: CliEnv): vo
             opts.json,
             report,
             report.processed + report.refused === 0
-              ? `Nothing to process: ${report.unchanged} quote(s) already as in the ERP`
+              ? `Nothing to process: ${plural(report.unchanged, 'quote')} already as in the ERP`
               : `${report.processed} processed, ${report.unchanged} unchanged, ${report.refused} refused`,
           );
         }

@@ -11,7 +11,7 @@ import { COUPLING_PAGE_SIZE, COUPLINGS } from '../../integration/log-lists.ts';
 import { chosenSkipped, retrySkipped } from '../../integration/skipped-service.ts';
 import { openEngine } from '../../integration/sync-runtime.ts';
 import { AppError } from '../../shared/errors.ts';
-import { plural } from '../../shared/plural.ts';
+import { agree, plural } from '../../shared/plural.ts';
 import { restoreSkipped } from '../../sync/couplings/coupling-repo.ts';
 import { mappingNameOf } from '../../sync/mappings/mapping-name.ts';
 import type { CouplingView } from '../../sync/queries.ts';
@@ -187,7 +187,7 @@ export function registerSkipped(program: Command, cli: CliEnv): void {
         const restored = chosen.value.length > 0 ? await restoreSkipped(ctx.db, chosen.value) : 0;
         printResult(cli, opts.json, { restored }, () => [
           restored > 0
-            ? `${restored} skipped record(s) restored: the mapping's next run (\`kobling sync MAPPING\` now) retries them.`
+            ? `${plural(restored, 'skipped record')} restored: the mapping's next run (\`kobling sync MAPPING\` now) retries ${agree(restored, 'it', 'them')}.`
             : `No skipped records${opts.mapping ? whose(opts.mapping) : ' among them'}: nothing restored.`,
         ]);
       }),

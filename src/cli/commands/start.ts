@@ -6,6 +6,7 @@ import { HEARTBEAT_QUEUE, heartbeatJob } from '../../db/system-jobs.ts';
 import { recordJob } from '../../integration/metrics/job-metrics.ts';
 import { buildServer } from '../../server/app.ts';
 import { ensureAdminUser } from '../../server/auth/users.ts';
+import { plural } from '../../shared/plural.ts';
 import { causedByShutdown } from '../../shared/stopping.ts';
 import { startBackgroundWork } from '../background.ts';
 import { type CliEnv, configFrom } from '../cli-context.ts';
@@ -93,7 +94,7 @@ export function registerStart(program: Command, cli: CliEnv): void {
             await boss.send(HEARTBEAT_QUEUE, { sentAt: 'start' });
             stops.push(await startBackgroundWork(full));
             startWorkerLines.push(
-              `Workers       ${jobs.length} queue(s), concurrency ${config.workerConcurrency}${config.realtime.enabled ? ', real-time on' : ''}`,
+              `Workers       ${plural(jobs.length, 'queue')}, concurrency ${config.workerConcurrency}${config.realtime.enabled ? ', real-time on' : ''}`,
             );
           }
         };

@@ -5,6 +5,7 @@ import {
   type MappingStatus,
   PASS_LABEL,
 } from '../../integration/status/mapping-status.ts';
+import { plural } from '../../shared/plural.ts';
 import { type CliEnv, configFrom, printResult } from '../cli-context.ts';
 import { openRuntime } from '../runtime.ts';
 
@@ -62,7 +63,11 @@ export function registerStatus(program: Command, cli: CliEnv): void {
           return [
             `Connection  ${s.connection.enabled ? `enabled (${s.connection.crmUrl}; ${s.connection.crm === 'ok' ? 'answers' : s.connection.crm === 'failing' ? 'does not answer' : s.connection.crm})` : 'not enabled'}`,
             ...(s.warnings.length > 0
-              ? ['', `${s.warnings.length} warning(s):`, ...s.warnings.map((w) => `  ! ${w}`)]
+              ? [
+                  '',
+                  `${plural(s.warnings.length, 'warning')}:`,
+                  ...s.warnings.map((w) => `  ! ${w}`),
+                ]
               : ['No warnings.']),
             ...(failed.length > 0 ? ['', 'Last pass failed:', ...failed] : []),
             '',

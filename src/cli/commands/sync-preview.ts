@@ -1,6 +1,7 @@
 import { previewRun, type RunPreview } from '../../integration/preview-service.ts';
 import { openEngine } from '../../integration/sync-runtime.ts';
 import { AppError } from '../../shared/errors.ts';
+import { plural } from '../../shared/plural.ts';
 import type { TableMapping } from '../../sync/model.ts';
 import { countsLine, type PreviewDetail } from '../../sync/preview/preview-model.ts';
 import { type CliEnv, printResult } from '../cli-context.ts';
@@ -54,18 +55,18 @@ export function renderPreview(p: RunPreview): string[] {
     const shown = records.filter((d) => d.action !== 'unchanged' || d.conflicts);
     lines.push(
       '',
-      `${PASS_TITLE[pass.direction]}: ${records.length} record(s)${backs.length > 0 ? `, ${backs.length} written back` : ''}`,
+      `${PASS_TITLE[pass.direction]}: ${plural(records.length, 'record')}${backs.length > 0 ? `, ${backs.length} written back` : ''}`,
     );
     if (shown.length === 0 && backs.length === 0) lines.push('  nothing to write');
     for (const d of [...shown, ...backs]) lines.push(...renderDetail(d));
     for (const d of backs) placed.add(d);
   }
   const rest = p.details.filter((d) => d.writeBack && !placed.has(d));
-  if (rest.length > 0) lines.push('', `Written back: ${rest.length} record(s)`);
+  if (rest.length > 0) lines.push('', `Written back: ${plural(rest.length, 'record')}`);
   for (const d of rest) lines.push(...renderDetail(d));
   lines.push(
     '',
-    `Summary: CRM ${countsLine(p.summary.crm)}; ERP ${countsLine(p.summary.erp)}${p.summary.inbox > 0 ? `; conflict inbox ${p.summary.inbox} record(s)` : ''}`,
+    `Summary: CRM ${countsLine(p.summary.crm)}; ERP ${countsLine(p.summary.erp)}${p.summary.inbox > 0 ? `; conflict inbox ${plural(p.summary.inbox, 'record')}` : ''}`,
     p.notice,
     ...p.warnings.map((w) => `Warning: ${w}`),
   );

@@ -5,6 +5,7 @@ import { changeUser, deleteUser, listUsers } from '../../server/auth/user-admin.
 import { findUserRow } from '../../server/auth/users.ts';
 import { AppError, unwrap } from '../../shared/errors.ts';
 import { randomSecret } from '../../shared/ids.ts';
+import { plural } from '../../shared/plural.ts';
 import { type CliEnv, printResult } from '../cli-context.ts';
 import { withRuntime } from '../runtime.ts';
 
@@ -71,7 +72,7 @@ export function registerUserLifecycleCommands(program: Command, cli: CliEnv): vo
         const n = await clearThrottle(ctx.db, username);
         cli.out(
           n > 0
-            ? `cleared ${n} login throttle counter(s) of ${username}`
+            ? `cleared ${plural(n, 'login throttle counter')} of ${username}`
             : `${username} had no failed logins to clear`,
         );
       }),

@@ -5,6 +5,7 @@ import { startJobQueue, startWorkers, stopJobQueue } from '../../db/job-queue.ts
 import { HEARTBEAT_QUEUE, heartbeatJob } from '../../db/system-jobs.ts';
 import { recordJob } from '../../integration/metrics/job-metrics.ts';
 import { startMetricsListener } from '../../server/metrics-listener.ts';
+import { plural } from '../../shared/plural.ts';
 import { startBackgroundWork } from '../background.ts';
 import { type CliEnv, configFrom } from '../cli-context.ts';
 import { partJobs } from '../job-queue.ts';
@@ -57,7 +58,7 @@ export function registerWorker(program: Command, cli: CliEnv): void {
               });
         if (metrics) stops.push(() => metrics.close());
         cli.out(
-          `Kobling worker ${name} is running ${jobs.length} queue(s) on ${runtime.databaseLabel}${metrics ? `, metrics at ${metrics.url}` : ''}. Ctrl+C stops it.`,
+          `Kobling worker ${name} is running ${plural(jobs.length, 'queue')} on ${runtime.databaseLabel}${metrics ? `, metrics at ${metrics.url}` : ''}. Ctrl+C stops it.`,
         );
       } catch (err) {
         await shutdown();

@@ -3,6 +3,7 @@ import type { AppContext } from '../../app/context.ts';
 import type { Db } from '../../db/db.ts';
 import type { Clock } from '../../shared/clock.ts';
 import { AppError, unwrap } from '../../shared/errors.ts';
+import { agree } from '../../shared/plural.ts';
 import { withApiStatus } from '../catalog/api-document-status.ts';
 import { customerPayments } from '../catalog/document-entities.ts';
 import { salesCreditMemos } from '../catalog/invoice-credit-memo-entities.ts';
@@ -80,9 +81,13 @@ export function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
     | { keys: string[] }
     | undefined;
   if (unknown)
-    throw new AppError('unknown_field', `Unknown field(s): ${unknown.keys.join(', ')}`, {
-      details: issues,
-    });
+    throw new AppError(
+      'unknown_field',
+      `${agree(unknown.keys.length, 'Unknown field', 'Unknown fields')}: ${unknown.keys.join(', ')}`,
+      {
+        details: issues,
+      },
+    );
   throw new AppError(
     'validation_failed',
     issues.map((i) => `${i.path || 'body'}: ${i.message}`).join('; '),

@@ -1,5 +1,6 @@
 import type { Db } from '../../db/db.ts';
 import { AppError } from '../../shared/errors.ts';
+import { agree } from '../../shared/plural.ts';
 import { apiEntity, type EntityDef } from '../catalog/catalog.ts';
 import { type DocumentType, headerDef, lineDef } from '../documents/document-types.ts';
 import { getRecord } from '../records/record-store.ts';
@@ -34,9 +35,13 @@ export function refuseApiReadOnly(def: EntityDef, body: unknown): void {
   if (typeof body !== 'object' || body === null) return;
   const fields = def.fields.filter((x) => x.apiReadOnly && x.name in body).map((x) => x.name);
   if (fields.length > 0)
-    throw new AppError('read_only_field', `Read-only field(s): ${fields.join(', ')}`, {
-      details: { fields },
-    });
+    throw new AppError(
+      'read_only_field',
+      `${agree(fields.length, 'Read-only field', 'Read-only fields')}: ${fields.join(', ')}`,
+      {
+        details: { fields },
+      },
+    );
 }
 
 const WITH_POSTED = new Set(['Invoice', 'Credit Memo']);

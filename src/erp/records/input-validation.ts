@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { isValidIsoDate, isValidIsoDateTime } from '../../shared/calendar.ts';
 import { dec } from '../../shared/money.ts';
+import { agree } from '../../shared/plural.ts';
 import { failure, ok, type Result } from '../../shared/result.ts';
 import type { EntityDef, FieldDef } from '../catalog/field-types.ts';
 
@@ -109,11 +110,15 @@ export function checkInput(
     (k) => byName.get(k) && (byName.get(k)!.readOnly || !byName.get(k)!.column) && k !== 'id',
   );
   if (readOnly.length > 0)
-    return failure('read_only_field', `Read-only field(s): ${readOnly.join(', ')}`, {
-      fields: readOnly,
-    });
+    return failure(
+      'read_only_field',
+      `${agree(readOnly.length, 'Read-only field', 'Read-only fields')}: ${readOnly.join(', ')}`,
+      {
+        fields: readOnly,
+      },
+    );
   if (mode === 'update' && 'id' in input)
-    return failure('read_only_field', 'Read-only field(s): id', { fields: ['id'] });
+    return failure('read_only_field', 'Read-only field: id', { fields: ['id'] });
   const parsed = writeSchema(def).safeParse(input);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => ({
@@ -124,7 +129,11 @@ export function checkInput(
     }));
     const unknown = issues.find((i) => i.code === 'unrecognized_keys');
     if (unknown)
-      return failure('unknown_field', `Unknown field(s): ${unknown.keys!.join(', ')}`, issues);
+      return failure(
+        'unknown_field',
+        `${agree(unknown.keys!.length, 'Unknown field', 'Unknown fields')}: ${unknown.keys!.join(', ')}`,
+        issues,
+      );
     return failure(
       'validation_failed',
       issues.map((i) => `${i.path || 'body'}: ${i.message}`).join('; '),
@@ -136,7 +145,7 @@ export function checkInput(
     if (missing.length > 0)
       return failure(
         'validation_failed',
-        `Required field(s) missing: ${missing.map((x) => x.name).join(', ')}`,
+        `${agree(missing.length, 'Required field', 'Required fields')} missing: ${missing.map((x) => x.name).join(', ')}`,
       );
   }
   return ok(parsed.data);

@@ -1,6 +1,7 @@
 import type { Queryable } from '../../db/db.ts';
 import { customersWithActivity, invoicesWithLedgerActivity } from '../../erp/public-api.ts';
 import type { RunOutcome } from '../../integration/recurring-jobs.ts';
+import { plural } from '../../shared/plural.ts';
 import { ok, type Result } from '../../shared/result.ts';
 import { beginJob, finishJob, logRecordError } from '../../sync/engine/job-log.ts';
 import { emptyCounters } from '../../sync/model.ts';
@@ -127,7 +128,7 @@ export async function runStatisticsJob(
   // The job's counters add customers and invoices up, so the message names both parts: each
   // figure of the counters can be found in it.
   const p = payments.value;
-  const message = `Updated account statistics of ${stats.value.inserted + stats.value.modified} customer(s) (${stats.value.unchanged} unchanged, ${stats.value.failed} failed); updated payment status of ${p.modified} sales invoice(s) (${p.unchanged} unchanged, ${p.failed.length} failed)`;
+  const message = `Updated account statistics of ${plural(stats.value.inserted + stats.value.modified, 'customer')} (${stats.value.unchanged} unchanged, ${stats.value.failed} failed); updated payment status of ${plural(p.modified, 'sales invoice')} (${p.unchanged} unchanged, ${p.failed.length} failed)`;
   await finishJob(db, jobId, counters, { status: 'succeeded', message });
   return ok({
     didWork: true,

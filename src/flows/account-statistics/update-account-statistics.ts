@@ -2,6 +2,7 @@ import { listEntities, statisticsInCustomerCurrency } from '../../erp/public-api
 import { isoDate } from '../../shared/clock.ts';
 import type { ErrorCode } from '../../shared/error-codes.ts';
 import { newId } from '../../shared/ids.ts';
+import { plural } from '../../shared/plural.ts';
 import { ok, type Result } from '../../shared/result.ts';
 import { outsideFilterReason } from '../../sync/engine/filter-misses.ts';
 import { couplingLookups } from '../../sync/engine/lookups.ts';
@@ -161,7 +162,7 @@ export async function updateAccountStatistics(
           outcome: 'modified',
           accountId,
           statisticsId: existing.id,
-          message: `Customer statistics successfully updated in Dynamics 365 Sales (${Object.keys(changes).length} value(s) changed)`,
+          message: `Customer statistics successfully updated in Dynamics 365 Sales (${plural(Object.keys(changes).length, 'value')} changed)`,
         },
       });
       continue;

@@ -1,5 +1,6 @@
 import { type ApiRecord, findEntity, getEntity } from '../../erp/public-api.ts';
 import { newId } from '../../shared/ids.ts';
+import { plural } from '../../shared/plural.ts';
 import { ok, type Result } from '../../shared/result.ts';
 import {
   couplingsByErpIds,
@@ -183,7 +184,7 @@ export async function createCrmInvoices(
   }
   await finishJob(db, jobId, counters, {
     status: 'succeeded',
-    message: `${counters.inserted} invoice(s) created, ${counters.unchanged} already there, ${counters.failed} failed`,
+    message: `${plural(counters.inserted, 'invoice')} created, ${counters.unchanged} already there, ${counters.failed} failed`,
   });
   return ok({
     jobId,

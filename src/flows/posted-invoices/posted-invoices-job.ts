@@ -1,6 +1,7 @@
 import { type ApiRecord, getEntity, readChanges } from '../../erp/public-api.ts';
 import { holdReason } from '../../integration/full-sync/full-sync-lines.ts';
 import type { RunOutcome } from '../../integration/recurring-jobs.ts';
+import { plural } from '../../shared/plural.ts';
 import { failure, ok, type Result } from '../../shared/result.ts';
 import { couplingsByErpIds } from '../../sync/couplings/coupling-repo.ts';
 import type { OutboundContext } from '../outbound-context.ts';
@@ -96,7 +97,7 @@ export async function runPostedInvoicesJob(
   }
   return ok({
     didWork: true,
-    message: `${report.value.created} invoice(s) created in Dynamics 365 Sales, ${report.value.failed} failed`,
+    message: `${plural(report.value.created, 'invoice')} created in Dynamics 365 Sales, ${report.value.failed} failed`,
     seenSeq: seq,
     state: { invoiceSeq: seq, retry },
     jobId: report.value.jobId,

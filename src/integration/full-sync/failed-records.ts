@@ -1,5 +1,6 @@
 import type { Queryable } from '../../db/db.ts';
 import type { Logger } from '../../shared/logger.ts';
+import { agree, plural } from '../../shared/plural.ts';
 import { skippedAfterFailing } from '../../sync/couplings/skipped-couplings.ts';
 import { openErrorsOfJobRecords } from '../../sync/error-queries.ts';
 import { getLine } from './full-sync-lines.ts';
@@ -64,8 +65,10 @@ export async function settleLine(
   if (skipped > 0 && ((await skippedAfterFailing(db, mapping)).get(mapping) ?? 0) > 0) return false;
   const failed = line.counters.failed ?? 0;
   const what = [
-    ...(failed > 0 ? [`${failed} record(s) failed`] : []),
-    ...(skipped > 0 ? [`${skipped} record(s) were skipped after failing`] : []),
+    ...(failed > 0 ? [`${plural(failed, 'record')} failed`] : []),
+    ...(skipped > 0
+      ? [`${plural(skipped, 'record')} ${agree(skipped, 'was', 'were')} skipped after failing`]
+      : []),
   ].join(' and ');
   const counted = Object.entries(line.counters)
     .filter(([, n]) => n > 0)

@@ -1,5 +1,6 @@
 import type { FullSyncLineRunner } from '../../app/context.ts';
 import type { JobDefinition, PgBoss } from '../../db/job-queue.ts';
+import { agree, plural } from '../../shared/plural.ts';
 import { causedByShutdown, shutdownSignal } from '../../shared/stopping.ts';
 import { restoreMappingSkipped } from '../../sync/couplings/coupling-repo.ts';
 import { skippedAfterFailing } from '../../sync/couplings/skipped-couplings.ts';
@@ -122,14 +123,14 @@ export async function runFullSyncLine(
     const failedRecords = counters.failed ?? 0;
     const summary =
       [
-        ...(restored > 0 ? [`${restored} skipped record(s) restored first`] : []),
+        ...(restored > 0 ? [`${plural(restored, 'skipped record')} restored first`] : []),
         ...(match?.matched ? [`${match.matched} coupled by matching`] : []),
         ...Object.entries(counters)
           .filter(([, n]) => n > 0)
           .map(([k, n]) => `${n} ${k}`),
       ].join(', ') || 'nothing to do';
     const held = match?.ambiguous
-      ? `; ${match.ambiguous} record(s) not coupled because several records match them (held back, not created: couple them by hand, see the coupling job's errors)`
+      ? `; ${plural(match.ambiguous, 'record')} not coupled because several records match ${agree(match.ambiguous, 'it', 'them')} (held back, not created: couple ${agree(match.ambiguous, 'it', 'them')} by hand, see the coupling job's errors)`
       : '';
     const status = failed
       ? 'Failed'

@@ -2,6 +2,7 @@ import type { Queryable } from '../../db/db.ts';
 import type { PgBoss } from '../../db/job-queue.ts';
 import { entities } from '../../erp/catalog/catalog.ts';
 import { listEntityPage } from '../../erp/public-api.ts';
+import { agree, plural } from '../../shared/plural.ts';
 import { fail, failure, ok, type Result } from '../../shared/result.ts';
 import { noSuchMapping } from '../../sync/mappings/mapping-name.ts';
 import { getMapping, listMappings } from '../../sync/mappings/mapping-repo.ts';
@@ -195,7 +196,7 @@ export async function startFullSync(
 export function startMessage(queued: readonly string[], lines: readonly ReviewLine[]): string {
   const atWork = lines.filter((l) => l.status === 'Queued' || l.status === 'Running');
   if (queued.length > 0)
-    return `Full synchronization started: ${queued.length} line(s) queued${
+    return `Full synchronization started: ${plural(queued.length, 'line')} queued${
       lines.some((l) => l.status === 'Pending') ? ', the others follow their parents' : ''
     }.`;
   if (atWork.length > 0)
@@ -285,7 +286,7 @@ function restartMessage(mapping: string, line: ReviewLine, dependents: readonly 
       : '';
   const after =
     dependents.length > 0
-      ? `; its failed dependent line(s) ${dependents.join(', ')} restart when it has finished`
+      ? `; its failed dependent ${agree(dependents.length, 'line', 'lines')} ${dependents.join(', ')} ${agree(dependents.length, 'restarts', 'restart')} when it has finished`
       : '';
   return `Restarted the full synchronization of ${mapping}${when}${after}.`;
 }
@@ -337,7 +338,9 @@ export async function restartFailedLines(
     queued,
     lines,
     message: `Restarted ${restartedWhat(failed, restarted)}${
-      waiting.length > 0 ? `; ${waiting.join(', ')} start(s) when its parents are done` : ''
+      waiting.length > 0
+        ? `; ${waiting.join(', ')} ${agree(waiting.length, 'starts when its parents are', 'start when their parents are')} done`
+        : ''
     }.`,
   });
 }
@@ -349,9 +352,9 @@ function restartedWhat(lines: readonly FullSyncLine[], restarted: readonly strin
   const failed = named('Failed');
   const withErrors = named('FinishedWithErrors');
   return [
-    ...(failed.length > 0 ? [`${failed.length} failed line(s): ${failed.join(', ')}`] : []),
+    ...(failed.length > 0 ? [`${plural(failed.length, 'failed line')}: ${failed.join(', ')}`] : []),
     ...(withErrors.length > 0
-      ? [`${withErrors.length} line(s) with failed records: ${withErrors.join(', ')}`]
+      ? [`${plural(withErrors.length, 'line')} with failed records: ${withErrors.join(', ')}`]
       : []),
   ].join(' and ');
 }

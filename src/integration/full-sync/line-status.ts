@@ -1,3 +1,5 @@
+import { agree, plural } from '../../shared/plural.ts';
+
 /**
  * A line's status; it moves only along `integration.full_sync_transitions`. `FinishedWithErrors`:
  * its passes ran to their end but some records failed — done for its children (BC: the job queue
@@ -61,12 +63,12 @@ export function failedRecordsMessage(l: {
   const name = shellName(l.mapping);
   const went =
     l.children.length > 0
-      ? `; its dependent line(s) ${l.children.join(', ')} went on regardless`
+      ? `; its dependent ${agree(l.children.length, 'line', 'lines')} ${l.children.join(', ')} went on regardless`
       : '';
-  const failed = l.failed > 0 ? `${l.failed} record(s) failed (${l.summary})` : '';
+  const failed = l.failed > 0 ? `${plural(l.failed, 'record')} failed (${l.summary})` : '';
   const skipped =
     l.skipped > 0
-      ? `${l.skipped} record(s) ${failed ? 'of the mapping are ' : ''}skipped after failing twice with the same message${failed ? '' : ` (${l.summary})`}: no regular run retries them`
+      ? `${plural(l.skipped, 'record')} ${failed ? `of the mapping ${agree(l.skipped, 'is', 'are')} ` : ''}skipped after failing twice with the same message${failed ? '' : ` (${l.summary})`}: no regular run retries ${agree(l.skipped, 'it', 'them')}`
       : '';
   const what = [failed, skipped].filter(Boolean).join('; ');
   const see = [
@@ -75,7 +77,10 @@ export function failedRecordsMessage(l: {
   ].join(', ');
   // Only `kobling skipped retry` retries a skipped record; the regular job the others.
   const notSkipped = failedNotSkipped(l.failed, l.skipped);
-  const them = l.skipped > 0 ? 'the ones not skipped' : 'them';
+  const them =
+    l.skipped > 0
+      ? agree(notSkipped, 'the one not skipped', 'the ones not skipped')
+      : agree(notSkipped, 'it', 'them');
   const retryFailed =
     notSkipped === 0
       ? []
@@ -86,7 +91,7 @@ export function failedRecordsMessage(l: {
     l.skipped === 0
       ? []
       : [
-          `\`kobling skipped retry --mapping ${name}\` ${notSkipped > 0 ? 'the skipped ones' : 'retries them'}`,
+          `\`kobling skipped retry --mapping ${name}\` ${notSkipped > 0 ? agree(l.skipped, 'the skipped one', 'the skipped ones') : `retries ${agree(l.skipped, 'it', 'them')}`}`,
         ];
   const retry = [...retryFailed, ...retrySkipped].join(', ');
   return `${what}${went}${SEE_THEM}${see}; after the fix ${retry}, or \`kobling sync full --restart ${name}\` runs the line again`;

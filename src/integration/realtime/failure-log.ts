@@ -1,5 +1,6 @@
 import type { Clock } from '../../shared/clock.ts';
 import type { Logger } from '../../shared/logger.ts';
+import { plural } from '../../shared/plural.ts';
 
 /** While a failure continues, it is logged again at most this often. */
 export const FAILURE_REPEAT_MS = 5 * 60_000;
@@ -42,7 +43,7 @@ export function failureLog(o: {
         lastLogged = now.getTime();
         o.logger.warn(
           { ...o.fields, err, failures, since: since.toISOString() },
-          `${o.what} still failing (${unlogged} more failure(s) since the last warning)`,
+          `${o.what} still failing (${plural(unlogged, 'more failure', 'more failures')} since the last warning)`,
         );
         unlogged = 0;
       } else {
@@ -54,7 +55,7 @@ export function failureLog(o: {
       const seconds = Math.round((o.clock.now().getTime() - since.getTime()) / 1000);
       o.logger.info(
         { ...o.fields, failures, since: since.toISOString() },
-        `${o.what} works again after ${failures} failure(s) over ${seconds} s`,
+        `${o.what} works again after ${plural(failures, 'failure')} over ${seconds} s`,
       );
       since = undefined;
       failures = 0;

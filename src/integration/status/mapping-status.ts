@@ -1,6 +1,7 @@
 import type { Queryable } from '../../db/db.ts';
 import { pendingChanges } from '../../erp/public-api.ts';
 import type { Clock } from '../../shared/clock.ts';
+import { agree, plural } from '../../shared/plural.ts';
 import { type ConnectionSetup, readConnection } from '../../sync/connection/connection-repo.ts';
 import { ERP_INTEGRATION_ACTOR } from '../../sync/ports.ts';
 import { openErrorCounts } from '../../sync/queries.ts';
@@ -236,17 +237,17 @@ export async function integrationStatus(
       line?.status === 'FinishedWithErrors'
         ? `its full synchronization finished with ${[
             ...(line.failedRecords > 0 || line.skippedRecords === 0
-              ? [`${line.failedRecords} failed record(s)`]
+              ? [plural(line.failedRecords, 'failed record')]
               : []),
             ...(line.skippedRecords > 0
-              ? [`${line.skippedRecords} record(s) skipped after failing`]
+              ? [`${plural(line.skippedRecords, 'record')} skipped after failing`]
               : []),
           ].join(' and ')}`
         : undefined;
     const records = [
-      ...(open > 0 ? [`${open} open record error(s)`] : []),
+      ...(open > 0 ? [plural(open, 'open record error')] : []),
       ...(failedRecords > 0
-        ? [`${failedRecords} record(s) whose last synchronization failed`]
+        ? [`${plural(failedRecords, 'record')} whose last synchronization failed`]
         : []),
     ].join(' and ');
     // Skipped ones wait for a retry by hand: no regular run retries them. Said once: when the
@@ -264,8 +265,10 @@ export async function integrationStatus(
         ...(skippedFailed > 0 ? [{ kind: 'skippedRetry' as const, mapping: m.name }] : []),
       ]);
     // Its records were settled since, yet the line still reads so until it runs again.
-    else if (lineRecords)
-      warnings.push(`${lineRecords}, none of them open now (${restart} runs the line again)`);
+    else if (lineRecords && line)
+      warnings.push(
+        `${lineRecords}, ${agree(line.failedRecords + line.skippedRecords, 'not open now', 'none of them open now')} (${restart} runs the line again)`,
+      );
     const interval = s?.job_interval_minutes ?? 30;
     if (connection.enabled && s?.job_enabled && last) {
       const age = now - new Date(last.started_at).getTime();

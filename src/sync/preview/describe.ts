@@ -1,3 +1,4 @@
+import { agree, plural } from '../../shared/plural.ts';
 import { type LookupTranslator, transferFields } from '../engine/field-transfer.ts';
 import type { RecordPlan } from '../engine/plan-records.ts';
 import type { PassDirection, TableMapping } from '../model.ts';
@@ -41,10 +42,10 @@ export async function describePlan<S extends SideRecord, D extends SideRecord>(
   const agreed = p.ask.agreed?.length ?? 0;
   const notes = [
     held.length > 0
-      ? `${held.length} field(s) changed on both sides go to the conflict inbox; the other fields synchronize`
+      ? `${plural(held.length, 'field')} changed on both sides ${agree(held.length, 'goes', 'go')} to the conflict inbox; the other fields synchronize`
       : '',
     agreed > 0
-      ? `${agreed} conflict inbox entr(ies) close: both sides hold the same value again`
+      ? `${plural(agreed, 'conflict inbox entry', 'conflict inbox entries')} ${agree(agreed, 'closes', 'close')}: both sides hold the same value again`
       : '',
   ].filter(Boolean);
   const out: PreviewDetail[] = [

@@ -1,3 +1,4 @@
+import { plural } from '../../shared/plural.ts';
 import { type CounterName, emptyCounters, type JobCounters, type PassDirection } from '../model.ts';
 
 /**
@@ -141,7 +142,7 @@ export const countsLine = (c: PreviewCounts): string =>
 
 /** The notice every preview carries, so a dry run is never mistaken for a run. */
 export const previewNotice = (t: PreviewCounts, inbox = 0): string =>
-  `Preview only: nothing was written to the ERP, the CRM or the integration tables. A run now would: ${countsLine(t)}${inbox > 0 ? `, and put ${inbox} record(s) in the conflict inbox` : ''}.`;
+  `Preview only: nothing was written to the ERP, the CRM or the integration tables. A run now would: ${countsLine(t)}${inbox > 0 ? `, and put ${plural(inbox, 'record')} in the conflict inbox` : ''}.`;
 
 /** A page of the details (1-based), with the next page's number when there is one. */
 export function pageOf<T>(

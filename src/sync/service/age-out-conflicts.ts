@@ -1,4 +1,5 @@
 import type { Queryable } from '../../db/db.ts';
+import { plural } from '../../shared/plural.ts';
 import { dueConflicts, transitionConflict } from '../conflicts/conflict-repo.ts';
 import { beginJob, finishJob, logRecordError } from '../engine/job-log.ts';
 import { emptyCounters } from '../model.ts';
@@ -44,7 +45,7 @@ export async function ageOutConflicts(db: Queryable, now: Date, mapping?: string
     }
     await finishJob(db, jobId, counters, {
       status: 'succeeded',
-      message: `${counters.failed} conflict(s) aged out to failed records`,
+      message: `${plural(counters.failed, 'conflict')} aged out to failed records`,
     });
   }
   return aged;

@@ -1,3 +1,4 @@
+import { agree, plural } from '../../shared/plural.ts';
 import {
   couplingsByCrmIds,
   couplingsByErpIds,
@@ -71,7 +72,7 @@ export async function matchUncoupledRecords(
     if (loose > 0)
       throw passFailed(
         'match_fields_missing',
-        `${loose} ${m.crmEntity} record(s) in Dynamics 365 Sales are not coupled and mapping ${m.name} has no match fields: specify which fields of mapping ${m.name} are used for match-based coupling, or couple them by hand`,
+        `${plural(loose, `${m.crmEntity} record`)} in Dynamics 365 Sales ${agree(loose, 'is', 'are')} not coupled and mapping ${m.name} has no match fields: specify which fields of mapping ${m.name} are used for match-based coupling, or couple ${agree(loose, 'it', 'them')} by hand`,
       );
     return { jobId: null, matched: 0, ambiguous: 0, heldErpIds: new Set(), heldCrmIds: new Set() };
   }

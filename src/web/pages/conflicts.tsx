@@ -8,6 +8,7 @@ import {
 } from '../../integration/conflict-service.ts';
 import { checkEmptyListFilter } from '../../integration/keyset-list.ts';
 import { AppError, unwrap } from '../../shared/errors.ts';
+import { agree, plural } from '../../shared/plural.ts';
 import { mappingName } from '../../sync/mappings/mapping-name.ts';
 import type { ResolveChoice } from '../../sync/service/resolve-conflicts.ts';
 import { ActionBar } from '../components/action-bar.tsx';
@@ -164,7 +165,7 @@ export function registerConflictPages(web: FastifyInstance, { ctx, auth }: WebDe
         </p>
         {inbox.agedOut > 0 ? (
           <WarningBanner
-            message={`${inbox.agedOut} conflict(s) aged out just now and are in Skipped records.`}
+            message={`${plural(inbox.agedOut, 'conflict')} aged out just now and ${agree(inbox.agedOut, 'is', 'are')} in Skipped records.`}
           />
         ) : (
           ''
@@ -245,7 +246,7 @@ export function registerConflictPages(web: FastifyInstance, { ctx, auth }: WebDe
       reply,
       <>
         <SuccessBanner
-          message={`${r.resolved.length} conflict(s) resolved with the ${form.take === 'erp' ? 'ERP' : 'Dynamics 365 Sales'} value.`}
+          message={`${plural(r.resolved.length, 'conflict')} resolved with the ${form.take === 'erp' ? 'ERP' : 'Dynamics 365 Sales'} value.`}
         />
         {r.failed.length > 0 ? (
           <ErrorBanner

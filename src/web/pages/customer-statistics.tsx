@@ -5,6 +5,7 @@ import { updateAccountStatisticsAndPayments } from '../../flows/account-statisti
 import { openOutbound } from '../../flows/outbound-context.ts';
 import { isoDate } from '../../shared/clock.ts';
 import { AppError, unwrap } from '../../shared/errors.ts';
+import { agree, plural } from '../../shared/plural.ts';
 import { SuccessBanner, WarningBanner } from '../components/banner.tsx';
 import { Card, Fields } from '../components/card.tsx';
 import { parseInput } from '../form.ts';
@@ -85,7 +86,7 @@ export function registerCustomerStatistics(web: FastifyInstance, { ctx }: WebDep
           r?.message ?? 'The statistics were not updated',
         );
       const invoices = report.invoicesModified
-        ? ` ${report.invoicesModified} invoice(s) got their payment status.`
+        ? ` ${plural(report.invoicesModified, 'invoice')} got ${agree(report.invoicesModified, 'its', 'their')} payment status.`
         : '';
       return sendHtml(
         reply,

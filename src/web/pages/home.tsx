@@ -5,6 +5,7 @@ import {
   type NextStep,
   type StatusWarning,
 } from '../../integration/status/mapping-status.ts';
+import { plural } from '../../shared/plural.ts';
 import { publicConnection } from '../../sync/connection/connection-repo.ts';
 import { WarningBanner } from '../components/banner.tsx';
 import { Card, Fields } from '../components/card.tsx';
@@ -75,7 +76,7 @@ export function registerHomePage(web: FastifyInstance, { ctx, auth }: WebDeps): 
       <Layout view={view} title="Overview">
         {status.warnings.length > 0 ? (
           <section aria-label="Warnings">
-            <WarningBanner message={`${status.warnings.length} warning(s):`}>
+            <WarningBanner message={`${plural(status.warnings.length, 'warning')}:`}>
               <Warnings items={status.warningParts} />
             </WarningBanner>
           </section>

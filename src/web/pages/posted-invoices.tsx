@@ -4,6 +4,7 @@ import { type ApiRecord, invoicePaymentStates, listEntityPage } from '../../erp/
 import { openOutbound } from '../../flows/outbound-context.ts';
 import { createInvoicesInCrmByNumber } from '../../flows/posted-invoices/create-crm-invoices.ts';
 import { AppError, unwrap } from '../../shared/errors.ts';
+import { agree, plural } from '../../shared/plural.ts';
 import { couplingsByErpIds } from '../../sync/couplings/coupling-repo.ts';
 import type { Coupling } from '../../sync/model.ts';
 import { ActionBar } from '../components/action-bar.tsx';
@@ -125,20 +126,22 @@ export function registerPostedInvoicesPage(web: FastifyInstance, { ctx, auth }: 
       reply,
       <>
         {r.created > 0 ? (
-          <SuccessBanner message={`${r.created} invoice(s) created in Dynamics 365 Sales.`} />
+          <SuccessBanner
+            message={`${plural(r.created, 'invoice')} created in Dynamics 365 Sales.`}
+          />
         ) : (
           ''
         )}
         {r.alreadyCoupled > 0 ? (
           <WarningBanner
-            message={`${r.alreadyCoupled} invoice(s) were already in Dynamics 365 Sales; nothing created for them.`}
+            message={`${plural(r.alreadyCoupled, 'invoice')} ${agree(r.alreadyCoupled, 'was', 'were')} already in Dynamics 365 Sales; nothing created for ${agree(r.alreadyCoupled, 'it', 'them')}.`}
           />
         ) : (
           ''
         )}
         {failed.length > 0 ? (
           <ErrorBanner
-            title={`${failed.length} invoice(s) not created`}
+            title={`${plural(failed.length, 'invoice')} not created`}
             message={failed.map((x) => `${x.number}: ${x.message}`).join(' · ')}
           />
         ) : (

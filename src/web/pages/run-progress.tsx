@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { type MappingRun, mappingRun, runCounters } from '../../integration/mapping-runs.ts';
 import { AppError } from '../../shared/errors.ts';
+import { plural } from '../../shared/plural.ts';
 import { SuccessBanner, WarningBanner } from '../components/banner.tsx';
 import { ProgressBar } from '../components/progress.tsx';
 import { parseInput } from '../form.ts';
@@ -71,7 +72,7 @@ async function RunTable(props: { deps: WebDeps; run: MappingRun }) {
       {run.finished ? (
         failed.length > 0 ? (
           <WarningBanner
-            message={`Finished. ${failed.length} mapping(s) had records that failed; the synchronization log lists them with the reason.`}
+            message={`Finished. ${plural(failed.length, 'mapping')} had records that failed; the synchronization log lists them with the reason.`}
           />
         ) : (
           <SuccessBanner message="Synchronization finished." />

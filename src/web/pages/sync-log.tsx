@@ -11,6 +11,7 @@ import { checkEmptyListFilter } from '../../integration/keyset-list.ts';
 import { retrySkipped } from '../../integration/skipped-service.ts';
 import { openEngine } from '../../integration/sync-runtime.ts';
 import { AppError, unwrap } from '../../shared/errors.ts';
+import { agree, plural } from '../../shared/plural.ts';
 import { restoreSkipped } from '../../sync/couplings/coupling-repo.ts';
 import { type CouplingView, type JobView, listCouplings, listJobs } from '../../sync/queries.ts';
 import { recordKind } from '../../sync/record-names.ts';
@@ -277,7 +278,7 @@ export function registerSyncLogPages(web: FastifyInstance, { ctx, auth }: WebDep
       reply,
       n > 0 ? (
         <SuccessBanner
-          message={`${n} record(s) restored; the next scheduled run synchronizes them.`}
+          message={`${plural(n, 'record')} restored; the next scheduled run synchronizes ${agree(n, 'it', 'them')}.`}
         />
       ) : (
         <WarningBanner message="None of the selected records was skipped; nothing changed." />
@@ -299,7 +300,7 @@ export function registerSyncLogPages(web: FastifyInstance, { ctx, auth }: WebDep
       reply,
       <>
         <SuccessBanner
-          message={`${r.restored} record(s) restored, ${records.length - failed.length} synchronized.`}
+          message={`${plural(r.restored, 'record')} restored, ${records.length - failed.length} synchronized.`}
         />
         {failed.length > 0 ? (
           <ErrorBanner
