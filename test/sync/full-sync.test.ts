@@ -26,8 +26,22 @@ const t = useFixture(() =>
 );
 
 test('full synchronization: recommendations, every line in dependency order, records copied once', async () => {
-  const started = await startFullSync(t.deps, t.boss);
+  // The scheduler ticks (`advance`) while *Start* counts and writes the lines: the lines it starts
+  // are still its own, and it says so.
+  let starting = true;
+  const ticks = (async () => {
+    while (starting) {
+      await advance(t.deps, t.boss);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  })();
+  const started = await startFullSync(t.deps, t.boss).finally(() => {
+    starting = false;
+  });
+  await ticks;
   assert.ok(started.ok, started.ok ? '' : started.error.message);
+  assert.match(started.value.message, /^Full synchronization started: \d+ lines? queued/);
+  assert.ok(started.value.queued.includes('SALESPEOPLE'), started.value.message);
   const first = new Map(started.value.lines.map((l) => [l.mapping, l]));
   assert.equal(first.get('CUSTOMER')?.recommendation, 'FullSynchronization', 'ERP only: copy');
   assert.equal(first.get('CONTACT')?.recommendation, 'NoRecords', 'empty on both sides');
@@ -95,6 +109,24 @@ test('the review tells the truth: option lines count options, a finished line it
   assert.equal(before, N, 'a start counts finished lines again too: the CRM has the accounts now');
   const created = await t.fx.client.create('accounts', { name: 'Counted on restart' });
   assert.ok(created.ok);
+  // A restart whose count fails (the CRM unreachable) restarts nothing: the line stays finished,
+  // so no scheduler tick starts it behind the user's back.
+  const url = await t.fx.db.query<{ crm_url: string }>(
+    'SELECT crm_url FROM integration.connection',
+  );
+  await t.fx.db.query("UPDATE integration.connection SET crm_url = 'http://127.0.0.1:9/'");
+  try {
+    const refused = await restartLine(t.deps, t.boss, 'CUSTOMER');
+    assert.ok(!refused.ok);
+    assert.match(refused.error.message, /^Nothing restarted: /);
+  } finally {
+    await t.fx.db.query('UPDATE integration.connection SET crm_url = $1', [url.rows[0]!.crm_url]);
+  }
+  await advance(t.deps, t.boss);
+  assert.equal(
+    (await reviewLines(t.deps)).find((l) => l.mapping === 'CUSTOMER')?.status,
+    'Finished',
+  );
   const restarted = await restartLine(t.deps, t.boss, 'CUSTOMER');
   assert.ok(restarted.ok, restarted.ok ? '' : restarted.error.message);
   assert.equal(restarted.value.line.crmCount, before + 1, 'restart counts both sides again');

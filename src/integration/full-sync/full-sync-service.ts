@@ -25,6 +25,7 @@ import {
 } from './full-sync-lines.ts';
 import { DONE_STATUSES, hasFailures } from './line-status.ts';
 import { hasOwnLine, recommend } from './recommendation.ts';
+import { withReviewLock } from './review-lock.ts';
 
 export const FULL_SYNC_QUEUE = 'sync.fullSync';
 /**
@@ -115,16 +116,38 @@ async function countLine(deps: SyncDeps, m: TableMapping, position: number): Pro
  * at work gets today's counts; lines that are queued, running or done keep their state.
  */
 export async function generateLines(deps: SyncDeps): Promise<Result<FullSyncLine[]>> {
-  const mappings = (await listMappings(deps.db)).filter(hasOwnLine);
-  await removeLinesExcept(
-    deps.db,
-    mappings.map((m) => m.name),
-  );
-  for (const [i, m] of mappings.entries()) {
-    const written = await countLine(deps, m, i + 1);
-    if (!written.ok) return written;
-  }
+  const counted = await countEveryLine(deps);
+  if (!counted.ok) return counted;
+  await writeEveryLine(deps, counted.value);
   return ok(await listLines(deps.db));
+}
+
+type CountedLine = { m: TableMapping; c: { erp: number; crm: number } };
+
+/**
+ * Every line's counts, before any line is written: a line written while the others are still
+ * being counted would be started by the scheduler's next tick (`advance`) before *Start* has
+ * finished, and a failed count leaves the lines as they were.
+ */
+async function countEveryLine(deps: SyncDeps): Promise<Result<CountedLine[]>> {
+  const counted: CountedLine[] = [];
+  for (const m of (await listMappings(deps.db)).filter(hasOwnLine)) {
+    const c = await counts(deps, m);
+    if (!c.ok) return c;
+    counted.push({ m, c: c.value });
+  }
+  return ok(counted);
+}
+
+/** Writes every line at once, in the mappings' order; drops the lines of mappings gone. */
+async function writeEveryLine(deps: SyncDeps, counted: readonly CountedLine[]): Promise<void> {
+  await deps.db.transaction(async (tx) => {
+    await removeLinesExcept(
+      tx,
+      counted.map(({ m }) => m.name),
+    );
+    for (const [i, { m, c }] of counted.entries()) await writeLine(tx, m, i + 1, c);
+  });
 }
 
 function waitingFor(line: FullSyncLine, byName: Map<string, FullSyncLine>): string[] {
@@ -142,7 +165,11 @@ function waitingFor(line: FullSyncLine, byName: Map<string, FullSyncLine>): stri
  * running lines whose worker stopped answering. Called on start, on restart and whenever a line
  * ends, so children start as soon as their parents finish.
  */
-export async function advance(deps: SyncDeps, boss: PgBoss): Promise<string[]> {
+export const advance = (deps: SyncDeps, boss: PgBoss): Promise<string[]> =>
+  withReviewLock(deps.db, () => advanceLines(deps, boss));
+
+/** `advance` for a caller that holds the review lock. */
+async function advanceLines(deps: SyncDeps, boss: PgBoss): Promise<string[]> {
   const queued: string[] = [];
   for (const l of await listLines(deps.db)) {
     const silentFor = l.heartbeatAt ? Date.now() - new Date(l.heartbeatAt).getTime() : 0;
@@ -184,10 +211,15 @@ export async function startFullSync(
   deps: SyncDeps,
   boss: PgBoss,
 ): Promise<Result<{ queued: string[]; lines: ReviewLine[]; message: string }>> {
-  const generated = await generateLines(deps);
-  if (!generated.ok) return generated;
-  await startMovedLines(deps.db);
-  const queued = await advance(deps, boss);
+  const counted = await countEveryLine(deps);
+  if (!counted.ok) return counted;
+  // Written and started in one go: a scheduler tick in between would start the lines itself, and
+  // this start would answer that they were already at work.
+  const queued = await withReviewLock(deps.db, async () => {
+    await writeEveryLine(deps, counted.value);
+    await startMovedLines(deps.db);
+    return advanceLines(deps, boss);
+  });
   const lines = await reviewLines(deps);
   return ok({ queued, lines, message: startMessage(queued, lines) });
 }
@@ -236,6 +268,13 @@ export async function restartLine(
       `The full synchronization of ${mapping} is ${line.status.toLowerCase()}; only a failed or finished line (with or without failed records) can be restarted`,
     );
   if (!RESTARTABLE.has(line.status)) return busy();
+  // The mapping and both sides may have changed since the line was written (that is often the
+  // fix): the line and its dependents are counted again, with the mappings as they are now, and
+  // before any of them moves: a count that fails (the CRM unreachable) restarts none.
+  const own = await getMapping(deps.db, mapping);
+  const ownCount = own ? await counts(deps, own) : undefined;
+  if (ownCount && !ownCount.ok)
+    return failure(ownCount.error.code, `Nothing restarted: ${ownCount.error.message}`);
   const dependents: { line: FullSyncLine; m: TableMapping; c: { erp: number; crm: number } }[] = [];
   for (const name of failedDependents(lines, mapping)) {
     const m = await getMapping(deps.db, name);
@@ -244,29 +283,25 @@ export async function restartLine(
     if (!c.ok) return failure(c.error.code, `Nothing restarted: ${c.error.message}`);
     dependents.push({ line: lines.find((l) => l.mapping === name)!, m, c: c.value });
   }
-  if (!(await transition(deps.db, mapping, 'Pending'))) return busy();
-  // The mapping and both sides may have changed since the line was written (that is often the
-  // fix): the line is counted again, with the mapping as it is now.
-  const m = await getMapping(deps.db, mapping);
-  if (m) {
-    const counted = await countLine(deps, m, line.position);
-    if (!counted.ok) {
-      await transition(deps.db, mapping, 'Failed', counted.error.message);
-      return counted;
-    }
-  }
-  // Moved while the parent is pending: none of them can start before it has finished.
-  const restarted = await deps.db.transaction(async (tx) => {
-    const done: string[] = [];
-    for (const d of dependents) {
-      // A line that left Failed since it was read (another restart) is left to that restart.
-      if (!(await transition(tx, d.line.mapping, 'Pending'))) continue;
-      await writeLine(tx, d.m, d.line.position, d.c);
-      done.push(d.line.mapping);
-    }
-    return done;
+  // Moved together, the dependents while the parent is pending: none of them can start before it
+  // has finished.
+  const moved = await withReviewLock(deps.db, async () => {
+    const restarted = await deps.db.transaction(async (tx) => {
+      if (!(await transition(tx, mapping, 'Pending'))) return undefined;
+      if (own && ownCount?.ok) await writeLine(tx, own, line.position, ownCount.value);
+      const done: string[] = [];
+      for (const d of dependents) {
+        // A line that left Failed since it was read (another restart) is left to that restart.
+        if (!(await transition(tx, d.line.mapping, 'Pending'))) continue;
+        await writeLine(tx, d.m, d.line.position, d.c);
+        done.push(d.line.mapping);
+      }
+      return done;
+    });
+    return restarted && { restarted, queued: await advanceLines(deps, boss) };
   });
-  const queued = await advance(deps, boss);
+  if (!moved) return busy();
+  const { restarted, queued } = moved;
   const line2 = (await reviewLines(deps)).find((l) => l.mapping === mapping)!;
   return ok({
     queued,
