@@ -114,8 +114,8 @@ test('after a move, a won quote with an id the old organization had is processed
 
   // To B, where the master data is coupled afresh.
   const notice = await moveTo(t.toB);
-  assert.match(notice, new RegExp(`${pickupsA} CRM order/quote pickup\\(s\\)`));
-  assert.match(notice, new RegExp(`${receiptsA} handled ERP event\\(s\\)`));
+  assert.match(notice, new RegExp(`${pickupsA} CRM order/quote pickups?\\b`));
+  assert.match(notice, new RegExp(`${receiptsA} handled ERP events?\\b`));
   assert.equal(await rows('crm_document_pickups'), 0, "A's pickups are set aside");
   assert.equal(await rows('flow_event_receipts'), 0);
   const aside = await t.fx.db.query<{ kind: string; n: number }>(

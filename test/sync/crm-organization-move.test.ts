@@ -97,7 +97,7 @@ test('moving to another organization sets A aside, recommends a full synchroniza
   const orgB = (await readConnection(t.fx.db)).crmOrganizationId!;
   assert.notEqual(orgB, orgA);
   assert.match(moved.value.notice ?? '', /another Dynamics 365 organization/);
-  assert.match(moved.value.notice ?? '', new RegExp(`${allInA} coupling\\(s\\)`));
+  assert.match(moved.value.notice ?? '', new RegExp(`${allInA} couplings?\\b`));
   assert.match(moved.value.notice ?? '', /set aside, not deleted/);
   assert.match(moved.value.notice ?? '', /full synchronization/);
 

@@ -57,7 +57,7 @@ test('moving the connection to another organization: the answer and the Connecti
   const text = (await notice.textContent()) ?? '';
   assert.match(text, /Moved to another organization/);
   assert.match(text, /set aside, not deleted/);
-  assert.match(text, new RegExp(`${generated.value.length} full synchronization line\\(s\\)`));
+  assert.match(text, new RegExp(`${generated.value.length} full synchronization lines?\\b`));
   const org = await orgDb.query<{ id: string }>(
     "SELECT id FROM crm.records WHERE entity = 'organization'",
   );
