@@ -229,3 +229,48 @@ test('a line with failed records reads as such, not as a plain Finished; an admi
     await b.close();
   }
 });
+
+test("a line's Restart asks first, naming the line; its answer, and Start's, stay in the flash while the lines run and finish (no reload takes them away)", {
+  skip,
+}, async () => {
+  const b = await openBrowser();
+  const asked: string[] = [];
+  b.page.on('dialog', (d) => {
+    asked.push(d.message());
+    void d.accept();
+  });
+  const flash = b.page.locator('#flash');
+  try {
+    await logIn(b.page, baseUrl, 'rv-admin', PASSWORD);
+    await b.page.goto(`${baseUrl}/integration/full-sync`);
+    await row(b.page, 'CUSTOMER').getByRole('button', { name: 'Restart CUSTOMER' }).click();
+    await flash.getByText('Restarted the full synchronization of CUSTOMER').waitFor();
+    assert.deepEqual(asked, ['Restart the full synchronization of CUSTOMER?']);
+    // The line runs again and finishes, followed live beside the message.
+    await settledLines(t.deps);
+    await row(b.page, 'CUSTOMER').locator('.badge.ok').waitFor({ timeout: 60_000 });
+    assert.equal(
+      await flash.getByText('Restarted the full synchronization of CUSTOMER').isVisible(),
+      true,
+      'the message is still there once the line has finished',
+    );
+
+    // With every line finished Start has nothing to queue; without lines it queues them all.
+    await t.fx.db.query('DELETE FROM integration.full_sync_lines');
+    await b.page.goto(`${baseUrl}/integration/full-sync`);
+    await b.page.getByRole('button', { name: 'Start', exact: true }).click();
+    await flash.getByText(/^Full synchronization started: \d+ lines? queued/).waitFor();
+    assert.equal(asked[1], 'Start the full synchronization of every mapping?');
+    await settledLines(t.deps);
+    await row(b.page, 'CUSTOMER').locator('.badge.ok').waitFor({ timeout: 60_000 });
+    await b.page.locator('#full-sync .badge.busy').waitFor({ state: 'detached', timeout: 60_000 });
+    assert.equal(
+      await flash.getByText(/^Full synchronization started/).isVisible(),
+      true,
+      'the start message is still there once every line has finished',
+    );
+    await b.shot('full-sync-start-flash');
+  } finally {
+    await b.close();
+  }
+});

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { workerSeen } from '../../db/system-jobs.ts';
 import { expectedTotal } from '../../integration/full-sync/full-sync-lines.ts';
 import {
@@ -189,6 +189,7 @@ function ReviewTable(props: {
                         type="button"
                         hx-post={`/integration/full-sync/lines/${encodeURIComponent(l.mapping)}/restart`}
                         hx-target="#flash"
+                        hx-confirm={`Restart the full synchronization of ${l.mapping}?`}
                         aria-label={`Restart ${l.mapping}`}
                       >
                         Restart
@@ -206,6 +207,66 @@ function ReviewTable(props: {
         </table>
       </div>
     </>
+  );
+}
+
+/**
+ * The review under the page title: the admin's actions, a hint before any start, and the lines,
+ * followed live while some are queued or running. Swapped in whole (`oob`) beside an action's
+ * answer, so that the actions offered and the hint match the lines.
+ */
+function ReviewBody(props: {
+  lines: readonly ReviewLine[];
+  admin: boolean;
+  workerSeen: boolean;
+  oob?: boolean;
+}) {
+  const { lines, admin } = props;
+  return (
+    <div id="full-sync-review" hx-swap-oob={props.oob ? 'true' : undefined}>
+      {admin ? (
+        <ActionBar label="Full synchronization">
+          <button
+            type="button"
+            class="primary"
+            hx-post="/integration/full-sync/start"
+            hx-target="#flash"
+            hx-confirm="Start the full synchronization of every mapping?"
+          >
+            Start
+          </button>
+          {lines.some((l) => hasFailures(l.status)) ? (
+            <button
+              type="button"
+              hx-post="/integration/full-sync/restart-failed"
+              hx-target="#flash"
+              hx-confirm="Restart every failed line, and every line with failed records, of the full synchronization?"
+            >
+              Restart failed lines
+            </button>
+          ) : (
+            ''
+          )}
+        </ActionBar>
+      ) : (
+        ''
+      )}
+      {lines.length === 0 ? (
+        <p class="hint">
+          No full synchronization has been started yet. *Start* works out a line per mapping with
+          its recommendation.
+        </p>
+      ) : (
+        ''
+      )}
+      <div
+        id="full-sync"
+        data-events={active(lines) ? '/integration/full-sync/events' : undefined}
+        aria-live="polite"
+      >
+        <ReviewTable lines={lines} admin={admin} workerSeen={props.workerSeen} />
+      </div>
+    </div>
   );
 }
 
@@ -230,52 +291,10 @@ export function registerFullSyncPage(web: FastifyInstance, deps: WebDeps): void 
   web.get('/integration/full-sync', async (request, reply) => {
     const view = viewOf(request, auth);
     const lines = await reviewLines(syncDeps, { addMissing: true });
-    const admin = isAdmin(view.user);
     return sendHtml(
       reply,
       <Layout view={view} title="Full synchronization review">
-        {admin ? (
-          <ActionBar label="Full synchronization">
-            <button
-              type="button"
-              class="primary"
-              hx-post="/integration/full-sync/start"
-              hx-target="#flash"
-              hx-confirm="Start the full synchronization of every mapping?"
-            >
-              Start
-            </button>
-            {lines.some((l) => hasFailures(l.status)) ? (
-              <button
-                type="button"
-                hx-post="/integration/full-sync/restart-failed"
-                hx-target="#flash"
-                hx-confirm="Restart every failed line, and every line with failed records, of the full synchronization?"
-              >
-                Restart failed lines
-              </button>
-            ) : (
-              ''
-            )}
-          </ActionBar>
-        ) : (
-          ''
-        )}
-        {lines.length === 0 ? (
-          <p class="hint">
-            No full synchronization has been started yet. *Start* works out a line per mapping with
-            its recommendation.
-          </p>
-        ) : (
-          ''
-        )}
-        <div
-          id="full-sync"
-          data-events={active(lines) ? '/integration/full-sync/events' : undefined}
-          aria-live="polite"
-        >
-          <ReviewTable lines={lines} admin={admin} workerSeen={await seen(lines)} />
-        </div>
+        <ReviewBody lines={lines} admin={isAdmin(view.user)} workerSeen={await seen(lines)} />
       </Layout>,
     );
   });
@@ -308,39 +327,41 @@ export function registerFullSyncPage(web: FastifyInstance, deps: WebDeps): void 
     }
     res.end();
   });
-  web.post('/integration/full-sync/start', { config: ADMIN }, async (_request, reply) => {
-    const r = unwrap(await startFullSync(syncDeps, boss()));
-    // The page reloads to follow the lines that started; a start that queued nothing says why
-    // and stays (a reload would take the message away).
-    if (r.queued.length > 0) reply.header('hx-refresh', 'true');
+  // An action's answer stays in the flash (a reload would take it away); the review is swapped in
+  // beside it, its lines followed live while they run.
+  const answer = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    banner: JSX.Element,
+    lines?: readonly ReviewLine[],
+  ) => {
+    const now = lines ?? (await reviewLines(syncDeps));
+    const admin = isAdmin(viewOf(request, auth).user);
     return sendHtml(
+      reply,
+      <>
+        {banner}
+        <ReviewBody lines={now} admin={admin} workerSeen={await seen(now)} oob />
+      </>,
+    );
+  };
+  web.post('/integration/full-sync/start', { config: ADMIN }, async (request, reply) => {
+    const r = unwrap(await startFullSync(syncDeps, boss()));
+    // A start that queued nothing says why as a warning.
+    return answer(
+      request,
       reply,
       r.queued.length > 0 ? (
         <SuccessBanner message={r.message} />
       ) : (
         <WarningBanner message={r.message} />
       ),
+      r.lines,
     );
   });
-  // The answer stays in the flash (no reload); the lines are swapped in beside it and followed
-  // live while the restarted ones run.
   web.post('/integration/full-sync/restart-failed', { config: ADMIN }, async (request, reply) => {
     const r = unwrap(await restartFailedLines(syncDeps, boss()));
-    const admin = isAdmin(viewOf(request, auth).user);
-    return sendHtml(
-      reply,
-      <>
-        <SuccessBanner message={r.message} />
-        <div
-          id="full-sync"
-          hx-swap-oob="true"
-          data-events={active(r.lines) ? '/integration/full-sync/events' : undefined}
-          aria-live="polite"
-        >
-          <ReviewTable lines={r.lines} admin={admin} workerSeen={await seen(r.lines)} />
-        </div>
-      </>,
-    );
+    return answer(request, reply, <SuccessBanner message={r.message} />, r.lines);
   });
   web.post<{ Params: { mapping: string } }>(
     '/integration/full-sync/lines/:mapping/restart',
@@ -348,8 +369,7 @@ export function registerFullSyncPage(web: FastifyInstance, deps: WebDeps): void 
     async (request, reply) => {
       const mapping = parseInput(mappingName, request.params.mapping);
       const r = unwrap(await restartLine(syncDeps, boss(), mapping));
-      reply.header('hx-refresh', 'true');
-      return sendHtml(reply, <SuccessBanner message={r.message} />);
+      return answer(request, reply, <SuccessBanner message={r.message} />);
     },
   );
 }
