@@ -30,18 +30,24 @@ const queued: ReviewLine = {
   waitingFor: [],
 };
 
-test('a queued line waits for a worker only when none has been seen; otherwise it is just queued', () => {
+test('a queued line waits for a worker when none has been seen, otherwise for a free one; no line ends in spaces', () => {
   assert.match(
     bar(queued, Date.now(), false),
     /^CUSTOMER\s+Queued\s+\[\.+\] waiting for a worker$/,
   );
-  assert.match(bar(queued, Date.now(), true), /^CUSTOMER\s+Queued\s+\[\.+\] $/);
+  // Workers run: it waits for one of them to be free (not an empty bar and a trailing space).
+  assert.match(
+    bar(queued, Date.now(), true),
+    /^CUSTOMER\s+Queued\s+\[\.+\] waiting for a free worker$/,
+  );
   const back = {
     ...queued,
     message: 'Stopped by shutdown; continues when a worker takes it again',
   };
   assert.match(bar(back, Date.now(), true), /\] Stopped by shutdown; continues/);
   assert.match(bar(back, Date.now(), false), /\] waiting for a worker · Stopped by shutdown/);
+  const notNeeded: ReviewLine = { ...queued, status: 'NotNeeded' };
+  assert.match(bar(notNeeded, Date.now(), true), /^CUSTOMER\s+NotNeeded\s+\[#{20}\]$/);
 });
 
 test('a line that finished with failed records: a full bar, its counters and how many failed; the status column fits it', () => {

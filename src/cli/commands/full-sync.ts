@@ -18,7 +18,7 @@ import { type CliEnv, printResult } from '../cli-context.ts';
 import { openJobQueue } from '../job-queue.ts';
 import type { Runtime } from '../runtime.ts';
 import { redraws } from '../terminal.ts';
-import { plainChanges, type Shown } from './full-sync-plain.ts';
+import { lineDrawer } from './full-sync-draw.ts';
 import { failedWords, finishedSummary, idleSummary, stoppedSummary } from './full-sync-summary.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -32,8 +32,8 @@ const LOST =
   'Lost the connection to the database while following the full synchronization; the lines go on when Kobling runs again: run `kobling sync full` to follow them';
 
 /**
- * A line as the CLI prints it. A queued line says it waits for a worker only when none has been
- * seen lately (`workerSeen`): with workers running it is merely next in the queue.
+ * A line as the CLI prints it, without trailing spaces. A queued line says it waits for a worker
+ * only when none has been seen lately (`workerSeen`): with workers running, for a free one.
  */
 export function bar(l: ReviewLine, now: number, workerSeen = false): string {
   const c = l.counters;
@@ -53,14 +53,23 @@ export function bar(l: ReviewLine, now: number, workerSeen = false): string {
     l.status === 'Pending' && l.waitingFor.length > 0
       ? `waiting for ${l.waitingFor.join(', ')}`
       : l.status === 'Queued'
-        ? [...(workerSeen ? [] : ['waiting for a worker']), ...(l.message ? [l.message] : [])].join(
-            ' · ',
-          )
+        ? queuedDetail(l, workerSeen)
         : COUNTED.has(l.status)
           ? `${l.done}/${total} · +${c.inserted ?? 0} ~${c.modified ?? 0} ✗${c.failed ?? 0}${l.matched ? ` · ${l.matched} matched` : ''}${l.ambiguous ? ` · ${l.ambiguous} ambiguous` : ''}${rate ? ` · ${Math.round(rate)}/s` : ''}${eta ? ` · ${eta}` : ''}${outcome}`
           : (l.message ?? '');
-  return `${l.mapping.padEnd(20)} ${l.status.padEnd(STATUS_WIDTH)} [${'#'.repeat(filled)}${'.'.repeat(20 - filled)}] ${detail}`;
+  const line = `${l.mapping.padEnd(20)} ${l.status.padEnd(STATUS_WIDTH)} [${'#'.repeat(filled)}${'.'.repeat(20 - filled)}]`;
+  return detail ? `${line} ${detail}` : line;
 }
+
+/**
+ * What a queued line waits for: a worker when none has been seen lately, else its turn (every
+ * worker busy with other lines, or about to poll); a line put back by a shutdown says so instead.
+ */
+const queuedDetail = (l: ReviewLine, workerSeen: boolean): string =>
+  [
+    ...(workerSeen ? [] : ['waiting for a worker']),
+    ...(l.message ? [l.message] : workerSeen ? ['waiting for a free worker'] : []),
+  ].join(' · ');
 
 /** Lines whose bar shows their records and counters. */
 const COUNTED = new Set(['Running', 'Finished', 'FinishedWithErrors', 'Failed']);
@@ -193,18 +202,18 @@ const mappingsWithJobOff = async (db: SyncDeps['db']): Promise<Set<string>> =>
 
 /** Follows the lines until they settle, prints them and the outcome; throws when a line failed. */
 async function follow(cli: CliEnv, deps: SyncDeps, json: boolean | undefined): Promise<void> {
-  let printed = 0;
   let warned = false;
   let seen = '';
   let unchangedSince = Date.now();
   // Redrawn in place only on a terminal; piped or redirected output gets plain lines, no cursor
   // codes: the lines at the start, then a line when one changes status or every 10 s as it runs.
-  const live = redraws(process.stderr, cli.env) && Boolean(process.stdout.isTTY);
-  const shown: Shown = new Map();
-  const plain = (lines: readonly ReviewLine[], now: number, workers: boolean) => {
-    for (const text of plainChanges(lines, shown, now, (l) => bar(l, now, workers)))
-      process.stderr.write(`${text}\n`);
-  };
+  const draw = lineDrawer(
+    {
+      live: redraws(process.stderr, cli.env) && Boolean(process.stdout.isTTY),
+      write: (text) => void process.stderr.write(text),
+    },
+    bar,
+  );
   for (;;) {
     const lines = await reviewLines(deps);
     const workers = lines.some((l) => l.status === 'Queued') && (await workerSeen(deps.db));
@@ -221,7 +230,7 @@ async function follow(cli: CliEnv, deps: SyncDeps, json: boolean | undefined): P
       lines.some((l) => l.status === 'Queued') &&
       !lines.some((l) => l.status === 'Running');
     if (settled(lines)) {
-      if (!json && !live) plain(lines, now, false);
+      if (!json) draw.final(lines, now);
       const off = await mappingsWithJobOff(deps.db);
       printResult(cli, json, lines, (ls) =>
         ls.some((l) => l.status === 'Failed' || l.status === 'Pending')
@@ -231,19 +240,8 @@ async function follow(cli: CliEnv, deps: SyncDeps, json: boolean | undefined): P
       failIfFailed(lines);
       return;
     }
-    if (json || !live) {
-      if (!json) plain(lines, now, workers);
-      if (hint) process.stderr.write(`${WORKER_HINT}\n`);
-    } else {
-      // The hint, once given, stays under the bars so that the redraw covers it too.
-      if (printed) process.stderr.write(`\x1b[${printed}A`);
-      const block = [
-        ...lines.map((l) => bar(l, now, workers)),
-        ...(warned || hint ? [WORKER_HINT] : []),
-      ];
-      for (const text of block) process.stderr.write(`\x1b[2K${text}\n`);
-      printed = block.length;
-    }
+    if (!json) draw.progress(lines, now, workers, hint ? WORKER_HINT : undefined);
+    else if (hint) process.stderr.write(`${WORKER_HINT}\n`);
     if (hint) warned = true;
     await sleep(1000);
   }
