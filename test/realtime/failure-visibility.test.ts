@@ -80,7 +80,7 @@ test('a failing CRM → ERP direction of a bidirectional mapping shows in status
   assert.equal(customer.consecutiveFailures, 3);
   assert.ok(
     status.warnings.some((w) =>
-      w.startsWith(`CUSTOMER keeps failing CRM → ERP: the last 3 passes failed (${why})`),
+      w.startsWith(`CUSTOMER: keeps failing CRM → ERP: the last 3 passes failed (${why})`),
     ),
     status.warnings.join('\n'),
   );

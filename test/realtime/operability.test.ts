@@ -122,7 +122,7 @@ test('status: a mapping that keeps failing and one that is overdue are warnings'
   assert.equal(customer.consecutiveFailures, 3);
   assert.ok(customer.pendingErpChanges >= 1, 'the edit is still waiting');
   assert.ok(customer.lagSeconds !== null && customer.lagSeconds >= 0);
-  assert.ok(now.warnings.some((w) => /^CUSTOMER keeps failing/.test(w)));
+  assert.ok(now.warnings.some((w) => /^CUSTOMER: keeps failing/.test(w)));
 
   await runMapping(fx.ctx, fx.mapping('CUSTOMER'));
   const later = fixedClock(new Date(Date.now() + 2 * 3600_000));

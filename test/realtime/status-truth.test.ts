@@ -138,7 +138,7 @@ test('a failed last pass and an unreachable CRM are warnings in status, CLI and 
     const status = await api('/api/integration/v1/status');
     assert.equal(status.connection.crm, 'ok');
     assert.ok(
-      status.warnings.some((w: string) => /^CUSTOMER CRM → ERP: the last pass failed \(/.test(w)),
+      status.warnings.some((w: string) => /^CUSTOMER: the last pass CRM → ERP failed \(/.test(w)),
       status.warnings.join('\n'),
     );
     const printed = await runKobling(['status'], env);

@@ -122,7 +122,7 @@ test('moving to another organization sets A aside, recommends a full synchroniza
   assert.match(regular.reason ?? '', /moved to another Dynamics 365 organization/);
   const status = await integrationStatus(t.fx.db, systemClock);
   assert.ok(
-    status.warnings.some((w) => /^CUSTOMER waits for its full synchronization/.test(w)),
+    status.warnings.some((w) => /^CUSTOMER: waits for its full synchronization/.test(w)),
     status.warnings.join('\n'),
   );
 

@@ -138,7 +138,7 @@ test('failed lines exit 1; `--restart-failed` restarts every failed line after t
   const st = await runKobling(['status'], env());
   assert.match(
     st.output,
-    /BROKEN1 its full synchronization failed: .*kobling sync full --restart-failed\)/,
+    /BROKEN1: its full synchronization failed: .*kobling sync full --restart-failed\)/,
     st.output,
   );
   assert.doesNotMatch(st.output, /--restart BROKEN1/);
@@ -257,10 +257,10 @@ test('POST …/fullSync/restartFailed restarts every failed line and every line 
     const st = await runKobling(['status'], env());
     assert.match(
       st.output,
-      /^ {2}! BROKEN1 has 1 open record error and 1 record whose last synchronization failed, and its full synchronization finished with 1 failed record \(kobling errors --mapping BROKEN1\)$/m,
+      /^ {2}! BROKEN1: has 1 open record error and 1 record whose last synchronization failed, and its full synchronization finished with 1 failed record \(kobling errors --mapping BROKEN1\)$/m,
       st.output,
     );
-    assert.equal(st.output.match(/^ {2}! BROKEN1 /gm)?.length, 1, st.output);
+    assert.equal(st.output.match(/^ {2}! BROKEN1: /gm)?.length, 1, st.output);
     // Such a line restarts like any finished one (here before the fix: the same outcome).
     const twice = await restartOne();
     assert.equal(twice.statusCode, 202, twice.body);

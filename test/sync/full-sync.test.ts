@@ -197,7 +197,7 @@ test('a failed parent holds its children with the reason; restart after the fix 
   const status = await integrationStatus(t.fx.db, systemClock);
   assert.ok(
     status.warnings.some((w) =>
-      /^BROKEN its full synchronization failed: .*kobling sync full --restart BROKEN/.test(w),
+      /^BROKEN: its full synchronization failed: .*kobling sync full --restart BROKEN/.test(w),
     ),
     status.warnings.join('\n'),
   );
@@ -357,10 +357,10 @@ test('a parent with a record the CRM refuses finishes with errors and its child 
   // One warning for the refused record: its open error and the line that finished with it.
   const customerWarnings = async () =>
     (await integrationStatus(t.fx.db, systemClock)).warnings.filter((w) =>
-      w.startsWith('CUSTOMER '),
+      w.startsWith('CUSTOMER: '),
     );
   assert.deepEqual(await customerWarnings(), [
-    'CUSTOMER has 1 open record error and 1 record whose last synchronization failed, and its full synchronization finished with 1 failed record (kobling errors --mapping CUSTOMER)',
+    'CUSTOMER: has 1 open record error and 1 record whose last synchronization failed, and its full synchronization finished with 1 failed record (kobling errors --mapping CUSTOMER)',
   ]);
 
   // `kobling sync full`: nothing to start, but a record failed: the summary says where, exit 1.
@@ -495,7 +495,7 @@ test('a record skipped after failing twice: `kobling sync` says it is not retrie
   assert.equal((await coupling()).skipped, false);
   const status = await integrationStatus(t.fx.db, systemClock);
   assert.deepEqual(
-    status.warnings.filter((w) => w.startsWith('CUSTOMER ')),
+    status.warnings.filter((w) => w.startsWith('CUSTOMER: ')),
     [],
   );
   const none = spawnKobling(['sync', 'CUSTOMER'], env);

@@ -140,7 +140,7 @@ test('a mapping whose run failed a record is a warning in status, not ok', async
     assert.equal(m.openErrors, 1);
     assert.ok(
       status.warnings.some((w) =>
-        /^UNIT GROUP has 1 open record error and 1 record whose last synchronization failed \(kobling errors --mapping 'UNIT GROUP'\)$/.test(
+        /^UNIT GROUP: has 1 open record error and 1 record whose last synchronization failed \(kobling errors --mapping 'UNIT GROUP'\)$/.test(
           w,
         ),
       ),

@@ -314,7 +314,8 @@ export async function integrationStatus(
           ),
         ]
       : []),
-    ...out.flatMap((m) => m.warningParts.map((w) => ({ ...w, text: `${m.mapping} ${w.text}` }))),
+    // The mapping's name as the warning's label: `CUSTOMER: its full synchronization failed: …`.
+    ...out.flatMap((m) => m.warningParts.map((w) => ({ ...w, text: `${m.mapping}: ${w.text}` }))),
     ...out.flatMap(lastPassWarnings).map(plain),
   ];
   return {
@@ -336,7 +337,7 @@ const lastPassWarnings = (m: MappingStatus): string[] =>
     .filter((d) => d.lastRun.status === 'failed' && d.consecutiveFailures < FAILING_AFTER)
     .map(
       (d) =>
-        `${m.mapping} ${PASS_LABEL[d.direction] ?? d.direction}: ${d.consecutiveFailures > 1 ? `the last ${d.consecutiveFailures} passes` : 'the last pass'} failed (${d.lastRun.message ?? 'no message'})`,
+        `${m.mapping}: ${d.consecutiveFailures > 1 ? `the last ${d.consecutiveFailures} passes` : 'the last pass'} ${PASS_LABEL[d.direction] ?? d.direction} failed (${d.lastRun.message ?? 'no message'})`,
     );
 
 /**
