@@ -53,11 +53,26 @@ async function erpCount(deps: SyncDeps, table: string): Promise<number> {
   return page.records.length;
 }
 
+/** What a line is written with: both sides' records and the mapping's couplings then. */
+interface LineCounts {
+  readonly erp: number;
+  readonly crm: number;
+  /** Left out of a bidirectional line's expected total (`expectedTotal`). */
+  readonly coupled: number;
+}
+
+/** A mapping's counts for its line (see `bothSides`). */
+async function counts(deps: SyncDeps, m: TableMapping): Promise<Result<LineCounts>> {
+  const sides = await bothSides(deps, m);
+  if (!sides.ok) return sides;
+  return ok({ ...sides.value, coupled: await countCouplings(deps.db, { mapping: m.name }) });
+}
+
 /**
  * Both sides' record counts of a mapping; an option mapping's CRM side is its choice column's
  * options (`account.paymenttermscode`), not the table's records.
  */
-async function counts(
+async function bothSides(
   deps: SyncDeps,
   m: TableMapping,
 ): Promise<Result<{ erp: number; crm: number }>> {
@@ -84,13 +99,8 @@ async function counts(
 }
 
 /** Writes a mapping's line with both sides' counts (see `upsertLine`). */
-async function writeLine(
-  db: Queryable,
-  m: TableMapping,
-  position: number,
-  c: { erp: number; crm: number },
-): Promise<void> {
-  await upsertLine(db, {
+function writeLine(db: Queryable, m: TableMapping, position: number, c: LineCounts): Promise<void> {
+  return upsertLine(db, {
     mapping: m.name,
     position,
     dependencyFilter: m.dependencyFilter,
@@ -98,7 +108,7 @@ async function writeLine(
     recommendation: recommend(m.name, c.erp, c.crm),
     erpCount: c.erp,
     crmCount: c.crm,
-    crmCoupled: await countCouplings(db, { mapping: m.name }),
+    crmCoupled: c.coupled,
   });
 }
 
@@ -122,7 +132,7 @@ export async function generateLines(deps: SyncDeps): Promise<Result<FullSyncLine
   return ok(await listLines(deps.db));
 }
 
-type CountedLine = { m: TableMapping; c: { erp: number; crm: number } };
+type CountedLine = { m: TableMapping; c: LineCounts };
 
 /**
  * Every line's counts, before any line is written: a line written while the others are still
@@ -268,36 +278,21 @@ export async function restartLine(
       `The full synchronization of ${mapping} is ${line.status.toLowerCase()}; only a failed or finished line (with or without failed records) can be restarted`,
     );
   if (!RESTARTABLE.has(line.status)) return busy();
-  // The mapping and both sides may have changed since the line was written (that is often the
-  // fix): the line and its dependents are counted again, with the mappings as they are now, and
-  // before any of them moves: a count that fails (the CRM unreachable) restarts none.
-  const own = await getMapping(deps.db, mapping);
-  const ownCount = own ? await counts(deps, own) : undefined;
-  if (ownCount && !ownCount.ok)
-    return failure(ownCount.error.code, `Nothing restarted: ${ownCount.error.message}`);
-  const dependents: { line: FullSyncLine; m: TableMapping; c: { erp: number; crm: number } }[] = [];
-  for (const name of failedDependents(lines, mapping)) {
-    const m = await getMapping(deps.db, name);
-    if (!m) continue; // its mapping went with the line (ON DELETE CASCADE) meanwhile
-    const c = await counts(deps, m);
-    if (!c.ok) return failure(c.error.code, `Nothing restarted: ${c.error.message}`);
-    dependents.push({ line: lines.find((l) => l.mapping === name)!, m, c: c.value });
-  }
+  // The mapping and both sides may have changed since the line was written (that is often the fix).
+  const counted = await countAgain(deps, [
+    line,
+    ...failedDependents(lines, mapping).map((name) => lines.find((l) => l.mapping === name)!),
+  ]);
+  if (!counted.ok) return counted;
+  const [own, ...dependents] = counted.value;
+  // Its mapping gone, the line went with it (ON DELETE CASCADE).
+  if (own?.line !== line) return busy();
   // Moved together, the dependents while the parent is pending: none of them can start before it
   // has finished.
   const moved = await withReviewLock(deps.db, async () => {
-    const restarted = await deps.db.transaction(async (tx) => {
-      if (!(await transition(tx, mapping, 'Pending'))) return undefined;
-      if (own && ownCount?.ok) await writeLine(tx, own, line.position, ownCount.value);
-      const done: string[] = [];
-      for (const d of dependents) {
-        // A line that left Failed since it was read (another restart) is left to that restart.
-        if (!(await transition(tx, d.line.mapping, 'Pending'))) continue;
-        await writeLine(tx, d.m, d.line.position, d.c);
-        done.push(d.line.mapping);
-      }
-      return done;
-    });
+    const restarted = await deps.db.transaction(async (tx) =>
+      (await backToPending(tx, [own])).length > 0 ? backToPending(tx, dependents) : undefined,
+    );
     return restarted && { restarted, queued: await advanceLines(deps, boss) };
   });
   if (!moved) return busy();
@@ -313,11 +308,47 @@ export async function restartLine(
 
 const RESTARTABLE = new Set(['Failed', 'Finished', 'FinishedWithErrors', 'NotNeeded']);
 
+type RecountedLine = CountedLine & { line: FullSyncLine };
+
+/**
+ * Lines to restart, counted again with their mappings as they are now, before any of them moves:
+ * a count that fails (the CRM unreachable) restarts none. A line whose mapping went meanwhile is
+ * left out (the line went with it).
+ */
+async function countAgain(
+  deps: SyncDeps,
+  lines: readonly FullSyncLine[],
+): Promise<Result<RecountedLine[]>> {
+  const counted: RecountedLine[] = [];
+  for (const line of lines) {
+    const m = await getMapping(deps.db, line.mapping);
+    if (!m) continue;
+    const c = await counts(deps, m);
+    if (!c.ok) return failure(c.error.code, `Nothing restarted: ${c.error.message}`);
+    counted.push({ line, m, c: c.value });
+  }
+  return ok(counted);
+}
+
+/**
+ * Moves counted lines back to pending with their new counts; answers those moved. A line that
+ * left its status since it was read (another restart) is left to that restart.
+ */
+async function backToPending(tx: Queryable, counted: readonly RecountedLine[]): Promise<string[]> {
+  const moved: string[] = [];
+  for (const { line, m, c } of counted) {
+    if (!(await transition(tx, line.mapping, 'Pending'))) continue;
+    await writeLine(tx, m, line.position, c);
+    moved.push(line.mapping);
+  }
+  return moved;
+}
+
 /** What a restart of one line did, in words: when it starts and which failed lines follow it. */
 function restartMessage(mapping: string, line: ReviewLine, dependents: readonly string[]): string {
   const when =
     line.status === 'Pending' && line.waitingFor.length > 0
-      ? `; it starts when ${line.waitingFor.join(', ')} ${line.waitingFor.length > 1 ? 'are' : 'is'} done`
+      ? `; it starts when ${line.waitingFor.join(', ')} ${agree(line.waitingFor.length, 'is', 'are')} done`
       : '';
   const after =
     dependents.length > 0
@@ -345,24 +376,9 @@ export async function restartFailedLines(
       'no_failed_lines',
       'No line of the full synchronization has failed or has failed records: nothing to restart. `kobling sync full` (POST …/fullSync/start) starts the lines not done; `--restart MAPPING` (POST …/fullSync/lines/{mapping}/restart) runs a finished line again',
     );
-  const counted: { line: FullSyncLine; m: TableMapping; c: { erp: number; crm: number } }[] = [];
-  for (const line of failed) {
-    const m = await getMapping(deps.db, line.mapping);
-    if (!m) continue; // its mapping went with the line (ON DELETE CASCADE) meanwhile
-    const c = await counts(deps, m);
-    if (!c.ok) return failure(c.error.code, `Nothing restarted: ${c.error.message}`);
-    counted.push({ line, m, c: c.value });
-  }
-  const restarted = await deps.db.transaction(async (tx) => {
-    const done: string[] = [];
-    for (const { line, m, c } of counted) {
-      // A line that left Failed since it was read (another restart) is left to that restart.
-      if (!(await transition(tx, line.mapping, 'Pending'))) continue;
-      await writeLine(tx, m, line.position, c);
-      done.push(line.mapping);
-    }
-    return done;
-  });
+  const counted = await countAgain(deps, failed);
+  if (!counted.ok) return counted;
+  const restarted = await deps.db.transaction((tx) => backToPending(tx, counted.value));
   if (restarted.length === 0)
     return failure('line_busy', 'The failed lines were restarted meanwhile: nothing to restart');
   const queued = await advance(deps, boss);
