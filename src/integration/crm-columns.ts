@@ -1,5 +1,6 @@
 import { probeOrganization } from '../dataverse/index.ts';
 import { editDistance } from '../shared/edit-distance.ts';
+import { agree } from '../shared/plural.ts';
 import { failure, type Result } from '../shared/result.ts';
 import { readConnection } from '../sync/connection/connection-repo.ts';
 import { crmPort } from './adapters/crm-port.ts';
@@ -59,7 +60,7 @@ export function unknownColumnsMessage(
     const near = nearest(name, columns);
     return near ? `'${name}' (did you mean '${near}'?)` : `'${name}'`;
   };
-  return `${entity} has no ${unknown.length === 1 ? 'column' : 'columns'} ${unknown.map(one).join(', ')}`;
+  return `${entity} has no ${agree(unknown.length, 'column', 'columns')} ${unknown.map(one).join(', ')}`;
 }
 
 /** The one column at the smallest edit distance from `name`, if that is at most 2. */

@@ -1,5 +1,6 @@
 import type { Db } from '../db/db.ts';
 import type { Logger } from '../shared/logger.ts';
+import { plural } from '../shared/plural.ts';
 import type { EngineContext } from '../sync/engine/context.ts';
 import { runMapping } from '../sync/engine/run-mapping.ts';
 import type { TableMapping } from '../sync/model.ts';
@@ -40,7 +41,7 @@ const LABELS: Record<string, readonly [string, string]> = {
 /** `3 currencies`, `1 shipment method`: a count with its mapping's label in the right number. */
 export function countLabel(mapping: string, n: number): string {
   const [one, many] = LABELS[mapping] ?? [mapping.toLowerCase(), mapping.toLowerCase()];
-  return `${n} ${n === 1 ? one : many}`;
+  return plural(n, one, many);
 }
 
 export interface DemoCouplingReport {

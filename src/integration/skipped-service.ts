@@ -1,4 +1,5 @@
 import type { Db, Queryable } from '../db/db.ts';
+import { agree, plural } from '../shared/plural.ts';
 import { fail, ok, type Result } from '../shared/result.ts';
 import { restoreSkipped } from '../sync/couplings/coupling-repo.ts';
 import { skippedAfterFailing, skippedCouplingIds } from '../sync/couplings/skipped-couplings.ts';
@@ -42,12 +43,12 @@ export async function skippedNote(
   const n = (await skippedAfterFailing(db, mapping)).get(mapping) ?? 0;
   if (n === 0) return undefined;
   const name = shellName(mapping);
-  const records = n === 1 ? '1 skipped record is' : `${n} skipped records are`;
+  const records = `${plural(n, 'skipped record')} ${agree(n, 'is', 'are')}`;
   const cli = `kobling skipped retry --mapping ${name}`;
   const how =
     form === 'api'
       ? `POST /api/integration/v1/skipped/retry {"mapping":${JSON.stringify(mapping)}} (${cli})`
-      : `${cli} (kobling skipped --mapping ${name} lists ${n === 1 ? 'it' : 'them'})`;
+      : `${cli} (kobling skipped --mapping ${name} lists ${agree(n, 'it', 'them')})`;
   return {
     skipped: n,
     message: `${records} not retried automatically (failed twice with the same message); after the fix: ${how}`,

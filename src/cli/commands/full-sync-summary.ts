@@ -1,6 +1,6 @@
 import type { ReviewLine } from '../../integration/full-sync/full-sync-service.ts';
 import { failedNotSkipped, shellName } from '../../integration/full-sync/line-status.ts';
-import { plural } from '../../shared/plural.ts';
+import { agree, plural } from '../../shared/plural.ts';
 
 const RESTART_HINT =
   'Fix the cause, then `kobling sync full --restart-failed` (or `--restart MAPPING` for one line).';
@@ -47,7 +47,7 @@ function skippedHint(w: readonly ReviewLine[]): string {
     s.length === 1
       ? `of ${s[0]!.mapping}`
       : `(${s.map((l) => `${l.skippedRecords} of ${l.mapping}`).join(', ')})`;
-  return ` ${plural(n, 'record')} ${where} ${n === 1 ? 'is' : 'are'} skipped after failing twice with the same message: no regular job retries ${n === 1 ? 'it' : 'them'}; after the fix ${retry.join(', ')}.`;
+  return ` ${plural(n, 'record')} ${where} ${agree(n, 'is', 'are')} skipped after failing twice with the same message: no regular job retries ${agree(n, 'it', 'them')}; after the fix ${retry.join(', ')}.`;
 }
 
 /**
@@ -93,7 +93,7 @@ function failedRecords(lines: readonly ReviewLine[], jobOff: ReadonlySet<string>
     w.length === 1
       ? w[0]!.mapping
       : w.map((l) => `${l.mapping} (${l.counters.failed ?? 0})`).join(', ');
-  return ` ${plural(n, 'record')} failed in ${where}; their dependent lines went on. See them: ${see}; ${retry} ${again} runs ${w.length > 1 ? 'those lines' : 'the line'} again.${skipped}`;
+  return ` ${plural(n, 'record')} failed in ${where}; their dependent lines went on. See them: ${see}; ${retry} ${again} runs ${agree(w.length, 'the line', 'those lines')} again.${skipped}`;
 }
 
 /** The outcome of a run that ended with every line done (some perhaps with failed records). */

@@ -12,7 +12,7 @@ import { DONE_STATUSES, type LineStatus } from '../../integration/full-sync/line
 import type { SyncDeps } from '../../integration/sync-runtime.ts';
 import { isDatabaseUnavailable } from '../../shared/database-errors.ts';
 import { AppError } from '../../shared/errors.ts';
-import { plural } from '../../shared/plural.ts';
+import { agree, plural } from '../../shared/plural.ts';
 import { listMappings } from '../../sync/mappings/mapping-repo.ts';
 import { type CliEnv, printResult } from '../cli-context.ts';
 import { openJobQueue } from '../job-queue.ts';
@@ -114,7 +114,7 @@ function failIfFailed(lines: readonly ReviewLine[]): void {
         : []),
       ...(withErrors.length > 0
         ? [
-            `${plural(records, 'record')} failed${skipped > 0 ? ` and ${skipped} ${skipped === 1 ? 'is' : 'are'} skipped after failing` : ''} in ${plural(withErrors.length, 'line')} that finished: ${withErrors.map((l) => l.mapping).join(', ')}`,
+            `${plural(records, 'record')} failed${skipped > 0 ? ` and ${skipped} ${agree(skipped, 'is', 'are')} skipped after failing` : ''} in ${plural(withErrors.length, 'line')} that finished: ${withErrors.map((l) => l.mapping).join(', ')}`,
           ]
         : []),
     ].join('; '),
