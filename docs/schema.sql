@@ -1936,16 +1936,33 @@ CREATE TABLE integration.write_history (
   job_id uuid NOT NULL,
   mapping_name text NOT NULL,
   side text NOT NULL,
-  record_id uuid NOT NULL,
+  record_id uuid,
   action text NOT NULL,
   before jsonb,
   after jsonb,
   created_at timestamp with time zone DEFAULT now() NOT NULL,
   coupled_id uuid,
+  record_ids uuid[],
   CONSTRAINT write_history_pkey PRIMARY KEY (id),
   CONSTRAINT write_history_action_check CHECK (action = ANY (ARRAY['insert'::text, 'modify'::text, 'delete'::text, 'deactivate'::text, 'reactivate'::text])),
+  CONSTRAINT write_history_records_check CHECK (record_id IS NOT NULL AND record_ids IS NULL OR record_id IS NULL AND cardinality(record_ids) > 0 AND action = 'insert'::text AND before IS NULL AND after IS NULL AND coupled_id IS NULL),
   CONSTRAINT write_history_side_check CHECK (side = ANY (ARRAY['erp'::text, 'crm'::text]))
 );
+
+CREATE VIEW integration.write_history_records AS
+ SELECT w.id,
+    r."position",
+    w.job_id,
+    w.mapping_name,
+    w.side,
+    r.record_id,
+    w.action,
+    w.before,
+    w.after,
+    w.coupled_id,
+    w.created_at
+   FROM integration.write_history w
+     CROSS JOIN LATERAL unnest(COALESCE(w.record_ids, ARRAY[w.record_id])) WITH ORDINALITY r(record_id, "position");
 
 CREATE INDEX conflicts_mapping_idx ON integration.conflicts USING btree (mapping_name, state, detected_at);
 
@@ -1990,6 +2007,8 @@ CREATE INDEX sync_jobs_mapping_idx ON integration.sync_jobs USING btree (mapping
 CREATE UNIQUE INDEX sync_jobs_undo_of_idx ON integration.sync_jobs USING btree (undo_of) WHERE ((undo_of IS NOT NULL) AND (status <> 'failed'::text));
 
 CREATE INDEX write_history_job_side_idx ON integration.write_history USING btree (job_id, side);
+
+CREATE INDEX write_history_record_ids_idx ON integration.write_history USING gin (record_ids) WHERE (record_ids IS NOT NULL);
 
 CREATE INDEX write_history_record_idx ON integration.write_history USING btree (record_id);
 

@@ -204,12 +204,12 @@ export async function listWrites(
 ): Promise<{ total: number; value: WriteView[] }> {
   const [total, rows] = await Promise.all([
     db.query<{ n: number }>(
-      'SELECT count(*)::int AS n FROM integration.write_history WHERE job_id = $1',
+      'SELECT count(*)::int AS n FROM integration.write_history_records WHERE job_id = $1',
       [f.jobId],
     ),
     db.query<WriteView>(
       `SELECT side, record_id AS "recordId", action, before, after, created_at AS "createdAt"
-       FROM integration.write_history WHERE job_id = $1 ORDER BY id LIMIT $2 OFFSET $3`,
+       FROM integration.write_history_records WHERE job_id = $1 ORDER BY id, position LIMIT $2 OFFSET $3`,
       [f.jobId, f.top, f.skip],
     ),
   ]);

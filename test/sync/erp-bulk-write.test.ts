@@ -121,7 +121,7 @@ test('bulk creates and modifications: the refused record fails alone, the others
   assert.equal((await couplingOf(ids[1]!))!.last_result_to_erp, 'Failure');
   assert.equal((await couplingOf(ids[0]!))!.last_result_to_erp, 'Success');
   const history = await fx.db.query<{ action: string; n: number }>(
-    'SELECT action, count(*)::int AS n FROM integration.write_history WHERE job_id = ANY($1::uuid[]) GROUP BY action ORDER BY action',
+    'SELECT action, count(*)::int AS n FROM integration.write_history_records WHERE job_id = ANY($1::uuid[]) GROUP BY action ORDER BY action',
     [[created!.jobId, modified!.jobId]],
   );
   assert.deepEqual(history.rows, [

@@ -104,7 +104,7 @@ test('a preview of a CUSTOMER run with 5 changed customers (2 in conflict) lists
     action: string;
     after: object;
   }>(
-    'SELECT side, record_id, action, after FROM integration.write_history WHERE job_id = ANY($1::uuid[])',
+    'SELECT side, record_id, action, after FROM integration.write_history_records WHERE job_id = ANY($1::uuid[])',
     [jobIds],
   );
   const written = (d: PreviewDetail) => (d.side === 'crm' ? d.crmId : d.erpId);
@@ -333,7 +333,7 @@ async function runMatches(p: Preview) {
     action: string;
     after: object | null;
   }>(
-    'SELECT side, record_id, action, after FROM integration.write_history WHERE job_id = ANY($1::uuid[])',
+    'SELECT side, record_id, action, after FROM integration.write_history_records WHERE job_id = ANY($1::uuid[])',
     [jobIds],
   );
   // The history keeps no values of a create (the record holds them): a create is compared by

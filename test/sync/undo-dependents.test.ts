@@ -79,6 +79,20 @@ async function existing(entity: string, ids: readonly string[]): Promise<number>
   return r.value.size;
 }
 
+test("a job's creates share one write history row (migration sync 045); the view has one row per record", async () => {
+  const rows = await fx.db.query<{ record_id: string | null; n: number }>(
+    'SELECT record_id, cardinality(record_ids) AS n FROM integration.write_history WHERE job_id = $1',
+    [customerJob],
+  );
+  assert.deepEqual(rows.rows, [{ record_id: null, n: 5 }]);
+  const records = await fx.db.query<{ record_id: string; action: string }>(
+    'SELECT record_id, action FROM integration.write_history_records WHERE job_id = $1 ORDER BY id, position',
+    [customerJob],
+  );
+  assert.deepEqual(records.rows.map((r) => r.record_id).sort(), [...accountIds].sort());
+  assert.ok(records.rows.every((r) => r.action === 'insert'));
+});
+
 test('the preview lists the contacts that refer to the accounts the undo would delete; the undo is refused and writes nothing', async () => {
   const preview = await previewUndo(fx.ctx, customerJob);
   assert.ok(preview.ok, preview.ok ? '' : preview.error.message);

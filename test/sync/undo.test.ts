@@ -82,7 +82,7 @@ async function fingerprint() {
             (SELECT count(*) FROM erp.customers) AS customers,
             (SELECT max(change_seq) FROM erp.customers) AS erp_seq,
             (SELECT count(*) FROM integration.couplings) AS couplings,
-            (SELECT count(*) FROM integration.write_history) AS history,
+            (SELECT count(*) FROM integration.write_history_records) AS history,
             (SELECT count(*) FROM integration.sync_jobs) AS jobs,
             (SELECT count(*) FROM integration.sync_errors) AS errors`,
   );

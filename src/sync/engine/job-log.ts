@@ -146,28 +146,53 @@ export interface WriteRecord {
 export const valuesOf = (values: Readonly<Record<string, unknown>>, keys: readonly string[]) =>
   Object.fromEntries(keys.map((k) => [k, values[k] ?? null]));
 
-/** Records many written values in one statement. */
+/**
+ * Records many writes. The creates without values of one job, mapping and side share a row
+ * (`record_ids`, migration sync 045): a full synchronization's chunk of 1,000 creates is one row,
+ * not a thousand. Readers see a row per record through `integration.write_history_records`.
+ */
 export async function recordWrites(db: Queryable, writes: readonly WriteRecord[]): Promise<void> {
-  if (writes.length === 0) return;
-  await db.query(
-    `INSERT INTO integration.write_history (job_id, mapping_name, side, record_id, action, before, after)
-     SELECT w.job_id, w.mapping_name, w.side, w.record_id, w.action, w.before, w.after
-     FROM jsonb_to_recordset($1::jsonb) AS w(job_id uuid, mapping_name text, side text, record_id uuid, action text, before jsonb, after jsonb)`,
-    [
-      JSON.stringify(
-        writes.map((w) => ({
-          job_id: w.jobId,
-          mapping_name: w.mappingName,
-          side: w.side,
-          record_id: w.recordId,
-          action: w.action,
-          before: w.before ?? null,
-          after: w.after ?? null,
-        })),
+  const each = writes.filter((w) => !sharesRow(w));
+  const shared = new Map<string, WriteRecord[]>();
+  for (const w of writes.filter(sharesRow)) {
+    const key = `${w.jobId}|${w.mappingName}|${w.side}`;
+    const group = shared.get(key);
+    if (group) group.push(w);
+    else shared.set(key, [w]);
+  }
+  await Promise.all([
+    ...[...shared.values()].map((group) =>
+      db.query(
+        `INSERT INTO integration.write_history (job_id, mapping_name, side, action, record_ids)
+         VALUES ($1, $2, $3, 'insert', $4::uuid[])`,
+        [group[0]!.jobId, group[0]!.mappingName, group[0]!.side, group.map((x) => x.recordId)],
       ),
-    ],
-  );
+    ),
+    each.length > 0 &&
+      db.query(
+        `INSERT INTO integration.write_history (job_id, mapping_name, side, record_id, action, before, after)
+         SELECT w.job_id, w.mapping_name, w.side, w.record_id, w.action, w.before, w.after
+         FROM jsonb_to_recordset($1::jsonb) AS w(job_id uuid, mapping_name text, side text, record_id uuid, action text, before jsonb, after jsonb)`,
+        [
+          JSON.stringify(
+            each.map((w) => ({
+              job_id: w.jobId,
+              mapping_name: w.mappingName,
+              side: w.side,
+              record_id: w.recordId,
+              action: w.action,
+              before: w.before ?? null,
+              after: w.after ?? null,
+            })),
+          ),
+        ],
+      ),
+  ]);
 }
+
+/** A create whose history holds no values (see `WriteRecord`). */
+const sharesRow = (w: WriteRecord) =>
+  w.action === 'insert' && w.before === undefined && w.after === undefined;
 
 /**
  * How many records a pass's job wrote on its own source side: the fields only the destination
@@ -180,7 +205,7 @@ export async function countWrittenBack(
   pass: PassDirection,
 ): Promise<number> {
   const r = await db.query<{ n: number }>(
-    'SELECT count(DISTINCT record_id)::int AS n FROM integration.write_history WHERE job_id = $1 AND side = $2',
+    'SELECT count(DISTINCT record_id)::int AS n FROM integration.write_history_records WHERE job_id = $1 AND side = $2',
     [jobId, pass === 'ToIntegrationTable' ? 'erp' : 'crm'],
   );
   return r.rows[0]?.n ?? 0;

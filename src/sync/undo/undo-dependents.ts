@@ -185,7 +185,7 @@ async function coupledKeys(
  * The job that last created each record (an insert, or a reactivation, in its write history):
  * undoing it takes the record away. None when that job has been undone already — the record
  * outlived its undo (deactivated, not deleted), so undoing it again is no way out. One read
- * through the history's record index.
+ * through the history's record indexes.
  */
 async function creatorsOf(
   db: Queryable,
@@ -197,8 +197,13 @@ async function creatorsOf(
             EXISTS (SELECT 1 FROM integration.sync_jobs u
                      WHERE u.undo_of = c.job_id AND u.status <> 'failed') AS undone
        FROM (SELECT DISTINCT ON (side, record_id) side, record_id, job_id
-               FROM integration.write_history
-              WHERE record_id = ANY($1::uuid[]) AND action IN ('insert', 'reactivate')
+               FROM (SELECT id, side, record_id, job_id FROM integration.write_history
+                      WHERE record_id = ANY($1::uuid[]) AND action IN ('insert', 'reactivate')
+                     UNION ALL
+                     -- A chunk of creates shares a row (migration sync 045): found through its GIN index.
+                     SELECT w.id, w.side, r.id, w.job_id FROM integration.write_history w
+                      CROSS JOIN LATERAL unnest(w.record_ids) AS r(id)
+                      WHERE w.record_ids && $1::uuid[] AND r.id = ANY($1::uuid[])) h
               ORDER BY side, record_id, id DESC) c`,
     [[...new Set(found.map((d) => d.recordId))]],
   );

@@ -66,8 +66,8 @@ interface Row {
 /** The job's write history by record, in the order the job first wrote each record. */
 export async function historyOf(db: Queryable, jobId: string): Promise<RecordHistory[]> {
   const r = await db.query<Row>(
-    `SELECT side, record_id, action, before, after, coupled_id FROM integration.write_history
-      WHERE job_id = $1 ORDER BY id`,
+    `SELECT side, record_id, action, before, after, coupled_id FROM integration.write_history_records
+      WHERE job_id = $1 ORDER BY id, position`,
     [jobId],
   );
   const byRecord = new Map<string, Row[]>();
