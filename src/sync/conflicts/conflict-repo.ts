@@ -78,37 +78,54 @@ export async function readAskStates(
   );
 }
 
-/**
- * Stores the agreed values of many coupled records (one statement). A record saved `unsettled` (its
- * write-back was refused: the integration wrote one side while the two do not agree) is marked so
- * that the next pass compares it field by field with these values; any other save clears the mark.
- */
-export async function saveBaselines(
-  db: Queryable,
-  items: readonly {
-    couplingId: string;
-    crmValues: Readonly<Record<string, unknown>>;
-    unsettled?: boolean;
-  }[],
-): Promise<void> {
-  if (items.length === 0) return;
-  await db.query(
-    `INSERT INTO integration.conflict_baselines (coupling_id, crm_values, updated_at, unsettled_at)
-     SELECT b.coupling_id, b.crm_values, now(), CASE WHEN b.unsettled THEN now() END
-     FROM jsonb_to_recordset($1::jsonb) AS b(coupling_id uuid, crm_values jsonb, unsettled boolean)
-     ON CONFLICT (coupling_id) DO UPDATE SET crm_values = EXCLUDED.crm_values, updated_at = now(),
-       unsettled_at = EXCLUDED.unsettled_at`,
-    [
-      JSON.stringify(
-        items.map((i) => ({
-          coupling_id: i.couplingId,
-          crm_values: i.crmValues,
-          unsettled: i.unsettled === true,
-        })),
-      ),
-    ],
-  );
+/** A coupled record's agreed values, as `saveBaselines` stores them. */
+export interface BaselineSave {
+  readonly couplingId: string;
+  readonly crmValues: Readonly<Record<string, unknown>>;
+  readonly unsettled?: boolean;
+  /** The coupling is new (a create's, its id chosen by this pass): it has no baseline yet. */
+  readonly fresh?: boolean;
 }
+
+/**
+ * Stores the agreed values of many coupled records. A record saved `unsettled` (its write-back
+ * was refused: the integration wrote one side while the two do not agree) is marked so that the
+ * next pass compares it field by field with these values; any other save clears the mark. The
+ * baselines of new couplings are plain inserts: an upsert's check for a row to update cost a
+ * third more per record in a full synchronization, where every record is new (docs/sync-engine.md,
+ * "Measured", eleventh round).
+ */
+export async function saveBaselines(db: Queryable, items: readonly BaselineSave[]): Promise<void> {
+  const fresh = items.filter((i) => i.fresh);
+  const known = items.filter((i) => !i.fresh);
+  await Promise.all([
+    fresh.length > 0 &&
+      db.query(
+        `INSERT INTO integration.conflict_baselines (coupling_id, crm_values, updated_at, unsettled_at)
+         SELECT b.coupling_id, b.crm_values, now(), CASE WHEN b.unsettled THEN now() END
+         FROM jsonb_to_recordset($1::jsonb) AS b(coupling_id uuid, crm_values jsonb, unsettled boolean)`,
+        [baselineRows(fresh)],
+      ),
+    known.length > 0 &&
+      db.query(
+        `INSERT INTO integration.conflict_baselines (coupling_id, crm_values, updated_at, unsettled_at)
+         SELECT b.coupling_id, b.crm_values, now(), CASE WHEN b.unsettled THEN now() END
+         FROM jsonb_to_recordset($1::jsonb) AS b(coupling_id uuid, crm_values jsonb, unsettled boolean)
+         ON CONFLICT (coupling_id) DO UPDATE SET crm_values = EXCLUDED.crm_values, updated_at = now(),
+           unsettled_at = EXCLUDED.unsettled_at`,
+        [baselineRows(known)],
+      ),
+  ]);
+}
+
+const baselineRows = (items: readonly BaselineSave[]) =>
+  JSON.stringify(
+    items.map((i) => ({
+      coupling_id: i.couplingId,
+      crm_values: i.crmValues,
+      unsettled: i.unsettled === true,
+    })),
+  );
 
 /**
  * After an undo put back values on one side of coupled records (src/sync/undo/undo-baselines.ts):

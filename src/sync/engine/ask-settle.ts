@@ -1,5 +1,6 @@
 import { systemClock } from '../../shared/clock.ts';
 import {
+  type BaselineSave,
   closeAgreed,
   type DetectedConflicts,
   saveBaselines,
@@ -43,11 +44,7 @@ export async function settleAsk(
       asked.map((p) => p.source.id),
     ));
   const detected: DetectedConflicts[] = [];
-  const baselines: {
-    couplingId: string;
-    crmValues: Readonly<Record<string, unknown>>;
-    unsettled?: boolean;
-  }[] = [];
+  const baselines: BaselineSave[] = [];
   const agreed: { couplingId: string; erpField: string; crmField: string }[] = [];
   for (const p of asked) {
     const couplingId = succeeded.get(p.source.id);
@@ -65,7 +62,8 @@ export async function settleAsk(
         continue;
       }
     }
-    baselines.push({ couplingId, crmValues: p.ask.baseline });
+    // A plan without a stored coupling created its record with a coupling id of its own.
+    baselines.push({ couplingId, crmValues: p.ask.baseline, fresh: !p.coupling });
     for (const a of p.ask.agreed ?? []) agreed.push({ couplingId, ...a });
     if (p.ask.conflicts.length === 0 || !p.coupling) continue;
     const [erp, crm] = (toCrm ? [p.source, p.destination] : [p.destination, p.source]) as [
