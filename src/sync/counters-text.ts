@@ -1,13 +1,26 @@
-import { COUNTER_NAMES, type JobCounters } from './model.ts';
+import { COUNTER_NAMES, type CounterName, type JobCounters } from './model.ts';
+
+/** Shown first, as `kobling sync full`'s bars show them: +inserted ~modified ✗failed. */
+const FIRST: readonly CounterName[] = ['inserted', 'modified', 'failed'];
 
 /**
- * A job's counters in words, count first: `3 inserted, 1 failed`. The one wording of the job
- * log's message, `kobling sync`'s progress and `kobling jobs`, so a counter reads the same
- * wherever it is shown. Counters at 0 are left out unless `zeros` (a progress line keeps its
- * shape while it is redrawn); empty when every counter is 0.
+ * The order counters are shown in, wherever they are: what was written and what failed first (the
+ * bars' +inserted ~modified ✗failed), then the others in their column order.
+ */
+export const COUNTER_ORDER: readonly CounterName[] = [
+  ...FIRST,
+  ...COUNTER_NAMES.filter((k) => !FIRST.includes(k)),
+];
+
+/**
+ * A job's counters in words, count first: `3 inserted, 1 failed, 2 unchanged`. The one wording of
+ * the job log's message, `kobling sync`'s progress, `kobling jobs` and a full synchronization
+ * line's message, so a counter reads the same wherever it is shown, in `COUNTER_ORDER`. Counters at
+ * 0 are left out unless `zeros` (a progress line keeps its shape while it is redrawn); empty when
+ * every counter is 0.
  */
 export function countersText(c: Partial<JobCounters>, o: { zeros?: boolean } = {}): string {
-  return COUNTER_NAMES.filter((k) => o.zeros || (c[k] ?? 0) > 0)
+  return COUNTER_ORDER.filter((k) => o.zeros || (c[k] ?? 0) > 0)
     .map((k) => `${c[k] ?? 0} ${k}`)
     .join(', ');
 }

@@ -87,7 +87,7 @@ test("the summary of lines with failed records says the regular job retries them
   // One line: its count once ("1 record failed in CUSTOMER", not "… in CUSTOMER (1)").
   assert.match(
     finishedSummary(one, new Set())[0]!,
-    /: 1 line, 1 record: .* 1 record failed in CUSTOMER;/,
+    /: 1 line, 1 record: .* 1 record failed in CUSTOMER\. See them: /,
   );
   assert.match(
     finishedSummary(one, new Set())[0]!,
@@ -100,7 +100,7 @@ test("the summary of lines with failed records says the regular job retries them
   const two = [withErrors('CUSTOMER'), withErrors('ITEM UOM')];
   assert.match(
     finishedSummary(two, new Set())[0]!,
-    / 2 records failed in CUSTOMER \(1\), ITEM UOM \(1\);/,
+    / 2 records failed in CUSTOMER \(1\), ITEM UOM \(1\)\. See them: /,
   );
   assert.match(
     idleSummary(two, new Set(['ITEM UOM']))[0]!,
@@ -142,5 +142,49 @@ test('a line that left records skipped after failing: the bar counts them, the s
   assert.match(
     finishedSummary([more], new Set())[0]!,
     /; after the fix the regular job retries the ones not skipped, or `kobling sync full --restart CUSTOMER`/,
+  );
+});
+
+test('the summary says dependent lines went on only for those that ran after the line with failed records', () => {
+  const finished = new Date(Date.now() - 60_000).toISOString();
+  const parent: ReviewLine = {
+    ...queued,
+    status: 'FinishedWithErrors',
+    counters: { inserted: 4, failed: 1 },
+    done: 5,
+    total: 5,
+    queuedAt: finished,
+    finishedAt: finished,
+  };
+  const before = new Date(Date.now() - 120_000).toISOString();
+  const after = new Date().toISOString();
+  // CONTACT had finished before the restart of CUSTOMER, which left it alone: it did not go on.
+  const contact: ReviewLine = {
+    ...queued,
+    mapping: 'CONTACT',
+    dependencyFilter: 'CUSTOMER',
+    status: 'Finished',
+    queuedAt: before,
+    finishedAt: before,
+  };
+  const alone = finishedSummary([parent, contact], new Set())[0]!;
+  assert.match(alone, / 1 record failed in CUSTOMER\. See them: /);
+  assert.doesNotMatch(alone, /went on/);
+  // Queued after CUSTOMER had finished (or found to need nothing then): it went on, and is named.
+  const ran = { ...contact, queuedAt: after, finishedAt: after };
+  const notNeeded: ReviewLine = {
+    ...contact,
+    mapping: 'CHILD',
+    status: 'NotNeeded',
+    queuedAt: null,
+    finishedAt: after,
+  };
+  assert.match(
+    finishedSummary([parent, ran], new Set())[0]!,
+    / 1 record failed in CUSTOMER; its dependent line CONTACT went on\. See them: /,
+  );
+  assert.match(
+    idleSummary([parent, ran, notNeeded], new Set())[0]!,
+    / 1 record failed in CUSTOMER; its dependent lines CONTACT, CHILD went on\. See them: /,
   );
 });

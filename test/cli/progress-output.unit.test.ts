@@ -35,7 +35,7 @@ test('on a terminal `kobling sync MAPPING` redraws one line with \\r and closes 
   p.onProgress(c, 3, undefined);
   p.end([report('ToIntegrationTable', 3)]);
   assert.deepEqual(written, [
-    '\rCUSTOMER: 3 records: 3 inserted, 0 modified, 0 unchanged, 0 skipped, 0 failed, 0 deleted, 0 uncoupled, 0 coupled   ',
+    '\rCUSTOMER: 3 records: 3 inserted, 0 modified, 0 failed, 0 unchanged, 0 skipped, 0 deleted, 0 uncoupled, 0 coupled   ',
     '\n',
   ]);
 });
@@ -68,9 +68,9 @@ test('off a terminal: a plain line at the start and the end, one at most every 1
   ]);
   assert.deepEqual(written, [
     'CUSTOMER: synchronizing\n',
-    'CUSTOMER: 3000 records so far: 3000 inserted, 0 modified, 0 unchanged, 0 skipped, 0 failed, 0 deleted, 0 uncoupled, 0 coupled · 300/s\n',
-    'CUSTOMER: 4000 records so far: 3000 inserted, 1000 modified, 0 unchanged, 0 skipped, 0 failed, 0 deleted, 0 uncoupled, 0 coupled · 200/s\n',
-    'CUSTOMER: finished in 20.5 s: 4000 records: 3000 inserted, 1000 modified, 0 unchanged, 0 skipped, 0 failed, 0 deleted, 0 uncoupled, 0 coupled\n',
+    'CUSTOMER: 3000 records so far: 3000 inserted, 0 modified, 0 failed, 0 unchanged, 0 skipped, 0 deleted, 0 uncoupled, 0 coupled · 300/s\n',
+    'CUSTOMER: 4000 records so far: 3000 inserted, 1000 modified, 0 failed, 0 unchanged, 0 skipped, 0 deleted, 0 uncoupled, 0 coupled · 200/s\n',
+    'CUSTOMER: finished in 20.5 s: 4000 records: 3000 inserted, 1000 modified, 0 failed, 0 unchanged, 0 skipped, 0 deleted, 0 uncoupled, 0 coupled\n',
   ]);
   assert.ok(!written.some(hasControl));
 });
@@ -96,7 +96,7 @@ test('off a terminal a run with a failed pass says so at its end', () => {
   p.end([{ ...report('ToIntegrationTable', 0), status: 'failed', message: 'CRM unreachable' }]);
   assert.equal(
     written.at(-1),
-    'ITEM: finished in 0.0 s (1 of 1 pass failed): 0 records: 0 inserted, 0 modified, 0 unchanged, 0 skipped, 0 failed, 0 deleted, 0 uncoupled, 0 coupled\n',
+    'ITEM: finished in 0.0 s (1 of 1 pass failed): 0 records: 0 inserted, 0 modified, 0 failed, 0 unchanged, 0 skipped, 0 deleted, 0 uncoupled, 0 coupled\n',
   );
 });
 

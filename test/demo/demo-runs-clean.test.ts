@@ -372,10 +372,24 @@ test('the item availability job moves stock to the products, negative stock as 0
 
 test('the full synchronization of the demo (after the walk-through) finishes every line', async () => {
   const r = await bash('npx kobling sync full --json');
-  const lines = JSON.parse(r.out) as { mapping: string; status: string; message?: string }[];
+  const lines = JSON.parse(r.out) as {
+    mapping: string;
+    status: string;
+    message?: string;
+    erpCount: number;
+    done: number;
+  }[];
   const notDone = lines.filter((l) => !['Finished', 'NotNeeded'].includes(l.status));
   assert.deepEqual(notDone, [], r.err.slice(-2000));
   assert.equal(r.code, 0);
+  // CONTACT counts the ERP contacts its filter lets through (persons with a company), which it
+  // handles: its bar read …/213 and then 80/80 while the company contacts were counted too.
+  const contact = lines.find((l) => l.mapping === 'CONTACT')!;
+  const persons = await one<{ n: number }>(
+    "SELECT count(*)::int AS n FROM erp.contacts WHERE type = 'Person' AND company_number IS NOT NULL",
+  );
+  assert.equal(contact.erpCount, persons.n);
+  assert.equal(contact.done, contact.erpCount, 'the bar ends at its count');
   // Standard order mode: SALESORDER-ORDER only updates orders that came from the CRM (no line).
   assert.ok(!lines.some((l) => l.mapping === 'SALESORDER-ORDER'));
   assert.ok(lines.some((l) => l.mapping === 'POSTEDSALESINV-INV'));

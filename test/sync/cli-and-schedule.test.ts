@@ -61,7 +61,7 @@ test('`kobling sync` refuses while the connection is disabled, then runs a mappi
   assert.match(stderr(), /^CUSTOMER: synchronizing$/m);
   assert.match(
     stderr(),
-    /^CUSTOMER: finished in \d+\.\d s: 2 records: 2 inserted, 0 modified, 0 unchanged, 0 skipped, 0 failed/m,
+    /^CUSTOMER: finished in \d+\.\d s: 2 records: 2 inserted, 0 modified, 0 failed, 0 unchanged, 0 skipped/m,
   );
   assert.ok(
     !hasControl(ran.output()),

@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { FullSyncLine } from '../../src/integration/full-sync/full-sync-lines.ts';
 import { failedRecordsMessage, whatHappened } from '../../src/integration/full-sync/line-status.ts';
+import { restartMessage } from '../../src/integration/full-sync/review-messages.ts';
+import { COUNTER_ORDER, countersText } from '../../src/sync/counters-text.ts';
+import { COUNTER_NAMES } from '../../src/sync/model.ts';
 
 const line = {
   mapping: 'ITEM UOM',
@@ -93,4 +97,41 @@ test('the web shows what happened without the CLI how-to', () => {
     whatHappened(message),
     '2 records failed (5 inserted, 2 failed); its dependent line ITEM-PRODUCT went on regardless',
   );
+});
+
+test('a restarted line under a failed parent says to restart the parent first; under one at work, when it starts', () => {
+  const at = (mapping: string, status: FullSyncLine['status'], o: Partial<FullSyncLine> = {}) =>
+    ({ mapping, status, dependencyFilter: '', message: null, ...o }) as FullSyncLine;
+  const contact = at('CONTACT', 'Pending', { dependencyFilter: 'CUSTOMER' });
+  const failed = at('CUSTOMER', 'Failed', { message: 'ToIntegrationTable: CRM unreachable' });
+  assert.equal(
+    restartMessage('CONTACT', [failed, contact], []),
+    'Restarted the full synchronization of CONTACT; it waits for CUSTOMER, which failed (ToIntegrationTable: CRM unreachable): restart CUSTOMER first.',
+  );
+  assert.equal(
+    restartMessage('CONTACT', [at('CUSTOMER', 'Running'), contact], []),
+    'Restarted the full synchronization of CONTACT; it starts when CUSTOMER is done.',
+  );
+  // Two parents failed, one still at work; its failed dependent line follows it.
+  const child = at('CHILD', 'Pending', { dependencyFilter: 'CUSTOMER|CURRENCY|UNIT' });
+  assert.equal(
+    restartMessage(
+      'CHILD',
+      [failed, at('CURRENCY', 'Failed'), at('UNIT', 'Queued'), child],
+      ['GRANDCHILD'],
+    ),
+    'Restarted the full synchronization of CHILD; it waits for CUSTOMER, which failed (ToIntegrationTable: CRM unreachable), and for CURRENCY, which failed (see its jobs), and for UNIT, not done yet: restart them first; its failed dependent line GRANDCHILD restarts when it has finished.',
+  );
+  assert.equal(
+    restartMessage('CONTACT', [at('CUSTOMER', 'Finished'), at('CONTACT', 'Queued')], []),
+    'Restarted the full synchronization of CONTACT.',
+  );
+});
+
+test('counters read in the order of the bars (+inserted ~modified ✗failed), then the others', () => {
+  assert.equal(
+    countersText({ unchanged: 300, failed: 1, modified: 2, inserted: 4, skipped: 1 }),
+    '4 inserted, 2 modified, 1 failed, 300 unchanged, 1 skipped',
+  );
+  assert.deepEqual([...COUNTER_ORDER].sort(), [...COUNTER_NAMES].sort(), 'every counter, once');
 });

@@ -185,11 +185,23 @@ test('a failed parent holds its children with the reason; restart after the fix 
   await t.fx.setMapping({ ...t.fx.mapping('CUSTOMER'), dependencyFilter: 'BROKEN' });
   const started = await startFullSync(t.deps, t.boss);
   assert.ok(started.ok, started.ok ? '' : started.error.message);
-  assert.ok((await restartLine(t.deps, t.boss, 'CUSTOMER')).ok);
   const lines = await settledLines(t.deps);
   const broken = lines.find((l) => l.mapping === 'BROKEN')!;
   assert.equal(broken.status, 'Failed');
   assert.match(broken.message ?? '', /mapping BROKEN has no match fields/);
+  assert.equal(lines.find((l) => l.mapping === 'CUSTOMER')?.status, 'Finished');
+  // A restart of the child under the failed parent: it cannot start until the parent is
+  // restarted, which no one does by itself, and the answer says so.
+  const held = spawnKobling(['sync', 'full', '--restart', 'CUSTOMER'], {
+    DATABASE_URL: t.fx.db.url,
+    KOBLING_SECRET_KEY: 'f'.repeat(40),
+  });
+  assert.equal(await held.exited(), 1, held.output());
+  assert.match(
+    held.output(),
+    /^Restarted the full synchronization of CUSTOMER; it waits for BROKEN, which failed \(.*has no match fields.*\): restart BROKEN first\.$/m,
+  );
+  assert.doesNotMatch(held.output(), /starts when/);
   const review = await reviewLines(t.deps);
   const customer = review.find((l) => l.mapping === 'CUSTOMER')!;
   assert.equal(customer.status, 'Pending');
@@ -370,7 +382,7 @@ test('a parent with a record the CRM refuses finishes with errors and its child 
   assert.match(idle.output(), /^CUSTOMER\s+FinishedWithErrors \[#{20}\] .*· 1 record failed$/m);
   assert.match(
     idle.output(),
-    /Nothing to start: every line has already finished .*\. 1 record failed in CUSTOMER; their dependent lines went on\. See them: `kobling errors --mapping CUSTOMER`/,
+    /Nothing to start: every line has already finished .*\. 1 record failed in CUSTOMER; its dependent line CHILD went on\. See them: `kobling errors --mapping CUSTOMER`/,
   );
   assert.match(
     idle.output(),
@@ -475,6 +487,9 @@ test('a record skipped after failing twice: `kobling sync` says it is not retrie
     /1 record of CUSTOMER is skipped after failing twice with the same message: no regular job retries it; after the fix `kobling skipped retry --mapping CUSTOMER`/,
   );
   assert.equal((await coupling()).skipped, true, 'skipped again');
+  // Its dependent lines had finished before and did not run again: none is said to have gone on.
+  assert.match(restart.output(), / 1 record failed in CUSTOMER\. See them: /);
+  assert.doesNotMatch(restart.output(), /went on/);
 
   // The fix. The regular run still leaves the skipped record alone: the line stays as it is.
   await t.fx.db.query("UPDATE erp.customers SET display_name = 'Fixed again' WHERE id = $1", [
@@ -501,4 +516,30 @@ test('a record skipped after failing twice: `kobling sync` says it is not retrie
   const none = spawnKobling(['sync', 'CUSTOMER'], env);
   assert.equal(await none.exited(), 0, none.output());
   assert.doesNotMatch(none.output(), /skipped record/);
+});
+
+test("a line's ERP count is the records its mapping's ERP filter lets through: CONTACT's person contacts, not the company contacts; CUSTOMER's unblocked customers", async () => {
+  const erpCount = async (mapping: string) =>
+    (await reviewLines(t.deps, { addMissing: true })).find((l) => l.mapping === mapping)!.erpCount;
+  const customers = await erpCount('CUSTOMER');
+  await t.fx.db.query(
+    `INSERT INTO erp.contacts (number, type, display_name, customer_number) VALUES
+       ('KC1', 'Company', 'Company one', 'F00001'), ('KC2', 'Company', 'Company two', 'F00002')`,
+  );
+  await t.fx.db.query(
+    `INSERT INTO erp.contacts (number, type, first_name, surname, company_number) VALUES
+       ('KP1', 'Person', 'Ada', 'One', 'KC1'), ('KP2', 'Person', 'Bo', 'Two', 'KC1'),
+       ('KP3', 'Person', 'Cy', 'Three', 'KC2'), ('KP4', 'Person', 'Di', 'Alone', NULL)`,
+  );
+  // CUSTOMER's filter is `blocked empty`: a blocked customer is not synchronized, nor counted.
+  await t.fx.db.query("UPDATE erp.customers SET blocked = 'All' WHERE number = 'F00003'");
+  try {
+    assert.equal(await erpCount('CONTACT'), 3, 'persons with a company: KP1, KP2, KP3');
+    assert.equal(await erpCount('CUSTOMER'), customers! - 1, 'the blocked customer left out');
+  } finally {
+    await t.fx.db.query(
+      "DELETE FROM erp.contacts WHERE number IN ('KP1', 'KP2', 'KP3', 'KP4', 'KC1', 'KC2')",
+    );
+    await t.fx.db.query("UPDATE erp.customers SET blocked = ' ' WHERE number = 'F00003'");
+  }
 });

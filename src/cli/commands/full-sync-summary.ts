@@ -1,6 +1,7 @@
 import type { ReviewLine } from '../../integration/full-sync/full-sync-service.ts';
 import { failedNotSkipped, shellName } from '../../integration/full-sync/line-status.ts';
 import { agree, plural } from '../../shared/plural.ts';
+import { dependenciesOf } from '../../sync/model.ts';
 
 const RESTART_HINT =
   'Fix the cause, then `kobling sync full --restart-failed` (or `--restart MAPPING` for one line).';
@@ -70,8 +71,29 @@ const notSkipped = (l: ReviewLine) =>
   failedNotSkipped(l.counters.failed ?? 0, l.skippedRecords ?? 0);
 
 /**
- * Lines that finished with failed records: how many records, in which lines, that their children
- * went on, and where to see and retry them; empty when there are none.
+ * The children of `parents` that went on after them: queued (or found to need nothing) once their
+ * parent had finished. A child that had finished before — a restart of the parent leaves it alone —
+ * did not run this time, and one still pending waits for another parent.
+ */
+function wentOn(lines: readonly ReviewLine[], parents: readonly ReviewLine[]): string[] {
+  return lines
+    .filter((l) =>
+      parents.some((p) => {
+        const after = l.queuedAt ?? l.finishedAt;
+        return (
+          dependenciesOf(l).includes(p.mapping) &&
+          p.finishedAt !== null &&
+          after !== null &&
+          new Date(after) >= new Date(p.finishedAt)
+        );
+      }),
+    )
+    .map((l) => l.mapping);
+}
+
+/**
+ * Lines that finished with failed records: how many records, in which lines, which of their
+ * children went on, and where to see and retry them; empty when there are none.
  */
 function failedRecords(lines: readonly ReviewLine[], jobOff: ReadonlySet<string>): string {
   const all = withErrors(lines);
@@ -93,7 +115,12 @@ function failedRecords(lines: readonly ReviewLine[], jobOff: ReadonlySet<string>
     w.length === 1
       ? w[0]!.mapping
       : w.map((l) => `${l.mapping} (${l.counters.failed ?? 0})`).join(', ');
-  return ` ${plural(n, 'record')} failed in ${where}; their dependent lines went on. See them: ${see}; ${retry} ${again} runs ${agree(w.length, 'the line', 'those lines')} again.${skipped}`;
+  const went = wentOn(lines, w);
+  const children =
+    went.length > 0
+      ? `; ${agree(w.length, 'its', 'their')} dependent ${agree(went.length, 'line', 'lines')} ${went.join(', ')} went on`
+      : '';
+  return ` ${plural(n, 'record')} failed in ${where}${children}. See them: ${see}; ${retry} ${again} runs ${agree(w.length, 'the line', 'those lines')} again.${skipped}`;
 }
 
 /** The outcome of a run that ended with every line done (some perhaps with failed records). */

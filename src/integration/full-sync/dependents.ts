@@ -1,6 +1,6 @@
 import { dependenciesOf } from '../../sync/model.ts';
 import type { FullSyncLine } from './full-sync-lines.ts';
-import { hasFailures } from './line-status.ts';
+import { DONE_STATUSES, hasFailures } from './line-status.ts';
 
 /**
  * The lines below `mapping` whose failures may have come from it: its children that failed or
@@ -25,3 +25,9 @@ export function failedDependents(lines: readonly FullSyncLine[], mapping: string
   }
   return found;
 }
+
+/** A line's parents that have not finished (failed ones among them), in its dependency filter's order. */
+export const openParents = (line: FullSyncLine, byName: ReadonlyMap<string, FullSyncLine>) =>
+  dependenciesOf(line)
+    .map((d) => byName.get(d))
+    .filter((p): p is FullSyncLine => p !== undefined && !DONE_STATUSES.has(p.status));

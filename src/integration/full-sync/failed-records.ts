@@ -1,6 +1,7 @@
 import type { Queryable } from '../../db/db.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { agree, plural } from '../../shared/plural.ts';
+import { countersText } from '../../sync/counters-text.ts';
 import { skippedAfterFailing } from '../../sync/couplings/skipped-couplings.ts';
 import { openErrorsOfJobRecords } from '../../sync/error-queries.ts';
 import { getLine } from './full-sync-lines.ts';
@@ -70,10 +71,7 @@ export async function settleLine(
       ? [`${plural(skipped, 'record')} ${agree(skipped, 'was', 'were')} skipped after failing`]
       : []),
   ].join(' and ');
-  const counted = Object.entries(line.counters)
-    .filter(([, n]) => n > 0)
-    .map(([k, n]) => `${n} ${k}`)
-    .join(', ');
+  const counted = countersText(line.counters);
   const message = `${what} in the full synchronization${counted ? ` (${counted})` : ''}; all were synchronized since`;
   const r = await db.query(
     `UPDATE integration.full_sync_lines l SET status = 'Finished', message = $2

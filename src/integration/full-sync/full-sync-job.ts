@@ -2,6 +2,7 @@ import type { FullSyncLineRunner } from '../../app/context.ts';
 import type { JobDefinition, PgBoss } from '../../db/job-queue.ts';
 import { agree, plural } from '../../shared/plural.ts';
 import { causedByShutdown, shutdownSignal } from '../../shared/stopping.ts';
+import { countersText } from '../../sync/counters-text.ts';
 import { restoreMappingSkipped } from '../../sync/couplings/coupling-repo.ts';
 import { skippedAfterFailing } from '../../sync/couplings/skipped-couplings.ts';
 import type { EngineContext } from '../../sync/engine/context.ts';
@@ -125,10 +126,10 @@ export async function runFullSyncLine(
       [
         ...(restored > 0 ? [`${plural(restored, 'skipped record')} restored first`] : []),
         ...(match?.matched ? [`${match.matched} coupled by matching`] : []),
-        ...Object.entries(counters)
-          .filter(([, n]) => n > 0)
-          .map(([k, n]) => `${n} ${k}`),
-      ].join(', ') || 'nothing to do';
+        countersText(counters),
+      ]
+        .filter(Boolean)
+        .join(', ') || 'nothing to do';
     const held = match?.ambiguous
       ? `; ${plural(match.ambiguous, 'record')} not coupled because several records match ${agree(match.ambiguous, 'it', 'them')} (held back, not created: couple ${agree(match.ambiguous, 'it', 'them')} by hand, see the coupling job's errors)`
       : '';

@@ -2,18 +2,19 @@ import type { Queryable } from '../../db/db.ts';
 import type { PgBoss } from '../../db/job-queue.ts';
 import { entities } from '../../erp/catalog/catalog.ts';
 import { listEntityPage } from '../../erp/public-api.ts';
-import { agree, plural } from '../../shared/plural.ts';
+import { agree } from '../../shared/plural.ts';
 import { fail, failure, ok, type Result } from '../../shared/result.ts';
 import { noSuchMapping } from '../../sync/mappings/mapping-name.ts';
 import { getMapping, listMappings } from '../../sync/mappings/mapping-repo.ts';
-import { dependenciesOf, type TableMapping } from '../../sync/model.ts';
+import type { TableMapping } from '../../sync/model.ts';
 import { countCouplings } from '../../sync/queries.ts';
 import { CRM_ENTITIES } from '../adapters/crm-catalogue.ts';
 import { crmPort } from '../adapters/crm-port.ts';
+import { countInErpFilter } from '../adapters/erp-count.ts';
 import { erpPort } from '../adapters/erp-port.ts';
 import { whileLockFree } from '../mapping-lock.ts';
 import { clientSettings, dataverseClientFor, type SyncDeps } from '../sync-runtime.ts';
-import { failedDependents } from './dependents.ts';
+import { failedDependents, openParents } from './dependents.ts';
 import {
   type FullSyncLine,
   listLines,
@@ -23,9 +24,12 @@ import {
   transition,
   upsertLine,
 } from './full-sync-lines.ts';
-import { DONE_STATUSES, hasFailures } from './line-status.ts';
+import { hasFailures } from './line-status.ts';
 import { hasOwnLine, recommend } from './recommendation.ts';
 import { withReviewLock } from './review-lock.ts';
+import { type ReviewLine, restartedWhat, restartMessage, startMessage } from './review-messages.ts';
+
+export { type ReviewLine, restartMessage, startMessage } from './review-messages.ts';
 
 export const FULL_SYNC_QUEUE = 'sync.fullSync';
 /**
@@ -34,17 +38,15 @@ export const FULL_SYNC_QUEUE = 'sync.fullSync';
  */
 export const STALE_AFTER_MS = 20_000;
 
-/** A review line with what it waits for, for people watching the review. */
-export interface ReviewLine extends FullSyncLine {
-  /** Parents that have not finished (with why, when one failed). */
-  readonly waitingFor: readonly string[];
-}
-
 /**
- * Records of an ERP table: counted through the ERP API for its entity sets; the integration's own
- * views (unit groups …) are read through the ERP port, up to 5,000 like the CRM's count.
+ * A mapping's ERP records, those its ERP filter lets through (what the line synchronizes: CONTACT
+ * counts person contacts, not company contacts; `countInErpFilter`). Without a filter: counted
+ * through the ERP API for its entity sets; the integration's own views (unit groups …) are read
+ * through the ERP port, up to 5,000 like the CRM's count.
  */
-async function erpCount(deps: SyncDeps, table: string): Promise<number> {
+async function erpCount(deps: SyncDeps, m: TableMapping): Promise<number> {
+  const table = m.erpTable;
+  if (m.erpFilter.length > 0) return countInErpFilter(deps.db, table, m.erpFilter);
   if (entities.has(table)) {
     const page = await listEntityPage(deps.db, table, { top: 1 });
     if (page.ok) return page.value.total;
@@ -76,7 +78,7 @@ async function bothSides(
   deps: SyncDeps,
   m: TableMapping,
 ): Promise<Result<{ erp: number; crm: number }>> {
-  const erp = await erpCount(deps, m.erpTable);
+  const erp = await erpCount(deps, m);
   const settings = await clientSettings(deps);
   if (!settings.ok) return settings;
   const client = dataverseClientFor(settings.value, deps.logger);
@@ -160,13 +162,10 @@ async function writeEveryLine(deps: SyncDeps, counted: readonly CountedLine[]): 
   });
 }
 
-function waitingFor(line: FullSyncLine, byName: Map<string, FullSyncLine>): string[] {
-  return dependenciesOf(line)
-    .map((d) => byName.get(d))
-    .filter((p): p is FullSyncLine => p !== undefined && !DONE_STATUSES.has(p.status))
-    .map((p) =>
-      p.status === 'Failed' ? `${p.mapping} (failed: ${p.message ?? 'see its jobs'})` : p.mapping,
-    );
+function waitingFor(line: FullSyncLine, byName: ReadonlyMap<string, FullSyncLine>): string[] {
+  return openParents(line, byName).map((p) =>
+    p.status === 'Failed' ? `${p.mapping} (failed: ${p.message ?? 'see its jobs'})` : p.mapping,
+  );
 }
 
 /**
@@ -234,26 +233,6 @@ export async function startFullSync(
   return ok({ queued, lines, message: startMessage(queued, lines) });
 }
 
-/** What *Start* did, in words: a start that queued nothing says why. */
-export function startMessage(queued: readonly string[], lines: readonly ReviewLine[]): string {
-  const atWork = lines.filter((l) => l.status === 'Queued' || l.status === 'Running');
-  if (queued.length > 0)
-    return `Full synchronization started: ${plural(queued.length, 'line')} queued${
-      lines.some((l) => l.status === 'Pending') ? ', the others follow their parents' : ''
-    }.`;
-  if (atWork.length > 0)
-    return `Nothing new to start: ${atWork.map((l) => l.mapping).join(', ')} already at work.`;
-  const held = lines.filter((l) => l.status === 'Pending');
-  if (held.length > 0)
-    return `Nothing could start: ${held
-      .map((l) => `${l.mapping} waits for ${l.waitingFor.join(', ')}`)
-      .join('; ')}. Fix the failed line, then restart it.`;
-  const withErrors = lines.filter((l) => l.status === 'FinishedWithErrors').map((l) => l.mapping);
-  return `Nothing to start: every line has finished or had nothing to synchronize${
-    withErrors.length > 0 ? ` (${withErrors.join(', ')} with failed records)` : ''
-  }. Restart a line to run it again.`;
-}
-
 /**
  * *Restart* of one line (failed, finished with or without failed records, or not needed): back
  * to pending, then started again. Its dependent lines that failed or had failed records
@@ -297,12 +276,12 @@ export async function restartLine(
   });
   if (!moved) return busy();
   const { restarted, queued } = moved;
-  const line2 = (await reviewLines(deps)).find((l) => l.mapping === mapping)!;
+  const review = await reviewLines(deps);
   return ok({
     queued,
-    line: line2,
+    line: review.find((l) => l.mapping === mapping)!,
     dependents: restarted,
-    message: restartMessage(mapping, line2, restarted),
+    message: restartMessage(mapping, review, restarted),
   });
 }
 
@@ -344,19 +323,6 @@ async function backToPending(tx: Queryable, counted: readonly RecountedLine[]): 
   return moved;
 }
 
-/** What a restart of one line did, in words: when it starts and which failed lines follow it. */
-function restartMessage(mapping: string, line: ReviewLine, dependents: readonly string[]): string {
-  const when =
-    line.status === 'Pending' && line.waitingFor.length > 0
-      ? `; it starts when ${line.waitingFor.join(', ')} ${agree(line.waitingFor.length, 'is', 'are')} done`
-      : '';
-  const after =
-    dependents.length > 0
-      ? `; its failed dependent ${agree(dependents.length, 'line', 'lines')} ${dependents.join(', ')} ${agree(dependents.length, 'restarts', 'restart')} when it has finished`
-      : '';
-  return `Restarted the full synchronization of ${mapping}${when}${after}.`;
-}
-
 /**
  * *Restart failed lines*: every failed line, and every line that finished with failed records,
  * back to pending, counted again, then started like a restart of each (children waiting on them
@@ -394,20 +360,6 @@ export async function restartFailedLines(
         : ''
     }.`,
   });
-}
-
-/** The restarted lines in words, those that failed apart from those that had failed records. */
-function restartedWhat(lines: readonly FullSyncLine[], restarted: readonly string[]): string {
-  const named = (status: string) =>
-    lines.filter((l) => l.status === status && restarted.includes(l.mapping)).map((l) => l.mapping);
-  const failed = named('Failed');
-  const withErrors = named('FinishedWithErrors');
-  return [
-    ...(failed.length > 0 ? [`${plural(failed.length, 'failed line')}: ${failed.join(', ')}`] : []),
-    ...(withErrors.length > 0
-      ? [`${plural(withErrors.length, 'line')} with failed records: ${withErrors.join(', ')}`]
-      : []),
-  ].join(' and ');
 }
 
 /**

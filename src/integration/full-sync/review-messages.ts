@@ -1,0 +1,77 @@
+import { agree, plural } from '../../shared/plural.ts';
+import { openParents } from './dependents.ts';
+import type { FullSyncLine } from './full-sync-lines.ts';
+
+/** A review line with what it waits for, for people watching the review. */
+export interface ReviewLine extends FullSyncLine {
+  /** Parents that have not finished (with why, when one failed). */
+  readonly waitingFor: readonly string[];
+}
+
+/** What *Start* did, in words: a start that queued nothing says why. */
+export function startMessage(queued: readonly string[], lines: readonly ReviewLine[]): string {
+  const atWork = lines.filter((l) => l.status === 'Queued' || l.status === 'Running');
+  if (queued.length > 0)
+    return `Full synchronization started: ${plural(queued.length, 'line')} queued${
+      lines.some((l) => l.status === 'Pending') ? ', the others follow their parents' : ''
+    }.`;
+  if (atWork.length > 0)
+    return `Nothing new to start: ${atWork.map((l) => l.mapping).join(', ')} already at work.`;
+  const held = lines.filter((l) => l.status === 'Pending');
+  if (held.length > 0)
+    return `Nothing could start: ${held
+      .map((l) => `${l.mapping} waits for ${l.waitingFor.join(', ')}`)
+      .join('; ')}. Fix the failed line, then restart it.`;
+  const withErrors = lines.filter((l) => l.status === 'FinishedWithErrors').map((l) => l.mapping);
+  return `Nothing to start: every line has finished or had nothing to synchronize${
+    withErrors.length > 0 ? ` (${withErrors.join(', ')} with failed records)` : ''
+  }. Restart a line to run it again.`;
+}
+
+/**
+ * What a restart of one line did, in words: when it starts and which failed lines follow it. A
+ * parent that failed does not finish by itself: the answer says to restart it first.
+ */
+export function restartMessage(
+  mapping: string,
+  lines: readonly FullSyncLine[],
+  dependents: readonly string[],
+): string {
+  const byName = new Map(lines.map((l) => [l.mapping, l]));
+  const line = byName.get(mapping);
+  const parents = line?.status === 'Pending' ? openParents(line, byName) : [];
+  const failed = parents.filter((p) => p.status === 'Failed');
+  const others = parents.filter((p) => p.status !== 'Failed').map((p) => p.mapping);
+  const when =
+    failed.length > 0
+      ? `; it waits for ${failed
+          .map((p) => `${p.mapping}, which failed (${p.message ?? 'see its jobs'})`)
+          .join(', and for ')}${
+          others.length > 0 ? `, and for ${others.join(', ')}, not done yet` : ''
+        }: restart ${agree(failed.length, failed[0]?.mapping ?? '', 'them')} first`
+      : others.length > 0
+        ? `; it starts when ${others.join(', ')} ${agree(others.length, 'is', 'are')} done`
+        : '';
+  const after =
+    dependents.length > 0
+      ? `; its failed dependent ${agree(dependents.length, 'line', 'lines')} ${dependents.join(', ')} ${agree(dependents.length, 'restarts', 'restart')} when it has finished`
+      : '';
+  return `Restarted the full synchronization of ${mapping}${when}${after}.`;
+}
+
+/** The restarted lines in words, those that failed apart from those that had failed records. */
+export function restartedWhat(
+  lines: readonly FullSyncLine[],
+  restarted: readonly string[],
+): string {
+  const named = (status: string) =>
+    lines.filter((l) => l.status === status && restarted.includes(l.mapping)).map((l) => l.mapping);
+  const failed = named('Failed');
+  const withErrors = named('FinishedWithErrors');
+  return [
+    ...(failed.length > 0 ? [`${plural(failed.length, 'failed line')}: ${failed.join(', ')}`] : []),
+    ...(withErrors.length > 0
+      ? [`${plural(withErrors.length, 'line')} with failed records: ${withErrors.join(', ')}`]
+      : []),
+  ].join(' and ');
+}
