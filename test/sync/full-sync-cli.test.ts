@@ -2,11 +2,17 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { startWorkers } from '../../src/db/job-queue.ts';
 import { fullSyncJob } from '../../src/integration/full-sync/full-sync-job.ts';
-import { restartLine, reviewLines } from '../../src/integration/full-sync/full-sync-service.ts';
+import {
+  advance,
+  restartLine,
+  reviewLines,
+} from '../../src/integration/full-sync/full-sync-service.ts';
+import { hasOwnLine } from '../../src/integration/full-sync/recommendation.ts';
 import { buildServer } from '../../src/server/app.ts';
 import { createApiToken } from '../../src/server/auth/credentials.ts';
 import { createUser } from '../../src/server/auth/users.ts';
 import { systemClock } from '../../src/shared/clock.ts';
+import { listMappings } from '../../src/sync/mappings/mapping-repo.ts';
 import { hasControl, runKobling, spawnKobling } from '../helpers/cli.ts';
 import { settledLines, startFullSyncSetting } from '../helpers/full-sync.ts';
 import { insertCustomers } from '../helpers/sync-data.ts';
@@ -27,6 +33,119 @@ const env = () => ({ DATABASE_URL: t.fx.db.url, KOBLING_SECRET_KEY: SECRET });
 const status = async (mapping: string) =>
   (await reviewLines(t.deps)).find((l) => l.mapping === mapping);
 const count = (text: string, re: RegExp) => text.match(new RegExp(re, 'gm'))?.length ?? 0;
+
+test('before the first Start, GET …/fullSync?recount=true and `kobling sync full --review` answer the lines Start would write, NotStarted, and store none (no scheduler tick starts them); a plain GET counts nothing; a count that fails is an error, not an empty review', async () => {
+  const app = await buildServer({
+    config: t.deps.config,
+    db: t.fx.db,
+    logger: t.deps.logger,
+    clock: systemClock,
+    boss: t.boss,
+  });
+  const stored = async () =>
+    Number(
+      (await t.fx.db.query<{ n: string }>('SELECT count(*) AS n FROM integration.full_sync_lines'))
+        .rows[0]!.n,
+    );
+  try {
+    const user = await createUser(t.fx.db, {
+      username: 'fullsync-reader',
+      password: 'correct horse battery',
+      role: 'readOnly',
+    });
+    assert.ok(user.ok);
+    const token = await createApiToken(t.fx.db, user.value.id);
+    const get = (query = '') =>
+      app.inject({
+        url: `/api/integration/v1/fullSync${query}`,
+        headers: { authorization: `Bearer ${token}` },
+      });
+    assert.equal(await stored(), 0);
+    const plain = await get();
+    assert.equal(plain.statusCode, 200, plain.body);
+    assert.deepEqual(plain.json().value, [], 'a progress poll counts nothing: no line is stored');
+
+    const res = await get('?recount=true');
+    assert.equal(res.statusCode, 200, res.body);
+    const lines = res.json().value as {
+      mapping: string;
+      position: number;
+      status: string;
+      recommendation: string;
+      direction: string;
+      dependencyFilter: string;
+      erpCount: number;
+      crmCount: number;
+      queuedAt: string | null;
+      waitingFor: string[];
+    }[];
+    const mappings = (await listMappings(t.fx.db)).filter(hasOwnLine);
+    assert.deepEqual(
+      lines.map((l) => l.mapping),
+      mappings.map((m) => m.name),
+      'a line per mapping that gets one, in their order',
+    );
+    assert.deepEqual(
+      lines.map((l) => l.position),
+      lines.map((_, i) => i + 1),
+    );
+    assert.ok(lines.every((l) => l.status === 'NotStarted' && l.queuedAt === null));
+    const customer = lines.find((l) => l.mapping === 'CUSTOMER')!;
+    const m = mappings.find((x) => x.name === 'CUSTOMER')!;
+    assert.equal(customer.erpCount, 40);
+    assert.equal(customer.crmCount, 0);
+    assert.equal(customer.recommendation, 'FullSynchronization');
+    assert.equal(customer.direction, m.direction);
+    assert.equal(customer.dependencyFilter, m.dependencyFilter);
+    assert.deepEqual(customer.waitingFor, []);
+    // Worked out, not written: the scheduler's tick has nothing to start.
+    assert.equal(await stored(), 0, 'the review stores no line');
+    assert.deepEqual(await advance(t.deps, t.boss), []);
+    assert.equal(await stored(), 0);
+
+    const cli = await runKobling(['sync', 'full', '--review'], env());
+    assert.equal(cli.code, 0, cli.output);
+    assert.match(
+      cli.output,
+      /^CUSTOMER\s+NotStarted\s+full synchronization · ERP 40 \/ CRM 0 · starts after /m,
+    );
+    assert.match(
+      cli.output,
+      /^No full synchronization has been started yet: \d+ lines \(\d+ to synchronize in full, \d+ to couple records, \d+ with nothing to do\), counted now and not started; `kobling sync full` starts them\.$/m,
+    );
+    const json = await runKobling(['sync', 'full', '--review', '--json'], env());
+    assert.equal(json.code, 0, json.output);
+    const printed = JSON.parse(
+      json.output.slice(json.output.indexOf('[\n'), json.output.lastIndexOf('\n]') + 2),
+    ) as {
+      mapping: string;
+      status: string;
+    }[];
+    assert.equal(printed.find((l) => l.mapping === 'CUSTOMER')?.status, 'NotStarted');
+    assert.equal(await stored(), 0, 'nor does the CLI');
+    const both = await runKobling(['sync', 'full', '--review', '--restart-failed'], env());
+    assert.equal(both.code, 2, both.output);
+
+    // The CRM unreachable: what could be counted is not passed off as the review.
+    const url = await t.fx.db.query<{ crm_url: string }>(
+      'SELECT crm_url FROM integration.connection',
+    );
+    await t.fx.db.query("UPDATE integration.connection SET crm_url = 'http://127.0.0.1:9/'");
+    try {
+      const failed = await get('?recount=true');
+      assert.ok(failed.statusCode >= 400, failed.body);
+      assert.match(
+        failed.json().error.message,
+        /^The lines of the full synchronization could not be worked out: /,
+      );
+    } finally {
+      await t.fx.db.query('UPDATE integration.connection SET crm_url = $1', [url.rows[0]!.crm_url]);
+    }
+    assert.equal(await stored(), 0);
+  } finally {
+    await app.close();
+  }
+});
 
 test('with no worker running the lines wait queued, the CLI asks after 30 s whether one runs, and they start as soon as one does', async () => {
   const cli = spawnKobling(['sync', 'full'], env());

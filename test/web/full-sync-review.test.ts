@@ -257,7 +257,48 @@ test("a line's Restart asks first, naming the line; its answer, and Start's, sta
 
     // With every line finished Start has nothing to queue; without lines it queues them all.
     await t.fx.db.query('DELETE FROM integration.full_sync_lines');
+    // Before the first Start the review lists the lines Start would write, not started, and
+    // stores none of them (a stored Pending line would be started by the scheduler's tick).
     await b.page.goto(`${baseUrl}/integration/full-sync`);
+    const hint = b.page.locator('#full-sync-review p.hint');
+    assert.match(
+      (await hint.textContent()) ?? '',
+      /^\s*No full synchronization has been started yet\. These are the lines Start would hand\s+to the workers, each with its recommendation from both sides' records counted now; nothing\s+runs until it is pressed\.\s*$/,
+    );
+    assert.equal(await hint.locator('em').textContent(), 'Start', 'emphasized, no asterisks');
+    const customer = row(b.page, 'CUSTOMER');
+    assert.deepEqual(
+      [
+        await customer.locator('.badge').textContent(),
+        await customer.locator('.badge').getAttribute('title'),
+      ],
+      ['Not started', 'NotStarted'],
+    );
+    const text = (await customer.textContent()) ?? '';
+    assert.match(text, /Both ways/);
+    assert.match(text, /Couple records/, 'customers on both sides by now');
+    assert.match(text, /\d+ \/ \d+/);
+    assert.match(text, /Starts after \S/);
+    assert.equal(await customer.getByRole('button').count(), 0, 'nothing to restart');
+    const stored = () => t.fx.db.query('SELECT 1 FROM integration.full_sync_lines');
+    assert.equal((await stored()).rowCount, 0, 'the page stores no line');
+    // The CRM unreachable: the page says the lines could not be worked out, not "no lines".
+    const url = await t.fx.db.query<{ crm_url: string }>(
+      'SELECT crm_url FROM integration.connection',
+    );
+    await t.fx.db.query("UPDATE integration.connection SET crm_url = 'http://127.0.0.1:9/'");
+    try {
+      await b.page.goto(`${baseUrl}/integration/full-sync`);
+      assert.match(
+        (await b.page.locator('#full-sync-review .banner.warning').textContent()) ?? '',
+        /The lines of the full synchronization could not be worked out: Counting .+\. Nothing has been started; reload this page to count again\.$/s,
+      );
+      assert.equal(await b.page.locator('#full-sync tbody tr').count(), 0);
+    } finally {
+      await t.fx.db.query('UPDATE integration.connection SET crm_url = $1', [url.rows[0]!.crm_url]);
+    }
+    await b.page.goto(`${baseUrl}/integration/full-sync`);
+    await b.shot('full-sync-not-started');
     await b.page.getByRole('button', { name: 'Start', exact: true }).click();
     await flash.getByText(/^Full synchronization started: \d+ lines? queued/).waitFor();
     assert.equal(asked[1], 'Start the full synchronization of every mapping?');

@@ -8,7 +8,7 @@ import {
   reviewLines,
   startFullSync,
 } from '../../integration/full-sync/full-sync-service.ts';
-import { DONE_STATUSES, type LineStatus } from '../../integration/full-sync/line-status.ts';
+import { DONE_STATUSES, type ReviewStatus } from '../../integration/full-sync/line-status.ts';
 import type { SyncDeps } from '../../integration/sync-runtime.ts';
 import { isDatabaseUnavailable } from '../../shared/database-errors.ts';
 import { AppError } from '../../shared/errors.ts';
@@ -87,7 +87,8 @@ export const STATUS_WIDTH = Math.max(
     FinishedWithErrors: 0,
     Failed: 0,
     NotNeeded: 0,
-  } satisfies Record<LineStatus, 0>).map((s) => s.length),
+    NotStarted: 0,
+  } satisfies Record<ReviewStatus, 0>).map((s) => s.length),
 );
 
 /** Nothing queued or running, and no pending line free to start: what the workers can do is done. */

@@ -18,6 +18,7 @@ import { withRuntime } from '../runtime.ts';
 import { redraws } from '../terminal.ts';
 import { registerCouplings } from './couplings.ts';
 import { runFullSyncCommand } from './full-sync.ts';
+import { runFullSyncReview } from './full-sync-review.ts';
 import { registerLogCommands } from './log-lists.ts';
 import { registerMappingRealtime } from './mapping-realtime.ts';
 import { registerSkipped } from './skipped.ts';
@@ -120,6 +121,10 @@ export function registerIntegrationCommands(program: Command, cli: CliEnv): void
       '--restart-failed',
       'with `full`: restart every failed line of the full synchronization and every line that finished with failed records, then follow them',
     )
+    .option(
+      '--review',
+      'with `full`: print the review lines (recommendation, both counts, status; before the first start the lines it would start, NotStarted) and start nothing',
+    )
     .action(
       (
         name: string,
@@ -129,6 +134,7 @@ export function registerIntegrationCommands(program: Command, cli: CliEnv): void
           full?: boolean;
           restart?: string;
           restartFailed?: boolean;
+          review?: boolean;
         },
       ) =>
         withRuntime(cli, async (rt) => {
@@ -138,7 +144,20 @@ export function registerIntegrationCommands(program: Command, cli: CliEnv): void
               'validation_failed',
               'A full synchronization is previewed per mapping: `kobling sync MAPPING --dry-run --full`',
             );
+          if (name.toLowerCase() === 'full' && opts.review) {
+            if (opts.restart || opts.restartFailed)
+              throw new AppError(
+                'validation_failed',
+                '--review only shows the lines; --restart and --restart-failed start them',
+              );
+            return runFullSyncReview(cli, rt, opts.json);
+          }
           if (name.toLowerCase() === 'full') return runFullSyncCommand(cli, rt, opts);
+          if (opts.review)
+            throw new AppError(
+              'validation_failed',
+              '--review shows the lines of the full synchronization: `kobling sync full --review`',
+            );
           if (opts.restart || opts.restartFailed)
             throw new AppError(
               'validation_failed',

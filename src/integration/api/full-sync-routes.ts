@@ -11,6 +11,7 @@ import {
   reviewLines,
   startFullSync,
 } from '../full-sync/full-sync-service.ts';
+import { openReview } from '../full-sync/review.ts';
 import { depsOf, mappingName, must, PREFIX } from './shared.ts';
 
 const tags = ['integration: full synchronization'];
@@ -37,13 +38,16 @@ export function registerFullSyncRoutes(app: FastifyInstance, ctx: AppContext): v
       schema: {
         tags,
         summary:
-          'The review lines: recommendation, direction, status (Pending, Queued, Running, Finished, FinishedWithErrors — its passes ended but `counters.failed` records failed; its children went on —, Failed — a pass failed; its children wait —, NotNeeded), progress (records done/total, counters), message, what each waits for; `recount=true` counts both sides of every line not at work again first',
+          'The review lines: recommendation, direction, both counts, status (Pending, Queued, Running, Finished, FinishedWithErrors — its passes ended but `counters.failed` records failed; its children went on —, Failed — a pass failed; its children wait —, NotNeeded), progress (records done/total, counters), message, what each waits for. `recount=true` counts both sides of every line not at work again first; before the first *Start* (no line stored) it answers the lines *Start* would write, status NotStarted, counted now and stored nowhere (nothing queued), or the failed count as an error; a plain GET counts nothing and answers only stored lines (none before the first *Start*)',
         querystring: z.object({ recount: z.enum(['true', 'false']).optional() }).strict(),
       },
     },
     // Counting is a request per mapping on each side: asked for, not paid by every progress poll.
     async (req) => ({
-      value: await reviewLines(depsOf(ctx), { addMissing: req.query.recount === 'true' }),
+      value:
+        req.query.recount === 'true'
+          ? must(await openReview(depsOf(ctx)))
+          : await reviewLines(depsOf(ctx)),
     }),
   );
   r.post(

@@ -1,7 +1,7 @@
 import type { Queryable } from '../../db/db.ts';
 import { AppError } from '../../shared/errors.ts';
 import { COUNTER_NAMES, emptyCounters, type JobCounters } from '../../sync/model.ts';
-import { DONE_STATUSES, type LineStatus } from './line-status.ts';
+import { DONE_STATUSES, type LineStatus, type ReviewStatus } from './line-status.ts';
 import type { Recommendation } from './recommendation.ts';
 
 export type { LineStatus } from './line-status.ts';
@@ -220,7 +220,9 @@ export async function transition(
  * its CRM → ERP pass as the integration's echoes and are dropped unread (docs/full-synchronization.md).
  * A finished line handled what it had to: its own count.
  */
-export function expectedTotal(l: FullSyncLine): number | null {
+export function expectedTotal(
+  l: Omit<FullSyncLine, 'status'> & { readonly status: ReviewStatus },
+): number | null {
   if (DONE_STATUSES.has(l.status)) return l.done;
   if (l.total !== null) return l.total;
   if (l.direction === 'ToIntegrationTable') return l.erpCount;

@@ -15,15 +15,21 @@ export type LineStatus =
   | 'Failed'
   | 'NotNeeded';
 
+/**
+ * A line's status in the review: a stored line's, or `NotStarted` for a line the review shows
+ * before the first *Start* — worked out, never written, so no scheduler tick can start it.
+ */
+export type ReviewStatus = LineStatus | 'NotStarted';
+
 /** A line done: its children may start. */
-export const DONE_STATUSES: ReadonlySet<LineStatus> = new Set([
+export const DONE_STATUSES: ReadonlySet<ReviewStatus> = new Set([
   'Finished',
   'FinishedWithErrors',
   'NotNeeded',
 ]);
 
 /** A line that did not fully succeed: its pass failed, or records failed (restart-failed runs both). */
-export const hasFailures = (status: LineStatus): boolean =>
+export const hasFailures = (status: ReviewStatus): boolean =>
   status === 'Failed' || status === 'FinishedWithErrors';
 
 /** A mapping's name as a shell argument (`'ITEM UOM'`). */

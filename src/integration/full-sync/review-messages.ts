@@ -1,9 +1,14 @@
 import { agree, plural } from '../../shared/plural.ts';
 import { openParents } from './dependents.ts';
 import type { FullSyncLine } from './full-sync-lines.ts';
+import type { ReviewStatus } from './line-status.ts';
 
-/** A review line with what it waits for, for people watching the review. */
-export interface ReviewLine extends FullSyncLine {
+/**
+ * A review line with what it waits for, for people watching the review. Before the first *Start*
+ * the review shows the lines *Start* would write, `NotStarted` (src/integration/full-sync/review.ts).
+ */
+export interface ReviewLine extends Omit<FullSyncLine, 'status'> {
+  readonly status: ReviewStatus;
   /** Parents that have not finished (with why, when one failed). */
   readonly waitingFor: readonly string[];
 }

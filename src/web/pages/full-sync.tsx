@@ -8,11 +8,8 @@ import {
   reviewLines,
   startFullSync,
 } from '../../integration/full-sync/full-sync-service.ts';
-import {
-  DONE_STATUSES,
-  hasFailures,
-  whatHappened,
-} from '../../integration/full-sync/line-status.ts';
+import { DONE_STATUSES, hasFailures } from '../../integration/full-sync/line-status.ts';
+import { openReview } from '../../integration/full-sync/review.ts';
 import { AppError, unwrap } from '../../shared/errors.ts';
 import { mappingName } from '../../sync/mappings/mapping-name.ts';
 import { ActionBar } from '../components/action-bar.tsx';
@@ -23,6 +20,7 @@ import { Layout } from '../layout.tsx';
 import { sendHtml, viewOf } from '../view.ts';
 import { isAdmin } from '../web-auth.ts';
 import type { WebDeps } from '../web-deps.ts';
+import { FailedRecordsNote, LineStatusBadge, lineNote } from './full-sync-cells.tsx';
 import { DIRECTION_LABEL } from './mapping-form.tsx';
 
 const ADMIN = { roles: ['admin'] as const };
@@ -33,93 +31,6 @@ const RECOMMENDATION: Record<string, string> = {
 };
 const active = (lines: readonly ReviewLine[]) =>
   lines.some((l) => l.status === 'Queued' || l.status === 'Running');
-
-/**
- * A line's status as a badge, toned as BC's review (reference §4.3 "Progress display"): a clean
- * finish green, a failed line red, a line not started, waiting or not needed neutral, a queued or
- * running one in progress (BC's yellow, outlined). A finish with failed records is amber with how
- * many: its children went on, but it is not a plain "Finished". The title is the API's status.
- */
-function lineStatusBadge(l: ReviewLine): { tone: string; caption: string } {
-  switch (l.status) {
-    case 'Finished':
-      return { tone: 'ok', caption: 'Finished' };
-    case 'FinishedWithErrors':
-      return { tone: 'warn', caption: `Finished · ${l.counters.failed ?? 0} failed` };
-    case 'Failed':
-      return { tone: 'bad', caption: 'Failed' };
-    case 'NotNeeded':
-      return { tone: 'muted', caption: 'Not needed' };
-    case 'Queued':
-      return { tone: 'busy', caption: 'Queued' };
-    case 'Running':
-      return { tone: 'busy', caption: 'Running' };
-    case 'Pending':
-      return {
-        tone: 'muted',
-        caption: l.waitingFor.length > 0 ? 'Waiting for parents' : 'Not started',
-      };
-  }
-}
-
-function LineStatusBadge(props: { line: ReviewLine }) {
-  const b = lineStatusBadge(props.line);
-  return (
-    <span class={`badge ${b.tone}`} title={props.line.status} safe>
-      {b.caption}
-    </span>
-  );
-}
-
-/**
- * What a line that finished with failed records says on the web: what happened (the line's
- * message without the CLI's commands), then where to see the records — the Log's jobs of the
- * mapping with their errors, the skipped records page — and what retries them: the mapping's
- * next run, Retry on the skipped records page, or the line's Restart button.
- */
-function FailedRecordsNote(props: { line: ReviewLine }) {
-  const l = props.line;
-  const name = encodeURIComponent(l.mapping);
-  const failed = (l.counters.failed ?? 0) > 0;
-  const skipped = (l.skippedRecords ?? 0) > 0;
-  // Each record counted once: a skipped one failed too, and only Retry retries it.
-  const retried = (l.counters.failed ?? 0) > (l.skippedRecords ?? 0);
-  return (
-    <>
-      <span safe>{`${whatHappened(l.message ?? '')}. See `}</span>
-      {failed ? (
-        <a href={`/integration/log?mapping=${name}`} safe>
-          {`the log of ${l.mapping}`}
-        </a>
-      ) : (
-        ''
-      )}
-      {failed ? ' (each job with its errors)' : ''}
-      {failed && skipped ? ' and ' : ''}
-      {skipped ? (
-        <a href={`/integration/skipped?mapping=${name}`} safe>
-          {`the skipped records of ${l.mapping}`}
-        </a>
-      ) : (
-        ''
-      )}
-      {'; after the fix '}
-      {retried ? (
-        <>
-          {`the mapping's next run retries ${skipped ? 'the ones not skipped' : 'the failed ones'} (Synchronize on `}
-          <a href="/integration/mappings">Integration table mappings</a>
-          {'), '}
-        </>
-      ) : (
-        ''
-      )}
-      {skipped
-        ? `Retry on the skipped records page retries ${retried ? 'the skipped ones' : 'them'}, `
-        : ''}
-      {'or Restart runs the line again.'}
-    </>
-  );
-}
 
 /** The review lines: recommendation, status and progress per mapping, and Restart. */
 function ReviewTable(props: {
@@ -173,13 +84,7 @@ function ReviewTable(props: {
                   {l.status === 'FinishedWithErrors' && l.message ? (
                     <FailedRecordsNote line={l} />
                   ) : (
-                    <span safe>
-                      {l.waitingFor.length
-                        ? `Waits for ${l.waitingFor.join(', ')}`
-                        : l.status === 'Queued' && !props.workerSeen
-                          ? `Waiting for a worker${l.message ? ` · ${l.message}` : ''}`
-                          : (l.message ?? '')}
-                    </span>
+                    <span safe>{lineNote(l, props.workerSeen)}</span>
                   )}
                 </td>
                 {props.admin ? (
@@ -211,6 +116,30 @@ function ReviewTable(props: {
 }
 
 /**
+ * What the review says above its lines before the first *Start*: that they are what *Start* would
+ * hand to the workers, not started; or why they could not be worked out (an empty table would read
+ * as nothing to synchronize).
+ */
+function ReviewHint(props: { lines: readonly ReviewLine[]; countError?: string }) {
+  if (props.countError)
+    return (
+      <WarningBanner
+        message={`${props.countError}. Nothing has been started; reload this page to count again.`}
+      />
+    );
+  if (props.lines.length === 0)
+    return <p class="hint">No mapping has a full synchronization line.</p>;
+  if (!props.lines.every((l) => l.status === 'NotStarted')) return '';
+  return (
+    <p class="hint">
+      No full synchronization has been started yet. These are the lines <em>Start</em> would hand to
+      the workers, each with its recommendation from both sides' records counted now; nothing runs
+      until it is pressed.
+    </p>
+  );
+}
+
+/**
  * The review under the page title: the admin's actions, a hint before any start, and the lines,
  * followed live while some are queued or running. Swapped in whole (`oob`) beside an action's
  * answer, so that the actions offered and the hint match the lines.
@@ -219,6 +148,8 @@ function ReviewBody(props: {
   lines: readonly ReviewLine[];
   admin: boolean;
   workerSeen: boolean;
+  /** Before the first *Start*: why the lines could not be counted. */
+  countError?: string;
   oob?: boolean;
 }) {
   const { lines, admin } = props;
@@ -251,14 +182,7 @@ function ReviewBody(props: {
       ) : (
         ''
       )}
-      {lines.length === 0 ? (
-        <p class="hint">
-          No full synchronization has been started yet. *Start* works out a line per mapping with
-          its recommendation.
-        </p>
-      ) : (
-        ''
-      )}
+      <ReviewHint lines={lines} countError={props.countError} />
       <div
         id="full-sync"
         data-events={active(lines) ? '/integration/full-sync/events' : undefined}
@@ -290,11 +214,17 @@ export function registerFullSyncPage(web: FastifyInstance, deps: WebDeps): void 
     lines.some((l) => l.status === 'Queued') && (await workerSeen(ctx.db));
   web.get('/integration/full-sync', async (request, reply) => {
     const view = viewOf(request, auth);
-    const lines = await reviewLines(syncDeps, { addMissing: true });
+    const review = await openReview(syncDeps);
+    const lines = review.ok ? review.value : [];
     return sendHtml(
       reply,
       <Layout view={view} title="Full synchronization review">
-        <ReviewBody lines={lines} admin={isAdmin(view.user)} workerSeen={await seen(lines)} />
+        <ReviewBody
+          lines={lines}
+          admin={isAdmin(view.user)}
+          workerSeen={await seen(lines)}
+          countError={review.ok ? undefined : review.error.message}
+        />
       </Layout>,
     );
   });

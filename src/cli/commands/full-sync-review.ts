@@ -1,0 +1,49 @@
+import type { ReviewLine } from '../../integration/full-sync/full-sync-service.ts';
+import { openReview } from '../../integration/full-sync/review.ts';
+import { AppError } from '../../shared/errors.ts';
+import { plural } from '../../shared/plural.ts';
+import { dependenciesOf } from '../../sync/model.ts';
+import { type CliEnv, printResult } from '../cli-context.ts';
+import type { Runtime } from '../runtime.ts';
+import { bar, STATUS_WIDTH } from './full-sync.ts';
+
+const RECOMMENDATION: Record<string, string> = {
+  FullSynchronization: 'full synchronization',
+  CoupleRecords: 'couple records',
+  NoRecords: 'nothing to do',
+};
+
+/** A line not started yet: what *Start* would do with it, both counts and what it starts after. */
+export function notStartedRow(l: ReviewLine): string {
+  const parents = dependenciesOf(l);
+  return `${l.mapping.padEnd(20)} ${l.status.padEnd(STATUS_WIDTH)} ${
+    RECOMMENDATION[l.recommendation] ?? l.recommendation
+  } · ERP ${l.erpCount ?? '—'} / CRM ${l.crmCount ?? '—'}${
+    parents.length > 0 ? ` · starts after ${parents.join(', ')}` : ''
+  }`;
+}
+
+/** The review in a sentence under its lines. */
+export function reviewSummary(lines: readonly ReviewLine[]): string {
+  if (lines.length === 0)
+    return 'No mapping has a full synchronization line (see `kobling mappings`).';
+  if (!lines.every((l) => l.status === 'NotStarted'))
+    return `${plural(lines.length, 'line')}; \`kobling sync full\` starts those not done and follows them.`;
+  const n = (r: string) => lines.filter((l) => l.recommendation === r).length;
+  return `No full synchronization has been started yet: ${plural(lines.length, 'line')} (${n('FullSynchronization')} to synchronize in full, ${n('CoupleRecords')} to couple records, ${n('NoRecords')} with nothing to do), counted now and not started; \`kobling sync full\` starts them.`;
+}
+
+/**
+ * `kobling sync full --review`: the review lines as the web page shows them — every line not at
+ * work counted again; before the first *Start*, the lines it would write — and nothing started.
+ */
+export async function runFullSyncReview(cli: CliEnv, rt: Runtime, json?: boolean): Promise<void> {
+  const { ctx } = rt;
+  const review = await openReview({ db: ctx.db, config: ctx.config, logger: ctx.logger });
+  if (!review.ok) throw AppError.from(review.error);
+  const now = Date.now();
+  printResult(cli, json, review.value, (lines) => [
+    ...lines.map((l) => (l.status === 'NotStarted' ? notStartedRow(l) : bar(l, now))),
+    reviewSummary(lines),
+  ]);
+}
