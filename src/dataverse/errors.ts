@@ -74,6 +74,10 @@ export interface DataverseError extends AppFailure {
   readonly requestId?: string;
   /** How long the server asked us to wait (429/503 with Retry-After), in milliseconds. */
   readonly retryAfterMs?: number;
+  /** Where a request that got no answer went (`host:port`): says which server is down. */
+  readonly host?: string;
+  /** Why the connection failed, as the system said it (`ECONNREFUSED`, `ENOTFOUND`, …). */
+  readonly cause?: string;
 }
 
 /** Builds an error value (drops undefined fields so errors compare cleanly in tests). */
@@ -85,6 +89,12 @@ export function dataverseError(
   const error: Record<string, unknown> = { code, message };
   for (const [k, v] of Object.entries(extra)) if (v !== undefined) error[k] = v;
   return error as unknown as DataverseError;
+}
+
+/** `host:port` of a URL, the port spelled out even when it is the scheme's default. */
+export function hostAndPort(url: string | URL): string {
+  const u = typeof url === 'string' ? new URL(url) : url;
+  return `${u.hostname}:${u.port || (u.protocol === 'https:' ? '443' : '80')}`;
 }
 
 /** Dataverse codes the client gives a meaning to. */

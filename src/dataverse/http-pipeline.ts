@@ -1,6 +1,6 @@
 import type { Logger } from '../shared/logger.ts';
 import { fail, ok, type Result } from '../shared/result.ts';
-import { type DataverseError, dataverseError, errorFromResponse } from './errors.ts';
+import { type DataverseError, dataverseError, errorFromResponse, hostAndPort } from './errors.ts';
 import type { DataverseMetricsHooks, MetricsCounters } from './metrics.ts';
 import {
   type AttemptOutcome,
@@ -178,10 +178,14 @@ export class HttpPipeline {
         error = dataverseError(
           'timeout',
           `${request.method} ${logPath}: no answer within ${o.timeoutMs} ms`,
+          { host: hostAndPort(parsedUrl) },
         );
       } else {
         lastStatus = 0;
-        error = dataverseError('network_error', `${request.method} ${logPath}: ${outcome.cause}`);
+        error = dataverseError('network_error', `${request.method} ${logPath}: ${outcome.cause}`, {
+          host: hostAndPort(parsedUrl),
+          cause: outcome.cause,
+        });
       }
 
       if (!isRetryable(request.retryClass, asOutcome) || attempt >= o.retry.maxAttempts) {

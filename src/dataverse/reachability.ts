@@ -1,5 +1,5 @@
 import { fail, ok, type Result } from '../shared/result.ts';
-import { type DataverseError, dataverseError } from './errors.ts';
+import { type DataverseError, dataverseError, hostAndPort } from './errors.ts';
 import { causeOf } from './token-provider.ts';
 
 /**
@@ -26,10 +26,16 @@ export async function probeOrganization(
   } catch (err) {
     const timeout =
       err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
+    const at = hostAndPort(url);
     return fail(
       timeout
-        ? dataverseError('timeout', `${host} did not answer within ${timeoutMs / 1000} s`)
-        : dataverseError('network_error', `connecting to ${host} failed (${why(err, url)})`),
+        ? dataverseError('timeout', `${host} did not answer within ${timeoutMs / 1000} s`, {
+            host: at,
+          })
+        : dataverseError('network_error', `connecting to ${host} failed (${why(err, url)})`, {
+            host: at,
+            cause: causeOf(err),
+          }),
     );
   }
 }

@@ -1,5 +1,5 @@
 import { fail, ok, type Result } from '../shared/result.ts';
-import { type DataverseError, dataverseError, redact } from './errors.ts';
+import { type DataverseError, dataverseError, hostAndPort, redact } from './errors.ts';
 import { sleep } from './throttle.ts';
 
 /** Where the client gets its bearer tokens. Implementations cache and refresh on their own. */
@@ -109,12 +109,15 @@ async function postForm(
   } catch (err) {
     const timeout =
       err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
+    const host = hostAndPort(url);
+    const cause = causeOf(err);
     return fail(
       timeout
-        ? dataverseError('timeout', `token request to ${new URL(url).host} timed out`)
+        ? dataverseError('timeout', `token request to ${new URL(url).host} timed out`, { host })
         : dataverseError(
             'network_error',
-            `token request to ${new URL(url).host} failed: ${causeOf(err)}`,
+            `token request to ${new URL(url).host} failed: ${cause}`,
+            { host, cause },
           ),
     );
   }

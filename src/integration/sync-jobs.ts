@@ -163,8 +163,10 @@ export async function recoverDeadRuns(
     });
     if (!checked.free) continue;
     recovered.push(mapping);
-    deps.logger.warn({ mapping, jobs: jobIds ?? [] }, 'dead synchronization run abandoned');
-    if (jobIds && jobIds.length > 0) await queueMappingRun(boss, mapping, 'recovery');
+    // A run row left 'running' with no queued job behind it has no job ids to name.
+    const jobs = jobIds && jobIds.length > 0 ? jobIds : undefined;
+    deps.logger.warn({ mapping, ...(jobs ? { jobs } : {}) }, 'dead synchronization run abandoned');
+    if (jobs) await queueMappingRun(boss, mapping, 'recovery');
   }
   return recovered;
 }

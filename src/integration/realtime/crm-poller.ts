@@ -10,7 +10,11 @@ export interface PollerOptions {
   readonly client: () => Promise<DataverseClient | undefined>;
   /** Something changed in the CRM since the delta link. */
   readonly onChange: (firstModifiedOn: Date | undefined) => void;
-  readonly onError: (err: unknown) => void;
+  /**
+   * A look failed: `err` is the client's error value (expected: the CRM down, throttling) or what
+   * was thrown (unexpected); the next look is in `retryInMs`.
+   */
+  readonly onError: (err: unknown, retryInMs: number) => void;
   /** A look went through (after failures too): lets the caller say the CRM answers again. */
   readonly onSuccess?: () => void;
 }
@@ -48,12 +52,12 @@ export function startCrmPoller(o: PollerOptions): Poller {
             );
         } else {
           interval = Math.min(interval * 2, o.maxIntervalMs);
-          o.onError(new Error(`${peek.error.code}: ${peek.error.message}`));
+          o.onError(peek.error, interval);
         }
       }
     } catch (err) {
       interval = Math.min(interval * 2, o.maxIntervalMs);
-      o.onError(err);
+      o.onError(err, interval);
     }
     if (!stopped) timer = setTimeout(look, interval);
   }

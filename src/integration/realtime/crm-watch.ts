@@ -1,8 +1,10 @@
 import pg from 'pg';
-import { primaryKeyOf } from '../../dataverse/index.ts';
+import { type DataverseError, primaryKeyOf } from '../../dataverse/index.ts';
+import { ok, type Result } from '../../shared/result.ts';
 import { unlessStopping } from '../../shared/stopping.ts';
 import { clientSettings, dataverseClientFor } from '../sync-runtime.ts';
 import { type Poller, startCrmPoller } from './crm-poller.ts';
+import { failureLog } from './failure-log.ts';
 import {
   defaultRealtimeOptions,
   LOCK_SQL,
@@ -47,19 +49,30 @@ export async function startCrmWatch(
     const s = await clientSettings(deps);
     return s.ok ? dataverseClientFor(s.value, deps.logger) : undefined;
   };
+  // The CRM down or throttling is tried again every few seconds: warned about once, not each time.
+  const watching = failureLog({
+    logger: deps.logger,
+    clock: deps.clock,
+    what: 'CRM watch',
+    fields: { watch: o.key },
+  });
   const handle = (err: unknown) => deps.logger.warn({ err, watch: o.key }, 'CRM watch failed');
 
-  /** Reads the delta up to now (ids only), keeping the new link. */
-  async function advance(): Promise<boolean> {
+  /**
+   * Reads the delta up to now (ids only), keeping the new link. False without a usable
+   * connection; a failed read is its error value (the CRM down is expected, not thrown).
+   */
+  async function advance(): Promise<Result<boolean, DataverseError>> {
     const c = await client();
-    if (!c) return false;
+    if (!c) return ok(false);
     const r = await c.trackChanges(o.entitySet, {
       select: [primaryKeyOf(o.entitySet)],
       ...(deltaLink ? { deltaLink } : {}),
     });
-    if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
+    if (!r.ok) return r;
     deltaLink = r.value.deltaLink;
-    return true;
+    watching.succeeded();
+    return ok(true);
   }
 
   function stopWatching(): void {
@@ -93,7 +106,14 @@ export async function startCrmWatch(
     if (poller) return;
     const got = await conn.query<{ got: boolean }>(LOCK_SQL, [o.key]);
     if (!got.rows[0]?.got) return;
-    if (!(await advance())) return;
+    const first = await advance();
+    if (!first.ok) {
+      // Not watching yet: the next refresh takes the lock again and tries once more.
+      await conn.query(UNLOCK_SQL, [o.key]);
+      watching.failed(first.error, refreshMs);
+      return;
+    }
+    if (!first.value) return;
     await o.onChange();
     let busy = false;
     poller = startCrmPoller({
@@ -105,13 +125,17 @@ export async function startCrmWatch(
         if (busy) return;
         busy = true;
         advance()
-          .then((ok) => (ok ? o.onChange() : undefined))
+          .then((r) => {
+            if (!r.ok) return watching.failed(r.error);
+            return r.value ? o.onChange() : undefined;
+          })
           .catch(handle)
           .finally(() => {
             busy = false;
           });
       },
-      onError: (err) => deps.logger.debug({ err, watch: o.key }, 'CRM watch look failed'),
+      onError: (err, retryInMs) => watching.failed(err, retryInMs),
+      onSuccess: () => watching.succeeded(),
     });
   }
 

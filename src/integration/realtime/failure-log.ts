@@ -6,7 +6,8 @@ import { plural } from '../../shared/plural.ts';
 export const FAILURE_REPEAT_MS = 5 * 60_000;
 
 export interface FailureLog {
-  failed(err: unknown): void;
+  /** A look failed; `retryInMs`: when the next one is due, said in the log line. */
+  failed(err: unknown, retryInMs?: number): void;
   /** A look succeeded: says so once when it had been failing. */
   succeeded(): void;
 }
@@ -29,37 +30,83 @@ export function failureLog(o: {
   let failures = 0;
   let unlogged = 0;
   return {
-    failed(err) {
+    failed(err, retryInMs) {
       const now = o.clock.now();
+      const f = describeFailure(err);
+      const next = retryInMs === undefined ? '' : `; next try in ${seconds(retryInMs)}`;
+      const fields = {
+        ...o.fields,
+        ...f.fields,
+        ...(retryInMs === undefined ? {} : { retryInMs }),
+      };
       failures++;
       if (!since) {
         since = now;
         lastLogged = now.getTime();
-        o.logger.warn({ ...o.fields, err }, `${o.what} failed`);
+        o.logger.warn(fields, `${o.what} failed${f.text}${next}`);
         return;
       }
       unlogged++;
       if (now.getTime() - lastLogged >= repeatMs) {
         lastLogged = now.getTime();
         o.logger.warn(
-          { ...o.fields, err, failures, since: since.toISOString() },
-          `${o.what} still failing (${plural(unlogged, 'more failure', 'more failures')} since the last warning)`,
+          { ...fields, failures, since: since.toISOString() },
+          `${o.what} still failing${f.text} (${plural(unlogged, 'more failure', 'more failures')} since the last warning)${next}`,
         );
         unlogged = 0;
       } else {
-        o.logger.debug({ ...o.fields, err }, `${o.what} failed again`);
+        o.logger.debug(fields, `${o.what} failed again${f.text}${next}`);
       }
     },
     succeeded() {
       if (!since) return;
-      const seconds = Math.round((o.clock.now().getTime() - since.getTime()) / 1000);
+      const took = Math.round((o.clock.now().getTime() - since.getTime()) / 1000);
       o.logger.info(
         { ...o.fields, failures, since: since.toISOString() },
-        `${o.what} works again after ${plural(failures, 'failure')} over ${seconds} s`,
+        `${o.what} works again after ${plural(failures, 'failure')} over ${took} s`,
       );
       since = undefined;
       failures = 0;
       unlogged = 0;
     },
+  };
+}
+
+const seconds = (ms: number) => (ms < 1000 ? `${ms} ms` : `${Math.round(ms / 1000)} s`);
+
+/** An expected failure as the Dataverse client reports it: a value, never a thrown error. */
+interface FailureValue {
+  readonly code: string;
+  readonly message: string;
+  readonly host?: string;
+  readonly cause?: string;
+}
+
+const isFailureValue = (e: unknown): e is FailureValue =>
+  typeof e === 'object' &&
+  e !== null &&
+  !(e instanceof Error) &&
+  typeof (e as FailureValue).code === 'string' &&
+  typeof (e as FailureValue).message === 'string';
+
+/**
+ * What a failure adds to the log line. An expected one (the CRM refusing the connection, a
+ * timeout, an HTTP error) is one line — its code, where it went, the reason — with no stack: the
+ * stack of a refused connection only says where the poller is, and repeats in every line. Anything
+ * else is unexpected (a bug, the database) and keeps its stack under `err`.
+ */
+export function describeFailure(err: unknown): {
+  readonly text: string;
+  readonly fields: Record<string, unknown>;
+} {
+  if (!isFailureValue(err)) return { text: '', fields: { err } };
+  if (err.cause && err.host)
+    return {
+      text: `: cannot connect to ${err.host} (${err.cause})`,
+      fields: { code: err.cause, host: err.host },
+    };
+  return {
+    text: `: ${err.message} (${err.code})`,
+    fields: { code: err.code, ...(err.host ? { host: err.host } : {}) },
   };
 }

@@ -176,7 +176,7 @@ export async function startRealtime(
             return s.ok ? dataverseClientFor(s.value, deps.logger) : undefined;
           },
           onChange: () => toErp.poke(),
-          onError: (err) => polling.failed(err),
+          onError: (err, retryInMs) => polling.failed(err, retryInMs),
           onSuccess: () => polling.succeeded(),
         })
       : undefined;
