@@ -9,6 +9,7 @@ import { enableConnection, saveConnection } from './connection-service.ts';
 import { coupleDemoOnFirstStart } from './demo-coupling.ts';
 import { fullSyncJob } from './full-sync/full-sync-job.ts';
 import { startRealtime } from './realtime/realtime-service.ts';
+import { integrationLine } from './startup-check.ts';
 import { SYNC_SCHEDULER_QUEUE, syncJobs } from './sync-jobs.ts';
 import { openEngine } from './sync-runtime.ts';
 
@@ -102,10 +103,7 @@ export const syncPart: SystemPart = {
           lines.push(`Integration   still at ${connection.crmUrl}: ${moved.error.message}`);
         }
       }
-      const now = await readConnection(ctx.db);
-      lines.push(
-        `Integration   ${now.enabled ? `enabled (${now.crmUrl})` : 'not enabled (set it up in /api/integration/v1/connection)'}`,
-      );
+      lines.push(await integrationLine(await readConnection(ctx.db)));
     }
     return { lines, stop: async () => {} };
   },

@@ -63,4 +63,25 @@ test('`kobling start` on the embedded database answers /health, a second start r
   assert.equal(again.status, 200, 'the same admin password still works');
   assert.equal(await second.stop(), 0, second.output());
   assert.doesNotMatch(second.output(), /"level":50/, 'a normal stop logs no errors');
+
+  // Without the emulator nothing answers at the connection's address: the banner says so, and
+  // the polling warnings that follow are one line each, with no stack.
+  const third = spawnKobling(['start', '--no-crm-emulator'], env);
+  await third.waitFor(/Press Ctrl\+C to stop/, 180_000);
+  const crm = `127\\.0\\.0\\.1:${movedCrmPort}`;
+  assert.match(
+    third.output(),
+    new RegExp(
+      `Integration   enabled \\(http://${crm}\\), but the CRM is not reachable: connecting to ${crm} failed \\(ECONNREFUSED\\); synchronization waits until it answers`,
+    ),
+  );
+  await third.waitFor(/CRM change polling failed/, 30_000);
+  assert.match(
+    third.output(),
+    new RegExp(
+      `CRM change polling failed: cannot connect to ${crm} \\(ECONNREFUSED\\); next try in \\d+ s`,
+    ),
+  );
+  assert.doesNotMatch(third.output(), /"stack"/);
+  assert.equal(await third.stop(), 0, third.output());
 });
