@@ -13,6 +13,11 @@ export interface ErrorView {
   erpId: string | null;
   crmEntity: string;
   crmId: string | null;
+  /**
+   * The side whose record does not exist: its create failed and waits to be retried (a pending
+   * coupling), so the id named on that side is the one it will get, which leads nowhere yet.
+   */
+  notCreated: 'crm' | 'erp' | null;
   message: string;
   createdAt: Date;
   /**
@@ -40,8 +45,11 @@ export interface ErrorFilter {
   readonly all?: boolean;
 }
 
+// A pending coupling holding the error's CRM id (or ERP id) says that record is not created yet.
 const COLUMNS = `e.id, e.job_id AS "jobId", e.mapping_name AS mapping, e.direction,
   e.erp_table AS "erpTable", e.erp_id AS "erpId", e.crm_entity AS "crmEntity", e.crm_id AS "crmId",
+  CASE WHEN e_cc.state = 'pending' AND e_cc.pending_side = 'crm' THEN 'crm'
+       WHEN e_ce.state = 'pending' AND e_ce.pending_side = 'erp' THEN 'erp' END AS "notCreated",
   e.message, e.created_at AS "createdAt"`;
 
 /**

@@ -20,8 +20,18 @@ export const erpRecord = (e: Labeled<{ erpTable: string; erpId: string | null }>
   e.erpRecordLabel
     ? `${recordKind('erp', e.erpTable)} ${e.erpRecordLabel}`
     : `${e.erpTable}/${e.erpId ?? '-'}`;
+/**
+ * The error's two records. One whose create failed does not exist: named as not created, pointing
+ * from the record it would come from, never by the id it will get (`→ account (not created)`).
+ */
+export const errorRecords = (e: LabeledError): string => {
+  if (e.notCreated === 'crm') return `${erpRecord(e)} → ${e.crmEntity} (not created)`;
+  if (e.notCreated === 'erp')
+    return `${e.erpTable} (not created) ← ${e.crmEntity}/${e.crmId ?? '-'}`;
+  return `${erpRecord(e)} ⇄ ${e.crmEntity}/${e.crmId ?? '-'}`;
+};
 export const errorLine = (e: LabeledError) =>
-  `${new Date(e.createdAt).toISOString()} ${e.mapping} ${erpRecord(e)} ⇄ ${e.crmEntity}/${e.crmId ?? '-'}: ${e.message}${e.attempts && e.attempts > 1 ? ` (failed ${e.attempts} times)` : ''}${e.settled ? ' (settled)' : ''}`;
+  `${new Date(e.createdAt).toISOString()} ${e.mapping} ${errorRecords(e)}: ${e.message}${e.attempts && e.attempts > 1 ? ` (failed ${e.attempts} times)` : ''}${e.settled ? ' (settled)' : ''}`;
 
 /** The legend of the settled mark, shown under a list with such a row. */
 export const SETTLED_LEGEND = 'Settled: the record was coupled or synchronized since.';

@@ -89,7 +89,7 @@ export function registerLogRoutes(app: FastifyInstance, ctx: AppContext): void {
     {
       schema: {
         tags,
-        summary: `Open per-record synchronization errors with both record identities and the ERP record's number and name (erpRecordLabel, when it can be read), newest first (all=true: also those settled since, with settled: true); ${PAGED}`,
+        summary: `Open per-record synchronization errors with both record identities (notCreated: the side whose create failed, so its id leads nowhere yet) and the ERP record's number and name (erpRecordLabel, when it can be read), newest first (all=true: also those settled since, with settled: true); ${PAGED}`,
         querystring: filter.extend({
           all: z.enum(['true', 'false']).optional(),
         }),

@@ -72,10 +72,19 @@ const erpRecord = (r: Labeled<{ erpTable: string; erpId: string | null }>) =>
 const ERROR_COLUMNS: Column<LabeledError>[] = [
   { header: 'When', value: (e) => e.createdAt },
   { header: 'Direction', value: (e) => PASS[e.direction] ?? e.direction },
-  { header: 'ERP record', value: erpRecord },
+  // A record whose create failed is not there: the id it will get would lead nowhere.
+  {
+    header: 'ERP record',
+    value: (e) => (e.notCreated === 'erp' ? `${e.erpTable} (not created)` : erpRecord(e)),
+  },
   {
     header: 'Dynamics 365 Sales record',
-    value: (e) => (e.crmId ? `${e.crmEntity} ${e.crmId}` : ''),
+    value: (e) =>
+      e.notCreated === 'crm'
+        ? `${e.crmEntity} (not created)`
+        : e.crmId
+          ? `${e.crmEntity} ${e.crmId}`
+          : '',
   },
   { header: 'Message', value: (e) => e.message },
 ];
