@@ -24,6 +24,7 @@ export interface FullSyncLineRun {
   /** The job that did the work; null when there was nothing to do, so no job was run. */
   readonly jobId: string | null;
   readonly status: 'succeeded' | 'failed';
+  /** What it handled, also with no job (records found done already count as unchanged). */
   readonly counters: Readonly<Record<string, number>>;
   readonly message?: string;
 }

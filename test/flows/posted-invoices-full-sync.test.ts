@@ -3,7 +3,11 @@ import { test } from 'node:test';
 import { startJobQueue } from '../../src/db/job-queue.ts';
 import { outboundFlowsPart } from '../../src/flows/outbound-jobs.ts';
 import { runFullSyncLine } from '../../src/integration/full-sync/full-sync-job.ts';
-import { getLine, transition } from '../../src/integration/full-sync/full-sync-lines.ts';
+import {
+  expectedTotal,
+  getLine,
+  transition,
+} from '../../src/integration/full-sync/full-sync-lines.ts';
 import { generateLines } from '../../src/integration/full-sync/full-sync-service.ts';
 import { useFixture } from '../helpers/use-fixture.ts';
 import { startOutboundFixture } from './outbound-fixture.ts';
@@ -62,13 +66,33 @@ test('the full synchronization line of POSTEDSALESINV-INV creates the posted inv
     const details = await t.crmList('invoicedetails', `_invoiceid_value eq ${crmId}`);
     assert.equal(details.length, 2, 'the item and the resource line');
 
-    // Run again: nothing left to create, and nothing created twice.
+    // Run again: nothing left to create, and nothing created twice. The line still adds up to
+    // what it showed while queued and running (every posted invoice: those found in the CRM
+    // count as unchanged), not 4 of 4 then 0 records.
     await queue();
+    const waiting = await getLine(ctx.db, MAPPING);
+    const shownTotal = expectedTotal(waiting!);
+    assert.ok(shownTotal && shownTotal > 0, JSON.stringify(waiting));
     await runFullSyncLine({ ...deps, fullSyncLines }, boss, MAPPING);
     const again = await getLine(ctx.db, MAPPING);
     assert.equal(again?.status, 'Finished', JSON.stringify(again));
+    assert.equal(again?.done, shownTotal, 'the finished line counts what it showed');
+    assert.equal(expectedTotal(again!), shownTotal);
+    assert.equal(again?.counters.inserted, 0);
+    assert.equal(again?.counters.unchanged, shownTotal);
+    assert.equal(again?.message, `${shownTotal} unchanged`);
     const all = await t.crmList('invoices', `invoicenumber eq '${invoice.number}'`);
     assert.equal(all.length, 1);
+
+    // A coupled invoice whose CRM invoice was deleted since is not there: created again.
+    const deleted = await t.fx.user.delete('invoices', crmId);
+    assert.ok(deleted.ok, deleted.ok ? '' : deleted.error.message);
+    await queue();
+    await runFullSyncLine({ ...deps, fullSyncLines }, boss, MAPPING);
+    const recreated = await getLine(ctx.db, MAPPING);
+    assert.equal(recreated?.counters.inserted, 1, JSON.stringify(recreated));
+    assert.equal(recreated?.done, shownTotal);
+    assert.equal((await t.crmList('invoices', `invoicenumber eq '${invoice.number}'`)).length, 1);
   } finally {
     await boss.stop({ graceful: false, wait: true });
   }

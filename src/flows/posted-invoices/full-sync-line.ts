@@ -1,13 +1,15 @@
 import type { FullSyncLineRun } from '../../app/context.ts';
 import { type ApiRecord, readChanges } from '../../erp/public-api.ts';
-import { couplingsByErpIds } from '../../sync/couplings/coupling-repo.ts';
 import type { OutboundContext } from '../outbound-context.ts';
 import { createCrmInvoices } from './create-crm-invoices.ts';
 
 /**
- * The full synchronization line of POSTEDSALESINV-INV: every posted sales invoice not yet coupled
- * gets its CRM invoice the way the posted-invoices job makes it (name, customer, price list, lines,
- * order link), in one job; the generic engine would send a header the CRM refuses.
+ * The full synchronization line of POSTEDSALESINV-INV: every posted sales invoice not yet in the
+ * CRM gets its CRM invoice the way the posted-invoices job makes it (name, customer, price list,
+ * lines, order link), in one job; the generic engine would send a header the CRM refuses. Every
+ * posted invoice is looked at, as the line's ERP count (its total while it runs) has them: those
+ * found in the CRM already count as unchanged, so the finished line adds up to that count (one
+ * coupled to a CRM invoice deleted since is created again, as the job would).
  */
 export async function runInvoicesFullSyncLine(
   o: OutboundContext,
@@ -22,16 +24,11 @@ export async function runInvoicesFullSyncLine(
     seq = page.value.nextSeq;
     if (!page.value.more) break;
   }
-  const coupled = await couplingsByErpIds(
-    o.engine.db,
-    'salesInvoices',
-    invoices.map((r) => r.id),
-  );
-  const todo = invoices.filter((r) => coupled.get(r.id)?.state !== 'coupled');
-  if (todo.length === 0) return { jobId: null, status: 'succeeded', counters: {} };
-  const report = await createCrmInvoices(o, todo, trigger);
+  if (invoices.length === 0) return { jobId: null, status: 'succeeded', counters: {} };
+  const report = await createCrmInvoices(o, invoices, trigger);
   if (!report.ok)
     return { jobId: null, status: 'failed', counters: {}, message: report.error.message };
+  // With every invoice there already no job was run (jobId null): the counters still say so.
   return {
     jobId: report.value.jobId,
     status: 'succeeded',

@@ -104,11 +104,14 @@ export async function runFullSyncLine(
       await heartbeat(deps.db, mapping);
       r = await run();
     }
-    const { reports, match, restored } = r.value;
+    const { reports, match, restored, counted } = r.value;
     const counters = Object.fromEntries(
       COUNTER_NAMES.map((c) => [
         c,
-        reports.reduce((n, p) => n + p.counters[c], before.counters[c] ?? 0),
+        reports.reduce(
+          (n, p) => n + p.counters[c],
+          (before.counters[c] ?? 0) + (counted?.[c] ?? 0),
+        ),
       ]),
     );
     // Records skipped after failing are not synchronized, and nothing retries them by itself: the
@@ -221,7 +224,13 @@ async function runLocked(
   deps: FullSyncDeps,
   ctx: EngineContext,
   line: FullSyncLine,
-): Promise<{ reports: PassReport[]; match?: UncoupledMatch; restored: number }> {
+): Promise<{
+  reports: PassReport[];
+  match?: UncoupledMatch;
+  restored: number;
+  /** What a part's own runner handled without running a job (records found done already). */
+  counted?: Readonly<Record<string, number>>;
+}> {
   const m = await getMapping(deps.db, line.mapping);
   if (!m) throw new Error(`The mapping ${line.mapping} no longer exists`);
   // A full synchronization synchronizes everything: its first run (a start, a restart) restores
@@ -239,7 +248,7 @@ async function runLocked(
     const r = await own(FULL_SYNC_TRIGGER);
     if (!r.jobId) {
       if (r.status === 'failed') throw new Error(r.message ?? `${line.mapping} failed`);
-      return { reports: [], restored };
+      return { reports: [], restored, counted: r.counters };
     }
     const counters = { ...emptyCounters(), ...r.counters };
     return {
