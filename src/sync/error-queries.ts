@@ -1,4 +1,5 @@
 import type { Queryable } from '../db/db.ts';
+import { type NotCreated, notCreatedSql } from './couplings/not-created.ts';
 import { settled, settledIn, source, withCouplings } from './error-settlement.ts';
 import type { Paging } from './paging.ts';
 
@@ -17,7 +18,7 @@ export interface ErrorView {
    * The side whose record does not exist: its create failed and waits to be retried (a pending
    * coupling), so the id named on that side is the one it will get, which leads nowhere yet.
    */
-  notCreated: 'crm' | 'erp' | null;
+  notCreated: NotCreated;
   message: string;
   createdAt: Date;
   /**
@@ -48,8 +49,7 @@ export interface ErrorFilter {
 // A pending coupling holding the error's CRM id (or ERP id) says that record is not created yet.
 const COLUMNS = `e.id, e.job_id AS "jobId", e.mapping_name AS mapping, e.direction,
   e.erp_table AS "erpTable", e.erp_id AS "erpId", e.crm_entity AS "crmEntity", e.crm_id AS "crmId",
-  CASE WHEN e_cc.state = 'pending' AND e_cc.pending_side = 'crm' THEN 'crm'
-       WHEN e_ce.state = 'pending' AND e_ce.pending_side = 'erp' THEN 'erp' END AS "notCreated",
+  ${notCreatedSql('e_cc', 'e_ce')} AS "notCreated",
   e.message, e.created_at AS "createdAt"`;
 
 /**

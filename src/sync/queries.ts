@@ -1,4 +1,5 @@
 import type { Queryable } from '../db/db.ts';
+import { type NotCreated, notCreatedSql } from './couplings/not-created.ts';
 import { openErrorCounts } from './error-queries.ts';
 import { COUNTER_COLUMNS, type JobCounters, type PassDirection } from './model.ts';
 import type { Paging } from './paging.ts';
@@ -15,6 +16,8 @@ export interface CouplingView {
   crmEntity: string;
   crmId: string;
   state: string;
+  /** The side whose create failed and waits to be retried: its id leads nowhere yet. */
+  notCreated: NotCreated;
   lastResultToCrm: string | null;
   lastResultToErp: string | null;
   lastErrorToCrm: string | null;
@@ -65,10 +68,10 @@ export async function listCouplingsKeyed(
 ): Promise<{ view: CouplingView; key: CouplingKey }[]> {
   const r = await db.query<CouplingView & { createdKey: string }>(
     `SELECT id, mapping_name AS mapping, erp_table AS "erpTable", erp_id AS "erpId", crm_entity AS "crmEntity",
-       crm_id AS "crmId", state, last_result_to_crm AS "lastResultToCrm", last_result_to_erp AS "lastResultToErp",
+       crm_id AS "crmId", state, ${notCreatedSql('c')} AS "notCreated", last_result_to_crm AS "lastResultToCrm", last_result_to_erp AS "lastResultToErp",
        last_error_to_crm AS "lastErrorToCrm", last_error_to_erp AS "lastErrorToErp", skipped, updated_at AS "updatedAt",
        ${keyTime('created_at')} AS "createdKey"
-     FROM integration.couplings
+     FROM integration.couplings c
      WHERE ${COUPLING_WHERE}
        AND ($7::text IS NULL OR (mapping_name, created_at, id) > ($7, $8::timestamptz, $9::uuid))
      ORDER BY mapping_name, created_at, id LIMIT $5 OFFSET $6`,

@@ -16,6 +16,7 @@ import {
   printPages,
 } from '../paged-list.ts';
 import { withRuntime } from '../runtime.ts';
+import { pairRecords } from './log-lines.ts';
 
 /** The options, checked like the API checks its query (`GET …/couplings`) before anything is read. */
 const options = everyRow(
@@ -24,8 +25,9 @@ const options = everyRow(
   'coupling',
 );
 
+// A pending coupling's failed create is named as not created, as `kobling errors` names it.
 const line = (c: CouplingView) =>
-  `${c.mapping.padEnd(20)} ${c.erpTable}/${c.erpId} ⇄ ${c.crmEntity}/${c.crmId}  to CRM: ${c.lastResultToCrm ?? '-'}  to ERP: ${c.lastResultToErp ?? '-'}${c.skipped ? '  SKIPPED' : ''}`;
+  `${c.mapping.padEnd(20)} ${pairRecords(c)}  to CRM: ${c.lastResultToCrm ?? '-'}  to ERP: ${c.lastResultToErp ?? '-'}${c.skipped ? '  SKIPPED' : ''}`;
 
 /**
  * `kobling couplings`: a page of couplings with the total and the command for the next page, or

@@ -1,5 +1,6 @@
 import type { Labeled, LabeledError } from '../../integration/error-labels.ts';
 import { countersText } from '../../sync/counters-text.ts';
+import type { NotCreated } from '../../sync/couplings/not-created.ts';
 import type { JobView } from '../../sync/queries.ts';
 import { recordKind } from '../../sync/record-names.ts';
 
@@ -20,18 +21,28 @@ export const erpRecord = (e: Labeled<{ erpTable: string; erpId: string | null }>
   e.erpRecordLabel
     ? `${recordKind('erp', e.erpTable)} ${e.erpRecordLabel}`
     : `${e.erpTable}/${e.erpId ?? '-'}`;
+/** A record pair as an error and a coupling (a skipped record) name it. */
+type RecordPair = Labeled<{
+  erpTable: string;
+  erpId: string | null;
+  crmEntity: string;
+  crmId: string | null;
+  notCreated: NotCreated;
+}>;
+
 /**
- * The error's two records. One whose create failed does not exist: named as not created, pointing
- * from the record it would come from, never by the id it will get (`→ account (not created)`).
+ * A pair's two records (an error's, a skipped record's). One whose create failed does not exist:
+ * named as not created, pointing from the record it would come from, never by the id it will get
+ * (`→ account (not created)`).
  */
-export const errorRecords = (e: LabeledError): string => {
+export const pairRecords = (e: RecordPair): string => {
   if (e.notCreated === 'crm') return `${erpRecord(e)} → ${e.crmEntity} (not created)`;
   if (e.notCreated === 'erp')
     return `${e.erpTable} (not created) ← ${e.crmEntity}/${e.crmId ?? '-'}`;
   return `${erpRecord(e)} ⇄ ${e.crmEntity}/${e.crmId ?? '-'}`;
 };
 export const errorLine = (e: LabeledError) =>
-  `${new Date(e.createdAt).toISOString()} ${e.mapping} ${errorRecords(e)}: ${e.message}${e.attempts && e.attempts > 1 ? ` (failed ${e.attempts} times)` : ''}${e.settled ? ' (settled)' : ''}`;
+  `${new Date(e.createdAt).toISOString()} ${e.mapping} ${pairRecords(e)}: ${e.message}${e.attempts && e.attempts > 1 ? ` (failed ${e.attempts} times)` : ''}${e.settled ? ' (settled)' : ''}`;
 
 /** The legend of the settled mark, shown under a list with such a row. */
 export const SETTLED_LEGEND = 'Settled: the record was coupled or synchronized since.';

@@ -27,7 +27,7 @@ import {
   printPages,
 } from '../paged-list.ts';
 import { withRuntime } from '../runtime.ts';
-import { erpRecord } from './log-lines.ts';
+import { erpRecord, pairRecords } from './log-lines.ts';
 
 /** The options, checked like the API checks its query (`GET …/skipped`) before anything is read. */
 const options = everyRow(
@@ -36,10 +36,10 @@ const options = everyRow(
   'skipped record',
 );
 
-// The ERP record by its number and name when it can be read, as `kobling errors` names it.
+// The records as `kobling errors` names them: by number and name, a failed create as not created.
 const line = (c: Labeled<CouplingView>) => {
   const error = c.lastErrorToCrm ?? c.lastErrorToErp;
-  return `${c.id} ${c.mapping.padEnd(20)} ${erpRecord(c)} ⇄ ${c.crmEntity}/${c.crmId}${error ? `: ${error}` : ''}`;
+  return `${c.id} ${c.mapping.padEnd(20)} ${pairRecords(c)}${error ? `: ${error}` : ''}`;
 };
 
 /** Either `--mapping M` or coupling ids, checked before anything is touched (exit 2). */

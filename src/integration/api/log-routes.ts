@@ -111,7 +111,7 @@ export function registerLogRoutes(app: FastifyInstance, ctx: AppContext): void {
     {
       schema: {
         tags,
-        summary: `Skipped records (failed twice with the same error) with the ERP record's number and name (erpRecordLabel, when it can be read), in the couplings list's order (mapping, creation, id); ${PAGED}`,
+        summary: `Skipped records (failed twice with the same error) with the ERP record's number and name (erpRecordLabel, when it can be read) and notCreated (the side whose create failed, so its id leads nowhere yet), in the couplings list's order (mapping, creation, id); ${PAGED}`,
         querystring: filter,
       },
     },

@@ -13,6 +13,7 @@ import { openEngine } from '../../integration/sync-runtime.ts';
 import { AppError, unwrap } from '../../shared/errors.ts';
 import { agree, plural } from '../../shared/plural.ts';
 import { restoreSkipped } from '../../sync/couplings/coupling-repo.ts';
+import type { NotCreated } from '../../sync/couplings/not-created.ts';
 import { type CouplingView, type JobView, listCouplings, listJobs } from '../../sync/queries.ts';
 import { recordKind } from '../../sync/record-names.ts';
 import { ActionBar } from '../components/action-bar.tsx';
@@ -69,10 +70,17 @@ const erpRecord = (r: Labeled<{ erpTable: string; erpId: string | null }>) =>
       ? `${r.erpTable} ${r.erpId}`
       : '';
 
-const ERROR_COLUMNS: Column<LabeledError>[] = [
-  { header: 'When', value: (e) => e.createdAt },
-  { header: 'Direction', value: (e) => PASS[e.direction] ?? e.direction },
-  // A record whose create failed is not there: the id it will get would lead nowhere.
+/** An error's or a skipped record's pair, whose record on one side may not be created yet. */
+type RecordPair = Labeled<{
+  erpTable: string;
+  erpId: string | null;
+  crmEntity: string;
+  crmId: string | null;
+  notCreated: NotCreated;
+}>;
+
+// A record whose create failed is not there: the id it will get would lead nowhere.
+const PAIR_COLUMNS: Column<RecordPair>[] = [
   {
     header: 'ERP record',
     value: (e) => (e.notCreated === 'erp' ? `${e.erpTable} (not created)` : erpRecord(e)),
@@ -86,13 +94,18 @@ const ERROR_COLUMNS: Column<LabeledError>[] = [
           ? `${e.crmEntity} ${e.crmId}`
           : '',
   },
+];
+
+const ERROR_COLUMNS: Column<LabeledError>[] = [
+  { header: 'When', value: (e) => e.createdAt },
+  { header: 'Direction', value: (e) => PASS[e.direction] ?? e.direction },
+  ...PAIR_COLUMNS,
   { header: 'Message', value: (e) => e.message },
 ];
 
 const SKIPPED_COLUMNS: Column<Labeled<CouplingView>>[] = [
   { header: 'Mapping', value: (c) => c.mapping },
-  { header: 'ERP record', value: erpRecord },
-  { header: 'Dynamics 365 Sales record', value: (c) => `${c.crmEntity} ${c.crmId}` },
+  ...PAIR_COLUMNS,
   { header: 'Last error', value: (c) => c.lastErrorToCrm ?? c.lastErrorToErp },
   { header: 'Since', value: (c) => c.updatedAt },
 ];
