@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { bar } from '../../src/cli/commands/full-sync.ts';
 import { lineDrawer } from '../../src/cli/commands/full-sync-draw.ts';
 import type { ReviewLine } from '../../src/integration/full-sync/full-sync-service.ts';
+import { fixedClock } from '../../src/shared/clock.ts';
 import { hasControl } from '../helpers/cli.ts';
 
 const line = (mapping: string, status: ReviewLine['status'], done: number, total: number) =>
@@ -78,4 +80,26 @@ test('off a terminal: plain lines as they change, the hint once, the final lines
     'CONTACT Finished 3/3\n',
   ]);
   assert.ok(!written.some(hasControl));
+});
+
+test('on a terminal a running line whose worker went silent says so in the frames that follow, by the clock it is drawn with', () => {
+  const clock = fixedClock('2026-03-01T10:00:00Z');
+  const started = clock.now().toISOString();
+  const running = {
+    ...line('CUSTOMER', 'Running', 40, 80),
+    counters: {},
+    waitingFor: [],
+    startedAt: started,
+    heartbeatAt: started,
+  } as ReviewLine;
+  const { written, out } = recorder(true);
+  const draw = lineDrawer(out, bar);
+  draw.progress([running], clock.now().getTime(), true);
+  assert.doesNotMatch(lastFrame(written), /no report/);
+  clock.advance(25_000);
+  draw.progress([running], clock.now().getTime(), true);
+  assert.match(
+    lastFrame(written),
+    /^CUSTOMER\s+Running\s+\[#+\.+\] 40\/80 · \+0 ~0 ✗0 · no report from its worker for 25 s; if it stopped, another worker takes the line over within about a minute\n$/,
+  );
 });

@@ -3,6 +3,13 @@ import { test } from 'node:test';
 import { bar, STATUS_WIDTH } from '../../src/cli/commands/full-sync.ts';
 import { finishedSummary, idleSummary } from '../../src/cli/commands/full-sync-summary.ts';
 import type { ReviewLine } from '../../src/integration/full-sync/full-sync-service.ts';
+import {
+  HEARTBEAT_EVERY_MS,
+  SILENT_AFTER_MS,
+  STALE_AFTER_MS,
+} from '../../src/integration/full-sync/worker-reports.ts';
+import { fixedClock } from '../../src/shared/clock.ts';
+import { lineNote } from '../../src/web/pages/full-sync-cells.tsx';
 
 const queued: ReviewLine = {
   mapping: 'CUSTOMER',
@@ -187,4 +194,42 @@ test('the summary says dependent lines went on only for those that ran after the
     idleSummary([parent, ran, notNeeded], new Set())[0]!,
     / 1 record failed in CUSTOMER; its dependent lines CONTACT, CHILD went on\. See them: /,
   );
+});
+
+test("a running line whose worker has not reported for over 15 s says so, and what becomes of it, instead of a rate; the web's note says the same", () => {
+  const clock = fixedClock('2026-03-01T10:00:00Z');
+  const at = (ago: number) => new Date(clock.now().getTime() - ago).toISOString();
+  const running: ReviewLine = {
+    ...queued,
+    status: 'Running',
+    done: 40,
+    total: 80,
+    counters: { inserted: 40 },
+    startedAt: at(20_000),
+    heartbeatAt: at(0),
+  };
+  const now = () => clock.now().getTime();
+  // A worker reports every 10 s: a beat missed by less than the slack is nothing to tell.
+  clock.advance(HEARTBEAT_EVERY_MS + 4_000);
+  assert.match(bar(running, now(), true), /\] 40\/80 · \+40 ~0 ✗0 · 1\/s · 34 s left$/);
+  assert.equal(lineNote(running, true, now()), '');
+  clock.advance(2_000);
+  assert.ok(now() - new Date(running.heartbeatAt!).getTime() > SILENT_AFTER_MS);
+  assert.match(
+    bar(running, now(), true),
+    /^CUSTOMER\s+Running\s+\[#{10}\.{10}\] 40\/80 · \+40 ~0 ✗0 · no report from its worker for 16 s; if it stopped, another worker takes the line over within about a minute$/,
+  );
+  clock.advance(9_000);
+  assert.match(bar(running, now(), true), /for 25 s; if it stopped/);
+  assert.ok(25_000 > STALE_AFTER_MS, 'said before and after it may be handed out');
+  assert.match(
+    bar(running, now(), false),
+    /· no report from its worker for 25 s; no worker seen lately to take it over$/,
+  );
+  assert.equal(
+    lineNote(running, true, now()),
+    'No report from its worker for 25 s; if it stopped, another worker takes the line over within about a minute',
+  );
+  // A line not running has no worker to hear from, whatever its heartbeat says.
+  assert.doesNotMatch(bar({ ...running, status: 'Failed' }, now(), true), /no report/);
 });

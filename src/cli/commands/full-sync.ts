@@ -9,7 +9,9 @@ import {
   startFullSync,
 } from '../../integration/full-sync/full-sync-service.ts';
 import { DONE_STATUSES, type ReviewStatus } from '../../integration/full-sync/line-status.ts';
+import { silenceNote, silentFor } from '../../integration/full-sync/worker-reports.ts';
 import type { SyncDeps } from '../../integration/sync-runtime.ts';
+import type { Clock } from '../../shared/clock.ts';
 import { isDatabaseUnavailable } from '../../shared/database-errors.ts';
 import { AppError } from '../../shared/errors.ts';
 import { agree, plural } from '../../shared/plural.ts';
@@ -33,22 +35,27 @@ const LOST =
 
 /**
  * A line as the CLI prints it, without trailing spaces. A queued line says it waits for a worker
- * only when none has been seen lately (`workerSeen`): with workers running, for a free one.
+ * only when none has been seen lately (`workerSeen`): with workers running, for a free one. A
+ * running line whose worker has not reported for a while says so instead of a rate and time left
+ * that no longer move (`silenceNote`).
  */
 export function bar(l: ReviewLine, now: number, workerSeen = false): string {
   const c = l.counters;
   const total = expectedTotal(l) ?? 0;
   const share = DONE_STATUSES.has(l.status) ? 1 : total > 0 ? Math.min(1, l.done / total) : 0;
   const filled = Math.round(share * 20);
+  const silence = silenceNote(l, now, workerSeen);
   const seconds = l.startedAt ? Math.max(0.001, (now - new Date(l.startedAt).getTime()) / 1000) : 0;
-  const rate = l.status === 'Running' && seconds > 0 ? l.done / seconds : 0;
+  const rate = l.status === 'Running' && !silence && seconds > 0 ? l.done / seconds : 0;
   const eta = rate > 0 && total > l.done ? `${Math.round((total - l.done) / rate)} s left` : '';
   const outcome =
     l.status === 'Failed'
       ? ` · ${l.message ?? ''}`
       : l.status === 'FinishedWithErrors'
         ? ` · ${failedWords(l)}`
-        : '';
+        : silence
+          ? ` · ${silence}`
+          : '';
   const detail =
     l.status === 'Pending' && l.waitingFor.length > 0
       ? `waiting for ${l.waitingFor.join(', ')}`
@@ -179,7 +186,8 @@ export async function runFullSyncCommand(
       // plain start's own message would only say it twice).
       if (!opts.json) {
         if (restarting) process.stderr.write(`${began.message}\n`);
-        for (const l of first) process.stderr.write(`${bar(l, Date.now(), false)}\n`);
+        const now = ctx.clock.now().getTime();
+        for (const l of first) process.stderr.write(`${bar(l, now, false)}\n`);
       }
       const off = await mappingsWithJobOff(deps.db);
       printResult(cli, opts.json, first, (ls) => idleSummary(ls, off));
@@ -187,7 +195,7 @@ export async function runFullSyncCommand(
       return;
     }
     if (!opts.json) process.stderr.write(`${began.message}\n`);
-    await follow(cli, deps, opts.json);
+    await follow(cli, deps, ctx.clock, opts.json);
   } catch (err) {
     // The server and its PostgreSQL stopped (or the network went): the lines are safe in the
     // database and the workers take them up again when it is back.
@@ -202,10 +210,15 @@ const mappingsWithJobOff = async (db: SyncDeps['db']): Promise<Set<string>> =>
   new Set((await listMappings(db)).filter((m) => !m.jobEnabled).map((m) => m.name));
 
 /** Follows the lines until they settle, prints them and the outcome; throws when a line failed. */
-async function follow(cli: CliEnv, deps: SyncDeps, json: boolean | undefined): Promise<void> {
+async function follow(
+  cli: CliEnv,
+  deps: SyncDeps,
+  clock: Clock,
+  json: boolean | undefined,
+): Promise<void> {
   let warned = false;
   let seen = '';
-  let unchangedSince = Date.now();
+  let unchangedSince = clock.now().getTime();
   // Redrawn in place only on a terminal; piped or redirected output gets plain lines, no cursor
   // codes: the lines at the start, then a line when one changes status or every 10 s as it runs.
   const draw = lineDrawer(
@@ -217,8 +230,11 @@ async function follow(cli: CliEnv, deps: SyncDeps, json: boolean | undefined): P
   );
   for (;;) {
     const lines = await reviewLines(deps);
-    const workers = lines.some((l) => l.status === 'Queued') && (await workerSeen(deps.db));
-    const now = Date.now();
+    const now = clock.now().getTime();
+    // Asked only when a line's words depend on it: a queued one, or one whose worker went silent.
+    const workers =
+      lines.some((l) => l.status === 'Queued' || silentFor(l, now) !== undefined) &&
+      (await workerSeen(deps.db));
     const state = lines.map((l) => `${l.status}:${l.done}`).join();
     if (state !== seen) {
       seen = state;

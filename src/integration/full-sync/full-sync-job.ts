@@ -32,6 +32,7 @@ import {
 import { advance, FULL_SYNC_QUEUE } from './full-sync-service.ts';
 import { withoutRecords } from './held-records.ts';
 import { DONE_STATUSES, failedRecordsMessage } from './line-status.ts';
+import { HEARTBEAT_EVERY_MS } from './worker-reports.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export const FULL_SYNC_TRIGGER = 'fullSynchronization';
@@ -68,7 +69,7 @@ export async function runFullSyncLine(
     heartbeat(deps.db, mapping).catch((err) =>
       deps.logger.warn({ err, mapping }, 'heartbeat failed'),
     );
-  }, 10_000);
+  }, HEARTBEAT_EVERY_MS);
   try {
     const engine = await openEngine(deps);
     if (!engine.ok) throw new Error(engine.error.message);

@@ -28,15 +28,12 @@ import { hasFailures } from './line-status.ts';
 import { hasOwnLine } from './recommendation.ts';
 import { withReviewLock } from './review-lock.ts';
 import { type ReviewLine, restartedWhat, restartMessage, startMessage } from './review-messages.ts';
+import { STALE_AFTER_MS } from './worker-reports.ts';
 
 export { type ReviewLine, restartMessage, startMessage } from './review-messages.ts';
+export { STALE_AFTER_MS } from './worker-reports.ts';
 
 export const FULL_SYNC_QUEUE = 'sync.fullSync';
-/**
- * A running line whose worker has not reported for this long, and whose mapping lock nobody
- * holds (a dead worker's session lock goes with its connection), is handed out again.
- */
-export const STALE_AFTER_MS = 20_000;
 
 /** Writes a mapping's line with both sides' counts (see `upsertLine`). */
 function writeLine(db: Queryable, m: TableMapping, position: number, c: LineCounts): Promise<void> {

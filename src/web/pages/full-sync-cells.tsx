@@ -1,5 +1,6 @@
 import type { ReviewLine } from '../../integration/full-sync/full-sync-service.ts';
 import { whatHappened } from '../../integration/full-sync/line-status.ts';
+import { silenceNote } from '../../integration/full-sync/worker-reports.ts';
 import { dependenciesOf } from '../../sync/model.ts';
 
 // Cells of the full synchronization review's lines (src/web/pages/full-sync.tsx).
@@ -96,13 +97,17 @@ export function FailedRecordsNote(props: { line: ReviewLine }) {
 /**
  * What a line's last column says when it has no failed records to explain: what it waits for,
  * what a line not started yet will start after, that a queued line waits for a worker while none
- * has been seen lately, or its message.
+ * has been seen lately, that a running line's worker has not reported for a while (as `kobling
+ * sync full` says it), or its message.
  */
-export function lineNote(l: ReviewLine, workerSeen: boolean): string {
+export function lineNote(l: ReviewLine, workerSeen: boolean, now: number): string {
   if (l.waitingFor.length > 0) return `Waits for ${l.waitingFor.join(', ')}`;
   if (l.status === 'NotStarted' && dependenciesOf(l).length > 0)
     return `Starts after ${dependenciesOf(l).join(', ')}`;
   if (l.status === 'Queued' && !workerSeen)
     return `Waiting for a worker${l.message ? ` · ${l.message}` : ''}`;
+  const silence = silenceNote(l, now, workerSeen);
+  if (silence)
+    return `${silence[0]!.toUpperCase()}${silence.slice(1)}${l.message ? ` · ${l.message}` : ''}`;
   return l.message ?? '';
 }

@@ -10,6 +10,7 @@ import {
 } from '../../integration/full-sync/full-sync-service.ts';
 import { DONE_STATUSES, hasFailures } from '../../integration/full-sync/line-status.ts';
 import { openReview } from '../../integration/full-sync/review.ts';
+import { silentFor } from '../../integration/full-sync/worker-reports.ts';
 import { AppError, unwrap } from '../../shared/errors.ts';
 import { mappingName } from '../../sync/mappings/mapping-name.ts';
 import { ActionBar } from '../components/action-bar.tsx';
@@ -38,6 +39,8 @@ function ReviewTable(props: {
   admin: boolean;
   /** A worker was seen lately: a queued line waits its turn, not for a worker to be started. */
   workerSeen: boolean;
+  /** The instant the lines were read at (the context's clock): how long a worker has been silent. */
+  now: number;
 }) {
   const finished = props.lines.filter((l) => DONE_STATUSES.has(l.status)).length;
   return (
@@ -84,7 +87,7 @@ function ReviewTable(props: {
                   {l.status === 'FinishedWithErrors' && l.message ? (
                     <FailedRecordsNote line={l} />
                   ) : (
-                    <span safe>{lineNote(l, props.workerSeen)}</span>
+                    <span safe>{lineNote(l, props.workerSeen, props.now)}</span>
                   )}
                 </td>
                 {props.admin ? (
@@ -148,6 +151,7 @@ function ReviewBody(props: {
   lines: readonly ReviewLine[];
   admin: boolean;
   workerSeen: boolean;
+  now: number;
   /** Before the first *Start*: why the lines could not be counted. */
   countError?: string;
   oob?: boolean;
@@ -188,7 +192,7 @@ function ReviewBody(props: {
         data-events={active(lines) ? '/integration/full-sync/events' : undefined}
         aria-live="polite"
       >
-        <ReviewTable lines={lines} admin={admin} workerSeen={props.workerSeen} />
+        <ReviewTable lines={lines} admin={admin} workerSeen={props.workerSeen} now={props.now} />
       </div>
     </div>
   );
@@ -210,8 +214,11 @@ export function registerFullSyncPage(web: FastifyInstance, deps: WebDeps): void 
       );
     return ctx.boss;
   };
+  const now = () => ctx.clock.now().getTime();
+  // Asked only when a line's words depend on it: a queued one, or one whose worker went silent.
   const seen = async (lines: readonly ReviewLine[]) =>
-    lines.some((l) => l.status === 'Queued') && (await workerSeen(ctx.db));
+    lines.some((l) => l.status === 'Queued' || silentFor(l, now()) !== undefined) &&
+    (await workerSeen(ctx.db));
   web.get('/integration/full-sync', async (request, reply) => {
     const view = viewOf(request, auth);
     const review = await openReview(syncDeps);
@@ -223,6 +230,7 @@ export function registerFullSyncPage(web: FastifyInstance, deps: WebDeps): void 
           lines={lines}
           admin={isAdmin(view.user)}
           workerSeen={await seen(lines)}
+          now={now()}
           countError={review.ok ? undefined : review.error.message}
         />
       </Layout>,
@@ -243,7 +251,7 @@ export function registerFullSyncPage(web: FastifyInstance, deps: WebDeps): void 
     while (!closed) {
       const lines = await reviewLines(syncDeps);
       const html = await (
-        <ReviewTable lines={lines} admin={admin} workerSeen={await seen(lines)} />
+        <ReviewTable lines={lines} admin={admin} workerSeen={await seen(lines)} now={now()} />
       );
       const event = active(lines) ? 'progress' : 'done';
       res.write(
@@ -265,13 +273,13 @@ export function registerFullSyncPage(web: FastifyInstance, deps: WebDeps): void 
     banner: JSX.Element,
     lines?: readonly ReviewLine[],
   ) => {
-    const now = lines ?? (await reviewLines(syncDeps));
+    const read = lines ?? (await reviewLines(syncDeps));
     const admin = isAdmin(viewOf(request, auth).user);
     return sendHtml(
       reply,
       <>
         {banner}
-        <ReviewBody lines={now} admin={admin} workerSeen={await seen(now)} oob />
+        <ReviewBody lines={read} admin={admin} workerSeen={await seen(read)} now={now()} oob />
       </>,
     );
   };
