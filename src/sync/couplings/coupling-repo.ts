@@ -55,7 +55,9 @@ export const couplingTables = (m: {
  * The two lookups below go id by id through the unique index (a lateral subquery with LIMIT 1
  * is never flattened into a join). `erp_id = ANY($2)` let PostgreSQL 15, whose statistics
  * still said the table had no couplings of this kind while a full synchronization filled it,
- * walk every coupling of the table for each chunk: quadratic, 42 ms a chunk at 80,000.
+ * walk every coupling of the table for each chunk: quadratic, 42 ms a chunk at 80,000 (and
+ * 150 ms a chunk at 100,000 for CONTACT's parent accounts, before the lookup translation,
+ * src/sync/engine/lookups.ts, went through `couplingsByErpIds` too).
  */
 
 /** Couplings of ERP records of a table, keyed by ERP id. */
