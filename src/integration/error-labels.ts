@@ -1,4 +1,5 @@
 import type { Db } from '../db/db.ts';
+import type { NotCreated } from '../sync/couplings/not-created.ts';
 import { type ErrorView, listErrors } from '../sync/queries.ts';
 import { readNames } from '../sync/record-names.ts';
 import { integrationEntities } from './adapters/erp-integration-entities.ts';
@@ -7,6 +8,14 @@ import type { Page } from './keyset-list.ts';
 
 /** A row with how users know its ERP record (`C10000 Adatum AS`), when it can be read. */
 export type Labeled<T> = T & { readonly erpRecordLabel?: string };
+/** A record pair as an error and a coupling (a skipped record) name it, labelled. */
+export type RecordPair = Labeled<{
+  erpTable: string;
+  erpId: string | null;
+  crmEntity: string;
+  crmId: string | null;
+  notCreated: NotCreated;
+}>;
 /** A record error with its ERP record's label. */
 export type LabeledError = Labeled<ErrorView>;
 /** What a row needs to be labelled: the ERP record it names, if any. */

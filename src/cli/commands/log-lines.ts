@@ -1,6 +1,5 @@
-import type { Labeled, LabeledError } from '../../integration/error-labels.ts';
+import type { Labeled, LabeledError, RecordPair } from '../../integration/error-labels.ts';
 import { countersText } from '../../sync/counters-text.ts';
-import type { NotCreated } from '../../sync/couplings/not-created.ts';
 import type { JobView } from '../../sync/queries.ts';
 import { recordKind } from '../../sync/record-names.ts';
 
@@ -21,14 +20,6 @@ export const erpRecord = (e: Labeled<{ erpTable: string; erpId: string | null }>
   e.erpRecordLabel
     ? `${recordKind('erp', e.erpTable)} ${e.erpRecordLabel}`
     : `${e.erpTable}/${e.erpId ?? '-'}`;
-/** A record pair as an error and a coupling (a skipped record) name it. */
-type RecordPair = Labeled<{
-  erpTable: string;
-  erpId: string | null;
-  crmEntity: string;
-  crmId: string | null;
-  notCreated: NotCreated;
-}>;
 
 /**
  * A pair's two records (an error's, a skipped record's). One whose create failed does not exist:

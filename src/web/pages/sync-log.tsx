@@ -4,6 +4,7 @@ import {
   type Labeled,
   type LabeledError,
   labeledJobErrors,
+  type RecordPair,
   withErpRecordLabels,
 } from '../../integration/error-labels.ts';
 import { jobWrites } from '../../integration/job-writes.ts';
@@ -13,7 +14,6 @@ import { openEngine } from '../../integration/sync-runtime.ts';
 import { AppError, unwrap } from '../../shared/errors.ts';
 import { agree, plural } from '../../shared/plural.ts';
 import { restoreSkipped } from '../../sync/couplings/coupling-repo.ts';
-import type { NotCreated } from '../../sync/couplings/not-created.ts';
 import { type CouplingView, type JobView, listCouplings, listJobs } from '../../sync/queries.ts';
 import { recordKind } from '../../sync/record-names.ts';
 import { ActionBar } from '../components/action-bar.tsx';
@@ -69,15 +69,6 @@ const erpRecord = (r: Labeled<{ erpTable: string; erpId: string | null }>) =>
     : r.erpId
       ? `${r.erpTable} ${r.erpId}`
       : '';
-
-/** An error's or a skipped record's pair, whose record on one side may not be created yet. */
-type RecordPair = Labeled<{
-  erpTable: string;
-  erpId: string | null;
-  crmEntity: string;
-  crmId: string | null;
-  notCreated: NotCreated;
-}>;
 
 // A record whose create failed is not there: the id it will get would lead nowhere.
 const PAIR_COLUMNS: Column<RecordPair>[] = [
