@@ -5,6 +5,7 @@ export const CLI_ERROR_CODES = {
   documents_refused: 422,
   full_sync_failed: 422,
   conflicts_not_resolved: 422,
+  no_kobling_data: 404,
 } as const;
 
 type CliCodes = typeof CLI_ERROR_CODES;

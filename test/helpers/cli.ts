@@ -18,19 +18,21 @@ export interface KoblingProcess {
 }
 
 /**
- * Runs `tsx src/cli/main.ts <args>` with only the given environment (plus PATH and HOME).
+ * Runs `tsx src/cli/main.ts <args>` with only the given environment (plus PATH and HOME), in the
+ * repository's folder unless `cwd` names another (where a user runs `npx kobling`).
  */
 export function spawnKobling(
   args: string[],
   env: Record<string, string>,
-  options: { detached?: boolean; tsxCli?: boolean } = {},
+  options: { detached?: boolean; tsxCli?: boolean; cwd?: string } = {},
 ): KoblingProcess {
   // `tsxCli`: through tsx's own command, a parent process that relays signals, as `npm start` runs it.
   const runner = options.tsxCli
     ? [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs')]
-    : ['--import', 'tsx'];
+    : // Resolved here: from another `cwd` a bare `tsx` would be looked for there.
+      ['--import', import.meta.resolve('tsx')];
   const child = spawn(process.execPath, [...runner, path.join(ROOT, 'src/cli/main.ts'), ...args], {
-    cwd: ROOT,
+    cwd: options.cwd ?? ROOT,
     env: {
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? '/tmp',
@@ -92,8 +94,12 @@ export function spawnKobling(
 export const hasControl = (text: string): boolean => text.includes('\r') || text.includes('\u001b');
 
 /** Runs a `kobling` command to completion. */
-export async function runKobling(args: string[], env: Record<string, string>) {
-  const p = spawnKobling(args, env);
+export async function runKobling(
+  args: string[],
+  env: Record<string, string>,
+  options: { cwd?: string } = {},
+) {
+  const p = spawnKobling(args, env, options);
   const code = await p.exited();
   return { code, output: p.output() };
 }

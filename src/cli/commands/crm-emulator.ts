@@ -38,6 +38,7 @@ export function registerCrmEmulator(program: Command, cli: CliEnv): void {
       const runtime = await openRuntime(config, {
         applicationName: 'kobling-crm-emulator',
         secretKey: false,
+        createData: true,
       });
       const stops: (() => Promise<void>)[] = [() => runtime.close()];
       const shutdown = onShutdown(async () => {

@@ -10,7 +10,11 @@ export function registerMigrate(program: Command, cli: CliEnv): void {
     .description('Apply pending database migrations')
     .option('--json', 'print the result as JSON')
     .action(async (opts: { json?: boolean }) => {
-      const runtime = await openRuntime(configFrom(cli), { migrate: false, secretKey: false });
+      const runtime = await openRuntime(configFrom(cli), {
+        migrate: false,
+        secretKey: false,
+        createData: true,
+      });
       try {
         const report = await migrate(runtime.ctx.db);
         printResult(cli, opts.json, report, (r) => [

@@ -50,7 +50,7 @@ export function registerStart(program: Command, cli: CliEnv): void {
           ? 'Kobling is starting…'
           : `Kobling is starting (data folder ${config.dataDir})…`,
       );
-      const runtime = await openRuntime(config);
+      const runtime = await openRuntime(config, { createData: true });
       const stops: (() => Promise<void>)[] = [() => runtime.close()];
       const shutdown = onShutdown(async () => {
         for (const stop of stops.reverse())

@@ -29,7 +29,10 @@ export function registerWorker(program: Command, cli: CliEnv): void {
         KOBLING_WORKER_CONCURRENCY: opts.concurrency,
         KOBLING_WORKER_METRICS_PORT: opts.metricsPort,
       });
-      const runtime = await openRuntime(config, { applicationName: 'kobling-worker' });
+      const runtime = await openRuntime(config, {
+        applicationName: 'kobling-worker',
+        createData: true,
+      });
       const stops: (() => Promise<void>)[] = [() => runtime.close()];
       const shutdown = onShutdown(async () => {
         for (const stop of stops.reverse()) await stop();
