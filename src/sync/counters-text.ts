@@ -24,3 +24,16 @@ export function countersText(c: Partial<JobCounters>, o: { zeros?: boolean } = {
     .map((k) => `${c[k] ?? 0} ${k}`)
     .join(', ');
 }
+
+/** What was written and what failed, as the bars and summaries of a full synchronization show it. */
+export const shortCounters = (c: Partial<JobCounters>): string =>
+  `+${c.inserted ?? 0} ~${c.modified ?? 0} ✗${c.failed ?? 0}`;
+
+/**
+ * The counters `shortCounters` leaves out, in words (`230 unchanged, 1 skipped`): with them the
+ * records add up; empty when they are all 0.
+ */
+export const otherCounters = (c: Partial<JobCounters>): string =>
+  countersText(
+    Object.fromEntries(COUNTER_ORDER.filter((k) => !FIRST.includes(k)).map((k) => [k, c[k] ?? 0])),
+  );

@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { bar, STATUS_WIDTH } from '../../src/cli/commands/full-sync.ts';
-import { finishedSummary, idleSummary } from '../../src/cli/commands/full-sync-summary.ts';
+import { reviewSummary } from '../../src/cli/commands/full-sync-review.ts';
+import {
+  finishedSummary,
+  idleSummary,
+  ranAfterRestart,
+} from '../../src/cli/commands/full-sync-summary.ts';
 import type { ReviewLine } from '../../src/integration/full-sync/full-sync-service.ts';
 import {
   HEARTBEAT_EVERY_MS,
@@ -232,4 +237,101 @@ test("a running line whose worker has not reported for over 15 s says so, and wh
   );
   // A line not running has no worker to hear from, whatever its heartbeat says.
   assert.doesNotMatch(bar({ ...running, status: 'Failed' }, now(), true), /no report/);
+});
+
+test('the finished summary accounts for every record: unchanged (and other counters not at 0) after +inserted ~modified ✗failed; the bar adds unchanged when there are some', () => {
+  const finished = new Date().toISOString();
+  const customer: ReviewLine = {
+    ...queued,
+    status: 'Finished',
+    done: 250,
+    total: 250,
+    counters: { inserted: 20, unchanged: 230 },
+    queuedAt: finished,
+    finishedAt: finished,
+  };
+  const contact: ReviewLine = {
+    ...customer,
+    mapping: 'CONTACT',
+    dependencyFilter: 'CUSTOMER',
+    done: 79,
+    total: 79,
+    counters: { inserted: 79 },
+  };
+  assert.equal(
+    finishedSummary([customer, contact], new Set())[0],
+    'Full synchronization finished: 2 lines, 329 records: +99 ~0 ✗0, 230 unchanged.',
+  );
+  assert.match(bar(customer, Date.now(), true), / 250\/250 · \+20 ~0 ✗0 · 230 unchanged$/);
+  assert.match(bar(contact, Date.now(), true), / 79\/79 · \+79 ~0 ✗0$/, 'no 0 unchanged');
+  assert.equal(
+    finishedSummary([{ ...contact, counters: { inserted: 78, skipped: 1 } }], new Set())[0],
+    'Full synchronization finished: 1 line, 79 records: +78 ~0 ✗0, 1 skipped.',
+  );
+});
+
+test("after a restart the summary is of the lines it ran (the restarted one and the dependents that went on), not the other lines' earlier counters", () => {
+  const before = new Date(Date.now() - 120_000).toISOString();
+  const restartedAt = new Date(Date.now() - 10_000).toISOString();
+  const now = new Date().toISOString();
+  const customer: ReviewLine = {
+    ...queued,
+    status: 'Finished',
+    done: 52,
+    total: 52,
+    counters: { unchanged: 52 },
+    queuedAt: restartedAt,
+    finishedAt: restartedAt,
+  };
+  const child = (mapping: string, parent: string, at: string, n: number): ReviewLine => ({
+    ...customer,
+    mapping,
+    dependencyFilter: parent,
+    done: n,
+    total: n,
+    counters: { inserted: n },
+    queuedAt: at,
+    finishedAt: at,
+  });
+  // CONTACT finished long before the restart (left alone); CURRENCY is not a dependent at all.
+  const lines = [
+    { ...child('CURRENCY', '', before, 7), dependencyFilter: '' },
+    customer,
+    child('CONTACT', 'CUSTOMER', before, 30),
+  ];
+  assert.equal(
+    finishedSummary(lines, new Set(), ['CUSTOMER'])[0],
+    'Full synchronization of CUSTOMER finished: 52 records: +0 ~0 ✗0, 52 unchanged.',
+  );
+  // Dependents that went on after it, and theirs, are part of what the restart ran.
+  const went = [
+    ...lines.slice(0, 2),
+    child('CONTACT', 'CUSTOMER', now, 30),
+    child('OPPORTUNITY', 'CONTACT', now, 3),
+  ];
+  assert.deepEqual(
+    ranAfterRestart(went, ['CUSTOMER']).map((l) => l.mapping),
+    ['CUSTOMER', 'CONTACT', 'OPPORTUNITY'],
+  );
+  assert.equal(
+    finishedSummary(went, new Set(), ['CUSTOMER'])[0],
+    'Full synchronization of CUSTOMER, CONTACT, OPPORTUNITY finished: 85 records: +33 ~0 ✗0, 52 unchanged.',
+  );
+});
+
+test('the first review leaves out the recommendations no line has', () => {
+  const notStarted = (mapping: string, recommendation: string): ReviewLine => ({
+    ...queued,
+    mapping,
+    status: 'NotStarted',
+    recommendation: recommendation as ReviewLine['recommendation'],
+  });
+  assert.equal(
+    reviewSummary([
+      notStarted('CUSTOMER', 'FullSynchronization'),
+      notStarted('CONTACT', 'FullSynchronization'),
+      notStarted('CURRENCY', 'CoupleRecords'),
+    ]),
+    'No full synchronization has been started yet: 3 lines (2 to synchronize in full, 1 to couple records), counted now and not started; `kobling sync full` starts them.',
+  );
 });

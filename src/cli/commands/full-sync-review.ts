@@ -30,7 +30,14 @@ export function reviewSummary(lines: readonly ReviewLine[]): string {
   if (!lines.every((l) => l.status === 'NotStarted'))
     return `${plural(lines.length, 'line')}; \`kobling sync full\` starts those not done and follows them.`;
   const n = (r: string) => lines.filter((l) => l.recommendation === r).length;
-  return `No full synchronization has been started yet: ${plural(lines.length, 'line')} (${n('FullSynchronization')} to synchronize in full, ${n('CoupleRecords')} to couple records, ${n('NoRecords')} with nothing to do), counted now and not started; \`kobling sync full\` starts them.`;
+  // Parts at 0 left out: "0 with nothing to do" says nothing.
+  const parts = [
+    [n('FullSynchronization'), 'to synchronize in full'],
+    [n('CoupleRecords'), 'to couple records'],
+    [n('NoRecords'), 'with nothing to do'],
+  ] as const;
+  const counted = parts.filter(([k]) => k > 0).map(([k, what]) => `${k} ${what}`);
+  return `No full synchronization has been started yet: ${plural(lines.length, 'line')} (${counted.join(', ')}), counted now and not started; \`kobling sync full\` starts them.`;
 }
 
 /**

@@ -1,17 +1,24 @@
 import type { ReviewLine } from '../../integration/full-sync/full-sync-service.ts';
 import { failedNotSkipped, shellName } from '../../integration/full-sync/line-status.ts';
 import { agree, plural } from '../../shared/plural.ts';
-import { dependenciesOf } from '../../sync/model.ts';
+import { otherCounters, shortCounters } from '../../sync/counters-text.ts';
+import { COUNTER_NAMES, dependenciesOf, type JobCounters } from '../../sync/model.ts';
 
 const RESTART_HINT =
   'Fix the cause, then `kobling sync full --restart-failed` (or `--restart MAPPING` for one line).';
 
-/** Records handled over the lines, as the bars show them: +inserted ~modified ✗failed. */
+/**
+ * Records handled over the lines: +inserted ~modified ✗failed as the bars show them, then the
+ * other counters not at 0 (`230 unchanged`), so that the records add up.
+ */
 function totals(lines: readonly ReviewLine[]): string {
-  const sum = (name: string) => lines.reduce((n, l) => n + (l.counters[name] ?? 0), 0);
+  const sum: Partial<JobCounters> = {};
+  for (const name of COUNTER_NAMES)
+    sum[name] = lines.reduce((n, l) => n + (l.counters[name] ?? 0), 0);
   const matched = lines.reduce((n, l) => n + (l.matched ?? 0), 0);
   const records = lines.reduce((n, l) => n + l.done, 0);
-  return `${plural(records, 'record')}: +${sum('inserted')} ~${sum('modified')} ✗${sum('failed')}${matched ? `, ${matched} coupled by matching` : ''}`;
+  const others = otherCounters(sum);
+  return `${plural(records, 'record')}: ${shortCounters(sum)}${others ? `, ${others}` : ''}${matched ? `, ${matched} coupled by matching` : ''}`;
 }
 
 const when = (iso: string) => `${iso.slice(0, 19).replace('T', ' ')} UTC`;
@@ -123,15 +130,42 @@ function failedRecords(lines: readonly ReviewLine[], jobOff: ReadonlySet<string>
   return ` ${plural(n, 'record')} failed in ${where}${children}. See them: ${see}; ${retry} ${again} runs ${agree(w.length, 'the line', 'those lines')} again.${skipped}`;
 }
 
-/** The outcome of a run that ended with every line done (some perhaps with failed records). */
-export function finishedSummary(
+/**
+ * The lines a restart ran: the restarted ones and, from them down, every dependent line that went
+ * on after its parent finished. A restart's summary is theirs: the other lines' counters are those
+ * of earlier runs.
+ */
+export function ranAfterRestart(
   lines: readonly ReviewLine[],
+  restarted: readonly string[],
+): ReviewLine[] {
+  const ran = new Set(restarted);
+  for (let size = 0; size !== ran.size; ) {
+    size = ran.size;
+    for (const name of wentOn(
+      lines,
+      lines.filter((l) => ran.has(l.mapping)),
+    ))
+      ran.add(name);
+  }
+  return lines.filter((l) => ran.has(l.mapping));
+}
+
+/**
+ * The outcome of a run that ended with every line done (some perhaps with failed records); after a
+ * restart (`restarted`, the lines it restarted) only of the lines it ran (`ranAfterRestart`).
+ */
+export function finishedSummary(
+  all: readonly ReviewLine[],
   jobOff: ReadonlySet<string>,
+  restarted?: readonly string[],
 ): string[] {
+  const lines = restarted ? ranAfterRestart(all, restarted) : all;
   const errors = failedRecords(lines, jobOff);
-  return [
-    `Full synchronization finished${errors ? ' with failed records' : ''}: ${plural(lines.length, 'line')}, ${totals(lines)}.${errors}`,
-  ];
+  const what = restarted
+    ? `Full synchronization of ${lines.map((l) => l.mapping).join(', ')} finished${errors ? ' with failed records' : ''}: `
+    : `Full synchronization finished${errors ? ' with failed records' : ''}: ${plural(lines.length, 'line')}, `;
+  return [`${what}${totals(lines)}.${errors}`];
 }
 
 /** The outcome of a run that ended with failed lines (and children held by them). */

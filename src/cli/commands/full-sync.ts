@@ -15,6 +15,7 @@ import type { Clock } from '../../shared/clock.ts';
 import { isDatabaseUnavailable } from '../../shared/database-errors.ts';
 import { AppError } from '../../shared/errors.ts';
 import { agree, plural } from '../../shared/plural.ts';
+import { shortCounters } from '../../sync/counters-text.ts';
 import { listMappings } from '../../sync/mappings/mapping-repo.ts';
 import { type CliEnv, printResult } from '../cli-context.ts';
 import { openJobQueue } from '../job-queue.ts';
@@ -62,7 +63,7 @@ export function bar(l: ReviewLine, now: number, workerSeen = false): string {
       : l.status === 'Queued'
         ? queuedDetail(l, workerSeen)
         : COUNTED.has(l.status)
-          ? `${l.done}/${total} · +${c.inserted ?? 0} ~${c.modified ?? 0} ✗${c.failed ?? 0}${l.matched ? ` · ${l.matched} matched` : ''}${l.ambiguous ? ` · ${l.ambiguous} ambiguous` : ''}${rate ? ` · ${Math.round(rate)}/s` : ''}${eta ? ` · ${eta}` : ''}${outcome}`
+          ? `${l.done}/${total} · ${shortCounters(c)}${c.unchanged ? ` · ${c.unchanged} unchanged` : ''}${l.matched ? ` · ${l.matched} matched` : ''}${l.ambiguous ? ` · ${l.ambiguous} ambiguous` : ''}${rate ? ` · ${Math.round(rate)}/s` : ''}${eta ? ` · ${eta}` : ''}${outcome}`
           : (l.message ?? '');
   const line = `${l.mapping.padEnd(20)} ${l.status.padEnd(STATUS_WIDTH)} [${'#'.repeat(filled)}${'.'.repeat(20 - filled)}]`;
   return detail ? `${line} ${detail}` : line;
@@ -134,7 +135,7 @@ async function begin(
   deps: SyncDeps,
   boss: PgBoss,
   opts: { restart?: string; restartFailed?: boolean },
-): Promise<{ queued: readonly string[]; message: string }> {
+): Promise<{ queued: readonly string[]; message: string; restarted?: readonly string[] }> {
   if (opts.restartFailed) {
     const r = await restartFailedLines(deps, boss);
     if (!r.ok) throw AppError.from(r.error);
@@ -145,7 +146,7 @@ async function begin(
     // start.
     const r = await restartLine(deps, boss, opts.restart);
     if (!r.ok) throw AppError.from(r.error);
-    return r.value;
+    return { ...r.value, restarted: [r.value.line.mapping, ...r.value.dependents] };
   }
   const r = await startFullSync(deps, boss);
   if (!r.ok) throw AppError.from(r.error);
@@ -195,7 +196,7 @@ export async function runFullSyncCommand(
       return;
     }
     if (!opts.json) process.stderr.write(`${began.message}\n`);
-    await follow(cli, deps, ctx.clock, opts.json);
+    await follow(cli, deps, ctx.clock, opts.json, began.restarted);
   } catch (err) {
     // The server and its PostgreSQL stopped (or the network went): the lines are safe in the
     // database and the workers take them up again when it is back.
@@ -215,6 +216,8 @@ async function follow(
   deps: SyncDeps,
   clock: Clock,
   json: boolean | undefined,
+  /** After a restart, the lines it restarted: the summary is of what it ran. */
+  restarted?: readonly string[],
 ): Promise<void> {
   let warned = false;
   let seen = '';
@@ -252,7 +255,7 @@ async function follow(
       printResult(cli, json, lines, (ls) =>
         ls.some((l) => l.status === 'Failed' || l.status === 'Pending')
           ? stoppedSummary(ls, off)
-          : finishedSummary(ls, off),
+          : finishedSummary(ls, off, restarted),
       );
       failIfFailed(lines);
       return;

@@ -2,7 +2,7 @@ import type { Queryable } from '../../db/db.ts';
 import type { PgBoss } from '../../db/job-queue.ts';
 import { agree } from '../../shared/plural.ts';
 import { fail, failure, ok, type Result } from '../../shared/result.ts';
-import { noSuchMapping } from '../../sync/mappings/mapping-name.ts';
+import { mappingNameOf, nameNotFound } from '../../sync/mappings/mapping-name.ts';
 import { getMapping, listMappings } from '../../sync/mappings/mapping-repo.ts';
 import type { TableMapping } from '../../sync/model.ts';
 import { whileLockFree } from '../mapping-lock.ts';
@@ -151,15 +151,24 @@ export async function startFullSync(
 export async function restartLine(
   deps: SyncDeps,
   boss: PgBoss,
-  mapping: string,
+  given: string,
 ): Promise<Result<{ queued: string[]; line: ReviewLine; dependents: string[]; message: string }>> {
+  const mapping = mappingNameOf(given);
   const lines = await listLines(deps.db);
   const line = lines.find((l) => l.mapping === mapping);
   if (!line)
-    // The same not_found either way, but one that names a mapping there is not names the one meant.
+    // The same not_found either way, but one that names a mapping there is not names the one meant
+    // among those with a line (the name as given: `custmer`, not `CUSTMER`).
     return (await getMapping(deps.db, mapping))
       ? failure('not_found', `No full synchronization line for mapping '${mapping}'`)
-      : fail(await noSuchMapping(deps.db, mapping));
+      : fail(
+          nameNotFound(
+            'table mapping',
+            given,
+            lines.map((l) => l.mapping),
+            'mappings with a full synchronization line',
+          ),
+        );
   const busy = () =>
     failure(
       'line_busy',

@@ -38,16 +38,22 @@ export function nameNotFound(
   kind: string,
   name: string,
   known: readonly string[],
+  /** What `known` are when they are not every ${kind} (`full synchronization lines`). */
+  knownAs = `${kind}s`,
 ): AppFailure<'not_found'> {
   const head = `No ${kind} named '${name}'`;
-  if (known.length === 0) return { code: 'not_found', message: `${head}; there are none yet` };
+  if (known.length === 0)
+    return {
+      code: 'not_found',
+      message: `${head}; there are ${knownAs === `${kind}s` ? 'none' : `no ${knownAs}`} yet`,
+    };
   const close = closest(mappingNameOf(name), known);
   return {
     code: 'not_found',
     message:
       close.length > 0
         ? `${head}; did you mean ${close.join(' or ')}?`
-        : `${head}; the ${kind}s are ${known.join(', ')}`,
+        : `${head}; the ${knownAs} are ${known.join(', ')}`,
   };
 }
 
