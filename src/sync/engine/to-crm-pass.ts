@@ -59,6 +59,9 @@ export const runToCrmPass: PassRunner = async (ctx, m, jobId, opts) => {
   const size = ctx.chunkSize ?? 1000;
   const lookups = couplingLookups(ctx.db, ctx.erp, ctx.crm, ctx.mappings);
   const seen = new Set<string>();
+  // Progress counts the records the pass plans, those inside the mapping's ERP filter: what the
+  // line's ERP count counts (line-counts.ts), so done never passes the line's total.
+  let planned = 0;
   const chunks = chunkPipeline(ctx.chunksInFlight ?? DEFAULT_CHUNKS_IN_FLIGHT);
   // Read and planned in order; sent while the next chunk is read; the watermark follows in order.
   const process = async (rows: readonly ErpRecord[], after?: () => Promise<void>) => {
@@ -66,10 +69,11 @@ export const runToCrmPass: PassRunner = async (ctx, m, jobId, opts) => {
     ctx.signal?.throwIfAborted();
     const fresh = rows.filter((r) => !seen.has(r.id));
     for (const r of fresh) seen.add(r.id);
-    const send = fresh.length > 0 ? await processChunk(job, opts, lookups, fresh) : undefined;
-    const done = seen.size;
+    const chunk = fresh.length > 0 ? await processChunk(job, opts, lookups, fresh) : undefined;
+    planned += chunk?.planned ?? 0;
+    const done = planned;
     await chunks.add(
-      async () => send?.(),
+      async () => chunk?.send(),
       async () => {
         await after?.();
         await saveProgress(ctx.db, jobId, counters);
@@ -135,14 +139,15 @@ export const DEFAULT_CHUNKS_IN_FLIGHT = 3;
 
 /**
  * Reads a chunk and plans it, and does what must precede its `$batch` (see `prepareWrites`);
- * answers the step that sends the `$batch` and books its results.
+ * answers how many records it planned (those inside the mapping's filter) and the step that sends
+ * the `$batch` and books its results.
  */
 async function processChunk(
   job: PassJob,
   opts: RunOptions,
   lookups: LookupTranslator,
   rows: ErpRecord[],
-): Promise<() => Promise<void>> {
+): Promise<{ planned: number; send: () => Promise<void> }> {
   const { ctx, m } = job;
   const records = await readToCrmChunk(ctx, m, rows);
   // Needed only to tell echoes when the CRM side can change too.
@@ -152,11 +157,14 @@ async function processChunk(
   const send = await prepareWrites(job, plans);
   // The `ask` policy's baselines and inbox are kept while the chunk's writes are booked; its
   // write-backs wait for the booking (they mark the same couplings after it).
-  return async () => {
-    const { synced, booked } = await send();
-    // Both run to their end before the chunk counts as done, whichever fails.
-    const done = await Promise.allSettled([booked, settleAsk(job, plans, synced, booked)]);
-    for (const d of done) if (d.status === 'rejected') throw d.reason;
+  return {
+    planned: records.length,
+    send: async () => {
+      const { synced, booked } = await send();
+      // Both run to their end before the chunk counts as done, whichever fails.
+      const done = await Promise.allSettled([booked, settleAsk(job, plans, synced, booked)]);
+      for (const d of done) if (d.status === 'rejected') throw d.reason;
+    },
   };
 }
 

@@ -49,6 +49,8 @@ export const runToErpPass: PassRunner = async (ctx, m, jobId, opts) => {
   // A mapping with a lookup to itself plans and writes one record at a time: a record created here
   // can be the lookup target of a later record of the same chunk. Others plan the whole chunk first.
   const selfLookup = m.fields.some((f) => f.enabled && f.lookup?.mapping === m.name);
+  // Progress counts the records the pass plans, those inside the mapping's CRM filter: what the
+  // line's CRM count counts (line-counts.ts), so done never passes the line's total.
   let done = 0;
   const process = async (rows: readonly CrmRecord[]) => {
     for (let i = 0; i < rows.length; i += size) {
@@ -68,7 +70,7 @@ export const runToErpPass: PassRunner = async (ctx, m, jobId, opts) => {
         for (const [k, v] of await writePlans(job, plans)) synced.set(k, v);
       }
       await settleAsk(job, plans, synced);
-      done += Math.min(size, rows.length - i);
+      done += records.length;
       await saveProgress(ctx.db, jobId, counters);
       ctx.onProgress?.(counters, done, undefined);
     }
