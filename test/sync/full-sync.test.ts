@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { transition } from '../../src/integration/full-sync/full-sync-lines.ts';
+import {
+  expectedTotal,
+  lineProgress,
+  transition,
+} from '../../src/integration/full-sync/full-sync-lines.ts';
 import {
   advance,
   restartLine,
@@ -10,6 +14,7 @@ import {
 import { integrationStatus } from '../../src/integration/status/mapping-status.ts';
 import { runMappingJob, scheduleDueMappings } from '../../src/integration/sync-jobs.ts';
 import { systemClock } from '../../src/shared/clock.ts';
+import { runMapping } from '../../src/sync/engine/run-mapping.ts';
 import { hasControl, spawnKobling } from '../helpers/cli.ts';
 import { settledLines, startFullSyncSetting } from '../helpers/full-sync.ts';
 import { insertCustomers } from '../helpers/sync-data.ts';
@@ -107,7 +112,11 @@ test('the review tells the truth: option lines count options, a finished line it
 
   const before = again.value.lines.find((l) => l.mapping === 'CUSTOMER')!.crmCount!;
   assert.equal(before, N, 'a start counts finished lines again too: the CRM has the accounts now');
-  const created = await t.fx.client.create('accounts', { name: 'Counted on restart' });
+  // A customer account: CUSTOMER's CRM filter counts those only (`customertypecode` 3).
+  const created = await t.fx.client.create('accounts', {
+    name: 'Counted on restart',
+    customertypecode: 3,
+  });
   assert.ok(created.ok);
   // A restart whose count fails (the CRM unreachable) restarts nothing: the line stays finished,
   // so no scheduler tick starts it behind the user's back.
@@ -518,10 +527,47 @@ test('a record skipped after failing twice: `kobling sync` says it is not retrie
   assert.doesNotMatch(none.output(), /skipped record/);
 });
 
-test("a line's ERP count is the records its mapping's ERP filter lets through: CONTACT's person contacts, not the company contacts; CUSTOMER's unblocked customers", async () => {
+test("a line's counts are the records its mapping's filters let through: CONTACT's person contacts, not the company contacts; CUSTOMER's unblocked customers; a product line's own products; SALESPEOPLE's licensed users", async () => {
   const erpCount = async (mapping: string) =>
     (await reviewLines(t.deps, { addMissing: true })).find((l) => l.mapping === mapping)!.erpCount;
   const customers = await erpCount('CUSTOMER');
+  const crmCount = async (mapping: string) =>
+    (await reviewLines(t.deps, { addMissing: true })).find((l) => l.mapping === mapping)!.crmCount;
+  // ITEM-PRODUCT and RESOURCE-PRODUCT both map to the CRM's products: each counts its own type
+  // (`producttypecode`), active ones only. Counted as the engine filters, blank false too.
+  const items = await crmCount('ITEM-PRODUCT');
+  const resources = await crmCount('RESOURCE-PRODUCT');
+  const product = async (n: string, type: number) => {
+    const r = await t.fx.user.create('products', {
+      name: `Count ${n}`,
+      productnumber: n,
+      producttypecode: type,
+    });
+    assert.ok(r.ok, r.ok ? '' : r.error.message);
+    return r.value.id;
+  };
+  await product('KI1', 1);
+  await product('KI2', 1);
+  await product('KR1', 3);
+  const retired = await product('KI3', 1);
+  assert.ok((await t.fx.client.update('products', retired, { statecode: 1 })).ok);
+  assert.equal(
+    await crmCount('ITEM-PRODUCT'),
+    items! + 2,
+    'the two active items, not the resource',
+  );
+  assert.equal(await crmCount('RESOURCE-PRODUCT'), resources! + 1, 'the resource, not the items');
+  // SALESPEOPLE: enabled, licensed users that are not integration users (the demo's 7 users
+  // counted 7 while the line handled 5).
+  const users = await t.fx.client.collectAll<Record<string, unknown>>('systemusers', {
+    select: ['isdisabled', 'islicensed', 'isintegrationuser'],
+  });
+  assert.ok(users.ok);
+  const salespeople = users.value.filter(
+    (u) => u.isdisabled !== true && u.islicensed === true && u.isintegrationuser !== true,
+  ).length;
+  assert.ok(salespeople < users.value.length, 'some users are left out');
+  assert.equal(await crmCount('SALESPEOPLE'), salespeople);
   await t.fx.db.query(
     `INSERT INTO erp.contacts (number, type, display_name, customer_number) VALUES
        ('KC1', 'Company', 'Company one', 'F00001'), ('KC2', 'Company', 'Company two', 'F00002')`,
@@ -542,4 +588,52 @@ test("a line's ERP count is the records its mapping's ERP filter lets through: C
     );
     await t.fx.db.query("UPDATE erp.customers SET blocked = ' ' WHERE number = 'F00003'");
   }
+});
+
+test("a filtered line's progress never passes its total: CONTACT's company contacts and the CRM's contacts without a parent account are read, not counted", async () => {
+  await t.fx.db.query(
+    `INSERT INTO erp.contacts (number, type, display_name, customer_number) VALUES
+       ('QC1', 'Company', 'Q one', 'F00011'), ('QC2', 'Company', 'Q two', 'F00012'),
+       ('QC3', 'Company', 'Q three', 'F00013'), ('QC4', 'Company', 'Q four', 'F00014')`,
+  );
+  await t.fx.db.query(
+    `INSERT INTO erp.contacts (number, type, first_name, surname, company_number) VALUES
+       ('QP1', 'Person', 'Ada', 'One', 'QC1'), ('QP2', 'Person', 'Bo', 'Two', 'QC1'),
+       ('QP3', 'Person', 'Cy', 'Three', 'QC2'), ('QP4', 'Person', 'Di', 'Alone', NULL)`,
+  );
+  // A salesperson's contacts without a parent account: outside CONTACT's CRM filter.
+  for (const n of ['One', 'Two', 'Three'])
+    assert.ok((await t.fx.user.create('contacts', { firstname: 'Loose', lastname: n })).ok);
+  const line = (await reviewLines(t.deps, { addMissing: true })).find(
+    (l) => l.mapping === 'CONTACT',
+  )!;
+  assert.equal(line.erpCount, 3);
+  const total = expectedTotal({ ...line, status: 'Running', total: null, done: 0 })!;
+  assert.equal(total, 3, 'the person contacts with a company; no CRM contact in the filter');
+  // As the line's worker follows its passes (full-sync-job.ts), in chunks of two.
+  const progress = lineProgress();
+  const done: number[] = [];
+  const reports = await runMapping(
+    {
+      ...t.fx.ctx,
+      chunkSize: 2,
+      onProgress: (c, d, n) => {
+        done.push(progress(c, d, n).done);
+      },
+    },
+    t.fx.mapping('CONTACT'),
+    { trigger: 'fullSynchronization', ignoreOnlyCoupled: true },
+  );
+  for (const r of reports) assert.equal(r.status, 'succeeded', r.message);
+  assert.ok(done.length > 2, `several chunks reported: ${done.join(', ')}`);
+  assert.ok(
+    done.every((d, i) => d <= total && (i === 0 || d >= done[i - 1]!)),
+    `done goes up to ${total} and never back: ${done.join(', ')}`,
+  );
+  assert.equal(done.at(-1), total);
+  const handled = reports.reduce(
+    (n, r) => n + Object.values(r.counters).reduce((a, b) => a + b, 0),
+    0,
+  );
+  assert.equal(handled, total, 'the finished line adds up to the total it showed');
 });

@@ -34,6 +34,17 @@ const CREATE_ONLY = new Map(
 );
 const NONE: ReadonlySet<string> = new Set();
 
+/** A CRM row's values as the engine sees them: annotations left out, lookups by their own name. */
+export function crmValues(row: DataverseRecord): Record<string, unknown> {
+  const values: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(row)) {
+    if (k.includes('@')) continue;
+    const lookup = LOOKUP_VALUE.exec(k);
+    values[lookup ? lookup[1]! : k] = v;
+  }
+  return values;
+}
+
 /**
  * The sync engine's view of Dynamics 365 Sales, over the Dataverse connector. Reads normalise
  * lookups (`_x_value` → `x`); writes bind them (`nav@odata.bind`) and go out in `$batch` requests
@@ -47,20 +58,12 @@ export function crmPort(client: DataverseClient): CrmPort {
     if (!i) throw new Error(`The CRM adapter does not know the table '${entity}'`);
     return i;
   };
-  const toRecord = (e: CrmEntityInfo, row: DataverseRecord): CrmRecord => {
-    const values: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(row)) {
-      if (k.includes('@')) continue;
-      const lookup = LOOKUP_VALUE.exec(k);
-      values[lookup ? lookup[1]! : k] = v;
-    }
-    return {
-      id: String(row[e.key]).toLowerCase(),
-      version: Number(row.versionnumber ?? 0),
-      modifiedBy: typeof row._modifiedby_value === 'string' ? row._modifiedby_value : null,
-      values,
-    };
-  };
+  const toRecord = (e: CrmEntityInfo, row: DataverseRecord): CrmRecord => ({
+    id: String(row[e.key]).toLowerCase(),
+    version: Number(row.versionnumber ?? 0),
+    modifiedBy: typeof row._modifiedby_value === 'string' ? row._modifiedby_value : null,
+    values: crmValues(row),
+  });
 
   /**
    * The versions the CRM gave our writes when its answers did not carry them, read back in one

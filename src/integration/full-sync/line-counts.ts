@@ -5,6 +5,7 @@ import { listMappings } from '../../sync/mappings/mapping-repo.ts';
 import type { TableMapping } from '../../sync/model.ts';
 import { countCouplings } from '../../sync/queries.ts';
 import { CRM_ENTITIES } from '../adapters/crm-catalogue.ts';
+import { countInCrmFilter } from '../adapters/crm-count.ts';
 import { crmPort } from '../adapters/crm-port.ts';
 import { countInErpFilter } from '../adapters/erp-count.ts';
 import { erpPort } from '../adapters/erp-port.ts';
@@ -47,8 +48,10 @@ export async function counts(deps: SyncDeps, m: TableMapping): Promise<Result<Li
 }
 
 /**
- * Both sides' record counts of a mapping; an option mapping's CRM side is its choice column's
- * options (`account.paymenttermscode`), not the table's records.
+ * Both sides' record counts of a mapping, each the records its filter on that side lets through
+ * (`countInErpFilter`, `countInCrmFilter`): what the line's passes plan, so its progress never
+ * passes its total. An option mapping's CRM side is its choice column's options
+ * (`account.paymenttermscode`), not the table's records.
  */
 async function bothSides(
   deps: SyncDeps,
@@ -70,10 +73,10 @@ async function bothSides(
   }
   const info = CRM_ENTITIES[entity];
   if (!info) return ok({ erp, crm: 0 });
-  const crm = await client.retrieveMultiple(info.set, { select: [info.key], top: 1, count: true });
+  const crm = await countInCrmFilter(client, info, m.crmFilter);
   if (!crm.ok)
     return failure(crm.error.code, `Counting ${info.set} in the CRM failed: ${crm.error.message}`);
-  return ok({ erp, crm: crm.value.count ?? crm.value.value.length });
+  return ok({ erp, crm: crm.value });
 }
 
 export type CountedLine = { m: TableMapping; c: LineCounts };
