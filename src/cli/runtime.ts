@@ -10,6 +10,7 @@ import { AppError } from '../shared/errors.ts';
 import { createLogger, type Logger } from '../shared/logger.ts';
 import { type CliEnv, configFrom } from './cli-context.ts';
 import './error-codes.ts';
+import { terminalLogger } from './terminal-logger.ts';
 
 /** An open database (embedded or external) with migrations applied. */
 export interface Runtime {
@@ -120,13 +121,23 @@ export const noKoblingData = (dataDir: string): AppError =>
   );
 
 /**
- * Runs a one-shot command against the database and closes it after, even on failure. Logs stay at
- * `warn` unless asked for, so a command's output is what it prints.
+ * The runtime of a one-shot command: its logger says only errors unless `KOBLING_LOG_LEVEL` asks
+ * for more, as readable lines (`terminalLogger`), so a command's output is what it prints.
  */
+export function openOneShot(
+  cli: CliEnv,
+  options: Parameters<typeof openRuntime>[1] = {},
+): Promise<Runtime> {
+  const level = cli.env.KOBLING_LOG_LEVEL || undefined;
+  return openRuntime(configFrom(cli, { KOBLING_LOG_LEVEL: level ?? 'error' }), {
+    logger: terminalLogger(level),
+    ...options,
+  });
+}
+
+/** Runs a one-shot command against the database and closes it after, even on failure. */
 export async function withRuntime<T>(cli: CliEnv, fn: (rt: Runtime) => Promise<T>): Promise<T> {
-  const rt = await openRuntime(
-    configFrom(cli, { KOBLING_LOG_LEVEL: cli.env.KOBLING_LOG_LEVEL ?? 'warn' }),
-  );
+  const rt = await openOneShot(cli);
   try {
     return await fn(rt);
   } finally {

@@ -1,3 +1,4 @@
+import type { Logger } from '../shared/logger.ts';
 import { markStopping } from '../shared/stopping.ts';
 
 /** A signal this soon after the first is a relayed copy of it, not the user's second Ctrl+C. */
@@ -5,9 +6,11 @@ const RELAYED_COPY_MS = 2000;
 
 /**
  * Runs `stop` once on SIGINT or SIGTERM (a second signal, 2 s or more after the first, exits at
- * once), then exits. Returns the stop function so a failed start can clean up the same way.
+ * once), then exits. Returns the stop function so a failed start can clean up the same way. The
+ * signal is logged like everything else the process says on stderr: a plain-text line among the
+ * JSON ones broke `jq` and every collector reading them.
  */
-export function onShutdown(stop: () => Promise<void>): () => Promise<void> {
+export function onShutdown(stop: () => Promise<void>, logger: Logger): () => Promise<void> {
   let stopping: Promise<void> | undefined;
   const run = () => {
     markStopping();
@@ -22,7 +25,7 @@ export function onShutdown(stop: () => Promise<void>): () => Promise<void> {
     if (stopping) return;
     firstSignalAt = Date.now();
     markStopping();
-    process.stderr.write(`\nReceived ${signal}; stopping…\n`);
+    logger.info({ signal }, `Received ${signal}; stopping…`);
     run().then(
       () => process.exit(0),
       () => process.exit(1),

@@ -90,13 +90,25 @@ test('one record is "1 record", counted as the job log words it ("1 failed")', (
   assert.match(live.written[0]!, /^\rCUSTOMER: 1 record: /);
 });
 
-test('off a terminal a run with a failed pass says so at its end', () => {
-  const { written, out } = recorder(false);
-  const p = syncProgress('ITEM', out, () => 0);
-  p.end([{ ...report('ToIntegrationTable', 0), status: 'failed', message: 'CRM unreachable' }]);
+test('a run whose pass failed before touching a record says nothing was synchronized, and why when known, not a row of zero counters; one that did something keeps its totals', () => {
+  const failed = { ...report('FromIntegrationTable', 0), status: 'failed' as const };
+  const plain = recorder(false);
+  syncProgress('ITEM', plain.out, () => 0).end([report('ToIntegrationTable', 0), failed]);
+  assert.equal(plain.written.at(-1), 'ITEM: nothing synchronized: 1 of 2 passes failed\n');
+  const why = recorder(true);
+  syncProgress('ITEM', why.out, () => 0).end(
+    [failed],
+    'the CRM at 127.0.0.1:18181 is not reachable (ECONNREFUSED)',
+  );
+  assert.deepEqual(why.written, [
+    '\n',
+    'ITEM: nothing synchronized: the CRM at 127.0.0.1:18181 is not reachable (ECONNREFUSED)\n',
+  ]);
+  const some = recorder(false);
+  syncProgress('ITEM', some.out, () => 0).end([report('ToIntegrationTable', 2), failed]);
   assert.equal(
-    written.at(-1),
-    'ITEM: finished in 0.0 s (1 of 1 pass failed): 0 records: 0 inserted, 0 modified, 0 failed, 0 unchanged, 0 skipped, 0 deleted, 0 uncoupled, 0 coupled\n',
+    some.written.at(-1),
+    'ITEM: finished in 0.0 s (1 of 2 passes failed): 0 records: 2 inserted, 0 modified, 0 failed, 0 unchanged, 0 skipped, 0 deleted, 0 uncoupled, 0 coupled\n',
   );
 });
 

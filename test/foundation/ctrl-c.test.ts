@@ -28,7 +28,14 @@ test('a command finds the running embedded PostgreSQL on its port, and Ctrl+C (S
     process.kill(-pid, 'SIGINT');
     const code = await start.exited();
     const out = start.output();
-    assert.match(out, /Received SIGINT; stopping/);
+    // Logged as JSON like every other line on stderr, so `jq` reads the whole log.
+    const received = out.split('\n').find((l) => l.includes('Received SIGINT'));
+    assert.ok(received, out.slice(-4000));
+    assert.deepEqual((({ level, signal, msg }) => ({ level, signal, msg }))(JSON.parse(received)), {
+      level: 30,
+      signal: 'SIGINT',
+      msg: 'Received SIGINT; stopping…',
+    });
     assert.equal(code, 0, out.slice(-4000));
     const errors = errorLines(out, 300);
     assert.deepEqual(errors, [], 'no line at level error or fatal');

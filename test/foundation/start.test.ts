@@ -32,7 +32,8 @@ test('`kobling start` on the embedded database answers /health, a second start r
   };
   const base = `http://127.0.0.1:${port}`;
 
-  const first = spawnKobling(['start'], env);
+  // Info: the stop is logged at info.
+  const first = spawnKobling(['start'], { ...env, KOBLING_LOG_LEVEL: 'info' });
   const [, password] = (await first.waitFor(/admin \/ (\S+)/, 180_000)) as RegExpMatchArray;
   await first.waitFor(/Press Ctrl\+C to stop/, 180_000);
   assert.equal((await fetch(`${base}/health`)).status, 200);
@@ -45,6 +46,13 @@ test('`kobling start` on the embedded database answers /health, a second start r
   assert.equal(tokenRes.status, 200, 'the printed admin password works');
   assert.equal(await first.stop(), 0, first.output());
   assert.doesNotMatch(first.output(), /"level":50/, 'a normal stop logs no errors');
+  // The stop is a JSON log line like the rest of stderr, not plain text that breaks `jq`.
+  const stopLine = first
+    .output()
+    .split('\n')
+    .find((l) => l.includes('Received SIGTERM'));
+  assert.equal(JSON.parse(stopLine ?? 'null')?.msg, 'Received SIGTERM; stopping…', first.output());
+  assert.doesNotMatch(first.output(), /^\s*Received SIG/m);
 
   // The second start puts the CRM emulator on another port: the connection the first start set
   // up for it follows, so the integration is ready on the new address.

@@ -13,9 +13,12 @@ import { type SyncFixture, startSyncFixture } from '../sync/sync-fixture.ts';
 const SECRET_KEY = 'c'.repeat(40);
 const ERP_N = 2000;
 const CRM_N = 60;
-/** What a database error looks like when it leaks instead of being answered. */
+/**
+ * What a database error looks like when it leaks instead of being answered (a server's JSON log
+ * line, or a one-shot command's readable one).
+ */
 const RAW_DB_ERROR =
-  /duplicate key|violates|deadlock|could not serialize|current transaction is aborted|syntax error at|"level":(50|60)/i;
+  /duplicate key|violates|deadlock|could not serialize|current transaction is aborted|syntax error at|"level":(50|60)|^(error|fatal): /im;
 let fx: SyncFixture;
 let env: Record<string, string>;
 let dataDir: string;

@@ -13,7 +13,7 @@ import { createApiToken } from '../../src/server/auth/credentials.ts';
 import { createUser } from '../../src/server/auth/users.ts';
 import { systemClock } from '../../src/shared/clock.ts';
 import { listMappings } from '../../src/sync/mappings/mapping-repo.ts';
-import { hasControl, runKobling, spawnKobling } from '../helpers/cli.ts';
+import { freePort, hasControl, runKobling, spawnKobling } from '../helpers/cli.ts';
 import { settledLines, startFullSyncSetting } from '../helpers/full-sync.ts';
 import { insertCustomers } from '../helpers/sync-data.ts';
 import { useFixture } from '../helpers/use-fixture.ts';
@@ -254,6 +254,116 @@ test('`--restart MAPPING` (in any case) sums up the lines it ran, every record a
   const without = (await listMappings(t.fx.db)).filter((m) => !hasOwnLine(m));
   assert.ok(without.length > 0, 'some mapping has no line');
   for (const m of without) assert.ok(!offered[1]!.split(', ').includes(m.name), m.name);
+});
+
+test("the stored lines' review prints recommendation and both counts; with the CRM down the review (API and CLI) says its counts were not refreshed and why, and `kobling sync CUSTOMER` says nothing was synchronized, with no JSON log lines", async () => {
+  const up = await runKobling(['sync', 'full', '--review'], env());
+  assert.equal(up.code, 0, up.output);
+  assert.match(
+    up.output,
+    /^CUSTOMER\s+Finished\s+\[#{20}\] \d+\/\d+ · .* · (full synchronization|couple records) · ERP \d+ \/ CRM \d+$/m,
+  );
+  assert.doesNotMatch(up.output, /Warning:/);
+  const app = await buildServer({
+    config: t.deps.config,
+    db: t.fx.db,
+    logger: t.deps.logger,
+    clock: systemClock,
+    boss: t.boss,
+  });
+  const url = await t.fx.db.query<{ crm_url: string; authority_url: string | null }>(
+    'SELECT crm_url, authority_url FROM integration.connection',
+  );
+  try {
+    const user = await createUser(t.fx.db, {
+      username: 'fullsync-crm-down',
+      password: 'correct horse battery',
+      role: 'readOnly',
+    });
+    assert.ok(user.ok);
+    const token = await createApiToken(t.fx.db, user.value.id);
+    const review = async () => {
+      const res = await app.inject({
+        url: '/api/integration/v1/fullSync?recount=true',
+        headers: { authorization: `Bearer ${token}` },
+      });
+      assert.equal(res.statusCode, 200, res.body);
+      return res.json() as {
+        value: { mapping: string }[];
+        countsRefreshed: boolean;
+        warning?: string;
+      };
+    };
+    const fresh = await review();
+    assert.equal(fresh.countsRefreshed, true);
+    assert.equal(fresh.warning, undefined);
+
+    // Nothing listens on a port just freed: the connection is refused, as with the CRM (the
+    // emulator, its own token server too) stopped.
+    const port = await freePort();
+    await t.fx.db.query('UPDATE integration.connection SET crm_url = $1, authority_url = $1', [
+      `http://127.0.0.1:${port}`,
+    ]);
+    const down = `the CRM at 127\\.0\\.0\\.1:${port} is not reachable \\(ECONNREFUSED\\)`;
+    const stale = await review();
+    assert.equal(stale.countsRefreshed, false);
+    assert.match(
+      stale.warning ?? '',
+      new RegExp(`^Counts not refreshed: ${down}; showing the counts stored by an earlier count$`),
+    );
+    assert.deepEqual(
+      stale.value.map((l) => l.mapping),
+      fresh.value.map((l) => l.mapping),
+      'the stored lines, with their earlier counts',
+    );
+    const page = await app.inject({
+      url: '/integration/full-sync',
+      headers: { authorization: `Bearer ${token}` },
+    });
+    assert.equal(page.statusCode, 200);
+    assert.match(
+      page.body,
+      new RegExp(
+        `<div class="banner warning" role="status"><p>Counts not refreshed: ${down}; showing the counts stored by an earlier count\\. Reload this page to count again\\.</p>`,
+      ),
+      'the page says it above the table',
+    );
+
+    const cli = await runKobling(['sync', 'full', '--review'], env());
+    assert.equal(cli.code, 0, `the review itself worked:\n${cli.output}`);
+    assert.match(
+      cli.output,
+      new RegExp(
+        `^Warning: Counts not refreshed: ${down}; showing the counts stored by an earlier count\\.$`,
+        'm',
+      ),
+    );
+    assert.match(cli.output, /^CUSTOMER\s+Finished\s+.* · ERP \d+ \/ CRM \d+$/m);
+    assert.doesNotMatch(cli.output, /^\{/m, 'no JSON log line on the terminal');
+    const json = await runKobling(['sync', 'full', '--review', '--json'], env());
+    assert.equal(json.code, 0, json.output);
+    assert.match(json.output, /^Warning: Counts not refreshed: /m);
+    assert.doesNotMatch(json.output, /^\{/m);
+
+    const sync = await runKobling(['sync', 'CUSTOMER'], env());
+    assert.equal(sync.code, 1, sync.output);
+    assert.match(sync.output, new RegExp(`^CUSTOMER: nothing synchronized: ${down}$`, 'm'));
+    assert.match(
+      sync.output,
+      new RegExp(
+        `^error \\[sync_failed\\]: Nothing synchronized: ${down} \\(also in \`kobling jobs --mapping CUSTOMER\`\\)$`,
+        'm',
+      ),
+    );
+    assert.doesNotMatch(sync.output, /0 records: 0 inserted/, 'no row of zero counters');
+    assert.doesNotMatch(sync.output, /^\{/m, 'no JSON log line on the terminal');
+  } finally {
+    await t.fx.db.query('UPDATE integration.connection SET crm_url = $1, authority_url = $2', [
+      url.rows[0]!.crm_url,
+      url.rows[0]!.authority_url,
+    ]);
+    await app.close();
+  }
 });
 
 test('failed lines exit 1; `--restart-failed` restarts every failed line after the fix and the children follow; with none failed it is refused', async () => {

@@ -43,7 +43,7 @@ export function registerCrmEmulator(program: Command, cli: CliEnv): void {
       const stops: (() => Promise<void>)[] = [() => runtime.close()];
       const shutdown = onShutdown(async () => {
         for (const stop of stops.reverse()) await stop();
-      });
+      }, runtime.ctx.logger);
       try {
         const service = await startCrmEmulatorService(runtime.ctx);
         stops.push(() => service.stop());

@@ -13,15 +13,26 @@ const RECOMMENDATION: Record<string, string> = {
   NoRecords: 'nothing to do',
 };
 
+/** "full synchronization · ERP 52 / CRM 13": a line's recommendation from both sides' counts. */
+const recommended = (l: ReviewLine): string =>
+  `${RECOMMENDATION[l.recommendation] ?? l.recommendation} · ERP ${l.erpCount ?? '—'} / CRM ${
+    l.crmCount ?? '—'
+  }`;
+
 /** A line not started yet: what *Start* would do with it, both counts and what it starts after. */
 export function notStartedRow(l: ReviewLine): string {
   const parents = dependenciesOf(l);
-  return `${l.mapping.padEnd(20)} ${l.status.padEnd(STATUS_WIDTH)} ${
-    RECOMMENDATION[l.recommendation] ?? l.recommendation
-  } · ERP ${l.erpCount ?? '—'} / CRM ${l.crmCount ?? '—'}${
+  return `${l.mapping.padEnd(20)} ${l.status.padEnd(STATUS_WIDTH)} ${recommended(l)}${
     parents.length > 0 ? ` · starts after ${parents.join(', ')}` : ''
   }`;
 }
+
+/**
+ * A stored line: its bar as `kobling sync full` draws it, then what the page shows beside it — the
+ * recommendation and both sides' counts — which the bar alone leaves out.
+ */
+export const storedRow = (l: ReviewLine, now: number): string =>
+  `${bar(l, now)} · ${recommended(l)}`;
 
 /** The review in a sentence under its lines. */
 export function reviewSummary(lines: readonly ReviewLine[]): string {
@@ -43,14 +54,19 @@ export function reviewSummary(lines: readonly ReviewLine[]): string {
 /**
  * `kobling sync full --review`: the review lines as the web page shows them — every line not at
  * work counted again; before the first *Start*, the lines it would write — and nothing started.
+ * Counts that could not be refreshed (the CRM down) are said so above the lines.
  */
 export async function runFullSyncReview(cli: CliEnv, rt: Runtime, json?: boolean): Promise<void> {
   const { ctx } = rt;
   const review = await openReview({ db: ctx.db, config: ctx.config, logger: ctx.logger });
   if (!review.ok) throw AppError.from(review.error);
-  const now = Date.now();
-  printResult(cli, json, review.value, (lines) => [
-    ...lines.map((l) => (l.status === 'NotStarted' ? notStartedRow(l) : bar(l, now))),
-    reviewSummary(lines),
+  const { lines, warning } = review.value;
+  const now = ctx.clock.now().getTime();
+  printResult(cli, json, lines, (ls) => [
+    ...(warning ? [`Warning: ${warning}.`] : []),
+    ...ls.map((l) => (l.status === 'NotStarted' ? notStartedRow(l) : storedRow(l, now))),
+    reviewSummary(ls),
   ]);
+  // stdout stays the lines' JSON; the review itself worked, so the exit code stays 0.
+  if (json && warning) cli.err(`Warning: ${warning}.`);
 }

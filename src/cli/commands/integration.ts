@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { crmUnreachableNow } from '../../integration/crm-unreachable.ts';
 import { settleLine } from '../../integration/full-sync/failed-records.ts';
 import { heldError, holdReason } from '../../integration/full-sync/full-sync-lines.ts';
 import { shellName } from '../../integration/full-sync/line-status.ts';
@@ -23,7 +24,7 @@ import { registerLogCommands } from './log-lists.ts';
 import { registerMappingRealtime } from './mapping-realtime.ts';
 import { registerSkipped } from './skipped.ts';
 import { runSyncPreview } from './sync-preview.ts';
-import { syncProgress } from './sync-progress.ts';
+import { nothingHappened, syncProgress } from './sync-progress.ts';
 
 const held = (mapping: string, reason: string): never => {
   throw heldError(mapping, reason);
@@ -200,7 +201,11 @@ export function registerIntegrationCommands(program: Command, cli: CliEnv): void
           );
           if (!locked.ok) throw AppError.from(locked.error);
           const reports = locked.value;
-          progress?.end(reports);
+          // Nothing done: whether the CRM is down is asked once, so the words say so plainly.
+          const unreachable = nothingHappened(reports)
+            ? await crmUnreachableNow(ctx.db)
+            : undefined;
+          progress?.end(reports, unreachable);
           // Its last open failed record synchronized, the mapping's full synchronization line
           // that finished with failed records reads Finished.
           await settleLine(ctx.db, m.name, ctx.logger);
@@ -214,6 +219,11 @@ export function registerIntegrationCommands(program: Command, cli: CliEnv): void
             ...(skipped ? [`${m.name}: ${skipped.message}`] : []),
           ]);
           if (skipped && opts.json) process.stderr.write(`${m.name}: ${skipped.message}\n`);
+          if (unreachable)
+            throw new AppError(
+              'sync_failed',
+              `Nothing synchronized: ${unreachable} (also in \`kobling jobs --mapping ${shellName(m.name)}\`)`,
+            );
           failIfFailed(m.name, reports);
         }),
     );

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { forgetSecretKey } from '../../integration/secret-key-setup.ts';
 import { AppError } from '../../shared/errors.ts';
-import { type CliEnv, configFrom, printResult } from '../cli-context.ts';
-import { openRuntime } from '../runtime.ts';
+import { type CliEnv, printResult } from '../cli-context.ts';
+import { openOneShot } from '../runtime.ts';
 
 /**
  * `kobling secret-key reset`: the way out when the key that sealed the CRM client secret is lost.
@@ -25,10 +25,7 @@ export function registerSecretKey(program: Command, cli: CliEnv): void {
           'validation_failed',
           'This clears the stored CRM client secret for every process sharing this database; run again with --yes',
         );
-      const runtime = await openRuntime(
-        configFrom(cli, { KOBLING_LOG_LEVEL: cli.env.KOBLING_LOG_LEVEL ?? 'warn' }),
-        { secretKey: false },
-      );
+      const runtime = await openOneShot(cli, { secretKey: false });
       try {
         const done = await forgetSecretKey(runtime.ctx.db);
         printResult(cli, opts.json, done, (d) => [

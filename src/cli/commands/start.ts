@@ -59,7 +59,7 @@ export function registerStart(program: Command, cli: CliEnv): void {
               ? runtime.ctx.logger.warn({ err }, 'stop failed: stopped by shutdown')
               : runtime.ctx.logger.error({ err }, 'stop failed'),
           );
-      });
+      }, runtime.ctx.logger);
       try {
         const { ctx } = runtime;
         const lines: string[] = [

@@ -6,8 +6,8 @@ import {
   PASS_LABEL,
 } from '../../integration/status/mapping-status.ts';
 import { plural } from '../../shared/plural.ts';
-import { type CliEnv, configFrom, printResult } from '../cli-context.ts';
-import { openRuntime } from '../runtime.ts';
+import { type CliEnv, printResult } from '../cli-context.ts';
+import { openOneShot } from '../runtime.ts';
 
 const ago = (iso: string | undefined, now: number): string => {
   if (!iso) return 'never';
@@ -48,9 +48,7 @@ export function registerStatus(program: Command, cli: CliEnv): void {
     )
     .option('--json', 'print as JSON')
     .action(async (opts: { json?: boolean }) => {
-      const rt = await openRuntime(
-        configFrom(cli, { KOBLING_LOG_LEVEL: cli.env.KOBLING_LOG_LEVEL ?? 'warn' }),
-      );
+      const rt = await openOneShot(cli);
       try {
         const status = await integrationStatus(
           rt.ctx.db,

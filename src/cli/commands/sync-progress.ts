@@ -53,19 +53,32 @@ export function syncProgress(mapping: string, out: ProgressOut, now: () => numbe
         `${mapping}: ${plural(records(), 'record')} so far: ${counted(counters())} · ${rate}/s\n`,
       );
     },
-    /** The run's end: on a terminal the redrawn line is closed, elsewhere its totals written. */
-    end(reports: readonly PassReport[]): void {
-      if (out.live) {
-        out.write('\n');
-        return;
-      }
+    /**
+     * The run's end: on a terminal the redrawn line is closed, elsewhere its totals written. A run
+     * whose passes failed before touching a record says that nothing was synchronized (`why`, e.g.
+     * the CRM not reachable), not a row of zero counters that reads like a run that worked.
+     */
+    end(reports: readonly PassReport[], why?: string): void {
       const sum = Object.fromEntries(
         COUNTER_NAMES.map((k) => [k, reports.reduce((n, r) => n + (r.counters[k] ?? 0), 0)]),
       );
       const failed = reports.filter((r) => r.status === 'failed').length;
+      if (out.live) out.write('\n');
+      if (nothingHappened(reports)) {
+        out.write(
+          `${mapping}: nothing synchronized: ${why ?? `${failed} of ${plural(reports.length, 'pass', 'passes')} failed`}\n`,
+        );
+        return;
+      }
+      if (out.live) return;
       out.write(
         `${mapping}: finished in ${seconds(now() - started)}${failed ? ` (${failed} of ${plural(reports.length, 'pass', 'passes')} failed)` : ''}: ${plural(records(), 'record')}: ${counted(sum)}\n`,
       );
     },
   };
 }
+
+/** A pass failed and no pass touched a record: the run did nothing at all. */
+export const nothingHappened = (reports: readonly PassReport[]): boolean =>
+  reports.some((r) => r.status === 'failed') &&
+  reports.every((r) => COUNTER_NAMES.every((k) => (r.counters[k] ?? 0) === 0));

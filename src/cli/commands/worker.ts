@@ -36,7 +36,7 @@ export function registerWorker(program: Command, cli: CliEnv): void {
       const stops: (() => Promise<void>)[] = [() => runtime.close()];
       const shutdown = onShutdown(async () => {
         for (const stop of stops.reverse()) await stop();
-      });
+      }, runtime.ctx.logger);
       try {
         const boss = await startJobQueue(runtime.ctx.db, runtime.ctx.logger);
         stops.push(() => stopJobQueue(boss, runtime.ctx.logger));

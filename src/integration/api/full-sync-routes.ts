@@ -38,17 +38,16 @@ export function registerFullSyncRoutes(app: FastifyInstance, ctx: AppContext): v
       schema: {
         tags,
         summary:
-          'The review lines: recommendation, direction, both counts, status (Pending, Queued, Running, Finished, FinishedWithErrors — its passes ended but `counters.failed` records failed; its children went on —, Failed — a pass failed; its children wait —, NotNeeded), progress (records done/total, counters), message, what each waits for. `recount=true` counts both sides of every line not at work again first; before the first *Start* (no line stored) it answers the lines *Start* would write, status NotStarted, counted now and stored nowhere (nothing queued), or the failed count as an error; a plain GET counts nothing and answers only stored lines (none before the first *Start*)',
+          'The review lines: recommendation, direction, both counts, status (Pending, Queued, Running, Finished, FinishedWithErrors — its passes ended but `counters.failed` records failed; its children went on —, Failed — a pass failed; its children wait —, NotNeeded), progress (records done/total, counters), message, what each waits for. `recount=true` counts both sides of every line not at work again first; before the first *Start* (no line stored) it answers the lines *Start* would write, status NotStarted, counted now and stored nowhere (nothing queued), or the failed count as an error; once lines are stored, a count that fails (the CRM down) leaves them with their earlier counts and answers them with `countsRefreshed: false` and a `warning` saying why ("Counts not refreshed: the CRM at host:port is not reachable (ECONNREFUSED); …"), `countsRefreshed: true` when every line was counted; a plain GET counts nothing and answers only stored lines (none before the first *Start*)',
         querystring: z.object({ recount: z.enum(['true', 'false']).optional() }).strict(),
       },
     },
     // Counting is a request per mapping on each side: asked for, not paid by every progress poll.
-    async (req) => ({
-      value:
-        req.query.recount === 'true'
-          ? must(await openReview(depsOf(ctx)))
-          : await reviewLines(depsOf(ctx)),
-    }),
+    async (req) => {
+      if (req.query.recount !== 'true') return { value: await reviewLines(depsOf(ctx)) };
+      const { lines, countsRefreshed, warning } = must(await openReview(depsOf(ctx)));
+      return { value: lines, countsRefreshed, ...(warning ? { warning } : {}) };
+    },
   );
   r.post(
     `${PREFIX}/fullSync/start`,

@@ -1,7 +1,7 @@
 import type { Queryable } from '../../db/db.ts';
 import type { PgBoss } from '../../db/job-queue.ts';
-import { agree } from '../../shared/plural.ts';
-import { fail, failure, ok, type Result } from '../../shared/result.ts';
+import { agree, plural } from '../../shared/plural.ts';
+import { type AppFailure, fail, failure, ok, type Result } from '../../shared/result.ts';
 import { mappingNameOf, nameNotFound } from '../../sync/mappings/mapping-name.ts';
 import { getMapping, listMappings } from '../../sync/mappings/mapping-repo.ts';
 import type { TableMapping } from '../../sync/model.ts';
@@ -300,21 +300,41 @@ export async function reviewLines(
   }));
 }
 
-async function recountLines(deps: SyncDeps): Promise<void> {
+/**
+ * Counts every line not at work again (see `reviewLines`). Answers the first count that failed,
+ * with the mappings left with their earlier counts, or undefined when every line was counted: the
+ * review says the counts were not refreshed, logged once, not once per mapping.
+ */
+export async function recountLines(
+  deps: SyncDeps,
+): Promise<{ error: AppFailure; mappings: string[]; counted: number } | undefined> {
   const lines = await listLines(deps.db);
-  if (lines.length === 0) return; // nothing generated yet: *Start* writes them all
+  if (lines.length === 0) return undefined; // nothing generated yet: *Start* writes them all
   const atWork = new Set(
     lines.filter((l) => l.status === 'Queued' || l.status === 'Running').map((l) => l.mapping),
   );
   const mappings = (await listMappings(deps.db)).filter(hasOwnLine);
+  const failed: { mapping: string; error: AppFailure }[] = [];
   // Counted side by side: one count each on both sides, so the page waits for the slowest only.
   await Promise.all(
     mappings.map(async (m, i) => {
       if (atWork.has(m.name)) return; // its worker reports progress; upsertLine skips it anyway
       const written = await countLine(deps, m, i + 1);
       // The line keeps its last counts (or is left for *Start* to write, which says why).
-      if (!written.ok)
-        deps.logger.warn({ mapping: m.name, code: written.error.code }, written.error.message);
+      if (!written.ok) failed.push({ mapping: m.name, error: written.error });
     }),
   );
+  const first = failed[0];
+  if (!first) return undefined;
+  // In the mappings' order, not the order the counts failed in.
+  const names = mappings.map((m) => m.name).filter((n) => failed.some((f) => f.mapping === n));
+  deps.logger.warn(
+    { mappings: names, code: first.error.code },
+    `Review counts not refreshed for ${plural(names.length, 'mapping')}: ${first.error.message}`,
+  );
+  return {
+    error: first.error,
+    mappings: names,
+    counted: mappings.filter((m) => !atWork.has(m.name)).length,
+  };
 }

@@ -1,6 +1,6 @@
 import { entities } from '../../erp/catalog/catalog.ts';
 import { listEntityPage } from '../../erp/public-api.ts';
-import { failure, ok, type Result } from '../../shared/result.ts';
+import { fail, ok, type Result } from '../../shared/result.ts';
 import { listMappings } from '../../sync/mappings/mapping-repo.ts';
 import type { TableMapping } from '../../sync/model.ts';
 import { countCouplings } from '../../sync/queries.ts';
@@ -64,18 +64,22 @@ async function bothSides(
   const [entity, column] = m.crmEntity.split('.') as [string, string | undefined];
   if (column) {
     const options = await crmPort(client).optionSet(entity, column);
+    // Spread: a connection that failed keeps its host and cause (`unreachableCrm`).
     if (!options.ok)
-      return failure(
-        options.error.code,
-        `Reading the options of ${m.crmEntity} in the CRM failed: ${options.error.message}`,
-      );
+      return fail({
+        ...options.error,
+        message: `Reading the options of ${m.crmEntity} in the CRM failed: ${options.error.message}`,
+      });
     return ok({ erp, crm: options.value.length });
   }
   const info = CRM_ENTITIES[entity];
   if (!info) return ok({ erp, crm: 0 });
   const crm = await countInCrmFilter(client, info, m.crmFilter);
   if (!crm.ok)
-    return failure(crm.error.code, `Counting ${info.set} in the CRM failed: ${crm.error.message}`);
+    return fail({
+      ...crm.error,
+      message: `Counting ${info.set} in the CRM failed: ${crm.error.message}`,
+    });
   return ok({ erp, crm: crm.value });
 }
 

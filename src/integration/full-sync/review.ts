@@ -1,7 +1,9 @@
 import { failure, ok, type Result } from '../../shared/result.ts';
+import { readConnection } from '../../sync/connection/connection-repo.ts';
+import { unreachableCrm } from '../crm-unreachable.ts';
 import type { SyncDeps } from '../sync-runtime.ts';
 import { listLines } from './full-sync-lines.ts';
-import { type ReviewLine, reviewLines } from './full-sync-service.ts';
+import { type ReviewLine, recountLines, reviewLines } from './full-sync-service.ts';
 import { type CountedLine, countEveryLine, lineOf } from './line-counts.ts';
 
 /**
@@ -10,18 +12,44 @@ import { type CountedLine, countEveryLine, lineOf } from './line-counts.ts';
  * lines, every one not at work counted again; before the first *Start*, when none is stored, the
  * lines *Start* would write, `NotStarted`, counted now and written nowhere — a stored `Pending`
  * line is the scheduler's (`advance`) to start. A count that fails then is the answer: an empty
- * review would read as "no mapping has anything to synchronize".
+ * review would read as "no mapping has anything to synchronize". A count that fails once lines
+ * are stored leaves those lines with their earlier counts and says so (`countsRefreshed: false`,
+ * `warning`): counts shown as if current would hide that the CRM is down.
  */
-export async function openReview(deps: SyncDeps): Promise<Result<ReviewLine[]>> {
-  if ((await listLines(deps.db)).length > 0)
-    return ok(await reviewLines(deps, { addMissing: true }));
+export async function openReview(deps: SyncDeps): Promise<Result<Review>> {
+  if ((await listLines(deps.db)).length > 0) {
+    const missed = await recountLines(deps);
+    const lines = await reviewLines(deps);
+    if (!missed) return ok({ lines, countsRefreshed: true });
+    const why =
+      unreachableCrm(missed.error, (await readConnection(deps.db)).crmUrl) ?? missed.error.message;
+    const which =
+      missed.mappings.length < missed.counted
+        ? `Counts of ${missed.mappings.join(', ')} not refreshed`
+        : 'Counts not refreshed';
+    // The stored counts are those of the last count that worked; no time is kept for it.
+    return ok({
+      lines,
+      countsRefreshed: false,
+      warning: `${which}: ${why}; showing the counts stored by an earlier count`,
+    });
+  }
   const counted = await countEveryLine(deps);
   if (!counted.ok)
     return failure(
       counted.error.code,
       `The lines of the full synchronization could not be worked out: ${counted.error.message}`,
     );
-  return ok(counted.value.map(notStartedLine));
+  return ok({ lines: counted.value.map(notStartedLine), countsRefreshed: true });
+}
+
+/** The review as opened: its lines and whether their counts are today's. */
+export interface Review {
+  readonly lines: ReviewLine[];
+  /** false: a count failed, so some lines show the counts stored earlier (`warning` says why). */
+  readonly countsRefreshed: boolean;
+  /** "Counts not refreshed: the CRM at host:port is not reachable (ECONNREFUSED); …". */
+  readonly warning?: string;
 }
 
 /** A line as *Start* would write it (`writeLine`), not started: nothing queued, nothing run. */

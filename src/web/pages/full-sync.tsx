@@ -121,15 +121,22 @@ function ReviewTable(props: {
 /**
  * What the review says above its lines before the first *Start*: that they are what *Start* would
  * hand to the workers, not started; or why they could not be worked out (an empty table would read
- * as nothing to synchronize).
+ * as nothing to synchronize). Once lines are stored: that their counts are earlier ones, when
+ * counting them again failed (counts shown as if current would hide that the CRM is down).
  */
-function ReviewHint(props: { lines: readonly ReviewLine[]; countError?: string }) {
+function ReviewHint(props: {
+  lines: readonly ReviewLine[];
+  countError?: string;
+  countsWarning?: string;
+}) {
   if (props.countError)
     return (
       <WarningBanner
         message={`${props.countError}. Nothing has been started; reload this page to count again.`}
       />
     );
+  if (props.countsWarning)
+    return <WarningBanner message={`${props.countsWarning}. Reload this page to count again.`} />;
   if (props.lines.length === 0)
     return <p class="hint">No mapping has a full synchronization line.</p>;
   if (!props.lines.every((l) => l.status === 'NotStarted')) return '';
@@ -154,6 +161,8 @@ function ReviewBody(props: {
   now: number;
   /** Before the first *Start*: why the lines could not be counted. */
   countError?: string;
+  /** Once lines are stored: why their counts could not be refreshed. */
+  countsWarning?: string;
   oob?: boolean;
 }) {
   const { lines, admin } = props;
@@ -186,7 +195,7 @@ function ReviewBody(props: {
       ) : (
         ''
       )}
-      <ReviewHint lines={lines} countError={props.countError} />
+      <ReviewHint lines={lines} countError={props.countError} countsWarning={props.countsWarning} />
       <div
         id="full-sync"
         data-events={active(lines) ? '/integration/full-sync/events' : undefined}
@@ -222,7 +231,7 @@ export function registerFullSyncPage(web: FastifyInstance, deps: WebDeps): void 
   web.get('/integration/full-sync', async (request, reply) => {
     const view = viewOf(request, auth);
     const review = await openReview(syncDeps);
-    const lines = review.ok ? review.value : [];
+    const lines = review.ok ? review.value.lines : [];
     return sendHtml(
       reply,
       <Layout view={view} title="Full synchronization review">
@@ -232,6 +241,7 @@ export function registerFullSyncPage(web: FastifyInstance, deps: WebDeps): void 
           workerSeen={await seen(lines)}
           now={now()}
           countError={review.ok ? undefined : review.error.message}
+          countsWarning={review.ok ? review.value.warning : undefined}
         />
       </Layout>,
     );
