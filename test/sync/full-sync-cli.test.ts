@@ -34,7 +34,8 @@ const status = async (mapping: string) =>
   (await reviewLines(t.deps)).find((l) => l.mapping === mapping);
 const count = (text: string, re: RegExp) => text.match(new RegExp(re, 'gm'))?.length ?? 0;
 
-test('before the first Start, GET …/fullSync?recount=true and `kobling sync full --review` answer the lines Start would write, NotStarted, and store none (no scheduler tick starts them); a plain GET counts nothing; a count that fails is an error, not an empty review', async () => {
+/** The server on the fixture's database, and an API token of a new user with the given role. */
+async function serverWithUser(username: string, role: 'readOnly' | 'admin') {
   const app = await buildServer({
     config: t.deps.config,
     db: t.fx.db,
@@ -42,19 +43,19 @@ test('before the first Start, GET …/fullSync?recount=true and `kobling sync fu
     clock: systemClock,
     boss: t.boss,
   });
+  const user = await createUser(t.fx.db, { username, password: 'correct horse battery', role });
+  assert.ok(user.ok);
+  return { app, token: await createApiToken(t.fx.db, user.value.id) };
+}
+
+test('before the first Start, GET …/fullSync?recount=true and `kobling sync full --review` answer the lines Start would write, NotStarted, and store none (no scheduler tick starts them); a plain GET counts nothing; a count that fails is an error, not an empty review', async () => {
+  const { app, token } = await serverWithUser('fullsync-reader', 'readOnly');
   const stored = async () =>
     Number(
       (await t.fx.db.query<{ n: string }>('SELECT count(*) AS n FROM integration.full_sync_lines'))
         .rows[0]!.n,
     );
   try {
-    const user = await createUser(t.fx.db, {
-      username: 'fullsync-reader',
-      password: 'correct horse battery',
-      role: 'readOnly',
-    });
-    assert.ok(user.ok);
-    const token = await createApiToken(t.fx.db, user.value.id);
     const get = (query = '') =>
       app.inject({
         url: `/api/integration/v1/fullSync${query}`,
@@ -264,24 +265,11 @@ test("the stored lines' review prints recommendation and both counts; with the C
     /^CUSTOMER\s+Finished\s+\[#{20}\] \d+\/\d+ · .* · (full synchronization|couple records) · ERP \d+ \/ CRM \d+$/m,
   );
   assert.doesNotMatch(up.output, /Warning:/);
-  const app = await buildServer({
-    config: t.deps.config,
-    db: t.fx.db,
-    logger: t.deps.logger,
-    clock: systemClock,
-    boss: t.boss,
-  });
+  const { app, token } = await serverWithUser('fullsync-crm-down', 'readOnly');
   const url = await t.fx.db.query<{ crm_url: string; authority_url: string | null }>(
     'SELECT crm_url, authority_url FROM integration.connection',
   );
   try {
-    const user = await createUser(t.fx.db, {
-      username: 'fullsync-crm-down',
-      password: 'correct horse battery',
-      role: 'readOnly',
-    });
-    assert.ok(user.ok);
-    const token = await createApiToken(t.fx.db, user.value.id);
     const review = async () => {
       const res = await app.inject({
         url: '/api/integration/v1/fullSync?recount=true',
@@ -448,21 +436,8 @@ test('failed lines exit 1; `--restart-failed` restarts every failed line after t
 });
 
 test('POST …/fullSync/restartFailed restarts every failed line and every line with failed records (202), POST …/lines/{mapping}/restart restarts one, and with none it is refused with 409 no_failed_lines', async () => {
-  const app = await buildServer({
-    config: t.deps.config,
-    db: t.fx.db,
-    logger: t.deps.logger,
-    clock: systemClock,
-    boss: t.boss,
-  });
+  const { app, token } = await serverWithUser('fullsync-admin', 'admin');
   try {
-    const user = await createUser(t.fx.db, {
-      username: 'fullsync-admin',
-      password: 'correct horse battery',
-      role: 'admin',
-    });
-    assert.ok(user.ok);
-    const token = await createApiToken(t.fx.db, user.value.id);
     const post = () =>
       app.inject({
         method: 'POST',
