@@ -1,6 +1,6 @@
 import { dependenciesOf } from '../../sync/model.ts';
 import type { FullSyncLine } from './full-sync-lines.ts';
-import { DONE_STATUSES, hasFailures } from './line-status.ts';
+import { DONE_STATUSES, hasFailures, type ReviewStatus } from './line-status.ts';
 
 /**
  * The lines below `mapping` whose failures may have come from it: its children that failed or
@@ -26,8 +26,13 @@ export function failedDependents(lines: readonly FullSyncLine[], mapping: string
   return found;
 }
 
+/** What `openParents` reads of a line: a stored one or one of the review's. */
+export type ParentLine = Pick<FullSyncLine, 'mapping' | 'dependencyFilter' | 'message'> & {
+  readonly status: ReviewStatus;
+};
+
 /** A line's parents that have not finished (failed ones among them), in its dependency filter's order. */
-export const openParents = (line: FullSyncLine, byName: ReadonlyMap<string, FullSyncLine>) =>
+export const openParents = <L extends ParentLine>(line: L, byName: ReadonlyMap<string, L>) =>
   dependenciesOf(line)
     .map((d) => byName.get(d))
-    .filter((p): p is FullSyncLine => p !== undefined && !DONE_STATUSES.has(p.status));
+    .filter((p): p is L => p !== undefined && !DONE_STATUSES.has(p.status));

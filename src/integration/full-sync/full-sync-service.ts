@@ -199,7 +199,7 @@ export async function restartLine(
     queued,
     line: review.find((l) => l.mapping === mapping)!,
     dependents: restarted,
-    message: restartMessage(mapping, await listLines(deps.db), restarted),
+    message: restartMessage(mapping, review, restarted),
   });
 }
 

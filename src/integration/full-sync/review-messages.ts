@@ -1,5 +1,5 @@
 import { agree, plural } from '../../shared/plural.ts';
-import { openParents } from './dependents.ts';
+import { openParents, type ParentLine } from './dependents.ts';
 import type { FullSyncLine } from './full-sync-lines.ts';
 import type { ReviewStatus } from './line-status.ts';
 
@@ -39,7 +39,7 @@ export function startMessage(queued: readonly string[], lines: readonly ReviewLi
  */
 export function restartMessage(
   mapping: string,
-  lines: readonly FullSyncLine[],
+  lines: readonly ParentLine[],
   dependents: readonly string[],
 ): string {
   const byName = new Map(lines.map((l) => [l.mapping, l]));

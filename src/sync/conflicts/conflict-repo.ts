@@ -99,24 +99,20 @@ export async function saveBaselines(db: Queryable, items: readonly BaselineSave[
   const fresh = items.filter((i) => i.fresh);
   const known = items.filter((i) => !i.fresh);
   await Promise.all([
-    fresh.length > 0 &&
-      db.query(
-        `INSERT INTO integration.conflict_baselines (coupling_id, crm_values, updated_at, unsettled_at)
-         SELECT b.coupling_id, b.crm_values, now(), CASE WHEN b.unsettled THEN now() END
-         FROM jsonb_to_recordset($1::jsonb) AS b(coupling_id uuid, crm_values jsonb, unsettled boolean)`,
-        [baselineRows(fresh)],
-      ),
+    fresh.length > 0 && db.query(INSERT_BASELINES, [baselineRows(fresh)]),
     known.length > 0 &&
       db.query(
-        `INSERT INTO integration.conflict_baselines (coupling_id, crm_values, updated_at, unsettled_at)
-         SELECT b.coupling_id, b.crm_values, now(), CASE WHEN b.unsettled THEN now() END
-         FROM jsonb_to_recordset($1::jsonb) AS b(coupling_id uuid, crm_values jsonb, unsettled boolean)
+        `${INSERT_BASELINES}
          ON CONFLICT (coupling_id) DO UPDATE SET crm_values = EXCLUDED.crm_values, updated_at = now(),
            unsettled_at = EXCLUDED.unsettled_at`,
         [baselineRows(known)],
       ),
   ]);
 }
+
+const INSERT_BASELINES = `INSERT INTO integration.conflict_baselines (coupling_id, crm_values, updated_at, unsettled_at)
+  SELECT b.coupling_id, b.crm_values, now(), CASE WHEN b.unsettled THEN now() END
+  FROM jsonb_to_recordset($1::jsonb) AS b(coupling_id uuid, crm_values jsonb, unsettled boolean)`;
 
 const baselineRows = (items: readonly BaselineSave[]) =>
   JSON.stringify(
