@@ -1,4 +1,4 @@
-import type { EntityDef } from '../catalogue/index.ts';
+import { type EntityDef, wireName } from '../catalogue/index.ts';
 import { badRequest, queryError } from '../errors.ts';
 import { orderSql } from '../odata/columns-sql.ts';
 import { filterToSql, Params } from '../odata/filter-sql.ts';
@@ -13,10 +13,21 @@ import {
   selectRecords,
 } from '../store/records.ts';
 import { fetchXmlQuery } from './fetch-query.ts';
-import { serializeRecords } from './serialize.ts';
+import { selectedColumns, serializeRecords } from './serialize.ts';
 import { type ApiRequest, type ApiResponse, jsonResponse, type RequestContext } from './types.ts';
 
 export const MAX_PAGE_SIZE = 5000;
+
+/**
+ * The stored keys a read's rows need: with a `$select` and no annotations (formatted values and
+ * lookup names read other columns and related rows), only the selected columns'. PostgreSQL builds
+ * an object of at most 50 pairs; a longer `$select` reads whole rows.
+ */
+function storedKeys(ctx: RequestContext, entity: EntityDef, select: string[] | undefined) {
+  if (!select || ctx.prefs.annotations.length > 0) return undefined;
+  const keys = selectedColumns(entity, select).map(([column, def]) => wireName(column, def));
+  return keys.length <= 50 ? keys : undefined;
+}
 
 /** `@odata.context` of a collection, with the selected columns as Dataverse writes them. */
 export const collectionContext = (ctx: RequestContext, entity: EntityDef, select?: string[]) =>
@@ -119,6 +130,7 @@ export async function retrieveMultiple(
     params.values,
     pageSize + 1,
     (cookie.page - 1) * pageSize,
+    opts.expand.length === 0 ? storedKeys(ctx, entity, opts.select) : undefined,
   );
   const more = paging && rows.length > pageSize;
   const page = rows.slice(0, pageSize);
@@ -179,6 +191,7 @@ async function trackedRead(
   }
   const pageSize = Math.min(ctx.prefs.maxPageSize ?? MAX_PAGE_SIZE, MAX_PAGE_SIZE);
   const select = opts.select;
+  const keys = storedKeys(ctx, entity, select);
   const headers = { 'Preference-Applied': 'odata.track-changes' };
   return ctx.db.transaction(async (q) => {
     if (opts.deltaToken !== undefined) {
@@ -189,7 +202,7 @@ async function trackedRead(
       const cookie = parseCookie(opts.skipToken);
       const upTo = cookie.delta ?? (await currentVersion(q));
       const from = Math.max(Number(since[1]), cookie.after ?? 0);
-      const changed = await changedSince(q, entity.logicalName, from, upTo, pageSize + 1);
+      const changed = await changedSince(q, entity.logicalName, from, upTo, pageSize + 1, keys);
       const more = changed.length > pageSize;
       const page = changed.slice(0, pageSize);
       const value = await serializeRecords(q, entity, page, ctx.prefs, select);
@@ -233,6 +246,7 @@ async function trackedRead(
       cookie.last ? [token, cookie.last] : [token],
       pageSize + 1,
       0,
+      keys,
     );
     const body: Record<string, unknown> = {
       '@odata.context': collectionContext(ctx, entity, select),

@@ -262,7 +262,19 @@ export async function deleteRecord(
   return true;
 }
 
-/** Runs a SELECT over records built by the query translator. */
+/**
+ * The columns of a read, its rows' `data` cut down to `keys` when given (the stored keys a
+ * `$select` needs), as parameters numbered from `from`. Writing out and sending whole rows costs
+ * PostgreSQL three times as much as the four columns a slim change read asks for (1.7 s against
+ * 0.6 s for 110,000 accounts), and the emulator as much again to parse them.
+ */
+function columnsOf(keys: readonly string[] | undefined, from: number): string {
+  if (!keys) return COLUMNS;
+  const pairs = keys.map((_, i) => `$${from + i}::text, data -> $${from + i}::text`);
+  return `id, jsonb_build_object(${pairs.join(', ')}) AS data, version_number, created_on, modified_on`;
+}
+
+/** Runs a SELECT over records built by the query translator (`keys`: see columnsOf). */
 export async function selectRecords(
   q: Queryable,
   entity: string,
@@ -271,11 +283,12 @@ export async function selectRecords(
   params: unknown[],
   limit: number,
   offset: number,
+  keys?: readonly string[],
 ): Promise<StoredRecord[]> {
   const r = await q.query<Row>(
-    `SELECT ${COLUMNS} FROM crm.records r WHERE r.entity = $1 AND (${where})
+    `SELECT ${columnsOf(keys, params.length + 2)} FROM crm.records r WHERE r.entity = $1 AND (${where})
      ORDER BY ${orderBy} LIMIT ${Math.trunc(limit)} OFFSET ${Math.trunc(offset)}`,
-    [entity, ...params],
+    [entity, ...params, ...(keys ?? [])],
   );
   return r.rows.map((row) => toRecord(entity, row));
 }
@@ -294,18 +307,22 @@ export async function countRecords(
   return r.rows[0]?.n ?? 0;
 }
 
-/** Rows changed after `since` up to `upTo`, in version order (a page of at most `limit`). */
+/**
+ * Rows changed after `since` up to `upTo`, in version order (a page of at most `limit`; `keys`:
+ * see columnsOf).
+ */
 export async function changedSince(
   q: Queryable,
   entity: string,
   since: number,
   upTo: number,
   limit: number,
+  keys?: readonly string[],
 ): Promise<StoredRecord[]> {
   const r = await q.query<Row>(
-    `SELECT ${COLUMNS} FROM crm.records WHERE entity = $1 AND version_number > $2 AND version_number <= $3
+    `SELECT ${columnsOf(keys, 4)} FROM crm.records WHERE entity = $1 AND version_number > $2 AND version_number <= $3
      ORDER BY version_number LIMIT ${Math.trunc(limit)}`,
-    [entity, since, upTo],
+    [entity, since, upTo, ...(keys ?? [])],
   );
   return r.rows.map((row) => toRecord(entity, row));
 }
