@@ -1,7 +1,9 @@
 import { hostAndPort, probeOrganization } from '../dataverse/index.ts';
 import type { Queryable } from '../db/db.ts';
 import { readConnection } from '../sync/connection/connection-repo.ts';
-import { STARTUP_PROBE_MS } from './startup-check.ts';
+
+/** How long the start waits for the CRM to answer: a refused connection answers at once. */
+export const STARTUP_PROBE_MS = 1500;
 
 /** A failure that may say which server did not answer (a Dataverse error's `host` and `cause`). */
 export interface MaybeUnreachable {
@@ -14,7 +16,9 @@ export interface MaybeUnreachable {
 /**
  * "the CRM at 127.0.0.1:18181 is not reachable (ECONNREFUSED)" for a failure that got no answer,
  * undefined for any other (a refusal, a bad answer): a user reads "not reachable" as "start it or
- * check the network", which only a connection that failed deserves. The token of a real
+ * check the network", which only a connection that failed deserves. The one wording of that fact:
+ * the start banner, the polling warnings of the log, the full-synchronization review and
+ * `kobling sync` all say it through here. The token of a real
  * organization comes from Entra ID, not from the CRM's address: a sign-in server that did not
  * answer is named as such, not as the CRM.
  */

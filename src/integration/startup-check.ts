@@ -1,7 +1,5 @@
 import { probeOrganization } from '../dataverse/index.ts';
-
-/** How long the start waits for the CRM to answer: a refused connection answers at once. */
-export const STARTUP_PROBE_MS = 1500;
+import { STARTUP_PROBE_MS, unreachableCrm } from './crm-unreachable.ts';
 
 /**
  * The start banner's line about the integration. An enabled connection's address is asked once
@@ -16,5 +14,7 @@ export async function integrationLine(
     return 'Integration   not enabled (set it up in /api/integration/v1/connection)';
   const probe = await probeOrganization(c.crmUrl, timeoutMs);
   if (probe.ok) return `Integration   enabled (${c.crmUrl})`;
-  return `Integration   enabled (${c.crmUrl}), but the CRM is not reachable: ${probe.error.message}; synchronization waits until it answers`;
+  const why =
+    unreachableCrm(probe.error, c.crmUrl) ?? `the CRM is not reachable: ${probe.error.message}`;
+  return `Integration   enabled (${c.crmUrl}), but ${why}; synchronization waits until it answers`;
 }

@@ -80,14 +80,14 @@ test('`kobling start` on the embedded database answers /health, a second start r
   assert.match(
     third.output(),
     new RegExp(
-      `Integration   enabled \\(http://${crm}\\), but the CRM is not reachable: connecting to ${crm} failed \\(ECONNREFUSED\\); synchronization waits until it answers`,
+      `Integration   enabled \\(http://${crm}\\), but the CRM at ${crm} is not reachable \\(ECONNREFUSED\\); synchronization waits until it answers`,
     ),
   );
   await third.waitFor(/CRM change polling failed/, 30_000);
   assert.match(
     third.output(),
     new RegExp(
-      `CRM change polling failed: cannot connect to ${crm} \\(ECONNREFUSED\\); next try in \\d+ s`,
+      `CRM change polling failed: the CRM at ${crm} is not reachable \\(ECONNREFUSED\\); next try in \\d+ s`,
     ),
   );
   assert.doesNotMatch(third.output(), /"stack"/);

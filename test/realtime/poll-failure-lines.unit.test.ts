@@ -60,7 +60,7 @@ test('a refused CRM connection is one line: what failed, the code, host:port, th
   assert.equal(line['level'], 40);
   assert.equal(
     line['msg'],
-    `CRM change polling failed: cannot connect to 127.0.0.1:${port} (ECONNREFUSED); next try in 4 s`,
+    `CRM change polling failed: the CRM at 127.0.0.1:${port} is not reachable (ECONNREFUSED); next try in 4 s`,
   );
   assert.equal(line['code'], 'ECONNREFUSED');
   assert.equal(line['host'], `127.0.0.1:${port}`);
@@ -84,7 +84,7 @@ test('a refused CRM connection is one line: what failed, the code, host:port, th
   assert.match(
     String(token.line['msg']),
     new RegExp(
-      `^CRM change polling failed: cannot connect to 127\\.0\\.0\\.1:${port} \\(ECONNREFUSED\\); next try in 4 s$`,
+      `^CRM change polling failed: the CRM at 127\\.0\\.0\\.1:${port} is not reachable \\(ECONNREFUSED\\); next try in 4 s$`,
     ),
   );
   assert.doesNotMatch(token.raw, /stack/);
@@ -126,4 +126,27 @@ test('an answer the CRM refused is one line with its code; an unexpected error k
   const err = broken.line['err'] as { message: string; stack: string };
   assert.equal(err.message, 'the watermark query broke');
   assert.match(err.stack, /poll-failure-lines/);
+});
+
+test('the polling warning words a connection that got no answer as the banner and the review do', async () => {
+  const { describeFailure } = await import('../../src/integration/realtime/failure-log.ts');
+  const { unreachableCrm } = await import('../../src/integration/crm-unreachable.ts');
+  const refused = {
+    code: 'network_error',
+    message: 'connecting to 127.0.0.1:8081 failed (ECONNREFUSED)',
+    host: '127.0.0.1:8081',
+    cause: 'ECONNREFUSED',
+  };
+  const crmUrl = 'http://127.0.0.1:8081';
+  assert.equal(describeFailure(refused, crmUrl).text, `: ${unreachableCrm(refused, crmUrl)}`);
+  assert.equal(
+    describeFailure(refused, crmUrl).text,
+    ': the CRM at 127.0.0.1:8081 is not reachable (ECONNREFUSED)',
+  );
+  // With the connection's address known, Entra ID's sign-in server is not called the CRM.
+  const signIn = { ...refused, host: 'login.microsoftonline.com:443', cause: 'ENOTFOUND' };
+  assert.equal(
+    describeFailure(signIn, 'https://contoso.crm4.dynamics.com').text,
+    ": the CRM's sign-in server at login.microsoftonline.com:443 is not reachable (ENOTFOUND)",
+  );
 });

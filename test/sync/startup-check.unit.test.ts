@@ -32,7 +32,7 @@ test('the start banner says when the CRM is not reachable, asked once with a sho
   const down = `http://127.0.0.1:${port}`;
   assert.equal(
     await integrationLine({ enabled: true, crmUrl: down }),
-    `Integration   enabled (${down}), but the CRM is not reachable: connecting to 127.0.0.1:${port} failed (ECONNREFUSED); synchronization waits until it answers`,
+    `Integration   enabled (${down}), but the CRM at 127.0.0.1:${port} is not reachable (ECONNREFUSED); synchronization waits until it answers`,
   );
 
   // A CRM that accepts the connection and never answers delays the start by the timeout only.
@@ -44,7 +44,7 @@ test('the start banner says when the CRM is not reachable, asked once with a sho
     const took = Date.now() - started;
     assert.match(
       line,
-      /but the CRM is not reachable: 127\.0\.0\.1:\d+ did not answer within 0\.3 s; synchronization waits until it answers$/,
+      /but the CRM at 127\.0\.0\.1:\d+ did not answer in time; synchronization waits until it answers$/,
     );
     assert.ok(took < 2000, `took ${took} ms`);
   } finally {

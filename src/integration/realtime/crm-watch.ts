@@ -45,8 +45,10 @@ export async function startCrmWatch(
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
 
+  let crmUrl: string | undefined;
   const client = async () => {
     const s = await clientSettings(deps);
+    crmUrl = s.ok ? s.value.crmUrl : undefined;
     return s.ok ? dataverseClientFor(s.value, deps.logger) : undefined;
   };
   // The CRM down or throttling is tried again every few seconds: warned about once, not each time.
@@ -55,6 +57,7 @@ export async function startCrmWatch(
     clock: deps.clock,
     what: 'CRM watch',
     fields: { watch: o.key },
+    crmUrl: () => crmUrl,
   });
   const handle = (err: unknown) => deps.logger.warn({ err, watch: o.key }, 'CRM watch failed');
 

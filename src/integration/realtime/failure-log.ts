@@ -1,6 +1,7 @@
 import type { Clock } from '../../shared/clock.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { plural } from '../../shared/plural.ts';
+import { unreachableCrm } from '../crm-unreachable.ts';
 
 /** While a failure continues, it is logged again at most this often. */
 export const FAILURE_REPEAT_MS = 5 * 60_000;
@@ -23,6 +24,11 @@ export function failureLog(o: {
   readonly what: string;
   readonly fields: Record<string, unknown>;
   readonly repeatMs?: number;
+  /**
+   * The connection's CRM address when known: a sign-in server that did not answer is named as
+   * such, not as the CRM (`unreachableCrm`).
+   */
+  readonly crmUrl?: () => string | undefined;
 }): FailureLog {
   const repeatMs = o.repeatMs ?? FAILURE_REPEAT_MS;
   let since: Date | undefined;
@@ -32,7 +38,7 @@ export function failureLog(o: {
   return {
     failed(err, retryInMs) {
       const now = o.clock.now();
-      const f = describeFailure(err);
+      const f = describeFailure(err, o.crmUrl?.());
       const next = retryInMs === undefined ? '' : `; next try in ${seconds(retryInMs)}`;
       const fields = {
         ...o.fields,
@@ -92,18 +98,23 @@ const isFailureValue = (e: unknown): e is FailureValue =>
 /**
  * What a failure adds to the log line. An expected one (the CRM refusing the connection, a
  * timeout, an HTTP error) is one line — its code, where it went, the reason — with no stack: the
- * stack of a refused connection only says where the poller is, and repeats in every line. Anything
- * else is unexpected (a bug, the database) and keeps its stack under `err`.
+ * stack of a refused connection only says where the poller is, and repeats in every line. A
+ * connection that got no answer is worded as everywhere else (`unreachableCrm`). Anything else is
+ * unexpected (a bug, the database) and keeps its stack under `err`.
  */
-export function describeFailure(err: unknown): {
+export function describeFailure(
+  err: unknown,
+  crmUrl?: string,
+): {
   readonly text: string;
   readonly fields: Record<string, unknown>;
 } {
   if (!isFailureValue(err)) return { text: '', fields: { err } };
-  if (err.cause && err.host)
+  const unreachable = unreachableCrm(err, crmUrl);
+  if (unreachable)
     return {
-      text: `: cannot connect to ${err.host} (${err.cause})`,
-      fields: { code: err.cause, host: err.host },
+      text: `: ${unreachable}`,
+      fields: { code: err.cause ?? err.code, host: err.host },
     };
   return {
     text: `: ${err.message} (${err.code})`,

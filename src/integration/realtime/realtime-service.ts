@@ -154,11 +154,13 @@ export async function startRealtime(
     const toCrm = m.toCrm ? coalescer(m.name, 'ToIntegrationTable') : undefined;
     const toErp = m.toErp ? coalescer(m.name, 'FromIntegrationTable') : undefined;
     // Polling backs off on failure; the log says when it starts failing, not at every look.
+    let crmUrl: string | undefined;
     const polling = failureLog({
       logger: deps.logger,
       clock: deps.clock,
       what: 'CRM change polling',
       fields: { mapping: m.name },
+      crmUrl: () => crmUrl,
     });
     const poller = toErp
       ? startCrmPoller({
@@ -173,6 +175,7 @@ export async function startRealtime(
           },
           client: async () => {
             const s = await clientSettings(deps);
+            crmUrl = s.ok ? s.value.crmUrl : undefined;
             return s.ok ? dataverseClientFor(s.value, deps.logger) : undefined;
           },
           onChange: () => toErp.poke(),
