@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { migrate } from '../../db/migrate.ts';
-import { type CliEnv, configFrom, printResult } from '../cli-context.ts';
-import { openRuntime } from '../runtime.ts';
+import { type CliEnv, printResult } from '../cli-context.ts';
+import { openOneShot } from '../runtime.ts';
 
 /** `kobling migrate`: apply pending database migrations and say which. */
 export function registerMigrate(program: Command, cli: CliEnv): void {
@@ -10,7 +10,7 @@ export function registerMigrate(program: Command, cli: CliEnv): void {
     .description('Apply pending database migrations')
     .option('--json', 'print the result as JSON')
     .action(async (opts: { json?: boolean }) => {
-      const runtime = await openRuntime(configFrom(cli), {
+      const runtime = await openOneShot(cli, {
         migrate: false,
         secretKey: false,
         createData: true,

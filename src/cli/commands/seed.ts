@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { seedDemoCompany } from '../../erp/demo/seed-demo.ts';
 import { unwrap } from '../../shared/errors.ts';
-import { type CliEnv, configFrom, printResult } from '../cli-context.ts';
-import { openRuntime } from '../runtime.ts';
+import { type CliEnv, printResult } from '../cli-context.ts';
+import { openOneShot } from '../runtime.ts';
 
 /** `kobling seed`: load the ERP demo company into a database that has none yet. */
 export function registerSeed(program: Command, cli: CliEnv): void {
@@ -13,7 +13,7 @@ export function registerSeed(program: Command, cli: CliEnv): void {
     )
     .option('--json', 'print the result as JSON')
     .action(async (opts: { json?: boolean }) => {
-      const runtime = await openRuntime(configFrom(cli));
+      const runtime = await openOneShot(cli);
       try {
         const summary = unwrap(await seedDemoCompany(runtime.ctx.db));
         printResult(cli, opts.json, { seeded: summary !== undefined, ...summary }, (s) =>

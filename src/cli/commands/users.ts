@@ -3,8 +3,8 @@ import { createApiToken } from '../../server/auth/credentials.ts';
 import { createUser, findUserRow, ROLES } from '../../server/auth/users.ts';
 import { AppError, unwrap } from '../../shared/errors.ts';
 import { randomSecret } from '../../shared/ids.ts';
-import { type CliEnv, configFrom, printResult } from '../cli-context.ts';
-import { openRuntime } from '../runtime.ts';
+import { type CliEnv, printResult } from '../cli-context.ts';
+import { openOneShot } from '../runtime.ts';
 
 /** `kobling user add` and `kobling token create`. */
 export function registerUserCommands(program: Command, cli: CliEnv): void {
@@ -24,7 +24,7 @@ export function registerUserCommands(program: Command, cli: CliEnv): void {
         username: string,
         opts: { role: string; password?: string; displayName?: string; json?: boolean },
       ) => {
-        const runtime = await openRuntime(configFrom(cli));
+        const runtime = await openOneShot(cli);
         try {
           const password = opts.password ?? randomSecret(12);
           const created = unwrap(
@@ -68,7 +68,7 @@ export function registerUserCommands(program: Command, cli: CliEnv): void {
           '--expires-days must be a whole number of days ≥ 1',
         );
       }
-      const runtime = await openRuntime(configFrom(cli));
+      const runtime = await openOneShot(cli);
       try {
         const row = await findUserRow(runtime.ctx.db, opts.user);
         if (!row) throw new AppError('not_found', `No user named '${opts.user}'`);
