@@ -6,6 +6,7 @@ import {
   finishedSummary,
   idleSummary,
   ranAfterRestart,
+  restartOutcome,
 } from '../../src/cli/commands/full-sync-summary.ts';
 import type { ReviewLine } from '../../src/integration/full-sync/full-sync-service.ts';
 import {
@@ -316,6 +317,32 @@ test("after a restart the summary is of the lines it ran (the restarted one and 
   assert.equal(
     finishedSummary(went, new Set(), ['CUSTOMER'])[0],
     'Full synchronization of CUSTOMER, CONTACT, OPPORTUNITY finished: 85 records: +33 ~0 ✗0, 52 unchanged.',
+  );
+});
+
+test("a restart's outcome is of the lines it ran and of the failed lines that hold them, not of another line that failed", () => {
+  const line = (mapping: string, status: ReviewLine['status'], parent = ''): ReviewLine => ({
+    ...queued,
+    mapping,
+    status,
+    dependencyFilter: parent,
+    message: status === 'Failed' ? 'the CRM refused it' : null,
+  });
+  const lines = [
+    line('SALESPEOPLE', 'Failed'),
+    line('CUSTOMER', 'Pending', 'SALESPEOPLE'),
+    line('CONTACT', 'Pending', 'CUSTOMER'),
+    line('UNIT GROUP', 'Failed'),
+    line('ITEM UOM', 'FinishedWithErrors', 'UNIT GROUP'),
+  ];
+  // CONTACT restarted waits for CUSTOMER, which waits for SALESPEOPLE, which failed.
+  assert.deepEqual(
+    restartOutcome(lines, ['CONTACT']).map((l) => l.mapping),
+    ['SALESPEOPLE', 'CUSTOMER', 'CONTACT'],
+  );
+  assert.deepEqual(
+    restartOutcome(lines, ['UNIT GROUP']).map((l) => l.mapping),
+    ['UNIT GROUP'],
   );
 });
 

@@ -257,6 +257,45 @@ test('`--restart MAPPING` (in any case) sums up the lines it ran, every record a
   for (const m of without) assert.ok(!offered[1]!.split(', ').includes(m.name), m.name);
 });
 
+test('`--restart MAPPING` exits by the lines it ran: an unrelated line that failed, or finished with failed records, is not its outcome', async () => {
+  // Lines neither CUSTOMER's parents nor its children, set by hand (nothing runs them meanwhile).
+  const set = (mapping: string, status: string, message: string | null, counters = '{}') =>
+    t.fx.db.query(
+      'UPDATE integration.full_sync_lines SET status = $2, message = $3, counters = $4::jsonb WHERE mapping_name = $1',
+      [mapping, status, message, counters],
+    );
+  const was = await t.fx.db.query<{
+    mapping_name: string;
+    status: string;
+    message: string | null;
+    counters: unknown;
+  }>(
+    "SELECT mapping_name, status, message, counters FROM integration.full_sync_lines WHERE mapping_name IN ('UNIT GROUP', 'RESOURCE UOM')",
+  );
+  assert.equal(was.rowCount, 2);
+  try {
+    await set('UNIT GROUP', 'Failed', 'ToIntegrationTable: the CRM refused it');
+    await set('RESOURCE UOM', 'FinishedWithErrors', '1 record failed', '{"failed":1}');
+    const r = await runKobling(['sync', 'full', '--restart', 'CUSTOMER'], env());
+    assert.equal(r.code, 0, r.output);
+    assert.match(r.output, /^Full synchronization of CUSTOMER[^:]* finished: /m);
+    assert.doesNotMatch(
+      r.output,
+      /full_sync_failed|Full synchronization stopped|in 1 line that finished/,
+    );
+    // A plain start answers for every line: those two fail it still.
+    const all = await runKobling(['sync', 'full'], env());
+    assert.equal(all.code, 1, all.output);
+    assert.match(
+      all.output,
+      /error \[full_sync_failed\]: 1 line of the full synchronization failed: UNIT GROUP/,
+    );
+  } finally {
+    for (const w of was.rows)
+      await set(w.mapping_name, w.status, w.message, JSON.stringify(w.counters));
+  }
+});
+
 test("the stored lines' review prints recommendation and both counts; with the CRM down the review (API and CLI) says its counts were not refreshed and why, and `kobling sync CUSTOMER` says nothing was synchronized, with no JSON log lines", async () => {
   const up = await runKobling(['sync', 'full', '--review'], env());
   assert.equal(up.code, 0, up.output);

@@ -1,3 +1,4 @@
+import { openParents } from '../../integration/full-sync/dependents.ts';
 import type { ReviewLine } from '../../integration/full-sync/full-sync-service.ts';
 import { failedNotSkipped, shellName } from '../../integration/full-sync/line-status.ts';
 import { agree, plural } from '../../shared/plural.ts';
@@ -149,6 +150,31 @@ export function ranAfterRestart(
       ran.add(name);
   }
   return lines.filter((l) => ran.has(l.mapping));
+}
+
+/**
+ * The lines a restart answers for: those it ran (`ranAfterRestart`) and, for one of them still
+ * pending, the lines that hold it — its open parents, up to the failed ones. Another line that
+ * failed, or finished with failed records, on its own is not the restart's outcome: neither its
+ * summary nor its exit code.
+ */
+export function restartOutcome(
+  lines: readonly ReviewLine[],
+  restarted: readonly string[],
+): ReviewLine[] {
+  const byName = new Map(lines.map((l) => [l.mapping, l]));
+  const ours = new Set(ranAfterRestart(lines, restarted).map((l) => l.mapping));
+  const pending = [...ours];
+  for (let name = pending.pop(); name !== undefined; name = pending.pop()) {
+    const l = byName.get(name);
+    if (l?.status !== 'Pending') continue;
+    for (const p of openParents(l, byName))
+      if (!ours.has(p.mapping)) {
+        ours.add(p.mapping);
+        pending.push(p.mapping);
+      }
+  }
+  return lines.filter((l) => ours.has(l.mapping));
 }
 
 /**

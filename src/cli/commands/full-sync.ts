@@ -22,7 +22,13 @@ import { openJobQueue } from '../job-queue.ts';
 import type { Runtime } from '../runtime.ts';
 import { redraws } from '../terminal.ts';
 import { lineDrawer } from './full-sync-draw.ts';
-import { failedWords, finishedSummary, idleSummary, stoppedSummary } from './full-sync-summary.ts';
+import {
+  failedWords,
+  finishedSummary,
+  idleSummary,
+  restartOutcome,
+  stoppedSummary,
+} from './full-sync-summary.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const ACTIVE = new Set(['Queued', 'Running']);
@@ -103,6 +109,10 @@ export const STATUS_WIDTH = Math.max(
 const settled = (lines: readonly ReviewLine[]) =>
   !lines.some((l) => ACTIVE.has(l.status) || (l.status === 'Pending' && l.waitingFor.length === 0));
 
+/** A line failed, or waits for a failed parent: the full synchronization stopped short. */
+const stopped = (lines: readonly ReviewLine[]) =>
+  lines.some((l) => l.status === 'Failed' || l.status === 'Pending');
+
 /**
  * A failed line, or a line with failed records, fails the command: exit 1 through the CLI's one
  * error path (src/cli/main.ts).
@@ -156,7 +166,8 @@ async function begin(
 /**
  * `kobling sync full`: starts the full synchronization (the workers run its lines) and follows it
  * with a progress bar per line until every line has finished, failed or waits on a failed parent.
- * Exits 1 when a line failed or records failed in a line that finished.
+ * Exits 1 when a line failed or records failed in a line that finished; after a restart, only
+ * when one of the lines it ran did (or a failed line holds them: `restartOutcome`).
  */
 export async function runFullSyncCommand(
   cli: CliEnv,
@@ -191,8 +202,13 @@ export async function runFullSyncCommand(
         for (const l of first) process.stderr.write(`${bar(l, now, false)}\n`);
       }
       const off = await mappingsWithJobOff(deps.db);
-      printResult(cli, opts.json, first, (ls) => idleSummary(ls, off));
-      failIfFailed(first);
+      const ours = began.restarted ? restartOutcome(first, began.restarted) : first;
+      printResult(cli, opts.json, first, (ls) =>
+        began.restarted && !stopped(ours)
+          ? finishedSummary(ls, off, began.restarted)
+          : idleSummary(ours, off),
+      );
+      failIfFailed(ours);
       return;
     }
     if (!opts.json) process.stderr.write(`${began.message}\n`);
@@ -252,12 +268,13 @@ async function follow(
     if (settled(lines)) {
       if (!json) draw.final(lines, now);
       const off = await mappingsWithJobOff(deps.db);
+      // After a restart, its outcome is that of the lines it ran (and what holds them), not of a
+      // line that failed apart from them.
+      const ours = restarted ? restartOutcome(lines, restarted) : lines;
       printResult(cli, json, lines, (ls) =>
-        ls.some((l) => l.status === 'Failed' || l.status === 'Pending')
-          ? stoppedSummary(ls, off)
-          : finishedSummary(ls, off, restarted),
+        stopped(ours) ? stoppedSummary(ours, off) : finishedSummary(ls, off, restarted),
       );
-      failIfFailed(lines);
+      failIfFailed(ours);
       return;
     }
     if (!json) draw.progress(lines, now, workers, hint ? WORKER_HINT : undefined);
