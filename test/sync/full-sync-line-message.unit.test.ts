@@ -1,8 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { FullSyncLine } from '../../src/integration/full-sync/full-sync-lines.ts';
+import { MOVED_LINE_MESSAGE } from '../../src/integration/full-sync/full-sync-lines.ts';
 import { failedRecordsMessage, whatHappened } from '../../src/integration/full-sync/line-status.ts';
-import { restartMessage } from '../../src/integration/full-sync/review-messages.ts';
+import {
+  nothingToStart,
+  type ReviewLine,
+  restartMessage,
+} from '../../src/integration/full-sync/review-messages.ts';
 import { COUNTER_ORDER, countersText } from '../../src/sync/counters-text.ts';
 import { COUNTER_NAMES } from '../../src/sync/model.ts';
 
@@ -125,6 +130,46 @@ test('a restarted line under a failed parent says to restart the parent first; u
   assert.equal(
     restartMessage('CONTACT', [at('CUSTOMER', 'Finished'), at('CONTACT', 'Queued')], []),
     'Restarted the full synchronization of CONTACT.',
+  );
+});
+
+test('the review offers Start only when it would start something, and otherwise says what Start would answer', () => {
+  const at = (mapping: string, status: ReviewLine['status'], o: Partial<ReviewLine> = {}) =>
+    ({ mapping, status, dependencyFilter: '', message: null, waitingFor: [], ...o }) as ReviewLine;
+  assert.equal(nothingToStart([]), undefined, 'no line yet: Start writes them');
+  assert.equal(nothingToStart([at('CUSTOMER', 'NotStarted')]), undefined);
+  assert.equal(nothingToStart([at('CURRENCY', 'Finished'), at('CUSTOMER', 'Pending')]), undefined);
+  // Not started since a move to another organization: only Start starts it, also under parents.
+  const moved = { message: MOVED_LINE_MESSAGE, waitingFor: ['CURRENCY'] };
+  assert.equal(
+    nothingToStart([at('CURRENCY', 'Queued'), at('CUSTOMER', 'Pending', moved)]),
+    undefined,
+  );
+  assert.equal(
+    nothingToStart([at('CURRENCY', 'Finished'), at('CONTACT', 'NotNeeded')]),
+    'Nothing to start: every line has finished or had nothing to synchronize. Restart a line to run it again.',
+  );
+  assert.equal(
+    nothingToStart([
+      at('BROKEN', 'Failed'),
+      at('CUSTOMER', 'FinishedWithErrors'),
+      at('CONTACT', 'NotNeeded'),
+    ]),
+    'Nothing to start: every line has finished, failed or had nothing to synchronize (BROKEN failed; CUSTOMER with failed records). Restart a line to run it again.',
+  );
+  assert.equal(
+    nothingToStart([
+      at('CURRENCY', 'Running'),
+      at('CUSTOMER', 'Pending', { waitingFor: ['CURRENCY'] }),
+    ]),
+    'Nothing new to start: CURRENCY already at work.',
+  );
+  assert.match(
+    nothingToStart([
+      at('CURRENCY', 'Failed'),
+      at('CUSTOMER', 'Pending', { waitingFor: ['CURRENCY (failed: see its jobs)'] }),
+    ]) ?? '',
+    /^Nothing could start: CUSTOMER waits for CURRENCY \(failed: see its jobs\)\. Fix the failed line, then restart it\.$/,
   );
 });
 

@@ -230,6 +230,59 @@ test('a line with failed records reads as such, not as a plain Finished; an admi
   }
 });
 
+test("with every line finished the review offers no Start, which would do nothing: it says so as the API does and offers each line's Restart, which still works once a restarted line has finished live", {
+  skip,
+}, async () => {
+  const b = await openBrowser();
+  const asked: string[] = [];
+  b.page.on('dialog', (d) => {
+    asked.push(d.message());
+    void d.accept();
+  });
+  const start = b.page.getByRole('button', { name: 'Start', exact: true });
+  const why = b.page.locator('#nothing-to-start');
+  try {
+    await logIn(b.page, baseUrl, 'rv-admin', PASSWORD);
+    await b.page.goto(`${baseUrl}/integration/full-sync`);
+    await row(b.page, 'CUSTOMER').locator('.badge.ok').waitFor();
+    assert.equal(await start.count(), 0, 'no Start with every line finished');
+    // What POST …/fullSync/start and the page's Start would answer now: nothing queued.
+    const api = await startFullSync(t.deps, t.boss);
+    assert.ok(api.ok);
+    assert.deepEqual(api.value.queued, []);
+    assert.equal((await why.textContent())?.trim(), api.value.message);
+    assert.match(
+      api.value.message,
+      /^Nothing to start: every line has finished or had nothing to synchronize\. Restart a line to run it again\.$/,
+    );
+    await b.shot('full-sync-all-finished');
+
+    // A line restarted runs and finishes live; then the review is as before, its Restart at work.
+    const restart = row(b.page, 'CUSTOMER').getByRole('button', { name: 'Restart CUSTOMER' });
+    await restart.click();
+    await b.page
+      .locator('#flash')
+      .getByText('Restarted the full synchronization of CUSTOMER')
+      .waitFor();
+    await settledLines(t.deps);
+    // Shown again when the line is done: still nothing to start.
+    await b.page
+      .locator('#nothing-to-start', { hasText: /^\s*Nothing to start: every line has finished/ })
+      .waitFor({ timeout: 60_000 });
+    assert.equal(await start.count(), 0);
+    await b.page.evaluate("document.getElementById('flash').innerHTML = ''");
+    await row(b.page, 'CUSTOMER').getByRole('button', { name: 'Restart CUSTOMER' }).click();
+    await b.page
+      .locator('#flash')
+      .getByText('Restarted the full synchronization of CUSTOMER')
+      .waitFor();
+    assert.equal(asked.length, 2, asked.join('\n'));
+    await settledLines(t.deps);
+  } finally {
+    await b.close();
+  }
+});
+
 test("a line's Restart asks first, naming the line; its answer, and Start's, stay in the flash while the lines run and finish (no reload takes them away)", {
   skip,
 }, async () => {

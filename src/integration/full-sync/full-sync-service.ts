@@ -30,7 +30,12 @@ import { withReviewLock } from './review-lock.ts';
 import { type ReviewLine, restartedWhat, restartMessage, startMessage } from './review-messages.ts';
 import { STALE_AFTER_MS } from './worker-reports.ts';
 
-export { type ReviewLine, restartMessage, startMessage } from './review-messages.ts';
+export {
+  nothingToStart,
+  type ReviewLine,
+  restartMessage,
+  startMessage,
+} from './review-messages.ts';
 export { STALE_AFTER_MS } from './worker-reports.ts';
 
 export const FULL_SYNC_QUEUE = 'sync.fullSync';

@@ -1,6 +1,6 @@
 import { agree, plural } from '../../shared/plural.ts';
 import { openParents, type ParentLine } from './dependents.ts';
-import type { FullSyncLine } from './full-sync-lines.ts';
+import { type FullSyncLine, MOVED_LINE_MESSAGE } from './full-sync-lines.ts';
 import type { ReviewStatus } from './line-status.ts';
 
 /**
@@ -27,10 +27,30 @@ export function startMessage(queued: readonly string[], lines: readonly ReviewLi
     return `Nothing could start: ${held
       .map((l) => `${l.mapping} waits for ${l.waitingFor.join(', ')}`)
       .join('; ')}. Fix the failed line, then restart it.`;
+  const failed = lines.filter((l) => l.status === 'Failed').map((l) => l.mapping);
   const withErrors = lines.filter((l) => l.status === 'FinishedWithErrors').map((l) => l.mapping);
-  return `Nothing to start: every line has finished or had nothing to synchronize${
-    withErrors.length > 0 ? ` (${withErrors.join(', ')} with failed records)` : ''
+  const notes = [
+    ...(failed.length > 0 ? [`${failed.join(', ')} failed`] : []),
+    ...(withErrors.length > 0 ? [`${withErrors.join(', ')} with failed records`] : []),
+  ];
+  return `Nothing to start: every line has ${failed.length > 0 ? 'finished, failed' : 'finished'} or had nothing to synchronize${
+    notes.length > 0 ? ` (${notes.join('; ')})` : ''
   }. Restart a line to run it again.`;
+}
+
+/**
+ * What *Start* would answer now when it would start nothing (`startMessage` with nothing queued),
+ * or undefined when it would write or hand out lines: before the first *Start*, or while a pending
+ * line is free to start or not started since a move to another organization. The review page
+ * offers no *Start* that would do nothing.
+ */
+export function nothingToStart(lines: readonly ReviewLine[]): string | undefined {
+  const startable = lines.some(
+    (l) =>
+      l.status === 'NotStarted' ||
+      (l.status === 'Pending' && (l.waitingFor.length === 0 || l.message === MOVED_LINE_MESSAGE)),
+  );
+  return lines.length === 0 || startable ? undefined : startMessage([], lines);
 }
 
 /**

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { workerSeen } from '../../db/system-jobs.ts';
 import { expectedTotal } from '../../integration/full-sync/full-sync-lines.ts';
 import {
+  nothingToStart,
   type ReviewLine,
   restartFailedLines,
   restartLine,
@@ -166,20 +167,42 @@ function ReviewBody(props: {
   oob?: boolean;
 }) {
   const { lines, admin } = props;
+  // No Start that would do nothing: why not, in the words Start would answer (while lines are at
+  // work in words that do not go stale as they move), and each line's Restart instead.
+  const idle = props.countError ? undefined : nothingToStart(lines);
+  const whyNoStart =
+    idle && active(lines)
+      ? 'Nothing new to start: the full synchronization is at work, and the lines not started yet start as their parents finish.'
+      : idle;
+  const restartFailed = lines.some((l) => hasFailures(l.status));
   return (
-    <div id="full-sync-review" hx-swap-oob={props.oob ? 'true' : undefined}>
-      {admin ? (
+    <div
+      id="full-sync-review"
+      hx-swap-oob={props.oob ? 'true' : undefined}
+      // Shown again once the lines followed live are done (app.js: `list-changed`), so that the
+      // actions offered match the lines.
+      hx-get="/integration/full-sync"
+      hx-trigger="list-changed from:body"
+      hx-select="#full-sync-review"
+      hx-swap="outerHTML"
+      hx-disinherit="*"
+    >
+      {admin && (!idle || restartFailed) ? (
         <ActionBar label="Full synchronization">
-          <button
-            type="button"
-            class="primary"
-            hx-post="/integration/full-sync/start"
-            hx-target="#flash"
-            hx-confirm="Start the full synchronization of every mapping?"
-          >
-            Start
-          </button>
-          {lines.some((l) => hasFailures(l.status)) ? (
+          {idle ? (
+            ''
+          ) : (
+            <button
+              type="button"
+              class="primary"
+              hx-post="/integration/full-sync/start"
+              hx-target="#flash"
+              hx-confirm="Start the full synchronization of every mapping?"
+            >
+              Start
+            </button>
+          )}
+          {restartFailed ? (
             <button
               type="button"
               hx-post="/integration/full-sync/restart-failed"
@@ -192,6 +215,13 @@ function ReviewBody(props: {
             ''
           )}
         </ActionBar>
+      ) : (
+        ''
+      )}
+      {admin && whyNoStart ? (
+        <p class="hint" id="nothing-to-start" safe>
+          {whyNoStart}
+        </p>
       ) : (
         ''
       )}

@@ -20,11 +20,15 @@
       if (el.dataset.following) continue;
       el.dataset.following = 'yes';
       const source = new EventSource(el.dataset.events);
-      source.addEventListener('progress', (e) => {
-        el.innerHTML = e.data;
-      });
+      // htmx wires only what it swaps in itself: the buttons an event brings (a finished line's
+      // Restart) are handed to it, or they would do nothing.
+      const show = (html) => {
+        el.innerHTML = html;
+        window.htmx?.process(el);
+      };
+      source.addEventListener('progress', (e) => show(e.data));
       source.addEventListener('done', (e) => {
-        el.innerHTML = e.data;
+        show(e.data);
         source.close();
         document.body.dispatchEvent(new CustomEvent('list-changed', { bubbles: true }));
       });
