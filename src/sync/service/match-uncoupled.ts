@@ -144,11 +144,13 @@ export async function matchUncoupledRecords(
         free.delete(crmId);
       }
     }
-    counters.coupled = await insertCoupledPairs(
+    const matched = await insertCoupledPairs(
       ctx.db,
       couplingTables(m),
       [...coupled].map(([erpId, crmId]) => ({ erpId, crmId })),
     );
+    // Added to what the journal's recovered creates coupled above: the job counts both.
+    counters.coupled += matched;
     const heldErpIds = new Set<string>();
     const heldCrmIds = new Set<string>();
     for (const [erpId, crmIds] of ambiguous) {
@@ -168,9 +170,9 @@ export async function matchUncoupledRecords(
     counters.failed = heldErpIds.size;
     await finishJob(ctx.db, jobId, counters, {
       status: 'succeeded',
-      message: `${counters.coupled} coupled by matching, ${heldErpIds.size} ambiguous`,
+      message: `${matched} coupled by matching, ${heldErpIds.size} ambiguous`,
     });
-    return { jobId, matched: counters.coupled, ambiguous: heldErpIds.size, heldErpIds, heldCrmIds };
+    return { jobId, matched, ambiguous: heldErpIds.size, heldErpIds, heldCrmIds };
   } catch (err) {
     await finishJob(ctx.db, jobId, counters, {
       status: 'failed',
