@@ -17,6 +17,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { clientCredentialsProvider } from '../src/dataverse/index.ts';
 import { crmPort } from '../src/integration/adapters/crm-port.ts';
+import { freshenLineStatistics } from '../src/integration/full-sync/line-statistics.ts';
 import { integrationExtensions } from '../src/integration/sync-runtime.ts';
 import type { EngineContext } from '../src/sync/engine/context.ts';
 import { runMapping } from '../src/sync/engine/run-mapping.ts';
@@ -127,6 +128,8 @@ async function measurePass(label: string, m: TableMapping, only: PassDirection, 
   const cpuBefore = await cpuNow();
   phasePeak = process.memoryUsage().rss;
   const started = performance.now();
+  // As a line does before its passes (full-sync-job.ts): the ERP tables were loaded just now.
+  if (full) await freshenLineStatistics(db, m);
   const [report] = await runMapping(ctx, m, {
     only,
     trigger: 'benchmark',

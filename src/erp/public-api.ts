@@ -26,6 +26,7 @@ export {
   changeHorizon,
   readChanges,
 } from './changes/change-feed.ts';
+export { freshenStatistics } from './changes/fresh-statistics.ts';
 export { type PendingChanges, pendingChanges } from './changes/pending-changes.ts';
 export { archiveDocument, getArchive, listArchives } from './documents/archives.ts';
 export type { LineInput } from './documents/document-lines.ts';

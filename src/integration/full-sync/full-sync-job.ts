@@ -32,6 +32,7 @@ import {
 import { advance, FULL_SYNC_QUEUE } from './full-sync-service.ts';
 import { withoutRecords } from './held-records.ts';
 import { FULL_SYNC_RUN } from './line-counts.ts';
+import { freshenLineStatistics } from './line-statistics.ts';
 import { DONE_STATUSES, failedRecordsMessage } from './line-status.ts';
 import { HEARTBEAT_EVERY_MS } from './worker-reports.ts';
 
@@ -266,6 +267,11 @@ async function runLocked(
       restored,
     };
   }
+  // Matching and the passes read the whole ERP table: on statistics from before a bulk load each
+  // page was planned as a scan of every row left (line-statistics.ts).
+  const analyzed = await freshenLineStatistics(deps.db, m);
+  if (analyzed.length > 0)
+    deps.logger.info({ mapping: line.mapping, tables: analyzed }, 'ERP statistics refreshed');
   let match: UncoupledMatch | undefined;
   const reports: PassReport[] = [];
   // Option mappings match their values on the label in the option pass itself. Records on both
