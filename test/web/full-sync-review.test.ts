@@ -11,6 +11,16 @@ import { insertCustomers } from '../helpers/sync-data.ts';
 import { browserUnavailable, hiddenSideways, logIn, openBrowser } from './browser.ts';
 import { PASSWORD } from './ui-fixture.ts';
 
+/** Accepts every confirmation the page asks for, keeping what it asked. */
+function acceptDialogs(page: Page): string[] {
+  const asked: string[] = [];
+  page.on('dialog', (d) => {
+    asked.push(d.message());
+    void d.accept();
+  });
+  return asked;
+}
+
 // The review page with a real job queue and workers: its counts are today's, a line with failed
 // records shows apart from a clean finish, and an admin restarts every line with failures with one
 // button, the answer in the flash.
@@ -234,11 +244,7 @@ test("with every line finished the review offers no Start, which would do nothin
   skip,
 }, async () => {
   const b = await openBrowser();
-  const asked: string[] = [];
-  b.page.on('dialog', (d) => {
-    asked.push(d.message());
-    void d.accept();
-  });
+  const asked = acceptDialogs(b.page);
   const start = b.page.getByRole('button', { name: 'Start', exact: true });
   const why = b.page.locator('#nothing-to-start');
   try {
@@ -287,11 +293,7 @@ test("a line's Restart asks first, naming the line; its answer, and Start's, sta
   skip,
 }, async () => {
   const b = await openBrowser();
-  const asked: string[] = [];
-  b.page.on('dialog', (d) => {
-    asked.push(d.message());
-    void d.accept();
-  });
+  const asked = acceptDialogs(b.page);
   const flash = b.page.locator('#flash');
   try {
     await logIn(b.page, baseUrl, 'rv-admin', PASSWORD);
