@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { newId } from '../../src/shared/ids.ts';
+import { journalCreates } from '../../src/sync/couplings/create-journal.ts';
 import type { FieldMapping } from '../../src/sync/model.ts';
 import { matchUncoupledRecords } from '../../src/sync/service/match-uncoupled.ts';
 import { type SyncFixture, startSyncFixture } from './sync-fixture.ts';
@@ -94,4 +95,58 @@ test('priority groups, empty values left out, ambiguity held back with its candi
   const again = await matchUncoupledRecords(fx.ctx, fx.mapping('MATCHTEST'), 'test');
   assert.equal(again.matched, 0, 'run again, nothing is coupled twice');
   assert.equal(again.ambiguous, 1);
+});
+
+test("a stopped run's creates that landed are coupled first and counted in the job with the matched pairs; the matched figure is the pairs alone", async () => {
+  const base = fx.mapping('CUSTOMER');
+  const name = base.fields.find((f) => f.erpField === 'displayName')!;
+  await fx.setMapping({
+    ...base,
+    name: 'MATCHJOURNAL',
+    userDefined: true,
+    dependencyFilter: '',
+    fields: [{ ...name, position: 1, matchPriority: 1, useForMatching: true }],
+  });
+  const erp = async (number: string, displayName: string) =>
+    (
+      await fx.db.query<{ id: string }>(
+        'INSERT INTO erp.customers (number, display_name) VALUES ($1, $2) RETURNING id',
+        [number, displayName],
+      )
+    ).rows[0]!.id;
+  const landedErp = await erp('MJ1', 'Journal One');
+  await erp('MJ2', 'Journal Two');
+  const [landed, other] = [newId(), newId()];
+  const made = await fx.user.executeBatch(
+    [
+      [landed, 'Journal One'],
+      [other, 'Journal Two'],
+    ].map(([id, n]) => ({
+      kind: 'create' as const,
+      entitySet: 'accounts',
+      id: id!,
+      record: { name: n, customertypecode: 3 },
+    })),
+  );
+  assert.ok(made.every((r) => r.ok));
+  // A run stopped after its `$batch` created `landed`, before it wrote the coupling.
+  await journalCreates(fx.db, {
+    id: newId(),
+    mappingName: 'MATCHJOURNAL',
+    jobId: newId(),
+    creates: [{ couplingId: newId(), erpId: landedErp, crmId: landed }],
+  });
+
+  const r = await matchUncoupledRecords(fx.ctx, fx.mapping('MATCHJOURNAL'), 'test');
+  assert.equal(r.matched, 1, 'Journal Two matched');
+  const job = await fx.db.query<{ coupled: number; message: string }>(
+    'SELECT coupled, message FROM integration.sync_jobs WHERE id = $1',
+    [r.jobId],
+  );
+  assert.equal(job.rows[0]!.coupled, 2, 'the landed create and the matched pair');
+  assert.match(job.rows[0]!.message, /^1 coupled by matching/);
+  const pairs = await fx.db.query<{ crm_id: string }>(
+    "SELECT crm_id FROM integration.couplings WHERE mapping_name = 'MATCHJOURNAL' ORDER BY crm_id",
+  );
+  assert.deepEqual(pairs.rows.map((x) => x.crm_id).sort(), [landed, other].sort());
 });
