@@ -31,13 +31,12 @@ import {
 } from './full-sync-lines.ts';
 import { advance, FULL_SYNC_QUEUE } from './full-sync-service.ts';
 import { withoutRecords } from './held-records.ts';
-import { FULL_SYNC_RUN } from './line-counts.ts';
 import { freshenLineStatistics } from './line-statistics.ts';
 import { DONE_STATUSES, failedRecordsMessage } from './line-status.ts';
 import { HEARTBEAT_EVERY_MS } from './worker-reports.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-export const FULL_SYNC_TRIGGER = FULL_SYNC_RUN.trigger;
+export const FULL_SYNC_TRIGGER = 'fullSynchronization';
 
 /** The workers' dependencies, with the lines a later part runs its own way (see AppContext). */
 export type FullSyncDeps = SyncDeps & {
@@ -292,7 +291,7 @@ async function runLocked(
     ...(await runMapping(
       match ? withoutRecords(ctx, { erpIds: match.heldErpIds, crmIds: match.heldCrmIds }) : ctx,
       m,
-      FULL_SYNC_RUN,
+      { trigger: FULL_SYNC_TRIGGER, ignoreOnlyCoupled: true },
     )),
   );
   return { reports, restored, ...(match ? { match } : {}) };
