@@ -19,13 +19,14 @@ import { type ApiRequest, type ApiResponse, jsonResponse, type RequestContext } 
 export const MAX_PAGE_SIZE = 5000;
 
 /**
- * The stored keys a read's rows need: with a `$select` and no annotations (formatted values and
- * lookup names read other columns and related rows), only the selected columns'. PostgreSQL builds
- * an object of at most 50 pairs; a longer `$select` reads whole rows.
+ * The stored keys a read's rows need: with a `$select`, no `$expand` and no annotations (an
+ * expand, formatted values and lookup names read other columns and related rows), only the
+ * selected columns'. PostgreSQL builds an object of at most 50 pairs; a longer `$select` reads
+ * whole rows.
  */
-function storedKeys(ctx: RequestContext, entity: EntityDef, select: string[] | undefined) {
-  if (!select || ctx.prefs.annotations.length > 0) return undefined;
-  const keys = selectedColumns(entity, select).map(([column, def]) => wireName(column, def));
+function storedKeys(ctx: RequestContext, entity: EntityDef, opts: QueryOptions) {
+  if (!opts.select || opts.expand.length > 0 || ctx.prefs.annotations.length > 0) return undefined;
+  const keys = selectedColumns(entity, opts.select).map(([column, def]) => wireName(column, def));
   return keys.length <= 50 ? keys : undefined;
 }
 
@@ -130,7 +131,7 @@ export async function retrieveMultiple(
     params.values,
     pageSize + 1,
     (cookie.page - 1) * pageSize,
-    opts.expand.length === 0 ? storedKeys(ctx, entity, opts.select) : undefined,
+    storedKeys(ctx, entity, opts),
   );
   const more = paging && rows.length > pageSize;
   const page = rows.slice(0, pageSize);
@@ -191,7 +192,7 @@ async function trackedRead(
   }
   const pageSize = Math.min(ctx.prefs.maxPageSize ?? MAX_PAGE_SIZE, MAX_PAGE_SIZE);
   const select = opts.select;
-  const keys = storedKeys(ctx, entity, select);
+  const keys = storedKeys(ctx, entity, opts);
   const headers = { 'Preference-Applied': 'odata.track-changes' };
   return ctx.db.transaction(async (q) => {
     if (opts.deltaToken !== undefined) {

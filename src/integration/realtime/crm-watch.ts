@@ -2,9 +2,9 @@ import pg from 'pg';
 import { type DataverseError, primaryKeyOf } from '../../dataverse/index.ts';
 import { ok, type Result } from '../../shared/result.ts';
 import { unlessStopping } from '../../shared/stopping.ts';
-import { clientSettings, dataverseClientFor } from '../sync-runtime.ts';
 import { type Poller, startCrmPoller } from './crm-poller.ts';
 import { failureLog } from './failure-log.ts';
+import { pollingClient } from './polling-client.ts';
 import {
   defaultRealtimeOptions,
   LOCK_SQL,
@@ -45,19 +45,14 @@ export async function startCrmWatch(
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
 
-  let crmUrl: string | undefined;
-  const client = async () => {
-    const s = await clientSettings(deps);
-    crmUrl = s.ok ? s.value.crmUrl : undefined;
-    return s.ok ? dataverseClientFor(s.value, deps.logger) : undefined;
-  };
+  const { client, crmUrl } = pollingClient(deps);
   // The CRM down or throttling is tried again every few seconds: warned about once, not each time.
   const watching = failureLog({
     logger: deps.logger,
     clock: deps.clock,
     what: 'CRM watch',
     fields: { watch: o.key },
-    crmUrl: () => crmUrl,
+    crmUrl,
   });
   const handle = (err: unknown) => deps.logger.warn({ err, watch: o.key }, 'CRM watch failed');
 

@@ -7,11 +7,12 @@ import { listMappings } from '../../sync/mappings/mapping-repo.ts';
 import { type PassDirection, upstreamOf } from '../../sync/model.ts';
 import { propagationLag, realtimeRuns } from '../metrics/registry.ts';
 import { runMappingJob } from '../sync-jobs.ts';
-import { clientSettings, dataverseClientFor, type SyncDeps } from '../sync-runtime.ts';
+import type { SyncDeps } from '../sync-runtime.ts';
 import { type Coalescer, createCoalescer } from './coalescer.ts';
 import { type Poller, startCrmPoller } from './crm-poller.ts';
 import { waitWhile } from './dependency-wait.ts';
 import { failureLog } from './failure-log.ts';
+import { pollingClient } from './polling-client.ts';
 import { listRealtimeMappings, type RealtimeMapping } from './realtime-settings.ts';
 import { runSlots } from './run-slots.ts';
 
@@ -154,13 +155,13 @@ export async function startRealtime(
     const toCrm = m.toCrm ? coalescer(m.name, 'ToIntegrationTable') : undefined;
     const toErp = m.toErp ? coalescer(m.name, 'FromIntegrationTable') : undefined;
     // Polling backs off on failure; the log says when it starts failing, not at every look.
-    let crmUrl: string | undefined;
+    const crm = pollingClient(deps);
     const polling = failureLog({
       logger: deps.logger,
       clock: deps.clock,
       what: 'CRM change polling',
       fields: { mapping: m.name },
-      crmUrl: () => crmUrl,
+      crmUrl: crm.crmUrl,
     });
     const poller = toErp
       ? startCrmPoller({
@@ -173,11 +174,7 @@ export async function startRealtime(
             );
             return r.rows[0]?.crm_watermark ?? null;
           },
-          client: async () => {
-            const s = await clientSettings(deps);
-            crmUrl = s.ok ? s.value.crmUrl : undefined;
-            return s.ok ? dataverseClientFor(s.value, deps.logger) : undefined;
-          },
+          client: crm.client,
           onChange: () => toErp.poke(),
           onError: (err, retryInMs) => polling.failed(err, retryInMs),
           onSuccess: () => polling.succeeded(),
