@@ -640,3 +640,27 @@ test("a filtered line's progress never passes its total: CONTACT's company conta
   );
   assert.equal(handled, total, 'the finished line adds up to the total it showed');
 });
+
+test('lines dropped while the review counts them again stay dropped: none comes back Pending for the scheduler to start', async () => {
+  if ((await reviewLines(t.deps)).length === 0) assert.ok((await startFullSync(t.deps, t.boss)).ok);
+  await settledLines(t.deps);
+  let recount: Promise<unknown> | undefined;
+  // The ERP count of the customers waits behind a lock; the lines are dropped meanwhile (as an
+  // organization set aside drops them) and the count goes on once it is released.
+  await t.fx.db.transaction(async (tx) => {
+    await tx.query('LOCK TABLE erp.customers IN ACCESS EXCLUSIVE MODE');
+    recount = reviewLines(t.deps, { addMissing: true });
+    for (let waited = 0; ; waited += 20) {
+      const r = await t.fx.db.query(
+        `SELECT 1 FROM pg_locks WHERE relation = 'erp.customers'::regclass AND NOT granted`,
+      );
+      if (r.rowCount) break;
+      assert.ok(waited < 20_000, 'the recount never waited for the customers');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await t.fx.db.query('DELETE FROM integration.full_sync_lines');
+  });
+  assert.deepEqual(await recount, [], 'the recount adds no line to a review without lines');
+  const stored = await t.fx.db.query('SELECT mapping_name FROM integration.full_sync_lines');
+  assert.deepEqual(stored.rows, []);
+});

@@ -340,6 +340,9 @@ export async function removeLinesExcept(db: Queryable, mappings: readonly string
 /**
  * Writes a line, or refreshes one that is not queued or running: its counts always (what the review
  * shows is today's); its recommendation, direction and parents only while it has not run.
+ * `besideOthers`: a recount's write, which adds a line only while the review still has lines. Its
+ * counts take a while; lines dropped meanwhile (an organization set aside) must not come back as
+ * `Pending`, which the scheduler's tick would start.
  */
 export async function upsertLine(
   db: Queryable,
@@ -354,11 +357,13 @@ export async function upsertLine(
     | 'crmCount'
     | 'crmCoupled'
   >,
+  opts: { besideOthers?: boolean } = {},
 ): Promise<void> {
   await db.query(
     `INSERT INTO integration.full_sync_lines AS l
        (mapping_name, position, dependency_filter, direction, recommendation, erp_count, crm_count, crm_coupled)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+     SELECT $1::text, $2::integer, $3::text, $4::text, $5::text, $6::bigint, $7::bigint, $8::bigint
+      WHERE NOT $9::boolean OR EXISTS (SELECT 1 FROM integration.full_sync_lines)
      ON CONFLICT (mapping_name) DO UPDATE SET position = $2, erp_count = $6, crm_count = $7, crm_coupled = $8,
        dependency_filter = CASE WHEN l.status IN ('Pending', 'NotNeeded') THEN $3 ELSE l.dependency_filter END,
        direction = CASE WHEN l.status IN ('Pending', 'NotNeeded') THEN $4 ELSE l.direction END,
@@ -373,6 +378,7 @@ export async function upsertLine(
       l.erpCount,
       l.crmCount,
       l.crmCoupled,
+      opts.besideOthers ?? false,
     ],
   );
 }

@@ -41,15 +41,24 @@ export { STALE_AFTER_MS } from './worker-reports.ts';
 export const FULL_SYNC_QUEUE = 'sync.fullSync';
 
 /** Writes a mapping's line with both sides' counts (see `upsertLine`). */
-function writeLine(db: Queryable, m: TableMapping, position: number, c: LineCounts): Promise<void> {
-  return upsertLine(db, lineOf(m, position, c));
+function writeLine(
+  db: Queryable,
+  m: TableMapping,
+  position: number,
+  c: LineCounts,
+  opts: { besideOthers?: boolean } = {},
+): Promise<void> {
+  return upsertLine(db, lineOf(m, position, c), opts);
 }
 
-/** Counts a mapping's records on both sides and writes its line (see `upsertLine`). */
+/**
+ * Counts a mapping's records on both sides and writes its line, unless every line was dropped
+ * while it counted (see `upsertLine`).
+ */
 async function countLine(deps: SyncDeps, m: TableMapping, position: number): Promise<Result<void>> {
   const c = await counts(deps, m);
   if (!c.ok) return c;
-  await writeLine(deps.db, m, position, c.value);
+  await writeLine(deps.db, m, position, c.value, { besideOthers: true });
   return ok(undefined);
 }
 
