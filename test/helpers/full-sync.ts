@@ -15,10 +15,17 @@ export async function startFullSyncSetting(options: {
   secretKey: string;
   seed?: (fx: SyncFixture) => Promise<void>;
   workers?: boolean;
+  /** Waits before a stopped pass runs again (`PASS_RETRY_DELAYS_MS`); short unless given. */
+  passRetryDelaysMs?: readonly number[];
 }) {
   const fx = await startSyncFixture();
   const logger = createLogger('silent');
-  const deps = { db: fx.db, config: testConfig({ KOBLING_SECRET_KEY: options.secretKey }), logger };
+  const deps = {
+    db: fx.db,
+    config: testConfig({ KOBLING_SECRET_KEY: options.secretKey }),
+    logger,
+    passRetryDelaysMs: options.passRetryDelaysMs ?? [100, 100],
+  };
   let boss: PgBoss | undefined;
   try {
     await fx.connect(deps.config);

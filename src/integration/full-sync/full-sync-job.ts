@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { FullSyncLineRunner } from '../../app/context.ts';
 import type { JobDefinition, PgBoss } from '../../db/job-queue.ts';
 import { agree, plural } from '../../shared/plural.ts';
@@ -16,6 +17,7 @@ import {
   syncNeverSynchronized,
   type UncoupledMatch,
 } from '../../sync/service/match-uncoupled.ts';
+import { crmUnreachableNow } from '../crm-unreachable.ts';
 import { withMappingLock } from '../mapping-lock.ts';
 import { openEngine, type SyncDeps } from '../sync-runtime.ts';
 import {
@@ -27,6 +29,7 @@ import {
   saveMatch,
   saveOutcome,
   saveProgress,
+  saveRunningMessage,
   transition,
 } from './full-sync-lines.ts';
 import { advance, FULL_SYNC_QUEUE } from './full-sync-service.ts';
@@ -35,16 +38,24 @@ import { freshenLineStatistics } from './line-statistics.ts';
 import { DONE_STATUSES, failedRecordsMessage } from './line-status.ts';
 import { HEARTBEAT_EVERY_MS } from './worker-reports.ts';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export const FULL_SYNC_TRIGGER = 'fullSynchronization';
 
 /** The workers' dependencies, with the lines a later part runs its own way (see AppContext). */
 export type FullSyncDeps = SyncDeps & {
   readonly fullSyncLines?: Readonly<Record<string, FullSyncLineRunner>> | undefined;
+  /** `PASS_RETRY_DELAYS_MS` unless given (tests wait less). */
+  readonly passRetryDelaysMs?: readonly number[];
 };
 
-/** Runs again of a line whose pass stopped, before the line is failed. */
-const PASS_RETRIES = 2;
+type LineRun = Awaited<ReturnType<typeof runLocked>>;
+
+/**
+ * How long a line waits before each run again of a pass that stopped as a whole (the CRM
+ * unreachable or throttled beyond the connector's retries), before the line is failed: run again
+ * at once, a CRM that is restarting, or a network that dropped for a moment, failed it within
+ * seconds, to be restarted by hand.
+ */
+export const PASS_RETRY_DELAYS_MS: readonly number[] = [10_000, 60_000];
 
 /**
  * Runs one review line on a worker, holding the mapping's lock from start to end. Under it: the
@@ -88,31 +99,26 @@ export async function runFullSyncLine(
         );
       },
     };
-    // A scheduled or real-time run may hold the mapping: wait for it, then take the mapping over
-    // (new regular runs are held while the line is queued or running, see runMappingJob).
-    const run = () =>
-      withMappingLock(deps.db, mapping, () => runLocked(deps, ctx, before), { waitMs: 0 });
-    let r = await run();
-    for (let again = 0; ; ) {
-      shutdownSignal.throwIfAborted();
-      if (!r.ok) await sleep(1000);
-      else if (again >= PASS_RETRIES || !r.value.reports.some((p) => p.status === 'failed')) break;
-      else {
-        // A pass stopped (the CRM throttled or unreachable beyond its retries): run again, from
-        // where it stopped, before calling the line failed.
-        again++;
-        deps.logger.warn({ mapping, again }, 'full synchronization pass stopped; running again');
-      }
-      await heartbeat(deps.db, mapping);
-      r = await run();
-    }
-    const { reports, match, restored, counted } = r.value;
+    const runs = await runUntilDone(deps, mapping, () => runLocked(deps, ctx, before));
+    // Every run's jobs and counters: a run that stopped had written records before it did.
+    const reports = runs.flatMap((r) => r.reports);
+    const restored = runs.reduce((n, r) => n + r.restored, 0);
+    const last = runs.at(-1)!;
+    const match = last.match && {
+      ...last.match,
+      matched: runs.reduce((n, r) => n + (r.match?.matched ?? 0), 0),
+    };
+    const counted = Object.fromEntries(
+      COUNTER_NAMES.map((c) => [c, runs.reduce((n, r) => n + (r.counted?.[c] ?? 0), 0)]),
+    );
+    // A run again tries the records an earlier run failed (they are in its retry set): the line's
+    // failed records are the last run's.
     const counters = Object.fromEntries(
       COUNTER_NAMES.map((c) => [
         c,
-        reports.reduce(
+        (c === 'failed' ? last.reports : reports).reduce(
           (n, p) => n + p.counters[c],
-          (before.counters[c] ?? 0) + (counted?.[c] ?? 0),
+          (before.counters[c] ?? 0) + (counted[c] ?? 0),
         ),
       ]),
     );
@@ -125,7 +131,8 @@ export async function runFullSyncLine(
       counters,
       skippedRecords,
     });
-    const failed = reports.find((p) => p.status === 'failed');
+    // Only the last run's: an earlier run's stop was run again.
+    const failed = last.reports.find((p) => p.status === 'failed');
     const failedRecords = counters.failed ?? 0;
     const summary =
       [
@@ -157,7 +164,7 @@ export async function runFullSyncLine(
     // line's job queue entry is Finished there, its direction's job status Error), yet the line
     // says so, and how many.
     if (failed)
-      await transition(deps.db, mapping, 'Failed', `${failed.direction}: ${failed.message}`);
+      await transition(deps.db, mapping, 'Failed', await stoppedMessage(deps, failed, runs));
     else if (status === 'FinishedWithErrors') {
       // The children that start after it: those that finished before (a restart leaves a
       // finished child alone) did not go on from this run.
@@ -219,6 +226,68 @@ async function handBack(deps: FullSyncDeps, mapping: string, started: number): P
     if (!causedByShutdown(err)) throw err;
     deps.logger.debug({ mapping, err }, 'line not handed back: the database went with the stop');
   }
+}
+
+/**
+ * Runs the line's work under the mapping's lock — waiting while a scheduled or real-time run holds
+ * it (new regular runs are held while the line is queued or running, see runMappingJob) — and runs
+ * it again, from where it stopped, while a pass stops as a whole, after each of the waits of
+ * `passRetryDelaysMs`. Answers every run. While it waits, the line's message says why and when it
+ * runs again; a stop of the process ends the wait at once.
+ */
+async function runUntilDone(
+  deps: FullSyncDeps,
+  mapping: string,
+  work: () => Promise<LineRun>,
+): Promise<LineRun[]> {
+  const delays = deps.passRetryDelaysMs ?? PASS_RETRY_DELAYS_MS;
+  const runs: LineRun[] = [];
+  for (;;) {
+    shutdownSignal.throwIfAborted();
+    const r = await withMappingLock(deps.db, mapping, work, { waitMs: 0 });
+    if (!r.ok) {
+      await sleep(1000);
+      await heartbeat(deps.db, mapping);
+      continue;
+    }
+    runs.push(r.value);
+    const stopped = r.value.reports.find((p) => p.status === 'failed');
+    const again = runs.length;
+    if (!stopped || again > delays.length) return runs;
+    const waitMs = delays[again - 1]!;
+    const at = new Date(Date.now() + waitMs).toISOString().slice(11, 19);
+    deps.logger.warn(
+      { mapping, again, waitMs, reason: stopped.message },
+      `full synchronization pass stopped; running again in ${Math.round(waitMs / 1000)} s`,
+    );
+    await saveRunningMessage(
+      deps.db,
+      mapping,
+      `${stopped.direction} stopped: ${stopped.message}. Running again at ${at} UTC (${again} of ${delays.length}).`,
+    );
+    await sleep(waitMs, { signal: shutdownSignal }).catch(() => shutdownSignal.throwIfAborted());
+    await saveRunningMessage(
+      deps.db,
+      mapping,
+      `Running again (${again} of ${delays.length}) after ${stopped.direction} stopped: ${stopped.message}`,
+    );
+  }
+}
+
+/**
+ * Why a line failed: the pass that stopped, in the words every part uses for a CRM that does not
+ * answer (asked once more now: the pass names only the step that failed), and how often it ran.
+ */
+async function stoppedMessage(
+  deps: FullSyncDeps,
+  failed: PassReport,
+  runs: readonly LineRun[],
+): Promise<string> {
+  const unreachable = await crmUnreachableNow(deps.db);
+  const tried = runs.length > 1 ? ` (run ${runs.length} times)` : '';
+  return unreachable
+    ? `${failed.direction}: ${unreachable}${tried}. ${failed.message}`
+    : `${failed.direction}: ${failed.message}${tried}`;
 }
 
 /** The line's work while holding the mapping's lock. */

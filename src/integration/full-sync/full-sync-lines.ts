@@ -194,7 +194,9 @@ const EFFECTS: Record<LineStatus, string> = {
 /**
  * Moves a line to `to` when the transition table allows it from its current status; returns the
  * line as it was before (so the caller knows, e.g., whether it had started before), or undefined
- * when the move is not allowed — another worker got there first, or the status is wrong.
+ * when the move is not allowed — another worker got there first, or the status is wrong. A line
+ * moved to `Running` without a message loses the one it had ("Stopped by shutdown; continues when
+ * a worker takes it again" is not true of a line at work).
  */
 export async function transition(
   db: Queryable,
@@ -204,7 +206,7 @@ export async function transition(
 ): Promise<FullSyncLine | undefined> {
   const r = await db.query<Row>(
     `WITH before AS (SELECT * FROM integration.full_sync_lines WHERE mapping_name = $1 FOR UPDATE)
-     UPDATE integration.full_sync_lines l SET status = $2, ${EFFECTS[to]}${message !== undefined ? ', message = $3' : ''}
+     UPDATE integration.full_sync_lines l SET status = $2, ${EFFECTS[to]}${message !== undefined ? ', message = $3' : to === 'Running' ? ', message = NULL' : ''}
        FROM integration.full_sync_transitions t, before b
       WHERE l.mapping_name = $1 AND t.from_status = b.status AND t.to_status = $2
       RETURNING b.*`,
@@ -325,6 +327,18 @@ export async function saveOutcome(
     `UPDATE integration.full_sync_lines SET job_ids = job_ids || $2::uuid[], counters = $3, done = $4, total = $4,
        skipped_records = $5 WHERE mapping_name = $1`,
     [mapping, o.jobIds, JSON.stringify(o.counters), handled, o.skippedRecords],
+  );
+}
+
+/** What a running line says about its run (why it waits, that it runs again). */
+export async function saveRunningMessage(
+  db: Queryable,
+  mapping: string,
+  message: string,
+): Promise<void> {
+  await db.query(
+    "UPDATE integration.full_sync_lines SET message = $2 WHERE mapping_name = $1 AND status = 'Running'",
+    [mapping, message],
   );
 }
 
