@@ -37,7 +37,9 @@ export type DataverseErrorCode =
 
 /**
  * Their HTTP statuses when a connector failure reaches an API answer unchanged: a refusal passed
- * on (422), except a record that does not exist.
+ * on (422), except a record that does not exist, and a CRM that gave no answer at all (refused
+ * connection, DNS, no answer in time): 502, as the sync's `crm_unreachable`, because the request
+ * was fine and a client may try it again; a 422 tells clients not to.
  */
 export const DATAVERSE_ERROR_CODES = {
   authentication_failed: 422,
@@ -46,8 +48,8 @@ export const DATAVERSE_ERROR_CODES = {
   concurrency_conflict: 422,
   duplicate_record: 422,
   throttled: 422,
-  timeout: 422,
-  network_error: 422,
+  timeout: 502,
+  network_error: 502,
   http_error: 422,
   invalid_response: 422,
   invalid_request: 422,
@@ -55,6 +57,12 @@ export const DATAVERSE_ERROR_CODES = {
 } as const satisfies Record<DataverseErrorCode, number>;
 
 type DataverseCodes = typeof DATAVERSE_ERROR_CODES;
+
+/** The codes of a request that got no answer from the server: said as 502 wherever they surface. */
+export const TRANSPORT_CODES: ReadonlySet<string> = new Set<DataverseErrorCode>([
+  'network_error',
+  'timeout',
+]);
 
 declare module '../shared/error-codes.ts' {
   interface ErrorCodeStatuses extends DataverseCodes {}

@@ -1,9 +1,10 @@
 import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { AppError } from '../shared/errors.ts';
+import { AppError, statusForCode } from '../shared/errors.ts';
 import { clientErrorStatus, rawErrorResponse } from '../shared/http-client-errors.ts';
 import { unavailableError } from '../shared/unavailable-error.ts';
+import { trackRouteMethods } from './allowed-methods.ts';
 
 /** The body of every error answer: `{"error":{"code","message"}}`, plus details when useful. */
 export const errorBody = (code: string, message: string, details?: unknown) => ({
@@ -37,7 +38,8 @@ const FASTIFY_CODES: Record<string, { status: number; code: string; message?: st
 /**
  * The one place where exceptions become HTTP answers: a database that cannot be reached is a 503
  * `database_unavailable` with Retry-After, AppErrors keep their code and status, framework errors
- * get clear codes, anything else is a 500 whose details go to the log only.
+ * get clear codes, anything else is a 500 whose details go to the log only. A request no route takes
+ * is a 405 when its path has other methods, else a 404.
  */
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, request, reply) => {
@@ -92,11 +94,28 @@ export function installErrorHandler(app: FastifyInstance): void {
         ),
       );
   });
-  app.setNotFoundHandler((request, reply) =>
-    reply
-      .status(404)
-      .send(errorBody('not_found', `No route for ${request.method} ${request.url.split('?')[0]}`)),
-  );
+  const methodsOf = trackRouteMethods(app);
+  // A path routed for other methods is a wrong method (405 with Allow), not a missing resource;
+  // OPTIONS on it answers what it allows. The Allow list includes OPTIONS, answered here.
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0]!;
+    const routed = methodsOf(path);
+    if (routed.length === 0 || routed.includes(request.method))
+      return reply
+        .status(404)
+        .send(errorBody('not_found', `No route for ${request.method} ${path}`));
+    const allowed = [...routed, 'OPTIONS'].join(', ');
+    reply.header('allow', allowed);
+    if (request.method === 'OPTIONS') return reply.status(204).send();
+    return reply
+      .status(statusForCode('method_not_allowed'))
+      .send(
+        errorBody(
+          'method_not_allowed',
+          `${request.method} is not allowed on ${path}; it allows ${allowed}`,
+        ),
+      );
+  });
 }
 
 /**

@@ -16,6 +16,7 @@ const TITLES: Record<number, string> = {
   412: 'Changed by someone else',
   422: 'Not possible',
   429: 'Too many attempts',
+  502: 'Trouble with Dynamics 365 Sales',
   503: 'Not available',
 };
 

@@ -112,6 +112,32 @@ describe('ERP API input errors', () => {
     assert.equal(companies.body.value[0].id, fx.ids.companyId);
   });
 
+  test("a wrong method → 405 BadRequest_MethodNotAllowed, in BC's shape (PUT too, not in BC's API)", async () => {
+    const token = await fx.server.tokenFor('orderProcessor');
+    const call = async (method: string, path: string) => {
+      const res = await fetch(`${fx.api.base}/${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: method === 'DELETE' ? undefined : '{}',
+      });
+      // biome-ignore lint/suspicious/noExplicitAny: test responses are inspected freely
+      return { status: res.status, body: (await res.json()) as any };
+    };
+    const cases = [
+      ['PUT', 'customers'],
+      ['PUT', `customers(${fx.ids.usd.id})`],
+      ['DELETE', 'salesShipments'],
+      ['POST', `customers(${fx.ids.usd.id})`],
+    ] as const;
+    for (const [method, path] of cases) {
+      const r = await call(method, path);
+      assert.equal(r.status, 405, `${method} ${path}: ${JSON.stringify(r.body)}`);
+      assert.equal(r.body.error.code, 'BadRequest_MethodNotAllowed', `${method} ${path}`);
+      assert.equal(code(r), 'method_not_allowed');
+      assert.match(r.body.error.message, new RegExp(`^${method} is not allowed on `));
+    }
+  });
+
   test('PATCH and DELETE need a current ETag: stale → 412, missing → 428', async () => {
     const created = await fx.api.post('customers', { displayName: 'Tailspin Toys' });
     assert.equal(created.status, 201);

@@ -34,6 +34,12 @@ export async function registerErpRoutes(
   ctx: AppContext,
   options: { actorOf?: (request: FastifyRequest) => string | undefined } = {},
 ): Promise<void> {
+  const handler = async (request: FastifyRequest, reply: FastifyReply) => {
+    // Writes are stamped with the caller (else the ERP's default, 'user').
+    const actor = options.actorOf?.(request);
+    const as = actor ? { ...ctx, db: actingAs(ctx.db, actor) } : ctx;
+    return send(reply, serviceRoot(request, PREFIX), await dispatch(as, request));
+  };
   await app.register(async (scope) => {
     scope.addHook('onSend', async (_request, reply, payload) => {
       reply.header('odata-version', '4.0');
@@ -67,12 +73,11 @@ export async function registerErpRoutes(
           'ERP API (Business Central v2.0 conventions): companies({id})/<entitySet>[({id})][/<navigation>][/$count][/Microsoft.NAV.<action>]',
         description: `Entity sets: ${[...apiEntities.keys()].join(', ')}, customerFinancialDetails. Lists take $filter, $top, $skip, $orderby, $select, $count, $expand (with nested options) and Prefer: odata.maxpagesize. PATCH/DELETE need If-Match. Actions (POST, 204; Prefer: return=representation answers the result): salesOrders({id})/Microsoft.NAV.release|reopen|ship|invoice|shipAndInvoice|archive, salesQuotes({id})/Microsoft.NAV.makeOrder|release|reopen|archive, salesInvoices({id})/Microsoft.NAV.post, salesCreditMemos({id})/Microsoft.NAV.post|unapply, customerPayments({id})/Microsoft.NAV.unapply. CSDL at /api/v2.0/$metadata. See docs/erp.md.`,
       },
-      handler: async (request, reply) => {
-        // Writes are stamped with the caller (else the ERP's default, 'user').
-        const actor = options.actorOf?.(request);
-        const as = actor ? { ...ctx, db: actingAs(ctx.db, actor) } : ctx;
-        return send(reply, serviceRoot(request, PREFIX), await dispatch(as, request));
-      },
+      handler,
     });
+    // PUT is not in BC's API: routed here all the same, so the dispatch answers it as BC does
+    // (405 BadRequest_MethodNotAllowed, or 404 for no such resource) instead of the server's
+    // generic answer. Not in the OpenAPI document.
+    scope.route({ method: 'PUT', url: `${PREFIX}/*`, schema: { hide: true }, handler });
   });
 }

@@ -1,7 +1,8 @@
 import '../error-codes.ts';
-import type { DataverseClient } from '../../dataverse/index.ts';
+import { type DataverseClient, TRANSPORT_CODES } from '../../dataverse/index.ts';
 import { openCrm } from '../../flows/shared/crm-session.ts';
-import { AppError } from '../../shared/errors.ts';
+import type { ErrorCode } from '../../shared/error-codes.ts';
+import { AppError, statusForCode } from '../../shared/errors.ts';
 import { readConnection } from '../../sync/connection/connection-repo.ts';
 import { formatDate, isDateLike } from '../format.ts';
 import type { WebDeps } from '../web-deps.ts';
@@ -41,12 +42,23 @@ export async function crmClient(deps: WebDeps): Promise<DataverseClient> {
   return client.value;
 }
 
-/** A Dataverse answer or a readable error. */
+/**
+ * A Dataverse answer or a readable error: a refusal is a 422; a CRM that did not answer keeps the
+ * status of its transport code (502), as the API answers it.
+ */
 export function crmMust<T>(
   r: { ok: true; value: T } | { ok: false; error: { code: string; message: string } },
   doing: string,
 ): T {
   if (!r.ok)
-    throw new AppError('crm_refused', `Dynamics 365 Sales refused to ${doing}: ${r.error.message}`);
+    throw new AppError(
+      'crm_refused',
+      `Dynamics 365 Sales refused to ${doing}: ${r.error.message}`,
+      {
+        status: TRANSPORT_CODES.has(r.error.code)
+          ? statusForCode(r.error.code as ErrorCode)
+          : undefined,
+      },
+    );
   return r.value;
 }
