@@ -196,19 +196,24 @@ export class HttpPipeline {
       }
       const delay = retryDelay(attempt, retryAfterMs, o.retry, o.random);
       retries++;
-      o.logger?.warn(
-        {
-          operation: request.operation,
-          method: request.method,
-          path: logPath,
-          status: lastStatus,
-          attempt,
-          delayMs: delay,
-          error: error.code,
-        },
-        'dataverse request failed, retrying',
-      );
-      if (outcome.kind === 'response' && (outcome.status === 429 || retryAfterMs !== undefined)) {
+      const throttled =
+        outcome.kind === 'response' && (outcome.status === 429 || retryAfterMs !== undefined);
+      // A retry is the connector doing its job: what still fails after them is the caller's to
+      // report, once (a pass, the pollers' one warning per mapping). At warn, a CRM that was down
+      // for five minutes wrote about 570 lines. A server asking to wait is worth an info line: it
+      // is why work goes slower.
+      const retryLine = {
+        operation: request.operation,
+        method: request.method,
+        path: logPath,
+        status: lastStatus,
+        attempt,
+        delayMs: delay,
+        error: error.code,
+      };
+      if (throttled) o.logger?.info(retryLine, 'dataverse request throttled, waiting');
+      else o.logger?.debug(retryLine, 'dataverse request failed, retrying');
+      if (throttled) {
         // The server said to wait: pause every caller of this client, not just this one.
         o.gate.pause(delay);
         throttledMs += await o.gate.wait();

@@ -234,9 +234,43 @@ test('no token appears in logs or errors', async () => {
   assert.ok(!r.ok);
   assert.equal(r.error.status, 503);
   assert.equal(lines.filter((l) => l.includes('retrying')).length, 2);
-  assert.equal(lines.length, 3); // two retries (warn) and the request summary (debug)
+  assert.equal(lines.length, 3); // two retries and the request summary (debug)
   assert.ok(!lines.join('').includes(secret));
   assert.ok(!JSON.stringify(r.error).includes(secret));
+});
+
+test('a retry logs at debug and a wait the server asked for at info: a CRM that is down does not fill the log', async () => {
+  const lines: { level: number; msg: string }[] = [];
+  const sink = new Writable({
+    write(chunk, _enc, done) {
+      lines.push(JSON.parse(String(chunk)));
+      done();
+    },
+  });
+  let n = 0;
+  const { client } = await scripted(
+    (_req, res) => {
+      n++;
+      if (n === 1) {
+        res.setHeader('Retry-After', '0');
+        return json(res, 429, { error: { code: '0x80072322', message: 'slow down' } });
+      }
+      return json(res, 503, { error: { code: '', message: 'down' } });
+    },
+    {
+      logger: createLogger('trace', sink),
+      retry: { maxAttempts: 3, baseDelayMs: 5, maxDelayMs: 5 },
+    },
+  );
+  const r = await client.retrieve('accounts', ID);
+  assert.ok(!r.ok);
+  assert.deepEqual(
+    lines.filter((l) => / (retrying|waiting)$/.test(l.msg)).map((l) => [l.level, l.msg]),
+    [
+      [30, 'dataverse request throttled, waiting'],
+      [20, 'dataverse request failed, retrying'],
+    ],
+  );
 });
 
 test('associate, disassociate and functions build the documented requests', async () => {
