@@ -144,7 +144,7 @@ export async function startFullSync(
   boss: PgBoss,
 ): Promise<Result<{ queued: string[]; lines: ReviewLine[]; message: string }>> {
   const counted = await countEveryLine(deps);
-  if (!counted.ok) return counted;
+  if (!counted.ok) return failure(counted.error.code, `Nothing started: ${counted.error.message}`);
   // Written and started in one go: a scheduler tick in between would start the lines itself, and
   // this start would answer that they were already at work.
   const queued = await withReviewLock(deps.db, async () => {

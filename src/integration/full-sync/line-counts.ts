@@ -1,6 +1,6 @@
 import { entities } from '../../erp/catalog/catalog.ts';
 import { listEntityPage } from '../../erp/public-api.ts';
-import { fail, ok, type Result } from '../../shared/result.ts';
+import { type AppFailure, fail, ok, type Result } from '../../shared/result.ts';
 import { listMappings } from '../../sync/mappings/mapping-repo.ts';
 import type { TableMapping } from '../../sync/model.ts';
 import { countCouplings } from '../../sync/queries.ts';
@@ -9,6 +9,7 @@ import { countInCrmFilter } from '../adapters/crm-count.ts';
 import { crmPort } from '../adapters/crm-port.ts';
 import { countInErpFilter } from '../adapters/erp-count.ts';
 import { erpPort } from '../adapters/erp-port.ts';
+import { type MaybeUnreachable, unreachableCrm } from '../crm-unreachable.ts';
 import { clientSettings, dataverseClientFor, type SyncDeps } from '../sync-runtime.ts';
 import type { FullSyncLine } from './full-sync-lines.ts';
 import { hasOwnLine, recommend } from './recommendation.ts';
@@ -61,25 +62,26 @@ async function bothSides(
   const settings = await clientSettings(deps);
   if (!settings.ok) return settings;
   const client = dataverseClientFor(settings.value, deps.logger);
+  // A CRM that does not answer is said as everywhere else (`unreachableCrm`), not as the table the
+  // count happened to ask first ("Counting systemusers …: token request … failed"); the spread
+  // keeps its host and cause for the callers that word it again.
+  const failed = (error: MaybeUnreachable & AppFailure, what: string) =>
+    fail({
+      ...error,
+      message:
+        unreachableCrm(error, settings.value.crmUrl) ??
+        `${what} in the CRM failed: ${error.message}`,
+    });
   const [entity, column] = m.crmEntity.split('.') as [string, string | undefined];
   if (column) {
     const options = await crmPort(client).optionSet(entity, column);
-    // Spread: a connection that failed keeps its host and cause (`unreachableCrm`).
-    if (!options.ok)
-      return fail({
-        ...options.error,
-        message: `Reading the options of ${m.crmEntity} in the CRM failed: ${options.error.message}`,
-      });
+    if (!options.ok) return failed(options.error, `Reading the options of ${m.crmEntity}`);
     return ok({ erp, crm: options.value.length });
   }
   const info = CRM_ENTITIES[entity];
   if (!info) return ok({ erp, crm: 0 });
   const crm = await countInCrmFilter(client, info, m.crmFilter);
-  if (!crm.ok)
-    return fail({
-      ...crm.error,
-      message: `Counting ${info.set} in the CRM failed: ${crm.error.message}`,
-    });
+  if (!crm.ok) return failed(crm.error, `Counting ${info.set}`);
   return ok({ erp, crm: crm.value });
 }
 
