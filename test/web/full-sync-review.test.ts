@@ -270,6 +270,8 @@ test("with every line finished the review offers no Start, which would do nothin
       .locator('#flash')
       .getByText('Restarted the full synchronization of CUSTOMER')
       .waitFor();
+    // While it runs (or once it is done): no word of lines not started yet, there are none.
+    assert.doesNotMatch((await why.textContent()) ?? '', /not started yet/);
     await settledLines(t.deps);
     // Shown again when the line is done: still nothing to start.
     await b.page

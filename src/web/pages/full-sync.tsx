@@ -172,7 +172,11 @@ function ReviewBody(props: {
   const idle = props.countError ? undefined : nothingToStart(lines);
   const whyNoStart =
     idle && active(lines)
-      ? 'Nothing new to start: the full synchronization is at work, and the lines not started yet start as their parents finish.'
+      ? `Nothing new to start: the full synchronization is at work${
+          lines.some((l) => l.status === 'Pending')
+            ? ', and the lines not started yet start as their parents finish'
+            : ''
+        }.`
       : idle;
   const restartFailed = lines.some((l) => hasFailures(l.status));
   return (
