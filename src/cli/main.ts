@@ -17,6 +17,7 @@ import { registerStatus } from './commands/status.ts';
 import { registerUserLifecycleCommands } from './commands/user-lifecycle.ts';
 import { registerUserCommands } from './commands/users.ts';
 import { registerWorker } from './commands/worker.ts';
+import { Interrupted } from './interrupt.ts';
 
 /** Builds the `kobling` program; every command is registered here. */
 export function buildProgram(cli: CliEnv): Command {
@@ -45,7 +46,10 @@ export function buildProgram(cli: CliEnv): Command {
   return program;
 }
 
-/** Exit code for an error: 2 for usage/config problems, 1 for everything else. */
+/**
+ * Exit code for an error: 2 for usage/config problems (as for commander's refusals, below), 1 for
+ * everything else.
+ */
 function exitCode(err: Error): number {
   if (err instanceof AppError && ['invalid_config', 'validation_failed'].includes(err.code))
     return 2;
@@ -71,7 +75,13 @@ const cli: CliEnv = {
 try {
   await buildProgram(cli).parseAsync(process.argv);
 } catch (caught) {
-  if (caught instanceof CommanderError) process.exit(caught.exitCode);
+  // Commander's own refusals (an unknown option or command, a missing argument) are usage errors,
+  // exit 2 like our own validation_failed; its help and version exit 0.
+  if (caught instanceof CommanderError) process.exit(caught.exitCode === 0 ? 0 : 2);
+  if (caught instanceof Interrupted) {
+    cli.err(caught.message);
+    process.exit(caught.exitCode);
+  }
   // A database that cannot be reached (not started, stopped mid-command) is said as such, with its
   // code; the socket error follows as the cause (it names the address tried).
   const unavailable =

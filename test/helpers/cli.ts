@@ -93,15 +93,19 @@ export function spawnKobling(
 /** Whether output holds a carriage return or an ANSI escape: what a redraw leaves in a log. */
 export const hasControl = (text: string): boolean => text.includes('\r') || text.includes('\u001b');
 
-/** Runs a `kobling` command to completion. */
+/** Runs a `kobling` command to completion: its output (stdout and stderr as written), and stdout. */
 export async function runKobling(
   args: string[],
   env: Record<string, string>,
   options: { cwd?: string } = {},
 ) {
   const p = spawnKobling(args, env, options);
+  let stdout = '';
+  p.child.stdout?.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
   const code = await p.exited();
-  return { code, output: p.output() };
+  return { code, output: p.output(), stdout };
 }
 
 /** A free TCP port on loopback. */

@@ -18,6 +18,7 @@ import { agree, plural } from '../../shared/plural.ts';
 import { shortCounters } from '../../sync/counters-text.ts';
 import { listMappings } from '../../sync/mappings/mapping-repo.ts';
 import { type CliEnv, printResult } from '../cli-context.ts';
+import { untilInterrupted } from '../interrupt.ts';
 import { openJobQueue } from '../job-queue.ts';
 import type { Runtime } from '../runtime.ts';
 import { redraws } from '../terminal.ts';
@@ -39,6 +40,15 @@ const WORKER_HINT =
 
 const LOST =
   'Lost the connection to the database while following the full synchronization; the lines go on when Kobling runs again: run `kobling sync full` to follow them';
+
+/**
+ * What Ctrl+C (or SIGTERM) while following says: it stops the following, not the lines. When the
+ * last look found queued lines and no worker seen lately, they wait for one to run.
+ */
+export const stoppedFollowing = (noWorker: boolean): string =>
+  `Stopped following the full synchronization; the lines go on ${
+    noWorker ? 'when a worker runs (`kobling start` or `kobling worker`)' : 'on the workers'
+  }: run \`kobling sync full\` to follow them`;
 
 /**
  * A line as the CLI prints it, without trailing spaces. A queued line says it waits for a worker
@@ -174,11 +184,6 @@ export async function runFullSyncCommand(
   rt: Runtime,
   opts: { json?: boolean; restart?: string; restartFailed?: boolean },
 ): Promise<void> {
-  if (opts.restart && opts.restartFailed)
-    throw new AppError(
-      'validation_failed',
-      'Give either --restart MAPPING (one line) or --restart-failed (every failed line)',
-    );
   const { ctx } = rt;
   const deps = { db: ctx.db, config: ctx.config, logger: ctx.logger };
   const boss = await openJobQueue(ctx);
@@ -196,7 +201,10 @@ export async function runFullSyncCommand(
     if (began.queued.length === 0 && settled(first)) {
       // Nothing started and nothing at work: one table and one summary of how things stand (a
       // plain start's own message would only say it twice).
-      if (!opts.json) {
+      // With --json the lines' JSON alone on stdout, and the start's (or restart's) answer on
+      // stderr for a person: the JSON has no place for it.
+      if (opts.json) process.stderr.write(`${began.message}\n`);
+      else {
         if (restarting) process.stderr.write(`${began.message}\n`);
         const now = ctx.clock.now().getTime();
         for (const l of first) process.stderr.write(`${bar(l, now, false)}\n`);
@@ -211,8 +219,14 @@ export async function runFullSyncCommand(
       failIfFailed(ours);
       return;
     }
-    if (!opts.json) process.stderr.write(`${began.message}\n`);
-    await follow(cli, deps, ctx.clock, opts.json, began.restarted);
+    // stderr even with --json: stdout keeps the lines' JSON, a person still reads what started.
+    process.stderr.write(`${began.message}\n`);
+    // Ctrl+C stops the following only: the lines are the workers'.
+    const seen = { noWorker: false };
+    await untilInterrupted(
+      (stopped) => follow(cli, deps, ctx.clock, opts.json, began.restarted, { stopped, seen }),
+      () => stoppedFollowing(seen.noWorker),
+    );
   } catch (err) {
     // The server and its PostgreSQL stopped (or the network went): the lines are safe in the
     // database and the workers take them up again when it is back.
@@ -233,7 +247,9 @@ async function follow(
   clock: Clock,
   json: boolean | undefined,
   /** After a restart, the lines it restarted: the summary is of what it ran. */
-  restarted?: readonly string[],
+  restarted: readonly string[] | undefined,
+  /** `stopped`: interrupted, write nothing more; `seen`: what the last look found, for its words. */
+  watch: { stopped: () => boolean; seen: { noWorker: boolean } },
 ): Promise<void> {
   let warned = false;
   let seen = '';
@@ -247,13 +263,15 @@ async function follow(
     },
     bar,
   );
-  for (;;) {
+  while (!watch.stopped()) {
     const lines = await reviewLines(deps);
     const now = clock.now().getTime();
     // Asked only when a line's words depend on it: a queued one, or one whose worker went silent.
     const workers =
       lines.some((l) => l.status === 'Queued' || silentFor(l, now) !== undefined) &&
       (await workerSeen(deps.db));
+    if (watch.stopped()) return;
+    watch.seen.noWorker = lines.some((l) => l.status === 'Queued') && !workers;
     const state = lines.map((l) => `${l.status}:${l.done}`).join();
     if (state !== seen) {
       seen = state;
@@ -266,8 +284,9 @@ async function follow(
       lines.some((l) => l.status === 'Queued') &&
       !lines.some((l) => l.status === 'Running');
     if (settled(lines)) {
-      if (!json) draw.final(lines, now);
       const off = await mappingsWithJobOff(deps.db);
+      if (watch.stopped()) return;
+      if (!json) draw.final(lines, now);
       // After a restart, its outcome is that of the lines it ran (and what holds them), not of a
       // line that failed apart from them.
       const ours = restarted ? restartOutcome(lines, restarted) : lines;
