@@ -23,6 +23,7 @@ import { runFullSyncReview } from './full-sync-review.ts';
 import { registerLogCommands } from './log-lists.ts';
 import { registerMappingRealtime } from './mapping-realtime.ts';
 import { registerSkipped } from './skipped.ts';
+import { checkSyncOptions } from './sync-options.ts';
 import { runSyncPreview } from './sync-preview.ts';
 import { nothingHappened, syncProgress } from './sync-progress.ts';
 
@@ -136,39 +137,14 @@ export function registerIntegrationCommands(program: Command, cli: CliEnv): void
           restartFailed?: boolean;
           review?: boolean;
         },
-      ) =>
-        withRuntime(cli, async (rt) => {
-          // Never start the real full synchronization when a dry run was asked for.
-          if (name.toLowerCase() === 'full' && opts.dryRun)
-            throw new AppError(
-              'validation_failed',
-              'A full synchronization is previewed per mapping: `kobling sync MAPPING --dry-run --full`',
-            );
-          if (name.toLowerCase() === 'full' && opts.review) {
-            if (opts.restart || opts.restartFailed)
-              throw new AppError(
-                'validation_failed',
-                '--review only shows the lines; --restart and --restart-failed start them',
-              );
+      ) => {
+        // Options that do not go together are refused before the database is opened.
+        checkSyncOptions(name, opts);
+        return withRuntime(cli, async (rt) => {
+          if (name.toLowerCase() === 'full' && opts.review)
             return runFullSyncReview(cli, rt, opts.json);
-          }
           if (name.toLowerCase() === 'full') return runFullSyncCommand(cli, rt, opts);
-          if (opts.review)
-            throw new AppError(
-              'validation_failed',
-              '--review shows the lines of the full synchronization: `kobling sync full --review`',
-            );
-          if (opts.restart || opts.restartFailed)
-            throw new AppError(
-              'validation_failed',
-              '--restart and --restart-failed restart lines of the full synchronization: `kobling sync full --restart MAPPING` or `kobling sync full --restart-failed`',
-            );
           const { ctx } = rt;
-          if (opts.full && !opts.dryRun)
-            throw new AppError(
-              'validation_failed',
-              '--full previews a full synchronization with --dry-run; to run one, use `kobling sync full`',
-            );
           const m = await getMapping(ctx.db, name);
           if (!m) throw AppError.from(await noSuchMapping(ctx.db, name));
           if (opts.dryRun) return runSyncPreview(cli, rt, m, opts);
@@ -225,7 +201,8 @@ export function registerIntegrationCommands(program: Command, cli: CliEnv): void
               `Nothing synchronized: ${unreachable} (also in \`kobling jobs --mapping ${shellName(m.name)}\`)`,
             );
           failIfFailed(m.name, reports);
-        }),
+        });
+      },
     );
 
   registerLogCommands(program, cli);
