@@ -7,6 +7,7 @@ import {
   idleSummary,
   ranAfterRestart,
   restartOutcome,
+  stoppedSummary,
 } from '../../src/cli/commands/full-sync-summary.ts';
 import type { ReviewLine } from '../../src/integration/full-sync/full-sync-service.ts';
 import {
@@ -360,5 +361,27 @@ test('the first review leaves out the recommendations no line has', () => {
       notStarted('CURRENCY', 'CoupleRecords'),
     ]),
     'No full synchronization has been started yet: 3 lines (2 to synchronize in full, 1 to couple records), counted now and not started; `kobling sync full` starts them.',
+  );
+});
+
+test('a stopped full synchronization names the failed lines, and the lines they hold only when there are some', () => {
+  const failed: ReviewLine = {
+    ...queued,
+    status: 'Failed',
+    message: 'ToIntegrationTable: the CRM refused it',
+  };
+  const [alone] = stoppedSummary([failed], new Set());
+  assert.match(alone!, /^Full synchronization stopped: 1 line failed \(CUSTOMER\)\. Fix the cause/);
+  assert.doesNotMatch(alone!, /waiting for a failed parent/);
+  const held: ReviewLine = {
+    ...queued,
+    mapping: 'CONTACT',
+    status: 'Pending',
+    dependencyFilter: 'CUSTOMER',
+    waitingFor: ['CUSTOMER (failed: ToIntegrationTable: the CRM refused it)'],
+  };
+  assert.match(
+    idleSummary([failed, held], new Set())[0]!,
+    /^Nothing started: 1 line failed \(CUSTOMER\), 1 waiting for a failed parent \(CONTACT\)\. /,
   );
 });

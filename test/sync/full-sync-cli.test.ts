@@ -255,6 +255,13 @@ test('`--restart MAPPING` (in any case) sums up the lines it ran, every record a
   const without = (await listMappings(t.fx.db)).filter((m) => !hasOwnLine(m));
   assert.ok(without.length > 0, 'some mapping has no line');
   for (const m of without) assert.ok(!offered[1]!.split(', ').includes(m.name), m.name);
+  // A mapping that gets no line says why, and what runs it instead (the API says the same).
+  const order = await runKobling(['sync', 'full', '--restart', 'SALESORDER-ORDER'], env());
+  assert.equal(order.code, 1, order.output);
+  assert.match(
+    order.output,
+    /error \[not_found\]: No full synchronization line for mapping 'SALESORDER-ORDER': in the standard order mode it gets none, .*`kobling sync SALESORDER-ORDER`/,
+  );
 });
 
 test('`--restart MAPPING` exits by the lines it ran: an unrelated line that failed, or finished with failed records, is not its outcome', async () => {
@@ -434,14 +441,15 @@ test('failed lines exit 1; `--restart-failed` restarts every failed line after t
   assert.ok((await restartLine(t.deps, t.boss, 'CUSTOMER')).ok);
   const held = await runKobling(['sync', 'full', '--json'], env());
   assert.equal(held.code, 1, held.output);
-  const printed = JSON.parse(
-    held.output.slice(held.output.indexOf('[\n'), held.output.lastIndexOf('\n]') + 2),
-  ) as {
+  // stdout is the lines' JSON alone; the start's answer, for a person, is on stderr.
+  const printed = JSON.parse(held.stdout) as {
     mapping: string;
     status: string;
     waitingFor: string[];
   }[];
   assert.equal(printed.find((l) => l.mapping === 'CUSTOMER')?.status, 'Pending');
+  assert.match(held.output, /^Nothing could start: CUSTOMER waits for BROKEN1 \(failed: /m);
+  assert.doesNotMatch(held.stdout, /Nothing could start/);
   const text = await runKobling(['sync', 'full'], env());
   assert.equal(text.code, 1, text.output);
   assert.match(

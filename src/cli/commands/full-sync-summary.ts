@@ -24,11 +24,16 @@ function totals(lines: readonly ReviewLine[]): string {
 
 const when = (iso: string) => `${iso.slice(0, 19).replace('T', ' ')} UTC`;
 
-/** Lines that failed and lines held by a failed parent, named. */
+/** Lines that failed and lines held by a failed parent, named; a part with none is left out. */
 function stopped(lines: readonly ReviewLine[]): string {
   const failed = lines.filter((l) => l.status === 'Failed').map((l) => l.mapping);
   const held = lines.filter((l) => l.status === 'Pending').map((l) => l.mapping);
-  return `${plural(failed.length, 'line')} failed (${failed.join(', ')}), ${held.length} waiting for a failed parent${held.length ? ` (${held.join(', ')})` : ''}`;
+  return [
+    ...(failed.length > 0
+      ? [`${plural(failed.length, 'line')} failed (${failed.join(', ')})`]
+      : []),
+    ...(held.length > 0 ? [`${held.length} waiting for a failed parent (${held.join(', ')})`] : []),
+  ].join(', ');
 }
 
 const withErrors = (lines: readonly ReviewLine[]) =>

@@ -25,7 +25,7 @@ import {
   lineOf,
 } from './line-counts.ts';
 import { hasFailures } from './line-status.ts';
-import { hasOwnLine } from './recommendation.ts';
+import { hasOwnLine, noLineMessage } from './recommendation.ts';
 import { withReviewLock } from './review-lock.ts';
 import { type ReviewLine, restartedWhat, restartMessage, startMessage } from './review-messages.ts';
 import { STALE_AFTER_MS } from './worker-reports.ts';
@@ -170,11 +170,13 @@ export async function restartLine(
   const mapping = mappingNameOf(given);
   const lines = await listLines(deps.db);
   const line = lines.find((l) => l.mapping === mapping);
-  if (!line)
-    // The same not_found either way, but one that names a mapping there is not names the one meant
-    // among those with a line (the name as given: `custmer`, not `CUSTMER`).
-    return (await getMapping(deps.db, mapping))
-      ? failure('not_found', `No full synchronization line for mapping '${mapping}'`)
+  if (!line) {
+    // The same not_found either way: for a mapping there is, why it has no line; one that names a
+    // mapping there is not names the one meant among those with a line (the name as given:
+    // `custmer`, not `CUSTMER`).
+    const m = await getMapping(deps.db, mapping);
+    return m
+      ? failure('not_found', noLineMessage(m, lines.length > 0))
       : fail(
           nameNotFound(
             'table mapping',
@@ -183,6 +185,7 @@ export async function restartLine(
             'mappings with a full synchronization line',
           ),
         );
+  }
   const busy = () =>
     failure(
       'line_busy',

@@ -32,8 +32,14 @@ export function recommend(
   return 'FullSynchronization';
 }
 
-/** Mappings that are parts of another line (document lines): never a line of their own. */
-const CHILD_MAPPINGS = new Set(['POSTEDSALESLINE-INV', 'SOLINE-ORDERDETAIL']);
+/**
+ * Mappings that are parts of another line (document lines): never a line of their own. Each with
+ * the header's mapping its records are synchronized with.
+ */
+const CHILD_MAPPINGS = new Map([
+  ['POSTEDSALESLINE-INV', 'POSTEDSALESINV-INV'],
+  ['SOLINE-ORDERDETAIL', 'SALESORDER-ORDER'],
+]);
 
 /**
  * Whether a mapping gets a review line (reference §4.2): not document lines, and not
@@ -43,3 +49,20 @@ const CHILD_MAPPINGS = new Set(['POSTEDSALESLINE-INV', 'SOLINE-ORDERDETAIL']);
 export const hasOwnLine = (m: { name: string; direction: string }): boolean =>
   !CHILD_MAPPINGS.has(m.name) &&
   !(m.name === 'SALESORDER-ORDER' && m.direction === 'ToIntegrationTable');
+
+/**
+ * Why an existing mapping has no full synchronization line, and what to do instead: the answer of
+ * a restart of it, the same in the API and the CLI. `started`: whether any line is stored (a
+ * *Start* has run).
+ */
+export function noLineMessage(m: { name: string; direction: string }, started: boolean): string {
+  const none = `No full synchronization line for mapping '${m.name}'`;
+  const header = CHILD_MAPPINGS.get(m.name);
+  if (header)
+    return `${none}: it maps document lines, which are synchronized with their header's mapping, ${header}, never in a line of their own`;
+  if (!hasOwnLine(m))
+    return `${none}: in the standard order mode it gets none, since it only keeps the headers of orders that came from Dynamics 365 Sales up to date (a full synchronization would send every released ERP order); its regular job does that: \`kobling sync ${m.name}\` (POST …/tableMappings/${m.name}/runNow) runs it now`;
+  return started
+    ? `${none} yet: the mapping came after the last start; \`kobling sync full\` (POST …/fullSync/start) writes its line and starts it`
+    : `${none}: no full synchronization has been started yet; \`kobling sync full\` (POST …/fullSync/start) starts it`;
+}
