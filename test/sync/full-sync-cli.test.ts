@@ -323,7 +323,7 @@ test("the stored lines' review prints recommendation and both counts; with the C
       });
       assert.equal(res.statusCode, 200, res.body);
       return res.json() as {
-        value: { mapping: string }[];
+        value: { mapping: string; status: string; done: number; expectedTotal: number | null }[];
         countsRefreshed: boolean;
         warning?: string;
       };
@@ -331,6 +331,11 @@ test("the stored lines' review prints recommendation and both counts; with the C
     const fresh = await review();
     assert.equal(fresh.countsRefreshed, true);
     assert.equal(fresh.warning, undefined);
+    // What the bars count to, for an API client too: a finished line handled what it had to.
+    const finished = fresh.value.find((l) => l.mapping === 'CUSTOMER')!;
+    assert.equal(finished.status, 'Finished');
+    assert.ok(finished.done > 0);
+    assert.equal(finished.expectedTotal, finished.done);
 
     // Nothing listens on a port just freed: the connection is refused, as with the CRM (the
     // emulator, its own token server too) stopped.

@@ -5,7 +5,9 @@ import type { AppContext } from '../../app/context.ts';
 import type { PgBoss } from '../../db/job-queue.ts';
 import { AppError } from '../../shared/errors.ts';
 import '../errors.ts';
+import { expectedTotal } from '../full-sync/full-sync-lines.ts';
 import {
+  type ReviewLine,
   restartFailedLines,
   restartLine,
   reviewLines,
@@ -15,6 +17,12 @@ import { openReview } from '../full-sync/review.ts';
 import { depsOf, mappingName, must, PREFIX } from './shared.ts';
 
 const tags = ['integration: full synchronization'];
+
+/**
+ * A line as the API answers it: with `expectedTotal`, the records it is expected to handle (what
+ * the CLI's and the page's bars count to), as `total` is known only once the engine reports it.
+ */
+const answered = (l: ReviewLine) => ({ ...l, expectedTotal: expectedTotal(l) });
 const admin = { roles: ['admin'] as const };
 
 function bossOf(ctx: AppContext): PgBoss {
@@ -38,15 +46,16 @@ export function registerFullSyncRoutes(app: FastifyInstance, ctx: AppContext): v
       schema: {
         tags,
         summary:
-          'The review lines: recommendation, direction, both counts, status (Pending, Queued, Running, Finished, FinishedWithErrors — its passes ended but `counters.failed` records failed; its children went on —, Failed — a pass failed; its children wait —, NotNeeded), progress (records done/total, counters), message, what each waits for. `recount=true` counts both sides of every line not at work again first; before the first *Start* (no line stored) it answers the lines *Start* would write, status NotStarted, counted now and stored nowhere (nothing queued), or the failed count as an error; once lines are stored, a count that fails (the CRM down) leaves them with their earlier counts and answers them with `countsRefreshed: false` and a `warning` saying why ("Counts not refreshed: the CRM at host:port is not reachable (ECONNREFUSED); …"), `countsRefreshed: true` when every line was counted; a plain GET counts nothing and answers only stored lines (none before the first *Start*)',
+          'The review lines: recommendation, direction, both counts, status (Pending, Queued, Running, Finished, FinishedWithErrors — its passes ended but `counters.failed` records failed; its children went on —, Failed — a pass failed; its children wait —, NotNeeded), progress (records done of `expectedTotal` — what the line is expected to handle, from both counts until the engine reports its `total`, the records handled once done — and counters), message, what each waits for. `recount=true` counts both sides of every line not at work again first; before the first *Start* (no line stored) it answers the lines *Start* would write, status NotStarted, counted now and stored nowhere (nothing queued), or the failed count as an error; once lines are stored, a count that fails (the CRM down) leaves them with their earlier counts and answers them with `countsRefreshed: false` and a `warning` saying why ("Counts not refreshed: the CRM at host:port is not reachable (ECONNREFUSED); …"), `countsRefreshed: true` when every line was counted; a plain GET counts nothing and answers only stored lines (none before the first *Start*)',
         querystring: z.object({ recount: z.enum(['true', 'false']).optional() }).strict(),
       },
     },
     // Counting is a request per mapping on each side: asked for, not paid by every progress poll.
     async (req) => {
-      if (req.query.recount !== 'true') return { value: await reviewLines(depsOf(ctx)) };
+      if (req.query.recount !== 'true')
+        return { value: (await reviewLines(depsOf(ctx))).map(answered) };
       const { lines, countsRefreshed, warning } = must(await openReview(depsOf(ctx)));
-      return { value: lines, countsRefreshed, ...(warning ? { warning } : {}) };
+      return { value: lines.map(answered), countsRefreshed, ...(warning ? { warning } : {}) };
     },
   );
   r.post(
@@ -63,7 +72,11 @@ export function registerFullSyncRoutes(app: FastifyInstance, ctx: AppContext): v
       const started = must(await startFullSync(depsOf(ctx), bossOf(ctx)));
       return reply
         .status(202)
-        .send({ queued: started.queued, message: started.message, value: started.lines });
+        .send({
+          queued: started.queued,
+          message: started.message,
+          value: started.lines.map(answered),
+        });
     },
   );
   r.post(
@@ -83,7 +96,7 @@ export function registerFullSyncRoutes(app: FastifyInstance, ctx: AppContext): v
         queued: r2.queued,
         dependents: r2.dependents,
         message: r2.message,
-        line: r2.line,
+        line: answered(r2.line),
       });
     },
   );
@@ -103,7 +116,7 @@ export function registerFullSyncRoutes(app: FastifyInstance, ctx: AppContext): v
         restarted: r2.restarted,
         queued: r2.queued,
         message: r2.message,
-        value: r2.lines,
+        value: r2.lines.map(answered),
       });
     },
   );
