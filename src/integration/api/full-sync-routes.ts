@@ -70,13 +70,11 @@ export function registerFullSyncRoutes(app: FastifyInstance, ctx: AppContext): v
     },
     async (_req, reply) => {
       const started = must(await startFullSync(depsOf(ctx), bossOf(ctx)));
-      return reply
-        .status(202)
-        .send({
-          queued: started.queued,
-          message: started.message,
-          value: started.lines.map(answered),
-        });
+      return reply.status(202).send({
+        queued: started.queued,
+        message: started.message,
+        value: started.lines.map(answered),
+      });
     },
   );
   r.post(
