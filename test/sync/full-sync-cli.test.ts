@@ -499,6 +499,15 @@ test('POST …/fullSync/restartFailed restarts every failed line and every line 
     const none = await post();
     assert.equal(none.statusCode, 409, none.body);
     assert.equal(none.json().error.code, 'no_failed_lines');
+    // A Start with every line finished accepts nothing: 200 and why, not 202.
+    const start = await app.inject({
+      method: 'POST',
+      url: '/api/integration/v1/fullSync/start',
+      headers: { authorization: `Bearer ${token}` },
+    });
+    assert.equal(start.statusCode, 200, start.body);
+    assert.deepEqual(start.json().queued, []);
+    assert.match(start.json().message, /^Nothing to start: /);
 
     // BROKEN1 on a new currency the CRM refuses (an unknown column): it runs to its end with the
     // record failed; restarted as it is, it does so again; then fixed and restarted through the API.

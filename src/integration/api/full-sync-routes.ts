@@ -65,12 +65,13 @@ export function registerFullSyncRoutes(app: FastifyInstance, ctx: AppContext): v
       schema: {
         tags,
         summary:
-          'Generate the lines and start every line whose parents are done; the rest start as their parents finish',
+          'Generate the lines and start every line whose parents are done; the rest start as their parents finish. 202 when lines were queued; 200 with `queued: []` and the reason in `message` when there was nothing to start',
       },
     },
     async (_req, reply) => {
       const started = must(await startFullSync(depsOf(ctx), bossOf(ctx)));
-      return reply.status(202).send({
+      // Accepted (202) only when something was handed to the workers; otherwise the answer says why.
+      return reply.status(started.queued.length > 0 ? 202 : 200).send({
         queued: started.queued,
         message: started.message,
         value: started.lines.map(answered),
