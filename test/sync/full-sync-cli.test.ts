@@ -396,6 +396,14 @@ test("the stored lines' review prints recommendation and both counts; with the C
     );
     assert.doesNotMatch(sync.output, /0 records: 0 inserted/, 'no row of zero counters');
     assert.doesNotMatch(sync.output, /^\{/m, 'no JSON log line on the terminal');
+
+    // A restart restarts nothing, and says why as the banner does.
+    const restart = await runKobling(['sync', 'full', '--restart', 'CUSTOMER'], env());
+    assert.equal(restart.code, 1, restart.output);
+    assert.match(
+      restart.output,
+      new RegExp(`^error \\[network_error\\]: Nothing restarted: ${down}$`, 'm'),
+    );
   } finally {
     await t.fx.db.query('UPDATE integration.connection SET crm_url = $1, authority_url = $2', [
       url.rows[0]!.crm_url,

@@ -21,6 +21,7 @@ import {
   type CountedLine,
   countEveryLine,
   counts,
+  crmAnswers,
   type LineCounts,
   lineOf,
 } from './line-counts.ts';
@@ -233,6 +234,8 @@ async function countAgain(
   deps: SyncDeps,
   lines: readonly FullSyncLine[],
 ): Promise<Result<RecountedLine[]>> {
+  const up = await crmAnswers(deps);
+  if (!up.ok) return failure(up.error.code, `Nothing restarted: ${up.error.message}`);
   const counted: RecountedLine[] = [];
   for (const line of lines) {
     const m = await getMapping(deps.db, line.mapping);
@@ -332,10 +335,15 @@ export async function recountLines(
   );
   const mappings = (await listMappings(deps.db)).filter(hasOwnLine);
   const failed: { mapping: string; error: AppFailure }[] = [];
+  const up = await crmAnswers(deps);
+  if (!up.ok)
+    for (const m of mappings)
+      if (!atWork.has(m.name)) failed.push({ mapping: m.name, error: up.error });
   // Counted side by side: one count each on both sides, so the page waits for the slowest only.
   await Promise.all(
     mappings.map(async (m, i) => {
-      if (atWork.has(m.name)) return; // its worker reports progress; upsertLine skips it anyway
+      // Its worker reports progress (upsertLine skips it anyway); or the CRM is down.
+      if (atWork.has(m.name) || !up.ok) return;
       const written = await countLine(deps, m, i + 1);
       // The line keeps its last counts (or is left for *Start* to write, which says why).
       if (!written.ok) failed.push({ mapping: m.name, error: written.error });

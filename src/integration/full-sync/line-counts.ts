@@ -9,7 +9,7 @@ import { countInCrmFilter } from '../adapters/crm-count.ts';
 import { crmPort } from '../adapters/crm-port.ts';
 import { countInErpFilter } from '../adapters/erp-count.ts';
 import { erpPort } from '../adapters/erp-port.ts';
-import { type MaybeUnreachable, unreachableCrm } from '../crm-unreachable.ts';
+import { crmUnreachableNow, type MaybeUnreachable, unreachableCrm } from '../crm-unreachable.ts';
 import { clientSettings, dataverseClientFor, type SyncDeps } from '../sync-runtime.ts';
 import type { FullSyncLine } from './full-sync-lines.ts';
 import { hasOwnLine, recommend } from './recommendation.ts';
@@ -93,6 +93,8 @@ export type CountedLine = { m: TableMapping; c: LineCounts };
  * finished, and a failed count leaves the lines as they were.
  */
 export async function countEveryLine(deps: SyncDeps): Promise<Result<CountedLine[]>> {
+  const up = await crmAnswers(deps);
+  if (!up.ok) return up;
   const counted: CountedLine[] = [];
   for (const m of (await listMappings(deps.db)).filter(hasOwnLine)) {
     const c = await counts(deps, m);
@@ -100,6 +102,16 @@ export async function countEveryLine(deps: SyncDeps): Promise<Result<CountedLine
     counted.push({ m, c: c.value });
   }
   return ok(counted);
+}
+
+/**
+ * Fails at once when the CRM does not answer at all (asked once, without a token; a refused
+ * connection answers at once): the counts would retry each request for some 15 s first, and the
+ * review page, *Start* or a *Restart* showed nothing that long before saying so.
+ */
+export async function crmAnswers(deps: SyncDeps): Promise<Result<void>> {
+  const why = await crmUnreachableNow(deps.db, 10_000);
+  return why ? fail({ code: 'network_error', message: why }) : ok(undefined);
 }
 
 /**
