@@ -1,51 +1,30 @@
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { TestResult } from '../../src/web/pages/connection-setup.tsx';
-import { callJson, startTestServer, type TestServer } from '../helpers/server.ts';
-import { type SyncFixture, startSyncFixture } from './sync-fixture.ts';
+import { freePort } from '../helpers/cli.ts';
+import { callJson } from '../helpers/server.ts';
+import { serverSetting } from './server-setting.ts';
 
-let fx: SyncFixture;
-let server: TestServer;
-let admin: string;
-
-before(async () => {
-  fx = await startSyncFixture();
-  server = await startTestServer(fx.db, undefined, { KOBLING_SECRET_KEY: 'k'.repeat(40) });
-  admin = await server.tokenFor('admin');
-});
-after(async () => {
-  await server?.close();
-  await fx?.close();
-});
+const s = serverSetting({ connect: false });
 
 const call = (method: string, path: string, body?: unknown) =>
-  callJson(`${server.baseUrl}/api/integration/v1${path}`, method, admin, body);
-
-/** A loopback port nothing listens on (it was free a moment ago). */
-const closedPort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
+  callJson(`${s.server.baseUrl}/api/integration/v1${path}`, method, s.admin, body);
 
 // Nothing listens on the discard port of the loopback address.
 const NOWHERE = 'http://127.0.0.1:9';
 
 test('a new address clears the last test, and the test asks the new address itself', async () => {
-  assert.equal((await call('PATCH', '/connection', fx.connection)).status, 200);
+  assert.equal((await call('PATCH', '/connection', s.fx.connection)).status, 200);
   const passed = await call('POST', '/connection/test');
   assert.equal(passed.json.ok, true, passed.text);
-  assert.equal(passed.json.crmUrl, fx.emulator.baseUrl);
+  assert.equal(passed.json.crmUrl, s.fx.emulator.baseUrl);
   assert.equal((await call('GET', '/connection')).json.lastTest.ok, true);
 
   const moved = await call('PATCH', '/connection', { crmUrl: NOWHERE });
   assert.equal(moved.status, 200, moved.text);
   assert.equal(moved.json.lastTest, null, 'the passed test of the old address is forgotten');
   // The emulator's authority is on its own server: it moves with the address.
-  assert.equal(moved.json.authorityUrl, `${NOWHERE}/${fx.emulator.tenantId}`);
+  assert.equal(moved.json.authorityUrl, `${NOWHERE}/${s.fx.emulator.tenantId}`);
 
   const tested = await call('POST', '/connection/test');
   assert.equal(tested.status, 200, tested.text);
@@ -58,7 +37,7 @@ test('a new address clears the last test, and the test asks the new address itse
   assert.ok(tested.json.problems[0].length < 160, tested.json.problems[0]);
   assert.equal((await call('GET', '/connection')).json.lastTest.reachable, false);
 
-  const closed = `http://127.0.0.1:${await closedPort()}`;
+  const closed = `http://127.0.0.1:${await freePort()}`;
   assert.equal((await call('PATCH', '/connection', { crmUrl: closed })).status, 200);
   const refused = await call('POST', '/connection/test');
   assert.equal(refused.json.reachable, false);
@@ -68,11 +47,11 @@ test('a new address clears the last test, and the test asks the new address itse
 test('a sign-in refused by the authority is short, with the authority text as detail', async () => {
   // Kobling's own server answers at the address, but the emulator (the authority) does not know it.
   const other = await call('PATCH', '/connection', {
-    crmUrl: server.baseUrl,
-    authorityUrl: fx.emulator.authority,
+    crmUrl: s.server.baseUrl,
+    authorityUrl: s.fx.emulator.authority,
   });
   assert.equal(other.status, 200, other.text);
-  assert.equal(other.json.authorityUrl, fx.emulator.authority, 'a given authority is kept');
+  assert.equal(other.json.authorityUrl, s.fx.emulator.authority, 'a given authority is kept');
   const tested = await call('POST', '/connection/test');
   assert.equal(tested.json.reachable, true);
   assert.equal(tested.json.authenticated, false);
@@ -90,10 +69,10 @@ test('a sign-in refused by the authority is short, with the authority text as de
 });
 
 test('changing only the secret also forgets the last test; back at the emulator it passes', async () => {
-  assert.equal((await call('PATCH', '/connection', fx.connection)).status, 200);
+  assert.equal((await call('PATCH', '/connection', s.fx.connection)).status, 200);
   assert.equal((await call('POST', '/connection/test')).json.ok, true);
   const resecret = await call('PATCH', '/connection', {
-    clientSecret: fx.credentials.clientSecret,
+    clientSecret: s.fx.credentials.clientSecret,
   });
   assert.equal(resecret.json.lastTest, null);
   const switches = await call('PATCH', '/connection', { autoProcessQuotes: false });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { callJson, startTestServer, type TestServer } from '../helpers/server.ts';
-import { type SyncFixture, startSyncFixture } from './sync-fixture.ts';
+import { test } from 'node:test';
+import { callJson } from '../helpers/server.ts';
+import { serverSetting } from './server-setting.ts';
 
 /**
  * `PUT …/tableMappings/{name}/fieldMappings` checks CRM columns against the connected
@@ -9,24 +9,11 @@ import { type SyncFixture, startSyncFixture } from './sync-fixture.ts';
  * the table lacks is refused with nothing saved; when the metadata cannot be read the list is
  * saved and the answer says the columns were not checked.
  */
-let fx: SyncFixture;
-let server: TestServer;
-let admin: string;
-
-before(async () => {
-  fx = await startSyncFixture();
-  server = await startTestServer(fx.db, undefined, { KOBLING_SECRET_KEY: 'k'.repeat(40) });
-  await fx.connect(server.ctx.config);
-  admin = await server.tokenFor('admin');
-});
-after(async () => {
-  await server?.close();
-  await fx?.close();
-});
+const s = serverSetting();
 
 type Field = { erpField?: string; crmField?: string; direction: string; enabled?: boolean };
 const call = (method: string, path: string, body?: unknown) =>
-  callJson(`${server.baseUrl}/api/integration/v1${path}`, method, admin, body);
+  callJson(`${s.server.baseUrl}/api/integration/v1${path}`, method, s.admin, body);
 const fieldsOf = async (mapping: string): Promise<Field[]> =>
   (await call('GET', `/tableMappings/${encodeURIComponent(mapping)}/fieldMappings`)).json.value;
 const put = (mapping: string, fields: Field[]) =>
@@ -146,7 +133,7 @@ test('columns that cannot be checked are saved with a warning saying why, never 
     ...before,
     { erpField: 'displayName', crmField: 'descripton', direction: 'ToIntegrationTable' },
   ];
-  await fx.db.query("UPDATE integration.connection SET crm_url = 'http://127.0.0.1:9'");
+  await s.fx.db.query("UPDATE integration.connection SET crm_url = 'http://127.0.0.1:9'");
   try {
     const started = Date.now();
     const unreachable = await put('CUSTOMER', typo);
@@ -162,15 +149,15 @@ test('columns that cannot be checked are saved with a warning saying why, never 
       'saved',
     );
   } finally {
-    await fx.db.query('UPDATE integration.connection SET crm_url = $1', [fx.emulator.baseUrl]);
+    await s.fx.db.query('UPDATE integration.connection SET crm_url = $1', [s.fx.emulator.baseUrl]);
   }
-  await fx.db.query('UPDATE integration.connection SET enabled = false');
+  await s.fx.db.query('UPDATE integration.connection SET enabled = false');
   const disabled = await put('CUSTOMER', before);
   assert.equal(disabled.status, 200, disabled.text);
   assert.deepEqual(disabled.json.warnings, [
     'CRM columns not checked: the Dynamics 365 Sales connection is not enabled',
   ]);
-  await fx.db.query('UPDATE integration.connection SET enabled = true');
+  await s.fx.db.query('UPDATE integration.connection SET enabled = true');
   const checked = await put('CUSTOMER', typo);
   assert.equal(checked.json.error?.code, 'unknown_crm_column', 'checked again once reachable');
 });
