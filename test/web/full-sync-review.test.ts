@@ -348,7 +348,7 @@ test("a line's Restart asks first, naming the line; its answer, and Start's, sta
       await b.page.goto(`${baseUrl}/integration/full-sync`);
       assert.match(
         (await b.page.locator('#full-sync-review .banner.warning').textContent()) ?? '',
-        /The lines of the full synchronization could not be worked out: Counting .+\. Nothing has been started; reload this page to count again\.$/s,
+        /The lines of the full synchronization could not be worked out: the CRM at 127\.0\.0\.1:9 is not reachable \(bad port\)\. Nothing has been started; reload this page to count again\.$/s,
       );
       assert.equal(await b.page.locator('#full-sync tbody tr').count(), 0);
     } finally {

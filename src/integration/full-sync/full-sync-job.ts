@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FullSyncLineRunner } from '../../app/context.ts';
 import type { JobDefinition, PgBoss } from '../../db/job-queue.ts';
+import { systemClock } from '../../shared/clock.ts';
 import { agree, plural } from '../../shared/plural.ts';
 import { causedByShutdown, shutdownSignal } from '../../shared/stopping.ts';
 import { countersText } from '../../sync/counters-text.ts';
@@ -255,7 +256,9 @@ async function runUntilDone(
     const again = runs.length;
     if (!stopped || again > delays.length) return runs;
     const waitMs = delays[again - 1]!;
-    const at = new Date(Date.now() + waitMs).toISOString().slice(11, 19);
+    const now = (deps.clock ?? systemClock).now().getTime();
+    const at = new Date(now + waitMs).toISOString().slice(11, 19);
+    const why = `${stopped.direction} stopped: ${(stopped.message ?? '').replace(/\.+$/, '')}`;
     deps.logger.warn(
       { mapping, again, waitMs, reason: stopped.message },
       `full synchronization pass stopped; running again in ${Math.round(waitMs / 1000)} s`,
@@ -263,13 +266,13 @@ async function runUntilDone(
     await saveRunningMessage(
       deps.db,
       mapping,
-      `${stopped.direction} stopped: ${stopped.message}. Running again at ${at} UTC (${again} of ${delays.length}).`,
+      `${why}. Running again at ${at} UTC (${again} of ${delays.length}).`,
     );
     await sleep(waitMs, { signal: shutdownSignal }).catch(() => shutdownSignal.throwIfAborted());
     await saveRunningMessage(
       deps.db,
       mapping,
-      `Running again (${again} of ${delays.length}) after ${stopped.direction} stopped: ${stopped.message}`,
+      `Running again (${again} of ${delays.length}) after ${why}.`,
     );
   }
 }

@@ -351,12 +351,19 @@ export async function removeLinesExcept(db: Queryable, mappings: readonly string
   );
 }
 
+/** What a count refreshes of a line that is not queued or running (`upsertLine`). */
+const REFRESH = `position = $2, erp_count = $6, crm_count = $7, crm_coupled = $8,
+       dependency_filter = CASE WHEN l.status IN ('Pending', 'NotNeeded') THEN $3 ELSE l.dependency_filter END,
+       direction = CASE WHEN l.status IN ('Pending', 'NotNeeded') THEN $4 ELSE l.direction END,
+       recommendation = CASE WHEN l.status IN ('Pending', 'NotNeeded') THEN $5 ELSE l.recommendation END`;
+
 /**
  * Writes a line, or refreshes one that is not queued or running: its counts always (what the review
  * shows is today's); its recommendation, direction and parents only while it has not run.
- * `besideOthers`: a recount's write, which adds a line only while the review still has lines. Its
- * counts take a while; lines dropped meanwhile (an organization set aside) must not come back as
- * `Pending`, which the scheduler's tick would start.
+ * `recounted`: a recount's write, whose counts took a while — lines dropped meanwhile (an
+ * organization set aside) must not come back as `Pending`, which the scheduler's tick would start.
+ * A line stored when the recount began (`stored`) is only updated; one a mapping got since the
+ * lines were written (`missing`) is added only while the review still has lines.
  */
 export async function upsertLine(
   db: Queryable,
@@ -371,28 +378,33 @@ export async function upsertLine(
     | 'crmCount'
     | 'crmCoupled'
   >,
-  opts: { besideOthers?: boolean } = {},
+  opts: { recounted?: 'stored' | 'missing' } = {},
 ): Promise<void> {
+  const values = [
+    l.mapping,
+    l.position,
+    l.dependencyFilter,
+    l.direction,
+    l.recommendation,
+    l.erpCount,
+    l.crmCount,
+    l.crmCoupled,
+  ];
+  if (opts.recounted === 'stored') {
+    await db.query(
+      `UPDATE integration.full_sync_lines l SET ${REFRESH}
+        WHERE l.mapping_name = $1 AND l.status NOT IN ('Queued', 'Running')`,
+      values,
+    );
+    return;
+  }
   await db.query(
     `INSERT INTO integration.full_sync_lines AS l
        (mapping_name, position, dependency_filter, direction, recommendation, erp_count, crm_count, crm_coupled)
      SELECT $1::text, $2::integer, $3::text, $4::text, $5::text, $6::bigint, $7::bigint, $8::bigint
       WHERE NOT $9::boolean OR EXISTS (SELECT 1 FROM integration.full_sync_lines)
-     ON CONFLICT (mapping_name) DO UPDATE SET position = $2, erp_count = $6, crm_count = $7, crm_coupled = $8,
-       dependency_filter = CASE WHEN l.status IN ('Pending', 'NotNeeded') THEN $3 ELSE l.dependency_filter END,
-       direction = CASE WHEN l.status IN ('Pending', 'NotNeeded') THEN $4 ELSE l.direction END,
-       recommendation = CASE WHEN l.status IN ('Pending', 'NotNeeded') THEN $5 ELSE l.recommendation END
+     ON CONFLICT (mapping_name) DO UPDATE SET ${REFRESH}
      WHERE l.status NOT IN ('Queued', 'Running')`,
-    [
-      l.mapping,
-      l.position,
-      l.dependencyFilter,
-      l.direction,
-      l.recommendation,
-      l.erpCount,
-      l.crmCount,
-      l.crmCoupled,
-      opts.besideOthers ?? false,
-    ],
+    [...values, opts.recounted === 'missing'],
   );
 }

@@ -47,19 +47,24 @@ function writeLine(
   m: TableMapping,
   position: number,
   c: LineCounts,
-  opts: { besideOthers?: boolean } = {},
+  opts: { recounted?: 'stored' | 'missing' } = {},
 ): Promise<void> {
   return upsertLine(db, lineOf(m, position, c), opts);
 }
 
 /**
- * Counts a mapping's records on both sides and writes its line, unless every line was dropped
- * while it counted (see `upsertLine`).
+ * Counts a mapping's records on both sides and writes its line as a recount does: a line dropped
+ * while it counted stays dropped (see `upsertLine`).
  */
-async function countLine(deps: SyncDeps, m: TableMapping, position: number): Promise<Result<void>> {
+async function countLine(
+  deps: SyncDeps,
+  m: TableMapping,
+  position: number,
+  recounted: 'stored' | 'missing',
+): Promise<Result<void>> {
   const c = await counts(deps, m);
   if (!c.ok) return c;
-  await writeLine(deps.db, m, position, c.value, { besideOthers: true });
+  await writeLine(deps.db, m, position, c.value, { recounted });
   return ok(undefined);
 }
 
@@ -344,7 +349,12 @@ export async function recountLines(
     mappings.map(async (m, i) => {
       // Its worker reports progress (upsertLine skips it anyway); or the CRM is down.
       if (atWork.has(m.name) || !up.ok) return;
-      const written = await countLine(deps, m, i + 1);
+      const written = await countLine(
+        deps,
+        m,
+        i + 1,
+        lines.some((l) => l.mapping === m.name) ? 'stored' : 'missing',
+      );
       // The line keeps its last counts (or is left for *Start* to write, which says why).
       if (!written.ok) failed.push({ mapping: m.name, error: written.error });
     }),
