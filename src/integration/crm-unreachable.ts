@@ -1,4 +1,4 @@
-import { hostAndPort, probeOrganization } from '../dataverse/index.ts';
+import { hostAndPort, probeOrganization, TRANSPORT_CODES } from '../dataverse/index.ts';
 import type { Queryable } from '../db/db.ts';
 import { readConnection } from '../sync/connection/connection-repo.ts';
 
@@ -23,7 +23,7 @@ export interface MaybeUnreachable {
  * answer is named as such, not as the CRM.
  */
 export function unreachableCrm(err: MaybeUnreachable, crmUrl?: string | null): string | undefined {
-  if ((err.code !== 'network_error' && err.code !== 'timeout') || !err.host) return undefined;
+  if (!TRANSPORT_CODES.has(err.code) || !err.host) return undefined;
   const crm = crmUrl ? safeHost(crmUrl) : undefined;
   const who =
     crm === undefined || crm === err.host

@@ -3,6 +3,7 @@ import {
   type DataverseOperation,
   type DataverseRecord,
   relativeDeltaLink,
+  TRANSPORT_CODES,
 } from '../../dataverse/index.ts';
 import { failure, ok } from '../../shared/result.ts';
 import { CRM_LOGICAL_NAME } from '../../sync/mappings/validate-mapping.ts';
@@ -226,7 +227,7 @@ export function crmPort(client: DataverseClient): CrmPort {
       // would only wait for the same outage once more). What may have landed before the
       // connection broke is settled by the next run (pending creates, retried updates).
       const first = results[0];
-      if (first && !first.ok && results.every((r) => !r.ok && isTransport(r.error.code)))
+      if (first && !first.ok && results.every((r) => !r.ok && TRANSPORT_CODES.has(r.error.code)))
         return failure(first.error.code, first.error.message);
       const again = writes.flatMap((_, i) => (opsOf(i).every((j) => results[j]!.ok) ? [] : [i]));
       if (again.length > 0) {
@@ -371,6 +372,3 @@ function toPayload(
   }
   return out;
 }
-
-/** A failure of the connection to the CRM, not of an operation. */
-const isTransport = (code: string) => code === 'network_error' || code === 'timeout';

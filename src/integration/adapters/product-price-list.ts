@@ -1,3 +1,4 @@
+import { TRANSPORT_CODES } from '../../dataverse/index.ts';
 import type { Queryable } from '../../db/db.ts';
 import { newId } from '../../shared/ids.ts';
 import { Dec } from '../../shared/money.ts';
@@ -14,9 +15,6 @@ import type { CrmPort, CrmWrite } from '../../sync/ports.ts';
 export const DEFAULT_PRICE_LIST_NAME = 'Default Price List';
 
 const lookupTo = (lookupEntity: string, id: string) => ({ lookupEntity, id });
-
-/** Failures of the connection itself, not of a record (see `sendWrites` in to-crm-pass.ts). */
-const TRANSPORT = new Set(['network_error', 'timeout']);
 
 /** Products whose price list items one query reads (a filter of 100 ids stays a short URL). */
 const PRODUCTS_PER_READ = 100;
@@ -137,7 +135,7 @@ export function productPriceListExtension(db: Queryable, crm: CrmPort): CrmWrite
         ],
         5000,
       );
-      if (!found.ok && TRANSPORT.has(found.error.code))
+      if (!found.ok && TRANSPORT_CODES.has(found.error.code))
         throw passFailed('crm_unreachable', `Reading from the CRM failed: ${found.error.message}`);
       if (!found.ok)
         return { ok: false, message: `Reading price list items failed: ${found.error.message}` };

@@ -340,21 +340,15 @@ export async function recountLines(
   );
   const mappings = (await listMappings(deps.db)).filter(hasOwnLine);
   const failed: { mapping: string; error: AppFailure }[] = [];
+  const stored = new Set(lines.map((l) => l.mapping));
   const up = await crmAnswers(deps);
-  if (!up.ok)
-    for (const m of mappings)
-      if (!atWork.has(m.name)) failed.push({ mapping: m.name, error: up.error });
   // Counted side by side: one count each on both sides, so the page waits for the slowest only.
   await Promise.all(
     mappings.map(async (m, i) => {
-      // Its worker reports progress (upsertLine skips it anyway); or the CRM is down.
-      if (atWork.has(m.name) || !up.ok) return;
-      const written = await countLine(
-        deps,
-        m,
-        i + 1,
-        lines.some((l) => l.mapping === m.name) ? 'stored' : 'missing',
-      );
+      if (atWork.has(m.name)) return; // its worker reports progress; upsertLine skips it anyway
+      const written = up.ok
+        ? await countLine(deps, m, i + 1, stored.has(m.name) ? 'stored' : 'missing')
+        : up;
       // The line keeps its last counts (or is left for *Start* to write, which says why).
       if (!written.ok) failed.push({ mapping: m.name, error: written.error });
     }),
