@@ -1,4 +1,8 @@
-import { registerErrorCodes } from '../shared/error-codes.ts';
+import {
+  type FailureAnswer,
+  registerErrorCodes,
+  registerFailureAnswers,
+} from '../shared/error-codes.ts';
 import type { AppFailure } from '../shared/result.ts';
 
 /**
@@ -39,7 +43,9 @@ export type DataverseErrorCode =
  * Their HTTP statuses when a connector failure reaches an API answer unchanged: a refusal passed
  * on (422), except a record that does not exist, and a CRM that gave no answer at all (refused
  * connection, DNS, no answer in time): 502, as the sync's `crm_unreachable`, because the request
- * was fine and a client may try it again; a 422 tells clients not to.
+ * was fine and a client may try it again; a 422 tells clients not to. A CRM that still said "wait"
+ * after the retries (`throttled`) is a 503 with Retry-After, and an `http_error` of a 5xx a 502
+ * (`dataverseAnswer`): the statuses below are those of failures that say no more.
  */
 export const DATAVERSE_ERROR_CODES = {
   authentication_failed: 422,
@@ -47,7 +53,7 @@ export const DATAVERSE_ERROR_CODES = {
   not_found: 404,
   concurrency_conflict: 422,
   duplicate_record: 422,
-  throttled: 422,
+  throttled: 503,
   timeout: 502,
   network_error: 502,
   http_error: 422,
@@ -69,6 +75,47 @@ declare module '../shared/error-codes.ts' {
 }
 
 registerErrorCodes(DATAVERSE_ERROR_CODES);
+
+/**
+ * Seconds a client is asked to wait when the CRM throttled without saying how long (Dataverse's
+ * service protection always says; a 403 with its throttling code need not).
+ */
+export const DEFAULT_THROTTLED_RETRY_AFTER_SECONDS = 30;
+
+/**
+ * How a connector failure is answered, as a gateway answers what the server behind it said: a CRM
+ * still throttling after every retry is a 503 with its Retry-After (the request was fine, later it
+ * may pass), a 5xx a 502 (the CRM's fault, not the client's; its Retry-After passed on when it gave
+ * one), a 429 of the sign-in server a 503 as well; a 4xx stays the code's 422, a refusal that
+ * repeating will not change.
+ */
+export function dataverseAnswer(
+  error: Pick<DataverseError, 'code' | 'status' | 'retryAfterMs'>,
+): FailureAnswer {
+  const { code, status, retryAfterMs } = error;
+  const seconds =
+    retryAfterMs === undefined ? undefined : Math.max(1, Math.ceil(retryAfterMs / 1000));
+  if (code === 'throttled' || (code === 'http_error' && status === 429)) {
+    const wait = seconds ?? DEFAULT_THROTTLED_RETRY_AFTER_SECONDS;
+    return { status: 503, headers: { 'retry-after': String(wait) } };
+  }
+  if (code === 'http_error' && status !== undefined && status >= 500)
+    return seconds === undefined
+      ? { status: 502 }
+      : { status: 502, headers: { 'retry-after': String(seconds) } };
+  return { status: DATAVERSE_ERROR_CODES[code] };
+}
+
+// A failure value carrying these codes may come from any layer above (spread with a new message):
+// only the fields that are what the connector put there are read.
+registerFailureAnswers(['throttled', 'http_error'], (failure) => {
+  const f = failure as Partial<Record<'status' | 'retryAfterMs', unknown>>;
+  return dataverseAnswer({
+    code: failure.code as 'throttled' | 'http_error',
+    status: typeof f.status === 'number' ? f.status : undefined,
+    retryAfterMs: typeof f.retryAfterMs === 'number' ? f.retryAfterMs : undefined,
+  });
+});
 
 /** An expected failure of a Dataverse call. Never carries a token or a secret. */
 export interface DataverseError extends AppFailure {

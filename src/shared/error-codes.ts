@@ -55,3 +55,29 @@ export function registerErrorCodes(codes: { readonly [code: string]: number }): 
 export function statusForCode(code: ErrorCode): number {
   return statusByCode.get(code) ?? 500;
 }
+
+/** The HTTP answer of one failure: its status and the headers that go with it (`retry-after`). */
+export interface FailureAnswer {
+  readonly status: number;
+  readonly headers?: Record<string, string>;
+}
+
+const answerByCode = new Map<string, (failure: { readonly code: string }) => FailureAnswer>();
+
+/**
+ * Registers codes whose answer depends on the failure value, not on the code alone: a connector
+ * failure that carries what the CRM answered (a 429 is a 503 with its Retry-After, a 5xx a 502).
+ * The code's table still gives its status where the value says nothing more.
+ */
+export function registerFailureAnswers(
+  codes: readonly string[],
+  answer: (failure: { readonly code: string }) => FailureAnswer,
+): void {
+  for (const code of codes) answerByCode.set(code, answer);
+}
+
+/** How a failure value is answered over HTTP: its code's rule, else its code's status. */
+export function answerForFailure(failure: { readonly code: string }): FailureAnswer {
+  const rule = answerByCode.get(failure.code);
+  return rule ? rule(failure) : { status: statusByCode.get(failure.code) ?? 500 };
+}

@@ -1,7 +1,7 @@
-import { type ErrorCode, statusForCode } from './error-codes.ts';
+import { answerForFailure, type ErrorCode, statusForCode } from './error-codes.ts';
 import type { AppFailure } from './result.ts';
 
-export { registerErrorCodes, statusForCode } from './error-codes.ts';
+export { answerForFailure, registerErrorCodes, statusForCode } from './error-codes.ts';
 
 /**
  * The one exception type: thrown only at edges (HTTP handlers, CLI) to carry an expected failure
@@ -31,9 +31,17 @@ export class AppError extends Error implements AppFailure {
     this.headers = options.headers;
   }
 
-  /** Turns an expected failure value into a throwable error. */
+  /**
+   * Turns an expected failure value into a throwable error, answered as the value says (a CRM
+   * that answered 429 or 5xx: `answerForFailure`), else as its code.
+   */
   static from(failure: AppFailure): AppError {
-    return new AppError(failure.code, failure.message, { details: failure.details });
+    const { status, headers } = answerForFailure(failure);
+    return new AppError(failure.code, failure.message, {
+      details: failure.details,
+      status,
+      ...(headers ? { headers } : {}),
+    });
   }
 }
 

@@ -150,7 +150,9 @@ export async function startFullSync(
   boss: PgBoss,
 ): Promise<Result<{ queued: string[]; lines: ReviewLine[]; message: string }>> {
   const counted = await countEveryLine(deps);
-  if (!counted.ok) return failure(counted.error.code, `Nothing started: ${counted.error.message}`);
+  // Spread, not rebuilt: the CRM's status and Retry-After decide the answer (`dataverseAnswer`).
+  if (!counted.ok)
+    return fail({ ...counted.error, message: `Nothing started: ${counted.error.message}` });
   // Written and started in one go: a scheduler tick in between would start the lines itself, and
   // this start would answer that they were already at work.
   const queued = await withReviewLock(deps.db, async () => {
@@ -240,13 +242,13 @@ async function countAgain(
   lines: readonly FullSyncLine[],
 ): Promise<Result<RecountedLine[]>> {
   const up = await crmAnswers(deps);
-  if (!up.ok) return failure(up.error.code, `Nothing restarted: ${up.error.message}`);
+  if (!up.ok) return fail({ ...up.error, message: `Nothing restarted: ${up.error.message}` });
   const counted: RecountedLine[] = [];
   for (const line of lines) {
     const m = await getMapping(deps.db, line.mapping);
     if (!m) continue;
     const c = await counts(deps, m);
-    if (!c.ok) return failure(c.error.code, `Nothing restarted: ${c.error.message}`);
+    if (!c.ok) return fail({ ...c.error, message: `Nothing restarted: ${c.error.message}` });
     counted.push({ line, m, c: c.value });
   }
   return ok(counted);

@@ -1,4 +1,4 @@
-import { failure, ok, type Result } from '../../shared/result.ts';
+import { fail, ok, type Result } from '../../shared/result.ts';
 import { readConnection } from '../../sync/connection/connection-repo.ts';
 import { unreachableCrm } from '../crm-unreachable.ts';
 import type { SyncDeps } from '../sync-runtime.ts';
@@ -35,11 +35,13 @@ export async function openReview(deps: SyncDeps): Promise<Result<Review>> {
     });
   }
   const counted = await countEveryLine(deps);
+  // The count's failure as it is, the CRM's status and Retry-After included: they decide the
+  // answer's status (a 429 after the retries is a 503 to try later, not a 422 never to repeat).
   if (!counted.ok)
-    return failure(
-      counted.error.code,
-      `The lines of the full synchronization could not be worked out: ${counted.error.message}`,
-    );
+    return fail({
+      ...counted.error,
+      message: `The lines of the full synchronization could not be worked out: ${counted.error.message}`,
+    });
   return ok({ lines: counted.value.map(notStartedLine), countsRefreshed: true });
 }
 

@@ -1,8 +1,7 @@
 import '../error-codes.ts';
-import { type DataverseClient, TRANSPORT_CODES } from '../../dataverse/index.ts';
+import type { DataverseClient } from '../../dataverse/index.ts';
 import { openCrm } from '../../flows/shared/crm-session.ts';
-import type { ErrorCode } from '../../shared/error-codes.ts';
-import { AppError, statusForCode } from '../../shared/errors.ts';
+import { AppError, answerForFailure } from '../../shared/errors.ts';
 import { readConnection } from '../../sync/connection/connection-repo.ts';
 import { formatDate, isDateLike } from '../format.ts';
 import type { WebDeps } from '../web-deps.ts';
@@ -43,22 +42,16 @@ export async function crmClient(deps: WebDeps): Promise<DataverseClient> {
 }
 
 /**
- * A Dataverse answer or a readable error: a refusal is a 422; a CRM that did not answer keeps the
- * status of its transport code (502), as the API answers it.
+ * A Dataverse answer or a readable error: a refusal is a 422; a CRM that did not answer, failed
+ * (5xx) or still throttled keeps the status the API answers it with (502, 503 with Retry-After).
  */
 export function crmMust<T>(
   r: { ok: true; value: T } | { ok: false; error: { code: string; message: string } },
   doing: string,
 ): T {
-  if (!r.ok)
-    throw new AppError(
-      'crm_refused',
-      `Dynamics 365 Sales refused to ${doing}: ${r.error.message}`,
-      {
-        status: TRANSPORT_CODES.has(r.error.code)
-          ? statusForCode(r.error.code as ErrorCode)
-          : undefined,
-      },
-    );
-  return r.value;
+  if (r.ok) return r.value;
+  const answer = answerForFailure(r.error);
+  throw new AppError('crm_refused', `Dynamics 365 Sales refused to ${doing}: ${r.error.message}`, {
+    ...(answer.status >= 500 ? answer : {}),
+  });
 }
