@@ -372,3 +372,92 @@ test("a line's Restart asks first, naming the line; its answer, and Start's, sta
     await b.close();
   }
 });
+
+test('Restart and Start say they are at work while the lines are counted (disabled, "Restarting…", "Starting…"); a CRM that does not answer, or a server that does not, is said in the flash', {
+  skip,
+}, async () => {
+  const b = await openBrowser();
+  const asked = acceptDialogs(b.page);
+  const flash = b.page.locator('#flash');
+  const crmUrl = (
+    await t.fx.db.query<{ crm_url: string }>('SELECT crm_url FROM integration.connection')
+  ).rows[0]!.crm_url;
+  const unreachable = () =>
+    t.fx.db.query("UPDATE integration.connection SET crm_url = 'http://127.0.0.1:9/'");
+  const reachable = () => t.fx.db.query('UPDATE integration.connection SET crm_url = $1', [crmUrl]);
+  // Each CRM request of the count takes 1.5 s: the request is seen in flight.
+  const slowCrm = () => t.fx.emulator.setFaults({ rate: 0, latencyMs: 1500 });
+  const quickCrm = () => t.fx.emulator.setFaults(undefined);
+  try {
+    await logIn(b.page, baseUrl, 'rv-admin', PASSWORD);
+    await b.page.goto(`${baseUrl}/integration/full-sync`);
+    const restart = row(b.page, 'CUSTOMER').getByRole('button', { name: 'Restart CUSTOMER' });
+    // What shows: the label at rest, the busy text while the request is in flight.
+    const shows = async (button: typeof restart) =>
+      (await button.locator('.when-idle').isVisible())
+        ? await button.locator('.when-idle').textContent()
+        : (await button.locator('.when-busy').isVisible())
+          ? await button.locator('.when-busy').textContent()
+          : undefined;
+    assert.equal(await shows(restart), 'Restart');
+    slowCrm();
+    await restart.click();
+    await row(b.page, 'CUSTOMER').getByText('Restarting…', { exact: true }).waitFor();
+    assert.equal(await restart.isDisabled(), true, 'disabled while the request runs');
+    assert.equal(await shows(restart), 'Restarting…');
+    await b.shot('full-sync-restarting');
+    // The workers' own run of the line needs no slow CRM.
+    quickCrm();
+    await flash.getByText('Restarted the full synchronization of CUSTOMER').waitFor();
+    await settledLines(t.deps);
+
+    // The CRM gone: the answer says so in the flash, and the button is back to be pressed again.
+    await unreachable();
+    await b.page.goto(`${baseUrl}/integration/full-sync`);
+    const again = row(b.page, 'CUSTOMER').getByRole('button', { name: 'Restart CUSTOMER' });
+    await again.click();
+    const error = flash.locator('.banner.error');
+    await error.waitFor();
+    assert.match(
+      (await error.textContent()) ?? '',
+      /^Trouble with Dynamics 365 SalesNothing restarted: the CRM at 127\.0\.0\.1:9 is not reachable \(bad port\)$/,
+    );
+    assert.equal(await again.isDisabled(), false);
+    assert.equal(await shows(again), 'Restart');
+
+    // Before the first Start, the same for Start.
+    await t.fx.db.query('DELETE FROM integration.full_sync_lines');
+    await b.page.goto(`${baseUrl}/integration/full-sync`);
+    const start = b.page.getByRole('button', { name: 'Start', exact: true });
+    await start.click();
+    await flash
+      .locator('.banner.error', {
+        hasText: /Nothing started: the CRM at 127\.0\.0\.1:9 is not reachable \(bad port\)$/,
+      })
+      .waitFor();
+    assert.equal(await start.isDisabled(), false);
+    await reachable();
+
+    // A server that does not answer at all: said, not nothing.
+    await b.page.goto(`${baseUrl}/integration/full-sync`);
+    await b.page.route('**/integration/full-sync/start', (r) => r.abort('connectionrefused'));
+    await start.click();
+    await flash.locator('.banner.error', { hasText: /^No answer from Kobling/ }).waitFor();
+    assert.equal(await start.isDisabled(), false);
+    await b.page.unroute('**/integration/full-sync/start');
+
+    slowCrm();
+    await start.click();
+    const starting = b.page.getByRole('button', { name: 'Starting…', exact: true });
+    await starting.waitFor();
+    assert.equal(await starting.isDisabled(), true);
+    quickCrm();
+    await flash.getByText(/^Full synchronization started: \d+ lines? queued/).waitFor();
+    assert.equal(asked.length, 5, asked.join('\n'));
+    await settledLines(t.deps);
+  } finally {
+    quickCrm();
+    await reachable();
+    await b.close();
+  }
+});

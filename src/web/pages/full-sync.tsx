@@ -16,6 +16,7 @@ import { AppError, unwrap } from '../../shared/errors.ts';
 import { mappingName } from '../../sync/mappings/mapping-name.ts';
 import { ActionBar } from '../components/action-bar.tsx';
 import { SuccessBanner, WarningBanner } from '../components/banner.tsx';
+import { BusyButton } from '../components/busy-button.tsx';
 import { ProgressBar } from '../components/progress.tsx';
 import { parseInput } from '../form.ts';
 import { Layout } from '../layout.tsx';
@@ -94,15 +95,14 @@ function ReviewTable(props: {
                 {props.admin ? (
                   <td>
                     {DONE_STATUSES.has(l.status) || l.status === 'Failed' ? (
-                      <button
-                        type="button"
+                      <BusyButton
+                        label="Restart"
+                        busy="Restarting…"
                         hx-post={`/integration/full-sync/lines/${encodeURIComponent(l.mapping)}/restart`}
                         hx-target="#flash"
                         hx-confirm={`Restart the full synchronization of ${l.mapping}?`}
                         aria-label={`Restart ${l.mapping}`}
-                      >
-                        Restart
-                      </button>
+                      />
                     ) : (
                       ''
                     )}
@@ -196,25 +196,23 @@ function ReviewBody(props: {
           {idle ? (
             ''
           ) : (
-            <button
-              type="button"
+            <BusyButton
+              label="Start"
+              busy="Starting…"
               class="primary"
               hx-post="/integration/full-sync/start"
               hx-target="#flash"
               hx-confirm="Start the full synchronization of every mapping?"
-            >
-              Start
-            </button>
+            />
           )}
           {restartFailed ? (
-            <button
-              type="button"
+            <BusyButton
+              label="Restart failed lines"
+              busy="Restarting failed lines…"
               hx-post="/integration/full-sync/restart-failed"
               hx-target="#flash"
               hx-confirm="Restart every failed line, and every line with failed records, of the full synchronization?"
-            >
-              Restart failed lines
-            </button>
+            />
           ) : (
             ''
           )}

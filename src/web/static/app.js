@@ -42,6 +42,23 @@
   // An element swapped in out of band (beside a flash message) is followed too.
   document.addEventListener('htmx:oobAfterSwap', (e) => follow(e.target));
 
+  // A request that got no answer at all (the server stopped, the network gone): htmx swaps
+  // nothing, and the click would seem to have done nothing. Said where answers go.
+  document.addEventListener('htmx:sendError', () => {
+    const flash = document.getElementById('flash');
+    if (!flash) return;
+    const banner = document.createElement('div');
+    banner.className = 'banner error';
+    banner.setAttribute('role', 'alert');
+    const title = document.createElement('strong');
+    title.textContent = 'No answer from Kobling';
+    const text = document.createElement('p');
+    text.textContent =
+      'The server did not answer (stopped, or the network is down), so whether it was done is not known here. Reload the page once it is back to see.';
+    banner.append(title, text);
+    flash.replaceChildren(banner);
+  });
+
   // After an action, move focus to its message so keyboard and screen-reader users hear it.
   document.addEventListener('htmx:afterSwap', (e) => {
     if (e.target && e.target.id === 'flash' && e.target.firstElementChild) {
