@@ -2,17 +2,23 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../app/context.ts';
+import { LOCK_WAIT } from '../integration/mapping-lock.ts';
 import { getRecurringJob, queueRecurringJob } from '../integration/recurring-jobs.ts';
 import {
   listScheduledJobs,
   noSuchScheduledJob,
   updateJobSchedule,
 } from '../integration/scheduled-jobs.ts';
-import { queueMappingRun } from '../integration/sync-jobs.ts';
+import {
+  type MappingJobOutcome,
+  queueMappingRun,
+  runMappingJob,
+} from '../integration/sync-jobs.ts';
 import { AppError } from '../shared/errors.ts';
 import './errors.ts';
 import { mappingNameOf } from '../sync/mappings/mapping-name.ts';
 import { getMapping } from '../sync/mappings/mapping-repo.ts';
+import { depsOf } from './outbound-context.ts';
 import { runOutboundJob } from './outbound-jobs.ts';
 
 const PREFIX = '/api/integration/v1';
@@ -69,7 +75,7 @@ export function registerScheduledJobRoutes(app: FastifyInstance, ctx: AppContext
       schema: {
         tags,
         summary:
-          'Run a job now: queued for the workers, or with {"wait": true} run in this process and answered with its outcome',
+          'Run a job now: queued for the workers, or with {"wait": true} run in this process and answered with its outcome (a mapping: its jobs and their counters)',
         params: byName,
         body: z.strictObject({ wait: z.boolean().default(false) }).optional(),
       },
@@ -82,8 +88,10 @@ export function registerScheduledJobRoutes(app: FastifyInstance, ctx: AppContext
         if (!outcome.ok) throw AppError.from(outcome.error);
         return outcome.value;
       }
-      if (!job && !(await getMapping(ctx.db, name)))
+      const mapping = job ? undefined : await getMapping(ctx.db, name);
+      if (!job && !mapping)
         throw AppError.from(await noSuchScheduledJob(ctx.db, name, ctx.clock.now()));
+      if (mapping && req.body?.wait) return mappingRunAnswer(name, await runMappingNow(ctx, name));
       if (!ctx.boss) throw new AppError('not_ready', 'This process runs no job queue');
       const jobId = job
         ? await queueRecurringJob(ctx.boss, job, 'manual')
@@ -95,4 +103,39 @@ export function registerScheduledJobRoutes(app: FastifyInstance, ctx: AppContext
       });
     },
   );
+}
+
+/** A mapping's run in this request: as a request waits for a run already under way, then refuses. */
+const runMappingNow = (ctx: AppContext, name: string) =>
+  runMappingJob(
+    depsOf(ctx),
+    { mapping: name, trigger: 'manual' },
+    {},
+    { waitMs: LOCK_WAIT.request },
+  );
+
+/**
+ * What a mapping run in the request did, job by job; a run that did not start is refused with why
+ * (another run holds the mapping, its full synchronization holds it, the connection is off), never
+ * answered as done.
+ */
+function mappingRunAnswer(name: string, r: MappingJobOutcome) {
+  if (r.failure) throw AppError.from(r.failure);
+  if (!r.ran) {
+    const held = r.reason?.startsWith('held: ');
+    throw new AppError(
+      held ? 'mapping_held' : 'mapping_busy',
+      held
+        ? `${name} was not run: ${r.reason!.slice('held: '.length)}`
+        : `${name} was not run: it is being synchronized right now; try again when that run has finished`,
+    );
+  }
+  const jobs = (r.reports ?? []).map((p) => ({
+    jobId: p.jobId,
+    direction: p.direction,
+    status: p.status,
+    ...p.counters,
+    ...(p.message ? { message: p.message } : {}),
+  }));
+  return { ran: true, mapping: name, jobs };
 }

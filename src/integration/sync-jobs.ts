@@ -1,5 +1,6 @@
 import type { JobDefinition, PgBoss } from '../db/job-queue.ts';
 import { systemClock } from '../shared/clock.ts';
+import type { AppFailure } from '../shared/result.ts';
 import { readConnection } from '../sync/connection/connection-repo.ts';
 import type { EngineContext } from '../sync/engine/context.ts';
 import { discardEmptyJobs } from '../sync/engine/job-log.ts';
@@ -55,6 +56,8 @@ export interface MappingJobOutcome {
   readonly ran: boolean;
   readonly busy?: boolean;
   readonly reason?: string;
+  /** Why the run could not start, when the engine could not be opened (no connection …). */
+  readonly failure?: AppFailure;
   readonly reports?: PassReport[];
 }
 
@@ -111,7 +114,7 @@ async function runUnderLock(
       const held = await holdReason(deps.db, data.mapping, { full: data.full === true });
       if (held) return { ran: false, busy: true, reason: `held: ${held}` };
       const engine = await openEngine(deps);
-      if (!engine.ok) return { ran: false, reason: engine.error.message };
+      if (!engine.ok) return { ran: false, reason: engine.error.message, failure: engine.error };
       const m = await getMapping(deps.db, data.mapping);
       if (!m) return { ran: false, reason: `no mapping ${data.mapping}` };
       const reports = await runMapping({ ...engine.value, ...hooks }, m, {

@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { callJson, startTestServer, type TestServer } from '../helpers/server.ts';
+import { type SyncFixture, startSyncFixture } from '../sync/sync-fixture.ts';
+
+// `POST /scheduledJobs/{name}/run` with {"wait": true} for a mapping's job: run in the request and
+// answered with what each pass did, or refused with why it did not run (it used to be queued, the
+// switch unread).
+
+let fx: SyncFixture;
+let server: TestServer;
+let api: (method: string, path: string, body?: unknown) => ReturnType<typeof callJson>;
+
+before(async () => {
+  fx = await startSyncFixture();
+  server = await startTestServer(fx.db, undefined, { KOBLING_SECRET_KEY: 'k'.repeat(40) });
+  const admin = await server.tokenFor('admin');
+  api = (method, path, body) =>
+    callJson(`${server.baseUrl}/api/integration/v1${path}`, method, admin, body);
+  assert.equal((await api('PATCH', '/connection', fx.connection)).status, 200);
+  assert.equal((await api('POST', '/connection/enable')).status, 200);
+});
+after(async () => {
+  await server?.close();
+  await fx?.close();
+});
+
+test('a mapping run with {"wait": true} runs in the request and answers its jobs and counters', async () => {
+  const { rows } = await fx.db.query<{ id: string }>(
+    `INSERT INTO erp.customers (number, display_name, city) VALUES ('W0001', 'Waiting Ltd', 'Oslo') RETURNING id`,
+  );
+  const coupled = await api('POST', '/createInCrm', { mapping: 'CUSTOMER', erpIds: [rows[0]!.id] });
+  assert.equal(coupled.json.created?.length, 1, coupled.text);
+  // A regular run synchronizes coupled records (as Business Central's): the change goes out.
+  await fx.db.query(`UPDATE erp.customers SET city = 'Trondheim' WHERE number = 'W0001'`);
+  const r = await api('POST', '/scheduledJobs/customer/run', { wait: true });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json.ran, true);
+  assert.equal(r.json.mapping, 'CUSTOMER');
+  const toCrm = r.json.jobs.find((j: { direction: string }) => j.direction === 'ToIntegrationTable');
+  assert.equal(toCrm?.status, 'succeeded', r.text);
+  assert.equal(toCrm.modified, 1, r.text);
+  const account = await fx.client.retrieve<{ address1_city: string }>(
+    'accounts',
+    coupled.json.created[0].crmId,
+  );
+  assert.ok(account.ok);
+  assert.equal(account.value.address1_city, 'Trondheim');
+  // Nothing new: the run says it found nothing to do, not "queued".
+  const again = await api('POST', '/scheduledJobs/CUSTOMER/run', { wait: true });
+  assert.equal(again.status, 200, again.text);
+  const none = again.json.jobs.find((j: { direction: string }) => j.direction === 'ToIntegrationTable');
+  assert.equal(none?.modified, 0, again.text);
+  assert.equal(none?.message, 'nothing to do', again.text);
+});
+
+test('a mapping run that cannot start is refused with why', async () => {
+  assert.equal((await api('POST', '/connection/disable')).status, 200);
+  try {
+    const r = await api('POST', '/scheduledJobs/CUSTOMER/run', { wait: true });
+    assert.equal(r.status, 409, r.text);
+    assert.equal(r.json.error.code, 'connection_disabled');
+  } finally {
+    assert.equal((await api('POST', '/connection/enable')).status, 200);
+  }
+  const unknown = await api('POST', '/scheduledJobs/NO%20SUCH/run', { wait: true });
+  assert.equal(unknown.status, 404, unknown.text);
+});
