@@ -181,3 +181,21 @@ test("a job's errors name their ERP record: GET /jobs/{id}, kobling jobs show, t
   assert.ok(marked.html.includes('<td>Customer C20000 &lt;b>Smith &amp; Sons&lt;/b></td>'));
   assert.ok(!marked.html.includes('<b>Smith'), 'the name is text, not markup');
 });
+
+test('couplings name their ERP record too: kobling couplings and GET /couplings', async () => {
+  const crmId = '00000000-0000-4000-8000-0000000000c1';
+  await db.query(
+    `INSERT INTO integration.couplings (id, mapping_name, erp_table, erp_id, crm_entity, crm_id)
+     VALUES ('00000000-0000-4000-8000-0000000000c0', 'CUSTOMER', 'customers', $1, 'account', $2)`,
+    [adatum, crmId],
+  );
+  const cli = await kobling('couplings', '--mapping', 'CUSTOMER');
+  assert.equal(cli.code, 0, cli.out);
+  assert.ok(cli.out.includes(`Customer C10000 Adatum AS ⇄ account/${crmId}`), cli.out);
+  const r = await callJson(`${server.baseUrl}/api/integration/v1/couplings`, 'GET', token);
+  assert.equal(r.status, 200, r.text);
+  const coupling = (r.json.value as { crmId: string; erpRecordLabel?: string }[]).find(
+    (c) => c.crmId === crmId,
+  );
+  assert.equal(coupling?.erpRecordLabel, 'C10000 Adatum AS', r.text);
+});

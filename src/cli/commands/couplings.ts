@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
+import type { Labeled } from '../../integration/error-labels.ts';
+import { labeledErrorPages } from '../../integration/error-labels.ts';
 import { keysetPages } from '../../integration/keyset-list.ts';
 import { COUPLING_PAGE_SIZE, COUPLINGS } from '../../integration/log-lists.ts';
 import { mappingNameOf } from '../../sync/mappings/mapping-name.ts';
@@ -26,7 +28,7 @@ const options = everyRow(
 );
 
 // A pending coupling's failed create is named as not created, as `kobling errors` names it.
-const line = (c: CouplingView) =>
+const line = (c: Labeled<CouplingView>) =>
   `${c.mapping.padEnd(20)} ${pairRecords(c)}  to CRM: ${c.lastResultToCrm ?? '-'}  to ERP: ${c.lastResultToErp ?? '-'}${c.skipped ? '  SKIPPED' : ''}`;
 
 /**
@@ -49,10 +51,14 @@ export function registerCouplings(program: Command, cli: CliEnv): void {
     .action((raw: Record<string, unknown>) => {
       const o = checkedOptions(options, raw);
       return withRuntime(cli, async ({ ctx }) => {
-        const pages = keysetPages(ctx.db, COUPLINGS, {
-          filter: { mapping: o.mapping, ...(o.skipped ? { skipped: true } : {}) },
-          ...pagesAsk(o, o.all === true, COUPLING_PAGE_SIZE),
-        });
+        // Each ERP record by its number and name (`Customer C10000 Adatum AS`), as `kobling errors`.
+        const pages = labeledErrorPages(
+          ctx.db,
+          keysetPages(ctx.db, COUPLINGS, {
+            filter: { mapping: o.mapping, ...(o.skipped ? { skipped: true } : {}) },
+            ...pagesAsk(o, o.all === true, COUPLING_PAGE_SIZE),
+          }),
+        );
         const { shown, total } = await printPages(cli, pages, {
           json: o.json,
           lines: (c) => [line(c)],

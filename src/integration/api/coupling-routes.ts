@@ -10,6 +10,7 @@ import { NAME_COLUMN } from '../../sync/record-names.ts';
 import { uncouple } from '../../sync/service/couplings.ts';
 import { type AdhocWork, performAdhoc, queueAdhoc, SYNC_ADHOC_QUEUE } from '../adhoc-jobs.ts';
 import { setUpCoupling } from '../coupling-service.ts';
+import { withErpRecordLabels } from '../error-labels.ts';
 import { heldError, holdReason } from '../full-sync/full-sync-lines.ts';
 import { keysetPage } from '../keyset-list.ts';
 import { COUPLINGS } from '../log-lists.ts';
@@ -53,7 +54,9 @@ export function registerCouplingRoutes(app: FastifyInstance, ctx: AppContext): v
         },
         ...plan,
       });
-      return pageAnswer(req, reply, COUPLING_PAGING, plan, page);
+      // Each with its ERP record's number and name, as the errors and skipped records have them.
+      const value = await withErpRecordLabels(ctx.db, page.value);
+      return pageAnswer(req, reply, COUPLING_PAGING, plan, { ...page, value });
     },
   );
 
