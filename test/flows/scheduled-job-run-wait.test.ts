@@ -37,7 +37,9 @@ test('a mapping run with {"wait": true} runs in the request and answers its jobs
   assert.equal(r.status, 200, r.text);
   assert.equal(r.json.ran, true);
   assert.equal(r.json.mapping, 'CUSTOMER');
-  const toCrm = r.json.jobs.find((j: { direction: string }) => j.direction === 'ToIntegrationTable');
+  const toCrm = r.json.jobs.find(
+    (j: { direction: string }) => j.direction === 'ToIntegrationTable',
+  );
   assert.equal(toCrm?.status, 'succeeded', r.text);
   assert.equal(toCrm.modified, 1, r.text);
   const account = await fx.client.retrieve<{ address1_city: string }>(
@@ -49,7 +51,9 @@ test('a mapping run with {"wait": true} runs in the request and answers its jobs
   // Nothing new: the run says it found nothing to do, not "queued".
   const again = await api('POST', '/scheduledJobs/CUSTOMER/run', { wait: true });
   assert.equal(again.status, 200, again.text);
-  const none = again.json.jobs.find((j: { direction: string }) => j.direction === 'ToIntegrationTable');
+  const none = again.json.jobs.find(
+    (j: { direction: string }) => j.direction === 'ToIntegrationTable',
+  );
   assert.equal(none?.modified, 0, again.text);
   assert.equal(none?.message, 'nothing to do', again.text);
 });
