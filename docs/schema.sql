@@ -1790,9 +1790,12 @@ CREATE TABLE integration.full_sync_lines (
   ambiguous integer,
   skipped_records integer,
   crm_coupled bigint,
+  stop_requested_at timestamp with time zone,
+  stop_requested_by text,
+  stop_watermarks jsonb,
   CONSTRAINT full_sync_lines_pkey PRIMARY KEY (mapping_name),
   CONSTRAINT full_sync_lines_recommendation_check CHECK (recommendation = ANY (ARRAY['FullSynchronization'::text, 'CoupleRecords'::text, 'NoRecords'::text])),
-  CONSTRAINT full_sync_lines_status_check CHECK (status = ANY (ARRAY['Pending'::text, 'Queued'::text, 'Running'::text, 'Finished'::text, 'FinishedWithErrors'::text, 'Failed'::text, 'NotNeeded'::text])),
+  CONSTRAINT full_sync_lines_status_check CHECK (status = ANY (ARRAY['Pending'::text, 'Queued'::text, 'Running'::text, 'Finished'::text, 'FinishedWithErrors'::text, 'Failed'::text, 'NotNeeded'::text, 'Stopped'::text])),
   CONSTRAINT full_sync_lines_mapping_name_fkey FOREIGN KEY (mapping_name) REFERENCES integration.table_mappings(name) ON UPDATE CASCADE ON DELETE CASCADE
 );
 

@@ -4,6 +4,8 @@ import { registerErrorCodes } from '../shared/error-codes.ts';
 export const CLI_ERROR_CODES = {
   documents_refused: 422,
   full_sync_failed: 422,
+  // A line of the full synchronization was stopped by hand: it did not run to its end.
+  full_sync_stopped: 409,
   conflicts_not_resolved: 422,
   no_kobling_data: 404,
 } as const;

@@ -15,6 +15,8 @@ export const INTEGRATION_ERROR_CODES = {
   // Field mappings name ERP fields the table does not have, and nothing else is wrong.
   unknown_erp_field: 400,
   line_busy: 409,
+  // A stop of a full synchronization line that is done, failed, stopped or stopping already.
+  line_not_stoppable: 409,
   no_failed_lines: 409,
   job_queue_unavailable: 503,
   mapping_busy: 409,

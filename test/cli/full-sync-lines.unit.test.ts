@@ -41,6 +41,8 @@ const queued: ReviewLine = {
   matched: null,
   ambiguous: null,
   skippedRecords: null,
+  stopRequestedAt: null,
+  stopRequestedBy: null,
   waitingFor: [],
 };
 

@@ -30,6 +30,8 @@ const line = (over: Partial<FullSyncLine>): FullSyncLine => ({
   matched: null,
   ambiguous: null,
   skippedRecords: null,
+  stopRequestedAt: null,
+  stopRequestedBy: null,
   ...over,
 });
 

@@ -24,17 +24,36 @@ function totals(lines: readonly ReviewLine[]): string {
 
 const when = (iso: string) => `${iso.slice(0, 19).replace('T', ' ')} UTC`;
 
-/** Lines that failed and lines held by a failed parent, named; a part with none is left out. */
+/**
+ * Lines that failed, lines stopped by hand and lines held by such a parent, named; a part with
+ * none is left out.
+ */
 function stopped(lines: readonly ReviewLine[]): string {
   const failed = lines.filter((l) => l.status === 'Failed').map((l) => l.mapping);
+  const halted = lines.filter((l) => l.status === 'Stopped').map((l) => l.mapping);
   const held = lines.filter((l) => l.status === 'Pending').map((l) => l.mapping);
+  const parent =
+    failed.length > 0 && halted.length > 0
+      ? 'a failed or stopped parent'
+      : halted.length > 0
+        ? 'a stopped parent'
+        : 'a failed parent';
   return [
     ...(failed.length > 0
       ? [`${plural(failed.length, 'line')} failed (${failed.join(', ')})`]
       : []),
-    ...(held.length > 0 ? [`${held.length} waiting for a failed parent (${held.join(', ')})`] : []),
+    ...(halted.length > 0
+      ? [`${plural(halted.length, 'line')} stopped (${halted.join(', ')})`]
+      : []),
+    ...(held.length > 0 ? [`${held.length} waiting for ${parent} (${held.join(', ')})`] : []),
   ].join(', ');
 }
+
+/** What to do next: fix and restart failed lines; restart stopped ones to continue them. */
+const restartHint = (lines: readonly ReviewLine[]): string =>
+  lines.some((l) => l.status === 'Failed')
+    ? RESTART_HINT
+    : 'Restart a stopped line to continue it where it stopped: `kobling sync full --restart MAPPING`.';
 
 const withErrors = (lines: readonly ReviewLine[]) =>
   lines.filter((l) => l.status === 'FinishedWithErrors');
@@ -205,7 +224,7 @@ export function stoppedSummary(
   jobOff: ReadonlySet<string>,
 ): string[] {
   return [
-    `Full synchronization stopped: ${stopped(lines)}.${failedRecords(lines, jobOff)} ${RESTART_HINT}`,
+    `Full synchronization stopped: ${stopped(lines)}.${failedRecords(lines, jobOff)} ${restartHint(lines)}`,
   ];
 }
 
@@ -220,8 +239,10 @@ export function idleSummary(lines: readonly ReviewLine[], jobOff: ReadonlySet<st
     return [
       'Nothing to start: no mapping has a full synchronization line (see `kobling mappings`).',
     ];
-  if (lines.some((l) => l.status === 'Failed' || l.status === 'Pending'))
-    return [`Nothing started: ${stopped(lines)}.${failedRecords(lines, jobOff)} ${RESTART_HINT}`];
+  if (lines.some((l) => l.status === 'Failed' || l.status === 'Stopped' || l.status === 'Pending'))
+    return [
+      `Nothing started: ${stopped(lines)}.${failedRecords(lines, jobOff)} ${restartHint(lines)}`,
+    ];
   const last = lines
     .map((l) => l.finishedAt)
     .filter((f): f is string => f !== null)

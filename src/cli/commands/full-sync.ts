@@ -66,7 +66,7 @@ export function bar(l: ReviewLine, now: number, workerSeen = false): string {
   const rate = l.status === 'Running' && !silence && seconds > 0 ? l.done / seconds : 0;
   const eta = rate > 0 && total > l.done ? `${Math.round((total - l.done) / rate)} s left` : '';
   const outcome =
-    l.status === 'Failed'
+    l.status === 'Failed' || l.status === 'Stopped'
       ? ` · ${l.message ?? ''}`
       : l.status === 'FinishedWithErrors'
         ? ` · ${failedWords(l)}`
@@ -96,7 +96,7 @@ const queuedDetail = (l: ReviewLine, workerSeen: boolean): string =>
   ].join(' · ');
 
 /** Lines whose bar shows their records and counters. */
-const COUNTED = new Set(['Running', 'Finished', 'FinishedWithErrors', 'Failed']);
+const COUNTED = new Set(['Running', 'Finished', 'FinishedWithErrors', 'Failed', 'Stopped']);
 
 /**
  * The status column's width: the longest status's. Off a terminal lines are written as they
@@ -112,6 +112,7 @@ export const STATUS_WIDTH = Math.max(
     Failed: 0,
     NotNeeded: 0,
     NotStarted: 0,
+    Stopped: 0,
   } satisfies Record<ReviewStatus, 0>).map((s) => s.length),
 );
 
@@ -119,15 +120,21 @@ export const STATUS_WIDTH = Math.max(
 const settled = (lines: readonly ReviewLine[]) =>
   !lines.some((l) => ACTIVE.has(l.status) || (l.status === 'Pending' && l.waitingFor.length === 0));
 
-/** A line failed, or waits for a failed parent: the full synchronization stopped short. */
+/** A line failed or was stopped, or waits for such a parent: the full synchronization stopped short. */
 const stopped = (lines: readonly ReviewLine[]) =>
-  lines.some((l) => l.status === 'Failed' || l.status === 'Pending');
+  lines.some((l) => l.status === 'Failed' || l.status === 'Stopped' || l.status === 'Pending');
 
 /**
  * A failed line, or a line with failed records, fails the command: exit 1 through the CLI's one
  * error path (src/cli/main.ts).
  */
 function failIfFailed(lines: readonly ReviewLine[]): void {
+  const halted = lines.filter((l) => l.status === 'Stopped').map((l) => l.mapping);
+  if (halted.length > 0 && !lines.some((l) => l.status === 'Failed'))
+    throw new AppError(
+      'full_sync_stopped',
+      `${plural(halted.length, 'line')} of the full synchronization ${agree(halted.length, 'was', 'were')} stopped: ${halted.join(', ')}; \`kobling sync full --restart MAPPING\` continues ${agree(halted.length, 'it', 'each')} where it stopped`,
+    );
   const failed = lines.filter((l) => l.status === 'Failed').map((l) => l.mapping);
   const withErrors = lines.filter((l) => l.status === 'FinishedWithErrors');
   const records = withErrors.reduce((n, l) => n + (l.counters.failed ?? 0), 0);

@@ -20,6 +20,7 @@ import { redraws } from '../terminal.ts';
 import { registerCouplings } from './couplings.ts';
 import { runFullSyncCommand } from './full-sync.ts';
 import { runFullSyncReview } from './full-sync-review.ts';
+import { runFullSyncStop } from './full-sync-stop.ts';
 import { registerLogCommands } from './log-lists.ts';
 import { registerMappingRealtime } from './mapping-realtime.ts';
 import { registerSkipped } from './skipped.ts';
@@ -119,6 +120,10 @@ export function registerIntegrationCommands(program: Command, cli: CliEnv): void
       'with `full`: restart that failed (or finished, with or without failed records) line of the full synchronization and its dependent lines that failed or had failed records (they run once it has finished), then follow them',
     )
     .option(
+      '--stop <mapping>',
+      'with `full`: stop that pending, queued or running line of the full synchronization (a running one stops between two chunks, what it wrote stays); its dependent lines wait; `--restart` continues it where it stopped',
+    )
+    .option(
       '--restart-failed',
       'with `full`: restart every failed line of the full synchronization and every line that finished with failed records, then follow them',
     )
@@ -136,6 +141,7 @@ export function registerIntegrationCommands(program: Command, cli: CliEnv): void
           restart?: string;
           restartFailed?: boolean;
           review?: boolean;
+          stop?: string;
         },
       ) => {
         // Options that do not go together are refused before the database is opened.
@@ -143,6 +149,8 @@ export function registerIntegrationCommands(program: Command, cli: CliEnv): void
         return withRuntime(cli, async (rt) => {
           if (name.toLowerCase() === 'full' && opts.review)
             return runFullSyncReview(cli, rt, opts.json);
+          if (name.toLowerCase() === 'full' && opts.stop)
+            return runFullSyncStop(cli, rt, { ...opts, stop: opts.stop });
           if (name.toLowerCase() === 'full') return runFullSyncCommand(cli, rt, opts);
           const { ctx } = rt;
           const m = await getMapping(ctx.db, name);

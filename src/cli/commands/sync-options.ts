@@ -13,6 +13,7 @@ export function checkSyncOptions(
     restart?: string;
     restartFailed?: boolean;
     review?: boolean;
+    stop?: string;
   },
 ): void {
   const problem = syncOptionsProblem(name.toLowerCase() === 'full', opts);
@@ -31,8 +32,12 @@ function syncOptionsProblem(
       return '--review only shows the lines; --restart and --restart-failed start them';
     if (opts.restart && opts.restartFailed)
       return 'Give either --restart MAPPING (one line) or --restart-failed (every failed line)';
+    if (opts.stop && (restarting || opts.review))
+      return '--stop MAPPING stops a line on its own: give it without --restart, --restart-failed or --review';
     return undefined;
   }
+  if (opts.stop)
+    return '--stop stops a line of the full synchronization: `kobling sync full --stop MAPPING`';
   if (opts.review)
     return '--review shows the lines of the full synchronization: `kobling sync full --review`';
   if (restarting)

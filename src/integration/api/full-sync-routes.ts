@@ -14,6 +14,7 @@ import {
   startFullSync,
 } from '../full-sync/full-sync-service.ts';
 import { openReview } from '../full-sync/review.ts';
+import { registerFullSyncStopRoute } from './full-sync-stop-route.ts';
 import { depsOf, mappingName, must, PREFIX } from './shared.ts';
 
 const tags = ['integration: full synchronization'];
@@ -35,8 +36,8 @@ function bossOf(ctx: AppContext): PgBoss {
 }
 
 /**
- * Full synchronization review: lines with recommendation, status and progress; start; restart of
- * a line or of every failed line.
+ * Full synchronization review: lines with recommendation, status and progress; start; stop of a
+ * line; restart of a line or of every failed line.
  */
 export function registerFullSyncRoutes(app: FastifyInstance, ctx: AppContext): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
@@ -46,7 +47,7 @@ export function registerFullSyncRoutes(app: FastifyInstance, ctx: AppContext): v
       schema: {
         tags,
         summary:
-          'The review lines: recommendation, direction, both counts, status (Pending, Queued, Running, Finished, FinishedWithErrors — its passes ended but `counters.failed` records failed; its children went on —, Failed — a pass failed; its children wait —, NotNeeded), progress (records done of `expectedTotal` — what the line is expected to handle, from both counts until the engine reports its `total`, the records handled once done — and counters), message, what each waits for. `recount=true` counts both sides of every line not at work again first; before the first *Start* (no line stored) it answers the lines *Start* would write, status NotStarted, counted now and stored nowhere (nothing queued), or the failed count as an error; once lines are stored, a count that fails (the CRM down) leaves them with their earlier counts and answers them with `countsRefreshed: false` and a `warning` saying why ("Counts not refreshed: the CRM at host:port is not reachable (ECONNREFUSED); …"), `countsRefreshed: true` when every line was counted; a plain GET counts nothing and answers only stored lines (none before the first *Start*)',
+          'The review lines: recommendation, direction, both counts, status (Pending, Queued, Running, Finished, FinishedWithErrors — its passes ended but `counters.failed` records failed; its children went on —, Failed — a pass failed; its children wait —, NotNeeded, Stopped — stopped by hand; its children wait, a restart continues it; a Running line with `stopRequestedAt` is stopping), progress (records done of `expectedTotal` — what the line is expected to handle, from both counts until the engine reports its `total`, the records handled once done — and counters), message, what each waits for. `recount=true` counts both sides of every line not at work again first; before the first *Start* (no line stored) it answers the lines *Start* would write, status NotStarted, counted now and stored nowhere (nothing queued), or the failed count as an error; once lines are stored, a count that fails (the CRM down) leaves them with their earlier counts and answers them with `countsRefreshed: false` and a `warning` saying why ("Counts not refreshed: the CRM at host:port is not reachable (ECONNREFUSED); …"), `countsRefreshed: true` when every line was counted; a plain GET counts nothing and answers only stored lines (none before the first *Start*)',
         querystring: z.object({ recount: z.enum(['true', 'false']).optional() }).strict(),
       },
     },
@@ -85,7 +86,7 @@ export function registerFullSyncRoutes(app: FastifyInstance, ctx: AppContext): v
       schema: {
         tags,
         summary:
-          'Restart a failed or finished line, with or without failed records (it starts when its parents are done), and its dependent lines that failed or had failed records (they start when it has finished)',
+          'Restart a failed, finished (with or without failed records) or stopped line — a stopped one continues where it stopped — (it starts when its parents are done), and its dependent lines that failed or had failed records (they start when it has finished)',
         params: z.strictObject({ mapping: mappingName }),
       },
     },
@@ -99,6 +100,7 @@ export function registerFullSyncRoutes(app: FastifyInstance, ctx: AppContext): v
       });
     },
   );
+  registerFullSyncStopRoute(app, ctx);
   r.post(
     `${PREFIX}/fullSync/restartFailed`,
     {

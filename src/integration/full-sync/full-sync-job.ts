@@ -3,7 +3,7 @@ import type { FullSyncLineRunner } from '../../app/context.ts';
 import type { JobDefinition, PgBoss } from '../../db/job-queue.ts';
 import { systemClock } from '../../shared/clock.ts';
 import { agree, plural } from '../../shared/plural.ts';
-import { causedByShutdown, shutdownSignal } from '../../shared/stopping.ts';
+import { causedByShutdown } from '../../shared/stopping.ts';
 import { countersText } from '../../sync/counters-text.ts';
 import { restoreMappingSkipped } from '../../sync/couplings/coupling-repo.ts';
 import { skippedAfterFailing } from '../../sync/couplings/skipped-couplings.ts';
@@ -37,6 +37,7 @@ import { advance, FULL_SYNC_QUEUE } from './full-sync-service.ts';
 import { withoutRecords } from './held-records.ts';
 import { freshenLineStatistics } from './line-statistics.ts';
 import { DONE_STATUSES, failedRecordsMessage } from './line-status.ts';
+import { LineStopped, saveStopped, stopRequest, watchStop } from './stop-watch.ts';
 import { HEARTBEAT_EVERY_MS } from './worker-reports.ts';
 
 export const FULL_SYNC_TRIGGER = 'fullSynchronization';
@@ -46,6 +47,8 @@ export type FullSyncDeps = SyncDeps & {
   readonly fullSyncLines?: Readonly<Record<string, FullSyncLineRunner>> | undefined;
   /** `PASS_RETRY_DELAYS_MS` unless given (tests wait less). */
   readonly passRetryDelaysMs?: readonly number[];
+  /** How often a running line looks for a stop request: `STOP_POLL_MS` unless given. */
+  readonly stopPollMs?: number;
 };
 
 type LineRun = Awaited<ReturnType<typeof runLocked>>;
@@ -78,12 +81,18 @@ export async function runFullSyncLine(
   if (!before) return; // another worker runs it, or it was restarted meanwhile
   const started = performance.now();
   deps.logger.info({ mapping }, 'full synchronization line started');
+  // Its jobs from here on (the database's clock): those of a run a stop ends are the line's too.
+  let since = new Date();
+  // Someone may stop the line (another process): its passes end between chunks, a wait at once.
+  const watch = watchStop(deps, mapping);
+  let reported: ReturnType<ReturnType<typeof lineProgress>> | undefined;
   const beat = setInterval(() => {
     heartbeat(deps.db, mapping).catch((err) =>
       deps.logger.warn({ err, mapping }, 'heartbeat failed'),
     );
   }, HEARTBEAT_EVERY_MS);
   try {
+    since = (await deps.db.query<{ now: Date }>('SELECT now()')).rows[0]!.now;
     const engine = await openEngine(deps);
     if (!engine.ok) throw new Error(engine.error.message);
     // A line handed out again after its worker died continues the count of what that run did.
@@ -91,8 +100,10 @@ export async function runFullSyncLine(
     let lastSaved = 0;
     const ctx: EngineContext = {
       ...engine.value,
+      signal: watch.signal,
       onProgress: (counters, done, total) => {
         const p = progress(counters, done, total);
+        reported = p;
         if (Date.now() - lastSaved < 1000) return;
         lastSaved = Date.now();
         saveProgress(deps.db, mapping, p).catch((err) =>
@@ -100,7 +111,9 @@ export async function runFullSyncLine(
         );
       },
     };
-    const runs = await runUntilDone(deps, mapping, () => runLocked(deps, ctx, before));
+    const runs = await runUntilDone(deps, mapping, watch.signal, () =>
+      runLocked(deps, ctx, before),
+    );
     // Every run's jobs and counters: a run that stopped had written records before it did.
     const reports = runs.flatMap((r) => r.reports);
     const restored = runs.reduce((n, r) => n + r.restored, 0);
@@ -192,6 +205,17 @@ export async function runFullSyncLine(
       await handBack(deps, mapping, started);
       throw err;
     }
+    if (err instanceof LineStopped) {
+      deps.logger.info(
+        { mapping, status: 'Stopped', by: err.by, ms: Math.round(performance.now() - started) },
+        'full synchronization line finished',
+      );
+      await saveStopped(deps.db, mapping, err, {
+        since,
+        ...(reported ? { progress: reported } : {}),
+      });
+      return void (await advance(deps, boss));
+    }
     // A known reason (no match fields, the CRM unreadable, …) is the line's outcome; anything else
     // is a bug, with its stack in the log.
     if (err instanceof PassFailed)
@@ -204,19 +228,23 @@ export async function runFullSyncLine(
     await transition(deps.db, mapping, 'Failed', (err as Error).message);
   } finally {
     clearInterval(beat);
+    watch.dispose();
   }
   await advance(deps, boss);
 }
 
 /**
  * A line the process's stop ended goes back to Queued: pg-boss hands its job out again (the
- * handler rethrows), and the next run continues from the watermarks this one reached. Should the
- * database be gone already, the line stays Running until the dead-line check hands it out.
+ * handler rethrows), and the next run continues from the watermarks this one reached — unless
+ * someone asked it to stop meanwhile: then it is `Stopped`. Should the database be gone already,
+ * the line stays Running until the dead-line check hands it out (or stops it).
  */
 async function handBack(deps: FullSyncDeps, mapping: string, started: number): Promise<void> {
   const ms = Math.round(performance.now() - started);
   deps.logger.warn({ mapping, ms }, 'full synchronization line stopped by shutdown');
   try {
+    const stop = await stopRequest(deps.db, mapping);
+    if (stop) return await saveStopped(deps.db, mapping, stop, { since: new Date() });
     await transition(
       deps.db,
       mapping,
@@ -234,20 +262,24 @@ async function handBack(deps: FullSyncDeps, mapping: string, started: number): P
  * it (new regular runs are held while the line is queued or running, see runMappingJob) — and runs
  * it again, from where it stopped, while a pass stops as a whole, after each of the waits of
  * `passRetryDelaysMs`. Answers every run. While it waits, the line's message says why and when it
- * runs again; a stop of the process ends the wait at once.
+ * runs again; a stop of the process, or of the line, ends the wait at once.
  */
 async function runUntilDone(
   deps: FullSyncDeps,
   mapping: string,
+  /** The line's: aborted by the process's stop or by a stop of the line. */
+  signal: AbortSignal,
   work: () => Promise<LineRun>,
 ): Promise<LineRun[]> {
   const delays = deps.passRetryDelaysMs ?? PASS_RETRY_DELAYS_MS;
   const runs: LineRun[] = [];
+  const wait = (ms: number) =>
+    sleep(ms, undefined, { signal }).catch(() => signal.throwIfAborted());
   for (;;) {
-    shutdownSignal.throwIfAborted();
+    signal.throwIfAborted();
     const r = await withMappingLock(deps.db, mapping, work, { waitMs: 0 });
     if (!r.ok) {
-      await sleep(1000);
+      await wait(1000);
       await heartbeat(deps.db, mapping);
       continue;
     }
@@ -268,7 +300,7 @@ async function runUntilDone(
       mapping,
       `${why}. Running again at ${at} UTC (${again} of ${delays.length}).`,
     );
-    await sleep(waitMs, { signal: shutdownSignal }).catch(() => shutdownSignal.throwIfAborted());
+    await wait(waitMs);
     await saveRunningMessage(
       deps.db,
       mapping,
@@ -319,7 +351,9 @@ async function runLocked(
   // run by that flow; the generic engine would create them without what the CRM requires.
   const own = deps.fullSyncLines?.[line.mapping];
   if (own) {
+    // A flow's own runner does not look at the signal: a stop ends the line once it is done.
     const r = await own(FULL_SYNC_TRIGGER);
+    ctx.signal?.throwIfAborted();
     if (!r.jobId) {
       if (r.status === 'failed') throw new Error(r.message ?? `${line.mapping} failed`);
       return { reports: [], restored, counted: r.counters };
@@ -355,8 +389,10 @@ async function runLocked(
     (line.recommendation === 'CoupleRecords' ||
       (line.recommendation === 'FullSynchronization' && matchCriteria(m).length > 0));
   if (matches) {
+    ctx.signal?.throwIfAborted();
     match = await matchUncoupledRecords(ctx, m, FULL_SYNC_TRIGGER);
     await saveMatch(deps.db, line.mapping, match);
+    ctx.signal?.throwIfAborted();
     reports.push(...(await syncNeverSynchronized(ctx, m, FULL_SYNC_TRIGGER)));
   }
   reports.push(

@@ -34,6 +34,9 @@ export interface FullSyncLine {
   readonly ambiguous: number | null;
   /** The mapping's records skipped after failing when the line ended (null: not ended since). */
   readonly skippedRecords: number | null;
+  /** When someone asked a running line to stop, and who (`kobling sync full --stop`, the API, …). */
+  readonly stopRequestedAt: string | null;
+  readonly stopRequestedBy: string | null;
 }
 
 interface Row {
@@ -59,6 +62,8 @@ interface Row {
   matched: number | null;
   ambiguous: number | null;
   skipped_records: number | null;
+  stop_requested_at: Date | null;
+  stop_requested_by: string | null;
 }
 
 const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
@@ -87,6 +92,8 @@ const toLine = (r: Row): FullSyncLine => ({
   matched: r.matched,
   ambiguous: r.ambiguous,
   skippedRecords: r.skipped_records,
+  stopRequestedAt: iso(r.stop_requested_at),
+  stopRequestedBy: r.stop_requested_by,
 });
 
 /** Every review line, in mapping order. */
@@ -178,10 +185,30 @@ export async function holdReason(
   return status === 'Pending' ? MOVED_HELD_MESSAGE : HELD_MESSAGE;
 }
 
+/**
+ * A restart's reset of a column: a stopped line keeps what its run got to (its progress, its
+ * jobs, its watermarks prepared), so that it continues where it stopped.
+ */
+const unlessStopped = (column: string, reset: string) =>
+  `${column} = CASE WHEN b.status = 'Stopped' THEN l.${column} ELSE ${reset} END`;
+
 /** What each transition also resets or stamps (fixed SQL: no input is pasted into it). */
 const EFFECTS: Record<LineStatus, string> = {
-  Pending:
-    "message = NULL, done = 0, total = NULL, counters = '{}', job_ids = '{}', attempts = 0, queued_at = NULL, started_at = NULL, heartbeat_at = NULL, finished_at = NULL, prepared_at = NULL, matched = NULL, ambiguous = NULL, skipped_records = NULL",
+  Pending: [
+    "message = CASE WHEN b.status = 'Stopped' THEN 'Restarted after a stop: continues where it stopped' END",
+    unlessStopped('done', '0'),
+    unlessStopped('total', 'NULL'),
+    unlessStopped('counters', "'{}'"),
+    unlessStopped('job_ids', "'{}'"),
+    unlessStopped('attempts', '0'),
+    unlessStopped('started_at', 'NULL'),
+    unlessStopped('prepared_at', 'NULL'),
+    unlessStopped('matched', 'NULL'),
+    unlessStopped('ambiguous', 'NULL'),
+    unlessStopped('stop_watermarks', 'NULL'),
+    'queued_at = NULL, heartbeat_at = NULL, finished_at = NULL, skipped_records = NULL',
+    'stop_requested_at = NULL, stop_requested_by = NULL',
+  ].join(', '),
   Queued: 'queued_at = now(), heartbeat_at = NULL',
   Running:
     'started_at = coalesce(l.started_at, now()), heartbeat_at = now(), attempts = l.attempts + 1',
@@ -189,6 +216,12 @@ const EFFECTS: Record<LineStatus, string> = {
   FinishedWithErrors: 'finished_at = now()',
   Failed: 'finished_at = now()',
   NotNeeded: 'finished_at = now()',
+  // The watermarks a line that had begun got to, unless it kept some from an earlier stop and has
+  // not run since (taken back when its run continues: `prepareWatermarks`).
+  Stopped: `finished_at = now(), heartbeat_at = NULL,
+    stop_watermarks = CASE WHEN l.prepared_at IS NULL THEN NULL ELSE coalesce(l.stop_watermarks,
+      (SELECT jsonb_build_object('erp', m.erp_watermark, 'crm', m.crm_watermark)
+         FROM integration.table_mappings m WHERE m.name = l.mapping_name)) END`,
 };
 
 /**
@@ -203,14 +236,19 @@ export async function transition(
   mapping: string,
   to: LineStatus,
   message?: string,
+  /** Only from these statuses (a stop moves a pending or queued line, never one a worker took). */
+  from?: readonly LineStatus[],
 ): Promise<FullSyncLine | undefined> {
+  const params: unknown[] = [mapping, to, from ?? null];
+  if (message !== undefined) params.push(message);
   const r = await db.query<Row>(
     `WITH before AS (SELECT * FROM integration.full_sync_lines WHERE mapping_name = $1 FOR UPDATE)
-     UPDATE integration.full_sync_lines l SET status = $2, ${EFFECTS[to]}${message !== undefined ? ', message = $3' : to === 'Running' ? ', message = NULL' : ''}
+     UPDATE integration.full_sync_lines l SET status = $2, ${EFFECTS[to]}${message !== undefined ? ', message = $4' : to === 'Running' ? ', message = NULL' : ''}
        FROM integration.full_sync_transitions t, before b
       WHERE l.mapping_name = $1 AND t.from_status = b.status AND t.to_status = $2
+        AND ($3::text[] IS NULL OR b.status = ANY($3::text[]))
       RETURNING b.*`,
-    message !== undefined ? [mapping, to, message] : [mapping, to],
+    params,
   );
   return r.rows[0] ? toLine(r.rows[0]) : undefined;
 }
@@ -284,9 +322,23 @@ export async function heartbeat(db: Queryable, mapping: string): Promise<void> {
 /**
  * Called under the mapping's lock when a line's run begins: the first run of the line clears the
  * mapping's watermarks (every record is read); a run handed out again after its worker stopped
- * keeps them, so it continues from where the run got. Returns whether they were cleared.
+ * keeps them, so it continues from where the run got; a stopped line restarted puts back those its
+ * run had reached (a regular run since may have moved them past records it has yet to create:
+ * read again, they are found unchanged). Returns whether they were cleared.
  */
 export async function prepareWatermarks(db: Queryable, mapping: string): Promise<boolean> {
+  await db.query(
+    `WITH l AS (
+       UPDATE integration.full_sync_lines n SET stop_watermarks = NULL
+         FROM integration.full_sync_lines o
+        WHERE n.mapping_name = $1 AND o.mapping_name = n.mapping_name
+          AND n.prepared_at IS NOT NULL AND n.stop_watermarks IS NOT NULL
+        RETURNING n.mapping_name, o.stop_watermarks w)
+     UPDATE integration.table_mappings m
+        SET erp_watermark = (l.w->>'erp')::bigint, crm_watermark = l.w->>'crm'
+       FROM l WHERE m.name = l.mapping_name`,
+    [mapping],
+  );
   const r = await db.query(
     `WITH l AS (
        UPDATE integration.full_sync_lines SET prepared_at = now()
@@ -339,72 +391,5 @@ export async function saveRunningMessage(
   await db.query(
     "UPDATE integration.full_sync_lines SET message = $2 WHERE mapping_name = $1 AND status = 'Running'",
     [mapping, message],
-  );
-}
-
-/** Drops the lines of mappings that no longer get one (removed, or reshaped), unless at work. */
-export async function removeLinesExcept(db: Queryable, mappings: readonly string[]): Promise<void> {
-  await db.query(
-    `DELETE FROM integration.full_sync_lines
-      WHERE NOT (mapping_name = ANY($1::text[])) AND status NOT IN ('Queued', 'Running')`,
-    [mappings],
-  );
-}
-
-/** What a count refreshes of a line that is not queued or running (`upsertLine`). */
-const REFRESH = `position = $2, erp_count = $6, crm_count = $7, crm_coupled = $8,
-       dependency_filter = CASE WHEN l.status IN ('Pending', 'NotNeeded') THEN $3 ELSE l.dependency_filter END,
-       direction = CASE WHEN l.status IN ('Pending', 'NotNeeded') THEN $4 ELSE l.direction END,
-       recommendation = CASE WHEN l.status IN ('Pending', 'NotNeeded') THEN $5 ELSE l.recommendation END`;
-
-/**
- * Writes a line, or refreshes one that is not queued or running: its counts always (what the review
- * shows is today's); its recommendation, direction and parents only while it has not run.
- * `recounted`: a recount's write, whose counts took a while — lines dropped meanwhile (an
- * organization set aside) must not come back as `Pending`, which the scheduler's tick would start.
- * A line stored when the recount began (`stored`) is only updated; one a mapping got since the
- * lines were written (`missing`) is added only while the review still has lines.
- */
-export async function upsertLine(
-  db: Queryable,
-  l: Pick<
-    FullSyncLine,
-    | 'mapping'
-    | 'position'
-    | 'dependencyFilter'
-    | 'direction'
-    | 'recommendation'
-    | 'erpCount'
-    | 'crmCount'
-    | 'crmCoupled'
-  >,
-  opts: { recounted?: 'stored' | 'missing' } = {},
-): Promise<void> {
-  const values = [
-    l.mapping,
-    l.position,
-    l.dependencyFilter,
-    l.direction,
-    l.recommendation,
-    l.erpCount,
-    l.crmCount,
-    l.crmCoupled,
-  ];
-  if (opts.recounted === 'stored') {
-    await db.query(
-      `UPDATE integration.full_sync_lines l SET ${REFRESH}
-        WHERE l.mapping_name = $1 AND l.status NOT IN ('Queued', 'Running')`,
-      values,
-    );
-    return;
-  }
-  await db.query(
-    `INSERT INTO integration.full_sync_lines AS l
-       (mapping_name, position, dependency_filter, direction, recommendation, erp_count, crm_count, crm_coupled)
-     SELECT $1::text, $2::integer, $3::text, $4::text, $5::text, $6::bigint, $7::bigint, $8::bigint
-      WHERE NOT $9::boolean OR EXISTS (SELECT 1 FROM integration.full_sync_lines)
-     ON CONFLICT (mapping_name) DO UPDATE SET ${REFRESH}
-     WHERE l.status NOT IN ('Queued', 'Running')`,
-    [...values, opts.recounted === 'missing'],
   );
 }

@@ -12,10 +12,8 @@ import {
   type FullSyncLine,
   listLines,
   MOVED_LINE_MESSAGE,
-  removeLinesExcept,
   startMovedLines,
   transition,
-  upsertLine,
 } from './full-sync-lines.ts';
 import {
   type CountedLine,
@@ -26,9 +24,11 @@ import {
   lineOf,
 } from './line-counts.ts';
 import { hasFailures } from './line-status.ts';
+import { removeLinesExcept, upsertLine } from './line-upsert.ts';
 import { hasOwnLine, noLineMessage } from './recommendation.ts';
 import { withReviewLock } from './review-lock.ts';
 import { type ReviewLine, restartedWhat, restartMessage, startMessage } from './review-messages.ts';
+import { saveStopped, stopRequest } from './stop-watch.ts';
 import { STALE_AFTER_MS } from './worker-reports.ts';
 
 export {
@@ -93,7 +93,11 @@ async function writeEveryLine(deps: SyncDeps, counted: readonly CountedLine[]): 
 
 function waitingFor(line: FullSyncLine, byName: ReadonlyMap<string, FullSyncLine>): string[] {
   return openParents(line, byName).map((p) =>
-    p.status === 'Failed' ? `${p.mapping} (failed: ${p.message ?? 'see its jobs'})` : p.mapping,
+    p.status === 'Failed'
+      ? `${p.mapping} (failed: ${p.message ?? 'see its jobs'})`
+      : p.status === 'Stopped'
+        ? `${p.mapping}, which was stopped (restart it to continue)`
+        : p.mapping,
   );
 }
 
@@ -112,9 +116,18 @@ async function advanceLines(deps: SyncDeps, boss: PgBoss): Promise<string[]> {
   for (const l of await listLines(deps.db)) {
     const silentFor = l.heartbeatAt ? Date.now() - new Date(l.heartbeatAt).getTime() : 0;
     if (l.status !== 'Running' || silentFor <= STALE_AFTER_MS) continue;
-    // Handed out again only while nobody holds the mapping's lock: its worker is gone.
+    // Handed out again only while nobody holds the mapping's lock: its worker is gone. One asked
+    // to stop is stopped: its worker cannot any more.
+    const stop = await stopRequest(deps.db, l.mapping);
     const stale = await whileLockFree(deps.db, l.mapping, () =>
-      transition(deps.db, l.mapping, 'Queued', 'Its worker stopped; continuing where it stopped'),
+      stop
+        ? saveStopped(deps.db, l.mapping, stop, { since: new Date() }).then(() => undefined)
+        : transition(
+            deps.db,
+            l.mapping,
+            'Queued',
+            'Its worker stopped; continuing where it stopped',
+          ),
     );
     if (stale.value) {
       await boss.send(FULL_SYNC_QUEUE, { mapping: l.mapping });
@@ -178,26 +191,11 @@ export async function restartLine(
   const mapping = mappingNameOf(given);
   const lines = await listLines(deps.db);
   const line = lines.find((l) => l.mapping === mapping);
-  if (!line) {
-    // The same not_found either way: for a mapping there is, why it has no line; one that names a
-    // mapping there is not names the one meant among those with a line (the name as given:
-    // `custmer`, not `CUSTMER`).
-    const m = await getMapping(deps.db, mapping);
-    return m
-      ? failure('not_found', noLineMessage(m, lines.length > 0))
-      : fail(
-          nameNotFound(
-            'table mapping',
-            given,
-            lines.map((l) => l.mapping),
-            'mappings with a full synchronization line',
-          ),
-        );
-  }
+  if (!line) return lineNotFound(deps, given, lines);
   const busy = () =>
     failure(
       'line_busy',
-      `The full synchronization of ${mapping} is ${line.status.toLowerCase()}; only a failed or finished line (with or without failed records) can be restarted`,
+      `The full synchronization of ${mapping} is ${line.status.toLowerCase()}; only a failed, finished (with or without failed records) or stopped line can be restarted`,
     );
   if (!RESTARTABLE.has(line.status)) return busy();
   // The mapping and both sides may have changed since the line was written (that is often the fix).
@@ -228,7 +226,30 @@ export async function restartLine(
   });
 }
 
-const RESTARTABLE = new Set(['Failed', 'Finished', 'FinishedWithErrors', 'NotNeeded']);
+const RESTARTABLE = new Set(['Failed', 'Finished', 'FinishedWithErrors', 'NotNeeded', 'Stopped']);
+
+/**
+ * The not_found of an action on a line (restart, stop), the same either way: for a mapping there
+ * is, why it has no line; one that names a mapping there is not names the one meant among those
+ * with a line (the name as given: `custmer`, not `CUSTMER`).
+ */
+export async function lineNotFound(
+  deps: SyncDeps,
+  given: string,
+  lines: readonly FullSyncLine[],
+): Promise<Result<never>> {
+  const m = await getMapping(deps.db, mappingNameOf(given));
+  return m
+    ? failure('not_found', noLineMessage(m, lines.length > 0))
+    : fail(
+        nameNotFound(
+          'table mapping',
+          given,
+          lines.map((l) => l.mapping),
+          'mappings with a full synchronization line',
+        ),
+      );
+}
 
 type RecountedLine = CountedLine & { line: FullSyncLine };
 

@@ -1,10 +1,12 @@
 import { agree, plural } from '../../shared/plural.ts';
+import { countersText } from '../../sync/counters-text.ts';
 
 /**
  * A line's status; it moves only along `integration.full_sync_transitions`. `FinishedWithErrors`:
  * its passes ran to their end but some records failed — done for its children (BC: the job queue
  * entry Finished, the direction's job status Error); `Failed`: a pass itself failed, and its
- * children wait.
+ * children wait; `Stopped`: stopped by hand (`STOPPABLE`), its children wait too, and a restart
+ * continues it where it stopped.
  */
 export type LineStatus =
   | 'Pending'
@@ -13,7 +15,8 @@ export type LineStatus =
   | 'Finished'
   | 'FinishedWithErrors'
   | 'Failed'
-  | 'NotNeeded';
+  | 'NotNeeded'
+  | 'Stopped';
 
 /**
  * A line's status in the review: a stored line's, or `NotStarted` for a line the review shows
@@ -27,6 +30,9 @@ export const DONE_STATUSES: ReadonlySet<ReviewStatus> = new Set([
   'FinishedWithErrors',
   'NotNeeded',
 ]);
+
+/** A line that can be stopped: not started yet (waiting for its parents), queued or running. */
+export const STOPPABLE: ReadonlySet<ReviewStatus> = new Set(['Pending', 'Queued', 'Running']);
 
 /** A line that did not fully succeed: its pass failed, or records failed (restart-failed runs both). */
 export const hasFailures = (status: ReviewStatus): boolean =>
@@ -108,3 +114,26 @@ export function failedRecordsMessage(l: {
  * it (the web page says that its own way).
  */
 export const whatHappened = (message: string): string => message.split(SEE_THEM)[0]!;
+
+/** An instant as the lines' messages give it: `2026-12-02 06:40:12 UTC`. */
+const utc = (d: Date): string => `${d.toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+
+/**
+ * What a stopped line says: who stopped it and when, how far it got (its records and counters;
+ * those it wrote stay written and coupled), and that a restart continues it.
+ */
+export function stoppedLineMessage(l: {
+  by: string;
+  at: Date;
+  done: number;
+  total: number | null;
+  counters: Readonly<Record<string, number>>;
+}): string {
+  const got =
+    l.done > 0
+      ? `after ${l.total !== null && l.total >= l.done ? `${l.done} of ${l.total}` : l.done} records${
+          countersText(l.counters) ? ` (${countersText(l.counters)})` : ''
+        }`
+      : 'before it synchronized any record';
+  return `Stopped by ${l.by} on ${utc(l.at)} ${got}; Restart continues where it stopped`;
+}

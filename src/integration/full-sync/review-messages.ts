@@ -23,19 +23,28 @@ export function startMessage(queued: readonly string[], lines: readonly ReviewLi
   if (atWork.length > 0)
     return `Nothing new to start: ${atWork.map((l) => l.mapping).join(', ')} already at work.`;
   const held = lines.filter((l) => l.status === 'Pending');
+  const failed = lines.filter((l) => l.status === 'Failed').map((l) => l.mapping);
+  const stopped = lines.filter((l) => l.status === 'Stopped').map((l) => l.mapping);
   if (held.length > 0)
     return `Nothing could start: ${held
       .map((l) => `${l.mapping} waits for ${l.waitingFor.join(', ')}`)
-      .join('; ')}. Fix the failed line, then restart it.`;
-  const failed = lines.filter((l) => l.status === 'Failed').map((l) => l.mapping);
+      .join(
+        '; ',
+      )}. ${failed.length > 0 ? 'Fix the failed line, then restart it.' : 'Restart the stopped line to continue it.'}`;
   const withErrors = lines.filter((l) => l.status === 'FinishedWithErrors').map((l) => l.mapping);
   const notes = [
     ...(failed.length > 0 ? [`${failed.join(', ')} failed`] : []),
+    ...(stopped.length > 0 ? [`${stopped.join(', ')} stopped`] : []),
     ...(withErrors.length > 0 ? [`${withErrors.join(', ')} with failed records`] : []),
   ];
-  return `Nothing to start: every line has ${failed.length > 0 ? 'finished, failed' : 'finished'} or had nothing to synchronize${
+  const ended = [
+    'finished',
+    ...(failed.length > 0 ? ['failed'] : []),
+    ...(stopped.length > 0 ? ['was stopped'] : []),
+  ];
+  return `Nothing to start: every line has ${ended.join(', ')} or had nothing to synchronize${
     notes.length > 0 ? ` (${notes.join('; ')})` : ''
-  }. Restart a line to run it again.`;
+  }. Restart a line to run it again${stopped.length > 0 ? ' (a stopped one continues where it stopped)' : ''}.`;
 }
 
 /**

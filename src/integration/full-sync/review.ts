@@ -72,6 +72,8 @@ export function notStartedLine({ m, c }: CountedLine, i: number): ReviewLine {
     matched: null,
     ambiguous: null,
     skippedRecords: null,
+    stopRequestedAt: null,
+    stopRequestedBy: null,
     waitingFor: [],
   };
 }

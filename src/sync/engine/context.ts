@@ -22,7 +22,8 @@ export interface EngineContext {
   readonly extensions?: Readonly<Record<string, CrmWriteExtension>>;
   /**
    * Aborted when the process stops: a pass ends between chunks with the signal's reason
-   * (StoppedByShutdown), its job failed as "Stopped by shutdown" and run again later.
+   * (StoppedByShutdown), its job failed as "Stopped by shutdown" and run again later. A full
+   * synchronization line stopped by hand aborts it too: its job failed with the reason's message.
    */
   readonly signal?: AbortSignal;
   /** Called after each chunk with the counters so far (progress bars, live job counters). */

@@ -53,8 +53,8 @@ export async function runMapping(
       logJobFinished(ctx, { jobId, mapping: m.name, pass, trigger, started, counters });
       reports.push({ jobId, direction: pass, status: 'succeeded', counters, message });
     } catch (err) {
-      if (causedByShutdown(err)) {
-        await stoppedByShutdown(ctx, jobId, { mapping: m.name, pass, trigger, started });
+      if (causedByShutdown(err) || endedBySignal(ctx, err)) {
+        await stoppedByShutdown(ctx, jobId, { mapping: m.name, pass, trigger, started }, err);
         throw err;
       }
       const message = (err as Error).message;
@@ -86,20 +86,35 @@ export async function runMapping(
 const elapsed = (started: number): number => Math.round(performance.now() - started);
 
 /**
- * A pass the process's stop ended: its job is failed as "Stopped by shutdown" (the records it
- * wrote stay booked, its watermark where they end) and the error goes on to the caller, so the
- * queue runs it again rather than the run going on with its next pass. Not an error in the log.
+ * Whether the run's signal ended the pass with its reason: not only the process's stop — a full
+ * synchronization line stopped by hand aborts its own signal (its reason says who stopped it).
+ */
+const endedBySignal = (ctx: EngineContext, err: unknown): boolean =>
+  ctx.signal?.aborted === true && err === ctx.signal.reason;
+
+/**
+ * A pass the process's stop (or its run's signal) ended: its job is failed as "Stopped by
+ * shutdown" — or the signal's reason, "Stopped by admin" — (the records it wrote stay booked, its
+ * watermark where they end) and the error goes on to the caller, so the queue runs it again
+ * rather than the run going on with its next pass. Not an error in the log.
  */
 async function stoppedByShutdown(
   ctx: EngineContext,
   jobId: string,
   j: { mapping: string; pass: PassDirection; trigger: string; started: number },
+  err: unknown,
 ): Promise<void> {
   const line = { jobId, mapping: j.mapping, direction: j.pass, trigger: j.trigger };
-  ctx.logger.warn({ ...line, ms: elapsed(j.started) }, 'synchronization pass stopped by shutdown');
+  const message = causedByShutdown(err) ? 'Stopped by shutdown' : (err as Error).message;
+  ctx.logger.warn(
+    { ...line, ms: elapsed(j.started) },
+    causedByShutdown(err)
+      ? 'synchronization pass stopped by shutdown'
+      : `synchronization pass stopped: ${message}`,
+  );
   try {
     const counters = await countersOf(ctx, jobId);
-    await finishJob(ctx.db, jobId, counters, { status: 'failed', message: 'Stopped by shutdown' });
+    await finishJob(ctx.db, jobId, counters, { status: 'failed', message });
   } catch (err) {
     // The database went with the stop: the job stays `running` until the dead-job sweep settles
     // it (as after a crash).

@@ -1,7 +1,8 @@
 import type { ReviewLine } from '../../integration/full-sync/full-sync-service.ts';
-import { whatHappened } from '../../integration/full-sync/line-status.ts';
+import { DONE_STATUSES, STOPPABLE, whatHappened } from '../../integration/full-sync/line-status.ts';
 import { silenceNote } from '../../integration/full-sync/worker-reports.ts';
 import { dependenciesOf } from '../../sync/model.ts';
+import { BusyButton } from '../components/busy-button.tsx';
 
 // Cells of the full synchronization review's lines (src/web/pages/full-sync.tsx).
 
@@ -19,12 +20,14 @@ function lineStatusBadge(l: ReviewLine): { tone: string; caption: string } {
       return { tone: 'warn', caption: `Finished · ${l.counters.failed ?? 0} failed` };
     case 'Failed':
       return { tone: 'bad', caption: 'Failed' };
+    case 'Stopped':
+      return { tone: 'warn', caption: 'Stopped' };
     case 'NotNeeded':
       return { tone: 'muted', caption: 'Not needed' };
     case 'Queued':
       return { tone: 'busy', caption: 'Queued' };
     case 'Running':
-      return { tone: 'busy', caption: 'Running' };
+      return { tone: 'busy', caption: l.stopRequestedAt ? 'Stopping' : 'Running' };
     case 'NotStarted':
       return { tone: 'muted', caption: 'Not started' };
     case 'Pending':
@@ -94,6 +97,42 @@ export function FailedRecordsNote(props: { line: ReviewLine }) {
   );
 }
 
+/** A running line asked to stop: who asked, and that it stops once its chunk is written. */
+export const stoppingNote = (l: Pick<ReviewLine, 'stopRequestedBy'>): string =>
+  `Stopping (asked by ${l.stopRequestedBy ?? 'someone'}): it stops once the records it is writing now are written`;
+
+/**
+ * A line's action on the review page: *Stop* while it is pending, queued or running (not once its
+ * worker was asked to stop), *Restart* once it is done, failed or stopped; each asks first.
+ */
+export function LineAction(props: { line: ReviewLine }) {
+  const l = props.line;
+  const path = `/integration/full-sync/lines/${encodeURIComponent(l.mapping)}`;
+  if (STOPPABLE.has(l.status) && !l.stopRequestedAt)
+    return (
+      <BusyButton
+        label="Stop"
+        busy="Stopping…"
+        hx-post={`${path}/stop`}
+        hx-target="#flash"
+        hx-confirm={`Stop the full synchronization of ${l.mapping}? What it has written stays; Restart continues it where it stopped.`}
+        aria-label={`Stop ${l.mapping}`}
+      />
+    );
+  if (DONE_STATUSES.has(l.status) || l.status === 'Failed' || l.status === 'Stopped')
+    return (
+      <BusyButton
+        label="Restart"
+        busy="Restarting…"
+        hx-post={`${path}/restart`}
+        hx-target="#flash"
+        hx-confirm={`Restart the full synchronization of ${l.mapping}?`}
+        aria-label={`Restart ${l.mapping}`}
+      />
+    );
+  return '';
+}
+
 /**
  * What a line's last column says when it has no failed records to explain: what it waits for,
  * what a line not started yet will start after, that a queued line waits for a worker while none
@@ -106,6 +145,8 @@ export function lineNote(l: ReviewLine, workerSeen: boolean, now: number): strin
     return `Starts after ${dependenciesOf(l).join(', ')}`;
   if (l.status === 'Queued' && !workerSeen)
     return `Waiting for a worker${l.message ? ` · ${l.message}` : ''}`;
+  if (l.status === 'Running' && l.stopRequestedAt)
+    return `${stoppingNote(l)}${l.message ? ` · ${l.message}` : ''}`;
   const silence = silenceNote(l, now, workerSeen);
   if (silence)
     return `${silence[0]!.toUpperCase()}${silence.slice(1)}${l.message ? ` · ${l.message}` : ''}`;

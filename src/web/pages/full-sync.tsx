@@ -11,6 +11,7 @@ import {
 } from '../../integration/full-sync/full-sync-service.ts';
 import { DONE_STATUSES, hasFailures } from '../../integration/full-sync/line-status.ts';
 import { openReview } from '../../integration/full-sync/review.ts';
+import { stopLine } from '../../integration/full-sync/stop-line.ts';
 import { silentFor } from '../../integration/full-sync/worker-reports.ts';
 import { AppError, unwrap } from '../../shared/errors.ts';
 import { mappingName } from '../../sync/mappings/mapping-name.ts';
@@ -23,7 +24,7 @@ import { Layout } from '../layout.tsx';
 import { sendHtml, viewOf } from '../view.ts';
 import { isAdmin } from '../web-auth.ts';
 import type { WebDeps } from '../web-deps.ts';
-import { FailedRecordsNote, LineStatusBadge, lineNote } from './full-sync-cells.tsx';
+import { FailedRecordsNote, LineAction, LineStatusBadge, lineNote } from './full-sync-cells.tsx';
 import { DIRECTION_LABEL } from './mapping-form.tsx';
 
 const ADMIN = { roles: ['admin'] as const };
@@ -35,7 +36,7 @@ const RECOMMENDATION: Record<string, string> = {
 const active = (lines: readonly ReviewLine[]) =>
   lines.some((l) => l.status === 'Queued' || l.status === 'Running');
 
-/** The review lines: recommendation, status and progress per mapping, and Restart. */
+/** The review lines: recommendation, status and progress per mapping, and Stop or Restart. */
 function ReviewTable(props: {
   lines: readonly ReviewLine[];
   admin: boolean;
@@ -94,18 +95,7 @@ function ReviewTable(props: {
                 </td>
                 {props.admin ? (
                   <td>
-                    {DONE_STATUSES.has(l.status) || l.status === 'Failed' ? (
-                      <BusyButton
-                        label="Restart"
-                        busy="Restarting…"
-                        hx-post={`/integration/full-sync/lines/${encodeURIComponent(l.mapping)}/restart`}
-                        hx-target="#flash"
-                        hx-confirm={`Restart the full synchronization of ${l.mapping}?`}
-                        aria-label={`Restart ${l.mapping}`}
-                      />
-                    ) : (
-                      ''
-                    )}
+                    <LineAction line={l} />
                   </td>
                 ) : (
                   ''
@@ -349,6 +339,16 @@ export function registerFullSyncPage(web: FastifyInstance, deps: WebDeps): void 
     async (request, reply) => {
       const mapping = parseInput(mappingName, request.params.mapping);
       const r = unwrap(await restartLine(syncDeps, boss(), mapping));
+      return answer(request, reply, <SuccessBanner message={r.message} />);
+    },
+  );
+  web.post<{ Params: { mapping: string } }>(
+    '/integration/full-sync/lines/:mapping/stop',
+    { config: ADMIN },
+    async (request, reply) => {
+      const mapping = parseInput(mappingName, request.params.mapping);
+      const by = viewOf(request, auth).user?.username ?? 'web';
+      const r = unwrap(await stopLine(syncDeps, mapping, by));
       return answer(request, reply, <SuccessBanner message={r.message} />);
     },
   );
