@@ -40,7 +40,7 @@ export function startMessage(queued: readonly string[], lines: readonly ReviewLi
   const ended = [
     'finished',
     ...(failed.length > 0 ? ['failed'] : []),
-    ...(stopped.length > 0 ? ['was stopped'] : []),
+    ...(stopped.length > 0 ? ['been stopped'] : []),
   ];
   return `Nothing to start: every line has ${ended.join(', ')} or had nothing to synchronize${
     notes.length > 0 ? ` (${notes.join('; ')})` : ''

@@ -1,0 +1,95 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { bar } from '../../src/cli/commands/full-sync.ts';
+import { idleSummary, stoppedSummary } from '../../src/cli/commands/full-sync-summary.ts';
+import type { ReviewLine } from '../../src/integration/full-sync/full-sync-service.ts';
+import { stoppedLineMessage } from '../../src/integration/full-sync/line-status.ts';
+import { startMessage } from '../../src/integration/full-sync/review-messages.ts';
+import { lineNote } from '../../src/web/pages/full-sync-cells.tsx';
+
+const base: ReviewLine = {
+  mapping: 'CUSTOMER',
+  position: 10,
+  dependencyFilter: '',
+  direction: 'ToIntegrationTable',
+  recommendation: 'FullSynchronization',
+  erpCount: 3000,
+  crmCount: 0,
+  crmCoupled: null,
+  status: 'Stopped',
+  message: null,
+  done: 1750,
+  total: null,
+  counters: { inserted: 1750 },
+  jobIds: [],
+  attempts: 1,
+  queuedAt: null,
+  startedAt: null,
+  heartbeatAt: null,
+  finishedAt: null,
+  matched: null,
+  ambiguous: null,
+  skippedRecords: null,
+  stopRequestedAt: null,
+  stopRequestedBy: null,
+  waitingFor: [],
+};
+const at = new Date('2026-12-02T06:40:12.345Z');
+
+test('a stopped line says who stopped it, when and how far it got; one stopped before it began says so', () => {
+  assert.equal(
+    stoppedLineMessage({ by: 'admin', at, done: 1750, total: 3000, counters: { inserted: 1750 } }),
+    'Stopped by admin on 2026-12-02 06:40:12 UTC after 1750 of 3000 records (1750 inserted); Restart continues where it stopped',
+  );
+  assert.equal(
+    stoppedLineMessage({ by: 'cli:alice', at, done: 0, total: null, counters: {} }),
+    'Stopped by cli:alice on 2026-12-02 06:40:12 UTC before it synchronized any record; Restart continues where it stopped',
+  );
+});
+
+test('the CLI shows a stopped line with its records and message; its summaries name it and the children it holds', () => {
+  const message = stoppedLineMessage({ by: 'admin', at, done: 1750, total: null, counters: {} });
+  const stopped = { ...base, message };
+  const child: ReviewLine = {
+    ...base,
+    mapping: 'CONTACT',
+    status: 'Pending',
+    done: 0,
+    counters: {},
+    dependencyFilter: 'CUSTOMER',
+    waitingFor: ['CUSTOMER, which was stopped (restart it to continue)'],
+  };
+  assert.match(
+    bar(stopped, Date.now()),
+    /^CUSTOMER +Stopped +\[#+\.+\] 1750\/3000 · \+1750 ~0 ✗0 · Stopped by admin on/,
+  );
+  assert.match(
+    bar(child, Date.now()),
+    /waiting for CUSTOMER, which was stopped \(restart it to continue\)$/,
+  );
+  assert.deepEqual(stoppedSummary([stopped, child], new Set()), [
+    'Full synchronization stopped: 1 line stopped (CUSTOMER), 1 waiting for a stopped parent (CONTACT). Restart a stopped line to continue it where it stopped: `kobling sync full --restart MAPPING`.',
+  ]);
+  assert.match(idleSummary([stopped, child], new Set())[0]!, /^Nothing started: 1 line stopped/);
+  assert.equal(
+    startMessage([], [stopped, child]),
+    'Nothing could start: CONTACT waits for CUSTOMER, which was stopped (restart it to continue). Restart the stopped line to continue it.',
+  );
+  assert.equal(
+    startMessage([], [stopped]),
+    'Nothing to start: every line has finished, been stopped or had nothing to synchronize (CUSTOMER stopped). Restart a line to run it again (a stopped one continues where it stopped).',
+  );
+});
+
+test('a running line asked to stop reads Stopping on the web, with who asked', () => {
+  const stopping: ReviewLine = {
+    ...base,
+    status: 'Running',
+    stopRequestedAt: at.toISOString(),
+    stopRequestedBy: 'admin',
+  };
+  assert.equal(
+    lineNote(stopping, true, Date.now()),
+    'Stopping (asked by admin): it stops once the records it is writing now are written',
+  );
+});
