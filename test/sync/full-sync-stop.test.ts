@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createQueues } from '../../src/db/job-queue.ts';
 import { fullSyncJob, runFullSyncLine } from '../../src/integration/full-sync/full-sync-job.ts';
-import { holdReason } from '../../src/integration/full-sync/full-sync-lines.ts';
+import { holdReason, MOVED_LINE_MESSAGE } from '../../src/integration/full-sync/full-sync-lines.ts';
 import {
   restartLine,
   reviewLines,
@@ -215,6 +215,17 @@ test('the API stops a queued or pending line at once; 404 for a mapping without 
     const pending = await post('CONTACT/stop');
     assert.equal(pending.statusCode, 200, pending.body);
     assert.equal(pending.json().line.status, 'Stopped');
+
+    // Not run since a move to another organization, it holds its mapping's regular job by its
+    // message: not stopped, which would let that job run before matching.
+    await t.fx.db.query(
+      "UPDATE integration.full_sync_lines SET status = 'Pending', message = $1 WHERE mapping_name = 'CONTACT'",
+      [MOVED_LINE_MESSAGE],
+    );
+    const moved = await post('CONTACT/stop');
+    assert.equal(moved.statusCode, 409, moved.body);
+    assert.match(moved.json().error.message, /has not run since the connection moved/);
+    assert.equal((await line('CONTACT')).status, 'Pending');
   } finally {
     await app.close();
   }
@@ -234,19 +245,14 @@ test('`kobling sync full --stop MAPPING` stops a line running in another process
   const restarted = await restartLine(t.deps, t.boss, 'CUSTOMER');
   assert.ok(restarted.ok, restarted.ok ? '' : restarted.error.message);
   assert.equal((await line('CUSTOMER')).status, 'Queued');
-  // Slowed, so that it runs while the command starts.
-  t.fx.emulator.setFaults({ rate: 0, latencyMs: 1000 });
+  // Slowed, so that it runs while the command starts (3,000 records read again, unchanged).
+  t.fx.emulator.setFaults({ rate: 0, latencyMs: 2000 });
   let running: Promise<void> | undefined;
   try {
-    running = runFullSyncLine(t.deps, t.boss, 'CUSTOMER');
+    running = runFullSyncLine({ ...t.deps, stopPollMs: 20 }, t.boss, 'CUSTOMER');
     await waitFor('the line to run', async () => (await line('CUSTOMER')).status === 'Running');
-    const cli = runKobling(['sync', 'full', '--stop', 'customer'], env);
-    await waitFor(
-      'the stop request',
-      async () => (await line('CUSTOMER')).stopRequestedAt !== null,
-    );
-    t.fx.emulator.setFaults(undefined);
-    const out = await cli;
+    // Slow to its end: a line that finished first would not be stopped.
+    const out = await runKobling(['sync', 'full', '--stop', 'customer'], env);
     assert.equal(out.code, 0, out.output);
     assert.match(out.output, /Stopping the full synchronization of CUSTOMER: it stops once/);
     assert.match(out.stdout, /^CUSTOMER Stopped: Stopped by cli:alice on .+ UTC (after|before)/m);
@@ -259,4 +265,42 @@ test('`kobling sync full --stop MAPPING` stops a line running in another process
   const notStoppable = await runKobling(['sync', 'full', '--stop', 'CUSTOMER'], env);
   assert.equal(notStoppable.code, 1, notStoppable.output);
   assert.match(notStoppable.output, /line_not_stoppable.*stopped already/);
+});
+
+test('a line waiting to run a stopped pass again stops at once, not after its wait', async () => {
+  await insertCustomers(t.fx.db, 600, { number: 'SW', name: 'Stop wait customer', city: 'Oslo' });
+  const restarted = await restartLine(t.deps, t.boss, 'CUSTOMER');
+  assert.ok(restarted.ok, restarted.ok ? '' : restarted.error.message);
+  const waiting = async () =>
+    Number(
+      (
+        await t.fx.db.query<{ n: string }>(
+          "SELECT count(*) AS n FROM crm.records WHERE entity = 'account' AND data->>'name' LIKE 'Stop wait customer %'",
+        )
+      ).rows[0]!.n,
+    );
+  t.fx.emulator.setFaults({ rate: 0, latencyMs: 200 });
+  const deps = { ...t.deps, passRetryDelaysMs: [60_000, 60_000], stopPollMs: 20 };
+  const running = runFullSyncLine(deps, t.boss, 'CUSTOMER');
+  try {
+    await waitFor('the first new accounts', async () => (await waiting()) > 0);
+    // The CRM answers nothing but errors: the pass stops, and the line waits a minute to run it again.
+    t.fx.emulator.setFaults({ rate: 1, statuses: [500] });
+    await waitFor('the line to wait', async () =>
+      /Running again at \d\d:\d\d:\d\d UTC \(1 of 2\)\.$/.test(
+        (await line('CUSTOMER')).message ?? '',
+      ),
+    );
+    const asked = Date.now();
+    const stop = await stopLine(t.deps, 'CUSTOMER', 'tester');
+    assert.ok(stop.ok, stop.ok ? '' : stop.error.message);
+    await running;
+    assert.ok(Date.now() - asked < 10_000, `stopped after ${Date.now() - asked} ms`);
+  } finally {
+    t.fx.emulator.setFaults(undefined);
+    await running.catch(() => undefined);
+  }
+  const stopped = await line('CUSTOMER');
+  assert.equal(stopped.status, 'Stopped', stopped.message ?? '');
+  assert.match(stopped.message ?? '', /^Stopped by tester on .+ UTC after \d+ /);
 });

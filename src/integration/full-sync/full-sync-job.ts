@@ -214,7 +214,8 @@ export async function runFullSyncLine(
         since,
         ...(reported ? { progress: reported } : {}),
       });
-      return void (await advance(deps, boss));
+      await advance(deps, boss);
+      return;
     }
     // A known reason (no match fields, the CRM unreadable, …) is the line's outcome; anything else
     // is a bug, with its stack in the log.

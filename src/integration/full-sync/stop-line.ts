@@ -4,7 +4,13 @@ import { failure, ok, type Result } from '../../shared/result.ts';
 import { mappingNameOf } from '../../sync/mappings/mapping-name.ts';
 import { dependenciesOf } from '../../sync/model.ts';
 import type { SyncDeps } from '../sync-runtime.ts';
-import { type FullSyncLine, listLines, transition } from './full-sync-lines.ts';
+import {
+  type FullSyncLine,
+  listLines,
+  MOVED_LINE_MESSAGE,
+  MOVED_STARTED_MESSAGE,
+  transition,
+} from './full-sync-lines.ts';
 import { lineNotFound, reviewLines } from './full-sync-service.ts';
 import { DONE_STATUSES, STOPPABLE, stoppedLineMessage } from './line-status.ts';
 import type { ReviewLine } from './review-messages.ts';
@@ -66,6 +72,10 @@ export async function stopLine(
   return ok({ line: stopped, stopped: now, message });
 }
 
+// A line not run since a move to another organization holds its mapping's regular job by its
+// message (nothing is coupled there yet): stopped, it would let that job create duplicates.
+const MOVED = [MOVED_LINE_MESSAGE, MOVED_STARTED_MESSAGE];
+
 /**
  * Marks a stoppable line as asked to stop, once: answers its status then and when it was asked,
  * or undefined when it is not stoppable (or was asked already).
@@ -78,8 +88,9 @@ async function askToStop(
   const r = await db.query<{ status: string; stop_requested_at: Date }>(
     `UPDATE integration.full_sync_lines SET stop_requested_at = now(), stop_requested_by = $2
       WHERE mapping_name = $1 AND status = ANY($3::text[]) AND stop_requested_at IS NULL
+        AND NOT (status = 'Pending' AND coalesce(message = ANY($4::text[]), false))
       RETURNING status, stop_requested_at`,
-    [mapping, by, [...STOPPABLE]],
+    [mapping, by, [...STOPPABLE], MOVED],
   );
   const row = r.rows[0];
   return row && { status: row.status, at: new Date(row.stop_requested_at) };
@@ -89,6 +100,11 @@ async function askToStop(
 function notStoppable(line: FullSyncLine | undefined): Result<never> {
   if (!line) return failure('not_found', 'The full synchronization line is gone');
   const name = line.mapping;
+  if (line.status === 'Pending' && line.message !== null && MOVED.includes(line.message))
+    return failure(
+      'line_not_stoppable',
+      `The full synchronization of ${name} has not run since the connection moved to another Dynamics 365 organization: the mapping's regular job waits for it (nothing of it is coupled there yet), so it cannot be stopped`,
+    );
   if (line.status === 'Running' || line.status === 'Queued' || line.status === 'Pending')
     return failure(
       'line_not_stoppable',
