@@ -1,4 +1,5 @@
-import { getMapping } from '../sync/mappings/mapping-repo.ts';
+import { crmLookupRefs, lookupNamesOf } from '../sync/lookup-names.ts';
+import { listMappings } from '../sync/mappings/mapping-repo.ts';
 import { listWrites, type Paging, type WriteView } from '../sync/queries.ts';
 import { readNames } from '../sync/record-names.ts';
 import { erpPort } from './adapters/erp-port.ts';
@@ -9,13 +10,19 @@ export interface NamedWrite extends WriteView {
   readonly table: string;
   /** As users know it; null when it no longer exists; absent when its side could not be read. */
   readonly name?: string | null;
+  /**
+   * The names of the records its CRM lookup values (`before` and `after`) point to, by id: the
+   * currency `EUR` for a `transactioncurrencyid`. An id left out (a record that is gone or could
+   * not be read) goes by the id; absent when it names none. `before` and `after` stay as written.
+   */
+  readonly lookupNames?: Readonly<Record<string, string>>;
 }
 
 /**
  * What a job wrote, a page of its write history (docs/sync-engine.md, "Jobs"): both sides, so a
  * job of the policy `ask` shows the fields it wrote back to its source side next to its own
- * writes. Records are named with one read per side; without a usable connection the CRM records
- * go by id.
+ * writes. Records and the records their lookups point to are named with one read per table; without
+ * a usable connection the CRM records go by id.
  */
 export async function jobWrites(
   deps: SyncDeps,
@@ -23,21 +30,36 @@ export async function jobWrites(
   page: Paging,
 ): Promise<{ total: number; value: NamedWrite[] }> {
   const { total, value } = await listWrites(deps.db, { jobId: job.id, ...page });
-  const m = await getMapping(deps.db, job.mapping);
+  const mappings = new Map((await listMappings(deps.db)).map((m) => [m.name, m]));
+  const m = mappings.get(job.mapping);
   const tableOf = (side: 'erp' | 'crm') =>
     side === 'erp' ? (m?.erpTable ?? 'erp') : (m?.crmEntity ?? 'crm');
   if (!m || value.length === 0)
     return { total, value: value.map((w) => ({ ...w, table: tableOf(w.side) })) };
+  const lookups = value.map((w) =>
+    w.side === 'crm'
+      ? [...crmLookupRefs(m, mappings, w.before), ...crmLookupRefs(m, mappings, w.after)]
+      : [],
+  );
   const engine = await openEngine(deps);
   const names = await readNames(
     { erp: erpPort(deps.db), crm: engine.ok ? engine.value.crm : undefined },
-    value.map((w) => ({ side: w.side, table: tableOf(w.side), id: w.recordId })),
+    [
+      ...value.map((w) => ({ side: w.side, table: tableOf(w.side), id: w.recordId })),
+      ...lookups.flat(),
+    ],
   );
   return {
     total,
-    value: value.map((w) => {
+    value: value.map((w, i) => {
       const name = names(w.side, tableOf(w.side), w.recordId);
-      return { ...w, table: tableOf(w.side), ...(name === undefined ? {} : { name }) };
+      const lookupNames = lookupNamesOf(lookups[i] ?? [], names);
+      return {
+        ...w,
+        table: tableOf(w.side),
+        ...(name === undefined ? {} : { name }),
+        ...(Object.keys(lookupNames).length > 0 ? { lookupNames } : {}),
+      };
     }),
   };
 }

@@ -161,3 +161,17 @@ export const upstreamOf = (m: Pick<TableMapping, 'name' | 'dependencyFilter' | '
       ...m.fields.flatMap((f) => (f.enabled && f.lookup ? [f.lookup.mapping] : [])),
     ]),
   ].filter((name) => name !== m.name);
+
+/**
+ * The CRM entity a CRM lookup column of `m` points to (the related mapping's entity); undefined
+ * when the column is no lookup or its related mapping is an option mapping (an option value, no id).
+ */
+export function crmLookupEntity(
+  m: Pick<TableMapping, 'fields'>,
+  mappings: ReadonlyMap<string, Pick<TableMapping, 'crmEntity' | 'isOptionMapping'>>,
+  column: string,
+): string | undefined {
+  const field = m.fields.find((f) => f.crmField === column && f.lookup);
+  const related = field?.lookup ? mappings.get(field.lookup.mapping) : undefined;
+  return related && !related.isOptionMapping ? related.crmEntity : undefined;
+}

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { undoJobLocked } from '../../src/integration/undo-service.ts';
 import { previewMapping } from '../../src/sync/preview/preview.ts';
+import { matchBasedCoupling } from '../../src/sync/service/match-based-coupling.ts';
 import { previewUndo, type UndoReport } from '../../src/sync/undo/undo-job.ts';
 import { callJson, signIn, startTestServer } from '../helpers/server.ts';
 import { accountFields, customerFields, runPair, useAskCustomers } from '../helpers/sync-data.ts';
@@ -13,7 +14,7 @@ import { accountFields, customerFields, runPair, useAskCustomers } from '../help
 /** One customer and its account per scenario, so that each job holds only its own record. */
 const { fx, pairs } = useAskCustomers(
   `INSERT INTO erp.customers (number, display_name, city, website)
-   SELECT 'C2000' || n, 'Fabrikam ' || n, 'Oslo', 'https://fabrikam.example' FROM generate_series(1, 4) AS n
+   SELECT 'C2000' || n, 'Fabrikam ' || n, 'Oslo', 'https://fabrikam.example' FROM generate_series(1, 5) AS n
    ORDER BY n RETURNING id`,
 );
 
@@ -211,6 +212,91 @@ test("the job's writes, both sides, by record name: GET /jobs/{id}/writes and th
       /Customer C20001 Fabrikam 1<\/span>[\s\S]*?website[\s\S]*?https:\/\/fabrikam\.example[\s\S]*?https:\/\/crm\.example/,
     );
     assert.match(html, /account Fabrikam 1<\/span>[\s\S]*?address1_city[\s\S]*?Oslo[\s\S]*?Bergen/);
+  } finally {
+    await server.close();
+  }
+});
+
+test("a lookup the job wrote goes by its record's name: the account's currency before and after by ISO code, the raw ids kept; a record that cannot be read keeps its id", async () => {
+  const p = pairs[4]!;
+  await fx.db.query(
+    "INSERT INTO erp.currencies (code, display_name, symbol) VALUES ('GBP', 'Pound Sterling', '£')",
+  );
+  await fx.db.query(`INSERT INTO erp.currency_exchange_rates (currency_code, starting_date, exchange_rate_amount, relational_exchange_rate_amount)
+    VALUES ('GBP', '2020-01-01', 115, 100)`);
+  assert.equal((await matchBasedCoupling(fx.ctx, fx.mapping('CURRENCY'))).created, 1);
+  const gbp = (
+    await fx.db.query<{ crm_id: string }>(
+      "SELECT crm_id FROM integration.couplings WHERE mapping_name = 'CURRENCY' AND state = 'coupled'",
+    )
+  ).rows[0]!.crm_id;
+  const base = await fx.ctx.crm.baseCurrencyId();
+  assert.ok(base.ok && base.value);
+  const eur = base.value;
+  await fx.db.query("UPDATE erp.customers SET currency_code = 'GBP' WHERE id = $1", [p.erp]);
+  const [toCrm] = await runPair(fx, p, 'ToIntegrationTable');
+  assert.equal(toCrm!.counters.modified, 1, toCrm!.message);
+  const raw = {
+    before: { transactioncurrencyid: eur },
+    after: { transactioncurrencyid: { lookupEntity: 'transactioncurrency', id: gbp } },
+  };
+  assert.deepEqual(
+    (await history(toCrm!.jobId)).map((h) => [h.side, h.before, h.after]),
+    [['crm', raw.before, raw.after]],
+  );
+
+  const server = await startTestServer(fx.db, undefined, { KOBLING_SECRET_KEY: 'k'.repeat(40) });
+  try {
+    const admin = await server.tokenFor('admin', 'lookups-admin');
+    const api = (path: string, method = 'GET', body?: unknown) =>
+      callJson(`${server.baseUrl}/api/integration/v1${path}`, method, admin, body);
+    const writes = async () => {
+      const r = await api(`/jobs/${toCrm!.jobId}/writes`);
+      assert.equal(r.status, 200, r.text);
+      assert.equal(r.json.value.length, 1);
+      return r.json.value[0] as Record<string, unknown>;
+    };
+    const page = async () => {
+      const { status, html } = await (await signIn(server, 'lookups-admin')).page(
+        `/integration/log/${toCrm!.jobId}`,
+      );
+      assert.equal(status, 200, html);
+      return html.slice(html.indexOf('Values written'));
+    };
+    assert.equal((await api('/connection', 'PATCH', fx.connection)).status, 200);
+    assert.equal((await api('/connection/enable', 'POST')).status, 200);
+
+    const named = await writes();
+    assert.deepEqual(
+      [named.name, named.before, named.after],
+      ['Fabrikam 5', raw.before, raw.after],
+    );
+    assert.deepEqual(named.lookupNames, { [eur]: 'EUR', [gbp]: 'GBP' });
+    assert.match(
+      await page(),
+      new RegExp(
+        `transactioncurrencyid</td>\\s*<td[^>]*><span class="lookup" title="${eur}">EUR</span></td>\\s*<td[^>]*><span class="lookup" title="${gbp}">GBP</span>`,
+      ),
+    );
+
+    // The currency is gone from the CRM: its id stands for it, the other lookup is still named.
+    assert.ok((await fx.client.delete('transactioncurrencies', gbp)).ok);
+    const gone = await writes();
+    assert.deepEqual([gone.before, gone.after], [raw.before, raw.after]);
+    assert.deepEqual(gone.lookupNames, { [eur]: 'EUR' });
+    assert.match(
+      await page(),
+      new RegExp(`title="${eur}">EUR</span></td>\\s*<td[^>]*>${gbp}</td>`),
+    );
+
+    // No connection to read the CRM: every lookup goes by its id, as the record does.
+    assert.equal((await api('/connection/disable', 'POST')).status, 200);
+    const unread = await writes();
+    assert.deepEqual(
+      [unread.name, unread.lookupNames, unread.before, unread.after],
+      [undefined, undefined, raw.before, raw.after],
+    );
+    assert.match(await page(), new RegExp(`<td[^>]*>${eur}</td>\\s*<td[^>]*>${gbp}</td>`));
   } finally {
     await server.close();
   }

@@ -67,3 +67,27 @@ test('a create is one row, (new record); a lookup emptied reads (empty)', async 
     '(empty)',
   ]);
 });
+
+test('a named lookup reads as its record name, the id in the title, escaped; an unnamed one by id', async () => {
+  const before = 'd1b29274-0000-4000-8000-000000000001';
+  const after = '30483b45-0000-4000-8000-000000000002';
+  const html = await JobWritesCard({
+    total: 1,
+    writes: [
+      write({
+        before: { defaultuomid: before },
+        after: { defaultuomid: { lookupEntity: 'uom', id: after } },
+        lookupNames: { [after]: '<b>Box & "Crate"</b>' },
+      }),
+    ],
+  });
+  const [row] = rows(html);
+  // @kitajs/html escapes what could open a tag or an entity; `>` alone cannot.
+  assert.deepEqual(row!.slice(3), [
+    'defaultuomid',
+    before,
+    '&lt;b>Box &amp; &#34;Crate&#34;&lt;/b>',
+  ]);
+  assert.match(html, new RegExp(`<span class="lookup" title="${after}">&lt;b>Box`));
+  assert.doesNotMatch(html, /<b>/);
+});

@@ -1,5 +1,5 @@
 import { isEmpty } from '../engine/values.ts';
-import { fieldCovers, type TableMapping } from '../model.ts';
+import { crmLookupEntity, fieldCovers, type TableMapping } from '../model.ts';
 import type { CrmLookupValue } from '../ports.ts';
 import type { Side, Values } from './undo-history.ts';
 
@@ -28,17 +28,6 @@ export function keptValues(m: TableMapping, side: Side, values: Readonly<Values>
   return Object.fromEntries(names.filter((n) => n in values).map((n) => [n, values[n]]));
 }
 
-/** The CRM entity a CRM lookup column of the mapping points to, when it is one. */
-function lookupTarget(
-  m: TableMapping,
-  mappings: ReadonlyMap<string, TableMapping>,
-  column: string,
-): string | undefined {
-  const field = m.fields.find((f) => f.crmField === column && f.lookup);
-  const related = field?.lookup ? mappings.get(field.lookup.mapping) : undefined;
-  return related && !related.isOptionMapping ? related.crmEntity : undefined;
-}
-
 const isLookupValue = (v: unknown): v is CrmLookupValue =>
   typeof v === 'object' && v !== null && 'lookupEntity' in v;
 
@@ -55,7 +44,7 @@ export function forWrite(
   if (side === 'erp') return { ...values };
   return Object.fromEntries(
     Object.entries(values).map(([k, v]) => {
-      const target = isLookupValue(v) || isEmpty(v) ? undefined : lookupTarget(m, mappings, k);
+      const target = isLookupValue(v) || isEmpty(v) ? undefined : crmLookupEntity(m, mappings, k);
       return [k, target ? { lookupEntity: target, id: String(v) } : v];
     }),
   );

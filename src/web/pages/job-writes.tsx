@@ -1,12 +1,13 @@
+import { escapeHtml } from '@kitajs/html';
 import type { NamedWrite } from '../../integration/job-writes.ts';
 import { plural } from '../../shared/plural.ts';
-import { Card } from '../components/card.tsx';
+import { Card, display } from '../components/card.tsx';
 import { type Column, StaticList } from '../components/list.tsx';
 import { RecordLabel } from '../components/record-label.tsx';
 
 const SIDE: Record<string, string> = { erp: 'ERP', crm: 'Dynamics 365 Sales' };
 // A lookup the job wrote is `{lookupEntity, id}`, the value it replaced the bare id the CRM
-// reads back: both are shown as the id, so before and after compare.
+// reads back: both are shown by the id (then named, see Value), so before and after compare.
 const isLookup = (v: object): v is { lookupEntity: string; id: string | null } =>
   'lookupEntity' in v && 'id' in v;
 const show = (v: unknown): string =>
@@ -19,6 +20,21 @@ const show = (v: unknown): string =>
           ? show(v.id)
           : JSON.stringify(v)
         : String(v);
+
+/**
+ * A value as users know it: a lookup by the name of the record it points to, its id in the title
+ * (by its id when the record could not be named). Names are data: escaped like any value.
+ */
+function Value(props: { value: unknown; names: Readonly<Record<string, string>> | undefined }) {
+  const text = show(props.value);
+  const name = props.names && Object.hasOwn(props.names, text) ? props.names[text] : undefined;
+  if (name === undefined) return escapeHtml(display(text));
+  return (
+    <span class="lookup" title={text} safe>
+      {name}
+    </span>
+  );
+}
 
 /** One field a job wrote: a row of the card. */
 interface FieldWrite {
@@ -43,8 +59,8 @@ const COLUMNS: Column<FieldWrite>[] = [
   },
   { header: 'Action', value: (r) => r.write.action },
   { header: 'Field', value: (r) => r.field },
-  { header: 'Before', value: (r) => show(r.before) },
-  { header: 'After', value: (r) => show(r.after) },
+  { header: 'Before', html: (r) => <Value value={r.before} names={r.write.lookupNames} /> },
+  { header: 'After', html: (r) => <Value value={r.after} names={r.write.lookupNames} /> },
 ];
 
 /**
