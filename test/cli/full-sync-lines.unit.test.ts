@@ -17,34 +17,15 @@ import {
 } from '../../src/integration/full-sync/worker-reports.ts';
 import { fixedClock } from '../../src/shared/clock.ts';
 import { lineNote } from '../../src/web/pages/full-sync-cells.tsx';
+import { reviewLine } from '../helpers/review-line.ts';
 
-const queued: ReviewLine = {
-  mapping: 'CUSTOMER',
-  position: 10,
-  dependencyFilter: '',
+const queued: ReviewLine = reviewLine({
   direction: 'Bidirectional',
-  recommendation: 'FullSynchronization',
   erpCount: 5,
-  crmCount: 0,
-  crmCoupled: null,
   status: 'Queued',
-  message: null,
-  done: 0,
   total: 5,
-  counters: {},
-  jobIds: [],
-  attempts: 0,
   queuedAt: new Date().toISOString(),
-  startedAt: null,
-  heartbeatAt: null,
-  finishedAt: null,
-  matched: null,
-  ambiguous: null,
-  skippedRecords: null,
-  stopRequestedAt: null,
-  stopRequestedBy: null,
-  waitingFor: [],
-};
+});
 
 test('a queued line waits for a worker when none has been seen, otherwise for a free one; no line ends in spaces', () => {
   assert.match(

@@ -6,34 +6,15 @@ import type { ReviewLine } from '../../src/integration/full-sync/full-sync-servi
 import { stoppedLineMessage } from '../../src/integration/full-sync/line-status.ts';
 import { startMessage } from '../../src/integration/full-sync/review-messages.ts';
 import { lineNote } from '../../src/web/pages/full-sync-cells.tsx';
+import { reviewLine } from '../helpers/review-line.ts';
 
-const base: ReviewLine = {
-  mapping: 'CUSTOMER',
-  position: 10,
-  dependencyFilter: '',
-  direction: 'ToIntegrationTable',
-  recommendation: 'FullSynchronization',
+const base: ReviewLine = reviewLine({
   erpCount: 3000,
-  crmCount: 0,
-  crmCoupled: null,
   status: 'Stopped',
-  message: null,
   done: 1750,
-  total: null,
   counters: { inserted: 1750 },
-  jobIds: [],
   attempts: 1,
-  queuedAt: null,
-  startedAt: null,
-  heartbeatAt: null,
-  finishedAt: null,
-  matched: null,
-  ambiguous: null,
-  skippedRecords: null,
-  stopRequestedAt: null,
-  stopRequestedBy: null,
-  waitingFor: [],
-};
+});
 const at = new Date('2026-12-02T06:40:12.345Z');
 
 test('a stopped line says who stopped it, when and how far it got; one stopped before it began says so', () => {

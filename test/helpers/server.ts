@@ -27,6 +27,13 @@ export function testConfig(env: Record<string, string> = {}) {
   return result.config;
 }
 
+/** Listens on a random loopback port; answers the server's base URL (`http://127.0.0.1:PORT`). */
+export async function listenOnLoopback(app: FastifyInstance): Promise<string> {
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.address();
+  return `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+}
+
 /** Starts the real HTTP server (all route modules unless given) on a random loopback port. */
 export async function startTestServer(
   db: Db,
@@ -37,14 +44,12 @@ export async function startTestServer(
   const config = testConfig(env);
   const ctx: AppContext = { config, db, logger: createLogger('silent'), clock };
   const app = await buildServer(ctx, modules);
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const address = app.server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
+  const baseUrl = await listenOnLoopback(app);
   let n = 0;
   return {
     app,
     ctx,
-    baseUrl: `http://127.0.0.1:${port}`,
+    baseUrl,
     async tokenFor(role, username) {
       const name = username ?? `${role}-${process.pid}-${++n}`;
       const user = await createUser(db, {

@@ -6,34 +6,19 @@ import {
   lineProgress,
 } from '../../src/integration/full-sync/full-sync-lines.ts';
 import { emptyCounters } from '../../src/sync/model.ts';
+import { fullSyncLine } from '../helpers/review-line.ts';
 
-const line = (over: Partial<FullSyncLine>): FullSyncLine => ({
-  mapping: 'X',
-  position: 1,
-  dependencyFilter: '',
-  direction: 'ToIntegrationTable',
-  recommendation: 'FullSynchronization',
-  erpCount: 3,
-  crmCount: 7,
-  crmCoupled: null,
-  status: 'Running',
-  message: null,
-  done: 2,
-  total: null,
-  counters: {},
-  jobIds: [],
-  attempts: 1,
-  queuedAt: null,
-  startedAt: null,
-  heartbeatAt: null,
-  finishedAt: null,
-  matched: null,
-  ambiguous: null,
-  skippedRecords: null,
-  stopRequestedAt: null,
-  stopRequestedBy: null,
-  ...over,
-});
+const line = (over: Partial<FullSyncLine>): FullSyncLine =>
+  fullSyncLine({
+    mapping: 'X',
+    position: 1,
+    erpCount: 3,
+    crmCount: 7,
+    status: 'Running',
+    done: 2,
+    attempts: 1,
+    ...over,
+  });
 
 test('a running line expects its source side: the ERP to the CRM, the CRM to the ERP, both when bidirectional', () => {
   assert.equal(expectedTotal(line({ direction: 'ToIntegrationTable' })), 3);

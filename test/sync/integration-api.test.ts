@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { callJson, startTestServer, type TestServer } from '../helpers/server.ts';
+import { callJson, listenOnLoopback, startTestServer, type TestServer } from '../helpers/server.ts';
 import { type SyncFixture, startSyncFixture } from './sync-fixture.ts';
 
 let fx: SyncFixture;
@@ -270,9 +270,7 @@ test('background work: createInCrm queued as a job, followed to its result; skip
     pollingIntervalSeconds: 0.5,
   });
   const app = await buildServer(ctx);
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const address = app.server.address();
-  const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/api/integration/v1`;
+  const base = `${await listenOnLoopback(app)}/api/integration/v1`;
   const post = (path: string, body: unknown) =>
     fetch(`${base}${path}`, {
       method: 'POST',

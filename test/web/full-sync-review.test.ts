@@ -7,6 +7,7 @@ import { buildServer } from '../../src/server/app.ts';
 import { createUser } from '../../src/server/auth/users.ts';
 import { systemClock } from '../../src/shared/clock.ts';
 import { type FullSyncSetting, settledLines, startFullSyncSetting } from '../helpers/full-sync.ts';
+import { listenOnLoopback } from '../helpers/server.ts';
 import { insertCustomers } from '../helpers/sync-data.ts';
 import { browserUnavailable, hiddenSideways, logIn, openBrowser } from './browser.ts';
 import { PASSWORD } from './ui-fixture.ts';
@@ -66,9 +67,7 @@ before(async () => {
     clock: systemClock,
     boss: t.boss,
   });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const address = app.server.address();
-  baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  baseUrl = await listenOnLoopback(app);
   assert.ok((await startFullSync(t.deps, t.boss)).ok);
   const lines = await settledLines(t.deps);
   const broken = lines.find((l) => l.mapping === 'BROKEN1')!;
