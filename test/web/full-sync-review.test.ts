@@ -3,13 +3,10 @@ import { after, before, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import type { Page } from 'playwright-core';
 import { reviewLines, startFullSync } from '../../src/integration/full-sync/full-sync-service.ts';
-import { buildServer } from '../../src/server/app.ts';
-import { createUser } from '../../src/server/auth/users.ts';
-import { systemClock } from '../../src/shared/clock.ts';
 import { type FullSyncSetting, settledLines, startFullSyncSetting } from '../helpers/full-sync.ts';
-import { listenOnLoopback } from '../helpers/server.ts';
 import { insertCustomers } from '../helpers/sync-data.ts';
 import { browserUnavailable, hiddenSideways, logIn, openBrowser } from './browser.ts';
+import { serveFullSyncSetting } from './full-sync-server.ts';
 import { PASSWORD } from './ui-fixture.ts';
 
 /** Accepts every confirmation the page asks for, keeping what it asked. */
@@ -56,18 +53,7 @@ before(async () => {
     erpFilter: [{ field: 'code', op: 'eq', value: 'BRK' }],
     fields: [{ ...t.fx.mapping('CURRENCY').fields[0]!, crmField: 'nosuchcolumn' }],
   });
-  for (const role of ['admin', 'readOnly'] as const) {
-    const u = await createUser(t.fx.db, { username: `rv-${role}`, password: PASSWORD, role });
-    assert.ok(u.ok);
-  }
-  app = await buildServer({
-    config: t.deps.config,
-    db: t.fx.db,
-    logger: t.deps.logger,
-    clock: systemClock,
-    boss: t.boss,
-  });
-  baseUrl = await listenOnLoopback(app);
+  ({ app, baseUrl } = await serveFullSyncSetting(t, 'rv'));
   assert.ok((await startFullSync(t.deps, t.boss)).ok);
   const lines = await settledLines(t.deps);
   const broken = lines.find((l) => l.mapping === 'BROKEN1')!;

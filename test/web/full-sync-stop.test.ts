@@ -5,13 +5,10 @@ import type { Page } from 'playwright-core';
 import { createQueues } from '../../src/db/job-queue.ts';
 import { fullSyncJob } from '../../src/integration/full-sync/full-sync-job.ts';
 import { reviewLines, startFullSync } from '../../src/integration/full-sync/full-sync-service.ts';
-import { buildServer } from '../../src/server/app.ts';
-import { createUser } from '../../src/server/auth/users.ts';
-import { systemClock } from '../../src/shared/clock.ts';
 import { type FullSyncSetting, startFullSyncSetting } from '../helpers/full-sync.ts';
-import { listenOnLoopback } from '../helpers/server.ts';
 import { insertCustomers } from '../helpers/sync-data.ts';
 import { browserUnavailable, logIn, openBrowser } from './browser.ts';
+import { serveFullSyncSetting } from './full-sync-server.ts';
 import { PASSWORD } from './ui-fixture.ts';
 
 // The review page's Stop: offered on a line not done, it asks first, naming the line; the answer
@@ -36,18 +33,7 @@ before(async () => {
     },
   });
   await createQueues(t.boss, [fullSyncJob(t.deps, t.boss)]);
-  for (const role of ['admin', 'readOnly'] as const) {
-    const u = await createUser(t.fx.db, { username: `ws-${role}`, password: PASSWORD, role });
-    assert.ok(u.ok);
-  }
-  app = await buildServer({
-    config: t.deps.config,
-    db: t.fx.db,
-    logger: t.deps.logger,
-    clock: systemClock,
-    boss: t.boss,
-  });
-  baseUrl = await listenOnLoopback(app);
+  ({ app, baseUrl } = await serveFullSyncSetting(t, 'ws'));
   assert.ok((await startFullSync(t.deps, t.boss)).ok);
 });
 after(async () => {
