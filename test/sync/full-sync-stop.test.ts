@@ -9,6 +9,7 @@ import {
   startFullSync,
 } from '../../src/integration/full-sync/full-sync-service.ts';
 import { stopLine } from '../../src/integration/full-sync/stop-line.ts';
+import { integrationStatus } from '../../src/integration/status/mapping-status.ts';
 import { runMappingJob } from '../../src/integration/sync-jobs.ts';
 import { buildServer } from '../../src/server/app.ts';
 import { createApiToken } from '../../src/server/auth/credentials.ts';
@@ -119,6 +120,16 @@ test('a running line stopped ends Stopped between chunks, what it wrote coupled 
     jobs.rows.map((j) => j.message),
     ['Stopped by tester'],
     'the pass it ended says who',
+  );
+
+  // `kobling status` says so, with the command that continues it.
+  assert.ok(
+    (await integrationStatus(t.fx.db, systemClock)).warnings.some((w) =>
+      /^CUSTOMER: its full synchronization was stopped by tester on .+ UTC after \d+ .*records.* \(kobling sync full --restart CUSTOMER continues it\)$/.test(
+        w,
+      ),
+    ),
+    'status warns about the stopped line',
   );
 
   // Its child waits with the reason; the mapping's regular job is not held by it any more.

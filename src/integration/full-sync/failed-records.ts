@@ -7,15 +7,15 @@ import { openErrorsOfJobRecords } from '../../sync/error-queries.ts';
 import { getLine } from './full-sync-lines.ts';
 
 /**
- * Lines that failed or finished with failed records, by mapping, with their status, message,
- * how many records failed and how many of the mapping's records were skipped after failing when
- * the line ended (`kobling status` warns about them).
+ * Lines that failed, finished with failed records or were stopped, by mapping, with their status,
+ * message, how many records failed and how many of the mapping's records were skipped after failing
+ * when the line ended (`kobling status` warns about them).
  */
 export async function failedLineMessages(db: Queryable): Promise<
   Map<
     string,
     {
-      status: 'Failed' | 'FinishedWithErrors';
+      status: 'Failed' | 'FinishedWithErrors' | 'Stopped';
       message: string | null;
       failedRecords: number;
       skippedRecords: number;
@@ -24,13 +24,13 @@ export async function failedLineMessages(db: Queryable): Promise<
 > {
   const r = await db.query<{
     mapping_name: string;
-    status: 'Failed' | 'FinishedWithErrors';
+    status: 'Failed' | 'FinishedWithErrors' | 'Stopped';
     message: string | null;
     failed: number | null;
     skipped_records: number | null;
   }>(
     `SELECT mapping_name, status, message, (counters->>'failed')::int AS failed, skipped_records
-       FROM integration.full_sync_lines WHERE status IN ('Failed', 'FinishedWithErrors')`,
+       FROM integration.full_sync_lines WHERE status IN ('Failed', 'FinishedWithErrors', 'Stopped')`,
   );
   return new Map(
     r.rows.map((x) => [

@@ -198,6 +198,7 @@ export async function integrationStatus(
   const openErrors = await openErrorCounts(db);
   const heldByMove = await mappingsHeldByMove(db);
   const lineFailure = await failedLineMessages(db);
+  const failedLines = [...lineFailure.values()].filter((l) => l.status !== 'Stopped').length;
 
   const out: MappingStatus[] = [];
   for (const m of mappings) {
@@ -218,11 +219,16 @@ export async function integrationStatus(
         'waits for its full synchronization: the connection moved to another Dynamics 365 organization and nothing is coupled there yet (kobling sync full)',
       );
     const line = lineFailure.get(m.name);
-    // One line to run again: its own restart; several: the one command for all of them.
+    // One line to run again: its own restart; several: the one command for all of them (which
+    // leaves stopped lines alone: each is restarted by itself).
     const restart =
-      lineFailure.size > 1
+      failedLines > 1
         ? 'kobling sync full --restart-failed'
         : `kobling sync full --restart ${shellName(m.name)}`;
+    if (line?.status === 'Stopped')
+      warnings.push(
+        `its full synchronization was ${(line.message ?? 'Stopped').replace(/^Stopped/, 'stopped').replace(/; Restart continues where it stopped$/, '')} (kobling sync full --restart ${shellName(m.name)} continues it)`,
+      );
     if (line?.status === 'Failed')
       warnings.push(
         `its full synchronization failed: ${line.message ?? 'no message'} (fix, then ${restart})`,
