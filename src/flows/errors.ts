@@ -1,4 +1,5 @@
-import { registerErrorCodes } from '../shared/error-codes.ts';
+import { dataverseAnswer } from '../dataverse/index.ts';
+import { registerErrorCodes, registerFailureAnswers } from '../shared/error-codes.ts';
 
 /**
  * The lead-to-cash flows' failure codes, with their HTTP statuses: what a flow refuses about a CRM
@@ -38,3 +39,24 @@ declare module '../shared/error-codes.ts' {
 }
 
 registerErrorCodes(FLOWS_ERROR_CODES);
+
+// A CRM call under a flow that the CRM throttled (still after the connector's retries) is a 503
+// with the CRM's Retry-After, as the integration's own answers (src/dataverse/errors.ts); any
+// other failure of it stays the code's 502.
+registerFailureAnswers(['crm_request_failed'], (failure) => {
+  const f = failure as {
+    details?: { crmCode?: unknown };
+    status?: unknown;
+    retryAfterMs?: unknown;
+  };
+  const code = f.details?.crmCode;
+  if (code !== 'throttled' && code !== 'http_error') return { status: 502 };
+  const answer = dataverseAnswer({
+    code,
+    status: typeof f.status === 'number' ? f.status : undefined,
+    retryAfterMs: typeof f.retryAfterMs === 'number' ? f.retryAfterMs : undefined,
+  });
+  return answer.status === 503
+    ? answer
+    : { status: 502, ...(answer.headers ? { headers: answer.headers } : {}) };
+});
