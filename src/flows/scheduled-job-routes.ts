@@ -77,7 +77,8 @@ export function registerScheduledJobRoutes(app: FastifyInstance, ctx: AppContext
         summary:
           'Run a job now: queued for the workers, or with {"wait": true} run in this process and answered with its outcome (a mapping: its jobs and their counters)',
         params: byName,
-        body: z.strictObject({ wait: z.boolean().default(false) }).optional(),
+        // No body, or an empty one, is `{"wait": false}` (Fastify hands no body on as null).
+        body: z.strictObject({ wait: z.boolean().default(false) }).nullish(),
       },
     },
     async (req, reply) => {
@@ -99,7 +100,10 @@ export function registerScheduledJobRoutes(app: FastifyInstance, ctx: AppContext
       return reply.status(202).send({
         queued: jobId !== null,
         jobId,
-        message: jobId ? `${name} is queued` : `${name} is already waiting to run`,
+        // jobId is the queue's: the synchronization jobs it runs list under the mapping's name.
+        message: jobId
+          ? `${name} is queued; its run shows in GET /jobs?mapping=${encodeURIComponent(name)} once a worker takes it`
+          : `${name} is already waiting to run`,
       });
     },
   );

@@ -347,6 +347,25 @@ test('the first review leaves out the recommendations no line has', () => {
   );
 });
 
+test('the review of started lines says how a stopped line continues: a plain run does not start it', () => {
+  const finished = reviewLine({ mapping: 'CURRENCY', status: 'Finished' });
+  assert.equal(
+    reviewSummary([finished, reviewLine({ status: 'Running' })]),
+    '2 lines; `kobling sync full` starts those not done and follows them.',
+  );
+  assert.equal(
+    reviewSummary([finished, reviewLine({ status: 'Stopped' })]),
+    '2 lines; `kobling sync full` starts those not done and follows them. CUSTOMER is stopped: `kobling sync full --restart CUSTOMER` continues it.',
+  );
+  assert.match(
+    reviewSummary([
+      reviewLine({ status: 'Stopped' }),
+      reviewLine({ mapping: 'ITEM UOM', status: 'Stopped' }),
+    ]),
+    /CUSTOMER, ITEM UOM are stopped: `kobling sync full --restart MAPPING` continues each\.$/,
+  );
+});
+
 test('a stopped full synchronization names the failed lines, and the lines they hold only when there are some', () => {
   const failed: ReviewLine = {
     ...queued,

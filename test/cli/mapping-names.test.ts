@@ -231,10 +231,16 @@ describe('the API with a job queue', () => {
     assert.equal(patched.json.intervalMinutes, 45);
     const flow = await call('POST', 'scheduledJobs/customer%20statistics/run', {});
     assert.equal(flow.status, 202, JSON.stringify(flow.json));
-    assert.equal(flow.json.message, 'CUSTOMER STATISTICS is queued');
+    assert.match(
+      flow.json.message,
+      /^CUSTOMER STATISTICS is queued; its run shows in GET \/jobs\?mapping=CUSTOMER%20STATISTICS once a worker takes it$/,
+    );
     const mapping = await call('POST', 'scheduledJobs/Customer/run', {});
     assert.equal(mapping.status, 202, JSON.stringify(mapping.json));
-    assert.equal(mapping.json.message, 'CUSTOMER is queued');
+    assert.match(
+      mapping.json.message,
+      /^CUSTOMER is queued; its run shows in GET \/jobs\?mapping=CUSTOMER once a worker takes it$/,
+    );
     const typo = "No scheduled job named 'CUSTMER'; did you mean CUSTOMER?";
     for (const r of [
       await call('PATCH', 'scheduledJobs/custmer', { enabled: false }),

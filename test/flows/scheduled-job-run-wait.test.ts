@@ -67,6 +67,9 @@ test('a mapping run that cannot start is refused with why', async () => {
   } finally {
     assert.equal((await api('POST', '/connection/enable')).status, 200);
   }
+  // No body (or an empty one) is no wait: queued, here refused only because no job queue runs.
+  const plain = await api('POST', '/scheduledJobs/CUSTOMER/run');
+  assert.equal(plain.json.error?.code, 'not_ready', plain.text);
   const unknown = await api('POST', '/scheduledJobs/NO%20SUCH/run', { wait: true });
   assert.equal(unknown.status, 404, unknown.text);
 });

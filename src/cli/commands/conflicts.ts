@@ -12,6 +12,7 @@ import { mappingNameOf } from '../../sync/mappings/mapping-name.ts';
 import { recordLabel } from '../../sync/record-names.ts';
 import type { ResolveChoice } from '../../sync/service/resolve-conflicts.ts';
 import { type CliEnv, printResult } from '../cli-context.ts';
+import { cliUser } from '../cli-user.ts';
 import {
   checkedOptions,
   counted,
@@ -52,7 +53,7 @@ const listed = everyRow(
  * ID --take erp|crm` or `--value V` settles one, `resolve --mapping M --take crm` (or `--ids`) many.
  */
 export function registerConflictCommands(program: Command, cli: CliEnv): void {
-  const by = `cli:${cli.env.USER ?? 'unknown'}`;
+  const by = `cli:${cliUser(cli.env)}`;
   const conflicts = program
     .command('conflicts')
     .description('The conflict inbox: fields changed on both sides, waiting for a choice')

@@ -1,7 +1,8 @@
 import type { ReviewLine } from '../../integration/full-sync/full-sync-service.ts';
+import { shellName } from '../../integration/full-sync/line-status.ts';
 import { openReview } from '../../integration/full-sync/review.ts';
 import { AppError } from '../../shared/errors.ts';
-import { plural } from '../../shared/plural.ts';
+import { agree, plural } from '../../shared/plural.ts';
 import { dependenciesOf } from '../../sync/model.ts';
 import { type CliEnv, printResult } from '../cli-context.ts';
 import type { Runtime } from '../runtime.ts';
@@ -38,8 +39,17 @@ export const storedRow = (l: ReviewLine, now: number): string =>
 export function reviewSummary(lines: readonly ReviewLine[]): string {
   if (lines.length === 0)
     return 'No mapping has a full synchronization line (see `kobling mappings`).';
-  if (!lines.every((l) => l.status === 'NotStarted'))
-    return `${plural(lines.length, 'line')}; \`kobling sync full\` starts those not done and follows them.`;
+  if (!lines.every((l) => l.status === 'NotStarted')) {
+    // A stopped line is not started again by a plain `kobling sync full`: its restart is said.
+    const stopped = lines.filter((l) => l.status === 'Stopped').map((l) => l.mapping);
+    const restart =
+      stopped.length === 0
+        ? ''
+        : ` ${stopped.join(', ')} ${agree(stopped.length, 'is', 'are')} stopped: \`kobling sync full --restart ${
+            stopped.length === 1 ? shellName(stopped[0]!) : 'MAPPING'
+          }\` continues ${agree(stopped.length, 'it', 'each')}.`;
+    return `${plural(lines.length, 'line')}; \`kobling sync full\` starts those not done and follows them.${restart}`;
+  }
   const n = (r: string) => lines.filter((l) => l.recommendation === r).length;
   // Parts at 0 left out: "0 with nothing to do" says nothing.
   const parts = [

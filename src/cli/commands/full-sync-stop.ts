@@ -2,6 +2,7 @@ import { getLine } from '../../integration/full-sync/full-sync-lines.ts';
 import { stopLine } from '../../integration/full-sync/stop-line.ts';
 import { AppError } from '../../shared/errors.ts';
 import { type CliEnv, printResult } from '../cli-context.ts';
+import { cliUser } from '../cli-user.ts';
 import type { Runtime } from '../runtime.ts';
 
 /** How long `--stop` waits for a running line's worker to stop it before it says so and exits. */
@@ -22,7 +23,7 @@ export async function runFullSyncStop(
 ): Promise<void> {
   const { ctx } = rt;
   const deps = { db: ctx.db, config: ctx.config, logger: ctx.logger };
-  const r = await stopLine(deps, opts.stop, `cli:${cli.env.USER ?? 'unknown'}`);
+  const r = await stopLine(deps, opts.stop, `cli:${cliUser(cli.env)}`);
   if (!r.ok) throw AppError.from(r.error);
   const mapping = r.value.line.mapping;
   process.stderr.write(`${r.value.message}\n`);

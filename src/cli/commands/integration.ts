@@ -117,7 +117,7 @@ export function registerIntegrationCommands(program: Command, cli: CliEnv): void
     )
     .option(
       '--restart <mapping>',
-      'with `full`: restart that failed (or finished, with or without failed records) line of the full synchronization and its dependent lines that failed or had failed records (they run once it has finished), then follow them',
+      'with `full`: restart that failed, stopped or finished (with or without failed records) line of the full synchronization and its dependent lines that failed or had failed records (they run once it has finished), then follow them',
     )
     .option(
       '--stop <mapping>',
