@@ -131,9 +131,14 @@ export async function startCrmEmulator(options: CrmEmulatorOptions): Promise<Run
     tenantId,
     lifetimeSeconds: options.tokenLifetimeSeconds ?? 3600,
   };
+  // A request the process's stop cut off (its database pool closed under it) is expected on the
+  // way out: one info line with why, not a warning with a stack per request.
   const onError = (err: unknown) =>
     causedByShutdown(err)
-      ? logger.warn({ err }, 'CRM emulator request stopped by shutdown')
+      ? logger.info(
+          { reason: err instanceof Error ? err.message : String(err) },
+          'CRM emulator request stopped by shutdown',
+        )
       : logger.error({ err }, 'CRM emulator request failed');
 
   async function api(req: ApiRequest): Promise<ApiResponse> {
