@@ -1,6 +1,6 @@
 import { openParents } from '../../integration/full-sync/dependents.ts';
 import type { ReviewLine } from '../../integration/full-sync/full-sync-service.ts';
-import { failedNotSkipped, shellName } from '../../integration/full-sync/line-status.ts';
+import { failedNotSkipped, shellName, utc } from '../../integration/full-sync/line-status.ts';
 import { agree, plural } from '../../shared/plural.ts';
 import { otherCounters, shortCounters } from '../../sync/counters-text.ts';
 import { COUNTER_NAMES, dependenciesOf, type JobCounters } from '../../sync/model.ts';
@@ -21,8 +21,6 @@ function totals(lines: readonly ReviewLine[]): string {
   const others = otherCounters(sum);
   return `${plural(records, 'record')}: ${shortCounters(sum)}${others ? `, ${others}` : ''}${matched ? `, ${matched} coupled by matching` : ''}`;
 }
-
-const when = (iso: string) => `${iso.slice(0, 19).replace('T', ' ')} UTC`;
 
 /**
  * Lines that failed, lines stopped by hand and lines held by such a parent, named; a part with
@@ -249,7 +247,7 @@ export function idleSummary(lines: readonly ReviewLine[], jobOff: ReadonlySet<st
     .sort()
     .at(-1);
   return [
-    `Nothing to start: every line has already finished${last ? ` (the last on ${when(last)})` : ''}: ${plural(lines.length, 'line')}, ${totals(lines)}.${failedRecords(lines, jobOff)}`,
+    `Nothing to start: every line has already finished${last ? ` (the last on ${utc(last)})` : ''}: ${plural(lines.length, 'line')}, ${totals(lines)}.${failedRecords(lines, jobOff)}`,
     'To run a line again: `kobling sync full --restart MAPPING` (API: POST /api/integration/v1/fullSync/lines/{mapping}/restart).',
   ];
 }

@@ -115,8 +115,9 @@ export function failedRecordsMessage(l: {
  */
 export const whatHappened = (message: string): string => message.split(SEE_THEM)[0]!;
 
-/** An instant as the lines' messages give it: `2026-12-02 06:40:12 UTC`. */
-const utc = (d: Date): string => `${d.toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+/** An instant as the lines' messages and summaries give it: `2026-12-02 06:40:12 UTC`. */
+export const utc = (d: Date | string): string =>
+  `${(typeof d === 'string' ? d : d.toISOString()).slice(0, 19).replace('T', ' ')} UTC`;
 
 /**
  * What a stopped line says: who stopped it and when, how far it got (its records and counters;

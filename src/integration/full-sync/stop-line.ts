@@ -12,7 +12,7 @@ import {
   transition,
 } from './full-sync-lines.ts';
 import { lineNotFound, reviewLines } from './full-sync-service.ts';
-import { DONE_STATUSES, STOPPABLE, stoppedLineMessage } from './line-status.ts';
+import { DONE_STATUSES, STOPPABLE, stoppedLineMessage, utc } from './line-status.ts';
 import type { ReviewLine } from './review-messages.ts';
 
 /** What a stop did: the line now, whether it is stopped already or its worker stops it soon. */
@@ -108,7 +108,7 @@ function notStoppable(line: FullSyncLine | undefined): Result<never> {
   if (line.status === 'Running' || line.status === 'Queued' || line.status === 'Pending')
     return failure(
       'line_not_stoppable',
-      `The full synchronization of ${name} is stopping already (asked by ${line.stopRequestedBy ?? 'someone'} on ${line.stopRequestedAt ? `${line.stopRequestedAt.slice(0, 19).replace('T', ' ')} UTC` : 'an earlier moment'}): it stops once the records it is writing now are written`,
+      `The full synchronization of ${name} is stopping already (asked by ${line.stopRequestedBy ?? 'someone'} on ${line.stopRequestedAt ? utc(line.stopRequestedAt) : 'an earlier moment'}): it stops once the records it is writing now are written`,
     );
   if (line.status === 'Stopped')
     return failure(
