@@ -125,15 +125,12 @@ const runMappingNow = (ctx: AppContext, name: string) =>
  */
 function mappingRunAnswer(name: string, r: MappingJobOutcome) {
   if (r.failure) throw AppError.from(r.failure);
-  if (!r.ran) {
-    const held = r.reason?.startsWith('held: ');
+  if (r.held) throw new AppError('mapping_held', `${name} was not run: ${r.held}`);
+  if (!r.ran)
     throw new AppError(
-      held ? 'mapping_held' : 'mapping_busy',
-      held
-        ? `${name} was not run: ${r.reason!.slice('held: '.length)}`
-        : `${name} was not run: it is being synchronized right now; try again when that run has finished`,
+      'mapping_busy',
+      `${name} was not run: it is being synchronized right now; try again when that run has finished`,
     );
-  }
   const jobs = (r.reports ?? []).map((p) => ({
     jobId: p.jobId,
     direction: p.direction,

@@ -56,6 +56,8 @@ export interface MappingJobOutcome {
   readonly ran: boolean;
   readonly busy?: boolean;
   readonly reason?: string;
+  /** Why the mapping's runs are held (its full synchronization line), when that kept it from running. */
+  readonly held?: string;
   /** Why the run could not start, when the engine could not be opened (no connection …). */
   readonly failure?: AppFailure;
   readonly reports?: PassReport[];
@@ -112,7 +114,7 @@ async function runUnderLock(
     data.mapping,
     async (): Promise<MappingJobOutcome> => {
       const held = await holdReason(deps.db, data.mapping, { full: data.full === true });
-      if (held) return { ran: false, busy: true, reason: `held: ${held}` };
+      if (held) return { ran: false, busy: true, held, reason: `held: ${held}` };
       const engine = await openEngine(deps);
       if (!engine.ok) return { ran: false, reason: engine.error.message, failure: engine.error };
       const m = await getMapping(deps.db, data.mapping);
