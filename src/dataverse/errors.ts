@@ -106,16 +106,23 @@ export function dataverseAnswer(
   return { status: DATAVERSE_ERROR_CODES[code] };
 }
 
-// A failure value carrying these codes may come from any layer above (spread with a new message):
-// only the fields that are what the connector put there are read.
-registerFailureAnswers(['throttled', 'http_error'], (failure) => {
+/**
+ * `dataverseAnswer` for a failure value of any layer above that carries the connector's `status`
+ * and `retryAfterMs` (spread with a new message, or wrapped under another code, as the flows'
+ * `crm_request_failed`): only the fields that are what the connector put there are read.
+ */
+export function carriedAnswer(code: DataverseErrorCode, failure: object): FailureAnswer {
   const f = failure as Partial<Record<'status' | 'retryAfterMs', unknown>>;
   return dataverseAnswer({
-    code: failure.code as 'throttled' | 'http_error',
+    code,
     status: typeof f.status === 'number' ? f.status : undefined,
     retryAfterMs: typeof f.retryAfterMs === 'number' ? f.retryAfterMs : undefined,
   });
-});
+}
+
+registerFailureAnswers(['throttled', 'http_error'], (failure) =>
+  carriedAnswer(failure.code as 'throttled' | 'http_error', failure),
+);
 
 /** An expected failure of a Dataverse call. Never carries a token or a secret. */
 export interface DataverseError extends AppFailure {

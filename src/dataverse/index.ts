@@ -6,7 +6,7 @@ export type { DataverseClientOptions, WhoAmI } from './client.ts';
 export { DataverseClient } from './client.ts';
 export { primaryKeyOf } from './entity-keys.ts';
 export type { DataverseError, DataverseErrorCode } from './errors.ts';
-export { DATAVERSE_CODES, dataverseAnswer, hostAndPort, TRANSPORT_CODES } from './errors.ts';
+export { carriedAnswer, DATAVERSE_CODES, hostAndPort, TRANSPORT_CODES } from './errors.ts';
 export type { DataverseMetricsHooks, MetricsSnapshot, RequestInfo } from './metrics.ts';
 export type { MsalCertificate, MsalProviderOptions } from './msal-provider.ts';
 export { msalProvider } from './msal-provider.ts';

@@ -1,4 +1,4 @@
-import { dataverseAnswer } from '../dataverse/index.ts';
+import { carriedAnswer } from '../dataverse/index.ts';
 import { registerErrorCodes, registerFailureAnswers } from '../shared/error-codes.ts';
 
 /**
@@ -44,18 +44,9 @@ registerErrorCodes(FLOWS_ERROR_CODES);
 // with the CRM's Retry-After, as the integration's own answers (src/dataverse/errors.ts); any
 // other failure of it stays the code's 502.
 registerFailureAnswers(['crm_request_failed'], (failure) => {
-  const f = failure as {
-    details?: { crmCode?: unknown };
-    status?: unknown;
-    retryAfterMs?: unknown;
-  };
-  const code = f.details?.crmCode;
+  const code = (failure as { details?: { crmCode?: unknown } }).details?.crmCode;
   if (code !== 'throttled' && code !== 'http_error') return { status: 502 };
-  const answer = dataverseAnswer({
-    code,
-    status: typeof f.status === 'number' ? f.status : undefined,
-    retryAfterMs: typeof f.retryAfterMs === 'number' ? f.retryAfterMs : undefined,
-  });
+  const answer = carriedAnswer(code, failure);
   return answer.status === 503
     ? answer
     : { status: 502, ...(answer.headers ? { headers: answer.headers } : {}) };
