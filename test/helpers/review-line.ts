@@ -1,5 +1,6 @@
 import type { FullSyncLine } from '../../src/integration/full-sync/full-sync-lines.ts';
 import type { ReviewLine } from '../../src/integration/full-sync/full-sync-service.ts';
+import { notRun } from '../../src/integration/full-sync/review.ts';
 
 /**
  * A full synchronization line for tests of how lines read (CLI bars and summaries, the
@@ -16,21 +17,7 @@ export const fullSyncLine = (over: Partial<FullSyncLine> = {}): FullSyncLine => 
   crmCount: 0,
   crmCoupled: null,
   status: 'Pending',
-  message: null,
-  done: 0,
-  total: null,
-  counters: {},
-  jobIds: [],
-  attempts: 0,
-  queuedAt: null,
-  startedAt: null,
-  heartbeatAt: null,
-  finishedAt: null,
-  matched: null,
-  ambiguous: null,
-  skippedRecords: null,
-  stopRequestedAt: null,
-  stopRequestedBy: null,
+  ...notRun(),
   ...over,
 });
 

@@ -2,7 +2,7 @@ import { fail, ok, type Result } from '../../shared/result.ts';
 import { readConnection } from '../../sync/connection/connection-repo.ts';
 import { unreachableCrm } from '../crm-unreachable.ts';
 import type { SyncDeps } from '../sync-runtime.ts';
-import { listLines } from './full-sync-lines.ts';
+import { type FullSyncLine, listLines } from './full-sync-lines.ts';
 import { type ReviewLine, recountLines, reviewLines } from './full-sync-service.ts';
 import { type CountedLine, countEveryLine, lineOf } from './line-counts.ts';
 
@@ -54,11 +54,9 @@ export interface Review {
   readonly warning?: string;
 }
 
-/** A line as *Start* would write it (`writeLine`), not started: nothing queued, nothing run. */
-export function notStartedLine({ m, c }: CountedLine, i: number): ReviewLine {
-  return {
-    ...lineOf(m, i + 1, c),
-    status: 'NotStarted',
+/** What a line holds before any run of it: no progress, no jobs, nothing asked of it. */
+export const notRun = () =>
+  ({
     message: null,
     done: 0,
     total: null,
@@ -74,6 +72,9 @@ export function notStartedLine({ m, c }: CountedLine, i: number): ReviewLine {
     skippedRecords: null,
     stopRequestedAt: null,
     stopRequestedBy: null,
-    waitingFor: [],
-  };
+  }) satisfies Partial<FullSyncLine>;
+
+/** A line as *Start* would write it (`writeLine`), not started: nothing queued, nothing run. */
+export function notStartedLine({ m, c }: CountedLine, i: number): ReviewLine {
+  return { ...lineOf(m, i + 1, c), status: 'NotStarted', ...notRun(), waitingFor: [] };
 }
