@@ -1,38 +1,24 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { callJson, startTestServer, type TestServer } from '../helpers/server.ts';
-import { type SyncFixture, startSyncFixture } from '../sync/sync-fixture.ts';
+import { test } from 'node:test';
+import { callJson } from '../helpers/server.ts';
+import { serverSetting } from '../sync/server-setting.ts';
 
 // `POST /scheduledJobs/{name}/run` with {"wait": true} for a mapping's job: run in the request and
 // answered with what each pass did, or refused with why it did not run (it used to be queued, the
 // switch unread).
 
-let fx: SyncFixture;
-let server: TestServer;
-let api: (method: string, path: string, body?: unknown) => ReturnType<typeof callJson>;
-
-before(async () => {
-  fx = await startSyncFixture();
-  server = await startTestServer(fx.db, undefined, { KOBLING_SECRET_KEY: 'k'.repeat(40) });
-  const admin = await server.tokenFor('admin');
-  api = (method, path, body) =>
-    callJson(`${server.baseUrl}/api/integration/v1${path}`, method, admin, body);
-  assert.equal((await api('PATCH', '/connection', fx.connection)).status, 200);
-  assert.equal((await api('POST', '/connection/enable')).status, 200);
-});
-after(async () => {
-  await server?.close();
-  await fx?.close();
-});
+const s = serverSetting();
+const api = (method: string, path: string, body?: unknown) =>
+  callJson(`${s.server.baseUrl}/api/integration/v1${path}`, method, s.admin, body);
 
 test('a mapping run with {"wait": true} runs in the request and answers its jobs and counters', async () => {
-  const { rows } = await fx.db.query<{ id: string }>(
+  const { rows } = await s.fx.db.query<{ id: string }>(
     `INSERT INTO erp.customers (number, display_name, city) VALUES ('W0001', 'Waiting Ltd', 'Oslo') RETURNING id`,
   );
   const coupled = await api('POST', '/createInCrm', { mapping: 'CUSTOMER', erpIds: [rows[0]!.id] });
   assert.equal(coupled.json.created?.length, 1, coupled.text);
   // A regular run synchronizes coupled records (as Business Central's): the change goes out.
-  await fx.db.query(`UPDATE erp.customers SET city = 'Trondheim' WHERE number = 'W0001'`);
+  await s.fx.db.query(`UPDATE erp.customers SET city = 'Trondheim' WHERE number = 'W0001'`);
   const r = await api('POST', '/scheduledJobs/customer/run', { wait: true });
   assert.equal(r.status, 200, r.text);
   assert.equal(r.json.ran, true);
@@ -42,7 +28,7 @@ test('a mapping run with {"wait": true} runs in the request and answers its jobs
   );
   assert.equal(toCrm?.status, 'succeeded', r.text);
   assert.equal(toCrm.modified, 1, r.text);
-  const account = await fx.client.retrieve<{ address1_city: string }>(
+  const account = await s.fx.client.retrieve<{ address1_city: string }>(
     'accounts',
     coupled.json.created[0].crmId,
   );

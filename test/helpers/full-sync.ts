@@ -2,6 +2,10 @@ import assert from 'node:assert/strict';
 import { type PgBoss, startJobQueue, startWorkers } from '../../src/db/job-queue.ts';
 import { fullSyncJob } from '../../src/integration/full-sync/full-sync-job.ts';
 import { type ReviewLine, reviewLines } from '../../src/integration/full-sync/full-sync-service.ts';
+import { buildServer } from '../../src/server/app.ts';
+import { createApiToken } from '../../src/server/auth/credentials.ts';
+import { createUser } from '../../src/server/auth/users.ts';
+import { systemClock } from '../../src/shared/clock.ts';
 import { createLogger } from '../../src/shared/logger.ts';
 import { type SyncFixture, startSyncFixture } from '../sync/sync-fixture.ts';
 import { testConfig } from './server.ts';
@@ -52,6 +56,28 @@ export async function startFullSyncSetting(options: {
 }
 
 export type FullSyncSetting = Awaited<ReturnType<typeof startFullSyncSetting>>;
+
+/** The server (API and web pages) on a setting's database and job queue, not listening yet. */
+export const settingServer = (t: FullSyncSetting) =>
+  buildServer({
+    config: t.deps.config,
+    db: t.fx.db,
+    logger: t.deps.logger,
+    clock: systemClock,
+    boss: t.boss,
+  });
+
+/** A setting's server, and an API token of a new user with the given role. */
+export async function settingServerWithUser(
+  t: FullSyncSetting,
+  username: string,
+  role: 'readOnly' | 'admin',
+) {
+  const app = await settingServer(t);
+  const user = await createUser(t.fx.db, { username, password: 'correct horse battery', role });
+  assert.ok(user.ok);
+  return { app, token: await createApiToken(t.fx.db, user.value.id) };
+}
 
 /**
  * Waits until the full synchronization has settled: nothing queued or running, and no pending line

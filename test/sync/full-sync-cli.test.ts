@@ -8,13 +8,9 @@ import {
   reviewLines,
 } from '../../src/integration/full-sync/full-sync-service.ts';
 import { hasOwnLine } from '../../src/integration/full-sync/recommendation.ts';
-import { buildServer } from '../../src/server/app.ts';
-import { createApiToken } from '../../src/server/auth/credentials.ts';
-import { createUser } from '../../src/server/auth/users.ts';
-import { systemClock } from '../../src/shared/clock.ts';
 import { listMappings } from '../../src/sync/mappings/mapping-repo.ts';
 import { freePort, hasControl, runKobling, spawnKobling } from '../helpers/cli.ts';
-import { settledLines, startFullSyncSetting } from '../helpers/full-sync.ts';
+import { settingServerWithUser, settledLines, startFullSyncSetting } from '../helpers/full-sync.ts';
 import { insertCustomers } from '../helpers/sync-data.ts';
 import { useFixture } from '../helpers/use-fixture.ts';
 
@@ -35,18 +31,8 @@ const status = async (mapping: string) =>
 const count = (text: string, re: RegExp) => text.match(new RegExp(re, 'gm'))?.length ?? 0;
 
 /** The server on the fixture's database, and an API token of a new user with the given role. */
-async function serverWithUser(username: string, role: 'readOnly' | 'admin') {
-  const app = await buildServer({
-    config: t.deps.config,
-    db: t.fx.db,
-    logger: t.deps.logger,
-    clock: systemClock,
-    boss: t.boss,
-  });
-  const user = await createUser(t.fx.db, { username, password: 'correct horse battery', role });
-  assert.ok(user.ok);
-  return { app, token: await createApiToken(t.fx.db, user.value.id) };
-}
+const serverWithUser = (username: string, role: 'readOnly' | 'admin') =>
+  settingServerWithUser(t, username, role);
 
 test('before the first Start, GET …/fullSync?recount=true and `kobling sync full --review` answer the lines Start would write, NotStarted, and store none (no scheduler tick starts them); a plain GET counts nothing; a count that fails is an error, not an empty review', async () => {
   const { app, token } = await serverWithUser('fullsync-reader', 'readOnly');

@@ -11,12 +11,9 @@ import {
 import { stopLine } from '../../src/integration/full-sync/stop-line.ts';
 import { integrationStatus } from '../../src/integration/status/mapping-status.ts';
 import { runMappingJob } from '../../src/integration/sync-jobs.ts';
-import { buildServer } from '../../src/server/app.ts';
-import { createApiToken } from '../../src/server/auth/credentials.ts';
-import { createUser } from '../../src/server/auth/users.ts';
 import { systemClock } from '../../src/shared/clock.ts';
 import { runKobling } from '../helpers/cli.ts';
-import { startFullSyncSetting } from '../helpers/full-sync.ts';
+import { settingServerWithUser, startFullSyncSetting } from '../helpers/full-sync.ts';
 import { insertCustomers } from '../helpers/sync-data.ts';
 import { useFixture } from '../helpers/use-fixture.ts';
 
@@ -168,20 +165,7 @@ test('a running line stopped ends Stopped between chunks, what it wrote coupled 
 });
 
 test('the API stops a queued or pending line at once; 404 for a mapping without a line, 409 for a line not stoppable; a restart starts it again', async () => {
-  const app = await buildServer({
-    config: t.deps.config,
-    db: t.fx.db,
-    logger: t.deps.logger,
-    clock: systemClock,
-    boss: t.boss,
-  });
-  const user = await createUser(t.fx.db, {
-    username: 'stopper',
-    password: 'correct horse battery',
-    role: 'admin',
-  });
-  assert.ok(user.ok);
-  const token = await createApiToken(t.fx.db, user.value.id);
+  const { app, token } = await settingServerWithUser(t, 'stopper', 'admin');
   const post = (path: string) =>
     app.inject({
       method: 'POST',

@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
-import { buildServer } from '../../src/server/app.ts';
 import { createUser } from '../../src/server/auth/users.ts';
-import { systemClock } from '../../src/shared/clock.ts';
-import type { FullSyncSetting } from '../helpers/full-sync.ts';
+import { type FullSyncSetting, settingServer } from '../helpers/full-sync.ts';
 import { listenOnLoopback } from '../helpers/server.ts';
 import { PASSWORD } from './ui-fixture.ts';
 
@@ -24,12 +22,6 @@ export async function serveFullSyncSetting(
     });
     assert.ok(u.ok);
   }
-  const app = await buildServer({
-    config: t.deps.config,
-    db: t.fx.db,
-    logger: t.deps.logger,
-    clock: systemClock,
-    boss: t.boss,
-  });
+  const app = await settingServer(t);
   return { app, baseUrl: await listenOnLoopback(app) };
 }
