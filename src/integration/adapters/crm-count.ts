@@ -8,10 +8,15 @@ import { crmValues } from './crm-port.ts';
 /** Rows read per page: only their ids and the filter's columns, so a page stays small. */
 const PAGE = 5000;
 
+/** The most `$count` answers (the Dataverse Web API's "Count rows"). */
+const COUNT_CAP = 5000;
+
 /**
  * The rows of a CRM table inside a mapping's CRM filter: those the sync engine's CRM → ERP pass
  * plans (ITEM-PRODUCT's item products, not RESOURCE-PRODUCT's resources; SALESPEOPLE's licensed,
- * enabled users, not the integration users). Without a filter the CRM's own `$count`.
+ * enabled users, not the integration users). Without a filter the CRM's own `$count`, unless it
+ * reaches Dataverse's cap of 5,000 (it never says more): then the keys are read and counted as a
+ * filter's rows are, so a price list of 10,000 items is not reviewed as 5,000.
  *
  * With one, read page by page with only the key and the filter's columns, and tested with the
  * engine's own `matchesFilter` on the values as the engine sees them (`crmValues`), as the ERP
@@ -28,7 +33,8 @@ export async function countInCrmFilter(
   if (filter.length === 0) {
     const all = await client.retrieveMultiple(e.set, { select: [e.key], top: 1, count: true });
     if (!all.ok) return all;
-    return ok(all.value.count ?? all.value.value.length);
+    const n = all.value.count ?? all.value.value.length;
+    if (n < COUNT_CAP) return ok(n);
   }
   const columns = [
     ...new Set(filter.map((c) => (e.lookups[c.field] ? `_${c.field}_value` : c.field))),
