@@ -175,3 +175,18 @@ export function crmLookupEntity(
   const related = field?.lookup ? mappings.get(field.lookup.mapping) : undefined;
   return related && !related.isOptionMapping ? related.crmEntity : undefined;
 }
+
+/**
+ * The option mapping a CRM choice column of `m` translates through (PAYMENT TERMS for
+ * `paymenttermscode`): its values are option values, coupled in `integration.option_couplings`;
+ * undefined when the column is no lookup or its related mapping is no option mapping.
+ */
+export function crmOptionMapping(
+  m: Pick<TableMapping, 'fields'>,
+  mappings: ReadonlyMap<string, Pick<TableMapping, 'isOptionMapping'>>,
+  column: string,
+): string | undefined {
+  const field = m.fields.find((f) => f.crmField === column && f.lookup);
+  const name = field?.lookup?.mapping;
+  return name && mappings.get(name)?.isOptionMapping ? name : undefined;
+}

@@ -91,3 +91,25 @@ test('a named lookup reads as its record name, the id in the title, escaped; an 
   assert.match(html, new RegExp(`<span class="lookup" title="${after}">&lt;b>Box`));
   assert.doesNotMatch(html, /<b>/);
 });
+
+test("an option value reads as its label in its own column's option set, the value in the title; an unlabelled one as the value", async () => {
+  const html = await JobWritesCard({
+    total: 1,
+    writes: [
+      write({
+        table: 'account',
+        before: { paymenttermscode: 3, address1_freighttermscode: null },
+        after: { paymenttermscode: 1, address1_freighttermscode: 1 },
+        optionLabels: {
+          paymenttermscode: { '1': 'Net 30' },
+          address1_freighttermscode: { '1': '<i>FOB</i>' },
+        },
+      }),
+    ],
+  });
+  const [terms, freight] = rows(html);
+  assert.deepEqual(terms!.slice(3), ['paymenttermscode', '3', 'Net 30']);
+  assert.deepEqual(freight!.slice(3), ['address1_freighttermscode', '(empty)', '&lt;i>FOB&lt;/i>']);
+  assert.match(html, /<span class="lookup" title="1">Net 30<\/span>/);
+  assert.doesNotMatch(html, /<i>/);
+});

@@ -21,13 +21,18 @@ const show = (v: unknown): string =>
           : JSON.stringify(v)
         : String(v);
 
+type Names = Readonly<Record<string, string>> | undefined;
+const named = (names: Names, text: string) =>
+  names && Object.hasOwn(names, text) ? names[text] : undefined;
+
 /**
- * A value as users know it: a lookup by the name of the record it points to, its id in the title
- * (by its id when the record could not be named). Names are data: escaped like any value.
+ * A value as users know it: a lookup by the name of the record it points to, an option value by
+ * its label in the column's option set, the id or value in the title (as is when it could not be
+ * named). Names are data: escaped like any value.
  */
-function Value(props: { value: unknown; names: Readonly<Record<string, string>> | undefined }) {
+function Value(props: { value: unknown; names: Names; labels: Names }) {
   const text = show(props.value);
-  const name = props.names && Object.hasOwn(props.names, text) ? props.names[text] : undefined;
+  const name = named(props.labels, text) ?? named(props.names, text);
   if (name === undefined) return escapeHtml(display(text));
   return (
     <span class="lookup" title={text} safe>
@@ -59,8 +64,22 @@ const COLUMNS: Column<FieldWrite>[] = [
   },
   { header: 'Action', value: (r) => r.write.action },
   { header: 'Field', value: (r) => r.field },
-  { header: 'Before', html: (r) => <Value value={r.before} names={r.write.lookupNames} /> },
-  { header: 'After', html: (r) => <Value value={r.after} names={r.write.lookupNames} /> },
+  {
+    header: 'Before',
+    html: (r) => (
+      <Value
+        value={r.before}
+        names={r.write.lookupNames}
+        labels={r.write.optionLabels?.[r.field]}
+      />
+    ),
+  },
+  {
+    header: 'After',
+    html: (r) => (
+      <Value value={r.after} names={r.write.lookupNames} labels={r.write.optionLabels?.[r.field]} />
+    ),
+  },
 ];
 
 /**
