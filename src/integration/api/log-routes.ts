@@ -70,7 +70,7 @@ export function registerLogRoutes(app: FastifyInstance, ctx: AppContext): void {
       schema: {
         tags,
         summary:
-          "The job's write history in write order: per record and side the values it modified, with the values before (an ask job's write-backs to its source side too); a record it created is an insert without values (after: null), the record holds them; each write has its side's table, the record's name and lookupNames: the names of the records its CRM lookup values point to, by id (an id whose record is gone or unread is left out)",
+          "The job's write history in write order: per record and side the values it modified, with the values before (an ask job's write-backs to its source side too); a record it created is an insert without values (after: null), the record holds them; each write has its side's table, the record's name and lookupNames: the names of the records its CRM lookup values point to, by id (an id whose record is gone or unread is left out), and optionLabels: the labels of its CRM option values (choice columns an option mapping couples) by column, then value (a value no code is coupled to is left out)",
         params: z.strictObject({ id: guid }),
         querystring: z.strictObject({
           top: z.coerce.number().int().min(1).max(1000).default(100),
