@@ -49,6 +49,12 @@ interface FieldWrite {
   after: unknown;
 }
 
+/** The labels of the option set of the row's field: a value is a label only within its column. */
+const labelsOf = (r: FieldWrite): Names => {
+  const all = r.write.optionLabels;
+  return all && Object.hasOwn(all, r.field) ? all[r.field] : undefined;
+};
+
 const COLUMNS: Column<FieldWrite>[] = [
   { header: 'Side', value: (r) => SIDE[r.write.side] ?? r.write.side },
   {
@@ -66,19 +72,11 @@ const COLUMNS: Column<FieldWrite>[] = [
   { header: 'Field', value: (r) => r.field },
   {
     header: 'Before',
-    html: (r) => (
-      <Value
-        value={r.before}
-        names={r.write.lookupNames}
-        labels={r.write.optionLabels?.[r.field]}
-      />
-    ),
+    html: (r) => <Value value={r.before} names={r.write.lookupNames} labels={labelsOf(r)} />,
   },
   {
     header: 'After',
-    html: (r) => (
-      <Value value={r.after} names={r.write.lookupNames} labels={r.write.optionLabels?.[r.field]} />
-    ),
+    html: (r) => <Value value={r.after} names={r.write.lookupNames} labels={labelsOf(r)} />,
   },
 ];
 
