@@ -1,7 +1,9 @@
 import { couplingsByErpIds } from '../couplings/coupling-repo.ts';
-import type { TableMapping } from '../model.ts';
+import { type Coupling, mappingCovers, type TableMapping } from '../model.ts';
 import { ERP_INTEGRATION_ACTOR, type ErpRecord } from '../ports.ts';
 import type { EngineContext, RunOptions } from './context.ts';
+import { inScope } from './plan-records.ts';
+import { crmRowsOrStop } from './read-chunk.ts';
 
 /**
  * The ERP change feed's rows a run takes, without the integration's own writes (echoes of the
@@ -27,3 +29,63 @@ export async function withoutEchoes(
   );
   return rows.filter((r) => r.modifiedBy !== ERP_INTEGRATION_ACTOR || !coupled.has(r.id));
 }
+
+/**
+ * Of the echoes a full run's ERP → CRM pass dropped, those no pass of the run reads: records in
+ * the mapping's ERP filter whose coupling is in step (synchronized, nothing due or failed either
+ * way) and whose CRM record the CRM → ERP pass drops as well — the integration wrote it last too —
+ * or that pass does not take (outside its CRM filter, or a mapping without that direction).
+ * Neither side changed since the integration synchronized them: the pass counts them unchanged, so
+ * a line's records add up to the ERP records the review counted (docs/full-synchronization.md).
+ * A CRM record the integration did not write last is left to the CRM → ERP pass, which counts it
+ * (once); a CRM record gone is no pair in step.
+ */
+export async function echoesInStep(
+  ctx: EngineContext,
+  m: TableMapping,
+  page: {
+    readonly rows: readonly ErpRecord[];
+    /** What `withoutEchoes` kept of them. */
+    readonly taken: readonly ErpRecord[];
+    /** Records the pass read already (its retry set): counted there. */
+    readonly seen: ReadonlySet<string>;
+  },
+): Promise<number> {
+  if (page.taken.length === page.rows.length) return 0;
+  const kept = new Set(page.taken.map((r) => r.id));
+  const dropped = page.rows.filter((r) => !kept.has(r.id) && !page.seen.has(r.id));
+  const echoes = inScope(m, 'ToIntegrationTable', dropped);
+  if (echoes.length === 0) return 0;
+  const couplings = [
+    ...(
+      await couplingsByErpIds(
+        ctx.db,
+        m.erpTable,
+        echoes.map((r) => r.id),
+      )
+    ).values(),
+  ].filter(inStep);
+  if (!mappingCovers(m.direction, 'FromIntegrationTable') || couplings.length === 0)
+    return couplings.length;
+  const who = await ctx.crm.integrationUserId();
+  if (!who.ok) return 0;
+  const twins = await crmRowsOrStop(
+    ctx,
+    m.crmEntity,
+    couplings.map((c) => c.crmId),
+  );
+  return couplings.filter((c) => {
+    const twin = twins.get(c.crmId);
+    return (
+      twin !== undefined &&
+      (twin.modifiedBy === who.value || inScope(m, 'FromIntegrationTable', [twin]).length === 0)
+    );
+  }).length;
+}
+
+/** A coupling neither pass has anything due for: its retry sets (`retrySet`) leave it out. */
+const inStep = (c: Coupling) =>
+  c.state === 'coupled' &&
+  c.reverseDue === null &&
+  c.lastResultToCrm !== 'Failure' &&
+  c.lastResultToErp !== 'Failure';

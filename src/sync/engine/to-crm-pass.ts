@@ -20,7 +20,7 @@ import { type Coupling, emptyCounters, type TableMapping } from '../model.ts';
 import type { CrmRecord, CrmWrite, ErpRecord } from '../ports.ts';
 import { settleAsk } from './ask-settle.ts';
 import type { CrmInsert, CrmUpdate, PassRunner, RecordFailure, RunOptions } from './context.ts';
-import { withoutEchoes } from './echoes.ts';
+import { echoesInStep, withoutEchoes } from './echoes.ts';
 import type { LookupTranslator } from './field-transfer.ts';
 import { recordWrites, saveProgress, valuesOf, type WriteRecord } from './job-log.ts';
 import { couplingLookups } from './lookups.ts';
@@ -64,13 +64,15 @@ export const runToCrmPass: PassRunner = async (ctx, m, jobId, opts) => {
   let planned = 0;
   const chunks = chunkPipeline(ctx.chunksInFlight ?? DEFAULT_CHUNKS_IN_FLIGHT);
   // Read and planned in order; sent while the next chunk is read; the watermark follows in order.
-  const process = async (rows: readonly ErpRecord[], after?: () => Promise<void>) => {
+  // `inStep`: echoes the page dropped that no pass reads (`echoesInStep`), counted unchanged.
+  const process = async (rows: readonly ErpRecord[], after?: () => Promise<void>, inStep = 0) => {
     // A stop ends the pass between chunks: what was sent is booked, the watermark stays at what was written.
     ctx.signal?.throwIfAborted();
     const fresh = rows.filter((r) => !seen.has(r.id));
     for (const r of fresh) seen.add(r.id);
     const chunk = fresh.length > 0 ? await processChunk(job, opts, lookups, fresh) : undefined;
-    planned += chunk?.planned ?? 0;
+    counters.unchanged += inStep;
+    planned += (chunk?.planned ?? 0) + inStep;
     const done = planned;
     await chunks.add(
       async () => chunk?.send(),
@@ -113,8 +115,11 @@ export const runToCrmPass: PassRunner = async (ctx, m, jobId, opts) => {
       const rows = page.records.filter((r) => r.changeSeq <= cap);
       after = Math.min(page.nextSeq, cap);
       const position = after;
-      await process(await withoutEchoes(ctx, m, rows, opts), () =>
-        setWatermark(ctx.db, m.name, 'erp', position),
+      const taken = await withoutEchoes(ctx, m, rows, opts);
+      await process(
+        taken,
+        () => setWatermark(ctx.db, m.name, 'erp', position),
+        opts.ignoreOnlyCoupled ? await echoesInStep(ctx, m, { rows, taken, seen }) : 0,
       );
       if (!page.more || rows.length < page.records.length) break;
     }
