@@ -7,6 +7,7 @@ import {
   startFullSync,
 } from '../../src/integration/full-sync/full-sync-service.ts';
 import { runMapping } from '../../src/sync/engine/run-mapping.ts';
+import { previewMapping } from '../../src/sync/preview/preview.ts';
 import { settledLines, startFullSyncSetting } from '../helpers/full-sync.ts';
 import { createAccounts, insertCustomers } from '../helpers/sync-data.ts';
 import { useFixture } from '../helpers/use-fixture.ts';
@@ -82,6 +83,20 @@ test("a restarted bidirectional line accounts for every record the review counte
     force: true,
   });
   assert.equal(sent[0]?.counters.modified, 2, JSON.stringify(sent));
+  // The full preview (`kobling sync CUSTOMER --dry-run --full`) counts them as the run does.
+  const preview = await previewMapping(t.fx.ctx, t.fx.mapping('CUSTOMER'), { full: true });
+  assert.ok(preview.ok);
+  assert.deepEqual(
+    preview.value.summary.passes.map((p) => [p.direction, p.counters.unchanged]),
+    [
+      ['ToIntegrationTable', 7],
+      ['FromIntegrationTable', 0],
+    ],
+  );
+  assert.equal(
+    preview.value.details.filter((d) => /wrote both records last/.test(d.message ?? '')).length,
+    2,
+  );
   const ownAccounts = await restartCustomer();
   assert.equal(ownAccounts.shown, 7, 'the total the bar starts with');
   assertAddsUp(ownAccounts.line, 7);

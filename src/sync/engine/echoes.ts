@@ -50,37 +50,42 @@ export async function echoesInStep(
     /** Records the pass read already (its retry set): counted there. */
     readonly seen: ReadonlySet<string>;
   },
-): Promise<number> {
-  if (page.taken.length === page.rows.length) return 0;
+): Promise<InStepEcho[]> {
+  if (page.taken.length === page.rows.length) return [];
   const kept = new Set(page.taken.map((r) => r.id));
   const dropped = page.rows.filter((r) => !kept.has(r.id) && !page.seen.has(r.id));
   const echoes = inScope(m, 'ToIntegrationTable', dropped);
-  if (echoes.length === 0) return 0;
-  const couplings = [
-    ...(
-      await couplingsByErpIds(
-        ctx.db,
-        m.erpTable,
-        echoes.map((r) => r.id),
-      )
-    ).values(),
-  ].filter(inStep);
-  if (!mappingCovers(m.direction, 'FromIntegrationTable') || couplings.length === 0)
-    return couplings.length;
+  if (echoes.length === 0) return [];
+  const couplings = await couplingsByErpIds(
+    ctx.db,
+    m.erpTable,
+    echoes.map((r) => r.id),
+  );
+  const pairs = echoes.flatMap((record) => {
+    const coupling = couplings.get(record.id);
+    return coupling && inStep(coupling) ? [{ record, coupling }] : [];
+  });
+  if (!mappingCovers(m.direction, 'FromIntegrationTable') || pairs.length === 0) return pairs;
   const who = await ctx.crm.integrationUserId();
-  if (!who.ok) return 0;
+  if (!who.ok) return [];
   const twins = await crmRowsOrStop(
     ctx,
     m.crmEntity,
-    couplings.map((c) => c.crmId),
+    pairs.map((p) => p.coupling.crmId),
   );
-  return couplings.filter((c) => {
-    const twin = twins.get(c.crmId);
+  return pairs.filter(({ coupling }) => {
+    const twin = twins.get(coupling.crmId);
     return (
       twin !== undefined &&
       (twin.modifiedBy === who.value || inScope(m, 'FromIntegrationTable', [twin]).length === 0)
     );
-  }).length;
+  });
+}
+
+/** An ERP echo no pass of a full run reads, with its coupling. */
+export interface InStepEcho {
+  readonly record: ErpRecord;
+  readonly coupling: Coupling;
 }
 
 /** A coupling neither pass has anything due for: its retry sets (`retrySet`) leave it out. */

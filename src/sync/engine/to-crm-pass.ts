@@ -119,7 +119,7 @@ export const runToCrmPass: PassRunner = async (ctx, m, jobId, opts) => {
       await process(
         taken,
         () => setWatermark(ctx.db, m.name, 'erp', position),
-        opts.ignoreOnlyCoupled ? await echoesInStep(ctx, m, { rows, taken, seen }) : 0,
+        opts.ignoreOnlyCoupled ? (await echoesInStep(ctx, m, { rows, taken, seen })).length : 0,
       );
       if (!page.more || rows.length < page.records.length) break;
     }

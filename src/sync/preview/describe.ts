@@ -1,4 +1,5 @@
 import { agree, plural } from '../../shared/plural.ts';
+import type { InStepEcho } from '../engine/echoes.ts';
 import { type LookupTranslator, transferFields } from '../engine/field-transfer.ts';
 import type { RecordPlan } from '../engine/plan-records.ts';
 import type { PassDirection, TableMapping } from '../model.ts';
@@ -73,6 +74,21 @@ export async function describePlan<S extends SideRecord, D extends SideRecord>(
     });
   return out;
 }
+
+/**
+ * An ERP echo no pass of a full run reads (`echoesInStep`): counted unchanged by the ERP → CRM
+ * pass, as the run counts it.
+ */
+export const describeInStep = (m: TableMapping, e: InStepEcho): PreviewDetail => ({
+  direction: 'ToIntegrationTable',
+  side: 'crm',
+  action: 'unchanged',
+  erpId: e.record.id,
+  crmId: e.coupling.crmId,
+  name: nameOf('erp', m.erpTable, e.record.values),
+  message:
+    'The integration wrote both records last: neither changed since it synchronized them, so neither pass reads them',
+});
 
 async function describeAction<S extends SideRecord, D extends SideRecord>(
   m: TableMapping,

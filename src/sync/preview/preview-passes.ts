@@ -1,6 +1,6 @@
 import { retrySet } from '../couplings/coupling-repo.ts';
 import type { EngineContext, RunOptions } from '../engine/context.ts';
-import { withoutEchoes } from '../engine/echoes.ts';
+import { echoesInStep, withoutEchoes } from '../engine/echoes.ts';
 import { couplingLookups } from '../engine/lookups.ts';
 import { type PlanSettings, planChunk } from '../engine/plan-records.ts';
 import { crmRowsOrStop } from '../engine/read-chunk.ts';
@@ -9,7 +9,7 @@ import { readToErpChunk } from '../engine/to-erp-pass.ts';
 import { passFailed } from '../errors.ts';
 import type { TableMapping } from '../model.ts';
 import { type CrmRecord, ERP_INTEGRATION_ACTOR, type ErpRecord } from '../ports.ts';
-import { describePlan } from './describe.ts';
+import { describeInStep, describePlan } from './describe.ts';
 import { settlePendingCrmCreates, settlePendingErpCreates } from './pending.ts';
 import type { PreviewDetail } from './preview-model.ts';
 import { afterToCrm, crmRowNow, overlay, retryNow, type VirtualState } from './virtual-state.ts';
@@ -69,7 +69,14 @@ export async function previewToCrm(
   for (;;) {
     const page = await ctx.erp.changedSince(m.erpTable, after, size);
     const rows = page.records.filter((r) => r.changeSeq <= cap);
-    if (rows.length > 0) await process(await withoutEchoes(ctx, m, rows, opts));
+    if (rows.length > 0) {
+      const taken = await withoutEchoes(ctx, m, rows, opts);
+      // As the pass counts them: unchanged, the integration's own on both sides.
+      if (opts.ignoreOnlyCoupled)
+        for (const e of await echoesInStep(ctx, m, { rows, taken, seen }))
+          details.push(describeInStep(m, e));
+      await process(taken);
+    }
     after = Math.min(page.nextSeq, cap);
     if (!page.more || rows.length < page.records.length) break;
   }
