@@ -5,6 +5,8 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { type Db, openDb } from '../../src/db/db.ts';
+import { expectedTotal } from '../../src/integration/full-sync/full-sync-lines.ts';
+import type { ReviewLine } from '../../src/integration/full-sync/full-sync-service.ts';
 import { updateItemAvailability } from '../../src/integration/item-availability.ts';
 import { runMappingJob } from '../../src/integration/sync-jobs.ts';
 import { openEngine } from '../../src/integration/sync-runtime.ts';
@@ -393,6 +395,40 @@ test('the full synchronization of the demo (after the walk-through) finishes eve
   // Standard order mode: SALESORDER-ORDER only updates orders that came from the CRM (no line).
   assert.ok(!lines.some((l) => l.mapping === 'SALESORDER-ORDER'));
   assert.ok(lines.some((l) => l.mapping === 'POSTEDSALESINV-INV'));
+});
+
+test("a restart of CUSTOMER after Synchronize now sent the integration's own customers to their accounts ends at the total it showed, every record in a counter", async () => {
+  // The customers the full synchronization created from CRM accounts: the integration's own,
+  // coupled. Sent to their accounts, both sides are its writes, and neither pass reads them.
+  const own = await db.query<{ id: string }>(
+    `SELECT k.id FROM erp.customers k JOIN integration.couplings c ON c.erp_id = k.id
+      WHERE c.mapping_name = 'CUSTOMER' AND k.modified_by = 'integration'`,
+  );
+  assert.ok(own.rows.length > 0, 'the demo has customers the integration created');
+  const sent = await fetch(`http://127.0.0.1:${port}/api/integration/v1/synchronizeNow`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${await adminToken()}`, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      mapping: 'CUSTOMER',
+      erpIds: own.rows.map((r) => r.id),
+      direction: 'send',
+      confirmOverwrite: true,
+    }),
+  });
+  assert.equal(sent.status, 200, await sent.clone().text());
+  const r = await bash('npx kobling sync full --restart CUSTOMER --json');
+  assert.equal(r.code, 0, r.err.slice(-2000));
+  const line = (JSON.parse(r.out) as ReviewLine[]).find((l) => l.mapping === 'CUSTOMER')!;
+  assert.equal(line.status, 'Finished', line.message ?? '');
+  const shown = expectedTotal({ ...line, status: 'Running', total: null, done: 0 });
+  assert.equal(
+    line.done,
+    shown,
+    `the bar ends at the total it started with (${r.err.slice(-500)})`,
+  );
+  assert.equal(line.done, line.erpCount, 'every customer the review counted, each pair once');
+  const counted = Object.values(line.counters).reduce((n, c) => n + c, 0);
+  assert.equal(line.done, counted, 'what its counters add up to');
 });
 
 async function adminToken(): Promise<string> {
