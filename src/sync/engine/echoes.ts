@@ -35,8 +35,9 @@ export async function withoutEchoes(
  * the mapping's ERP filter whose coupling is in step (synchronized, nothing due or failed either
  * way) and whose CRM record the CRM → ERP pass drops as well — the integration wrote it last too —
  * or that pass does not take (outside its CRM filter, or a mapping without that direction).
- * Neither side changed since the integration synchronized them: the pass counts them unchanged, so
- * a line's records add up to the ERP records the review counted (docs/full-synchronization.md).
+ * Their ERP side did not change since the integration wrote it, and their CRM side is its write
+ * too or not this mapping's to carry: the pass counts them unchanged, so a line's records add up to
+ * the ERP records the review counted, which its total counts (docs/full-synchronization.md).
  * A CRM record the integration did not write last is left to the CRM → ERP pass, which counts it
  * (once); a CRM record gone is no pair in step.
  */
