@@ -34,10 +34,11 @@ import {
   transition,
 } from './full-sync-lines.ts';
 import { advance, FULL_SYNC_QUEUE } from './full-sync-service.ts';
+import { handBack } from './hand-back.ts';
 import { withoutRecords } from './held-records.ts';
 import { freshenLineStatistics } from './line-statistics.ts';
 import { DONE_STATUSES, failedRecordsMessage } from './line-status.ts';
-import { LineStopped, saveStopped, stopRequest, watchStop } from './stop-watch.ts';
+import { LineStopped, saveStopped, watchStop } from './stop-watch.ts';
 import { HEARTBEAT_EVERY_MS } from './worker-reports.ts';
 
 export const FULL_SYNC_TRIGGER = 'fullSynchronization';
@@ -202,7 +203,11 @@ export async function runFullSyncLine(
     } else await transition(deps.db, mapping, 'Finished', `${summary}${held}`);
   } catch (err) {
     if (causedByShutdown(err)) {
-      await handBack(deps, mapping, started);
+      await handBack(deps, mapping, {
+        started,
+        since,
+        ...(reported ? { progress: reported } : {}),
+      });
       throw err;
     }
     if (err instanceof LineStopped) {
@@ -232,30 +237,6 @@ export async function runFullSyncLine(
     watch.dispose();
   }
   await advance(deps, boss);
-}
-
-/**
- * A line the process's stop ended goes back to Queued: pg-boss hands its job out again (the
- * handler rethrows), and the next run continues from the watermarks this one reached — unless
- * someone asked it to stop meanwhile: then it is `Stopped`. Should the database be gone already,
- * the line stays Running until the dead-line check hands it out (or stops it).
- */
-async function handBack(deps: FullSyncDeps, mapping: string, started: number): Promise<void> {
-  const ms = Math.round(performance.now() - started);
-  deps.logger.warn({ mapping, ms }, 'full synchronization line stopped by shutdown');
-  try {
-    const stop = await stopRequest(deps.db, mapping);
-    if (stop) return await saveStopped(deps.db, mapping, stop, { since: new Date() });
-    await transition(
-      deps.db,
-      mapping,
-      'Queued',
-      'Stopped by shutdown; continues when a worker takes it again',
-    );
-  } catch (err) {
-    if (!causedByShutdown(err)) throw err;
-    deps.logger.debug({ mapping, err }, 'line not handed back: the database went with the stop');
-  }
 }
 
 /**

@@ -119,6 +119,18 @@ export const whatHappened = (message: string): string => message.split(SEE_THEM)
 export const utc = (d: Date | string): string =>
   `${(typeof d === 'string' ? d : d.toISOString()).slice(0, 19).replace('T', ' ')} UTC`;
 
+/** How far a line that was cut got: its records and counters, or that it had synchronized none. */
+const howFar = (l: {
+  done: number;
+  total: number | null;
+  counters: Readonly<Record<string, number>>;
+}): string =>
+  l.done > 0
+    ? `after ${l.total !== null && l.total >= l.done ? `${l.done} of ${l.total}` : l.done} records${
+        countersText(l.counters) ? ` (${countersText(l.counters)})` : ''
+      }`
+    : 'before it synchronized any record';
+
 /**
  * What a stopped line says: who stopped it and when, how far it got (its records and counters;
  * those it wrote stay written and coupled), and that a restart continues it.
@@ -130,11 +142,19 @@ export function stoppedLineMessage(l: {
   total: number | null;
   counters: Readonly<Record<string, number>>;
 }): string {
-  const got =
-    l.done > 0
-      ? `after ${l.total !== null && l.total >= l.done ? `${l.done} of ${l.total}` : l.done} records${
-          countersText(l.counters) ? ` (${countersText(l.counters)})` : ''
-        }`
-      : 'before it synchronized any record';
-  return `Stopped by ${l.by} on ${utc(l.at)} ${got}; Restart continues where it stopped`;
+  return `Stopped by ${l.by} on ${utc(l.at)} ${howFar(l)}; Restart continues where it stopped`;
+}
+
+/**
+ * What a line says that the process's stop (Ctrl+C, SIGTERM on `kobling start` or `kobling
+ * worker`) handed back to the queue: when, how far it got, and that it goes on by itself — no
+ * restart needed, unlike a stopped line. Until a worker takes it again it is `Queued`.
+ */
+export function interruptedLineMessage(l: {
+  at: Date;
+  done: number;
+  total: number | null;
+  counters: Readonly<Record<string, number>>;
+}): string {
+  return `Interrupted by a shutdown on ${utc(l.at)} ${howFar(l)}; continues where it stopped when a worker runs again`;
 }

@@ -2,6 +2,7 @@ import type { Queryable } from '../../db/db.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { shutdownSignal } from '../../shared/stopping.ts';
 import { transition } from './full-sync-lines.ts';
+import { bookCutRun, type LineRunProgress } from './line-booking.ts';
 import { stoppedLineMessage } from './line-status.ts';
 
 /**
@@ -74,53 +75,21 @@ export function watchStop(
 }
 
 /**
- * Ends a line its stop ended: its progress as the run left it (what it wrote stays written and
- * coupled; `progress` undefined: the run reported none, the line keeps what it had), the jobs its
- * runs wrote since `since`, and `Stopped` with who, when and how far it got.
+ * Ends a line its stop ended: what its runs did booked (`bookCutRun`: its progress as the run
+ * left it, the jobs they wrote since `since`), and `Stopped` with who, when and how far it got.
  */
 export async function saveStopped(
   db: Queryable,
   mapping: string,
   stop: LineStopped,
-  o: {
-    since: Date;
-    progress?: { done: number; total: number | undefined; counters: Record<string, number> };
-  },
+  o: { since: Date; progress?: LineRunProgress | undefined },
 ): Promise<void> {
-  const r = await db.query<{
-    done: string;
-    total: string | null;
-    counters: Record<string, number>;
-  }>(
-    `UPDATE integration.full_sync_lines l
-        SET done = coalesce($2, l.done), total = CASE WHEN $2::bigint IS NULL THEN l.total ELSE $3 END,
-            counters = coalesce($4::jsonb, l.counters),
-            job_ids = l.job_ids || ARRAY(
-              SELECT j.id FROM integration.sync_jobs j
-               WHERE j.mapping_name = l.mapping_name AND j.trigger = 'fullSynchronization'
-                 AND j.started_at >= $5 AND NOT j.id = ANY(l.job_ids) ORDER BY j.started_at)
-      WHERE l.mapping_name = $1 AND l.status = 'Running'
-      RETURNING l.done, l.total, l.counters`,
-    [
-      mapping,
-      o.progress?.done ?? null,
-      o.progress?.total ?? null,
-      o.progress ? JSON.stringify(o.progress.counters) : null,
-      o.since,
-    ],
-  );
-  const line = r.rows[0];
+  const line = await bookCutRun(db, mapping, o);
   if (!line) return;
   await transition(
     db,
     mapping,
     'Stopped',
-    stoppedLineMessage({
-      by: stop.by,
-      at: stop.at,
-      done: Number(line.done),
-      total: line.total === null ? null : Number(line.total),
-      counters: line.counters,
-    }),
+    stoppedLineMessage({ by: stop.by, at: stop.at, ...line }),
   );
 }

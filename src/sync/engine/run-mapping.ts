@@ -36,6 +36,11 @@ export async function runMapping(
   );
   const reports: PassReport[] = [];
   for (const pass of passes) {
+    // A pass does not begin once the run's signal is aborted (the process stopping, a line
+    // stopped by hand): one begun after it ran on, since a pass looks at the signal only between
+    // its chunks, and recorded a cut run as succeeded (a CRM → ERP pass that read only echoes:
+    // "nothing to do").
+    ctx.signal?.throwIfAborted();
     const trigger = opts.trigger ?? 'schedule';
     const jobId = await beginJob(ctx.db, m.name, pass, trigger);
     const started = performance.now();

@@ -103,6 +103,8 @@ export const runToErpPass: PassRunner = async (ctx, m, jobId, opts) => {
     m.crmEntity,
     (await getWatermarks(ctx.db, m.name)).crm,
   )) {
+    // Between pages too: a page of echoes only is never processed, so it would not look at all.
+    ctx.signal?.throwIfAborted();
     if (!page.ok)
       throw passFailed(
         'crm_read_failed',
