@@ -1,9 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { bar } from '../../src/cli/commands/full-sync.ts';
+import { alreadyEnded } from '../../src/cli/commands/full-sync-stop.ts';
 import { idleSummary, stoppedSummary } from '../../src/cli/commands/full-sync-summary.ts';
 import type { ReviewLine } from '../../src/integration/full-sync/full-sync-service.ts';
-import { stoppedLineMessage } from '../../src/integration/full-sync/line-status.ts';
+import {
+  interruptedLineMessage,
+  stoppedLineMessage,
+} from '../../src/integration/full-sync/line-status.ts';
 import { startMessage } from '../../src/integration/full-sync/review-messages.ts';
 import { lineNote } from '../../src/web/pages/full-sync-cells.tsx';
 import { reviewLine } from '../helpers/review-line.ts';
@@ -73,4 +77,55 @@ test('a running line asked to stop reads Stopping on the web, with who asked', (
     lineNote(stopping, true, Date.now()),
     'Stopping (asked by admin): it stops once the records it is writing now are written',
   );
+});
+
+test('`--stop` of a line that had already ended says so plainly, with its status and when: nothing to stop', () => {
+  const ended = { ...base, finishedAt: at.toISOString() };
+  assert.equal(
+    alreadyEnded({ ...ended, status: 'Finished', counters: { inserted: 3000 } }),
+    'CUSTOMER had already finished (Finished at 2026-12-02 06:40:12 UTC): nothing to stop',
+  );
+  assert.equal(
+    alreadyEnded({ ...ended, status: 'FinishedWithErrors', counters: { inserted: 2, failed: 1 } }),
+    'CUSTOMER had already finished (FinishedWithErrors at 2026-12-02 06:40:12 UTC, 1 record failed): nothing to stop',
+  );
+  assert.equal(
+    alreadyEnded({ ...ended, status: 'NotNeeded' }),
+    'CUSTOMER had already ended (NotNeeded at 2026-12-02 06:40:12 UTC: no records on either side): nothing to stop',
+  );
+  assert.equal(
+    alreadyEnded({ ...ended, status: 'Failed', message: 'ToIntegrationTable: the CRM refused' }),
+    'CUSTOMER had already failed (Failed at 2026-12-02 06:40:12 UTC: ToIntegrationTable: the CRM refused): nothing to stop',
+  );
+  const message = stoppedLineMessage({ by: 'admin', at, done: 1750, total: null, counters: {} });
+  assert.equal(
+    alreadyEnded({ ...ended, status: 'Stopped', message }),
+    `CUSTOMER had already been stopped (${message}): nothing to stop`,
+  );
+  for (const status of ['Pending', 'Queued', 'Running'] as const)
+    assert.equal(alreadyEnded({ ...ended, status }), undefined, `${status} has not ended`);
+});
+
+test('a line a shutdown handed back says when, how far it got and that it goes on by itself; the CLI and the web show it as it waits', () => {
+  const message = interruptedLineMessage({
+    at,
+    done: 1750,
+    total: null,
+    counters: { inserted: 1750 },
+  });
+  assert.equal(
+    message,
+    'Interrupted by a shutdown on 2026-12-02 06:40:12 UTC after 1750 records (1750 inserted); continues where it stopped when a worker runs again',
+  );
+  assert.equal(
+    interruptedLineMessage({ at, done: 0, total: null, counters: {} }),
+    'Interrupted by a shutdown on 2026-12-02 06:40:12 UTC before it synchronized any record; continues where it stopped when a worker runs again',
+  );
+  const back: ReviewLine = { ...base, status: 'Queued', message };
+  assert.match(
+    bar(back, Date.now(), false),
+    /^CUSTOMER +Queued +\[[#.]+\] waiting for a worker · Interrupted by a shutdown on 2026-12-02 06:40:12 UTC after 1750 records/,
+  );
+  assert.equal(lineNote(back, false, Date.now()), `Waiting for a worker · ${message}`);
+  assert.equal(lineNote(back, true, Date.now()), message);
 });

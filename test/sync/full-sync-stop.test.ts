@@ -2,7 +2,12 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createQueues } from '../../src/db/job-queue.ts';
 import { fullSyncJob, runFullSyncLine } from '../../src/integration/full-sync/full-sync-job.ts';
-import { holdReason, MOVED_LINE_MESSAGE } from '../../src/integration/full-sync/full-sync-lines.ts';
+import {
+  holdReason,
+  MOVED_LINE_MESSAGE,
+  transition,
+} from '../../src/integration/full-sync/full-sync-lines.ts';
+import { utc } from '../../src/integration/full-sync/line-status.ts';
 import {
   restartLine,
   reviewLines,
@@ -12,7 +17,7 @@ import { stopLine } from '../../src/integration/full-sync/stop-line.ts';
 import { integrationStatus } from '../../src/integration/status/mapping-status.ts';
 import { runMappingJob } from '../../src/integration/sync-jobs.ts';
 import { systemClock } from '../../src/shared/clock.ts';
-import { runKobling } from '../helpers/cli.ts';
+import { runKobling, spawnKobling } from '../helpers/cli.ts';
 import { settingServerWithUser, startFullSyncSetting } from '../helpers/full-sync.ts';
 import { insertCustomers } from '../helpers/sync-data.ts';
 import { useFixture } from '../helpers/use-fixture.ts';
@@ -257,9 +262,47 @@ test('`kobling sync full --stop MAPPING` stops a line running in another process
   }
   assert.equal((await line('CUSTOMER')).status, 'Stopped');
 
-  const notStoppable = await runKobling(['sync', 'full', '--stop', 'CUSTOMER'], env);
-  assert.equal(notStoppable.code, 1, notStoppable.output);
-  assert.match(notStoppable.output, /line_not_stoppable.*stopped already/);
+  // Stopped already: nothing to stop, said as the answer it is (the API's 409 is a refusal).
+  const again = await runKobling(['sync', 'full', '--stop', 'CUSTOMER'], env);
+  assert.equal(again.code, 0, again.output);
+  assert.match(
+    again.stdout,
+    /^CUSTOMER had already been stopped \(Stopped by cli:alice on .+ UTC .+\): nothing to stop\n$/,
+  );
+  assert.doesNotMatch(again.output, /error \[/);
+});
+
+test('`kobling sync full --stop` meeting a line that finishes before its worker stops it: nothing to stop, exit 0, not an error', async () => {
+  const env = { DATABASE_URL: t.fx.db.url, KOBLING_SECRET_KEY: SECRET, USER: 'alice' };
+  const restarted = await restartLine(t.deps, t.boss, 'CUSTOMER');
+  assert.ok(restarted.ok, restarted.ok ? '' : restarted.error.message);
+  // As a worker that took it: running, here with no worker to look for the stop.
+  assert.ok(await transition(t.fx.db, 'CUSTOMER', 'Running'));
+  const cli = spawnKobling(['sync', 'full', '--stop', 'CUSTOMER'], env);
+  let stdout = '';
+  cli.child.stdout?.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
+  await cli.waitFor(/Stopping the full synchronization of CUSTOMER/);
+  // Its worker writes its last chunk and ends it before it looks for the stop.
+  assert.ok(await transition(t.fx.db, 'CUSTOMER', 'Finished', `${N} unchanged`));
+  const code = await cli.exited();
+  assert.equal(code, 0, cli.output());
+  const finishedAt = (await line('CUSTOMER')).finishedAt!;
+  assert.equal(
+    stdout,
+    `CUSTOMER had already finished (Finished at ${utc(finishedAt)}): nothing to stop\n`,
+  );
+  assert.doesNotMatch(cli.output(), /error \[|line_not_stoppable/);
+
+  // Asked again once it has finished: the same answer (the API refuses it with 409).
+  const after = await runKobling(['sync', 'full', '--stop', 'customer', '--json'], env);
+  assert.equal(after.code, 0, after.output);
+  assert.equal(JSON.parse(after.stdout).status, 'Finished', 'stdout is the line alone');
+  assert.match(
+    after.output,
+    /CUSTOMER had already finished \(Finished at .+ UTC\): nothing to stop/,
+  );
 });
 
 test('a line waiting to run a stopped pass again stops at once, not after its wait', async () => {
