@@ -7,12 +7,12 @@ import {
   MOVED_LINE_MESSAGE,
   transition,
 } from '../../src/integration/full-sync/full-sync-lines.ts';
-import { utc } from '../../src/integration/full-sync/line-status.ts';
 import {
   restartLine,
   reviewLines,
   startFullSync,
 } from '../../src/integration/full-sync/full-sync-service.ts';
+import { utc } from '../../src/integration/full-sync/line-status.ts';
 import { stopLine } from '../../src/integration/full-sync/stop-line.ts';
 import { integrationStatus } from '../../src/integration/status/mapping-status.ts';
 import { runMappingJob } from '../../src/integration/sync-jobs.ts';
