@@ -190,3 +190,27 @@ test('a line whose worker died: its regular runs are held, it is handed out agai
   const after = await runMappingJob(t.deps, { mapping: 'CUSTOMER', trigger: 'realtime' });
   assert.equal(after.ran, true, 'no longer held');
 });
+
+test('a queued line no job runs any more (its retries used up by shutdowns) is handed to the workers again by the scheduler, and runs', async () => {
+  // As a third shutdown during the line leaves it: handed back to the queue, its job failed for
+  // good (pg-boss retries it twice); a moment later than a worker would have taken it.
+  await t.fx.db.query(
+    `UPDATE integration.full_sync_lines SET status = 'Queued', finished_at = NULL,
+       queued_at = now() - $1 * interval '1 millisecond', message = 'Interrupted by a shutdown'
+      WHERE mapping_name = 'CUSTOMER'`,
+    [STALE_AFTER_MS + 5000],
+  );
+  const before = (await reviewLines(t.deps)).find((l) => l.mapping === 'CUSTOMER')!;
+  assert.equal(
+    await count(
+      "SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'sync.fullSync' AND data->>'mapping' = 'CUSTOMER' AND state IN ('created', 'retry', 'active')",
+    ),
+    0,
+    'no job runs it',
+  );
+  assert.deepEqual(await advance(t.deps, t.boss), ['CUSTOMER']);
+  const customer = (await settledLines(t.deps)).find((l) => l.mapping === 'CUSTOMER')!;
+  assert.equal(customer.status, 'Finished', customer.message ?? '');
+  assert.equal(customer.attempts, before.attempts + 1, 'run by the job sent again');
+  assert.deepEqual(await advance(t.deps, t.boss), [], 'a line that runs or ran is left alone');
+});

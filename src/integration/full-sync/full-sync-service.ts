@@ -29,6 +29,7 @@ import { hasOwnLine, noLineMessage } from './recommendation.ts';
 import { withReviewLock } from './review-lock.ts';
 import { type ReviewLine, restartedWhat, restartMessage, startMessage } from './review-messages.ts';
 import { saveStopped, stopRequest } from './stop-watch.ts';
+import { queuedWithoutJob } from './queued-orphans.ts';
 import { STALE_AFTER_MS } from './worker-reports.ts';
 
 export {
@@ -104,7 +105,7 @@ function waitingFor(line: FullSyncLine, byName: ReadonlyMap<string, FullSyncLine
 /**
  * Hands every pending line whose parents have all finished to the workers (a line recommending
  * nothing is marked not needed at once, which may free its children), and hands out again the
- * running lines whose worker stopped answering. Called on start, on restart and whenever a line
+ * running lines whose worker stopped answering and the queued lines no job runs. Called on start, on restart and whenever a line
  * ends, so children start as soon as their parents finish.
  */
 export const advance = (deps: SyncDeps, boss: PgBoss): Promise<string[]> =>
@@ -133,6 +134,12 @@ async function advanceLines(deps: SyncDeps, boss: PgBoss): Promise<string[]> {
       await boss.send(FULL_SYNC_QUEUE, { mapping: l.mapping });
       queued.push(l.mapping);
     }
+  }
+  // Queued, yet no job will run them (their retries used up by shutdowns): handed out again.
+  for (const mapping of await queuedWithoutJob(deps.db, FULL_SYNC_QUEUE)) {
+    deps.logger.warn({ mapping }, 'full synchronization line queued without a job; queued again');
+    await boss.send(FULL_SYNC_QUEUE, { mapping });
+    queued.push(mapping);
   }
   for (let changed = true; changed; ) {
     changed = false;
