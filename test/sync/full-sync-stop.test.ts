@@ -272,7 +272,7 @@ test('`kobling sync full --stop MAPPING` stops a line running in another process
   assert.doesNotMatch(again.output, /error \[/);
 });
 
-test('`kobling sync full --stop` meeting a line that finishes before its worker stops it: nothing to stop, exit 0, not an error', async () => {
+test('`kobling sync full --stop` meeting a line that finishes before its worker stops it: nothing to stop, exit 0, not an error; Ctrl+C while it waits stops the waiting, not the stop', async () => {
   const env = { DATABASE_URL: t.fx.db.url, KOBLING_SECRET_KEY: SECRET, USER: 'alice' };
   const restarted = await restartLine(t.deps, t.boss, 'CUSTOMER');
   assert.ok(restarted.ok, restarted.ok ? '' : restarted.error.message);
@@ -303,6 +303,27 @@ test('`kobling sync full --stop` meeting a line that finishes before its worker 
     after.output,
     /CUSTOMER had already finished \(Finished at .+ UTC\): nothing to stop/,
   );
+
+  // Ctrl+C while it waits for the worker stops the waiting, not the stop: the line still stops.
+  assert.ok((await restartLine(t.deps, t.boss, 'CUSTOMER')).ok);
+  assert.ok(await transition(t.fx.db, 'CUSTOMER', 'Running'));
+  const waiting = spawnKobling(['sync', 'full', '--stop', 'CUSTOMER'], env);
+  await waiting.waitFor(/Stopping the full synchronization of CUSTOMER/);
+  waiting.child.kill('SIGINT');
+  assert.equal(await waiting.exited(), 130, waiting.output());
+  assert.ok(
+    waiting
+      .output()
+      .trimEnd()
+      .endsWith(
+        'Stopped waiting; CUSTOMER still stops once its worker has written the records it is writing now: `kobling sync full --review` shows it',
+      ),
+    waiting.output(),
+  );
+  const asked = await line('CUSTOMER');
+  assert.equal(asked.status, 'Running');
+  assert.equal(asked.stopRequestedBy, 'cli:alice', 'the stop stays asked');
+  assert.ok(await transition(t.fx.db, 'CUSTOMER', 'Stopped', 'Stopped by cli:alice'));
 });
 
 test('a line waiting to run a stopped pass again stops at once, not after its wait', async () => {

@@ -6,6 +6,7 @@ import { plural } from '../../shared/plural.ts';
 import { mappingNameOf } from '../../sync/mappings/mapping-name.ts';
 import { type CliEnv, printResult } from '../cli-context.ts';
 import { cliUser } from '../cli-user.ts';
+import { untilInterrupted } from '../interrupt.ts';
 import type { Runtime } from '../runtime.ts';
 
 /** How long `--stop` waits for a running line's worker to stop it before it says so and exits. */
@@ -41,12 +42,19 @@ export async function runFullSyncStop(
   }
   const mapping = r.value.line.mapping;
   process.stderr.write(`${r.value.message}\n`);
-  let line = await getLine(ctx.db, mapping);
   const deadline = Date.now() + (opts.waitMs ?? STOP_WAIT_MS);
-  while (line?.status === 'Running' && Date.now() < deadline) {
-    await sleep(500);
-    line = await getLine(ctx.db, mapping);
-  }
+  // Ctrl+C stops the waiting only: the stop was asked, and its worker ends the line all the same.
+  const line = await untilInterrupted(
+    async (interrupted) => {
+      let l = await getLine(ctx.db, mapping);
+      while (l?.status === 'Running' && Date.now() < deadline && !interrupted()) {
+        await sleep(500);
+        l = await getLine(ctx.db, mapping);
+      }
+      return l;
+    },
+    () => stoppedWaiting(mapping),
+  );
   if (!line) throw new AppError('not_found', `The full synchronization line of ${mapping} is gone`);
   if (line.status === 'Running')
     process.stderr.write(
@@ -63,6 +71,10 @@ export async function runFullSyncStop(
   }
   printResult(cli, opts.json, line, (l) => [`${l.mapping} ${l.status}: ${l.message ?? ''}`]);
 }
+
+/** What Ctrl+C (or SIGTERM) while `--stop` waits for the worker says: the stop goes on without it. */
+export const stoppedWaiting = (mapping: string): string =>
+  `Stopped waiting; ${mapping} still stops once its worker has written the records it is writing now: \`kobling sync full --review\` shows it`;
 
 /**
  * What `--stop` says of a line that had already ended, so that nothing was stopped: its status
