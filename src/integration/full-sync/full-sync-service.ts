@@ -25,11 +25,11 @@ import {
 } from './line-counts.ts';
 import { hasFailures } from './line-status.ts';
 import { removeLinesExcept, upsertLine } from './line-upsert.ts';
+import { queuedWithoutJob } from './queued-orphans.ts';
 import { hasOwnLine, noLineMessage } from './recommendation.ts';
 import { withReviewLock } from './review-lock.ts';
 import { type ReviewLine, restartedWhat, restartMessage, startMessage } from './review-messages.ts';
 import { saveStopped, stopRequest } from './stop-watch.ts';
-import { queuedWithoutJob } from './queued-orphans.ts';
 import { STALE_AFTER_MS } from './worker-reports.ts';
 
 export {
