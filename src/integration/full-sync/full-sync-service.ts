@@ -105,8 +105,8 @@ function waitingFor(line: FullSyncLine, byName: ReadonlyMap<string, FullSyncLine
 /**
  * Hands every pending line whose parents have all finished to the workers (a line recommending
  * nothing is marked not needed at once, which may free its children), and hands out again the
- * running lines whose worker stopped answering and the queued lines no job runs. Called on start, on restart and whenever a line
- * ends, so children start as soon as their parents finish.
+ * running lines whose worker stopped answering and the queued lines no job runs. Called on start,
+ * on restart and whenever a line ends, so children start as soon as their parents finish.
  */
 export const advance = (deps: SyncDeps, boss: PgBoss): Promise<string[]> =>
   withReviewLock(deps.db, () => advanceLines(deps, boss));

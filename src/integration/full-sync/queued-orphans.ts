@@ -6,7 +6,8 @@ import { STALE_AFTER_MS } from './worker-reports.ts';
  * waiting for them (created, or to be retried) and none taken lately. A line a shutdown handed
  * back relies on pg-boss handing its job out again, which it does only `retryLimit` times: a
  * third shutdown during the same line failed the job for good, and a process made to exit at once
- * (a second Ctrl+C) leaves it active until it expires (hours). Either way the line stayed
+ * (a second Ctrl+C) leaves it active until it expires (hours); a `kobling sync full` ended between
+ * queueing a line and sending its job (Ctrl+C during *Start*) sent none. Each time the line stayed
  * `Queued`, saying it continues when a worker runs, with nothing to run it. A job taken within
  * `STALE_AFTER_MS` is its worker's: its first step moves the line to Running.
  */
