@@ -392,8 +392,10 @@ export function fullSyncJob(deps: FullSyncDeps, boss: PgBoss | undefined): JobDe
   return {
     queue: FULL_SYNC_QUEUE,
     policy: 'standard',
+    // A line a shutdown handed back (the handler rethrows) goes at once to a worker running now or
+    // to the next start's, not 30 s later; the stopping process fetches nothing more.
     retryLimit: 2,
-    retryDelaySeconds: 30,
+    retryDelaySeconds: 1,
     expireInSeconds: 4 * 60 * 60,
     // Someone follows a started or restarted line (the review page, `kobling sync full`): a free
     // worker takes it within half a second (pg-boss's shortest), not the default 2 s. The few
