@@ -41,11 +41,12 @@ export async function runFullSyncStop(
     throw AppError.from(r.error);
   }
   const mapping = r.value.line.mapping;
-  process.stderr.write(`${r.value.message}\n`);
   const deadline = Date.now() + (opts.waitMs ?? STOP_WAIT_MS);
   // Ctrl+C stops the waiting only: the stop was asked, and its worker ends the line all the same.
+  // Said once the signals are taken over: a Ctrl+C right after the words is not lost.
   const line = await untilInterrupted(
     async (interrupted) => {
+      process.stderr.write(`${r.value.message}\n`);
       let l = await getLine(ctx.db, mapping);
       while (l?.status === 'Running' && Date.now() < deadline && !interrupted()) {
         await sleep(500);
