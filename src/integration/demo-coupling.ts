@@ -62,7 +62,10 @@ export interface DemoCouplingReport {
 export async function coupleDemoData(engine: EngineContext): Promise<DemoCouplingReport> {
   const m = (name: string): TableMapping | undefined => engine.mappings.get(name);
   let failed = 0;
-  const counts: string[] = [];
+  // Matched and created apart: the banner said `3 currencies` coupled by matching where 2 of them
+  // had been created in the CRM.
+  const matched: string[] = [];
+  const made: string[] = [];
   for (const name of MATCHED) {
     const mapping = m(name);
     if (!mapping) continue;
@@ -73,7 +76,8 @@ export async function coupleDemoData(engine: EngineContext): Promise<DemoCouplin
       syncAfterCoupling: true,
     });
     failed += r.unmatched + r.syncJobs.reduce((n, j) => n + j.counters.failed, 0);
-    counts.push(countLabel(name, r.coupled + r.created));
+    if (r.coupled > 0) matched.push(countLabel(name, r.coupled));
+    if (r.created > 0) made.push(countLabel(name, r.created));
   }
   const ids = async (sql: string) =>
     (await engine.db.query<{ id: string }>(sql)).rows.map((r) => r.id);
@@ -146,8 +150,8 @@ export async function coupleDemoData(engine: EngineContext): Promise<DemoCouplin
   return {
     failed,
     lines: [
-      `coupled by matching: ${counts.join(', ')}`,
-      `created in the CRM: ${items} items and ${resources} resources as products, ${priceItems} prices, ${customers} customers with ${contacts} contacts`,
+      `coupled by matching: ${matched.join(', ') || 'nothing'}`,
+      `created in the CRM: ${[...made, `${items} items and ${resources} resources as products, ${priceItems} prices, ${customers} customers with ${contacts} contacts`].join(', ')}`,
     ],
   };
 }
