@@ -23,6 +23,7 @@ import { openJobQueue } from '../job-queue.ts';
 import type { Runtime } from '../runtime.ts';
 import { redraws } from '../terminal.ts';
 import { lineDrawer } from './full-sync-draw.ts';
+import { paceTracker } from './full-sync-rate.ts';
 import {
   failedWords,
   finishedSummary,
@@ -54,16 +55,16 @@ export const stoppedFollowing = (noWorker: boolean): string =>
  * A line as the CLI prints it, without trailing spaces. A queued line says it waits for a worker
  * only when none has been seen lately (`workerSeen`): with workers running, for a free one. A
  * running line whose worker has not reported for a while says so instead of a rate and time left
- * that no longer move (`silenceNote`).
+ * that no longer move (`silenceNote`). `perSecond`: the line's rate now, from the looks the
+ * command took at it (`paceTracker`); without one, no rate and no time left.
  */
-export function bar(l: ReviewLine, now: number, workerSeen = false): string {
+export function bar(l: ReviewLine, now: number, workerSeen = false, perSecond?: number): string {
   const c = l.counters;
   const total = expectedTotal(l) ?? 0;
   const share = DONE_STATUSES.has(l.status) ? 1 : total > 0 ? Math.min(1, l.done / total) : 0;
   const filled = Math.round(share * 20);
   const silence = silenceNote(l, now, workerSeen);
-  const seconds = l.startedAt ? Math.max(0.001, (now - new Date(l.startedAt).getTime()) / 1000) : 0;
-  const rate = l.status === 'Running' && !silence && seconds > 0 ? l.done / seconds : 0;
+  const rate = l.status === 'Running' && !silence ? (perSecond ?? 0) : 0;
   const eta = rate > 0 && total > l.done ? `${Math.round((total - l.done) / rate)} s left` : '';
   const outcome =
     l.status === 'Failed' || l.status === 'Stopped'
@@ -263,16 +264,19 @@ async function follow(
   let unchangedSince = clock.now().getTime();
   // Redrawn in place only on a terminal; piped or redirected output gets plain lines, no cursor
   // codes: the lines at the start, then a line when one changes status or every 10 s as it runs.
+  const pace = paceTracker();
   const draw = lineDrawer(
     {
       live: redraws(process.stderr, cli.env) && Boolean(process.stdout.isTTY),
       write: (text) => void process.stderr.write(text),
     },
-    bar,
+    (l, now, workers) => bar(l, now, workers, pace.rate(l.mapping)),
   );
   while (!watch.stopped()) {
     const lines = await reviewLines(deps);
     const now = clock.now().getTime();
+    // Every look counts for the rate, also those not written off a terminal (one every 10 s).
+    pace.observe(lines, now);
     // Asked only when a line's words depend on it: a queued one, or one whose worker went silent.
     const workers =
       lines.some((l) => l.status === 'Queued' || silentFor(l, now) !== undefined) &&
