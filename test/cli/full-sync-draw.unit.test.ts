@@ -3,8 +3,10 @@ import { test } from 'node:test';
 import { bar } from '../../src/cli/commands/full-sync.ts';
 import { lineDrawer } from '../../src/cli/commands/full-sync-draw.ts';
 import type { ReviewLine } from '../../src/integration/full-sync/full-sync-service.ts';
+import { MATCHING_MESSAGE } from '../../src/integration/full-sync/matching-note.ts';
 import { fixedClock } from '../../src/shared/clock.ts';
 import { hasControl } from '../helpers/cli.ts';
+import { reviewLine } from '../helpers/review-line.ts';
 
 const line = (mapping: string, status: ReviewLine['status'], done: number, total: number) =>
   ({ mapping, status, done, total }) as ReviewLine;
@@ -101,5 +103,34 @@ test('on a terminal a running line whose worker went silent says so in the frame
   assert.match(
     lastFrame(written),
     /^CUSTOMER\s+Running\s+\[#+\.+\] 40\/80 · \+0 ~0 ✗0 · no report from its worker for 25 s; if it stopped, another worker takes the line over within about a minute\n$/,
+  );
+});
+
+test('a running line that matches says so on its bar, and off a terminal it is written when matching begins and ends', () => {
+  const matching = reviewLine({
+    status: 'Running',
+    done: 0,
+    total: 26255,
+    message: MATCHING_MESSAGE,
+    heartbeatAt: new Date(0).toISOString(),
+  });
+  assert.match(
+    bar(matching, 1000, true),
+    /^CUSTOMER\s+Running\s+\[\.{20}\] 0\/26255 · \+0 ~0 ✗0 · Matching uncoupled records…$/,
+  );
+  const { written, out } = recorder(false);
+  const draw = lineDrawer(out, (l, now) => bar(l, now, true));
+  draw.progress([{ ...matching, message: null }], 0, true);
+  draw.progress([matching], 1000, true);
+  draw.progress([matching], 2000, true);
+  // Matched: the note gone (the line's records start to move) is written at once, not 10 s on.
+  draw.progress([{ ...matching, message: null, matched: 26255 }], 3000, true);
+  assert.deepEqual(
+    written.map((w) => w.replace(/\s+/g, ' ').trim()),
+    [
+      'CUSTOMER Running [....................] 0/26255 · +0 ~0 ✗0',
+      'CUSTOMER Running [....................] 0/26255 · +0 ~0 ✗0 · Matching uncoupled records…',
+      'CUSTOMER Running [....................] 0/26255 · +0 ~0 ✗0 · 26255 matched',
+    ],
   );
 });

@@ -55,7 +55,8 @@ export const stoppedFollowing = (noWorker: boolean): string =>
  * A line as the CLI prints it, without trailing spaces. A queued line says it waits for a worker
  * only when none has been seen lately (`workerSeen`): with workers running, for a free one. A
  * running line whose worker has not reported for a while says so instead of a rate and time left
- * that no longer move (`silenceNote`). `perSecond`: the line's rate now, from the looks the
+ * that no longer move (`silenceNote`); otherwise its note, if it has one (matching, a pass run
+ * again). `perSecond`: the line's rate now, from the looks the
  * command took at it (`paceTracker`); without one, no rate and no time left.
  */
 export function bar(l: ReviewLine, now: number, workerSeen = false, perSecond?: number): string {
@@ -73,7 +74,9 @@ export function bar(l: ReviewLine, now: number, workerSeen = false, perSecond?: 
         ? ` · ${failedWords(l)}`
         : silence
           ? ` · ${silence}`
-          : '';
+          : l.status === 'Running' && l.message
+            ? ` · ${l.message}`
+            : '';
   const detail =
     l.status === 'Pending' && l.waitingFor.length > 0
       ? `waiting for ${l.waitingFor.join(', ')}`

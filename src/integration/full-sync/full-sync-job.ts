@@ -38,6 +38,7 @@ import { handBack } from './hand-back.ts';
 import { withoutRecords } from './held-records.ts';
 import { freshenLineStatistics } from './line-statistics.ts';
 import { DONE_STATUSES, failedRecordsMessage } from './line-status.ts';
+import { whileMatching } from './matching-note.ts';
 import { LineStopped, saveStopped, watchStop } from './stop-watch.ts';
 import { HEARTBEAT_EVERY_MS } from './worker-reports.ts';
 
@@ -372,7 +373,9 @@ async function runLocked(
       (line.recommendation === 'FullSynchronization' && matchCriteria(m).length > 0));
   if (matches) {
     ctx.signal?.throwIfAborted();
-    match = await matchUncoupledRecords(ctx, m, FULL_SYNC_TRIGGER);
+    match = await whileMatching(deps.db, line.mapping, () =>
+      matchUncoupledRecords(ctx, m, FULL_SYNC_TRIGGER),
+    );
     await saveMatch(deps.db, line.mapping, match);
     ctx.signal?.throwIfAborted();
     reports.push(...(await syncNeverSynchronized(ctx, m, FULL_SYNC_TRIGGER)));

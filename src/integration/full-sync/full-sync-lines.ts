@@ -382,11 +382,11 @@ export async function saveOutcome(
   );
 }
 
-/** What a running line says about its run (why it waits, that it runs again). */
+/** What a running line says about its run (why it waits, that it runs again, that it matches); null: nothing. */
 export async function saveRunningMessage(
   db: Queryable,
   mapping: string,
-  message: string,
+  message: string | null,
 ): Promise<void> {
   await db.query(
     "UPDATE integration.full_sync_lines SET message = $2 WHERE mapping_name = $1 AND status = 'Running'",
