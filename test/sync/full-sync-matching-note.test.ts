@@ -15,7 +15,9 @@ const t = useFixture(() =>
   startFullSyncSetting({
     secretKey: 'n'.repeat(40),
     workers: false,
-    seed: (fx) => insertCustomers(fx.db, 3, { number: 'N', name: 'Note customer', city: 'Oslo' }),
+    seed: async (fx) => {
+      await insertCustomers(fx.db, 3, { number: 'N', name: 'Note customer', city: 'Oslo' });
+    },
   }),
 );
 
@@ -29,8 +31,9 @@ test('while a running line matches, its line (the review, GET …/fullSync, the 
   const note = 'Running again (1 of 2) after ERP → CRM stopped: the CRM did not answer.';
   await saveRunningMessage(db, 'CUSTOMER', note);
   const seen: (string | null)[] = [];
+  const look = (m: string | null) => void seen.push(m);
   const matched = await whileMatching(db, 'CUSTOMER', async () => {
-    seen.push((await reviewLines(t.deps)).find((l) => l.mapping === 'CUSTOMER')!.message);
+    look((await reviewLines(t.deps)).find((l) => l.mapping === 'CUSTOMER')!.message);
     return 3;
   });
   assert.equal(matched, 3);
@@ -39,7 +42,7 @@ test('while a running line matches, its line (the review, GET …/fullSync, the 
   // A line with no note has none after matching, not the matching's.
   await saveRunningMessage(db, 'CUSTOMER', null);
   await whileMatching(db, 'CUSTOMER', async () => {
-    seen.push((await getLine(db, 'CUSTOMER'))!.message);
+    look((await getLine(db, 'CUSTOMER'))!.message);
   });
   assert.deepEqual(seen, [MATCHING_MESSAGE, MATCHING_MESSAGE]);
   assert.equal((await getLine(db, 'CUSTOMER'))!.message, null);
