@@ -57,5 +57,3 @@ export function paceTracker() {
     },
   };
 }
-
-export type PaceTracker = ReturnType<typeof paceTracker>;
