@@ -11,6 +11,7 @@ import {
 } from '../integration/recurring-jobs.ts';
 import { coerceError } from '../shared/errors.ts';
 import { failure, type Result } from '../shared/result.ts';
+import { causedByShutdown } from '../shared/stopping.ts';
 import {
   runStatisticsJob,
   STATISTICS_JOB,
@@ -62,6 +63,9 @@ export async function runOutboundJob(
       try {
         outcome = await run(ctx, { ...(job?.state ?? {}) }, trigger);
       } catch (err) {
+        // Ended by the process's stop (its job closed as "Stopped by shutdown"): thrown on, its
+        // run not recorded and its state not advanced, so the queue runs it again after the restart.
+        if (causedByShutdown(err)) throw err;
         outcome = failure('job_failed', coerceError(err).message);
       }
       await recordJobRun(

@@ -3,13 +3,17 @@ import { customersWithActivity, invoicesWithLedgerActivity } from '../../erp/pub
 import type { RunOutcome } from '../../integration/recurring-jobs.ts';
 import { plural } from '../../shared/plural.ts';
 import { ok, type Result } from '../../shared/result.ts';
-import { beginJob, finishJob, logRecordError } from '../../sync/engine/job-log.ts';
-import { emptyCounters } from '../../sync/model.ts';
+import { beginJob, finishJob, logRecordError, saveProgress } from '../../sync/engine/job-log.ts';
+import { emptyCounters, type JobCounters } from '../../sync/model.ts';
 import type { OutboundContext } from '../outbound-context.ts';
 import { updatePaymentStatus } from '../posted-invoices/payment-status.ts';
+import { closeStoppedJob, stoppedBySignal } from '../shared/stopped-job.ts';
 import { updateAccountStatistics } from './update-account-statistics.ts';
 
 export const STATISTICS_JOB = 'CUSTOMER STATISTICS';
+
+/** Customers (and invoices) a run handles between two looks at its stop signal. */
+const CHUNK = 500;
 
 /** The job's watermarks (ERP change sequences), kept in its scheduled job row. */
 export interface StatisticsJobState {
@@ -93,42 +97,23 @@ export async function runStatisticsJob(
   }
   const jobId = await beginJob(db, STATISTICS_JOB, 'ToIntegrationTable', trigger);
   const counters = emptyCounters();
-  const stats = await updateAccountStatistics(o, [...numbers], { onlyCoupled: true });
-  if (!stats.ok) {
-    await finishJob(db, jobId, counters, { status: 'failed', message: stats.error.message });
-    return stats;
+  let parts: { stats: ChunkTotals; payments: ChunkTotals };
+  try {
+    const r = await uploadInChunks(o, jobId, counters, [...numbers], invoices.value.invoiceIds);
+    if (!r.ok) {
+      await finishJob(db, jobId, counters, { status: 'failed', message: r.error.message });
+      return r;
+    }
+    parts = r.value;
+  } catch (err) {
+    if (stoppedBySignal(o, err))
+      await closeStoppedJob(o, { jobId, name: STATISTICS_JOB }, counters);
+    throw err;
   }
-  for (const r of stats.value.results) {
-    if (r.outcome !== 'failed' && r.outcome !== 'notFound') continue;
-    await logRecordError(db, jobId, STATISTICS_JOB, 'ToIntegrationTable', {
-      erpTable: 'customers',
-      erpId: null,
-      crmEntity: 'nav_accountstatistics',
-      crmId: r.statisticsId ?? null,
-      message: r.message,
-    });
-  }
-  const payments = await updatePaymentStatus(o, invoices.value.invoiceIds);
-  if (!payments.ok) {
-    await finishJob(db, jobId, counters, { status: 'failed', message: payments.error.message });
-    return payments;
-  }
-  for (const f of payments.value.failed)
-    await logRecordError(db, jobId, STATISTICS_JOB, 'ToIntegrationTable', {
-      erpTable: 'salesInvoices',
-      erpId: null,
-      crmEntity: 'invoice',
-      crmId: null,
-      message: `Invoice ${f.invoiceNumber}: ${f.message}`,
-    });
-  counters.inserted = stats.value.inserted;
-  counters.modified = stats.value.modified + payments.value.modified;
-  counters.unchanged = stats.value.unchanged + payments.value.unchanged;
-  counters.failed = stats.value.failed + payments.value.failed.length;
   // The job's counters add customers and invoices up, so the message names both parts: each
   // figure of the counters can be found in it.
-  const p = payments.value;
-  const message = `Updated account statistics of ${plural(stats.value.inserted + stats.value.modified, 'customer')} (${stats.value.unchanged} unchanged, ${stats.value.failed} failed); updated payment status of ${plural(p.modified, 'sales invoice')} (${p.unchanged} unchanged, ${p.failed.length} failed)`;
+  const { stats, payments: p } = parts;
+  const message = `Updated account statistics of ${plural(stats.inserted + stats.modified, 'customer')} (${stats.unchanged} unchanged, ${stats.failed} failed); updated payment status of ${plural(p.modified, 'sales invoice')} (${p.unchanged} unchanged, ${p.failed} failed)`;
   await finishJob(db, jobId, counters, { status: 'succeeded', message });
   return ok({
     didWork: true,
@@ -137,7 +122,89 @@ export async function runStatisticsJob(
     state: next,
     jobId,
     customers: numbers.size,
-    crmWrites: stats.value.crmWrites + payments.value.modified,
-    invoicesModified: payments.value.modified,
+    crmWrites: stats.crmWrites + p.modified,
+    invoicesModified: p.modified,
   });
+}
+
+interface ChunkTotals {
+  inserted: number;
+  modified: number;
+  unchanged: number;
+  failed: number;
+  crmWrites: number;
+}
+
+const zero = (): ChunkTotals => ({
+  inserted: 0,
+  modified: 0,
+  unchanged: 0,
+  failed: 0,
+  crmWrites: 0,
+});
+
+/**
+ * The run's work a chunk of customers (then of invoices) at a time, its counters saved after each:
+ * the process's stop ends it between chunks (the signal's reason is thrown) within the stop's
+ * bound, not after tens of thousands of customers. What a chunk wrote stays written (first uploads
+ * are marked as done); the watermarks are only advanced by a whole run, so the next run does the
+ * rest, finding what was written unchanged.
+ */
+async function uploadInChunks(
+  o: OutboundContext,
+  jobId: string,
+  counters: JobCounters,
+  numbers: readonly string[],
+  invoiceIds: readonly string[],
+): Promise<Result<{ stats: ChunkTotals; payments: ChunkTotals }>> {
+  const db = o.engine.db;
+  const size = o.engine.chunkSize ?? CHUNK;
+  const stats = zero();
+  const payments = zero();
+  for (let i = 0; i < numbers.length; i += size) {
+    o.engine.signal?.throwIfAborted();
+    const r = await updateAccountStatistics(o, numbers.slice(i, i + size), { onlyCoupled: true });
+    if (!r.ok) return r;
+    for (const x of r.value.results) {
+      if (x.outcome !== 'failed' && x.outcome !== 'notFound') continue;
+      await logRecordError(db, jobId, STATISTICS_JOB, 'ToIntegrationTable', {
+        erpTable: 'customers',
+        erpId: null,
+        crmEntity: 'nav_accountstatistics',
+        crmId: x.statisticsId ?? null,
+        message: x.message,
+      });
+    }
+    stats.inserted += r.value.inserted;
+    stats.modified += r.value.modified;
+    stats.unchanged += r.value.unchanged;
+    stats.failed += r.value.failed;
+    stats.crmWrites += r.value.crmWrites;
+    counters.inserted += r.value.inserted;
+    counters.modified += r.value.modified;
+    counters.unchanged += r.value.unchanged;
+    counters.failed += r.value.failed;
+    await saveProgress(db, jobId, counters);
+  }
+  for (let i = 0; i < invoiceIds.length; i += size) {
+    o.engine.signal?.throwIfAborted();
+    const r = await updatePaymentStatus(o, invoiceIds.slice(i, i + size));
+    if (!r.ok) return r;
+    for (const f of r.value.failed)
+      await logRecordError(db, jobId, STATISTICS_JOB, 'ToIntegrationTable', {
+        erpTable: 'salesInvoices',
+        erpId: null,
+        crmEntity: 'invoice',
+        crmId: null,
+        message: `Invoice ${f.invoiceNumber}: ${f.message}`,
+      });
+    payments.modified += r.value.modified;
+    payments.unchanged += r.value.unchanged;
+    payments.failed += r.value.failed.length;
+    counters.modified += r.value.modified;
+    counters.unchanged += r.value.unchanged;
+    counters.failed += r.value.failed.length;
+    await saveProgress(db, jobId, counters);
+  }
+  return ok({ stats, payments });
 }
