@@ -12,6 +12,7 @@ import { beginJob, finishJob, logRecordError } from '../../sync/engine/job-log.t
 import { emptyCounters } from '../../sync/model.ts';
 import type { CrmWrite } from '../../sync/ports.ts';
 import { type OutboundContext, requireMapping } from '../outbound-context.ts';
+import { closeStoppedJob } from '../shared/stopped-job.ts';
 import { invoiceHeaderValues, invoiceLineValues } from './invoice-values.ts';
 import { findOrderLink } from './order-link.ts';
 import { updatePaymentStatus } from './payment-status.ts';
@@ -131,6 +132,11 @@ export async function createCrmInvoices(
   }
   const createdIds: string[] = [];
   for (const invoice of invoices) {
+    // The process's stop ends the run between invoices (each is created whole or resumed later).
+    if (o.engine.signal?.aborted) {
+      await closeStoppedJob(o, { jobId, name: INVOICE_MAPPING }, counters);
+      o.engine.signal.throwIfAborted();
+    }
     const number = String(invoice.number);
     const coupling = existing.get(invoice.id);
     const there = isThere(invoice);

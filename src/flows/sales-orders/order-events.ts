@@ -2,6 +2,7 @@ import type { DataverseClient } from '../../dataverse/index.ts';
 import { findEntity, getEntity } from '../../erp/public-api.ts';
 import { openEngine } from '../../integration/sync-runtime.ts';
 import { ok, type Result } from '../../shared/result.ts';
+import { shutdownSignal } from '../../shared/stopping.ts';
 import { synchronizeNow } from '../../sync/service/synchronize-now.ts';
 import { crmRecordFor } from '../shared/coupling-lookups.ts';
 import { crmFailure, openCrm } from '../shared/crm-session.ts';
@@ -58,6 +59,9 @@ export async function reportOrderStatus(ctx: FlowContext): Promise<Result<OrderS
     let client: DataverseClient | undefined;
     const headers = new Set<string>();
     for (const e of events) {
+      // The process's stop ends the run between events (each is marked handled once done); the
+      // header values of those handled are still sent below.
+      if (shutdownSignal.aborted) break;
       const coupling = await crmRecordFor(ctx.db, ORDER_COUPLING.erpTable, e.aggregateId);
       if (!coupling) {
         await markHandled(ctx.db, ORDER_STATUS_CONSUMER, e.id, 'not coupled');
@@ -75,6 +79,7 @@ export async function reportOrderStatus(ctx: FlowContext): Promise<Result<OrderS
       n.events++;
     }
     await sendHeaders(ctx, [...headers]);
+    shutdownSignal.throwIfAborted();
   }
   return ok(n);
 }
