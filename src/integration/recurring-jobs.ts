@@ -1,4 +1,4 @@
-import type { Queryable } from '../db/db.ts';
+import type { Db, Queryable } from '../db/db.ts';
 import type { PgBoss } from '../db/job-queue.ts';
 import { lockEachName } from '../db/xact-locks.ts';
 import { readChanges } from '../erp/public-api.ts';
@@ -185,6 +185,23 @@ export async function recordJobRun(
 
 /** The advisory lock a recurring job's run holds (src/flows/outbound-jobs.ts), keyed by its name. */
 export const RECURRING_JOB_LOCK = "hashtext('kobling.flow:' || $1)";
+
+/**
+ * Whether a run of the recurring job holds its lock right now (checked by taking and releasing it
+ * on a connection of its own). Its jobs in `sync_jobs` (CUSTOMER STATISTICS, POSTEDSALESINV-INV)
+ * are under this lock, not their mapping's: a free mapping lock does not make them dead.
+ */
+export async function recurringJobRunning(db: Db, name: string): Promise<boolean> {
+  return db.hold(`check of recurring job ${name}`, async (client) => {
+    const r = await client.query<{ got: boolean }>(
+      `SELECT pg_try_advisory_lock(${RECURRING_JOB_LOCK}) AS got`,
+      [name],
+    );
+    if (r.rows[0]?.got !== true) return true;
+    await client.query(`SELECT pg_advisory_unlock(${RECURRING_JOB_LOCK})`, [name]);
+    return false;
+  });
+}
 
 /**
  * Takes every recurring job's lock for the rest of the transaction `tx`, waiting up to `waitMs`

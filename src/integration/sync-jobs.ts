@@ -16,7 +16,7 @@ import { advance as advanceFullSync } from './full-sync/full-sync-service.ts';
 import { ITEM_AVAILABILITY_TRIGGER, updateItemAvailability } from './item-availability.ts';
 import { recoverDeadJobs } from './job-liveness.ts';
 import { LOCK_WAIT, whileLockFree, withMappingLock } from './mapping-lock.ts';
-import { flowRunMappings, scheduleDueJobs } from './recurring-jobs.ts';
+import { flowRunMappings, recurringJobRunning, scheduleDueJobs } from './recurring-jobs.ts';
 import { openEngine, type SyncDeps } from './sync-runtime.ts';
 
 export const SYNC_MAPPING_QUEUE = 'sync.mapping';
@@ -162,6 +162,9 @@ export async function recoverDeadRuns(
   );
   const recovered: string[] = [];
   for (const { mapping, job_ids: jobIds } of suspects.rows) {
+    // A live run of an outbound flow's job holds its job's lock, not the mapping's: its row is
+    // not abandoned (it was shown so while it ran on); it is looked at again once that run ends.
+    if (await recurringJobRunning(deps.db, mapping)) continue;
     const checked = await whileLockFree(deps.db, mapping, async () => {
       // Taking the lock marked the mapping's running rows abandoned; now the dead queued jobs.
       if (jobIds && jobIds.length > 0) await boss.cancel(SYNC_MAPPING_QUEUE, jobIds);

@@ -4,6 +4,8 @@ import { Writable } from 'node:stream';
 import { after, before, test } from 'node:test';
 import type PgBoss from 'pg-boss';
 import { ensureQueue, startJobQueue } from '../../src/db/job-queue.ts';
+import { withSessionLock } from '../../src/db/session-lock.ts';
+import { RECURRING_JOB_LOCK } from '../../src/integration/recurring-jobs.ts';
 import { recoverDeadRuns, SYNC_MAPPING_QUEUE } from '../../src/integration/sync-jobs.ts';
 import { createLogger } from '../../src/shared/logger.ts';
 import { createMigratedDb } from '../helpers/database.ts';
@@ -71,4 +73,25 @@ test('a dead queued job is named in the line and its run queued again', async ()
     [SYNC_MAPPING_QUEUE],
   );
   assert.equal(again.rows[0]?.n, 1);
+});
+
+test('the run row of an outbound flow job whose run is alive is not abandoned; once its run is gone it is', async () => {
+  const row = await deadRow('CUSTOMER STATISTICS');
+  const status = async () =>
+    (await db.query('SELECT status FROM integration.sync_jobs WHERE id = $1', [row])).rows[0]
+      ?.status;
+  // What a live run of the job holds (src/flows/outbound-jobs.ts): its job's lock, not its mapping's.
+  const live = await withSessionLock(
+    db,
+    { holder: 'test run', key: RECURRING_JOB_LOCK, id: 'CUSTOMER STATISTICS' },
+    async () => {
+      assert.deepEqual(await recoverDeadRuns(deps(), boss, 'CUSTOMER STATISTICS'), []);
+      return status();
+    },
+  );
+  assert.equal(live?.value, 'running', 'a live run is not shown abandoned');
+  assert.deepEqual(await recoverDeadRuns(deps(), boss, 'CUSTOMER STATISTICS'), [
+    'CUSTOMER STATISTICS',
+  ]);
+  assert.equal(await status(), 'abandoned', 'the row of a run whose process died is');
 });
