@@ -12,8 +12,12 @@ import { updateAccountStatistics } from './update-account-statistics.ts';
 
 export const STATISTICS_JOB = 'CUSTOMER STATISTICS';
 
-/** Customers (and invoices) a run handles between two looks at its stop signal. */
-const CHUNK = 500;
+/**
+ * Customers (and invoices) a run handles between two looks at its stop signal: a first upload of
+ * 500 customers (1,000 CRM writes) took 2.7 s on a busy test machine, more than half the 4 s the
+ * stop gives aborted work; 250 leaves room.
+ */
+const CHUNK = 250;
 
 /** The job's watermarks (ERP change sequences), kept in its scheduled job row. */
 export interface StatisticsJobState {
