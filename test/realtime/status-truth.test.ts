@@ -185,3 +185,64 @@ test('a failed last pass and an unreachable CRM are warnings in status, CLI and 
     resetCrmHealth();
   }
 });
+
+test('a pass a shutdown or a stop cut is no failure: status says the line was interrupted or stopped', async () => {
+  await runMapping(fx.ctx, fx.mapping('CUSTOMER'));
+  const cut = async (message: string) => {
+    const job = await beginJob(fx.db, 'CUSTOMER', 'ToIntegrationTable', 'manual');
+    await finishJob(fx.db, job, emptyCounters(), { status: 'failed', message });
+  };
+  const interrupted =
+    'Interrupted by a shutdown on 2026-01-02 03:04:05 UTC after 40 of 100 records (40 inserted); continues where it stopped when a worker runs again';
+  await fx.db.query(
+    `INSERT INTO integration.full_sync_lines (mapping_name, position, direction, recommendation, status, message)
+     VALUES ('CUSTOMER', 1, 'Bidirectional', 'FullSynchronization', 'Queued', $1)`,
+    [interrupted],
+  );
+  try {
+    await cut('Stopped by shutdown');
+    const status = await api('/api/integration/v1/status');
+    const customer = status.mappings.find((m: { mapping: string }) => m.mapping === 'CUSTOMER');
+    assert.notEqual(customer.state, 'failing');
+    assert.equal(customer.consecutiveFailures, 0);
+    const mine = status.warnings.filter((w: string) => w.startsWith('CUSTOMER: '));
+    assert.deepEqual(mine, [
+      `CUSTOMER: its full synchronization was ${interrupted.replace(/^I/, 'i')}`,
+    ]);
+    const printed = await runKobling(['status'], env);
+    assert.doesNotMatch(printed.output, /Last pass failed:|failed \(Stopped by/);
+    assert.match(printed.output, /^CUSTOMER +warning +\S+ +.+? ago +interrupted /m);
+
+    // Stopped by hand: the stopped line's warning alone, the pass read as stopped.
+    await cut('Stopped by admin');
+    await fx.db.query(
+      "UPDATE integration.full_sync_lines SET status = 'Stopped', message = 'Stopped by admin on 2026-01-02 03:04:05 UTC after 40 records (40 inserted); Restart continues where it stopped' WHERE mapping_name = 'CUSTOMER'",
+    );
+    const stopped = await api('/api/integration/v1/status');
+    assert.deepEqual(
+      stopped.warnings.filter((w: string) => w.startsWith('CUSTOMER: ')),
+      [
+        'CUSTOMER: its full synchronization was stopped by admin on 2026-01-02 03:04:05 UTC after 40 records (40 inserted) (kobling sync full --restart CUSTOMER continues it)',
+      ],
+    );
+    assert.match(
+      (await runKobling(['status'], env)).output,
+      /^CUSTOMER +warning +.+ ago +stopped /m,
+    );
+
+    // A real failure before the cut still counts: the cut pass neither hides nor ends the row.
+    await fx.db.query("DELETE FROM integration.full_sync_lines WHERE mapping_name = 'CUSTOMER'");
+    await cut('The CRM answered 500');
+    await cut('Stopped by shutdown');
+    const failed = await api('/api/integration/v1/status');
+    const again = failed.mappings.find((m: { mapping: string }) => m.mapping === 'CUSTOMER');
+    assert.equal(again.state, 'failing');
+    assert.deepEqual(
+      failed.warnings.filter((w: string) => w.startsWith('CUSTOMER: ')),
+      ['CUSTOMER: the last pass ERP → CRM failed (The CRM answered 500)'],
+    );
+  } finally {
+    await fx.db.query("DELETE FROM integration.full_sync_lines WHERE mapping_name = 'CUSTOMER'");
+    await runMapping(fx.ctx, fx.mapping('CUSTOMER'));
+  }
+});

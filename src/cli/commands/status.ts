@@ -4,6 +4,7 @@ import {
   integrationStatus,
   type MappingStatus,
   PASS_LABEL,
+  runResult,
 } from '../../integration/status/mapping-status.ts';
 import { plural } from '../../shared/plural.ts';
 import { type CliEnv, printResult } from '../cli-context.ts';
@@ -24,19 +25,27 @@ const lag = (m: MappingStatus): string =>
       ? `${m.lagSeconds.toFixed(1)} s`
       : `${Math.round(m.lagSeconds / 60)} min`;
 
-/** failed when the last pass of either direction failed (the list above the table says which). */
+/**
+ * failed when the last pass of either direction failed (the list above the table says which); a
+ * pass a shutdown or a stop cut reads interrupted or stopped.
+ */
 const result = (m: MappingStatus): string =>
-  m.directions.some((d) => d.lastRun.status === 'failed') ? 'failed' : (m.lastRun?.status ?? '-');
+  m.directions.some((d) => d.consecutiveFailures > 0)
+    ? 'failed'
+    : m.lastRun
+      ? runResult(m.lastRun)
+      : '-';
 
 /** Every direction whose last pass failed, with why: what to look at before the table. */
 const failing = (mappings: readonly MappingStatus[], now: number): string[] =>
   mappings.flatMap((m) =>
-    m.directions
-      .filter((d) => d.lastRun.status === 'failed')
-      .map(
-        (d) =>
-          `  ${m.mapping} ${PASS_LABEL[d.direction]} failed ${ago(d.lastRun.startedAt, now)}${d.consecutiveFailures > 1 ? ` (${d.consecutiveFailures} in a row)` : ''}: ${d.lastRun.message ?? 'no message'}`,
-      ),
+    m.directions.flatMap((d) =>
+      d.lastFailure && d.consecutiveFailures > 0
+        ? [
+            `  ${m.mapping} ${PASS_LABEL[d.direction]} failed ${ago(d.lastFailure.startedAt, now)}${d.consecutiveFailures > 1 ? ` (${d.consecutiveFailures} in a row)` : ''}: ${d.lastFailure.message ?? 'no message'}`,
+          ]
+        : [],
+    ),
   );
 
 /** `kobling status`: every mapping's state, lag, last run and errors on one screen. */

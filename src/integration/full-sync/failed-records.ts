@@ -7,15 +7,16 @@ import { openErrorsOfJobRecords } from '../../sync/error-queries.ts';
 import { getLine } from './full-sync-lines.ts';
 
 /**
- * Lines that failed, finished with failed records or were stopped, by mapping, with their status,
- * message, how many records failed and how many of the mapping's records were skipped after failing
- * when the line ended (`kobling status` warns about them).
+ * Lines that failed, finished with failed records or were stopped, and queued lines a shutdown
+ * interrupted (they continue by themselves), by mapping, with their status, message, how many
+ * records failed and how many of the mapping's records were skipped after failing when the line
+ * ended (`kobling status` warns about them).
  */
 export async function failedLineMessages(db: Queryable): Promise<
   Map<
     string,
     {
-      status: 'Failed' | 'FinishedWithErrors' | 'Stopped';
+      status: 'Failed' | 'FinishedWithErrors' | 'Stopped' | 'Queued';
       message: string | null;
       failedRecords: number;
       skippedRecords: number;
@@ -24,13 +25,15 @@ export async function failedLineMessages(db: Queryable): Promise<
 > {
   const r = await db.query<{
     mapping_name: string;
-    status: 'Failed' | 'FinishedWithErrors' | 'Stopped';
+    status: 'Failed' | 'FinishedWithErrors' | 'Stopped' | 'Queued';
     message: string | null;
     failed: number | null;
     skipped_records: number | null;
   }>(
     `SELECT mapping_name, status, message, (counters->>'failed')::int AS failed, skipped_records
-       FROM integration.full_sync_lines WHERE status IN ('Failed', 'FinishedWithErrors', 'Stopped')`,
+       FROM integration.full_sync_lines
+      WHERE status IN ('Failed', 'FinishedWithErrors', 'Stopped')
+         OR (status = 'Queued' AND message LIKE 'Interrupted by a shutdown %')`,
   );
   return new Map(
     r.rows.map((x) => [

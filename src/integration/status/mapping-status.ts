@@ -49,13 +49,30 @@ interface RunSummary {
   readonly startedAt: string;
   readonly finishedAt?: string;
   readonly message?: string;
+  /**
+   * Who cut the pass, when a shutdown (`shutdown`) or a stop of its full synchronization (the
+   * user) ended it: its job is failed as "Stopped by …", yet nothing went wrong.
+   */
+  readonly cutBy?: string;
 }
 
-/** The last pass in one direction, and how many passes in that direction failed in a row. */
+/** A pass a shutdown or a stop cut is recorded as failed "Stopped by …" (run-mapping.ts). */
+const cutBy = (status: string, message: string | null | undefined): string | undefined =>
+  status === 'failed' ? /^Stopped by (.+)$/.exec(message ?? '')?.[1] : undefined;
+
+/** How a pass ended as users read it: a cut pass was interrupted or stopped, not failed. */
+export const runResult = (r: RunSummary): string =>
+  r.cutBy === undefined ? r.status : r.cutBy === 'shutdown' ? 'interrupted' : 'stopped';
+
+/**
+ * The last pass in one direction, and how many passes in that direction failed in a row (passes
+ * a shutdown or a stop cut neither count nor end the row), the newest of them as `lastFailure`.
+ */
 export interface DirectionStatus {
   readonly direction: string;
   readonly lastRun: RunSummary;
   readonly consecutiveFailures: number;
+  readonly lastFailure?: RunSummary;
 }
 
 export interface MappingStatus {
@@ -109,14 +126,18 @@ export interface IntegrationStatus {
   readonly warningParts: readonly StatusWarning[];
 }
 
-const summary = (j: JobRow): RunSummary => ({
-  direction: j.direction,
-  trigger: j.trigger,
-  status: j.status,
-  startedAt: new Date(j.started_at).toISOString(),
-  ...(j.finished_at ? { finishedAt: new Date(j.finished_at).toISOString() } : {}),
-  ...(j.message ? { message: j.message } : {}),
-});
+const summary = (j: JobRow): RunSummary => {
+  const by = cutBy(j.status, j.message);
+  return {
+    direction: j.direction,
+    trigger: j.trigger,
+    status: j.status,
+    startedAt: new Date(j.started_at).toISOString(),
+    ...(j.finished_at ? { finishedAt: new Date(j.finished_at).toISOString() } : {}),
+    ...(j.message ? { message: j.message } : {}),
+    ...(by !== undefined ? { cutBy: by } : {}),
+  };
+};
 
 /** A mapping's latest passes (newest first) per direction, ERP → CRM first. */
 function byDirection(runs: readonly JobRow[]): DirectionStatus[] {
@@ -125,11 +146,19 @@ function byDirection(runs: readonly JobRow[]): DirectionStatus[] {
     const mine = runs.filter((r) => r.direction === direction);
     if (mine.length === 0) continue;
     let failures = 0;
+    let lastFailure: JobRow | undefined;
     for (const r of mine) {
+      if (cutBy(r.status, r.message) !== undefined) continue;
       if (r.status !== 'failed') break;
+      lastFailure ??= r;
       failures++;
     }
-    out.push({ direction, lastRun: summary(mine[0]!), consecutiveFailures: failures });
+    out.push({
+      direction,
+      lastRun: summary(mine[0]!),
+      consecutiveFailures: failures,
+      ...(lastFailure ? { lastFailure: summary(lastFailure) } : {}),
+    });
   }
   return out;
 }
@@ -198,7 +227,9 @@ export async function integrationStatus(
   const openErrors = await openErrorCounts(db);
   const heldByMove = await mappingsHeldByMove(db);
   const lineFailure = await failedLineMessages(db);
-  const failedLines = [...lineFailure.values()].filter((l) => l.status !== 'Stopped').length;
+  const failedLines = [...lineFailure.values()].filter(
+    (l) => l.status === 'Failed' || l.status === 'FinishedWithErrors',
+  ).length;
 
   const out: MappingStatus[] = [];
   for (const m of mappings) {
@@ -212,7 +243,7 @@ export async function integrationStatus(
     for (const d of directions)
       if (d.consecutiveFailures >= FAILING_AFTER)
         warnings.push(
-          `keeps failing ${PASS_LABEL[d.direction] ?? d.direction}: the last ${d.consecutiveFailures} passes failed (${d.lastRun.message ?? 'no message'})`,
+          `keeps failing ${PASS_LABEL[d.direction] ?? d.direction}: the last ${d.consecutiveFailures} passes failed (${d.lastFailure?.message ?? 'no message'})`,
         );
     if (heldByMove.has(m.name))
       warnings.push(
@@ -228,6 +259,11 @@ export async function integrationStatus(
     if (line?.status === 'Stopped')
       warnings.push(
         `its full synchronization was ${(line.message ?? 'Stopped').replace(/^Stopped/, 'stopped').replace(/; Restart continues where it stopped$/, '')} (kobling sync full --restart ${shellName(m.name)} continues it)`,
+      );
+    // Handed back to the queue by a shutdown: it goes on by itself (its message says so).
+    if (line?.status === 'Queued')
+      warnings.push(
+        `its full synchronization was ${(line.message ?? 'Interrupted by a shutdown').replace(/^Interrupted/, 'interrupted')}`,
       );
     if (line?.status === 'Failed')
       warnings.push(
@@ -337,13 +373,16 @@ export async function integrationStatus(
   };
 }
 
-/** A failed last pass is a warning from the first failure (from the third, "keeps failing" says it). */
+/**
+ * A failed last pass is a warning from the first failure (from the third, "keeps failing" says
+ * it). A pass a shutdown or a stop cut is none: the line's warning says what became of it.
+ */
 const lastPassWarnings = (m: MappingStatus): string[] =>
   m.directions
-    .filter((d) => d.lastRun.status === 'failed' && d.consecutiveFailures < FAILING_AFTER)
+    .filter((d) => d.consecutiveFailures > 0 && d.consecutiveFailures < FAILING_AFTER)
     .map(
       (d) =>
-        `${m.mapping}: ${d.consecutiveFailures > 1 ? `the last ${d.consecutiveFailures} passes` : 'the last pass'} ${PASS_LABEL[d.direction] ?? d.direction} failed (${d.lastRun.message ?? 'no message'})`,
+        `${m.mapping}: ${d.consecutiveFailures > 1 ? `the last ${d.consecutiveFailures} passes` : 'the last pass'} ${PASS_LABEL[d.direction] ?? d.direction} failed (${d.lastFailure?.message ?? 'no message'})`,
     );
 
 /**
