@@ -347,22 +347,32 @@ test('the first review leaves out the recommendations no line has', () => {
   );
 });
 
-test('the review of started lines says how a stopped line continues: a plain run does not start it', () => {
+test('the review of started lines closes with what a plain `kobling sync full` would do', () => {
   const finished = reviewLine({ mapping: 'CURRENCY', status: 'Finished' });
+  const pending = reviewLine({ mapping: 'CONTACT', status: 'Pending', waitingFor: [] });
   assert.equal(
-    reviewSummary([finished, reviewLine({ status: 'Running' })]),
-    '2 lines; `kobling sync full` starts those not done and follows them.',
+    reviewSummary([finished, pending, reviewLine({ status: 'Stopped' })]),
+    '3 lines; `kobling sync full` starts those not done and follows them. CUSTOMER is stopped: `kobling sync full --restart CUSTOMER` continues it.',
   );
   assert.equal(
+    reviewSummary([finished, reviewLine({ status: 'Running' })]),
+    '2 lines; nothing new to start: `kobling sync full` follows CUSTOMER.',
+  );
+  // Nothing to start: the review does not promise a start (`kobling sync full` exits 1 there).
+  assert.match(
     reviewSummary([finished, reviewLine({ status: 'Stopped' })]),
-    '2 lines; `kobling sync full` starts those not done and follows them. CUSTOMER is stopped: `kobling sync full --restart CUSTOMER` continues it.',
+    /^2 lines; `kobling sync full` starts nothing: 1 line stopped \(CUSTOMER\)\. Restart /,
   );
   assert.match(
     reviewSummary([
       reviewLine({ status: 'Stopped' }),
       reviewLine({ mapping: 'ITEM UOM', status: 'Stopped' }),
     ]),
-    /CUSTOMER, ITEM UOM are stopped: `kobling sync full --restart MAPPING` continues each\.$/,
+    /starts nothing: 2 lines stopped \(CUSTOMER, ITEM UOM\)\. .*`kobling sync full --restart MAPPING`/,
+  );
+  assert.equal(
+    reviewSummary([finished, reviewLine({ status: 'FinishedWithErrors' })]),
+    '2 lines, every one finished: `kobling sync full` has nothing to start; `kobling sync full --restart MAPPING` runs one again.',
   );
 });
 

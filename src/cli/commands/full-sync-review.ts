@@ -1,12 +1,14 @@
 import type { ReviewLine } from '../../integration/full-sync/full-sync-service.ts';
 import { shellName } from '../../integration/full-sync/line-status.ts';
 import { openReview } from '../../integration/full-sync/review.ts';
+import { nothingToStart } from '../../integration/full-sync/review-messages.ts';
 import { AppError } from '../../shared/errors.ts';
 import { agree, plural } from '../../shared/plural.ts';
 import { dependenciesOf } from '../../sync/model.ts';
 import { type CliEnv, printResult } from '../cli-context.ts';
 import type { Runtime } from '../runtime.ts';
 import { bar, STATUS_WIDTH } from './full-sync.ts';
+import { restartHint, stopped } from './full-sync-summary.ts';
 
 const RECOMMENDATION: Record<string, string> = {
   FullSynchronization: 'full synchronization',
@@ -41,14 +43,25 @@ export function reviewSummary(lines: readonly ReviewLine[]): string {
     return 'No mapping has a full synchronization line (see `kobling mappings`).';
   if (!lines.every((l) => l.status === 'NotStarted')) {
     // A stopped line is not started again by a plain `kobling sync full`: its restart is said.
-    const stopped = lines.filter((l) => l.status === 'Stopped').map((l) => l.mapping);
+    const halted = lines.filter((l) => l.status === 'Stopped').map((l) => l.mapping);
     const restart =
-      stopped.length === 0
+      halted.length === 0
         ? ''
-        : ` ${stopped.join(', ')} ${agree(stopped.length, 'is', 'are')} stopped: \`kobling sync full --restart ${
-            stopped.length === 1 ? shellName(stopped[0]!) : 'MAPPING'
-          }\` continues ${agree(stopped.length, 'it', 'each')}.`;
-    return `${plural(lines.length, 'line')}; \`kobling sync full\` starts those not done and follows them.${restart}`;
+        : ` ${halted.join(', ')} ${agree(halted.length, 'is', 'are')} stopped: \`kobling sync full --restart ${
+            halted.length === 1 ? shellName(halted[0]!) : 'MAPPING'
+          }\` continues ${agree(halted.length, 'it', 'each')}.`;
+    const n = plural(lines.length, 'line');
+    // What a plain `kobling sync full` would do now (`nothingToStart` is what *Start* answers).
+    if (nothingToStart(lines) === undefined)
+      return `${n}; \`kobling sync full\` starts those not done and follows them.${restart}`;
+    const atWork = lines.filter((l) => l.status === 'Queued' || l.status === 'Running');
+    if (atWork.length > 0)
+      return `${n}; nothing new to start: \`kobling sync full\` follows ${atWork.map((l) => l.mapping).join(', ')}.${restart}`;
+    if (
+      lines.some((l) => l.status === 'Failed' || l.status === 'Stopped' || l.status === 'Pending')
+    )
+      return `${n}; \`kobling sync full\` starts nothing: ${stopped(lines)}. ${restartHint(lines)}`;
+    return `${n}, every one finished: \`kobling sync full\` has nothing to start; \`kobling sync full --restart MAPPING\` runs one again.`;
   }
   const n = (r: string) => lines.filter((l) => l.recommendation === r).length;
   // Parts at 0 left out: "0 with nothing to do" says nothing.

@@ -26,7 +26,7 @@ function totals(lines: readonly ReviewLine[]): string {
  * Lines that failed, lines stopped by hand and lines held by such a parent, named; a part with
  * none is left out.
  */
-function stopped(lines: readonly ReviewLine[]): string {
+export function stopped(lines: readonly ReviewLine[]): string {
   const failed = lines.filter((l) => l.status === 'Failed').map((l) => l.mapping);
   const halted = lines.filter((l) => l.status === 'Stopped').map((l) => l.mapping);
   const held = lines.filter((l) => l.status === 'Pending').map((l) => l.mapping);
@@ -48,7 +48,7 @@ function stopped(lines: readonly ReviewLine[]): string {
 }
 
 /** What to do next: fix and restart failed lines; restart stopped ones to continue them. */
-const restartHint = (lines: readonly ReviewLine[]): string =>
+export const restartHint = (lines: readonly ReviewLine[]): string =>
   lines.some((l) => l.status === 'Failed')
     ? RESTART_HINT
     : 'Restart a stopped line to continue it where it stopped: `kobling sync full --restart MAPPING`.';
