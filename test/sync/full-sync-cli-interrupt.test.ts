@@ -37,7 +37,9 @@ async function following(args: string[]) {
     stdout += chunk.toString();
   });
   // A first look at the lines made: what the follower says depends on it.
-  await cli.waitFor(args.includes('--json') ? /already at work|started/ : /^CUSTOMER\s+/m);
+  await cli.waitFor(
+    args.includes('--json') ? /already at work|waiting for a worker|started/ : /^CUSTOMER\s+/m,
+  );
   await new Promise((r) => setTimeout(r, 1500));
   return { cli, stdout: () => stdout };
 }

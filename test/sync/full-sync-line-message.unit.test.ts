@@ -164,6 +164,11 @@ test('the review offers Start only when it would start something, and otherwise 
     ]),
     'Nothing new to start: CURRENCY already at work.',
   );
+  // Queued (after a shutdown, say): not at work until a worker takes it.
+  assert.equal(
+    nothingToStart([at('CURRENCY', 'Running'), at('CUSTOMER', 'Queued')]),
+    'Nothing new to start: CURRENCY already at work; CUSTOMER queued, waiting for a worker.',
+  );
   assert.match(
     nothingToStart([
       at('CURRENCY', 'Failed'),

@@ -20,8 +20,17 @@ export function startMessage(queued: readonly string[], lines: readonly ReviewLi
     return `Full synchronization started: ${plural(queued.length, 'line')} queued${
       lines.some((l) => l.status === 'Pending') ? ', the others follow their parents' : ''
     }.`;
-  if (atWork.length > 0)
-    return `Nothing new to start: ${atWork.map((l) => l.mapping).join(', ')} already at work.`;
+  if (atWork.length > 0) {
+    // A queued line is not at work yet: after a shutdown it waits until a worker runs again.
+    const named = (status: string) =>
+      atWork.filter((l) => l.status === status).map((l) => l.mapping);
+    const running = named('Running');
+    const queued = named('Queued');
+    return `Nothing new to start: ${[
+      ...(running.length > 0 ? [`${running.join(', ')} already at work`] : []),
+      ...(queued.length > 0 ? [`${queued.join(', ')} queued, waiting for a worker`] : []),
+    ].join('; ')}.`;
+  }
   const held = lines.filter((l) => l.status === 'Pending');
   const failed = lines.filter((l) => l.status === 'Failed').map((l) => l.mapping);
   const stopped = lines.filter((l) => l.status === 'Stopped').map((l) => l.mapping);
