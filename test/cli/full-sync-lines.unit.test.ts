@@ -383,7 +383,15 @@ test('a stopped full synchronization names the failed lines, and the lines they 
     message: 'ToIntegrationTable: the CRM refused it',
   };
   const [alone] = stoppedSummary([failed], new Set());
-  assert.match(alone!, /^Full synchronization stopped: 1 line failed \(CUSTOMER\)\. Fix the cause/);
+  // The one line is named, as `kobling status` names it.
+  assert.equal(
+    alone,
+    'Full synchronization stopped: 1 line failed (CUSTOMER). Fix the cause, then `kobling sync full --restart CUSTOMER`.',
+  );
+  assert.match(
+    stoppedSummary([failed, { ...failed, mapping: 'ITEM UOM' }], new Set())[0]!,
+    /Fix the cause, then `kobling sync full --restart-failed` \(or `--restart MAPPING` for one line\)\.$/,
+  );
   assert.doesNotMatch(alone!, /waiting for a failed parent/);
   const held: ReviewLine = {
     ...queued,

@@ -53,7 +53,7 @@ test('the CLI shows a stopped line with its records and message; its summaries n
     /waiting for CUSTOMER, which was stopped \(restart it to continue\)$/,
   );
   assert.deepEqual(stoppedSummary([stopped, child], new Set()), [
-    'Full synchronization stopped: 1 line stopped (CUSTOMER), 1 waiting for a stopped parent (CONTACT). Restart a stopped line to continue it where it stopped: `kobling sync full --restart MAPPING`.',
+    'Full synchronization stopped: 1 line stopped (CUSTOMER), 1 waiting for a stopped parent (CONTACT). Restart the stopped line to continue it where it stopped: `kobling sync full --restart CUSTOMER`.',
   ]);
   assert.match(idleSummary([stopped, child], new Set())[0]!, /^Nothing started: 1 line stopped/);
   assert.equal(

@@ -47,11 +47,21 @@ export function stopped(lines: readonly ReviewLine[]): string {
   ].join(', ');
 }
 
-/** What to do next: fix and restart failed lines; restart stopped ones to continue them. */
-export const restartHint = (lines: readonly ReviewLine[]): string =>
-  lines.some((l) => l.status === 'Failed')
-    ? RESTART_HINT
+/**
+ * What to do next: fix and restart failed lines; restart stopped ones to continue them. One line
+ * is named in its command (as `kobling status` names it).
+ */
+export function restartHint(lines: readonly ReviewLine[]): string {
+  const named = (status: string) => lines.filter((l) => l.status === status).map((l) => l.mapping);
+  const failed = named('Failed');
+  const halted = named('Stopped');
+  if (failed.length === 1)
+    return `Fix the cause, then \`kobling sync full --restart ${shellName(failed[0]!)}\`.`;
+  if (failed.length > 1) return RESTART_HINT;
+  return halted.length === 1
+    ? `Restart the stopped line to continue it where it stopped: \`kobling sync full --restart ${shellName(halted[0]!)}\`.`
     : 'Restart a stopped line to continue it where it stopped: `kobling sync full --restart MAPPING`.';
+}
 
 const withErrors = (lines: readonly ReviewLine[]) =>
   lines.filter((l) => l.status === 'FinishedWithErrors');

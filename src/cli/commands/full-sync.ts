@@ -8,7 +8,11 @@ import {
   reviewLines,
   startFullSync,
 } from '../../integration/full-sync/full-sync-service.ts';
-import { DONE_STATUSES, type ReviewStatus } from '../../integration/full-sync/line-status.ts';
+import {
+  DONE_STATUSES,
+  type ReviewStatus,
+  shellName,
+} from '../../integration/full-sync/line-status.ts';
 import { silenceNote, silentFor } from '../../integration/full-sync/worker-reports.ts';
 import type { SyncDeps } from '../../integration/sync-runtime.ts';
 import type { Clock } from '../../shared/clock.ts';
@@ -137,7 +141,7 @@ function failIfFailed(lines: readonly ReviewLine[]): void {
   if (halted.length > 0 && !lines.some((l) => l.status === 'Failed'))
     throw new AppError(
       'full_sync_stopped',
-      `${plural(halted.length, 'line')} of the full synchronization ${agree(halted.length, 'was', 'were')} stopped: ${halted.join(', ')}; \`kobling sync full --restart MAPPING\` continues ${agree(halted.length, 'it', 'each')} where it stopped`,
+      `${plural(halted.length, 'line')} of the full synchronization ${agree(halted.length, 'was', 'were')} stopped: ${halted.join(', ')}; \`kobling sync full --restart ${halted.length === 1 ? shellName(halted[0]!) : 'MAPPING'}\` continues ${agree(halted.length, 'it', 'each')} where it stopped`,
     );
   const failed = lines.filter((l) => l.status === 'Failed').map((l) => l.mapping);
   const withErrors = lines.filter((l) => l.status === 'FinishedWithErrors');
