@@ -8,6 +8,7 @@ import {
   reviewLines,
 } from '../../src/integration/full-sync/full-sync-service.ts';
 import { hasOwnLine } from '../../src/integration/full-sync/recommendation.ts';
+import { answeredLine } from '../../src/integration/full-sync/review-messages.ts';
 import { listMappings } from '../../src/sync/mappings/mapping-repo.ts';
 import { freePort, hasControl, runKobling, spawnKobling } from '../helpers/cli.ts';
 import { settingServerWithUser, settledLines, startFullSyncSetting } from '../helpers/full-sync.ts';
@@ -108,8 +109,11 @@ test('before the first Start, GET …/fullSync?recount=true and `kobling sync fu
     ) as {
       mapping: string;
       status: string;
+      expectedTotal: number | null;
     }[];
     assert.equal(printed.find((l) => l.mapping === 'CUSTOMER')?.status, 'NotStarted');
+    // The same lines as GET …/fullSync `value`: what the bar counts to is there too.
+    assert.equal(printed.find((l) => l.mapping === 'CUSTOMER')?.expectedTotal, 40);
     assert.equal(await stored(), 0, 'nor does the CLI');
     const both = await runKobling(['sync', 'full', '--review', '--restart-failed'], env());
     assert.equal(both.code, 2, both.output);
@@ -447,6 +451,11 @@ test('failed lines exit 1; `--restart-failed` restarts every failed line after t
     waitingFor: string[];
   }[];
   assert.equal(printed.find((l) => l.mapping === 'CUSTOMER')?.status, 'Pending');
+  // The API's lines (GET …/fullSync `value`), `expectedTotal` included.
+  assert.deepEqual(
+    printed,
+    JSON.parse(JSON.stringify((await reviewLines(t.deps)).map(answeredLine))),
+  );
   assert.match(held.output, /^Nothing could start: CUSTOMER waits for BROKEN1 \(failed: /m);
   assert.doesNotMatch(held.stdout, /Nothing could start/);
   const text = await runKobling(['sync', 'full'], env());

@@ -298,7 +298,11 @@ test('`kobling sync full --stop` meeting a line that finishes before its worker 
   // Asked again once it has finished: the same answer (the API refuses it with 409).
   const after = await runKobling(['sync', 'full', '--stop', 'customer', '--json'], env);
   assert.equal(after.code, 0, after.output);
-  assert.equal(JSON.parse(after.stdout).status, 'Finished', 'stdout is the line alone');
+  const answered = JSON.parse(after.stdout);
+  assert.equal(answered.status, 'Finished', 'stdout is the line alone');
+  // The line as the API's stop answers it (`line`): what it waits for and its expected total too.
+  assert.deepEqual(answered.waitingFor, []);
+  assert.equal(answered.expectedTotal, answered.done);
   assert.match(
     after.output,
     /CUSTOMER had already finished \(Finished at .+ UTC\): nothing to stop/,

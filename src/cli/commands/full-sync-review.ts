@@ -1,7 +1,7 @@
 import type { ReviewLine } from '../../integration/full-sync/full-sync-service.ts';
 import { shellName } from '../../integration/full-sync/line-status.ts';
 import { openReview } from '../../integration/full-sync/review.ts';
-import { nothingToStart } from '../../integration/full-sync/review-messages.ts';
+import { answeredLine, nothingToStart } from '../../integration/full-sync/review-messages.ts';
 import { AppError } from '../../shared/errors.ts';
 import { agree, plural } from '../../shared/plural.ts';
 import { dependenciesOf } from '../../sync/model.ts';
@@ -85,7 +85,8 @@ export async function runFullSyncReview(cli: CliEnv, rt: Runtime, json?: boolean
   if (!review.ok) throw AppError.from(review.error);
   const { lines, warning } = review.value;
   const now = ctx.clock.now().getTime();
-  printResult(cli, json, lines, (ls) => [
+  // The JSON is the API's lines (GET …/fullSync `value`): with `expectedTotal`.
+  printResult(cli, json, lines.map(answeredLine), (ls) => [
     ...(warning ? [`Warning: ${warning}.`] : []),
     ...ls.map((l) => (l.status === 'NotStarted' ? notStartedRow(l) : storedRow(l, now))),
     reviewSummary(ls),

@@ -1,6 +1,8 @@
-import { type FullSyncLine, getLine } from '../../integration/full-sync/full-sync-lines.ts';
+import { reviewLines } from '../../integration/full-sync/full-sync-service.ts';
 import { utc } from '../../integration/full-sync/line-status.ts';
+import { answeredLine, type ReviewLine } from '../../integration/full-sync/review-messages.ts';
 import { stopLine } from '../../integration/full-sync/stop-line.ts';
+import type { SyncDeps } from '../../integration/sync-runtime.ts';
 import { AppError } from '../../shared/errors.ts';
 import { plural } from '../../shared/plural.ts';
 import { mappingNameOf } from '../../sync/mappings/mapping-name.ts';
@@ -13,6 +15,12 @@ import type { Runtime } from '../runtime.ts';
 export const STOP_WAIT_MS = 60_000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The line as the API's stop answers it (`line`): with what it waits for and `expectedTotal`. */
+const lineOf = async (deps: SyncDeps, mapping: string) => {
+  const l = (await reviewLines(deps)).find((x) => x.mapping === mapping);
+  return l && answeredLine(l);
+};
 
 /**
  * `kobling sync full --stop MAPPING`: stops a pending or queued line at once; asks a running one
@@ -34,7 +42,7 @@ export async function runFullSyncStop(
     // The API's 409 stays a refusal; here it is an answer when the line had simply ended.
     const line =
       r.error.code === 'line_not_stoppable'
-        ? await getLine(ctx.db, mappingNameOf(opts.stop))
+        ? await lineOf(deps, mappingNameOf(opts.stop))
         : undefined;
     const ended = line && alreadyEnded(line);
     if (line && ended) return nothingToStop(cli, opts.json, line, ended);
@@ -47,10 +55,10 @@ export async function runFullSyncStop(
   const line = await untilInterrupted(
     async (interrupted) => {
       process.stderr.write(`${r.value.message}\n`);
-      let l = await getLine(ctx.db, mapping);
+      let l = await lineOf(deps, mapping);
       while (l?.status === 'Running' && Date.now() < deadline && !interrupted()) {
         await sleep(500);
-        l = await getLine(ctx.db, mapping);
+        l = await lineOf(deps, mapping);
       }
       return l;
     },
@@ -84,7 +92,7 @@ export const stoppedWaiting = (mapping: string): string =>
  * Undefined for a line that has not ended (pending, queued, running).
  */
 export function alreadyEnded(
-  l: Pick<FullSyncLine, 'mapping' | 'status' | 'finishedAt' | 'message' | 'counters'>,
+  l: Pick<ReviewLine, 'mapping' | 'status' | 'finishedAt' | 'message' | 'counters'>,
 ): string | undefined {
   const at = l.finishedAt ? ` at ${utc(l.finishedAt)}` : '';
   const failed = l.counters.failed ?? 0;
@@ -108,7 +116,7 @@ export function alreadyEnded(
 function nothingToStop(
   cli: CliEnv,
   json: boolean | undefined,
-  line: FullSyncLine,
+  line: ReviewLine,
   said: string,
 ): void {
   // With --json stdout is the line's JSON alone; the sentence goes to stderr.

@@ -13,6 +13,7 @@ import {
   type ReviewStatus,
   shellName,
 } from '../../integration/full-sync/line-status.ts';
+import { answeredLine } from '../../integration/full-sync/review-messages.ts';
 import { silenceNote, silentFor } from '../../integration/full-sync/worker-reports.ts';
 import type { SyncDeps } from '../../integration/sync-runtime.ts';
 import type { Clock } from '../../shared/clock.ts';
@@ -226,7 +227,8 @@ export async function runFullSyncCommand(
       }
       const off = await mappingsWithJobOff(deps.db);
       const ours = began.restarted ? restartOutcome(first, began.restarted) : first;
-      printResult(cli, opts.json, first, (ls) =>
+      // The JSON is the API's lines (GET …/fullSync `value`): with `expectedTotal`.
+      printResult(cli, opts.json, first.map(answeredLine), (ls) =>
         began.restarted && !stopped(ours)
           ? finishedSummary(ls, off, began.restarted)
           : idleSummary(ours, off),
@@ -308,7 +310,7 @@ async function follow(
       // After a restart, its outcome is that of the lines it ran (and what holds them), not of a
       // line that failed apart from them.
       const ours = restarted ? restartOutcome(lines, restarted) : lines;
-      printResult(cli, json, lines, (ls) =>
+      printResult(cli, json, lines.map(answeredLine), (ls) =>
         stopped(ours) ? stoppedSummary(ours, off) : finishedSummary(ls, off, restarted),
       );
       failIfFailed(ours);

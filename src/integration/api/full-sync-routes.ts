@@ -5,25 +5,19 @@ import type { AppContext } from '../../app/context.ts';
 import type { PgBoss } from '../../db/job-queue.ts';
 import { AppError } from '../../shared/errors.ts';
 import '../errors.ts';
-import { expectedTotal } from '../full-sync/full-sync-lines.ts';
 import {
-  type ReviewLine,
   restartFailedLines,
   restartLine,
   reviewLines,
   startFullSync,
 } from '../full-sync/full-sync-service.ts';
 import { openReview } from '../full-sync/review.ts';
+import { answeredLine } from '../full-sync/review-messages.ts';
 import { registerFullSyncStopRoute } from './full-sync-stop-route.ts';
 import { depsOf, mappingName, must, PREFIX } from './shared.ts';
 
 const tags = ['integration: full synchronization'];
 
-/**
- * A line as the API answers it: with `expectedTotal`, the records it is expected to handle (what
- * the CLI's and the page's bars count to), as `total` is known only once the engine reports it.
- */
-const answered = (l: ReviewLine) => ({ ...l, expectedTotal: expectedTotal(l) });
 const admin = { roles: ['admin'] as const };
 
 function bossOf(ctx: AppContext): PgBoss {
@@ -54,9 +48,9 @@ export function registerFullSyncRoutes(app: FastifyInstance, ctx: AppContext): v
     // Counting is a request per mapping on each side: asked for, not paid by every progress poll.
     async (req) => {
       if (req.query.recount !== 'true')
-        return { value: (await reviewLines(depsOf(ctx))).map(answered) };
+        return { value: (await reviewLines(depsOf(ctx))).map(answeredLine) };
       const { lines, countsRefreshed, warning } = must(await openReview(depsOf(ctx)));
-      return { value: lines.map(answered), countsRefreshed, ...(warning ? { warning } : {}) };
+      return { value: lines.map(answeredLine), countsRefreshed, ...(warning ? { warning } : {}) };
     },
   );
   r.post(
@@ -75,7 +69,7 @@ export function registerFullSyncRoutes(app: FastifyInstance, ctx: AppContext): v
       return reply.status(started.queued.length > 0 ? 202 : 200).send({
         queued: started.queued,
         message: started.message,
-        value: started.lines.map(answered),
+        value: started.lines.map(answeredLine),
       });
     },
   );
@@ -96,7 +90,7 @@ export function registerFullSyncRoutes(app: FastifyInstance, ctx: AppContext): v
         queued: r2.queued,
         dependents: r2.dependents,
         message: r2.message,
-        line: answered(r2.line),
+        line: answeredLine(r2.line),
       });
     },
   );
@@ -117,7 +111,7 @@ export function registerFullSyncRoutes(app: FastifyInstance, ctx: AppContext): v
         restarted: r2.restarted,
         queued: r2.queued,
         message: r2.message,
-        value: r2.lines.map(answered),
+        value: r2.lines.map(answeredLine),
       });
     },
   );

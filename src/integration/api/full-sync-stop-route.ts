@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../../app/context.ts';
 import '../errors.ts';
-import { expectedTotal } from '../full-sync/full-sync-lines.ts';
+import { answeredLine } from '../full-sync/review-messages.ts';
 import { stopLine } from '../full-sync/stop-line.ts';
 import { depsOf, mappingName, must, PREFIX } from './shared.ts';
 
@@ -31,7 +31,7 @@ export function registerFullSyncStopRoute(app: FastifyInstance, ctx: AppContext)
       return reply.status(r.stopped ? 200 : 202).send({
         stopped: r.stopped,
         message: r.message,
-        line: { ...r.line, expectedTotal: expectedTotal(r.line) },
+        line: answeredLine(r.line),
       });
     },
   );

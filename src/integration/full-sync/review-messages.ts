@@ -1,6 +1,6 @@
 import { agree, plural } from '../../shared/plural.ts';
 import { openParents, type ParentLine } from './dependents.ts';
-import { type FullSyncLine, MOVED_LINE_MESSAGE } from './full-sync-lines.ts';
+import { expectedTotal, type FullSyncLine, MOVED_LINE_MESSAGE } from './full-sync-lines.ts';
 import type { ReviewStatus } from './line-status.ts';
 
 /**
@@ -12,6 +12,16 @@ export interface ReviewLine extends Omit<FullSyncLine, 'status'> {
   /** Parents that have not finished (with why, when one failed). */
   readonly waitingFor: readonly string[];
 }
+
+/**
+ * A line as the API and the CLI's `--json` answer it: with `expectedTotal`, the records it is
+ * expected to handle (what the CLI's and the page's bars count to), as `total` is known only once
+ * the engine reports it.
+ */
+export const answeredLine = (l: ReviewLine): ReviewLine & { expectedTotal: number | null } => ({
+  ...l,
+  expectedTotal: expectedTotal(l),
+});
 
 /** What *Start* did, in words: a start that queued nothing says why. */
 export function startMessage(queued: readonly string[], lines: readonly ReviewLine[]): string {
