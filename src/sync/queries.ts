@@ -227,10 +227,15 @@ export interface MappingStats {
   readonly errors: number;
   readonly skipped: number;
   readonly lastRunAt: Date | null;
+  /**
+   * The last pass's status; one a shutdown or a stop of its full synchronization cut (failed as
+   * "Stopped by …") reads `interrupted` or `stopped`, as in `kobling status`.
+   */
   readonly lastRunStatus: string | null;
   /**
    * The newest pass that is the last of its direction and failed (the pass itself, not a record):
-   * a bidirectional mapping whose other direction ran later still shows it.
+   * a bidirectional mapping whose other direction ran later still shows it. Passes a shutdown or
+   * a stop cut are passed over: they are no failure.
    */
   readonly lastFailure: {
     readonly direction: PassDirection;
@@ -252,11 +257,15 @@ export async function mappingStats(db: Queryable): Promise<Map<string, MappingSt
     `SELECT m.name,
        (SELECT count(*)::int FROM integration.couplings c WHERE c.mapping_name = m.name AND c.skipped) AS skipped,
        (SELECT max(j.started_at) FROM integration.sync_jobs j WHERE j.mapping_name = m.name) AS last_run,
-       (SELECT j.status FROM integration.sync_jobs j WHERE j.mapping_name = m.name
+       (SELECT CASE WHEN j.status <> 'failed' OR j.message IS NULL THEN j.status
+                    WHEN j.message = 'Stopped by shutdown' THEN 'interrupted'
+                    WHEN j.message LIKE 'Stopped by %' THEN 'stopped' ELSE j.status END
+          FROM integration.sync_jobs j WHERE j.mapping_name = m.name
          ORDER BY j.started_at DESC LIMIT 1) AS last_status,
        (SELECT json_build_object('direction', d.direction, 'message', d.message, 'at', d.started_at)
           FROM (SELECT DISTINCT ON (j.direction) j.direction, j.status, j.message, j.started_at
                   FROM integration.sync_jobs j WHERE j.mapping_name = m.name
+                   AND NOT (j.status = 'failed' AND coalesce(j.message, '') LIKE 'Stopped by %')
                  ORDER BY j.direction, j.started_at DESC) d
          WHERE d.status = 'failed' ORDER BY d.started_at DESC LIMIT 1) AS last_failure
      FROM integration.table_mappings m`,

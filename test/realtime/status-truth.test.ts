@@ -212,6 +212,10 @@ test('a pass a shutdown or a stop cut is no failure: status says the line was in
     const printed = await runKobling(['status'], env);
     assert.doesNotMatch(printed.output, /Last pass failed:|failed \(Stopped by/);
     assert.match(printed.output, /^CUSTOMER +warning +\S+ +.+? ago +interrupted /m);
+    // The mappings (page and API) read it so too: no failure badge for it.
+    const mapping = await api('/api/integration/v1/tableMappings/CUSTOMER');
+    assert.equal(mapping.lastRunStatus, 'interrupted');
+    assert.equal(mapping.lastFailure, null);
 
     // Stopped by hand: the stopped line's warning alone, the pass read as stopped.
     await cut('Stopped by admin');
