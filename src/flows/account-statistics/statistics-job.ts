@@ -148,6 +148,18 @@ const zero = (): ChunkTotals => ({
 });
 
 /**
+ * The job's counters from its two parts' totals, set on `counters` (which a stop closes the job
+ * with): customers and invoices added up.
+ */
+function addUp(counters: JobCounters, stats: ChunkTotals, payments: ChunkTotals): JobCounters {
+  counters.inserted = stats.inserted + payments.inserted;
+  counters.modified = stats.modified + payments.modified;
+  counters.unchanged = stats.unchanged + payments.unchanged;
+  counters.failed = stats.failed + payments.failed;
+  return counters;
+}
+
+/**
  * The run's work a chunk of customers (then of invoices) at a time, its counters saved after each:
  * the process's stop ends it between chunks (the signal's reason is thrown) within the stop's
  * bound, not after tens of thousands of customers. What a chunk wrote stays written (first uploads
@@ -184,11 +196,7 @@ async function uploadInChunks(
     stats.unchanged += r.value.unchanged;
     stats.failed += r.value.failed;
     stats.crmWrites += r.value.crmWrites;
-    counters.inserted += r.value.inserted;
-    counters.modified += r.value.modified;
-    counters.unchanged += r.value.unchanged;
-    counters.failed += r.value.failed;
-    await saveProgress(db, jobId, counters);
+    await saveProgress(db, jobId, addUp(counters, stats, payments));
   }
   for (let i = 0; i < invoiceIds.length; i += size) {
     o.engine.signal?.throwIfAborted();
@@ -205,10 +213,7 @@ async function uploadInChunks(
     payments.modified += r.value.modified;
     payments.unchanged += r.value.unchanged;
     payments.failed += r.value.failed.length;
-    counters.modified += r.value.modified;
-    counters.unchanged += r.value.unchanged;
-    counters.failed += r.value.failed.length;
-    await saveProgress(db, jobId, counters);
+    await saveProgress(db, jobId, addUp(counters, stats, payments));
   }
   return ok({ stats, payments });
 }
