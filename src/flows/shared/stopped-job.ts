@@ -1,5 +1,5 @@
 import { causedByShutdown } from '../../shared/stopping.ts';
-import { finishJob } from '../../sync/engine/job-log.ts';
+import { closeCutJob } from '../../sync/engine/job-log.ts';
 import type { JobCounters } from '../../sync/model.ts';
 import type { OutboundContext } from '../outbound-context.ts';
 
@@ -21,14 +21,5 @@ export async function closeStoppedJob(
   counters: JobCounters,
 ): Promise<void> {
   o.app.logger.warn({ jobId: job.jobId, job: job.name, counters }, 'flow job stopped by shutdown');
-  try {
-    await finishJob(o.engine.db, job.jobId, counters, {
-      status: 'failed',
-      message: 'Stopped by shutdown',
-    });
-  } catch (err) {
-    // The database went with the stop: the job stays `running` until the dead-job sweep settles it.
-    if (!causedByShutdown(err)) throw err;
-    o.app.logger.debug({ ...job, err }, 'job not closed: the database went with the stop');
-  }
+  await closeCutJob(o.engine.db, o.app.logger, job, () => counters, 'Stopped by shutdown');
 }

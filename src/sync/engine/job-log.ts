@@ -1,5 +1,7 @@
 import type { Queryable } from '../../db/db.ts';
 import { newId } from '../../shared/ids.ts';
+import type { Logger } from '../../shared/logger.ts';
+import { causedByShutdown } from '../../shared/stopping.ts';
 import { settledIn, source } from '../error-settlement.ts';
 import { COUNTER_NAMES, type JobCounters, type PassDirection } from '../model.ts';
 
@@ -46,6 +48,26 @@ export async function finishJob(
      WHERE id = $1`,
     [id, outcome.status, outcome.message ?? null, ...counterValues(counters)],
   );
+}
+
+/**
+ * Closes a job the process's stop (or its run's signal) cut: failed with `message` ("Stopped by
+ * shutdown", "Stopped by admin") and the counters of what it wrote. When the database went with
+ * the stop, the job stays `running` until the dead-job sweep settles it (as after a crash).
+ */
+export async function closeCutJob(
+  db: Queryable,
+  logger: Logger,
+  job: { readonly jobId: string; readonly [field: string]: unknown },
+  counters: () => Promise<JobCounters> | JobCounters,
+  message: string,
+): Promise<void> {
+  try {
+    await finishJob(db, job.jobId, await counters(), { status: 'failed', message });
+  } catch (err) {
+    if (!causedByShutdown(err)) throw err;
+    logger.debug({ ...job, err }, 'job not closed: the database went with the stop');
+  }
 }
 
 /** Stores counters while a job runs, so progress is visible. */

@@ -9,7 +9,7 @@ import {
   type TableMapping,
 } from '../model.ts';
 import type { EngineContext, RunOptions } from './context.ts';
-import { beginJob, countHeld, countWrittenBack, finishJob } from './job-log.ts';
+import { beginJob, closeCutJob, countHeld, countWrittenBack, finishJob } from './job-log.ts';
 import { runOptionPass } from './option-pass.ts';
 import { runToCrmPass } from './to-crm-pass.ts';
 import { runToErpPass } from './to-erp-pass.ts';
@@ -117,15 +117,7 @@ async function stoppedByShutdown(
       ? 'synchronization pass stopped by shutdown'
       : `synchronization pass stopped: ${message}`,
   );
-  try {
-    const counters = await countersOf(ctx, jobId);
-    await finishJob(ctx.db, jobId, counters, { status: 'failed', message });
-  } catch (err) {
-    // The database went with the stop: the job stays `running` until the dead-job sweep settles
-    // it (as after a crash).
-    if (!causedByShutdown(err)) throw err;
-    ctx.logger.debug({ ...line, err }, 'job not closed: the database went with the stop');
-  }
+  await closeCutJob(ctx.db, ctx.logger, line, () => countersOf(ctx, jobId), message);
 }
 
 /**
